@@ -114,7 +114,7 @@ func (p *lkpsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp 
 				"its private key. Defaults to the `ARM_CLIENT_CERTIFICATE_PATH` environment variable.", false, nonEmpty),
 			"client_certificate_password": str("The password that protects the client certificate, if any. Defaults to "+
 				"the `ARM_CLIENT_CERTIFICATE_PASSWORD` environment variable.", true),
-			"use_oidc": boolean("Whether to authenticate with an OIDC token through a federated identity credential "+
+			"use_oidc": boolean("Whether to authenticate with an OIDC token through a federated identity credential " +
 				"(GitHub Actions, other CI systems). Defaults to the `ARM_USE_OIDC` environment variable, else `false`."),
 			"oidc_token": str("An OIDC ID token to exchange for an Entra ID token when `use_oidc` is true. Defaults to "+
 				"the `ARM_OIDC_TOKEN` environment variable.", true, nonEmpty),
@@ -124,13 +124,13 @@ func (p *lkpsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp 
 				"`ARM_OIDC_REQUEST_URL` environment variable, else `ACTIONS_ID_TOKEN_REQUEST_URL`.", false, nonEmpty),
 			"oidc_request_token": str("The bearer token for `oidc_request_url` in GitHub Actions. Defaults to the "+
 				"`ARM_OIDC_REQUEST_TOKEN` environment variable, else `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.", true, nonEmpty),
-			"use_aks_workload_identity": boolean("Whether to authenticate with AKS workload identity (the federated "+
+			"use_aks_workload_identity": boolean("Whether to authenticate with AKS workload identity (the federated " +
 				"token file mounted into the pod). Defaults to the `ARM_USE_AKS_WORKLOAD_IDENTITY` environment variable, else `false`."),
-			"use_msi": boolean("Whether to authenticate with a managed identity. Defaults to the `ARM_USE_MSI` "+
+			"use_msi": boolean("Whether to authenticate with a managed identity. Defaults to the `ARM_USE_MSI` " +
 				"environment variable, else `false`."),
 			"msi_endpoint": str("A custom managed identity endpoint. Defaults to the `ARM_MSI_ENDPOINT` environment "+
 				"variable, else the platform's endpoint.", false, nonEmpty),
-			"use_cli": boolean("Whether to fall back to the Azure CLI's signed-in account when no other method is "+
+			"use_cli": boolean("Whether to fall back to the Azure CLI's signed-in account when no other method is " +
 				"configured. Defaults to the `ARM_USE_CLI` environment variable, else `true`."),
 
 			"lkps_base_url": str("Overrides the LKPS base URL (through Ocelot) for proxies and the local emulator. "+
@@ -240,9 +240,9 @@ func (m providerModel) stringAttributes() map[string]types.String {
 		"client_secret": m.ClientSecret, "client_secret_file_path": m.ClientSecretFilePath,
 		"client_certificate": m.ClientCertificate, "client_certificate_path": m.ClientCertificatePath,
 		"client_certificate_password": m.ClientCertificatePassword,
-		"oidc_token": m.OIDCToken, "oidc_token_file_path": m.OIDCTokenFilePath,
+		"oidc_token":                  m.OIDCToken, "oidc_token_file_path": m.OIDCTokenFilePath,
 		"oidc_request_url": m.OIDCRequestURL, "oidc_request_token": m.OIDCRequestToken,
-		"msi_endpoint": m.MSIEndpoint,
+		"msi_endpoint":  m.MSIEndpoint,
 		"lkps_base_url": m.LKPSBaseURL, "graph_base_url": m.GraphBaseURL,
 		"authority_host": m.AuthorityHost, "lkps_token_scope": m.LKPSTokenScope,
 	}
@@ -256,4 +256,7 @@ func (m providerModel) boolAttributes() map[string]types.Bool {
 }
 
 // isSet reports whether a configuration value is known and not null.
-func isSet(v interface{ IsNull() bool; IsUnknown() bool }) bool { return !v.IsNull() && !v.IsUnknown() }
+func isSet(v interface {
+	IsNull() bool
+	IsUnknown() bool
+}) bool { return !v.IsNull() && !v.IsUnknown() }

@@ -19,7 +19,9 @@ func (guidStringValidator) Description(context.Context) string {
 	return "value must be a GUID such as 00000000-0000-0000-0000-000000000000"
 }
 
-func (v guidStringValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v guidStringValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (guidStringValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
