@@ -1,0 +1,291 @@
+package graph
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	abstractions "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+)
+
+// Sentinel errors; every typed error below matches one of them with errors.Is.
+var (
+	// ErrNotFound means the application does not exist (or is not visible to the caller).
+	ErrNotFound = errors.New("application not found")
+	// ErrScopeNotFound means the application has no permission scope with the given ID.
+	ErrScopeNotFound = errors.New("permission scope not found")
+	// ErrPreAuthorizationNotFound means the client application is not pre-authorized for the
+	// permission.
+	ErrPreAuthorizationNotFound = errors.New("pre-authorization not found")
+	// ErrScopeExists means a permission scope with the same value (or ID) already exists.
+	ErrScopeExists = errors.New("permission scope already exists")
+	// ErrPreAuthorizationExists means the client application is already pre-authorized for the
+	// permission.
+	ErrPreAuthorizationExists = errors.New("pre-authorization already exists")
+)
+
+// Graph error codes this package reacts to.
+const (
+	codeResourceNotFound           = "Request_ResourceNotFound"
+	codeAuthorizationDenied        = "Authorization_RequestDenied"
+	codeMsaAppDoesNotExist         = "Error_MsaAppDoesNotExist"
+	codeConcurrencyViolation       = "Directory_ConcurrencyViolation"
+	codeCannotUpdateEnabledScope   = "CannotDeleteOrUpdateEnabledEntitlement"
+	messageCannotUpdateEnabledPart = "cannot be deleted or updated unless disabled first"
+)
+
+// APIError is an error answer from Microsoft Graph, with the details Graph returns.
+type APIError struct {
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// Code is Graph's error code, such as "Request_BadRequest".
+	Code string
+	// Message is Graph's human-readable message.
+	Message string
+	// RequestID is Graph's request-id (from the error body or the response header), for support
+	// cases.
+	RequestID string
+	// ClientRequestID is the client-request-id echoed by Graph.
+	ClientRequestID string
+	// RetryAfter is the delay Graph asked for with a Retry-After header (zero when absent).
+	RetryAfter time.Duration
+}
+
+// Error describes the answer with its status, code, message and request-id.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "microsoft graph answered %d", e.StatusCode)
+	if e.Code != "" {
+		fmt.Fprintf(&b, " %s", e.Code)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " (request-id %s)", e.RequestID)
+	}
+	return b.String()
+}
+
+// NotFoundError is Graph's 404 for an application: it does not exist, or a replica has not seen it
+// yet (the client retries that case before returning this error). It matches ErrNotFound.
+type NotFoundError struct{ APIError }
+
+// Error describes the missing application.
+func (e *NotFoundError) Error() string { return "application not found: " + e.APIError.Error() }
+
+// Is makes errors.Is(err, ErrNotFound) true.
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// Unwrap returns the underlying Graph answer.
+func (e *NotFoundError) Unwrap() error { return &e.APIError }
+
+// ForbiddenError is Graph's 403: the identity lacks rights on the application.
+type ForbiddenError struct{ APIError }
+
+// Error says what is missing: ownership or the Application.ReadWrite.All permission.
+func (e *ForbiddenError) Error() string {
+	return "insufficient privileges: the identity must own the application or hold the Microsoft Graph " +
+		"application permission Application.ReadWrite.All: " + e.APIError.Error()
+}
+
+// Unwrap returns the underlying Graph answer.
+func (e *ForbiddenError) Unwrap() error { return &e.APIError }
+
+// ConflictError is Graph's 409 that persisted after the retries (for example a burst of
+// Directory_ConcurrencyViolation).
+type ConflictError struct{ APIError }
+
+// Error describes the conflict.
+func (e *ConflictError) Error() string { return "conflicting change: " + e.APIError.Error() }
+
+// Unwrap returns the underlying Graph answer.
+func (e *ConflictError) Unwrap() error { return &e.APIError }
+
+// ValidationError is Graph's 400: Graph rejected the change (a duplicate identifier URI, a
+// pre-authorization of a scope that does not exist, an enabled scope changed, …). Code and Message
+// say which rule.
+type ValidationError struct{ APIError }
+
+// Error describes the rejected change.
+func (e *ValidationError) Error() string { return "change rejected: " + e.APIError.Error() }
+
+// Unwrap returns the underlying Graph answer.
+func (e *ValidationError) Unwrap() error { return &e.APIError }
+
+// ScopeExistsError says a permission scope with the requested value (or ID) already exists; ID is
+// the existing scope's ID, for an import command. It matches ErrScopeExists.
+type ScopeExistsError struct {
+	// ID is the existing scope's ID.
+	ID string
+	// Value is the existing scope's value.
+	Value string
+}
+
+// Error names the existing scope.
+func (e *ScopeExistsError) Error() string {
+	return fmt.Sprintf("permission scope %q already exists with id %s", e.Value, e.ID)
+}
+
+// Is makes errors.Is(err, ErrScopeExists) true.
+func (e *ScopeExistsError) Is(target error) bool { return target == ErrScopeExists }
+
+// ScopeNotFoundError says the application has no permission scope with the ID. It matches
+// ErrScopeNotFound.
+type ScopeNotFoundError struct {
+	// ID is the scope ID that was looked for.
+	ID string
+}
+
+// Error names the missing scope.
+func (e *ScopeNotFoundError) Error() string {
+	return fmt.Sprintf("permission scope %s not found on the application", e.ID)
+}
+
+// Is makes errors.Is(err, ErrScopeNotFound) true.
+func (e *ScopeNotFoundError) Is(target error) bool { return target == ErrScopeNotFound }
+
+// PreAuthorizationExistsError says the client is already pre-authorized for the permission. It
+// matches ErrPreAuthorizationExists.
+type PreAuthorizationExistsError struct {
+	// ClientAppID is the client application's appId as stored by Graph.
+	ClientAppID string
+	// PermissionID is the scope ID.
+	PermissionID string
+}
+
+// Error names the existing pre-authorization.
+func (e *PreAuthorizationExistsError) Error() string {
+	return fmt.Sprintf("client application %s is already pre-authorized for permission %s", e.ClientAppID, e.PermissionID)
+}
+
+// Is makes errors.Is(err, ErrPreAuthorizationExists) true.
+func (e *PreAuthorizationExistsError) Is(target error) bool {
+	return target == ErrPreAuthorizationExists
+}
+
+// PreAuthorizationNotFoundError says the client has no pre-authorized entry, or its entry lacks the
+// permission (PermissionID empty means the entry itself is missing). It matches
+// ErrPreAuthorizationNotFound.
+type PreAuthorizationNotFoundError struct {
+	// ClientAppID is the client application's appId.
+	ClientAppID string
+	// PermissionID is the scope ID, empty when the whole entry was looked for.
+	PermissionID string
+}
+
+// Error names what is missing.
+func (e *PreAuthorizationNotFoundError) Error() string {
+	if e.PermissionID == "" {
+		return fmt.Sprintf("client application %s is not pre-authorized", e.ClientAppID)
+	}
+	return fmt.Sprintf("client application %s is not pre-authorized for permission %s", e.ClientAppID, e.PermissionID)
+}
+
+// Is makes errors.Is(err, ErrPreAuthorizationNotFound) true.
+func (e *PreAuthorizationNotFoundError) Is(target error) bool {
+	return target == ErrPreAuthorizationNotFound
+}
+
+// mapError turns an error from the Graph SDK into this package's typed errors. Errors that are not
+// Graph answers (transport failures, context errors) are returned unchanged.
+func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return err // already mapped
+	}
+	var base APIError
+	var odata *odataerrors.ODataError
+	var kiota *abstractions.ApiError
+	switch {
+	case errors.As(err, &odata):
+		base.StatusCode = odata.ResponseStatusCode
+		if main := odata.GetErrorEscaped(); main != nil {
+			base.Code = deref(main.GetCode())
+			base.Message = deref(main.GetMessage())
+			if inner := main.GetInnerError(); inner != nil {
+				base.RequestID = deref(inner.GetRequestId())
+				base.ClientRequestID = deref(inner.GetClientRequestId())
+			}
+		}
+		fillFromHeaders(&base, odata.ResponseHeaders)
+	case errors.As(err, &kiota):
+		base.StatusCode = kiota.ResponseStatusCode
+		base.Message = kiota.Message
+		fillFromHeaders(&base, kiota.ResponseHeaders)
+	default:
+		return err
+	}
+	switch base.StatusCode {
+	case http.StatusNotFound:
+		return &NotFoundError{base}
+	case http.StatusForbidden:
+		return &ForbiddenError{base}
+	case http.StatusConflict:
+		return &ConflictError{base}
+	case http.StatusBadRequest:
+		return &ValidationError{base}
+	default:
+		return &base
+	}
+}
+
+// fillFromHeaders completes an APIError from the response headers (request-id, Retry-After).
+func fillFromHeaders(e *APIError, h *abstractions.ResponseHeaders) {
+	if h == nil {
+		return
+	}
+	if e.RequestID == "" {
+		if v := h.Get("request-id"); len(v) > 0 {
+			e.RequestID = v[0]
+		}
+	}
+	if e.ClientRequestID == "" {
+		if v := h.Get("client-request-id"); len(v) > 0 {
+			e.ClientRequestID = v[0]
+		}
+	}
+	if v := h.Get("retry-after"); len(v) > 0 {
+		e.RetryAfter = parseRetryAfter(v[0], time.Now())
+	}
+}
+
+// parseRetryAfter reads a Retry-After value in seconds or as an HTTP date; zero when invalid.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if secs, err := strconv.Atoi(v); err == nil {
+		if secs < 0 {
+			return 0
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		if d := at.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// graphDetails returns the Graph answer inside err, if any.
+func graphDetails(err error) (*APIError, bool) {
+	var e *APIError
+	if errors.As(err, &e) {
+		return e, true
+	}
+	return nil, false
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

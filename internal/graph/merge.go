@@ -1,0 +1,360 @@
+package graph
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// This file holds the pure read-modify-write logic: functions that take the lists as read and one
+// mutation and change the lists, keeping every entry they do not own exactly as read. They do no
+// I/O; the worker (worker.go) runs them on a fresh read inside one group-commit round.
+
+// scopeEntry is a permission scope as read or as built by this process.
+type scopeEntry struct {
+	PermissionScope
+	// raw is the SDK model as read (nil for a scope this process creates); it is written back
+	// unchanged when the plain fields are unchanged, so properties this package does not model
+	// (origin, @odata.type, unknown additional data) round-trip.
+	raw any
+}
+
+// preAuthEntry is a pre-authorized application entry as read or as built by this process.
+type preAuthEntry struct {
+	PreAuthorizedApplication
+	// raw is the SDK model as read (nil for an entry this process creates); see scopeEntry.raw.
+	raw any
+}
+
+// appState is one application as seen by one group-commit round.
+type appState struct {
+	objectID    string
+	appID       string
+	displayName string
+	uris        []string
+	scopes      []scopeEntry
+	preAuth     []preAuthEntry
+	// newScopes holds the lower-case IDs of scopes created in the current round: Graph refuses a
+	// pre-authorization of a scope in the PATCH that creates it, so such pre-authorizations wait
+	// for the next round.
+	newScopes map[string]bool
+}
+
+// clone returns a deep copy whose lists can be edited without touching st. The raw SDK models are
+// shared: they are never modified.
+func (st *appState) clone() *appState {
+	c := *st
+	c.uris = slices.Clone(st.uris)
+	c.scopes = slices.Clone(st.scopes)
+	c.preAuth = make([]preAuthEntry, len(st.preAuth))
+	for i, p := range st.preAuth {
+		p.DelegatedPermissionIDs = slices.Clone(p.DelegatedPermissionIDs)
+		c.preAuth[i] = p
+	}
+	if st.newScopes != nil {
+		c.newScopes = make(map[string]bool, len(st.newScopes))
+		for k, v := range st.newScopes {
+			c.newScopes[k] = v
+		}
+	}
+	return &c
+}
+
+// application returns the plain view of the state.
+func (st *appState) application() Application {
+	app := Application{
+		ObjectID:       st.objectID,
+		AppID:          st.appID,
+		DisplayName:    st.displayName,
+		IdentifierURIs: slices.Clone(st.uris),
+		Scopes:         make([]PermissionScope, len(st.scopes)),
+		PreAuthorized:  make([]PreAuthorizedApplication, len(st.preAuth)),
+	}
+	if app.IdentifierURIs == nil {
+		app.IdentifierURIs = []string{}
+	}
+	for i, s := range st.scopes {
+		app.Scopes[i] = s.PermissionScope
+	}
+	for i, p := range st.preAuth {
+		p.DelegatedPermissionIDs = slices.Clone(p.DelegatedPermissionIDs)
+		if p.DelegatedPermissionIDs == nil {
+			p.DelegatedPermissionIDs = []string{}
+		}
+		app.PreAuthorized[i] = p.PreAuthorizedApplication
+	}
+	return app
+}
+
+// collection is a bit set naming the list properties of an application this package edits.
+type collection uint8
+
+const (
+	colURIs collection = 1 << iota
+	colScopes
+	colPreAuth
+
+	colAll = colURIs | colScopes | colPreAuth
+)
+
+// String lists the Graph property names in the set.
+func (c collection) String() string {
+	var parts []string
+	if c&colURIs != 0 {
+		parts = append(parts, "identifierUris")
+	}
+	if c&colScopes != 0 {
+		parts = append(parts, "api.oauth2PermissionScopes")
+	}
+	if c&colPreAuth != 0 {
+		parts = append(parts, "api.preAuthorizedApplications")
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ",")
+}
+
+// changedCollections returns the collections whose content differs between before and after.
+func changedCollections(before, after *appState) collection {
+	var c collection
+	if !slices.Equal(before.uris, after.uris) {
+		c |= colURIs
+	}
+	if !slices.EqualFunc(before.scopes, after.scopes, func(a, b scopeEntry) bool {
+		return a.PermissionScope == b.PermissionScope
+	}) {
+		c |= colScopes
+	}
+	if !slices.EqualFunc(before.preAuth, after.preAuth, func(a, b preAuthEntry) bool {
+		return a.AppID == b.AppID && slices.Equal(a.DelegatedPermissionIDs, b.DelegatedPermissionIDs)
+	}) {
+		c |= colPreAuth
+	}
+	return c
+}
+
+// facts returns the observable facts of the named collections as a set of strings: one per
+// identifier URI, one per scope (with every modelled field) and one per pre-authorized entry and
+// per (entry, permission) pair. IDs and URIs are lower-cased so comparisons are case-insensitive;
+// order is ignored. Two states show the same content of a collection when their facts are equal.
+func facts(st *appState, cols collection) map[string]bool {
+	f := make(map[string]bool)
+	if cols&colURIs != 0 {
+		for _, u := range st.uris {
+			f["uri\x00"+strings.ToLower(u)] = true
+		}
+	}
+	if cols&colScopes != 0 {
+		for _, s := range st.scopes {
+			f[scopeFact(s.PermissionScope)] = true
+		}
+	}
+	if cols&colPreAuth != 0 {
+		for _, p := range st.preAuth {
+			app := strings.ToLower(p.AppID)
+			f["pre\x00"+app] = true
+			for _, id := range p.DelegatedPermissionIDs {
+				f["pre\x00"+app+"\x00"+strings.ToLower(id)] = true
+			}
+		}
+	}
+	return f
+}
+
+func scopeFact(s PermissionScope) string {
+	return strings.Join([]string{
+		"scope", strings.ToLower(s.ID), s.Value, s.Type,
+		s.AdminConsentDisplayName, s.AdminConsentDescription,
+		s.UserConsentDisplayName, s.UserConsentDescription, strconv.FormatBool(s.Enabled),
+	}, "\x00")
+}
+
+// sameFacts reports whether a and b hold the same facts.
+func sameFacts(a, b map[string]bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if !b[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// findScope returns the index of the scope with the ID (case-insensitive), or -1.
+func (st *appState) findScope(id string) int {
+	return slices.IndexFunc(st.scopes, func(s scopeEntry) bool { return strings.EqualFold(s.ID, id) })
+}
+
+// findScopeByValue returns the index of the scope with the value (case-insensitive, as Graph keeps
+// values unique that way), or -1.
+func (st *appState) findScopeByValue(value string) int {
+	return slices.IndexFunc(st.scopes, func(s scopeEntry) bool { return strings.EqualFold(s.Value, value) })
+}
+
+// ensureIdentifierURI adds uri unless an equal URI (case-insensitive) is present.
+func ensureIdentifierURI(st *appState, uri string) (added bool) {
+	if slices.ContainsFunc(st.uris, func(u string) bool { return strings.EqualFold(u, uri) }) {
+		return false
+	}
+	st.uris = append(st.uris, uri)
+	return true
+}
+
+// removeIdentifierURI removes every URI equal to uri (case-insensitive); other URIs keep their order.
+func removeIdentifierURI(st *appState, uri string) (removed bool) {
+	n := len(st.uris)
+	st.uris = slices.DeleteFunc(st.uris, func(u string) bool { return strings.EqualFold(u, uri) })
+	return len(st.uris) != n
+}
+
+// createScope appends a new scope. It fails with *ScopeExistsError when a scope with the same value
+// or the same ID exists.
+func createScope(st *appState, s PermissionScope) error {
+	if i := st.findScopeByValue(s.Value); i >= 0 {
+		return &ScopeExistsError{ID: st.scopes[i].ID, Value: st.scopes[i].Value}
+	}
+	if i := st.findScope(s.ID); i >= 0 {
+		return &ScopeExistsError{ID: st.scopes[i].ID, Value: st.scopes[i].Value}
+	}
+	st.scopes = append(st.scopes, scopeEntry{PermissionScope: s})
+	if st.newScopes == nil {
+		st.newScopes = make(map[string]bool)
+	}
+	st.newScopes[strings.ToLower(s.ID)] = true
+	return nil
+}
+
+// updateScopeStep moves the scope with want.ID one step towards want and reports whether it is
+// there. Texts and the enabled flag change in place in one step. A change of value or type needs
+// the scope disabled first (Graph: CannotDeleteOrUpdateEnabledEntitlement), so it takes up to three
+// confirmed steps: disable, change (still disabled), enable as requested. The scope is never
+// disabled when only texts or the enabled flag change.
+func updateScopeStep(st *appState, want PermissionScope) (done bool, err error) {
+	i := st.findScope(want.ID)
+	if i < 0 {
+		return false, &ScopeNotFoundError{ID: want.ID}
+	}
+	cur := &st.scopes[i]
+	want.ID = cur.ID // keep Graph's spelling of the ID
+	if want.Value != cur.Value {
+		if j := st.findScopeByValue(want.Value); j >= 0 && j != i {
+			return false, &ScopeExistsError{ID: st.scopes[j].ID, Value: st.scopes[j].Value}
+		}
+	}
+	if want.Value == cur.Value && want.Type == cur.Type {
+		cur.PermissionScope = want
+		return true, nil
+	}
+	if cur.Enabled {
+		cur.Enabled = false
+		return false, nil
+	}
+	enable := want.Enabled
+	want.Enabled = false
+	cur.PermissionScope = want
+	return !enable, nil
+}
+
+// deleteScopeStep moves towards the removal of the scope and reports whether it is gone. Steps, each
+// confirmed before the next: remove the scope ID from every pre-authorized entry (an entry this
+// leaves empty is removed; clients that lost the permission are added to cleared), then disable the
+// scope if it is enabled, then remove it. A missing scope is already done.
+func deleteScopeStep(st *appState, id string, cleared *[]string) (done bool) {
+	i := st.findScope(id)
+	if i < 0 {
+		return true
+	}
+	refsRemoved := false
+	kept := st.preAuth[:0:0]
+	for _, p := range st.preAuth {
+		n := len(p.DelegatedPermissionIDs)
+		ids := slices.DeleteFunc(slices.Clone(p.DelegatedPermissionIDs), func(x string) bool { return strings.EqualFold(x, id) })
+		if len(ids) != n {
+			refsRemoved = true
+			if !slices.ContainsFunc(*cleared, func(c string) bool { return strings.EqualFold(c, p.AppID) }) {
+				*cleared = append(*cleared, p.AppID)
+			}
+			if len(ids) == 0 {
+				continue
+			}
+			p.DelegatedPermissionIDs = ids
+		}
+		kept = append(kept, p)
+	}
+	if refsRemoved {
+		st.preAuth = kept
+		return false
+	}
+	if st.scopes[i].Enabled {
+		st.scopes[i].Enabled = false
+		return false
+	}
+	st.scopes = slices.Delete(st.scopes, i, i+1)
+	return true
+}
+
+// addPreAuthorization adds permissionID to the client's entry, keeping the entry's other IDs, or
+// appends a new entry. It fails with *ScopeNotFoundError when the application has no such scope
+// (Graph would reject the PATCH) and with *PreAuthorizationExistsError when the client already has
+// the permission. deferred is true when the scope was created in this round: the caller must retry
+// in the next round.
+func addPreAuthorization(st *appState, clientAppID, permissionID string) (deferred bool, err error) {
+	i := st.findScope(permissionID)
+	if i < 0 {
+		return false, &ScopeNotFoundError{ID: permissionID}
+	}
+	if st.newScopes[strings.ToLower(permissionID)] {
+		return true, nil
+	}
+	permissionID = st.scopes[i].ID
+	first := -1
+	for j, p := range st.preAuth {
+		if !strings.EqualFold(p.AppID, clientAppID) {
+			continue
+		}
+		if slices.ContainsFunc(p.DelegatedPermissionIDs, func(x string) bool { return strings.EqualFold(x, permissionID) }) {
+			return false, &PreAuthorizationExistsError{ClientAppID: p.AppID, PermissionID: permissionID}
+		}
+		if first < 0 {
+			first = j
+		}
+	}
+	if first >= 0 {
+		p := &st.preAuth[first]
+		p.DelegatedPermissionIDs = append(slices.Clone(p.DelegatedPermissionIDs), permissionID)
+		return false, nil
+	}
+	st.preAuth = append(st.preAuth, preAuthEntry{PreAuthorizedApplication: PreAuthorizedApplication{
+		AppID:                  clientAppID,
+		DelegatedPermissionIDs: []string{permissionID},
+	}})
+	return false, nil
+}
+
+// removePreAuthorization removes permissionID from the client's entry (every entry of the client,
+// should Graph hold several) and removes an entry this leaves empty. Entries that were empty as read
+// stay. removed is false when there was nothing to remove.
+func removePreAuthorization(st *appState, clientAppID, permissionID string) (removed bool) {
+	kept := st.preAuth[:0:0]
+	for _, p := range st.preAuth {
+		if strings.EqualFold(p.AppID, clientAppID) {
+			n := len(p.DelegatedPermissionIDs)
+			ids := slices.DeleteFunc(slices.Clone(p.DelegatedPermissionIDs), func(x string) bool { return strings.EqualFold(x, permissionID) })
+			if len(ids) != n {
+				removed = true
+				if len(ids) == 0 {
+					continue
+				}
+				p.DelegatedPermissionIDs = ids
+			}
+		}
+		kept = append(kept, p)
+	}
+	if removed {
+		st.preAuth = kept
+	}
+	return removed
+}

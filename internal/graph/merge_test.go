@@ -1,0 +1,437 @@
+package graph
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// rawMarker stands in for an SDK model so the tests can check that entries the logic does not own
+// keep their original raw value (and with it every property the package does not model).
+type rawMarker struct{ name string }
+
+const (
+	scopeA  = "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1"
+	scopeB  = "b2b2b2b2-2222-4222-8222-b2b2b2b2b2b2"
+	client1 = "aaaaaaaa-0000-0000-0000-000000000001"
+	client2 = "aaaaaaaa-0000-0000-0000-000000000002"
+	client3 = "aaaaaaaa-0000-0000-0000-000000000003"
+)
+
+// fixture returns an application with an enabled managed scope A, an unmanaged scope B, and three
+// pre-authorized clients: client1 (A and B), client2 (B only) and client3 (an empty entry).
+func fixture() *appState {
+	return &appState{
+		objectID: "obj",
+		appID:    "app",
+		uris:     []string{"api://app", "https://example.com/other"},
+		scopes: []scopeEntry{
+			{PermissionScope: PermissionScope{ID: scopeA, Value: "access_as_client", Type: ScopeTypeUser, AdminConsentDisplayName: "Access", Enabled: true}, raw: &rawMarker{"scopeA"}},
+			{PermissionScope: PermissionScope{ID: scopeB, Value: "other", Type: ScopeTypeAdmin, Enabled: true}, raw: &rawMarker{"scopeB"}},
+		},
+		preAuth: []preAuthEntry{
+			{PreAuthorizedApplication: PreAuthorizedApplication{AppID: client1, DelegatedPermissionIDs: []string{scopeA, scopeB}}, raw: &rawMarker{"client1"}},
+			{PreAuthorizedApplication: PreAuthorizedApplication{AppID: client2, DelegatedPermissionIDs: []string{scopeB}}, raw: &rawMarker{"client2"}},
+			{PreAuthorizedApplication: PreAuthorizedApplication{AppID: client3, DelegatedPermissionIDs: []string{}}, raw: &rawMarker{"client3"}},
+		},
+	}
+}
+
+func TestClone_IsDeep(t *testing.T) {
+	st := fixture()
+	c := st.clone()
+	c.uris[0] = "changed"
+	c.scopes[0].Enabled = false
+	c.preAuth[0].DelegatedPermissionIDs[0] = "changed"
+	if !reflect.DeepEqual(st, fixture()) {
+		t.Fatalf("editing the clone changed the original: %+v", st)
+	}
+}
+
+func TestEnsureIdentifierURI(t *testing.T) {
+	st := fixture()
+	if ensureIdentifierURI(st, "API://APP") {
+		t.Fatal("a URI differing only in case was added again")
+	}
+	if !ensureIdentifierURI(st, "api://new") {
+		t.Fatal("a new URI was not added")
+	}
+	want := []string{"api://app", "https://example.com/other", "api://new"}
+	if !reflect.DeepEqual(st.uris, want) {
+		t.Fatalf("uris = %q, want %q", st.uris, want)
+	}
+}
+
+func TestRemoveIdentifierURI(t *testing.T) {
+	st := fixture()
+	if !removeIdentifierURI(st, "API://app") {
+		t.Fatal("URI not removed")
+	}
+	if removeIdentifierURI(st, "api://app") {
+		t.Fatal("second removal reported a change")
+	}
+	if want := []string{"https://example.com/other"}; !reflect.DeepEqual(st.uris, want) {
+		t.Fatalf("uris = %q, want %q", st.uris, want)
+	}
+}
+
+func TestCreateScope(t *testing.T) {
+	st := fixture()
+	newID := "33333333-3333-3333-3333-333333333333"
+	if err := createScope(st, PermissionScope{ID: newID, Value: "third", Type: ScopeTypeUser, Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	if len(st.scopes) != 3 || st.scopes[2].ID != newID || st.scopes[2].raw != nil {
+		t.Fatalf("scope not appended as a new entry: %+v", st.scopes)
+	}
+	if !st.newScopes[newID] {
+		t.Fatal("new scope not recorded as created in this round")
+	}
+	want := fixture()
+	if !reflect.DeepEqual(st.scopes[:2], want.scopes) {
+		t.Fatal("existing scopes changed")
+	}
+
+	cases := []struct {
+		name  string
+		scope PermissionScope
+	}{
+		{"same value other case", PermissionScope{ID: "44444444-4444-4444-4444-444444444444", Value: "ACCESS_AS_CLIENT"}},
+		{"same id other case", PermissionScope{ID: strings.ToUpper(scopeA), Value: "different"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			st := fixture()
+			err := createScope(st, tc.scope)
+			var exists *ScopeExistsError
+			if !errors.As(err, &exists) || !errors.Is(err, ErrScopeExists) {
+				t.Fatalf("err = %v, want *ScopeExistsError", err)
+			}
+			if exists.ID != scopeA {
+				t.Fatalf("existing id = %q, want %q", exists.ID, scopeA)
+			}
+			if !reflect.DeepEqual(st, fixture()) {
+				t.Fatal("state changed on error")
+			}
+		})
+	}
+}
+
+func TestUpdateScopeStep_TextsAndEnabledInPlace(t *testing.T) {
+	st := fixture()
+	want := st.scopes[0].PermissionScope
+	want.ID = strings.ToUpper(scopeA)
+	want.AdminConsentDescription = "new description"
+	want.UserConsentDisplayName = "user title"
+	done, err := updateScopeStep(st, want)
+	if err != nil || !done {
+		t.Fatalf("done=%v err=%v, want done in one step", done, err)
+	}
+	got := st.scopes[0]
+	if !got.Enabled || got.AdminConsentDescription != "new description" || got.UserConsentDisplayName != "user title" {
+		t.Fatalf("scope = %+v", got.PermissionScope)
+	}
+	if m, ok := got.raw.(*rawMarker); !ok || m.name != "scopeA" {
+		t.Fatal("raw model of the edited scope lost")
+	}
+	if !reflect.DeepEqual(st.scopes[1], fixture().scopes[1]) || !reflect.DeepEqual(st.preAuth, fixture().preAuth) {
+		t.Fatal("unmanaged entries changed")
+	}
+}
+
+func TestUpdateScopeStep_ValueChangeDisablesFirst(t *testing.T) {
+	st := fixture()
+	want := st.scopes[0].PermissionScope
+	want.Value = "renamed"
+	want.AdminConsentDescription = "d"
+
+	done, err := updateScopeStep(st, want)
+	if err != nil || done {
+		t.Fatalf("step 1: done=%v err=%v", done, err)
+	}
+	if s := st.scopes[0]; s.Enabled || s.Value != "access_as_client" || s.AdminConsentDescription != "" {
+		t.Fatalf("step 1 must only disable: %+v", s.PermissionScope)
+	}
+
+	done, err = updateScopeStep(st, want)
+	if err != nil || done {
+		t.Fatalf("step 2: done=%v err=%v", done, err)
+	}
+	if s := st.scopes[0]; s.Enabled || s.Value != "renamed" || s.AdminConsentDescription != "d" {
+		t.Fatalf("step 2 must change while disabled: %+v", s.PermissionScope)
+	}
+
+	done, err = updateScopeStep(st, want)
+	if err != nil || !done {
+		t.Fatalf("step 3: done=%v err=%v", done, err)
+	}
+	if s := st.scopes[0]; !s.Enabled || s.Value != "renamed" {
+		t.Fatalf("step 3 must re-enable: %+v", s.PermissionScope)
+	}
+}
+
+func TestUpdateScopeStep_TypeChangeOfDisabledScopeStaysDisabled(t *testing.T) {
+	st := fixture()
+	st.scopes[0].Enabled = false
+	want := st.scopes[0].PermissionScope
+	want.Type = ScopeTypeAdmin
+	done, err := updateScopeStep(st, want)
+	if err != nil || !done {
+		t.Fatalf("done=%v err=%v, want one step", done, err)
+	}
+	if s := st.scopes[0]; s.Enabled || s.Type != ScopeTypeAdmin {
+		t.Fatalf("scope = %+v", s.PermissionScope)
+	}
+}
+
+func TestUpdateScopeStep_Errors(t *testing.T) {
+	st := fixture()
+	_, err := updateScopeStep(st, PermissionScope{ID: "99999999-9999-9999-9999-999999999999"})
+	if !errors.Is(err, ErrScopeNotFound) {
+		t.Fatalf("err = %v, want ErrScopeNotFound", err)
+	}
+	want := st.scopes[0].PermissionScope
+	want.Value = "OTHER"
+	_, err = updateScopeStep(st, want)
+	var exists *ScopeExistsError
+	if !errors.As(err, &exists) || exists.ID != scopeB {
+		t.Fatalf("err = %v, want *ScopeExistsError for scope B", err)
+	}
+	if !reflect.DeepEqual(st, fixture()) {
+		t.Fatal("state changed on error")
+	}
+}
+
+func TestDeleteScopeStep_Sequencing(t *testing.T) {
+	st := fixture()
+	var cleared []string
+
+	// Step 1: references only; client1 keeps scope B, no entry disappears except those emptied by us.
+	if deleteScopeStep(st, strings.ToUpper(scopeA), &cleared) {
+		t.Fatal("step 1 reported done")
+	}
+	if !st.scopes[0].Enabled {
+		t.Fatal("step 1 must not disable the scope yet")
+	}
+	wantPre := fixture().preAuth
+	wantPre[0].DelegatedPermissionIDs = []string{scopeB}
+	if !reflect.DeepEqual(st.preAuth, wantPre) {
+		t.Fatalf("preAuth after step 1 = %+v", st.preAuth)
+	}
+	if !reflect.DeepEqual(cleared, []string{client1}) {
+		t.Fatalf("cleared = %q", cleared)
+	}
+
+	// Step 2: disable.
+	if deleteScopeStep(st, scopeA, &cleared) {
+		t.Fatal("step 2 reported done")
+	}
+	if st.scopes[0].Enabled || len(st.scopes) != 2 {
+		t.Fatalf("step 2 must disable only: %+v", st.scopes)
+	}
+
+	// Step 3: remove.
+	if !deleteScopeStep(st, scopeA, &cleared) {
+		t.Fatal("step 3 not done")
+	}
+	if len(st.scopes) != 1 || !reflect.DeepEqual(st.scopes[0], fixture().scopes[1]) {
+		t.Fatalf("scopes after removal = %+v", st.scopes)
+	}
+	if !deleteScopeStep(st, scopeA, &cleared) {
+		t.Fatal("deleting a missing scope is not done")
+	}
+	if !reflect.DeepEqual(cleared, []string{client1}) {
+		t.Fatalf("cleared = %q", cleared)
+	}
+}
+
+func TestDeleteScopeStep_RemovesEntriesItEmpties(t *testing.T) {
+	st := fixture()
+	var cleared []string
+	deleteScopeStep(st, scopeB, &cleared)
+	// client1 keeps A; client2 had only B and goes; client3 was empty as read and stays.
+	want := []preAuthEntry{fixture().preAuth[0], fixture().preAuth[2]}
+	want[0].DelegatedPermissionIDs = []string{scopeA}
+	if !reflect.DeepEqual(st.preAuth, want) {
+		t.Fatalf("preAuth = %+v, want %+v", st.preAuth, want)
+	}
+	if !reflect.DeepEqual(cleared, []string{client1, client2}) {
+		t.Fatalf("cleared = %q", cleared)
+	}
+}
+
+func TestDeleteScopeStep_DisabledScopeWithoutReferencesGoesAtOnce(t *testing.T) {
+	st := fixture()
+	st.preAuth = nil
+	st.scopes[0].Enabled = false
+	var cleared []string
+	if !deleteScopeStep(st, scopeA, &cleared) || len(st.scopes) != 1 {
+		t.Fatalf("scopes = %+v", st.scopes)
+	}
+}
+
+func TestAddPreAuthorization(t *testing.T) {
+	t.Run("new entry", func(t *testing.T) {
+		st := fixture()
+		newClient := "bbbbbbbb-0000-0000-0000-000000000009"
+		deferred, err := addPreAuthorization(st, newClient, strings.ToUpper(scopeA))
+		if err != nil || deferred {
+			t.Fatalf("deferred=%v err=%v", deferred, err)
+		}
+		if !reflect.DeepEqual(st.preAuth[:3], fixture().preAuth) {
+			t.Fatal("existing entries changed")
+		}
+		got := st.preAuth[3]
+		if got.AppID != newClient || !reflect.DeepEqual(got.DelegatedPermissionIDs, []string{scopeA}) || got.raw != nil {
+			t.Fatalf("new entry = %+v", got)
+		}
+	})
+	t.Run("existing entry keeps other ids", func(t *testing.T) {
+		st := fixture()
+		if _, err := addPreAuthorization(st, "AAAAAAAA-0000-0000-0000-000000000002", scopeA); err != nil {
+			t.Fatal(err)
+		}
+		if got := st.preAuth[1]; got.AppID != client2 || !reflect.DeepEqual(got.DelegatedPermissionIDs, []string{scopeB, scopeA}) {
+			t.Fatalf("entry = %+v", got)
+		}
+		if len(st.preAuth) != 3 {
+			t.Fatalf("an entry was added instead of extended: %+v", st.preAuth)
+		}
+	})
+	t.Run("already there", func(t *testing.T) {
+		st := fixture()
+		_, err := addPreAuthorization(st, "AAAAAAAA-0000-0000-0000-000000000001", strings.ToUpper(scopeA))
+		var exists *PreAuthorizationExistsError
+		if !errors.As(err, &exists) || !errors.Is(err, ErrPreAuthorizationExists) || exists.ClientAppID != client1 {
+			t.Fatalf("err = %v", err)
+		}
+		if !reflect.DeepEqual(st, fixture()) {
+			t.Fatal("state changed on error")
+		}
+	})
+	t.Run("unknown scope", func(t *testing.T) {
+		st := fixture()
+		_, err := addPreAuthorization(st, client1, "99999999-9999-9999-9999-999999999999")
+		if !errors.Is(err, ErrScopeNotFound) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("scope created in the same round waits", func(t *testing.T) {
+		st := fixture()
+		id := "33333333-3333-3333-3333-333333333333"
+		if err := createScope(st, PermissionScope{ID: id, Value: "third"}); err != nil {
+			t.Fatal(err)
+		}
+		deferred, err := addPreAuthorization(st, client1, id)
+		if err != nil || !deferred {
+			t.Fatalf("deferred=%v err=%v", deferred, err)
+		}
+		if !reflect.DeepEqual(st.preAuth, fixture().preAuth) {
+			t.Fatal("deferred add changed the entries")
+		}
+	})
+}
+
+func TestRemovePreAuthorization(t *testing.T) {
+	t.Run("keeps other ids", func(t *testing.T) {
+		st := fixture()
+		if !removePreAuthorization(st, "AAAAAAAA-0000-0000-0000-000000000001", strings.ToUpper(scopeA)) {
+			t.Fatal("nothing removed")
+		}
+		want := fixture().preAuth
+		want[0].DelegatedPermissionIDs = []string{scopeB}
+		if !reflect.DeepEqual(st.preAuth, want) {
+			t.Fatalf("preAuth = %+v", st.preAuth)
+		}
+	})
+	t.Run("removes the entry it empties", func(t *testing.T) {
+		st := fixture()
+		if !removePreAuthorization(st, client2, scopeB) {
+			t.Fatal("nothing removed")
+		}
+		want := []preAuthEntry{fixture().preAuth[0], fixture().preAuth[2]}
+		if !reflect.DeepEqual(st.preAuth, want) {
+			t.Fatalf("preAuth = %+v", st.preAuth)
+		}
+	})
+	t.Run("already gone", func(t *testing.T) {
+		st := fixture()
+		if removePreAuthorization(st, client2, scopeA) || removePreAuthorization(st, "bbbbbbbb-0000-0000-0000-000000000009", scopeA) {
+			t.Fatal("removal of something absent reported a change")
+		}
+		if removePreAuthorization(st, client3, scopeA) {
+			t.Fatal("an empty entry was touched")
+		}
+		if !reflect.DeepEqual(st, fixture()) {
+			t.Fatal("state changed")
+		}
+	})
+}
+
+func TestChangedCollections(t *testing.T) {
+	base := fixture()
+	if c := changedCollections(base, base.clone()); c != 0 {
+		t.Fatalf("clone differs: %v", c)
+	}
+	st := base.clone()
+	if _, err := addPreAuthorization(st, client3, scopeA); err != nil {
+		t.Fatal(err)
+	}
+	if c := changedCollections(base, st); c != colPreAuth {
+		t.Fatalf("changed = %v, want preAuth only", c)
+	}
+	ensureIdentifierURI(st, "api://x")
+	st.scopes[1].Enabled = false
+	if c := changedCollections(base, st); c != colAll {
+		t.Fatalf("changed = %v, want all", c)
+	}
+}
+
+func TestFacts(t *testing.T) {
+	a := fixture()
+	b := fixture()
+	// Case and order do not matter.
+	b.uris = []string{"https://example.com/other", "API://APP"}
+	b.preAuth[0].AppID = "AAAAAAAA-0000-0000-0000-000000000001"
+	b.preAuth[0].DelegatedPermissionIDs = []string{scopeB, strings.ToUpper(scopeA)}
+	b.preAuth[0], b.preAuth[1] = b.preAuth[1], b.preAuth[0]
+	if !sameFacts(facts(a, colAll), facts(b, colAll)) {
+		t.Fatal("equal content has different facts")
+	}
+	// An empty entry is a fact of its own.
+	b.preAuth = b.preAuth[:2]
+	if sameFacts(facts(a, colPreAuth), facts(b, colPreAuth)) {
+		t.Fatal("a missing empty entry went unnoticed")
+	}
+	// Every scope field counts.
+	c := fixture()
+	c.scopes[0].UserConsentDescription = "x"
+	if sameFacts(facts(a, colScopes), facts(c, colScopes)) {
+		t.Fatal("a text change went unnoticed")
+	}
+	if !sameFacts(facts(a, colPreAuth|colURIs), facts(c, colPreAuth|colURIs)) {
+		t.Fatal("facts of collections not asked for were included")
+	}
+}
+
+func TestApplication_PlainView(t *testing.T) {
+	st := fixture()
+	app := st.application()
+	if app.ObjectID != "obj" || app.AppID != "app" || len(app.Scopes) != 2 || len(app.PreAuthorized) != 3 {
+		t.Fatalf("app = %+v", app)
+	}
+	app.PreAuthorized[0].DelegatedPermissionIDs[0] = "changed"
+	if st.preAuth[0].DelegatedPermissionIDs[0] != scopeA {
+		t.Fatal("plain view shares slices with the state")
+	}
+	if s, ok := app.Scope(strings.ToUpper(scopeA)); !ok || s.Value != "access_as_client" {
+		t.Fatal("Scope lookup is not case-insensitive")
+	}
+	if _, ok := app.PreAuthorization("AAAAAAAA-0000-0000-0000-000000000002"); !ok {
+		t.Fatal("PreAuthorization lookup is not case-insensitive")
+	}
+	if s, ok := app.ScopeByValue("Other"); !ok || s.ID != scopeB {
+		t.Fatal("ScopeByValue lookup failed")
+	}
+}
