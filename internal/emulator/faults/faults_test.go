@@ -1,0 +1,107 @@
+package faults_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
+)
+
+func TestZeroConfigInjectsNothing(t *testing.T) {
+	in, err := faults.New(faults.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 1000 {
+		if d := in.Decide(true); d.Kind != faults.None {
+			t.Fatalf("zero configuration injected %v", d.Kind)
+		}
+	}
+}
+
+func TestNextCountersArePreciseAndOrdered(t *testing.T) {
+	in, err := faults.New(faults.Config{UnavailableNext: 1, ThrottleNext: 2, RetryAfterSeconds: 3, ConflictNextWrites: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		write bool
+		kind  faults.Kind
+	}{
+		{false, faults.Unavailable},
+		{false, faults.Throttle},
+		{true, faults.Throttle},
+		{false, faults.None}, // reads never get conflicts
+		{true, faults.Conflict},
+		{true, faults.Conflict},
+		{true, faults.None},
+	}
+	for i, w := range want {
+		d := in.Decide(w.write)
+		if d.Kind != w.kind {
+			t.Fatalf("request %d: got %v, want %v", i, d.Kind, w.kind)
+		}
+		if d.Kind == faults.Throttle && d.RetryAfter != 3 {
+			t.Fatalf("retry-after = %d, want 3", d.RetryAfter)
+		}
+	}
+	if got := in.Injected(); got["conflict"] != 2 || got["throttle"] != 2 || got["unavailable"] != 1 {
+		t.Fatalf("injected counters = %v", got)
+	}
+	if in.Config().ConflictNextWrites != 0 {
+		t.Fatal("counters should be consumed")
+	}
+}
+
+func TestProbabilitiesAreSeededAndReproducible(t *testing.T) {
+	run := func() []faults.Kind {
+		in, err := faults.New(faults.Config{ConflictProbability: 0.3, ThrottleProbability: 0.2, Seed: 42})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := make([]faults.Kind, 200)
+		for i := range out {
+			out[i] = in.Decide(true).Kind
+		}
+		return out
+	}
+	a, b := run(), run()
+	seen := map[faults.Kind]int{}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("request %d differs between runs with the same seed", i)
+		}
+		seen[a[i]]++
+	}
+	if seen[faults.Conflict] == 0 || seen[faults.Throttle] == 0 || seen[faults.None] == 0 {
+		t.Fatalf("expected a mix of outcomes, got %v", seen)
+	}
+}
+
+func TestValidateAndHooks(t *testing.T) {
+	if _, err := faults.New(faults.Config{ConflictProbability: 1.5}); err == nil {
+		t.Fatal("probability above 1 accepted")
+	}
+	if _, err := faults.New(faults.Config{ThrottleNext: -1}); err == nil {
+		t.Fatal("negative counter accepted")
+	}
+	in, err := faults.New(faults.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []time.Duration
+	in.OnSet(func(c faults.Config) { seen = append(seen, c.ReplicaLag) })
+	if err := in.Set(faults.Config{ReplicaLag: time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	in.Clear()
+	if len(seen) != 3 || seen[0] != 0 || seen[1] != time.Second || seen[2] != 0 {
+		t.Fatalf("hook calls = %v", seen)
+	}
+	if p := (faults.Config{ReplicaLag: time.Second}).EffectiveStaleReadProbability(); p != 0.5 {
+		t.Fatalf("default stale probability = %v, want 0.5", p)
+	}
+	if p := (faults.Config{StaleReadProbability: 0.9}).EffectiveStaleReadProbability(); p != 0 {
+		t.Fatalf("stale probability without lag = %v, want 0", p)
+	}
+}
