@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -153,7 +154,7 @@ func newHarness(t *testing.T, handler http.HandlerFunc, opts ...harnessOption) *
 		log:   &recordingLogger{},
 	}
 	h.cred = &fakeCredential{token: v1Token(t, h.entry, agentAppID)}
-	h.server = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h.server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			t.Errorf("reading request body: %v", err)
@@ -163,6 +164,9 @@ func newHarness(t *testing.T, handler http.HandlerFunc, opts ...harnessOption) *
 		h.mu.Unlock()
 		handler(w, r)
 	}))
+	// Handshake failures are expected in the certificate test; keep them out of the test output.
+	h.server.Config.ErrorLog = log.New(io.Discard, "", 0)
+	h.server.StartTLS()
 	t.Cleanup(h.server.Close)
 	cfg := lkps.Config{
 		BaseURL:    h.server.URL + "/lkps/nonprod/eu",
