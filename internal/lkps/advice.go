@@ -43,7 +43,7 @@ func what(e *Error) string {
 	case KindServer:
 		return fmt.Sprintf("the server failed with %d", e.StatusCode)
 	case KindUnexpectedResponse:
-		if e.StatusCode >= 200 && e.StatusCode < 300 {
+		if e.StatusCode < 300 {
 			return "LKPS answered with a response body the provider cannot use"
 		}
 		return fmt.Sprintf("LKPS answered with unexpected status %d", e.StatusCode)
@@ -97,6 +97,10 @@ func advise(e *Error) string {
 		}
 		return "Retry later. If it persists, report it to the Bayer LiveKit Platform Team with the request id."
 	case KindUnexpectedResponse:
+		if e.StatusCode >= 300 && e.StatusCode < 400 {
+			return fmt.Sprintf("The provider does not follow redirects, so that the access token is sent only to the "+
+				"configured host; check the LKPS base URL (for %s the documented URL is %s).", envName(env), orUnknown(env.LKPSBaseURL))
+		}
 		return "The LKPS response format is not documented and the provider's assumption about it (DESIGN.md, " +
 			"\"The LKPS wire contract\") may be out of date; report this to the provider developers with the request id."
 	case KindWrongIdentity:

@@ -30,6 +30,7 @@ const (
 	headerUserAgent       = "User-Agent"
 	headerRetryAfter      = "Retry-After"
 	headerWWWAuthenticate = "WWW-Authenticate"
+	headerLocation        = "Location"
 	contentTypeJSON       = "application/json"
 )
 

@@ -115,6 +115,11 @@ func New(cfg Config) (*Client, error) {
 		}
 		hc = &http.Client{Transport: transport.Clone(), Timeout: 2 * time.Minute}
 	}
+	// Never follow redirects: a redirected POST turns into a GET, and the token must go only to the
+	// configured host. A 3xx is reported as an unexpected response that names the target.
+	noRedirect := *hc
+	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	hc = &noRedirect
 	ua := cfg.UserAgent
 	if ua == "" {
 		ua = DefaultUserAgent
@@ -410,7 +415,11 @@ func (c *Client) classify(op operation, attempt int, res attemptResult) *Error {
 		}
 	}
 	if kind == KindUnexpectedResponse && e.Detail == "" {
-		e.Detail = cleanDetail(string(res.body), res.token)
+		if loc := res.header.Get(headerLocation); loc != "" && res.status >= 300 && res.status < 400 {
+			e.Detail = "redirect to " + cleanDetail(loc, res.token)
+		} else {
+			e.Detail = cleanDetail(string(res.body), res.token)
+		}
 	}
 	e.RetryAfter = parseRetryAfter(res.header.Get(headerRetryAfter), c.retry.Now())
 	return e

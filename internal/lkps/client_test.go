@@ -287,7 +287,14 @@ func TestClient_errors(t *testing.T) {
 			name: "success body without livekit_url", call: "session",
 			handler: respond(http.StatusOK, `{"room_name":"r"}`),
 			kind:    lkps.KindUnexpectedResponse, sentinel: lkps.ErrUnexpectedResponse, attempts: 1,
-			contains: []string{"no livekit_url"},
+			contains: []string{"cannot use", "no livekit_url"},
+		},
+		{
+			name: "redirect not followed", call: "register",
+			handler: respond(http.StatusTemporaryRedirect, ``, "Location", "https://elsewhere.example.test/api/agent/register"),
+			kind:    lkps.KindUnexpectedResponse, sentinel: lkps.ErrUnexpectedResponse, status: 307, attempts: 1,
+			contains: []string{"unexpected status 307", "redirect to https://elsewhere.example.test/api/agent/register",
+				"does not follow redirects", e.LKPSBaseURL},
 		},
 		{
 			name: "health 401", call: "health",
@@ -357,6 +364,9 @@ func checkError(t *testing.T, h *harness, err error, tc errorCase) {
 		t.Errorf("server saw %d requests, want %d", got, tc.attempts)
 	}
 	msg := err.Error()
+	if le.Advice() == "" || msg != le.Op+": "+le.Summary()+" "+le.Advice() {
+		t.Errorf("Error() is not Op, Summary and Advice:\n%s", msg)
+	}
 	for _, s := range tc.contains {
 		if !strings.Contains(msg, s) {
 			t.Errorf("message lacks %q:\n%s", s, msg)

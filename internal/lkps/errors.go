@@ -183,6 +183,12 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// Summary returns what happened, without the advice; Error() is Op, Summary and Advice together.
+func (e *Error) Summary() string { return e.summary() }
+
+// Advice returns what to do about the error, following the LKPS guides' troubleshooting tables.
+func (e *Error) Advice() string { return advise(e) }
+
 // Unwrap returns the underlying cause, so errors.Is works with context and network errors.
 func (e *Error) Unwrap() error { return e.Err }
 
