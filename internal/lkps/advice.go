@@ -21,21 +21,20 @@ func what(e *Error) string {
 	case KindTransport:
 		return fmt.Sprintf("no response from LKPS at %s", e.baseURL)
 	case KindOcelotUnauthorized:
-		return "Ocelot rejected the access token with 401 Unauthorized"
+		return "Ocelot rejected the access token"
 	case KindOcelotForbidden:
 		if e.CallerAppID != "" {
-			return fmt.Sprintf("Ocelot refused application %s with 403 Forbidden", e.CallerAppID)
+			return fmt.Sprintf("Ocelot refused application %s", e.CallerAppID)
 		}
-		return "Ocelot refused the calling application with 403 Forbidden"
+		return "Ocelot refused the calling application"
 	case KindClientNotAuthorized:
 		who := "the client application"
 		if e.CallerAppID != "" {
 			who = "client application " + e.CallerAppID
 		}
-		return fmt.Sprintf("LKPS refused to start a session: %s is not authorized for agent %s (403 Forbidden, failed check %s)",
-			who, orUnknown(e.AgentAppID), orUnknown(e.FailedCheck))
+		return fmt.Sprintf("LKPS refused to start a session: %s is not authorized for agent %s", who, orUnknown(e.AgentAppID))
 	case KindNotFound:
-		return fmt.Sprintf("LKPS does not know agent %s in %s (404 Not Found)", orUnknown(e.AgentAppID), envName(e.env))
+		return fmt.Sprintf("LKPS does not know agent %s in %s", orUnknown(e.AgentAppID), envName(e.env))
 	case KindInvalidRequest:
 		return fmt.Sprintf("the request was rejected with %d", e.StatusCode)
 	case KindThrottled:

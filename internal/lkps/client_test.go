@@ -194,7 +194,7 @@ func TestClient_errors(t *testing.T) {
 			handler: respond(http.StatusForbidden, `{"detail":"Agent does not expose access_as_client","failed_check":"scope_missing"}`),
 			kind:    lkps.KindClientNotAuthorized, sentinel: lkps.ErrClientNotAuthorized, source: lkps.SourceLKPS, status: 403,
 			failedCheck: "scope_missing", attempts: 1,
-			contains: []string{"not authorized for agent " + agentAppID, "failed check scope_missing", "Check 1 failed",
+			contains: []string{"not authorized for agent " + agentAppID, "failed_check scope_missing", "Check 1 failed",
 				"(1)", "(2)", "(3)", "Add a scope", "enforce_client_authz = false", "Agent does not expose access_as_client"},
 			excludes: []string{e.OcelotRouteURL},
 		},

@@ -216,6 +216,9 @@ func (e *Error) summary() string {
 	if e.Code != "" {
 		facts = append(facts, "error "+e.Code)
 	}
+	if e.FailedCheck != "" {
+		facts = append(facts, "failed_check "+e.FailedCheck)
+	}
 	if e.RequestID != "" {
 		facts = append(facts, "request id "+e.RequestID)
 	}
