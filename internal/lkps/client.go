@@ -344,6 +344,7 @@ func (c *Client) send(ctx context.Context, op operation, payload []byte, token s
 		req.Header.Set(headerContentType, contentTypeJSON)
 	}
 
+	c.log(ctx, "LKPS request", map[string]any{"method": op.method, "path": op.path, "attempt": attempt})
 	start := time.Now()
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
