@@ -26,11 +26,11 @@ import (
 // loadCertificate reads the certificate from the inline setting or the path, decrypts it with the password
 // and returns the certificate chain and private key. Errors name the setting at fault and never contain the
 // certificate, the key or the password.
-func loadCertificate(inline, path, password string) ([]*x509.Certificate, crypto.PrivateKey, error) {
-	source := setClientCertificate
+func loadCertificate(names certificateSettings, inline, path, password string) ([]*x509.Certificate, crypto.PrivateKey, error) {
+	source := names.inline
 	var data []byte
 	if path != "" {
-		source = setClientCertificatePath
+		source = names.path
 		raw, err := os.ReadFile(path) // #nosec G304 -- the path is the user's own setting
 		if err != nil {
 			return nil, nil, configErr(source, err, "reading the certificate file named by %s", source)
@@ -43,8 +43,16 @@ func loadCertificate(inline, path, password string) ([]*x509.Certificate, crypto
 		}
 		data = decoded
 	}
-	return parseCertificate(source, data, password)
+	return parseCertificate(source, names.password, data, password)
 }
+
+// certificateSettings names the settings of a certificate, for error messages: the provider's
+// (client_certificate with ARM_* variables) or an agent's (attributes only).
+type certificateSettings struct {
+	inline, path, password setting
+}
+
+var providerCertificateSettings = certificateSettings{setClientCertificate, setClientCertificatePath, setClientCertificatePassword}
 
 // decodeInlineCertificate accepts PEM text, or base64 (standard alphabet, line breaks allowed) of either a
 // PKCS#12 archive or PEM text.
@@ -68,9 +76,9 @@ func decodeInlineCertificate(inline string) ([]byte, error) {
 }
 
 // parseCertificate parses PEM (with an optionally encrypted PKCS#8 key) or PKCS#12 data.
-func parseCertificate(source setting, data []byte, password string) ([]*x509.Certificate, crypto.PrivateKey, error) {
+func parseCertificate(source, passwordSet setting, data []byte, password string) ([]*x509.Certificate, crypto.PrivateKey, error) {
 	if bytes.Contains(data, []byte("-----BEGIN")) {
-		plain, err := decryptPEMKeys(data, password)
+		plain, err := decryptPEMKeys(passwordSet, data, password)
 		if err != nil {
 			var cfgErr *ConfigError
 			if errors.As(err, &cfgErr) {
@@ -90,11 +98,11 @@ func parseCertificate(source setting, data []byte, password string) ([]*x509.Cer
 		switch {
 		case strings.Contains(msg, "password incorrect"):
 			if password == "" {
-				return nil, nil, configErr(setClientCertificatePassword, nil,
-					"the PKCS#12 archive in %s is protected by a password; set %s", source, setClientCertificatePassword)
+				return nil, nil, configErr(passwordSet, nil,
+					"the PKCS#12 archive in %s is protected by a password; set %s", source, passwordSet)
 			}
-			return nil, nil, configErr(setClientCertificatePassword, nil,
-				"%s does not decrypt the PKCS#12 archive in %s", setClientCertificatePassword, source)
+			return nil, nil, configErr(passwordSet, nil,
+				"%s does not decrypt the PKCS#12 archive in %s", passwordSet, source)
 		case strings.Contains(msg, "unknown") || strings.Contains(msg, "not supported"):
 			return nil, nil, configErr(source, nil,
 				"the PKCS#12 archive in %s uses an algorithm this provider cannot read (%s); OpenSSL 3 encrypts with AES by "+
@@ -112,7 +120,7 @@ func parseCertificate(source setting, data []byte, password string) ([]*x509.Cer
 // written by `openssl pkcs8 -topk8 -v2 aes-256-cbc` and OpenSSL 3's defaults) replaced by its decrypted
 // "PRIVATE KEY" block. Legacy OpenSSL encryption (Proc-Type: 4,ENCRYPTED) is refused with a hint, because
 // it is insecure and the standard library no longer supports it.
-func decryptPEMKeys(data []byte, password string) ([]byte, error) {
+func decryptPEMKeys(passwordSet setting, data []byte, password string) ([]byte, error) {
 	var out bytes.Buffer
 	rest := data
 	for {
@@ -127,14 +135,14 @@ func decryptPEMKeys(data []byte, password string) ([]byte, error) {
 				"convert it with `openssl pkcs8 -topk8 -v2 aes-256-cbc`")
 		case block.Type == "ENCRYPTED PRIVATE KEY":
 			if password == "" {
-				return nil, configErr(setClientCertificatePassword, nil,
-					"the private key of the client certificate is encrypted; set %s", setClientCertificatePassword)
+				return nil, configErr(passwordSet, nil,
+					"the private key of the client certificate is encrypted; set %s", passwordSet)
 			}
 			der, err := decryptPKCS8(block.Bytes, password)
 			if err != nil {
 				if errors.Is(err, errWrongPassword) {
-					return nil, configErr(setClientCertificatePassword, nil,
-						"%s does not decrypt the private key of the client certificate", setClientCertificatePassword)
+					return nil, configErr(passwordSet, nil,
+						"%s does not decrypt the private key of the client certificate", passwordSet)
 				}
 				return nil, err
 			}

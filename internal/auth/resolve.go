@@ -211,7 +211,7 @@ func Resolve(s Settings) (Method, error) {
 		if m.ClientID == "" {
 			return Method{}, missingClientID(source, "a client certificate")
 		}
-		certs, key, err := loadCertificate(inlineCert, certPath, value(s.ClientCertificatePassword))
+		certs, key, err := loadCertificate(providerCertificateSettings, inlineCert, certPath, value(s.ClientCertificatePassword))
 		if err != nil {
 			return Method{}, err
 		}

@@ -76,10 +76,14 @@ type setting struct {
 
 // String renders the setting as it appears in messages: "`client_secret` (ARM_CLIENT_SECRET)".
 func (s setting) String() string {
-	if s.attr == "" {
+	switch {
+	case s.attr == "":
 		return strings.Join(s.envs, " or ")
+	case len(s.envs) == 0:
+		return "`" + s.attr + "`"
+	default:
+		return fmt.Sprintf("`%s` (%s)", s.attr, strings.Join(s.envs, " or "))
 	}
-	return fmt.Sprintf("`%s` (%s)", s.attr, strings.Join(s.envs, " or "))
 }
 
 var (
@@ -201,7 +205,7 @@ func FromEnv(getenv func(string) string) Settings {
 			s.envErrors[set.attr] = &ConfigError{
 				Attribute: set.attr,
 				EnvVar:    name,
-				Message:   fmt.Sprintf("environment variable %s (for `%s`) is not a boolean (%s); use true or false",
+				Message: fmt.Sprintf("environment variable %s (for `%s`) is not a boolean (%s); use true or false",
 					name, set.attr, describeBad(raw)),
 			}
 			return nil
