@@ -5,12 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
 // providerData is what Configure hands to every resource and data source. Clients that need a login are
@@ -19,6 +24,17 @@ type providerData struct {
 	entry      environments.Entry
 	userAgent  string
 	httpClient *http.Client
+	authOpts   auth.Options
+
+	// credential is the provider's identity; credentialErr says why there is none. Building it makes
+	// no network call; the first token request does.
+	credential    azcore.TokenCredential
+	method        auth.Method
+	credentialErr error
+
+	graphOnce   sync.Once
+	graphClient *graph.Client
+	graphErr    error
 }
 
 // newProviderData resolves the provider block against the environment variables: configuration wins.
@@ -51,12 +67,120 @@ func newProviderData(_ context.Context, m providerModel, getenv func(string) str
 		}
 		return nil, diags
 	}
-	return &providerData{
+	data := &providerData{
 		entry:      entry,
 		userAgent:  ua,
 		httpClient: &http.Client{Transport: http.DefaultTransport},
-	}, diags
+	}
+	data.authOpts = auth.Options{
+		AuthorityHost: entry.AuthorityHost,
+		Transport:     data.httpClient,
+		UserAgent:     ua,
+		TenantID:      entry.TenantID,
+	}
+	settings := auth.Merge(m.authSettings(), auth.FromEnv(getenv))
+	data.credential, data.method, data.credentialErr = auth.NewCredential(context.Background(), settings, data.authOpts)
+	if data.credentialErr != nil {
+		// A broken setting in the provider block is reported now, on its attribute. Anything else (for
+		// example a half-set ARM_* environment shared with other tools) is reported only when a resource
+		// needs a login, so that the data sources that need none keep working.
+		var ce *auth.ConfigError
+		if errors.As(data.credentialErr, &ce) && ce.Attribute != "" && m.isSet(ce.Attribute) {
+			diags.AddAttributeError(path.Root(ce.Attribute), "Invalid authentication settings", ce.Error())
+			return nil, diags
+		}
+	}
+	return data, diags
 }
+
+// authSettings maps the provider block's authentication attributes; null means "not configured".
+func (m providerModel) authSettings() auth.Settings {
+	str := func(v types.String) *string {
+		if !isSet(v) {
+			return nil
+		}
+		s := v.ValueString()
+		return &s
+	}
+	boolean := func(v types.Bool) *bool {
+		if !isSet(v) {
+			return nil
+		}
+		b := v.ValueBool()
+		return &b
+	}
+	return auth.Settings{
+		TenantID:                  str(m.TenantID),
+		ClientID:                  str(m.ClientID),
+		ClientIDFilePath:          str(m.ClientIDFilePath),
+		ClientSecret:              str(m.ClientSecret),
+		ClientSecretFilePath:      str(m.ClientSecretFilePath),
+		ClientCertificate:         str(m.ClientCertificate),
+		ClientCertificatePath:     str(m.ClientCertificatePath),
+		ClientCertificatePassword: str(m.ClientCertificatePassword),
+		UseOIDC:                   boolean(m.UseOIDC),
+		OIDCToken:                 str(m.OIDCToken),
+		OIDCTokenFilePath:         str(m.OIDCTokenFilePath),
+		OIDCRequestURL:            str(m.OIDCRequestURL),
+		OIDCRequestToken:          str(m.OIDCRequestToken),
+		UseAKSWorkloadIdentity:    boolean(m.UseAKSWorkloadIdentity),
+		UseMSI:                    boolean(m.UseMSI),
+		MSIEndpoint:               str(m.MSIEndpoint),
+		UseCLI:                    boolean(m.UseCLI),
+		AuthorityHost:             str(m.AuthorityHost),
+	}
+}
+
+// isSet reports whether the provider block sets the named attribute.
+func (m providerModel) isSet(attribute string) bool {
+	if v, ok := m.stringAttributes()[attribute]; ok {
+		return isSet(v)
+	}
+	if v, ok := m.boolAttributes()[attribute]; ok {
+		return isSet(v)
+	}
+	return false
+}
+
+// graph returns the provider's Microsoft Graph client, built on first use and shared by every resource,
+// so that edits of one application from sibling resources are serialized and grouped.
+func (d *providerData) graph(ctx context.Context, diags *diag.Diagnostics) (*graph.Client, bool) {
+	if d == nil {
+		diags.AddError("Provider not configured",
+			"The lkps provider was not configured before a resource used it. This is a bug in the provider; please report it.")
+		return nil, false
+	}
+	if d.credentialErr != nil {
+		diags.AddError("No usable credentials for Microsoft Graph",
+			fmt.Sprintf("The provider could not set up its identity: %s.\n\nSee the provider documentation, \"Authentication\", "+
+				"for the settings of each method and their ARM_* environment variables.", d.credentialErr))
+		return nil, false
+	}
+	d.graphOnce.Do(func() {
+		tflog.Debug(ctx, "Building the Microsoft Graph client", map[string]any{
+			"graph_base_url": d.entry.GraphBaseURL, "auth_method": d.method.Description(),
+		})
+		d.graphClient, d.graphErr = graph.New(graph.Config{
+			Credential: d.credential,
+			BaseURL:    d.entry.GraphBaseURL,
+			HTTPClient: d.httpClient,
+			UserAgent:  d.userAgent,
+			Logger:     tflogLogger{},
+		})
+	})
+	if d.graphErr != nil {
+		diags.AddError("Could not set up the Microsoft Graph client", d.graphErr.Error())
+		return nil, false
+	}
+	return d.graphClient, true
+}
+
+// tflogLogger routes the API packages' log lines to Terraform's log (TF_LOG). The API packages never
+// put tokens or secrets in fields.
+type tflogLogger struct{}
+
+func (tflogLogger) Debug(ctx context.Context, msg string, fields map[string]any) { tflog.Debug(ctx, msg, fields) }
+func (tflogLogger) Warn(ctx context.Context, msg string, fields map[string]any)  { tflog.Warn(ctx, msg, fields) }
 
 // overrideAttribute maps an environments.Overrides field to its provider attribute and variable.
 func overrideAttribute(field string) (attribute, envVar string) {

@@ -1,0 +1,478 @@
+//go:build graphops
+
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/bayer/terraform-provider-lkps/internal/environments"
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
+)
+
+var (
+	_ resource.ResourceWithConfigure        = (*agentClientScopeResource)(nil)
+	_ resource.ResourceWithImportState      = (*agentClientScopeResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*agentClientScopeResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*agentClientScopeResource)(nil)
+)
+
+// NewAgentClientScopeResource returns the lkps_agent_client_scope resource.
+func NewAgentClientScopeResource() resource.Resource { return &agentClientScopeResource{} }
+
+// agentClientScopeResource manages the Application ID URI and the access_as_client scope on an agent's
+// app registration (seed "Client-to-Agent Authorization", steps 1 and 2).
+type agentClientScopeResource struct {
+	data *providerData
+}
+
+// agentClientScopeResourceModel maps the resource's schema.
+type agentClientScopeResourceModel struct {
+	ID                      types.String   `tfsdk:"id"`
+	AgentClientID           types.String   `tfsdk:"agent_client_id"`
+	AgentObjectID           types.String   `tfsdk:"agent_object_id"`
+	IdentifierURI           types.String   `tfsdk:"identifier_uri"`
+	IdentifierURIAdded      types.Bool     `tfsdk:"identifier_uri_added"`
+	ScopeID                 types.String   `tfsdk:"scope_id"`
+	Value                   types.String   `tfsdk:"value"`
+	Type                    types.String   `tfsdk:"type"`
+	AdminConsentDisplayName types.String   `tfsdk:"admin_consent_display_name"`
+	AdminConsentDescription types.String   `tfsdk:"admin_consent_description"`
+	UserConsentDisplayName  types.String   `tfsdk:"user_consent_display_name"`
+	UserConsentDescription  types.String   `tfsdk:"user_consent_description"`
+	Enabled                 types.Bool     `tfsdk:"enabled"`
+	Timeouts                timeouts.Value `tfsdk:"timeouts"`
+}
+
+// toScope returns the Graph scope the model asks for.
+func (m agentClientScopeResourceModel) toScope() graph.PermissionScope {
+	return graph.PermissionScope{
+		ID:                      m.ScopeID.ValueString(),
+		Value:                   environments.ClientScopeValue,
+		Type:                    m.Type.ValueString(),
+		AdminConsentDisplayName: m.AdminConsentDisplayName.ValueString(),
+		AdminConsentDescription: m.AdminConsentDescription.ValueString(),
+		UserConsentDisplayName:  m.UserConsentDisplayName.ValueString(),
+		UserConsentDescription:  m.UserConsentDescription.ValueString(),
+		Enabled:                 m.Enabled.ValueBool(),
+	}
+}
+
+// setFromGraph copies what Graph holds into the model. The Application ID URI is kept when the
+// application still has it and cleared otherwise, so that the next plan shows the repair.
+func (m *agentClientScopeResourceModel) setFromGraph(app graph.Application, scope graph.PermissionScope) {
+	m.ID = types.StringValue(strings.ToLower(app.AppID))
+	m.AgentClientID = types.StringValue(app.AppID)
+	m.AgentObjectID = types.StringValue(app.ObjectID)
+	if uri := m.IdentifierURI.ValueString(); uri == "" || !containsFold(app.IdentifierURIs, uri) {
+		m.IdentifierURI = types.StringNull()
+		if uri == "" {
+			m.IdentifierURI = defaultIdentifierURIOf(app)
+		}
+	}
+	if m.IdentifierURIAdded.IsNull() || m.IdentifierURIAdded.IsUnknown() {
+		m.IdentifierURIAdded = types.BoolValue(false)
+	}
+	m.ScopeID = types.StringValue(scope.ID)
+	m.Value = types.StringValue(scope.Value)
+	m.Type = types.StringValue(scope.Type)
+	m.AdminConsentDisplayName = types.StringValue(scope.AdminConsentDisplayName)
+	m.AdminConsentDescription = types.StringValue(scope.AdminConsentDescription)
+	m.UserConsentDisplayName = optionalString(scope.UserConsentDisplayName)
+	m.UserConsentDescription = optionalString(scope.UserConsentDescription)
+	m.Enabled = types.BoolValue(scope.Enabled)
+}
+
+// defaultIdentifierURIOf picks the URI an imported resource manages: api://<appId> when the
+// application has it, else its first URI, else none.
+func defaultIdentifierURIOf(app graph.Application) types.String {
+	want := defaultIdentifierURI(app.AppID)
+	if containsFold(app.IdentifierURIs, want) {
+		return types.StringValue(want)
+	}
+	if len(app.IdentifierURIs) > 0 {
+		return types.StringValue(app.IdentifierURIs[0])
+	}
+	return types.StringNull()
+}
+
+func (r *agentClientScopeResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_agent_client_scope"
+}
+
+func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Exposes an agent's API for LKPS client-to-agent authorization: ensures the agent's app " +
+			"registration has an Application ID URI and the delegated scope `access_as_client` that LKPS looks for " +
+			"(steps 1 and 2 of the LKPS guide *Client-to-Agent Authorization*). Pre-authorize client applications " +
+			"for the scope with `lkps_preauthorized_client`.\n\n" +
+			"The resource edits only what it manages: other scopes, other identifier URIs and every pre-authorized " +
+			"entry stay exactly as they are. Texts and `enabled` change in place; the scope is disabled only when " +
+			"Microsoft Graph requires it (changing `type`, or destroying the scope).",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The agent's client ID (application ID), in lower case. It is also the import ID.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"agent_client_id": schema.StringAttribute{
+				MarkdownDescription: "The client ID (application ID) of the agent's app registration, as shown on its Overview " +
+					"page. Exactly one of `agent_client_id` and `agent_object_id` must be set. Changing it replaces the resource.",
+				Optional: true, Computed: true,
+				Validators:    []validator.String{guidValidator()},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
+			},
+			"agent_object_id": schema.StringAttribute{
+				MarkdownDescription: "The object ID of the agent's app registration (not of its enterprise application). An " +
+					"alternative to `agent_client_id`. Changing it replaces the resource.",
+				Optional: true, Computed: true,
+				Validators:    []validator.String{guidValidator()},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
+			},
+			"identifier_uri": schema.StringAttribute{
+				MarkdownDescription: "The Application ID URI to ensure on the agent's app registration. Defaults to " +
+					"`api://<agent client ID>`, the portal's default. It is added if missing; other identifier URIs are " +
+					"never touched. Graph requires it to be unique in the tenant and of the form `api://<client ID>`, " +
+					"`api://<tenant ID>/<name>` or a URI on a verified domain.",
+				Optional: true, Computed: true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"identifier_uri_added": schema.BoolAttribute{
+				MarkdownDescription: "Whether this resource added `identifier_uri` to the application. Only a URI it added is " +
+					"removed when the resource is destroyed or `identifier_uri` changes; an imported resource never removes one.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.UseStateForUnknown()},
+			},
+			"scope_id": schema.StringAttribute{
+				MarkdownDescription: "The ID of the `access_as_client` scope. If omitted, a stable ID derived from the agent's ID " +
+					"is used, known at plan time so that `lkps_preauthorized_client` can refer to it. Changing it replaces the resource.",
+				Optional: true, Computed: true,
+				Validators:    []validator.String{guidValidator()},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
+			},
+			"value": schema.StringAttribute{
+				MarkdownDescription: "The scope's value, always `access_as_client`: the name LKPS looks for when it checks client authorization.",
+				Computed:            true,
+				Default:             stringdefault.StaticString(environments.ClientScopeValue),
+			},
+			"type": schema.StringAttribute{
+				MarkdownDescription: "Who can consent to the scope: `User` (the portal's \"Admins and users\", the LKPS guide's " +
+					"choice) or `Admin` (\"Admins only\"). Defaults to `User`. Changing it makes Graph require the scope to " +
+					"be disabled for a moment; the provider does that and re-enables it.",
+				Optional: true, Computed: true,
+				Default:    stringdefault.StaticString(graph.ScopeTypeUser),
+				Validators: []validator.String{stringvalidator.OneOf(graph.ScopeTypeUser, graph.ScopeTypeAdmin)},
+			},
+			"admin_consent_display_name": schema.StringAttribute{
+				MarkdownDescription: "The title administrators see when granting consent. Defaults to the LKPS guide's value, `" +
+					environments.ClientScopeAdminConsentDisplayName + "`.",
+				Optional: true, Computed: true,
+				Default:    stringdefault.StaticString(environments.ClientScopeAdminConsentDisplayName),
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"admin_consent_description": schema.StringAttribute{
+				MarkdownDescription: "The description administrators see when granting consent. Defaults to the LKPS guide's value, `" +
+					environments.ClientScopeAdminConsentDescription + "`.",
+				Optional: true, Computed: true,
+				Default:    stringdefault.StaticString(environments.ClientScopeAdminConsentDescription),
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"user_consent_display_name": schema.StringAttribute{
+				MarkdownDescription: "The title users see when granting consent, if users may consent. Unset by default.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"user_consent_description": schema.StringAttribute{
+				MarkdownDescription: "The description users see when granting consent, if users may consent. Unset by default.",
+				Optional:            true,
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"enabled": schema.BoolAttribute{
+				MarkdownDescription: "Whether the scope is enabled (the portal's \"State\"). Defaults to `true`, as the LKPS guide says.",
+				Optional:            true, Computed: true,
+				Default: booldefault.StaticBool(true),
+			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *agentClientScopeResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{
+		resourcevalidator.ExactlyOneOf(path.MatchRoot("agent_client_id"), path.MatchRoot("agent_object_id")),
+	}
+}
+
+func (r *agentClientScopeResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *agentClientScopeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan agentClientScopeResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel, ok := withTimeout(ctx, plan.Timeouts.Create, defaultWriteTimeout, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	defer cancel()
+	client, ok := r.data.graph(ctx, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+
+	ref := agentRef(plan.AgentClientID, plan.AgentObjectID)
+	app, err := client.GetApplication(ctx, ref)
+	if err != nil {
+		addGraphError(&resp.Diagnostics, "read the agent application", ref, err)
+		return
+	}
+	if existing, found := app.ScopeByValue(environments.ClientScopeValue); found {
+		resp.Diagnostics.AddError("The agent already exposes access_as_client",
+			fmt.Sprintf("The application %s already has an %q scope (id %s). To manage it with Terraform, import it:\n\n"+
+				"  terraform import %s %s\n\nor, with Terraform 1.5 and later, an import block with id = %q.",
+				app.AppID, environments.ClientScopeValue, existing.ID, "lkps_agent_client_scope.<name>", strings.ToLower(app.AppID), strings.ToLower(app.AppID)))
+		return
+	}
+	if plan.ScopeID.IsUnknown() || plan.ScopeID.IsNull() {
+		plan.ScopeID = types.StringValue(stableScopeID(app.AppID))
+	}
+	if plan.IdentifierURI.IsUnknown() || plan.IdentifierURI.IsNull() {
+		plan.IdentifierURI = types.StringValue(defaultIdentifierURI(app.AppID))
+	}
+
+	ref = graph.ByObjectID(app.ObjectID)
+	added, err := client.EnsureIdentifierURI(ctx, ref, plan.IdentifierURI.ValueString())
+	if err != nil {
+		addGraphError(&resp.Diagnostics, "add the Application ID URI", ref, err)
+		return
+	}
+	plan.IdentifierURIAdded = types.BoolValue(added)
+	// Record progress: if creating the scope fails, the URI this resource added is still tracked.
+	if _, err := client.CreateScope(ctx, ref, plan.toScope()); err != nil {
+		addGraphError(&resp.Diagnostics, "add the access_as_client scope", ref, err)
+		if added {
+			if rmErr := client.RemoveIdentifierURI(ctx, ref, plan.IdentifierURI.ValueString()); rmErr != nil {
+				resp.Diagnostics.AddWarning("Application ID URI left in place",
+					fmt.Sprintf("The scope could not be created, and removing the Application ID URI %s that this resource had added failed too: %s. Remove it in the portal if it is not wanted.",
+						plan.IdentifierURI.ValueString(), rmErr))
+			}
+		}
+		return
+	}
+	r.readInto(ctx, client, ref, &plan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *agentClientScopeResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state agentClientScopeResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel, ok := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	defer cancel()
+	client, ok := r.data.graph(ctx, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	gone := r.readInto(ctx, client, agentRef(state.AgentClientID, state.AgentObjectID), &state, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if gone {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *agentClientScopeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state agentClientScopeResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel, ok := withTimeout(ctx, plan.Timeouts.Update, defaultWriteTimeout, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	defer cancel()
+	client, ok := r.data.graph(ctx, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	ref := graph.ByObjectID(state.AgentObjectID.ValueString())
+
+	plan.IdentifierURIAdded = state.IdentifierURIAdded
+	newURI, oldURI := plan.IdentifierURI.ValueString(), state.IdentifierURI.ValueString()
+	if !strings.EqualFold(newURI, oldURI) || state.IdentifierURI.IsNull() {
+		added, err := client.EnsureIdentifierURI(ctx, ref, newURI)
+		if err != nil {
+			addGraphError(&resp.Diagnostics, "add the Application ID URI", ref, err)
+			return
+		}
+		if oldURI != "" && state.IdentifierURIAdded.ValueBool() && !strings.EqualFold(newURI, oldURI) {
+			if err := client.RemoveIdentifierURI(ctx, ref, oldURI); err != nil {
+				addGraphError(&resp.Diagnostics, "remove the previous Application ID URI", ref, err)
+				return
+			}
+		}
+		plan.IdentifierURIAdded = types.BoolValue(added)
+	}
+	if err := client.UpdateScope(ctx, ref, plan.toScope()); err != nil {
+		addGraphError(&resp.Diagnostics, "update the access_as_client scope", ref, err)
+		return
+	}
+	if r.readInto(ctx, client, ref, &plan, &resp.Diagnostics) {
+		resp.Diagnostics.AddError("Scope disappeared during update",
+			"The access_as_client scope was removed by someone else while Terraform updated it. Run terraform apply again to re-create it.")
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *agentClientScopeResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state agentClientScopeResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel, ok := withTimeout(ctx, state.Timeouts.Delete, defaultWriteTimeout, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	defer cancel()
+	client, ok := r.data.graph(ctx, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	ref := graph.ByObjectID(state.AgentObjectID.ValueString())
+	cleared, err := client.DeleteScope(ctx, ref, state.ScopeID.ValueString())
+	if err != nil && !isGone(err) {
+		addGraphError(&resp.Diagnostics, "remove the access_as_client scope", ref, err)
+		return
+	}
+	if len(cleared) > 0 {
+		resp.Diagnostics.AddWarning("Client applications lost their pre-authorization",
+			fmt.Sprintf("Before removing the access_as_client scope, its ID was removed from the pre-authorized entries of %s, "+
+				"because Microsoft Graph would otherwise leave dangling entries that the portal cannot remove. These clients can no "+
+				"longer start LKPS sessions with the agent while enforce_client_authz is true.", strings.Join(cleared, ", ")))
+	}
+	if state.IdentifierURIAdded.ValueBool() && state.IdentifierURI.ValueString() != "" && err == nil {
+		if err := client.RemoveIdentifierURI(ctx, ref, state.IdentifierURI.ValueString()); err != nil && !isGone(err) {
+			addGraphError(&resp.Diagnostics, "remove the Application ID URI this resource added", ref, err)
+		}
+	}
+}
+
+func (r *agentClientScopeResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id, ok := parseGUIDImportID(req.ID, "<agent client ID>", "terraform import lkps_agent_client_scope.example 00000000-0000-0000-0000-000000000000", &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	client, ok := r.data.graph(ctx, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	ref := graph.ByAnyID(id)
+	app, err := client.GetApplication(ctx, ref)
+	if err != nil {
+		addGraphError(&resp.Diagnostics, "read the agent application to import", ref, err)
+		return
+	}
+	scope, found := app.ScopeByValue(environments.ClientScopeValue)
+	if !found {
+		resp.Diagnostics.AddError("Nothing to import",
+			fmt.Sprintf("The application %s has no %q scope. Create the resource instead of importing it.", app.AppID, environments.ClientScopeValue))
+		return
+	}
+	var m agentClientScopeResourceModel
+	m.IdentifierURI = types.StringNull()
+	m.IdentifierURIAdded = types.BoolValue(false)
+	m.setFromGraph(*app, scope)
+	m.Timeouts = timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// ModifyPlan fills the defaults that depend on the agent's client ID, so that they are known at plan
+// time: the ID, the Application ID URI (also when it went missing out of band, which shows the repair)
+// and the scope ID.
+func (r *agentClientScopeResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // destroy
+	}
+	var plan, config agentClientScopeResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() || !isSet(plan.AgentClientID) {
+		return // known only after the agent is resolved, at apply
+	}
+	appID := plan.AgentClientID.ValueString()
+	if config.IdentifierURI.IsNull() {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("identifier_uri"), defaultIdentifierURI(appID))...)
+	}
+	if config.ScopeID.IsNull() && plan.ScopeID.IsUnknown() {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("scope_id"), stableScopeID(appID))...)
+	}
+	if plan.ID.IsUnknown() {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), strings.ToLower(appID))...)
+	}
+}
+
+// readInto refreshes m from Graph. It reports gone=true when the application or the scope no longer
+// exists, so that Read can remove the resource and the next plan re-creates it.
+func (r *agentClientScopeResource) readInto(ctx context.Context, client *graph.Client, ref graph.AppRef, m *agentClientScopeResourceModel, diags *diag.Diagnostics) (gone bool) {
+	app, err := client.GetApplication(ctx, ref)
+	if isGone(err) {
+		return true
+	}
+	if err != nil {
+		addGraphError(diags, "read the agent application", ref, err)
+		return false
+	}
+	scope, found := app.Scope(m.ScopeID.ValueString())
+	if !found || scope.Value != environments.ClientScopeValue {
+		return true
+	}
+	m.setFromGraph(*app, scope)
+	return false
+}
+
+// defaultIdentifierURI is the portal's default Application ID URI.
+func defaultIdentifierURI(appID string) string { return "api://" + strings.ToLower(appID) }
+
+// defaultWriteTimeout and defaultReadTimeout apply when the timeouts block is absent. Writes include
+// the confirmation that the change is visible on Graph's replicas.
+const (
+	defaultWriteTimeout = 10 * time.Minute
+	defaultReadTimeout  = 5 * time.Minute
+)

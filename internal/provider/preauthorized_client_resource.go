@@ -1,0 +1,296 @@
+//go:build graphops
+
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/bayer/terraform-provider-lkps/internal/environments"
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
+)
+
+var (
+	_ resource.ResourceWithConfigure        = (*preauthorizedClientResource)(nil)
+	_ resource.ResourceWithImportState      = (*preauthorizedClientResource)(nil)
+	_ resource.ResourceWithModifyPlan       = (*preauthorizedClientResource)(nil)
+	_ resource.ResourceWithConfigValidators = (*preauthorizedClientResource)(nil)
+)
+
+// NewPreauthorizedClientResource returns the lkps_preauthorized_client resource.
+func NewPreauthorizedClientResource() resource.Resource { return &preauthorizedClientResource{} }
+
+// preauthorizedClientResource pre-authorizes one client application for the agent's access_as_client
+// scope (seed "Client-to-Agent Authorization", step 3).
+type preauthorizedClientResource struct {
+	data *providerData
+}
+
+// preauthorizedClientResourceModel maps the resource's schema.
+type preauthorizedClientResourceModel struct {
+	ID            types.String   `tfsdk:"id"`
+	AgentClientID types.String   `tfsdk:"agent_client_id"`
+	AgentObjectID types.String   `tfsdk:"agent_object_id"`
+	ClientID      types.String   `tfsdk:"client_id"`
+	ScopeID       types.String   `tfsdk:"scope_id"`
+	Timeouts      timeouts.Value `tfsdk:"timeouts"`
+}
+
+func (m *preauthorizedClientResourceModel) setFromGraph(app graph.Application, entry graph.PreAuthorizedApplication) {
+	m.AgentClientID = types.StringValue(app.AppID)
+	m.AgentObjectID = types.StringValue(app.ObjectID)
+	m.ClientID = types.StringValue(entry.AppID)
+	m.ID = types.StringValue(preauthorizedClientID(app.AppID, entry.AppID))
+}
+
+// preauthorizedClientID is the resource's ID and import ID: "<agent client ID>/<client ID>".
+func preauthorizedClientID(agentAppID, clientAppID string) string {
+	return strings.ToLower(agentAppID) + "/" + strings.ToLower(clientAppID)
+}
+
+func (r *preauthorizedClientResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_preauthorized_client"
+}
+
+func (r *preauthorizedClientResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	replace := []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Pre-authorizes one client application for an agent's `access_as_client` scope, so that LKPS lets " +
+			"the client start sessions with the agent (step 3 of the LKPS guide *Client-to-Agent Authorization*, " +
+			"\"Authorized client applications\" in the portal). Use one resource per client, for example with `for_each`.\n\n" +
+			"The resource adds its scope ID to the client's entry in `api.preAuthorizedApplications` and removes only that ID " +
+			"on destroy (and the entry, if nothing else is left in it). Entries of other clients and other permission IDs of " +
+			"the same client are never touched. Many of these resources can be applied in parallel: changes to one " +
+			"application are serialized and grouped inside the provider and each is confirmed visible before it returns.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The import ID, `<agent client ID>/<client ID>`, in lower case.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"agent_client_id": schema.StringAttribute{
+				MarkdownDescription: "The client ID (application ID) of the agent's app registration. Exactly one of " +
+					"`agent_client_id` and `agent_object_id` must be set. Changing it replaces the resource.",
+				Optional: true, Computed: true,
+				Validators:    []validator.String{guidValidator()},
+				PlanModifiers: replace,
+			},
+			"agent_object_id": schema.StringAttribute{
+				MarkdownDescription: "The object ID of the agent's app registration, as an alternative to `agent_client_id`. " +
+					"Changing it replaces the resource.",
+				Optional: true, Computed: true,
+				Validators:    []validator.String{guidValidator()},
+				PlanModifiers: replace,
+			},
+			"client_id": schema.StringAttribute{
+				MarkdownDescription: "The client ID (application ID) of the client application to pre-authorize, as its owners " +
+					"provide it. Changing it replaces the resource.",
+				Required:      true,
+				Validators:    []validator.String{guidValidator()},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"scope_id": schema.StringAttribute{
+				MarkdownDescription: "The ID of the agent's `access_as_client` scope, usually `lkps_agent_client_scope.<name>.scope_id` " +
+					"(which also orders the two resources). If omitted, the agent's `access_as_client` scope is looked up when " +
+					"the resource is created. Changing it replaces the resource.",
+				Optional: true, Computed: true,
+				Validators:    []validator.String{guidValidator()},
+				PlanModifiers: replace,
+			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Delete: true}),
+		},
+	}
+}
+
+func (r *preauthorizedClientResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{
+		resourcevalidator.ExactlyOneOf(path.MatchRoot("agent_client_id"), path.MatchRoot("agent_object_id")),
+	}
+}
+
+func (r *preauthorizedClientResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan preauthorizedClientResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel, ok := withTimeout(ctx, plan.Timeouts.Create, defaultWriteTimeout, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	defer cancel()
+	client, ok := r.data.graph(ctx, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	ref := agentRef(plan.AgentClientID, plan.AgentObjectID)
+	app, err := client.GetApplication(ctx, ref)
+	if err != nil {
+		addGraphError(&resp.Diagnostics, "read the agent application", ref, err)
+		return
+	}
+	if !isSet(plan.ScopeID) {
+		scope, found := app.ScopeByValue(environments.ClientScopeValue)
+		if !found {
+			resp.Diagnostics.AddAttributeError(path.Root("scope_id"), "The agent exposes no access_as_client scope",
+				fmt.Sprintf("The application %s has no %q scope to pre-authorize %s for. Create it first with lkps_agent_client_scope "+
+					"and set scope_id = lkps_agent_client_scope.<name>.scope_id, which also makes Terraform create the scope first.",
+					app.AppID, environments.ClientScopeValue, plan.ClientID.ValueString()))
+			return
+		}
+		plan.ScopeID = types.StringValue(scope.ID)
+	}
+	ref = graph.ByObjectID(app.ObjectID)
+	err = client.AddPreAuthorization(ctx, ref, plan.ClientID.ValueString(), plan.ScopeID.ValueString())
+	if errors.Is(err, graph.ErrPreAuthorizationExists) {
+		id := preauthorizedClientID(app.AppID, plan.ClientID.ValueString())
+		resp.Diagnostics.AddError("The client is already pre-authorized",
+			fmt.Sprintf("The client application %s is already pre-authorized for scope %s on the agent %s. To manage the existing "+
+				"pre-authorization with Terraform, import it:\n\n  terraform import lkps_preauthorized_client.<name> %s\n\n"+
+				"or, with Terraform 1.5 and later, an import block with id = %q.", plan.ClientID.ValueString(), plan.ScopeID.ValueString(), app.AppID, id, id))
+		return
+	}
+	if err != nil {
+		addGraphError(&resp.Diagnostics, "pre-authorize the client application", ref, err)
+		return
+	}
+	plan.AgentClientID = types.StringValue(app.AppID)
+	plan.AgentObjectID = types.StringValue(app.ObjectID)
+	plan.ID = types.StringValue(preauthorizedClientID(app.AppID, plan.ClientID.ValueString()))
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *preauthorizedClientResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state preauthorizedClientResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel, ok := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	defer cancel()
+	client, ok := r.data.graph(ctx, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	ref := agentRef(state.AgentClientID, state.AgentObjectID)
+	app, err := client.GetApplication(ctx, ref)
+	if isGone(err) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addGraphError(&resp.Diagnostics, "read the agent application", ref, err)
+		return
+	}
+	entry, found := app.PreAuthorization(state.ClientID.ValueString())
+	if !found || !containsFold(entry.DelegatedPermissionIDs, state.ScopeID.ValueString()) {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	state.setFromGraph(*app, entry)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// Update only ever changes the timeouts: every other attribute replaces the resource.
+func (r *preauthorizedClientResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan preauthorizedClientResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *preauthorizedClientResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state preauthorizedClientResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel, ok := withTimeout(ctx, state.Timeouts.Delete, defaultWriteTimeout, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	defer cancel()
+	client, ok := r.data.graph(ctx, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	ref := graph.ByObjectID(state.AgentObjectID.ValueString())
+	err := client.RemovePreAuthorization(ctx, ref, state.ClientID.ValueString(), state.ScopeID.ValueString())
+	if err != nil && !isGone(err) {
+		addGraphError(&resp.Diagnostics, "remove the pre-authorization", ref, err)
+	}
+}
+
+func (r *preauthorizedClientResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	parts := strings.Split(req.ID, "/")
+	if len(parts) != 2 || !guidPattern.MatchString(parts[0]) || !guidPattern.MatchString(parts[1]) {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("Expected <agent client ID>/<client ID>, two GUIDs separated by a slash, for example\n\n"+
+				"  terraform import lkps_preauthorized_client.example 11111111-1111-1111-1111-111111111111/22222222-2222-2222-2222-222222222222\n\ngot %q.", req.ID))
+		return
+	}
+	client, ok := r.data.graph(ctx, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	ref := graph.ByAnyID(parts[0])
+	app, err := client.GetApplication(ctx, ref)
+	if err != nil {
+		addGraphError(&resp.Diagnostics, "read the agent application to import", ref, err)
+		return
+	}
+	entry, found := app.PreAuthorization(parts[1])
+	if !found {
+		resp.Diagnostics.AddError("Nothing to import",
+			fmt.Sprintf("The client application %s is not pre-authorized on the agent %s. Create the resource instead of importing it.", parts[1], app.AppID))
+		return
+	}
+	scope, found := app.ScopeByValue(environments.ClientScopeValue)
+	if !found || !containsFold(entry.DelegatedPermissionIDs, scope.ID) {
+		resp.Diagnostics.AddError("Nothing to import",
+			fmt.Sprintf("The client application %s is pre-authorized on the agent %s, but not for its %q scope, which is what this "+
+				"resource manages. Create the resource instead of importing it.", parts[1], app.AppID, environments.ClientScopeValue))
+		return
+	}
+	var m preauthorizedClientResourceModel
+	m.setFromGraph(*app, entry)
+	m.ScopeID = types.StringValue(scope.ID)
+	m.Timeouts = timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// ModifyPlan makes the ID known at plan time when the agent and client IDs are.
+func (r *preauthorizedClientResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || !req.State.Raw.IsNull() {
+		return
+	}
+	var plan preauthorizedClientResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if isSet(plan.AgentClientID) && isSet(plan.ClientID) {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), preauthorizedClientID(plan.AgentClientID.ValueString(), plan.ClientID.ValueString()))...)
+	}
+}
