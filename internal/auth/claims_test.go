@@ -1,0 +1,79 @@
+package auth
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestUnverifiedClaims(t *testing.T) {
+	exp := time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)
+	cases := []struct {
+		name  string
+		token string
+		want  Claims
+	}{
+		{
+			name: "v1 token with appid",
+			token: unsignedJWT(map[string]any{
+				"aud": "api://livekit-platform-service-np.int.bayer.com", "appid": clientA, "oid": "o1", "tid": tenantA, "exp": exp.Unix(), "ver": "1.0",
+			}),
+			want: Claims{AppID: clientA, ObjectID: "o1", Audience: "api://livekit-platform-service-np.int.bayer.com", TenantID: tenantA, Expiry: exp},
+		},
+		{
+			name:  "v2 token with azp and a list audience",
+			token: unsignedJWT(map[string]any{"aud": []string{"https://graph.microsoft.com", "other"}, "azp": clientB, "tid": tenantB, "exp": exp.Unix(), "ver": "2.0"}),
+			want:  Claims{AppID: clientB, Audience: "https://graph.microsoft.com", TenantID: tenantB, Expiry: exp},
+		},
+		{
+			name:  "appid wins over azp",
+			token: unsignedJWT(map[string]any{"appid": clientA, "azp": clientB}),
+			want:  Claims{AppID: clientA},
+		},
+		{
+			name:  "fractional exp and surrounding whitespace",
+			token: " " + unsignedJWT(map[string]any{"exp": float64(exp.Unix()) + 0.5}) + "\n",
+			want:  Claims{Expiry: exp},
+		},
+		{
+			name:  "padded payload",
+			token: "e30." + base64.URLEncoding.EncodeToString([]byte(`{"azp":"`+clientA+`"}`)) + ".sig",
+			want:  Claims{AppID: clientA},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := UnverifiedClaims(tc.token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestUnverifiedClaimsErrors(t *testing.T) {
+	secretish := "eyJzZWNyZXQiOiJ0b3Atc2VjcmV0In0"
+	cases := map[string]string{
+		"two parts":       "aaa." + secretish,
+		"four parts":      "a.b.c.d" + secretish,
+		"bad base64":      "e30.!!" + secretish + "!!.sig",
+		"not JSON":        "e30." + base64.RawURLEncoding.EncodeToString([]byte("not json "+secretish)) + ".sig",
+		"aud not strings": unsignedJWT(map[string]any{"aud": 5, "x": secretish}),
+		"exp not number":  unsignedJWT(map[string]any{"exp": "soon", "x": secretish}),
+	}
+	for name, token := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := UnverifiedClaims(token)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if strings.Contains(err.Error(), secretish) || strings.Contains(err.Error(), "top-secret") {
+				t.Errorf("error leaks the token: %v", err)
+			}
+		})
+	}
+}
