@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -46,6 +47,13 @@ func DefaultIssuers() []OIDCIssuer {
 }
 
 var issuerNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+
+// issuerKeyOnce guards lazy generation of an issuer's key.
+type issuerKeyOnce struct {
+	once sync.Once
+	key  *rsa.PrivateKey
+	err  error
+}
 
 // oidcIssuer is a configured issuer with its lazily generated key.
 type oidcIssuer struct {

@@ -20,7 +20,6 @@ import (
 	"math/big"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
@@ -549,11 +548,4 @@ func newUTI() string {
 		panic(fmt.Sprintf("crypto/rand failed: %v", err)) // crypto/rand.Read never fails on supported platforms
 	}
 	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// issuerKeyOnce guards lazy generation of an issuer's key.
-type issuerKeyOnce struct {
-	once sync.Once
-	key  *rsa.PrivateKey
-	err  error
 }

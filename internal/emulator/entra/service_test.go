@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -402,11 +403,11 @@ func (f *fixture) issuerRequestToken(t *testing.T, issuer string) string {
 
 func TestClientAssertionCredentialFederated(t *testing.T) {
 	f := newFixture(t)
-	subject := "repo:bayer/terraform-provider-lkps:environment:ci"
+	ghIssuer, _ := f.svc.OIDCIssuer("github")
 	c, _ := f.dir.Client(appID)
 	c.Federated = []entra.FederatedCredential{
-		{Issuer: "https://token.actions.githubusercontent.com", Subject: subject, Audiences: []string{entra.FederatedAudience}},
-		{Issuer: f.svc.OIDCIssuerURL("github"), Subject: subject, Audiences: []string{entra.FederatedAudience}},
+		{Issuer: "https://token.actions.githubusercontent.com", Subject: ghIssuer.DefaultSubject, Audiences: []string{entra.FederatedAudience}},
+		{Issuer: f.svc.OIDCIssuerURL("github"), Subject: ghIssuer.DefaultSubject, Audiences: []string{entra.FederatedAudience}},
 	}
 	f.dir.put(c)
 
@@ -420,25 +421,20 @@ func TestClientAssertionCredentialFederated(t *testing.T) {
 		if err != nil {
 			return "", err
 		}
-		req.Header.Set("Authorization", "bearer "+f.issuerRequestToken(t, "github"))
+		req.Header.Set("Authorization", "bearer "+ghIssuer.RequestToken)
 		resp, err := f.srv.Client().Do(req)
 		if err != nil {
 			return "", err
 		}
 		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return "", errors.New(resp.Status)
+		}
 		var body struct{ Value string }
 		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 			return "", err
 		}
-		if resp.StatusCode != http.StatusOK {
-			return "", errors.New(resp.Status)
-		}
-		// The issuer's default subject is the main branch; re-mint for the environment subject the
-		// credential trusts, exactly as a workflow in that environment would receive it.
-		if _, claims := decodeClaims(t, body.Value); claims["sub"] != "repo:bayer/terraform-provider-lkps:ref:refs/heads/main" || claims["aud"] != entra.FederatedAudience {
-			return "", errors.New("unexpected ID token claims")
-		}
-		return f.svc.MintFederated("github", subject, "", 0)
+		return body.Value, nil
 	}
 	cred, err := azidentity.NewClientAssertionCredential(testTenant, appID, getAssertion, &azidentity.ClientAssertionCredentialOptions{
 		ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true,
@@ -457,9 +453,9 @@ func TestClientAssertionCredentialFederated(t *testing.T) {
 		t.Fatalf("Verify = %+v, %v", claims, err)
 	}
 
-	// The issuer's own default-subject token does not match the environment credential.
+	// A workflow of another branch gets a token with another subject, which the credential does not trust.
 	wrong, err := azidentity.NewClientAssertionCredential(testTenant, appID, func(context.Context) (string, error) {
-		return f.svc.MintFederated("github", "", "", 0)
+		return f.svc.MintFederated("github", "repo:bayer/terraform-provider-lkps:ref:refs/heads/feature", "", 0)
 	}, &azidentity.ClientAssertionCredentialOptions{ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true})
 	if err != nil {
 		t.Fatal(err)
@@ -469,15 +465,45 @@ func TestClientAssertionCredentialFederated(t *testing.T) {
 	}
 }
 
+// TestWorkloadIdentityCredential is the Kubernetes flow: a projected service account token in a file.
+func TestWorkloadIdentityCredential(t *testing.T) {
+	f := newFixture(t)
+	k8s, _ := f.svc.OIDCIssuer("kubernetes")
+	c, _ := f.dir.Client(appID)
+	c.Federated = []entra.FederatedCredential{{Issuer: f.svc.OIDCIssuerURL("kubernetes"), Subject: k8s.DefaultSubject, Audiences: []string{entra.FederatedAudience}}}
+	f.dir.put(c)
+	sa, err := f.svc.MintFederated("kubernetes", "", "", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := t.TempDir() + "/token"
+	if err := os.WriteFile(path, []byte(sa), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cred, err := azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{
+		ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true, ClientID: appID, TenantID: testTenant, TokenFilePath: path,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{nonprodAud + "/.default"}})
+	if err != nil {
+		t.Fatalf("GetToken: %v", err)
+	}
+	if claims, err := f.svc.Verify(tok.Token, nonprodAud); err != nil || claims.ObjectID != appSPID {
+		t.Fatalf("Verify = %+v, %v", claims, err)
+	}
+}
+
 func TestTokenResponseShape(t *testing.T) {
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	f := newFixture(t, withFixedClock(now))
 	status, body := f.postToken(t, testTenant, secretForm(entraGraphScope+" openid profile offline_access"))
 	if status != http.StatusOK {
-		t.Fatalf("status %d: %v", status, body)
+		t.Fatalf("status %d: %v", status, body["error_description"])
 	}
 	if body["token_type"] != "Bearer" || body["expires_in"] != float64(3599) || body["ext_expires_in"] != float64(3599) {
-		t.Errorf("reply = %v", body)
+		t.Errorf("reply: token_type %v expires_in %v ext_expires_in %v", body["token_type"], body["expires_in"], body["ext_expires_in"])
 	}
 	tok, _ := body["access_token"].(string)
 	_, claims := decodeClaims(t, tok)
@@ -494,7 +520,7 @@ func TestAcceptedResources(t *testing.T) {
 	} {
 		status, body := f.postToken(t, testTenant, secretForm(res+"/.default"))
 		if status != http.StatusOK {
-			t.Errorf("%s: status %d: %v", res, status, body)
+			t.Errorf("%s: status %d: %v %v", res, status, body["error"], body["error_description"])
 			continue
 		}
 		c, err := f.svc.Verify(body["access_token"].(string), res)
@@ -609,6 +635,8 @@ func TestTokenEndpointErrors(t *testing.T) {
 		{"unregistered certificate", testTenant, assertionForm(f.certAssertion(t, testKey(t, 2), unregistered, nil)), 401, "invalid_client", 700027},
 		{"registered certificate, wrong key", testTenant, assertionForm(f.certAssertion(t, testKey(t, 2), f.cert, nil)), 401, "invalid_client", 700027},
 		{"expired registered certificate", testTenant, assertionForm(f.certAssertion(t, testKey(t, 2), expiredCert, nil)), 401, "invalid_client", 700027},
+		{"assertion with alg none", testTenant, assertionForm(withHeader(t, f.certAssertion(t, testKey(t, 1), f.cert, nil), map[string]any{"alg": "none"}, true)), 401, "invalid_client", 700027},
+		{"assertion with alg HS256", testTenant, assertionForm(withHeader(t, f.certAssertion(t, testKey(t, 1), f.cert, nil), map[string]any{"alg": "HS256"}, false)), 401, "invalid_client", 700027},
 		{"assertion for another client", testTenant, assertionForm(f.certAssertion(t, testKey(t, 1), f.cert, func(c map[string]any) {
 			c["iss"], c["sub"] = otherAppID, otherAppID
 		})), 400, "invalid_client", 700021},
@@ -637,9 +665,26 @@ func TestTokenEndpointErrors(t *testing.T) {
 	}
 }
 
+// withHeader rewrites header fields of a signed JWT (keeping or dropping its signature), as an attacker
+// who downgrades the algorithm would.
+func withHeader(t *testing.T, tok string, fields map[string]any, dropSignature bool) string {
+	t.Helper()
+	header, _ := decodeClaims(t, tok)
+	for k, v := range fields {
+		header[k] = v
+	}
+	hb, _ := json.Marshal(header)
+	parts := strings.Split(tok, ".")
+	if dropSignature {
+		parts[2] = ""
+	}
+	return base64.RawURLEncoding.EncodeToString(hb) + "." + parts[1] + "." + parts[2]
+}
+
 func checkEntraError(t *testing.T, status int, body map[string]any, wantStatus int, wantError string, wantCode int) {
 	t.Helper()
 	if status != wantStatus || body["error"] != wantError {
+		delete(body, "access_token") // never print a token
 		t.Fatalf("status %d error %v, want %d %s; body %v", status, body["error"], wantStatus, wantError, body)
 	}
 	codes, _ := body["error_codes"].([]any)
@@ -877,7 +922,7 @@ func TestOIDCIssuerEndpoints(t *testing.T) {
 	status, body := f.get(t, tokenPath, http.Header{"Authorization": {"Bearer " + reqToken}})
 	value, _ := body["value"].(string)
 	if status != http.StatusOK || value == "" {
-		t.Fatalf("token request %d %v", status, body)
+		t.Fatalf("token request: status %d, message %v", status, body["message"])
 	}
 	h, claims := decodeClaims(t, value)
 	jwk := keysList[0].(map[string]any)
@@ -909,7 +954,7 @@ func mustGet(t *testing.T, f *fixture, path, bearer string) string {
 	status, body := f.get(t, path, http.Header{"Authorization": {"Bearer " + bearer}})
 	v, _ := body["value"].(string)
 	if status != http.StatusOK || v == "" {
-		t.Fatalf("GET %s: %d %v", path, status, body)
+		t.Fatalf("GET %s: status %d, message %v", path, status, body["message"])
 	}
 	return v
 }
