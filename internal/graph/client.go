@@ -1,0 +1,297 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	azureauth "github.com/microsoft/kiota-authentication-azure-go"
+	nethttplibrary "github.com/microsoft/kiota-http-go"
+	jsonserialization "github.com/microsoft/kiota-serialization-json-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/applications"
+	"github.com/microsoftgraph/msgraph-sdk-go/applicationswithappid"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+)
+
+// Defaults of Config.
+const (
+	// DefaultBaseURL is the public Microsoft Graph endpoint (without the version segment).
+	DefaultBaseURL = "https://graph.microsoft.com"
+	// DefaultScope is the token scope for Microsoft Graph.
+	DefaultScope = "https://graph.microsoft.com/.default"
+	// DefaultConfirmReads is how many consecutive reads must show a write before it counts as done.
+	DefaultConfirmReads = 3
+	// DefaultTimeout bounds an operation whose context has no deadline.
+	DefaultTimeout = 5 * time.Minute
+	// DefaultFirstLookupWindow bounds the retries of 404 for an application this process has not
+	// written to.
+	DefaultFirstLookupWindow = 5 * time.Second
+	// DefaultNotFoundAfterWriteWindow bounds the retries of 404 for an application this process
+	// has written to.
+	DefaultNotFoundAfterWriteWindow = 2 * time.Minute
+	// DefaultStaleReadWindow bounds how long a read that looks older than this process's confirmed
+	// writes is retried before it is taken as a change made elsewhere.
+	DefaultStaleReadWindow = 30 * time.Second
+	// DefaultConfirmInterval is the pause between two matching confirmation reads.
+	DefaultConfirmInterval = 20 * time.Millisecond
+)
+
+// selectFields are the application properties the client reads ($select keeps responses small).
+var selectFields = []string{"id", "appId", "displayName", "identifierUris", "api"}
+
+// Logger receives the client's log lines. Fields never contain tokens or the Authorization header.
+type Logger interface {
+	// Debug logs a request and its outcome.
+	Debug(ctx context.Context, msg string, fields map[string]any)
+	// Warn logs a retry or a read that had to be taken as a change made elsewhere.
+	Warn(ctx context.Context, msg string, fields map[string]any)
+}
+
+// Config configures a Client.
+type Config struct {
+	// Credential obtains tokens for Microsoft Graph. Required.
+	Credential azcore.TokenCredential
+	// BaseURL is the Graph endpoint without the version segment (default DefaultBaseURL). The
+	// client calls <BaseURL>/v1.0 and sends its token only to this host.
+	BaseURL string
+	// Scope is the token scope (default DefaultScope).
+	Scope string
+	// HTTPClient supplies the transport (for example one that trusts the emulator's CA) and the
+	// per-request timeout. Nil means http.DefaultTransport without a timeout beyond the context.
+	HTTPClient *http.Client
+	// UserAgent is put in front of the SDK's User-Agent, such as "terraform-provider-lkps/1.2.3".
+	UserAgent string
+	// Logger receives request and retry logs; nil disables logging.
+	Logger Logger
+	// ConfirmReads is how many consecutive reads must show a write (default DefaultConfirmReads).
+	ConfirmReads int
+	// ConfirmInterval is the pause between matching confirmation reads (default
+	// DefaultConfirmInterval; negative means none).
+	ConfirmInterval time.Duration
+	// Backoff shapes the delays between retries.
+	Backoff Backoff
+	// DefaultTimeout bounds operations whose context has no deadline (default DefaultTimeout).
+	DefaultTimeout time.Duration
+	// FirstLookupWindow bounds 404 retries for applications this process has not written to
+	// (default DefaultFirstLookupWindow).
+	FirstLookupWindow time.Duration
+	// NotFoundAfterWriteWindow bounds 404 retries for applications this process has written to
+	// (default DefaultNotFoundAfterWriteWindow).
+	NotFoundAfterWriteWindow time.Duration
+	// StaleReadWindow bounds read-your-writes retries (default DefaultStaleReadWindow).
+	StaleReadWindow time.Duration
+}
+
+// Client edits application registrations through Microsoft Graph. It is safe for concurrent use;
+// operations on one application are serialized and grouped by a per-application worker.
+type Client struct {
+	cfg     Config
+	adapter *nethttplibrary.NetHttpRequestAdapter
+	stats   statsCollector
+
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
+
+	randMu sync.Mutex
+	rnd    *rand.Rand
+
+	mu        sync.Mutex
+	refs      map[string]string         // AppRef.key() → lower-case object ID
+	resolving map[string]*resolveFlight // AppRef.key() → lookup in flight
+	workers   map[string]*appWorker     // lower-case object ID → worker
+}
+
+// New builds a Client. Only the credential is required.
+func New(cfg Config) (*Client, error) {
+	if cfg.Credential == nil {
+		return nil, errors.New("graph client: a credential is required")
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = DefaultBaseURL
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.Scope == "" {
+		cfg.Scope = DefaultScope
+	}
+	if cfg.ConfirmReads <= 0 {
+		cfg.ConfirmReads = DefaultConfirmReads
+	}
+	if cfg.ConfirmInterval == 0 {
+		cfg.ConfirmInterval = DefaultConfirmInterval
+	}
+	if cfg.DefaultTimeout <= 0 {
+		cfg.DefaultTimeout = DefaultTimeout
+	}
+	if cfg.FirstLookupWindow <= 0 {
+		cfg.FirstLookupWindow = DefaultFirstLookupWindow
+	}
+	if cfg.NotFoundAfterWriteWindow <= 0 {
+		cfg.NotFoundAfterWriteWindow = DefaultNotFoundAfterWriteWindow
+	}
+	if cfg.StaleReadWindow <= 0 {
+		cfg.StaleReadWindow = DefaultStaleReadWindow
+	}
+	cfg.Backoff = cfg.Backoff.withDefaults()
+
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("graph client: parsing base URL %q: %w", cfg.BaseURL, err)
+	}
+	if u.Scheme != "https" || u.Hostname() == "" {
+		return nil, fmt.Errorf("graph client: base URL %q must be an absolute https URL", cfg.BaseURL)
+	}
+
+	c := &Client{
+		cfg:       cfg,
+		now:       time.Now,
+		sleep:     sleepCtx,
+		rnd:       rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15)), //nolint:gosec // jitter, not security
+		refs:      make(map[string]string),
+		resolving: make(map[string]*resolveFlight),
+		workers:   make(map[string]*appWorker),
+	}
+	c.stats.init()
+	adapter, err := c.newRequestAdapter(u.Hostname())
+	if err != nil {
+		return nil, err
+	}
+	c.adapter = adapter
+	return c, nil
+}
+
+// newRequestAdapter builds the kiota request adapter: the Azure identity authentication provider
+// restricted to the Graph host (kiota silently sends no token to other hosts), the JSON parse node
+// and serialization writer factories, and kiota's default middleware WITHOUT its RetryHandler, so
+// retry.go is the only retry policy. The redirect, compression (gzip request bodies, as Graph
+// accepts), parameter-name decoding, user-agent and header-inspection handlers stay.
+func (c *Client) newRequestAdapter(host string) (*nethttplibrary.NetHttpRequestAdapter, error) {
+	auth, err := azureauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(
+		c.cfg.Credential, []string{c.cfg.Scope}, []string{host})
+	if err != nil {
+		return nil, fmt.Errorf("graph client: building the authentication provider: %w", err)
+	}
+	parent := http.DefaultTransport
+	var timeout time.Duration
+	if c.cfg.HTTPClient != nil {
+		if c.cfg.HTTPClient.Transport != nil {
+			parent = c.cfg.HTTPClient.Transport
+		}
+		timeout = c.cfg.HTTPClient.Timeout
+	}
+	middlewares := []nethttplibrary.Middleware{
+		nethttplibrary.NewRedirectHandler(),
+		nethttplibrary.NewCompressionHandler(),
+		nethttplibrary.NewParametersNameDecodingHandler(),
+		nethttplibrary.NewUserAgentHandler(),
+		nethttplibrary.NewHeadersInspectionHandler(),
+	}
+	httpClient := &http.Client{
+		Transport: nethttplibrary.NewCustomTransportWithParentTransport(&observingTransport{next: parent, c: c}, middlewares...),
+		Timeout:   timeout,
+		// The redirect middleware follows redirects; net/http must hand them over untouched.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	adapter, err := nethttplibrary.NewNetHttpRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
+		auth, jsonserialization.NewJsonParseNodeFactory(), jsonserialization.NewJsonSerializationWriterFactory(), httpClient)
+	if err != nil {
+		return nil, fmt.Errorf("graph client: building the request adapter: %w", err)
+	}
+	adapter.SetBaseUrl(c.cfg.BaseURL + "/v1.0")
+	return adapter, nil
+}
+
+// observingTransport sits below kiota's middleware: it counts and logs every request Graph sees
+// (method, path, status, request-id, attempt) and sets the configured User-Agent. It never reads
+// or logs the Authorization header.
+type observingTransport struct {
+	next http.RoundTripper
+	c    *Client
+}
+
+// RoundTrip sends the request and records it.
+func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if ua := t.c.cfg.UserAgent; ua != "" {
+		req = req.Clone(req.Context())
+		req.Header.Set("User-Agent", strings.TrimSpace(ua+" "+req.Header.Get("User-Agent")))
+	}
+	switch req.Method {
+	case http.MethodGet:
+		t.c.stats.gets.Add(1)
+	case http.MethodPatch:
+		t.c.stats.patches.Add(1)
+	}
+	start := time.Now()
+	resp, err := t.next.RoundTrip(req)
+	fields := map[string]any{
+		"method":      req.Method,
+		"path":        req.URL.Path,
+		"attempt":     attemptFrom(req.Context()),
+		"duration_ms": time.Since(start).Milliseconds(),
+	}
+	if err != nil {
+		fields["error"] = err.Error()
+	} else {
+		fields["status"] = resp.StatusCode
+		fields["request_id"] = resp.Header.Get("request-id")
+	}
+	t.c.logDebug(req.Context(), "Microsoft Graph request", fields)
+	return resp, err
+}
+
+func (c *Client) logDebug(ctx context.Context, msg string, fields map[string]any) {
+	if c.cfg.Logger != nil {
+		c.cfg.Logger.Debug(ctx, msg, fields)
+	}
+}
+
+func (c *Client) logWarn(ctx context.Context, msg string, fields map[string]any) {
+	if c.cfg.Logger != nil {
+		c.cfg.Logger.Warn(ctx, msg, fields)
+	}
+}
+
+func (c *Client) random() float64 {
+	c.randMu.Lock()
+	defer c.randMu.Unlock()
+	return c.rnd.Float64()
+}
+
+// withTimeout applies DefaultTimeout to a context without a deadline.
+func (c *Client) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, c.cfg.DefaultTimeout)
+}
+
+// getByObjectID sends one GET applications/{id}.
+func (c *Client) getByObjectID(ctx context.Context, objectID string) (models.Applicationable, error) {
+	return applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).
+		ByApplicationId(objectID).
+		Get(ctx, &applications.ApplicationItemRequestBuilderGetRequestConfiguration{
+			QueryParameters: &applications.ApplicationItemRequestBuilderGetQueryParameters{Select: selectFields},
+		})
+}
+
+// getByAppID sends one GET applications(appId='…').
+func (c *Client) getByAppID(ctx context.Context, appID string) (models.Applicationable, error) {
+	return applicationswithappid.NewApplicationsWithAppIdRequestBuilderInternal(map[string]string{}, c.adapter, &appID).
+		Get(ctx, &applicationswithappid.ApplicationsWithAppIdRequestBuilderGetRequestConfiguration{
+			QueryParameters: &applicationswithappid.ApplicationsWithAppIdRequestBuilderGetQueryParameters{Select: selectFields},
+		})
+}
+
+// patchByObjectID sends one PATCH applications/{id}.
+func (c *Client) patchByObjectID(ctx context.Context, objectID string, body models.Applicationable) error {
+	_, err := applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).
+		ByApplicationId(objectID).
+		Patch(ctx, body, nil)
+	return err
+}

@@ -1,0 +1,167 @@
+package graph
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/google/uuid"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+)
+
+// stateFromModel converts a GET answer into the state the merge logic works on. The SDK models of
+// the list entries are kept as raw so that entries written back unchanged keep every property this
+// package does not model.
+func stateFromModel(m models.Applicationable) *appState {
+	st := &appState{
+		objectID:    deref(m.GetId()),
+		appID:       deref(m.GetAppId()),
+		displayName: deref(m.GetDisplayName()),
+		uris:        append([]string{}, m.GetIdentifierUris()...),
+		scopes:      []scopeEntry{},
+		preAuth:     []preAuthEntry{},
+	}
+	if api := m.GetApi(); api != nil {
+		for _, s := range api.GetOauth2PermissionScopes() {
+			if s == nil {
+				continue
+			}
+			st.scopes = append(st.scopes, scopeEntry{PermissionScope: scopeFromModel(s), raw: s})
+		}
+		for _, p := range api.GetPreAuthorizedApplications() {
+			if p == nil {
+				continue
+			}
+			st.preAuth = append(st.preAuth, preAuthEntry{PreAuthorizedApplication: preAuthFromModel(p), raw: p})
+		}
+	}
+	return st
+}
+
+func scopeFromModel(m models.PermissionScopeable) PermissionScope {
+	s := PermissionScope{
+		Value:                   deref(m.GetValue()),
+		Type:                    deref(m.GetTypeEscaped()),
+		AdminConsentDisplayName: deref(m.GetAdminConsentDisplayName()),
+		AdminConsentDescription: deref(m.GetAdminConsentDescription()),
+		UserConsentDisplayName:  deref(m.GetUserConsentDisplayName()),
+		UserConsentDescription:  deref(m.GetUserConsentDescription()),
+	}
+	if id := m.GetId(); id != nil {
+		s.ID = id.String()
+	}
+	if e := m.GetIsEnabled(); e != nil {
+		s.Enabled = *e
+	}
+	return s
+}
+
+func preAuthFromModel(m models.PreAuthorizedApplicationable) PreAuthorizedApplication {
+	return PreAuthorizedApplication{
+		AppID:                  deref(m.GetAppId()),
+		DelegatedPermissionIDs: append([]string{}, m.GetDelegatedPermissionIds()...),
+	}
+}
+
+// patchBody builds the PATCH body carrying only the collections in cols, in full, as after holds
+// them. Graph merges a PATCH at property level (also inside "api"), so collections left out stay as
+// they are.
+func patchBody(after *appState, cols collection) (models.Applicationable, error) {
+	body := models.NewApplication()
+	if cols&colURIs != 0 {
+		body.SetIdentifierUris(append([]string{}, after.uris...))
+	}
+	if cols&(colScopes|colPreAuth) != 0 {
+		api := models.NewApiApplication()
+		if cols&colScopes != 0 {
+			scopes := make([]models.PermissionScopeable, 0, len(after.scopes))
+			for _, s := range after.scopes {
+				m, err := scopeToModel(s)
+				if err != nil {
+					return nil, err
+				}
+				scopes = append(scopes, m)
+			}
+			api.SetOauth2PermissionScopes(scopes)
+		}
+		if cols&colPreAuth != 0 {
+			entries := make([]models.PreAuthorizedApplicationable, 0, len(after.preAuth))
+			for _, p := range after.preAuth {
+				entries = append(entries, preAuthToModel(p))
+			}
+			api.SetPreAuthorizedApplications(entries)
+		}
+		body.SetApi(api)
+	}
+	return body, nil
+}
+
+// scopeToModel returns the model to send for a scope: the model as read when nothing changed;
+// otherwise a copy of it (keeping origin, @odata.type and unknown properties) with only the
+// changed fields replaced; a fresh model for a new scope.
+func scopeToModel(e scopeEntry) (models.PermissionScopeable, error) {
+	raw, _ := e.raw.(models.PermissionScopeable)
+	var old PermissionScope
+	m := models.NewPermissionScope()
+	if raw != nil {
+		old = scopeFromModel(raw)
+		if old == e.PermissionScope {
+			return raw, nil
+		}
+		m.SetAdditionalData(maps.Clone(raw.GetAdditionalData()))
+		m.SetId(raw.GetId())
+		m.SetValue(raw.GetValue())
+		m.SetTypeEscaped(raw.GetTypeEscaped())
+		m.SetAdminConsentDisplayName(raw.GetAdminConsentDisplayName())
+		m.SetAdminConsentDescription(raw.GetAdminConsentDescription())
+		m.SetUserConsentDisplayName(raw.GetUserConsentDisplayName())
+		m.SetUserConsentDescription(raw.GetUserConsentDescription())
+		m.SetIsEnabled(raw.GetIsEnabled())
+		m.SetOrigin(raw.GetOrigin())
+		m.SetOdataType(raw.GetOdataType())
+	}
+	s := e.PermissionScope
+	if raw == nil || old.ID != s.ID {
+		id, err := uuid.Parse(s.ID)
+		if err != nil {
+			return nil, fmt.Errorf("permission scope id %q is not a GUID: %w", s.ID, err)
+		}
+		m.SetId(&id)
+	}
+	setIfChanged := func(set func(*string), oldV, newV string) {
+		if raw == nil || oldV != newV {
+			v := newV
+			set(&v)
+		}
+	}
+	setIfChanged(m.SetValue, old.Value, s.Value)
+	setIfChanged(m.SetTypeEscaped, old.Type, s.Type)
+	setIfChanged(m.SetAdminConsentDisplayName, old.AdminConsentDisplayName, s.AdminConsentDisplayName)
+	setIfChanged(m.SetAdminConsentDescription, old.AdminConsentDescription, s.AdminConsentDescription)
+	setIfChanged(m.SetUserConsentDisplayName, old.UserConsentDisplayName, s.UserConsentDisplayName)
+	setIfChanged(m.SetUserConsentDescription, old.UserConsentDescription, s.UserConsentDescription)
+	if raw == nil || old.Enabled != s.Enabled {
+		enabled := s.Enabled
+		m.SetIsEnabled(&enabled)
+	}
+	return m, nil
+}
+
+// preAuthToModel returns the model to send for a pre-authorized entry, following the same rules as
+// scopeToModel.
+func preAuthToModel(e preAuthEntry) models.PreAuthorizedApplicationable {
+	raw, _ := e.raw.(models.PreAuthorizedApplicationable)
+	m := models.NewPreAuthorizedApplication()
+	if raw != nil {
+		old := preAuthFromModel(raw)
+		if old.AppID == e.AppID && slices.Equal(old.DelegatedPermissionIDs, e.DelegatedPermissionIDs) {
+			return raw
+		}
+		m.SetAdditionalData(maps.Clone(raw.GetAdditionalData()))
+		m.SetOdataType(raw.GetOdataType())
+	}
+	appID := e.AppID
+	m.SetAppId(&appID)
+	m.SetDelegatedPermissionIds(append([]string{}, e.DelegatedPermissionIDs...))
+	return m
+}

@@ -1,0 +1,188 @@
+package graph
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	jsonserialization "github.com/microsoft/kiota-serialization-json-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+)
+
+// graphApplicationJSON is a GET answer with properties the SDK does not model (futureProperty,
+// origin on the scope is modelled but not by this package) and nulls, to check that they round-trip.
+const graphApplicationJSON = `{
+  "id": "0b0b0b0b-0000-4000-8000-000000000001",
+  "appId": "a9a9a9a9-0000-4000-8000-000000000001",
+  "displayName": "agent",
+  "identifierUris": ["api://a9a9a9a9-0000-4000-8000-000000000001"],
+  "api": {
+    "requestedAccessTokenVersion": 2,
+    "oauth2PermissionScopes": [
+      {"id": "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1", "value": "access_as_client", "type": "User",
+       "adminConsentDisplayName": "Access", "adminConsentDescription": "Lets the client in",
+       "userConsentDisplayName": null, "userConsentDescription": null, "isEnabled": true,
+       "origin": "Application", "futureProperty": {"nested": [1, "x", true, null]}},
+      {"id": "b2b2b2b2-2222-4222-8222-b2b2b2b2b2b2", "value": "other", "type": "Admin",
+       "adminConsentDisplayName": "Other", "adminConsentDescription": "Other scope",
+       "userConsentDisplayName": null, "userConsentDescription": null, "isEnabled": true,
+       "origin": "Application", "futureFlag": false}
+    ],
+    "preAuthorizedApplications": [
+      {"appId": "c1c1c1c1-0000-4000-8000-000000000001", "delegatedPermissionIds": ["B2B2B2B2-2222-4222-8222-B2B2B2B2B2B2"], "futureNote": "keep me"},
+      {"appId": "c1c1c1c1-0000-4000-8000-000000000002", "delegatedPermissionIds": ["b2b2b2b2-2222-4222-8222-b2b2b2b2b2b2"], "futureNote": "and me"}
+    ]
+  }
+}`
+
+func parseApplication(t *testing.T, body string) models.Applicationable {
+	t.Helper()
+	node, err := jsonserialization.NewJsonParseNode([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := node.GetObjectValue(models.CreateApplicationFromDiscriminatorValue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v.(models.Applicationable)
+}
+
+func serialize(t *testing.T, body models.Applicationable) map[string]any {
+	t.Helper()
+	w := jsonserialization.NewJsonSerializationWriter()
+	if err := w.WriteObjectValue("", body); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := w.GetSerializedContent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("%v in %s", err, raw)
+	}
+	return out
+}
+
+func decode(t *testing.T, s string) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestStateFromModel(t *testing.T) {
+	st := stateFromModel(parseApplication(t, graphApplicationJSON))
+	app := st.application()
+	if app.ObjectID != "0b0b0b0b-0000-4000-8000-000000000001" || app.AppID != "a9a9a9a9-0000-4000-8000-000000000001" || app.DisplayName != "agent" {
+		t.Fatalf("ids = %+v", app)
+	}
+	want := PermissionScope{ID: "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1", Value: "access_as_client", Type: "User",
+		AdminConsentDisplayName: "Access", AdminConsentDescription: "Lets the client in", Enabled: true}
+	if app.Scopes[0] != want {
+		t.Fatalf("scope = %+v", app.Scopes[0])
+	}
+	if got := app.PreAuthorized[0]; got.AppID != "c1c1c1c1-0000-4000-8000-000000000001" || !reflect.DeepEqual(got.DelegatedPermissionIDs, []string{"B2B2B2B2-2222-4222-8222-B2B2B2B2B2B2"}) {
+		t.Fatalf("entry = %+v", got)
+	}
+}
+
+func TestPatchBody_OnlyChangedCollectionAndUnknownPropertiesRoundTrip(t *testing.T) {
+	before := stateFromModel(parseApplication(t, graphApplicationJSON))
+	after := before.clone()
+	if _, err := addPreAuthorization(after, "C1C1C1C1-0000-4000-8000-000000000002", "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := addPreAuthorization(after, "c1c1c1c1-0000-4000-8000-000000000003", "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1"); err != nil {
+		t.Fatal(err)
+	}
+	cols := changedCollections(before, after)
+	if cols != colPreAuth {
+		t.Fatalf("changed = %v", cols)
+	}
+	body, err := patchBody(after, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := serialize(t, body)
+	want := decode(t, `{
+	  "@odata.type": "#microsoft.graph.application",
+	  "api": {"preAuthorizedApplications": [
+	    {"appId": "c1c1c1c1-0000-4000-8000-000000000001", "delegatedPermissionIds": ["B2B2B2B2-2222-4222-8222-B2B2B2B2B2B2"], "futureNote": "keep me"},
+	    {"appId": "c1c1c1c1-0000-4000-8000-000000000002", "delegatedPermissionIds": ["b2b2b2b2-2222-4222-8222-b2b2b2b2b2b2", "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1"], "futureNote": "and me"},
+	    {"appId": "c1c1c1c1-0000-4000-8000-000000000003", "delegatedPermissionIds": ["a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1"]}
+	  ]}
+	}`)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("body =\n%v\nwant\n%v", got, want)
+	}
+}
+
+func TestPatchBody_ScopesKeepWhatThePackageDoesNotModel(t *testing.T) {
+	before := stateFromModel(parseApplication(t, graphApplicationJSON))
+	after := before.clone()
+	want := after.scopes[0].PermissionScope
+	want.AdminConsentDescription = "changed"
+	if done, err := updateScopeStep(after, want); err != nil || !done {
+		t.Fatalf("done=%v err=%v", done, err)
+	}
+	if err := createScope(after, PermissionScope{ID: "d4d4d4d4-4444-4444-8444-d4d4d4d4d4d4", Value: "third", Type: "Admin", AdminConsentDisplayName: "T", AdminConsentDescription: "D"}); err != nil {
+		t.Fatal(err)
+	}
+	cols := changedCollections(before, after)
+	if cols != colScopes {
+		t.Fatalf("changed = %v", cols)
+	}
+	body, err := patchBody(after, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := serialize(t, body)
+	wantBody := decode(t, `{
+	  "@odata.type": "#microsoft.graph.application",
+	  "api": {"oauth2PermissionScopes": [
+	    {"id": "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1", "value": "access_as_client", "type": "User",
+	     "adminConsentDisplayName": "Access", "adminConsentDescription": "changed", "isEnabled": true,
+	     "origin": "Application", "futureProperty": {"nested": [1, "x", true, null]}},
+	    {"id": "b2b2b2b2-2222-4222-8222-b2b2b2b2b2b2", "value": "other", "type": "Admin",
+	     "adminConsentDisplayName": "Other", "adminConsentDescription": "Other scope", "isEnabled": true,
+	     "origin": "Application", "futureFlag": false},
+	    {"id": "d4d4d4d4-4444-4444-8444-d4d4d4d4d4d4", "value": "third", "type": "Admin",
+	     "adminConsentDisplayName": "T", "adminConsentDescription": "D",
+	     "userConsentDisplayName": "", "userConsentDescription": "", "isEnabled": false}
+	  ]}
+	}`)
+	if !reflect.DeepEqual(got, wantBody) {
+		t.Fatalf("body =\n%v\nwant\n%v", got, wantBody)
+	}
+}
+
+func TestPatchBody_URIs(t *testing.T) {
+	before := stateFromModel(parseApplication(t, graphApplicationJSON))
+	after := before.clone()
+	ensureIdentifierURI(after, "api://extra")
+	body, err := patchBody(after, changedCollections(before, after))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := decode(t, `{"@odata.type": "#microsoft.graph.application",
+	  "identifierUris": ["api://a9a9a9a9-0000-4000-8000-000000000001", "api://extra"]}`)
+	if got := serialize(t, body); !reflect.DeepEqual(got, want) {
+		t.Fatalf("body = %v", got)
+	}
+	after.uris = nil
+	body, _ = patchBody(after, colURIs)
+	if got := serialize(t, body); !reflect.DeepEqual(got["identifierUris"], []any{}) {
+		t.Fatalf("an empty list must be sent as [] to clear it: %v", got)
+	}
+}
+
+func TestNewGUID(t *testing.T) {
+	a, b := newGUID(), newGUID()
+	if a == b || len(a) != 36 || a[14] != '4' || (a[19] != '8' && a[19] != '9' && a[19] != 'a' && a[19] != 'b') {
+		t.Fatalf("newGUID = %q, %q", a, b)
+	}
+}

@@ -1,0 +1,226 @@
+package graph
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// GetApplication reads the application. It never returns a state older than what this Client
+// confirmed writing; concurrent reads of one application share one GET. A missing application is
+// an error matching ErrNotFound.
+func (c *Client) GetApplication(ctx context.Context, ref AppRef) (Application, error) {
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	st, err := c.readState(ctx, ref)
+	if err != nil {
+		return Application{}, fmt.Errorf("reading %s: %w", ref, err)
+	}
+	return st.application(), nil
+}
+
+// GetScope reads one permission scope of the application. A missing scope is an error matching
+// ErrScopeNotFound; a missing application one matching ErrNotFound.
+func (c *Client) GetScope(ctx context.Context, ref AppRef, scopeID string) (PermissionScope, error) {
+	app, err := c.GetApplication(ctx, ref)
+	if err != nil {
+		return PermissionScope{}, err
+	}
+	s, ok := app.Scope(scopeID)
+	if !ok {
+		return PermissionScope{}, fmt.Errorf("reading %s: %w", ref, &ScopeNotFoundError{ID: scopeID})
+	}
+	return s, nil
+}
+
+// GetPreAuthorization reads the pre-authorized entry of one client application. A missing entry is
+// an error matching ErrPreAuthorizationNotFound; a missing application one matching ErrNotFound.
+func (c *Client) GetPreAuthorization(ctx context.Context, ref AppRef, clientAppID string) (PreAuthorizedApplication, error) {
+	app, err := c.GetApplication(ctx, ref)
+	if err != nil {
+		return PreAuthorizedApplication{}, err
+	}
+	p, ok := app.PreAuthorization(clientAppID)
+	if !ok {
+		return PreAuthorizedApplication{}, fmt.Errorf("reading %s: %w", ref, &PreAuthorizationNotFoundError{ClientAppID: clientAppID})
+	}
+	return p, nil
+}
+
+// EnsureIdentifierURI adds uri to the application's identifier URIs unless it is there (compared
+// case-insensitively). added reports whether this call added it.
+func (c *Client) EnsureIdentifierURI(ctx context.Context, ref AppRef, uri string) (added bool, err error) {
+	if strings.TrimSpace(uri) == "" {
+		return false, errors.New("adding an identifier URI: the URI is empty")
+	}
+	var result bool
+	_, err = c.mutate(ctx, ref, "adding identifier URI "+uri, func(st *appState) stepResult {
+		result = ensureIdentifierURI(st, uri)
+		return stepResult{done: true}
+	})
+	if err != nil {
+		return false, err
+	}
+	return result, nil
+}
+
+// RemoveIdentifierURI removes uri from the application's identifier URIs; other URIs stay. removed
+// is false when it was not there.
+func (c *Client) RemoveIdentifierURI(ctx context.Context, ref AppRef, uri string) (removed bool, err error) {
+	var result bool
+	_, err = c.mutate(ctx, ref, "removing identifier URI "+uri, func(st *appState) stepResult {
+		result = removeIdentifierURI(st, uri)
+		return stepResult{done: true}
+	})
+	if err != nil {
+		return false, err
+	}
+	return result, nil
+}
+
+// CreateScope adds a permission scope. An empty ID gets a new random GUID and an empty Type
+// becomes ScopeTypeUser. If a scope with the same value (or ID) exists, the error is a
+// *ScopeExistsError carrying the existing scope's ID. The created scope is returned.
+func (c *Client) CreateScope(ctx context.Context, ref AppRef, scope PermissionScope) (PermissionScope, error) {
+	if strings.TrimSpace(scope.Value) == "" {
+		return PermissionScope{}, errors.New("creating a permission scope: the value is empty")
+	}
+	if scope.ID == "" {
+		scope.ID = newGUID()
+	}
+	if scope.Type == "" {
+		scope.Type = ScopeTypeUser
+	}
+	var created PermissionScope
+	_, err := c.mutate(ctx, ref, fmt.Sprintf("creating permission scope %q", scope.Value), func(st *appState) stepResult {
+		if err := createScope(st, scope); err != nil {
+			return stepResult{err: err}
+		}
+		created = scope
+		return stepResult{done: true}
+	})
+	if err != nil {
+		return PermissionScope{}, err
+	}
+	return created, nil
+}
+
+// UpdateScope changes the scope with scope.ID to scope. Texts and the enabled flag change in place
+// without disabling the scope; a change of value or type disables it first (Graph's rule), waits
+// until the disable is visible, changes it, and enables it again if scope.Enabled. The scope as
+// written is returned.
+func (c *Client) UpdateScope(ctx context.Context, ref AppRef, scope PermissionScope) (PermissionScope, error) {
+	var result PermissionScope
+	_, err := c.mutate(ctx, ref, "updating permission scope "+scope.ID, func(st *appState) stepResult {
+		done, err := updateScopeStep(st, scope)
+		if err != nil {
+			return stepResult{err: err}
+		}
+		if done {
+			result = st.scopes[st.findScope(scope.ID)].PermissionScope
+		}
+		return stepResult{done: done}
+	})
+	if err != nil {
+		return PermissionScope{}, err
+	}
+	return result, nil
+}
+
+// DeleteScope removes the scope. It first removes the scope's ID from every pre-authorized entry
+// (an entry left empty is removed), then disables the scope if it is enabled, then removes it; each
+// step is confirmed before the next. clearedFrom lists the client application IDs that lost the
+// permission (also when a later step fails, so the caller can warn). A scope that does not exist is
+// not an error.
+func (c *Client) DeleteScope(ctx context.Context, ref AppRef, scopeID string) (clearedFrom []string, err error) {
+	var cleared []string
+	answered, err := c.mutate(ctx, ref, "deleting permission scope "+scopeID, func(st *appState) stepResult {
+		return stepResult{done: deleteScopeStep(st, scopeID, &cleared)}
+	})
+	if !answered {
+		return nil, err
+	}
+	return cleared, err
+}
+
+// AddPreAuthorization pre-authorizes the client application for the permission (scope) ID: the ID
+// is added to the client's entry, keeping its other IDs, or a new entry is added. If the client
+// already has the permission, the error is a *PreAuthorizationExistsError; if the application has
+// no such scope, a *ScopeNotFoundError. The client's entry as written is returned.
+func (c *Client) AddPreAuthorization(ctx context.Context, ref AppRef, clientAppID, permissionID string) (PreAuthorizedApplication, error) {
+	if strings.TrimSpace(clientAppID) == "" || strings.TrimSpace(permissionID) == "" {
+		return PreAuthorizedApplication{}, errors.New("pre-authorizing a client: the client ID and the permission ID are required")
+	}
+	var entry PreAuthorizedApplication
+	_, err := c.mutate(ctx, ref, fmt.Sprintf("pre-authorizing client %s for permission %s", clientAppID, permissionID),
+		func(st *appState) stepResult {
+			deferred, err := addPreAuthorization(st, clientAppID, permissionID)
+			if err != nil || deferred {
+				return stepResult{err: err, deferred: deferred}
+			}
+			entry, _ = st.application().PreAuthorization(clientAppID)
+			return stepResult{done: true}
+		})
+	if err != nil {
+		return PreAuthorizedApplication{}, err
+	}
+	return entry, nil
+}
+
+// RemovePreAuthorization removes the permission ID from the client's entry, and the entry if that
+// leaves it empty. The client's other permission IDs stay. If the permission is already gone, that
+// is success.
+func (c *Client) RemovePreAuthorization(ctx context.Context, ref AppRef, clientAppID, permissionID string) error {
+	_, err := c.mutate(ctx, ref, fmt.Sprintf("removing the pre-authorization of client %s for permission %s", clientAppID, permissionID),
+		func(st *appState) stepResult {
+			removePreAuthorization(st, clientAppID, permissionID)
+			return stepResult{done: true}
+		})
+	return err
+}
+
+// readState resolves ref and reads the application with read-your-writes.
+func (c *Client) readState(ctx context.Context, ref AppRef) (*appState, error) {
+	w, st, err := c.resolve(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if st != nil && !w.isStale(st) {
+		return st, nil
+	}
+	return w.sharedRead(ctx)
+}
+
+// mutate resolves ref, queues step on the application's worker and waits for the answer.
+// answered is false when the caller's context ended first; the worker may then still be running
+// step, so the caller must not read anything step writes.
+func (c *Client) mutate(ctx context.Context, ref AppRef, name string, step func(*appState) stepResult) (answered bool, err error) {
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	w, hint, err := c.resolve(ctx, ref)
+	if err != nil {
+		return false, fmt.Errorf("%s on %s: %w", name, ref, err)
+	}
+	o := &op{ctx: ctx, name: name, step: step, done: make(chan error, 1)}
+	w.submit(o, hint)
+	select {
+	case err := <-o.done:
+		if err != nil {
+			return true, fmt.Errorf("%s on %s: %w", name, ref, err)
+		}
+		return true, nil
+	case <-ctx.Done():
+		return false, fmt.Errorf("%s on %s: %w", name, ref, ctx.Err())
+	}
+}
+
+// newGUID returns a random (version 4) GUID in Graph's lower-case form.
+func newGUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

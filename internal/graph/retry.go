@@ -1,0 +1,240 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// This file is the package's one retry policy. kiota-http-go's default middleware includes a
+// RetryHandler for 429/503/504; the client builds its middleware list without it (see
+// newRequestAdapter), so every retry — replication lag, 409 bursts, throttling, 5xx — is decided,
+// bounded, counted and logged here.
+
+// RetryReason names why a call was repeated; Stats counts retries by reason.
+type RetryReason string
+
+// Retry reasons.
+const (
+	// ReasonThrottled is a 429 answer; the delay honours Retry-After.
+	ReasonThrottled RetryReason = "throttled"
+	// ReasonServerError is a 500, 502, 503 or 504 answer.
+	ReasonServerError RetryReason = "server_error"
+	// ReasonConcurrencyViolation is Graph's Directory_ConcurrencyViolation (a 409 under bursts).
+	ReasonConcurrencyViolation RetryReason = "concurrency_violation"
+	// ReasonMsaAppDoesNotExist is Graph's Error_MsaAppDoesNotExist (a 409 while an application
+	// replicates).
+	ReasonMsaAppDoesNotExist RetryReason = "msa_app_does_not_exist"
+	// ReasonNotFoundAfterWrite is a 404 for an application this process has written to: a replica
+	// that has not caught up.
+	ReasonNotFoundAfterWrite RetryReason = "not_found_after_write"
+	// ReasonNotFoundFirstLookup is a 404 on the first lookups of an application, retried only
+	// briefly (the ID may simply be wrong).
+	ReasonNotFoundFirstLookup RetryReason = "not_found_first_lookup"
+	// ReasonScopeStillEnabled is CannotDeleteOrUpdateEnabledEntitlement after this process
+	// disabled the scope and confirmed it: the PATCH reached a replica that missed the disable.
+	ReasonScopeStillEnabled RetryReason = "scope_still_enabled"
+	// ReasonStaleRead is a read older than what this process already confirmed (read-your-writes).
+	ReasonStaleRead RetryReason = "stale_read"
+	// ReasonNetwork is a dropped connection.
+	ReasonNetwork RetryReason = "network"
+)
+
+// maxNetworkAttempts bounds retries of transport failures: a refused connection or a reset is
+// worth a second try, a wrong endpoint is not worth minutes.
+const maxNetworkAttempts = 3
+
+// Backoff configures the exponential backoff between attempts.
+type Backoff struct {
+	// Initial is the delay before the first retry (default 100 ms).
+	Initial time.Duration
+	// Max caps a single delay (default 5 s). A longer Retry-After is still honoured.
+	Max time.Duration
+	// Multiplier grows the delay per attempt (default 2).
+	Multiplier float64
+	// Jitter is the fraction of each delay that is randomized, 0 to 1: the delay is drawn
+	// uniformly from [d*(1-Jitter), d]. A zero Backoff gets 0.5; otherwise 0 means no jitter.
+	Jitter float64
+}
+
+func (b Backoff) withDefaults() Backoff {
+	if b == (Backoff{}) {
+		b.Jitter = 0.5
+	}
+	if b.Initial <= 0 {
+		b.Initial = 100 * time.Millisecond
+	}
+	if b.Max <= 0 {
+		b.Max = 5 * time.Second
+	}
+	if b.Max < b.Initial {
+		b.Max = b.Initial
+	}
+	if b.Multiplier < 1 {
+		b.Multiplier = 2
+	}
+	b.Jitter = min(max(b.Jitter, 0), 1)
+	return b
+}
+
+// delay returns the wait before retry number attempt (1-based); r is a uniform random number in
+// [0, 1).
+func (b Backoff) delay(attempt int, r float64) time.Duration {
+	d := float64(b.Initial) * math.Pow(b.Multiplier, float64(attempt-1))
+	if d > float64(b.Max) || math.IsInf(d, 0) || math.IsNaN(d) {
+		d = float64(b.Max)
+	}
+	d -= d * b.Jitter * r
+	return time.Duration(d)
+}
+
+// errStaleRead marks a read that is older than what this process already confirmed.
+var errStaleRead = errors.New("the read is older than changes this process already confirmed")
+
+// callPolicy says which failures of one call are worth repeating.
+type callPolicy struct {
+	// what names the call in logs and errors, such as "GET /applications/{id}".
+	what string
+	// notFound is the reason recorded for a 404; empty means a 404 is final.
+	notFound RetryReason
+	// notFoundWindow bounds how long 404 answers are retried, from the first attempt.
+	notFoundWindow time.Duration
+	// scopeStillEnabled makes CannotDeleteOrUpdateEnabledEntitlement retryable.
+	scopeStillEnabled bool
+	// staleWindow bounds how long errStaleRead and CannotDeleteOrUpdateEnabledEntitlement are
+	// retried.
+	staleWindow time.Duration
+}
+
+// classify returns the retry reason of err, or false when err is final under the policy.
+func classify(err error, p callPolicy) (RetryReason, bool) {
+	if errors.Is(err, errStaleRead) {
+		return ReasonStaleRead, true
+	}
+	if e, ok := graphDetails(err); ok {
+		switch {
+		case strings.EqualFold(e.Code, codeConcurrencyViolation):
+			return ReasonConcurrencyViolation, true
+		case strings.EqualFold(e.Code, codeMsaAppDoesNotExist):
+			return ReasonMsaAppDoesNotExist, true
+		case e.StatusCode == http.StatusTooManyRequests:
+			return ReasonThrottled, true
+		case e.StatusCode == http.StatusInternalServerError, e.StatusCode == http.StatusBadGateway,
+			e.StatusCode == http.StatusServiceUnavailable, e.StatusCode == http.StatusGatewayTimeout:
+			return ReasonServerError, true
+		case e.StatusCode == http.StatusNotFound && p.notFound != "":
+			return p.notFound, true
+		case p.scopeStillEnabled && isScopeStillEnabled(e):
+			return ReasonScopeStillEnabled, true
+		}
+		return "", false
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return "", false
+	}
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return ReasonNetwork, true
+	}
+	return "", false
+}
+
+// isScopeStillEnabled recognises Graph's "disable it first" answer.
+func isScopeStillEnabled(e *APIError) bool {
+	return e.StatusCode == http.StatusBadRequest &&
+		(strings.EqualFold(e.Code, codeCannotUpdateEnabledScope) ||
+			strings.Contains(strings.ToLower(e.Message), messageCannotUpdateEnabledPart))
+}
+
+// attemptKey carries the attempt number to the transport for logging.
+type attemptKey struct{}
+
+func attemptFrom(ctx context.Context) int {
+	if n, ok := ctx.Value(attemptKey{}).(int); ok {
+		return n
+	}
+	return 1
+}
+
+// retry runs fn until it succeeds, fails with an error the policy says is final, or the next delay
+// would pass ctx's deadline. Each attempt gets its number in the context (for logs). The last
+// error is returned, wrapped with the number of attempts when more than one was made.
+func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Context) error) error {
+	start := c.now()
+	network := 0
+	for attempt := 1; ; attempt++ {
+		err := mapError(fn(context.WithValue(ctx, attemptKey{}, attempt)))
+		if err == nil {
+			return nil
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return giveUp(p, attempt, err)
+		}
+		reason, ok := classify(err, p)
+		if !ok {
+			return giveUp(p, attempt, err)
+		}
+		elapsed := c.now().Sub(start)
+		switch reason {
+		case ReasonNotFoundAfterWrite, ReasonNotFoundFirstLookup:
+			if elapsed >= p.notFoundWindow {
+				return giveUp(p, attempt, err)
+			}
+		case ReasonStaleRead, ReasonScopeStillEnabled:
+			if elapsed >= p.staleWindow {
+				return giveUp(p, attempt, err)
+			}
+		case ReasonNetwork:
+			network++
+			if network >= maxNetworkAttempts {
+				return giveUp(p, attempt, err)
+			}
+		}
+		wait := c.cfg.Backoff.delay(attempt, c.random())
+		if e, ok := graphDetails(err); ok && e.RetryAfter > 0 {
+			wait = e.RetryAfter
+		}
+		if deadline, ok := ctx.Deadline(); ok && c.now().Add(wait).After(deadline) {
+			return giveUp(p, attempt, fmt.Errorf("the next retry (in %s) would pass the deadline: %w", wait.Round(time.Millisecond), err))
+		}
+		c.stats.addRetry(reason)
+		fields := map[string]any{"call": p.what, "attempt": attempt, "retry_reason": string(reason), "retry_in_ms": wait.Milliseconds()}
+		if e, ok := graphDetails(err); ok {
+			fields["status"] = e.StatusCode
+			fields["code"] = e.Code
+			fields["request_id"] = e.RequestID
+		}
+		c.logWarn(ctx, "retrying Microsoft Graph call", fields)
+		if err := c.sleep(ctx, wait); err != nil {
+			return giveUp(p, attempt, err)
+		}
+	}
+}
+
+func giveUp(p callPolicy, attempts int, err error) error {
+	if attempts == 1 {
+		return err
+	}
+	return fmt.Errorf("%s: giving up after %d attempts: %w", p.what, attempts, err)
+}
+
+// sleepCtx waits for d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,298 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	abstractions "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+)
+
+func TestBackoffDelay(t *testing.T) {
+	b := Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: 0.5}.withDefaults()
+	for attempt, want := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 4: 800 * time.Millisecond, 5: time.Second, 60: time.Second} {
+		if got := b.delay(attempt, 0); got != want {
+			t.Errorf("delay(%d, 0) = %s, want %s", attempt, got, want)
+		}
+		if got := b.delay(attempt, 0.999999); got < want/2 || got > want {
+			t.Errorf("delay(%d, ~1) = %s, want within [%s, %s]", attempt, got, want/2, want)
+		}
+	}
+	d := Backoff{}.withDefaults()
+	if d.Initial != 100*time.Millisecond || d.Max != 5*time.Second || d.Multiplier != 2 || d.Jitter != 0.5 {
+		t.Fatalf("defaults = %+v", d)
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cases := map[string]time.Duration{
+		"3":                             3 * time.Second,
+		" 0 ":                           0,
+		"-1":                            0,
+		"soon":                          0,
+		"Thu, 01 Jan 2026 00:00:07 GMT": 7 * time.Second,
+		"Wed, 31 Dec 2025 23:59:00 GMT": 0,
+	}
+	for in, want := range cases {
+		if got := parseRetryAfter(in, now); got != want {
+			t.Errorf("parseRetryAfter(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// typed builds the typed error mapError would return for the status.
+func typed(status int, code, msg string) error {
+	base := APIError{StatusCode: status, Code: code, Message: msg}
+	switch status {
+	case http.StatusNotFound:
+		return &NotFoundError{base}
+	case http.StatusForbidden:
+		return &ForbiddenError{base}
+	case http.StatusConflict:
+		return &ConflictError{base}
+	case http.StatusBadRequest:
+		return &ValidationError{base}
+	}
+	return &base
+}
+
+func TestClassify(t *testing.T) {
+	notFound := callPolicy{notFound: ReasonNotFoundAfterWrite}
+	enabled := callPolicy{scopeStillEnabled: true}
+	cases := []struct {
+		name   string
+		err    error
+		policy callPolicy
+		want   RetryReason
+		retry  bool
+	}{
+		{"429", typed(429, "TooManyRequests", ""), callPolicy{}, ReasonThrottled, true},
+		{"500", typed(500, "", ""), callPolicy{}, ReasonServerError, true},
+		{"502", typed(502, "", ""), callPolicy{}, ReasonServerError, true},
+		{"503", typed(503, "", ""), callPolicy{}, ReasonServerError, true},
+		{"504", typed(504, "", ""), callPolicy{}, ReasonServerError, true},
+		{"501 is final", typed(501, "", ""), callPolicy{}, "", false},
+		{"409 concurrency", typed(409, "Directory_ConcurrencyViolation", ""), callPolicy{}, ReasonConcurrencyViolation, true},
+		{"409 msa app", typed(409, "Error_MsaAppDoesNotExist", ""), callPolicy{}, ReasonMsaAppDoesNotExist, true},
+		{"409 other is final", typed(409, "Request_MultipleObjectsWithSameKeyValue", ""), callPolicy{}, "", false},
+		{"404 without policy is final", typed(404, codeResourceNotFound, ""), callPolicy{}, "", false},
+		{"404 with policy", typed(404, codeResourceNotFound, ""), notFound, ReasonNotFoundAfterWrite, true},
+		{"enabled scope without policy", typed(400, codeCannotUpdateEnabledScope, ""), callPolicy{}, "", false},
+		{"enabled scope by code", typed(400, codeCannotUpdateEnabledScope, ""), enabled, ReasonScopeStillEnabled, true},
+		{"enabled scope by message", typed(400, "Request_BadRequest", "Permission (scope or role) cannot be deleted or updated unless disabled first."), enabled, ReasonScopeStillEnabled, true},
+		{"other 400", typed(400, "Request_BadRequest", "Another object with the same value for property identifierUris already exists."), enabled, "", false},
+		{"403", typed(403, codeAuthorizationDenied, ""), notFound, "", false},
+		{"reset", fmt.Errorf("wrapped: %w", syscall.ECONNRESET), callPolicy{}, ReasonNetwork, true},
+		{"deadline", context.DeadlineExceeded, callPolicy{}, "", false},
+		{"stale", errStaleRead, callPolicy{}, ReasonStaleRead, true},
+		{"unknown", errors.New("x509: certificate signed by unknown authority"), callPolicy{}, "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := classify(tc.err, tc.policy)
+			if got != tc.want || ok != tc.retry {
+				t.Fatalf("classify = %q, %v; want %q, %v", got, ok, tc.want, tc.retry)
+			}
+		})
+	}
+}
+
+func TestMapError(t *testing.T) {
+	odata := func(status int, code, msg, requestID string, headers map[string]string) error {
+		e := odataerrors.NewODataError()
+		e.ResponseStatusCode = status
+		h := abstractions.NewResponseHeaders()
+		for k, v := range headers {
+			h.Add(k, v)
+		}
+		e.ResponseHeaders = h
+		main := odataerrors.NewMainError()
+		main.SetCode(&code)
+		main.SetMessage(&msg)
+		inner := odataerrors.NewInnerError()
+		inner.SetRequestId(&requestID)
+		main.SetInnerError(inner)
+		e.SetErrorEscaped(main)
+		return fmt.Errorf("sdk: %w", e)
+	}
+
+	err := mapError(odata(404, codeResourceNotFound, "Resource 'x' does not exist", "req-1", nil))
+	var nf *NotFoundError
+	if !errors.As(err, &nf) || !errors.Is(err, ErrNotFound) || nf.Code != codeResourceNotFound || nf.RequestID != "req-1" {
+		t.Fatalf("404 mapped to %#v", err)
+	}
+
+	err = mapError(odata(403, codeAuthorizationDenied, "Insufficient privileges to complete the operation.", "req-2", nil))
+	var fb *ForbiddenError
+	if !errors.As(err, &fb) || !strings.Contains(err.Error(), "Application.ReadWrite.All") || !strings.Contains(err.Error(), "own the application") {
+		t.Fatalf("403 mapped to %v", err)
+	}
+
+	err = mapError(odata(400, codeCannotUpdateEnabledScope, "Permission (scope or role) cannot be deleted or updated unless disabled first.", "req-3", nil))
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Code != codeCannotUpdateEnabledScope || !strings.Contains(err.Error(), "req-3") {
+		t.Fatalf("400 mapped to %v", err)
+	}
+
+	err = mapError(odata(409, codeConcurrencyViolation, "busy", "", map[string]string{"request-id": "from-header"}))
+	var ce *ConflictError
+	if !errors.As(err, &ce) || ce.RequestID != "from-header" {
+		t.Fatalf("409 mapped to %#v", err)
+	}
+
+	err = mapError(odata(429, "TooManyRequests", "slow down", "", map[string]string{"Retry-After": "4"}))
+	ae, ok := graphDetails(err)
+	if !ok || ae.StatusCode != 429 || ae.RetryAfter != 4*time.Second {
+		t.Fatalf("429 mapped to %#v", err)
+	}
+
+	plain := &abstractions.ApiError{Message: "no body", ResponseStatusCode: 503}
+	if ae, ok := graphDetails(mapError(plain)); !ok || ae.StatusCode != 503 {
+		t.Fatalf("kiota ApiError mapped to %v", mapError(plain))
+	}
+
+	other := errors.New("dial tcp: refused")
+	if mapError(other) != other {
+		t.Fatal("a transport error was changed")
+	}
+}
+
+// fakeTime is a manual clock whose sleep advances it.
+type fakeTime struct {
+	mu     sync.Mutex
+	now    time.Time
+	sleeps []time.Duration
+}
+
+func (f *fakeTime) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fakeTime) Sleep(ctx context.Context, d time.Duration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sleeps = append(f.sleeps, d)
+	f.now = f.now.Add(d)
+	return ctx.Err()
+}
+
+func newRetryTestClient(t *testing.T) (*Client, *fakeTime) {
+	t.Helper()
+	ft := &fakeTime{now: time.Now()} // real-time based: context deadlines compare with the wall clock
+	c := &Client{
+		cfg:   Config{Backoff: Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: 0}.withDefaults()},
+		now:   ft.Now,
+		sleep: ft.Sleep,
+	}
+	c.rnd = rand.New(rand.NewPCG(1, 2))
+	c.stats.init()
+	return c, ft
+}
+
+func TestRetry_HonoursRetryAfterAndCounts(t *testing.T) {
+	c, ft := newRetryTestClient(t)
+	calls := 0
+	err := c.retry(context.Background(), callPolicy{what: "GET x"}, func(ctx context.Context) error {
+		calls++
+		if attemptFrom(ctx) != calls {
+			t.Errorf("attempt in context = %d, want %d", attemptFrom(ctx), calls)
+		}
+		switch calls {
+		case 1:
+			e := typed(429, "TooManyRequests", "").(*APIError)
+			e.RetryAfter = 3 * time.Second
+			return e
+		case 2:
+			return typed(409, codeConcurrencyViolation, "")
+		case 3:
+			return typed(503, "", "")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []time.Duration{3 * time.Second, 200 * time.Millisecond, 400 * time.Millisecond}
+	if fmt.Sprint(ft.sleeps) != fmt.Sprint(want) {
+		t.Fatalf("sleeps = %v, want %v", ft.sleeps, want)
+	}
+	st := c.Stats()
+	if st.Retries[ReasonThrottled] != 1 || st.Retries[ReasonConcurrencyViolation] != 1 || st.Retries[ReasonServerError] != 1 || st.TotalRetries() != 3 {
+		t.Fatalf("retries = %v", st.Retries)
+	}
+}
+
+func TestRetry_FinalErrorIsNotRetried(t *testing.T) {
+	c, ft := newRetryTestClient(t)
+	calls := 0
+	err := c.retry(context.Background(), callPolicy{what: "PATCH x"}, func(context.Context) error {
+		calls++
+		return typed(400, "Request_BadRequest", "bad")
+	})
+	var ve *ValidationError
+	if !errors.As(err, &ve) || calls != 1 || len(ft.sleeps) != 0 {
+		t.Fatalf("err=%v calls=%d sleeps=%v", err, calls, ft.sleeps)
+	}
+}
+
+func TestRetry_StopsBeforeTheDeadline(t *testing.T) {
+	c, ft := newRetryTestClient(t)
+	ctx, cancel := context.WithDeadline(context.Background(), ft.Now().Add(time.Second))
+	defer cancel()
+	calls := 0
+	err := c.retry(ctx, callPolicy{what: "GET x"}, func(context.Context) error {
+		calls++
+		return typed(503, "", "")
+	})
+	// Delays 100+200+400 ms fit in the second; the next (800 ms) would not.
+	if calls != 4 || !strings.Contains(err.Error(), "would pass the deadline") || !strings.Contains(err.Error(), "giving up after 4 attempts") {
+		t.Fatalf("calls=%d err=%v", calls, err)
+	}
+	if ae, ok := graphDetails(err); !ok || ae.StatusCode != 503 {
+		t.Fatalf("the last Graph error is not wrapped: %v", err)
+	}
+}
+
+func TestRetry_NotFoundWindow(t *testing.T) {
+	c, ft := newRetryTestClient(t)
+	start := ft.Now()
+	calls := 0
+	err := c.retry(context.Background(), callPolicy{what: "GET x", notFound: ReasonNotFoundFirstLookup, notFoundWindow: 700 * time.Millisecond},
+		func(context.Context) error {
+			calls++
+			return typed(404, codeResourceNotFound, "")
+		})
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("err = %v", err)
+	}
+	// 100+200+400 = 700 ms: the window is used up after the fourth attempt.
+	if calls != 4 || ft.Now().Sub(start) != 700*time.Millisecond {
+		t.Fatalf("calls=%d elapsed=%s", calls, ft.Now().Sub(start))
+	}
+	if c.Stats().Retries[ReasonNotFoundFirstLookup] != 3 {
+		t.Fatalf("retries = %v", c.Stats().Retries)
+	}
+}
+
+func TestRetry_NetworkAttemptsAreBounded(t *testing.T) {
+	c, _ := newRetryTestClient(t)
+	calls := 0
+	err := c.retry(context.Background(), callPolicy{what: "GET x"}, func(context.Context) error {
+		calls++
+		return fmt.Errorf("read: %w", syscall.ECONNRESET)
+	})
+	if !errors.Is(err, syscall.ECONNRESET) || calls != maxNetworkAttempts {
+		t.Fatalf("calls=%d err=%v", calls, err)
+	}
+}
