@@ -259,4 +259,6 @@ func (m providerModel) boolAttributes() map[string]types.Bool {
 func isSet(v interface {
 	IsNull() bool
 	IsUnknown() bool
-}) bool { return !v.IsNull() && !v.IsUnknown() }
+}) bool {
+	return !v.IsNull() && !v.IsUnknown()
+}
