@@ -45,7 +45,11 @@ func parseApplication(t *testing.T, body string) models.Applicationable {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return v.(models.Applicationable)
+	app, ok := v.(models.Applicationable)
+	if !ok {
+		t.Fatalf("parsed %T, want an application", v)
+	}
+	return app
 }
 
 func serialize(t *testing.T, body models.Applicationable) map[string]any {

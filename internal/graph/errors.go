@@ -36,6 +36,7 @@ const (
 	codeConcurrencyViolation       = "Directory_ConcurrencyViolation"
 	codeCannotUpdateEnabledScope   = "CannotDeleteOrUpdateEnabledEntitlement"
 	messageCannotUpdateEnabledPart = "cannot be deleted or updated unless disabled first"
+	messageUnknownPermissionPart   = "permission id that cannot be found"
 )
 
 // APIError is an error answer from Microsoft Graph, with the details Graph returns.

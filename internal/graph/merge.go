@@ -358,3 +358,17 @@ func removePreAuthorization(st *appState, clientAppID, permissionID string) (rem
 	}
 	return removed
 }
+
+// referencesResolve reports whether every permission ID of every pre-authorized entry names a scope
+// of the application. When it does, Graph's "Permission Id that cannot be found" can only come from
+// a replica that has not seen a scope yet.
+func referencesResolve(st *appState) bool {
+	for _, p := range st.preAuth {
+		for _, id := range p.DelegatedPermissionIDs {
+			if st.findScope(id) < 0 {
+				return false
+			}
+		}
+	}
+	return true
+}

@@ -435,3 +435,14 @@ func TestApplication_PlainView(t *testing.T) {
 		t.Fatal("ScopeByValue lookup failed")
 	}
 }
+
+func TestReferencesResolve(t *testing.T) {
+	st := fixture()
+	if !referencesResolve(st) {
+		t.Fatal("consistent references reported dangling")
+	}
+	st.preAuth[1].DelegatedPermissionIDs = append(st.preAuth[1].DelegatedPermissionIDs, "99999999-9999-4999-8999-999999999999")
+	if referencesResolve(st) {
+		t.Fatal("a dangling reference went unnoticed")
+	}
+}

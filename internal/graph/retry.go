@@ -40,6 +40,10 @@ const (
 	// ReasonScopeStillEnabled is CannotDeleteOrUpdateEnabledEntitlement after this process
 	// disabled the scope and confirmed it: the PATCH reached a replica that missed the disable.
 	ReasonScopeStillEnabled RetryReason = "scope_still_enabled"
+	// ReasonScopeNotReplicated is Graph's 400 "Permission Id that cannot be found" for a PATCH of
+	// pre-authorizations whose scopes this process just read (or created and confirmed): the
+	// replica checking the PATCH has not seen the scope yet.
+	ReasonScopeNotReplicated RetryReason = "scope_not_replicated"
 	// ReasonStaleRead is a read older than what this process already confirmed (read-your-writes).
 	ReasonStaleRead RetryReason = "stale_read"
 	// ReasonNetwork is a dropped connection.
@@ -107,8 +111,10 @@ type callPolicy struct {
 	notFoundWindow time.Duration
 	// scopeStillEnabled makes CannotDeleteOrUpdateEnabledEntitlement retryable.
 	scopeStillEnabled bool
-	// staleWindow bounds how long errStaleRead and CannotDeleteOrUpdateEnabledEntitlement are
-	// retried.
+	// unknownPermissionIsLag makes the "Permission Id that cannot be found" answer retryable: the
+	// body references only scopes the application has.
+	unknownPermissionIsLag bool
+	// staleWindow bounds how long errStaleRead and the two replication-lag 400 answers are retried.
 	staleWindow time.Duration
 }
 
@@ -132,6 +138,8 @@ func classify(err error, p callPolicy) (RetryReason, bool) {
 			return p.notFound, true
 		case p.scopeStillEnabled && isScopeStillEnabled(e):
 			return ReasonScopeStillEnabled, true
+		case p.unknownPermissionIsLag && isUnknownPermission(e):
+			return ReasonScopeNotReplicated, true
 		}
 		return "", false
 	}
@@ -150,6 +158,12 @@ func isScopeStillEnabled(e *APIError) bool {
 	return e.StatusCode == http.StatusBadRequest &&
 		(strings.EqualFold(e.Code, codeCannotUpdateEnabledScope) ||
 			strings.Contains(strings.ToLower(e.Message), messageCannotUpdateEnabledPart))
+}
+
+// isUnknownPermission recognises Graph's answer to a pre-authorization of a scope it cannot find.
+func isUnknownPermission(e *APIError) bool {
+	return e.StatusCode == http.StatusBadRequest &&
+		strings.Contains(strings.ToLower(e.Message), messageUnknownPermissionPart)
 }
 
 // attemptKey carries the attempt number to the transport for logging.
@@ -186,7 +200,7 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 			if elapsed >= p.notFoundWindow {
 				return giveUp(p, attempt, err)
 			}
-		case ReasonStaleRead, ReasonScopeStillEnabled:
+		case ReasonStaleRead, ReasonScopeStillEnabled, ReasonScopeNotReplicated:
 			if elapsed >= p.staleWindow {
 				return giveUp(p, attempt, err)
 			}

@@ -65,6 +65,8 @@ func typed(status int, code, msg string) error {
 	return &base
 }
 
+const unknownPermissionMsg = "Property api.preAuthorizedApplications.delegatedPermissionIds has a Permission Id that cannot be found in the AppPermissions sets."
+
 func TestClassify(t *testing.T) {
 	notFound := callPolicy{notFound: ReasonNotFoundAfterWrite}
 	enabled := callPolicy{scopeStillEnabled: true}
@@ -89,6 +91,8 @@ func TestClassify(t *testing.T) {
 		{"enabled scope without policy", typed(400, codeCannotUpdateEnabledScope, ""), callPolicy{}, "", false},
 		{"enabled scope by code", typed(400, codeCannotUpdateEnabledScope, ""), enabled, ReasonScopeStillEnabled, true},
 		{"enabled scope by message", typed(400, "Request_BadRequest", "Permission (scope or role) cannot be deleted or updated unless disabled first."), enabled, ReasonScopeStillEnabled, true},
+		{"unknown permission without policy", typed(400, "Request_BadRequest", unknownPermissionMsg), callPolicy{}, "", false},
+		{"unknown permission as lag", typed(400, "Request_BadRequest", unknownPermissionMsg), callPolicy{unknownPermissionIsLag: true}, ReasonScopeNotReplicated, true},
 		{"other 400", typed(400, "Request_BadRequest", "Another object with the same value for property identifierUris already exists."), enabled, "", false},
 		{"403", typed(403, codeAuthorizationDenied, ""), notFound, "", false},
 		{"reset", fmt.Errorf("wrapped: %w", syscall.ECONNRESET), callPolicy{}, ReasonNetwork, true},
@@ -210,9 +214,7 @@ func TestRetry_HonoursRetryAfterAndCounts(t *testing.T) {
 		}
 		switch calls {
 		case 1:
-			e := typed(429, "TooManyRequests", "").(*APIError)
-			e.RetryAfter = 3 * time.Second
-			return e
+			return &APIError{StatusCode: 429, Code: "TooManyRequests", RetryAfter: 3 * time.Second}
 		case 2:
 			return typed(409, codeConcurrencyViolation, "")
 		case 3:

@@ -383,9 +383,10 @@ func (w *appWorker) patch(ctx context.Context, after *appState, cols collection)
 	w.written = true
 	w.mu.Unlock()
 	p := w.notFoundPolicy(callPolicy{
-		what:              fmt.Sprintf("PATCH /applications/%s (%s)", w.objectID, cols),
-		scopeStillEnabled: cols&colScopes != 0,
-		staleWindow:       w.c.cfg.StaleReadWindow,
+		what:                   fmt.Sprintf("PATCH /applications/%s (%s)", w.objectID, cols),
+		scopeStillEnabled:      cols&colScopes != 0,
+		unknownPermissionIsLag: cols&colPreAuth != 0 && referencesResolve(after),
+		staleWindow:            w.c.cfg.StaleReadWindow,
 	})
 	return w.c.retry(ctx, p, func(ctx context.Context) error {
 		return w.c.patchByObjectID(ctx, w.objectID, body)
