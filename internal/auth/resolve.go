@@ -67,7 +67,8 @@ type Method struct {
 	TenantID string
 	// ClientID is the application (client) ID; empty for a system-assigned managed identity and the CLI.
 	ClientID string
-	// AuthorityHost is the authority host named by the settings, or empty for Options.AuthorityHost.
+	// AuthorityHost is the Entra ID authority host. Resolve sets it only when the settings name one;
+	// NewCredential fills in Options.AuthorityHost or the public cloud's.
 	AuthorityHost string
 	// MSIEndpoint is the custom managed identity endpoint (query removed), or empty for the default.
 	MSIEndpoint string

@@ -687,6 +687,9 @@ func TestMethodNeverPrintsSecrets(t *testing.T) {
 			t.Fatalf("Resolve(%v): %v", s, err)
 		}
 		for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+			if inner := fmt.Sprintf(format, m.secrets); inner != "<redacted>" {
+				t.Errorf("%s of the method's secrets = %q", format, inner)
+			}
 			out := fmt.Sprintf(format, m) + fmt.Sprintf(format, &m)
 			if strings.Contains(out, "s3cr3t-value") || strings.Contains(out, "PRIVATE KEY") || strings.Contains(out, "N:") {
 				t.Errorf("%s of %s leaks a secret: %s", format, m.Kind, out)
