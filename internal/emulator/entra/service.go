@@ -19,7 +19,9 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
@@ -34,6 +36,7 @@ const (
 	assertionTypeJWTBearer = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 	defaultTokenLifetime   = time.Hour
 	signingKeyBits         = 2048
+	verifyCacheSize        = 4096
 )
 
 // FederatedCredential is one federated identity credential of an application: an external token is
@@ -120,6 +123,9 @@ type Service struct {
 
 	issuers     map[string]*oidcIssuer
 	issuerNames []string
+
+	cacheMu sync.Mutex
+	cache   map[string]Claims // raw token → claims of a token whose signature verified
 }
 
 // New validates cfg and builds a Service, generating a signing key when cfg has none.
@@ -136,7 +142,7 @@ func New(cfg Config) (*Service, error) {
 	if cfg.TokenLifetime < 0 {
 		return nil, fmt.Errorf("entra: negative token lifetime %s", cfg.TokenLifetime)
 	}
-	s := &Service{cfg: cfg, key: cfg.SigningKey, lifetime: cfg.TokenLifetime}
+	s := &Service{cfg: cfg, key: cfg.SigningKey, lifetime: cfg.TokenLifetime, cache: map[string]Claims{}}
 	if s.lifetime == 0 {
 		s.lifetime = defaultTokenLifetime
 	}
@@ -478,6 +484,43 @@ func (s *Service) validity(now time.Time, lifetime time.Duration) (iat, exp time
 // equal to one of them. The error matches exactly one of ErrInvalidToken, ErrExpired and
 // ErrWrongAudience (errors.Is) and never contains the token.
 func (s *Service) Verify(raw string, audiences ...string) (Claims, error) {
+	c, err := s.verifiedClaims(raw)
+	if err != nil {
+		return Claims{}, err
+	}
+	c.Roles = slices.Clone(c.Roles) // the cached entry must not be changed through the result
+	if c.Issuer != s.Issuer() {
+		return Claims{}, fmt.Errorf("%w: issuer %q is not %q", ErrInvalidToken, c.Issuer, s.Issuer())
+	}
+	if !strings.EqualFold(c.TenantID, s.cfg.TenantID) {
+		return Claims{}, fmt.Errorf("%w: tenant %q is not %q", ErrInvalidToken, c.TenantID, s.cfg.TenantID)
+	}
+	if c.Expiry.IsZero() {
+		return Claims{}, fmt.Errorf("%w: no numeric exp claim", ErrInvalidToken)
+	}
+	now := s.cfg.Now()
+	if !now.Before(c.Expiry) {
+		return Claims{}, fmt.Errorf("%w: expired at %s", ErrExpired, c.Expiry.Format(time.RFC3339))
+	}
+	if now.Before(c.NotBefore) {
+		return Claims{}, fmt.Errorf("%w: not valid before %s", ErrInvalidToken, c.NotBefore.Format(time.RFC3339))
+	}
+	if len(audiences) > 0 && !contains(audiences, c.Audience) {
+		return Claims{}, fmt.Errorf("%w: audience %q is not one of %s", ErrWrongAudience, c.Audience, strings.Join(audiences, ", "))
+	}
+	return c, nil
+}
+
+// verifiedClaims checks the token's form, algorithm, key and signature and decodes its claims. The RSA
+// check dominates the cost of every Graph and gateway request, so results for tokens that verified are
+// cached; the time, issuer and audience checks run on every call.
+func (s *Service) verifiedClaims(raw string) (Claims, error) {
+	s.cacheMu.Lock()
+	c, ok := s.cache[raw]
+	s.cacheMu.Unlock()
+	if ok {
+		return c, nil
+	}
 	tok, err := parseJWT(raw)
 	if err != nil {
 		return Claims{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
@@ -491,7 +534,7 @@ func (s *Service) Verify(raw string, audiences ...string) (Claims, error) {
 	if err := tok.verify(&s.key.PublicKey); err != nil {
 		return Claims{}, fmt.Errorf("%w: signature verification failed: %w", ErrInvalidToken, err)
 	}
-	c := Claims{
+	c = Claims{
 		Audience:        tok.claimString("aud"),
 		Issuer:          tok.claimString("iss"),
 		TenantID:        tok.claimString("tid"),
@@ -505,30 +548,17 @@ func (s *Service) Verify(raw string, audiences ...string) (Claims, error) {
 		GivenName:       tok.claimString("given_name"),
 		FamilyName:      tok.claimString("family_name"),
 	}
-	if c.Issuer != s.Issuer() {
-		return Claims{}, fmt.Errorf("%w: issuer %q is not %q", ErrInvalidToken, c.Issuer, s.Issuer())
-	}
-	if !strings.EqualFold(c.TenantID, s.cfg.TenantID) {
-		return Claims{}, fmt.Errorf("%w: tenant %q is not %q", ErrInvalidToken, c.TenantID, s.cfg.TenantID)
-	}
-	var ok bool
 	c.IssuedAt, _ = tok.claimTime("iat")
-	if c.Expiry, ok = tok.claimTime("exp"); !ok {
-		return Claims{}, fmt.Errorf("%w: no numeric exp claim", ErrInvalidToken)
-	}
+	c.Expiry, _ = tok.claimTime("exp") // zero when absent; Verify refuses that
 	if c.NotBefore, ok = tok.claimTime("nbf"); !ok {
 		c.NotBefore = c.IssuedAt
 	}
-	now := s.cfg.Now()
-	if !now.Before(c.Expiry) {
-		return Claims{}, fmt.Errorf("%w: expired at %s", ErrExpired, c.Expiry.Format(time.RFC3339))
+	s.cacheMu.Lock()
+	if len(s.cache) >= verifyCacheSize {
+		clear(s.cache) // tokens are long-lived and few; starting over is simpler than LRU bookkeeping
 	}
-	if now.Before(c.NotBefore) {
-		return Claims{}, fmt.Errorf("%w: not valid before %s", ErrInvalidToken, c.NotBefore.Format(time.RFC3339))
-	}
-	if len(audiences) > 0 && !contains(audiences, c.Audience) {
-		return Claims{}, fmt.Errorf("%w: audience %q is not one of %s", ErrWrongAudience, c.Audience, strings.Join(audiences, ", "))
-	}
+	s.cache[raw] = c
+	s.cacheMu.Unlock()
 	return c, nil
 }
 

@@ -47,7 +47,7 @@ var (
 	keys     [3]*rsa.PrivateKey
 )
 
-func testKey(t *testing.T, i int) *rsa.PrivateKey {
+func testKey(t testing.TB, i int) *rsa.PrivateKey {
 	t.Helper()
 	keysOnce.Do(func() {
 		for j := range keys {
@@ -95,7 +95,7 @@ func withFixedClock(now time.Time) fixtureOption {
 	return func(c *entra.Config) { c.Now = func() time.Time { return now } }
 }
 
-func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
+func newFixture(t testing.TB, opts ...fixtureOption) *fixture {
 	t.Helper()
 	f := &fixture{dir: &directory{clients: map[string]entra.Client{}}}
 	f.cert = selfSignedCert(t, testKey(t, 1), time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
@@ -131,7 +131,7 @@ func newFixture(t *testing.T, opts ...fixtureOption) *fixture {
 	return f
 }
 
-func selfSignedCert(t *testing.T, key *rsa.PrivateKey, notBefore, notAfter time.Time) *x509.Certificate {
+func selfSignedCert(t testing.TB, key *rsa.PrivateKey, notBefore, notAfter time.Time) *x509.Certificate {
 	t.Helper()
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(time.Now().UnixNano()),
@@ -979,5 +979,68 @@ func TestNewValidatesConfig(t *testing.T) {
 	svc, err := entra.New(entra.Config{TenantID: testTenant, BaseURL: base, Directory: dir, SigningKey: testKey(t, 0), Issuers: []entra.OIDCIssuer{}})
 	if err != nil || len(svc.OIDCIssuerNames()) != 0 {
 		t.Errorf("empty issuer list: %v, %v", svc, err)
+	}
+}
+
+// BenchmarkTokenEndpoint measures the handler cost of one client-secret token request (RS256 signing
+// dominates), without TLS.
+func BenchmarkTokenEndpoint(b *testing.B) {
+	f := newFixture(b)
+	body := secretForm(entraGraphScope).Encode()
+	h := f.svc.Handler()
+	b.ResetTimer()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/"+testTenant+"/oauth2/v2.0/token", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+}
+
+// BenchmarkVerify measures access token verification, which every Graph and gateway request pays.
+func BenchmarkVerify(b *testing.B) {
+	f := newFixture(b)
+	tok, err := f.svc.Mint(appID, nonprodAud, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := f.svc.Verify(tok, nonprodAud); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestVerifyCachedTokenStillExpires shows that caching signature checks does not cache the verdict:
+// a token that verified once is refused once its lifetime has passed.
+func TestVerifyCachedTokenStillExpires(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	f := newFixture(t, func(c *entra.Config) { c.Now = clock })
+	const graph = "https://graph.microsoft.com"
+	tok, err := f.svc.Mint(appID, graph, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := f.svc.Verify(tok, graph); err != nil {
+			t.Fatalf("fresh token: %v", err)
+		}
+	}
+	c, _ := f.svc.Verify(tok, graph)
+	c.Roles[0] = "Injected"
+	if again, _ := f.svc.Verify(tok, graph); len(again.Roles) != 1 || again.Roles[0] != "Application.ReadWrite.All" {
+		t.Errorf("a caller changed the cached claims: %v", again.Roles)
+	}
+	mu.Lock()
+	now = now.Add(time.Minute)
+	mu.Unlock()
+	if _, err := f.svc.Verify(tok, graph); !errors.Is(err, entra.ErrExpired) {
+		t.Errorf("after expiry: err = %v, want ErrExpired", err)
 	}
 }
