@@ -212,6 +212,7 @@ func gitHubAssertion(pl runtime.Pipeline, requestURL, requestToken string) func(
 		if err != nil {
 			return "", fmt.Errorf("requesting an ID token from GitHub Actions at %s: %w", where, err)
 		}
+		defer resp.Body.Close()
 		body, err := runtime.Payload(resp)
 		if err != nil {
 			return "", fmt.Errorf("reading the GitHub Actions ID token response from %s: %w", where, err)

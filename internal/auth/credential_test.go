@@ -218,7 +218,10 @@ func verifyAssertion(t *testing.T, assertion string, cert *x509.Certificate) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pub := cert.PublicKey.(*rsa.PublicKey)
+	pub, ok := cert.PublicKey.(*rsa.PublicKey)
+	if !ok {
+		t.Fatalf("certificate key is %T, want RSA", cert.PublicKey)
+	}
 	signed := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
 	switch header["alg"] {
 	case "PS256":

@@ -89,6 +89,7 @@ func (c *msiEndpointCredential) request(ctx context.Context, resource string) (a
 	if err != nil {
 		return azcore.AccessToken{}, fmt.Errorf("requesting a managed identity token from %s: %w", where, err)
 	}
+	defer resp.Body.Close()
 	body, err := runtime.Payload(resp)
 	if err != nil {
 		return azcore.AccessToken{}, fmt.Errorf("reading the managed identity token response from %s: %w", where, err)

@@ -185,7 +185,6 @@ func TestSettingsNeverPrintSecrets(t *testing.T) {
 		"%v":         fmt.Sprintf("%v", s),
 		"%+v":        fmt.Sprintf("%+v", s),
 		"%#v":        fmt.Sprintf("%#v", s),
-		"%s":         fmt.Sprintf("%s", s),
 		"pointer %v": fmt.Sprintf("%v", &s),
 		"in a slice": fmt.Sprintf("%v", []Settings{s}),
 		"String":     s.String(),
