@@ -1,5 +1,3 @@
-//go:build graphops
-
 package provider
 
 import (
@@ -271,7 +269,7 @@ func (r *agentClientScopeResource) Create(ctx context.Context, req resource.Crea
 	if _, err := client.CreateScope(ctx, ref, plan.toScope()); err != nil {
 		addGraphError(&resp.Diagnostics, "add the access_as_client scope", ref, err)
 		if added {
-			if rmErr := client.RemoveIdentifierURI(ctx, ref, plan.IdentifierURI.ValueString()); rmErr != nil {
+			if _, rmErr := client.RemoveIdentifierURI(ctx, ref, plan.IdentifierURI.ValueString()); rmErr != nil {
 				resp.Diagnostics.AddWarning("Application ID URI left in place",
 					fmt.Sprintf("The scope could not be created, and removing the Application ID URI %s that this resource had added failed too: %s. Remove it in the portal if it is not wanted.",
 						plan.IdentifierURI.ValueString(), rmErr))
@@ -339,14 +337,14 @@ func (r *agentClientScopeResource) Update(ctx context.Context, req resource.Upda
 			return
 		}
 		if oldURI != "" && state.IdentifierURIAdded.ValueBool() && !strings.EqualFold(newURI, oldURI) {
-			if err := client.RemoveIdentifierURI(ctx, ref, oldURI); err != nil {
+			if _, err := client.RemoveIdentifierURI(ctx, ref, oldURI); err != nil {
 				addGraphError(&resp.Diagnostics, "remove the previous Application ID URI", ref, err)
 				return
 			}
 		}
 		plan.IdentifierURIAdded = types.BoolValue(added)
 	}
-	if err := client.UpdateScope(ctx, ref, plan.toScope()); err != nil {
+	if _, err := client.UpdateScope(ctx, ref, plan.toScope()); err != nil {
 		addGraphError(&resp.Diagnostics, "update the access_as_client scope", ref, err)
 		return
 	}
@@ -388,7 +386,7 @@ func (r *agentClientScopeResource) Delete(ctx context.Context, req resource.Dele
 				"longer start LKPS sessions with the agent while enforce_client_authz is true.", strings.Join(cleared, ", ")))
 	}
 	if state.IdentifierURIAdded.ValueBool() && state.IdentifierURI.ValueString() != "" && err == nil {
-		if err := client.RemoveIdentifierURI(ctx, ref, state.IdentifierURI.ValueString()); err != nil && !isGone(err) {
+		if _, err := client.RemoveIdentifierURI(ctx, ref, state.IdentifierURI.ValueString()); err != nil && !isGone(err) {
 			addGraphError(&resp.Diagnostics, "remove the Application ID URI this resource added", ref, err)
 		}
 	}
@@ -418,7 +416,7 @@ func (r *agentClientScopeResource) ImportState(ctx context.Context, req resource
 	var m agentClientScopeResourceModel
 	m.IdentifierURI = types.StringNull()
 	m.IdentifierURIAdded = types.BoolValue(false)
-	m.setFromGraph(*app, scope)
+	m.setFromGraph(app, scope)
 	m.Timeouts = timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
@@ -463,7 +461,7 @@ func (r *agentClientScopeResource) readInto(ctx context.Context, client *graph.C
 	if !found || scope.Value != environments.ClientScopeValue {
 		return true
 	}
-	m.setFromGraph(*app, scope)
+	m.setFromGraph(app, scope)
 	return false
 }
 

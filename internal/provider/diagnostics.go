@@ -1,5 +1,3 @@
-//go:build graphops
-
 package provider
 
 import (

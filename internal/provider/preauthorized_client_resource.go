@@ -1,5 +1,3 @@
-//go:build graphops
-
 package provider
 
 import (
@@ -157,7 +155,7 @@ func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.C
 		plan.ScopeID = types.StringValue(scope.ID)
 	}
 	ref = graph.ByObjectID(app.ObjectID)
-	err = client.AddPreAuthorization(ctx, ref, plan.ClientID.ValueString(), plan.ScopeID.ValueString())
+	_, err = client.AddPreAuthorization(ctx, ref, plan.ClientID.ValueString(), plan.ScopeID.ValueString())
 	if errors.Is(err, graph.ErrPreAuthorizationExists) {
 		id := preauthorizedClientID(app.AppID, plan.ClientID.ValueString())
 		resp.Diagnostics.AddError("The client is already pre-authorized",
@@ -206,7 +204,7 @@ func (r *preauthorizedClientResource) Read(ctx context.Context, req resource.Rea
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	state.setFromGraph(*app, entry)
+	state.setFromGraph(app, entry)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -274,7 +272,7 @@ func (r *preauthorizedClientResource) ImportState(ctx context.Context, req resou
 		return
 	}
 	var m preauthorizedClientResourceModel
-	m.setFromGraph(*app, entry)
+	m.setFromGraph(app, entry)
 	m.ScopeID = types.StringValue(scope.ID)
 	m.Timeouts = timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)

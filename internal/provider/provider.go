@@ -214,7 +214,10 @@ func (p *lkpsProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 }
 
 func (p *lkpsProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		NewAgentClientScopeResource,
+		NewPreauthorizedClientResource,
+	}
 }
 
 func (p *lkpsProvider) DataSources(_ context.Context) []func() datasource.DataSource {
