@@ -29,7 +29,7 @@ const (
 	PathPrefix = "/lkps/"
 
 	defaultSessionTokenLifetime = time.Hour
-	// maxAuditRecords bounds the audit log; the oldest records are dropped first.
+	// maxAuditRecords bounds the audit log; the oldest records are dropped first, a tenth at a time.
 	maxAuditRecords = 10000
 )
 

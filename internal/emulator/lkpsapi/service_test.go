@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -83,7 +84,7 @@ type fixture struct {
 	now    time.Time
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{agents: &agents{apis: map[string]lkpsapi.AgentAPI{}}, now: time.Date(2026, 11, 22, 13, 0, 0, 0, time.UTC)}
 	tokens, err := entra.New(entra.Config{
@@ -114,7 +115,7 @@ func (f *fixture) advance(d time.Duration) {
 	f.now = f.now.Add(d)
 }
 
-func (f *fixture) token(t *testing.T, app, aud string) string {
+func (f *fixture) token(t testing.TB, app, aud string) string {
 	t.Helper()
 	tok, err := f.tokens.Mint(app, aud, 0)
 	if err != nil {
@@ -171,13 +172,25 @@ func (f *fixture) start(t *testing.T, route, app, agent string) response {
 	return f.do(t, http.MethodPost, "/lkps/"+route+"/api/session/start", f.token(t, app, aud), `{"agent_entra_app_id":"`+agent+`"}`)
 }
 
+// printable returns body without its "token" field, so failure messages never print a token.
+func printable(body map[string]any) map[string]any {
+	out := make(map[string]any, len(body))
+	for k, v := range body {
+		if k == "token" {
+			v = "<redacted>"
+		}
+		out[k] = v
+	}
+	return out
+}
+
 func checkOcelot(t *testing.T, r response, status int, code string) {
 	t.Helper()
 	if r.status != status || r.body["source"] != "ocelot" || r.body["error"] != code {
-		t.Fatalf("got %d %v, want %d from ocelot with error %s", r.status, r.body, status, code)
+		t.Fatalf("got %d %v, want %d from ocelot with error %s", r.status, printable(r.body), status, code)
 	}
 	if _, ok := r.body["detail"]; ok {
-		t.Errorf("an Ocelot error carries detail: %v", r.body)
+		t.Errorf("an Ocelot error carries detail: %v", printable(r.body))
 	}
 	if msg, _ := r.body["message"].(string); msg == "" {
 		t.Error("Ocelot error without message")
@@ -192,13 +205,13 @@ func checkOcelot(t *testing.T, r response, status int, code string) {
 func checkLKPS(t *testing.T, r response, status int, failedCheck string) {
 	t.Helper()
 	if r.status != status {
-		t.Fatalf("status %d, want %d; body %v", r.status, status, r.body)
+		t.Fatalf("status %d, want %d; body %v", r.status, status, printable(r.body))
 	}
 	if _, ok := r.body["source"]; ok {
-		t.Errorf("an LKPS error carries source: %v", r.body)
+		t.Errorf("an LKPS error carries source: %v", printable(r.body))
 	}
 	if d, _ := r.body["detail"].(string); d == "" {
-		t.Errorf("LKPS error without detail: %v", r.body)
+		t.Errorf("LKPS error without detail: %v", printable(r.body))
 	}
 	if got, _ := r.body["failed_check"].(string); got != failedCheck {
 		t.Errorf("failed_check = %q, want %q", got, failedCheck)
@@ -251,7 +264,7 @@ func TestGatewayRejectsBadTokens(t *testing.T) {
 func checkStatus(t *testing.T, r response, status int) {
 	t.Helper()
 	if r.status != status {
-		t.Fatalf("status %d, want %d; body %v", r.status, status, r.body)
+		t.Fatalf("status %d, want %d; body %v", r.status, status, printable(r.body))
 	}
 }
 
@@ -289,7 +302,7 @@ func TestHealthMethodsAndUnknownPaths(t *testing.T) {
 	tok := f.token(t, agentID, npAud)
 	r := f.do(t, http.MethodGet, "/lkps/nonprod/eu/api/health", tok, "")
 	if r.status != http.StatusOK || r.body["status"] != "ok" {
-		t.Errorf("health = %d %v", r.status, r.body)
+		t.Errorf("health = %d %v", r.status, printable(r.body))
 	}
 	if r := f.do(t, http.MethodHead, "/lkps/nonprod/eu/api/health", tok, ""); r.status != http.StatusOK {
 		t.Errorf("HEAD health = %d", r.status)
@@ -303,12 +316,12 @@ func TestHealthMethodsAndUnknownPaths(t *testing.T) {
 	} {
 		r := f.do(t, c.method, "/lkps/nonprod/eu"+c.path, tok, "")
 		if r.status != http.StatusMethodNotAllowed || r.body["detail"] != "Method Not Allowed" || r.header.Get("Allow") != c.allow {
-			t.Errorf("%s %s = %d %v Allow %q", c.method, c.path, r.status, r.body, r.header.Get("Allow"))
+			t.Errorf("%s %s = %d %v Allow %q", c.method, c.path, r.status, printable(r.body), r.header.Get("Allow"))
 		}
 	}
 	for _, p := range []string{"/api/nope", "/api/health/", "/api/../api/health", "/", ""} {
 		if r := f.do(t, http.MethodGet, "/lkps/nonprod/eu"+p, tok, ""); r.status != http.StatusNotFound || r.body["detail"] != "Not Found" {
-			t.Errorf("GET %q = %d %v", p, r.status, r.body)
+			t.Errorf("GET %q = %d %v", p, r.status, printable(r.body))
 		}
 	}
 	// Unknown paths are still behind the gateway.
@@ -333,14 +346,14 @@ func TestRegisterUpsertAndAudit(t *testing.T) {
 		t.Errorf("agent token is not a JWT")
 	}
 	if len(r.body) != 6 {
-		t.Errorf("register response has fields %v", r.body)
+		t.Errorf("register response has fields %v", printable(r.body))
 	}
 
 	f.advance(time.Minute)
 	r = f.register(t, "nonprod/eu", strings.ToUpper(agentID), `{"service_config":{"enforce_client_authz":false}}`)
 	checkStatus(t, r, http.StatusOK)
 	if r.body["enforce_client_authz"] != false || r.body["registered_at"] != start.Format(time.RFC3339) {
-		t.Errorf("update = %v", r.body)
+		t.Errorf("update = %v", printable(r.body))
 	}
 	f.advance(time.Minute)
 	checkStatus(t, f.register(t, "nonprod/eu", agentID, `{"service_config":{}}`), http.StatusOK)
@@ -452,7 +465,7 @@ func TestSessionStartDecision(t *testing.T) {
 			room, _ := r.body["room_name"].(string)
 			if r.body["livekit_url"] != "https://eu.livekit-np.int.bayer.com" || !strings.HasPrefix(room, "agent-426758d8-") ||
 				r.body["expires_at"] != f.clock().Add(15*time.Minute).Format(time.RFC3339) || strings.Count(r.body["token"].(string), ".") != 2 || len(r.body) != 4 {
-				t.Errorf("session = %v", r.body)
+				t.Errorf("session = %v", printable(r.body))
 			}
 		})
 	}
@@ -581,5 +594,50 @@ func TestConcurrentRegistrations(t *testing.T) {
 	wg.Wait()
 	if st := f.svc.State(); len(st.Registrations["nonprod/eu"]) != 1 || len(st.Audit) != 20 {
 		t.Errorf("%d registrations, %d audit records", len(st.Registrations["nonprod/eu"]), len(st.Audit))
+	}
+}
+
+// BenchmarkSessionStart measures one authorized session start through the gateway: token check, access
+// list, header rewrite, the three authorization checks and the LiveKit token.
+func BenchmarkSessionStart(b *testing.B) {
+	f := newFixture(b)
+	scope := lkpsapi.Scope{ID: scopeID, Value: environments.ClientScopeValue, Enabled: true}
+	f.agents.set(agentID, lkpsapi.AgentAPI{Scopes: []lkpsapi.Scope{scope}, PreAuthorized: []lkpsapi.PreAuthorized{{AppID: clientID, PermissionIDs: []string{scopeID}}}})
+	reg := httptest.NewRequest(http.MethodPost, "/lkps/nonprod/eu/api/agent/register", strings.NewReader("{}"))
+	reg.Header.Set("Authorization", "Bearer "+f.token(b, agentID, npAud))
+	f.svc.Handler().ServeHTTP(httptest.NewRecorder(), reg)
+	tok := f.token(b, clientID, npAud)
+	body := `{"agent_entra_app_id":"` + agentID + `"}`
+	h := f.svc.Handler()
+	b.ResetTimer()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/lkps/nonprod/eu/api/session/start", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+}
+
+// TestAuditLogIsBounded shows the audit log keeps the newest records when it outgrows its bound.
+func TestAuditLogIsBounded(t *testing.T) {
+	f := newFixture(t)
+	const bound = 10000
+	var st lkpsapi.State
+	for i := range bound + 5 {
+		st.Audit = append(st.Audit, lkpsapi.AuditRecord{Detail: "old " + strconv.Itoa(i)})
+	}
+	st.AccessLists = f.svc.State().AccessLists
+	f.svc.Restore(st)
+	got := f.svc.State().Audit
+	if len(got) != bound || got[0].Detail != "old 5" {
+		t.Fatalf("restored audit: %d records starting with %q", len(got), got[0].Detail)
+	}
+	checkStatus(t, f.register(t, "nonprod/eu", agentID, "{}"), http.StatusOK)
+	got = f.svc.State().Audit
+	if len(got) != bound*9/10 || got[len(got)-1].Path != "/api/agent/register" || got[len(got)-2].Detail != "old "+strconv.Itoa(bound+4) {
+		t.Errorf("after trimming: %d records, last %+v", len(got), got[len(got)-1])
 	}
 }
