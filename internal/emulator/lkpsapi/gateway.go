@@ -143,6 +143,8 @@ func stripIdentityHeaders(h http.Header) {
 
 // injectIdentityHeaders sets the headers of the seed's table from the validated claims: user-id from
 // oid, client-id from appid, x-bayer-user from email, and user-profile assembled from the name claims.
+// Claims a token lacks (app-only tokens carry no email or names) are injected as empty values, so a
+// header is never left for the caller to supply.
 func injectIdentityHeaders(h http.Header, c entra.Claims) {
 	h.Set(headerUserID, c.ObjectID)
 	h.Set(headerClientID, c.AppID)

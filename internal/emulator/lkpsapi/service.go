@@ -102,7 +102,7 @@ type Config struct {
 	Directory AgentDirectory
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// SessionTokenLifetime is the lifetime of agent and session tokens; 0 means one hour.
+	// SessionTokenLifetime is the lifetime of agent and session tokens; zero or negative means one hour.
 	SessionTokenLifetime time.Duration
 	// Initial is the state to start from.
 	Initial State
