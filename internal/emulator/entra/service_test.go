@@ -165,7 +165,12 @@ func (f *fixture) tokenURL(tenant string) string {
 // postToken sends a raw token request and decodes the JSON reply.
 func (f *fixture) postToken(t *testing.T, tenant string, form url.Values) (int, map[string]any) {
 	t.Helper()
-	resp, err := f.srv.Client().PostForm(f.tokenURL(tenant), form)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.tokenURL(tenant), strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := f.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +184,7 @@ func (f *fixture) postToken(t *testing.T, tenant string, form url.Values) (int, 
 
 func (f *fixture) get(t *testing.T, path string, header http.Header) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, f.srv.URL+path, nil)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, f.srv.URL+path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +289,7 @@ func TestClientSecretCredential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}})
+	tok, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}})
 	if err != nil {
 		t.Fatalf("GetToken: %v", err)
 	}
@@ -316,7 +321,7 @@ func TestClientSecretCredential(t *testing.T) {
 	}
 
 	// An LKPS token carries the environment's audience and no Graph roles.
-	tok, err = cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{environments.MustLookup(environments.NonProd, environments.EU).LKPSScope}})
+	tok, err = cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{environments.MustLookup(environments.NonProd, environments.EU).LKPSScope}})
 	if err != nil {
 		t.Fatalf("GetToken(LKPS): %v", err)
 	}
@@ -337,7 +342,7 @@ func TestClientSecretCredentialWrongSecretSurfacesEntraError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}})
+	_, err = cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}})
 	var authErr *azidentity.AuthenticationFailedError
 	if !errors.As(err, &authErr) || authErr.RawResponse == nil || authErr.RawResponse.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("err = %v, want an AuthenticationFailedError with status 401", err)
@@ -366,7 +371,7 @@ func TestClientCertificateCredential(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tok, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{nonprodAud + "/.default"}})
+		tok, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{nonprodAud + "/.default"}})
 		if err != nil {
 			t.Fatalf("GetToken(sendChain=%v): %v", sendChain, err)
 		}
@@ -387,7 +392,7 @@ func TestClientCertificateCredential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}}); err == nil || !strings.Contains(err.Error(), "AADSTS700027") {
+	if _, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}}); err == nil || !strings.Contains(err.Error(), "AADSTS700027") {
 		t.Errorf("unregistered certificate: err = %v, want AADSTS700027", err)
 	}
 }
@@ -442,7 +447,7 @@ func TestClientAssertionCredentialFederated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}})
+	tok, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}})
 	if err != nil {
 		t.Fatalf("GetToken: %v", err)
 	}
@@ -460,7 +465,7 @@ func TestClientAssertionCredentialFederated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := wrong.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}}); err == nil || !strings.Contains(err.Error(), "AADSTS700213") {
+	if _, err := wrong.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}}); err == nil || !strings.Contains(err.Error(), "AADSTS700213") {
 		t.Errorf("wrong subject: err = %v, want AADSTS700213", err)
 	}
 }
@@ -486,7 +491,7 @@ func TestWorkloadIdentityCredential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := cred.GetToken(context.Background(), policy.TokenRequestOptions{Scopes: []string{nonprodAud + "/.default"}})
+	tok, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{nonprodAud + "/.default"}})
 	if err != nil {
 		t.Fatalf("GetToken: %v", err)
 	}
@@ -523,7 +528,8 @@ func TestAcceptedResources(t *testing.T) {
 			t.Errorf("%s: status %d: %v %v", res, status, body["error"], body["error_description"])
 			continue
 		}
-		c, err := f.svc.Verify(body["access_token"].(string), res)
+		tok, _ := body["access_token"].(string)
+		c, err := f.svc.Verify(tok, res)
 		if err != nil {
 			t.Errorf("%s: Verify: %v", res, err)
 			continue
@@ -537,7 +543,7 @@ func TestAcceptedResources(t *testing.T) {
 func TestClientSecretBasicAuth(t *testing.T) {
 	f := newFixture(t)
 	form := url.Values{"grant_type": {"client_credentials"}, "scope": {entraGraphScope}}
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, f.tokenURL(testTenant), strings.NewReader(form.Encode()))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.tokenURL(testTenant), strings.NewReader(form.Encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -709,7 +715,7 @@ func TestTokenEndpointRequestShape(t *testing.T) {
 	status, body := f.get(t, "/"+testTenant+"/oauth2/v2.0/token", nil)
 	checkEntraError(t, status, body, 400, "invalid_request", 900561)
 
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, f.tokenURL(testTenant), strings.NewReader(`{"grant_type":"client_credentials"}`))
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.tokenURL(testTenant), strings.NewReader(`{"grant_type":"client_credentials"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -763,7 +769,7 @@ func TestDiscoveryAndKeys(t *testing.T) {
 	if status != http.StatusOK || len(keysList) != 1 {
 		t.Fatalf("JWKS %d %v", status, jwks)
 	}
-	jwk := keysList[0].(map[string]any)
+	jwk, _ := keysList[0].(map[string]any)
 	n, _ := base64.RawURLEncoding.DecodeString(jwk["n"].(string))
 	e, _ := base64.RawURLEncoding.DecodeString(jwk["e"].(string))
 	pub := f.svc.SigningKey().PublicKey
@@ -925,7 +931,7 @@ func TestOIDCIssuerEndpoints(t *testing.T) {
 		t.Fatalf("token request: status %d, message %v", status, body["message"])
 	}
 	h, claims := decodeClaims(t, value)
-	jwk := keysList[0].(map[string]any)
+	jwk, _ := keysList[0].(map[string]any)
 	if claims["iss"] != issuerURL || claims["sub"] != "system:serviceaccount:default:lkps" || claims["aud"] != "api://custom" || h["kid"] != jwk["kid"] {
 		t.Errorf("token header %v claims %v", h, claims)
 	}

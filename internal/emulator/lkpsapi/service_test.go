@@ -172,6 +172,12 @@ func (f *fixture) start(t *testing.T, route, app, agent string) response {
 	return f.do(t, http.MethodPost, "/lkps/"+route+"/api/session/start", f.token(t, app, aud), `{"agent_entra_app_id":"`+agent+`"}`)
 }
 
+// str returns a string field of a JSON body, or "" when it is absent or not a string.
+func str(body map[string]any, key string) string {
+	v, _ := body[key].(string)
+	return v
+}
+
 // printable returns body without its "token" field, so failure messages never print a token.
 func printable(body map[string]any) map[string]any {
 	out := make(map[string]any, len(body))
@@ -192,7 +198,7 @@ func checkOcelot(t *testing.T, r response, status int, code string) {
 	if _, ok := r.body["detail"]; ok {
 		t.Errorf("an Ocelot error carries detail: %v", printable(r.body))
 	}
-	if msg, _ := r.body["message"].(string); msg == "" {
+	if msg := str(r.body, "message"); msg == "" {
 		t.Error("Ocelot error without message")
 	}
 	if status == http.StatusUnauthorized {
@@ -210,10 +216,10 @@ func checkLKPS(t *testing.T, r response, status int, failedCheck string) {
 	if _, ok := r.body["source"]; ok {
 		t.Errorf("an LKPS error carries source: %v", printable(r.body))
 	}
-	if d, _ := r.body["detail"].(string); d == "" {
+	if d := str(r.body, "detail"); d == "" {
 		t.Errorf("LKPS error without detail: %v", printable(r.body))
 	}
-	if got, _ := r.body["failed_check"].(string); got != failedCheck {
+	if got := str(r.body, "failed_check"); got != failedCheck {
 		t.Errorf("failed_check = %q, want %q", got, failedCheck)
 	}
 }
@@ -251,7 +257,7 @@ func TestGatewayRejectsBadTokens(t *testing.T) {
 			}
 		})
 	}
-	if r := f.do(t, http.MethodPost, "/lkps/nonprod/eu/api/agent/register", "", "{}", "Authorization", "Bearer "+f.token(t, agentID, prodAud)); !strings.Contains(r.body["message"].(string), npAud+"/.default") {
+	if r := f.do(t, http.MethodPost, "/lkps/nonprod/eu/api/agent/register", "", "{}", "Authorization", "Bearer "+f.token(t, agentID, prodAud)); !strings.Contains(str(r.body, "message"), npAud+"/.default") {
 		t.Errorf("wrong-audience message does not name the right scope: %v", r.body["message"])
 	}
 	if st := f.svc.State(); len(st.Audit) != 0 || len(st.Registrations["nonprod/eu"]) != 0 {
@@ -272,7 +278,7 @@ func TestGatewayClientAccessList(t *testing.T) {
 	f := newFixture(t)
 	r := f.register(t, "nonprod/eu", other, "{}")
 	checkOcelot(t, r, http.StatusForbidden, "client_not_allowed")
-	if msg := r.body["message"].(string); !strings.Contains(msg, other) || !strings.Contains(msg, "https://devtools-np.bayer.com/ocelot?route=eu-livekit-platform-service-np.int.bayer.com") {
+	if msg := str(r.body, "message"); !strings.Contains(msg, other) || !strings.Contains(msg, "https://devtools-np.bayer.com/ocelot?route=eu-livekit-platform-service-np.int.bayer.com") {
 		t.Errorf("message %q should name the client and the route page", msg)
 	}
 	// Access is per route: allowing the US route does not open the EU one.
@@ -342,7 +348,7 @@ func TestRegisterUpsertAndAudit(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, r.body[k], v)
 		}
 	}
-	if tok, _ := r.body["token"].(string); strings.Count(tok, ".") != 2 {
+	if tok := str(r.body, "token"); strings.Count(tok, ".") != 2 {
 		t.Errorf("agent token is not a JWT")
 	}
 	if len(r.body) != 6 {
@@ -410,7 +416,7 @@ func TestMalformedBodies(t *testing.T) {
 	}
 	// The wrong type is named in the message.
 	r := f.do(t, http.MethodPost, "/lkps/nonprod/eu/api/agent/register", tok, `{"service_config":{"enforce_client_authz":"yes"}}`)
-	if d := r.body["detail"].(string); !strings.Contains(d, "service_config.enforce_client_authz") || !strings.Contains(d, "boolean") {
+	if d := str(r.body, "detail"); !strings.Contains(d, "service_config.enforce_client_authz") || !strings.Contains(d, "boolean") {
 		t.Errorf("detail = %q", d)
 	}
 	// A form post (curl -d without a JSON content type) is refused.
@@ -462,9 +468,9 @@ func TestSessionStartDecision(t *testing.T) {
 				return
 			}
 			checkStatus(t, r, http.StatusOK)
-			room, _ := r.body["room_name"].(string)
+			room := str(r.body, "room_name")
 			if r.body["livekit_url"] != "https://eu.livekit-np.int.bayer.com" || !strings.HasPrefix(room, "agent-426758d8-") ||
-				r.body["expires_at"] != f.clock().Add(15*time.Minute).Format(time.RFC3339) || strings.Count(r.body["token"].(string), ".") != 2 || len(r.body) != 4 {
+				r.body["expires_at"] != f.clock().Add(15*time.Minute).Format(time.RFC3339) || strings.Count(str(r.body, "token"), ".") != 2 || len(r.body) != 4 {
 				t.Errorf("session = %v", printable(r.body))
 			}
 		})
@@ -476,13 +482,13 @@ func TestSessionStartRefusalsExplain(t *testing.T) {
 	checkStatus(t, f.register(t, "nonprod/eu", agentID, "{}"), http.StatusOK)
 	r := f.start(t, "nonprod/eu", clientID, agentID)
 	checkLKPS(t, r, http.StatusForbidden, "scope_missing")
-	if d := r.body["detail"].(string); !strings.Contains(d, agentID) || !strings.Contains(d, "access_as_client") {
+	if d := str(r.body, "detail"); !strings.Contains(d, agentID) || !strings.Contains(d, "access_as_client") {
 		t.Errorf("detail %q", d)
 	}
 	f.agents.set(agentID, lkpsapi.AgentAPI{Scopes: []lkpsapi.Scope{{ID: scopeID, Value: "access_as_client"}}})
 	r = f.start(t, "nonprod/eu", clientID, agentID)
 	checkLKPS(t, r, http.StatusForbidden, "client_not_preauthorized")
-	if d := r.body["detail"].(string); !strings.Contains(d, clientID) || !strings.Contains(d, "Authorized client applications") {
+	if d := str(r.body, "detail"); !strings.Contains(d, clientID) || !strings.Contains(d, "Authorized client applications") {
 		t.Errorf("detail %q", d)
 	}
 	st := f.svc.State()
@@ -499,7 +505,7 @@ func TestRegionAndEnvironmentIsolation(t *testing.T) {
 	for _, route := range []string{"nonprod/us", "prod/eu", "prod/us"} {
 		r := f.start(t, route, clientID, agentID)
 		checkLKPS(t, r, http.StatusNotFound, "")
-		if d := r.body["detail"].(string); !strings.Contains(d, "register") {
+		if d := str(r.body, "detail"); !strings.Contains(d, "register") {
 			t.Errorf("%s: 404 detail %q", route, d)
 		}
 	}
@@ -523,7 +529,7 @@ func TestSpoofedIdentityHeadersAreIgnored(t *testing.T) {
 		"client-id", agentID, "Client-Id", agentID, "CLIENT-ID", agentID, "Client_Id", agentID, "client_id", agentID,
 		"User-Id", agentID, "X-Bayer-User", "ceo@bayer.com", "User-Profile", `{"user_id":"x"}`)
 	checkStatus(t, r, http.StatusOK)
-	if !strings.EqualFold(r.body["agent_entra_app_id"].(string), clientID) {
+	if !strings.EqualFold(str(r.body, "agent_entra_app_id"), clientID) {
 		t.Errorf("registration keyed by %v, want the token's appid %s", r.body["agent_entra_app_id"], clientID)
 	}
 	st := f.svc.State()
