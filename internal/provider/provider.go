@@ -217,6 +217,7 @@ func (p *lkpsProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewAgentClientScopeResource,
 		NewPreauthorizedClientResource,
+		NewAgentRegistrationResource,
 	}
 }
 
@@ -224,6 +225,7 @@ func (p *lkpsProvider) DataSources(_ context.Context) []func() datasource.DataSo
 	return []func() datasource.DataSource{
 		NewEnvironmentDataSource,
 		NewEnvironmentsDataSource,
+		NewClientAuthorizationDataSource,
 	}
 }
 

@@ -1,0 +1,664 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/bayer/terraform-provider-lkps/internal/auth"
+	"github.com/bayer/terraform-provider-lkps/internal/environments"
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/lkps"
+)
+
+var (
+	_ resource.ResourceWithConfigure      = (*agentRegistrationResource)(nil)
+	_ resource.ResourceWithImportState    = (*agentRegistrationResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*agentRegistrationResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*agentRegistrationResource)(nil)
+)
+
+// NewAgentRegistrationResource returns the lkps_agent_registration resource.
+func NewAgentRegistrationResource() resource.Resource { return &agentRegistrationResource{} }
+
+// agentRegistrationResource registers an agent with LKPS (seed "Client-to-Agent Authorization", step 4),
+// calling POST /api/agent/register as the agent itself.
+type agentRegistrationResource struct {
+	data *providerData
+}
+
+// agentRegistrationResourceModel maps the resource's schema. The write-only attributes are only ever
+// set in the configuration; plan and state hold null for them.
+type agentRegistrationResourceModel struct {
+	ID                               types.String   `tfsdk:"id"`
+	AgentClientID                    types.String   `tfsdk:"agent_client_id"`
+	EnforceClientAuthz               types.Bool     `tfsdk:"enforce_client_authz"`
+	AgentClientSecretWO              types.String   `tfsdk:"agent_client_secret_wo"`
+	AgentClientSecretWOVersion       types.Int64    `tfsdk:"agent_client_secret_wo_version"`
+	AgentClientCertificateWO         types.String   `tfsdk:"agent_client_certificate_wo"`
+	AgentClientCertificatePasswordWO types.String   `tfsdk:"agent_client_certificate_password_wo"`
+	AgentClientCertificateWOVersion  types.Int64    `tfsdk:"agent_client_certificate_wo_version"`
+	UseProviderIdentity              types.Bool     `tfsdk:"use_provider_identity"`
+	LiveKitURL                       types.String   `tfsdk:"livekit_url"`
+	RegisteredAt                     types.String   `tfsdk:"registered_at"`
+	Timeouts                         timeouts.Value `tfsdk:"timeouts"`
+}
+
+// setFromRegistration records what LKPS answered. The LiveKit token LKPS returns never reaches the
+// model: lkps.Registration does not carry it.
+func (m *agentRegistrationResourceModel) setFromRegistration(reg lkps.Registration, now time.Time) {
+	m.ID = types.StringValue(strings.ToLower(m.AgentClientID.ValueString()))
+	m.EnforceClientAuthz = types.BoolValue(reg.EnforceClientAuthz)
+	m.LiveKitURL = types.StringValue(reg.LiveKitURL)
+	at := reg.RegisteredAt
+	if at.IsZero() {
+		// LKPS's answer is undocumented; when it carries no time, the time of this registration is recorded.
+		at = now
+	}
+	m.RegisteredAt = types.StringValue(at.UTC().Format(time.RFC3339))
+}
+
+// needsRegistration reports whether going from state to plan changes anything LKPS holds or the
+// credentials the registration was made with, so that the agent must be registered again.
+func needsRegistration(plan, state agentRegistrationResourceModel) bool {
+	return !plan.EnforceClientAuthz.Equal(state.EnforceClientAuthz) ||
+		!plan.UseProviderIdentity.Equal(state.UseProviderIdentity) ||
+		!plan.AgentClientSecretWOVersion.Equal(state.AgentClientSecretWOVersion) ||
+		!plan.AgentClientCertificateWOVersion.Equal(state.AgentClientCertificateWOVersion) ||
+		state.LiveKitURL.IsNull()
+}
+
+// Attribute paths of the resource, for diagnostics.
+var (
+	pathAgentClientID       = path.Root("agent_client_id")
+	pathAgentSecret         = path.Root("agent_client_secret_wo")
+	pathAgentSecretVersion  = path.Root("agent_client_secret_wo_version")
+	pathAgentCertificate    = path.Root("agent_client_certificate_wo")
+	pathAgentCertPassword   = path.Root("agent_client_certificate_password_wo")
+	pathAgentCertVersion    = path.Root("agent_client_certificate_wo_version")
+	pathUseProviderIdentity = path.Root("use_provider_identity")
+	pathEnforceClientAuthz  = path.Root("enforce_client_authz")
+)
+
+const (
+	// registrationWriteTimeout bounds create and update when the timeouts block does not set them.
+	registrationWriteTimeout = 5 * time.Minute
+	// registrationReadTimeout bounds read when the timeouts block does not set it.
+	registrationReadTimeout = 2 * time.Minute
+	// registrationCheckTimeout bounds the Graph read of the authorization warning.
+	registrationCheckTimeout = time.Minute
+	// privateKeyAuthzPlanChecked marks, in the planned private state, that the authorization warning was
+	// evaluated at plan time, so that apply does not repeat it.
+	privateKeyAuthzPlanChecked = "authz_checked_at_plan"
+)
+
+func (r *agentRegistrationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_agent_registration"
+}
+
+func (r *agentRegistrationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Registers an agent with LKPS (`POST /api/agent/register`, step 4 of the LKPS guide " +
+			"*Client-to-Agent Authorization*) and chooses whether LKPS enforces client-to-agent authorization for it.\n\n" +
+			"LKPS keys a registration by the calling application's client ID, so the call is made **as the agent**: give the " +
+			"agent's own credentials (`agent_client_secret_wo` or `agent_client_certificate_wo`, write-only, Terraform 1.11 " +
+			"or later), or set `use_provider_identity = true` when the provider's identity is the agent. Before registering, " +
+			"the provider checks that the token belongs to `agent_client_id` and refuses otherwise, because the " +
+			"registration would be recorded under the wrong application. The agent must be on the LKPS Ocelot route's " +
+			"Client Access List.\n\n" +
+			"LKPS documents no endpoint to read or delete a registration, so:\n\n" +
+			"* **Read** keeps the state as it is, but removes the resource when the agent's app registration no longer " +
+			"exists in Microsoft Graph (read with the provider's identity), so that the next plan registers it again.\n" +
+			"* **Update** registers again (the registration is an idempotent upsert): when `enforce_client_authz` changes, " +
+			"or a `*_wo_version` changes after a credential rotation.\n" +
+			"* **Destroy** only removes the resource from the state, with a warning: the registration stays in LKPS. To " +
+			"stop clients from starting sessions, remove clients from the agent's pre-authorized applications (with " +
+			"`enforce_client_authz = true`), disable the agent's app registration, or ask for the agent's removal from the " +
+			"Ocelot route's Client Access List.\n" +
+			"* **Import** takes the agent client ID. As LKPS cannot be read, the imported state has no " +
+			"`enforce_client_authz`, and the next apply registers the agent again with the configured value; the plan after " +
+			"an import therefore always shows an update.\n\n" +
+			"When `enforce_client_authz` is true and the agent exposes no `access_as_client` scope, or no client is " +
+			"pre-authorized for it, LKPS refuses every session start with 403 Forbidden; the provider warns about it at " +
+			"plan time for an existing registration and at apply time when it registers. No LiveKit token is ever stored.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The agent client ID in lower case; also the import ID.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"agent_client_id": schema.StringAttribute{
+				MarkdownDescription: "The client ID (application ID) of the agent's app registration; the registration is " +
+					"made as this application. Changing it replaces the resource.",
+				Required:      true,
+				Validators:    []validator.String{guidValidator()},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"enforce_client_authz": schema.BoolAttribute{
+				MarkdownDescription: "Whether LKPS checks that a client is pre-authorized for the agent before it starts a " +
+					"session. Defaults to `true`, LKPS's default and the guide's recommendation for production agents; with " +
+					"`false`, any client application with Ocelot access can start sessions. Changing it registers the agent " +
+					"again, in place.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
+			},
+			"agent_client_secret_wo": schema.StringAttribute{
+				MarkdownDescription: "A client secret of the agent's app registration, used to register as the agent. " +
+					"Write-only: never stored in the plan or state (Terraform 1.11 or later). Exactly one of " +
+					"`agent_client_secret_wo`, `agent_client_certificate_wo` and `use_provider_identity = true` must be set.",
+				Optional:  true,
+				Sensitive: true,
+				WriteOnly: true,
+			},
+			"agent_client_secret_wo_version": schema.Int64Attribute{
+				MarkdownDescription: "Any number that you change when `agent_client_secret_wo` changes, so that Terraform " +
+					"registers the agent again with the new secret (write-only values are not compared between runs).",
+				Optional: true,
+			},
+			"agent_client_certificate_wo": schema.StringAttribute{
+				MarkdownDescription: "A certificate of the agent's app registration with its private key, used to register " +
+					"as the agent: PEM text, or base64 of a PKCS#12 (PFX) archive or of PEM text. Write-only: never stored in " +
+					"the plan or state (Terraform 1.11 or later).",
+				Optional:  true,
+				Sensitive: true,
+				WriteOnly: true,
+			},
+			"agent_client_certificate_password_wo": schema.StringAttribute{
+				MarkdownDescription: "The password of `agent_client_certificate_wo`'s private key, if it is encrypted. " +
+					"Write-only.",
+				Optional:  true,
+				Sensitive: true,
+				WriteOnly: true,
+			},
+			"agent_client_certificate_wo_version": schema.Int64Attribute{
+				MarkdownDescription: "Any number that you change when `agent_client_certificate_wo` changes, so that " +
+					"Terraform registers the agent again with the new certificate.",
+				Optional: true,
+			},
+			"use_provider_identity": schema.BoolAttribute{
+				MarkdownDescription: "Register with the provider's own identity, for when the provider authenticates as the " +
+					"agent itself (for example in the agent's own deployment pipeline). Defaults to `false`.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+			},
+			"livekit_url": schema.StringAttribute{
+				MarkdownDescription: "The LiveKit server URL LKPS returned for the agent.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"registered_at": schema.StringAttribute{
+				MarkdownDescription: "When LKPS recorded the registration (RFC 3339), as of the last registration by this " +
+					"resource.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true}),
+		},
+	}
+}
+
+func (r *agentRegistrationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *agentRegistrationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan, config agentRegistrationResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel, ok := withTimeout(ctx, plan.Timeouts.Create, registrationWriteTimeout, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	defer cancel()
+	reg, ok := r.register(ctx, plan, config, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	plan.setFromRegistration(reg, time.Now())
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.warnIfEverySessionRefused(ctx, plan, false, &resp.Diagnostics)
+}
+
+// Read keeps the state (LKPS has no read endpoint) unless the agent's app registration is gone.
+func (r *agentRegistrationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state agentRegistrationResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel, ok := withTimeout(ctx, state.Timeouts.Read, registrationReadTimeout, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	defer cancel()
+	if gone := r.agentApplicationGone(ctx, state.AgentClientID.ValueString(), &resp.Diagnostics); gone {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	state.ID = types.StringValue(strings.ToLower(state.AgentClientID.ValueString()))
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// Update registers the agent again when the flag or the credentials changed; a change of the timeouts
+// alone changes only the state.
+func (r *agentRegistrationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state, config agentRegistrationResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	checkedAtPlan, diags := req.Private.GetKey(ctx, privateKeyAuthzPlanChecked)
+	resp.Diagnostics.Append(diags...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeyAuthzPlanChecked, nil)...)
+	if !needsRegistration(plan, state) {
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return
+	}
+	ctx, cancel, ok := withTimeout(ctx, plan.Timeouts.Update, registrationWriteTimeout, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	defer cancel()
+	reg, ok := r.register(ctx, plan, config, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	plan.setFromRegistration(reg, time.Now())
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	if checkedAtPlan == nil {
+		r.warnIfEverySessionRefused(ctx, plan, false, &resp.Diagnostics)
+	}
+}
+
+// Delete removes the resource from the state only: LKPS has no endpoint to delete a registration.
+func (r *agentRegistrationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state agentRegistrationResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	agentID := state.AgentClientID.ValueString()
+	route := "the LKPS Ocelot route"
+	if r.data != nil {
+		route = fmt.Sprintf("the LKPS Ocelot route (%s)", r.data.entry.OcelotRouteURL)
+	}
+	resp.Diagnostics.AddWarning("The Agent Stays Registered with LKPS",
+		fmt.Sprintf("LKPS has no endpoint to delete a registration, so the registration of agent %s was only removed from the "+
+			"Terraform state; LKPS keeps it (enforce_client_authz = %s).\n\n"+
+			"To actually revoke access to the agent:\n"+
+			"- with enforce_client_authz = true, remove the clients from the agent's pre-authorized applications "+
+			"(lkps_preauthorized_client) or remove its %s scope: LKPS then refuses their session starts with 403;\n"+
+			"- disable or delete the agent's app registration in Entra ID, so that it can no longer get tokens;\n"+
+			"- ask the Bayer LiveKit Platform Team to remove the agent from the Client Access List of %s.",
+			agentID, boolText(state.EnforceClientAuthz), environments.ClientScopeValue, route))
+}
+
+func (r *agentRegistrationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id, ok := parseGUIDImportID(req.ID, "the agent client ID", "terraform import lkps_agent_registration.agent 11111111-1111-1111-1111-111111111111", &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	// LKPS cannot be read: the flag, the credential choice and the LiveKit URL stay unknown to the
+	// state, so the next plan registers the agent again with the configured values.
+	m := agentRegistrationResourceModel{
+		ID:                               types.StringValue(id),
+		AgentClientID:                    types.StringValue(id),
+		EnforceClientAuthz:               types.BoolNull(),
+		AgentClientSecretWO:              types.StringNull(),
+		AgentClientSecretWOVersion:       types.Int64Null(),
+		AgentClientCertificateWO:         types.StringNull(),
+		AgentClientCertificatePasswordWO: types.StringNull(),
+		AgentClientCertificateWOVersion:  types.Int64Null(),
+		UseProviderIdentity:              types.BoolNull(),
+		LiveKitURL:                       types.StringNull(),
+		RegisteredAt:                     types.StringNull(),
+		Timeouts:                         timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// ModifyPlan keeps the computed values known when nothing is registered again and warns, for an existing
+// registration, when LKPS would refuse every session start.
+func (r *agentRegistrationResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	r.modifyPlanForRegistration(ctx, req, resp)
+}
+
+// ValidateConfig requires exactly one way to authenticate as the agent, and a version only next to the
+// credential it versions.
+func (r *agentRegistrationResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var config agentRegistrationResourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	validateAgentCredentials(config, &resp.Diagnostics)
+}
+
+// validateAgentCredentials checks the credential attributes of a configuration. Unknown values count as
+// set, since they will be known at apply.
+func validateAgentCredentials(c agentRegistrationResourceModel, diags *diag.Diagnostics) {
+	given := func(v interface{ IsNull() bool }) bool { return !v.IsNull() }
+	secret, cert := given(c.AgentClientSecretWO), given(c.AgentClientCertificateWO)
+	providerIdentity := c.UseProviderIdentity.IsUnknown() || c.UseProviderIdentity.ValueBool()
+	count := 0
+	for _, b := range []bool{secret, cert, providerIdentity} {
+		if b {
+			count++
+		}
+	}
+	switch {
+	case count == 0:
+		diags.AddAttributeError(pathAgentClientID, "Missing Agent Credentials",
+			"LKPS records a registration under the calling application's client ID, so the registration must be made as the "+
+				"agent. Set one of agent_client_secret_wo (a client secret of the agent's app registration), "+
+				"agent_client_certificate_wo (a certificate with its private key), or use_provider_identity = true when the "+
+				"provider itself authenticates as the agent.")
+	case count > 1:
+		at := pathAgentCertificate
+		if providerIdentity {
+			at = pathUseProviderIdentity
+		}
+		diags.AddAttributeError(at, "Conflicting Agent Credentials",
+			"Set exactly one of agent_client_secret_wo, agent_client_certificate_wo and use_provider_identity = true: each "+
+				"names a way to authenticate as the agent, and the provider must know which one to use.")
+	}
+	if given(c.AgentClientCertificatePasswordWO) && !cert {
+		diags.AddAttributeError(pathAgentCertPassword, "Certificate Password Without Certificate",
+			"agent_client_certificate_password_wo decrypts agent_client_certificate_wo's private key; set the certificate too, "+
+				"or remove the password.")
+	}
+	if given(c.AgentClientSecretWOVersion) && !secret {
+		diags.AddAttributeError(pathAgentSecretVersion, "Secret Version Without Secret",
+			"agent_client_secret_wo_version only tells Terraform that agent_client_secret_wo changed; set the secret too, or "+
+				"remove the version.")
+	}
+	if given(c.AgentClientCertificateWOVersion) && !cert {
+		diags.AddAttributeError(pathAgentCertVersion, "Certificate Version Without Certificate",
+			"agent_client_certificate_wo_version only tells Terraform that agent_client_certificate_wo changed; set the "+
+				"certificate too, or remove the version.")
+	}
+}
+
+// modifyPlanForRegistration is the rule of ModifyPlan: known computed values when no registration is
+// planned, unknown ones when the agent is registered again, and the plan-time authorization warning.
+func (r *agentRegistrationResource) modifyPlanForRegistration(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	var plan agentRegistrationResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if isSet(plan.AgentClientID) {
+		plan.ID = types.StringValue(strings.ToLower(plan.AgentClientID.ValueString()))
+	}
+	if req.State.Raw.IsNull() {
+		// A new registration: whether sessions would be refused is checked at apply, after the resources this
+		// one depends on (the scope, the pre-authorized clients) exist.
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		return
+	}
+	var state agentRegistrationResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if needsRegistration(plan, state) {
+		plan.LiveKitURL = types.StringUnknown()
+		plan.RegisteredAt = types.StringUnknown()
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if r.warnIfEverySessionRefused(ctx, plan, true, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeyAuthzPlanChecked, []byte(`true`))...)
+	}
+}
+
+// register makes the registration as the agent: it builds the agent's credential, verifies that its token
+// belongs to the agent, and calls POST /api/agent/register with the planned flag.
+func (r *agentRegistrationResource) register(ctx context.Context, plan, config agentRegistrationResourceModel, diags *diag.Diagnostics) (lkps.Registration, bool) {
+	agentID := plan.AgentClientID.ValueString()
+	cred, credAttr, ok := r.agentCredential(ctx, agentID, config, diags)
+	if !ok {
+		return lkps.Registration{}, false
+	}
+	client, ok := r.data.lkpsClient(ctx, cred, diags)
+	if !ok {
+		return lkps.Registration{}, false
+	}
+	if err := client.VerifyCaller(ctx, agentID); err != nil {
+		addLKPSError(diags, fmt.Sprintf("check that the credentials for the registration belong to agent %s", agentID), credAttr, err)
+		return lkps.Registration{}, false
+	}
+	enforce := plan.EnforceClientAuthz.ValueBool()
+	tflog.Info(ctx, "Registering the agent with LKPS", map[string]any{
+		"agent_client_id": agentID, "enforce_client_authz": enforce, "lkps_base_url": client.BaseURL(),
+	})
+	reg, err := client.Register(ctx, &enforce)
+	if err != nil {
+		addLKPSError(diags, fmt.Sprintf("register agent %s with LKPS", agentID), credAttr, err)
+		return lkps.Registration{}, false
+	}
+	if reg.AgentAppID != "" && !strings.EqualFold(reg.AgentAppID, agentID) {
+		diags.AddError("LKPS Registered Another Application",
+			fmt.Sprintf("LKPS answered that it registered application %s, but the registration was made for agent %s with a "+
+				"token that belongs to it. Check which application the Ocelot route injects as client-id; report this to the "+
+				"Bayer LiveKit Platform Team.", reg.AgentAppID, agentID))
+		return lkps.Registration{}, false
+	}
+	if reg.EnforceClientAuthz != enforce {
+		diags.AddAttributeError(pathEnforceClientAuthz, "LKPS Recorded Another Enforcement Flag",
+			fmt.Sprintf("The agent %s was registered with enforce_client_authz = %t, but LKPS answered that it recorded %t. "+
+				"Run terraform apply again; if it persists, report it to the Bayer LiveKit Platform Team.",
+				agentID, enforce, reg.EnforceClientAuthz))
+		return lkps.Registration{}, false
+	}
+	return reg, true
+}
+
+// agentCredential returns the credential to register with and the attribute it comes from.
+func (r *agentRegistrationResource) agentCredential(ctx context.Context, agentID string, config agentRegistrationResourceModel, diags *diag.Diagnostics) (azcore.TokenCredential, path.Path, bool) {
+	if r.data == nil {
+		diags.AddError("Provider Not Configured",
+			"The lkps provider was not configured before the resource used it. This is a bug in the provider; please report it.")
+		return nil, path.Empty(), false
+	}
+	if config.UseProviderIdentity.ValueBool() {
+		if r.data.credentialErr != nil {
+			diags.AddAttributeError(pathUseProviderIdentity, "No Usable Provider Identity",
+				fmt.Sprintf("use_provider_identity = true registers the agent with the provider's identity, but the provider "+
+					"could not set it up: %s.\n\nSee the provider documentation, \"Authentication\".", r.data.credentialErr))
+			return nil, path.Empty(), false
+		}
+		return r.data.credential, pathUseProviderIdentity, true
+	}
+	settings := auth.AgentSettings{
+		ClientID:                  agentID,
+		ClientSecret:              config.AgentClientSecretWO.ValueString(),
+		ClientCertificate:         config.AgentClientCertificateWO.ValueString(),
+		ClientCertificatePassword: config.AgentClientCertificatePasswordWO.ValueString(),
+	}
+	credAttr := pathAgentSecret
+	if settings.ClientCertificate != "" {
+		credAttr = pathAgentCertificate
+	}
+	if settings.ClientSecret == "" && settings.ClientCertificate == "" {
+		diags.AddAttributeError(pathAgentClientID, "Missing Agent Credentials",
+			"Set agent_client_secret_wo, agent_client_certificate_wo, or use_provider_identity = true: the registration must "+
+				"be made as the agent. Write-only attributes need Terraform 1.11 or later.")
+		return nil, path.Empty(), false
+	}
+	cred, _, err := auth.NewAgentCredential(ctx, settings, r.data.authOpts)
+	if err != nil {
+		var ce *auth.ConfigError
+		if errors.As(err, &ce) {
+			if at, ok := agentSettingAttribute(ce.Attribute); ok {
+				diags.AddAttributeError(at, "Invalid Agent Credentials", ce.Error())
+				return nil, path.Empty(), false
+			}
+		}
+		diags.AddAttributeError(credAttr, "Invalid Agent Credentials", fmt.Sprintf("Could not set up the agent's credentials: %s.", err))
+		return nil, path.Empty(), false
+	}
+	return cred, credAttr, true
+}
+
+// agentSettingAttribute maps the attribute names of auth.AgentSettings errors to this resource's.
+func agentSettingAttribute(name string) (path.Path, bool) {
+	switch name {
+	case "client_id":
+		return pathAgentClientID, true
+	case "client_secret":
+		return pathAgentSecret, true
+	case "client_certificate":
+		return pathAgentCertificate, true
+	case "client_certificate_password":
+		return pathAgentCertPassword, true
+	default:
+		return path.Empty(), false
+	}
+}
+
+// agentApplicationGone reads the agent application with the provider's identity and reports whether
+// Graph says it does not exist. When Graph cannot be read for lack of rights or credentials, it warns
+// and reports false, so that the state is kept.
+func (r *agentRegistrationResource) agentApplicationGone(ctx context.Context, agentID string, diags *diag.Diagnostics) bool {
+	if r.data == nil {
+		diags.AddError("Provider Not Configured",
+			"The lkps provider was not configured before the resource used it. This is a bug in the provider; please report it.")
+		return false
+	}
+	if r.data.credentialErr != nil {
+		diags.AddWarning("Agent Application Not Checked",
+			fmt.Sprintf("The registration of agent %s is kept as it is: the provider has no usable identity to check in "+
+				"Microsoft Graph whether the agent's app registration still exists (%s).", agentID, r.data.credentialErr))
+		return false
+	}
+	client, ok := r.data.graph(ctx, diags)
+	if !ok {
+		return false
+	}
+	ref := graph.ByAppID(agentID)
+	_, err := client.GetApplication(ctx, ref)
+	var forbidden *graph.ForbiddenError
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, graph.ErrNotFound):
+		tflog.Warn(ctx, "The agent's app registration no longer exists; removing the registration from the state",
+			map[string]any{"agent_client_id": agentID})
+		return true
+	case errors.As(err, &forbidden):
+		tflog.Warn(ctx, "Microsoft Graph refused to read the agent application; keeping the registration",
+			map[string]any{"agent_client_id": agentID, "error": err.Error()})
+		diags.AddWarning("Agent Application Not Checked",
+			fmt.Sprintf("The registration of agent %s is kept as it is, but the provider could not check whether the agent's "+
+				"app registration still exists: Microsoft Graph refused the read (%s). Make the provider's identity an owner "+
+				"of the agent's app registration, or grant it Application.Read.All, to detect a deleted agent.", agentID, err))
+		return false
+	default:
+		addGraphError(diags, "check that the agent's app registration still exists", ref, err)
+		return false
+	}
+}
+
+// warnIfEverySessionRefused warns when enforcement is on and the agent, as Graph shows it now, exposes no
+// access_as_client scope or pre-authorizes no client for it: LKPS would then refuse every session start
+// (seed FAQ). It reports whether the check could be made. A failure to read Graph is not an error here;
+// Read reports it.
+func (r *agentRegistrationResource) warnIfEverySessionRefused(ctx context.Context, m agentRegistrationResourceModel, atPlan bool, diags *diag.Diagnostics) bool {
+	if !isSet(m.EnforceClientAuthz) || !m.EnforceClientAuthz.ValueBool() || !isSet(m.AgentClientID) {
+		return false
+	}
+	if r.data == nil || r.data.credentialErr != nil {
+		return false
+	}
+	var graphDiags diag.Diagnostics
+	client, ok := r.data.graph(ctx, &graphDiags)
+	if !ok {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, registrationCheckTimeout)
+	defer cancel()
+	agentID := m.AgentClientID.ValueString()
+	app, err := client.GetApplication(ctx, graph.ByAppID(agentID))
+	exists := true
+	switch {
+	case errors.Is(err, graph.ErrNotFound):
+		exists = false
+	case err != nil:
+		tflog.Warn(ctx, "Could not read the agent application to check whether LKPS would refuse every session",
+			map[string]any{"agent_client_id": agentID, "error": err.Error()})
+		return false
+	}
+	problem := everySessionRefusedReason(app, exists)
+	if problem == "" {
+		return true
+	}
+	seen := "Microsoft Graph shows that"
+	if atPlan {
+		seen = "at plan time, Microsoft Graph shows that"
+	}
+	diags.AddAttributeWarning(pathEnforceClientAuthz, "LKPS Would Refuse Every Session Start",
+		fmt.Sprintf("Agent %s is registered with enforce_client_authz = true, but %s %s\n\nAs long as this holds, LKPS "+
+			"answers every POST %s to this agent with 403 Forbidden (LKPS guide \"Client-to-Agent Authorization\", FAQ). "+
+			"Expose the %s scope (lkps_agent_client_scope) and pre-authorize the clients (lkps_preauthorized_client), and "+
+			"make this resource depend on them so that they exist before the agent is registered; or set "+
+			"enforce_client_authz = false to let any client with Ocelot access start sessions (not recommended for "+
+			"production agents).",
+			agentID, seen, problem, lkps.PathSessionStart, environments.ClientScopeValue))
+	return true
+}
+
+// everySessionRefusedReason returns why LKPS would refuse every client of the agent with enforcement on,
+// or "" when at least one pre-authorized client would be let through. It applies the session-start
+// decision itself, so it cannot disagree with lkps_client_authorization.
+func everySessionRefusedReason(app graph.Application, exists bool) string {
+	d := lkps.Evaluate(decisionInput(app, exists, true, ""))
+	if d.FailedCheck == lkps.CheckScopeMissing {
+		return d.Reason
+	}
+	for _, p := range app.PreAuthorized {
+		if lkps.Evaluate(decisionInput(app, exists, true, p.AppID)).Authorized {
+			return ""
+		}
+	}
+	return fmt.Sprintf("no client application is pre-authorized for the agent's %s scope (%s), so every client fails the "+
+		"check of preAuthorizedApplications.", environments.ClientScopeValue, d.ScopeID)
+}
+
+// boolText renders a Bool for messages, "unknown" when null or unknown.
+func boolText(b types.Bool) string {
+	if !isSet(b) {
+		return "unknown"
+	}
+	return fmt.Sprintf("%t", b.ValueBool())
+}
