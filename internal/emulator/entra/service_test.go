@@ -708,6 +708,12 @@ func checkEntraError(t *testing.T, status int, body map[string]any, wantStatus i
 	}
 }
 
+// jstr returns a string field of a JSON object, or "" when it is absent or not a string.
+func jstr(m map[string]any, key string) string {
+	v, _ := m[key].(string)
+	return v
+}
+
 func itoa(n int) string { return big.NewInt(int64(n)).String() }
 
 func TestTokenEndpointRequestShape(t *testing.T) {
@@ -770,8 +776,8 @@ func TestDiscoveryAndKeys(t *testing.T) {
 		t.Fatalf("JWKS %d %v", status, jwks)
 	}
 	jwk, _ := keysList[0].(map[string]any)
-	n, _ := base64.RawURLEncoding.DecodeString(jwk["n"].(string))
-	e, _ := base64.RawURLEncoding.DecodeString(jwk["e"].(string))
+	n, _ := base64.RawURLEncoding.DecodeString(jstr(jwk, "n"))
+	e, _ := base64.RawURLEncoding.DecodeString(jstr(jwk, "e"))
 	pub := f.svc.SigningKey().PublicKey
 	if new(big.Int).SetBytes(n).Cmp(pub.N) != 0 || int(new(big.Int).SetBytes(e).Int64()) != pub.E || jwk["kid"] != jwk["x5t"] || jwk["kty"] != "RSA" {
 		t.Errorf("JWK does not describe the signing key: %v", jwk)
@@ -935,7 +941,7 @@ func TestOIDCIssuerEndpoints(t *testing.T) {
 	if claims["iss"] != issuerURL || claims["sub"] != "system:serviceaccount:default:lkps" || claims["aud"] != "api://custom" || h["kid"] != jwk["kid"] {
 		t.Errorf("token header %v claims %v", h, claims)
 	}
-	n, _ := base64.RawURLEncoding.DecodeString(jwk["n"].(string))
+	n, _ := base64.RawURLEncoding.DecodeString(jstr(jwk, "n"))
 	pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: 65537}
 	parts := strings.Split(value, ".")
 	digest := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
@@ -996,7 +1002,7 @@ func BenchmarkTokenEndpoint(b *testing.B) {
 	h := f.svc.Handler()
 	b.ResetTimer()
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, "/"+testTenant+"/oauth2/v2.0/token", strings.NewReader(body))
+		req := httptest.NewRequestWithContext(b.Context(), http.MethodPost, "/"+testTenant+"/oauth2/v2.0/token", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)

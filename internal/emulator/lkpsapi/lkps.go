@@ -76,7 +76,7 @@ func (s *Service) serveLKPS(w http.ResponseWriter, r *http.Request, route enviro
 		writeJSON(w, http.StatusNotFound, lkpsError{Detail: "Not Found"})
 		return
 	}
-	if r.Method != method && !(method == http.MethodGet && r.Method == http.MethodHead) {
+	if r.Method != method && (method != http.MethodGet || r.Method != http.MethodHead) {
 		w.Header().Set("Allow", method)
 		writeJSON(w, http.StatusMethodNotAllowed, lkpsError{Detail: "Method Not Allowed"})
 		return

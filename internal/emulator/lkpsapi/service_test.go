@@ -133,7 +133,7 @@ type response struct {
 // do sends a request through the gateway. A non-empty token becomes the bearer; extra headers follow.
 func (f *fixture) do(t *testing.T, method, path, token, body string, extra ...string) response {
 	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req := httptest.NewRequestWithContext(t.Context(), method, path, strings.NewReader(body))
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -141,7 +141,7 @@ func (f *fixture) do(t *testing.T, method, path, token, body string, extra ...st
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	for i := 0; i+1 < len(extra); i += 2 {
-		req.Header[extra[i]] = append(req.Header[extra[i]], extra[i+1])
+		req.Header.Add(extra[i], extra[i+1]) // canonicalized, as net/http's server stores received headers
 	}
 	rec := httptest.NewRecorder()
 	f.svc.Handler().ServeHTTP(rec, req)
@@ -163,13 +163,13 @@ func (f *fixture) register(t *testing.T, route, app, body string) response {
 	return f.do(t, http.MethodPost, "/lkps/"+route+"/api/agent/register", f.token(t, app, aud), body)
 }
 
-func (f *fixture) start(t *testing.T, route, app, agent string) response {
+func (f *fixture) start(t *testing.T, route string) response {
 	t.Helper()
 	aud := npAud
 	if strings.HasPrefix(route, "prod/") {
 		aud = prodAud
 	}
-	return f.do(t, http.MethodPost, "/lkps/"+route+"/api/session/start", f.token(t, app, aud), `{"agent_entra_app_id":"`+agent+`"}`)
+	return f.do(t, http.MethodPost, "/lkps/"+route+"/api/session/start", f.token(t, clientID, aud), `{"agent_entra_app_id":"`+agentID+`"}`)
 }
 
 // str returns a string field of a JSON body, or "" when it is absent or not a string.
@@ -264,13 +264,13 @@ func TestGatewayRejectsBadTokens(t *testing.T) {
 		t.Errorf("a refused request reached LKPS: %+v", st)
 	}
 	// The prod token that nonprod refuses is accepted on the prod route.
-	checkStatus(t, f.register(t, "prod/eu", agentID, "{}"), http.StatusOK)
+	checkOK(t, f.register(t, "prod/eu", agentID, "{}"))
 }
 
-func checkStatus(t *testing.T, r response, status int) {
+func checkOK(t *testing.T, r response) {
 	t.Helper()
-	if r.status != status {
-		t.Fatalf("status %d, want %d; body %v", r.status, status, printable(r.body))
+	if r.status != http.StatusOK {
+		t.Fatalf("status %d, want 200; body %v", r.status, printable(r.body))
 	}
 }
 
@@ -286,7 +286,7 @@ func TestGatewayClientAccessList(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkOcelot(t, f.register(t, "nonprod/eu", other, "{}"), http.StatusForbidden, "client_not_allowed")
-	checkStatus(t, f.register(t, "nonprod/us", other, "{}"), http.StatusOK)
+	checkOK(t, f.register(t, "nonprod/us", other, "{}"))
 	// The list was replaced, so the previously allowed agent is now refused on the US route.
 	checkOcelot(t, f.register(t, "nonprod/us", agentID, "{}"), http.StatusForbidden, "client_not_allowed")
 
@@ -338,7 +338,7 @@ func TestRegisterUpsertAndAudit(t *testing.T) {
 	f := newFixture(t)
 	start := f.clock()
 	r := f.register(t, "nonprod/eu", agentID, "{}")
-	checkStatus(t, r, http.StatusOK)
+	checkOK(t, r)
 	want := map[string]any{
 		"agent_entra_app_id": agentID, "enforce_client_authz": true, "livekit_url": "https://eu.livekit-np.int.bayer.com",
 		"registered_at": start.Format(time.RFC3339), "expires_at": start.Add(15 * time.Minute).Format(time.RFC3339),
@@ -357,13 +357,13 @@ func TestRegisterUpsertAndAudit(t *testing.T) {
 
 	f.advance(time.Minute)
 	r = f.register(t, "nonprod/eu", strings.ToUpper(agentID), `{"service_config":{"enforce_client_authz":false}}`)
-	checkStatus(t, r, http.StatusOK)
+	checkOK(t, r)
 	if r.body["enforce_client_authz"] != false || r.body["registered_at"] != start.Format(time.RFC3339) {
 		t.Errorf("update = %v", printable(r.body))
 	}
 	f.advance(time.Minute)
-	checkStatus(t, f.register(t, "nonprod/eu", agentID, `{"service_config":{}}`), http.StatusOK)
-	checkStatus(t, f.register(t, "nonprod/eu", agentID, `{"service_config":null}`), http.StatusOK)
+	checkOK(t, f.register(t, "nonprod/eu", agentID, `{"service_config":{}}`))
+	checkOK(t, f.register(t, "nonprod/eu", agentID, `{"service_config":null}`))
 
 	st := f.svc.State()
 	rows := st.Registrations["nonprod/eu"]
@@ -402,7 +402,7 @@ func TestMalformedBodies(t *testing.T) {
 	}
 	for path, list := range bodies {
 		for _, body := range list {
-			req := httptest.NewRequest(http.MethodPost, "/lkps/nonprod/eu"+path, strings.NewReader(body))
+			req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/lkps/nonprod/eu"+path, strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+tok)
 			req.Header.Set("Content-Type", "application/json")
 			rec := httptest.NewRecorder()
@@ -457,17 +457,17 @@ func TestSessionStartDecision(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
 			if tc.register != "" {
-				checkStatus(t, f.register(t, "nonprod/eu", agentID, tc.register), http.StatusOK)
+				checkOK(t, f.register(t, "nonprod/eu", agentID, tc.register))
 			}
 			if tc.api != nil {
 				f.agents.set(agentID, *tc.api)
 			}
-			r := f.start(t, "nonprod/eu", clientID, agentID)
+			r := f.start(t, "nonprod/eu")
 			if tc.status != http.StatusOK {
 				checkLKPS(t, r, tc.status, tc.check)
 				return
 			}
-			checkStatus(t, r, http.StatusOK)
+			checkOK(t, r)
 			room := str(r.body, "room_name")
 			if r.body["livekit_url"] != "https://eu.livekit-np.int.bayer.com" || !strings.HasPrefix(room, "agent-426758d8-") ||
 				r.body["expires_at"] != f.clock().Add(15*time.Minute).Format(time.RFC3339) || strings.Count(str(r.body, "token"), ".") != 2 || len(r.body) != 4 {
@@ -479,14 +479,14 @@ func TestSessionStartDecision(t *testing.T) {
 
 func TestSessionStartRefusalsExplain(t *testing.T) {
 	f := newFixture(t)
-	checkStatus(t, f.register(t, "nonprod/eu", agentID, "{}"), http.StatusOK)
-	r := f.start(t, "nonprod/eu", clientID, agentID)
+	checkOK(t, f.register(t, "nonprod/eu", agentID, "{}"))
+	r := f.start(t, "nonprod/eu")
 	checkLKPS(t, r, http.StatusForbidden, "scope_missing")
 	if d := str(r.body, "detail"); !strings.Contains(d, agentID) || !strings.Contains(d, "access_as_client") {
 		t.Errorf("detail %q", d)
 	}
 	f.agents.set(agentID, lkpsapi.AgentAPI{Scopes: []lkpsapi.Scope{{ID: scopeID, Value: "access_as_client"}}})
-	r = f.start(t, "nonprod/eu", clientID, agentID)
+	r = f.start(t, "nonprod/eu")
 	checkLKPS(t, r, http.StatusForbidden, "client_not_preauthorized")
 	if d := str(r.body, "detail"); !strings.Contains(d, clientID) || !strings.Contains(d, "Authorized client applications") {
 		t.Errorf("detail %q", d)
@@ -500,17 +500,17 @@ func TestSessionStartRefusalsExplain(t *testing.T) {
 
 func TestRegionAndEnvironmentIsolation(t *testing.T) {
 	f := newFixture(t)
-	checkStatus(t, f.register(t, "nonprod/eu", agentID, `{"service_config":{"enforce_client_authz":false}}`), http.StatusOK)
-	checkStatus(t, f.start(t, "nonprod/eu", clientID, agentID), http.StatusOK)
+	checkOK(t, f.register(t, "nonprod/eu", agentID, `{"service_config":{"enforce_client_authz":false}}`))
+	checkOK(t, f.start(t, "nonprod/eu"))
 	for _, route := range []string{"nonprod/us", "prod/eu", "prod/us"} {
-		r := f.start(t, route, clientID, agentID)
+		r := f.start(t, route)
 		checkLKPS(t, r, http.StatusNotFound, "")
 		if d := str(r.body, "detail"); !strings.Contains(d, "register") {
 			t.Errorf("%s: 404 detail %q", route, d)
 		}
 	}
 	r := f.register(t, "prod/us", agentID, "{}")
-	checkStatus(t, r, http.StatusOK)
+	checkOK(t, r)
 	if r.body["livekit_url"] != "https://us.livekit.int.bayer.com" {
 		t.Errorf("prod/us livekit_url = %v", r.body["livekit_url"])
 	}
@@ -528,7 +528,7 @@ func TestSpoofedIdentityHeadersAreIgnored(t *testing.T) {
 	r := f.do(t, http.MethodPost, "/lkps/nonprod/eu/api/agent/register", tok, "{}",
 		"client-id", agentID, "Client-Id", agentID, "CLIENT-ID", agentID, "Client_Id", agentID, "client_id", agentID,
 		"User-Id", agentID, "X-Bayer-User", "ceo@bayer.com", "User-Profile", `{"user_id":"x"}`)
-	checkStatus(t, r, http.StatusOK)
+	checkOK(t, r)
 	if !strings.EqualFold(str(r.body, "agent_entra_app_id"), clientID) {
 		t.Errorf("registration keyed by %v, want the token's appid %s", r.body["agent_entra_app_id"], clientID)
 	}
@@ -540,7 +540,7 @@ func TestSpoofedIdentityHeadersAreIgnored(t *testing.T) {
 
 func TestStateRestoreAndAccessLists(t *testing.T) {
 	f := newFixture(t)
-	checkStatus(t, f.register(t, "nonprod/eu", agentID, "{}"), http.StatusOK)
+	checkOK(t, f.register(t, "nonprod/eu", agentID, "{}"))
 	st := f.svc.State()
 	if got := st.AccessLists["nonprod/eu"]; len(got) != 2 || got[0] != agentID || got[1] != clientID {
 		t.Errorf("access list = %v, want sorted lower-case IDs", got)
@@ -588,7 +588,7 @@ func TestConcurrentRegistrations(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			body := `{"service_config":{"enforce_client_authz":` + map[bool]string{true: "true", false: "false"}[i%2 == 0] + `}}`
-			req := httptest.NewRequest(http.MethodPost, "/lkps/nonprod/eu/api/agent/register", strings.NewReader(body))
+			req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/lkps/nonprod/eu/api/agent/register", strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+tok)
 			rec := httptest.NewRecorder()
 			f.svc.Handler().ServeHTTP(rec, req)
@@ -609,7 +609,7 @@ func BenchmarkSessionStart(b *testing.B) {
 	f := newFixture(b)
 	scope := lkpsapi.Scope{ID: scopeID, Value: environments.ClientScopeValue, Enabled: true}
 	f.agents.set(agentID, lkpsapi.AgentAPI{Scopes: []lkpsapi.Scope{scope}, PreAuthorized: []lkpsapi.PreAuthorized{{AppID: clientID, PermissionIDs: []string{scopeID}}}})
-	reg := httptest.NewRequest(http.MethodPost, "/lkps/nonprod/eu/api/agent/register", strings.NewReader("{}"))
+	reg := httptest.NewRequestWithContext(b.Context(), http.MethodPost, "/lkps/nonprod/eu/api/agent/register", strings.NewReader("{}"))
 	reg.Header.Set("Authorization", "Bearer "+f.token(b, agentID, npAud))
 	f.svc.Handler().ServeHTTP(httptest.NewRecorder(), reg)
 	tok := f.token(b, clientID, npAud)
@@ -617,7 +617,7 @@ func BenchmarkSessionStart(b *testing.B) {
 	h := f.svc.Handler()
 	b.ResetTimer()
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, "/lkps/nonprod/eu/api/session/start", strings.NewReader(body))
+		req := httptest.NewRequestWithContext(b.Context(), http.MethodPost, "/lkps/nonprod/eu/api/session/start", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+tok)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
@@ -641,7 +641,7 @@ func TestAuditLogIsBounded(t *testing.T) {
 	if len(got) != bound || got[0].Detail != "old 5" {
 		t.Fatalf("restored audit: %d records starting with %q", len(got), got[0].Detail)
 	}
-	checkStatus(t, f.register(t, "nonprod/eu", agentID, "{}"), http.StatusOK)
+	checkOK(t, f.register(t, "nonprod/eu", agentID, "{}"))
 	got = f.svc.State().Audit
 	if len(got) != bound*9/10 || got[len(got)-1].Path != "/api/agent/register" || got[len(got)-2].Detail != "old "+strconv.Itoa(bound+4) {
 		t.Errorf("after trimming: %d records, last %+v", len(got), got[len(got)-1])
