@@ -35,9 +35,9 @@ const graphApplicationJSON = `{
   }
 }`
 
-func parseApplication(t *testing.T, body string) models.Applicationable {
+func parseApplication(t *testing.T) models.Applicationable {
 	t.Helper()
-	node, err := jsonserialization.NewJsonParseNode([]byte(body))
+	node, err := jsonserialization.NewJsonParseNode([]byte(graphApplicationJSON))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func decode(t *testing.T, s string) any {
 }
 
 func TestStateFromModel(t *testing.T) {
-	st := stateFromModel(parseApplication(t, graphApplicationJSON))
+	st := stateFromModel(parseApplication(t))
 	app := st.application()
 	if app.ObjectID != "0b0b0b0b-0000-4000-8000-000000000001" || app.AppID != "a9a9a9a9-0000-4000-8000-000000000001" || app.DisplayName != "agent" {
 		t.Fatalf("ids = %+v", app)
@@ -95,7 +95,7 @@ func TestStateFromModel(t *testing.T) {
 }
 
 func TestPatchBody_OnlyChangedCollectionAndUnknownPropertiesRoundTrip(t *testing.T) {
-	before := stateFromModel(parseApplication(t, graphApplicationJSON))
+	before := stateFromModel(parseApplication(t))
 	after := before.clone()
 	if _, err := addPreAuthorization(after, "C1C1C1C1-0000-4000-8000-000000000002", "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1"); err != nil {
 		t.Fatal(err)
@@ -126,7 +126,7 @@ func TestPatchBody_OnlyChangedCollectionAndUnknownPropertiesRoundTrip(t *testing
 }
 
 func TestPatchBody_ScopesKeepWhatThePackageDoesNotModel(t *testing.T) {
-	before := stateFromModel(parseApplication(t, graphApplicationJSON))
+	before := stateFromModel(parseApplication(t))
 	after := before.clone()
 	want := after.scopes[0].PermissionScope
 	want.AdminConsentDescription = "changed"
@@ -165,7 +165,7 @@ func TestPatchBody_ScopesKeepWhatThePackageDoesNotModel(t *testing.T) {
 }
 
 func TestPatchBody_URIs(t *testing.T) {
-	before := stateFromModel(parseApplication(t, graphApplicationJSON))
+	before := stateFromModel(parseApplication(t))
 	after := before.clone()
 	ensureIdentifierURI(after, "api://extra")
 	body, err := patchBody(after, changedCollections(before, after))

@@ -165,7 +165,7 @@ func TestMapError(t *testing.T) {
 	}
 
 	other := errors.New("dial tcp: refused")
-	if mapError(other) != other {
+	if got := mapError(other); !errors.Is(got, other) || got.Error() != other.Error() {
 		t.Fatal("a transport error was changed")
 	}
 }
