@@ -23,30 +23,75 @@ func (c *Client) GetApplication(ctx context.Context, ref AppRef) (Application, e
 
 // GetScope reads one permission scope of the application. A missing scope is an error matching
 // ErrScopeNotFound; a missing application one matching ErrNotFound.
+//
+// Before reporting a scope missing, the client re-reads until ConfirmReads consecutive reads agree,
+// so a replica that has not seen a scope created moments ago (maybe by another process) does not
+// make it look deleted.
 func (c *Client) GetScope(ctx context.Context, ref AppRef, scopeID string) (PermissionScope, error) {
-	app, err := c.GetApplication(ctx, ref)
+	var s PermissionScope
+	err := c.readConfirmingAbsence(ctx, ref, func(app Application) bool {
+		var ok bool
+		s, ok = app.Scope(scopeID)
+		return ok
+	})
+	if errors.Is(err, errAbsent) {
+		return PermissionScope{}, fmt.Errorf("reading %s: %w", ref, &ScopeNotFoundError{ID: scopeID})
+	}
 	if err != nil {
 		return PermissionScope{}, err
-	}
-	s, ok := app.Scope(scopeID)
-	if !ok {
-		return PermissionScope{}, fmt.Errorf("reading %s: %w", ref, &ScopeNotFoundError{ID: scopeID})
 	}
 	return s, nil
 }
 
 // GetPreAuthorization reads the pre-authorized entry of one client application. A missing entry is
 // an error matching ErrPreAuthorizationNotFound; a missing application one matching ErrNotFound.
+// Absence is confirmed as in GetScope.
 func (c *Client) GetPreAuthorization(ctx context.Context, ref AppRef, clientAppID string) (PreAuthorizedApplication, error) {
-	app, err := c.GetApplication(ctx, ref)
+	var p PreAuthorizedApplication
+	err := c.readConfirmingAbsence(ctx, ref, func(app Application) bool {
+		var ok bool
+		p, ok = app.PreAuthorization(clientAppID)
+		return ok
+	})
+	if errors.Is(err, errAbsent) {
+		return PreAuthorizedApplication{}, fmt.Errorf("reading %s: %w", ref, &PreAuthorizationNotFoundError{ClientAppID: clientAppID})
+	}
 	if err != nil {
 		return PreAuthorizedApplication{}, err
 	}
-	p, ok := app.PreAuthorization(clientAppID)
-	if !ok {
-		return PreAuthorizedApplication{}, fmt.Errorf("reading %s: %w", ref, &PreAuthorizationNotFoundError{ClientAppID: clientAppID})
-	}
 	return p, nil
+}
+
+// errAbsent is readConfirmingAbsence's answer when the item is missing on every read.
+var errAbsent = errors.New("absent")
+
+// readConfirmingAbsence reads the application until found reports the item present, or until
+// ConfirmReads consecutive reads (spaced by the backoff) show it missing, which returns errAbsent.
+func (c *Client) readConfirmingAbsence(ctx context.Context, ref AppRef, found func(Application) bool) error {
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	w, st, err := c.resolve(ctx, ref)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", ref, err)
+	}
+	for misses := 0; ; misses++ {
+		if st == nil || (misses == 0 && w.isStale(st)) {
+			if st, err = w.sharedRead(ctx); err != nil {
+				return fmt.Errorf("reading %s: %w", ref, err)
+			}
+		}
+		if found(st.application()) {
+			return nil
+		}
+		if misses+1 >= c.cfg.ConfirmReads {
+			return errAbsent
+		}
+		c.stats.addRetry(ReasonConfirmAbsence)
+		if err := c.sleep(ctx, c.cfg.Backoff.delay(misses+1, c.random())); err != nil {
+			return fmt.Errorf("reading %s: %w", ref, err)
+		}
+		st = nil
+	}
 }
 
 // EnsureIdentifierURI adds uri to the application's identifier URIs unless it is there (compared

@@ -46,6 +46,8 @@ const (
 	ReasonScopeNotReplicated RetryReason = "scope_not_replicated"
 	// ReasonStaleRead is a read older than what this process already confirmed (read-your-writes).
 	ReasonStaleRead RetryReason = "stale_read"
+	// ReasonConfirmAbsence is a re-read before reporting a scope or pre-authorization missing.
+	ReasonConfirmAbsence RetryReason = "confirm_absence"
 	// ReasonNetwork is a dropped connection.
 	ReasonNetwork RetryReason = "network"
 )

@@ -258,6 +258,9 @@ func (w *appWorker) round(active []*op, reuse *appState) ([]*op, *appState) {
 		return unfinished(live), nil
 	}
 	w.remember(base, cur, cols)
+	if w.isStale(fresh) {
+		fresh = nil // it showed this round's change but misses an older one: read again next round
+	}
 	for _, o := range contributors {
 		if doneAfterCommit[o] {
 			o.finish(nil)
