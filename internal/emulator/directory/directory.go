@@ -383,7 +383,8 @@ func (d *Directory) Create(rec Record) (*Record, error) {
 
 // UpdateFunc computes the new state of a record. view is the record as the chosen consistency sees it (a
 // stale replica's copy, or the latest), current is the latest committed record; both are read-only. It
-// returns the new record (typically a modified current.Clone()) or an error that aborts the update.
+// returns the new record (typically a modified current.Clone()) or an error that aborts the update. It
+// runs under the directory's write lock and must not call methods of the directory.
 type UpdateFunc func(view, current *Record) (Record, error)
 
 // Update applies fn to the referenced application atomically and commits the result as a new version. The

@@ -1,0 +1,588 @@
+package graphapi_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
+)
+
+const (
+	tenantID   = "fcb2b37b-5da0-466b-9b83-0014b67a7c78"
+	scopeID    = "6d3c4f1e-8a43-4b8e-9c1a-5c0f7a1d2e01"
+	scopeID2   = "6d3c4f1e-8a43-4b8e-9c1a-5c0f7a1d2e02"
+	clientApp  = "0c8e8d1a-1111-4a2b-8c3d-4e5f6a7b8c9d"
+	ownerOID   = "aaaaaaaa-0000-4000-8000-000000000001"
+	strangerID = "aaaaaaaa-0000-4000-8000-000000000002"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// fixture is a Graph API over httptest with tokens that name their caller: "admin" holds
+// Application.ReadWrite.All, "reader" Application.Read.All, "owner" owns the agent, "stranger" nothing.
+type fixture struct {
+	t      *testing.T
+	srv    *httptest.Server
+	dir    *directory.Directory
+	faults *faults.Injector
+	clock  *clock
+	agent  *directory.Record
+	counts map[string]int
+	mu     sync.Mutex
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{t: t, clock: &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}, counts: map[string]int{}}
+	f.dir = directory.New(directory.Config{TenantID: tenantID, VerifiedDomains: []string{"bayer.com"}, Now: f.clock.Now, RandSeed: 1})
+	agent, err := f.dir.Create(directory.Record{
+		Application: directory.Application{DisplayName: ptr("agent")},
+		Owners:      []string{ownerOID},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.agent = agent
+	inj, err := faults.New(faults.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inj.OnSet(func(c faults.Config) { f.dir.SetReplication(c.ReplicaLag, c.EffectiveStaleReadProbability()) })
+	f.faults = inj
+	callers := map[string]graphapi.Caller{
+		"admin":    {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.ReadWrite.All"}},
+		"reader":   {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.Read.All"}},
+		"owner":    {AppID: directory.NewGUID(), ObjectID: ownerOID},
+		"ownedby":  {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.ReadWrite.OwnedBy"}},
+		"stranger": {AppID: directory.NewGUID(), ObjectID: strangerID},
+	}
+	auth := graphapi.AuthenticatorFunc(func(raw string) (graphapi.Caller, error) {
+		switch raw {
+		case "expired":
+			return graphapi.Caller{}, fmt.Errorf("verify: %w", graphapi.ErrTokenExpired)
+		case "lkps-audience":
+			return graphapi.Caller{}, fmt.Errorf("verify: %w", graphapi.ErrTokenAudience)
+		}
+		c, ok := callers[raw]
+		if !ok {
+			return graphapi.Caller{}, fmt.Errorf("verify: %w", graphapi.ErrTokenInvalid)
+		}
+		return c, nil
+	})
+	var srv *httptest.Server
+	api, err := graphapi.New(graphapi.Config{
+		Directory: f.dir, Auth: auth, Faults: inj, Now: f.clock.Now,
+		BaseURL: func() string { return srv.URL + "/graph" },
+		Count: func(route string) {
+			f.mu.Lock()
+			f.counts[route]++
+			f.mu.Unlock()
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/graph/", http.StripPrefix("/graph", api.Handler()))
+	srv = httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	f.srv = srv
+	return f
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("response is not JSON (%d): %s", r.status, r.body)
+	}
+	return m
+}
+
+func (f *fixture) do(method, path, token string, body any, hdr ...string) response {
+	f.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, f.srv.URL+"/graph"+path, rd)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+}
+
+func (f *fixture) agentPath() string { return "/v1.0/applications/" + f.agent.Application.ID }
+
+// expectError asserts status, code and (if not empty) the exact message, and the error body shape.
+func expectError(t *testing.T, r response, status int, code, message string) {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status = %d, want %d; body %s", r.status, status, r.body)
+	}
+	var body struct {
+		Error struct {
+			Code       string            `json:"code"`
+			Message    string            `json:"message"`
+			InnerError map[string]string `json:"innerError"`
+		} `json:"error"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(r.body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil {
+		t.Fatalf("error body not in Graph's shape: %v: %s", err, r.body)
+	}
+	if body.Error.Code != code {
+		t.Fatalf("code = %q, want %q (message %q)", body.Error.Code, code, body.Error.Message)
+	}
+	if message != "" && body.Error.Message != message {
+		t.Fatalf("message = %q, want %q", body.Error.Message, message)
+	}
+	ie := body.Error.InnerError
+	if ie["request-id"] == "" || ie["request-id"] != r.header.Get("request-id") || ie["client-request-id"] != r.header.Get("client-request-id") || len(ie["date"]) != len("2006-01-02T15:04:05") {
+		t.Fatalf("innerError %v does not match headers %v", ie, r.header)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func scope(id, value string, enabled bool) map[string]any {
+	return map[string]any{
+		"id": id, "value": value, "type": "User", "isEnabled": enabled,
+		"adminConsentDisplayName": "Access as client application", "adminConsentDescription": "Allows the client.",
+	}
+}
+
+func (f *fixture) patchOK(token string, body any) {
+	f.t.Helper()
+	if r := f.do(http.MethodPatch, f.agentPath(), token, body); r.status != http.StatusNoContent {
+		f.t.Fatalf("PATCH %v = %d %s", body, r.status, r.body)
+	}
+}
+
+func (f *fixture) read() directory.Application {
+	f.t.Helper()
+	rec, err := f.dir.Get(f.agent.Application.ID, directory.Primary)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return rec.Application
+}
+
+func TestGetReturnsFullDefaultShape(t *testing.T) {
+	f := newFixture(t)
+	r := f.do(http.MethodGet, f.agentPath(), "admin", nil, "client-request-id", "abc-123")
+	if r.status != http.StatusOK {
+		t.Fatalf("GET = %d %s", r.status, r.body)
+	}
+	if r.header.Get("client-request-id") != "abc-123" || r.header.Get("request-id") == "" {
+		t.Fatalf("request id headers: %v", r.header)
+	}
+	m := r.json(t)
+	if m["@odata.context"] != f.srv.URL+"/graph/v1.0/$metadata#applications/$entity" {
+		t.Fatalf("@odata.context = %v", m["@odata.context"])
+	}
+	for _, k := range []string{"identifierUris", "tags", "appRoles", "keyCredentials", "passwordCredentials", "requiredResourceAccess", "addIns"} {
+		if arr, ok := m[k].([]any); !ok || len(arr) != 0 {
+			t.Errorf("%s = %#v, want []", k, m[k])
+		}
+	}
+	api := m["api"].(map[string]any)
+	for _, k := range []string{"oauth2PermissionScopes", "preAuthorizedApplications", "knownClientApplications"} {
+		if arr, ok := api[k].([]any); !ok || len(arr) != 0 {
+			t.Errorf("api.%s = %#v, want []", k, api[k])
+		}
+	}
+	if m["appId"] != f.agent.Application.AppID || m["displayName"] != "agent" {
+		t.Fatalf("ids: %v", m)
+	}
+}
+
+func TestGetByAppIDForms(t *testing.T) {
+	f := newFixture(t)
+	appID := f.agent.Application.AppID
+	for _, p := range []string{
+		"/v1.0/applications(appId='" + appID + "')",
+		"/v1.0/applications(appId=\"" + appID + "\")",
+		"/v1.0/applications%28appId%3D%27" + strings.ToUpper(appID) + "%27%29",
+	} {
+		r := f.do(http.MethodGet, p, "admin", nil)
+		if r.status != http.StatusOK || r.json(t)["id"] != f.agent.Application.ID {
+			t.Errorf("GET %s = %d %s", p, r.status, r.body)
+		}
+	}
+	missing := "11111111-2222-4333-8444-555555555555"
+	r := f.do(http.MethodGet, "/v1.0/applications(appId='"+missing+"')", "admin", nil)
+	expectError(t, r, http.StatusNotFound, graphapi.CodeNotFound, "Resource '"+missing+"' does not exist or one of its queried reference-property objects are not present.")
+	r = f.do(http.MethodGet, "/v1.0/applications/"+missing, "admin", nil)
+	expectError(t, r, http.StatusNotFound, graphapi.CodeNotFound, "Resource '"+missing+"' does not exist or one of its queried reference-property objects are not present.")
+	r = f.do(http.MethodGet, "/v1.0/applications/not-a-guid", "admin", nil)
+	expectError(t, r, http.StatusBadRequest, graphapi.CodeRequestBadRequest, "Invalid object identifier 'not-a-guid'.")
+}
+
+func TestSelect(t *testing.T) {
+	f := newFixture(t)
+	r := f.do(http.MethodGet, f.agentPath()+"?$select=api", "admin", nil)
+	m := r.json(t)
+	if len(m) != 3 || m["id"] == nil || m["api"] == nil || !strings.HasSuffix(m["@odata.context"].(string), "#applications(api)/$entity") {
+		t.Fatalf("$select=api returned %s", r.body)
+	}
+	r = f.do(http.MethodGet, f.agentPath()+"?%24select=displayName,%20identifierUris", "admin", nil)
+	if m := r.json(t); len(m) != 4 || m["displayName"] != "agent" {
+		t.Fatalf("encoded $select returned %s", r.body)
+	}
+	r = f.do(http.MethodGet, f.agentPath()+"?$select=api,nope", "admin", nil)
+	expectError(t, r, http.StatusBadRequest, graphapi.CodeBadRequest, "")
+}
+
+func TestAuthentication(t *testing.T) {
+	f := newFixture(t)
+	cases := map[string]string{
+		"":              graphapi.MsgTokenEmpty,
+		"garbage":       graphapi.MsgTokenInvalid,
+		"expired":       graphapi.MsgTokenExpired,
+		"lkps-audience": graphapi.MsgTokenAudience,
+	}
+	for token, msg := range cases {
+		r := f.do(http.MethodGet, f.agentPath(), token, nil)
+		expectError(t, r, http.StatusUnauthorized, graphapi.CodeInvalidToken, msg)
+		if !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("401 without WWW-Authenticate: %v", r.header)
+		}
+	}
+	if r := f.do(http.MethodGet, f.agentPath(), "admin", nil); r.status != http.StatusOK {
+		t.Fatalf("valid token: %d", r.status)
+	}
+}
+
+func TestAuthorization(t *testing.T) {
+	f := newFixture(t)
+	body := map[string]any{"notes": "x"}
+	expectError(t, f.do(http.MethodGet, f.agentPath(), "stranger", nil), http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
+	expectError(t, f.do(http.MethodPatch, f.agentPath(), "stranger", body), http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
+	expectError(t, f.do(http.MethodPatch, f.agentPath(), "reader", body), http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
+	expectError(t, f.do(http.MethodDelete, f.agentPath(), "stranger", nil), http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
+	expectError(t, f.do(http.MethodPost, "/v1.0/applications", "reader", map[string]any{"displayName": "x"}), http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
+	if r := f.do(http.MethodGet, f.agentPath(), "reader", nil); r.status != http.StatusOK {
+		t.Fatalf("reader GET = %d", r.status)
+	}
+	if r := f.do(http.MethodGet, f.agentPath(), "owner", nil); r.status != http.StatusOK {
+		t.Fatalf("owner GET = %d", r.status)
+	}
+	f.patchOK("owner", body)
+	f.patchOK("admin", body)
+	// The stranger's list is filtered to what it owns: nothing.
+	r := f.do(http.MethodGet, "/v1.0/applications", "stranger", nil)
+	if v := r.json(t)["value"].([]any); len(v) != 0 {
+		t.Fatalf("stranger lists %d applications", len(v))
+	}
+}
+
+func TestPatchMergesAPISubPropertiesAndReplacesCollections(t *testing.T) {
+	f := newFixture(t)
+	f.patchOK("admin", map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{scope(scopeID, "access_as_client", true)}}, "identifierUris": []string{"api://" + f.agent.Application.AppID}})
+	// azuread's shape: only preAuthorizedApplications inside api, plus @odata.type annotations.
+	f.patchOK("admin", map[string]any{"@odata.type": "#microsoft.graph.application", "api": map[string]any{
+		"@odata.type":               "#microsoft.graph.apiApplication",
+		"preAuthorizedApplications": []any{map[string]any{"appId": clientApp, "delegatedPermissionIds": []string{scopeID}}},
+	}})
+	app := f.read()
+	if len(app.API.OAuth2PermissionScopes) != 1 || len(app.API.PreAuthorizedApplications) != 1 || len(app.IdentifierURIs) != 1 {
+		t.Fatalf("merge lost data: %+v", app.API)
+	}
+	// A sent collection replaces the whole collection.
+	f.patchOK("admin", map[string]any{"api": map[string]any{"preAuthorizedApplications": []any{}}})
+	if app := f.read(); len(app.API.PreAuthorizedApplications) != 0 || len(app.API.OAuth2PermissionScopes) != 1 {
+		t.Fatalf("replacement failed: %+v", app.API)
+	}
+	// gzip body, as msgraph-sdk-go sends.
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	if _, err := zw.Write([]byte(`{"notes":"gzipped"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.do(http.MethodPatch, f.agentPath(), "admin", buf.Bytes(), "Content-Encoding", "gzip", "Content-Type", "application/json"); r.status != http.StatusNoContent {
+		t.Fatalf("gzip PATCH = %d %s", r.status, r.body)
+	}
+	if app := f.read(); app.Notes == nil || *app.Notes != "gzipped" {
+		t.Fatalf("gzip body not applied: %v", app.Notes)
+	}
+}
+
+func TestPatchBadBodies(t *testing.T) {
+	f := newFixture(t)
+	expectError(t, f.do(http.MethodPatch, f.agentPath(), "admin", `{"api":`), http.StatusBadRequest, graphapi.CodeBadRequest, "")
+	expectError(t, f.do(http.MethodPatch, f.agentPath(), "admin", `{"unknownThing":1}`), http.StatusBadRequest, graphapi.CodeRequestBadRequest, "Property 'unknownThing' does not exist as a declared property or extension property.")
+	expectError(t, f.do(http.MethodPatch, f.agentPath(), "admin", `{"identifierUris":"api://x"}`), http.StatusBadRequest, graphapi.CodeBadRequest, "")
+	expectError(t, f.do(http.MethodPatch, f.agentPath(), "admin", `{"notes":"x"}`, "Content-Encoding", "gzip"), http.StatusBadRequest, graphapi.CodeBadRequest, "")
+}
+
+func TestEnabledScopeCannotBeRemovedOrChanged(t *testing.T) {
+	f := newFixture(t)
+	f.patchOK("admin", map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{scope(scopeID, "access_as_client", true)}}})
+
+	remove := map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{}}}
+	expectError(t, f.do(http.MethodPatch, f.agentPath(), "admin", remove), http.StatusBadRequest, graphapi.CodeEnabledEntitlement, graphapi.MsgEnabledEntitlement)
+
+	renamed := scope(scopeID, "something_else", true)
+	expectError(t, f.do(http.MethodPatch, f.agentPath(), "admin", map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{renamed}}}), http.StatusBadRequest, graphapi.CodeEnabledEntitlement, graphapi.MsgEnabledEntitlement)
+
+	admin := scope(scopeID, "access_as_client", true)
+	admin["type"] = "Admin"
+	expectError(t, f.do(http.MethodPatch, f.agentPath(), "admin", map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{admin}}}), http.StatusBadRequest, graphapi.CodeEnabledEntitlement, graphapi.MsgEnabledEntitlement)
+
+	// Changing texts of an enabled scope is allowed.
+	texts := scope(scopeID, "access_as_client", true)
+	texts["adminConsentDescription"] = "New description."
+	f.patchOK("admin", map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{texts}}})
+
+	// Disable first, then remove.
+	f.patchOK("admin", map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{scope(scopeID, "access_as_client", false)}}})
+	f.patchOK("admin", remove)
+	if app := f.read(); len(app.API.OAuth2PermissionScopes) != 0 {
+		t.Fatalf("scope not removed: %+v", app.API.OAuth2PermissionScopes)
+	}
+}
+
+func TestScopeDuplicatesAndShape(t *testing.T) {
+	f := newFixture(t)
+	dupID := map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{scope(scopeID, "a", false), scope(strings.ToUpper(scopeID), "b", false)}}}
+	expectError(t, f.do(http.MethodPatch, f.agentPath(), "admin", dupID), http.StatusBadRequest, graphapi.CodeRequestBadRequest, "")
+	dupValue := map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{scope(scopeID, "a", false), scope(scopeID2, "a", false)}}}
+	expectError(t, f.do(http.MethodPatch, f.agentPath(), "admin", dupValue), http.StatusBadRequest, graphapi.CodeRequestBadRequest, "")
+	badID := map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{scope("nope", "a", false)}}}
+	expectError(t, f.do(http.MethodPatch, f.agentPath(), "admin", badID), http.StatusBadRequest, graphapi.CodeBadRequest, "")
+	f.patchOK("admin", map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{scope(scopeID, "a", false), scope(scopeID2, "b", false)}}})
+}
+
+func TestPreAuthorizedMustReferenceExistingScopes(t *testing.T) {
+	f := newFixture(t)
+	preauth := []any{map[string]any{"appId": clientApp, "delegatedPermissionIds": []string{scopeID}}}
+	// Unknown scope id.
+	expectError(t, f.do(http.MethodPatch, f.agentPath(), "admin", map[string]any{"api": map[string]any{"preAuthorizedApplications": preauth}}), http.StatusBadRequest, graphapi.CodeRequestBadRequest, graphapi.MsgUnknownPermissionID)
+	// Creating the scope and pre-authorizing it in one PATCH fails too.
+	both := map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{scope(scopeID, "access_as_client", true)}, "preAuthorizedApplications": preauth}}
+	expectError(t, f.do(http.MethodPatch, f.agentPath(), "admin", both), http.StatusBadRequest, graphapi.CodeRequestBadRequest, graphapi.MsgUnknownPermissionID)
+	// Scope first, then the pre-authorization.
+	f.patchOK("admin", map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{scope(scopeID, "access_as_client", true)}}})
+	f.patchOK("admin", map[string]any{"api": map[string]any{"preAuthorizedApplications": preauth}})
+	// Graph lets a disabled, still pre-authorized scope be deleted, leaving a dangling entry...
+	f.patchOK("admin", map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{scope(scopeID, "access_as_client", false)}}})
+	f.patchOK("admin", map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{}}})
+	if app := f.read(); len(app.API.PreAuthorizedApplications) != 1 {
+		t.Fatalf("dangling entry expected: %+v", app.API)
+	}
+	// ...which then cannot be re-sent.
+	expectError(t, f.do(http.MethodPatch, f.agentPath(), "admin", map[string]any{"api": map[string]any{"preAuthorizedApplications": preauth}}), http.StatusBadRequest, graphapi.CodeRequestBadRequest, graphapi.MsgUnknownPermissionID)
+	f.patchOK("admin", map[string]any{"api": map[string]any{"preAuthorizedApplications": []any{}}})
+}
+
+func TestIdentifierURIRules(t *testing.T) {
+	f := newFixture(t)
+	appID := f.agent.Application.AppID
+	for _, uri := range []string{
+		"api://" + appID,
+		"api://" + tenantID + "/lkps-agent",
+		"api://my-agent/" + appID,
+		"https://bayer.com/agent",
+		"https://agents.int.bayer.com",
+	} {
+		f.patchOK("admin", map[string]any{"identifierUris": []string{uri}})
+	}
+	for _, uri := range []string{"api://my-agent", "api://" + tenantID, "https://example.com/agent", "https://notbayer.com", "urn:x"} {
+		r := f.do(http.MethodPatch, f.agentPath(), "admin", map[string]any{"identifierUris": []string{uri}})
+		expectError(t, r, http.StatusBadRequest, graphapi.CodeHostNameNotVerified, "Values of identifierUris property must use a verified domain of the organization or its subdomain: '"+uri+"'")
+	}
+	// Uniqueness across the tenant.
+	f.patchOK("admin", map[string]any{"identifierUris": []string{"https://bayer.com/taken"}})
+	other, err := f.dir.Create(directory.Record{Application: directory.Application{DisplayName: ptr("other")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := f.do(http.MethodPatch, "/v1.0/applications/"+other.Application.ID, "admin", map[string]any{"identifierUris": []string{"https://bayer.com/taken"}})
+	expectError(t, r, http.StatusBadRequest, graphapi.CodeRequestBadRequest, graphapi.MsgIdentifierURIExists)
+	f.patchOK("admin", map[string]any{"identifierUris": []string{}})
+	if r := f.do(http.MethodPatch, "/v1.0/applications/"+other.Application.ID, "admin", map[string]any{"identifierUris": []string{"https://bayer.com/taken"}}); r.status != http.StatusNoContent {
+		t.Fatalf("freed URI: %d %s", r.status, r.body)
+	}
+}
+
+func TestCreateListDelete(t *testing.T) {
+	f := newFixture(t)
+	r := f.do(http.MethodPost, "/v1.0/applications", "admin", map[string]any{"@odata.type": "#microsoft.graph.application", "displayName": "created", "signInAudience": "AzureADMyOrg"})
+	if r.status != http.StatusCreated {
+		t.Fatalf("POST = %d %s", r.status, r.body)
+	}
+	m := r.json(t)
+	id, appID := m["id"].(string), m["appId"].(string)
+	if !directory.IsGUID(id) || !directory.IsGUID(appID) || r.header.Get("Location") == "" {
+		t.Fatalf("created: %s %v", r.body, r.header)
+	}
+	expectError(t, f.do(http.MethodPost, "/v1.0/applications", "admin", map[string]any{"notes": "no name"}), http.StatusBadRequest, graphapi.CodeRequestBadRequest, "")
+	expectError(t, f.do(http.MethodPost, "/v1.0/applications", "admin", map[string]any{"displayName": "x", "api": map[string]any{
+		"oauth2PermissionScopes":    []any{scope(scopeID, "access_as_client", true)},
+		"preAuthorizedApplications": []any{map[string]any{"appId": clientApp, "delegatedPermissionIds": []string{scopeID}}},
+	}}), http.StatusBadRequest, graphapi.CodeRequestBadRequest, graphapi.MsgUnknownPermissionID)
+
+	// The creator owns the application created with OwnedBy.
+	r = f.do(http.MethodPost, "/v1.0/applications", "ownedby", map[string]any{"displayName": "mine"})
+	if r.status != http.StatusCreated {
+		t.Fatalf("POST with OwnedBy = %d %s", r.status, r.body)
+	}
+	if r := f.do(http.MethodPatch, "/v1.0/applications/"+r.json(t)["id"].(string), "ownedby", map[string]any{"notes": "ok"}); r.status != http.StatusNoContent {
+		t.Fatalf("creator PATCH = %d %s", r.status, r.body)
+	}
+
+	r = f.do(http.MethodGet, "/v1.0/applications?$filter=appId%20eq%20'"+appID+"'&$select=displayName", "admin", nil)
+	v := r.json(t)["value"].([]any)
+	if len(v) != 1 || v[0].(map[string]any)["displayName"] != "created" {
+		t.Fatalf("filter returned %s", r.body)
+	}
+	r = f.do(http.MethodGet, "/v1.0/applications?$filter=startswith(displayName,'c')", "admin", nil)
+	expectError(t, r, http.StatusBadRequest, graphapi.CodeUnsupportedQuery, "")
+
+	if r := f.do(http.MethodDelete, "/v1.0/applications/"+id, "admin", nil); r.status != http.StatusNoContent {
+		t.Fatalf("DELETE = %d %s", r.status, r.body)
+	}
+	expectError(t, f.do(http.MethodGet, "/v1.0/applications/"+id, "admin", nil), http.StatusNotFound, graphapi.CodeNotFound, "")
+	expectError(t, f.do(http.MethodDelete, "/v1.0/applications/"+id, "admin", nil), http.StatusNotFound, graphapi.CodeNotFound, "")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.counts[graphapi.RouteCreateApplication] != 4 || f.counts[graphapi.RouteDeleteApplication] != 2 || f.counts[graphapi.RouteListApplications] != 2 {
+		t.Fatalf("counters = %v", f.counts)
+	}
+}
+
+func TestFaultInjection(t *testing.T) {
+	f := newFixture(t)
+	if err := f.faults.Set(faults.Config{ThrottleNext: 1, RetryAfterSeconds: 7}); err != nil {
+		t.Fatal(err)
+	}
+	r := f.do(http.MethodGet, f.agentPath(), "admin", nil)
+	expectError(t, r, http.StatusTooManyRequests, graphapi.CodeTooManyRequests, "")
+	if r.header.Get("Retry-After") != "7" {
+		t.Fatalf("Retry-After = %q", r.header.Get("Retry-After"))
+	}
+	if r := f.do(http.MethodGet, f.agentPath(), "admin", nil); r.status != http.StatusOK {
+		t.Fatalf("after the burst: %d", r.status)
+	}
+	if err := f.faults.Set(faults.Config{UnavailableNext: 1}); err != nil {
+		t.Fatal(err)
+	}
+	expectError(t, f.do(http.MethodGet, f.agentPath(), "admin", nil), http.StatusServiceUnavailable, graphapi.CodeServiceNotAvailable, "")
+	if err := f.faults.Set(faults.Config{ConflictNextWrites: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if r := f.do(http.MethodGet, f.agentPath(), "admin", nil); r.status != http.StatusOK {
+		t.Fatalf("reads are not conflicted: %d", r.status)
+	}
+	for range 2 {
+		expectError(t, f.do(http.MethodPatch, f.agentPath(), "admin", map[string]any{"notes": "x"}), http.StatusConflict, graphapi.CodeConcurrencyViolation, "")
+	}
+	f.patchOK("admin", map[string]any{"notes": "x"})
+	// Faults come after authentication: a bad token is still a 401.
+	if err := f.faults.Set(faults.Config{ThrottleNext: 1}); err != nil {
+		t.Fatal(err)
+	}
+	expectError(t, f.do(http.MethodGet, f.agentPath(), "", nil), http.StatusUnauthorized, graphapi.CodeInvalidToken, "")
+	f.faults.Clear()
+
+	// Added latency is a lower bound on the response time.
+	if err := f.faults.Set(faults.Config{Latency: 30 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	f.do(http.MethodGet, f.agentPath(), "admin", nil)
+	if time.Since(start) < 30*time.Millisecond {
+		t.Fatal("latency not applied")
+	}
+}
+
+func TestStaleReadsAfterWrites(t *testing.T) {
+	f := newFixture(t)
+	f.clock.Advance(time.Hour)
+	if err := f.faults.Set(faults.Config{ReplicaLag: 5 * time.Second, StaleReadProbability: 1}); err != nil {
+		t.Fatal(err)
+	}
+	f.patchOK("admin", map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{scope(scopeID, "access_as_client", true)}}})
+	r := f.do(http.MethodGet, f.agentPath()+"?$select=api", "admin", nil)
+	if scopes := r.json(t)["api"].(map[string]any)["oauth2PermissionScopes"].([]any); len(scopes) != 0 {
+		t.Fatalf("expected a stale read without the new scope, got %s", r.body)
+	}
+	// A just-disabled scope still reads as enabled on the replica, so removing it fails.
+	f.clock.Advance(6 * time.Second)
+	f.patchOK("admin", map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{scope(scopeID, "access_as_client", false)}}})
+	expectError(t, f.do(http.MethodPatch, f.agentPath(), "admin", map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{}}}), http.StatusBadRequest, graphapi.CodeEnabledEntitlement, "")
+	f.clock.Advance(6 * time.Second)
+	f.patchOK("admin", map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{}}})
+	// A just-created application is missing on the replica.
+	r = f.do(http.MethodPost, "/v1.0/applications", "admin", map[string]any{"displayName": "new"})
+	id := r.json(t)["id"].(string)
+	expectError(t, f.do(http.MethodGet, "/v1.0/applications/"+id, "admin", nil), http.StatusNotFound, graphapi.CodeNotFound, "")
+	f.clock.Advance(6 * time.Second)
+	if r := f.do(http.MethodGet, "/v1.0/applications/"+id, "admin", nil); r.status != http.StatusOK {
+		t.Fatalf("after the lag: %d", r.status)
+	}
+}
+
+func TestUnknownPathsAndMethods(t *testing.T) {
+	f := newFixture(t)
+	expectError(t, f.do(http.MethodGet, "/v1.0/servicePrincipals", "admin", nil), http.StatusBadRequest, graphapi.CodeBadRequest, "")
+	expectError(t, f.do(http.MethodPut, f.agentPath(), "admin", `{}`), http.StatusMethodNotAllowed, graphapi.CodeMethodNotAllowed, "")
+	expectError(t, f.do(http.MethodGet, "/beta/applications", "admin", nil), http.StatusBadRequest, graphapi.CodeBadRequest, "")
+}
