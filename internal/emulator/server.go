@@ -1,0 +1,518 @@
+// Package emulator is lkps-emulator: a local, strict stand-in for Entra ID (token service), Microsoft
+// Graph (the applications API), the Ocelot gateway and LKPS, served over HTTPS on one loopback listener.
+//
+// URL layout (one port, one certificate, told apart by path prefix):
+//
+//	/{tenant}/v2.0/.well-known/openid-configuration, /{tenant}/oauth2/v2.0/token, /{tenant}/discovery/v2.0/keys
+//	                                     Entra ID token service (authority host = the base URL)
+//	/oidc/{issuer}/...                   test OIDC issuers for federated credentials
+//	/metadata/endpoints?api-version=...  Azure cloud metadata document
+//	/graph/v1.0/applications...          Microsoft Graph (Graph base URL = <base>/graph)
+//	/lkps/{environment}/{region}/api/... Ocelot route + LKPS (LKPS base URL = <base>/lkps/<env>/<region>)
+//	/_emulator/...                       admin API (loopback callers only)
+//
+// Start runs a server; NewTestServer starts an isolated one per test.
+package emulator
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/entra"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/lkpsapi"
+	"github.com/bayer/terraform-provider-lkps/internal/environments"
+)
+
+// Config configures a Server. The zero value serves the default seed on 127.0.0.1 with a port the
+// system picks, with a fresh CA.
+type Config struct {
+	// Host is the loopback address to listen on; empty means 127.0.0.1. Non-loopback addresses are refused.
+	Host string
+	// Port is the TCP port; 0 picks a free one.
+	Port int
+	// Seed is the initial state; nil means DefaultSeed().
+	Seed *Seed
+	// StateFile, if set, is loaded at start when it exists (instead of the seed) and written on Close and
+	// every StateSaveInterval.
+	StateFile string
+	// StateSaveInterval is how often the state file is rewritten while running; zero means 5 seconds.
+	StateSaveInterval time.Duration
+	// CertDir, if set, is where the CA is loaded from (or generated into) and the server certificate written.
+	CertDir string
+	// CA signs the server certificate when CertDir is empty; nil generates a fresh CA.
+	CA *CA
+	// Faults is the initial fault configuration.
+	Faults faults.Config
+	// RandSeed seeds the directory's stale-read choices.
+	RandSeed uint64
+	// Now is the clock of tokens, the directory and LKPS; nil means time.Now.
+	Now func() time.Time
+	// TokenLifetime is the lifetime of access tokens; zero means one hour.
+	TokenLifetime time.Duration
+	// Logger receives one line per request at debug level and lifecycle events at info level; nil discards.
+	Logger *slog.Logger
+}
+
+// Server is a running emulator.
+type Server struct {
+	cfg      Config
+	seed     *Seed
+	ca       *CA
+	baseURL  string
+	listener net.Listener
+	http     *http.Server
+	logger   *slog.Logger
+
+	dir    *directory.Directory
+	entra  *entra.Service
+	graph  *graphapi.API
+	lkps   *lkpsapi.Service
+	faults *faults.Injector
+
+	countersMu sync.RWMutex
+	counters   map[string]*atomic.Int64
+
+	admin *Admin
+
+	stopSaver chan struct{}
+	saverDone chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+	serveErr  chan error
+}
+
+// Start builds the emulator from cfg, binds its listener and starts serving in the background.
+func Start(cfg Config) (*Server, error) {
+	s, err := newServer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	go func() { s.serveErr <- s.http.ServeTLS(s.listener, "", "") }()
+	if s.cfg.StateFile != "" {
+		go s.saveLoop()
+	} else {
+		close(s.saverDone)
+	}
+	s.logger.Info("lkps-emulator started", "url", s.baseURL)
+	return s, nil
+}
+
+func newServer(cfg Config) (*Server, error) {
+	if cfg.Host == "" {
+		cfg.Host = "127.0.0.1"
+	}
+	if ip := net.ParseIP(cfg.Host); cfg.Host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("emulator: host %q is not a loopback address; the emulator only listens on loopback", cfg.Host)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.StateSaveInterval <= 0 {
+		cfg.StateSaveInterval = 5 * time.Second
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	seed := cfg.Seed
+	if seed == nil {
+		seed = DefaultSeed()
+	}
+	ca := cfg.CA
+	if cfg.CertDir != "" {
+		loaded, err := LoadOrCreateCA(cfg.CertDir)
+		if err != nil {
+			return nil, fmt.Errorf("emulator: %w", err)
+		}
+		ca = loaded
+	}
+	if ca == nil {
+		generated, err := NewCA()
+		if err != nil {
+			return nil, fmt.Errorf("emulator: %w", err)
+		}
+		ca = generated
+	}
+	leaf, err := ca.IssueServerCertificate(cfg.Host)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+	if cfg.CertDir != "" {
+		if err := writeServerCertificate(cfg.CertDir, leaf); err != nil {
+			return nil, fmt.Errorf("emulator: %w", err)
+		}
+	}
+
+	s := &Server{
+		cfg: cfg, seed: seed, ca: ca, logger: logger,
+		counters:  map[string]*atomic.Int64{},
+		stopSaver: make(chan struct{}), saverDone: make(chan struct{}), serveErr: make(chan error, 1),
+	}
+	s.dir = directory.New(directory.Config{TenantID: seed.TenantID, VerifiedDomains: seed.VerifiedDomains, Now: cfg.Now, RandSeed: cfg.RandSeed})
+
+	state, fromFile, err := s.initialState()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.dir.Restore(state.Directory); err != nil {
+		return nil, fmt.Errorf("emulator: restore directory: %w", err)
+	}
+
+	inj, err := faults.New(cfg.Faults)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+	s.faults = inj
+	inj.OnSet(func(c faults.Config) { s.dir.SetReplication(c.ReplicaLag, c.EffectiveStaleReadProbability()) })
+
+	s.entra, err = entra.New(entra.Config{
+		TenantID:      s.dir.TenantID(),
+		BaseURL:       s.URL,
+		Directory:     entraDirectory{dir: s.dir, baseURL: s.URL},
+		Now:           cfg.Now,
+		TokenLifetime: cfg.TokenLifetime,
+		Issuers:       seed.issuers(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+	s.graph, err = graphapi.New(graphapi.Config{
+		Directory: s.dir,
+		Auth:      graphAuthenticator{svc: s.entra},
+		Faults:    inj,
+		BaseURL:   s.GraphBaseURL,
+		Now:       cfg.Now,
+		Count:     s.count,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+	s.lkps = lkpsapi.New(lkpsapi.Config{
+		Verifier:  s.entra,
+		Directory: agentDirectory{dir: s.dir},
+		Now:       cfg.Now,
+		Initial:   state.lkps(),
+	})
+	s.admin = &Admin{s: s}
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return nil, fmt.Errorf("emulator: listen: %w", err)
+	}
+	s.listener = ln
+	port := ln.Addr().(*net.TCPAddr).Port
+	s.baseURL = "https://" + net.JoinHostPort(cfg.Host, strconv.Itoa(port))
+	s.http = &http.Server{
+		Handler:           s.Handler(),
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{leaf}, MinVersion: tls.VersionTLS12},
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelDebug),
+	}
+	if fromFile {
+		logger.Info("state loaded", "file", cfg.StateFile)
+	}
+	return s, nil
+}
+
+// initialState returns the state file's content when configured and present, else the seed's state.
+func (s *Server) initialState() (State, bool, error) {
+	if s.cfg.StateFile != "" {
+		st, ok, err := LoadState(s.cfg.StateFile)
+		if err != nil {
+			return State{}, false, fmt.Errorf("emulator: %w", err)
+		}
+		if ok {
+			return st, true, nil
+		}
+	}
+	st, err := s.seedState()
+	return st, false, err
+}
+
+func (s *Server) seedState() (State, error) {
+	now := s.cfg.Now()
+	snap, err := s.seed.snapshot(now)
+	if err != nil {
+		return State{}, fmt.Errorf("emulator: seed: %w", err)
+	}
+	lists, regs, audit := stateFromLKPS(s.seed.lkpsState(now))
+	return State{Version: stateFormatVersion, SavedAt: now, Directory: snap, AccessLists: lists, Registrations: regs, Audit: audit}, nil
+}
+
+// Handler returns the emulator's HTTP handler (all parts and the admin API).
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/graph/", http.StripPrefix("/graph", s.graph.Handler()))
+	mux.Handle(lkpsapi.PathPrefix, s.countLKPS(s.lkps.Handler()))
+	mux.Handle("/_emulator/", s.admin.handler())
+	mux.HandleFunc("/metadata/endpoints", s.serveMetadata)
+	mux.Handle("/", s.countEntra(s.entra.Handler()))
+	return s.logRequests(mux)
+}
+
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		next.ServeHTTP(rec, r)
+		s.logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Counter names of the parts other than Graph (whose names are graphapi.Route*).
+const (
+	CounterEntraToken     = "entra token"
+	CounterEntraDiscovery = "entra discovery"
+	CounterEntraKeys      = "entra keys"
+	CounterOIDCIssuer     = "oidc issuer"
+	CounterMetadata       = "metadata"
+	CounterLKPSRegister   = "lkps POST register"
+	CounterLKPSSession    = "lkps POST session start"
+	CounterLKPSHealth     = "lkps GET health"
+	CounterLKPSOther      = "lkps other"
+)
+
+func (s *Server) count(route string) {
+	s.countersMu.RLock()
+	c, ok := s.counters[route]
+	s.countersMu.RUnlock()
+	if !ok {
+		s.countersMu.Lock()
+		if c, ok = s.counters[route]; !ok {
+			c = &atomic.Int64{}
+			s.counters[route] = c
+		}
+		s.countersMu.Unlock()
+	}
+	c.Add(1)
+}
+
+func (s *Server) countEntra(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		switch {
+		case strings.HasPrefix(p, "/oidc/"):
+			s.count(CounterOIDCIssuer)
+		case strings.HasSuffix(p, "/oauth2/v2.0/token"):
+			s.count(CounterEntraToken)
+		case strings.HasSuffix(p, "/.well-known/openid-configuration"):
+			s.count(CounterEntraDiscovery)
+		case strings.HasSuffix(p, "/keys"):
+			s.count(CounterEntraKeys)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) countLKPS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := strings.TrimSuffix(r.URL.Path, "/")
+		switch {
+		case r.Method == http.MethodPost && strings.HasSuffix(p, "/api/agent/register"):
+			s.count(CounterLKPSRegister)
+		case r.Method == http.MethodPost && strings.HasSuffix(p, "/api/session/start"):
+			s.count(CounterLKPSSession)
+		case r.Method == http.MethodGet && strings.HasSuffix(p, "/api/health"):
+			s.count(CounterLKPSHealth)
+		default:
+			s.count(CounterLKPSOther)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// serveMetadata serves the Azure cloud metadata document that lets Azure tooling (the azuread provider
+// with ARM_METADATA_HOSTNAME) find the emulator's token service and Graph.
+func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
+	s.count(CounterMetadata)
+	if r.URL.Path != "/metadata/endpoints" {
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if r.URL.Query().Get("api-version") == "" {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"error":{"code":"MissingApiVersionParameter","message":"The api-version query parameter (?api-version=) is required for all requests."}}`))
+		return
+	}
+	base := s.URL()
+	graph := s.GraphBaseURL() + "/"
+	doc := map[string]any{
+		"name":                     "LKPSEmulator",
+		"portal":                   base + "/portal",
+		"resourceManager":          base + "/arm/",
+		"microsoftGraphResourceId": graph,
+		"graph":                    graph,
+		"graphAudience":            graph,
+		"authentication": map[string]any{
+			"loginEndpoint":    base,
+			"audiences":        []string{base + "/arm/"},
+			"tenant":           "common",
+			"identityProvider": "AAD",
+		},
+		"suffixes": map[string]any{
+			"acrLoginServer":      "azurecr.emulator.invalid",
+			"keyVaultDns":         "vault.emulator.invalid",
+			"storage":             "core.emulator.invalid",
+			"sqlServerHostname":   "database.emulator.invalid",
+			"mhsmDns":             "managedhsm.emulator.invalid",
+			"attestationEndpoint": "attest.emulator.invalid",
+		},
+	}
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		http.Error(w, "encoding the metadata document failed", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(raw)
+}
+
+// URL returns the base URL, e.g. "https://127.0.0.1:4443" (also the authority host).
+func (s *Server) URL() string { return s.baseURL }
+
+// AuthorityHost returns the Entra ID authority host (the base URL).
+func (s *Server) AuthorityHost() string { return s.baseURL }
+
+// GraphBaseURL returns the Microsoft Graph base URL without version, "<base>/graph".
+func (s *Server) GraphBaseURL() string { return s.baseURL + "/graph" }
+
+// LKPSBaseURL returns the LKPS base URL of an environment and region, "<base>/lkps/<env>/<region>".
+func (s *Server) LKPSBaseURL(env environments.Environment, region environments.Region) string {
+	return s.baseURL + "/lkps/" + string(env) + "/" + string(region)
+}
+
+// TenantID returns the emulator's tenant id.
+func (s *Server) TenantID() string { return s.dir.TenantID() }
+
+// CAPEM returns the PEM certificate of the CA that signed the server certificate.
+func (s *Server) CAPEM() []byte { return s.ca.CertPEM() }
+
+// CA returns the CA that signed the server certificate.
+func (s *Server) CA() *CA { return s.ca }
+
+// Seed returns the seed the emulator resets to.
+func (s *Server) Seed() *Seed { return s.seed }
+
+// Admin returns the admin API for direct use from Go.
+func (s *Server) Admin() *Admin { return s.admin }
+
+// Entra returns the token service (to mint or verify tokens).
+func (s *Server) Entra() *entra.Service { return s.entra }
+
+// Directory returns the tenant directory.
+func (s *Server) Directory() *directory.Directory { return s.dir }
+
+// HTTPClient returns a client that trusts the emulator's CA (and nothing else).
+func (s *Server) HTTPClient() *http.Client {
+	return &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			TLSClientConfig:     &tls.Config{RootCAs: s.ca.Pool(), MinVersion: tls.VersionTLS12},
+			MaxIdleConnsPerHost: 32,
+			ForceAttemptHTTP2:   true,
+		},
+	}
+}
+
+// Close stops the server (waiting up to ctx for requests in flight) and writes the state file if one is
+// configured. It is safe to call more than once.
+func (s *Server) Close(ctx context.Context) error {
+	s.closeOnce.Do(func() {
+		close(s.stopSaver)
+		<-s.saverDone
+		err := s.http.Shutdown(ctx)
+		if serveErr := <-s.serveErr; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+			err = errors.Join(err, fmt.Errorf("serve: %w", serveErr))
+		}
+		if s.cfg.StateFile != "" {
+			if saveErr := s.SaveState(); saveErr != nil {
+				err = errors.Join(err, saveErr)
+			}
+		}
+		s.closeErr = err
+		s.logger.Info("lkps-emulator stopped", "url", s.baseURL)
+	})
+	return s.closeErr
+}
+
+// SaveState writes the state file now. It fails when no state file is configured.
+func (s *Server) SaveState() error {
+	if s.cfg.StateFile == "" {
+		return errors.New("emulator: no state file configured")
+	}
+	return SaveState(s.cfg.StateFile, s.admin.State())
+}
+
+func (s *Server) saveLoop() {
+	defer close(s.saverDone)
+	t := time.NewTicker(s.cfg.StateSaveInterval)
+	defer t.Stop()
+	var last []byte
+	for {
+		select {
+		case <-s.stopSaver:
+			return
+		case <-t.C:
+			st := s.admin.State()
+			st.SavedAt = time.Time{}
+			raw, err := json.Marshal(st)
+			if err != nil || string(raw) == string(last) {
+				continue
+			}
+			if err := s.SaveState(); err != nil {
+				s.logger.Error("saving state file failed", "error", err)
+				continue
+			}
+			last = raw
+		}
+	}
+}
+
+// Counters returns the number of requests per route since the start or the last reset, sorted by name
+// in the JSON form.
+func (s *Server) Counters() map[string]int64 {
+	s.countersMu.RLock()
+	defer s.countersMu.RUnlock()
+	out := make(map[string]int64, len(s.counters))
+	for k, c := range s.counters {
+		out[k] = c.Load()
+	}
+	return out
+}
+
+// ResetCounters sets every request counter to zero.
+func (s *Server) ResetCounters() {
+	s.countersMu.Lock()
+	defer s.countersMu.Unlock()
+	s.counters = map[string]*atomic.Int64{}
+}

@@ -1,0 +1,326 @@
+package emulator_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/emulator"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
+	"github.com/bayer/terraform-provider-lkps/internal/environments"
+)
+
+const scopeID = "5b0c7e0e-3c55-4a4e-9a55-1f0f2c1d0e01"
+
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r reply) decode(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("not JSON (%d): %s", r.status, r.body)
+	}
+	return m
+}
+
+func call(t *testing.T, c *http.Client, method, u, token, contentType string, body io.Reader) reply {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, u, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reply{status: resp.StatusCode, header: resp.Header, body: raw}
+}
+
+func jsonBody(t *testing.T, v any) io.Reader {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.NewReader(string(raw))
+}
+
+// clientCredentials gets a token from the emulator's token endpoint over HTTP with a client secret.
+func clientCredentials(t *testing.T, ts *emulator.TestServer, appID, secret, scope string) string {
+	t.Helper()
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {appID}, "client_secret": {secret}, "scope": {scope}}
+	r := call(t, ts.Client, http.MethodPost, environments.TokenEndpoint(ts.AuthorityHost, ts.TenantID()), "", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	if r.status != http.StatusOK {
+		t.Fatalf("token request = %d %s", r.status, r.body)
+	}
+	tok, _ := r.decode(t)["access_token"].(string)
+	if tok == "" {
+		t.Fatalf("no access_token in %s", r.body)
+	}
+	return tok
+}
+
+func TestEndToEndOverHTTPS(t *testing.T) {
+	t.Parallel()
+	ts := emulator.NewTestServer(t)
+	env := ts.ProviderEnv()
+	if env["ARM_CLIENT_ID"] != emulator.DefaultDeployerAppID || env["LKPS_GRAPH_BASE_URL"] != ts.URL+"/graph" || env["LKPS_BASE_URL"] != ts.URL+"/lkps/nonprod/eu" || env["SSL_CERT_FILE"] != emulator.TestCAFile() || env["ARM_USE_CLI"] != "false" {
+		t.Fatalf("ProviderEnv = %v", env)
+	}
+
+	graphTok := clientCredentials(t, ts, ts.DeployerClientID, ts.DeployerSecret, environments.GraphScope)
+	agentURL := ts.GraphBaseURL + "/v1.0/applications(appId='" + emulator.DefaultAgentAppID + "')"
+	r := call(t, ts.Client, http.MethodGet, agentURL+"?$select=api,identifierUris", graphTok, "", nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("Graph GET = %d %s", r.status, r.body)
+	}
+	if uris := r.decode(t)["identifierUris"].([]any); len(uris) != 1 || uris[0] != "api://"+emulator.DefaultAgentAppID {
+		t.Fatalf("identifierUris = %v", uris)
+	}
+	scope := map[string]any{"id": scopeID, "value": "access_as_client", "type": "User", "isEnabled": true, "adminConsentDisplayName": "Access", "adminConsentDescription": "Access"}
+	if r := call(t, ts.Client, http.MethodPatch, agentURL, graphTok, "application/json", jsonBody(t, map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{scope}}})); r.status != http.StatusNoContent {
+		t.Fatalf("PATCH scope = %d %s", r.status, r.body)
+	}
+
+	// The agent registers itself through the gateway.
+	lkpsScope := environments.MustLookup(environments.NonProd, environments.EU).LKPSScope
+	agentTok := clientCredentials(t, ts, emulator.DefaultAgentAppID, emulator.DefaultAgentSecret, lkpsScope)
+	lkps := ts.LKPSBaseURLs["nonprod/eu"]
+	if r := call(t, ts.Client, http.MethodPost, lkps+"/api/agent/register", agentTok, "application/json", strings.NewReader(`{}`)); r.status != http.StatusOK {
+		t.Fatalf("register = %d %s", r.status, r.body)
+	}
+	// The client is not pre-authorized yet: LKPS refuses the session.
+	clientTok := clientCredentials(t, ts, emulator.DefaultClientAppID, emulator.DefaultClientSecret, lkpsScope)
+	start := `{"agent_entra_app_id":"` + emulator.DefaultAgentAppID + `"}`
+	r = call(t, ts.Client, http.MethodPost, lkps+"/api/session/start", clientTok, "application/json", strings.NewReader(start))
+	if r.status != http.StatusForbidden || r.decode(t)["failed_check"] != "client_not_preauthorized" {
+		t.Fatalf("session start before pre-authorization = %d %s", r.status, r.body)
+	}
+	preauth := map[string]any{"api": map[string]any{"preAuthorizedApplications": []any{map[string]any{"appId": emulator.DefaultClientAppID, "delegatedPermissionIds": []string{scopeID}}}}}
+	if r := call(t, ts.Client, http.MethodPatch, agentURL, graphTok, "application/json", jsonBody(t, preauth)); r.status != http.StatusNoContent {
+		t.Fatalf("PATCH preauth = %d %s", r.status, r.body)
+	}
+	r = call(t, ts.Client, http.MethodPost, lkps+"/api/session/start", clientTok, "application/json", strings.NewReader(start))
+	if r.status != http.StatusOK || r.decode(t)["livekit_url"] == "" {
+		t.Fatalf("session start = %d %s", r.status, r.body)
+	}
+
+	// The LKPS token is not a Graph token.
+	expectGraph401 := call(t, ts.Client, http.MethodGet, agentURL, agentTok, "", nil)
+	if expectGraph401.status != http.StatusUnauthorized || !strings.Contains(string(expectGraph401.body), graphapi.MsgTokenAudience) {
+		t.Fatalf("LKPS token on Graph = %d %s", expectGraph401.status, expectGraph401.body)
+	}
+
+	counters := ts.Admin().Counters()
+	if counters[graphapi.RoutePatchApplication] != 2 || counters[graphapi.RouteGetApplication] != 2 || counters[emulator.CounterEntraToken] != 3 ||
+		counters[emulator.CounterLKPSRegister] != 1 || counters[emulator.CounterLKPSSession] != 2 {
+		t.Fatalf("counters = %v", counters)
+	}
+}
+
+func TestMetadataDocument(t *testing.T) {
+	t.Parallel()
+	ts := emulator.NewTestServer(t)
+	r := call(t, ts.Client, http.MethodGet, ts.URL+"/metadata/endpoints?api-version=2022-09-01", "", "", nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("metadata = %d %s", r.status, r.body)
+	}
+	m := r.decode(t)
+	auth := m["authentication"].(map[string]any)
+	if m["name"] == "" || m["resourceManager"] == "" || m["microsoftGraphResourceId"] != ts.GraphBaseURL+"/" || auth["loginEndpoint"] != ts.URL {
+		t.Fatalf("metadata = %s", r.body)
+	}
+	// A token requested the way azuread does through the metadata document works on Graph.
+	tok := clientCredentials(t, ts, ts.DeployerClientID, ts.DeployerSecret, m["microsoftGraphResourceId"].(string)+".default")
+	if r := call(t, ts.Client, http.MethodGet, ts.GraphBaseURL+"/v1.0/applications?$filter=appId eq '"+emulator.DefaultAgentAppID+"'", tok, "", nil); r.status != http.StatusOK {
+		t.Fatalf("Graph with metadata audience = %d %s", r.status, r.body)
+	}
+	if r := call(t, ts.Client, http.MethodGet, ts.URL+"/metadata/endpoints", "", "", nil); r.status != http.StatusBadRequest {
+		t.Fatalf("metadata without api-version = %d", r.status)
+	}
+}
+
+func TestAdminAPIOverHTTP(t *testing.T) {
+	t.Parallel()
+	ts := emulator.NewTestServer(t)
+	admin := ts.URL + "/_emulator"
+
+	r := call(t, ts.Client, http.MethodPost, admin+"/applications", "", "application/json", strings.NewReader(`{"displayName":"oob","secrets":[{"value":"oob-secret"}],"owners":["`+emulator.DefaultDeployerAppID+`"]}`))
+	if r.status != http.StatusCreated {
+		t.Fatalf("create = %d %s", r.status, r.body)
+	}
+	if strings.Contains(string(r.body), "oob-secret") {
+		t.Fatal("admin API response contains a secret value")
+	}
+	appID := r.decode(t)["application"].(map[string]any)["appId"].(string)
+	if r := call(t, ts.Client, http.MethodPatch, admin+"/applications/"+appID, "", "application/json", strings.NewReader(`{"notes":"patched"}`)); r.status != http.StatusOK {
+		t.Fatalf("patch = %d %s", r.status, r.body)
+	}
+	if r := call(t, ts.Client, http.MethodPost, admin+"/applications/"+appID+"/graph-roles", "", "application/json", strings.NewReader(`{"roles":["Application.Read.All"]}`)); r.status != http.StatusOK {
+		t.Fatalf("grant = %d %s", r.status, r.body)
+	}
+	if r := call(t, ts.Client, http.MethodPut, admin+"/access-lists/prod/us", "", "application/json", strings.NewReader(`{"appIds":["`+appID+`"]}`)); r.status != http.StatusOK {
+		t.Fatalf("access list = %d %s", r.status, r.body)
+	}
+	if r := call(t, ts.Client, http.MethodPut, admin+"/faults", "", "application/json", strings.NewReader(`{"throttleNext":1,"retryAfterSeconds":2,"replicaLag":"1s"}`)); r.status != http.StatusOK {
+		t.Fatalf("faults = %d %s", r.status, r.body)
+	}
+	if f := ts.Admin().Faults(); f.ThrottleNext != 1 || f.ReplicaLag != time.Second {
+		t.Fatalf("faults not applied: %+v", f)
+	}
+	if r := call(t, ts.Client, http.MethodPut, admin+"/faults", "", "application/json", strings.NewReader(`{"throttleProbability":2}`)); r.status != http.StatusBadRequest {
+		t.Fatalf("invalid faults = %d", r.status)
+	}
+	r = call(t, ts.Client, http.MethodGet, admin+"/state", "", "", nil)
+	if r.status != http.StatusOK || !strings.Contains(string(r.body), "patched") || strings.Contains(string(r.body), emulator.DefaultDeployerSecret) {
+		t.Fatalf("state = %d (secret redacted? %v)", r.status, !strings.Contains(string(r.body), emulator.DefaultDeployerSecret))
+	}
+	r = call(t, ts.Client, http.MethodPost, admin+"/tokens", "", "application/json", strings.NewReader(`{"appId":"`+appID+`","audience":"https://graph.microsoft.com"}`))
+	if r.status != http.StatusOK {
+		t.Fatalf("token = %d %s", r.status, r.body)
+	}
+	tok := r.decode(t)["access_token"].(string)
+	// The token carries the granted role: the out-of-band app can read.
+	ts.Admin().ClearFaults()
+	if r := call(t, ts.Client, http.MethodGet, ts.GraphBaseURL+"/v1.0/applications(appId='"+emulator.DefaultAgentAppID+"')", tok, "", nil); r.status != http.StatusOK {
+		t.Fatalf("read with granted role = %d %s", r.status, r.body)
+	}
+	if r := call(t, ts.Client, http.MethodGet, admin+"/counters", "", "", nil); r.status != http.StatusOK || !strings.Contains(string(r.body), graphapi.RouteGetApplication) {
+		t.Fatalf("counters = %d %s", r.status, r.body)
+	}
+	if r := call(t, ts.Client, http.MethodPost, admin+"/reset", "", "", nil); r.status != http.StatusNoContent {
+		t.Fatalf("reset = %d %s", r.status, r.body)
+	}
+	if _, err := ts.Admin().Application(appID); err == nil {
+		t.Fatal("reset kept an out-of-band application")
+	}
+	if len(ts.Admin().Counters()) != 0 {
+		t.Fatal("reset kept counters")
+	}
+	if r := call(t, ts.Client, http.MethodDelete, admin+"/applications/"+emulator.DefaultClientAppID, "", "", nil); r.status != http.StatusNoContent {
+		t.Fatalf("delete = %d %s", r.status, r.body)
+	}
+	if r := call(t, ts.Client, http.MethodDelete, admin+"/applications/"+emulator.DefaultClientAppID, "", "", nil); r.status != http.StatusNotFound {
+		t.Fatalf("second delete = %d %s", r.status, r.body)
+	}
+}
+
+func TestStateFileResumeAndCorruption(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "state.json")
+	ca, err := emulator.TestCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := emulator.Start(emulator.Config{CA: ca, StateFile: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.Admin().PatchApplication(emulator.DefaultAgentAppID, []byte(`{"notes":"survives restarts"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Admin().SetAccessList("prod/eu", []string{emulator.DefaultClientAppID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	second, err := emulator.Start(emulator.Config{CA: ca, StateFile: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := second.Admin().Application(emulator.DefaultAgentAppID)
+	if err != nil || rec.Application.Notes == nil || *rec.Application.Notes != "survives restarts" {
+		t.Fatalf("resumed application = %+v, %v", rec, err)
+	}
+	if got := second.Admin().State().AccessLists["prod/eu"]; len(got) != 1 || got[0] != emulator.DefaultClientAppID {
+		t.Fatalf("resumed access list = %v", got)
+	}
+	// A secret from the state file still authenticates.
+	if _, err := second.Admin().MintToken(emulator.DefaultDeployerAppID, "https://graph.microsoft.com", 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := os.WriteFile(path, []byte(`{"version":1,"directory":{"applications":[`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = emulator.Start(emulator.Config{CA: ca, StateFile: path})
+	if !errors.Is(err, emulator.ErrCorruptState) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("corrupt state file: %v, want ErrCorruptState naming the file", err)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil || !strings.HasPrefix(string(raw), `{"version":1,"directory"`) {
+		t.Fatal("the corrupt file must be left untouched")
+	}
+}
+
+func TestFaultsAtStartAndReplicaLagThroughLKPS(t *testing.T) {
+	t.Parallel()
+	clock := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+	now := func() time.Time { return clock }
+	ts := emulator.NewTestServer(t, emulator.WithClock(now), emulator.WithFaults(faults.Config{ThrottleNext: 1, RetryAfterSeconds: 3}))
+	tok := ts.GraphToken(emulator.DefaultDeployerAppID)
+	r := call(t, ts.Client, http.MethodGet, ts.GraphBaseURL+"/v1.0/applications(appId='"+emulator.DefaultAgentAppID+"')", tok, "", nil)
+	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "3" {
+		t.Fatalf("first request = %d %v", r.status, r.header)
+	}
+}
+
+func TestServerRefusesNonLoopbackHost(t *testing.T) {
+	t.Parallel()
+	if _, err := emulator.Start(emulator.Config{Host: "0.0.0.0"}); err == nil {
+		t.Fatal("0.0.0.0 accepted")
+	}
+}
+
+func TestCertDirIsReused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	a, err := emulator.Start(emulator.Config{CertDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close(context.Background())
+	b, err := emulator.Start(emulator.Config{CertDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close(context.Background())
+	if string(a.CAPEM()) != string(b.CAPEM()) {
+		t.Fatal("the CA in the certificate directory was not reused")
+	}
+	onDisk, err := os.ReadFile(filepath.Join(dir, emulator.CAFileName))
+	if err != nil || string(onDisk) != string(a.CAPEM()) {
+		t.Fatalf("ca.pem on disk differs: %v", err)
+	}
+	if r := call(t, b.HTTPClient(), http.MethodGet, b.URL()+"/metadata/endpoints?api-version=2022-09-01", "", "", nil); r.status != http.StatusOK {
+		t.Fatalf("TLS with the loaded CA: %d", r.status)
+	}
+}

@@ -1,0 +1,159 @@
+package emulator
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/lkpsapi"
+)
+
+// stateFormatVersion is the version of the state file format; a file of another version is refused.
+const stateFormatVersion = 1
+
+// State is the emulator's complete mutable state: the directory and LKPS (access lists, registrations,
+// audit log). It is what the admin API dumps and what the state file holds.
+type State struct {
+	// Version is the state format version.
+	Version int `json:"version"`
+	// SavedAt is when the state was taken.
+	SavedAt time.Time `json:"savedAt"`
+	// Directory is the tenant's directory.
+	Directory directory.Snapshot `json:"directory"`
+	// AccessLists are the Client Access Lists per route key ("nonprod/eu").
+	AccessLists map[string][]string `json:"ocelotAccessLists"`
+	// Registrations are the LKPS registrations per route key.
+	Registrations map[string][]Registration `json:"registrations"`
+	// Audit is LKPS's audit log, oldest first.
+	Audit []AuditRecord `json:"audit"`
+}
+
+// Registration is an LKPS registration row.
+type Registration struct {
+	AgentAppID         string    `json:"agentAppId"`
+	EnforceClientAuthz bool      `json:"enforceClientAuthz"`
+	RegisteredAt       time.Time `json:"registeredAt"`
+	UpdatedAt          time.Time `json:"updatedAt"`
+}
+
+// AuditRecord is one LKPS audit log entry.
+type AuditRecord struct {
+	Time     time.Time `json:"time"`
+	Route    string    `json:"route"`
+	Method   string    `json:"method"`
+	Path     string    `json:"path"`
+	ClientID string    `json:"clientId"`
+	Status   int       `json:"status"`
+	Detail   string    `json:"detail,omitempty"`
+}
+
+func stateFromLKPS(st lkpsapi.State) (map[string][]string, map[string][]Registration, []AuditRecord) {
+	lists := map[string][]string{}
+	for k, v := range st.AccessLists {
+		lists[k] = append([]string{}, v...)
+	}
+	regs := map[string][]Registration{}
+	for k, rows := range st.Registrations {
+		for _, r := range rows {
+			regs[k] = append(regs[k], Registration(r))
+		}
+	}
+	audit := make([]AuditRecord, 0, len(st.Audit))
+	for _, a := range st.Audit {
+		audit = append(audit, AuditRecord(a))
+	}
+	return lists, regs, audit
+}
+
+func (s State) lkps() lkpsapi.State {
+	out := lkpsapi.State{AccessLists: map[string][]string{}, Registrations: map[string][]lkpsapi.Registration{}}
+	for k, v := range s.AccessLists {
+		out.AccessLists[k] = append([]string{}, v...)
+	}
+	for k, rows := range s.Registrations {
+		for _, r := range rows {
+			out.Registrations[k] = append(out.Registrations[k], lkpsapi.Registration(r))
+		}
+	}
+	for _, a := range s.Audit {
+		out.Audit = append(out.Audit, lkpsapi.AuditRecord(a))
+	}
+	return out
+}
+
+// ErrCorruptState is wrapped by LoadState when the state file exists but cannot be used.
+var ErrCorruptState = errors.New("corrupt emulator state file")
+
+// LoadState reads a state file. ok is false when the file does not exist; any other problem (unreadable,
+// not JSON, wrong version, invalid content) is an error wrapping ErrCorruptState that names the file, so
+// a damaged file is never silently replaced by the seed.
+func LoadState(path string) (state State, ok bool, err error) {
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return State{}, false, nil
+	}
+	if err != nil {
+		return State{}, false, fmt.Errorf("read state file %s: %w", path, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&state); err != nil {
+		return State{}, false, fmt.Errorf("%w %s: %v (move it away to start from the seed)", ErrCorruptState, path, err)
+	}
+	if state.Version != stateFormatVersion {
+		return State{}, false, fmt.Errorf("%w %s: format version %d, this emulator reads version %d", ErrCorruptState, path, state.Version, stateFormatVersion)
+	}
+	if err := directory.New(directory.Config{TenantID: state.Directory.TenantID}).Restore(state.Directory); err != nil {
+		return State{}, false, fmt.Errorf("%w %s: %v", ErrCorruptState, path, err)
+	}
+	return state, true, nil
+}
+
+// SaveState writes the state to path atomically: a temporary file in the same directory is written,
+// synced and renamed over path, so a crash leaves either the old or the new file, never a partial one.
+func SaveState(path string, state State) error {
+	raw, err := json.MarshalIndent(state, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode emulator state: %w", err)
+	}
+	return writeFileAtomic(path, append(raw, '\n'), 0o600)
+}
+
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	name := tmp.Name()
+	cleanup := func() { _ = os.Remove(name) }
+	if _, err := tmp.Write(data); err != nil {
+		_ = tmp.Close()
+		cleanup()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		_ = tmp.Close()
+		cleanup()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		_ = tmp.Close()
+		cleanup()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		cleanup()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(name, path); err != nil {
+		cleanup()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
