@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -416,6 +417,14 @@ func (s *Server) TenantID() string { return s.dir.TenantID() }
 
 // CAPEM returns the PEM certificate of the CA that signed the server certificate.
 func (s *Server) CAPEM() []byte { return s.ca.CertPEM() }
+
+// CAFile returns the path of the CA certificate in the certificate directory, or "" without one.
+func (s *Server) CAFile() string {
+	if s.cfg.CertDir == "" {
+		return ""
+	}
+	return filepath.Join(s.cfg.CertDir, CAFileName)
+}
 
 // CA returns the CA that signed the server certificate.
 func (s *Server) CA() *CA { return s.ca }
