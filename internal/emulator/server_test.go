@@ -281,11 +281,9 @@ func TestStateFileResumeAndCorruption(t *testing.T) {
 	}
 }
 
-func TestFaultsAtStartAndReplicaLagThroughLKPS(t *testing.T) {
+func TestFaultsConfiguredAtStart(t *testing.T) {
 	t.Parallel()
-	clock := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
-	now := func() time.Time { return clock }
-	ts := emulator.NewTestServer(t, emulator.WithClock(now), emulator.WithFaults(faults.Config{ThrottleNext: 1, RetryAfterSeconds: 3}))
+	ts := emulator.NewTestServer(t, emulator.WithFaults(faults.Config{ThrottleNext: 1, RetryAfterSeconds: 3}))
 	tok := ts.GraphToken(emulator.DefaultDeployerAppID)
 	r := call(t, ts.Client, http.MethodGet, ts.GraphBaseURL+"/v1.0/applications(appId='"+emulator.DefaultAgentAppID+"')", tok, "", nil)
 	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "3" {
