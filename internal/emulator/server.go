@@ -16,6 +16,7 @@ package emulator
 
 import (
 	"context"
+	"crypto/rsa"
 	"crypto/tls"
 	"encoding/json"
 	"errors"
@@ -64,6 +65,8 @@ type Config struct {
 	Now func() time.Time
 	// TokenLifetime is the lifetime of access tokens; zero means one hour.
 	TokenLifetime time.Duration
+	// SigningKey signs access tokens; nil generates a 2048-bit key (most of the start-up time).
+	SigningKey *rsa.PrivateKey
 	// Logger receives one line per request at debug level and lifecycle events at info level; nil discards.
 	Logger *slog.Logger
 }
@@ -186,6 +189,7 @@ func newServer(cfg Config) (*Server, error) {
 		Directory:     entraDirectory{dir: s.dir, baseURL: s.URL},
 		Now:           cfg.Now,
 		TokenLifetime: cfg.TokenLifetime,
+		SigningKey:    cfg.SigningKey,
 		Issuers:       seed.issuers(),
 	})
 	if err != nil {

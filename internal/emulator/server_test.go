@@ -322,3 +322,16 @@ func TestCertDirIsReused(t *testing.T) {
 		t.Fatalf("TLS with the loaded CA: %d", r.status)
 	}
 }
+
+func TestTokensDoNotCrossServers(t *testing.T) {
+	t.Parallel()
+	a, b := emulator.NewTestServer(t), emulator.NewTestServer(t)
+	tok := a.GraphToken(emulator.DefaultDeployerAppID)
+	u := "/v1.0/applications(appId='" + emulator.DefaultAgentAppID + "')"
+	if r := call(t, a.Client, http.MethodGet, a.GraphBaseURL+u, tok, "", nil); r.status != http.StatusOK {
+		t.Fatalf("own server = %d", r.status)
+	}
+	if r := call(t, b.Client, http.MethodGet, b.GraphBaseURL+u, tok, "", nil); r.status != http.StatusUnauthorized {
+		t.Fatalf("other server accepted the token: %d", r.status)
+	}
+}

@@ -2,15 +2,31 @@ package emulator
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 )
+
+var testKey struct {
+	once sync.Once
+	key  *rsa.PrivateKey
+	err  error
+}
+
+// testSigningKey returns the process-wide token signing key of test servers. Sharing it saves an RSA key
+// generation per test; tokens still do not cross servers because each server's issuer has its own port.
+func testSigningKey() (*rsa.PrivateKey, error) {
+	testKey.once.Do(func() { testKey.key, testKey.err = rsa.GenerateKey(rand.Reader, 2048) })
+	return testKey.key, testKey.err
+}
 
 // Option adjusts the configuration of a test server.
 type Option func(*Config)
@@ -67,7 +83,11 @@ func NewTestServer(t testing.TB, opts ...Option) *TestServer {
 	if err != nil {
 		t.Fatalf("emulator: test CA: %v", err)
 	}
-	cfg := Config{CA: ca}
+	key, err := testSigningKey()
+	if err != nil {
+		t.Fatalf("emulator: test signing key: %v", err)
+	}
+	cfg := Config{CA: ca, SigningKey: key}
 	for _, o := range opts {
 		o(&cfg)
 	}
