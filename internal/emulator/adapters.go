@@ -90,10 +90,10 @@ func (a graphAuthenticator) Authenticate(raw string) (graphapi.Caller, error) {
 	case err == nil:
 		return graphapi.Caller{AppID: claims.AppID, ObjectID: claims.ObjectID, Roles: claims.Roles}, nil
 	case errors.Is(err, entra.ErrExpired):
-		return graphapi.Caller{}, fmt.Errorf("%w: %v", graphapi.ErrTokenExpired, err)
+		return graphapi.Caller{}, fmt.Errorf("%w: %w", graphapi.ErrTokenExpired, err)
 	case errors.Is(err, entra.ErrWrongAudience):
-		return graphapi.Caller{}, fmt.Errorf("%w: %v", graphapi.ErrTokenAudience, err)
+		return graphapi.Caller{}, fmt.Errorf("%w: %w", graphapi.ErrTokenAudience, err)
 	default:
-		return graphapi.Caller{}, fmt.Errorf("%w: %v", graphapi.ErrTokenInvalid, err)
+		return graphapi.Caller{}, fmt.Errorf("%w: %w", graphapi.ErrTokenInvalid, err)
 	}
 }

@@ -19,7 +19,7 @@ func BenchmarkGraphGet(b *testing.B) {
 	ts := emulator.NewTestServer(b)
 	tok := ts.GraphToken(emulator.DefaultDeployerAppID)
 	url := ts.GraphBaseURL + "/v1.0/applications(appId='" + emulator.DefaultAgentAppID + "')"
-	client := ts.Server.HTTPClient()
+	client := ts.HTTPClient()
 	get := func() error {
 		req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url, nil)
 		if err != nil {

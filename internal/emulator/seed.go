@@ -185,7 +185,7 @@ func (s *Seed) normalize() error {
 		errs = append(errs, fmt.Errorf("%d applications are marked deployer; at most one may be", deployers))
 	}
 	for key, ids := range s.OcelotAccessLists {
-		if _, err := lookupRoute(key); err != nil {
+		if err := checkRoute(key); err != nil {
 			errs = append(errs, fmt.Errorf("ocelotAccessLists: %w", err))
 		}
 		for _, id := range ids {
@@ -195,7 +195,7 @@ func (s *Seed) normalize() error {
 		}
 	}
 	for key, regs := range s.Registrations {
-		if _, err := lookupRoute(key); err != nil {
+		if err := checkRoute(key); err != nil {
 			errs = append(errs, fmt.Errorf("registrations: %w", err))
 		}
 		for _, r := range regs {
@@ -207,16 +207,16 @@ func (s *Seed) normalize() error {
 	return errors.Join(errs...)
 }
 
-func lookupRoute(key string) (environments.Entry, error) {
+// checkRoute reports a route key that names no environment and region of the table.
+func checkRoute(key string) error {
 	env, region, ok := strings.Cut(key, "/")
 	if !ok {
-		return environments.Entry{}, fmt.Errorf("route key %q: expected <environment>/<region>", key)
+		return fmt.Errorf("route key %q: expected <environment>/<region>", key)
 	}
-	e, err := environments.Lookup(environments.Environment(env), environments.Region(region))
-	if err != nil {
-		return environments.Entry{}, fmt.Errorf("route key %q: %w", key, err)
+	if _, err := environments.Lookup(environments.Environment(env), environments.Region(region)); err != nil {
+		return fmt.Errorf("route key %q: %w", key, err)
 	}
-	return e, nil
+	return nil
 }
 
 // Deployer returns the seed's deployer application, if one is marked.

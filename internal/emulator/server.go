@@ -214,12 +214,18 @@ func newServer(cfg Config) (*Server, error) {
 	})
 	s.admin = &Admin{s: s}
 
-	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+	var lc net.ListenConfig
+	ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 	if err != nil {
 		return nil, fmt.Errorf("emulator: listen: %w", err)
 	}
+	addr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		_ = ln.Close()
+		return nil, fmt.Errorf("emulator: listener address %v is not TCP", ln.Addr())
+	}
 	s.listener = ln
-	port := ln.Addr().(*net.TCPAddr).Port
+	port := addr.Port
 	s.baseURL = "https://" + net.JoinHostPort(cfg.Host, strconv.Itoa(port))
 	s.http = &http.Server{
 		Handler:           s.Handler(),

@@ -60,6 +60,33 @@ func call(t *testing.T, c *http.Client, method, u, token, contentType string, bo
 	return reply{status: resp.StatusCode, header: resp.Header, body: raw}
 }
 
+func obj(t *testing.T, v any) map[string]any {
+	t.Helper()
+	m, ok := v.(map[string]any)
+	if !ok {
+		t.Fatalf("%#v is not a JSON object", v)
+	}
+	return m
+}
+
+func arr(t *testing.T, v any) []any {
+	t.Helper()
+	a, ok := v.([]any)
+	if !ok {
+		t.Fatalf("%#v is not a JSON array", v)
+	}
+	return a
+}
+
+func str(t *testing.T, m map[string]any, key string) string {
+	t.Helper()
+	s, ok := m[key].(string)
+	if !ok {
+		t.Fatalf("property %q = %#v, want a string", key, m[key])
+	}
+	return s
+}
+
 func jsonBody(t *testing.T, v any) io.Reader {
 	t.Helper()
 	raw, err := json.Marshal(v)
@@ -98,7 +125,7 @@ func TestEndToEndOverHTTPS(t *testing.T) {
 	if r.status != http.StatusOK {
 		t.Fatalf("Graph GET = %d %s", r.status, r.body)
 	}
-	if uris := r.decode(t)["identifierUris"].([]any); len(uris) != 1 || uris[0] != "api://"+emulator.DefaultAgentAppID {
+	if uris := arr(t, r.decode(t)["identifierUris"]); len(uris) != 1 || uris[0] != "api://"+emulator.DefaultAgentAppID {
 		t.Fatalf("identifierUris = %v", uris)
 	}
 	scope := map[string]any{"id": scopeID, "value": "access_as_client", "type": "User", "isEnabled": true, "adminConsentDisplayName": "Access", "adminConsentDescription": "Access"}
@@ -150,12 +177,12 @@ func TestMetadataDocument(t *testing.T) {
 		t.Fatalf("metadata = %d %s", r.status, r.body)
 	}
 	m := r.decode(t)
-	auth := m["authentication"].(map[string]any)
+	auth := obj(t, m["authentication"])
 	if m["name"] == "" || m["resourceManager"] == "" || m["microsoftGraphResourceId"] != ts.GraphBaseURL+"/" || auth["loginEndpoint"] != ts.URL {
 		t.Fatalf("metadata = %s", r.body)
 	}
 	// A token requested the way azuread does through the metadata document works on Graph.
-	tok := clientCredentials(t, ts, ts.DeployerClientID, ts.DeployerSecret, m["microsoftGraphResourceId"].(string)+".default")
+	tok := clientCredentials(t, ts, ts.DeployerClientID, ts.DeployerSecret, str(t, m, "microsoftGraphResourceId")+".default")
 	if r := call(t, ts.Client, http.MethodGet, ts.GraphBaseURL+"/v1.0/applications?$filter=appId eq '"+emulator.DefaultAgentAppID+"'", tok, "", nil); r.status != http.StatusOK {
 		t.Fatalf("Graph with metadata audience = %d %s", r.status, r.body)
 	}
@@ -176,7 +203,7 @@ func TestAdminAPIOverHTTP(t *testing.T) {
 	if strings.Contains(string(r.body), "oob-secret") {
 		t.Fatal("admin API response contains a secret value")
 	}
-	appID := r.decode(t)["application"].(map[string]any)["appId"].(string)
+	appID := str(t, obj(t, r.decode(t)["application"]), "appId")
 	if r := call(t, ts.Client, http.MethodPatch, admin+"/applications/"+appID, "", "application/json", strings.NewReader(`{"notes":"patched"}`)); r.status != http.StatusOK {
 		t.Fatalf("patch = %d %s", r.status, r.body)
 	}
@@ -203,7 +230,7 @@ func TestAdminAPIOverHTTP(t *testing.T) {
 	if r.status != http.StatusOK {
 		t.Fatalf("token = %d %s", r.status, r.body)
 	}
-	tok := r.decode(t)["access_token"].(string)
+	tok := str(t, r.decode(t), "access_token")
 	// The token carries the granted role: the out-of-band app can read.
 	ts.Admin().ClearFaults()
 	if r := call(t, ts.Client, http.MethodGet, ts.GraphBaseURL+"/v1.0/applications(appId='"+emulator.DefaultAgentAppID+"')", tok, "", nil); r.status != http.StatusOK {

@@ -103,13 +103,13 @@ func LoadState(path string) (state State, ok bool, err error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&state); err != nil {
-		return State{}, false, fmt.Errorf("%w %s: %v (move it away to start from the seed)", ErrCorruptState, path, err)
+		return State{}, false, fmt.Errorf("%w %s: %w (move it away to start from the seed)", ErrCorruptState, path, err)
 	}
 	if state.Version != stateFormatVersion {
 		return State{}, false, fmt.Errorf("%w %s: format version %d, this emulator reads version %d", ErrCorruptState, path, state.Version, stateFormatVersion)
 	}
 	if err := directory.New(directory.Config{TenantID: state.Directory.TenantID}).Restore(state.Directory); err != nil {
-		return State{}, false, fmt.Errorf("%w %s: %v", ErrCorruptState, path, err)
+		return State{}, false, fmt.Errorf("%w %s: %w", ErrCorruptState, path, err)
 	}
 	return state, true, nil
 }

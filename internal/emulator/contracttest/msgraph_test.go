@@ -112,9 +112,10 @@ func selectAPI() *applicationswithappid.ApplicationsWithAppIdRequestBuilderGetRe
 	}
 }
 
-func newScope(id, value string, enabled bool) models.PermissionScopeable {
+// newScope returns the access_as_client-style scope with id scopeID.
+func newScope(value string, enabled bool) models.PermissionScopeable {
 	s := models.NewPermissionScope()
-	uid := mustUUID(id)
+	uid := mustUUID(scopeID)
 	s.SetId(&uid)
 	s.SetValue(&value)
 	s.SetIsEnabled(&enabled)
@@ -146,8 +147,8 @@ func preAuthPatch(clientAppID string, scopeIDs ...string) models.Applicationable
 	return app
 }
 
-// odataError asserts err is an *odataerrors.ODataError with the status and code.
-func odataError(t *testing.T, err error, status int, code string) *odataerrors.ODataError {
+// odataError asserts err is an *odataerrors.ODataError with the status and code and returns its main error.
+func odataError(t *testing.T, err error, status int, code string) odataerrors.MainErrorable {
 	t.Helper()
 	var oe *odataerrors.ODataError
 	if !errors.As(err, &oe) {
@@ -163,7 +164,7 @@ func odataError(t *testing.T, err error, status int, code string) *odataerrors.O
 	if main.GetInnerError() == nil {
 		t.Fatal("innerError not decoded")
 	}
-	return oe
+	return main
 }
 
 func TestSDKGetByObjectIDAndAppID(t *testing.T) {
@@ -202,8 +203,8 @@ func TestSDKGetByObjectIDAndAppID(t *testing.T) {
 	}
 	_, err = g.byAppID(unknownApp).Get(ctx(t), nil)
 	oe := odataError(t, err, http.StatusNotFound, graphapi.CodeNotFound)
-	if want := "Resource '" + unknownApp + "' does not exist or one of its queried reference-property objects are not present."; *oe.GetErrorEscaped().GetMessage() != want {
-		t.Fatalf("message = %q", *oe.GetErrorEscaped().GetMessage())
+	if want := "Resource '" + unknownApp + "' does not exist or one of its queried reference-property objects are not present."; *oe.GetMessage() != want {
+		t.Fatalf("message = %q", *oe.GetMessage())
 	}
 }
 
@@ -216,10 +217,10 @@ func TestSDKPatchScopeThenPreAuthorize(t *testing.T) {
 	// Pre-authorizing a scope that does not exist yet fails with Graph's message.
 	err := patch(t, agent, preAuthPatch(emulator.DefaultClientAppID, scopeID))
 	oe := odataError(t, err, http.StatusBadRequest, graphapi.CodeRequestBadRequest)
-	if *oe.GetErrorEscaped().GetMessage() != graphapi.MsgUnknownPermissionID {
-		t.Fatalf("message = %q", *oe.GetErrorEscaped().GetMessage())
+	if *oe.GetMessage() != graphapi.MsgUnknownPermissionID {
+		t.Fatalf("message = %q", *oe.GetMessage())
 	}
-	if err := patch(t, agent, scopesPatch(newScope(scopeID, scopeValue, true))); err != nil {
+	if err := patch(t, agent, scopesPatch(newScope(scopeValue, true))); err != nil {
 		t.Fatalf("PATCH scope: %v", err)
 	}
 	if err := patch(t, agent, preAuthPatch(emulator.DefaultClientAppID, scopeID)); err != nil {
@@ -246,17 +247,17 @@ func TestSDKDisableBeforeRemove(t *testing.T) {
 	ts := emulator.NewTestServer(t)
 	g := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
 	agent := g.byAppID(emulator.DefaultAgentAppID)
-	if err := patch(t, agent, scopesPatch(newScope(scopeID, scopeValue, true))); err != nil {
+	if err := patch(t, agent, scopesPatch(newScope(scopeValue, true))); err != nil {
 		t.Fatal(err)
 	}
 	err := patch(t, agent, scopesPatch())
 	oe := odataError(t, err, http.StatusBadRequest, graphapi.CodeEnabledEntitlement)
-	if *oe.GetErrorEscaped().GetMessage() != graphapi.MsgEnabledEntitlement {
-		t.Fatalf("message = %q", *oe.GetErrorEscaped().GetMessage())
+	if *oe.GetMessage() != graphapi.MsgEnabledEntitlement {
+		t.Fatalf("message = %q", *oe.GetMessage())
 	}
-	err = patch(t, agent, scopesPatch(newScope(scopeID, "renamed", true)))
+	err = patch(t, agent, scopesPatch(newScope("renamed", true)))
 	odataError(t, err, http.StatusBadRequest, graphapi.CodeEnabledEntitlement)
-	if err := patch(t, agent, scopesPatch(newScope(scopeID, scopeValue, false))); err != nil {
+	if err := patch(t, agent, scopesPatch(newScope(scopeValue, false))); err != nil {
 		t.Fatalf("disable: %v", err)
 	}
 	if err := patch(t, agent, scopesPatch()); err != nil {
@@ -271,15 +272,15 @@ func TestSDKAuthorizationAndAuthenticationErrors(t *testing.T) {
 	stranger := newGraphClient(t, ts, emulator.DefaultClientAppID, emulator.DefaultClientSecret)
 	_, err := stranger.byAppID(emulator.DefaultAgentAppID).Get(ctx(t), nil)
 	oe := odataError(t, err, http.StatusForbidden, graphapi.CodeAccessDenied)
-	if *oe.GetErrorEscaped().GetMessage() != graphapi.MsgAccessDenied {
-		t.Fatalf("message = %q", *oe.GetErrorEscaped().GetMessage())
+	if *oe.GetMessage() != graphapi.MsgAccessDenied {
+		t.Fatalf("message = %q", *oe.GetMessage())
 	}
 	// Ownership is enough: the deployer's role is revoked, but it owns the agent.
 	if err := ts.Admin().RevokeGraphRoles(emulator.DefaultDeployerAppID, "Application.ReadWrite.All"); err != nil {
 		t.Fatal(err)
 	}
 	owner := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
-	if err := patch(t, owner.byAppID(emulator.DefaultAgentAppID), scopesPatch(newScope(scopeID, scopeValue, true))); err != nil {
+	if err := patch(t, owner.byAppID(emulator.DefaultAgentAppID), scopesPatch(newScope(scopeValue, true))); err != nil {
 		t.Fatalf("owner PATCH: %v", err)
 	}
 	_, err = owner.byAppID(emulator.DefaultClientAppID).Get(ctx(t), nil)
@@ -290,15 +291,15 @@ func TestSDKAuthorizationAndAuthenticationErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	static := absauth.NewBaseBearerTokenAuthenticationProvider(staticToken{token: expired, hosts: []string{"127.0.0.1"}})
+	static := absauth.NewBaseBearerTokenAuthenticationProvider(newStaticToken(t, expired))
 	_, err = newGraphClientWithAuth(t, ts, static).byAppID(emulator.DefaultAgentAppID).Get(ctx(t), nil)
 	oe = odataError(t, err, http.StatusUnauthorized, graphapi.CodeInvalidToken)
-	if *oe.GetErrorEscaped().GetMessage() != graphapi.MsgTokenExpired {
-		t.Fatalf("message = %q", *oe.GetErrorEscaped().GetMessage())
+	if *oe.GetMessage() != graphapi.MsgTokenExpired {
+		t.Fatalf("message = %q", *oe.GetMessage())
 	}
 	// A token for LKPS is refused by Graph (wrong audience).
 	lkpsTok := ts.LKPSToken(ts.DeployerClientID, environments.NonProd)
-	static = absauth.NewBaseBearerTokenAuthenticationProvider(staticToken{token: lkpsTok, hosts: []string{"127.0.0.1"}})
+	static = absauth.NewBaseBearerTokenAuthenticationProvider(newStaticToken(t, lkpsTok))
 	_, err = newGraphClientWithAuth(t, ts, static).byAppID(emulator.DefaultAgentAppID).Get(ctx(t), nil)
 	odataError(t, err, http.StatusUnauthorized, graphapi.CodeInvalidToken)
 }
@@ -331,13 +332,13 @@ func TestSDKConflictBurstIsNotRetriedBySDK(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 2 {
-		err := patch(t, agent, scopesPatch(newScope(scopeID, scopeValue, true)))
+		err := patch(t, agent, scopesPatch(newScope(scopeValue, true)))
 		odataError(t, err, http.StatusConflict, graphapi.CodeConcurrencyViolation)
 		if n := ts.Admin().Counter(graphapi.RoutePatchApplication); n != int64(i+1) {
 			t.Fatalf("PATCH counter = %d: the SDK's retry handler must not retry 409", n)
 		}
 	}
-	if err := patch(t, agent, scopesPatch(newScope(scopeID, scopeValue, true))); err != nil {
+	if err := patch(t, agent, scopesPatch(newScope(scopeValue, true))); err != nil {
 		t.Fatalf("after the burst: %v", err)
 	}
 }
@@ -351,7 +352,7 @@ func TestSDKObservesStaleReadAfterPatch(t *testing.T) {
 	if err := ts.Admin().SetFaults(faults.Config{ReplicaLag: 10 * time.Second, StaleReadProbability: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if err := patch(t, agent, scopesPatch(newScope(scopeID, scopeValue, true))); err != nil {
+	if err := patch(t, agent, scopesPatch(newScope(scopeValue, true))); err != nil {
 		t.Fatal(err)
 	}
 	got, err := agent.Get(ctx(t), selectAPI())
@@ -401,7 +402,16 @@ func patch(t *testing.T, b *applicationswithappid.ApplicationsWithAppIdRequestBu
 // staticToken is an access token provider that always returns one token.
 type staticToken struct {
 	token string
-	hosts []string
+	hosts *absauth.AllowedHostsValidator
+}
+
+func newStaticToken(t *testing.T, token string) staticToken {
+	t.Helper()
+	v, err := absauth.NewAllowedHostsValidatorErrorCheck([]string{"127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return staticToken{token: token, hosts: v}
 }
 
 func (s staticToken) GetAuthorizationToken(context.Context, *url.URL, map[string]any) (string, error) {
@@ -409,8 +419,7 @@ func (s staticToken) GetAuthorizationToken(context.Context, *url.URL, map[string
 }
 
 func (s staticToken) GetAllowedHostsValidator() *absauth.AllowedHostsValidator {
-	v := absauth.NewAllowedHostsValidator(s.hosts)
-	return &v
+	return s.hosts
 }
 
 type clock struct {

@@ -309,7 +309,7 @@ func decodeObject(body []byte) (map[string]any, error) {
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformedBody, err)
+		return nil, fmt.Errorf("%w: %w", ErrMalformedBody, err)
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("%w: data after the JSON value", ErrMalformedBody)
@@ -318,7 +318,8 @@ func decodeObject(body []byte) (map[string]any, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: the body is not a JSON object", ErrMalformedBody)
 	}
-	return stripAnnotations(obj).(map[string]any), nil
+	stripAnnotations(obj)
+	return obj, nil
 }
 
 // stripAnnotations removes "@odata.*" instance annotations (and any "x@odata.*" property annotations) at

@@ -539,19 +539,19 @@ func readBody(r *http.Request) ([]byte, *graphError) {
 func sentPreAuthorized(body []byte) (bool, *graphError) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
-		return false, patchError(fmt.Errorf("%w: %v", directory.ErrMalformedBody, err))
+		return false, patchError(fmt.Errorf("%w: %w", directory.ErrMalformedBody, err))
 	}
 	rawAPI, ok := top["api"]
 	if !ok {
 		return false, nil
 	}
 	var api map[string]json.RawMessage
-	if err := json.Unmarshal(rawAPI, &api); err != nil {
-		// A non-object api is reported by Merge with a precise message.
-		return false, nil
+	// A non-object api is not an error here: Merge reports it with a precise message.
+	if json.Unmarshal(rawAPI, &api) == nil {
+		_, ok = api["preAuthorizedApplications"]
+		return ok, nil
 	}
-	_, ok = api["preAuthorizedApplications"]
-	return ok, nil
+	return false, nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, body []byte) {

@@ -142,7 +142,7 @@ func (f *fixture) do(method, path, token string, body any, hdr ...string) respon
 		}
 		rd = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequest(method, f.srv.URL+"/graph"+path, rd)
+	req, err := http.NewRequestWithContext(f.t.Context(), method, f.srv.URL+"/graph"+path, rd)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -198,6 +198,36 @@ func expectError(t *testing.T, r response, status int, code, message string) {
 
 func ptr[T any](v T) *T { return &v }
 
+// obj returns v as a JSON object, failing the test otherwise.
+func obj(t *testing.T, v any) map[string]any {
+	t.Helper()
+	m, ok := v.(map[string]any)
+	if !ok {
+		t.Fatalf("%#v is not a JSON object", v)
+	}
+	return m
+}
+
+// arr returns v as a JSON array, failing the test otherwise.
+func arr(t *testing.T, v any) []any {
+	t.Helper()
+	a, ok := v.([]any)
+	if !ok {
+		t.Fatalf("%#v is not a JSON array", v)
+	}
+	return a
+}
+
+// str returns the string property key of a decoded JSON object, failing the test otherwise.
+func str(t *testing.T, m map[string]any, key string) string {
+	t.Helper()
+	s, ok := m[key].(string)
+	if !ok {
+		t.Fatalf("property %q = %#v, want a string", key, m[key])
+	}
+	return s
+}
+
 func scope(id, value string, enabled bool) map[string]any {
 	return map[string]any{
 		"id": id, "value": value, "type": "User", "isEnabled": enabled,
@@ -239,7 +269,7 @@ func TestGetReturnsFullDefaultShape(t *testing.T) {
 			t.Errorf("%s = %#v, want []", k, m[k])
 		}
 	}
-	api := m["api"].(map[string]any)
+	api := obj(t, m["api"])
 	for _, k := range []string{"oauth2PermissionScopes", "preAuthorizedApplications", "knownClientApplications"} {
 		if arr, ok := api[k].([]any); !ok || len(arr) != 0 {
 			t.Errorf("api.%s = %#v, want []", k, api[k])
@@ -276,7 +306,7 @@ func TestSelect(t *testing.T) {
 	f := newFixture(t)
 	r := f.do(http.MethodGet, f.agentPath()+"?$select=api", "admin", nil)
 	m := r.json(t)
-	if len(m) != 3 || m["id"] == nil || m["api"] == nil || !strings.HasSuffix(m["@odata.context"].(string), "#applications(api)/$entity") {
+	if len(m) != 3 || m["id"] == nil || m["api"] == nil || !strings.HasSuffix(str(t, m, "@odata.context"), "#applications(api)/$entity") {
 		t.Fatalf("$select=api returned %s", r.body)
 	}
 	r = f.do(http.MethodGet, f.agentPath()+"?%24select=displayName,%20identifierUris", "admin", nil)
@@ -325,7 +355,7 @@ func TestAuthorization(t *testing.T) {
 	f.patchOK("admin", body)
 	// The stranger's list is filtered to what it owns: nothing.
 	r := f.do(http.MethodGet, "/v1.0/applications", "stranger", nil)
-	if v := r.json(t)["value"].([]any); len(v) != 0 {
+	if v := arr(t, r.json(t)["value"]); len(v) != 0 {
 		t.Fatalf("stranger lists %d applications", len(v))
 	}
 }
@@ -469,7 +499,7 @@ func TestCreateListDelete(t *testing.T) {
 		t.Fatalf("POST = %d %s", r.status, r.body)
 	}
 	m := r.json(t)
-	id, appID := m["id"].(string), m["appId"].(string)
+	id, appID := str(t, m, "id"), str(t, m, "appId")
 	if !directory.IsGUID(id) || !directory.IsGUID(appID) || r.header.Get("Location") == "" {
 		t.Fatalf("created: %s %v", r.body, r.header)
 	}
@@ -484,13 +514,13 @@ func TestCreateListDelete(t *testing.T) {
 	if r.status != http.StatusCreated {
 		t.Fatalf("POST with OwnedBy = %d %s", r.status, r.body)
 	}
-	if r := f.do(http.MethodPatch, "/v1.0/applications/"+r.json(t)["id"].(string), "ownedby", map[string]any{"notes": "ok"}); r.status != http.StatusNoContent {
+	if r := f.do(http.MethodPatch, "/v1.0/applications/"+str(t, r.json(t), "id"), "ownedby", map[string]any{"notes": "ok"}); r.status != http.StatusNoContent {
 		t.Fatalf("creator PATCH = %d %s", r.status, r.body)
 	}
 
 	r = f.do(http.MethodGet, "/v1.0/applications?$filter=appId%20eq%20'"+appID+"'&$select=displayName", "admin", nil)
-	v := r.json(t)["value"].([]any)
-	if len(v) != 1 || v[0].(map[string]any)["displayName"] != "created" {
+	v := arr(t, r.json(t)["value"])
+	if len(v) != 1 || obj(t, v[0])["displayName"] != "created" {
 		t.Fatalf("filter returned %s", r.body)
 	}
 	r = f.do(http.MethodGet, "/v1.0/applications?$filter=startswith(displayName,'c')", "admin", nil)
@@ -561,7 +591,7 @@ func TestStaleReadsAfterWrites(t *testing.T) {
 	}
 	f.patchOK("admin", map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{scope(scopeID, "access_as_client", true)}}})
 	r := f.do(http.MethodGet, f.agentPath()+"?$select=api", "admin", nil)
-	if scopes := r.json(t)["api"].(map[string]any)["oauth2PermissionScopes"].([]any); len(scopes) != 0 {
+	if scopes := arr(t, obj(t, r.json(t)["api"])["oauth2PermissionScopes"]); len(scopes) != 0 {
 		t.Fatalf("expected a stale read without the new scope, got %s", r.body)
 	}
 	// A just-disabled scope still reads as enabled on the replica, so removing it fails.
@@ -572,7 +602,7 @@ func TestStaleReadsAfterWrites(t *testing.T) {
 	f.patchOK("admin", map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{}}})
 	// A just-created application is missing on the replica.
 	r = f.do(http.MethodPost, "/v1.0/applications", "admin", map[string]any{"displayName": "new"})
-	id := r.json(t)["id"].(string)
+	id := str(t, r.json(t), "id")
 	expectError(t, f.do(http.MethodGet, "/v1.0/applications/"+id, "admin", nil), http.StatusNotFound, graphapi.CodeNotFound, "")
 	f.clock.Advance(6 * time.Second)
 	if r := f.do(http.MethodGet, "/v1.0/applications/"+id, "admin", nil); r.status != http.StatusOK {
