@@ -272,7 +272,27 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("/_emulator/", s.admin.handler())
 	mux.HandleFunc("/metadata/endpoints", s.serveMetadata)
 	mux.Handle("/", s.countEntra(s.entra.Handler()))
-	return s.logRequests(mux)
+	return s.logRequests(collapseSlashes(mux))
+}
+
+// collapseSlashes serves a path with repeated slashes as if they were single, instead of letting the mux
+// answer with a redirect. Clients that join a base URL ending in "/" (the metadata document's
+// microsoftGraphResourceId, as in Azure's own) with a path starting with "/" send such paths, and a
+// redirected PATCH would lose its body.
+func collapseSlashes(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "//") {
+			r2 := r.Clone(r.Context())
+			p := r.URL.Path
+			for strings.Contains(p, "//") {
+				p = strings.ReplaceAll(p, "//", "/")
+			}
+			r2.URL.Path = p
+			r2.URL.RawPath = ""
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) logRequests(next http.Handler) http.Handler {

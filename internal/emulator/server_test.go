@@ -186,6 +186,12 @@ func TestMetadataDocument(t *testing.T) {
 	if r := call(t, ts.Client, http.MethodGet, ts.GraphBaseURL+"/v1.0/applications?$filter=appId eq '"+emulator.DefaultAgentAppID+"'", tok, "", nil); r.status != http.StatusOK {
 		t.Fatalf("Graph with metadata audience = %d %s", r.status, r.body)
 	}
+	// The resource id ends in "/": clients that append "/v1.0/..." send a double slash, which must work
+	// for writes too (no redirect).
+	body := strings.NewReader(`{"notes":"through a double slash"}`)
+	if r := call(t, ts.Client, http.MethodPatch, str(t, m, "microsoftGraphResourceId")+"/v1.0/applications(appId='"+emulator.DefaultAgentAppID+"')", tok, "application/json", body); r.status != http.StatusNoContent {
+		t.Fatalf("PATCH with a double slash = %d %s", r.status, r.body)
+	}
 	if r := call(t, ts.Client, http.MethodGet, ts.URL+"/metadata/endpoints", "", "", nil); r.status != http.StatusBadRequest {
 		t.Fatalf("metadata without api-version = %d", r.status)
 	}
