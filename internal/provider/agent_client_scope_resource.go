@@ -417,7 +417,7 @@ func (r *agentClientScopeResource) ImportState(ctx context.Context, req resource
 	m.IdentifierURI = types.StringNull()
 	m.IdentifierURIAdded = types.BoolValue(false)
 	m.setFromGraph(app, scope)
-	m.Timeouts = timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())}
+	m.Timeouts = nullTimeouts("create", "read", "update", "delete")
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

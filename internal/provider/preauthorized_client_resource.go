@@ -274,7 +274,7 @@ func (r *preauthorizedClientResource) ImportState(ctx context.Context, req resou
 	var m preauthorizedClientResourceModel
 	m.setFromGraph(app, entry)
 	m.ScopeID = types.StringValue(scope.ID)
-	m.Timeouts = timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())}
+	m.Timeouts = nullTimeouts("create", "read", "delete")
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

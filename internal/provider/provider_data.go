@@ -179,8 +179,12 @@ func (d *providerData) graph(ctx context.Context, diags *diag.Diagnostics) (*gra
 // put tokens or secrets in fields.
 type tflogLogger struct{}
 
-func (tflogLogger) Debug(ctx context.Context, msg string, fields map[string]any) { tflog.Debug(ctx, msg, fields) }
-func (tflogLogger) Warn(ctx context.Context, msg string, fields map[string]any)  { tflog.Warn(ctx, msg, fields) }
+func (tflogLogger) Debug(ctx context.Context, msg string, fields map[string]any) {
+	tflog.Debug(ctx, msg, fields)
+}
+func (tflogLogger) Warn(ctx context.Context, msg string, fields map[string]any) {
+	tflog.Warn(ctx, msg, fields)
+}
 
 // overrideAttribute maps an environments.Overrides field to its provider attribute and variable.
 func overrideAttribute(field string) (attribute, envVar string) {

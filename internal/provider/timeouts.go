@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -21,9 +22,12 @@ func withTimeout(ctx context.Context, get func(context.Context, time.Duration) (
 	return ctx, cancel, true
 }
 
-// timeoutsAttrTypes are the attribute types of a timeouts block, for a null block in imported state.
-func timeoutsAttrTypes() map[string]attr.Type {
-	return map[string]attr.Type{
-		"create": types.StringType, "read": types.StringType, "update": types.StringType, "delete": types.StringType,
+// nullTimeouts is an absent timeouts block, for imported state. ops are the operations the resource's
+// block has (as declared with timeouts.Opts).
+func nullTimeouts(ops ...string) timeouts.Value {
+	attrTypes := map[string]attr.Type{}
+	for _, op := range ops {
+		attrTypes[op] = types.StringType
 	}
+	return timeouts.Value{Object: types.ObjectNull(attrTypes)}
 }

@@ -1,0 +1,230 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/bayer/terraform-provider-lkps/internal/emulator"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
+)
+
+// TestMain makes the process trust the emulators' test CA before anything opens a TLS connection: the
+// provider runs in this process during acceptance tests and uses the system trust store, which Go
+// reads once, from SSL_CERT_FILE.
+func TestMain(m *testing.M) {
+	if os.Getenv("TF_ACC") != "" && os.Getenv(envAccAgentClientID) == "" {
+		if err := os.Setenv("SSL_CERT_FILE", emulator.TestCAFile()); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// accEmulator is the emulator side of an acceptance test.
+type accEmulator struct {
+	ts *emulator.TestServer
+
+	mu       sync.Mutex
+	sampling chan struct{}
+	samples  []graph.Application
+	done     chan struct{}
+}
+
+// newEmulatorAccEnv starts an emulator for the test, with a fresh agent application (no identifier
+// URI, no scopes, owned by the seed's deployer) and n client applications.
+func newEmulatorAccEnv(t *testing.T, n int) *accEnv {
+	t.Helper()
+	ts := emulator.NewTestServer(t)
+	admin := ts.Admin()
+	agent, err := admin.CreateApplication(emulator.SeedApplication{
+		DisplayName: "acceptance test agent",
+		Owners:      []string{ts.DeployerClientID},
+		Secrets:     []emulator.SeedSecret{{Value: "agent-secret-" + t.Name(), DisplayName: "test"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := &accEnv{
+		emu:           &accEmulator{ts: ts},
+		agent:         strings.ToLower(agent.Application.AppID),
+		agentObjectID: strings.ToLower(agent.Application.ID),
+		tenantID:      strings.ToLower(ts.TenantID()),
+		graphBaseURL:  ts.GraphBaseURL,
+		httpClient:    ts.Client,
+	}
+	for i := 0; i < n; i++ {
+		c, err := admin.CreateApplication(emulator.SeedApplication{DisplayName: fmt.Sprintf("acceptance test client %d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.clients = append(env.clients, strings.ToLower(c.Application.AppID))
+	}
+	env.providerBlock = fmt.Sprintf(`
+provider "lkps" {
+  tenant_id      = %q
+  client_id      = %q
+  client_secret  = %q
+  use_cli        = false
+  authority_host = %q
+  graph_base_url = %q
+  lkps_base_url  = %q
+}`, ts.TenantID(), ts.DeployerClientID, ts.DeployerSecret, ts.AuthorityHost, ts.GraphBaseURL, ts.LKPSBaseURLs["nonprod/eu"])
+	env.credential, err = azidentity.NewClientSecretCredential(ts.TenantID(), ts.DeployerClientID, ts.DeployerSecret,
+		&azidentity.ClientSecretCredentialOptions{
+			ClientOptions:            azcore.ClientOptions{Cloud: cloudFor(ts.AuthorityHost), Transport: ts.Client},
+			DisableInstanceDiscovery: true,
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// application reads the emulator's store directly (the primary replica), never through Graph.
+func (e *accEmulator) application(t *testing.T, appID string) graph.Application {
+	t.Helper()
+	rec, err := e.ts.Admin().Application(appID)
+	if err != nil {
+		t.Fatalf("emulator: %v", err)
+	}
+	return recordToApplication(rec.Application)
+}
+
+// recordToApplication converts the emulator's stored document to the provider's plain struct.
+func recordToApplication(a directory.Application) graph.Application {
+	out := graph.Application{ObjectID: a.ID, AppID: a.AppID, IdentifierURIs: append([]string(nil), a.IdentifierURIs...)}
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	for _, s := range a.API.OAuth2PermissionScopes {
+		out.Scopes = append(out.Scopes, graph.PermissionScope{
+			ID: s.ID, Value: str(s.Value), Type: str(s.Type),
+			AdminConsentDisplayName: str(s.AdminConsentDisplayName), AdminConsentDescription: str(s.AdminConsentDescription),
+			UserConsentDisplayName: str(s.UserConsentDisplayName), UserConsentDescription: str(s.UserConsentDescription),
+			Enabled: s.IsEnabled,
+		})
+	}
+	for _, p := range a.API.PreAuthorizedApplications {
+		out.PreAuthorized = append(out.PreAuthorized, graph.PreAuthorizedApplication{
+			AppID: p.AppID, DelegatedPermissionIDs: append([]string(nil), p.DelegatedPermissionIDs...),
+		})
+	}
+	return out
+}
+
+func (e *accEmulator) deleteApplication(t *testing.T, appID string) {
+	t.Helper()
+	if err := e.ts.Admin().DeleteApplication(appID); err != nil {
+		t.Fatalf("emulator: %v", err)
+	}
+}
+
+// faultProfileHostile is what the concurrency test applies under: replication lag with frequent stale
+// reads, 409 Directory_ConcurrencyViolation bursts, 429 throttling and a little latency.
+var faultProfileHostile = faults.Config{
+	Latency:              5 * time.Millisecond,
+	ReplicaLag:           2 * time.Second,
+	StaleReadProbability: 0.5,
+	ConflictProbability:  0.15,
+	ThrottleProbability:  0.05,
+	RetryAfterSeconds:    1,
+	Seed:                 20261122,
+}
+
+func (e *accEmulator) injectFaults(t *testing.T, cfg faults.Config) {
+	t.Helper()
+	if err := e.ts.Admin().SetFaults(cfg); err != nil {
+		t.Fatalf("emulator: %v", err)
+	}
+}
+
+func (e *accEmulator) clearFaults(*testing.T) { e.ts.Admin().ClearFaults() }
+
+// faultSummary reports the emulator's request counters, sorted, for the test log.
+func (e *accEmulator) faultSummary(*testing.T) string {
+	counters := e.ts.Admin().Counters()
+	keys := make([]string, 0, len(counters))
+	for k := range counters {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%d", k, counters[k]))
+	}
+	return strings.Join(parts, " ")
+}
+
+// markHistory starts sampling the application's stored state every millisecond, so that a test can
+// tell whether some state (a disabled scope) existed at any moment. The provider confirms every write
+// over several reads tens of milliseconds apart, so any state it writes lasts far longer than one
+// sampling period.
+func (e *accEmulator) markHistory(t *testing.T, appID string) {
+	t.Helper()
+	e.stopSampling()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.samples = nil
+	stop, done := make(chan struct{}), make(chan struct{})
+	e.sampling, e.done = stop, done
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		var last int64 = -1
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				rec, err := e.ts.Admin().Application(appID)
+				if err != nil || rec.Version == last {
+					continue
+				}
+				last = rec.Version
+				app := recordToApplication(rec.Application)
+				e.mu.Lock()
+				e.samples = append(e.samples, app)
+				e.mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(e.stopSampling)
+}
+
+func (e *accEmulator) stopSampling() {
+	e.mu.Lock()
+	stop, done := e.sampling, e.done
+	e.sampling = nil
+	e.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		<-done
+	}
+}
+
+// historySinceMark stops sampling and returns every distinct stored state of the application seen.
+func (e *accEmulator) historySinceMark(t *testing.T) []graph.Application {
+	t.Helper()
+	e.stopSampling()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.samples) == 0 {
+		t.Fatal("the sampler saw no state of the application")
+	}
+	return append([]graph.Application(nil), e.samples...)
+}

@@ -1,0 +1,339 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/bayer/terraform-provider-lkps/internal/environments"
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
+)
+
+// terraformState is the state passed to TestCheckFunc and CheckDestroy.
+type terraformState = terraform.State
+
+// Environment variables that point the acceptance tests at a live tenant instead of the emulator.
+// With LKPS_ACC_AGENT_CLIENT_ID unset, every test starts its own emulator.
+const (
+	envAccAgentClientID = "LKPS_ACC_AGENT_CLIENT_ID" // an agent app registration the tests may edit
+	envAccAgentObjectID = "LKPS_ACC_AGENT_OBJECT_ID" // its object ID
+	envAccClientIDs     = "LKPS_ACC_CLIENT_IDS"      // comma-separated client app IDs the tests may pre-authorize
+)
+
+// accEnv is one acceptance test's world: an emulator of its own (or a live tenant), the agent
+// application, client applications, and the provider configuration that reaches them.
+type accEnv struct {
+	emu           *accEmulator // nil against a live tenant
+	agent         string       // the agent's client ID, lower case
+	agentObjectID string
+	tenantID      string
+	clients       []string // client application IDs, lower case
+
+	providerBlock string
+	graphBaseURL  string
+	httpClient    *http.Client
+	credential    azcore.TokenCredential
+	oob           *outOfBand
+}
+
+// newAccEnv prepares an environment with an agent application and n client applications.
+func newAccEnv(t *testing.T, n int) *accEnv {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance tests run with TF_ACC=1 (make test)")
+	}
+	if os.Getenv(envAccAgentClientID) != "" {
+		return newLiveAccEnv(t, n)
+	}
+	return newEmulatorAccEnv(t, n)
+}
+
+func newLiveAccEnv(t *testing.T, n int) *accEnv {
+	t.Helper()
+	for _, v := range []string{"ARM_TENANT_ID", "ARM_CLIENT_ID", "ARM_CLIENT_SECRET", envAccAgentObjectID} {
+		if os.Getenv(v) == "" {
+			t.Fatalf("%s must be set for acceptance tests against a live tenant (%s is set)", v, envAccAgentClientID)
+		}
+	}
+	var clients []string
+	for _, c := range strings.Split(os.Getenv(envAccClientIDs), ",") {
+		if c = strings.TrimSpace(strings.ToLower(c)); c != "" {
+			clients = append(clients, c)
+		}
+	}
+	if len(clients) < n {
+		t.Skipf("this test needs %d client applications; %s names %d", n, envAccClientIDs, len(clients))
+	}
+	cred, err := azidentity.NewClientSecretCredential(os.Getenv("ARM_TENANT_ID"), os.Getenv("ARM_CLIENT_ID"), os.Getenv("ARM_CLIENT_SECRET"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &accEnv{
+		agent:         strings.ToLower(os.Getenv(envAccAgentClientID)),
+		agentObjectID: strings.ToLower(os.Getenv(envAccAgentObjectID)),
+		tenantID:      strings.ToLower(os.Getenv("ARM_TENANT_ID")),
+		clients:       clients[:n],
+		providerBlock: `provider "lkps" {}`,
+		graphBaseURL:  environments.PublicGraphBaseURL,
+		credential:    cred,
+	}
+}
+
+// config prepends the provider block to a configuration.
+func (e *accEnv) config(body string) string { return e.providerBlock + "\n" + body }
+
+// requireEmulator skips the test against a live tenant: fault injection and deleting applications
+// are only possible in the emulator.
+func (e *accEnv) requireEmulator(t *testing.T) {
+	t.Helper()
+	if e.emu == nil {
+		t.Skip("needs the emulator (fault injection or out-of-band deletion of applications)")
+	}
+}
+
+// readApp returns what the directory holds for an application: from the emulator's store itself when
+// there is one (independent of the provider's Graph code), else through Graph.
+func (e *accEnv) readApp(t *testing.T, appID string) graph.Application {
+	t.Helper()
+	if e.emu != nil {
+		return e.emu.application(t, appID)
+	}
+	app, err := e.outOfBand(t).client.GetApplication(context.Background(), graph.ByAppID(appID))
+	if err != nil {
+		t.Fatalf("reading %s: %v", appID, err)
+	}
+	return app
+}
+
+// checkNoClientScope is a CheckDestroy: the agent has no access_as_client scope and no entry refers to
+// the stable scope ID.
+func (e *accEnv) checkNoClientScope(t *testing.T) resource.TestCheckFunc {
+	return func(*terraformState) error {
+		app := e.readApp(t, e.agent)
+		if s, ok := app.ScopeByValue("access_as_client"); ok {
+			return fmt.Errorf("access_as_client scope %s still exists after destroy", s.ID)
+		}
+		for _, p := range app.PreAuthorized {
+			if containsFold(p.DelegatedPermissionIDs, stableScopeID(e.agent)) {
+				return fmt.Errorf("pre-authorized entry of %s still refers to the destroyed scope", p.AppID)
+			}
+		}
+		return nil
+	}
+}
+
+// preauthorizedExactly checks that the clients with an entry holding scopeID (any entry when scopeID
+// is empty) are exactly clients.
+func (e *accEnv) preauthorizedExactly(t *testing.T, clients []string, scopeID string) error {
+	t.Helper()
+	var got []string
+	for _, p := range e.readApp(t, e.agent).PreAuthorized {
+		if scopeID == "" || containsFold(p.DelegatedPermissionIDs, scopeID) {
+			got = append(got, strings.ToLower(p.AppID))
+		}
+	}
+	want := make([]string, len(clients))
+	for i, c := range clients {
+		want[i] = strings.ToLower(c)
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if !reflect.DeepEqual(got, want) {
+		return fmt.Errorf("pre-authorized clients (scope %q): got %d %v, want %d %v", scopeID, len(got), got, len(want), want)
+	}
+	return nil
+}
+
+// unmanagedUnchanged checks that everything the tests' resources do not manage is exactly as in before:
+// other scopes, other identifier URIs, and pre-authorized entries (less the managed scope ID). When
+// managedPresent is false, the managed scope and URI must be gone too.
+func (e *accEnv) unmanagedUnchanged(t *testing.T, before graph.Application, managedPresent bool) error {
+	t.Helper()
+	now := e.readApp(t, e.agent)
+	managedScope := stableScopeID(e.agent)
+	managedURI := "api://" + e.agent
+	strip := func(a graph.Application) (scopes []graph.PermissionScope, uris []string, pre []graph.PreAuthorizedApplication) {
+		for _, s := range a.Scopes {
+			if !strings.EqualFold(s.ID, managedScope) {
+				scopes = append(scopes, s)
+			}
+		}
+		for _, u := range a.IdentifierURIs {
+			if !strings.EqualFold(u, managedURI) {
+				uris = append(uris, u)
+			}
+		}
+		for _, p := range a.PreAuthorized {
+			var ids []string
+			for _, id := range p.DelegatedPermissionIDs {
+				if !strings.EqualFold(id, managedScope) {
+					ids = append(ids, id)
+				}
+			}
+			if len(ids) > 0 {
+				pre = append(pre, graph.PreAuthorizedApplication{AppID: p.AppID, DelegatedPermissionIDs: ids})
+			}
+		}
+		return scopes, uris, pre
+	}
+	bs, bu, bp := strip(before)
+	ns, nu, np := strip(now)
+	if !reflect.DeepEqual(bs, ns) {
+		return fmt.Errorf("unmanaged scopes changed:\nbefore %+v\nnow    %+v", bs, ns)
+	}
+	if !reflect.DeepEqual(bu, nu) {
+		return fmt.Errorf("unmanaged identifier URIs changed: before %v, now %v", bu, nu)
+	}
+	if !reflect.DeepEqual(bp, np) {
+		return fmt.Errorf("unmanaged pre-authorizations changed:\nbefore %+v\nnow    %+v", bp, np)
+	}
+	_, hasScope := now.Scope(managedScope)
+	if hasScope != managedPresent {
+		return fmt.Errorf("managed scope present = %v, want %v", hasScope, managedPresent)
+	}
+	return nil
+}
+
+// startWatchingScope and scopeNeverDisabled check that an update never disabled the scope, by
+// looking at every version of the application the emulator stored in between.
+func (e *accEnv) startWatchingScope(t *testing.T) {
+	t.Helper()
+	if e.emu != nil {
+		e.emu.markHistory(t, e.agent)
+	}
+}
+
+func (e *accEnv) scopeNeverDisabled(t *testing.T) error {
+	t.Helper()
+	if e.emu == nil {
+		return nil // a live tenant keeps no history to look at
+	}
+	for _, app := range e.emu.historySinceMark(t) {
+		if s, ok := app.Scope(stableScopeID(e.agent)); ok && !s.Enabled {
+			return fmt.Errorf("the scope was disabled during an update of its texts")
+		}
+	}
+	return nil
+}
+
+// outOfBand edits applications the way a person in the portal or another tool would: through Graph,
+// with its own client (so the provider's in-process state knows nothing of it).
+type outOfBand struct {
+	client *graph.Client
+}
+
+func (e *accEnv) outOfBand(t *testing.T) *outOfBand {
+	t.Helper()
+	if e.oob == nil {
+		c, err := graph.New(graph.Config{Credential: e.credential, BaseURL: e.graphBaseURL, HTTPClient: e.httpClient})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.oob = &outOfBand{client: c}
+	}
+	return e.oob
+}
+
+func (o *outOfBand) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 2*time.Minute)
+}
+
+func (o *outOfBand) createScope(t *testing.T, appID string, s graph.PermissionScope) {
+	t.Helper()
+	ctx, cancel := o.ctx()
+	defer cancel()
+	if _, err := o.client.CreateScope(ctx, graph.ByAppID(appID), s); err != nil {
+		t.Fatalf("out-of-band scope creation: %v", err)
+	}
+}
+
+func (o *outOfBand) scope(t *testing.T, appID, scopeID string) graph.PermissionScope {
+	t.Helper()
+	ctx, cancel := o.ctx()
+	defer cancel()
+	s, err := o.client.GetScope(ctx, graph.ByAppID(appID), scopeID)
+	if err != nil {
+		t.Fatalf("out-of-band scope read: %v", err)
+	}
+	return s
+}
+
+func (o *outOfBand) updateScope(t *testing.T, appID string, s graph.PermissionScope) {
+	t.Helper()
+	ctx, cancel := o.ctx()
+	defer cancel()
+	if _, err := o.client.UpdateScope(ctx, graph.ByAppID(appID), s); err != nil {
+		t.Fatalf("out-of-band scope update: %v", err)
+	}
+}
+
+func (o *outOfBand) deleteScope(t *testing.T, appID, scopeID string) {
+	t.Helper()
+	ctx, cancel := o.ctx()
+	defer cancel()
+	if _, err := o.client.DeleteScope(ctx, graph.ByAppID(appID), scopeID); err != nil {
+		t.Fatalf("out-of-band scope deletion: %v", err)
+	}
+}
+
+func (o *outOfBand) ensureIdentifierURI(t *testing.T, appID, uri string) {
+	t.Helper()
+	ctx, cancel := o.ctx()
+	defer cancel()
+	if _, err := o.client.EnsureIdentifierURI(ctx, graph.ByAppID(appID), uri); err != nil {
+		t.Fatalf("out-of-band identifier URI: %v", err)
+	}
+}
+
+func (o *outOfBand) removeIdentifierURI(t *testing.T, appID, uri string) {
+	t.Helper()
+	ctx, cancel := o.ctx()
+	defer cancel()
+	if _, err := o.client.RemoveIdentifierURI(ctx, graph.ByAppID(appID), uri); err != nil {
+		t.Fatalf("out-of-band identifier URI removal: %v", err)
+	}
+}
+
+func (o *outOfBand) addPreAuthorization(t *testing.T, appID, clientID, scopeID string) {
+	t.Helper()
+	ctx, cancel := o.ctx()
+	defer cancel()
+	if _, err := o.client.AddPreAuthorization(ctx, graph.ByAppID(appID), clientID, scopeID); err != nil {
+		t.Fatalf("out-of-band pre-authorization: %v", err)
+	}
+}
+
+func (o *outOfBand) removePreAuthorization(t *testing.T, appID, clientID, scopeID string) {
+	t.Helper()
+	ctx, cancel := o.ctx()
+	defer cancel()
+	if err := o.client.RemovePreAuthorization(ctx, graph.ByAppID(appID), clientID, scopeID); err != nil {
+		t.Fatalf("out-of-band pre-authorization removal: %v", err)
+	}
+}
+
+// envInt reads a positive integer from the environment, or def.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+// cloudFor returns azidentity client options for an authority host.
+func cloudFor(authority string) cloud.Configuration {
+	return cloud.Configuration{ActiveDirectoryAuthorityHost: authority}
+}

@@ -1,0 +1,303 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/bayer/terraform-provider-lkps/internal/environments"
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
+)
+
+const scopeAddr = "lkps_agent_client_scope.test"
+
+func scopeConfig(env *accEnv, extra string) string {
+	return env.config(fmt.Sprintf(`
+resource "lkps_agent_client_scope" "test" {
+  agent_client_id = %q
+%s
+}`, env.agent, extra))
+}
+
+func TestAccAgentClientScope_basic(t *testing.T) {
+	env := newAccEnv(t, 0)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             env.checkNoClientScope(t),
+		Steps: []resource.TestStep{
+			{
+				Config: scopeConfig(env, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(scopeAddr, plancheck.ResourceActionCreate),
+					// Known at plan time, so pre-authorizations can refer to it in the same plan.
+					plancheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("scope_id"), knownvalue.StringExact(stableScopeID(env.agent))),
+					plancheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("identifier_uri"), knownvalue.StringExact("api://"+env.agent)),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("id"), knownvalue.StringExact(env.agent)),
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("agent_object_id"), knownvalue.StringExact(env.agentObjectID)),
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("value"), knownvalue.StringExact("access_as_client")),
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("type"), knownvalue.StringExact("User")),
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("admin_consent_display_name"), knownvalue.StringExact(environments.ClientScopeAdminConsentDisplayName)),
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("admin_consent_description"), knownvalue.StringExact(environments.ClientScopeAdminConsentDescription)),
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("user_consent_display_name"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("enabled"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("identifier_uri_added"), knownvalue.Bool(true)),
+				},
+				Check: func(*terraformState) error {
+					app := env.readApp(t, env.agent)
+					s, ok := app.ScopeByValue("access_as_client")
+					if !ok || !s.Enabled || s.Type != "User" || !strings.EqualFold(s.ID, stableScopeID(env.agent)) {
+						return fmt.Errorf("graph holds scope %+v (found %v)", s, ok)
+					}
+					if !containsFold(app.IdentifierURIs, "api://"+env.agent) {
+						return fmt.Errorf("identifier URIs %v lack api://%s", app.IdentifierURIs, env.agent)
+					}
+					return nil
+				},
+			},
+			{
+				ResourceName:      scopeAddr,
+				ImportState:       true,
+				ImportStateId:     env.agent,
+				ImportStateVerify: true,
+				// An imported resource never claims to have added the URI, so it never removes it.
+				ImportStateVerifyIgnore: []string{"identifier_uri_added", "timeouts"},
+			},
+		},
+	})
+}
+
+func TestAccAgentClientScope_byObjectID(t *testing.T) {
+	env := newAccEnv(t, 0)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             env.checkNoClientScope(t),
+		Steps: []resource.TestStep{{
+			Config: env.config(fmt.Sprintf(`
+resource "lkps_agent_client_scope" "test" {
+  agent_object_id = %q
+}`, env.agentObjectID)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("agent_client_id"), knownvalue.StringExact(env.agent)),
+				statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("scope_id"), knownvalue.StringExact(stableScopeID(env.agent))),
+				statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("identifier_uri"), knownvalue.StringExact("api://"+env.agent)),
+			},
+		}},
+	})
+}
+
+// Texts and enabled change in place; the emulator must never see the scope disabled while texts change.
+func TestAccAgentClientScope_update(t *testing.T) {
+	env := newAccEnv(t, 0)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             env.checkNoClientScope(t),
+		Steps: []resource.TestStep{
+			{Config: scopeConfig(env, "")},
+			{
+				PreConfig: func() { env.startWatchingScope(t) },
+				Config: scopeConfig(env, `
+  admin_consent_display_name = "Access the demo agent"
+  admin_consent_description  = "Lets a client start LiveKit sessions with the demo agent."
+  user_consent_display_name  = "Talk to the demo agent"
+  user_consent_description   = "Lets the app start sessions with the demo agent for you."`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(scopeAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("admin_consent_display_name"), knownvalue.StringExact("Access the demo agent")),
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("user_consent_description"), knownvalue.StringExact("Lets the app start sessions with the demo agent for you.")),
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("enabled"), knownvalue.Bool(true)),
+				},
+				Check: func(*terraformState) error { return env.scopeNeverDisabled(t) },
+			},
+			{
+				// Changing who can consent needs Graph's disable-first dance; the end state is enabled.
+				Config: scopeConfig(env, `  type = "Admin"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(scopeAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("type"), knownvalue.StringExact("Admin")),
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("enabled"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("user_consent_display_name"), knownvalue.Null()),
+				},
+			},
+			{
+				Config: scopeConfig(env, `  enabled = false`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("enabled"), knownvalue.Bool(false)),
+				},
+			},
+			{
+				// A new identifier URI is added in place; the old one, which this resource added, is removed.
+				Config: scopeConfig(env, fmt.Sprintf(`  identifier_uri = "api://%s/agent"`, env.tenantID)),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("identifier_uri"), knownvalue.StringExact("api://"+env.tenantID+"/agent")),
+				},
+				Check: func(*terraformState) error {
+					uris := env.readApp(t, env.agent).IdentifierURIs
+					if containsFold(uris, "api://"+env.agent) || !containsFold(uris, "api://"+env.tenantID+"/agent") {
+						return fmt.Errorf("identifier URIs after the change: %v", uris)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// Creating the scope where one already exists fails and shows the import command.
+func TestAccAgentClientScope_requiresImport(t *testing.T) {
+	env := newAccEnv(t, 0)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			PreConfig: func() {
+				env.outOfBand(t).createScope(t, env.agent, graph.PermissionScope{
+					ID: "0a0a0a0a-0000-4000-8000-000000000001", Value: "access_as_client", Type: "User",
+					AdminConsentDisplayName: "made in the portal", AdminConsentDescription: "made in the portal", Enabled: true,
+				})
+			},
+			Config:      scopeConfig(env, ""),
+			ExpectError: regexp.MustCompile(`(?s)already exposes access_as_client.*terraform import lkps_agent_client_scope\.<name> ` + env.agent),
+		}},
+	})
+}
+
+// Out-of-band deletion of the scope, then of the whole application: each shows up as a planned repair.
+func TestAccAgentClientScope_disappears(t *testing.T) {
+	env := newAccEnv(t, 0)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: scopeConfig(env, "")},
+			{
+				PreConfig: func() { env.outOfBand(t).deleteScope(t, env.agent, stableScopeID(env.agent)) },
+				Config:    scopeConfig(env, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(scopeAddr, plancheck.ResourceActionCreate),
+				}},
+				Check: func(*terraformState) error {
+					if _, ok := env.readApp(t, env.agent).ScopeByValue("access_as_client"); !ok {
+						return fmt.Errorf("the scope was not re-created")
+					}
+					return nil
+				},
+			},
+			{
+				PreConfig:          func() { env.requireEmulator(t); env.emu.deleteApplication(t, env.agent) },
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				RefreshPlanChecks: resource.RefreshPlanChecks{PostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(scopeAddr, plancheck.ResourceActionCreate),
+				}},
+			},
+		},
+	})
+}
+
+// A portal-style edit of the texts and an out-of-band removal of the identifier URI show as drift
+// that the next apply repairs.
+func TestAccAgentClientScope_drift(t *testing.T) {
+	env := newAccEnv(t, 0)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: scopeConfig(env, "")},
+			{
+				PreConfig: func() {
+					oob := env.outOfBand(t)
+					s := oob.scope(t, env.agent, stableScopeID(env.agent))
+					s.AdminConsentDescription = "edited in the portal"
+					s.UserConsentDisplayName = "added in the portal"
+					oob.updateScope(t, env.agent, s)
+					oob.removeIdentifierURI(t, env.agent, "api://"+env.agent)
+				},
+				Config: scopeConfig(env, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(scopeAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("admin_consent_description"), knownvalue.StringExact(environments.ClientScopeAdminConsentDescription)),
+					plancheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("user_consent_display_name"), knownvalue.Null()),
+					plancheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("identifier_uri"), knownvalue.StringExact("api://"+env.agent)),
+				}},
+				Check: func(*terraformState) error {
+					app := env.readApp(t, env.agent)
+					s, _ := app.Scope(stableScopeID(env.agent))
+					if s.AdminConsentDescription != environments.ClientScopeAdminConsentDescription || s.UserConsentDisplayName != "" {
+						return fmt.Errorf("drift not repaired: %+v", s)
+					}
+					if !containsFold(app.IdentifierURIs, "api://"+env.agent) {
+						return fmt.Errorf("identifier URI not restored: %v", app.IdentifierURIs)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// Entries the resource does not manage stay exactly as they were through create, update and destroy.
+func TestAccAgentClientScope_leavesUnmanagedEntries(t *testing.T) {
+	env := newAccEnv(t, 1)
+	other := graph.PermissionScope{
+		ID: "0b0b0b0b-0000-4000-8000-000000000002", Value: "other_scope", Type: "Admin",
+		AdminConsentDisplayName: "Other", AdminConsentDescription: "Another scope of the agent.", Enabled: true,
+	}
+	var before graph.Application
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(*terraformState) error {
+			return env.unmanagedUnchanged(t, before, false)
+		},
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					oob := env.outOfBand(t)
+					oob.createScope(t, env.agent, other)
+					oob.addPreAuthorization(t, env.agent, env.clients[0], other.ID)
+					oob.ensureIdentifierURI(t, env.agent, "api://"+env.tenantID+"/unmanaged")
+					before = env.readApp(t, env.agent)
+				},
+				Config: scopeConfig(env, ""),
+				Check:  func(*terraformState) error { return env.unmanagedUnchanged(t, before, true) },
+			},
+			{
+				Config: scopeConfig(env, `  admin_consent_description = "changed"`),
+				Check:  func(*terraformState) error { return env.unmanagedUnchanged(t, before, true) },
+			},
+		},
+	})
+}
+
+func TestAccAgentClientScope_validation(t *testing.T) {
+	env := newAccEnv(t, 0)
+	cases := []struct {
+		body string
+		want string
+	}{
+		{`agent_client_id = "not-a-guid"`, `(?s)agent_client_id must be a GUID`},
+		{`agent_client_id = "` + env.agent + `"` + "\n" + `agent_object_id = "` + env.agentObjectID + `"`, `(?s)Invalid Attribute Combination.*agent_client_id.*agent_object_id`},
+		{``, `(?s)Exactly one of these attributes must be configured.*agent_client_id,agent_object_id`},
+		{`agent_client_id = "` + env.agent + `"` + "\n" + `type = "Everyone"`, `(?s)Attribute type value must be one of`},
+		{`agent_client_id = "` + env.agent + `"` + "\n" + `scope_id = "123"`, `(?s)scope_id must be a GUID`},
+		{`agent_client_id = "` + env.agent + `"` + "\n" + `admin_consent_description = ""`, `(?s)Attribute admin_consent_description string length must be at least 1`},
+	}
+	var steps []resource.TestStep
+	for _, c := range cases {
+		steps = append(steps, resource.TestStep{
+			Config:      env.config(`resource "lkps_agent_client_scope" "test" {` + "\n" + c.body + "\n}"),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(c.want),
+		})
+	}
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+}
