@@ -1,0 +1,338 @@
+package graph_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/emulator"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
+)
+
+// TestStaleReadsNeverLoseUpdatesOrReportGone injects replication lag (half the reads within two
+// seconds of a write come from a replica that has not seen it) and checks that no write is lost and
+// nothing just written is reported missing.
+func TestStaleReadsNeverLoseUpdatesOrReportGone(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, emulator.WithFaults(faults.Config{ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: 11}), emulator.WithRandSeed(11))
+	ctx := ctxWithTimeout(t, 2*time.Minute)
+	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+	ref := graph.ByAppID(appID)
+
+	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients := make([]string, 8)
+	for i := range clients {
+		clients[i] = newGUID(t)
+		if _, err := h.client.AddPreAuthorization(ctx, ref, clients[i], scope.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Read straight after the write: must never look gone.
+		if _, err := h.client.GetPreAuthorization(ctx, ref, clients[i]); err != nil {
+			t.Fatalf("client %d reported after its creation: %v", i, err)
+		}
+		app, err := h.client.GetApplication(ctx, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range clients[:i+1] {
+			if _, ok := app.PreAuthorization(c); !ok {
+				t.Fatalf("after %d adds, GetApplication lacks %s", i+1, c)
+			}
+		}
+	}
+	for _, c := range clients[:4] {
+		if err := h.client.RemovePreAuthorization(ctx, ref, c, scope.ID); err != nil {
+			t.Fatal(err)
+		}
+		app, err := h.client.GetApplication(ctx, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := app.PreAuthorization(c); ok {
+			t.Fatalf("a removed client shows up again: %s", c)
+		}
+	}
+	s := scope
+	s.AdminConsentDescription = "after lag"
+	if _, err := h.client.UpdateScope(ctx, ref, s); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := h.client.GetScope(ctx, ref, s.ID); err != nil || got.AdminConsentDescription != "after lag" {
+		t.Fatalf("GetScope = %+v, %v", got, err)
+	}
+
+	stored := h.stored(t, appID)
+	if n := len(stored.API.PreAuthorizedApplications); n != 4 {
+		t.Fatalf("stored %d entries, want 4: %s", n, jsonOf(stored.API.PreAuthorizedApplications))
+	}
+	for _, c := range clients[4:] {
+		found := false
+		for _, e := range stored.API.PreAuthorizedApplications {
+			found = found || strings.EqualFold(e.AppID, c)
+		}
+		if !found {
+			t.Fatalf("lost update: %s missing from the stored application", c)
+		}
+	}
+	st := h.client.Stats()
+	if st.Retries[graph.ReasonStaleRead]+st.Retries[graph.ReasonNotYetVisible]+st.Retries[graph.ReasonConfirmAbsence] == 0 {
+		t.Fatalf("no stale read was observed, the test did not exercise replication lag: %+v", st.Retries)
+	}
+	t.Logf("stats: gets=%d patches=%d confirmReads=%d retries=%v", st.Gets, st.Patches, st.ConfirmReads, st.Retries)
+}
+
+// TestDisableThenRemoveUnderLag removes a scope while reads and the rule check of the PATCH may come
+// from a replica that still sees the scope enabled.
+func TestDisableThenRemoveUnderLag(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, emulator.WithFaults(faults.Config{ReplicaLag: 1500 * time.Millisecond, StaleReadProbability: 0.7, Seed: 5}), emulator.WithRandSeed(5))
+	ctx := ctxWithTimeout(t, 2*time.Minute)
+	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+	ref := graph.ByAppID(appID)
+	for i := 0; i < 3; i++ {
+		scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.client.AddPreAuthorization(ctx, ref, emulator.DefaultClientAppID, scope.ID); err != nil {
+			t.Fatal(err)
+		}
+		cleared, err := h.client.DeleteScope(ctx, ref, scope.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cleared) != 1 {
+			t.Fatalf("cleared = %q", cleared)
+		}
+	}
+	if stored := h.stored(t, appID); len(stored.API.OAuth2PermissionScopes) != 0 || len(stored.API.PreAuthorizedApplications) != 0 {
+		t.Fatalf("stored = %s", jsonOf(stored.API))
+	}
+	t.Logf("retries: %v", h.client.Stats().Retries)
+}
+
+func TestConflictBurstsAndThrottlingAreRetried(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := ctxWithTimeout(t, time.Minute)
+	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+	ref := graph.ByAppID(appID)
+	if _, err := h.client.GetApplication(ctx, ref); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.ts.Admin().SetFaults(faults.Config{ConflictNextWrites: 3, ThrottleNext: 2, RetryAfterSeconds: 1, UnavailableNext: 0}); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := h.client.CreateScope(ctx, ref, accessScope("")); err != nil {
+		t.Fatal(err)
+	}
+	st := h.client.Stats()
+	if st.Retries[graph.ReasonConcurrencyViolation] != 3 || st.Retries[graph.ReasonThrottled] != 2 {
+		t.Fatalf("retries = %v", st.Retries)
+	}
+	// Two 429s with Retry-After: 1 were honoured.
+	if elapsed := time.Since(start); elapsed < 2*time.Second {
+		t.Fatalf("Retry-After not honoured: done in %s", elapsed)
+	}
+
+	if err := h.ts.Admin().SetFaults(faults.Config{UnavailableNext: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.client.EnsureIdentifierURI(ctx, ref, "api://"+h.ts.TenantID()+"/x"); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.client.Stats().Retries[graph.ReasonServerError]; got != 2 {
+		t.Fatalf("503 retries = %d", got)
+	}
+}
+
+func TestRetriesStopAtTheDeadline(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+	ref := graph.ByAppID(appID)
+	if _, err := h.client.GetApplication(ctxWithTimeout(t, time.Minute), ref); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.ts.Admin().SetFaults(faults.Config{ConflictProbability: 1}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := h.client.CreateScope(ctx, ref, accessScope(""))
+	var ce *graph.ConflictError
+	if !errors.As(err, &ce) || ce.Code != "Directory_ConcurrencyViolation" {
+		t.Fatalf("err = %v", err)
+	}
+	if elapsed := time.Since(start); elapsed > 2*time.Second {
+		t.Fatalf("gave up after %s, past the 1.5 s deadline", elapsed)
+	}
+}
+
+func TestConcurrentReadsShareOneGET(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 50 * time.Millisecond}))
+	ctx := ctxWithTimeout(t, time.Minute)
+	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+	ref := graph.ByAppID(appID)
+	run := func() {
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := h.client.GetApplication(ctx, ref); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	run() // the first lookup is shared
+	gets, _ := graphCounts(h.ts)
+	if gets > 2 {
+		t.Fatalf("20 concurrent first reads sent %d GETs", gets)
+	}
+	h.ts.Admin().ResetCounters()
+	run() // later reads share the in-flight GET
+	if gets, _ = graphCounts(h.ts); gets > 4 {
+		t.Fatalf("20 concurrent reads sent %d GETs", gets)
+	}
+	t.Logf("shared reads: %d", h.client.Stats().SharedReads)
+}
+
+// preAuthorizeConcurrently adds n clients at once and returns them.
+func preAuthorizeConcurrently(ctx context.Context, t testing.TB, c *graph.Client, ref graph.AppRef, scopeID string, n int) []string {
+	t.Helper()
+	clients := make([]string, n)
+	for i := range clients {
+		clients[i] = newGUID(t)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = c.AddPreAuthorization(ctx, ref, clients[i], scopeID)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	return clients
+}
+
+func TestConcurrentPreAuthorizations60UnderFaults(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := ctxWithTimeout(t, 3*time.Minute)
+	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}, api: mixedAgentAPI})
+	ref := graph.ByAppID(appID)
+	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.ts.Admin().SetFaults(faults.Config{
+		Latency: 20 * time.Millisecond, ReplicaLag: time.Second, StaleReadProbability: 0.5,
+		ConflictProbability: 0.3, ThrottleProbability: 0.1, RetryAfterSeconds: 1, Seed: 3,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.ts.Admin().ResetCounters()
+	before := h.client.Stats()
+
+	clients := preAuthorizeConcurrently(ctx, t, h.client, ref, scope.ID, 60)
+
+	st := h.client.Stats()
+	gets, patches := graphCounts(h.ts)
+	t.Logf("60 concurrent adds: %d batches; emulator saw %d GET and %d PATCH (client: %d GET incl. %d confirmation reads, %d PATCH); retries %v",
+		st.Batches-before.Batches, gets, patches, st.Gets-before.Gets, st.ConfirmReads-before.ConfirmReads, st.Patches-before.Patches, st.Retries)
+
+	h.ts.Admin().ClearFaults()
+	stored := h.stored(t, appID)
+	present := map[string]bool{}
+	for _, e := range stored.API.PreAuthorizedApplications {
+		present[strings.ToLower(e.AppID)] = true
+	}
+	for _, c := range clients {
+		if !present[c] {
+			t.Fatalf("lost update: client %s missing", c)
+		}
+	}
+	if n := len(stored.API.PreAuthorizedApplications); n != 62 {
+		t.Fatalf("%d entries, want 60 plus the 2 unmanaged ones", n)
+	}
+	if batches := st.Batches - before.Batches; batches > 30 {
+		t.Fatalf("60 concurrent adds took %d batches; group commit is not grouping", batches)
+	}
+
+	// And remove them all at once, leaving the unmanaged entries.
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := h.client.RemovePreAuthorization(ctx, ref, c, scope.ID); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := h.stored(t, appID).API.PreAuthorizedApplications; len(got) != 2 {
+		t.Fatalf("after removal: %s", jsonOf(got))
+	}
+}
+
+// BenchmarkConcurrentPreAuthorize60 measures 60 concurrent pre-authorizations with 50 ms injected
+// latency per Graph request, and reports the Graph requests they cost (removing the clients between
+// iterations is not counted).
+func BenchmarkConcurrentPreAuthorize60(b *testing.B) {
+	h := newHarness(b, emulator.WithFaults(faults.Config{Latency: 50 * time.Millisecond}))
+	ctx := context.Background()
+	appID, _ := h.newAgent(b, agentSpec{uris: []string{"api://{appId}"}})
+	ref := graph.ByAppID(appID)
+	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var gets, patches, batches int64
+	b.ResetTimer()
+	for range b.N {
+		g0, p0 := graphCounts(h.ts)
+		s0 := h.client.Stats()
+		clients := preAuthorizeConcurrently(ctx, b, h.client, ref, scope.ID, 60)
+		g1, p1 := graphCounts(h.ts)
+		gets, patches = gets+g1-g0, patches+p1-p0
+		batches += h.client.Stats().Batches - s0.Batches
+
+		b.StopTimer()
+		var wg sync.WaitGroup
+		for _, c := range clients { // keep the list from growing across iterations
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := h.client.RemovePreAuthorization(ctx, ref, c, scope.ID); err != nil {
+					b.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		b.StartTimer()
+	}
+	b.StopTimer()
+	n := float64(b.N)
+	b.ReportMetric(float64(gets)/n, "GETs/60adds")
+	b.ReportMetric(float64(patches)/n, "PATCHes/60adds")
+	b.ReportMetric(float64(batches)/n, "batches/60adds")
+}

@@ -1,0 +1,222 @@
+package graph_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/bayer/terraform-provider-lkps/internal/emulator"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
+)
+
+// The tests in this file run the client against the project's emulator (internal/emulator), an
+// independent implementation of Graph's applications API with its rules, replica lag and faults.
+
+// recordingTransport records the PATCH bodies the client sends (decompressed), so tests can assert
+// what went over the wire, e.g. that a text update never disabled a scope.
+type recordingTransport struct {
+	next http.RoundTripper
+
+	mu      sync.Mutex
+	patches []string
+}
+
+func (r *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodPatch && req.Body != nil {
+		raw, err := io.ReadAll(req.Body)
+		if err != nil {
+			return nil, err
+		}
+		_ = req.Body.Close()
+		body := raw
+		if req.Header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(bytes.NewReader(raw))
+			if err != nil {
+				return nil, err
+			}
+			if body, err = io.ReadAll(zr); err != nil {
+				return nil, err
+			}
+		}
+		r.mu.Lock()
+		r.patches = append(r.patches, string(body))
+		r.mu.Unlock()
+		req = req.Clone(req.Context())
+		req.Body = io.NopCloser(bytes.NewReader(raw))
+	}
+	return r.next.RoundTrip(req)
+}
+
+func (r *recordingTransport) Patches() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.patches...)
+}
+
+// testLogger collects log lines and fails the test if a field looks like a token.
+type testLogger struct {
+	t testing.TB
+
+	mu    sync.Mutex
+	lines []map[string]any
+}
+
+func (l *testLogger) log(level, msg string, fields map[string]any) {
+	for k, v := range fields {
+		s := strings.ToLower(fmt.Sprint(v))
+		if strings.Contains(s, "bearer") || strings.Contains(s, "eyj") || strings.Contains(strings.ToLower(k), "authorization") {
+			l.t.Errorf("log field %s=%v looks like a credential", k, v)
+		}
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	line := map[string]any{"level": level, "msg": msg}
+	for k, v := range fields {
+		line[k] = v
+	}
+	l.lines = append(l.lines, line)
+}
+
+func (l *testLogger) Debug(_ context.Context, msg string, fields map[string]any) {
+	l.log("debug", msg, fields)
+}
+func (l *testLogger) Warn(_ context.Context, msg string, fields map[string]any) {
+	l.log("warn", msg, fields)
+}
+
+func (l *testLogger) Lines() []map[string]any {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]map[string]any(nil), l.lines...)
+}
+
+// harness is one emulator with a client for its deployer (Application.ReadWrite.All).
+type harness struct {
+	ts     *emulator.TestServer
+	client *graph.Client
+	rec    *recordingTransport
+	log    *testLogger
+}
+
+// fastConfig keeps retries short so that tests finish quickly; the logic is the same as with the
+// defaults.
+func fastConfig(cfg *graph.Config) {
+	cfg.Backoff = graph.Backoff{Initial: 10 * time.Millisecond, Max: 300 * time.Millisecond, Multiplier: 2, Jitter: 0.5}
+	cfg.FirstLookupWindow = time.Second
+	cfg.ConfirmInterval = 5 * time.Millisecond
+}
+
+func newHarness(t testing.TB, opts ...emulator.Option) *harness {
+	t.Helper()
+	ts := emulator.NewTestServer(t, opts...)
+	h := &harness{ts: ts}
+	h.client, h.rec, h.log = newClient(t, ts, ts.DeployerClientID, ts.DeployerSecret, fastConfig)
+	return h
+}
+
+func newClient(t testing.TB, ts *emulator.TestServer, appID, secret string, tune func(*graph.Config)) (*graph.Client, *recordingTransport, *testLogger) {
+	t.Helper()
+	cred, err := azidentity.NewClientSecretCredential(ts.TenantID(), appID, secret, &azidentity.ClientSecretCredentialOptions{
+		ClientOptions: azcore.ClientOptions{
+			Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: ts.AuthorityHost + "/"},
+			Transport: ts.Client,
+		},
+		DisableInstanceDiscovery: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := &recordingTransport{next: ts.Client.Transport}
+	log := &testLogger{t: t}
+	cfg := graph.Config{
+		Credential: cred,
+		BaseURL:    ts.GraphBaseURL,
+		HTTPClient: &http.Client{Transport: rec},
+		UserAgent:  "lkps-graph-test",
+		Logger:     log,
+	}
+	if tune != nil {
+		tune(&cfg)
+	}
+	c, err := graph.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, rec, log
+}
+
+// agentSpec describes an application created out of band for a test.
+type agentSpec struct {
+	uris []string
+	api  string
+}
+
+// newAgent creates an application owned by the deployer and returns its appId.
+func (h *harness) newAgent(t testing.TB, spec agentSpec) (appID, objectID string) {
+	t.Helper()
+	app := emulator.SeedApplication{
+		DisplayName:    "test agent",
+		Owners:         []string{h.ts.DeployerClientID},
+		IdentifierURIs: spec.uris,
+	}
+	if spec.api != "" {
+		app.API = json.RawMessage(spec.api)
+	}
+	rec, err := h.ts.Admin().CreateApplication(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec.Application.AppID, rec.Application.ID
+}
+
+// stored returns the application as the emulator's primary holds it.
+func (h *harness) stored(t testing.TB, id string) directory.Application {
+	t.Helper()
+	rec, err := h.ts.Admin().Application(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec.Application
+}
+
+func ctxWithTimeout(t testing.TB, d time.Duration) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func accessScope(id string) graph.PermissionScope {
+	return graph.PermissionScope{
+		ID:                      id,
+		Value:                   "access_as_client",
+		Type:                    graph.ScopeTypeUser,
+		AdminConsentDisplayName: "Access the agent as a client",
+		AdminConsentDescription: "Allows client applications to start LKPS sessions with the agent.",
+		Enabled:                 true,
+	}
+}
+
+func graphCounts(ts *emulator.TestServer) (gets, patches int64) {
+	c := ts.Admin().Counters()
+	return c[graphapi.RouteGetApplication], c[graphapi.RoutePatchApplication]
+}
+
+func newGUID(t testing.TB) string {
+	t.Helper()
+	return directory.NewGUID()
+}
