@@ -337,7 +337,7 @@ func (r *agentRegistrationResource) ImportState(ctx context.Context, req resourc
 		UseProviderIdentity:              types.BoolNull(),
 		LiveKitURL:                       types.StringNull(),
 		RegisteredAt:                     types.StringNull(),
-		Timeouts:                         timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},
+		Timeouts:                         nullTimeouts("create", "read", "update"),
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -1,14 +1,29 @@
 package provider
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/bayer/terraform-provider-lkps/internal/emulator"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/environments"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/lkps"
 )
@@ -225,4 +240,414 @@ func TestLKPSErrorDiagnostics(t *testing.T) {
 			}
 		}
 	}
+}
+
+const registrationAddr = "lkps_agent_registration.test"
+
+// registrationEnv is an acceptance environment whose agent has a known secret and is (unless told
+// otherwise) on the Client Access List of the nonprod/eu route.
+type registrationEnv struct {
+	*accEnv
+	secret string
+	route  environments.Entry
+}
+
+// newRegistrationEnv starts an emulator with an agent and n clients. onAccessList puts the agent and the
+// clients on the route's Client Access List.
+func newRegistrationEnv(t *testing.T, n int, onAccessList bool) *registrationEnv {
+	t.Helper()
+	env := newAccEnv(t, n)
+	env.requireEmulator(t)
+	r := &registrationEnv{accEnv: env, secret: "agent-registration-secret-" + directory.NewGUID(),
+		route: environments.MustLookup(environments.NonProd, environments.EU)}
+	admin := env.emu.ts.Admin()
+	if err := admin.AddSecret(env.agent, r.secret); err != nil {
+		t.Fatal(err)
+	}
+	if onAccessList {
+		list := append([]string{env.emu.ts.DeployerClientID, env.agent}, env.clients...)
+		if err := admin.SetAccessList(r.route.Key(), list); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
+}
+
+// registrationConfig is the resource with the agent's secret and extra attributes.
+func (r *registrationEnv) registrationConfig(extra string) string {
+	return r.config(fmt.Sprintf(`
+resource "lkps_agent_registration" "test" {
+  agent_client_id        = %q
+  agent_client_secret_wo = %q
+%s
+}`, r.agent, r.secret, extra))
+}
+
+// providerBlock builds a provider block for the test's emulator with extra settings.
+func (r *registrationEnv) providerWith(extra string) string {
+	ts := r.emu.ts
+	return fmt.Sprintf(`
+provider "lkps" {
+  tenant_id      = %q
+  client_id      = %q
+  client_secret  = %q
+  use_cli        = false
+  authority_host = %q
+  graph_base_url = %q
+%s
+}`, ts.TenantID(), ts.DeployerClientID, ts.DeployerSecret, ts.AuthorityHost, ts.GraphBaseURL, extra)
+}
+
+// storedRegistration returns LKPS's registration row of the agent in the emulator, if any.
+func (r *registrationEnv) storedRegistration(t *testing.T) (emulator.Registration, bool) {
+	t.Helper()
+	for _, reg := range r.emu.ts.Admin().State().Registrations[r.route.Key()] {
+		if strings.EqualFold(reg.AgentAppID, r.agent) {
+			return reg, true
+		}
+	}
+	return emulator.Registration{}, false
+}
+
+// expectStoredFlag checks LKPS's stored enforce_client_authz for the agent.
+func (r *registrationEnv) expectStoredFlag(t *testing.T, want bool) resource.TestCheckFunc {
+	return func(*terraformState) error {
+		reg, ok := r.storedRegistration(t)
+		if !ok {
+			return fmt.Errorf("LKPS has no registration of %s", r.agent)
+		}
+		if reg.EnforceClientAuthz != want {
+			return fmt.Errorf("LKPS stored enforce_client_authz = %t, want %t", reg.EnforceClientAuthz, want)
+		}
+		return nil
+	}
+}
+
+// wrapTolerant makes every space of a pattern match any run of white space, because Terraform wraps
+// diagnostic texts at its terminal width.
+func wrapTolerant(pattern string) string { return strings.ReplaceAll(pattern, " ", `\s+`) }
+
+// jwtPattern matches a JSON Web Token (access tokens and LiveKit tokens alike).
+var jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
+
+// noSecretsInState fails when the state holds any of the secrets or anything that looks like a token.
+type noSecretsInState struct{ secrets []string }
+
+func (c noSecretsInState) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	raw, err := json.Marshal(req.State)
+	if err != nil {
+		resp.Error = err
+		return
+	}
+	if !strings.Contains(string(raw), registrationAddr) && !strings.Contains(string(raw), "lkps_agent_registration") {
+		resp.Error = fmt.Errorf("the state holds no agent registration to inspect")
+		return
+	}
+	for _, s := range c.secrets {
+		if strings.Contains(string(raw), s) {
+			resp.Error = fmt.Errorf("the state contains a secret")
+			return
+		}
+	}
+	if jwtPattern.Match(raw) {
+		resp.Error = fmt.Errorf("the state contains a token")
+	}
+}
+
+func TestAccAgentRegistration_basic(t *testing.T) {
+	r := newRegistrationEnv(t, 0, true)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: r.registrationConfig("  agent_client_secret_wo_version = 1"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(registrationAddr, plancheck.ResourceActionCreate),
+					plancheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("id"), knownvalue.StringExact(r.agent)),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("id"), knownvalue.StringExact(r.agent)),
+					statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("enforce_client_authz"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("use_provider_identity"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("livekit_url"), knownvalue.StringExact(r.route.LiveKitURL)),
+					statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("registered_at"),
+						knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`))),
+					statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("agent_client_secret_wo"), knownvalue.Null()),
+					noSecretsInState{secrets: []string{r.secret}},
+				},
+				Check: r.expectStoredFlag(t, true),
+			},
+			{
+				ResourceName:      registrationAddr,
+				ImportState:       true,
+				ImportStateId:     strings.ToUpper(r.agent),
+				ImportStateVerify: true,
+				// LKPS cannot be read: what only the registration call returns is absent after an import.
+				ImportStateVerifyIgnore: []string{"enforce_client_authz", "use_provider_identity", "livekit_url", "registered_at",
+					"agent_client_secret_wo_version", "timeouts"},
+			},
+		},
+	})
+}
+
+// Changing the flag registers again in place, and LKPS's stored flag follows; a new secret version
+// registers again too.
+func TestAccAgentRegistration_update(t *testing.T) {
+	r := newRegistrationEnv(t, 0, true)
+	registerCalls := func() int64 { return r.emu.ts.Admin().Counter(emulator.CounterLKPSRegister) }
+	var before int64
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: r.registrationConfig("  agent_client_secret_wo_version = 1"),
+				Check:  r.expectStoredFlag(t, true),
+			},
+			{
+				Config: r.registrationConfig("  enforce_client_authz = false\n  agent_client_secret_wo_version = 1"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(registrationAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(registrationAddr, tfjsonpath.New("livekit_url")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("enforce_client_authz"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("livekit_url"), knownvalue.StringExact(r.route.LiveKitURL)),
+				},
+				Check: r.expectStoredFlag(t, false),
+			},
+			{
+				// A rotated secret: only the version tells Terraform.
+				PreConfig: func() { before = registerCalls() },
+				Config:    r.registrationConfig("  enforce_client_authz = false\n  agent_client_secret_wo_version = 2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(registrationAddr, plancheck.ResourceActionUpdate),
+				}},
+				Check: func(s *terraformState) error {
+					if n := registerCalls() - before; n != 1 {
+						return fmt.Errorf("the version change made %d register calls, want 1", n)
+					}
+					return r.expectStoredFlag(t, false)(s)
+				},
+			},
+			{
+				// Back on; nothing else in LKPS changed.
+				Config: r.registrationConfig("  agent_client_secret_wo_version = 2"),
+				Check:  r.expectStoredFlag(t, true),
+			},
+		},
+	})
+}
+
+// An agent registered outside Terraform is imported by its client ID; the next apply registers it
+// again with the configured flag, so the plan shows an update.
+func TestAccAgentRegistration_import(t *testing.T) {
+	r := newRegistrationEnv(t, 0, true)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			PreConfig: func() {
+				gw := &gateway{t: t, ts: r.emu.ts, base: r.emu.ts.LKPSBaseURLs[r.route.Key()]}
+				gw.register(r.agent, true)
+			},
+			Config: r.registrationConfig("  enforce_client_authz = false") + fmt.Sprintf(`
+import {
+  to = lkps_agent_registration.test
+  id = %q
+}`, r.agent),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(registrationAddr, plancheck.ResourceActionUpdate),
+				plancheck.ExpectUnknownValue(registrationAddr, tfjsonpath.New("livekit_url")),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("enforce_client_authz"), knownvalue.Bool(false)),
+				statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("livekit_url"), knownvalue.StringExact(r.route.LiveKitURL)),
+			},
+			Check: r.expectStoredFlag(t, false),
+		}},
+	})
+}
+
+// Every failure of the registration call gets its documented diagnostic, and nothing is registered.
+func TestAccAgentRegistration_failures(t *testing.T) {
+	tests := []struct {
+		name         string
+		onAccessList bool
+		provider     func(r *registrationEnv) string // "" means the default provider block
+		resource     func(r *registrationEnv) string
+		want         string
+	}{
+		{
+			name: "wrong identity", onAccessList: true,
+			resource: func(r *registrationEnv) string {
+				return fmt.Sprintf(`
+resource "lkps_agent_registration" "test" {
+  agent_client_id       = %q
+  use_provider_identity = true
+}`, r.agent)
+			},
+			// The provider's identity is the deployer, not the agent.
+			want: `(?s)Agent Credentials Belong to Another Application.*belongs to application %[2]s, not to agent %[1]s.*` +
+				`would record the registration under application %[2]s instead of agent %[1]s`,
+		},
+		{
+			name: "bad secret", onAccessList: true,
+			resource: func(r *registrationEnv) string {
+				return fmt.Sprintf(`
+resource "lkps_agent_registration" "test" {
+  agent_client_id        = %q
+  agent_client_secret_wo = "not-the-agent-secret"
+}`, r.agent)
+			},
+			want: `(?s)Unable to Get an Access Token for LKPS.*could not acquire an access token for LKPS.*Check the credentials`,
+		},
+		{
+			name: "Ocelot 401, token for another audience", onAccessList: true,
+			provider: func(r *registrationEnv) string {
+				return r.providerWith(fmt.Sprintf("  lkps_base_url    = %q\n  lkps_token_scope = \"https://graph.microsoft.com/.default\"",
+					r.emu.ts.LKPSBaseURLs[r.route.Key()]))
+			},
+			want: `(?s)Ocelot Rejected the Access Token \(401 Unauthorized\).*HTTP 401 from Ocelot.*` +
+				`does not target the LKPS audience.*Ocelot route: https://devtools-np\.bayer\.com/ocelot\?route=eu-livekit-platform-service-np\.int\.bayer\.com`,
+		},
+		{
+			name: "Ocelot 403, agent not on the access list", onAccessList: false,
+			want: `(?s)Caller Not on the Ocelot Route's Client Access List \(403 Forbidden from Ocelot\).*Ocelot refused application %[1]s.*` +
+				`request access for client ID %[1]s on the Ocelot route page https://devtools-np\.bayer\.com/ocelot\?route=eu-livekit-platform-service-np\.int\.bayer\.com`,
+		},
+		{
+			name: "LKPS 404, wrong base URL path", onAccessList: true,
+			provider: func(r *registrationEnv) string {
+				return r.providerWith(fmt.Sprintf("  lkps_base_url = %q", r.emu.ts.LKPSBaseURLs[r.route.Key()]+"/v0"))
+			},
+			want: `(?s)LKPS Rejected the Request.*rejected with 404.*HTTP 404 from LKPS.*The path was not found.*check the LKPS base URL`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRegistrationEnv(t, 0, tt.onAccessList)
+			provider := r.providerWith(fmt.Sprintf("  lkps_base_url = %q", r.emu.ts.LKPSBaseURLs[r.route.Key()]))
+			if tt.provider != nil {
+				provider = tt.provider(r)
+			}
+			body := r.registrationConfig("")[len(r.providerBlock):]
+			if tt.resource != nil {
+				body = tt.resource(r)
+			}
+			want := wrapTolerant(strings.NewReplacer("%[1]s", regexp.QuoteMeta(r.agent),
+				"%[2]s", regexp.QuoteMeta(r.emu.ts.DeployerClientID)).Replace(tt.want))
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      provider + "\n" + body,
+					ExpectError: regexp.MustCompile(want),
+				}},
+				CheckDestroy: func(*terraformState) error {
+					if _, ok := r.storedRegistration(t); ok {
+						return fmt.Errorf("a failed registration left a registration of %s in LKPS", r.agent)
+					}
+					return nil
+				},
+			})
+		})
+	}
+}
+
+// When the agent's app registration is deleted out of band, refresh removes the registration from
+// the state and the plan shows it being created again.
+func TestAccAgentRegistration_agentDeleted(t *testing.T) {
+	r := newRegistrationEnv(t, 0, true)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: r.registrationConfig("")},
+			{
+				PreConfig:          func() { r.emu.deleteApplication(t, r.agent) },
+				Config:             r.registrationConfig(""),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(registrationAddr, plancheck.ResourceActionCreate),
+				}},
+			},
+		},
+	})
+}
+
+// Neither the state nor a TRACE log of the provider and Terraform holds the agent's secret, the
+// provider's secret or any token. The secrets reach Terraform through variables, as in real use, so
+// that the test framework's own log of the configuration does not contain them. Not parallel: the log
+// settings are process-wide.
+func TestAccAgentRegistration_noSecretsInLogs(t *testing.T) {
+	r := newRegistrationEnv(t, 0, true)
+	logFile := filepath.Join(t.TempDir(), "trace.log")
+	t.Setenv("TF_ACC_LOG_PATH", logFile)
+	t.Setenv("TF_LOG", "TRACE")
+	ts := r.emu.ts
+	cfg := func(extra string) string {
+		return fmt.Sprintf(`
+variable "provider_secret" {
+  type      = string
+  sensitive = true
+}
+
+variable "agent_secret" {
+  type      = string
+  sensitive = true
+}
+
+provider "lkps" {
+  tenant_id      = %q
+  client_id      = %q
+  client_secret  = var.provider_secret
+  use_cli        = false
+  authority_host = %q
+  graph_base_url = %q
+  lkps_base_url  = %q
+}
+
+resource "lkps_agent_registration" "test" {
+  agent_client_id        = %q
+  agent_client_secret_wo = var.agent_secret
+%s
+}`, ts.TenantID(), ts.DeployerClientID, ts.AuthorityHost, ts.GraphBaseURL, ts.LKPSBaseURLs[r.route.Key()], r.agent, extra)
+	}
+	secrets := []string{r.secret, ts.DeployerSecret}
+	vars := config.Variables{"provider_secret": config.StringVariable(ts.DeployerSecret), "agent_secret": config.StringVariable(r.secret)}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:            cfg("  agent_client_secret_wo_version = 1"),
+				ConfigVariables:   vars,
+				ConfigStateChecks: []statecheck.StateCheck{noSecretsInState{secrets: secrets}},
+				Check:             r.expectStoredFlag(t, true),
+			},
+			{
+				Config:            cfg("  enforce_client_authz = false\n  agent_client_secret_wo_version = 2"),
+				ConfigVariables:   vars,
+				ConfigStateChecks: []statecheck.StateCheck{noSecretsInState{secrets: secrets}},
+				Check:             r.expectStoredFlag(t, false),
+			},
+		},
+	})
+	raw, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(raw)
+	// The log must hold what it is searched for, or the search proves nothing.
+	for _, want := range []string{"Registering the agent with LKPS", "PlanResourceChange", "ApplyResourceChange"} {
+		if !strings.Contains(log, want) {
+			t.Fatalf("the TRACE log (%d bytes) lacks %q; it does not record the provider's work", len(raw), want)
+		}
+	}
+	for i, s := range secrets {
+		if strings.Contains(log, s) {
+			t.Errorf("the TRACE log contains secret %d", i)
+		}
+	}
+	if m := jwtPattern.FindString(log); m != "" {
+		t.Errorf("the TRACE log contains a token (%d characters)", len(m))
+	}
+	t.Logf("searched %d bytes of TRACE log", len(raw))
 }
