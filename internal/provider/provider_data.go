@@ -80,16 +80,10 @@ func newProviderData(_ context.Context, m providerModel, getenv func(string) str
 	}
 	settings := auth.Merge(m.authSettings(), auth.FromEnv(getenv))
 	data.credential, data.method, data.credentialErr = auth.NewCredential(context.Background(), settings, data.authOpts)
-	if data.credentialErr != nil {
-		// A broken setting in the provider block is reported now, on its attribute. Anything else (for
-		// example a half-set ARM_* environment shared with other tools) is reported only when a resource
-		// needs a login, so that the data sources that need none keep working.
-		var ce *auth.ConfigError
-		if errors.As(data.credentialErr, &ce) && ce.Attribute != "" && m.isSet(ce.Attribute) {
-			diags.AddAttributeError(path.Root(ce.Attribute), "Invalid authentication settings", ce.Error())
-			return nil, diags
-		}
-	}
+	// A credential error (for example use_cli = false with no other method, or a half-set ARM_*
+	// environment shared with other tools) is reported only when a resource needs a login, on that
+	// resource, so that the data sources that need none keep working. Conflicting attributes are caught
+	// earlier, by ValidateConfig.
 	return data, diags
 }
 
@@ -129,17 +123,6 @@ func (m providerModel) authSettings() auth.Settings {
 		UseCLI:                    boolean(m.UseCLI),
 		AuthorityHost:             str(m.AuthorityHost),
 	}
-}
-
-// isSet reports whether the provider block sets the named attribute.
-func (m providerModel) isSet(attribute string) bool {
-	if v, ok := m.stringAttributes()[attribute]; ok {
-		return isSet(v)
-	}
-	if v, ok := m.boolAttributes()[attribute]; ok {
-		return isSet(v)
-	}
-	return false
 }
 
 // graph returns the provider's Microsoft Graph client, built on first use and shared by every resource,

@@ -1,11 +1,34 @@
 package provider
 
 import (
+	"regexp"
+	"testing"
+
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 )
 
 // testAccProtoV6ProviderFactories runs the provider in-process for acceptance tests.
 var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
 	"lkps": providerserver.NewProtocol6WithError(New("test", "test")()),
+}
+
+// Without usable credentials the data sources still work (see the environment data source tests), and
+// a resource that needs Microsoft Graph says which settings are missing.
+func TestAccProvider_credentialErrorsReachOnlyResources(t *testing.T) {
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: `
+provider "lkps" {
+  use_cli = false
+}
+data "lkps_environment" "current" {}
+resource "lkps_agent_client_scope" "x" {
+  agent_client_id = "11111111-1111-1111-1111-111111111111"
+}`,
+			ExpectError: regexp.MustCompile(`(?s)No usable credentials for Microsoft Graph.*use_cli.*ARM_USE_CLI.*client_secret`),
+		}},
+	})
 }
