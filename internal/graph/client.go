@@ -39,6 +39,9 @@ const (
 	// DefaultStaleReadWindow bounds how long a read that looks older than this process's confirmed
 	// writes is retried before it is taken as a change made elsewhere.
 	DefaultStaleReadWindow = 30 * time.Second
+	// DefaultAbsenceWindow is how long reads must agree that a scope or pre-authorization is
+	// missing before GetScope, GetPreAuthorization and GetApplicationExpecting report it missing.
+	DefaultAbsenceWindow = 3 * time.Second
 	// DefaultConfirmInterval is the pause between two matching confirmation reads.
 	DefaultConfirmInterval = 20 * time.Millisecond
 )
@@ -87,6 +90,10 @@ type Config struct {
 	NotFoundAfterWriteWindow time.Duration
 	// StaleReadWindow bounds read-your-writes retries (default DefaultStaleReadWindow).
 	StaleReadWindow time.Duration
+	// AbsenceWindow is how long reads must agree that an item is missing before it is reported
+	// missing (default DefaultAbsenceWindow; negative means ConfirmReads reads suffice). Set it
+	// above the directory's replication lag.
+	AbsenceWindow time.Duration
 }
 
 // Client edits application registrations through Microsoft Graph. It is safe for concurrent use;
@@ -137,6 +144,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.StaleReadWindow <= 0 {
 		cfg.StaleReadWindow = DefaultStaleReadWindow
+	}
+	if cfg.AbsenceWindow == 0 {
+		cfg.AbsenceWindow = DefaultAbsenceWindow
 	}
 	cfg.Backoff = cfg.Backoff.withDefaults()
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -86,6 +87,50 @@ func TestStaleReadsNeverLoseUpdatesOrReportGone(t *testing.T) {
 		t.Fatalf("no stale read was observed, the test did not exercise replication lag: %+v", st.Retries)
 	}
 	t.Logf("stats: gets=%d patches=%d confirmReads=%d retries=%v", st.Gets, st.Patches, st.ConfirmReads, st.Retries)
+}
+
+// jumpClock is the emulator's clock: real time plus an offset the test moves forward, so that an
+// application created by the test can be made older than the replication lag without waiting.
+type jumpClock struct{ offset atomic.Int64 }
+
+func (c *jumpClock) Now() time.Time       { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *jumpClock) Jump(d time.Duration) { c.offset.Add(int64(d)) }
+
+// TestFreshProcessNeverSeesAJustWrittenEntryAsGone is the next terraform command's view: a new client
+// with no memory of the writes reads right after another client wrote, within the replication lag.
+func TestFreshProcessNeverSeesAJustWrittenEntryAsGone(t *testing.T) {
+	t.Parallel()
+	const lag = 2 * time.Second
+	clock := &jumpClock{}
+	h := newHarness(t, emulator.WithClock(clock.Now), emulator.WithRandSeed(17),
+		emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 0.5, Seed: 17}))
+	ctx := ctxWithTimeout(t, 2*time.Minute)
+	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+	clock.Jump(lag + time.Second) // the application predates the lag window: stale replicas have it
+	ref := graph.ByAppID(appID)
+	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reReads int64
+	for i := range 6 {
+		client := newGUID(t)
+		if _, err := h.client.AddPreAuthorization(ctx, ref, client, scope.ID); err != nil {
+			t.Fatal(err)
+		}
+		fresh, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+			fastConfig(cfg)
+			cfg.AbsenceWindow = lag + 500*time.Millisecond
+		})
+		if _, err := fresh.GetPreAuthorization(ctx, ref, client); err != nil {
+			t.Fatalf("write %d looked gone to a fresh client: %v", i, err)
+		}
+		reReads += fresh.Stats().Retries[graph.ReasonConfirmAbsence]
+	}
+	if reReads == 0 {
+		t.Fatal("no read missed a fresh entry; the test did not exercise the absence check")
+	}
+	t.Logf("absence re-reads that found the entry after all: %d", reReads)
 }
 
 // TestDisableThenRemoveUnderLag removes a scope while reads and the rule check of the PATCH may come

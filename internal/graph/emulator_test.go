@@ -118,6 +118,7 @@ func fastConfig(cfg *graph.Config) {
 	cfg.Backoff = graph.Backoff{Initial: 10 * time.Millisecond, Max: 300 * time.Millisecond, Multiplier: 2, Jitter: 0.5}
 	cfg.FirstLookupWindow = time.Second
 	cfg.ConfirmInterval = 5 * time.Millisecond
+	cfg.AbsenceWindow = 300 * time.Millisecond
 }
 
 func newHarness(t testing.TB, opts ...emulator.Option) *harness {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // GetApplication reads the application. It never returns a state older than what this Client
@@ -28,18 +29,17 @@ func (c *Client) GetApplication(ctx context.Context, ref AppRef) (Application, e
 // so a replica that has not seen a scope created moments ago (maybe by another process) does not
 // make it look deleted.
 func (c *Client) GetScope(ctx context.Context, ref AppRef, scopeID string) (PermissionScope, error) {
-	var s PermissionScope
-	err := c.readConfirmingAbsence(ctx, ref, func(app Application) bool {
-		var ok bool
-		s, ok = app.Scope(scopeID)
+	app, found, err := c.GetApplicationExpecting(ctx, ref, func(app Application) bool {
+		_, ok := app.Scope(scopeID)
 		return ok
 	})
-	if errors.Is(err, errAbsent) {
-		return PermissionScope{}, fmt.Errorf("reading %s: %w", ref, &ScopeNotFoundError{ID: scopeID})
-	}
 	if err != nil {
 		return PermissionScope{}, err
 	}
+	if !found {
+		return PermissionScope{}, fmt.Errorf("reading %s: %w", ref, &ScopeNotFoundError{ID: scopeID})
+	}
+	s, _ := app.Scope(scopeID)
 	return s, nil
 }
 
@@ -47,48 +47,54 @@ func (c *Client) GetScope(ctx context.Context, ref AppRef, scopeID string) (Perm
 // an error matching ErrPreAuthorizationNotFound; a missing application one matching ErrNotFound.
 // Absence is confirmed as in GetScope.
 func (c *Client) GetPreAuthorization(ctx context.Context, ref AppRef, clientAppID string) (PreAuthorizedApplication, error) {
-	var p PreAuthorizedApplication
-	err := c.readConfirmingAbsence(ctx, ref, func(app Application) bool {
-		var ok bool
-		p, ok = app.PreAuthorization(clientAppID)
+	app, found, err := c.GetApplicationExpecting(ctx, ref, func(app Application) bool {
+		_, ok := app.PreAuthorization(clientAppID)
 		return ok
 	})
-	if errors.Is(err, errAbsent) {
-		return PreAuthorizedApplication{}, fmt.Errorf("reading %s: %w", ref, &PreAuthorizationNotFoundError{ClientAppID: clientAppID})
-	}
 	if err != nil {
 		return PreAuthorizedApplication{}, err
 	}
+	if !found {
+		return PreAuthorizedApplication{}, fmt.Errorf("reading %s: %w", ref, &PreAuthorizationNotFoundError{ClientAppID: clientAppID})
+	}
+	p, _ := app.PreAuthorization(clientAppID)
 	return p, nil
 }
 
-// errAbsent is readConfirmingAbsence's answer when the item is missing on every read.
-var errAbsent = errors.New("absent")
-
-// readConfirmingAbsence reads the application until found reports the item present, or until
-// ConfirmReads consecutive reads (spaced by the backoff) show it missing, which returns errAbsent.
-func (c *Client) readConfirmingAbsence(ctx context.Context, ref AppRef, found func(Application) bool) error {
+// GetApplicationExpecting reads the application like GetApplication and reports whether present
+// holds for it. When it does not, the client reads again (spaced by the backoff) until present holds,
+// or until at least ConfirmReads consecutive reads over at least AbsenceWindow agree that it does
+// not. A replica that has not caught up with a
+// change made moments ago — possibly by another process, such as the terraform apply just before a
+// plan — thus does not make the item look deleted. Terraform Read functions should use it (or GetScope
+// and GetPreAuthorization) for the item their resource manages.
+func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, present func(Application) bool) (Application, bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	w, st, err := c.resolve(ctx, ref)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", ref, err)
+		return Application{}, false, fmt.Errorf("reading %s: %w", ref, err)
 	}
+	var firstMiss time.Time
 	for misses := 0; ; misses++ {
 		if st == nil || (misses == 0 && w.isStale(st)) {
 			if st, err = w.sharedRead(ctx); err != nil {
-				return fmt.Errorf("reading %s: %w", ref, err)
+				return Application{}, false, fmt.Errorf("reading %s: %w", ref, err)
 			}
 		}
-		if found(st.application()) {
-			return nil
+		app := st.application()
+		if present(app) {
+			return app, true, nil
 		}
-		if misses+1 >= c.cfg.ConfirmReads {
-			return errAbsent
+		if misses == 0 {
+			firstMiss = c.now()
+		}
+		if misses+1 >= c.cfg.ConfirmReads && c.now().Sub(firstMiss) >= c.cfg.AbsenceWindow {
+			return app, false, nil
 		}
 		c.stats.addRetry(ReasonConfirmAbsence)
 		if err := c.sleep(ctx, c.cfg.Backoff.delay(misses+1, c.random())); err != nil {
-			return fmt.Errorf("reading %s: %w", ref, err)
+			return Application{}, false, fmt.Errorf("reading %s: %w", ref, err)
 		}
 		st = nil
 	}
