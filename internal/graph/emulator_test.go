@@ -33,6 +33,9 @@ type recordingTransport struct {
 
 	mu      sync.Mutex
 	patches []string
+	// beforePatch, if set, runs before a PATCH is forwarded (it may block to line up other
+	// operations behind the one being sent).
+	beforePatch func()
 }
 
 func (r *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -54,11 +57,34 @@ func (r *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		}
 		r.mu.Lock()
 		r.patches = append(r.patches, string(body))
+		hook := r.beforePatch
 		r.mu.Unlock()
+		if hook != nil {
+			hook()
+		}
 		req = req.Clone(req.Context())
 		req.Body = io.NopCloser(bytes.NewReader(raw))
 	}
 	return r.next.RoundTrip(req)
+}
+
+// holdFirstPatchUntil makes the next PATCH wait until ready reports true (polled, bounded by 10 s).
+func (r *recordingTransport) holdFirstPatchUntil(t testing.TB, ready func() bool) {
+	var once sync.Once
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.beforePatch = func() {
+		once.Do(func() {
+			deadline := time.Now().Add(10 * time.Second)
+			for !ready() {
+				if time.Now().After(deadline) {
+					t.Error("operations did not line up behind the held PATCH")
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
+		})
+	}
 }
 
 func (r *recordingTransport) Patches() []string {
