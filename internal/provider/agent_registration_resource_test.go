@@ -252,11 +252,11 @@ type registrationEnv struct {
 	route  environments.Entry
 }
 
-// newRegistrationEnv starts an emulator with an agent and n clients. onAccessList puts the agent and the
-// clients on the route's Client Access List.
-func newRegistrationEnv(t *testing.T, n int, onAccessList bool) *registrationEnv {
+// newRegistrationEnv starts an emulator with an agent. onAccessList puts the agent on the route's Client
+// Access List.
+func newRegistrationEnv(t *testing.T, onAccessList bool) *registrationEnv {
 	t.Helper()
-	env := newAccEnv(t, n)
+	env := newAccEnv(t, 0)
 	env.requireEmulator(t)
 	r := &registrationEnv{accEnv: env, secret: "agent-registration-secret-" + directory.NewGUID(),
 		route: environments.MustLookup(environments.NonProd, environments.EU)}
@@ -355,7 +355,7 @@ func (c noSecretsInState) CheckState(_ context.Context, req statecheck.CheckStat
 }
 
 func TestAccAgentRegistration_basic(t *testing.T) {
-	r := newRegistrationEnv(t, 0, true)
+	r := newRegistrationEnv(t, true)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -393,7 +393,7 @@ func TestAccAgentRegistration_basic(t *testing.T) {
 // Changing the flag registers again in place, and LKPS's stored flag follows; a new secret version
 // registers again too.
 func TestAccAgentRegistration_update(t *testing.T) {
-	r := newRegistrationEnv(t, 0, true)
+	r := newRegistrationEnv(t, true)
 	registerCalls := func() int64 { return r.emu.ts.Admin().Counter(emulator.CounterLKPSRegister) }
 	var before int64
 	resource.ParallelTest(t, resource.TestCase{
@@ -441,7 +441,7 @@ func TestAccAgentRegistration_update(t *testing.T) {
 // An agent registered outside Terraform is imported by its client ID; the next apply registers it
 // again with the configured flag, so the plan shows an update.
 func TestAccAgentRegistration_import(t *testing.T) {
-	r := newRegistrationEnv(t, 0, true)
+	r := newRegistrationEnv(t, true)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
@@ -524,7 +524,7 @@ resource "lkps_agent_registration" "test" {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := newRegistrationEnv(t, 0, tt.onAccessList)
+			r := newRegistrationEnv(t, tt.onAccessList)
 			provider := r.providerWith(fmt.Sprintf("  lkps_base_url = %q", r.emu.ts.LKPSBaseURLs[r.route.Key()]))
 			if tt.provider != nil {
 				provider = tt.provider(r)
@@ -555,7 +555,7 @@ resource "lkps_agent_registration" "test" {
 // When the agent's app registration is deleted out of band, refresh removes the registration from
 // the state and the plan shows it being created again.
 func TestAccAgentRegistration_agentDeleted(t *testing.T) {
-	r := newRegistrationEnv(t, 0, true)
+	r := newRegistrationEnv(t, true)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -578,7 +578,7 @@ func TestAccAgentRegistration_agentDeleted(t *testing.T) {
 // that the test framework's own log of the configuration does not contain them. Not parallel: the log
 // settings are process-wide.
 func TestAccAgentRegistration_noSecretsInLogs(t *testing.T) {
-	r := newRegistrationEnv(t, 0, true)
+	r := newRegistrationEnv(t, true)
 	logFile := filepath.Join(t.TempDir(), "trace.log")
 	t.Setenv("TF_ACC_LOG_PATH", logFile)
 	t.Setenv("TF_LOG", "TRACE")
