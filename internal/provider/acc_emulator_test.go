@@ -22,6 +22,7 @@ import (
 // provider runs in this process during acceptance tests and uses the system trust store, which Go
 // reads once, from SSL_CERT_FILE.
 func TestMain(m *testing.M) {
+	graphClientBuilt = builtGraphClients.add
 	if os.Getenv("TF_ACC") != "" && os.Getenv(envAccAgentClientID) == "" {
 		if err := os.Setenv("SSL_CERT_FILE", emulator.TestCAFile()); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -29,6 +30,54 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(m.Run())
+}
+
+// builtGraphClients remembers the Graph clients the in-process provider builds, by Graph base URL
+// (one emulator, so one test, each).
+var builtGraphClients = &graphClientRegistry{clients: map[string][]*graph.Client{}}
+
+type graphClientRegistry struct {
+	mu      sync.Mutex
+	clients map[string][]*graph.Client
+}
+
+func (r *graphClientRegistry) add(baseURL string, c *graph.Client) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.clients[baseURL] = append(r.clients[baseURL], c)
+}
+
+// stats sums the counters of every client built for baseURL since the last call, and forgets them.
+func (r *graphClientRegistry) take(baseURL string) graph.Stats {
+	r.mu.Lock()
+	clients := r.clients[baseURL]
+	delete(r.clients, baseURL)
+	r.mu.Unlock()
+	sum := graph.Stats{Retries: map[graph.RetryReason]int64{}}
+	for _, c := range clients {
+		s := c.Stats()
+		sum.Gets += s.Gets
+		sum.Patches += s.Patches
+		sum.ConfirmReads += s.ConfirmReads
+		sum.Batches += s.Batches
+		sum.Mutations += s.Mutations
+		sum.SharedReads += s.SharedReads
+		for k, v := range s.Retries {
+			sum.Retries[k] += v
+		}
+	}
+	return sum
+}
+
+// formatStats renders Graph client counters for a test log.
+func formatStats(s graph.Stats) string {
+	reasons := make([]string, 0, len(s.Retries))
+	for k, v := range s.Retries {
+		reasons = append(reasons, fmt.Sprintf("%v=%d", k, v))
+	}
+	sort.Strings(reasons)
+	return fmt.Sprintf("GETs=%d (confirmation reads %d, shared %d) PATCHes=%d batches=%d mutations=%d retries=%d [%s]",
+		s.Gets, s.ConfirmReads, s.SharedReads, s.Patches, s.Batches, s.Mutations, s.TotalRetries(), strings.Join(reasons, " "))
 }
 
 // accEmulator is the emulator side of an acceptance test.

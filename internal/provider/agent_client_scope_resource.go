@@ -448,8 +448,17 @@ func (r *agentClientScopeResource) ModifyPlan(ctx context.Context, req resource.
 
 // readInto refreshes m from Graph. It reports gone=true when the application or the scope no longer
 // exists, so that Read can remove the resource and the next plan re-creates it.
+//
+// Graph replicas lag: a read straight after a write (this process's, or the apply that ran before this
+// plan) may return an older application. So the read expects exactly what m records, and only a
+// difference that persists over the Graph client's absence window counts as a change made elsewhere.
 func (r *agentClientScopeResource) readInto(ctx context.Context, client *graph.Client, ref graph.AppRef, m *agentClientScopeResourceModel, diags *diag.Diagnostics) (gone bool) {
-	app, err := client.GetApplication(ctx, ref)
+	want := m.toScope()
+	uri := m.IdentifierURI.ValueString()
+	app, _, err := client.GetApplicationExpecting(ctx, ref, func(app graph.Application) bool {
+		s, ok := app.Scope(want.ID)
+		return ok && sameScope(s, want) && (uri == "" || containsFold(app.IdentifierURIs, uri))
+	})
 	if isGone(err) {
 		return true
 	}
@@ -463,6 +472,13 @@ func (r *agentClientScopeResource) readInto(ctx context.Context, client *graph.C
 	}
 	m.setFromGraph(app, scope)
 	return false
+}
+
+// sameScope reports whether Graph's scope is the one the model describes.
+func sameScope(got, want graph.PermissionScope) bool {
+	return got.Value == want.Value && got.Type == want.Type && got.Enabled == want.Enabled &&
+		got.AdminConsentDisplayName == want.AdminConsentDisplayName && got.AdminConsentDescription == want.AdminConsentDescription &&
+		got.UserConsentDisplayName == want.UserConsentDisplayName && got.UserConsentDescription == want.UserConsentDescription
 }
 
 // defaultIdentifierURI is the portal's default Application ID URI.

@@ -190,7 +190,12 @@ func (r *preauthorizedClientResource) Read(ctx context.Context, req resource.Rea
 		return
 	}
 	ref := agentRef(state.AgentClientID, state.AgentObjectID)
-	app, err := client.GetApplication(ctx, ref)
+	// A replica may not have caught up with the apply that created the entry moments ago: only an
+	// absence that persists over the Graph client's absence window counts as a deletion.
+	app, found, err := client.GetApplicationExpecting(ctx, ref, func(app graph.Application) bool {
+		entry, ok := app.PreAuthorization(state.ClientID.ValueString())
+		return ok && containsFold(entry.DelegatedPermissionIDs, state.ScopeID.ValueString())
+	})
 	if isGone(err) {
 		resp.State.RemoveResource(ctx)
 		return
@@ -199,11 +204,11 @@ func (r *preauthorizedClientResource) Read(ctx context.Context, req resource.Rea
 		addGraphError(&resp.Diagnostics, "read the agent application", ref, err)
 		return
 	}
-	entry, found := app.PreAuthorization(state.ClientID.ValueString())
-	if !found || !containsFold(entry.DelegatedPermissionIDs, state.ScopeID.ValueString()) {
+	if !found {
 		resp.State.RemoveResource(ctx)
 		return
 	}
+	entry, _ := app.PreAuthorization(state.ClientID.ValueString())
 	state.setFromGraph(app, entry)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }

@@ -244,6 +244,7 @@ func TestAccPreauthorizedClient_concurrencyUnderFaults(t *testing.T) {
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				CheckDestroy: func(*terraformState) error {
 					env.emu.clearFaults(t)
+					t.Logf("plan and destroy under faults: provider Graph client: %s", formatStats(builtGraphClients.take(env.graphBaseURL)))
 					if err := env.unmanagedUnchanged(t, before, false); err != nil {
 						return err
 					}
@@ -271,7 +272,8 @@ func TestAccPreauthorizedClient_concurrencyUnderFaults(t *testing.T) {
 								return fmt.Errorf("client %s lacks the scope: %v", c, e.DelegatedPermissionIDs)
 							}
 						}
-						t.Logf("faults fired during apply: %s", env.emu.faultSummary(t))
+						t.Logf("apply under faults: emulator counters: %s", env.emu.faultSummary(t))
+						t.Logf("apply under faults: provider Graph client: %s", formatStats(builtGraphClients.take(env.graphBaseURL)))
 						env.emu.injectFaults(t, faultProfileHostile)
 						return nil
 					},

@@ -125,6 +125,10 @@ func (m providerModel) authSettings() auth.Settings {
 	}
 }
 
+// graphClientBuilt, when set (by tests, before any provider runs), is told of every Microsoft Graph
+// client the provider builds, so that tests can report the client's request and retry counters.
+var graphClientBuilt func(baseURL string, c *graph.Client)
+
 // graph returns the provider's Microsoft Graph client, built on first use and shared by every resource,
 // so that edits of one application from sibling resources are serialized and grouped.
 func (d *providerData) graph(ctx context.Context, diags *diag.Diagnostics) (*graph.Client, bool) {
@@ -150,6 +154,9 @@ func (d *providerData) graph(ctx context.Context, diags *diag.Diagnostics) (*gra
 			UserAgent:  d.userAgent,
 			Logger:     tflogLogger{},
 		})
+		if d.graphErr == nil && graphClientBuilt != nil {
+			graphClientBuilt(d.entry.GraphBaseURL, d.graphClient)
+		}
 	})
 	if d.graphErr != nil {
 		diags.AddError("Could not set up the Microsoft Graph client", d.graphErr.Error())
