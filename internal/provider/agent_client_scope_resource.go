@@ -207,7 +207,7 @@ func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.Schema
 				Optional:            true, Computed: true,
 				Default: booldefault.StaticBool(true),
 			},
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+			"timeouts": timeoutsAttribute(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 		},
 	}
 }

@@ -107,7 +107,7 @@ func (r *preauthorizedClientResource) Schema(ctx context.Context, _ resource.Sch
 				Validators:    []validator.String{guidValidator()},
 				PlanModifiers: replace,
 			},
-			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Read: true, Delete: true}),
+			"timeouts": timeoutsAttribute(ctx, timeouts.Opts{Create: true, Read: true, Delete: true}),
 		},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -30,4 +31,16 @@ func nullTimeouts(ops ...string) timeouts.Value {
 		attrTypes[op] = types.StringType
 	}
 	return timeouts.Value{Object: types.ObjectNull(attrTypes)}
+}
+
+// timeoutsAttribute is the timeouts block of a resource, with a description of what it bounds.
+func timeoutsAttribute(ctx context.Context, opts timeouts.Opts) schema.Attribute {
+	a := timeouts.Attributes(ctx, opts)
+	if nested, ok := a.(schema.SingleNestedAttribute); ok {
+		nested.MarkdownDescription = "Bounds how long each operation may take, as durations such as `10m`. The bound covers " +
+			"the provider's retries of throttling, conflicts and replication lag, and the wait until a change is visible on " +
+			"every replica. Defaults apply to unset operations."
+		return nested
+	}
+	return a
 }
