@@ -341,7 +341,7 @@ func checkError(t *testing.T, h *harness, err error, tc errorCase) {
 		t.Errorf("errors.Is(err, %v) is false", tc.sentinel)
 	}
 	for _, other := range []error{lkps.ErrNotFound, lkps.ErrOcelotForbidden, lkps.ErrClientNotAuthorized, lkps.ErrServer} {
-		if other != tc.sentinel && errors.Is(err, other) {
+		if !errors.Is(other, tc.sentinel) && errors.Is(err, other) {
 			t.Errorf("errors.Is(err, %v) is true", other)
 		}
 	}

@@ -232,7 +232,7 @@ func TestRetry_realSleepStopsAtContextEnd(t *testing.T) {
 // refusedURL returns an https URL on loopback where nothing listens.
 func refusedURL(t *testing.T) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
