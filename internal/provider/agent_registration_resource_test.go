@@ -651,3 +651,91 @@ resource "lkps_agent_registration" "test" {
 	}
 	t.Logf("searched %d bytes of TRACE log", len(raw))
 }
+
+// logSince returns the part of a log file written after offset, and the file's new size.
+func logSince(t *testing.T, file string, offset int) (string, int) {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw[min(offset, len(raw)):]), len(raw)
+}
+
+// logEntryStart matches the first line of an hclog entry; an entry's fields may continue on further lines.
+var logEntryStart = regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\dT`)
+
+// warningRPCs lists the protocol calls (tf_rpc) whose responses carried a warning with summary.
+func warningRPCs(log, summary string) []string {
+	var rpcs []string
+	rpc := regexp.MustCompile(`tf_rpc=(\w+)`)
+	starts := logEntryStart.FindAllStringIndex(log, -1)
+	for i, st := range starts {
+		end := len(log)
+		if i+1 < len(starts) {
+			end = starts[i+1][0]
+		}
+		entry := log[st[0]:end]
+		if strings.Contains(entry, "Response contains warning diagnostic") && strings.Contains(entry, summary) {
+			if m := rpc.FindStringSubmatch(entry); m != nil {
+				rpcs = append(rpcs, m[1])
+			}
+		}
+	}
+	return rpcs
+}
+
+// With enforcement on and no access_as_client scope, the provider warns at apply when it registers and
+// at plan for the existing registration; once a client is pre-authorized for the scope it is silent.
+// The warnings are read from the provider's log, where terraform-plugin-go records every diagnostic.
+// Not parallel: the log settings are process-wide.
+func TestAccAgentRegistration_sessionWarnings(t *testing.T) {
+	r := newRegistrationEnv(t, true)
+	client, err := r.emu.ts.Admin().CreateApplication(emulator.SeedApplication{DisplayName: "warning test client"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logFile := filepath.Join(t.TempDir(), "provider.log")
+	t.Setenv("TF_ACC_LOG_PATH", logFile)
+	const summary = "LKPS Would Refuse Every Session Start"
+	offset := 0
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: r.registrationConfig("")},
+			{
+				PreConfig: func() {
+					var log string
+					log, offset = logSince(t, logFile, 0)
+					rpcs := strings.Join(warningRPCs(log, summary), " ")
+					if !strings.Contains(rpcs, "ApplyResourceChange") || !strings.Contains(rpcs, "PlanResourceChange") {
+						t.Errorf("want the warning at apply (registration) and at plan (existing registration), got it in: %q", rpcs)
+					}
+					if !strings.Contains(log, "does not expose a scope with value exactly") {
+						t.Error("the warning does not say that the scope is missing")
+					}
+					scopeID := directory.NewGUID()
+					body := fmt.Sprintf(`{"api":{"oauth2PermissionScopes":[{"id":%q,"value":"access_as_client","type":"User","isEnabled":true}],`+
+						`"preAuthorizedApplications":[{"appId":%q,"delegatedPermissionIds":[%q]}]}}`, scopeID, client.Application.AppID, scopeID)
+					if _, err := r.emu.ts.Admin().PatchApplication(r.agent, []byte(body)); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: r.registrationConfig("  agent_client_secret_wo_version = 2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(registrationAddr, plancheck.ResourceActionUpdate),
+				}},
+				Check: func(*terraformState) error {
+					log, _ := logSince(t, logFile, offset)
+					if rpcs := warningRPCs(log, summary); len(rpcs) > 0 {
+						return fmt.Errorf("warned although a client is pre-authorized for the scope: %v", rpcs)
+					}
+					if !strings.Contains(log, "ApplyResourceChange") {
+						return fmt.Errorf("the log after step 1 records no apply; the check proves nothing")
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
