@@ -76,8 +76,12 @@ func (d *clientAuthorizationDataSource) Schema(ctx context.Context, _ datasource
 			"3. that entry includes the `access_as_client` scope ID (`scope_not_granted`).\n\n" +
 			"With `enforce_client_authz = false` LKPS skips the checks, and so does this data source: it is then always " +
 			"authorized and makes no request at all.\n\n" +
-			"Use it in a `check` block to verify an onboarding continuously, or in a postcondition. It does not check the " +
-			"Ocelot route's Client Access List (which the LKPS team manages) nor whether the agent is registered with LKPS.",
+			"Use it in a `check` block to verify an onboarding continuously, or in a postcondition. Nested in a `check` " +
+			"block, a failure to read becomes a warning too, but Terraform then reads the data source again at every " +
+			"apply, so `terraform plan -detailed-exitcode` never reports \"no changes\"; declare it outside the block and " +
+			"refer to it from the `assert` when plans must stay empty.\n\n" +
+			"It does not check the Ocelot route's Client Access List (which the LKPS team manages) nor whether the agent " +
+			"is registered with LKPS.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The identifier of the evaluation, `<agent client ID>/<client ID>` in lower case.",
