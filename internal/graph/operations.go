@@ -25,9 +25,9 @@ func (c *Client) GetApplication(ctx context.Context, ref AppRef) (Application, e
 // GetScope reads one permission scope of the application. A missing scope is an error matching
 // ErrScopeNotFound; a missing application one matching ErrNotFound.
 //
-// Before reporting a scope missing, the client re-reads until ConfirmReads consecutive reads agree,
-// so a replica that has not seen a scope created moments ago (maybe by another process) does not
-// make it look deleted.
+// Before reporting a scope missing, the client re-reads as GetApplicationExpecting does, so a
+// replica that has not seen a scope created moments ago (maybe by another process) does not make it
+// look deleted.
 func (c *Client) GetScope(ctx context.Context, ref AppRef, scopeID string) (PermissionScope, error) {
 	app, found, err := c.GetApplicationExpecting(ctx, ref, func(app Application) bool {
 		_, ok := app.Scope(scopeID)
@@ -62,12 +62,12 @@ func (c *Client) GetPreAuthorization(ctx context.Context, ref AppRef, clientAppI
 }
 
 // GetApplicationExpecting reads the application like GetApplication and reports whether present
-// holds for it. When it does not, the client reads again (spaced by the backoff) until present holds,
-// or until at least ConfirmReads consecutive reads over at least AbsenceWindow agree that it does
-// not. A replica that has not caught up with a
-// change made moments ago — possibly by another process, such as the terraform apply just before a
-// plan — thus does not make the item look deleted. Terraform Read functions should use it (or GetScope
-// and GetPreAuthorization) for the item their resource manages.
+// holds for it. When it does not, the client reads again (spaced by the backoff) until present
+// holds, or until at least ConfirmReads consecutive reads over at least AbsenceWindow agree that it
+// does not. A replica that has not caught up with a change made moments ago — possibly by another
+// process, such as the terraform apply just before a plan — thus does not make the item look
+// deleted. Terraform Read functions should use it (or GetScope and GetPreAuthorization) for the
+// item their resource manages.
 func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, present func(Application) bool) (Application, bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
