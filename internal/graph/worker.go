@@ -16,6 +16,9 @@ import (
 // the primary); they are repeated with backoff.
 const ReasonNotYetVisible RetryReason = "not_yet_visible"
 
+// maxConfirmWait caps the pause after a confirmation read that did not show the write yet.
+const maxConfirmWait = time.Second
+
 // op is one queued mutation. step runs once per group-commit round on a private copy of the state
 // read in that round; it must either change the state, report done, defer, or fail.
 type op struct {
@@ -419,7 +422,9 @@ func (w *appWorker) confirm(ctx context.Context, want *appState, cols collection
 			matches = 0
 			misses++
 			w.c.stats.addRetry(ReasonNotYetVisible)
-			wait = w.c.cfg.Backoff.delay(misses, w.c.random())
+			// Replicas catch up within seconds; polling at most every maxConfirmWait keeps the
+			// wait close to the actual lag without hammering Graph.
+			wait = min(w.c.cfg.Backoff.delay(misses, w.c.random()), maxConfirmWait)
 		}
 		if deadline, ok := ctx.Deadline(); ok && w.c.now().Add(wait).After(deadline) {
 			return nil, fmt.Errorf("%s not visible on %d consecutive reads before the deadline (%d reads did not show it)",
