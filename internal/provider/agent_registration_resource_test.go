@@ -507,7 +507,10 @@ resource "lkps_agent_registration" "test" {
 					r.emu.ts.LKPSBaseURLs[r.route.Key()]))
 			},
 			want: `(?s)Ocelot Rejected the Access Token \(401 Unauthorized\).*HTTP 401 from Ocelot.*` +
-				`does not target the LKPS audience.*Ocelot route: https://devtools-np\.bayer\.com/ocelot\?route=eu-livekit-platform-service-np\.int\.bayer\.com`,
+				`targets the correct audience: api://livekit-platform-service-np\.int\.bayer\.com for nonprod/eu.*` +
+				`it is https://graph\.microsoft\.com/\.default here, but the documented scope for nonprod/eu is ` +
+				`api://livekit-platform-service-np\.int\.bayer\.com/\.default.*` +
+				`Ocelot route: https://devtools-np\.bayer\.com/ocelot\?route=eu-livekit-platform-service-np\.int\.bayer\.com`,
 		},
 		{
 			name: "Ocelot 403, agent not on the access list", onAccessList: false,
@@ -519,7 +522,8 @@ resource "lkps_agent_registration" "test" {
 			provider: func(r *registrationEnv) string {
 				return r.providerWith(fmt.Sprintf("  lkps_base_url = %q", r.emu.ts.LKPSBaseURLs[r.route.Key()]+"/v0"))
 			},
-			want: `(?s)LKPS Rejected the Request.*rejected with 404.*HTTP 404 from LKPS.*The path was not found.*check the LKPS base URL`,
+			want: `(?s)LKPS Rejected the Request.*rejected with 404.*HTTP 404 from LKPS.*The path was not found.*check the LKPS base URL ` +
+				`\(for nonprod/eu the documented URL is https://eu-livekit-platform-service-np\.int\.bayer\.com\)`,
 		},
 	}
 	for _, tt := range tests {
@@ -738,4 +742,25 @@ func TestAccAgentRegistration_sessionWarnings(t *testing.T) {
 			},
 		},
 	})
+}
+
+// The LKPS client's advice compares overrides with the documented values, not with themselves.
+func TestDocumentedLKPSEntry(t *testing.T) {
+	documented := environments.MustLookup(environments.Prod, environments.US)
+	configured := documented
+	configured.LKPSBaseURL, configured.LKPSHost = "https://127.0.0.1:8443/lkps/prod/us", "127.0.0.1:8443"
+	configured.LKPSScope, configured.LKPSAudience = "api://proxy/.default", "api://proxy"
+	configured.AuthorityHost, configured.TenantID = "https://127.0.0.1:8443", "11111111-1111-1111-1111-111111111111"
+
+	got := documentedLKPSEntry(configured)
+	if got.LKPSBaseURL != documented.LKPSBaseURL || got.LKPSHost != documented.LKPSHost ||
+		got.LKPSScope != documented.LKPSScope || got.LKPSAudience != documented.LKPSAudience {
+		t.Errorf("LKPS values not the documented ones: %+v", got)
+	}
+	if got.AuthorityHost != configured.AuthorityHost || got.TenantID != configured.TenantID || got.OcelotRouteURL != documented.OcelotRouteURL {
+		t.Errorf("other values changed: %+v", got)
+	}
+	if e := documentedLKPSEntry(environments.Entry{}); e != (environments.Entry{}) {
+		t.Errorf("an unknown environment must be left alone, got %+v", e)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/bayer/terraform-provider-lkps/internal/environments"
 	"github.com/bayer/terraform-provider-lkps/internal/lkps"
 )
 
@@ -32,7 +33,7 @@ func (d *providerData) lkpsClient(ctx context.Context, cred azcore.TokenCredenti
 	})
 	client, err := lkps.New(lkps.Config{
 		BaseURL:    d.entry.LKPSBaseURL,
-		Entry:      d.entry,
+		Entry:      documentedLKPSEntry(d.entry),
 		Credential: cred,
 		Scope:      d.entry.LKPSScope,
 		HTTPClient: d.httpClient,
@@ -46,6 +47,21 @@ func (d *providerData) lkpsClient(ctx context.Context, cred azcore.TokenCredenti
 		return nil, false
 	}
 	return client, true
+}
+
+// documentedLKPSEntry returns the entry the LKPS client words its advice with: the configured one, but
+// with the documented LKPS URL, host, scope and audience of its environment and region, so that the
+// advice compares an overridden URL or scope with what the guides document instead of with itself. The
+// client still calls the configured URL with the configured scope.
+func documentedLKPSEntry(configured environments.Entry) environments.Entry {
+	documented, err := environments.Lookup(configured.Environment, configured.Region)
+	if err != nil {
+		return configured
+	}
+	e := configured
+	e.LKPSHost, e.LKPSBaseURL = documented.LKPSHost, documented.LKPSBaseURL
+	e.LKPSScope, e.LKPSAudience = documented.LKPSScope, documented.LKPSAudience
+	return e
 }
 
 // lkpsErrorSummary is the diagnostic summary of each kind of LKPS failure.
