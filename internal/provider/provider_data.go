@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -150,6 +151,7 @@ func (d *providerData) graph(ctx context.Context, diags *diag.Diagnostics) (*gra
 		d.graphClient, d.graphErr = graph.New(graph.Config{
 			Credential: d.credential,
 			BaseURL:    d.entry.GraphBaseURL,
+			Scope:      graphScope(d.entry.GraphBaseURL),
 			HTTPClient: d.httpClient,
 			UserAgent:  d.userAgent,
 			Logger:     tflogLogger{},
@@ -163,6 +165,16 @@ func (d *providerData) graph(ctx context.Context, diags *diag.Diagnostics) (*gra
 		return nil, false
 	}
 	return d.graphClient, true
+}
+
+// graphScope is the token scope for a Graph endpoint: its own URL plus "/.default", as sovereign clouds
+// (graph.microsoft.us, microsoftgraph.chinacloudapi.cn) and the emulator expect; the public cloud's
+// canonical scope for the public endpoint.
+func graphScope(graphBaseURL string) string {
+	if strings.EqualFold(strings.TrimRight(graphBaseURL, "/"), environments.PublicGraphBaseURL) {
+		return environments.GraphScope
+	}
+	return strings.TrimRight(graphBaseURL, "/") + "/.default"
 }
 
 // tflogLogger routes the API packages' log lines to Terraform's log (TF_LOG). The API packages never
