@@ -70,7 +70,9 @@ type Decision struct {
 //     agent application fails this check), else scope_missing;
 //   - check 2: some pre-authorized entry has appId equal to the client ID (case-insensitive), else
 //     client_not_preauthorized;
-//   - check 3: the first such entry lists the scope's id (case-insensitive), else scope_not_granted.
+//   - check 3: an entry of the client lists the scope's id (case-insensitive), else scope_not_granted.
+//     Graph accepts two entries with the same appId; LKPS's guide speaks of "the client entry", and an
+//     entry that grants the scope is what an agent owner meant, so any of them counts (as in the emulator).
 //
 // It is pure: no I/O, no clock.
 func Evaluate(in DecisionInput) Decision {
@@ -93,21 +95,20 @@ func Evaluate(in DecisionInput) Decision {
 	}
 	scopeID := in.Scopes[scopeIndex].ID
 
-	entryIndex := -1
-	for i, p := range in.PreAuthorized {
-		if strings.EqualFold(p.AppID, in.ClientID) {
-			entryIndex = i
-			break
+	listed := false
+	for _, p := range in.PreAuthorized {
+		if !strings.EqualFold(p.AppID, in.ClientID) {
+			continue
+		}
+		listed = true
+		for _, id := range p.PermissionIDs {
+			if strings.EqualFold(id, scopeID) {
+				return Decision{Authorized: true, Reason: reasonAuthorized(in.ClientID, scopeID), ScopeID: scopeID}
+			}
 		}
 	}
-	if entryIndex < 0 {
+	if !listed {
 		return Decision{FailedCheck: CheckClientNotPreauthorized, Reason: reasonClientNotPreauthorized(in.ClientID), ScopeID: scopeID}
-	}
-
-	for _, id := range in.PreAuthorized[entryIndex].PermissionIDs {
-		if strings.EqualFold(id, scopeID) {
-			return Decision{Authorized: true, Reason: reasonAuthorized(in.ClientID, scopeID), ScopeID: scopeID}
-		}
 	}
 	return Decision{FailedCheck: CheckScopeNotGranted, Reason: reasonScopeNotGranted(in.ClientID, scopeID), ScopeID: scopeID}
 }

@@ -69,6 +69,26 @@ func TestEvaluate(t *testing.T) {
 			reason: []string{clientAppID, "preAuthorizedApplications", "Authorized client applications", "lkps_preauthorized_client"},
 		},
 		{
+			name: "two entries for the client: the one granting the scope counts",
+			in: lkps.DecisionInput{EnforceClientAuthz: true, ClientID: clientAppID, AgentExists: true,
+				Scopes: []lkps.Scope{clientScope, {ID: otherScopeID, Value: "other"}},
+				PreAuthorized: []lkps.PreAuthorized{
+					{AppID: clientAppID, PermissionIDs: []string{otherScopeID}},
+					{AppID: clientAppID, PermissionIDs: []string{scopeID}},
+				}},
+			authorized: true, scopeID: scopeID,
+		},
+		{
+			name: "two entries for the client, neither granting the scope",
+			in: lkps.DecisionInput{EnforceClientAuthz: true, ClientID: clientAppID, AgentExists: true,
+				Scopes: []lkps.Scope{clientScope, {ID: otherScopeID, Value: "other"}},
+				PreAuthorized: []lkps.PreAuthorized{
+					{AppID: clientAppID, PermissionIDs: []string{otherScopeID}},
+					{AppID: clientAppID},
+				}},
+			failedCheck: lkps.CheckScopeNotGranted, scopeID: scopeID,
+		},
+		{
 			name: "no pre-authorized entries",
 			in: lkps.DecisionInput{EnforceClientAuthz: true, ClientID: clientAppID, AgentExists: true,
 				Scopes: []lkps.Scope{clientScope}},
