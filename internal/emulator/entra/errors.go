@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 )
 
 // Sentinel errors returned by Service.Verify. Exactly one of them matches any error Verify returns, so a
@@ -191,7 +193,7 @@ func stsTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.00
 func (e *stsError) write(w http.ResponseWriter, r *http.Request, now time.Time, baseURL string) {
 	traceID := newGUID()
 	correlationID := r.Header.Get("client-request-id")
-	if !isGUID(correlationID) {
+	if !directory.IsGUID(correlationID) {
 		correlationID = newGUID()
 	}
 	ts := now.UTC().Format("2006-01-02 15:04:05Z")
@@ -244,33 +246,4 @@ func newGUID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
-// isGUID reports whether s is a GUID in the 8-4-4-4-12 hexadecimal form (any case).
-func isGUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !isHexDigit(c) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func isHexDigit(c rune) bool {
-	switch {
-	case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
-		return true
-	default:
-		return false
-	}
 }

@@ -24,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 )
 
@@ -130,7 +131,7 @@ type Service struct {
 
 // New validates cfg and builds a Service, generating a signing key when cfg has none.
 func New(cfg Config) (*Service, error) {
-	if !isGUID(cfg.TenantID) {
+	if !directory.IsGUID(cfg.TenantID) {
 		return nil, fmt.Errorf("entra: tenant ID %q is not a GUID", cfg.TenantID)
 	}
 	if cfg.BaseURL == nil {

@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 )
 
 // maxTokenRequestBytes bounds a token request body; real requests are a few kilobytes.
@@ -112,7 +114,7 @@ func (s *Service) serveToken(w http.ResponseWriter, r *http.Request, tenant stri
 	}
 	// Entra ID reports one second less than the token's lifetime (3599 for an hour).
 	expiresIn := int64(s.lifetime/time.Second) - 1
-	if cid := r.Header.Get("client-request-id"); isGUID(cid) {
+	if cid := r.Header.Get("client-request-id"); directory.IsGUID(cid) {
 		w.Header().Set("client-request-id", cid)
 	}
 	w.Header().Set("x-ms-request-id", newGUID())
@@ -178,7 +180,7 @@ func (s *Service) authenticate(c Client, tenant, secret string, form url.Values,
 		}
 		// A certificate assertion is issued by the application itself (iss = client ID); anything issued
 		// by a URL is an external token presented under a federated identity credential.
-		if isGUID(iss) {
+		if directory.IsGUID(iss) {
 			return "2", s.checkCertificateAssertion(tok, c, tenant, now)
 		}
 		return "2", s.checkFederatedAssertion(tok, c, now)

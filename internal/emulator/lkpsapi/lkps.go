@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 )
 
@@ -96,7 +97,7 @@ func (s *Service) serveRegister(w http.ResponseWriter, r *http.Request, route en
 		s.reply(w, r, route, clientID, http.StatusBadRequest, lkpsError{Detail: detail}, "rejected: "+detail)
 		return
 	}
-	if !isGUID(clientID) {
+	if !directory.IsGUID(clientID) {
 		detail := "The client-id header is missing or not an application (client) ID."
 		s.reply(w, r, route, clientID, http.StatusBadRequest, lkpsError{Detail: detail}, "rejected: "+detail)
 		return
@@ -156,12 +157,12 @@ func (s *Service) serveSessionStart(w http.ResponseWriter, r *http.Request, rout
 		return
 	}
 	agentID := *req.AgentEntraAppID
-	if !isGUID(agentID) {
+	if !directory.IsGUID(agentID) {
 		detail := fmt.Sprintf("agent_entra_app_id %q is not an application (client) ID; expected a GUID such as 426758d8-100a-4420-9ae2-5f17e44f7df4.", agentID)
 		s.reply(w, r, route, clientID, http.StatusBadRequest, lkpsError{Detail: detail}, "rejected: invalid agent_entra_app_id")
 		return
 	}
-	if !isGUID(clientID) {
+	if !directory.IsGUID(clientID) {
 		detail := "The client-id header is missing or not an application (client) ID."
 		s.reply(w, r, route, clientID, http.StatusBadRequest, lkpsError{Detail: detail}, "rejected: "+detail)
 		return

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/entra"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 )
@@ -206,7 +207,7 @@ func (s *Service) SetAccessList(routeKey string, appIDs []string) error {
 			routeKey, strings.Join(environments.EnvironmentNames(), ", "), strings.Join(environments.RegionNames(), ", "))
 	}
 	for _, id := range appIDs {
-		if !isGUID(id) {
+		if !directory.IsGUID(id) {
 			return fmt.Errorf("setting access list of route %s: %q is not an application (client) ID", routeKey, id)
 		}
 	}
@@ -238,32 +239,3 @@ func routeByKey(key string) (environments.Entry, bool) {
 
 // Handler serves every route under /lkps/{environment}/{region}/.
 func (s *Service) Handler() http.Handler { return http.HandlerFunc(s.serveGateway) }
-
-// isGUID reports whether v is a GUID in the 8-4-4-4-12 hexadecimal form (any case).
-func isGUID(v string) bool {
-	if len(v) != 36 {
-		return false
-	}
-	for i, c := range v {
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !isHexDigit(c) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-func isHexDigit(c rune) bool {
-	switch {
-	case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
-		return true
-	default:
-		return false
-	}
-}
