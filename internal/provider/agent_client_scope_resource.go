@@ -228,15 +228,11 @@ func (r *agentClientScopeResource) Create(ctx context.Context, req resource.Crea
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, ok := withTimeout(ctx, plan.Timeouts.Create, defaultWriteTimeout, &resp.Diagnostics)
+	ctx, cancel, client, ok := r.data.graphWithin(ctx, plan.Timeouts.Create, defaultWriteTimeout, &resp.Diagnostics)
 	if !ok {
 		return
 	}
 	defer cancel()
-	client, ok := r.data.graph(ctx, &resp.Diagnostics)
-	if !ok {
-		return
-	}
 
 	ref := agentRef(plan.AgentClientID, plan.AgentObjectID)
 	app, err := client.GetApplication(ctx, ref)
@@ -290,15 +286,11 @@ func (r *agentClientScopeResource) Read(ctx context.Context, req resource.ReadRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, ok := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	ctx, cancel, client, ok := r.data.graphWithin(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
 	if !ok {
 		return
 	}
 	defer cancel()
-	client, ok := r.data.graph(ctx, &resp.Diagnostics)
-	if !ok {
-		return
-	}
 	gone := r.readInto(ctx, client, agentRef(state.AgentClientID, state.AgentObjectID), &state, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -317,15 +309,11 @@ func (r *agentClientScopeResource) Update(ctx context.Context, req resource.Upda
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, ok := withTimeout(ctx, plan.Timeouts.Update, defaultWriteTimeout, &resp.Diagnostics)
+	ctx, cancel, client, ok := r.data.graphWithin(ctx, plan.Timeouts.Update, defaultWriteTimeout, &resp.Diagnostics)
 	if !ok {
 		return
 	}
 	defer cancel()
-	client, ok := r.data.graph(ctx, &resp.Diagnostics)
-	if !ok {
-		return
-	}
 	ref := graph.ByObjectID(state.AgentObjectID.ValueString())
 
 	plan.IdentifierURIAdded = state.IdentifierURIAdded
@@ -364,15 +352,11 @@ func (r *agentClientScopeResource) Delete(ctx context.Context, req resource.Dele
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, ok := withTimeout(ctx, state.Timeouts.Delete, defaultWriteTimeout, &resp.Diagnostics)
+	ctx, cancel, client, ok := r.data.graphWithin(ctx, state.Timeouts.Delete, defaultWriteTimeout, &resp.Diagnostics)
 	if !ok {
 		return
 	}
 	defer cancel()
-	client, ok := r.data.graph(ctx, &resp.Diagnostics)
-	if !ok {
-		return
-	}
 	ref := graph.ByObjectID(state.AgentObjectID.ValueString())
 	cleared, err := client.DeleteScope(ctx, ref, state.ScopeID.ValueString())
 	if err != nil && !isGone(err) {

@@ -128,15 +128,11 @@ func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.C
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, ok := withTimeout(ctx, plan.Timeouts.Create, defaultWriteTimeout, &resp.Diagnostics)
+	ctx, cancel, client, ok := r.data.graphWithin(ctx, plan.Timeouts.Create, defaultWriteTimeout, &resp.Diagnostics)
 	if !ok {
 		return
 	}
 	defer cancel()
-	client, ok := r.data.graph(ctx, &resp.Diagnostics)
-	if !ok {
-		return
-	}
 	ref := agentRef(plan.AgentClientID, plan.AgentObjectID)
 	app, err := client.GetApplication(ctx, ref)
 	if err != nil {
@@ -180,15 +176,11 @@ func (r *preauthorizedClientResource) Read(ctx context.Context, req resource.Rea
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, ok := withTimeout(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	ctx, cancel, client, ok := r.data.graphWithin(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
 	if !ok {
 		return
 	}
 	defer cancel()
-	client, ok := r.data.graph(ctx, &resp.Diagnostics)
-	if !ok {
-		return
-	}
 	ref := agentRef(state.AgentClientID, state.AgentObjectID)
 	// A replica may not have caught up with the apply that created the entry moments ago: only an
 	// absence that persists over the Graph client's absence window counts as a deletion.
@@ -229,15 +221,11 @@ func (r *preauthorizedClientResource) Delete(ctx context.Context, req resource.D
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, ok := withTimeout(ctx, state.Timeouts.Delete, defaultWriteTimeout, &resp.Diagnostics)
+	ctx, cancel, client, ok := r.data.graphWithin(ctx, state.Timeouts.Delete, defaultWriteTimeout, &resp.Diagnostics)
 	if !ok {
 		return
 	}
 	defer cancel()
-	client, ok := r.data.graph(ctx, &resp.Diagnostics)
-	if !ok {
-		return
-	}
 	ref := graph.ByObjectID(state.AgentObjectID.ValueString())
 	err := client.RemovePreAuthorization(ctx, ref, state.ClientID.ValueString(), state.ScopeID.ValueString())
 	if err != nil && !isGone(err) {

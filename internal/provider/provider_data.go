@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -124,6 +125,22 @@ func (m providerModel) authSettings() auth.Settings {
 		UseCLI:                    boolean(m.UseCLI),
 		AuthorityHost:             str(m.AuthorityHost),
 	}
+}
+
+// graphWithin bounds ctx by an operation's timeout (get is for example plan.Timeouts.Create; def applies
+// when the timeouts block does not set it) and returns the Graph client: the preamble of every CRUD
+// method of the Entra resources.
+func (d *providerData) graphWithin(ctx context.Context, get timeoutGetter, def time.Duration, diags *diag.Diagnostics) (context.Context, context.CancelFunc, *graph.Client, bool) {
+	ctx, cancel, ok := withTimeout(ctx, get, def, diags)
+	if !ok {
+		return ctx, cancel, nil, false
+	}
+	client, ok := d.graph(ctx, diags)
+	if !ok {
+		cancel()
+		return ctx, func() {}, nil, false
+	}
+	return ctx, cancel, client, true
 }
 
 // graphClientBuilt, when set (by tests, before any provider runs), is told of every Microsoft Graph

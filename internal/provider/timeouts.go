@@ -11,9 +11,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
+// timeoutGetter reads one operation's duration from a timeouts block, such as plan.Timeouts.Create.
+type timeoutGetter func(context.Context, time.Duration) (time.Duration, diag.Diagnostics)
+
 // withTimeout bounds ctx by the timeouts block's value for the operation (get is for example
 // plan.Timeouts.Create), or by def when the block does not set it.
-func withTimeout(ctx context.Context, get func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), def time.Duration, diags *diag.Diagnostics) (context.Context, context.CancelFunc, bool) {
+func withTimeout(ctx context.Context, get timeoutGetter, def time.Duration, diags *diag.Diagnostics) (context.Context, context.CancelFunc, bool) {
 	d, ds := get(ctx, def)
 	diags.Append(ds...)
 	if diags.HasError() {
