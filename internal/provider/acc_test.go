@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -151,7 +152,7 @@ func (e *accEnv) preauthorizedExactly(t *testing.T, clients []string, scopeID st
 	}
 	sort.Strings(got)
 	sort.Strings(want)
-	if !reflect.DeepEqual(got, want) {
+	if !slices.Equal(got, want) {
 		return fmt.Errorf("pre-authorized clients (scope %q): got %d %v, want %d %v", scopeID, len(got), got, len(want), want)
 	}
 	return nil
