@@ -32,6 +32,9 @@ variable "frontend_client_id" {
 # Environments & URLs: the route, its Ocelot page and the LiveKit URL of nonprod/eu.
 data "lkps_environment" "current" {}
 
+# The whole environment table (no credentials, no network).
+data "lkps_environments" "all" {}
+
 # Steps 1 and 2: the Application ID URI and the access_as_client scope.
 resource "lkps_agent_client_scope" "agent" {
   agent_client_id = var.agent_client_id
@@ -69,6 +72,13 @@ check "frontend_can_start_sessions" {
     condition     = data.lkps_client_authorization.frontend.authorized
     error_message = "LKPS would refuse the frontend (${data.lkps_client_authorization.frontend.failed_check}): ${data.lkps_client_authorization.frontend.reason}"
   }
+}
+
+output "environment_table" {
+  description = "The LKPS environment table, one line per environment and region."
+  value = join("\n", [for e in data.lkps_environments.all.environments :
+    format("   %-11s %-52s %s", e.id, e.lkps_base_url, e.livekit_url)
+  ])
 }
 
 output "lkps_route" {

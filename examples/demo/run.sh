@@ -105,6 +105,9 @@ scope_id=$(cd "$WORK/tf" && "$TERRAFORM" output -raw scope_id)
 livekit_url=$(cd "$WORK/tf" && "$TERRAFORM" output -raw livekit_url)
 step " 3. terraform apply: scope access_as_client ($scope_id), frontend pre-authorized, agent registered"
 step "    as the agent with enforce_client_authz = true (livekit_url $livekit_url); check block passed"
+step "    LKPS environments through Terraform (lkps_environments): route, LKPS base URL, LiveKit URL:"
+(cd "$WORK/tf" && "$TERRAFORM" output -raw environment_table) || fail "terraform output environment_table failed"
+printf '\n'
 
 # 4. What LKPS does now: a session for each client, through the Ocelot gateway.
 step " 4. POST /api/session/start through Ocelot, as each client:"
