@@ -58,11 +58,13 @@ provider "lkps" {
   region      = "us"
   use_cli     = false
 }
-data "lkps_environment" "current" {}`,
+data "lkps_environment" "current" {}
+data "lkps_environments" "all" {}`,
 			ConfigStateChecks: []statecheck.StateCheck{
 				environmentStateCheck("data.lkps_environment.current", "environment", "prod"),
 				environmentStateCheck("data.lkps_environment.current", "region", "us"),
 				environmentStateCheck("data.lkps_environment.current", "lkps_base_url", "https://us-livekit-platform-service.int.bayer.com"),
+				statecheck.ExpectKnownValue("data.lkps_environments.all", tfjsonpath.New("environments"), knownvalue.ListSizeExact(4)),
 			},
 		}},
 	})

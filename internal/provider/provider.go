@@ -234,7 +234,7 @@ func userAgent(providerVersion, terraformVersion string) string {
 	if terraformVersion == "" {
 		terraformVersion = "unknown"
 	}
-	return fmt.Sprintf("terraform-provider-lkps/%s (+https://%s) Terraform/%s",
+	return fmt.Sprintf("terraform-provider-lkps/%s (+https://registry.terraform.io/providers/%s) Terraform/%s",
 		providerVersion, strings.TrimPrefix(RegistryAddress, "registry.terraform.io/"), terraformVersion)
 }
 

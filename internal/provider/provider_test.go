@@ -32,3 +32,16 @@ resource "lkps_agent_client_scope" "x" {
 		}},
 	})
 }
+
+// Every client the provider builds (azidentity, Graph, LKPS) gets this User-Agent; each API package
+// tests that it reaches the server.
+func TestUserAgentNamesProviderAndTerraform(t *testing.T) {
+	got := userAgent("1.2.3", "1.11.4")
+	want := "terraform-provider-lkps/1.2.3 (+https://registry.terraform.io/providers/bayer/lkps) Terraform/1.11.4"
+	if got != want {
+		t.Fatalf("userAgent = %q, want %q", got, want)
+	}
+	if got := userAgent("dev", ""); got != "terraform-provider-lkps/dev (+https://registry.terraform.io/providers/bayer/lkps) Terraform/unknown" {
+		t.Fatalf("userAgent without a Terraform version = %q", got)
+	}
+}
