@@ -302,6 +302,15 @@ func (d *Directory) Lookup(ref Ref, c Consistency) (*Record, error) {
 	return d.GetByAppID(ref.AppID, c)
 }
 
+// lookupLocked finds the referenced application as a replica that has seen every write up to at sees it:
+// by object id when the reference has one, else by appId.
+func (d *Directory) lookupLocked(ref Ref, at time.Time) (*Record, error) {
+	if ref.ObjectID != "" {
+		return d.getLocked(ref.ObjectID, at)
+	}
+	return d.getByAppIDLocked(ref.AppID, at)
+}
+
 // List returns every application, ordered by display name then object id, as one view sees them.
 func (d *Directory) List(c Consistency) []*Record {
 	d.mu.RLock()
@@ -396,13 +405,7 @@ func (d *Directory) Update(ref Ref, c Consistency, fn UpdateFunc) (*Record, erro
 	now := d.now()
 	d.pruneLocked(now)
 	at := d.viewTime(c)
-	var view *Record
-	var err error
-	if ref.ObjectID != "" {
-		view, err = d.getLocked(ref.ObjectID, at)
-	} else {
-		view, err = d.getByAppIDLocked(ref.AppID, at)
-	}
+	view, err := d.lookupLocked(ref, at)
 	if err != nil {
 		return nil, err
 	}
@@ -441,13 +444,7 @@ func (d *Directory) Delete(ref Ref, c Consistency) error {
 	now := d.now()
 	d.pruneLocked(now)
 	at := d.viewTime(c)
-	var view *Record
-	var err error
-	if ref.ObjectID != "" {
-		view, err = d.getLocked(ref.ObjectID, at)
-	} else {
-		view, err = d.getByAppIDLocked(ref.AppID, at)
-	}
+	view, err := d.lookupLocked(ref, at)
 	if err != nil {
 		return err
 	}
