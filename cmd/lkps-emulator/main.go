@@ -22,7 +22,10 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return
 		}
@@ -31,7 +34,8 @@ func main() {
 	}
 }
 
-func run(args []string, stdout, stderr io.Writer) error {
+// run starts the emulator, prints its exports and serves until ctx is done (SIGINT or SIGTERM).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("lkps-emulator", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
@@ -40,6 +44,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 Runs a local Entra ID token service, Microsoft Graph applications API, Ocelot gateway and LKPS over HTTPS
 on one loopback port, then prints the "export" lines that point the lkps provider, azidentity and curl at
 it. Stop it with Ctrl-C (SIGINT) or SIGTERM; with --state the state is saved on the way out.
+
+SSL_CERT_FILE and CURL_CA_BUNDLE name ca-bundle.pem in --cert-dir: the system's roots plus the emulator's
+CA, so other TLS connections in that shell keep working. The CA may only sign for 127.0.0.0/8, ::1 and
+localhost (X.509 name constraints) and lives 7 days; it is replaced on the first start after that.
 
 Flags:
 `)
@@ -53,7 +61,8 @@ Flags:
 	port := fs.Int("port", 0, "TCP `port` to listen on; 0 picks a free port")
 	seedFile := fs.String("seed", "", "JSON seed `file` (see internal/emulator/testdata/seed.example.json); empty uses the built-in seed")
 	stateFile := fs.String("state", "", "state `file`: loaded at start when it exists, saved every few seconds and on shutdown")
-	certDir := fs.String("cert-dir", defaultCertDir, "`directory` holding ca.pem/ca-key.pem (created when absent) and the server certificate")
+	certDir := fs.String("cert-dir", defaultCertDir, "`directory` holding ca.pem/ca-key.pem (created when absent or near expiry), the server certificate and ca-bundle.pem")
+	systemRoots := fs.String("system-roots", "", "PEM `file` of trusted roots to put into ca-bundle.pem before the emulator's CA; empty uses $SSL_CERT_FILE or the system's roots file")
 	envFile := fs.String("env-file", "", "also write the export lines to this `file` (mode 0600)")
 	env := fs.String("environment", string(environments.DefaultEnvironment), "LKPS `environment` exported as LKPS_ENVIRONMENT and used for LKPS_BASE_URL (nonprod or prod)")
 	region := fs.String("region", string(environments.DefaultRegion), "LKPS `region` exported as LKPS_REGION and used for LKPS_BASE_URL (eu or us)")
@@ -110,11 +119,23 @@ Flags:
 	if err != nil {
 		return err
 	}
-	vars, err := srv.Env(srv.CAFile(), routeEnv, routeRegion)
+	roots := *systemRoots
+	if roots == "" {
+		roots = emulator.FindSystemRoots()
+	}
+	bundle, n, err := emulator.WriteTrustBundle(*certDir, roots)
 	if err != nil {
 		return errors.Join(err, srv.Close(context.Background()))
 	}
-	lines := emulator.ExportLines(vars)
+	if n == 0 {
+		fmt.Fprintln(stderr, "lkps-emulator: no system roots file found (set --system-roots): "+
+			"SSL_CERT_FILE names a bundle with the emulator's CA alone, so other TLS connections in that shell will fail")
+	}
+	vars, err := srv.Env(bundle, routeEnv, routeRegion)
+	if err != nil {
+		return errors.Join(err, srv.Close(context.Background()))
+	}
+	lines := emulator.ExportLines(vars) + fmt.Sprintf("# stop it with: kill %d\n", os.Getpid())
 	if *envFile != "" {
 		if err := os.WriteFile(*envFile, []byte(lines), 0o600); err != nil {
 			return errors.Join(fmt.Errorf("write --env-file: %w", err), srv.Close(context.Background()))
@@ -122,8 +143,6 @@ Flags:
 	}
 	fmt.Fprint(stdout, lines)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -24,6 +24,34 @@ const (
 	CAKeyFileName   = "ca-key.pem"
 	CertFileName    = "server.pem"
 	CertKeyFileName = "server-key.pem"
+	// CABundleFileName is the trust bundle the printed exports name in SSL_CERT_FILE and CURL_CA_BUNDLE:
+	// the system's roots followed by the emulator's CA (see WriteTrustBundle).
+	CABundleFileName = "ca-bundle.pem"
+)
+
+// The emulator's CA lives for days, not years, and may only sign for loopback names, so that a copy of
+// its key (it sits unencrypted in the certificate directory) is worth nothing beyond this machine even
+// when someone adds the CA to an OS trust store.
+const (
+	// CALifetime is how long a generated CA is valid.
+	CALifetime = 7 * 24 * time.Hour
+	// CARenewBefore is how long before its expiry LoadOrCreateCA replaces a CA: an emulator started
+	// with it keeps valid certificates for at least that long.
+	CARenewBefore = 24 * time.Hour
+)
+
+// caOrganization marks the emulator's CAs, so that a trust bundle built from a file that already holds
+// one (an SSL_CERT_FILE exported by an earlier run) does not accumulate them.
+const caOrganization = "lkps-emulator"
+
+// loopbackIPRanges and loopbackDNSDomain are the names the CA may sign for (X.509 name constraints,
+// marked critical): 127.0.0.0/8, ::1 and localhost (with its subdomains, which resolve to loopback).
+var (
+	loopbackIPRanges = []*net.IPNet{
+		{IP: net.IPv4(127, 0, 0, 0).To4(), Mask: net.CIDRMask(8, 32)},
+		{IP: net.IPv6loopback, Mask: net.CIDRMask(128, 128)},
+	}
+	loopbackDNSDomain = "localhost"
 )
 
 // CA is a certificate authority that signs the emulator's server certificates. Clients trust the
@@ -34,8 +62,13 @@ type CA struct {
 	certPEM []byte
 }
 
-// NewCA generates a CA with a fresh P-256 key, valid for ten years.
+// NewCA generates a CA with a fresh P-256 key, valid for CALifetime and constrained to loopback names
+// (127.0.0.0/8, ::1, localhost): certificates it signs for any other name fail verification.
 func NewCA() (*CA, error) {
+	return newCA(time.Now(), CALifetime)
+}
+
+func newCA(now time.Time, lifetime time.Duration) (*CA, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generate CA key: %w", err)
@@ -44,16 +77,18 @@ func NewCA() (*CA, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := time.Now()
 	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: "lkps-emulator local CA", Organization: []string{"lkps-emulator"}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.AddDate(10, 0, 0),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
+		SerialNumber:                serial,
+		Subject:                     pkix.Name{CommonName: "lkps-emulator local CA", Organization: []string{caOrganization}},
+		NotBefore:                   now.Add(-time.Hour),
+		NotAfter:                    now.Add(lifetime),
+		KeyUsage:                    x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid:       true,
+		IsCA:                        true,
+		MaxPathLenZero:              true,
+		PermittedDNSDomainsCritical: true,
+		PermittedDNSDomains:         []string{loopbackDNSDomain},
+		PermittedIPRanges:           loopbackIPRanges,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
@@ -111,19 +146,31 @@ func LoadCA(certFile, keyFile string) (*CA, error) {
 }
 
 // LoadOrCreateCA loads ca.pem and ca-key.pem from dir, or generates a CA and writes them there (the key
-// with mode 0600) when neither exists. Exactly one of the two existing is an error.
+// with mode 0600) when neither exists. A CA that expires within CARenewBefore, or that lacks the loopback
+// name constraints (written by an older emulator, valid for ten years), is replaced by a new one. Exactly
+// one of the two files existing is an error.
 func LoadOrCreateCA(dir string) (*CA, error) {
+	return loadOrCreateCA(dir, time.Now())
+}
+
+func loadOrCreateCA(dir string, now time.Time) (*CA, error) {
 	certFile, keyFile := filepath.Join(dir, CAFileName), filepath.Join(dir, CAKeyFileName)
 	_, certErr := os.Stat(certFile)
 	_, keyErr := os.Stat(keyFile)
 	switch {
 	case certErr == nil && keyErr == nil:
-		return LoadCA(certFile, keyFile)
+		ca, err := LoadCA(certFile, keyFile)
+		if err != nil {
+			return nil, err
+		}
+		if !ca.needsRenewal(now) {
+			return ca, nil
+		}
 	case errors.Is(certErr, os.ErrNotExist) && errors.Is(keyErr, os.ErrNotExist):
 	default:
 		return nil, fmt.Errorf("certificate directory %s must hold both %s and %s or neither", dir, CAFileName, CAKeyFileName)
 	}
-	ca, err := NewCA()
+	ca, err := newCA(now, CALifetime)
 	if err != nil {
 		return nil, err
 	}
@@ -143,6 +190,29 @@ func LoadOrCreateCA(dir string) (*CA, error) {
 	return ca, nil
 }
 
+// needsRenewal reports whether the CA expires within CARenewBefore of now, or may sign for more than the
+// loopback names.
+func (ca *CA) needsRenewal(now time.Time) bool {
+	return now.Add(CARenewBefore).After(ca.cert.NotAfter) || !loopbackOnly(ca.cert)
+}
+
+// loopbackOnly reports whether a CA certificate carries exactly the loopback name constraints, critical.
+func loopbackOnly(cert *x509.Certificate) bool {
+	if !cert.PermittedDNSDomainsCritical || len(cert.PermittedDNSDomains) != 1 || cert.PermittedDNSDomains[0] != loopbackDNSDomain ||
+		len(cert.PermittedIPRanges) != len(loopbackIPRanges) {
+		return false
+	}
+	for i, r := range cert.PermittedIPRanges {
+		if !r.IP.Equal(loopbackIPRanges[i].IP) || r.Mask.String() != loopbackIPRanges[i].Mask.String() {
+			return false
+		}
+	}
+	return true
+}
+
+// NotAfter returns the end of the CA's validity.
+func (ca *CA) NotAfter() time.Time { return ca.cert.NotAfter }
+
 // CertPEM returns the CA certificate in PEM form, for clients to trust.
 func (ca *CA) CertPEM() []byte { return append([]byte(nil), ca.certPEM...) }
 
@@ -154,7 +224,8 @@ func (ca *CA) Pool() *x509.CertPool {
 }
 
 // IssueServerCertificate issues a leaf certificate for 127.0.0.1, ::1, localhost and the extra hosts
-// (IP addresses or DNS names), valid for one year.
+// (IP addresses or DNS names), valid as long as the CA. A name outside the CA's loopback constraints is
+// written into the certificate but fails every client's verification.
 func (ca *CA) IssueServerCertificate(extraHosts ...string) (tls.Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -169,7 +240,7 @@ func (ca *CA) IssueServerCertificate(extraHosts ...string) (tls.Certificate, err
 		SerialNumber: serial,
 		Subject:      pkix.Name{CommonName: "lkps-emulator", Organization: []string{"lkps-emulator"}},
 		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.AddDate(1, 0, 0),
+		NotAfter:     ca.cert.NotAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
@@ -262,4 +333,83 @@ func TestCAFile() string {
 		panic(fmt.Sprintf("emulator: test CA: %v", err))
 	}
 	return testCA.file
+}
+
+// SystemRootsFiles are the PEM files the system's trusted roots are read from, in this order, when
+// WriteTrustBundle is given none: the first that exists is used. They are the files Go's crypto/x509
+// reads on Linux (and /etc/ssl/cert.pem on macOS and the BSDs).
+var SystemRootsFiles = []string{
+	"/etc/ssl/certs/ca-certificates.crt",                // Debian, Ubuntu, Gentoo, Arch
+	"/etc/pki/tls/certs/ca-bundle.crt",                  // Fedora, RHEL 6
+	"/etc/ssl/ca-bundle.pem",                            // openSUSE
+	"/etc/pki/tls/cacert.pem",                           // OpenELEC
+	"/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", // CentOS, RHEL 7
+	"/etc/ssl/cert.pem",                                 // Alpine, macOS, BSDs
+}
+
+// FindSystemRoots returns the file of system roots WriteTrustBundle uses by default: $SSL_CERT_FILE when
+// it names a file (the user's chosen roots, e.g. with a corporate proxy's CA), else the first of
+// SystemRootsFiles that exists, else "".
+func FindSystemRoots() string {
+	if f := os.Getenv("SSL_CERT_FILE"); f != "" {
+		if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() {
+			return f
+		}
+	}
+	for _, f := range SystemRootsFiles {
+		if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() {
+			return f
+		}
+	}
+	return ""
+}
+
+// WriteTrustBundle writes CABundleFileName into dir: the certificates of rootsFile (the system's trusted
+// roots), then the CA of ca.pem in dir. Pointing SSL_CERT_FILE and CURL_CA_BUNDLE at it lets a shell
+// trust the emulator and still reach every other TLS server (the Terraform registry, other providers),
+// which the CA alone would break. Certificates of earlier emulator CAs in rootsFile (an SSL_CERT_FILE
+// exported by a previous run) are left out. An empty rootsFile writes the CA alone. It returns the
+// bundle's path and how many roots it took from rootsFile.
+func WriteTrustBundle(dir, rootsFile string) (string, int, error) {
+	caPEM, err := os.ReadFile(filepath.Join(dir, CAFileName))
+	if err != nil {
+		return "", 0, fmt.Errorf("read the emulator CA: %w", err)
+	}
+	var bundle []byte
+	roots := 0
+	if rootsFile != "" {
+		raw, err := os.ReadFile(rootsFile) // #nosec G304 -- the user's or the system's roots file
+		if err != nil {
+			return "", 0, fmt.Errorf("read the system roots: %w", err)
+		}
+		for rest := raw; ; {
+			var block *pem.Block
+			block, rest = pem.Decode(rest)
+			if block == nil {
+				break
+			}
+			if block.Type != "CERTIFICATE" {
+				continue
+			}
+			if cert, err := x509.ParseCertificate(block.Bytes); err == nil && isEmulatorCA(cert) {
+				continue
+			}
+			bundle = append(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: block.Bytes})...)
+			roots++
+		}
+		if roots == 0 {
+			return "", 0, fmt.Errorf("the system roots file %s holds no certificate", rootsFile)
+		}
+	}
+	bundle = append(bundle, caPEM...)
+	path := filepath.Join(dir, CABundleFileName)
+	if err := writeFileAtomic(path, bundle, 0o644); err != nil {
+		return "", 0, err
+	}
+	return path, roots, nil
+}
+
+// isEmulatorCA reports whether a certificate is a CA generated by this emulator (any version).
+func isEmulatorCA(cert *x509.Certificate) bool {
+	return cert.IsCA && len(cert.Subject.Organization) == 1 && cert.Subject.Organization[0] == caOrganization
 }
