@@ -20,7 +20,7 @@ func stableScopeID(agentID string) string {
 }
 
 // agentRef names the agent application by whichever of its IDs is known, preferring the client ID.
-func agentRef(clientID, objectID types.String) graph.AppRef {
+func agentRef(clientID, objectID guidValue) graph.AppRef {
 	if isSet(clientID) {
 		return graph.ByAppID(clientID.ValueString())
 	}

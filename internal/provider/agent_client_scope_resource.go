@@ -44,11 +44,11 @@ type agentClientScopeResource struct {
 // agentClientScopeResourceModel maps the resource's schema.
 type agentClientScopeResourceModel struct {
 	ID                      types.String   `tfsdk:"id"`
-	AgentClientID           types.String   `tfsdk:"agent_client_id"`
-	AgentObjectID           types.String   `tfsdk:"agent_object_id"`
+	AgentClientID           guidValue      `tfsdk:"agent_client_id"`
+	AgentObjectID           guidValue      `tfsdk:"agent_object_id"`
 	IdentifierURI           types.String   `tfsdk:"identifier_uri"`
 	IdentifierURIAdded      types.Bool     `tfsdk:"identifier_uri_added"`
-	ScopeID                 types.String   `tfsdk:"scope_id"`
+	ScopeID                 guidValue      `tfsdk:"scope_id"`
 	Value                   types.String   `tfsdk:"value"`
 	Type                    types.String   `tfsdk:"type"`
 	AdminConsentDisplayName types.String   `tfsdk:"admin_consent_display_name"`
@@ -74,11 +74,12 @@ func (m agentClientScopeResourceModel) toScope() graph.PermissionScope {
 }
 
 // setFromGraph copies what Graph holds into the model. The Application ID URI is kept when the
-// application still has it and cleared otherwise, so that the next plan shows the repair.
+// application still has it and cleared otherwise, so that the next plan shows the repair. GUIDs keep
+// the model's spelling when Graph's names the same GUID.
 func (m *agentClientScopeResourceModel) setFromGraph(app graph.Application, scope graph.PermissionScope) {
 	m.ID = types.StringValue(strings.ToLower(app.AppID))
-	m.AgentClientID = types.StringValue(app.AppID)
-	m.AgentObjectID = types.StringValue(app.ObjectID)
+	m.AgentClientID = keepSpelling(m.AgentClientID, app.AppID)
+	m.AgentObjectID = keepSpelling(m.AgentObjectID, app.ObjectID)
 	if uri := m.IdentifierURI.ValueString(); uri == "" || !containsFold(app.IdentifierURIs, uri) {
 		m.IdentifierURI = types.StringNull()
 		if uri == "" {
@@ -88,7 +89,7 @@ func (m *agentClientScopeResourceModel) setFromGraph(app graph.Application, scop
 	if m.IdentifierURIAdded.IsNull() || m.IdentifierURIAdded.IsUnknown() {
 		m.IdentifierURIAdded = types.BoolValue(false)
 	}
-	m.ScopeID = types.StringValue(scope.ID)
+	m.ScopeID = keepSpelling(m.ScopeID, scope.ID)
 	m.Value = types.StringValue(scope.Value)
 	m.Type = types.StringValue(scope.Type)
 	m.AdminConsentDisplayName = types.StringValue(scope.AdminConsentDisplayName)
@@ -132,17 +133,19 @@ func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.Schema
 			},
 			"agent_client_id": schema.StringAttribute{
 				MarkdownDescription: "The client ID (application ID) of the agent's app registration, as shown on its Overview " +
-					"page. Exactly one of `agent_client_id` and `agent_object_id` must be set. Changing it replaces the resource.",
+					"page. Exactly one of `agent_client_id` and `agent_object_id` must be set. Any case is accepted; changing it to another GUID replaces the resource, a change of case alone does not.",
 				Optional: true, Computed: true,
+				CustomType:    guidType{},
 				Validators:    []validator.String{guidValidator()},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), guidRequiresReplace(true)},
 			},
 			"agent_object_id": schema.StringAttribute{
 				MarkdownDescription: "The object ID of the agent's app registration (not of its enterprise application). An " +
-					"alternative to `agent_client_id`. Changing it replaces the resource.",
+					"alternative to `agent_client_id`. Any case is accepted; changing it to another GUID replaces the resource, a change of case alone does not.",
 				Optional: true, Computed: true,
+				CustomType:    guidType{},
 				Validators:    []validator.String{guidValidator()},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), guidRequiresReplace(true)},
 			},
 			"identifier_uri": schema.StringAttribute{
 				MarkdownDescription: "The Application ID URI to ensure on the agent's app registration. Defaults to " +
@@ -160,10 +163,11 @@ func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.Schema
 			},
 			"scope_id": schema.StringAttribute{
 				MarkdownDescription: "The ID of the `access_as_client` scope. If omitted, a stable ID derived from the agent's ID " +
-					"is used, known at plan time so that `lkps_preauthorized_client` can refer to it. Changing it replaces the resource.",
+					"is used, known at plan time so that `lkps_preauthorized_client` can refer to it. Any case is accepted; changing it to another GUID replaces the resource, a change of case alone does not.",
 				Optional: true, Computed: true,
+				CustomType:    guidType{},
 				Validators:    []validator.String{guidValidator()},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), guidRequiresReplace(true)},
 			},
 			"value": schema.StringAttribute{
 				MarkdownDescription: "The scope's value, always `access_as_client`: the name LKPS looks for when it checks client authorization.",
@@ -248,7 +252,7 @@ func (r *agentClientScopeResource) Create(ctx context.Context, req resource.Crea
 		return
 	}
 	if plan.ScopeID.IsUnknown() || plan.ScopeID.IsNull() {
-		plan.ScopeID = types.StringValue(stableScopeID(app.AppID))
+		plan.ScopeID = guidOf(stableScopeID(app.AppID))
 	}
 	if plan.IdentifierURI.IsUnknown() || plan.IdentifierURI.IsNull() {
 		plan.IdentifierURI = types.StringValue(defaultIdentifierURI(app.AppID))
@@ -400,6 +404,9 @@ func (r *agentClientScopeResource) ImportState(ctx context.Context, req resource
 	var m agentClientScopeResourceModel
 	m.IdentifierURI = types.StringNull()
 	m.IdentifierURIAdded = types.BoolValue(false)
+	// The import ID keeps its spelling in agent_client_id or agent_object_id, whichever it names.
+	spelled := strings.TrimSpace(req.ID)
+	m.AgentClientID, m.AgentObjectID = guidOf(spelled), guidOf(spelled)
 	m.setFromGraph(app, scope)
 	m.Timeouts = nullTimeouts("create", "read", "update", "delete")
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)

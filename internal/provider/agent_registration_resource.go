@@ -144,10 +144,10 @@ func (r *agentRegistrationResource) Schema(ctx context.Context, _ resource.Schem
 			},
 			"agent_client_id": schema.StringAttribute{
 				MarkdownDescription: "The client ID (application ID) of the agent's app registration; the registration is " +
-					"made as this application. Changing it replaces the resource.",
+					"made as this application. Any case is accepted; changing it to another GUID replaces the resource, a change of case alone does not.",
 				Required:      true,
 				Validators:    []validator.String{guidValidator()},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				PlanModifiers: []planmodifier.String{guidRequiresReplace(false)},
 			},
 			"enforce_client_authz": schema.BoolAttribute{
 				MarkdownDescription: "Whether LKPS checks that a client is pre-authorized for the agent before it starts a " +

@@ -78,6 +78,7 @@ data "lkps_client_authorization" %q {
 	}
 	return w.config(
 		ds("authorized", w.agent, w.clients[0], "") +
+			ds("authorized_any_case", strings.ToUpper(w.agent), mixedCase(w.clients[0]), "") +
 			ds("not_listed", w.agent, w.clients[1], "") +
 			ds("not_granted", w.agent, w.clients[2], "  enforce_client_authz = true") +
 			ds("no_scope", w.scopeless, w.clients[0], "") +
@@ -103,6 +104,12 @@ func TestAccClientAuthorizationDataSource_verdicts(t *testing.T) {
 				authzCheck("authorized", "enforce_client_authz", knownvalue.Bool(true)),
 				authzCheck("authorized", "scope_id", knownvalue.StringExact(w.scopeID)),
 				authzCheck("authorized", "reason", reason(`is pre-authorized for the agent's access_as_client scope`)),
+
+				// GUIDs in any case: the same verdict, the user's spelling kept, the ID in lower case.
+				authzCheck("authorized_any_case", "authorized", knownvalue.Bool(true)),
+				authzCheck("authorized_any_case", "id", knownvalue.StringExact(w.agent+"/"+w.clients[0])),
+				authzCheck("authorized_any_case", "agent_client_id", knownvalue.StringExact(strings.ToUpper(w.agent))),
+				authzCheck("authorized_any_case", "client_id", knownvalue.StringExact(mixedCase(w.clients[0]))),
 
 				authzCheck("not_listed", "authorized", knownvalue.Bool(false)),
 				authzCheck("not_listed", "failed_check", knownvalue.StringExact(lkps.CheckClientNotPreauthorized)),

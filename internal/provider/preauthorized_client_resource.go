@@ -39,17 +39,19 @@ type preauthorizedClientResource struct {
 // preauthorizedClientResourceModel maps the resource's schema.
 type preauthorizedClientResourceModel struct {
 	ID            types.String   `tfsdk:"id"`
-	AgentClientID types.String   `tfsdk:"agent_client_id"`
-	AgentObjectID types.String   `tfsdk:"agent_object_id"`
-	ClientID      types.String   `tfsdk:"client_id"`
-	ScopeID       types.String   `tfsdk:"scope_id"`
+	AgentClientID guidValue      `tfsdk:"agent_client_id"`
+	AgentObjectID guidValue      `tfsdk:"agent_object_id"`
+	ClientID      guidValue      `tfsdk:"client_id"`
+	ScopeID       guidValue      `tfsdk:"scope_id"`
 	Timeouts      timeouts.Value `tfsdk:"timeouts"`
 }
 
+// setFromGraph copies what Graph holds into the model; GUIDs keep the model's spelling when Graph's
+// names the same GUID.
 func (m *preauthorizedClientResourceModel) setFromGraph(app graph.Application, entry graph.PreAuthorizedApplication) {
-	m.AgentClientID = types.StringValue(app.AppID)
-	m.AgentObjectID = types.StringValue(app.ObjectID)
-	m.ClientID = types.StringValue(entry.AppID)
+	m.AgentClientID = keepSpelling(m.AgentClientID, app.AppID)
+	m.AgentObjectID = keepSpelling(m.AgentObjectID, app.ObjectID)
+	m.ClientID = keepSpelling(m.ClientID, entry.AppID)
 	m.ID = types.StringValue(preauthorizedClientID(app.AppID, entry.AppID))
 }
 
@@ -63,7 +65,7 @@ func (r *preauthorizedClientResource) Metadata(_ context.Context, req resource.M
 }
 
 func (r *preauthorizedClientResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
-	replace := []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplaceIfConfigured()}
+	replace := []planmodifier.String{stringplanmodifier.UseStateForUnknown(), guidRequiresReplace(true)}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Pre-authorizes one client application for an agent's `access_as_client` scope, so that LKPS lets " +
 			"the client start sessions with the agent (step 3 of the LKPS guide *Client-to-Agent Authorization*, " +
@@ -80,30 +82,34 @@ func (r *preauthorizedClientResource) Schema(ctx context.Context, _ resource.Sch
 			},
 			"agent_client_id": schema.StringAttribute{
 				MarkdownDescription: "The client ID (application ID) of the agent's app registration. Exactly one of " +
-					"`agent_client_id` and `agent_object_id` must be set. Changing it replaces the resource.",
+					"`agent_client_id` and `agent_object_id` must be set. Any case is accepted; changing it to another GUID replaces the resource, a change of case alone does not.",
 				Optional: true, Computed: true,
+				CustomType:    guidType{},
 				Validators:    []validator.String{guidValidator()},
 				PlanModifiers: replace,
 			},
 			"agent_object_id": schema.StringAttribute{
 				MarkdownDescription: "The object ID of the agent's app registration, as an alternative to `agent_client_id`. " +
-					"Changing it replaces the resource.",
+					"Any case is accepted; changing it to another GUID replaces the resource, a change of case alone does not.",
 				Optional: true, Computed: true,
+				CustomType:    guidType{},
 				Validators:    []validator.String{guidValidator()},
 				PlanModifiers: replace,
 			},
 			"client_id": schema.StringAttribute{
 				MarkdownDescription: "The client ID (application ID) of the client application to pre-authorize, as its owners " +
-					"provide it. Changing it replaces the resource.",
+					"provide it. Any case is accepted; changing it to another GUID replaces the resource, a change of case alone does not.",
 				Required:      true,
+				CustomType:    guidType{},
 				Validators:    []validator.String{guidValidator()},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				PlanModifiers: []planmodifier.String{guidRequiresReplace(false)},
 			},
 			"scope_id": schema.StringAttribute{
 				MarkdownDescription: "The ID of the agent's `access_as_client` scope, usually `lkps_agent_client_scope.<name>.scope_id` " +
 					"(which also orders the two resources). If omitted, the agent's `access_as_client` scope is looked up when " +
-					"the resource is created. Changing it replaces the resource.",
+					"the resource is created. Any case is accepted; changing it to another GUID replaces the resource, a change of case alone does not.",
 				Optional: true, Computed: true,
+				CustomType:    guidType{},
 				Validators:    []validator.String{guidValidator()},
 				PlanModifiers: replace,
 			},
@@ -148,7 +154,7 @@ func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.C
 					app.AppID, environments.ClientScopeValue, plan.ClientID.ValueString()))
 			return
 		}
-		plan.ScopeID = types.StringValue(scope.ID)
+		plan.ScopeID = guidOf(scope.ID)
 	}
 	ref = graph.ByObjectID(app.ObjectID)
 	_, err = client.AddPreAuthorization(ctx, ref, plan.ClientID.ValueString(), plan.ScopeID.ValueString())
@@ -164,8 +170,8 @@ func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.C
 		addGraphError(&resp.Diagnostics, "pre-authorize the client application", ref, err)
 		return
 	}
-	plan.AgentClientID = types.StringValue(app.AppID)
-	plan.AgentObjectID = types.StringValue(app.ObjectID)
+	plan.AgentClientID = keepSpelling(plan.AgentClientID, app.AppID)
+	plan.AgentObjectID = keepSpelling(plan.AgentObjectID, app.ObjectID)
 	plan.ID = types.StringValue(preauthorizedClientID(app.AppID, plan.ClientID.ValueString()))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -264,9 +270,10 @@ func (r *preauthorizedClientResource) ImportState(ctx context.Context, req resou
 				"resource manages. Create the resource instead of importing it.", parts[1], app.AppID, environments.ClientScopeValue))
 		return
 	}
-	var m preauthorizedClientResourceModel
+	// The import ID's GUIDs keep their spelling; the scope ID is Graph's.
+	m := preauthorizedClientResourceModel{AgentClientID: guidOf(parts[0]), AgentObjectID: guidOf(parts[0]), ClientID: guidOf(parts[1])}
 	m.setFromGraph(app, entry)
-	m.ScopeID = types.StringValue(scope.ID)
+	m.ScopeID = guidOf(scope.ID)
 	m.Timeouts = nullTimeouts("create", "read", "delete")
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -178,6 +178,7 @@ var ReadOnlyProperties = []string{"id", "appId", "createdDateTime", "deletedDate
 
 // Normalize replaces every nil collection with an empty one, so the JSON form never has a null array.
 func (a *Application) Normalize() {
+	a.lowerGUIDs()
 	a.IdentifierURIs = nonNil(a.IdentifierURIs)
 	a.Tags = nonNil(a.Tags)
 	a.AddIns = nonNil(a.AddIns)
@@ -419,3 +420,39 @@ func nonNil[T any](s []T) []T {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// lowerGUIDs stores every GUID of the application in lower case, as Graph answers GUIDs whatever case
+// they were written in (a client that compares them exactly would see its own write as a change).
+// Values that are not GUIDs are left as they are.
+func (a *Application) lowerGUIDs() {
+	lower := func(s *string) {
+		if IsGUID(*s) {
+			*s = strings.ToLower(*s)
+		}
+	}
+	lower(&a.ID)
+	lower(&a.AppID)
+	for i := range a.API.OAuth2PermissionScopes {
+		lower(&a.API.OAuth2PermissionScopes[i].ID)
+	}
+	for i := range a.API.PreAuthorizedApplications {
+		p := &a.API.PreAuthorizedApplications[i]
+		lower(&p.AppID)
+		for j := range p.DelegatedPermissionIDs {
+			lower(&p.DelegatedPermissionIDs[j])
+		}
+	}
+	for i := range a.API.KnownClientApplications {
+		lower(&a.API.KnownClientApplications[i])
+	}
+	for i := range a.AppRoles {
+		lower(&a.AppRoles[i].ID)
+	}
+	for i := range a.RequiredResourceAccess {
+		r := &a.RequiredResourceAccess[i]
+		lower(&r.ResourceAppID)
+		for j := range r.ResourceAccess {
+			lower(&r.ResourceAccess[j].ID)
+		}
+	}
+}

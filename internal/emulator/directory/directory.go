@@ -521,6 +521,9 @@ func (d *Directory) checkIdentifierURIsLocked(r *Record) error {
 // prepare fills generated ids of credentials, parses certificates and derives the Graph credential metadata.
 func prepare(r *Record, now time.Time) error {
 	r.Application.Normalize()
+	if IsGUID(r.ServicePrincipalID) {
+		r.ServicePrincipalID = strings.ToLower(r.ServicePrincipalID)
+	}
 	for i := range r.Secrets {
 		s := &r.Secrets[i]
 		if s.KeyID == "" {

@@ -259,3 +259,40 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 		t.Fatalf("restore with duplicates: %v, want ErrConflict", err)
 	}
 }
+
+// Graph answers GUIDs in lower case whatever case they were written in; the emulator stores them so,
+// which makes a client that sent upper case see the difference it would see against Graph.
+func TestWritesStoreGUIDsInLowerCase(t *testing.T) {
+	d, _ := newDir(t)
+	rec, err := d.Create(directory.Record{
+		Application:        directory.Application{ID: "AAAAAAAA-1111-4111-8111-111111111111", AppID: "BbBbBbBb-2222-4222-8222-222222222222"},
+		ServicePrincipalID: "CCCCCCCC-3333-4333-8333-333333333333",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Application.ID != "aaaaaaaa-1111-4111-8111-111111111111" || rec.Application.AppID != "bbbbbbbb-2222-4222-8222-222222222222" ||
+		rec.ServicePrincipalID != "cccccccc-3333-4333-8333-333333333333" {
+		t.Fatalf("created ids not lower case: %s %s %s", rec.Application.ID, rec.Application.AppID, rec.ServicePrincipalID)
+	}
+	rec, err = d.Update(directory.Ref{ObjectID: "AAAAAAAA-1111-4111-8111-111111111111"}, directory.Primary, func(_, cur *directory.Record) (directory.Record, error) {
+		next := cur.Clone()
+		next.Application.API.OAuth2PermissionScopes = []directory.PermissionScope{{ID: "DDDDDDDD-4444-4444-8444-444444444444", IsEnabled: true, Value: strp("Access_As_Client"), Type: strp("User")}}
+		next.Application.API.PreAuthorizedApplications = []directory.PreAuthorizedApp{{AppID: "EeEeEeEe-5555-4555-8555-555555555555", DelegatedPermissionIDs: []string{"DDDDDDDD-4444-4444-8444-444444444444"}}}
+		next.Application.API.KnownClientApplications = []string{"FFFFFFFF-6666-4666-8666-666666666666"}
+		return next, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := rec.Application.API
+	if api.OAuth2PermissionScopes[0].ID != "dddddddd-4444-4444-8444-444444444444" ||
+		api.PreAuthorizedApplications[0].AppID != "eeeeeeee-5555-4555-8555-555555555555" ||
+		api.PreAuthorizedApplications[0].DelegatedPermissionIDs[0] != "dddddddd-4444-4444-8444-444444444444" ||
+		api.KnownClientApplications[0] != "ffffffff-6666-4666-8666-666666666666" {
+		t.Fatalf("updated GUIDs not lower case: %+v", api)
+	}
+	if *api.OAuth2PermissionScopes[0].Value != "Access_As_Client" {
+		t.Fatalf("a scope value is not a GUID and keeps its case, got %q", *api.OAuth2PermissionScopes[0].Value)
+	}
+}
