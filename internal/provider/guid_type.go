@@ -82,9 +82,8 @@ func (v guidValue) StringSemanticEquals(_ context.Context, newValuable basetypes
 	return strings.EqualFold(v.ValueString(), newValue.ValueString()), diags
 }
 
-// guidOf and guidNull build GUID values.
+// guidOf builds a known GUID value.
 func guidOf(s string) guidValue { return guidValue{StringValue: basetypes.NewStringValue(s)} }
-func guidNull() guidValue       { return guidValue{StringValue: basetypes.NewStringNull()} }
 
 // keepSpelling returns current when it names the same GUID as fromGraph (keeping the user's spelling),
 // else fromGraph. Models use it where they are filled from Graph without the framework's semantic
