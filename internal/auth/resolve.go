@@ -57,6 +57,12 @@ func (k Kind) Description() string {
 	}
 }
 
+// SignsInAsUser reports whether the method obtains delegated tokens for a signed-in person (the Azure
+// CLI's account) rather than app-only tokens for a service principal or managed identity. Microsoft Graph
+// authorizes the two differently: a user by ownership or directory role, a service principal by its Graph
+// application permissions.
+func (k Kind) SignsInAsUser() bool { return k == KindAzureCLI }
+
 // Method is the authentication method Resolve chose, with the reason and the non-secret facts a log line
 // may show. The secrets it carries for NewCredential are unexported and never printed.
 type Method struct {

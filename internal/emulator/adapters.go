@@ -88,7 +88,10 @@ func (a graphAuthenticator) Authenticate(raw string) (graphapi.Caller, error) {
 	claims, err := a.svc.Verify(raw, a.svc.GraphAudiences()...)
 	switch {
 	case err == nil:
-		return graphapi.Caller{AppID: claims.AppID, ObjectID: claims.ObjectID, Roles: claims.Roles}, nil
+		return graphapi.Caller{
+			AppID: claims.AppID, ObjectID: claims.ObjectID, Roles: claims.Roles,
+			Scopes: claims.Scopes, DirectoryRoles: claims.DirectoryRoles,
+		}, nil
 	case errors.Is(err, entra.ErrExpired):
 		return graphapi.Caller{}, fmt.Errorf("%w: %w", graphapi.ErrTokenExpired, err)
 	case errors.Is(err, entra.ErrWrongAudience):

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/entra"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 )
 
@@ -234,6 +235,52 @@ func (a *Admin) MintToken(appID, audience string, lifetime time.Duration) (strin
 	return tok, nil
 }
 
+// AzureCLIAppID is the application ID of the Azure CLI, the client of the user tokens MintUserToken issues.
+const AzureCLIAppID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+
+// azureCLIGraphScopes is the scp claim of an Azure CLI token for Microsoft Graph.
+const azureCLIGraphScopes = "Application.ReadWrite.All AuditLog.Read.All Directory.AccessAsUser.All Group.ReadWrite.All User.ReadWrite.All"
+
+// UserToken describes a delegated (signed-in user) access token, as the Azure CLI obtains one.
+type UserToken struct {
+	// ObjectID is the user's object id (the oid claim); owners of applications may name it.
+	ObjectID string `json:"objectId"`
+	// Audience is the resource, e.g. "https://graph.microsoft.com".
+	Audience string `json:"audience"`
+	// Name is the user's display name; Email their address (optional).
+	Name  string `json:"name,omitempty"`
+	Email string `json:"email,omitempty"`
+	// DirectoryRoles are directory role template IDs (the wids claim), e.g. Application Administrator's
+	// 9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3.
+	DirectoryRoles []string `json:"directoryRoles,omitempty"`
+	// Lifetime of the token; 0 means the configured lifetime.
+	Lifetime time.Duration `json:"-"`
+}
+
+// MintUserToken issues a delegated access token for a user signed in through the Azure CLI: it carries
+// scp (so Graph treats it as acting for the user), no roles, and the user's directory roles in wids.
+func (a *Admin) MintUserToken(u UserToken) (string, error) {
+	if !directory.IsGUID(u.ObjectID) || u.Audience == "" {
+		return "", errors.New("mint user token: objectId (a GUID) and audience are required")
+	}
+	c := entra.Claims{
+		Audience: u.Audience, AppID: AzureCLIAppID, AuthorizedParty: AzureCLIAppID, ObjectID: strings.ToLower(u.ObjectID),
+		Scopes: azureCLIGraphScopes, DirectoryRoles: u.DirectoryRoles, Name: u.Name, Email: u.Email,
+	}
+	if u.Lifetime != 0 {
+		now := a.s.cfg.Now()
+		c.IssuedAt, c.Expiry = now, now.Add(u.Lifetime)
+		if u.Lifetime < 0 {
+			c.IssuedAt = c.Expiry.Add(-time.Hour)
+		}
+	}
+	tok, err := a.s.entra.MintClaims(c)
+	if err != nil {
+		return "", fmt.Errorf("mint user token: %w", err)
+	}
+	return tok, nil
+}
+
 // SaveState writes the state file now.
 func (a *Admin) SaveState() error { return a.s.SaveState() }
 
@@ -396,6 +443,15 @@ func (a *Admin) handler() http.Handler {
 		}
 		a.respondEdit(w, r.PathValue("id"), a.GrantGraphRoles(r.PathValue("id"), body.Roles...))
 	})
+	mux.HandleFunc("DELETE /_emulator/applications/{id}/graph-roles", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Roles []string `json:"roles"`
+		}
+		if !decodeAdmin(w, r, &body) {
+			return
+		}
+		a.respondEdit(w, r.PathValue("id"), a.RevokeGraphRoles(r.PathValue("id"), body.Roles...))
+	})
 	mux.HandleFunc("POST /_emulator/applications/{id}/owners", func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			Owners []string `json:"owners"`
@@ -438,6 +494,30 @@ func (a *Admin) handler() http.Handler {
 			lifetime = d
 		}
 		tok, err := a.MintToken(body.AppID, body.Audience, lifetime)
+		if err != nil {
+			adminFail(w, http.StatusBadRequest, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		adminJSON(w, http.StatusOK, map[string]string{"access_token": tok, "token_type": "Bearer"})
+	})
+	mux.HandleFunc("POST /_emulator/user-tokens", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			UserToken
+			Lifetime string `json:"lifetime"`
+		}
+		if !decodeAdmin(w, r, &body) {
+			return
+		}
+		if body.Lifetime != "" {
+			d, err := time.ParseDuration(body.Lifetime)
+			if err != nil {
+				adminFail(w, http.StatusBadRequest, fmt.Errorf("lifetime: %w", err))
+				return
+			}
+			body.UserToken.Lifetime = d
+		}
+		tok, err := a.MintUserToken(body.UserToken)
 		if err != nil {
 			adminFail(w, http.StatusBadRequest, err)
 			return

@@ -355,7 +355,8 @@ func (s *Seed) lkpsState(now time.Time) lkpsapi.State {
 // Well-known identities of DefaultSeed. The secrets are public test values: the emulator is a local
 // stand-in and these never grant access to anything real.
 const (
-	// DefaultDeployerAppID is the appId of the default seed's deployer (Application.ReadWrite.All).
+	// DefaultDeployerAppID is the appId of the default seed's deployer (Application.ReadWrite.OwnedBy, owner
+	// of the example agent: the least privilege that lets a service principal manage the agent).
 	DefaultDeployerAppID = "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e01"
 	// DefaultDeployerSecret is the client secret of the default seed's deployer.
 	DefaultDeployerSecret = "emulator-deployer-secret"
@@ -370,7 +371,7 @@ const (
 )
 
 // DefaultSeed returns the seed used when none is given: Bayer's tenant with "bayer.com" verified, a
-// deployer holding Application.ReadWrite.All (also trusted for GitHub Actions tokens of the emulator's
+// deployer holding Application.ReadWrite.OwnedBy (also trusted for GitHub Actions tokens of the emulator's
 // "github" issuer), an example agent owned by the deployer with identifier URI api://{appId}, and an
 // example client. All three are on the Client Access List of every route; nothing is registered.
 func DefaultSeed() *Seed {
@@ -387,7 +388,7 @@ func DefaultSeed() *Seed {
 				AppID: DefaultDeployerAppID, ObjectID: "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e11", ServicePrincipalID: "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e21",
 				DisplayName: "LKPS Terraform deployer", Deployer: true,
 				Secrets:    []SeedSecret{{Value: DefaultDeployerSecret, DisplayName: "emulator"}},
-				GraphRoles: []string{"Application.ReadWrite.All"},
+				GraphRoles: []string{"Application.ReadWrite.OwnedBy"},
 				FederatedCredentials: []directory.FederatedCredential{{
 					Name: "github-main", Issuer: "/oidc/github", Subject: "repo:bayer/terraform-provider-lkps:ref:refs/heads/main",
 					Audiences: []string{entra.FederatedAudience},

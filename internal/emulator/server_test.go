@@ -368,3 +368,53 @@ func TestTokensDoNotCrossServers(t *testing.T) {
 		t.Fatalf("other server accepted the token: %d", r.status)
 	}
 }
+
+// TestUserTokensActAsTheUser checks the delegated path end to end: a user token from the admin API
+// (as the Azure CLI would get one) changes an application the user owns, reads others, and changes
+// others only as an Application Administrator.
+func TestUserTokensActAsTheUser(t *testing.T) {
+	t.Parallel()
+	ts := emulator.NewTestServer(t)
+	const userOID = "5e1f0000-0000-4000-8000-0000000000aa"
+	if err := ts.Admin().AddOwners(emulator.DefaultAgentAppID, userOID); err != nil {
+		t.Fatal(err)
+	}
+	mint := func(body string) string {
+		t.Helper()
+		r := call(t, ts.Client, http.MethodPost, ts.URL+"/_emulator/user-tokens", "", "application/json", strings.NewReader(body))
+		if r.status != http.StatusOK {
+			t.Fatalf("user token = %d %s", r.status, r.body)
+		}
+		return str(t, r.decode(t), "access_token")
+	}
+	owner := mint(`{"objectId":"` + userOID + `","audience":"https://graph.microsoft.com"}`)
+	other := mint(`{"objectId":"5e1f0000-0000-4000-8000-0000000000bb","audience":"https://graph.microsoft.com"}`)
+	admin := mint(`{"objectId":"5e1f0000-0000-4000-8000-0000000000cc","audience":"https://graph.microsoft.com","directoryRoles":["9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"]}`)
+	agent := ts.GraphBaseURL + "/v1.0/applications(appId='" + emulator.DefaultAgentAppID + "')"
+	patchAs := func(tok string) int {
+		return call(t, ts.Client, http.MethodPatch, agent, tok, "application/json", strings.NewReader(`{"notes":"by a user"}`)).status
+	}
+	if s := patchAs(owner); s != http.StatusNoContent {
+		t.Fatalf("owner PATCH = %d", s)
+	}
+	if r := call(t, ts.Client, http.MethodGet, agent, other, "", nil); r.status != http.StatusOK {
+		t.Fatalf("member user GET = %d %s", r.status, r.body)
+	}
+	if s := patchAs(other); s != http.StatusForbidden {
+		t.Fatalf("non-owner user PATCH = %d, want 403", s)
+	}
+	if s := patchAs(admin); s != http.StatusNoContent {
+		t.Fatalf("Application Administrator PATCH = %d", s)
+	}
+	if r := call(t, ts.Client, http.MethodPost, ts.URL+"/_emulator/user-tokens", "", "application/json", strings.NewReader(`{"objectId":"nope"}`)); r.status != http.StatusBadRequest {
+		t.Fatalf("invalid user token request = %d", r.status)
+	}
+	// Graph roles are revoked over HTTP too.
+	if r := call(t, ts.Client, http.MethodDelete, ts.URL+"/_emulator/applications/"+emulator.DefaultDeployerAppID+"/graph-roles", "", "application/json",
+		strings.NewReader(`{"roles":["Application.ReadWrite.OwnedBy"]}`)); r.status != http.StatusOK {
+		t.Fatalf("revoke = %d %s", r.status, r.body)
+	}
+	if rec, err := ts.Admin().Application(emulator.DefaultDeployerAppID); err != nil || len(rec.GraphRoles) != 0 {
+		t.Fatalf("deployer roles after revoke: %+v, %v", rec, err)
+	}
+}

@@ -94,6 +94,9 @@ type Config struct {
 	// missing (default DefaultAbsenceWindow; negative means ConfirmReads reads suffice). Set it
 	// above the directory's replication lag.
 	AbsenceWindow time.Duration
+	// Caller says what kind of identity the credential signs in as; Graph authorizes the two kinds
+	// differently, and ForbiddenError says what to grant accordingly. Zero means unknown.
+	Caller CallerKind
 }
 
 // Client edits application registrations through Microsoft Graph. It is safe for concurrent use;

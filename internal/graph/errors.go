@@ -85,13 +85,57 @@ func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 // Unwrap returns the underlying Graph answer.
 func (e *NotFoundError) Unwrap() error { return &e.APIError }
 
-// ForbiddenError is Graph's 403: the identity lacks rights on the application.
-type ForbiddenError struct{ APIError }
+// CallerKind is the kind of identity a token stands for. Microsoft Graph authorizes application
+// changes differently for each (see ForbiddenError).
+type CallerKind int
 
-// Error says what is missing: ownership or the Application.ReadWrite.All permission.
+const (
+	// CallerUnknown means the client was not told which kind of identity it signs in as.
+	CallerUnknown CallerKind = iota
+	// CallerServicePrincipal is an application acting as itself (app-only token: client secret,
+	// certificate, federated/OIDC token, managed identity).
+	CallerServicePrincipal
+	// CallerUser is a signed-in user (delegated token, e.g. from the Azure CLI).
+	CallerUser
+)
+
+// Who may read and change an application, per kind of caller (Microsoft Graph permission reference for
+// application get/update; shared design graph-behaviour.md).
+const (
+	// ServicePrincipalRule is the rule for app-only tokens and what to grant.
+	ServicePrincipalRule = "A service principal (client secret, certificate, OIDC or managed identity) is authorized by its " +
+		"Microsoft Graph application permissions, not by ownership alone: grant it the application permission " +
+		"Application.ReadWrite.OwnedBy (admin consent) and add it as an owner of the agent's app registration " +
+		"(the least privilege that works), or grant Application.ReadWrite.All (admin consent). To only read, " +
+		"Application.Read.All suffices. Being an owner without an application permission is not enough."
+	// UserRule is the rule for delegated tokens and what to grant.
+	UserRule = "A signed-in user (Azure CLI) may change an app registration they own: add the user as an owner of the " +
+		"agent's app registration, or give them a directory role such as Application Administrator or Cloud " +
+		"Application Administrator."
+)
+
+// ForbiddenError is Graph's 403: the identity lacks rights on the application. Caller is the kind of
+// identity the client signs in as, which decides what is missing.
+type ForbiddenError struct {
+	APIError
+	Caller CallerKind
+}
+
+// Rule says who may read and change an application for the caller's kind, and what to grant.
+func (e *ForbiddenError) Rule() string {
+	switch e.Caller {
+	case CallerServicePrincipal:
+		return ServicePrincipalRule
+	case CallerUser:
+		return UserRule
+	default:
+		return ServicePrincipalRule + " " + UserRule
+	}
+}
+
+// Error says what is missing, per kind of caller.
 func (e *ForbiddenError) Error() string {
-	return "insufficient privileges: the identity must own the application or hold the Microsoft Graph " +
-		"application permission Application.ReadWrite.All: " + e.APIError.Error()
+	return "insufficient privileges: " + e.APIError.Error() + ". " + e.Rule()
 }
 
 // Unwrap returns the underlying Graph answer.
@@ -228,7 +272,7 @@ func mapError(err error) error {
 	case http.StatusNotFound:
 		return &NotFoundError{base}
 	case http.StatusForbidden:
-		return &ForbiddenError{base}
+		return &ForbiddenError{APIError: base}
 	case http.StatusConflict:
 		return &ConflictError{base}
 	case http.StatusBadRequest:

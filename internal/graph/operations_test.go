@@ -231,12 +231,25 @@ func TestTypedErrors(t *testing.T) {
 		}
 	})
 	t.Run("forbidden", func(t *testing.T) {
-		// The example client neither owns the agent nor holds Application.ReadWrite.All.
-		c, _, _ := newClient(t, h.ts, emulator.DefaultClientAppID, emulator.DefaultClientSecret, fastConfig)
+		// The example client holds no Graph role: it can neither read nor change the agent. The error
+		// says what a service principal needs.
+		c, _, _ := newClient(t, h.ts, emulator.DefaultClientAppID, emulator.DefaultClientSecret, func(cfg *graph.Config) {
+			fastConfig(cfg)
+			cfg.Caller = graph.CallerServicePrincipal
+		})
 		_, err := c.GetApplication(ctx, ref)
 		var fb *graph.ForbiddenError
-		if !errors.As(err, &fb) || fb.Code != "Authorization_RequestDenied" || !strings.Contains(err.Error(), "Application.ReadWrite.All") {
+		if !errors.As(err, &fb) || fb.Code != "Authorization_RequestDenied" || fb.Caller != graph.CallerServicePrincipal ||
+			!strings.Contains(err.Error(), "Application.ReadWrite.OwnedBy") {
 			t.Fatalf("err = %v", err)
+		}
+		// Owning the agent is not enough without an app role.
+		if err := h.ts.Admin().AddOwners(appID, emulator.DefaultClientAppID); err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.EnsureIdentifierURI(ctx, ref, "api://"+h.ts.TenantID()+"/owner-without-role")
+		if !errors.As(err, &fb) {
+			t.Fatalf("owner without a role: err = %v, want 403", err)
 		}
 	})
 }

@@ -189,6 +189,10 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 		if err == nil {
 			return nil
 		}
+		var forbidden *ForbiddenError
+		if errors.As(err, &forbidden) {
+			forbidden.Caller = c.cfg.Caller
+		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return giveUp(p, attempt, err)
 		}

@@ -56,7 +56,7 @@ func typed(status int, code, msg string) error {
 	case http.StatusNotFound:
 		return &NotFoundError{base}
 	case http.StatusForbidden:
-		return &ForbiddenError{base}
+		return &ForbiddenError{APIError: base}
 	case http.StatusConflict:
 		return &ConflictError{base}
 	case http.StatusBadRequest:
@@ -137,8 +137,17 @@ func TestMapError(t *testing.T) {
 
 	err = mapError(odata(403, codeAuthorizationDenied, "Insufficient privileges to complete the operation.", "req-2", nil))
 	var fb *ForbiddenError
-	if !errors.As(err, &fb) || !strings.Contains(err.Error(), "Application.ReadWrite.All") || !strings.Contains(err.Error(), "own the application") {
-		t.Fatalf("403 mapped to %v", err)
+	if !errors.As(err, &fb) || !strings.Contains(err.Error(), "Application.ReadWrite.OwnedBy") || !strings.Contains(err.Error(), "owner without an application permission is not enough") ||
+		!strings.Contains(err.Error(), "Application Administrator") {
+		t.Fatalf("403 of an unknown caller kind mapped to %v", err)
+	}
+	fb.Caller = CallerUser
+	if strings.Contains(fb.Error(), "OwnedBy") || !strings.Contains(fb.Error(), "add the user as an owner") {
+		t.Fatalf("403 of a user: %v", fb)
+	}
+	fb.Caller = CallerServicePrincipal
+	if strings.Contains(fb.Error(), "Azure CLI") || !strings.Contains(fb.Error(), "Application.ReadWrite.OwnedBy (admin consent) and add it as an owner") {
+		t.Fatalf("403 of a service principal: %v", fb)
 	}
 
 	err = mapError(odata(400, codeCannotUpdateEnabledScope, "Permission (scope or role) cannot be deleted or updated unless disabled first.", "req-3", nil))

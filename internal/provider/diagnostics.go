@@ -40,10 +40,9 @@ func describeGraphError(action string, ref graph.AppRef, err error) (summary, de
 				"agent_object_id is the app registration's \"Object ID\" (not the enterprise application's).", action, ref, err)
 	case errors.As(err, &forbidden):
 		return "Insufficient privileges on the agent application",
-			fmt.Sprintf("Could not %s for the %s: Microsoft Graph refused with %s.\n\n"+
-				"The provider's identity must be an owner of the agent's app registration (Owners blade), or hold the Microsoft "+
-				"Graph application permission Application.ReadWrite.All with admin consent (Application.Read.All suffices for "+
-				"reads).", action, ref, forbidden.APIError.Error())
+			fmt.Sprintf("Could not %s for the %s: Microsoft Graph refused with %s.\n\n%s\n\n"+
+				"See the provider documentation, \"Permissions the identity needs\". A new grant or owner takes effect "+
+				"for tokens issued after it; run terraform apply again.", action, ref, forbidden.APIError.Error(), forbidden.Rule())
 	case errors.As(err, &validation):
 		return "Microsoft Graph rejected the change",
 			fmt.Sprintf("Could not %s for the %s: %s.%s", action, ref, validation.APIError.Error(), validationAdvice(validation))

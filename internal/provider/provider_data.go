@@ -172,6 +172,7 @@ func (d *providerData) graph(ctx context.Context, diags *diag.Diagnostics) (*gra
 			HTTPClient: d.httpClient,
 			UserAgent:  d.userAgent,
 			Logger:     tflogLogger{},
+			Caller:     graphCaller(d.method.Kind),
 		})
 		if d.graphErr == nil && graphClientBuilt != nil {
 			graphClientBuilt(d.entry.GraphBaseURL, d.graphClient)
@@ -182,6 +183,14 @@ func (d *providerData) graph(ctx context.Context, diags *diag.Diagnostics) (*gra
 		return nil, false
 	}
 	return d.graphClient, true
+}
+
+// graphCaller is the kind of identity a method signs in as, which decides Graph's authorization rule.
+func graphCaller(k auth.Kind) graph.CallerKind {
+	if k.SignsInAsUser() {
+		return graph.CallerUser
+	}
+	return graph.CallerServicePrincipal
 }
 
 // graphScope is the token scope for a Graph endpoint: its own URL plus "/.default", as sovereign clouds

@@ -275,15 +275,29 @@ func TestSDKAuthorizationAndAuthenticationErrors(t *testing.T) {
 	if *oe.GetMessage() != graphapi.MsgAccessDenied {
 		t.Fatalf("message = %q", *oe.GetMessage())
 	}
-	// Ownership is enough: the deployer's role is revoked, but it owns the agent.
-	if err := ts.Admin().RevokeGraphRoles(emulator.DefaultDeployerAppID, "Application.ReadWrite.All"); err != nil {
+	// Ownership alone is not enough for an app-only token: with its Application.ReadWrite.OwnedBy role
+	// revoked, the deployer still owns the agent but can neither read nor change it.
+	if err := ts.Admin().RevokeGraphRoles(emulator.DefaultDeployerAppID, "Application.ReadWrite.OwnedBy"); err != nil {
+		t.Fatal(err)
+	}
+	ownerOnly := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
+	if err := patch(t, ownerOnly.byAppID(emulator.DefaultAgentAppID), scopesPatch(newScope(scopeValue, true))); err == nil {
+		t.Fatal("an owner without a Graph app role changed the agent")
+	} else {
+		odataError(t, err, http.StatusForbidden, graphapi.CodeAccessDenied)
+	}
+	// Application.ReadWrite.OwnedBy plus ownership may change the agent, and read (not change) others.
+	if err := ts.Admin().GrantGraphRoles(emulator.DefaultDeployerAppID, "Application.ReadWrite.OwnedBy"); err != nil {
 		t.Fatal(err)
 	}
 	owner := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
 	if err := patch(t, owner.byAppID(emulator.DefaultAgentAppID), scopesPatch(newScope(scopeValue, true))); err != nil {
 		t.Fatalf("owner PATCH: %v", err)
 	}
-	_, err = owner.byAppID(emulator.DefaultClientAppID).Get(ctx(t), nil)
+	if _, err := owner.byAppID(emulator.DefaultClientAppID).Get(ctx(t), nil); err != nil {
+		t.Fatalf("OwnedBy GET of another application: %v", err)
+	}
+	err = patch(t, owner.byAppID(emulator.DefaultClientAppID), scopesPatch(newScope(scopeValue, true)))
 	odataError(t, err, http.StatusForbidden, graphapi.CodeAccessDenied)
 
 	// An expired token is a 401 InvalidAuthenticationToken.

@@ -104,6 +104,11 @@ type Claims struct {
 	ObjectID        string
 	Version         string
 	Roles           []string
+	// Scopes is the scp claim of a delegated (user) token: space-separated delegated permissions. App-only
+	// tokens have none, which is how Microsoft Graph tells the two apart.
+	Scopes string
+	// DirectoryRoles are the directory role template IDs of a user (the wids claim).
+	DirectoryRoles []string
 	// Name, Email, GivenName and FamilyName are user claims; app-only tokens do not carry them.
 	Name       string
 	Email      string
@@ -333,7 +338,7 @@ func (s *Service) serveDiscovery(w http.ResponseWriter, tenant string, multi boo
 		"id_token_signing_alg_values_supported": []string{"RS256"},
 		"scopes_supported":                      []string{"openid", "profile", "email", "offline_access"},
 		"claims_supported": []string{
-			"sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid", "azp", "appid", "roles", "ver", "idtyp", "uti",
+			"sub", "iss", "aud", "exp", "iat", "nbf", "tid", "oid", "azp", "appid", "roles", "scp", "wids", "ver", "idtyp", "uti",
 		},
 		"request_uri_parameter_supported": false,
 		"tenant_region_scope":             "EU",
@@ -375,6 +380,8 @@ type tokenClaims struct {
 	Name       string   `json:"name,omitempty"`
 	Oid        string   `json:"oid,omitempty"`
 	Roles      []string `json:"roles,omitempty"`
+	Scp        string   `json:"scp,omitempty"`
+	Wids       []string `json:"wids,omitempty"`
 	Sub        string   `json:"sub,omitempty"`
 	Tid        string   `json:"tid"`
 	Uti        string   `json:"uti"`
@@ -456,10 +463,15 @@ func (s *Service) MintClaims(c Claims) (string, error) {
 	if c.Expiry.IsZero() {
 		c.Expiry = c.IssuedAt.Add(s.lifetime)
 	}
+	idtyp := ""
+	if c.Scopes != "" {
+		idtyp = "user"
+	}
 	tok, err := s.sign(tokenClaims{
 		Aud: c.Audience, Iss: c.Issuer, Iat: c.IssuedAt.Unix(), Nbf: c.NotBefore.Unix(), Exp: c.Expiry.Unix(),
 		AppID: c.AppID, Azp: c.AuthorizedParty, Email: c.Email, FamilyName: c.FamilyName, GivenName: c.GivenName,
-		Name: c.Name, Oid: c.ObjectID, Roles: c.Roles, Sub: c.ObjectID, Tid: c.TenantID, Uti: newUTI(), Ver: c.Version,
+		Idtyp: idtyp, Name: c.Name, Oid: c.ObjectID, Roles: c.Roles, Scp: c.Scopes, Wids: c.DirectoryRoles,
+		Sub: c.ObjectID, Tid: c.TenantID, Uti: newUTI(), Ver: c.Version,
 	})
 	if err != nil {
 		return "", fmt.Errorf("minting token with custom claims: %w", err)
@@ -490,6 +502,7 @@ func (s *Service) Verify(raw string, audiences ...string) (Claims, error) {
 		return Claims{}, err
 	}
 	c.Roles = slices.Clone(c.Roles) // the cached entry must not be changed through the result
+	c.DirectoryRoles = slices.Clone(c.DirectoryRoles)
 	if c.Issuer != s.Issuer() {
 		return Claims{}, fmt.Errorf("%w: issuer %q is not %q", ErrInvalidToken, c.Issuer, s.Issuer())
 	}
@@ -544,6 +557,8 @@ func (s *Service) verifiedClaims(raw string) (Claims, error) {
 		ObjectID:        tok.claimString("oid"),
 		Version:         tok.claimString("ver"),
 		Roles:           tok.claimStrings("roles"),
+		Scopes:          tok.claimString("scp"),
+		DirectoryRoles:  tok.claimStrings("wids"),
 		Name:            tok.claimString("name"),
 		Email:           tok.claimString("email"),
 		GivenName:       tok.claimString("given_name"),

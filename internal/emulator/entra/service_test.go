@@ -893,6 +893,19 @@ func TestMint(t *testing.T) {
 	if c, err := f.svc.Verify(user, nonprodAud); err != nil || c.Email != "jane.doe@bayer.com" || c.GivenName != "Jane" || c.FamilyName != "Doe" || c.Name != "Jane Doe" {
 		t.Errorf("user token = %+v, %v", c, err)
 	}
+	// A delegated token carries scp and wids (Graph tells it from an app-only token by scp); an
+	// app-only token carries neither.
+	delegated, err := f.svc.MintClaims(entra.Claims{Audience: "https://graph.microsoft.com", AppID: appID, ObjectID: "u2",
+		Scopes: "Directory.AccessAsUser.All", DirectoryRoles: []string{"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := f.svc.Verify(delegated); err != nil || c.Scopes != "Directory.AccessAsUser.All" || len(c.DirectoryRoles) != 1 || len(c.Roles) != 0 {
+		t.Errorf("delegated token = %+v, %v", c, err)
+	}
+	if c, err := f.svc.Verify(tok); err != nil || c.Scopes != "" || c.DirectoryRoles != nil {
+		t.Errorf("app-only token = %+v, %v", c, err)
+	}
 }
 
 func TestOIDCIssuerEndpoints(t *testing.T) {

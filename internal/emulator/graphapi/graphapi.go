@@ -53,8 +53,13 @@ type Caller struct {
 	AppID string
 	// ObjectID is the client's service principal object id, the token's oid claim.
 	ObjectID string
-	// Roles are the Graph app roles in the token's roles claim.
+	// Roles are the Graph app roles in the token's roles claim (app-only tokens).
 	Roles []string
+	// Scopes is the token's scp claim: the delegated permissions of a signed-in user's token; empty for
+	// app-only tokens.
+	Scopes string
+	// DirectoryRoles are the directory role template IDs of a signed-in user (the wids claim).
+	DirectoryRoles []string
 }
 
 // HasRole reports whether the caller holds one of the roles (case-insensitive).
@@ -307,14 +312,6 @@ func accessDenied() *graphError {
 	return newError(http.StatusForbidden, CodeAccessDenied, MsgAccessDenied)
 }
 
-func canReadAll(c Caller) bool {
-	return c.HasRole(RoleApplicationReadAll, RoleApplicationReadWriteAll, RoleDirectoryReadAll, RoleDirectoryReadWriteAll)
-}
-
-func canWriteAll(c Caller) bool {
-	return c.HasRole(RoleApplicationReadWriteAll, RoleDirectoryReadWriteAll)
-}
-
 func (a *API) get(w http.ResponseWriter, r *http.Request, c Caller, ref directory.Ref) *graphError {
 	sel, gerr := parseSelect(r.URL.Query())
 	if gerr != nil {
@@ -327,7 +324,7 @@ func (a *API) get(w http.ResponseWriter, r *http.Request, c Caller, ref director
 	if err != nil {
 		return internal(err)
 	}
-	if !canReadAll(c) && !rec.IsOwner(c.ObjectID) {
+	if !canRead(c) {
 		return accessDenied()
 	}
 	body, gerr := a.entityJSON(&rec.Application, sel)
@@ -339,6 +336,9 @@ func (a *API) get(w http.ResponseWriter, r *http.Request, c Caller, ref director
 }
 
 func (a *API) list(w http.ResponseWriter, r *http.Request, c Caller) *graphError {
+	if !canRead(c) {
+		return accessDenied()
+	}
 	q := r.URL.Query()
 	sel, gerr := parseSelect(q)
 	if gerr != nil {
@@ -355,7 +355,7 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, c Caller) *graphError
 	buf.WriteString(`,"value":[`)
 	n := 0
 	for _, rec := range a.cfg.Directory.List(directory.Replica) {
-		if !match(&rec.Application) || (!canReadAll(c) && !rec.IsOwner(c.ObjectID)) {
+		if !match(&rec.Application) {
 			continue
 		}
 		raw, gerr := projection(&rec.Application, sel)
@@ -386,7 +386,7 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request, c Caller, ref direct
 	var ruleErr *graphError
 	// The update function runs under the directory's lock: it must not call back into the directory.
 	_, err := a.cfg.Directory.Update(ref, directory.Replica, func(view, current *directory.Record) (directory.Record, error) {
-		if !canWriteAll(c) && !current.IsOwner(c.ObjectID) {
+		if !canWrite(c, current.IsOwner(c.ObjectID)) {
 			ruleErr = accessDenied()
 			return directory.Record{}, ruleErr
 		}
@@ -418,7 +418,7 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request, c Caller, ref direct
 }
 
 func (a *API) create(w http.ResponseWriter, r *http.Request, c Caller) *graphError {
-	if !canWriteAll(c) && !c.HasRole(RoleApplicationOwnedBy) {
+	if !canCreate(c) {
 		return accessDenied()
 	}
 	body, gerr := readBody(r)
@@ -460,7 +460,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, c Caller) *graphErr
 }
 
 func (a *API) delete(w http.ResponseWriter, c Caller, ref directory.Ref) *graphError {
-	if !canWriteAll(c) {
+	if !canWrite(c, false) {
 		rec, err := a.cfg.Directory.Lookup(ref, directory.Primary)
 		if errors.Is(err, directory.ErrNotFound) {
 			return notFound(ref)
@@ -468,7 +468,7 @@ func (a *API) delete(w http.ResponseWriter, c Caller, ref directory.Ref) *graphE
 		if err != nil {
 			return internal(err)
 		}
-		if !rec.IsOwner(c.ObjectID) {
+		if !canWrite(c, rec.IsOwner(c.ObjectID)) {
 			return accessDenied()
 		}
 	}

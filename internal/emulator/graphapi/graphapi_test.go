@@ -25,6 +25,10 @@ const (
 	clientApp  = "0c8e8d1a-1111-4a2b-8c3d-4e5f6a7b8c9d"
 	ownerOID   = "aaaaaaaa-0000-4000-8000-000000000001"
 	strangerID = "aaaaaaaa-0000-4000-8000-000000000002"
+	// ownedByOwnerOID holds Application.ReadWrite.OwnedBy and owns the agent; userOwnerOID is a user who
+	// owns the agent.
+	ownedByOwnerOID = "aaaaaaaa-0000-4000-8000-000000000003"
+	userOwnerOID    = "aaaaaaaa-0000-4000-8000-000000000004"
 )
 
 type clock struct {
@@ -39,8 +43,11 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// fixture is a Graph API over httptest with tokens that name their caller: "admin" holds
-// Application.ReadWrite.All, "reader" Application.Read.All, "owner" owns the agent, "stranger" nothing.
+// fixture is a Graph API over httptest with tokens that name their caller. App-only: "admin" holds
+// Application.ReadWrite.All, "reader" Application.Read.All, "owner" owns the agent but holds no Graph
+// role, "ownedby" holds Application.ReadWrite.OwnedBy and owns nothing, "ownedby-owner" holds it and owns
+// the agent, "stranger" nothing. Delegated (users): "user-owner" owns the agent, "user" does not,
+// "user-appadmin" is an Application Administrator.
 type fixture struct {
 	t      *testing.T
 	srv    *httptest.Server
@@ -58,7 +65,7 @@ func newFixture(t *testing.T) *fixture {
 	f.dir = directory.New(directory.Config{TenantID: tenantID, VerifiedDomains: []string{"bayer.com"}, Now: f.clock.Now, RandSeed: 1})
 	agent, err := f.dir.Create(directory.Record{
 		Application: directory.Application{DisplayName: ptr("agent")},
-		Owners:      []string{ownerOID},
+		Owners:      []string{ownerOID, ownedByOwnerOID, userOwnerOID},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -71,11 +78,15 @@ func newFixture(t *testing.T) *fixture {
 	inj.OnSet(func(c faults.Config) { f.dir.SetReplication(c.ReplicaLag, c.EffectiveStaleReadProbability()) })
 	f.faults = inj
 	callers := map[string]graphapi.Caller{
-		"admin":    {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.ReadWrite.All"}},
-		"reader":   {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.Read.All"}},
-		"owner":    {AppID: directory.NewGUID(), ObjectID: ownerOID},
-		"ownedby":  {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.ReadWrite.OwnedBy"}},
-		"stranger": {AppID: directory.NewGUID(), ObjectID: strangerID},
+		"admin":         {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.ReadWrite.All"}},
+		"reader":        {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.Read.All"}},
+		"owner":         {AppID: directory.NewGUID(), ObjectID: ownerOID},
+		"ownedby":       {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.ReadWrite.OwnedBy"}},
+		"stranger":      {AppID: directory.NewGUID(), ObjectID: strangerID},
+		"ownedby-owner": {AppID: directory.NewGUID(), ObjectID: ownedByOwnerOID, Roles: []string{"Application.ReadWrite.OwnedBy"}},
+		"user-owner":    {AppID: cliAppID, ObjectID: userOwnerOID, Scopes: cliScopes},
+		"user":          {AppID: cliAppID, ObjectID: directory.NewGUID(), Scopes: cliScopes},
+		"user-appadmin": {AppID: cliAppID, ObjectID: directory.NewGUID(), Scopes: cliScopes, DirectoryRoles: []string{graphapi.RoleTemplateApplicationAdministrator}},
 	}
 	auth := graphapi.AuthenticatorFunc(func(raw string) (graphapi.Caller, error) {
 		switch raw {
@@ -337,27 +348,56 @@ func TestAuthentication(t *testing.T) {
 	}
 }
 
+const (
+	cliAppID  = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+	cliScopes = "Application.ReadWrite.All Directory.AccessAsUser.All"
+)
+
+// TestAuthorization checks Graph's rule per kind of token: app-only callers need an app role to read
+// and Application.ReadWrite.OwnedBy plus ownership (or Application.ReadWrite.All) to write; owning the
+// application without a role is not enough. Users read, and write what they own or as an admin.
 func TestAuthorization(t *testing.T) {
 	f := newFixture(t)
 	body := map[string]any{"notes": "x"}
-	expectError(t, f.do(http.MethodGet, f.agentPath(), "stranger", nil), http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
-	expectError(t, f.do(http.MethodPatch, f.agentPath(), "stranger", body), http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
-	expectError(t, f.do(http.MethodPatch, f.agentPath(), "reader", body), http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
-	expectError(t, f.do(http.MethodDelete, f.agentPath(), "stranger", nil), http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
-	expectError(t, f.do(http.MethodPost, "/v1.0/applications", "reader", map[string]any{"displayName": "x"}), http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
-	if r := f.do(http.MethodGet, f.agentPath(), "reader", nil); r.status != http.StatusOK {
-		t.Fatalf("reader GET = %d", r.status)
+	denied := func(method, path, token string, body any) {
+		t.Helper()
+		expectError(t, f.do(method, path, token, body), http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
 	}
-	if r := f.do(http.MethodGet, f.agentPath(), "owner", nil); r.status != http.StatusOK {
-		t.Fatalf("owner GET = %d", r.status)
+	status := func(method, path, token string, body any, want int) {
+		t.Helper()
+		if r := f.do(method, path, token, body); r.status != want {
+			t.Fatalf("%s %s as %s = %d %s, want %d", method, path, token, r.status, r.body, want)
+		}
 	}
-	f.patchOK("owner", body)
-	f.patchOK("admin", body)
-	// The stranger's list is filtered to what it owns: nothing.
-	r := f.do(http.MethodGet, "/v1.0/applications", "stranger", nil)
-	if v := arr(t, r.json(t)["value"]); len(v) != 0 {
-		t.Fatalf("stranger lists %d applications", len(v))
+	for _, tok := range []string{"stranger", "owner"} {
+		denied(http.MethodGet, f.agentPath(), tok, nil)
+		denied(http.MethodGet, "/v1.0/applications", tok, nil)
+		denied(http.MethodPatch, f.agentPath(), tok, body)
+		denied(http.MethodDelete, f.agentPath(), tok, nil)
+		denied(http.MethodPost, "/v1.0/applications", tok, map[string]any{"displayName": "x"})
 	}
+	for _, tok := range []string{"reader", "ownedby", "user"} {
+		denied(http.MethodPatch, f.agentPath(), tok, body)
+		denied(http.MethodDelete, f.agentPath(), tok, nil)
+	}
+	denied(http.MethodPost, "/v1.0/applications", "reader", map[string]any{"displayName": "x"})
+	for _, tok := range []string{"admin", "reader", "ownedby", "ownedby-owner", "user", "user-owner", "user-appadmin"} {
+		status(http.MethodGet, f.agentPath(), tok, nil, http.StatusOK)
+		r := f.do(http.MethodGet, "/v1.0/applications", tok, nil)
+		if r.status != http.StatusOK || len(arr(t, r.json(t)["value"])) == 0 {
+			t.Fatalf("%s lists: %d %s", tok, r.status, r.body)
+		}
+	}
+	for _, tok := range []string{"ownedby-owner", "user-owner", "user-appadmin", "admin"} {
+		f.patchOK(tok, body)
+	}
+	// A user may create an application and then manage it as its owner.
+	r := f.do(http.MethodPost, "/v1.0/applications", "user", map[string]any{"displayName": "mine"})
+	if r.status != http.StatusCreated {
+		t.Fatalf("user POST = %d %s", r.status, r.body)
+	}
+	status(http.MethodPatch, "/v1.0/applications/"+str(t, r.json(t), "id"), "user", body, http.StatusNoContent)
+	status(http.MethodDelete, f.agentPath(), "ownedby-owner", nil, http.StatusNoContent)
 }
 
 func TestPatchMergesAPISubPropertiesAndReplacesCollections(t *testing.T) {
