@@ -20,7 +20,8 @@ variable "agent_client_id" {
 variable "agent_client_secret" {
   description = "A client secret of the agent, used only to register it with LKPS as the agent."
   type        = string
-  sensitive   = true
+  sensitive   = true # never shown in plan output or logs
+  ephemeral   = true # never written to a saved plan file or the state (Terraform >= 1.10)
 }
 
 variable "frontend_client_id" {

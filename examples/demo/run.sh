@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # The README's demo (`make demo`): the lkps provider onboards an agent end to end against the local
-# emulator, and the script proves that the result is what LKPS enforces. Needs Go and Terraform >= 1.11
-# (TERRAFORM names the binary; default: terraform on PATH). Exits non-zero when any step misbehaves.
+# emulator, and the script proves that the result is what LKPS enforces. The provider is installed as
+# users install it: the release archive (`make dist`, host platform only) laid out as a filesystem
+# mirror (`make install-mirror`) and installed by a plain `terraform init`. Needs Go and Terraform
+# >= 1.11 (TERRAFORM names the binary; default: terraform on PATH). Exits non-zero when any step
+# misbehaves.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DEMO=$ROOT/examples/demo
 TERRAFORM=${TERRAFORM:-terraform}
+MIRROR=$ROOT/bin/mirror
+VERSION=${DIST_VERSION:-0.1.0} # the version `make dist` gives the archive (GNUmakefile)
 START_NS=$(date +%s%N)
 
 # Identities of seed.json (public test values that exist only inside the emulator).
@@ -53,25 +58,38 @@ step() { printf '%s\n' "$*"; }
 
 echo "LKPS provider demo: onboard an agent against the local emulator (nonprod/eu)"
 
-# Terraform finds the provider in bin/ (dev_overrides, no registry), and never phones home.
+# Terraform installs bayer/lkps from the filesystem mirror only (as a user's CLI configuration would,
+# see the README), and never phones home.
 mkdir -p "$WORK/tf"
 cp "$DEMO/main.tf" "$WORK/tf/"
 cat >"$WORK/terraformrc" <<EOF
 provider_installation {
-  dev_overrides {
-    "bayer/lkps" = "$ROOT/bin"
+  filesystem_mirror {
+    path    = "$MIRROR"
+    include = ["registry.terraform.io/bayer/lkps", "registry.opentofu.org/bayer/lkps"]
   }
-  direct {}
+  direct {
+    exclude = ["registry.terraform.io/bayer/lkps", "registry.opentofu.org/bayer/lkps"]
+  }
 }
 EOF
 export TF_CLI_CONFIG_FILE=$WORK/terraformrc CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 
-# 1. Build the provider and the emulator.
+# 1. Build the release archive into the mirror, and the emulator; install the provider with init.
 command -v "$TERRAFORM" >/dev/null || fail "terraform not found (set TERRAFORM=/path/to/terraform)"
 mkdir -p "$ROOT/bin"
-(cd "$ROOT" && go build -o bin/terraform-provider-lkps . && go build -o bin/lkps-emulator ./cmd/lkps-emulator &&
-	go build -o "$WORK/democlient" ./examples/demo/democlient) >"$WORK/build.log" 2>&1 || fail "go build failed" "$WORK/build.log"
-step " 1. built the provider and the emulator into bin/ ($("$TERRAFORM" version | head -n 1))"
+make -C "$ROOT" --no-print-directory install-mirror DIST_HOST_ONLY=1 DIST_VERSION="$VERSION" MIRROR_DIR="$MIRROR" \
+	>"$WORK/build.log" 2>&1 || fail "make install-mirror failed" "$WORK/build.log"
+(cd "$ROOT" && go build -o bin/lkps-emulator ./cmd/lkps-emulator &&
+	go build -o "$WORK/democlient" ./examples/demo/democlient) >>"$WORK/build.log" 2>&1 || fail "go build failed" "$WORK/build.log"
+platform=$(go env GOOS)_$(go env GOARCH)
+tf init init || fail "terraform init did not install bayer/lkps from the mirror" "$WORK/init.log"
+lock=$WORK/tf/.terraform.lock.hcl
+{ grep -Eq '^provider "registry\.(terraform\.io|opentofu\.org)/bayer/lkps"' "$lock" &&
+	grep -q "version *= \"$VERSION\"" "$lock" && grep -q '"h1:' "$lock"; } 2>/dev/null ||
+	fail "terraform init did not record bayer/lkps $VERSION with its checksum in .terraform.lock.hcl" "$WORK/init.log"
+step " 1. built the release archive terraform-provider-lkps_${VERSION}_${platform}.zip (make dist) into a filesystem"
+step "    mirror (make install-mirror); terraform init installed it and locked its checksum ($("$TERRAFORM" version | head -n 1))"
 
 # 2. Start the emulator with the demo's seed and load its export lines.
 "$ROOT/bin/lkps-emulator" --seed "$DEMO/seed.json" --cert-dir "$WORK/certs" --env-file "$WORK/emulator.env" \
@@ -88,7 +106,8 @@ ready || fail "the emulator did not start within 30 s" "$WORK/emulator.log"
 source "$WORK/emulator.env"
 step " 2. started the emulator at $LKPS_AUTHORITY_HOST (pid $EMULATOR_PID): Entra ID, Graph, Ocelot and LKPS"
 
-# The agent's secret reaches Terraform through a sensitive variable, never the configuration.
+# The agent's secret reaches Terraform through an ephemeral, sensitive variable: never in the
+# configuration, the state or a saved plan.
 export TF_VAR_agent_client_secret=$AGENT_SECRET
 
 # 3. Apply: environment lookup, scope, pre-authorized client, registration, and the check block.
