@@ -127,9 +127,10 @@ func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.Schema
 			"Microsoft Graph requires it (changing `type`, or destroying the scope).",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				MarkdownDescription: "The agent's client ID (application ID), in lower case. It is also the import ID.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "The agent's client ID (application ID), in lower case. It is also the import ID; a scope " +
+					"whose value was changed in the portal is imported as `<agent client ID>/<scope ID>`.",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"agent_client_id": schema.StringAttribute{
 				MarkdownDescription: "The client ID (application ID) of the agent's app registration, as shown on its Overview " +
@@ -170,9 +171,11 @@ func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.Schema
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), guidRequiresReplace(true)},
 			},
 			"value": schema.StringAttribute{
-				MarkdownDescription: "The scope's value, always `access_as_client`: the name LKPS looks for when it checks client authorization.",
-				Computed:            true,
-				Default:             stringdefault.StaticString(environments.ClientScopeValue),
+				MarkdownDescription: "The scope's value, always `access_as_client`: the name LKPS looks for when it checks client " +
+					"authorization. If it is changed elsewhere (renamed in the portal), the next plan shows the repair, which the " +
+					"provider applies by disabling the scope, restoring the value and enabling it again, as Graph requires.",
+				Computed: true,
+				Default:  stringdefault.StaticString(environments.ClientScopeValue),
 			},
 			"type": schema.StringAttribute{
 				MarkdownDescription: "Who can consent to the scope: `User` (the portal's \"Admins and users\", the LKPS guide's " +
@@ -253,6 +256,16 @@ func (r *agentClientScopeResource) Create(ctx context.Context, req resource.Crea
 	}
 	if plan.ScopeID.IsUnknown() || plan.ScopeID.IsNull() {
 		plan.ScopeID = guidOf(stableScopeID(app.AppID))
+	}
+	if existing, found := app.Scope(plan.ScopeID.ValueString()); found {
+		// Typically the access_as_client scope renamed in the portal while it was not in any state.
+		id := strings.ToLower(app.AppID) + "/" + strings.ToLower(existing.ID)
+		resp.Diagnostics.AddAttributeError(path.Root("scope_id"), "The scope ID is taken",
+			fmt.Sprintf("The application %s already has a scope with the ID %s, with the value %q. If it is the access_as_client "+
+				"scope renamed in the portal, import it and the next apply restores its value:\n\n"+
+				"  terraform import lkps_agent_client_scope.<name> %s\n\nor, with Terraform 1.5 and later, an import block with "+
+				"id = %q. Otherwise choose another scope_id.", app.AppID, existing.ID, existing.Value, id, id))
+		return
 	}
 	if plan.IdentifierURI.IsUnknown() || plan.IdentifierURI.IsNull() {
 		plan.IdentifierURI = types.StringValue(defaultIdentifierURI(app.AppID))
@@ -381,7 +394,7 @@ func (r *agentClientScopeResource) Delete(ctx context.Context, req resource.Dele
 }
 
 func (r *agentClientScopeResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id, ok := parseGUIDImportID(req.ID, "<agent client ID>", "terraform import lkps_agent_client_scope.example 00000000-0000-0000-0000-000000000000", &resp.Diagnostics)
+	id, scopeID, ok := parseScopeImportID(req.ID, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -395,21 +408,41 @@ func (r *agentClientScopeResource) ImportState(ctx context.Context, req resource
 		addGraphError(&resp.Diagnostics, "read the agent application to import", ref, err)
 		return
 	}
-	scope, found := app.ScopeByValue(environments.ClientScopeValue)
-	if !found {
+	scope, found := managedScopeOf(app, scopeID)
+	switch {
+	case !found && scopeID != "":
 		resp.Diagnostics.AddError("Nothing to import",
-			fmt.Sprintf("The application %s has no %q scope. Create the resource instead of importing it.", app.AppID, environments.ClientScopeValue))
+			fmt.Sprintf("The application %s has no scope with the ID %s. Check the ID on the portal's \"Expose an API\" page.", app.AppID, scopeID))
+		return
+	case !found:
+		resp.Diagnostics.AddError("Nothing to import",
+			fmt.Sprintf("The application %s has no %q scope, nor one with the ID this provider gives it (%s). Create the resource "+
+				"instead of importing it; or, if the scope was renamed in the portal, import it by its ID:\n\n"+
+				"  terraform import lkps_agent_client_scope.<name> %s/<scope ID>", app.AppID, environments.ClientScopeValue,
+				stableScopeID(app.AppID), strings.ToLower(app.AppID)))
 		return
 	}
 	var m agentClientScopeResourceModel
 	m.IdentifierURI = types.StringNull()
 	m.IdentifierURIAdded = types.BoolValue(false)
 	// The import ID keeps its spelling in agent_client_id or agent_object_id, whichever it names.
-	spelled := strings.TrimSpace(req.ID)
-	m.AgentClientID, m.AgentObjectID = guidOf(spelled), guidOf(spelled)
+	m.AgentClientID, m.AgentObjectID = guidOf(id), guidOf(id)
 	m.setFromGraph(app, scope)
 	m.Timeouts = nullTimeouts("create", "read", "update", "delete")
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// managedScopeOf finds the scope an import takes over: the one with scopeID when given; else the
+// access_as_client scope; else the scope with the ID this provider derives for the agent, whatever its
+// value now is (the portal may have renamed it; the next plan then repairs the value).
+func managedScopeOf(app graph.Application, scopeID string) (graph.PermissionScope, bool) {
+	if scopeID != "" {
+		return app.Scope(scopeID)
+	}
+	if s, ok := app.ScopeByValue(environments.ClientScopeValue); ok {
+		return s, true
+	}
+	return app.Scope(stableScopeID(app.AppID))
 }
 
 // ModifyPlan fills the defaults that depend on the agent's client ID, so that they are known at plan
@@ -437,8 +470,10 @@ func (r *agentClientScopeResource) ModifyPlan(ctx context.Context, req resource.
 	}
 }
 
-// readInto refreshes m from Graph. It reports gone=true when the application or the scope no longer
-// exists, so that Read can remove the resource and the next plan re-creates it.
+// readInto refreshes m from Graph. It reports gone=true when the application or the scope (found by its
+// ID) no longer exists, so that Read can remove the resource and the next plan re-creates it. A scope
+// whose value or type was changed elsewhere (renamed in the portal) is still this resource's: its
+// value and type go into m, so that the next plan shows the in-place repair.
 //
 // Graph replicas lag: a read straight after a write (this process's, or the apply that ran before this
 // plan) may return an older application. So the read expects exactly what m records, and only a
@@ -458,7 +493,7 @@ func (r *agentClientScopeResource) readInto(ctx context.Context, client *graph.C
 		return false
 	}
 	scope, found := app.Scope(m.ScopeID.ValueString())
-	if !found || scope.Value != environments.ClientScopeValue {
+	if !found {
 		return true
 	}
 	m.setFromGraph(app, scope)

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
@@ -300,4 +301,113 @@ func TestAccAgentClientScope_validation(t *testing.T) {
 		})
 	}
 	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+}
+
+// A scope renamed in the portal (value), or whose type was changed there, stays the resource's (found
+// by its ID): the next plan shows an in-place repair and apply restores it, disabling the scope only
+// while Graph requires. Import finds such a scope by the provider's stable ID, or by an explicit
+// <agent>/<scope ID>; creating over it explains the import.
+func TestAccAgentClientScope_renamedOutOfBand(t *testing.T) {
+	env := newAccEnv(t, 0)
+	scopeID := stableScopeID(env.agent)
+	edit := func(change func(*graph.PermissionScope)) func() {
+		return func() {
+			oob := env.outOfBand(t)
+			s := oob.scope(t, env.agent, scopeID)
+			change(&s)
+			oob.updateScope(t, env.agent, s)
+		}
+	}
+	restored := func(wantType string) resource.TestCheckFunc {
+		return func(*terraformState) error {
+			s, ok := env.readApp(t, env.agent).Scope(scopeID)
+			if !ok || s.Value != "access_as_client" || s.Type != wantType || !s.Enabled {
+				return fmt.Errorf("scope after the repair: %+v (found %v), want access_as_client, %s, enabled", s, ok, wantType)
+			}
+			return nil
+		}
+	}
+	repairPlan := func(attr, want string) resource.ConfigPlanChecks {
+		return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+			plancheck.ExpectResourceAction(scopeAddr, plancheck.ResourceActionUpdate),
+			plancheck.ExpectKnownValue(scopeAddr, tfjsonpath.New(attr), knownvalue.StringExact(want)),
+		}}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             env.checkNoClientScope(t),
+		Steps: []resource.TestStep{
+			{Config: scopeConfig(env, "")},
+			{
+				// Renamed: the refresh keeps the resource and records the new value.
+				PreConfig:          edit(func(s *graph.PermissionScope) { s.Value = "access_as_client_renamed" }),
+				RefreshState:       true,
+				ExpectNonEmptyPlan: true,
+				RefreshPlanChecks: resource.RefreshPlanChecks{PostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(scopeAddr, plancheck.ResourceActionUpdate),
+				}},
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestCheckResourceAttr(scopeAddr, "value", "access_as_client_renamed"),
+					resource.TestCheckResourceAttr(scopeAddr, "scope_id", scopeID),
+				),
+			},
+			{
+				Config:           scopeConfig(env, ""),
+				ConfigPlanChecks: repairPlan("value", "access_as_client"),
+				Check:            restored("User"),
+			},
+			{
+				// The type changed in the portal ("Admins only"): repaired in place too.
+				PreConfig:        edit(func(s *graph.PermissionScope) { s.Type = "Admin" }),
+				Config:           scopeConfig(env, ""),
+				ConfigPlanChecks: repairPlan("type", "User"),
+				Check:            restored("User"),
+			},
+			{
+				// Renamed and out of the state: a create says to import; the import finds it by the stable ID.
+				PreConfig: edit(func(s *graph.PermissionScope) { s.Value = "renamed_again"; s.Type = "Admin" }),
+				Config: env.config(`
+removed {
+  from = lkps_agent_client_scope.test
+  lifecycle {
+    destroy = false
+  }
+}`),
+			},
+			{
+				Config:      scopeConfig(env, ""),
+				ExpectError: regexp.MustCompile(`(?s)The scope ID is taken.*terraform import lkps_agent_client_scope\.<name>\s+` + env.agent + "/" + scopeID),
+			},
+			{
+				ResourceName:       scopeAddr,
+				ImportState:        true,
+				ImportStateId:      strings.ToUpper(env.agent),
+				ImportStatePersist: true,
+				ImportStateCheck: func(is []*terraform.InstanceState) error {
+					if len(is) != 1 || is[0].Attributes["value"] != "renamed_again" || is[0].Attributes["type"] != "Admin" ||
+						is[0].Attributes["scope_id"] != scopeID {
+						return fmt.Errorf("imported %+v", is)
+					}
+					return nil
+				},
+			},
+			{
+				Config: scopeConfig(env, ""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(scopeAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("value"), knownvalue.StringExact("access_as_client")),
+					plancheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("type"), knownvalue.StringExact("User")),
+				}},
+				Check: restored("User"),
+			},
+			{
+				// Import by <agent>/<scope ID> names the scope explicitly.
+				ResourceName:            scopeAddr,
+				ImportState:             true,
+				ImportStateId:           env.agent + "/" + strings.ToUpper(scopeID),
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"identifier_uri_added", "timeouts"},
+			},
+		},
+	})
 }

@@ -17,3 +17,19 @@ func parseGUIDImportID(id, form, example string, diags *diag.Diagnostics) (strin
 	}
 	return strings.ToLower(id), true
 }
+
+// parseScopeImportID parses the import ID of lkps_agent_client_scope: "<agent ID>" or
+// "<agent ID>/<scope ID>", each a GUID in any case (scopeID is "" in the first form). The agent ID may
+// be its client ID or its object ID.
+func parseScopeImportID(id string, diags *diag.Diagnostics) (agentID, scopeID string, ok bool) {
+	id = strings.TrimSpace(id)
+	agentID, scopeID, withScope := strings.Cut(id, "/")
+	if !guidPattern.MatchString(agentID) || (withScope && !guidPattern.MatchString(scopeID)) {
+		diags.AddError("Invalid import ID",
+			fmt.Sprintf("Expected <agent client ID>, or <agent client ID>/<scope ID> for a scope that no longer has the value "+
+				"access_as_client, each a GUID, for example\n\n"+
+				"  terraform import lkps_agent_client_scope.example 00000000-0000-0000-0000-000000000000\n\ngot %q.", id))
+		return "", "", false
+	}
+	return agentID, scopeID, true
+}
