@@ -9,4 +9,5 @@ resource "lkps_agent_registration" "agent" {
 variable "agent_certificate_password" {
   type      = string
   sensitive = true
+  ephemeral = true # never written to a saved plan file
 }

@@ -1,7 +1,10 @@
 # Step 4 of "Client-to-Agent Authorization": register the agent with LKPS, as the agent.
+# Sensitive keeps the secret out of plan output and logs; ephemeral (Terraform 1.10 or later) keeps it
+# out of saved plan files (`terraform plan -out`) and the state as well.
 variable "agent_client_secret" {
   type      = string
   sensitive = true
+  ephemeral = true
 }
 
 resource "lkps_agent_registration" "agent" {
