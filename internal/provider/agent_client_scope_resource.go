@@ -214,7 +214,9 @@ func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.Schema
 				Optional:            true, Computed: true,
 				Default: booldefault.StaticBool(true),
 			},
-			"timeouts": timeoutsAttribute(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+			"timeouts": timeoutsAttribute(ctx, map[string]time.Duration{
+				"create": defaultWriteTimeout, "read": defaultReadTimeout, "update": defaultWriteTimeout, "delete": defaultWriteTimeout,
+			}),
 		},
 	}
 }

@@ -209,7 +209,9 @@ func (r *agentRegistrationResource) Schema(ctx context.Context, _ resource.Schem
 				Computed:      true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			"timeouts": timeoutsAttribute(ctx, timeouts.Opts{Create: true, Read: true, Update: true}),
+			"timeouts": timeoutsAttribute(ctx, map[string]time.Duration{
+				"create": registrationWriteTimeout, "read": registrationReadTimeout, "update": registrationWriteTimeout,
+			}),
 		},
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
@@ -113,7 +114,9 @@ func (r *preauthorizedClientResource) Schema(ctx context.Context, _ resource.Sch
 				Validators:    []validator.String{guidValidator()},
 				PlanModifiers: replace,
 			},
-			"timeouts": timeoutsAttribute(ctx, timeouts.Opts{Create: true, Read: true, Delete: true}),
+			"timeouts": timeoutsAttribute(ctx, map[string]time.Duration{
+				"create": defaultWriteTimeout, "read": defaultReadTimeout, "delete": defaultWriteTimeout,
+			}),
 		},
 	}
 }

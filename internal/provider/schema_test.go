@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -93,5 +94,39 @@ func checkDescription(t *testing.T, name, desc string) {
 	}
 	if !strings.HasSuffix(desc, ".") {
 		t.Errorf("%s: description is not a full sentence ending in a period: %q", name, desc)
+	}
+}
+
+// TestTimeoutDefaultsAreDocumented requires every resource's timeouts block, and each operation in it,
+// to state its default, so that the resource pages document them.
+func TestTimeoutDefaultsAreDocumented(t *testing.T) {
+	ctx := context.Background()
+	p := New("test", "test")()
+	for _, newResource := range p.Resources(ctx) {
+		r := newResource()
+		var meta resource.MetadataResponse
+		r.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "lkps"}, &meta)
+		var resp resource.SchemaResponse
+		r.Schema(ctx, resource.SchemaRequest{}, &resp)
+		block, ok := resp.Schema.Attributes["timeouts"].(rschema.SingleNestedAttribute)
+		if !ok {
+			t.Errorf("%s has no timeouts block", meta.TypeName)
+			continue
+		}
+		for op, a := range block.Attributes {
+			desc := a.GetMarkdownDescription()
+			if !strings.Contains(desc, "Defaults to `") || !strings.Contains(block.MarkdownDescription, "`"+op+"` ") {
+				t.Errorf("%s timeouts.%s: the default is not documented (%q; block: %q)", meta.TypeName, op, desc, block.MarkdownDescription)
+			}
+		}
+	}
+	if got := formatTimeout(10 * time.Minute); got != "10m" {
+		t.Errorf("formatTimeout(10m) = %q", got)
+	}
+	if got := formatTimeout(90 * time.Second); got != "1m30s" {
+		t.Errorf("formatTimeout(90s) = %q", got)
+	}
+	if got := formatTimeout(2 * time.Hour); got != "2h" {
+		t.Errorf("formatTimeout(2h) = %q", got)
 	}
 }

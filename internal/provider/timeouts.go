@@ -2,6 +2,8 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -36,14 +38,74 @@ func nullTimeouts(ops ...string) timeouts.Value {
 	return timeouts.Value{Object: types.ObjectNull(attrTypes)}
 }
 
-// timeoutsAttribute is the timeouts block of a resource, with a description of what it bounds.
-func timeoutsAttribute(ctx context.Context, opts timeouts.Opts) schema.Attribute {
-	a := timeouts.Attributes(ctx, opts)
-	if nested, ok := a.(schema.SingleNestedAttribute); ok {
-		nested.MarkdownDescription = "Bounds how long each operation may take, as durations such as `10m`. The bound covers " +
-			"the provider's retries of throttling, conflicts and replication lag, and the wait until a change is visible on " +
-			"every replica. Defaults apply to unset operations."
-		return nested
+// timeoutsAttribute is the timeouts block of a resource, with a description of what it bounds and, on the
+// block and on each operation, the default that applies when it is unset. defaults names the operations
+// the block has ("create", "read", "update", "delete") and the durations the resource passes to
+// withTimeout or graphWithin for them.
+func timeoutsAttribute(ctx context.Context, defaults map[string]time.Duration) schema.Attribute {
+	opts := timeouts.Opts{}
+	for op := range defaults {
+		switch op {
+		case "create":
+			opts.Create = true
+		case "read":
+			opts.Read = true
+		case "update":
+			opts.Update = true
+		case "delete":
+			opts.Delete = true
+		default:
+			panic("timeoutsAttribute: unknown operation " + op)
+		}
 	}
-	return a
+	a := timeouts.Attributes(ctx, opts)
+	nested, ok := a.(schema.SingleNestedAttribute)
+	if !ok {
+		return a
+	}
+	var list []string
+	for _, op := range []string{"create", "read", "update", "delete"} {
+		d, ok := defaults[op]
+		if !ok {
+			continue
+		}
+		list = append(list, fmt.Sprintf("`%s` %s", op, formatTimeout(d)))
+		if sa, ok := nested.Attributes[op].(schema.StringAttribute); ok {
+			sa.MarkdownDescription = fmt.Sprintf("How long %s may take, as a duration such as `30s`, `10m` or `1h`. Defaults to `%s`.",
+				timeoutOperation[op], formatTimeout(d))
+			if op == "delete" {
+				sa.MarkdownDescription += " A changed delete timeout applies only after an apply has saved it in the state."
+			}
+			sa.Description = sa.MarkdownDescription
+			nested.Attributes[op] = sa
+		}
+	}
+	nested.MarkdownDescription = "Bounds how long each operation may take, as durations such as `10m`. The bound covers " +
+		"the provider's retries of throttling, conflicts and replication lag, and the wait until a change is visible on " +
+		"every replica. Defaults: " + strings.Join(list, ", ") + "."
+	return nested
+}
+
+// timeoutOperation says what each operation of a timeouts block covers.
+var timeoutOperation = map[string]string{
+	"create": "creating the resource",
+	"read":   "reading the resource (every refresh, so every plan)",
+	"update": "updating the resource in place",
+	"delete": "destroying the resource",
+}
+
+// formatTimeout writes a duration as Terraform users write it: `10m`, `90s`, `1h30m`.
+func formatTimeout(d time.Duration) string {
+	h, m, sec := int(d/time.Hour), int(d%time.Hour/time.Minute), int(d%time.Minute/time.Second)
+	var b strings.Builder
+	if h > 0 {
+		fmt.Fprintf(&b, "%dh", h)
+	}
+	if m > 0 {
+		fmt.Fprintf(&b, "%dm", m)
+	}
+	if sec > 0 || b.Len() == 0 {
+		fmt.Fprintf(&b, "%ds", sec)
+	}
+	return b.String()
 }

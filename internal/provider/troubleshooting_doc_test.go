@@ -1,0 +1,48 @@
+package provider
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/bayer/terraform-provider-lkps/internal/environments"
+	"github.com/bayer/terraform-provider-lkps/internal/lkps"
+)
+
+// TestTroubleshootingDocNamesTheDiagnostics keeps the Troubleshooting section of the provider page
+// (templates/index.md.tmpl, rendered to docs/index.md) in step with what the provider prints: every
+// diagnostic title it quotes must be the one the code uses, and every row of the LKPS guide's tables must
+// be there.
+func TestTroubleshootingDocNamesTheDiagnostics(t *testing.T) {
+	raw, err := os.ReadFile("../../docs/index.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(raw)
+	start := strings.Index(doc, "## Troubleshooting")
+	if start < 0 {
+		t.Fatal("docs/index.md has no Troubleshooting section")
+	}
+	section := doc[start:]
+	if end := strings.Index(section[3:], "\n## "); end >= 0 {
+		section = section[:end+3]
+	}
+	entry := environments.MustLookup(environments.NonProd, environments.EU)
+	for _, want := range []string{
+		// The guide's tables and rows ("Ocelot Access Setup" → Troubleshooting).
+		"### 401 Unauthorized", "Expired or invalid Entra JWT", "Token does not target the LKPS audience",
+		"### 403 Forbidden (from Ocelot)", "Client ID not in the Ocelot route's Client Access List", "Wrong environment",
+		"### 403 Forbidden (from LKPS)", "Client not authorized for the target agent",
+		"### Unable to access the Ocelot UI", "No access to the Ocelot UI",
+		// The diagnostics, as the code names them.
+		lkpsErrorSummary(lkps.KindOcelotUnauthorized), lkpsErrorSummary(lkps.KindOcelotForbidden),
+		lkpsErrorSummary(lkps.KindClientNotAuthorized), "LKPS Would Refuse Every Session Start",
+		"Check block assertion failed", lkps.CheckScopeMissing, lkps.CheckClientNotPreauthorized, lkps.CheckScopeNotGranted,
+		// The places the fixes send the user to.
+		entry.OcelotRouteURL, entry.OcelotAccessURL, entry.LKPSAudience,
+	} {
+		if !strings.Contains(section, want) {
+			t.Errorf("the Troubleshooting section does not mention %q", want)
+		}
+	}
+}
