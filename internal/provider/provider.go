@@ -214,10 +214,11 @@ func (p *lkpsProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 }
 
 func (p *lkpsProvider) Resources(_ context.Context) []func() resource.Resource {
+	// The resources with their identities, azuread import ID forms and moves (identity.go).
 	return []func() resource.Resource{
-		NewAgentClientScopeResource,
-		NewPreauthorizedClientResource,
-		NewAgentRegistrationResource,
+		newAgentClientScopeWithIdentity,
+		newPreauthorizedClientWithIdentity,
+		newAgentRegistrationWithIdentity,
 	}
 }
 

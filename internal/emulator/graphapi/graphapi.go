@@ -150,6 +150,9 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	h.Set("request-id", requestID)
 	h.Set("client-request-id", clientRequestID)
 	h.Set("OData-Version", "4.0")
+	if a.serveOwnedObjects(w, r) {
+		return
+	}
 
 	tgt, perr := parsePath(r)
 	route := routeOf(r.Method, tgt, perr)

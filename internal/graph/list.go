@@ -1,0 +1,162 @@
+package graph
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	abstractions "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/applications"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+)
+
+// This file holds the read-only listing calls that `terraform query` needs. They do not go through
+// the per-application workers: nothing is written, and a listing is a snapshot by nature.
+
+// maxListPages bounds how many pages of a collection are followed (Graph pages of 100 by default).
+const maxListPages = 200
+
+// OwnedApplications lists the applications the client's identity owns, with the properties the
+// provider reads. An app-only identity (a service principal: client secret, certificate, OIDC, managed
+// identity) is listed with GET /servicePrincipals/{its object ID}/ownedObjects/microsoft.graph.application,
+// which Graph allows with Application.Read.All or Directory.Read.All; a signed-in user (the Azure CLI)
+// with GET /me/ownedObjects/microsoft.graph.application, which needs no directory role.
+func (c *Client) OwnedApplications(ctx context.Context) ([]Application, error) {
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	who, err := c.caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	path := "/me/ownedObjects/microsoft.graph.application"
+	if who.appOnly {
+		path = "/servicePrincipals/" + url.PathEscape(who.objectID) + "/ownedObjects/microsoft.graph.application"
+	}
+	return c.listApplications(ctx, path, url.Values{"$select": {strings.Join(selectFields, ",")}})
+}
+
+// ApplicationDisplayName returns the display name of the application with the given client ID, or ""
+// when the identity cannot see it (another tenant's multi-tenant app, or no read permission on it):
+// a filtered list answers with no entry where a GET would answer 403 or 404.
+func (c *Client) ApplicationDisplayName(ctx context.Context, appID string) (string, error) {
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	filter := "appId eq '" + strings.ReplaceAll(appID, "'", "''") + "'"
+	var name string
+	err := c.retry(ctx, callPolicy{what: "GET /applications?$filter=appId"}, func(ctx context.Context) error {
+		resp, err := applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).Get(ctx,
+			&applications.ApplicationsRequestBuilderGetRequestConfiguration{
+				QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{
+					Filter: &filter, Select: []string{"id", "appId", "displayName"},
+				},
+			})
+		if err != nil {
+			return err
+		}
+		name = ""
+		for _, a := range resp.GetValue() {
+			if a != nil && strings.EqualFold(deref(a.GetAppId()), appID) {
+				name = deref(a.GetDisplayName())
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("looking up the display name of application %s: %w", appID, err)
+	}
+	return name, nil
+}
+
+// listApplications follows the pages of an application collection.
+func (c *Client) listApplications(ctx context.Context, path string, query url.Values) ([]Application, error) {
+	next := c.cfg.BaseURL + "/v1.0" + path
+	if len(query) > 0 {
+		next += "?" + query.Encode()
+	}
+	var out []Application
+	for page := 0; next != "" && page < maxListPages; page++ {
+		u, err := url.Parse(next)
+		if err != nil {
+			return nil, fmt.Errorf("listing applications: Graph returned an invalid next link: %w", err)
+		}
+		// The next link must stay on the configured Graph host: the token is only ever sent there.
+		if base, _ := url.Parse(c.cfg.BaseURL); base == nil || !strings.EqualFold(u.Host, base.Host) {
+			return nil, fmt.Errorf("listing applications: Graph's next link %q leaves the Graph host %s", u.Redacted(), c.cfg.BaseURL)
+		}
+		var resp models.ApplicationCollectionResponseable
+		err = c.retry(ctx, callPolicy{what: "GET " + path}, func(ctx context.Context) error {
+			info := abstractions.NewRequestInformation()
+			info.Method = abstractions.GET
+			info.SetUri(*u)
+			info.Headers.TryAdd("Accept", "application/json")
+			parsed, err := c.adapter.Send(ctx, info, models.CreateApplicationCollectionResponseFromDiscriminatorValue,
+				abstractions.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue})
+			if err != nil {
+				return err
+			}
+			r, ok := parsed.(models.ApplicationCollectionResponseable)
+			if !ok || r == nil {
+				return errors.New("Graph answered the list with an empty or unexpected body")
+			}
+			resp = r
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("listing applications (GET %s): %w", path, err)
+		}
+		for _, m := range resp.GetValue() {
+			if m != nil {
+				out = append(out, stateFromModel(m).application())
+			}
+		}
+		next = deref(resp.GetOdataNextLink())
+	}
+	return out, nil
+}
+
+// callerIdentity is who the client's tokens are issued to.
+type callerIdentity struct {
+	objectID string // the token's oid: the service principal's or the user's object ID
+	appOnly  bool   // an app-only token (idtyp "app", or no scp claim)
+}
+
+// caller reads the oid and token type from a Graph token of the client's credential. The token is
+// not verified (it is our own, fresh from the token service) and never logged.
+func (c *Client) caller(ctx context.Context) (callerIdentity, error) {
+	tok, err := c.cfg.Credential.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{c.cfg.Scope}})
+	if err != nil {
+		return callerIdentity{}, fmt.Errorf("getting a token for Microsoft Graph: %w", err)
+	}
+	return callerFromToken(tok.Token)
+}
+
+// callerFromToken decodes the claims that tell an app-only token from a user's.
+func callerFromToken(token string) (callerIdentity, error) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return callerIdentity{}, errors.New("the Microsoft Graph access token is not a JWT, so the identity that owns the applications is unknown")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return callerIdentity{}, errors.New("the Microsoft Graph access token's payload is not base64url")
+	}
+	var claims struct {
+		OID   string `json:"oid"`
+		IDTyp string `json:"idtyp"`
+		SCP   string `json:"scp"`
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return callerIdentity{}, errors.New("the Microsoft Graph access token's payload is not a JSON object")
+	}
+	if claims.OID == "" {
+		return callerIdentity{}, errors.New("the Microsoft Graph access token has no oid claim, so the identity that owns the applications is unknown")
+	}
+	appOnly := strings.EqualFold(claims.IDTyp, "app") || (claims.IDTyp == "" && claims.SCP == "")
+	return callerIdentity{objectID: strings.ToLower(claims.OID), appOnly: appOnly}, nil
+}

@@ -1,0 +1,335 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// Resource identity (Terraform 1.12 and later): the few attributes that name a resource's remote
+// object, stored next to its state, accepted by `import { identity = {...} }` and returned by the list
+// resources of `terraform query`. An identity never changes for the life of a resource, so it holds
+// only immutable names, in lower case (Graph compares GUIDs case-insensitively; the state may hold
+// Graph's spelling).
+//
+// The identities are added by wrapping the resources rather than by editing every CRUD method: each
+// wrapper runs the resource's own method and then derives the identity from the state it wrote. That
+// also upgrades state written by providers without identity: the first refresh sets it.
+
+var (
+	_ resource.ResourceWithIdentity    = (*agentClientScopeWithIdentity)(nil)
+	_ resource.ResourceWithIdentity    = (*preauthorizedClientWithIdentity)(nil)
+	_ resource.ResourceWithIdentity    = (*agentRegistrationWithIdentity)(nil)
+	_ resource.ResourceWithImportState = (*agentClientScopeWithIdentity)(nil)
+	_ resource.ResourceWithImportState = (*preauthorizedClientWithIdentity)(nil)
+	_ resource.ResourceWithImportState = (*agentRegistrationWithIdentity)(nil)
+	_ resource.ResourceWithModifyPlan  = (*agentClientScopeWithIdentity)(nil)
+	_ resource.ResourceWithModifyPlan  = (*preauthorizedClientWithIdentity)(nil)
+	_ resource.ResourceWithModifyPlan  = (*agentRegistrationWithIdentity)(nil)
+)
+
+// Identity models.
+type agentClientScopeIdentity struct {
+	AgentClientID types.String `tfsdk:"agent_client_id"`
+}
+
+type preauthorizedClientIdentity struct {
+	AgentClientID types.String `tfsdk:"agent_client_id"`
+	ClientID      types.String `tfsdk:"client_id"`
+}
+
+type agentRegistrationIdentity struct {
+	AgentClientID types.String `tfsdk:"agent_client_id"`
+	Environment   types.String `tfsdk:"environment"`
+	Region        types.String `tfsdk:"region"`
+}
+
+const identityAgentClientIDDescription = "The client ID (application ID) of the agent's app registration, in lower case."
+
+// ---- lkps_agent_client_scope ----
+
+// agentClientScopeWithIdentity is lkps_agent_client_scope with its identity, azuread's import ID form
+// and moves from azuread_application_permission_scope.
+type agentClientScopeWithIdentity struct{ *agentClientScopeResource }
+
+func newAgentClientScopeWithIdentity() resource.Resource {
+	return &agentClientScopeWithIdentity{&agentClientScopeResource{}}
+}
+
+func (r *agentClientScopeWithIdentity) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
+		"agent_client_id": identityschema.StringAttribute{RequiredForImport: true, Description: identityAgentClientIDDescription},
+	}}
+}
+
+func (r *agentClientScopeWithIdentity) identityOf(ctx context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
+	var agent types.String
+	diags.Append(st.GetAttribute(ctx, path.Root("agent_client_id"), &agent)...)
+	return &agentClientScopeIdentity{AgentClientID: lowerString(agent)}
+}
+
+func (r *agentClientScopeWithIdentity) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	r.agentClientScopeResource.Create(ctx, req, resp)
+	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
+}
+
+func (r *agentClientScopeWithIdentity) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	r.agentClientScopeResource.Read(ctx, req, resp)
+	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
+}
+
+func (r *agentClientScopeWithIdentity) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	r.agentClientScopeResource.Update(ctx, req, resp)
+	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
+}
+
+// ImportState accepts the agent client ID (or object ID), azuread's
+// "/applications/<object ID>/permissionScopes/<scope ID>", or an identity.
+func (r *agentClientScopeWithIdentity) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	wantScopeID := ""
+	switch {
+	case req.ID == "" && hasIdentity(req.Identity):
+		var id agentClientScopeIdentity
+		resp.Diagnostics.Append(req.Identity.Get(ctx, &id)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		req.ID = id.AgentClientID.ValueString()
+	default:
+		if objectID, scopeID, ok := parseAzureADScopeID(req.ID); ok {
+			req.ID, wantScopeID = objectID, scopeID
+		}
+	}
+	r.agentClientScopeResource.ImportState(ctx, req, resp)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if wantScopeID != "" {
+		var got types.String
+		resp.Diagnostics.Append(resp.State.GetAttribute(ctx, path.Root("scope_id"), &got)...)
+		if !strings.EqualFold(got.ValueString(), wantScopeID) {
+			resp.Diagnostics.AddError("Not the access_as_client scope",
+				fmt.Sprintf("The scope %s named by the import ID is not the application's access_as_client scope (that is %s), "+
+					"which is all lkps_agent_client_scope manages. Keep managing other scopes with azuread, or import the "+
+					"access_as_client scope: /applications/<object ID>/permissionScopes/%s.", wantScopeID, got.ValueString(), got.ValueString()))
+			return
+		}
+	}
+	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
+}
+
+// ---- lkps_preauthorized_client ----
+
+// preauthorizedClientWithIdentity is lkps_preauthorized_client with its identity, azuread's import ID
+// forms and moves from azuread_application_pre_authorized.
+type preauthorizedClientWithIdentity struct{ *preauthorizedClientResource }
+
+func newPreauthorizedClientWithIdentity() resource.Resource {
+	return &preauthorizedClientWithIdentity{&preauthorizedClientResource{}}
+}
+
+func (r *preauthorizedClientWithIdentity) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
+		"agent_client_id": identityschema.StringAttribute{RequiredForImport: true, Description: identityAgentClientIDDescription},
+		"client_id": identityschema.StringAttribute{RequiredForImport: true,
+			Description: "The client ID (application ID) of the pre-authorized client application, in lower case."},
+	}}
+}
+
+func (r *preauthorizedClientWithIdentity) identityOf(ctx context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
+	var agent, client types.String
+	diags.Append(st.GetAttribute(ctx, path.Root("agent_client_id"), &agent)...)
+	diags.Append(st.GetAttribute(ctx, path.Root("client_id"), &client)...)
+	return &preauthorizedClientIdentity{AgentClientID: lowerString(agent), ClientID: lowerString(client)}
+}
+
+func (r *preauthorizedClientWithIdentity) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	r.preauthorizedClientResource.Create(ctx, req, resp)
+	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
+}
+
+func (r *preauthorizedClientWithIdentity) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	r.preauthorizedClientResource.Read(ctx, req, resp)
+	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
+}
+
+func (r *preauthorizedClientWithIdentity) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	r.preauthorizedClientResource.Update(ctx, req, resp)
+	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
+}
+
+// ImportState accepts "<agent client ID>/<client ID>", azuread's
+// "[/applications/]<object ID>/preAuthorizedApplication/<client ID>", or an identity.
+func (r *preauthorizedClientWithIdentity) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	switch {
+	case req.ID == "" && hasIdentity(req.Identity):
+		var id preauthorizedClientIdentity
+		resp.Diagnostics.Append(req.Identity.Get(ctx, &id)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		req.ID = id.AgentClientID.ValueString() + "/" + id.ClientID.ValueString()
+	default:
+		if objectID, clientID, ok := parseAzureADPreAuthorizedID(req.ID); ok {
+			req.ID = objectID + "/" + clientID
+		}
+	}
+	r.preauthorizedClientResource.ImportState(ctx, req, resp)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
+}
+
+// ---- lkps_agent_registration ----
+
+// agentRegistrationWithIdentity is lkps_agent_registration with its identity. A registration exists
+// in one LKPS environment and region, so both are part of it (from the provider configuration).
+type agentRegistrationWithIdentity struct{ *agentRegistrationResource }
+
+func newAgentRegistrationWithIdentity() resource.Resource {
+	return &agentRegistrationWithIdentity{&agentRegistrationResource{}}
+}
+
+func (r *agentRegistrationWithIdentity) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
+		"agent_client_id": identityschema.StringAttribute{RequiredForImport: true, Description: identityAgentClientIDDescription},
+		"environment": identityschema.StringAttribute{OptionalForImport: true,
+			Description: "The LKPS environment the agent is registered in, `nonprod` or `prod`; defaults to the provider's."},
+		"region": identityschema.StringAttribute{OptionalForImport: true,
+			Description: "The LKPS region the agent is registered in, `eu` or `us`; defaults to the provider's."},
+	}}
+}
+
+// location returns the provider's environment and region.
+func (r *agentRegistrationWithIdentity) location() (string, string) {
+	if r.data == nil {
+		return "", ""
+	}
+	return string(r.data.entry.Environment), string(r.data.entry.Region)
+}
+
+func (r *agentRegistrationWithIdentity) identityOf(ctx context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
+	var agent types.String
+	diags.Append(st.GetAttribute(ctx, path.Root("agent_client_id"), &agent)...)
+	env, region := r.location()
+	return &agentRegistrationIdentity{AgentClientID: lowerString(agent), Environment: types.StringValue(env), Region: types.StringValue(region)}
+}
+
+// checkLocation refuses an identity of another environment or region than the provider's: LKPS keeps
+// a registration per region, so the resource would silently stand for another registration.
+func (r *agentRegistrationWithIdentity) checkLocation(ctx context.Context, identity *tfsdk.ResourceIdentity, action string, diags *diag.Diagnostics) {
+	if !hasIdentity(identity) || r.data == nil {
+		return
+	}
+	var id agentRegistrationIdentity
+	diags.Append(identity.Get(ctx, &id)...)
+	env, region := r.location()
+	wantEnv, wantRegion := id.Environment.ValueString(), id.Region.ValueString()
+	if (wantEnv == "" || strings.EqualFold(wantEnv, env)) && (wantRegion == "" || strings.EqualFold(wantRegion, region)) {
+		return
+	}
+	diags.AddError("Registration in another LKPS environment or region",
+		fmt.Sprintf("Cannot %s: the registration of agent %s is in %s/%s, but the provider is configured for %s/%s. LKPS keeps "+
+			"registrations per environment and region (EU and US are isolated). Use a provider configuration for %s/%s "+
+			"(provider = lkps.<alias> with environment and region set), or remove the resource from the state with a "+
+			"removed block and register the agent in %s/%s with a new resource.",
+			action, id.AgentClientID.ValueString(), wantEnv, wantRegion, env, region, wantEnv, wantRegion, env, region))
+}
+
+func (r *agentRegistrationWithIdentity) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	r.agentRegistrationResource.Create(ctx, req, resp)
+	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
+}
+
+func (r *agentRegistrationWithIdentity) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	r.checkLocation(ctx, req.Identity, "refresh", &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.agentRegistrationResource.Read(ctx, req, resp)
+	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
+}
+
+func (r *agentRegistrationWithIdentity) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	r.agentRegistrationResource.Update(ctx, req, resp)
+	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
+}
+
+// ImportState accepts the agent client ID or an identity of the provider's environment and region.
+func (r *agentRegistrationWithIdentity) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if req.ID == "" && hasIdentity(req.Identity) {
+		r.checkLocation(ctx, req.Identity, "import", &resp.Diagnostics)
+		var id agentRegistrationIdentity
+		resp.Diagnostics.Append(req.Identity.Get(ctx, &id)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		req.ID = id.AgentClientID.ValueString()
+	}
+	r.agentRegistrationResource.ImportState(ctx, req, resp)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
+}
+
+// ---- helpers ----
+
+// setIdentity stores the identity derived from the state, unless the operation failed or removed the
+// resource.
+func setIdentity(ctx context.Context, st tfsdk.State, identity *tfsdk.ResourceIdentity,
+	derive func(context.Context, tfsdk.State, *diag.Diagnostics) any, diags *diag.Diagnostics) {
+	if diags.HasError() || identity == nil || st.Raw.IsNull() {
+		return
+	}
+	v := derive(ctx, st, diags)
+	if diags.HasError() {
+		return
+	}
+	diags.Append(identity.Set(ctx, v)...)
+}
+
+// hasIdentity reports whether an import was given an identity rather than an ID.
+func hasIdentity(id *tfsdk.ResourceIdentity) bool {
+	return id != nil && !id.Raw.IsNull() && id.Raw.IsKnown()
+}
+
+// lowerString lower-cases a known string value.
+func lowerString(v types.String) types.String {
+	if !isSet(v) {
+		return v
+	}
+	return types.StringValue(strings.ToLower(v.ValueString()))
+}
+
+// parseAzureADScopeID parses azuread's "/applications/<object ID>/permissionScopes/<scope ID>".
+func parseAzureADScopeID(id string) (objectID, scopeID string, ok bool) {
+	parts := strings.Split(strings.Trim(strings.TrimSpace(id), "/"), "/")
+	if len(parts) != 4 || !strings.EqualFold(parts[0], "applications") || !strings.EqualFold(parts[2], "permissionScopes") ||
+		!guidPattern.MatchString(parts[1]) || !guidPattern.MatchString(parts[3]) {
+		return "", "", false
+	}
+	return strings.ToLower(parts[1]), strings.ToLower(parts[3]), true
+}
+
+// parseAzureADPreAuthorizedID parses azuread's "<object ID>/preAuthorizedApplication/<client ID>", also
+// with a leading "/applications/" as its import documentation shows.
+func parseAzureADPreAuthorizedID(id string) (objectID, clientID string, ok bool) {
+	parts := strings.Split(strings.Trim(strings.TrimSpace(id), "/"), "/")
+	if len(parts) == 4 && strings.EqualFold(parts[0], "applications") {
+		parts = parts[1:]
+	}
+	if len(parts) != 3 || !strings.EqualFold(parts[1], "preAuthorizedApplication") ||
+		!guidPattern.MatchString(parts[0]) || !guidPattern.MatchString(parts[2]) {
+		return "", "", false
+	}
+	return strings.ToLower(parts[0]), strings.ToLower(parts[2]), true
+}
