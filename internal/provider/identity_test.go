@@ -1,0 +1,181 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+)
+
+// identitySkip is the version check of the tests that need resource identity.
+var identitySkip = []tfversion.TerraformVersionCheck{
+	skipBelow("1.12.0", "resource identity in state and import blocks with identity arrived in Terraform 1.12"),
+}
+
+func TestAccIdentity_scopeAndClientImportByIdentity(t *testing.T) {
+	env := newAccEnv(t, 2)
+	scopeAddr, clientAddr := "lkps_agent_client_scope.test", "lkps_preauthorized_client.test[1]"
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		TerraformVersionChecks:   identitySkip,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             env.checkNoClientScope(t),
+		Steps: []tfresource.TestStep{
+			{
+				Config: preauthConfig(env, env.clients),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentity(scopeAddr, map[string]knownvalue.Check{"agent_client_id": knownvalue.StringExact(env.agent)}),
+					statecheck.ExpectIdentity(clientAddr, map[string]knownvalue.Check{
+						"agent_client_id": knownvalue.StringExact(env.agent), "client_id": knownvalue.StringExact(env.clients[1]),
+					}),
+				},
+			},
+			{
+				ResourceName:    scopeAddr,
+				ImportState:     true,
+				ImportStateKind: tfresource.ImportBlockWithResourceIdentity,
+			},
+			{
+				ResourceName:    clientAddr,
+				ImportState:     true,
+				ImportStateKind: tfresource.ImportBlockWithResourceIdentity,
+			},
+			// azuread's import ID forms, in import blocks.
+			{
+				ResourceName:    scopeAddr,
+				ImportState:     true,
+				ImportStateKind: tfresource.ImportBlockWithID,
+				ImportStateId:   fmt.Sprintf("/applications/%s/permissionScopes/%s", env.agentObjectID, stableScopeID(env.agent)),
+			},
+			{
+				ResourceName:    clientAddr,
+				ImportState:     true,
+				ImportStateKind: tfresource.ImportBlockWithID,
+				ImportStateId:   fmt.Sprintf("/applications/%s/preAuthorizedApplication/%s", env.agentObjectID, env.clients[1]),
+			},
+		},
+	})
+}
+
+// terraform import with azuread's ID forms works on any Terraform version.
+func TestAccImport_azureadIDForms(t *testing.T) {
+	env := newAccEnv(t, 1)
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{Config: preauthConfig(env, env.clients)},
+			{
+				ResourceName:            "lkps_agent_client_scope.test",
+				ImportState:             true,
+				ImportStateId:           fmt.Sprintf("/applications/%s/permissionScopes/%s", env.agentObjectID, stableScopeID(env.agent)),
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"timeouts", "identifier_uri_added"},
+			},
+			{
+				ResourceName:            "lkps_preauthorized_client.test[0]",
+				ImportState:             true,
+				ImportStateId:           fmt.Sprintf("%s/preAuthorizedApplication/%s", env.agentObjectID, env.clients[0]),
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"timeouts"},
+			},
+			{
+				ResourceName:  "lkps_agent_client_scope.test",
+				ImportState:   true,
+				ImportStateId: fmt.Sprintf("/applications/%s/permissionScopes/%s", env.agentObjectID, "0e0e0e0e-0000-4000-8000-000000000000"),
+				ExpectError:   regexp.MustCompile(`(?s)Not the access_as_client scope.*0e0e0e0e-0000-4000-8000-000000000000`),
+			},
+		},
+	})
+}
+
+// State written by the provider before identities (the resources without them) gets its identity at
+// the next refresh, with an empty plan.
+func TestAccIdentity_upgradeFromStateWithoutIdentity(t *testing.T) {
+	env := newAccEnv(t, 1)
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		TerraformVersionChecks: identitySkip,
+		CheckDestroy:           env.checkNoClientScope(t),
+		Steps: []tfresource.TestStep{
+			{
+				ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){
+					"lkps": providerserver.NewProtocol6WithError(&providerWithoutIdentity{inner: New("test", "test")().(*lkpsProvider)}),
+				},
+				Config: preauthConfig(env, env.clients),
+			},
+			{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Config:                   preauthConfig(env, env.clients),
+				ConfigPlanChecks:         tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentity("lkps_agent_client_scope.test", map[string]knownvalue.Check{"agent_client_id": knownvalue.StringExact(env.agent)}),
+					statecheck.ExpectIdentity("lkps_preauthorized_client.test[0]", map[string]knownvalue.Check{
+						"agent_client_id": knownvalue.StringExact(env.agent), "client_id": knownvalue.StringExact(env.clients[0]),
+					}),
+				},
+			},
+		},
+	})
+}
+
+func TestAccIdentity_registration(t *testing.T) {
+	r := newRegistrationEnv(t, true)
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		TerraformVersionChecks:   identitySkip,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				Config: r.registrationConfig("  agent_client_secret_wo_version = 1"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentity(registrationAddr, map[string]knownvalue.Check{
+						"agent_client_id": knownvalue.StringExact(r.agent),
+						"environment":     knownvalue.StringExact("nonprod"),
+						"region":          knownvalue.StringExact("eu"),
+					}),
+				},
+			},
+			{
+				// The import plan registers again (LKPS cannot be read), so only the import itself is checked here.
+				ResourceName:            registrationAddr,
+				ImportState:             true,
+				ImportStateKind:         tfresource.ImportCommandWithID,
+				ImportStateId:           r.agent,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"enforce_client_authz", "use_provider_identity", "livekit_url", "registered_at", "agent_client_secret_wo_version", "timeouts"},
+			},
+		},
+	})
+}
+
+// providerWithoutIdentity is the provider as it was before resource identities: the same resources,
+// without the identity wrappers and without list resources.
+type providerWithoutIdentity struct{ inner *lkpsProvider }
+
+func (p *providerWithoutIdentity) Metadata(ctx context.Context, req provider.MetadataRequest, resp *provider.MetadataResponse) {
+	p.inner.Metadata(ctx, req, resp)
+}
+
+func (p *providerWithoutIdentity) Schema(ctx context.Context, req provider.SchemaRequest, resp *provider.SchemaResponse) {
+	p.inner.Schema(ctx, req, resp)
+}
+
+func (p *providerWithoutIdentity) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	p.inner.Configure(ctx, req, resp)
+}
+
+func (p *providerWithoutIdentity) Resources(context.Context) []func() resource.Resource {
+	return []func() resource.Resource{NewAgentClientScopeResource, NewPreauthorizedClientResource, NewAgentRegistrationResource}
+}
+
+func (p *providerWithoutIdentity) DataSources(ctx context.Context) []func() datasource.DataSource {
+	return p.inner.DataSources(ctx)
+}
