@@ -1,0 +1,87 @@
+package provider
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/querycheck"
+	"github.com/hashicorp/terraform-plugin-testing/querycheck/queryfilter"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+)
+
+var querySkip = []tfversion.TerraformVersionCheck{
+	skipBelow("1.14.0", "list resources and terraform query arrived in Terraform 1.14"),
+}
+
+// The list resources on the portal-made agent: 5 clients for access_as_client (one entry also holding
+// another team's permission), a sixth only for the other team's scope, which is not listed.
+func TestAccQuery_portalAgent(t *testing.T) {
+	env := newAccEnv(t, 6)
+	env.requireEmulator(t)
+	scope, _ := portalSetup(t, env)
+	clientIdentity := func(c string) map[string]knownvalue.Check {
+		return map[string]knownvalue.Check{"agent_client_id": knownvalue.StringExact(env.agent), "client_id": knownvalue.StringExact(c)}
+	}
+	checks := []querycheck.QueryResultCheck{
+		querycheck.ExpectLength("lkps_preauthorized_client.clients", 5),
+		querycheck.ExpectLength("lkps_agent_client_scope.agent", 1),
+		querycheck.ExpectLength("lkps_agent_client_scope.owned", 1),
+		querycheck.ExpectIdentity("lkps_agent_client_scope.agent", map[string]knownvalue.Check{"agent_client_id": knownvalue.StringExact(env.agent)}),
+		querycheck.ExpectIdentity("lkps_agent_client_scope.owned", map[string]knownvalue.Check{"agent_client_id": knownvalue.StringExact(env.agent)}),
+		querycheck.ExpectNoIdentity("lkps_preauthorized_client.clients", clientIdentity(env.clients[5])),
+		querycheck.ExpectResourceDisplayName("lkps_preauthorized_client.clients", queryfilter.ByResourceIdentity(clientIdentity(env.clients[0])),
+			knownvalue.StringExact("acceptance test client 0 ("+env.clients[0]+")")),
+		querycheck.ExpectResourceDisplayName("lkps_agent_client_scope.agent", queryfilter.ByResourceIdentity(map[string]knownvalue.Check{"agent_client_id": knownvalue.StringExact(env.agent)}),
+			knownvalue.StringExact("acceptance test agent ("+env.agent+")")),
+		querycheck.ExpectResourceKnownValues("lkps_agent_client_scope.agent", queryfilter.ByResourceIdentity(map[string]knownvalue.Check{"agent_client_id": knownvalue.StringExact(env.agent)}),
+			[]querycheck.KnownValueCheck{
+				{Path: tfjsonpath.New("scope_id"), KnownValue: knownvalue.StringExact(scope.ID)},
+				{Path: tfjsonpath.New("identifier_uri"), KnownValue: knownvalue.StringExact("api://" + env.agent)},
+				{Path: tfjsonpath.New("identifier_uri_added"), KnownValue: knownvalue.Bool(false)},
+				{Path: tfjsonpath.New("admin_consent_display_name"), KnownValue: knownvalue.StringExact(scope.AdminConsentDisplayName)},
+			}),
+	}
+	for _, c := range env.clients[:5] {
+		checks = append(checks,
+			querycheck.ExpectIdentity("lkps_preauthorized_client.clients", clientIdentity(c)),
+			querycheck.ExpectResourceKnownValues("lkps_preauthorized_client.clients", queryfilter.ByResourceIdentity(clientIdentity(c)),
+				[]querycheck.KnownValueCheck{
+					{Path: tfjsonpath.New("scope_id"), KnownValue: knownvalue.StringExact(scope.ID)},
+					{Path: tfjsonpath.New("client_id"), KnownValue: knownvalue.StringExact(c)},
+				}))
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   querySkip,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: env.config(`data "lkps_environment" "current" {}`)},
+			{
+				Query: true,
+				Config: env.providerBlock + fmt.Sprintf(`
+list "lkps_agent_client_scope" "agent" {
+  provider         = lkps
+  include_resource = true
+  config {
+    agent_client_ids = [%[1]q]
+  }
+}
+
+list "lkps_agent_client_scope" "owned" {
+  provider = lkps
+}
+
+list "lkps_preauthorized_client" "clients" {
+  provider         = lkps
+  include_resource = true
+  config {
+    agent_client_id = %[1]q
+  }
+}`, env.agent),
+				QueryResultChecks: checks,
+			},
+		},
+	})
+}
