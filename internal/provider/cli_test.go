@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	goversion "github.com/hashicorp/go-version"
 	"github.com/hashicorp/go-plugin"
+	goversion "github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
@@ -103,7 +103,9 @@ func serveProviders(t *testing.T, servers map[string]func() tfprotov6.ProviderSe
 }
 
 // lkpsServer serves this provider.
-func lkpsServer() tfprotov6.ProviderServer { return providerserver.NewProtocol6(New("test", "test")())() }
+func lkpsServer() tfprotov6.ProviderServer {
+	return providerserver.NewProtocol6(New("test", "test")())()
+}
 
 // cli runs terraform commands in one working directory.
 type cli struct {

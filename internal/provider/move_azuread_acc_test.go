@@ -2,6 +2,8 @@ package provider
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -57,88 +60,44 @@ func azureadSetup(t *testing.T, env *accEnv, extra string) {
 	}
 }
 
-// azureadConfig is a standard azuread setup of an agent: URI + scope + one pre-authorization per client.
-func azureadConfig(env *accEnv, extra string) string {
-	perms := func(i int) string {
-		if i == 0 && extra != "" {
-			return fmt.Sprintf(`count.index == 0 ? [%q, %q] : [%q]`, azureadScope.ID, extra, azureadScope.ID)
-		}
-		return fmt.Sprintf("[%q]", azureadScope.ID)
+// migrationExample reads a file of examples/guides/migrate-from-azuread, the guide's example.
+func migrationExample(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "examples", "guides", "migrate-from-azuread", name))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return fmt.Sprintf(`
-provider "azuread" {}
-
-locals {
-  clients = [%s]
+	return string(b)
 }
 
-resource "azuread_application_identifier_uri" "agent" {
-  application_id = "/applications/%[2]s"
-  identifier_uri = "api://%[3]s"
+// azureadConfig is the guide's "before": a standard azuread setup of an agent (URI + scope + one
+// pre-authorization per client); with extra, the first client's pre-authorization holds it too.
+func azureadConfig(t *testing.T, extra string) string {
+	before := migrationExample(t, "before-azuread.tf.example")
+	if extra != "" {
+		before = strings.Replace(before, "permission_ids       = [var.scope_id]",
+			fmt.Sprintf("permission_ids       = count.index == 0 ? [var.scope_id, %q] : [var.scope_id]", extra), 1)
+	}
+	return "provider \"azuread\" {}\n" + migrationExample(t, "variables.tf") + before
 }
 
-resource "azuread_application_permission_scope" "agent" {
-  application_id             = "/applications/%[2]s"
-  scope_id                   = %[4]q
-  value                      = "access_as_client"
-  type                       = "User"
-  admin_consent_display_name = %[5]q
-  admin_consent_description  = %[6]q
+// migratedConfig is the guide's "after": the same setup in lkps resources, with its moved and removed blocks.
+func migratedConfig(t *testing.T, env *accEnv) string {
+	return env.config("provider \"azuread\" {}\n" + migrationExample(t, "variables.tf") + migrationExample(t, "after-lkps.tf.example"))
 }
 
-resource "azuread_application_pre_authorized" "client" {
-  count                = length(local.clients)
-  application_id       = "/applications/%[2]s"
-  authorized_client_id = local.clients[count.index]
-  permission_ids       = %[7]s
-}
-`, quoteList(env.clients), env.agentObjectID, env.agent, azureadScope.ID, azureadScope.AdminConsentDisplayName,
-		azureadScope.AdminConsentDescription, perms(0))
-}
-
-// migratedConfig is the same setup in lkps resources, with the moved and removed blocks of the guide
-// "Migrating from azuread".
-func migratedConfig(env *accEnv) string {
-	return env.config(fmt.Sprintf(`
-provider "azuread" {}
-
-locals {
-  clients = [%s]
-}
-
-resource "lkps_agent_client_scope" "agent" {
-  agent_client_id            = %q
-  scope_id                   = %q
-  admin_consent_display_name = %q
-  admin_consent_description  = %q
-}
-
-resource "lkps_preauthorized_client" "client" {
-  count           = length(local.clients)
-  agent_client_id = lkps_agent_client_scope.agent.agent_client_id
-  client_id       = local.clients[count.index]
-  scope_id        = lkps_agent_client_scope.agent.scope_id
-}
-
-moved {
-  from = azuread_application_permission_scope.agent
-  to   = lkps_agent_client_scope.agent
-}
-
-moved {
-  from = azuread_application_pre_authorized.client
-  to   = lkps_preauthorized_client.client
-}
-
-# The Application ID URI stays in Graph; lkps_agent_client_scope records it (identifier_uri defaults to
-# api://<agent client ID>) and, as it did not add it, never removes it.
-removed {
-  from = azuread_application_identifier_uri.agent
-  lifecycle {
-    destroy = false
-  }
-}
-`, quoteList(env.clients), env.agent, azureadScope.ID, azureadScope.AdminConsentDisplayName, azureadScope.AdminConsentDescription))
+// migrationVariables are the example's variables for the test's agent.
+func migrationVariables(env *accEnv) config.Variables {
+	clients := make([]config.Variable, len(env.clients))
+	for i, c := range env.clients {
+		clients[i] = config.StringVariable(c)
+	}
+	return config.Variables{
+		"agent_client_id": config.StringVariable(env.agent),
+		"agent_object_id": config.StringVariable(env.agentObjectID),
+		"scope_id":        config.StringVariable(azureadScope.ID),
+		"client_ids":      config.ListVariable(clients...),
+	}
 }
 
 func quoteList(items []string) string {
@@ -189,7 +148,8 @@ func TestAccMove_fromAzureAD(t *testing.T) {
 					before = env.readApp(t, env.agent)
 					patches = env.emu.ts.Admin().Counter(graphapi.RoutePatchApplication)
 				},
-				Config: azureadConfig(env, ""),
+				Config:          azureadConfig(t, ""),
+				ConfigVariables: migrationVariables(env),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("azuread_application_pre_authorized.client[0]", tfjsonpath.New("id"),
 						knownvalue.StringExact(env.agentObjectID+"/preAuthorizedApplication/"+env.clients[0])),
@@ -197,7 +157,8 @@ func TestAccMove_fromAzureAD(t *testing.T) {
 				Check: noGraphChange,
 			},
 			{
-				Config:           migratedConfig(env),
+				Config:           migratedConfig(t, env),
+				ConfigVariables:  migrationVariables(env),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: noOp},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("lkps_agent_client_scope.agent", tfjsonpath.New("agent_client_id"), knownvalue.StringExact(env.agent)),
@@ -209,7 +170,8 @@ func TestAccMove_fromAzureAD(t *testing.T) {
 				Check: noGraphChange,
 			},
 			{
-				Config:           migratedConfig(env),
+				Config:           migratedConfig(t, env),
+				ConfigVariables:  migrationVariables(env),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				Check:            noGraphChange,
 			},
@@ -227,16 +189,19 @@ func TestAccMove_fromAzureADSeveralPermissions(t *testing.T) {
 		ProtoV6ProviderFactories: withAzureAD,
 		Steps: []resource.TestStep{
 			{
-				PreConfig: func() { azureadSetup(t, env, extra) },
-				Config:    azureadConfig(env, extra),
+				PreConfig:       func() { azureadSetup(t, env, extra) },
+				Config:          azureadConfig(t, extra),
+				ConfigVariables: migrationVariables(env),
 			},
 			{
-				Config:      migratedConfig(env),
-				ExpectError: regexp.MustCompile(`(?s)Cannot move a pre-authorization of several permissions.*removed \{.*destroy = false.*import \{`),
+				Config:          migratedConfig(t, env),
+				ConfigVariables: migrationVariables(env),
+				ExpectError:     regexp.MustCompile(`(?s)Cannot move a pre-authorization of several permissions.*removed \{.*destroy = false.*import \{`),
 			},
 			{
 				// Nothing was moved: the azuread configuration still plans empty.
-				Config:           azureadConfig(env, extra),
+				Config:           azureadConfig(t, extra),
+				ConfigVariables:  migrationVariables(env),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 		},
