@@ -24,19 +24,29 @@ var identitySkip = []tfversion.TerraformVersionCheck{
 }
 
 func TestAccIdentity_scopeAndClientImportByIdentity(t *testing.T) {
-	env := newAccEnv(t, 2)
-	scopeAddr, clientAddr := "lkps_agent_client_scope.test", "lkps_preauthorized_client.test[1]"
+	env := newAccEnv(t, 1)
+	scopeAddr, clientAddr := "lkps_agent_client_scope.test", "lkps_preauthorized_client.one"
+	cfg := env.config(fmt.Sprintf(`
+resource "lkps_agent_client_scope" "test" {
+  agent_client_id = %q
+}
+
+resource "lkps_preauthorized_client" "one" {
+  agent_client_id = lkps_agent_client_scope.test.agent_client_id
+  client_id       = %q
+  scope_id        = lkps_agent_client_scope.test.scope_id
+}`, env.agent, env.clients[0]))
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		TerraformVersionChecks:   identitySkip,
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             env.checkNoClientScope(t),
 		Steps: []tfresource.TestStep{
 			{
-				Config: preauthConfig(env, env.clients),
+				Config: cfg,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectIdentity(scopeAddr, map[string]knownvalue.Check{"agent_client_id": knownvalue.StringExact(env.agent)}),
 					statecheck.ExpectIdentity(clientAddr, map[string]knownvalue.Check{
-						"agent_client_id": knownvalue.StringExact(env.agent), "client_id": knownvalue.StringExact(env.clients[1]),
+						"agent_client_id": knownvalue.StringExact(env.agent), "client_id": knownvalue.StringExact(env.clients[0]),
 					}),
 				},
 			},
@@ -61,7 +71,7 @@ func TestAccIdentity_scopeAndClientImportByIdentity(t *testing.T) {
 				ResourceName:    clientAddr,
 				ImportState:     true,
 				ImportStateKind: tfresource.ImportBlockWithID,
-				ImportStateId:   fmt.Sprintf("/applications/%s/preAuthorizedApplication/%s", env.agentObjectID, env.clients[1]),
+				ImportStateId:   fmt.Sprintf("/applications/%s/preAuthorizedApplication/%s", env.agentObjectID, env.clients[0]),
 			},
 		},
 	})

@@ -60,7 +60,7 @@ func TestAccQuery_portalAgent(t *testing.T) {
 			{Config: env.config(`data "lkps_environment" "current" {}`)},
 			{
 				Query: true,
-				Config: env.providerBlock + fmt.Sprintf(`
+				Config: fmt.Sprintf(`
 list "lkps_agent_client_scope" "agent" {
   provider         = lkps
   include_resource = true

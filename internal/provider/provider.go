@@ -211,6 +211,7 @@ func (p *lkpsProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 	})
 	resp.DataSourceData = data
 	resp.ResourceData = data
+	resp.ListResourceData = data
 }
 
 func (p *lkpsProvider) Resources(_ context.Context) []func() resource.Resource {
