@@ -6,11 +6,11 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
 // Resource identity (Terraform 1.12 and later): the few attributes that name a resource's remote
@@ -70,9 +70,7 @@ func (r *agentClientScopeWithIdentity) IdentitySchema(_ context.Context, _ resou
 }
 
 func (r *agentClientScopeWithIdentity) identityOf(ctx context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
-	var agent types.String
-	diags.Append(st.GetAttribute(ctx, path.Root("agent_client_id"), &agent)...)
-	return &agentClientScopeIdentity{AgentClientID: lowerString(agent)}
+	return &agentClientScopeIdentity{AgentClientID: stateGUID(st, "agent_client_id", diags)}
 }
 
 func (r *agentClientScopeWithIdentity) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -112,8 +110,10 @@ func (r *agentClientScopeWithIdentity) ImportState(ctx context.Context, req reso
 		return
 	}
 	if wantScopeID != "" {
-		var got types.String
-		resp.Diagnostics.Append(resp.State.GetAttribute(ctx, path.Root("scope_id"), &got)...)
+		got := stateGUID(resp.State, "scope_id", &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 		if !strings.EqualFold(got.ValueString(), wantScopeID) {
 			resp.Diagnostics.AddError("Not the access_as_client scope",
 				fmt.Sprintf("The scope %s named by the import ID is not the application's access_as_client scope (that is %s), "+
@@ -144,10 +144,7 @@ func (r *preauthorizedClientWithIdentity) IdentitySchema(_ context.Context, _ re
 }
 
 func (r *preauthorizedClientWithIdentity) identityOf(ctx context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
-	var agent, client types.String
-	diags.Append(st.GetAttribute(ctx, path.Root("agent_client_id"), &agent)...)
-	diags.Append(st.GetAttribute(ctx, path.Root("client_id"), &client)...)
-	return &preauthorizedClientIdentity{AgentClientID: lowerString(agent), ClientID: lowerString(client)}
+	return &preauthorizedClientIdentity{AgentClientID: stateGUID(st, "agent_client_id", diags), ClientID: stateGUID(st, "client_id", diags)}
 }
 
 func (r *preauthorizedClientWithIdentity) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
@@ -217,10 +214,8 @@ func (r *agentRegistrationWithIdentity) location() (string, string) {
 }
 
 func (r *agentRegistrationWithIdentity) identityOf(ctx context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
-	var agent types.String
-	diags.Append(st.GetAttribute(ctx, path.Root("agent_client_id"), &agent)...)
 	env, region := r.location()
-	return &agentRegistrationIdentity{AgentClientID: lowerString(agent), Environment: types.StringValue(env), Region: types.StringValue(region)}
+	return &agentRegistrationIdentity{AgentClientID: stateGUID(st, "agent_client_id", diags), Environment: types.StringValue(env), Region: types.StringValue(region)}
 }
 
 // checkLocation refuses an identity of another environment or region than the provider's: LKPS keeps
@@ -302,13 +297,23 @@ func hasIdentity(id *tfsdk.ResourceIdentity) bool {
 	return id != nil && !id.Raw.IsNull() && id.Raw.IsKnown()
 }
 
-// lowerString lower-cases a known string value.
-func lowerString(v types.String) types.String {
-	if !isSet(v) {
-		return v
+// stateGUID reads a string attribute of the state (whatever its custom type) in lower case.
+func stateGUID(st tfsdk.State, name string, diags *diag.Diagnostics) types.String {
+	var attrs map[string]tftypes.Value
+	if err := st.Raw.As(&attrs); err != nil {
+		diags.AddError("Unexpected state", fmt.Sprintf("Reading the state for the resource identity: %v. This is a bug in the provider.", err))
+		return types.StringNull()
 	}
-	return types.StringValue(strings.ToLower(v.ValueString()))
+	var s *string
+	if v, ok := attrs[name]; !ok || v.As(&s) != nil || s == nil {
+		diags.AddError("Incomplete state", fmt.Sprintf("The state has no %s for the resource identity. This is a bug in the provider.", name))
+		return types.StringNull()
+	}
+	return types.StringValue(strings.ToLower(*s))
 }
+
+// nullGUID is a null GUID attribute value.
+func nullGUID() guidValue { return guidValue{StringValue: types.StringNull()} }
 
 // parseAzureADScopeID parses azuread's "/applications/<object ID>/permissionScopes/<scope ID>".
 func parseAzureADScopeID(id string) (objectID, scopeID string, ok bool) {

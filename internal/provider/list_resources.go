@@ -62,7 +62,7 @@ func (l *agentClientScopeList) ListResourceConfigSchema(_ context.Context, _ lis
 		MarkdownDescription: "Lists agents that expose the `access_as_client` scope, one result per agent, for adoption with " +
 			"`terraform query -generate-config-out`. Without `agent_client_ids`, the applications the provider's identity owns " +
 			"are listed: for a service principal through Microsoft Graph's `GET /servicePrincipals/{id}/ownedObjects/microsoft.graph.application` " +
-			"(which needs the `Application.Read.All` app role), for a signed-in user (Azure CLI) through " +
+			"(with the `Application.Read.All` app role or one of the `Application.ReadWrite` roles, `OwnedBy` included), for a signed-in user (Azure CLI) through " +
 			"`GET /me/ownedObjects/microsoft.graph.application`.",
 		Attributes: map[string]schema.Attribute{
 			"agent_client_ids": schema.ListAttribute{
@@ -98,8 +98,8 @@ func (l *agentClientScopeList) List(ctx context.Context, req list.ListRequest, s
 			if err != nil {
 				var d diag.Diagnostics
 				addListError(&d, "list the applications the provider's identity owns", err,
-					"Name the agents with agent_client_ids instead, or grant the provider's service principal the "+
-						"Application.Read.All app role of Microsoft Graph (listing a service principal's owned objects needs it).")
+					"Name the agents with agent_client_ids instead, or grant the provider's service principal a Microsoft Graph "+
+						"app role that reads applications (Application.Read.All, or Application.ReadWrite.OwnedBy as pipelines have).")
 				push(list.ListResult{Diagnostics: d})
 				return
 			}
@@ -136,7 +136,7 @@ func (l *agentClientScopeList) result(ctx context.Context, req list.ListRequest,
 	res.Diagnostics.Append(res.Identity.Set(ctx, &agentClientScopeIdentity{AgentClientID: types.StringValue(strings.ToLower(app.AppID))})...)
 	if req.IncludeResource {
 		m := importedAgentClientScope(app, scope)
-		m.AgentObjectID = types.StringNull() // see the file comment
+		m.AgentObjectID = nullGUID() // see the file comment
 		res.Diagnostics.Append(res.Resource.Set(ctx, &m)...)
 	}
 	return res
@@ -216,7 +216,10 @@ func (l *preauthorizedClientList) List(ctx context.Context, req list.ListRequest
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
-	ref := agentRef(cfg.AgentClientID, cfg.AgentObjectID)
+	ref := graph.ByObjectID(cfg.AgentObjectID.ValueString())
+	if isSet(cfg.AgentClientID) {
+		ref = graph.ByAppID(cfg.AgentClientID.ValueString())
+	}
 	app, err := client.GetApplication(ctx, ref)
 	if err != nil {
 		addGraphError(&diags, "read the agent application", ref, err)
@@ -249,9 +252,9 @@ func (l *preauthorizedClientList) List(ctx context.Context, req list.ListRequest
 			if req.IncludeResource {
 				var m preauthorizedClientResourceModel
 				m.setFromGraph(app, entry)
-				m.ScopeID = types.StringValue(scope.ID)
+				m.ScopeID = guidOf(scope.ID)
 				m.Timeouts = nullTimeouts("create", "read", "delete")
-				m.AgentObjectID = types.StringNull() // see the file comment
+				m.AgentObjectID = nullGUID() // see the file comment
 				res.Diagnostics.Append(res.Resource.Set(ctx, &m)...)
 			}
 			if !push(res) {

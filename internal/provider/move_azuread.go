@@ -136,10 +136,10 @@ func moveAzureADPreAuthorized(req resource.MoveStateRequest, diags *diag.Diagnos
 	}
 	return preauthorizedClientResourceModel{
 		ID:            types.StringNull(), // set by the refresh, which knows the agent's client ID
-		AgentClientID: types.StringNull(),
-		AgentObjectID: types.StringValue(objectID),
-		ClientID:      types.StringValue(client),
-		ScopeID:       types.StringValue(strings.ToLower(src.PermissionIDs[0])),
+		AgentClientID: nullGUID(),
+		AgentObjectID: guidOf(objectID),
+		ClientID:      guidOf(client),
+		ScopeID:       guidOf(strings.ToLower(src.PermissionIDs[0])),
 		Timeouts:      nullTimeouts("create", "read", "delete"),
 	}, true
 }
@@ -188,11 +188,11 @@ func moveAzureADPermissionScope(req resource.MoveStateRequest, diags *diag.Diagn
 	}
 	return agentClientScopeResourceModel{
 		ID:                      types.StringNull(),
-		AgentClientID:           types.StringNull(),
-		AgentObjectID:           types.StringValue(objectID),
+		AgentClientID:           nullGUID(),
+		AgentObjectID:           guidOf(objectID),
 		IdentifierURI:           types.StringNull(),
 		IdentifierURIAdded:      types.BoolValue(false),
-		ScopeID:                 types.StringValue(strings.ToLower(src.ScopeID)),
+		ScopeID:                 guidOf(strings.ToLower(src.ScopeID)),
 		Value:                   types.StringValue(src.Value),
 		Type:                    types.StringValue(typ),
 		AdminConsentDisplayName: types.StringValue(src.AdminConsentDisplayName),

@@ -22,10 +22,9 @@ const msgMeNeedsDelegated = "/me request is only valid with delegated authentica
 //	GET /v1.0/servicePrincipals/{id}/ownedObjects/microsoft.graph.application   (app-only callers)
 //	GET /v1.0/me/ownedObjects/microsoft.graph.application                        (signed-in users)
 //
-// The emulator issues app-only tokens only, so /me answers Graph's 400 for them. Listing a service
-// principal's owned objects needs Application.Read.All, Application.ReadWrite.All or Directory.Read(Write).All,
-// as Graph documents (Application.ReadWrite.OwnedBy is not enough, even for the caller itself). It
-// reports false when the path is not one of these, leaving the request to the applications API.
+// /me with an app-only token answers Graph's 400. Reading owned objects takes what reading applications
+// takes (authz.go: an app role that reads applications, or a signed-in user). It reports false when the
+// path is not one of these, leaving the request to the applications API.
 func (a *API) serveOwnedObjects(w http.ResponseWriter, r *http.Request) bool {
 	p := r.URL.EscapedPath()
 	if u, err := url.PathUnescape(p); err == nil {
@@ -51,16 +50,21 @@ func (a *API) serveOwnedObjects(w http.ResponseWriter, r *http.Request) bool {
 		a.fail(w, newError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "The HTTP method '"+r.Method+"' is not allowed for this resource."))
 		return true
 	}
+	owner := ""
 	if me {
-		a.fail(w, newError(http.StatusBadRequest, CodeBadRequest, msgMeNeedsDelegated))
-		return true
+		if !caller.Delegated() {
+			a.fail(w, newError(http.StatusBadRequest, CodeBadRequest, msgMeNeedsDelegated))
+			return true
+		}
+		owner = caller.ObjectID
+	} else {
+		owner = parts[2]
 	}
-	owner := parts[2]
 	if !directory.IsGUID(owner) {
 		a.fail(w, newError(http.StatusBadRequest, CodeRequestBadRequest, "Invalid object identifier '"+owner+"'."))
 		return true
 	}
-	if !canReadAll(caller) {
+	if !canRead(caller) {
 		a.fail(w, accessDenied())
 		return true
 	}
