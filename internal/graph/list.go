@@ -102,7 +102,7 @@ func (c *Client) listApplications(ctx context.Context, path string, query url.Va
 			}
 			r, ok := parsed.(models.ApplicationCollectionResponseable)
 			if !ok || r == nil {
-				return errors.New("Graph answered the list with an empty or unexpected body")
+				return errors.New("graph answered the list with an empty or unexpected body")
 			}
 			resp = r
 			return nil

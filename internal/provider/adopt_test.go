@@ -18,15 +18,15 @@ import (
 // Application ID URI, an access_as_client scope with a portal-chosen ID and texts, clients[:5]
 // pre-authorized for it, and another team's scope on the same agent that clients[4] (whose entry then
 // holds both IDs) and clients[5] (only that one) are pre-authorized for.
-func portalSetup(t *testing.T, env *accEnv) (scope, other graph.PermissionScope) {
+func portalSetup(t *testing.T, env *accEnv) graph.PermissionScope {
 	t.Helper()
 	oob := env.outOfBand(t)
-	scope = graph.PermissionScope{
+	scope := graph.PermissionScope{
 		ID: "3f0e9a52-6c1b-4d7e-9a2f-5b8c7d6e4f31", Value: "access_as_client", Type: "User",
 		AdminConsentDisplayName: "Access the agent as a client", AdminConsentDescription: "Lets client applications start LKPS sessions with the agent.",
 		Enabled: true,
 	}
-	other = graph.PermissionScope{
+	other := graph.PermissionScope{
 		ID: "8d2b4c6e-1a3f-4e5d-b7c9-0e1f2a3b4c5d", Value: "reports.read", Type: "Admin",
 		AdminConsentDisplayName: "Read reports", AdminConsentDescription: "Another team's permission.", Enabled: true,
 	}
@@ -38,7 +38,7 @@ func portalSetup(t *testing.T, env *accEnv) (scope, other graph.PermissionScope)
 	}
 	oob.addPreAuthorization(t, env.agent, env.clients[4], other.ID)
 	oob.addPreAuthorization(t, env.agent, env.clients[5], other.ID)
-	return scope, other
+	return scope
 }
 
 // TestAccAdopt_queryGenerateConfigImportEmptyPlan is the guide "Adopting an agent set up in the

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +27,7 @@ import (
 
 // cliPath returns the CLI of the acceptance tests and its version, skipping the test when it is older
 // than min (with why).
-func cliPath(t *testing.T, min, why string) (string, *goversion.Version) {
+func cliPath(t *testing.T, minVersion, why string) (string, *goversion.Version) {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance tests run with TF_ACC=1 (make test)")
@@ -39,7 +39,7 @@ func cliPath(t *testing.T, min, why string) (string, *goversion.Version) {
 			t.Skip("no terraform CLI: set TF_ACC_TERRAFORM_PATH")
 		}
 	}
-	out, err := exec.Command(bin, "version", "-json").Output()
+	out, err := exec.CommandContext(context.Background(), bin, "version", "-json").Output()
 	if err != nil {
 		t.Fatalf("%s version: %v", bin, err)
 	}
@@ -50,8 +50,8 @@ func cliPath(t *testing.T, min, why string) (string, *goversion.Version) {
 		t.Fatalf("%s version -json: %v", bin, err)
 	}
 	got := goversion.Must(goversion.NewVersion(v.Version))
-	if got.Core().LessThan(goversion.Must(goversion.NewVersion(min))) {
-		t.Skipf("needs Terraform >= %s (%s); %s is %s. Build one with .ci/build-terraform and set TF_ACC_TERRAFORM_PATH.", min, why, bin, v.Version)
+	if got.Core().LessThan(goversion.Must(goversion.NewVersion(minVersion))) {
+		t.Skipf("needs Terraform >= %s (%s); %s is %s. Build one with .ci/build-terraform and set TF_ACC_TERRAFORM_PATH.", minVersion, why, bin, v.Version)
 	}
 	if strings.Contains(filepath.Base(bin), "tofu") {
 		t.Skip("drives the terraform CLI's own commands; OpenTofu has no terraform query")
@@ -158,8 +158,8 @@ func (c *cli) run(okCodes []int, args ...string) (string, int) {
 	err := cmd.Run()
 	code := 0
 	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
 			c.t.Fatalf("terraform %s: %v", strings.Join(args, " "), err)
 		}
 		code = ee.ExitCode()
@@ -173,12 +173,9 @@ func (c *cli) run(okCodes []int, args ...string) (string, int) {
 	return "", code
 }
 
-// ansi strips colour codes from CLI output.
-var ansi = regexp.MustCompile(`\x1b\[[0-9;]*m`)
-
 // skipBelow is tfversion.SkipBelow with the reason in the skip message.
-func skipBelow(min, why string) tfversion.TerraformVersionCheck {
-	return skipBelowCheck{min: goversion.Must(goversion.NewVersion(min)), why: why}
+func skipBelow(minVersion, why string) tfversion.TerraformVersionCheck {
+	return skipBelowCheck{min: goversion.Must(goversion.NewVersion(minVersion)), why: why}
 }
 
 type skipBelowCheck struct {

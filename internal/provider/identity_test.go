@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"os"
 	"regexp"
 	"testing"
 
@@ -118,7 +119,7 @@ func TestAccIdentity_upgradeFromStateWithoutIdentity(t *testing.T) {
 		Steps: []tfresource.TestStep{
 			{
 				ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){
-					"lkps": providerserver.NewProtocol6WithError(&providerWithoutIdentity{inner: New("test", "test")().(*lkpsProvider)}),
+					"lkps": providerserver.NewProtocol6WithError(&providerWithoutIdentity{inner: &lkpsProvider{version: "test", commit: "test", getenv: os.Getenv}}),
 				},
 				Config: preauthConfig(env, env.clients),
 			},

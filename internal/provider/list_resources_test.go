@@ -21,7 +21,7 @@ var querySkip = []tfversion.TerraformVersionCheck{
 func TestAccQuery_portalAgent(t *testing.T) {
 	env := newAccEnv(t, 6)
 	env.requireEmulator(t)
-	scope, _ := portalSetup(t, env)
+	scope := portalSetup(t, env)
 	clientIdentity := func(c string) map[string]knownvalue.Check {
 		return map[string]knownvalue.Check{"agent_client_id": knownvalue.StringExact(env.agent), "client_id": knownvalue.StringExact(c)}
 	}

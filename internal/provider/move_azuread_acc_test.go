@@ -100,14 +100,6 @@ func migrationVariables(env *accEnv) config.Variables {
 	}
 }
 
-func quoteList(items []string) string {
-	q := make([]string, len(items))
-	for i, s := range items {
-		q[i] = fmt.Sprintf("%q", s)
-	}
-	return strings.Join(q, ", ")
-}
-
 // Moving a standard azuread setup (URI + scope + 3 pre-authorizations) changes nothing in Graph and
 // plans empty; destroying the lkps resources afterwards keeps the URI that azuread had added.
 func TestAccMove_fromAzureAD(t *testing.T) {

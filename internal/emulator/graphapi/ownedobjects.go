@@ -33,7 +33,7 @@ func (a *API) serveOwnedObjects(w http.ResponseWriter, r *http.Request) bool {
 	parts := strings.Split(strings.Trim(p, "/"), "/")
 	me := len(parts) == 4 && strings.EqualFold(parts[1], "me")
 	sp := len(parts) == 5 && strings.EqualFold(parts[1], "servicePrincipals")
-	if parts[0] != "v1.0" || !(me || sp) || !strings.EqualFold(parts[len(parts)-2], "ownedObjects") ||
+	if parts[0] != "v1.0" || (!me && !sp) || !strings.EqualFold(parts[len(parts)-2], "ownedObjects") ||
 		!strings.EqualFold(parts[len(parts)-1], "microsoft.graph.application") {
 		return false
 	}
