@@ -13,6 +13,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/entra"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/lkpsapi"
 )
 
 // Admin is the emulator's control surface, used directly from Go tests and over HTTP under /_emulator/.
@@ -39,6 +40,8 @@ func (a *Admin) Reset() error {
 		return fmt.Errorf("reset directory: %w", err)
 	}
 	a.s.lkps.Restore(st.lkps())
+	_ = a.s.lkps.SetRegisterAnswer(lkpsapi.RegisterAnswer{})
+	_ = a.s.lkps.SetProxyPage(nil)
 	a.s.faults.Clear()
 	a.s.ResetCounters()
 	return nil
@@ -234,6 +237,16 @@ func (a *Admin) MintToken(appID, audience string, lifetime time.Duration) (strin
 	}
 	return tok, nil
 }
+
+// SetRegisterAnswer varies the shape of LKPS's register answer (timestamp form, omitted, extra or
+// overridden fields); the zero value restores the assumed contract.
+func (a *Admin) SetRegisterAnswer(ans lkpsapi.RegisterAnswer) error {
+	return a.s.lkps.SetRegisterAnswer(ans)
+}
+
+// SetProxyPage makes a proxy in front of Ocelot answer LKPS requests with a page (e.g. an HTML 502);
+// nil removes it.
+func (a *Admin) SetProxyPage(p *lkpsapi.ProxyPage) error { return a.s.lkps.SetProxyPage(p) }
 
 // AzureCLIAppID is the application ID of the Azure CLI, the client of the user tokens MintUserToken issues.
 const AzureCLIAppID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
@@ -500,6 +513,36 @@ func (a *Admin) handler() http.Handler {
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		adminJSON(w, http.StatusOK, map[string]string{"access_token": tok, "token_type": "Bearer"})
+	})
+	mux.HandleFunc("PUT /_emulator/lkps/register-answer", func(w http.ResponseWriter, r *http.Request) {
+		var body lkpsapi.RegisterAnswer
+		if !decodeAdmin(w, r, &body) {
+			return
+		}
+		if err := a.SetRegisterAnswer(body); err != nil {
+			adminFail(w, http.StatusBadRequest, err)
+			return
+		}
+		adminJSON(w, http.StatusOK, body)
+	})
+	mux.HandleFunc("DELETE /_emulator/lkps/register-answer", func(w http.ResponseWriter, _ *http.Request) {
+		_ = a.SetRegisterAnswer(lkpsapi.RegisterAnswer{})
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("PUT /_emulator/lkps/proxy-page", func(w http.ResponseWriter, r *http.Request) {
+		var body lkpsapi.ProxyPage
+		if !decodeAdmin(w, r, &body) {
+			return
+		}
+		if err := a.SetProxyPage(&body); err != nil {
+			adminFail(w, http.StatusBadRequest, err)
+			return
+		}
+		adminJSON(w, http.StatusOK, body)
+	})
+	mux.HandleFunc("DELETE /_emulator/lkps/proxy-page", func(w http.ResponseWriter, _ *http.Request) {
+		_ = a.SetProxyPage(nil)
+		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("POST /_emulator/user-tokens", func(w http.ResponseWriter, r *http.Request) {
 		var body struct {

@@ -2,6 +2,7 @@ package lkps
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -15,6 +16,10 @@ import (
 
 // what is the "what happened" sentence of an *Error, without facts in parentheses.
 func what(e *Error) string {
+	if e.NonJSON != "" {
+		return fmt.Sprintf("something between the provider and LKPS answered HTTP %d with %s instead of Ocelot's or "+
+			"LKPS's JSON", e.StatusCode, e.NonJSON)
+	}
 	switch e.Kind {
 	case KindToken:
 		return fmt.Sprintf("could not acquire an access token for LKPS (scope %s)", e.scope)
@@ -56,6 +61,10 @@ func what(e *Error) string {
 // advise is the "what to do" part of an *Error's message.
 func advise(e *Error) string {
 	env := e.env
+	if e.NonJSON != "" && e.Kind != KindInvalidRequest {
+		// A 4xx other than 401/403 (a wrong path, say) keeps its own advice.
+		return proxyAdvice(e)
+	}
 	switch e.Kind {
 	case KindToken:
 		return fmt.Sprintf("Check the credentials configured for this call (client ID, secret, certificate or federated token) "+
@@ -230,4 +239,20 @@ func orUnknown(s string) string {
 		return "(unknown)"
 	}
 	return s
+}
+
+// proxyAdvice is the advice for an answer that neither Ocelot nor LKPS wrote (a non-JSON body).
+func proxyAdvice(e *Error) string {
+	host := e.baseURL
+	if u, err := url.Parse(e.baseURL); err == nil && u.Host != "" {
+		host = u.Hostname()
+	}
+	advice := fmt.Sprintf("Ocelot and LKPS answer in JSON, so this page came from a proxy, gateway or captive portal on the "+
+		"way to %s. Check the HTTPS_PROXY and NO_PROXY environment variables of the machine running Terraform (a corporate "+
+		"proxy may need %s in NO_PROXY, or may require its own sign-in), and that the LKPS base URL is right (for %s the "+
+		"documented URL is %s).", e.baseURL, host, envName(e.env), orUnknown(e.env.LKPSBaseURL))
+	if e.StatusCode >= 500 || e.StatusCode == 429 {
+		advice += " If the page reports a temporary failure, retry later."
+	}
+	return advice
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 )
 
 // This file is the only place that spells LKPS paths, header names and JSON names. The documented facts
@@ -60,29 +59,23 @@ type serviceConfig struct {
 	EnforceClientAuthz bool `json:"enforce_client_authz"`
 }
 
-// registerResponse is the assumed 200 body of POST /api/agent/register. Token and ExpiresAt belong to the
-// agent's LiveKit credentials: they are decoded only so that nothing else has to, and never leave the package.
-type registerResponse struct {
-	AgentEntraAppID    string     `json:"agent_entra_app_id"`
-	EnforceClientAuthz *bool      `json:"enforce_client_authz"`
-	LiveKitURL         string     `json:"livekit_url"`
-	RegisteredAt       *time.Time `json:"registered_at"`
-	Token              string     `json:"token"`
-	ExpiresAt          *time.Time `json:"expires_at"`
-}
+// Field names of the assumed 200 body of POST /api/agent/register:
+// {"agent_entra_app_id","enforce_client_authz","livekit_url","registered_at","token","expires_at"}. Only
+// livekit_url is documented; the others are read leniently (response.go). The LiveKit token and its
+// expiry are never read: they belong to the agent and must not reach Terraform.
+const (
+	fieldAgentEntraAppID    = "agent_entra_app_id"
+	fieldEnforceClientAuthz = "enforce_client_authz"
+	fieldRegisteredAt       = "registered_at"
+)
 
 // sessionStartRequest is the documented body of POST /api/session/start.
 type sessionStartRequest struct {
 	AgentEntraAppID string `json:"agent_entra_app_id"`
 }
 
-// sessionStartResponse is the 200 body of POST /api/session/start; only livekit_url is documented.
-type sessionStartResponse struct {
-	LiveKitURL string     `json:"livekit_url"`
-	RoomName   string     `json:"room_name"`
-	Token      string     `json:"token"`
-	ExpiresAt  *time.Time `json:"expires_at"`
-}
+// Session start answers (assumed, besides livekit_url): {"livekit_url","room_name","token","expires_at"},
+// read leniently like the register answer; the participant token is never read.
 
 // healthResponse is the assumed 200 body of GET /api/health.
 type healthResponse struct {

@@ -1,6 +1,7 @@
 package lkps
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
@@ -111,4 +112,25 @@ func Evaluate(in DecisionInput) Decision {
 		return Decision{FailedCheck: CheckClientNotPreauthorized, Reason: reasonClientNotPreauthorized(in.ClientID), ScopeID: scopeID}
 	}
 	return Decision{FailedCheck: CheckScopeNotGranted, Reason: reasonScopeNotGranted(in.ClientID, scopeID), ScopeID: scopeID}
+}
+
+// EverySessionRefused returns why LKPS, with enforcement on, would refuse every client of the agent
+// described by in (ClientID and EnforceClientAuthz are ignored), or "" when at least one pre-authorized
+// client would be let through. It applies Evaluate itself, so it cannot disagree with the decision for one
+// client (seed FAQ: "What happens if an agent does not expose the access_as_client scope?").
+func EverySessionRefused(in DecisionInput) string {
+	in.EnforceClientAuthz = true
+	in.ClientID = ""
+	d := Evaluate(in)
+	if d.FailedCheck == CheckScopeMissing {
+		return d.Reason
+	}
+	for _, p := range in.PreAuthorized {
+		in.ClientID = p.AppID
+		if Evaluate(in).Authorized {
+			return ""
+		}
+	}
+	return fmt.Sprintf("no client application is pre-authorized for the agent's %s scope (%s), so every client fails the "+
+		"check of preAuthorizedApplications.", environments.ClientScopeValue, d.ScopeID)
 }

@@ -203,3 +203,36 @@ func TestCheckNames(t *testing.T) {
 		t.Error("failed-check names changed")
 	}
 }
+
+func TestEverySessionRefused(t *testing.T) {
+	const scopeID = "aaaaaaaa-0000-0000-0000-000000000001"
+	const clientA = "bbbbbbbb-0000-0000-0000-000000000001"
+	scope := lkps.Scope{ID: scopeID, Value: "access_as_client", Enabled: true}
+	tests := []struct {
+		name string
+		in   lkps.DecisionInput
+		want string // substring; "" means some client gets through
+	}{
+		{"agent gone", lkps.DecisionInput{}, "not found in Entra ID"},
+		{"no scope", lkps.DecisionInput{AgentExists: true, Scopes: []lkps.Scope{{ID: scopeID, Value: "other"}}}, "does not expose"},
+		{"scope value differs in case", lkps.DecisionInput{AgentExists: true, Scopes: []lkps.Scope{{ID: scopeID, Value: "Access_As_Client"}}}, "does not expose"},
+		{"no client", lkps.DecisionInput{AgentExists: true, Scopes: []lkps.Scope{scope}}, "no client application is pre-authorized"},
+		{"client without the scope", lkps.DecisionInput{AgentExists: true, Scopes: []lkps.Scope{scope},
+			PreAuthorized: []lkps.PreAuthorized{{AppID: clientA, PermissionIDs: []string{"cccccccc-0000-0000-0000-000000000001"}}}},
+			"no client application is pre-authorized for the agent's access_as_client scope (" + scopeID + ")"},
+		{"one client authorized", lkps.DecisionInput{AgentExists: true, Scopes: []lkps.Scope{scope},
+			PreAuthorized: []lkps.PreAuthorized{{AppID: clientA, PermissionIDs: []string{strings.ToUpper(scopeID)}}}}, ""},
+		{"disabled scope still counts", lkps.DecisionInput{AgentExists: true, Scopes: []lkps.Scope{{ID: scopeID, Value: "access_as_client"}},
+			PreAuthorized: []lkps.PreAuthorized{{AppID: clientA, PermissionIDs: []string{scopeID}}}}, ""},
+		{"flag and client of the input are ignored", lkps.DecisionInput{EnforceClientAuthz: false, ClientID: clientA, AgentExists: true,
+			Scopes: []lkps.Scope{scope}}, "no client application is pre-authorized"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := lkps.EverySessionRefused(tt.in)
+			if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+				t.Errorf("EverySessionRefused = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

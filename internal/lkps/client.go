@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -149,15 +150,41 @@ func (c *Client) Scope() string { return c.scope }
 // Registration is the outcome of an agent registration. It deliberately holds no token: the LiveKit
 // token LKPS returns to the agent is discarded, so it cannot reach Terraform state or logs.
 type Registration struct {
-	// AgentAppID is the registered agent's client ID as LKPS echoed it (the caller's client ID).
+	// AgentAppID is the agent's client ID as LKPS echoed it in agent_entra_app_id; "" when LKPS did not
+	// echo it as a string.
 	AgentAppID string
-	// EnforceClientAuthz is the enforcement flag as LKPS echoed it; when LKPS omits it, the flag that
-	// was requested (true for a nil request, the documented default).
+	// EnforceClientAuthz is the flag that was registered: the one requested (true for a nil request, the
+	// documented default).
 	EnforceClientAuthz bool
-	// LiveKitURL is the LiveKit server URL LKPS returned.
+	// EchoedEnforceClientAuthz is enforce_client_authz as LKPS echoed it; nil when it did not (readably).
+	EchoedEnforceClientAuthz *bool
+	// LiveKitURL is the LiveKit server URL LKPS returned (documented; always set).
 	LiveKitURL string
-	// RegisteredAt is when LKPS recorded the registration; zero when LKPS omits it.
+	// RegisteredAt is when LKPS recorded the registration; zero when LKPS omits it or uses a form the
+	// client cannot read.
 	RegisteredAt time.Time
+}
+
+// Mismatch is an undocumented field LKPS echoed with another value than the one the registration was
+// made with. It is worth a warning, not an error: LKPS has already stored the registration.
+type Mismatch struct {
+	// Field is the JSON name in LKPS's answer, e.g. "enforce_client_authz".
+	Field string
+	// Sent is the value the registration was made with; Echoed the value LKPS answered.
+	Sent, Echoed string
+}
+
+// Mismatches compares the echoed fields with the registration made as agentAppID.
+func (r Registration) Mismatches(agentAppID string) []Mismatch {
+	var out []Mismatch
+	if r.AgentAppID != "" && !strings.EqualFold(strings.TrimSpace(r.AgentAppID), strings.TrimSpace(agentAppID)) {
+		out = append(out, Mismatch{Field: fieldAgentEntraAppID, Sent: agentAppID, Echoed: r.AgentAppID})
+	}
+	if r.EchoedEnforceClientAuthz != nil && *r.EchoedEnforceClientAuthz != r.EnforceClientAuthz {
+		out = append(out, Mismatch{Field: fieldEnforceClientAuthz,
+			Sent: strconv.FormatBool(r.EnforceClientAuthz), Echoed: strconv.FormatBool(*r.EchoedEnforceClientAuthz)})
+	}
+	return out
 }
 
 // Session is the outcome of a session start. The LiveKit participant token is deliberately not kept.
@@ -179,23 +206,54 @@ func (c *Client) Register(ctx context.Context, enforce *bool) (Registration, err
 	if enforce != nil {
 		req.ServiceConfig = &serviceConfig{EnforceClientAuthz: *enforce}
 	}
-	var resp registerResponse
+	var body json.RawMessage
 	op := operation{name: "register agent", method: http.MethodPost, path: PathAgentRegister, class: retryIdempotent}
-	if err := c.do(ctx, op, req, &resp); err != nil {
+	if err := c.do(ctx, op, req, &body); err != nil {
 		return Registration{}, err
 	}
-	if resp.LiveKitURL == "" {
-		return Registration{}, c.unexpected(op, "the response has no livekit_url")
+	fields, err := responseObject(body)
+	if err != nil {
+		e := c.unexpected(op, "")
+		e.Err = err
+		return Registration{}, e
 	}
-	reg := Registration{AgentAppID: resp.AgentEntraAppID, EnforceClientAuthz: true, LiveKitURL: resp.LiveKitURL}
+	liveKitURL, err := strictLiveKitURL(fields)
+	if err != nil {
+		return Registration{}, c.unexpected(op, err.Error())
+	}
+	reg := Registration{EnforceClientAuthz: true, LiveKitURL: liveKitURL}
 	if enforce != nil {
 		reg.EnforceClientAuthz = *enforce
 	}
-	if resp.EnforceClientAuthz != nil {
-		reg.EnforceClientAuthz = *resp.EnforceClientAuthz
+	lenient := func(field, why string) {
+		c.log(ctx, "LKPS register response: undocumented field kept as unknown", map[string]any{"field": field, "reason": why})
 	}
-	if resp.RegisteredAt != nil {
-		reg.RegisteredAt = *resp.RegisteredAt
+	if raw, ok := fields[fieldAgentEntraAppID]; ok {
+		if id, ok := lenientString(raw); ok {
+			reg.AgentAppID = id
+		} else {
+			lenient(fieldAgentEntraAppID, "not a string")
+		}
+	} else {
+		lenient(fieldAgentEntraAppID, "missing")
+	}
+	if raw, ok := fields[fieldEnforceClientAuthz]; ok {
+		if b, ok := lenientBool(raw); ok {
+			reg.EchoedEnforceClientAuthz = &b
+		} else {
+			lenient(fieldEnforceClientAuthz, "not a boolean")
+		}
+	} else {
+		lenient(fieldEnforceClientAuthz, "missing")
+	}
+	if raw, ok := fields[fieldRegisteredAt]; ok {
+		if t, ok := parseTimestamp(raw); ok {
+			reg.RegisteredAt = t
+		} else {
+			lenient(fieldRegisteredAt, "not a timestamp in a known form: "+cleanDetail(string(raw), ""))
+		}
+	} else {
+		lenient(fieldRegisteredAt, "missing")
 	}
 	return reg, nil
 }
@@ -208,18 +266,24 @@ func (c *Client) StartSession(ctx context.Context, agentAppID string) (Session, 
 	if agentAppID == "" {
 		return Session{}, errors.New("start session: the agent client ID is empty")
 	}
-	var resp sessionStartResponse
+	var body json.RawMessage
 	op := operation{name: "start session", method: http.MethodPost, path: PathSessionStart, class: retryUnprocessed, agentAppID: agentAppID}
-	if err := c.do(ctx, op, sessionStartRequest{AgentEntraAppID: agentAppID}, &resp); err != nil {
+	if err := c.do(ctx, op, sessionStartRequest{AgentEntraAppID: agentAppID}, &body); err != nil {
 		return Session{}, err
 	}
-	if resp.LiveKitURL == "" {
-		return Session{}, c.unexpected(op, "the response has no livekit_url")
+	fields, err := responseObject(body)
+	if err != nil {
+		e := c.unexpected(op, "")
+		e.Err = err
+		return Session{}, e
 	}
-	s := Session{LiveKitURL: resp.LiveKitURL, RoomName: resp.RoomName}
-	if resp.ExpiresAt != nil {
-		s.ExpiresAt = *resp.ExpiresAt
+	liveKitURL, err := strictLiveKitURL(fields)
+	if err != nil {
+		return Session{}, c.unexpected(op, err.Error())
 	}
+	s := Session{LiveKitURL: liveKitURL}
+	s.RoomName, _ = lenientString(fields["room_name"])
+	s.ExpiresAt, _ = parseTimestamp(fields["expires_at"])
 	return s, nil
 }
 
@@ -285,6 +349,11 @@ func (c *Client) do(ctx context.Context, op operation, body any, out any) error 
 		case res.status >= 200 && res.status < 300:
 			if out == nil {
 				return nil
+			}
+			if nonJSON := describeNonJSON(res.header, res.body, res.token); nonJSON != "" {
+				e := c.newError(op, KindUnexpectedResponse, attempt, res)
+				e.NonJSON = nonJSON
+				return e
 			}
 			if err := json.Unmarshal(res.body, out); err != nil {
 				e := c.newError(op, KindUnexpectedResponse, attempt, res)
@@ -377,9 +446,14 @@ func (c *Client) send(ctx context.Context, op operation, payload []byte, token s
 // classify turns a non-2xx response into an *Error.
 func (c *Client) classify(op operation, attempt int, res attemptResult) *Error {
 	parsed := parseErrorBody(res.body)
+	nonJSON := describeNonJSON(res.header, res.body, res.token)
 	var kind Kind
 	source := parsed.source
 	switch {
+	case nonJSON != "" && (res.status == http.StatusUnauthorized || res.status == http.StatusForbidden):
+		// Ocelot and LKPS answer 401/403 in JSON (or with an empty body); a page in another format comes
+		// from something in between, and reading it as Ocelot's would send the user to the wrong fix.
+		kind = KindUnexpectedResponse
 	case res.status == http.StatusUnauthorized:
 		// LKPS never validates tokens, so any 401 is Ocelot's.
 		kind, source = KindOcelotUnauthorized, SourceOcelot
@@ -401,6 +475,7 @@ func (c *Client) classify(op operation, attempt int, res attemptResult) *Error {
 	}
 	e := c.newError(op, kind, attempt, res)
 	e.Source = source
+	e.NonJSON = nonJSON
 	e.Code = parsed.code
 	e.Detail = cleanDetail(parsed.message, res.token)
 	if kind == KindClientNotAuthorized {
@@ -415,7 +490,7 @@ func (c *Client) classify(op operation, attempt int, res attemptResult) *Error {
 			e.Detail = cleanDetail(ch.description, res.token)
 		}
 	}
-	if kind == KindUnexpectedResponse && e.Detail == "" {
+	if kind == KindUnexpectedResponse && e.Detail == "" && nonJSON == "" {
 		if loc := res.header.Get(headerLocation); loc != "" && res.status >= 300 && res.status < 400 {
 			e.Detail = "redirect to " + cleanDetail(loc, res.token)
 		} else {

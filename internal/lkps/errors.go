@@ -150,6 +150,9 @@ type Error struct {
 	// FailedCheck is LKPS's failed authorization check for KindClientNotAuthorized: one of
 	// CheckScopeMissing, CheckClientNotPreauthorized, CheckScopeNotGranted, or "" when LKPS did not say.
 	FailedCheck string
+	// NonJSON describes a response body that is not JSON (content type and an excerpt), when the answer
+	// had one: Ocelot and LKPS answer in JSON, so such a body comes from a proxy or gateway in between.
+	NonJSON string
 	// RequestID is the request id the server returned, when any.
 	RequestID string
 	// RetryAfter is the server's Retry-After of the last response, when given.

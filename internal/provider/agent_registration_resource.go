@@ -2,12 +2,10 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -20,9 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/lkps"
 )
 
@@ -60,17 +56,17 @@ type agentRegistrationResourceModel struct {
 }
 
 // setFromRegistration records what LKPS answered. The LiveKit token LKPS returns never reaches the
-// model: lkps.Registration does not carry it.
-func (m *agentRegistrationResourceModel) setFromRegistration(reg lkps.Registration, now time.Time) {
+// model: lkps.Registration does not carry it. The flag is the one registered (an echo that differs is a
+// warning, see warnRegistrationMismatches); registered_at is null when LKPS's undocumented answer carries
+// no time the provider can read.
+func (m *agentRegistrationResourceModel) setFromRegistration(reg lkps.Registration) {
 	m.ID = types.StringValue(strings.ToLower(m.AgentClientID.ValueString()))
 	m.EnforceClientAuthz = types.BoolValue(reg.EnforceClientAuthz)
 	m.LiveKitURL = types.StringValue(reg.LiveKitURL)
-	at := reg.RegisteredAt
-	if at.IsZero() {
-		// LKPS's answer is undocumented; when it carries no time, the time of this registration is recorded.
-		at = now
+	m.RegisteredAt = types.StringNull()
+	if !reg.RegisteredAt.IsZero() {
+		m.RegisteredAt = types.StringValue(reg.RegisteredAt.UTC().Format(time.RFC3339))
 	}
-	m.RegisteredAt = types.StringValue(at.UTC().Format(time.RFC3339))
 }
 
 // needsRegistration reports whether going from state to plan changes anything LKPS holds or the
@@ -205,7 +201,7 @@ func (r *agentRegistrationResource) Schema(ctx context.Context, _ resource.Schem
 			},
 			"registered_at": schema.StringAttribute{
 				MarkdownDescription: "When LKPS recorded the registration (RFC 3339), as of the last registration by this " +
-					"resource.",
+					"resource; null when LKPS's answer carries no time the provider can read (the field is not documented).",
 				Computed:      true,
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
@@ -236,7 +232,7 @@ func (r *agentRegistrationResource) Create(ctx context.Context, req resource.Cre
 	if !ok {
 		return
 	}
-	plan.setFromRegistration(reg, time.Now())
+	plan.setFromRegistration(reg)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	r.warnIfEverySessionRefused(ctx, plan, false, &resp.Diagnostics)
 }
@@ -290,7 +286,7 @@ func (r *agentRegistrationResource) Update(ctx context.Context, req resource.Upd
 	if !ok {
 		return
 	}
-	plan.setFromRegistration(reg, time.Now())
+	plan.setFromRegistration(reg)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	if checkedAtPlan == nil {
 		r.warnIfEverySessionRefused(ctx, plan, false, &resp.Diagnostics)
@@ -361,51 +357,6 @@ func (r *agentRegistrationResource) ValidateConfig(ctx context.Context, req reso
 	validateAgentCredentials(config, &resp.Diagnostics)
 }
 
-// validateAgentCredentials checks the credential attributes of a configuration. Unknown values count as
-// set, since they will be known at apply.
-func validateAgentCredentials(c agentRegistrationResourceModel, diags *diag.Diagnostics) {
-	given := func(v interface{ IsNull() bool }) bool { return !v.IsNull() }
-	secret, cert := given(c.AgentClientSecretWO), given(c.AgentClientCertificateWO)
-	providerIdentity := c.UseProviderIdentity.IsUnknown() || c.UseProviderIdentity.ValueBool()
-	count := 0
-	for _, b := range []bool{secret, cert, providerIdentity} {
-		if b {
-			count++
-		}
-	}
-	switch {
-	case count == 0:
-		diags.AddAttributeError(pathAgentClientID, "Missing Agent Credentials",
-			"LKPS records a registration under the calling application's client ID, so the registration must be made as the "+
-				"agent. Set one of agent_client_secret_wo (a client secret of the agent's app registration), "+
-				"agent_client_certificate_wo (a certificate with its private key), or use_provider_identity = true when the "+
-				"provider itself authenticates as the agent.")
-	case count > 1:
-		at := pathAgentCertificate
-		if providerIdentity {
-			at = pathUseProviderIdentity
-		}
-		diags.AddAttributeError(at, "Conflicting Agent Credentials",
-			"Set exactly one of agent_client_secret_wo, agent_client_certificate_wo and use_provider_identity = true: each "+
-				"names a way to authenticate as the agent, and the provider must know which one to use.")
-	}
-	if given(c.AgentClientCertificatePasswordWO) && !cert {
-		diags.AddAttributeError(pathAgentCertPassword, "Certificate Password Without Certificate",
-			"agent_client_certificate_password_wo decrypts agent_client_certificate_wo's private key; set the certificate too, "+
-				"or remove the password.")
-	}
-	if given(c.AgentClientSecretWOVersion) && !secret {
-		diags.AddAttributeError(pathAgentSecretVersion, "Secret Version Without Secret",
-			"agent_client_secret_wo_version only tells Terraform that agent_client_secret_wo changed; set the secret too, or "+
-				"remove the version.")
-	}
-	if given(c.AgentClientCertificateWOVersion) && !cert {
-		diags.AddAttributeError(pathAgentCertVersion, "Certificate Version Without Certificate",
-			"agent_client_certificate_wo_version only tells Terraform that agent_client_certificate_wo changed; set the "+
-				"certificate too, or remove the version.")
-	}
-}
-
 // modifyPlanForRegistration is the rule of ModifyPlan: known computed values when no registration is
 // planned, unknown ones when the agent is registered again, and the plan-time authorization warning.
 func (r *agentRegistrationResource) modifyPlanForRegistration(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
@@ -469,198 +420,6 @@ func (r *agentRegistrationResource) register(ctx context.Context, plan, config a
 		addLKPSError(diags, fmt.Sprintf("register agent %s with LKPS", agentID), credAttr, err)
 		return lkps.Registration{}, false
 	}
-	if reg.AgentAppID != "" && !strings.EqualFold(reg.AgentAppID, agentID) {
-		diags.AddError("LKPS Registered Another Application",
-			fmt.Sprintf("LKPS answered that it registered application %s, but the registration was made for agent %s with a "+
-				"token that belongs to it. Check which application the Ocelot route injects as client-id; report this to the "+
-				"Bayer LiveKit Platform Team.", reg.AgentAppID, agentID))
-		return lkps.Registration{}, false
-	}
-	if reg.EnforceClientAuthz != enforce {
-		diags.AddAttributeError(pathEnforceClientAuthz, "LKPS Recorded Another Enforcement Flag",
-			fmt.Sprintf("The agent %s was registered with enforce_client_authz = %t, but LKPS answered that it recorded %t. "+
-				"Run terraform apply again; if it persists, report it to the Bayer LiveKit Platform Team.",
-				agentID, enforce, reg.EnforceClientAuthz))
-		return lkps.Registration{}, false
-	}
+	warnRegistrationMismatches(diags, agentID, reg)
 	return reg, true
-}
-
-// agentCredential returns the credential to register with and the attribute it comes from.
-func (r *agentRegistrationResource) agentCredential(ctx context.Context, agentID string, config agentRegistrationResourceModel, diags *diag.Diagnostics) (azcore.TokenCredential, path.Path, bool) {
-	if r.data == nil {
-		diags.AddError("Provider Not Configured",
-			"The lkps provider was not configured before the resource used it. This is a bug in the provider; please report it.")
-		return nil, path.Empty(), false
-	}
-	if config.UseProviderIdentity.ValueBool() {
-		if r.data.credentialErr != nil {
-			diags.AddAttributeError(pathUseProviderIdentity, "No Usable Provider Identity",
-				fmt.Sprintf("use_provider_identity = true registers the agent with the provider's identity, but the provider "+
-					"could not set it up: %s.\n\nSee the provider documentation, \"Authentication\".", r.data.credentialErr))
-			return nil, path.Empty(), false
-		}
-		return r.data.credential, pathUseProviderIdentity, true
-	}
-	settings := auth.AgentSettings{
-		ClientID:                  agentID,
-		ClientSecret:              config.AgentClientSecretWO.ValueString(),
-		ClientCertificate:         config.AgentClientCertificateWO.ValueString(),
-		ClientCertificatePassword: config.AgentClientCertificatePasswordWO.ValueString(),
-	}
-	credAttr := pathAgentSecret
-	if settings.ClientCertificate != "" {
-		credAttr = pathAgentCertificate
-	}
-	if settings.ClientSecret == "" && settings.ClientCertificate == "" {
-		diags.AddAttributeError(pathAgentClientID, "Missing Agent Credentials",
-			"Set agent_client_secret_wo, agent_client_certificate_wo, or use_provider_identity = true: the registration must "+
-				"be made as the agent. Write-only attributes need Terraform 1.11 or later.")
-		return nil, path.Empty(), false
-	}
-	cred, _, err := auth.NewAgentCredential(ctx, settings, r.data.authOpts)
-	if err != nil {
-		var ce *auth.ConfigError
-		if errors.As(err, &ce) {
-			if at, ok := agentSettingAttribute(ce.Attribute); ok {
-				diags.AddAttributeError(at, "Invalid Agent Credentials", ce.Error())
-				return nil, path.Empty(), false
-			}
-		}
-		diags.AddAttributeError(credAttr, "Invalid Agent Credentials", fmt.Sprintf("Could not set up the agent's credentials: %s.", err))
-		return nil, path.Empty(), false
-	}
-	return cred, credAttr, true
-}
-
-// agentSettingAttribute maps the attribute names of auth.AgentSettings errors to this resource's.
-func agentSettingAttribute(name string) (path.Path, bool) {
-	switch name {
-	case "client_id":
-		return pathAgentClientID, true
-	case "client_secret":
-		return pathAgentSecret, true
-	case "client_certificate":
-		return pathAgentCertificate, true
-	case "client_certificate_password":
-		return pathAgentCertPassword, true
-	default:
-		return path.Empty(), false
-	}
-}
-
-// agentApplicationGone reads the agent application with the provider's identity and reports whether
-// Graph says it does not exist. When Graph cannot be read for lack of rights or credentials, it warns
-// and reports false, so that the state is kept.
-func (r *agentRegistrationResource) agentApplicationGone(ctx context.Context, agentID string, diags *diag.Diagnostics) bool {
-	if r.data == nil {
-		diags.AddError("Provider Not Configured",
-			"The lkps provider was not configured before the resource used it. This is a bug in the provider; please report it.")
-		return false
-	}
-	if r.data.credentialErr != nil {
-		diags.AddWarning("Agent Application Not Checked",
-			fmt.Sprintf("The registration of agent %s is kept as it is: the provider has no usable identity to check in "+
-				"Microsoft Graph whether the agent's app registration still exists (%s).", agentID, r.data.credentialErr))
-		return false
-	}
-	client, ok := r.data.graph(ctx, diags)
-	if !ok {
-		return false
-	}
-	ref := graph.ByAppID(agentID)
-	_, err := client.GetApplication(ctx, ref)
-	var forbidden *graph.ForbiddenError
-	switch {
-	case err == nil:
-		return false
-	case errors.Is(err, graph.ErrNotFound):
-		tflog.Warn(ctx, "The agent's app registration no longer exists; removing the registration from the state",
-			map[string]any{"agent_client_id": agentID})
-		return true
-	case errors.As(err, &forbidden):
-		tflog.Warn(ctx, "Microsoft Graph refused to read the agent application; keeping the registration",
-			map[string]any{"agent_client_id": agentID, "error": err.Error()})
-		diags.AddWarning("Agent Application Not Checked",
-			fmt.Sprintf("The registration of agent %s is kept as it is, but the provider could not check whether the agent's "+
-				"app registration still exists: Microsoft Graph refused the read (%s).\n\nTo detect a deleted agent, let the "+
-				"provider's identity read it. %s", agentID, forbidden.APIError.Error(), forbidden.Rule()))
-		return false
-	default:
-		addGraphError(diags, "check that the agent's app registration still exists", ref, err)
-		return false
-	}
-}
-
-// warnIfEverySessionRefused warns when enforcement is on and the agent, as Graph shows it now, exposes no
-// access_as_client scope or pre-authorizes no client for it: LKPS would then refuse every session start
-// (seed FAQ). It reports whether the check could be made. A failure to read Graph is not an error here;
-// Read reports it.
-func (r *agentRegistrationResource) warnIfEverySessionRefused(ctx context.Context, m agentRegistrationResourceModel, atPlan bool, diags *diag.Diagnostics) bool {
-	if !isSet(m.EnforceClientAuthz) || !m.EnforceClientAuthz.ValueBool() || !isSet(m.AgentClientID) {
-		return false
-	}
-	if r.data == nil || r.data.credentialErr != nil {
-		return false
-	}
-	var graphDiags diag.Diagnostics
-	client, ok := r.data.graph(ctx, &graphDiags)
-	if !ok {
-		return false
-	}
-	ctx, cancel := context.WithTimeout(ctx, registrationCheckTimeout)
-	defer cancel()
-	agentID := m.AgentClientID.ValueString()
-	app, err := client.GetApplication(ctx, graph.ByAppID(agentID))
-	exists := true
-	switch {
-	case errors.Is(err, graph.ErrNotFound):
-		exists = false
-	case err != nil:
-		tflog.Warn(ctx, "Could not read the agent application to check whether LKPS would refuse every session",
-			map[string]any{"agent_client_id": agentID, "error": err.Error()})
-		return false
-	}
-	problem := everySessionRefusedReason(app, exists)
-	if problem == "" {
-		return true
-	}
-	seen := "Microsoft Graph shows that"
-	if atPlan {
-		seen = "at plan time, Microsoft Graph shows that"
-	}
-	diags.AddAttributeWarning(pathEnforceClientAuthz, "LKPS Would Refuse Every Session Start",
-		fmt.Sprintf("Agent %s is registered with enforce_client_authz = true, but %s %s\n\nAs long as this holds, LKPS "+
-			"answers every POST %s to this agent with 403 Forbidden (LKPS guide \"Client-to-Agent Authorization\", FAQ). "+
-			"Expose the %s scope (lkps_agent_client_scope) and pre-authorize the clients (lkps_preauthorized_client), and "+
-			"make this resource depend on them so that they exist before the agent is registered; or set "+
-			"enforce_client_authz = false to let any client with Ocelot access start sessions (not recommended for "+
-			"production agents).",
-			agentID, seen, problem, lkps.PathSessionStart, environments.ClientScopeValue))
-	return true
-}
-
-// everySessionRefusedReason returns why LKPS would refuse every client of the agent with enforcement on,
-// or "" when at least one pre-authorized client would be let through. It applies the session-start
-// decision itself, so it cannot disagree with lkps_client_authorization.
-func everySessionRefusedReason(app graph.Application, exists bool) string {
-	d := lkps.Evaluate(decisionInput(app, exists, true, ""))
-	if d.FailedCheck == lkps.CheckScopeMissing {
-		return d.Reason
-	}
-	for _, p := range app.PreAuthorized {
-		if lkps.Evaluate(decisionInput(app, exists, true, p.AppID)).Authorized {
-			return ""
-		}
-	}
-	return fmt.Sprintf("no client application is pre-authorized for the agent's %s scope (%s), so every client fails the "+
-		"check of preAuthorizedApplications.", environments.ClientScopeValue, d.ScopeID)
-}
-
-// boolText renders a Bool for messages, "unknown" when null or unknown.
-func boolText(b types.Bool) string {
-	if !isSet(b) {
-		return "unknown"
-	}
-	return fmt.Sprintf("%t", b.ValueBool())
 }

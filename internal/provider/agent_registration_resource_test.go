@@ -24,7 +24,6 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/lkps"
 )
 
@@ -141,49 +140,6 @@ func TestNeedsRegistration(t *testing.T) {
 			tt.change(&plan, &state)
 			if got := needsRegistration(plan, state); got != tt.want {
 				t.Errorf("needsRegistration = %t, want %t", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestEverySessionRefusedReason(t *testing.T) {
-	const scopeID = "aaaaaaaa-0000-0000-0000-000000000001"
-	const clientA = "bbbbbbbb-0000-0000-0000-000000000001"
-	scope := graph.PermissionScope{ID: scopeID, Value: "access_as_client", Enabled: true}
-	tests := []struct {
-		name   string
-		app    graph.Application
-		exists bool
-		want   string // substring; "" means nobody is refused for sure
-	}{
-		{"agent gone", graph.Application{}, false, "not found in Entra ID"},
-		{"no scope", graph.Application{Scopes: []graph.PermissionScope{{ID: scopeID, Value: "other"}}}, true, "does not expose"},
-		{"scope value differs in case", graph.Application{Scopes: []graph.PermissionScope{{ID: scopeID, Value: "Access_As_Client"}}}, true, "does not expose"},
-		{"no client", graph.Application{Scopes: []graph.PermissionScope{scope}}, true, "no client application is pre-authorized"},
-		{"client without the scope", graph.Application{
-			Scopes:        []graph.PermissionScope{scope},
-			PreAuthorized: []graph.PreAuthorizedApplication{{AppID: clientA, DelegatedPermissionIDs: []string{"cccccccc-0000-0000-0000-000000000001"}}},
-		}, true, "no client application is pre-authorized for the agent's access_as_client scope (" + scopeID + ")"},
-		{"one client authorized", graph.Application{
-			Scopes:        []graph.PermissionScope{scope},
-			PreAuthorized: []graph.PreAuthorizedApplication{{AppID: clientA, DelegatedPermissionIDs: []string{strings.ToUpper(scopeID)}}},
-		}, true, ""},
-		{"disabled scope still counts", graph.Application{
-			Scopes:        []graph.PermissionScope{{ID: scopeID, Value: "access_as_client", Enabled: false}},
-			PreAuthorized: []graph.PreAuthorizedApplication{{AppID: clientA, DelegatedPermissionIDs: []string{scopeID}}},
-		}, true, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := everySessionRefusedReason(tt.app, tt.exists)
-			if tt.want == "" {
-				if got != "" {
-					t.Errorf("want no reason, got %q", got)
-				}
-				return
-			}
-			if !strings.Contains(got, tt.want) {
-				t.Errorf("reason %q does not contain %q", got, tt.want)
 			}
 		})
 	}

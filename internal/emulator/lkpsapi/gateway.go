@@ -55,6 +55,9 @@ func quoteEscape(s string) string {
 
 // serveGateway is Ocelot: route selection, token validation, Client Access List, identity headers.
 func (s *Service) serveGateway(w http.ResponseWriter, r *http.Request) {
+	if s.serveProxyPage(w) {
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, PathPrefix)
 	if !ok {
 		writeOcelotError(w, http.StatusNotFound, "route_not_found", "No Ocelot route serves "+r.URL.Path+".")

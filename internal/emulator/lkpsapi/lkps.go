@@ -39,13 +39,13 @@ type registerRequest struct {
 	} `json:"service_config"`
 }
 
+// registerResponse holds the values of the register answer; shapeRegisterAnswer renders it, with the
+// timestamps, as RegisterAnswer says.
 type registerResponse struct {
-	AgentEntraAppID    string `json:"agent_entra_app_id"`
-	EnforceClientAuthz bool   `json:"enforce_client_authz"`
-	LiveKitURL         string `json:"livekit_url"`
-	RegisteredAt       string `json:"registered_at"`
-	Token              string `json:"token"`
-	ExpiresAt          string `json:"expires_at"`
+	AgentEntraAppID    string
+	EnforceClientAuthz bool
+	LiveKitURL         string
+	Token              string
 }
 
 type sessionStartRequest struct {
@@ -133,14 +133,12 @@ func (s *Service) serveRegister(w http.ResponseWriter, r *http.Request, route en
 	if existed {
 		what = "updated"
 	}
-	s.reply(w, r, route, clientID, http.StatusOK, registerResponse{
+	s.reply(w, r, route, clientID, http.StatusOK, s.shapeRegisterAnswer(registerResponse{
 		AgentEntraAppID:    reg.AgentAppID,
 		EnforceClientAuthz: reg.EnforceClientAuthz,
 		LiveKitURL:         route.LiveKitURL,
-		RegisteredAt:       reg.RegisteredAt.UTC().Format(time.RFC3339),
 		Token:              token,
-		ExpiresAt:          exp.UTC().Format(time.RFC3339),
-	}, fmt.Sprintf("agent %s (enforce_client_authz=%t)", what, reg.EnforceClientAuthz))
+	}, reg.RegisteredAt, exp), fmt.Sprintf("agent %s (enforce_client_authz=%t)", what, reg.EnforceClientAuthz))
 }
 
 // serveSessionStart is POST /api/session/start with the decision of DESIGN.md.

@@ -125,6 +125,9 @@ type Service struct {
 	accessLists   map[string][]string
 	registrations map[string]map[string]Registration // route key → lower-case agent app ID → row
 	audit         []AuditRecord
+	// registerAnswer varies the register answer; proxy, when set, answers in front of Ocelot (answers.go).
+	registerAnswer RegisterAnswer
+	proxy          *ProxyPage
 }
 
 // New builds a Service. It panics when cfg has no Verifier or Directory, which is a programming error.
