@@ -135,13 +135,16 @@ step " 4. POST /api/session/start through Ocelot, as each client:"
 "$WORK/democlient" session -name "partner tool" -client-id "$PARTNER" -client-secret "$PARTNER_SECRET" \
 	-agent "$AGENT" -expect 403:client_not_preauthorized || fail "the partner tool was not refused as not pre-authorized"
 
-# 5. Plan again: nothing to change.
+# 5. Plan again, saving the plan as a pipeline does: nothing to change, and no secret in the file.
 set +e
-tf plan plan -detailed-exitcode
+tf plan plan -detailed-exitcode -out=tfplan
 plan_status=$?
 set -e
 [[ $plan_status -eq 0 ]] || fail "terraform plan after apply exited with $plan_status, expected 0 (no changes)" "$WORK/plan.log"
-step " 5. terraform plan -detailed-exitcode: no changes (exit code 0)"
+(cd "$WORK/tf" && "$TERRAFORM" show -json tfplan >"$WORK/show.json") || fail "terraform show -json tfplan failed"
+step " 5. terraform plan -detailed-exitcode -out=tfplan: no changes (exit code 0); the saved plan file:"
+"$WORK/democlient" scan-plan -plan "$WORK/tf/tfplan" -show "$WORK/show.json" -secret "$AGENT_SECRET" \
+	-secret "$ARM_CLIENT_SECRET" || fail "the saved plan holds a secret or a token"
 
 # 6. Destroy: LKPS keeps the registration (the provider says so), but removing the scope revokes access.
 tf destroy destroy -auto-approve || fail "terraform destroy failed" "$WORK/destroy.log"

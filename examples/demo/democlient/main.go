@@ -7,9 +7,12 @@
 //	democlient session -client-id ID -client-secret SECRET -agent ID -expect 200
 //	democlient session -client-id ID -client-secret SECRET -agent ID -expect 403:client_not_preauthorized
 //	democlient counters
+//	democlient scan-plan -plan tfplan -show show.json -secret S [-secret S2]
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +22,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,7 +38,7 @@ func main() {
 
 func run(args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: democlient session|counters [flags]")
+		return errors.New("usage: democlient session|counters|scan-plan [flags]")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -44,9 +48,79 @@ func run(args []string, out io.Writer) error {
 		return session(ctx, client, args[1:], out)
 	case "counters":
 		return counters(ctx, client, out)
+	case "scan-plan":
+		return scanPlan(args[1:], out)
 	default:
-		return fmt.Errorf("unknown command %q: want session or counters", args[0])
+		return fmt.Errorf("unknown command %q: want session, counters or scan-plan", args[0])
 	}
+}
+
+// secretList is a repeatable -secret flag.
+type secretList []string
+
+func (l *secretList) String() string     { return fmt.Sprint(len(*l), " secrets") }
+func (l *secretList) Set(v string) error { *l = append(*l, v); return nil }
+
+// jwt matches a JSON Web Token (Entra access tokens, LiveKit tokens).
+var jwt = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
+
+// scanPlan searches a saved plan file (its raw bytes and every entry of the zip archive it is, read
+// decompressed) and the `terraform show -json` of it for the secrets and for anything that looks like a
+// token, and fails naming where it found one (never the secret itself).
+func scanPlan(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("scan-plan", flag.ContinueOnError)
+	planFile := fs.String("plan", "", "saved plan file (terraform plan -out)")
+	showFile := fs.String("show", "", "terraform show -json of the plan")
+	var secrets secretList
+	fs.Var(&secrets, "secret", "a secret that must not appear (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *planFile == "" || *showFile == "" || len(secrets) == 0 {
+		return errors.New("scan-plan needs -plan, -show and at least one -secret")
+	}
+	raw, err := os.ReadFile(*planFile)
+	if err != nil {
+		return err
+	}
+	show, err := os.ReadFile(*showFile)
+	if err != nil {
+		return err
+	}
+	var found []string
+	search := func(where string, data []byte) {
+		for i, s := range secrets {
+			if bytes.Contains(data, []byte(s)) {
+				found = append(found, fmt.Sprintf("secret %d in %s", i+1, where))
+			}
+		}
+		if jwt.Match(data) {
+			found = append(found, "a token in "+where)
+		}
+	}
+	search("the plan file", raw)
+	search("terraform show -json", show)
+	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		return fmt.Errorf("the plan file is not a zip archive: %w", err)
+	}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			return err
+		}
+		data, err := io.ReadAll(rc)
+		_ = rc.Close()
+		if err != nil {
+			return err
+		}
+		search("its entry "+f.Name, data)
+	}
+	if len(found) > 0 {
+		return fmt.Errorf("the saved plan leaks: %s", strings.Join(found, "; "))
+	}
+	fmt.Fprintf(out, "    searched the plan file, its %d zip entries and terraform show -json: no secret, no token\n", len(zr.File))
+	return nil
 }
 
 // session starts a session as a client application and compares the outcome with -expect.
