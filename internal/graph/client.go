@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -44,6 +45,11 @@ const (
 	DefaultAbsenceWindow = 3 * time.Second
 	// DefaultConfirmInterval is the pause between two matching confirmation reads.
 	DefaultConfirmInterval = 20 * time.Millisecond
+	// DefaultMaxReapply bounds how often one change overwritten by another writer is applied again.
+	DefaultMaxReapply = 8
+	// DefaultReapplyAfter is how long a write may stay invisible before it is taken as overwritten
+	// even when the reads show no other writer's change.
+	DefaultReapplyAfter = 5 * time.Second
 )
 
 // selectFields are the application properties the client reads ($select keeps responses small).
@@ -90,6 +96,13 @@ type Config struct {
 	NotFoundAfterWriteWindow time.Duration
 	// StaleReadWindow bounds read-your-writes retries (default DefaultStaleReadWindow).
 	StaleReadWindow time.Duration
+	// MaxReapply bounds how often a change that another writer overwrote is applied again before
+	// the operation fails (default DefaultMaxReapply).
+	MaxReapply int
+	// ReapplyAfter is how long a write may stay invisible before it is taken as overwritten by
+	// another writer even when the reads show no other change (default DefaultReapplyAfter; at
+	// least twice the replication lag the client observed).
+	ReapplyAfter time.Duration
 	// AbsenceWindow is how long reads must agree that an item is missing before it is reported
 	// missing (default DefaultAbsenceWindow; negative means ConfirmReads reads suffice). Set it
 	// above the directory's replication lag.
@@ -105,6 +118,9 @@ type Client struct {
 	cfg     Config
 	adapter *nethttplibrary.NetHttpRequestAdapter
 	stats   statsCollector
+	// observedLag is the longest replication lag seen (nanoseconds): a read that missed a write
+	// made that long before.
+	observedLag atomic.Int64
 
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
@@ -147,6 +163,12 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.StaleReadWindow <= 0 {
 		cfg.StaleReadWindow = DefaultStaleReadWindow
+	}
+	if cfg.MaxReapply <= 0 {
+		cfg.MaxReapply = DefaultMaxReapply
+	}
+	if cfg.ReapplyAfter <= 0 {
+		cfg.ReapplyAfter = DefaultReapplyAfter
 	}
 	if cfg.AbsenceWindow == 0 {
 		cfg.AbsenceWindow = DefaultAbsenceWindow

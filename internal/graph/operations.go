@@ -77,7 +77,7 @@ func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, presen
 	}
 	var firstMiss time.Time
 	for misses := 0; ; misses++ {
-		if st == nil || (misses == 0 && w.isStale(st)) {
+		if st == nil || (misses == 0 && w.looksOld(st)) {
 			if st, err = w.sharedRead(ctx); err != nil {
 				return Application{}, false, fmt.Errorf("reading %s: %w", ref, err)
 			}
@@ -238,7 +238,7 @@ func (c *Client) readState(ctx context.Context, ref AppRef) (*appState, error) {
 	if err != nil {
 		return nil, err
 	}
-	if st != nil && !w.isStale(st) {
+	if st != nil && !w.looksOld(st) {
 		return st, nil
 	}
 	return w.sharedRead(ctx)

@@ -17,6 +17,8 @@ type Stats struct {
 	Batches int64
 	// Mutations is the number of mutations (one per operation and round) the batches carried.
 	Mutations int64
+	// Reapplies counts changes applied again because another writer had overwritten them.
+	Reapplies int64
 	// SharedReads is the number of reads answered by another caller's in-flight GET.
 	SharedReads int64
 	// Retries counts repeated calls by reason.
@@ -33,7 +35,7 @@ func (s Stats) TotalRetries() int64 {
 }
 
 type statsCollector struct {
-	gets, patches, confirmReads, batches, mutations, sharedReads atomic.Int64
+	gets, patches, confirmReads, batches, mutations, sharedReads, reapplies atomic.Int64
 
 	mu      sync.Mutex
 	retries map[RetryReason]int64
@@ -56,6 +58,7 @@ func (c *Client) Stats() Stats {
 		Batches:      c.stats.batches.Load(),
 		Mutations:    c.stats.mutations.Load(),
 		SharedReads:  c.stats.sharedReads.Load(),
+		Reapplies:    c.stats.reapplies.Load(),
 		Retries:      make(map[RetryReason]int64),
 	}
 	c.stats.mu.Lock()

@@ -27,6 +27,8 @@ type op struct {
 	step     func(st *appState) stepResult
 	done     chan error
 	finished bool // set by the worker goroutine only
+	// keys are the keys of the intents the op's step changed in its latest round.
+	keys map[string]bool
 }
 
 // stepResult is the outcome of one step of an op.
@@ -68,9 +70,17 @@ type appWorker struct {
 	// gen counts confirmed writes; a reader joins an in-flight GET only if no write was confirmed
 	// since it started.
 	gen uint64
-	// expect is the read-your-writes memory: facts this process confirmed present (true) or
-	// absent (false). A read that disagrees comes from a replica that is behind.
-	expect map[string]bool
+	// expect is the read-your-writes memory: the intents this process confirmed, by key. A read
+	// that lacks one comes from a replica that is behind, or from after another writer overwrote it
+	// (then it shows that writer's change too, and the next round restores ours).
+	expect map[string]intent
+	// known is the latest state this process confirmed or built on; a read showing changes known
+	// lacks is newer than it.
+	known *appState
+	// foreign is set once another writer's change was seen on the application.
+	foreign bool
+	// lastWrite is when this process last wrote the application.
+	lastWrite time.Time
 	// written is set once this process has PATCHed the application: from then on a 404 is
 	// replication lag, retried for NotFoundAfterWriteWindow.
 	written bool
@@ -86,7 +96,7 @@ func (c *Client) workerFor(objectID string) *appWorker {
 	defer c.mu.Unlock()
 	w, ok := c.workers[key]
 	if !ok {
-		w = &appWorker{c: c, objectID: objectID, expect: make(map[string]bool)}
+		w = &appWorker{c: c, objectID: objectID, expect: make(map[string]intent)}
 		c.workers[key] = w
 	}
 	return w
@@ -109,9 +119,6 @@ func (w *appWorker) submit(o *op, hint *appState) {
 func (w *appWorker) run(hint *appState) {
 	var active []*op
 	reuse := hint
-	if reuse != nil && w.isStale(reuse) {
-		reuse = nil
-	}
 	for {
 		w.mu.Lock()
 		active = append(active, w.queue...)
@@ -167,10 +174,66 @@ func mergedContext(ops []*op) (context.Context, context.CancelFunc) {
 	}
 }
 
-// round runs one group commit: one read (or the fresh read left by the previous round), every op's
-// step in arrival order, one PATCH of the changed collections, confirmation, then the answers. It
-// returns the ops that need another round and a fresh read the next round may use.
+// A round is one group commit, in five named steps, each below:
+//
+//  1. gather: one read of the application (or the fresh read the previous round confirmed with),
+//     never older than what this process confirmed;
+//  2. build: every op's step in arrival order on that read, plus this process's confirmed intents
+//     that another writer overwrote since (restore);
+//  3. write: one PATCH of the changed collections;
+//  4. confirm own intents: reads until they show this batch's intents, re-applying those another
+//     writer overwrote, a bounded number of times;
+//  5. answer: every caller whose change is confirmed.
+//
+// It returns the ops that need another round and a fresh read the next round may use.
 func (w *appWorker) round(active []*op, reuse *appState) ([]*op, *appState) {
+	live := dropCancelled(active)
+	if len(live) == 0 {
+		return nil, reuse
+	}
+	ctx, cancel := mergedContext(live)
+	defer cancel()
+
+	base, err := w.gather(ctx, reuse)
+	if err != nil {
+		failAll(live, err)
+		return nil, nil
+	}
+	b := w.build(ctx, base, live)
+	if b.cols == 0 {
+		for _, o := range b.settled {
+			o.finish(nil)
+		}
+		return unfinished(live), base
+	}
+	if retry := w.write(ctx, b); retry {
+		return unfinished(live), nil
+	}
+	fresh, failed, err := w.confirmOwn(ctx, b)
+	if err != nil {
+		for _, o := range b.contributors {
+			o.finish(fmt.Errorf("%s: the change was sent but could not be confirmed visible: %w", o.name, err))
+		}
+		return unfinished(live), nil
+	}
+	w.answer(b, failed)
+	return unfinished(live), fresh
+}
+
+// batch is what one round sends.
+type batch struct {
+	base *appState // as read
+	cur  *appState // as written
+	cols collection
+	// intents are the facts cur has that base lacks: the ops' changes and the restored intents.
+	intents []intent
+	// contributors changed the application; settled are done without a change of their own.
+	contributors, settled []*op
+	doneAfterCommit       map[*op]bool
+}
+
+// dropCancelled answers the ops whose caller gave up and returns the others.
+func dropCancelled(active []*op) []*op {
 	live := make([]*op, 0, len(active))
 	for _, o := range active {
 		if err := o.ctx.Err(); err != nil {
@@ -179,30 +242,47 @@ func (w *appWorker) round(active []*op, reuse *appState) ([]*op, *appState) {
 		}
 		live = append(live, o)
 	}
-	if len(live) == 0 {
-		return nil, reuse
-	}
-	ctx, cancel := mergedContext(live)
-	defer cancel()
+	return live
+}
 
-	base := reuse
-	if base == nil {
-		st, err := w.read(ctx)
-		if err != nil {
-			for _, o := range live {
-				o.finish(fmt.Errorf("%s: %w", o.name, err))
-			}
-			return nil, nil
-		}
-		base = st
+func failAll(ops []*op, err error) {
+	for _, o := range ops {
+		o.finish(fmt.Errorf("%s: %w", o.name, err))
 	}
+}
 
+// gather returns the state the round builds on: reuse when it is not older than this process's
+// confirmed writes, else one read.
+func (w *appWorker) gather(ctx context.Context, reuse *appState) (*appState, error) {
+	if reuse != nil && !w.looksOld(reuse) {
+		return reuse, nil
+	}
+	st, err := w.read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w.noteForeign(st)
+	return st, nil
+}
+
+// build runs the ops' steps on a copy of base. Confirmed intents of this process that base does not
+// show (another writer overwrote them) are applied first, so the PATCH restores them.
+func (w *appWorker) build(ctx context.Context, base *appState, live []*op) *batch {
+	b := &batch{base: base, doneAfterCommit: make(map[*op]bool)}
 	cur := base.clone()
 	cur.newScopes = nil
-	var contributors, settled []*op // settled: done without a change of their own
-	doneAfterCommit := make(map[*op]bool)
+	if lost := missing(w.expected(), base); len(lost) > 0 {
+		w.c.logWarn(ctx, "Microsoft Graph no longer shows changes this process confirmed (another writer "+
+			"overwrote them); applying them again", map[string]any{"object_id": w.objectID, "changes": len(lost)})
+		w.c.stats.reapplies.Add(1)
+		for _, i := range lost {
+			if err := i.apply(cur); err != nil && !errors.Is(err, errIntentDeferred) {
+				w.drop(i.key()) // e.g. the scope a grant needs is gone: nothing to restore
+			}
+		}
+	}
 	for _, o := range live {
-		if w.solo > 0 && len(contributors) > 0 {
+		if w.solo > 0 && len(b.contributors) > 0 {
 			continue // isolating a rejected batch: one changing op per round
 		}
 		next := cur.clone()
@@ -213,66 +293,74 @@ func (w *appWorker) round(active []*op, reuse *appState) ([]*op, *appState) {
 		case r.deferred:
 		case changedCollections(cur, next) == 0:
 			if r.done {
-				settled = append(settled, o)
+				b.settled = append(b.settled, o)
 			} else {
 				o.finish(fmt.Errorf("%s: internal error: a step neither changed the application nor finished", o.name))
 			}
 		default:
+			o.keys = make(map[string]bool)
+			for _, i := range intentsOf(cur, next) {
+				o.keys[i.key()] = true
+			}
 			cur = next
-			contributors = append(contributors, o)
-			doneAfterCommit[o] = r.done
+			b.contributors = append(b.contributors, o)
+			b.doneAfterCommit[o] = r.done
 		}
 	}
+	b.cur = cur
+	b.cols = changedCollections(base, cur)
+	b.intents = intentsOf(base, cur)
+	return b
+}
 
-	cols := changedCollections(base, cur)
-	if cols == 0 {
-		for _, o := range settled {
-			o.finish(nil)
-		}
-		return unfinished(live), base
-	}
-
+// write sends the batch. retry is true when the ops must go to another round (Graph rejected a
+// batch of several changes: the next rounds apply them one at a time to find the culprit); ops
+// that cannot succeed are answered.
+func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
 	w.c.stats.batches.Add(1)
-	w.c.stats.mutations.Add(int64(len(contributors)))
-	err := w.patch(ctx, cur, cols)
+	w.c.stats.mutations.Add(int64(len(b.contributors)))
+	err := w.patch(ctx, b.cur, b.cols)
 	if w.solo > 0 {
 		w.solo--
 	}
-	if err != nil {
-		var invalid *ValidationError
-		if errors.As(err, &invalid) && len(contributors) > 1 {
-			// Graph rejected the batch; find the culprit by applying the ops one at a time.
-			w.solo = len(contributors)
-			w.c.logWarn(ctx, "Microsoft Graph rejected a batched change; applying the changes one at a time",
-				map[string]any{"object_id": w.objectID, "ops": len(contributors), "code": invalid.Code})
-			return unfinished(live), nil
-		}
-		for _, o := range contributors {
-			o.finish(fmt.Errorf("%s: %w", o.name, err))
-		}
-		return unfinished(live), nil
+	if err == nil {
+		return false
 	}
+	var invalid *ValidationError
+	if errors.As(err, &invalid) && len(b.contributors) > 1 {
+		w.solo = len(b.contributors)
+		w.c.logWarn(ctx, "Microsoft Graph rejected a batched change; applying the changes one at a time",
+			map[string]any{"object_id": w.objectID, "ops": len(b.contributors), "code": invalid.Code})
+		return true
+	}
+	for _, o := range b.contributors {
+		o.finish(fmt.Errorf("%s: %w", o.name, err))
+	}
+	return true
+}
 
-	fresh, err := w.confirm(ctx, cur, cols)
-	if err != nil {
-		for _, o := range contributors {
-			o.finish(fmt.Errorf("%s: the change was sent but could not be confirmed visible: %w", o.name, err))
+// answer records the confirmed intents and answers the ops: an op one of whose intents could not
+// be re-applied fails with that reason; the others succeed (or wait for their next step).
+func (w *appWorker) answer(b *batch, failed map[string]error) {
+	w.remember(b.intents, failed)
+	for _, o := range b.contributors {
+		var err error
+		for k := range o.keys {
+			if e := failed[k]; e != nil {
+				err = e
+				break
+			}
 		}
-		return unfinished(live), nil
-	}
-	w.remember(base, cur, cols)
-	if w.isStale(fresh) {
-		fresh = nil // it showed this round's change but misses an older one: read again next round
-	}
-	for _, o := range contributors {
-		if doneAfterCommit[o] {
+		switch {
+		case err != nil:
+			o.finish(fmt.Errorf("%s: %w", o.name, err))
+		case b.doneAfterCommit[o]:
 			o.finish(nil)
 		}
 	}
-	for _, o := range settled {
+	for _, o := range b.settled {
 		o.finish(nil)
 	}
-	return unfinished(live), fresh
 }
 
 func unfinished(ops []*op) []*op {
@@ -319,14 +407,17 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*appState)
 }
 
 // read returns the application as Graph shows it, never older than what this process confirmed:
-// a read that lacks a confirmed change is repeated. When reads keep disagreeing for
-// StaleReadWindow, the application was changed elsewhere; the read is taken as the truth and the
-// memory of confirmed changes is dropped.
+// a read that lacks a confirmed change and shows nothing new is from a replica that is behind, and
+// is repeated. A read that lacks a confirmed change but shows another writer's change is taken as
+// the truth (the next round restores ours). When reads keep disagreeing for StaleReadWindow, the
+// application was changed elsewhere; the read is taken as the truth and the memory of confirmed
+// changes is dropped.
 func (w *appWorker) read(ctx context.Context) (*appState, error) {
 	start := w.c.now()
 	p := callPolicy{what: "GET /applications/" + w.objectID, staleWindow: w.c.cfg.StaleReadWindow}
 	st, err := w.get(ctx, p, func(st *appState) error {
-		if w.isStale(st) {
+		if w.looksOld(st) {
+			w.noteStale()
 			return errStaleRead
 		}
 		return nil
@@ -379,7 +470,8 @@ func (w *appWorker) sharedRead(ctx context.Context) (*appState, error) {
 }
 
 // patch sends the changed collections of after under the retry policy. Resending is safe: the
-// body replaces whole collections.
+// body replaces whole collections, so a PATCH that Graph committed but answered with a failure
+// (a gateway error, a dropped connection) has the same effect when sent again.
 func (w *appWorker) patch(ctx context.Context, after *appState, cols collection) error {
 	body, err := patchBody(after, cols)
 	if err != nil {
@@ -399,82 +491,96 @@ func (w *appWorker) patch(ctx context.Context, after *appState, cols collection)
 	})
 }
 
-// confirm reads until ConfirmReads consecutive reads show the collections in cols as in want, and
-// returns the last read.
-func (w *appWorker) confirm(ctx context.Context, want *appState, cols collection) (*appState, error) {
-	wantFacts := facts(want, cols)
-	p := callPolicy{what: "GET /applications/" + w.objectID + " (confirmation)"}
-	matches, misses := 0, 0
-	for {
-		st, err := w.get(ctx, p, nil)
-		w.c.stats.confirmReads.Add(1)
-		if err != nil {
-			return nil, err
-		}
-		var wait time.Duration
-		if sameFacts(facts(st, cols), wantFacts) {
-			matches++
-			if matches >= w.c.cfg.ConfirmReads {
-				return st, nil
-			}
-			wait = max(w.c.cfg.ConfirmInterval, 0)
-		} else {
-			matches = 0
-			misses++
-			w.c.stats.addRetry(ReasonNotYetVisible)
-			// Replicas catch up within seconds; polling at most every maxConfirmWait keeps the
-			// wait close to the actual lag without hammering Graph.
-			wait = min(w.c.cfg.Backoff.delay(misses, w.c.random()), maxConfirmWait)
-		}
-		if deadline, ok := ctx.Deadline(); ok && w.c.now().Add(wait).After(deadline) {
-			return nil, fmt.Errorf("%s not visible on %d consecutive reads before the deadline (%d reads did not show it)",
-				cols, w.c.cfg.ConfirmReads, misses)
-		}
-		if err := w.c.sleep(ctx, wait); err != nil {
-			return nil, err
-		}
-	}
-}
-
-// remember records what a confirmed write changed, for read-your-writes.
-func (w *appWorker) remember(before, after *appState, cols collection) {
-	pre, post := facts(before, cols), facts(after, cols)
+// remember records the confirmed intents (read-your-writes, and what to restore when another writer
+// overwrites them), except those that failed.
+func (w *appWorker) remember(intents []intent, failed map[string]error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for f := range post {
-		if !pre[f] {
-			w.expect[f] = true
-		}
-	}
-	for f := range pre {
-		if !post[f] {
-			w.expect[f] = false
+	for _, i := range intents {
+		if failed[i.key()] == nil {
+			w.expect[i.key()] = i
 		}
 	}
 	w.gen++
+}
+
+// expected returns the confirmed intents.
+func (w *appWorker) expected() []intent {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]intent, 0, len(w.expect))
+	for _, i := range w.expect {
+		out = append(out, i)
+	}
+	return out
+}
+
+// drop forgets one confirmed intent.
+func (w *appWorker) drop(key string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.expect, key)
 }
 
 // forget drops the read-your-writes memory.
 func (w *appWorker) forget() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.expect = make(map[string]bool)
+	w.expect = make(map[string]intent)
 }
 
-// isStale reports whether st lacks a change this process confirmed.
-func (w *appWorker) isStale(st *appState) bool {
+// looksOld reports whether st lacks an intent this process confirmed and shows nothing another
+// writer changed since this process last saw the application: a replica that is behind.
+func (w *appWorker) looksOld(st *appState) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if len(w.expect) == 0 {
+	lacks := false
+	for _, i := range w.expect {
+		if !i.holds(st) {
+			lacks = true
+			break
+		}
+	}
+	return lacks && !w.showsNewsLocked(st, w.known)
+}
+
+// showsNewsLocked reports whether st shows something that known lacks and that is none of this
+// process's intents: another writer's change, so st is newer than known. A stale replica shows only
+// older states, which hold nothing known lacks (except a fact this process removed, which is ours).
+func (w *appWorker) showsNewsLocked(st, known *appState) bool {
+	if known == nil {
 		return false
 	}
-	f := facts(st, colAll)
-	for k, want := range w.expect {
-		if f[k] != want {
+	for _, i := range intentsOf(known, st) {
+		if !i.present {
+			continue
+		}
+		if _, ours := w.expect[i.key()]; !ours {
 			return true
 		}
 	}
 	return false
+}
+
+// noteStale records a read that missed a confirmed write: replication lag at least since then.
+func (w *appWorker) noteStale() {
+	w.mu.Lock()
+	last := w.lastWrite
+	w.mu.Unlock()
+	if !last.IsZero() {
+		w.c.noteLag(w.c.now().Sub(last))
+	}
+}
+
+// noteForeign records st as the latest state this process saw and whether another writer changed
+// the application since the previous one.
+func (w *appWorker) noteForeign(st *appState) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.showsNewsLocked(st, w.known) {
+		w.foreign = true
+	}
+	w.known = st
 }
 
 // resolveFlight is one in-flight lookup of an AppRef shared by concurrent callers.

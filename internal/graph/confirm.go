@@ -1,0 +1,186 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// confirmOwn reads until ConfirmReads consecutive reads show the batch's intents, whatever else
+// changed, and returns the last read. A read that lacks one of our intents comes from a replica
+// that is behind, or shows that another writer overwrote it (Graph has no conditional PATCH, and a
+// sent collection replaces the whole collection). It is taken as overwritten when the read shows
+// another writer's change, or when our intent stays missing for longer than replication explains;
+// the missing intents are then applied again on that read, at most MaxReapply times. failed maps
+// the key of an intent that can no longer be applied (its scope was deleted elsewhere) to why.
+//
+// Once another writer has been seen on the application, the reads also span the replication lag
+// this process observed: a writer that read a stale replica can overwrite our change that long
+// after it was made, and must be caught before the callers are answered.
+func (w *appWorker) confirmOwn(ctx context.Context, b *batch) (*appState, map[string]error, error) {
+	intents := b.intents
+	sent := b.cur
+	failed := make(map[string]error)
+	written := w.c.now()
+	w.noteWrite(written)
+	p := callPolicy{what: "GET /applications/" + w.objectID + " (confirmation)"}
+	matches, misses, reapplied := 0, 0, 0
+	for {
+		st, err := w.get(ctx, p, nil)
+		w.c.stats.confirmReads.Add(1)
+		if err != nil {
+			return nil, nil, err
+		}
+		lost := missing(intents, st)
+		elapsed := w.c.now().Sub(written)
+		var wait time.Duration
+		switch {
+		case len(lost) == 0:
+			matches++
+			if matches >= w.c.cfg.ConfirmReads && elapsed >= w.overwriteHorizon() {
+				w.noteForeign(st)
+				return st, failed, nil
+			}
+			wait = max(w.c.cfg.ConfirmInterval, 0)
+		case w.overwritten(st, sent, intents, elapsed):
+			if reapplied >= w.c.cfg.MaxReapply {
+				return nil, nil, &OverwrittenError{ObjectID: w.objectID, Reapplied: reapplied, Missing: describe(lost)}
+			}
+			reapplied++
+			w.c.stats.reapplies.Add(1)
+			w.c.logWarn(ctx, "another writer overwrote a change of this process; applying it again",
+				map[string]any{"object_id": w.objectID, "missing": len(lost), "attempt": reapplied})
+			next, fails := w.reapply(st, lost)
+			for k, e := range fails {
+				failed[k] = e
+			}
+			intents = withoutKeys(intents, fails)
+			matches = 0
+			if cols := changedCollections(st, next); cols != 0 {
+				if err := w.patch(ctx, next, cols); err != nil {
+					return nil, nil, err
+				}
+				written, sent = w.c.now(), next
+				w.noteWrite(written)
+			}
+			continue
+		default:
+			matches = 0
+			misses++
+			w.c.noteLag(elapsed)
+			w.c.stats.addRetry(ReasonNotYetVisible)
+			// Replicas catch up within seconds; polling at most every maxConfirmWait keeps the
+			// wait close to the actual lag without hammering Graph.
+			wait = min(w.c.cfg.Backoff.delay(misses, w.c.random()), maxConfirmWait)
+		}
+		if deadline, ok := ctx.Deadline(); ok && w.c.now().Add(wait).After(deadline) {
+			return nil, nil, fmt.Errorf("%s not visible on %d consecutive reads before the deadline (%d reads did not show it)",
+				b.cols, w.c.cfg.ConfirmReads, misses)
+		}
+		if err := w.c.sleep(ctx, wait); err != nil {
+			return nil, nil, err
+		}
+	}
+}
+
+// overwritten reports whether a read that lacks some of our intents shows that another writer
+// overwrote them: it holds a change that is neither in what we sent nor ours, or our intents have
+// been missing for longer than the replication lag can explain.
+func (w *appWorker) overwritten(st, sent *appState, ours []intent, elapsed time.Duration) bool {
+	if elapsed >= max(w.c.cfg.ReapplyAfter, 2*w.c.lag()) {
+		return true
+	}
+	mine := make(map[string]bool, len(ours))
+	for _, i := range ours {
+		mine[i.key()] = true
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, i := range intentsOf(sent, st) {
+		if _, confirmed := w.expect[i.key()]; i.present && !confirmed && !mine[i.key()] {
+			w.foreign = true
+			return true
+		}
+	}
+	return false
+}
+
+// reapply builds, on st, the intents that st lacks: lost (this batch's) and every earlier confirmed
+// intent of this process that st lacks too. An intent that cannot be applied any more is returned
+// in failed.
+func (w *appWorker) reapply(st *appState, lost []intent) (*appState, map[string]error) {
+	next := st.clone()
+	next.newScopes = nil
+	failed := make(map[string]error)
+	keys := make(map[string]bool, len(lost))
+	for _, i := range lost {
+		keys[i.key()] = true
+		if err := i.apply(next); err != nil && !errors.Is(err, errIntentDeferred) {
+			failed[i.key()] = fmt.Errorf("another writer changed the application so that %s cannot be applied again: %w", i, err)
+		}
+	}
+	for _, i := range missing(w.expected(), st) {
+		if keys[i.key()] {
+			continue
+		}
+		if err := i.apply(next); err != nil && !errors.Is(err, errIntentDeferred) {
+			w.drop(i.key())
+		}
+	}
+	return next, failed
+}
+
+func withoutKeys(intents []intent, keys map[string]error) []intent {
+	if len(keys) == 0 {
+		return intents
+	}
+	var out []intent
+	for _, i := range intents {
+		if keys[i.key()] == nil {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+func describe(intents []intent) []string {
+	out := make([]string, len(intents))
+	for j, i := range intents {
+		out[j] = i.String()
+	}
+	return out
+}
+
+// overwriteHorizon is how long after a write the confirmation reads must go on: zero while no other
+// writer has been seen on the application, else the replication lag this process observed.
+func (w *appWorker) overwriteHorizon() time.Duration {
+	w.mu.Lock()
+	foreign := w.foreign
+	w.mu.Unlock()
+	if !foreign {
+		return 0
+	}
+	return w.c.lag()
+}
+
+// noteWrite records when this process last wrote the application.
+func (w *appWorker) noteWrite(t time.Time) {
+	w.mu.Lock()
+	w.lastWrite = t
+	w.mu.Unlock()
+}
+
+// noteLag records that a read missed a write made d ago: the directory's replication lag is at
+// least d.
+func (c *Client) noteLag(d time.Duration) {
+	for {
+		cur := c.observedLag.Load()
+		if int64(d) <= cur || c.observedLag.CompareAndSwap(cur, int64(d)) {
+			return
+		}
+	}
+}
+
+// lag returns the longest replication lag this process observed.
+func (c *Client) lag() time.Duration { return time.Duration(c.observedLag.Load()) }
