@@ -39,7 +39,7 @@ func (w *appWorker) confirmOwn(ctx context.Context, b *batch) (*appState, map[st
 		case len(lost) == 0:
 			matches++
 			if matches >= w.c.cfg.ConfirmReads && elapsed >= w.overwriteHorizon() {
-				w.noteForeign(st)
+				w.noteKnown(st)
 				return st, failed, nil
 			}
 			wait = max(w.c.cfg.ConfirmInterval, 0)

@@ -36,6 +36,8 @@ type recordingTransport struct {
 	// beforePatch, if set, runs before a PATCH is forwarded (it may block to line up other
 	// operations behind the one being sent).
 	beforePatch func()
+	// afterPatch, if set, runs after a PATCH was answered (a foreign writer acts there).
+	afterPatch func()
 }
 
 func (r *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -64,8 +66,23 @@ func (r *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		}
 		req = req.Clone(req.Context())
 		req.Body = io.NopCloser(bytes.NewReader(raw))
+		resp, err := r.next.RoundTrip(req)
+		r.mu.Lock()
+		after := r.afterPatch
+		r.mu.Unlock()
+		if after != nil && err == nil {
+			after()
+		}
+		return resp, err
 	}
 	return r.next.RoundTrip(req)
+}
+
+// setAfterPatch installs fn to run after every answered PATCH.
+func (r *recordingTransport) setAfterPatch(fn func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.afterPatch = fn
 }
 
 // holdFirstPatchUntil makes the next PATCH wait until ready reports true (polled, bounded by 10 s).

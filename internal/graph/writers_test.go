@@ -1,0 +1,244 @@
+package graph_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
+)
+
+// foreignWriter edits an application's pre-authorized entries directly in the emulator, as another
+// Terraform workspace, pipeline or portal user would.
+type foreignWriter struct {
+	t        *testing.T
+	h        *harness
+	objectID string
+}
+
+// set replaces the pre-authorized entries (a foreign PATCH, built on whatever it read).
+func (f foreignWriter) set(entries []directory.PreAuthorizedApp) {
+	body, err := json.Marshal(map[string]any{"api": map[string]any{"preAuthorizedApplications": entries}})
+	if err != nil {
+		f.t.Error(err)
+		return
+	}
+	if _, err := f.h.ts.Admin().PatchApplication(f.objectID, body); err != nil {
+		f.t.Error(err)
+	}
+}
+
+// current returns the entries as the primary holds them.
+func (f foreignWriter) current() []directory.PreAuthorizedApp {
+	return f.h.stored(f.t, f.objectID).API.PreAuthorizedApplications
+}
+
+func hasEntry(entries []directory.PreAuthorizedApp, client, perm string) bool {
+	for _, e := range entries {
+		if strings.EqualFold(e.AppID, client) {
+			for _, p := range e.DelegatedPermissionIDs {
+				if strings.EqualFold(p, perm) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func newWriterTest(t *testing.T, tune func(*graph.Config)) (*harness, foreignWriter, graph.AppRef, graph.PermissionScope) {
+	t.Helper()
+	h := newHarness(t)
+	if tune != nil {
+		h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(c *graph.Config) {
+			fastConfig(c)
+			tune(c)
+		})
+	}
+	appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+	ref := graph.ByAppID(appID)
+	scope, err := h.client.CreateScope(ctxWithTimeout(t, time.Minute), ref, accessScope(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, foreignWriter{t: t, h: h, objectID: objectID}, ref, scope
+}
+
+// A change another writer makes beside ours (its own entry) does not stop our write from being
+// confirmed, and ours is not re-applied.
+func TestForeignChangeBesideOursIsConfirmed(t *testing.T) {
+	t.Parallel()
+	h, fw, ref, scope := newWriterTest(t, nil)
+	foreign, ours := newGUID(t), newGUID(t)
+	var once sync.Once
+	h.rec.setAfterPatch(func() {
+		once.Do(func() {
+			fw.set(append(fw.current(), directory.PreAuthorizedApp{AppID: foreign, DelegatedPermissionIDs: []string{scope.ID}}))
+		})
+	})
+	if _, err := h.client.AddPreAuthorization(ctxWithTimeout(t, time.Minute), ref, ours, scope.ID); err != nil {
+		t.Fatal(err)
+	}
+	got := fw.current()
+	if !hasEntry(got, ours, scope.ID) || !hasEntry(got, foreign, scope.ID) {
+		t.Fatalf("want both entries, got %s", jsonOf(got))
+	}
+	if n := h.client.Stats().Reapplies; n != 0 {
+		t.Fatalf("re-applied %d times although nothing of ours was overwritten", n)
+	}
+}
+
+// Another writer that read before our PATCH and wrote after it overwrites our entry (Graph has no
+// conditional PATCH). The write is applied again on a newer read, keeping the other writer's entry.
+func TestOverwrittenIntentIsReapplied(t *testing.T) {
+	t.Parallel()
+	h, fw, ref, scope := newWriterTest(t, nil)
+	foreign, ours := newGUID(t), newGUID(t)
+	before := fw.current()
+	patches0 := len(h.rec.Patches())
+	var once sync.Once
+	h.rec.setAfterPatch(func() {
+		once.Do(func() {
+			fw.set(append(before, directory.PreAuthorizedApp{AppID: foreign, DelegatedPermissionIDs: []string{scope.ID}}))
+		})
+	})
+	if _, err := h.client.AddPreAuthorization(ctxWithTimeout(t, time.Minute), ref, ours, scope.ID); err != nil {
+		t.Fatal(err)
+	}
+	got := fw.current()
+	if !hasEntry(got, ours, scope.ID) || !hasEntry(got, foreign, scope.ID) {
+		t.Fatalf("want both entries, got %s", jsonOf(got))
+	}
+	if n := h.client.Stats().Reapplies; n != 1 {
+		t.Fatalf("Reapplies = %d, want 1", n)
+	}
+	if n := len(h.rec.Patches()) - patches0; n != 2 {
+		t.Fatalf("%d PATCHes, want 2 (the write and its re-application)", n)
+	}
+}
+
+// A removal overwritten by a writer that still had the entry is removed again.
+func TestOverwrittenRemovalIsReapplied(t *testing.T) {
+	t.Parallel()
+	h, fw, ref, scope := newWriterTest(t, nil)
+	ours := newGUID(t)
+	ctx := ctxWithTimeout(t, time.Minute)
+	if _, err := h.client.AddPreAuthorization(ctx, ref, ours, scope.ID); err != nil {
+		t.Fatal(err)
+	}
+	before := fw.current()
+	var once sync.Once
+	h.rec.setAfterPatch(func() {
+		once.Do(func() {
+			fw.set(append(before, directory.PreAuthorizedApp{AppID: newGUID(t), DelegatedPermissionIDs: []string{scope.ID}}))
+		})
+	})
+	if err := h.client.RemovePreAuthorization(ctx, ref, ours, scope.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := fw.current(); hasEntry(got, ours, scope.ID) || len(got) != 1 {
+		t.Fatalf("want only the foreign entry, got %s", jsonOf(got))
+	}
+}
+
+// A writer that overwrites our entry after every PATCH exhausts the bound: the operation fails with
+// a clear error instead of hanging until its timeout, and never reports success.
+func TestOverwrittenBeyondBoundFailsClearly(t *testing.T) {
+	t.Parallel()
+	h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) { c.MaxReapply = 2 })
+	ours := newGUID(t)
+	before := fw.current()
+	patches0 := len(h.rec.Patches())
+	h.rec.setAfterPatch(func() {
+		fw.set(append(before, directory.PreAuthorizedApp{AppID: newGUID(t), DelegatedPermissionIDs: []string{scope.ID}}))
+	})
+	start := time.Now()
+	_, err := h.client.AddPreAuthorization(ctxWithTimeout(t, time.Minute), ref, ours, scope.ID)
+	if !errors.Is(err, graph.ErrOverwritten) {
+		t.Fatalf("err = %v, want ErrOverwritten", err)
+	}
+	for _, want := range []string{"another writer kept overwriting", ours, "applied again 2 times", "run the command again"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if n := len(h.rec.Patches()) - patches0; n != 3 {
+		t.Errorf("%d PATCHes, want 3 (the write and 2 re-applications)", n)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("took %s: the bound should end it long before the timeout", d)
+	}
+}
+
+// An intent confirmed earlier by this process and overwritten later (after its caller was
+// answered) is restored by the next write to the application.
+func TestLaterWriteRestoresOverwrittenConfirmedIntent(t *testing.T) {
+	t.Parallel()
+	h, fw, ref, scope := newWriterTest(t, nil)
+	first, second, foreign := newGUID(t), newGUID(t), newGUID(t)
+	ctx := ctxWithTimeout(t, time.Minute)
+	before := fw.current()
+	if _, err := h.client.AddPreAuthorization(ctx, ref, first, scope.ID); err != nil {
+		t.Fatal(err)
+	}
+	// A writer that read before our first write writes now.
+	fw.set(append(before, directory.PreAuthorizedApp{AppID: foreign, DelegatedPermissionIDs: []string{scope.ID}}))
+	if _, err := h.client.AddPreAuthorization(ctx, ref, second, scope.ID); err != nil {
+		t.Fatal(err)
+	}
+	got := fw.current()
+	for _, c := range []string{first, second, foreign} {
+		if !hasEntry(got, c, scope.ID) {
+			t.Fatalf("entry %s missing: %s", c, jsonOf(got))
+		}
+	}
+}
+
+// Cancelling the callers while their batch is being written ends the worker: no goroutine is left
+// behind.
+func TestCancelMidBatchLeavesNoGoroutine(t *testing.T) {
+	h, _, ref, scope := newWriterTest(t, nil)
+	ignore := goleak.IgnoreCurrent()
+	ctx, cancel := context.WithCancel(context.Background())
+	held := make(chan struct{})
+	var once sync.Once
+	h.rec.mu.Lock()
+	h.rec.beforePatch = func() {
+		once.Do(func() {
+			close(held)
+			<-ctx.Done()
+		})
+	}
+	h.rec.mu.Unlock()
+	var wg sync.WaitGroup
+	errs := make(chan error, 5)
+	for range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := h.client.AddPreAuthorization(ctx, ref, newGUID(t), scope.ID)
+			errs <- err
+		}()
+	}
+	<-held
+	cancel()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	}
+	h.ts.Client.CloseIdleConnections()
+	goleak.VerifyNone(t, ignore,
+		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
+		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"))
+}
