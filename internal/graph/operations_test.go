@@ -295,7 +295,8 @@ func TestUnmanagedEntriesAreUntouched(t *testing.T) {
 		t.Fatal(err)
 	}
 	mid := h.stored(t, appID)
-	if e := mid.API.PreAuthorizedApplications[0]; !reflect.DeepEqual(e.DelegatedPermissionIDs, []string{"0E0E0E0E-0000-4000-8000-00000000000A", scope.ID}) {
+	// Graph stores GUIDs in its lower-case form (guidType), whatever case they were sent in.
+	if e := mid.API.PreAuthorizedApplications[0]; !slices.EqualFunc(e.DelegatedPermissionIDs, []string{"0E0E0E0E-0000-4000-8000-00000000000A", scope.ID}, strings.EqualFold) {
 		t.Fatalf("the unmanaged client's entry = %+v", e)
 	}
 
