@@ -78,6 +78,10 @@ Flags:
 	retryAfter := fs.Int("retry-after", 1, "fault: Retry-After `seconds` sent with 429")
 	unavailableP := fs.Float64("unavailable-probability", 0, "fault: chance (0-1) that a Graph request fails with 503")
 	unavailableNext := fs.Int("unavailable-next", 0, "fault: the next N Graph requests fail with 503")
+	ambiguousP := fs.Float64("ambiguous-write-probability", 0, "fault: chance (0-1) that a Graph PATCH is committed but answered with 503, 504 or a dropped connection")
+	ambiguousNext := fs.Int("ambiguous-write-next", 0, "fault: the next N committed Graph PATCHes are answered with 503, 504 or a dropped connection")
+	foreignRate := fs.Float64("foreign-writer-rate", 0, "fault: `edits` per second another writer makes to agents' pre-authorized applications (read-modify-write, adding and removing entries of its own)")
+	foreignApp := fs.String("foreign-writer-app", "", "fault: limit the foreign writer to this application (`appId or object id`); empty means any application with a scope")
 	faultSeed := fs.Uint64("fault-seed", 1, "fault: seed of the probabilistic faults")
 	logLevel := fs.String("log-level", "info", "log `level` on stderr: debug (one line per request), info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -106,6 +110,8 @@ Flags:
 			ConflictProbability: *conflictP, ConflictNextWrites: *conflictNext,
 			ThrottleProbability: *throttleP, ThrottleNext: *throttleNext, RetryAfterSeconds: *retryAfter,
 			UnavailableProbability: *unavailableP, UnavailableNext: *unavailableNext, Seed: *faultSeed,
+			AmbiguousWriteProbability: *ambiguousP, AmbiguousWriteNext: *ambiguousNext,
+			ForeignWriterRate: *foreignRate, ForeignWriterApp: *foreignApp,
 		},
 	}
 	if *seedFile != "" {

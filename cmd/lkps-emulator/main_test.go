@@ -30,6 +30,7 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 		"host", "port", "seed", "state", "cert-dir", "system-roots", "env-file", "environment", "region", "token-lifetime", "rand-seed",
 		"latency", "replica-lag", "stale-read-probability", "conflict-probability", "conflict-next-writes",
 		"throttle-probability", "throttle-next", "retry-after", "unavailable-probability", "unavailable-next",
+		"ambiguous-write-probability", "ambiguous-write-next", "foreign-writer-rate", "foreign-writer-app",
 		"fault-seed", "log-level",
 	} {
 		if !strings.Contains(stderr.String(), "-"+name+" ") && !strings.Contains(stderr.String(), "-"+name+"\n") {

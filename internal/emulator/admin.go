@@ -53,6 +53,14 @@ func (a *Admin) Faults() faults.Config { return a.s.faults.Config() }
 // SetFaults replaces the fault configuration.
 func (a *Admin) SetFaults(cfg faults.Config) error { return a.s.faults.Set(cfg) }
 
+// ForeignWriter reports what the foreign writer (faults.Config.ForeignWriterRate) did since it was
+// last started. Setting a configuration without the rate stops it; it then re-applies its own entries
+// that another writer overwrote, so every entry in Present is in the directory.
+func (a *Admin) ForeignWriter() ForeignWriterReport { return a.s.foreign.report() }
+
+// Injected returns how many faults of each kind were injected since the server started.
+func (a *Admin) Injected() map[string]int64 { return a.s.faults.Injected() }
+
 // ClearFaults turns every fault off.
 func (a *Admin) ClearFaults() { a.s.faults.Clear() }
 
@@ -313,6 +321,10 @@ type faultsJSON struct {
 	RetryAfterSeconds      int     `json:"retryAfterSeconds,omitempty"`
 	UnavailableProbability float64 `json:"unavailableProbability,omitempty"`
 	UnavailableNext        int     `json:"unavailableNext,omitempty"`
+	AmbiguousWriteProb     float64 `json:"ambiguousWriteProbability,omitempty"`
+	AmbiguousWriteNext     int     `json:"ambiguousWriteNext,omitempty"`
+	ForeignWriterRate      float64 `json:"foreignWriterRate,omitempty"`
+	ForeignWriterApp       string  `json:"foreignWriterApp,omitempty"`
 	Seed                   uint64  `json:"seed,omitempty"`
 }
 
@@ -322,6 +334,8 @@ func faultsToJSON(c faults.Config) faultsJSON {
 		ConflictNextWrites: c.ConflictNextWrites, ThrottleProbability: c.ThrottleProbability, ThrottleNext: c.ThrottleNext,
 		RetryAfterSeconds: c.RetryAfterSeconds, UnavailableProbability: c.UnavailableProbability,
 		UnavailableNext: c.UnavailableNext, Seed: c.Seed,
+		AmbiguousWriteProb: c.AmbiguousWriteProbability, AmbiguousWriteNext: c.AmbiguousWriteNext,
+		ForeignWriterRate: c.ForeignWriterRate, ForeignWriterApp: c.ForeignWriterApp,
 	}
 	if c.Latency > 0 {
 		out.Latency = c.Latency.String()
@@ -338,6 +352,8 @@ func (f faultsJSON) config() (faults.Config, error) {
 		ConflictNextWrites: f.ConflictNextWrites, ThrottleProbability: f.ThrottleProbability, ThrottleNext: f.ThrottleNext,
 		RetryAfterSeconds: f.RetryAfterSeconds, UnavailableProbability: f.UnavailableProbability,
 		UnavailableNext: f.UnavailableNext, Seed: f.Seed,
+		AmbiguousWriteProbability: f.AmbiguousWriteProb, AmbiguousWriteNext: f.AmbiguousWriteNext,
+		ForeignWriterRate: f.ForeignWriterRate, ForeignWriterApp: f.ForeignWriterApp,
 	}
 	var err error
 	if f.Latency != "" {
@@ -401,6 +417,9 @@ func (a *Admin) handler() http.Handler {
 	mux.HandleFunc("DELETE /_emulator/faults", func(w http.ResponseWriter, _ *http.Request) {
 		a.ClearFaults()
 		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /_emulator/foreign-writer", func(w http.ResponseWriter, _ *http.Request) {
+		adminJSON(w, http.StatusOK, a.ForeignWriter())
 	})
 	mux.HandleFunc("GET /_emulator/counters", func(w http.ResponseWriter, _ *http.Request) { adminJSON(w, http.StatusOK, a.Counters()) })
 	mux.HandleFunc("DELETE /_emulator/counters", func(w http.ResponseWriter, _ *http.Request) {

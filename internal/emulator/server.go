@@ -86,6 +86,8 @@ type Server struct {
 	graph  *graphapi.API
 	lkps   *lkpsapi.Service
 	faults *faults.Injector
+	// foreign is the foreign writer (faults.Config.ForeignWriterRate).
+	foreign *foreignWriter
 
 	countersMu sync.RWMutex
 	counters   map[string]*atomic.Int64
@@ -182,6 +184,8 @@ func newServer(cfg Config) (*Server, error) {
 	}
 	s.faults = inj
 	inj.OnSet(func(c faults.Config) { s.dir.SetReplication(c.ReplicaLag, c.EffectiveStaleReadProbability()) })
+	s.foreign = &foreignWriter{s: s}
+	inj.OnSet(s.foreign.configure)
 
 	s.entra, err = entra.New(entra.Config{
 		TenantID:      s.dir.TenantID(),
@@ -487,6 +491,7 @@ func (s *Server) HTTPClient() *http.Client {
 // configured. It is safe to call more than once.
 func (s *Server) Close(ctx context.Context) error {
 	s.closeOnce.Do(func() {
+		s.foreign.halt(false)
 		close(s.stopSaver)
 		<-s.saverDone
 		err := s.http.Shutdown(ctx)

@@ -45,6 +45,9 @@ const (
 	DefaultAbsenceWindow = 3 * time.Second
 	// DefaultConfirmInterval is the pause between two matching confirmation reads.
 	DefaultConfirmInterval = 20 * time.Millisecond
+	// DefaultRequestTimeout bounds one HTTP request (one attempt); a request without an answer by
+	// then is abandoned and retried, so a hung connection cannot use up an operation's budget.
+	DefaultRequestTimeout = 30 * time.Second
 	// DefaultMaxReapply bounds how often one change overwritten by another writer is applied again.
 	DefaultMaxReapply = 8
 	// DefaultReapplyAfter is how long a write may stay invisible before it is taken as overwritten
@@ -96,6 +99,9 @@ type Config struct {
 	NotFoundAfterWriteWindow time.Duration
 	// StaleReadWindow bounds read-your-writes retries (default DefaultStaleReadWindow).
 	StaleReadWindow time.Duration
+	// RequestTimeout bounds one HTTP request (default DefaultRequestTimeout; negative means none);
+	// a request that times out is retried like a dropped connection.
+	RequestTimeout time.Duration
 	// MaxReapply bounds how often a change that another writer overwrote is applied again before
 	// the operation fails (default DefaultMaxReapply).
 	MaxReapply int
@@ -163,6 +169,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.StaleReadWindow <= 0 {
 		cfg.StaleReadWindow = DefaultStaleReadWindow
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	if cfg.MaxReapply <= 0 {
 		cfg.MaxReapply = DefaultMaxReapply

@@ -2,11 +2,15 @@ package graph
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -48,8 +52,12 @@ const (
 	ReasonStaleRead RetryReason = "stale_read"
 	// ReasonConfirmAbsence is a re-read before reporting a scope or pre-authorization missing.
 	ReasonConfirmAbsence RetryReason = "confirm_absence"
-	// ReasonNetwork is a dropped connection.
+	// ReasonNetwork is a dropped connection (also an HTTP/2 stream reset): the request may or may not
+	// have taken effect, which is safe because every write states whole collections.
 	ReasonNetwork RetryReason = "network"
+	// ReasonRequestTimeout is a request that got no answer within Config.RequestTimeout (a hung
+	// connection); it is abandoned and sent again.
+	ReasonRequestTimeout RetryReason = "request_timeout"
 )
 
 // maxNetworkAttempts bounds retries of transport failures: a refused connection or a reset is
@@ -145,6 +153,9 @@ func classify(err error, p callPolicy) (RetryReason, bool) {
 		}
 		return "", false
 	}
+	if errors.Is(err, errRequestTimeout) {
+		return ReasonRequestTimeout, true
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return "", false
 	}
@@ -152,7 +163,40 @@ func classify(err error, p callPolicy) (RetryReason, bool) {
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return ReasonNetwork, true
 	}
+	if isTransportFailure(err) {
+		return ReasonNetwork, true
+	}
 	return "", false
+}
+
+// errRequestTimeout marks an attempt abandoned after Config.RequestTimeout.
+var errRequestTimeout = errors.New("no answer within the per-request timeout")
+
+// isTransportFailure reports whether err is a failure of the connection rather than an answer: a
+// reset stream or a connection closed mid-answer. Certificate and name-resolution failures are not:
+// sending again cannot fix them.
+func isTransportFailure(err error) bool {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return false
+	}
+	var certErr *tls.CertificateVerificationError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var dns *net.DNSError
+	if errors.As(err, &certErr) || errors.As(err, &unknownAuthority) || errors.As(err, &hostname) ||
+		errors.As(err, &invalid) || errors.As(err, &dns) {
+		return false
+	}
+	msg := strings.ToLower(ue.Err.Error())
+	for _, part := range []string{"stream error", "connection reset", "broken pipe", "server sent goaway",
+		"client connection lost", "connection closed", "use of closed network connection"} {
+		if strings.Contains(msg, part) {
+			return true
+		}
+	}
+	return false
 }
 
 // isScopeStillEnabled recognises Graph's "disable it first" answer.
@@ -185,7 +229,7 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 	start := c.now()
 	network := 0
 	for attempt := 1; ; attempt++ {
-		err := mapError(fn(context.WithValue(ctx, attemptKey{}, attempt)))
+		err := c.attempt(ctx, attempt, fn)
 		if err == nil {
 			return nil
 		}
@@ -235,6 +279,22 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 			return giveUp(p, attempt, err)
 		}
 	}
+}
+
+// attempt runs fn once under the per-request timeout. An attempt that times out while ctx is
+// still live fails with errRequestTimeout, which is retried.
+func (c *Client) attempt(ctx context.Context, n int, fn func(ctx context.Context) error) error {
+	actx := context.WithValue(ctx, attemptKey{}, n)
+	if c.cfg.RequestTimeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(actx, c.cfg.RequestTimeout)
+		defer cancel()
+	}
+	err := mapError(fn(actx))
+	if err != nil && ctx.Err() == nil && actx.Err() != nil {
+		return fmt.Errorf("%w (%s): %w", errRequestTimeout, c.cfg.RequestTimeout, err)
+	}
+	return err
 }
 
 func giveUp(p callPolicy, attempts int, err error) error {

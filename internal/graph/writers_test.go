@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
@@ -241,4 +242,55 @@ func TestCancelMidBatchLeavesNoGoroutine(t *testing.T) {
 		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
 		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
 		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"))
+}
+
+// Ambiguous writes (committed, but answered 503, 504 or with a dropped connection) are retried like
+// any transient failure; resending is safe because a write states facts, never "append".
+func TestAmbiguousWritesAreRetriedSafely(t *testing.T) {
+	t.Parallel()
+	h, fw, ref, scope := newWriterTest(t, nil)
+	if err := h.ts.Admin().SetFaults(faults.Config{AmbiguousWriteProbability: 0.5, Seed: 21}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxWithTimeout(t, 2*time.Minute)
+	clients := make([]string, 0, 24)
+	for range 12 {
+		clients = append(clients, newGUID(t))
+	}
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := h.client.AddPreAuthorization(ctx, ref, c, scope.ID); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	for range 12 { // one PATCH each: every kind of ambiguous answer shows up
+		c := newGUID(t)
+		if _, err := h.client.AddPreAuthorization(ctx, ref, c, scope.ID); err != nil {
+			t.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	for _, c := range clients[:6] {
+		if err := h.client.RemovePreAuthorization(ctx, ref, c, scope.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := fw.current()
+	if len(got) != 18 {
+		t.Fatalf("%d entries, want 18: %s", len(got), jsonOf(got))
+	}
+	for _, c := range clients[6:] {
+		if !hasEntry(got, c, scope.ID) {
+			t.Fatalf("entry %s missing: %s", c, jsonOf(got))
+		}
+	}
+	st, injected := h.client.Stats(), h.ts.Admin().Injected()
+	if st.Retries[graph.ReasonServerError] == 0 || st.Retries[graph.ReasonNetwork] == 0 || injected["ambiguous_drop"] == 0 {
+		t.Fatalf("not every kind of ambiguous write was retried: retries %v, injected %v", st.Retries, injected)
+	}
 }

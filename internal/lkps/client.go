@@ -114,12 +114,21 @@ func New(cfg Config) (*Client, error) {
 		if !ok {
 			return nil, errors.New("creating LKPS client: http.DefaultTransport is not an *http.Transport; pass Config.HTTPClient")
 		}
-		hc = &http.Client{Transport: transport.Clone(), Timeout: 2 * time.Minute}
+		hc = &http.Client{Transport: transport.Clone()}
 	}
 	// Never follow redirects: a redirected POST turns into a GET, and the token must go only to the
 	// configured host. A 3xx is reported as an unexpected response that names the target.
 	noRedirect := *hc
 	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	// Every request gets its own deadline (unless the caller's client sets one), so a hung
+	// connection is abandoned and retried instead of using up the operation's budget.
+	if noRedirect.Timeout == 0 {
+		next := noRedirect.Transport
+		if next == nil {
+			next = http.DefaultTransport
+		}
+		noRedirect.Transport = timeoutTransport{next: next, timeout: requestTimeout}
+	}
 	hc = &noRedirect
 	ua := cfg.UserAgent
 	if ua == "" {

@@ -1,6 +1,8 @@
 // Package faults injects the failures Microsoft Graph shows under load and replication: added latency,
-// 409 Directory_ConcurrencyViolation bursts, 429 throttling with Retry-After and 503 outages. Replication
-// lag is configured here too but applied by the directory's replica reads.
+// 409 Directory_ConcurrencyViolation bursts, 429 throttling with Retry-After, 503 outages and ambiguous
+// writes (a PATCH that Graph commits but answers with 503, 504 or a dropped connection). Replication lag
+// and the foreign writer (another client editing applications at a given rate) are configured here too
+// but applied by the directory's replica reads and by the emulator's foreign writer.
 //
 // Every fault is off by default. Probabilistic faults draw from a seeded generator so that a run with the
 // same seed and the same request sequence sees the same faults; "next N" counters make a fault certain for
@@ -39,6 +41,18 @@ type Config struct {
 	UnavailableProbability float64 `json:"unavailableProbability,omitempty"`
 	// UnavailableNext makes the next N requests fail with 503 Service Unavailable.
 	UnavailableNext int `json:"unavailableNext,omitempty"`
+	// AmbiguousWriteProbability is the chance (0..1) that a PATCH is committed but answered with 503,
+	// 504 or a dropped connection, as a gateway can do: the client cannot tell whether it took effect.
+	AmbiguousWriteProbability float64 `json:"ambiguousWriteProbability,omitempty"`
+	// AmbiguousWriteNext makes the next N committed PATCHes ambiguous.
+	AmbiguousWriteNext int `json:"ambiguousWriteNext,omitempty"`
+	// ForeignWriterRate is how many edits per second another writer makes to the pre-authorized
+	// applications of agents (adding and removing entries of its own, read-modify-write of the
+	// whole collection like any Graph client); zero disables it.
+	ForeignWriterRate float64 `json:"foreignWriterRate,omitempty"`
+	// ForeignWriterApp limits the foreign writer to one application (appId or object id); empty
+	// means any application with a permission scope.
+	ForeignWriterApp string `json:"foreignWriterApp,omitempty"`
 	// Seed seeds the generator behind every probability. Setting a configuration restarts the sequence.
 	Seed uint64 `json:"seed,omitempty"`
 }
@@ -47,10 +61,11 @@ type Config struct {
 func (c Config) Validate() error {
 	var errs []error
 	for name, p := range map[string]float64{
-		"staleReadProbability":   c.StaleReadProbability,
-		"conflictProbability":    c.ConflictProbability,
-		"throttleProbability":    c.ThrottleProbability,
-		"unavailableProbability": c.UnavailableProbability,
+		"staleReadProbability":      c.StaleReadProbability,
+		"conflictProbability":       c.ConflictProbability,
+		"throttleProbability":       c.ThrottleProbability,
+		"unavailableProbability":    c.UnavailableProbability,
+		"ambiguousWriteProbability": c.AmbiguousWriteProbability,
 	} {
 		if p < 0 || p > 1 {
 			errs = append(errs, fmt.Errorf("%s must be between 0 and 1, got %v", name, p))
@@ -61,10 +76,14 @@ func (c Config) Validate() error {
 		"throttleNext":       c.ThrottleNext,
 		"unavailableNext":    c.UnavailableNext,
 		"retryAfterSeconds":  c.RetryAfterSeconds,
+		"ambiguousWriteNext": c.AmbiguousWriteNext,
 	} {
 		if n < 0 {
 			errs = append(errs, fmt.Errorf("%s must not be negative, got %d", name, n))
 		}
+	}
+	if c.ForeignWriterRate < 0 || c.ForeignWriterRate > 100 {
+		errs = append(errs, fmt.Errorf("foreignWriterRate must be between 0 and 100 edits per second, got %v", c.ForeignWriterRate))
 	}
 	if c.Latency < 0 || c.ReplicaLag < 0 {
 		errs = append(errs, errors.New("latency and replicaLag must not be negative"))
@@ -95,6 +114,13 @@ const (
 	Unavailable
 	// Conflict means answer 409 Directory_ConcurrencyViolation.
 	Conflict
+	// AmbiguousUnavailable means a committed write is answered 503 Service Unavailable.
+	AmbiguousUnavailable
+	// AmbiguousTimeout means a committed write is answered 504 Gateway Timeout.
+	AmbiguousTimeout
+	// AmbiguousDrop means a committed write gets no answer: the connection (or HTTP/2 stream) is
+	// dropped.
+	AmbiguousDrop
 )
 
 // String names the fault.
@@ -106,6 +132,12 @@ func (k Kind) String() string {
 		return "unavailable"
 	case Conflict:
 		return "conflict"
+	case AmbiguousUnavailable:
+		return "ambiguous_503"
+	case AmbiguousTimeout:
+		return "ambiguous_504"
+	case AmbiguousDrop:
+		return "ambiguous_drop"
 	default:
 		return "none"
 	}
@@ -239,4 +271,25 @@ func (in *Injector) decideLocked(write bool) Decision {
 		return Decision{Kind: Conflict}
 	}
 	return Decision{}
+}
+
+// DecideAmbiguous returns, for a write that was just committed, whether to hide its success: None, or
+// one of AmbiguousUnavailable, AmbiguousTimeout and AmbiguousDrop (chosen evenly).
+func (in *Injector) DecideAmbiguous() Kind {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	c := &in.cfg
+	hit := false
+	if c.AmbiguousWriteNext > 0 {
+		c.AmbiguousWriteNext--
+		hit = true
+	} else if c.AmbiguousWriteProbability > 0 && in.rng.Float64() < c.AmbiguousWriteProbability {
+		hit = true
+	}
+	if !hit {
+		return None
+	}
+	k := []Kind{AmbiguousUnavailable, AmbiguousTimeout, AmbiguousDrop}[in.rng.IntN(3)]
+	in.counts[k]++
+	return k
 }

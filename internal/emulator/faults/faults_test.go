@@ -105,3 +105,48 @@ func TestValidateAndHooks(t *testing.T) {
 		t.Fatalf("stale probability without lag = %v, want 0", p)
 	}
 }
+
+func TestAmbiguousWritesNextAndProbability(t *testing.T) {
+	in, err := faults.New(faults.Config{AmbiguousWriteNext: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 {
+		if k := in.DecideAmbiguous(); k != faults.AmbiguousUnavailable && k != faults.AmbiguousTimeout && k != faults.AmbiguousDrop {
+			t.Fatalf("write %d: got %v, want an ambiguous answer", i, k)
+		}
+	}
+	if k := in.DecideAmbiguous(); k != faults.None {
+		t.Fatalf("third write: got %v, want none", k)
+	}
+	in, err = faults.New(faults.Config{AmbiguousWriteProbability: 0.5, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[faults.Kind]int{}
+	for range 600 {
+		seen[in.DecideAmbiguous()]++
+	}
+	for _, k := range []faults.Kind{faults.None, faults.AmbiguousUnavailable, faults.AmbiguousTimeout, faults.AmbiguousDrop} {
+		if seen[k] < 60 {
+			t.Errorf("%v drawn %d times of 600: %v", k, seen[k], seen)
+		}
+	}
+	got := in.Injected()
+	if got["ambiguous_503"]+got["ambiguous_504"]+got["ambiguous_drop"] != int64(600-seen[faults.None]) {
+		t.Errorf("injected counters = %v, draws %v", got, seen)
+	}
+}
+
+func TestAmbiguousAndForeignWriterValidation(t *testing.T) {
+	for _, c := range []faults.Config{
+		{AmbiguousWriteProbability: 1.5},
+		{AmbiguousWriteNext: -1},
+		{ForeignWriterRate: -1},
+		{ForeignWriterRate: 1000},
+	} {
+		if err := c.Validate(); err == nil {
+			t.Errorf("%+v: no error", c)
+		}
+	}
+}

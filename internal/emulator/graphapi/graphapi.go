@@ -416,6 +416,18 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request, c Caller, ref direct
 		}
 		return a.directoryError(err, ref)
 	}
+	if a.cfg.Faults != nil {
+		// The write is committed; the answer may still be lost on the way (a gateway error or a
+		// dropped connection), so the client cannot tell whether it took effect.
+		switch a.cfg.Faults.DecideAmbiguous() {
+		case faults.AmbiguousUnavailable:
+			return newError(http.StatusServiceUnavailable, CodeServiceNotAvailable, MsgServiceNotAvailable)
+		case faults.AmbiguousTimeout:
+			return newError(http.StatusGatewayTimeout, CodeGatewayTimeout, MsgGatewayTimeout)
+		case faults.AmbiguousDrop:
+			panic(http.ErrAbortHandler) // closes the connection (HTTP/1.1) or resets the stream (HTTP/2)
+		}
+	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -477,6 +489,18 @@ func (a *API) delete(w http.ResponseWriter, c Caller, ref directory.Ref) *graphE
 	}
 	if err := a.cfg.Directory.Delete(ref, directory.Replica); err != nil {
 		return a.directoryError(err, ref)
+	}
+	if a.cfg.Faults != nil {
+		// The write is committed; the answer may still be lost on the way (a gateway error or a
+		// dropped connection), so the client cannot tell whether it took effect.
+		switch a.cfg.Faults.DecideAmbiguous() {
+		case faults.AmbiguousUnavailable:
+			return newError(http.StatusServiceUnavailable, CodeServiceNotAvailable, MsgServiceNotAvailable)
+		case faults.AmbiguousTimeout:
+			return newError(http.StatusGatewayTimeout, CodeGatewayTimeout, MsgGatewayTimeout)
+		case faults.AmbiguousDrop:
+			panic(http.ErrAbortHandler) // closes the connection (HTTP/1.1) or resets the stream (HTTP/2)
+		}
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
