@@ -161,7 +161,11 @@ func newCredential(m Method, opts Options) (azcore.TokenCredential, error) {
 		}
 		return azidentity.NewManagedIdentityCredential(miOpts)
 	case KindAzureCLI:
-		return azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: m.TenantID})
+		cli, err := azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: m.TenantID})
+		if err != nil || !m.Fallback {
+			return cli, err
+		}
+		return cliFallbackCredential{inner: cli}, nil
 	default:
 		return nil, fmt.Errorf("unknown method %q", m.Kind)
 	}

@@ -581,8 +581,15 @@ func TestNewCredentialHostedMethodsAreBuiltWithoutNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := cred.(*azidentity.AzureCLICredential); !ok || m.Kind != KindAzureCLI {
-		t.Errorf("CLI: %T, %s", cred, m.Kind)
+	// Nothing configured: the CLI as a fallback, whose failures mean "no credentials at all".
+	if fb, ok := cred.(cliFallbackCredential); !ok || m.Kind != KindAzureCLI || !m.Fallback {
+		t.Errorf("CLI fallback: %T, %s, %v", cred, m.Kind, m.Fallback)
+	} else if _, ok := fb.inner.(*azidentity.AzureCLICredential); !ok {
+		t.Errorf("CLI fallback wraps %T", fb.inner)
+	}
+	cred, m, err = NewCredential(context.Background(), Settings{UseCLI: ptr(true)}, opts)
+	if _, ok := cred.(*azidentity.AzureCLICredential); err != nil || !ok || m.Fallback {
+		t.Errorf("CLI asked for: %T, %v, %v", cred, m.Fallback, err)
 	}
 	if m.TenantID != environments.BayerTenantID || m.AuthorityHost != environments.PublicAuthorityHost {
 		t.Errorf("defaults: tenant %q, authority %q", m.TenantID, m.AuthorityHost)

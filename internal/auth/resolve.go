@@ -82,6 +82,9 @@ type Method struct {
 	Reason string
 	// Notes lists settings that are set but ignored because of precedence, for warnings.
 	Notes []string
+	// Fallback is true when the Azure CLI was chosen only because nothing is configured (use_cli defaults
+	// to true); a CLI that is missing or not signed in then means "no credentials at all".
+	Fallback bool
 
 	secrets *methodSecrets
 }
@@ -287,6 +290,7 @@ func Resolve(s Settings) (Method, error) {
 	if useCLI {
 		m.Kind = KindAzureCLI
 		if s.UseCLI == nil {
+			m.Fallback = true
 			m.Reason = "no other method is configured and " + setUseCLI.String() + " defaults to true"
 		} else {
 			m.Reason = "no other method is configured and " + setUseCLI.String() + " is true"

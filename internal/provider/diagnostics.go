@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
+	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
@@ -27,6 +28,9 @@ func describeGraphError(action string, ref graph.AppRef, err error) (summary, de
 		conflict   *graph.ConflictError
 		apiErr     *graph.APIError
 	)
+	if summary, detail, ok := describeCredentialFailure(fmt.Sprintf("%s for the %s", action, ref), "the provider's", err); ok {
+		return summary, detail
+	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "Timed out waiting for Microsoft Graph",
@@ -85,4 +89,27 @@ func validationAdvice(e *graph.ValidationError) string {
 func isGone(err error) bool {
 	return err != nil && (errors.Is(err, graph.ErrNotFound) || errors.Is(err, graph.ErrScopeNotFound) ||
 		errors.Is(err, graph.ErrPreAuthorizationNotFound))
+}
+
+// describeCredentialFailure words a failure to get a token: no credentials configured at all (the Azure CLI
+// fallback found nothing), or Entra ID refusing the credentials (an AADSTS code, whose meaning comes first
+// and the raw response after). whose is "the provider's" or "the agent's". ok is false for other errors.
+func describeCredentialFailure(what, whose string, err error) (summary, detail string, ok bool) {
+	var none *auth.NoCredentialsError
+	if errors.As(err, &none) {
+		cli := "the Azure CLI, the fallback, is not installed"
+		if none.CLIInstalled {
+			cli = "the Azure CLI, the fallback, is not signed in"
+		}
+		return "No credentials found",
+			fmt.Sprintf("Could not %s: no credentials were found. No ARM_* credential settings or provider attributes are "+
+				"configured, and %s (%v).\n\nProvide credentials in one of these ways:\n%s\n\nSee the provider documentation, "+
+				"\"Authentication\": %s", what, cli, none.Cause, auth.WaysToAuthenticate, auth.DocsAuthenticationURL), true
+	}
+	if f, isAuth := auth.ExplainAuthFailure(err); isAuth {
+		return "Authentication failed",
+			fmt.Sprintf("%s\n\nCould not %s: Microsoft Entra ID refused %s credentials. See the provider documentation, "+
+				"\"Authentication\": %s\n\nRaw response:\n%v", f.Headline(), what, whose, auth.DocsAuthenticationURL, f.Err), true
+	}
+	return "", "", false
 }

@@ -116,6 +116,11 @@ func addLKPSError(diags *diag.Diagnostics, action string, attr path.Path, err er
 		return
 	}
 	summary, detail := lkpsErrorSummary(le.Kind), lkpsErrorDetail(action, err)
+	if le.Kind == lkps.KindToken {
+		if s, d, ok := describeCredentialFailure(action, "the", le.Err); ok {
+			summary, detail = s, d
+		}
+	}
 	if (le.Kind == lkps.KindToken || le.Kind == lkps.KindWrongIdentity) && len(attr.Steps()) > 0 {
 		diags.AddAttributeError(attr, summary, detail)
 		return

@@ -170,7 +170,7 @@ func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.C
 		return
 	}
 	if err != nil {
-		addGraphError(&resp.Diagnostics, "pre-authorize the client application", ref, err)
+		addPreauthorizeError(&resp.Diagnostics, ref, app.AppID, plan.ScopeID.ValueString(), err)
 		return
 	}
 	plan.AgentClientID = keepSpelling(plan.AgentClientID, app.AppID)
@@ -294,4 +294,5 @@ func (r *preauthorizedClientResource) ModifyPlan(ctx context.Context, req resour
 	if isSet(plan.AgentClientID) && isSet(plan.ClientID) {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), preauthorizedClientID(plan.AgentClientID.ValueString(), plan.ClientID.ValueString()))...)
 	}
+	r.warnIfClientNotVisible(ctx, plan, &resp.Diagnostics)
 }

@@ -154,8 +154,12 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	spAppID, isSP := servicePrincipalAppID(r)
 	tgt, perr := parsePath(r)
 	route := routeOf(r.Method, tgt, perr)
+	if isSP && r.Method == http.MethodGet {
+		route, perr = RouteGetServicePrincipal, nil
+	}
 	a.cfg.Count(route)
 
 	if a.cfg.Faults != nil {
@@ -207,6 +211,8 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 		err = a.create(w, r, caller)
 	case RouteDeleteApplication:
 		err = a.delete(w, caller, tgt.ref)
+	case RouteGetServicePrincipal:
+		err = a.getServicePrincipal(w, caller, spAppID)
 	}
 	if err != nil {
 		a.fail(w, err)

@@ -656,3 +656,14 @@ func TestUnknownPathsAndMethods(t *testing.T) {
 	expectError(t, f.do(http.MethodPut, f.agentPath(), "admin", `{}`), http.StatusMethodNotAllowed, graphapi.CodeMethodNotAllowed, "")
 	expectError(t, f.do(http.MethodGet, "/beta/applications", "admin", nil), http.StatusBadRequest, graphapi.CodeBadRequest, "")
 }
+
+func TestServicePrincipalByAppID(t *testing.T) {
+	f := newFixture(t)
+	sp := "/v1.0/servicePrincipals(appId='" + f.agent.Application.AppID + "')"
+	r := f.do(http.MethodGet, sp, "reader", nil)
+	if r.status != http.StatusOK || str(t, r.json(t), "appId") != f.agent.Application.AppID {
+		t.Fatalf("GET service principal = %d %s", r.status, r.body)
+	}
+	expectError(t, f.do(http.MethodGet, "/v1.0/servicePrincipals(appId='"+clientApp+"')", "reader", nil), http.StatusNotFound, graphapi.CodeNotFound, "")
+	expectError(t, f.do(http.MethodGet, sp, "stranger", nil), http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
+}
