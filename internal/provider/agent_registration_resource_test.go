@@ -170,7 +170,9 @@ func TestLKPSErrorDiagnostics(t *testing.T) {
 			[]string{"Could not register the agent: the LKPS access token belongs to application 22222222-2222-2222-2222-222222222222",
 				"would record the registration under application 22222222-2222-2222-2222-222222222222"}},
 		{&lkps.Error{Kind: lkps.KindToken, Op: "register agent", Err: errors.New("AADSTS7000215: invalid secret")}, true,
-			[]string{"could not acquire an access token", "AADSTS7000215"}},
+			// Entra ID refused the agent's secret: the code's meaning first, the raw answer after.
+			[]string{"AADSTS7000215: the client secret is wrong", "Could not register the agent: Microsoft Entra ID refused the credentials",
+				"Raw response:\nAADSTS7000215: invalid secret"}},
 		{&lkps.Error{Kind: lkps.KindOcelotForbidden, Op: "register agent", StatusCode: 403, Source: lkps.SourceOcelot,
 			CallerAppID: "11111111-1111-1111-1111-111111111111"}, false,
 			[]string{"Ocelot refused application 11111111-1111-1111-1111-111111111111", "HTTP 403 from Ocelot", "Client Access List"}},
@@ -454,7 +456,8 @@ resource "lkps_agent_registration" "test" {
   agent_client_secret_wo = "not-the-agent-secret"
 }`, r.agent)
 			},
-			want: `(?s)Unable to Get an Access Token for LKPS.*could not acquire an access token for LKPS.*Check the credentials`,
+			want: `(?s)Authentication failed.*AADSTS7000215: the client secret is wrong.*Microsoft Entra ID refused the credentials.*` +
+				`Raw response:.*AADSTS7000215: Invalid client secret provided`,
 		},
 		{
 			name: "Ocelot 401, token for another audience", onAccessList: true,
