@@ -80,7 +80,7 @@ func (r *agentClientScopeWithIdentity) Create(ctx context.Context, req resource.
 
 func (r *agentClientScopeWithIdentity) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	r.agentClientScopeResource.Read(ctx, req, resp)
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
+	setReadIdentity(ctx, req, resp, r.identityOf)
 }
 
 func (r *agentClientScopeWithIdentity) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -154,7 +154,7 @@ func (r *preauthorizedClientWithIdentity) Create(ctx context.Context, req resour
 
 func (r *preauthorizedClientWithIdentity) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	r.preauthorizedClientResource.Read(ctx, req, resp)
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
+	setReadIdentity(ctx, req, resp, r.identityOf)
 }
 
 func (r *preauthorizedClientWithIdentity) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -250,7 +250,7 @@ func (r *agentRegistrationWithIdentity) Read(ctx context.Context, req resource.R
 		return
 	}
 	r.agentRegistrationResource.Read(ctx, req, resp)
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
+	setReadIdentity(ctx, req, resp, r.identityOf)
 }
 
 func (r *agentRegistrationWithIdentity) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -290,6 +290,18 @@ func setIdentity(ctx context.Context, st tfsdk.State, identity *tfsdk.ResourceId
 		return
 	}
 	diags.Append(identity.Set(ctx, v)...)
+}
+
+// setReadIdentity sets the identity after a Read. When the Read removed the resource (gone out of band),
+// the identity is that of the prior state: terraform-plugin-framework v1.19 refuses a Read that returns no
+// identity even when it removes the resource, and Terraform < 1.12 stores none to fall back on.
+func setReadIdentity(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse,
+	derive func(context.Context, tfsdk.State, *diag.Diagnostics) any) {
+	st := resp.State
+	if st.Raw.IsNull() {
+		st = req.State
+	}
+	setIdentity(ctx, st, resp.Identity, derive, &resp.Diagnostics)
 }
 
 // hasIdentity reports whether an import was given an identity rather than an ID.
