@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -18,6 +20,10 @@ import (
 
 // clientLookupTimeout bounds the plan-time lookup of the client application.
 const clientLookupTimeout = 30 * time.Second
+
+// visibleClients remembers, per Graph endpoint, the client IDs found visible by this process, so that
+// the plan and the apply of one run, and many resources naming one client, look each up once.
+var visibleClients sync.Map
 
 // addPreauthorizeError reports a failed pre-authorization: a scope_id that is not a scope of the agent is
 // an error on scope_id that says what to use instead; anything else is a Graph error.
@@ -49,7 +55,14 @@ func (r *preauthorizedClientResource) warnIfClientNotVisible(ctx context.Context
 	ctx, cancel := context.WithTimeout(ctx, clientLookupTimeout)
 	defer cancel()
 	clientID := plan.ClientID.ValueString()
+	key := r.data.entry.GraphBaseURL + "|" + strings.ToLower(clientID)
+	if _, seen := visibleClients.Load(key); seen {
+		return // applications rarely disappear; the plan and apply phases of one run need not ask twice
+	}
 	visible, err := client.ClientVisible(ctx, clientID)
+	if err == nil && visible {
+		visibleClients.Store(key, true)
+	}
 	if err != nil {
 		tflog.Debug(ctx, "Could not look up the client application", map[string]any{"client_id": clientID, "error": err.Error()})
 		return
