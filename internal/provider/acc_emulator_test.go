@@ -20,16 +20,59 @@ import (
 
 // TestMain makes the process trust the emulators' test CA before anything opens a TLS connection: the
 // provider runs in this process during acceptance tests and uses the system trust store, which Go
-// reads once, from SSL_CERT_FILE.
+// reads once, from SSL_CERT_FILE. In the live mode the CA is added to what the process trusts.
 func TestMain(m *testing.M) {
 	graphClientBuilt = builtGraphClients.add
-	if os.Getenv("TF_ACC") != "" && os.Getenv(envAccAgentClientID) == "" {
-		if err := os.Setenv("SSL_CERT_FILE", emulator.TestCAFile()); err != nil {
+	bundle := ""
+	if os.Getenv("TF_ACC") != "" {
+		caFile := emulator.TestCAFile()
+		var err error
+		if liveMode() {
+			// Some tests start emulators of their own in the live mode too; the live endpoints stay trusted.
+			caFile, err = trustBundleWith(caFile)
+			bundle = caFile
+		}
+		if err == nil {
+			err = os.Setenv("SSL_CERT_FILE", caFile)
+		}
+		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if bundle != "" {
+		_ = os.Remove(bundle)
+	}
+	os.Exit(code)
+}
+
+// trustBundleWith writes a PEM bundle of what the process trusts now (SSL_CERT_FILE, else the
+// system bundle) and the certificates in caFile, and returns its path.
+func trustBundleWith(caFile string) (string, error) {
+	var bundle []byte
+	for _, f := range []string{os.Getenv("SSL_CERT_FILE"), "/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"} {
+		if f == "" {
+			continue
+		}
+		if b, err := os.ReadFile(f); err == nil {
+			bundle = b
+			break
+		}
+	}
+	ca, err := os.ReadFile(caFile)
+	if err != nil {
+		return "", err
+	}
+	out, err := os.CreateTemp("", "lkps-acc-trust-*.pem")
+	if err != nil {
+		return "", err
+	}
+	defer out.Close()
+	if _, err := out.Write(append(append(bundle, '\n'), ca...)); err != nil {
+		return "", err
+	}
+	return out.Name(), nil
 }
 
 // builtGraphClients remembers the Graph clients the in-process provider builds, by Graph base URL

@@ -15,24 +15,14 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
-	"github.com/bayer/terraform-provider-lkps/internal/environments"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
 // terraformState is the state passed to TestCheckFunc and CheckDestroy.
 type terraformState = terraform.State
-
-// Environment variables that point the acceptance tests at a live tenant instead of the emulator.
-// With LKPS_ACC_AGENT_CLIENT_ID unset, every test starts its own emulator.
-const (
-	envAccAgentClientID = "LKPS_ACC_AGENT_CLIENT_ID" // an agent app registration the tests may edit
-	envAccAgentObjectID = "LKPS_ACC_AGENT_OBJECT_ID" // its object ID
-	envAccClientIDs     = "LKPS_ACC_CLIENT_IDS"      // comma-separated client app IDs the tests may pre-authorize
-)
 
 // accEnv is one acceptance test's world: an emulator of its own (or a live tenant), the agent
 // application, client applications, and the provider configuration that reaches them.
@@ -48,49 +38,27 @@ type accEnv struct {
 	httpClient    *http.Client
 	credential    azcore.TokenCredential
 	oob           *outOfBand
+	// hadDefaultURI is true when the agent had api://<client ID> before the test (a live agent may).
+	hadDefaultURI bool
 }
 
-// newAccEnv prepares an environment with an agent application and n client applications.
+// newAccEnv prepares an environment with an agent application and n client applications: an emulator
+// of the test's own, or in the live mode (see acc_live_test.go) an agent the test holds alone.
 func newAccEnv(t *testing.T, n int) *accEnv {
+	t.Helper()
+	return newAccEnvFor(t, n, false)
+}
+
+// newAccEnvFor is newAccEnv; withSecret asks for the live agent whose client secret is known.
+func newAccEnvFor(t *testing.T, n int, withSecret bool) *accEnv {
 	t.Helper()
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("acceptance tests run with TF_ACC=1 (make test)")
 	}
-	if os.Getenv(envAccAgentClientID) != "" {
-		return newLiveAccEnv(t, n)
+	if liveMode() {
+		return newLiveAccEnv(t, n, withSecret)
 	}
 	return newEmulatorAccEnv(t, n)
-}
-
-func newLiveAccEnv(t *testing.T, n int) *accEnv {
-	t.Helper()
-	for _, v := range []string{"ARM_TENANT_ID", "ARM_CLIENT_ID", "ARM_CLIENT_SECRET", envAccAgentObjectID} {
-		if os.Getenv(v) == "" {
-			t.Fatalf("%s must be set for acceptance tests against a live tenant (%s is set)", v, envAccAgentClientID)
-		}
-	}
-	var clients []string
-	for _, c := range strings.Split(os.Getenv(envAccClientIDs), ",") {
-		if c = strings.TrimSpace(strings.ToLower(c)); c != "" {
-			clients = append(clients, c)
-		}
-	}
-	if len(clients) < n {
-		t.Skipf("this test needs %d client applications; %s names %d", n, envAccClientIDs, len(clients))
-	}
-	cred, err := azidentity.NewClientSecretCredential(os.Getenv("ARM_TENANT_ID"), os.Getenv("ARM_CLIENT_ID"), os.Getenv("ARM_CLIENT_SECRET"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &accEnv{
-		agent:         strings.ToLower(os.Getenv(envAccAgentClientID)),
-		agentObjectID: strings.ToLower(os.Getenv(envAccAgentObjectID)),
-		tenantID:      strings.ToLower(os.Getenv("ARM_TENANT_ID")),
-		clients:       clients[:n],
-		providerBlock: `provider "lkps" {}`,
-		graphBaseURL:  environments.PublicGraphBaseURL,
-		credential:    cred,
-	}
 }
 
 // config prepends the provider block to a configuration.

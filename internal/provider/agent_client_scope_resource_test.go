@@ -29,7 +29,7 @@ resource "lkps_agent_client_scope" "test" {
 
 func TestAccAgentClientScope_basic(t *testing.T) {
 	env := newAccEnv(t, 0)
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             env.checkNoClientScope(t),
 		Steps: []resource.TestStep{
@@ -50,7 +50,8 @@ func TestAccAgentClientScope_basic(t *testing.T) {
 					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("admin_consent_description"), knownvalue.StringExact(environments.ClientScopeAdminConsentDescription)),
 					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("user_consent_display_name"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("enabled"), knownvalue.Bool(true)),
-					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("identifier_uri_added"), knownvalue.Bool(true)),
+					// A live agent may have had the portal's default URI already; then this resource did not add it.
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("identifier_uri_added"), knownvalue.Bool(!env.hadDefaultURI)),
 				},
 				Check: func(*terraformState) error {
 					app := env.readApp(t, env.agent)
@@ -78,7 +79,7 @@ func TestAccAgentClientScope_basic(t *testing.T) {
 
 func TestAccAgentClientScope_byObjectID(t *testing.T) {
 	env := newAccEnv(t, 0)
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             env.checkNoClientScope(t),
 		Steps: []resource.TestStep{{
@@ -98,7 +99,7 @@ resource "lkps_agent_client_scope" "test" {
 // Texts and enabled change in place; the emulator must never see the scope disabled while texts change.
 func TestAccAgentClientScope_update(t *testing.T) {
 	env := newAccEnv(t, 0)
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             env.checkNoClientScope(t),
 		Steps: []resource.TestStep{
@@ -139,15 +140,16 @@ func TestAccAgentClientScope_update(t *testing.T) {
 				},
 			},
 			{
-				// A new identifier URI is added in place; the old one, which this resource added, is removed.
-				Config: scopeConfig(env, fmt.Sprintf(`  identifier_uri = "api://%s/agent"`, env.tenantID)),
+				// A new identifier URI is added in place; the old one is removed if this resource added it.
+				// (Identifier URIs are unique in a tenant: the agent's ID keeps parallel live runs apart.)
+				Config: scopeConfig(env, fmt.Sprintf(`  identifier_uri = "api://%s/agent-%s"`, env.tenantID, env.agent)),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("identifier_uri"), knownvalue.StringExact("api://"+env.tenantID+"/agent")),
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("identifier_uri"), knownvalue.StringExact("api://"+env.tenantID+"/agent-"+env.agent)),
 				},
 				Check: func(*terraformState) error {
 					uris := env.readApp(t, env.agent).IdentifierURIs
-					if containsFold(uris, "api://"+env.agent) || !containsFold(uris, "api://"+env.tenantID+"/agent") {
-						return fmt.Errorf("identifier URIs after the change: %v", uris)
+					if containsFold(uris, "api://"+env.agent) != env.hadDefaultURI || !containsFold(uris, "api://"+env.tenantID+"/agent-"+env.agent) {
+						return fmt.Errorf("identifier URIs after the change: %v (api://%s there before: %v)", uris, env.agent, env.hadDefaultURI)
 					}
 					return nil
 				},
@@ -159,7 +161,7 @@ func TestAccAgentClientScope_update(t *testing.T) {
 // Creating the scope where one already exists fails and shows the import command.
 func TestAccAgentClientScope_requiresImport(t *testing.T) {
 	env := newAccEnv(t, 0)
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			PreConfig: func() {
@@ -177,40 +179,40 @@ func TestAccAgentClientScope_requiresImport(t *testing.T) {
 // Out-of-band deletion of the scope, then of the whole application: each shows up as a planned repair.
 func TestAccAgentClientScope_disappears(t *testing.T) {
 	env := newAccEnv(t, 0)
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{Config: scopeConfig(env, "")},
-			{
-				PreConfig: func() { env.outOfBand(t).deleteScope(t, env.agent, stableScopeID(env.agent)) },
-				Config:    scopeConfig(env, ""),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(scopeAddr, plancheck.ResourceActionCreate),
-				}},
-				Check: func(*terraformState) error {
-					if _, ok := env.readApp(t, env.agent).ScopeByValue("access_as_client"); !ok {
-						return fmt.Errorf("the scope was not re-created")
-					}
-					return nil
-				},
-			},
-			{
-				PreConfig:          func() { env.requireEmulator(t); env.emu.deleteApplication(t, env.agent) },
-				RefreshState:       true,
-				ExpectNonEmptyPlan: true,
-				RefreshPlanChecks: resource.RefreshPlanChecks{PostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(scopeAddr, plancheck.ResourceActionCreate),
-				}},
+	steps := []resource.TestStep{
+		{Config: scopeConfig(env, "")},
+		{
+			PreConfig: func() { env.outOfBand(t).deleteScope(t, env.agent, stableScopeID(env.agent)) },
+			Config:    scopeConfig(env, ""),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(scopeAddr, plancheck.ResourceActionCreate),
+			}},
+			Check: func(*terraformState) error {
+				if _, ok := env.readApp(t, env.agent).ScopeByValue("access_as_client"); !ok {
+					return fmt.Errorf("the scope was not re-created")
+				}
+				return nil
 			},
 		},
-	})
+	}
+	if env.emu != nil { // only the emulator can delete the application
+		steps = append(steps, resource.TestStep{
+			PreConfig:          func() { env.emu.deleteApplication(t, env.agent) },
+			RefreshState:       true,
+			ExpectNonEmptyPlan: true,
+			RefreshPlanChecks: resource.RefreshPlanChecks{PostRefresh: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(scopeAddr, plancheck.ResourceActionCreate),
+			}},
+		})
+	}
+	accTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
 }
 
 // A portal-style edit of the texts and an out-of-band removal of the identifier URI show as drift
 // that the next apply repairs.
 func TestAccAgentClientScope_drift(t *testing.T) {
 	env := newAccEnv(t, 0)
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: scopeConfig(env, "")},
@@ -254,7 +256,7 @@ func TestAccAgentClientScope_leavesUnmanagedEntries(t *testing.T) {
 		AdminConsentDisplayName: "Other", AdminConsentDescription: "Another scope of the agent.", Enabled: true,
 	}
 	var before graph.Application
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy: func(*terraformState) error {
 			return env.unmanagedUnchanged(t, before, false)
@@ -265,7 +267,7 @@ func TestAccAgentClientScope_leavesUnmanagedEntries(t *testing.T) {
 					oob := env.outOfBand(t)
 					oob.createScope(t, env.agent, other)
 					oob.addPreAuthorization(t, env.agent, env.clients[0], other.ID)
-					oob.ensureIdentifierURI(t, env.agent, "api://"+env.tenantID+"/unmanaged")
+					oob.ensureIdentifierURI(t, env.agent, "api://"+env.tenantID+"/unmanaged-"+env.agent)
 					before = env.readApp(t, env.agent)
 				},
 				Config: scopeConfig(env, ""),
@@ -300,7 +302,7 @@ func TestAccAgentClientScope_validation(t *testing.T) {
 			ExpectError: regexp.MustCompile(c.want),
 		})
 	}
-	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+	accTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
 }
 
 // A scope renamed in the portal (value), or whose type was changed there, stays the resource's (found
@@ -333,7 +335,7 @@ func TestAccAgentClientScope_renamedOutOfBand(t *testing.T) {
 			plancheck.ExpectKnownValue(scopeAddr, tfjsonpath.New(attr), knownvalue.StringExact(want)),
 		}}
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             env.checkNoClientScope(t),
 		Steps: []resource.TestStep{

@@ -211,11 +211,22 @@ type registrationEnv struct {
 }
 
 // newRegistrationEnv starts an emulator with an agent. onAccessList puts the agent on the route's Client
-// Access List.
+// Access List. In the live mode it is the first agent, with the secret LKPS_ACC_AGENT_CLIENT_SECRET,
+// which must be on the Client Access List of the route LKPS_ENVIRONMENT/LKPS_REGION (default nonprod/eu).
 func newRegistrationEnv(t *testing.T, onAccessList bool) *registrationEnv {
 	t.Helper()
-	env := newAccEnv(t, 0)
-	env.requireEmulator(t)
+	env := newAccEnvFor(t, 0, true)
+	if env.emu == nil {
+		if !onAccessList {
+			t.Skip("needs an agent that is not on the route's Client Access List, which only the emulator can arrange")
+		}
+		route, err := environments.Lookup(environments.Environment(envOr("LKPS_ENVIRONMENT", string(environments.DefaultEnvironment))),
+			environments.Region(envOr("LKPS_REGION", string(environments.DefaultRegion))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &registrationEnv{accEnv: env, secret: os.Getenv(envAccAgentSecret), route: route}
+	}
 	r := &registrationEnv{accEnv: env, secret: "agent-registration-secret-" + directory.NewGUID(),
 		route: environments.MustLookup(environments.NonProd, environments.EU)}
 	admin := env.emu.ts.Admin()
@@ -267,9 +278,22 @@ func (r *registrationEnv) storedRegistration(t *testing.T) (emulator.Registratio
 	return emulator.Registration{}, false
 }
 
-// expectStoredFlag checks LKPS's stored enforce_client_authz for the agent.
+// registerCalls counts the register calls the emulator's LKPS answered (0 in the live mode, where
+// LKPS cannot be asked).
+func (r *registrationEnv) registerCalls() int64 {
+	if r.emu == nil {
+		return 0
+	}
+	return r.emu.ts.Admin().Counter(emulator.CounterLKPSRegister)
+}
+
+// expectStoredFlag checks LKPS's stored enforce_client_authz for the agent. LKPS cannot be read, so in
+// the live mode only the state (checked separately) tells.
 func (r *registrationEnv) expectStoredFlag(t *testing.T, want bool) resource.TestCheckFunc {
 	return func(*terraformState) error {
+		if r.emu == nil {
+			return nil
+		}
 		reg, ok := r.storedRegistration(t)
 		if !ok {
 			return fmt.Errorf("LKPS has no registration of %s", r.agent)
@@ -314,7 +338,7 @@ func (c noSecretsInState) CheckState(_ context.Context, req statecheck.CheckStat
 
 func TestAccAgentRegistration_basic(t *testing.T) {
 	r := newRegistrationEnv(t, true)
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -352,9 +376,8 @@ func TestAccAgentRegistration_basic(t *testing.T) {
 // registers again too.
 func TestAccAgentRegistration_update(t *testing.T) {
 	r := newRegistrationEnv(t, true)
-	registerCalls := func() int64 { return r.emu.ts.Admin().Counter(emulator.CounterLKPSRegister) }
 	var before int64
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -375,13 +398,13 @@ func TestAccAgentRegistration_update(t *testing.T) {
 			},
 			{
 				// A rotated secret: only the version tells Terraform.
-				PreConfig: func() { before = registerCalls() },
+				PreConfig: func() { before = r.registerCalls() },
 				Config:    r.registrationConfig("  enforce_client_authz = false\n  agent_client_secret_wo_version = 2"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(registrationAddr, plancheck.ResourceActionUpdate),
 				}},
 				Check: func(s *terraformState) error {
-					if n := registerCalls() - before; n != 1 {
+					if n := r.registerCalls() - before; r.emu != nil && n != 1 {
 						return fmt.Errorf("the version change made %d register calls, want 1", n)
 					}
 					return r.expectStoredFlag(t, false)(s)
@@ -400,7 +423,8 @@ func TestAccAgentRegistration_update(t *testing.T) {
 // again with the configured flag, so the plan shows an update.
 func TestAccAgentRegistration_import(t *testing.T) {
 	r := newRegistrationEnv(t, true)
-	resource.ParallelTest(t, resource.TestCase{
+	r.requireEmulator(t)
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			PreConfig: func() {
@@ -488,6 +512,7 @@ resource "lkps_agent_registration" "test" {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRegistrationEnv(t, tt.onAccessList)
+			r.requireEmulator(t)
 			provider := r.providerWith(fmt.Sprintf("  lkps_base_url = %q", r.emu.ts.LKPSBaseURLs[r.route.Key()]))
 			if tt.provider != nil {
 				provider = tt.provider(r)
@@ -498,7 +523,7 @@ resource "lkps_agent_registration" "test" {
 			}
 			want := wrapTolerant(strings.NewReplacer("%[1]s", regexp.QuoteMeta(r.agent),
 				"%[2]s", regexp.QuoteMeta(r.emu.ts.DeployerClientID)).Replace(tt.want))
-			resource.ParallelTest(t, resource.TestCase{
+			accTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config:      provider + "\n" + body,
@@ -519,7 +544,8 @@ resource "lkps_agent_registration" "test" {
 // the state and the plan shows it being created again.
 func TestAccAgentRegistration_agentDeleted(t *testing.T) {
 	r := newRegistrationEnv(t, true)
-	resource.ParallelTest(t, resource.TestCase{
+	r.requireEmulator(t)
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: r.registrationConfig("")},
@@ -542,6 +568,7 @@ func TestAccAgentRegistration_agentDeleted(t *testing.T) {
 // settings are process-wide.
 func TestAccAgentRegistration_noSecretsInLogs(t *testing.T) {
 	r := newRegistrationEnv(t, true)
+	r.requireEmulator(t)
 	logFile := filepath.Join(t.TempDir(), "trace.log")
 	t.Setenv("TF_ACC_LOG_PATH", logFile)
 	t.Setenv("TF_LOG", "TRACE")
@@ -654,6 +681,7 @@ func warningRPCs(log, summary string) []string {
 // Not parallel: the log settings are process-wide.
 func TestAccAgentRegistration_sessionWarnings(t *testing.T) {
 	r := newRegistrationEnv(t, true)
+	r.requireEmulator(t)
 	client, err := r.emu.ts.Admin().CreateApplication(emulator.SeedApplication{DisplayName: "warning test client"})
 	if err != nil {
 		t.Fatal(err)

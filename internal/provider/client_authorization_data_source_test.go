@@ -93,7 +93,7 @@ func authzCheck(name, attr string, v knownvalue.Check) statecheck.StateCheck {
 func TestAccClientAuthorizationDataSource_verdicts(t *testing.T) {
 	w := newAuthzWorld(t)
 	reason := func(s string) knownvalue.Check { return knownvalue.StringRegexp(regexp.MustCompile(s)) }
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: w.authorizationConfig(),
@@ -144,7 +144,7 @@ func TestAccClientAuthorizationDataSource_enforcementOffReadsNothing(t *testing.
 		}
 		return n
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -233,7 +233,7 @@ check %[1]q {
   }
 }`, name, w.agent, client)
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: w.config(check("frontend", w.clients[0]) + check("stranger", w.clients[1])),

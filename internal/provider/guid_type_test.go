@@ -17,8 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-
-	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 )
 
 // mixedCase spells a GUID with alternating upper- and lower-case letters, as no tool would.
@@ -156,7 +154,7 @@ resource "lkps_agent_client_scope" "test" {
   scope_id = %q
 }`, agentAttr, agent, scope))
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -244,7 +242,7 @@ resource "lkps_preauthorized_client" "test" {
 }`, env.agent, agentAttr, agent, clientID, scope))
 	}
 	scopeID := stableScopeID(env.agent)
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             env.checkNoClientScope(t),
 		Steps: []resource.TestStep{
@@ -303,12 +301,11 @@ resource "lkps_preauthorized_client" "test" {
 // alone neither replaces the resource nor registers again.
 func TestAccAgentRegistration_anyGUIDCase(t *testing.T) {
 	r := newRegistrationEnv(t, true)
-	registerCalls := func() int64 { return r.emu.ts.Admin().Counter(emulator.CounterLKPSRegister) }
 	spelled := func(agent string) string {
 		return strings.Replace(r.registrationConfig(""), fmt.Sprintf("%q", r.agent), fmt.Sprintf("%q", agent), 1)
 	}
 	var before int64
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -320,7 +317,7 @@ func TestAccAgentRegistration_anyGUIDCase(t *testing.T) {
 				Check: r.expectStoredFlag(t, true),
 			},
 			{
-				PreConfig: func() { before = registerCalls() },
+				PreConfig: func() { before = r.registerCalls() },
 				Config:    spelled(mixedCase(r.agent)),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(registrationAddr, plancheck.ResourceActionUpdate),
@@ -329,7 +326,7 @@ func TestAccAgentRegistration_anyGUIDCase(t *testing.T) {
 					statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("agent_client_id"), knownvalue.StringExact(mixedCase(r.agent))),
 				},
 				Check: func(*terraformState) error {
-					if n := registerCalls() - before; n != 0 {
+					if n := r.registerCalls() - before; n != 0 {
 						return fmt.Errorf("a change of case alone made %d register calls, want 0", n)
 					}
 					return nil

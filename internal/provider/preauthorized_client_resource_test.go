@@ -43,7 +43,7 @@ resource "lkps_preauthorized_client" "test" {
 func TestAccPreauthorizedClient_basic(t *testing.T) {
 	env := newAccEnv(t, 2)
 	addr := `lkps_preauthorized_client.test[0]`
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             env.checkNoClientScope(t),
 		Steps: []resource.TestStep{
@@ -78,7 +78,7 @@ resource "lkps_preauthorized_client" "test" {
   agent_client_id = %q
   client_id       = %q
 }`, env.agent, env.clients[0]))
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -108,7 +108,7 @@ func TestAccPreauthorizedClient_keepsOtherPermissionIDs(t *testing.T) {
 		ID: "0d0d0d0d-0000-4000-8000-000000000004", Value: "other_scope", Type: "User",
 		AdminConsentDisplayName: "Other", AdminConsentDescription: "Other.", Enabled: true,
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy: func(*terraformState) error {
 			app := env.readApp(t, env.agent)
@@ -148,7 +148,7 @@ func TestAccPreauthorizedClient_keepsOtherPermissionIDs(t *testing.T) {
 
 func TestAccPreauthorizedClient_requiresImport(t *testing.T) {
 	env := newAccEnv(t, 1)
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: scopeConfig(env, "")},
@@ -166,48 +166,51 @@ func TestAccPreauthorizedClient_requiresImport(t *testing.T) {
 func TestAccPreauthorizedClient_disappearsAndDrift(t *testing.T) {
 	env := newAccEnv(t, 2)
 	scopeID := stableScopeID(env.agent)
-	resource.ParallelTest(t, resource.TestCase{
+	steps := []resource.TestStep{
+		{Config: preauthConfig(env, env.clients)},
+		{
+			PreConfig: func() { env.outOfBand(t).removePreAuthorization(t, env.agent, env.clients[0], scopeID) },
+			Config:    preauthConfig(env, env.clients),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(`lkps_preauthorized_client.test[0]`, plancheck.ResourceActionCreate),
+				plancheck.ExpectResourceAction(`lkps_preauthorized_client.test[1]`, plancheck.ResourceActionNoop),
+			}},
+			Check: func(*terraformState) error { return env.preauthorizedExactly(t, env.clients, scopeID) },
+		},
+		{
+			// The portal replaces our permission ID in the entry by another scope's ID.
+			PreConfig: func() {
+				oob := env.outOfBand(t)
+				oob.createScope(t, env.agent, graph.PermissionScope{
+					ID: "0e0e0e0e-0000-4000-8000-000000000005", Value: "another", Type: "User",
+					AdminConsentDisplayName: "A", AdminConsentDescription: "A.", Enabled: true,
+				})
+				oob.addPreAuthorization(t, env.agent, env.clients[1], "0e0e0e0e-0000-4000-8000-000000000005")
+				oob.removePreAuthorization(t, env.agent, env.clients[1], scopeID)
+			},
+			Config: preauthConfig(env, env.clients),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction(`lkps_preauthorized_client.test[1]`, plancheck.ResourceActionCreate),
+			}},
+		},
+	}
+	if env.emu != nil { // only the emulator can delete the application
+		steps = append(steps, resource.TestStep{
+			PreConfig:          func() { env.emu.deleteApplication(t, env.agent) },
+			RefreshState:       true,
+			ExpectNonEmptyPlan: true,
+		})
+	}
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             env.checkNoClientScope(t),
-		Steps: []resource.TestStep{
-			{Config: preauthConfig(env, env.clients)},
-			{
-				PreConfig: func() { env.outOfBand(t).removePreAuthorization(t, env.agent, env.clients[0], scopeID) },
-				Config:    preauthConfig(env, env.clients),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(`lkps_preauthorized_client.test[0]`, plancheck.ResourceActionCreate),
-					plancheck.ExpectResourceAction(`lkps_preauthorized_client.test[1]`, plancheck.ResourceActionNoop),
-				}},
-				Check: func(*terraformState) error { return env.preauthorizedExactly(t, env.clients, scopeID) },
-			},
-			{
-				// The portal replaces our permission ID in the entry by another scope's ID.
-				PreConfig: func() {
-					oob := env.outOfBand(t)
-					oob.createScope(t, env.agent, graph.PermissionScope{
-						ID: "0e0e0e0e-0000-4000-8000-000000000005", Value: "another", Type: "User",
-						AdminConsentDisplayName: "A", AdminConsentDescription: "A.", Enabled: true,
-					})
-					oob.addPreAuthorization(t, env.agent, env.clients[1], "0e0e0e0e-0000-4000-8000-000000000005")
-					oob.removePreAuthorization(t, env.agent, env.clients[1], scopeID)
-				},
-				Config: preauthConfig(env, env.clients),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(`lkps_preauthorized_client.test[1]`, plancheck.ResourceActionCreate),
-				}},
-			},
-			{
-				PreConfig:          func() { env.requireEmulator(t); env.emu.deleteApplication(t, env.agent) },
-				RefreshState:       true,
-				ExpectNonEmptyPlan: true,
-			},
-		},
+		Steps:                    steps,
 	})
 }
 
 func TestAccPreauthorizedClient_validation(t *testing.T) {
 	env := newAccEnv(t, 0)
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -240,7 +243,7 @@ func TestAccPreauthorizedClient_concurrencyUnderFaults(t *testing.T) {
 				AdminConsentDisplayName: "Other", AdminConsentDescription: "Other.", Enabled: true,
 			}
 			var before graph.Application
-			resource.ParallelTest(t, resource.TestCase{
+			accTest(t, resource.TestCase{
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				CheckDestroy: func(*terraformState) error {
 					env.emu.clearFaults(t)
