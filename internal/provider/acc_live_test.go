@@ -337,3 +337,27 @@ func envOr(name, def string) string {
 	}
 	return def
 }
+
+func TestParseLiveAgents(t *testing.T) {
+	env := map[string]string{
+		envAccAgentClientID: "AAAAAAAA-0000-4000-8000-000000000001",
+		envAccAgentObjectID: "bbbbbbbb-0000-4000-8000-000000000001",
+		envAccAgents:        " aaaaaaaa-0000-4000-8000-000000000001 , cccccccc-0000-4000-8000-000000000002/DDDDDDDD-0000-4000-8000-000000000002,eeeeeeee-0000-4000-8000-000000000003,",
+	}
+	got, err := parseLiveAgents(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []liveAgent{
+		{"aaaaaaaa-0000-4000-8000-000000000001", "bbbbbbbb-0000-4000-8000-000000000001"},
+		{"cccccccc-0000-4000-8000-000000000002", "dddddddd-0000-4000-8000-000000000002"},
+		{"eeeeeeee-0000-4000-8000-000000000003", ""},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("agents = %+v, want %+v", got, want)
+	}
+	env[envAccAgents] = "not-a-guid"
+	if _, err := parseLiveAgents(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), envAccAgents) {
+		t.Errorf("a malformed list must be refused naming %s, got %v", envAccAgents, err)
+	}
+}

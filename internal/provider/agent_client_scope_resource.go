@@ -337,7 +337,7 @@ func (r *agentClientScopeResource) Update(ctx context.Context, req resource.Upda
 
 	plan.IdentifierURIAdded = state.IdentifierURIAdded
 	newURI, oldURI := plan.IdentifierURI.ValueString(), state.IdentifierURI.ValueString()
-	if !strings.EqualFold(newURI, oldURI) || state.IdentifierURI.IsNull() {
+	if identifierURIToEnsure(plan, state) {
 		added, err := client.EnsureIdentifierURI(ctx, ref, newURI)
 		if err != nil {
 			addGraphError(&resp.Diagnostics, "add the Application ID URI", ref, err)
@@ -462,7 +462,8 @@ func (r *agentClientScopeResource) ModifyPlan(ctx context.Context, req resource.
 	}
 	appID := plan.AgentClientID.ValueString()
 	if config.IdentifierURI.IsNull() {
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("identifier_uri"), defaultIdentifierURI(appID))...)
+		plan.IdentifierURI = types.StringValue(defaultIdentifierURI(appID))
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("identifier_uri"), plan.IdentifierURI)...)
 	}
 	if config.ScopeID.IsNull() && plan.ScopeID.IsUnknown() {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("scope_id"), stableScopeID(appID))...)
@@ -470,6 +471,22 @@ func (r *agentClientScopeResource) ModifyPlan(ctx context.Context, req resource.
 	if plan.ID.IsUnknown() {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), strings.ToLower(appID))...)
 	}
+	if !req.State.Raw.IsNull() {
+		var state agentClientScopeResourceModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if identifierURIToEnsure(plan, state) {
+			// Update adds the URI if it is missing (again), and then knows whether it added it: an agent
+			// may have had it before, or lost it out of band since.
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("identifier_uri_added"), types.BoolUnknown())...)
+		}
+	}
+}
+
+// identifierURIToEnsure reports whether an update must ensure the planned identifier URI: it changed,
+// or the refresh found it missing.
+func identifierURIToEnsure(plan, state agentClientScopeResourceModel) bool {
+	return plan.IdentifierURI.IsUnknown() || state.IdentifierURI.IsNull() ||
+		!strings.EqualFold(plan.IdentifierURI.ValueString(), state.IdentifierURI.ValueString())
 }
 
 // readInto refreshes m from Graph. It reports gone=true when the application or the scope (found by its

@@ -413,3 +413,43 @@ removed {
 		},
 	})
 }
+
+// An agent that already has the portal's Application ID URI (as many real agents do): the resource does
+// not claim it; when it goes missing out of band the repair adds it (identifier_uri_added becomes
+// known at apply, not a stale false) and from then on owns it.
+func TestAccAgentClientScope_preexistingIdentifierURI(t *testing.T) {
+	env := newAccEnv(t, 0)
+	uri := "api://" + env.agent
+	added := func(want bool) statecheck.StateCheck {
+		return statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("identifier_uri_added"), knownvalue.Bool(want))
+	}
+	accTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             env.checkNoClientScope(t),
+		Steps: []resource.TestStep{
+			{
+				PreConfig:         func() { env.outOfBand(t).ensureIdentifierURI(t, env.agent, uri) },
+				Config:            scopeConfig(env, ""),
+				ConfigStateChecks: []statecheck.StateCheck{added(false)},
+			},
+			{
+				PreConfig:         func() { env.outOfBand(t).removeIdentifierURI(t, env.agent, uri) },
+				Config:            scopeConfig(env, ""),
+				ConfigPlanChecks:  resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(scopeAddr, plancheck.ResourceActionUpdate)}},
+				ConfigStateChecks: []statecheck.StateCheck{added(true)},
+			},
+			{
+				// Since the repair the resource owns the old URI, so a new one replaces it.
+				Config:            scopeConfig(env, fmt.Sprintf(`  identifier_uri = "api://%s/pre-%s"`, env.tenantID, env.agent)),
+				ConfigStateChecks: []statecheck.StateCheck{added(true)},
+				Check: func(*terraformState) error {
+					uris := env.readApp(t, env.agent).IdentifierURIs
+					if !containsFold(uris, "api://"+env.tenantID+"/pre-"+env.agent) || containsFold(uris, uri) {
+						return fmt.Errorf("identifier URIs after the change: %v", uris)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}

@@ -50,7 +50,7 @@ data "lkps_environment" "test" {
 // credentials: the provider block below has none and use_cli is off.
 func TestAccEnvironmentDataSource_providerDefaults(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactoriesWithoutEnv,
 		Steps: []resource.TestStep{{
 			Config: `
 provider "lkps" {

@@ -14,11 +14,18 @@ var testAccProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServe
 	"lkps": providerserver.NewProtocol6WithError(New("test", "test")()),
 }
 
+// testAccProtoV6ProviderFactoriesWithoutEnv runs the provider with an empty environment, for tests of
+// its defaults: the ARM_* and LKPS_* variables of a live-mode run (or of a developer's shell) would
+// change what they test.
+var testAccProtoV6ProviderFactoriesWithoutEnv = map[string]func() (tfprotov6.ProviderServer, error){
+	"lkps": providerserver.NewProtocol6WithError(&lkpsProvider{version: "test", commit: "test", getenv: func(string) string { return "" }}),
+}
+
 // Without usable credentials the data sources still work (see the environment data source tests), and
 // a resource that needs Microsoft Graph says which settings are missing.
 func TestAccProvider_credentialErrorsReachOnlyResources(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactoriesWithoutEnv,
 		Steps: []resource.TestStep{{
 			Config: `
 provider "lkps" {

@@ -64,6 +64,7 @@ func savedPlanFindings(t *testing.T, planFile, showJSON string, secrets []string
 // only sensitive is planned first, to show that the search finds the secret when Terraform stores it.
 func TestAccAgentRegistration_noSecretsInSavedPlan(t *testing.T) {
 	r := newRegistrationEnv(t, true)
+	r.requireEmulator(t)
 	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	if tf == "" {
 		var err error
