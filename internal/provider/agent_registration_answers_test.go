@@ -21,6 +21,7 @@ import (
 // Not parallel: the provider log path is process-wide.
 func TestAccAgentRegistration_unforeseenAnswers(t *testing.T) {
 	r := newRegistrationEnv(t, true)
+	r.requireEmulator(t)
 	admin := r.emu.ts.Admin()
 	logFile := filepath.Join(t.TempDir(), "provider.log")
 	t.Setenv("TF_ACC_LOG_PATH", logFile)

@@ -37,7 +37,7 @@ resource "lkps_preauthorized_client" "one" {
   client_id       = %q
   scope_id        = lkps_agent_client_scope.test.scope_id
 }`, env.agent, env.clients[0]))
-	tfresource.ParallelTest(t, tfresource.TestCase{
+	accTest(t, tfresource.TestCase{
 		TerraformVersionChecks:   identitySkip,
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             env.checkNoClientScope(t),
@@ -81,7 +81,7 @@ resource "lkps_preauthorized_client" "one" {
 // terraform import with azuread's ID forms works on any Terraform version.
 func TestAccImport_azureadIDForms(t *testing.T) {
 	env := newAccEnv(t, 1)
-	tfresource.ParallelTest(t, tfresource.TestCase{
+	accTest(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []tfresource.TestStep{
 			{Config: preauthConfig(env, env.clients)},
@@ -113,7 +113,7 @@ func TestAccImport_azureadIDForms(t *testing.T) {
 // the next refresh, with an empty plan.
 func TestAccIdentity_upgradeFromStateWithoutIdentity(t *testing.T) {
 	env := newAccEnv(t, 1)
-	tfresource.ParallelTest(t, tfresource.TestCase{
+	accTest(t, tfresource.TestCase{
 		TerraformVersionChecks: identitySkip,
 		CheckDestroy:           env.checkNoClientScope(t),
 		Steps: []tfresource.TestStep{
@@ -140,7 +140,7 @@ func TestAccIdentity_upgradeFromStateWithoutIdentity(t *testing.T) {
 
 func TestAccIdentity_registration(t *testing.T) {
 	r := newRegistrationEnv(t, true)
-	tfresource.ParallelTest(t, tfresource.TestCase{
+	accTest(t, tfresource.TestCase{
 		TerraformVersionChecks:   identitySkip,
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []tfresource.TestStep{

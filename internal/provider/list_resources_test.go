@@ -53,7 +53,7 @@ func TestAccQuery_portalAgent(t *testing.T) {
 					{Path: tfjsonpath.New("client_id"), KnownValue: knownvalue.StringExact(c)},
 				}))
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		TerraformVersionChecks:   querySkip,
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{

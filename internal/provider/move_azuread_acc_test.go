@@ -120,7 +120,7 @@ func TestAccMove_fromAzureAD(t *testing.T) {
 	for i := range env.clients {
 		noOp = append(noOp, plancheck.ExpectResourceAction(fmt.Sprintf("lkps_preauthorized_client.client[%d]", i), plancheck.ResourceActionNoop))
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		TerraformVersionChecks:   moveSkip,
 		ProtoV6ProviderFactories: withAzureAD,
 		CheckDestroy: func(*terraformState) error {
@@ -176,7 +176,7 @@ func TestAccMove_fromAzureAD(t *testing.T) {
 func TestAccMove_fromAzureADSeveralPermissions(t *testing.T) {
 	env := newAccEnv(t, 2)
 	const extra = "5c6d7e8f-9a0b-4c1d-8e2f-3a4b5c6d7e8f"
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		TerraformVersionChecks:   moveSkip,
 		ProtoV6ProviderFactories: withAzureAD,
 		Steps: []resource.TestStep{

@@ -25,7 +25,7 @@ func TestAccPermissions_ownerWithoutRoleIsRefused(t *testing.T) {
 	if rec, err := env.emu.ts.Admin().Application(env.agent); err != nil || len(rec.Owners) == 0 {
 		t.Fatalf("the test agent must be owned by the deployer: %+v, %v", rec, err)
 	}
-	resource.ParallelTest(t, resource.TestCase{
+	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: scopeConfig(env, ""),
