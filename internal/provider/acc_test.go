@@ -37,7 +37,6 @@ type accEnv struct {
 	graphBaseURL  string
 	httpClient    *http.Client
 	credential    azcore.TokenCredential
-	oob           *outOfBand
 	// hadDefaultURI is true when the agent had api://<client ID> before the test (a live agent may).
 	hadDefaultURI bool
 }
@@ -204,16 +203,15 @@ type outOfBand struct {
 	client *graph.Client
 }
 
+// outOfBand returns a new Graph client each time: every portal edit is a session of its own, which
+// remembers nothing of the previous edits (nor of the provider's writes).
 func (e *accEnv) outOfBand(t *testing.T) *outOfBand {
 	t.Helper()
-	if e.oob == nil {
-		c, err := graph.New(graph.Config{Credential: e.credential, BaseURL: e.graphBaseURL, HTTPClient: e.httpClient})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.oob = &outOfBand{client: c}
+	c, err := graph.New(graph.Config{Credential: e.credential, BaseURL: e.graphBaseURL, HTTPClient: e.httpClient})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return e.oob
+	return &outOfBand{client: c}
 }
 
 func (o *outOfBand) ctx() (context.Context, context.CancelFunc) {
