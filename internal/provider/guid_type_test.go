@@ -335,3 +335,32 @@ func TestAccAgentRegistration_anyGUIDCase(t *testing.T) {
 		},
 	})
 }
+
+// Created with the object ID and a configured scope ID, both in upper case: kept as spelled, stored by
+// Graph in lower case, and the plan after apply is empty.
+func TestAccAgentClientScope_anyGUIDCaseCreate(t *testing.T) {
+	env := newAccEnv(t, 0)
+	scopeID := strings.ToUpper(stableScopeID(env.agent + "/configured"))
+	accTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: env.config(fmt.Sprintf(`
+resource "lkps_agent_client_scope" "test" {
+  agent_object_id = %q
+  scope_id        = %q
+}`, strings.ToUpper(env.agentObjectID), scopeID)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("agent_object_id"), knownvalue.StringExact(strings.ToUpper(env.agentObjectID))),
+				statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("scope_id"), knownvalue.StringExact(scopeID)),
+				statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("agent_client_id"), knownvalue.StringExact(env.agent)),
+			},
+			Check: func(*terraformState) error {
+				s, ok := env.readApp(t, env.agent).ScopeByValue("access_as_client")
+				if !ok || s.ID != strings.ToLower(scopeID) {
+					return fmt.Errorf("Graph holds scope %+v (found %v), want ID %s", s, ok, strings.ToLower(scopeID))
+				}
+				return nil
+			},
+		}},
+	})
+}
