@@ -357,6 +357,13 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, c Caller) *graphError
 	if gerr != nil {
 		return gerr
 	}
+	return a.writeApplications(w, sel, func(rec *directory.Record) bool { return match(&rec.Application) }, false)
+}
+
+// writeApplications answers a collection of the applications of the directory (as a replica sees them)
+// that keep selects, projected on sel. typed entries carry their "@odata.type", as Graph's entries of a
+// type-cast collection (ownedObjects/microsoft.graph.application) do.
+func (a *API) writeApplications(w http.ResponseWriter, sel []string, keep func(*directory.Record) bool, typed bool) *graphError {
 	var buf bytes.Buffer
 	buf.WriteString(`{"@odata.context":`)
 	ctx, _ := json.Marshal(a.cfg.BaseURL() + "/v1.0/$metadata#applications" + selectSuffix(sel))
@@ -364,7 +371,7 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, c Caller) *graphError
 	buf.WriteString(`,"value":[`)
 	n := 0
 	for _, rec := range a.cfg.Directory.List(directory.Replica) {
-		if !match(&rec.Application) {
+		if !keep(rec) {
 			continue
 		}
 		raw, gerr := projection(&rec.Application, sel)
@@ -373,6 +380,10 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, c Caller) *graphError
 		}
 		if n > 0 {
 			buf.WriteByte(',')
+		}
+		if typed {
+			buf.WriteString(`{"@odata.type":"#microsoft.graph.application",`)
+			raw = raw[1:]
 		}
 		buf.Write(raw)
 		n++
@@ -422,17 +433,8 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request, c Caller, ref direct
 		}
 		return a.directoryError(err, ref)
 	}
-	if a.cfg.Faults != nil {
-		// The write is committed; the answer may still be lost on the way (a gateway error or a
-		// dropped connection), so the client cannot tell whether it took effect.
-		switch a.cfg.Faults.DecideAmbiguous() {
-		case faults.AmbiguousUnavailable:
-			return newError(http.StatusServiceUnavailable, CodeServiceNotAvailable, MsgServiceNotAvailable)
-		case faults.AmbiguousTimeout:
-			return newError(http.StatusGatewayTimeout, CodeGatewayTimeout, MsgGatewayTimeout)
-		case faults.AmbiguousDrop:
-			panic(http.ErrAbortHandler) // closes the connection (HTTP/1.1) or resets the stream (HTTP/2)
-		}
+	if gerr := a.loseCommittedAnswer(); gerr != nil {
+		return gerr
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -496,17 +498,8 @@ func (a *API) delete(w http.ResponseWriter, c Caller, ref directory.Ref) *graphE
 	if err := a.cfg.Directory.Delete(ref, directory.Replica); err != nil {
 		return a.directoryError(err, ref)
 	}
-	if a.cfg.Faults != nil {
-		// The write is committed; the answer may still be lost on the way (a gateway error or a
-		// dropped connection), so the client cannot tell whether it took effect.
-		switch a.cfg.Faults.DecideAmbiguous() {
-		case faults.AmbiguousUnavailable:
-			return newError(http.StatusServiceUnavailable, CodeServiceNotAvailable, MsgServiceNotAvailable)
-		case faults.AmbiguousTimeout:
-			return newError(http.StatusGatewayTimeout, CodeGatewayTimeout, MsgGatewayTimeout)
-		case faults.AmbiguousDrop:
-			panic(http.ErrAbortHandler) // closes the connection (HTTP/1.1) or resets the stream (HTTP/2)
-		}
+	if gerr := a.loseCommittedAnswer(); gerr != nil {
+		return gerr
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -602,4 +595,23 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// loseCommittedAnswer is the ambiguous-write fault, called after a write was committed: the answer
+// may still be lost on the way (a gateway error, or a dropped connection by panicking with
+// http.ErrAbortHandler), so the client cannot tell whether the write took effect. nil means answer
+// normally.
+func (a *API) loseCommittedAnswer() *graphError {
+	if a.cfg.Faults == nil {
+		return nil
+	}
+	switch a.cfg.Faults.DecideAmbiguous() {
+	case faults.AmbiguousUnavailable:
+		return newError(http.StatusServiceUnavailable, CodeServiceNotAvailable, MsgServiceNotAvailable)
+	case faults.AmbiguousTimeout:
+		return newError(http.StatusGatewayTimeout, CodeGatewayTimeout, MsgGatewayTimeout)
+	case faults.AmbiguousDrop:
+		panic(http.ErrAbortHandler) // closes the connection (HTTP/1.1) or resets the stream (HTTP/2)
+	}
+	return nil
 }

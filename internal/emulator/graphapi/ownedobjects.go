@@ -1,8 +1,6 @@
 package graphapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -75,30 +73,8 @@ func (a *API) serveOwnedObjects(w http.ResponseWriter, r *http.Request) bool {
 		a.fail(w, gerr)
 		return true
 	}
-	var buf bytes.Buffer
-	buf.WriteString(`{"@odata.context":`)
-	ctx, _ := json.Marshal(a.cfg.BaseURL() + "/v1.0/$metadata#applications" + selectSuffix(sel))
-	buf.Write(ctx)
-	buf.WriteString(`,"value":[`)
-	n := 0
-	for _, rec := range a.cfg.Directory.List(directory.Replica) {
-		if !rec.IsOwner(owner) {
-			continue
-		}
-		raw, gerr := projection(&rec.Application, sel)
-		if gerr != nil {
-			a.fail(w, gerr)
-			return true
-		}
-		if n > 0 {
-			buf.WriteByte(',')
-		}
-		// Entries of a type-cast collection carry their type, as Graph's do.
-		buf.WriteString(`{"@odata.type":"#microsoft.graph.application",`)
-		buf.Write(raw[1:])
-		n++
+	if gerr := a.writeApplications(w, sel, func(rec *directory.Record) bool { return rec.IsOwner(owner) }, true); gerr != nil {
+		a.fail(w, gerr)
 	}
-	buf.WriteString("]}")
-	writeJSON(w, http.StatusOK, buf.Bytes())
 	return true
 }
