@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	pschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -46,12 +47,39 @@ func TestSchemaDescriptionsAreSentences(t *testing.T) {
 		checkDescription(t, meta.TypeName, resp.Schema.MarkdownDescription)
 		for name, a := range resp.Schema.Attributes {
 			checkAttribute(t, meta.TypeName+"."+name, a)
-			if n, ok := a.(rschema.ListNestedAttribute); ok {
+			switch n := a.(type) {
+			case rschema.ListNestedAttribute:
 				for sub, sa := range n.NestedObject.Attributes {
+					checkAttribute(t, meta.TypeName+"."+name+"."+sub, sa)
+				}
+			case rschema.SingleNestedAttribute: // the timeouts block
+				for sub, sa := range n.Attributes {
 					checkAttribute(t, meta.TypeName+"."+name+"."+sub, sa)
 				}
 			}
 		}
+		if ri, ok := r.(resource.ResourceWithIdentity); ok {
+			var iresp resource.IdentitySchemaResponse
+			ri.IdentitySchema(ctx, resource.IdentitySchemaRequest{}, &iresp)
+			for name, a := range iresp.IdentitySchema.Attributes {
+				checkIdentityAttribute(t, meta.TypeName+" identity."+name, a.GetDescription(), a.GetMarkdownDescription())
+			}
+		}
+	}
+	if pl, ok := p.(provider.ProviderWithListResources); ok {
+		for _, newList := range pl.ListResources(ctx) {
+			l := newList()
+			var meta resource.MetadataResponse
+			l.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "lkps"}, &meta)
+			var resp list.ListResourceSchemaResponse
+			l.ListResourceConfigSchema(ctx, list.ListResourceSchemaRequest{}, &resp)
+			checkDescription(t, "list "+meta.TypeName, resp.Schema.MarkdownDescription)
+			for name, a := range resp.Schema.Attributes {
+				checkAttribute(t, "list "+meta.TypeName+"."+name, a)
+			}
+		}
+	} else {
+		t.Error("the provider offers no list resources")
 	}
 	for _, newDataSource := range p.DataSources(ctx) {
 		d := newDataSource()
@@ -69,6 +97,16 @@ func TestSchemaDescriptionsAreSentences(t *testing.T) {
 			}
 		}
 	}
+}
+
+// checkIdentityAttribute checks an identity attribute, which carries its text in Description (plain
+// text; identity schemas have no Markdown) or MarkdownDescription.
+func checkIdentityAttribute(t *testing.T, name, desc, markdown string) {
+	t.Helper()
+	if markdown != "" {
+		desc = markdown
+	}
+	checkDescription(t, name, desc)
 }
 
 func checkAttribute(t *testing.T, name string, a any) {
