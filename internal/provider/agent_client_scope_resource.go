@@ -411,6 +411,17 @@ func (r *agentClientScopeResource) ImportState(ctx context.Context, req resource
 		return
 	}
 	scope, found := managedScopeOf(app, scopeID)
+	if current, ok := app.ScopeByValue(environments.ClientScopeValue); ok && found && !strings.EqualFold(current.ID, scope.ID) {
+		// The named scope is another one (another team's, or a renamed copy): adopting it would make the
+		// next plan turn it into a second access_as_client scope.
+		resp.Diagnostics.AddError("Not the access_as_client scope",
+			fmt.Sprintf("The scope %s named by the import ID (value %q) is not the application's %s scope, which is %s, and "+
+				"lkps_agent_client_scope manages only that one. Leave the other scope to whoever manages it, and import the "+
+				"%s scope instead:\n\n  terraform import lkps_agent_client_scope.<name> %s/%s",
+				strings.ToLower(scope.ID), scope.Value, environments.ClientScopeValue, strings.ToLower(current.ID),
+				environments.ClientScopeValue, strings.ToLower(app.AppID), strings.ToLower(current.ID)))
+		return
+	}
 	switch {
 	case !found && scopeID != "":
 		resp.Diagnostics.AddError("Nothing to import",

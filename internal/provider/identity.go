@@ -88,10 +88,10 @@ func (r *agentClientScopeWithIdentity) Update(ctx context.Context, req resource.
 	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
 }
 
-// ImportState accepts the agent client ID (or object ID), azuread's
-// "/applications/<object ID>/permissionScopes/<scope ID>", or an identity.
+// ImportState accepts the agent client ID (or object ID), "<agent ID>/<scope ID>", azuread's
+// "/applications/<object ID>/permissionScopes/<scope ID>" (the same as "<object ID>/<scope ID>": the scope
+// is found by its ID, also when it was renamed out of band), or an identity.
 func (r *agentClientScopeWithIdentity) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	wantScopeID := ""
 	switch {
 	case req.ID == "" && hasIdentity(req.Identity):
 		var id agentClientScopeIdentity
@@ -102,25 +102,12 @@ func (r *agentClientScopeWithIdentity) ImportState(ctx context.Context, req reso
 		req.ID = id.AgentClientID.ValueString()
 	default:
 		if objectID, scopeID, ok := parseAzureADScopeID(req.ID); ok {
-			req.ID, wantScopeID = objectID, scopeID
+			req.ID = objectID + "/" + scopeID
 		}
 	}
 	r.agentClientScopeResource.ImportState(ctx, req, resp)
 	if resp.Diagnostics.HasError() {
 		return
-	}
-	if wantScopeID != "" {
-		got := stateGUID(resp.State, "scope_id", &resp.Diagnostics)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		if !strings.EqualFold(got.ValueString(), wantScopeID) {
-			resp.Diagnostics.AddError("Not the access_as_client scope",
-				fmt.Sprintf("The scope %s named by the import ID is not the application's access_as_client scope (that is %s), "+
-					"which is all lkps_agent_client_scope manages. Keep managing other scopes with azuread, or import the "+
-					"access_as_client scope: /applications/<object ID>/permissionScopes/%s.", wantScopeID, got.ValueString(), got.ValueString()))
-			return
-		}
 	}
 	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -16,7 +18,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
 // identitySkip is the version check of the tests that need resource identity.
@@ -103,7 +109,102 @@ func TestAccImport_azureadIDForms(t *testing.T) {
 				ResourceName:  "lkps_agent_client_scope.test",
 				ImportState:   true,
 				ImportStateId: fmt.Sprintf("/applications/%s/permissionScopes/%s", env.agentObjectID, "0e0e0e0e-0000-4000-8000-000000000000"),
-				ExpectError:   regexp.MustCompile(`(?s)Not the access_as_client scope.*0e0e0e0e-0000-4000-8000-000000000000`),
+				ExpectError:   regexp.MustCompile(`(?s)Nothing to import.*no scope with the ID\s+0e0e0e0e-0000-4000-8000-000000000000`),
+			},
+		},
+	})
+}
+
+// azuread's import ID of a scope names it by ID, and the import takes that scope, also when it was
+// renamed out of band (azuread makes scopes with random IDs, so the provider's stable ID does not find
+// them): the next plan repairs the value. A scope ID of another scope, while the agent has an
+// access_as_client scope, is refused with the ID to import instead; another team's scope is never touched.
+func TestAccImport_azureadScopeIDRenamedScope(t *testing.T) {
+	env := newAccEnv(t, 0)
+	azureadScope := graph.PermissionScope{
+		ID: "6b1f2d3e-4c5a-4b7d-8e9f-0a1b2c3d4e5f", Value: "access_as_client", Type: "User",
+		AdminConsentDisplayName: "Access the agent as a client", AdminConsentDescription: "Made with azuread.", Enabled: true,
+	}
+	other := graph.PermissionScope{
+		ID: "8d2b4c6e-1a3f-4e5d-b7c9-0e1f2a3b4c5d", Value: "reports.read", Type: "Admin",
+		AdminConsentDisplayName: "Read reports", AdminConsentDescription: "Another team's permission.", Enabled: true,
+	}
+	azureadImportID := func(scopeID string) string {
+		return fmt.Sprintf("/applications/%s/permissionScopes/%s", env.agentObjectID, scopeID)
+	}
+	cfg := scopeConfig(env, fmt.Sprintf("  scope_id = %q", azureadScope.ID))
+	var otherBefore graph.PermissionScope
+	otherUntouched := func(*terraformState) error {
+		if now, ok := env.readApp(t, env.agent).Scope(other.ID); !ok || !reflect.DeepEqual(now, otherBefore) {
+			return fmt.Errorf("the other team's scope changed: %+v (found %v), was %+v", now, ok, otherBefore)
+		}
+		return nil
+	}
+	accTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             env.checkNoClientScope(t),
+		Steps: []tfresource.TestStep{
+			{
+				// azuread's scope, renamed in the portal since, next to another team's scope.
+				PreConfig: func() {
+					oob := env.outOfBand(t)
+					oob.ensureIdentifierURI(t, env.agent, "api://"+env.agent)
+					oob.createScope(t, env.agent, azureadScope)
+					oob.createScope(t, env.agent, other)
+					renamed := azureadScope
+					renamed.Value = "access_as_client_v2"
+					oob.updateScope(t, env.agent, renamed)
+					otherBefore, _ = env.readApp(t, env.agent).Scope(other.ID)
+				},
+				Config: env.config(`data "lkps_environment" "current" {}`),
+			},
+			{
+				Config:             cfg,
+				ResourceName:       scopeAddr,
+				ImportState:        true,
+				ImportStateId:      azureadImportID(strings.ToUpper(azureadScope.ID)),
+				ImportStatePersist: true,
+				ImportStateCheck: func(is []*terraform.InstanceState) error {
+					if len(is) != 1 || is[0].Attributes["value"] != "access_as_client_v2" || is[0].Attributes["scope_id"] != azureadScope.ID ||
+						is[0].Attributes["agent_client_id"] != env.agent || is[0].Attributes["identifier_uri_added"] != "false" {
+						return fmt.Errorf("imported %+v", is)
+					}
+					return nil
+				},
+			},
+			{
+				// The repair renames it back; the other team's scope stays as it was.
+				Config: cfg,
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(scopeAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("value"), knownvalue.StringExact("access_as_client")),
+				}},
+				Check: tfresource.ComposeTestCheckFunc(otherUntouched, func(*terraformState) error {
+					s, ok := env.readApp(t, env.agent).ScopeByValue("access_as_client")
+					if !ok || s.ID != azureadScope.ID || !s.Enabled {
+						return fmt.Errorf("access_as_client after the repair: %+v (found %v), want the azuread scope %s", s, ok, azureadScope.ID)
+					}
+					return nil
+				}),
+			},
+			{
+				Config:           cfg,
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				ResourceName:  scopeAddr,
+				ImportState:   true,
+				ImportStateId: azureadImportID(other.ID),
+				ExpectError: regexp.MustCompile(`(?s)Not the access_as_client scope.*` + other.ID + `.*terraform import\s+lkps_agent_client_scope\.<name>\s+` +
+					env.agent + "/" + azureadScope.ID),
+			},
+			{
+				ResourceName:            scopeAddr,
+				ImportState:             true,
+				ImportStateId:           azureadImportID(azureadScope.ID),
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"timeouts", "identifier_uri_added"},
+				Check:                   otherUntouched,
 			},
 		},
 	})
