@@ -72,8 +72,19 @@ type AuthFailure struct {
 	Meaning string
 	// Description is Entra ID's own first sentence for the code.
 	Description string
-	// Err is the credential's error, with the raw response.
+	// Err is the credential's error, with the raw response. Show it through RawResponse.
 	Err error
+}
+
+// tokenLike matches a JSON Web Token (an access token, a client assertion, an OIDC token): three
+// base64url parts of which the first two are JSON objects.
+var tokenLike = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+
+// RawResponse is the credential's error as text for a diagnostic, with anything shaped like a token
+// replaced. Entra ID does not echo tokens or assertions, but a proxy or gateway page in between may
+// echo the request, and a diagnostic must never carry one.
+func (f *AuthFailure) RawResponse() string {
+	return tokenLike.ReplaceAllString(f.Err.Error(), "[REDACTED TOKEN]")
 }
 
 // aadstsMeanings are the one-line meanings of the AADSTS codes a provider's or agent's credential meets.

@@ -54,6 +54,11 @@ func TestExplainAuthFailure(t *testing.T) {
 		!strings.HasPrefix(f.Headline(), "AADSTS7000215: the client secret is wrong: use the secret's Value") || !errors.Is(f.Err, raw) {
 		t.Fatalf("explained %+v, %v", f, ok)
 	}
+	const assertion = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+	f, ok = ExplainAuthFailure(errors.New("RESPONSE 400\nclient_assertion=" + assertion + "&x=1\nAADSTS700027: Client assertion failed."))
+	if !ok || strings.Contains(f.RawResponse(), assertion) || !strings.Contains(f.RawResponse(), "client_assertion=[REDACTED TOKEN]&x=1") {
+		t.Fatalf("RawResponse keeps a token: %q", f.RawResponse())
+	}
 	f, ok = ExplainAuthFailure(errors.New(`"error_description": "AADSTS123456: Something new happened. More text\r\n"`))
 	if !ok || f.Meaning != "" || f.Headline() != "AADSTS123456: Something new happened." {
 		t.Fatalf("unknown code: %+v", f)

@@ -109,7 +109,7 @@ func describeCredentialFailure(what, whose string, err error) (summary, detail s
 	if f, isAuth := auth.ExplainAuthFailure(err); isAuth {
 		return "Authentication failed",
 			fmt.Sprintf("%s\n\nCould not %s: Microsoft Entra ID refused %s credentials. See the provider documentation, "+
-				"\"Authentication\": %s\n\nRaw response:\n%v", f.Headline(), what, whose, auth.DocsAuthenticationURL, f.Err), true
+				"\"Authentication\": %s\n\nRaw response:\n%s", f.Headline(), what, whose, auth.DocsAuthenticationURL, f.RawResponse()), true
 	}
 	return "", "", false
 }
