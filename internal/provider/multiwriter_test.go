@@ -1,0 +1,300 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+
+	"github.com/bayer/terraform-provider-lkps/internal/emulator"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
+)
+
+// This file tests the provider as one of several writers of an agent application: two Terraform
+// workspaces applied at the same moment, a third writer editing between requests, and writes whose
+// answer is lost (graph-behaviour.md, "Other writers").
+
+// cliWorkspaces runs the real terraform binary with the provider built from this repository (a dev
+// override), for tests that need several terraform processes at once.
+type cliWorkspaces struct {
+	tf, dir string
+}
+
+func newCLIWorkspaces(t *testing.T) *cliWorkspaces {
+	t.Helper()
+	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if tf == "" {
+		var err error
+		if tf, err = exec.LookPath("terraform"); err != nil {
+			t.Skip("no terraform binary")
+		}
+	}
+	dir := t.TempDir()
+	build := exec.CommandContext(t.Context(), "go", "build", "-o", filepath.Join(dir, "terraform-provider-lkps"), "../..")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the provider: %v\n%s", err, out)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "dev.tfrc"), []byte(fmt.Sprintf(
+		"provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", "bayer/lkps", dir)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &cliWorkspaces{tf: tf, dir: dir}
+}
+
+// workspace creates a working directory holding config.
+func (w *cliWorkspaces) workspace(t *testing.T, name, config string) string {
+	t.Helper()
+	work := filepath.Join(w.dir, name)
+	if err := os.MkdirAll(work, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return work
+}
+
+// run runs terraform in work and returns its exit code, output and wall time.
+func (w *cliWorkspaces) run(work string, args ...string) (int, string, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, w.tf, args...)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(),
+		"TF_CLI_CONFIG_FILE="+filepath.Join(w.dir, "dev.tfrc"), "CHECKPOINT_DISABLE=1",
+		"SSL_CERT_FILE="+emulator.TestCAFile(), "TF_IN_AUTOMATION=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	elapsed := time.Since(start)
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), out.String(), elapsed, nil
+	}
+	return 0, out.String(), elapsed, err
+}
+
+// mustRun runs terraform and fails the test unless it exits with want.
+func (w *cliWorkspaces) mustRun(t *testing.T, work string, want int, args ...string) time.Duration {
+	t.Helper()
+	code, out, elapsed, err := w.run(work, args...)
+	if err != nil {
+		t.Fatalf("terraform %s in %s: %v", args[0], filepath.Base(work), err)
+	}
+	if code != want {
+		t.Fatalf("terraform %s in %s exited %d, want %d:\n%s", args[0], filepath.Base(work), code, want, out)
+	}
+	return elapsed
+}
+
+// teamConfig pre-authorizes clients for an existing scope of the agent: a client team's workspace
+// (the platform team's workspace owns the scope).
+func teamConfig(env *accEnv, scopeID string, clients []string) string {
+	var ids strings.Builder
+	for _, c := range clients {
+		fmt.Fprintf(&ids, "    %q,\n", c)
+	}
+	return fmt.Sprintf(`terraform {
+  required_providers {
+    lkps = { source = "bayer/lkps" }
+  }
+}
+%s
+locals {
+  clients = [
+%s  ]
+}
+resource "lkps_preauthorized_client" "client" {
+  for_each        = toset(local.clients)
+  agent_client_id = %q
+  client_id       = each.value
+  scope_id        = %q
+}
+`, env.providerBlock, ids.String(), env.agent, scopeID)
+}
+
+// sharedScope is the agent's scope, created out of band by "the platform team".
+var sharedScope = graph.PermissionScope{
+	ID: "5c09e5c0-0000-4000-8000-000000000015", Value: "access_as_client", Type: "User",
+	AdminConsentDisplayName: "Access the agent", AdminConsentDescription: "Lets clients start sessions.", Enabled: true,
+}
+
+// TestAccMultiWriter_twoWorkspaces applies two working directories at the same moment, each
+// pre-authorizing 15 different clients on one agent, under a 2 s replication lag with 50% stale
+// reads: both applies succeed, Graph holds all 30, both next plans are empty, and destroying one
+// leaves the other's 15. LKPS_ACC_CONCURRENCY_RUNS repeats it.
+func TestAccMultiWriter_twoWorkspaces(t *testing.T) {
+	runs := envInt("LKPS_ACC_CONCURRENCY_RUNS", 1)
+	for run := 1; run <= runs; run++ {
+		t.Run(fmt.Sprintf("run%d", run), func(t *testing.T) {
+			env := newAccEnv(t, 30)
+			env.requireEmulator(t)
+			cli := newCLIWorkspaces(t)
+			env.outOfBand(t).createScope(t, env.agent, sharedScope)
+			teamA, teamB := env.clients[:15], env.clients[15:]
+			wsA := cli.workspace(t, "team-a", teamConfig(env, sharedScope.ID, teamA))
+			wsB := cli.workspace(t, "team-b", teamConfig(env, sharedScope.ID, teamB))
+			env.emu.injectFaults(t, faults.Config{ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: uint64(run)})
+
+			var wg sync.WaitGroup
+			walls := make([]time.Duration, 2)
+			for i, ws := range []string{wsA, wsB} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					code, out, elapsed, err := cli.run(ws, "apply", "-auto-approve", "-parallelism=10", "-no-color")
+					walls[i] = elapsed
+					if err != nil || code != 0 {
+						t.Errorf("concurrent apply in %s: exit %d, %v:\n%s", filepath.Base(ws), code, err, out)
+					}
+				}()
+			}
+			wg.Wait()
+			if t.Failed() {
+				return
+			}
+			t.Logf("concurrent applies under 2 s lag: team-a %.1f s, team-b %.1f s", walls[0].Seconds(), walls[1].Seconds())
+			if err := env.preauthorizedExactly(t, env.clients, sharedScope.ID); err != nil {
+				t.Fatalf("after both applies: %v", err)
+			}
+			// Under the same lag, each workspace's next plan is empty.
+			cli.mustRun(t, wsA, 0, "plan", "-detailed-exitcode", "-parallelism=10", "-no-color")
+			cli.mustRun(t, wsB, 0, "plan", "-detailed-exitcode", "-parallelism=10", "-no-color")
+			cli.mustRun(t, wsA, 0, "destroy", "-auto-approve", "-parallelism=10", "-no-color")
+			if err := env.preauthorizedExactly(t, teamB, sharedScope.ID); err != nil {
+				t.Fatalf("after destroying team-a: %v", err)
+			}
+			cli.mustRun(t, wsB, 0, "destroy", "-auto-approve", "-parallelism=10", "-no-color")
+			if err := env.preauthorizedExactly(t, nil, sharedScope.ID); err != nil {
+				t.Fatalf("after destroying both: %v", err)
+			}
+		})
+	}
+}
+
+// TestAccMultiWriter_thirdWriter applies 30 clients while the emulator's foreign writer adds and
+// removes entries of its own on the same agent, between the provider's requests: every managed entry
+// is present at the end, and every entry the foreign writer added and did not remove is still there.
+func TestAccMultiWriter_thirdWriter(t *testing.T) {
+	env := newAccEnv(t, 30)
+	env.requireEmulator(t)
+	foreign := faults.Config{Latency: 20 * time.Millisecond, ForeignWriterRate: 10, ForeignWriterApp: env.agent, Seed: 30}
+	var report emulator.ForeignWriterReport
+	checkForeign := func() error {
+		app := env.emu.application(t, env.agent)
+		for _, e := range report.Present {
+			if _, ok := app.PreAuthorization(e.ClientAppID); !ok {
+				return fmt.Errorf("the foreign writer's entry %s is gone", e.ClientAppID)
+			}
+		}
+		for _, e := range report.Removed {
+			if _, ok := app.PreAuthorization(e.ClientAppID); ok {
+				return fmt.Errorf("the foreign writer's removed entry %s is back", e.ClientAppID)
+			}
+		}
+		return nil
+	}
+	foreignClients := func() []string {
+		var out []string
+		for _, e := range report.Present {
+			out = append(out, e.ClientAppID)
+		}
+		return out
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(*terraformState) error {
+			if err := checkForeign(); err != nil {
+				return err
+			}
+			return env.preauthorizedExactly(t, foreignClients(), "")
+		},
+		Steps: []resource.TestStep{{
+			PreConfig: func() { env.emu.injectFaults(t, foreign) },
+			Config:    preauthConfig(env, env.clients),
+			Check: func(*terraformState) error {
+				env.emu.clearFaults(t) // stops the foreign writer; it settles its own entries
+				report = env.emu.ts.Admin().ForeignWriter()
+				t.Logf("foreign writer: %d edits, %d repairs, %d entries kept, %d removed",
+					report.Edits, report.Repairs, len(report.Present), len(report.Removed))
+				if report.Edits == 0 {
+					return errors.New("the foreign writer made no edit during the apply")
+				}
+				if err := checkForeign(); err != nil {
+					return err
+				}
+				return env.preauthorizedExactly(t, append(slicesClone(env.clients), foreignClients()...), "")
+			},
+		}},
+	})
+}
+
+// TestAccMultiWriter_ambiguousWrites applies 60 clients while 10% of Graph's committed PATCHes are
+// answered with 503, 504 or a dropped connection, on top of replication lag, 409s and 429s: 60/60,
+// no duplicate entries, the next plan empty, destroy exact. LKPS_ACC_CONCURRENCY_RUNS repeats it.
+func TestAccMultiWriter_ambiguousWrites(t *testing.T) {
+	profile := faultProfileHostile
+	profile.AmbiguousWriteProbability = 0.1
+	runs := envInt("LKPS_ACC_CONCURRENCY_RUNS", 1)
+	for run := 1; run <= runs; run++ {
+		t.Run(fmt.Sprintf("run%d", run), func(t *testing.T) {
+			env := newAccEnv(t, 60)
+			env.requireEmulator(t)
+			profile.Seed = uint64(run) * 7919
+			noDuplicates := func() error {
+				seen := map[string]bool{}
+				for _, p := range env.emu.application(t, env.agent).PreAuthorized {
+					k := strings.ToLower(p.AppID)
+					if seen[k] {
+						return fmt.Errorf("client %s has two entries", p.AppID)
+					}
+					seen[k] = true
+					ids := map[string]bool{}
+					for _, id := range p.DelegatedPermissionIDs {
+						if ids[strings.ToLower(id)] {
+							return fmt.Errorf("client %s holds permission %s twice", p.AppID, id)
+						}
+						ids[strings.ToLower(id)] = true
+					}
+				}
+				return nil
+			}
+			resource.ParallelTest(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				CheckDestroy: func(*terraformState) error {
+					env.emu.clearFaults(t)
+					if err := noDuplicates(); err != nil {
+						return err
+					}
+					return env.preauthorizedExactly(t, nil, "")
+				},
+				Steps: []resource.TestStep{{
+					PreConfig: func() { env.emu.injectFaults(t, profile) },
+					Config:    preauthConfig(env, env.clients),
+					Check: func(*terraformState) error {
+						injected := env.emu.ts.Admin().Injected()
+						t.Logf("apply with ambiguous writes: injected %v; provider Graph client: %s", injected,
+							formatStats(builtGraphClients.take(env.graphBaseURL)))
+						if err := noDuplicates(); err != nil {
+							return err
+						}
+						return env.preauthorizedExactly(t, env.clients, stableScopeID(env.agent))
+					},
+				}},
+			})
+		})
+	}
+}
+
+func slicesClone(s []string) []string { return append([]string(nil), s...) }
