@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
@@ -293,4 +294,52 @@ func TestAmbiguousWritesAreRetriedSafely(t *testing.T) {
 	if st.Retries[graph.ReasonServerError] == 0 || st.Retries[graph.ReasonNetwork] == 0 || injected["ambiguous_drop"] == 0 {
 		t.Fatalf("not every kind of ambiguous write was retried: retries %v, injected %v", st.Retries, injected)
 	}
+}
+
+// Two processes pre-authorize 15 different clients each on one application at the same moment,
+// under a 2 s replication lag with half the reads stale: both succeed and Graph holds all 30.
+func TestTwoWritersUnderLagConverge(t *testing.T) {
+	t.Parallel()
+	clock := &jumpClock{}
+	h := newHarness(t, emulator.WithClock(clock.Now))
+	appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+	ref := graph.ByAppID(appID)
+	fw := foreignWriter{t: t, h: h, objectID: objectID}
+	scope, err := h.client.CreateScope(ctxWithTimeout(t, time.Minute), ref, accessScope(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.ts.Admin().SetFaults(faults.Config{ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: 4}); err != nil {
+		t.Fatal(err)
+	}
+	clock.Jump(3 * time.Second) // the application and its scope predate the lag: stale replicas have them
+	other, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, fastConfig)
+	ctx := ctxWithTimeout(t, 3*time.Minute)
+	var all []string
+	var wg sync.WaitGroup
+	for _, c := range []*graph.Client{h.client, other} {
+		sem := make(chan struct{}, 10) // Terraform's -parallelism=10
+		for range 15 {
+			client := newGUID(t)
+			all = append(all, client)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				if _, err := c.AddPreAuthorization(ctx, ref, client, scope.ID); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	got := fw.current()
+	for _, c := range all {
+		if !hasEntry(got, c, scope.ID) {
+			t.Errorf("entry %s missing", c)
+		}
+	}
+	t.Logf("writer 1: %+v", h.client.Stats())
+	t.Logf("writer 2: %+v", other.Stats())
 }
