@@ -38,11 +38,15 @@ func (w *appWorker) confirmOwn(ctx context.Context, b *batch) (*appState, map[st
 		switch {
 		case len(lost) == 0:
 			matches++
-			if matches >= w.c.cfg.ConfirmReads && elapsed >= w.overwriteHorizon() {
+			horizon := w.overwriteHorizon()
+			if matches >= w.c.cfg.ConfirmReads && elapsed >= horizon {
 				w.noteKnown(st)
 				return st, failed, nil
 			}
 			wait = max(w.c.cfg.ConfirmInterval, 0)
+			if matches >= w.c.cfg.ConfirmReads {
+				wait = max(wait, horizon-elapsed) // one more read once an overwrite would show
+			}
 		case w.overwritten(st, sent, intents, elapsed):
 			if reapplied >= w.c.cfg.MaxReapply {
 				return nil, nil, &OverwrittenError{ObjectID: w.objectID, Reapplied: reapplied, Missing: describe(lost)}
@@ -88,7 +92,7 @@ func (w *appWorker) confirmOwn(ctx context.Context, b *batch) (*appState, map[st
 // overwrote them: it holds a change that is neither in what we sent nor ours, or our intents have
 // been missing for longer than the replication lag can explain.
 func (w *appWorker) overwritten(st, sent *appState, ours []intent, elapsed time.Duration) bool {
-	if elapsed >= max(w.c.cfg.ReapplyAfter, 2*w.c.lag()) {
+	if elapsed >= w.c.overwriteAfter() {
 		return true
 	}
 	mine := make(map[string]bool, len(ours))
@@ -172,14 +176,25 @@ func (w *appWorker) noteWrite(t time.Time) {
 }
 
 // noteLag records that a read missed a write made d ago: the directory's replication lag is at
-// least d.
+// least d. A write missing for ReapplyAfter or longer is taken as overwritten, not as lag, so longer
+// durations are not recorded (they would make every confirmation wait longer and longer).
 func (c *Client) noteLag(d time.Duration) {
+	if d >= c.cfg.ReapplyAfter {
+		return
+	}
 	for {
 		cur := c.observedLag.Load()
 		if int64(d) <= cur || c.observedLag.CompareAndSwap(cur, int64(d)) {
 			return
 		}
 	}
+}
+
+// overwriteAfter is how long a write of this process may stay invisible before it is taken as
+// overwritten by another writer: ReapplyAfter, or twice the observed lag when that is longer, but
+// never longer than StaleReadWindow.
+func (c *Client) overwriteAfter() time.Duration {
+	return min(max(c.cfg.ReapplyAfter, 2*c.lag()), c.cfg.StaleReadWindow)
 }
 
 // lag returns the longest replication lag this process observed.

@@ -409,12 +409,13 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*appState)
 // read returns the application as Graph shows it, never older than what this process confirmed:
 // a read that lacks a confirmed change and shows nothing new is from a replica that is behind, and
 // is repeated. A read that lacks a confirmed change but shows another writer's change is taken as
-// the truth (the next round restores ours). When reads keep disagreeing for StaleReadWindow, the
-// application was changed elsewhere; the read is taken as the truth and the memory of confirmed
-// changes is dropped.
+// the truth at once; one that keeps lacking it for longer than replication explains (overwriteAfter)
+// is taken as the truth too: another writer overwrote it. Either way the memory is kept, so the next
+// round restores the change.
 func (w *appWorker) read(ctx context.Context) (*appState, error) {
 	start := w.c.now()
-	p := callPolicy{what: "GET /applications/" + w.objectID, staleWindow: w.c.cfg.StaleReadWindow}
+	window := w.c.overwriteAfter()
+	p := callPolicy{what: "GET /applications/" + w.objectID, staleWindow: window}
 	st, err := w.get(ctx, p, func(st *appState) error {
 		if w.looksOld(st) {
 			w.noteStale()
@@ -422,10 +423,9 @@ func (w *appWorker) read(ctx context.Context) (*appState, error) {
 		}
 		return nil
 	})
-	if errors.Is(err, errStaleRead) && st != nil && w.c.now().Sub(start) >= w.c.cfg.StaleReadWindow {
+	if errors.Is(err, errStaleRead) && st != nil && w.c.now().Sub(start) >= window {
 		w.c.logWarn(ctx, "Microsoft Graph keeps showing the application without changes this process confirmed; "+
-			"taking it as changed elsewhere", map[string]any{"object_id": w.objectID})
-		w.forget()
+			"taking them as overwritten by another writer", map[string]any{"object_id": w.objectID})
 		return st, nil
 	}
 	if err != nil {
@@ -520,13 +520,6 @@ func (w *appWorker) drop(key string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	delete(w.expect, key)
-}
-
-// forget drops the read-your-writes memory.
-func (w *appWorker) forget() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.expect = make(map[string]intent)
 }
 
 // looksOld reports whether st lacks an intent this process confirmed and shows nothing another

@@ -146,6 +146,8 @@ func TestAccMultiWriter_twoWorkspaces(t *testing.T) {
 			wsA := cli.workspace(t, "team-a", teamConfig(env, sharedScope.ID, teamA))
 			wsB := cli.workspace(t, "team-b", teamConfig(env, sharedScope.ID, teamB))
 			env.emu.injectFaults(t, faults.Config{ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: uint64(run)})
+			// The platform team created the scope well before the client teams apply: past the lag.
+			time.Sleep(2500 * time.Millisecond)
 
 			var wg sync.WaitGroup
 			walls := make([]time.Duration, 2)
