@@ -45,6 +45,9 @@ const (
 	DefaultAbsenceWindow = 3 * time.Second
 	// DefaultConfirmInterval is the pause between two matching confirmation reads.
 	DefaultConfirmInterval = 20 * time.Millisecond
+	// DefaultReadReuse is how long one read of an application serves later readers when this
+	// process wrote nothing since.
+	DefaultReadReuse = 5 * time.Second
 	// DefaultRequestTimeout bounds one HTTP request (one attempt); a request without an answer by
 	// then is abandoned and retried, so a hung connection cannot use up an operation's budget.
 	DefaultRequestTimeout = 30 * time.Second
@@ -99,6 +102,10 @@ type Config struct {
 	NotFoundAfterWriteWindow time.Duration
 	// StaleReadWindow bounds read-your-writes retries (default DefaultStaleReadWindow).
 	StaleReadWindow time.Duration
+	// ReadReuse is how long one read of an application serves later reads (refreshes of every
+	// resource of that application, and the next write when no other writer was seen) while this
+	// process wrote nothing since (default DefaultReadReuse; negative means never).
+	ReadReuse time.Duration
 	// RequestTimeout bounds one HTTP request (default DefaultRequestTimeout; negative means none);
 	// a request that times out is retried like a dropped connection.
 	RequestTimeout time.Duration
@@ -169,6 +176,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.StaleReadWindow <= 0 {
 		cfg.StaleReadWindow = DefaultStaleReadWindow
+	}
+	if cfg.ReadReuse == 0 {
+		cfg.ReadReuse = DefaultReadReuse
 	}
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout

@@ -15,10 +15,11 @@ import (
 // the missing intents are then applied again on that read, at most MaxReapply times. failed maps
 // the key of an intent that can no longer be applied (its scope was deleted elsewhere) to why.
 //
-// Once another writer has been seen on the application, the reads also span the replication lag
-// this process observed: a writer that read a stale replica can overwrite our change that long
-// after it was made, and must be caught before the callers are answered.
-func (w *appWorker) confirmOwn(ctx context.Context, b *batch) (*appState, map[string]error, error) {
+// Once replication lag or another writer has been seen, the reads also span the replication lag
+// (overwriteHorizon): a writer that read a stale replica can overwrite our change that long after
+// it was made, and must be caught before the callers are answered; and a command that starts after
+// this one must not find a replica without the change.
+func (w *appWorker) confirmOwn(ctx context.Context, b *batch) (*appState, time.Time, map[string]error, error) {
 	intents := b.intents
 	sent := b.cur
 	failed := make(map[string]error)
@@ -27,10 +28,11 @@ func (w *appWorker) confirmOwn(ctx context.Context, b *batch) (*appState, map[st
 	p := callPolicy{what: "GET /applications/" + w.objectID + " (confirmation)"}
 	matches, misses, reapplied := 0, 0, 0
 	for {
+		readAt := w.c.now()
 		st, err := w.get(ctx, p, nil)
 		w.c.stats.confirmReads.Add(1)
 		if err != nil {
-			return nil, nil, err
+			return nil, time.Time{}, nil, err
 		}
 		lost := missing(intents, st)
 		elapsed := w.c.now().Sub(written)
@@ -41,7 +43,7 @@ func (w *appWorker) confirmOwn(ctx context.Context, b *batch) (*appState, map[st
 			horizon := w.overwriteHorizon()
 			if matches >= w.c.cfg.ConfirmReads && elapsed >= horizon {
 				w.noteKnown(st)
-				return st, failed, nil
+				return st, readAt, failed, nil
 			}
 			wait = max(w.c.cfg.ConfirmInterval, 0)
 			if matches >= w.c.cfg.ConfirmReads {
@@ -49,7 +51,7 @@ func (w *appWorker) confirmOwn(ctx context.Context, b *batch) (*appState, map[st
 			}
 		case w.overwritten(st, sent, intents, elapsed):
 			if reapplied >= w.c.cfg.MaxReapply {
-				return nil, nil, &OverwrittenError{ObjectID: w.objectID, Reapplied: reapplied, Missing: describe(lost)}
+				return nil, time.Time{}, nil, &OverwrittenError{ObjectID: w.objectID, Reapplied: reapplied, Missing: describe(lost)}
 			}
 			reapplied++
 			w.c.stats.reapplies.Add(1)
@@ -63,7 +65,7 @@ func (w *appWorker) confirmOwn(ctx context.Context, b *batch) (*appState, map[st
 			matches = 0
 			if cols := changedCollections(st, next); cols != 0 {
 				if err := w.patch(ctx, next, cols); err != nil {
-					return nil, nil, err
+					return nil, time.Time{}, nil, err
 				}
 				written, sent = w.c.now(), next
 				w.noteWrite(written)
@@ -79,11 +81,11 @@ func (w *appWorker) confirmOwn(ctx context.Context, b *batch) (*appState, map[st
 			wait = min(w.c.cfg.Backoff.delay(misses, w.c.random()), maxConfirmWait)
 		}
 		if deadline, ok := ctx.Deadline(); ok && w.c.now().Add(wait).After(deadline) {
-			return nil, nil, fmt.Errorf("%s not visible on %d consecutive reads before the deadline (%d reads did not show it)",
+			return nil, time.Time{}, nil, fmt.Errorf("%s not visible on %d consecutive reads before the deadline (%d reads did not show it)",
 				b.cols, w.c.cfg.ConfirmReads, misses)
 		}
 		if err := w.c.sleep(ctx, wait); err != nil {
-			return nil, nil, err
+			return nil, time.Time{}, nil, err
 		}
 	}
 }
@@ -156,16 +158,20 @@ func describe(intents []intent) []string {
 	return out
 }
 
-// overwriteHorizon is how long after a write the confirmation reads must go on: zero while no other
-// writer has been seen on the application, else the replication lag this process observed.
+// overwriteHorizon is how long after a write the confirmation reads must go on. While this process
+// has seen neither replication lag nor another writer, zero. Once it has, at least AbsenceWindow
+// (which is set above the directory's replication lag) and the lag it observed: until then a
+// replica may still lack the write, so a writer that reads it (another workspace, or the next
+// terraform command) could build on a state without it and overwrite it.
 func (w *appWorker) overwriteHorizon() time.Duration {
 	w.mu.Lock()
 	foreign := w.foreign
 	w.mu.Unlock()
-	if !foreign {
+	lag := w.c.lag()
+	if !foreign && lag == 0 {
 		return 0
 	}
-	return w.c.lag()
+	return max(lag, w.c.cfg.AbsenceWindow)
 }
 
 // noteWrite records when this process last wrote the application.

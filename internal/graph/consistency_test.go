@@ -83,7 +83,7 @@ func TestStaleReadsNeverLoseUpdatesOrReportGone(t *testing.T) {
 		}
 	}
 	st := h.client.Stats()
-	if st.Retries[graph.ReasonStaleRead]+st.Retries[graph.ReasonNotYetVisible]+st.Retries[graph.ReasonConfirmAbsence] == 0 {
+	if st.Retries[graph.ReasonStaleRead]+st.Retries[graph.ReasonNotYetVisible]+st.Retries[graph.ReasonConfirmAbsence]+st.Retries[graph.ReasonNotFoundAfterWrite] == 0 {
 		t.Fatalf("no stale read was observed, the test did not exercise replication lag: %+v", st.Retries)
 	}
 	t.Logf("stats: gets=%d patches=%d confirmReads=%d retries=%v", st.Gets, st.Patches, st.ConfirmReads, st.Retries)

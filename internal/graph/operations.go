@@ -62,12 +62,12 @@ func (c *Client) GetPreAuthorization(ctx context.Context, ref AppRef, clientAppI
 }
 
 // GetApplicationExpecting reads the application like GetApplication and reports whether present
-// holds for it. When it does not, the client reads again (spaced by the backoff) until present
-// holds, or until at least ConfirmReads consecutive reads over at least AbsenceWindow agree that it
-// does not. A replica that has not caught up with a change made moments ago — possibly by another
-// process, such as the terraform apply just before a plan — thus does not make the item look
-// deleted. Terraform Read functions should use it (or GetScope and GetPreAuthorization) for the
-// item their resource manages.
+// holds for it. When it does not, the item may be missing only on a replica that has not caught up
+// with a change made moments ago — possibly by another process, such as the terraform apply just
+// before a plan. So the absence is confirmed: once AbsenceWindow has passed since a reader of this
+// application first missed something (one window per application and process, shared by every
+// resource reading it), a read taken after the window decides. Terraform Read functions should use
+// it (or GetScope and GetPreAuthorization) for the item their resource manages.
 func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, present func(Application) bool) (Application, bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
@@ -75,29 +75,25 @@ func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, presen
 	if err != nil {
 		return Application{}, false, fmt.Errorf("reading %s: %w", ref, err)
 	}
-	var firstMiss time.Time
-	for misses := 0; ; misses++ {
-		if st == nil || (misses == 0 && w.looksOld(st)) {
-			if st, err = w.sharedRead(ctx); err != nil {
-				return Application{}, false, fmt.Errorf("reading %s: %w", ref, err)
-			}
-		}
-		app := st.application()
-		if present(app) {
-			return app, true, nil
-		}
-		if misses == 0 {
-			firstMiss = c.now()
-		}
-		if misses+1 >= c.cfg.ConfirmReads && c.now().Sub(firstMiss) >= c.cfg.AbsenceWindow {
-			return app, false, nil
-		}
-		c.stats.addRetry(ReasonConfirmAbsence)
-		if err := c.sleep(ctx, c.cfg.Backoff.delay(misses+1, c.random())); err != nil {
+	if st == nil || w.looksOld(st) {
+		if st, err = w.sharedRead(ctx, time.Time{}); err != nil {
 			return Application{}, false, fmt.Errorf("reading %s: %w", ref, err)
 		}
-		st = nil
 	}
+	app := st.application()
+	if present(app) || c.cfg.AbsenceWindow < 0 {
+		return app, present(app), nil
+	}
+	deadline := w.absenceDeadline()
+	c.stats.addRetry(ReasonConfirmAbsence)
+	if err := c.sleep(ctx, deadline.Sub(c.now())); err != nil {
+		return Application{}, false, fmt.Errorf("reading %s: %w", ref, err)
+	}
+	if st, err = w.sharedRead(ctx, deadline); err != nil {
+		return Application{}, false, fmt.Errorf("reading %s: %w", ref, err)
+	}
+	app = st.application()
+	return app, present(app), nil
 }
 
 // EnsureIdentifierURI adds uri to the application's identifier URIs unless it is there (compared
@@ -241,7 +237,7 @@ func (c *Client) readState(ctx context.Context, ref AppRef) (*appState, error) {
 	if st != nil && !w.looksOld(st) {
 		return st, nil
 	}
-	return w.sharedRead(ctx)
+	return w.sharedRead(ctx, time.Time{})
 }
 
 // mutate resolves ref, queues step on the application's worker and waits for the answer.

@@ -52,10 +52,11 @@ func (o *op) finish(err error) {
 
 // readFlight is one in-flight GET shared by concurrent readers.
 type readFlight struct {
-	done chan struct{}
-	gen  uint64
-	st   *appState
-	err  error
+	done  chan struct{}
+	gen   uint64
+	start time.Time
+	st    *appState
+	err   error
 }
 
 // appWorker serializes and groups the mutations of one application.
@@ -81,6 +82,14 @@ type appWorker struct {
 	foreign bool
 	// lastWrite is when this process last wrote the application.
 	lastWrite time.Time
+	// cached is the latest read of the application (started at cachedAt, when gen was cachedGen):
+	// reads within ReadReuse with no write of this process since share it.
+	cached    *appState
+	cachedAt  time.Time
+	cachedGen uint64
+	// absenceStart is when a reader of this application first missed what it expected: the
+	// absence window runs once per application and process, shared by every resource.
+	absenceStart time.Time
 	// written is set once this process has PATCHed the application: from then on a 404 is
 	// replication lag, retried for NotFoundAfterWriteWindow.
 	written bool
@@ -209,14 +218,14 @@ func (w *appWorker) round(active []*op, reuse *appState) ([]*op, *appState) {
 	if retry := w.write(ctx, b); retry {
 		return unfinished(live), nil
 	}
-	fresh, failed, err := w.confirmOwn(ctx, b)
+	fresh, freshAt, failed, err := w.confirmOwn(ctx, b)
 	if err != nil {
 		for _, o := range b.contributors {
 			o.finish(fmt.Errorf("%s: the change was sent but could not be confirmed visible: %w", o.name, err))
 		}
 		return unfinished(live), nil
 	}
-	w.answer(b, failed)
+	w.answer(b, failed, fresh, freshAt)
 	return unfinished(live), fresh
 }
 
@@ -257,11 +266,13 @@ func (w *appWorker) gather(ctx context.Context, reuse *appState) (*appState, err
 	if reuse != nil && !w.looksOld(reuse) {
 		return reuse, nil
 	}
+	start := w.c.now()
 	st, err := w.read(ctx)
 	if err != nil {
 		return nil, err
 	}
 	w.noteForeign(st)
+	w.cacheRead(st, start)
 	return st, nil
 }
 
@@ -341,8 +352,9 @@ func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
 
 // answer records the confirmed intents and answers the ops: an op one of whose intents could not
 // be re-applied fails with that reason; the others succeed (or wait for their next step).
-func (w *appWorker) answer(b *batch, failed map[string]error) {
+func (w *appWorker) answer(b *batch, failed map[string]error, fresh *appState, freshAt time.Time) {
 	w.remember(b.intents, failed)
+	w.cacheRead(fresh, freshAt)
 	for _, o := range b.contributors {
 		var err error
 		for k := range o.keys {
@@ -434,12 +446,18 @@ func (w *appWorker) read(ctx context.Context) (*appState, error) {
 	return st, nil
 }
 
-// sharedRead is read with single-flight: concurrent readers share one GET, unless a write was
-// confirmed after that GET started.
-func (w *appWorker) sharedRead(ctx context.Context) (*appState, error) {
+// sharedRead is read with single-flight and reuse: a read started at or after notBefore, no
+// older than ReadReuse, with no write of this process confirmed since, serves every caller;
+// concurrent readers share one GET.
+func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*appState, error) {
 	for {
 		w.mu.Lock()
-		if f := w.flight; f != nil && f.gen == w.gen {
+		if st := w.cachedLocked(notBefore); st != nil {
+			w.mu.Unlock()
+			w.c.stats.sharedReads.Add(1)
+			return st, nil
+		}
+		if f := w.flight; f != nil && f.gen == w.gen && !f.start.Before(notBefore) {
 			w.mu.Unlock()
 			select {
 			case <-f.done:
@@ -453,7 +471,7 @@ func (w *appWorker) sharedRead(ctx context.Context) (*appState, error) {
 			}
 			return f.st, f.err
 		}
-		f := &readFlight{done: make(chan struct{}), gen: w.gen}
+		f := &readFlight{done: make(chan struct{}), gen: w.gen, start: w.c.now()}
 		w.flight = f
 		w.mu.Unlock()
 
@@ -463,10 +481,43 @@ func (w *appWorker) sharedRead(ctx context.Context) (*appState, error) {
 		if w.flight == f {
 			w.flight = nil
 		}
+		if f.err == nil && f.gen == w.gen {
+			w.cached, w.cachedAt, w.cachedGen = f.st, f.start, f.gen
+		}
 		w.mu.Unlock()
 		close(f.done)
 		return f.st, f.err
 	}
+}
+
+// cachedLocked returns the cached read when it may serve a reader. Caller holds w.mu.
+func (w *appWorker) cachedLocked(notBefore time.Time) *appState {
+	if w.cached == nil || w.cachedGen != w.gen || w.cachedAt.Before(notBefore) ||
+		w.c.cfg.ReadReuse < 0 || w.c.now().Sub(w.cachedAt) > w.c.cfg.ReadReuse {
+		return nil
+	}
+	return w.cached
+}
+
+// cacheRead records st, a read started at start, as the latest read.
+func (w *appWorker) cacheRead(st *appState, start time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if start.Before(w.cachedAt) {
+		return
+	}
+	w.cached, w.cachedAt, w.cachedGen = st, start, w.gen
+}
+
+// absenceDeadline returns when the shared absence window of the application ends, starting it now
+// if no reader missed anything yet.
+func (w *appWorker) absenceDeadline() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.absenceStart.IsZero() {
+		w.absenceStart = w.c.now()
+	}
+	return w.absenceStart.Add(max(w.c.cfg.AbsenceWindow, 0))
 }
 
 // patch sends the changed collections of after under the retry policy. Resending is safe: the
@@ -623,7 +674,11 @@ func (c *Client) resolve(ctx context.Context, ref AppRef) (*appWorker, *appState
 		c.resolving[key] = f
 		c.mu.Unlock()
 
+		start := c.now()
 		f.w, f.st, f.err = c.lookup(ctx, ref)
+		if f.err == nil {
+			f.w.cacheRead(f.st, start) // the lookup is a read like any other: later readers share it
+		}
 
 		c.mu.Lock()
 		delete(c.resolving, key)

@@ -239,9 +239,15 @@ func TestCancelMidBatchLeavesNoGoroutine(t *testing.T) {
 		}
 	}
 	h.ts.Client.CloseIdleConnections()
+	// Connections (the client's pool and the in-process emulator's server side) are not the
+	// worker's goroutines.
 	goleak.VerifyNone(t, ignore,
-		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
-		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
+		goleak.IgnoreAnyFunction("net/http.(*http2ClientConn).readLoop"),
+		goleak.IgnoreAnyFunction("net/http.(*conn).serve"),
+		goleak.IgnoreAnyFunction("net/http.(*http2serverConn).readFrames"),
+		goleak.IgnoreAnyFunction("net/http.(*http2serverConn).serve"),
 		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"))
 }
 

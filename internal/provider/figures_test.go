@@ -3,28 +3,39 @@ package provider
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
-// TestFigures60Clients measures the issue's scenario: one scope and 60 pre-authorized clients with 50 ms
-// of injected Graph latency, applied with Terraform's default -parallelism=10, by the real terraform
-// binary and the built provider. It reports the wall time of apply, plan (refresh) and destroy and the
-// Graph GET and PATCH counts of each, from the emulator's counters. It asserts correctness only (all 60
-// present, the plan empty, destroy complete), never time. Run with LKPS_FIGURES=1 (make figures).
-func TestFigures60Clients(t *testing.T) {
-	if os.Getenv("LKPS_FIGURES") == "" {
-		t.Skip("set LKPS_FIGURES=1 to measure (make figures)")
-	}
+// The figures of the issues (make figures): the real terraform binary and the built provider against
+// one emulator with 50 ms of injected Graph latency, -parallelism=10. Each scenario reports the wall
+// time and the Graph GET and PATCH counts of every phase, from the emulator's counters. They assert
+// correctness only (everything present, plans empty, destroy complete), never time. Run with
+// LKPS_FIGURES=1.
+
+const figuresLatency = 50 * time.Millisecond
+
+// cliWorkspaces runs the real terraform binary with the provider built from this repository (a dev
+// override), for tests that need several terraform processes at once.
+type cliWorkspaces struct {
+	tf, dir string
+}
+
+func newCLIWorkspaces(t *testing.T) *cliWorkspaces {
+	t.Helper()
 	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
 	if tf == "" {
 		var err error
@@ -32,26 +43,173 @@ func TestFigures60Clients(t *testing.T) {
 			t.Skip("no terraform binary")
 		}
 	}
-	const clients = 60
 	dir := t.TempDir()
 	build := exec.CommandContext(t.Context(), "go", "build", "-o", filepath.Join(dir, "terraform-provider-lkps"), "../..")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the provider: %v\n%s", err, out)
 	}
-	env := newEmulatorAccEnv(t, clients)
 	if err := os.WriteFile(filepath.Join(dir, "dev.tfrc"), []byte(fmt.Sprintf(
 		"provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", "bayer/lkps", dir)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	work := filepath.Join(dir, "work")
+	return &cliWorkspaces{tf: tf, dir: dir}
+}
+
+// workspace creates a working directory holding config.
+func (w *cliWorkspaces) workspace(t *testing.T, name, config string) string {
+	t.Helper()
+	work := filepath.Join(w.dir, name)
 	if err := os.MkdirAll(work, 0o700); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return work
+}
+
+// run runs terraform in work and returns its exit code, output and wall time.
+func (w *cliWorkspaces) run(work string, args ...string) (int, string, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, w.tf, args...)
+	cmd.Dir = work
+	cmd.Env = append(os.Environ(),
+		"TF_CLI_CONFIG_FILE="+filepath.Join(w.dir, "dev.tfrc"), "CHECKPOINT_DISABLE=1",
+		"SSL_CERT_FILE="+emulator.TestCAFile(), "TF_IN_AUTOMATION=1")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	elapsed := time.Since(start)
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), out.String(), elapsed, nil
+	}
+	return 0, out.String(), elapsed, err
+}
+
+// mustRun runs terraform and fails the test unless it exits with want.
+func (w *cliWorkspaces) mustRun(t *testing.T, work string, want int, args ...string) time.Duration {
+	t.Helper()
+	code, out, elapsed, err := w.run(work, args...)
+	if err != nil {
+		t.Fatalf("terraform %s in %s: %v", args[0], filepath.Base(work), err)
+	}
+	if code != want {
+		t.Fatalf("terraform %s in %s exited %d, want %d:\n%s", args[0], filepath.Base(work), code, want, out)
+	}
+	return elapsed
+}
+
+// teamConfig pre-authorizes clients for an existing scope of the agent: a client team's workspace
+// (the platform team's workspace owns the scope).
+func teamConfig(env *accEnv, scopeID string, clients []string) string {
 	var ids strings.Builder
-	for i, c := range env.clients {
+	for _, c := range clients {
+		fmt.Fprintf(&ids, "    %q,\n", c)
+	}
+	return fmt.Sprintf(`terraform {
+  required_providers {
+    lkps = { source = "bayer/lkps" }
+  }
+}
+%s
+locals {
+  clients = [
+%s  ]
+}
+resource "lkps_preauthorized_client" "client" {
+  for_each        = toset(local.clients)
+  agent_client_id = %q
+  client_id       = each.value
+  scope_id        = %q
+}
+`, env.providerBlock, ids.String(), env.agent, scopeID)
+}
+
+// sharedScope is the agent's scope, created out of band by "the platform team".
+var sharedScope = graph.PermissionScope{
+	ID: "5c09e5c0-0000-4000-8000-000000000015", Value: "access_as_client", Type: "User",
+	AdminConsentDisplayName: "Access the agent", AdminConsentDescription: "Lets clients start sessions.", Enabled: true,
+}
+
+// figures is one scenario: an emulator, a workspace and the table of measured phases.
+type figures struct {
+	t     *testing.T
+	env   *accEnv
+	cli   *cliWorkspaces
+	work  string
+	rows  []string
+	walls map[string]time.Duration
+}
+
+func newFigures(t *testing.T, clients int) *figures {
+	t.Helper()
+	if os.Getenv("LKPS_FIGURES") == "" {
+		t.Skip("set LKPS_FIGURES=1 to measure (make figures)")
+	}
+	env := newEmulatorAccEnv(t, clients)
+	return &figures{t: t, env: env, cli: newCLIWorkspaces(t), walls: map[string]time.Duration{},
+		rows: []string{"| phase | wall | GETs | PATCHes |", "|---|---|---|---|"}}
+}
+
+func (f *figures) faults(cfg faults.Config) {
+	f.t.Helper()
+	if err := f.env.emu.ts.Admin().SetFaults(cfg); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// phase runs terraform in dir and adds a row; perAgent > 0 adds per-agent request counts.
+func (f *figures) phase(name, dir string, wantExit, perAgent int, args ...string) {
+	f.t.Helper()
+	admin := f.env.emu.ts.Admin()
+	admin.ResetCounters()
+	elapsed := f.cli.mustRun(f.t, dir, wantExit, args...)
+	c := admin.Counters()
+	gets, patches := c[graphapi.RouteGetApplication], c[graphapi.RoutePatchApplication]
+	f.walls[name] = elapsed
+	row := fmt.Sprintf("| %s | %.1f s | %d | %d |", name, elapsed.Seconds(), gets, patches)
+	if perAgent > 0 {
+		row = fmt.Sprintf("| %s | %.1f s | %d (%.1f per agent) | %d (%.1f per agent) |", name, elapsed.Seconds(),
+			gets, float64(gets)/float64(perAgent), patches, float64(patches)/float64(perAgent))
+	}
+	f.rows = append(f.rows, row)
+}
+
+func (f *figures) report(title string) {
+	f.t.Logf("%s:\n%s", title, strings.Join(f.rows, "\n"))
+}
+
+// removeOutOfBand removes the client's entry from the agent, as someone in the portal would.
+func (f *figures) removeOutOfBand(agent, client string) {
+	f.t.Helper()
+	app := f.env.emu.application(f.t, agent)
+	var kept []map[string]any
+	for _, p := range app.PreAuthorized {
+		if !strings.EqualFold(p.AppID, client) {
+			kept = append(kept, map[string]any{"appId": p.AppID, "delegatedPermissionIds": p.DelegatedPermissionIDs})
+		}
+	}
+	if kept == nil {
+		kept = []map[string]any{}
+	}
+	body, err := json.Marshal(map[string]any{"api": map[string]any{"preAuthorizedApplications": kept}})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := f.env.emu.ts.Admin().PatchApplication(agent, body); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func clientsConfig(env *accEnv, clients []string) string {
+	var ids strings.Builder
+	for i, c := range clients {
 		fmt.Fprintf(&ids, "    c%02d = %q\n", i, c)
 	}
-	config := fmt.Sprintf(`terraform {
+	return fmt.Sprintf(`terraform {
   required_providers {
     lkps = { source = "bayer/lkps" }
   }
@@ -68,53 +226,174 @@ resource "lkps_preauthorized_client" "client" {
   scope_id        = lkps_agent_client_scope.agent.scope_id
 }
 `, env.providerBlock, env.agent, ids.String())
-	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	admin := env.emu.ts.Admin()
-	if err := admin.SetFaults(faults.Config{Latency: 50 * time.Millisecond}); err != nil {
-		t.Fatal(err)
-	}
+}
 
-	run := func(phase string, wantExit int, args ...string) string {
-		t.Helper()
-		admin.ResetCounters()
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, tf, args...)
-		cmd.Dir = work
-		cmd.Env = append(os.Environ(),
-			"TF_CLI_CONFIG_FILE="+filepath.Join(dir, "dev.tfrc"), "CHECKPOINT_DISABLE=1",
-			"SSL_CERT_FILE="+emulator.TestCAFile(), "TF_IN_AUTOMATION=1")
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		start := time.Now()
-		err := cmd.Run()
-		elapsed := time.Since(start)
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok { //nolint:errorlint // exec returns it unwrapped
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatalf("%s: %v", phase, err)
-		}
-		if code != wantExit {
-			t.Fatalf("%s exited %d, want %d:\n%s", phase, code, wantExit, out.String())
-		}
-		c := admin.Counters()
-		return fmt.Sprintf("| %-7s | %6.1f s | %4d | %4d |", phase, elapsed.Seconds(), c[graphapi.RouteGetApplication], c[graphapi.RoutePatchApplication])
-	}
-	rows := []string{
-		"| phase   | wall     | GETs | PATCHes |",
-		"|---------|----------|------|---------|",
-		run("apply", 0, "apply", "-auto-approve", "-parallelism=10", "-no-color"),
-	}
+// TestFigures60Clients: one scope and 60 pre-authorized clients. Apply, plan and destroy without
+// faults; a drift plan after 10 entries were removed out of band; then apply and destroy again under
+// a 2 s replication lag with 50% stale reads (no 409/429), to compare with the fault-free apply.
+func TestFigures60Clients(t *testing.T) {
+	const clients = 60
+	f := newFigures(t, clients)
+	env := f.env
+	f.work = f.cli.workspace(t, "work", clientsConfig(env, env.clients))
+	f.faults(faults.Config{Latency: figuresLatency})
+	apply := []string{"apply", "-auto-approve", "-parallelism=10", "-no-color"}
+	plan := []string{"plan", "-detailed-exitcode", "-parallelism=10", "-no-color"}
+	destroy := []string{"destroy", "-auto-approve", "-parallelism=10", "-no-color"}
+
+	f.phase("apply", f.work, 0, 0, apply...)
 	if err := env.preauthorizedExactly(t, env.clients, stableScopeID(env.agent)); err != nil {
 		t.Fatal(err)
 	}
-	rows = append(rows, run("plan", 0, "plan", "-detailed-exitcode", "-parallelism=10", "-no-color"))
-	rows = append(rows, run("destroy", 0, "destroy", "-auto-approve", "-parallelism=10", "-no-color"))
+	f.phase("plan", f.work, 0, 0, plan...)
+	for _, c := range env.clients[:10] {
+		f.removeOutOfBand(env.agent, c)
+	}
+	f.phase("drift plan (10 removed)", f.work, 2, 0, plan...)
+	f.phase("destroy", f.work, 0, 0, destroy...)
 	if err := env.preauthorizedExactly(t, nil, ""); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%d pre-authorized clients, 50 ms injected Graph latency, -parallelism=10:\n%s", clients, strings.Join(rows, "\n"))
+
+	f.faults(faults.Config{Latency: figuresLatency, ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: 60})
+	f.phase("apply, 2 s lag", f.work, 0, 0, apply...)
+	if err := env.preauthorizedExactly(t, env.clients, stableScopeID(env.agent)); err != nil {
+		t.Fatal(err)
+	}
+	f.phase("plan, 2 s lag", f.work, 0, 0, plan...)
+	f.phase("destroy, 2 s lag", f.work, 0, 0, destroy...)
+	if err := env.preauthorizedExactly(t, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	f.rows = append(f.rows, fmt.Sprintf("| lag apply / no-fault apply | %.2fx | | |",
+		f.walls["apply, 2 s lag"].Seconds()/f.walls["apply"].Seconds()))
+	f.rows = append(f.rows, fmt.Sprintf("| drift plan - clean plan | %+.1f s | | |",
+		(f.walls["drift plan (10 removed)"]-f.walls["plan"]).Seconds()))
+	f.report(fmt.Sprintf("%d pre-authorized clients, 50 ms Graph latency, -parallelism=10", clients))
+}
+
+// TestFiguresPlatform: the layout platform teams use, 100 agents x (1 scope + 5 clients) with
+// for_each over agents x clients. Apply, plan, a drift plan after one entry was removed on each of 10
+// agents, destroy; requests per agent.
+func TestFiguresPlatform(t *testing.T) {
+	const agents, perAgent = 100, 5
+	f := newFigures(t, perAgent)
+	env := f.env
+	admin := env.emu.ts.Admin()
+	ids := []string{env.agent}
+	for i := 1; i < agents; i++ {
+		a, err := admin.CreateApplication(emulator.SeedApplication{
+			DisplayName: fmt.Sprintf("platform agent %d", i), Owners: []string{env.emu.ts.DeployerClientID},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, strings.ToLower(a.Application.AppID))
+	}
+	quote := func(list []string) string {
+		q := make([]string, len(list))
+		for i, s := range list {
+			q[i] = fmt.Sprintf("%q", s)
+		}
+		return strings.Join(q, ",\n    ")
+	}
+	config := fmt.Sprintf(`terraform {
+  required_providers {
+    lkps = { source = "bayer/lkps" }
+  }
+}
+%s
+locals {
+  agents  = [
+    %s
+  ]
+  clients = [
+    %s
+  ]
+  pairs = { for p in setproduct(local.agents, local.clients) : "${p[0]}/${p[1]}" => { agent = p[0], client = p[1] } }
+}
+resource "lkps_agent_client_scope" "agent" {
+  for_each        = toset(local.agents)
+  agent_client_id = each.value
+}
+resource "lkps_preauthorized_client" "client" {
+  for_each        = local.pairs
+  agent_client_id = lkps_agent_client_scope.agent[each.value.agent].agent_client_id
+  client_id       = each.value.client
+  scope_id        = lkps_agent_client_scope.agent[each.value.agent].scope_id
+}
+`, env.providerBlock, quote(ids), quote(env.clients))
+	f.work = f.cli.workspace(t, "platform", config)
+	f.faults(faults.Config{Latency: figuresLatency})
+	f.phase("apply", f.work, 0, agents, "apply", "-auto-approve", "-parallelism=10", "-no-color")
+	for _, a := range ids {
+		app := env.emu.application(t, a)
+		if len(app.PreAuthorized) != perAgent || len(app.Scopes) != 1 {
+			t.Fatalf("agent %s: %d entries, %d scopes after apply", a, len(app.PreAuthorized), len(app.Scopes))
+		}
+	}
+	f.phase("plan", f.work, 0, agents, "plan", "-detailed-exitcode", "-parallelism=10", "-no-color")
+	for i := range 10 {
+		f.removeOutOfBand(ids[i*10], env.clients[i%perAgent])
+	}
+	f.phase("drift plan (1 removed on 10 agents)", f.work, 2, agents, "plan", "-detailed-exitcode", "-parallelism=10", "-no-color")
+	f.phase("destroy", f.work, 0, agents, "destroy", "-auto-approve", "-parallelism=10", "-no-color")
+	for _, a := range ids {
+		app := env.emu.application(t, a)
+		if len(app.PreAuthorized) != 0 || len(app.Scopes) != 0 {
+			t.Fatalf("agent %s: %d entries, %d scopes after destroy", a, len(app.PreAuthorized), len(app.Scopes))
+		}
+	}
+	f.rows = append(f.rows, fmt.Sprintf("| drift plan - clean plan | %+.1f s | | |",
+		(f.walls["drift plan (1 removed on 10 agents)"]-f.walls["plan"]).Seconds()))
+	f.report(fmt.Sprintf("platform repository: %d agents x (1 scope + %d clients), 50 ms Graph latency, -parallelism=10", agents, perAgent))
+}
+
+// TestFiguresTwoWorkspaces: two working directories, 15 different clients each on one agent whose
+// scope exists, under 50 ms latency and a 2 s replication lag with 50% stale reads: the wall time of
+// one apply alone, then of both applied at the same moment.
+func TestFiguresTwoWorkspaces(t *testing.T) {
+	f := newFigures(t, 30)
+	env := f.env
+	scope := sharedScope
+	// The platform team's scope, created through the provider's own package out of band.
+	env.outOfBand(t).createScope(t, env.agent, scope)
+	wsA := f.cli.workspace(t, "team-a", teamConfig(env, scope.ID, env.clients[:15]))
+	wsB := f.cli.workspace(t, "team-b", teamConfig(env, scope.ID, env.clients[15:]))
+	f.faults(faults.Config{Latency: figuresLatency, ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: 2})
+	time.Sleep(2500 * time.Millisecond) // the scope predates the lag
+	apply := []string{"apply", "-auto-approve", "-parallelism=10", "-no-color"}
+	destroy := []string{"destroy", "-auto-approve", "-parallelism=10", "-no-color"}
+	f.phase("team-a apply alone", wsA, 0, 0, apply...)
+	f.phase("team-a destroy alone", wsA, 0, 0, destroy...)
+
+	admin := env.emu.ts.Admin()
+	admin.ResetCounters()
+	var wg sync.WaitGroup
+	walls := make([]time.Duration, 2)
+	for i, ws := range []string{wsA, wsB} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, out, elapsed, err := f.cli.run(ws, apply...)
+			walls[i] = elapsed
+			if err != nil || code != 0 {
+				t.Errorf("concurrent apply: exit %d, %v:\n%s", code, err, out)
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	c := admin.Counters()
+	f.rows = append(f.rows, fmt.Sprintf("| team-a apply, concurrent | %.1f s | %d (both) | %d (both) |", walls[0].Seconds(),
+		c[graphapi.RouteGetApplication], c[graphapi.RoutePatchApplication]))
+	f.rows = append(f.rows, fmt.Sprintf("| team-b apply, concurrent | %.1f s | | |", walls[1].Seconds()))
+	if err := env.preauthorizedExactly(t, env.clients, scope.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.cli.mustRun(t, wsA, 0, "plan", "-detailed-exitcode", "-no-color")
+	f.cli.mustRun(t, wsB, 0, "plan", "-detailed-exitcode", "-no-color")
+	f.report("two workspaces x 15 clients on one agent, 50 ms latency, 2 s lag + 50% stale reads")
 }

@@ -1,12 +1,8 @@
 package provider
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,118 +13,11 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
 // This file tests the provider as one of several writers of an agent application: two Terraform
 // workspaces applied at the same moment, a third writer editing between requests, and writes whose
 // answer is lost (graph-behaviour.md, "Other writers").
-
-// cliWorkspaces runs the real terraform binary with the provider built from this repository (a dev
-// override), for tests that need several terraform processes at once.
-type cliWorkspaces struct {
-	tf, dir string
-}
-
-func newCLIWorkspaces(t *testing.T) *cliWorkspaces {
-	t.Helper()
-	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if tf == "" {
-		var err error
-		if tf, err = exec.LookPath("terraform"); err != nil {
-			t.Skip("no terraform binary")
-		}
-	}
-	dir := t.TempDir()
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", filepath.Join(dir, "terraform-provider-lkps"), "../..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the provider: %v\n%s", err, out)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "dev.tfrc"), []byte(fmt.Sprintf(
-		"provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", "bayer/lkps", dir)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return &cliWorkspaces{tf: tf, dir: dir}
-}
-
-// workspace creates a working directory holding config.
-func (w *cliWorkspaces) workspace(t *testing.T, name, config string) string {
-	t.Helper()
-	work := filepath.Join(w.dir, name)
-	if err := os.MkdirAll(work, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return work
-}
-
-// run runs terraform in work and returns its exit code, output and wall time.
-func (w *cliWorkspaces) run(work string, args ...string) (int, string, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, w.tf, args...)
-	cmd.Dir = work
-	cmd.Env = append(os.Environ(),
-		"TF_CLI_CONFIG_FILE="+filepath.Join(w.dir, "dev.tfrc"), "CHECKPOINT_DISABLE=1",
-		"SSL_CERT_FILE="+emulator.TestCAFile(), "TF_IN_AUTOMATION=1")
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	start := time.Now()
-	err := cmd.Run()
-	elapsed := time.Since(start)
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode(), out.String(), elapsed, nil
-	}
-	return 0, out.String(), elapsed, err
-}
-
-// mustRun runs terraform and fails the test unless it exits with want.
-func (w *cliWorkspaces) mustRun(t *testing.T, work string, want int, args ...string) time.Duration {
-	t.Helper()
-	code, out, elapsed, err := w.run(work, args...)
-	if err != nil {
-		t.Fatalf("terraform %s in %s: %v", args[0], filepath.Base(work), err)
-	}
-	if code != want {
-		t.Fatalf("terraform %s in %s exited %d, want %d:\n%s", args[0], filepath.Base(work), code, want, out)
-	}
-	return elapsed
-}
-
-// teamConfig pre-authorizes clients for an existing scope of the agent: a client team's workspace
-// (the platform team's workspace owns the scope).
-func teamConfig(env *accEnv, scopeID string, clients []string) string {
-	var ids strings.Builder
-	for _, c := range clients {
-		fmt.Fprintf(&ids, "    %q,\n", c)
-	}
-	return fmt.Sprintf(`terraform {
-  required_providers {
-    lkps = { source = "bayer/lkps" }
-  }
-}
-%s
-locals {
-  clients = [
-%s  ]
-}
-resource "lkps_preauthorized_client" "client" {
-  for_each        = toset(local.clients)
-  agent_client_id = %q
-  client_id       = each.value
-  scope_id        = %q
-}
-`, env.providerBlock, ids.String(), env.agent, scopeID)
-}
-
-// sharedScope is the agent's scope, created out of band by "the platform team".
-var sharedScope = graph.PermissionScope{
-	ID: "5c09e5c0-0000-4000-8000-000000000015", Value: "access_as_client", Type: "User",
-	AdminConsentDisplayName: "Access the agent", AdminConsentDescription: "Lets clients start sessions.", Enabled: true,
-}
 
 // TestAccMultiWriter_twoWorkspaces applies two working directories at the same moment, each
 // pre-authorizing 15 different clients on one agent, under a 2 s replication lag with 50% stale
