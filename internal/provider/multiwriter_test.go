@@ -189,3 +189,39 @@ func TestAccMultiWriter_ambiguousWrites(t *testing.T) {
 }
 
 func slicesClone(s []string) []string { return append([]string(nil), s...) }
+
+// TestAccMultiWriter_commandAfterCommandUnderLag: a command started right after another (a
+// pipeline's plan after its apply, a destroy right after an apply, also with -refresh=false) sees
+// every write the previous command reported, under a 2 s replication lag with 50% stale reads.
+func TestAccMultiWriter_commandAfterCommandUnderLag(t *testing.T) {
+	env := newAccEnv(t, 30)
+	env.requireEmulator(t)
+	cli := newCLIWorkspaces(t)
+	ws := cli.workspace(t, "pipeline", clientsConfig(env, env.clients))
+	env.emu.injectFaults(t, faults.Config{ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: 77})
+	apply := []string{"apply", "-auto-approve", "-parallelism=10", "-no-color"}
+	destroy := []string{"destroy", "-auto-approve", "-parallelism=10", "-no-color"}
+	scope := stableScopeID(env.agent)
+
+	cli.mustRun(t, ws, 0, apply...)
+	cli.mustRun(t, ws, 0, "plan", "-detailed-exitcode", "-no-color")
+	cli.mustRun(t, ws, 0, "plan", "-detailed-exitcode", "-refresh=false", "-no-color")
+	cli.mustRun(t, ws, 0, append(destroy, "-refresh=false")...)
+	if err := env.preauthorizedExactly(t, nil, ""); err != nil {
+		t.Fatalf("after apply, plan and destroy -refresh=false: %v", err)
+	}
+	cli.mustRun(t, ws, 0, apply...)
+	cli.mustRun(t, ws, 0, destroy...)
+	if err := env.preauthorizedExactly(t, nil, ""); err != nil {
+		t.Fatalf("after apply then destroy: %v", err)
+	}
+	cli.mustRun(t, ws, 0, apply...)
+	cli.mustRun(t, ws, 0, append(apply, "-refresh=false")...)
+	if err := env.preauthorizedExactly(t, env.clients, scope); err != nil {
+		t.Fatalf("after apply then apply -refresh=false: %v", err)
+	}
+	cli.mustRun(t, ws, 0, destroy...)
+	if err := env.preauthorizedExactly(t, nil, ""); err != nil {
+		t.Fatalf("after the last destroy: %v", err)
+	}
+}
