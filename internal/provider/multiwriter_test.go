@@ -13,6 +13,7 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
 // This file tests the provider as one of several writers of an agent application: two Terraform
@@ -112,8 +113,16 @@ func TestAccMultiWriter_thirdWriter(t *testing.T) {
 			return env.preauthorizedExactly(t, foreignClients(), "")
 		},
 		Steps: []resource.TestStep{{
-			PreConfig: func() { env.emu.injectFaults(t, foreign) },
-			Config:    preauthConfig(env, env.clients),
+			PreConfig: func() {
+				// The foreign writer pre-authorizes its clients for the application's first scope:
+				// another team's scope, which this workspace does not manage.
+				env.outOfBand(t).createScope(t, env.agent, graph.PermissionScope{
+					ID: "0f0f0f0f-0000-4000-8000-000000000030", Value: "other_scope", Type: "User",
+					AdminConsentDisplayName: "Other", AdminConsentDescription: "Other.", Enabled: true,
+				})
+				env.emu.injectFaults(t, foreign)
+			},
+			Config: preauthConfig(env, env.clients),
 			Check: func(*terraformState) error {
 				env.emu.clearFaults(t) // stops the foreign writer; it settles its own entries
 				report = env.emu.ts.Admin().ForeignWriter()
