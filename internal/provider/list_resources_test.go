@@ -3,6 +3,7 @@ package provider
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -133,6 +134,63 @@ list "lkps_agent_client_scope" "named" {
 					querycheck.ExpectIdentity("lkps_agent_client_scope.named", map[string]knownvalue.Check{"agent_client_id": knownvalue.StringExact(env.agent)}),
 					querycheck.ExpectLength("lkps_agent_client_scope.named", 1),
 				},
+			},
+		},
+	})
+}
+
+// The pre-authorized clients listed by the agent's object ID (in upper case, as the portal may show it):
+// the same five results, named by the agent's client ID, with resource objects that name the agent by
+// client ID only (the generated configuration may set only one of the two). Naming the agent both ways,
+// or not at all, is refused.
+func TestAccQuery_preauthorizedClientsByAgentObjectID(t *testing.T) {
+	env := newAccEnv(t, 6)
+	env.requireEmulator(t)
+	scope := portalSetup(t, env)
+	clientIdentity := func(c string) map[string]knownvalue.Check {
+		return map[string]knownvalue.Check{"agent_client_id": knownvalue.StringExact(env.agent), "client_id": knownvalue.StringExact(c)}
+	}
+	checks := []querycheck.QueryResultCheck{
+		querycheck.ExpectLength("lkps_preauthorized_client.by_object_id", 5),
+		querycheck.ExpectNoIdentity("lkps_preauthorized_client.by_object_id", clientIdentity(env.clients[5])),
+	}
+	for i, c := range env.clients[:5] {
+		checks = append(checks,
+			querycheck.ExpectIdentity("lkps_preauthorized_client.by_object_id", clientIdentity(c)),
+			querycheck.ExpectResourceDisplayName("lkps_preauthorized_client.by_object_id", queryfilter.ByResourceIdentity(clientIdentity(c)),
+				knownvalue.StringExact(fmt.Sprintf("acceptance test client %d (%s)", i, c))),
+			querycheck.ExpectResourceKnownValues("lkps_preauthorized_client.by_object_id", queryfilter.ByResourceIdentity(clientIdentity(c)),
+				[]querycheck.KnownValueCheck{
+					{Path: tfjsonpath.New("agent_client_id"), KnownValue: knownvalue.StringExact(env.agent)},
+					{Path: tfjsonpath.New("agent_object_id"), KnownValue: knownvalue.Null()},
+					{Path: tfjsonpath.New("client_id"), KnownValue: knownvalue.StringExact(c)},
+					{Path: tfjsonpath.New("scope_id"), KnownValue: knownvalue.StringExact(scope.ID)},
+				}))
+	}
+	listBlock := func(config string) string {
+		return fmt.Sprintf(`
+list "lkps_preauthorized_client" "by_object_id" {
+  provider         = lkps
+  include_resource = true
+  config {
+%s
+  }
+}`, config)
+	}
+	accTest(t, resource.TestCase{
+		TerraformVersionChecks:   querySkip,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: env.config(`data "lkps_environment" "current" {}`)},
+			{
+				Query:             true,
+				Config:            listBlock(fmt.Sprintf("    agent_object_id = %q", strings.ToUpper(env.agentObjectID))),
+				QueryResultChecks: checks,
+			},
+			{
+				Query:       true,
+				Config:      listBlock(fmt.Sprintf("    agent_object_id = %q\n    agent_client_id = %q", env.agentObjectID, env.agent)),
+				ExpectError: regexp.MustCompile(`(?s)Name the agent.*exactly one of agent_client_id and agent_object_id`),
 			},
 		},
 	})
