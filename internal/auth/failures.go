@@ -76,15 +76,16 @@ type AuthFailure struct {
 	Err error
 }
 
-// tokenLike matches a JSON Web Token (an access token, a client assertion, an OIDC token): three
-// base64url parts of which the first two are JSON objects.
-var tokenLike = regexp.MustCompile(`eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*`)
+// TokenPattern matches a JSON Web Token (an access token, a client assertion, an OIDC token, a LiveKit
+// token): three base64url parts of which the first two are JSON objects. Diagnostics redact it; tests and
+// the demo search state, plans and logs for it.
+var TokenPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
 
 // RawResponse is the credential's error as text for a diagnostic, with anything shaped like a token
 // replaced. Entra ID does not echo tokens or assertions, but a proxy or gateway page in between may
 // echo the request, and a diagnostic must never carry one.
 func (f *AuthFailure) RawResponse() string {
-	return tokenLike.ReplaceAllString(f.Err.Error(), "[REDACTED TOKEN]")
+	return TokenPattern.ReplaceAllString(f.Err.Error(), "[REDACTED TOKEN]")
 }
 
 // aadstsMeanings are the one-line meanings of the AADSTS codes a provider's or agent's credential meets.

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
@@ -310,7 +311,7 @@ func (r *registrationEnv) expectStoredFlag(t *testing.T, want bool) resource.Tes
 func wrapTolerant(pattern string) string { return strings.ReplaceAll(pattern, " ", `\s+`) }
 
 // jwtPattern matches a JSON Web Token (access tokens and LiveKit tokens alike).
-var jwtPattern = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
+var jwtPattern = auth.TokenPattern
 
 // noSecretsInState fails when the state holds any of the secrets or anything that looks like a token.
 type noSecretsInState struct{ secrets []string }

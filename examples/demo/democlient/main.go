@@ -22,11 +22,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/auth"
 )
 
 func main() {
@@ -61,9 +62,6 @@ type secretList []string
 func (l *secretList) String() string     { return fmt.Sprint(len(*l), " secrets") }
 func (l *secretList) Set(v string) error { *l = append(*l, v); return nil }
 
-// jwt matches a JSON Web Token (Entra access tokens, LiveKit tokens).
-var jwt = regexp.MustCompile(`eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*`)
-
 // scanPlan searches a saved plan file (its raw bytes and every entry of the zip archive it is, read
 // decompressed) and the `terraform show -json` of it for the secrets and for anything that looks like a
 // token, and fails naming where it found one (never the secret itself).
@@ -94,7 +92,7 @@ func scanPlan(args []string, out io.Writer) error {
 				found = append(found, fmt.Sprintf("secret %d in %s", i+1, where))
 			}
 		}
-		if jwt.Match(data) {
+		if auth.TokenPattern.Match(data) {
 			found = append(found, "a token in "+where)
 		}
 	}
