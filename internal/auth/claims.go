@@ -21,6 +21,16 @@ type Claims struct {
 	TenantID string
 	// Expiry is "exp"; the zero time if the token has none.
 	Expiry time.Time
+	// IDType is "idtyp" ("app" or "user"), when the token carries it.
+	IDType string
+	// Scopes is "scp", the delegated permissions of a signed-in user's token; empty for app-only tokens.
+	Scopes string
+}
+
+// AppOnly reports whether the token was issued to an application acting as itself (a service principal
+// or managed identity) rather than to a signed-in user: idtyp "app", or, without idtyp, no scp claim.
+func (c Claims) AppOnly() bool {
+	return strings.EqualFold(c.IDType, "app") || (c.IDType == "" && c.Scopes == "")
 }
 
 // UnverifiedClaims decodes an access token's JWT payload without verifying its signature, to check that a
@@ -42,11 +52,13 @@ func UnverifiedClaims(accessToken string) (Claims, error) {
 		Audience json.RawMessage `json:"aud"`
 		TID      string          `json:"tid"`
 		Exp      *json.Number    `json:"exp"`
+		IDTyp    string          `json:"idtyp"`
+		SCP      string          `json:"scp"`
 	}
 	if err := json.Unmarshal(payload, &raw); err != nil {
 		return Claims{}, errors.New("the access token's payload is not a JSON object of the expected claims")
 	}
-	c := Claims{AppID: raw.AppID, ObjectID: raw.OID, TenantID: raw.TID}
+	c := Claims{AppID: raw.AppID, ObjectID: raw.OID, TenantID: raw.TID, IDType: raw.IDTyp, Scopes: raw.SCP}
 	if c.AppID == "" {
 		c.AppID = raw.AZP
 	}

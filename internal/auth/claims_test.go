@@ -77,3 +77,21 @@ func TestUnverifiedClaimsErrors(t *testing.T) {
 		})
 	}
 }
+
+// An app-only token is told from a signed-in user's by idtyp, or, when idtyp is absent, by the lack of scp.
+func TestClaims_AppOnly(t *testing.T) {
+	for _, c := range []struct {
+		claims  map[string]any
+		appOnly bool
+	}{
+		{map[string]any{"oid": "o", "idtyp": "app", "roles": []string{"Application.Read.All"}}, true},
+		{map[string]any{"oid": "o", "roles": []string{"Application.Read.All"}}, true},
+		{map[string]any{"oid": "o", "idtyp": "user", "scp": "Application.Read.All"}, false},
+		{map[string]any{"oid": "o", "scp": "user_impersonation"}, false},
+	} {
+		got, err := UnverifiedClaims(unsignedJWT(c.claims))
+		if err != nil || got.AppOnly() != c.appOnly {
+			t.Errorf("%v: AppOnly = %v (%+v, %v), want %v", c.claims, got.AppOnly(), got, err, c.appOnly)
+		}
+	}
+}

@@ -30,5 +30,5 @@
 // wins per setting); NewCredential resolves the method (Resolve, pure apart from reading the files the
 // settings name) and builds the azidentity credential with the Options' authority host, transport,
 // User-Agent and default tenant. NewAgentCredential does the same for an agent application's own client
-// secret or certificate. UnverifiedClaims reads an issued token's appid/azp, oid, aud, tid and exp.
+// secret or certificate. UnverifiedClaims reads an issued token's appid/azp, oid, aud, tid, exp, idtyp and scp.
 package auth

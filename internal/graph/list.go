@@ -2,8 +2,6 @@ package graph
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -14,6 +12,8 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/applications"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+
+	"github.com/bayer/terraform-provider-lkps/internal/auth"
 )
 
 // This file holds the read-only listing calls that `terraform query` needs. They do not go through
@@ -136,27 +136,14 @@ func (c *Client) caller(ctx context.Context) (callerIdentity, error) {
 	return callerFromToken(tok.Token)
 }
 
-// callerFromToken decodes the claims that tell an app-only token from a user's.
+// callerFromToken reads the claims that tell an app-only token from a user's.
 func callerFromToken(token string) (callerIdentity, error) {
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return callerIdentity{}, errors.New("the Microsoft Graph access token is not a JWT, so the identity that owns the applications is unknown")
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	claims, err := auth.UnverifiedClaims(token)
 	if err != nil {
-		return callerIdentity{}, errors.New("the Microsoft Graph access token's payload is not base64url")
+		return callerIdentity{}, fmt.Errorf("reading the Microsoft Graph access token, to know which identity owns the applications: %w", err)
 	}
-	var claims struct {
-		OID   string `json:"oid"`
-		IDTyp string `json:"idtyp"`
-		SCP   string `json:"scp"`
-	}
-	if err := json.Unmarshal(payload, &claims); err != nil {
-		return callerIdentity{}, errors.New("the Microsoft Graph access token's payload is not a JSON object")
-	}
-	if claims.OID == "" {
+	if claims.ObjectID == "" {
 		return callerIdentity{}, errors.New("the Microsoft Graph access token has no oid claim, so the identity that owns the applications is unknown")
 	}
-	appOnly := strings.EqualFold(claims.IDTyp, "app") || (claims.IDTyp == "" && claims.SCP == "")
-	return callerIdentity{objectID: strings.ToLower(claims.OID), appOnly: appOnly}, nil
+	return callerIdentity{objectID: strings.ToLower(claims.ObjectID), appOnly: claims.AppOnly()}, nil
 }
