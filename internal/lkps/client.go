@@ -220,15 +220,9 @@ func (c *Client) Register(ctx context.Context, enforce *bool) (Registration, err
 	if err := c.do(ctx, op, req, &body); err != nil {
 		return Registration{}, err
 	}
-	fields, err := responseObject(body)
+	fields, liveKitURL, err := c.decodeAnswer(op, body)
 	if err != nil {
-		e := c.unexpected(op, "")
-		e.Err = err
-		return Registration{}, e
-	}
-	liveKitURL, err := strictLiveKitURL(fields)
-	if err != nil {
-		return Registration{}, c.unexpected(op, err.Error())
+		return Registration{}, err
 	}
 	reg := Registration{EnforceClientAuthz: true, LiveKitURL: liveKitURL}
 	if enforce != nil {
@@ -280,15 +274,9 @@ func (c *Client) StartSession(ctx context.Context, agentAppID string) (Session, 
 	if err := c.do(ctx, op, sessionStartRequest{AgentEntraAppID: agentAppID}, &body); err != nil {
 		return Session{}, err
 	}
-	fields, err := responseObject(body)
+	fields, liveKitURL, err := c.decodeAnswer(op, body)
 	if err != nil {
-		e := c.unexpected(op, "")
-		e.Err = err
-		return Session{}, e
-	}
-	liveKitURL, err := strictLiveKitURL(fields)
-	if err != nil {
-		return Session{}, c.unexpected(op, err.Error())
+		return Session{}, err
 	}
 	s := Session{LiveKitURL: liveKitURL}
 	s.RoomName, _ = lenientString(fields["room_name"])
@@ -537,6 +525,23 @@ func (c *Client) newError(op operation, kind Kind, attempts int, res attemptResu
 }
 
 // unexpected reports a 2xx response that lacks what the documented contract promises.
+// decodeAnswer reads a 2xx answer of register or session start: a JSON object with the documented
+// livekit_url (strict), and its other top-level fields for lenient decoding. Failures are unexpected
+// responses.
+func (c *Client) decodeAnswer(op operation, body []byte) (map[string]json.RawMessage, string, error) {
+	fields, err := responseObject(body)
+	if err != nil {
+		e := c.unexpected(op, "")
+		e.Err = err
+		return nil, "", e
+	}
+	liveKitURL, err := strictLiveKitURL(fields)
+	if err != nil {
+		return nil, "", c.unexpected(op, err.Error())
+	}
+	return fields, liveKitURL, nil
+}
+
 func (c *Client) unexpected(op operation, detail string) *Error {
 	e := c.newError(op, KindUnexpectedResponse, 1, attemptResult{})
 	e.Detail = detail
