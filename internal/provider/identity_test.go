@@ -291,3 +291,87 @@ func (p *providerWithoutIdentity) Resources(context.Context) []func() resource.R
 func (p *providerWithoutIdentity) DataSources(ctx context.Context) []func() datasource.DataSource {
 	return p.inner.DataSources(ctx)
 }
+
+// A registration's identity of another LKPS environment or region than the provider's is refused: in
+// an import block (identity = {...}), and at refresh when the provider is reconfigured for another
+// region than the state's identity was written in (LKPS keeps registrations per region, so the resource
+// would silently stand for another registration). Neither reaches LKPS.
+func TestAccIdentity_registrationOtherEnvironmentOrRegionRefused(t *testing.T) {
+	r := newRegistrationEnv(t, true)
+	r.requireEmulator(t)
+	euProvider := r.providerWith(fmt.Sprintf("  lkps_base_url = %q", r.emu.ts.LKPSBaseURLs["nonprod/eu"]))
+	usProvider := r.providerWith(fmt.Sprintf("  region        = \"us\"\n  lkps_base_url = %q", r.emu.ts.LKPSBaseURLs["nonprod/us"]))
+	resourceBlock := fmt.Sprintf(`
+resource "lkps_agent_registration" "test" {
+  agent_client_id        = %q
+  agent_client_secret_wo = %q
+  agent_client_secret_wo_version = 1
+}`, r.agent, r.secret)
+	importBlock := func(env, region string) string {
+		return fmt.Sprintf(`
+import {
+  to       = lkps_agent_registration.test
+  identity = {
+    agent_client_id = %q
+    environment     = %q
+    region          = %q
+  }
+}`, r.agent, env, region)
+	}
+	var calls int64
+	noLKPSCall := func(*terraformState) error {
+		if now := r.registerCalls(); now != calls {
+			return fmt.Errorf("LKPS was called %d times", now-calls)
+		}
+		return nil
+	}
+	refused := func(env, region, action, providerRegion string) *regexp.Regexp {
+		return regexp.MustCompile(`(?s)Registration in another LKPS environment or region.*Cannot\s+` + action + `.*` + r.agent +
+			`\s+is\s+in\s+` + env + `/` + region + `.*configured\s+for\s+nonprod/` + providerRegion)
+	}
+	accTest(t, tfresource.TestCase{
+		TerraformVersionChecks:   identitySkip,
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				PreConfig:   func() { calls = r.registerCalls() },
+				Config:      euProvider + resourceBlock + importBlock("prod", "eu"),
+				PlanOnly:    true,
+				ExpectError: refused("prod", "eu", "import", "eu"),
+			},
+			{
+				Config:      euProvider + resourceBlock + importBlock("nonprod", "us"),
+				PlanOnly:    true,
+				ExpectError: refused("nonprod", "us", "import", "eu"),
+			},
+			{
+				PreConfig: func() {
+					if err := noLKPSCall(nil); err != nil {
+						t.Errorf("the refused imports: %v", err)
+					}
+				},
+				Config: euProvider + resourceBlock,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectIdentity(registrationAddr, map[string]knownvalue.Check{
+						"agent_client_id": knownvalue.StringExact(r.agent),
+						"environment":     knownvalue.StringExact("nonprod"),
+						"region":          knownvalue.StringExact("eu"),
+					}),
+				},
+			},
+			{
+				// The provider now points at the US deployment: the EU registration is not refreshed against it.
+				PreConfig:   func() { calls = r.registerCalls() },
+				Config:      usProvider + resourceBlock,
+				PlanOnly:    true,
+				ExpectError: refused("nonprod", "eu", "refresh", "us"),
+			},
+			{
+				// Back on the EU provider (the destroy at the end needs it), nothing to do.
+				Config:           euProvider + resourceBlock,
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check:            noLKPSCall,
+			},
+		},
+	})
+}
