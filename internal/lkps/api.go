@@ -61,12 +61,14 @@ type serviceConfig struct {
 
 // Field names of the assumed 200 body of POST /api/agent/register:
 // {"agent_entra_app_id","enforce_client_authz","livekit_url","registered_at","token","expires_at"}. Only
-// livekit_url is documented; the others are read leniently (response.go). The LiveKit token and its
-// expiry are never read: they belong to the agent and must not reach Terraform.
+// livekit_url is documented; the others are read leniently (response.go). The LiveKit token is never
+// read: it belongs to the agent and must not reach Terraform. Mismatch.Field is one of the exported names.
 const (
-	fieldAgentEntraAppID    = "agent_entra_app_id"
-	fieldEnforceClientAuthz = "enforce_client_authz"
+	FieldAgentEntraAppID    = "agent_entra_app_id"
+	FieldEnforceClientAuthz = "enforce_client_authz"
 	fieldRegisteredAt       = "registered_at"
+	fieldRoomName           = "room_name"
+	fieldExpiresAt          = "expires_at"
 )
 
 // sessionStartRequest is the documented body of POST /api/session/start.

@@ -187,10 +187,10 @@ type Mismatch struct {
 func (r Registration) Mismatches(agentAppID string) []Mismatch {
 	var out []Mismatch
 	if r.AgentAppID != "" && !strings.EqualFold(strings.TrimSpace(r.AgentAppID), strings.TrimSpace(agentAppID)) {
-		out = append(out, Mismatch{Field: fieldAgentEntraAppID, Sent: agentAppID, Echoed: r.AgentAppID})
+		out = append(out, Mismatch{Field: FieldAgentEntraAppID, Sent: agentAppID, Echoed: r.AgentAppID})
 	}
 	if r.EchoedEnforceClientAuthz != nil && *r.EchoedEnforceClientAuthz != r.EnforceClientAuthz {
-		out = append(out, Mismatch{Field: fieldEnforceClientAuthz,
+		out = append(out, Mismatch{Field: FieldEnforceClientAuthz,
 			Sent: strconv.FormatBool(r.EnforceClientAuthz), Echoed: strconv.FormatBool(*r.EchoedEnforceClientAuthz)})
 	}
 	return out
@@ -231,23 +231,23 @@ func (c *Client) Register(ctx context.Context, enforce *bool) (Registration, err
 	lenient := func(field, why string) {
 		c.log(ctx, "LKPS register response: undocumented field kept as unknown", map[string]any{"field": field, "reason": why})
 	}
-	if raw, ok := fields[fieldAgentEntraAppID]; ok {
+	if raw, ok := fields[FieldAgentEntraAppID]; ok {
 		if id, ok := lenientString(raw); ok {
 			reg.AgentAppID = id
 		} else {
-			lenient(fieldAgentEntraAppID, "not a string")
+			lenient(FieldAgentEntraAppID, "not a string")
 		}
 	} else {
-		lenient(fieldAgentEntraAppID, "missing")
+		lenient(FieldAgentEntraAppID, "missing")
 	}
-	if raw, ok := fields[fieldEnforceClientAuthz]; ok {
+	if raw, ok := fields[FieldEnforceClientAuthz]; ok {
 		if b, ok := lenientBool(raw); ok {
 			reg.EchoedEnforceClientAuthz = &b
 		} else {
-			lenient(fieldEnforceClientAuthz, "not a boolean")
+			lenient(FieldEnforceClientAuthz, "not a boolean")
 		}
 	} else {
-		lenient(fieldEnforceClientAuthz, "missing")
+		lenient(FieldEnforceClientAuthz, "missing")
 	}
 	if raw, ok := fields[fieldRegisteredAt]; ok {
 		if t, ok := parseTimestamp(raw); ok {
@@ -279,8 +279,8 @@ func (c *Client) StartSession(ctx context.Context, agentAppID string) (Session, 
 		return Session{}, err
 	}
 	s := Session{LiveKitURL: liveKitURL}
-	s.RoomName, _ = lenientString(fields["room_name"])
-	s.ExpiresAt, _ = parseTimestamp(fields["expires_at"])
+	s.RoomName, _ = lenientString(fields[fieldRoomName])
+	s.ExpiresAt, _ = parseTimestamp(fields[fieldExpiresAt])
 	return s, nil
 }
 

@@ -119,9 +119,9 @@ func warnRegistrationMismatches(diags *diag.Diagnostics, agentID string, reg lkp
 			"really recorded %s, report it to the Bayer LiveKit Platform Team.",
 			agentID, m.Field, m.Echoed, m.Sent, m.Echoed)
 		switch m.Field {
-		case "enforce_client_authz":
+		case lkps.FieldEnforceClientAuthz:
 			diags.AddAttributeWarning(pathEnforceClientAuthz, "LKPS Echoed Another enforce_client_authz", detail)
-		case "agent_entra_app_id":
+		case lkps.FieldAgentEntraAppID:
 			diags.AddAttributeWarning(pathAgentClientID, "LKPS Echoed Another agent_entra_app_id", detail+
 				" Check which application the Ocelot route injects as client-id.")
 		default:
