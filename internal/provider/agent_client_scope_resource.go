@@ -134,7 +134,7 @@ func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.Schema
 			},
 			"agent_client_id": schema.StringAttribute{
 				MarkdownDescription: "The client ID (application ID) of the agent's app registration, as shown on its Overview " +
-					"page. Exactly one of `agent_client_id` and `agent_object_id` must be set. Any case is accepted; changing it to another GUID replaces the resource, a change of case alone does not.",
+					"page. Exactly one of `agent_client_id` and `agent_object_id` must be set. " + guidAttributeNote,
 				Optional: true, Computed: true,
 				CustomType:    guidType{},
 				Validators:    []validator.String{guidValidator()},
@@ -142,7 +142,7 @@ func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.Schema
 			},
 			"agent_object_id": schema.StringAttribute{
 				MarkdownDescription: "The object ID of the agent's app registration (not of its enterprise application). An " +
-					"alternative to `agent_client_id`. Any case is accepted; changing it to another GUID replaces the resource, a change of case alone does not.",
+					"alternative to `agent_client_id`. " + guidAttributeNote,
 				Optional: true, Computed: true,
 				CustomType:    guidType{},
 				Validators:    []validator.String{guidValidator()},
@@ -164,7 +164,7 @@ func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.Schema
 			},
 			"scope_id": schema.StringAttribute{
 				MarkdownDescription: "The ID of the `access_as_client` scope. If omitted, a stable ID derived from the agent's ID " +
-					"is used, known at plan time so that `lkps_preauthorized_client` can refer to it. Any case is accepted; changing it to another GUID replaces the resource, a change of case alone does not.",
+					"is used, known at plan time so that `lkps_preauthorized_client` can refer to it. " + guidAttributeNote,
 				Optional: true, Computed: true,
 				CustomType:    guidType{},
 				Validators:    []validator.String{guidValidator()},

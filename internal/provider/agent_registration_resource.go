@@ -140,7 +140,7 @@ func (r *agentRegistrationResource) Schema(ctx context.Context, _ resource.Schem
 			},
 			"agent_client_id": schema.StringAttribute{
 				MarkdownDescription: "The client ID (application ID) of the agent's app registration; the registration is " +
-					"made as this application. Any case is accepted; changing it to another GUID replaces the resource, a change of case alone does not.",
+					"made as this application. " + guidAttributeNote,
 				Required:      true,
 				Validators:    []validator.String{guidValidator()},
 				PlanModifiers: []planmodifier.String{guidRequiresReplace(false)},

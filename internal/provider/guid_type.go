@@ -95,6 +95,9 @@ func keepSpelling(current guidValue, fromGraph string) guidValue {
 	return guidOf(fromGraph)
 }
 
+// guidAttributeNote ends the description of every GUID attribute that identifies what a resource manages.
+const guidAttributeNote = "Any case is accepted; changing it to another GUID replaces the resource, a change of case alone does not."
+
 // guidRequiresReplace replaces the resource when a GUID attribute changes to another GUID, but not
 // when only its case changes (Entra ID treats both spellings as one ID). With ifConfigured, only a
 // configured value can require replacement (as stringplanmodifier.RequiresReplaceIfConfigured).

@@ -83,7 +83,7 @@ func (r *preauthorizedClientResource) Schema(ctx context.Context, _ resource.Sch
 			},
 			"agent_client_id": schema.StringAttribute{
 				MarkdownDescription: "The client ID (application ID) of the agent's app registration. Exactly one of " +
-					"`agent_client_id` and `agent_object_id` must be set. Any case is accepted; changing it to another GUID replaces the resource, a change of case alone does not.",
+					"`agent_client_id` and `agent_object_id` must be set. " + guidAttributeNote,
 				Optional: true, Computed: true,
 				CustomType:    guidType{},
 				Validators:    []validator.String{guidValidator()},
@@ -91,7 +91,7 @@ func (r *preauthorizedClientResource) Schema(ctx context.Context, _ resource.Sch
 			},
 			"agent_object_id": schema.StringAttribute{
 				MarkdownDescription: "The object ID of the agent's app registration, as an alternative to `agent_client_id`. " +
-					"Any case is accepted; changing it to another GUID replaces the resource, a change of case alone does not.",
+					guidAttributeNote,
 				Optional: true, Computed: true,
 				CustomType:    guidType{},
 				Validators:    []validator.String{guidValidator()},
@@ -99,7 +99,7 @@ func (r *preauthorizedClientResource) Schema(ctx context.Context, _ resource.Sch
 			},
 			"client_id": schema.StringAttribute{
 				MarkdownDescription: "The client ID (application ID) of the client application to pre-authorize, as its owners " +
-					"provide it. Any case is accepted; changing it to another GUID replaces the resource, a change of case alone does not.",
+					"provide it. " + guidAttributeNote,
 				Required:      true,
 				CustomType:    guidType{},
 				Validators:    []validator.String{guidValidator()},
@@ -108,7 +108,7 @@ func (r *preauthorizedClientResource) Schema(ctx context.Context, _ resource.Sch
 			"scope_id": schema.StringAttribute{
 				MarkdownDescription: "The ID of the agent's `access_as_client` scope, usually `lkps_agent_client_scope.<name>.scope_id` " +
 					"(which also orders the two resources). If omitted, the agent's `access_as_client` scope is looked up when " +
-					"the resource is created. Any case is accepted; changing it to another GUID replaces the resource, a change of case alone does not.",
+					"the resource is created. " + guidAttributeNote,
 				Optional: true, Computed: true,
 				CustomType:    guidType{},
 				Validators:    []validator.String{guidValidator()},
