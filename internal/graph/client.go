@@ -134,6 +134,8 @@ type Client struct {
 	// observedLag is the longest replication lag seen (nanoseconds): a read that missed a write
 	// made that long before.
 	observedLag atomic.Int64
+	// cleanConfirms counts confirmations whose ConfirmReads reads all showed the write at once.
+	cleanConfirms atomic.Int64
 
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error

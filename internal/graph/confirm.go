@@ -40,13 +40,16 @@ func (w *appWorker) confirmOwn(ctx context.Context, b *batch) (*appState, time.T
 		switch {
 		case len(lost) == 0:
 			matches++
-			horizon := w.overwriteHorizon()
-			if matches >= w.c.cfg.ConfirmReads && elapsed >= horizon {
+			horizon, need := w.overwriteHorizon(), w.c.confirmReadsNeeded()
+			if matches >= need && elapsed >= horizon {
+				if misses == 0 && reapplied == 0 && need == w.c.cfg.ConfirmReads {
+					w.c.cleanConfirms.Add(1)
+				}
 				w.noteKnown(st)
 				return st, readAt, failed, nil
 			}
 			wait = max(w.c.cfg.ConfirmInterval, 0)
-			if matches >= w.c.cfg.ConfirmReads {
+			if matches >= need {
 				wait = max(wait, horizon-elapsed) // one more read once an overwrite would show
 			}
 		case w.overwritten(st, sent, intents, elapsed):
@@ -201,6 +204,17 @@ func (c *Client) noteLag(d time.Duration) {
 // never longer than StaleReadWindow.
 func (c *Client) overwriteAfter() time.Duration {
 	return min(max(c.cfg.ReapplyAfter, 2*c.lag()), c.cfg.StaleReadWindow)
+}
+
+// confirmReadsNeeded is how many consecutive reads must show a write: ConfirmReads until this
+// process has made one such confirmation without a miss; after that, while it has observed no
+// replication lag at all, one read (the directory has shown itself consistent); once it has observed
+// lag, ConfirmReads again (and the overwrite horizon).
+func (c *Client) confirmReadsNeeded() int {
+	if c.lag() == 0 && c.cleanConfirms.Load() > 0 {
+		return 1
+	}
+	return c.cfg.ConfirmReads
 }
 
 // lag returns the longest replication lag this process observed.
