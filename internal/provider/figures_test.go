@@ -32,6 +32,8 @@ const figuresLatency = 50 * time.Millisecond
 // override), for tests that need several terraform processes at once.
 type cliWorkspaces struct {
 	tf, dir string
+	// env is added to the environment of every run (e.g. TF_VAR_… values).
+	env []string
 }
 
 func newCLIWorkspaces(t *testing.T) *cliWorkspaces {
@@ -77,6 +79,7 @@ func (w *cliWorkspaces) run(work string, args ...string) (int, string, time.Dura
 	cmd.Env = append(os.Environ(),
 		"TF_CLI_CONFIG_FILE="+filepath.Join(w.dir, "dev.tfrc"), "CHECKPOINT_DISABLE=1",
 		"SSL_CERT_FILE="+emulator.TestCAFile(), "TF_IN_AUTOMATION=1")
+	cmd.Env = append(cmd.Env, w.env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()

@@ -3,15 +3,12 @@ package provider
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // savedPlanFindings searches a saved plan file for the secrets and for anything that looks like a token:
@@ -65,23 +62,7 @@ func savedPlanFindings(t *testing.T, planFile, showJSON string, secrets []string
 func TestAccAgentRegistration_noSecretsInSavedPlan(t *testing.T) {
 	r := newRegistrationEnv(t, true)
 	r.requireEmulator(t)
-	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if tf == "" {
-		var err error
-		if tf, err = exec.LookPath("terraform"); err != nil {
-			t.Skip("no terraform binary")
-		}
-	}
-	dir := t.TempDir()
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", filepath.Join(dir, "terraform-provider-lkps"), "../..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the provider: %v\n%s", err, out)
-	}
-	rc := filepath.Join(dir, "dev.tfrc")
-	if err := os.WriteFile(rc, []byte(fmt.Sprintf(
-		"provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", "bayer/lkps", dir)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	w := newCLIWorkspaces(t)
 	ts := r.emu.ts
 	secrets := []string{r.secret, ts.DeployerSecret}
 	config := func(ephemeral bool) string {
@@ -120,30 +101,18 @@ resource "lkps_agent_registration" "test" {
 }
 `, ephemeral, ts.TenantID(), ts.DeployerClientID, ts.AuthorityHost, ts.GraphBaseURL, ts.LKPSBaseURLs[r.route.Key()], r.agent)
 	}
+	w.env = []string{"TF_VAR_provider_secret=" + ts.DeployerSecret, "TF_VAR_agent_secret=" + r.secret}
 	run := func(work string, args ...string) string {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, tf, args...)
-		cmd.Dir = work
-		cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+rc, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
-			"TF_VAR_provider_secret="+ts.DeployerSecret, "TF_VAR_agent_secret="+r.secret)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("terraform %s: %v\n%s%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+		code, out, _, err := w.run(work, args...)
+		if err != nil || code != 0 {
+			t.Fatalf("terraform %s: exit %d, %v\n%s", strings.Join(args, " "), code, err, out)
 		}
-		return stdout.String()
+		return out
 	}
 	plan := func(ephemeral bool) (found []string, entries int) {
 		t.Helper()
-		work := filepath.Join(dir, fmt.Sprintf("ephemeral-%t", ephemeral))
-		if err := os.MkdirAll(work, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(work, "main.tf"), []byte(config(ephemeral)), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		work := w.workspace(t, fmt.Sprintf("ephemeral-%t", ephemeral), config(ephemeral))
 		run(work, "plan", "-out=tfplan", "-input=false", "-no-color")
 		show := run(work, "show", "-json", "tfplan")
 		if !strings.Contains(show, `"lkps_agent_registration"`) || !strings.Contains(show, r.agent) {
@@ -173,7 +142,7 @@ resource "lkps_agent_registration" "test" {
 	}
 
 	// The saved plan still applies: the ephemeral values are given again and reach the write-only attribute.
-	run(filepath.Join(dir, "ephemeral-true"), "apply", "-input=false", "-no-color", "tfplan")
+	run(filepath.Join(w.dir, "ephemeral-true"), "apply", "-input=false", "-no-color", "tfplan")
 	if err := r.expectStoredFlag(t, true)(nil); err != nil {
 		t.Fatalf("applying the saved plan did not register the agent: %v", err)
 	}
