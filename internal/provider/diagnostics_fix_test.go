@@ -152,19 +152,3 @@ resource "lkps_preauthorized_client" "test" {
 		},
 	})
 }
-
-// The provider page's Troubleshooting section names the diagnostics of this file as the code words them.
-func TestTroubleshootingDocNamesProviderDiagnostics(t *testing.T) {
-	raw, err := os.ReadFile("../../docs/index.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc := string(raw)
-	for _, want := range []string{"No credentials found", "Authentication failed", "AADSTS7000215: the client secret is wrong",
-		"Insufficient privileges on the agent application", "Scope not found on the agent", "Client application not found in the tenant",
-		"something between the provider and LKPS answered", "Application.ReadWrite.OwnedBy"} {
-		if !strings.Contains(doc, want) {
-			t.Errorf("docs/index.md does not mention %q", want)
-		}
-	}
-}

@@ -38,6 +38,10 @@ func TestTroubleshootingDocNamesTheDiagnostics(t *testing.T) {
 		lkpsErrorSummary(lkps.KindOcelotUnauthorized), lkpsErrorSummary(lkps.KindOcelotForbidden),
 		lkpsErrorSummary(lkps.KindClientNotAuthorized), "LKPS Would Refuse Every Session Start",
 		"Check block assertion failed", lkps.CheckScopeMissing, lkps.CheckClientNotPreauthorized, lkps.CheckScopeNotGranted,
+		// The credential, Graph and proxy diagnostics (diagnostics.go, preauthorized_client_checks.go).
+		"No credentials found", "Authentication failed", "AADSTS7000215: the client secret is wrong",
+		"Insufficient privileges on the agent application", "Scope not found on the agent", "Client application not found in the tenant",
+		"something between the provider and LKPS answered", "Application.ReadWrite.OwnedBy",
 		// The places the fixes send the user to.
 		entry.OcelotRouteURL, entry.OcelotAccessURL, entry.LKPSAudience,
 	} {
