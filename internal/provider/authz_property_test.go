@@ -93,6 +93,10 @@ func TestAuthorizationDecisionMatchesEmulator(t *testing.T) {
 		HTTPClient: ts.Client,
 		// No replication lag in this test: a 404 is final, so do not wait for a replica to catch up.
 		FirstLookupWindow: time.Millisecond,
+		// Every case edits the agent out of band (the admin API) and then reads it: a read reused from
+		// the previous case (ReadReuse, a read shared for a few seconds while this process writes
+		// nothing) would decide on the previous case's application.
+		ReadReuse: -1,
 	})
 	if err != nil {
 		t.Fatal(err)
