@@ -154,6 +154,11 @@ type Decision struct {
 // Injector holds the live configuration and decides, request by request, which fault to inject. It is safe
 // for concurrent use.
 type Injector struct {
+	// setMu serializes Set and OnSet from storing a configuration to the end of its hooks, so that
+	// hooks never run at once and the last configuration stored is the last one the hooks saw (a hook
+	// that starts or stops a goroutine, such as the emulator's foreign writer, relies on it). It is not
+	// mu: hooks may read the configuration.
+	setMu  sync.Mutex
 	mu     sync.Mutex
 	cfg    Config
 	rng    *mrand.Rand
@@ -173,6 +178,8 @@ func New(cfg Config) (*Injector, error) {
 // OnSet registers a function called with every new configuration (and immediately with the current one),
 // used to push the replica settings into the directory.
 func (in *Injector) OnSet(fn func(Config)) {
+	in.setMu.Lock()
+	defer in.setMu.Unlock()
 	in.mu.Lock()
 	in.onSet = append(in.onSet, fn)
 	cfg := in.cfg
@@ -185,6 +192,8 @@ func (in *Injector) Set(cfg Config) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("invalid fault configuration: %w", err)
 	}
+	in.setMu.Lock()
+	defer in.setMu.Unlock()
 	in.mu.Lock()
 	in.cfg = cfg
 	in.rng = mrand.New(mrand.NewPCG(cfg.Seed, cfg.Seed^0x5851f42d4c957f2d))

@@ -1,6 +1,8 @@
 package faults_test
 
 import (
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -148,5 +150,42 @@ func TestAmbiguousAndForeignWriterValidation(t *testing.T) {
 		if err := c.Validate(); err == nil {
 			t.Errorf("%+v: no error", c)
 		}
+	}
+}
+
+// Concurrent Set calls (two admin API requests, a reset during a PUT) run their hooks one after the other,
+// and the last configuration stored is the one the hooks saw last: a hook that starts or stops a goroutine
+// (the emulator's foreign writer) would otherwise start two, or stop the wrong one.
+func TestSetRunsHooksOneAtATime(t *testing.T) {
+	in, err := faults.New(faults.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inside, overlaps atomic.Int32
+	var last atomic.Int64
+	in.OnSet(func(c faults.Config) {
+		if inside.Add(1) > 1 {
+			overlaps.Add(1)
+		}
+		time.Sleep(time.Millisecond)
+		last.Store(int64(c.Seed))
+		inside.Add(-1)
+	})
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := in.Set(faults.Config{Seed: uint64(i + 1)}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := overlaps.Load(); n > 0 {
+		t.Errorf("hooks ran at the same time %d times", n)
+	}
+	if got, want := last.Load(), int64(in.Config().Seed); got != want {
+		t.Errorf("the hooks saw seed %d last, but the configuration stored last has seed %d", got, want)
 	}
 }
