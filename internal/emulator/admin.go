@@ -516,22 +516,9 @@ func (a *Admin) handler() http.Handler {
 		if !decodeAdmin(w, r, &body) {
 			return
 		}
-		var lifetime time.Duration
-		if body.Lifetime != "" {
-			d, err := time.ParseDuration(body.Lifetime)
-			if err != nil {
-				adminFail(w, http.StatusBadRequest, fmt.Errorf("lifetime: %w", err))
-				return
-			}
-			lifetime = d
-		}
-		tok, err := a.MintToken(body.AppID, body.Audience, lifetime)
-		if err != nil {
-			adminFail(w, http.StatusBadRequest, err)
-			return
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		adminJSON(w, http.StatusOK, map[string]string{"access_token": tok, "token_type": "Bearer"})
+		serveToken(w, body.Lifetime, func(lifetime time.Duration) (string, error) {
+			return a.MintToken(body.AppID, body.Audience, lifetime)
+		})
 	})
 	mux.HandleFunc("PUT /_emulator/lkps/register-answer", func(w http.ResponseWriter, r *http.Request) {
 		var body lkpsapi.RegisterAnswer
@@ -571,21 +558,10 @@ func (a *Admin) handler() http.Handler {
 		if !decodeAdmin(w, r, &body) {
 			return
 		}
-		if body.Lifetime != "" {
-			d, err := time.ParseDuration(body.Lifetime)
-			if err != nil {
-				adminFail(w, http.StatusBadRequest, fmt.Errorf("lifetime: %w", err))
-				return
-			}
-			body.UserToken.Lifetime = d
-		}
-		tok, err := a.MintUserToken(body.UserToken)
-		if err != nil {
-			adminFail(w, http.StatusBadRequest, err)
-			return
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		adminJSON(w, http.StatusOK, map[string]string{"access_token": tok, "token_type": "Bearer"})
+		serveToken(w, body.Lifetime, func(lifetime time.Duration) (string, error) {
+			body.UserToken.Lifetime = lifetime
+			return a.MintUserToken(body.UserToken)
+		})
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isLoopback(r.RemoteAddr) {
@@ -594,6 +570,26 @@ func (a *Admin) handler() http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// serveToken answers a token request of the admin API: lifetime is a Go duration ("" for the configured
+// lifetime, negative for an expired token), mint issues the token, and the answer is never cached.
+func serveToken(w http.ResponseWriter, lifetime string, mint func(time.Duration) (string, error)) {
+	var d time.Duration
+	if lifetime != "" {
+		var err error
+		if d, err = time.ParseDuration(lifetime); err != nil {
+			adminFail(w, http.StatusBadRequest, fmt.Errorf("lifetime: %w", err))
+			return
+		}
+	}
+	tok, err := mint(d)
+	if err != nil {
+		adminFail(w, http.StatusBadRequest, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	adminJSON(w, http.StatusOK, map[string]string{"access_token": tok, "token_type": "Bearer"})
 }
 
 // redactedSecret replaces secret values in admin API responses; the state file keeps them so that a
