@@ -187,7 +187,8 @@ type Mismatch struct {
 func (r Registration) Mismatches(agentAppID string) []Mismatch {
 	var out []Mismatch
 	if r.AgentAppID != "" && !strings.EqualFold(strings.TrimSpace(r.AgentAppID), strings.TrimSpace(agentAppID)) {
-		out = append(out, Mismatch{Field: FieldAgentEntraAppID, Sent: agentAppID, Echoed: r.AgentAppID})
+		// The echo is LKPS's text and goes into a diagnostic: bounded and on one line.
+		out = append(out, Mismatch{Field: FieldAgentEntraAppID, Sent: agentAppID, Echoed: cleanDetail(r.AgentAppID, "")})
 	}
 	if r.EchoedEnforceClientAuthz != nil && *r.EchoedEnforceClientAuthz != r.EnforceClientAuthz {
 		out = append(out, Mismatch{Field: FieldEnforceClientAuthz,

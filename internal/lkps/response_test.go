@@ -161,3 +161,15 @@ func TestClient_StartSession_lenientAnswers(t *testing.T) {
 		t.Fatalf("session %+v, %v", s, err)
 	}
 }
+
+// An echoed agent_entra_app_id is LKPS's text on its way into a warning: bounded and on one line.
+func TestRegistration_Mismatches_boundsTheEcho(t *testing.T) {
+	reg := lkps.Registration{AgentAppID: strings.Repeat("x", 5000) + "\n\nmore", EnforceClientAuthz: true}
+	ms := reg.Mismatches("11111111-1111-1111-1111-111111111111")
+	if len(ms) != 1 {
+		t.Fatalf("mismatches %+v, want the agent ID's", ms)
+	}
+	if len(ms[0].Echoed) > 1000 || strings.Contains(ms[0].Echoed, "\n") {
+		t.Fatalf("echo of %d bytes: %.80q", len(ms[0].Echoed), ms[0].Echoed)
+	}
+}
