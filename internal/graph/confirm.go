@@ -120,7 +120,7 @@ func (w *appWorker) overwritten(st, sent *appState, ours []intent, elapsed time.
 // in failed.
 func (w *appWorker) reapply(st *appState, lost []intent) (*appState, map[string]error) {
 	next := st.clone()
-	next.newScopes = nil
+	next.newRound()
 	failed := make(map[string]error)
 	keys := make(map[string]bool, len(lost))
 	for _, i := range lost {

@@ -38,6 +38,10 @@ type appState struct {
 	// pre-authorization of a scope in the PATCH that creates it, so such pre-authorizations wait
 	// for the next round.
 	newScopes map[string]bool
+	// disabling holds the lower-case IDs of scopes this round disables: Graph checks a change of
+	// value or type, and a removal, against the scope as stored, so these wait until the disable is
+	// confirmed (the next round), also when another step of this round asks for them.
+	disabling map[string]bool
 }
 
 // clone returns a deep copy whose lists can be edited without touching st. The raw SDK models are
@@ -57,7 +61,34 @@ func (st *appState) clone() *appState {
 			c.newScopes[k] = v
 		}
 	}
+	if st.disabling != nil {
+		c.disabling = make(map[string]bool, len(st.disabling))
+		for k, v := range st.disabling {
+			c.disabling[k] = v
+		}
+	}
 	return &c
+}
+
+// newRound clears the marks of the previous round (created and disabled scopes): st is now as
+// Graph shows it.
+func (st *appState) newRound() {
+	st.newScopes, st.disabling = nil, nil
+}
+
+// disable disables the scope at index i and marks it as disabled in this round.
+func (st *appState) disable(i int) {
+	st.scopes[i].Enabled = false
+	if st.disabling == nil {
+		st.disabling = make(map[string]bool)
+	}
+	st.disabling[strings.ToLower(st.scopes[i].ID)] = true
+}
+
+// waitsForDisable reports whether the scope was disabled in this round, so that a change of its
+// value or type, or its removal, must wait for the next one.
+func (st *appState) waitsForDisable(id string) bool {
+	return st.disabling[strings.ToLower(id)]
 }
 
 // application returns the plain view of the state.
@@ -249,8 +280,11 @@ func updateScopeStep(st *appState, want PermissionScope) (done bool, err error) 
 		return true, nil
 	}
 	if cur.Enabled {
-		cur.Enabled = false
+		st.disable(i)
 		return false, nil
+	}
+	if st.waitsForDisable(cur.ID) {
+		return false, errIntentDeferred
 	}
 	enable := want.Enabled
 	want.Enabled = false
@@ -289,7 +323,10 @@ func deleteScopeStep(st *appState, id string, cleared *[]string) (done bool) {
 		return false
 	}
 	if st.scopes[i].Enabled {
-		st.scopes[i].Enabled = false
+		st.disable(i)
+		return false
+	}
+	if st.waitsForDisable(id) {
 		return false
 	}
 	st.scopes = slices.Delete(st.scopes, i, i+1)

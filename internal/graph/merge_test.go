@@ -154,6 +154,15 @@ func TestUpdateScopeStep_ValueChangeDisablesFirst(t *testing.T) {
 		t.Fatalf("step 1 must only disable: %+v", s.PermissionScope)
 	}
 
+	// Within the round that disables it, the change waits: Graph still holds the scope enabled.
+	if done, err = updateScopeStep(st, want); !errors.Is(err, errIntentDeferred) || done {
+		t.Fatalf("step 2 in the disabling round: done=%v err=%v, want deferred", done, err)
+	}
+	if s := st.scopes[0]; s.Value != "access_as_client" {
+		t.Fatalf("a deferred step changed the scope: %+v", s.PermissionScope)
+	}
+
+	st.newRound() // the disable is confirmed
 	done, err = updateScopeStep(st, want)
 	if err != nil || done {
 		t.Fatalf("step 2: done=%v err=%v", done, err)
@@ -231,7 +240,13 @@ func TestDeleteScopeStep_Sequencing(t *testing.T) {
 		t.Fatalf("step 2 must disable only: %+v", st.scopes)
 	}
 
+	// Not in the round that disabled it: Graph still holds it enabled.
+	if deleteScopeStep(st, scopeA, &cleared) || len(st.scopes) != 2 {
+		t.Fatalf("removed in the disabling round: %+v", st.scopes)
+	}
+
 	// Step 3: remove.
+	st.newRound()
 	if !deleteScopeStep(st, scopeA, &cleared) {
 		t.Fatal("step 3 not done")
 	}

@@ -162,6 +162,9 @@ func (c *Client) UpdateScope(ctx context.Context, ref AppRef, scope PermissionSc
 	var result PermissionScope
 	_, err := c.mutate(ctx, ref, "updating permission scope "+scope.ID, func(st *appState) stepResult {
 		done, err := updateScopeStep(st, scope)
+		if errors.Is(err, errIntentDeferred) {
+			return stepResult{deferred: true}
+		}
 		if err != nil {
 			return stepResult{err: err}
 		}
@@ -184,6 +187,9 @@ func (c *Client) UpdateScope(ctx context.Context, ref AppRef, scope PermissionSc
 func (c *Client) DeleteScope(ctx context.Context, ref AppRef, scopeID string) (clearedFrom []string, err error) {
 	var cleared []string
 	answered, err := c.mutate(ctx, ref, "deleting permission scope "+scopeID, func(st *appState) stepResult {
+		if i := st.findScope(scopeID); i >= 0 && !st.scopes[i].Enabled && st.waitsForDisable(scopeID) {
+			return stepResult{deferred: true} // disabled by another step of this round
+		}
 		return stepResult{done: deleteScopeStep(st, scopeID, &cleared)}
 	})
 	if !answered {

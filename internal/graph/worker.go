@@ -80,6 +80,9 @@ type appWorker struct {
 	known *appState
 	// foreign is set once another writer's change was seen on the application.
 	foreign bool
+	// seen holds every version of a scope (scopeFact) this process read or wrote. A replica that
+	// is behind shows only versions that existed before; a version never seen is another writer's.
+	seen map[string]bool
 	// lastWrite is when this process last wrote the application.
 	lastWrite time.Time
 	// cached is the latest read of the application (started at cachedAt, when gen was cachedGen):
@@ -105,7 +108,7 @@ func (c *Client) workerFor(objectID string) *appWorker {
 	defer c.mu.Unlock()
 	w, ok := c.workers[key]
 	if !ok {
-		w = &appWorker{c: c, objectID: objectID, expect: make(map[string]intent)}
+		w = &appWorker{c: c, objectID: objectID, expect: make(map[string]intent), seen: make(map[string]bool)}
 		c.workers[key] = w
 	}
 	return w
@@ -281,7 +284,7 @@ func (w *appWorker) gather(ctx context.Context, reuse *appState) (*appState, err
 func (w *appWorker) build(ctx context.Context, base *appState, live []*op) *batch {
 	b := &batch{base: base, doneAfterCommit: make(map[*op]bool)}
 	cur := base.clone()
-	cur.newScopes = nil
+	cur.newRound()
 	if lost := missing(w.expected(), base); len(lost) > 0 {
 		w.c.logWarn(ctx, "Microsoft Graph no longer shows changes this process confirmed (another writer "+
 			"overwrote them); applying them again", map[string]any{"object_id": w.objectID, "changes": len(lost)})
@@ -503,6 +506,7 @@ func (w *appWorker) cachedLocked(notBefore time.Time) *appState {
 func (w *appWorker) cacheRead(st *appState, start time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.sawLocked(st)
 	if start.Before(w.cachedAt) {
 		return
 	}
@@ -550,6 +554,9 @@ func (w *appWorker) remember(intents []intent, failed map[string]error) {
 	for _, i := range intents {
 		if failed[i.key()] == nil {
 			w.expect[i.key()] = i
+			if i.kind == intentScope && i.present {
+				w.seen[scopeFact(i.scope)] = true
+			}
 		}
 	}
 	w.gen++
@@ -602,8 +609,18 @@ func (w *appWorker) showsNewsLocked(st, known *appState) bool {
 		if _, ours := w.expect[i.key()]; !ours {
 			return true
 		}
+		if i.kind == intentScope && !w.seen[scopeFact(i.scope)] {
+			return true // our scope, in a version nobody showed or sent us: changed by another writer
+		}
 	}
 	return false
+}
+
+// sawLocked records the scope versions st shows. Caller holds w.mu.
+func (w *appWorker) sawLocked(st *appState) {
+	for _, s := range st.scopes {
+		w.seen[scopeFact(s.PermissionScope)] = true
+	}
 }
 
 // noteStale records a read that missed a confirmed write: replication lag at least since then.
@@ -620,6 +637,7 @@ func (w *appWorker) noteStale() {
 func (w *appWorker) noteKnown(st *appState) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.sawLocked(st)
 	w.known = st
 }
 
@@ -631,6 +649,7 @@ func (w *appWorker) noteForeign(st *appState) {
 	if w.showsNewsLocked(st, w.known) {
 		w.foreign = true
 	}
+	w.sawLocked(st)
 	w.known = st
 }
 
