@@ -62,14 +62,12 @@ func (l *agentClientScopeList) ListResourceConfigSchema(_ context.Context, _ lis
 		MarkdownDescription: "Lists agents that expose the `access_as_client` scope, one result per agent, for adoption with " +
 			"`terraform query -generate-config-out`. Without `agent_client_ids`, the applications the provider's identity owns " +
 			"are listed: for a service principal through Microsoft Graph's `GET /servicePrincipals/{id}/ownedObjects/microsoft.graph.application` " +
-			"(which needs the `Application.Read.All` app role, or `Directory.Read.All` or a `ReadWrite.All` variant: " +
-			"`Application.ReadWrite.OwnedBy` does not allow it), for a signed-in user (Azure CLI) through " +
-			"`GET /me/ownedObjects/microsoft.graph.application`. A pipeline identity with `Application.ReadWrite.OwnedBy` only " +
-			"lists its agents by naming them in `agent_client_ids`.",
+			"(with the `Application.Read.All` app role or one of the `Application.ReadWrite` roles, `OwnedBy` included), for a signed-in user (Azure CLI) through " +
+			"`GET /me/ownedObjects/microsoft.graph.application`.",
 		Attributes: map[string]schema.Attribute{
 			"agent_client_ids": schema.ListAttribute{
 				MarkdownDescription: "The client IDs (or object IDs) of the agents to list. If omitted, every application the " +
-					"provider's identity owns is looked at, which for a service principal needs the `Application.Read.All` app role.",
+					"provider's identity owns is looked at.",
 				ElementType: types.StringType,
 				Optional:    true,
 				Validators:  []validator.List{listvalidator.ValueStringsAre(guidValidator())},
@@ -99,7 +97,9 @@ func (l *agentClientScopeList) List(ctx context.Context, req list.ListRequest, s
 			owned, err := client.OwnedApplications(ctx)
 			if err != nil {
 				var d diag.Diagnostics
-				addOwnedListError(&d, err)
+				addListError(&d, "list the applications the provider's identity owns", err,
+					"Name the agents with agent_client_ids instead, or grant the provider's service principal a Microsoft Graph "+
+						"app role that reads applications (Application.Read.All, or Application.ReadWrite.OwnedBy as pipelines have).")
 				push(list.ListResult{Diagnostics: d})
 				return
 			}
@@ -272,28 +272,12 @@ func applicationLabel(name, appID string) string {
 	return fmt.Sprintf("%s (%s)", name, strings.ToLower(appID))
 }
 
-// ownedListAdvice is what to do when the applications the provider's identity owns cannot be listed.
-const ownedListAdvice = "Listing the applications a service principal owns (Microsoft Graph's " +
-	"GET /servicePrincipals/{id}/ownedObjects) needs the Microsoft Graph application permission Application.Read.All " +
-	"(or Directory.Read.All, or a ReadWrite.All variant) with admin consent; Application.ReadWrite.OwnedBy, which " +
-	"deployment pipelines usually hold, reads and changes the applications it owns but does not list them. Grant the " +
-	"provider's service principal Application.Read.All, or list the agents' client IDs explicitly in the query's " +
-	"config block:\n\n  list \"lkps_agent_client_scope\" \"agents\" {\n    provider = lkps\n    config {\n" +
-	"      agent_client_ids = [\"<agent client ID>\", ...]\n    }\n  }\n\n" +
-	"Naming the agents needs only the right to read their app registrations, which Application.ReadWrite.OwnedBy gives " +
-	"for the agents the service principal owns."
-
-// addOwnedListError reports that the applications the provider's identity owns could not be listed.
-// Graph's 403 is reported without the generic read-and-write rule of ForbiddenError, which names
-// Application.ReadWrite.OwnedBy: that role does not list owned objects.
-func addOwnedListError(diags *diag.Diagnostics, err error) {
-	const action = "list the applications the provider's identity owns"
+// addListError reports a failed listing with what to do.
+func addListError(diags *diag.Diagnostics, action string, err error, advice string) {
 	var forbidden *graph.ForbiddenError
 	if errors.As(err, &forbidden) {
-		diags.AddError("Not allowed to "+action,
-			fmt.Sprintf("Microsoft Graph refused to %s (%v).\n\n%s", action, &forbidden.APIError, ownedListAdvice))
+		diags.AddError("Not allowed to "+action, fmt.Sprintf("Microsoft Graph refused to %s: %v\n\n%s", action, err, advice))
 		return
 	}
-	diags.AddError("Could not "+action, fmt.Sprintf("Failed to %s: %v\n\nList the agents' client IDs explicitly "+
-		"in the query's config block (agent_client_ids) to read them one by one instead.", action, err))
+	diags.AddError("Could not "+action, fmt.Sprintf("Failed to %s: %v\n\n%s", action, err, advice))
 }

@@ -12,8 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/querycheck/queryfilter"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
-
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
 var querySkip = []tfversion.TerraformVersionCheck{
@@ -25,11 +23,6 @@ var querySkip = []tfversion.TerraformVersionCheck{
 func TestAccQuery_portalAgent(t *testing.T) {
 	env := newAccEnv(t, 6)
 	env.requireEmulator(t)
-	// Listing the owned applications ("owned" below) takes Application.Read.All: the seed deployer's
-	// Application.ReadWrite.OwnedBy does not list owned objects (TestAccQuery_ownedRefusedWithOwnedByOnly).
-	if err := env.emu.ts.Admin().GrantGraphRoles(env.emu.ts.DeployerClientID, "Application.Read.All"); err != nil {
-		t.Fatal(err)
-	}
 	scope := portalSetup(t, env)
 	clientIdentity := func(c string) map[string]knownvalue.Check {
 		return map[string]knownvalue.Check{"agent_client_id": knownvalue.StringExact(env.agent), "client_id": knownvalue.StringExact(c)}
@@ -90,50 +83,6 @@ list "lkps_preauthorized_client" "clients" {
   }
 }`, env.agent),
 				QueryResultChecks: checks,
-			},
-		},
-	})
-}
-
-// A pipeline identity with only Application.ReadWrite.OwnedBy (the seed deployer) may not list the
-// applications it owns: Graph refuses ownedObjects, and the list says what to grant or to name the
-// agents instead. Naming them works with the same identity.
-func TestAccQuery_ownedRefusedWithOwnedByOnly(t *testing.T) {
-	env := newAccEnv(t, 0)
-	env.requireEmulator(t)
-	env.outOfBand(t).createScope(t, env.agent, graph.PermissionScope{
-		ID: "3f0e9a52-6c1b-4d7e-9a2f-5b8c7d6e4f31", Value: "access_as_client", Type: "User",
-		AdminConsentDisplayName: "Access the agent as a client", AdminConsentDescription: "Lets client applications start LKPS sessions with the agent.",
-		Enabled: true,
-	})
-	accTest(t, resource.TestCase{
-		TerraformVersionChecks:   querySkip,
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{Config: env.config(`data "lkps_environment" "current" {}`)},
-			{
-				Query: true,
-				Config: `
-list "lkps_agent_client_scope" "owned" {
-  provider = lkps
-}`,
-				ExpectError: regexp.MustCompile(`(?s)Not allowed to list the applications the provider's identity owns.*` +
-					`Authorization_RequestDenied.*Application\.Read\.All.*Application\.ReadWrite\.OwnedBy.*does\s+not\s+list\s+them.*` +
-					`agent_client_ids`),
-			},
-			{
-				Query: true,
-				Config: fmt.Sprintf(`
-list "lkps_agent_client_scope" "named" {
-  provider = lkps
-  config {
-    agent_client_ids = [%q]
-  }
-}`, env.agent),
-				QueryResultChecks: []querycheck.QueryResultCheck{
-					querycheck.ExpectIdentity("lkps_agent_client_scope.named", map[string]knownvalue.Check{"agent_client_id": knownvalue.StringExact(env.agent)}),
-					querycheck.ExpectLength("lkps_agent_client_scope.named", 1),
-				},
 			},
 		},
 	})

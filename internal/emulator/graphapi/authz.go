@@ -49,18 +49,6 @@ func canRead(c Caller) bool {
 	return c.HasRole(RoleApplicationReadAll, RoleApplicationReadWriteAll, RoleApplicationOwnedBy, RoleDirectoryReadAll, RoleDirectoryReadWriteAll)
 }
 
-// canListOwnedObjects reports whether the caller may list a service principal's owned objects
-// (GET /servicePrincipals/{id}/ownedObjects). Graph's permission table for it names Application.Read.All,
-// Directory.Read.All and their ReadWrite variants for app-only callers: Application.ReadWrite.OwnedBy,
-// which reads the applications the caller owns one by one, does not list them. A signed-in user may (a
-// member user reads the directory; /me/ownedObjects, the user's own, needs nothing more).
-func canListOwnedObjects(c Caller) bool {
-	if c.Delegated() {
-		return true
-	}
-	return c.HasRole(RoleApplicationReadAll, RoleApplicationReadWriteAll, RoleDirectoryReadAll, RoleDirectoryReadWriteAll)
-}
-
 // canWrite reports whether the caller may change or delete an application of which owner says whether
 // the caller is an owner.
 func canWrite(c Caller, owner bool) bool {

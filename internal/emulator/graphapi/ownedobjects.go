@@ -20,10 +20,8 @@ const msgMeNeedsDelegated = "/me request is only valid with delegated authentica
 //	GET /v1.0/servicePrincipals/{id}/ownedObjects/microsoft.graph.application   (app-only callers)
 //	GET /v1.0/me/ownedObjects/microsoft.graph.application                        (signed-in users)
 //
-// /me with an app-only token answers Graph's 400. Listing owned objects takes a role that reads the
-// directory's applications (authz.go, canListOwnedObjects): Application.ReadWrite.OwnedBy alone is
-// refused with 403 Authorization_RequestDenied, as Graph's permission table for ownedObjects has it; a
-// signed-in user may list (their own with /me). It reports false when the
+// /me with an app-only token answers Graph's 400. Reading owned objects takes what reading applications
+// takes (authz.go: an app role that reads applications, or a signed-in user). It reports false when the
 // path is not one of these, leaving the request to the applications API.
 func (a *API) serveOwnedObjects(w http.ResponseWriter, r *http.Request) bool {
 	p := r.URL.EscapedPath()
@@ -64,7 +62,7 @@ func (a *API) serveOwnedObjects(w http.ResponseWriter, r *http.Request) bool {
 		a.fail(w, newError(http.StatusBadRequest, CodeRequestBadRequest, "Invalid object identifier '"+owner+"'."))
 		return true
 	}
-	if !canListOwnedObjects(caller) {
+	if !canRead(caller) {
 		a.fail(w, accessDenied())
 		return true
 	}
