@@ -56,6 +56,9 @@ const (
 	// DefaultReapplyAfter is how long a write may stay invisible before it is taken as overwritten
 	// even when the reads show no other writer's change.
 	DefaultReapplyAfter = 5 * time.Second
+	// DefaultVisibilityWindow is how long ClientVisible collects concurrent lookups into one filtered
+	// request before sending it (it sends sooner once MaxVisibilityBatch client IDs are waiting).
+	DefaultVisibilityWindow = 15 * time.Millisecond
 )
 
 // selectFields are the application properties the client reads ($select keeps responses small).
@@ -123,6 +126,9 @@ type Config struct {
 	// Caller says what kind of identity the credential signs in as; Graph authorizes the two kinds
 	// differently, and ForbiddenError says what to grant accordingly. Zero means unknown.
 	Caller CallerKind
+	// VisibilityWindow is how long ClientVisible waits for more concurrent lookups before it sends
+	// one filtered request for all of them (default DefaultVisibilityWindow).
+	VisibilityWindow time.Duration
 }
 
 // Client edits application registrations through Microsoft Graph. It is safe for concurrent use;
@@ -147,6 +153,8 @@ type Client struct {
 	refs      map[string]string         // AppRef.key() → lower-case object ID
 	resolving map[string]*resolveFlight // AppRef.key() → lookup in flight
 	workers   map[string]*appWorker     // lower-case object ID → worker
+
+	visibility visibilityBatcher // ClientVisible lookups waiting for their filtered request
 }
 
 // New builds a Client. Only the credential is required.
@@ -193,6 +201,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.AbsenceWindow == 0 {
 		cfg.AbsenceWindow = DefaultAbsenceWindow
+	}
+	if cfg.VisibilityWindow <= 0 {
+		cfg.VisibilityWindow = DefaultVisibilityWindow
 	}
 	cfg.Backoff = cfg.Backoff.withDefaults()
 

@@ -1,11 +1,19 @@
 package graph_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
@@ -21,7 +29,7 @@ func TestClientVisible(t *testing.T) {
 		t.Fatalf("an unknown client: %v, %v", ok, err)
 	}
 	if time.Since(start) > 3*time.Second {
-		t.Error("a 404 was retried: the lookup of an unknown client took long")
+		t.Error("an unknown client was retried: the lookup took long")
 	}
 	// Without any Graph role, the lookup fails with 403 instead of claiming the client is not there.
 	stranger, _, _ := newClient(t, h.ts, emulator.DefaultClientAppID, emulator.DefaultClientSecret, fastConfig)
@@ -29,5 +37,185 @@ func TestClientVisible(t *testing.T) {
 		t.Fatal("no error without a Graph role")
 	} else if fb := (*graph.ForbiddenError)(nil); !errors.As(err, &fb) {
 		t.Fatalf("err = %v, want a ForbiddenError", err)
+	}
+}
+
+// visibilityRoutes counts the Graph lookups ClientVisible may send.
+type visibilityRoutes struct{ getApp, listApps, getSP, listSPs int64 }
+
+func visibilityCounts(ts *emulator.TestServer) visibilityRoutes {
+	c := ts.Admin().Counters()
+	return visibilityRoutes{c[graphapi.RouteGetApplication], c[graphapi.RouteListApplications],
+		c[graphapi.RouteGetServicePrincipal], c[graphapi.RouteListServicePrincipals]}
+}
+
+func (v visibilityRoutes) minus(o visibilityRoutes) visibilityRoutes {
+	return visibilityRoutes{v.getApp - o.getApp, v.listApps - o.listApps, v.getSP - o.getSP, v.listSPs - o.listSPs}
+}
+
+// lookUpConcurrently calls ClientVisible for every ID at once and returns the answers in order.
+func lookUpConcurrently(ctx context.Context, c *graph.Client, ids []string) ([]bool, []error) {
+	visible, errs := make([]bool, len(ids)), make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			visible[i], errs[i] = c.ClientVisible(ctx, id)
+		}()
+	}
+	wg.Wait()
+	return visible, errs
+}
+
+// withWindow keeps retries short and collects lookups for window.
+func withWindow(window time.Duration) func(*graph.Config) {
+	return func(cfg *graph.Config) {
+		fastConfig(cfg)
+		cfg.VisibilityWindow = window
+	}
+}
+
+// Concurrent lookups share one filtered list of applications; IDs compare case-insensitively, and an
+// ID asked twice is sent once.
+func TestClientVisible_concurrentLookupsShareOneRequest(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := ctxWithTimeout(t, time.Minute)
+	c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, withWindow(time.Second))
+	a, _ := h.newAgent(t, agentSpec{})
+	b, _ := h.newAgent(t, agentSpec{})
+	ids := []string{strings.ToUpper(a), b, emulator.DefaultClientAppID, a}
+	before := visibilityCounts(h.ts)
+	visible, errs := lookUpConcurrently(ctx, c, ids)
+	for i := range ids {
+		if errs[i] != nil || !visible[i] {
+			t.Errorf("%s: visible %v, err %v; want visible", ids[i], visible[i], errs[i])
+		}
+	}
+	if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 1}) {
+		t.Errorf("requests = %+v, want one filtered list of applications", got)
+	}
+}
+
+// More IDs than one "in" clause takes are split: a full batch is sent at once, the rest in the next.
+// Unknown IDs are looked up as service principals in as many requests, and reported not visible.
+func TestClientVisible_moreThan15IDsAreSplit(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := ctxWithTimeout(t, time.Minute)
+	c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, withWindow(2*time.Second))
+	ids := make([]string, graph.MaxVisibilityBatch+5)
+	for i := range ids {
+		ids[i] = newGUID(t)
+	}
+	before := visibilityCounts(h.ts)
+	visible, errs := lookUpConcurrently(ctx, c, ids)
+	for i := range ids {
+		if errs[i] != nil || visible[i] {
+			t.Errorf("%s: visible %v, err %v; want not visible", ids[i], visible[i], errs[i])
+		}
+	}
+	if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 2, listSPs: 2}) {
+		t.Errorf("requests = %+v, want two filtered lists of applications and two of service principals", got)
+	}
+}
+
+// hideApplications drops the listed appIds from Graph's answers to filtered application lists: an
+// application registered in another tenant, of which this tenant only has the service principal (the
+// emulator gives every application it holds both).
+type hideApplications struct {
+	next   http.RoundTripper
+	hidden string // lower-case appId
+
+	mu      sync.Mutex
+	spQuery []string // the $filter of every service principal list
+}
+
+func (h *hideApplications) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := h.next.RoundTrip(req)
+	if err != nil || req.Method != http.MethodGet || resp.StatusCode != http.StatusOK {
+		return resp, err
+	}
+	switch {
+	case strings.HasSuffix(req.URL.Path, "/v1.0/servicePrincipals"):
+		h.mu.Lock()
+		h.spQuery = append(h.spQuery, req.URL.Query().Get("$filter"))
+		h.mu.Unlock()
+	case strings.HasSuffix(req.URL.Path, "/v1.0/applications"):
+		raw, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		var body map[string]any
+		if err := json.Unmarshal(raw, &body); err != nil {
+			return nil, err
+		}
+		var kept []any
+		for _, v := range body["value"].([]any) {
+			if app, _ := v.(map[string]any); !strings.EqualFold(app["appId"].(string), h.hidden) {
+				kept = append(kept, v)
+			}
+		}
+		body["value"] = kept
+		if raw, err = json.Marshal(body); err != nil {
+			return nil, err
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(raw))
+		resp.ContentLength = int64(len(raw))
+		resp.Header.Del("Content-Length")
+	}
+	return resp, nil
+}
+
+// IDs not among the applications are looked up as service principals, only those, in one request.
+func TestClientVisible_notFoundFallsBackToServicePrincipals(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := ctxWithTimeout(t, time.Minute)
+	foreign, _ := h.newAgent(t, agentSpec{}) // only its service principal is visible
+	unknown := newGUID(t)
+	hide := &hideApplications{hidden: strings.ToLower(foreign)}
+	c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+		withWindow(time.Second)(cfg)
+		hide.next = cfg.HTTPClient.Transport
+		cfg.HTTPClient = &http.Client{Transport: hide}
+	})
+	ids := []string{emulator.DefaultClientAppID, foreign, unknown}
+	before := visibilityCounts(h.ts)
+	visible, errs := lookUpConcurrently(ctx, c, ids)
+	for i, want := range []bool{true, true, false} {
+		if errs[i] != nil || visible[i] != want {
+			t.Errorf("%s: visible %v, err %v; want visible %v", ids[i], visible[i], errs[i], want)
+		}
+	}
+	if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 1, listSPs: 1}) {
+		t.Errorf("requests = %+v, want one filtered list of applications and one of service principals", got)
+	}
+	hide.mu.Lock()
+	defer hide.mu.Unlock()
+	if len(hide.spQuery) != 1 || strings.Contains(strings.ToLower(hide.spQuery[0]), strings.ToLower(emulator.DefaultClientAppID)) ||
+		!strings.Contains(hide.spQuery[0], strings.ToLower(foreign)) || !strings.Contains(hide.spQuery[0], strings.ToLower(unknown)) {
+		t.Errorf("service principal filters = %q, want one naming only the IDs not found as applications", hide.spQuery)
+	}
+}
+
+// A failed list fails every lookup of its batch: none is reported not visible.
+func TestClientVisible_errorsPropagateToTheBatch(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := ctxWithTimeout(t, time.Minute)
+	stranger, _, _ := newClient(t, h.ts, emulator.DefaultClientAppID, emulator.DefaultClientSecret, withWindow(time.Second))
+	ids := []string{emulator.DefaultAgentAppID, newGUID(t), newGUID(t)}
+	before := visibilityCounts(h.ts)
+	visible, errs := lookUpConcurrently(ctx, stranger, ids)
+	for i := range ids {
+		if fb := (*graph.ForbiddenError)(nil); visible[i] || !errors.As(errs[i], &fb) {
+			t.Errorf("%s: visible %v, err %v; want a ForbiddenError", ids[i], visible[i], errs[i])
+		}
+	}
+	if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 1}) {
+		t.Errorf("requests = %+v, want one filtered list of applications", got)
 	}
 }

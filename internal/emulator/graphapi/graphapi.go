@@ -160,6 +160,9 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	if isSP && r.Method == http.MethodGet {
 		route, perr = RouteGetServicePrincipal, nil
 	}
+	if isServicePrincipalList(r) && r.Method == http.MethodGet {
+		route, perr = RouteListServicePrincipals, nil
+	}
 	a.cfg.Count(route)
 
 	if a.cfg.Faults != nil {
@@ -213,6 +216,8 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 		err = a.delete(w, caller, tgt.ref)
 	case RouteGetServicePrincipal:
 		err = a.getServicePrincipal(w, caller, spAppID)
+	case RouteListServicePrincipals:
+		err = a.listServicePrincipals(w, r, caller)
 	}
 	if err != nil {
 		a.fail(w, err)

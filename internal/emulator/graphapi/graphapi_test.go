@@ -8,6 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -652,7 +655,8 @@ func TestStaleReadsAfterWrites(t *testing.T) {
 
 func TestUnknownPathsAndMethods(t *testing.T) {
 	f := newFixture(t)
-	expectError(t, f.do(http.MethodGet, "/v1.0/servicePrincipals", "admin", nil), http.StatusBadRequest, graphapi.CodeBadRequest, "")
+	expectError(t, f.do(http.MethodGet, "/v1.0/users", "admin", nil), http.StatusBadRequest, graphapi.CodeBadRequest, "")
+	expectError(t, f.do(http.MethodPost, "/v1.0/servicePrincipals", "admin", `{}`), http.StatusBadRequest, graphapi.CodeBadRequest, "")
 	expectError(t, f.do(http.MethodPut, f.agentPath(), "admin", `{}`), http.StatusMethodNotAllowed, graphapi.CodeMethodNotAllowed, "")
 	expectError(t, f.do(http.MethodGet, "/beta/applications", "admin", nil), http.StatusBadRequest, graphapi.CodeBadRequest, "")
 }
@@ -666,4 +670,81 @@ func TestServicePrincipalByAppID(t *testing.T) {
 	}
 	expectError(t, f.do(http.MethodGet, "/v1.0/servicePrincipals(appId='"+clientApp+"')", "reader", nil), http.StatusNotFound, graphapi.CodeNotFound, "")
 	expectError(t, f.do(http.MethodGet, sp, "stranger", nil), http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
+}
+
+// appIDIn is the $filter "appId in (…)" of the IDs, URL-encoded, with the IDs in the case given.
+func appIDIn(ids ...string) string {
+	q := make([]string, len(ids))
+	for i, id := range ids {
+		q[i] = "'" + id + "'"
+	}
+	return url.QueryEscape("appId in (" + strings.Join(q, ",") + ")")
+}
+
+// appIDs returns the appIds of a collection answer.
+func appIDs(t *testing.T, r response) []string {
+	t.Helper()
+	if r.status != http.StatusOK {
+		t.Fatalf("status = %d: %s", r.status, r.body)
+	}
+	var out []string
+	for _, v := range arr(t, r.json(t)["value"]) {
+		out = append(out, strings.ToLower(str(t, obj(t, v), "appId")))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestAppIDInFilter(t *testing.T) {
+	f := newFixture(t)
+	other, err := f.dir.Create(directory.Record{Application: directory.Application{DisplayName: ptr("other")}, Owners: []string{ownerOID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := strings.ToLower(f.agent.Application.AppID), strings.ToLower(other.Application.AppID)
+	want := []string{a, b}
+	sort.Strings(want)
+	filter := appIDIn(strings.ToUpper(a), b, directory.NewGUID())
+	for _, coll := range []string{"applications", "servicePrincipals"} {
+		// Values compare case-insensitively; unknown values match nothing; $select keeps id.
+		r := f.do(http.MethodGet, "/v1.0/"+coll+"?$filter="+filter+"&$select=id,appId", "reader", nil)
+		if got := appIDs(t, r); !slices.Equal(got, want) {
+			t.Errorf("%s: appIds = %v, want %v", coll, got, want)
+		}
+		for _, v := range arr(t, r.json(t)["value"]) {
+			if m := obj(t, v); len(m) != 2 || str(t, m, "id") == "" {
+				t.Errorf("%s: entry %v, want only id and appId", coll, m)
+			}
+		}
+		if got := appIDs(t, f.do(http.MethodGet, "/v1.0/"+coll+"?$filter="+appIDIn(directory.NewGUID()), "reader", nil)); len(got) != 0 {
+			t.Errorf("%s: an unknown appId matched %v", coll, got)
+		}
+		// 15 values are accepted, 16 are refused as Graph refuses them.
+		ids := make([]string, 16)
+		for i := range ids {
+			ids[i] = directory.NewGUID()
+		}
+		ids[0] = a
+		if got := appIDs(t, f.do(http.MethodGet, "/v1.0/"+coll+"?$filter="+appIDIn(ids[:15]...), "reader", nil)); !slices.Equal(got, []string{a}) {
+			t.Errorf("%s: 15 values: appIds %v", coll, got)
+		}
+		expectError(t, f.do(http.MethodGet, "/v1.0/"+coll+"?$filter="+appIDIn(ids...), "reader", nil), http.StatusBadRequest, graphapi.CodeUnsupportedQuery,
+			"Too many child clauses specified in search filter expression containing 'OR' operators: 16. Max allowed: 15.")
+		// Malformed lists are unsupported queries.
+		for _, bad := range []string{"appId in ()", "appId in ('a'", "appId in (a)", "appId in ('a','b)"} {
+			expectError(t, f.do(http.MethodGet, "/v1.0/"+coll+"?$filter="+url.QueryEscape(bad), "reader", nil), http.StatusBadRequest, graphapi.CodeUnsupportedQuery, "")
+		}
+		// Reading needs what reading an application needs.
+		expectError(t, f.do(http.MethodGet, "/v1.0/"+coll+"?$filter="+filter, "stranger", nil), http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
+	}
+	expectError(t, f.do(http.MethodGet, "/v1.0/servicePrincipals?$filter="+url.QueryEscape("displayName eq 'agent'"), "reader", nil), http.StatusBadRequest, graphapi.CodeUnsupportedQuery, "")
+	expectError(t, f.do(http.MethodGet, "/v1.0/servicePrincipals?$select=notes", "reader", nil), http.StatusBadRequest, graphapi.CodeBadRequest, "")
+	if got := appIDs(t, f.do(http.MethodGet, "/v1.0/servicePrincipals?$filter="+url.QueryEscape("appId eq '"+b+"'"), "reader", nil)); !slices.Equal(got, []string{b}) {
+		t.Errorf("servicePrincipals appId eq: %v", got)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.counts[graphapi.RouteListServicePrincipals] == 0 {
+		t.Errorf("counters = %v, want service principal lists counted", f.counts)
+	}
 }

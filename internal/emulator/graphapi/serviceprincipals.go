@@ -14,6 +14,18 @@ import (
 // RouteGetServicePrincipal counts GET /v1.0/servicePrincipals(appId='…').
 const RouteGetServicePrincipal = "graph GET servicePrincipal"
 
+// RouteListServicePrincipals counts GET /v1.0/servicePrincipals (a filtered list).
+const RouteListServicePrincipals = "graph GET servicePrincipals"
+
+// isServicePrincipalList reports whether the path is the service principal collection.
+func isServicePrincipalList(r *http.Request) bool {
+	p := r.URL.EscapedPath()
+	if unescaped, err := url.PathUnescape(p); err == nil {
+		p = unescaped
+	}
+	return strings.EqualFold(strings.TrimSuffix(p, "/"), "/v1.0/servicePrincipals")
+}
+
 // servicePrincipalAppID returns the appId of a "/v1.0/servicePrincipals(appId='…')" path, and whether the
 // path is one. Every application of the directory has its service principal in the tenant; service
 // principals of other tenants' applications are not modelled.
@@ -62,3 +74,69 @@ func (a *API) getServicePrincipal(w http.ResponseWriter, c Caller, appID string)
 	writeJSON(w, http.StatusOK, body)
 	return nil
 }
+
+// listServicePrincipals serves GET servicePrincipals with the filters parseServicePrincipalFilter supports
+// and $select, with the authorization of getServicePrincipal (reading needs what reading an application
+// needs). Every application of the directory has its service principal; other tenants' are not modelled.
+func (a *API) listServicePrincipals(w http.ResponseWriter, r *http.Request, c Caller) *graphError {
+	if !canRead(c) {
+		return accessDenied()
+	}
+	q := r.URL.Query()
+	var sel []string
+	for _, part := range strings.Split(q.Get("$select"), ",") {
+		name := strings.TrimSpace(part)
+		if name == "" {
+			continue
+		}
+		canonical := ""
+		for _, p := range servicePrincipalProperties {
+			if strings.EqualFold(p, name) {
+				canonical = p
+			}
+		}
+		if canonical == "" {
+			return newError(http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("Parsing OData Select and Expand failed: Could not find a property named '%s' on type 'microsoft.graph.servicePrincipal'.", name))
+		}
+		sel = append(sel, canonical)
+	}
+	match, gerr := parseServicePrincipalFilter(q.Get("$filter"))
+	if gerr != nil {
+		return gerr
+	}
+	value := []map[string]any{}
+	for _, rec := range a.cfg.Directory.List(directory.Replica) {
+		if rec.ServicePrincipalID == "" || !match(rec.Application.AppID) {
+			continue
+		}
+		name := ""
+		if rec.Application.DisplayName != nil {
+			name = *rec.Application.DisplayName
+		}
+		full := map[string]any{
+			"id": rec.ServicePrincipalID, "appId": rec.Application.AppID, "displayName": name,
+			"servicePrincipalType": "Application", "appOwnerOrganizationId": a.cfg.Directory.TenantID(),
+		}
+		if sel != nil {
+			for k := range full {
+				if k != "id" && !containsFold(sel, k) {
+					delete(full, k)
+				}
+			}
+		}
+		value = append(value, full)
+	}
+	odataContext := a.cfg.BaseURL() + "/v1.0/$metadata#servicePrincipals"
+	if sel != nil {
+		odataContext += "(" + strings.Join(sel, ",") + ")"
+	}
+	body, err := json.Marshal(map[string]any{"@odata.context": odataContext, "value": value})
+	if err != nil {
+		return internal(fmt.Errorf("encoding service principals: %w", err))
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// servicePrincipalProperties are the service principal properties the emulator models.
+var servicePrincipalProperties = []string{"id", "appId", "displayName", "servicePrincipalType", "appOwnerOrganizationId"}
