@@ -148,17 +148,23 @@ func (h *hideApplications) RoundTrip(req *http.Request) (*http.Response, error) 
 		if err != nil {
 			return nil, err
 		}
-		var body map[string]any
+		var body map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &body); err != nil {
 			return nil, err
 		}
-		var kept []any
-		for _, v := range body["value"].([]any) {
-			if app, _ := v.(map[string]any); !strings.EqualFold(app["appId"].(string), h.hidden) {
-				kept = append(kept, v)
+		var apps []map[string]any
+		if err := json.Unmarshal(body["value"], &apps); err != nil {
+			return nil, err
+		}
+		kept := []map[string]any{}
+		for _, app := range apps {
+			if appID, _ := app["appId"].(string); !strings.EqualFold(appID, h.hidden) {
+				kept = append(kept, app)
 			}
 		}
-		body["value"] = kept
+		if body["value"], err = json.Marshal(kept); err != nil {
+			return nil, err
+		}
 		if raw, err = json.Marshal(body); err != nil {
 			return nil, err
 		}
