@@ -1,0 +1,112 @@
+package graph
+
+// The worker's memory: the intents this process confirmed (read-your-writes, and what to restore
+// when another writer overwrites them), and what it saw of the application (to tell a replica that is
+// behind from another writer's change).
+
+// remember records the confirmed intents (read-your-writes, and what to restore when another writer
+// overwrites them), except those that failed.
+func (w *appWorker) remember(intents []intent, failed map[string]error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, i := range intents {
+		if failed[i.key()] == nil {
+			w.expect[i.key()] = i
+			if i.kind == intentScope && i.present {
+				w.seen[scopeFact(i.scope)] = true
+			}
+		}
+	}
+	w.gen++
+}
+
+// expected returns the confirmed intents.
+func (w *appWorker) expected() []intent {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]intent, 0, len(w.expect))
+	for _, i := range w.expect {
+		out = append(out, i)
+	}
+	return out
+}
+
+// drop forgets one confirmed intent.
+func (w *appWorker) drop(key string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.expect, key)
+}
+
+// looksOld reports whether st lacks an intent this process confirmed and shows nothing another
+// writer changed since this process last saw the application: a replica that is behind.
+func (w *appWorker) looksOld(st *appState) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	lacks := false
+	for _, i := range w.expect {
+		if !i.holds(st) {
+			lacks = true
+			break
+		}
+	}
+	return lacks && !w.showsNewsLocked(st, w.known)
+}
+
+// showsNewsLocked reports whether st shows something that known lacks and that is none of this
+// process's intents: another writer's change, so st is newer than known. A stale replica shows only
+// older states, which hold nothing known lacks (except a fact this process removed, which is ours).
+func (w *appWorker) showsNewsLocked(st, known *appState) bool {
+	if known == nil {
+		return false
+	}
+	for _, i := range intentsOf(known, st) {
+		if !i.present {
+			continue
+		}
+		if _, ours := w.expect[i.key()]; !ours {
+			return true
+		}
+		if i.kind == intentScope && !w.seen[scopeFact(i.scope)] {
+			return true // our scope, in a version nobody showed or sent us: changed by another writer
+		}
+	}
+	return false
+}
+
+// sawLocked records the scope versions st shows. Caller holds w.mu.
+func (w *appWorker) sawLocked(st *appState) {
+	for _, s := range st.scopes {
+		w.seen[scopeFact(s.PermissionScope)] = true
+	}
+}
+
+// noteStale records a read that missed a confirmed write: replication lag at least since then.
+func (w *appWorker) noteStale() {
+	w.mu.Lock()
+	last := w.lastWrite
+	w.mu.Unlock()
+	if !last.IsZero() {
+		w.c.noteLag(w.c.now().Sub(last))
+	}
+}
+
+// noteKnown records st, a read that confirmed this process's write, as the latest state seen.
+func (w *appWorker) noteKnown(st *appState) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.sawLocked(st)
+	w.known = st
+}
+
+// noteForeign records st as the latest state this process saw and whether another writer changed
+// the application since the previous one.
+func (w *appWorker) noteForeign(st *appState) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.showsNewsLocked(st, w.known) {
+		w.foreign = true
+	}
+	w.sawLocked(st)
+	w.known = st
+}

@@ -1,0 +1,154 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// The worker's reads: one GET under the retry policy, read-your-writes, single-flight and reuse.
+
+// readFlight is one in-flight GET shared by concurrent readers.
+type readFlight struct {
+	done  chan struct{}
+	gen   uint64
+	start time.Time
+	st    *appState
+	err   error
+}
+
+// notFoundPolicy returns how 404 answers for this (already resolved) application are retried.
+func (w *appWorker) notFoundPolicy(p callPolicy) callPolicy {
+	w.mu.Lock()
+	written := w.written
+	w.mu.Unlock()
+	if written {
+		p.notFound, p.notFoundWindow = ReasonNotFoundAfterWrite, w.c.cfg.NotFoundAfterWriteWindow
+	} else {
+		p.notFound, p.notFoundWindow = ReasonNotFoundFirstLookup, w.c.cfg.FirstLookupWindow
+	}
+	return p
+}
+
+// get sends one GET of the application under the retry policy.
+func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*appState) error) (*appState, error) {
+	var st *appState
+	err := w.c.retry(ctx, w.notFoundPolicy(p), func(ctx context.Context) error {
+		m, err := w.c.getByObjectID(ctx, w.objectID)
+		if err != nil {
+			return err
+		}
+		if m == nil {
+			return errors.New("microsoft graph returned no application")
+		}
+		st = stateFromModel(m)
+		if check != nil {
+			return check(st)
+		}
+		return nil
+	})
+	return st, err
+}
+
+// read returns the application as Graph shows it, never older than what this process confirmed:
+// a read that lacks a confirmed change and shows nothing new is from a replica that is behind, and
+// is repeated. A read that lacks a confirmed change but shows another writer's change is taken as
+// the truth at once; one that keeps lacking it for longer than replication explains (overwriteAfter)
+// is taken as the truth too: another writer overwrote it. Either way the memory is kept, so the next
+// round restores the change.
+func (w *appWorker) read(ctx context.Context) (*appState, error) {
+	start := w.c.now()
+	window := w.c.overwriteAfter()
+	p := callPolicy{what: "GET /applications/" + w.objectID, staleWindow: window}
+	st, err := w.get(ctx, p, func(st *appState) error {
+		if w.looksOld(st) {
+			w.noteStale()
+			return errStaleRead
+		}
+		return nil
+	})
+	if errors.Is(err, errStaleRead) && st != nil && w.c.now().Sub(start) >= window {
+		w.c.logWarn(ctx, "Microsoft Graph keeps showing the application without changes this process confirmed; "+
+			"taking them as overwritten by another writer", map[string]any{"object_id": w.objectID})
+		return st, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// sharedRead is read with single-flight and reuse: a read started at or after notBefore, no
+// older than ReadReuse, with no write of this process confirmed since, serves every caller;
+// concurrent readers share one GET.
+func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*appState, error) {
+	for {
+		w.mu.Lock()
+		if st := w.cachedLocked(notBefore); st != nil {
+			w.mu.Unlock()
+			w.c.stats.sharedReads.Add(1)
+			return st, nil
+		}
+		if f := w.flight; f != nil && f.gen == w.gen && !f.start.Before(notBefore) {
+			w.mu.Unlock()
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			w.c.stats.sharedReads.Add(1)
+			if f.err != nil && ctx.Err() == nil &&
+				(errors.Is(f.err, context.Canceled) || errors.Is(f.err, context.DeadlineExceeded)) {
+				continue // the leader gave up for its own reasons; read again
+			}
+			return f.st, f.err
+		}
+		f := &readFlight{done: make(chan struct{}), gen: w.gen, start: w.c.now()}
+		w.flight = f
+		w.mu.Unlock()
+
+		f.st, f.err = w.read(ctx)
+
+		w.mu.Lock()
+		if w.flight == f {
+			w.flight = nil
+		}
+		if f.err == nil && f.gen == w.gen {
+			w.cached, w.cachedAt, w.cachedGen = f.st, f.start, f.gen
+		}
+		w.mu.Unlock()
+		close(f.done)
+		return f.st, f.err
+	}
+}
+
+// cachedLocked returns the cached read when it may serve a reader. Caller holds w.mu.
+func (w *appWorker) cachedLocked(notBefore time.Time) *appState {
+	if w.cached == nil || w.cachedGen != w.gen || w.cachedAt.Before(notBefore) ||
+		w.c.cfg.ReadReuse < 0 || w.c.now().Sub(w.cachedAt) > w.c.cfg.ReadReuse {
+		return nil
+	}
+	return w.cached
+}
+
+// cacheRead records st, a read started at start, as the latest read.
+func (w *appWorker) cacheRead(st *appState, start time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.sawLocked(st)
+	if start.Before(w.cachedAt) {
+		return
+	}
+	w.cached, w.cachedAt, w.cachedGen = st, start, w.gen
+}
+
+// absenceDeadline returns when the shared absence window of the application ends, starting it now
+// if no reader missed anything yet.
+func (w *appWorker) absenceDeadline() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.absenceStart.IsZero() {
+		w.absenceStart = w.c.now()
+	}
+	return w.absenceStart.Add(max(w.c.cfg.AbsenceWindow, 0))
+}

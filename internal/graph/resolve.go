@@ -1,0 +1,101 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+)
+
+// resolveFlight is one in-flight lookup of an AppRef shared by concurrent callers.
+type resolveFlight struct {
+	done chan struct{}
+	w    *appWorker
+	st   *appState
+	err  error
+}
+
+// resolve returns the worker of the application ref names. The first call per reference reads the
+// application (the client ID form first when the kind is RefAuto) and returns that read; later
+// calls return only the worker. Concurrent first calls share one lookup.
+func (c *Client) resolve(ctx context.Context, ref AppRef) (*appWorker, *appState, error) {
+	if strings.TrimSpace(ref.ID) == "" {
+		return nil, nil, errors.New("the application ID is empty")
+	}
+	key := ref.key()
+	for {
+		c.mu.Lock()
+		if oid, ok := c.refs[key]; ok {
+			w := c.workers[oid]
+			c.mu.Unlock()
+			return w, nil, nil
+		}
+		if f, ok := c.resolving[key]; ok {
+			c.mu.Unlock()
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return nil, nil, ctx.Err()
+			}
+			if f.err != nil && ctx.Err() == nil &&
+				(errors.Is(f.err, context.Canceled) || errors.Is(f.err, context.DeadlineExceeded)) {
+				continue
+			}
+			return f.w, f.st, f.err
+		}
+		f := &resolveFlight{done: make(chan struct{})}
+		c.resolving[key] = f
+		c.mu.Unlock()
+
+		start := c.now()
+		f.w, f.st, f.err = c.lookup(ctx, ref)
+		if f.err == nil {
+			f.w.cacheRead(f.st, start) // the lookup is a read like any other: later readers share it
+		}
+
+		c.mu.Lock()
+		delete(c.resolving, key)
+		if f.err == nil {
+			oid := strings.ToLower(f.w.objectID)
+			c.refs[key] = oid
+			c.refs[ByObjectID(f.w.objectID).key()] = oid
+			if f.st.appID != "" {
+				c.refs[ByAppID(f.st.appID).key()] = oid
+			}
+		}
+		c.mu.Unlock()
+		close(f.done)
+		return f.w, f.st, f.err
+	}
+}
+
+// lookup reads the application ref names. A 404 is retried only for FirstLookupWindow: the ID may
+// be wrong, or the application may be replicating right after its creation.
+func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *appState, error) {
+	var m models.Applicationable
+	p := callPolicy{what: "GET " + ref.String(), notFound: ReasonNotFoundFirstLookup, notFoundWindow: c.cfg.FirstLookupWindow}
+	err := c.retry(ctx, p, func(ctx context.Context) error {
+		var err error
+		switch ref.Kind {
+		case RefAppID:
+			m, err = c.getByAppID(ctx, ref.ID)
+		case RefObjectID:
+			m, err = c.getByObjectID(ctx, ref.ID)
+		default:
+			m, err = c.getByAppID(ctx, ref.ID)
+			if errors.Is(mapError(err), ErrNotFound) {
+				m, err = c.getByObjectID(ctx, ref.ID)
+			}
+		}
+		if err == nil && (m == nil || deref(m.GetId()) == "") {
+			err = errors.New("microsoft graph returned an application without an object ID")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	st := stateFromModel(m)
+	return c.workerFor(st.objectID), st, nil
+}
