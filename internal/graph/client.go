@@ -27,8 +27,10 @@ const (
 	DefaultBaseURL = "https://graph.microsoft.com"
 	// DefaultScope is the token scope for Microsoft Graph.
 	DefaultScope = "https://graph.microsoft.com/.default"
-	// DefaultConfirmReads is how many consecutive reads must show a write before it counts as done.
-	DefaultConfirmReads = 3
+	// DefaultConfirmReads is how many consecutive reads must show a write before it counts as done:
+	// a read that shows it proves Graph committed it; replication is waited for once, by the
+	// process's last operation (settle.go).
+	DefaultConfirmReads = 1
 	// DefaultTimeout bounds an operation whose context has no deadline.
 	DefaultTimeout = 5 * time.Minute
 	// DefaultFirstLookupWindow bounds the retries of 404 for an application this process has not
@@ -59,6 +61,12 @@ const (
 	// DefaultVisibilityWindow is how long ClientVisible collects concurrent lookups into one filtered
 	// request before sending it (it sends sooner once MaxVisibilityBatch client IDs are waiting).
 	DefaultVisibilityWindow = 15 * time.Millisecond
+	// DefaultWriteReuse is how old a read may be for a round to build on it without a GET (while no
+	// other writer was seen on the application).
+	DefaultWriteReuse = time.Second
+	// DefaultGatherWindow is how long a worker waits, after a round answered its callers, for the
+	// operations Terraform starts in the slots they freed, so the next round carries them together.
+	DefaultGatherWindow = 30 * time.Millisecond
 )
 
 // selectFields are the application properties the client reads ($select keeps responses small).
@@ -126,6 +134,15 @@ type Config struct {
 	// Caller says what kind of identity the credential signs in as; Graph authorizes the two kinds
 	// differently, and ForbiddenError says what to grant accordingly. Zero means unknown.
 	Caller CallerKind
+	// WriteReuse is how old a read of an application (the read that confirmed the previous write,
+	// or the latest read) may be for a round to build its PATCH on it without a GET, while no other
+	// writer was seen on the application (default DefaultWriteReuse; negative means every round
+	// reads). An operation that read would answer without a write (already done, or refused) is
+	// decided on a read of its own.
+	WriteReuse time.Duration
+	// GatherWindow is how long a worker waits after a round for as many new operations as the round
+	// answered (default DefaultGatherWindow; negative means no wait).
+	GatherWindow time.Duration
 	// VisibilityWindow is how long ClientVisible waits for more concurrent lookups before it sends
 	// one filtered request for all of them (default DefaultVisibilityWindow).
 	VisibilityWindow time.Duration
@@ -140,8 +157,6 @@ type Client struct {
 	// observedLag is the longest replication lag seen (nanoseconds): a read that missed a write
 	// made that long before.
 	observedLag atomic.Int64
-	// cleanConfirms counts confirmations whose ConfirmReads reads all showed the write at once.
-	cleanConfirms atomic.Int64
 
 	now   func() time.Time
 	sleep func(context.Context, time.Duration) error
@@ -155,6 +170,10 @@ type Client struct {
 	workers   map[string]*appWorker     // lower-case object ID → worker
 
 	visibility visibilityBatcher // ClientVisible lookups waiting for their filtered request
+
+	opsMu   sync.Mutex
+	ops     int           // mutations in flight (settle.go)
+	arrival chan struct{} // closed when a mutation starts
 }
 
 // New builds a Client. Only the credential is required.
@@ -201,6 +220,12 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.AbsenceWindow == 0 {
 		cfg.AbsenceWindow = DefaultAbsenceWindow
+	}
+	if cfg.WriteReuse == 0 {
+		cfg.WriteReuse = DefaultWriteReuse
+	}
+	if cfg.GatherWindow == 0 {
+		cfg.GatherWindow = DefaultGatherWindow
 	}
 	if cfg.VisibilityWindow <= 0 {
 		cfg.VisibilityWindow = DefaultVisibilityWindow

@@ -7,54 +7,71 @@ import (
 	"time"
 )
 
-// confirmOwn reads until ConfirmReads consecutive reads show the batch's intents, whatever else
-// changed, and returns the last read. A read that lacks one of our intents comes from a replica
-// that is behind, or shows that another writer overwrote it (Graph has no conditional PATCH, and a
-// sent collection replaces the whole collection). It is taken as overwritten when the read shows
-// another writer's change, or when our intent stays missing for longer than replication explains;
-// the missing intents are then applied again on that read, at most MaxReapply times. failed maps
-// the key of an intent that can no longer be applied (its scope was deleted elsewhere) to why.
+// confirm reads until Graph shows the intents of the batch, whatever else changed, answering the
+// callers of each batch as soon as a read shows its intents, and returns the last read.
 //
-// Once replication lag or another writer has been seen, the reads also span the replication lag
-// (overwriteHorizon): a writer that read a stale replica can overwrite our change that long after
-// it was made, and must be caught before the callers are answered; and a command that starts after
-// this one must not find a replica without the change.
-func (w *appWorker) confirmOwn(ctx context.Context, b *batch) (*appState, time.Time, map[string]error, error) {
-	intents := b.intents
-	sent := b.cur
+// It is also where the group commit is pipelined: while a read has not shown the batch yet (a
+// replica that is behind), operations queued meanwhile are not held: their steps run on the state
+// this process has written (sent, read-your-writes), one PATCH sends them, and the next reads confirm
+// every batch in flight together. Steps that need a change of this round confirmed first (a scope
+// disabled in it, a scope created in it) defer as in a round, so "disable before change or removal"
+// and "create before pre-authorize" stay exactly as safe.
+//
+// A read that lacks one of our intents comes from a replica that is behind, or shows that another
+// writer overwrote it (Graph has no conditional PATCH, and a sent collection replaces the whole
+// collection). It is taken as overwritten when the read shows another writer's change, or when our
+// intent stays missing for longer than replication explains; the missing intents are then applied
+// again on that read, at most MaxReapply times, and the operations fail saying so past that.
+//
+// absorbed are the queued operations that joined the pipeline and still need a round (a later step,
+// or a deferred one). On error every unanswered caller is answered with it.
+func (w *appWorker) confirm(ctx context.Context, first *batch) (fresh *appState, absorbed []*op) {
+	pending := []*batch{first}
+	sent := first.cur
 	failed := make(map[string]error)
 	written := w.c.now()
 	w.noteWrite(written)
 	p := callPolicy{what: "GET /applications/" + w.objectID + " (confirmation)"}
+	need := max(w.c.cfg.ConfirmReads, 1)
 	matches, misses, reapplied := 0, 0, 0
+	fail := func(err error) {
+		for _, b := range pending {
+			for _, o := range b.contributors {
+				o.finish(fmt.Errorf("%s: the change was sent but could not be confirmed visible: %w", o.name, err))
+			}
+			for _, o := range b.settled {
+				o.finish(fmt.Errorf("%s: %w", o.name, err))
+			}
+		}
+	}
 	for {
 		readAt := w.c.now()
 		st, err := w.get(ctx, p, nil)
 		w.c.stats.confirmReads.Add(1)
 		if err != nil {
-			return nil, time.Time{}, nil, err
+			fail(err)
+			return nil, absorbed
 		}
-		lost := missing(intents, st)
+		ours := pendingIntents(pending, failed)
+		lost := missing(ours, st)
 		elapsed := w.c.now().Sub(written)
 		var wait time.Duration
 		switch {
 		case len(lost) == 0:
 			matches++
-			horizon, need := w.overwriteHorizon(), w.c.confirmReadsNeeded()
-			if matches >= need && elapsed >= horizon {
-				if misses == 0 && reapplied == 0 && need == w.c.cfg.ConfirmReads {
-					w.c.cleanConfirms.Add(1)
+			if matches >= need {
+				for _, b := range pending {
+					w.answer(b, failed)
 				}
 				w.noteKnown(st)
-				return st, readAt, failed, nil
+				w.cacheRead(st, readAt)
+				return st, absorbed
 			}
 			wait = max(w.c.cfg.ConfirmInterval, 0)
-			if matches >= need {
-				wait = max(wait, horizon-elapsed) // one more read once an overwrite would show
-			}
-		case w.overwritten(st, sent, intents, elapsed):
+		case w.overwritten(st, sent, ours, elapsed):
 			if reapplied >= w.c.cfg.MaxReapply {
-				return nil, time.Time{}, nil, &OverwrittenError{ObjectID: w.objectID, Reapplied: reapplied, Missing: describe(lost)}
+				fail(&OverwrittenError{ObjectID: w.objectID, Reapplied: reapplied, Missing: describe(lost)})
+				return nil, absorbed
 			}
 			reapplied++
 			w.c.stats.reapplies.Add(1)
@@ -64,11 +81,11 @@ func (w *appWorker) confirmOwn(ctx context.Context, b *batch) (*appState, time.T
 			for k, e := range fails {
 				failed[k] = e
 			}
-			intents = withoutKeys(intents, fails)
 			matches = 0
 			if cols := changedCollections(st, next); cols != 0 {
 				if err := w.patch(ctx, next, cols); err != nil {
-					return nil, time.Time{}, nil, err
+					fail(err)
+					return nil, absorbed
 				}
 				written, sent = w.c.now(), next
 				w.noteWrite(written)
@@ -79,18 +96,95 @@ func (w *appWorker) confirmOwn(ctx context.Context, b *batch) (*appState, time.T
 			misses++
 			w.c.noteLag(elapsed)
 			w.c.stats.addRetry(ReasonNotYetVisible)
+			// Answer the batches this read already shows, oldest first: their callers need not wait
+			// for the newer ones.
+			for len(pending) > 1 && len(missing(liveIntents(pending[0], failed), st)) == 0 {
+				w.answer(pending[0], failed)
+				pending = pending[1:]
+			}
 			// Replicas catch up within seconds; polling at most every maxConfirmWait keeps the
 			// wait close to the actual lag without hammering Graph.
 			wait = min(w.c.cfg.Backoff.delay(misses, w.c.random()), maxConfirmWait)
+			if nb, ops := w.absorb(ctx, sent, pending); len(ops) > 0 {
+				absorbed = append(absorbed, ops...)
+				if nb != nil {
+					pending = append(pending, nb)
+					sent = nb.cur
+					written = w.c.now()
+					w.noteWrite(written)
+					wait = 0 // read at once: the new PATCH may well be visible with the old one
+				}
+			}
 		}
 		if deadline, ok := ctx.Deadline(); ok && w.c.now().Add(wait).After(deadline) {
-			return nil, time.Time{}, nil, fmt.Errorf("%s not visible on %d consecutive reads before the deadline (%d reads did not show it)",
-				b.cols, w.c.cfg.ConfirmReads, misses)
+			fail(fmt.Errorf("the change is not visible before the deadline (%d reads did not show it)", misses))
+			return nil, absorbed
 		}
 		if err := w.c.sleep(ctx, wait); err != nil {
-			return nil, time.Time{}, nil, err
+			fail(err)
+			return nil, absorbed
 		}
 	}
+}
+
+// absorb takes the operations queued while a batch is being confirmed and runs their steps on sent,
+// the state this process has written; when they change it, one PATCH sends them and the returned
+// batch joins the batches in flight (nil when nothing was sent). taken are the operations it took:
+// whatever they still need (an answer, a later step, a deferred step) the pipeline or a later round
+// gives them.
+func (w *appWorker) absorb(ctx context.Context, sent *appState, pending []*batch) (nb *batch, taken []*op) {
+	w.mu.Lock()
+	taken, w.queue = w.queue, nil
+	w.mu.Unlock()
+	live := dropCancelled(taken)
+	if len(live) == 0 {
+		return nil, taken
+	}
+	b := w.build(ctx, sent, live, false)
+	if b.cols == 0 {
+		if len(b.settled) == 0 {
+			return nil, taken
+		}
+		return b, taken // nothing to send: done once the batches in flight are confirmed
+	}
+	if retry := w.write(ctx, b); retry {
+		return nil, taken
+	}
+	supersede(pending, b.intents)
+	return b, taken
+}
+
+// supersede drops from the batches in flight the intents a newer batch replaced (a pre-authorization
+// added and removed again while the first was being confirmed): Graph can no longer show the older
+// ones, and the newer batch's confirmation covers the fact.
+func supersede(pending []*batch, newer []intent) {
+	keys := make(map[string]bool, len(newer))
+	for _, i := range newer {
+		keys[i.key()] = true
+	}
+	for _, b := range pending {
+		kept := b.intents[:0:0]
+		for _, i := range b.intents {
+			if !keys[i.key()] {
+				kept = append(kept, i)
+			}
+		}
+		b.intents = kept
+	}
+}
+
+// pendingIntents returns the intents of the batches in flight, without those that failed.
+func pendingIntents(pending []*batch, failed map[string]error) []intent {
+	var out []intent
+	for _, b := range pending {
+		out = append(out, liveIntents(b, failed)...)
+	}
+	return out
+}
+
+// liveIntents returns the batch's intents without those that failed.
+func liveIntents(b *batch, failed map[string]error) []intent {
+	return withoutKeys(b.intents, failed)
 }
 
 // overwritten reports whether a read that lacks some of our intents shows that another writer
@@ -204,17 +298,6 @@ func (c *Client) noteLag(d time.Duration) {
 // never longer than StaleReadWindow.
 func (c *Client) overwriteAfter() time.Duration {
 	return min(max(c.cfg.ReapplyAfter, 2*c.lag()), c.cfg.StaleReadWindow)
-}
-
-// confirmReadsNeeded is how many consecutive reads must show a write: ConfirmReads until this
-// process has made one such confirmation without a miss; after that, while it has observed no
-// replication lag at all, one read (the directory has shown itself consistent); once it has observed
-// lag, ConfirmReads again (and the overwrite horizon).
-func (c *Client) confirmReadsNeeded() int {
-	if c.lag() == 0 && c.cleanConfirms.Load() > 0 {
-		return 1
-	}
-	return c.cfg.ConfirmReads
 }
 
 // lag returns the longest replication lag this process observed.

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // This file holds the pure read-modify-write logic: functions that take the lists as read and one
@@ -42,6 +43,8 @@ type appState struct {
 	// value or type, and a removal, against the scope as stored, so these wait until the disable is
 	// confirmed (the next round), also when another step of this round asks for them.
 	disabling map[string]bool
+	// readAt is when the read this state comes from was started (zero for a state built locally).
+	readAt time.Time
 }
 
 // clone returns a deep copy whose lists can be edited without touching st. The raw SDK models are

@@ -154,6 +154,37 @@ func (c *Client) CreateScope(ctx context.Context, ref AppRef, scope PermissionSc
 	return created, nil
 }
 
+// ExposeScope adds the identifier URI unless it is there (compared case-insensitively) and the
+// permission scope, in one change: either both are written or, when the scope cannot be created
+// (ScopeExistsError, as CreateScope), neither. An empty scope ID gets a new random GUID and an empty
+// Type becomes ScopeTypeUser. uriAdded reports whether this call added the URI.
+func (c *Client) ExposeScope(ctx context.Context, ref AppRef, uri string, scope PermissionScope) (created PermissionScope, uriAdded bool, err error) {
+	if strings.TrimSpace(uri) == "" {
+		return PermissionScope{}, false, errors.New("exposing a permission scope: the identifier URI is empty")
+	}
+	if strings.TrimSpace(scope.Value) == "" {
+		return PermissionScope{}, false, errors.New("exposing a permission scope: the value is empty")
+	}
+	if scope.ID == "" {
+		scope.ID = newGUID()
+	}
+	if scope.Type == "" {
+		scope.Type = ScopeTypeUser
+	}
+	_, err = c.mutate(ctx, ref, fmt.Sprintf("adding identifier URI %s and permission scope %q", uri, scope.Value), func(st *appState) stepResult {
+		added := ensureIdentifierURI(st, uri)
+		if err := createScope(st, scope); err != nil {
+			return stepResult{err: err}
+		}
+		created, uriAdded = scope, added
+		return stepResult{done: true}
+	})
+	if err != nil {
+		return PermissionScope{}, false, err
+	}
+	return created, uriAdded, nil
+}
+
 // UpdateScope changes the scope with scope.ID to scope. Texts and the enabled flag change in place
 // without disabling the scope; a change of value or type disables it first (Graph's rule), waits
 // until the disable is visible, changes it, and enables it again if scope.Enabled. The scope as
@@ -185,12 +216,26 @@ func (c *Client) UpdateScope(ctx context.Context, ref AppRef, scope PermissionSc
 // permission (also when a later step fails, so the caller can warn). A scope that does not exist is
 // not an error.
 func (c *Client) DeleteScope(ctx context.Context, ref AppRef, scopeID string) (clearedFrom []string, err error) {
+	return c.DeleteScopeAndURI(ctx, ref, scopeID, "")
+}
+
+// DeleteScopeAndURI is DeleteScope that also removes the identifier URI uri (when not empty) in the
+// same change as the scope itself; other URIs stay.
+func (c *Client) DeleteScopeAndURI(ctx context.Context, ref AppRef, scopeID, uri string) (clearedFrom []string, err error) {
 	var cleared []string
-	answered, err := c.mutate(ctx, ref, "deleting permission scope "+scopeID, func(st *appState) stepResult {
+	name := "deleting permission scope " + scopeID
+	if uri != "" {
+		name += " and identifier URI " + uri
+	}
+	answered, err := c.mutate(ctx, ref, name, func(st *appState) stepResult {
 		if i := st.findScope(scopeID); i >= 0 && !st.scopes[i].Enabled && st.waitsForDisable(scopeID) {
 			return stepResult{deferred: true} // disabled by another step of this round
 		}
-		return stepResult{done: deleteScopeStep(st, scopeID, &cleared)}
+		done := deleteScopeStep(st, scopeID, &cleared)
+		if done && uri != "" {
+			removeIdentifierURI(st, uri)
+		}
+		return stepResult{done: done}
 	})
 	if !answered {
 		return nil, err
@@ -257,14 +302,20 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, name string, step func(
 		return false, fmt.Errorf("%s on %s: %w", name, ref, err)
 	}
 	o := &op{ctx: ctx, name: name, step: step, done: make(chan error, 1)}
+	c.beginOp()
 	w.submit(o, hint)
 	select {
 	case err := <-o.done:
 		if err != nil {
+			c.endOp()
+			return true, fmt.Errorf("%s on %s: %w", name, ref, err)
+		}
+		if err := c.settle(ctx); err != nil {
 			return true, fmt.Errorf("%s on %s: %w", name, ref, err)
 		}
 		return true, nil
 	case <-ctx.Done():
+		c.endOp()
 		return false, fmt.Errorf("%s on %s: %w", name, ref, ctx.Err())
 	}
 }

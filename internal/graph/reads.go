@@ -34,6 +34,7 @@ func (w *appWorker) notFoundPolicy(p callPolicy) callPolicy {
 func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*appState) error) (*appState, error) {
 	var st *appState
 	err := w.c.retry(ctx, w.notFoundPolicy(p), func(ctx context.Context) error {
+		at := w.c.now()
 		m, err := w.c.getByObjectID(ctx, w.objectID)
 		if err != nil {
 			return err
@@ -42,6 +43,7 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*appState)
 			return errors.New("microsoft graph returned no application")
 		}
 		st = stateFromModel(m)
+		st.readAt = at
 		if check != nil {
 			return check(st)
 		}

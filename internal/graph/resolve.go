@@ -74,6 +74,7 @@ func (c *Client) resolve(ctx context.Context, ref AppRef) (*appWorker, *appState
 // be wrong, or the application may be replicating right after its creation.
 func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *appState, error) {
 	var m models.Applicationable
+	start := c.now()
 	p := callPolicy{what: "GET " + ref.String(), notFound: ReasonNotFoundFirstLookup, notFoundWindow: c.cfg.FirstLookupWindow}
 	err := c.retry(ctx, p, func(ctx context.Context) error {
 		var err error
@@ -97,5 +98,6 @@ func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *appState,
 		return nil, nil, err
 	}
 	st := stateFromModel(m)
+	st.readAt = start
 	return c.workerFor(st.objectID), st, nil
 }

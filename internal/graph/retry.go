@@ -50,6 +50,9 @@ const (
 	ReasonScopeNotReplicated RetryReason = "scope_not_replicated"
 	// ReasonStaleRead is a read older than what this process already confirmed (read-your-writes).
 	ReasonStaleRead RetryReason = "stale_read"
+	// ReasonVerifyOnFreshRead is a read made because an operation would have been answered without a
+	// write on a read older than the operation.
+	ReasonVerifyOnFreshRead RetryReason = "verify_on_fresh_read"
 	// ReasonConfirmAbsence is a re-read before reporting a scope or pre-authorization missing.
 	ReasonConfirmAbsence RetryReason = "confirm_absence"
 	// ReasonNetwork is a dropped connection (also an HTTP/2 stream reset): the request may or may not
@@ -204,6 +207,14 @@ func isScopeStillEnabled(e *APIError) bool {
 	return e.StatusCode == http.StatusBadRequest &&
 		(strings.EqualFold(e.Code, codeCannotUpdateEnabledScope) ||
 			strings.Contains(strings.ToLower(e.Message), messageCannotUpdateEnabledPart))
+}
+
+// rejectedAsBuiltOnOldState reports whether Graph refused a PATCH in a way that, once replication
+// lag is ruled out, means the PATCH was built on a state older than Graph's: a scope it changes is
+// still enabled there, or a permission it grants is not there.
+func rejectedAsBuiltOnOldState(err error) bool {
+	e, ok := graphDetails(err)
+	return ok && (isScopeStillEnabled(e) || isUnknownPermission(e))
 }
 
 // isUnknownPermission recognises Graph's answer to a pre-authorization of a scope it cannot find.

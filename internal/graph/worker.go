@@ -27,6 +27,11 @@ type op struct {
 	finished bool // set by the worker goroutine only
 	// keys are the keys of the intents the op's step changed in its latest round.
 	keys map[string]bool
+	// submitted is when the op was queued: a read started before it may serve it only within
+	// WriteReuse, and never to answer it without a write (see round).
+	submitted time.Time
+	// rebuilds counts the rounds Graph rejected as built on a replica that was behind.
+	rebuilds int
 }
 
 // stepResult is the outcome of one step of an op.
@@ -88,6 +93,14 @@ type appWorker struct {
 	// solo > 0 makes the next rounds apply one changing op each, to find which op of a rejected
 	// batch Graph objects to.
 	solo int
+	// settled is the last write whose replication window has ended (settle.go); restores counts the
+	// writes that restored changes another writer overwrote after they were confirmed.
+	settled  time.Time
+	restores int
+	// arrived is signalled when an op is queued (the gather window waits on it).
+	arrived chan struct{}
+	// mustRead makes the next round read instead of building on an earlier read.
+	mustRead bool
 }
 
 // workerFor returns the worker of the application with the object ID, creating it.
@@ -97,7 +110,8 @@ func (c *Client) workerFor(objectID string) *appWorker {
 	defer c.mu.Unlock()
 	w, ok := c.workers[key]
 	if !ok {
-		w = &appWorker{c: c, objectID: objectID, expect: make(map[string]intent), seen: make(map[string]bool)}
+		w = &appWorker{c: c, objectID: objectID, expect: make(map[string]intent), seen: make(map[string]bool),
+			arrived: make(chan struct{}, 1)}
 		c.workers[key] = w
 	}
 	return w
@@ -109,7 +123,12 @@ func (c *Client) workerFor(objectID string) *appWorker {
 func (w *appWorker) submit(o *op, hint *appState) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	o.submitted = w.c.now()
 	w.queue = append(w.queue, o)
+	select {
+	case w.arrived <- struct{}{}:
+	default:
+	}
 	if !w.running {
 		w.running = true
 		go w.run(hint)
@@ -119,7 +138,10 @@ func (w *appWorker) submit(o *op, hint *appState) {
 // run processes rounds until the queue is empty. Each round takes every queued op (group commit).
 func (w *appWorker) run(hint *appState) {
 	var active []*op
-	reuse := hint
+	var reuse *appState
+	if hint != nil {
+		reuse = hint
+	}
 	for {
 		w.mu.Lock()
 		active = append(active, w.queue...)
@@ -130,7 +152,35 @@ func (w *appWorker) run(hint *appState) {
 			return
 		}
 		w.mu.Unlock()
-		active, reuse = w.round(active, reuse)
+		var answered int
+		active, reuse, answered = w.round(active, reuse)
+		w.awaitSuccessors(answered)
+	}
+}
+
+// awaitSuccessors waits, at most GatherWindow, until as many ops are queued as the last round
+// answered. Each answered caller frees one of Terraform's slots, and the resource that takes it
+// arrives milliseconds later; without the wait the next round would start with the first of them
+// and carry the others only one round later, at the cost of another PATCH and read.
+func (w *appWorker) awaitSuccessors(answered int) {
+	window := w.c.cfg.GatherWindow
+	if answered <= 0 || window <= 0 {
+		return
+	}
+	timer := time.NewTimer(window)
+	defer timer.Stop()
+	for {
+		w.mu.Lock()
+		queued := len(w.queue)
+		w.mu.Unlock()
+		if queued >= answered {
+			return
+		}
+		select {
+		case <-w.arrived:
+		case <-timer.C:
+			return
+		}
 	}
 }
 
@@ -183,42 +233,60 @@ func mergedContext(ops []*op) (context.Context, context.CancelFunc) {
 //     that another writer overwrote since (restore);
 //  3. write: one PATCH of the changed collections;
 //  4. confirm own intents: reads until they show this batch's intents, re-applying those another
-//     writer overwrote, a bounded number of times;
+//     writer overwrote, a bounded number of times; operations queued meanwhile are written on top
+//     of this batch (pipelined) and confirmed with it;
 //  5. answer: every caller whose change is confirmed.
 //
-// It returns the ops that need another round and a fresh read the next round may use.
-func (w *appWorker) round(active []*op, reuse *appState) ([]*op, *appState) {
+// It returns the ops that need another round, a fresh read the next round may use and how many ops
+// it answered.
+func (w *appWorker) round(active []*op, reuse *appState) (next []*op, fresh *appState, answered int) {
 	live := dropCancelled(active)
+	answered = len(active) - len(live)
 	if len(live) == 0 {
-		return nil, reuse
+		return nil, reuse, answered
 	}
 	ctx, cancel := mergedContext(live)
 	defer cancel()
+	ops := live
+	defer func() {
+		for _, o := range ops {
+			if o.finished {
+				answered++
+			}
+		}
+	}()
 
-	base, err := w.gather(ctx, reuse)
+	base, reused, err := w.gather(ctx, reuse)
 	if err != nil {
 		failAll(live, err)
-		return nil, nil
+		return nil, nil, answered
 	}
-	b := w.build(ctx, base, live)
+	b := w.build(ctx, base, live, true)
+	if reused && b.answersLate(base) {
+		// An op would be answered without a write (already done, or refused) on a read older than
+		// the op: another writer may have changed that since. Decide on a read of its own.
+		w.c.stats.addRetry(ReasonVerifyOnFreshRead)
+		if base, err = w.freshRead(ctx); err != nil {
+			failAll(live, err)
+			return nil, nil, answered
+		}
+		b = w.build(ctx, base, live, true)
+	}
+	for o, err := range b.failed {
+		o.finish(err)
+	}
 	if b.cols == 0 {
 		for _, o := range b.settled {
 			o.finish(nil)
 		}
-		return unfinished(live), base
+		return unfinished(live), base, answered
 	}
 	if retry := w.write(ctx, b); retry {
-		return unfinished(live), nil
+		return unfinished(live), nil, answered
 	}
-	fresh, freshAt, failed, err := w.confirmOwn(ctx, b)
-	if err != nil {
-		for _, o := range b.contributors {
-			o.finish(fmt.Errorf("%s: the change was sent but could not be confirmed visible: %w", o.name, err))
-		}
-		return unfinished(live), nil
-	}
-	w.answer(b, failed, fresh, freshAt)
-	return unfinished(live), fresh
+	fresh, absorbed := w.confirm(ctx, b)
+	ops = append(live, absorbed...)
+	return unfinished(ops), fresh, answered
 }
 
 // batch is what one round sends.
@@ -228,9 +296,26 @@ type batch struct {
 	cols collection
 	// intents are the facts cur has that base lacks: the ops' changes and the restored intents.
 	intents []intent
-	// contributors changed the application; settled are done without a change of their own.
+	// contributors changed the application; settled are done without a change of their own;
+	// failed are refused by their step.
 	contributors, settled []*op
+	failed                map[*op]error
 	doneAfterCommit       map[*op]bool
+}
+
+// answersLate reports whether the batch answers, without a write, an op submitted after base was read.
+func (b *batch) answersLate(base *appState) bool {
+	for _, o := range b.settled {
+		if o.submitted.After(base.readAt) {
+			return true
+		}
+	}
+	for o := range b.failed {
+		if o.submitted.After(base.readAt) {
+			return true
+		}
+	}
+	return false
 }
 
 // dropCancelled answers the ops whose caller gave up and returns the others.
@@ -252,29 +337,57 @@ func failAll(ops []*op, err error) {
 	}
 }
 
-// gather returns the state the round builds on: reuse when it is not older than this process's
-// confirmed writes, else one read.
-func (w *appWorker) gather(ctx context.Context, reuse *appState) (*appState, error) {
-	if reuse != nil && !w.looksOld(reuse) {
-		return reuse, nil
+// gather returns the state the round builds on and whether it is a read made earlier: reuse (the
+// read that confirmed the previous round) or the latest read of the application, when it is no
+// older than WriteReuse, not older than this process's confirmed writes, and no other writer was
+// seen on the application (then every round reads); else one read.
+func (w *appWorker) gather(ctx context.Context, reuse *appState) (base *appState, reused bool, err error) {
+	if st := w.reusableBase(reuse); st != nil {
+		return st, true, nil
 	}
-	start := w.c.now()
+	st, err := w.freshRead(ctx)
+	return st, false, err
+}
+
+// freshRead reads the application for a round.
+func (w *appWorker) freshRead(ctx context.Context) (*appState, error) {
 	st, err := w.read(ctx)
 	if err != nil {
 		return nil, err
 	}
 	w.noteForeign(st)
-	w.cacheRead(st, start)
+	w.cacheRead(st, st.readAt)
 	return st, nil
 }
 
-// build runs the ops' steps on a copy of base. Confirmed intents of this process that base does not
-// show (another writer overwrote them) are applied first, so the PATCH restores them.
-func (w *appWorker) build(ctx context.Context, base *appState, live []*op) *batch {
-	b := &batch{base: base, doneAfterCommit: make(map[*op]bool)}
+// reusableBase returns a read a round may build on without a GET, or nil.
+func (w *appWorker) reusableBase(reuse *appState) *appState {
+	w.mu.Lock()
+	if reuse == nil && w.cachedGen == w.gen {
+		reuse = w.cached
+	}
+	stale := w.foreign || w.mustRead
+	w.mustRead = false
+	w.mu.Unlock()
+	if reuse == nil || stale || reuse.readAt.IsZero() || w.c.cfg.WriteReuse < 0 ||
+		w.c.now().Sub(reuse.readAt) > w.c.cfg.WriteReuse || w.looksOld(reuse) {
+		return nil
+	}
+	return reuse
+}
+
+// build runs the ops' steps on a copy of base. A new round (base was read, and every earlier write is
+// confirmed) starts from base as stored: the marks of the previous round are cleared, and confirmed
+// intents of this process that base does not show (another writer overwrote them) are applied first,
+// so the PATCH restores them. A pipelined batch (base is the state this process has written while
+// earlier batches are being confirmed) keeps the marks, so steps that need those confirmed defer.
+func (w *appWorker) build(ctx context.Context, base *appState, live []*op, newRound bool) *batch {
+	b := &batch{base: base, doneAfterCommit: make(map[*op]bool), failed: make(map[*op]error)}
 	cur := base.clone()
-	cur.newRound()
-	if lost := missing(w.expected(), base); len(lost) > 0 {
+	if newRound {
+		cur.newRound()
+	}
+	if lost := missing(w.expected(), base); newRound && len(lost) > 0 {
 		w.c.logWarn(ctx, "Microsoft Graph no longer shows changes this process confirmed (another writer "+
 			"overwrote them); applying them again", map[string]any{"object_id": w.objectID, "changes": len(lost)})
 		w.c.stats.reapplies.Add(1)
@@ -292,13 +405,13 @@ func (w *appWorker) build(ctx context.Context, base *appState, live []*op) *batc
 		r := o.step(next)
 		switch {
 		case r.err != nil:
-			o.finish(r.err)
+			b.failed[o] = r.err
 		case r.deferred:
 		case changedCollections(cur, next) == 0:
 			if r.done {
 				b.settled = append(b.settled, o)
 			} else {
-				o.finish(fmt.Errorf("%s: internal error: a step neither changed the application nor finished", o.name))
+				b.failed[o] = fmt.Errorf("%s: internal error: a step neither changed the application nor finished", o.name)
 			}
 		default:
 			o.keys = make(map[string]bool)
@@ -329,6 +442,11 @@ func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
 	if err == nil {
 		return false
 	}
+	if rejectedAsBuiltOnOldState(err) && w.rebuild(b) {
+		w.c.logWarn(ctx, "Microsoft Graph refused a change built on a replica that was behind; reading again and rebuilding it",
+			map[string]any{"object_id": w.objectID, "ops": len(b.contributors)})
+		return true
+	}
 	var invalid *ValidationError
 	if errors.As(err, &invalid) && len(b.contributors) > 1 {
 		w.solo = len(b.contributors)
@@ -342,11 +460,31 @@ func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
 	return true
 }
 
-// answer records the confirmed intents and answers the ops: an op one of whose intents could not
-// be re-applied fails with that reason; the others succeed (or wait for their next step).
-func (w *appWorker) answer(b *batch, failed map[string]error, fresh *appState, freshAt time.Time) {
+// maxRebuilds bounds how often one op is rebuilt on a new read after Graph refused its change as
+// built on an older state.
+const maxRebuilds = 3
+
+// rebuild marks the batch's ops for another round on a new read; false when one was rebuilt
+// maxRebuilds times already.
+func (w *appWorker) rebuild(b *batch) bool {
+	for _, o := range b.contributors {
+		if o.rebuilds >= maxRebuilds {
+			return false
+		}
+	}
+	for _, o := range b.contributors {
+		o.rebuilds++
+	}
+	w.mu.Lock()
+	w.mustRead = true
+	w.mu.Unlock()
+	return true
+}
+
+// answer records the confirmed intents of b and answers its ops: an op one of whose intents could
+// not be re-applied fails with that reason; the others succeed (or wait for their next step).
+func (w *appWorker) answer(b *batch, failed map[string]error) {
 	w.remember(b.intents, failed)
-	w.cacheRead(fresh, freshAt)
 	for _, o := range b.contributors {
 		var err error
 		for k := range o.keys {
@@ -389,10 +527,14 @@ func (w *appWorker) patch(ctx context.Context, after *appState, cols collection)
 	w.written = true
 	w.mu.Unlock()
 	p := w.notFoundPolicy(callPolicy{
-		what:                   fmt.Sprintf("PATCH /applications/%s (%s)", w.objectID, cols),
-		scopeStillEnabled:      cols&colScopes != 0,
+		what: fmt.Sprintf("PATCH /applications/%s (%s)", w.objectID, cols),
+		// A replica behind a scope's disable (ours or another writer's) refuses any change of the
+		// application, not only of its scopes.
+		scopeStillEnabled:      true,
 		unknownPermissionIsLag: cols&colPreAuth != 0 && referencesResolve(after),
-		staleWindow:            w.c.cfg.StaleReadWindow,
+		// Past the replication lag, the refusal means the change was built on a replica that
+		// was behind: write rebuilds it on a new read.
+		staleWindow: w.c.overwriteAfter(),
 	})
 	return w.c.retry(ctx, p, func(ctx context.Context) error {
 		return w.c.patchByObjectID(ctx, w.objectID, body)

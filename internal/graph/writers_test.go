@@ -183,15 +183,19 @@ func TestOverwrittenBeyondBoundFailsClearly(t *testing.T) {
 // answered) is restored by the next write to the application.
 func TestLaterWriteRestoresOverwrittenConfirmedIntent(t *testing.T) {
 	t.Parallel()
-	h, fw, ref, scope := newWriterTest(t, nil)
+	const reuse = 100 * time.Millisecond
+	h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) { c.WriteReuse = reuse })
 	first, second, foreign := newGUID(t), newGUID(t), newGUID(t)
 	ctx := ctxWithTimeout(t, time.Minute)
 	before := fw.current()
 	if _, err := h.client.AddPreAuthorization(ctx, ref, first, scope.ID); err != nil {
 		t.Fatal(err)
 	}
-	// A writer that read before our first write writes now.
+	// A writer that read before our first write writes now. The next write comes after WriteReuse:
+	// within it, a round builds on the read that confirmed the previous one (the documented window in
+	// which another writer's change can be lost, as between any read and PATCH).
 	fw.set(append(before, directory.PreAuthorizedApp{AppID: foreign, DelegatedPermissionIDs: []string{scope.ID}}))
+	time.Sleep(2 * reuse)
 	if _, err := h.client.AddPreAuthorization(ctx, ref, second, scope.ID); err != nil {
 		t.Fatal(err)
 	}

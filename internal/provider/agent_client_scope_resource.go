@@ -274,24 +274,13 @@ func (r *agentClientScopeResource) Create(ctx context.Context, req resource.Crea
 	}
 
 	ref = graph.ByObjectID(app.ObjectID)
-	added, err := client.EnsureIdentifierURI(ctx, ref, plan.IdentifierURI.ValueString())
+	// One change adds the URI (unless present) and the scope: either both land or neither does.
+	_, added, err := client.ExposeScope(ctx, ref, plan.IdentifierURI.ValueString(), plan.toScope())
 	if err != nil {
-		addGraphError(&resp.Diagnostics, "add the Application ID URI", ref, err)
+		addGraphError(&resp.Diagnostics, "add the Application ID URI and the access_as_client scope", ref, err)
 		return
 	}
 	plan.IdentifierURIAdded = types.BoolValue(added)
-	// Record progress: if creating the scope fails, the URI this resource added is still tracked.
-	if _, err := client.CreateScope(ctx, ref, plan.toScope()); err != nil {
-		addGraphError(&resp.Diagnostics, "add the access_as_client scope", ref, err)
-		if added {
-			if _, rmErr := client.RemoveIdentifierURI(ctx, ref, plan.IdentifierURI.ValueString()); rmErr != nil {
-				resp.Diagnostics.AddWarning("Application ID URI left in place",
-					fmt.Sprintf("The scope could not be created, and removing the Application ID URI %s that this resource had added failed too: %s. Remove it in the portal if it is not wanted.",
-						plan.IdentifierURI.ValueString(), rmErr))
-			}
-		}
-		return
-	}
 	r.readInto(ctx, client, ref, &plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -377,9 +366,14 @@ func (r *agentClientScopeResource) Delete(ctx context.Context, req resource.Dele
 	}
 	defer cancel()
 	ref := graph.ByObjectID(state.AgentObjectID.ValueString())
-	cleared, err := client.DeleteScope(ctx, ref, state.ScopeID.ValueString())
+	// The URI this resource added goes in the same change as the scope (other URIs stay).
+	var uri string
+	if state.IdentifierURIAdded.ValueBool() {
+		uri = state.IdentifierURI.ValueString()
+	}
+	cleared, err := client.DeleteScopeAndURI(ctx, ref, state.ScopeID.ValueString(), uri)
 	if err != nil && !isGone(err) {
-		addGraphError(&resp.Diagnostics, "remove the access_as_client scope", ref, err)
+		addGraphError(&resp.Diagnostics, "remove the access_as_client scope and the Application ID URI this resource added", ref, err)
 		return
 	}
 	if len(cleared) > 0 {
@@ -387,11 +381,6 @@ func (r *agentClientScopeResource) Delete(ctx context.Context, req resource.Dele
 			fmt.Sprintf("Before removing the access_as_client scope, its ID was removed from the pre-authorized entries of %s, "+
 				"because Microsoft Graph would otherwise leave dangling entries that the portal cannot remove. These clients can no "+
 				"longer start LKPS sessions with the agent while enforce_client_authz is true.", strings.Join(cleared, ", ")))
-	}
-	if state.IdentifierURIAdded.ValueBool() && state.IdentifierURI.ValueString() != "" && err == nil {
-		if _, err := client.RemoveIdentifierURI(ctx, ref, state.IdentifierURI.ValueString()); err != nil && !isGone(err) {
-			addGraphError(&resp.Diagnostics, "remove the Application ID URI this resource added", ref, err)
-		}
 	}
 }
 

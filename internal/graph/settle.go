@@ -1,0 +1,179 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Settling. A write is confirmed once one read shows it: Graph committed it. A replica that is behind
+// may still lack it for as long as the directory's replication lag, and whoever builds on such a
+// replica in that time overwrites it: another writer, or the next terraform command (a destroy
+// right after an apply, also with -refresh=false). So a process must not end before its writes have
+// replicated. Waiting for that after every write would make every round wait out the lag; instead the
+// process's last operation waits. An operation whose change is confirmed returns at once while
+// another operation is in flight (Terraform is still working; the newer one will wait if it is the
+// last); the last one returns once every application this process wrote has had its replication
+// window since its last write, and, where another writer was seen, a read taken after that window
+// still shows this process's changes (or they are restored first, at most MaxReapply times).
+//
+// The window is max(observed lag, AbsenceWindow) once this process has seen replication lag or another
+// writer on the application, and zero while it has seen neither, so a fault-free run never waits.
+
+// ReasonSettle counts the waits of a process's last operation for its writes to replicate.
+const ReasonSettle RetryReason = "settle"
+
+// beginOp counts a mutation in flight and wakes an operation that is waiting to settle.
+func (c *Client) beginOp() {
+	c.opsMu.Lock()
+	defer c.opsMu.Unlock()
+	c.ops++
+	if c.arrival != nil {
+		close(c.arrival)
+	}
+	c.arrival = make(chan struct{})
+}
+
+// endOp counts a mutation as returned.
+func (c *Client) endOp() {
+	c.opsMu.Lock()
+	defer c.opsMu.Unlock()
+	c.ops--
+}
+
+// settle returns at once, ending the operation, while another operation is in flight; otherwise it
+// waits as described above. Its error is the caller's: the caller's change may have been overwritten
+// and could not be restored, or the caller's context ended.
+func (c *Client) settle(ctx context.Context) error {
+	defer c.endOp()
+	for {
+		c.opsMu.Lock()
+		others, arrival := c.ops > 1, c.arrival
+		c.opsMu.Unlock()
+		if others {
+			return nil
+		}
+		due, watch := c.settleDue()
+		if due.IsZero() && len(watch) == 0 {
+			return nil
+		}
+		if wait := due.Sub(c.now()); wait > 0 {
+			c.stats.addRetry(ReasonSettle)
+			timer := time.NewTimer(wait)
+			select {
+			case <-arrival:
+			case <-timer.C:
+			case <-ctx.Done():
+				timer.Stop()
+				return fmt.Errorf("waiting for the change to replicate: %w", ctx.Err())
+			}
+			timer.Stop()
+			continue
+		}
+		for _, w := range watch {
+			if err := w.watch(ctx); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// settleDue returns, for the applications whose last write has not settled, the latest end of their
+// replication windows when one is still ahead; else those whose windows have ended.
+func (c *Client) settleDue() (due time.Time, watch []*appWorker) {
+	c.mu.Lock()
+	workers := make([]*appWorker, 0, len(c.workers))
+	for _, w := range c.workers {
+		workers = append(workers, w)
+	}
+	c.mu.Unlock()
+	now := c.now()
+	for _, w := range workers {
+		end, ok := w.settleEnd()
+		switch {
+		case !ok:
+		case end.After(now):
+			due = maxTime(due, end)
+		default:
+			watch = append(watch, w)
+		}
+	}
+	if !due.IsZero() {
+		return due, nil
+	}
+	return time.Time{}, watch
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// settleEnd returns when the replication window after the application's last write ends; ok is false
+// when that write has settled, or needs no window (no lag and no other writer seen).
+func (w *appWorker) settleEnd() (time.Time, bool) {
+	horizon := w.overwriteHorizon()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.lastWrite.IsZero() || !w.settled.Before(w.lastWrite) {
+		return time.Time{}, false
+	}
+	if horizon <= 0 {
+		w.settled = w.lastWrite
+		return time.Time{}, false
+	}
+	return w.lastWrite.Add(horizon), true
+}
+
+// watch ends the replication window of the last write: when another writer was seen on the
+// application, one read taken now decides whether this process's changes survived; those that did
+// not are restored through the worker (a new write, with its own window).
+func (w *appWorker) watch(ctx context.Context) error {
+	w.mu.Lock()
+	last, foreign := w.lastWrite, w.foreign
+	w.mu.Unlock()
+	if !foreign {
+		w.markSettled(last)
+		return nil
+	}
+	start := w.c.now()
+	st, err := w.get(ctx, callPolicy{what: "GET /applications/" + w.objectID + " (after the replication window)"}, nil)
+	if err != nil {
+		return fmt.Errorf("checking that the changes of this process survived: %w", err)
+	}
+	w.noteForeign(st)
+	w.cacheRead(st, start)
+	lost := missing(w.expected(), st)
+	if len(lost) == 0 {
+		w.markSettled(last)
+		return nil
+	}
+	w.mu.Lock()
+	w.restores++
+	restores := w.restores
+	w.mu.Unlock()
+	if restores > w.c.cfg.MaxReapply {
+		return &OverwrittenError{ObjectID: w.objectID, Reapplied: restores - 1, Missing: describe(lost)}
+	}
+	w.c.logWarn(ctx, "another writer overwrote changes of this process after they were confirmed; applying them again",
+		map[string]any{"object_id": w.objectID, "missing": len(lost), "attempt": restores})
+	o := &op{ctx: ctx, name: "restoring changes another writer overwrote", done: make(chan error, 1),
+		step: func(*appState) stepResult { return stepResult{done: true} }}
+	w.submit(o, st)
+	select {
+	case err := <-o.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (w *appWorker) markSettled(last time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.settled.Before(last) {
+		w.settled = last
+	}
+}
