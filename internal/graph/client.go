@@ -60,13 +60,13 @@ const (
 	DefaultReapplyAfter = 5 * time.Second
 	// DefaultVisibilityWindow is how long ClientVisible collects concurrent lookups into one filtered
 	// request before sending it (it sends sooner once MaxVisibilityBatch client IDs are waiting).
-	DefaultVisibilityWindow = 15 * time.Millisecond
+	DefaultVisibilityWindow = 50 * time.Millisecond
 	// DefaultWriteReuse is how old a read may be for a round to build on it without a GET (while no
 	// other writer was seen on the application).
 	DefaultWriteReuse = time.Second
 	// DefaultGatherWindow is how long a worker waits, after a round answered its callers, for the
 	// operations Terraform starts in the slots they freed, so the next round carries them together.
-	DefaultGatherWindow = 30 * time.Millisecond
+	DefaultGatherWindow = 100 * time.Millisecond
 )
 
 // selectFields are the application properties the client reads ($select keeps responses small).
@@ -171,9 +171,10 @@ type Client struct {
 
 	visibility visibilityBatcher // ClientVisible lookups waiting for their filtered request
 
-	opsMu   sync.Mutex
-	ops     int           // mutations in flight (settle.go)
-	arrival chan struct{} // closed when a mutation starts
+	mutating atomic.Bool // set by the first mutation (Mutating)
+	opsMu    sync.Mutex
+	ops      int           // mutations in flight (settle.go)
+	arrival  chan struct{} // closed when a mutation starts
 }
 
 // New builds a Client. Only the credential is required.

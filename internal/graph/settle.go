@@ -25,6 +25,7 @@ const ReasonSettle RetryReason = "settle"
 
 // beginOp counts a mutation in flight and wakes an operation that is waiting to settle.
 func (c *Client) beginOp() {
+	c.mutating.Store(true)
 	c.opsMu.Lock()
 	defer c.opsMu.Unlock()
 	c.ops++
@@ -33,6 +34,11 @@ func (c *Client) beginOp() {
 	}
 	c.arrival = make(chan struct{})
 }
+
+// Mutating reports whether this Client has started a change of an application. Terraform plans and
+// applies in separate provider processes, and re-plans each resource right before applying it: a
+// process that mutates is the apply, whose plan-time checks the plan already made.
+func (c *Client) Mutating() bool { return c.mutating.Load() }
 
 // endOp counts a mutation as returned.
 func (c *Client) endOp() {

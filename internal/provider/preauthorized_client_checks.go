@@ -52,6 +52,11 @@ func (r *preauthorizedClientResource) warnIfClientNotVisible(ctx context.Context
 	if !ok {
 		return
 	}
+	if client.Mutating() {
+		// The apply re-plans each resource right before creating it; the plan (this run's, or the
+		// terraform plan that wrote a saved plan) showed the warning already.
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, clientLookupTimeout)
 	defer cancel()
 	clientID := plan.ClientID.ValueString()

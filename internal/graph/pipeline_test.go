@@ -1,0 +1,216 @@
+package graph_test
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/emulator"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
+)
+
+// ExposeScope writes the identifier URI and the scope in one PATCH; when the scope cannot be created,
+// nothing is written (no URI left behind to clean up).
+func TestExposeScopeIsOneChange(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://other-team"}})
+	ref := graph.ByAppID(appID)
+	ctx := ctxWithTimeout(t, time.Minute)
+	uri := "api://" + appID
+	patches0 := len(h.rec.Patches())
+	scope, added, err := h.client.ExposeScope(ctx, ref, uri, accessScope(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !added {
+		t.Error("uriAdded = false for a URI the application did not have")
+	}
+	if n := len(h.rec.Patches()) - patches0; n != 1 {
+		t.Errorf("%d PATCHes, want 1", n)
+	}
+	app := h.stored(t, appID)
+	if len(app.IdentifierURIs) != 2 || len(app.API.OAuth2PermissionScopes) != 1 || app.API.OAuth2PermissionScopes[0].ID != scope.ID {
+		t.Fatalf("stored %v and %d scopes", app.IdentifierURIs, len(app.API.OAuth2PermissionScopes))
+	}
+
+	// A second scope with the same value is refused, and its URI is not added either.
+	other, _ := h.newAgent(t, agentSpec{})
+	if _, err := h.client.CreateScope(ctx, graph.ByAppID(other), accessScope("")); err != nil {
+		t.Fatal(err)
+	}
+	patches0 = len(h.rec.Patches())
+	_, _, err = h.client.ExposeScope(ctx, graph.ByAppID(other), "api://"+other, accessScope(""))
+	var exists *graph.ScopeExistsError
+	if !errors.As(err, &exists) {
+		t.Fatalf("err = %v, want ScopeExistsError", err)
+	}
+	if n := len(h.rec.Patches()) - patches0; n != 0 {
+		t.Errorf("%d PATCHes for a refused change, want 0", n)
+	}
+	if uris := h.stored(t, other).IdentifierURIs; len(uris) != 0 {
+		t.Errorf("identifier URIs %v after a refused change, want none", uris)
+	}
+}
+
+// DeleteScopeAndURI removes the URI in the same PATCH as the scope; other URIs stay.
+func TestDeleteScopeAndURIRemovesTheURIWithTheScope(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://other-team"}})
+	ref := graph.ByAppID(appID)
+	ctx := ctxWithTimeout(t, time.Minute)
+	uri := "api://" + appID
+	scope, _, err := h.client.ExposeScope(ctx, ref, uri, accessScope(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.client.DeleteScopeAndURI(ctx, ref, scope.ID, uri); err != nil {
+		t.Fatal(err)
+	}
+	app := h.stored(t, appID)
+	if len(app.API.OAuth2PermissionScopes) != 0 || len(app.IdentifierURIs) != 1 || app.IdentifierURIs[0] != "api://other-team" {
+		t.Fatalf("after delete: URIs %v, %d scopes", app.IdentifierURIs, len(app.API.OAuth2PermissionScopes))
+	}
+	patches := h.rec.Patches()
+	var last struct {
+		IdentifierURIs []string `json:"identifierUris"`
+		API            struct {
+			Scopes *[]json.RawMessage `json:"oauth2PermissionScopes"`
+		} `json:"api"`
+	}
+	if err := json.Unmarshal([]byte(patches[len(patches)-1]), &last); err != nil {
+		t.Fatal(err)
+	}
+	if last.IdentifierURIs == nil || last.API.Scopes == nil || len(*last.API.Scopes) != 0 {
+		t.Errorf("the last PATCH does not remove the scope and the URI together: %s", patches[len(patches)-1])
+	}
+}
+
+// Operations queued while a batch waits for its confirmation (every read within the lag comes from a
+// replica that is behind) are written at once on top of it, not after it, and both are confirmed.
+func TestOperationsQueuedDuringConfirmationArePipelined(t *testing.T) {
+	t.Parallel()
+	const lag = 600 * time.Millisecond
+	h := newHarness(t, emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: 7}), emulator.WithRandSeed(7))
+	h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(c *graph.Config) {
+		fastConfig(c)
+		c.AbsenceWindow = 2 * lag
+	})
+	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+	ref := graph.ByAppID(appID)
+	ctx := ctxWithTimeout(t, time.Minute)
+	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * lag) // the scope is on every replica
+
+	var mu sync.Mutex
+	var patchTimes []time.Time
+	h.rec.setAfterPatch(func() {
+		mu.Lock()
+		patchTimes = append(patchTimes, time.Now())
+		mu.Unlock()
+	})
+	first, second := newGUID(t), newGUID(t)
+	var firstDone time.Time
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if _, err := h.client.AddPreAuthorization(ctx, ref, first, scope.ID); err != nil {
+			t.Error(err)
+		}
+		mu.Lock()
+		firstDone = time.Now()
+		mu.Unlock()
+	}()
+	time.Sleep(lag / 4) // the first batch is written and being confirmed
+	go func() {
+		defer wg.Done()
+		if _, err := h.client.AddPreAuthorization(ctx, ref, second, scope.ID); err != nil {
+			t.Error(err)
+		}
+	}()
+	wg.Wait()
+	if len(patchTimes) != 2 {
+		t.Fatalf("%d PATCHes, want 2", len(patchTimes))
+	}
+	if !patchTimes[1].Before(firstDone) {
+		t.Errorf("the second PATCH was sent %s after the first operation returned: it waited for the first confirmation",
+			patchTimes[1].Sub(firstDone))
+	}
+	stored := h.stored(t, appID).API.PreAuthorizedApplications
+	if !hasEntry(stored, first, scope.ID) || !hasEntry(stored, second, scope.ID) {
+		t.Fatalf("stored %s", jsonOf(stored))
+	}
+}
+
+// Under replication lag, an operation answered while others are in flight returns at once; the
+// process's last one returns only when its writes are on every replica, so a new process (the next
+// terraform command) that reads once, with no absence window, sees all of them.
+func TestLastOperationReturnsOnceReplicated(t *testing.T) {
+	t.Parallel()
+	const lag = 500 * time.Millisecond
+	h := newHarness(t, emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: 9}), emulator.WithRandSeed(9))
+	h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(c *graph.Config) {
+		fastConfig(c)
+		// Above the directory's lag, as documented, and longer than the confirmation takes, so the
+		// last operation's wait shows.
+		c.AbsenceWindow = 4 * lag
+	})
+	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+	ref := graph.ByAppID(appID)
+	ctx := ctxWithTimeout(t, time.Minute)
+	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients := []string{newGUID(t), newGUID(t), newGUID(t), newGUID(t)}
+	var mu sync.Mutex
+	var returned []time.Time
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := h.client.AddPreAuthorization(ctx, ref, c, scope.ID); err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			returned = append(returned, time.Now())
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		return
+	}
+	if h.client.Stats().Retries[graph.ReasonSettle] == 0 {
+		t.Error("the last operation did not wait for replication")
+	}
+	if spread := returned[len(returned)-1].Sub(returned[0]); spread < lag {
+		t.Errorf("the operations returned within %s of each other: only the last one should have waited", spread)
+	}
+	fresh, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(c *graph.Config) {
+		fastConfig(c)
+		c.AbsenceWindow = -1 // one read decides
+	})
+	app, err := fresh.GetApplication(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range clients {
+		if _, ok := app.PreAuthorization(c); !ok {
+			t.Errorf("a new process does not see client %s right after the last operation returned", c)
+		}
+	}
+	if _, ok := app.Scope(scope.ID); !ok || !strings.EqualFold(app.AppID, appID) {
+		t.Error("a new process does not see the scope")
+	}
+}
