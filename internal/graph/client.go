@@ -48,8 +48,9 @@ const (
 	// DefaultConfirmInterval is the pause between two matching confirmation reads.
 	DefaultConfirmInterval = 20 * time.Millisecond
 	// DefaultReadReuse is how long one read of an application serves later readers when this
-	// process wrote nothing since.
-	DefaultReadReuse = 5 * time.Second
+	// process wrote nothing since: the refreshes of one agent's resources are spread over a whole
+	// plan of a platform repository.
+	DefaultReadReuse = 30 * time.Second
 	// DefaultRequestTimeout bounds one HTTP request (one attempt); a request without an answer by
 	// then is abandoned and retried, so a hung connection cannot use up an operation's budget.
 	DefaultRequestTimeout = 30 * time.Second

@@ -63,7 +63,7 @@ func (w *appWorker) confirm(ctx context.Context, first *batch) (fresh *appState,
 				for _, b := range pending {
 					w.answer(b, failed)
 				}
-				w.noteKnown(st)
+				w.noteForeign(st) // another writer's change beside ours shows here first
 				w.cacheRead(st, readAt)
 				return st, absorbed
 			}

@@ -91,14 +91,6 @@ func (w *appWorker) noteStale() {
 	}
 }
 
-// noteKnown records st, a read that confirmed this process's write, as the latest state seen.
-func (w *appWorker) noteKnown(st *appState) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.sawLocked(st)
-	w.known = st
-}
-
 // noteForeign records st as the latest state this process saw and whether another writer changed
 // the application since the previous one.
 func (w *appWorker) noteForeign(st *appState) {

@@ -130,22 +130,22 @@ func (w *appWorker) settleEnd() (time.Time, bool) {
 		w.settled = w.lastWrite
 		return time.Time{}, false
 	}
-	return w.lastWrite.Add(horizon), true
+	// A writer building on a read up to WriteReuse old can overwrite this write that much later.
+	return w.lastWrite.Add(horizon + max(w.c.cfg.WriteReuse, 0)), true
 }
 
-// watch ends the replication window of the last write: when another writer was seen on the
-// application, one read taken now decides whether this process's changes survived; those that did
-// not are restored through the worker (a new write, with its own window).
+// watch ends the replication window of the last write: one read taken now decides whether this
+// process's changes survived (another writer may have built on a replica without them, even one this
+// process never saw); those that did not are restored through the worker (a new write, with its own
+// window).
 func (w *appWorker) watch(ctx context.Context) error {
 	w.mu.Lock()
-	last, foreign := w.lastWrite, w.foreign
+	last := w.lastWrite
 	w.mu.Unlock()
-	if !foreign {
-		w.markSettled(last)
-		return nil
-	}
 	start := w.c.now()
-	st, err := w.get(ctx, callPolicy{what: "GET /applications/" + w.objectID + " (after the replication window)"}, nil)
+	// read, not get: a replica still behind (the lag outlasted the window) is retried, and only a read
+	// that shows another writer's change, or lacks ours for longer than replication explains, counts.
+	st, err := w.read(ctx)
 	if err != nil {
 		return fmt.Errorf("checking that the changes of this process survived: %w", err)
 	}
