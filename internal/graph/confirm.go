@@ -255,22 +255,6 @@ func describe(intents []intent) []string {
 	return out
 }
 
-// overwriteHorizon is how long after a write the confirmation reads must go on. While this process
-// has seen neither replication lag nor another writer, zero. Once it has, at least AbsenceWindow
-// (which is set above the directory's replication lag) and the lag it observed: until then a
-// replica may still lack the write, so a writer that reads it (another workspace, or the next
-// terraform command) could build on a state without it and overwrite it.
-func (w *appWorker) overwriteHorizon() time.Duration {
-	w.mu.Lock()
-	foreign := w.foreign
-	w.mu.Unlock()
-	lag := w.c.lag()
-	if !foreign && lag == 0 {
-		return 0
-	}
-	return max(lag, w.c.cfg.AbsenceWindow)
-}
-
 // noteWrite records when this process last wrote the application.
 func (w *appWorker) noteWrite(t time.Time) {
 	w.mu.Lock()

@@ -2,7 +2,9 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -17,8 +19,9 @@ import (
 // window since its last write, and, where another writer was seen, a read taken after that window
 // still shows this process's changes (or they are restored first, at most MaxReapply times).
 //
-// The window is max(observed lag, AbsenceWindow) once this process has seen replication lag or another
-// writer on the application, and zero while it has seen neither, so a fault-free run never waits.
+// The window (settleEnd) applies whether or not this process observed lag, so every run that wrote
+// waits it once at its end (and wherever Terraform waits for a single resource, such as the scope
+// before its clients); a run that wrote nothing never waits.
 
 // ReasonSettle counts the waits of a process's last operation for its writes to replicate.
 const ReasonSettle RetryReason = "settle"
@@ -76,10 +79,8 @@ func (c *Client) settle(ctx context.Context) error {
 			timer.Stop()
 			continue
 		}
-		for _, w := range watch {
-			if err := w.watch(ctx); err != nil {
-				return err
-			}
+		if err := watchAll(ctx, watch); err != nil {
+			return err
 		}
 	}
 }
@@ -110,6 +111,24 @@ func (c *Client) settleDue() (due time.Time, watch []*appWorker) {
 	return time.Time{}, watch
 }
 
+// watchAll watches the applications, ten at a time (a platform repository writes a hundred).
+func watchAll(ctx context.Context, workers []*appWorker) error {
+	errs := make([]error, len(workers))
+	sem := make(chan struct{}, 10)
+	var wg sync.WaitGroup
+	for i, w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs[i] = w.watch(ctx)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
 func maxTime(a, b time.Time) time.Time {
 	if b.After(a) {
 		return b
@@ -118,20 +137,26 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 // settleEnd returns when the replication window after the application's last write ends; ok is false
-// when that write has settled, or needs no window (no lag and no other writer seen).
+// when that write has settled, or when AbsenceWindow is negative (no window: one read decides).
+//
+// The window is max(observed lag, AbsenceWindow), plus WriteReuse once another writer was seen (one
+// that builds on a read that old can overwrite the write that much later). It applies whether or not
+// this process observed lag: a replica that is behind is invisible to a writer whose reads happened to
+// reach up-to-date ones, and another writer building on it overwrites the change all the same.
 func (w *appWorker) settleEnd() (time.Time, bool) {
-	horizon := w.overwriteHorizon()
+	if w.c.cfg.AbsenceWindow < 0 {
+		return time.Time{}, false
+	}
+	horizon := max(w.c.lag(), w.c.cfg.AbsenceWindow)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.lastWrite.IsZero() || !w.settled.Before(w.lastWrite) {
 		return time.Time{}, false
 	}
-	if horizon <= 0 {
-		w.settled = w.lastWrite
-		return time.Time{}, false
+	if w.foreign {
+		horizon += max(w.c.cfg.WriteReuse, 0)
 	}
-	// A writer building on a read up to WriteReuse old can overwrite this write that much later.
-	return w.lastWrite.Add(horizon + max(w.c.cfg.WriteReuse, 0)), true
+	return w.lastWrite.Add(horizon), true
 }
 
 // watch ends the replication window of the last write: one read taken now decides whether this

@@ -326,12 +326,14 @@ func TestTwoWritersUnderLagConverge(t *testing.T) {
 	other, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, fastConfig)
 	ctx := ctxWithTimeout(t, 3*time.Minute)
 	var all []string
+	writerOf := map[string]int{}
 	var wg sync.WaitGroup
-	for _, c := range []*graph.Client{h.client, other} {
+	for n, c := range []*graph.Client{h.client, other} {
 		sem := make(chan struct{}, 10) // Terraform's -parallelism=10
 		for range 15 {
 			client := newGUID(t)
 			all = append(all, client)
+			writerOf[client] = n + 1
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -347,7 +349,7 @@ func TestTwoWritersUnderLagConverge(t *testing.T) {
 	got := fw.current()
 	for _, c := range all {
 		if !hasEntry(got, c, scope.ID) {
-			t.Errorf("entry %s missing", c)
+			t.Errorf("entry %s of writer %d missing", c, writerOf[c])
 		}
 	}
 	t.Logf("writer 1: %+v", h.client.Stats())
