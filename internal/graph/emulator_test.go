@@ -257,7 +257,7 @@ func accessScope(id string) graph.PermissionScope {
 
 func graphCounts(ts *emulator.TestServer) (gets, patches int64) {
 	c := ts.Admin().Counters()
-	return c[graphapi.RouteGetApplication], c[graphapi.RoutePatchApplication]
+	return c[graphapi.RouteGetApplication] + c[graphapi.RouteListApplications], c[graphapi.RoutePatchApplication]
 }
 
 func newGUID(t testing.TB) string {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
@@ -212,5 +213,41 @@ func TestLastOperationReturnsOnceReplicated(t *testing.T) {
 	}
 	if _, ok := app.Scope(scope.ID); !ok || !strings.EqualFold(app.AppID, appID) {
 		t.Error("a new process does not see the scope")
+	}
+}
+
+// The last operation's read after the replication window is batched: twenty applications written in
+// one run cost two filtered lists, not twenty reads, and each shows this process's change.
+func TestSettleReadsManyApplicationsInFewLists(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := ctxWithTimeout(t, time.Minute)
+	var agents []string
+	for range 20 {
+		appID, _ := h.newAgent(t, agentSpec{})
+		agents = append(agents, appID)
+	}
+	before := h.ts.Admin().Counters()[graphapi.RouteListApplications]
+	var wg sync.WaitGroup
+	for _, a := range agents {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := h.client.EnsureIdentifierURI(ctx, graph.ByAppID(a), "api://"+a); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if h.client.Stats().Retries[graph.ReasonSettle] == 0 {
+		t.Error("the last operation did not wait for replication")
+	}
+	if lists := h.ts.Admin().Counters()[graphapi.RouteListApplications] - before; lists != 2 {
+		t.Errorf("%d filtered lists after the window, want 2 (15 applications each)", lists)
+	}
+	for _, a := range agents {
+		if uris := h.stored(t, a).IdentifierURIs; len(uris) != 1 {
+			t.Errorf("agent %s: URIs %v", a, uris)
+		}
 	}
 }

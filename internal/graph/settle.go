@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/microsoftgraph/msgraph-sdk-go/applications"
 )
 
 // Settling. A write is confirmed once one read shows it: Graph committed it. A replica that is behind
@@ -111,22 +114,71 @@ func (c *Client) settleDue() (due time.Time, watch []*appWorker) {
 	return time.Time{}, watch
 }
 
-// watchAll watches the applications, ten at a time (a platform repository writes a hundred).
+// watchAll watches the applications. Their reads are batched: one GET /applications?$filter=id in (…)
+// per 15 applications (a platform repository writes a hundred), ten lists at a time; an application
+// a list does not show as this process confirmed it (a replica behind, or an overwrite) is decided by
+// a read of its own.
 func watchAll(ctx context.Context, workers []*appWorker) error {
+	if len(workers) == 0 {
+		return nil
+	}
+	c := workers[0].c
+	var chunks [][]*appWorker
+	for i := 0; i < len(workers); i += MaxVisibilityBatch {
+		chunks = append(chunks, workers[i:min(i+MaxVisibilityBatch, len(workers))])
+	}
 	errs := make([]error, len(workers))
 	sem := make(chan struct{}, 10)
 	var wg sync.WaitGroup
-	for i, w := range workers {
+	for n, chunk := range chunks {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			errs[i] = w.watch(ctx)
+			start := c.now()
+			read, err := c.readMany(ctx, chunk)
+			for j, w := range chunk {
+				st := read[strings.ToLower(w.objectID)]
+				if err != nil || st == nil || w.looksOld(st) {
+					errs[n*MaxVisibilityBatch+j] = w.watch(ctx)
+					continue
+				}
+				st.readAt = start
+				errs[n*MaxVisibilityBatch+j] = w.afterWatchRead(ctx, st, start)
+			}
 		}()
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// readMany reads the applications with one filtered list (at most MaxVisibilityBatch), by lower-case
+// object ID.
+func (c *Client) readMany(ctx context.Context, workers []*appWorker) (map[string]*appState, error) {
+	ids := make([]string, len(workers))
+	for i, w := range workers {
+		ids[i] = w.objectID
+	}
+	filter := inFilter("id", ids)
+	out := make(map[string]*appState, len(ids))
+	err := c.retry(ctx, callPolicy{what: "GET /applications?$filter=id in"}, func(ctx context.Context) error {
+		resp, err := applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).Get(ctx,
+			&applications.ApplicationsRequestBuilderGetRequestConfiguration{
+				QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{Filter: &filter, Select: selectFields},
+			})
+		if err != nil {
+			return err
+		}
+		for _, m := range resp.GetValue() {
+			if m != nil && deref(m.GetId()) != "" {
+				st := stateFromModel(m)
+				out[strings.ToLower(st.objectID)] = st
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -164,9 +216,6 @@ func (w *appWorker) settleEnd() (time.Time, bool) {
 // process never saw); those that did not are restored through the worker (a new write, with its own
 // window).
 func (w *appWorker) watch(ctx context.Context) error {
-	w.mu.Lock()
-	last := w.lastWrite
-	w.mu.Unlock()
 	start := w.c.now()
 	// read, not get: a replica still behind (the lag outlasted the window) is retried, and only a read
 	// that shows another writer's change, or lacks ours for longer than replication explains, counts.
@@ -174,6 +223,15 @@ func (w *appWorker) watch(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("checking that the changes of this process survived: %w", err)
 	}
+	return w.afterWatchRead(ctx, st, start)
+}
+
+// afterWatchRead settles the last write when st, read after the window, shows this process's changes,
+// and restores those it lacks.
+func (w *appWorker) afterWatchRead(ctx context.Context, st *appState, start time.Time) error {
+	w.mu.Lock()
+	last := w.lastWrite
+	w.mu.Unlock()
 	w.noteForeign(st)
 	w.cacheRead(st, start)
 	lost := missing(w.expected(), st)

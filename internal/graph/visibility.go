@@ -171,10 +171,13 @@ func (b *visibilityBatch) fail(ids []string, err error) {
 }
 
 // appIDInFilter is the $filter naming the client IDs (at most MaxVisibilityBatch), as OData literals.
-func appIDInFilter(ids []string) string {
+func appIDInFilter(ids []string) string { return inFilter("appId", ids) }
+
+// inFilter is the $filter "<prop> in (…)" of the values (at most MaxVisibilityBatch), as OData literals.
+func inFilter(prop string, ids []string) string {
 	quoted := make([]string, len(ids))
 	for i, id := range ids {
 		quoted[i] = "'" + strings.ReplaceAll(id, "'", "''") + "'"
 	}
-	return "appId in (" + strings.Join(quoted, ",") + ")"
+	return prop + " in (" + strings.Join(quoted, ",") + ")"
 }

@@ -748,3 +748,40 @@ func TestAppIDInFilter(t *testing.T) {
 		t.Errorf("counters = %v, want service principal lists counted", f.counts)
 	}
 }
+
+// "id in (…)" finds applications by object ID, as Graph's directory does, with the limits of
+// "appId in (…)"; $select keeps the full api object.
+func TestObjectIDInFilter(t *testing.T) {
+	f := newFixture(t)
+	other, err := f.dir.Create(directory.Record{Application: directory.Application{DisplayName: ptr("other")}, Owners: []string{ownerOID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := func(ids ...string) string {
+		q := make([]string, len(ids))
+		for i, id := range ids {
+			q[i] = "'" + id + "'"
+		}
+		return url.QueryEscape("id in (" + strings.Join(q, ",") + ")")
+	}
+	r := f.do(http.MethodGet, "/v1.0/applications?$filter="+in(strings.ToUpper(f.agent.Application.ID), other.Application.ID, directory.NewGUID())+
+		"&$select=id,appId,identifierUris,api", "reader", nil)
+	want := []string{strings.ToLower(f.agent.Application.AppID), strings.ToLower(other.Application.AppID)}
+	sort.Strings(want)
+	if got := appIDs(t, r); !slices.Equal(got, want) {
+		t.Fatalf("appIds = %v, want %v", got, want)
+	}
+	for _, v := range arr(t, r.json(t)["value"]) {
+		api := obj(t, obj(t, v)["api"])
+		if _, ok := api["preAuthorizedApplications"]; !ok {
+			t.Errorf("entry without api.preAuthorizedApplications: %v", v)
+		}
+	}
+	ids := make([]string, 16)
+	for i := range ids {
+		ids[i] = directory.NewGUID()
+	}
+	expectError(t, f.do(http.MethodGet, "/v1.0/applications?$filter="+in(ids...), "reader", nil), http.StatusBadRequest, graphapi.CodeUnsupportedQuery,
+		"Too many child clauses specified in search filter expression containing 'OR' operators: 16. Max allowed: 15.")
+	expectError(t, f.do(http.MethodGet, "/v1.0/applications?$filter="+url.QueryEscape("id in ('a'"), "reader", nil), http.StatusBadRequest, graphapi.CodeUnsupportedQuery, "")
+}

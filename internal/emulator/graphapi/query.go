@@ -103,8 +103,9 @@ func projection(app *directory.Application, sel []string) ([]byte, *graphError) 
 	return buf.Bytes(), nil
 }
 
-// parseFilter supports the filters clients use to find applications: "appId eq '…'",
-// "displayName eq '…'" and "identifierUris/any(x:x eq '…')". An empty filter matches everything.
+// parseFilter supports the filters clients use to find applications: "appId eq '…'", "id eq '…'",
+// "appId in (…)", "id in (…)", "displayName eq '…'" and "identifierUris/any(x:x eq '…')". An empty
+// filter matches everything.
 func parseFilter(raw string) (func(*directory.Application) bool, *graphError) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
@@ -116,6 +117,12 @@ func parseFilter(raw string) (func(*directory.Application) bool, *graphError) {
 			return nil, gerr
 		}
 		return func(a *directory.Application) bool { return containsFold(ids, a.AppID) }, nil
+	}
+	if ids, ok, gerr := parseIn(raw, "id", unsupported); ok || gerr != nil {
+		if gerr != nil {
+			return nil, gerr
+		}
+		return func(a *directory.Application) bool { return containsFold(ids, a.ID) }, nil
 	}
 	if lhs, rhs, ok := strings.Cut(raw, " eq "); ok {
 		value, ok := quoted(strings.TrimSpace(rhs))
@@ -163,8 +170,13 @@ const maxInValues = 15
 // code is taken to be Request_UnsupportedQuery, the code the directory answers every filter clause it
 // refuses with.
 func parseAppIDIn(raw string, unsupported *graphError) (ids []string, ok bool, gerr *graphError) {
+	return parseIn(raw, "appId", unsupported)
+}
+
+// parseIn parses "<prop> in ('a','b',…)" with the rules of parseAppIDIn.
+func parseIn(raw, prop string, unsupported *graphError) (ids []string, ok bool, gerr *graphError) {
 	lhs, rhs, found := strings.Cut(raw, " in ")
-	if !found || !strings.EqualFold(strings.TrimSpace(lhs), "appId") {
+	if !found || !strings.EqualFold(strings.TrimSpace(lhs), prop) {
 		return nil, false, nil
 	}
 	rhs = strings.TrimSpace(rhs)
