@@ -92,23 +92,31 @@ func TestDeleteScopeAndURIRemovesTheURIWithTheScope(t *testing.T) {
 	}
 }
 
+// newLaggingAgent returns a harness whose every read within lag after a write comes from a replica
+// that is behind, a client with the absence window given, and an agent with a scope.
+func newLaggingAgent(t *testing.T, lag, absence time.Duration, seed uint64) (*harness, string, graph.AppRef, graph.PermissionScope) {
+	t.Helper()
+	h := newHarness(t, emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: seed}), emulator.WithRandSeed(seed))
+	h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(c *graph.Config) {
+		fastConfig(c)
+		c.AbsenceWindow = absence
+	})
+	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+	ref := graph.ByAppID(appID)
+	scope, err := h.client.CreateScope(ctxWithTimeout(t, time.Minute), ref, accessScope(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, appID, ref, scope
+}
+
 // Operations queued while a batch waits for its confirmation (every read within the lag comes from a
 // replica that is behind) are written at once on top of it, not after it, and both are confirmed.
 func TestOperationsQueuedDuringConfirmationArePipelined(t *testing.T) {
 	t.Parallel()
 	const lag = 600 * time.Millisecond
-	h := newHarness(t, emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: 7}), emulator.WithRandSeed(7))
-	h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(c *graph.Config) {
-		fastConfig(c)
-		c.AbsenceWindow = 2 * lag
-	})
-	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-	ref := graph.ByAppID(appID)
+	h, appID, ref, scope := newLaggingAgent(t, lag, 2*lag, 7)
 	ctx := ctxWithTimeout(t, time.Minute)
-	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-	if err != nil {
-		t.Fatal(err)
-	}
 	time.Sleep(2 * lag) // the scope is on every replica
 
 	var mu sync.Mutex
@@ -158,20 +166,10 @@ func TestOperationsQueuedDuringConfirmationArePipelined(t *testing.T) {
 func TestLastOperationReturnsOnceReplicated(t *testing.T) {
 	t.Parallel()
 	const lag = 500 * time.Millisecond
-	h := newHarness(t, emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: 9}), emulator.WithRandSeed(9))
-	h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(c *graph.Config) {
-		fastConfig(c)
-		// Above the directory's lag, as documented, and longer than the confirmation takes, so the
-		// last operation's wait shows.
-		c.AbsenceWindow = 4 * lag
-	})
-	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-	ref := graph.ByAppID(appID)
+	// The absence window is above the directory's lag, as documented, and longer than the
+	// confirmation takes, so the last operation's wait shows.
+	h, appID, ref, scope := newLaggingAgent(t, lag, 4*lag, 9)
 	ctx := ctxWithTimeout(t, time.Minute)
-	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-	if err != nil {
-		t.Fatal(err)
-	}
 	clients := []string{newGUID(t), newGUID(t), newGUID(t), newGUID(t)}
 	var mu sync.Mutex
 	var returned []time.Time

@@ -337,45 +337,6 @@ func failAll(ops []*op, err error) {
 	}
 }
 
-// gather returns the state the round builds on and whether it is a read made earlier: reuse (the
-// read that confirmed the previous round) or the latest read of the application, when it is no
-// older than WriteReuse, not older than this process's confirmed writes, and no other writer was
-// seen on the application (then every round reads); else one read.
-func (w *appWorker) gather(ctx context.Context, reuse *appState) (base *appState, reused bool, err error) {
-	if st := w.reusableBase(reuse); st != nil {
-		return st, true, nil
-	}
-	st, err := w.freshRead(ctx)
-	return st, false, err
-}
-
-// freshRead reads the application for a round.
-func (w *appWorker) freshRead(ctx context.Context) (*appState, error) {
-	st, err := w.read(ctx)
-	if err != nil {
-		return nil, err
-	}
-	w.noteForeign(st)
-	w.cacheRead(st, st.readAt)
-	return st, nil
-}
-
-// reusableBase returns a read a round may build on without a GET, or nil.
-func (w *appWorker) reusableBase(reuse *appState) *appState {
-	w.mu.Lock()
-	if reuse == nil && w.cachedGen == w.gen {
-		reuse = w.cached
-	}
-	stale := w.foreign || w.mustRead
-	w.mustRead = false
-	w.mu.Unlock()
-	if reuse == nil || stale || reuse.readAt.IsZero() || w.c.cfg.WriteReuse < 0 ||
-		w.c.now().Sub(reuse.readAt) > w.c.cfg.WriteReuse || w.looksOld(reuse) {
-		return nil
-	}
-	return reuse
-}
-
 // build runs the ops' steps on a copy of base. A new round (base was read, and every earlier write is
 // confirmed) starts from base as stored: the marks of the previous round are cleared, and confirmed
 // intents of this process that base does not show (another writer overwrote them) are applied first,
