@@ -19,8 +19,8 @@ import (
 // process's last operation waits. An operation whose change is confirmed returns at once while
 // another operation is in flight (Terraform is still working; the newer one will wait if it is the
 // last); the last one returns once every application this process wrote has had its replication
-// window since its last write, and, where another writer was seen, a read taken after that window
-// still shows this process's changes (or they are restored first, at most MaxReapply times).
+// window since its last write, and a read taken after that window still shows this process's changes
+// (or they are restored first, at most MaxReapply times).
 //
 // The window (settleEnd) applies whether or not this process observed lag, so every run that wrote
 // waits it once at its end (and wherever Terraform waits for a single resource, such as the scope
@@ -57,14 +57,24 @@ func (c *Client) endOp() {
 // waits as described above. Its error is the caller's: the caller's change may have been overwritten
 // and could not be restored, or the caller's context ended.
 func (c *Client) settle(ctx context.Context) error {
-	defer c.endOp()
+	ended := false
+	defer func() {
+		if !ended {
+			c.endOp()
+		}
+	}()
 	for {
+		// Checking for others and ending this operation is one step: two operations answered
+		// together must not both see the other one and leave without a wait.
 		c.opsMu.Lock()
-		others, arrival := c.ops > 1, c.arrival
-		c.opsMu.Unlock()
-		if others {
+		if c.ops > 1 {
+			c.ops--
+			ended = true
+			c.opsMu.Unlock()
 			return nil
 		}
+		arrival := c.arrival
+		c.opsMu.Unlock()
 		due, watch := c.settleDue()
 		if due.IsZero() && len(watch) == 0 {
 			return nil
