@@ -25,12 +25,12 @@ import (
 //
 // absorbed are the queued operations that joined the pipeline and still need a round (a later step,
 // or a deferred one). On error every unanswered caller is answered with it.
-func (w *appWorker) confirm(ctx context.Context, first *batch) (fresh *appState, absorbed []*op) {
+func (w *appWorker) confirm(roundCtx context.Context, first *batch) (fresh *appState, absorbed []*op) {
 	pending := []*batch{first}
 	sent := first.cur
 	failed := make(map[string]error)
-	written := w.c.now()
-	w.noteWrite(written)
+	first.writtenAt = w.c.now()
+	w.noteWrite(first.writtenAt)
 	p := callPolicy{what: "GET /applications/" + w.objectID + " (confirmation)"}
 	need := max(w.c.cfg.ConfirmReads, 1)
 	matches, misses, reapplied := 0, 0, 0
@@ -45,21 +45,30 @@ func (w *appWorker) confirm(ctx context.Context, first *batch) (fresh *appState,
 		}
 	}
 	for {
+		// The reads serve the callers still waiting, whether they came with the round or joined the
+		// pipeline: the context ends when all of them gave up, at the latest of their deadlines.
+		waiting := waitingOps(pending)
+		if len(waiting) == 0 {
+			return nil, absorbed
+		}
+		ctx, cancel := mergedContext(waiting)
 		readAt := w.c.now()
 		st, err := w.get(ctx, p, nil)
 		w.c.stats.confirmReads.Add(1)
 		if err != nil {
+			cancel()
 			fail(err)
 			return nil, absorbed
 		}
 		ours := pendingIntents(pending, failed)
 		lost := missing(ours, st)
-		elapsed := w.c.now().Sub(written)
+		elapsed := w.c.now().Sub(oldestMissing(pending, failed, st))
 		var wait time.Duration
 		switch {
 		case len(lost) == 0:
 			matches++
 			if matches >= need {
+				cancel()
 				for _, b := range pending {
 					w.answer(b, failed)
 				}
@@ -70,6 +79,7 @@ func (w *appWorker) confirm(ctx context.Context, first *batch) (fresh *appState,
 			wait = max(w.c.cfg.ConfirmInterval, 0)
 		case w.overwritten(st, sent, ours, elapsed):
 			if reapplied >= w.c.cfg.MaxReapply {
+				cancel()
 				fail(&OverwrittenError{ObjectID: w.objectID, Reapplied: reapplied, Missing: describe(lost)})
 				return nil, absorbed
 			}
@@ -84,12 +94,18 @@ func (w *appWorker) confirm(ctx context.Context, first *batch) (fresh *appState,
 			matches = 0
 			if cols := changedCollections(st, next); cols != 0 {
 				if err := w.patch(ctx, next, cols); err != nil {
+					cancel()
 					fail(err)
 					return nil, absorbed
 				}
-				written, sent = w.c.now(), next
-				w.noteWrite(written)
+				sent = next
+				now := w.c.now()
+				for _, b := range pending {
+					b.writtenAt = now // every intent in flight was sent again
+				}
+				w.noteWrite(now)
 			}
+			cancel()
 			continue
 		default:
 			matches = 0
@@ -105,33 +121,61 @@ func (w *appWorker) confirm(ctx context.Context, first *batch) (fresh *appState,
 			// Replicas catch up within seconds; polling at most every maxConfirmWait keeps the
 			// wait close to the actual lag without hammering Graph.
 			wait = min(w.c.cfg.Backoff.delay(misses, w.c.random()), maxConfirmWait)
-			if nb, ops := w.absorb(ctx, sent, pending); len(ops) > 0 {
-				absorbed = append(absorbed, ops...)
-				if nb != nil {
-					pending = append(pending, nb)
-					sent = nb.cur
-					written = w.c.now()
-					w.noteWrite(written)
-					wait = 0 // read at once: the new PATCH may well be visible with the old one
-				}
+			nb, taken := w.absorb(ctx, sent, pending)
+			absorbed = append(absorbed, taken...)
+			if nb != nil {
+				pending = append(pending, nb)
+				sent = nb.cur
+				nb.writtenAt = w.c.now()
+				w.noteWrite(nb.writtenAt)
+				wait = 0 // read at once: the new PATCH may well be visible with the old one
 			}
 		}
 		if deadline, ok := ctx.Deadline(); ok && w.c.now().Add(wait).After(deadline) {
+			cancel()
 			fail(fmt.Errorf("the change is not visible before the deadline (%d reads did not show it)", misses))
 			return nil, absorbed
 		}
-		if err := w.c.sleep(ctx, wait); err != nil {
+		err = w.c.sleep(ctx, wait)
+		cancel()
+		if err != nil {
 			fail(err)
 			return nil, absorbed
 		}
 	}
 }
 
+// waitingOps returns the callers of the batches in flight that are still waiting for an answer.
+func waitingOps(pending []*batch) []*op {
+	var out []*op
+	for _, b := range pending {
+		for _, list := range [][]*op{b.contributors, b.settled} {
+			for _, o := range list {
+				if !o.finished {
+					out = append(out, o)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// oldestMissing returns when the oldest batch in flight whose intents st does not all show was
+// written (the newest write when st shows them all): how long our change has been missing.
+func oldestMissing(pending []*batch, failed map[string]error, st *appState) time.Time {
+	for _, b := range pending {
+		if len(missing(liveIntents(b, failed), st)) > 0 {
+			return b.writtenAt
+		}
+	}
+	return pending[len(pending)-1].writtenAt
+}
+
 // absorb takes the operations queued while a batch is being confirmed and runs their steps on sent,
 // the state this process has written; when they change it, one PATCH sends them and the returned
 // batch joins the batches in flight (nil when nothing was sent). taken are the operations it took:
-// whatever they still need (an answer, a later step, a deferred step) the pipeline or a later round
-// gives them.
+// whatever they still need (an answer, a later step, a deferred step, a decision on a newer read)
+// the pipeline or a later round gives them.
 func (w *appWorker) absorb(ctx context.Context, sent *appState, pending []*batch) (nb *batch, taken []*op) {
 	w.mu.Lock()
 	taken, w.queue = w.queue, nil
@@ -141,11 +185,11 @@ func (w *appWorker) absorb(ctx context.Context, sent *appState, pending []*batch
 		return nil, taken
 	}
 	b := w.build(ctx, sent, live, false)
+	// Ops this build would answer without a write (already done, or refused) are decided by the
+	// next round on a read newer than they are, not on the state this process sent.
+	b.settled = nil
 	if b.cols == 0 {
-		if len(b.settled) == 0 {
-			return nil, taken
-		}
-		return b, taken // nothing to send: done once the batches in flight are confirmed
+		return nil, taken
 	}
 	if retry := w.write(ctx, b); retry {
 		return nil, taken

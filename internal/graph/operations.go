@@ -306,12 +306,17 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, name string, step func(
 	w.submit(o, hint)
 	select {
 	case err := <-o.done:
+		// Settle on failure too: the last mutation of a run may fail after earlier ones of the run
+		// returned at once, and their writes still need their replication window.
+		serr := c.settle(ctx)
 		if err != nil {
-			c.endOp()
+			if serr != nil && !errors.Is(serr, context.Canceled) && !errors.Is(serr, context.DeadlineExceeded) {
+				err = errors.Join(err, serr)
+			}
 			return true, fmt.Errorf("%s on %s: %w", name, ref, err)
 		}
-		if err := c.settle(ctx); err != nil {
-			return true, fmt.Errorf("%s on %s: %w", name, ref, err)
+		if serr != nil {
+			return true, fmt.Errorf("%s on %s: %w", name, ref, serr)
 		}
 		return true, nil
 	case <-ctx.Done():

@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -132,7 +133,11 @@ func TestOperationsQueuedDuringConfirmationArePipelined(t *testing.T) {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		if _, err := h.client.AddPreAuthorization(ctx, ref, first, scope.ID); err != nil {
+		// The first caller's context ends as soon as it has its answer, as a Terraform request's
+		// does: the batch written on top of its own must still be confirmed for its caller.
+		firstCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := h.client.AddPreAuthorization(firstCtx, ref, first, scope.ID); err != nil {
 			t.Error(err)
 		}
 		mu.Lock()

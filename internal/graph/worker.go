@@ -138,10 +138,7 @@ func (w *appWorker) submit(o *op, hint *appState) {
 // run processes rounds until the queue is empty. Each round takes every queued op (group commit).
 func (w *appWorker) run(hint *appState) {
 	var active []*op
-	var reuse *appState
-	if hint != nil {
-		reuse = hint
-	}
+	reuse := hint
 	for {
 		w.mu.Lock()
 		active = append(active, w.queue...)
@@ -301,6 +298,8 @@ type batch struct {
 	contributors, settled []*op
 	failed                map[*op]error
 	doneAfterCommit       map[*op]bool
+	// writtenAt is when the batch's PATCH (or the latest re-application of its intents) was sent.
+	writtenAt time.Time
 }
 
 // answersLate reports whether the batch answers, without a write, an op submitted after base was read.
@@ -428,6 +427,9 @@ const maxRebuilds = 3
 // rebuild marks the batch's ops for another round on a new read; false when one was rebuilt
 // maxRebuilds times already.
 func (w *appWorker) rebuild(b *batch) bool {
+	if len(b.contributors) == 0 {
+		return false // a batch of restored intents only: nothing bounds its rebuilds
+	}
 	for _, o := range b.contributors {
 		if o.rebuilds >= maxRebuilds {
 			return false
