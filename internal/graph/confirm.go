@@ -25,7 +25,7 @@ import (
 //
 // absorbed are the queued operations that joined the pipeline and still need a round (a later step,
 // or a deferred one). On error every unanswered caller is answered with it.
-func (w *appWorker) confirm(roundCtx context.Context, first *batch) (fresh *appState, absorbed []*op) {
+func (w *appWorker) confirm(first *batch) (fresh *appState, absorbed []*op) {
 	pending := []*batch{first}
 	sent := first.cur
 	failed := make(map[string]error)

@@ -281,7 +281,7 @@ func (w *appWorker) round(active []*op, reuse *appState) (next []*op, fresh *app
 	if retry := w.write(ctx, b); retry {
 		return unfinished(live), nil, answered
 	}
-	fresh, absorbed := w.confirm(ctx, b)
+	fresh, absorbed := w.confirm(b)
 	ops = append(live, absorbed...)
 	return unfinished(ops), fresh, answered
 }
