@@ -36,6 +36,8 @@ type recordingTransport struct {
 	// beforePatch, if set, runs before a PATCH is forwarded (it may block to line up other
 	// operations behind the one being sent).
 	beforePatch func()
+	// delayPatch, if set, returns how long to hold a PATCH with this body before forwarding it.
+	delayPatch func(body string) time.Duration
 	// afterPatch, if set, runs after a PATCH was answered (a foreign writer acts there).
 	afterPatch func()
 }
@@ -59,10 +61,13 @@ func (r *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		}
 		r.mu.Lock()
 		r.patches = append(r.patches, string(body))
-		hook := r.beforePatch
+		hook, delay := r.beforePatch, r.delayPatch
 		r.mu.Unlock()
 		if hook != nil {
 			hook()
+		}
+		if delay != nil {
+			time.Sleep(delay(string(body)))
 		}
 		req = req.Clone(req.Context())
 		req.Body = io.NopCloser(bytes.NewReader(raw))

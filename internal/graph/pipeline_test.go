@@ -254,3 +254,55 @@ func TestSettleReadsManyApplicationsInFewLists(t *testing.T) {
 		}
 	}
 }
+
+// The run's last mutation settles the run's writes even when it fails: an operation that returned at
+// once (another was in flight) relies on whoever is last to wait and check.
+func TestFailedLastMutationStillSettles(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := ctxWithTimeout(t, time.Minute)
+	good, _ := h.newAgent(t, agentSpec{})
+	bad, _ := h.newAgent(t, agentSpec{})
+	// The failing change is slow to reach Graph, so the good one is answered while it is in flight.
+	h.rec.mu.Lock()
+	h.rec.delayPatch = func(body string) time.Duration {
+		if strings.Contains(body, "not-a-guid") {
+			return time.Second
+		}
+		return 0
+	}
+	h.rec.mu.Unlock()
+	var mu sync.Mutex
+	var order []string
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		_, err := h.client.EnsureIdentifierURI(ctx, graph.ByAppID(bad), "not-a-guid")
+		if err == nil {
+			t.Error("a malformed identifier URI was accepted")
+		}
+		mu.Lock()
+		order = append(order, "bad")
+		mu.Unlock()
+	}()
+	time.Sleep(100 * time.Millisecond)
+	var listsWhenGoodReturned int64
+	go func() {
+		defer wg.Done()
+		if _, err := h.client.EnsureIdentifierURI(ctx, graph.ByAppID(good), "api://"+good); err != nil {
+			t.Error(err)
+		}
+		mu.Lock()
+		order = append(order, "good")
+		listsWhenGoodReturned = h.ts.Admin().Counters()[graphapi.RouteListApplications]
+		mu.Unlock()
+	}()
+	wg.Wait()
+	if len(order) != 2 || order[0] != "good" {
+		t.Fatalf("returned in order %v, want the good change first (while the bad one was in flight)", order)
+	}
+	if after := h.ts.Admin().Counters()[graphapi.RouteListApplications]; after <= listsWhenGoodReturned {
+		t.Error("the failed last mutation returned without checking that the run's writes survived the replication window")
+	}
+}
