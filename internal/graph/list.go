@@ -48,29 +48,40 @@ func (c *Client) ApplicationDisplayName(ctx context.Context, appID string) (stri
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	filter := "appId eq '" + strings.ReplaceAll(appID, "'", "''") + "'"
+	apps, err := c.filterApplications(ctx, "GET /applications?$filter=appId", filter, []string{"id", "appId", "displayName"})
 	var name string
-	err := c.retry(ctx, callPolicy{what: "GET /applications?$filter=appId"}, func(ctx context.Context) error {
-		resp, err := applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).Get(ctx,
-			&applications.ApplicationsRequestBuilderGetRequestConfiguration{
-				QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{
-					Filter: &filter, Select: []string{"id", "appId", "displayName"},
-				},
-			})
-		if err != nil {
-			return err
+	for _, a := range apps {
+		if strings.EqualFold(deref(a.GetAppId()), appID) {
+			name = deref(a.GetDisplayName())
 		}
-		name = ""
-		for _, a := range resp.GetValue() {
-			if a != nil && strings.EqualFold(deref(a.GetAppId()), appID) {
-				name = deref(a.GetDisplayName())
-			}
-		}
-		return nil
-	})
+	}
 	if err != nil {
 		return "", fmt.Errorf("looking up the display name of application %s: %w", appID, err)
 	}
 	return name, nil
+}
+
+// filterApplications sends one filtered GET /applications (one page: the filters used here name at
+// most MaxVisibilityBatch applications) under the retry policy and returns the applications listed.
+func (c *Client) filterApplications(ctx context.Context, what, filter string, sel []string) ([]models.Applicationable, error) {
+	var out []models.Applicationable
+	err := c.retry(ctx, callPolicy{what: what}, func(ctx context.Context) error {
+		resp, err := applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).Get(ctx,
+			&applications.ApplicationsRequestBuilderGetRequestConfiguration{
+				QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{Filter: &filter, Select: sel},
+			})
+		if err != nil {
+			return err
+		}
+		out = out[:0]
+		for _, a := range resp.GetValue() {
+			if a != nil {
+				out = append(out, a)
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // listApplications follows the pages of an application collection.

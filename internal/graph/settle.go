@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/microsoftgraph/msgraph-sdk-go/applications"
 )
 
 // Settling. A write is confirmed once one read shows it: Graph committed it. A replica that is behind
@@ -170,24 +168,14 @@ func (c *Client) readMany(ctx context.Context, workers []*appWorker) (map[string
 	for i, w := range workers {
 		ids[i] = w.objectID
 	}
-	filter := inFilter("id", ids)
-	out := make(map[string]*appState, len(ids))
-	err := c.retry(ctx, callPolicy{what: "GET /applications?$filter=id in"}, func(ctx context.Context) error {
-		resp, err := applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).Get(ctx,
-			&applications.ApplicationsRequestBuilderGetRequestConfiguration{
-				QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{Filter: &filter, Select: selectFields},
-			})
-		if err != nil {
-			return err
+	apps, err := c.filterApplications(ctx, "GET /applications?$filter=id in", inFilter("id", ids), selectFields)
+	out := make(map[string]*appState, len(apps))
+	for _, m := range apps {
+		if deref(m.GetId()) != "" {
+			st := stateFromModel(m)
+			out[strings.ToLower(st.objectID)] = st
 		}
-		for _, m := range resp.GetValue() {
-			if m != nil && deref(m.GetId()) != "" {
-				st := stateFromModel(m)
-				out[strings.ToLower(st.objectID)] = st
-			}
-		}
-		return nil
-	})
+	}
 	return out, err
 }
 

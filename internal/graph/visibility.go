@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/microsoftgraph/msgraph-sdk-go/applications"
 	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipals"
 )
 
@@ -101,24 +100,10 @@ func (c *Client) lookUpVisibility(b *visibilityBatch) {
 	b.visible = make(map[string]bool, len(b.ids))
 	b.errs = make(map[string]error)
 
-	filter := appIDInFilter(b.ids)
-	err := c.retry(ctx, callPolicy{what: "GET /applications?$filter=appId in"}, func(ctx context.Context) error {
-		resp, err := applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).Get(ctx,
-			&applications.ApplicationsRequestBuilderGetRequestConfiguration{
-				QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{
-					Filter: &filter, Select: []string{"id", "appId"},
-				},
-			})
-		if err != nil {
-			return err
-		}
-		for _, a := range resp.GetValue() {
-			if a != nil {
-				b.markVisible(deref(a.GetAppId()))
-			}
-		}
-		return nil
-	})
+	apps, err := c.filterApplications(ctx, "GET /applications?$filter=appId in", appIDInFilter(b.ids), []string{"id", "appId"})
+	for _, a := range apps {
+		b.markVisible(deref(a.GetAppId()))
+	}
 	if err != nil {
 		b.fail(b.ids, err)
 		return
@@ -133,7 +118,7 @@ func (c *Client) lookUpVisibility(b *visibilityBatch) {
 	if len(missing) == 0 {
 		return
 	}
-	filter = appIDInFilter(missing)
+	filter := appIDInFilter(missing)
 	err = c.retry(ctx, callPolicy{what: "GET /servicePrincipals?$filter=appId in"}, func(ctx context.Context) error {
 		resp, err := serviceprincipals.NewServicePrincipalsRequestBuilderInternal(map[string]string{}, c.adapter).Get(ctx,
 			&serviceprincipals.ServicePrincipalsRequestBuilderGetRequestConfiguration{
