@@ -131,17 +131,12 @@ func (c *Client) RemoveIdentifierURI(ctx context.Context, ref AppRef, uri string
 // becomes ScopeTypeUser. If a scope with the same value (or ID) exists, the error is a
 // *ScopeExistsError carrying the existing scope's ID. The created scope is returned.
 func (c *Client) CreateScope(ctx context.Context, ref AppRef, scope PermissionScope) (PermissionScope, error) {
-	if strings.TrimSpace(scope.Value) == "" {
-		return PermissionScope{}, errors.New("creating a permission scope: the value is empty")
-	}
-	if scope.ID == "" {
-		scope.ID = newGUID()
-	}
-	if scope.Type == "" {
-		scope.Type = ScopeTypeUser
+	scope, err := newScope("creating a permission scope", scope)
+	if err != nil {
+		return PermissionScope{}, err
 	}
 	var created PermissionScope
-	_, err := c.mutate(ctx, ref, fmt.Sprintf("creating permission scope %q", scope.Value), func(st *appState) stepResult {
+	_, err = c.mutate(ctx, ref, fmt.Sprintf("creating permission scope %q", scope.Value), func(st *appState) stepResult {
 		if err := createScope(st, scope); err != nil {
 			return stepResult{err: err}
 		}
@@ -154,6 +149,21 @@ func (c *Client) CreateScope(ctx context.Context, ref AppRef, scope PermissionSc
 	return created, nil
 }
 
+// newScope checks a scope to create and fills in its defaults: an empty ID gets a new random GUID
+// and an empty Type becomes ScopeTypeUser. what starts the error message.
+func newScope(what string, scope PermissionScope) (PermissionScope, error) {
+	if strings.TrimSpace(scope.Value) == "" {
+		return PermissionScope{}, errors.New(what + ": the value is empty")
+	}
+	if scope.ID == "" {
+		scope.ID = newGUID()
+	}
+	if scope.Type == "" {
+		scope.Type = ScopeTypeUser
+	}
+	return scope, nil
+}
+
 // ExposeScope adds the identifier URI unless it is there (compared case-insensitively) and the
 // permission scope, in one change: either both are written or, when the scope cannot be created
 // (ScopeExistsError, as CreateScope), neither. An empty scope ID gets a new random GUID and an empty
@@ -162,14 +172,8 @@ func (c *Client) ExposeScope(ctx context.Context, ref AppRef, uri string, scope 
 	if strings.TrimSpace(uri) == "" {
 		return PermissionScope{}, false, errors.New("exposing a permission scope: the identifier URI is empty")
 	}
-	if strings.TrimSpace(scope.Value) == "" {
-		return PermissionScope{}, false, errors.New("exposing a permission scope: the value is empty")
-	}
-	if scope.ID == "" {
-		scope.ID = newGUID()
-	}
-	if scope.Type == "" {
-		scope.Type = ScopeTypeUser
+	if scope, err = newScope("exposing a permission scope", scope); err != nil {
+		return PermissionScope{}, false, err
 	}
 	_, err = c.mutate(ctx, ref, fmt.Sprintf("adding identifier URI %s and permission scope %q", uri, scope.Value), func(st *appState) stepResult {
 		added := ensureIdentifierURI(st, uri)
