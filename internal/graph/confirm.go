@@ -52,7 +52,6 @@ func (w *appWorker) confirm(first *batch) (fresh *appState, absorbed []*op) {
 			return nil, absorbed
 		}
 		ctx, cancel := mergedContext(waiting)
-		readAt := w.c.now()
 		st, err := w.get(ctx, p, nil)
 		w.c.stats.confirmReads.Add(1)
 		if err != nil {
@@ -73,7 +72,7 @@ func (w *appWorker) confirm(first *batch) (fresh *appState, absorbed []*op) {
 					w.answer(b, failed)
 				}
 				w.noteForeign(st) // another writer's change beside ours shows here first
-				w.cacheRead(st, readAt)
+				w.cacheRead(st)
 				return st, absorbed
 			}
 			wait = max(w.c.cfg.ConfirmInterval, 0)

@@ -133,15 +133,15 @@ func (w *appWorker) cachedLocked(notBefore time.Time) *appState {
 	return w.cached
 }
 
-// cacheRead records st, a read started at start, as the latest read.
-func (w *appWorker) cacheRead(st *appState, start time.Time) {
+// cacheRead records st as the latest read (as of st.readAt, when the read was started).
+func (w *appWorker) cacheRead(st *appState) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.sawLocked(st)
-	if start.Before(w.cachedAt) {
+	if st.readAt.Before(w.cachedAt) {
 		return
 	}
-	w.cached, w.cachedAt, w.cachedGen = st, start, w.gen
+	w.cached, w.cachedAt, w.cachedGen = st, st.readAt, w.gen
 }
 
 // absenceDeadline returns when the shared absence window of the application ends, starting it now
@@ -174,7 +174,7 @@ func (w *appWorker) freshRead(ctx context.Context) (*appState, error) {
 		return nil, err
 	}
 	w.noteForeign(st)
-	w.cacheRead(st, st.readAt)
+	w.cacheRead(st)
 	return st, nil
 }
 

@@ -48,10 +48,9 @@ func (c *Client) resolve(ctx context.Context, ref AppRef) (*appWorker, *appState
 		c.resolving[key] = f
 		c.mu.Unlock()
 
-		start := c.now()
 		f.w, f.st, f.err = c.lookup(ctx, ref)
 		if f.err == nil {
-			f.w.cacheRead(f.st, start) // the lookup is a read like any other: later readers share it
+			f.w.cacheRead(f.st) // the lookup is a read like any other: later readers share it
 		}
 
 		c.mu.Lock()

@@ -144,7 +144,6 @@ func watchAll(ctx context.Context, workers []*appWorker) error {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			start := c.now()
 			read, err := c.readMany(ctx, chunk)
 			for j, w := range chunk {
 				st := read[strings.ToLower(w.objectID)]
@@ -152,8 +151,7 @@ func watchAll(ctx context.Context, workers []*appWorker) error {
 					errs[n*MaxVisibilityBatch+j] = w.watch(ctx)
 					continue
 				}
-				st.readAt = start
-				errs[n*MaxVisibilityBatch+j] = w.afterWatchRead(ctx, st, start)
+				errs[n*MaxVisibilityBatch+j] = w.afterWatchRead(ctx, st)
 			}
 		}()
 	}
@@ -168,11 +166,13 @@ func (c *Client) readMany(ctx context.Context, workers []*appWorker) (map[string
 	for i, w := range workers {
 		ids[i] = w.objectID
 	}
+	at := c.now()
 	apps, err := c.filterApplications(ctx, "GET /applications?$filter=id in", inFilter("id", ids), selectFields)
 	out := make(map[string]*appState, len(apps))
 	for _, m := range apps {
 		if deref(m.GetId()) != "" {
 			st := stateFromModel(m)
+			st.readAt = at
 			out[strings.ToLower(st.objectID)] = st
 		}
 	}
@@ -214,24 +214,23 @@ func (w *appWorker) settleEnd() (time.Time, bool) {
 // process never saw); those that did not are restored through the worker (a new write, with its own
 // window).
 func (w *appWorker) watch(ctx context.Context) error {
-	start := w.c.now()
 	// read, not get: a replica still behind (the lag outlasted the window) is retried, and only a read
 	// that shows another writer's change, or lacks ours for longer than replication explains, counts.
 	st, err := w.read(ctx)
 	if err != nil {
 		return fmt.Errorf("checking that the changes of this process survived: %w", err)
 	}
-	return w.afterWatchRead(ctx, st, start)
+	return w.afterWatchRead(ctx, st)
 }
 
 // afterWatchRead settles the last write when st, read after the window, shows this process's changes,
 // and restores those it lacks.
-func (w *appWorker) afterWatchRead(ctx context.Context, st *appState, start time.Time) error {
+func (w *appWorker) afterWatchRead(ctx context.Context, st *appState) error {
 	w.mu.Lock()
 	last := w.lastWrite
 	w.mu.Unlock()
 	w.noteForeign(st)
-	w.cacheRead(st, start)
+	w.cacheRead(st)
 	lost := missing(w.expected(), st)
 	if len(lost) == 0 {
 		w.markSettled(last)
