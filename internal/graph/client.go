@@ -159,8 +159,9 @@ type Client struct {
 	// made that long before.
 	observedLag atomic.Int64
 
-	now   func() time.Time
-	sleep func(context.Context, time.Duration) error
+	now     func() time.Time
+	sleep   func(context.Context, time.Duration) error
+	started time.Time // when the client was built: the absence window runs from here
 
 	randMu sync.Mutex
 	rnd    *rand.Rand
@@ -251,6 +252,7 @@ func New(cfg Config) (*Client, error) {
 		resolving: make(map[string]*resolveFlight),
 		workers:   make(map[string]*appWorker),
 	}
+	c.started = c.now()
 	c.stats.init()
 	adapter, err := c.newRequestAdapter(u.Hostname())
 	if err != nil {

@@ -64,10 +64,10 @@ func (c *Client) GetPreAuthorization(ctx context.Context, ref AppRef, clientAppI
 // GetApplicationExpecting reads the application like GetApplication and reports whether present
 // holds for it. When it does not, the item may be missing only on a replica that has not caught up
 // with a change made moments ago — possibly by another process, such as the terraform apply just
-// before a plan. So the absence is confirmed: once AbsenceWindow has passed since a reader of this
-// application first missed something (one window per application and process, shared by every
-// resource reading it), a read taken after the window decides. Terraform Read functions should use
-// it (or GetScope and GetPreAuthorization) for the item their resource manages.
+// before a plan. So the absence is confirmed by a read started once AbsenceWindow has passed since
+// the client was built (absenceDeadline): one window per process, shared by every resource, and a
+// read started after it decides at once. Terraform Read functions should use it (or GetScope and
+// GetPreAuthorization) for the item their resource manages.
 func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, present func(Application) bool) (Application, bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
@@ -84,7 +84,10 @@ func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, presen
 	if present(app) || c.cfg.AbsenceWindow < 0 {
 		return app, present(app), nil
 	}
-	deadline := w.absenceDeadline()
+	deadline := c.absenceDeadline()
+	if !st.readAt.Before(deadline) {
+		return app, false, nil
+	}
 	c.stats.addRetry(ReasonConfirmAbsence)
 	if err := c.sleep(ctx, deadline.Sub(c.now())); err != nil {
 		return Application{}, false, fmt.Errorf("reading %s: %w", ref, err)

@@ -144,15 +144,13 @@ func (w *appWorker) cacheRead(st *appState) {
 	w.cached, w.cachedAt, w.cachedGen = st, st.readAt, w.gen
 }
 
-// absenceDeadline returns when the shared absence window of the application ends, starting it now
-// if no reader missed anything yet.
-func (w *appWorker) absenceDeadline() time.Time {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.absenceStart.IsZero() {
-		w.absenceStart = w.c.now()
-	}
-	return w.absenceStart.Add(max(w.c.cfg.AbsenceWindow, 0))
+// absenceDeadline returns when the absence window ends: AbsenceWindow after this client was built.
+// What a read misses may be a change another process made and reported before this one started (the
+// apply before a plan), not yet on the replica that answered; every such change is older than the
+// client, so a read started once the window has passed since then shows it. The window is one per
+// process: the readers of every application share it, and a read started after it decides at once.
+func (c *Client) absenceDeadline() time.Time {
+	return c.started.Add(max(c.cfg.AbsenceWindow, 0))
 }
 
 // gather returns the state the round builds on and whether it is a read made earlier: reuse (the

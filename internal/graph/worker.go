@@ -84,9 +84,6 @@ type appWorker struct {
 	cached    *appState
 	cachedAt  time.Time
 	cachedGen uint64
-	// absenceStart is when a reader of this application first missed what it expected: the
-	// absence window runs once per application and process, shared by every resource.
-	absenceStart time.Time
 	// written is set once this process has PATCHed the application: from then on a 404 is
 	// replication lag, retried for NotFoundAfterWriteWindow.
 	written bool
