@@ -118,6 +118,10 @@ type Config struct {
 	// resource of that application, and the next write when no other writer was seen) while this
 	// process wrote nothing since (default DefaultReadReuse; negative means never).
 	ReadReuse time.Duration
+	// BatchReads, when negative, sends every read of an application as its own GET. By default reads
+	// of different applications needed while another read is in flight share one
+	// GET /applications?$filter=id in (…) (batchread.go).
+	BatchReads int
 	// RequestTimeout bounds one HTTP request (default DefaultRequestTimeout; negative means none);
 	// a request that times out is retried like a dropped connection.
 	RequestTimeout time.Duration
@@ -172,6 +176,7 @@ type Client struct {
 	workers   map[string]*appWorker     // lower-case object ID → worker
 
 	visibility visibilityBatcher // ClientVisible lookups waiting for their filtered request
+	reads      readBatchers      // reads of single applications waiting for their request
 
 	mutating atomic.Bool // set by the first mutation (Mutating)
 	opsMu    sync.Mutex
@@ -254,6 +259,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.started = c.now()
 	c.stats.init()
+	c.reads.init(c)
 	adapter, err := c.newRequestAdapter(u.Hostname())
 	if err != nil {
 		return nil, err

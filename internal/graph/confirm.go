@@ -51,7 +51,7 @@ func (w *appWorker) confirm(first *batch) (fresh *appState, absorbed []*op) {
 		if len(waiting) == 0 {
 			return nil, absorbed
 		}
-		ctx, cancel := mergedContext(waiting)
+		ctx, cancel := mergedContext(opContexts(waiting))
 		st, err := w.get(ctx, p, nil)
 		w.c.stats.confirmReads.Add(1)
 		if err != nil {

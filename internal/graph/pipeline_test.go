@@ -220,10 +220,15 @@ func TestLastOperationReturnsOnceReplicated(t *testing.T) {
 }
 
 // The last operation's read after the replication window is batched: twenty applications written in
-// one run cost two filtered lists, not twenty reads, and each shows this process's change.
+// one run cost two filtered lists, not twenty reads, and each shows this process's change. The
+// client's other reads are single GETs here, so that every list counted is a settle read.
 func TestSettleReadsManyApplicationsInFewLists(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
+	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+		fastConfig(cfg)
+		cfg.BatchReads = -1
+	})
 	ctx := ctxWithTimeout(t, time.Minute)
 	var agents []string
 	for range 20 {
@@ -236,13 +241,13 @@ func TestSettleReadsManyApplicationsInFewLists(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := h.client.EnsureIdentifierURI(ctx, graph.ByAppID(a), "api://"+a); err != nil {
+			if _, err := client.EnsureIdentifierURI(ctx, graph.ByAppID(a), "api://"+a); err != nil {
 				t.Error(err)
 			}
 		}()
 	}
 	wg.Wait()
-	if h.client.Stats().Retries[graph.ReasonSettle] == 0 {
+	if client.Stats().Retries[graph.ReasonSettle] == 0 {
 		t.Error("the last operation did not wait for replication")
 	}
 	if lists := h.ts.Admin().Counters()[graphapi.RouteListApplications] - before; lists != 2 {

@@ -35,7 +35,7 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*appState)
 	var st *appState
 	err := w.c.retry(ctx, w.notFoundPolicy(p), func(ctx context.Context) error {
 		at := w.c.now()
-		m, err := w.c.getByObjectID(ctx, w.objectID)
+		m, err := w.c.readApplication(ctx, w.objectID)
 		if err != nil {
 			return err
 		}

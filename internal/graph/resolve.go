@@ -79,13 +79,13 @@ func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *appState,
 		var err error
 		switch ref.Kind {
 		case RefAppID:
-			m, err = c.getByAppID(ctx, ref.ID)
+			m, err = c.readApplicationByAppID(ctx, ref.ID)
 		case RefObjectID:
-			m, err = c.getByObjectID(ctx, ref.ID)
+			m, err = c.readApplication(ctx, ref.ID)
 		default:
-			m, err = c.getByAppID(ctx, ref.ID)
+			m, err = c.readApplicationByAppID(ctx, ref.ID)
 			if errors.Is(mapError(err), ErrNotFound) {
-				m, err = c.getByObjectID(ctx, ref.ID)
+				m, err = c.readApplication(ctx, ref.ID)
 			}
 		}
 		if err == nil && (m == nil || deref(m.GetId()) == "") {

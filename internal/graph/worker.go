@@ -178,15 +178,14 @@ func (w *appWorker) awaitSuccessors(answered int) {
 	}
 }
 
-// mergedContext returns a context for a round serving ops: it keeps the values of the first op's
-// context (loggers), has the latest deadline of the ops, and is cancelled once every op's context
-// is done.
-func mergedContext(ops []*op) (context.Context, context.CancelFunc) {
-	base := context.WithoutCancel(ops[0].ctx)
+// mergedContext returns a context for a round serving several callers: it keeps the values of the
+// first caller's context (loggers), has the latest deadline of them, and is cancelled once every
+// caller's context is done.
+func mergedContext(ctxs []context.Context) (context.Context, context.CancelFunc) {
 	var latest time.Time
 	allDeadlines := true
-	for _, o := range ops {
-		if d, ok := o.ctx.Deadline(); ok {
+	for _, c := range ctxs {
+		if d, ok := c.Deadline(); ok {
 			if d.After(latest) {
 				latest = d
 			}
@@ -194,18 +193,26 @@ func mergedContext(ops []*op) (context.Context, context.CancelFunc) {
 			allDeadlines = false
 		}
 	}
-	ctx, cancel := context.WithCancel(base)
+	ctx, cancel := whileAnyLive(ctxs)
 	if allDeadlines {
 		var cancelDeadline context.CancelFunc
 		ctx, cancelDeadline = context.WithDeadline(ctx, latest)
 		prev := cancel
 		cancel = func() { cancelDeadline(); prev() }
 	}
+	return ctx, cancel
+}
+
+// whileAnyLive returns a context with the values of the first of ctxs that is cancelled once every one
+// of them is done, with no deadline of its own: a request sent for several callers ends only after the
+// last caller stopped waiting, so that each caller sees its own context end first.
+func whileAnyLive(ctxs []context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctxs[0]))
 	var remaining atomic.Int64
-	remaining.Store(int64(len(ops)))
-	stops := make([]func() bool, 0, len(ops))
-	for _, o := range ops {
-		stops = append(stops, context.AfterFunc(o.ctx, func() {
+	remaining.Store(int64(len(ctxs)))
+	stops := make([]func() bool, 0, len(ctxs))
+	for _, c := range ctxs {
+		stops = append(stops, context.AfterFunc(c, func() {
 			if remaining.Add(-1) == 0 {
 				cancel()
 			}
@@ -217,6 +224,15 @@ func mergedContext(ops []*op) (context.Context, context.CancelFunc) {
 		}
 		cancel()
 	}
+}
+
+// opContexts returns the contexts of ops, for mergedContext.
+func opContexts(ops []*op) []context.Context {
+	ctxs := make([]context.Context, len(ops))
+	for i, o := range ops {
+		ctxs[i] = o.ctx
+	}
+	return ctxs
 }
 
 // A round is one group commit, in five named steps, each below:
@@ -239,7 +255,7 @@ func (w *appWorker) round(active []*op, reuse *appState) (next []*op, fresh *app
 	if len(live) == 0 {
 		return nil, reuse, answered
 	}
-	ctx, cancel := mergedContext(live)
+	ctx, cancel := mergedContext(opContexts(live))
 	defer cancel()
 	ops := live
 	defer func() {
