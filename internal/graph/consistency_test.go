@@ -381,3 +381,43 @@ func BenchmarkConcurrentPreAuthorize60(b *testing.B) {
 	b.ReportMetric(float64(patches)/n, "PATCHes/60adds")
 	b.ReportMetric(float64(batches)/n, "batches/60adds")
 }
+
+// The absence window runs once per process, from when the client was built: a reader that misses an
+// entry before it ends waits for its end, and readers of other applications that miss entries after
+// it decide at once, on the read they have. With one window per application (started at its first
+// miss) the three agents would cost three windows.
+func TestAbsenceWindowRunsOncePerProcess(t *testing.T) {
+	t.Parallel()
+	const window = time.Second
+	h := newHarness(t)
+	var refs []graph.AppRef
+	for range 3 {
+		appID, _ := h.newAgent(t, agentSpec{})
+		refs = append(refs, graph.ByAppID(appID))
+	}
+	built := time.Now()
+	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+		fastConfig(cfg)
+		cfg.AbsenceWindow = window
+	})
+	ctx := ctxWithTimeout(t, 30*time.Second)
+	for i, ref := range refs {
+		start := time.Now()
+		_, err := client.GetPreAuthorization(ctx, ref, newGUID(t))
+		var notFound *graph.PreAuthorizationNotFoundError
+		if !errors.As(err, &notFound) {
+			t.Fatalf("agent %d: err = %v, want a PreAuthorizationNotFoundError", i, err)
+		}
+		took := time.Since(start)
+		t.Logf("agent %d: absence decided after %s", i, took.Round(time.Millisecond))
+		if i == 0 && time.Since(built) < window {
+			t.Errorf("agent 0: absence decided %s after the client was built, before the window (%s) ended", time.Since(built), window)
+		}
+		if i > 0 && took > window/2 {
+			t.Errorf("agent %d: absence decided after %s; the process's window had ended, so the read decides at once", i, took)
+		}
+	}
+	if n := client.Stats().Retries[graph.ReasonConfirmAbsence]; n != 1 {
+		t.Errorf("%d absence re-reads, want 1 (the first agent, read inside the window)", n)
+	}
+}
