@@ -3,10 +3,13 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/microsoftgraph/msgraph-sdk-go/applications"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 )
@@ -20,9 +23,18 @@ import (
 //
 // The batching costs no wait when reads are rare: a read that finds no request of its kind in flight
 // is sent at once, as the single GET it always was. Reads that arrive while one is in flight queue,
-// and go together as soon as it is answered. A read is one attempt: the caller's retry policy (404
-// windows, stale replicas, throttling) decides what happens next, exactly as for a single GET. An
-// application the list does not return is read alone, so that a 404 is Graph's own answer.
+// and go together as soon as it is answered; a request out for longer than readStallAfter (a hung
+// connection) no longer holds the queue: another is sent beside it. A read is one attempt: the
+// caller's retry policy (404 windows, stale replicas, throttling) decides what happens next, exactly
+// as for a single GET. An application the list does not return is read alone, so that a 404 is
+// Graph's own answer.
+
+// readStallAfter is how long a request in flight holds the reads queued behind it.
+const readStallAfter = time.Second
+
+// maxListOmissions is how many applications a list may leave out that a single GET then finds before
+// the client stops listing: each costs a list and a GET where a GET would do.
+const maxListOmissions = 5
 
 // readKind is the property a batched read names its application by.
 type readKind string
@@ -32,17 +44,19 @@ const (
 	readByAppID    readKind = "appId"
 )
 
-// readBatcher queues the reads of one kind and sends them, one request in flight at a time.
+// readBatcher queues the reads of one kind and sends them.
 type readBatcher struct {
 	kind   readKind
 	single func(context.Context, string) (models.Applicationable, error) // the GET of one application
 
 	mu      sync.Mutex
 	waiting []*readWaiter
-	busy    bool // a request of this kind is in flight; its sender sends the queue next
-	// listRefused is set when Graph refused a filtered list (403 or 400): from then on every read is
-	// a single GET, which the identity may still be allowed.
-	listRefused atomic.Bool
+	senders int       // goroutines sending the queue
+	sentAt  time.Time // when the latest request was sent
+	// off is set when lists do not serve: Graph refused one (403), or lists left out applications a
+	// single GET found more than maxListOmissions times. From then on every read is a single GET.
+	off       atomic.Bool
+	omissions atomic.Int32
 }
 
 // readWaiter is one caller's read.
@@ -53,8 +67,10 @@ type readWaiter struct {
 	m    models.Applicationable // the application, nil when the list did not return it
 	err  error
 	// alone is set when the caller must send a single GET itself: the list did not return the
-	// application, or lists are refused.
+	// application, or lists do not serve.
 	alone bool
+	// omitted is set when the list was answered without the application.
+	omitted bool
 }
 
 // readBatchers are a client's batchers, one per kind.
@@ -79,16 +95,19 @@ func (c *Client) readApplicationByAppID(ctx context.Context, appID string) (mode
 	return c.batchedRead(ctx, &c.reads.byAppID, appID)
 }
 
-// batchedRead queues the read on b, or sends it alone when batching is off or refused.
+// batchedRead queues the read on b, or sends it alone when batching is off or the ID is no GUID (a
+// list names only GUIDs: anything else would make Graph refuse the whole list).
 func (c *Client) batchedRead(ctx context.Context, b *readBatcher, id string) (models.Applicationable, error) {
-	if c.cfg.BatchReads < 0 || b.listRefused.Load() {
+	if c.cfg.DisableReadBatching || b.off.Load() || uuid.Validate(id) != nil {
 		return b.single(ctx, id)
 	}
 	w := &readWaiter{ctx: ctx, id: strings.ToLower(id), done: make(chan struct{})}
 	b.mu.Lock()
 	b.waiting = append(b.waiting, w)
-	start := !b.busy
-	b.busy = true
+	start := b.senders == 0 || c.now().Sub(b.sentAt) > readStallAfter
+	if start {
+		b.senders++
+	}
 	b.mu.Unlock()
 	if start {
 		go c.sendReads(b)
@@ -98,10 +117,16 @@ func (c *Client) batchedRead(ctx context.Context, b *readBatcher, id string) (mo
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	if w.alone {
-		return b.single(ctx, id)
+	if !w.alone {
+		return w.m, w.err
 	}
-	return w.m, w.err
+	m, err := b.single(ctx, id)
+	if w.omitted && err == nil && b.omissions.Add(1) == maxListOmissions {
+		b.off.Store(true)
+		c.logWarn(ctx, "Microsoft Graph's filtered lists keep leaving out applications that a GET finds; reading each application alone",
+			map[string]any{"filter_property": string(b.kind)})
+	}
+	return m, err
 }
 
 // sendReads sends b's queue, one request at a time, until the queue is empty.
@@ -110,10 +135,11 @@ func (c *Client) sendReads(b *readBatcher) {
 		b.mu.Lock()
 		batch := b.takeLocked()
 		if len(batch) == 0 {
-			b.busy = false
+			b.senders--
 			b.mu.Unlock()
 			return
 		}
+		b.sentAt = c.now()
 		b.mu.Unlock()
 		c.answerReads(b, batch)
 	}
@@ -142,14 +168,21 @@ func (b *readBatcher) takeLocked() []*readWaiter {
 }
 
 // answerReads sends one request for the batch and answers its waiters. A batch naming one
-// application is its single GET; more are one filtered list.
+// application is its single GET; more are one filtered list. The request has its own RequestTimeout
+// (the waiters' own timeouts also count the time they queued).
 func (c *Client) answerReads(b *readBatcher, batch []*readWaiter) {
 	ctxs := make([]context.Context, len(batch))
 	for i, w := range batch {
 		ctxs[i] = w.ctx
 	}
-	ctx, release := whileAnyLive(ctxs)
+	live, release := whileAnyLive(ctxs)
 	defer release()
+	ctx := live
+	if c.cfg.RequestTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(live, c.cfg.RequestTimeout)
+		defer cancel()
+	}
 	var ids []string
 	seen := make(map[string]bool)
 	for _, w := range batch {
@@ -158,37 +191,37 @@ func (c *Client) answerReads(b *readBatcher, batch []*readWaiter) {
 			ids = append(ids, w.id)
 		}
 	}
-	if len(ids) == 1 {
-		m, err := b.single(ctx, ids[0])
-		for _, w := range batch {
-			w.m, w.err = m, err
-			close(w.done)
-		}
+	if len(ids) > 1 && b.off.Load() {
+		answerAlone(batch)
 		return
 	}
-	found := make(map[string]models.Applicationable, len(ids))
-	resp, err := applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).Get(ctx,
-		&applications.ApplicationsRequestBuilderGetRequestConfiguration{
-			QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{
-				Filter: ptr(inFilter(string(b.kind), ids)), Select: selectFields,
-			},
-		})
-	if err == nil {
-		for _, m := range resp.GetValue() {
-			if m == nil {
-				continue
+	var found map[string]models.Applicationable
+	var err error
+	if len(ids) == 1 {
+		var m models.Applicationable
+		m, err = b.single(ctx, ids[0])
+		found = map[string]models.Applicationable{ids[0]: m}
+	} else {
+		found, err = c.listByID(ctx, b.kind, ids)
+	}
+	if err != nil && live.Err() == nil && ctx.Err() != nil {
+		err = fmt.Errorf("%w (%s): %w", errRequestTimeout, c.cfg.RequestTimeout, err)
+	}
+	if err != nil && len(ids) > 1 {
+		switch mapped := mapError(err); {
+		case errors.As(mapped, new(*ForbiddenError)):
+			// The identity may not list applications; it may still read its own one by one.
+			if !b.off.Swap(true) {
+				c.logWarn(ctx, "Microsoft Graph refused a filtered list of applications; reading each application alone",
+					map[string]any{"error": err.Error()})
 			}
-			key := deref(m.GetId())
-			if b.kind == readByAppID {
-				key = deref(m.GetAppId())
-			}
-			found[strings.ToLower(key)] = m
+			answerAlone(batch)
+			return
+		case isBadRequest(mapped):
+			// Something in this list does not suit Graph; each read alone gets its own answer.
+			answerAlone(batch)
+			return
 		}
-	} else if refusesLists(mapError(err)) {
-		b.listRefused.Store(true)
-		c.logWarn(ctx, "Microsoft Graph refused a filtered list of applications; reading each application alone",
-			map[string]any{"error": err.Error()})
-		err = nil
 	}
 	for _, w := range batch {
 		switch m := found[w.id]; {
@@ -197,21 +230,47 @@ func (c *Client) answerReads(b *readBatcher, batch []*readWaiter) {
 		case m != nil:
 			w.m = m
 		default:
-			w.alone = true
+			w.alone, w.omitted = true, true
 		}
 		close(w.done)
 	}
 }
 
-// refusesLists reports whether err says the identity may not list applications this way (403) or
-// Graph does not take the filter (400), as opposed to a failure worth retrying.
-func refusesLists(err error) bool {
-	var forbidden *ForbiddenError
-	if errors.As(err, &forbidden) {
-		return true
+// answerAlone tells every waiter of the batch to send its own GET.
+func answerAlone(batch []*readWaiter) {
+	for _, w := range batch {
+		w.alone = true
+		close(w.done)
 	}
+}
+
+// listByID sends one GET /applications?$filter=<kind> in (…) and returns the applications listed, by
+// lower-case ID of that kind.
+func (c *Client) listByID(ctx context.Context, kind readKind, ids []string) (map[string]models.Applicationable, error) {
+	filter := inFilter(string(kind), ids)
+	resp, err := applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).Get(ctx,
+		&applications.ApplicationsRequestBuilderGetRequestConfiguration{
+			QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{Filter: &filter, Select: selectFields},
+		})
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[string]models.Applicationable, len(ids))
+	for _, m := range resp.GetValue() {
+		if m == nil {
+			continue
+		}
+		key := deref(m.GetId())
+		if kind == readByAppID {
+			key = deref(m.GetAppId())
+		}
+		found[strings.ToLower(key)] = m
+	}
+	return found, nil
+}
+
+// isBadRequest reports whether Graph answered 400.
+func isBadRequest(err error) bool {
 	e, ok := graphDetails(err)
 	return ok && e.StatusCode == 400
 }
-
-func ptr[T any](v T) *T { return &v }

@@ -3,6 +3,7 @@ package graph_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -45,72 +46,150 @@ func readRequests(h *harness) int64 {
 }
 
 // Reads of twenty different applications needed at the same moment share requests: the first is
-// sent at once, the others wait for it and go as filtered lists of fifteen. Each reader gets its
-// own application. With batching off, each read is its own GET.
+// sent at once, the others wait for it and go as filtered lists of fifteen. Each reader gets its own
+// application, whatever the case of the ID it named, also when two readers name the same one. The
+// writes that follow (a base read and a confirmation per application, by object ID) share requests
+// the same way. With batching off, each read is its own GET.
 func TestReadsOfManyApplicationsShareRequests(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 50 * time.Millisecond}))
-	var refs []graph.AppRef
 	var appIDs []string
 	for range 20 {
 		appID, _ := h.newAgent(t, agentSpec{})
 		appIDs = append(appIDs, appID)
+	}
+	refs := make([]graph.AppRef, 0, 22)
+	for i, appID := range appIDs {
+		if i%2 == 1 {
+			appID = strings.ToUpper(appID)
+		}
 		refs = append(refs, graph.ByAppID(appID))
 	}
-	for _, tc := range []struct {
-		name       string
-		batchReads int
-		max        int64
-		min        int64
-	}{
-		{"batched", 0, 4, 2},
-		{"one GET each", -1, 20, 20},
-	} {
+	refs = append(refs, graph.ByAppID(strings.ToUpper(appIDs[0])), graph.ByAppID(appIDs[1])) // read twice
+	reads := map[bool]int64{}
+	writes := map[bool]int64{}
+	for _, disable := range []bool{false, true} {
 		client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
 			fastConfig(cfg)
-			cfg.BatchReads = tc.batchReads
+			cfg.DisableReadBatching = disable
 		})
 		before := readRequests(h)
 		apps, errs := readAll(t, client, refs)
 		for i := range refs {
 			if errs[i] != nil {
-				t.Fatalf("%s: reading agent %d: %v", tc.name, i, errs[i])
+				t.Fatalf("batching off %v: reading %s: %v", disable, refs[i], errs[i])
 			}
-			if !strings.EqualFold(apps[i].AppID, appIDs[i]) {
-				t.Fatalf("%s: reading agent %s returned application %s", tc.name, appIDs[i], apps[i].AppID)
+			if !strings.EqualFold(apps[i].AppID, refs[i].ID) {
+				t.Fatalf("batching off %v: reading %s returned application %s", disable, refs[i], apps[i].AppID)
 			}
 		}
-		n := readRequests(h) - before
-		t.Logf("%s: 20 applications read with %d requests", tc.name, n)
-		if n > tc.max || n < tc.min {
-			t.Errorf("%s: %d read requests, want %d to %d", tc.name, n, tc.min, tc.max)
+		reads[disable] = readRequests(h) - before
+
+		before = readRequests(h)
+		ctx := ctxWithTimeout(t, time.Minute)
+		var wg sync.WaitGroup
+		for i, appID := range appIDs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				scope := accessScope("")
+				scope.Value = fmt.Sprintf("batching_off_%v_%d", disable, i)
+				if _, err := client.CreateScope(ctx, graph.ByAppID(appID), scope); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		writes[disable] = readRequests(h) - before
+		t.Logf("batching off %v: 20 applications looked up with %d read requests; 20 written with %d", disable, reads[disable], writes[disable])
+	}
+	if reads[true] != 20 {
+		t.Errorf("unbatched lookups: %d requests, want 20", reads[true])
+	}
+	if reads[false] > 4 {
+		t.Errorf("batched lookups: %d requests, want at most 4 (one alone, then lists of 15)", reads[false])
+	}
+	if writes[false]*2 > writes[true] {
+		t.Errorf("batched writes read with %d requests, unbatched with %d: want at most half", writes[false], writes[true])
+	}
+	for _, appID := range appIDs {
+		if scopes := h.stored(t, appID).API.OAuth2PermissionScopes; len(scopes) != 2 {
+			t.Errorf("agent %s: %d scopes, want one from each client", appID, len(scopes))
 		}
 	}
+}
+
+// holdingFirstGet holds the first GET it sees until release is closed, and says when it holds it.
+type holdingFirstGet struct {
+	next    http.RoundTripper
+	once    sync.Once
+	held    chan struct{}
+	release chan struct{}
+}
+
+func (h *holdingFirstGet) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodGet && strings.Contains(req.URL.Path, "/v1.0/applications") {
+		first := false
+		h.once.Do(func() { first = true })
+		if first {
+			close(h.held)
+			<-h.release
+		}
+	}
+	return h.next.RoundTrip(req)
 }
 
 // An application a batched list does not return is read alone, so that the caller gets Graph's own
 // answer (here a 404, after the first-lookup window) while the others are served by the list.
 func TestBatchedReadOfAMissingApplicationIsGraphs404(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 50 * time.Millisecond}))
+	h := newHarness(t)
+	hold := &holdingFirstGet{next: h.ts.Client.Transport, held: make(chan struct{}), release: make(chan struct{})}
+	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+		fastConfig(cfg)
+		cfg.HTTPClient = &http.Client{Transport: hold}
+	})
 	var refs []graph.AppRef
 	for range 6 {
 		appID, _ := h.newAgent(t, agentSpec{})
 		refs = append(refs, graph.ByAppID(appID))
 	}
-	missing := newGUID(t)
-	refs = append(refs, graph.ByAppID(missing))
-	_, errs := readAll(t, h.client, refs)
-	for i, err := range errs[:len(errs)-1] {
+	ctx := ctxWithTimeout(t, 30*time.Second)
+	errs := make([]error, len(refs)+1)
+	var wg sync.WaitGroup
+	read := func(i int, ref graph.AppRef) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = client.GetApplication(ctx, ref)
+		}()
+	}
+	read(0, refs[0])
+	<-hold.held // the first read is in flight: the next ones queue behind it
+	before := h.ts.Admin().Counters()
+	for i, ref := range refs[1:] {
+		read(i+1, ref)
+	}
+	read(len(refs), graph.ByAppID(newGUID(t)))
+	for graph.QueuedReads(client) < len(refs) {
+		time.Sleep(time.Millisecond)
+	}
+	close(hold.release)
+	wg.Wait()
+	for i, err := range errs[:len(refs)] {
 		if err != nil {
 			t.Errorf("agent %d: %v", i, err)
 		}
 	}
-	if err := errs[len(errs)-1]; !errors.Is(err, graph.ErrNotFound) {
+	if err := errs[len(refs)]; !errors.Is(err, graph.ErrNotFound) {
 		t.Errorf("reading the missing application: err = %v, want graph.ErrNotFound", err)
 	}
-	if lists := h.ts.Admin().Counters()[graphapi.RouteListApplications]; lists == 0 {
-		t.Error("no read was batched; the test did not exercise a list without the missing application")
+	after := h.ts.Admin().Counters()
+	if lists := after[graphapi.RouteListApplications] - before[graphapi.RouteListApplications]; lists != 1 {
+		t.Errorf("%d lists after the first read, want 1 (the six queued reads)", lists)
+	}
+	if singles := after[graphapi.RouteGetApplication] - before[graphapi.RouteGetApplication]; singles < 2 {
+		t.Errorf("%d single GETs after the first read, want the first read's and at least one for the missing application", singles)
 	}
 }
 
@@ -170,7 +249,8 @@ func TestRefusedListFallsBackToSingleReads(t *testing.T) {
 }
 
 // A reader that gives up while its read waits in the queue or is in flight returns at once; the
-// others are answered; no goroutine is left behind once every reader has returned.
+// readers beside it in the same request are answered; no goroutine is left behind once every reader
+// has returned.
 func TestCancelledBatchedReadLeavesNoGoroutine(t *testing.T) {
 	h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 200 * time.Millisecond}))
 	var refs []graph.AppRef
@@ -180,21 +260,31 @@ func TestCancelledBatchedReadLeavesNoGoroutine(t *testing.T) {
 	}
 	ignore := goleak.IgnoreCurrent()
 	ctx, cancel := context.WithCancel(context.Background())
+	kept := ctxWithTimeout(t, 30*time.Second)
 	var wg sync.WaitGroup
 	errs := make([]error, len(refs))
 	for i, ref := range refs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = h.client.GetApplication(ctx, ref)
+			c := kept
+			if i%2 == 0 {
+				c = ctx
+			}
+			_, errs[i] = h.client.GetApplication(c, ref)
 		}()
 	}
-	time.Sleep(50 * time.Millisecond) // the first read is in flight, the others queued
-	cancel()
+	for graph.QueuedReads(h.client) < len(refs)-1 {
+		time.Sleep(time.Millisecond)
+	}
+	cancel() // the first read is in flight, the others queued
 	wg.Wait()
 	for i, err := range errs {
-		if !errors.Is(err, context.Canceled) {
+		if i%2 == 0 && !errors.Is(err, context.Canceled) {
 			t.Errorf("reader %d: err = %v, want context.Canceled", i, err)
+		}
+		if i%2 == 1 && err != nil {
+			t.Errorf("reader %d (not cancelled): %v", i, err)
 		}
 	}
 	h.ts.Client.CloseIdleConnections()
@@ -206,5 +296,47 @@ func TestCancelledBatchedReadLeavesNoGoroutine(t *testing.T) {
 		goleak.IgnoreAnyFunction("net/http.(*http2serverConn).readFrames"),
 		goleak.IgnoreAnyFunction("net/http.(*http2serverConn).serve"),
 		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
-		goleak.IgnoreAnyFunction("time.Sleep")) // the emulator's latency of the abandoned request
+		goleak.IgnoreAnyFunction("time.Sleep")) // the emulator's latency of an abandoned request
+}
+
+// Batched lists come from replicas that are behind like any read: a client that wrote ten agents
+// and reads them back at once gets every write it confirmed, never a list's older state.
+func TestBatchedReadsKeepReadYourWritesUnderLag(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 20 * time.Millisecond, ReplicaLag: time.Second, StaleReadProbability: 0.5, Seed: 31}),
+		emulator.WithRandSeed(31))
+	ctx := ctxWithTimeout(t, 2*time.Minute)
+	var refs []graph.AppRef
+	for range 10 {
+		appID, _ := h.newAgent(t, agentSpec{})
+		refs = append(refs, graph.ByAppID(appID))
+	}
+	time.Sleep(1100 * time.Millisecond) // the agents predate the lag: stale replicas have them
+	var wg sync.WaitGroup
+	uris := make([]string, len(refs))
+	for i, ref := range refs {
+		uris[i] = "api://" + ref.ID
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := h.client.EnsureIdentifierURI(ctx, ref, uris[i]); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	for round := range 3 {
+		apps, errs := readAll(t, h.client, refs)
+		for i := range refs {
+			if errs[i] != nil {
+				t.Fatalf("round %d: %v", round, errs[i])
+			}
+			if len(apps[i].IdentifierURIs) != 1 || apps[i].IdentifierURIs[0] != uris[i] {
+				t.Fatalf("round %d: agent %d read back with URIs %v, want [%s]", round, i, apps[i].IdentifierURIs, uris[i])
+			}
+		}
+	}
+	if lists := h.ts.Admin().Counters()[graphapi.RouteListApplications]; lists == 0 {
+		t.Error("no read was batched")
+	}
 }

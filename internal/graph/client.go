@@ -42,8 +42,8 @@ const (
 	// DefaultStaleReadWindow bounds how long a read that looks older than this process's confirmed
 	// writes is retried before it is taken as a change made elsewhere.
 	DefaultStaleReadWindow = 30 * time.Second
-	// DefaultAbsenceWindow is how long reads must agree that a scope or pre-authorization is
-	// missing before GetScope, GetPreAuthorization and GetApplicationExpecting report it missing.
+	// DefaultAbsenceWindow is how long after the client was built a read must have started for
+	// GetScope, GetPreAuthorization and GetApplicationExpecting to report what it lacks as missing.
 	DefaultAbsenceWindow = 3 * time.Second
 	// DefaultConfirmInterval is the pause between two matching confirmation reads.
 	DefaultConfirmInterval = 20 * time.Millisecond
@@ -118,10 +118,10 @@ type Config struct {
 	// resource of that application, and the next write when no other writer was seen) while this
 	// process wrote nothing since (default DefaultReadReuse; negative means never).
 	ReadReuse time.Duration
-	// BatchReads, when negative, sends every read of an application as its own GET. By default reads
-	// of different applications needed while another read is in flight share one
+	// DisableReadBatching sends every read of an application as its own GET. By default the reads of
+	// different applications needed while another read is in flight share one
 	// GET /applications?$filter=id in (…) (batchread.go).
-	BatchReads int
+	DisableReadBatching bool
 	// RequestTimeout bounds one HTTP request (default DefaultRequestTimeout; negative means none);
 	// a request that times out is retried like a dropped connection.
 	RequestTimeout time.Duration
@@ -132,9 +132,12 @@ type Config struct {
 	// another writer even when the reads show no other change (default DefaultReapplyAfter; at
 	// least twice the replication lag the client observed).
 	ReapplyAfter time.Duration
-	// AbsenceWindow is how long reads must agree that an item is missing before it is reported
-	// missing (default DefaultAbsenceWindow; negative means ConfirmReads reads suffice). Set it
-	// above the directory's replication lag.
+	// AbsenceWindow is how long after the client was built (New) a read must have started for an
+	// item it lacks to be reported missing: what another process wrote before this client was built
+	// is on every replica by then (default DefaultAbsenceWindow; negative means one read decides).
+	// Set it above the directory's replication lag, and build the client after the writes it must
+	// see (as the provider does: once per Terraform walk, on first use); a client that lives on does
+	// not wait for writes reported after it was built.
 	AbsenceWindow time.Duration
 	// Caller says what kind of identity the credential signs in as; Graph authorizes the two kinds
 	// differently, and ForbiddenError says what to grant accordingly. Zero means unknown.

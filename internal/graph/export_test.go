@@ -15,3 +15,15 @@ func QueuedOps(c *Client, objectID string) int {
 	defer w.mu.Unlock()
 	return len(w.queue)
 }
+
+// QueuedReads returns how many reads wait for a request of their own kind, so that tests can line
+// reads up behind one in flight without sleeping.
+func QueuedReads(c *Client) int {
+	n := 0
+	for _, b := range []*readBatcher{&c.reads.byObjectID, &c.reads.byAppID} {
+		b.mu.Lock()
+		n += len(b.waiting)
+		b.mu.Unlock()
+	}
+	return n
+}

@@ -227,7 +227,7 @@ func TestSettleReadsManyApplicationsInFewLists(t *testing.T) {
 	h := newHarness(t)
 	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
 		fastConfig(cfg)
-		cfg.BatchReads = -1
+		cfg.DisableReadBatching = true
 	})
 	ctx := ctxWithTimeout(t, time.Minute)
 	var agents []string

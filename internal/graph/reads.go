@@ -144,13 +144,14 @@ func (w *appWorker) cacheRead(st *appState) {
 	w.cached, w.cachedAt, w.cachedGen = st, st.readAt, w.gen
 }
 
-// absenceDeadline returns when the absence window ends: AbsenceWindow after this client was built.
-// What a read misses may be a change another process made and reported before this one started (the
-// apply before a plan), not yet on the replica that answered; every such change is older than the
-// client, so a read started once the window has passed since then shows it. The window is one per
-// process: the readers of every application share it, and a read started after it decides at once.
+// absenceDeadline returns when the absence window ends: AbsenceWindow (or the replication lag this
+// process observed, if longer) after this client was built. What a read misses may be a change
+// another process made and reported before this one started (the apply before a plan), not yet on
+// the replica that answered; every such change is older than the client, so a read started once the
+// window has passed since then shows it. The window is one per process: the readers of every
+// application share it, and a read started after it decides at once.
 func (c *Client) absenceDeadline() time.Time {
-	return c.started.Add(max(c.cfg.AbsenceWindow, 0))
+	return c.started.Add(max(c.cfg.AbsenceWindow, c.lag(), 0))
 }
 
 // gather returns the state the round builds on and whether it is a read made earlier: reuse (the
