@@ -340,3 +340,42 @@ func TestBatchedReadsKeepReadYourWritesUnderLag(t *testing.T) {
 		t.Error("no read was batched")
 	}
 }
+
+// A read whose connection hangs holds the reads queued behind it for readStallAfter (a second), not
+// for its whole per-request timeout: later reads of other applications are sent beside it.
+func TestHungReadDoesNotHoldTheQueue(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	hung := &hangingTransport{next: h.ts.Client.Transport, method: http.MethodGet}
+	hung.hang.Store(1)
+	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+		fastConfig(cfg)
+		cfg.HTTPClient = &http.Client{Transport: hung}
+		cfg.RequestTimeout = 10 * time.Second
+	})
+	var refs []graph.AppRef
+	for range 3 {
+		appID, _ := h.newAgent(t, agentSpec{})
+		refs = append(refs, graph.ByAppID(appID))
+	}
+	ctx := ctxWithTimeout(t, time.Minute)
+	first := make(chan error, 1)
+	go func() {
+		_, err := client.GetApplication(ctx, refs[0])
+		first <- err
+	}()
+	time.Sleep(1500 * time.Millisecond) // the first read hangs
+	start := time.Now()
+	_, errs := readAll(t, client, refs[1:])
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("agent %d: %v", i+1, err)
+		}
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("reads behind a hung one took %s; they waited for its timeout", took)
+	}
+	if err := <-first; err != nil {
+		t.Errorf("the hung read, after its timeout and retry: %v", err)
+	}
+}
