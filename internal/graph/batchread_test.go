@@ -119,7 +119,8 @@ func TestReadsOfManyApplicationsShareRequests(t *testing.T) {
 	}
 }
 
-// holdingFirstGet holds the first GET it sees until release is closed, and says when it holds it.
+// holdingFirstGet holds the first GET it sees until release is closed or the request's context ends,
+// and says when it holds it.
 type holdingFirstGet struct {
 	next    http.RoundTripper
 	once    sync.Once
@@ -133,7 +134,11 @@ func (h *holdingFirstGet) RoundTrip(req *http.Request) (*http.Response, error) {
 		h.once.Do(func() { first = true })
 		if first {
 			close(h.held)
-			<-h.release
+			select {
+			case <-h.release:
+			case <-req.Context().Done():
+				return nil, req.Context().Err()
+			}
 		}
 	}
 	return h.next.RoundTrip(req)
@@ -249,10 +254,15 @@ func TestRefusedListFallsBackToSingleReads(t *testing.T) {
 }
 
 // A reader that gives up while its read waits in the queue or is in flight returns at once; the
-// readers beside it in the same request are answered; no goroutine is left behind once every reader
-// has returned.
+// readers queued beside it are answered; no goroutine is left behind once every reader has returned.
 func TestCancelledBatchedReadLeavesNoGoroutine(t *testing.T) {
-	h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 200 * time.Millisecond}))
+	h := newHarness(t)
+	hold := &holdingFirstGet{next: h.ts.Client.Transport, held: make(chan struct{}), release: make(chan struct{})}
+	defer close(hold.release)
+	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+		fastConfig(cfg)
+		cfg.HTTPClient = &http.Client{Transport: hold}
+	})
 	var refs []graph.AppRef
 	for range 8 {
 		appID, _ := h.newAgent(t, agentSpec{})
@@ -263,7 +273,7 @@ func TestCancelledBatchedReadLeavesNoGoroutine(t *testing.T) {
 	kept := ctxWithTimeout(t, 30*time.Second)
 	var wg sync.WaitGroup
 	errs := make([]error, len(refs))
-	for i, ref := range refs {
+	read := func(i int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -271,13 +281,18 @@ func TestCancelledBatchedReadLeavesNoGoroutine(t *testing.T) {
 			if i%2 == 0 {
 				c = ctx
 			}
-			_, errs[i] = h.client.GetApplication(c, ref)
+			_, errs[i] = client.GetApplication(c, refs[i])
 		}()
 	}
-	for graph.QueuedReads(h.client) < len(refs)-1 {
+	read(0)
+	<-hold.held // reader 0 (cancelled below) is in flight
+	for i := 1; i < len(refs); i++ {
+		read(i)
+	}
+	for graph.QueuedReads(client) < len(refs)-1 {
 		time.Sleep(time.Millisecond)
 	}
-	cancel() // the first read is in flight, the others queued
+	cancel()
 	wg.Wait()
 	for i, err := range errs {
 		if i%2 == 0 && !errors.Is(err, context.Canceled) {
@@ -295,8 +310,7 @@ func TestCancelledBatchedReadLeavesNoGoroutine(t *testing.T) {
 		goleak.IgnoreAnyFunction("net/http.(*conn).serve"),
 		goleak.IgnoreAnyFunction("net/http.(*http2serverConn).readFrames"),
 		goleak.IgnoreAnyFunction("net/http.(*http2serverConn).serve"),
-		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
-		goleak.IgnoreAnyFunction("time.Sleep")) // the emulator's latency of an abandoned request
+		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"))
 }
 
 // Batched lists come from replicas that are behind like any read: a client that wrote ten agents
@@ -377,5 +391,101 @@ func TestHungReadDoesNotHoldTheQueue(t *testing.T) {
 	}
 	if err := <-first; err != nil {
 		t.Errorf("the hung read, after its timeout and retry: %v", err)
+	}
+}
+
+// gate holds the first request its match accepts until release is closed or the request's context
+// ends.
+type gate struct {
+	match   func(*http.Request) bool
+	held    chan struct{}
+	release chan struct{}
+	used    bool
+}
+
+func newGate(match func(*http.Request) bool) *gate {
+	return &gate{match: match, held: make(chan struct{}), release: make(chan struct{})}
+}
+
+// gatedTransport passes each request through the first unused gate that accepts it.
+type gatedTransport struct {
+	next  http.RoundTripper
+	mu    sync.Mutex
+	gates []*gate
+}
+
+func (g *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	g.mu.Lock()
+	var hold *gate
+	for _, gt := range g.gates {
+		if !gt.used && gt.match(req) {
+			gt.used, hold = true, gt
+			break
+		}
+	}
+	g.mu.Unlock()
+	if hold != nil {
+		close(hold.held)
+		select {
+		case <-hold.release:
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		}
+	}
+	return g.next.RoundTrip(req)
+}
+
+func isApplicationList(req *http.Request) bool {
+	return req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/v1.0/applications") && req.URL.Query().Has("$filter")
+}
+
+// One reader of a shared list giving up does not cancel the list for the others, whichever of them
+// queued first.
+func TestCancelledReaderDoesNotCancelTheSharedList(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	first := newGate(func(r *http.Request) bool { return r.Method == http.MethodGet && !isApplicationList(r) })
+	list := newGate(isApplicationList)
+	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+		fastConfig(cfg)
+		cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{first, list}}}
+	})
+	var refs []graph.AppRef
+	for range 3 {
+		appID, _ := h.newAgent(t, agentSpec{})
+		refs = append(refs, graph.ByAppID(appID))
+	}
+	kept := ctxWithTimeout(t, 30*time.Second)
+	giving, giveUp := context.WithCancel(kept)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	read := func(i int, ctx context.Context) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = client.GetApplication(ctx, refs[i])
+		}()
+	}
+	read(0, kept)
+	<-first.held // reader 0's single GET is in flight
+	read(1, giving)
+	for graph.QueuedReads(client) < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	read(2, kept) // queued after reader 1: reader 1's context comes first in the shared request
+	for graph.QueuedReads(client) < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	close(first.release)
+	<-list.held // readers 1 and 2 share one list, in flight
+	giveUp()
+	time.Sleep(50 * time.Millisecond)
+	close(list.release)
+	wg.Wait()
+	if errs[0] != nil || errs[2] != nil {
+		t.Errorf("readers that kept waiting: %v, %v", errs[0], errs[2])
+	}
+	if !errors.Is(errs[1], context.Canceled) {
+		t.Errorf("reader that gave up: err = %v, want context.Canceled", errs[1])
 	}
 }
