@@ -49,10 +49,11 @@ type readBatcher struct {
 	kind   readKind
 	single func(context.Context, string) (models.Applicationable, error) // the GET of one application
 
-	mu      sync.Mutex
-	waiting []*readWaiter
-	senders int       // goroutines sending the queue
-	sentAt  time.Time // when the latest request was sent
+	mu        sync.Mutex
+	waiting   []*readWaiter
+	senders   int       // goroutines sending the queue
+	inRequest int       // senders waiting for an answer
+	sentAt    time.Time // when the latest request was sent
 	// off is set when lists do not serve: Graph refused one (403), or lists left out applications a
 	// single GET found more than maxListOmissions times. From then on every read is a single GET.
 	off       atomic.Bool
@@ -104,7 +105,9 @@ func (c *Client) batchedRead(ctx context.Context, b *readBatcher, id string) (mo
 	w := &readWaiter{ctx: ctx, id: strings.ToLower(id), done: make(chan struct{})}
 	b.mu.Lock()
 	b.waiting = append(b.waiting, w)
-	start := b.senders == 0 || c.now().Sub(b.sentAt) > readStallAfter
+	// Another sender starts when none runs, or when every one waits for an answer longer than
+	// readStallAfter (a hung connection); a sender between two requests takes the queue next.
+	start := b.senders == 0 || (b.inRequest == b.senders && c.now().Sub(b.sentAt) > readStallAfter)
 	if start {
 		b.senders++
 	}
@@ -140,8 +143,12 @@ func (c *Client) sendReads(b *readBatcher) {
 			return
 		}
 		b.sentAt = c.now()
+		b.inRequest++
 		b.mu.Unlock()
 		c.answerReads(b, batch)
+		b.mu.Lock()
+		b.inRequest--
+		b.mu.Unlock()
 	}
 }
 
