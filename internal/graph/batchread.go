@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/microsoftgraph/msgraph-sdk-go/applications"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 )
 
@@ -136,7 +135,7 @@ func (c *Client) batchedRead(ctx context.Context, b *readBatcher, id string) (mo
 func (c *Client) sendReads(b *readBatcher) {
 	for {
 		b.mu.Lock()
-		batch := b.takeLocked()
+		batch, ids := b.takeLocked()
 		if len(batch) == 0 {
 			b.senders--
 			b.mu.Unlock()
@@ -145,25 +144,28 @@ func (c *Client) sendReads(b *readBatcher) {
 		b.sentAt = c.now()
 		b.inRequest++
 		b.mu.Unlock()
-		c.answerReads(b, batch)
+		c.answerReads(b, batch, ids)
 		b.mu.Lock()
 		b.inRequest--
 		b.mu.Unlock()
 	}
 }
 
-// takeLocked removes from the queue the waiters of the next request: those whose caller gave up are
-// dropped, and at most MaxVisibilityBatch distinct applications are named. Caller holds b.mu.
-func (b *readBatcher) takeLocked() []*readWaiter {
-	var batch []*readWaiter
-	ids := make(map[string]bool)
+// takeLocked removes from the queue the waiters of the next request and returns them with the
+// distinct applications they name (at most MaxVisibilityBatch, in queue order); those whose caller
+// gave up are dropped. Caller holds b.mu.
+func (b *readBatcher) takeLocked() (batch []*readWaiter, ids []string) {
+	named := make(map[string]bool)
 	rest := b.waiting[:0]
 	for _, w := range b.waiting {
 		switch {
 		case w.ctx.Err() != nil:
 			close(w.done)
-		case ids[w.id] || len(ids) < MaxVisibilityBatch:
-			ids[w.id] = true
+		case named[w.id] || len(ids) < MaxVisibilityBatch:
+			if !named[w.id] {
+				named[w.id] = true
+				ids = append(ids, w.id)
+			}
 			batch = append(batch, w)
 		default:
 			rest = append(rest, w)
@@ -171,13 +173,13 @@ func (b *readBatcher) takeLocked() []*readWaiter {
 	}
 	clear(b.waiting[len(rest):])
 	b.waiting = rest
-	return batch
+	return batch, ids
 }
 
-// answerReads sends one request for the batch and answers its waiters. A batch naming one
-// application is its single GET; more are one filtered list. The request has its own RequestTimeout
+// answerReads sends one request for the batch (naming ids) and answers its waiters. A batch naming
+// one application is its single GET; more are one filtered list. The request has its own RequestTimeout
 // (the waiters' own timeouts also count the time they queued).
-func (c *Client) answerReads(b *readBatcher, batch []*readWaiter) {
+func (c *Client) answerReads(b *readBatcher, batch []*readWaiter, ids []string) {
 	ctxs := make([]context.Context, len(batch))
 	for i, w := range batch {
 		ctxs[i] = w.ctx
@@ -189,14 +191,6 @@ func (c *Client) answerReads(b *readBatcher, batch []*readWaiter) {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(live, c.cfg.RequestTimeout)
 		defer cancel()
-	}
-	var ids []string
-	seen := make(map[string]bool)
-	for _, w := range batch {
-		if !seen[w.id] {
-			seen[w.id] = true
-			ids = append(ids, w.id)
-		}
 	}
 	if len(ids) > 1 && b.off.Load() {
 		answerAlone(batch)
@@ -254,19 +248,12 @@ func answerAlone(batch []*readWaiter) {
 // listByID sends one GET /applications?$filter=<kind> in (…) and returns the applications listed, by
 // lower-case ID of that kind.
 func (c *Client) listByID(ctx context.Context, kind readKind, ids []string) (map[string]models.Applicationable, error) {
-	filter := inFilter(string(kind), ids)
-	resp, err := applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).Get(ctx,
-		&applications.ApplicationsRequestBuilderGetRequestConfiguration{
-			QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{Filter: &filter, Select: selectFields},
-		})
+	apps, err := c.listFiltered(ctx, inFilter(string(kind), ids), selectFields)
 	if err != nil {
 		return nil, err
 	}
-	found := make(map[string]models.Applicationable, len(ids))
-	for _, m := range resp.GetValue() {
-		if m == nil {
-			continue
-		}
+	found := make(map[string]models.Applicationable, len(apps))
+	for _, m := range apps {
 		key := deref(m.GetId())
 		if kind == readByAppID {
 			key = deref(m.GetAppId())

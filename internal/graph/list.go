@@ -66,22 +66,30 @@ func (c *Client) ApplicationDisplayName(ctx context.Context, appID string) (stri
 func (c *Client) filterApplications(ctx context.Context, what, filter string, sel []string) ([]models.Applicationable, error) {
 	var out []models.Applicationable
 	err := c.retry(ctx, callPolicy{what: what}, func(ctx context.Context) error {
-		resp, err := applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).Get(ctx,
-			&applications.ApplicationsRequestBuilderGetRequestConfiguration{
-				QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{Filter: &filter, Select: sel},
-			})
-		if err != nil {
-			return err
-		}
-		out = out[:0]
-		for _, a := range resp.GetValue() {
-			if a != nil {
-				out = append(out, a)
-			}
-		}
-		return nil
+		var err error
+		out, err = c.listFiltered(ctx, filter, sel)
+		return err
 	})
 	return out, err
+}
+
+// listFiltered sends one filtered GET /applications, one attempt, and returns the applications
+// listed (one page).
+func (c *Client) listFiltered(ctx context.Context, filter string, sel []string) ([]models.Applicationable, error) {
+	resp, err := applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).Get(ctx,
+		&applications.ApplicationsRequestBuilderGetRequestConfiguration{
+			QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{Filter: &filter, Select: sel},
+		})
+	if err != nil {
+		return nil, err
+	}
+	var out []models.Applicationable
+	for _, a := range resp.GetValue() {
+		if a != nil {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
 
 // listApplications follows the pages of an application collection.
