@@ -119,40 +119,15 @@ func TestReadsOfManyApplicationsShareRequests(t *testing.T) {
 	}
 }
 
-// holdingFirstGet holds the first GET it sees until release is closed or the request's context ends,
-// and says when it holds it.
-type holdingFirstGet struct {
-	next    http.RoundTripper
-	once    sync.Once
-	held    chan struct{}
-	release chan struct{}
-}
-
-func (h *holdingFirstGet) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method == http.MethodGet && strings.Contains(req.URL.Path, "/v1.0/applications") {
-		first := false
-		h.once.Do(func() { first = true })
-		if first {
-			close(h.held)
-			select {
-			case <-h.release:
-			case <-req.Context().Done():
-				return nil, req.Context().Err()
-			}
-		}
-	}
-	return h.next.RoundTrip(req)
-}
-
 // An application a batched list does not return is read alone, so that the caller gets Graph's own
 // answer (here a 404, after the first-lookup window) while the others are served by the list.
 func TestBatchedReadOfAMissingApplicationIsGraphs404(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	hold := &holdingFirstGet{next: h.ts.Client.Transport, held: make(chan struct{}), release: make(chan struct{})}
+	hold := newGate(isApplicationGet)
 	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
 		fastConfig(cfg)
-		cfg.HTTPClient = &http.Client{Transport: hold}
+		cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{hold}}}
 	})
 	var refs []graph.AppRef
 	for range 6 {
@@ -206,7 +181,7 @@ type refusingLists struct {
 }
 
 func (r *refusingLists) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/v1.0/applications") && req.URL.Query().Has("$filter") {
+	if isApplicationList(req) {
 		r.refused.Add(1)
 		body := `{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation.",` +
 			`"innerError":{"request-id":"00000000-0000-0000-0000-000000000001","client-request-id":"00000000-0000-0000-0000-000000000002"}}}`
@@ -265,11 +240,11 @@ func TestRefusedListFallsBackToSingleReads(t *testing.T) {
 // readers queued beside it are answered; no goroutine is left behind once every reader has returned.
 func TestCancelledBatchedReadLeavesNoGoroutine(t *testing.T) {
 	h := newHarness(t)
-	hold := &holdingFirstGet{next: h.ts.Client.Transport, held: make(chan struct{}), release: make(chan struct{})}
+	hold := newGate(isApplicationGet)
 	defer close(hold.release)
 	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
 		fastConfig(cfg)
-		cfg.HTTPClient = &http.Client{Transport: hold}
+		cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{hold}}}
 	})
 	var refs []graph.AppRef
 	for range 8 {
@@ -310,15 +285,7 @@ func TestCancelledBatchedReadLeavesNoGoroutine(t *testing.T) {
 			t.Errorf("reader %d (not cancelled): %v", i, err)
 		}
 	}
-	h.ts.Client.CloseIdleConnections()
-	goleak.VerifyNone(t, ignore,
-		goleak.IgnoreAnyFunction("net/http.(*persistConn).readLoop"),
-		goleak.IgnoreAnyFunction("net/http.(*persistConn).writeLoop"),
-		goleak.IgnoreAnyFunction("net/http.(*http2ClientConn).readLoop"),
-		goleak.IgnoreAnyFunction("net/http.(*conn).serve"),
-		goleak.IgnoreAnyFunction("net/http.(*http2serverConn).readFrames"),
-		goleak.IgnoreAnyFunction("net/http.(*http2serverConn).serve"),
-		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"))
+	verifyNoGoroutineLeft(t, h, ignore)
 }
 
 // Batched lists come from replicas that are behind like any read: a client that wrote ten agents
@@ -443,8 +410,14 @@ func (g *gatedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return g.next.RoundTrip(req)
 }
 
+// isApplicationGet accepts every GET of applications: single ones and lists.
+func isApplicationGet(req *http.Request) bool {
+	return req.Method == http.MethodGet && strings.Contains(req.URL.Path, "/v1.0/applications")
+}
+
+// isApplicationList accepts the filtered lists of applications.
 func isApplicationList(req *http.Request) bool {
-	return req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/v1.0/applications") && req.URL.Query().Has("$filter")
+	return isApplicationGet(req) && strings.HasSuffix(req.URL.Path, "/v1.0/applications") && req.URL.Query().Has("$filter")
 }
 
 // One reader of a shared list giving up does not cancel the list for the others, whichever of them
@@ -452,7 +425,7 @@ func isApplicationList(req *http.Request) bool {
 func TestCancelledReaderDoesNotCancelTheSharedList(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	first := newGate(func(r *http.Request) bool { return r.Method == http.MethodGet && !isApplicationList(r) })
+	first := newGate(func(r *http.Request) bool { return isApplicationGet(r) && !isApplicationList(r) })
 	list := newGate(isApplicationList)
 	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
 		fastConfig(cfg)
