@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
 )
 
 // Settling. A write is confirmed once one read shows it: Graph committed it. A replica that is behind
@@ -159,22 +161,25 @@ func watchAll(ctx context.Context, workers []*appWorker) error {
 	return errors.Join(errs...)
 }
 
-// readMany reads the applications with one filtered list (at most MaxVisibilityBatch), by lower-case
-// object ID.
+// readMany reads the applications with one filtered list (at most MaxVisibilityBatch) under the retry
+// policy, by lower-case object ID.
 func (c *Client) readMany(ctx context.Context, workers []*appWorker) (map[string]*appState, error) {
 	ids := make([]string, len(workers))
 	for i, w := range workers {
 		ids[i] = w.objectID
 	}
 	at := c.now()
-	apps, err := c.filterApplications(ctx, "GET /applications?$filter=id in", inFilter("id", ids), selectFields)
-	out := make(map[string]*appState, len(apps))
-	for _, m := range apps {
-		if deref(m.GetId()) != "" {
-			st := stateFromModel(m)
-			st.readAt = at
-			out[strings.ToLower(st.objectID)] = st
-		}
+	var found map[string]models.Applicationable
+	err := c.retry(ctx, callPolicy{what: "GET /applications?$filter=id in"}, func(ctx context.Context) error {
+		var err error
+		found, err = c.listByID(ctx, readByObjectID, ids)
+		return err
+	})
+	out := make(map[string]*appState, len(found))
+	for id, m := range found {
+		st := stateFromModel(m)
+		st.readAt = at
+		out[id] = st
 	}
 	return out, err
 }
