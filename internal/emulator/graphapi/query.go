@@ -112,17 +112,19 @@ func parseFilter(raw string) (func(*directory.Application) bool, *graphError) {
 		return func(*directory.Application) bool { return true }, nil
 	}
 	unsupported := newError(http.StatusBadRequest, CodeUnsupportedQuery, fmt.Sprintf("Unsupported or invalid query filter clause specified for property of resource 'Application': %s", raw))
-	if ids, ok, gerr := parseAppIDIn(raw, unsupported); ok || gerr != nil {
-		if gerr != nil {
-			return nil, gerr
+	for _, in := range []struct {
+		prop string
+		of   func(*directory.Application) string
+	}{
+		{"appId", func(a *directory.Application) string { return a.AppID }},
+		{"id", func(a *directory.Application) string { return a.ID }},
+	} {
+		if ids, ok, gerr := parseIn(raw, in.prop, unsupported); ok || gerr != nil {
+			if gerr != nil {
+				return nil, gerr
+			}
+			return func(a *directory.Application) bool { return containsFold(ids, in.of(a)) }, nil
 		}
-		return func(a *directory.Application) bool { return containsFold(ids, a.AppID) }, nil
-	}
-	if ids, ok, gerr := parseIn(raw, "id", unsupported); ok || gerr != nil {
-		if gerr != nil {
-			return nil, gerr
-		}
-		return func(a *directory.Application) bool { return containsFold(ids, a.ID) }, nil
 	}
 	if lhs, rhs, ok := strings.Cut(raw, " eq "); ok {
 		value, ok := quoted(strings.TrimSpace(rhs))
@@ -163,17 +165,12 @@ func parseFilter(raw string) (func(*directory.Application) bool, *graphError) {
 // advanced query parameters (ConsistencyLevel: eventual, which the emulator does not model).
 const maxInValues = 15
 
-// parseAppIDIn parses "appId in ('a','b',…)": ok reports whether raw is such a clause. A malformed list
+// parseIn parses "<prop> in ('a','b',…)": ok reports whether raw is such a clause. A malformed list
 // is unsupported; more than maxInValues values is refused as Graph refuses it: 400 with the message
 // Graph answers ("Too many child clauses specified in search filter expression containing 'OR'
 // operators: 16. Max allowed: 15"). Graph's answer quoted in public reports shows that message; its
 // code is taken to be Request_UnsupportedQuery, the code the directory answers every filter clause it
 // refuses with.
-func parseAppIDIn(raw string, unsupported *graphError) (ids []string, ok bool, gerr *graphError) {
-	return parseIn(raw, "appId", unsupported)
-}
-
-// parseIn parses "<prop> in ('a','b',…)" with the rules of parseAppIDIn.
 func parseIn(raw, prop string, unsupported *graphError) (ids []string, ok bool, gerr *graphError) {
 	lhs, rhs, found := strings.Cut(raw, " in ")
 	if !found || !strings.EqualFold(strings.TrimSpace(lhs), prop) {
@@ -227,7 +224,7 @@ func parseServicePrincipalFilter(raw string) (func(appID string) bool, *graphErr
 		return func(string) bool { return true }, nil
 	}
 	unsupported := newError(http.StatusBadRequest, CodeUnsupportedQuery, fmt.Sprintf("Unsupported or invalid query filter clause specified for property of resource 'ServicePrincipal': %s", raw))
-	if ids, ok, gerr := parseAppIDIn(raw, unsupported); ok || gerr != nil {
+	if ids, ok, gerr := parseIn(raw, "appId", unsupported); ok || gerr != nil {
 		if gerr != nil {
 			return nil, gerr
 		}
