@@ -214,12 +214,61 @@ func TestRetriesStopAtTheDeadline(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	_, err := h.client.CreateScope(ctx, ref, accessScope(""))
+	// The 409 is the answer, or the reason given with the deadline when it ended an attempt or
+	// a caller's wait; either way the error says why the call did not succeed.
+	cause := err
+	var rt *graph.RetryTimeoutError
+	if errors.As(err, &rt) {
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, a RetryTimeoutError that is not the deadline", err)
+		}
+		cause = rt.Last
+	}
 	var ce *graph.ConflictError
-	if !errors.As(err, &ce) || ce.Code != "Directory_ConcurrencyViolation" {
+	if !errors.As(cause, &ce) || ce.Code != "Directory_ConcurrencyViolation" {
 		t.Fatalf("err = %v", err)
 	}
 	if elapsed := time.Since(start); elapsed > 2*time.Second {
 		t.Fatalf("gave up after %s, past the 1.5 s deadline", elapsed)
+	}
+}
+
+// A caller whose time runs out while it waits behind a write that Graph keeps refusing learns why:
+// its error is the deadline, with the refusal being retried.
+func TestCallerTimingOutBehindRetriesIsToldWhy(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := ctxWithTimeout(t, time.Minute)
+	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+	ref := graph.ByAppID(appID)
+	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.ts.Admin().SetFaults(faults.Config{ConflictProbability: 1}); err != nil {
+		t.Fatal(err)
+	}
+	first, stopFirst := context.WithCancel(ctx)
+	firstDone := make(chan error, 1)
+	go func() {
+		_, err := h.client.AddPreAuthorization(first, ref, newGUID(t), scope.ID)
+		firstDone <- err
+	}()
+	waitFor(t, func() bool {
+		return h.client.Stats().Retries[graph.ReasonConcurrencyViolation] > 0
+	})
+	// The first write is being retried: the second op waits for the worker, its deadline ends first.
+	second, cancel := context.WithTimeout(ctx, 700*time.Millisecond)
+	defer cancel()
+	_, err = h.client.AddPreAuthorization(second, ref, newGUID(t), scope.ID)
+	var rt *graph.RetryTimeoutError
+	var ce *graph.ConflictError
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &rt) || !errors.As(rt.Last, &ce) {
+		t.Fatalf("err = %v, want the deadline with the 409 being retried", err)
+	}
+	stopFirst()
+	if err := <-firstDone; !errors.Is(err, context.Canceled) {
+		t.Fatalf("first op: %v", err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -38,6 +39,37 @@ const (
 	messageCannotUpdateEnabledPart = "cannot be deleted or updated unless disabled first"
 	messageUnknownPermissionPart   = "permission id that cannot be found"
 )
+
+// RetryTimeoutError is a context that ended while a call was being retried: it says why the call
+// was still being retried when time ran out. It matches the context's error (errors.Is finds
+// context.DeadlineExceeded or context.Canceled) but not Last, so a timeout while a 404 was being
+// retried is never taken for "not found"; errors.As on Last gives Graph's answer.
+type RetryTimeoutError struct {
+	// Err is the context's error.
+	Err error
+	// Last is the failure of the last attempt that was going to be retried.
+	Last error
+}
+
+func (e *RetryTimeoutError) Error() string {
+	return fmt.Sprintf("%s; the last attempt before it had failed: %s", e.Err, e.Last)
+}
+
+// Unwrap returns the context's error only.
+func (e *RetryTimeoutError) Unwrap() error { return e.Err }
+
+// timedOutRetrying returns err, the end of a context, with last, the failure being retried when it
+// ended; err alone when nothing was being retried or err is not a context's end.
+func timedOutRetrying(err, last error) error {
+	if last == nil || !(errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+		return err
+	}
+	var already *RetryTimeoutError
+	if errors.As(err, &already) {
+		return err
+	}
+	return &RetryTimeoutError{Err: err, Last: last}
+}
 
 // APIError is an error answer from Microsoft Graph, with the details Graph returns.
 type APIError struct {

@@ -328,7 +328,7 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, name string, step func(
 		return true, nil
 	case <-ctx.Done():
 		c.endOp()
-		return false, fmt.Errorf("%s on %s: %w", name, ref, ctx.Err())
+		return false, fmt.Errorf("%s on %s: %w", name, ref, timedOutRetrying(ctx.Err(), w.retryingSince(o.submitted)))
 	}
 }
 

@@ -27,7 +27,25 @@ func (w *appWorker) notFoundPolicy(p callPolicy) callPolicy {
 	} else {
 		p.notFound, p.notFoundWindow = ReasonNotFoundFirstLookup, w.c.cfg.FirstLookupWindow
 	}
+	p.onRetry = w.noteRetrying
 	return p
+}
+
+// noteRetrying records err, a failure about to be retried, for callers whose context ends meanwhile.
+func (w *appWorker) noteRetrying(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.retrying, w.retryingAt = err, w.c.now()
+}
+
+// retryingSince returns the latest failure being retried that was recorded at or after t, or nil.
+func (w *appWorker) retryingSince(t time.Time) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.retrying == nil || w.retryingAt.Before(t) {
+		return nil
+	}
+	return w.retrying
 }
 
 // get sends one GET of the application under the retry policy.

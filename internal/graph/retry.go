@@ -129,6 +129,8 @@ type callPolicy struct {
 	unknownPermissionIsLag bool
 	// staleWindow bounds how long errStaleRead and the two replication-lag 400 answers are retried.
 	staleWindow time.Duration
+	// onRetry, when set, is told each failure that is about to be retried.
+	onRetry func(err error)
 }
 
 // classify returns the retry reason of err, or false when err is final under the policy.
@@ -235,10 +237,12 @@ func attemptFrom(ctx context.Context) int {
 
 // retry runs fn until it succeeds, fails with an error the policy says is final, or the next delay
 // would pass ctx's deadline. Each attempt gets its number in the context (for logs). The last
-// error is returned, wrapped with the number of attempts when more than one was made.
+// error is returned, wrapped with the number of attempts when more than one was made; when ctx
+// ended during an attempt or a wait, with the failure that was being retried (RetryTimeoutError).
 func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Context) error) error {
 	start := c.now()
 	network := 0
+	var retried error // the failure the current attempt repeats
 	for attempt := 1; ; attempt++ {
 		err := c.attempt(ctx, attempt, fn)
 		if err == nil {
@@ -249,7 +253,7 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 			forbidden.Caller = c.cfg.Caller
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return giveUp(p, attempt, err)
+			return giveUp(p, attempt, timedOutRetrying(err, retried))
 		}
 		reason, ok := classify(err, p)
 		if !ok {
@@ -286,8 +290,12 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 			fields["request_id"] = e.RequestID
 		}
 		c.logWarn(ctx, "retrying Microsoft Graph call", fields)
+		retried = err
+		if p.onRetry != nil {
+			p.onRetry(err)
+		}
 		if err := c.sleep(ctx, wait); err != nil {
-			return giveUp(p, attempt, err)
+			return giveUp(p, attempt, timedOutRetrying(err, retried))
 		}
 	}
 }

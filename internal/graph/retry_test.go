@@ -307,3 +307,54 @@ func TestRetry_NetworkAttemptsAreBounded(t *testing.T) {
 		t.Fatalf("calls=%d err=%v", calls, err)
 	}
 }
+
+func TestRetry_DeadlineDuringAnAttemptSaysWhatWasRetried(t *testing.T) {
+	for name, last := range map[string]error{
+		"conflict":  typed(409, codeConcurrencyViolation, "Another update is in progress."),
+		"not found": typed(404, codeResourceNotFound, "gone for now"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, _ := newRetryTestClient(t)
+			ctx, cancel := context.WithCancelCause(context.Background())
+			defer cancel(nil)
+			var told []error
+			calls := 0
+			err := c.retry(ctx, callPolicy{what: "PATCH x", notFound: ReasonNotFoundAfterWrite, notFoundWindow: time.Hour,
+				onRetry: func(err error) { told = append(told, err) }},
+				func(ctx context.Context) error {
+					calls++
+					if calls == 1 {
+						return last
+					}
+					cancel(context.DeadlineExceeded) // the deadline passes while the second attempt waits
+					return fmt.Errorf("sending: %w", ctx.Err())
+				})
+			var rt *RetryTimeoutError
+			if !errors.As(err, &rt) || !errors.Is(err, context.Canceled) || rt.Last != last {
+				t.Fatalf("err = %v, want the context's end with the retried %v", err, last)
+			}
+			if errors.Is(err, ErrNotFound) {
+				t.Fatalf("a timeout while retrying a 404 reads as not found: %v", err)
+			}
+			if !strings.Contains(err.Error(), "the last attempt before it had failed") || !strings.Contains(err.Error(), last.Error()) {
+				t.Fatalf("message = %q", err)
+			}
+			if len(told) != 1 || told[0] != last {
+				t.Fatalf("onRetry told %v", told)
+			}
+		})
+	}
+}
+
+func TestRetry_ContextEndWithNothingRetriedIsTheContextsError(t *testing.T) {
+	c, _ := newRetryTestClient(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	err := c.retry(ctx, callPolicy{what: "GET x"}, func(ctx context.Context) error {
+		cancel()
+		return ctx.Err()
+	})
+	var rt *RetryTimeoutError
+	if !errors.Is(err, context.Canceled) || errors.As(err, &rt) {
+		t.Fatalf("err = %v", err)
+	}
+}

@@ -87,6 +87,10 @@ type appWorker struct {
 	// written is set once this process has PATCHed the application: from then on a 404 is
 	// replication lag, retried for NotFoundAfterWriteWindow.
 	written bool
+	// retrying is the latest failure of a call on the application that was going to be retried, at
+	// retryingAt: a caller whose context ends while it waits reports it as the reason.
+	retrying   error
+	retryingAt time.Time
 	// solo > 0 makes the next rounds apply one changing op each, to find which op of a rejected
 	// batch Graph objects to.
 	solo int
