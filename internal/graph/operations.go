@@ -317,6 +317,9 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, name string, step func(
 		// returned at once, and their writes still need their replication window.
 		serr := c.settle(ctx)
 		if err != nil {
+			// The worker may have stopped for the caller's deadline in a step that does not know
+			// what was being retried (waiting for a shared read): give the reason here too.
+			err = timedOutRetrying(err, w.retryingSince(o.submitted))
 			if serr != nil && !errors.Is(serr, context.Canceled) && !errors.Is(serr, context.DeadlineExceeded) {
 				err = errors.Join(err, serr)
 			}
