@@ -462,7 +462,9 @@ func TestAbsenceWindowRunsOncePerProcess(t *testing.T) {
 		if i == 0 && time.Since(built) < window {
 			t.Errorf("agent 0: absence decided %s after the client was built, before the window (%s) ended", time.Since(built), window)
 		}
-		if i > 0 && took > window/2 {
+		// A per-application window would hold this read a whole window; the retry count below
+		// checks the same without timing.
+		if i > 0 && took >= window {
 			t.Errorf("agent %d: absence decided after %s; the process's window had ended, so the read decides at once", i, took)
 		}
 	}
