@@ -61,7 +61,7 @@ func (e *RetryTimeoutError) Unwrap() error { return e.Err }
 // timedOutRetrying returns err, the end of a context, with last, the failure being retried when it
 // ended; err alone when nothing was being retried or err is not a context's end.
 func timedOutRetrying(err, last error) error {
-	if last == nil || !(errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+	if last == nil || (!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)) {
 		return err
 	}
 	var already *RetryTimeoutError

@@ -330,7 +330,7 @@ func TestRetry_DeadlineDuringAnAttemptSaysWhatWasRetried(t *testing.T) {
 					return fmt.Errorf("sending: %w", ctx.Err())
 				})
 			var rt *RetryTimeoutError
-			if !errors.As(err, &rt) || !errors.Is(err, context.Canceled) || rt.Last != last {
+			if !errors.As(err, &rt) || !errors.Is(err, context.Canceled) || !errors.Is(rt.Last, last) {
 				t.Fatalf("err = %v, want the context's end with the retried %v", err, last)
 			}
 			if errors.Is(err, ErrNotFound) {
@@ -339,7 +339,7 @@ func TestRetry_DeadlineDuringAnAttemptSaysWhatWasRetried(t *testing.T) {
 			if !strings.Contains(err.Error(), "the last attempt before it had failed") || !strings.Contains(err.Error(), last.Error()) {
 				t.Fatalf("message = %q", err)
 			}
-			if len(told) != 1 || told[0] != last {
+			if len(told) != 1 || !errors.Is(told[0], last) {
 				t.Fatalf("onRetry told %v", told)
 			}
 		})
