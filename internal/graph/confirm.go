@@ -120,7 +120,7 @@ func (w *appWorker) confirm(first *batch) (fresh *appState, absorbed []*op) {
 			// Replicas catch up within seconds; polling at most every maxConfirmWait keeps the
 			// wait close to the actual lag without hammering Graph.
 			wait = min(w.c.cfg.Backoff.delay(misses, w.c.random()), maxConfirmWait)
-			nb, taken := w.absorb(ctx, sent, pending)
+			nb, taken := w.absorb(ctx, sent, pending, first.base.readAt)
 			absorbed = append(absorbed, taken...)
 			if nb != nil {
 				pending = append(pending, nb)
@@ -175,7 +175,15 @@ func oldestMissing(pending []*batch, failed map[string]error, st *appState) time
 // batch joins the batches in flight (nil when nothing was sent). taken are the operations it took:
 // whatever they still need (an answer, a later step, a deferred step, a decision on a newer read)
 // the pipeline or a later round gives them.
-func (w *appWorker) absorb(ctx context.Context, sent *appState, pending []*batch) (nb *batch, taken []*op) {
+//
+// sent holds other writers' entries as of based, the read the pipeline started from: a PATCH built on
+// it drops what they committed since. So absorb takes nothing once that read is older than
+// WriteReuse, the age of a read any round may build on: the operations wait for the next round and
+// its newer read, and the settle window (settleEnd) stays long enough to see such an overwrite.
+func (w *appWorker) absorb(ctx context.Context, sent *appState, pending []*batch, based time.Time) (nb *batch, taken []*op) {
+	if based.IsZero() || w.c.now().Sub(based) > max(w.c.cfg.WriteReuse, 0) {
+		return nil, nil
+	}
 	w.mu.Lock()
 	taken, w.queue = w.queue, nil
 	w.mu.Unlock()

@@ -22,8 +22,8 @@ import (
 // window since its last write, and a read taken after that window still shows this process's changes
 // (or they are restored first, at most MaxReapply times).
 //
-// The window (settleEnd) applies whether or not this process observed lag, so every run that wrote
-// waits it once at its end (and wherever Terraform waits for a single resource, such as the scope
+// The window (settleEnd, twice the lag bound plus WriteReuse) applies whether or not this process
+// observed lag or saw another writer, so every run that wrote waits it once at its end (and wherever Terraform waits for a single resource, such as the scope
 // before its clients); a run that wrote nothing never waits.
 
 // ReasonSettle counts the waits of a process's last operation for its writes to replicate.
@@ -194,22 +194,23 @@ func maxTime(a, b time.Time) time.Time {
 // settleEnd returns when the replication window after the application's last write ends; ok is false
 // when that write has settled, or when AbsenceWindow is negative (no window: one read decides).
 //
-// The window is max(observed lag, AbsenceWindow), plus WriteReuse once another writer was seen (one
-// that builds on a read that old can overwrite the write that much later). It applies whether or not
-// this process observed lag: a replica that is behind is invisible to a writer whose reads happened to
-// reach up-to-date ones, and another writer building on it overwrites the change all the same.
+// With L the replication lag bound, max(observed lag, AbsenceWindow), a read started at t shows every
+// write committed before t-L. Another writer whose read missed our write (started before T+L, T
+// our write) and who builds on it for up to WriteReuse commits an overwrite before T+L+WriteReuse;
+// our read shows that overwrite once it starts L later. So the window is 2L+WriteReuse. It applies
+// whether or not this process saw another writer or observed lag: a concurrent writer whose changes
+// all came after our reads is invisible until then, and the replica that served our reads may have
+// been up to date while the one another writer reads was not.
 func (w *appWorker) settleEnd() (time.Time, bool) {
 	if w.c.cfg.AbsenceWindow < 0 {
 		return time.Time{}, false
 	}
-	horizon := max(w.c.lag(), w.c.cfg.AbsenceWindow)
+	lag := max(w.c.lag(), w.c.cfg.AbsenceWindow)
+	horizon := 2*lag + max(w.c.cfg.WriteReuse, 0)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.lastWrite.IsZero() || !w.settled.Before(w.lastWrite) {
 		return time.Time{}, false
-	}
-	if w.foreign {
-		horizon += max(w.c.cfg.WriteReuse, 0)
 	}
 	return w.lastWrite.Add(horizon), true
 }

@@ -361,3 +361,48 @@ func TestTwoWritersUnderLagConverge(t *testing.T) {
 	t.Logf("writer 1: %+v", h.client.Stats())
 	t.Logf("writer 2: %+v", other.Stats())
 }
+
+// A writer whose read missed our last write (a replica one lag behind) and who builds on that read
+// for WriteReuse overwrites our change up to lag+WriteReuse after it. Our process must not end before
+// a read shows such an overwrite: with every read one lag behind, that read starts 2*lag+WriteReuse
+// after our write. The process restores the change before its last operation returns.
+func TestSettleSeesAnOverwriteBuiltOnAReplicaThatMissedOurWrite(t *testing.T) {
+	t.Parallel()
+	const lag, reuse = time.Second, 500 * time.Millisecond
+	h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) {
+		c.WriteReuse = reuse
+		c.AbsenceWindow = lag // the lag bound this process assumes
+		c.ReapplyAfter = 2 * lag
+	})
+	before := fw.current()
+	ours := newGUID(t)
+	if err := h.ts.Admin().SetFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	// The other writer read just before our write reached the replica it reads, and writes what it
+	// read (without ours) lag+reuse after our PATCH: the latest the model allows.
+	var once sync.Once
+	overwritten := make(chan struct{})
+	h.rec.setAfterPatch(func() {
+		once.Do(func() {
+			go func() {
+				defer close(overwritten)
+				time.Sleep(lag + reuse - 100*time.Millisecond)
+				fw.set(before)
+			}()
+		})
+	})
+	ctx := ctxWithTimeout(t, time.Minute)
+	start := time.Now()
+	if _, err := h.client.AddPreAuthorization(ctx, ref, ours, scope.ID); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("returned after %s: %+v", time.Since(start).Round(time.Millisecond), h.client.Stats())
+	<-overwritten
+	if got := fw.current(); !hasEntry(got, ours, scope.ID) {
+		t.Fatalf("the operation returned, and the overwrite it should have seen removed its entry: %s", jsonOf(got))
+	}
+	if n := h.client.Stats().Retries[graph.ReasonSettle]; n == 0 {
+		t.Fatalf("no settle wait: %+v", h.client.Stats())
+	}
+}
