@@ -23,8 +23,9 @@ import (
 // (or they are restored first, at most MaxReapply times).
 //
 // The window (settleEnd, twice the lag bound plus WriteReuse) applies whether or not this process
-// observed lag or saw another writer, so every run that wrote waits it once at its end (and wherever Terraform waits for a single resource, such as the scope
-// before its clients); a run that wrote nothing never waits.
+// observed lag or saw another writer, so every run that wrote waits it once at its end (and wherever
+// Terraform waits for a single resource, such as the scope before its clients); a run that wrote
+// nothing never waits.
 
 // ReasonSettle counts the waits of a process's last operation for its writes to replicate.
 const ReasonSettle RetryReason = "settle"
