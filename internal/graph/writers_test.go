@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -404,5 +408,69 @@ func TestSettleSeesAnOverwriteBuiltOnAReplicaThatMissedOurWrite(t *testing.T) {
 	}
 	if n := h.client.Stats().Retries[graph.ReasonSettle]; n == 0 {
 		t.Fatalf("no settle wait: %+v", h.client.Stats())
+	}
+}
+
+// TestTwoWritersStaggeredStress runs LKPS_STRESS_PAIRS pairs of processes (default: skipped), each
+// pair pre-authorizing 15 clients apiece on one application under a 2 s lag with half the reads
+// stale, the second process starting 0-3 s after the first, with the provider's default timing
+// (3 s lag bound, 1 s WriteReuse). Every entry of both must be there when both have returned. With
+// a settle window of one lag bound, about 1 pair in 24 lost entries: the first process ended
+// content on a stale read before the second one's overwrite reached it.
+//
+//	LKPS_STRESS_PAIRS=48 go test -run TestTwoWritersStaggeredStress -parallel 8 ./internal/graph/
+func TestTwoWritersStaggeredStress(t *testing.T) {
+	pairs, _ := strconv.Atoi(os.Getenv("LKPS_STRESS_PAIRS"))
+	if pairs <= 0 {
+		t.Skip("set LKPS_STRESS_PAIRS to run")
+	}
+	for i := range pairs {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			t.Parallel()
+			latency := faults.Config{Latency: 50 * time.Millisecond}
+			h := newHarness(t, emulator.WithFaults(latency))
+			appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+			ref := graph.ByAppID(appID)
+			fw := foreignWriter{t: t, h: h, objectID: objectID}
+			scope, err := h.client.CreateScope(ctxWithTimeout(t, time.Minute), ref, accessScope(""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lagged := latency
+			lagged.ReplicaLag, lagged.StaleReadProbability, lagged.Seed = 2*time.Second, 0.5, uint64(i+1)
+			if err := h.ts.Admin().SetFaults(lagged); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2500 * time.Millisecond) // the scope predates the lag
+			ctx := ctxWithTimeout(t, 3*time.Minute)
+			offset := time.Duration(i*700%3000) * time.Millisecond
+			writerOf := map[string]int{}
+			var wg sync.WaitGroup
+			for n := range 2 {
+				c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, nil)
+				sem := make(chan struct{}, 10) // Terraform's -parallelism=10
+				for range 15 {
+					client := newGUID(t)
+					writerOf[client] = n + 1
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						sem <- struct{}{}
+						defer func() { <-sem }()
+						time.Sleep(time.Duration(n)*offset + time.Duration(rand.IntN(400))*time.Millisecond)
+						if _, err := c.AddPreAuthorization(ctx, ref, client, scope.ID); err != nil {
+							t.Error(err)
+						}
+					}()
+				}
+			}
+			wg.Wait()
+			got := fw.current()
+			for c, n := range writerOf {
+				if !hasEntry(got, c, scope.ID) {
+					t.Errorf("entry %s of writer %d missing", c, n)
+				}
+			}
+		})
 	}
 }
