@@ -237,14 +237,8 @@ func TestRetriesStopAtTheDeadline(t *testing.T) {
 // its error is the deadline, with the refusal being retried.
 func TestCallerTimingOutBehindRetriesIsToldWhy(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
+	h, _, ref, scope := newWriterTest(t, nil)
 	ctx := ctxWithTimeout(t, time.Minute)
-	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-	ref := graph.ByAppID(appID)
-	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := h.ts.Admin().SetFaults(faults.Config{ConflictProbability: 1}); err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +254,7 @@ func TestCallerTimingOutBehindRetriesIsToldWhy(t *testing.T) {
 	// The first write is being retried: the second op waits for the worker, its deadline ends first.
 	second, cancel := context.WithTimeout(ctx, 700*time.Millisecond)
 	defer cancel()
-	_, err = h.client.AddPreAuthorization(second, ref, newGUID(t), scope.ID)
+	_, err := h.client.AddPreAuthorization(second, ref, newGUID(t), scope.ID)
 	var rt *graph.RetryTimeoutError
 	var ce *graph.ConflictError
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &rt) || !errors.As(rt.Last, &ce) {

@@ -335,33 +335,8 @@ func TestTwoWritersUnderLagConverge(t *testing.T) {
 	clock.Jump(3 * time.Second) // the application and its scope predate the lag: stale replicas have them
 	other, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, fastConfig)
 	ctx := ctxWithTimeout(t, 3*time.Minute)
-	var all []string
-	writerOf := map[string]int{}
-	var wg sync.WaitGroup
-	for n, c := range []*graph.Client{h.client, other} {
-		sem := make(chan struct{}, 10) // Terraform's -parallelism=10
-		for range 15 {
-			client := newGUID(t)
-			all = append(all, client)
-			writerOf[client] = n + 1
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				if _, err := c.AddPreAuthorization(ctx, ref, client, scope.ID); err != nil {
-					t.Error(err)
-				}
-			}()
-		}
-	}
-	wg.Wait()
-	got := fw.current()
-	for _, c := range all {
-		if !hasEntry(got, c, scope.ID) {
-			t.Errorf("entry %s of writer %d missing", c, writerOf[c])
-		}
-	}
+	writerOf := preAuthorizeAsWriters(ctx, t, []*graph.Client{h.client, other}, ref, scope.ID, nil)
+	requireEveryWritersEntry(t, fw, writerOf, scope.ID)
 	t.Logf("writer 1: %+v", h.client.Stats())
 	t.Logf("writer 2: %+v", other.Stats())
 }
@@ -444,33 +419,56 @@ func TestTwoWritersStaggeredStress(t *testing.T) {
 			time.Sleep(2500 * time.Millisecond) // the scope predates the lag
 			ctx := ctxWithTimeout(t, 3*time.Minute)
 			offset := time.Duration(i*700%3000) * time.Millisecond
-			writerOf := map[string]int{}
-			var wg sync.WaitGroup
-			for n := range 2 {
+			var writers []*graph.Client
+			for range 2 {
 				c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, nil)
-				sem := make(chan struct{}, 10) // Terraform's -parallelism=10
-				for range 15 {
-					client := newGUID(t)
-					writerOf[client] = n + 1
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						sem <- struct{}{}
-						defer func() { <-sem }()
-						time.Sleep(time.Duration(n)*offset + time.Duration(rand.IntN(400))*time.Millisecond)
-						if _, err := c.AddPreAuthorization(ctx, ref, client, scope.ID); err != nil {
-							t.Error(err)
-						}
-					}()
-				}
+				writers = append(writers, c)
 			}
-			wg.Wait()
-			got := fw.current()
-			for c, n := range writerOf {
-				if !hasEntry(got, c, scope.ID) {
-					t.Errorf("entry %s of writer %d missing", c, n)
-				}
-			}
+			writerOf := preAuthorizeAsWriters(ctx, t, writers, ref, scope.ID, func(n int) time.Duration {
+				return time.Duration(n)*offset + time.Duration(rand.IntN(400))*time.Millisecond
+			})
+			requireEveryWritersEntry(t, fw, writerOf, scope.ID)
 		})
+	}
+}
+
+// preAuthorizeAsWriters has each of writers pre-authorize 15 new clients for scopeID at once, ten at a
+// time (Terraform's -parallelism=10); each call first sleeps delay(writer index), when delay is set.
+// It returns the writer (1-based) of each client.
+func preAuthorizeAsWriters(ctx context.Context, t *testing.T, writers []*graph.Client, ref graph.AppRef, scopeID string, delay func(n int) time.Duration) map[string]int {
+	t.Helper()
+	writerOf := map[string]int{}
+	var wg sync.WaitGroup
+	for n, c := range writers {
+		sem := make(chan struct{}, 10)
+		for range 15 {
+			client := newGUID(t)
+			writerOf[client] = n + 1
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				if delay != nil {
+					time.Sleep(delay(n))
+				}
+				if _, err := c.AddPreAuthorization(ctx, ref, client, scopeID); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	return writerOf
+}
+
+// requireEveryWritersEntry fails t for each client of writerOf that Graph does not hold for scopeID.
+func requireEveryWritersEntry(t *testing.T, fw foreignWriter, writerOf map[string]int, scopeID string) {
+	t.Helper()
+	got := fw.current()
+	for c, n := range writerOf {
+		if !hasEntry(got, c, scopeID) {
+			t.Errorf("entry %s of writer %d missing", c, n)
+		}
 	}
 }
