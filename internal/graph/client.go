@@ -27,10 +27,6 @@ const (
 	DefaultBaseURL = "https://graph.microsoft.com"
 	// DefaultScope is the token scope for Microsoft Graph.
 	DefaultScope = "https://graph.microsoft.com/.default"
-	// DefaultConfirmReads is how many consecutive reads must show a write before it counts as done:
-	// a read that shows it proves Graph committed it; replication is waited for once, by the
-	// process's last operation (settle.go).
-	DefaultConfirmReads = 1
 	// DefaultTimeout bounds an operation whose context has no deadline.
 	DefaultTimeout = 5 * time.Minute
 	// DefaultFirstLookupWindow bounds the retries of 404 for an application this process has not
@@ -39,14 +35,6 @@ const (
 	// DefaultNotFoundAfterWriteWindow bounds the retries of 404 for an application this process
 	// has written to.
 	DefaultNotFoundAfterWriteWindow = 2 * time.Minute
-	// DefaultStaleReadWindow bounds how long a read that looks older than this process's confirmed
-	// writes is retried before it is taken as a change made elsewhere.
-	DefaultStaleReadWindow = 30 * time.Second
-	// DefaultAbsenceWindow is how long after the client was built a read must have started for
-	// GetScope, GetPreAuthorization and GetApplicationExpecting to report what it lacks as missing.
-	DefaultAbsenceWindow = 3 * time.Second
-	// DefaultConfirmInterval is the pause between two matching confirmation reads.
-	DefaultConfirmInterval = 20 * time.Millisecond
 	// DefaultReadReuse is how long one read of an application serves later readers when this
 	// process wrote nothing since: the refreshes of one agent's resources are spread over a whole
 	// plan of a platform repository.
@@ -56,9 +44,6 @@ const (
 	DefaultRequestTimeout = 30 * time.Second
 	// DefaultMaxReapply bounds how often one change overwritten by another writer is applied again.
 	DefaultMaxReapply = 8
-	// DefaultReapplyAfter is how long a write may stay invisible before it is taken as overwritten
-	// even when the reads show no other writer's change.
-	DefaultReapplyAfter = 5 * time.Second
 	// DefaultVisibilityWindow is how long ClientVisible collects concurrent lookups into one filtered
 	// request before sending it (it sends sooner once MaxVisibilityBatch client IDs are waiting).
 	DefaultVisibilityWindow = 50 * time.Millisecond
@@ -97,11 +82,6 @@ type Config struct {
 	UserAgent string
 	// Logger receives request and retry logs; nil disables logging.
 	Logger Logger
-	// ConfirmReads is how many consecutive reads must show a write (default DefaultConfirmReads).
-	ConfirmReads int
-	// ConfirmInterval is the pause between matching confirmation reads (default
-	// DefaultConfirmInterval; negative means none).
-	ConfirmInterval time.Duration
 	// Backoff shapes the delays between retries.
 	Backoff Backoff
 	// DefaultTimeout bounds operations whose context has no deadline (default DefaultTimeout).
@@ -112,8 +92,6 @@ type Config struct {
 	// NotFoundAfterWriteWindow bounds 404 retries for applications this process has written to
 	// (default DefaultNotFoundAfterWriteWindow).
 	NotFoundAfterWriteWindow time.Duration
-	// StaleReadWindow bounds read-your-writes retries (default DefaultStaleReadWindow).
-	StaleReadWindow time.Duration
 	// ReadReuse is how long one read of an application serves later reads (refreshes of every
 	// resource of that application, and the next write when no other writer was seen) while this
 	// process wrote nothing since (default DefaultReadReuse; negative means never).
@@ -128,17 +106,24 @@ type Config struct {
 	// MaxReapply bounds how often a change that another writer overwrote is applied again before
 	// the operation fails (default DefaultMaxReapply).
 	MaxReapply int
-	// ReapplyAfter is how long a write may stay invisible before it is taken as overwritten by
-	// another writer even when the reads show no other change (default DefaultReapplyAfter; at
-	// least twice the replication lag the client observed).
-	ReapplyAfter time.Duration
-	// AbsenceWindow is how long after the client was built (New) a read must have started for an
-	// item it lacks to be reported missing: what another process wrote before this client was built
-	// is on every replica by then (default DefaultAbsenceWindow; negative means one read decides).
-	// Set it above the directory's replication lag, and build the client after the writes it must
-	// see (as the provider does: once per Terraform walk, on first use); a client that lives on does
-	// not wait for writes reported after it was built.
-	AbsenceWindow time.Duration
+	// ReplicationLag is L, the bound on the directory's replication lag that every window of the
+	// client derives from (lag.go): a read started at t is assumed to show every write committed
+	// before t-L. Zero means DefaultReplicationLag; negative means the directory has no lag (one read
+	// decides, as against a lag-free emulator). A client that observes a longer lag widens L for the
+	// rest of its life. Set below the directory's real lag, it weakens every guarantee built on it:
+	// a Read may report an item missing that an earlier command created, and a write may be built on
+	// a replica that misses an earlier command's change.
+	ReplicationLag time.Duration
+	// CommandStart is when the command this client serves started (for Terraform, the terraform
+	// process): every change an earlier command reported is older. Zero, or a time after New, means
+	// when New is called, which is always safe; an earlier anchor spares waits when the command has
+	// already run for L before its first write.
+	CommandStart time.Time
+	// ConcurrentWriters says that other writers may change the applications at the same time as this
+	// client: every operation's last write then settles (waits 2L + WriteReuse and repairs what
+	// another writer overwrote, settle.go). Without it, only an application on which this client saw
+	// another writer's change settles.
+	ConcurrentWriters bool
 	// Caller says what kind of identity the credential signs in as; Graph authorizes the two kinds
 	// differently, and ForbiddenError says what to grant accordingly. Zero means unknown.
 	Caller CallerKind
@@ -168,7 +153,7 @@ type Client struct {
 
 	now     func() time.Time
 	sleep   func(context.Context, time.Duration) error
-	started time.Time // when the client was built: the absence window runs from here
+	started time.Time // when the command started (Config.CommandStart), else when the client was built
 
 	randMu sync.Mutex
 	rnd    *rand.Rand
@@ -178,6 +163,7 @@ type Client struct {
 	resolving map[string]*resolveFlight // AppRef.key() → lookup in flight
 	workers   map[string]*appWorker     // lower-case object ID → worker
 
+	notices    noticeBoard       // what users should be told although nothing failed
 	visibility visibilityBatcher // ClientVisible lookups waiting for their filtered request
 	reads      readBatchers      // reads of single applications waiting for their request
 
@@ -199,12 +185,6 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Scope == "" {
 		cfg.Scope = DefaultScope
 	}
-	if cfg.ConfirmReads <= 0 {
-		cfg.ConfirmReads = DefaultConfirmReads
-	}
-	if cfg.ConfirmInterval == 0 {
-		cfg.ConfirmInterval = DefaultConfirmInterval
-	}
 	if cfg.DefaultTimeout <= 0 {
 		cfg.DefaultTimeout = DefaultTimeout
 	}
@@ -213,9 +193,6 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.NotFoundAfterWriteWindow <= 0 {
 		cfg.NotFoundAfterWriteWindow = DefaultNotFoundAfterWriteWindow
-	}
-	if cfg.StaleReadWindow <= 0 {
-		cfg.StaleReadWindow = DefaultStaleReadWindow
 	}
 	if cfg.ReadReuse == 0 {
 		cfg.ReadReuse = DefaultReadReuse
@@ -226,11 +203,8 @@ func New(cfg Config) (*Client, error) {
 	if cfg.MaxReapply <= 0 {
 		cfg.MaxReapply = DefaultMaxReapply
 	}
-	if cfg.ReapplyAfter <= 0 {
-		cfg.ReapplyAfter = DefaultReapplyAfter
-	}
-	if cfg.AbsenceWindow == 0 {
-		cfg.AbsenceWindow = DefaultAbsenceWindow
+	if cfg.ReplicationLag == 0 {
+		cfg.ReplicationLag = DefaultReplicationLag
 	}
 	if cfg.WriteReuse == 0 {
 		cfg.WriteReuse = DefaultWriteReuse
@@ -261,6 +235,9 @@ func New(cfg Config) (*Client, error) {
 		workers:   make(map[string]*appWorker),
 	}
 	c.started = c.now()
+	if !cfg.CommandStart.IsZero() && cfg.CommandStart.Before(c.started) {
+		c.started = cfg.CommandStart
+	}
 	c.stats.init()
 	c.reads.init(c)
 	adapter, err := c.newRequestAdapter(u.Hostname())

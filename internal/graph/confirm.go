@@ -32,8 +32,7 @@ func (w *appWorker) confirm(first *batch) (fresh *appState, absorbed []*op) {
 	first.writtenAt = w.c.now()
 	w.noteWrite(first.writtenAt)
 	p := callPolicy{what: "GET /applications/" + w.objectID + " (confirmation)"}
-	need := max(w.c.cfg.ConfirmReads, 1)
-	matches, misses, reapplied := 0, 0, 0
+	misses, reapplied := 0, 0
 	fail := func(err error) {
 		for _, b := range pending {
 			for _, o := range b.contributors {
@@ -65,17 +64,14 @@ func (w *appWorker) confirm(first *batch) (fresh *appState, absorbed []*op) {
 		var wait time.Duration
 		switch {
 		case len(lost) == 0:
-			matches++
-			if matches >= need {
-				cancel()
-				for _, b := range pending {
-					w.answer(b, failed)
-				}
-				w.noteForeign(st) // another writer's change beside ours shows here first
-				w.cacheRead(st)
-				return st, absorbed
+			// One read that shows the intents proves Graph committed them.
+			cancel()
+			for _, b := range pending {
+				w.answer(b, failed)
 			}
-			wait = max(w.c.cfg.ConfirmInterval, 0)
+			w.noteForeign(st) // another writer's change beside ours shows here first
+			w.cacheRead(st)
+			return st, absorbed
 		case w.overwritten(st, sent, ours, elapsed):
 			if reapplied >= w.c.cfg.MaxReapply {
 				cancel()
@@ -90,14 +86,14 @@ func (w *appWorker) confirm(first *batch) (fresh *appState, absorbed []*op) {
 			for k, e := range fails {
 				failed[k] = e
 			}
-			matches = 0
 			if cols := changedCollections(st, next); cols != 0 {
-				if err := w.patch(ctx, next, cols); err != nil {
+				resent, err := w.patch(ctx, next, cols, ours, st.readAt)
+				if err != nil {
 					cancel()
 					fail(err)
 					return nil, absorbed
 				}
-				sent = next
+				sent = resent
 				now := w.c.now()
 				for _, b := range pending {
 					b.writtenAt = now // every intent in flight was sent again
@@ -107,7 +103,6 @@ func (w *appWorker) confirm(first *batch) (fresh *appState, absorbed []*op) {
 			cancel()
 			continue
 		default:
-			matches = 0
 			misses++
 			w.c.noteLag(elapsed)
 			w.c.stats.addRetry(ReasonNotYetVisible)
@@ -253,7 +248,7 @@ func (w *appWorker) overwritten(st, sent *appState, ours []intent, elapsed time.
 	defer w.mu.Unlock()
 	for _, i := range intentsOf(sent, st) {
 		if _, confirmed := w.expect[i.key()]; i.present && !confirmed && !mine[i.key()] {
-			w.foreign = true
+			w.markForeignLocked()
 			return true
 		}
 	}
@@ -279,7 +274,7 @@ func (w *appWorker) reapply(st *appState, lost []intent) (*appState, map[string]
 			continue
 		}
 		if err := i.apply(next); err != nil && !errors.Is(err, errIntentDeferred) {
-			w.drop(i.key())
+			w.dropUnrestorable(i, err)
 		}
 	}
 	return next, failed
@@ -312,28 +307,3 @@ func (w *appWorker) noteWrite(t time.Time) {
 	w.lastWrite = t
 	w.mu.Unlock()
 }
-
-// noteLag records that a read missed a write made d ago: the directory's replication lag is at
-// least d. A write missing for ReapplyAfter or longer is taken as overwritten, not as lag, so longer
-// durations are not recorded (they would make every confirmation wait longer and longer).
-func (c *Client) noteLag(d time.Duration) {
-	if d >= c.cfg.ReapplyAfter {
-		return
-	}
-	for {
-		cur := c.observedLag.Load()
-		if int64(d) <= cur || c.observedLag.CompareAndSwap(cur, int64(d)) {
-			return
-		}
-	}
-}
-
-// overwriteAfter is how long a write of this process may stay invisible before it is taken as
-// overwritten by another writer: ReapplyAfter, or twice the observed lag when that is longer, but
-// never longer than StaleReadWindow.
-func (c *Client) overwriteAfter() time.Duration {
-	return min(max(c.cfg.ReapplyAfter, 2*c.lag()), c.cfg.StaleReadWindow)
-}
-
-// lag returns the longest replication lag this process observed.
-func (c *Client) lag() time.Duration { return time.Duration(c.observedLag.Load()) }

@@ -120,7 +120,7 @@ func TestFreshProcessNeverSeesAJustWrittenEntryAsGone(t *testing.T) {
 		}
 		fresh, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
 			fastConfig(cfg)
-			cfg.AbsenceWindow = lag + 500*time.Millisecond
+			cfg.ReplicationLag = lag + 500*time.Millisecond
 		})
 		if _, err := fresh.GetPreAuthorization(ctx, ref, client); err != nil {
 			t.Fatalf("write %d looked gone to a fresh client: %v", i, err)
@@ -441,7 +441,7 @@ func TestAbsenceWindowRunsOncePerProcess(t *testing.T) {
 	built := time.Now()
 	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
 		fastConfig(cfg)
-		cfg.AbsenceWindow = window
+		cfg.ReplicationLag = window
 	})
 	ctx := ctxWithTimeout(t, 30*time.Second)
 	for i, ref := range refs {

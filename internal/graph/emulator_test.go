@@ -161,19 +161,37 @@ type harness struct {
 }
 
 // fastConfig keeps retries short so that tests finish quickly; the logic is the same as with the
-// defaults.
+// defaults. It declares the emulator lag-free (what it is unless a test sets a replica lag); a test
+// that sets one declares a bound at or above it (lagConfig).
 func fastConfig(cfg *graph.Config) {
 	cfg.Backoff = graph.Backoff{Initial: 10 * time.Millisecond, Max: 300 * time.Millisecond, Multiplier: 2, Jitter: 0.5}
 	cfg.FirstLookupWindow = time.Second
-	cfg.ConfirmInterval = 5 * time.Millisecond
-	cfg.AbsenceWindow = 300 * time.Millisecond
+	cfg.ReplicationLag = -1
+}
+
+// lagConfig is fastConfig with the lag bound declared as lag (a negative lag declares none).
+func lagConfig(lag time.Duration) func(*graph.Config) {
+	return func(cfg *graph.Config) {
+		fastConfig(cfg)
+		if lag > 0 {
+			cfg.ReplicationLag = lag
+		}
+	}
+}
+
+// concurrentConfig is lagConfig for a writer that shares the application with others.
+func concurrentConfig(lag time.Duration) func(*graph.Config) {
+	return func(cfg *graph.Config) {
+		lagConfig(lag)(cfg)
+		cfg.ConcurrentWriters = true
+	}
 }
 
 func newHarness(t testing.TB, opts ...emulator.Option) *harness {
 	t.Helper()
 	ts := emulator.NewTestServer(t, opts...)
 	h := &harness{ts: ts}
-	h.client, h.rec, h.log = newClient(t, ts, ts.DeployerClientID, ts.DeployerSecret, fastConfig)
+	h.client, h.rec, h.log = newClient(t, ts, ts.DeployerClientID, ts.DeployerSecret, lagConfig(ts.Admin().Faults().ReplicaLag))
 	return h
 }
 

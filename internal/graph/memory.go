@@ -97,7 +97,7 @@ func (w *appWorker) noteForeign(st *appState) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.showsNewsLocked(st, w.known) {
-		w.foreign = true
+		w.markForeignLocked()
 	}
 	w.sawLocked(st)
 	w.known = st

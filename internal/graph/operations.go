@@ -64,9 +64,10 @@ func (c *Client) GetPreAuthorization(ctx context.Context, ref AppRef, clientAppI
 // GetApplicationExpecting reads the application like GetApplication and reports whether present
 // holds for it. When it does not, the item may be missing only on a replica that has not caught up
 // with a change made moments ago — possibly by another process, such as the terraform apply just
-// before a plan. So the absence is confirmed by a read started once AbsenceWindow has passed since
-// the client was built (absenceDeadline): one window per process, shared by every resource, and a
-// read started after it decides at once. Terraform Read functions should use it (or GetScope and
+// before a plan. So the absence is confirmed by a read started once the lag bound has passed since
+// the command started (freshFrom, lag.go): one window per process, shared by every resource, and a
+// read started after it decides at once. present may compare more than presence (every field
+// Terraform's state records): a difference from the state is confirmed the same way. Terraform Read functions should use it (or GetScope and
 // GetPreAuthorization) for the item their resource manages.
 func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, present func(Application) bool) (Application, bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
@@ -81,10 +82,10 @@ func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, presen
 		}
 	}
 	app := st.application()
-	if present(app) || c.cfg.AbsenceWindow < 0 {
-		return app, present(app), nil
+	if present(app) {
+		return app, true, nil
 	}
-	deadline := c.absenceDeadline()
+	deadline := c.freshFrom()
 	if !st.readAt.Before(deadline) {
 		return app, false, nil
 	}

@@ -95,12 +95,15 @@ func TestDeleteScopeAndURIRemovesTheURIWithTheScope(t *testing.T) {
 
 // newLaggingAgent returns a harness whose every read within lag after a write comes from a replica
 // that is behind, a client with the absence window given, and an agent with a scope.
-func newLaggingAgent(t *testing.T, lag, absence time.Duration, seed uint64) (*harness, string, graph.AppRef, graph.PermissionScope) {
+func newLaggingAgent(t *testing.T, lag, absence time.Duration, seed uint64, tune ...func(*graph.Config)) (*harness, string, graph.AppRef, graph.PermissionScope) {
 	t.Helper()
 	h := newHarness(t, emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: seed}), emulator.WithRandSeed(seed))
 	h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(c *graph.Config) {
 		fastConfig(c)
-		c.AbsenceWindow = absence
+		c.ReplicationLag = absence
+		for _, f := range tune {
+			f(c)
+		}
 	})
 	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
 	ref := graph.ByAppID(appID)
@@ -165,15 +168,15 @@ func TestOperationsQueuedDuringConfirmationArePipelined(t *testing.T) {
 	}
 }
 
-// Under replication lag, an operation answered while others are in flight returns at once; the
-// process's last one returns only when its writes are on every replica, so a new process (the next
-// terraform command) that reads once, with no absence window, sees all of them.
+// With other writers declared (ConcurrentWriters), under replication lag, an operation answered while
+// others are in flight returns at once; the process's last one returns only when its writes are on
+// every replica, so a new process that reads once, with no lag bound, sees all of them.
 func TestLastOperationReturnsOnceReplicated(t *testing.T) {
 	t.Parallel()
 	const lag = 500 * time.Millisecond
-	// The absence window is above the directory's lag, as documented, and longer than the
-	// confirmation takes, so the last operation's wait shows.
-	h, appID, ref, scope := newLaggingAgent(t, lag, 4*lag, 9)
+	// The bound is above the directory's lag, as documented, and longer than the confirmation
+	// takes, so the last operation's wait shows.
+	h, appID, ref, scope := newLaggingAgent(t, lag, 4*lag, 9, func(c *graph.Config) { c.ConcurrentWriters = true })
 	ctx := ctxWithTimeout(t, time.Minute)
 	clients := []string{newGUID(t), newGUID(t), newGUID(t), newGUID(t)}
 	var mu sync.Mutex
@@ -203,7 +206,7 @@ func TestLastOperationReturnsOnceReplicated(t *testing.T) {
 	}
 	fresh, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(c *graph.Config) {
 		fastConfig(c)
-		c.AbsenceWindow = -1 // one read decides
+		c.ReplicationLag = -1 // one read decides
 	})
 	app, err := fresh.GetApplication(ctx, ref)
 	if err != nil {
@@ -228,6 +231,7 @@ func TestSettleReadsManyApplicationsInFewLists(t *testing.T) {
 	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
 		fastConfig(cfg)
 		cfg.DisableReadBatching = true
+		cfg.ConcurrentWriters = true
 	})
 	ctx := ctxWithTimeout(t, time.Minute)
 	var agents []string
@@ -265,6 +269,7 @@ func TestSettleReadsManyApplicationsInFewLists(t *testing.T) {
 func TestFailedLastMutationStillSettles(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
+	h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, concurrentConfig(-1))
 	ctx := ctxWithTimeout(t, time.Minute)
 	good, _ := h.newAgent(t, agentSpec{})
 	bad, _ := h.newAgent(t, agentSpec{})

@@ -162,16 +162,6 @@ func (w *appWorker) cacheRead(st *appState) {
 	w.cached, w.cachedAt, w.cachedGen = st, st.readAt, w.gen
 }
 
-// absenceDeadline returns when the absence window ends: AbsenceWindow (or the replication lag this
-// process observed, if longer) after this client was built. What a read misses may be a change
-// another process made and reported before this one started (the apply before a plan), not yet on
-// the replica that answered; every such change is older than the client, so a read started once the
-// window has passed since then shows it. The window is one per process: the readers of every
-// application share it, and a read started after it decides at once.
-func (c *Client) absenceDeadline() time.Time {
-	return c.started.Add(max(c.cfg.AbsenceWindow, c.lag(), 0))
-}
-
 // gather returns the state the round builds on and whether it is a read made earlier: reuse (the
 // read that confirmed the previous round) or the latest read of the application, when it is no
 // older than WriteReuse, not older than this process's confirmed writes, and no other writer was
@@ -184,8 +174,17 @@ func (w *appWorker) gather(ctx context.Context, reuse *appState) (base *appState
 	return st, false, err
 }
 
-// freshRead reads the application for a round.
+// freshRead reads the application for a round. The read starts no earlier than freshFrom: a write
+// built on an older read could drop a change an earlier command reported (a destroy straight after
+// an apply), and a decision on it could report a fact an earlier command changed. That is the whole
+// price of sequential safety: no command waits at its end for its writes to replicate.
 func (w *appWorker) freshRead(ctx context.Context) (*appState, error) {
+	if wait := w.c.freshFrom().Sub(w.c.now()); wait > 0 {
+		w.c.stats.addRetry(ReasonFreshBase)
+		if err := w.c.sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+	}
 	st, err := w.read(ctx)
 	if err != nil {
 		return nil, err
@@ -204,7 +203,7 @@ func (w *appWorker) reusableBase(reuse *appState) *appState {
 	stale := w.foreign || w.mustRead
 	w.mustRead = false
 	w.mu.Unlock()
-	if reuse == nil || stale || reuse.readAt.IsZero() || w.c.cfg.WriteReuse < 0 ||
+	if reuse == nil || stale || reuse.readAt.IsZero() || reuse.readAt.Before(w.c.freshFrom()) || w.c.cfg.WriteReuse < 0 ||
 		w.c.now().Sub(reuse.readAt) > w.c.cfg.WriteReuse || w.looksOld(reuse) {
 		return nil
 	}

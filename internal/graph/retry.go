@@ -53,6 +53,12 @@ const (
 	// ReasonVerifyOnFreshRead is a read made because an operation would have been answered without a
 	// write on a read older than the operation.
 	ReasonVerifyOnFreshRead RetryReason = "verify_on_fresh_read"
+	// ReasonRebuiltResend is a PATCH sent again on a fresh read instead of resending a body built
+	// on a read older than WriteReuse.
+	ReasonRebuiltResend RetryReason = "rebuilt_resend"
+	// ReasonFreshBase is a write's first read of an application waiting until the lag bound has
+	// passed since the command started, so that it shows what earlier commands reported.
+	ReasonFreshBase RetryReason = "fresh_base"
 	// ReasonConfirmAbsence is a re-read before reporting a scope or pre-authorization missing.
 	ReasonConfirmAbsence RetryReason = "confirm_absence"
 	// ReasonNetwork is a dropped connection (also an HTTP/2 stream reset): the request may or may not

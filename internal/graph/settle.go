@@ -22,10 +22,10 @@ import (
 // window since its last write, and a read taken after that window still shows this process's changes
 // (or they are restored first, at most MaxReapply times).
 //
-// The window (settleEnd, twice the lag bound plus WriteReuse) applies whether or not this process
-// observed lag or saw another writer, so every run that wrote waits it once at its end (and wherever
-// Terraform waits for a single resource, such as the scope before its clients); a run that wrote
-// nothing never waits.
+// Only applications that share their writes settle: every application when Config.ConcurrentWriters
+// is set, else those on which this process saw another writer's change. A run that settles waits the
+// window (settleEnd) once at its end and wherever Terraform waits for a single resource (the scope
+// before its clients); a run that wrote nothing, or that nobody writes beside, never waits.
 
 // ReasonSettle counts the waits of a process's last operation for its writes to replicate.
 const ReasonSettle RetryReason = "settle"
@@ -192,25 +192,21 @@ func maxTime(a, b time.Time) time.Time {
 	return a
 }
 
-// settleEnd returns when the replication window after the application's last write ends; ok is false
-// when that write has settled, or when AbsenceWindow is negative (no window: one read decides).
+// settleEnd returns when the settle window after the application's last write ends; ok is false
+// when that write has settled, or when the application needs no settling: nobody else is declared
+// to write it (Config.ConcurrentWriters) and this process saw no other writer's change on it. A
+// sequential command after this one is safe without the wait: its writes build only on reads started
+// L after it began (freshFrom).
 //
-// With L the replication lag bound, max(observed lag, AbsenceWindow), a read started at t shows every
-// write committed before t-L. Another writer whose read missed our write (started before T+L, T
-// our write) and who builds on it for up to WriteReuse commits an overwrite before T+L+WriteReuse;
-// our read shows that overwrite once it starts L later. So the window is 2L+WriteReuse. It applies
-// whether or not this process saw another writer or observed lag: a concurrent writer whose changes
-// all came after our reads is invisible until then, and the replica that served our reads may have
-// been up to date while the one another writer reads was not.
+// The window is settleHorizon (2L+WriteReuse, lag.go). It applies whether or not this process
+// observed lag: a concurrent writer whose changes all came after our reads is invisible until then,
+// and the replica that served our reads may have been up to date while the one another writer reads
+// was not.
 func (w *appWorker) settleEnd() (time.Time, bool) {
-	if w.c.cfg.AbsenceWindow < 0 {
-		return time.Time{}, false
-	}
-	lag := max(w.c.lag(), w.c.cfg.AbsenceWindow)
-	horizon := 2*lag + max(w.c.cfg.WriteReuse, 0)
+	horizon := w.c.settleHorizon()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.lastWrite.IsZero() || !w.settled.Before(w.lastWrite) {
+	if w.lastWrite.IsZero() || !w.settled.Before(w.lastWrite) || (!w.c.cfg.ConcurrentWriters && !w.foreign) {
 		return time.Time{}, false
 	}
 	return w.lastWrite.Add(horizon), true

@@ -370,7 +370,7 @@ func (w *appWorker) build(ctx context.Context, base *appState, live []*op, newRo
 		w.c.stats.reapplies.Add(1)
 		for _, i := range lost {
 			if err := i.apply(cur); err != nil && !errors.Is(err, errIntentDeferred) {
-				w.drop(i.key()) // e.g. the scope a grant needs is gone: nothing to restore
+				w.dropUnrestorable(i, err) // e.g. the scope a grant needs is gone
 			}
 		}
 	}
@@ -412,7 +412,10 @@ func (w *appWorker) build(ctx context.Context, base *appState, live []*op, newRo
 func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
 	w.c.stats.batches.Add(1)
 	w.c.stats.mutations.Add(int64(len(b.contributors)))
-	err := w.patch(ctx, b.cur, b.cols)
+	sent, err := w.patch(ctx, b.cur, b.cols, b.intents, b.base.readAt)
+	if err == nil {
+		b.cur = sent
+	}
 	if w.solo > 0 {
 		w.solo--
 	}
@@ -495,13 +498,22 @@ func unfinished(ops []*op) []*op {
 	return out
 }
 
-// patch sends the changed collections of after under the retry policy. Resending is safe: the
-// body replaces whole collections, so a PATCH that Graph committed but answered with a failure
-// (a gateway error, a dropped connection) has the same effect when sent again.
-func (w *appWorker) patch(ctx context.Context, after *appState, cols collection) error {
+// patch sends the changed collections of after, built on a read started at based, under the retry
+// policy, and returns the state it sent. A resend repeats the same body only while that read is at
+// most WriteReuse old: the body states whole collections, and the other writers' entries in them are
+// as old as the read, so resending an older body (after a 429 with a long Retry-After, a 5xx, a 409,
+// a timeout or a dropped connection) would drop what another writer committed meanwhile. Such a
+// resend is rebuilt instead: intents (what this PATCH must carry) are applied to a fresh read, with
+// every other confirmed change of this process that read lacks (reapply); when the read shows them
+// all, the earlier attempt was committed and nothing is sent.
+//
+// One attempt that Graph holds and commits late cannot be bounded without conditional writes (Graph
+// has no If-Match for applications); the settle window of a writer beside us does not cover a PATCH
+// of ours committed later than that (documented as a limit in the sharing guide).
+func (w *appWorker) patch(ctx context.Context, after *appState, cols collection, intents []intent, based time.Time) (*appState, error) {
 	body, err := patchBody(after, cols)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	w.mu.Lock()
 	w.written = true
@@ -516,7 +528,40 @@ func (w *appWorker) patch(ctx context.Context, after *appState, cols collection)
 		// was behind: write rebuilds it on a new read.
 		staleWindow: w.c.overwriteAfter(),
 	})
-	return w.c.retry(ctx, p, func(ctx context.Context) error {
-		return w.c.patchByObjectID(ctx, w.objectID, body)
+	sent, sendNothing := after, false
+	err = w.c.retry(ctx, p, func(actx context.Context) error {
+		if attemptFrom(actx) > 1 && (based.IsZero() || w.c.now().Sub(based) > max(w.c.cfg.WriteReuse, 0)) {
+			w.c.stats.addRetry(ReasonRebuiltResend)
+			st, err := w.read(ctx)
+			if err != nil {
+				return err
+			}
+			next, failed := w.reapply(st, missing(intents, st))
+			if len(failed) > 0 {
+				errs := make([]error, 0, len(failed))
+				for _, e := range failed {
+					errs = append(errs, e)
+				}
+				return errors.Join(errs...)
+			}
+			based = st.readAt
+			c := changedCollections(st, next)
+			if c == 0 {
+				sent, sendNothing = next, true
+				return nil
+			}
+			if body, err = patchBody(next, c); err != nil {
+				return err
+			}
+			sent, sendNothing = next, false
+		}
+		if sendNothing {
+			return nil
+		}
+		return w.c.patchByObjectID(actx, w.objectID, body)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return sent, nil
 }

@@ -333,7 +333,8 @@ func TestTwoWritersUnderLagConverge(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Jump(3 * time.Second) // the application and its scope predate the lag: stale replicas have them
-	other, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, fastConfig)
+	h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, concurrentConfig(2*time.Second))
+	other, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, concurrentConfig(2*time.Second))
 	ctx := ctxWithTimeout(t, 3*time.Minute)
 	writerOf := preAuthorizeAsWriters(ctx, t, []*graph.Client{h.client, other}, ref, scope.ID, nil)
 	requireEveryWritersEntry(t, fw, writerOf, scope.ID)
@@ -350,8 +351,8 @@ func TestSettleSeesAnOverwriteBuiltOnAReplicaThatMissedOurWrite(t *testing.T) {
 	const lag, reuse = time.Second, 500 * time.Millisecond
 	h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) {
 		c.WriteReuse = reuse
-		c.AbsenceWindow = lag // the lag bound this process assumes
-		c.ReapplyAfter = 2 * lag
+		c.ReplicationLag = lag // the lag bound this process assumes
+		c.ConcurrentWriters = true
 	})
 	before := fw.current()
 	ours := newGUID(t)
@@ -389,7 +390,7 @@ func TestSettleSeesAnOverwriteBuiltOnAReplicaThatMissedOurWrite(t *testing.T) {
 // TestTwoWritersStaggeredStress runs LKPS_STRESS_PAIRS pairs of processes (default: skipped), each
 // pair pre-authorizing 15 clients apiece on one application under a 2 s lag with half the reads
 // stale, the second process starting 0-3 s after the first, with the provider's default timing
-// (3 s lag bound, 1 s WriteReuse). Every entry of both must be there when both have returned. With
+// (3 s lag bound, 1 s WriteReuse) and the sharing declared (ConcurrentWriters). Every entry of both must be there when both have returned. With
 // a settle window of one lag bound, about 1 pair in 24 lost entries: the first process ended
 // content on a stale read before the second one's overwrite reached it.
 //
@@ -421,7 +422,8 @@ func TestTwoWritersStaggeredStress(t *testing.T) {
 			offset := time.Duration(i*700%3000) * time.Millisecond
 			var writers []*graph.Client
 			for range 2 {
-				c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, nil)
+				// The provider's default timing, with the sharing declared.
+				c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(c *graph.Config) { c.ConcurrentWriters = true })
 				writers = append(writers, c)
 			}
 			writerOf := preAuthorizeAsWriters(ctx, t, writers, ref, scope.ID, func(n int) time.Duration {

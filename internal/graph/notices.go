@@ -1,0 +1,74 @@
+package graph
+
+import (
+	"fmt"
+	"sync"
+)
+
+// NoticeKind says what a Notice reports.
+type NoticeKind int
+
+const (
+	// NoticeForeignWriter: another writer changed the application while this process was writing it,
+	// and Config.ConcurrentWriters was not set. The process settled the application by itself (waited
+	// its settle window and restored what was overwritten); the user should declare the sharing.
+	NoticeForeignWriter NoticeKind = iota + 1
+	// NoticeRestoreImpossible: a change this process had confirmed was overwritten by another writer
+	// and cannot be applied again (for example the scope it grants is gone). Detail names the change.
+	NoticeRestoreImpossible
+)
+
+// Notice is something the user should be told although no operation failed. Each is reported once.
+type Notice struct {
+	Kind     NoticeKind
+	ObjectID string
+	Detail   string
+}
+
+type noticeBoard struct {
+	mu      sync.Mutex
+	seen    map[string]bool
+	pending []Notice
+}
+
+// notify records n once (by kind, application and detail).
+func (c *Client) notify(n Notice) {
+	key := fmt.Sprintf("%d/%s/%s", n.Kind, n.ObjectID, n.Detail)
+	c.notices.mu.Lock()
+	defer c.notices.mu.Unlock()
+	if c.notices.seen == nil {
+		c.notices.seen = make(map[string]bool)
+	}
+	if c.notices.seen[key] {
+		return
+	}
+	c.notices.seen[key] = true
+	c.notices.pending = append(c.notices.pending, n)
+}
+
+// TakeNotices returns the notices not taken yet; each notice is returned once.
+func (c *Client) TakeNotices() []Notice {
+	c.notices.mu.Lock()
+	defer c.notices.mu.Unlock()
+	out := c.notices.pending
+	c.notices.pending = nil
+	return out
+}
+
+// markForeignLocked records that another writer changed the application. Caller holds w.mu.
+func (w *appWorker) markForeignLocked() {
+	if w.foreign {
+		return
+	}
+	w.foreign = true
+	if !w.c.cfg.ConcurrentWriters {
+		w.c.notify(Notice{Kind: NoticeForeignWriter, ObjectID: w.objectID})
+	}
+}
+
+// dropUnrestorable forgets a confirmed intent that another writer's change made impossible to apply
+// again, and tells the user.
+func (w *appWorker) dropUnrestorable(i intent, err error) {
+	w.drop(i.key())
+	w.c.notify(Notice{Kind: NoticeRestoreImpossible, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", i, err)})
+}
