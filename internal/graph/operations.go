@@ -22,6 +22,33 @@ func (c *Client) GetApplication(ctx context.Context, ref AppRef) (Application, e
 	return st.application(), nil
 }
 
+// GetApplicationForWrite reads the application for a decision that leads to a write (a create that
+// must not duplicate what exists): like GetApplication, on a read started at or after freshFrom, so it
+// shows every change an earlier command reported (a destroy just before). The write that follows
+// builds on the same read when it comes within WriteReuse.
+func (c *Client) GetApplicationForWrite(ctx context.Context, ref AppRef) (Application, error) {
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	w, st, err := c.resolve(ctx, ref)
+	if err != nil {
+		return Application{}, fmt.Errorf("reading %s: %w", ref, err)
+	}
+	from := c.freshFrom()
+	if st != nil && !w.looksOld(st) && !st.readAt.Before(from) {
+		return st.application(), nil
+	}
+	if wait := from.Sub(c.now()); wait > 0 {
+		c.stats.addRetry(ReasonFreshBase)
+		if err := c.sleep(ctx, wait); err != nil {
+			return Application{}, fmt.Errorf("reading %s: %w", ref, err)
+		}
+	}
+	if st, err = w.sharedRead(ctx, from); err != nil {
+		return Application{}, fmt.Errorf("reading %s: %w", ref, err)
+	}
+	return st.application(), nil
+}
+
 // GetScope reads one permission scope of the application. A missing scope is an error matching
 // ErrScopeNotFound; a missing application one matching ErrNotFound.
 //

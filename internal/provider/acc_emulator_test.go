@@ -127,6 +127,14 @@ func formatStats(s graph.Stats) string {
 type accEmulator struct {
 	ts *emulator.TestServer
 
+	// declaredLag is the graph_replication_lag the provider block declares: what this emulator
+	// guarantees (0s, lag-free, unless the test injects a replica lag and declares it first);
+	// providerDefaults leaves the Graph settings out of the block (the provider's defaults, 3 s);
+	// concurrentWriters sets concurrent_writers.
+	declaredLag       time.Duration
+	providerDefaults  bool
+	concurrentWriters bool
+
 	mu       sync.Mutex
 	sampling chan struct{}
 	samples  []graph.Application
@@ -162,16 +170,7 @@ func newEmulatorAccEnv(t *testing.T, n int) *accEnv {
 		}
 		env.clients = append(env.clients, strings.ToLower(c.Application.AppID))
 	}
-	env.providerBlock = fmt.Sprintf(`
-provider "lkps" {
-  tenant_id      = %q
-  client_id      = %q
-  client_secret  = %q
-  use_cli        = false
-  authority_host = %q
-  graph_base_url = %q
-  lkps_base_url  = %q
-}`, ts.TenantID(), ts.DeployerClientID, ts.DeployerSecret, ts.AuthorityHost, ts.GraphBaseURL, ts.LKPSBaseURLs["nonprod/eu"])
+	env.buildProviderBlock()
 	env.credential, err = azidentity.NewClientSecretCredential(ts.TenantID(), ts.DeployerClientID, ts.DeployerSecret,
 		&azidentity.ClientSecretCredentialOptions{
 			ClientOptions:            azcore.ClientOptions{Cloud: cloudFor(ts.AuthorityHost), Transport: ts.Client},
@@ -181,6 +180,55 @@ provider "lkps" {
 		t.Fatal(err)
 	}
 	return env
+}
+
+// buildProviderBlock writes the provider block that reaches the test's emulator, with its Graph settings.
+func (e *accEnv) buildProviderBlock() {
+	ts := e.emu.ts
+	graphSettings := ""
+	if !e.emu.providerDefaults {
+		graphSettings = fmt.Sprintf("\n  graph_replication_lag = %q", e.emu.declaredLag.String())
+		if e.emu.concurrentWriters {
+			graphSettings += "\n  concurrent_writers    = true"
+		}
+	}
+	e.providerBlock = fmt.Sprintf(`
+provider "lkps" {
+  tenant_id      = %q
+  client_id      = %q
+  client_secret  = %q
+  use_cli        = false
+  authority_host = %q
+  graph_base_url = %q
+  lkps_base_url  = %q%s
+}`, ts.TenantID(), ts.DeployerClientID, ts.DeployerSecret, ts.AuthorityHost, ts.GraphBaseURL, ts.LKPSBaseURLs["nonprod/eu"], graphSettings)
+}
+
+// declareLag makes the provider block declare lag as graph_replication_lag, before the test injects a
+// replica lag of up to that much. Call it before building configurations.
+func (e *accEnv) declareLag(lag time.Duration) {
+	e.emu.declaredLag = lag
+	e.buildProviderBlock()
+}
+
+// declareConcurrentWriters sets concurrent_writers = true: the test runs several writers at once.
+func (e *accEnv) declareConcurrentWriters() {
+	e.emu.concurrentWriters = true
+	e.buildProviderBlock()
+}
+
+// useProviderDefaults leaves graph_replication_lag and concurrent_writers out of the provider block.
+func (e *accEnv) useProviderDefaults() {
+	e.emu.providerDefaults = true
+	e.buildProviderBlock()
+}
+
+// lagBound is the lag bound the provider block declares.
+func (e *accEmulator) lagBound() time.Duration {
+	if e.providerDefaults {
+		return graph.DefaultReplicationLag
+	}
+	return e.declaredLag
 }
 
 // application reads the emulator's store directly (the primary replica), never through Graph.
@@ -239,6 +287,10 @@ var faultProfileHostile = faults.Config{
 
 func (e *accEmulator) injectFaults(t *testing.T, cfg faults.Config) {
 	t.Helper()
+	if bound := e.lagBound(); cfg.ReplicaLag > bound {
+		t.Fatalf("the test injects %s of replica lag, above the lag bound of %s its provider block declares: "+
+			"call declareLag first (a bound below the real lag is a configuration the provider does not support)", cfg.ReplicaLag, bound)
+	}
 	if err := e.ts.Admin().SetFaults(cfg); err != nil {
 		t.Fatalf("emulator: %v", err)
 	}

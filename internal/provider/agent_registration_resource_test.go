@@ -264,6 +264,7 @@ provider "lkps" {
   use_cli        = false
   authority_host = %q
   graph_base_url = %q
+  graph_replication_lag = "0s"
 %s
 }`, ts.TenantID(), ts.DeployerClientID, ts.DeployerSecret, ts.AuthorityHost, ts.GraphBaseURL, extra)
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -153,6 +154,7 @@ func newFigures(t *testing.T, clients int) *figures {
 		t.Skip("set LKPS_FIGURES=1 to measure (make figures)")
 	}
 	env := newEmulatorAccEnv(t, clients)
+	env.useProviderDefaults() // the figures are of the default settings
 	return &figures{t: t, env: env, cli: newCLIWorkspaces(t), walls: map[string]time.Duration{},
 		rows: []string{"| phase | wall | GETs | PATCHes |", "|---|---|---|---|"}}
 }
@@ -299,7 +301,7 @@ func TestFigures60Clients(t *testing.T) {
 // agents, destroy; requests per agent.
 func TestFiguresPlatform(t *testing.T) {
 	const agents, perAgent = 100, 5
-	f := newFigures(t, perAgent)
+	f := newFigures(t, perAgent+1) // the last client is the one line added later
 	env := f.env
 	admin := env.emu.ts.Admin()
 	ids := []string{env.agent}
@@ -344,7 +346,7 @@ resource "lkps_preauthorized_client" "client" {
   client_id       = each.value.client
   scope_id        = lkps_agent_client_scope.agent[each.value.agent].scope_id
 }
-`, env.providerBlock, quote(ids), quote(env.clients))
+`, env.providerBlock, quote(ids), quote(env.clients[:perAgent]))
 	f.work = f.cli.workspace(t, "platform", config)
 	f.faults(faults.Config{Latency: figuresLatency})
 	f.phase("apply", f.work, 0, agents, "apply", "-auto-approve", "-parallelism=10", "-no-color")
@@ -359,6 +361,21 @@ resource "lkps_preauthorized_client" "client" {
 		f.removeOutOfBand(ids[i*10], env.clients[i%perAgent])
 	}
 	f.phase("drift plan (1 removed on 10 agents)", f.work, 2, agents, "plan", "-detailed-exitcode", "-parallelism=10", "-no-color")
+	// Repair the drift, then change one line: one more client on one agent.
+	f.phase("apply (repairs the drift)", f.work, 0, agents, "apply", "-auto-approve", "-parallelism=10", "-no-color")
+	added := env.clients[perAgent]
+	if err := os.WriteFile(filepath.Join(f.work, "added.tf"), []byte(fmt.Sprintf(`resource "lkps_preauthorized_client" "added" {
+  agent_client_id = lkps_agent_client_scope.agent[%q].agent_client_id
+  client_id       = %q
+  scope_id        = lkps_agent_client_scope.agent[%q].scope_id
+}
+`, ids[0], added, ids[0])), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.phase("one line changed (one client added), apply", f.work, 0, agents, "apply", "-auto-approve", "-parallelism=10", "-no-color")
+	if _, ok := env.emu.application(t, ids[0]).PreAuthorization(added); !ok {
+		t.Fatal("the added client is not pre-authorized")
+	}
 	f.phase("destroy", f.work, 0, agents, "destroy", "-auto-approve", "-parallelism=10", "-no-color")
 	for _, a := range ids {
 		app := env.emu.application(t, a)
@@ -377,6 +394,7 @@ resource "lkps_preauthorized_client" "client" {
 func TestFiguresTwoWorkspaces(t *testing.T) {
 	f := newFigures(t, 30)
 	env := f.env
+	env.declareConcurrentWriters() // two workspaces apply at once
 	scope := sharedScope
 	// The platform team's scope, created through the provider's own package out of band.
 	env.outOfBand(t).createScope(t, env.agent, scope)
@@ -418,4 +436,48 @@ func TestFiguresTwoWorkspaces(t *testing.T) {
 	f.cli.mustRun(t, wsA, 0, "plan", "-detailed-exitcode", "-no-color")
 	f.cli.mustRun(t, wsB, 0, "plan", "-detailed-exitcode", "-no-color")
 	f.report("two workspaces x 15 clients on one agent, 50 ms latency, 2 s lag + 50% stale reads")
+}
+
+// TestFiguresSmall: the smallest onboarding, one scope and three clients: apply and destroy three times
+// (the median is reported), then apply and destroy under a 2 s replication lag with 50% stale reads and
+// 5% 429s, which must be exact.
+func TestFiguresSmall(t *testing.T) {
+	f := newFigures(t, 3)
+	env := f.env
+	f.work = f.cli.workspace(t, "small", clientsConfig(env, env.clients))
+	apply := []string{"apply", "-auto-approve", "-parallelism=10", "-no-color"}
+	destroy := []string{"destroy", "-auto-approve", "-parallelism=10", "-no-color"}
+	f.faults(faults.Config{Latency: figuresLatency})
+	var applies, destroys []time.Duration
+	for i := range 3 {
+		f.phase(fmt.Sprintf("apply %d", i+1), f.work, 0, 0, apply...)
+		if err := env.preauthorizedExactly(t, env.clients, stableScopeID(env.agent)); err != nil {
+			t.Fatal(err)
+		}
+		f.phase(fmt.Sprintf("destroy %d", i+1), f.work, 0, 0, destroy...)
+		if err := env.preauthorizedExactly(t, nil, ""); err != nil {
+			t.Fatal(err)
+		}
+		applies = append(applies, f.walls[fmt.Sprintf("apply %d", i+1)])
+		destroys = append(destroys, f.walls[fmt.Sprintf("destroy %d", i+1)])
+	}
+	f.rows = append(f.rows, fmt.Sprintf("| apply / destroy, median of 3 | %.1f s / %.1f s | | |", median(applies).Seconds(), median(destroys).Seconds()))
+	f.faults(faults.Config{Latency: figuresLatency, ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5,
+		ThrottleProbability: 0.05, RetryAfterSeconds: 1, Seed: 3})
+	f.phase("apply, 2 s lag + 50% stale + 5% 429", f.work, 0, 0, apply...)
+	if err := env.preauthorizedExactly(t, env.clients, stableScopeID(env.agent)); err != nil {
+		t.Fatal(err)
+	}
+	f.cli.mustRun(t, f.work, 0, "plan", "-detailed-exitcode", "-no-color")
+	f.phase("destroy, 2 s lag + 50% stale + 5% 429", f.work, 0, 0, destroy...)
+	if err := env.preauthorizedExactly(t, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	f.report("1 scope + 3 clients, 50 ms Graph latency, -parallelism=10")
+}
+
+func median(d []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	slices.Sort(s)
+	return s[len(s)/2]
 }

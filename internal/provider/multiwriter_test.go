@@ -30,6 +30,8 @@ func TestAccMultiWriter_twoWorkspaces(t *testing.T) {
 		t.Run(fmt.Sprintf("run%d", run), func(t *testing.T) {
 			env := newAccEnv(t, 30)
 			env.requireEmulator(t)
+			env.declareLag(2 * time.Second)
+			env.declareConcurrentWriters() // two workspaces apply at once
 			cli := newCLIWorkspaces(t)
 			env.outOfBand(t).createScope(t, env.agent, sharedScope)
 			teamA, teamB := env.clients[:15], env.clients[15:]
@@ -81,6 +83,7 @@ func TestAccMultiWriter_twoWorkspaces(t *testing.T) {
 func TestAccMultiWriter_thirdWriter(t *testing.T) {
 	env := newAccEnv(t, 30)
 	env.requireEmulator(t)
+	env.declareConcurrentWriters() // the foreign writer works at the same time
 	foreign := faults.Config{Latency: 20 * time.Millisecond, ForeignWriterRate: 10, ForeignWriterApp: env.agent, Seed: 30}
 	var report emulator.ForeignWriterReport
 	checkForeign := func() error {
@@ -151,6 +154,7 @@ func TestAccMultiWriter_ambiguousWrites(t *testing.T) {
 		t.Run(fmt.Sprintf("run%d", run), func(t *testing.T) {
 			env := newAccEnv(t, 60)
 			env.requireEmulator(t)
+			env.declareLag(profile.ReplicaLag) // one writer: the defaults otherwise
 			profile.Seed = uint64(run) * 7919
 			noDuplicates := func() error {
 				seen := map[string]bool{}
@@ -205,6 +209,7 @@ func slicesClone(s []string) []string { return append([]string(nil), s...) }
 func TestAccMultiWriter_commandAfterCommandUnderLag(t *testing.T) {
 	env := newAccEnv(t, 30)
 	env.requireEmulator(t)
+	env.declareLag(2 * time.Second) // sequential commands: no concurrent_writers
 	cli := newCLIWorkspaces(t)
 	ws := cli.workspace(t, "pipeline", clientsConfig(env, env.clients))
 	env.emu.injectFaults(t, faults.Config{ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: 77})

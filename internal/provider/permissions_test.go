@@ -65,6 +65,7 @@ provider "lkps" {
   authority_host = %q
   graph_base_url = %q
   lkps_base_url  = %q
+  graph_replication_lag = "0s"
 }`, ts.TenantID(), ts.AuthorityHost, ts.GraphBaseURL, ts.LKPSBaseURLs["nonprod/eu"])
 	config := cliProvider + fmt.Sprintf(`
 resource "lkps_agent_client_scope" "test" {

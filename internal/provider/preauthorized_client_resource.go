@@ -143,7 +143,7 @@ func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.C
 	}
 	defer cancel()
 	ref := agentRef(plan.AgentClientID, plan.AgentObjectID)
-	app, err := client.GetApplication(ctx, ref)
+	app, err := client.GetApplicationForWrite(ctx, ref) // decides what the create writes
 	if err != nil {
 		addGraphError(&resp.Diagnostics, "read the agent application", ref, err)
 		return

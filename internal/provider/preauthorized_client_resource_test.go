@@ -237,6 +237,7 @@ func TestAccPreauthorizedClient_concurrencyUnderFaults(t *testing.T) {
 		t.Run(fmt.Sprintf("run%d", run), func(t *testing.T) {
 			env := newAccEnv(t, 62)
 			env.requireEmulator(t)
+			env.declareLag(faultProfileHostile.ReplicaLag)
 			managed, unmanaged := env.clients[:60], env.clients[60:]
 			other := graph.PermissionScope{
 				ID: "0f0f0f0f-0000-4000-8000-000000000006", Value: "other_scope", Type: "User",

@@ -71,6 +71,9 @@ type providerModel struct {
 	GraphBaseURL   types.String `tfsdk:"graph_base_url"`
 	AuthorityHost  types.String `tfsdk:"authority_host"`
 	LKPSTokenScope types.String `tfsdk:"lkps_token_scope"`
+
+	GraphReplicationLag types.String `tfsdk:"graph_replication_lag"`
+	ConcurrentWriters   types.Bool   `tfsdk:"concurrent_writers"`
 }
 
 func (p *lkpsProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -145,6 +148,9 @@ func (p *lkpsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp 
 				"environment variable, else the scope of the environment. The documented scope of the other "+
 				"environment is refused.", false, nonEmpty),
 		},
+	}
+	for name, a := range graphSettingsSchema() {
+		resp.Schema.Attributes[name] = a
 	}
 }
 
@@ -252,13 +258,14 @@ func (m providerModel) stringAttributes() map[string]types.String {
 		"msi_endpoint":  m.MSIEndpoint,
 		"lkps_base_url": m.LKPSBaseURL, "graph_base_url": m.GraphBaseURL,
 		"authority_host": m.AuthorityHost, "lkps_token_scope": m.LKPSTokenScope,
+		"graph_replication_lag": m.GraphReplicationLag,
 	}
 }
 
 func (m providerModel) boolAttributes() map[string]types.Bool {
 	return map[string]types.Bool{
 		"use_oidc": m.UseOIDC, "use_aks_workload_identity": m.UseAKSWorkloadIdentity,
-		"use_msi": m.UseMSI, "use_cli": m.UseCLI,
+		"use_msi": m.UseMSI, "use_cli": m.UseCLI, "concurrent_writers": m.ConcurrentWriters,
 	}
 }
 

@@ -34,6 +34,10 @@ type providerData struct {
 	method        auth.Method
 	credentialErr error
 
+	// graphSettings and commandStart configure the Graph client (graph_settings.go, command_start.go).
+	graphSettings graphSettings
+	commandStart  time.Time
+
 	graphOnce   sync.Once
 	graphClient *graph.Client
 	graphErr    error
@@ -69,10 +73,17 @@ func newProviderData(_ context.Context, m providerModel, getenv func(string) str
 		}
 		return nil, diags
 	}
+	gs, gdiags := resolveGraphSettings(m.GraphReplicationLag, m.ConcurrentWriters, getenv)
+	diags.Append(gdiags...)
+	if diags.HasError() {
+		return nil, diags
+	}
 	data := &providerData{
-		entry:      entry,
-		userAgent:  ua,
-		httpClient: &http.Client{Transport: http.DefaultTransport},
+		entry:         entry,
+		userAgent:     ua,
+		httpClient:    &http.Client{Transport: http.DefaultTransport},
+		graphSettings: gs,
+		commandStart:  commandStart(getenv, time.Now()),
 	}
 	data.authOpts = auth.Options{
 		AuthorityHost: entry.AuthorityHost,
@@ -140,7 +151,8 @@ func (d *providerData) graphWithin(ctx context.Context, get timeoutGetter, def t
 		cancel()
 		return ctx, func() {}, nil, false
 	}
-	return ctx, cancel, client, true
+	// The operation's deferred cancel also reports what the Graph client noticed meanwhile.
+	return ctx, func() { cancel(); addGraphNotices(client, diags) }, client, true
 }
 
 // graphClientBuilt, when set (by tests, before any provider runs), is told of every Microsoft Graph
@@ -173,6 +185,10 @@ func (d *providerData) graph(ctx context.Context, diags *diag.Diagnostics) (*gra
 			UserAgent:  d.userAgent,
 			Logger:     tflogLogger{},
 			Caller:     graphCaller(d.method.Kind),
+
+			ReplicationLag:    d.graphSettings.lag,
+			ConcurrentWriters: d.graphSettings.concurrentWriters,
+			CommandStart:      d.commandStart,
 		})
 		if d.graphErr == nil && graphClientBuilt != nil {
 			graphClientBuilt(d.entry.GraphBaseURL, d.graphClient)
