@@ -33,6 +33,15 @@ func (w *appWorker) confirm(first *batch) (fresh *appState, absorbed []*op) {
 	w.noteWrite(first.writtenAt)
 	p := callPolicy{what: "GET /applications/" + w.objectID + " (confirmation)"}
 	misses, reapplied := 0, 0
+	// committed answers the callers when every one of them gave up (Ctrl-C, a resource timeout) while
+	// their change was being confirmed: Graph answered each batch's PATCH with success, so the change
+	// is made, and the callers report it as made (Terraform records it in its state) instead of an
+	// error that would leave Graph holding what Terraform does not know.
+	committed := func(pending []*batch, failed map[string]error) {
+		for _, b := range pending {
+			w.answer(b, failed)
+		}
+	}
 	fail := func(err error) {
 		for _, b := range pending {
 			for _, o := range b.contributors {
@@ -55,6 +64,10 @@ func (w *appWorker) confirm(first *batch) (fresh *appState, absorbed []*op) {
 		w.c.stats.confirmReads.Add(1)
 		if err != nil {
 			cancel()
+			if ctx.Err() != nil {
+				committed(pending, failed)
+				return nil, absorbed
+			}
 			fail(err)
 			return nil, absorbed
 		}
@@ -133,7 +146,7 @@ func (w *appWorker) confirm(first *batch) (fresh *appState, absorbed []*op) {
 		err = w.c.sleep(ctx, wait)
 		cancel()
 		if err != nil {
-			fail(err)
+			committed(pending, failed)
 			return nil, absorbed
 		}
 	}

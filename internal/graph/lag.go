@@ -66,3 +66,11 @@ func (c *Client) noteLag(d time.Duration) {
 		}
 	}
 }
+
+// requestBound is how long one request may take (RequestTimeout, or a minute when it is unbounded).
+func (c *Client) requestBound() time.Duration {
+	if c.cfg.RequestTimeout > 0 {
+		return c.cfg.RequestTimeout
+	}
+	return time.Minute
+}

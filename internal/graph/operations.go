@@ -358,9 +358,35 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, name string, step func(
 		}
 		return true, nil
 	case <-ctx.Done():
-		c.endOp()
-		return false, fmt.Errorf("%s on %s: %w", name, ref, timedOutRetrying(ctx.Err(), w.retryingSince(o.submitted)))
+		// An op still queued is withdrawn: it is never written. One a round has taken may be in a
+		// PATCH that Graph is committing: wait for its outcome (bounded), so that a change Graph
+		// committed is reported as done (Terraform records it) and one it did not as not made.
+		if w.withdraw(o) {
+			c.endOp()
+			return false, fmt.Errorf("%s on %s: %w", name, ref, timedOutRetrying(ctx.Err(), w.retryingSince(o.submitted)))
+		}
+		grace := time.NewTimer(c.requestBound() + time.Second)
+		defer grace.Stop()
+		select {
+		case err := <-o.done:
+			serr := c.settle(ctx) // settles on a context of its own
+			if err == nil && serr == nil {
+				return true, nil
+			}
+			return true, fmt.Errorf("%s on %s: %w", name, ref, errors.Join(timedOutRetrying(coalesce(err, ctx.Err()), w.retryingSince(o.submitted)), serr))
+		case <-grace.C:
+			c.endOp()
+			return false, fmt.Errorf("%s on %s: %w", name, ref, timedOutRetrying(ctx.Err(), w.retryingSince(o.submitted)))
+		}
 	}
+}
+
+// coalesce returns err, or fallback when err is nil.
+func coalesce(err, fallback error) error {
+	if err != nil {
+		return err
+	}
+	return fallback
 }
 
 // newGUID returns a random (version 4) GUID in Graph's lower-case form.

@@ -64,6 +64,7 @@ func (c *Client) settle(ctx context.Context) error {
 			c.endOp()
 		}
 	}()
+	detached := false
 	for {
 		// Checking for others and ending this operation is one step: two operations answered
 		// together must not both see the other one and leave without a wait.
@@ -88,12 +89,30 @@ func (c *Client) settle(ctx context.Context) error {
 			case <-timer.C:
 			case <-ctx.Done():
 				timer.Stop()
-				return fmt.Errorf("waiting for the change to replicate: %w", ctx.Err())
+				if detached {
+					return fmt.Errorf("the changes of this run were not settled (another writer may still overwrite them): %w", ctx.Err())
+				}
+				// The operations that returned at once rely on this one to settle: keep that
+				// promise on a context of its own, bounded by the window and one read.
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), wait+c.settleHorizon()+c.requestBound())
+				defer cancel()
+				detached = true
+				continue
 			}
 			timer.Stop()
 			continue
 		}
+		if ctx.Err() != nil && !detached {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), c.settleHorizon()+c.requestBound())
+			defer cancel()
+			detached = true
+		}
 		if err := watchAll(ctx, watch); err != nil {
+			if detached {
+				return fmt.Errorf("the changes of this run were not settled (another writer may still overwrite them): %w", err)
+			}
 			return err
 		}
 	}

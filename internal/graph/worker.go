@@ -136,6 +136,19 @@ func (w *appWorker) submit(o *op, hint *appState) {
 	}
 }
 
+// withdraw removes o from the queue; false when a round has taken it already.
+func (w *appWorker) withdraw(o *op) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for i, q := range w.queue {
+		if q == o {
+			w.queue = append(w.queue[:i:i], w.queue[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
 // run processes rounds until the queue is empty. Each round takes every queued op (group commit).
 func (w *appWorker) run(hint *appState) {
 	var active []*op
@@ -558,7 +571,12 @@ func (w *appWorker) patch(ctx context.Context, after *appState, cols collection,
 		if sendNothing {
 			return nil
 		}
-		return w.c.patchByObjectID(actx, w.objectID, body)
+		// A PATCH once sent is not abandoned when its callers give up (Ctrl-C, a resource timeout):
+		// Graph may commit it anyway, and only its answer says whether it did. Its own timeout still
+		// bounds it.
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(actx), w.c.requestBound())
+		defer cancel()
+		return w.c.patchByObjectID(pctx, w.objectID, body)
 	})
 	if err != nil {
 		return nil, err
