@@ -204,7 +204,7 @@ func TestForeignWriterSeenSettlesAndNotifiesOnce(t *testing.T) {
 	t.Parallel()
 	h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) {
 		c.ReplicationLag = 100 * time.Millisecond // a window to wait (the emulator has no lag)
-		c.WriteReuse = -1                          // every round reads, so the other writer's change shows
+		c.WriteReuse = -1                         // every round reads, so the other writer's change shows
 	})
 	ctx := ctxWithTimeout(t, time.Minute)
 	if _, err := h.client.AddPreAuthorization(ctx, ref, newGUID(t), scope.ID); err != nil {
