@@ -212,9 +212,10 @@ func TestLaterWriteRestoresOverwrittenConfirmedIntent(t *testing.T) {
 }
 
 // Cancelling the callers while their batch is being written ends the worker: no goroutine is left
-// behind.
+// behind. A caller whose change was in the PATCH Graph committed is told so (no error, and Graph holds
+// it); one whose change was still queued gets the context's error and Graph does not hold it.
 func TestCancelMidBatchLeavesNoGoroutine(t *testing.T) {
-	h, _, ref, scope := newWriterTest(t, nil)
+	h, fw, ref, scope := newWriterTest(t, nil)
 	ignore := goleak.IgnoreCurrent()
 	ctx, cancel := context.WithCancel(context.Background())
 	held := make(chan struct{})
@@ -228,22 +229,33 @@ func TestCancelMidBatchLeavesNoGoroutine(t *testing.T) {
 	}
 	h.rec.mu.Unlock()
 	var wg sync.WaitGroup
-	errs := make(chan error, 5)
+	type result struct {
+		client string
+		err    error
+	}
+	results := make(chan result, 5)
 	for range 5 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := h.client.AddPreAuthorization(ctx, ref, newGUID(t), scope.ID)
-			errs <- err
+			client := newGUID(t)
+			_, err := h.client.AddPreAuthorization(ctx, ref, client, scope.ID)
+			results <- result{client, err}
 		}()
 	}
 	<-held
 	cancel()
 	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("err = %v, want context.Canceled", err)
+	close(results)
+	got := fw.current()
+	for r := range results {
+		switch {
+		case r.err == nil && !hasEntry(got, r.client, scope.ID):
+			t.Errorf("client %s: reported done, but Graph does not hold it", r.client)
+		case r.err != nil && !errors.Is(r.err, context.Canceled):
+			t.Errorf("client %s: err = %v, want nil or context.Canceled", r.client, r.err)
+		case r.err != nil && hasEntry(got, r.client, scope.ID):
+			t.Errorf("client %s: reported cancelled, but Graph holds it", r.client)
 		}
 	}
 	verifyNoGoroutineLeft(t, h, ignore)
