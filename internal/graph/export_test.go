@@ -1,6 +1,10 @@
 package graph
 
-import "strings"
+import (
+	"context"
+	"fmt"
+	"strings"
+)
 
 // QueuedOps returns how many operations wait in the queue of the application's worker, so that
 // tests can line operations up for one group-commit round without sleeping.
@@ -26,4 +30,53 @@ func QueuedReads(c *Client) int {
 		b.mu.Unlock()
 	}
 	return n
+}
+
+// The reads and writes below are the tests' shorthands; the provider uses GetApplicationExpecting,
+// ExposeScope and DeleteScopeAndURI.
+
+// GetScope reads one permission scope of the application. A missing scope is an error matching
+// ErrScopeNotFound; a missing application one matching ErrNotFound. Absence is confirmed as
+// GetApplicationExpecting confirms it.
+func (c *Client) GetScope(ctx context.Context, ref AppRef, scopeID string) (PermissionScope, error) {
+	app, found, err := c.GetApplicationExpecting(ctx, ref, func(app Application) bool {
+		_, ok := app.Scope(scopeID)
+		return ok
+	})
+	if err != nil {
+		return PermissionScope{}, err
+	}
+	if !found {
+		return PermissionScope{}, fmt.Errorf("reading %s: %w", ref, &ScopeNotFoundError{ID: scopeID})
+	}
+	s, _ := app.Scope(scopeID)
+	return s, nil
+}
+
+// GetPreAuthorization reads the pre-authorized entry of one client application. A missing entry is
+// an error matching ErrPreAuthorizationNotFound.
+func (c *Client) GetPreAuthorization(ctx context.Context, ref AppRef, clientAppID string) (PreAuthorizedApplication, error) {
+	app, found, err := c.GetApplicationExpecting(ctx, ref, func(app Application) bool {
+		_, ok := app.PreAuthorization(clientAppID)
+		return ok
+	})
+	if err != nil {
+		return PreAuthorizedApplication{}, err
+	}
+	if !found {
+		return PreAuthorizedApplication{}, fmt.Errorf("reading %s: %w", ref, &PreAuthorizationNotFoundError{ClientAppID: clientAppID})
+	}
+	p, _ := app.PreAuthorization(clientAppID)
+	return p, nil
+}
+
+// CreateScope adds the permission scope (ExposeScope without an identifier URI).
+func (c *Client) CreateScope(ctx context.Context, ref AppRef, scope PermissionScope) (PermissionScope, error) {
+	created, _, err := c.ExposeScope(ctx, ref, "", scope)
+	return created, err
+}
+
+// DeleteScope removes the permission scope (DeleteScopeAndURI without an identifier URI).
+func (c *Client) DeleteScope(ctx context.Context, ref AppRef, scopeID string) ([]string, error) {
+	return c.DeleteScopeAndURI(ctx, ref, scopeID, "")
 }

@@ -49,53 +49,14 @@ func (c *Client) GetApplicationForWrite(ctx context.Context, ref AppRef) (Applic
 	return st.application(), nil
 }
 
-// GetScope reads one permission scope of the application. A missing scope is an error matching
-// ErrScopeNotFound; a missing application one matching ErrNotFound.
-//
-// Before reporting a scope missing, the client re-reads as GetApplicationExpecting does, so a
-// replica that has not seen a scope created moments ago (maybe by another process) does not make it
-// look deleted.
-func (c *Client) GetScope(ctx context.Context, ref AppRef, scopeID string) (PermissionScope, error) {
-	app, found, err := c.GetApplicationExpecting(ctx, ref, func(app Application) bool {
-		_, ok := app.Scope(scopeID)
-		return ok
-	})
-	if err != nil {
-		return PermissionScope{}, err
-	}
-	if !found {
-		return PermissionScope{}, fmt.Errorf("reading %s: %w", ref, &ScopeNotFoundError{ID: scopeID})
-	}
-	s, _ := app.Scope(scopeID)
-	return s, nil
-}
-
-// GetPreAuthorization reads the pre-authorized entry of one client application. A missing entry is
-// an error matching ErrPreAuthorizationNotFound; a missing application one matching ErrNotFound.
-// Absence is confirmed as in GetScope.
-func (c *Client) GetPreAuthorization(ctx context.Context, ref AppRef, clientAppID string) (PreAuthorizedApplication, error) {
-	app, found, err := c.GetApplicationExpecting(ctx, ref, func(app Application) bool {
-		_, ok := app.PreAuthorization(clientAppID)
-		return ok
-	})
-	if err != nil {
-		return PreAuthorizedApplication{}, err
-	}
-	if !found {
-		return PreAuthorizedApplication{}, fmt.Errorf("reading %s: %w", ref, &PreAuthorizationNotFoundError{ClientAppID: clientAppID})
-	}
-	p, _ := app.PreAuthorization(clientAppID)
-	return p, nil
-}
-
 // GetApplicationExpecting reads the application like GetApplication and reports whether present
 // holds for it. When it does not, the item may be missing only on a replica that has not caught up
 // with a change made moments ago — possibly by another process, such as the terraform apply just
 // before a plan. So the absence is confirmed by a read started once the lag bound has passed since
 // the command started (freshFrom, lag.go): one window per process, shared by every resource, and a
 // read started after it decides at once. present may compare more than presence (every field
-// Terraform's state records): a difference from the state is confirmed the same way. Terraform Read functions should use it (or GetScope and
-// GetPreAuthorization) for the item their resource manages.
+// Terraform's state records): a difference from the state is confirmed the same way. Terraform Read
+// functions use it for the item their resource manages.
 func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, present func(Application) bool) (Application, bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
@@ -158,28 +119,6 @@ func (c *Client) RemoveIdentifierURI(ctx context.Context, ref AppRef, uri string
 	return result, nil
 }
 
-// CreateScope adds a permission scope. An empty ID gets a new random GUID and an empty Type
-// becomes ScopeTypeUser. If a scope with the same value (or ID) exists, the error is a
-// *ScopeExistsError carrying the existing scope's ID. The created scope is returned.
-func (c *Client) CreateScope(ctx context.Context, ref AppRef, scope PermissionScope) (PermissionScope, error) {
-	scope, err := newScope("creating a permission scope", scope)
-	if err != nil {
-		return PermissionScope{}, err
-	}
-	var created PermissionScope
-	_, err = c.mutate(ctx, ref, fmt.Sprintf("creating permission scope %q", scope.Value), func(st *appState) stepResult {
-		if err := createScope(st, scope); err != nil {
-			return stepResult{err: err}
-		}
-		created = scope
-		return stepResult{done: true}
-	})
-	if err != nil {
-		return PermissionScope{}, err
-	}
-	return created, nil
-}
-
 // newScope checks a scope to create and fills in its defaults: an empty ID gets a new random GUID
 // and an empty Type becomes ScopeTypeUser. what starts the error message.
 func newScope(what string, scope PermissionScope) (PermissionScope, error) {
@@ -195,19 +134,20 @@ func newScope(what string, scope PermissionScope) (PermissionScope, error) {
 	return scope, nil
 }
 
-// ExposeScope adds the identifier URI unless it is there (compared case-insensitively) and the
-// permission scope, in one change: either both are written or, when the scope cannot be created
-// (ScopeExistsError, as CreateScope), neither. An empty scope ID gets a new random GUID and an empty
+// ExposeScope adds the identifier URI unless it is there (compared case-insensitively; an empty uri
+// adds none) and the permission scope, in one change: either both are written or, when the scope
+// cannot be created (ScopeExistsError), neither. An empty scope ID gets a new random GUID and an empty
 // Type becomes ScopeTypeUser. uriAdded reports whether this call added the URI.
 func (c *Client) ExposeScope(ctx context.Context, ref AppRef, uri string, scope PermissionScope) (created PermissionScope, uriAdded bool, err error) {
-	if strings.TrimSpace(uri) == "" {
-		return PermissionScope{}, false, errors.New("exposing a permission scope: the identifier URI is empty")
-	}
 	if scope, err = newScope("exposing a permission scope", scope); err != nil {
 		return PermissionScope{}, false, err
 	}
-	_, err = c.mutate(ctx, ref, fmt.Sprintf("adding identifier URI %s and permission scope %q", uri, scope.Value), func(st *appState) stepResult {
-		added := ensureIdentifierURI(st, uri)
+	name := fmt.Sprintf("creating permission scope %q", scope.Value)
+	if uri != "" {
+		name = fmt.Sprintf("adding identifier URI %s and permission scope %q", uri, scope.Value)
+	}
+	_, err = c.mutate(ctx, ref, name, func(st *appState) stepResult {
+		added := uri != "" && ensureIdentifierURI(st, uri)
 		if err := createScope(st, scope); err != nil {
 			return stepResult{err: err}
 		}
@@ -245,17 +185,8 @@ func (c *Client) UpdateScope(ctx context.Context, ref AppRef, scope PermissionSc
 	return result, nil
 }
 
-// DeleteScope removes the scope. It first removes the scope's ID from every pre-authorized entry
-// (an entry left empty is removed), then disables the scope if it is enabled, then removes it; each
-// step is confirmed before the next. clearedFrom lists the client application IDs that lost the
-// permission (also when a later step fails, so the caller can warn). A scope that does not exist is
-// not an error.
-func (c *Client) DeleteScope(ctx context.Context, ref AppRef, scopeID string) (clearedFrom []string, err error) {
-	return c.DeleteScopeAndURI(ctx, ref, scopeID, "")
-}
-
-// DeleteScopeAndURI is DeleteScope that also removes the identifier URI uri (when not empty) in the
-// same change as the scope itself; other URIs stay.
+// DeleteScopeAndURI removes the permission scope with scopeID, and the identifier URI uri (when not
+// empty) in the same change; other URIs stay.
 func (c *Client) DeleteScopeAndURI(ctx context.Context, ref AppRef, scopeID, uri string) (clearedFrom []string, err error) {
 	var cleared []string
 	name := "deleting permission scope " + scopeID

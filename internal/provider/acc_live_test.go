@@ -255,7 +255,7 @@ func (e *accEnv) restoreAgent(t *testing.T, before graph.Application) {
 	}
 	for _, s := range now.Scopes {
 		if _, ok := before.Scope(s.ID); !ok {
-			_, err := c.DeleteScope(ctx, ref, s.ID)
+			_, err := c.DeleteScopeAndURI(ctx, ref, s.ID, "")
 			report("removing the scope "+s.ID, err)
 		}
 	}
@@ -263,7 +263,7 @@ func (e *accEnv) restoreAgent(t *testing.T, before graph.Application) {
 		cur, ok := now.Scope(s.ID)
 		switch {
 		case !ok:
-			_, err := c.CreateScope(ctx, ref, s)
+			_, _, err := c.ExposeScope(ctx, ref, "", s)
 			report("re-creating the scope "+s.ID, err)
 		case cur != s:
 			_, err := c.UpdateScope(ctx, ref, s)

@@ -222,7 +222,7 @@ func (o *outOfBand) createScope(t *testing.T, appID string, s graph.PermissionSc
 	t.Helper()
 	ctx, cancel := o.ctx()
 	defer cancel()
-	if _, err := o.client.CreateScope(ctx, graph.ByAppID(appID), s); err != nil {
+	if _, _, err := o.client.ExposeScope(ctx, graph.ByAppID(appID), "", s); err != nil {
 		t.Fatalf("out-of-band scope creation: %v", err)
 	}
 }
@@ -231,10 +231,14 @@ func (o *outOfBand) scope(t *testing.T, appID, scopeID string) graph.PermissionS
 	t.Helper()
 	ctx, cancel := o.ctx()
 	defer cancel()
-	s, err := o.client.GetScope(ctx, graph.ByAppID(appID), scopeID)
-	if err != nil {
-		t.Fatalf("out-of-band scope read: %v", err)
+	app, found, err := o.client.GetApplicationExpecting(ctx, graph.ByAppID(appID), func(app graph.Application) bool {
+		_, ok := app.Scope(scopeID)
+		return ok
+	})
+	if err != nil || !found {
+		t.Fatalf("out-of-band scope read: found %t, %v", found, err)
 	}
+	s, _ := app.Scope(scopeID)
 	return s
 }
 
@@ -251,7 +255,7 @@ func (o *outOfBand) deleteScope(t *testing.T, appID, scopeID string) {
 	t.Helper()
 	ctx, cancel := o.ctx()
 	defer cancel()
-	if _, err := o.client.DeleteScope(ctx, graph.ByAppID(appID), scopeID); err != nil {
+	if _, err := o.client.DeleteScopeAndURI(ctx, graph.ByAppID(appID), scopeID, ""); err != nil {
 		t.Fatalf("out-of-band scope deletion: %v", err)
 	}
 }
