@@ -46,6 +46,8 @@ type Config struct {
 	Host string
 	// Port is the TCP port; 0 picks a free one.
 	Port int
+	// InMemory serves requests without a listener, through HTTPClient's transport only (memory.go).
+	InMemory bool
 	// Seed is the initial state; nil means DefaultSeed().
 	Seed *Seed
 	// StateFile, if set, is loaded at start when it exists (instead of the seed) and written on Close and
@@ -107,7 +109,11 @@ func Start(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	go func() { s.serveErr <- s.http.ServeTLS(s.listener, "", "") }()
+	if cfg.InMemory {
+		s.serveErr <- http.ErrServerClosed
+	} else {
+		go func() { s.serveErr <- s.http.ServeTLS(s.listener, "", "") }()
+	}
 	if s.cfg.StateFile != "" {
 		go s.saveLoop()
 	} else {
@@ -218,6 +224,10 @@ func newServer(cfg Config) (*Server, error) {
 	})
 	s.admin = &Admin{s: s}
 
+	if cfg.InMemory {
+		s.baseURL = inMemoryBaseURL
+		return s, nil
+	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(context.Background(), "tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 	if err != nil {
@@ -477,6 +487,9 @@ func (s *Server) Directory() *directory.Directory { return s.dir }
 
 // HTTPClient returns a client that trusts the emulator's CA (and nothing else).
 func (s *Server) HTTPClient() *http.Client {
+	if s.cfg.InMemory {
+		return &http.Client{Timeout: 30 * time.Second, Transport: memoryTransport{h: s.Handler()}}
+	}
 	return &http.Client{
 		Timeout: 30 * time.Second,
 		Transport: &http.Transport{
@@ -494,7 +507,10 @@ func (s *Server) Close(ctx context.Context) error {
 		s.foreign.halt(false)
 		close(s.stopSaver)
 		<-s.saverDone
-		err := s.http.Shutdown(ctx)
+		var err error
+		if s.http != nil {
+			err = s.http.Shutdown(ctx)
+		}
 		if serveErr := <-s.serveErr; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 			err = errors.Join(err, fmt.Errorf("serve: %w", serveErr))
 		}

@@ -46,6 +46,10 @@ func WithRandSeed(seed uint64) Option { return func(c *Config) { c.RandSeed = se
 // WithTokenLifetime sets the lifetime of issued access tokens.
 func WithTokenLifetime(d time.Duration) Option { return func(c *Config) { c.TokenLifetime = d } }
 
+// WithInMemory serves the test server without a listener, through ts.Client only (for tests in a
+// testing/synctest bubble).
+func WithInMemory() Option { return func(c *Config) { c.InMemory = true } }
+
 // WithStateFile makes the test server load and save a state file.
 func WithStateFile(path string) Option { return func(c *Config) { c.StateFile = path } }
 

@@ -334,7 +334,7 @@ func TestBatchedReadsKeepReadYourWritesUnderLag(t *testing.T) {
 // for its whole per-request timeout: later reads of other applications are sent beside it.
 func TestHungReadDoesNotHoldTheQueue(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
+	h := newNetworkHarness(t)
 	hung := &hangingTransport{next: h.ts.Client.Transport, method: http.MethodGet}
 	hung.hang.Store(1)
 	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {

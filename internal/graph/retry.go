@@ -316,7 +316,9 @@ func (c *Client) attempt(ctx context.Context, n int, fn func(ctx context.Context
 		defer cancel()
 	}
 	err := mapError(fn(actx))
-	if err != nil && ctx.Err() == nil && actx.Err() != nil {
+	// A deadline that is not ctx's is the per-request one (a PATCH runs on a detached context with
+	// the same bound, whose timer may fire first).
+	if err != nil && ctx.Err() == nil && (actx.Err() != nil || errors.Is(err, context.DeadlineExceeded)) {
 		return fmt.Errorf("%w (%s): %w", errRequestTimeout, c.cfg.RequestTimeout, err)
 	}
 	return err

@@ -20,12 +20,12 @@ import (
 // Acceptance tests of the Graph engine's v3 rules with the real terraform binary: the default mode
 // meeting another writer, and an apply interrupted with SIGINT.
 
-// TestAccGraph_foreignWriterInDefaultMode applies 30 clients with the default settings (no
+// TestAccGraph_foreignWriterInDefaultMode applies 60 clients with the default settings (no
 // concurrent_writers) while the emulator's foreign writer edits the same agent: the run sees the other
 // writer, settles by itself, warns once naming the application and the setting, and every managed
 // entry and every entry the foreign writer kept is there at the end.
 func TestAccGraph_foreignWriterInDefaultMode(t *testing.T) {
-	env := newAccEnv(t, 30)
+	env := newAccEnv(t, 60)
 	env.requireEmulator(t)
 	cli := newCLIWorkspaces(t)
 	ws := cli.workspace(t, "work", clientsConfig(env, env.clients))
@@ -35,7 +35,7 @@ func TestAccGraph_foreignWriterInDefaultMode(t *testing.T) {
 		ID: "0f0f0f0f-0000-4000-8000-000000000041", Value: "other_scope", Type: "User",
 		AdminConsentDisplayName: "Other", AdminConsentDescription: "Other.", Enabled: true,
 	})
-	env.emu.injectFaults(t, faults.Config{Latency: 20 * time.Millisecond, ForeignWriterRate: 10, ForeignWriterApp: env.agent, Seed: 41})
+	env.emu.injectFaults(t, faults.Config{Latency: 20 * time.Millisecond, ForeignWriterRate: 15, ForeignWriterApp: env.agent, Seed: 41})
 	code, out, _, err := cli.run(ws, "apply", "-auto-approve", "-parallelism=10", "-no-color")
 	env.emu.clearFaults(t) // stops the foreign writer; it settles its own entries
 	if err != nil || code != 0 {
