@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -42,24 +43,26 @@ type sessionStartAction struct {
 	data *providerData
 }
 
-// sessionStartModel maps the action's configuration. The credentials are write-only: Terraform accepts
-// ephemeral values for them and never stores them in a plan.
+// sessionStartModel maps the action's configuration. An action has no state, so nothing of it is
+// stored. Its credentials cannot be write-only (and so cannot take ephemeral values): terraform-plugin-
+// framework v1.19 refuses every non-null write-only value in an action's configuration, and action
+// attributes cannot be marked sensitive; a value from a sensitive variable keeps Terraform's mark.
 type sessionStartModel struct {
-	AgentClientID               types.String `tfsdk:"agent_client_id"`
-	ClientID                    types.String `tfsdk:"client_id"`
-	ClientSecretWO              types.String `tfsdk:"client_secret_wo"`
-	ClientCertificateWO         types.String `tfsdk:"client_certificate_wo"`
-	ClientCertificatePasswordWO types.String `tfsdk:"client_certificate_password_wo"`
-	UseOIDC                     types.Bool   `tfsdk:"use_oidc"`
-	UseProviderIdentity         types.Bool   `tfsdk:"use_provider_identity"`
+	AgentClientID             types.String `tfsdk:"agent_client_id"`
+	ClientID                  types.String `tfsdk:"client_id"`
+	ClientSecret              types.String `tfsdk:"client_secret"`
+	ClientCertificate         types.String `tfsdk:"client_certificate"`
+	ClientCertificatePassword types.String `tfsdk:"client_certificate_password"`
+	UseOIDC                   types.Bool   `tfsdk:"use_oidc"`
+	UseProviderIdentity       types.Bool   `tfsdk:"use_provider_identity"`
 }
 
 var (
 	pathSessionAgent            = path.Root("agent_client_id")
 	pathSessionClientID         = path.Root("client_id")
-	pathSessionSecret           = path.Root("client_secret_wo")
-	pathSessionCertificate      = path.Root("client_certificate_wo")
-	pathSessionCertPassword     = path.Root("client_certificate_password_wo")
+	pathSessionSecret           = path.Root("client_secret")
+	pathSessionCertificate      = path.Root("client_certificate")
+	pathSessionCertPassword     = path.Root("client_certificate_password")
 	pathSessionUseOIDC          = path.Root("use_oidc")
 	pathSessionProviderIdentity = path.Root("use_provider_identity")
 )
@@ -85,30 +88,26 @@ func (a *sessionStartAction) Schema(_ context.Context, _ action.SchemaRequest, r
 			},
 			"client_id": schema.StringAttribute{
 				MarkdownDescription: "The client (application) ID of the client application the session is started " +
-					"as. Required with `client_secret_wo`, `client_certificate_wo` and `use_oidc`; with " +
+					"as. Required with `client_secret`, `client_certificate` and `use_oidc`; with " +
 					"`use_provider_identity` it is optional and, when set, the action checks that the provider's token " +
 					"belongs to it.",
 				Optional:   true,
 				Validators: []validator.String{guidValidator()},
 			},
-			"client_secret_wo": schema.StringAttribute{
-				MarkdownDescription: "A client secret of the client application (its Value, not its Secret ID). " +
-					"Write-only: it may come from an ephemeral variable and is never stored.",
-				Optional:  true,
-				WriteOnly: true,
+			"client_secret": schema.StringAttribute{
+				MarkdownDescription: "A client secret of the client application (its Value, not its Secret ID). Pass it " +
+					"from a `sensitive` variable; actions have no state, so it is stored nowhere, but `terraform plan -out` " +
+					"writes it into the plan file like any non-ephemeral value.",
+				Optional: true,
 			},
-			"client_certificate_wo": schema.StringAttribute{
+			"client_certificate": schema.StringAttribute{
 				MarkdownDescription: "A certificate of the client application with its private key: PEM text, or " +
-					"base64 of a PKCS#12 archive or of PEM text. Write-only: it may come from an ephemeral variable and " +
-					"is never stored.",
-				Optional:  true,
-				WriteOnly: true,
+					"base64 of a PKCS#12 archive or of PEM text. Pass it from a `sensitive` variable, as `client_secret`.",
+				Optional: true,
 			},
-			"client_certificate_password_wo": schema.StringAttribute{
-				MarkdownDescription: "The password of `client_certificate_wo`'s private key, when it is encrypted. " +
-					"Write-only.",
-				Optional:  true,
-				WriteOnly: true,
+			"client_certificate_password": schema.StringAttribute{
+				MarkdownDescription: "The password of `client_certificate`'s private key, when it is encrypted.",
+				Optional:            true,
 			},
 			"use_oidc": schema.BoolAttribute{
 				MarkdownDescription: "Present the provider's OIDC token (`use_oidc`, GitHub Actions, a token or token " +
@@ -135,8 +134,8 @@ func (m sessionStartModel) choice() auth.AgentCredentialChoice {
 	on := func(b types.Bool) bool { return b.IsUnknown() || b.ValueBool() }
 	return auth.AgentCredentialChoice{
 		ProviderIdentity: on(m.UseProviderIdentity),
-		Secret:           given(m.ClientSecretWO),
-		Certificate:      given(m.ClientCertificateWO),
+		Secret:           given(m.ClientSecret),
+		Certificate:      given(m.ClientCertificate),
 		OIDC:             on(m.UseOIDC),
 	}
 }
@@ -156,27 +155,27 @@ func validateSessionCredentials(m sessionStartModel, diags *diag.Diagnostics) {
 	switch choice.Source() {
 	case auth.AgentCredentialMissing:
 		diags.AddAttributeError(pathSessionClientID, "Missing Client Credentials",
-			"A session is started as a client application. Set client_id with one of client_secret_wo (a client secret of "+
-				"that application), client_certificate_wo (a certificate with its private key) or use_oidc = true (the "+
+			"A session is started as a client application. Set client_id with one of client_secret (a client secret of "+
+				"that application), client_certificate (a certificate with its private key) or use_oidc = true (the "+
 				"provider's OIDC token, through the application's federated credential); or set use_provider_identity = true "+
 				"when the provider itself authenticates as the client.")
 		return
 	case auth.AgentCredentialConflict:
 		diags.AddAttributeError(pathSessionClientID, "Conflicting Client Credentials",
-			"Set exactly one of client_secret_wo, client_certificate_wo, use_oidc = true and use_provider_identity = true: "+
+			"Set exactly one of client_secret, client_certificate, use_oidc = true and use_provider_identity = true: "+
 				"each names a way to authenticate as the client, and the provider must know which one to use.")
 		return
 	case auth.AgentCredentialProviderIdentity:
 	default:
 		if m.ClientID.IsNull() {
 			diags.AddAttributeError(pathSessionClientID, "Missing Client ID",
-				"client_id is required with client_secret_wo, client_certificate_wo and use_oidc: it names the client "+
+				"client_id is required with client_secret, client_certificate and use_oidc: it names the client "+
 					"application the credential belongs to.")
 		}
 	}
-	if !m.ClientCertificatePasswordWO.IsNull() && m.ClientCertificateWO.IsNull() {
+	if !m.ClientCertificatePassword.IsNull() && m.ClientCertificate.IsNull() {
 		diags.AddAttributeError(pathSessionCertPassword, "Certificate Password Without Certificate",
-			"client_certificate_password_wo decrypts client_certificate_wo's private key; set the certificate too, or remove "+
+			"client_certificate_password decrypts client_certificate's private key; set the certificate too, or remove "+
 				"the password.")
 	}
 }
@@ -221,6 +220,14 @@ func (a *sessionStartAction) Invoke(ctx context.Context, req action.InvokeReques
 	progress(ctx, resp, "Requesting an access token for %s with %s.", client.Scope(), how)
 	callerID, err := client.TokenAppID(ctx)
 	if err != nil {
+		if f, ok := auth.ExplainAuthFailure(err); ok {
+			status := ""
+			var afe *azidentity.AuthenticationFailedError
+			if errors.As(err, &afe) && afe.RawResponse != nil {
+				status = fmt.Sprintf("HTTP %d, ", afe.RawResponse.StatusCode)
+			}
+			progress(ctx, resp, "Microsoft Entra ID refused the token request: %s%s", status, f.Headline())
+		}
 		addLKPSError(&resp.Diagnostics, what, credAttr, err)
 		return
 	}
@@ -268,15 +275,15 @@ func (a *sessionStartAction) clientCredential(ctx context.Context, m sessionStar
 	}
 	settings := auth.AgentSettings{
 		ClientID:                  clientID,
-		ClientSecret:              m.ClientSecretWO.ValueString(),
-		ClientCertificate:         m.ClientCertificateWO.ValueString(),
-		ClientCertificatePassword: m.ClientCertificatePasswordWO.ValueString(),
+		ClientSecret:              m.ClientSecret.ValueString(),
+		ClientCertificate:         m.ClientCertificate.ValueString(),
+		ClientCertificatePassword: m.ClientCertificatePassword.ValueString(),
 	}
 	attr, how := pathSessionSecret, "a client secret of "+clientID
-	if !m.ClientCertificateWO.IsNull() {
+	if !m.ClientCertificate.IsNull() {
 		attr, how = pathSessionCertificate, "a certificate of "+clientID
 	}
-	if emptyCredential(settings, attr, "client_secret_wo", "client_certificate_wo", diags) {
+	if emptyCredential(settings, attr, "client_secret", "client_certificate", diags) {
 		return nil, path.Empty(), "", false
 	}
 	cred, _, err := auth.NewAgentCredential(ctx, settings, a.data.authOpts)
