@@ -17,6 +17,7 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/entra"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 )
 
@@ -346,4 +347,60 @@ func typeName(a interface{ GetType() attr.Type }) string {
 		return "Boolean"
 	}
 	return "String"
+}
+
+// use_oidc: the provider signs in as the deployer with a GitHub Actions token, and the action presents
+// the same token as the client application, through the client's federated credential: no secret. The
+// agent is registered with enforce_client_authz = false, so the session starts (200).
+func TestAccSessionStart_oidc(t *testing.T) {
+	w := newSessionWorld(t, true, "")
+	ts := w.emu.ts
+	if err := ts.Admin().AddFederatedCredential(w.client, *agentFIC(gitHubSubject, entra.FederatedAudience)); err != nil {
+		t.Fatal(err)
+	}
+	issuer, _ := ts.Entra().OIDCIssuer("github")
+	w.c.write("provider.tf", fmt.Sprintf(`
+provider "lkps" {
+  tenant_id          = %q
+  client_id          = %q
+  use_oidc           = true
+  oidc_request_url   = %q
+  oidc_request_token = %q
+  use_cli            = false
+  authority_host     = %q
+  graph_base_url     = %q
+  lkps_base_url      = %q
+}
+`, ts.TenantID(), ts.DeployerClientID, ts.Entra().OIDCIssuerTokenRequestURL("github"), issuer.RequestToken,
+		ts.AuthorityHost, ts.GraphBaseURL, ts.LKPSBaseURLs[w.route.Key()]))
+	w.c.write("action.tf", fmt.Sprintf(`
+action "lkps_session_start" "check" {
+  config {
+    agent_client_id = %[1]q
+    client_id       = %[2]q
+    use_oidc        = true
+  }
+}
+
+variable "agent_client_id" { type = string }
+variable "client_id" { type = string }
+variable "client_secret" { type = string }
+`, w.agent, w.client))
+	w.withoutTrigger(fmt.Sprintf(`
+resource "lkps_agent_registration" "agent" {
+  agent_client_id        = %q
+  agent_client_secret_wo = var.agent_secret
+  enforce_client_authz   = false
+}
+`, w.agent))
+	w.c.run([]int{0}, "init", "-input=false", "-no-color")
+	w.c.run([]int{0}, "apply", "-no-color", "-input=false", "-auto-approve")
+	out, code := w.invoke(t)
+	if code != 0 {
+		t.Fatalf("the invocation failed")
+	}
+	w.expectOutput(t, out,
+		`with the provider's GitHub Actions OIDC token, exchanged for a token of `+w.client,
+		`The token belongs to client ID `+w.client,
+		`HTTP 200 from LKPS: session started for client `+w.client)
 }
