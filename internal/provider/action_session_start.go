@@ -58,7 +58,6 @@ type sessionStartModel struct {
 }
 
 var (
-	pathSessionAgent            = path.Root("agent_client_id")
 	pathSessionClientID         = path.Root("client_id")
 	pathSessionSecret           = path.Root("client_secret")
 	pathSessionCertificate      = path.Root("client_certificate")
@@ -270,7 +269,7 @@ func (a *sessionStartAction) clientCredential(ctx context.Context, m sessionStar
 		}
 		return a.data.credential, pathSessionProviderIdentity, "the provider's identity (" + a.data.method.Description() + ")", true
 	case auth.AgentCredentialOIDC:
-		cred, _, ok := federatedCredential(ctx, a.data, clientID, "the client application", pathSessionUseOIDC, diags)
+		cred, ok := federatedCredential(ctx, a.data, clientID, "the client application", pathSessionUseOIDC, diags)
 		return cred, pathSessionUseOIDC, "the provider's " + a.data.method.Kind.Description() + " token, exchanged for a token of " + clientID, ok
 	}
 	settings := auth.AgentSettings{

@@ -82,7 +82,7 @@ func (r *agentRegistrationResource) agentCredential(ctx context.Context, agentID
 		return nil, path.Empty(), false
 	}
 	if config.AgentUseOIDC.ValueBool() {
-		cred, _, ok := federatedCredential(ctx, r.data, agentID, "the agent", pathAgentUseOIDC, diags)
+		cred, ok := federatedCredential(ctx, r.data, agentID, "the agent", pathAgentUseOIDC, diags)
 		return cred, pathAgentUseOIDC, ok
 	}
 	if config.UseProviderIdentity.ValueBool() {
@@ -181,12 +181,12 @@ func emptyCredential(s auth.AgentSettings, attr path.Path, secretName, certName 
 // federatedCredential builds the credential of application clientID from the provider's OIDC token
 // (auth.FederatedCredentialFor). whose names the application ("the agent") and attr the attribute that
 // asked for it, which carries the error when the provider has no OIDC token.
-func federatedCredential(ctx context.Context, data *providerData, clientID, whose string, attr path.Path, diags *diag.Diagnostics) (azcore.TokenCredential, auth.Method, bool) {
+func federatedCredential(ctx context.Context, data *providerData, clientID, whose string, attr path.Path, diags *diag.Diagnostics) (azcore.TokenCredential, bool) {
 	if data.credentialErr != nil {
 		diags.AddAttributeError(attr, "OIDC Not Configured on the Provider",
 			fmt.Sprintf("%s = true exchanges the provider's OIDC token for a token of %s %s, but the provider could not set up "+
 				"its identity: %s.\n\nSee the provider documentation, \"Authentication\" (use_oidc).", attr, whose, clientID, data.credentialErr))
-		return nil, auth.Method{}, false
+		return nil, false
 	}
 	cred, m, err := auth.FederatedCredentialFor(ctx, data.method, clientID, data.authOpts)
 	if err != nil {
@@ -197,11 +197,11 @@ func federatedCredential(ctx context.Context, data *providerData, clientID, whos
 					"identity for Microsoft Graph and %s are two applications that share one OIDC token: give %s a federated "+
 					"credential for the token's issuer and subject (see the provider documentation, \"Authentication\").",
 					attr, whose, clientID, err, whose, whose))
-			return nil, auth.Method{}, false
+			return nil, false
 		}
 		diags.AddAttributeError(attr, "Invalid OIDC Settings", fmt.Sprintf("Could not set up the credential of %s %s: %s.", whose, clientID, err))
-		return nil, auth.Method{}, false
+		return nil, false
 	}
 	tflog.Debug(ctx, "Using the provider's OIDC token for another application", map[string]any{"method": m.String()})
-	return cred, m, true
+	return cred, true
 }
