@@ -14,6 +14,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-testing/config"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
@@ -403,4 +406,69 @@ resource "lkps_agent_registration" "agent" {
 		`with the provider's GitHub Actions OIDC token, exchanged for a token of `+w.client,
 		`The token belongs to client ID `+w.client,
 		`HTTP 200 from LKPS: session started for client `+w.client)
+}
+
+// At TF_LOG=TRACE neither Terraform's log nor the provider's holds the client's secret, the provider's,
+// the agent's, or a token, through a whole apply that registers the agent and triggers the action.
+func TestAccSessionStart_noSecretsInLogs(t *testing.T) {
+	w := newSessionWorld(t, true, "")
+	logFile := filepath.Join(t.TempDir(), "trace.log")
+	t.Setenv("TF_ACC_LOG_PATH", logFile)
+	t.Setenv("TF_LOG", "TRACE")
+	ts := w.emu.ts
+	cfg := fmt.Sprintf(`
+variable "provider_secret" {
+  type      = string
+  sensitive = true
+}
+
+provider "lkps" {
+  tenant_id      = %q
+  client_id      = %q
+  client_secret  = var.provider_secret
+  use_cli        = false
+  authority_host = %q
+  graph_base_url = %q
+  lkps_base_url  = %q
+}
+`, ts.TenantID(), ts.DeployerClientID, ts.AuthorityHost, ts.GraphBaseURL, ts.LKPSBaseURLs[w.route.Key()]) +
+		exampleFile(t, "actions", "lkps_session_start", "action.tf") +
+		exampleFile(t, "actions", "lkps_session_start", "action_trigger.tf")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{skipBelow(actionSkipVersion, "actions arrived in Terraform 1.14")},
+		Steps: []resource.TestStep{{
+			Config: cfg,
+			ConfigVariables: config.Variables{
+				"provider_secret": config.StringVariable(ts.DeployerSecret), "agent_secret": config.StringVariable(w.agentSecret),
+				"client_secret": config.StringVariable(w.clientSecret), "agent_client_id": config.StringVariable(w.agent),
+				"client_id": config.StringVariable(w.client),
+			},
+			Check: func(*terraformState) error {
+				if n := w.sessionStarts(200); n != 1 {
+					return fmt.Errorf("the triggered action started %d sessions, want 1", n)
+				}
+				return nil
+			},
+		}},
+	})
+	raw, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(raw)
+	for _, want := range []string{"lkps_session_start: HTTP 200 from LKPS", "InvokeAction", "client_secret"} {
+		if !strings.Contains(log, want) {
+			t.Fatalf("the TRACE log (%d bytes) lacks %q; it does not record the action's work", len(raw), want)
+		}
+	}
+	for i, s := range []string{w.clientSecret, w.agentSecret, ts.DeployerSecret} {
+		if strings.Contains(log, s) {
+			t.Errorf("the TRACE log contains secret %d", i)
+		}
+	}
+	if m := jwtPattern.FindString(log); m != "" {
+		t.Errorf("the TRACE log contains a token (%d characters)", len(m))
+	}
+	t.Logf("searched %d bytes of TRACE log", len(raw))
 }
