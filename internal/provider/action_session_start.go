@@ -371,6 +371,11 @@ func (a *sessionStartAction) ruleOnGraph(ctx context.Context, agentID, clientID,
 		tflog.Debug(ctx, "lkps_session_start: could not read the agent to explain LKPS's 403", map[string]any{"error": err.Error()})
 		return ""
 	}
+	if !exists && failedCheck != "" && failedCheck != lkps.CheckScopeMissing {
+		// LKPS read the agent, so the provider's identity only cannot see it (Application.ReadWrite.OwnedBy
+		// shows owned applications only): the rule would explain nothing.
+		return ""
+	}
 	d := lkps.Evaluate(decisionInput(app, exists, true, clientID))
 	s := "lkps_client_authorization's rule, on the agent's app registration as Microsoft Graph shows it now: "
 	switch {
