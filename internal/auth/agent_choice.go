@@ -15,6 +15,9 @@ const (
 	AgentCredentialSecret
 	// AgentCredentialCertificate: a certificate of the agent application with its private key.
 	AgentCredentialCertificate
+	// AgentCredentialOIDC: the provider's OIDC token, exchanged for a token of the agent application
+	// through the agent's own federated identity credential (FederatedCredentialFor).
+	AgentCredentialOIDC
 )
 
 // AgentCredentialChoice says which ways to authenticate as the agent a configuration gives. A value that
@@ -23,12 +26,13 @@ type AgentCredentialChoice struct {
 	ProviderIdentity bool
 	Secret           bool
 	Certificate      bool
+	OIDC             bool
 }
 
 // Source chooses the credential: exactly one way must be given.
 func (c AgentCredentialChoice) Source() AgentCredentialSource {
 	n := 0
-	for _, b := range []bool{c.ProviderIdentity, c.Secret, c.Certificate} {
+	for _, b := range []bool{c.ProviderIdentity, c.Secret, c.Certificate, c.OIDC} {
 		if b {
 			n++
 		}
@@ -42,6 +46,8 @@ func (c AgentCredentialChoice) Source() AgentCredentialSource {
 		return AgentCredentialProviderIdentity
 	case c.Secret:
 		return AgentCredentialSecret
+	case c.OIDC:
+		return AgentCredentialOIDC
 	default:
 		return AgentCredentialCertificate
 	}

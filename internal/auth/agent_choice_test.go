@@ -15,6 +15,9 @@ func TestAgentCredentialChoice(t *testing.T) {
 		{AgentCredentialChoice{ProviderIdentity: true, Secret: true}, AgentCredentialConflict},
 		{AgentCredentialChoice{ProviderIdentity: true, Certificate: true}, AgentCredentialConflict},
 		{AgentCredentialChoice{ProviderIdentity: true, Secret: true, Certificate: true}, AgentCredentialConflict},
+		{AgentCredentialChoice{OIDC: true}, AgentCredentialOIDC},
+		{AgentCredentialChoice{OIDC: true, Secret: true}, AgentCredentialConflict},
+		{AgentCredentialChoice{OIDC: true, ProviderIdentity: true}, AgentCredentialConflict},
 	}
 	for _, tc := range cases {
 		if got := tc.c.Source(); got != tc.want {

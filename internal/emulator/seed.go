@@ -372,7 +372,8 @@ const (
 
 // DefaultSeed returns the seed used when none is given: Bayer's tenant with "bayer.com" verified, a
 // deployer holding Application.ReadWrite.OwnedBy (also trusted for GitHub Actions tokens of the emulator's
-// "github" issuer), an example agent owned by the deployer with identifier URI api://{appId}, and an
+// "github" issuer), an example agent owned by the deployer with identifier URI api://{appId} (trusting the
+// same GitHub Actions tokens, for registration without a secret), and an
 // example client. All three are on the Client Access List of every route; nothing is registered.
 func DefaultSeed() *Seed {
 	all := []string{DefaultDeployerAppID, DefaultAgentAppID, DefaultClientAppID}
@@ -399,6 +400,12 @@ func DefaultSeed() *Seed {
 				DisplayName: "Example LKPS agent", Owners: []string{DefaultDeployerAppID},
 				Secrets:        []SeedSecret{{Value: DefaultAgentSecret, DisplayName: "emulator"}},
 				IdentifierURIs: []string{"api://{appId}"},
+				// The same workflow's token registers the agent as the agent (agent_use_oidc): one OIDC
+				// token, two identities, no secret.
+				FederatedCredentials: []directory.FederatedCredential{{
+					Name: "github-main-registration", Issuer: "/oidc/github", Subject: "repo:bayer/terraform-provider-lkps:ref:refs/heads/main",
+					Audiences: []string{entra.FederatedAudience},
+				}},
 			},
 			{
 				AppID: DefaultClientAppID, ObjectID: "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e13", ServicePrincipalID: "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e23",

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/bayer/terraform-provider-lkps/internal/agentid"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
@@ -527,7 +528,7 @@ func sameScope(got, want graph.PermissionScope) bool {
 }
 
 // defaultIdentifierURI is the portal's default Application ID URI.
-func defaultIdentifierURI(appID string) string { return "api://" + strings.ToLower(appID) }
+func defaultIdentifierURI(appID string) string { return agentid.DefaultIdentifierURI(appID) }
 
 // defaultWriteTimeout and defaultReadTimeout apply when the timeouts block is absent. Writes include
 // the confirmation that the change is visible on Graph's replicas.

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/bayer/terraform-provider-lkps/internal/auth"
 )
@@ -22,6 +25,7 @@ func configuredAgentCredential(c agentRegistrationResourceModel) auth.AgentCrede
 		ProviderIdentity: c.UseProviderIdentity.IsUnknown() || c.UseProviderIdentity.ValueBool(),
 		Secret:           !c.AgentClientSecretWO.IsNull(),
 		Certificate:      !c.AgentClientCertificateWO.IsNull(),
+		OIDC:             c.AgentUseOIDC.IsUnknown() || c.AgentUseOIDC.ValueBool(),
 	}
 }
 
@@ -36,17 +40,23 @@ func validateAgentCredentials(c agentRegistrationResourceModel, diags *diag.Diag
 		diags.AddAttributeError(pathAgentClientID, "Missing Agent Credentials",
 			"LKPS records a registration under the calling application's client ID, so the registration must be made as the "+
 				"agent. Set one of agent_client_secret_wo (a client secret of the agent's app registration), "+
-				"agent_client_certificate_wo (a certificate with its private key), or use_provider_identity = true when the "+
-				"provider itself authenticates as the agent.")
+				"agent_client_certificate_wo (a certificate with its private key), agent_use_oidc = true (the provider's OIDC "+
+				"token, through a federated credential of the agent), or use_provider_identity = true when the provider itself "+
+				"authenticates as the agent.")
 	case auth.AgentCredentialConflict:
 		at := pathAgentCertificate
-		if providerIdentity {
+		switch {
+		case providerIdentity:
 			at = pathUseProviderIdentity
+		case choice.OIDC:
+			at = pathAgentUseOIDC
 		}
 		diags.AddAttributeError(at, "Conflicting Agent Credentials",
-			"Set exactly one of agent_client_secret_wo, agent_client_certificate_wo and use_provider_identity = true: each "+
-				"names a way to authenticate as the agent, and the provider must know which one to use.")
+			"Set exactly one of agent_client_secret_wo, agent_client_certificate_wo, agent_use_oidc = true and "+
+				"use_provider_identity = true: each names a way to authenticate as the agent, and the provider must know which "+
+				"one to use.")
 	}
+	emptyAgentCredential(c, diags)
 	if given(c.AgentClientCertificatePasswordWO) && !cert {
 		diags.AddAttributeError(pathAgentCertPassword, "Certificate Password Without Certificate",
 			"agent_client_certificate_password_wo decrypts agent_client_certificate_wo's private key; set the certificate too, "+
@@ -71,6 +81,10 @@ func (r *agentRegistrationResource) agentCredential(ctx context.Context, agentID
 			"The lkps provider was not configured before the resource used it. This is a bug in the provider; please report it.")
 		return nil, path.Empty(), false
 	}
+	if config.AgentUseOIDC.ValueBool() {
+		cred, ok := federatedCredential(ctx, r.data, agentID, "the agent", pathAgentUseOIDC, diags)
+		return cred, pathAgentUseOIDC, ok
+	}
 	if config.UseProviderIdentity.ValueBool() {
 		if r.data.credentialErr != nil {
 			diags.AddAttributeError(pathUseProviderIdentity, "No Usable Provider Identity",
@@ -89,6 +103,9 @@ func (r *agentRegistrationResource) agentCredential(ctx context.Context, agentID
 	credAttr := pathAgentSecret
 	if settings.ClientCertificate != "" {
 		credAttr = pathAgentCertificate
+	}
+	if emptyAgentCredential(config, diags) {
+		return nil, path.Empty(), false
 	}
 	if settings.ClientSecret == "" && settings.ClientCertificate == "" {
 		diags.AddAttributeError(pathAgentClientID, "Missing Agent Credentials",
@@ -125,4 +142,66 @@ func agentSettingAttribute(name string) (path.Path, bool) {
 	default:
 		return path.Empty(), false
 	}
+}
+
+// emptyAgentCredential reports a secret or certificate that is set but empty (or only white space), as
+// when Enter is pressed at Terraform's prompt for the variable that carries it: the attribute is given,
+// so "missing" would mislead. Unknown values are not checked.
+func emptyAgentCredential(c agentRegistrationResourceModel, diags *diag.Diagnostics) bool {
+	return emptyCredentialValue(c.AgentClientSecretWO, pathAgentSecret, "a client secret of the agent's app registration (its Value, not its Secret ID)", diags) ||
+		emptyCredentialValue(c.AgentClientCertificateWO, pathAgentCertificate, "a certificate of the agent's app registration with its private key", diags)
+}
+
+// emptyCredentialValue reports, on attr, a credential value that is known and empty; want says what it
+// must hold.
+func emptyCredentialValue(v types.String, attr path.Path, want string, diags *diag.Diagnostics) bool {
+	if v.IsNull() || v.IsUnknown() || strings.TrimSpace(v.ValueString()) != "" {
+		return false
+	}
+	name := attr.String()
+	diags.AddAttributeError(attr, "Empty "+name,
+		fmt.Sprintf("%s is set, but its value is empty (for example Enter was pressed at Terraform's prompt for the variable "+
+			"that carries it, or its TF_VAR_ environment variable is empty). Set it to %s, or remove it and choose another "+
+			"credential.", name, want))
+	return true
+}
+
+// emptyCredential is emptyCredentialValue for settings already read from a configuration (the action's):
+// attr is the attribute of the credential in use.
+func emptyCredential(s auth.AgentSettings, attr path.Path, secretName, certName string, diags *diag.Diagnostics) bool {
+	switch {
+	case attr.String() == secretName && strings.TrimSpace(s.ClientSecret) == "":
+		return emptyCredentialValue(types.StringValue(s.ClientSecret), attr, "a client secret of the application (its Value, not its Secret ID)", diags)
+	case attr.String() == certName && strings.TrimSpace(s.ClientCertificate) == "":
+		return emptyCredentialValue(types.StringValue(s.ClientCertificate), attr, "a certificate of the application with its private key", diags)
+	}
+	return false
+}
+
+// federatedCredential builds the credential of application clientID from the provider's OIDC token
+// (auth.FederatedCredentialFor). whose names the application ("the agent") and attr the attribute that
+// asked for it, which carries the error when the provider has no OIDC token.
+func federatedCredential(ctx context.Context, data *providerData, clientID, whose string, attr path.Path, diags *diag.Diagnostics) (azcore.TokenCredential, bool) {
+	if data.credentialErr != nil {
+		diags.AddAttributeError(attr, "OIDC Not Configured on the Provider",
+			fmt.Sprintf("%s = true exchanges the provider's OIDC token for a token of %s %s, but the provider could not set up "+
+				"its identity: %s.\n\nSee the provider documentation, \"Authentication\" (use_oidc).", attr, whose, clientID, data.credentialErr))
+		return nil, false
+	}
+	cred, m, err := auth.FederatedCredentialFor(ctx, data.method, clientID, data.authOpts)
+	if err != nil {
+		var no *auth.NoOIDCError
+		if errors.As(err, &no) {
+			diags.AddAttributeError(attr, "OIDC Not Configured on the Provider",
+				fmt.Sprintf("%s = true exchanges the provider's OIDC token for a token of %s %s, but %s.\n\nThe provider's "+
+					"identity for Microsoft Graph and %s are two applications that share one OIDC token: give %s a federated "+
+					"credential for the token's issuer and subject (see the provider documentation, \"Authentication\").",
+					attr, whose, clientID, err, whose, whose))
+			return nil, false
+		}
+		diags.AddAttributeError(attr, "Invalid OIDC Settings", fmt.Sprintf("Could not set up the credential of %s %s: %s.", whose, clientID, err))
+		return nil, false
+	}
+	tflog.Debug(ctx, "Using the provider's OIDC token for another application", map[string]any{"method": m.String()})
+	return cred, true
 }

@@ -50,6 +50,7 @@ type agentRegistrationResourceModel struct {
 	AgentClientCertificatePasswordWO types.String   `tfsdk:"agent_client_certificate_password_wo"`
 	AgentClientCertificateWOVersion  types.Int64    `tfsdk:"agent_client_certificate_wo_version"`
 	UseProviderIdentity              types.Bool     `tfsdk:"use_provider_identity"`
+	AgentUseOIDC                     types.Bool     `tfsdk:"agent_use_oidc"`
 	LiveKitURL                       types.String   `tfsdk:"livekit_url"`
 	RegisteredAt                     types.String   `tfsdk:"registered_at"`
 	Timeouts                         timeouts.Value `tfsdk:"timeouts"`
@@ -74,6 +75,7 @@ func (m *agentRegistrationResourceModel) setFromRegistration(reg lkps.Registrati
 func needsRegistration(plan, state agentRegistrationResourceModel) bool {
 	return !plan.EnforceClientAuthz.Equal(state.EnforceClientAuthz) ||
 		!plan.UseProviderIdentity.Equal(state.UseProviderIdentity) ||
+		plan.AgentUseOIDC.ValueBool() != state.AgentUseOIDC.ValueBool() ||
 		!plan.AgentClientSecretWOVersion.Equal(state.AgentClientSecretWOVersion) ||
 		!plan.AgentClientCertificateWOVersion.Equal(state.AgentClientCertificateWOVersion) ||
 		state.LiveKitURL.IsNull()
@@ -88,6 +90,7 @@ var (
 	pathAgentCertPassword   = path.Root("agent_client_certificate_password_wo")
 	pathAgentCertVersion    = path.Root("agent_client_certificate_wo_version")
 	pathUseProviderIdentity = path.Root("use_provider_identity")
+	pathAgentUseOIDC        = path.Root("agent_use_oidc")
 	pathEnforceClientAuthz  = path.Root("enforce_client_authz")
 )
 
@@ -157,7 +160,7 @@ func (r *agentRegistrationResource) Schema(ctx context.Context, _ resource.Schem
 			"agent_client_secret_wo": schema.StringAttribute{
 				MarkdownDescription: "A client secret of the agent's app registration, used to register as the agent. " +
 					"Write-only: never stored in the plan or state (Terraform 1.11 or later). Exactly one of " +
-					"`agent_client_secret_wo`, `agent_client_certificate_wo` and `use_provider_identity = true` must be set.",
+					"`agent_client_secret_wo`, `agent_client_certificate_wo`, `agent_use_oidc = true` and `use_provider_identity = true` must be set.",
 				Optional:  true,
 				Sensitive: true,
 				WriteOnly: true,
@@ -193,6 +196,15 @@ func (r *agentRegistrationResource) Schema(ctx context.Context, _ resource.Schem
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
+			},
+			"agent_use_oidc": schema.BoolAttribute{
+				MarkdownDescription: "Register without any secret of the agent: the provider's OIDC token (`use_oidc` with " +
+					"`oidc_token`, `oidc_token_file_path` or GitHub Actions' `oidc_request_url` and `oidc_request_token`, or " +
+					"`use_aks_workload_identity`, in the provider block) is presented to Entra ID as the agent, through a " +
+					"federated identity credential on the agent's own app registration that matches the token's issuer, " +
+					"subject and audience. The provider keeps its own identity for Microsoft Graph. Changing it registers " +
+					"the agent again.",
+				Optional: true,
 			},
 			"livekit_url": schema.StringAttribute{
 				MarkdownDescription: "The LiveKit server URL LKPS returned for the agent.",

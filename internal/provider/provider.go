@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -27,6 +29,8 @@ const RegistryAddress = "registry.terraform.io/bayer/lkps"
 var (
 	_ provider.Provider                   = (*lkpsProvider)(nil)
 	_ provider.ProviderWithValidateConfig = (*lkpsProvider)(nil)
+	_ provider.ProviderWithFunctions      = (*lkpsProvider)(nil)
+	_ provider.ProviderWithActions        = (*lkpsProvider)(nil)
 )
 
 // New returns a constructor of the provider for providerserver.Serve and the acceptance tests.
@@ -218,6 +222,7 @@ func (p *lkpsProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.ListResourceData = data
+	resp.ActionData = data
 }
 
 func (p *lkpsProvider) Resources(_ context.Context) []func() resource.Resource {
@@ -235,6 +240,16 @@ func (p *lkpsProvider) DataSources(_ context.Context) []func() datasource.DataSo
 		NewEnvironmentsDataSource,
 		NewClientAuthorizationDataSource,
 	}
+}
+
+// Functions are the provider-defined functions (function_agent_ids.go).
+func (p *lkpsProvider) Functions(_ context.Context) []func() function.Function {
+	return []func() function.Function{newScopeIDFunction, newIdentifierURIFunction}
+}
+
+// Actions are the provider's actions (Terraform 1.14+; older CLIs and OpenTofu ignore them).
+func (p *lkpsProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{newSessionStartAction}
 }
 
 // userAgent names the provider and Terraform versions on every outgoing request.
