@@ -20,6 +20,13 @@ const EmulatorExportsHint = "load the emulator's exports in the shell that runs 
 	"after `make emulator` in the repository, or the file you passed to lkps-emulator --env-file (it sets SSL_CERT_FILE " +
 	"to a bundle of the system's roots plus the emulator's CA, and the endpoint variables)"
 
+// Diagnostic summaries of the transport failures ClassifyTransport knows.
+const (
+	SummaryTLSUntrusted = "TLS certificate not trusted"
+	SummaryTLSOtherHost = "TLS certificate issued for another host"
+	SummaryTLSExpired   = "TLS certificate expired"
+)
+
 // TransportFailure is a transport-level failure classified for its fix.
 type TransportFailure struct {
 	// Summary is a diagnostic summary line.
@@ -44,21 +51,21 @@ func ClassifyTransport(err error) (f TransportFailure, ok bool) {
 	switch {
 	case errors.As(err, &unknown) || strings.Contains(msg, "certificate signed by unknown authority"):
 		return TransportFailure{
-			Summary: "TLS certificate not trusted",
+			Summary: SummaryTLSUntrusted,
 			Advice: fmt.Sprintf("The TLS certificate of %s is signed by an authority this machine does not trust, so the "+
 				"provider did not send the request. If %s is the local emulator, %s. Behind a TLS-inspecting proxy, set "+
 				"SSL_CERT_FILE to a PEM bundle of the system's roots plus the proxy's CA.", host, host, EmulatorExportsHint),
 		}, true
 	case errors.As(err, &hostname) || strings.Contains(msg, "certificate is valid for"):
 		return TransportFailure{
-			Summary: "TLS certificate issued for another host",
+			Summary: SummaryTLSOtherHost,
 			Advice: fmt.Sprintf("The TLS certificate of %s was issued for other host names (%s). Check the endpoint "+
 				"overrides (lkps_base_url, graph_base_url, authority_host and their LKPS_* variables): the local "+
 				"emulator's certificate is valid only for localhost and loopback addresses.", host, msg),
 		}, true
 	case (errors.As(err, &invalid) && invalid.Reason == x509.Expired) || strings.Contains(msg, "certificate has expired"):
 		return TransportFailure{
-			Summary: "TLS certificate expired",
+			Summary: SummaryTLSExpired,
 			Advice: fmt.Sprintf("The TLS certificate of %s has expired or is not valid yet (check this machine's clock). "+
 				"The local emulator's certificates live 7 days: restart the emulator, which issues new ones, and %s.",
 				host, EmulatorExportsHint),
