@@ -50,7 +50,8 @@ func TestPortFileKeepsThePortAcrossRestarts(t *testing.T) {
 		t.Errorf("the restart changed the exports:\n%s\n---\n%s", first, second)
 	}
 
-	taken, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+	var lc net.ListenConfig
+	taken, err := lc.Listen(t.Context(), "tcp", "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {
 		t.Fatal(err)
 	}
