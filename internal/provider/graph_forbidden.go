@@ -57,7 +57,11 @@ const graphRoleGrantNote = "An added owner counts at once; a newly granted appli
 // missingGraphRequirement says what the identity lacks: for a service principal whose token the provider
 // read, the one requirement that is missing; otherwise the rule for its kind of identity.
 func missingGraphRequirement(forbidden *graph.ForbiddenError, caller *graphCallerFacts) string {
-	if forbidden.Caller != graph.CallerServicePrincipal || caller == nil {
+	if forbidden.Caller == graph.CallerUser {
+		return forbidden.Rule() + " An added owner counts at once: run terraform apply again. A directory role is in tokens " +
+			"issued after it was assigned: sign in again (az login) first."
+	}
+	if caller == nil {
 		return forbidden.Rule() + " " + graphRoleGrantNote
 	}
 	who := "the provider's service principal"
