@@ -58,7 +58,8 @@ Flags:
 		defaultCertDir = filepath.Join(dir, "lkps-emulator")
 	}
 	host := fs.String("host", "127.0.0.1", "loopback `address` to listen on (127.0.0.1, ::1 or localhost)")
-	port := fs.Int("port", 0, "TCP `port` to listen on; 0 picks a free port")
+	port := fs.Int("port", 0, "TCP `port` to listen on; 0 picks a free port (or the one in --port-file)")
+	portFile := fs.String("port-file", "", "`file` remembering the port across restarts: read when --port is 0, written with the port listened on")
 	seedFile := fs.String("seed", "", "JSON seed `file` (see internal/emulator/testdata/seed.example.json); empty uses the built-in seed")
 	stateFile := fs.String("state", "", "state `file`: loaded at start when it exists, saved every few seconds and on shutdown")
 	certDir := fs.String("cert-dir", defaultCertDir, "`directory` holding ca.pem/ca-key.pem (created when absent or near expiry), the server certificate and ca-bundle.pem")
@@ -121,7 +122,7 @@ Flags:
 		}
 		cfg.Seed = seed
 	}
-	srv, err := emulator.Start(cfg)
+	srv, err := startOnRememberedPort(*portFile, &cfg.Port, stderr, func() (*emulator.Server, error) { return emulator.Start(cfg) })
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func TestHelpDocumentsEveryFlag(t *testing.T) {
 		"latency", "replica-lag", "stale-read-probability", "conflict-probability", "conflict-next-writes",
 		"throttle-probability", "throttle-next", "retry-after", "unavailable-probability", "unavailable-next",
 		"ambiguous-write-probability", "ambiguous-write-next", "foreign-writer-rate", "foreign-writer-app",
-		"fault-seed", "log-level",
+		"fault-seed", "log-level", "port-file",
 	} {
 		if !strings.Contains(stderr.String(), "-"+name+" ") && !strings.Contains(stderr.String(), "-"+name+"\n") {
 			t.Errorf("--help does not document -%s", name)

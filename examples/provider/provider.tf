@@ -1,7 +1,8 @@
 terraform {
   required_providers {
     lkps = {
-      source = "bayer/lkps"
+      source  = "bayer/lkps"
+      version = "~> 0.1"
     }
   }
 }

@@ -25,6 +25,8 @@ type Claims struct {
 	IDType string
 	// Scopes is "scp", the delegated permissions of a signed-in user's token; empty for app-only tokens.
 	Scopes string
+	// Roles is "roles", the application permissions (app roles) of an app-only token.
+	Roles []string
 }
 
 // AppOnly reports whether the token was issued to an application acting as itself (a service principal
@@ -54,11 +56,12 @@ func UnverifiedClaims(accessToken string) (Claims, error) {
 		Exp      *json.Number    `json:"exp"`
 		IDTyp    string          `json:"idtyp"`
 		SCP      string          `json:"scp"`
+		Roles    []string        `json:"roles"`
 	}
 	if err := json.Unmarshal(payload, &raw); err != nil {
 		return Claims{}, errors.New("the access token's payload is not a JSON object of the expected claims")
 	}
-	c := Claims{AppID: raw.AppID, ObjectID: raw.OID, TenantID: raw.TID, IDType: raw.IDTyp, Scopes: raw.SCP}
+	c := Claims{AppID: raw.AppID, ObjectID: raw.OID, TenantID: raw.TID, IDType: raw.IDTyp, Scopes: raw.SCP, Roles: raw.Roles}
 	if c.AppID == "" {
 		c.AppID = raw.AZP
 	}

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"encoding/base64"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,11 @@ func TestUnverifiedClaims(t *testing.T) {
 			want:  Claims{AppID: clientB, Audience: "https://graph.microsoft.com", TenantID: tenantB, Expiry: exp},
 		},
 		{
+			name:  "app-only token with roles",
+			token: unsignedJWT(map[string]any{"appid": clientA, "idtyp": "app", "roles": []string{"Application.ReadWrite.OwnedBy"}}),
+			want:  Claims{AppID: clientA, IDType: "app", Roles: []string{"Application.ReadWrite.OwnedBy"}},
+		},
+		{
 			name:  "appid wins over azp",
 			token: unsignedJWT(map[string]any{"appid": clientA, "azp": clientB}),
 			want:  Claims{AppID: clientA},
@@ -48,7 +54,7 @@ func TestUnverifiedClaims(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != tc.want {
+			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
 		})

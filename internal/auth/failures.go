@@ -13,8 +13,8 @@ import (
 
 // Failures of a credential at token time, in words that name the fix.
 
-// DocsAuthenticationURL is the provider documentation's section on authentication.
-const DocsAuthenticationURL = "https://registry.terraform.io/providers/bayer/lkps/latest/docs#authentication"
+// DocsAuthenticationURL is the provider documentation's section on authentication (see DocsProviderPageURL).
+var DocsAuthenticationURL = DocsURL("authentication")
 
 // WaysToAuthenticate lists the ways to give the provider credentials, one per line.
 const WaysToAuthenticate = "- a service principal with a client secret: ARM_CLIENT_ID, ARM_CLIENT_SECRET and ARM_TENANT_ID (or client_id, client_secret, tenant_id);\n" +

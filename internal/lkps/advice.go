@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 )
 
@@ -64,6 +65,11 @@ func advise(e *Error) string {
 	if e.NonJSON != "" && e.Kind != KindInvalidRequest {
 		// A 4xx other than 401/403 (a wrong path, say) keeps its own advice.
 		return proxyAdvice(e)
+	}
+	if e.Kind == KindToken || e.Kind == KindTransport {
+		if f, ok := auth.ClassifyTransport(e.Err); ok {
+			return f.Advice
+		}
 	}
 	switch e.Kind {
 	case KindToken:

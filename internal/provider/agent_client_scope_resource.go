@@ -247,7 +247,7 @@ func (r *agentClientScopeResource) Create(ctx context.Context, req resource.Crea
 	ref := agentRef(plan.AgentClientID, plan.AgentObjectID)
 	app, err := client.GetApplicationForWrite(ctx, ref) // decides what the create writes
 	if err != nil {
-		addGraphError(&resp.Diagnostics, "read the agent application", ref, err)
+		r.data.reportGraphError(ctx, &resp.Diagnostics, "read the agent application", ref, err)
 		return
 	}
 	if existing, found := app.ScopeByValue(environments.ClientScopeValue); found {
@@ -278,7 +278,7 @@ func (r *agentClientScopeResource) Create(ctx context.Context, req resource.Crea
 	// One change adds the URI (unless present) and the scope: either both land or neither does.
 	_, added, err := client.ExposeScope(ctx, ref, plan.IdentifierURI.ValueString(), plan.toScope())
 	if err != nil {
-		addGraphError(&resp.Diagnostics, "add the Application ID URI and the access_as_client scope", ref, err)
+		r.data.reportGraphError(ctx, &resp.Diagnostics, "add the Application ID URI and the access_as_client scope", ref, err)
 		return
 	}
 	plan.IdentifierURIAdded = types.BoolValue(added)
@@ -330,19 +330,19 @@ func (r *agentClientScopeResource) Update(ctx context.Context, req resource.Upda
 	if identifierURIToEnsure(plan, state) {
 		added, err := client.EnsureIdentifierURI(ctx, ref, newURI)
 		if err != nil {
-			addGraphError(&resp.Diagnostics, "add the Application ID URI", ref, err)
+			r.data.reportGraphError(ctx, &resp.Diagnostics, "add the Application ID URI", ref, err)
 			return
 		}
 		if oldURI != "" && state.IdentifierURIAdded.ValueBool() && !strings.EqualFold(newURI, oldURI) {
 			if _, err := client.RemoveIdentifierURI(ctx, ref, oldURI); err != nil {
-				addGraphError(&resp.Diagnostics, "remove the previous Application ID URI", ref, err)
+				r.data.reportGraphError(ctx, &resp.Diagnostics, "remove the previous Application ID URI", ref, err)
 				return
 			}
 		}
 		plan.IdentifierURIAdded = types.BoolValue(added)
 	}
 	if _, err := client.UpdateScope(ctx, ref, plan.toScope()); err != nil {
-		addGraphError(&resp.Diagnostics, "update the access_as_client scope", ref, err)
+		r.data.reportGraphError(ctx, &resp.Diagnostics, "update the access_as_client scope", ref, err)
 		return
 	}
 	if r.readInto(ctx, client, ref, &plan, &resp.Diagnostics) {
@@ -374,7 +374,7 @@ func (r *agentClientScopeResource) Delete(ctx context.Context, req resource.Dele
 	}
 	cleared, err := client.DeleteScopeAndURI(ctx, ref, state.ScopeID.ValueString(), uri)
 	if err != nil && !isGone(err) {
-		addGraphError(&resp.Diagnostics, "remove the access_as_client scope and the Application ID URI this resource added", ref, err)
+		r.data.reportGraphError(ctx, &resp.Diagnostics, "remove the access_as_client scope and the Application ID URI this resource added", ref, err)
 		return
 	}
 	if len(cleared) > 0 {
@@ -397,7 +397,7 @@ func (r *agentClientScopeResource) ImportState(ctx context.Context, req resource
 	ref := graph.ByAnyID(id)
 	app, err := client.GetApplication(ctx, ref)
 	if err != nil {
-		addGraphError(&resp.Diagnostics, "read the agent application to import", ref, err)
+		r.data.reportGraphError(ctx, &resp.Diagnostics, "read the agent application to import", ref, err)
 		return
 	}
 	scope, found := managedScopeOf(app, scopeID)
@@ -509,7 +509,7 @@ func (r *agentClientScopeResource) readInto(ctx context.Context, client *graph.C
 		return true
 	}
 	if err != nil {
-		addGraphError(diags, "read the agent application", ref, err)
+		r.data.reportGraphError(ctx, diags, "read the agent application", ref, err)
 		return false
 	}
 	scope, found := app.Scope(m.ScopeID.ValueString())

@@ -403,10 +403,12 @@ removed {
 				Check: restored("User"),
 			},
 			{
-				// Import by <agent>/<scope ID> names the scope explicitly.
+				// Import by <agent>/<scope ID> names the scope explicitly. The state keeps the upper-case spelling of
+				// the import above (a change of case alone in the configuration plans nothing), so this import
+				// spells the agent the same way.
 				ResourceName:            scopeAddr,
 				ImportState:             true,
-				ImportStateId:           env.agent + "/" + strings.ToUpper(scopeID),
+				ImportStateId:           strings.ToUpper(env.agent) + "/" + strings.ToUpper(scopeID),
 				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: []string{"identifier_uri_added", "timeouts"},
 			},

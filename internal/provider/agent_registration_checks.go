@@ -52,11 +52,11 @@ func (r *agentRegistrationResource) agentApplicationGone(ctx context.Context, ag
 			map[string]any{"agent_client_id": agentID, "error": err.Error()})
 		diags.AddWarning("Agent Application Not Checked",
 			fmt.Sprintf("The registration of agent %s is kept as it is, but the provider could not check whether the agent's "+
-				"app registration still exists: Microsoft Graph refused the read (%s).\n\nTo detect a deleted agent, let the "+
-				"provider's identity read it. %s", agentID, forbidden.APIError.Error(), forbidden.Rule()))
+				"app registration still exists: %s.\n\nTo detect a deleted agent, let the "+
+				"provider's identity read it. %s", agentID, graphAnswer(&forbidden.APIError), forbidden.Rule()))
 		return false
 	default:
-		addGraphError(diags, "check that the agent's app registration still exists", ref, err)
+		r.data.reportGraphError(ctx, diags, "check that the agent's app registration still exists", ref, err)
 		return false
 	}
 }

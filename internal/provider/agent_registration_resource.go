@@ -317,15 +317,30 @@ func (r *agentRegistrationResource) Delete(ctx context.Context, req resource.Del
 	if r.data != nil {
 		route = fmt.Sprintf("the LKPS Ocelot route (%s)", r.data.entry.OcelotRouteURL)
 	}
-	resp.Diagnostics.AddWarning("The Agent Stays Registered with LKPS",
-		fmt.Sprintf("LKPS has no endpoint to delete a registration, so the registration of agent %s was only removed from the "+
-			"Terraform state; LKPS keeps it (enforce_client_authz = %s).\n\n"+
-			"To actually revoke access to the agent:\n"+
-			"- with enforce_client_authz = true, remove the clients from the agent's pre-authorized applications "+
-			"(lkps_preauthorized_client) or remove its %s scope: LKPS then refuses their session starts with 403;\n"+
-			"- disable or delete the agent's app registration in Entra ID, so that it can no longer get tokens;\n"+
-			"- ask the Bayer LiveKit Platform Team to remove the agent from the Client Access List of %s.",
-			agentID, boolText(state.EnforceClientAuthz), environments.ClientScopeValue, route))
+	resp.Diagnostics.AddWarning("The Agent Stays Registered with LKPS", registrationKeptWarning(agentID, state.EnforceClientAuthz, route))
+}
+
+// registrationKeptWarning says, on destroy, that LKPS keeps the registration, who can still start sessions
+// with the agent, and how to revoke that, first the remedy that applies to the registration's flag.
+func registrationKeptWarning(agentID string, enforce types.Bool, route string) string {
+	head := fmt.Sprintf("LKPS has no endpoint to delete a registration, so the registration of agent %s was only removed from the "+
+		"Terraform state; LKPS keeps it (enforce_client_authz = %s).\n\n", agentID, boolText(enforce))
+	common := "- disable or delete the agent's app registration in Entra ID, so that it can no longer get tokens;\n" +
+		"- ask the Bayer LiveKit Platform Team to remove the agent from the Client Access List of " + route + "."
+	if enforce.IsNull() || enforce.IsUnknown() || !enforce.ValueBool() {
+		// Imported registrations record no flag: LKPS may be open, so the open case is the one to warn about.
+		return head + fmt.Sprintf("With enforce_client_authz = false LKPS checks no pre-authorization: every client application on "+
+			"the Client Access List of %s can still start sessions with agent %s, whatever the agent's pre-authorized "+
+			"applications say.\n\nTo stop that:\n"+
+			"- register the agent again with enforce_client_authz = true (add an lkps_agent_registration with the flag true and "+
+			"apply), so that LKPS admits only the clients pre-authorized for its %s scope;\n%s",
+			route, agentID, environments.ClientScopeValue, common)
+	}
+	return head + fmt.Sprintf("Only the clients pre-authorized for the agent's %s scope can still start sessions. To revoke access "+
+		"to the agent:\n"+
+		"- remove the clients from the agent's pre-authorized applications (lkps_preauthorized_client) or remove its %s "+
+		"scope: LKPS then refuses their session starts with 403;\n%s",
+		environments.ClientScopeValue, environments.ClientScopeValue, common)
 }
 
 func (r *agentRegistrationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

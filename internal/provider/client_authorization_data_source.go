@@ -172,7 +172,7 @@ func (d *clientAuthorizationDataSource) Read(ctx context.Context, req datasource
 			map[string]any{"agent_client_id": agentID})
 		exists = false
 	case err != nil:
-		addGraphError(&resp.Diagnostics, "read the agent application to evaluate the client's authorization", ref, err)
+		d.data.reportGraphError(ctx, &resp.Diagnostics, "read the agent application to evaluate the client's authorization", ref, err)
 		return
 	}
 	m.setDecision(lkps.Evaluate(decisionInput(app, exists, true, clientID)))

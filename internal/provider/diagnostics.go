@@ -16,18 +16,34 @@ import (
 
 // addGraphError reports a failed Microsoft Graph operation on the agent application.
 func addGraphError(diags *diag.Diagnostics, action string, ref graph.AppRef, err error) {
-	summary, detail := describeGraphError(action, ref, err)
+	summary, detail := describeGraphError(action, ref, err, nil)
 	diags.AddError(summary, detail)
 }
 
-// describeGraphError returns the summary and detail of a Graph failure.
-func describeGraphError(action string, ref graph.AppRef, err error) (summary, detail string) {
+// reportGraphError reports a failed change of the agent application. A refusal (403) then says which
+// of the requirements is missing, from the application permissions in the provider's Graph token.
+func (d *providerData) reportGraphError(ctx context.Context, diags *diag.Diagnostics, action string, ref graph.AppRef, err error) {
+	var forbidden *graph.ForbiddenError
+	var caller *graphCallerFacts
+	if errors.As(err, &forbidden) && forbidden.Caller == graph.CallerServicePrincipal {
+		caller = d.graphTokenFacts(ctx)
+	}
+	summary, detail := describeGraphError(action, ref, err, caller)
+	diags.AddError(summary, detail)
+}
+
+// describeGraphError returns the summary and detail of a Graph failure. caller, when known, is what the
+// provider's token says about its identity.
+func describeGraphError(action string, ref graph.AppRef, err error, caller *graphCallerFacts) (summary, detail string) {
 	var (
 		forbidden  *graph.ForbiddenError
 		validation *graph.ValidationError
 		conflict   *graph.ConflictError
 		apiErr     *graph.APIError
 	)
+	if f, ok := auth.ClassifyTransport(err); ok {
+		return f.Summary, fmt.Sprintf("Could not %s for the %s: %s.\n\n%s", action, ref, err, f.Advice)
+	}
 	if summary, detail, ok := describeCredentialFailure(fmt.Sprintf("%s for the %s", action, ref), "the provider's", err); ok {
 		return summary, detail
 	}
@@ -44,9 +60,9 @@ func describeGraphError(action string, ref graph.AppRef, err error) (summary, de
 				"agent_object_id is the app registration's \"Object ID\" (not the enterprise application's).", action, ref, err)
 	case errors.As(err, &forbidden):
 		return "Insufficient privileges on the agent application",
-			fmt.Sprintf("Could not %s for the %s: Microsoft Graph refused with %s.\n\n%s\n\n"+
-				"See the provider documentation, \"Permissions the identity needs\". A new grant or owner takes effect "+
-				"for tokens issued after it; run terraform apply again.", action, ref, forbidden.APIError.Error(), forbidden.Rule())
+			fmt.Sprintf("Could not %s for the %s: %s.\n\n%s\n\nSee the provider documentation, \"Permissions the identity "+
+				"needs\": %s", action, ref, graphAnswer(&forbidden.APIError), missingGraphRequirement(forbidden, caller),
+				auth.DocsURL("permissions-the-identity-needs"))
 	case errors.As(err, &validation):
 		return "Microsoft Graph rejected the change",
 			fmt.Sprintf("Could not %s for the %s: %s.%s", action, ref, validation.APIError.Error(), validationAdvice(validation))

@@ -34,7 +34,7 @@ resource "lkps_agent_client_scope" "x" {
 }`,
 			ExpectError: regexp.MustCompile(`(?s)No credentials found.*` + wrapTolerant(regexp.QuoteMeta(`no credentials were found. No ARM_* credential settings`)) +
 				`.*` + wrapTolerant(`Azure CLI, the fallback, is not installed`) + `.*ARM_CLIENT_SECRET.*ARM_CLIENT_CERTIFICATE_PATH.*ARM_USE_OIDC.*ARM_USE_MSI.*az login.*` +
-				regexp.QuoteMeta("https://registry.terraform.io/providers/bayer/lkps/latest/docs#authentication")),
+				regexp.QuoteMeta("https://github.com/bayer/terraform-provider-lkps/blob/main/docs/index.md#authentication")),
 		}},
 	})
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
@@ -18,8 +17,7 @@ import (
 // scripts or from colleagues in any case. guidType makes the framework treat two spellings of one
 // GUID as the same value: a value read back from Graph in another case keeps the user's spelling in
 // the state (semantic equality), so there is no "inconsistent result after apply" and no perpetual
-// diff. guidRequiresReplace makes a case-only change of the configuration an in-place update rather
-// than a replacement.
+// diff. guidRequiresReplace makes a case-only change of the configuration no change at all.
 
 var (
 	_ basetypes.StringTypable                    = guidType{}
@@ -96,21 +94,42 @@ func keepSpelling(current guidValue, fromGraph string) guidValue {
 }
 
 // guidAttributeNote ends the description of every GUID attribute that identifies what a resource manages.
-const guidAttributeNote = "Any case is accepted; changing it to another GUID replaces the resource, a change of case alone does not."
+const guidAttributeNote = "Any case is accepted; changing it to another GUID replaces the resource, a change of case alone " +
+	"changes nothing (the plan is empty and the state keeps the spelling it has)."
 
-// guidRequiresReplace replaces the resource when a GUID attribute changes to another GUID, but not
-// when only its case changes (Entra ID treats both spellings as one ID). With ifConfigured, only a
-// configured value can require replacement (as stringplanmodifier.RequiresReplaceIfConfigured).
+// guidRequiresReplace replaces the resource when a GUID attribute changes to another GUID. A change of
+// case alone plans no change at all: the planned value is the prior state's spelling (Terraform accepts
+// a planned value equal to the prior state in place of the configuration's, for a value the provider
+// deems equivalent), so neither this resource nor anything that refers to the attribute shows a diff,
+// in either direction. With ifConfigured, only a configured value can require replacement (as
+// stringplanmodifier.RequiresReplaceIfConfigured).
 func guidRequiresReplace(ifConfigured bool) planmodifier.String {
-	desc := "Changing the value to another GUID replaces the resource; a change of case alone is updated in place."
-	return stringplanmodifier.RequiresReplaceIf(func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-		if ifConfigured && req.ConfigValue.IsNull() {
-			return
-		}
-		if req.PlanValue.IsUnknown() || req.StateValue.IsNull() {
-			resp.RequiresReplace = true
-			return
-		}
-		resp.RequiresReplace = !strings.EqualFold(req.PlanValue.ValueString(), req.StateValue.ValueString())
-	}, desc, desc)
+	return guidPlanModifier{ifConfigured: ifConfigured}
+}
+
+type guidPlanModifier struct{ ifConfigured bool }
+
+const guidPlanModifierDescription = "Changing the value to another GUID replaces the resource; a change of case alone plans no change."
+
+func (guidPlanModifier) Description(context.Context) string { return guidPlanModifierDescription }
+func (guidPlanModifier) MarkdownDescription(context.Context) string {
+	return guidPlanModifierDescription
+}
+
+func (m guidPlanModifier) PlanModifyString(_ context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return // create or destroy
+	}
+	if m.ifConfigured && req.ConfigValue.IsNull() {
+		return
+	}
+	if req.PlanValue.IsUnknown() || req.StateValue.IsNull() || req.StateValue.IsUnknown() {
+		resp.RequiresReplace = true
+		return
+	}
+	if strings.EqualFold(req.PlanValue.ValueString(), req.StateValue.ValueString()) {
+		resp.PlanValue = req.StateValue // the same GUID: keep the state's spelling, plan nothing
+		return
+	}
+	resp.RequiresReplace = true
 }

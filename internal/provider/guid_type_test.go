@@ -83,9 +83,10 @@ func TestGUIDRequiresReplace(t *testing.T) {
 		config, state, plan  string
 		ifConfigured, unsure bool
 		want                 bool
+		wantPlan             string // the planned value after the modifier, when not the plan's
 	}{
-		{name: "case only", config: strings.ToUpper(lower), state: lower, plan: strings.ToUpper(lower), want: false},
-		{name: "mixed case only", config: mixedCase(lower), state: strings.ToUpper(lower), plan: mixedCase(lower), want: false},
+		{name: "case only", config: strings.ToUpper(lower), state: lower, plan: strings.ToUpper(lower), want: false, wantPlan: lower},
+		{name: "mixed case only", config: mixedCase(lower), state: strings.ToUpper(lower), plan: mixedCase(lower), want: false, wantPlan: strings.ToUpper(lower)},
 		{name: "other GUID", config: other, state: lower, plan: other, want: true},
 		{name: "not configured", config: "", state: lower, plan: other, ifConfigured: true, want: false},
 		{name: "unknown", config: other, state: lower, unsure: true, want: true},
@@ -108,6 +109,9 @@ func TestGUIDRequiresReplace(t *testing.T) {
 			guidRequiresReplace(tt.ifConfigured).PlanModifyString(ctx, req, resp)
 			if resp.RequiresReplace != tt.want {
 				t.Errorf("RequiresReplace = %v, want %v", resp.RequiresReplace, tt.want)
+			}
+			if tt.wantPlan != "" && resp.PlanValue.ValueString() != tt.wantPlan {
+				t.Errorf("planned value = %s, want the state's spelling %s (a change of case alone plans nothing)", resp.PlanValue, tt.wantPlan)
 			}
 		})
 	}
@@ -140,7 +144,7 @@ func importVerifyFold(s *terraform.State, addr string, fold []string, want map[s
 }
 
 // Upper- and mixed-case GUIDs on lkps_agent_client_scope: created as spelled (Graph answers lower case),
-// plan empty, imported by an upper-case ID, and a change of case alone is an in-place update.
+// plan empty, imported by an upper-case ID, and a change of case alone plans nothing, in both directions.
 func TestAccAgentClientScope_anyGUIDCase(t *testing.T) {
 	env := newAccEnv(t, 0)
 	upperAgent, upperObject := strings.ToUpper(env.agent), strings.ToUpper(env.agentObjectID)
@@ -196,24 +200,25 @@ resource "lkps_agent_client_scope" "test" {
 				},
 			},
 			{
-				// A change of case alone is applied in place (no replacement, the scope stays).
-				Config: cfg("agent_client_id", mixedCase(env.agent), mixedCase(scopeID)),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(scopeAddr, plancheck.ResourceActionUpdate),
-				}},
+				// A change of case alone plans nothing: no update, no replacement, and the state keeps its spelling.
+				Config:           cfg("agent_client_id", mixedCase(env.agent), mixedCase(scopeID)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("agent_client_id"), knownvalue.StringExact(mixedCase(env.agent))),
-					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("scope_id"), knownvalue.StringExact(mixedCase(scopeID))),
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("agent_client_id"), knownvalue.StringExact(upperAgent)),
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("scope_id"), knownvalue.StringExact(scopeID)),
 				},
 			},
 			{
-				// Switching to the object ID, in upper case, is no replacement either.
-				Config: cfg("agent_object_id", upperObject, strings.ToUpper(scopeID)),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(scopeAddr, plancheck.ResourceActionUpdate),
-				}},
+				// And back again: still nothing.
+				Config:           cfg("agent_client_id", upperAgent, scopeID),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				// Switching to the object ID, in upper case, names the same application: nothing to do either.
+				Config:           cfg("agent_object_id", upperObject, strings.ToUpper(scopeID)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("agent_object_id"), knownvalue.StringExact(upperObject)),
+					statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("agent_object_id"), knownvalue.StringExact(env.agentObjectID)),
 				},
 			},
 		},
@@ -221,7 +226,7 @@ resource "lkps_agent_client_scope" "test" {
 }
 
 // Upper- and mixed-case GUIDs on lkps_preauthorized_client: every GUID attribute, create, plan empty,
-// import, and a change of case alone in place.
+// import, and a change of case alone plans nothing, in both directions.
 func TestAccPreauthorizedClient_anyGUIDCase(t *testing.T) {
 	env := newAccEnv(t, 1)
 	const addr = "lkps_preauthorized_client.test"
@@ -274,31 +279,29 @@ resource "lkps_preauthorized_client" "test" {
 				},
 			},
 			{
-				Config: cfg("agent_client_id", env.agent, strings.ToUpper(client), mixedCase(scopeID)),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-				}},
+				Config:           cfg("agent_client_id", env.agent, strings.ToUpper(client), mixedCase(scopeID)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("client_id"), knownvalue.StringExact(strings.ToUpper(client))),
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("scope_id"), knownvalue.StringExact(mixedCase(scopeID))),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("agent_client_id"), knownvalue.StringExact(strings.ToUpper(env.agent))),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("client_id"), knownvalue.StringExact(mixedCase(client))),
+					statecheck.ExpectKnownValue(addr, tfjsonpath.New("scope_id"), knownvalue.StringExact(strings.ToUpper(scopeID))),
 				},
 				Check: func(*terraformState) error { return env.preauthorizedExactly(t, []string{client}, scopeID) },
 			},
 			{
-				Config: cfg("agent_object_id", mixedCase(env.agentObjectID), strings.ToUpper(client), mixedCase(scopeID)),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(addr, tfjsonpath.New("agent_object_id"), knownvalue.StringExact(mixedCase(env.agentObjectID))),
-				},
+				Config:           cfg("agent_client_id", strings.ToUpper(env.agent), mixedCase(client), strings.ToUpper(scopeID)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				Config:           cfg("agent_object_id", mixedCase(env.agentObjectID), strings.ToUpper(client), mixedCase(scopeID)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 		},
 	})
 }
 
 // lkps_agent_registration takes agent_client_id in any case, keeps it as spelled, and a change of case
-// alone neither replaces the resource nor registers again.
+// alone plans nothing (no replacement, no registration), in both directions.
 func TestAccAgentRegistration_anyGUIDCase(t *testing.T) {
 	r := newRegistrationEnv(t, true)
 	spelled := func(agent string) string {
@@ -317,13 +320,11 @@ func TestAccAgentRegistration_anyGUIDCase(t *testing.T) {
 				Check: r.expectStoredFlag(t, true),
 			},
 			{
-				PreConfig: func() { before = r.registerCalls() },
-				Config:    spelled(mixedCase(r.agent)),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(registrationAddr, plancheck.ResourceActionUpdate),
-				}},
+				PreConfig:        func() { before = r.registerCalls() },
+				Config:           spelled(mixedCase(r.agent)),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("agent_client_id"), knownvalue.StringExact(mixedCase(r.agent))),
+					statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("agent_client_id"), knownvalue.StringExact(strings.ToUpper(r.agent))),
 				},
 				Check: func(*terraformState) error {
 					if n := r.registerCalls() - before; n != 0 {
@@ -331,6 +332,11 @@ func TestAccAgentRegistration_anyGUIDCase(t *testing.T) {
 					}
 					return nil
 				},
+			},
+			{
+				// And to lower case: nothing either.
+				Config:           spelled(r.agent),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 		},
 	})

@@ -1,10 +1,14 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/bayer/terraform-provider-lkps/internal/environments"
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
 // parseGUIDImportID checks that an import ID is a single GUID and returns it in lower case.
@@ -32,4 +36,30 @@ func parseScopeImportID(id string, diags *diag.Diagnostics) (agentID, scopeID st
 		return "", "", false
 	}
 	return agentID, scopeID, true
+}
+
+// addIfImportIDsSwapped recognises a pre-authorization import ID written as <client ID>/<agent client ID>:
+// the first ID names no agent that pre-authorizes the second, but the second names an application that
+// pre-authorizes the first or exposes the access_as_client scope. It then reports the right order and
+// returns true; otherwise it reports nothing.
+func addIfImportIDsSwapped(ctx context.Context, client *graph.Client, first, second string, diags *diag.Diagnostics) bool {
+	app, err := client.GetApplication(ctx, graph.ByAnyID(second))
+	if err != nil {
+		return false
+	}
+	var why string
+	if _, ok := app.PreAuthorization(first); ok {
+		why = fmt.Sprintf("%s is an agent that pre-authorizes %s", second, first)
+	} else if _, ok := app.ScopeByValue(environments.ClientScopeValue); ok {
+		why = fmt.Sprintf("%s is an agent: it exposes the %s scope", second, environments.ClientScopeValue)
+	} else {
+		return false
+	}
+	id := preauthorizedClientID(app.AppID, first)
+	diags.AddError("Import ID looks swapped",
+		fmt.Sprintf("The IDs of the import ID %s/%s look swapped: %s, while %s is no agent that pre-authorizes %s. The "+
+			"import ID is <agent client ID>/<client ID>, the agent first:\n\n"+
+			"  terraform import lkps_preauthorized_client.<name> %s\n\nor an import block with id = %q.",
+			first, second, why, first, second, id, id))
+	return true
 }

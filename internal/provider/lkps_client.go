@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 	"github.com/bayer/terraform-provider-lkps/internal/lkps"
 )
@@ -116,7 +117,9 @@ func addLKPSError(diags *diag.Diagnostics, action string, attr path.Path, err er
 		return
 	}
 	summary, detail := lkpsErrorSummary(le.Kind), lkpsErrorDetail(action, err)
-	if le.Kind == lkps.KindToken {
+	if f, ok := auth.ClassifyTransport(le.Err); ok && (le.Kind == lkps.KindToken || le.Kind == lkps.KindTransport) {
+		summary = f.Summary // the advice (lkps.Error.Advice) is the same classification's
+	} else if le.Kind == lkps.KindToken {
 		if s, d, ok := describeCredentialFailure(action, "the", le.Err); ok {
 			summary, detail = s, d
 		}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -30,9 +31,46 @@ func TestAccPermissions_ownerWithoutRoleIsRefused(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: scopeConfig(env, ""),
 			ExpectError: regexp.MustCompile(`(?s)Insufficient privileges on the agent application.*Authorization_RequestDenied.*` +
-				wrapTolerant(regexp.QuoteMeta(graph.ServicePrincipalRule))),
+				wrapTolerant("Missing: a Microsoft Graph application permission.") + `.*` + wrapTolerant("carries the application permissions: none") +
+				`.*` + wrapTolerant("tokens issued after the admin consent")),
 		}},
 	})
+}
+
+// A service principal holding Application.ReadWrite.OwnedBy that does not own the agent: the diagnostic
+// names ownership as what is missing (read from the token's roles), says an added owner counts at once,
+// and quotes Graph's answer once.
+func TestAccPermissions_roleWithoutOwnershipIsRefused(t *testing.T) {
+	env := newAccEnv(t, 0)
+	env.requireEmulator(t)
+	stranger, err := env.emu.ts.Admin().CreateApplication(emulator.SeedApplication{DisplayName: "agent the deployer does not own"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.agent = strings.ToLower(stranger.Application.AppID)
+	accTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: scopeConfig(env, ""),
+			ExpectError: regexp.MustCompile(`(?s)Insufficient privileges on the agent application.*` +
+				wrapTolerant("Microsoft Graph answered 403 Authorization_RequestDenied") + `.*` + wrapTolerant("Missing: ownership.") +
+				`.*` + wrapTolerant("carries Application.ReadWrite.OwnedBy") + `.*` + wrapTolerant("An added owner counts at once")),
+		}},
+	})
+}
+
+// Graph's answer is quoted once, not as "microsoft graph answered" twice.
+func TestGraphAnswerQuotedOnce(t *testing.T) {
+	fb := &graph.ForbiddenError{APIError: graph.APIError{StatusCode: 403, Code: "Authorization_RequestDenied",
+		Message: "Insufficient privileges to complete the operation."}, Caller: graph.CallerServicePrincipal}
+	_, detail := describeGraphError("update the access_as_client scope", graph.ByAppID("d3e40000-0000-4000-8000-000000000002"), fb,
+		&graphCallerFacts{appID: "d3e40000-0000-4000-8000-000000000001", roles: []string{"Application.ReadWrite.OwnedBy"}})
+	if n := strings.Count(strings.ToLower(detail), "microsoft graph answered"); n != 1 {
+		t.Errorf("Graph's answer is quoted %d times, want once:\n%s", n, detail)
+	}
+	if strings.Contains(detail, "owner takes effect for tokens issued after") {
+		t.Errorf("the detail says an added owner needs a new token, while it counts at once:\n%s", detail)
+	}
 }
 
 // A person signed in through the Azure CLI acts as themselves: owning the agent's app registration is

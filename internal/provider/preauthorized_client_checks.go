@@ -25,9 +25,76 @@ const clientLookupTimeout = 30 * time.Second
 // the plan and the apply of one run, and many resources naming one client, look each up once.
 var visibleClients sync.Map
 
+// preauthorizationClaims records, per configured provider, the pre-authorizations its resources are
+// creating or created in this run, keyed by agent object ID, client ID and scope ID in lower case, with
+// the client ID as the resource spelled it. Entra ID compares client IDs ignoring case, so two
+// resources naming one client in different spellings (or the same) would own one entry, and destroying
+// either would revoke the other's: the second is refused as a duplicate before it writes anything.
+var preauthorizationClaims = struct {
+	sync.Mutex
+	byProvider map[*providerData]map[string]string
+}{byProvider: map[*providerData]map[string]string{}}
+
+// preauthorizationKey is the claim key of one pre-authorization.
+func preauthorizationKey(agentObjectID, clientID, scopeID string) string {
+	return strings.ToLower(agentObjectID) + "|" + strings.ToLower(clientID) + "|" + strings.ToLower(scopeID)
+}
+
+// claimPreauthorization claims key for a resource of d that spells the client ID as spelled. When another
+// resource of d claimed it first, it returns that resource's spelling and false.
+func claimPreauthorization(d *providerData, key, spelled string) (other string, ok bool) {
+	preauthorizationClaims.Lock()
+	defer preauthorizationClaims.Unlock()
+	claims := preauthorizationClaims.byProvider[d]
+	if claims == nil {
+		claims = map[string]string{}
+		preauthorizationClaims.byProvider[d] = claims
+	}
+	if other, taken := claims[key]; taken {
+		return other, false
+	}
+	claims[key] = spelled
+	return "", true
+}
+
+// releasePreauthorization drops a claim: the create failed, or the resource was destroyed.
+func releasePreauthorization(d *providerData, key string) {
+	preauthorizationClaims.Lock()
+	defer preauthorizationClaims.Unlock()
+	delete(preauthorizationClaims.byProvider[d], key)
+}
+
+// addDuplicatePreauthorizationError refuses a second resource for a pre-authorization another resource
+// of the same configuration manages.
+func addDuplicatePreauthorizationError(diags *diag.Diagnostics, agentAppID, clientID, otherSpelling, scopeID string) {
+	spelling := fmt.Sprintf("spelled %s in both", clientID)
+	if otherSpelling != clientID {
+		spelling = fmt.Sprintf("spelled %s there and %s here; Entra ID ignores the case of client IDs", otherSpelling, clientID)
+	}
+	diags.AddAttributeError(path.Root("client_id"), "Duplicate pre-authorization in this configuration",
+		fmt.Sprintf("Another lkps_preauthorized_client in this configuration already pre-authorizes client application %s "+
+			"for scope %s of agent %s (%s). Two resources would own one entry, and destroying either would revoke the "+
+			"other's.\n\nRemove the duplicate resource: keep one lkps_preauthorized_client per client and agent (with for_each, "+
+			"list each client ID once). Do not import the entry into this resource.",
+			strings.ToLower(clientID), strings.ToLower(scopeID), strings.ToLower(agentAppID), spelling))
+}
+
+// addPreauthorizationExistsError reports a pre-authorization that existed before this run: import it, or,
+// if another configuration manages it, drop this resource.
+func addPreauthorizationExistsError(diags *diag.Diagnostics, agentAppID, clientID, scopeID string) {
+	id := preauthorizedClientID(agentAppID, clientID)
+	diags.AddAttributeError(path.Root("client_id"), "The client is already pre-authorized",
+		fmt.Sprintf("The client application %s is already pre-authorized for scope %s on the agent %s, and no other resource "+
+			"of this configuration created it in this run. To manage the existing pre-authorization with Terraform, import it:\n\n"+
+			"  terraform import lkps_preauthorized_client.<name> %s\n\nor, with Terraform 1.5 and later, an import block with id = %q. "+
+			"If another Terraform configuration (or another resource of this one) already manages it, remove this resource "+
+			"instead: two resources owning one entry revoke it for each other on destroy.",
+			clientID, scopeID, agentAppID, id, id))
+}
+
 // addPreauthorizeError reports a failed pre-authorization: a scope_id that is not a scope of the agent is
 // an error on scope_id that says what to use instead; anything else is a Graph error.
-func addPreauthorizeError(diags *diag.Diagnostics, ref graph.AppRef, agentAppID, scopeID string, err error) {
+func (d *providerData) addPreauthorizeError(ctx context.Context, diags *diag.Diagnostics, ref graph.AppRef, agentAppID, scopeID string, err error) {
 	if errors.Is(err, graph.ErrScopeNotFound) {
 		diags.AddAttributeError(path.Root("scope_id"), "Scope not found on the agent",
 			fmt.Sprintf("The scope %s does not exist on agent %s: it is not one of the agent application's "+
@@ -36,7 +103,7 @@ func addPreauthorizeError(diags *diag.Diagnostics, ref graph.AppRef, agentAppID,
 				"or omit scope_id to use the agent's %s scope.", scopeID, agentAppID, environments.ClientScopeValue))
 		return
 	}
-	addGraphError(diags, "pre-authorize the client application", ref, err)
+	d.reportGraphError(ctx, diags, "pre-authorize the client application", ref, err)
 }
 
 // warnIfClientNotVisible warns at plan time when no application or service principal with client_id is

@@ -145,7 +145,7 @@ func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.C
 	ref := agentRef(plan.AgentClientID, plan.AgentObjectID)
 	app, err := client.GetApplicationForWrite(ctx, ref) // decides what the create writes
 	if err != nil {
-		addGraphError(&resp.Diagnostics, "read the agent application", ref, err)
+		r.data.reportGraphError(ctx, &resp.Diagnostics, "read the agent application", ref, err)
 		return
 	}
 	if !isSet(plan.ScopeID) {
@@ -160,17 +160,21 @@ func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.C
 		plan.ScopeID = guidOf(scope.ID)
 	}
 	ref = graph.ByObjectID(app.ObjectID)
+	claim := preauthorizationKey(app.ObjectID, plan.ClientID.ValueString(), plan.ScopeID.ValueString())
+	if other, ok := claimPreauthorization(r.data, claim, plan.ClientID.ValueString()); !ok {
+		addDuplicatePreauthorizationError(&resp.Diagnostics, app.AppID, plan.ClientID.ValueString(), other, plan.ScopeID.ValueString())
+		return
+	}
 	_, err = client.AddPreAuthorization(ctx, ref, plan.ClientID.ValueString(), plan.ScopeID.ValueString())
+	if err != nil {
+		releasePreauthorization(r.data, claim)
+	}
 	if errors.Is(err, graph.ErrPreAuthorizationExists) {
-		id := preauthorizedClientID(app.AppID, plan.ClientID.ValueString())
-		resp.Diagnostics.AddError("The client is already pre-authorized",
-			fmt.Sprintf("The client application %s is already pre-authorized for scope %s on the agent %s. To manage the existing "+
-				"pre-authorization with Terraform, import it:\n\n  terraform import lkps_preauthorized_client.<name> %s\n\n"+
-				"or, with Terraform 1.5 and later, an import block with id = %q.", plan.ClientID.ValueString(), plan.ScopeID.ValueString(), app.AppID, id, id))
+		addPreauthorizationExistsError(&resp.Diagnostics, app.AppID, plan.ClientID.ValueString(), plan.ScopeID.ValueString())
 		return
 	}
 	if err != nil {
-		addPreauthorizeError(&resp.Diagnostics, ref, app.AppID, plan.ScopeID.ValueString(), err)
+		r.data.addPreauthorizeError(ctx, &resp.Diagnostics, ref, app.AppID, plan.ScopeID.ValueString(), err)
 		return
 	}
 	plan.AgentClientID = keepSpelling(plan.AgentClientID, app.AppID)
@@ -202,7 +206,7 @@ func (r *preauthorizedClientResource) Read(ctx context.Context, req resource.Rea
 		return
 	}
 	if err != nil {
-		addGraphError(&resp.Diagnostics, "read the agent application", ref, err)
+		r.data.reportGraphError(ctx, &resp.Diagnostics, "read the agent application", ref, err)
 		return
 	}
 	if !found {
@@ -238,8 +242,10 @@ func (r *preauthorizedClientResource) Delete(ctx context.Context, req resource.D
 	ref := graph.ByObjectID(state.AgentObjectID.ValueString())
 	err := client.RemovePreAuthorization(ctx, ref, state.ClientID.ValueString(), state.ScopeID.ValueString())
 	if err != nil && !isGone(err) {
-		addGraphError(&resp.Diagnostics, "remove the pre-authorization", ref, err)
+		r.data.reportGraphError(ctx, &resp.Diagnostics, "remove the pre-authorization", ref, err)
+		return
 	}
+	releasePreauthorization(r.data, preauthorizationKey(state.AgentObjectID.ValueString(), state.ClientID.ValueString(), state.ScopeID.ValueString()))
 }
 
 func (r *preauthorizedClientResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -257,11 +263,17 @@ func (r *preauthorizedClientResource) ImportState(ctx context.Context, req resou
 	ref := graph.ByAnyID(parts[0])
 	app, err := client.GetApplication(ctx, ref)
 	if err != nil {
-		addGraphError(&resp.Diagnostics, "read the agent application to import", ref, err)
+		if errors.Is(err, graph.ErrNotFound) && addIfImportIDsSwapped(ctx, client, parts[0], parts[1], &resp.Diagnostics) {
+			return
+		}
+		r.data.reportGraphError(ctx, &resp.Diagnostics, "read the agent application to import", ref, err)
 		return
 	}
 	entry, found := app.PreAuthorization(parts[1])
 	if !found {
+		if addIfImportIDsSwapped(ctx, client, parts[0], parts[1], &resp.Diagnostics) {
+			return
+		}
 		resp.Diagnostics.AddError("Nothing to import",
 			fmt.Sprintf("The client application %s is not pre-authorized on the agent %s. Create the resource instead of importing it.", parts[1], app.AppID))
 		return

@@ -66,6 +66,14 @@ func TestAccPreauthorizedClient_basic(t *testing.T) {
 				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: []string{"timeouts"},
 			},
+			{
+				// The two IDs swapped: recognised, with the right order.
+				ResourceName:  addr,
+				ImportState:   true,
+				ImportStateId: env.clients[0] + "/" + strings.ToUpper(env.agent),
+				ExpectError: regexp.MustCompile(`(?s)Import ID looks swapped.*look swapped.*terraform import\s+lkps_preauthorized_client\.<name>\s+` +
+					env.agent + "/" + env.clients[0]),
+			},
 		},
 	})
 }
@@ -157,6 +165,38 @@ func TestAccPreauthorizedClient_requiresImport(t *testing.T) {
 				Config:    preauthConfig(env, env.clients),
 				ExpectError: regexp.MustCompile(`(?s)already pre-authorized.*terraform import lkps_preauthorized_client\.<name> ` +
 					env.agent + "/" + env.clients[0]),
+			},
+		},
+	})
+}
+
+// One client pre-authorized by two resources of one configuration, once in upper case: the second is
+// refused as a duplicate (not sent to import it), the entry is written once, and removing the duplicate
+// leaves a clean configuration.
+func TestAccPreauthorizedClient_duplicateInConfiguration(t *testing.T) {
+	env := newAccEnv(t, 1)
+	client := env.clients[0]
+	accTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             env.checkNoClientScope(t),
+		Steps: []resource.TestStep{
+			{
+				// depends_on orders the two, so that the upper-case one is always the duplicate.
+				Config: preauthConfig(env, []string{client}) + fmt.Sprintf(`
+resource "lkps_preauthorized_client" "again" {
+  agent_client_id = lkps_agent_client_scope.test.agent_client_id
+  client_id       = %q
+  scope_id        = lkps_agent_client_scope.test.scope_id
+  depends_on      = [lkps_preauthorized_client.test]
+}`, strings.ToUpper(client)),
+				ExpectError: regexp.MustCompile(`(?s)Duplicate pre-authorization in this configuration.*Another\s+lkps_preauthorized_client\s+in\s+this\s+configuration` +
+					`.*Remove\s+the\s+duplicate\s+resource`),
+			},
+			{
+				Config: preauthConfig(env, []string{client}),
+				Check: func(*terraformState) error {
+					return env.preauthorizedExactly(t, []string{client}, stableScopeID(env.agent))
+				},
 			},
 		},
 	})

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 	"github.com/bayer/terraform-provider-lkps/internal/lkps"
 )
@@ -42,6 +43,13 @@ func TestTroubleshootingDocNamesTheDiagnostics(t *testing.T) {
 		"No credentials found", "Authentication failed", "AADSTS7000215: the client secret is wrong",
 		"Insufficient privileges on the agent application", "Scope not found on the agent", "Client application not found in the tenant",
 		"something between the provider and LKPS answered", "Application.ReadWrite.OwnedBy",
+		"Missing: ownership.", "Missing: a Microsoft Graph application permission.",
+		// Issue 19's cases: TLS trust, a duplicate in one configuration, swapped import IDs, a change of case, the
+		// open registration on destroy.
+		auth.SummaryTLSUntrusted, ". bin/emulator/env", "SSL_CERT_FILE",
+		"Duplicate pre-authorization in this configuration", "Remove the duplicate resource", "The client is already pre-authorized",
+		"Import ID looks swapped", "the plan is empty in both directions",
+		"The Agent Stays Registered with LKPS", "every client application on the Client Access List",
 		// The places the fixes send the user to.
 		entry.OcelotRouteURL, entry.OcelotAccessURL, entry.LKPSAudience,
 	} {
