@@ -219,6 +219,9 @@ func (e *accEnv) declareConcurrentWriters() {
 
 // useProviderDefaults leaves graph_replication_lag and concurrent_writers out of the provider block.
 func (e *accEnv) useProviderDefaults() {
+	if e.emu == nil {
+		return // a live tenant's provider block has the defaults already
+	}
 	e.emu.providerDefaults = true
 	e.buildProviderBlock()
 }

@@ -42,6 +42,7 @@ resource "lkps_preauthorized_client" "test" {
 
 func TestAccPreauthorizedClient_basic(t *testing.T) {
 	env := newAccEnv(t, 2)
+	env.useProviderDefaults() // the one test on the default Graph settings (3 s lag bound)
 	addr := `lkps_preauthorized_client.test[0]`
 	accTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
