@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -158,6 +159,19 @@ type harness struct {
 	client *graph.Client
 	rec    *recordingTransport
 	log    *testLogger
+}
+
+// inBubble runs f in a testing/synctest bubble: time is the bubble's (seconds of replication lag,
+// Retry-After and settle windows cost no wall time) and goroutines interleave deterministically. The
+// emulator must be in memory (newHarness), since a goroutine blocked on a socket stops the clock. The
+// first cleanup, run last, lets background timers (a worker's gather window) end, as the bubble must
+// be empty when f has returned.
+func inBubble(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	synctest.Test(t, func(t *testing.T) {
+		t.Cleanup(func() { time.Sleep(time.Minute) })
+		f(t)
+	})
 }
 
 // fastConfig keeps retries short so that tests finish quickly; the logic is the same as with the
