@@ -52,125 +52,129 @@ func readRequests(h *harness) int64 {
 // the same way. With batching off, each read is its own GET.
 func TestReadsOfManyApplicationsShareRequests(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 50 * time.Millisecond}))
-	var appIDs []string
-	for range 20 {
-		appID, _ := h.newAgent(t, agentSpec{})
-		appIDs = append(appIDs, appID)
-	}
-	refs := make([]graph.AppRef, 0, 22)
-	for i, appID := range appIDs {
-		if i%2 == 1 {
-			appID = strings.ToUpper(appID)
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 50 * time.Millisecond}))
+		var appIDs []string
+		for range 20 {
+			appID, _ := h.newAgent(t, agentSpec{})
+			appIDs = append(appIDs, appID)
 		}
-		refs = append(refs, graph.ByAppID(appID))
-	}
-	refs = append(refs, graph.ByAppID(strings.ToUpper(appIDs[0])), graph.ByAppID(appIDs[1])) // read twice
-	reads := map[bool]int64{}
-	writes := map[bool]int64{}
-	for _, disable := range []bool{false, true} {
-		client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
-			fastConfig(cfg)
-			cfg.DisableReadBatching = disable
-		})
-		before := readRequests(h)
-		apps, errs := readAll(t, client, refs)
-		for i := range refs {
-			if errs[i] != nil {
-				t.Fatalf("batching off %v: reading %s: %v", disable, refs[i], errs[i])
-			}
-			if !strings.EqualFold(apps[i].AppID, refs[i].ID) {
-				t.Fatalf("batching off %v: reading %s returned application %s", disable, refs[i], apps[i].AppID)
-			}
-		}
-		reads[disable] = readRequests(h) - before
-
-		before = readRequests(h)
-		ctx := ctxWithTimeout(t, time.Minute)
-		var wg sync.WaitGroup
+		refs := make([]graph.AppRef, 0, 22)
 		for i, appID := range appIDs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				scope := accessScope("")
-				scope.Value = fmt.Sprintf("batching_off_%v_%d", disable, i)
-				if _, err := client.CreateScope(ctx, graph.ByAppID(appID), scope); err != nil {
-					t.Error(err)
+			if i%2 == 1 {
+				appID = strings.ToUpper(appID)
+			}
+			refs = append(refs, graph.ByAppID(appID))
+		}
+		refs = append(refs, graph.ByAppID(strings.ToUpper(appIDs[0])), graph.ByAppID(appIDs[1])) // read twice
+		reads := map[bool]int64{}
+		writes := map[bool]int64{}
+		for _, disable := range []bool{false, true} {
+			client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+				fastConfig(cfg)
+				cfg.DisableReadBatching = disable
+			})
+			before := readRequests(h)
+			apps, errs := readAll(t, client, refs)
+			for i := range refs {
+				if errs[i] != nil {
+					t.Fatalf("batching off %v: reading %s: %v", disable, refs[i], errs[i])
 				}
-			}()
+				if !strings.EqualFold(apps[i].AppID, refs[i].ID) {
+					t.Fatalf("batching off %v: reading %s returned application %s", disable, refs[i], apps[i].AppID)
+				}
+			}
+			reads[disable] = readRequests(h) - before
+
+			before = readRequests(h)
+			ctx := ctxWithTimeout(t, time.Minute)
+			var wg sync.WaitGroup
+			for i, appID := range appIDs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					scope := accessScope("")
+					scope.Value = fmt.Sprintf("batching_off_%v_%d", disable, i)
+					if _, err := client.CreateScope(ctx, graph.ByAppID(appID), scope); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			writes[disable] = readRequests(h) - before
+			t.Logf("batching off %v: 20 applications looked up with %d read requests; 20 written with %d", disable, reads[disable], writes[disable])
 		}
-		wg.Wait()
-		writes[disable] = readRequests(h) - before
-		t.Logf("batching off %v: 20 applications looked up with %d read requests; 20 written with %d", disable, reads[disable], writes[disable])
-	}
-	if reads[true] != 20 {
-		t.Errorf("unbatched lookups: %d requests, want 20", reads[true])
-	}
-	if reads[false] > 4 {
-		t.Errorf("batched lookups: %d requests, want at most 4 (one alone, then lists of 15)", reads[false])
-	}
-	if writes[false]*2 > writes[true] {
-		t.Errorf("batched writes read with %d requests, unbatched with %d: want at most half", writes[false], writes[true])
-	}
-	for _, appID := range appIDs {
-		if scopes := h.stored(t, appID).API.OAuth2PermissionScopes; len(scopes) != 2 {
-			t.Errorf("agent %s: %d scopes, want one from each client", appID, len(scopes))
+		if reads[true] != 20 {
+			t.Errorf("unbatched lookups: %d requests, want 20", reads[true])
 		}
-	}
+		if reads[false] > 4 {
+			t.Errorf("batched lookups: %d requests, want at most 4 (one alone, then lists of 15)", reads[false])
+		}
+		if writes[false]*2 > writes[true] {
+			t.Errorf("batched writes read with %d requests, unbatched with %d: want at most half", writes[false], writes[true])
+		}
+		for _, appID := range appIDs {
+			if scopes := h.stored(t, appID).API.OAuth2PermissionScopes; len(scopes) != 2 {
+				t.Errorf("agent %s: %d scopes, want one from each client", appID, len(scopes))
+			}
+		}
+	})
 }
 
 // An application a batched list does not return is read alone, so that the caller gets Graph's own
 // answer (here a 404, after the first-lookup window) while the others are served by the list.
 func TestBatchedReadOfAMissingApplicationIsGraphs404(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	hold := newGate(isApplicationGet)
-	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
-		fastConfig(cfg)
-		cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{hold}}}
-	})
-	var refs []graph.AppRef
-	for range 6 {
-		appID, _ := h.newAgent(t, agentSpec{})
-		refs = append(refs, graph.ByAppID(appID))
-	}
-	ctx := ctxWithTimeout(t, 30*time.Second)
-	errs := make([]error, len(refs)+1)
-	var wg sync.WaitGroup
-	read := func(i int, ref graph.AppRef) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = client.GetApplication(ctx, ref)
-		}()
-	}
-	read(0, refs[0])
-	<-hold.held // the first read is in flight: the next ones queue behind it
-	before := h.ts.Admin().Counters()
-	for i, ref := range refs[1:] {
-		read(i+1, ref)
-	}
-	read(len(refs), graph.ByAppID(newGUID(t)))
-	for graph.QueuedReads(client) < len(refs) {
-		time.Sleep(time.Millisecond)
-	}
-	close(hold.release)
-	wg.Wait()
-	for i, err := range errs[:len(refs)] {
-		if err != nil {
-			t.Errorf("agent %d: %v", i, err)
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		hold := newGate(isApplicationGet)
+		client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+			fastConfig(cfg)
+			cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{hold}}}
+		})
+		var refs []graph.AppRef
+		for range 6 {
+			appID, _ := h.newAgent(t, agentSpec{})
+			refs = append(refs, graph.ByAppID(appID))
 		}
-	}
-	if err := errs[len(refs)]; !errors.Is(err, graph.ErrNotFound) {
-		t.Errorf("reading the missing application: err = %v, want graph.ErrNotFound", err)
-	}
-	after := h.ts.Admin().Counters()
-	if lists := after[graphapi.RouteListApplications] - before[graphapi.RouteListApplications]; lists != 1 {
-		t.Errorf("%d lists after the first read, want 1 (the six queued reads)", lists)
-	}
-	if singles := after[graphapi.RouteGetApplication] - before[graphapi.RouteGetApplication]; singles < 2 {
-		t.Errorf("%d single GETs after the first read, want the first read's and at least one for the missing application", singles)
-	}
+		ctx := ctxWithTimeout(t, 30*time.Second)
+		errs := make([]error, len(refs)+1)
+		var wg sync.WaitGroup
+		read := func(i int, ref graph.AppRef) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = client.GetApplication(ctx, ref)
+			}()
+		}
+		read(0, refs[0])
+		<-hold.held // the first read is in flight: the next ones queue behind it
+		before := h.ts.Admin().Counters()
+		for i, ref := range refs[1:] {
+			read(i+1, ref)
+		}
+		read(len(refs), graph.ByAppID(newGUID(t)))
+		for graph.QueuedReads(client) < len(refs) {
+			time.Sleep(time.Millisecond)
+		}
+		close(hold.release)
+		wg.Wait()
+		for i, err := range errs[:len(refs)] {
+			if err != nil {
+				t.Errorf("agent %d: %v", i, err)
+			}
+		}
+		if err := errs[len(refs)]; !errors.Is(err, graph.ErrNotFound) {
+			t.Errorf("reading the missing application: err = %v, want graph.ErrNotFound", err)
+		}
+		after := h.ts.Admin().Counters()
+		if lists := after[graphapi.RouteListApplications] - before[graphapi.RouteListApplications]; lists != 1 {
+			t.Errorf("%d lists after the first read, want 1 (the six queued reads)", lists)
+		}
+		if singles := after[graphapi.RouteGetApplication] - before[graphapi.RouteGetApplication]; singles < 2 {
+			t.Errorf("%d single GETs after the first read, want the first read's and at least one for the missing application", singles)
+		}
+	})
 }
 
 // refusingLists answers every filtered list of applications with Graph's 403, as for an identity
@@ -200,40 +204,42 @@ func (r *refusingLists) RoundTrip(req *http.Request) (*http.Response, error) {
 // lists may be refused if a second sender started beside a slow first request).
 func TestRefusedListFallsBackToSingleReads(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 50 * time.Millisecond}))
-	refusing := &refusingLists{next: h.ts.Client.Transport}
-	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
-		fastConfig(cfg)
-		cfg.HTTPClient = &http.Client{Transport: refusing}
-	})
-	var refs []graph.AppRef
-	for range 10 {
-		appID, _ := h.newAgent(t, agentSpec{})
-		refs = append(refs, graph.ByAppID(appID))
-	}
-	var refusedFirst int32
-	for round := range 2 {
-		_, errs := readAll(t, client, refs)
-		for i, err := range errs {
-			if err != nil {
-				t.Fatalf("round %d, agent %d: %v", round, i, err)
-			}
-		}
-		if round == 0 {
-			refusedFirst = refusing.refused.Load()
-		}
-		refs = refs[:0]
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 50 * time.Millisecond}))
+		refusing := &refusingLists{next: h.ts.Client.Transport}
+		client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+			fastConfig(cfg)
+			cfg.HTTPClient = &http.Client{Transport: refusing}
+		})
+		var refs []graph.AppRef
 		for range 10 {
 			appID, _ := h.newAgent(t, agentSpec{})
 			refs = append(refs, graph.ByAppID(appID))
 		}
-	}
-	if refusedFirst == 0 {
-		t.Fatal("no list was refused in the first round; the test did not exercise the fallback")
-	}
-	if n := refusing.refused.Load(); n != refusedFirst {
-		t.Errorf("Graph refused %d lists in the second round, want none (lists stop after a refusal)", n-refusedFirst)
-	}
+		var refusedFirst int32
+		for round := range 2 {
+			_, errs := readAll(t, client, refs)
+			for i, err := range errs {
+				if err != nil {
+					t.Fatalf("round %d, agent %d: %v", round, i, err)
+				}
+			}
+			if round == 0 {
+				refusedFirst = refusing.refused.Load()
+			}
+			refs = refs[:0]
+			for range 10 {
+				appID, _ := h.newAgent(t, agentSpec{})
+				refs = append(refs, graph.ByAppID(appID))
+			}
+		}
+		if refusedFirst == 0 {
+			t.Fatal("no list was refused in the first round; the test did not exercise the fallback")
+		}
+		if n := refusing.refused.Load(); n != refusedFirst {
+			t.Errorf("Graph refused %d lists in the second round, want none (lists stop after a refusal)", n-refusedFirst)
+		}
+	})
 }
 
 // A reader that gives up while its read waits in the queue or is in flight returns at once; the
@@ -292,42 +298,44 @@ func TestCancelledBatchedReadLeavesNoGoroutine(t *testing.T) {
 // and reads them back at once gets every write it confirmed, never a list's older state.
 func TestBatchedReadsKeepReadYourWritesUnderLag(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 20 * time.Millisecond, ReplicaLag: time.Second, StaleReadProbability: 0.5, Seed: 31}),
-		emulator.WithRandSeed(31))
-	ctx := ctxWithTimeout(t, 2*time.Minute)
-	var refs []graph.AppRef
-	for range 10 {
-		appID, _ := h.newAgent(t, agentSpec{})
-		refs = append(refs, graph.ByAppID(appID))
-	}
-	time.Sleep(1100 * time.Millisecond) // the agents predate the lag: stale replicas have them
-	var wg sync.WaitGroup
-	uris := make([]string, len(refs))
-	for i, ref := range refs {
-		uris[i] = "api://" + ref.ID
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := h.client.EnsureIdentifierURI(ctx, ref, uris[i]); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	for round := range 3 {
-		apps, errs := readAll(t, h.client, refs)
-		for i := range refs {
-			if errs[i] != nil {
-				t.Fatalf("round %d: %v", round, errs[i])
-			}
-			if len(apps[i].IdentifierURIs) != 1 || apps[i].IdentifierURIs[0] != uris[i] {
-				t.Fatalf("round %d: agent %d read back with URIs %v, want [%s]", round, i, apps[i].IdentifierURIs, uris[i])
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 20 * time.Millisecond, ReplicaLag: time.Second, StaleReadProbability: 0.5, Seed: 31}),
+			emulator.WithRandSeed(31))
+		ctx := ctxWithTimeout(t, 2*time.Minute)
+		var refs []graph.AppRef
+		for range 10 {
+			appID, _ := h.newAgent(t, agentSpec{})
+			refs = append(refs, graph.ByAppID(appID))
+		}
+		time.Sleep(1100 * time.Millisecond) // the agents predate the lag: stale replicas have them
+		var wg sync.WaitGroup
+		uris := make([]string, len(refs))
+		for i, ref := range refs {
+			uris[i] = "api://" + ref.ID
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := h.client.EnsureIdentifierURI(ctx, ref, uris[i]); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		for round := range 3 {
+			apps, errs := readAll(t, h.client, refs)
+			for i := range refs {
+				if errs[i] != nil {
+					t.Fatalf("round %d: %v", round, errs[i])
+				}
+				if len(apps[i].IdentifierURIs) != 1 || apps[i].IdentifierURIs[0] != uris[i] {
+					t.Fatalf("round %d: agent %d read back with URIs %v, want [%s]", round, i, apps[i].IdentifierURIs, uris[i])
+				}
 			}
 		}
-	}
-	if lists := h.ts.Admin().Counters()[graphapi.RouteListApplications]; lists == 0 {
-		t.Error("no read was batched")
-	}
+		if lists := h.ts.Admin().Counters()[graphapi.RouteListApplications]; lists == 0 {
+			t.Error("no read was batched")
+		}
+	})
 }
 
 // A read whose connection hangs holds the reads queued behind it for readStallAfter (a second), not
@@ -424,49 +432,51 @@ func isApplicationList(req *http.Request) bool {
 // queued first.
 func TestCancelledReaderDoesNotCancelTheSharedList(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	first := newGate(func(r *http.Request) bool { return isApplicationGet(r) && !isApplicationList(r) })
-	list := newGate(isApplicationList)
-	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
-		fastConfig(cfg)
-		cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{first, list}}}
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		first := newGate(func(r *http.Request) bool { return isApplicationGet(r) && !isApplicationList(r) })
+		list := newGate(isApplicationList)
+		client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+			fastConfig(cfg)
+			cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{first, list}}}
+		})
+		var refs []graph.AppRef
+		for range 3 {
+			appID, _ := h.newAgent(t, agentSpec{})
+			refs = append(refs, graph.ByAppID(appID))
+		}
+		kept := ctxWithTimeout(t, 30*time.Second)
+		giving, giveUp := context.WithCancel(kept)
+		errs := make([]error, 3)
+		var wg sync.WaitGroup
+		read := func(i int, ctx context.Context) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = client.GetApplication(ctx, refs[i])
+			}()
+		}
+		read(0, kept)
+		<-first.held // reader 0's single GET is in flight
+		read(1, giving)
+		for graph.QueuedReads(client) < 1 {
+			time.Sleep(time.Millisecond)
+		}
+		read(2, kept) // queued after reader 1: reader 1's context comes first in the shared request
+		for graph.QueuedReads(client) < 2 {
+			time.Sleep(time.Millisecond)
+		}
+		close(first.release)
+		<-list.held // readers 1 and 2 share one list, in flight
+		giveUp()
+		time.Sleep(50 * time.Millisecond)
+		close(list.release)
+		wg.Wait()
+		if errs[0] != nil || errs[2] != nil {
+			t.Errorf("readers that kept waiting: %v, %v", errs[0], errs[2])
+		}
+		if !errors.Is(errs[1], context.Canceled) {
+			t.Errorf("reader that gave up: err = %v, want context.Canceled", errs[1])
+		}
 	})
-	var refs []graph.AppRef
-	for range 3 {
-		appID, _ := h.newAgent(t, agentSpec{})
-		refs = append(refs, graph.ByAppID(appID))
-	}
-	kept := ctxWithTimeout(t, 30*time.Second)
-	giving, giveUp := context.WithCancel(kept)
-	errs := make([]error, 3)
-	var wg sync.WaitGroup
-	read := func(i int, ctx context.Context) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = client.GetApplication(ctx, refs[i])
-		}()
-	}
-	read(0, kept)
-	<-first.held // reader 0's single GET is in flight
-	read(1, giving)
-	for graph.QueuedReads(client) < 1 {
-		time.Sleep(time.Millisecond)
-	}
-	read(2, kept) // queued after reader 1: reader 1's context comes first in the shared request
-	for graph.QueuedReads(client) < 2 {
-		time.Sleep(time.Millisecond)
-	}
-	close(first.release)
-	<-list.held // readers 1 and 2 share one list, in flight
-	giveUp()
-	time.Sleep(50 * time.Millisecond)
-	close(list.release)
-	wg.Wait()
-	if errs[0] != nil || errs[2] != nil {
-		t.Errorf("readers that kept waiting: %v, %v", errs[0], errs[2])
-	}
-	if !errors.Is(errs[1], context.Canceled) {
-		t.Errorf("reader that gave up: err = %v, want context.Canceled", errs[1])
-	}
 }

@@ -19,74 +19,76 @@ import (
 // nothing just written is reported missing.
 func TestStaleReadsNeverLoseUpdatesOrReportGone(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, emulator.WithFaults(faults.Config{ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: 11}), emulator.WithRandSeed(11))
-	ctx := ctxWithTimeout(t, 2*time.Minute)
-	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-	ref := graph.ByAppID(appID)
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t, emulator.WithFaults(faults.Config{ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: 11}), emulator.WithRandSeed(11))
+		ctx := ctxWithTimeout(t, 2*time.Minute)
+		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+		ref := graph.ByAppID(appID)
 
-	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clients := make([]string, 8)
-	for i := range clients {
-		clients[i] = newGUID(t)
-		if _, err := h.client.AddPreAuthorization(ctx, ref, clients[i], scope.ID); err != nil {
-			t.Fatal(err)
-		}
-		// Read straight after the write: must never look gone.
-		if _, err := h.client.GetPreAuthorization(ctx, ref, clients[i]); err != nil {
-			t.Fatalf("client %d reported after its creation: %v", i, err)
-		}
-		app, err := h.client.GetApplication(ctx, ref)
+		scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range clients[:i+1] {
-			if _, ok := app.PreAuthorization(c); !ok {
-				t.Fatalf("after %d adds, GetApplication lacks %s", i+1, c)
+		clients := make([]string, 8)
+		for i := range clients {
+			clients[i] = newGUID(t)
+			if _, err := h.client.AddPreAuthorization(ctx, ref, clients[i], scope.ID); err != nil {
+				t.Fatal(err)
+			}
+			// Read straight after the write: must never look gone.
+			if _, err := h.client.GetPreAuthorization(ctx, ref, clients[i]); err != nil {
+				t.Fatalf("client %d reported after its creation: %v", i, err)
+			}
+			app, err := h.client.GetApplication(ctx, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range clients[:i+1] {
+				if _, ok := app.PreAuthorization(c); !ok {
+					t.Fatalf("after %d adds, GetApplication lacks %s", i+1, c)
+				}
 			}
 		}
-	}
-	for _, c := range clients[:4] {
-		if err := h.client.RemovePreAuthorization(ctx, ref, c, scope.ID); err != nil {
+		for _, c := range clients[:4] {
+			if err := h.client.RemovePreAuthorization(ctx, ref, c, scope.ID); err != nil {
+				t.Fatal(err)
+			}
+			app, err := h.client.GetApplication(ctx, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := app.PreAuthorization(c); ok {
+				t.Fatalf("a removed client shows up again: %s", c)
+			}
+		}
+		s := scope
+		s.AdminConsentDescription = "after lag"
+		if _, err := h.client.UpdateScope(ctx, ref, s); err != nil {
 			t.Fatal(err)
 		}
-		app, err := h.client.GetApplication(ctx, ref)
-		if err != nil {
-			t.Fatal(err)
+		if got, err := h.client.GetScope(ctx, ref, s.ID); err != nil || got.AdminConsentDescription != "after lag" {
+			t.Fatalf("GetScope = %+v, %v", got, err)
 		}
-		if _, ok := app.PreAuthorization(c); ok {
-			t.Fatalf("a removed client shows up again: %s", c)
-		}
-	}
-	s := scope
-	s.AdminConsentDescription = "after lag"
-	if _, err := h.client.UpdateScope(ctx, ref, s); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := h.client.GetScope(ctx, ref, s.ID); err != nil || got.AdminConsentDescription != "after lag" {
-		t.Fatalf("GetScope = %+v, %v", got, err)
-	}
 
-	stored := h.stored(t, appID)
-	if n := len(stored.API.PreAuthorizedApplications); n != 4 {
-		t.Fatalf("stored %d entries, want 4: %s", n, jsonOf(stored.API.PreAuthorizedApplications))
-	}
-	for _, c := range clients[4:] {
-		found := false
-		for _, e := range stored.API.PreAuthorizedApplications {
-			found = found || strings.EqualFold(e.AppID, c)
+		stored := h.stored(t, appID)
+		if n := len(stored.API.PreAuthorizedApplications); n != 4 {
+			t.Fatalf("stored %d entries, want 4: %s", n, jsonOf(stored.API.PreAuthorizedApplications))
 		}
-		if !found {
-			t.Fatalf("lost update: %s missing from the stored application", c)
+		for _, c := range clients[4:] {
+			found := false
+			for _, e := range stored.API.PreAuthorizedApplications {
+				found = found || strings.EqualFold(e.AppID, c)
+			}
+			if !found {
+				t.Fatalf("lost update: %s missing from the stored application", c)
+			}
 		}
-	}
-	st := h.client.Stats()
-	if st.Retries[graph.ReasonStaleRead]+st.Retries[graph.ReasonNotYetVisible]+st.Retries[graph.ReasonConfirmAbsence]+st.Retries[graph.ReasonNotFoundAfterWrite] == 0 {
-		t.Fatalf("no stale read was observed, the test did not exercise replication lag: %+v", st.Retries)
-	}
-	t.Logf("stats: gets=%d patches=%d confirmReads=%d retries=%v", st.Gets, st.Patches, st.ConfirmReads, st.Retries)
+		st := h.client.Stats()
+		if st.Retries[graph.ReasonStaleRead]+st.Retries[graph.ReasonNotYetVisible]+st.Retries[graph.ReasonConfirmAbsence]+st.Retries[graph.ReasonNotFoundAfterWrite] == 0 {
+			t.Fatalf("no stale read was observed, the test did not exercise replication lag: %+v", st.Retries)
+		}
+		t.Logf("stats: gets=%d patches=%d confirmReads=%d retries=%v", st.Gets, st.Patches, st.ConfirmReads, st.Retries)
+	})
 }
 
 // jumpClock is the emulator's clock: real time plus an offset the test moves forward, so that an
@@ -100,202 +102,214 @@ func (c *jumpClock) Jump(d time.Duration) { c.offset.Add(int64(d)) }
 // with no memory of the writes reads right after another client wrote, within the replication lag.
 func TestFreshProcessNeverSeesAJustWrittenEntryAsGone(t *testing.T) {
 	t.Parallel()
-	const lag = 2 * time.Second
-	clock := &jumpClock{}
-	h := newHarness(t, emulator.WithClock(clock.Now), emulator.WithRandSeed(17),
-		emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 0.5, Seed: 17}))
-	ctx := ctxWithTimeout(t, 2*time.Minute)
-	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-	clock.Jump(lag + time.Second) // the application predates the lag window: stale replicas have it
-	ref := graph.ByAppID(appID)
-	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var reReads int64
-	for i := range 6 {
-		client := newGUID(t)
-		if _, err := h.client.AddPreAuthorization(ctx, ref, client, scope.ID); err != nil {
+	inBubble(t, func(t *testing.T) {
+		const lag = 2 * time.Second
+		clock := &jumpClock{}
+		h := newHarness(t, emulator.WithClock(clock.Now), emulator.WithRandSeed(17),
+			emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 0.5, Seed: 17}))
+		ctx := ctxWithTimeout(t, 2*time.Minute)
+		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+		clock.Jump(lag + time.Second) // the application predates the lag window: stale replicas have it
+		ref := graph.ByAppID(appID)
+		scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
+		if err != nil {
 			t.Fatal(err)
 		}
-		fresh, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
-			fastConfig(cfg)
-			cfg.ReplicationLag = lag + 500*time.Millisecond
-		})
-		if _, err := fresh.GetPreAuthorization(ctx, ref, client); err != nil {
-			t.Fatalf("write %d looked gone to a fresh client: %v", i, err)
+		var reReads int64
+		for i := range 6 {
+			client := newGUID(t)
+			if _, err := h.client.AddPreAuthorization(ctx, ref, client, scope.ID); err != nil {
+				t.Fatal(err)
+			}
+			fresh, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+				fastConfig(cfg)
+				cfg.ReplicationLag = lag + 500*time.Millisecond
+			})
+			if _, err := fresh.GetPreAuthorization(ctx, ref, client); err != nil {
+				t.Fatalf("write %d looked gone to a fresh client: %v", i, err)
+			}
+			reReads += fresh.Stats().Retries[graph.ReasonConfirmAbsence]
 		}
-		reReads += fresh.Stats().Retries[graph.ReasonConfirmAbsence]
-	}
-	if reReads == 0 {
-		t.Fatal("no read missed a fresh entry; the test did not exercise the absence check")
-	}
-	t.Logf("absence re-reads that found the entry after all: %d", reReads)
+		if reReads == 0 {
+			t.Fatal("no read missed a fresh entry; the test did not exercise the absence check")
+		}
+		t.Logf("absence re-reads that found the entry after all: %d", reReads)
+	})
 }
 
 // TestDisableThenRemoveUnderLag removes a scope while reads and the rule check of the PATCH may come
 // from a replica that still sees the scope enabled.
 func TestDisableThenRemoveUnderLag(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, emulator.WithFaults(faults.Config{ReplicaLag: 1500 * time.Millisecond, StaleReadProbability: 0.7, Seed: 5}), emulator.WithRandSeed(5))
-	ctx := ctxWithTimeout(t, 2*time.Minute)
-	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-	ref := graph.ByAppID(appID)
-	for i := 0; i < 3; i++ {
-		scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-		if err != nil {
-			t.Fatal(err)
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t, emulator.WithFaults(faults.Config{ReplicaLag: 1500 * time.Millisecond, StaleReadProbability: 0.7, Seed: 5}), emulator.WithRandSeed(5))
+		ctx := ctxWithTimeout(t, 2*time.Minute)
+		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+		ref := graph.ByAppID(appID)
+		for i := 0; i < 3; i++ {
+			scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := h.client.AddPreAuthorization(ctx, ref, emulator.DefaultClientAppID, scope.ID); err != nil {
+				t.Fatal(err)
+			}
+			cleared, err := h.client.DeleteScope(ctx, ref, scope.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cleared) != 1 {
+				t.Fatalf("cleared = %q", cleared)
+			}
 		}
-		if _, err := h.client.AddPreAuthorization(ctx, ref, emulator.DefaultClientAppID, scope.ID); err != nil {
-			t.Fatal(err)
+		if stored := h.stored(t, appID); len(stored.API.OAuth2PermissionScopes) != 0 || len(stored.API.PreAuthorizedApplications) != 0 {
+			t.Fatalf("stored = %s", jsonOf(stored.API))
 		}
-		cleared, err := h.client.DeleteScope(ctx, ref, scope.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(cleared) != 1 {
-			t.Fatalf("cleared = %q", cleared)
-		}
-	}
-	if stored := h.stored(t, appID); len(stored.API.OAuth2PermissionScopes) != 0 || len(stored.API.PreAuthorizedApplications) != 0 {
-		t.Fatalf("stored = %s", jsonOf(stored.API))
-	}
-	t.Logf("retries: %v", h.client.Stats().Retries)
+		t.Logf("retries: %v", h.client.Stats().Retries)
+	})
 }
 
 func TestConflictBurstsAndThrottlingAreRetried(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	ctx := ctxWithTimeout(t, time.Minute)
-	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-	ref := graph.ByAppID(appID)
-	if _, err := h.client.GetApplication(ctx, ref); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.ts.Admin().SetFaults(faults.Config{ConflictNextWrites: 3, ThrottleNext: 2, RetryAfterSeconds: 1, UnavailableNext: 0}); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	if _, err := h.client.CreateScope(ctx, ref, accessScope("")); err != nil {
-		t.Fatal(err)
-	}
-	st := h.client.Stats()
-	if st.Retries[graph.ReasonConcurrencyViolation] != 3 || st.Retries[graph.ReasonThrottled] != 2 {
-		t.Fatalf("retries = %v", st.Retries)
-	}
-	// Two 429s with Retry-After: 1 were honoured.
-	if elapsed := time.Since(start); elapsed < 2*time.Second {
-		t.Fatalf("Retry-After not honoured: done in %s", elapsed)
-	}
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		ctx := ctxWithTimeout(t, time.Minute)
+		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+		ref := graph.ByAppID(appID)
+		if _, err := h.client.GetApplication(ctx, ref); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.ts.Admin().SetFaults(faults.Config{ConflictNextWrites: 3, ThrottleNext: 2, RetryAfterSeconds: 1, UnavailableNext: 0}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if _, err := h.client.CreateScope(ctx, ref, accessScope("")); err != nil {
+			t.Fatal(err)
+		}
+		st := h.client.Stats()
+		if st.Retries[graph.ReasonConcurrencyViolation] != 3 || st.Retries[graph.ReasonThrottled] != 2 {
+			t.Fatalf("retries = %v", st.Retries)
+		}
+		// Two 429s with Retry-After: 1 were honoured.
+		if elapsed := time.Since(start); elapsed < 2*time.Second {
+			t.Fatalf("Retry-After not honoured: done in %s", elapsed)
+		}
 
-	if err := h.ts.Admin().SetFaults(faults.Config{UnavailableNext: 2}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.client.EnsureIdentifierURI(ctx, ref, "api://"+h.ts.TenantID()+"/x"); err != nil {
-		t.Fatal(err)
-	}
-	if got := h.client.Stats().Retries[graph.ReasonServerError]; got != 2 {
-		t.Fatalf("503 retries = %d", got)
-	}
+		if err := h.ts.Admin().SetFaults(faults.Config{UnavailableNext: 2}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.client.EnsureIdentifierURI(ctx, ref, "api://"+h.ts.TenantID()+"/x"); err != nil {
+			t.Fatal(err)
+		}
+		if got := h.client.Stats().Retries[graph.ReasonServerError]; got != 2 {
+			t.Fatalf("503 retries = %d", got)
+		}
+	})
 }
 
 func TestRetriesStopAtTheDeadline(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-	ref := graph.ByAppID(appID)
-	if _, err := h.client.GetApplication(ctxWithTimeout(t, time.Minute), ref); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.ts.Admin().SetFaults(faults.Config{ConflictProbability: 1}); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	_, err := h.client.CreateScope(ctx, ref, accessScope(""))
-	// The 409 is the answer, or the reason given with the deadline when it ended an attempt or
-	// a caller's wait; either way the error says why the call did not succeed.
-	cause := err
-	var rt *graph.RetryTimeoutError
-	if errors.As(err, &rt) {
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Fatalf("err = %v, a RetryTimeoutError that is not the deadline", err)
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+		ref := graph.ByAppID(appID)
+		if _, err := h.client.GetApplication(ctxWithTimeout(t, time.Minute), ref); err != nil {
+			t.Fatal(err)
 		}
-		cause = rt.Last
-	}
-	var ce *graph.ConflictError
-	if !errors.As(cause, &ce) || ce.Code != "Directory_ConcurrencyViolation" {
-		t.Fatalf("err = %v", err)
-	}
-	if elapsed := time.Since(start); elapsed > 2*time.Second {
-		t.Fatalf("gave up after %s, past the 1.5 s deadline", elapsed)
-	}
+		if err := h.ts.Admin().SetFaults(faults.Config{ConflictProbability: 1}); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := h.client.CreateScope(ctx, ref, accessScope(""))
+		// The 409 is the answer, or the reason given with the deadline when it ended an attempt or
+		// a caller's wait; either way the error says why the call did not succeed.
+		cause := err
+		var rt *graph.RetryTimeoutError
+		if errors.As(err, &rt) {
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("err = %v, a RetryTimeoutError that is not the deadline", err)
+			}
+			cause = rt.Last
+		}
+		var ce *graph.ConflictError
+		if !errors.As(cause, &ce) || ce.Code != "Directory_ConcurrencyViolation" {
+			t.Fatalf("err = %v", err)
+		}
+		if elapsed := time.Since(start); elapsed > 2*time.Second {
+			t.Fatalf("gave up after %s, past the 1.5 s deadline", elapsed)
+		}
+	})
 }
 
 // A caller whose time runs out while it waits behind a write that Graph keeps refusing learns why:
 // its error is the deadline, with the refusal being retried.
 func TestCallerTimingOutBehindRetriesIsToldWhy(t *testing.T) {
 	t.Parallel()
-	h, _, ref, scope := newWriterTest(t, nil)
-	ctx := ctxWithTimeout(t, time.Minute)
-	if err := h.ts.Admin().SetFaults(faults.Config{ConflictProbability: 1}); err != nil {
-		t.Fatal(err)
-	}
-	first, stopFirst := context.WithCancel(ctx)
-	firstDone := make(chan error, 1)
-	go func() {
-		_, err := h.client.AddPreAuthorization(first, ref, newGUID(t), scope.ID)
-		firstDone <- err
-	}()
-	waitFor(t, func() bool {
-		return h.client.Stats().Retries[graph.ReasonConcurrencyViolation] > 0
+	inBubble(t, func(t *testing.T) {
+		h, _, ref, scope := newWriterTest(t, nil)
+		ctx := ctxWithTimeout(t, time.Minute)
+		if err := h.ts.Admin().SetFaults(faults.Config{ConflictProbability: 1}); err != nil {
+			t.Fatal(err)
+		}
+		first, stopFirst := context.WithCancel(ctx)
+		firstDone := make(chan error, 1)
+		go func() {
+			_, err := h.client.AddPreAuthorization(first, ref, newGUID(t), scope.ID)
+			firstDone <- err
+		}()
+		waitFor(t, func() bool {
+			return h.client.Stats().Retries[graph.ReasonConcurrencyViolation] > 0
+		})
+		// The first write is being retried: the second op waits for the worker, its deadline ends first.
+		second, cancel := context.WithTimeout(ctx, 700*time.Millisecond)
+		defer cancel()
+		_, err := h.client.AddPreAuthorization(second, ref, newGUID(t), scope.ID)
+		var rt *graph.RetryTimeoutError
+		var ce *graph.ConflictError
+		if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &rt) || !errors.As(rt.Last, &ce) {
+			t.Fatalf("err = %v, want the deadline with the 409 being retried", err)
+		}
+		stopFirst()
+		if err := <-firstDone; !errors.Is(err, context.Canceled) {
+			t.Fatalf("first op: %v", err)
+		}
 	})
-	// The first write is being retried: the second op waits for the worker, its deadline ends first.
-	second, cancel := context.WithTimeout(ctx, 700*time.Millisecond)
-	defer cancel()
-	_, err := h.client.AddPreAuthorization(second, ref, newGUID(t), scope.ID)
-	var rt *graph.RetryTimeoutError
-	var ce *graph.ConflictError
-	if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &rt) || !errors.As(rt.Last, &ce) {
-		t.Fatalf("err = %v, want the deadline with the 409 being retried", err)
-	}
-	stopFirst()
-	if err := <-firstDone; !errors.Is(err, context.Canceled) {
-		t.Fatalf("first op: %v", err)
-	}
 }
 
 func TestConcurrentReadsShareOneGET(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 50 * time.Millisecond}))
-	ctx := ctxWithTimeout(t, time.Minute)
-	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-	ref := graph.ByAppID(appID)
-	run := func() {
-		var wg sync.WaitGroup
-		for range 20 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if _, err := h.client.GetApplication(ctx, ref); err != nil {
-					t.Error(err)
-				}
-			}()
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 50 * time.Millisecond}))
+		ctx := ctxWithTimeout(t, time.Minute)
+		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+		ref := graph.ByAppID(appID)
+		run := func() {
+			var wg sync.WaitGroup
+			for range 20 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := h.client.GetApplication(ctx, ref); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
 		}
-		wg.Wait()
-	}
-	run() // the first lookup is shared
-	gets, _ := graphCounts(h.ts)
-	if gets > 2 {
-		t.Fatalf("20 concurrent first reads sent %d GETs", gets)
-	}
-	h.ts.Admin().ResetCounters()
-	run() // later reads share the in-flight GET
-	if gets, _ = graphCounts(h.ts); gets > 4 {
-		t.Fatalf("20 concurrent reads sent %d GETs", gets)
-	}
-	t.Logf("shared reads: %d", h.client.Stats().SharedReads)
+		run() // the first lookup is shared
+		gets, _ := graphCounts(h.ts)
+		if gets > 2 {
+			t.Fatalf("20 concurrent first reads sent %d GETs", gets)
+		}
+		h.ts.Admin().ResetCounters()
+		run() // later reads share the in-flight GET
+		if gets, _ = graphCounts(h.ts); gets > 4 {
+			t.Fatalf("20 concurrent reads sent %d GETs", gets)
+		}
+		t.Logf("shared reads: %d", h.client.Stats().SharedReads)
+	})
 }
 
 // preAuthorizeConcurrently adds n clients at once and returns them.
@@ -323,63 +337,65 @@ func preAuthorizeConcurrently(ctx context.Context, t testing.TB, c *graph.Client
 
 func TestConcurrentPreAuthorizations60UnderFaults(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	ctx := ctxWithTimeout(t, 3*time.Minute)
-	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}, api: mixedAgentAPI})
-	ref := graph.ByAppID(appID)
-	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.ts.Admin().SetFaults(faults.Config{
-		Latency: 20 * time.Millisecond, ReplicaLag: time.Second, StaleReadProbability: 0.5,
-		ConflictProbability: 0.3, ThrottleProbability: 0.1, RetryAfterSeconds: 1, Seed: 3,
-	}); err != nil {
-		t.Fatal(err)
-	}
-	h.ts.Admin().ResetCounters()
-	before := h.client.Stats()
-
-	clients := preAuthorizeConcurrently(ctx, t, h.client, ref, scope.ID, 60)
-
-	st := h.client.Stats()
-	gets, patches := graphCounts(h.ts)
-	t.Logf("60 concurrent adds: %d batches; emulator saw %d GET and %d PATCH (client: %d GET incl. %d confirmation reads, %d PATCH); retries %v",
-		st.Batches-before.Batches, gets, patches, st.Gets-before.Gets, st.ConfirmReads-before.ConfirmReads, st.Patches-before.Patches, st.Retries)
-
-	h.ts.Admin().ClearFaults()
-	stored := h.stored(t, appID)
-	present := map[string]bool{}
-	for _, e := range stored.API.PreAuthorizedApplications {
-		present[strings.ToLower(e.AppID)] = true
-	}
-	for _, c := range clients {
-		if !present[c] {
-			t.Fatalf("lost update: client %s missing", c)
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		ctx := ctxWithTimeout(t, 3*time.Minute)
+		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}, api: mixedAgentAPI})
+		ref := graph.ByAppID(appID)
+		scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if n := len(stored.API.PreAuthorizedApplications); n != 62 {
-		t.Fatalf("%d entries, want 60 plus the 2 unmanaged ones", n)
-	}
-	if batches := st.Batches - before.Batches; batches > 30 {
-		t.Fatalf("60 concurrent adds took %d batches; group commit is not grouping", batches)
-	}
+		if err := h.ts.Admin().SetFaults(faults.Config{
+			Latency: 20 * time.Millisecond, ReplicaLag: time.Second, StaleReadProbability: 0.5,
+			ConflictProbability: 0.3, ThrottleProbability: 0.1, RetryAfterSeconds: 1, Seed: 3,
+		}); err != nil {
+			t.Fatal(err)
+		}
+		h.ts.Admin().ResetCounters()
+		before := h.client.Stats()
 
-	// And remove them all at once, leaving the unmanaged entries.
-	var wg sync.WaitGroup
-	for _, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := h.client.RemovePreAuthorization(ctx, ref, c, scope.ID); err != nil {
-				t.Error(err)
+		clients := preAuthorizeConcurrently(ctx, t, h.client, ref, scope.ID, 60)
+
+		st := h.client.Stats()
+		gets, patches := graphCounts(h.ts)
+		t.Logf("60 concurrent adds: %d batches; emulator saw %d GET and %d PATCH (client: %d GET incl. %d confirmation reads, %d PATCH); retries %v",
+			st.Batches-before.Batches, gets, patches, st.Gets-before.Gets, st.ConfirmReads-before.ConfirmReads, st.Patches-before.Patches, st.Retries)
+
+		h.ts.Admin().ClearFaults()
+		stored := h.stored(t, appID)
+		present := map[string]bool{}
+		for _, e := range stored.API.PreAuthorizedApplications {
+			present[strings.ToLower(e.AppID)] = true
+		}
+		for _, c := range clients {
+			if !present[c] {
+				t.Fatalf("lost update: client %s missing", c)
 			}
-		}()
-	}
-	wg.Wait()
-	if got := h.stored(t, appID).API.PreAuthorizedApplications; len(got) != 2 {
-		t.Fatalf("after removal: %s", jsonOf(got))
-	}
+		}
+		if n := len(stored.API.PreAuthorizedApplications); n != 62 {
+			t.Fatalf("%d entries, want 60 plus the 2 unmanaged ones", n)
+		}
+		if batches := st.Batches - before.Batches; batches > 30 {
+			t.Fatalf("60 concurrent adds took %d batches; group commit is not grouping", batches)
+		}
+
+		// And remove them all at once, leaving the unmanaged entries.
+		var wg sync.WaitGroup
+		for _, c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := h.client.RemovePreAuthorization(ctx, ref, c, scope.ID); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if got := h.stored(t, appID).API.PreAuthorizedApplications; len(got) != 2 {
+			t.Fatalf("after removal: %s", jsonOf(got))
+		}
+	})
 }
 
 // BenchmarkConcurrentPreAuthorize60 measures 60 concurrent pre-authorizations with 50 ms injected
@@ -431,38 +447,40 @@ func BenchmarkConcurrentPreAuthorize60(b *testing.B) {
 // miss) the three agents would cost three windows.
 func TestAbsenceWindowRunsOncePerProcess(t *testing.T) {
 	t.Parallel()
-	const window = time.Second
-	h := newHarness(t)
-	var refs []graph.AppRef
-	for range 3 {
-		appID, _ := h.newAgent(t, agentSpec{})
-		refs = append(refs, graph.ByAppID(appID))
-	}
-	built := time.Now()
-	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
-		fastConfig(cfg)
-		cfg.ReplicationLag = window
+	inBubble(t, func(t *testing.T) {
+		const window = time.Second
+		h := newHarness(t)
+		var refs []graph.AppRef
+		for range 3 {
+			appID, _ := h.newAgent(t, agentSpec{})
+			refs = append(refs, graph.ByAppID(appID))
+		}
+		built := time.Now()
+		client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+			fastConfig(cfg)
+			cfg.ReplicationLag = window
+		})
+		ctx := ctxWithTimeout(t, 30*time.Second)
+		for i, ref := range refs {
+			start := time.Now()
+			_, err := client.GetPreAuthorization(ctx, ref, newGUID(t))
+			var notFound *graph.PreAuthorizationNotFoundError
+			if !errors.As(err, &notFound) {
+				t.Fatalf("agent %d: err = %v, want a PreAuthorizationNotFoundError", i, err)
+			}
+			took := time.Since(start)
+			t.Logf("agent %d: absence decided after %s", i, took.Round(time.Millisecond))
+			if i == 0 && time.Since(built) < window {
+				t.Errorf("agent 0: absence decided %s after the client was built, before the window (%s) ended", time.Since(built), window)
+			}
+			// A per-application window would hold this read a whole window; the retry count below
+			// checks the same without timing.
+			if i > 0 && took >= window {
+				t.Errorf("agent %d: absence decided after %s; the process's window had ended, so the read decides at once", i, took)
+			}
+		}
+		if n := client.Stats().Retries[graph.ReasonConfirmAbsence]; n != 1 {
+			t.Errorf("%d absence re-reads, want 1 (the first agent, read inside the window)", n)
+		}
 	})
-	ctx := ctxWithTimeout(t, 30*time.Second)
-	for i, ref := range refs {
-		start := time.Now()
-		_, err := client.GetPreAuthorization(ctx, ref, newGUID(t))
-		var notFound *graph.PreAuthorizationNotFoundError
-		if !errors.As(err, &notFound) {
-			t.Fatalf("agent %d: err = %v, want a PreAuthorizationNotFoundError", i, err)
-		}
-		took := time.Since(start)
-		t.Logf("agent %d: absence decided after %s", i, took.Round(time.Millisecond))
-		if i == 0 && time.Since(built) < window {
-			t.Errorf("agent 0: absence decided %s after the client was built, before the window (%s) ended", time.Since(built), window)
-		}
-		// A per-application window would hold this read a whole window; the retry count below
-		// checks the same without timing.
-		if i > 0 && took >= window {
-			t.Errorf("agent %d: absence decided after %s; the process's window had ended, so the read decides at once", i, took)
-		}
-	}
-	if n := client.Stats().Retries[graph.ReasonConfirmAbsence]; n != 1 {
-		t.Errorf("%d absence re-reads, want 1 (the first agent, read inside the window)", n)
-	}
 }

@@ -16,147 +16,151 @@ import (
 
 func TestRoundTrip(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	ctx := ctxWithTimeout(t, time.Minute)
-	agent := emulator.DefaultAgentAppID
-	ref := graph.ByAppID(agent)
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		ctx := ctxWithTimeout(t, time.Minute)
+		agent := emulator.DefaultAgentAppID
+		ref := graph.ByAppID(agent)
 
-	app, err := h.client.GetApplication(ctx, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.EqualFold(app.AppID, agent) || app.ObjectID == "" || app.DisplayName != "Example LKPS agent" {
-		t.Fatalf("application = %+v", app)
-	}
+		app, err := h.client.GetApplication(ctx, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.EqualFold(app.AppID, agent) || app.ObjectID == "" || app.DisplayName != "Example LKPS agent" {
+			t.Fatalf("application = %+v", app)
+		}
 
-	added, err := h.client.EnsureIdentifierURI(ctx, ref, "API://"+strings.ToUpper(agent))
-	if err != nil || added {
-		t.Fatalf("ensuring the existing URI (other case): added=%v err=%v", added, err)
-	}
-	extra := "api://" + h.ts.TenantID() + "/lkps-agent"
-	if added, err = h.client.EnsureIdentifierURI(ctx, ref, extra); err != nil || !added {
-		t.Fatalf("ensuring a new URI: added=%v err=%v", added, err)
-	}
+		added, err := h.client.EnsureIdentifierURI(ctx, ref, "API://"+strings.ToUpper(agent))
+		if err != nil || added {
+			t.Fatalf("ensuring the existing URI (other case): added=%v err=%v", added, err)
+		}
+		extra := "api://" + h.ts.TenantID() + "/lkps-agent"
+		if added, err = h.client.EnsureIdentifierURI(ctx, ref, extra); err != nil || !added {
+			t.Fatalf("ensuring a new URI: added=%v err=%v", added, err)
+		}
 
-	want := accessScope("")
-	created, err := h.client.CreateScope(ctx, ref, want)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if created.ID == "" {
-		t.Fatal("no scope id generated")
-	}
-	want.ID = created.ID
-	if created != want {
-		t.Fatalf("created = %+v, want %+v", created, want)
-	}
-	got, err := h.client.GetScope(ctx, graph.ByObjectID(app.ObjectID), strings.ToUpper(created.ID))
-	if err != nil || got != want {
-		t.Fatalf("GetScope = %+v, %v", got, err)
-	}
+		want := accessScope("")
+		created, err := h.client.CreateScope(ctx, ref, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if created.ID == "" {
+			t.Fatal("no scope id generated")
+		}
+		want.ID = created.ID
+		if created != want {
+			t.Fatalf("created = %+v, want %+v", created, want)
+		}
+		got, err := h.client.GetScope(ctx, graph.ByObjectID(app.ObjectID), strings.ToUpper(created.ID))
+		if err != nil || got != want {
+			t.Fatalf("GetScope = %+v, %v", got, err)
+		}
 
-	entry, err := h.client.AddPreAuthorization(ctx, ref, strings.ToUpper(emulator.DefaultClientAppID), created.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(entry.DelegatedPermissionIDs) != 1 || !strings.EqualFold(entry.DelegatedPermissionIDs[0], created.ID) {
-		t.Fatalf("entry = %+v", entry)
-	}
-	if _, err := h.client.GetPreAuthorization(ctx, graph.ByAnyID(agent), emulator.DefaultClientAppID); err != nil {
-		t.Fatal(err)
-	}
+		entry, err := h.client.AddPreAuthorization(ctx, ref, strings.ToUpper(emulator.DefaultClientAppID), created.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entry.DelegatedPermissionIDs) != 1 || !strings.EqualFold(entry.DelegatedPermissionIDs[0], created.ID) {
+			t.Fatalf("entry = %+v", entry)
+		}
+		if _, err := h.client.GetPreAuthorization(ctx, graph.ByAnyID(agent), emulator.DefaultClientAppID); err != nil {
+			t.Fatal(err)
+		}
 
-	stored := h.stored(t, agent)
-	if !slices.Contains(stored.IdentifierURIs, extra) || len(stored.API.OAuth2PermissionScopes) != 1 || len(stored.API.PreAuthorizedApplications) != 1 {
-		t.Fatalf("stored = %+v", stored.API)
-	}
+		stored := h.stored(t, agent)
+		if !slices.Contains(stored.IdentifierURIs, extra) || len(stored.API.OAuth2PermissionScopes) != 1 || len(stored.API.PreAuthorizedApplications) != 1 {
+			t.Fatalf("stored = %+v", stored.API)
+		}
 
-	// Texts and consent change in place: one PATCH that never disables the scope.
-	before := len(h.rec.Patches())
-	want.AdminConsentDescription = "Changed description"
-	want.UserConsentDisplayName = "Access the agent"
-	want.UserConsentDescription = "Lets the client start sessions."
-	updated, err := h.client.UpdateScope(ctx, ref, want)
-	if err != nil || updated != want {
-		t.Fatalf("UpdateScope = %+v, %v", updated, err)
-	}
-	patches := h.rec.Patches()[before:]
-	if len(patches) != 1 || strings.Contains(patches[0], `"isEnabled":false`) {
-		t.Fatalf("text update sent %d PATCHes: %q", len(patches), patches)
-	}
-	if s := h.stored(t, agent).API.OAuth2PermissionScopes[0]; !s.IsEnabled || *s.AdminConsentDescription != "Changed description" {
-		t.Fatalf("stored scope = %+v", s)
-	}
+		// Texts and consent change in place: one PATCH that never disables the scope.
+		before := len(h.rec.Patches())
+		want.AdminConsentDescription = "Changed description"
+		want.UserConsentDisplayName = "Access the agent"
+		want.UserConsentDescription = "Lets the client start sessions."
+		updated, err := h.client.UpdateScope(ctx, ref, want)
+		if err != nil || updated != want {
+			t.Fatalf("UpdateScope = %+v, %v", updated, err)
+		}
+		patches := h.rec.Patches()[before:]
+		if len(patches) != 1 || strings.Contains(patches[0], `"isEnabled":false`) {
+			t.Fatalf("text update sent %d PATCHes: %q", len(patches), patches)
+		}
+		if s := h.stored(t, agent).API.OAuth2PermissionScopes[0]; !s.IsEnabled || *s.AdminConsentDescription != "Changed description" {
+			t.Fatalf("stored scope = %+v", s)
+		}
 
-	if err := h.client.RemovePreAuthorization(ctx, ref, emulator.DefaultClientAppID, created.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := h.client.RemovePreAuthorization(ctx, ref, emulator.DefaultClientAppID, created.ID); err != nil {
-		t.Fatalf("removing an absent pre-authorization: %v", err)
-	}
-	if _, err := h.client.GetPreAuthorization(ctx, ref, emulator.DefaultClientAppID); !errors.Is(err, graph.ErrPreAuthorizationNotFound) {
-		t.Fatalf("GetPreAuthorization after removal: %v", err)
-	}
-	cleared, err := h.client.DeleteScope(ctx, ref, created.ID)
-	if err != nil || len(cleared) != 0 {
-		t.Fatalf("DeleteScope = %q, %v", cleared, err)
-	}
-	if removed, err := h.client.RemoveIdentifierURI(ctx, ref, extra); err != nil || !removed {
-		t.Fatalf("RemoveIdentifierURI = %v, %v", removed, err)
-	}
-	final := h.stored(t, agent)
-	if len(final.API.OAuth2PermissionScopes) != 0 || len(final.API.PreAuthorizedApplications) != 0 ||
-		!reflect.DeepEqual(final.IdentifierURIs, []string{"api://" + agent}) {
-		t.Fatalf("final = %+v %+v", final.IdentifierURIs, final.API)
-	}
+		if err := h.client.RemovePreAuthorization(ctx, ref, emulator.DefaultClientAppID, created.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.client.RemovePreAuthorization(ctx, ref, emulator.DefaultClientAppID, created.ID); err != nil {
+			t.Fatalf("removing an absent pre-authorization: %v", err)
+		}
+		if _, err := h.client.GetPreAuthorization(ctx, ref, emulator.DefaultClientAppID); !errors.Is(err, graph.ErrPreAuthorizationNotFound) {
+			t.Fatalf("GetPreAuthorization after removal: %v", err)
+		}
+		cleared, err := h.client.DeleteScope(ctx, ref, created.ID)
+		if err != nil || len(cleared) != 0 {
+			t.Fatalf("DeleteScope = %q, %v", cleared, err)
+		}
+		if removed, err := h.client.RemoveIdentifierURI(ctx, ref, extra); err != nil || !removed {
+			t.Fatalf("RemoveIdentifierURI = %v, %v", removed, err)
+		}
+		final := h.stored(t, agent)
+		if len(final.API.OAuth2PermissionScopes) != 0 || len(final.API.PreAuthorizedApplications) != 0 ||
+			!reflect.DeepEqual(final.IdentifierURIs, []string{"api://" + agent}) {
+			t.Fatalf("final = %+v %+v", final.IdentifierURIs, final.API)
+		}
 
-	// Logging: every request line names method, path, status and attempt; no credential appears
-	// (testLogger fails the test on one).
-	var requests int
-	for _, l := range h.log.Lines() {
-		if l["msg"] == "Microsoft Graph request" {
-			requests++
-			for _, k := range []string{"method", "path", "status", "attempt", "request_id"} {
-				if _, ok := l[k]; !ok {
-					t.Fatalf("log line without %s: %v", k, l)
+		// Logging: every request line names method, path, status and attempt; no credential appears
+		// (testLogger fails the test on one).
+		var requests int
+		for _, l := range h.log.Lines() {
+			if l["msg"] == "Microsoft Graph request" {
+				requests++
+				for _, k := range []string{"method", "path", "status", "attempt", "request_id"} {
+					if _, ok := l[k]; !ok {
+						t.Fatalf("log line without %s: %v", k, l)
+					}
 				}
 			}
 		}
-	}
-	gets, patchCount := graphCounts(h.ts)
-	if st := h.client.Stats(); int64(requests) != st.Gets+st.Patches || st.Gets != gets || st.Patches != patchCount {
-		t.Fatalf("logged %d requests; client counted %d GET + %d PATCH; emulator %d GET + %d PATCH", requests, st.Gets, st.Patches, gets, patchCount)
-	}
+		gets, patchCount := graphCounts(h.ts)
+		if st := h.client.Stats(); int64(requests) != st.Gets+st.Patches || st.Gets != gets || st.Patches != patchCount {
+			t.Fatalf("logged %d requests; client counted %d GET + %d PATCH; emulator %d GET + %d PATCH", requests, st.Gets, st.Patches, gets, patchCount)
+		}
+	})
 }
 
 func TestReferenceForms(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	ctx := ctxWithTimeout(t, time.Minute)
-	appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		ctx := ctxWithTimeout(t, time.Minute)
+		appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
 
-	for _, ref := range []graph.AppRef{
-		graph.ByAppID(appID), graph.ByAppID(strings.ToUpper(appID)), graph.ByObjectID(objectID),
-		graph.ByAnyID(appID), graph.ByAnyID(strings.ToUpper(objectID)),
-	} {
-		app, err := h.client.GetApplication(ctx, ref)
+		for _, ref := range []graph.AppRef{
+			graph.ByAppID(appID), graph.ByAppID(strings.ToUpper(appID)), graph.ByObjectID(objectID),
+			graph.ByAnyID(appID), graph.ByAnyID(strings.ToUpper(objectID)),
+		} {
+			app, err := h.client.GetApplication(ctx, ref)
+			if err != nil {
+				t.Fatalf("%s: %v", ref, err)
+			}
+			if app.ObjectID != objectID || app.AppID != appID {
+				t.Fatalf("%s resolved to %s/%s", ref, app.ObjectID, app.AppID)
+			}
+		}
+
+		// A write through one form is visible through the other at once: both share one worker and its
+		// read-your-writes memory.
+		s, err := h.client.CreateScope(ctx, graph.ByAnyID(strings.ToUpper(objectID)), accessScope(""))
 		if err != nil {
-			t.Fatalf("%s: %v", ref, err)
+			t.Fatal(err)
 		}
-		if app.ObjectID != objectID || app.AppID != appID {
-			t.Fatalf("%s resolved to %s/%s", ref, app.ObjectID, app.AppID)
+		if _, err := h.client.GetScope(ctx, graph.ByAppID(appID), s.ID); err != nil {
+			t.Fatal(err)
 		}
-	}
-
-	// A write through one form is visible through the other at once: both share one worker and its
-	// read-your-writes memory.
-	s, err := h.client.CreateScope(ctx, graph.ByAnyID(strings.ToUpper(objectID)), accessScope(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.client.GetScope(ctx, graph.ByAppID(appID), s.ID); err != nil {
-		t.Fatal(err)
-	}
+	})
 }
 
 func TestTypedErrors(t *testing.T) {
@@ -269,61 +273,63 @@ const mixedAgentAPI = `{
 
 func TestUnmanagedEntriesAreUntouched(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	ctx := ctxWithTimeout(t, time.Minute)
-	otherURI := "https://bayer.com/other-" + newGUID(t)
-	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}", otherURI}, api: mixedAgentAPI})
-	ref := graph.ByAppID(appID)
-	original := h.stored(t, appID)
-	unmanagedClient := "0f0f0f0f-0000-4000-8000-000000000001"
-	otherScopeID := "0e0e0e0e-0000-4000-8000-00000000000a"
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		ctx := ctxWithTimeout(t, time.Minute)
+		otherURI := "https://bayer.com/other-" + newGUID(t)
+		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}", otherURI}, api: mixedAgentAPI})
+		ref := graph.ByAppID(appID)
+		original := h.stored(t, appID)
+		unmanagedClient := "0f0f0f0f-0000-4000-8000-000000000001"
+		otherScopeID := "0e0e0e0e-0000-4000-8000-00000000000a"
 
-	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// A managed client that already has another permission: ours is added next to it.
-	if _, err := h.client.AddPreAuthorization(ctx, ref, unmanagedClient, scope.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.client.AddPreAuthorization(ctx, ref, emulator.DefaultClientAppID, scope.ID); err != nil {
-		t.Fatal(err)
-	}
-	s := scope
-	s.AdminConsentDescription = "updated"
-	if _, err := h.client.UpdateScope(ctx, ref, s); err != nil {
-		t.Fatal(err)
-	}
-	mid := h.stored(t, appID)
-	// Graph stores GUIDs in its lower-case form (guidType), whatever case they were sent in.
-	if e := mid.API.PreAuthorizedApplications[0]; !slices.EqualFunc(e.DelegatedPermissionIDs, []string{"0E0E0E0E-0000-4000-8000-00000000000A", scope.ID}, strings.EqualFold) {
-		t.Fatalf("the unmanaged client's entry = %+v", e)
-	}
+		scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A managed client that already has another permission: ours is added next to it.
+		if _, err := h.client.AddPreAuthorization(ctx, ref, unmanagedClient, scope.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.client.AddPreAuthorization(ctx, ref, emulator.DefaultClientAppID, scope.ID); err != nil {
+			t.Fatal(err)
+		}
+		s := scope
+		s.AdminConsentDescription = "updated"
+		if _, err := h.client.UpdateScope(ctx, ref, s); err != nil {
+			t.Fatal(err)
+		}
+		mid := h.stored(t, appID)
+		// Graph stores GUIDs in its lower-case form (guidType), whatever case they were sent in.
+		if e := mid.API.PreAuthorizedApplications[0]; !slices.EqualFunc(e.DelegatedPermissionIDs, []string{"0E0E0E0E-0000-4000-8000-00000000000A", scope.ID}, strings.EqualFold) {
+			t.Fatalf("the unmanaged client's entry = %+v", e)
+		}
 
-	if err := h.client.RemovePreAuthorization(ctx, ref, unmanagedClient, scope.ID); err != nil {
-		t.Fatal(err)
-	}
-	cleared, err := h.client.DeleteScope(ctx, ref, scope.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(cleared, []string{emulator.DefaultClientAppID}) {
-		t.Fatalf("cleared = %q", cleared)
-	}
+		if err := h.client.RemovePreAuthorization(ctx, ref, unmanagedClient, scope.ID); err != nil {
+			t.Fatal(err)
+		}
+		cleared, err := h.client.DeleteScope(ctx, ref, scope.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(cleared, []string{emulator.DefaultClientAppID}) {
+			t.Fatalf("cleared = %q", cleared)
+		}
 
-	final := h.stored(t, appID)
-	if !reflect.DeepEqual(final.IdentifierURIs, original.IdentifierURIs) {
-		t.Fatalf("identifier URIs %q, want %q", final.IdentifierURIs, original.IdentifierURIs)
-	}
-	if !reflect.DeepEqual(final.API.OAuth2PermissionScopes, original.API.OAuth2PermissionScopes) {
-		t.Fatalf("scopes\n%s\nwant\n%s", jsonOf(final.API.OAuth2PermissionScopes), jsonOf(original.API.OAuth2PermissionScopes))
-	}
-	if !reflect.DeepEqual(final.API.PreAuthorizedApplications, original.API.PreAuthorizedApplications) {
-		t.Fatalf("pre-authorized\n%s\nwant\n%s", jsonOf(final.API.PreAuthorizedApplications), jsonOf(original.API.PreAuthorizedApplications))
-	}
-	if _, err := h.client.GetScope(ctx, ref, otherScopeID); err != nil {
-		t.Fatal(err)
-	}
+		final := h.stored(t, appID)
+		if !reflect.DeepEqual(final.IdentifierURIs, original.IdentifierURIs) {
+			t.Fatalf("identifier URIs %q, want %q", final.IdentifierURIs, original.IdentifierURIs)
+		}
+		if !reflect.DeepEqual(final.API.OAuth2PermissionScopes, original.API.OAuth2PermissionScopes) {
+			t.Fatalf("scopes\n%s\nwant\n%s", jsonOf(final.API.OAuth2PermissionScopes), jsonOf(original.API.OAuth2PermissionScopes))
+		}
+		if !reflect.DeepEqual(final.API.PreAuthorizedApplications, original.API.PreAuthorizedApplications) {
+			t.Fatalf("pre-authorized\n%s\nwant\n%s", jsonOf(final.API.PreAuthorizedApplications), jsonOf(original.API.PreAuthorizedApplications))
+		}
+		if _, err := h.client.GetScope(ctx, ref, otherScopeID); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 func jsonOf(v any) string {
@@ -333,89 +339,93 @@ func jsonOf(v any) string {
 
 func TestUpdateScopeValueDisablesFirst(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	ctx := ctxWithTimeout(t, time.Minute)
-	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-	ref := graph.ByAppID(appID)
-	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	before := len(h.rec.Patches())
-	s := scope
-	s.Value = "renamed_scope"
-	s.Type = graph.ScopeTypeAdmin
-	got, err := h.client.UpdateScope(ctx, ref, s)
-	if err != nil || got != s {
-		t.Fatalf("UpdateScope = %+v, %v", got, err)
-	}
-	patches := h.rec.Patches()[before:]
-	if len(patches) != 3 {
-		t.Fatalf("want disable, change, enable; got %d PATCHes: %q", len(patches), patches)
-	}
-	for i, want := range []struct {
-		enabled bool
-		value   string
-	}{{false, "access_as_client"}, {false, "renamed_scope"}, {true, "renamed_scope"}} {
-		var body struct {
-			API struct {
-				Scopes []struct {
-					IsEnabled bool   `json:"isEnabled"`
-					Value     string `json:"value"`
-				} `json:"oauth2PermissionScopes"`
-			} `json:"api"`
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		ctx := ctxWithTimeout(t, time.Minute)
+		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+		ref := graph.ByAppID(appID)
+		scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
+		if err != nil {
+			t.Fatal(err)
 		}
-		if err := json.Unmarshal([]byte(patches[i]), &body); err != nil || len(body.API.Scopes) != 1 {
-			t.Fatalf("PATCH %d: %v %s", i, err, patches[i])
+		before := len(h.rec.Patches())
+		s := scope
+		s.Value = "renamed_scope"
+		s.Type = graph.ScopeTypeAdmin
+		got, err := h.client.UpdateScope(ctx, ref, s)
+		if err != nil || got != s {
+			t.Fatalf("UpdateScope = %+v, %v", got, err)
 		}
-		if sc := body.API.Scopes[0]; sc.IsEnabled != want.enabled || sc.Value != want.value {
-			t.Fatalf("PATCH %d sent %+v, want %+v", i, sc, want)
+		patches := h.rec.Patches()[before:]
+		if len(patches) != 3 {
+			t.Fatalf("want disable, change, enable; got %d PATCHes: %q", len(patches), patches)
 		}
-	}
+		for i, want := range []struct {
+			enabled bool
+			value   string
+		}{{false, "access_as_client"}, {false, "renamed_scope"}, {true, "renamed_scope"}} {
+			var body struct {
+				API struct {
+					Scopes []struct {
+						IsEnabled bool   `json:"isEnabled"`
+						Value     string `json:"value"`
+					} `json:"oauth2PermissionScopes"`
+				} `json:"api"`
+			}
+			if err := json.Unmarshal([]byte(patches[i]), &body); err != nil || len(body.API.Scopes) != 1 {
+				t.Fatalf("PATCH %d: %v %s", i, err, patches[i])
+			}
+			if sc := body.API.Scopes[0]; sc.IsEnabled != want.enabled || sc.Value != want.value {
+				t.Fatalf("PATCH %d sent %+v, want %+v", i, sc, want)
+			}
+		}
+	})
 }
 
 func TestDeleteScopeClearsReferencesFirst(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	ctx := ctxWithTimeout(t, time.Minute)
-	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}, api: mixedAgentAPI})
-	ref := graph.ByAppID(appID)
-	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	clients := []string{"0f0f0f0f-0000-4000-8000-000000000001", newGUID(t), newGUID(t)}
-	for _, c := range clients {
-		if _, err := h.client.AddPreAuthorization(ctx, ref, c, scope.ID); err != nil {
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		ctx := ctxWithTimeout(t, time.Minute)
+		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}, api: mixedAgentAPI})
+		ref := graph.ByAppID(appID)
+		scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	before := len(h.rec.Patches())
-	cleared, err := h.client.DeleteScope(ctx, ref, scope.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(cleared, clients) {
-		t.Fatalf("cleared = %q, want %q", cleared, clients)
-	}
-	patches := h.rec.Patches()[before:]
-	if len(patches) != 3 || !strings.Contains(patches[0], "preAuthorizedApplications") || strings.Contains(patches[0], "oauth2PermissionScopes") ||
-		!strings.Contains(patches[1], `"isEnabled":false`) || strings.Contains(patches[2], scope.ID) {
-		t.Fatalf("want references, disable, remove; got %q", patches)
-	}
-	final := h.stored(t, appID)
-	want := h.stored(t, appID).API.PreAuthorizedApplications[:0]
-	want = append(want,
-		directory.PreAuthorizedApp{AppID: clients[0], DelegatedPermissionIDs: []string{"0E0E0E0E-0000-4000-8000-00000000000A"}},
-		directory.PreAuthorizedApp{AppID: "0f0f0f0f-0000-4000-8000-000000000002", DelegatedPermissionIDs: []string{}})
-	if !reflect.DeepEqual(final.API.PreAuthorizedApplications, want) {
-		t.Fatalf("entries = %s", jsonOf(final.API.PreAuthorizedApplications))
-	}
-	if len(final.API.OAuth2PermissionScopes) != 1 {
-		t.Fatalf("scopes = %s", jsonOf(final.API.OAuth2PermissionScopes))
-	}
-	// Deleting again is not an error.
-	if cleared, err := h.client.DeleteScope(ctx, ref, scope.ID); err != nil || len(cleared) != 0 {
-		t.Fatalf("second delete = %q, %v", cleared, err)
-	}
+		clients := []string{"0f0f0f0f-0000-4000-8000-000000000001", newGUID(t), newGUID(t)}
+		for _, c := range clients {
+			if _, err := h.client.AddPreAuthorization(ctx, ref, c, scope.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := len(h.rec.Patches())
+		cleared, err := h.client.DeleteScope(ctx, ref, scope.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(cleared, clients) {
+			t.Fatalf("cleared = %q, want %q", cleared, clients)
+		}
+		patches := h.rec.Patches()[before:]
+		if len(patches) != 3 || !strings.Contains(patches[0], "preAuthorizedApplications") || strings.Contains(patches[0], "oauth2PermissionScopes") ||
+			!strings.Contains(patches[1], `"isEnabled":false`) || strings.Contains(patches[2], scope.ID) {
+			t.Fatalf("want references, disable, remove; got %q", patches)
+		}
+		final := h.stored(t, appID)
+		want := h.stored(t, appID).API.PreAuthorizedApplications[:0]
+		want = append(want,
+			directory.PreAuthorizedApp{AppID: clients[0], DelegatedPermissionIDs: []string{"0E0E0E0E-0000-4000-8000-00000000000A"}},
+			directory.PreAuthorizedApp{AppID: "0f0f0f0f-0000-4000-8000-000000000002", DelegatedPermissionIDs: []string{}})
+		if !reflect.DeepEqual(final.API.PreAuthorizedApplications, want) {
+			t.Fatalf("entries = %s", jsonOf(final.API.PreAuthorizedApplications))
+		}
+		if len(final.API.OAuth2PermissionScopes) != 1 {
+			t.Fatalf("scopes = %s", jsonOf(final.API.OAuth2PermissionScopes))
+		}
+		// Deleting again is not an error.
+		if cleared, err := h.client.DeleteScope(ctx, ref, scope.ID); err != nil || len(cleared) != 0 {
+			t.Fatalf("second delete = %q, %v", cleared, err)
+		}
+	})
 }

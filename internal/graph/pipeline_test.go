@@ -19,78 +19,82 @@ import (
 // nothing is written (no URI left behind to clean up).
 func TestExposeScopeIsOneChange(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://other-team"}})
-	ref := graph.ByAppID(appID)
-	ctx := ctxWithTimeout(t, time.Minute)
-	uri := "api://" + appID
-	patches0 := len(h.rec.Patches())
-	scope, added, err := h.client.ExposeScope(ctx, ref, uri, accessScope(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !added {
-		t.Error("uriAdded = false for a URI the application did not have")
-	}
-	if n := len(h.rec.Patches()) - patches0; n != 1 {
-		t.Errorf("%d PATCHes, want 1", n)
-	}
-	app := h.stored(t, appID)
-	if len(app.IdentifierURIs) != 2 || len(app.API.OAuth2PermissionScopes) != 1 || app.API.OAuth2PermissionScopes[0].ID != scope.ID {
-		t.Fatalf("stored %v and %d scopes", app.IdentifierURIs, len(app.API.OAuth2PermissionScopes))
-	}
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://other-team"}})
+		ref := graph.ByAppID(appID)
+		ctx := ctxWithTimeout(t, time.Minute)
+		uri := "api://" + appID
+		patches0 := len(h.rec.Patches())
+		scope, added, err := h.client.ExposeScope(ctx, ref, uri, accessScope(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !added {
+			t.Error("uriAdded = false for a URI the application did not have")
+		}
+		if n := len(h.rec.Patches()) - patches0; n != 1 {
+			t.Errorf("%d PATCHes, want 1", n)
+		}
+		app := h.stored(t, appID)
+		if len(app.IdentifierURIs) != 2 || len(app.API.OAuth2PermissionScopes) != 1 || app.API.OAuth2PermissionScopes[0].ID != scope.ID {
+			t.Fatalf("stored %v and %d scopes", app.IdentifierURIs, len(app.API.OAuth2PermissionScopes))
+		}
 
-	// A second scope with the same value is refused, and its URI is not added either.
-	other, _ := h.newAgent(t, agentSpec{})
-	if _, err := h.client.CreateScope(ctx, graph.ByAppID(other), accessScope("")); err != nil {
-		t.Fatal(err)
-	}
-	patches0 = len(h.rec.Patches())
-	_, _, err = h.client.ExposeScope(ctx, graph.ByAppID(other), "api://"+other, accessScope(""))
-	var exists *graph.ScopeExistsError
-	if !errors.As(err, &exists) {
-		t.Fatalf("err = %v, want ScopeExistsError", err)
-	}
-	if n := len(h.rec.Patches()) - patches0; n != 0 {
-		t.Errorf("%d PATCHes for a refused change, want 0", n)
-	}
-	if uris := h.stored(t, other).IdentifierURIs; len(uris) != 0 {
-		t.Errorf("identifier URIs %v after a refused change, want none", uris)
-	}
+		// A second scope with the same value is refused, and its URI is not added either.
+		other, _ := h.newAgent(t, agentSpec{})
+		if _, err := h.client.CreateScope(ctx, graph.ByAppID(other), accessScope("")); err != nil {
+			t.Fatal(err)
+		}
+		patches0 = len(h.rec.Patches())
+		_, _, err = h.client.ExposeScope(ctx, graph.ByAppID(other), "api://"+other, accessScope(""))
+		var exists *graph.ScopeExistsError
+		if !errors.As(err, &exists) {
+			t.Fatalf("err = %v, want ScopeExistsError", err)
+		}
+		if n := len(h.rec.Patches()) - patches0; n != 0 {
+			t.Errorf("%d PATCHes for a refused change, want 0", n)
+		}
+		if uris := h.stored(t, other).IdentifierURIs; len(uris) != 0 {
+			t.Errorf("identifier URIs %v after a refused change, want none", uris)
+		}
+	})
 }
 
 // DeleteScopeAndURI removes the URI in the same PATCH as the scope; other URIs stay.
 func TestDeleteScopeAndURIRemovesTheURIWithTheScope(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://other-team"}})
-	ref := graph.ByAppID(appID)
-	ctx := ctxWithTimeout(t, time.Minute)
-	uri := "api://" + appID
-	scope, _, err := h.client.ExposeScope(ctx, ref, uri, accessScope(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.client.DeleteScopeAndURI(ctx, ref, scope.ID, uri); err != nil {
-		t.Fatal(err)
-	}
-	app := h.stored(t, appID)
-	if len(app.API.OAuth2PermissionScopes) != 0 || len(app.IdentifierURIs) != 1 || app.IdentifierURIs[0] != "api://other-team" {
-		t.Fatalf("after delete: URIs %v, %d scopes", app.IdentifierURIs, len(app.API.OAuth2PermissionScopes))
-	}
-	patches := h.rec.Patches()
-	var last struct {
-		IdentifierURIs []string `json:"identifierUris"`
-		API            struct {
-			Scopes *[]json.RawMessage `json:"oauth2PermissionScopes"`
-		} `json:"api"`
-	}
-	if err := json.Unmarshal([]byte(patches[len(patches)-1]), &last); err != nil {
-		t.Fatal(err)
-	}
-	if last.IdentifierURIs == nil || last.API.Scopes == nil || len(*last.API.Scopes) != 0 {
-		t.Errorf("the last PATCH does not remove the scope and the URI together: %s", patches[len(patches)-1])
-	}
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://other-team"}})
+		ref := graph.ByAppID(appID)
+		ctx := ctxWithTimeout(t, time.Minute)
+		uri := "api://" + appID
+		scope, _, err := h.client.ExposeScope(ctx, ref, uri, accessScope(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.client.DeleteScopeAndURI(ctx, ref, scope.ID, uri); err != nil {
+			t.Fatal(err)
+		}
+		app := h.stored(t, appID)
+		if len(app.API.OAuth2PermissionScopes) != 0 || len(app.IdentifierURIs) != 1 || app.IdentifierURIs[0] != "api://other-team" {
+			t.Fatalf("after delete: URIs %v, %d scopes", app.IdentifierURIs, len(app.API.OAuth2PermissionScopes))
+		}
+		patches := h.rec.Patches()
+		var last struct {
+			IdentifierURIs []string `json:"identifierUris"`
+			API            struct {
+				Scopes *[]json.RawMessage `json:"oauth2PermissionScopes"`
+			} `json:"api"`
+		}
+		if err := json.Unmarshal([]byte(patches[len(patches)-1]), &last); err != nil {
+			t.Fatal(err)
+		}
+		if last.IdentifierURIs == nil || last.API.Scopes == nil || len(*last.API.Scopes) != 0 {
+			t.Errorf("the last PATCH does not remove the scope and the URI together: %s", patches[len(patches)-1])
+		}
+	})
 }
 
 // newLaggingAgent returns a harness whose every read within lag after a write comes from a replica
@@ -118,54 +122,56 @@ func newLaggingAgent(t *testing.T, lag, absence time.Duration, seed uint64, tune
 // replica that is behind) are written at once on top of it, not after it, and both are confirmed.
 func TestOperationsQueuedDuringConfirmationArePipelined(t *testing.T) {
 	t.Parallel()
-	const lag = 600 * time.Millisecond
-	h, appID, ref, scope := newLaggingAgent(t, lag, 2*lag, 7)
-	ctx := ctxWithTimeout(t, time.Minute)
-	time.Sleep(2 * lag) // the scope is on every replica
+	inBubble(t, func(t *testing.T) {
+		const lag = 600 * time.Millisecond
+		h, appID, ref, scope := newLaggingAgent(t, lag, 2*lag, 7)
+		ctx := ctxWithTimeout(t, time.Minute)
+		time.Sleep(2 * lag) // the scope is on every replica
 
-	var mu sync.Mutex
-	var patchTimes []time.Time
-	h.rec.setAfterPatch(func() {
-		mu.Lock()
-		patchTimes = append(patchTimes, time.Now())
-		mu.Unlock()
+		var mu sync.Mutex
+		var patchTimes []time.Time
+		h.rec.setAfterPatch(func() {
+			mu.Lock()
+			patchTimes = append(patchTimes, time.Now())
+			mu.Unlock()
+		})
+		first, second := newGUID(t), newGUID(t)
+		var firstDone time.Time
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			// The first caller's context ends as soon as it has its answer, as a Terraform request's
+			// does: the batch written on top of its own must still be confirmed for its caller.
+			firstCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			if _, err := h.client.AddPreAuthorization(firstCtx, ref, first, scope.ID); err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			firstDone = time.Now()
+			mu.Unlock()
+		}()
+		time.Sleep(lag / 4) // the first batch is written and being confirmed
+		go func() {
+			defer wg.Done()
+			if _, err := h.client.AddPreAuthorization(ctx, ref, second, scope.ID); err != nil {
+				t.Error(err)
+			}
+		}()
+		wg.Wait()
+		if len(patchTimes) != 2 {
+			t.Fatalf("%d PATCHes, want 2", len(patchTimes))
+		}
+		if !patchTimes[1].Before(firstDone) {
+			t.Errorf("the second PATCH was sent %s after the first operation returned: it waited for the first confirmation",
+				patchTimes[1].Sub(firstDone))
+		}
+		stored := h.stored(t, appID).API.PreAuthorizedApplications
+		if !hasEntry(stored, first, scope.ID) || !hasEntry(stored, second, scope.ID) {
+			t.Fatalf("stored %s", jsonOf(stored))
+		}
 	})
-	first, second := newGUID(t), newGUID(t)
-	var firstDone time.Time
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		// The first caller's context ends as soon as it has its answer, as a Terraform request's
-		// does: the batch written on top of its own must still be confirmed for its caller.
-		firstCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if _, err := h.client.AddPreAuthorization(firstCtx, ref, first, scope.ID); err != nil {
-			t.Error(err)
-		}
-		mu.Lock()
-		firstDone = time.Now()
-		mu.Unlock()
-	}()
-	time.Sleep(lag / 4) // the first batch is written and being confirmed
-	go func() {
-		defer wg.Done()
-		if _, err := h.client.AddPreAuthorization(ctx, ref, second, scope.ID); err != nil {
-			t.Error(err)
-		}
-	}()
-	wg.Wait()
-	if len(patchTimes) != 2 {
-		t.Fatalf("%d PATCHes, want 2", len(patchTimes))
-	}
-	if !patchTimes[1].Before(firstDone) {
-		t.Errorf("the second PATCH was sent %s after the first operation returned: it waited for the first confirmation",
-			patchTimes[1].Sub(firstDone))
-	}
-	stored := h.stored(t, appID).API.PreAuthorizedApplications
-	if !hasEntry(stored, first, scope.ID) || !hasEntry(stored, second, scope.ID) {
-		t.Fatalf("stored %s", jsonOf(stored))
-	}
 }
 
 // With other writers declared (ConcurrentWriters), under replication lag, an operation answered while
@@ -173,53 +179,55 @@ func TestOperationsQueuedDuringConfirmationArePipelined(t *testing.T) {
 // every replica, so a new process that reads once, with no lag bound, sees all of them.
 func TestLastOperationReturnsOnceReplicated(t *testing.T) {
 	t.Parallel()
-	const lag = 500 * time.Millisecond
-	// The bound is above the directory's lag, as documented, and longer than the confirmation
-	// takes, so the last operation's wait shows.
-	h, appID, ref, scope := newLaggingAgent(t, lag, 4*lag, 9, func(c *graph.Config) { c.ConcurrentWriters = true })
-	ctx := ctxWithTimeout(t, time.Minute)
-	clients := []string{newGUID(t), newGUID(t), newGUID(t), newGUID(t)}
-	var mu sync.Mutex
-	var returned []time.Time
-	var wg sync.WaitGroup
-	for _, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := h.client.AddPreAuthorization(ctx, ref, c, scope.ID); err != nil {
-				t.Error(err)
-			}
-			mu.Lock()
-			returned = append(returned, time.Now())
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	if t.Failed() {
-		return
-	}
-	if h.client.Stats().Retries[graph.ReasonSettle] == 0 {
-		t.Error("the last operation did not wait for replication")
-	}
-	if spread := returned[len(returned)-1].Sub(returned[0]); spread < lag {
-		t.Errorf("the operations returned within %s of each other: only the last one should have waited", spread)
-	}
-	fresh, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(c *graph.Config) {
-		fastConfig(c)
-		c.ReplicationLag = -1 // one read decides
-	})
-	app, err := fresh.GetApplication(ctx, ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range clients {
-		if _, ok := app.PreAuthorization(c); !ok {
-			t.Errorf("a new process does not see client %s right after the last operation returned", c)
+	inBubble(t, func(t *testing.T) {
+		const lag = 500 * time.Millisecond
+		// The bound is above the directory's lag, as documented, and longer than the confirmation
+		// takes, so the last operation's wait shows.
+		h, appID, ref, scope := newLaggingAgent(t, lag, 4*lag, 9, func(c *graph.Config) { c.ConcurrentWriters = true })
+		ctx := ctxWithTimeout(t, time.Minute)
+		clients := []string{newGUID(t), newGUID(t), newGUID(t), newGUID(t)}
+		var mu sync.Mutex
+		var returned []time.Time
+		var wg sync.WaitGroup
+		for _, c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := h.client.AddPreAuthorization(ctx, ref, c, scope.ID); err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				returned = append(returned, time.Now())
+				mu.Unlock()
+			}()
 		}
-	}
-	if _, ok := app.Scope(scope.ID); !ok || !strings.EqualFold(app.AppID, appID) {
-		t.Error("a new process does not see the scope")
-	}
+		wg.Wait()
+		if t.Failed() {
+			return
+		}
+		if h.client.Stats().Retries[graph.ReasonSettle] == 0 {
+			t.Error("the last operation did not wait for replication")
+		}
+		if spread := returned[len(returned)-1].Sub(returned[0]); spread < lag {
+			t.Errorf("the operations returned within %s of each other: only the last one should have waited", spread)
+		}
+		fresh, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(c *graph.Config) {
+			fastConfig(c)
+			c.ReplicationLag = -1 // one read decides
+		})
+		app, err := fresh.GetApplication(ctx, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range clients {
+			if _, ok := app.PreAuthorization(c); !ok {
+				t.Errorf("a new process does not see client %s right after the last operation returned", c)
+			}
+		}
+		if _, ok := app.Scope(scope.ID); !ok || !strings.EqualFold(app.AppID, appID) {
+			t.Error("a new process does not see the scope")
+		}
+	})
 }
 
 // The last operation's read after the replication window is batched: twenty applications written in
@@ -227,92 +235,96 @@ func TestLastOperationReturnsOnceReplicated(t *testing.T) {
 // client's other reads are single GETs here, so that every list counted is a settle read.
 func TestSettleReadsManyApplicationsInFewLists(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
-		fastConfig(cfg)
-		cfg.DisableReadBatching = true
-		cfg.ConcurrentWriters = true
-	})
-	ctx := ctxWithTimeout(t, time.Minute)
-	var agents []string
-	for range 20 {
-		appID, _ := h.newAgent(t, agentSpec{})
-		agents = append(agents, appID)
-	}
-	before := h.ts.Admin().Counters()[graphapi.RouteListApplications]
-	var wg sync.WaitGroup
-	for _, a := range agents {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if _, err := client.EnsureIdentifierURI(ctx, graph.ByAppID(a), "api://"+a); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	if client.Stats().Retries[graph.ReasonSettle] == 0 {
-		t.Error("the last operation did not wait for replication")
-	}
-	if lists := h.ts.Admin().Counters()[graphapi.RouteListApplications] - before; lists != 2 {
-		t.Errorf("%d filtered lists after the window, want 2 (15 applications each)", lists)
-	}
-	for _, a := range agents {
-		if uris := h.stored(t, a).IdentifierURIs; len(uris) != 1 {
-			t.Errorf("agent %s: URIs %v", a, uris)
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+			fastConfig(cfg)
+			cfg.DisableReadBatching = true
+			cfg.ConcurrentWriters = true
+		})
+		ctx := ctxWithTimeout(t, time.Minute)
+		var agents []string
+		for range 20 {
+			appID, _ := h.newAgent(t, agentSpec{})
+			agents = append(agents, appID)
 		}
-	}
+		before := h.ts.Admin().Counters()[graphapi.RouteListApplications]
+		var wg sync.WaitGroup
+		for _, a := range agents {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := client.EnsureIdentifierURI(ctx, graph.ByAppID(a), "api://"+a); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if client.Stats().Retries[graph.ReasonSettle] == 0 {
+			t.Error("the last operation did not wait for replication")
+		}
+		if lists := h.ts.Admin().Counters()[graphapi.RouteListApplications] - before; lists != 2 {
+			t.Errorf("%d filtered lists after the window, want 2 (15 applications each)", lists)
+		}
+		for _, a := range agents {
+			if uris := h.stored(t, a).IdentifierURIs; len(uris) != 1 {
+				t.Errorf("agent %s: URIs %v", a, uris)
+			}
+		}
+	})
 }
 
 // The run's last mutation settles the run's writes even when it fails: an operation that returned at
 // once (another was in flight) relies on whoever is last to wait and check.
 func TestFailedLastMutationStillSettles(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, concurrentConfig(-1))
-	ctx := ctxWithTimeout(t, time.Minute)
-	good, _ := h.newAgent(t, agentSpec{})
-	bad, _ := h.newAgent(t, agentSpec{})
-	// The failing change is slow to reach Graph, so the good one is answered while it is in flight.
-	h.rec.mu.Lock()
-	h.rec.delayPatch = func(body string) time.Duration {
-		if strings.Contains(body, "not-a-guid") {
-			return time.Second
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, concurrentConfig(-1))
+		ctx := ctxWithTimeout(t, time.Minute)
+		good, _ := h.newAgent(t, agentSpec{})
+		bad, _ := h.newAgent(t, agentSpec{})
+		// The failing change is slow to reach Graph, so the good one is answered while it is in flight.
+		h.rec.mu.Lock()
+		h.rec.delayPatch = func(body string) time.Duration {
+			if strings.Contains(body, "not-a-guid") {
+				return time.Second
+			}
+			return 0
 		}
-		return 0
-	}
-	h.rec.mu.Unlock()
-	var mu sync.Mutex
-	var order []string
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		_, err := h.client.EnsureIdentifierURI(ctx, graph.ByAppID(bad), "not-a-guid")
-		if err == nil {
-			t.Error("a malformed identifier URI was accepted")
+		h.rec.mu.Unlock()
+		var mu sync.Mutex
+		var order []string
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, err := h.client.EnsureIdentifierURI(ctx, graph.ByAppID(bad), "not-a-guid")
+			if err == nil {
+				t.Error("a malformed identifier URI was accepted")
+			}
+			mu.Lock()
+			order = append(order, "bad")
+			mu.Unlock()
+		}()
+		time.Sleep(100 * time.Millisecond)
+		var listsWhenGoodReturned int64
+		go func() {
+			defer wg.Done()
+			if _, err := h.client.EnsureIdentifierURI(ctx, graph.ByAppID(good), "api://"+good); err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			order = append(order, "good")
+			listsWhenGoodReturned = h.ts.Admin().Counters()[graphapi.RouteListApplications]
+			mu.Unlock()
+		}()
+		wg.Wait()
+		if len(order) != 2 || order[0] != "good" {
+			t.Fatalf("returned in order %v, want the good change first (while the bad one was in flight)", order)
 		}
-		mu.Lock()
-		order = append(order, "bad")
-		mu.Unlock()
-	}()
-	time.Sleep(100 * time.Millisecond)
-	var listsWhenGoodReturned int64
-	go func() {
-		defer wg.Done()
-		if _, err := h.client.EnsureIdentifierURI(ctx, graph.ByAppID(good), "api://"+good); err != nil {
-			t.Error(err)
+		if after := h.ts.Admin().Counters()[graphapi.RouteListApplications]; after <= listsWhenGoodReturned {
+			t.Error("the failed last mutation returned without checking that the run's writes survived the replication window")
 		}
-		mu.Lock()
-		order = append(order, "good")
-		listsWhenGoodReturned = h.ts.Admin().Counters()[graphapi.RouteListApplications]
-		mu.Unlock()
-	}()
-	wg.Wait()
-	if len(order) != 2 || order[0] != "good" {
-		t.Fatalf("returned in order %v, want the good change first (while the bad one was in flight)", order)
-	}
-	if after := h.ts.Admin().Counters()[graphapi.RouteListApplications]; after <= listsWhenGoodReturned {
-		t.Error("the failed last mutation returned without checking that the run's writes survived the replication window")
-	}
+	})
 }

@@ -21,56 +21,58 @@ import (
 // (the old behaviour) removed A's entry while both reported success.
 func TestResendAfterLongRetryAfterKeepsTheOtherWritersEntry(t *testing.T) {
 	t.Parallel()
-	h, fw, ref, scope := newWriterTest(t, nil)
-	a, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, fastConfig)
-	b, recB, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, fastConfig)
-	ctx := ctxWithTimeout(t, time.Minute)
-	clientA, clientB := newGUID(t), newGUID(t)
+	inBubble(t, func(t *testing.T) {
+		h, fw, ref, scope := newWriterTest(t, nil)
+		a, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, fastConfig)
+		b, recB, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, fastConfig)
+		ctx := ctxWithTimeout(t, time.Minute)
+		clientA, clientB := newGUID(t), newGUID(t)
 
-	throttled := make(chan struct{})
-	var once sync.Once
-	recB.mu.Lock()
-	recB.beforePatch = func() {
-		once.Do(func() {
-			// B's first PATCH is the emulator's next request: it is answered 429, Retry-After 2 s.
-			if err := h.ts.Admin().SetFaults(faults.Config{ThrottleNext: 1, RetryAfterSeconds: 2}); err != nil {
-				t.Error(err)
-			}
-			close(throttled)
-		})
-	}
-	recB.mu.Unlock()
-
-	errB := make(chan error, 1)
-	go func() {
-		_, err := b.AddPreAuthorization(ctx, ref, clientB, scope.ID)
-		errB <- err
-	}()
-	<-throttled
-	// Wait until B's PATCH has been refused, then write as A while B waits out Retry-After.
-	deadline := time.Now().Add(10 * time.Second)
-	for b.Stats().Retries[graph.ReasonThrottled] == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("B's PATCH was not throttled")
+		throttled := make(chan struct{})
+		var once sync.Once
+		recB.mu.Lock()
+		recB.beforePatch = func() {
+			once.Do(func() {
+				// B's first PATCH is the emulator's next request: it is answered 429, Retry-After 2 s.
+				if err := h.ts.Admin().SetFaults(faults.Config{ThrottleNext: 1, RetryAfterSeconds: 2}); err != nil {
+					t.Error(err)
+				}
+				close(throttled)
+			})
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if _, err := a.AddPreAuthorization(ctx, ref, clientA, scope.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-errB; err != nil {
-		t.Fatal(err)
-	}
-	got := fw.current()
-	if !hasEntry(got, clientA, scope.ID) {
-		t.Fatalf("B's resend removed A's entry: %s", jsonOf(got))
-	}
-	if !hasEntry(got, clientB, scope.ID) {
-		t.Fatalf("B's entry is missing: %s", jsonOf(got))
-	}
-	if n := b.Stats().Retries[graph.ReasonRebuiltResend]; n == 0 {
-		t.Fatalf("B's resend was not rebuilt: %+v", b.Stats())
-	}
+		recB.mu.Unlock()
+
+		errB := make(chan error, 1)
+		go func() {
+			_, err := b.AddPreAuthorization(ctx, ref, clientB, scope.ID)
+			errB <- err
+		}()
+		<-throttled
+		// Wait until B's PATCH has been refused, then write as A while B waits out Retry-After.
+		deadline := time.Now().Add(10 * time.Second)
+		for b.Stats().Retries[graph.ReasonThrottled] == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("B's PATCH was not throttled")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if _, err := a.AddPreAuthorization(ctx, ref, clientA, scope.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-errB; err != nil {
+			t.Fatal(err)
+		}
+		got := fw.current()
+		if !hasEntry(got, clientA, scope.ID) {
+			t.Fatalf("B's resend removed A's entry: %s", jsonOf(got))
+		}
+		if !hasEntry(got, clientB, scope.ID) {
+			t.Fatalf("B's entry is missing: %s", jsonOf(got))
+		}
+		if n := b.Stats().Retries[graph.ReasonRebuiltResend]; n == 0 {
+			t.Fatalf("B's resend was not rebuilt: %+v", b.Stats())
+		}
+	})
 }
 
 // A caller whose context ends while its change is in a PATCH in flight is told the outcome: Graph
@@ -78,55 +80,57 @@ func TestResendAfterLongRetryAfterKeepsTheOtherWritersEntry(t *testing.T) {
 // a caller whose change was still queued is answered with the context's error and nothing is written.
 func TestCancelledCallerIsToldWhatGraphCommitted(t *testing.T) {
 	t.Parallel()
-	h, fw, ref, scope := newWriterTest(t, nil)
-	inFlight, queued := newGUID(t), newGUID(t)
-	held := make(chan struct{})
-	release := make(chan struct{})
-	var once sync.Once
-	h.rec.mu.Lock()
-	h.rec.beforePatch = func() {
-		once.Do(func() {
-			close(held)
-			<-release
-		})
-	}
-	h.rec.mu.Unlock()
-
-	ctx1, cancel1 := context.WithCancel(ctxWithTimeout(t, time.Minute))
-	ctx2, cancel2 := context.WithCancel(ctxWithTimeout(t, time.Minute))
-	err1, err2 := make(chan error, 1), make(chan error, 1)
-	go func() {
-		_, err := h.client.AddPreAuthorization(ctx1, ref, inFlight, scope.ID)
-		err1 <- err
-	}()
-	<-held // the first PATCH is on its way
-	go func() {
-		_, err := h.client.AddPreAuthorization(ctx2, ref, queued, scope.ID)
-		err2 <- err
-	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for graph.QueuedOps(h.client, fw.objectID) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the second operation did not queue")
+	inBubble(t, func(t *testing.T) {
+		h, fw, ref, scope := newWriterTest(t, nil)
+		inFlight, queued := newGUID(t), newGUID(t)
+		held := make(chan struct{})
+		release := make(chan struct{})
+		var once sync.Once
+		h.rec.mu.Lock()
+		h.rec.beforePatch = func() {
+			once.Do(func() {
+				close(held)
+				<-release
+			})
 		}
-		time.Sleep(time.Millisecond)
-	}
-	cancel1() // Ctrl-C: every caller gives up
-	cancel2()
-	if err := <-err2; !errors.Is(err, context.Canceled) {
-		t.Fatalf("the queued operation: %v, want the context's error", err)
-	}
-	close(release) // Graph commits the PATCH in flight
-	if err := <-err1; err != nil {
-		t.Fatalf("the operation whose PATCH Graph committed failed: %v", err)
-	}
-	got := fw.current()
-	if !hasEntry(got, inFlight, scope.ID) {
-		t.Fatalf("the committed change is not in Graph: %s", jsonOf(got))
-	}
-	if hasEntry(got, queued, scope.ID) {
-		t.Fatalf("the cancelled queued change was written: %s", jsonOf(got))
-	}
+		h.rec.mu.Unlock()
+
+		ctx1, cancel1 := context.WithCancel(ctxWithTimeout(t, time.Minute))
+		ctx2, cancel2 := context.WithCancel(ctxWithTimeout(t, time.Minute))
+		err1, err2 := make(chan error, 1), make(chan error, 1)
+		go func() {
+			_, err := h.client.AddPreAuthorization(ctx1, ref, inFlight, scope.ID)
+			err1 <- err
+		}()
+		<-held // the first PATCH is on its way
+		go func() {
+			_, err := h.client.AddPreAuthorization(ctx2, ref, queued, scope.ID)
+			err2 <- err
+		}()
+		deadline := time.Now().Add(10 * time.Second)
+		for graph.QueuedOps(h.client, fw.objectID) == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the second operation did not queue")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		cancel1() // Ctrl-C: every caller gives up
+		cancel2()
+		if err := <-err2; !errors.Is(err, context.Canceled) {
+			t.Fatalf("the queued operation: %v, want the context's error", err)
+		}
+		close(release) // Graph commits the PATCH in flight
+		if err := <-err1; err != nil {
+			t.Fatalf("the operation whose PATCH Graph committed failed: %v", err)
+		}
+		got := fw.current()
+		if !hasEntry(got, inFlight, scope.ID) {
+			t.Fatalf("the committed change is not in Graph: %s", jsonOf(got))
+		}
+		if hasEntry(got, queued, scope.ID) {
+			t.Fatalf("the cancelled queued change was written: %s", jsonOf(got))
+		}
+	})
 }
 
 // With other writers declared, the last operation settles; when its caller's context ends during the
@@ -134,38 +138,40 @@ func TestCancelledCallerIsToldWhatGraphCommitted(t *testing.T) {
 // own: the other writer's overwrite is seen and repaired before the operation returns.
 func TestCancelledLastOperationStillSettles(t *testing.T) {
 	t.Parallel()
-	const lag, reuse = time.Second, 500 * time.Millisecond
-	h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) {
-		c.WriteReuse = reuse
-		c.ReplicationLag = lag
-		c.ConcurrentWriters = true
-	})
-	before := fw.current()
-	if err := h.ts.Admin().SetFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: 8}); err != nil {
-		t.Fatal(err)
-	}
-	var once sync.Once
-	overwritten := make(chan struct{})
-	h.rec.setAfterPatch(func() {
-		once.Do(func() {
-			go func() {
-				defer close(overwritten)
-				time.Sleep(lag + reuse - 100*time.Millisecond)
-				fw.set(before) // built on a read without ours
-			}()
+	inBubble(t, func(t *testing.T) {
+		const lag, reuse = time.Second, 500 * time.Millisecond
+		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) {
+			c.WriteReuse = reuse
+			c.ReplicationLag = lag
+			c.ConcurrentWriters = true
 		})
+		before := fw.current()
+		if err := h.ts.Admin().SetFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: 8}); err != nil {
+			t.Fatal(err)
+		}
+		var once sync.Once
+		overwritten := make(chan struct{})
+		h.rec.setAfterPatch(func() {
+			once.Do(func() {
+				go func() {
+					defer close(overwritten)
+					time.Sleep(lag + reuse - 100*time.Millisecond)
+					fw.set(before) // built on a read without ours
+				}()
+			})
+		})
+		ctx, cancel := context.WithCancel(ctxWithTimeout(t, time.Minute))
+		time.AfterFunc(lag+reuse, cancel) // during the settle window (2 lag + reuse)
+		ours := newGUID(t)
+		_, err := h.client.AddPreAuthorization(ctx, ref, ours, scope.ID)
+		<-overwritten
+		if err != nil {
+			t.Fatalf("the settled operation failed: %v", err)
+		}
+		if got := fw.current(); !hasEntry(got, ours, scope.ID) {
+			t.Fatalf("the cancelled operation skipped its settle: the overwrite removed its entry: %s", jsonOf(got))
+		}
 	})
-	ctx, cancel := context.WithCancel(ctxWithTimeout(t, time.Minute))
-	time.AfterFunc(lag+reuse, cancel) // during the settle window (2 lag + reuse)
-	ours := newGUID(t)
-	_, err := h.client.AddPreAuthorization(ctx, ref, ours, scope.ID)
-	<-overwritten
-	if err != nil {
-		t.Fatalf("the settled operation failed: %v", err)
-	}
-	if got := fw.current(); !hasEntry(got, ours, scope.ID) {
-		t.Fatalf("the cancelled operation skipped its settle: the overwrite removed its entry: %s", jsonOf(got))
-	}
 }
 
 // Without other writers declared and none seen, nothing settles: the operation returns without the
@@ -173,59 +179,63 @@ func TestCancelledLastOperationStillSettles(t *testing.T) {
 // shows the first client's change.
 func TestSequentialClientsAreExactWithoutSettling(t *testing.T) {
 	t.Parallel()
-	const lag = 800 * time.Millisecond
-	h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) { c.ReplicationLag = lag })
-	if err := h.ts.Admin().SetFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: 9}); err != nil {
-		t.Fatal(err)
-	}
-	ctx := ctxWithTimeout(t, time.Minute)
-	first, second := newGUID(t), newGUID(t)
-	if _, err := h.client.AddPreAuthorization(ctx, ref, first, scope.ID); err != nil {
-		t.Fatal(err)
-	}
-	if n := h.client.Stats().Retries[graph.ReasonSettle]; n != 0 {
-		t.Fatalf("a lone writer waited to settle: %+v", h.client.Stats())
-	}
-	next, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, lagConfig(lag))
-	if _, err := next.AddPreAuthorization(ctx, ref, second, scope.ID); err != nil {
-		t.Fatal(err)
-	}
-	got := fw.current()
-	if !hasEntry(got, first, scope.ID) || !hasEntry(got, second, scope.ID) {
-		t.Fatalf("the next command's write dropped the first one's: %s", jsonOf(got))
-	}
-	if next.Stats().Retries[graph.ReasonFreshBase] == 0 {
-		t.Fatalf("the next command's write did not wait for a fresh base: %+v", next.Stats())
-	}
+	inBubble(t, func(t *testing.T) {
+		const lag = 800 * time.Millisecond
+		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) { c.ReplicationLag = lag })
+		if err := h.ts.Admin().SetFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: 9}); err != nil {
+			t.Fatal(err)
+		}
+		ctx := ctxWithTimeout(t, time.Minute)
+		first, second := newGUID(t), newGUID(t)
+		if _, err := h.client.AddPreAuthorization(ctx, ref, first, scope.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := h.client.Stats().Retries[graph.ReasonSettle]; n != 0 {
+			t.Fatalf("a lone writer waited to settle: %+v", h.client.Stats())
+		}
+		next, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, lagConfig(lag))
+		if _, err := next.AddPreAuthorization(ctx, ref, second, scope.ID); err != nil {
+			t.Fatal(err)
+		}
+		got := fw.current()
+		if !hasEntry(got, first, scope.ID) || !hasEntry(got, second, scope.ID) {
+			t.Fatalf("the next command's write dropped the first one's: %s", jsonOf(got))
+		}
+		if next.Stats().Retries[graph.ReasonFreshBase] == 0 {
+			t.Fatalf("the next command's write did not wait for a fresh base: %+v", next.Stats())
+		}
+	})
 }
 
 // Another writer's change seen during the run makes the run settle by itself, with one notice.
 func TestForeignWriterSeenSettlesAndNotifiesOnce(t *testing.T) {
 	t.Parallel()
-	h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) {
-		c.ReplicationLag = 100 * time.Millisecond // a window to wait (the emulator has no lag)
-		c.WriteReuse = -1                         // every round reads, so the other writer's change shows
-	})
-	ctx := ctxWithTimeout(t, time.Minute)
-	if _, err := h.client.AddPreAuthorization(ctx, ref, newGUID(t), scope.ID); err != nil {
-		t.Fatal(err)
-	}
-	fw.add(newGUID(t), scope.ID) // another writer, between our writes
-	for range 3 {
+	inBubble(t, func(t *testing.T) {
+		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) {
+			c.ReplicationLag = 100 * time.Millisecond // a window to wait (the emulator has no lag)
+			c.WriteReuse = -1                         // every round reads, so the other writer's change shows
+		})
+		ctx := ctxWithTimeout(t, time.Minute)
 		if _, err := h.client.AddPreAuthorization(ctx, ref, newGUID(t), scope.ID); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if n := h.client.Stats().Retries[graph.ReasonSettle]; n == 0 {
-		t.Fatalf("the run did not settle after seeing another writer: %+v", h.client.Stats())
-	}
-	notices := h.client.TakeNotices()
-	if len(notices) != 1 || notices[0].Kind != graph.NoticeForeignWriter || notices[0].ObjectID != fw.objectID {
-		t.Fatalf("notices = %+v, want one foreign-writer notice for %s", notices, fw.objectID)
-	}
-	if again := h.client.TakeNotices(); len(again) != 0 {
-		t.Fatalf("notices repeated: %+v", again)
-	}
+		fw.add(newGUID(t), scope.ID) // another writer, between our writes
+		for range 3 {
+			if _, err := h.client.AddPreAuthorization(ctx, ref, newGUID(t), scope.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := h.client.Stats().Retries[graph.ReasonSettle]; n == 0 {
+			t.Fatalf("the run did not settle after seeing another writer: %+v", h.client.Stats())
+		}
+		notices := h.client.TakeNotices()
+		if len(notices) != 1 || notices[0].Kind != graph.NoticeForeignWriter || notices[0].ObjectID != fw.objectID {
+			t.Fatalf("notices = %+v, want one foreign-writer notice for %s", notices, fw.objectID)
+		}
+		if again := h.client.TakeNotices(); len(again) != 0 {
+			t.Fatalf("notices repeated: %+v", again)
+		}
+	})
 }
 
 // add pre-authorizes client for perm as another writer would (read the primary, PATCH the list).

@@ -19,25 +19,27 @@ import (
 
 func TestClientVisible(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	ctx := ctxWithTimeout(t, time.Minute)
-	if ok, err := h.client.ClientVisible(ctx, emulator.DefaultClientAppID); err != nil || !ok {
-		t.Fatalf("the example client: %v, %v", ok, err)
-	}
-	start := time.Now()
-	if ok, err := h.client.ClientVisible(ctx, newGUID(t)); err != nil || ok {
-		t.Fatalf("an unknown client: %v, %v", ok, err)
-	}
-	if time.Since(start) > 3*time.Second {
-		t.Error("an unknown client was retried: the lookup took long")
-	}
-	// Without any Graph role, the lookup fails with 403 instead of claiming the client is not there.
-	stranger, _, _ := newClient(t, h.ts, emulator.DefaultClientAppID, emulator.DefaultClientSecret, fastConfig)
-	if _, err := stranger.ClientVisible(ctx, emulator.DefaultAgentAppID); err == nil {
-		t.Fatal("no error without a Graph role")
-	} else if fb := (*graph.ForbiddenError)(nil); !errors.As(err, &fb) {
-		t.Fatalf("err = %v, want a ForbiddenError", err)
-	}
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		ctx := ctxWithTimeout(t, time.Minute)
+		if ok, err := h.client.ClientVisible(ctx, emulator.DefaultClientAppID); err != nil || !ok {
+			t.Fatalf("the example client: %v, %v", ok, err)
+		}
+		start := time.Now()
+		if ok, err := h.client.ClientVisible(ctx, newGUID(t)); err != nil || ok {
+			t.Fatalf("an unknown client: %v, %v", ok, err)
+		}
+		if time.Since(start) > 3*time.Second {
+			t.Error("an unknown client was retried: the lookup took long")
+		}
+		// Without any Graph role, the lookup fails with 403 instead of claiming the client is not there.
+		stranger, _, _ := newClient(t, h.ts, emulator.DefaultClientAppID, emulator.DefaultClientSecret, fastConfig)
+		if _, err := stranger.ClientVisible(ctx, emulator.DefaultAgentAppID); err == nil {
+			t.Fatal("no error without a Graph role")
+		} else if fb := (*graph.ForbiddenError)(nil); !errors.As(err, &fb) {
+			t.Fatalf("err = %v, want a ForbiddenError", err)
+		}
+	})
 }
 
 // visibilityRoutes counts the Graph lookups ClientVisible may send.
@@ -80,45 +82,49 @@ func withWindow(window time.Duration) func(*graph.Config) {
 // ID asked twice is sent once.
 func TestClientVisible_concurrentLookupsShareOneRequest(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	ctx := ctxWithTimeout(t, time.Minute)
-	c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, withWindow(time.Second))
-	a, _ := h.newAgent(t, agentSpec{})
-	b, _ := h.newAgent(t, agentSpec{})
-	ids := []string{strings.ToUpper(a), b, emulator.DefaultClientAppID, a}
-	before := visibilityCounts(h.ts)
-	visible, errs := lookUpConcurrently(ctx, c, ids)
-	for i := range ids {
-		if errs[i] != nil || !visible[i] {
-			t.Errorf("%s: visible %v, err %v; want visible", ids[i], visible[i], errs[i])
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		ctx := ctxWithTimeout(t, time.Minute)
+		c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, withWindow(time.Second))
+		a, _ := h.newAgent(t, agentSpec{})
+		b, _ := h.newAgent(t, agentSpec{})
+		ids := []string{strings.ToUpper(a), b, emulator.DefaultClientAppID, a}
+		before := visibilityCounts(h.ts)
+		visible, errs := lookUpConcurrently(ctx, c, ids)
+		for i := range ids {
+			if errs[i] != nil || !visible[i] {
+				t.Errorf("%s: visible %v, err %v; want visible", ids[i], visible[i], errs[i])
+			}
 		}
-	}
-	if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 1}) {
-		t.Errorf("requests = %+v, want one filtered list of applications", got)
-	}
+		if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 1}) {
+			t.Errorf("requests = %+v, want one filtered list of applications", got)
+		}
+	})
 }
 
 // More IDs than one "in" clause takes are split: a full batch is sent at once, the rest in the next.
 // Unknown IDs are looked up as service principals in as many requests, and reported not visible.
 func TestClientVisible_moreThan15IDsAreSplit(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	ctx := ctxWithTimeout(t, time.Minute)
-	c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, withWindow(2*time.Second))
-	ids := make([]string, graph.MaxVisibilityBatch+5)
-	for i := range ids {
-		ids[i] = newGUID(t)
-	}
-	before := visibilityCounts(h.ts)
-	visible, errs := lookUpConcurrently(ctx, c, ids)
-	for i := range ids {
-		if errs[i] != nil || visible[i] {
-			t.Errorf("%s: visible %v, err %v; want not visible", ids[i], visible[i], errs[i])
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		ctx := ctxWithTimeout(t, time.Minute)
+		c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, withWindow(2*time.Second))
+		ids := make([]string, graph.MaxVisibilityBatch+5)
+		for i := range ids {
+			ids[i] = newGUID(t)
 		}
-	}
-	if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 2, listSPs: 2}) {
-		t.Errorf("requests = %+v, want two filtered lists of applications and two of service principals", got)
-	}
+		before := visibilityCounts(h.ts)
+		visible, errs := lookUpConcurrently(ctx, c, ids)
+		for i := range ids {
+			if errs[i] != nil || visible[i] {
+				t.Errorf("%s: visible %v, err %v; want not visible", ids[i], visible[i], errs[i])
+			}
+		}
+		if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 2, listSPs: 2}) {
+			t.Errorf("requests = %+v, want two filtered lists of applications and two of service principals", got)
+		}
+	})
 }
 
 // hideApplications drops the listed appIds from Graph's answers to filtered application lists: an
@@ -178,50 +184,54 @@ func (h *hideApplications) RoundTrip(req *http.Request) (*http.Response, error) 
 // IDs not among the applications are looked up as service principals, only those, in one request.
 func TestClientVisible_notFoundFallsBackToServicePrincipals(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	ctx := ctxWithTimeout(t, time.Minute)
-	foreign, _ := h.newAgent(t, agentSpec{}) // only its service principal is visible
-	unknown := newGUID(t)
-	hide := &hideApplications{hidden: strings.ToLower(foreign)}
-	c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
-		withWindow(time.Second)(cfg)
-		hide.next = cfg.HTTPClient.Transport
-		cfg.HTTPClient = &http.Client{Transport: hide}
-	})
-	ids := []string{emulator.DefaultClientAppID, foreign, unknown}
-	before := visibilityCounts(h.ts)
-	visible, errs := lookUpConcurrently(ctx, c, ids)
-	for i, want := range []bool{true, true, false} {
-		if errs[i] != nil || visible[i] != want {
-			t.Errorf("%s: visible %v, err %v; want visible %v", ids[i], visible[i], errs[i], want)
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		ctx := ctxWithTimeout(t, time.Minute)
+		foreign, _ := h.newAgent(t, agentSpec{}) // only its service principal is visible
+		unknown := newGUID(t)
+		hide := &hideApplications{hidden: strings.ToLower(foreign)}
+		c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+			withWindow(time.Second)(cfg)
+			hide.next = cfg.HTTPClient.Transport
+			cfg.HTTPClient = &http.Client{Transport: hide}
+		})
+		ids := []string{emulator.DefaultClientAppID, foreign, unknown}
+		before := visibilityCounts(h.ts)
+		visible, errs := lookUpConcurrently(ctx, c, ids)
+		for i, want := range []bool{true, true, false} {
+			if errs[i] != nil || visible[i] != want {
+				t.Errorf("%s: visible %v, err %v; want visible %v", ids[i], visible[i], errs[i], want)
+			}
 		}
-	}
-	if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 1, listSPs: 1}) {
-		t.Errorf("requests = %+v, want one filtered list of applications and one of service principals", got)
-	}
-	hide.mu.Lock()
-	defer hide.mu.Unlock()
-	if len(hide.spQuery) != 1 || strings.Contains(strings.ToLower(hide.spQuery[0]), strings.ToLower(emulator.DefaultClientAppID)) ||
-		!strings.Contains(hide.spQuery[0], strings.ToLower(foreign)) || !strings.Contains(hide.spQuery[0], strings.ToLower(unknown)) {
-		t.Errorf("service principal filters = %q, want one naming only the IDs not found as applications", hide.spQuery)
-	}
+		if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 1, listSPs: 1}) {
+			t.Errorf("requests = %+v, want one filtered list of applications and one of service principals", got)
+		}
+		hide.mu.Lock()
+		defer hide.mu.Unlock()
+		if len(hide.spQuery) != 1 || strings.Contains(strings.ToLower(hide.spQuery[0]), strings.ToLower(emulator.DefaultClientAppID)) ||
+			!strings.Contains(hide.spQuery[0], strings.ToLower(foreign)) || !strings.Contains(hide.spQuery[0], strings.ToLower(unknown)) {
+			t.Errorf("service principal filters = %q, want one naming only the IDs not found as applications", hide.spQuery)
+		}
+	})
 }
 
 // A failed list fails every lookup of its batch: none is reported not visible.
 func TestClientVisible_errorsPropagateToTheBatch(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	ctx := ctxWithTimeout(t, time.Minute)
-	stranger, _, _ := newClient(t, h.ts, emulator.DefaultClientAppID, emulator.DefaultClientSecret, withWindow(time.Second))
-	ids := []string{emulator.DefaultAgentAppID, newGUID(t), newGUID(t)}
-	before := visibilityCounts(h.ts)
-	visible, errs := lookUpConcurrently(ctx, stranger, ids)
-	for i := range ids {
-		if fb := (*graph.ForbiddenError)(nil); visible[i] || !errors.As(errs[i], &fb) {
-			t.Errorf("%s: visible %v, err %v; want a ForbiddenError", ids[i], visible[i], errs[i])
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		ctx := ctxWithTimeout(t, time.Minute)
+		stranger, _, _ := newClient(t, h.ts, emulator.DefaultClientAppID, emulator.DefaultClientSecret, withWindow(time.Second))
+		ids := []string{emulator.DefaultAgentAppID, newGUID(t), newGUID(t)}
+		before := visibilityCounts(h.ts)
+		visible, errs := lookUpConcurrently(ctx, stranger, ids)
+		for i := range ids {
+			if fb := (*graph.ForbiddenError)(nil); visible[i] || !errors.As(errs[i], &fb) {
+				t.Errorf("%s: visible %v, err %v; want a ForbiddenError", ids[i], visible[i], errs[i])
+			}
 		}
-	}
-	if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 1}) {
-		t.Errorf("requests = %+v, want one filtered list of applications", got)
-	}
+		if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 1}) {
+			t.Errorf("requests = %+v, want one filtered list of applications", got)
+		}
+	})
 }

@@ -81,134 +81,144 @@ func newWriterTest(t *testing.T, tune func(*graph.Config)) (*harness, foreignWri
 // confirmed, and ours is not re-applied.
 func TestForeignChangeBesideOursIsConfirmed(t *testing.T) {
 	t.Parallel()
-	h, fw, ref, scope := newWriterTest(t, nil)
-	foreign, ours := newGUID(t), newGUID(t)
-	var once sync.Once
-	h.rec.setAfterPatch(func() {
-		once.Do(func() {
-			fw.set(append(fw.current(), directory.PreAuthorizedApp{AppID: foreign, DelegatedPermissionIDs: []string{scope.ID}}))
+	inBubble(t, func(t *testing.T) {
+		h, fw, ref, scope := newWriterTest(t, nil)
+		foreign, ours := newGUID(t), newGUID(t)
+		var once sync.Once
+		h.rec.setAfterPatch(func() {
+			once.Do(func() {
+				fw.set(append(fw.current(), directory.PreAuthorizedApp{AppID: foreign, DelegatedPermissionIDs: []string{scope.ID}}))
+			})
 		})
+		if _, err := h.client.AddPreAuthorization(ctxWithTimeout(t, time.Minute), ref, ours, scope.ID); err != nil {
+			t.Fatal(err)
+		}
+		got := fw.current()
+		if !hasEntry(got, ours, scope.ID) || !hasEntry(got, foreign, scope.ID) {
+			t.Fatalf("want both entries, got %s", jsonOf(got))
+		}
+		if n := h.client.Stats().Reapplies; n != 0 {
+			t.Fatalf("re-applied %d times although nothing of ours was overwritten", n)
+		}
 	})
-	if _, err := h.client.AddPreAuthorization(ctxWithTimeout(t, time.Minute), ref, ours, scope.ID); err != nil {
-		t.Fatal(err)
-	}
-	got := fw.current()
-	if !hasEntry(got, ours, scope.ID) || !hasEntry(got, foreign, scope.ID) {
-		t.Fatalf("want both entries, got %s", jsonOf(got))
-	}
-	if n := h.client.Stats().Reapplies; n != 0 {
-		t.Fatalf("re-applied %d times although nothing of ours was overwritten", n)
-	}
 }
 
 // Another writer that read before our PATCH and wrote after it overwrites our entry (Graph has no
 // conditional PATCH). The write is applied again on a newer read, keeping the other writer's entry.
 func TestOverwrittenIntentIsReapplied(t *testing.T) {
 	t.Parallel()
-	h, fw, ref, scope := newWriterTest(t, nil)
-	foreign, ours := newGUID(t), newGUID(t)
-	before := fw.current()
-	patches0 := len(h.rec.Patches())
-	var once sync.Once
-	h.rec.setAfterPatch(func() {
-		once.Do(func() {
-			fw.set(append(before, directory.PreAuthorizedApp{AppID: foreign, DelegatedPermissionIDs: []string{scope.ID}}))
+	inBubble(t, func(t *testing.T) {
+		h, fw, ref, scope := newWriterTest(t, nil)
+		foreign, ours := newGUID(t), newGUID(t)
+		before := fw.current()
+		patches0 := len(h.rec.Patches())
+		var once sync.Once
+		h.rec.setAfterPatch(func() {
+			once.Do(func() {
+				fw.set(append(before, directory.PreAuthorizedApp{AppID: foreign, DelegatedPermissionIDs: []string{scope.ID}}))
+			})
 		})
+		if _, err := h.client.AddPreAuthorization(ctxWithTimeout(t, time.Minute), ref, ours, scope.ID); err != nil {
+			t.Fatal(err)
+		}
+		got := fw.current()
+		if !hasEntry(got, ours, scope.ID) || !hasEntry(got, foreign, scope.ID) {
+			t.Fatalf("want both entries, got %s", jsonOf(got))
+		}
+		if n := h.client.Stats().Reapplies; n != 1 {
+			t.Fatalf("Reapplies = %d, want 1", n)
+		}
+		if n := len(h.rec.Patches()) - patches0; n != 2 {
+			t.Fatalf("%d PATCHes, want 2 (the write and its re-application)", n)
+		}
 	})
-	if _, err := h.client.AddPreAuthorization(ctxWithTimeout(t, time.Minute), ref, ours, scope.ID); err != nil {
-		t.Fatal(err)
-	}
-	got := fw.current()
-	if !hasEntry(got, ours, scope.ID) || !hasEntry(got, foreign, scope.ID) {
-		t.Fatalf("want both entries, got %s", jsonOf(got))
-	}
-	if n := h.client.Stats().Reapplies; n != 1 {
-		t.Fatalf("Reapplies = %d, want 1", n)
-	}
-	if n := len(h.rec.Patches()) - patches0; n != 2 {
-		t.Fatalf("%d PATCHes, want 2 (the write and its re-application)", n)
-	}
 }
 
 // A removal overwritten by a writer that still had the entry is removed again.
 func TestOverwrittenRemovalIsReapplied(t *testing.T) {
 	t.Parallel()
-	h, fw, ref, scope := newWriterTest(t, nil)
-	ours := newGUID(t)
-	ctx := ctxWithTimeout(t, time.Minute)
-	if _, err := h.client.AddPreAuthorization(ctx, ref, ours, scope.ID); err != nil {
-		t.Fatal(err)
-	}
-	before := fw.current()
-	var once sync.Once
-	h.rec.setAfterPatch(func() {
-		once.Do(func() {
-			fw.set(append(before, directory.PreAuthorizedApp{AppID: newGUID(t), DelegatedPermissionIDs: []string{scope.ID}}))
+	inBubble(t, func(t *testing.T) {
+		h, fw, ref, scope := newWriterTest(t, nil)
+		ours := newGUID(t)
+		ctx := ctxWithTimeout(t, time.Minute)
+		if _, err := h.client.AddPreAuthorization(ctx, ref, ours, scope.ID); err != nil {
+			t.Fatal(err)
+		}
+		before := fw.current()
+		var once sync.Once
+		h.rec.setAfterPatch(func() {
+			once.Do(func() {
+				fw.set(append(before, directory.PreAuthorizedApp{AppID: newGUID(t), DelegatedPermissionIDs: []string{scope.ID}}))
+			})
 		})
+		if err := h.client.RemovePreAuthorization(ctx, ref, ours, scope.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := fw.current(); hasEntry(got, ours, scope.ID) || len(got) != 1 {
+			t.Fatalf("want only the foreign entry, got %s", jsonOf(got))
+		}
 	})
-	if err := h.client.RemovePreAuthorization(ctx, ref, ours, scope.ID); err != nil {
-		t.Fatal(err)
-	}
-	if got := fw.current(); hasEntry(got, ours, scope.ID) || len(got) != 1 {
-		t.Fatalf("want only the foreign entry, got %s", jsonOf(got))
-	}
 }
 
 // A writer that overwrites our entry after every PATCH exhausts the bound: the operation fails with
 // a clear error instead of hanging until its timeout, and never reports success.
 func TestOverwrittenBeyondBoundFailsClearly(t *testing.T) {
 	t.Parallel()
-	h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) { c.MaxReapply = 2 })
-	ours := newGUID(t)
-	before := fw.current()
-	patches0 := len(h.rec.Patches())
-	h.rec.setAfterPatch(func() {
-		fw.set(append(before, directory.PreAuthorizedApp{AppID: newGUID(t), DelegatedPermissionIDs: []string{scope.ID}}))
-	})
-	start := time.Now()
-	_, err := h.client.AddPreAuthorization(ctxWithTimeout(t, time.Minute), ref, ours, scope.ID)
-	if !errors.Is(err, graph.ErrOverwritten) {
-		t.Fatalf("err = %v, want ErrOverwritten", err)
-	}
-	for _, want := range []string{"another writer kept overwriting", ours, "applied again 2 times", "run the command again"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q lacks %q", err, want)
+	inBubble(t, func(t *testing.T) {
+		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) { c.MaxReapply = 2 })
+		ours := newGUID(t)
+		before := fw.current()
+		patches0 := len(h.rec.Patches())
+		h.rec.setAfterPatch(func() {
+			fw.set(append(before, directory.PreAuthorizedApp{AppID: newGUID(t), DelegatedPermissionIDs: []string{scope.ID}}))
+		})
+		start := time.Now()
+		_, err := h.client.AddPreAuthorization(ctxWithTimeout(t, time.Minute), ref, ours, scope.ID)
+		if !errors.Is(err, graph.ErrOverwritten) {
+			t.Fatalf("err = %v, want ErrOverwritten", err)
 		}
-	}
-	if n := len(h.rec.Patches()) - patches0; n != 3 {
-		t.Errorf("%d PATCHes, want 3 (the write and 2 re-applications)", n)
-	}
-	if d := time.Since(start); d > 30*time.Second {
-		t.Errorf("took %s: the bound should end it long before the timeout", d)
-	}
+		for _, want := range []string{"another writer kept overwriting", ours, "applied again 2 times", "run the command again"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q lacks %q", err, want)
+			}
+		}
+		if n := len(h.rec.Patches()) - patches0; n != 3 {
+			t.Errorf("%d PATCHes, want 3 (the write and 2 re-applications)", n)
+		}
+		if d := time.Since(start); d > 30*time.Second {
+			t.Errorf("took %s: the bound should end it long before the timeout", d)
+		}
+	})
 }
 
 // An intent confirmed earlier by this process and overwritten later (after its caller was
 // answered) is restored by the next write to the application.
 func TestLaterWriteRestoresOverwrittenConfirmedIntent(t *testing.T) {
 	t.Parallel()
-	const reuse = 100 * time.Millisecond
-	h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) { c.WriteReuse = reuse })
-	first, second, foreign := newGUID(t), newGUID(t), newGUID(t)
-	ctx := ctxWithTimeout(t, time.Minute)
-	before := fw.current()
-	if _, err := h.client.AddPreAuthorization(ctx, ref, first, scope.ID); err != nil {
-		t.Fatal(err)
-	}
-	// A writer that read before our first write writes now. The next write comes after WriteReuse:
-	// within it, a round builds on the read that confirmed the previous one (the documented window in
-	// which another writer's change can be lost, as between any read and PATCH).
-	fw.set(append(before, directory.PreAuthorizedApp{AppID: foreign, DelegatedPermissionIDs: []string{scope.ID}}))
-	time.Sleep(2 * reuse)
-	if _, err := h.client.AddPreAuthorization(ctx, ref, second, scope.ID); err != nil {
-		t.Fatal(err)
-	}
-	got := fw.current()
-	for _, c := range []string{first, second, foreign} {
-		if !hasEntry(got, c, scope.ID) {
-			t.Fatalf("entry %s missing: %s", c, jsonOf(got))
+	inBubble(t, func(t *testing.T) {
+		const reuse = 100 * time.Millisecond
+		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) { c.WriteReuse = reuse })
+		first, second, foreign := newGUID(t), newGUID(t), newGUID(t)
+		ctx := ctxWithTimeout(t, time.Minute)
+		before := fw.current()
+		if _, err := h.client.AddPreAuthorization(ctx, ref, first, scope.ID); err != nil {
+			t.Fatal(err)
 		}
-	}
+		// A writer that read before our first write writes now. The next write comes after WriteReuse:
+		// within it, a round builds on the read that confirmed the previous one (the documented window in
+		// which another writer's change can be lost, as between any read and PATCH).
+		fw.set(append(before, directory.PreAuthorizedApp{AppID: foreign, DelegatedPermissionIDs: []string{scope.ID}}))
+		time.Sleep(2 * reuse)
+		if _, err := h.client.AddPreAuthorization(ctx, ref, second, scope.ID); err != nil {
+			t.Fatal(err)
+		}
+		got := fw.current()
+		for _, c := range []string{first, second, foreign} {
+			if !hasEntry(got, c, scope.ID) {
+				t.Fatalf("entry %s missing: %s", c, jsonOf(got))
+			}
+		}
+	})
 }
 
 // Cancelling the callers while their batch is being written ends the worker: no goroutine is left
@@ -281,77 +291,81 @@ func verifyNoGoroutineLeft(t *testing.T, h *harness, ignore goleak.Option) {
 // any transient failure; resending is safe because a write states facts, never "append".
 func TestAmbiguousWritesAreRetriedSafely(t *testing.T) {
 	t.Parallel()
-	h, fw, ref, scope := newWriterTest(t, nil)
-	if err := h.ts.Admin().SetFaults(faults.Config{AmbiguousWriteProbability: 0.5, Seed: 21}); err != nil {
-		t.Fatal(err)
-	}
-	ctx := ctxWithTimeout(t, 2*time.Minute)
-	clients := make([]string, 0, 24)
-	for range 12 {
-		clients = append(clients, newGUID(t))
-	}
-	var wg sync.WaitGroup
-	for _, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	inBubble(t, func(t *testing.T) {
+		h, fw, ref, scope := newWriterTest(t, nil)
+		if err := h.ts.Admin().SetFaults(faults.Config{AmbiguousWriteProbability: 0.5, Seed: 21}); err != nil {
+			t.Fatal(err)
+		}
+		ctx := ctxWithTimeout(t, 2*time.Minute)
+		clients := make([]string, 0, 24)
+		for range 12 {
+			clients = append(clients, newGUID(t))
+		}
+		var wg sync.WaitGroup
+		for _, c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := h.client.AddPreAuthorization(ctx, ref, c, scope.ID); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		for range 12 { // one PATCH each: every kind of ambiguous answer shows up
+			c := newGUID(t)
 			if _, err := h.client.AddPreAuthorization(ctx, ref, c, scope.ID); err != nil {
-				t.Error(err)
+				t.Fatal(err)
 			}
-		}()
-	}
-	wg.Wait()
-	for range 12 { // one PATCH each: every kind of ambiguous answer shows up
-		c := newGUID(t)
-		if _, err := h.client.AddPreAuthorization(ctx, ref, c, scope.ID); err != nil {
-			t.Fatal(err)
+			clients = append(clients, c)
 		}
-		clients = append(clients, c)
-	}
-	for _, c := range clients[:6] {
-		if err := h.client.RemovePreAuthorization(ctx, ref, c, scope.ID); err != nil {
-			t.Fatal(err)
+		for _, c := range clients[:6] {
+			if err := h.client.RemovePreAuthorization(ctx, ref, c, scope.ID); err != nil {
+				t.Fatal(err)
+			}
 		}
-	}
-	got := fw.current()
-	if len(got) != 18 {
-		t.Fatalf("%d entries, want 18: %s", len(got), jsonOf(got))
-	}
-	for _, c := range clients[6:] {
-		if !hasEntry(got, c, scope.ID) {
-			t.Fatalf("entry %s missing: %s", c, jsonOf(got))
+		got := fw.current()
+		if len(got) != 18 {
+			t.Fatalf("%d entries, want 18: %s", len(got), jsonOf(got))
 		}
-	}
-	st, injected := h.client.Stats(), h.ts.Admin().Injected()
-	if st.Retries[graph.ReasonServerError] == 0 || st.Retries[graph.ReasonNetwork] == 0 || injected["ambiguous_drop"] == 0 {
-		t.Fatalf("not every kind of ambiguous write was retried: retries %v, injected %v", st.Retries, injected)
-	}
+		for _, c := range clients[6:] {
+			if !hasEntry(got, c, scope.ID) {
+				t.Fatalf("entry %s missing: %s", c, jsonOf(got))
+			}
+		}
+		st, injected := h.client.Stats(), h.ts.Admin().Injected()
+		if st.Retries[graph.ReasonServerError] == 0 || st.Retries[graph.ReasonNetwork] == 0 || injected["ambiguous_drop"] == 0 {
+			t.Fatalf("not every kind of ambiguous write was retried: retries %v, injected %v", st.Retries, injected)
+		}
+	})
 }
 
 // Two processes pre-authorize 15 different clients each on one application at the same moment,
 // under a 2 s replication lag with half the reads stale: both succeed and Graph holds all 30.
 func TestTwoWritersUnderLagConverge(t *testing.T) {
 	t.Parallel()
-	clock := &jumpClock{}
-	h := newHarness(t, emulator.WithClock(clock.Now))
-	appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-	ref := graph.ByAppID(appID)
-	fw := foreignWriter{t: t, h: h, objectID: objectID}
-	scope, err := h.client.CreateScope(ctxWithTimeout(t, time.Minute), ref, accessScope(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.ts.Admin().SetFaults(faults.Config{ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: 4}); err != nil {
-		t.Fatal(err)
-	}
-	clock.Jump(3 * time.Second) // the application and its scope predate the lag: stale replicas have them
-	h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, concurrentConfig(2*time.Second))
-	other, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, concurrentConfig(2*time.Second))
-	ctx := ctxWithTimeout(t, 3*time.Minute)
-	writerOf := preAuthorizeAsWriters(ctx, t, []*graph.Client{h.client, other}, ref, scope.ID, nil)
-	requireEveryWritersEntry(t, fw, writerOf, scope.ID)
-	t.Logf("writer 1: %+v", h.client.Stats())
-	t.Logf("writer 2: %+v", other.Stats())
+	inBubble(t, func(t *testing.T) {
+		clock := &jumpClock{}
+		h := newHarness(t, emulator.WithClock(clock.Now))
+		appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+		ref := graph.ByAppID(appID)
+		fw := foreignWriter{t: t, h: h, objectID: objectID}
+		scope, err := h.client.CreateScope(ctxWithTimeout(t, time.Minute), ref, accessScope(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := h.ts.Admin().SetFaults(faults.Config{ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: 4}); err != nil {
+			t.Fatal(err)
+		}
+		clock.Jump(3 * time.Second) // the application and its scope predate the lag: stale replicas have them
+		h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, concurrentConfig(2*time.Second))
+		other, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, concurrentConfig(2*time.Second))
+		ctx := ctxWithTimeout(t, 3*time.Minute)
+		writerOf := preAuthorizeAsWriters(ctx, t, []*graph.Client{h.client, other}, ref, scope.ID, nil)
+		requireEveryWritersEntry(t, fw, writerOf, scope.ID)
+		t.Logf("writer 1: %+v", h.client.Stats())
+		t.Logf("writer 2: %+v", other.Stats())
+	})
 }
 
 // A writer whose read missed our last write (a replica one lag behind) and who builds on that read
@@ -360,43 +374,45 @@ func TestTwoWritersUnderLagConverge(t *testing.T) {
 // after our write. The process restores the change before its last operation returns.
 func TestSettleSeesAnOverwriteBuiltOnAReplicaThatMissedOurWrite(t *testing.T) {
 	t.Parallel()
-	const lag, reuse = time.Second, 500 * time.Millisecond
-	h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) {
-		c.WriteReuse = reuse
-		c.ReplicationLag = lag // the lag bound this process assumes
-		c.ConcurrentWriters = true
-	})
-	before := fw.current()
-	ours := newGUID(t)
-	if err := h.ts.Admin().SetFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: 7}); err != nil {
-		t.Fatal(err)
-	}
-	// The other writer read just before our write reached the replica it reads, and writes what it
-	// read (without ours) lag+reuse after our PATCH: the latest the model allows.
-	var once sync.Once
-	overwritten := make(chan struct{})
-	h.rec.setAfterPatch(func() {
-		once.Do(func() {
-			go func() {
-				defer close(overwritten)
-				time.Sleep(lag + reuse - 100*time.Millisecond)
-				fw.set(before)
-			}()
+	inBubble(t, func(t *testing.T) {
+		const lag, reuse = time.Second, 500 * time.Millisecond
+		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) {
+			c.WriteReuse = reuse
+			c.ReplicationLag = lag // the lag bound this process assumes
+			c.ConcurrentWriters = true
 		})
+		before := fw.current()
+		ours := newGUID(t)
+		if err := h.ts.Admin().SetFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: 7}); err != nil {
+			t.Fatal(err)
+		}
+		// The other writer read just before our write reached the replica it reads, and writes what it
+		// read (without ours) lag+reuse after our PATCH: the latest the model allows.
+		var once sync.Once
+		overwritten := make(chan struct{})
+		h.rec.setAfterPatch(func() {
+			once.Do(func() {
+				go func() {
+					defer close(overwritten)
+					time.Sleep(lag + reuse - 100*time.Millisecond)
+					fw.set(before)
+				}()
+			})
+		})
+		ctx := ctxWithTimeout(t, time.Minute)
+		start := time.Now()
+		if _, err := h.client.AddPreAuthorization(ctx, ref, ours, scope.ID); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("returned after %s: %+v", time.Since(start).Round(time.Millisecond), h.client.Stats())
+		<-overwritten
+		if got := fw.current(); !hasEntry(got, ours, scope.ID) {
+			t.Fatalf("the operation returned, and the overwrite it should have seen removed its entry: %s", jsonOf(got))
+		}
+		if n := h.client.Stats().Retries[graph.ReasonSettle]; n == 0 {
+			t.Fatalf("no settle wait: %+v", h.client.Stats())
+		}
 	})
-	ctx := ctxWithTimeout(t, time.Minute)
-	start := time.Now()
-	if _, err := h.client.AddPreAuthorization(ctx, ref, ours, scope.ID); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("returned after %s: %+v", time.Since(start).Round(time.Millisecond), h.client.Stats())
-	<-overwritten
-	if got := fw.current(); !hasEntry(got, ours, scope.ID) {
-		t.Fatalf("the operation returned, and the overwrite it should have seen removed its entry: %s", jsonOf(got))
-	}
-	if n := h.client.Stats().Retries[graph.ReasonSettle]; n == 0 {
-		t.Fatalf("no settle wait: %+v", h.client.Stats())
-	}
 }
 
 // TestTwoWritersStaggeredStress runs LKPS_STRESS_PAIRS pairs of processes (default: skipped), each
