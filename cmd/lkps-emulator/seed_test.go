@@ -113,7 +113,13 @@ func TestSeedFileStartsTheEmulator(t *testing.T) {
 	client := srv.HTTPClient()
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {strings.ToLower(seedAgent)},
 		"client_secret": {emulator.DefaultAgentSecret}, "scope": {vars["LKPS_TOKEN_SCOPE"]}}
-	resp, err := client.PostForm(vars["LKPS_AUTHORITY_HOST"]+"/"+vars["ARM_TENANT_ID"]+"/oauth2/v2.0/token", form)
+	tokReq, err := http.NewRequestWithContext(t.Context(), http.MethodPost,
+		vars["LKPS_AUTHORITY_HOST"]+"/"+vars["ARM_TENANT_ID"]+"/oauth2/v2.0/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokReq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := client.Do(tokReq)
 	if err != nil {
 		t.Fatal(err)
 	}
