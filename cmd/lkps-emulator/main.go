@@ -145,6 +145,7 @@ Flags:
 	if err != nil {
 		return errors.Join(err, srv.Close(context.Background()))
 	}
+	addIssuerExports(srv, vars)
 	lines := emulator.ExportLines(vars) + fmt.Sprintf("# stop it with: kill %d\n", os.Getpid())
 	if *envFile != "" {
 		if err := os.WriteFile(*envFile, []byte(lines), 0o600); err != nil {
