@@ -12,9 +12,14 @@ import (
 // LKPS_EMULATOR_OIDC_<NAME>_REQUEST_TOKEN (NAME in upper case, "-" as "_"). A GET of the URL with the
 // token as a Bearer token answers {"value": "<token>"}, whose subject is the issuer's default subject;
 // such a token is what a federated credential trusts. The pipeline guides' CI check stands these in for
-// the CI system's issuer.
+// the CI system's issuer. Only issuers whose request token the seed fixes (`lkps-emulator seed
+// --federated` writes one) are exported, so that the exports stay the same across restarts.
 func addIssuerExports(srv *emulator.Server, vars map[string]string) {
-	for _, name := range srv.Entra().OIDCIssuerNames() {
+	for _, seeded := range srv.Seed().FederatedIssuers {
+		if seeded.RequestToken == "" {
+			continue
+		}
+		name := seeded.Name
 		iss, ok := srv.Entra().OIDCIssuer(name)
 		if !ok {
 			continue

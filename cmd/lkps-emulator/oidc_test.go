@@ -66,3 +66,18 @@ func TestIssuerExportsGetATokenOfTheIssuer(t *testing.T) {
 		t.Fatalf("the exported request token: %d %q, want 200 and a JWT", status, jwt)
 	}
 }
+
+// The built-in seed's issuers have random request tokens per start: they are not exported, so that the
+// exports stay the same across restarts.
+func TestIssuerExportsOnlyForSeededRequestTokens(t *testing.T) {
+	srv, err := emulator.Start(emulator.Config{Host: "127.0.0.1", CertDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close(context.Background()) })
+	vars := map[string]string{}
+	addIssuerExports(srv, vars)
+	if len(vars) != 0 {
+		t.Errorf("the built-in seed exports %v, want nothing", vars)
+	}
+}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -52,7 +54,7 @@ Flags:
 	deployerSecret := fs.String("deployer-secret", emulator.DefaultDeployerSecret, "client `secret` of the deployer, exported as ARM_CLIENT_SECRET")
 	agentSecret := fs.String("agent-secret", emulator.DefaultAgentSecret, "client `secret` of every agent (what the configuration passes to agent_client_secret_wo)")
 	clientSecret := fs.String("client-secret", emulator.DefaultClientSecret, "client `secret` of every client")
-	fs.Var(&federated, "federated", "`name=subject`: serve a test OIDC issuer at /oidc/<name> and trust its tokens with that subject "+
+	fs.Var(&federated, "federated", "`name=subject`: serve a test OIDC issuer at /oidc/<name> (its request URL and token exported as LKPS_EMULATOR_OIDC_<NAME>_REQUEST_URL and _TOKEN) and trust its tokens with that subject "+
 		"(audience api://AzureADTokenExchange) as the deployer's federated credential, e.g. "+
 		"github=repo:my-org/my-agent:environment:prod (repeatable)")
 	output := fs.String("o", "", "write the seed to this `file` instead of stdout")
@@ -116,7 +118,11 @@ func buildSeed(deployer, deployerSecret string, agents []string, agentSecret str
 			errs = append(errs, fmt.Errorf("--federated %q: want name=subject, e.g. github=repo:my-org/my-agent:ref:refs/heads/main", f))
 			continue
 		}
-		issuers = append(issuers, emulator.SeedIssuer{Name: name, DefaultSubject: subject})
+		token, err := requestToken()
+		if err != nil {
+			return nil, err
+		}
+		issuers = append(issuers, emulator.SeedIssuer{Name: name, DefaultSubject: subject, RequestToken: token})
 		dep.FederatedCredentials = append(dep.FederatedCredentials, directory.FederatedCredential{
 			Name: name, Issuer: "/oidc/" + name, Subject: subject, Audiences: []string{entra.FederatedAudience},
 		})
@@ -149,4 +155,14 @@ func buildSeed(deployer, deployerSecret string, agents []string, agentSecret str
 	return &emulator.Seed{
 		VerifiedDomains: []string{"bayer.com"}, FederatedIssuers: issuers, Applications: apps, OcelotAccessLists: lists,
 	}, nil
+}
+
+// requestToken is a random bearer token for an issuer's token endpoint, fixed in the seed so that the
+// exports (LKPS_EMULATOR_OIDC_<NAME>_REQUEST_TOKEN) stay the same across restarts.
+func requestToken() (string, error) {
+	var b [24]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("request token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
 }
