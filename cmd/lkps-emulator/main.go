@@ -36,10 +36,14 @@ func main() {
 
 // run starts the emulator, prints its exports and serves until ctx is done (SIGINT or SIGTERM).
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "seed" {
+		return runSeed(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("lkps-emulator", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Usage: lkps-emulator [flags]
+       lkps-emulator seed --agent <client id> [--client <client id>]... > seed.json   (a --seed file with your IDs)
 
 Runs a local Entra ID token service, Microsoft Graph applications API, Ocelot gateway and LKPS over HTTPS
 on one loopback port, then prints the "export" lines that point the lkps provider, azidentity and curl at
@@ -142,6 +146,7 @@ Flags:
 	if err != nil {
 		return errors.Join(err, srv.Close(context.Background()))
 	}
+	addIssuerExports(srv, vars)
 	lines := emulator.ExportLines(vars) + fmt.Sprintf("# stop it with: kill %d\n", os.Getpid())
 	if *envFile != "" {
 		if err := os.WriteFile(*envFile, []byte(lines), 0o600); err != nil {

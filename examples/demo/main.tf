@@ -36,43 +36,17 @@ data "lkps_environment" "current" {}
 # The whole environment table (no credentials, no network).
 data "lkps_environments" "all" {}
 
-# Steps 1 and 2: the Application ID URI and the access_as_client scope.
-resource "lkps_agent_client_scope" "agent" {
-  agent_client_id = var.agent_client_id
-}
+# Steps 1 to 4 and the verification, in the module every agent owner can use
+# (examples/modules/agent-onboarding): the access_as_client scope, the frontend's pre-authorization, the
+# registration with LKPS as the agent with authorization enforced, and a check block that asserts, on
+# every plan and apply, that LKPS would start a session for the frontend.
+module "agent" {
+  source = "../modules/agent-onboarding"
 
-# Step 3: pre-authorize the web frontend for the scope.
-resource "lkps_preauthorized_client" "frontend" {
-  agent_client_id = lkps_agent_client_scope.agent.agent_client_id
-  client_id       = var.frontend_client_id
-  scope_id        = lkps_agent_client_scope.agent.scope_id
-}
-
-# Step 4: register the agent with LKPS, as the agent, with authorization enforced.
-resource "lkps_agent_registration" "agent" {
-  agent_client_id                = var.agent_client_id
-  enforce_client_authz           = true
-  agent_client_secret_wo         = var.agent_client_secret
-  agent_client_secret_wo_version = 1
-
-  depends_on = [lkps_preauthorized_client.frontend]
-}
-
-# Verification: would LKPS start a session for the frontend? Evaluated on every plan and apply. The
-# data source is declared outside the check block on purpose: Terraform reads a data source nested in
-# a check block again at every apply, so `terraform plan -detailed-exitcode` would never report "no
-# changes".
-data "lkps_client_authorization" "frontend" {
-  agent_client_id      = lkps_agent_registration.agent.agent_client_id
-  client_id            = var.frontend_client_id
-  enforce_client_authz = lkps_agent_registration.agent.enforce_client_authz
-}
-
-check "frontend_can_start_sessions" {
-  assert {
-    condition     = data.lkps_client_authorization.frontend.authorized
-    error_message = "LKPS would refuse the frontend (${data.lkps_client_authorization.frontend.failed_check}): ${data.lkps_client_authorization.frontend.reason}"
-  }
+  agent_client_id      = var.agent_client_id
+  clients              = { frontend = var.frontend_client_id }
+  enforce_client_authz = true
+  agent_client_secret  = var.agent_client_secret
 }
 
 output "environment_table" {
@@ -91,9 +65,14 @@ output "ocelot_route_url" {
 }
 
 output "scope_id" {
-  value = lkps_agent_client_scope.agent.scope_id
+  value = module.agent.scope_id
 }
 
 output "livekit_url" {
-  value = lkps_agent_registration.agent.livekit_url
+  value = module.agent.livekit_url
+}
+
+output "client_verdicts" {
+  description = "Whether LKPS would start a session for each client, and why not."
+  value       = module.agent.client_verdicts
 }

@@ -4,7 +4,8 @@
 # users install it: the release archive (`make dist`, host platform only) laid out as a filesystem
 # mirror (`make install-mirror`) and installed by a plain `terraform init`. Needs Go and Terraform
 # >= 1.11 (TERRAFORM names the binary; default: terraform on PATH). Exits non-zero when any step
-# misbehaves.
+# misbehaves. It applies examples/demo/main.tf, which calls the module examples/modules/agent-onboarding,
+# from a copy in bin/demo/ that it leaves behind (logs, outputs.txt, the saved plan, the state) to look at.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -22,7 +23,11 @@ FRONTEND_SECRET=demo-frontend-secret
 PARTNER=d3e40000-0000-4000-8000-000000000004
 PARTNER_SECRET=demo-partner-secret
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lkps-demo.XXXXXX")
+# Everything of a run stays in bin/demo (replaced by the next run): the copy of the configuration, the
+# logs, the outputs and the state.
+WORK=$ROOT/bin/demo
+rm -rf "$WORK"
+mkdir -p "$WORK"
 EMULATOR_PID=""
 
 cleanup() {
@@ -31,7 +36,7 @@ cleanup() {
 		kill -TERM "$EMULATOR_PID" 2>/dev/null || true
 		wait "$EMULATOR_PID" 2>/dev/null || true
 	fi
-	rm -rf "$WORK"
+	rm -f "$WORK/terraformrc"
 	exit "$status"
 }
 trap cleanup EXIT
@@ -51,17 +56,23 @@ fail() {
 tf() {
 	local log=$1
 	shift
-	(cd "$WORK/tf" && "$TERRAFORM" "$@" -no-color -input=false >"$WORK/$log.log" 2>&1)
+	(cd "$TFDIR" && "$TERRAFORM" "$@" -no-color -input=false >"$WORK/$log.log" 2>&1)
 }
 
 step() { printf '%s\n' "$*"; }
 
 echo "LKPS provider demo: onboard an agent against the local emulator (nonprod/eu)"
+echo "configuration: examples/demo/main.tf with the module examples/modules/agent-onboarding (copied to bin/demo/examples)"
+
+# The configuration and the module it calls, laid out as in the repository so that the module's relative
+# source resolves.
+TFDIR=$WORK/examples/demo
+mkdir -p "$TFDIR" "$WORK/examples/modules"
+cp "$DEMO/main.tf" "$TFDIR/"
+cp -R "$ROOT/examples/modules/agent-onboarding" "$WORK/examples/modules/"
 
 # Terraform installs bayer/lkps from the filesystem mirror only (as a user's CLI configuration would,
 # see the README), and never phones home.
-mkdir -p "$WORK/tf"
-cp "$DEMO/main.tf" "$WORK/tf/"
 cat >"$WORK/terraformrc" <<EOF
 provider_installation {
   filesystem_mirror {
@@ -84,7 +95,7 @@ make -C "$ROOT" --no-print-directory install-mirror DIST_HOST_ONLY=1 DIST_VERSIO
 	go build -o "$WORK/democlient" ./examples/demo/democlient) >>"$WORK/build.log" 2>&1 || fail "go build failed" "$WORK/build.log"
 platform=$(go env GOOS)_$(go env GOARCH)
 tf init init || fail "terraform init did not install bayer/lkps from the mirror" "$WORK/init.log"
-lock=$WORK/tf/.terraform.lock.hcl
+lock=$TFDIR/.terraform.lock.hcl
 { grep -Eq '^provider "registry\.(terraform\.io|opentofu\.org)/bayer/lkps"' "$lock" &&
 	grep -q "version *= \"$VERSION\"" "$lock" && grep -q '"h1:' "$lock"; } 2>/dev/null ||
 	fail "terraform init did not record bayer/lkps $VERSION with its checksum in .terraform.lock.hcl" "$WORK/init.log"
@@ -120,12 +131,16 @@ fi
 if grep -q "LKPS Would Refuse Every Session Start" "$WORK/apply.log"; then
 	fail "the registration warned that every session would be refused" "$WORK/apply.log"
 fi
-scope_id=$(cd "$WORK/tf" && "$TERRAFORM" output -raw scope_id)
-livekit_url=$(cd "$WORK/tf" && "$TERRAFORM" output -raw livekit_url)
+scope_id=$(cd "$TFDIR" && "$TERRAFORM" output -raw scope_id)
+livekit_url=$(cd "$TFDIR" && "$TERRAFORM" output -raw livekit_url)
+(cd "$TFDIR" && "$TERRAFORM" output -no-color) >"$WORK/outputs.txt" || fail "terraform output failed"
+verdict=$(cd "$TFDIR" && "$TERRAFORM" output -json client_verdicts)
+[[ $verdict == *'"authorized":true'* ]] || fail "the module's client_verdicts output does not authorize the frontend: $verdict"
 step " 3. terraform apply: scope access_as_client ($scope_id), frontend pre-authorized, agent registered"
 step "    as the agent with enforce_client_authz = true (livekit_url $livekit_url); check block passed"
+step "    the module's per-client verdicts (output client_verdicts): $verdict"
 step "    LKPS environments through Terraform (lkps_environments): route, LKPS base URL, LiveKit URL:"
-(cd "$WORK/tf" && "$TERRAFORM" output -raw environment_table) || fail "terraform output environment_table failed"
+(cd "$TFDIR" && "$TERRAFORM" output -raw environment_table) || fail "terraform output environment_table failed"
 printf '\n'
 
 # 4. What LKPS does now: a session for each client, through the Ocelot gateway.
@@ -141,9 +156,9 @@ tf plan plan -detailed-exitcode -out=tfplan
 plan_status=$?
 set -e
 [[ $plan_status -eq 0 ]] || fail "terraform plan after apply exited with $plan_status, expected 0 (no changes)" "$WORK/plan.log"
-(cd "$WORK/tf" && "$TERRAFORM" show -json tfplan >"$WORK/show.json") || fail "terraform show -json tfplan failed"
+(cd "$TFDIR" && "$TERRAFORM" show -json tfplan >"$WORK/show.json") || fail "terraform show -json tfplan failed"
 step " 5. terraform plan -detailed-exitcode -out=tfplan: no changes (exit code 0); the saved plan file:"
-"$WORK/democlient" scan-plan -plan "$WORK/tf/tfplan" -show "$WORK/show.json" -secret "$AGENT_SECRET" \
+"$WORK/democlient" scan-plan -plan "$TFDIR/tfplan" -show "$WORK/show.json" -secret "$AGENT_SECRET" \
 	-secret "$ARM_CLIENT_SECRET" || fail "the saved plan holds a secret or a token"
 
 # 6. Destroy: LKPS keeps the registration (the provider says so), but removing the scope revokes access.
@@ -167,3 +182,9 @@ echo "Proved: Terraform onboarded the agent (scope, pre-authorization, registrat
 echo "starts sessions for the pre-authorized client only, a second plan is empty, and destroy revokes access"
 echo "through Entra ID while the LKPS registration stays, as documented."
 printf 'Demo passed in %d.%01d s (wall time, including the build).\n' $((elapsed_ms / 1000)) $((elapsed_ms % 1000 / 100))
+echo
+echo "Left to look at in ${WORK#"$ROOT/"}/: the configuration it applied (examples/demo/main.tf and the module),"
+echo "its terraform output after apply (outputs.txt), the saved plan (examples/demo/tfplan), the state"
+echo "(examples/demo/terraform.tfstate, empty after destroy; terraform.tfstate.backup holds the applied one)"
+echo "and one log per step (init.log, apply.log, plan.log, destroy.log, emulator.log). The outputs after apply:"
+sed 's/^/   /' "$WORK/outputs.txt"

@@ -41,6 +41,9 @@ type SeedIssuer struct {
 	DefaultSubject string `json:"defaultSubject,omitempty"`
 	// DefaultAudience is the audience of tokens requested without one; empty means api://AzureADTokenExchange.
 	DefaultAudience string `json:"defaultAudience,omitempty"`
+	// RequestToken is the bearer token GET /oidc/<name>/token requires (GitHub's
+	// ACTIONS_ID_TOKEN_REQUEST_TOKEN); empty means a random one per start.
+	RequestToken string `json:"requestToken,omitempty"`
 }
 
 // SeedApplication is one application of the seed.
@@ -236,7 +239,7 @@ func (s *Seed) issuers() []entra.OIDCIssuer {
 	}
 	out := make([]entra.OIDCIssuer, 0, len(s.FederatedIssuers))
 	for _, i := range s.FederatedIssuers {
-		out = append(out, entra.OIDCIssuer{Name: i.Name, DefaultSubject: i.DefaultSubject, DefaultAudience: i.DefaultAudience})
+		out = append(out, entra.OIDCIssuer{Name: i.Name, DefaultSubject: i.DefaultSubject, DefaultAudience: i.DefaultAudience, RequestToken: i.RequestToken})
 	}
 	return out
 }

@@ -1,0 +1,8 @@
+# Terraform 1.12 and later: import by the resource's identity.
+import {
+  to = lkps_preauthorized_client.web_frontend
+  identity = {
+    agent_client_id = "426758d8-100a-4420-9ae2-5f17e44f7df4"
+    client_id       = "5b0a8e1e-3c7d-4f6a-9b2e-8d1c0f4a7e31"
+  }
+}
