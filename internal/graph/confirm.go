@@ -282,15 +282,25 @@ func (w *appWorker) reapply(st *appState, lost []intent) (*appState, map[string]
 			failed[i.key()] = fmt.Errorf("another writer changed the application so that %s cannot be applied again: %w", i, err)
 		}
 	}
+	var others []intent
 	for _, i := range missing(w.expected(), st) {
-		if keys[i.key()] {
-			continue
+		if !keys[i.key()] {
+			others = append(others, i)
 		}
-		if err := i.apply(next); err != nil && !errors.Is(err, errIntentDeferred) {
+	}
+	w.restore(next, others)
+	return next, failed
+}
+
+// restore applies to st the confirmed intents of this process that another writer overwrote: the one
+// place a restore is built (a new round, a re-application during confirmation, a rebuilt resend). An
+// intent that can no longer be applied (the scope a grant needs is gone) is forgotten and reported.
+func (w *appWorker) restore(st *appState, lost []intent) {
+	for _, i := range lost {
+		if err := i.apply(st); err != nil && !errors.Is(err, errIntentDeferred) {
 			w.dropUnrestorable(i, err)
 		}
 	}
-	return next, failed
 }
 
 func withoutKeys(intents []intent, keys map[string]error) []intent {

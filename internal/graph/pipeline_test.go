@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -230,41 +231,44 @@ func TestLastOperationReturnsOnceReplicated(t *testing.T) {
 	})
 }
 
-// The last operation's read after the replication window is batched: twenty applications written in
-// one run cost two filtered lists, not twenty reads, and each shows this process's change. The
-// client's other reads are single GETs here, so that every list counted is a settle read.
+// The last operation's reads after the settle window take the batched read path: twenty applications
+// written in one run cost a few requests (one GET, then lists of up to 15), not twenty reads, and each
+// shows this process's change.
 func TestSettleReadsManyApplicationsInFewLists(t *testing.T) {
 	t.Parallel()
 	inBubble(t, func(t *testing.T) {
-		h := newHarness(t)
-		client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
-			fastConfig(cfg)
-			cfg.DisableReadBatching = true
-			cfg.ConcurrentWriters = true
-		})
+		// Latency keeps a read in flight while the others queue behind it (bubble time: free).
+		h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 20 * time.Millisecond}))
+		client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, concurrentConfig(-1))
 		ctx := ctxWithTimeout(t, time.Minute)
 		var agents []string
 		for range 20 {
 			appID, _ := h.newAgent(t, agentSpec{})
 			agents = append(agents, appID)
 		}
-		before := h.ts.Admin().Counters()[graphapi.RouteListApplications]
 		var wg sync.WaitGroup
+		var returned atomic.Int32
 		for _, a := range agents {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				if _, err := client.EnsureIdentifierURI(ctx, graph.ByAppID(a), "api://"+a); err != nil {
 					t.Error(err)
 				}
-			}()
+				returned.Add(1)
+			})
 		}
+		// Every write is confirmed and the last operation waits out its window: count from here.
+		for returned.Load() < int32(len(agents)-1) || client.Stats().Retries[graph.ReasonSettle] == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		reads := func() int64 {
+			c := h.ts.Admin().Counters()
+			return c[graphapi.RouteGetApplication] + c[graphapi.RouteListApplications]
+		}
+		before, listsBefore := reads(), h.ts.Admin().Counters()[graphapi.RouteListApplications]
 		wg.Wait()
-		if client.Stats().Retries[graph.ReasonSettle] == 0 {
-			t.Error("the last operation did not wait for replication")
-		}
-		if lists := h.ts.Admin().Counters()[graphapi.RouteListApplications] - before; lists != 2 {
-			t.Errorf("%d filtered lists after the window, want 2 (15 applications each)", lists)
+		settleReads, lists := reads()-before, h.ts.Admin().Counters()[graphapi.RouteListApplications]-listsBefore
+		if settleReads > 4 || lists == 0 {
+			t.Errorf("the settle of 20 applications took %d reads (%d lists), want at most 4 with lists", settleReads, lists)
 		}
 		for _, a := range agents {
 			if uris := h.stored(t, a).IdentifierURIs; len(uris) != 1 {
@@ -308,7 +312,7 @@ func TestFailedLastMutationStillSettles(t *testing.T) {
 			mu.Unlock()
 		}()
 		time.Sleep(100 * time.Millisecond)
-		var listsWhenGoodReturned int64
+		var readsWhenGoodReturned int64
 		go func() {
 			defer wg.Done()
 			if _, err := h.client.EnsureIdentifierURI(ctx, graph.ByAppID(good), "api://"+good); err != nil {
@@ -316,14 +320,16 @@ func TestFailedLastMutationStillSettles(t *testing.T) {
 			}
 			mu.Lock()
 			order = append(order, "good")
-			listsWhenGoodReturned = h.ts.Admin().Counters()[graphapi.RouteListApplications]
+			c := h.ts.Admin().Counters()
+		readsWhenGoodReturned = c[graphapi.RouteGetApplication] + c[graphapi.RouteListApplications]
 			mu.Unlock()
 		}()
 		wg.Wait()
 		if len(order) != 2 || order[0] != "good" {
 			t.Fatalf("returned in order %v, want the good change first (while the bad one was in flight)", order)
 		}
-		if after := h.ts.Admin().Counters()[graphapi.RouteListApplications]; after <= listsWhenGoodReturned {
+		c := h.ts.Admin().Counters()
+		if after := c[graphapi.RouteGetApplication] + c[graphapi.RouteListApplications]; after <= readsWhenGoodReturned {
 			t.Error("the failed last mutation returned without checking that the run's writes survived the replication window")
 		}
 	})

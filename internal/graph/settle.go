@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
 )
 
 // Settling. A write is confirmed once one read shows it: Graph committed it. A replica that is behind
@@ -144,64 +141,22 @@ func (c *Client) settleDue() (due time.Time, watch []*appWorker) {
 	return time.Time{}, watch
 }
 
-// watchAll watches the applications. Their reads are batched: one GET /applications?$filter=id in (…)
-// per 15 applications (a platform repository writes a hundred), ten lists at a time; an application
-// a list does not show as this process confirmed it (a replica behind, or an overwrite) is decided by
-// a read of its own.
+// watchAll watches the applications, ten at a time. Their reads take the one read path: reads of
+// different applications needed at the same moment share a GET /applications?$filter=id in (…)
+// (batchread.go), so a platform repository's hundred applications cost a few lists.
 func watchAll(ctx context.Context, workers []*appWorker) error {
-	if len(workers) == 0 {
-		return nil
-	}
-	c := workers[0].c
-	var chunks [][]*appWorker
-	for i := 0; i < len(workers); i += MaxVisibilityBatch {
-		chunks = append(chunks, workers[i:min(i+MaxVisibilityBatch, len(workers))])
-	}
 	errs := make([]error, len(workers))
 	sem := make(chan struct{}, 10)
 	var wg sync.WaitGroup
-	for n, chunk := range chunks {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for i, w := range workers {
+		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			read, err := c.readMany(ctx, chunk)
-			for j, w := range chunk {
-				st := read[strings.ToLower(w.objectID)]
-				if err != nil || st == nil || w.looksOld(st) {
-					errs[n*MaxVisibilityBatch+j] = w.watch(ctx)
-					continue
-				}
-				errs[n*MaxVisibilityBatch+j] = w.afterWatchRead(ctx, st)
-			}
-		}()
+			errs[i] = w.watch(ctx)
+		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-// readMany reads the applications with one filtered list (at most MaxVisibilityBatch) under the retry
-// policy, by lower-case object ID.
-func (c *Client) readMany(ctx context.Context, workers []*appWorker) (map[string]*appState, error) {
-	ids := make([]string, len(workers))
-	for i, w := range workers {
-		ids[i] = w.objectID
-	}
-	at := c.now()
-	var found map[string]models.Applicationable
-	err := c.retry(ctx, callPolicy{what: "GET /applications?$filter=id in"}, func(ctx context.Context) error {
-		var err error
-		found, err = c.listByID(ctx, readByObjectID, ids)
-		return err
-	})
-	out := make(map[string]*appState, len(found))
-	for id, m := range found {
-		st := stateFromModel(m)
-		st.readAt = at
-		out[id] = st
-	}
-	return out, err
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -381,11 +381,7 @@ func (w *appWorker) build(ctx context.Context, base *appState, live []*op, newRo
 		w.c.logWarn(ctx, "Microsoft Graph no longer shows changes this process confirmed (another writer "+
 			"overwrote them); applying them again", map[string]any{"object_id": w.objectID, "changes": len(lost)})
 		w.c.stats.reapplies.Add(1)
-		for _, i := range lost {
-			if err := i.apply(cur); err != nil && !errors.Is(err, errIntentDeferred) {
-				w.dropUnrestorable(i, err) // e.g. the scope a grant needs is gone
-			}
-		}
+		w.restore(cur, lost)
 	}
 	for _, o := range live {
 		if w.solo > 0 && len(b.contributors) > 0 {
