@@ -30,7 +30,7 @@ func configuredAgentCredential(c agentRegistrationResourceModel) auth.AgentCrede
 }
 
 // validateAgentCredentials checks the credential attributes of a configuration. Unknown values count as
-// set, since they will be known at apply.
+// set, since they will be known at apply, except that an unknown choice is no conflict yet.
 func validateAgentCredentials(c agentRegistrationResourceModel, diags *diag.Diagnostics) {
 	given := func(v interface{ IsNull() bool }) bool { return !v.IsNull() }
 	choice := configuredAgentCredential(c)
@@ -44,6 +44,11 @@ func validateAgentCredentials(c agentRegistrationResourceModel, diags *diag.Diag
 				"token, through a federated credential of the agent), or use_provider_identity = true when the provider itself "+
 				"authenticates as the agent.")
 	case auth.AgentCredentialConflict:
+		if c.UseProviderIdentity.IsUnknown() || c.AgentUseOIDC.IsUnknown() {
+			// A module's input is unknown at validate time (`terraform validate`, a module offering
+			// both choices): the check runs again once the plan knows the values.
+			break
+		}
 		at := pathAgentCertificate
 		switch {
 		case providerIdentity:

@@ -82,6 +82,15 @@ func TestValidateAgentCredentials(t *testing.T) {
 		{"secret version without secret", credentialConfig("", "PEM", "", nil, &one, nil), "agent_client_secret_wo_version", "Secret Version Without Secret"},
 		{"certificate version without certificate", credentialConfig("s", "", "", nil, nil, &one), "agent_client_certificate_wo_version", "Certificate Version Without Certificate"},
 	}
+	// A module offering both choices: use_provider_identity comes from an input, unknown at validate.
+	moduleChoice := credentialConfig("s", "", "", nil, nil, nil)
+	moduleChoice.UseProviderIdentity = types.BoolUnknown()
+	tests = append(tests, struct {
+		name     string
+		config   agentRegistrationResourceModel
+		wantPath string
+		wantText string
+	}{"secret and an unknown provider identity", moduleChoice, "", ""})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var diags diag.Diagnostics
