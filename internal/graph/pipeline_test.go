@@ -321,7 +321,7 @@ func TestFailedLastMutationStillSettles(t *testing.T) {
 			mu.Lock()
 			order = append(order, "good")
 			c := h.ts.Admin().Counters()
-		readsWhenGoodReturned = c[graphapi.RouteGetApplication] + c[graphapi.RouteListApplications]
+			readsWhenGoodReturned = c[graphapi.RouteGetApplication] + c[graphapi.RouteListApplications]
 			mu.Unlock()
 		}()
 		wg.Wait()
