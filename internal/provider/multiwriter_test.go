@@ -25,21 +25,42 @@ import (
 // reads: both applies succeed, Graph holds all 30, both next plans are empty, and destroying one
 // leaves the other's 15. LKPS_ACC_CONCURRENCY_RUNS repeats it.
 func TestAccMultiWriter_twoWorkspaces(t *testing.T) {
+	runTwoWorkspaces(t, func(run int) faults.Config {
+		return faults.Config{ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: uint64(run)}
+	})
+}
+
+// TestAccMultiWriter_twoWorkspacesThrottled is the two-workspace test with 20% of the requests
+// answered 429 with Retry-After: 9 under a 1 s lag: a writer waiting out the 9 s must not resend a
+// body built before the other writer's entries (the stale-resend hole), so Graph holds 30 of 30.
+func TestAccMultiWriter_twoWorkspacesThrottled(t *testing.T) {
+	runTwoWorkspaces(t, func(run int) faults.Config {
+		return faults.Config{ReplicaLag: time.Second, StaleReadProbability: 0.5, ThrottleProbability: 0.2,
+			RetryAfterSeconds: 9, Seed: uint64(100 + run)}
+	})
+}
+
+// runTwoWorkspaces applies two working directories at the same moment, each pre-authorizing 15
+// different clients on one agent (concurrent_writers = true in both), under the faults of the run:
+// both applies succeed, Graph holds all 30, both next plans are empty, and destroying one leaves the
+// other's 15. LKPS_ACC_CONCURRENCY_RUNS repeats it.
+func runTwoWorkspaces(t *testing.T, profile func(run int) faults.Config) {
 	runs := envInt("LKPS_ACC_CONCURRENCY_RUNS", 1)
 	for run := 1; run <= runs; run++ {
 		t.Run(fmt.Sprintf("run%d", run), func(t *testing.T) {
 			env := newAccEnv(t, 30)
 			env.requireEmulator(t)
-			env.declareLag(2 * time.Second)
+			cfg := profile(run)
+			env.declareLag(cfg.ReplicaLag)
 			env.declareConcurrentWriters() // two workspaces apply at once
 			cli := newCLIWorkspaces(t)
 			env.outOfBand(t).createScope(t, env.agent, sharedScope)
 			teamA, teamB := env.clients[:15], env.clients[15:]
 			wsA := cli.workspace(t, "team-a", teamConfig(env, sharedScope.ID, teamA))
 			wsB := cli.workspace(t, "team-b", teamConfig(env, sharedScope.ID, teamB))
-			env.emu.injectFaults(t, faults.Config{ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: uint64(run)})
 			// The platform team created the scope well before the client teams apply: past the lag.
-			time.Sleep(2500 * time.Millisecond)
+			time.Sleep(cfg.ReplicaLag + 500*time.Millisecond)
+			env.emu.injectFaults(t, cfg)
 
 			var wg sync.WaitGroup
 			walls := make([]time.Duration, 2)
@@ -58,13 +79,14 @@ func TestAccMultiWriter_twoWorkspaces(t *testing.T) {
 			if t.Failed() {
 				return
 			}
-			t.Logf("concurrent applies under 2 s lag: team-a %.1f s, team-b %.1f s", walls[0].Seconds(), walls[1].Seconds())
+			t.Logf("concurrent applies: team-a %.1f s, team-b %.1f s; injected %v", walls[0].Seconds(), walls[1].Seconds(), env.emu.ts.Admin().Injected())
 			if err := env.preauthorizedExactly(t, env.clients, sharedScope.ID); err != nil {
 				t.Fatalf("after both applies: %v", err)
 			}
-			// Under the same lag, each workspace's next plan is empty.
+			// Under the same faults, each workspace's next plan is empty.
 			cli.mustRun(t, wsA, 0, "plan", "-detailed-exitcode", "-parallelism=10", "-no-color")
 			cli.mustRun(t, wsB, 0, "plan", "-detailed-exitcode", "-parallelism=10", "-no-color")
+			env.emu.clearFaults(t)
 			cli.mustRun(t, wsA, 0, "destroy", "-auto-approve", "-parallelism=10", "-no-color")
 			if err := env.preauthorizedExactly(t, teamB, sharedScope.ID); err != nil {
 				t.Fatalf("after destroying team-a: %v", err)
