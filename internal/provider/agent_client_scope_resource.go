@@ -497,7 +497,7 @@ func identifierURIToEnsure(plan, state agentClientScopeResourceModel) bool {
 //
 // Graph replicas lag: a read straight after a write (this process's, or the apply that ran before this
 // plan) may return an older application. So the read expects exactly what m records, and only a
-// difference that persists over the Graph client's absence window counts as a change made elsewhere.
+// difference that persists on a read started graph_replication_lag after the command began counts as a change made elsewhere.
 func (r *agentClientScopeResource) readInto(ctx context.Context, client *graph.Client, ref graph.AppRef, m *agentClientScopeResourceModel, diags *diag.Diagnostics) (gone bool) {
 	want := m.toScope()
 	uri := m.IdentifierURI.ValueString()

@@ -164,7 +164,11 @@ func (d *clientAuthorizationDataSource) Read(ctx context.Context, req datasource
 		return
 	}
 	ref := graph.ByAppID(agentID)
-	app, err := client.GetApplication(ctx, ref)
+	// A replica may not have caught up with the apply that pre-authorized the client moments ago: a
+	// refusal counts only on a read started graph_replication_lag after the command began.
+	app, _, err := client.GetApplicationExpecting(ctx, ref, func(app graph.Application) bool {
+		return lkps.Evaluate(decisionInput(app, true, true, clientID)).Authorized
+	})
 	exists := true
 	switch {
 	case errors.Is(err, graph.ErrNotFound):

@@ -196,7 +196,7 @@ func (r *preauthorizedClientResource) Read(ctx context.Context, req resource.Rea
 	defer cancel()
 	ref := agentRef(state.AgentClientID, state.AgentObjectID)
 	// A replica may not have caught up with the apply that created the entry moments ago: only an
-	// absence that persists over the Graph client's absence window counts as a deletion.
+	// absence that persists on a read started graph_replication_lag after the command began counts as a deletion.
 	app, found, err := client.GetApplicationExpecting(ctx, ref, func(app graph.Application) bool {
 		entry, ok := app.PreAuthorization(state.ClientID.ValueString())
 		return ok && containsFold(entry.DelegatedPermissionIDs, state.ScopeID.ValueString())
