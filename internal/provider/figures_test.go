@@ -71,16 +71,22 @@ func (w *cliWorkspaces) workspace(t *testing.T, name, config string) string {
 	return work
 }
 
-// run runs terraform in work and returns its exit code, output and wall time.
-func (w *cliWorkspaces) run(work string, args ...string) (int, string, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
+// command is terraform in work with the dev override, the emulator's CA and w.env.
+func (w *cliWorkspaces) command(ctx context.Context, work string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, w.tf, args...)
 	cmd.Dir = work
 	cmd.Env = append(os.Environ(),
 		"TF_CLI_CONFIG_FILE="+filepath.Join(w.dir, "dev.tfrc"), "CHECKPOINT_DISABLE=1",
 		"SSL_CERT_FILE="+emulator.TestCAFile(), "TF_IN_AUTOMATION=1")
 	cmd.Env = append(cmd.Env, w.env...)
+	return cmd
+}
+
+// run runs terraform in work and returns its exit code, output and wall time.
+func (w *cliWorkspaces) run(work string, args ...string) (int, string, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cmd := w.command(ctx, work, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()

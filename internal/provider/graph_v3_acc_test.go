@@ -7,12 +7,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
@@ -111,11 +109,7 @@ func (w *cliWorkspaces) runInterrupted(t *testing.T, work string, ready func() b
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, w.tf, args...)
-	cmd.Dir = work
-	cmd.Env = append(os.Environ(),
-		"TF_CLI_CONFIG_FILE="+filepath.Join(w.dir, "dev.tfrc"), "CHECKPOINT_DISABLE=1",
-		"SSL_CERT_FILE="+emulator.TestCAFile(), "TF_IN_AUTOMATION=1")
+	cmd := w.command(ctx, work, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
