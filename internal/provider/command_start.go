@@ -15,9 +15,11 @@ import (
 // It is known reliably only when Terraform (or OpenTofu) launched this process as its plugin: the
 // parent is then the terraform process of this command. That is told by the plugin handshake's magic
 // cookie in the environment, which go-plugin sets for the plugins it starts and which a provider
-// started in another way (a debugger, the in-process acceptance tests) does not have. The parent's
-// start is read from /proc (Linux); elsewhere, or on any doubt, the anchor is when the Graph client
-// is built, which is always safe, only sometimes slower.
+// started in another way (a debugger, the in-process acceptance tests) does not have. The parent must
+// also run a single command (plan, apply, destroy, ...): `terraform test` runs several applies in one
+// process, so its start says nothing about the run before. The parent's start is read from /proc
+// (Linux); elsewhere, or on any doubt, the anchor is when the Graph client is built, which is always
+// safe, only sometimes slower.
 
 // pluginCookieKey is the environment variable of Terraform's plugin handshake.
 const pluginCookieKey = "TF_PLUGIN_MAGIC_COOKIE"
@@ -35,11 +37,36 @@ func commandStart(getenv func(string) string, now time.Time) time.Time {
 	if ppid <= 1 {
 		return time.Time{} // re-parented: the command that launched us is gone
 	}
+	if !oneCommandPerProcess("/proc", ppid) {
+		return time.Time{}
+	}
 	start, err := processStart("/proc", ppid, now)
 	if err != nil {
 		return time.Time{}
 	}
 	return start
+}
+
+// anchoredSubcommands are the terraform subcommands whose process runs one command: every earlier
+// command that wrote ended before the process started. `terraform test` (several applies in one
+// process), `console` and anything unknown are not anchored on the process start.
+var anchoredSubcommands = map[string]bool{"plan": true, "apply": true, "destroy": true, "refresh": true, "import": true, "query": true}
+
+// oneCommandPerProcess reports whether the process pid is terraform (or tofu) running one of
+// anchoredSubcommands, from its command line: the first argument after the global options.
+func oneCommandPerProcess(root string, pid int) bool {
+	raw, err := os.ReadFile(fmt.Sprintf("%s/%d/cmdline", root, pid))
+	if err != nil {
+		return false
+	}
+	args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
+	for _, a := range args[1:] {
+		if strings.HasPrefix(a, "-") {
+			continue // a global option such as -chdir=DIR
+		}
+		return anchoredSubcommands[a]
+	}
+	return false
 }
 
 // processStart reads when process pid started, from procfs at root: the process's start in clock

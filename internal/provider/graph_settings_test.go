@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -96,5 +97,30 @@ func TestProcessStartParsesStat(t *testing.T) {
 	}
 	if got := commandStart(func(string) string { return "" }, now); !got.IsZero() {
 		t.Fatalf("without the plugin handshake the command start was taken as known: %s", got)
+	}
+}
+
+func TestOneCommandPerProcess(t *testing.T) {
+	root := t.TempDir()
+	for pid, cmdline := range map[int]string{
+		1: "terraform\x00apply\x00-auto-approve\x00",
+		2: "/usr/bin/tofu\x00-chdir=infra\x00plan\x00-out=tfplan\x00",
+		3: "terraform\x00test\x00",
+		4: "terraform\x00console\x00",
+		5: "terraform\x00",
+		6: "terraform-v1.14.3\x00destroy\x00",
+	} {
+		if err := os.MkdirAll(filepath.Join(root, fmt.Sprint(pid)), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, fmt.Sprint(pid), "cmdline"), []byte(cmdline), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[int]bool{1: true, 2: true, 3: false, 4: false, 5: false, 6: true, 7: false}
+	for pid, ok := range want {
+		if got := oneCommandPerProcess(root, pid); got != ok {
+			t.Errorf("process %d: one command per process = %t, want %t", pid, got, ok)
+		}
 	}
 }

@@ -176,6 +176,8 @@ func (d *providerData) graph(ctx context.Context, diags *diag.Diagnostics) (*gra
 	d.graphOnce.Do(func() {
 		tflog.Debug(ctx, "Building the Microsoft Graph client", map[string]any{
 			"graph_base_url": d.entry.GraphBaseURL, "auth_method": d.method.Description(),
+			"graph_replication_lag": d.graphSettings.lag.String(), "concurrent_writers": d.graphSettings.concurrentWriters,
+			"command_start_known": !d.commandStart.IsZero(),
 		})
 		d.graphClient, d.graphErr = graph.New(graph.Config{
 			Credential: d.credential,
