@@ -37,7 +37,7 @@ func (w *appWorker) confirm(first *batch) (fresh *appState, absorbed []*op) {
 	// their change was being confirmed: Graph answered each batch's PATCH with success, so the change
 	// is made, and the callers report it as made (Terraform records it in its state) instead of an
 	// error that would leave Graph holding what Terraform does not know.
-	committed := func(pending []*batch, failed map[string]error) {
+	committed := func() {
 		for _, b := range pending {
 			w.answer(b, failed)
 		}
@@ -65,7 +65,7 @@ func (w *appWorker) confirm(first *batch) (fresh *appState, absorbed []*op) {
 		if err != nil {
 			cancel()
 			if ctx.Err() != nil {
-				committed(pending, failed)
+				committed()
 				return nil, absorbed
 			}
 			fail(err)
@@ -146,7 +146,7 @@ func (w *appWorker) confirm(first *batch) (fresh *appState, absorbed []*op) {
 		err = w.c.sleep(ctx, wait)
 		cancel()
 		if err != nil {
-			committed(pending, failed)
+			committed()
 			return nil, absorbed
 		}
 	}

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"context"
 	"time"
 )
 
@@ -73,4 +74,14 @@ func (c *Client) requestBound() time.Duration {
 		return c.cfg.RequestTimeout
 	}
 	return time.Minute
+}
+
+// sleepUntil waits until t, counting reason when there is a wait at all.
+func (c *Client) sleepUntil(ctx context.Context, t time.Time, reason RetryReason) error {
+	wait := t.Sub(c.now())
+	if wait <= 0 {
+		return nil
+	}
+	c.stats.addRetry(reason)
+	return c.sleep(ctx, wait)
 }

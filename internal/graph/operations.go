@@ -37,11 +37,8 @@ func (c *Client) GetApplicationForWrite(ctx context.Context, ref AppRef) (Applic
 	if st != nil && !w.looksOld(st) && !st.readAt.Before(from) {
 		return st.application(), nil
 	}
-	if wait := from.Sub(c.now()); wait > 0 {
-		c.stats.addRetry(ReasonFreshBase)
-		if err := c.sleep(ctx, wait); err != nil {
-			return Application{}, fmt.Errorf("reading %s: %w", ref, err)
-		}
+	if err := c.sleepUntil(ctx, from, ReasonFreshBase); err != nil {
+		return Application{}, fmt.Errorf("reading %s: %w", ref, err)
 	}
 	if st, err = w.sharedRead(ctx, from); err != nil {
 		return Application{}, fmt.Errorf("reading %s: %w", ref, err)

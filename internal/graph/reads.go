@@ -179,11 +179,8 @@ func (w *appWorker) gather(ctx context.Context, reuse *appState) (base *appState
 // an apply), and a decision on it could report a fact an earlier command changed. That is the whole
 // price of sequential safety: no command waits at its end for its writes to replicate.
 func (w *appWorker) freshRead(ctx context.Context) (*appState, error) {
-	if wait := w.c.freshFrom().Sub(w.c.now()); wait > 0 {
-		w.c.stats.addRetry(ReasonFreshBase)
-		if err := w.c.sleep(ctx, wait); err != nil {
-			return nil, err
-		}
+	if err := w.c.sleepUntil(ctx, w.c.freshFrom(), ReasonFreshBase); err != nil {
+		return nil, err
 	}
 	st, err := w.read(ctx)
 	if err != nil {

@@ -61,7 +61,13 @@ func (c *Client) settle(ctx context.Context) error {
 			c.endOp()
 		}
 	}()
-	detached := false
+	detached := false // the caller's context ended; the settle runs on a context of its own
+	notSettled := func(err error) error {
+		if detached {
+			return fmt.Errorf("the changes of this run were not settled (another writer may still overwrite them): %w", err)
+		}
+		return err
+	}
 	for {
 		// Checking for others and ending this operation is one step: two operations answered
 		// together must not both see the other one and leave without a wait.
@@ -78,6 +84,14 @@ func (c *Client) settle(ctx context.Context) error {
 		if due.IsZero() && len(watch) == 0 {
 			return nil
 		}
+		if ctx.Err() != nil && !detached {
+			// The operations that returned at once rely on this one to settle: keep that promise
+			// on a context of its own, bounded by the rest of the window and one read.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), max(due.Sub(c.now()), 0)+c.settleHorizon()+c.requestBound())
+			defer cancel()
+			detached = true
+		}
 		if wait := due.Sub(c.now()); wait > 0 {
 			c.stats.addRetry(ReasonSettle)
 			timer := time.NewTimer(wait)
@@ -85,32 +99,16 @@ func (c *Client) settle(ctx context.Context) error {
 			case <-arrival:
 			case <-timer.C:
 			case <-ctx.Done():
-				timer.Stop()
 				if detached {
-					return fmt.Errorf("the changes of this run were not settled (another writer may still overwrite them): %w", ctx.Err())
+					timer.Stop()
+					return notSettled(ctx.Err())
 				}
-				// The operations that returned at once rely on this one to settle: keep that
-				// promise on a context of its own, bounded by the window and one read.
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), wait+c.settleHorizon()+c.requestBound())
-				defer cancel()
-				detached = true
-				continue
 			}
 			timer.Stop()
 			continue
 		}
-		if ctx.Err() != nil && !detached {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), c.settleHorizon()+c.requestBound())
-			defer cancel()
-			detached = true
-		}
 		if err := watchAll(ctx, watch); err != nil {
-			if detached {
-				return fmt.Errorf("the changes of this run were not settled (another writer may still overwrite them): %w", err)
-			}
-			return err
+			return notSettled(err)
 		}
 	}
 }

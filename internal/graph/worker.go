@@ -537,7 +537,7 @@ func (w *appWorker) patch(ctx context.Context, after *appState, cols collection,
 		// was behind: write rebuilds it on a new read.
 		staleWindow: w.c.overwriteAfter(),
 	})
-	sent, sendNothing := after, false
+	sent := after
 	err = w.c.retry(ctx, p, func(actx context.Context) error {
 		if attemptFrom(actx) > 1 && (based.IsZero() || w.c.now().Sub(based) > max(w.c.cfg.WriteReuse, 0)) {
 			w.c.stats.addRetry(ReasonRebuiltResend)
@@ -553,19 +553,14 @@ func (w *appWorker) patch(ctx context.Context, after *appState, cols collection,
 				}
 				return errors.Join(errs...)
 			}
-			based = st.readAt
+			based, sent = st.readAt, next
 			c := changedCollections(st, next)
 			if c == 0 {
-				sent, sendNothing = next, true
-				return nil
+				return nil // the read shows every intent: an earlier attempt was committed
 			}
 			if body, err = patchBody(next, c); err != nil {
 				return err
 			}
-			sent, sendNothing = next, false
-		}
-		if sendNothing {
-			return nil
 		}
 		// A PATCH once sent is not abandoned when its callers give up (Ctrl-C, a resource timeout):
 		// Graph may commit it anyway, and only its answer says whether it did. Its own timeout still
