@@ -139,36 +139,16 @@ func TestCancelledCallerIsToldWhatGraphCommitted(t *testing.T) {
 func TestCancelledLastOperationStillSettles(t *testing.T) {
 	t.Parallel()
 	inBubble(t, func(t *testing.T) {
-		const lag, reuse = time.Second, 500 * time.Millisecond
-		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) {
-			c.WriteReuse = reuse
-			c.ReplicationLag = lag
-			c.ConcurrentWriters = true
-		})
-		before := fw.current()
-		if err := h.ts.Admin().SetFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: 8}); err != nil {
-			t.Fatal(err)
-		}
-		var once sync.Once
-		overwritten := make(chan struct{})
-		h.rec.setAfterPatch(func() {
-			once.Do(func() {
-				go func() {
-					defer close(overwritten)
-					time.Sleep(lag + reuse - 100*time.Millisecond)
-					fw.set(before) // built on a read without ours
-				}()
-			})
-		})
+		s := newLateOverwrite(t, 8)
 		ctx, cancel := context.WithCancel(ctxWithTimeout(t, time.Minute))
-		time.AfterFunc(lag+reuse, cancel) // during the settle window (2 lag + reuse)
+		time.AfterFunc(s.lag+s.reuse, cancel) // during the settle window (2 lag + reuse)
 		ours := newGUID(t)
-		_, err := h.client.AddPreAuthorization(ctx, ref, ours, scope.ID)
-		<-overwritten
+		_, err := s.h.client.AddPreAuthorization(ctx, s.ref, ours, s.scope.ID)
+		<-s.overwritten
 		if err != nil {
 			t.Fatalf("the settled operation failed: %v", err)
 		}
-		if got := fw.current(); !hasEntry(got, ours, scope.ID) {
+		if got := s.fw.current(); !hasEntry(got, ours, s.scope.ID) {
 			t.Fatalf("the cancelled operation skipped its settle: the overwrite removed its entry: %s", jsonOf(got))
 		}
 	})

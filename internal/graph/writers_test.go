@@ -368,6 +368,44 @@ func TestTwoWritersUnderLagConverge(t *testing.T) {
 	})
 }
 
+// lateOverwrite is the scenario of a writer whose read missed our last write: our client declares a
+// 1 s lag bound, 500 ms WriteReuse and other writers, every read is one lag behind, and another writer
+// writes what it read before our first PATCH (without ours) lag+reuse-100ms after that PATCH: the
+// latest the model allows. overwritten is closed once it has.
+type lateOverwrite struct {
+	h           *harness
+	fw          foreignWriter
+	ref         graph.AppRef
+	scope       graph.PermissionScope
+	lag, reuse  time.Duration
+	overwritten chan struct{}
+}
+
+func newLateOverwrite(t *testing.T, seed uint64) *lateOverwrite {
+	t.Helper()
+	s := &lateOverwrite{lag: time.Second, reuse: 500 * time.Millisecond, overwritten: make(chan struct{})}
+	s.h, s.fw, s.ref, s.scope = newWriterTest(t, func(c *graph.Config) {
+		c.WriteReuse = s.reuse
+		c.ReplicationLag = s.lag // the lag bound this process assumes
+		c.ConcurrentWriters = true
+	})
+	before := s.fw.current()
+	if err := s.h.ts.Admin().SetFaults(faults.Config{ReplicaLag: s.lag, StaleReadProbability: 1, Seed: seed}); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	s.h.rec.setAfterPatch(func() {
+		once.Do(func() {
+			go func() {
+				defer close(s.overwritten)
+				time.Sleep(s.lag + s.reuse - 100*time.Millisecond)
+				s.fw.set(before)
+			}()
+		})
+	})
+	return s
+}
+
 // A writer whose read missed our last write (a replica one lag behind) and who builds on that read
 // for WriteReuse overwrites our change up to lag+WriteReuse after it. Our process must not end before
 // a read shows such an overwrite: with every read one lag behind, that read starts 2*lag+WriteReuse
@@ -375,42 +413,20 @@ func TestTwoWritersUnderLagConverge(t *testing.T) {
 func TestSettleSeesAnOverwriteBuiltOnAReplicaThatMissedOurWrite(t *testing.T) {
 	t.Parallel()
 	inBubble(t, func(t *testing.T) {
-		const lag, reuse = time.Second, 500 * time.Millisecond
-		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) {
-			c.WriteReuse = reuse
-			c.ReplicationLag = lag // the lag bound this process assumes
-			c.ConcurrentWriters = true
-		})
-		before := fw.current()
+		s := newLateOverwrite(t, 7)
 		ours := newGUID(t)
-		if err := h.ts.Admin().SetFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: 7}); err != nil {
-			t.Fatal(err)
-		}
-		// The other writer read just before our write reached the replica it reads, and writes what it
-		// read (without ours) lag+reuse after our PATCH: the latest the model allows.
-		var once sync.Once
-		overwritten := make(chan struct{})
-		h.rec.setAfterPatch(func() {
-			once.Do(func() {
-				go func() {
-					defer close(overwritten)
-					time.Sleep(lag + reuse - 100*time.Millisecond)
-					fw.set(before)
-				}()
-			})
-		})
 		ctx := ctxWithTimeout(t, time.Minute)
 		start := time.Now()
-		if _, err := h.client.AddPreAuthorization(ctx, ref, ours, scope.ID); err != nil {
+		if _, err := s.h.client.AddPreAuthorization(ctx, s.ref, ours, s.scope.ID); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("returned after %s: %+v", time.Since(start).Round(time.Millisecond), h.client.Stats())
-		<-overwritten
-		if got := fw.current(); !hasEntry(got, ours, scope.ID) {
+		t.Logf("returned after %s: %+v", time.Since(start).Round(time.Millisecond), s.h.client.Stats())
+		<-s.overwritten
+		if got := s.fw.current(); !hasEntry(got, ours, s.scope.ID) {
 			t.Fatalf("the operation returned, and the overwrite it should have seen removed its entry: %s", jsonOf(got))
 		}
-		if n := h.client.Stats().Retries[graph.ReasonSettle]; n == 0 {
-			t.Fatalf("no settle wait: %+v", h.client.Stats())
+		if n := s.h.client.Stats().Retries[graph.ReasonSettle]; n == 0 {
+			t.Fatalf("no settle wait: %+v", s.h.client.Stats())
 		}
 	})
 }
