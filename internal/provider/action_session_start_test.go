@@ -165,6 +165,16 @@ func (w *sessionWorld) invoke(t *testing.T) (string, int) {
 	return out, code
 }
 
+// invokeRefused invokes the action and fails the test unless terraform exits with 1 (the action's error).
+func (w *sessionWorld) invokeRefused(t *testing.T) string {
+	t.Helper()
+	out, code := w.invoke(t)
+	if code != 1 {
+		t.Fatalf("exit code %d, want 1", code)
+	}
+	return out
+}
+
 // sessionStarts counts the session starts LKPS answered with 200 for the client.
 func (w *sessionWorld) sessionStarts(status int) int {
 	n := 0
@@ -228,10 +238,7 @@ func TestAccSessionStart_notOnAccessList(t *testing.T) {
 	w := newSessionWorld(t, false, "")
 	w.withoutTrigger("")
 	w.c.run([]int{0}, "init", "-input=false", "-no-color")
-	out, code := w.invoke(t)
-	if code != 1 {
-		t.Fatalf("exit code %d, want 1", code)
-	}
+	out := w.invokeRefused(t)
 	w.expectOutput(t, out,
 		`HTTP 403 from Ocelot: Client application '`+w.client+`' is not on the Client Access List`,
 		`Error: Error when invoking action`,
@@ -259,10 +266,7 @@ resource "lkps_agent_registration" "agent" {
 `, w.agent))
 	w.c.run([]int{0}, "init", "-input=false", "-no-color")
 	w.c.run([]int{0}, "apply", "-no-color", "-input=false", "-auto-approve")
-	out, code := w.invoke(t)
-	if code != 1 {
-		t.Fatalf("exit code %d, want 1", code)
-	}
+	out := w.invokeRefused(t)
 	w.expectOutput(t, out,
 		`HTTP 403 from LKPS: Client '`+w.client+`' is not pre-authorized by agent '`+w.agent+`'.* \(failed_check client_not_preauthorized\)`,
 		`Client Not Authorized for the Agent \(403 Forbidden from LKPS\): Could not start a session`,
@@ -278,10 +282,7 @@ func TestAccSessionStart_agentNotRegistered(t *testing.T) {
 	w := newSessionWorld(t, true, "")
 	w.withoutTrigger("")
 	w.c.run([]int{0}, "init", "-input=false", "-no-color")
-	out, code := w.invoke(t)
-	if code != 1 {
-		t.Fatalf("exit code %d, want 1", code)
-	}
+	out := w.invokeRefused(t)
 	w.expectOutput(t, out,
 		`HTTP 404 from LKPS: Agent '`+w.agent+`' is not registered in the nonprod eu deployment`,
 		`Agent Not Registered with LKPS \(404 Not Found\): Could not start a session`,
@@ -294,10 +295,7 @@ func TestAccSessionStart_wrongClientSecret(t *testing.T) {
 	w := newSessionWorld(t, true, "not-the-secret")
 	w.withoutTrigger("")
 	w.c.run([]int{0}, "init", "-input=false", "-no-color")
-	out, code := w.invoke(t)
-	if code != 1 {
-		t.Fatalf("exit code %d, want 1", code)
-	}
+	out := w.invokeRefused(t)
 	w.expectOutput(t, out,
 		`Microsoft Entra ID refused the token request: HTTP 401, AADSTS7000215`,
 		`Error: Error when invoking action`,
@@ -315,10 +313,7 @@ func TestAccSessionStart_ocelotUnauthorized(t *testing.T) {
 	block := strings.TrimRight(w.providerBlock, "}\n") + fmt.Sprintf("\n  lkps_token_scope = %q\n}\n", w.emu.ts.GraphBaseURL+"/.default")
 	w.c.write("provider.tf", block)
 	w.c.run([]int{0}, "init", "-input=false", "-no-color")
-	out, code := w.invoke(t)
-	if code != 1 {
-		t.Fatalf("exit code %d, want 1", code)
-	}
+	out := w.invokeRefused(t)
 	w.expectOutput(t, out,
 		`HTTP 401 from Ocelot: The token's audience is not `+regexp.QuoteMeta(w.route.LKPSAudience),
 		`Ocelot Rejected the Access Token \(401 Unauthorized\): Could not start a session`,
