@@ -108,6 +108,9 @@ func (c *Client) settle(ctx context.Context) error {
 			continue
 		}
 		if err := watchAll(ctx, watch); err != nil {
+			if ctx.Err() != nil && !detached {
+				continue // the caller gave up during the read: read again on a context of its own
+			}
 			return notSettled(err)
 		}
 	}

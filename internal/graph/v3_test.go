@@ -3,6 +3,7 @@ package graph_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -150,6 +151,64 @@ func TestCancelledLastOperationStillSettles(t *testing.T) {
 		}
 		if got := s.fw.current(); !hasEntry(got, ours, s.scope.ID) {
 			t.Fatalf("the cancelled operation skipped its settle: the overwrite removed its entry: %s", jsonOf(got))
+		}
+	})
+}
+
+// cancelAtWatch cancels the caller's context when the client sends its first GET a whole settle window
+// (2 lag + reuse) after its first PATCH since armed: the read that checks the run's writes survived.
+type cancelAtWatch struct {
+	next   http.RoundTripper
+	window time.Duration
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	armed   bool
+	patched time.Time
+}
+
+func (c *cancelAtWatch) arm() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.armed = true
+}
+
+func (c *cancelAtWatch) RoundTrip(req *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	switch {
+	case !c.armed:
+	case req.Method == http.MethodPatch && c.patched.IsZero():
+		c.patched = time.Now()
+	case req.Method == http.MethodGet && !c.patched.IsZero() && !time.Now().Before(c.patched.Add(c.window)):
+		c.cancel()
+	}
+	c.mu.Unlock()
+	return c.next.RoundTrip(req)
+}
+
+// The caller's context ending while the settle's own read is in flight does not end the settle either:
+// it reads again on a context of its own and restores what the other writer overwrote.
+func TestSettleInterruptedDuringItsReadStillSettles(t *testing.T) {
+	t.Parallel()
+	inBubble(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(ctxWithTimeout(t, time.Minute))
+		var watch *cancelAtWatch
+		s := newLateOverwrite(t, 10, func(c *graph.Config) {
+			watch = &cancelAtWatch{next: c.HTTPClient.Transport, window: 2*c.ReplicationLag + c.WriteReuse, cancel: cancel}
+			c.HTTPClient = &http.Client{Transport: watch}
+		})
+		watch.arm()
+		ours := newGUID(t)
+		_, err := s.h.client.AddPreAuthorization(ctx, s.ref, ours, s.scope.ID)
+		<-s.overwritten
+		if ctx.Err() == nil {
+			t.Fatal("the caller's context did not end during the settle's read; the test did not exercise it")
+		}
+		if err != nil {
+			t.Fatalf("the settled operation failed: %v", err)
+		}
+		if got := s.fw.current(); !hasEntry(got, ours, s.scope.ID) {
+			t.Fatalf("the interrupted settle did not restore the entry the overwrite removed: %s", jsonOf(got))
 		}
 	})
 }

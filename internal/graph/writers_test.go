@@ -381,13 +381,16 @@ type lateOverwrite struct {
 	overwritten chan struct{}
 }
 
-func newLateOverwrite(t *testing.T, seed uint64) *lateOverwrite {
+func newLateOverwrite(t *testing.T, seed uint64, tune ...func(*graph.Config)) *lateOverwrite {
 	t.Helper()
 	s := &lateOverwrite{lag: time.Second, reuse: 500 * time.Millisecond, overwritten: make(chan struct{})}
 	s.h, s.fw, s.ref, s.scope = newWriterTest(t, func(c *graph.Config) {
 		c.WriteReuse = s.reuse
 		c.ReplicationLag = s.lag // the lag bound this process assumes
 		c.ConcurrentWriters = true
+		for _, f := range tune {
+			f(c)
+		}
 	})
 	before := s.fw.current()
 	if err := s.h.ts.Admin().SetFaults(faults.Config{ReplicaLag: s.lag, StaleReadProbability: 1, Seed: seed}); err != nil {
