@@ -7,8 +7,11 @@ import (
 	"time"
 )
 
-// confirm reads until Graph shows the intents of the batch, whatever else changed, answering the
-// callers of each batch as soon as a read shows its intents, and returns the last read.
+// confirm reads until Graph shows the intents of the batch, whatever else changed, and returns the
+// last read. The callers the batch completes were answered at commit (worker.go); those with a later
+// step are answered here, and what a read finds wrong with an answered change is kept for the
+// process's last operation (report). The reads run on a context of their own, up to the latest
+// deadline of the batch's callers.
 //
 // It is also where the group commit is pipelined: while a read has not shown the batch yet (a
 // replica that is behind), operations queued meanwhile are not held: their steps run on the state
@@ -17,154 +20,202 @@ import (
 // disabled in it, a scope created in it) defer as in a round, so "disable before change or removal"
 // and "create before pre-authorize" stay exactly as safe.
 //
-// A read that lacks one of our intents comes from a replica that is behind, or shows that another
-// writer overwrote it (Graph has no conditional PATCH, and a sent collection replaces the whole
-// collection). It is taken as overwritten when the read shows another writer's change, or when our
-// intent stays missing for longer than replication explains; the missing intents are then applied
-// again on that read, at most MaxReapply times, and the operations fail saying so past that.
+// Each read is classified (classify) and handled by one function per outcome: visible, overwritten
+// (another writer's change shows, or ours stays missing for longer than replication explains: the
+// missing intents are applied again, at most MaxReapply times) and behind (a replica that has not
+// caught up: read again, answering meanwhile the batches that do show).
 //
 // absorbed are the queued operations that joined the pipeline and still need a round (a later step,
-// or a deferred one). On error every unanswered caller is answered with it.
+// or a deferred one).
 func (w *appWorker) confirm(first *batch) (fresh *appState, absorbed []*op) {
-	pending := []*batch{first}
-	sent := first.cur
-	failed := make(map[string]error)
-	first.writtenAt = w.c.now()
-	w.noteWrite(first.writtenAt)
-	p := callPolicy{what: "GET /applications/" + w.objectID + " (confirmation)"}
-	misses, reapplied := 0, 0
-	// committed answers the callers when every one of them gave up (Ctrl-C, a resource timeout) while
-	// their change was being confirmed: Graph answered each batch's PATCH with success, so the change
-	// is made, and the callers report it as made (Terraform records it in its state) instead of an
-	// error that would leave Graph holding what Terraform does not know.
-	committed := func() {
-		for _, b := range pending {
-			w.answer(b, failed)
-		}
-	}
-	fail := func(err error) {
-		for _, b := range pending {
-			for _, o := range b.contributors {
-				o.finish(fmt.Errorf("%s: the change was sent but could not be confirmed visible: %w", o.name, err))
-			}
-			for _, o := range b.settled {
-				o.finish(fmt.Errorf("%s: %w", o.name, err))
-			}
-		}
-	}
+	defer w.endConfirm()
+	cf := &confirmation{w: w, pending: []*batch{first}, sent: first.cur, failed: make(map[string]error)}
+	cf.wrote(first)
 	for {
-		// The reads serve the callers still waiting, whether they came with the round or joined the
-		// pipeline: the context ends when all of them gave up, at the latest of their deadlines.
-		waiting := waitingOps(pending)
-		if len(waiting) == 0 {
-			return nil, absorbed
-		}
-		ctx, cancel := mergedContext(opContexts(waiting))
-		st, err := w.get(ctx, p, nil)
+		ctx, cancel := cf.context()
+		st, err := w.get(ctx, callPolicy{what: "GET /applications/" + w.objectID + " (confirmation)"}, nil)
 		w.c.stats.confirmReads.Add(1)
-		if err != nil {
-			cancel()
-			if ctx.Err() != nil {
-				committed()
-				return nil, absorbed
+		if err == nil {
+			var done bool
+			switch cf.classify(st) {
+			case readVisible:
+				cf.visible(st)
+				done, fresh = true, st
+			case readOverwritten:
+				err = cf.overwritten(ctx, st)
+			case readBehind:
+				err = cf.behind(ctx, st)
 			}
-			fail(err)
-			return nil, absorbed
-		}
-		ours := pendingIntents(pending, failed)
-		lost := missing(ours, st)
-		elapsed := w.c.now().Sub(oldestMissing(pending, failed, st))
-		var wait time.Duration
-		switch {
-		case len(lost) == 0:
-			// One read that shows the intents proves Graph committed them.
-			cancel()
-			for _, b := range pending {
-				w.answer(b, failed)
-			}
-			w.noteForeign(st) // another writer's change beside ours shows here first
-			w.cacheRead(st)
-			return st, absorbed
-		case w.overwritten(st, sent, ours, elapsed):
-			if reapplied >= w.c.cfg.MaxReapply {
+			if done {
 				cancel()
-				fail(&OverwrittenError{ObjectID: w.objectID, Reapplied: reapplied, Missing: describe(lost)})
-				return nil, absorbed
-			}
-			reapplied++
-			w.c.stats.reapplies.Add(1)
-			w.c.logWarn(ctx, "another writer overwrote a change of this process; applying it again",
-				map[string]any{"object_id": w.objectID, "missing": len(lost), "attempt": reapplied})
-			next, fails := w.reapply(st, lost)
-			for k, e := range fails {
-				failed[k] = e
-			}
-			if cols := changedCollections(st, next); cols != 0 {
-				resent, err := w.patch(ctx, next, cols, ours, st.readAt)
-				if err != nil {
-					cancel()
-					fail(err)
-					return nil, absorbed
-				}
-				sent = resent
-				now := w.c.now()
-				for _, b := range pending {
-					b.writtenAt = now // every intent in flight was sent again
-				}
-				w.noteWrite(now)
-			}
-			cancel()
-			continue
-		default:
-			misses++
-			w.c.noteLag(elapsed)
-			w.c.stats.addRetry(ReasonNotYetVisible)
-			// Answer the batches this read already shows, oldest first: their callers need not wait
-			// for the newer ones.
-			for len(pending) > 1 && len(missing(liveIntents(pending[0], failed), st)) == 0 {
-				w.answer(pending[0], failed)
-				pending = pending[1:]
-			}
-			// Replicas catch up within seconds; polling at most every maxConfirmWait keeps the
-			// wait close to the actual lag without hammering Graph.
-			wait = min(w.c.cfg.Backoff.delay(misses, w.c.random()), maxConfirmWait)
-			nb, taken := w.absorb(ctx, sent, pending, first.base.readAt)
-			absorbed = append(absorbed, taken...)
-			if nb != nil {
-				pending = append(pending, nb)
-				sent = nb.cur
-				nb.writtenAt = w.c.now()
-				w.noteWrite(nb.writtenAt)
-				wait = 0 // read at once: the new PATCH may well be visible with the old one
+				return fresh, cf.absorbed
 			}
 		}
-		if deadline, ok := ctx.Deadline(); ok && w.c.now().Add(wait).After(deadline) {
-			cancel()
-			fail(fmt.Errorf("the change is not visible before the deadline (%d reads did not show it)", misses))
-			return nil, absorbed
-		}
-		err = w.c.sleep(ctx, wait)
+		expired := ctx.Err() != nil
 		cancel()
 		if err != nil {
-			committed()
-			return nil, absorbed
+			if expired {
+				// The callers' deadlines passed: Graph answered every PATCH with success, so the changes
+				// are made, and reported as made (Terraform records them) rather than left unknown.
+				cf.answerAll()
+			} else {
+				cf.fail(err)
+			}
+			return nil, cf.absorbed
 		}
 	}
 }
 
-// waitingOps returns the callers of the batches in flight that are still waiting for an answer.
-func waitingOps(pending []*batch) []*op {
-	var out []*op
-	for _, b := range pending {
+// confirmation is the state of one confirm: the batches in flight, oldest first.
+type confirmation struct {
+	w       *appWorker
+	pending []*batch
+	sent    *appState // the state this process wrote last
+	failed  map[string]error
+	// misses counts the reads that came from a replica that is behind; reapplied the re-applications.
+	misses, reapplied int
+	absorbed          []*op
+	lost              []intent // the intents in flight the latest read lacks
+}
+
+// readOutcome is what one confirmation read shows.
+type readOutcome int
+
+const (
+	readVisible     readOutcome = iota // every intent in flight
+	readOverwritten                    // another writer overwrote some of them
+	readBehind                         // a replica that has not caught up
+)
+
+// context returns the context of the next read: the values of the first caller, no cancellation
+// (callers may have been answered), and the latest deadline of the batches' callers.
+func (cf *confirmation) context() (context.Context, context.CancelFunc) {
+	var latest time.Time
+	var first context.Context
+	for _, b := range cf.pending {
 		for _, list := range [][]*op{b.contributors, b.settled} {
 			for _, o := range list {
-				if !o.finished {
-					out = append(out, o)
+				if first == nil {
+					first = o.ctx
+				}
+				if d, ok := o.ctx.Deadline(); ok && d.After(latest) {
+					latest = d
 				}
 			}
 		}
 	}
-	return out
+	if first == nil {
+		first = context.Background() // a batch of restored intents only: bounded below
+	}
+	if latest.IsZero() {
+		latest = cf.w.c.now().Add(cf.w.c.settleHorizon() + cf.w.c.requestBound())
+	}
+	return context.WithDeadline(context.WithoutCancel(first), latest)
+}
+
+// classify decides what st shows of the intents in flight.
+func (cf *confirmation) classify(st *appState) readOutcome {
+	ours := pendingIntents(cf.pending, cf.failed)
+	cf.lost = missing(ours, st)
+	switch {
+	case len(cf.lost) == 0:
+		return readVisible
+	case cf.w.overwritten(st, cf.sent, ours, cf.w.c.now().Sub(oldestMissing(cf.pending, cf.failed, st))):
+		return readOverwritten
+	default:
+		return readBehind
+	}
+}
+
+// visible ends the confirmation: one read that shows the intents proves Graph committed them.
+func (cf *confirmation) visible(st *appState) {
+	cf.answerAll()
+	cf.w.noteForeign(st) // another writer's change beside ours shows here first
+	cf.w.cacheRead(st)
+}
+
+// overwritten applies the missing intents again on st, failing once that was done MaxReapply times.
+func (cf *confirmation) overwritten(ctx context.Context, st *appState) error {
+	w := cf.w
+	if !w.c.mayReapply(cf.reapplied) {
+		return &OverwrittenError{ObjectID: w.objectID, Reapplied: cf.reapplied, Missing: describe(cf.lost)}
+	}
+	cf.reapplied++
+	w.c.stats.reapplies.Add(1)
+	w.c.logWarn(ctx, "another writer overwrote a change of this process; applying it again",
+		map[string]any{"object_id": w.objectID, "missing": len(cf.lost), "attempt": cf.reapplied})
+	next, fails := w.reapply(st, cf.lost)
+	for k, e := range fails {
+		cf.failed[k] = e
+	}
+	cols := changedCollections(st, next)
+	if cols == 0 {
+		return nil
+	}
+	resent, err := w.patch(ctx, next, cols, pendingIntents(cf.pending, cf.failed), st.readAt)
+	if err != nil {
+		return err
+	}
+	cf.sent = resent
+	now := w.c.now()
+	for _, b := range cf.pending {
+		b.writtenAt = now // every intent in flight was sent again
+	}
+	w.noteWrite(now)
+	return nil
+}
+
+// behind handles a read from a replica that has not caught up: it records the lag, answers the
+// batches st already shows (oldest first: their callers need not wait for the newer ones), sends the
+// operations queued meanwhile on top (absorb), and waits before the next read.
+func (cf *confirmation) behind(ctx context.Context, st *appState) error {
+	w := cf.w
+	cf.misses++
+	w.c.noteLag(w.c.now().Sub(oldestMissing(cf.pending, cf.failed, st)))
+	w.c.stats.addRetry(ReasonNotYetVisible)
+	for len(cf.pending) > 1 && len(missing(liveIntents(cf.pending[0], cf.failed), st)) == 0 {
+		w.answer(cf.pending[0], cf.failed)
+		cf.pending = cf.pending[1:]
+	}
+	wait := w.c.pollDelay(cf.misses)
+	nb, taken := w.absorb(ctx, cf.sent, cf.pending, cf.pending[0].base.readAt)
+	cf.absorbed = append(cf.absorbed, taken...)
+	if nb != nil {
+		cf.pending = append(cf.pending, nb)
+		cf.sent = nb.cur
+		cf.wrote(nb)
+		wait = 0 // read at once: the new PATCH may well be visible with the old one
+	}
+	if !w.c.fitsDeadline(ctx, wait) {
+		return fmt.Errorf("the change is not visible before the deadline (%d reads did not show it)", cf.misses)
+	}
+	return w.c.sleep(ctx, wait)
+}
+
+// wrote records when b was written.
+func (cf *confirmation) wrote(b *batch) {
+	b.writtenAt = cf.w.c.now()
+	cf.w.noteWrite(b.writtenAt)
+}
+
+// answerAll answers every batch in flight.
+func (cf *confirmation) answerAll() {
+	for _, b := range cf.pending {
+		cf.w.answer(b, cf.failed)
+	}
+}
+
+// fail reports err to every caller of the batches in flight, and forgets their intents: this process
+// no longer holds them as made (nothing restores them later).
+func (cf *confirmation) fail(err error) {
+	for _, b := range cf.pending {
+		for _, i := range b.intents {
+			cf.w.drop(i.key())
+		}
+		for _, o := range b.contributors {
+			cf.w.report(o, fmt.Errorf("the change was sent but could not be confirmed visible: %w", err))
+		}
+	}
 }
 
 // oldestMissing returns when the oldest batch in flight whose intents st does not all show was
@@ -209,6 +260,7 @@ func (w *appWorker) absorb(ctx context.Context, sent *appState, pending []*batch
 	if retry := w.write(ctx, b); retry {
 		return nil, taken
 	}
+	w.commit(b)
 	supersede(pending, b.intents)
 	return b, taken
 }

@@ -4,17 +4,15 @@ package graph
 // when another writer overwrites them), and what it saw of the application (to tell a replica that is
 // behind from another writer's change).
 
-// remember records the confirmed intents (read-your-writes, and what to restore when another writer
-// overwrites them), except those that failed.
-func (w *appWorker) remember(intents []intent, failed map[string]error) {
+// remember records committed intents (read-your-writes, and what to restore when another writer
+// overwrites them).
+func (w *appWorker) remember(intents []intent) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, i := range intents {
-		if failed[i.key()] == nil {
-			w.expect[i.key()] = i
-			if i.kind == intentScope && i.present {
-				w.seen[scopeFact(i.scope)] = true
-			}
+		w.expect[i.key()] = i
+		if i.kind == intentScope && i.present {
+			w.seen[scopeFact(i.scope)] = true
 		}
 	}
 	w.gen++

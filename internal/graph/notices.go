@@ -16,6 +16,10 @@ const (
 	// NoticeRestoreImpossible: a change this process had confirmed was overwritten by another writer
 	// and cannot be applied again (for example the scope it grants is gone). Detail names the change.
 	NoticeRestoreImpossible
+	// NoticeNotConfirmed: Graph answered a change with success, so its caller was answered, but the
+	// reads that followed did not show it (another writer kept overwriting it, or the reads failed).
+	// Detail names the change and the reason.
+	NoticeNotConfirmed
 )
 
 // Notice is something the user should be told although no operation failed. Each is reported once.

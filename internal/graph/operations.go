@@ -272,6 +272,9 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, name string, step func(
 		// Settle on failure too: the last mutation of a run may fail after earlier ones of the run
 		// returned at once, and their writes still need their replication window.
 		serr := c.settle(ctx)
+		if late := w.lateError(o); err == nil && late != nil {
+			err = fmt.Errorf("%s: %w", name, late) // its confirmation failed while it settled
+		}
 		if err != nil {
 			// The worker may have stopped for the caller's deadline in a step that does not know
 			// what was being retried (waiting for a shared read): give the reason here too.
@@ -297,7 +300,10 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, name string, step func(
 		defer grace.Stop()
 		select {
 		case err := <-o.done:
-			serr := c.settle(ctx) // settles on a context of its own
+			serr := c.settle(ctx)                    // settles on a context of its own
+			if late := w.lateError(o); late != nil { // committed: Terraform records it, and the user is told
+				c.notify(Notice{Kind: NoticeNotConfirmed, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", name, late)})
+			}
 			if err == nil && serr == nil {
 				return true, nil
 			}

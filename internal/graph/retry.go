@@ -69,6 +69,26 @@ const (
 	ReasonRequestTimeout RetryReason = "request_timeout"
 )
 
+// maxConfirmWait caps the pause after a confirmation read that did not show the write yet: replicas
+// catch up within seconds, and polling at most this often keeps the wait close to the actual lag
+// without hammering Graph.
+const maxConfirmWait = time.Second
+
+// pollDelay is the pause before confirmation read number misses+1.
+func (c *Client) pollDelay(misses int) time.Duration {
+	return min(c.cfg.Backoff.delay(misses, c.random()), maxConfirmWait)
+}
+
+// fitsDeadline reports whether a wait of d ends before ctx's deadline.
+func (c *Client) fitsDeadline(ctx context.Context, d time.Duration) bool {
+	deadline, ok := ctx.Deadline()
+	return !ok || !c.now().Add(d).After(deadline)
+}
+
+// mayReapply reports whether a change another writer overwrote may be applied again after done
+// re-applications.
+func (c *Client) mayReapply(done int) bool { return done < c.cfg.MaxReapply }
+
 // maxNetworkAttempts bounds retries of transport failures: a refused connection or a reset is
 // worth a second try, a wrong endpoint is not worth minutes.
 const maxNetworkAttempts = 3
@@ -285,7 +305,7 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 		if e, ok := graphDetails(err); ok && e.RetryAfter > 0 {
 			wait = e.RetryAfter
 		}
-		if deadline, ok := ctx.Deadline(); ok && c.now().Add(wait).After(deadline) {
+		if !c.fitsDeadline(ctx, wait) {
 			return giveUp(p, attempt, fmt.Errorf("the next retry (in %s) would pass the deadline: %w", wait.Round(time.Millisecond), err))
 		}
 		c.stats.addRetry(reason)

@@ -80,8 +80,9 @@ func (c *Client) settle(ctx context.Context) error {
 		}
 		arrival := c.arrival
 		c.opsMu.Unlock()
+		confirming := c.confirming()
 		due, watch := c.settleDue()
-		if due.IsZero() && len(watch) == 0 {
+		if confirming == nil && due.IsZero() && len(watch) == 0 {
 			return nil
 		}
 		if ctx.Err() != nil && !detached {
@@ -91,6 +92,18 @@ func (c *Client) settle(ctx context.Context) error {
 			ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), max(due.Sub(c.now()), 0)+c.settleHorizon()+c.requestBound())
 			defer cancel()
 			detached = true
+		}
+		if confirming != nil {
+			// Callers are answered at commit; the last operation waits for their confirmation.
+			select {
+			case <-confirming:
+			case <-arrival:
+			case <-ctx.Done():
+				if detached {
+					return notSettled(ctx.Err())
+				}
+			}
+			continue
 		}
 		if wait := due.Sub(c.now()); wait > 0 {
 			c.stats.addRetry(ReasonSettle)
@@ -116,17 +129,35 @@ func (c *Client) settle(ctx context.Context) error {
 	}
 }
 
+// confirming returns a channel closed when a confirmation in progress ends, or nil when none runs.
+func (c *Client) confirming() <-chan struct{} {
+	for _, w := range c.allWorkers() {
+		w.mu.Lock()
+		ch := w.confirming
+		w.mu.Unlock()
+		if ch != nil {
+			return ch
+		}
+	}
+	return nil
+}
+
+// allWorkers returns the client's workers.
+func (c *Client) allWorkers() []*appWorker {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]*appWorker, 0, len(c.workers))
+	for _, w := range c.workers {
+		out = append(out, w)
+	}
+	return out
+}
+
 // settleDue returns, for the applications whose last write has not settled, the latest end of their
 // replication windows when one is still ahead; else those whose windows have ended.
 func (c *Client) settleDue() (due time.Time, watch []*appWorker) {
-	c.mu.Lock()
-	workers := make([]*appWorker, 0, len(c.workers))
-	for _, w := range c.workers {
-		workers = append(workers, w)
-	}
-	c.mu.Unlock()
 	now := c.now()
-	for _, w := range workers {
+	for _, w := range c.allWorkers() {
 		end, ok := w.settleEnd()
 		switch {
 		case !ok:
@@ -218,7 +249,7 @@ func (w *appWorker) afterWatchRead(ctx context.Context, st *appState) error {
 	w.restores++
 	restores := w.restores
 	w.mu.Unlock()
-	if restores > w.c.cfg.MaxReapply {
+	if !w.c.mayReapply(restores - 1) {
 		return &OverwrittenError{ObjectID: w.objectID, Reapplied: restores - 1, Missing: describe(lost)}
 	}
 	w.c.logWarn(ctx, "another writer overwrote changes of this process after they were confirmed; applying them again",

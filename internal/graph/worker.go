@@ -14,9 +14,6 @@ import (
 // the primary); they are repeated with backoff.
 const ReasonNotYetVisible RetryReason = "not_yet_visible"
 
-// maxConfirmWait caps the pause after a confirmation read that did not show the write yet.
-const maxConfirmWait = time.Second
-
 // op is one queued mutation. step runs once per group-commit round on a private copy of the state
 // read in that round; it must either change the state, report done, defer, or fail.
 type op struct {
@@ -32,6 +29,11 @@ type op struct {
 	submitted time.Time
 	// rebuilds counts the rounds Graph rejected as built on a replica that was behind.
 	rebuilds int
+	// late is what the confirmation found wrong after the op was answered at commit, while its caller
+	// still waits to settle; returned is set once the caller has returned (then it is a notice). Both
+	// are guarded by the worker's mu.
+	late     error
+	returned bool
 }
 
 // stepResult is the outcome of one step of an op.
@@ -102,6 +104,9 @@ type appWorker struct {
 	arrived chan struct{}
 	// mustRead makes the next round read instead of building on an earlier read.
 	mustRead bool
+	// confirming is closed when the confirmation in progress ends (nil when none runs): callers are
+	// answered at commit, and the process's last operation waits for it (settle.go).
+	confirming chan struct{}
 }
 
 // workerFor returns the worker of the application with the object ID, creating it.
@@ -311,6 +316,7 @@ func (w *appWorker) round(active []*op, reuse *appState) (next []*op, fresh *app
 	if retry := w.write(ctx, b); retry {
 		return unfinished(live), nil, answered
 	}
+	w.commit(b)
 	fresh, absorbed := w.confirm(b)
 	ops = append(live, absorbed...)
 	return unfinished(ops), fresh, answered
@@ -473,27 +479,77 @@ func (w *appWorker) rebuild(b *batch) bool {
 	return true
 }
 
-// answer records the confirmed intents of b and answers its ops: an op one of whose intents could
-// not be re-applied fails with that reason; the others succeed (or wait for their next step).
-func (w *appWorker) answer(b *batch, failed map[string]error) {
-	w.remember(b.intents, failed)
+// commit records the intents of b, whose PATCH Graph answered with success (so it committed them),
+// and answers the callers b completes: their Terraform slots are free while the confirmation reads run
+// (confirm.go). The process's last operation waits for those (settle.go), and what they find wrong
+// becomes a notice (report). Callers with a later step wait for the confirmation.
+func (w *appWorker) commit(b *batch) {
+	w.remember(b.intents)
+	w.mu.Lock()
+	if w.confirming == nil {
+		w.confirming = make(chan struct{})
+	}
+	w.mu.Unlock()
 	for _, o := range b.contributors {
-		var err error
-		for k := range o.keys {
-			if e := failed[k]; e != nil {
-				err = e
-				break
-			}
-		}
-		switch {
-		case err != nil:
-			o.finish(fmt.Errorf("%s: %w", o.name, err))
-		case b.doneAfterCommit[o]:
+		if b.doneAfterCommit[o] {
 			o.finish(nil)
 		}
 	}
 	for _, o := range b.settled {
 		o.finish(nil)
+	}
+}
+
+// answer ends the confirmation of b: an op one of whose intents could not be re-applied fails with
+// that reason (reported late when it was answered at commit); the others go on to their next step.
+func (w *appWorker) answer(b *batch, failed map[string]error) {
+	for k := range failed {
+		w.drop(k)
+	}
+	for _, o := range b.contributors {
+		for k := range o.keys {
+			if e := failed[k]; e != nil {
+				w.report(o, e)
+				break
+			}
+		}
+	}
+}
+
+// report fails o with err. When o was answered at commit, its caller gets err if it still waits to
+// settle (lateError); once it has returned (Graph committed the change and Terraform records it as
+// made) the user is told in a notice, and the next plan shows what differs.
+func (w *appWorker) report(o *op, err error) {
+	if !o.finished {
+		o.finish(fmt.Errorf("%s: %w", o.name, err))
+		return
+	}
+	w.mu.Lock()
+	returned := o.returned
+	if !returned {
+		o.late = err
+	}
+	w.mu.Unlock()
+	if returned {
+		w.c.notify(Notice{Kind: NoticeNotConfirmed, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", o.name, err)})
+	}
+}
+
+// lateError marks o's caller as returned and returns what the confirmation found wrong meanwhile.
+func (w *appWorker) lateError(o *op) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	o.returned = true
+	return o.late
+}
+
+// endConfirm marks the confirmation in progress as ended.
+func (w *appWorker) endConfirm() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.confirming != nil {
+		close(w.confirming)
+		w.confirming = nil
 	}
 }
 

@@ -147,6 +147,12 @@ func addGraphNotices(client *graph.Client, diags *diag.Diagnostics) {
 				fmt.Sprintf("Another writer overwrote a change this run had made to the application with object ID %s, and "+
 					"the application as it is now no longer allows it: %s. Run terraform plan to see what differs "+
 					"from the configuration, and find the other writer (see %s).", n.ObjectID, n.Detail, sharingGuide))
+		case graph.NoticeNotConfirmed:
+			diags.AddWarning("A change of this run is not shown by Microsoft Graph",
+				fmt.Sprintf("Microsoft Graph accepted a change of this run to the application with object ID %s, so the "+
+					"resource is recorded as changed, but the reads that followed did not show it: %s. Run terraform plan "+
+					"to see what differs from the configuration, and apply again; if another writer keeps overwriting the "+
+					"application, see %s.", n.ObjectID, n.Detail, sharingGuide))
 		}
 	}
 }

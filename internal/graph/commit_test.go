@@ -1,0 +1,173 @@
+package graph_test
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/emulator"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
+)
+
+// holdNextPatch makes the next PATCH wait until ready reports true; the PATCHes after it go at once.
+func holdNextPatch(h *harness, ready func() bool) {
+	var taken atomic.Bool
+	h.rec.mu.Lock()
+	defer h.rec.mu.Unlock()
+	h.rec.beforePatch = func() {
+		if taken.CompareAndSwap(false, true) {
+			for !ready() {
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}
+}
+
+// twoLaggingAgents returns a harness whose every read within lag after a write comes from a replica
+// that is behind, and two agents with a scope each, replicated everywhere.
+func twoLaggingAgents(t *testing.T, lag time.Duration, tune func(*graph.Config)) (*harness, [2]graph.AppRef, [2]string, [2]graph.PermissionScope) {
+	t.Helper()
+	h := newHarness(t, emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: 3}), emulator.WithRandSeed(3))
+	h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(c *graph.Config) {
+		lagConfig(lag)(c)
+		if tune != nil {
+			tune(c)
+		}
+	})
+	var refs [2]graph.AppRef
+	var objectIDs [2]string
+	var scopes [2]graph.PermissionScope
+	for i := range refs {
+		appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+		refs[i], objectIDs[i] = graph.ByAppID(appID), objectID
+	}
+	time.Sleep(2 * lag) // the applications are on every replica
+	for i := range refs {
+		s, err := h.client.CreateScope(ctxWithTimeout(t, time.Minute), refs[i], accessScope(""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		scopes[i] = s
+	}
+	time.Sleep(3 * lag) // every replica has both scopes, and the creates have settled
+	return h, refs, objectIDs, scopes
+}
+
+// A caller whose change Graph committed is answered at once while other operations are in flight (its
+// Terraform slot is free during the confirmation reads); the process's last operation returns only
+// once every change is confirmed visible.
+func TestCallersAreAnsweredAtCommit(t *testing.T) {
+	t.Parallel()
+	inBubble(t, func(t *testing.T) {
+		const lag = 2 * time.Second
+		h, refs, objectIDs, scopes := twoLaggingAgents(t, lag, nil)
+		ctx := ctxWithTimeout(t, time.Minute)
+		n0 := len(h.rec.Patches())
+		var aReturned atomic.Bool
+		holdNextPatch(h, aReturned.Load) // B's PATCH: B stays in flight until A has returned
+		var mu sync.Mutex
+		var patched []time.Time
+		h.rec.setAfterPatch(func() {
+			mu.Lock()
+			patched = append(patched, time.Now())
+			mu.Unlock()
+		})
+		clientA, clientB := newGUID(t), newGUID(t)
+		var bReturned time.Time
+		wait := inBackground(func() {
+			if _, err := h.client.AddPreAuthorization(ctx, refs[1], clientB, scopes[1].ID); err != nil {
+				t.Error(err)
+			}
+			bReturned = time.Now()
+		})
+		waitFor(t, func() bool { return len(h.rec.Patches()) == n0+1 }) // B's PATCH is held
+		if _, err := h.client.AddPreAuthorization(ctx, refs[0], clientA, scopes[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		aReturnedAt := time.Now()
+		aReturned.Store(true)
+		wait()
+		if len(patched) != 2 {
+			t.Fatalf("%d PATCHes answered, want 2", len(patched))
+		}
+		// Every read within the lag misses a write: A could not have been confirmed yet.
+		if d := aReturnedAt.Sub(patched[0]); d >= lag {
+			t.Errorf("A returned %s after its PATCH: it waited for its confirmation while B was in flight", d)
+		}
+		// B is the last operation: it returns once both changes are visible, at least a lag after the
+		// last PATCH.
+		if d := bReturned.Sub(patched[1]); d < lag {
+			t.Errorf("the last operation returned %s after the last PATCH, before its confirmation could end", d)
+		}
+		if reads := h.client.Stats().ConfirmReads; reads < 4 {
+			t.Errorf("%d confirmation reads, want both writes confirmed after the lag", reads)
+		}
+		for i, c := range []string{clientA, clientB} {
+			if !hasEntry(h.stored(t, objectIDs[i]).API.PreAuthorizedApplications, c, scopes[i].ID) {
+				t.Errorf("agent %d lacks its entry", i)
+			}
+		}
+		if n := h.client.TakeNotices(); len(n) != 0 {
+			t.Errorf("notices %+v, want none", n)
+		}
+	})
+}
+
+// When the confirmation of a change whose caller already returned fails (another writer keeps
+// overwriting it), the user is told in a notice that names the change; the last operation still
+// succeeds, and nothing restores the change behind the user's back.
+func TestLateConfirmationFailureIsANotice(t *testing.T) {
+	t.Parallel()
+	inBubble(t, func(t *testing.T) {
+		const lag = 2 * time.Second
+		h, refs, objectIDs, scopes := twoLaggingAgents(t, lag, func(c *graph.Config) { c.MaxReapply = 1 })
+		ctx := ctxWithTimeout(t, time.Minute)
+		fw := foreignWriter{t: t, h: h, objectID: objectIDs[0]}
+		before := fw.current()
+		n0 := len(h.rec.Patches())
+		var aReturned atomic.Bool
+		holdNextPatch(h, aReturned.Load)
+		h.rec.setAfterPatch(func() {
+			// Another writer overwrites agent A's entries after each of our writes.
+			fw.set(append(before, directory.PreAuthorizedApp{AppID: newGUID(t), DelegatedPermissionIDs: []string{scopes[0].ID}}))
+		})
+		clientA := newGUID(t)
+		wait := inBackground(func() {
+			if _, err := h.client.AddPreAuthorization(ctx, refs[1], newGUID(t), scopes[1].ID); err != nil {
+				t.Errorf("the last operation failed for another application's lost change: %v", err)
+			}
+		})
+		waitFor(t, func() bool { return len(h.rec.Patches()) == n0+1 })
+		if _, err := h.client.AddPreAuthorization(ctx, refs[0], clientA, scopes[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		aReturned.Store(true)
+		wait()
+		var found bool
+		for _, n := range h.client.TakeNotices() {
+			if n.Kind == graph.NoticeNotConfirmed {
+				found = true
+				if !strings.EqualFold(n.ObjectID, objectIDs[0]) || !strings.Contains(n.Detail, clientA) ||
+					!strings.Contains(n.Detail, "another writer kept overwriting") {
+					t.Errorf("notice %+v does not name agent A, the client and the reason", n)
+				}
+			}
+		}
+		if !found {
+			t.Fatal("no notice that A's change is not shown by Graph")
+		}
+		writesOfA := 0
+		for _, p := range h.rec.Patches()[n0:] {
+			if strings.Contains(p, scopes[0].ID) {
+				writesOfA++
+			}
+		}
+		if n := writesOfA; n != 2 {
+			t.Errorf("A was written %d times, want 2 (the write and MaxReapply=1 re-application)", n)
+		}
+	})
+}
