@@ -19,9 +19,6 @@ var (
 	ErrNotFound = errors.New("application not found")
 	// ErrScopeNotFound means the application has no permission scope with the given ID.
 	ErrScopeNotFound = errors.New("permission scope not found")
-	// ErrPreAuthorizationNotFound means the client application is not pre-authorized for the
-	// permission.
-	ErrPreAuthorizationNotFound = errors.New("pre-authorization not found")
 	// ErrScopeExists means a permission scope with the same value (or ID) already exists.
 	ErrScopeExists = errors.New("permission scope already exists")
 	// ErrPreAuthorizationExists means the client application is already pre-authorized for the
@@ -245,28 +242,6 @@ func (e *PreAuthorizationExistsError) Is(target error) bool {
 	return target == ErrPreAuthorizationExists
 }
 
-// PreAuthorizationNotFoundError says the client has no pre-authorized entry, or its entry lacks the
-// permission (PermissionID empty means the entry itself is missing). It matches
-// ErrPreAuthorizationNotFound.
-type PreAuthorizationNotFoundError struct {
-	// ClientAppID is the client application's appId.
-	ClientAppID string
-	// PermissionID is the scope ID, empty when the whole entry was looked for.
-	PermissionID string
-}
-
-// Error names what is missing.
-func (e *PreAuthorizationNotFoundError) Error() string {
-	if e.PermissionID == "" {
-		return fmt.Sprintf("client application %s is not pre-authorized", e.ClientAppID)
-	}
-	return fmt.Sprintf("client application %s is not pre-authorized for permission %s", e.ClientAppID, e.PermissionID)
-}
-
-// Is makes errors.Is(err, ErrPreAuthorizationNotFound) true.
-func (e *PreAuthorizationNotFoundError) Is(target error) bool {
-	return target == ErrPreAuthorizationNotFound
-}
 
 // mapError turns an error from the Graph SDK into this package's typed errors. Errors that are not
 // Graph answers (transport failures, context errors) are returned unchanged.

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -79,4 +80,30 @@ func (c *Client) CreateScope(ctx context.Context, ref AppRef, scope PermissionSc
 // DeleteScope removes the permission scope (DeleteScopeAndURI without an identifier URI).
 func (c *Client) DeleteScope(ctx context.Context, ref AppRef, scopeID string) ([]string, error) {
 	return c.DeleteScopeAndURI(ctx, ref, scopeID, "")
+}
+
+// ErrPreAuthorizationNotFound means the client application is not pre-authorized for the permission.
+var ErrPreAuthorizationNotFound = errors.New("pre-authorization not found")
+
+// PreAuthorizationNotFoundError says the client has no pre-authorized entry, or its entry lacks the
+// permission (PermissionID empty means the entry itself is missing). It matches
+// ErrPreAuthorizationNotFound.
+type PreAuthorizationNotFoundError struct {
+	// ClientAppID is the client application's appId.
+	ClientAppID string
+	// PermissionID is the scope ID, empty when the whole entry was looked for.
+	PermissionID string
+}
+
+// Error names what is missing.
+func (e *PreAuthorizationNotFoundError) Error() string {
+	if e.PermissionID == "" {
+		return fmt.Sprintf("client application %s is not pre-authorized", e.ClientAppID)
+	}
+	return fmt.Sprintf("client application %s is not pre-authorized for permission %s", e.ClientAppID, e.PermissionID)
+}
+
+// Is makes errors.Is(err, ErrPreAuthorizationNotFound) true.
+func (e *PreAuthorizationNotFoundError) Is(target error) bool {
+	return target == ErrPreAuthorizationNotFound
 }

@@ -168,53 +168,12 @@ func changedCollections(before, after *appState) collection {
 	return c
 }
 
-// facts returns the observable facts of the named collections as a set of strings: one per
-// identifier URI, one per scope (with every modelled field) and one per pre-authorized entry and
-// per (entry, permission) pair. IDs and URIs are lower-cased so comparisons are case-insensitive;
-// order is ignored. Two states show the same content of a collection when their facts are equal.
-func facts(st *appState, cols collection) map[string]bool {
-	f := make(map[string]bool)
-	if cols&colURIs != 0 {
-		for _, u := range st.uris {
-			f["uri\x00"+strings.ToLower(u)] = true
-		}
-	}
-	if cols&colScopes != 0 {
-		for _, s := range st.scopes {
-			f[scopeFact(s.PermissionScope)] = true
-		}
-	}
-	if cols&colPreAuth != 0 {
-		for _, p := range st.preAuth {
-			app := strings.ToLower(p.AppID)
-			f["pre\x00"+app] = true
-			for _, id := range p.DelegatedPermissionIDs {
-				f["pre\x00"+app+"\x00"+strings.ToLower(id)] = true
-			}
-		}
-	}
-	return f
-}
-
 func scopeFact(s PermissionScope) string {
 	return strings.Join([]string{
 		"scope", strings.ToLower(s.ID), s.Value, s.Type,
 		s.AdminConsentDisplayName, s.AdminConsentDescription,
 		s.UserConsentDisplayName, s.UserConsentDescription, strconv.FormatBool(s.Enabled),
 	}, "\x00")
-}
-
-// sameFacts reports whether a and b hold the same facts.
-func sameFacts(a, b map[string]bool) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k := range a {
-		if !b[k] {
-			return false
-		}
-	}
-	return true
 }
 
 // findScope returns the index of the scope with the ID (case-insensitive), or -1.

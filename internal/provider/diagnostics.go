@@ -103,8 +103,7 @@ func validationAdvice(e *graph.ValidationError) string {
 // isGone reports whether err means the application, the scope or the pre-authorization no longer
 // exists, which Read turns into removal from state and Delete into success.
 func isGone(err error) bool {
-	return err != nil && (errors.Is(err, graph.ErrNotFound) || errors.Is(err, graph.ErrScopeNotFound) ||
-		errors.Is(err, graph.ErrPreAuthorizationNotFound))
+	return err != nil && (errors.Is(err, graph.ErrNotFound) || errors.Is(err, graph.ErrScopeNotFound))
 }
 
 // describeCredentialFailure words a failure to get a token: no credentials configured at all (the Azure CLI
