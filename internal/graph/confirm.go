@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"time"
 )
 
@@ -27,7 +28,7 @@ import (
 //
 // absorbed are the queued operations that joined the pipeline and still need a round (a later step,
 // or a deferred one).
-func (w *appWorker) confirm(first *batch) (fresh *appState, absorbed []*op) {
+func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 	defer w.endConfirm()
 	cf := &confirmation{w: w, pending: []*batch{first}, sent: first.cur, failed: make(map[string]error)}
 	cf.wrote(first)
@@ -70,12 +71,12 @@ func (w *appWorker) confirm(first *batch) (fresh *appState, absorbed []*op) {
 type confirmation struct {
 	w       *appWorker
 	pending []*batch
-	sent    *appState // the state this process wrote last
+	sent    *model.State // the state this process wrote last
 	failed  map[string]error
 	// misses counts the reads that came from a replica that is behind; reapplied the re-applications.
 	misses, reapplied int
 	absorbed          []*op
-	lost              []intent // the intents in flight the latest read lacks
+	lost              []model.Intent // the intents in flight the latest read lacks
 }
 
 // readOutcome is what one confirmation read shows.
@@ -114,9 +115,9 @@ func (cf *confirmation) context() (context.Context, context.CancelFunc) {
 }
 
 // classify decides what st shows of the intents in flight.
-func (cf *confirmation) classify(st *appState) readOutcome {
+func (cf *confirmation) classify(st *model.State) readOutcome {
 	ours := pendingIntents(cf.pending, cf.failed)
-	cf.lost = missing(ours, st)
+	cf.lost = model.Missing(ours, st)
 	switch {
 	case len(cf.lost) == 0:
 		return readVisible
@@ -128,14 +129,14 @@ func (cf *confirmation) classify(st *appState) readOutcome {
 }
 
 // visible ends the confirmation: one read that shows the intents proves Graph committed them.
-func (cf *confirmation) visible(st *appState) {
+func (cf *confirmation) visible(st *model.State) {
 	cf.answerAll()
 	cf.w.noteForeign(st) // another writer's change beside ours shows here first
 	cf.w.cacheRead(st)
 }
 
 // overwritten applies the missing intents again on st, failing once that was done MaxReapply times.
-func (cf *confirmation) overwritten(ctx context.Context, st *appState) error {
+func (cf *confirmation) overwritten(ctx context.Context, st *model.State) error {
 	w := cf.w
 	if !w.c.mayReapply(cf.reapplied) {
 		return &OverwrittenError{ObjectID: w.objectID, Reapplied: cf.reapplied, Missing: describe(cf.lost)}
@@ -148,11 +149,11 @@ func (cf *confirmation) overwritten(ctx context.Context, st *appState) error {
 	for k, e := range fails {
 		cf.failed[k] = e
 	}
-	cols := changedCollections(st, next)
+	cols := model.ChangedCollections(st, next)
 	if cols == 0 {
 		return nil
 	}
-	resent, err := w.patch(ctx, next, cols, pendingIntents(cf.pending, cf.failed), st.readAt)
+	resent, err := w.patch(ctx, next, cols, pendingIntents(cf.pending, cf.failed), st.ReadAt)
 	if err != nil {
 		return err
 	}
@@ -168,17 +169,17 @@ func (cf *confirmation) overwritten(ctx context.Context, st *appState) error {
 // behind handles a read from a replica that has not caught up: it records the lag, answers the
 // batches st already shows (oldest first: their callers need not wait for the newer ones), sends the
 // operations queued meanwhile on top (absorb), and waits before the next read.
-func (cf *confirmation) behind(ctx context.Context, st *appState) error {
+func (cf *confirmation) behind(ctx context.Context, st *model.State) error {
 	w := cf.w
 	cf.misses++
 	w.c.noteLag(w.c.now().Sub(oldestMissing(cf.pending, cf.failed, st)))
 	w.c.stats.addRetry(ReasonNotYetVisible)
-	for len(cf.pending) > 1 && len(missing(liveIntents(cf.pending[0], cf.failed), st)) == 0 {
+	for len(cf.pending) > 1 && len(model.Missing(liveIntents(cf.pending[0], cf.failed), st)) == 0 {
 		w.answer(cf.pending[0], cf.failed)
 		cf.pending = cf.pending[1:]
 	}
 	wait := w.c.pollDelay(cf.misses)
-	nb, taken := w.absorb(ctx, cf.sent, cf.pending, cf.pending[0].base.readAt)
+	nb, taken := w.absorb(ctx, cf.sent, cf.pending, cf.pending[0].base.ReadAt)
 	cf.absorbed = append(cf.absorbed, taken...)
 	if nb != nil {
 		cf.pending = append(cf.pending, nb)
@@ -210,7 +211,7 @@ func (cf *confirmation) answerAll() {
 func (cf *confirmation) fail(err error) {
 	for _, b := range cf.pending {
 		for _, i := range b.intents {
-			cf.w.drop(i.key())
+			cf.w.drop(i.Key())
 		}
 		for _, o := range b.contributors {
 			cf.w.report(o, fmt.Errorf("the change was sent but could not be confirmed visible: %w", err))
@@ -220,9 +221,9 @@ func (cf *confirmation) fail(err error) {
 
 // oldestMissing returns when the oldest batch in flight whose intents st does not all show was
 // written (the newest write when st shows them all): how long our change has been missing.
-func oldestMissing(pending []*batch, failed map[string]error, st *appState) time.Time {
+func oldestMissing(pending []*batch, failed map[string]error, st *model.State) time.Time {
 	for _, b := range pending {
-		if len(missing(liveIntents(b, failed), st)) > 0 {
+		if len(model.Missing(liveIntents(b, failed), st)) > 0 {
 			return b.writtenAt
 		}
 	}
@@ -239,7 +240,7 @@ func oldestMissing(pending []*batch, failed map[string]error, st *appState) time
 // it drops what they committed since. So absorb takes nothing once that read is older than
 // WriteReuse, the age of a read any round may build on: the operations wait for the next round and
 // its newer read, and the settle window (settleEnd) stays long enough to see such an overwrite.
-func (w *appWorker) absorb(ctx context.Context, sent *appState, pending []*batch, based time.Time) (nb *batch, taken []*op) {
+func (w *appWorker) absorb(ctx context.Context, sent *model.State, pending []*batch, based time.Time) (nb *batch, taken []*op) {
 	if based.IsZero() || w.c.now().Sub(based) > max(w.c.cfg.WriteReuse, 0) {
 		return nil, nil
 	}
@@ -268,15 +269,15 @@ func (w *appWorker) absorb(ctx context.Context, sent *appState, pending []*batch
 // supersede drops from the batches in flight the intents a newer batch replaced (a pre-authorization
 // added and removed again while the first was being confirmed): Graph can no longer show the older
 // ones, and the newer batch's confirmation covers the fact.
-func supersede(pending []*batch, newer []intent) {
+func supersede(pending []*batch, newer []model.Intent) {
 	keys := make(map[string]bool, len(newer))
 	for _, i := range newer {
-		keys[i.key()] = true
+		keys[i.Key()] = true
 	}
 	for _, b := range pending {
 		kept := b.intents[:0:0]
 		for _, i := range b.intents {
-			if !keys[i.key()] {
+			if !keys[i.Key()] {
 				kept = append(kept, i)
 			}
 		}
@@ -285,8 +286,8 @@ func supersede(pending []*batch, newer []intent) {
 }
 
 // pendingIntents returns the intents of the batches in flight, without those that failed.
-func pendingIntents(pending []*batch, failed map[string]error) []intent {
-	var out []intent
+func pendingIntents(pending []*batch, failed map[string]error) []model.Intent {
+	var out []model.Intent
 	for _, b := range pending {
 		out = append(out, liveIntents(b, failed)...)
 	}
@@ -294,25 +295,25 @@ func pendingIntents(pending []*batch, failed map[string]error) []intent {
 }
 
 // liveIntents returns the batch's intents without those that failed.
-func liveIntents(b *batch, failed map[string]error) []intent {
+func liveIntents(b *batch, failed map[string]error) []model.Intent {
 	return withoutKeys(b.intents, failed)
 }
 
 // overwritten reports whether a read that lacks some of our intents shows that another writer
 // overwrote them: it holds a change that is neither in what we sent nor ours, or our intents have
 // been missing for longer than the replication lag can explain.
-func (w *appWorker) overwritten(st, sent *appState, ours []intent, elapsed time.Duration) bool {
+func (w *appWorker) overwritten(st, sent *model.State, ours []model.Intent, elapsed time.Duration) bool {
 	if elapsed >= w.c.overwriteAfter() {
 		return true
 	}
 	mine := make(map[string]bool, len(ours))
 	for _, i := range ours {
-		mine[i.key()] = true
+		mine[i.Key()] = true
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for _, i := range intentsOf(sent, st) {
-		if _, confirmed := w.expect[i.key()]; i.present && !confirmed && !mine[i.key()] {
+	for _, i := range model.IntentsOf(sent, st) {
+		if _, confirmed := w.expect[i.Key()]; i.Present && !confirmed && !mine[i.Key()] {
 			w.markForeignLocked()
 			return true
 		}
@@ -323,20 +324,20 @@ func (w *appWorker) overwritten(st, sent *appState, ours []intent, elapsed time.
 // reapply builds, on st, the intents that st lacks: lost (this batch's) and every earlier confirmed
 // intent of this process that st lacks too. An intent that cannot be applied any more is returned
 // in failed.
-func (w *appWorker) reapply(st *appState, lost []intent) (*appState, map[string]error) {
-	next := st.clone()
-	next.newRound()
+func (w *appWorker) reapply(st *model.State, lost []model.Intent) (*model.State, map[string]error) {
+	next := st.Clone()
+	next.NewRound()
 	failed := make(map[string]error)
 	keys := make(map[string]bool, len(lost))
 	for _, i := range lost {
-		keys[i.key()] = true
-		if err := i.apply(next); err != nil && !errors.Is(err, errIntentDeferred) {
-			failed[i.key()] = fmt.Errorf("another writer changed the application so that %s cannot be applied again: %w", i, err)
+		keys[i.Key()] = true
+		if err := i.Apply(next); err != nil && !errors.Is(err, model.ErrDeferred) {
+			failed[i.Key()] = fmt.Errorf("another writer changed the application so that %s cannot be applied again: %w", i, err)
 		}
 	}
-	var others []intent
-	for _, i := range missing(w.expected(), st) {
-		if !keys[i.key()] {
+	var others []model.Intent
+	for _, i := range model.Missing(w.expected(), st) {
+		if !keys[i.Key()] {
 			others = append(others, i)
 		}
 	}
@@ -347,28 +348,28 @@ func (w *appWorker) reapply(st *appState, lost []intent) (*appState, map[string]
 // restore applies to st the confirmed intents of this process that another writer overwrote: the one
 // place a restore is built (a new round, a re-application during confirmation, a rebuilt resend). An
 // intent that can no longer be applied (the scope a grant needs is gone) is forgotten and reported.
-func (w *appWorker) restore(st *appState, lost []intent) {
+func (w *appWorker) restore(st *model.State, lost []model.Intent) {
 	for _, i := range lost {
-		if err := i.apply(st); err != nil && !errors.Is(err, errIntentDeferred) {
+		if err := i.Apply(st); err != nil && !errors.Is(err, model.ErrDeferred) {
 			w.dropUnrestorable(i, err)
 		}
 	}
 }
 
-func withoutKeys(intents []intent, keys map[string]error) []intent {
+func withoutKeys(intents []model.Intent, keys map[string]error) []model.Intent {
 	if len(keys) == 0 {
 		return intents
 	}
-	var out []intent
+	var out []model.Intent
 	for _, i := range intents {
-		if keys[i.key()] == nil {
+		if keys[i.Key()] == nil {
 			out = append(out, i)
 		}
 	}
 	return out
 }
 
-func describe(intents []intent) []string {
+func describe(intents []model.Intent) []string {
 	out := make([]string, len(intents))
 	for j, i := range intents {
 		out[j] = i.String()

@@ -17,13 +17,6 @@ import (
 var (
 	// ErrNotFound means the application does not exist (or is not visible to the caller).
 	ErrNotFound = errors.New("application not found")
-	// ErrScopeNotFound means the application has no permission scope with the given ID.
-	ErrScopeNotFound = errors.New("permission scope not found")
-	// ErrScopeExists means a permission scope with the same value (or ID) already exists.
-	ErrScopeExists = errors.New("permission scope already exists")
-	// ErrPreAuthorizationExists means the client application is already pre-authorized for the
-	// permission.
-	ErrPreAuthorizationExists = errors.New("pre-authorization already exists")
 )
 
 // Graph error codes this package reacts to.
@@ -191,58 +184,6 @@ func (e *ValidationError) Error() string { return "change rejected: " + e.APIErr
 // Unwrap returns the underlying Graph answer.
 func (e *ValidationError) Unwrap() error { return &e.APIError }
 
-// ScopeExistsError says a permission scope with the requested value (or ID) already exists; ID is
-// the existing scope's ID, for an import command. It matches ErrScopeExists.
-type ScopeExistsError struct {
-	// ID is the existing scope's ID.
-	ID string
-	// Value is the existing scope's value.
-	Value string
-}
-
-// Error names the existing scope.
-func (e *ScopeExistsError) Error() string {
-	return fmt.Sprintf("permission scope %q already exists with id %s", e.Value, e.ID)
-}
-
-// Is makes errors.Is(err, ErrScopeExists) true.
-func (e *ScopeExistsError) Is(target error) bool { return target == ErrScopeExists }
-
-// ScopeNotFoundError says the application has no permission scope with the ID. It matches
-// ErrScopeNotFound.
-type ScopeNotFoundError struct {
-	// ID is the scope ID that was looked for.
-	ID string
-}
-
-// Error names the missing scope.
-func (e *ScopeNotFoundError) Error() string {
-	return fmt.Sprintf("permission scope %s not found on the application", e.ID)
-}
-
-// Is makes errors.Is(err, ErrScopeNotFound) true.
-func (e *ScopeNotFoundError) Is(target error) bool { return target == ErrScopeNotFound }
-
-// PreAuthorizationExistsError says the client is already pre-authorized for the permission. It
-// matches ErrPreAuthorizationExists.
-type PreAuthorizationExistsError struct {
-	// ClientAppID is the client application's appId as stored by Graph.
-	ClientAppID string
-	// PermissionID is the scope ID.
-	PermissionID string
-}
-
-// Error names the existing pre-authorization.
-func (e *PreAuthorizationExistsError) Error() string {
-	return fmt.Sprintf("client application %s is already pre-authorized for permission %s", e.ClientAppID, e.PermissionID)
-}
-
-// Is makes errors.Is(err, ErrPreAuthorizationExists) true.
-func (e *PreAuthorizationExistsError) Is(target error) bool {
-	return target == ErrPreAuthorizationExists
-}
-
-
 // mapError turns an error from the Graph SDK into this package's typed errors. Errors that are not
 // Graph answers (transport failures, context errors) are returned unchanged.
 func mapError(err error) error {
@@ -341,3 +282,28 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// OverwrittenError means another writer kept overwriting this process's change: after Reapplied
+// re-applications Graph still did not show it. It matches ErrOverwritten.
+type OverwrittenError struct {
+	// ObjectID is the application's object ID.
+	ObjectID string
+	// Reapplied is how many times the change was applied again.
+	Reapplied int
+	// Missing describes the facts Graph did not show at the last read.
+	Missing []string
+}
+
+// ErrOverwritten means another writer kept overwriting a change of this process.
+var ErrOverwritten = errors.New("change overwritten by another writer")
+
+// Error says what was lost and what to do.
+func (e *OverwrittenError) Error() string {
+	return fmt.Sprintf("another writer kept overwriting this change of application %s: Microsoft Graph still "+
+		"did not show %s after it was applied again %d times. Another Terraform workspace, pipeline or "+
+		"person is editing the same application at the same moment; run the command again once they are done",
+		e.ObjectID, strings.Join(e.Missing, ", "), e.Reapplied)
+}
+
+// Is makes the error match ErrOverwritten.
+func (e *OverwrittenError) Is(target error) bool { return target == ErrOverwritten }

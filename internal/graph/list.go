@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"net/url"
 	"strings"
 
@@ -131,7 +132,7 @@ func (c *Client) listApplications(ctx context.Context, path string, query url.Va
 		}
 		for _, m := range resp.GetValue() {
 			if m != nil {
-				out = append(out, stateFromModel(m).application())
+				out = append(out, model.FromModel(m).Application())
 			}
 		}
 		next = deref(resp.GetOdataNextLink())

@@ -1,28 +1,30 @@
 package graph
 
+import "github.com/bayer/terraform-provider-lkps/internal/graph/model"
+
 // The worker's memory: the intents this process confirmed (read-your-writes, and what to restore
 // when another writer overwrites them), and what it saw of the application (to tell a replica that is
 // behind from another writer's change).
 
 // remember records committed intents (read-your-writes, and what to restore when another writer
 // overwrites them).
-func (w *appWorker) remember(intents []intent) {
+func (w *appWorker) remember(intents []model.Intent) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, i := range intents {
-		w.expect[i.key()] = i
-		if i.kind == intentScope && i.present {
-			w.seen[scopeFact(i.scope)] = true
+		w.expect[i.Key()] = i
+		if i.Kind == model.IntentScope && i.Present {
+			w.seen[model.ScopeFact(i.Scope)] = true
 		}
 	}
 	w.gen++
 }
 
 // expected returns the confirmed intents.
-func (w *appWorker) expected() []intent {
+func (w *appWorker) expected() []model.Intent {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	out := make([]intent, 0, len(w.expect))
+	out := make([]model.Intent, 0, len(w.expect))
 	for _, i := range w.expect {
 		out = append(out, i)
 	}
@@ -38,12 +40,12 @@ func (w *appWorker) drop(key string) {
 
 // looksOld reports whether st lacks an intent this process confirmed and shows nothing another
 // writer changed since this process last saw the application: a replica that is behind.
-func (w *appWorker) looksOld(st *appState) bool {
+func (w *appWorker) looksOld(st *model.State) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	lacks := false
 	for _, i := range w.expect {
-		if !i.holds(st) {
+		if !i.Holds(st) {
 			lacks = true
 			break
 		}
@@ -54,18 +56,18 @@ func (w *appWorker) looksOld(st *appState) bool {
 // showsNewsLocked reports whether st shows something that known lacks and that is none of this
 // process's intents: another writer's change, so st is newer than known. A stale replica shows only
 // older states, which hold nothing known lacks (except a fact this process removed, which is ours).
-func (w *appWorker) showsNewsLocked(st, known *appState) bool {
+func (w *appWorker) showsNewsLocked(st, known *model.State) bool {
 	if known == nil {
 		return false
 	}
-	for _, i := range intentsOf(known, st) {
-		if !i.present {
+	for _, i := range model.IntentsOf(known, st) {
+		if !i.Present {
 			continue
 		}
-		if _, ours := w.expect[i.key()]; !ours {
+		if _, ours := w.expect[i.Key()]; !ours {
 			return true
 		}
-		if i.kind == intentScope && !w.seen[scopeFact(i.scope)] {
+		if i.Kind == model.IntentScope && !w.seen[model.ScopeFact(i.Scope)] {
 			return true // our scope, in a version nobody showed or sent us: changed by another writer
 		}
 	}
@@ -73,9 +75,9 @@ func (w *appWorker) showsNewsLocked(st, known *appState) bool {
 }
 
 // sawLocked records the scope versions st shows. Caller holds w.mu.
-func (w *appWorker) sawLocked(st *appState) {
-	for _, s := range st.scopes {
-		w.seen[scopeFact(s.PermissionScope)] = true
+func (w *appWorker) sawLocked(st *model.State) {
+	for s := range st.Scopes() {
+		w.seen[model.ScopeFact(s)] = true
 	}
 }
 
@@ -91,7 +93,7 @@ func (w *appWorker) noteStale() {
 
 // noteForeign records st as the latest state this process saw and whether another writer changed
 // the application since the previous one.
-func (w *appWorker) noteForeign(st *appState) {
+func (w *appWorker) noteForeign(st *model.State) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.showsNewsLocked(st, w.known) {

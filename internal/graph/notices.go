@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"sync"
 )
 
@@ -72,7 +73,7 @@ func (w *appWorker) markForeignLocked() {
 
 // dropUnrestorable forgets a confirmed intent that another writer's change made impossible to apply
 // again, and tells the user.
-func (w *appWorker) dropUnrestorable(i intent, err error) {
-	w.drop(i.key())
+func (w *appWorker) dropUnrestorable(i model.Intent, err error) {
+	w.drop(i.Key())
 	w.c.notify(Notice{Kind: NoticeRestoreImpossible, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", i, err)})
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"strings"
 	"time"
 )
@@ -19,7 +20,7 @@ func (c *Client) GetApplication(ctx context.Context, ref AppRef) (Application, e
 	if err != nil {
 		return Application{}, fmt.Errorf("reading %s: %w", ref, err)
 	}
-	return st.application(), nil
+	return st.Application(), nil
 }
 
 // GetApplicationForWrite reads the application for a decision that leads to a write (a create that
@@ -34,8 +35,8 @@ func (c *Client) GetApplicationForWrite(ctx context.Context, ref AppRef) (Applic
 		return Application{}, fmt.Errorf("reading %s: %w", ref, err)
 	}
 	from := c.freshFrom()
-	if st != nil && !w.looksOld(st) && !st.readAt.Before(from) {
-		return st.application(), nil
+	if st != nil && !w.looksOld(st) && !st.ReadAt.Before(from) {
+		return st.Application(), nil
 	}
 	if err := c.sleepUntil(ctx, from, ReasonFreshBase); err != nil {
 		return Application{}, fmt.Errorf("reading %s: %w", ref, err)
@@ -43,7 +44,7 @@ func (c *Client) GetApplicationForWrite(ctx context.Context, ref AppRef) (Applic
 	if st, err = w.sharedRead(ctx, from); err != nil {
 		return Application{}, fmt.Errorf("reading %s: %w", ref, err)
 	}
-	return st.application(), nil
+	return st.Application(), nil
 }
 
 // GetApplicationExpecting reads the application like GetApplication and reports whether present
@@ -66,12 +67,12 @@ func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, presen
 			return Application{}, false, fmt.Errorf("reading %s: %w", ref, err)
 		}
 	}
-	app := st.application()
+	app := st.Application()
 	if present(app) {
 		return app, true, nil
 	}
 	deadline := c.freshFrom()
-	if !st.readAt.Before(deadline) {
+	if !st.ReadAt.Before(deadline) {
 		return app, false, nil
 	}
 	c.stats.addRetry(ReasonConfirmAbsence)
@@ -81,7 +82,7 @@ func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, presen
 	if st, err = w.sharedRead(ctx, deadline); err != nil {
 		return Application{}, false, fmt.Errorf("reading %s: %w", ref, err)
 	}
-	app = st.application()
+	app = st.Application()
 	return app, present(app), nil
 }
 
@@ -92,8 +93,8 @@ func (c *Client) EnsureIdentifierURI(ctx context.Context, ref AppRef, uri string
 		return false, errors.New("adding an identifier URI: the URI is empty")
 	}
 	var result bool
-	_, err = c.mutate(ctx, ref, "adding identifier URI "+uri, func(st *appState) stepResult {
-		result = ensureIdentifierURI(st, uri)
+	_, err = c.mutate(ctx, ref, "adding identifier URI "+uri, func(st *model.State) stepResult {
+		result = model.EnsureIdentifierURI(st, uri)
 		return stepResult{done: true}
 	})
 	if err != nil {
@@ -106,8 +107,8 @@ func (c *Client) EnsureIdentifierURI(ctx context.Context, ref AppRef, uri string
 // is false when it was not there.
 func (c *Client) RemoveIdentifierURI(ctx context.Context, ref AppRef, uri string) (removed bool, err error) {
 	var result bool
-	_, err = c.mutate(ctx, ref, "removing identifier URI "+uri, func(st *appState) stepResult {
-		result = removeIdentifierURI(st, uri)
+	_, err = c.mutate(ctx, ref, "removing identifier URI "+uri, func(st *model.State) stepResult {
+		result = model.RemoveIdentifierURI(st, uri)
 		return stepResult{done: true}
 	})
 	if err != nil {
@@ -143,9 +144,9 @@ func (c *Client) ExposeScope(ctx context.Context, ref AppRef, uri string, scope 
 	if uri != "" {
 		name = fmt.Sprintf("adding identifier URI %s and permission scope %q", uri, scope.Value)
 	}
-	_, err = c.mutate(ctx, ref, name, func(st *appState) stepResult {
-		added := uri != "" && ensureIdentifierURI(st, uri)
-		if err := createScope(st, scope); err != nil {
+	_, err = c.mutate(ctx, ref, name, func(st *model.State) stepResult {
+		added := uri != "" && model.EnsureIdentifierURI(st, uri)
+		if err := model.CreateScope(st, scope); err != nil {
 			return stepResult{err: err}
 		}
 		created, uriAdded = scope, added
@@ -163,16 +164,16 @@ func (c *Client) ExposeScope(ctx context.Context, ref AppRef, uri string, scope 
 // written is returned.
 func (c *Client) UpdateScope(ctx context.Context, ref AppRef, scope PermissionScope) (PermissionScope, error) {
 	var result PermissionScope
-	_, err := c.mutate(ctx, ref, "updating permission scope "+scope.ID, func(st *appState) stepResult {
-		done, err := updateScopeStep(st, scope)
-		if errors.Is(err, errIntentDeferred) {
+	_, err := c.mutate(ctx, ref, "updating permission scope "+scope.ID, func(st *model.State) stepResult {
+		done, err := model.UpdateScopeStep(st, scope)
+		if errors.Is(err, model.ErrDeferred) {
 			return stepResult{deferred: true}
 		}
 		if err != nil {
 			return stepResult{err: err}
 		}
 		if done {
-			result = st.scopes[st.findScope(scope.ID)].PermissionScope
+			result, _ = st.Scope(scope.ID)
 		}
 		return stepResult{done: done}
 	})
@@ -190,13 +191,13 @@ func (c *Client) DeleteScopeAndURI(ctx context.Context, ref AppRef, scopeID, uri
 	if uri != "" {
 		name += " and identifier URI " + uri
 	}
-	answered, err := c.mutate(ctx, ref, name, func(st *appState) stepResult {
-		if i := st.findScope(scopeID); i >= 0 && !st.scopes[i].Enabled && st.waitsForDisable(scopeID) {
+	answered, err := c.mutate(ctx, ref, name, func(st *model.State) stepResult {
+		if s, ok := st.Scope(scopeID); ok && !s.Enabled && st.WaitsForDisable(scopeID) {
 			return stepResult{deferred: true} // disabled by another step of this round
 		}
-		done := deleteScopeStep(st, scopeID, &cleared)
+		done := model.DeleteScopeStep(st, scopeID, &cleared)
 		if done && uri != "" {
-			removeIdentifierURI(st, uri)
+			model.RemoveIdentifierURI(st, uri)
 		}
 		return stepResult{done: done}
 	})
@@ -216,12 +217,12 @@ func (c *Client) AddPreAuthorization(ctx context.Context, ref AppRef, clientAppI
 	}
 	var entry PreAuthorizedApplication
 	_, err := c.mutate(ctx, ref, fmt.Sprintf("pre-authorizing client %s for permission %s", clientAppID, permissionID),
-		func(st *appState) stepResult {
-			deferred, err := addPreAuthorization(st, clientAppID, permissionID)
+		func(st *model.State) stepResult {
+			deferred, err := model.AddPreAuthorization(st, clientAppID, permissionID)
 			if err != nil || deferred {
 				return stepResult{err: err, deferred: deferred}
 			}
-			entry, _ = st.application().PreAuthorization(clientAppID)
+			entry, _ = st.Application().PreAuthorization(clientAppID)
 			return stepResult{done: true}
 		})
 	if err != nil {
@@ -235,15 +236,15 @@ func (c *Client) AddPreAuthorization(ctx context.Context, ref AppRef, clientAppI
 // is success.
 func (c *Client) RemovePreAuthorization(ctx context.Context, ref AppRef, clientAppID, permissionID string) error {
 	_, err := c.mutate(ctx, ref, fmt.Sprintf("removing the pre-authorization of client %s for permission %s", clientAppID, permissionID),
-		func(st *appState) stepResult {
-			removePreAuthorization(st, clientAppID, permissionID)
+		func(st *model.State) stepResult {
+			model.RemovePreAuthorization(st, clientAppID, permissionID)
 			return stepResult{done: true}
 		})
 	return err
 }
 
 // readState resolves ref and reads the application with read-your-writes.
-func (c *Client) readState(ctx context.Context, ref AppRef) (*appState, error) {
+func (c *Client) readState(ctx context.Context, ref AppRef) (*model.State, error) {
 	w, st, err := c.resolve(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -257,7 +258,7 @@ func (c *Client) readState(ctx context.Context, ref AppRef) (*appState, error) {
 // mutate resolves ref, queues step on the application's worker and waits for the answer.
 // answered is false when the caller's context ended first; the worker may then still be running
 // step, so the caller must not read anything step writes.
-func (c *Client) mutate(ctx context.Context, ref AppRef, name string, step func(*appState) stepResult) (answered bool, err error) {
+func (c *Client) mutate(ctx context.Context, ref AppRef, name string, step func(*model.State) stepResult) (answered bool, err error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	w, hint, err := c.resolve(ctx, ref)

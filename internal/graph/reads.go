@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"time"
 )
 
@@ -13,7 +14,7 @@ type readFlight struct {
 	done  chan struct{}
 	gen   uint64
 	start time.Time
-	st    *appState
+	st    *model.State
 	err   error
 }
 
@@ -49,8 +50,8 @@ func (w *appWorker) retryingSince(t time.Time) error {
 }
 
 // get sends one GET of the application under the retry policy.
-func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*appState) error) (*appState, error) {
-	var st *appState
+func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*model.State) error) (*model.State, error) {
+	var st *model.State
 	err := w.c.retry(ctx, w.notFoundPolicy(p), func(ctx context.Context) error {
 		at := w.c.now()
 		m, err := w.c.readApplication(ctx, w.objectID)
@@ -60,8 +61,8 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*appState)
 		if m == nil {
 			return errors.New("microsoft graph returned no application")
 		}
-		st = stateFromModel(m)
-		st.readAt = at
+		st = model.FromModel(m)
+		st.ReadAt = at
 		if check != nil {
 			return check(st)
 		}
@@ -76,11 +77,11 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*appState)
 // the truth at once; one that keeps lacking it for longer than replication explains (overwriteAfter)
 // is taken as the truth too: another writer overwrote it. Either way the memory is kept, so the next
 // round restores the change.
-func (w *appWorker) read(ctx context.Context) (*appState, error) {
+func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 	start := w.c.now()
 	window := w.c.overwriteAfter()
 	p := callPolicy{what: "GET /applications/" + w.objectID, staleWindow: window}
-	st, err := w.get(ctx, p, func(st *appState) error {
+	st, err := w.get(ctx, p, func(st *model.State) error {
 		if w.looksOld(st) {
 			w.noteStale()
 			return errStaleRead
@@ -101,7 +102,7 @@ func (w *appWorker) read(ctx context.Context) (*appState, error) {
 // sharedRead is read with single-flight and reuse: a read started at or after notBefore, no
 // older than ReadReuse, with no write of this process confirmed since, serves every caller;
 // concurrent readers share one GET.
-func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*appState, error) {
+func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model.State, error) {
 	for {
 		w.mu.Lock()
 		if st := w.cachedLocked(notBefore); st != nil {
@@ -143,7 +144,7 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*appSt
 }
 
 // cachedLocked returns the cached read when it may serve a reader. Caller holds w.mu.
-func (w *appWorker) cachedLocked(notBefore time.Time) *appState {
+func (w *appWorker) cachedLocked(notBefore time.Time) *model.State {
 	if w.cached == nil || w.cachedGen != w.gen || w.cachedAt.Before(notBefore) ||
 		w.c.cfg.ReadReuse < 0 || w.c.now().Sub(w.cachedAt) > w.c.cfg.ReadReuse {
 		return nil
@@ -152,21 +153,21 @@ func (w *appWorker) cachedLocked(notBefore time.Time) *appState {
 }
 
 // cacheRead records st as the latest read (as of st.readAt, when the read was started).
-func (w *appWorker) cacheRead(st *appState) {
+func (w *appWorker) cacheRead(st *model.State) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.sawLocked(st)
-	if st.readAt.Before(w.cachedAt) {
+	if st.ReadAt.Before(w.cachedAt) {
 		return
 	}
-	w.cached, w.cachedAt, w.cachedGen = st, st.readAt, w.gen
+	w.cached, w.cachedAt, w.cachedGen = st, st.ReadAt, w.gen
 }
 
 // gather returns the state the round builds on and whether it is a read made earlier: reuse (the
 // read that confirmed the previous round) or the latest read of the application, when it is no
 // older than WriteReuse, not older than this process's confirmed writes, and no other writer was
 // seen on the application (then every round reads); else one read.
-func (w *appWorker) gather(ctx context.Context, reuse *appState) (base *appState, reused bool, err error) {
+func (w *appWorker) gather(ctx context.Context, reuse *model.State) (base *model.State, reused bool, err error) {
 	if st := w.reusableBase(reuse); st != nil {
 		return st, true, nil
 	}
@@ -178,7 +179,7 @@ func (w *appWorker) gather(ctx context.Context, reuse *appState) (base *appState
 // built on an older read could drop a change an earlier command reported (a destroy straight after
 // an apply), and a decision on it could report a fact an earlier command changed. That is the whole
 // price of sequential safety: no command waits at its end for its writes to replicate.
-func (w *appWorker) freshRead(ctx context.Context) (*appState, error) {
+func (w *appWorker) freshRead(ctx context.Context) (*model.State, error) {
 	if err := w.c.sleepUntil(ctx, w.c.freshFrom(), ReasonFreshBase); err != nil {
 		return nil, err
 	}
@@ -192,7 +193,7 @@ func (w *appWorker) freshRead(ctx context.Context) (*appState, error) {
 }
 
 // reusableBase returns a read a round may build on without a GET, or nil.
-func (w *appWorker) reusableBase(reuse *appState) *appState {
+func (w *appWorker) reusableBase(reuse *model.State) *model.State {
 	w.mu.Lock()
 	if reuse == nil && w.cachedGen == w.gen {
 		reuse = w.cached
@@ -200,8 +201,8 @@ func (w *appWorker) reusableBase(reuse *appState) *appState {
 	stale := w.foreign || w.mustRead
 	w.mustRead = false
 	w.mu.Unlock()
-	if reuse == nil || stale || reuse.readAt.IsZero() || reuse.readAt.Before(w.c.freshFrom()) || w.c.cfg.WriteReuse < 0 ||
-		w.c.now().Sub(reuse.readAt) > w.c.cfg.WriteReuse || w.looksOld(reuse) {
+	if reuse == nil || stale || reuse.ReadAt.IsZero() || reuse.ReadAt.Before(w.c.freshFrom()) || w.c.cfg.WriteReuse < 0 ||
+		w.c.now().Sub(reuse.ReadAt) > w.c.cfg.WriteReuse || w.looksOld(reuse) {
 		return nil
 	}
 	return reuse

@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"strings"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
@@ -12,14 +13,14 @@ import (
 type resolveFlight struct {
 	done chan struct{}
 	w    *appWorker
-	st   *appState
+	st   *model.State
 	err  error
 }
 
 // resolve returns the worker of the application ref names. The first call per reference reads the
 // application (the client ID form first when the kind is RefAuto) and returns that read; later
 // calls return only the worker. Concurrent first calls share one lookup.
-func (c *Client) resolve(ctx context.Context, ref AppRef) (*appWorker, *appState, error) {
+func (c *Client) resolve(ctx context.Context, ref AppRef) (*appWorker, *model.State, error) {
 	if strings.TrimSpace(ref.ID) == "" {
 		return nil, nil, errors.New("the application ID is empty")
 	}
@@ -59,8 +60,8 @@ func (c *Client) resolve(ctx context.Context, ref AppRef) (*appWorker, *appState
 			oid := strings.ToLower(f.w.objectID)
 			c.refs[key] = oid
 			c.refs[ByObjectID(f.w.objectID).key()] = oid
-			if f.st.appID != "" {
-				c.refs[ByAppID(f.st.appID).key()] = oid
+			if f.st.AppID != "" {
+				c.refs[ByAppID(f.st.AppID).key()] = oid
 			}
 		}
 		c.mu.Unlock()
@@ -71,7 +72,7 @@ func (c *Client) resolve(ctx context.Context, ref AppRef) (*appWorker, *appState
 
 // lookup reads the application ref names. A 404 is retried only for FirstLookupWindow: the ID may
 // be wrong, or the application may be replicating right after its creation.
-func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *appState, error) {
+func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *model.State, error) {
 	var m models.Applicationable
 	start := c.now()
 	p := callPolicy{what: "GET " + ref.String(), notFound: ReasonNotFoundFirstLookup, notFoundWindow: c.cfg.FirstLookupWindow}
@@ -96,7 +97,7 @@ func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *appState,
 	if err != nil {
 		return nil, nil, err
 	}
-	st := stateFromModel(m)
-	st.readAt = start
-	return c.workerFor(st.objectID), st, nil
+	st := model.FromModel(m)
+	st.ReadAt = start
+	return c.workerFor(st.ObjectID), st, nil
 }

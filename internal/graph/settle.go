@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"sync"
 	"time"
 )
@@ -234,13 +235,13 @@ func (w *appWorker) watch(ctx context.Context) error {
 
 // afterWatchRead settles the last write when st, read after the window, shows this process's changes,
 // and restores those it lacks.
-func (w *appWorker) afterWatchRead(ctx context.Context, st *appState) error {
+func (w *appWorker) afterWatchRead(ctx context.Context, st *model.State) error {
 	w.mu.Lock()
 	last := w.lastWrite
 	w.mu.Unlock()
 	w.noteForeign(st)
 	w.cacheRead(st)
-	lost := missing(w.expected(), st)
+	lost := model.Missing(w.expected(), st)
 	if len(lost) == 0 {
 		w.markSettled(last)
 		return nil
@@ -255,7 +256,7 @@ func (w *appWorker) afterWatchRead(ctx context.Context, st *appState) error {
 	w.c.logWarn(ctx, "another writer overwrote changes of this process after they were confirmed; applying them again",
 		map[string]any{"object_id": w.objectID, "missing": len(lost), "attempt": restores})
 	o := &op{ctx: ctx, name: "restoring changes another writer overwrote", done: make(chan error, 1),
-		step: func(*appState) stepResult { return stepResult{done: true} }}
+		step: func(*model.State) stepResult { return stepResult{done: true} }}
 	w.submit(o, st)
 	select {
 	case err := <-o.done:

@@ -3,92 +3,38 @@ package graph
 import (
 	"fmt"
 	"strings"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// Application is the part of a Graph application registration this package reads and edits.
-type Application struct {
-	// ObjectID is the directory object ID (Graph's "id").
-	ObjectID string
-	// AppID is the application (client) ID.
-	AppID string
-	// DisplayName is the application's display name.
-	DisplayName string
-	// IdentifierURIs are the application ID URIs, in Graph's order.
-	IdentifierURIs []string
-	// Scopes are the delegated permission scopes the application's API exposes.
-	Scopes []PermissionScope
-	// PreAuthorized are the client applications pre-authorized for some of the scopes.
-	PreAuthorized []PreAuthorizedApplication
-}
-
-// Scope returns the scope with the given ID (compared case-insensitively) and whether it exists.
-func (a Application) Scope(id string) (PermissionScope, bool) {
-	for _, s := range a.Scopes {
-		if strings.EqualFold(s.ID, id) {
-			return s, true
-		}
-	}
-	return PermissionScope{}, false
-}
-
-// ScopeByValue returns the scope with the given value (compared case-insensitively, as Graph
-// enforces uniqueness) and whether it exists.
-func (a Application) ScopeByValue(value string) (PermissionScope, bool) {
-	for _, s := range a.Scopes {
-		if strings.EqualFold(s.Value, value) {
-			return s, true
-		}
-	}
-	return PermissionScope{}, false
-}
-
-// PreAuthorization returns the pre-authorized entry of the client application (compared
-// case-insensitively) and whether it exists.
-func (a Application) PreAuthorization(clientAppID string) (PreAuthorizedApplication, bool) {
-	for _, p := range a.PreAuthorized {
-		if strings.EqualFold(p.AppID, clientAppID) {
-			return p, true
-		}
-	}
-	return PreAuthorizedApplication{}, false
-}
-
-// PermissionScope is a delegated permission scope (Graph's permissionScope).
-type PermissionScope struct {
-	// ID is the scope's GUID, chosen by the caller.
-	ID string
-	// Value is the scope name that appears in the "scp" claim, such as "access_as_client".
-	Value string
-	// Type is ScopeTypeUser ("Admins and users" can consent) or ScopeTypeAdmin.
-	Type string
-	// AdminConsentDisplayName is the title shown to administrators granting consent.
-	AdminConsentDisplayName string
-	// AdminConsentDescription is the description shown to administrators granting consent.
-	AdminConsentDescription string
-	// UserConsentDisplayName is the title shown to users granting consent.
-	UserConsentDisplayName string
-	// UserConsentDescription is the description shown to users granting consent.
-	UserConsentDescription string
-	// Enabled reports whether clients can request the scope.
-	Enabled bool
-}
+// The application model (model package), as this package's callers know it.
+type (
+	// Application is the part of a Graph application registration this package reads and edits.
+	Application = model.Application
+	// PermissionScope is a delegated permission scope (Graph's permissionScope).
+	PermissionScope = model.PermissionScope
+	// PreAuthorizedApplication is a client application pre-authorized for some of the API's scopes.
+	PreAuthorizedApplication = model.PreAuthorizedApplication
+	// ScopeExistsError says a permission scope with the requested value (or ID) already exists.
+	ScopeExistsError = model.ScopeExistsError
+	// ScopeNotFoundError says the application has no permission scope with the ID.
+	ScopeNotFoundError = model.ScopeNotFoundError
+	// PreAuthorizationExistsError says the client is already pre-authorized for the permission.
+	PreAuthorizationExistsError = model.PreAuthorizationExistsError
+)
 
 // Scope types accepted by Graph.
 const (
-	// ScopeTypeUser lets administrators and users consent to the scope.
-	ScopeTypeUser = "User"
-	// ScopeTypeAdmin lets only administrators consent to the scope.
-	ScopeTypeAdmin = "Admin"
+	ScopeTypeUser  = model.ScopeTypeUser
+	ScopeTypeAdmin = model.ScopeTypeAdmin
 )
 
-// PreAuthorizedApplication is a client application that may use some of the API's scopes without
-// a consent prompt (Graph's preAuthorizedApplication).
-type PreAuthorizedApplication struct {
-	// AppID is the client application's appId.
-	AppID string
-	// DelegatedPermissionIDs are the IDs of the scopes the client is pre-authorized for.
-	DelegatedPermissionIDs []string
-}
+// Sentinel errors of the model's steps.
+var (
+	ErrScopeNotFound          = model.ErrScopeNotFound
+	ErrScopeExists            = model.ErrScopeExists
+	ErrPreAuthorizationExists = model.ErrPreAuthorizationExists
+)
 
 // RefKind says which identifier an AppRef carries.
 type RefKind int

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,7 +20,7 @@ const ReasonNotYetVisible RetryReason = "not_yet_visible"
 type op struct {
 	ctx      context.Context
 	name     string
-	step     func(st *appState) stepResult
+	step     func(st *model.State) stepResult
 	done     chan error
 	finished bool // set by the worker goroutine only
 	// keys are the keys of the intents the op's step changed in its latest round.
@@ -70,10 +71,10 @@ type appWorker struct {
 	// expect is the read-your-writes memory: the intents this process confirmed, by key. A read
 	// that lacks one comes from a replica that is behind, or from after another writer overwrote it
 	// (then it shows that writer's change too, and the next round restores ours).
-	expect map[string]intent
+	expect map[string]model.Intent
 	// known is the latest state this process confirmed or built on; a read showing changes known
 	// lacks is newer than it.
-	known *appState
+	known *model.State
 	// foreign is set once another writer's change was seen on the application.
 	foreign bool
 	// seen holds every version of a scope (scopeFact) this process read or wrote. A replica that
@@ -83,7 +84,7 @@ type appWorker struct {
 	lastWrite time.Time
 	// cached is the latest read of the application (started at cachedAt, when gen was cachedGen):
 	// reads within ReadReuse with no write of this process since share it.
-	cached    *appState
+	cached    *model.State
 	cachedAt  time.Time
 	cachedGen uint64
 	// written is set once this process has PATCHed the application: from then on a 404 is
@@ -116,7 +117,7 @@ func (c *Client) workerFor(objectID string) *appWorker {
 	defer c.mu.Unlock()
 	w, ok := c.workers[key]
 	if !ok {
-		w = &appWorker{c: c, objectID: objectID, expect: make(map[string]intent), seen: make(map[string]bool),
+		w = &appWorker{c: c, objectID: objectID, expect: make(map[string]model.Intent), seen: make(map[string]bool),
 			arrived: make(chan struct{}, 1)}
 		c.workers[key] = w
 	}
@@ -126,7 +127,7 @@ func (c *Client) workerFor(objectID string) *appWorker {
 // submit queues o and starts the worker if it is idle. hint is a read made moments ago (by the
 // lookup of the application) that the first round may use instead of a GET; it is discarded when
 // it looks older than this process's confirmed writes.
-func (w *appWorker) submit(o *op, hint *appState) {
+func (w *appWorker) submit(o *op, hint *model.State) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	o.submitted = w.c.now()
@@ -155,7 +156,7 @@ func (w *appWorker) withdraw(o *op) bool {
 }
 
 // run processes rounds until the queue is empty. Each round takes every queued op (group commit).
-func (w *appWorker) run(hint *appState) {
+func (w *appWorker) run(hint *model.State) {
 	var active []*op
 	reuse := hint
 	for {
@@ -271,7 +272,7 @@ func opContexts(ops []*op) []context.Context {
 //
 // It returns the ops that need another round, a fresh read the next round may use and how many ops
 // it answered.
-func (w *appWorker) round(active []*op, reuse *appState) (next []*op, fresh *appState, answered int) {
+func (w *appWorker) round(active []*op, reuse *model.State) (next []*op, fresh *model.State, answered int) {
 	live := dropCancelled(active)
 	answered = len(active) - len(live)
 	if len(live) == 0 {
@@ -324,11 +325,11 @@ func (w *appWorker) round(active []*op, reuse *appState) (next []*op, fresh *app
 
 // batch is what one round sends.
 type batch struct {
-	base *appState // as read
-	cur  *appState // as written
-	cols collection
+	base *model.State // as read
+	cur  *model.State // as written
+	cols model.Collection
 	// intents are the facts cur has that base lacks: the ops' changes and the restored intents.
-	intents []intent
+	intents []model.Intent
 	// contributors changed the application; settled are done without a change of their own;
 	// failed are refused by their step.
 	contributors, settled []*op
@@ -339,14 +340,14 @@ type batch struct {
 }
 
 // answersLate reports whether the batch answers, without a write, an op submitted after base was read.
-func (b *batch) answersLate(base *appState) bool {
+func (b *batch) answersLate(base *model.State) bool {
 	for _, o := range b.settled {
-		if o.submitted.After(base.readAt) {
+		if o.submitted.After(base.ReadAt) {
 			return true
 		}
 	}
 	for o := range b.failed {
-		if o.submitted.After(base.readAt) {
+		if o.submitted.After(base.ReadAt) {
 			return true
 		}
 	}
@@ -377,13 +378,13 @@ func failAll(ops []*op, err error) {
 // intents of this process that base does not show (another writer overwrote them) are applied first,
 // so the PATCH restores them. A pipelined batch (base is the state this process has written while
 // earlier batches are being confirmed) keeps the marks, so steps that need those confirmed defer.
-func (w *appWorker) build(ctx context.Context, base *appState, live []*op, newRound bool) *batch {
+func (w *appWorker) build(ctx context.Context, base *model.State, live []*op, newRound bool) *batch {
 	b := &batch{base: base, doneAfterCommit: make(map[*op]bool), failed: make(map[*op]error)}
-	cur := base.clone()
+	cur := base.Clone()
 	if newRound {
-		cur.newRound()
+		cur.NewRound()
 	}
-	if lost := missing(w.expected(), base); newRound && len(lost) > 0 {
+	if lost := model.Missing(w.expected(), base); newRound && len(lost) > 0 {
 		w.c.logWarn(ctx, "Microsoft Graph no longer shows changes this process confirmed (another writer "+
 			"overwrote them); applying them again", map[string]any{"object_id": w.objectID, "changes": len(lost)})
 		w.c.stats.reapplies.Add(1)
@@ -393,13 +394,13 @@ func (w *appWorker) build(ctx context.Context, base *appState, live []*op, newRo
 		if w.solo > 0 && len(b.contributors) > 0 {
 			continue // isolating a rejected batch: one changing op per round
 		}
-		next := cur.clone()
+		next := cur.Clone()
 		r := o.step(next)
 		switch {
 		case r.err != nil:
 			b.failed[o] = r.err
 		case r.deferred:
-		case changedCollections(cur, next) == 0:
+		case model.ChangedCollections(cur, next) == 0:
 			if r.done {
 				b.settled = append(b.settled, o)
 			} else {
@@ -407,8 +408,8 @@ func (w *appWorker) build(ctx context.Context, base *appState, live []*op, newRo
 			}
 		default:
 			o.keys = make(map[string]bool)
-			for _, i := range intentsOf(cur, next) {
-				o.keys[i.key()] = true
+			for _, i := range model.IntentsOf(cur, next) {
+				o.keys[i.Key()] = true
 			}
 			cur = next
 			b.contributors = append(b.contributors, o)
@@ -416,8 +417,8 @@ func (w *appWorker) build(ctx context.Context, base *appState, live []*op, newRo
 		}
 	}
 	b.cur = cur
-	b.cols = changedCollections(base, cur)
-	b.intents = intentsOf(base, cur)
+	b.cols = model.ChangedCollections(base, cur)
+	b.intents = model.IntentsOf(base, cur)
 	return b
 }
 
@@ -427,7 +428,7 @@ func (w *appWorker) build(ctx context.Context, base *appState, live []*op, newRo
 func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
 	w.c.stats.batches.Add(1)
 	w.c.stats.mutations.Add(int64(len(b.contributors)))
-	sent, err := w.patch(ctx, b.cur, b.cols, b.intents, b.base.readAt)
+	sent, err := w.patch(ctx, b.cur, b.cols, b.intents, b.base.ReadAt)
 	if err == nil {
 		b.cur = sent
 	}
@@ -575,8 +576,8 @@ func unfinished(ops []*op) []*op {
 // One attempt that Graph holds and commits late cannot be bounded without conditional writes (Graph
 // has no If-Match for applications); the settle window of a writer beside us does not cover a PATCH
 // of ours committed later than that (documented as a limit in the sharing guide).
-func (w *appWorker) patch(ctx context.Context, after *appState, cols collection, intents []intent, based time.Time) (*appState, error) {
-	body, err := patchBody(after, cols)
+func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Collection, intents []model.Intent, based time.Time) (*model.State, error) {
+	body, err := model.PatchBody(after, cols)
 	if err != nil {
 		return nil, err
 	}
@@ -588,7 +589,7 @@ func (w *appWorker) patch(ctx context.Context, after *appState, cols collection,
 		// A replica behind a scope's disable (ours or another writer's) refuses any change of the
 		// application, not only of its scopes.
 		scopeStillEnabled:      true,
-		unknownPermissionIsLag: cols&colPreAuth != 0 && referencesResolve(after),
+		unknownPermissionIsLag: cols&model.ColPreAuth != 0 && model.ReferencesResolve(after),
 		// Past the replication lag, the refusal means the change was built on a replica that
 		// was behind: write rebuilds it on a new read.
 		staleWindow: w.c.overwriteAfter(),
@@ -601,7 +602,7 @@ func (w *appWorker) patch(ctx context.Context, after *appState, cols collection,
 			if err != nil {
 				return err
 			}
-			next, failed := w.reapply(st, missing(intents, st))
+			next, failed := w.reapply(st, model.Missing(intents, st))
 			if len(failed) > 0 {
 				errs := make([]error, 0, len(failed))
 				for _, e := range failed {
@@ -609,12 +610,12 @@ func (w *appWorker) patch(ctx context.Context, after *appState, cols collection,
 				}
 				return errors.Join(errs...)
 			}
-			based, sent = st.readAt, next
-			c := changedCollections(st, next)
+			based, sent = st.ReadAt, next
+			c := model.ChangedCollections(st, next)
 			if c == 0 {
 				return nil // the read shows every intent: an earlier attempt was committed
 			}
-			if body, err = patchBody(next, c); err != nil {
+			if body, err = model.PatchBody(next, c); err != nil {
 				return err
 			}
 		}

@@ -1,4 +1,4 @@
-package graph
+package model
 
 import (
 	"encoding/json"
@@ -79,8 +79,8 @@ func decode(t *testing.T, s string) any {
 }
 
 func TestStateFromModel(t *testing.T) {
-	st := stateFromModel(parseApplication(t))
-	app := st.application()
+	st := FromModel(parseApplication(t))
+	app := st.Application()
 	if app.ObjectID != "0b0b0b0b-0000-4000-8000-000000000001" || app.AppID != "a9a9a9a9-0000-4000-8000-000000000001" || app.DisplayName != "agent" {
 		t.Fatalf("ids = %+v", app)
 	}
@@ -95,19 +95,19 @@ func TestStateFromModel(t *testing.T) {
 }
 
 func TestPatchBody_OnlyChangedCollectionAndUnknownPropertiesRoundTrip(t *testing.T) {
-	before := stateFromModel(parseApplication(t))
-	after := before.clone()
-	if _, err := addPreAuthorization(after, "C1C1C1C1-0000-4000-8000-000000000002", "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1"); err != nil {
+	before := FromModel(parseApplication(t))
+	after := before.Clone()
+	if _, err := AddPreAuthorization(after, "C1C1C1C1-0000-4000-8000-000000000002", "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := addPreAuthorization(after, "c1c1c1c1-0000-4000-8000-000000000003", "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1"); err != nil {
+	if _, err := AddPreAuthorization(after, "c1c1c1c1-0000-4000-8000-000000000003", "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1"); err != nil {
 		t.Fatal(err)
 	}
-	cols := changedCollections(before, after)
-	if cols != colPreAuth {
+	cols := ChangedCollections(before, after)
+	if cols != ColPreAuth {
 		t.Fatalf("changed = %v", cols)
 	}
-	body, err := patchBody(after, cols)
+	body, err := PatchBody(after, cols)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,21 +126,21 @@ func TestPatchBody_OnlyChangedCollectionAndUnknownPropertiesRoundTrip(t *testing
 }
 
 func TestPatchBody_ScopesKeepWhatThePackageDoesNotModel(t *testing.T) {
-	before := stateFromModel(parseApplication(t))
-	after := before.clone()
+	before := FromModel(parseApplication(t))
+	after := before.Clone()
 	want := after.scopes[0].PermissionScope
 	want.AdminConsentDescription = "changed"
-	if done, err := updateScopeStep(after, want); err != nil || !done {
+	if done, err := UpdateScopeStep(after, want); err != nil || !done {
 		t.Fatalf("done=%v err=%v", done, err)
 	}
-	if err := createScope(after, PermissionScope{ID: "d4d4d4d4-4444-4444-8444-d4d4d4d4d4d4", Value: "third", Type: "Admin", AdminConsentDisplayName: "T", AdminConsentDescription: "D"}); err != nil {
+	if err := CreateScope(after, PermissionScope{ID: "d4d4d4d4-4444-4444-8444-d4d4d4d4d4d4", Value: "third", Type: "Admin", AdminConsentDisplayName: "T", AdminConsentDescription: "D"}); err != nil {
 		t.Fatal(err)
 	}
-	cols := changedCollections(before, after)
-	if cols != colScopes {
+	cols := ChangedCollections(before, after)
+	if cols != ColScopes {
 		t.Fatalf("changed = %v", cols)
 	}
-	body, err := patchBody(after, cols)
+	body, err := PatchBody(after, cols)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,10 +165,10 @@ func TestPatchBody_ScopesKeepWhatThePackageDoesNotModel(t *testing.T) {
 }
 
 func TestPatchBody_URIs(t *testing.T) {
-	before := stateFromModel(parseApplication(t))
-	after := before.clone()
-	ensureIdentifierURI(after, "api://extra")
-	body, err := patchBody(after, changedCollections(before, after))
+	before := FromModel(parseApplication(t))
+	after := before.Clone()
+	EnsureIdentifierURI(after, "api://extra")
+	body, err := PatchBody(after, ChangedCollections(before, after))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,15 +178,8 @@ func TestPatchBody_URIs(t *testing.T) {
 		t.Fatalf("body = %v", got)
 	}
 	after.uris = nil
-	body, _ = patchBody(after, colURIs)
+	body, _ = PatchBody(after, ColURIs)
 	if got := serialize(t, body); !reflect.DeepEqual(got["identifierUris"], []any{}) {
 		t.Fatalf("an empty list must be sent as [] to clear it: %v", got)
-	}
-}
-
-func TestNewGUID(t *testing.T) {
-	a, b := newGUID(), newGUID()
-	if a == b || len(a) != 36 || a[14] != '4' || (a[19] != '8' && a[19] != '9' && a[19] != 'a' && a[19] != 'b') {
-		t.Fatalf("newGUID = %q, %q", a, b)
 	}
 }

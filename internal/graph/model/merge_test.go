@@ -1,4 +1,4 @@
-package graph
+package model
 
 import (
 	"errors"
@@ -21,10 +21,10 @@ const (
 
 // fixture returns an application with an enabled managed scope A, an unmanaged scope B, and three
 // pre-authorized clients: client1 (A and B), client2 (B only) and client3 (an empty entry).
-func fixture() *appState {
-	return &appState{
-		objectID: "obj",
-		appID:    "app",
+func fixture() *State {
+	return &State{
+		ObjectID: "obj",
+		AppID:    "app",
 		uris:     []string{"api://app", "https://example.com/other"},
 		scopes: []scopeEntry{
 			{PermissionScope: PermissionScope{ID: scopeA, Value: "access_as_client", Type: ScopeTypeUser, AdminConsentDisplayName: "Access", Enabled: true}, raw: &rawMarker{"scopeA"}},
@@ -40,21 +40,21 @@ func fixture() *appState {
 
 func TestClone_IsDeep(t *testing.T) {
 	st := fixture()
-	c := st.clone()
+	c := st.Clone()
 	c.uris[0] = "changed"
 	c.scopes[0].Enabled = false
 	c.preAuth[0].DelegatedPermissionIDs[0] = "changed"
 	if !reflect.DeepEqual(st, fixture()) {
-		t.Fatalf("editing the clone changed the original: %+v", st)
+		t.Fatalf("editing the Clone changed the original: %+v", st)
 	}
 }
 
 func TestEnsureIdentifierURI(t *testing.T) {
 	st := fixture()
-	if ensureIdentifierURI(st, "API://APP") {
+	if EnsureIdentifierURI(st, "API://APP") {
 		t.Fatal("a URI differing only in case was added again")
 	}
-	if !ensureIdentifierURI(st, "api://new") {
+	if !EnsureIdentifierURI(st, "api://new") {
 		t.Fatal("a new URI was not added")
 	}
 	want := []string{"api://app", "https://example.com/other", "api://new"}
@@ -65,10 +65,10 @@ func TestEnsureIdentifierURI(t *testing.T) {
 
 func TestRemoveIdentifierURI(t *testing.T) {
 	st := fixture()
-	if !removeIdentifierURI(st, "API://app") {
+	if !RemoveIdentifierURI(st, "API://app") {
 		t.Fatal("URI not removed")
 	}
-	if removeIdentifierURI(st, "api://app") {
+	if RemoveIdentifierURI(st, "api://app") {
 		t.Fatal("second removal reported a change")
 	}
 	if want := []string{"https://example.com/other"}; !reflect.DeepEqual(st.uris, want) {
@@ -79,7 +79,7 @@ func TestRemoveIdentifierURI(t *testing.T) {
 func TestCreateScope(t *testing.T) {
 	st := fixture()
 	newID := "33333333-3333-3333-3333-333333333333"
-	if err := createScope(st, PermissionScope{ID: newID, Value: "third", Type: ScopeTypeUser, Enabled: true}); err != nil {
+	if err := CreateScope(st, PermissionScope{ID: newID, Value: "third", Type: ScopeTypeUser, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
 	if len(st.scopes) != 3 || st.scopes[2].ID != newID || st.scopes[2].raw != nil {
@@ -103,7 +103,7 @@ func TestCreateScope(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			st := fixture()
-			err := createScope(st, tc.scope)
+			err := CreateScope(st, tc.scope)
 			var exists *ScopeExistsError
 			if !errors.As(err, &exists) || !errors.Is(err, ErrScopeExists) {
 				t.Fatalf("err = %v, want *ScopeExistsError", err)
@@ -124,7 +124,7 @@ func TestUpdateScopeStep_TextsAndEnabledInPlace(t *testing.T) {
 	want.ID = strings.ToUpper(scopeA)
 	want.AdminConsentDescription = "new description"
 	want.UserConsentDisplayName = "user title"
-	done, err := updateScopeStep(st, want)
+	done, err := UpdateScopeStep(st, want)
 	if err != nil || !done {
 		t.Fatalf("done=%v err=%v, want done in one step", done, err)
 	}
@@ -146,7 +146,7 @@ func TestUpdateScopeStep_ValueChangeDisablesFirst(t *testing.T) {
 	want.Value = "renamed"
 	want.AdminConsentDescription = "d"
 
-	done, err := updateScopeStep(st, want)
+	done, err := UpdateScopeStep(st, want)
 	if err != nil || done {
 		t.Fatalf("step 1: done=%v err=%v", done, err)
 	}
@@ -155,15 +155,15 @@ func TestUpdateScopeStep_ValueChangeDisablesFirst(t *testing.T) {
 	}
 
 	// Within the round that disables it, the change waits: Graph still holds the scope enabled.
-	if done, err = updateScopeStep(st, want); !errors.Is(err, errIntentDeferred) || done {
+	if done, err = UpdateScopeStep(st, want); !errors.Is(err, ErrDeferred) || done {
 		t.Fatalf("step 2 in the disabling round: done=%v err=%v, want deferred", done, err)
 	}
 	if s := st.scopes[0]; s.Value != "access_as_client" {
 		t.Fatalf("a deferred step changed the scope: %+v", s.PermissionScope)
 	}
 
-	st.newRound() // the disable is confirmed
-	done, err = updateScopeStep(st, want)
+	st.NewRound() // the disable is confirmed
+	done, err = UpdateScopeStep(st, want)
 	if err != nil || done {
 		t.Fatalf("step 2: done=%v err=%v", done, err)
 	}
@@ -171,7 +171,7 @@ func TestUpdateScopeStep_ValueChangeDisablesFirst(t *testing.T) {
 		t.Fatalf("step 2 must change while disabled: %+v", s.PermissionScope)
 	}
 
-	done, err = updateScopeStep(st, want)
+	done, err = UpdateScopeStep(st, want)
 	if err != nil || !done {
 		t.Fatalf("step 3: done=%v err=%v", done, err)
 	}
@@ -185,7 +185,7 @@ func TestUpdateScopeStep_TypeChangeOfDisabledScopeStaysDisabled(t *testing.T) {
 	st.scopes[0].Enabled = false
 	want := st.scopes[0].PermissionScope
 	want.Type = ScopeTypeAdmin
-	done, err := updateScopeStep(st, want)
+	done, err := UpdateScopeStep(st, want)
 	if err != nil || !done {
 		t.Fatalf("done=%v err=%v, want one step", done, err)
 	}
@@ -196,13 +196,13 @@ func TestUpdateScopeStep_TypeChangeOfDisabledScopeStaysDisabled(t *testing.T) {
 
 func TestUpdateScopeStep_Errors(t *testing.T) {
 	st := fixture()
-	_, err := updateScopeStep(st, PermissionScope{ID: "99999999-9999-9999-9999-999999999999"})
+	_, err := UpdateScopeStep(st, PermissionScope{ID: "99999999-9999-9999-9999-999999999999"})
 	if !errors.Is(err, ErrScopeNotFound) {
 		t.Fatalf("err = %v, want ErrScopeNotFound", err)
 	}
 	want := st.scopes[0].PermissionScope
 	want.Value = "OTHER"
-	_, err = updateScopeStep(st, want)
+	_, err = UpdateScopeStep(st, want)
 	var exists *ScopeExistsError
 	if !errors.As(err, &exists) || exists.ID != scopeB {
 		t.Fatalf("err = %v, want *ScopeExistsError for scope B", err)
@@ -217,7 +217,7 @@ func TestDeleteScopeStep_Sequencing(t *testing.T) {
 	var cleared []string
 
 	// Step 1: references only; client1 keeps scope B, no entry disappears except those emptied by us.
-	if deleteScopeStep(st, strings.ToUpper(scopeA), &cleared) {
+	if DeleteScopeStep(st, strings.ToUpper(scopeA), &cleared) {
 		t.Fatal("step 1 reported done")
 	}
 	if !st.scopes[0].Enabled {
@@ -233,7 +233,7 @@ func TestDeleteScopeStep_Sequencing(t *testing.T) {
 	}
 
 	// Step 2: disable.
-	if deleteScopeStep(st, scopeA, &cleared) {
+	if DeleteScopeStep(st, scopeA, &cleared) {
 		t.Fatal("step 2 reported done")
 	}
 	if st.scopes[0].Enabled || len(st.scopes) != 2 {
@@ -241,20 +241,20 @@ func TestDeleteScopeStep_Sequencing(t *testing.T) {
 	}
 
 	// Not in the round that disabled it: Graph still holds it enabled.
-	if deleteScopeStep(st, scopeA, &cleared) || len(st.scopes) != 2 {
+	if DeleteScopeStep(st, scopeA, &cleared) || len(st.scopes) != 2 {
 		t.Fatalf("removed in the disabling round: %+v", st.scopes)
 	}
 
 	// Step 3: remove.
-	st.newRound()
-	if !deleteScopeStep(st, scopeA, &cleared) {
+	st.NewRound()
+	if !DeleteScopeStep(st, scopeA, &cleared) {
 		t.Fatal("step 3 not done")
 	}
 	if len(st.scopes) != 1 || !reflect.DeepEqual(st.scopes[0], fixture().scopes[1]) {
 		t.Fatalf("scopes after removal = %+v", st.scopes)
 	}
-	if !deleteScopeStep(st, scopeA, &cleared) {
-		t.Fatal("deleting a missing scope is not done")
+	if !DeleteScopeStep(st, scopeA, &cleared) {
+		t.Fatal("deleting a Missing scope is not done")
 	}
 	if !reflect.DeepEqual(cleared, []string{client1}) {
 		t.Fatalf("cleared = %q", cleared)
@@ -264,7 +264,7 @@ func TestDeleteScopeStep_Sequencing(t *testing.T) {
 func TestDeleteScopeStep_RemovesEntriesItEmpties(t *testing.T) {
 	st := fixture()
 	var cleared []string
-	deleteScopeStep(st, scopeB, &cleared)
+	DeleteScopeStep(st, scopeB, &cleared)
 	// client1 keeps A; client2 had only B and goes; client3 was empty as read and stays.
 	want := []preAuthEntry{fixture().preAuth[0], fixture().preAuth[2]}
 	want[0].DelegatedPermissionIDs = []string{scopeA}
@@ -281,7 +281,7 @@ func TestDeleteScopeStep_DisabledScopeWithoutReferencesGoesAtOnce(t *testing.T) 
 	st.preAuth = nil
 	st.scopes[0].Enabled = false
 	var cleared []string
-	if !deleteScopeStep(st, scopeA, &cleared) || len(st.scopes) != 1 {
+	if !DeleteScopeStep(st, scopeA, &cleared) || len(st.scopes) != 1 {
 		t.Fatalf("scopes = %+v", st.scopes)
 	}
 }
@@ -290,7 +290,7 @@ func TestAddPreAuthorization(t *testing.T) {
 	t.Run("new entry", func(t *testing.T) {
 		st := fixture()
 		newClient := "bbbbbbbb-0000-0000-0000-000000000009"
-		deferred, err := addPreAuthorization(st, newClient, strings.ToUpper(scopeA))
+		deferred, err := AddPreAuthorization(st, newClient, strings.ToUpper(scopeA))
 		if err != nil || deferred {
 			t.Fatalf("deferred=%v err=%v", deferred, err)
 		}
@@ -304,7 +304,7 @@ func TestAddPreAuthorization(t *testing.T) {
 	})
 	t.Run("existing entry keeps other ids", func(t *testing.T) {
 		st := fixture()
-		if _, err := addPreAuthorization(st, "AAAAAAAA-0000-0000-0000-000000000002", scopeA); err != nil {
+		if _, err := AddPreAuthorization(st, "AAAAAAAA-0000-0000-0000-000000000002", scopeA); err != nil {
 			t.Fatal(err)
 		}
 		if got := st.preAuth[1]; got.AppID != client2 || !reflect.DeepEqual(got.DelegatedPermissionIDs, []string{scopeB, scopeA}) {
@@ -316,7 +316,7 @@ func TestAddPreAuthorization(t *testing.T) {
 	})
 	t.Run("already there", func(t *testing.T) {
 		st := fixture()
-		_, err := addPreAuthorization(st, "AAAAAAAA-0000-0000-0000-000000000001", strings.ToUpper(scopeA))
+		_, err := AddPreAuthorization(st, "AAAAAAAA-0000-0000-0000-000000000001", strings.ToUpper(scopeA))
 		var exists *PreAuthorizationExistsError
 		if !errors.As(err, &exists) || !errors.Is(err, ErrPreAuthorizationExists) || exists.ClientAppID != client1 {
 			t.Fatalf("err = %v", err)
@@ -327,7 +327,7 @@ func TestAddPreAuthorization(t *testing.T) {
 	})
 	t.Run("unknown scope", func(t *testing.T) {
 		st := fixture()
-		_, err := addPreAuthorization(st, client1, "99999999-9999-9999-9999-999999999999")
+		_, err := AddPreAuthorization(st, client1, "99999999-9999-9999-9999-999999999999")
 		if !errors.Is(err, ErrScopeNotFound) {
 			t.Fatalf("err = %v", err)
 		}
@@ -335,10 +335,10 @@ func TestAddPreAuthorization(t *testing.T) {
 	t.Run("scope created in the same round waits", func(t *testing.T) {
 		st := fixture()
 		id := "33333333-3333-3333-3333-333333333333"
-		if err := createScope(st, PermissionScope{ID: id, Value: "third"}); err != nil {
+		if err := CreateScope(st, PermissionScope{ID: id, Value: "third"}); err != nil {
 			t.Fatal(err)
 		}
-		deferred, err := addPreAuthorization(st, client1, id)
+		deferred, err := AddPreAuthorization(st, client1, id)
 		if err != nil || !deferred {
 			t.Fatalf("deferred=%v err=%v", deferred, err)
 		}
@@ -351,7 +351,7 @@ func TestAddPreAuthorization(t *testing.T) {
 func TestRemovePreAuthorization(t *testing.T) {
 	t.Run("keeps other ids", func(t *testing.T) {
 		st := fixture()
-		if !removePreAuthorization(st, "AAAAAAAA-0000-0000-0000-000000000001", strings.ToUpper(scopeA)) {
+		if !RemovePreAuthorization(st, "AAAAAAAA-0000-0000-0000-000000000001", strings.ToUpper(scopeA)) {
 			t.Fatal("nothing removed")
 		}
 		want := fixture().preAuth
@@ -362,7 +362,7 @@ func TestRemovePreAuthorization(t *testing.T) {
 	})
 	t.Run("removes the entry it empties", func(t *testing.T) {
 		st := fixture()
-		if !removePreAuthorization(st, client2, scopeB) {
+		if !RemovePreAuthorization(st, client2, scopeB) {
 			t.Fatal("nothing removed")
 		}
 		want := []preAuthEntry{fixture().preAuth[0], fixture().preAuth[2]}
@@ -372,10 +372,10 @@ func TestRemovePreAuthorization(t *testing.T) {
 	})
 	t.Run("already gone", func(t *testing.T) {
 		st := fixture()
-		if removePreAuthorization(st, client2, scopeA) || removePreAuthorization(st, "bbbbbbbb-0000-0000-0000-000000000009", scopeA) {
+		if RemovePreAuthorization(st, client2, scopeA) || RemovePreAuthorization(st, "bbbbbbbb-0000-0000-0000-000000000009", scopeA) {
 			t.Fatal("removal of something absent reported a change")
 		}
-		if removePreAuthorization(st, client3, scopeA) {
+		if RemovePreAuthorization(st, client3, scopeA) {
 			t.Fatal("an empty entry was touched")
 		}
 		if !reflect.DeepEqual(st, fixture()) {
@@ -386,19 +386,19 @@ func TestRemovePreAuthorization(t *testing.T) {
 
 func TestChangedCollections(t *testing.T) {
 	base := fixture()
-	if c := changedCollections(base, base.clone()); c != 0 {
-		t.Fatalf("clone differs: %v", c)
+	if c := ChangedCollections(base, base.Clone()); c != 0 {
+		t.Fatalf("Clone differs: %v", c)
 	}
-	st := base.clone()
-	if _, err := addPreAuthorization(st, client3, scopeA); err != nil {
+	st := base.Clone()
+	if _, err := AddPreAuthorization(st, client3, scopeA); err != nil {
 		t.Fatal(err)
 	}
-	if c := changedCollections(base, st); c != colPreAuth {
+	if c := ChangedCollections(base, st); c != ColPreAuth {
 		t.Fatalf("changed = %v, want preAuth only", c)
 	}
-	ensureIdentifierURI(st, "api://x")
+	EnsureIdentifierURI(st, "api://x")
 	st.scopes[1].Enabled = false
-	if c := changedCollections(base, st); c != colAll {
+	if c := ChangedCollections(base, st); c != ColAll {
 		t.Fatalf("changed = %v, want all", c)
 	}
 }
@@ -411,28 +411,28 @@ func TestFacts(t *testing.T) {
 	b.preAuth[0].AppID = "AAAAAAAA-0000-0000-0000-000000000001"
 	b.preAuth[0].DelegatedPermissionIDs = []string{scopeB, strings.ToUpper(scopeA)}
 	b.preAuth[0], b.preAuth[1] = b.preAuth[1], b.preAuth[0]
-	if !sameFacts(facts(a, colAll), facts(b, colAll)) {
+	if !sameFacts(facts(a, ColAll), facts(b, ColAll)) {
 		t.Fatal("equal content has different facts")
 	}
 	// An empty entry is a fact of its own.
 	b.preAuth = b.preAuth[:2]
-	if sameFacts(facts(a, colPreAuth), facts(b, colPreAuth)) {
-		t.Fatal("a missing empty entry went unnoticed")
+	if sameFacts(facts(a, ColPreAuth), facts(b, ColPreAuth)) {
+		t.Fatal("a Missing empty entry went unnoticed")
 	}
 	// Every scope field counts.
 	c := fixture()
 	c.scopes[0].UserConsentDescription = "x"
-	if sameFacts(facts(a, colScopes), facts(c, colScopes)) {
+	if sameFacts(facts(a, ColScopes), facts(c, ColScopes)) {
 		t.Fatal("a text change went unnoticed")
 	}
-	if !sameFacts(facts(a, colPreAuth|colURIs), facts(c, colPreAuth|colURIs)) {
+	if !sameFacts(facts(a, ColPreAuth|ColURIs), facts(c, ColPreAuth|ColURIs)) {
 		t.Fatal("facts of collections not asked for were included")
 	}
 }
 
 func TestApplication_PlainView(t *testing.T) {
 	st := fixture()
-	app := st.application()
+	app := st.Application()
 	if app.ObjectID != "obj" || app.AppID != "app" || len(app.Scopes) != 2 || len(app.PreAuthorized) != 3 {
 		t.Fatalf("app = %+v", app)
 	}
@@ -453,11 +453,11 @@ func TestApplication_PlainView(t *testing.T) {
 
 func TestReferencesResolve(t *testing.T) {
 	st := fixture()
-	if !referencesResolve(st) {
+	if !ReferencesResolve(st) {
 		t.Fatal("consistent references reported dangling")
 	}
 	st.preAuth[1].DelegatedPermissionIDs = append(st.preAuth[1].DelegatedPermissionIDs, "99999999-9999-4999-8999-999999999999")
-	if referencesResolve(st) {
+	if ReferencesResolve(st) {
 		t.Fatal("a dangling reference went unnoticed")
 	}
 }
@@ -466,19 +466,19 @@ func TestReferencesResolve(t *testing.T) {
 // identifier URI, one per scope (with every modelled field) and one per pre-authorized entry and
 // per (entry, permission) pair. IDs and URIs are lower-cased so comparisons are case-insensitive;
 // order is ignored. Two states show the same content of a collection when their facts are equal.
-func facts(st *appState, cols collection) map[string]bool {
+func facts(st *State, cols Collection) map[string]bool {
 	f := make(map[string]bool)
-	if cols&colURIs != 0 {
+	if cols&ColURIs != 0 {
 		for _, u := range st.uris {
 			f["uri\x00"+strings.ToLower(u)] = true
 		}
 	}
-	if cols&colScopes != 0 {
+	if cols&ColScopes != 0 {
 		for _, s := range st.scopes {
-			f[scopeFact(s.PermissionScope)] = true
+			f[ScopeFact(s.PermissionScope)] = true
 		}
 	}
-	if cols&colPreAuth != 0 {
+	if cols&ColPreAuth != 0 {
 		for _, p := range st.preAuth {
 			app := strings.ToLower(p.AppID)
 			f["pre\x00"+app] = true

@@ -1,4 +1,4 @@
-package graph
+package model
 
 import (
 	"fmt"
@@ -12,10 +12,10 @@ import (
 // stateFromModel converts a GET answer into the state the merge logic works on. The SDK models of
 // the list entries are kept as raw so that entries written back unchanged keep every property this
 // package does not model.
-func stateFromModel(m models.Applicationable) *appState {
-	st := &appState{
-		objectID:    deref(m.GetId()),
-		appID:       deref(m.GetAppId()),
+func FromModel(m models.Applicationable) *State {
+	st := &State{
+		ObjectID:    deref(m.GetId()),
+		AppID:       deref(m.GetAppId()),
 		displayName: deref(m.GetDisplayName()),
 		uris:        append([]string{}, m.GetIdentifierUris()...),
 		scopes:      []scopeEntry{},
@@ -66,14 +66,14 @@ func preAuthFromModel(m models.PreAuthorizedApplicationable) PreAuthorizedApplic
 // patchBody builds the PATCH body carrying only the collections in cols, in full, as after holds
 // them. Graph merges a PATCH at property level (also inside "api"), so collections left out stay as
 // they are.
-func patchBody(after *appState, cols collection) (models.Applicationable, error) {
+func PatchBody(after *State, cols Collection) (models.Applicationable, error) {
 	body := models.NewApplication()
-	if cols&colURIs != 0 {
+	if cols&ColURIs != 0 {
 		body.SetIdentifierUris(append([]string{}, after.uris...))
 	}
-	if cols&(colScopes|colPreAuth) != 0 {
+	if cols&(ColScopes|ColPreAuth) != 0 {
 		api := models.NewApiApplication()
-		if cols&colScopes != 0 {
+		if cols&ColScopes != 0 {
 			scopes := make([]models.PermissionScopeable, 0, len(after.scopes))
 			for _, s := range after.scopes {
 				m, err := scopeToModel(s)
@@ -84,7 +84,7 @@ func patchBody(after *appState, cols collection) (models.Applicationable, error)
 			}
 			api.SetOauth2PermissionScopes(scopes)
 		}
-		if cols&colPreAuth != 0 {
+		if cols&ColPreAuth != 0 {
 			entries := make([]models.PreAuthorizedApplicationable, 0, len(after.preAuth))
 			for _, p := range after.preAuth {
 				entries = append(entries, preAuthToModel(p))
@@ -164,4 +164,11 @@ func preAuthToModel(e preAuthEntry) models.PreAuthorizedApplicationable {
 	m.SetAppId(&appID)
 	m.SetDelegatedPermissionIds(append([]string{}, e.DelegatedPermissionIDs...))
 	return m
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

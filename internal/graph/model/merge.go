@@ -1,6 +1,7 @@
-package graph
+package model
 
 import (
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,9 +29,9 @@ type preAuthEntry struct {
 }
 
 // appState is one application as seen by one group-commit round.
-type appState struct {
-	objectID    string
-	appID       string
+type State struct {
+	ObjectID    string
+	AppID       string
 	displayName string
 	uris        []string
 	scopes      []scopeEntry
@@ -43,13 +44,13 @@ type appState struct {
 	// value or type, and a removal, against the scope as stored, so these wait until the disable is
 	// confirmed (the next round), also when another step of this round asks for them.
 	disabling map[string]bool
-	// readAt is when the read this state comes from was started (zero for a state built locally).
-	readAt time.Time
+	// ReadAt is when the read this state comes from was started (zero for a state built locally).
+	ReadAt time.Time
 }
 
 // clone returns a deep copy whose lists can be edited without touching st. The raw SDK models are
 // shared: they are never modified.
-func (st *appState) clone() *appState {
+func (st *State) Clone() *State {
 	c := *st
 	c.uris = slices.Clone(st.uris)
 	c.scopes = slices.Clone(st.scopes)
@@ -75,12 +76,12 @@ func (st *appState) clone() *appState {
 
 // newRound clears the marks of the previous round (created and disabled scopes): st is now as
 // Graph shows it.
-func (st *appState) newRound() {
+func (st *State) NewRound() {
 	st.newScopes, st.disabling = nil, nil
 }
 
 // disable disables the scope at index i and marks it as disabled in this round.
-func (st *appState) disable(i int) {
+func (st *State) disable(i int) {
 	st.scopes[i].Enabled = false
 	if st.disabling == nil {
 		st.disabling = make(map[string]bool)
@@ -90,15 +91,15 @@ func (st *appState) disable(i int) {
 
 // waitsForDisable reports whether the scope was disabled in this round, so that a change of its
 // value or type, or its removal, must wait for the next one.
-func (st *appState) waitsForDisable(id string) bool {
+func (st *State) WaitsForDisable(id string) bool {
 	return st.disabling[strings.ToLower(id)]
 }
 
-// application returns the plain view of the state.
-func (st *appState) application() Application {
+// Application returns the plain view of the state.
+func (st *State) Application() Application {
 	app := Application{
-		ObjectID:       st.objectID,
-		AppID:          st.appID,
+		ObjectID:       st.ObjectID,
+		AppID:          st.AppID,
 		DisplayName:    st.displayName,
 		IdentifierURIs: slices.Clone(st.uris),
 		Scopes:         make([]PermissionScope, len(st.scopes)),
@@ -121,26 +122,26 @@ func (st *appState) application() Application {
 }
 
 // collection is a bit set naming the list properties of an application this package edits.
-type collection uint8
+type Collection uint8
 
 const (
-	colURIs collection = 1 << iota
-	colScopes
-	colPreAuth
+	ColURIs Collection = 1 << iota
+	ColScopes
+	ColPreAuth
 
-	colAll = colURIs | colScopes | colPreAuth
+	ColAll = ColURIs | ColScopes | ColPreAuth
 )
 
 // String lists the Graph property names in the set.
-func (c collection) String() string {
+func (c Collection) String() string {
 	var parts []string
-	if c&colURIs != 0 {
+	if c&ColURIs != 0 {
 		parts = append(parts, "identifierUris")
 	}
-	if c&colScopes != 0 {
+	if c&ColScopes != 0 {
 		parts = append(parts, "api.oauth2PermissionScopes")
 	}
-	if c&colPreAuth != 0 {
+	if c&ColPreAuth != 0 {
 		parts = append(parts, "api.preAuthorizedApplications")
 	}
 	if len(parts) == 0 {
@@ -150,25 +151,25 @@ func (c collection) String() string {
 }
 
 // changedCollections returns the collections whose content differs between before and after.
-func changedCollections(before, after *appState) collection {
-	var c collection
+func ChangedCollections(before, after *State) Collection {
+	var c Collection
 	if !slices.Equal(before.uris, after.uris) {
-		c |= colURIs
+		c |= ColURIs
 	}
 	if !slices.EqualFunc(before.scopes, after.scopes, func(a, b scopeEntry) bool {
 		return a.PermissionScope == b.PermissionScope
 	}) {
-		c |= colScopes
+		c |= ColScopes
 	}
 	if !slices.EqualFunc(before.preAuth, after.preAuth, func(a, b preAuthEntry) bool {
 		return a.AppID == b.AppID && slices.Equal(a.DelegatedPermissionIDs, b.DelegatedPermissionIDs)
 	}) {
-		c |= colPreAuth
+		c |= ColPreAuth
 	}
 	return c
 }
 
-func scopeFact(s PermissionScope) string {
+func ScopeFact(s PermissionScope) string {
 	return strings.Join([]string{
 		"scope", strings.ToLower(s.ID), s.Value, s.Type,
 		s.AdminConsentDisplayName, s.AdminConsentDescription,
@@ -177,18 +178,37 @@ func scopeFact(s PermissionScope) string {
 }
 
 // findScope returns the index of the scope with the ID (case-insensitive), or -1.
-func (st *appState) findScope(id string) int {
+func (st *State) findScope(id string) int {
 	return slices.IndexFunc(st.scopes, func(s scopeEntry) bool { return strings.EqualFold(s.ID, id) })
+}
+
+// Scope returns the scope with the ID (case-insensitive) and whether there is one.
+func (st *State) Scope(id string) (PermissionScope, bool) {
+	if i := st.findScope(id); i >= 0 {
+		return st.scopes[i].PermissionScope, true
+	}
+	return PermissionScope{}, false
+}
+
+// Scopes returns the scopes in order.
+func (st *State) Scopes() iter.Seq[PermissionScope] {
+	return func(yield func(PermissionScope) bool) {
+		for _, s := range st.scopes {
+			if !yield(s.PermissionScope) {
+				return
+			}
+		}
+	}
 }
 
 // findScopeByValue returns the index of the scope with the value (case-insensitive, as Graph keeps
 // values unique that way), or -1.
-func (st *appState) findScopeByValue(value string) int {
+func (st *State) findScopeByValue(value string) int {
 	return slices.IndexFunc(st.scopes, func(s scopeEntry) bool { return strings.EqualFold(s.Value, value) })
 }
 
 // ensureIdentifierURI adds uri unless an equal URI (case-insensitive) is present.
-func ensureIdentifierURI(st *appState, uri string) (added bool) {
+func EnsureIdentifierURI(st *State, uri string) (added bool) {
 	if slices.ContainsFunc(st.uris, func(u string) bool { return strings.EqualFold(u, uri) }) {
 		return false
 	}
@@ -197,7 +217,7 @@ func ensureIdentifierURI(st *appState, uri string) (added bool) {
 }
 
 // removeIdentifierURI removes every URI equal to uri (case-insensitive); other URIs keep their order.
-func removeIdentifierURI(st *appState, uri string) (removed bool) {
+func RemoveIdentifierURI(st *State, uri string) (removed bool) {
 	n := len(st.uris)
 	st.uris = slices.DeleteFunc(st.uris, func(u string) bool { return strings.EqualFold(u, uri) })
 	return len(st.uris) != n
@@ -205,7 +225,7 @@ func removeIdentifierURI(st *appState, uri string) (removed bool) {
 
 // createScope appends a new scope. It fails with *ScopeExistsError when a scope with the same value
 // or the same ID exists.
-func createScope(st *appState, s PermissionScope) error {
+func CreateScope(st *State, s PermissionScope) error {
 	if i := st.findScopeByValue(s.Value); i >= 0 {
 		return &ScopeExistsError{ID: st.scopes[i].ID, Value: st.scopes[i].Value}
 	}
@@ -225,7 +245,7 @@ func createScope(st *appState, s PermissionScope) error {
 // the scope disabled first (Graph: CannotDeleteOrUpdateEnabledEntitlement), so it takes up to three
 // confirmed steps: disable, change (still disabled), enable as requested. The scope is never
 // disabled when only texts or the enabled flag change.
-func updateScopeStep(st *appState, want PermissionScope) (done bool, err error) {
+func UpdateScopeStep(st *State, want PermissionScope) (done bool, err error) {
 	i := st.findScope(want.ID)
 	if i < 0 {
 		return false, &ScopeNotFoundError{ID: want.ID}
@@ -245,8 +265,8 @@ func updateScopeStep(st *appState, want PermissionScope) (done bool, err error) 
 		st.disable(i)
 		return false, nil
 	}
-	if st.waitsForDisable(cur.ID) {
-		return false, errIntentDeferred
+	if st.WaitsForDisable(cur.ID) {
+		return false, ErrDeferred
 	}
 	enable := want.Enabled
 	want.Enabled = false
@@ -258,7 +278,7 @@ func updateScopeStep(st *appState, want PermissionScope) (done bool, err error) 
 // confirmed before the next: remove the scope ID from every pre-authorized entry (an entry this
 // leaves empty is removed; clients that lost the permission are added to cleared), then disable the
 // scope if it is enabled, then remove it. A missing scope is already done.
-func deleteScopeStep(st *appState, id string, cleared *[]string) (done bool) {
+func DeleteScopeStep(st *State, id string, cleared *[]string) (done bool) {
 	i := st.findScope(id)
 	if i < 0 {
 		return true
@@ -288,7 +308,7 @@ func deleteScopeStep(st *appState, id string, cleared *[]string) (done bool) {
 		st.disable(i)
 		return false
 	}
-	if st.waitsForDisable(id) {
+	if st.WaitsForDisable(id) {
 		return false
 	}
 	st.scopes = slices.Delete(st.scopes, i, i+1)
@@ -300,7 +320,7 @@ func deleteScopeStep(st *appState, id string, cleared *[]string) (done bool) {
 // (Graph would reject the PATCH) and with *PreAuthorizationExistsError when the client already has
 // the permission. deferred is true when the scope was created in this round: the caller must retry
 // in the next round.
-func addPreAuthorization(st *appState, clientAppID, permissionID string) (deferred bool, err error) {
+func AddPreAuthorization(st *State, clientAppID, permissionID string) (deferred bool, err error) {
 	i := st.findScope(permissionID)
 	if i < 0 {
 		return false, &ScopeNotFoundError{ID: permissionID}
@@ -336,7 +356,7 @@ func addPreAuthorization(st *appState, clientAppID, permissionID string) (deferr
 // removePreAuthorization removes permissionID from the client's entry (every entry of the client,
 // should Graph hold several) and removes an entry this leaves empty. Entries that were empty as read
 // stay. removed is false when there was nothing to remove.
-func removePreAuthorization(st *appState, clientAppID, permissionID string) (removed bool) {
+func RemovePreAuthorization(st *State, clientAppID, permissionID string) (removed bool) {
 	kept := st.preAuth[:0:0]
 	for _, p := range st.preAuth {
 		if strings.EqualFold(p.AppID, clientAppID) {
@@ -361,7 +381,7 @@ func removePreAuthorization(st *appState, clientAppID, permissionID string) (rem
 // referencesResolve reports whether every permission ID of every pre-authorized entry names a scope
 // of the application. When it does, Graph's "Permission Id that cannot be found" can only come from
 // a replica that has not seen a scope yet.
-func referencesResolve(st *appState) bool {
+func ReferencesResolve(st *State) bool {
 	for _, p := range st.preAuth {
 		for _, id := range p.DelegatedPermissionIDs {
 			if st.findScope(id) < 0 {

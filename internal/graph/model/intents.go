@@ -1,0 +1,226 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// An intent is one fact this process wants Microsoft Graph to show about an application: "client X
+// holds permission P", "scope S has these fields", "URI U is present" (or their absence). A write is
+// confirmed when the reads show the intents of its batch, whatever else changed in the same
+// collections: another writer's change beside ours is not an error. Intents are idempotent, so an
+// intent that another writer overwrote can be applied again on a newer read (see worker.go).
+
+// intentKind names what an intent is about.
+type IntentKind uint8
+
+const (
+	IntentURI IntentKind = iota + 1
+	IntentScope
+	IntentGrant
+)
+
+// Intent is one fact about an application, present or absent.
+type Intent struct {
+	Kind    IntentKind
+	Present bool
+	// URI is the identifier URI (IntentURI).
+	URI string
+	// Scope is the scope as wanted (IntentScope; for an absent scope only its ID counts).
+	Scope PermissionScope
+	// Client and Perm name a pre-authorization (IntentGrant).
+	Client, Perm string
+}
+
+// key identifies the fact an intent is about, case-insensitively: two intents with the same key
+// cannot both hold.
+func (i Intent) Key() string {
+	switch i.Kind {
+	case IntentURI:
+		return "uri\x00" + strings.ToLower(i.URI)
+	case IntentScope:
+		return "scope\x00" + strings.ToLower(i.Scope.ID)
+	default:
+		return "grant\x00" + strings.ToLower(i.Client) + "\x00" + strings.ToLower(i.Perm)
+	}
+}
+
+// String describes the intent for error messages.
+func (i Intent) String() string {
+	switch i.Kind {
+	case IntentURI:
+		if i.Present {
+			return fmt.Sprintf("identifier URI %s present", i.URI)
+		}
+		return fmt.Sprintf("identifier URI %s absent", i.URI)
+	case IntentScope:
+		if i.Present {
+			return fmt.Sprintf("permission scope %s (%q, enabled %t) as written", i.Scope.ID, i.Scope.Value, i.Scope.Enabled)
+		}
+		return fmt.Sprintf("permission scope %s absent", i.Scope.ID)
+	default:
+		if i.Present {
+			return fmt.Sprintf("client %s pre-authorized for permission %s", i.Client, i.Perm)
+		}
+		return fmt.Sprintf("client %s not pre-authorized for permission %s", i.Client, i.Perm)
+	}
+}
+
+// holds reports whether st shows the intent.
+func (i Intent) Holds(st *State) bool {
+	switch i.Kind {
+	case IntentURI:
+		has := slices.ContainsFunc(st.uris, func(u string) bool { return strings.EqualFold(u, i.URI) })
+		return has == i.Present
+	case IntentScope:
+		j := st.findScope(i.Scope.ID)
+		if !i.Present {
+			return j < 0
+		}
+		return j >= 0 && sameScope(st.scopes[j].PermissionScope, i.Scope)
+	default:
+		return hasGrant(st, i.Client, i.Perm) == i.Present
+	}
+}
+
+// errIntentDeferred means an intent cannot be applied in this PATCH (its scope is created by it).
+var ErrDeferred = errors.New("deferred to the next write")
+
+// apply moves st one step towards the intent, keeping everything else as read. Scope changes take
+// Graph's steps (disable before a type change or a removal, clear references before a removal), so
+// one apply may not make the intent hold yet. A grant whose scope is missing fails with
+// *ScopeNotFoundError; one whose scope is created by this same state returns errIntentDeferred.
+func (i Intent) Apply(st *State) error {
+	switch i.Kind {
+	case IntentURI:
+		if i.Present {
+			EnsureIdentifierURI(st, i.URI)
+		} else {
+			RemoveIdentifierURI(st, i.URI)
+		}
+	case IntentScope:
+		if !i.Present {
+			var cleared []string
+			DeleteScopeStep(st, i.Scope.ID, &cleared)
+			return nil
+		}
+		if st.findScope(i.Scope.ID) < 0 {
+			return CreateScope(st, i.Scope)
+		}
+		_, err := UpdateScopeStep(st, i.Scope)
+		return err
+	default:
+		if !i.Present {
+			RemovePreAuthorization(st, i.Client, i.Perm)
+			return nil
+		}
+		deferred, err := AddPreAuthorization(st, i.Client, i.Perm)
+		var exists *PreAuthorizationExistsError
+		switch {
+		case errors.As(err, &exists):
+			return nil
+		case err != nil:
+			return err
+		case deferred:
+			return ErrDeferred
+		}
+	}
+	return nil
+}
+
+// sameScope compares two scopes, the ID case-insensitively.
+func sameScope(a, b PermissionScope) bool {
+	if !strings.EqualFold(a.ID, b.ID) {
+		return false
+	}
+	a.ID = b.ID
+	return a == b
+}
+
+// hasGrant reports whether some entry of the client holds the permission.
+func hasGrant(st *State, client, perm string) bool {
+	for _, p := range st.preAuth {
+		if strings.EqualFold(p.AppID, client) &&
+			slices.ContainsFunc(p.DelegatedPermissionIDs, func(x string) bool { return strings.EqualFold(x, perm) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// intentsOf returns the intents that turn before into after: every URI, scope and grant that after
+// adds, changes or removes. Entries and order are not intents; only the facts are.
+func IntentsOf(before, after *State) []Intent {
+	var out []Intent
+	for _, u := range after.uris {
+		if !slices.ContainsFunc(before.uris, func(b string) bool { return strings.EqualFold(b, u) }) {
+			out = append(out, Intent{Kind: IntentURI, Present: true, URI: u})
+		}
+	}
+	for _, u := range before.uris {
+		if !slices.ContainsFunc(after.uris, func(a string) bool { return strings.EqualFold(a, u) }) {
+			out = append(out, Intent{Kind: IntentURI, URI: u})
+		}
+	}
+	for _, s := range after.scopes {
+		j := before.findScope(s.ID)
+		if j < 0 || !sameScope(before.scopes[j].PermissionScope, s.PermissionScope) {
+			out = append(out, Intent{Kind: IntentScope, Present: true, Scope: s.PermissionScope})
+		}
+	}
+	for _, s := range before.scopes {
+		if after.findScope(s.ID) < 0 {
+			out = append(out, Intent{Kind: IntentScope, Scope: PermissionScope{ID: s.ID}})
+		}
+	}
+	for _, g := range grants(after) {
+		if !hasGrant(before, g[0], g[1]) {
+			out = append(out, Intent{Kind: IntentGrant, Present: true, Client: g[0], Perm: g[1]})
+		}
+	}
+	for _, g := range grants(before) {
+		if !hasGrant(after, g[0], g[1]) {
+			out = append(out, Intent{Kind: IntentGrant, Client: g[0], Perm: g[1]})
+		}
+	}
+	return dedupe(out)
+}
+
+// grants lists the (client, permission) pairs of st.
+func grants(st *State) [][2]string {
+	var out [][2]string
+	for _, p := range st.preAuth {
+		for _, id := range p.DelegatedPermissionIDs {
+			out = append(out, [2]string{p.AppID, id})
+		}
+	}
+	return out
+}
+
+// dedupe keeps the last intent of every key, in first-seen order.
+func dedupe(in []Intent) []Intent {
+	idx := make(map[string]int, len(in))
+	var out []Intent
+	for _, i := range in {
+		if j, ok := idx[i.Key()]; ok {
+			out[j] = i
+			continue
+		}
+		idx[i.Key()] = len(out)
+		out = append(out, i)
+	}
+	return out
+}
+
+// missing returns the intents st does not show.
+func Missing(intents []Intent, st *State) []Intent {
+	var out []Intent
+	for _, i := range intents {
+		if !i.Holds(st) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
