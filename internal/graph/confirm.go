@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // confirm reads until Graph shows the intents of the batch, whatever else changed, and returns the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"net/url"
 	"strings"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
 	"github.com/bayer/terraform-provider-lkps/internal/auth"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // This file holds the read-only listing calls that `terraform query` needs. They do not go through

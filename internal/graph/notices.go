@@ -2,8 +2,9 @@ package graph
 
 import (
 	"fmt"
-	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"sync"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // NoticeKind says what a Notice reports.

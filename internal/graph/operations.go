@@ -5,9 +5,10 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"strings"
 	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // GetApplication reads the application. It never returns a state older than what this Client
@@ -28,23 +29,8 @@ func (c *Client) GetApplication(ctx context.Context, ref AppRef) (Application, e
 // shows every change an earlier command reported (a destroy just before). The write that follows
 // builds on the same read when it comes within WriteReuse.
 func (c *Client) GetApplicationForWrite(ctx context.Context, ref AppRef) (Application, error) {
-	ctx, cancel := c.withTimeout(ctx)
-	defer cancel()
-	w, st, err := c.resolve(ctx, ref)
-	if err != nil {
-		return Application{}, fmt.Errorf("reading %s: %w", ref, err)
-	}
-	from := c.freshFrom()
-	if st != nil && !w.looksOld(st) && !st.ReadAt.Before(from) {
-		return st.Application(), nil
-	}
-	if err := c.sleepUntil(ctx, from, ReasonFreshBase); err != nil {
-		return Application{}, fmt.Errorf("reading %s: %w", ref, err)
-	}
-	if st, err = w.sharedRead(ctx, from); err != nil {
-		return Application{}, fmt.Errorf("reading %s: %w", ref, err)
-	}
-	return st.Application(), nil
+	app, _, err := c.readDeciding(ctx, ref, nil, ReasonFreshBase)
+	return app, err
 }
 
 // GetApplicationExpecting reads the application like GetApplication and reports whether present
@@ -56,34 +42,36 @@ func (c *Client) GetApplicationForWrite(ctx context.Context, ref AppRef) (Applic
 // Terraform's state records): a difference from the state is confirmed the same way. Terraform Read
 // functions use it for the item their resource manages.
 func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, present func(Application) bool) (Application, bool, error) {
+	return c.readDeciding(ctx, ref, present, ReasonConfirmAbsence)
+}
+
+// readDeciding reads the application and reports whether present holds for it, deciding that it
+// does not only on a read started at or after freshFrom (waiting until then, counted as reason). A
+// nil present never holds: only such a read is returned.
+func (c *Client) readDeciding(ctx context.Context, ref AppRef, present func(Application) bool, reason RetryReason) (Application, bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	w, st, err := c.resolve(ctx, ref)
+	from := c.freshFrom()
+	if err == nil && (st == nil || w.looksOld(st)) && (present != nil || !c.now().Before(from)) {
+		st, err = w.sharedRead(ctx, time.Time{})
+	}
+	if err == nil && st != nil && !w.looksOld(st) {
+		app := st.Application()
+		if ok := present != nil && present(app); ok || !st.ReadAt.Before(from) {
+			return app, ok, nil
+		}
+	}
+	if err == nil {
+		if err = c.sleepUntil(ctx, from, reason); err == nil {
+			st, err = w.sharedRead(ctx, from)
+		}
+	}
 	if err != nil {
 		return Application{}, false, fmt.Errorf("reading %s: %w", ref, err)
 	}
-	if st == nil || w.looksOld(st) {
-		if st, err = w.sharedRead(ctx, time.Time{}); err != nil {
-			return Application{}, false, fmt.Errorf("reading %s: %w", ref, err)
-		}
-	}
 	app := st.Application()
-	if present(app) {
-		return app, true, nil
-	}
-	deadline := c.freshFrom()
-	if !st.ReadAt.Before(deadline) {
-		return app, false, nil
-	}
-	c.stats.addRetry(ReasonConfirmAbsence)
-	if err := c.sleep(ctx, deadline.Sub(c.now())); err != nil {
-		return Application{}, false, fmt.Errorf("reading %s: %w", ref, err)
-	}
-	if st, err = w.sharedRead(ctx, deadline); err != nil {
-		return Application{}, false, fmt.Errorf("reading %s: %w", ref, err)
-	}
-	app = st.Application()
-	return app, present(app), nil
+	return app, present != nil && present(app), nil
 }
 
 // EnsureIdentifierURI adds uri to the application's identifier URIs unless it is there (compared

@@ -3,8 +3,9 @@ package graph
 import (
 	"context"
 	"errors"
-	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // The worker's reads: one GET under the retry policy, read-your-writes, single-flight and reuse.

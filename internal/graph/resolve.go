@@ -3,10 +3,11 @@ package graph
 import (
 	"context"
 	"errors"
-	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"strings"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // resolveFlight is one in-flight lookup of an AppRef shared by concurrent callers.

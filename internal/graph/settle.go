@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"sync"
 	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // Settling. A write is confirmed once one read shows it: Graph committed it. A replica that is behind

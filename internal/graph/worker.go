@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // ReasonNotYetVisible counts confirmation reads that did not show the write yet (a replica behind
