@@ -119,9 +119,8 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model
 				return nil, ctx.Err()
 			}
 			w.c.stats.sharedReads.Add(1)
-			if f.err != nil && ctx.Err() == nil &&
-				(errors.Is(f.err, context.Canceled) || errors.Is(f.err, context.DeadlineExceeded)) {
-				continue // the leader gave up for its own reasons; read again
+			if leaderGaveUp(ctx, f.err) {
+				continue
 			}
 			return f.st, f.err
 		}

@@ -40,8 +40,7 @@ func (c *Client) resolve(ctx context.Context, ref AppRef) (*appWorker, *model.St
 			case <-ctx.Done():
 				return nil, nil, ctx.Err()
 			}
-			if f.err != nil && ctx.Err() == nil &&
-				(errors.Is(f.err, context.Canceled) || errors.Is(f.err, context.DeadlineExceeded)) {
+			if leaderGaveUp(ctx, f.err) {
 				continue
 			}
 			return f.w, f.st, f.err

@@ -89,6 +89,16 @@ func (c *Client) fitsDeadline(ctx context.Context, d time.Duration) bool {
 // re-applications.
 func (c *Client) mayReapply(done int) bool { return done < c.cfg.MaxReapply }
 
+// leaderGaveUp reports whether err, the outcome of a call shared with other callers (one GET, one
+// lookup), is only its leader's context ending while ctx is still live: the follower calls again.
+func leaderGaveUp(ctx context.Context, err error) bool {
+	return err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+}
+
+// maxRebuilds bounds how often one op is rebuilt on a new read after Graph refused its change as
+// built on an older state.
+const maxRebuilds = 3
+
 // maxNetworkAttempts bounds retries of transport failures: a refused connection or a reset is
 // worth a second try, a wrong endpoint is not worth minutes.
 const maxNetworkAttempts = 3

@@ -457,10 +457,6 @@ func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
 	return true
 }
 
-// maxRebuilds bounds how often one op is rebuilt on a new read after Graph refused its change as
-// built on an older state.
-const maxRebuilds = 3
-
 // rebuild marks the batch's ops for another round on a new read; false when one was rebuilt
 // maxRebuilds times already.
 func (w *appWorker) rebuild(b *batch) bool {
