@@ -266,10 +266,10 @@ func opContexts(ops []*op) []context.Context {
 //  2. build: every op's step in arrival order on that read, plus this process's confirmed intents
 //     that another writer overwrote since (restore);
 //  3. write: one PATCH of the changed collections;
-//  4. confirm own intents: reads until they show this batch's intents, re-applying those another
+//  4. commit: Graph accepted it, so every caller the batch completes is answered;
+//  5. confirm own intents: reads until they show this batch's intents, re-applying those another
 //     writer overwrote, a bounded number of times; operations queued meanwhile are written on top
-//     of this batch (pipelined) and confirmed with it;
-//  5. answer: every caller whose change is confirmed.
+//     of this batch (pipelined) and confirmed with it; callers with a later step go on.
 //
 // It returns the ops that need another round, a fresh read the next round may use and how many ops
 // it answered.
