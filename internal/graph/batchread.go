@@ -78,9 +78,9 @@ type readBatcher[T directoryObject] struct {
 // readWaiter is one caller's read.
 type readWaiter[T directoryObject] struct {
 	ctx      context.Context
-	id       string // lower case
-	presence bool   // a presence lookup: it may linger, and not being listed is its answer
-	queued   time.Time
+	id       string    // lower case
+	presence bool      // a presence lookup: it may linger, and not being listed is its answer
+	queued   time.Time // when it joined the queue
 	done     chan struct{}
 	m        T // the object, unset when the list did not return it
 	err      error
@@ -309,10 +309,14 @@ func answerAlone[T directoryObject](batch []*readWaiter[T]) {
 	}
 }
 
-// listByID sends one GET <collection>?$filter=<kind> in (…) and returns the objects listed, by
-// lower-case ID of that kind.
+// listByID sends one GET <collection>?$filter=<kind> in (…), the IDs as OData literals, and returns
+// the objects listed, by lower-case ID of that kind.
 func (b *readBatcher[T]) listByID(ctx context.Context, ids []string) (map[string]T, error) {
-	objs, err := b.list(ctx, inFilter(string(b.kind), ids))
+	quoted := make([]string, len(ids))
+	for i, id := range ids {
+		quoted[i] = "'" + strings.ReplaceAll(id, "'", "''") + "'"
+	}
+	objs, err := b.list(ctx, string(b.kind)+" in ("+strings.Join(quoted, ",")+")")
 	if err != nil {
 		return nil, err
 	}
@@ -325,15 +329,6 @@ func (b *readBatcher[T]) listByID(ctx context.Context, ids []string) (map[string
 		found[strings.ToLower(key)] = m
 	}
 	return found, nil
-}
-
-// inFilter is the $filter "<prop> in (…)" of the values (at most MaxVisibilityBatch), as OData literals.
-func inFilter(prop string, ids []string) string {
-	quoted := make([]string, len(ids))
-	for i, id := range ids {
-		quoted[i] = "'" + strings.ReplaceAll(id, "'", "''") + "'"
-	}
-	return prop + " in (" + strings.Join(quoted, ",") + ")"
 }
 
 // isBadRequest reports whether Graph answered 400.

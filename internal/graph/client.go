@@ -44,8 +44,8 @@ const (
 	DefaultRequestTimeout = 30 * time.Second
 	// DefaultMaxReapply bounds how often one change overwritten by another writer is applied again.
 	DefaultMaxReapply = 8
-	// DefaultVisibilityWindow is how long a ClientVisible lookup that would be sent alone waits for
-	// others to share its request (less once MaxVisibilityBatch client IDs are waiting).
+	// DefaultVisibilityWindow is how long a request of ClientVisible lookups waits for more lookups to
+	// share it (less once MaxVisibilityBatch client IDs or another read are waiting).
 	DefaultVisibilityWindow = 50 * time.Millisecond
 	// DefaultWriteReuse is how old a read may be for a round to build on it without a GET (while no
 	// other writer was seen on the application).
@@ -136,9 +136,9 @@ type Config struct {
 	// GatherWindow is how long a worker waits after a round for as many new operations as the round
 	// answered (default DefaultGatherWindow; negative means no wait).
 	GatherWindow time.Duration
-	// VisibilityWindow is how long a ClientVisible lookup that finds no request of its kind in flight
-	// waits for more lookups before it is sent, so that they share one filtered list (default
-	// DefaultVisibilityWindow); another read, or MaxVisibilityBatch IDs waiting, ends the wait.
+	// VisibilityWindow is how long a request made only of ClientVisible lookups waits, from the oldest
+	// one's arrival, for more lookups to share one filtered list (default DefaultVisibilityWindow);
+	// another read, or MaxVisibilityBatch IDs waiting, ends the wait.
 	VisibilityWindow time.Duration
 }
 

@@ -20,10 +20,11 @@ const MaxVisibilityBatch = 15
 //
 // The lookups are batched reads (batchread.go): the application by client ID, shared with every read
 // by client ID in flight (a resolve's included), then, when Graph has none, the service principal by
-// client ID. A lookup that would be sent alone waits up to Config.VisibilityWindow for others, so that
-// concurrent calls cost one GET /applications?$filter=appId in (…) and, for the IDs it did not return,
-// one GET /servicePrincipals?$filter=appId in (…) per MaxVisibilityBatch IDs. An absent client (a 404,
-// or no entry in a list) is not visible; nothing is retried for it.
+// client ID. A request made only of lookups waits until the oldest has queued for
+// Config.VisibilityWindow (less once MaxVisibilityBatch IDs or another read wait), so that concurrent
+// calls cost one GET /applications?$filter=appId in (…) and, for the IDs it did not return, one
+// GET /servicePrincipals?$filter=appId in (…) per MaxVisibilityBatch IDs. An absent client (a 404, or
+// no entry in a list) is not visible; nothing is retried for it.
 func (c *Client) ClientVisible(ctx context.Context, appID string) (bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
