@@ -13,7 +13,8 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 )
 
-// Reads of different applications that are needed at the same moment share one request.
+// Reads of different applications that are needed at the same moment share one request; so do the
+// lookups of service principals (ClientVisible, visibility.go).
 //
 // A platform repository changes a hundred agents with Terraform's ten slots: at any moment several
 // workers need a read (the base of a write, a confirmation, a refresh), each of its own application.
@@ -26,7 +27,10 @@ import (
 // connection) no longer holds the queue: another is sent beside it. A read is one attempt: the
 // caller's retry policy (404 windows, stale replicas, throttling) decides what happens next, exactly
 // as for a single GET. An application the list does not return is read alone, so that a 404 is
-// Graph's own answer.
+// Graph's own answer. A presence lookup (ClientVisible) asks only whether the object exists: a
+// request of presence lookups only waits until the oldest has queued for Config.VisibilityWindow (plan
+// time lookups come in bursts), unless a list's worth or another read is waiting; an object the list
+// does not return is absent.
 
 // readStallAfter is how long a request in flight holds the reads queued behind it.
 const readStallAfter = time.Second
@@ -35,7 +39,16 @@ const readStallAfter = time.Second
 // the client stops listing: each costs a list and a GET where a GET would do.
 const maxListOmissions = 5
 
-// readKind is the property a batched read names its application by.
+// directoryObject is what a batcher reads: an application or a service principal.
+type directoryObject interface {
+	GetId() *string
+	GetAppId() *string
+}
+
+// errNotListed answers a presence lookup whose object a filtered list did not return.
+var errNotListed = fmt.Errorf("%w: not in Graph's filtered list", ErrNotFound)
+
+// readKind is the property a batched read names its object by.
 type readKind string
 
 const (
@@ -43,16 +56,19 @@ const (
 	readByAppID    readKind = "appId"
 )
 
-// readBatcher queues the reads of one kind and sends them.
-type readBatcher struct {
+// readBatcher queues the reads of one kind of one resource and sends them.
+type readBatcher[T directoryObject] struct {
+	c      *Client
 	kind   readKind
-	single func(context.Context, string) (models.Applicationable, error) // the GET of one application
+	single func(context.Context, string) (T, error)   // the GET of one object
+	list   func(context.Context, string) ([]T, error) // one filtered list, by $filter
 
 	mu        sync.Mutex
-	waiting   []*readWaiter
-	senders   int       // goroutines sending the queue
-	inRequest int       // senders waiting for an answer
-	sentAt    time.Time // when the latest request was sent
+	waiting   []*readWaiter[T]
+	senders   int           // goroutines sending the queue
+	inRequest int           // senders waiting for an answer
+	sentAt    time.Time     // when the latest request was sent
+	hurry     chan struct{} // closed to end the wait of a sender that lingers; nil when none does
 	// off is set when lists do not serve: Graph refused one (403), or lists left out applications a
 	// single GET found more than maxListOmissions times. From then on every read is a single GET.
 	off       atomic.Bool
@@ -60,12 +76,14 @@ type readBatcher struct {
 }
 
 // readWaiter is one caller's read.
-type readWaiter struct {
-	ctx  context.Context
-	id   string // lower case
-	done chan struct{}
-	m    models.Applicationable // the application, nil when the list did not return it
-	err  error
+type readWaiter[T directoryObject] struct {
+	ctx      context.Context
+	id       string    // lower case
+	presence bool      // a presence lookup: it may linger, and not being listed is its answer
+	queued   time.Time // when it joined the queue
+	done     chan struct{}
+	m        T // the object, unset when the list did not return it
+	err      error
 	// alone is set when the caller must send a single GET itself: the list did not return the
 	// application, or lists do not serve.
 	alone bool
@@ -73,51 +91,62 @@ type readWaiter struct {
 	omitted bool
 }
 
-// readBatchers are a client's batchers, one per kind.
+// readBatchers are a client's batchers, one per kind and resource.
 type readBatchers struct {
-	byObjectID readBatcher
-	byAppID    readBatcher
+	byObjectID readBatcher[models.Applicationable]
+	byAppID    readBatcher[models.Applicationable]
+	spByAppID  readBatcher[models.ServicePrincipalable] // presence lookups only (ClientVisible)
 }
 
 func (r *readBatchers) init(c *Client) {
-	r.byObjectID.kind, r.byObjectID.single = readByObjectID, c.getByObjectID
-	r.byAppID.kind, r.byAppID.single = readByAppID, c.getByAppID
+	apps := func(ctx context.Context, filter string) ([]models.Applicationable, error) {
+		return c.listFiltered(ctx, filter, selectFields)
+	}
+	r.byObjectID = readBatcher[models.Applicationable]{c: c, kind: readByObjectID, single: c.getByObjectID, list: apps}
+	r.byAppID = readBatcher[models.Applicationable]{c: c, kind: readByAppID, single: c.getByAppID, list: apps}
+	r.spByAppID = readBatcher[models.ServicePrincipalable]{c: c, kind: readByAppID, single: c.getServicePrincipal, list: c.listServicePrincipals}
 }
 
 // readApplication reads one application by object ID: one attempt, batched with the reads of other
 // applications in flight at the same moment.
 func (c *Client) readApplication(ctx context.Context, objectID string) (models.Applicationable, error) {
-	return c.batchedRead(ctx, &c.reads.byObjectID, objectID)
+	return c.reads.byObjectID.read(ctx, objectID, false)
 }
 
 // readApplicationByAppID reads one application by client ID, batched like readApplication.
 func (c *Client) readApplicationByAppID(ctx context.Context, appID string) (models.Applicationable, error) {
-	return c.batchedRead(ctx, &c.reads.byAppID, appID)
+	return c.reads.byAppID.read(ctx, appID, false)
 }
 
-// batchedRead queues the read on b, or sends it alone when batching is off or the ID is no GUID (a
-// list names only GUIDs: anything else would make Graph refuse the whole list).
-func (c *Client) batchedRead(ctx context.Context, b *readBatcher, id string) (models.Applicationable, error) {
-	if c.cfg.DisableReadBatching || b.off.Load() || uuid.Validate(id) != nil {
+// read queues the read, or sends it alone when batching is off or the ID is no GUID (a list names
+// only GUIDs: anything else would make Graph refuse the whole list). A read that ends the sender's
+// linger (lingerLocked) wakes it.
+func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T, error) {
+	if b.c.cfg.DisableReadBatching || b.off.Load() || uuid.Validate(id) != nil {
 		return b.single(ctx, id)
 	}
-	w := &readWaiter{ctx: ctx, id: strings.ToLower(id), done: make(chan struct{})}
+	w := &readWaiter[T]{ctx: ctx, id: strings.ToLower(id), presence: presence, queued: b.c.now(), done: make(chan struct{})}
 	b.mu.Lock()
 	b.waiting = append(b.waiting, w)
 	// Another sender starts when none runs, or when every one waits for an answer longer than
 	// readStallAfter (a hung connection); a sender between two requests takes the queue next.
-	start := b.senders == 0 || (b.inRequest == b.senders && c.now().Sub(b.sentAt) > readStallAfter)
+	start := b.senders == 0 || (b.inRequest == b.senders && b.c.now().Sub(b.sentAt) > readStallAfter)
 	if start {
 		b.senders++
 	}
+	if b.hurry != nil && b.lingerLocked() <= 0 {
+		close(b.hurry)
+		b.hurry = nil
+	}
 	b.mu.Unlock()
 	if start {
-		go c.sendReads(b)
+		go b.send()
 	}
 	select {
 	case <-w.done:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		var zero T
+		return zero, ctx.Err()
 	}
 	if !w.alone {
 		return w.m, w.err
@@ -125,26 +154,58 @@ func (c *Client) batchedRead(ctx context.Context, b *readBatcher, id string) (mo
 	m, err := b.single(ctx, id)
 	if w.omitted && err == nil && b.omissions.Add(1) == maxListOmissions {
 		b.off.Store(true)
-		c.logWarn(ctx, "Microsoft Graph's filtered lists keep leaving out applications that a GET finds; reading each application alone",
+		b.c.logWarn(ctx, "Microsoft Graph's filtered lists keep leaving out objects that a GET finds; reading each alone",
 			map[string]any{"filter_property": string(b.kind)})
 	}
 	return m, err
 }
 
-// sendReads sends b's queue, one request at a time, until the queue is empty.
-func (c *Client) sendReads(b *readBatcher) {
+// lingerLocked is how much longer the sender waits for more reads before it takes the queue: while
+// the queue holds only presence lookups, fewer than a list's worth, until the oldest has waited
+// Config.VisibilityWindow. Caller holds b.mu.
+func (b *readBatcher[T]) lingerLocked() time.Duration {
+	named := make(map[string]bool)
+	for _, w := range b.waiting {
+		if !w.presence {
+			return 0
+		}
+		named[w.id] = true
+	}
+	if len(named) == 0 || len(named) >= MaxVisibilityBatch {
+		return 0
+	}
+	return b.c.cfg.VisibilityWindow - b.c.now().Sub(b.waiting[0].queued)
+}
+
+// send sends b's queue, one request at a time, until the queue is empty.
+func (b *readBatcher[T]) send() {
 	for {
 		b.mu.Lock()
+		if wait := b.lingerLocked(); wait > 0 {
+			hurry := make(chan struct{})
+			b.hurry = hurry
+			b.mu.Unlock()
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-hurry:
+			}
+			t.Stop()
+			b.mu.Lock()
+			if b.hurry == hurry {
+				b.hurry = nil
+			}
+		}
 		batch, ids := b.takeLocked()
 		if len(batch) == 0 {
 			b.senders--
 			b.mu.Unlock()
 			return
 		}
-		b.sentAt = c.now()
+		b.sentAt = b.c.now()
 		b.inRequest++
 		b.mu.Unlock()
-		c.answerReads(b, batch, ids)
+		b.answer(batch, ids)
 		b.mu.Lock()
 		b.inRequest--
 		b.mu.Unlock()
@@ -154,7 +215,7 @@ func (c *Client) sendReads(b *readBatcher) {
 // takeLocked removes from the queue the waiters of the next request and returns them with the
 // distinct applications they name (at most MaxVisibilityBatch, in queue order); those whose caller
 // gave up are dropped. Caller holds b.mu.
-func (b *readBatcher) takeLocked() (batch []*readWaiter, ids []string) {
+func (b *readBatcher[T]) takeLocked() (batch []*readWaiter[T], ids []string) {
 	named := make(map[string]bool)
 	rest := b.waiting[:0]
 	for _, w := range b.waiting {
@@ -176,10 +237,11 @@ func (b *readBatcher) takeLocked() (batch []*readWaiter, ids []string) {
 	return batch, ids
 }
 
-// answerReads sends one request for the batch (naming ids) and answers its waiters. A batch naming
-// one application is its single GET; more are one filtered list. The request has its own RequestTimeout
-// (the waiters' own timeouts also count the time they queued).
-func (c *Client) answerReads(b *readBatcher, batch []*readWaiter, ids []string) {
+// answer sends one request for the batch (naming ids) and answers its waiters. A batch naming one
+// object is its single GET; more are one filtered list. The request has its own RequestTimeout (the
+// waiters' own timeouts also count the time they queued).
+func (b *readBatcher[T]) answer(batch []*readWaiter[T], ids []string) {
+	c := b.c
 	ctxs := make([]context.Context, len(batch))
 	for i, w := range batch {
 		ctxs[i] = w.ctx
@@ -196,14 +258,14 @@ func (c *Client) answerReads(b *readBatcher, batch []*readWaiter, ids []string) 
 		answerAlone(batch)
 		return
 	}
-	var found map[string]models.Applicationable
+	var found map[string]T
 	var err error
 	if len(ids) == 1 {
-		var m models.Applicationable
+		var m T
 		m, err = b.single(ctx, ids[0])
-		found = map[string]models.Applicationable{ids[0]: m}
+		found = map[string]T{ids[0]: m}
 	} else {
-		found, err = c.listByID(ctx, b.kind, ids)
+		found, err = b.listByID(ctx, ids)
 	}
 	if err != nil && live.Err() == nil && ctx.Err() != nil {
 		err = fmt.Errorf("%w (%s): %w", errRequestTimeout, c.cfg.RequestTimeout, err)
@@ -213,8 +275,8 @@ func (c *Client) answerReads(b *readBatcher, batch []*readWaiter, ids []string) 
 		case errors.As(mapped, new(*ForbiddenError)):
 			// The identity may not list applications; it may still read its own one by one.
 			if !b.off.Swap(true) {
-				c.logWarn(ctx, "Microsoft Graph refused a filtered list of applications; reading each application alone",
-					map[string]any{"error": err.Error()})
+				c.logWarn(ctx, "Microsoft Graph refused a filtered list; reading each object alone",
+					map[string]any{"filter_property": string(b.kind), "error": err.Error()})
 			}
 			answerAlone(batch)
 			return
@@ -225,11 +287,13 @@ func (c *Client) answerReads(b *readBatcher, batch []*readWaiter, ids []string) 
 		}
 	}
 	for _, w := range batch {
-		switch m := found[w.id]; {
+		switch m, ok := found[w.id]; {
 		case err != nil:
 			w.err = err
-		case m != nil:
+		case ok:
 			w.m = m
+		case w.presence:
+			w.err = errNotListed
 		default:
 			w.alone, w.omitted = true, true
 		}
@@ -238,24 +302,28 @@ func (c *Client) answerReads(b *readBatcher, batch []*readWaiter, ids []string) 
 }
 
 // answerAlone tells every waiter of the batch to send its own GET.
-func answerAlone(batch []*readWaiter) {
+func answerAlone[T directoryObject](batch []*readWaiter[T]) {
 	for _, w := range batch {
 		w.alone = true
 		close(w.done)
 	}
 }
 
-// listByID sends one GET /applications?$filter=<kind> in (…) and returns the applications listed, by
-// lower-case ID of that kind.
-func (c *Client) listByID(ctx context.Context, kind readKind, ids []string) (map[string]models.Applicationable, error) {
-	apps, err := c.listFiltered(ctx, inFilter(string(kind), ids), selectFields)
+// listByID sends one GET <collection>?$filter=<kind> in (…), the IDs as OData literals, and returns
+// the objects listed, by lower-case ID of that kind.
+func (b *readBatcher[T]) listByID(ctx context.Context, ids []string) (map[string]T, error) {
+	quoted := make([]string, len(ids))
+	for i, id := range ids {
+		quoted[i] = "'" + strings.ReplaceAll(id, "'", "''") + "'"
+	}
+	objs, err := b.list(ctx, string(b.kind)+" in ("+strings.Join(quoted, ",")+")")
 	if err != nil {
 		return nil, err
 	}
-	found := make(map[string]models.Applicationable, len(apps))
-	for _, m := range apps {
+	found := make(map[string]T, len(objs))
+	for _, m := range objs {
 		key := deref(m.GetId())
-		if kind == readByAppID {
+		if b.kind == readByAppID {
 			key = deref(m.GetAppId())
 		}
 		found[strings.ToLower(key)] = m

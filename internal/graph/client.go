@@ -44,8 +44,8 @@ const (
 	DefaultRequestTimeout = 30 * time.Second
 	// DefaultMaxReapply bounds how often one change overwritten by another writer is applied again.
 	DefaultMaxReapply = 8
-	// DefaultVisibilityWindow is how long ClientVisible collects concurrent lookups into one filtered
-	// request before sending it (it sends sooner once MaxVisibilityBatch client IDs are waiting).
+	// DefaultVisibilityWindow is how long a request of ClientVisible lookups waits for more lookups to
+	// share it (less once MaxVisibilityBatch client IDs or another read are waiting).
 	DefaultVisibilityWindow = 50 * time.Millisecond
 	// DefaultWriteReuse is how old a read may be for a round to build on it without a GET (while no
 	// other writer was seen on the application).
@@ -136,8 +136,9 @@ type Config struct {
 	// GatherWindow is how long a worker waits after a round for as many new operations as the round
 	// answered (default DefaultGatherWindow; negative means no wait).
 	GatherWindow time.Duration
-	// VisibilityWindow is how long ClientVisible waits for more concurrent lookups before it sends
-	// one filtered request for all of them (default DefaultVisibilityWindow).
+	// VisibilityWindow is how long a request made only of ClientVisible lookups waits, from the oldest
+	// one's arrival, for more lookups to share one filtered list (default DefaultVisibilityWindow);
+	// another read, or MaxVisibilityBatch IDs waiting, ends the wait.
 	VisibilityWindow time.Duration
 }
 
@@ -163,9 +164,8 @@ type Client struct {
 	resolving map[string]*resolveFlight // AppRef.key() → lookup in flight
 	workers   map[string]*appWorker     // lower-case object ID → worker
 
-	notices    noticeBoard       // what users should be told although nothing failed
-	visibility visibilityBatcher // ClientVisible lookups waiting for their filtered request
-	reads      readBatchers      // reads of single applications waiting for their request
+	notices noticeBoard  // what users should be told although nothing failed
+	reads   readBatchers // reads of single objects waiting for their request
 
 	mutating atomic.Bool // set by the first mutation (Mutating)
 	opsMu    sync.Mutex

@@ -24,13 +24,13 @@ func QueuedOps(c *Client, objectID string) int {
 // QueuedReads returns how many reads wait for a request of their own kind, so that tests can line
 // reads up behind one in flight without sleeping.
 func QueuedReads(c *Client) int {
-	n := 0
-	for _, b := range []*readBatcher{&c.reads.byObjectID, &c.reads.byAppID} {
-		b.mu.Lock()
-		n += len(b.waiting)
-		b.mu.Unlock()
-	}
-	return n
+	return queued(&c.reads.byObjectID) + queued(&c.reads.byAppID) + queued(&c.reads.spByAppID)
+}
+
+func queued[T directoryObject](b *readBatcher[T]) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.waiting)
 }
 
 // The reads and writes below are the tests' shorthands; the provider uses GetApplicationExpecting,

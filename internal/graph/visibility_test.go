@@ -25,12 +25,13 @@ func TestClientVisible(t *testing.T) {
 		if ok, err := h.client.ClientVisible(ctx, emulator.DefaultClientAppID); err != nil || !ok {
 			t.Fatalf("the example client: %v, %v", ok, err)
 		}
-		start := time.Now()
+		// An unknown client costs one GET of each kind: Graph's 404 is final, not retried.
+		before := visibilityCounts(h.ts)
 		if ok, err := h.client.ClientVisible(ctx, newGUID(t)); err != nil || ok {
 			t.Fatalf("an unknown client: %v, %v", ok, err)
 		}
-		if time.Since(start) > 3*time.Second {
-			t.Error("an unknown client was retried: the lookup took long")
+		if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{getApp: 1, getSP: 1}) {
+			t.Errorf("requests for an unknown client = %+v, want one GET of the application and one of the service principal", got)
 		}
 		// Without any Graph role, the lookup fails with 403 instead of claiming the client is not there.
 		stranger, _, _ := newClient(t, h.ts, emulator.DefaultClientAppID, emulator.DefaultClientSecret, fastConfig)
@@ -102,19 +103,36 @@ func TestClientVisible_concurrentLookupsShareOneRequest(t *testing.T) {
 	})
 }
 
-// More IDs than one "in" clause takes are split: a full batch is sent at once, the rest in the next.
-// Unknown IDs are looked up as service principals in as many requests, and reported not visible.
+// More IDs than one "in" clause takes are split: a full batch is sent at once (without waiting for the
+// window), the rest in the next. Unknown IDs are looked up as service principals in as many requests,
+// and reported not visible.
 func TestClientVisible_moreThan15IDsAreSplit(t *testing.T) {
 	t.Parallel()
 	inBubble(t, func(t *testing.T) {
 		h := newHarness(t)
-		ctx := ctxWithTimeout(t, time.Minute)
-		c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, withWindow(2*time.Second))
-		ids := make([]string, graph.MaxVisibilityBatch+5)
+		ctx := ctxWithTimeout(t, 2*time.Minute)
+		full, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, withWindow(time.Minute))
+		ids := make([]string, graph.MaxVisibilityBatch)
 		for i := range ids {
 			ids[i] = newGUID(t)
 		}
-		before := visibilityCounts(h.ts)
+		start, before := time.Now(), visibilityCounts(h.ts)
+		if _, errs := lookUpConcurrently(ctx, full, ids); errors.Join(errs...) != nil {
+			t.Fatal(errors.Join(errs...))
+		}
+		if took := time.Since(start); took >= time.Minute {
+			t.Errorf("a full batch waited %s, the whole window", took)
+		}
+		if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 1, listSPs: 1}) {
+			t.Errorf("full batch: requests = %+v, want one filtered list of each", got)
+		}
+
+		c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, withWindow(2*time.Second))
+		ids = make([]string, graph.MaxVisibilityBatch+5)
+		for i := range ids {
+			ids[i] = newGUID(t)
+		}
+		before = visibilityCounts(h.ts)
 		visible, errs := lookUpConcurrently(ctx, c, ids)
 		for i := range ids {
 			if errs[i] != nil || visible[i] {
@@ -215,7 +233,9 @@ func TestClientVisible_notFoundFallsBackToServicePrincipals(t *testing.T) {
 	})
 }
 
-// A failed list fails every lookup of its batch: none is reported not visible.
+// A refused list fails no lookup as "not visible": each is then read alone, as every read of a list
+// Graph refuses, and gets Graph's own 403 (the existing application's GET; the unknown ones' 404 from
+// applications(appId=…), then a refused list of service principals and their own GETs).
 func TestClientVisible_errorsPropagateToTheBatch(t *testing.T) {
 	t.Parallel()
 	inBubble(t, func(t *testing.T) {
@@ -230,8 +250,92 @@ func TestClientVisible_errorsPropagateToTheBatch(t *testing.T) {
 				t.Errorf("%s: visible %v, err %v; want a ForbiddenError", ids[i], visible[i], errs[i])
 			}
 		}
+		if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 1, getApp: 3, listSPs: 1, getSP: 2}) {
+			t.Errorf("requests = %+v, want one refused list of each kind and a GET per lookup after it", got)
+		}
+	})
+}
+
+// One read path: a visibility lookup and a resolve by client ID waiting at the same moment share one
+// request, also when they name the same application.
+func TestClientVisible_sharesTheRequestOfAResolve(t *testing.T) {
+	t.Parallel()
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		hold := newGate(isApplicationGet)
+		c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+			withWindow(time.Second)(cfg)
+			cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{hold}}}
+		})
+		var agents []string
+		for range 3 {
+			appID, _ := h.newAgent(t, agentSpec{})
+			agents = append(agents, appID)
+		}
+		ctx := ctxWithTimeout(t, 30*time.Second)
+		var wg sync.WaitGroup
+		apps := make([]graph.Application, 3)
+		errs := make([]error, 5)
+		visible := make([]bool, 2)
+		resolve := func(i int) {
+			wg.Go(func() { apps[i], errs[i] = c.GetApplication(ctx, graph.ByAppID(agents[i])) })
+		}
+		resolve(0)
+		<-hold.held // a resolve's single GET is in flight: the next reads queue behind it
+		before := visibilityCounts(h.ts)
+		resolve(2)
+		wg.Go(func() { visible[0], errs[3] = c.ClientVisible(ctx, agents[1]) })
+		wg.Go(func() { visible[1], errs[4] = c.ClientVisible(ctx, strings.ToUpper(agents[2])) })
+		for graph.QueuedReads(c) < 3 {
+			time.Sleep(time.Millisecond)
+		}
+		close(hold.release)
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatal(err)
+		}
+		if !visible[0] || !visible[1] || apps[0].AppID != agents[0] || apps[2].AppID != agents[2] {
+			t.Errorf("visible %v, resolved %s and %s; want both visible and agents %s and %s", visible, apps[0].AppID, apps[2].AppID, agents[0], agents[2])
+		}
+		if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{getApp: 1, listApps: 1}) {
+			t.Errorf("requests = %+v, want the held GET and one list for the resolve and both lookups", got)
+		}
+	})
+}
+
+// A visibility lookup waiting for others to join it does not delay a read that needs its answer now:
+// the read ends the wait and both go in one request.
+func TestClientVisible_aReadEndsTheWait(t *testing.T) {
+	t.Parallel()
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, withWindow(time.Minute))
+		a, _ := h.newAgent(t, agentSpec{})
+		b, _ := h.newAgent(t, agentSpec{})
+		ctx := ctxWithTimeout(t, 2*time.Minute)
+		start, before := time.Now(), visibilityCounts(h.ts)
+		var visible bool
+		var verr error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			visible, verr = c.ClientVisible(ctx, a)
+		}()
+		for graph.QueuedReads(c) < 1 {
+			time.Sleep(time.Millisecond)
+		}
+		if app, err := c.GetApplication(ctx, graph.ByAppID(b)); err != nil || app.AppID != b {
+			t.Fatalf("resolving %s: %+v, %v", b, app, err)
+		}
+		<-done
+		if verr != nil || !visible {
+			t.Fatalf("lookup: visible %v, err %v", visible, verr)
+		}
+		if took := time.Since(start); took >= time.Minute {
+			t.Errorf("the read waited %s, the lookup's whole window", took)
+		}
 		if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 1}) {
-			t.Errorf("requests = %+v, want one filtered list of applications", got)
+			t.Errorf("requests = %+v, want one list for the lookup and the read", got)
 		}
 	})
 }

@@ -215,7 +215,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	case RouteDeleteApplication:
 		err = a.delete(w, caller, tgt.ref)
 	case RouteGetServicePrincipal:
-		err = a.getServicePrincipal(w, caller, spAppID)
+		err = a.getServicePrincipal(w, r, caller, spAppID)
 	case RouteListServicePrincipals:
 		err = a.listServicePrincipals(w, r, caller)
 	}

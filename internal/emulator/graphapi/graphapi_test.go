@@ -668,8 +668,19 @@ func TestServicePrincipalByAppID(t *testing.T) {
 	if r.status != http.StatusOK || str(t, r.json(t), "appId") != f.agent.Application.AppID {
 		t.Fatalf("GET service principal = %d %s", r.status, r.body)
 	}
-	expectError(t, f.do(http.MethodGet, "/v1.0/servicePrincipals(appId='"+clientApp+"')", "reader", nil), http.StatusNotFound, graphapi.CodeNotFound, "")
+	expectError(t, f.do(http.MethodGet, "/v1.0/servicePrincipals(appId='"+clientApp+"')", "reader", nil), http.StatusNotFound, graphapi.CodeNotFound,
+		"Resource '"+clientApp+"' does not exist or one of its queried reference-property objects are not present.")
 	expectError(t, f.do(http.MethodGet, sp, "stranger", nil), http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
+	// $select projects the entity (id is always kept) and names it in @odata.context; unknown
+	// properties and an empty key are refused.
+	r = f.do(http.MethodGet, sp+"?$select=appId", "reader", nil)
+	if m := r.json(t); r.status != http.StatusOK || len(m) != 3 || str(t, m, "id") == "" || str(t, m, "appId") != f.agent.Application.AppID ||
+		!strings.HasSuffix(str(t, m, "@odata.context"), "/v1.0/$metadata#servicePrincipals(appId)/$entity") {
+		t.Errorf("GET service principal with $select = %d %s", r.status, r.body)
+	}
+	expectError(t, f.do(http.MethodGet, sp+"?$select=notes", "reader", nil), http.StatusBadRequest, graphapi.CodeBadRequest,
+		"Parsing OData Select and Expand failed: Could not find a property named 'notes' on type 'microsoft.graph.servicePrincipal'.")
+	expectError(t, f.do(http.MethodGet, "/v1.0/servicePrincipals(appId='')", "reader", nil), http.StatusBadRequest, graphapi.CodeBadRequest, "")
 }
 
 // appIDIn is the $filter "appId in (…)" of the IDs, URL-encoded, with the IDs in the case given.

@@ -45,11 +45,18 @@ func servicePrincipalAppID(r *http.Request) (string, bool) {
 	return strings.Trim(strings.TrimSpace(value), `'"`), true
 }
 
-// getServicePrincipal serves GET servicePrincipals(appId='…') with Graph's authorization: reading needs
-// what reading an application needs.
-func (a *API) getServicePrincipal(w http.ResponseWriter, c Caller, appID string) *graphError {
+// getServicePrincipal serves GET servicePrincipals(appId='…') with $select and Graph's authorization:
+// reading needs what reading an application needs. An empty key is refused as for applications.
+func (a *API) getServicePrincipal(w http.ResponseWriter, r *http.Request, c Caller, appID string) *graphError {
 	if !canRead(c) {
 		return accessDenied()
+	}
+	if appID == "" {
+		return newError(http.StatusBadRequest, CodeBadRequest, "The key value for appId is empty.")
+	}
+	sel, gerr := parseServicePrincipalSelect(r.URL.Query())
+	if gerr != nil {
+		return gerr
 	}
 	ref := directory.Ref{AppID: appID}
 	rec, err := a.cfg.Directory.Lookup(ref, directory.Replica)
@@ -59,15 +66,9 @@ func (a *API) getServicePrincipal(w http.ResponseWriter, c Caller, appID string)
 	if err != nil {
 		return internal(err)
 	}
-	name := ""
-	if rec.Application.DisplayName != nil {
-		name = *rec.Application.DisplayName
-	}
-	body, err := json.Marshal(map[string]any{
-		"@odata.context": a.cfg.BaseURL() + "/v1.0/$metadata#servicePrincipals/$entity",
-		"id":             rec.ServicePrincipalID, "appId": rec.Application.AppID, "displayName": name,
-		"servicePrincipalType": "Application", "appOwnerOrganizationId": a.cfg.Directory.TenantID(),
-	})
+	entity := a.servicePrincipalJSON(rec, sel)
+	entity["@odata.context"] = a.cfg.BaseURL() + "/v1.0/$metadata#servicePrincipals" + selectSuffix(sel) + "/$entity"
+	body, err := json.Marshal(entity)
 	if err != nil {
 		return internal(fmt.Errorf("encoding service principal: %w", err))
 	}
@@ -83,6 +84,32 @@ func (a *API) listServicePrincipals(w http.ResponseWriter, r *http.Request, c Ca
 		return accessDenied()
 	}
 	q := r.URL.Query()
+	sel, gerr := parseServicePrincipalSelect(q)
+	if gerr != nil {
+		return gerr
+	}
+	match, gerr := parseServicePrincipalFilter(q.Get("$filter"))
+	if gerr != nil {
+		return gerr
+	}
+	value := []map[string]any{}
+	for _, rec := range a.cfg.Directory.List(directory.Replica) {
+		if rec.ServicePrincipalID != "" && match(rec.Application.AppID) {
+			value = append(value, a.servicePrincipalJSON(rec, sel))
+		}
+	}
+	odataContext := a.cfg.BaseURL() + "/v1.0/$metadata#servicePrincipals" + selectSuffix(sel)
+	body, err := json.Marshal(map[string]any{"@odata.context": odataContext, "value": value})
+	if err != nil {
+		return internal(fmt.Errorf("encoding service principals: %w", err))
+	}
+	writeJSON(w, http.StatusOK, body)
+	return nil
+}
+
+// parseServicePrincipalSelect parses $select against the service principal properties the emulator
+// models, refusing others as Graph does; nil means no $select.
+func parseServicePrincipalSelect(q url.Values) ([]string, *graphError) {
 	var sel []string
 	for _, part := range strings.Split(q.Get("$select"), ",") {
 		name := strings.TrimSpace(part)
@@ -96,46 +123,31 @@ func (a *API) listServicePrincipals(w http.ResponseWriter, r *http.Request, c Ca
 			}
 		}
 		if canonical == "" {
-			return newError(http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("Parsing OData Select and Expand failed: Could not find a property named '%s' on type 'microsoft.graph.servicePrincipal'.", name))
+			return nil, newError(http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("Parsing OData Select and Expand failed: Could not find a property named '%s' on type 'microsoft.graph.servicePrincipal'.", name))
 		}
 		sel = append(sel, canonical)
 	}
-	match, gerr := parseServicePrincipalFilter(q.Get("$filter"))
-	if gerr != nil {
-		return gerr
+	return sel, nil
+}
+
+// servicePrincipalJSON is the service principal of rec, projected on sel (id is always kept).
+func (a *API) servicePrincipalJSON(rec *directory.Record, sel []string) map[string]any {
+	name := ""
+	if rec.Application.DisplayName != nil {
+		name = *rec.Application.DisplayName
 	}
-	value := []map[string]any{}
-	for _, rec := range a.cfg.Directory.List(directory.Replica) {
-		if rec.ServicePrincipalID == "" || !match(rec.Application.AppID) {
-			continue
-		}
-		name := ""
-		if rec.Application.DisplayName != nil {
-			name = *rec.Application.DisplayName
-		}
-		full := map[string]any{
-			"id": rec.ServicePrincipalID, "appId": rec.Application.AppID, "displayName": name,
-			"servicePrincipalType": "Application", "appOwnerOrganizationId": a.cfg.Directory.TenantID(),
-		}
-		if sel != nil {
-			for k := range full {
-				if k != "id" && !containsFold(sel, k) {
-					delete(full, k)
-				}
+	full := map[string]any{
+		"id": rec.ServicePrincipalID, "appId": rec.Application.AppID, "displayName": name,
+		"servicePrincipalType": "Application", "appOwnerOrganizationId": a.cfg.Directory.TenantID(),
+	}
+	if sel != nil {
+		for k := range full {
+			if k != "id" && !containsFold(sel, k) {
+				delete(full, k)
 			}
 		}
-		value = append(value, full)
 	}
-	odataContext := a.cfg.BaseURL() + "/v1.0/$metadata#servicePrincipals"
-	if sel != nil {
-		odataContext += "(" + strings.Join(sel, ",") + ")"
-	}
-	body, err := json.Marshal(map[string]any{"@odata.context": odataContext, "value": value})
-	if err != nil {
-		return internal(fmt.Errorf("encoding service principals: %w", err))
-	}
-	writeJSON(w, http.StatusOK, body)
-	return nil
+	return full
 }
 
 // servicePrincipalProperties are the service principal properties the emulator models.
