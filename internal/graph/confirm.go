@@ -31,7 +31,7 @@ import (
 // or a deferred one).
 func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 	defer w.endConfirm()
-	cf := &confirmation{w: w, pending: []*batch{first}, sent: first.cur, failed: make(map[string]error)}
+	cf := &confirmation{w: w, pending: []*batch{first}, sent: first.cur}
 	cf.wrote(first)
 	for {
 		ctx, cancel := cf.context()
@@ -56,11 +56,9 @@ func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 		expired := ctx.Err() != nil
 		cancel()
 		if err != nil {
-			if expired {
-				// The callers' deadlines passed: Graph answered every PATCH with success, so the changes
-				// are made, and reported as made (Terraform records them) rather than left unknown.
-				cf.answerAll()
-			} else {
+			// Once the callers' deadlines passed they are answered (Graph committed every PATCH): nothing
+			// is left to tell them.
+			if !expired {
 				cf.fail(err)
 			}
 			return nil, cf.absorbed
@@ -73,7 +71,6 @@ type confirmation struct {
 	w       *appWorker
 	pending []*batch
 	sent    *model.State // the state this process wrote last
-	failed  map[string]error
 	// misses counts the reads that came from a replica that is behind; reapplied the re-applications.
 	misses, reapplied int
 	absorbed          []*op
@@ -117,12 +114,12 @@ func (cf *confirmation) context() (context.Context, context.CancelFunc) {
 
 // classify decides what st shows of the intents in flight.
 func (cf *confirmation) classify(st *model.State) readOutcome {
-	ours := pendingIntents(cf.pending, cf.failed)
+	ours := pendingIntents(cf.pending)
 	cf.lost = model.Missing(ours, st)
 	switch {
 	case len(cf.lost) == 0:
 		return readVisible
-	case cf.w.overwritten(st, cf.sent, ours, cf.w.c.now().Sub(oldestMissing(cf.pending, cf.failed, st))):
+	case cf.w.overwritten(st, cf.sent, ours, cf.w.c.now().Sub(oldestMissing(cf.pending, st))):
 		return readOverwritten
 	default:
 		return readBehind
@@ -131,7 +128,6 @@ func (cf *confirmation) classify(st *model.State) readOutcome {
 
 // visible ends the confirmation: one read that shows the intents proves Graph committed them.
 func (cf *confirmation) visible(st *model.State) {
-	cf.answerAll()
 	cf.w.noteForeign(st) // another writer's change beside ours shows here first
 	cf.w.cacheRead(st)
 }
@@ -148,13 +144,13 @@ func (cf *confirmation) overwritten(ctx context.Context, st *model.State) error 
 		map[string]any{"object_id": w.objectID, "missing": len(cf.lost), "attempt": cf.reapplied})
 	next, fails := w.reapply(st, cf.lost)
 	for k, e := range fails {
-		cf.failed[k] = e
+		cf.drop(k, e)
 	}
 	cols := model.ChangedCollections(st, next)
 	if cols == 0 {
 		return nil
 	}
-	resent, err := w.patch(ctx, next, cols, pendingIntents(cf.pending, cf.failed), st.ReadAt)
+	resent, err := w.patch(ctx, next, cols, pendingIntents(cf.pending), st.ReadAt)
 	if err != nil {
 		return err
 	}
@@ -173,10 +169,9 @@ func (cf *confirmation) overwritten(ctx context.Context, st *model.State) error 
 func (cf *confirmation) behind(ctx context.Context, st *model.State) error {
 	w := cf.w
 	cf.misses++
-	w.c.noteLag(w.c.now().Sub(oldestMissing(cf.pending, cf.failed, st)))
+	w.c.noteLag(w.c.now().Sub(oldestMissing(cf.pending, st)))
 	w.c.stats.addRetry(ReasonNotYetVisible)
-	for len(cf.pending) > 1 && len(model.Missing(liveIntents(cf.pending[0], cf.failed), st)) == 0 {
-		w.answer(cf.pending[0], cf.failed)
+	for len(cf.pending) > 1 && len(model.Missing(cf.pending[0].intents, st)) == 0 {
 		cf.pending = cf.pending[1:]
 	}
 	wait := w.c.pollDelay(cf.misses)
@@ -200,11 +195,18 @@ func (cf *confirmation) wrote(b *batch) {
 	cf.w.noteWrite(b.writtenAt)
 }
 
-// answerAll answers every batch in flight.
-func (cf *confirmation) answerAll() {
+// drop ends the confirmation of one intent that can no longer be applied: the op that wanted it is
+// told, this process forgets it, and the batches in flight stop waiting for it.
+func (cf *confirmation) drop(key string, err error) {
+	cf.w.drop(key)
 	for _, b := range cf.pending {
-		cf.w.answer(b, cf.failed)
+		for _, o := range b.contributors {
+			if o.keys[key] {
+				cf.w.report(o, err)
+			}
+		}
 	}
+	supersede(cf.pending, nil, key)
 }
 
 // fail reports err to every caller of the batches in flight, and forgets their intents: this process
@@ -222,9 +224,9 @@ func (cf *confirmation) fail(err error) {
 
 // oldestMissing returns when the oldest batch in flight whose intents st does not all show was
 // written (the newest write when st shows them all): how long our change has been missing.
-func oldestMissing(pending []*batch, failed map[string]error, st *model.State) time.Time {
+func oldestMissing(pending []*batch, st *model.State) time.Time {
 	for _, b := range pending {
-		if len(model.Missing(liveIntents(b, failed), st)) > 0 {
+		if len(model.Missing(b.intents, st)) > 0 {
 			return b.writtenAt
 		}
 	}
@@ -269,11 +271,14 @@ func (w *appWorker) absorb(ctx context.Context, sent *model.State, pending []*ba
 
 // supersede drops from the batches in flight the intents a newer batch replaced (a pre-authorization
 // added and removed again while the first was being confirmed): Graph can no longer show the older
-// ones, and the newer batch's confirmation covers the fact.
-func supersede(pending []*batch, newer []model.Intent) {
-	keys := make(map[string]bool, len(newer))
+// ones, and the newer batch's confirmation covers the fact. extra are more keys to drop.
+func supersede(pending []*batch, newer []model.Intent, extra ...string) {
+	keys := make(map[string]bool, len(newer)+len(extra))
 	for _, i := range newer {
 		keys[i.Key()] = true
+	}
+	for _, k := range extra {
+		keys[k] = true
 	}
 	for _, b := range pending {
 		kept := b.intents[:0:0]
@@ -286,18 +291,13 @@ func supersede(pending []*batch, newer []model.Intent) {
 	}
 }
 
-// pendingIntents returns the intents of the batches in flight, without those that failed.
-func pendingIntents(pending []*batch, failed map[string]error) []model.Intent {
+// pendingIntents returns the intents of the batches in flight.
+func pendingIntents(pending []*batch) []model.Intent {
 	var out []model.Intent
 	for _, b := range pending {
-		out = append(out, liveIntents(b, failed)...)
+		out = append(out, b.intents...)
 	}
 	return out
-}
-
-// liveIntents returns the batch's intents without those that failed.
-func liveIntents(b *batch, failed map[string]error) []model.Intent {
-	return withoutKeys(b.intents, failed)
 }
 
 // overwritten reports whether a read that lacks some of our intents shows that another writer
@@ -355,19 +355,6 @@ func (w *appWorker) restore(st *model.State, lost []model.Intent) {
 			w.dropUnrestorable(i, err)
 		}
 	}
-}
-
-func withoutKeys(intents []model.Intent, keys map[string]error) []model.Intent {
-	if len(keys) == 0 {
-		return intents
-	}
-	var out []model.Intent
-	for _, i := range intents {
-		if keys[i.Key()] == nil {
-			out = append(out, i)
-		}
-	}
-	return out
 }
 
 func describe(intents []model.Intent) []string {

@@ -498,22 +498,6 @@ func (w *appWorker) commit(b *batch) {
 	}
 }
 
-// answer ends the confirmation of b: an op one of whose intents could not be re-applied fails with
-// that reason (reported late when it was answered at commit); the others go on to their next step.
-func (w *appWorker) answer(b *batch, failed map[string]error) {
-	for k := range failed {
-		w.drop(k)
-	}
-	for _, o := range b.contributors {
-		for k := range o.keys {
-			if e := failed[k]; e != nil {
-				w.report(o, e)
-				break
-			}
-		}
-	}
-}
-
 // report fails o with err. When o was answered at commit, its caller gets err if it still waits to
 // settle (lateError); once it has returned (Graph committed the change and Terraform records it as
 // made) the user is told in a notice, and the next plan shows what differs.
