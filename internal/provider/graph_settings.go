@@ -132,8 +132,8 @@ func (v durationValidator) ValidateString(_ context.Context, req validator.Strin
 }
 
 // addGraphNotices turns the Graph client's notices into warnings of the operation that is ending.
-func addGraphNotices(client *graph.Client, diags *diag.Diagnostics) {
-	for _, n := range client.TakeNotices() {
+func addGraphNotices(notices []graph.Notice, diags *diag.Diagnostics) {
+	for _, n := range notices {
 		switch n.Kind {
 		case graph.NoticeForeignWriter:
 			diags.AddWarning("Another writer changed the agent application during this run",

@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
 var testProcessInit = time.Now()
@@ -121,6 +124,34 @@ func TestOneCommandPerProcess(t *testing.T) {
 	for pid, ok := range want {
 		if got := oneCommandPerProcess(root, pid); got != ok {
 			t.Errorf("process %d: one command per process = %t, want %t", pid, got, ok)
+		}
+	}
+}
+
+// Every kind of Graph notice becomes one warning that names the application and says what to do.
+func TestAddGraphNotices(t *testing.T) {
+	const oid = "0f6e1c1e-3a55-4d5b-9a59-2f5c2a6d0c11"
+	cases := []struct {
+		notice graph.Notice
+		want   []string
+	}{
+		{graph.Notice{Kind: graph.NoticeForeignWriter, ObjectID: oid}, []string{"Another writer changed", oid, "concurrent_writers = true"}},
+		{graph.Notice{Kind: graph.NoticeRestoreImpossible, ObjectID: oid, Detail: "client X pre-authorized: scope gone"},
+			[]string{"could not be restored", oid, "scope gone", "terraform plan"}},
+		{graph.Notice{Kind: graph.NoticeNotConfirmed, ObjectID: oid, Detail: "pre-authorizing client X: another writer kept overwriting"},
+			[]string{"not shown by Microsoft Graph", oid, "another writer kept overwriting", "terraform plan", "apply again"}},
+	}
+	for _, tc := range cases {
+		var diags diag.Diagnostics
+		addGraphNotices([]graph.Notice{tc.notice}, &diags)
+		if len(diags) != 1 || diags.WarningsCount() != 1 {
+			t.Fatalf("notice %+v: %d diagnostics (%d warnings), want one warning", tc.notice, len(diags), diags.WarningsCount())
+		}
+		text := diags[0].Summary() + " " + diags[0].Detail()
+		for _, w := range tc.want {
+			if !strings.Contains(text, w) {
+				t.Errorf("notice kind %d: warning %q lacks %q", tc.notice.Kind, text, w)
+			}
 		}
 	}
 }

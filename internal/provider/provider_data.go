@@ -152,7 +152,7 @@ func (d *providerData) graphWithin(ctx context.Context, get timeoutGetter, def t
 		return ctx, func() {}, nil, false
 	}
 	// The operation's deferred cancel also reports what the Graph client noticed meanwhile.
-	return ctx, func() { cancel(); addGraphNotices(client, diags) }, client, true
+	return ctx, func() { cancel(); addGraphNotices(client.TakeNotices(), diags) }, client, true
 }
 
 // graphClientBuilt, when set (by tests, before any provider runs), is told of every Microsoft Graph
