@@ -10,7 +10,6 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
-	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
@@ -169,55 +168,6 @@ func TestLateConfirmationFailureIsANotice(t *testing.T) {
 		}
 		if n := writesOfA; n != 2 {
 			t.Errorf("A was written %d times, want 2 (the write and MaxReapply=1 re-application)", n)
-		}
-	})
-}
-
-// The confirmation read of a change whose caller was answered, while other operations still run, is
-// patient: it waits a moment and shares a list with the next operation's read instead of a GET of its
-// own. Three agents, no lag: B stays in flight (its PATCH held), A is answered at commit, and C's
-// base read, issued while A's confirmation waits, goes with it as one list.
-func TestAnsweredConfirmationSharesTheNextRead(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
-		h := newHarness(t)
-		ctx := ctxWithTimeout(t, time.Minute)
-		var refs [3]graph.AppRef
-		var scopes [3]graph.PermissionScope
-		for i := range refs {
-			appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-			refs[i] = graph.ByAppID(appID)
-			s, err := h.client.CreateScope(ctx, refs[i], accessScope(""))
-			if err != nil {
-				t.Fatal(err)
-			}
-			scopes[i] = s
-		}
-		time.Sleep(5 * time.Second) // older than WriteReuse: every write reads its base
-		n0 := len(h.rec.Patches())
-		var done atomic.Bool
-		holdNextPatch(h, done.Load)
-		waitB := inBackground(func() {
-			if _, err := h.client.AddPreAuthorization(ctx, refs[1], newGUID(t), scopes[1].ID); err != nil {
-				t.Error(err)
-			}
-		})
-		waitFor(t, func() bool { return len(h.rec.Patches()) == n0+1 })
-		if _, err := h.client.AddPreAuthorization(ctx, refs[0], newGUID(t), scopes[0].ID); err != nil {
-			t.Fatal(err)
-		}
-		before := h.ts.Admin().Counters()
-		time.Sleep(10 * time.Millisecond) // A's confirmation read is queued, waiting for company
-		if _, err := h.client.AddPreAuthorization(ctx, refs[2], newGUID(t), scopes[2].ID); err != nil {
-			t.Fatal(err)
-		}
-		after := h.ts.Admin().Counters()
-		done.Store(true)
-		waitB()
-		lists := after[graphapi.RouteListApplications] - before[graphapi.RouteListApplications]
-		singles := after[graphapi.RouteGetApplication] - before[graphapi.RouteGetApplication]
-		if lists != 1 {
-			t.Errorf("%d lists, %d single GETs: want A's confirmation and C's base read in one list", lists, singles)
 		}
 	})
 }
