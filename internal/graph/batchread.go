@@ -79,8 +79,7 @@ type readBatcher[T directoryObject] struct {
 type readWaiter[T directoryObject] struct {
 	ctx      context.Context
 	id       string    // lower case
-	presence bool      // a presence lookup: not being listed is its answer
-	patient  bool      // it may linger: a presence lookup, or a confirmation nobody waits on
+	presence bool      // a presence lookup: it may linger, and not being listed is its answer
 	queued   time.Time // when it joined the queue
 	done     chan struct{}
 	m        T // the object, unset when the list did not return it
@@ -108,15 +107,6 @@ func (r *readBatchers) init(c *Client) {
 	r.spByAppID = readBatcher[models.ServicePrincipalable]{c: c, kind: readByAppID, single: c.getServicePrincipal, list: c.listServicePrincipals}
 }
 
-// patientKey marks a context whose reads may linger in the queue (isPatient).
-type patientKey struct{}
-
-// patient returns ctx with its reads marked as patient: nobody waits on them (the confirmation of a
-// change whose callers were answered at commit), so they may wait for others to share a list.
-func patient(ctx context.Context) context.Context { return context.WithValue(ctx, patientKey{}, true) }
-
-func isPatient(ctx context.Context) bool { v, _ := ctx.Value(patientKey{}).(bool); return v }
-
 // readApplication reads one application by object ID: one attempt, batched with the reads of other
 // applications in flight at the same moment.
 func (c *Client) readApplication(ctx context.Context, objectID string) (models.Applicationable, error) {
@@ -135,8 +125,7 @@ func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T,
 	if b.c.cfg.DisableReadBatching || b.off.Load() || uuid.Validate(id) != nil {
 		return b.single(ctx, id)
 	}
-	w := &readWaiter[T]{ctx: ctx, id: strings.ToLower(id), presence: presence, patient: presence || isPatient(ctx),
-		queued: b.c.now(), done: make(chan struct{})}
+	w := &readWaiter[T]{ctx: ctx, id: strings.ToLower(id), presence: presence, queued: b.c.now(), done: make(chan struct{})}
 	b.mu.Lock()
 	b.waiting = append(b.waiting, w)
 	// Another sender starts when none runs, or when every one waits for an answer longer than
@@ -172,12 +161,12 @@ func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T,
 }
 
 // lingerLocked is how much longer the sender waits for more reads before it takes the queue: while
-// the queue holds only patient reads, fewer than a list's worth, until the oldest has waited
+// the queue holds only presence lookups, fewer than a list's worth, until the oldest has waited
 // Config.VisibilityWindow. Caller holds b.mu.
 func (b *readBatcher[T]) lingerLocked() time.Duration {
 	named := make(map[string]bool)
 	for _, w := range b.waiting {
-		if !w.patient {
+		if !w.presence {
 			return 0
 		}
 		named[w.id] = true

@@ -87,38 +87,29 @@ const (
 )
 
 // context returns the context of the next read: the values of the first caller, no cancellation
-// (callers may have been answered), and the latest deadline of the batches' callers. When every
-// caller was answered and other operations still run (the last one does not wait on it yet), its
-// reads are patient: they may wait a moment to share a list with theirs.
+// (callers may have been answered), and the latest deadline of the batches' callers.
 func (cf *confirmation) context() (context.Context, context.CancelFunc) {
 	var latest time.Time
-	ctx, waited := context.Background(), false // a batch of restored intents only: bounded below
-	for i, o := range pendingOps(cf.pending) {
-		if i == 0 {
-			ctx = context.WithoutCancel(o.ctx)
+	var first context.Context
+	for _, b := range cf.pending {
+		for _, list := range [][]*op{b.contributors, b.settled} {
+			for _, o := range list {
+				if first == nil {
+					first = o.ctx
+				}
+				if d, ok := o.ctx.Deadline(); ok && d.After(latest) {
+					latest = d
+				}
+			}
 		}
-		if d, ok := o.ctx.Deadline(); ok && d.After(latest) {
-			latest = d
-		}
-		waited = waited || !o.finished
+	}
+	if first == nil {
+		first = context.Background() // a batch of restored intents only: bounded below
 	}
 	if latest.IsZero() {
 		latest = cf.w.c.now().Add(cf.w.c.settleHorizon() + cf.w.c.requestBound())
 	}
-	if !waited && cf.w.c.othersInFlight() {
-		ctx = patient(ctx) // every caller was answered, and the last operation is not waiting yet
-	}
-	return context.WithDeadline(ctx, latest)
-}
-
-// pendingOps returns the ops of the batches in flight.
-func pendingOps(pending []*batch) []*op {
-	var out []*op
-	for _, b := range pending {
-		out = append(out, b.contributors...)
-		out = append(out, b.settled...)
-	}
-	return out
+	return context.WithDeadline(context.WithoutCancel(first), latest)
 }
 
 // classify decides what st shows of the intents in flight.

@@ -46,13 +46,6 @@ func (c *Client) beginOp() {
 // process that mutates is the apply, whose plan-time checks the plan already made.
 func (c *Client) Mutating() bool { return c.mutating.Load() }
 
-// othersInFlight reports whether more than one mutation is in flight: the last one is not settling yet.
-func (c *Client) othersInFlight() bool {
-	c.opsMu.Lock()
-	defer c.opsMu.Unlock()
-	return c.ops > 1
-}
-
 // endOp counts a mutation as returned.
 func (c *Client) endOp() {
 	c.opsMu.Lock()
