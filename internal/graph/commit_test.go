@@ -171,3 +171,41 @@ func TestLateConfirmationFailureIsANotice(t *testing.T) {
 		}
 	})
 }
+
+// A read of an application whose committed change is being confirmed waits for the confirmation and
+// takes its read: no GET of its own, and it shows the change (a read of its own could come from a
+// replica without it). B stays in flight so that A is answered at commit.
+func TestReadsDuringAConfirmationTakeItsRead(t *testing.T) {
+	t.Parallel()
+	inBubble(t, func(t *testing.T) {
+		h, refs, _, scopes := twoLaggingAgents(t, 2*time.Second, nil)
+		ctx := ctxWithTimeout(t, time.Minute)
+		n0 := len(h.rec.Patches())
+		var done atomic.Bool
+		holdNextPatch(h, done.Load)
+		waitB := inBackground(func() {
+			if _, err := h.client.AddPreAuthorization(ctx, refs[1], newGUID(t), scopes[1].ID); err != nil {
+				t.Error(err)
+			}
+		})
+		waitFor(t, func() bool { return len(h.rec.Patches()) == n0+1 })
+		clientA := newGUID(t)
+		if _, err := h.client.AddPreAuthorization(ctx, refs[0], clientA, scopes[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		reads0 := readRequests(h)
+		confirms0 := h.client.Stats().ConfirmReads
+		app, err := h.client.GetApplicationForWrite(ctx, refs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := app.PreAuthorization(clientA); !ok {
+			t.Error("the read does not show the change this process committed")
+		}
+		if extra := readRequests(h) - reads0 - (h.client.Stats().ConfirmReads - confirms0); extra != 0 {
+			t.Errorf("%d reads besides the confirmation's, want none", extra)
+		}
+		done.Store(true)
+		waitB()
+	})
+}

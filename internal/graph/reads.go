@@ -111,6 +111,17 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model
 			w.c.stats.sharedReads.Add(1)
 			return st, nil
 		}
+		if ch := w.confirming; ch != nil {
+			// A change committed moments ago is being confirmed: its final read shows it (a read now
+			// could come from a replica without it and be retried as stale), so wait for that one.
+			w.mu.Unlock()
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			continue
+		}
 		if f := w.flight; f != nil && f.gen == w.gen && !f.start.Before(notBefore) {
 			w.mu.Unlock()
 			select {
