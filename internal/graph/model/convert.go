@@ -9,7 +9,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 )
 
-// stateFromModel converts a GET answer into the state the merge logic works on. The SDK models of
+// FromModel converts a GET answer into the state the merge logic works on. The SDK models of
 // the list entries are kept as raw so that entries written back unchanged keep every property this
 // package does not model.
 func FromModel(m models.Applicationable) *State {
@@ -63,7 +63,7 @@ func preAuthFromModel(m models.PreAuthorizedApplicationable) PreAuthorizedApplic
 	}
 }
 
-// patchBody builds the PATCH body carrying only the collections in cols, in full, as after holds
+// PatchBody builds the PATCH body carrying only the collections in cols, in full, as after holds
 // them. Graph merges a PATCH at property level (also inside "api"), so collections left out stay as
 // they are.
 func PatchBody(after *State, cols Collection) (models.Applicationable, error) {

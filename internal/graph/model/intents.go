@@ -7,22 +7,20 @@ import (
 	"strings"
 )
 
-// An intent is one fact this process wants Microsoft Graph to show about an application: "client X
-// holds permission P", "scope S has these fields", "URI U is present" (or their absence). A write is
-// confirmed when the reads show the intents of its batch, whatever else changed in the same
-// collections: another writer's change beside ours is not an error. Intents are idempotent, so an
-// intent that another writer overwrote can be applied again on a newer read (see worker.go).
-
-// intentKind names what an intent is about.
+// IntentKind names what an intent is about.
 type IntentKind uint8
 
+// The kinds of intent: an identifier URI, a permission scope, a pre-authorization (grant).
 const (
 	IntentURI IntentKind = iota + 1
 	IntentScope
 	IntentGrant
 )
 
-// Intent is one fact about an application, present or absent.
+// Intent is one fact this process wants Microsoft Graph to show about an application ("client X holds
+// permission P", "scope S has these fields", "URI U is present", or their absence). A write is
+// confirmed when the reads show its batch's intents, whatever else changed beside them. Intents are
+// idempotent, so one another writer overwrote can be applied again on a newer read.
 type Intent struct {
 	Kind    IntentKind
 	Present bool
@@ -34,7 +32,7 @@ type Intent struct {
 	Client, Perm string
 }
 
-// key identifies the fact an intent is about, case-insensitively: two intents with the same key
+// Key identifies the fact an intent is about, case-insensitively: two intents with the same key
 // cannot both hold.
 func (i Intent) Key() string {
 	switch i.Kind {
@@ -68,7 +66,7 @@ func (i Intent) String() string {
 	}
 }
 
-// holds reports whether st shows the intent.
+// Holds reports whether st shows the intent.
 func (i Intent) Holds(st *State) bool {
 	switch i.Kind {
 	case IntentURI:
@@ -85,13 +83,13 @@ func (i Intent) Holds(st *State) bool {
 	}
 }
 
-// errIntentDeferred means an intent cannot be applied in this PATCH (its scope is created by it).
+// ErrDeferred means an intent cannot be applied in this PATCH (its scope is created by it).
 var ErrDeferred = errors.New("deferred to the next write")
 
-// apply moves st one step towards the intent, keeping everything else as read. Scope changes take
+// Apply moves st one step towards the intent, keeping everything else as read. Scope changes take
 // Graph's steps (disable before a type change or a removal, clear references before a removal), so
 // one apply may not make the intent hold yet. A grant whose scope is missing fails with
-// *ScopeNotFoundError; one whose scope is created by this same state returns errIntentDeferred.
+// *ScopeNotFoundError; one whose scope is created by this same state returns ErrDeferred.
 func (i Intent) Apply(st *State) error {
 	switch i.Kind {
 	case IntentURI:
@@ -150,7 +148,7 @@ func hasGrant(st *State, client, perm string) bool {
 	return false
 }
 
-// intentsOf returns the intents that turn before into after: every URI, scope and grant that after
+// IntentsOf returns the intents that turn before into after: every URI, scope and grant that after
 // adds, changes or removes. Entries and order are not intents; only the facts are.
 func IntentsOf(before, after *State) []Intent {
 	var out []Intent
@@ -214,7 +212,7 @@ func dedupe(in []Intent) []Intent {
 	return out
 }
 
-// missing returns the intents st does not show.
+// Missing returns the intents st does not show.
 func Missing(intents []Intent, st *State) []Intent {
 	var out []Intent
 	for _, i := range intents {
