@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -235,19 +236,15 @@ func fillFromHeaders(e *APIError, h *abstractions.ResponseHeaders) {
 	if h == nil {
 		return
 	}
-	if e.RequestID == "" {
-		if v := h.Get("request-id"); len(v) > 0 {
-			e.RequestID = v[0]
+	first := func(name string) string {
+		if v := h.Get(name); len(v) > 0 {
+			return v[0]
 		}
+		return ""
 	}
-	if e.ClientRequestID == "" {
-		if v := h.Get("client-request-id"); len(v) > 0 {
-			e.ClientRequestID = v[0]
-		}
-	}
-	if v := h.Get("retry-after"); len(v) > 0 {
-		e.RetryAfter = parseRetryAfter(v[0], time.Now())
-	}
+	e.RequestID = cmp.Or(e.RequestID, first("request-id"))
+	e.ClientRequestID = cmp.Or(e.ClientRequestID, first("client-request-id"))
+	e.RetryAfter = parseRetryAfter(first("retry-after"), time.Now())
 }
 
 // parseRetryAfter reads a Retry-After value in seconds or as an HTTP date; zero when invalid.
