@@ -47,21 +47,18 @@ func (i Intent) Key() string {
 
 // String describes the intent for error messages.
 func (i Intent) String() string {
-	switch i.Kind {
-	case IntentURI:
-		if i.Present {
-			return fmt.Sprintf("identifier URI %s present", i.URI)
-		}
+	switch {
+	case i.Kind == IntentURI && i.Present:
+		return fmt.Sprintf("identifier URI %s present", i.URI)
+	case i.Kind == IntentURI:
 		return fmt.Sprintf("identifier URI %s absent", i.URI)
-	case IntentScope:
-		if i.Present {
-			return fmt.Sprintf("permission scope %s (%q, enabled %t) as written", i.Scope.ID, i.Scope.Value, i.Scope.Enabled)
-		}
+	case i.Kind == IntentScope && i.Present:
+		return fmt.Sprintf("permission scope %s (%q, enabled %t) as written", i.Scope.ID, i.Scope.Value, i.Scope.Enabled)
+	case i.Kind == IntentScope:
 		return fmt.Sprintf("permission scope %s absent", i.Scope.ID)
+	case i.Present:
+		return fmt.Sprintf("client %s pre-authorized for permission %s", i.Client, i.Perm)
 	default:
-		if i.Present {
-			return fmt.Sprintf("client %s pre-authorized for permission %s", i.Client, i.Perm)
-		}
 		return fmt.Sprintf("client %s not pre-authorized for permission %s", i.Client, i.Perm)
 	}
 }

@@ -90,21 +90,15 @@ func (st *State) Application() Application {
 		ObjectID:       st.ObjectID,
 		AppID:          st.AppID,
 		DisplayName:    st.displayName,
-		IdentifierURIs: slices.Clone(st.uris),
+		IdentifierURIs: append([]string{}, st.uris...), // never nil
 		Scopes:         make([]PermissionScope, len(st.scopes)),
 		PreAuthorized:  make([]PreAuthorizedApplication, len(st.preAuth)),
-	}
-	if app.IdentifierURIs == nil {
-		app.IdentifierURIs = []string{}
 	}
 	for i, s := range st.scopes {
 		app.Scopes[i] = s.PermissionScope
 	}
 	for i, p := range st.preAuth {
-		p.DelegatedPermissionIDs = slices.Clone(p.DelegatedPermissionIDs)
-		if p.DelegatedPermissionIDs == nil {
-			p.DelegatedPermissionIDs = []string{}
-		}
+		p.DelegatedPermissionIDs = append([]string{}, p.DelegatedPermissionIDs...)
 		app.PreAuthorized[i] = p.PreAuthorizedApplication
 	}
 	return app
