@@ -191,9 +191,8 @@ func mapError(err error) error {
 	if err == nil {
 		return nil
 	}
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		return err // already mapped
+	if _, mapped := graphDetails(err); mapped {
+		return err
 	}
 	var base APIError
 	var odata *odataerrors.ODataError

@@ -8,10 +8,8 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/applications"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
-	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
 	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
@@ -111,21 +109,13 @@ func (c *Client) listApplications(ctx context.Context, path string, query url.Va
 		}
 		var resp models.ApplicationCollectionResponseable
 		err = c.retry(ctx, callPolicy{what: "GET " + path}, func(ctx context.Context) error {
-			info := abstractions.NewRequestInformation()
-			info.Method = abstractions.GET
-			info.SetUri(*u)
-			info.Headers.TryAdd("Accept", "application/json")
-			parsed, err := c.adapter.Send(ctx, info, models.CreateApplicationCollectionResponseFromDiscriminatorValue,
-				abstractions.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue})
-			if err != nil {
-				return err
-			}
-			r, ok := parsed.(models.ApplicationCollectionResponseable)
-			if !ok || r == nil {
-				return errors.New("graph answered the list with an empty or unexpected body")
+			// The builder for a raw URL sends GET <u> and parses an application collection.
+			r, err := applications.NewApplicationsRequestBuilder(u.String(), c.adapter).Get(ctx, nil)
+			if err == nil && r == nil {
+				err = errors.New("graph answered the list with an empty body")
 			}
 			resp = r
-			return nil
+			return err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("listing applications (GET %s): %w", path, err)

@@ -1,6 +1,11 @@
 package graph
 
-import "github.com/bayer/terraform-provider-lkps/internal/graph/model"
+import (
+	"maps"
+	"slices"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
+)
 
 // The worker's memory: the intents this process confirmed, and what it saw of the application (to
 // tell a replica that is behind from another writer's change).
@@ -23,11 +28,7 @@ func (w *appWorker) remember(intents []model.Intent) {
 func (w *appWorker) expected() []model.Intent {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	out := make([]model.Intent, 0, len(w.expect))
-	for _, i := range w.expect {
-		out = append(out, i)
-	}
-	return out
+	return slices.Collect(maps.Values(w.expect))
 }
 
 // drop forgets one confirmed intent.

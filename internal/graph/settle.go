@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -142,11 +144,7 @@ func (c *Client) confirming() <-chan struct{} {
 func (c *Client) allWorkers() []*appWorker {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]*appWorker, 0, len(c.workers))
-	for _, w := range c.workers {
-		out = append(out, w)
-	}
-	return out
+	return slices.Collect(maps.Values(c.workers))
 }
 
 // settleDue returns, for the applications whose last write has not settled, the latest end of their
