@@ -230,14 +230,8 @@ func (c *Client) newRequestAdapter(host string) (*nethttplibrary.NetHttpRequestA
 	if err != nil {
 		return nil, fmt.Errorf("graph client: building the authentication provider: %w", err)
 	}
-	parent := http.DefaultTransport
-	var timeout time.Duration
-	if c.cfg.HTTPClient != nil {
-		if c.cfg.HTTPClient.Transport != nil {
-			parent = c.cfg.HTTPClient.Transport
-		}
-		timeout = c.cfg.HTTPClient.Timeout
-	}
+	given := cmp.Or(c.cfg.HTTPClient, &http.Client{})
+	parent := cmp.Or(given.Transport, http.DefaultTransport)
 	middlewares := []nethttplibrary.Middleware{
 		nethttplibrary.NewRedirectHandler(),
 		nethttplibrary.NewCompressionHandler(),
@@ -247,7 +241,7 @@ func (c *Client) newRequestAdapter(host string) (*nethttplibrary.NetHttpRequestA
 	}
 	httpClient := &http.Client{
 		Transport: nethttplibrary.NewCustomTransportWithParentTransport(&observingTransport{next: parent, c: c}, middlewares...),
-		Timeout:   timeout,
+		Timeout:   given.Timeout,
 		// The redirect middleware follows redirects; net/http must hand them over untouched.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}

@@ -52,11 +52,8 @@ func (e *RetryTimeoutError) Unwrap() error { return e.Err }
 // timedOutRetrying returns err, the end of a context, with last, the failure being retried when it
 // ended; err alone when nothing was being retried or err is not a context's end.
 func timedOutRetrying(err, last error) error {
-	if last == nil || (!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)) {
-		return err
-	}
-	var already *RetryTimeoutError
-	if errors.As(err, &already) {
+	if last == nil || (!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)) ||
+		errors.As(err, new(*RetryTimeoutError)) {
 		return err
 	}
 	return &RetryTimeoutError{Err: err, Last: last}
@@ -266,10 +263,8 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 // graphDetails returns the Graph answer inside err, if any.
 func graphDetails(err error) (*APIError, bool) {
 	var e *APIError
-	if errors.As(err, &e) {
-		return e, true
-	}
-	return nil, false
+	ok := errors.As(err, &e)
+	return e, ok
 }
 
 func deref(s *string) string {

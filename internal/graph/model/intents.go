@@ -112,9 +112,8 @@ func (i Intent) Apply(st *State) error {
 			return nil
 		}
 		deferred, err := AddPreAuthorization(st, i.Client, i.Perm)
-		var exists *PreAuthorizationExistsError
 		switch {
-		case errors.As(err, &exists):
+		case errors.Is(err, ErrPreAuthorizationExists):
 			return nil
 		case err != nil:
 			return err
