@@ -37,7 +37,7 @@ func (c *Client) OwnedApplications(ctx context.Context) ([]Application, error) {
 	if who.appOnly {
 		path = "/servicePrincipals/" + url.PathEscape(who.objectID) + "/ownedObjects/microsoft.graph.application"
 	}
-	return c.listApplications(ctx, path, url.Values{"$select": {strings.Join(selectFields, ",")}})
+	return c.listApplications(ctx, path)
 }
 
 // ApplicationDisplayName returns the display name of the application with the given client ID, or ""
@@ -91,12 +91,10 @@ func (c *Client) listFiltered(ctx context.Context, filter string, sel []string) 
 	return out, nil
 }
 
-// listApplications follows the pages of an application collection.
-func (c *Client) listApplications(ctx context.Context, path string, query url.Values) ([]Application, error) {
-	next := c.cfg.BaseURL + "/v1.0" + path
-	if len(query) > 0 {
-		next += "?" + query.Encode()
-	}
+// listApplications follows the pages of an application collection, with the properties the client
+// reads.
+func (c *Client) listApplications(ctx context.Context, path string) ([]Application, error) {
+	next := c.cfg.BaseURL + "/v1.0" + path + "?" + url.Values{"$select": {strings.Join(selectFields, ",")}}.Encode()
 	var out []Application
 	for page := 0; next != "" && page < maxListPages; page++ {
 		u, err := url.Parse(next)

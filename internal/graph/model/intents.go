@@ -145,49 +145,43 @@ func hasGrant(st *State, client, perm string) bool {
 }
 
 // IntentsOf returns the intents that turn before into after: every URI, scope and grant that after
-// adds, changes or removes. Entries and order are not intents; only the facts are.
+// adds, changes or removes, kind by kind. Entries and order are not intents; only the facts are.
 func IntentsOf(before, after *State) []Intent {
 	var out []Intent
-	for _, u := range after.uris {
-		if !slices.ContainsFunc(before.uris, func(b string) bool { return strings.EqualFold(b, u) }) {
-			out = append(out, Intent{Kind: IntentURI, Present: true, URI: u})
+	for _, kind := range []IntentKind{IntentURI, IntentScope, IntentGrant} {
+		for _, i := range factsOf(after, kind) {
+			if !i.Holds(before) {
+				out = append(out, i)
+			}
 		}
-	}
-	for _, u := range before.uris {
-		if !slices.ContainsFunc(after.uris, func(a string) bool { return strings.EqualFold(a, u) }) {
-			out = append(out, Intent{Kind: IntentURI, URI: u})
-		}
-	}
-	for _, s := range after.scopes {
-		j := before.findScope(s.ID)
-		if j < 0 || !sameScope(before.scopes[j].PermissionScope, s.PermissionScope) {
-			out = append(out, Intent{Kind: IntentScope, Present: true, Scope: s.PermissionScope})
-		}
-	}
-	for _, s := range before.scopes {
-		if after.findScope(s.ID) < 0 {
-			out = append(out, Intent{Kind: IntentScope, Scope: PermissionScope{ID: s.ID}})
-		}
-	}
-	for _, g := range grants(after) {
-		if !hasGrant(before, g[0], g[1]) {
-			out = append(out, Intent{Kind: IntentGrant, Present: true, Client: g[0], Perm: g[1]})
-		}
-	}
-	for _, g := range grants(before) {
-		if !hasGrant(after, g[0], g[1]) {
-			out = append(out, Intent{Kind: IntentGrant, Client: g[0], Perm: g[1]})
+		for _, i := range factsOf(before, kind) {
+			// Absent: for a scope only its ID counts.
+			gone := Intent{Kind: kind, URI: i.URI, Scope: PermissionScope{ID: i.Scope.ID}, Client: i.Client, Perm: i.Perm}
+			if gone.Holds(after) {
+				out = append(out, gone)
+			}
 		}
 	}
 	return dedupe(out)
 }
 
-// grants lists the (client, permission) pairs of st.
-func grants(st *State) [][2]string {
-	var out [][2]string
-	for _, p := range st.preAuth {
-		for _, id := range p.DelegatedPermissionIDs {
-			out = append(out, [2]string{p.AppID, id})
+// factsOf lists the facts of the kind that st shows, as present intents.
+func factsOf(st *State, kind IntentKind) []Intent {
+	var out []Intent
+	switch kind {
+	case IntentURI:
+		for _, u := range st.uris {
+			out = append(out, Intent{Kind: kind, Present: true, URI: u})
+		}
+	case IntentScope:
+		for _, s := range st.scopes {
+			out = append(out, Intent{Kind: kind, Present: true, Scope: s.PermissionScope})
+		}
+	default:
+		for _, p := range st.preAuth {
+			for _, id := range p.DelegatedPermissionIDs {
+				out = append(out, Intent{Kind: kind, Present: true, Client: p.AppID, Perm: id})
+			}
 		}
 	}
 	return out
