@@ -45,8 +45,7 @@ const (
 	DefaultVisibilityWindow = 50 * time.Millisecond
 	// DefaultWriteReuse is how old a read may be for a round to build on it without a GET.
 	DefaultWriteReuse = time.Second
-	// DefaultGatherWindow is how long a worker waits after a round for the operations Terraform
-	// starts in the slots the round freed.
+	// DefaultGatherWindow is how long a worker waits after a round for the operations that follow it.
 	DefaultGatherWindow = 100 * time.Millisecond
 )
 
@@ -96,8 +95,8 @@ type Config struct {
 	// RequestTimeout bounds one HTTP request (default DefaultRequestTimeout; negative means none);
 	// a request that times out is retried like a dropped connection.
 	RequestTimeout time.Duration
-	// MaxReapply bounds how often a change that another writer overwrote is applied again before
-	// the operation fails (default DefaultMaxReapply).
+	// MaxReapply bounds how often a change another writer overwrote is applied again before the
+	// operation fails (default DefaultMaxReapply).
 	MaxReapply int
 	// ReplicationLag is L, the bound on the directory's replication lag that every window derives
 	// from (lag.go): a read started at t shows every write committed before t-L. Zero means
@@ -134,8 +133,7 @@ type Client struct {
 	cfg     Config
 	adapter *nethttplibrary.NetHttpRequestAdapter
 	stats   statsCollector
-	// observedLag is the longest replication lag seen (nanoseconds): a read that missed a write
-	// made that long before.
+	// observedLag is the longest replication lag seen, in nanoseconds (noteLag).
 	observedLag atomic.Int64
 
 	now     func() time.Time

@@ -24,24 +24,19 @@ func (c *Client) lagBound() time.Duration {
 	return max(c.declaredLag(), time.Duration(c.observedLag.Load()))
 }
 
-// freshFrom returns when a read first shows every change an earlier command reported: L after the
-// command started (Config.CommandStart, else when the client was built). Every such change is older
-// than the command.
+// freshFrom is when a read first shows every change an earlier command reported (each is older than
+// the command): L after the command started (Config.CommandStart, else when the client was built).
 func (c *Client) freshFrom() time.Time { return c.started.Add(c.lagBound()) }
 
 // settleHorizon is how long after this process's last write of an application a read must start to
 // see another writer's overwrite of it. That writer read before T+L (T our write) on a replica without
 // it, built on that read for up to WriteReuse and committed before T+L+WriteReuse; a read shows it L
 // later.
-func (c *Client) settleHorizon() time.Duration {
-	return 2*c.lagBound() + max(c.cfg.WriteReuse, 0)
-}
+func (c *Client) settleHorizon() time.Duration { return 2*c.lagBound() + max(c.cfg.WriteReuse, 0) }
 
 // overwriteAfter is how long a confirmed change of this process may stay missing from reads before it
 // is taken as overwritten by another writer: twice the bound, and at least WriteReuse.
-func (c *Client) overwriteAfter() time.Duration {
-	return max(2*c.lagBound(), c.cfg.WriteReuse, 0)
-}
+func (c *Client) overwriteAfter() time.Duration { return max(2*c.lagBound(), c.cfg.WriteReuse, 0) }
 
 // noteLag records that a read missed a write made d ago: the directory's replication lag is at least
 // d, and L widens to it for the rest of the process. A write missing for twice the declared bound (at
@@ -60,12 +55,7 @@ func (c *Client) noteLag(d time.Duration) {
 }
 
 // requestBound is how long one request may take (RequestTimeout, or a minute when it is unbounded).
-func (c *Client) requestBound() time.Duration {
-	if c.cfg.RequestTimeout > 0 {
-		return c.cfg.RequestTimeout
-	}
-	return time.Minute
-}
+func (c *Client) requestBound() time.Duration { return positiveOr(c.cfg.RequestTimeout, time.Minute) }
 
 // sleepUntil waits until t, counting reason when there is a wait at all.
 func (c *Client) sleepUntil(ctx context.Context, t time.Time, reason RetryReason) error {

@@ -8,8 +8,6 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// The worker's reads: one GET under the retry policy, read-your-writes, single-flight and reuse.
-
 // readFlight is one in-flight GET shared by concurrent readers.
 type readFlight struct {
 	done  chan struct{}
@@ -71,12 +69,10 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*model.Sta
 	return st, err
 }
 
-// read returns the application as Graph shows it, never older than what this process confirmed:
-// a read that lacks a confirmed change and shows nothing new is from a replica that is behind, and
-// is repeated. A read that lacks a confirmed change but shows another writer's change is taken as
-// the truth at once; one that keeps lacking it for longer than replication explains (overwriteAfter)
-// is taken as the truth too: another writer overwrote it. Either way the memory is kept, so the next
-// round restores the change.
+// read returns the application as Graph shows it, never older than what this process confirmed: a
+// read that lacks a confirmed change and shows nothing new is from a replica that is behind, and is
+// repeated; one that shows another writer's change, or lacks ours past overwriteAfter, is the truth
+// (another writer overwrote it). The memory is kept, so the next round restores the change.
 func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 	start := w.c.now()
 	window := w.c.overwriteAfter()
