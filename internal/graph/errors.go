@@ -14,11 +14,8 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 )
 
-// Sentinel errors; every typed error below matches one of them with errors.Is.
-var (
-	// ErrNotFound means the application does not exist (or is not visible to the caller).
-	ErrNotFound = errors.New("application not found")
-)
+// ErrNotFound means the application does not exist (or is not visible to the caller).
+var ErrNotFound = errors.New("application not found")
 
 // Graph error codes this package reacts to.
 const (
