@@ -101,10 +101,8 @@ func (c *Client) settle(ctx context.Context) error {
 		if confirming == nil {
 			wait := due.Sub(c.now())
 			if wait <= 0 {
-				if err := watchAll(ctx, watch); err != nil {
-					if ctx.Err() != nil && !detached {
-						continue // the caller gave up during the read: read again on a context of its own
-					}
+				// A read the caller gave up during (not yet detached) is made again on a context of its own.
+				if err := watchAll(ctx, watch); err != nil && (ctx.Err() == nil || detached) {
 					return notSettled(err)
 				}
 				continue

@@ -97,8 +97,7 @@ func (i Intent) Apply(st *State) error {
 		}
 	case IntentScope:
 		if !i.Present {
-			var cleared []string
-			DeleteScopeStep(st, i.Scope.ID, &cleared)
+			DeleteScopeStep(st, i.Scope.ID, new([]string))
 			return nil
 		}
 		if st.findScope(i.Scope.ID) < 0 {

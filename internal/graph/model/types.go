@@ -55,14 +55,10 @@ type PermissionScope struct {
 	Value string
 	// Type is ScopeTypeUser ("Admins and users" can consent) or ScopeTypeAdmin.
 	Type string
-	// AdminConsentDisplayName is the title shown to administrators granting consent.
-	AdminConsentDisplayName string
-	// AdminConsentDescription is the description shown to administrators granting consent.
-	AdminConsentDescription string
-	// UserConsentDisplayName is the title shown to users granting consent.
-	UserConsentDisplayName string
-	// UserConsentDescription is the description shown to users granting consent.
-	UserConsentDescription string
+	// AdminConsentDisplayName and AdminConsentDescription are the title and description shown to
+	// administrators granting consent; UserConsentDisplayName and UserConsentDescription to users.
+	AdminConsentDisplayName, AdminConsentDescription string
+	UserConsentDisplayName, UserConsentDescription   string
 	// Enabled reports whether clients can request the scope.
 	Enabled bool
 }
