@@ -203,11 +203,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.stats.init()
 	c.reads.init(c)
-	adapter, err := c.newRequestAdapter(u.Hostname())
-	if err != nil {
+	if c.adapter, err = c.newRequestAdapter(u.Hostname()); err != nil {
 		return nil, err
 	}
-	c.adapter = adapter
 	return c, nil
 }
 

@@ -1,9 +1,7 @@
 // Package graph edits Microsoft Graph application registrations (identifier URIs, the delegated
 // permission scopes of the exposed API and its pre-authorized client applications) without ever
-// losing an update.
-//
-// Graph replaces a whole list property on PATCH, is eventually consistent, and throttles; the
-// package hides all of that behind intent-level operations on plain Go structs:
+// losing an update. Graph replaces a whole list property on PATCH, is eventually consistent, and
+// throttles; the package hides that behind intent-level operations on plain Go structs:
 //
 //   - Every operation is a read-modify-write of the full list that keeps every entry it does not own
 //     exactly as read, including properties this package does not model (package model).

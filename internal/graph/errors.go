@@ -244,15 +244,10 @@ func fillFromHeaders(e *APIError, h *abstractions.ResponseHeaders) {
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if secs, err := strconv.Atoi(v); err == nil {
-		if secs < 0 {
-			return 0
-		}
-		return time.Duration(secs) * time.Second
+		return time.Duration(max(secs, 0)) * time.Second
 	}
 	if at, err := http.ParseTime(v); err == nil {
-		if d := at.Sub(now); d > 0 {
-			return d
-		}
+		return max(at.Sub(now), 0)
 	}
 	return 0
 }
