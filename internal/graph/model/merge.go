@@ -63,8 +63,7 @@ func (st *State) Clone() *State {
 	return &c
 }
 
-// NewRound clears the marks of the previous round (created and disabled scopes): st is now as
-// Graph shows it.
+// NewRound clears the previous round's marks (created and disabled scopes): st is as Graph shows it.
 func (st *State) NewRound() {
 	st.newScopes, st.disabling = nil, nil
 }
