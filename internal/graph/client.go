@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,29 +30,22 @@ const (
 	DefaultScope = "https://graph.microsoft.com/.default"
 	// DefaultTimeout bounds an operation whose context has no deadline.
 	DefaultTimeout = 5 * time.Minute
-	// DefaultFirstLookupWindow bounds the retries of 404 for an application this process has not
-	// written to.
+	// DefaultFirstLookupWindow bounds the 404 retries for an application this process has not written.
 	DefaultFirstLookupWindow = 5 * time.Second
-	// DefaultNotFoundAfterWriteWindow bounds the retries of 404 for an application this process
-	// has written to.
+	// DefaultNotFoundAfterWriteWindow bounds the 404 retries for an application this process wrote.
 	DefaultNotFoundAfterWriteWindow = 2 * time.Minute
-	// DefaultReadReuse is how long one read of an application serves later readers when this
-	// process wrote nothing since: the refreshes of one agent's resources are spread over a whole
-	// plan of a platform repository.
+	// DefaultReadReuse is how long one read of an application serves later readers.
 	DefaultReadReuse = 30 * time.Second
-	// DefaultRequestTimeout bounds one HTTP request (one attempt); a request without an answer by
-	// then is abandoned and retried, so a hung connection cannot use up an operation's budget.
+	// DefaultRequestTimeout bounds one HTTP request (one attempt).
 	DefaultRequestTimeout = 30 * time.Second
 	// DefaultMaxReapply bounds how often one change overwritten by another writer is applied again.
 	DefaultMaxReapply = 8
 	// DefaultVisibilityWindow is how long a request of ClientVisible lookups waits for more lookups to
 	// share it (less once MaxVisibilityBatch client IDs or another read are waiting).
 	DefaultVisibilityWindow = 50 * time.Millisecond
-	// DefaultWriteReuse is how old a read may be for a round to build on it without a GET (while no
-	// other writer was seen on the application).
+	// DefaultWriteReuse is how old a read may be for a round to build on it without a GET.
 	DefaultWriteReuse = time.Second
-	// DefaultGatherWindow is how long a worker waits, after a round answered its callers, for the
-	// operations Terraform starts in the slots they freed, so the next round carries them together.
+	// DefaultGatherWindow is how long a worker waits after a round for the operations that follow it.
 	DefaultGatherWindow = 100 * time.Millisecond
 )
 
@@ -75,8 +69,8 @@ type Config struct {
 	BaseURL string
 	// Scope is the token scope (default DefaultScope).
 	Scope string
-	// HTTPClient supplies the transport (for example one that trusts the emulator's CA) and the
-	// per-request timeout. Nil means http.DefaultTransport without a timeout beyond the context.
+	// HTTPClient supplies the transport (for example one that trusts the emulator's CA) and its
+	// timeout. Nil means http.DefaultTransport without a timeout beyond the context.
 	HTTPClient *http.Client
 	// UserAgent is put in front of the SDK's User-Agent, such as "terraform-provider-lkps/1.2.3".
 	UserAgent string
@@ -92,46 +86,37 @@ type Config struct {
 	// NotFoundAfterWriteWindow bounds 404 retries for applications this process has written to
 	// (default DefaultNotFoundAfterWriteWindow).
 	NotFoundAfterWriteWindow time.Duration
-	// ReadReuse is how long one read of an application serves later reads (refreshes of every
-	// resource of that application, and the next write when no other writer was seen) while this
-	// process wrote nothing since (default DefaultReadReuse; negative means never).
+	// ReadReuse is how long one read of an application serves later reads while this process wrote
+	// nothing since (default DefaultReadReuse; negative means never).
 	ReadReuse time.Duration
-	// DisableReadBatching sends every read of an application as its own GET. By default the reads of
-	// different applications needed while another read is in flight share one
-	// GET /applications?$filter=id in (…) (batchread.go).
+	// DisableReadBatching sends every read of an application as its own GET instead of letting reads
+	// of different applications share one GET /applications?$filter=id in (…) (batchread.go).
 	DisableReadBatching bool
 	// RequestTimeout bounds one HTTP request (default DefaultRequestTimeout; negative means none);
 	// a request that times out is retried like a dropped connection.
 	RequestTimeout time.Duration
-	// MaxReapply bounds how often a change that another writer overwrote is applied again before
-	// the operation fails (default DefaultMaxReapply).
+	// MaxReapply bounds how often a change another writer overwrote is applied again before the
+	// operation fails (default DefaultMaxReapply).
 	MaxReapply int
-	// ReplicationLag is L, the bound on the directory's replication lag that every window of the
-	// client derives from (lag.go): a read started at t is assumed to show every write committed
-	// before t-L. Zero means DefaultReplicationLag; negative means the directory has no lag (one read
-	// decides, as against a lag-free emulator). A client that observes a longer lag widens L for the
-	// rest of its life. Set below the directory's real lag, it weakens every guarantee built on it:
-	// a Read may report an item missing that an earlier command created, and a write may be built on
-	// a replica that misses an earlier command's change.
+	// ReplicationLag is L, the bound on the directory's replication lag that every window derives
+	// from (lag.go): a read started at t shows every write committed before t-L. Zero means
+	// DefaultReplicationLag; negative means no lag (one read decides). Set below the real lag, it
+	// weakens every guarantee: a Read may miss an item an earlier command created, and a write may
+	// be built on a replica that misses an earlier command's change.
 	ReplicationLag time.Duration
-	// CommandStart is when the command this client serves started (for Terraform, the terraform
-	// process): every change an earlier command reported is older. Zero, or a time after New, means
-	// when New is called, which is always safe; an earlier anchor spares waits when the command has
-	// already run for L before its first write.
+	// CommandStart is when the command this client serves started: every change an earlier command
+	// reported is older. Zero, or a time after New, means when New is called (always safe).
 	CommandStart time.Time
-	// ConcurrentWriters says that other writers may change the applications at the same time as this
-	// client: every operation's last write then settles (waits 2L + WriteReuse and repairs what
-	// another writer overwrote, settle.go). Without it, only an application on which this client saw
-	// another writer's change settles.
+	// ConcurrentWriters says that other writers may change the applications at the same time: every
+	// operation's last write then settles (settle.go). Without it, only an application on which this
+	// client saw another writer's change settles.
 	ConcurrentWriters bool
-	// Caller says what kind of identity the credential signs in as; Graph authorizes the two kinds
-	// differently, and ForbiddenError says what to grant accordingly. Zero means unknown.
+	// Caller says what kind of identity the credential signs in as; ForbiddenError says what to grant
+	// accordingly. Zero means unknown.
 	Caller CallerKind
-	// WriteReuse is how old a read of an application (the read that confirmed the previous write,
-	// or the latest read) may be for a round to build its PATCH on it without a GET, while no other
-	// writer was seen on the application (default DefaultWriteReuse; negative means every round
-	// reads). An operation that read would answer without a write (already done, or refused) is
-	// decided on a read of its own.
+	// WriteReuse is how old a read of an application may be for a round to build its PATCH on it
+	// without a GET, while no other writer was seen on it (default DefaultWriteReuse; negative means
+	// every round reads).
 	WriteReuse time.Duration
 	// GatherWindow is how long a worker waits after a round for as many new operations as the round
 	// answered (default DefaultGatherWindow; negative means no wait).
@@ -148,8 +133,7 @@ type Client struct {
 	cfg     Config
 	adapter *nethttplibrary.NetHttpRequestAdapter
 	stats   statsCollector
-	// observedLag is the longest replication lag seen (nanoseconds): a read that missed a write
-	// made that long before.
+	// observedLag is the longest replication lag seen, in nanoseconds (noteLag).
 	observedLag atomic.Int64
 
 	now     func() time.Time
@@ -178,40 +162,19 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Credential == nil {
 		return nil, errors.New("graph client: a credential is required")
 	}
-	if cfg.BaseURL == "" {
-		cfg.BaseURL = DefaultBaseURL
-	}
-	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	if cfg.Scope == "" {
-		cfg.Scope = DefaultScope
-	}
-	if cfg.DefaultTimeout <= 0 {
-		cfg.DefaultTimeout = DefaultTimeout
-	}
-	if cfg.FirstLookupWindow <= 0 {
-		cfg.FirstLookupWindow = DefaultFirstLookupWindow
-	}
-	if cfg.NotFoundAfterWriteWindow <= 0 {
-		cfg.NotFoundAfterWriteWindow = DefaultNotFoundAfterWriteWindow
-	}
-	if cfg.ReadReuse == 0 {
-		cfg.ReadReuse = DefaultReadReuse
-	}
-	if cfg.RequestTimeout == 0 {
-		cfg.RequestTimeout = DefaultRequestTimeout
-	}
-	if cfg.MaxReapply <= 0 {
-		cfg.MaxReapply = DefaultMaxReapply
-	}
-	if cfg.ReplicationLag == 0 {
-		cfg.ReplicationLag = DefaultReplicationLag
-	}
-	if cfg.WriteReuse == 0 {
-		cfg.WriteReuse = DefaultWriteReuse
-	}
-	if cfg.GatherWindow == 0 {
-		cfg.GatherWindow = DefaultGatherWindow
-	}
+	// Zero means the default; a negative value keeps its documented meaning, except where only a
+	// positive one makes sense (positiveOr).
+	cfg.BaseURL = strings.TrimRight(cmp.Or(cfg.BaseURL, DefaultBaseURL), "/")
+	cfg.Scope = cmp.Or(cfg.Scope, DefaultScope)
+	cfg.ReadReuse = cmp.Or(cfg.ReadReuse, DefaultReadReuse)
+	cfg.RequestTimeout = cmp.Or(cfg.RequestTimeout, DefaultRequestTimeout)
+	cfg.ReplicationLag = cmp.Or(cfg.ReplicationLag, DefaultReplicationLag)
+	cfg.WriteReuse = cmp.Or(cfg.WriteReuse, DefaultWriteReuse)
+	cfg.GatherWindow = cmp.Or(cfg.GatherWindow, DefaultGatherWindow)
+	cfg.DefaultTimeout = positiveOr(cfg.DefaultTimeout, DefaultTimeout)
+	cfg.FirstLookupWindow = positiveOr(cfg.FirstLookupWindow, DefaultFirstLookupWindow)
+	cfg.NotFoundAfterWriteWindow = positiveOr(cfg.NotFoundAfterWriteWindow, DefaultNotFoundAfterWriteWindow)
+	cfg.MaxReapply = positiveOr(cfg.MaxReapply, DefaultMaxReapply)
 	if cfg.VisibilityWindow <= 0 {
 		cfg.VisibilityWindow = DefaultVisibilityWindow
 	}
@@ -240,33 +203,31 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.stats.init()
 	c.reads.init(c)
-	adapter, err := c.newRequestAdapter(u.Hostname())
-	if err != nil {
+	if c.adapter, err = c.newRequestAdapter(u.Hostname()); err != nil {
 		return nil, err
 	}
-	c.adapter = adapter
 	return c, nil
 }
 
-// newRequestAdapter builds the kiota request adapter: the Azure identity authentication provider
-// restricted to the Graph host (kiota silently sends no token to other hosts), the JSON parse node
-// and serialization writer factories, and kiota's default middleware WITHOUT its RetryHandler, so
-// retry.go is the only retry policy. The redirect, compression (gzip request bodies, as Graph
-// accepts), parameter-name decoding, user-agent and header-inspection handlers stay.
+// positiveOr returns v when it is positive, else def.
+func positiveOr[T int | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// newRequestAdapter builds the kiota request adapter: tokens only for the Graph host (kiota silently
+// sends none to other hosts), and kiota's default middleware WITHOUT its RetryHandler, so retry.go is
+// the only retry policy.
 func (c *Client) newRequestAdapter(host string) (*nethttplibrary.NetHttpRequestAdapter, error) {
 	auth, err := azureauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(
 		c.cfg.Credential, []string{c.cfg.Scope}, []string{host})
 	if err != nil {
 		return nil, fmt.Errorf("graph client: building the authentication provider: %w", err)
 	}
-	parent := http.DefaultTransport
-	var timeout time.Duration
-	if c.cfg.HTTPClient != nil {
-		if c.cfg.HTTPClient.Transport != nil {
-			parent = c.cfg.HTTPClient.Transport
-		}
-		timeout = c.cfg.HTTPClient.Timeout
-	}
+	given := cmp.Or(c.cfg.HTTPClient, &http.Client{})
+	parent := cmp.Or(given.Transport, http.DefaultTransport)
 	middlewares := []nethttplibrary.Middleware{
 		nethttplibrary.NewRedirectHandler(),
 		nethttplibrary.NewCompressionHandler(),
@@ -276,7 +237,7 @@ func (c *Client) newRequestAdapter(host string) (*nethttplibrary.NetHttpRequestA
 	}
 	httpClient := &http.Client{
 		Transport: nethttplibrary.NewCustomTransportWithParentTransport(&observingTransport{next: parent, c: c}, middlewares...),
-		Timeout:   timeout,
+		Timeout:   given.Timeout,
 		// The redirect middleware follows redirects; net/http must hand them over untouched.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,11 +14,8 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 )
 
-// Sentinel errors; every typed error below matches one of them with errors.Is.
-var (
-	// ErrNotFound means the application does not exist (or is not visible to the caller).
-	ErrNotFound = errors.New("application not found")
-)
+// ErrNotFound means the application does not exist (or is not visible to the caller).
+var ErrNotFound = errors.New("application not found")
 
 // Graph error codes this package reacts to.
 const (
@@ -51,11 +49,8 @@ func (e *RetryTimeoutError) Unwrap() error { return e.Err }
 // timedOutRetrying returns err, the end of a context, with last, the failure being retried when it
 // ended; err alone when nothing was being retried or err is not a context's end.
 func timedOutRetrying(err, last error) error {
-	if last == nil || (!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)) {
-		return err
-	}
-	var already *RetryTimeoutError
-	if errors.As(err, &already) {
+	if last == nil || (!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)) ||
+		errors.As(err, new(*RetryTimeoutError)) {
 		return err
 	}
 	return &RetryTimeoutError{Err: err, Last: last}
@@ -190,9 +185,8 @@ func mapError(err error) error {
 	if err == nil {
 		return nil
 	}
-	var apiErr *APIError
-	if errors.As(err, &apiErr) {
-		return err // already mapped
+	if _, mapped := graphDetails(err); mapped {
+		return err
 	}
 	var base APIError
 	var odata *odataerrors.ODataError
@@ -235,34 +229,25 @@ func fillFromHeaders(e *APIError, h *abstractions.ResponseHeaders) {
 	if h == nil {
 		return
 	}
-	if e.RequestID == "" {
-		if v := h.Get("request-id"); len(v) > 0 {
-			e.RequestID = v[0]
+	first := func(name string) string {
+		if v := h.Get(name); len(v) > 0 {
+			return v[0]
 		}
+		return ""
 	}
-	if e.ClientRequestID == "" {
-		if v := h.Get("client-request-id"); len(v) > 0 {
-			e.ClientRequestID = v[0]
-		}
-	}
-	if v := h.Get("retry-after"); len(v) > 0 {
-		e.RetryAfter = parseRetryAfter(v[0], time.Now())
-	}
+	e.RequestID = cmp.Or(e.RequestID, first("request-id"))
+	e.ClientRequestID = cmp.Or(e.ClientRequestID, first("client-request-id"))
+	e.RetryAfter = parseRetryAfter(first("retry-after"), time.Now())
 }
 
 // parseRetryAfter reads a Retry-After value in seconds or as an HTTP date; zero when invalid.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if secs, err := strconv.Atoi(v); err == nil {
-		if secs < 0 {
-			return 0
-		}
-		return time.Duration(secs) * time.Second
+		return time.Duration(max(secs, 0)) * time.Second
 	}
 	if at, err := http.ParseTime(v); err == nil {
-		if d := at.Sub(now); d > 0 {
-			return d
-		}
+		return max(at.Sub(now), 0)
 	}
 	return 0
 }
@@ -270,10 +255,8 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 // graphDetails returns the Graph answer inside err, if any.
 func graphDetails(err error) (*APIError, bool) {
 	var e *APIError
-	if errors.As(err, &e) {
-		return e, true
-	}
-	return nil, false
+	ok := errors.As(err, &e)
+	return e, ok
 }
 
 func deref(s *string) string {

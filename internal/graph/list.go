@@ -8,10 +8,8 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/applications"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
-	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
 	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
@@ -39,7 +37,7 @@ func (c *Client) OwnedApplications(ctx context.Context) ([]Application, error) {
 	if who.appOnly {
 		path = "/servicePrincipals/" + url.PathEscape(who.objectID) + "/ownedObjects/microsoft.graph.application"
 	}
-	return c.listApplications(ctx, path, url.Values{"$select": {strings.Join(selectFields, ",")}})
+	return c.listApplications(ctx, path)
 }
 
 // ApplicationDisplayName returns the display name of the application with the given client ID, or ""
@@ -93,12 +91,10 @@ func (c *Client) listFiltered(ctx context.Context, filter string, sel []string) 
 	return out, nil
 }
 
-// listApplications follows the pages of an application collection.
-func (c *Client) listApplications(ctx context.Context, path string, query url.Values) ([]Application, error) {
-	next := c.cfg.BaseURL + "/v1.0" + path
-	if len(query) > 0 {
-		next += "?" + query.Encode()
-	}
+// listApplications follows the pages of an application collection, with the properties the client
+// reads.
+func (c *Client) listApplications(ctx context.Context, path string) ([]Application, error) {
+	next := c.cfg.BaseURL + "/v1.0" + path + "?" + url.Values{"$select": {strings.Join(selectFields, ",")}}.Encode()
 	var out []Application
 	for page := 0; next != "" && page < maxListPages; page++ {
 		u, err := url.Parse(next)
@@ -111,21 +107,13 @@ func (c *Client) listApplications(ctx context.Context, path string, query url.Va
 		}
 		var resp models.ApplicationCollectionResponseable
 		err = c.retry(ctx, callPolicy{what: "GET " + path}, func(ctx context.Context) error {
-			info := abstractions.NewRequestInformation()
-			info.Method = abstractions.GET
-			info.SetUri(*u)
-			info.Headers.TryAdd("Accept", "application/json")
-			parsed, err := c.adapter.Send(ctx, info, models.CreateApplicationCollectionResponseFromDiscriminatorValue,
-				abstractions.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue})
-			if err != nil {
-				return err
-			}
-			r, ok := parsed.(models.ApplicationCollectionResponseable)
-			if !ok || r == nil {
-				return errors.New("graph answered the list with an empty or unexpected body")
+			// The builder for a raw URL sends GET <u> and parses an application collection.
+			r, err := applications.NewApplicationsRequestBuilder(u.String(), c.adapter).Get(ctx, nil)
+			if err == nil && r == nil {
+				err = errors.New("graph answered the list with an empty body")
 			}
 			resp = r
-			return nil
+			return err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("listing applications (GET %s): %w", path, err)

@@ -1,10 +1,14 @@
 package graph
 
-import "github.com/bayer/terraform-provider-lkps/internal/graph/model"
+import (
+	"maps"
+	"slices"
 
-// The worker's memory: the intents this process confirmed (read-your-writes, and what to restore
-// when another writer overwrites them), and what it saw of the application (to tell a replica that is
-// behind from another writer's change).
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
+)
+
+// The worker's memory: the intents this process confirmed, and what it saw of the application (to
+// tell a replica that is behind from another writer's change).
 
 // remember records committed intents (read-your-writes, and what to restore when another writer
 // overwrites them).
@@ -24,11 +28,7 @@ func (w *appWorker) remember(intents []model.Intent) {
 func (w *appWorker) expected() []model.Intent {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	out := make([]model.Intent, 0, len(w.expect))
-	for _, i := range w.expect {
-		out = append(out, i)
-	}
-	return out
+	return slices.Collect(maps.Values(w.expect))
 }
 
 // drop forgets one confirmed intent.
@@ -43,14 +43,12 @@ func (w *appWorker) drop(key string) {
 func (w *appWorker) looksOld(st *model.State) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	lacks := false
 	for _, i := range w.expect {
 		if !i.Holds(st) {
-			lacks = true
-			break
+			return !w.showsNewsLocked(st, w.known)
 		}
 	}
-	return lacks && !w.showsNewsLocked(st, w.known)
+	return false
 }
 
 // showsNewsLocked reports whether st shows something that known lacks and that is none of this

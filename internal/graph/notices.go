@@ -33,22 +33,21 @@ type Notice struct {
 
 type noticeBoard struct {
 	mu      sync.Mutex
-	seen    map[string]bool
+	seen    map[Notice]bool
 	pending []Notice
 }
 
 // notify records n once (by kind, application and detail).
 func (c *Client) notify(n Notice) {
-	key := fmt.Sprintf("%d/%s/%s", n.Kind, n.ObjectID, n.Detail)
 	c.notices.mu.Lock()
 	defer c.notices.mu.Unlock()
 	if c.notices.seen == nil {
-		c.notices.seen = make(map[string]bool)
+		c.notices.seen = make(map[Notice]bool)
 	}
-	if c.notices.seen[key] {
+	if c.notices.seen[n] {
 		return
 	}
-	c.notices.seen[key] = true
+	c.notices.seen[n] = true
 	c.notices.pending = append(c.notices.pending, n)
 }
 

@@ -8,8 +8,6 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// The worker's reads: one GET under the retry policy, read-your-writes, single-flight and reuse.
-
 // readFlight is one in-flight GET shared by concurrent readers.
 type readFlight struct {
 	done  chan struct{}
@@ -24,10 +22,9 @@ func (w *appWorker) notFoundPolicy(p callPolicy) callPolicy {
 	w.mu.Lock()
 	written := w.written
 	w.mu.Unlock()
+	p.notFound, p.notFoundWindow = ReasonNotFoundFirstLookup, w.c.cfg.FirstLookupWindow
 	if written {
 		p.notFound, p.notFoundWindow = ReasonNotFoundAfterWrite, w.c.cfg.NotFoundAfterWriteWindow
-	} else {
-		p.notFound, p.notFoundWindow = ReasonNotFoundFirstLookup, w.c.cfg.FirstLookupWindow
 	}
 	p.onRetry = w.noteRetrying
 	return p
@@ -72,12 +69,10 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*model.Sta
 	return st, err
 }
 
-// read returns the application as Graph shows it, never older than what this process confirmed:
-// a read that lacks a confirmed change and shows nothing new is from a replica that is behind, and
-// is repeated. A read that lacks a confirmed change but shows another writer's change is taken as
-// the truth at once; one that keeps lacking it for longer than replication explains (overwriteAfter)
-// is taken as the truth too: another writer overwrote it. Either way the memory is kept, so the next
-// round restores the change.
+// read returns the application as Graph shows it, never older than what this process confirmed: a
+// read that lacks a confirmed change and shows nothing new is from a replica that is behind, and is
+// repeated; one that shows another writer's change, or lacks ours past overwriteAfter, is the truth
+// (another writer overwrote it). The memory is kept, so the next round restores the change.
 func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 	start := w.c.now()
 	window := w.c.overwriteAfter()
@@ -163,7 +158,7 @@ func (w *appWorker) cachedLocked(notBefore time.Time) *model.State {
 	return w.cached
 }
 
-// cacheRead records st as the latest read (as of st.readAt, when the read was started).
+// cacheRead records st as the latest read (as of st.ReadAt, when the read was started).
 func (w *appWorker) cacheRead(st *model.State) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -175,21 +170,28 @@ func (w *appWorker) cacheRead(st *model.State) {
 }
 
 // gather returns the state the round builds on and whether it is a read made earlier: reuse (the
-// read that confirmed the previous round) or the latest read of the application, when it is no
-// older than WriteReuse, not older than this process's confirmed writes, and no other writer was
-// seen on the application (then every round reads); else one read.
+// read that confirmed the previous round) or the latest read of the application, when it started at
+// freshFrom or later, is no older than WriteReuse nor than this process's confirmed writes, and no
+// other writer was seen on the application (then every round reads); else a fresh read.
 func (w *appWorker) gather(ctx context.Context, reuse *model.State) (base *model.State, reused bool, err error) {
-	if st := w.reusableBase(reuse); st != nil {
-		return st, true, nil
+	w.mu.Lock()
+	if reuse == nil && w.cachedGen == w.gen {
+		reuse = w.cached
 	}
-	st, err := w.freshRead(ctx)
-	return st, false, err
+	stale := w.foreign || w.mustRead
+	w.mustRead = false
+	w.mu.Unlock()
+	if reuse == nil || stale || reuse.ReadAt.IsZero() || reuse.ReadAt.Before(w.c.freshFrom()) || w.c.cfg.WriteReuse < 0 ||
+		w.c.now().Sub(reuse.ReadAt) > w.c.cfg.WriteReuse || w.looksOld(reuse) {
+		st, err := w.freshRead(ctx)
+		return st, false, err
+	}
+	return reuse, true, nil
 }
 
 // freshRead reads the application for a round. The read starts no earlier than freshFrom: a write
 // built on an older read could drop a change an earlier command reported (a destroy straight after
-// an apply), and a decision on it could report a fact an earlier command changed. That is the whole
-// price of sequential safety: no command waits at its end for its writes to replicate.
+// an apply), and a decision on it could report a fact an earlier command changed.
 func (w *appWorker) freshRead(ctx context.Context) (*model.State, error) {
 	if err := w.c.sleepUntil(ctx, w.c.freshFrom(), ReasonFreshBase); err != nil {
 		return nil, err
@@ -201,20 +203,4 @@ func (w *appWorker) freshRead(ctx context.Context) (*model.State, error) {
 	w.noteForeign(st)
 	w.cacheRead(st)
 	return st, nil
-}
-
-// reusableBase returns a read a round may build on without a GET, or nil.
-func (w *appWorker) reusableBase(reuse *model.State) *model.State {
-	w.mu.Lock()
-	if reuse == nil && w.cachedGen == w.gen {
-		reuse = w.cached
-	}
-	stale := w.foreign || w.mustRead
-	w.mustRead = false
-	w.mu.Unlock()
-	if reuse == nil || stale || reuse.ReadAt.IsZero() || reuse.ReadAt.Before(w.c.freshFrom()) || w.c.cfg.WriteReuse < 0 ||
-		w.c.now().Sub(reuse.ReadAt) > w.c.cfg.WriteReuse || w.looksOld(reuse) {
-		return nil
-	}
-	return reuse
 }

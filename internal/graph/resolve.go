@@ -78,16 +78,12 @@ func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *model.Sta
 	p := callPolicy{what: "GET " + ref.String(), notFound: ReasonNotFoundFirstLookup, notFoundWindow: c.cfg.FirstLookupWindow}
 	err := c.retry(ctx, p, func(ctx context.Context) error {
 		var err error
-		switch ref.Kind {
-		case RefAppID:
+		if ref.Kind != RefObjectID {
 			m, err = c.readApplicationByAppID(ctx, ref.ID)
-		case RefObjectID:
+		}
+		// RefAuto falls back to the object ID form when no application has that client ID.
+		if ref.Kind == RefObjectID || (ref.Kind != RefAppID && errors.Is(mapError(err), ErrNotFound)) {
 			m, err = c.readApplication(ctx, ref.ID)
-		default:
-			m, err = c.readApplicationByAppID(ctx, ref.ID)
-			if errors.Is(mapError(err), ErrNotFound) {
-				m, err = c.readApplication(ctx, ref.ID)
-			}
 		}
 		if err == nil && (m == nil || deref(m.GetId()) == "") {
 			err = errors.New("microsoft graph returned an application without an object ID")

@@ -4,27 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// Settling. A write is confirmed once one read shows it: Graph committed it. A replica that is behind
-// may still lack it for as long as the directory's replication lag, and whoever builds on such a
-// replica in that time overwrites it: another writer, or the next terraform command (a destroy
-// right after an apply, also with -refresh=false). So a process must not end before its writes have
-// replicated. Waiting for that after every write would make every round wait out the lag; instead the
-// process's last operation waits. An operation whose change is confirmed returns at once while
-// another operation is in flight (Terraform is still working; the newer one will wait if it is the
-// last); the last one returns once every application this process wrote has had its replication
-// window since its last write, and a read taken after that window still shows this process's changes
-// (or they are restored first, at most MaxReapply times).
-//
-// Only applications that share their writes settle: every application when Config.ConcurrentWriters
-// is set, else those on which this process saw another writer's change. A run that settles waits the
-// window (settleEnd) once at its end and wherever Terraform waits for a single resource (the scope
-// before its clients); a run that wrote nothing, or that nobody writes beside, never waits.
+// Settling. A confirmed write may still be missing from a replica that is behind, and another writer
+// that builds on that replica overwrites it. So the process's last operation waits: an operation
+// returns at once while another one is in flight; the last one returns once every application this
+// process wrote that needs settling (settleEnd) has had its window since its last write, and a read
+// taken after it shows this process's changes (or they were restored, at most MaxReapply times).
 
 // ReasonSettle counts the waits of a process's last operation for its writes to replicate.
 const ReasonSettle RetryReason = "settle"
@@ -95,39 +87,34 @@ func (c *Client) settle(ctx context.Context) error {
 			defer cancel()
 			detached = true
 		}
-		if confirming != nil {
-			// Callers are answered at commit; the last operation waits for their confirmation.
-			select {
-			case <-confirming:
-			case <-arrival:
-			case <-ctx.Done():
-				if detached {
-					return notSettled(ctx.Err())
+		// Callers are answered at commit: the last operation waits for their confirmations first,
+		// then for the end of the windows, then watches. A new operation wakes it.
+		var fired <-chan time.Time
+		stop := func() bool { return false }
+		if confirming == nil {
+			wait := due.Sub(c.now())
+			if wait <= 0 {
+				// A read the caller gave up during (not yet detached) is made again on a context of its own.
+				if err := watchAll(ctx, watch); err != nil && (ctx.Err() == nil || detached) {
+					return notSettled(err)
 				}
+				continue
 			}
-			continue
-		}
-		if wait := due.Sub(c.now()); wait > 0 {
 			c.stats.addRetry(ReasonSettle)
 			timer := time.NewTimer(wait)
-			select {
-			case <-arrival:
-			case <-timer.C:
-			case <-ctx.Done():
-				if detached {
-					timer.Stop()
-					return notSettled(ctx.Err())
-				}
-			}
-			timer.Stop()
-			continue
+			fired, stop = timer.C, timer.Stop
 		}
-		if err := watchAll(ctx, watch); err != nil {
-			if ctx.Err() != nil && !detached {
-				continue // the caller gave up during the read: read again on a context of its own
+		select {
+		case <-confirming:
+		case <-fired:
+		case <-arrival:
+		case <-ctx.Done():
+			if detached {
+				stop()
+				return notSettled(ctx.Err())
 			}
-			return notSettled(err)
 		}
+		stop()
 	}
 }
 
@@ -148,11 +135,7 @@ func (c *Client) confirming() <-chan struct{} {
 func (c *Client) allWorkers() []*appWorker {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	out := make([]*appWorker, 0, len(c.workers))
-	for _, w := range c.workers {
-		out = append(out, w)
-	}
-	return out
+	return slices.Collect(maps.Values(c.workers))
 }
 
 // settleDue returns, for the applications whose last write has not settled, the latest end of their
@@ -164,7 +147,9 @@ func (c *Client) settleDue() (due time.Time, watch []*appWorker) {
 		switch {
 		case !ok:
 		case end.After(now):
-			due = maxTime(due, end)
+			if end.After(due) {
+				due = end
+			}
 		default:
 			watch = append(watch, w)
 		}
@@ -175,9 +160,7 @@ func (c *Client) settleDue() (due time.Time, watch []*appWorker) {
 	return time.Time{}, watch
 }
 
-// watchAll watches the applications, ten at a time. Their reads take the one read path: reads of
-// different applications needed at the same moment share a GET /applications?$filter=id in (…)
-// (batchread.go), so a platform repository's hundred applications cost a few lists.
+// watchAll watches the applications, ten at a time (their reads share lists, batchread.go).
 func watchAll(ctx context.Context, workers []*appWorker) error {
 	errs := make([]error, len(workers))
 	sem := make(chan struct{}, 10)
@@ -193,23 +176,12 @@ func watchAll(ctx context.Context, workers []*appWorker) error {
 	return errors.Join(errs...)
 }
 
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
-}
-
-// settleEnd returns when the settle window after the application's last write ends; ok is false
-// when that write has settled, or when the application needs no settling: nobody else is declared
-// to write it (Config.ConcurrentWriters) and this process saw no other writer's change on it. A
-// sequential command after this one is safe without the wait: its writes build only on reads started
-// L after it began (freshFrom).
-//
-// The window is settleHorizon (2L+WriteReuse, lag.go). It applies whether or not this process
-// observed lag: a concurrent writer whose changes all came after our reads is invisible until then,
-// and the replica that served our reads may have been up to date while the one another writer reads
-// was not.
+// settleEnd returns when the settle window (settleHorizon) after the application's last write ends;
+// ok is false when that write has settled, or when nobody else is declared to write the application
+// (Config.ConcurrentWriters) and this process saw no other writer's change on it: a later command is
+// safe without the wait (freshFrom). The window applies even when this process observed no lag: a
+// writer whose changes all came after our reads is invisible until then, and its replica may be
+// behind the one that served ours.
 func (w *appWorker) settleEnd() (time.Time, bool) {
 	horizon := w.c.settleHorizon()
 	w.mu.Lock()
@@ -221,9 +193,8 @@ func (w *appWorker) settleEnd() (time.Time, bool) {
 }
 
 // watch ends the replication window of the last write: one read taken now decides whether this
-// process's changes survived (another writer may have built on a replica without them, even one this
-// process never saw); those that did not are restored through the worker (a new write, with its own
-// window).
+// process's changes survived; those that did not are restored through the worker (a new write, with
+// its own window).
 func (w *appWorker) watch(ctx context.Context) error {
 	// read, not get: a replica still behind (the lag outlasted the window) is retried, and only a read
 	// that shows another writer's change, or lacks ours for longer than replication explains, counts.
@@ -231,12 +202,6 @@ func (w *appWorker) watch(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("checking that the changes of this process survived: %w", err)
 	}
-	return w.afterWatchRead(ctx, st)
-}
-
-// afterWatchRead settles the last write when st, read after the window, shows this process's changes,
-// and restores those it lacks.
-func (w *appWorker) afterWatchRead(ctx context.Context, st *model.State) error {
 	w.mu.Lock()
 	last := w.lastWrite
 	w.mu.Unlock()
@@ -244,7 +209,11 @@ func (w *appWorker) afterWatchRead(ctx context.Context, st *model.State) error {
 	w.cacheRead(st)
 	lost := model.Missing(w.expected(), st)
 	if len(lost) == 0 {
-		w.markSettled(last)
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.settled.Before(last) {
+			w.settled = last
+		}
 		return nil
 	}
 	w.mu.Lock()
@@ -264,13 +233,5 @@ func (w *appWorker) afterWatchRead(ctx context.Context, st *model.State) error {
 		return err
 	case <-ctx.Done():
 		return ctx.Err()
-	}
-}
-
-func (w *appWorker) markSettled(last time.Time) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.settled.Before(last) {
-		w.settled = last
 	}
 }

@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"maps"
 	"sync"
 	"sync/atomic"
 )
@@ -51,7 +52,9 @@ func (s *statsCollector) addRetry(r RetryReason) {
 
 // Stats returns a snapshot of the client's counters.
 func (c *Client) Stats() Stats {
-	st := Stats{
+	c.stats.mu.Lock()
+	defer c.stats.mu.Unlock()
+	return Stats{
 		Gets:         c.stats.gets.Load(),
 		Patches:      c.stats.patches.Load(),
 		ConfirmReads: c.stats.confirmReads.Load(),
@@ -59,12 +62,6 @@ func (c *Client) Stats() Stats {
 		Mutations:    c.stats.mutations.Load(),
 		SharedReads:  c.stats.sharedReads.Load(),
 		Reapplies:    c.stats.reapplies.Load(),
-		Retries:      make(map[RetryReason]int64),
+		Retries:      maps.Clone(c.stats.retries),
 	}
-	c.stats.mu.Lock()
-	for k, v := range c.stats.retries {
-		st.Retries[k] = v
-	}
-	c.stats.mu.Unlock()
-	return st
 }

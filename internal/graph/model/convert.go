@@ -9,7 +9,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 )
 
-// stateFromModel converts a GET answer into the state the merge logic works on. The SDK models of
+// FromModel converts a GET answer into the state the merge logic works on. The SDK models of
 // the list entries are kept as raw so that entries written back unchanged keep every property this
 // package does not model.
 func FromModel(m models.Applicationable) *State {
@@ -63,7 +63,7 @@ func preAuthFromModel(m models.PreAuthorizedApplicationable) PreAuthorizedApplic
 	}
 }
 
-// patchBody builds the PATCH body carrying only the collections in cols, in full, as after holds
+// PatchBody builds the PATCH body carrying only the collections in cols, in full, as after holds
 // them. Graph merges a PATCH at property level (also inside "api"), so collections left out stay as
 // they are.
 func PatchBody(after *State, cols Collection) (models.Applicationable, error) {
@@ -101,48 +101,44 @@ func PatchBody(after *State, cols Collection) (models.Applicationable, error) {
 // changed fields replaced; a fresh model for a new scope.
 func scopeToModel(e scopeEntry) (models.PermissionScopeable, error) {
 	raw, _ := e.raw.(models.PermissionScopeable)
-	var old PermissionScope
+	fresh, s := raw == nil, e.PermissionScope
+	if fresh {
+		raw = models.NewPermissionScope() // nothing read: every field below is taken from s
+	}
+	old := scopeFromModel(raw)
+	if !fresh && old == s {
+		return raw, nil
+	}
 	m := models.NewPermissionScope()
-	if raw != nil {
-		old = scopeFromModel(raw)
-		if old == e.PermissionScope {
-			return raw, nil
-		}
+	if !fresh {
 		m.SetAdditionalData(maps.Clone(raw.GetAdditionalData()))
-		m.SetId(raw.GetId())
-		m.SetValue(raw.GetValue())
-		m.SetTypeEscaped(raw.GetTypeEscaped())
-		m.SetAdminConsentDisplayName(raw.GetAdminConsentDisplayName())
-		m.SetAdminConsentDescription(raw.GetAdminConsentDescription())
-		m.SetUserConsentDisplayName(raw.GetUserConsentDisplayName())
-		m.SetUserConsentDescription(raw.GetUserConsentDescription())
-		m.SetIsEnabled(raw.GetIsEnabled())
 		m.SetOrigin(raw.GetOrigin())
 		m.SetOdataType(raw.GetOdataType())
 	}
-	s := e.PermissionScope
-	if raw == nil || old.ID != s.ID {
+	m.SetId(raw.GetId())
+	if fresh || old.ID != s.ID {
 		id, err := uuid.Parse(s.ID)
 		if err != nil {
 			return nil, fmt.Errorf("permission scope id %q is not a GUID: %w", s.ID, err)
 		}
 		m.SetId(&id)
 	}
-	setIfChanged := func(set func(*string), oldV, newV string) {
-		if raw == nil || oldV != newV {
-			v := newV
-			set(&v)
+	// Every text as read when it is unchanged, else as wanted.
+	text := func(set func(*string), read func() *string, oldV, newV string) {
+		if fresh || oldV != newV {
+			read = func() *string { return &newV }
 		}
+		set(read())
 	}
-	setIfChanged(m.SetValue, old.Value, s.Value)
-	setIfChanged(m.SetTypeEscaped, old.Type, s.Type)
-	setIfChanged(m.SetAdminConsentDisplayName, old.AdminConsentDisplayName, s.AdminConsentDisplayName)
-	setIfChanged(m.SetAdminConsentDescription, old.AdminConsentDescription, s.AdminConsentDescription)
-	setIfChanged(m.SetUserConsentDisplayName, old.UserConsentDisplayName, s.UserConsentDisplayName)
-	setIfChanged(m.SetUserConsentDescription, old.UserConsentDescription, s.UserConsentDescription)
-	if raw == nil || old.Enabled != s.Enabled {
-		enabled := s.Enabled
-		m.SetIsEnabled(&enabled)
+	text(m.SetValue, raw.GetValue, old.Value, s.Value)
+	text(m.SetTypeEscaped, raw.GetTypeEscaped, old.Type, s.Type)
+	text(m.SetAdminConsentDisplayName, raw.GetAdminConsentDisplayName, old.AdminConsentDisplayName, s.AdminConsentDisplayName)
+	text(m.SetAdminConsentDescription, raw.GetAdminConsentDescription, old.AdminConsentDescription, s.AdminConsentDescription)
+	text(m.SetUserConsentDisplayName, raw.GetUserConsentDisplayName, old.UserConsentDisplayName, s.UserConsentDisplayName)
+	text(m.SetUserConsentDescription, raw.GetUserConsentDescription, old.UserConsentDescription, s.UserConsentDescription)
+	m.SetIsEnabled(raw.GetIsEnabled())
+	if fresh || old.Enabled != s.Enabled {
+		m.SetIsEnabled(&s.Enabled)
 	}
 	return m, nil
 }

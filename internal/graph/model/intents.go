@@ -7,22 +7,20 @@ import (
 	"strings"
 )
 
-// An intent is one fact this process wants Microsoft Graph to show about an application: "client X
-// holds permission P", "scope S has these fields", "URI U is present" (or their absence). A write is
-// confirmed when the reads show the intents of its batch, whatever else changed in the same
-// collections: another writer's change beside ours is not an error. Intents are idempotent, so an
-// intent that another writer overwrote can be applied again on a newer read (see worker.go).
-
-// intentKind names what an intent is about.
+// IntentKind names what an intent is about.
 type IntentKind uint8
 
+// The kinds of intent: an identifier URI, a permission scope, a pre-authorization (grant).
 const (
 	IntentURI IntentKind = iota + 1
 	IntentScope
 	IntentGrant
 )
 
-// Intent is one fact about an application, present or absent.
+// Intent is one fact this process wants Microsoft Graph to show about an application ("client X holds
+// permission P", "scope S has these fields", "URI U is present", or their absence). A write is
+// confirmed when the reads show its batch's intents, whatever else changed beside them. Intents are
+// idempotent, so one another writer overwrote can be applied again on a newer read.
 type Intent struct {
 	Kind    IntentKind
 	Present bool
@@ -34,7 +32,7 @@ type Intent struct {
 	Client, Perm string
 }
 
-// key identifies the fact an intent is about, case-insensitively: two intents with the same key
+// Key identifies the fact an intent is about, case-insensitively: two intents with the same key
 // cannot both hold.
 func (i Intent) Key() string {
 	switch i.Kind {
@@ -49,26 +47,23 @@ func (i Intent) Key() string {
 
 // String describes the intent for error messages.
 func (i Intent) String() string {
-	switch i.Kind {
-	case IntentURI:
-		if i.Present {
-			return fmt.Sprintf("identifier URI %s present", i.URI)
-		}
+	switch {
+	case i.Kind == IntentURI && i.Present:
+		return fmt.Sprintf("identifier URI %s present", i.URI)
+	case i.Kind == IntentURI:
 		return fmt.Sprintf("identifier URI %s absent", i.URI)
-	case IntentScope:
-		if i.Present {
-			return fmt.Sprintf("permission scope %s (%q, enabled %t) as written", i.Scope.ID, i.Scope.Value, i.Scope.Enabled)
-		}
+	case i.Kind == IntentScope && i.Present:
+		return fmt.Sprintf("permission scope %s (%q, enabled %t) as written", i.Scope.ID, i.Scope.Value, i.Scope.Enabled)
+	case i.Kind == IntentScope:
 		return fmt.Sprintf("permission scope %s absent", i.Scope.ID)
+	case i.Present:
+		return fmt.Sprintf("client %s pre-authorized for permission %s", i.Client, i.Perm)
 	default:
-		if i.Present {
-			return fmt.Sprintf("client %s pre-authorized for permission %s", i.Client, i.Perm)
-		}
 		return fmt.Sprintf("client %s not pre-authorized for permission %s", i.Client, i.Perm)
 	}
 }
 
-// holds reports whether st shows the intent.
+// Holds reports whether st shows the intent.
 func (i Intent) Holds(st *State) bool {
 	switch i.Kind {
 	case IntentURI:
@@ -85,13 +80,13 @@ func (i Intent) Holds(st *State) bool {
 	}
 }
 
-// errIntentDeferred means an intent cannot be applied in this PATCH (its scope is created by it).
+// ErrDeferred means an intent cannot be applied in this PATCH (its scope is created by it).
 var ErrDeferred = errors.New("deferred to the next write")
 
-// apply moves st one step towards the intent, keeping everything else as read. Scope changes take
+// Apply moves st one step towards the intent, keeping everything else as read. Scope changes take
 // Graph's steps (disable before a type change or a removal, clear references before a removal), so
 // one apply may not make the intent hold yet. A grant whose scope is missing fails with
-// *ScopeNotFoundError; one whose scope is created by this same state returns errIntentDeferred.
+// *ScopeNotFoundError; one whose scope is created by this same state returns ErrDeferred.
 func (i Intent) Apply(st *State) error {
 	switch i.Kind {
 	case IntentURI:
@@ -102,8 +97,7 @@ func (i Intent) Apply(st *State) error {
 		}
 	case IntentScope:
 		if !i.Present {
-			var cleared []string
-			DeleteScopeStep(st, i.Scope.ID, &cleared)
+			DeleteScopeStep(st, i.Scope.ID, new([]string))
 			return nil
 		}
 		if st.findScope(i.Scope.ID) < 0 {
@@ -117,9 +111,8 @@ func (i Intent) Apply(st *State) error {
 			return nil
 		}
 		deferred, err := AddPreAuthorization(st, i.Client, i.Perm)
-		var exists *PreAuthorizationExistsError
 		switch {
-		case errors.As(err, &exists):
+		case errors.Is(err, ErrPreAuthorizationExists):
 			return nil
 		case err != nil:
 			return err
@@ -150,50 +143,44 @@ func hasGrant(st *State, client, perm string) bool {
 	return false
 }
 
-// intentsOf returns the intents that turn before into after: every URI, scope and grant that after
-// adds, changes or removes. Entries and order are not intents; only the facts are.
+// IntentsOf returns the intents that turn before into after: every URI, scope and grant that after
+// adds, changes or removes, kind by kind. Entries and order are not intents; only the facts are.
 func IntentsOf(before, after *State) []Intent {
 	var out []Intent
-	for _, u := range after.uris {
-		if !slices.ContainsFunc(before.uris, func(b string) bool { return strings.EqualFold(b, u) }) {
-			out = append(out, Intent{Kind: IntentURI, Present: true, URI: u})
+	for _, kind := range []IntentKind{IntentURI, IntentScope, IntentGrant} {
+		for _, i := range factsOf(after, kind) {
+			if !i.Holds(before) {
+				out = append(out, i)
+			}
 		}
-	}
-	for _, u := range before.uris {
-		if !slices.ContainsFunc(after.uris, func(a string) bool { return strings.EqualFold(a, u) }) {
-			out = append(out, Intent{Kind: IntentURI, URI: u})
-		}
-	}
-	for _, s := range after.scopes {
-		j := before.findScope(s.ID)
-		if j < 0 || !sameScope(before.scopes[j].PermissionScope, s.PermissionScope) {
-			out = append(out, Intent{Kind: IntentScope, Present: true, Scope: s.PermissionScope})
-		}
-	}
-	for _, s := range before.scopes {
-		if after.findScope(s.ID) < 0 {
-			out = append(out, Intent{Kind: IntentScope, Scope: PermissionScope{ID: s.ID}})
-		}
-	}
-	for _, g := range grants(after) {
-		if !hasGrant(before, g[0], g[1]) {
-			out = append(out, Intent{Kind: IntentGrant, Present: true, Client: g[0], Perm: g[1]})
-		}
-	}
-	for _, g := range grants(before) {
-		if !hasGrant(after, g[0], g[1]) {
-			out = append(out, Intent{Kind: IntentGrant, Client: g[0], Perm: g[1]})
+		for _, i := range factsOf(before, kind) {
+			// Absent: for a scope only its ID counts.
+			gone := Intent{Kind: kind, URI: i.URI, Scope: PermissionScope{ID: i.Scope.ID}, Client: i.Client, Perm: i.Perm}
+			if gone.Holds(after) {
+				out = append(out, gone)
+			}
 		}
 	}
 	return dedupe(out)
 }
 
-// grants lists the (client, permission) pairs of st.
-func grants(st *State) [][2]string {
-	var out [][2]string
-	for _, p := range st.preAuth {
-		for _, id := range p.DelegatedPermissionIDs {
-			out = append(out, [2]string{p.AppID, id})
+// factsOf lists the facts of the kind that st shows, as present intents.
+func factsOf(st *State, kind IntentKind) []Intent {
+	var out []Intent
+	switch kind {
+	case IntentURI:
+		for _, u := range st.uris {
+			out = append(out, Intent{Kind: kind, Present: true, URI: u})
+		}
+	case IntentScope:
+		for _, s := range st.scopes {
+			out = append(out, Intent{Kind: kind, Present: true, Scope: s.PermissionScope})
+		}
+	default:
+		for _, p := range st.preAuth {
+			for _, id := range p.DelegatedPermissionIDs {
+				out = append(out, Intent{Kind: kind, Present: true, Client: p.AppID, Perm: id})
+			}
 		}
 	}
 	return out
@@ -214,7 +201,7 @@ func dedupe(in []Intent) []Intent {
 	return out
 }
 
-// missing returns the intents st does not show.
+// Missing returns the intents st does not show.
 func Missing(intents []Intent, st *State) []Intent {
 	var out []Intent
 	for _, i := range intents {

@@ -2,15 +2,15 @@ package model
 
 import (
 	"iter"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// This file holds the pure read-modify-write logic: functions that take the lists as read and one
-// mutation and change the lists, keeping every entry they do not own exactly as read. They do no
-// I/O; the worker (worker.go) runs them on a fresh read inside one group-commit round.
+// The read-modify-write steps: each takes the lists as read and one mutation and changes the lists,
+// keeping every entry it does not own exactly as read.
 
 // scopeEntry is a permission scope as read or as built by this process.
 type scopeEntry struct {
@@ -28,7 +28,7 @@ type preAuthEntry struct {
 	raw any
 }
 
-// appState is one application as seen by one group-commit round.
+// State is one application as seen by one group-commit round.
 type State struct {
 	ObjectID    string
 	AppID       string
@@ -48,7 +48,7 @@ type State struct {
 	ReadAt time.Time
 }
 
-// clone returns a deep copy whose lists can be edited without touching st. The raw SDK models are
+// Clone returns a deep copy whose lists can be edited without touching st. The raw SDK models are
 // shared: they are never modified.
 func (st *State) Clone() *State {
 	c := *st
@@ -59,23 +59,11 @@ func (st *State) Clone() *State {
 		p.DelegatedPermissionIDs = slices.Clone(p.DelegatedPermissionIDs)
 		c.preAuth[i] = p
 	}
-	if st.newScopes != nil {
-		c.newScopes = make(map[string]bool, len(st.newScopes))
-		for k, v := range st.newScopes {
-			c.newScopes[k] = v
-		}
-	}
-	if st.disabling != nil {
-		c.disabling = make(map[string]bool, len(st.disabling))
-		for k, v := range st.disabling {
-			c.disabling[k] = v
-		}
-	}
+	c.newScopes, c.disabling = maps.Clone(st.newScopes), maps.Clone(st.disabling)
 	return &c
 }
 
-// newRound clears the marks of the previous round (created and disabled scopes): st is now as
-// Graph shows it.
+// NewRound clears the previous round's marks (created and disabled scopes): st is as Graph shows it.
 func (st *State) NewRound() {
 	st.newScopes, st.disabling = nil, nil
 }
@@ -89,7 +77,7 @@ func (st *State) disable(i int) {
 	st.disabling[strings.ToLower(st.scopes[i].ID)] = true
 }
 
-// waitsForDisable reports whether the scope was disabled in this round, so that a change of its
+// WaitsForDisable reports whether the scope was disabled in this round, so that a change of its
 // value or type, or its removal, must wait for the next one.
 func (st *State) WaitsForDisable(id string) bool {
 	return st.disabling[strings.ToLower(id)]
@@ -101,29 +89,24 @@ func (st *State) Application() Application {
 		ObjectID:       st.ObjectID,
 		AppID:          st.AppID,
 		DisplayName:    st.displayName,
-		IdentifierURIs: slices.Clone(st.uris),
+		IdentifierURIs: append([]string{}, st.uris...), // never nil
 		Scopes:         make([]PermissionScope, len(st.scopes)),
 		PreAuthorized:  make([]PreAuthorizedApplication, len(st.preAuth)),
-	}
-	if app.IdentifierURIs == nil {
-		app.IdentifierURIs = []string{}
 	}
 	for i, s := range st.scopes {
 		app.Scopes[i] = s.PermissionScope
 	}
 	for i, p := range st.preAuth {
-		p.DelegatedPermissionIDs = slices.Clone(p.DelegatedPermissionIDs)
-		if p.DelegatedPermissionIDs == nil {
-			p.DelegatedPermissionIDs = []string{}
-		}
+		p.DelegatedPermissionIDs = append([]string{}, p.DelegatedPermissionIDs...)
 		app.PreAuthorized[i] = p.PreAuthorizedApplication
 	}
 	return app
 }
 
-// collection is a bit set naming the list properties of an application this package edits.
+// Collection is a bit set naming the list properties of an application this package edits.
 type Collection uint8
 
+// The collections: identifierUris, api.oauth2PermissionScopes, api.preAuthorizedApplications, all.
 const (
 	ColURIs Collection = 1 << iota
 	ColScopes
@@ -150,7 +133,7 @@ func (c Collection) String() string {
 	return strings.Join(parts, ",")
 }
 
-// changedCollections returns the collections whose content differs between before and after.
+// ChangedCollections returns the collections whose content differs between before and after.
 func ChangedCollections(before, after *State) Collection {
 	var c Collection
 	if !slices.Equal(before.uris, after.uris) {
@@ -169,6 +152,7 @@ func ChangedCollections(before, after *State) Collection {
 	return c
 }
 
+// ScopeFact identifies one version of a scope: its ID (case-insensitive) and every modelled field.
 func ScopeFact(s PermissionScope) string {
 	return strings.Join([]string{
 		"scope", strings.ToLower(s.ID), s.Value, s.Type,
@@ -207,7 +191,7 @@ func (st *State) findScopeByValue(value string) int {
 	return slices.IndexFunc(st.scopes, func(s scopeEntry) bool { return strings.EqualFold(s.Value, value) })
 }
 
-// ensureIdentifierURI adds uri unless an equal URI (case-insensitive) is present.
+// EnsureIdentifierURI adds uri unless an equal URI (case-insensitive) is present.
 func EnsureIdentifierURI(st *State, uri string) (added bool) {
 	if slices.ContainsFunc(st.uris, func(u string) bool { return strings.EqualFold(u, uri) }) {
 		return false
@@ -216,20 +200,21 @@ func EnsureIdentifierURI(st *State, uri string) (added bool) {
 	return true
 }
 
-// removeIdentifierURI removes every URI equal to uri (case-insensitive); other URIs keep their order.
+// RemoveIdentifierURI removes every URI equal to uri (case-insensitive); other URIs keep their order.
 func RemoveIdentifierURI(st *State, uri string) (removed bool) {
 	n := len(st.uris)
 	st.uris = slices.DeleteFunc(st.uris, func(u string) bool { return strings.EqualFold(u, uri) })
 	return len(st.uris) != n
 }
 
-// createScope appends a new scope. It fails with *ScopeExistsError when a scope with the same value
+// CreateScope appends a new scope. It fails with *ScopeExistsError when a scope with the same value
 // or the same ID exists.
 func CreateScope(st *State, s PermissionScope) error {
-	if i := st.findScopeByValue(s.Value); i >= 0 {
-		return &ScopeExistsError{ID: st.scopes[i].ID, Value: st.scopes[i].Value}
+	i := st.findScopeByValue(s.Value)
+	if i < 0 {
+		i = st.findScope(s.ID)
 	}
-	if i := st.findScope(s.ID); i >= 0 {
+	if i >= 0 {
 		return &ScopeExistsError{ID: st.scopes[i].ID, Value: st.scopes[i].Value}
 	}
 	st.scopes = append(st.scopes, scopeEntry{PermissionScope: s})
@@ -240,7 +225,7 @@ func CreateScope(st *State, s PermissionScope) error {
 	return nil
 }
 
-// updateScopeStep moves the scope with want.ID one step towards want and reports whether it is
+// UpdateScopeStep moves the scope with want.ID one step towards want and reports whether it is
 // there. Texts and the enabled flag change in place in one step. A change of value or type needs
 // the scope disabled first (Graph: CannotDeleteOrUpdateEnabledEntitlement), so it takes up to three
 // confirmed steps: disable, change (still disabled), enable as requested. The scope is never
@@ -274,7 +259,7 @@ func UpdateScopeStep(st *State, want PermissionScope) (done bool, err error) {
 	return !enable, nil
 }
 
-// deleteScopeStep moves towards the removal of the scope and reports whether it is gone. Steps, each
+// DeleteScopeStep moves towards the removal of the scope and reports whether it is gone. Steps, each
 // confirmed before the next: remove the scope ID from every pre-authorized entry (an entry this
 // leaves empty is removed; clients that lost the permission are added to cleared), then disable the
 // scope if it is enabled, then remove it. A missing scope is already done.
@@ -283,25 +268,12 @@ func DeleteScopeStep(st *State, id string, cleared *[]string) (done bool) {
 	if i < 0 {
 		return true
 	}
-	refsRemoved := false
-	kept := st.preAuth[:0:0]
-	for _, p := range st.preAuth {
-		n := len(p.DelegatedPermissionIDs)
-		ids := slices.DeleteFunc(slices.Clone(p.DelegatedPermissionIDs), func(x string) bool { return strings.EqualFold(x, id) })
-		if len(ids) != n {
-			refsRemoved = true
-			if !slices.ContainsFunc(*cleared, func(c string) bool { return strings.EqualFold(c, p.AppID) }) {
-				*cleared = append(*cleared, p.AppID)
+	if lost := withoutGrant(st, func(string) bool { return true }, id); lost != nil {
+		for _, c := range lost {
+			if !slices.ContainsFunc(*cleared, func(x string) bool { return strings.EqualFold(x, c) }) {
+				*cleared = append(*cleared, c)
 			}
-			if len(ids) == 0 {
-				continue
-			}
-			p.DelegatedPermissionIDs = ids
 		}
-		kept = append(kept, p)
-	}
-	if refsRemoved {
-		st.preAuth = kept
 		return false
 	}
 	if st.scopes[i].Enabled {
@@ -315,7 +287,7 @@ func DeleteScopeStep(st *State, id string, cleared *[]string) (done bool) {
 	return true
 }
 
-// addPreAuthorization adds permissionID to the client's entry, keeping the entry's other IDs, or
+// AddPreAuthorization adds permissionID to the client's entry, keeping the entry's other IDs, or
 // appends a new entry. It fails with *ScopeNotFoundError when the application has no such scope
 // (Graph would reject the PATCH) and with *PreAuthorizationExistsError when the client already has
 // the permission. deferred is true when the scope was created in this round: the caller must retry
@@ -353,17 +325,23 @@ func AddPreAuthorization(st *State, clientAppID, permissionID string) (deferred 
 	return false, nil
 }
 
-// removePreAuthorization removes permissionID from the client's entry (every entry of the client,
+// RemovePreAuthorization removes permissionID from the client's entry (every entry of the client,
 // should Graph hold several) and removes an entry this leaves empty. Entries that were empty as read
 // stay. removed is false when there was nothing to remove.
 func RemovePreAuthorization(st *State, clientAppID, permissionID string) (removed bool) {
+	return withoutGrant(st, func(a string) bool { return strings.EqualFold(a, clientAppID) }, permissionID) != nil
+}
+
+// withoutGrant removes permissionID from the entries of the clients match accepts, removes an entry
+// this leaves empty (entries empty as read stay) and returns the clients that lost the permission.
+func withoutGrant(st *State, match func(appID string) bool, permissionID string) (lost []string) {
 	kept := st.preAuth[:0:0]
 	for _, p := range st.preAuth {
-		if strings.EqualFold(p.AppID, clientAppID) {
+		if match(p.AppID) {
 			n := len(p.DelegatedPermissionIDs)
 			ids := slices.DeleteFunc(slices.Clone(p.DelegatedPermissionIDs), func(x string) bool { return strings.EqualFold(x, permissionID) })
 			if len(ids) != n {
-				removed = true
+				lost = append(lost, p.AppID)
 				if len(ids) == 0 {
 					continue
 				}
@@ -372,13 +350,13 @@ func RemovePreAuthorization(st *State, clientAppID, permissionID string) (remove
 		}
 		kept = append(kept, p)
 	}
-	if removed {
+	if lost != nil {
 		st.preAuth = kept
 	}
-	return removed
+	return lost
 }
 
-// referencesResolve reports whether every permission ID of every pre-authorized entry names a scope
+// ReferencesResolve reports whether every permission ID of every pre-authorized entry names a scope
 // of the application. When it does, Graph's "Permission Id that cannot be found" can only come from
 // a replica that has not seen a scope yet.
 func ReferencesResolve(st *State) bool {

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -22,34 +23,28 @@ type Application struct {
 
 // Scope returns the scope with the given ID (compared case-insensitively) and whether it exists.
 func (a Application) Scope(id string) (PermissionScope, bool) {
-	for _, s := range a.Scopes {
-		if strings.EqualFold(s.ID, id) {
-			return s, true
-		}
-	}
-	return PermissionScope{}, false
+	return find(a.Scopes, func(s PermissionScope) bool { return strings.EqualFold(s.ID, id) })
 }
 
 // ScopeByValue returns the scope with the given value (compared case-insensitively, as Graph
 // enforces uniqueness) and whether it exists.
 func (a Application) ScopeByValue(value string) (PermissionScope, bool) {
-	for _, s := range a.Scopes {
-		if strings.EqualFold(s.Value, value) {
-			return s, true
-		}
-	}
-	return PermissionScope{}, false
+	return find(a.Scopes, func(s PermissionScope) bool { return strings.EqualFold(s.Value, value) })
 }
 
 // PreAuthorization returns the pre-authorized entry of the client application (compared
 // case-insensitively) and whether it exists.
 func (a Application) PreAuthorization(clientAppID string) (PreAuthorizedApplication, bool) {
-	for _, p := range a.PreAuthorized {
-		if strings.EqualFold(p.AppID, clientAppID) {
-			return p, true
-		}
+	return find(a.PreAuthorized, func(p PreAuthorizedApplication) bool { return strings.EqualFold(p.AppID, clientAppID) })
+}
+
+// find returns the first element of list that match accepts, and whether there is one.
+func find[T any](list []T, match func(T) bool) (T, bool) {
+	if i := slices.IndexFunc(list, match); i >= 0 {
+		return list[i], true
 	}
-	return PreAuthorizedApplication{}, false
+	var zero T
+	return zero, false
 }
 
 // PermissionScope is a delegated permission scope (Graph's permissionScope).
@@ -60,14 +55,10 @@ type PermissionScope struct {
 	Value string
 	// Type is ScopeTypeUser ("Admins and users" can consent) or ScopeTypeAdmin.
 	Type string
-	// AdminConsentDisplayName is the title shown to administrators granting consent.
-	AdminConsentDisplayName string
-	// AdminConsentDescription is the description shown to administrators granting consent.
-	AdminConsentDescription string
-	// UserConsentDisplayName is the title shown to users granting consent.
-	UserConsentDisplayName string
-	// UserConsentDescription is the description shown to users granting consent.
-	UserConsentDescription string
+	// AdminConsentDisplayName and AdminConsentDescription are the title and description shown to
+	// administrators granting consent; UserConsentDisplayName and UserConsentDescription to users.
+	AdminConsentDisplayName, AdminConsentDescription string
+	UserConsentDisplayName, UserConsentDescription   string
 	// Enabled reports whether clients can request the scope.
 	Enabled bool
 }
