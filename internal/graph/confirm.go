@@ -10,25 +10,15 @@ import (
 )
 
 // confirm reads until Graph shows the intents of the batch, whatever else changed, and returns the
-// last read. The callers the batch completes were answered at commit (worker.go); those with a later
-// step are answered here, and what a read finds wrong with an answered change is kept for the
-// process's last operation (report). The reads run on a context of their own, up to the latest
-// deadline of the batch's callers.
+// last read. Callers the batch completes were answered at commit; those with a later step go on once
+// it is confirmed, and a failure found for an answered caller is reported (report). The reads run on
+// a context of their own, up to the latest deadline of the batch's callers.
 //
-// It is also where the group commit is pipelined: while a read has not shown the batch yet (a
-// replica that is behind), operations queued meanwhile are not held: their steps run on the state
-// this process has written (sent, read-your-writes), one PATCH sends them, and the next reads confirm
-// every batch in flight together. Steps that need a change of this round confirmed first (a scope
-// disabled in it, a scope created in it) defer as in a round, so "disable before change or removal"
-// and "create before pre-authorize" stay exactly as safe.
-//
-// Each read is classified (classify) and handled by one function per outcome: visible, overwritten
-// (another writer's change shows, or ours stays missing for longer than replication explains: the
-// missing intents are applied again, at most MaxReapply times) and behind (a replica that has not
-// caught up: read again, answering meanwhile the batches that do show).
-//
-// absorbed are the queued operations that joined the pipeline and still need a round (a later step,
-// or a deferred one).
+// Each read is classified and handled by one function per outcome: visible; overwritten (another
+// writer's change shows, or ours stays missing longer than replication explains: applied again, at
+// most MaxReapply times); behind (a replica that has not caught up: answer the batches it shows, and
+// pipeline the operations queued meanwhile (absorb) before reading again). absorbed are the queued
+// operations that joined the pipeline and still need a round.
 func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 	defer w.endConfirm()
 	cf := &confirmation{w: w, pending: []*batch{first}, sent: first.cur}
@@ -38,29 +28,22 @@ func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 		st, err := w.get(ctx, callPolicy{what: "GET /applications/" + w.objectID + " (confirmation)"}, nil)
 		w.c.stats.confirmReads.Add(1)
 		if err == nil {
-			var done bool
 			switch cf.classify(st) {
 			case readVisible:
+				cancel()
 				cf.visible(st)
-				done, fresh = true, st
+				return st, cf.absorbed
 			case readOverwritten:
 				err = cf.overwritten(ctx, st)
 			case readBehind:
 				err = cf.behind(ctx, st)
 			}
-			if done {
-				cancel()
-				return fresh, cf.absorbed
-			}
 		}
-		expired := ctx.Err() != nil
+		if err != nil && ctx.Err() == nil {
+			cf.fail(err) // past the callers' deadlines there is nobody to tell: Graph committed every PATCH
+		}
 		cancel()
 		if err != nil {
-			// Once the callers' deadlines passed they are answered (Graph committed every PATCH): nothing
-			// is left to tell them.
-			if !expired {
-				cf.fail(err)
-			}
 			return nil, cf.absorbed
 		}
 	}
