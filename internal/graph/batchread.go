@@ -16,21 +16,13 @@ import (
 // Reads of different applications that are needed at the same moment share one request; so do the
 // lookups of service principals (ClientVisible, visibility.go).
 //
-// A platform repository changes a hundred agents with Terraform's ten slots: at any moment several
-// workers need a read (the base of a write, a confirmation, a refresh), each of its own application.
-// One GET /applications?$filter=id in (…) answers up to MaxVisibilityBatch of them in one request,
-// served by one replica, as consistent as the single GETs it replaces.
-//
-// The batching costs no wait when reads are rare: a read that finds no request of its kind in flight
-// is sent at once, as the single GET it always was. Reads that arrive while one is in flight queue,
-// and go together as soon as it is answered; a request out for longer than readStallAfter (a hung
-// connection) no longer holds the queue: another is sent beside it. A read is one attempt: the
-// caller's retry policy (404 windows, stale replicas, throttling) decides what happens next, exactly
-// as for a single GET. An application the list does not return is read alone, so that a 404 is
-// Graph's own answer. A presence lookup (ClientVisible) asks only whether the object exists: a
-// request of presence lookups only waits until the oldest has queued for Config.VisibilityWindow (plan
-// time lookups come in bursts), unless a list's worth or another read is waiting; an object the list
-// does not return is absent.
+// A read that finds no request of its kind in flight is sent at once as a single GET; reads arriving
+// while one is in flight queue and go together, up to MaxVisibilityBatch, as one filtered list (served
+// by one replica, as consistent as the GETs it replaces) as soon as it is answered, or beside it once
+// it has been out for readStallAfter. A read is one attempt: the caller's retry policy decides what
+// happens next. An object the list does not return is read alone, so that a 404 is Graph's own answer;
+// for a presence lookup (ClientVisible) it is absent, and a queue of only those waits up to
+// Config.VisibilityWindow for company.
 
 // readStallAfter is how long a request in flight holds the reads queued behind it.
 const readStallAfter = time.Second

@@ -72,25 +72,19 @@ const (
 // context returns the context of the next read: the values of the first caller, no cancellation
 // (callers may have been answered), and the latest deadline of the batches' callers.
 func (cf *confirmation) context() (context.Context, context.CancelFunc) {
-	var latest time.Time
-	var first context.Context
+	var ops []*op
 	for _, b := range cf.pending {
-		for _, list := range [][]*op{b.contributors, b.settled} {
-			for _, o := range list {
-				if first == nil {
-					first = o.ctx
-				}
-				if d, ok := o.ctx.Deadline(); ok && d.After(latest) {
-					latest = d
-				}
-			}
+		ops = append(ops, b.contributors...)
+	}
+	first := context.Background() // a batch of restored intents only: bounded below
+	latest := cf.w.c.now().Add(cf.w.c.settleHorizon() + cf.w.c.requestBound())
+	for i, o := range ops {
+		if i == 0 {
+			first = o.ctx
 		}
-	}
-	if first == nil {
-		first = context.Background() // a batch of restored intents only: bounded below
-	}
-	if latest.IsZero() {
-		latest = cf.w.c.now().Add(cf.w.c.settleHorizon() + cf.w.c.requestBound())
+		if d, ok := o.ctx.Deadline(); ok && (i == 0 || d.After(latest)) {
+			latest = d
+		}
 	}
 	return context.WithDeadline(context.WithoutCancel(first), latest)
 }
@@ -216,16 +210,11 @@ func oldestMissing(pending []*batch, st *model.State) time.Time {
 	return pending[len(pending)-1].writtenAt
 }
 
-// absorb takes the operations queued while a batch is being confirmed and runs their steps on sent,
-// the state this process has written; when they change it, one PATCH sends them and the returned
-// batch joins the batches in flight (nil when nothing was sent). taken are the operations it took:
-// whatever they still need (an answer, a later step, a deferred step, a decision on a newer read)
-// the pipeline or a later round gives them.
-//
-// sent holds other writers' entries as of based, the read the pipeline started from: a PATCH built on
-// it drops what they committed since. So absorb takes nothing once that read is older than
-// WriteReuse, the age of a read any round may build on: the operations wait for the next round and
-// its newer read, and the settle window (settleEnd) stays long enough to see such an overwrite.
+// absorb takes the operations queued while a batch is being confirmed, runs their steps on sent (the
+// state this process has written) and sends them in one PATCH; the returned batch joins those in
+// flight (nil when nothing was sent). taken are the operations it took; what they still need, the
+// pipeline or a later round gives them. sent holds other writers' entries as of based, so absorb
+// takes nothing once that read is older than WriteReuse, the age of a read any round may build on.
 func (w *appWorker) absorb(ctx context.Context, sent *model.State, pending []*batch, based time.Time) (nb *batch, taken []*op) {
 	if based.IsZero() || w.c.now().Sub(based) > max(w.c.cfg.WriteReuse, 0) {
 		return nil, nil

@@ -17,7 +17,10 @@ import (
 func (c *Client) GetApplication(ctx context.Context, ref AppRef) (Application, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
-	st, err := c.readState(ctx, ref)
+	w, st, err := c.resolve(ctx, ref)
+	if err == nil && (st == nil || w.looksOld(st)) {
+		st, err = w.sharedRead(ctx, time.Time{})
+	}
 	if err != nil {
 		return Application{}, fmt.Errorf("reading %s: %w", ref, err)
 	}
@@ -229,18 +232,6 @@ func (c *Client) RemovePreAuthorization(ctx context.Context, ref AppRef, clientA
 			return stepResult{done: true}
 		})
 	return err
-}
-
-// readState resolves ref and reads the application with read-your-writes.
-func (c *Client) readState(ctx context.Context, ref AppRef) (*model.State, error) {
-	w, st, err := c.resolve(ctx, ref)
-	if err != nil {
-		return nil, err
-	}
-	if st != nil && !w.looksOld(st) {
-		return st, nil
-	}
-	return w.sharedRead(ctx, time.Time{})
 }
 
 // mutate resolves ref, queues step on the application's worker and waits for the answer.

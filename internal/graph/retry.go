@@ -32,46 +32,36 @@ const (
 	ReasonServerError RetryReason = "server_error"
 	// ReasonConcurrencyViolation is Graph's Directory_ConcurrencyViolation (a 409 under bursts).
 	ReasonConcurrencyViolation RetryReason = "concurrency_violation"
-	// ReasonMsaAppDoesNotExist is Graph's Error_MsaAppDoesNotExist (a 409 while an application
-	// replicates).
+	// ReasonMsaAppDoesNotExist is Graph's Error_MsaAppDoesNotExist (409 while an application replicates).
 	ReasonMsaAppDoesNotExist RetryReason = "msa_app_does_not_exist"
-	// ReasonNotFoundAfterWrite is a 404 for an application this process has written to: a replica
-	// that has not caught up.
+	// ReasonNotFoundAfterWrite is a 404 for an application this process wrote to: a replica behind.
 	ReasonNotFoundAfterWrite RetryReason = "not_found_after_write"
-	// ReasonNotFoundFirstLookup is a 404 on the first lookups of an application, retried only
-	// briefly (the ID may simply be wrong).
+	// ReasonNotFoundFirstLookup is a 404 on the first lookups of an application, retried briefly.
 	ReasonNotFoundFirstLookup RetryReason = "not_found_first_lookup"
-	// ReasonScopeStillEnabled is CannotDeleteOrUpdateEnabledEntitlement after this process
-	// disabled the scope and confirmed it: the PATCH reached a replica that missed the disable.
+	// ReasonScopeStillEnabled is CannotDeleteOrUpdateEnabledEntitlement after a confirmed disable: a
+	// replica that missed it.
 	ReasonScopeStillEnabled RetryReason = "scope_still_enabled"
-	// ReasonScopeNotReplicated is Graph's 400 "Permission Id that cannot be found" for a PATCH of
-	// pre-authorizations whose scopes this process just read (or created and confirmed): the
-	// replica checking the PATCH has not seen the scope yet.
+	// ReasonScopeNotReplicated is Graph's 400 "Permission Id that cannot be found" for scopes this
+	// process read or created: the replica checking the PATCH has not seen the scope yet.
 	ReasonScopeNotReplicated RetryReason = "scope_not_replicated"
 	// ReasonStaleRead is a read older than what this process already confirmed (read-your-writes).
 	ReasonStaleRead RetryReason = "stale_read"
-	// ReasonVerifyOnFreshRead is a read made because an operation would have been answered without a
-	// write on a read older than the operation.
+	// ReasonVerifyOnFreshRead is a read made to answer without a write an op newer than the read.
 	ReasonVerifyOnFreshRead RetryReason = "verify_on_fresh_read"
-	// ReasonRebuiltResend is a PATCH sent again on a fresh read instead of resending a body built
-	// on a read older than WriteReuse.
+	// ReasonRebuiltResend is a resend rebuilt on a fresh read (its base was older than WriteReuse).
 	ReasonRebuiltResend RetryReason = "rebuilt_resend"
-	// ReasonFreshBase is a write's first read of an application waiting until the lag bound has
-	// passed since the command started, so that it shows what earlier commands reported.
+	// ReasonFreshBase is a write's first read waiting for freshFrom (what earlier commands reported).
 	ReasonFreshBase RetryReason = "fresh_base"
 	// ReasonConfirmAbsence is a re-read before reporting a scope or pre-authorization missing.
 	ReasonConfirmAbsence RetryReason = "confirm_absence"
-	// ReasonNetwork is a dropped connection (also an HTTP/2 stream reset): the request may or may not
-	// have taken effect, which is safe because every write states whole collections.
+	// ReasonNetwork is a dropped connection or stream reset; a write may have taken effect (safe: every
+	// write states whole collections).
 	ReasonNetwork RetryReason = "network"
-	// ReasonRequestTimeout is a request that got no answer within Config.RequestTimeout (a hung
-	// connection); it is abandoned and sent again.
+	// ReasonRequestTimeout is a request with no answer within Config.RequestTimeout, sent again.
 	ReasonRequestTimeout RetryReason = "request_timeout"
 )
 
-// maxConfirmWait caps the pause after a confirmation read that did not show the write yet: replicas
-// catch up within seconds, and polling at most this often keeps the wait close to the actual lag
-// without hammering Graph.
+// maxConfirmWait caps the pause after a confirmation read that did not show the write yet.
 const maxConfirmWait = time.Second
 
 // pollDelay is the pause before confirmation read number misses+1.

@@ -18,13 +18,9 @@ const MaxVisibilityBatch = 15
 // live in another tenant and not be consented here yet), so callers only warn. Other failures (403,
 // throttling after retries) are returned.
 //
-// The lookups are batched reads (batchread.go): the application by client ID, shared with every read
-// by client ID in flight (a resolve's included), then, when Graph has none, the service principal by
-// client ID. A request made only of lookups waits until the oldest has queued for
-// Config.VisibilityWindow (less once MaxVisibilityBatch IDs or another read wait), so that concurrent
-// calls cost one GET /applications?$filter=appId in (…) and, for the IDs it did not return, one
-// GET /servicePrincipals?$filter=appId in (…) per MaxVisibilityBatch IDs. An absent client (a 404, or
-// no entry in a list) is not visible; nothing is retried for it.
+// The lookups are batched reads (batchread.go) of the application by client ID, then of the service
+// principal, that may wait Config.VisibilityWindow for company: concurrent calls cost one filtered
+// list of each per MaxVisibilityBatch IDs. An absent client (a 404, or not listed) is not visible.
 func (c *Client) ClientVisible(ctx context.Context, appID string) (bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -177,9 +179,7 @@ func (w *appWorker) run(hint *model.State) {
 }
 
 // awaitSuccessors waits, at most GatherWindow, until as many ops are queued as the last round
-// answered. Each answered caller frees one of Terraform's slots, and the resource that takes it
-// arrives milliseconds later; without the wait the next round would start with the first of them
-// and carry the others only one round later, at the cost of another PATCH and read.
+// answered: the resources Terraform starts in the freed slots then go in one round, not two.
 func (w *appWorker) awaitSuccessors(answered int) {
 	window := w.c.cfg.GatherWindow
 	if answered <= 0 || window <= 0 {
@@ -250,36 +250,21 @@ func whileAnyLive(ctxs []context.Context) (context.Context, context.CancelFunc) 
 	}
 }
 
-// opContexts returns the contexts of ops, for mergedContext.
-func opContexts(ops []*op) []context.Context {
-	ctxs := make([]context.Context, len(ops))
-	for i, o := range ops {
-		ctxs[i] = o.ctx
-	}
-	return ctxs
-}
-
-// A round is one group commit, in five named steps, each below:
-//
-//  1. gather: one read of the application (or the fresh read the previous round confirmed with),
-//     never older than what this process confirmed;
-//  2. build: every op's step in arrival order on that read, plus this process's confirmed intents
-//     that another writer overwrote since (restore);
-//  3. write: one PATCH of the changed collections;
-//  4. commit: Graph accepted it, so every caller the batch completes is answered;
-//  5. confirm own intents: reads until they show this batch's intents, re-applying those another
-//     writer overwrote, a bounded number of times; operations queued meanwhile are written on top
-//     of this batch (pipelined) and confirmed with it; callers with a later step go on.
-//
-// It returns the ops that need another round, a fresh read the next round may use and how many ops
-// it answered.
+// A round is one group commit: gather (one read no older than what this process confirmed), build
+// (every op's step in arrival order, plus the restore of our overwritten intents), write (one PATCH),
+// commit (answer the callers it completes) and confirm (confirm.go). It returns the ops that need
+// another round, a fresh read the next round may use and how many ops it answered.
 func (w *appWorker) round(active []*op, reuse *model.State) (next []*op, fresh *model.State, answered int) {
 	live := dropCancelled(active)
 	answered = len(active) - len(live)
 	if len(live) == 0 {
 		return nil, reuse, answered
 	}
-	ctx, cancel := mergedContext(opContexts(live))
+	ctxs := make([]context.Context, len(live))
+	for i, o := range live {
+		ctxs[i] = o.ctx
+	}
+	ctx, cancel := mergedContext(ctxs)
 	defer cancel()
 	ops := live
 	defer func() {
@@ -342,17 +327,8 @@ type batch struct {
 
 // answersLate reports whether the batch answers, without a write, an op submitted after base was read.
 func (b *batch) answersLate(base *model.State) bool {
-	for _, o := range b.settled {
-		if o.submitted.After(base.ReadAt) {
-			return true
-		}
-	}
-	for o := range b.failed {
-		if o.submitted.After(base.ReadAt) {
-			return true
-		}
-	}
-	return false
+	late := func(o *op) bool { return o.submitted.After(base.ReadAt) }
+	return slices.ContainsFunc(b.settled, late) || slices.ContainsFunc(slices.Collect(maps.Keys(b.failed)), late)
 }
 
 // dropCancelled answers the ops whose caller gave up and returns the others.
@@ -368,6 +344,7 @@ func dropCancelled(active []*op) []*op {
 	return live
 }
 
+// failAll fails every op with err.
 func failAll(ops []*op, err error) {
 	for _, o := range ops {
 		o.finish(fmt.Errorf("%s: %w", o.name, err))
@@ -546,17 +523,10 @@ func unfinished(ops []*op) []*op {
 }
 
 // patch sends the changed collections of after, built on a read started at based, under the retry
-// policy, and returns the state it sent. A resend repeats the same body only while that read is at
-// most WriteReuse old: the body states whole collections, and the other writers' entries in them are
-// as old as the read, so resending an older body (after a 429 with a long Retry-After, a 5xx, a 409,
-// a timeout or a dropped connection) would drop what another writer committed meanwhile. Such a
-// resend is rebuilt instead: intents (what this PATCH must carry) are applied to a fresh read, with
-// every other confirmed change of this process that read lacks (reapply); when the read shows them
-// all, the earlier attempt was committed and nothing is sent.
-//
-// One attempt that Graph holds and commits late cannot be bounded without conditional writes (Graph
-// has no If-Match for applications); the settle window of a writer beside us does not cover a PATCH
-// of ours committed later than that (documented as a limit in the sharing guide).
+// policy, and returns the state it sent. A resend repeats the body only while that read is at most
+// WriteReuse old (the other writers' entries in it are as old as the read); later it is rebuilt:
+// intents are applied to a fresh read (reapply), and nothing is sent when that read shows them all.
+// One attempt Graph commits late cannot be recalled without If-Match (a limit the sharing guide states).
 func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Collection, intents []model.Intent, based time.Time) (*model.State, error) {
 	body, err := model.PatchBody(after, cols)
 	if err != nil {
