@@ -188,9 +188,9 @@ func (e *accEnv) buildProviderBlock() {
 	graphSettings := ""
 	if !e.emu.providerDefaults {
 		graphSettings = fmt.Sprintf("\n  graph_replication_lag = %q", e.emu.declaredLag.String())
-		if e.emu.concurrentWriters {
-			graphSettings += "\n  concurrent_writers    = true"
-		}
+	}
+	if e.emu.concurrentWriters { // also on the default lag: the figures of two concurrent workspaces
+		graphSettings += "\n  concurrent_writers    = true"
 	}
 	e.providerBlock = fmt.Sprintf(`
 provider "lkps" {
