@@ -2,7 +2,6 @@ package graph_test
 
 import (
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,20 +11,6 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
-
-// holdNextPatch makes the next PATCH wait until ready reports true; the PATCHes after it go at once.
-func holdNextPatch(h *harness, ready func() bool) {
-	var taken atomic.Bool
-	h.rec.mu.Lock()
-	defer h.rec.mu.Unlock()
-	h.rec.beforePatch = func() {
-		if taken.CompareAndSwap(false, true) {
-			for !ready() {
-				time.Sleep(time.Millisecond)
-			}
-		}
-	}
-}
 
 // twoLaggingAgents returns a harness whose every read within lag after a write comes from a replica
 // that is behind, and two agents with a scope each, replicated everywhere.
@@ -68,14 +53,8 @@ func TestCallersAreAnsweredAtCommit(t *testing.T) {
 		ctx := ctxWithTimeout(t, time.Minute)
 		n0 := len(h.rec.Patches())
 		var aReturned atomic.Bool
-		holdNextPatch(h, aReturned.Load) // B's PATCH: B stays in flight until A has returned
-		var mu sync.Mutex
-		var patched []time.Time
-		h.rec.setAfterPatch(func() {
-			mu.Lock()
-			patched = append(patched, time.Now())
-			mu.Unlock()
-		})
+		h.rec.holdFirstPatchUntil(t, aReturned.Load) // B's PATCH: B stays in flight until A has returned
+		patchTimes := h.rec.recordPatchTimes()
 		clientA, clientB := newGUID(t), newGUID(t)
 		var bReturned time.Time
 		wait := inBackground(func() {
@@ -91,6 +70,7 @@ func TestCallersAreAnsweredAtCommit(t *testing.T) {
 		aReturnedAt := time.Now()
 		aReturned.Store(true)
 		wait()
+		patched := patchTimes()
 		if len(patched) != 2 {
 			t.Fatalf("%d PATCHes answered, want 2", len(patched))
 		}
@@ -130,7 +110,7 @@ func TestLateConfirmationFailureIsANotice(t *testing.T) {
 		before := fw.current()
 		n0 := len(h.rec.Patches())
 		var aReturned atomic.Bool
-		holdNextPatch(h, aReturned.Load)
+		h.rec.holdFirstPatchUntil(t, aReturned.Load)
 		h.rec.setAfterPatch(func() {
 			// Another writer overwrites agent A's entries after each of our writes.
 			fw.set(append(before, directory.PreAuthorizedApp{AppID: newGUID(t), DelegatedPermissionIDs: []string{scopes[0].ID}}))
@@ -182,7 +162,7 @@ func TestReadsDuringAConfirmationTakeItsRead(t *testing.T) {
 		ctx := ctxWithTimeout(t, time.Minute)
 		n0 := len(h.rec.Patches())
 		var done atomic.Bool
-		holdNextPatch(h, done.Load)
+		h.rec.holdFirstPatchUntil(t, done.Load)
 		waitB := inBackground(func() {
 			if _, err := h.client.AddPreAuthorization(ctx, refs[1], newGUID(t), scopes[1].ID); err != nil {
 				t.Error(err)

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -91,22 +93,40 @@ func (r *recordingTransport) setAfterPatch(fn func()) {
 	r.afterPatch = fn
 }
 
-// holdFirstPatchUntil makes the next PATCH wait until ready reports true (polled, bounded by 10 s).
+// holdFirstPatchUntil makes the next PATCH wait until ready reports true (polled, bounded by 10 s);
+// the PATCHes after it go at once (also while it is held: another application's writes go on).
 func (r *recordingTransport) holdFirstPatchUntil(t testing.TB, ready func() bool) {
-	var once sync.Once
+	var taken atomic.Bool
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.beforePatch = func() {
-		once.Do(func() {
-			deadline := time.Now().Add(10 * time.Second)
-			for !ready() {
-				if time.Now().After(deadline) {
-					t.Error("operations did not line up behind the held PATCH")
-					return
-				}
-				time.Sleep(time.Millisecond)
+		if !taken.CompareAndSwap(false, true) {
+			return
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for !ready() {
+			if time.Now().After(deadline) {
+				t.Error("operations did not line up behind the held PATCH")
+				return
 			}
-		})
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+// recordPatchTimes records when each PATCH was answered; the function returned gives the times so far.
+func (r *recordingTransport) recordPatchTimes() func() []time.Time {
+	var mu sync.Mutex
+	var times []time.Time
+	r.setAfterPatch(func() {
+		mu.Lock()
+		times = append(times, time.Now())
+		mu.Unlock()
+	})
+	return func() []time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(times)
 	}
 }
 

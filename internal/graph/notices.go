@@ -77,3 +77,8 @@ func (w *appWorker) dropUnrestorable(i model.Intent, err error) {
 	w.drop(i.Key())
 	w.c.notify(Notice{Kind: NoticeRestoreImpossible, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", i, err)})
 }
+
+// notConfirmed tells the user that the change of operation name, answered as made, is not in Graph.
+func (w *appWorker) notConfirmed(name string, err error) {
+	w.c.notify(Notice{Kind: NoticeNotConfirmed, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", name, err)})
+}

@@ -282,7 +282,7 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, name string, step func(
 		case err := <-o.done:
 			serr := c.settle(ctx)                    // settles on a context of its own
 			if late := w.lateError(o); late != nil { // committed: Terraform records it, and the user is told
-				c.notify(Notice{Kind: NoticeNotConfirmed, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", name, late)})
+				w.notConfirmed(name, late)
 			}
 			if err == nil && serr == nil {
 				return true, nil

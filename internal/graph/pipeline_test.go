@@ -129,13 +129,7 @@ func TestOperationsQueuedDuringConfirmationArePipelined(t *testing.T) {
 		ctx := ctxWithTimeout(t, time.Minute)
 		time.Sleep(2 * lag) // the scope is on every replica
 
-		var mu sync.Mutex
-		var patchTimes []time.Time
-		h.rec.setAfterPatch(func() {
-			mu.Lock()
-			patchTimes = append(patchTimes, time.Now())
-			mu.Unlock()
-		})
+		patched := h.rec.recordPatchTimes()
 		first, second := newGUID(t), newGUID(t)
 		var wg sync.WaitGroup
 		wg.Add(2)
@@ -157,6 +151,7 @@ func TestOperationsQueuedDuringConfirmationArePipelined(t *testing.T) {
 			}
 		}()
 		wg.Wait()
+		patchTimes := patched()
 		if len(patchTimes) != 2 {
 			t.Fatalf("%d PATCHes, want 2", len(patchTimes))
 		}

@@ -57,6 +57,10 @@ const (
 	// ReasonNetwork is a dropped connection or stream reset; a write may have taken effect (safe: every
 	// write states whole collections).
 	ReasonNetwork RetryReason = "network"
+	// ReasonNotYetVisible is a confirmation read that did not show the write yet (a replica behind).
+	ReasonNotYetVisible RetryReason = "not_yet_visible"
+	// ReasonSettle is a wait of the process's last operation for its writes to replicate (settle.go).
+	ReasonSettle RetryReason = "settle"
 	// ReasonRequestTimeout is a request with no answer within Config.RequestTimeout, sent again.
 	ReasonRequestTimeout RetryReason = "request_timeout"
 )

@@ -18,9 +18,6 @@ import (
 // process wrote that needs settling (settleEnd) has had its window since its last write, and a read
 // taken after it shows this process's changes (or they were restored, at most MaxReapply times).
 
-// ReasonSettle counts the waits of a process's last operation for its writes to replicate.
-const ReasonSettle RetryReason = "settle"
-
 // beginOp counts a mutation in flight and wakes an operation that is waiting to settle.
 func (c *Client) beginOp() {
 	c.mutating.Store(true)

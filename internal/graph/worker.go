@@ -14,10 +14,6 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// ReasonNotYetVisible counts confirmation reads that did not show the write yet (a replica behind
-// the primary); they are repeated with backoff.
-const ReasonNotYetVisible RetryReason = "not_yet_visible"
-
 // op is one queued mutation. step runs once per group-commit round on a private copy of the state
 // read in that round; it must either change the state, report done, defer, or fail.
 type op struct {
@@ -490,7 +486,7 @@ func (w *appWorker) report(o *op, err error) {
 	}
 	w.mu.Unlock()
 	if returned {
-		w.c.notify(Notice{Kind: NoticeNotConfirmed, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", o.name, err)})
+		w.notConfirmed(o.name, err)
 	}
 }
 
