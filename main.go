@@ -7,6 +7,7 @@ import (
 	"context"
 	"flag"
 	"log"
+	"os"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -29,6 +30,11 @@ func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "set to true to run the provider with support for debuggers like delve")
 	flag.Parse()
+	if !debug {
+		if err := provider.SilenceDiscardedLogs(os.Getenv, os.Setenv); err != nil {
+			log.Fatal(err.Error())
+		}
+	}
 
 	err := providerserver.Serve(context.Background(), provider.New(version, commit), providerserver.ServeOpts{
 		Address: provider.RegistryAddress,

@@ -195,6 +195,15 @@ func (f *figures) phase(name, dir string, wantExit, perAgent int, args ...string
 	f.t.Helper()
 	admin := f.env.emu.ts.Admin()
 	admin.ResetCounters()
+	if logs := os.Getenv("LKPS_FIGURES_TF_LOG_DIR"); logs != "" {
+		// Where the time goes: Terraform core's debug log of each phase (graph walks, resource starts),
+		// one file each. TF_LOG would also turn on the provider's logs, which costs CPU the figures
+		// do not measure (plugin_logs.go).
+		env := f.cli.env
+		f.cli.env = append(slices.Clone(env), "TF_LOG_CORE=DEBUG",
+			"TF_LOG_PATH="+filepath.Join(logs, fmt.Sprintf("%s-%s.log", f.t.Name(), strings.ReplaceAll(name, " ", "_"))))
+		defer func() { f.cli.env = env }()
+	}
 	elapsed := f.cli.mustRun(f.t, dir, wantExit, args...)
 	c := admin.Counters()
 	gets, patches := graphGETs(c), c[graphapi.RoutePatchApplication]
