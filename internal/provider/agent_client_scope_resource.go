@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -276,16 +277,19 @@ func (r *agentClientScopeResource) Create(ctx context.Context, req resource.Crea
 
 	ref = graph.ByObjectID(app.ObjectID)
 	// One change adds the URI (unless present) and the scope: either both land or neither does.
-	_, added, err := client.ExposeScope(ctx, ref, plan.IdentifierURI.ValueString(), plan.toScope())
+	created, added, err := client.ExposeScope(ctx, ref, plan.IdentifierURI.ValueString(), plan.toScope())
 	if err != nil {
 		r.data.reportGraphError(ctx, &resp.Diagnostics, "add the Application ID URI and the access_as_client scope", ref, err)
 		return
 	}
 	plan.IdentifierURIAdded = types.BoolValue(added)
-	r.readInto(ctx, client, ref, &plan, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
+	// Graph committed the change as sent (it answered the PATCH with success): the state is the
+	// application as read plus what was written, with no read to wait for (the engine confirms the
+	// write before the run ends, and a later plan reads it).
+	if added {
+		app.IdentifierURIs = append(slices.Clone(app.IdentifierURIs), plan.IdentifierURI.ValueString())
 	}
+	plan.setFromGraph(app, created)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

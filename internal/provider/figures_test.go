@@ -400,6 +400,30 @@ resource "lkps_preauthorized_client" "client" {
 	}
 	f.rows = append(f.rows, fmt.Sprintf("| drift plan - clean plan | %+.1f s | | |",
 		(f.walls["drift plan (1 removed on 10 agents)"]-f.walls["plan"]).Seconds()))
+	// Terraform's own share: the same layout of 600 resources, for_each and references with
+	// terraform_data (Terraform's built-in provider: no plugin process, no Graph), so that a figure
+	// of a machine whose speed varies from day to day can be read as Terraform's floor plus the
+	// provider's cost.
+	floor := f.cli.workspace(t, "floor", fmt.Sprintf(`locals {
+  agents  = [
+    %s
+  ]
+  clients = [
+    %s
+  ]
+  pairs = { for p in setproduct(local.agents, local.clients) : "${p[0]}/${p[1]}" => { agent = p[0], client = p[1] } }
+}
+resource "terraform_data" "agent" {
+  for_each = toset(local.agents)
+  input    = each.value
+}
+resource "terraform_data" "client" {
+  for_each = local.pairs
+  input    = "${terraform_data.agent[each.value.agent].output}/${each.value.client}"
+}
+`, quote(ids), quote(env.clients[:perAgent])))
+	f.phase("Terraform alone (terraform_data, same layout), apply", floor, 0, 0, "apply", "-auto-approve", "-parallelism=10", "-no-color")
+	f.phase("Terraform alone (terraform_data, same layout), destroy", floor, 0, 0, "destroy", "-auto-approve", "-parallelism=10", "-no-color")
 	f.report(fmt.Sprintf("platform repository: %d agents x (1 scope + %d clients), 50 ms Graph latency, -parallelism=10", agents, perAgent))
 }
 
