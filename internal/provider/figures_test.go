@@ -336,13 +336,8 @@ func TestFiguresPlatform(t *testing.T) {
 		}
 		return strings.Join(q, ",\n    ")
 	}
-	config := fmt.Sprintf(`terraform {
-  required_providers {
-    lkps = { source = "bayer/lkps" }
-  }
-}
-%s
-locals {
+	// The agents, their clients and every (agent, client) pair, as a platform repository lists them.
+	layout := fmt.Sprintf(`locals {
   agents  = [
     %s
   ]
@@ -351,7 +346,14 @@ locals {
   ]
   pairs = { for p in setproduct(local.agents, local.clients) : "${p[0]}/${p[1]}" => { agent = p[0], client = p[1] } }
 }
-resource "lkps_agent_client_scope" "agent" {
+`, quote(ids), quote(env.clients[:perAgent]))
+	config := fmt.Sprintf(`terraform {
+  required_providers {
+    lkps = { source = "bayer/lkps" }
+  }
+}
+%s
+%sresource "lkps_agent_client_scope" "agent" {
   for_each        = toset(local.agents)
   agent_client_id = each.value
 }
@@ -361,7 +363,7 @@ resource "lkps_preauthorized_client" "client" {
   client_id       = each.value.client
   scope_id        = lkps_agent_client_scope.agent[each.value.agent].scope_id
 }
-`, env.providerBlock, quote(ids), quote(env.clients[:perAgent]))
+`, env.providerBlock, layout)
 	f.work = f.cli.workspace(t, "platform", config)
 	f.faults(faults.Config{Latency: figuresLatency})
 	f.phase("apply", f.work, 0, agents, "apply", "-auto-approve", "-parallelism=10", "-no-color")
@@ -404,16 +406,7 @@ resource "lkps_preauthorized_client" "client" {
 	// terraform_data (Terraform's built-in provider: no plugin process, no Graph), so that a figure
 	// of a machine whose speed varies from day to day can be read as Terraform's floor plus the
 	// provider's cost.
-	floor := f.cli.workspace(t, "floor", fmt.Sprintf(`locals {
-  agents  = [
-    %s
-  ]
-  clients = [
-    %s
-  ]
-  pairs = { for p in setproduct(local.agents, local.clients) : "${p[0]}/${p[1]}" => { agent = p[0], client = p[1] } }
-}
-resource "terraform_data" "agent" {
+	floor := f.cli.workspace(t, "floor", layout+`resource "terraform_data" "agent" {
   for_each = toset(local.agents)
   input    = each.value
 }
@@ -421,7 +414,7 @@ resource "terraform_data" "client" {
   for_each = local.pairs
   input    = "${terraform_data.agent[each.value.agent].output}/${each.value.client}"
 }
-`, quote(ids), quote(env.clients[:perAgent])))
+`)
 	f.phase("Terraform alone (terraform_data, same layout), apply", floor, 0, 0, "apply", "-auto-approve", "-parallelism=10", "-no-color")
 	f.phase("Terraform alone (terraform_data, same layout), destroy", floor, 0, 0, "destroy", "-auto-approve", "-parallelism=10", "-no-color")
 	f.report(fmt.Sprintf("platform repository: %d agents x (1 scope + %d clients), 50 ms Graph latency, -parallelism=10", agents, perAgent))
