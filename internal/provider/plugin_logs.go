@@ -9,10 +9,11 @@ import (
 // every RPC at TRACE unless an environment variable says otherwise, as JSON on the plugin's stderr;
 // Terraform reads and parses every line and only then drops it at its own level. Terraform shows
 // provider logs only when TF_LOG_PROVIDER or TF_LOG is set (its logging.providerLogLevel; OpenTofu
-// keeps the names and adds TOFU_LOG): without them, formatting and parsing those lines was a fifth
-// of this provider's CPU and a twelfth of Terraform's during a 600-resource apply, on a machine
-// whose two cores both were busy. SilenceDiscardedLogs sets the SDK's and this provider's loggers
-// to OFF in exactly that case; a level the user set for one of them is kept.
+// reads the same names, and TOFU_LOG and TOFU_LOG_PROVIDER count as well, to be safe). Without them,
+// formatting and parsing those lines was a fifth of this provider's CPU and a twelfth of Terraform's
+// during a 600-resource apply, on a machine whose two cores both were busy. SilenceDiscardedLogs
+// sets the SDK's and this provider's loggers to OFF in exactly that case; a level the user set for
+// one of them is kept.
 
 // logLevelVariables are the variables the plugin SDK reads for its loggers' levels: the SDK root,
 // its protocol and framework subsystems, and this provider's own logger (TF_LOG_PROVIDER_ and the
