@@ -197,10 +197,27 @@ func (b *readBatcher[T]) send() {
 		b.sentAt = b.c.now()
 		b.inRequest++
 		b.mu.Unlock()
+		// Reads that queued before this request stalled are not held by it either.
+		stalled := time.AfterFunc(readStallAfter, b.unstall)
 		b.answer(batch, ids)
+		stalled.Stop()
 		b.mu.Lock()
 		b.inRequest--
 		b.mu.Unlock()
+	}
+}
+
+// unstall starts another sender for the reads queued behind requests that have been out for
+// readStallAfter (a hung connection), when every sender waits for an answer.
+func (b *readBatcher[T]) unstall() {
+	b.mu.Lock()
+	start := len(b.waiting) > 0 && b.inRequest == b.senders && b.c.now().Sub(b.sentAt) >= readStallAfter
+	if start {
+		b.senders++
+	}
+	b.mu.Unlock()
+	if start {
+		go b.send()
 	}
 }
 

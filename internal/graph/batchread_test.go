@@ -361,7 +361,9 @@ func TestHungReadDoesNotHoldTheQueue(t *testing.T) {
 		_, err := client.GetApplication(ctx, refs[0])
 		first <- err
 	}()
-	time.Sleep(1500 * time.Millisecond) // the first read hangs
+	// The first read hangs; the others queue behind it before it counts as stalled (readStallAfter,
+	// 1 s), and are sent beside it once it does.
+	time.Sleep(500 * time.Millisecond)
 	start := time.Now()
 	_, errs := readAll(t, client, refs[1:])
 	for i, err := range errs {
