@@ -13,16 +13,9 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 )
 
-// Reads of different applications that are needed at the same moment share one request; so do the
-// lookups of service principals (ClientVisible, visibility.go).
-//
-// A read that finds no request of its kind in flight is sent at once as a single GET; reads arriving
-// while one is in flight queue and go together, up to MaxVisibilityBatch, as one filtered list (served
-// by one replica, as consistent as the GETs it replaces) as soon as it is answered, or beside it once
-// it has been out for readStallAfter. A read is one attempt: the caller's retry policy decides what
-// happens next. An object the list does not return is read alone, so that a 404 is Graph's own answer;
-// for a presence lookup (ClientVisible) it is absent, and a queue of only those waits up to
-// Config.VisibilityWindow for company.
+// Reads of different applications needed at the same moment share one request, and so do the lookups
+// of service principals (ClientVisible): the rules are in DESIGN.md ("Reads of different applications
+// share requests"). A read is one attempt; the caller's retry policy decides what happens next.
 
 // readStallAfter is how long a request in flight holds the reads queued behind it.
 const readStallAfter = time.Second
@@ -197,8 +190,7 @@ func (b *readBatcher[T]) send() {
 		b.sentAt = b.c.now()
 		b.inRequest++
 		b.mu.Unlock()
-		// Reads that queued before this request stalled are not held by it either.
-		stalled := time.AfterFunc(readStallAfter, b.unstall)
+		stalled := time.AfterFunc(readStallAfter, b.unstall) // nor are reads queued before it stalled
 		b.answer(batch, ids)
 		stalled.Stop()
 		b.mu.Lock()
@@ -207,16 +199,12 @@ func (b *readBatcher[T]) send() {
 	}
 }
 
-// unstall starts another sender for the reads queued behind requests that have been out for
-// readStallAfter (a hung connection), when every sender waits for an answer.
+// unstall starts a sender for the reads queued behind requests out for readStallAfter (hung).
 func (b *readBatcher[T]) unstall() {
 	b.mu.Lock()
-	start := len(b.waiting) > 0 && b.inRequest == b.senders && b.c.now().Sub(b.sentAt) >= readStallAfter
-	if start {
+	defer b.mu.Unlock()
+	if len(b.waiting) > 0 && b.inRequest == b.senders && b.c.now().Sub(b.sentAt) >= readStallAfter {
 		b.senders++
-	}
-	b.mu.Unlock()
-	if start {
 		go b.send()
 	}
 }

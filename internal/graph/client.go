@@ -219,10 +219,8 @@ func positiveOr[T int | time.Duration](v, def T) T {
 
 // newRequestAdapter builds the kiota request adapter: tokens only for the Graph host (kiota silently
 // sends none to other hosts), and kiota's default middleware WITHOUT its RetryHandler, so retry.go is
-// the only retry policy, and without its CompressionHandler: it gzips every request body, and a
-// PATCH body here is a few collections of a few kilobytes at most, while each gzip writer it builds
-// allocates hundreds of kilobytes (7 % of the provider's CPU and much of its garbage collection in a
-// 600-resource apply). Graph takes plain bodies as it takes gzipped ones.
+// the only retry policy, and without its CompressionHandler, whose gzip writer per PATCH cost more CPU
+// than the few kilobytes of a body are worth (DESIGN.md).
 func (c *Client) newRequestAdapter(host string) (*nethttplibrary.NetHttpRequestAdapter, error) {
 	auth, err := azureauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(
 		c.cfg.Credential, []string{c.cfg.Scope}, []string{host})

@@ -451,9 +451,8 @@ func (w *appWorker) rebuild(b *batch) bool {
 }
 
 // commit records the intents of b, whose PATCH Graph answered with success (so it committed them),
-// and answers the callers b completes: their Terraform slots are free while the confirmation reads run
-// (confirm.go). The process's last operation waits for those (settle.go), and what they find wrong
-// becomes a notice (report). Callers with a later step wait for the confirmation.
+// and answers the callers b completes (DESIGN.md, v3 rule 5); those with a later step wait for the
+// confirmation.
 func (w *appWorker) commit(b *batch) {
 	w.remember(b.intents)
 	w.mu.Lock()
@@ -519,10 +518,8 @@ func unfinished(ops []*op) []*op {
 }
 
 // patch sends the changed collections of after, built on a read started at based, under the retry
-// policy, and returns the state it sent. A resend repeats the body only while that read is at most
-// WriteReuse old (the other writers' entries in it are as old as the read); later it is rebuilt:
-// intents are applied to a fresh read (reapply), and nothing is sent when that read shows them all.
-// One attempt Graph commits late cannot be recalled without If-Match (a limit the sharing guide states).
+// policy, and returns the state it sent; a resend on a base older than WriteReuse is rebuilt on a
+// fresh read (DESIGN.md, v3 rule 3).
 func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Collection, intents []model.Intent, based time.Time) (*model.State, error) {
 	body, err := model.PatchBody(after, cols)
 	if err != nil {
