@@ -113,9 +113,7 @@ func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T,
 	w := &readWaiter[T]{ctx: ctx, id: strings.ToLower(id), presence: presence, queued: b.c.now(), done: make(chan struct{})}
 	b.mu.Lock()
 	b.waiting = append(b.waiting, w)
-	// Another sender starts when none runs, or when every one waits for an answer longer than
-	// readStallAfter (a hung connection); a sender between two requests takes the queue next.
-	start := b.senders == 0 || (b.inRequest == b.senders && b.c.now().Sub(b.sentAt) > readStallAfter)
+	start := b.senders == 0 || b.stalledLocked() // else a sender between two requests takes the queue
 	if start {
 		b.senders++
 	}
@@ -199,11 +197,16 @@ func (b *readBatcher[T]) send() {
 	}
 }
 
+// stalledLocked reports whether every sender has waited readStallAfter for an answer. Caller holds b.mu.
+func (b *readBatcher[T]) stalledLocked() bool {
+	return b.inRequest == b.senders && b.c.now().Sub(b.sentAt) >= readStallAfter
+}
+
 // unstall starts a sender for the reads queued behind requests out for readStallAfter (hung).
 func (b *readBatcher[T]) unstall() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.waiting) > 0 && b.inRequest == b.senders && b.c.now().Sub(b.sentAt) >= readStallAfter {
+	if len(b.waiting) > 0 && b.stalledLocked() {
 		b.senders++
 		go b.send()
 	}

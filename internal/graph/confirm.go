@@ -14,11 +14,8 @@ import (
 // it is confirmed, and a failure found for an answered caller is reported (report). The reads run on
 // a context of their own, up to the latest deadline of the batch's callers.
 //
-// Each read is classified and handled by one function per outcome: visible; overwritten (another
-// writer's change shows, or ours stays missing longer than replication explains: applied again, at
-// most MaxReapply times); behind (a replica that has not caught up: answer the batches it shows, and
-// pipeline the operations queued meanwhile (absorb) before reading again). absorbed are the queued
-// operations that joined the pipeline and still need a round.
+// Each read is classified (readOutcome) and handled by the function of its outcome; absorbed are the
+// queued operations that joined the pipeline (absorb) and still need a round.
 func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 	defer w.endConfirm()
 	cf := &confirmation{w: w, pending: []*batch{first}, sent: first.cur}

@@ -55,16 +55,15 @@ func (r *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 			// newRequestAdapter leaves kiota's gzip of request bodies out.
 			return nil, fmt.Errorf("the client sent a PATCH body with Content-Encoding %q; it sends them plain", enc)
 		}
-		body := raw
 		r.mu.Lock()
-		r.patches = append(r.patches, string(body))
+		r.patches = append(r.patches, string(raw))
 		hook, delay := r.beforePatch, r.delayPatch
 		r.mu.Unlock()
 		if hook != nil {
 			hook()
 		}
 		if delay != nil {
-			time.Sleep(delay(string(body)))
+			time.Sleep(delay(string(raw)))
 		}
 		req = req.Clone(req.Context())
 		req.Body = io.NopCloser(bytes.NewReader(raw))

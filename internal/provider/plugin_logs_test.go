@@ -19,7 +19,7 @@ func TestSilenceDiscardedLogs(t *testing.T) {
 		{"TF_LOG shows them", map[string]string{"TF_LOG": "DEBUG"}, map[string]string{"TF_LOG": "DEBUG"}},
 		{"TF_LOG=JSON shows them", map[string]string{"TF_LOG": "JSON"}, map[string]string{"TF_LOG": "JSON"}},
 		{"TF_LOG_PROVIDER shows them", map[string]string{"TF_LOG_PROVIDER": "INFO"}, map[string]string{"TF_LOG_PROVIDER": "INFO"}},
-		{"OpenTofu's TOFU_LOG shows them", map[string]string{"TOFU_LOG": "trace"}, map[string]string{"TOFU_LOG": "trace"}},
+		{"TOFU_LOG counts too", map[string]string{"TOFU_LOG": "trace"}, map[string]string{"TOFU_LOG": "trace"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
