@@ -25,7 +25,7 @@ type part struct {
 	// means the part is not counted at all (the admin API).
 	route func(r *http.Request) string
 	// faults says whether the fault injector's latency applies (the parts that model Graph).
-	faults bool
+	faults  bool
 	handler http.Handler
 }
 
