@@ -27,6 +27,9 @@ type Seed struct {
 	FederatedIssuers []SeedIssuer `json:"federatedIssuers,omitempty"`
 	// Applications are the tenant's applications.
 	Applications []SeedApplication `json:"applications"`
+	// Users are the tenant's users (id, displayName, userPrincipalName, mail): owners of applications
+	// (their ids in an application's owners), readable at /users/{id} and /directoryObjects/{id}.
+	Users []directory.User `json:"users,omitempty"`
 	// OcelotAccessLists maps a route key ("nonprod/eu") to the appIds on its Client Access List.
 	OcelotAccessLists map[string][]string `json:"ocelotAccessLists,omitempty"`
 	// Registrations maps a route key to its initial LKPS registrations.
@@ -276,7 +279,7 @@ func (s *Seed) snapshot(now time.Time) (directory.Snapshot, error) {
 	for _, a := range s.Applications {
 		spByAppID[a.AppID] = a.ServicePrincipalID
 	}
-	snap := directory.Snapshot{TenantID: s.TenantID, VerifiedDomains: append([]string{}, s.VerifiedDomains...)}
+	snap := directory.Snapshot{TenantID: s.TenantID, VerifiedDomains: append([]string{}, s.VerifiedDomains...), Users: append([]directory.User(nil), s.Users...)}
 	for i, a := range s.Applications {
 		rec, err := a.record(now, spByAppID)
 		if err != nil {
@@ -395,6 +398,9 @@ const (
 	DefaultAgentSecret = "emulator-agent-secret"
 	// DefaultClientAppID is the appId of the default seed's example client application.
 	DefaultClientAppID = "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e03"
+	// DefaultUserID is the object id of the built-in seed's user (Emulator User,
+	// emulator.user@bayer.com), who owns no application until made one.
+	DefaultUserID = "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e31"
 	// DefaultClientSecret is the client secret of the default seed's example client.
 	DefaultClientSecret = "emulator-client-secret"
 )
@@ -413,6 +419,7 @@ func DefaultSeed() *Seed {
 	s := &Seed{
 		TenantID:        environments.BayerTenantID,
 		VerifiedDomains: []string{"bayer.com"},
+		Users:           []directory.User{{ID: DefaultUserID, DisplayName: "Emulator User", UserPrincipalName: "emulator.user@bayer.com", Mail: "emulator.user@bayer.com"}},
 		Applications: []SeedApplication{
 			{
 				AppID: DefaultDeployerAppID, ObjectID: "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e11", ServicePrincipalID: "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e21",

@@ -83,6 +83,8 @@ type Record struct {
 	Federated []FederatedCredential `json:"federatedCredentials"`
 	// GraphRoles are the Microsoft Graph application permissions granted to the service principal.
 	GraphRoles []string `json:"graphRoles"`
+	// ServicePrincipalOwners are the directory object ids owning the application's service principal.
+	ServicePrincipalOwners []string `json:"servicePrincipalOwners,omitempty"`
 	// Deployer marks the identity the emulator's command exports as ARM_CLIENT_ID.
 	Deployer bool `json:"deployer,omitempty"`
 	// Version counts writes to the record, starting at 1.
@@ -104,6 +106,7 @@ func (r *Record) Clone() Record {
 		out.Federated[i] = f
 	}
 	out.GraphRoles = append([]string{}, r.GraphRoles...)
+	out.ServicePrincipalOwners = append([]string(nil), r.ServicePrincipalOwners...)
 	return out
 }
 
@@ -141,6 +144,7 @@ type Directory struct {
 	rngMu    sync.Mutex
 	rng      *mrand.Rand
 	randSeed uint64
+	users    userStore // users.go
 }
 
 // version is one committed state of an object; rec nil means deleted.

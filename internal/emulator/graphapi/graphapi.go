@@ -15,8 +15,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -167,7 +165,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 			a.fail(w, newError(http.StatusServiceUnavailable, CodeServiceNotAvailable, MsgServiceNotAvailable))
 			return
 		case faults.Throttle:
-			h.Set("Retry-After", strconv.Itoa(d.RetryAfter))
+			h.Set("Retry-After", d.RetryAfterHeader(a.cfg.Now()))
 			a.fail(w, newError(http.StatusTooManyRequests, CodeTooManyRequests, MsgTooManyRequests))
 			return
 		case faults.Conflict:
@@ -223,12 +221,10 @@ func routeOf(method string, t target, perr *graphError) string {
 
 // parsePath parses "/v1.0/applications", "/v1.0/applications/{id}" and
 // "/v1.0/applications(appId='{appId}')" (double quotes and percent-encoding accepted).
-func parsePath(r *http.Request) (target, *graphError) {
-	p := r.URL.EscapedPath()
-	if unescaped, err := url.PathUnescape(p); err == nil {
-		p = unescaped
-	}
-	p = strings.TrimSuffix(p, "/")
+func parsePath(r *http.Request) (target, *graphError) { return parseApplicationsPath(requestPath(r)) }
+
+// parseApplicationsPath is parsePath of a percent-decoded path without a trailing slash.
+func parseApplicationsPath(p string) (target, *graphError) {
 	rest, ok := strings.CutPrefix(p, "/v1.0/")
 	if !ok {
 		return target{}, newError(http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("Invalid version in the request URL '%s'; the emulator serves v1.0.", p))
@@ -429,6 +425,15 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, c Caller) *graphErr
 	var owners []string
 	if c.ObjectID != "" {
 		owners = []string{c.ObjectID}
+	}
+	bound, gerr := a.boundOwners(body)
+	if gerr != nil {
+		return gerr
+	}
+	for _, o := range bound {
+		if !containsFold(owners, o) {
+			owners = append(owners, o)
+		}
 	}
 	rec, err := a.cfg.Directory.Create(directory.Record{Application: app, Owners: owners})
 	if err != nil {

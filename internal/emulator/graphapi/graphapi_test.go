@@ -650,7 +650,27 @@ func TestUnknownPathsAndMethods(t *testing.T) {
 	expectError(t, f.do(http.MethodGet, "/v1.0/users", "admin", nil), http.StatusBadRequest, graphapi.CodeBadRequest, "")
 	expectError(t, f.do(http.MethodPost, "/v1.0/servicePrincipals", "admin", `{}`), http.StatusBadRequest, graphapi.CodeBadRequest, "")
 	expectError(t, f.do(http.MethodPut, f.agentPath(), "admin", `{}`), http.StatusMethodNotAllowed, graphapi.CodeMethodNotAllowed, "")
-	expectError(t, f.do(http.MethodGet, "/beta/applications", "admin", nil), http.StatusBadRequest, graphapi.CodeBadRequest, "")
+	expectError(t, f.do(http.MethodGet, "/v2.0/applications", "admin", nil), http.StatusBadRequest, graphapi.CodeBadRequest, "")
+	expectError(t, f.do(http.MethodGet, "/beta/groups", "admin", nil), http.StatusBadRequest, graphapi.CodeBadRequest, "")
+}
+
+// /beta serves v1.0's application paths; oauth2RequirePostResponse (which azuread reads from /beta) is
+// an application property, false by default.
+func TestBetaApplicationPaths(t *testing.T) {
+	f := newFixture(t)
+	beta := "/beta/applications/" + f.agent.Application.ID
+	r := f.do(http.MethodGet, beta+"?$select=oauth2RequirePostResponse", "admin", nil)
+	if r.status != http.StatusOK || r.json(t)["oauth2RequirePostResponse"] != false || r.json(t)["id"] != f.agent.Application.ID || len(r.json(t)) != 3 {
+		t.Fatalf("GET beta $select = %d %s", r.status, r.body)
+	}
+	if r := f.do(http.MethodPatch, beta, "admin", map[string]any{"oauth2RequirePostResponse": true, "notes": "n"}); r.status != http.StatusNoContent {
+		t.Fatalf("PATCH beta = %d %s", r.status, r.body)
+	}
+	r = f.do(http.MethodGet, "/v1.0/applications/"+f.agent.Application.ID, "admin", nil)
+	if r.json(t)["oauth2RequirePostResponse"] != true || r.json(t)["notes"] != "n" {
+		t.Fatalf("GET after the beta PATCH = %s", r.body)
+	}
+	expectError(t, f.do(http.MethodPatch, beta, "admin", map[string]any{"oauth2RequirePostResponse": "yes"}), http.StatusBadRequest, graphapi.CodeBadRequest, "")
 }
 
 func TestServicePrincipalByAppID(t *testing.T) {

@@ -20,8 +20,8 @@ const msgMeNeedsDelegated = "/me request is only valid with delegated authentica
 //	GET /v1.0/me/ownedObjects/microsoft.graph.application                        (signed-in users)
 //
 // It returns the service principal's id (empty for /me) and whether the path is /me.
-func ownedObjectsPath(r *http.Request) (owner string, me, ok bool) {
-	parts := strings.Split(strings.Trim(requestPath(r), "/"), "/")
+func ownedObjectsPath(p string) (owner string, me, ok bool) {
+	parts := strings.Split(strings.Trim(p, "/"), "/")
 	me = len(parts) == 4 && strings.EqualFold(parts[1], "me")
 	sp := len(parts) == 5 && strings.EqualFold(parts[1], "servicePrincipals")
 	if parts[0] != "v1.0" || (!me && !sp) || !strings.EqualFold(parts[len(parts)-2], "ownedObjects") ||

@@ -24,8 +24,31 @@ func (a *API) RouteName(r *http.Request) string { return a.dispatch(r).route }
 // dispatch resolves a request to its operation. Every path the Graph API serves is resolved here, so
 // that serve's pipeline (authentication, faults) runs before every one of them.
 func (a *API) dispatch(r *http.Request) operation {
+	p := requestPath(r)
+	if len(p) >= len("/beta/") && strings.EqualFold(p[:len("/beta/")], "/beta/") {
+		// Graph's beta endpoint serves the same paths; the application properties clients read from
+		// it (oauth2RequirePostResponse) are v1.0 properties too (msgraph-sdk-go's v1.0 model has them).
+		return a.dispatchPath(r, "/v1.0/"+p[len("/beta/"):])
+	}
+	return a.dispatchPath(r, p)
+}
+
+// dispatchPath resolves a v1.0 path (p, percent-decoded, without a trailing slash).
+func (a *API) dispatchPath(r *http.Request, p string) operation {
 	write := r.Method != http.MethodGet
-	if owner, me, ok := ownedObjectsPath(r); ok {
+	if rest, ok := strings.CutPrefix(p, "/v1.0/"); ok {
+		segs := strings.Split(rest, "/")
+		if ref, sp, tail, perr, ok := ownersPath(segs); ok {
+			if perr != nil {
+				return operation{route: RouteUnknown, write: write, err: perr}
+			}
+			return a.ownersOperation(r.Method, ref, sp, tail)
+		}
+		if op, ok := a.directoryObjectOperation(r.Method, segs); ok {
+			return op
+		}
+	}
+	if owner, me, ok := ownedObjectsPath(p); ok {
 		op := operation{route: RouteListOwnedApplications, write: write}
 		if r.Method != http.MethodGet {
 			op.err = methodNotAllowed(r.Method)
@@ -36,16 +59,16 @@ func (a *API) dispatch(r *http.Request) operation {
 		}
 		return op
 	}
-	if spAppID, ok := servicePrincipalAppID(r); ok && r.Method == http.MethodGet {
+	if spAppID, ok := servicePrincipalAppID(p); ok && r.Method == http.MethodGet {
 		return operation{route: RouteGetServicePrincipal, run: func(w http.ResponseWriter, r *http.Request, c Caller) *graphError {
 			return a.getServicePrincipal(w, r, c, spAppID)
 		}}
 	}
-	if isServicePrincipalList(r) && r.Method == http.MethodGet {
+	if isServicePrincipalList(p) && r.Method == http.MethodGet {
 		return operation{route: RouteListServicePrincipals, run: a.listServicePrincipals}
 	}
 
-	tgt, perr := parsePath(r)
+	tgt, perr := parseApplicationsPath(p)
 	op := operation{route: routeOf(r.Method, tgt, perr), write: write, err: perr}
 	if perr != nil {
 		return op
