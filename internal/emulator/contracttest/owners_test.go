@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	abs "github.com/microsoft/kiota-abstractions-go"
+	absauth "github.com/microsoft/kiota-abstractions-go/authentication"
 	absser "github.com/microsoft/kiota-abstractions-go/serialization"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
@@ -327,5 +328,34 @@ func TestSDKBetaApplication(t *testing.T) {
 	}
 	if _, err := g.send(ctx(t), abs.GET, ts.GraphBaseURL+"/beta/servicePrincipals(appId='"+emulator.DefaultAgentAppID+"')", models.CreateServicePrincipalFromDiscriminatorValue); err != nil {
 		t.Fatalf("GET beta servicePrincipals(appId=): %v", err)
+	}
+}
+
+// A signed-in user (a delegated token, as from the Azure CLI) adds and removes owners of an
+// application it may change: an Application Administrator of any, a member user only of its own.
+func TestSDKDelegatedOwners(t *testing.T) {
+	t.Parallel()
+	ts := emulator.NewTestServer(t)
+	agent, err := ts.Admin().Application(emulator.DefaultAgentAppID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	userClient := func(roles ...string) *graphClient {
+		tok, err := ts.Admin().MintUserToken(emulator.UserToken{ObjectID: emulator.DefaultUserID, Audience: "https://graph.microsoft.com", DirectoryRoles: roles})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return newGraphClientWithAuth(t, ts, absauth.NewBaseBearerTokenAuthenticationProvider(newStaticToken(t, tok)))
+	}
+	member := userClient().byObjectID(agent.Application.ID).Owners()
+	err = member.Ref().Post(ctx(t), refBody(emulator.DefaultUserID), nil)
+	odataError(t, err, http.StatusForbidden, graphapi.CodeAccessDenied)
+	admin := userClient(graphapi.RoleTemplateApplicationAdministrator).byObjectID(agent.Application.ID).Owners()
+	if err := admin.Ref().Post(ctx(t), refBody(emulator.DefaultUserID), nil); err != nil {
+		t.Fatalf("an Application Administrator adds an owner: %v", err)
+	}
+	// Now an owner, the member user removes itself.
+	if err := member.ByDirectoryObjectId(emulator.DefaultUserID).Ref().Delete(ctx(t), nil); err != nil {
+		t.Fatalf("an owner removes itself: %v", err)
 	}
 }

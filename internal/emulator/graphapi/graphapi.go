@@ -4,7 +4,12 @@
 // DELETE. It enforces Graph's validation rules with Graph's codes and messages, answers errors in Graph's
 // shape, authorizes callers by Graph app roles and ownership, and injects the faults of package faults.
 //
-// The handler serves paths that start with "/v1.0/"; the emulator mounts it under "/graph".
+// It also serves what clients that create applications and adjust their owners ask for (owners.go,
+// directoryobjects.go): owners of applications and service principals, users, directory objects,
+// service principals by id and the tenant's domains. Every path resolves in one dispatch (routes.go).
+//
+// The handler serves paths that start with "/v1.0/" or "/beta/" (the same paths); the emulator mounts it
+// under "/graph".
 package graphapi
 
 import (
@@ -219,11 +224,9 @@ func routeOf(method string, t target, perr *graphError) string {
 	return RouteUnknown
 }
 
-// parsePath parses "/v1.0/applications", "/v1.0/applications/{id}" and
-// "/v1.0/applications(appId='{appId}')" (double quotes and percent-encoding accepted).
-func parsePath(r *http.Request) (target, *graphError) { return parseApplicationsPath(requestPath(r)) }
-
-// parseApplicationsPath is parsePath of a percent-decoded path without a trailing slash.
+// parseApplicationsPath parses "/v1.0/applications", "/v1.0/applications/{id}" and
+// "/v1.0/applications(appId='{appId}')" (double quotes accepted), a percent-decoded path without a
+// trailing slash (requestPath).
 func parseApplicationsPath(p string) (target, *graphError) {
 	rest, ok := strings.CutPrefix(p, "/v1.0/")
 	if !ok {

@@ -59,7 +59,7 @@ func ownersPath(segs []string) (ref directory.Ref, sp bool, tail []string, perr 
 	return ref, sp, tail, perr, true
 }
 
-// parseKey reads "{objectId}" or "(appId='{appId}')" as parsePath does for applications.
+// parseKey reads "{objectId}" or "(appId='{appId}')" as parseApplicationsPath does.
 func parseKey(key string) (directory.Ref, *graphError) {
 	p := "/v1.0/applications/" + key
 	if strings.HasPrefix(key, "(") {
@@ -134,6 +134,12 @@ func (a *API) lookupEntity(ref directory.Ref, sp bool) (*directory.Record, *grap
 		return nil, internal(err)
 	}
 	return rec, nil
+}
+
+// ownsEntity reports whether objectID owns the application, or (sp) its service principal
+// (serviceprincipal-post-owners and -delete-owners take ownership of the service principal itself).
+func ownsEntity(rec *directory.Record, sp bool, objectID string) bool {
+	return objectID != "" && containsFold(ownersOf(rec, sp), objectID)
 }
 
 // ownersOf returns the owners of the application, or of its service principal.
@@ -259,7 +265,7 @@ func (a *API) addOwner(w http.ResponseWriter, r *http.Request, c Caller, ref dir
 	if gerr != nil {
 		return gerr
 	}
-	if !canAddOwner(c, rec.IsOwner(c.ObjectID), id) {
+	if !canAddOwner(c, ownsEntity(rec, sp, c.ObjectID), id) {
 		return accessDenied()
 	}
 	obj, ok := a.cfg.Directory.Object(id, directory.Replica)
@@ -301,7 +307,7 @@ func (a *API) removeOwner(w http.ResponseWriter, c Caller, ref directory.Ref, sp
 	if gerr != nil {
 		return gerr
 	}
-	if !canWrite(c, rec.IsOwner(c.ObjectID)) {
+	if !canWrite(c, ownsEntity(rec, sp, c.ObjectID)) {
 		return accessDenied()
 	}
 	var ruleErr *graphError
