@@ -359,3 +359,59 @@ func TestSDKDelegatedOwners(t *testing.T) {
 		t.Fatalf("an owner removes itself: %v", err)
 	}
 }
+
+// azuread creates an application, then its service principal: POST /servicePrincipals answers 201 for
+// an application created through Graph, 409 Request_MultipleObjectsWithSameKeyValue once it exists, and
+// after DELETE /servicePrincipals/{id} creates it again.
+func TestSDKServicePrincipalCreateDelete(t *testing.T) {
+	t.Parallel()
+	ts := emulator.NewTestServer(t)
+	g, _ := adminClient(t, ts, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
+	app := models.NewApplication()
+	app.SetDisplayName(ptr("needs a service principal"))
+	created, err := g.collection().Post(ctx(t), app, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	create := func() (models.ServicePrincipalable, error) {
+		req := abs.NewRequestInformation()
+		req.Method = abs.POST
+		req.SetUri(*mustURL(ts.GraphBaseURL + "/v1.0/servicePrincipals"))
+		body := models.NewServicePrincipal()
+		body.SetAppId(created.GetAppId())
+		if err := req.SetContentFromParsable(ctx(t), g.adapter, "application/json", body); err != nil {
+			t.Fatal(err)
+		}
+		sp, err := g.adapter.Send(ctx(t), req, models.CreateServicePrincipalFromDiscriminatorValue, abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue})
+		if err != nil {
+			return nil, err
+		}
+		return sp.(models.ServicePrincipalable), nil
+	}
+	sp, err := create()
+	if err != nil {
+		t.Fatalf("POST servicePrincipals: %v", err)
+	}
+	if *sp.GetAppId() != *created.GetAppId() || sp.GetId() == nil {
+		t.Fatalf("service principal = %v", sp)
+	}
+	_, err = create()
+	odataError(t, err, http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue")
+	if _, err := g.send(ctx(t), abs.DELETE, ts.GraphBaseURL+"/v1.0/servicePrincipals/"+*sp.GetId(), nil); err != nil {
+		t.Fatalf("DELETE servicePrincipals/{id}: %v", err)
+	}
+	if _, err := create(); err != nil {
+		t.Fatalf("POST servicePrincipals after the delete: %v", err)
+	}
+	// A seeded application has its service principal already.
+	req := abs.NewRequestInformation()
+	req.Method = abs.POST
+	req.SetUri(*mustURL(ts.GraphBaseURL + "/v1.0/servicePrincipals"))
+	body := models.NewServicePrincipal()
+	body.SetAppId(ptr(emulator.DefaultClientAppID))
+	if err := req.SetContentFromParsable(ctx(t), g.adapter, "application/json", body); err != nil {
+		t.Fatal(err)
+	}
+	_, err = g.adapter.Send(ctx(t), req, models.CreateServicePrincipalFromDiscriminatorValue, abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue})
+	odataError(t, err, http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue")
+}

@@ -85,6 +85,9 @@ type Record struct {
 	GraphRoles []string `json:"graphRoles"`
 	// ServicePrincipalOwners are the directory object ids owning the application's service principal.
 	ServicePrincipalOwners []string `json:"servicePrincipalOwners,omitempty"`
+	// ServicePrincipalPending marks an application created through Graph whose service principal a
+	// client has not created yet (POST /servicePrincipals); the emulator serves it all the same.
+	ServicePrincipalPending bool `json:"servicePrincipalPending,omitempty"`
 	// Deployer marks the identity the emulator's command exports as ARM_CLIENT_ID.
 	Deployer bool `json:"deployer,omitempty"`
 	// Version counts writes to the record, starting at 1.

@@ -43,6 +43,12 @@ func (a *API) directoryObjectOperation(method string, segs []string) (operation,
 	default:
 		return operation{}, false
 	}
+	if method == http.MethodDelete && strings.EqualFold(segs[0], "servicePrincipals") && op.err == nil {
+		id := segs[1]
+		return operation{route: RouteDeleteServicePrincipal, write: true, run: func(w http.ResponseWriter, _ *http.Request, c Caller) *graphError {
+			return a.deleteServicePrincipal(w, c, id)
+		}}, true
+	}
 	if method != http.MethodGet {
 		return operation{route: RouteUnknown, write: true, err: methodNotAllowed(method)}, true
 	}

@@ -438,7 +438,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, c Caller) *graphErr
 			owners = append(owners, o)
 		}
 	}
-	rec, err := a.cfg.Directory.Create(directory.Record{Application: app, Owners: owners})
+	rec, err := a.cfg.Directory.Create(directory.Record{Application: app, Owners: owners, ServicePrincipalPending: true})
 	if err != nil {
 		return a.directoryError(err, directory.Ref{ObjectID: app.ID})
 	}

@@ -648,7 +648,7 @@ func TestStaleReadsAfterWrites(t *testing.T) {
 func TestUnknownPathsAndMethods(t *testing.T) {
 	f := newFixture(t)
 	expectError(t, f.do(http.MethodGet, "/v1.0/users", "admin", nil), http.StatusBadRequest, graphapi.CodeBadRequest, "")
-	expectError(t, f.do(http.MethodPost, "/v1.0/servicePrincipals", "admin", `{}`), http.StatusBadRequest, graphapi.CodeBadRequest, "")
+	expectError(t, f.do(http.MethodPost, "/v1.0/servicePrincipals", "admin", `{}`), http.StatusBadRequest, graphapi.CodeRequestBadRequest, "Required property 'appId' not set.")
 	expectError(t, f.do(http.MethodPut, f.agentPath(), "admin", `{}`), http.StatusMethodNotAllowed, graphapi.CodeMethodNotAllowed, "")
 	expectError(t, f.do(http.MethodGet, "/v2.0/applications", "admin", nil), http.StatusBadRequest, graphapi.CodeBadRequest, "")
 	expectError(t, f.do(http.MethodGet, "/beta/groups", "admin", nil), http.StatusBadRequest, graphapi.CodeBadRequest, "")

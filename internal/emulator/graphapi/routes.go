@@ -64,6 +64,9 @@ func (a *API) dispatchPath(r *http.Request, p string) operation {
 			return a.getServicePrincipal(w, r, c, spAppID)
 		}}
 	}
+	if isServicePrincipalList(p) && r.Method == http.MethodPost {
+		return operation{route: RouteCreateServicePrincipal, write: true, run: a.createServicePrincipal}
+	}
 	if isServicePrincipalList(p) && r.Method == http.MethodGet {
 		return operation{route: RouteListServicePrincipals, run: a.listServicePrincipals}
 	}
