@@ -110,12 +110,17 @@ func frontMatter(file string) (title, desc string, err error) {
 	return title, firstSentence(desc), nil
 }
 
-// firstSentence cuts s after its first sentence.
+// firstSentence cuts s after its first sentence, and a sentence longer than a line of the contents at
+// its first colon.
 func firstSentence(s string) string {
 	for i := 0; i+1 < len(s); i++ {
 		if s[i] == '.' && s[i+1] == ' ' {
-			return s[:i+1]
+			s = s[:i+1]
+			break
 		}
+	}
+	if i := strings.Index(s, ": "); len(s) > 200 && i > 0 {
+		s = s[:i] + "."
 	}
 	return s
 }
