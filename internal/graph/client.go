@@ -178,7 +178,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.VisibilityWindow <= 0 {
 		cfg.VisibilityWindow = DefaultVisibilityWindow
 	}
-	cfg.Backoff = cfg.Backoff.withDefaults()
+	cfg.Backoff = cfg.Backoff.WithDefaults()
 
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil {

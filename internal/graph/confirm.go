@@ -74,7 +74,7 @@ func (cf *confirmation) context() (context.Context, context.CancelFunc) {
 		ops = append(ops, b.contributors...)
 	}
 	first := context.Background() // a batch of restored intents only: bounded below
-	latest := cf.w.c.now().Add(cf.w.c.settleHorizon() + cf.w.c.requestBound())
+	latest := cf.w.c.now().Add(cf.w.c.lag().SettleHorizon() + cf.w.c.requestBound())
 	for i, o := range ops {
 		if i == 0 {
 			first = o.ctx
@@ -273,7 +273,7 @@ func pendingIntents(pending []*batch) []model.Intent {
 // overwrote them: it holds a change that is neither in what we sent nor ours, or our intents have
 // been missing for longer than the replication lag can explain.
 func (w *appWorker) overwritten(st, sent *model.State, ours []model.Intent, elapsed time.Duration) bool {
-	if elapsed >= w.c.overwriteAfter() {
+	if elapsed >= w.c.lag().OverwriteAfter() {
 		return true
 	}
 	mine := make(map[string]bool, len(ours))

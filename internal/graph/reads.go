@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
@@ -22,9 +23,9 @@ func (w *appWorker) notFoundPolicy(p callPolicy) callPolicy {
 	w.mu.Lock()
 	written := w.written
 	w.mu.Unlock()
-	p.notFound, p.notFoundWindow = ReasonNotFoundFirstLookup, w.c.cfg.FirstLookupWindow
+	p.NotFound, p.NotFoundWindow = ReasonNotFoundFirstLookup, w.c.cfg.FirstLookupWindow
 	if written {
-		p.notFound, p.notFoundWindow = ReasonNotFoundAfterWrite, w.c.cfg.NotFoundAfterWriteWindow
+		p.NotFound, p.NotFoundWindow = ReasonNotFoundAfterWrite, w.c.cfg.NotFoundAfterWriteWindow
 	}
 	p.onRetry = w.noteRetrying
 	return p
@@ -75,8 +76,8 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*model.Sta
 // (another writer overwrote it). The memory is kept, so the next round restores the change.
 func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 	start := w.c.now()
-	window := w.c.overwriteAfter()
-	p := callPolicy{what: "GET /applications/" + w.objectID, staleWindow: window}
+	window := w.c.lag().OverwriteAfter()
+	p := callPolicy{what: "GET /applications/" + w.objectID, Policy: core.Policy{StaleWindow: window}}
 	st, err := w.get(ctx, p, func(st *model.State) error {
 		if w.looksOld(st) {
 			w.noteStale()

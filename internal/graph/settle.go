@@ -80,7 +80,7 @@ func (c *Client) settle(ctx context.Context) error {
 			// The operations that returned at once rely on this one to settle: keep that promise
 			// on a context of its own, bounded by the rest of the window and one read.
 			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), max(due.Sub(c.now()), 0)+c.settleHorizon()+c.requestBound())
+			ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), max(due.Sub(c.now()), 0)+c.lag().SettleHorizon()+c.requestBound())
 			defer cancel()
 			detached = true
 		}
@@ -180,7 +180,7 @@ func watchAll(ctx context.Context, workers []*appWorker) error {
 // writer whose changes all came after our reads is invisible until then, and its replica may be
 // behind the one that served ours.
 func (w *appWorker) settleEnd() (time.Time, bool) {
-	horizon := w.c.settleHorizon()
+	horizon := w.c.lag().SettleHorizon()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.lastWrite.IsZero() || !w.settled.Before(w.lastWrite) || (!w.c.cfg.ConcurrentWriters && !w.foreign) {

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
@@ -412,7 +413,7 @@ func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
 	if err == nil {
 		return false
 	}
-	if rejectedAsBuiltOnOldState(err) && w.rebuild(b) {
+	if failureOf(err).BuiltOnOldState() && w.rebuild(b) {
 		w.c.logWarn(ctx, "Microsoft Graph refused a change built on a replica that was behind; reading again and rebuilding it",
 			map[string]any{"object_id": w.objectID, "ops": len(b.contributors)})
 		return true
@@ -431,13 +432,13 @@ func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
 }
 
 // rebuild marks the batch's ops for another round on a new read; false when one was rebuilt
-// maxRebuilds times already.
+// core.MaxRebuilds times already.
 func (w *appWorker) rebuild(b *batch) bool {
 	if len(b.contributors) == 0 {
 		return false // a batch of restored intents only: nothing bounds its rebuilds
 	}
 	for _, o := range b.contributors {
-		if o.rebuilds >= maxRebuilds {
+		if o.rebuilds >= core.MaxRebuilds {
 			return false
 		}
 	}
@@ -532,11 +533,11 @@ func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Co
 		what: fmt.Sprintf("PATCH /applications/%s (%s)", w.objectID, cols),
 		// A replica behind a scope's disable (ours or another writer's) refuses any change of the
 		// application, not only of its scopes.
-		scopeStillEnabled:      true,
-		unknownPermissionIsLag: cols&model.ColPreAuth != 0 && model.ReferencesResolve(after),
-		// Past the replication lag, the refusal means the change was built on a replica that
-		// was behind: write rebuilds it on a new read.
-		staleWindow: w.c.overwriteAfter(),
+		Policy: core.Policy{ScopeStillEnabled: true,
+			UnknownPermissionIsLag: cols&model.ColPreAuth != 0 && model.ReferencesResolve(after),
+			// Past the replication lag, the refusal means the change was built on a replica that
+			// was behind: write rebuilds it on a new read.
+			StaleWindow: w.c.lag().OverwriteAfter()},
 	})
 	sent := after
 	err = w.c.retry(ctx, p, func(actx context.Context) error {

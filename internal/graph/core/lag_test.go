@@ -1,4 +1,4 @@
-package graph
+package core
 
 import (
 	"testing"
@@ -8,43 +8,41 @@ import (
 // Every window derives from the one bound L: changing L changes each of them, and an observed lag
 // longer than L widens them for the rest of the process.
 func TestEveryWindowDerivesFromTheLagBound(t *testing.T) {
-	at := func(lag time.Duration) *Client {
-		start := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
-		return &Client{cfg: Config{ReplicationLag: lag, WriteReuse: time.Second}, started: start}
-	}
+	start := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+	at := func(lag time.Duration) Lag { return Lag{Declared: lag, WriteReuse: time.Second} }
 	type windows struct {
 		freshFrom             time.Time
 		settle, overwrite, lg time.Duration
 	}
-	of := func(c *Client) windows {
-		return windows{c.freshFrom(), c.settleHorizon(), c.overwriteAfter(), c.lagBound()}
+	of := func(l Lag) windows {
+		return windows{l.FreshFrom(start), l.SettleHorizon(), l.OverwriteAfter(), l.Bound()}
 	}
 	short, long := of(at(2*time.Second)), of(at(4*time.Second))
 	if !long.freshFrom.After(short.freshFrom) || long.settle <= short.settle || long.overwrite <= short.overwrite {
 		t.Fatalf("windows at L=2s %+v and L=4s %+v: each must grow with L", short, long)
 	}
-	c := at(3 * time.Second)
-	if got, want := c.settleHorizon(), 7*time.Second; got != want {
+	l := at(3 * time.Second)
+	if got, want := l.SettleHorizon(), 7*time.Second; got != want {
 		t.Errorf("settle horizon at L=3s = %s, want %s (2L + WriteReuse)", got, want)
 	}
-	if got, want := c.freshFrom(), c.started.Add(3*time.Second); !got.Equal(want) {
+	if got, want := l.FreshFrom(start), start.Add(3*time.Second); !got.Equal(want) {
 		t.Errorf("fresh from = %s, want the command start + L", got)
 	}
-	if got, want := c.overwriteAfter(), 6*time.Second; got != want {
+	if got, want := l.OverwriteAfter(), 6*time.Second; got != want {
 		t.Errorf("overwrite after = %s, want 2L", got)
 	}
-	before := of(c)
-	c.noteLag(4 * time.Second) // longer than L, shorter than 2L: lag, and L widens
-	after := of(c)
+	before := of(l)
+	l.Observed = l.Widen(4 * time.Second) // longer than L, shorter than 2L: lag, and L widens
+	after := of(l)
 	if after.lg != 4*time.Second || after.settle <= before.settle || !after.freshFrom.After(before.freshFrom) || after.overwrite <= before.overwrite {
 		t.Errorf("an observed lag of 4 s did not widen the windows: before %+v, after %+v", before, after)
 	}
-	c.noteLag(7 * time.Second) // at or above 2L: an overwrite, not lag
-	if c.lagBound() != 4*time.Second {
-		t.Errorf("a 7 s absence was recorded as lag: bound %s", c.lagBound())
+	l.Observed = l.Widen(7 * time.Second) // at or above 2L: an overwrite, not lag
+	if l.Bound() != 4*time.Second {
+		t.Errorf("a 7 s absence was recorded as lag: bound %s", l.Bound())
 	}
 	free := at(-1) // declared lag-free
-	if free.lagBound() != 0 || !free.freshFrom().Equal(free.started) || free.settleHorizon() != time.Second {
-		t.Errorf("lag-free: bound %s, fresh from %s after start, settle %s", free.lagBound(), free.freshFrom().Sub(free.started), free.settleHorizon())
+	if free.Bound() != 0 || !free.FreshFrom(start).Equal(start) || free.SettleHorizon() != time.Second {
+		t.Errorf("lag-free: bound %s, fresh from %s after start, settle %s", free.Bound(), free.FreshFrom(start).Sub(start), free.SettleHorizon())
 	}
 }
