@@ -152,8 +152,7 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model
 
 // cachedLocked returns the cached read when it may serve a reader. Caller holds w.mu.
 func (w *appWorker) cachedLocked(notBefore time.Time) *model.State {
-	if w.cached == nil || w.cachedGen != w.gen || w.cachedAt.Before(notBefore) ||
-		w.c.cfg.ReadReuse < 0 || w.c.now().Sub(w.cachedAt) > w.c.cfg.ReadReuse {
+	if w.cached == nil || w.cachedGen != w.gen || !core.MayServe(w.cachedAt, notBefore, w.c.now(), w.c.cfg.ReadReuse) {
 		return nil
 	}
 	return w.cached
@@ -163,7 +162,7 @@ func (w *appWorker) cachedLocked(notBefore time.Time) *model.State {
 func (w *appWorker) cacheRead(st *model.State) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.sawLocked(st)
+	w.mem.Saw(st)
 	if st.ReadAt.Before(w.cachedAt) {
 		return
 	}
@@ -171,9 +170,8 @@ func (w *appWorker) cacheRead(st *model.State) {
 }
 
 // gather returns the state the round builds on and whether it is a read made earlier: reuse (the
-// read that confirmed the previous round) or the latest read of the application, when it started at
-// freshFrom or later, is no older than WriteReuse nor than this process's confirmed writes, and no
-// other writer was seen on the application (then every round reads); else a fresh read.
+// read that confirmed the previous round) or the latest read of the application when
+// core.Lag.MayBuildOn allows it; else a fresh read.
 func (w *appWorker) gather(ctx context.Context, reuse *model.State) (base *model.State, reused bool, err error) {
 	w.mu.Lock()
 	if reuse == nil && w.cachedGen == w.gen {
@@ -182,8 +180,7 @@ func (w *appWorker) gather(ctx context.Context, reuse *model.State) (base *model
 	stale := w.foreign || w.mustRead
 	w.mustRead = false
 	w.mu.Unlock()
-	if reuse == nil || stale || reuse.ReadAt.IsZero() || reuse.ReadAt.Before(w.c.freshFrom()) || w.c.cfg.WriteReuse < 0 ||
-		w.c.now().Sub(reuse.ReadAt) > w.c.cfg.WriteReuse || w.looksOld(reuse) {
+	if reuse == nil || !w.c.lag().MayBuildOn(reuse.ReadAt, w.c.started, w.c.now(), stale || w.looksOld(reuse)) {
 		st, err := w.freshRead(ctx)
 		return st, false, err
 	}

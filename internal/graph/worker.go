@@ -68,18 +68,10 @@ type appWorker struct {
 	// gen counts confirmed writes; a reader joins an in-flight GET only if no write was confirmed
 	// since it started.
 	gen uint64
-	// expect is the read-your-writes memory: the intents this process confirmed, by key. A read
-	// that lacks one comes from a replica that is behind, or from after another writer overwrote it
-	// (then it shows that writer's change too, and the next round restores ours).
-	expect map[string]model.Intent
-	// known is the latest state this process confirmed or built on; a read showing changes known
-	// lacks is newer than it.
-	known *model.State
+	// mem is what this process confirmed and saw of the application (core.Memory).
+	mem *core.Memory
 	// foreign is set once another writer's change was seen on the application.
 	foreign bool
-	// seen holds every version of a scope (scopeFact) this process read or wrote. A replica that
-	// is behind shows only versions that existed before; a version never seen is another writer's.
-	seen map[string]bool
 	// lastWrite is when this process last wrote the application.
 	lastWrite time.Time
 	// cached is the latest read of the application (started at cachedAt, when gen was cachedGen):
@@ -117,7 +109,7 @@ func (c *Client) workerFor(objectID string) *appWorker {
 	defer c.mu.Unlock()
 	w, ok := c.workers[key]
 	if !ok {
-		w = &appWorker{c: c, objectID: objectID, expect: make(map[string]model.Intent), seen: make(map[string]bool),
+		w = &appWorker{c: c, objectID: objectID, mem: core.NewMemory(),
 			arrived: make(chan struct{}, 1)}
 		c.workers[key] = w
 	}
@@ -324,7 +316,7 @@ type batch struct {
 
 // answersLate reports whether the batch answers, without a write, an op submitted after base was read.
 func (b *batch) answersLate(base *model.State) bool {
-	late := func(o *op) bool { return o.submitted.After(base.ReadAt) }
+	late := func(o *op) bool { return core.AnswersLate(o.submitted, base.ReadAt) }
 	return slices.ContainsFunc(b.settled, late) || slices.ContainsFunc(slices.Collect(maps.Keys(b.failed)), late)
 }
 
@@ -541,7 +533,7 @@ func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Co
 	})
 	sent := after
 	err = w.c.retry(ctx, p, func(actx context.Context) error {
-		if attemptFrom(actx) > 1 && (based.IsZero() || w.c.now().Sub(based) > max(w.c.cfg.WriteReuse, 0)) {
+		if attemptFrom(actx) > 1 && !w.c.lag().MayBuildOnSent(based, w.c.now()) {
 			w.c.stats.addRetry(ReasonRebuiltResend)
 			st, err := w.read(ctx)
 			if err != nil {
