@@ -23,10 +23,7 @@ func (w *appWorker) notFoundPolicy(p callPolicy) callPolicy {
 	w.mu.Lock()
 	written := w.written
 	w.mu.Unlock()
-	p.NotFound, p.NotFoundWindow = ReasonNotFoundFirstLookup, w.c.cfg.FirstLookupWindow
-	if written {
-		p.NotFound, p.NotFoundWindow = ReasonNotFoundAfterWrite, w.c.cfg.NotFoundAfterWriteWindow
-	}
+	p.NotFound, p.NotFoundWindow = core.NotFoundPolicy(written, w.c.cfg.FirstLookupWindow)
 	p.onRetry = w.noteRetrying
 	return p
 }

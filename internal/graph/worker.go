@@ -80,7 +80,7 @@ type appWorker struct {
 	cachedAt  time.Time
 	cachedGen uint64
 	// written is set once this process has PATCHed the application: from then on a 404 is
-	// replication lag, retried for NotFoundAfterWriteWindow.
+	// replication lag, retried for core.NotFoundAfterWriteWindow.
 	written bool
 	// retrying is the latest failure of a call on the application that was going to be retried, at
 	// retryingAt: a caller whose context ends while it waits reports it as the reason.
@@ -167,14 +167,13 @@ func (w *appWorker) run(hint *model.State) {
 	}
 }
 
-// awaitSuccessors waits, at most GatherWindow, until as many ops are queued as the last round
+// awaitSuccessors waits, at most core.GatherWindow, until as many ops are queued as the last round
 // answered: the resources Terraform starts in the freed slots then go in one round, not two.
 func (w *appWorker) awaitSuccessors(answered int) {
-	window := w.c.cfg.GatherWindow
-	if answered <= 0 || window <= 0 {
+	if answered <= 0 {
 		return
 	}
-	timer := time.NewTimer(window)
+	timer := time.NewTimer(core.GatherWindow)
 	defer timer.Stop()
 	for {
 		w.mu.Lock()

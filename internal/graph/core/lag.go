@@ -48,3 +48,43 @@ func (l Lag) Widen(d time.Duration) time.Duration {
 	}
 	return max(l.Observed, d)
 }
+
+// The engine's other bounds. None of them is a replication window (those derive from L above): each
+// bounds a cost of its own, and says why it has its value. The provider sets none of them.
+const (
+	// DefaultWriteReuse is how old a read may be for a write to build on it: "a second or so" of the
+	// shared Graph notes, the longest a writer of this provider thinks between its read and its
+	// PATCH, and the lost-update window it accepts (DESIGN.md, "A base fresh enough").
+	DefaultWriteReuse = time.Second
+	// DefaultReadReuse is how long one read serves later readers while this process wrote nothing:
+	// a plan of 100 agents spreads the refreshes of one agent over its whole walk.
+	DefaultReadReuse = 30 * time.Second
+	// GatherWindow is how long a worker waits after a round for as many operations as it answered:
+	// Terraform starts the resources in the freed slots up to ~100 ms later.
+	GatherWindow = 100 * time.Millisecond
+	// DefaultVisibilityWindow is how long a request made only of plan-time visibility lookups waits
+	// for more lookups to share one filtered list.
+	DefaultVisibilityWindow = 50 * time.Millisecond
+	// DefaultFirstLookupWindow bounds the 404 retries for an application this process has not
+	// written: an ID just created elsewhere, not a lag this process can measure.
+	DefaultFirstLookupWindow = 5 * time.Second
+	// NotFoundAfterWriteWindow bounds the 404 retries for an application this process wrote.
+	NotFoundAfterWriteWindow = 2 * time.Minute
+	// DefaultTimeout bounds an operation whose context has no deadline.
+	DefaultTimeout = 5 * time.Minute
+	// DefaultRequestTimeout bounds one HTTP request (one attempt): a hung connection costs one
+	// attempt, not the operation's budget.
+	DefaultRequestTimeout = 30 * time.Second
+	// DefaultMaxReapply bounds how often one change another writer overwrote is applied again.
+	DefaultMaxReapply = 8
+)
+
+// NotFoundPolicy returns how 404 answers for a resolved application are retried: briefly while this
+// process has not written it (the ID may be wrong), for NotFoundAfterWriteWindow once it has (a
+// replica behind our own write).
+func NotFoundPolicy(written bool, firstLookupWindow time.Duration) (RetryReason, time.Duration) {
+	if written {
+		return ReasonNotFoundAfterWrite, NotFoundAfterWriteWindow
+	}
+	return ReasonNotFoundFirstLookup, firstLookupWindow
+}

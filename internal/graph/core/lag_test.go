@@ -46,3 +46,13 @@ func TestEveryWindowDerivesFromTheLagBound(t *testing.T) {
 		t.Errorf("lag-free: bound %s, fresh from %s after start, settle %s", free.Bound(), free.FreshFrom(start).Sub(start), free.SettleHorizon())
 	}
 }
+
+// A 404 is retried briefly until this process wrote the application, then as a replica behind.
+func TestNotFoundPolicy(t *testing.T) {
+	if r, w := NotFoundPolicy(false, 5*time.Second); r != ReasonNotFoundFirstLookup || w != 5*time.Second {
+		t.Errorf("not written: %s for %s, want the first-lookup window", r, w)
+	}
+	if r, w := NotFoundPolicy(true, 5*time.Second); r != ReasonNotFoundAfterWrite || w != NotFoundAfterWriteWindow {
+		t.Errorf("written: %s for %s, want %s", r, w, NotFoundAfterWriteWindow)
+	}
+}
