@@ -77,7 +77,7 @@ type Config struct {
 	// operation fails (default core.DefaultMaxReapply).
 	MaxReapply int
 	// ReplicationLag is L, the bound on the directory's replication lag that every window derives
-	// from (lag.go): a read started at t shows every write committed before t-L. Zero means
+	// from (core/lag.go): a read started at t shows every write committed before t-L. Zero means
 	// DefaultReplicationLag; negative means no lag (one read decides). Set below the real lag, it
 	// weakens every guarantee: a Read may miss an item an earlier command created, and a write may
 	// be built on a replica that misses an earlier command's change.
@@ -190,7 +190,7 @@ func positiveOr[T int | time.Duration](v, def T) T {
 }
 
 // newRequestAdapter builds the kiota request adapter: tokens only for the Graph host (kiota silently
-// sends none to other hosts), and kiota's default middleware WITHOUT its RetryHandler, so retry.go is
+// sends none to other hosts), and kiota's default middleware WITHOUT its RetryHandler, so core/retry.go is
 // the only retry policy, and without its CompressionHandler, whose gzip writer per PATCH cost more CPU
 // than the few kilobytes of a body are worth (DESIGN.md).
 func (c *Client) newRequestAdapter(host string) (*nethttplibrary.NetHttpRequestAdapter, error) {

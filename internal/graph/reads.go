@@ -69,7 +69,7 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*model.Sta
 
 // read returns the application as Graph shows it, never older than what this process confirmed: a
 // read that lacks a confirmed change and shows nothing new is from a replica that is behind, and is
-// repeated; one that shows another writer's change, or lacks ours past overwriteAfter, is the truth
+// repeated; one that shows another writer's change, or lacks ours past core.Lag.OverwriteAfter, is the truth
 // (another writer overwrote it). The memory is kept, so the next round restores the change.
 func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 	start := w.c.now()

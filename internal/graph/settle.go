@@ -173,7 +173,7 @@ func watchAll(ctx context.Context, workers []*appWorker) error {
 	return errors.Join(errs...)
 }
 
-// settleEnd returns when the settle window (settleHorizon) after the application's last write ends;
+// settleEnd returns when the settle window (core.Lag.SettleHorizon) after the application's last write ends;
 // ok is false when that write has settled, or when nobody else is declared to write the application
 // (Config.ConcurrentWriters) and this process saw no other writer's change on it: a later command is
 // safe without the wait (freshFrom). The window applies even when this process observed no lag: a
