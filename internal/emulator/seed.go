@@ -22,8 +22,8 @@ type Seed struct {
 	TenantID string `json:"tenantId,omitempty"`
 	// VerifiedDomains are the tenant's verified domains, allowed in https identifier URIs.
 	VerifiedDomains []string `json:"verifiedDomains,omitempty"`
-	// FederatedIssuers are the test OIDC issuers served under /oidc/{name}; nil means "github" and
-	// "kubernetes".
+	// FederatedIssuers are the test OIDC issuers served under /oidc/{name}; nil means "github",
+	// "kubernetes" and "azure-devops".
 	FederatedIssuers []SeedIssuer `json:"federatedIssuers,omitempty"`
 	// Applications are the tenant's applications.
 	Applications []SeedApplication `json:"applications"`
@@ -44,6 +44,25 @@ type SeedIssuer struct {
 	// RequestToken is the bearer token GET /oidc/<name>/token requires (GitHub's
 	// ACTIONS_ID_TOKEN_REQUEST_TOKEN); empty means a random one per start.
 	RequestToken string `json:"requestToken,omitempty"`
+	// Kind is "github" (the default: GitHub Actions' GET <issuer>/token) or "azureDevOps" (Azure
+	// Pipelines' POST <issuer>/oidctoken?api-version=7.1&serviceConnectionId=<id>; RequestToken is then
+	// the job's System.AccessToken).
+	Kind string `json:"kind,omitempty"`
+	// Organization is the Azure DevOps organization of an "azureDevOps" issuer.
+	Organization string `json:"organization,omitempty"`
+	// ServiceConnections are the service connections of an "azureDevOps" issuer; a token requested for
+	// one has the subject sc://<organization>/<project>/<name>.
+	ServiceConnections []SeedServiceConnection `json:"serviceConnections,omitempty"`
+}
+
+// SeedServiceConnection is an Azure DevOps service connection of an "azureDevOps" issuer.
+type SeedServiceConnection struct {
+	// ID is the service connection's ID (a GUID), the serviceConnectionId of a token request.
+	ID string `json:"id"`
+	// Project is the Azure DevOps project it belongs to.
+	Project string `json:"project"`
+	// Name is its name.
+	Name string `json:"name"`
 }
 
 // SeedApplication is one application of the seed.
@@ -239,7 +258,14 @@ func (s *Seed) issuers() []entra.OIDCIssuer {
 	}
 	out := make([]entra.OIDCIssuer, 0, len(s.FederatedIssuers))
 	for _, i := range s.FederatedIssuers {
-		out = append(out, entra.OIDCIssuer{Name: i.Name, DefaultSubject: i.DefaultSubject, DefaultAudience: i.DefaultAudience, RequestToken: i.RequestToken})
+		iss := entra.OIDCIssuer{
+			Name: i.Name, DefaultSubject: i.DefaultSubject, DefaultAudience: i.DefaultAudience, RequestToken: i.RequestToken,
+			Kind: i.Kind, Organization: i.Organization,
+		}
+		for _, sc := range i.ServiceConnections {
+			iss.ServiceConnections = append(iss.ServiceConnections, entra.ServiceConnection{ID: sc.ID, Project: sc.Project, Name: sc.Name})
+		}
+		out = append(out, iss)
 	}
 	return out
 }

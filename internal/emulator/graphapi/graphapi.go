@@ -10,7 +10,6 @@ package graphapi
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -108,8 +107,6 @@ type Config struct {
 	BaseURL func() string
 	// Now is the clock for error dates; nil means time.Now.
 	Now func() time.Time
-	// Count, if set, is called once per request with its route name (RouteGetApplication, ...).
-	Count func(route string)
 }
 
 // API is the Graph applications API.
@@ -125,13 +122,11 @@ func New(cfg Config) (*API, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Count == nil {
-		cfg.Count = func(string) {}
-	}
 	return &API{cfg: cfg}, nil
 }
 
-// Handler returns the HTTP handler serving "/v1.0/...".
+// Handler returns the HTTP handler serving "/v1.0/...". It neither counts requests nor adds latency:
+// the emulator's router does both for every route it serves (RouteName names a request's route).
 func (a *API) Handler() http.Handler { return http.HandlerFunc(a.serve) }
 
 // target is a parsed request path.
@@ -140,6 +135,10 @@ type target struct {
 	ref        directory.Ref
 }
 
+// serve is the one pipeline of every Graph request: authentication, the path's and method's errors,
+// the fault decision (after authentication, as Graph throttles an identified caller), then the
+// operation. The emulator's router has counted the request (RouteName) and added the configured
+// latency before it gets here; no operation is reached another way.
 func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	requestID := directory.NewGUID()
 	clientRequestID := r.Header.Get("client-request-id")
@@ -150,45 +149,20 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	h.Set("request-id", requestID)
 	h.Set("client-request-id", clientRequestID)
 	h.Set("OData-Version", "4.0")
-	if a.serveOwnedObjects(w, r) {
-		return
-	}
 
-	spAppID, isSP := servicePrincipalAppID(r)
-	tgt, perr := parsePath(r)
-	route := routeOf(r.Method, tgt, perr)
-	if isSP && r.Method == http.MethodGet {
-		route, perr = RouteGetServicePrincipal, nil
-	}
-	if isServicePrincipalList(r) && r.Method == http.MethodGet {
-		route, perr = RouteListServicePrincipals, nil
-	}
-	a.cfg.Count(route)
-
-	if a.cfg.Faults != nil {
-		if d := a.cfg.Faults.Latency(); d > 0 {
-			if err := sleep(r.Context(), d); err != nil {
-				return
-			}
-		}
-	}
+	op := a.dispatch(r)
 	caller, gerr := a.authenticate(r)
 	if gerr != nil {
 		h.Set("WWW-Authenticate", `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
 		a.fail(w, gerr)
 		return
 	}
-	if perr != nil {
-		a.fail(w, perr)
-		return
-	}
-	if route == RouteUnknown {
-		a.fail(w, newError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, fmt.Sprintf("The HTTP method '%s' is not allowed for this resource.", r.Method)))
+	if op.err != nil {
+		a.fail(w, op.err)
 		return
 	}
 	if a.cfg.Faults != nil {
-		write := r.Method != http.MethodGet
-		switch d := a.cfg.Faults.Decide(write); d.Kind {
+		switch d := a.cfg.Faults.Decide(op.write); d.Kind {
 		case faults.Unavailable:
 			a.fail(w, newError(http.StatusServiceUnavailable, CodeServiceNotAvailable, MsgServiceNotAvailable))
 			return
@@ -201,25 +175,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-
-	var err *graphError
-	switch route {
-	case RouteGetApplication:
-		err = a.get(w, r, caller, tgt.ref)
-	case RouteListApplications:
-		err = a.list(w, r, caller)
-	case RoutePatchApplication:
-		err = a.patch(w, r, caller, tgt.ref)
-	case RouteCreateApplication:
-		err = a.create(w, r, caller)
-	case RouteDeleteApplication:
-		err = a.delete(w, caller, tgt.ref)
-	case RouteGetServicePrincipal:
-		err = a.getServicePrincipal(w, r, caller, spAppID)
-	case RouteListServicePrincipals:
-		err = a.listServicePrincipals(w, r, caller)
-	}
-	if err != nil {
+	if err := op.run(w, r, caller); err != nil {
 		a.fail(w, err)
 	}
 }
@@ -589,17 +545,6 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // loseCommittedAnswer is the ambiguous-write fault, called after a write was committed: the answer
