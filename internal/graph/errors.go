@@ -12,6 +12,7 @@ import (
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/retryafter"
 )
 
@@ -20,13 +21,10 @@ var ErrNotFound = errors.New("application not found")
 
 // Graph error codes this package reacts to.
 const (
-	codeResourceNotFound           = "Request_ResourceNotFound"
-	codeAuthorizationDenied        = "Authorization_RequestDenied"
-	codeMsaAppDoesNotExist         = "Error_MsaAppDoesNotExist"
-	codeConcurrencyViolation       = "Directory_ConcurrencyViolation"
-	codeCannotUpdateEnabledScope   = "CannotDeleteOrUpdateEnabledEntitlement"
-	messageCannotUpdateEnabledPart = "cannot be deleted or updated unless disabled first"
-	messageUnknownPermissionPart   = "permission id that cannot be found"
+	codeResourceNotFound         = "Request_ResourceNotFound"
+	codeAuthorizationDenied      = "Authorization_RequestDenied"
+	codeConcurrencyViolation     = core.CodeConcurrencyViolation
+	codeCannotUpdateEnabledScope = core.CodeCannotUpdateEnabledScope
 )
 
 // RetryTimeoutError is a context that ended while a call was being retried: it says why the call
