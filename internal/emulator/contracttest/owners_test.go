@@ -379,6 +379,7 @@ func TestSDKServicePrincipalCreateDelete(t *testing.T) {
 		req.SetUri(*mustURL(ts.GraphBaseURL + "/v1.0/servicePrincipals"))
 		body := models.NewServicePrincipal()
 		body.SetAppId(created.GetAppId())
+		body.SetAdditionalData(map[string]any{"owners@odata.bind": []string{"https://graph.microsoft.com/v1.0/directoryObjects/" + emulator.DefaultUserID}})
 		if err := req.SetContentFromParsable(ctx(t), g.adapter, "application/json", body); err != nil {
 			t.Fatal(err)
 		}
@@ -394,6 +395,13 @@ func TestSDKServicePrincipalCreateDelete(t *testing.T) {
 	}
 	if *sp.GetAppId() != *created.GetAppId() || sp.GetId() == nil {
 		t.Fatalf("service principal = %v", sp)
+	}
+	owners, err := g.send(ctx(t), abs.GET, ts.GraphBaseURL+"/v1.0/servicePrincipals/"+*sp.GetId()+"/owners", models.CreateDirectoryObjectCollectionResponseFromDiscriminatorValue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ownerIDs(t, owners.(models.DirectoryObjectCollectionResponseable)); len(got) != 1 || got[emulator.DefaultUserID] != "user" {
+		t.Fatalf("service principal owners from owners@odata.bind = %v", got)
 	}
 	_, err = create()
 	odataError(t, err, http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue")
