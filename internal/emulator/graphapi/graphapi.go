@@ -150,7 +150,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	h.Set("request-id", requestID)
 	h.Set("client-request-id", clientRequestID)
 	h.Set("OData-Version", "4.0")
-	if a.serveOwnedObjects(w, r) {
+	if a.serveOwnedObjects(w, r) || a.serveDirectoryExtras(w, r) {
 		return
 	}
 
@@ -408,6 +408,7 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request, c Caller, ref direct
 		return gerr
 	}
 	tenantID, domains := a.cfg.Directory.TenantID(), a.cfg.Directory.VerifiedDomains()
+	policy, now := a.cfg.Directory.AppManagementPolicy(), a.cfg.Now()
 	var ruleErr *graphError
 	// The update function runs under the directory's lock: it must not call back into the directory.
 	_, err := a.cfg.Directory.Update(ref, directory.Replica, func(view, current *directory.Record) (directory.Record, error) {
@@ -424,6 +425,7 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request, c Caller, ref direct
 			view: &view.Application, current: &current.Application, next: &merged,
 			sentPreAuthorized: sentPreAuth,
 			tenantID:          tenantID, verifiedDomains: domains,
+			policy: policy, now: now,
 		}); e != nil {
 			ruleErr = e
 			return directory.Record{}, e
@@ -467,6 +469,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, c Caller) *graphErr
 	if e := checkRules(ruleInput{
 		next: &app, sentPreAuthorized: true,
 		tenantID: a.cfg.Directory.TenantID(), verifiedDomains: a.cfg.Directory.VerifiedDomains(),
+		policy: a.cfg.Directory.AppManagementPolicy(), now: a.cfg.Now(),
 	}); e != nil {
 		return e
 	}
