@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 )
@@ -26,6 +27,9 @@ type ruleInput struct {
 
 // checkRules enforces Graph's validation of application writes, in the order Graph reports them.
 func checkRules(in ruleInput) *graphError {
+	if e := checkLimits(in.next); e != nil {
+		return e
+	}
 	if e := checkScopeShape(in.next); e != nil {
 		return e
 	}
@@ -54,7 +58,10 @@ func checkScopeShape(app *directory.Application) *graphError {
 			return newError(http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("Invalid value for property 'api.oauth2PermissionScopes.id': '%s' is not a valid GUID.", s.ID))
 		}
 		if s.Type != nil && *s.Type != "User" && *s.Type != "Admin" {
-			return newError(http.StatusBadRequest, CodeRequestBadRequest, fmt.Sprintf("Invalid value for property 'api.oauth2PermissionScopes.type': '%s'; expected 'User' or 'Admin'.", *s.Type))
+			return invalidProperty("type", "PermissionScope")
+		}
+		if s.Value != nil && !validScopeValue(*s.Value) {
+			return invalidProperty("value", "PermissionScope")
 		}
 		id := strings.ToLower(s.ID)
 		if ids[id] {
@@ -70,6 +77,52 @@ func checkScopeShape(app *directory.Application) *graphError {
 		}
 	}
 	return nil
+}
+
+// Documented length limits of application properties (Microsoft Learn, "application resource type":
+// displayName "Maximum length is 256 characters", description "The maximum allowed size is 1,024
+// characters").
+const (
+	maxDisplayNameLength = 256
+	maxDescriptionLength = 1024
+	maxScopeValueLength  = 120
+)
+
+// invalidProperty is Graph's refusal of a property value: "Invalid value specified for property 'type' of
+// resource 'PermissionScope'." is the wording reported from Graph for a scope type; the emulator uses the
+// same wording for the other documented limits, whose exact messages are not documented.
+func invalidProperty(property, resource string) *graphError {
+	return newError(http.StatusBadRequest, CodeRequestBadRequest, fmt.Sprintf("Invalid value specified for property '%s' of resource '%s'.", property, resource))
+}
+
+func checkLimits(app *directory.Application) *graphError {
+	if app.DisplayName != nil && utf8.RuneCountInString(*app.DisplayName) > maxDisplayNameLength {
+		return invalidProperty("displayName", "Application")
+	}
+	if app.Description != nil && utf8.RuneCountInString(*app.Description) > maxDescriptionLength {
+		return invalidProperty("description", "Application")
+	}
+	return nil
+}
+
+// validScopeValue applies permissionScope's documented rule for value: "Must not exceed 120 characters
+// in length. Allowed characters are : ! # $ % & ' ( ) * + , - . / : ; < = > ? @ [ ] ^ + _ ` { | } ~, as
+// well as characters in the ranges 0-9, A-Z and a-z. Any other character, including the space character,
+// aren't allowed. May not begin with ." (Microsoft Learn, "permissionScope resource type"). An empty value
+// is left to Graph's other rules.
+func validScopeValue(v string) bool {
+	if len(v) > maxScopeValueLength || strings.HasPrefix(v, ".") {
+		return false
+	}
+	for _, c := range v {
+		switch {
+		case c >= '0' && c <= '9', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
+		case strings.ContainsRune(":!#$%&'()*+,-./;<=>?@[]^_`{|}~", c):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func checkPreAuthorizedShape(app *directory.Application) *graphError {
