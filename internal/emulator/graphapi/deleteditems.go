@@ -52,7 +52,8 @@ func (a *API) serveDirectoryExtras(w http.ResponseWriter, r *http.Request) bool 
 	case len(parts) >= 4 && strings.EqualFold(parts[1], "directory") && strings.EqualFold(parts[2], "deletedItems"):
 		id = parts[3]
 		switch {
-		case len(parts) == 4 && strings.EqualFold(id, "microsoft.graph.application") && r.Method == http.MethodGet:
+		// The type cast in its full form, or with Graph's namespace alias as msgraph-sdk-go sends it.
+		case len(parts) == 4 && (strings.EqualFold(id, "microsoft.graph.application") || strings.EqualFold(id, "graph.application")) && r.Method == http.MethodGet:
 			route = RouteListDeletedApplications
 		case len(parts) == 4 && r.Method == http.MethodGet:
 			route = RouteGetDeletedItem
