@@ -89,6 +89,8 @@ func TestSDKIdentifierURIsWithTheDefaultPolicy(t *testing.T) {
 	if err := patch(t, agent, withIdentifierURIs("api://lkps-agent")); err != nil {
 		t.Fatalf("api://<string>: %v", err)
 	}
+	// A value without a scheme is refused.
+	odataError(t, patch(t, agent, withIdentifierURIs("lkps-agent")), http.StatusBadRequest, graphapi.CodeHostNameNotVerified)
 	// An https host that is not a verified domain is refused whatever the policy.
 	uri := "https://example.com/agent"
 	oe := odataError(t, patch(t, agent, withIdentifierURIs(uri)), http.StatusBadRequest, graphapi.CodeHostNameNotVerified)

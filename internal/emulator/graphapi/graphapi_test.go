@@ -524,7 +524,7 @@ func TestIdentifierURIRules(t *testing.T) {
 	} {
 		f.patchOK("admin", map[string]any{"identifierUris": []string{uri}})
 	}
-	for _, uri := range []string{"https://example.com/agent", "https://notbayer.com", "http://example.com"} {
+	for _, uri := range []string{"https://example.com/agent", "https://notbayer.com", "http://example.com", "not-a-uri"} {
 		r := f.do(http.MethodPatch, f.agentPath(), "admin", map[string]any{"identifierUris": []string{uri}})
 		expectError(t, r, http.StatusBadRequest, graphapi.CodeHostNameNotVerified, "Values of identifierUris property must use a verified domain of the organization or its subdomain: '"+uri+"'")
 	}

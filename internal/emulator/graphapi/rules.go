@@ -201,6 +201,11 @@ func checkIdentifierURIs(in ruleInput) *graphError {
 //     exempt unless the restriction sets excludeAppsReceivingV2Tokens to false.
 func checkIdentifierURI(uri string, in ruleInput) *graphError {
 	lower := strings.ToLower(uri)
+	// A value that is not an absolute URI (no scheme) keeps the emulator's former refusal: Graph refuses
+	// such values on v1 applications (MicrosoftDocs/azure-docs#82762), with a code that is not documented.
+	if u, err := url.Parse(uri); err != nil || u.Scheme == "" {
+		return newError(http.StatusBadRequest, CodeHostNameNotVerified, fmt.Sprintf(msgHostNameNotVerifiedF, uri))
+	}
 	if strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "http://") {
 		u, err := url.Parse(uri)
 		if err != nil || u.Hostname() == "" || !onVerifiedDomain(u.Hostname(), in.verifiedDomains) {
