@@ -381,6 +381,9 @@ func (a *Admin) handler() http.Handler {
 		for i := range st.Directory.Applications {
 			redactSecrets(&st.Directory.Applications[i])
 		}
+		for i := range st.Directory.DeletedItems {
+			redactSecrets(&st.Directory.DeletedItems[i].Record)
+		}
 		adminJSON(w, http.StatusOK, st)
 	})
 	mux.HandleFunc("POST /_emulator/reset", func(w http.ResponseWriter, _ *http.Request) {
