@@ -215,14 +215,6 @@ func DecodeAppManagementPolicy(doc []byte) (AppManagementPolicy, error) {
 	return p, nil
 }
 
-// SetAppManagementPolicy replaces the tenant's default app management policy (seed, admin API).
-func (d *Directory) SetAppManagementPolicy(p AppManagementPolicy) {
-	p = p.clone()
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.policy = &p
-}
-
 // SetAppManagementPolicyJSON merges a PATCH body into the policy (tests and tools).
 func (d *Directory) SetAppManagementPolicyJSON(body string) error {
 	return d.PatchAppManagementPolicy([]byte(body))

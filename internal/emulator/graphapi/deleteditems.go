@@ -201,20 +201,20 @@ func (a *API) getDeleted(w http.ResponseWriter, r *http.Request, c Caller, id st
 // mayChangeDeleted applies the permissions of "Restore deleted item" and "Permanently delete an item" for
 // applications: Application.ReadWrite.OwnedBy on an application the caller owned, or
 // Application.ReadWrite.All; a signed-in owner or application administrator.
-func (a *API) mayChangeDeleted(c Caller, id string) (*directory.Record, *graphError) {
+func (a *API) mayChangeDeleted(c Caller, id string) *graphError {
 	rec, err := a.cfg.Directory.DeletedApplication(id)
 	if err != nil {
-		return nil, notFound(directory.Ref{ObjectID: id})
+		return notFound(directory.Ref{ObjectID: id})
 	}
 	if !canWrite(c, rec.IsOwner(c.ObjectID)) {
-		return nil, accessDenied()
+		return accessDenied()
 	}
-	return rec, nil
+	return nil
 }
 
 // restoreDeleted answers 200 with the restored application (Microsoft Learn, "Restore deleted item").
 func (a *API) restoreDeleted(w http.ResponseWriter, c Caller, id string) *graphError {
-	if _, gerr := a.mayChangeDeleted(c, id); gerr != nil {
+	if gerr := a.mayChangeDeleted(c, id); gerr != nil {
 		return gerr
 	}
 	rec, err := a.cfg.Directory.RestoreDeleted(id)
@@ -239,7 +239,7 @@ func (a *API) restoreDeleted(w http.ResponseWriter, c Caller, id string) *graphE
 
 // purgeDeleted answers 204 (Microsoft Learn, "Permanently delete an item").
 func (a *API) purgeDeleted(w http.ResponseWriter, c Caller, id string) *graphError {
-	if _, gerr := a.mayChangeDeleted(c, id); gerr != nil {
+	if gerr := a.mayChangeDeleted(c, id); gerr != nil {
 		return gerr
 	}
 	if err := a.cfg.Directory.PurgeDeleted(id); err != nil {
