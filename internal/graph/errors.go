@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+
+	"github.com/bayer/terraform-provider-lkps/internal/retryafter"
 )
 
 // ErrNotFound means the application does not exist (or is not visible to the caller).
@@ -240,17 +241,8 @@ func fillFromHeaders(e *APIError, h *abstractions.ResponseHeaders) {
 	e.RetryAfter = parseRetryAfter(first("retry-after"), time.Now())
 }
 
-// parseRetryAfter reads a Retry-After value in seconds or as an HTTP date; zero when invalid.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if secs, err := strconv.Atoi(v); err == nil {
-		return time.Duration(max(secs, 0)) * time.Second
-	}
-	if at, err := http.ParseTime(v); err == nil {
-		return max(at.Sub(now), 0)
-	}
-	return 0
-}
+// parseRetryAfter reads a Retry-After value (seconds, decimal seconds or an HTTP date); zero when invalid.
+func parseRetryAfter(v string, now time.Time) time.Duration { return retryafter.Parse(v, now) }
 
 // graphDetails returns the Graph answer inside err, if any.
 func graphDetails(err error) (*APIError, bool) {

@@ -22,6 +22,7 @@ type Snapshot struct {
 	DeletedItems []DeletedRecord `json:"deletedItems,omitempty"`
 	// AppManagementPolicy is the tenant's default app management policy; nil is the default (policy.go).
 	AppManagementPolicy *AppManagementPolicy `json:"defaultAppManagementPolicy,omitempty"`
+	Users               []User               `json:"users,omitempty"`
 }
 
 // Snapshot returns the latest state of every application (stale replica versions are not included).
@@ -43,6 +44,9 @@ func (d *Directory) Snapshot() Snapshot {
 	if d.policy != nil {
 		p := d.policy.clone()
 		out.AppManagementPolicy = &p
+	}
+	if users := d.Users(); len(users) > 0 {
+		out.Users = users
 	}
 	return out
 }
@@ -114,6 +118,9 @@ func (d *Directory) Restore(s Snapshot) error {
 	if s.AppManagementPolicy != nil {
 		p := s.AppManagementPolicy.clone()
 		policy = &p
+	}
+	if err := d.restoreUsers(s.Users); err != nil {
+		return err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -5,15 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
-	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 )
 
-// Routes of the deleted items and the tenant's app management policy, counted by Config.Count.
+// Routes of the deleted items and the tenant's app management policy (RouteName).
 const (
 	RouteListDeletedApplications = "graph GET deletedItems applications"
 	RouteGetDeletedItem          = "graph GET deletedItem"
@@ -23,8 +20,8 @@ const (
 	RoutePatchAppPolicy          = "graph PATCH defaultAppManagementPolicy"
 )
 
-// serveDirectoryExtras answers the deleted items of the directory and the tenant's default app
-// management policy:
+// directoryExtrasOperation resolves the deleted items of the directory and the tenant's default app
+// management policy (segs: the v1.0 path's segments):
 //
 //	GET    /v1.0/directory/deletedItems/microsoft.graph.application   list deleted applications
 //	GET    /v1.0/directory/deletedItems/{id}                          get a deleted application
@@ -36,106 +33,45 @@ const (
 // (Microsoft Learn: "List deleted items", "Get deleted item", "Restore deleted item", "Permanently
 // delete an item", "Get tenantAppManagementPolicy", "Update tenantAppManagementPolicy".) It reports false
 // when the path is none of these.
-func (a *API) serveDirectoryExtras(w http.ResponseWriter, r *http.Request) bool {
-	p := r.URL.EscapedPath()
-	if u, err := url.PathUnescape(p); err == nil {
-		p = u
+func (a *API) directoryExtrasOperation(method string, segs []string) (operation, bool) {
+	write := method != http.MethodGet
+	if len(segs) == 2 && strings.EqualFold(segs[0], "policies") && strings.EqualFold(segs[1], "defaultAppManagementPolicy") {
+		switch method {
+		case http.MethodGet:
+			return operation{route: RouteGetAppPolicy, run: func(w http.ResponseWriter, _ *http.Request, c Caller) *graphError { return a.getPolicy(w, c) }}, true
+		case http.MethodPatch:
+			return operation{route: RoutePatchAppPolicy, write: true, run: a.patchPolicy}, true
+		}
+		return operation{route: RouteUnknown, write: write, err: methodNotAllowed(method)}, true
 	}
-	parts := strings.Split(strings.Trim(p, "/"), "/")
-	if len(parts) < 3 || parts[0] != "v1.0" {
-		return false
+	if len(segs) < 3 || len(segs) > 4 || !strings.EqualFold(segs[0], "directory") || !strings.EqualFold(segs[1], "deletedItems") {
+		return operation{}, false
 	}
-	var route, id string
+	id := segs[2]
+	// The type cast in its full form, or with Graph's namespace alias as msgraph-sdk-go sends it.
+	if len(segs) == 3 && (strings.EqualFold(id, "microsoft.graph.application") || strings.EqualFold(id, "graph.application")) {
+		if method != http.MethodGet {
+			return operation{route: RouteUnknown, write: write, err: methodNotAllowed(method)}, true
+		}
+		return operation{route: RouteListDeletedApplications, run: a.listDeleted}, true
+	}
+	var op operation
 	switch {
-	case len(parts) == 3 && strings.EqualFold(parts[1], "policies") && strings.EqualFold(parts[2], "defaultAppManagementPolicy"):
-		route = map[string]string{http.MethodGet: RouteGetAppPolicy, http.MethodPatch: RoutePatchAppPolicy}[r.Method]
-	case len(parts) >= 4 && strings.EqualFold(parts[1], "directory") && strings.EqualFold(parts[2], "deletedItems"):
-		id = parts[3]
-		switch {
-		// The type cast in its full form, or with Graph's namespace alias as msgraph-sdk-go sends it.
-		case len(parts) == 4 && (strings.EqualFold(id, "microsoft.graph.application") || strings.EqualFold(id, "graph.application")) && r.Method == http.MethodGet:
-			route = RouteListDeletedApplications
-		case len(parts) == 4 && r.Method == http.MethodGet:
-			route = RouteGetDeletedItem
-		case len(parts) == 4 && r.Method == http.MethodDelete:
-			route = RoutePurgeDeletedItem
-		case len(parts) == 5 && strings.EqualFold(parts[4], "restore") && r.Method == http.MethodPost:
-			route = RouteRestoreDeletedItem
-		case len(parts) > 5 || (len(parts) == 5 && !strings.EqualFold(parts[4], "restore")):
-			return false
-		}
+	case len(segs) == 3 && method == http.MethodGet:
+		op = operation{route: RouteGetDeletedItem, run: func(w http.ResponseWriter, r *http.Request, c Caller) *graphError { return a.getDeleted(w, r, c, id) }}
+	case len(segs) == 3 && method == http.MethodDelete:
+		op = operation{route: RoutePurgeDeletedItem, write: true, run: func(w http.ResponseWriter, _ *http.Request, c Caller) *graphError { return a.purgeDeleted(w, c, id) }}
+	case len(segs) == 4 && strings.EqualFold(segs[3], "restore") && method == http.MethodPost:
+		op = operation{route: RouteRestoreDeletedItem, write: true, run: func(w http.ResponseWriter, _ *http.Request, c Caller) *graphError { return a.restoreDeleted(w, c, id) }}
+	case len(segs) == 4 && !strings.EqualFold(segs[3], "restore"):
+		return operation{}, false
 	default:
-		return false
+		return operation{route: RouteUnknown, write: write, err: methodNotAllowed(method)}, true
 	}
-	caller, ok := a.admit(w, r, route)
-	if !ok {
-		return true
+	if !directory.IsGUID(id) {
+		op.err = newError(http.StatusBadRequest, CodeRequestBadRequest, "Invalid object identifier '"+id+"'.")
 	}
-	if route != RouteListDeletedApplications && route != RouteGetAppPolicy && route != RoutePatchAppPolicy && !directory.IsGUID(id) {
-		a.fail(w, newError(http.StatusBadRequest, CodeRequestBadRequest, "Invalid object identifier '"+id+"'."))
-		return true
-	}
-	var gerr *graphError
-	switch route {
-	case RouteListDeletedApplications:
-		gerr = a.listDeleted(w, r, caller)
-	case RouteGetDeletedItem:
-		gerr = a.getDeleted(w, r, caller, id)
-	case RouteRestoreDeletedItem:
-		gerr = a.restoreDeleted(w, caller, id)
-	case RoutePurgeDeletedItem:
-		gerr = a.purgeDeleted(w, caller, id)
-	case RouteGetAppPolicy:
-		gerr = a.getPolicy(w, caller)
-	case RoutePatchAppPolicy:
-		gerr = a.patchPolicy(w, r, caller)
-	}
-	if gerr != nil {
-		a.fail(w, gerr)
-	}
-	return true
-}
-
-// admit does for the routes of this file what serve does for the applications API: count the request,
-// add the configured latency, authenticate, refuse an unsupported method, inject faults. It reports
-// false when it has answered.
-func (a *API) admit(w http.ResponseWriter, r *http.Request, route string) (Caller, bool) {
-	if route == "" {
-		a.cfg.Count(RouteUnknown)
-	} else {
-		a.cfg.Count(route)
-	}
-	if a.cfg.Faults != nil {
-		if d := a.cfg.Faults.Latency(); d > 0 {
-			if err := sleep(r.Context(), d); err != nil {
-				return Caller{}, false
-			}
-		}
-	}
-	caller, gerr := a.authenticate(r)
-	if gerr != nil {
-		a.fail(w, gerr)
-		return Caller{}, false
-	}
-	if route == "" {
-		a.fail(w, newError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, "The HTTP method '"+r.Method+"' is not allowed for this resource."))
-		return Caller{}, false
-	}
-	if a.cfg.Faults != nil {
-		switch d := a.cfg.Faults.Decide(r.Method != http.MethodGet); d.Kind {
-		case faults.Unavailable:
-			a.fail(w, newError(http.StatusServiceUnavailable, CodeServiceNotAvailable, MsgServiceNotAvailable))
-			return Caller{}, false
-		case faults.Throttle:
-			w.Header().Set("Retry-After", strconv.Itoa(d.RetryAfter))
-			a.fail(w, newError(http.StatusTooManyRequests, CodeTooManyRequests, MsgTooManyRequests))
-			return Caller{}, false
-		case faults.Conflict:
-			a.fail(w, newError(http.StatusConflict, CodeConcurrencyViolation, MsgConcurrency))
-			return Caller{}, false
-		}
-	}
-	return caller, true
+	return op, true
 }
 
 // deletedJSON is a deleted application as Graph answers a directoryObject: with its "@odata.type".
