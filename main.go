@@ -19,6 +19,7 @@ import (
 // dependencies stay out of this module's go.mod.
 //go:generate terraform fmt -recursive ./examples/
 //go:generate go run github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs@v0.25.0 generate --provider-name lkps
+//go:generate go run ./internal/docscontents/cmd docs
 
 var (
 	// version is set at build time (-X main.version): goreleaser gives the release's version, make build

@@ -81,6 +81,7 @@ Flags:
 	throttleP := fs.Float64("throttle-probability", 0, "fault: chance (0-1) that a Graph request fails with 429 TooManyRequests")
 	throttleNext := fs.Int("throttle-next", 0, "fault: the next N Graph requests fail with 429 TooManyRequests")
 	retryAfter := fs.Int("retry-after", 1, "fault: Retry-After `seconds` sent with 429")
+	retryAfterForm := fs.String("retry-after-form", "seconds", "fault: how Retry-After is written: `seconds` (\"1\"), decimal (decimal seconds plus half a second, \"1.500\") or date (an HTTP-date)")
 	unavailableP := fs.Float64("unavailable-probability", 0, "fault: chance (0-1) that a Graph request fails with 503")
 	unavailableNext := fs.Int("unavailable-next", 0, "fault: the next N Graph requests fail with 503")
 	ambiguousP := fs.Float64("ambiguous-write-probability", 0, "fault: chance (0-1) that a Graph PATCH is committed but answered with 503, 504 or a dropped connection")
@@ -114,6 +115,7 @@ Flags:
 			Latency: *latency, ReplicaLag: *replicaLag, StaleReadProbability: *staleP,
 			ConflictProbability: *conflictP, ConflictNextWrites: *conflictNext,
 			ThrottleProbability: *throttleP, ThrottleNext: *throttleNext, RetryAfterSeconds: *retryAfter,
+			RetryAfterForm:         *retryAfterForm,
 			UnavailableProbability: *unavailableP, UnavailableNext: *unavailableNext, Seed: *faultSeed,
 			AmbiguousWriteProbability: *ambiguousP, AmbiguousWriteNext: *ambiguousNext,
 			ForeignWriterRate: *foreignRate, ForeignWriterApp: *foreignApp,

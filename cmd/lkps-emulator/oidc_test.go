@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,7 +16,7 @@ import (
 // default subject, as a GitHub Actions job's ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN do.
 func TestIssuerExportsGetATokenOfTheIssuer(t *testing.T) {
 	built, err := buildSeed(emulator.DefaultDeployerAppID, "s", []string{seedAgent2}, "a", nil, "c",
-		[]string{"github-production=repo:my-org/my-agent:environment:production"})
+		[]string{"github-production=repo:my-org/my-agent:environment:production"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,5 +80,65 @@ func TestIssuerExportsOnlyForSeededRequestTokens(t *testing.T) {
 	addIssuerExports(srv, vars)
 	if len(vars) != 0 {
 		t.Errorf("the built-in seed exports %v, want nothing", vars)
+	}
+}
+
+// `seed --azure-devops org/project/connection` serves an Azure DevOps issuer whose exports stand in for
+// a pipeline job's SYSTEM_OIDCREQUESTURI, SYSTEM_ACCESSTOKEN and service connection ID; the token they
+// get is accepted by Entra ID as the deployer's federated client assertion.
+func TestAzureDevOpsExportsGetADeployerToken(t *testing.T) {
+	built, err := buildSeed(emulator.DefaultDeployerAppID, "s", []string{seedAgent2}, "a", nil, "c", nil, "my-org/my-project/lkps-deployer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(built)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := emulator.ParseSeed(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := emulator.Start(emulator.Config{Host: "127.0.0.1", CertDir: t.TempDir(), Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close(context.Background()) })
+	vars := map[string]string{}
+	addIssuerExports(srv, vars)
+	uri, tok, sc := vars["LKPS_EMULATOR_OIDC_AZURE_DEVOPS_REQUEST_URL"], vars["LKPS_EMULATOR_OIDC_AZURE_DEVOPS_REQUEST_TOKEN"], vars["LKPS_EMULATOR_OIDC_AZURE_DEVOPS_SERVICE_CONNECTION_ID"]
+	if uri != srv.URL()+"/oidc/azure-devops/oidctoken" || tok == "" || sc == "" {
+		t.Fatalf("exports = %v", vars)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, uri+"?api-version=7.1&serviceConnectionId="+sc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("X-TFS-FedAuthRedirect", "Suppress")
+	resp, err := srv.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body struct {
+		OIDCToken string `json:"oidcToken"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("oidctoken: %d %v", resp.StatusCode, err)
+	}
+	form := url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {emulator.DefaultDeployerAppID},
+		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+		"client_assertion":      {body.OIDCToken}, "scope": {"https://graph.microsoft.com/.default"},
+	}
+	resp, err = srv.HTTPClient().PostForm(srv.Entra().TokenEndpoint(), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("token exchange with the Azure DevOps token: %d, want 200", resp.StatusCode)
 	}
 }

@@ -57,6 +57,9 @@ Flags:
 	fs.Var(&federated, "federated", "`name=subject`: serve a test OIDC issuer at /oidc/<name> (its request URL and token exported as LKPS_EMULATOR_OIDC_<NAME>_REQUEST_URL and _TOKEN) and trust its tokens with that subject "+
 		"(audience api://AzureADTokenExchange) as the deployer's federated credential, e.g. "+
 		"github=repo:my-org/my-agent:environment:prod (repeatable)")
+	azureDevOps := fs.String("azure-devops", "", "`organization/project/service-connection`: serve an Azure DevOps issuer at /oidc/azure-devops with that service connection "+
+		"(Azure Pipelines' SYSTEM_OIDCREQUESTURI, SYSTEM_ACCESSTOKEN and the connection's ID exported as LKPS_EMULATOR_OIDC_AZURE_DEVOPS_REQUEST_URL, _REQUEST_TOKEN and _SERVICE_CONNECTION_ID) "+
+		"and trust its tokens (subject sc://organization/project/service-connection) as the deployer's federated credential")
 	output := fs.String("o", "", "write the seed to this `file` instead of stdout")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -64,7 +67,7 @@ Flags:
 	if fs.NArg() > 0 {
 		return fmt.Errorf("seed: unexpected arguments %q (run lkps-emulator seed --help)", fs.Args())
 	}
-	seed, err := buildSeed(*deployer, *deployerSecret, agents, *agentSecret, clients, *clientSecret, federated)
+	seed, err := buildSeed(*deployer, *deployerSecret, agents, *agentSecret, clients, *clientSecret, federated, *azureDevOps)
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
@@ -85,7 +88,7 @@ Flags:
 }
 
 // buildSeed lays out the seed of runSeed; every ID must be a GUID and appear once.
-func buildSeed(deployer, deployerSecret string, agents []string, agentSecret string, clients []string, clientSecret string, federated []string) (*emulator.Seed, error) {
+func buildSeed(deployer, deployerSecret string, agents []string, agentSecret string, clients []string, clientSecret string, federated []string, azureDevOps string) (*emulator.Seed, error) {
 	if len(agents) == 0 {
 		return nil, errors.New("at least one --agent <client id> is required")
 	}
@@ -126,6 +129,25 @@ func buildSeed(deployer, deployerSecret string, agents []string, agentSecret str
 		dep.FederatedCredentials = append(dep.FederatedCredentials, directory.FederatedCredential{
 			Name: name, Issuer: "/oidc/" + name, Subject: subject, Audiences: []string{entra.FederatedAudience},
 		})
+	}
+	if azureDevOps != "" {
+		parts := strings.Split(azureDevOps, "/")
+		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+			errs = append(errs, fmt.Errorf("--azure-devops %q: want organization/project/service-connection, e.g. my-org/my-project/lkps-deployer", azureDevOps))
+		} else {
+			token, err := requestToken()
+			if err != nil {
+				return nil, err
+			}
+			sc := emulator.SeedServiceConnection{ID: directory.NewGUID(), Project: parts[1], Name: parts[2]}
+			issuers = append(issuers, emulator.SeedIssuer{
+				Name: "azure-devops", Kind: entra.IssuerKindAzureDevOps, Organization: parts[0], RequestToken: token,
+				ServiceConnections: []emulator.SeedServiceConnection{sc},
+			})
+			dep.FederatedCredentials = append(dep.FederatedCredentials, directory.FederatedCredential{
+				Name: "azure-devops", Issuer: "/oidc/azure-devops", Subject: "sc://" + azureDevOps, Audiences: []string{entra.FederatedAudience},
+			})
+		}
 	}
 	apps := []emulator.SeedApplication{dep}
 	all := []string{dep.AppID}

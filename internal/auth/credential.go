@@ -140,6 +140,8 @@ func newCredential(m Method, opts Options) (azcore.TokenCredential, error) {
 		return newAssertionCredential(m, co, noDiscovery, tokenFileAssertion(setOIDCTokenFilePath, sec.tokenFile))
 	case KindGitHubOIDC:
 		return newAssertionCredential(m, co, noDiscovery, gitHubAssertion(plainPipeline(co), sec.requestURL, sec.requestToken))
+	case KindAzureDevOpsOIDC:
+		return newAssertionCredential(m, co, noDiscovery, azureDevOpsAssertion(plainPipeline(co), sec.requestURL, sec.requestToken, sec.connectionID))
 	case KindAKSWorkloadIdentity:
 		return azidentity.NewWorkloadIdentityCredential(&azidentity.WorkloadIdentityCredentialOptions{
 			ClientOptions:            co,

@@ -54,6 +54,7 @@ type fakeEntra struct {
 	token    []seenRequest // token endpoint requests
 	github   []seenRequest
 	msi      []seenRequest
+	ado      []seenRequest
 	failWith int // when non-zero, the token endpoint answers this status with invalid_client
 
 	githubIDToken string // the ID token the GitHub service hands out
@@ -107,6 +108,21 @@ func newFakeEntra(t *testing.T) *fakeEntra {
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"count": 1, "value": f.githubIDToken})
+	})
+	// Azure DevOps' OIDC token request, as azidentity's AzurePipelinesCredential makes it: POST with
+	// api-version=7.1 and serviceConnectionId, the job token as bearer, {"oidcToken": ...} back.
+	mux.HandleFunc("POST /ado/oidctoken", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.ado = append(f.ado, seenRequest{path: r.URL.Path, query: r.URL.Query(), userAgent: r.UserAgent(), header: r.Header.Clone()})
+		f.mu.Unlock()
+		switch {
+		case r.Header.Get("Authorization") != "Bearer "+f.githubToken:
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "bad job token"})
+		case r.URL.Query().Get("api-version") != "7.1" || r.URL.Query().Get("serviceConnectionId") != "sc-1":
+			writeJSON(w, http.StatusNotFound, map[string]string{"message": "no such service connection"})
+		default:
+			writeJSON(w, http.StatusOK, map[string]any{"oidcToken": f.githubIDToken})
+		}
 	})
 	mux.HandleFunc("GET /msi/token", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
@@ -714,5 +730,79 @@ func TestNewAgentCredential(t *testing.T) {
 	printed := fmt.Sprintf("%v %+v %#v", AgentSettings{ClientID: clientB, ClientSecret: "agent-s3cret"}, AgentSettings{ClientCertificatePassword: "agent-s3cret"}, AgentSettings{ClientCertificate: "agent-s3cret"})
 	if strings.Contains(printed, "agent-s3cret") || !strings.Contains(printed, clientB) {
 		t.Errorf("AgentSettings printed as %s", printed)
+	}
+}
+
+// Azure DevOps workload identity federation as azuread reads it: the service connection ID from
+// ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID (or ARM_OIDC_AZURE_SERVICE_CONNECTION_ID), the request URL and
+// token from SYSTEM_OIDCREQUESTURI and SYSTEM_ACCESSTOKEN when ARM_OIDC_REQUEST_* are unset.
+func TestNewCredentialAzureDevOpsOIDC(t *testing.T) {
+	for _, connVar := range []string{EnvADOServiceConnectionID, EnvOIDCAzureServiceConnectionID} {
+		t.Run(connVar, func(t *testing.T) {
+			f := newFakeEntra(t)
+			env := map[string]string{
+				EnvUseOIDC: "true", EnvClientID: clientA, connVar: "sc-1",
+				EnvADORequestURL: f.srv.URL + "/ado/oidctoken", EnvADORequestToken: f.githubToken,
+			}
+			s := FromEnv(func(k string) string { return env[k] })
+			if strings.Contains(s.String(), f.githubToken) {
+				t.Errorf("Settings.String shows the job token: %s", s)
+			}
+			cred, m, err := NewCredential(context.Background(), s, f.options())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Kind != KindAzureDevOpsOIDC || !strings.Contains(m.Reason, "SYSTEM_OIDCREQUESTURI") {
+				t.Errorf("method %s", m)
+			}
+			if _, err := getToken(t, cred, testScope); err != nil {
+				t.Fatal(err)
+			}
+			f.mu.Lock()
+			ado := append([]seenRequest(nil), f.ado...)
+			f.mu.Unlock()
+			if len(ado) != 1 || ado[0].header.Get("X-TFS-FedAuthRedirect") != "Suppress" {
+				t.Fatalf("Azure DevOps saw %d requests: %+v", len(ado), ado)
+			}
+			req := f.lastToken(t)
+			if got := req.form.Get("client_assertion"); got != f.githubIDToken {
+				t.Errorf("client_assertion = %q, want Azure DevOps' ID token", got)
+			}
+			// The agent's registration through its own federated credential presents the same token.
+			agent, _, err := FederatedCredentialFor(context.Background(), m, clientB, f.options())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := getToken(t, agent, testScope); err != nil {
+				t.Fatal(err)
+			}
+			if req := f.lastToken(t); req.form.Get("client_id") != clientB || req.form.Get("client_assertion") != f.githubIDToken {
+				t.Errorf("the agent's token request: client_id %q", req.form.Get("client_id"))
+			}
+		})
+	}
+}
+
+func TestResolveAzureDevOpsOIDCMissingJobToken(t *testing.T) {
+	s := Settings{UseOIDC: ptr(true), ClientID: ptr(clientA), ADOServiceConnectionID: ptr("sc-1"), ADORequestURL: ptr("https://dev.azure.com/o/_apis/distributedtask/hubs/build/plans/p/jobs/j/oidctoken")}
+	_, err := Resolve(s)
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Attribute != "oidc_request_token" || !strings.Contains(err.Error(), "SYSTEM_ACCESSTOKEN: $(System.AccessToken)") {
+		t.Fatalf("error %v, want one on oidc_request_token naming the step's env mapping", err)
+	}
+}
+
+func TestNewCredentialAzureDevOpsOIDCRefused(t *testing.T) {
+	f := newFakeEntra(t)
+	s := Settings{UseOIDC: ptr(true), ClientID: ptr(clientA), ADOServiceConnectionID: ptr("sc-other"),
+		OIDCRequestURL: ptr(f.srv.URL + "/ado/oidctoken"), OIDCRequestToken: ptr(f.githubToken)}
+	cred, m, err := NewCredential(context.Background(), s, f.options())
+	if err != nil || m.Kind != KindAzureDevOpsOIDC {
+		t.Fatalf("%v %s", err, m)
+	}
+	_, err = getToken(t, cred, testScope)
+	if err == nil || !strings.Contains(err.Error(), "HTTP 404") || !strings.Contains(err.Error(), "service connection sc-other") ||
+		strings.Contains(err.Error(), f.githubToken) {
+		t.Errorf("error = %v, want the 404 naming the service connection, without the token", err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 // (workload identity federation): an OIDC token, a token file, GitHub Actions or AKS workload identity.
 func (k Kind) Federated() bool {
 	switch k {
-	case KindOIDCToken, KindOIDCTokenFile, KindGitHubOIDC, KindAKSWorkloadIdentity:
+	case KindOIDCToken, KindOIDCTokenFile, KindGitHubOIDC, KindAzureDevOpsOIDC, KindAKSWorkloadIdentity:
 		return true
 	default:
 		return false
@@ -34,7 +34,8 @@ func (e *NoOIDCError) Error() string {
 	return fmt.Sprintf("the provider has no OIDC token to exchange: it signs in with %s (%s), not with an OIDC token. "+
 		"Configure the provider with use_oidc = true and oidc_token, oidc_token_file_path, or oidc_request_url with "+
 		"oidc_request_token (ARM_USE_OIDC, ARM_OIDC_TOKEN, ARM_OIDC_TOKEN_FILE_PATH, ACTIONS_ID_TOKEN_REQUEST_URL and "+
-		"ACTIONS_ID_TOKEN_REQUEST_TOKEN in GitHub Actions), or use_aks_workload_identity = true",
+		"ACTIONS_ID_TOKEN_REQUEST_TOKEN in GitHub Actions; ado_pipeline_service_connection_id, ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID "+
+		"with SYSTEM_OIDCREQUESTURI and SYSTEM_ACCESSTOKEN in Azure DevOps), or use_aks_workload_identity = true",
 		e.Method.Kind.Description(), orNone(e.Method.Reason))
 }
 

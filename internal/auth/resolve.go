@@ -25,6 +25,9 @@ const (
 	KindOIDCTokenFile Kind = "oidc_token_file"
 	// KindGitHubOIDC fetches an OIDC ID token from the GitHub Actions token service and presents it.
 	KindGitHubOIDC Kind = "github_oidc"
+	// KindAzureDevOpsOIDC fetches an OIDC ID token from Azure DevOps for a service connection (workload
+	// identity federation) and presents it.
+	KindAzureDevOpsOIDC Kind = "azure_devops_oidc"
 	// KindAKSWorkloadIdentity presents the token the AKS workload identity webhook projects into the pod.
 	KindAKSWorkloadIdentity Kind = "aks_workload_identity"
 	// KindManagedIdentity asks the host's managed identity endpoint (IMDS or msi_endpoint) for a token.
@@ -46,6 +49,8 @@ func (k Kind) Description() string {
 		return "OIDC token file"
 	case KindGitHubOIDC:
 		return "GitHub Actions OIDC"
+	case KindAzureDevOpsOIDC:
+		return "Azure DevOps workload identity federation"
 	case KindAKSWorkloadIdentity:
 		return "AKS workload identity"
 	case KindManagedIdentity:
@@ -98,6 +103,7 @@ type methodSecrets struct {
 	tokenFile    string
 	requestURL   string
 	requestToken string
+	connectionID string
 	msiEndpoint  string
 }
 
@@ -366,6 +372,8 @@ func resolveOIDC(s Settings, useOIDC, useAKS bool, m *Method) error {
 		m.Kind = KindOIDCToken
 		m.Reason = enabler.String() + " is true and " + setOIDCToken.String() + " is set"
 		m.secrets.oidcToken = static
+	case strings.TrimSpace(value(s.ADOServiceConnectionID)) != "":
+		return resolveADO(s, enabler, requestURL, requestToken, m)
 	case requestURL != "" && requestToken != "":
 		u, err := url.Parse(requestURL)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
@@ -393,6 +401,48 @@ func resolveOIDC(s Settings, useOIDC, useAKS bool, m *Method) error {
 				"%s needs a client ID: set %s or %s, or let the AKS workload identity webhook set %s",
 				m.Kind.Description(), setClientID, setClientIDFilePath, EnvAKSClientID)
 		}
+		return missingClientID(setUseOIDC, m.Kind.Description())
+	}
+	return nil
+}
+
+// resolveADO chooses Azure DevOps workload identity federation, as the azuread provider does when a
+// service connection ID is given: the OIDC request URL and token from oidc_request_url and
+// oidc_request_token (ARM_OIDC_REQUEST_URL, ARM_OIDC_REQUEST_TOKEN), else from Azure Pipelines'
+// SYSTEM_OIDCREQUESTURI and SYSTEM_ACCESSTOKEN.
+func resolveADO(s Settings, enabler setting, requestURL, requestToken string, m *Method) error {
+	urlSet, tokenSet := setOIDCRequestURL, setOIDCRequestToken
+	if requestURL == "" {
+		if v := strings.TrimSpace(value(s.ADORequestURL)); v != "" {
+			requestURL, urlSet = v, setADORequestURL
+		}
+	}
+	if requestToken == "" {
+		if v := strings.TrimSpace(value(s.ADORequestToken)); v != "" {
+			requestToken, tokenSet = v, setADORequestToken
+		}
+	}
+	switch {
+	case requestURL == "":
+		return configErr(setOIDCRequestURL, nil,
+			"%s is true and %s is set, but no OIDC request URL is: Azure Pipelines sets %s in every job; outside a pipeline set %s",
+			enabler, setADOServiceConnectionID, EnvADORequestURL, setOIDCRequestURL)
+	case requestToken == "":
+		return configErr(setOIDCRequestToken, nil,
+			"%s is true and %s is set, but the job's access token is not: map it into the step's environment "+
+				"(env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)), or set %s",
+			enabler, setADOServiceConnectionID, setOIDCRequestToken)
+	}
+	u, err := url.Parse(requestURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return configErr(urlSet, nil, "%s must be an absolute https URL", urlSet)
+	}
+	m.Kind = KindAzureDevOpsOIDC
+	m.Reason = fmt.Sprintf("%s is true and %s, %s and %s are set", enabler, setADOServiceConnectionID, urlSet, tokenSet)
+	m.secrets.requestURL = requestURL
+	m.secrets.requestToken = requestToken
+	m.secrets.connectionID = strings.TrimSpace(value(s.ADOServiceConnectionID))
+	if m.ClientID == "" {
 		return missingClientID(setUseOIDC, m.Kind.Description())
 	}
 	return nil

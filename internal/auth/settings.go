@@ -28,6 +28,19 @@ const (
 	EnvUseCLI                    = "ARM_USE_CLI"
 	EnvAuthorityHost             = "LKPS_AUTHORITY_HOST"
 
+	// EnvADOServiceConnectionID is the azuread provider's variable for ado_pipeline_service_connection_id.
+	EnvADOServiceConnectionID = "ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID"
+	// EnvOIDCAzureServiceConnectionID is the AzAPI provider's name of the same setting, which azuread also
+	// reads "for compatibility" (azuread's guide "Authenticating using a Service Principal and OpenID Connect").
+	EnvOIDCAzureServiceConnectionID = "ARM_OIDC_AZURE_SERVICE_CONNECTION_ID"
+	// EnvADORequestURL is Azure Pipelines' OIDC request URL (System.OidcRequestUri), read when
+	// ARM_OIDC_REQUEST_URL is unset and a service connection ID is given.
+	EnvADORequestURL = "SYSTEM_OIDCREQUESTURI"
+	// EnvADORequestToken is Azure Pipelines' job access token (System.AccessToken), read when
+	// ARM_OIDC_REQUEST_TOKEN is unset and a service connection ID is given. A pipeline passes it to a
+	// step only when the step maps it (env: SYSTEM_ACCESSTOKEN: $(System.AccessToken)).
+	EnvADORequestToken = "SYSTEM_ACCESSTOKEN"
+
 	// EnvGitHubRequestURL is GitHub Actions' own variable, read when ARM_OIDC_REQUEST_URL is unset.
 	EnvGitHubRequestURL = "ACTIONS_ID_TOKEN_REQUEST_URL"
 	// EnvGitHubRequestToken is GitHub Actions' own variable, read when ARM_OIDC_REQUEST_TOKEN is unset.
@@ -78,6 +91,9 @@ var (
 	setMSIEndpoint               = setting{"msi_endpoint", []string{EnvMSIEndpoint}}
 	setUseCLI                    = setting{"use_cli", []string{EnvUseCLI}}
 	setAuthorityHost             = setting{"authority_host", []string{EnvAuthorityHost}}
+	setADOServiceConnectionID    = setting{"ado_pipeline_service_connection_id", []string{EnvADOServiceConnectionID, EnvOIDCAzureServiceConnectionID}}
+	setADORequestURL             = setting{"", []string{EnvADORequestURL}}
+	setADORequestToken           = setting{"", []string{EnvADORequestToken}}
 	setAKSFederatedTokenFile     = setting{"", []string{EnvAKSFederatedTokenFile}}
 	setAKSClientID               = setting{"", []string{EnvAKSClientID}}
 	setAKSTenantID               = setting{"", []string{EnvAKSTenantID}}
@@ -134,6 +150,16 @@ type Settings struct {
 	// AuthorityHost overrides the Entra ID authority host (`authority_host`, LKPS_AUTHORITY_HOST), for
 	// sovereign clouds, proxies and the local emulator. Unset means Options.AuthorityHost.
 	AuthorityHost *string
+
+	// ADOServiceConnectionID is the Azure DevOps service connection whose workload identity federation
+	// issues the OIDC token (`ado_pipeline_service_connection_id`, ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID
+	// or ARM_OIDC_AZURE_SERVICE_CONNECTION_ID). Set, it makes OIDCRequestURL/OIDCRequestToken Azure
+	// DevOps' OIDC endpoint and job token instead of GitHub's, as in the azuread provider.
+	ADOServiceConnectionID *string
+	// ADORequestURL is SYSTEM_OIDCREQUESTURI, used with ADOServiceConnectionID when OIDCRequestURL is unset.
+	ADORequestURL *string
+	// ADORequestToken is SYSTEM_ACCESSTOKEN, used with ADOServiceConnectionID when OIDCRequestToken is unset.
+	ADORequestToken *string
 
 	// AKSFederatedTokenFile is AZURE_FEDERATED_TOKEN_FILE, set by the AKS workload identity webhook. It has
 	// no Terraform attribute and is used only with UseAKSWorkloadIdentity.
@@ -204,6 +230,9 @@ func FromEnv(getenv func(string) string) Settings {
 	s.MSIEndpoint = str(EnvMSIEndpoint)
 	s.UseCLI = boolean(setUseCLI)
 	s.AuthorityHost = str(EnvAuthorityHost)
+	s.ADOServiceConnectionID = str(EnvADOServiceConnectionID, EnvOIDCAzureServiceConnectionID)
+	s.ADORequestURL = str(EnvADORequestURL)
+	s.ADORequestToken = str(EnvADORequestToken)
 	s.AKSFederatedTokenFile = str(EnvAKSFederatedTokenFile)
 	s.AKSClientID = str(EnvAKSClientID)
 	s.AKSTenantID = str(EnvAKSTenantID)
@@ -232,6 +261,9 @@ func Merge(config, env Settings) Settings {
 		MSIEndpoint:               pick(config.MSIEndpoint, env.MSIEndpoint),
 		UseCLI:                    pick(config.UseCLI, env.UseCLI),
 		AuthorityHost:             pick(config.AuthorityHost, env.AuthorityHost),
+		ADOServiceConnectionID:    pick(config.ADOServiceConnectionID, env.ADOServiceConnectionID),
+		ADORequestURL:             pick(config.ADORequestURL, env.ADORequestURL),
+		ADORequestToken:           pick(config.ADORequestToken, env.ADORequestToken),
 		AKSFederatedTokenFile:     pick(config.AKSFederatedTokenFile, env.AKSFederatedTokenFile),
 		AKSClientID:               pick(config.AKSClientID, env.AKSClientID),
 		AKSTenantID:               pick(config.AKSTenantID, env.AKSTenantID),
@@ -315,6 +347,13 @@ func (s Settings) String() string {
 		parts = append(parts, fmt.Sprintf("%s=%q", setOIDCRequestURL.attr, redactURL(*s.OIDCRequestURL)))
 	}
 	secret(setOIDCRequestToken, s.OIDCRequestToken)
+	plain(setADOServiceConnectionID, s.ADOServiceConnectionID)
+	if s.ADORequestURL != nil {
+		parts = append(parts, fmt.Sprintf("%s=%q", EnvADORequestURL, redactURL(*s.ADORequestURL)))
+	}
+	if s.ADORequestToken != nil {
+		parts = append(parts, EnvADORequestToken+"=<redacted>")
+	}
 	flag(setUseAKSWorkloadIdentity, s.UseAKSWorkloadIdentity)
 	flag(setUseMSI, s.UseMSI)
 	if s.MSIEndpoint != nil {

@@ -319,6 +319,7 @@ type faultsJSON struct {
 	ThrottleProbability    float64 `json:"throttleProbability,omitempty"`
 	ThrottleNext           int     `json:"throttleNext,omitempty"`
 	RetryAfterSeconds      int     `json:"retryAfterSeconds,omitempty"`
+	RetryAfterForm         string  `json:"retryAfterForm,omitempty"`
 	UnavailableProbability float64 `json:"unavailableProbability,omitempty"`
 	UnavailableNext        int     `json:"unavailableNext,omitempty"`
 	AmbiguousWriteProb     float64 `json:"ambiguousWriteProbability,omitempty"`
@@ -332,7 +333,7 @@ func faultsToJSON(c faults.Config) faultsJSON {
 	out := faultsJSON{
 		StaleReadProbability: c.StaleReadProbability, ConflictProbability: c.ConflictProbability,
 		ConflictNextWrites: c.ConflictNextWrites, ThrottleProbability: c.ThrottleProbability, ThrottleNext: c.ThrottleNext,
-		RetryAfterSeconds: c.RetryAfterSeconds, UnavailableProbability: c.UnavailableProbability,
+		RetryAfterSeconds: c.RetryAfterSeconds, RetryAfterForm: c.RetryAfterForm, UnavailableProbability: c.UnavailableProbability,
 		UnavailableNext: c.UnavailableNext, Seed: c.Seed,
 		AmbiguousWriteProb: c.AmbiguousWriteProbability, AmbiguousWriteNext: c.AmbiguousWriteNext,
 		ForeignWriterRate: c.ForeignWriterRate, ForeignWriterApp: c.ForeignWriterApp,
@@ -350,7 +351,7 @@ func (f faultsJSON) config() (faults.Config, error) {
 	c := faults.Config{
 		StaleReadProbability: f.StaleReadProbability, ConflictProbability: f.ConflictProbability,
 		ConflictNextWrites: f.ConflictNextWrites, ThrottleProbability: f.ThrottleProbability, ThrottleNext: f.ThrottleNext,
-		RetryAfterSeconds: f.RetryAfterSeconds, UnavailableProbability: f.UnavailableProbability,
+		RetryAfterSeconds: f.RetryAfterSeconds, RetryAfterForm: f.RetryAfterForm, UnavailableProbability: f.UnavailableProbability,
 		UnavailableNext: f.UnavailableNext, Seed: f.Seed,
 		AmbiguousWriteProbability: f.AmbiguousWriteProb, AmbiguousWriteNext: f.AmbiguousWriteNext,
 		ForeignWriterRate: f.ForeignWriterRate, ForeignWriterApp: f.ForeignWriterApp,

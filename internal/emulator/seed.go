@@ -22,11 +22,14 @@ type Seed struct {
 	TenantID string `json:"tenantId,omitempty"`
 	// VerifiedDomains are the tenant's verified domains, allowed in https identifier URIs.
 	VerifiedDomains []string `json:"verifiedDomains,omitempty"`
-	// FederatedIssuers are the test OIDC issuers served under /oidc/{name}; nil means "github" and
-	// "kubernetes".
+	// FederatedIssuers are the test OIDC issuers served under /oidc/{name}; nil means "github",
+	// "kubernetes" and "azure-devops".
 	FederatedIssuers []SeedIssuer `json:"federatedIssuers,omitempty"`
 	// Applications are the tenant's applications.
 	Applications []SeedApplication `json:"applications"`
+	// Users are the tenant's users (id, displayName, userPrincipalName, mail): owners of applications
+	// (their ids in an application's owners), readable at /users/{id} and /directoryObjects/{id}.
+	Users []directory.User `json:"users,omitempty"`
 	// OcelotAccessLists maps a route key ("nonprod/eu") to the appIds on its Client Access List.
 	OcelotAccessLists map[string][]string `json:"ocelotAccessLists,omitempty"`
 	// Registrations maps a route key to its initial LKPS registrations.
@@ -44,6 +47,25 @@ type SeedIssuer struct {
 	// RequestToken is the bearer token GET /oidc/<name>/token requires (GitHub's
 	// ACTIONS_ID_TOKEN_REQUEST_TOKEN); empty means a random one per start.
 	RequestToken string `json:"requestToken,omitempty"`
+	// Kind is "github" (the default: GitHub Actions' GET <issuer>/token) or "azureDevOps" (Azure
+	// Pipelines' POST <issuer>/oidctoken?api-version=7.1&serviceConnectionId=<id>; RequestToken is then
+	// the job's System.AccessToken).
+	Kind string `json:"kind,omitempty"`
+	// Organization is the Azure DevOps organization of an "azureDevOps" issuer.
+	Organization string `json:"organization,omitempty"`
+	// ServiceConnections are the service connections of an "azureDevOps" issuer; a token requested for
+	// one has the subject sc://<organization>/<project>/<name>.
+	ServiceConnections []SeedServiceConnection `json:"serviceConnections,omitempty"`
+}
+
+// SeedServiceConnection is an Azure DevOps service connection of an "azureDevOps" issuer.
+type SeedServiceConnection struct {
+	// ID is the service connection's ID (a GUID), the serviceConnectionId of a token request.
+	ID string `json:"id"`
+	// Project is the Azure DevOps project it belongs to.
+	Project string `json:"project"`
+	// Name is its name.
+	Name string `json:"name"`
 }
 
 // SeedApplication is one application of the seed.
@@ -239,7 +261,14 @@ func (s *Seed) issuers() []entra.OIDCIssuer {
 	}
 	out := make([]entra.OIDCIssuer, 0, len(s.FederatedIssuers))
 	for _, i := range s.FederatedIssuers {
-		out = append(out, entra.OIDCIssuer{Name: i.Name, DefaultSubject: i.DefaultSubject, DefaultAudience: i.DefaultAudience, RequestToken: i.RequestToken})
+		iss := entra.OIDCIssuer{
+			Name: i.Name, DefaultSubject: i.DefaultSubject, DefaultAudience: i.DefaultAudience, RequestToken: i.RequestToken,
+			Kind: i.Kind, Organization: i.Organization,
+		}
+		for _, sc := range i.ServiceConnections {
+			iss.ServiceConnections = append(iss.ServiceConnections, entra.ServiceConnection{ID: sc.ID, Project: sc.Project, Name: sc.Name})
+		}
+		out = append(out, iss)
 	}
 	return out
 }
@@ -250,7 +279,7 @@ func (s *Seed) snapshot(now time.Time) (directory.Snapshot, error) {
 	for _, a := range s.Applications {
 		spByAppID[a.AppID] = a.ServicePrincipalID
 	}
-	snap := directory.Snapshot{TenantID: s.TenantID, VerifiedDomains: append([]string{}, s.VerifiedDomains...)}
+	snap := directory.Snapshot{TenantID: s.TenantID, VerifiedDomains: append([]string{}, s.VerifiedDomains...), Users: append([]directory.User(nil), s.Users...)}
 	for i, a := range s.Applications {
 		rec, err := a.record(now, spByAppID)
 		if err != nil {
@@ -369,6 +398,9 @@ const (
 	DefaultAgentSecret = "emulator-agent-secret"
 	// DefaultClientAppID is the appId of the default seed's example client application.
 	DefaultClientAppID = "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e03"
+	// DefaultUserID is the object id of the built-in seed's user (Emulator User,
+	// emulator.user@bayer.com), who owns no application until made one.
+	DefaultUserID = "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e31"
 	// DefaultClientSecret is the client secret of the default seed's example client.
 	DefaultClientSecret = "emulator-client-secret"
 )
@@ -387,6 +419,7 @@ func DefaultSeed() *Seed {
 	s := &Seed{
 		TenantID:        environments.BayerTenantID,
 		VerifiedDomains: []string{"bayer.com"},
+		Users:           []directory.User{{ID: DefaultUserID, DisplayName: "Emulator User", UserPrincipalName: "emulator.user@bayer.com", Mail: "emulator.user@bayer.com"}},
 		Applications: []SeedApplication{
 			{
 				AppID: DefaultDeployerAppID, ObjectID: "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e11", ServicePrincipalID: "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e21",

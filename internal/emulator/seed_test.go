@@ -47,6 +47,13 @@ func TestExampleSeedLoadsAndServes(t *testing.T) {
 	if agent.Application.IdentifierURIs[0] != "api://"+exampleAgent || !agent.IsOwner("11111111-aaaa-4aaa-8aaa-000000000021") {
 		t.Fatalf("agent = %+v", agent)
 	}
+	// The seed's user owns the agent too, and the seed's Azure DevOps issuer has its service connection.
+	if u, ok := ts.Directory().User("11111111-aaaa-4aaa-8aaa-000000000031"); !ok || u.UserPrincipalName != "agent.owner@bayer.com" || !agent.IsOwner(u.ID) {
+		t.Fatalf("user = %+v %v, owners %v", u, ok, agent.Owners)
+	}
+	if ado, ok := ts.Entra().OIDCIssuer("azure-devops"); !ok || ado.Organization != "my-org" || len(ado.ServiceConnections) != 1 {
+		t.Fatalf("azure-devops issuer = %+v", ado)
+	}
 	certApp, err := ts.Admin().Application("11111111-aaaa-4aaa-8aaa-000000000004")
 	if err != nil || len(certApp.Certificates) != 1 || certApp.Certificates[0].Parsed == nil || len(certApp.Application.KeyCredentials) != 1 {
 		t.Fatalf("certificate application = %+v, %v", certApp, err)

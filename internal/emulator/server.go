@@ -211,7 +211,6 @@ func newServer(cfg Config) (*Server, error) {
 		Faults:    inj,
 		BaseURL:   s.GraphBaseURL,
 		Now:       cfg.Now,
-		Count:     s.count,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("emulator: %w", err)
@@ -278,15 +277,9 @@ func (s *Server) seedState() (State, error) {
 	return State{Version: stateFormatVersion, SavedAt: now, Directory: snap, AccessLists: lists, Registrations: regs, Audit: audit}, nil
 }
 
-// Handler returns the emulator's HTTP handler (all parts and the admin API).
+// Handler returns the emulator's HTTP handler (all parts and the admin API), routed by router.go.
 func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/graph/", http.StripPrefix("/graph", s.graph.Handler()))
-	mux.Handle(lkpsapi.PathPrefix, s.countLKPS(s.lkps.Handler()))
-	mux.Handle("/_emulator/", s.admin.handler())
-	mux.HandleFunc("/metadata/endpoints", s.serveMetadata)
-	mux.Handle("/", s.countEntra(s.entra.Handler()))
-	return s.logRequests(collapseSlashes(mux))
+	return s.logRequests(collapseSlashes(s.router()))
 }
 
 // collapseSlashes serves a path with repeated slashes as if they were single, instead of letting the mux
@@ -356,44 +349,9 @@ func (s *Server) count(route string) {
 	c.Add(1)
 }
 
-func (s *Server) countEntra(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := r.URL.Path
-		switch {
-		case strings.HasPrefix(p, "/oidc/"):
-			s.count(CounterOIDCIssuer)
-		case strings.HasSuffix(p, "/oauth2/v2.0/token"):
-			s.count(CounterEntraToken)
-		case strings.HasSuffix(p, "/.well-known/openid-configuration"):
-			s.count(CounterEntraDiscovery)
-		case strings.HasSuffix(p, "/keys"):
-			s.count(CounterEntraKeys)
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-func (s *Server) countLKPS(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := strings.TrimSuffix(r.URL.Path, "/")
-		switch {
-		case r.Method == http.MethodPost && strings.HasSuffix(p, "/api/agent/register"):
-			s.count(CounterLKPSRegister)
-		case r.Method == http.MethodPost && strings.HasSuffix(p, "/api/session/start"):
-			s.count(CounterLKPSSession)
-		case r.Method == http.MethodGet && strings.HasSuffix(p, "/api/health"):
-			s.count(CounterLKPSHealth)
-		default:
-			s.count(CounterLKPSOther)
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
 // serveMetadata serves the Azure cloud metadata document that lets Azure tooling (the azuread provider
 // with ARM_METADATA_HOSTNAME) find the emulator's token service and Graph.
 func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
-	s.count(CounterMetadata)
 	if r.URL.Path != "/metadata/endpoints" {
 		http.NotFound(w, r)
 		return

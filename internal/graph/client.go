@@ -20,6 +20,8 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/applications"
 	"github.com/microsoftgraph/msgraph-sdk-go/applicationswithappid"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
 // Defaults of Config.
@@ -28,25 +30,6 @@ const (
 	DefaultBaseURL = "https://graph.microsoft.com"
 	// DefaultScope is the token scope for Microsoft Graph.
 	DefaultScope = "https://graph.microsoft.com/.default"
-	// DefaultTimeout bounds an operation whose context has no deadline.
-	DefaultTimeout = 5 * time.Minute
-	// DefaultFirstLookupWindow bounds the 404 retries for an application this process has not written.
-	DefaultFirstLookupWindow = 5 * time.Second
-	// DefaultNotFoundAfterWriteWindow bounds the 404 retries for an application this process wrote.
-	DefaultNotFoundAfterWriteWindow = 2 * time.Minute
-	// DefaultReadReuse is how long one read of an application serves later readers.
-	DefaultReadReuse = 30 * time.Second
-	// DefaultRequestTimeout bounds one HTTP request (one attempt).
-	DefaultRequestTimeout = 30 * time.Second
-	// DefaultMaxReapply bounds how often one change overwritten by another writer is applied again.
-	DefaultMaxReapply = 8
-	// DefaultVisibilityWindow is how long a request of ClientVisible lookups waits for more lookups to
-	// share it (less once MaxVisibilityBatch client IDs or another read are waiting).
-	DefaultVisibilityWindow = 50 * time.Millisecond
-	// DefaultWriteReuse is how old a read may be for a round to build on it without a GET.
-	DefaultWriteReuse = time.Second
-	// DefaultGatherWindow is how long a worker waits after a round for the operations that follow it.
-	DefaultGatherWindow = 100 * time.Millisecond
 )
 
 // selectFields are the application properties the client reads ($select keeps responses small).
@@ -78,28 +61,23 @@ type Config struct {
 	Logger Logger
 	// Backoff shapes the delays between retries.
 	Backoff Backoff
-	// DefaultTimeout bounds operations whose context has no deadline (default DefaultTimeout).
-	DefaultTimeout time.Duration
 	// FirstLookupWindow bounds 404 retries for applications this process has not written to
-	// (default DefaultFirstLookupWindow).
+	// (default core.DefaultFirstLookupWindow).
 	FirstLookupWindow time.Duration
-	// NotFoundAfterWriteWindow bounds 404 retries for applications this process has written to
-	// (default DefaultNotFoundAfterWriteWindow).
-	NotFoundAfterWriteWindow time.Duration
 	// ReadReuse is how long one read of an application serves later reads while this process wrote
-	// nothing since (default DefaultReadReuse; negative means never).
+	// nothing since (default core.DefaultReadReuse; negative means never).
 	ReadReuse time.Duration
 	// DisableReadBatching sends every read of an application as its own GET instead of letting reads
 	// of different applications share one GET /applications?$filter=id in (…) (batchread.go).
 	DisableReadBatching bool
-	// RequestTimeout bounds one HTTP request (default DefaultRequestTimeout; negative means none);
+	// RequestTimeout bounds one HTTP request (default core.DefaultRequestTimeout; negative means none);
 	// a request that times out is retried like a dropped connection.
 	RequestTimeout time.Duration
 	// MaxReapply bounds how often a change another writer overwrote is applied again before the
-	// operation fails (default DefaultMaxReapply).
+	// operation fails (default core.DefaultMaxReapply).
 	MaxReapply int
 	// ReplicationLag is L, the bound on the directory's replication lag that every window derives
-	// from (lag.go): a read started at t shows every write committed before t-L. Zero means
+	// from (core/lag.go): a read started at t shows every write committed before t-L. Zero means
 	// DefaultReplicationLag; negative means no lag (one read decides). Set below the real lag, it
 	// weakens every guarantee: a Read may miss an item an earlier command created, and a write may
 	// be built on a replica that misses an earlier command's change.
@@ -115,14 +93,11 @@ type Config struct {
 	// accordingly. Zero means unknown.
 	Caller CallerKind
 	// WriteReuse is how old a read of an application may be for a round to build its PATCH on it
-	// without a GET, while no other writer was seen on it (default DefaultWriteReuse; negative means
+	// without a GET, while no other writer was seen on it (default core.DefaultWriteReuse; negative means
 	// every round reads).
 	WriteReuse time.Duration
-	// GatherWindow is how long a worker waits after a round for as many new operations as the round
-	// answered (default DefaultGatherWindow; negative means no wait).
-	GatherWindow time.Duration
 	// VisibilityWindow is how long a request made only of ClientVisible lookups waits, from the oldest
-	// one's arrival, for more lookups to share one filtered list (default DefaultVisibilityWindow);
+	// one's arrival, for more lookups to share one filtered list (default core.DefaultVisibilityWindow);
 	// another read, or MaxVisibilityBatch IDs waiting, ends the wait.
 	VisibilityWindow time.Duration
 }
@@ -166,19 +141,16 @@ func New(cfg Config) (*Client, error) {
 	// positive one makes sense (positiveOr).
 	cfg.BaseURL = strings.TrimRight(cmp.Or(cfg.BaseURL, DefaultBaseURL), "/")
 	cfg.Scope = cmp.Or(cfg.Scope, DefaultScope)
-	cfg.ReadReuse = cmp.Or(cfg.ReadReuse, DefaultReadReuse)
-	cfg.RequestTimeout = cmp.Or(cfg.RequestTimeout, DefaultRequestTimeout)
+	cfg.ReadReuse = cmp.Or(cfg.ReadReuse, core.DefaultReadReuse)
+	cfg.RequestTimeout = cmp.Or(cfg.RequestTimeout, core.DefaultRequestTimeout)
 	cfg.ReplicationLag = cmp.Or(cfg.ReplicationLag, DefaultReplicationLag)
-	cfg.WriteReuse = cmp.Or(cfg.WriteReuse, DefaultWriteReuse)
-	cfg.GatherWindow = cmp.Or(cfg.GatherWindow, DefaultGatherWindow)
-	cfg.DefaultTimeout = positiveOr(cfg.DefaultTimeout, DefaultTimeout)
-	cfg.FirstLookupWindow = positiveOr(cfg.FirstLookupWindow, DefaultFirstLookupWindow)
-	cfg.NotFoundAfterWriteWindow = positiveOr(cfg.NotFoundAfterWriteWindow, DefaultNotFoundAfterWriteWindow)
-	cfg.MaxReapply = positiveOr(cfg.MaxReapply, DefaultMaxReapply)
+	cfg.WriteReuse = cmp.Or(cfg.WriteReuse, core.DefaultWriteReuse)
+	cfg.FirstLookupWindow = positiveOr(cfg.FirstLookupWindow, core.DefaultFirstLookupWindow)
+	cfg.MaxReapply = positiveOr(cfg.MaxReapply, core.DefaultMaxReapply)
 	if cfg.VisibilityWindow <= 0 {
-		cfg.VisibilityWindow = DefaultVisibilityWindow
+		cfg.VisibilityWindow = core.DefaultVisibilityWindow
 	}
-	cfg.Backoff = cfg.Backoff.withDefaults()
+	cfg.Backoff = cfg.Backoff.WithDefaults()
 
 	u, err := url.Parse(cfg.BaseURL)
 	if err != nil {
@@ -218,7 +190,7 @@ func positiveOr[T int | time.Duration](v, def T) T {
 }
 
 // newRequestAdapter builds the kiota request adapter: tokens only for the Graph host (kiota silently
-// sends none to other hosts), and kiota's default middleware WITHOUT its RetryHandler, so retry.go is
+// sends none to other hosts), and kiota's default middleware WITHOUT its RetryHandler, so core/retry.go is
 // the only retry policy, and without its CompressionHandler, whose gzip writer per PATCH cost more CPU
 // than the few kilobytes of a body are worth (DESIGN.md).
 func (c *Client) newRequestAdapter(host string) (*nethttplibrary.NetHttpRequestAdapter, error) {
@@ -306,12 +278,12 @@ func (c *Client) random() float64 {
 	return c.rnd.Float64()
 }
 
-// withTimeout applies DefaultTimeout to a context without a deadline.
+// withTimeout applies core.DefaultTimeout to a context without a deadline.
 func (c *Client) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
 	if _, ok := ctx.Deadline(); ok {
 		return ctx, func() {}
 	}
-	return context.WithTimeout(ctx, c.cfg.DefaultTimeout)
+	return context.WithTimeout(ctx, core.DefaultTimeout)
 }
 
 // getByObjectID sends one GET applications/{id}.

@@ -74,7 +74,7 @@ func (cf *confirmation) context() (context.Context, context.CancelFunc) {
 		ops = append(ops, b.contributors...)
 	}
 	first := context.Background() // a batch of restored intents only: bounded below
-	latest := cf.w.c.now().Add(cf.w.c.settleHorizon() + cf.w.c.requestBound())
+	latest := cf.w.c.now().Add(cf.w.c.lag().SettleHorizon() + cf.w.c.requestBound())
 	for i, o := range ops {
 		if i == 0 {
 			first = o.ctx
@@ -210,10 +210,10 @@ func oldestMissing(pending []*batch, st *model.State) time.Time {
 // absorb takes the operations queued while a batch is being confirmed, runs their steps on sent (the
 // state this process has written) and sends them in one PATCH; the returned batch joins those in
 // flight (nil when nothing was sent). taken are the operations it took; what they still need, the
-// pipeline or a later round gives them. sent holds other writers' entries as of based, so absorb
-// takes nothing once that read is older than WriteReuse, the age of a read any round may build on.
+// pipeline or a later round gives them. sent holds other writers' entries as of based: absorb takes
+// nothing once core.Lag.MayBuildOnSent refuses it.
 func (w *appWorker) absorb(ctx context.Context, sent *model.State, pending []*batch, based time.Time) (nb *batch, taken []*op) {
-	if based.IsZero() || w.c.now().Sub(based) > max(w.c.cfg.WriteReuse, 0) {
+	if !w.c.lag().MayBuildOnSent(based, w.c.now()) {
 		return nil, nil
 	}
 	w.mu.Lock()
@@ -269,26 +269,16 @@ func pendingIntents(pending []*batch) []model.Intent {
 	return out
 }
 
-// overwritten reports whether a read that lacks some of our intents shows that another writer
-// overwrote them: it holds a change that is neither in what we sent nor ours, or our intents have
-// been missing for longer than the replication lag can explain.
+// overwritten is core.Memory.Overwritten; a change of another writer it finds marks the
+// application as shared.
 func (w *appWorker) overwritten(st, sent *model.State, ours []model.Intent, elapsed time.Duration) bool {
-	if elapsed >= w.c.overwriteAfter() {
-		return true
-	}
-	mine := make(map[string]bool, len(ours))
-	for _, i := range ours {
-		mine[i.Key()] = true
-	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for _, i := range model.IntentsOf(sent, st) {
-		if _, confirmed := w.expect[i.Key()]; i.Present && !confirmed && !mine[i.Key()] {
-			w.markForeignLocked()
-			return true
-		}
+	overwritten, foreign := w.mem.Overwritten(st, sent, ours, elapsed, w.c.lag().OverwriteAfter())
+	if foreign {
+		w.markForeignLocked()
 	}
-	return false
+	return overwritten
 }
 
 // reapply builds, on st, the intents that st lacks: lost (this batch's) and every earlier confirmed

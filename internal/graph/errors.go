@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
+	"github.com/bayer/terraform-provider-lkps/internal/retryafter"
 )
 
 // ErrNotFound means the application does not exist (or is not visible to the caller).
@@ -19,13 +21,10 @@ var ErrNotFound = errors.New("application not found")
 
 // Graph error codes this package reacts to.
 const (
-	codeResourceNotFound           = "Request_ResourceNotFound"
-	codeAuthorizationDenied        = "Authorization_RequestDenied"
-	codeMsaAppDoesNotExist         = "Error_MsaAppDoesNotExist"
-	codeConcurrencyViolation       = "Directory_ConcurrencyViolation"
-	codeCannotUpdateEnabledScope   = "CannotDeleteOrUpdateEnabledEntitlement"
-	messageCannotUpdateEnabledPart = "cannot be deleted or updated unless disabled first"
-	messageUnknownPermissionPart   = "permission id that cannot be found"
+	codeResourceNotFound         = "Request_ResourceNotFound"
+	codeAuthorizationDenied      = "Authorization_RequestDenied"
+	codeConcurrencyViolation     = core.CodeConcurrencyViolation
+	codeCannotUpdateEnabledScope = core.CodeCannotUpdateEnabledScope
 )
 
 // RetryTimeoutError is a context that ended while a call was being retried: it says why the call
@@ -240,17 +239,8 @@ func fillFromHeaders(e *APIError, h *abstractions.ResponseHeaders) {
 	e.RetryAfter = parseRetryAfter(first("retry-after"), time.Now())
 }
 
-// parseRetryAfter reads a Retry-After value in seconds or as an HTTP date; zero when invalid.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if secs, err := strconv.Atoi(v); err == nil {
-		return time.Duration(max(secs, 0)) * time.Second
-	}
-	if at, err := http.ParseTime(v); err == nil {
-		return max(at.Sub(now), 0)
-	}
-	return 0
-}
+// parseRetryAfter reads a Retry-After value (seconds, decimal seconds or an HTTP date); zero when invalid.
+func parseRetryAfter(v string, now time.Time) time.Duration { return retryafter.Parse(v, now) }
 
 // graphDetails returns the Graph answer inside err, if any.
 func graphDetails(err error) (*APIError, bool) {

@@ -40,7 +40,7 @@ func (c *Client) GetApplicationForWrite(ctx context.Context, ref AppRef) (Applic
 // holds for it. When it does not, the item may be missing only on a replica that has not caught up
 // with a change made moments ago — possibly by another process, such as the terraform apply just
 // before a plan. So the absence is confirmed by a read started once the lag bound has passed since
-// the command started (freshFrom, lag.go): one window per process, shared by every resource, and a
+// the command started (core.Lag.FreshFrom): one window per process, shared by every resource, and a
 // read started after it decides at once. present may compare more than presence (every field
 // Terraform's state records): a difference from the state is confirmed the same way. Terraform Read
 // functions use it for the item their resource manages.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
@@ -22,10 +23,7 @@ func (w *appWorker) notFoundPolicy(p callPolicy) callPolicy {
 	w.mu.Lock()
 	written := w.written
 	w.mu.Unlock()
-	p.notFound, p.notFoundWindow = ReasonNotFoundFirstLookup, w.c.cfg.FirstLookupWindow
-	if written {
-		p.notFound, p.notFoundWindow = ReasonNotFoundAfterWrite, w.c.cfg.NotFoundAfterWriteWindow
-	}
+	p.NotFound, p.NotFoundWindow = core.NotFoundPolicy(written, w.c.cfg.FirstLookupWindow)
 	p.onRetry = w.noteRetrying
 	return p
 }
@@ -71,12 +69,12 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*model.Sta
 
 // read returns the application as Graph shows it, never older than what this process confirmed: a
 // read that lacks a confirmed change and shows nothing new is from a replica that is behind, and is
-// repeated; one that shows another writer's change, or lacks ours past overwriteAfter, is the truth
+// repeated; one that shows another writer's change, or lacks ours past core.Lag.OverwriteAfter, is the truth
 // (another writer overwrote it). The memory is kept, so the next round restores the change.
 func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 	start := w.c.now()
-	window := w.c.overwriteAfter()
-	p := callPolicy{what: "GET /applications/" + w.objectID, staleWindow: window}
+	window := w.c.lag().OverwriteAfter()
+	p := callPolicy{what: "GET /applications/" + w.objectID, Policy: core.Policy{StaleWindow: window}}
 	st, err := w.get(ctx, p, func(st *model.State) error {
 		if w.looksOld(st) {
 			w.noteStale()
@@ -151,8 +149,7 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model
 
 // cachedLocked returns the cached read when it may serve a reader. Caller holds w.mu.
 func (w *appWorker) cachedLocked(notBefore time.Time) *model.State {
-	if w.cached == nil || w.cachedGen != w.gen || w.cachedAt.Before(notBefore) ||
-		w.c.cfg.ReadReuse < 0 || w.c.now().Sub(w.cachedAt) > w.c.cfg.ReadReuse {
+	if w.cached == nil || w.cachedGen != w.gen || !core.MayServe(w.cachedAt, notBefore, w.c.now(), w.c.cfg.ReadReuse) {
 		return nil
 	}
 	return w.cached
@@ -162,7 +159,7 @@ func (w *appWorker) cachedLocked(notBefore time.Time) *model.State {
 func (w *appWorker) cacheRead(st *model.State) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.sawLocked(st)
+	w.mem.Saw(st)
 	if st.ReadAt.Before(w.cachedAt) {
 		return
 	}
@@ -170,9 +167,8 @@ func (w *appWorker) cacheRead(st *model.State) {
 }
 
 // gather returns the state the round builds on and whether it is a read made earlier: reuse (the
-// read that confirmed the previous round) or the latest read of the application, when it started at
-// freshFrom or later, is no older than WriteReuse nor than this process's confirmed writes, and no
-// other writer was seen on the application (then every round reads); else a fresh read.
+// read that confirmed the previous round) or the latest read of the application when
+// core.Lag.MayBuildOn allows it; else a fresh read.
 func (w *appWorker) gather(ctx context.Context, reuse *model.State) (base *model.State, reused bool, err error) {
 	w.mu.Lock()
 	if reuse == nil && w.cachedGen == w.gen {
@@ -181,8 +177,7 @@ func (w *appWorker) gather(ctx context.Context, reuse *model.State) (base *model
 	stale := w.foreign || w.mustRead
 	w.mustRead = false
 	w.mu.Unlock()
-	if reuse == nil || stale || reuse.ReadAt.IsZero() || reuse.ReadAt.Before(w.c.freshFrom()) || w.c.cfg.WriteReuse < 0 ||
-		w.c.now().Sub(reuse.ReadAt) > w.c.cfg.WriteReuse || w.looksOld(reuse) {
+	if reuse == nil || !w.c.lag().MayBuildOn(reuse.ReadAt, w.c.started, w.c.now(), stale || w.looksOld(reuse)) {
 		st, err := w.freshRead(ctx)
 		return st, false, err
 	}

@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
-	"net/http"
 	"net/url"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
 // This file is the package's one retry policy. kiota-http-go's default middleware includes a
@@ -21,56 +21,36 @@ import (
 // newRequestAdapter), so every retry — replication lag, 409 bursts, throttling, 5xx — is decided,
 // bounded, counted and logged here.
 
-// RetryReason names why a call was repeated; Stats counts retries by reason.
-type RetryReason string
+// RetryReason names why a call was repeated (core/retry.go); Stats counts retries by reason.
+type RetryReason = core.RetryReason
 
-// Retry reasons.
+// Retry reasons (documented in core/retry.go).
 const (
-	// ReasonThrottled is a 429 answer; the delay honours Retry-After.
-	ReasonThrottled RetryReason = "throttled"
-	// ReasonServerError is a 500, 502, 503 or 504 answer.
-	ReasonServerError RetryReason = "server_error"
-	// ReasonConcurrencyViolation is Graph's Directory_ConcurrencyViolation (a 409 under bursts).
-	ReasonConcurrencyViolation RetryReason = "concurrency_violation"
-	// ReasonMsaAppDoesNotExist is Graph's Error_MsaAppDoesNotExist (409 while an application replicates).
-	ReasonMsaAppDoesNotExist RetryReason = "msa_app_does_not_exist"
-	// ReasonNotFoundAfterWrite is a 404 for an application this process wrote to: a replica behind.
-	ReasonNotFoundAfterWrite RetryReason = "not_found_after_write"
-	// ReasonNotFoundFirstLookup is a 404 on the first lookups of an application, retried briefly.
-	ReasonNotFoundFirstLookup RetryReason = "not_found_first_lookup"
-	// ReasonScopeStillEnabled is CannotDeleteOrUpdateEnabledEntitlement after a confirmed disable: a
-	// replica that missed it.
-	ReasonScopeStillEnabled RetryReason = "scope_still_enabled"
-	// ReasonScopeNotReplicated is Graph's 400 "Permission Id that cannot be found" for scopes this
-	// process read or created: the replica checking the PATCH has not seen the scope yet.
-	ReasonScopeNotReplicated RetryReason = "scope_not_replicated"
-	// ReasonStaleRead is a read older than what this process already confirmed (read-your-writes).
-	ReasonStaleRead RetryReason = "stale_read"
-	// ReasonVerifyOnFreshRead is a read made to answer without a write an op newer than the read.
-	ReasonVerifyOnFreshRead RetryReason = "verify_on_fresh_read"
-	// ReasonRebuiltResend is a resend rebuilt on a fresh read (its base was older than WriteReuse).
-	ReasonRebuiltResend RetryReason = "rebuilt_resend"
-	// ReasonFreshBase is a write's first read waiting for freshFrom (what earlier commands reported).
-	ReasonFreshBase RetryReason = "fresh_base"
-	// ReasonConfirmAbsence is a re-read before reporting a scope or pre-authorization missing.
-	ReasonConfirmAbsence RetryReason = "confirm_absence"
-	// ReasonNetwork is a dropped connection or stream reset; a write may have taken effect (safe: every
-	// write states whole collections).
-	ReasonNetwork RetryReason = "network"
-	// ReasonNotYetVisible is a confirmation read that did not show the write yet (a replica behind).
-	ReasonNotYetVisible RetryReason = "not_yet_visible"
-	// ReasonSettle is a wait of the process's last operation for its writes to replicate (settle.go).
-	ReasonSettle RetryReason = "settle"
-	// ReasonRequestTimeout is a request with no answer within Config.RequestTimeout, sent again.
-	ReasonRequestTimeout RetryReason = "request_timeout"
+	ReasonThrottled            = core.ReasonThrottled
+	ReasonServerError          = core.ReasonServerError
+	ReasonConcurrencyViolation = core.ReasonConcurrencyViolation
+	ReasonMsaAppDoesNotExist   = core.ReasonMsaAppDoesNotExist
+	ReasonNotFoundAfterWrite   = core.ReasonNotFoundAfterWrite
+	ReasonNotFoundFirstLookup  = core.ReasonNotFoundFirstLookup
+	ReasonScopeStillEnabled    = core.ReasonScopeStillEnabled
+	ReasonScopeNotReplicated   = core.ReasonScopeNotReplicated
+	ReasonStaleRead            = core.ReasonStaleRead
+	ReasonVerifyOnFreshRead    = core.ReasonVerifyOnFreshRead
+	ReasonRebuiltResend        = core.ReasonRebuiltResend
+	ReasonFreshBase            = core.ReasonFreshBase
+	ReasonConfirmAbsence       = core.ReasonConfirmAbsence
+	ReasonNetwork              = core.ReasonNetwork
+	ReasonNotYetVisible        = core.ReasonNotYetVisible
+	ReasonSettle               = core.ReasonSettle
+	ReasonRequestTimeout       = core.ReasonRequestTimeout
 )
 
-// maxConfirmWait caps the pause after a confirmation read that did not show the write yet.
-const maxConfirmWait = time.Second
+// Backoff configures the exponential backoff between attempts (core/retry.go).
+type Backoff = core.Backoff
 
 // pollDelay is the pause before confirmation read number misses+1.
 func (c *Client) pollDelay(misses int) time.Duration {
-	return min(c.cfg.Backoff.delay(misses, c.random()), maxConfirmWait)
+	return c.cfg.Backoff.PollDelay(misses, c.random())
 }
 
 // fitsDeadline reports whether a wait of d ends before ctx's deadline.
@@ -89,119 +69,34 @@ func leaderGaveUp(ctx context.Context, err error) bool {
 	return err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }
 
-// maxRebuilds bounds how often one op is rebuilt on a new read after Graph refused its change as
-// built on an older state.
-const maxRebuilds = 3
-
-// maxNetworkAttempts bounds retries of transport failures: a refused connection or a reset is
-// worth a second try, a wrong endpoint is not worth minutes.
-const maxNetworkAttempts = 3
-
-// Backoff configures the exponential backoff between attempts.
-type Backoff struct {
-	// Initial is the delay before the first retry (default 100 ms).
-	Initial time.Duration
-	// Max caps a single delay (default 5 s). A longer Retry-After is still honoured.
-	Max time.Duration
-	// Multiplier grows the delay per attempt (default 2).
-	Multiplier float64
-	// Jitter is the fraction of each delay that is randomized, 0 to 1: the delay is drawn
-	// uniformly from [d*(1-Jitter), d]. A zero Backoff gets 0.5; otherwise 0 means no jitter.
-	Jitter float64
-}
-
-func (b Backoff) withDefaults() Backoff {
-	if b == (Backoff{}) {
-		b.Jitter = 0.5
-	}
-	if b.Initial <= 0 {
-		b.Initial = 100 * time.Millisecond
-	}
-	if b.Max <= 0 {
-		b.Max = 5 * time.Second
-	}
-	if b.Max < b.Initial {
-		b.Max = b.Initial
-	}
-	if b.Multiplier < 1 {
-		b.Multiplier = 2
-	}
-	b.Jitter = min(max(b.Jitter, 0), 1)
-	return b
-}
-
-// delay returns the wait before retry number attempt (1-based); r is a uniform random number in
-// [0, 1).
-func (b Backoff) delay(attempt int, r float64) time.Duration {
-	d := float64(b.Initial) * math.Pow(b.Multiplier, float64(attempt-1))
-	if d > float64(b.Max) || math.IsInf(d, 0) || math.IsNaN(d) {
-		d = float64(b.Max)
-	}
-	d -= d * b.Jitter * r
-	return time.Duration(d)
-}
-
 // errStaleRead marks a read that is older than what this process already confirmed.
 var errStaleRead = errors.New("the read is older than changes this process already confirmed")
 
-// callPolicy says which failures of one call are worth repeating.
+// callPolicy is the retry policy of one call (core.Policy) with what the driver needs besides.
 type callPolicy struct {
+	core.Policy
 	// what names the call in logs and errors, such as "GET /applications/{id}".
 	what string
-	// notFound is the reason recorded for a 404; empty means a 404 is final.
-	notFound RetryReason
-	// notFoundWindow bounds how long 404 answers are retried, from the first attempt.
-	notFoundWindow time.Duration
-	// scopeStillEnabled makes CannotDeleteOrUpdateEnabledEntitlement retryable.
-	scopeStillEnabled bool
-	// unknownPermissionIsLag makes the "Permission Id that cannot be found" answer retryable: the
-	// body references only scopes the application has.
-	unknownPermissionIsLag bool
-	// staleWindow bounds how long errStaleRead and the two replication-lag 400 answers are retried.
-	staleWindow time.Duration
 	// onRetry, when set, is told each failure that is about to be retried.
 	onRetry func(err error)
 }
 
-// classify returns the retry reason of err, or false when err is final under the policy.
-func classify(err error, p callPolicy) (RetryReason, bool) {
+// failureOf describes err, an attempt's failure, as the retry policy sees it (core.Failure).
+func failureOf(err error) core.Failure {
 	if errors.Is(err, errStaleRead) {
-		return ReasonStaleRead, true
+		return core.Failure{Stale: true}
 	}
 	if e, ok := graphDetails(err); ok {
-		switch {
-		case strings.EqualFold(e.Code, codeConcurrencyViolation):
-			return ReasonConcurrencyViolation, true
-		case strings.EqualFold(e.Code, codeMsaAppDoesNotExist):
-			return ReasonMsaAppDoesNotExist, true
-		case e.StatusCode == http.StatusTooManyRequests:
-			return ReasonThrottled, true
-		case e.StatusCode == http.StatusInternalServerError, e.StatusCode == http.StatusBadGateway,
-			e.StatusCode == http.StatusServiceUnavailable, e.StatusCode == http.StatusGatewayTimeout:
-			return ReasonServerError, true
-		case e.StatusCode == http.StatusNotFound && p.notFound != "":
-			return p.notFound, true
-		case p.scopeStillEnabled && isScopeStillEnabled(e):
-			return ReasonScopeStillEnabled, true
-		case p.unknownPermissionIsLag && isUnknownPermission(e):
-			return ReasonScopeNotReplicated, true
-		}
-		return "", false
+		return core.Failure{Answered: true, Status: e.StatusCode, Code: e.Code, Message: e.Message, RetryAfter: e.RetryAfter}
 	}
 	if errors.Is(err, errRequestTimeout) {
-		return ReasonRequestTimeout, true
+		return core.Failure{Timeout: true}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return "", false
+		return core.Failure{}
 	}
-	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return ReasonNetwork, true
-	}
-	if isTransportFailure(err) {
-		return ReasonNetwork, true
-	}
-	return "", false
+	return core.Failure{Network: errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || isTransportFailure(err)}
 }
 
 // errRequestTimeout marks an attempt abandoned after Config.RequestTimeout.
@@ -234,27 +129,6 @@ func isTransportFailure(err error) bool {
 	return false
 }
 
-// isScopeStillEnabled recognises Graph's "disable it first" answer.
-func isScopeStillEnabled(e *APIError) bool {
-	return e.StatusCode == http.StatusBadRequest &&
-		(strings.EqualFold(e.Code, codeCannotUpdateEnabledScope) ||
-			strings.Contains(strings.ToLower(e.Message), messageCannotUpdateEnabledPart))
-}
-
-// rejectedAsBuiltOnOldState reports whether Graph refused a PATCH in a way that, once replication
-// lag is ruled out, means the PATCH was built on a state older than Graph's: a scope it changes is
-// still enabled there, or a permission it grants is not there.
-func rejectedAsBuiltOnOldState(err error) bool {
-	e, ok := graphDetails(err)
-	return ok && (isScopeStillEnabled(e) || isUnknownPermission(e))
-}
-
-// isUnknownPermission recognises Graph's answer to a pre-authorization of a scope it cannot find.
-func isUnknownPermission(e *APIError) bool {
-	return e.StatusCode == http.StatusBadRequest &&
-		strings.Contains(strings.ToLower(e.Message), messageUnknownPermissionPart)
-}
-
 // attemptKey carries the attempt number to the transport for logging.
 type attemptKey struct{}
 
@@ -270,11 +144,11 @@ func attemptFrom(ctx context.Context) int {
 // error is returned, wrapped with the number of attempts when more than one was made; when ctx
 // ended during an attempt or a wait, with the failure that was being retried (RetryTimeoutError).
 func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Context) error) error {
-	start := c.now()
-	network := 0
+	a := core.Attempts{Start: c.now()}
 	var retried error // the failure the current attempt repeats
-	for attempt := 1; ; attempt++ {
-		err := c.attempt(ctx, attempt, fn)
+	for {
+		a.N++
+		err := c.attempt(ctx, a.N, fn)
 		if err == nil {
 			return nil
 		}
@@ -283,37 +157,18 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 			forbidden.Caller = c.cfg.Caller
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return giveUp(p, attempt, timedOutRetrying(err, retried))
+			return giveUp(p, a.N, timedOutRetrying(err, retried))
 		}
-		reason, ok := classify(err, p)
-		if !ok {
-			return giveUp(p, attempt, err)
+		deadline, _ := ctx.Deadline()
+		next := p.Next(&a, failureOf(err), c.now(), deadline, c.cfg.Backoff, c.random())
+		if next.PastDeadline {
+			return giveUp(p, a.N, fmt.Errorf("the next retry (in %s) would pass the deadline: %w", next.Wait.Round(time.Millisecond), err))
 		}
-		elapsed := c.now().Sub(start)
-		switch reason {
-		case ReasonNotFoundAfterWrite, ReasonNotFoundFirstLookup:
-			if elapsed >= p.notFoundWindow {
-				return giveUp(p, attempt, err)
-			}
-		case ReasonStaleRead, ReasonScopeStillEnabled, ReasonScopeNotReplicated:
-			if elapsed >= p.staleWindow {
-				return giveUp(p, attempt, err)
-			}
-		case ReasonNetwork:
-			network++
-			if network >= maxNetworkAttempts {
-				return giveUp(p, attempt, err)
-			}
+		if !next.Again {
+			return giveUp(p, a.N, err)
 		}
-		wait := c.cfg.Backoff.delay(attempt, c.random())
-		if e, ok := graphDetails(err); ok && e.RetryAfter > 0 {
-			wait = e.RetryAfter
-		}
-		if !c.fitsDeadline(ctx, wait) {
-			return giveUp(p, attempt, fmt.Errorf("the next retry (in %s) would pass the deadline: %w", wait.Round(time.Millisecond), err))
-		}
-		c.stats.addRetry(reason)
-		fields := map[string]any{"call": p.what, "attempt": attempt, "retry_reason": string(reason), "retry_in_ms": wait.Milliseconds()}
+		c.stats.addRetry(next.Reason)
+		fields := map[string]any{"call": p.what, "attempt": a.N, "retry_reason": string(next.Reason), "retry_in_ms": next.Wait.Milliseconds()}
 		if e, ok := graphDetails(err); ok {
 			fields["status"] = e.StatusCode
 			fields["code"] = e.Code
@@ -324,8 +179,8 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 		if p.onRetry != nil {
 			p.onRetry(err)
 		}
-		if err := c.sleep(ctx, wait); err != nil {
-			return giveUp(p, attempt, timedOutRetrying(err, retried))
+		if err := c.sleep(ctx, next.Wait); err != nil {
+			return giveUp(p, a.N, timedOutRetrying(err, retried))
 		}
 	}
 }

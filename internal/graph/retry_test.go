@@ -14,23 +14,9 @@ import (
 
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
-)
 
-func TestBackoffDelay(t *testing.T) {
-	b := Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: 0.5}.withDefaults()
-	for attempt, want := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 4: 800 * time.Millisecond, 5: time.Second, 60: time.Second} {
-		if got := b.delay(attempt, 0); got != want {
-			t.Errorf("delay(%d, 0) = %s, want %s", attempt, got, want)
-		}
-		if got := b.delay(attempt, 0.999999); got < want/2 || got > want {
-			t.Errorf("delay(%d, ~1) = %s, want within [%s, %s]", attempt, got, want/2, want)
-		}
-	}
-	d := Backoff{}.withDefaults()
-	if d.Initial != 100*time.Millisecond || d.Max != 5*time.Second || d.Multiplier != 2 || d.Jitter != 0.5 {
-		t.Fatalf("defaults = %+v", d)
-	}
-}
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
+)
 
 func TestParseRetryAfter(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -68,41 +54,41 @@ func typed(status int, code, msg string) error {
 const unknownPermissionMsg = "Property api.preAuthorizedApplications.delegatedPermissionIds has a Permission Id that cannot be found in the AppPermissions sets."
 
 func TestClassify(t *testing.T) {
-	notFound := callPolicy{notFound: ReasonNotFoundAfterWrite}
-	enabled := callPolicy{scopeStillEnabled: true}
+	notFound := core.Policy{NotFound: ReasonNotFoundAfterWrite}
+	enabled := core.Policy{ScopeStillEnabled: true}
 	cases := []struct {
 		name   string
 		err    error
-		policy callPolicy
+		policy core.Policy
 		want   RetryReason
 		retry  bool
 	}{
-		{"429", typed(429, "TooManyRequests", ""), callPolicy{}, ReasonThrottled, true},
-		{"500", typed(500, "", ""), callPolicy{}, ReasonServerError, true},
-		{"502", typed(502, "", ""), callPolicy{}, ReasonServerError, true},
-		{"503", typed(503, "", ""), callPolicy{}, ReasonServerError, true},
-		{"504", typed(504, "", ""), callPolicy{}, ReasonServerError, true},
-		{"501 is final", typed(501, "", ""), callPolicy{}, "", false},
-		{"409 concurrency", typed(409, "Directory_ConcurrencyViolation", ""), callPolicy{}, ReasonConcurrencyViolation, true},
-		{"409 msa app", typed(409, "Error_MsaAppDoesNotExist", ""), callPolicy{}, ReasonMsaAppDoesNotExist, true},
-		{"409 other is final", typed(409, "Request_MultipleObjectsWithSameKeyValue", ""), callPolicy{}, "", false},
-		{"404 without policy is final", typed(404, codeResourceNotFound, ""), callPolicy{}, "", false},
+		{"429", typed(429, "TooManyRequests", ""), core.Policy{}, ReasonThrottled, true},
+		{"500", typed(500, "", ""), core.Policy{}, ReasonServerError, true},
+		{"502", typed(502, "", ""), core.Policy{}, ReasonServerError, true},
+		{"503", typed(503, "", ""), core.Policy{}, ReasonServerError, true},
+		{"504", typed(504, "", ""), core.Policy{}, ReasonServerError, true},
+		{"501 is final", typed(501, "", ""), core.Policy{}, "", false},
+		{"409 concurrency", typed(409, "Directory_ConcurrencyViolation", ""), core.Policy{}, ReasonConcurrencyViolation, true},
+		{"409 msa app", typed(409, "Error_MsaAppDoesNotExist", ""), core.Policy{}, ReasonMsaAppDoesNotExist, true},
+		{"409 other is final", typed(409, "Request_MultipleObjectsWithSameKeyValue", ""), core.Policy{}, "", false},
+		{"404 without policy is final", typed(404, codeResourceNotFound, ""), core.Policy{}, "", false},
 		{"404 with policy", typed(404, codeResourceNotFound, ""), notFound, ReasonNotFoundAfterWrite, true},
-		{"enabled scope without policy", typed(400, codeCannotUpdateEnabledScope, ""), callPolicy{}, "", false},
+		{"enabled scope without policy", typed(400, codeCannotUpdateEnabledScope, ""), core.Policy{}, "", false},
 		{"enabled scope by code", typed(400, codeCannotUpdateEnabledScope, ""), enabled, ReasonScopeStillEnabled, true},
 		{"enabled scope by message", typed(400, "Request_BadRequest", "Permission (scope or role) cannot be deleted or updated unless disabled first."), enabled, ReasonScopeStillEnabled, true},
-		{"unknown permission without policy", typed(400, "Request_BadRequest", unknownPermissionMsg), callPolicy{}, "", false},
-		{"unknown permission as lag", typed(400, "Request_BadRequest", unknownPermissionMsg), callPolicy{unknownPermissionIsLag: true}, ReasonScopeNotReplicated, true},
+		{"unknown permission without policy", typed(400, "Request_BadRequest", unknownPermissionMsg), core.Policy{}, "", false},
+		{"unknown permission as lag", typed(400, "Request_BadRequest", unknownPermissionMsg), core.Policy{UnknownPermissionIsLag: true}, ReasonScopeNotReplicated, true},
 		{"other 400", typed(400, "Request_BadRequest", "Another object with the same value for property identifierUris already exists."), enabled, "", false},
 		{"403", typed(403, codeAuthorizationDenied, ""), notFound, "", false},
-		{"reset", fmt.Errorf("wrapped: %w", syscall.ECONNRESET), callPolicy{}, ReasonNetwork, true},
-		{"deadline", context.DeadlineExceeded, callPolicy{}, "", false},
-		{"stale", errStaleRead, callPolicy{}, ReasonStaleRead, true},
-		{"unknown", errors.New("x509: certificate signed by unknown authority"), callPolicy{}, "", false},
+		{"reset", fmt.Errorf("wrapped: %w", syscall.ECONNRESET), core.Policy{}, ReasonNetwork, true},
+		{"deadline", context.DeadlineExceeded, core.Policy{}, "", false},
+		{"stale", errStaleRead, core.Policy{}, ReasonStaleRead, true},
+		{"unknown", errors.New("x509: certificate signed by unknown authority"), core.Policy{}, "", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := classify(tc.err, tc.policy)
+			got, ok := tc.policy.Classify(failureOf(tc.err))
 			if got != tc.want || ok != tc.retry {
 				t.Fatalf("classify = %q, %v; want %q, %v", got, ok, tc.want, tc.retry)
 			}
@@ -204,7 +190,7 @@ func newRetryTestClient(t *testing.T) (*Client, *fakeTime) {
 	t.Helper()
 	ft := &fakeTime{now: time.Now()} // real-time based: context deadlines compare with the wall clock
 	c := &Client{
-		cfg:   Config{Backoff: Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: 0}.withDefaults()},
+		cfg:   Config{Backoff: Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: 0}.WithDefaults()},
 		now:   ft.Now,
 		sleep: ft.Sleep,
 	}
@@ -279,7 +265,7 @@ func TestRetry_NotFoundWindow(t *testing.T) {
 	c, ft := newRetryTestClient(t)
 	start := ft.Now()
 	calls := 0
-	err := c.retry(context.Background(), callPolicy{what: "GET x", notFound: ReasonNotFoundFirstLookup, notFoundWindow: 700 * time.Millisecond},
+	err := c.retry(context.Background(), callPolicy{what: "GET x", Policy: core.Policy{NotFound: ReasonNotFoundFirstLookup, NotFoundWindow: 700 * time.Millisecond}},
 		func(context.Context) error {
 			calls++
 			return typed(404, codeResourceNotFound, "")
@@ -303,7 +289,7 @@ func TestRetry_NetworkAttemptsAreBounded(t *testing.T) {
 		calls++
 		return fmt.Errorf("read: %w", syscall.ECONNRESET)
 	})
-	if !errors.Is(err, syscall.ECONNRESET) || calls != maxNetworkAttempts {
+	if !errors.Is(err, syscall.ECONNRESET) || calls != core.MaxNetworkAttempts {
 		t.Fatalf("calls=%d err=%v", calls, err)
 	}
 }
@@ -319,7 +305,7 @@ func TestRetry_DeadlineDuringAnAttemptSaysWhatWasRetried(t *testing.T) {
 			defer cancel(nil)
 			var told []error
 			calls := 0
-			err := c.retry(ctx, callPolicy{what: "PATCH x", notFound: ReasonNotFoundAfterWrite, notFoundWindow: time.Hour,
+			err := c.retry(ctx, callPolicy{what: "PATCH x", Policy: core.Policy{NotFound: ReasonNotFoundAfterWrite, NotFoundWindow: time.Hour},
 				onRetry: func(err error) { told = append(told, err) }},
 				func(ctx context.Context) error {
 					calls++

@@ -80,7 +80,7 @@ func (c *Client) settle(ctx context.Context) error {
 			// The operations that returned at once rely on this one to settle: keep that promise
 			// on a context of its own, bounded by the rest of the window and one read.
 			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), max(due.Sub(c.now()), 0)+c.settleHorizon()+c.requestBound())
+			ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), max(due.Sub(c.now()), 0)+c.lag().SettleHorizon()+c.requestBound())
 			defer cancel()
 			detached = true
 		}
@@ -173,14 +173,14 @@ func watchAll(ctx context.Context, workers []*appWorker) error {
 	return errors.Join(errs...)
 }
 
-// settleEnd returns when the settle window (settleHorizon) after the application's last write ends;
+// settleEnd returns when the settle window (core.Lag.SettleHorizon) after the application's last write ends;
 // ok is false when that write has settled, or when nobody else is declared to write the application
 // (Config.ConcurrentWriters) and this process saw no other writer's change on it: a later command is
 // safe without the wait (freshFrom). The window applies even when this process observed no lag: a
 // writer whose changes all came after our reads is invisible until then, and its replica may be
 // behind the one that served ours.
 func (w *appWorker) settleEnd() (time.Time, bool) {
-	horizon := w.c.settleHorizon()
+	horizon := w.c.lag().SettleHorizon()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.lastWrite.IsZero() || !w.settled.Before(w.lastWrite) || (!w.c.cfg.ConcurrentWriters && !w.foreign) {

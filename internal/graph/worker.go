@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
@@ -67,18 +68,10 @@ type appWorker struct {
 	// gen counts confirmed writes; a reader joins an in-flight GET only if no write was confirmed
 	// since it started.
 	gen uint64
-	// expect is the read-your-writes memory: the intents this process confirmed, by key. A read
-	// that lacks one comes from a replica that is behind, or from after another writer overwrote it
-	// (then it shows that writer's change too, and the next round restores ours).
-	expect map[string]model.Intent
-	// known is the latest state this process confirmed or built on; a read showing changes known
-	// lacks is newer than it.
-	known *model.State
+	// mem is what this process confirmed and saw of the application (core.Memory).
+	mem *core.Memory
 	// foreign is set once another writer's change was seen on the application.
 	foreign bool
-	// seen holds every version of a scope (scopeFact) this process read or wrote. A replica that
-	// is behind shows only versions that existed before; a version never seen is another writer's.
-	seen map[string]bool
 	// lastWrite is when this process last wrote the application.
 	lastWrite time.Time
 	// cached is the latest read of the application (started at cachedAt, when gen was cachedGen):
@@ -87,7 +80,7 @@ type appWorker struct {
 	cachedAt  time.Time
 	cachedGen uint64
 	// written is set once this process has PATCHed the application: from then on a 404 is
-	// replication lag, retried for NotFoundAfterWriteWindow.
+	// replication lag, retried for core.NotFoundAfterWriteWindow.
 	written bool
 	// retrying is the latest failure of a call on the application that was going to be retried, at
 	// retryingAt: a caller whose context ends while it waits reports it as the reason.
@@ -116,7 +109,7 @@ func (c *Client) workerFor(objectID string) *appWorker {
 	defer c.mu.Unlock()
 	w, ok := c.workers[key]
 	if !ok {
-		w = &appWorker{c: c, objectID: objectID, expect: make(map[string]model.Intent), seen: make(map[string]bool),
+		w = &appWorker{c: c, objectID: objectID, mem: core.NewMemory(),
 			arrived: make(chan struct{}, 1)}
 		c.workers[key] = w
 	}
@@ -174,14 +167,13 @@ func (w *appWorker) run(hint *model.State) {
 	}
 }
 
-// awaitSuccessors waits, at most GatherWindow, until as many ops are queued as the last round
+// awaitSuccessors waits, at most core.GatherWindow, until as many ops are queued as the last round
 // answered: the resources Terraform starts in the freed slots then go in one round, not two.
 func (w *appWorker) awaitSuccessors(answered int) {
-	window := w.c.cfg.GatherWindow
-	if answered <= 0 || window <= 0 {
+	if answered <= 0 {
 		return
 	}
-	timer := time.NewTimer(window)
+	timer := time.NewTimer(core.GatherWindow)
 	defer timer.Stop()
 	for {
 		w.mu.Lock()
@@ -323,7 +315,7 @@ type batch struct {
 
 // answersLate reports whether the batch answers, without a write, an op submitted after base was read.
 func (b *batch) answersLate(base *model.State) bool {
-	late := func(o *op) bool { return o.submitted.After(base.ReadAt) }
+	late := func(o *op) bool { return core.AnswersLate(o.submitted, base.ReadAt) }
 	return slices.ContainsFunc(b.settled, late) || slices.ContainsFunc(slices.Collect(maps.Keys(b.failed)), late)
 }
 
@@ -412,7 +404,7 @@ func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
 	if err == nil {
 		return false
 	}
-	if rejectedAsBuiltOnOldState(err) && w.rebuild(b) {
+	if failureOf(err).BuiltOnOldState() && w.rebuild(b) {
 		w.c.logWarn(ctx, "Microsoft Graph refused a change built on a replica that was behind; reading again and rebuilding it",
 			map[string]any{"object_id": w.objectID, "ops": len(b.contributors)})
 		return true
@@ -431,13 +423,13 @@ func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
 }
 
 // rebuild marks the batch's ops for another round on a new read; false when one was rebuilt
-// maxRebuilds times already.
+// core.MaxRebuilds times already.
 func (w *appWorker) rebuild(b *batch) bool {
 	if len(b.contributors) == 0 {
 		return false // a batch of restored intents only: nothing bounds its rebuilds
 	}
 	for _, o := range b.contributors {
-		if o.rebuilds >= maxRebuilds {
+		if o.rebuilds >= core.MaxRebuilds {
 			return false
 		}
 	}
@@ -532,15 +524,15 @@ func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Co
 		what: fmt.Sprintf("PATCH /applications/%s (%s)", w.objectID, cols),
 		// A replica behind a scope's disable (ours or another writer's) refuses any change of the
 		// application, not only of its scopes.
-		scopeStillEnabled:      true,
-		unknownPermissionIsLag: cols&model.ColPreAuth != 0 && model.ReferencesResolve(after),
-		// Past the replication lag, the refusal means the change was built on a replica that
-		// was behind: write rebuilds it on a new read.
-		staleWindow: w.c.overwriteAfter(),
+		Policy: core.Policy{ScopeStillEnabled: true,
+			UnknownPermissionIsLag: cols&model.ColPreAuth != 0 && model.ReferencesResolve(after),
+			// Past the replication lag, the refusal means the change was built on a replica that
+			// was behind: write rebuilds it on a new read.
+			StaleWindow: w.c.lag().OverwriteAfter()},
 	})
 	sent := after
 	err = w.c.retry(ctx, p, func(actx context.Context) error {
-		if attemptFrom(actx) > 1 && (based.IsZero() || w.c.now().Sub(based) > max(w.c.cfg.WriteReuse, 0)) {
+		if attemptFrom(actx) > 1 && !w.c.lag().MayBuildOnSent(based, w.c.now()) {
 			w.c.stats.addRetry(ReasonRebuiltResend)
 			st, err := w.read(ctx)
 			if err != nil {

@@ -68,6 +68,9 @@ func advise(e *Error) string {
 	}
 	if e.Kind == KindToken || e.Kind == KindTransport {
 		if f, ok := auth.ClassifyTransport(e.Err); ok {
+			if e.Kind == KindTransport && f.Cause != auth.CauseTLSUntrusted && f.Cause != auth.CauseTLSExpired {
+				return fmt.Sprintf("%s For %s the documented LKPS base URL is %s.", f.Advice, envName(env), orUnknown(env.LKPSBaseURL))
+			}
 			return f.Advice
 		}
 	}

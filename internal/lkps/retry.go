@@ -8,10 +8,10 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/retryafter"
 )
 
 // RetryPolicy bounds the retries of the Client. Which failures are retried depends on the operation (see
@@ -173,25 +173,6 @@ func permanentTransportError(err error) bool {
 	return false
 }
 
-// parseRetryAfter reads Retry-After as seconds or an HTTP date relative to now; 0 when absent or invalid.
-func parseRetryAfter(value string, now time.Time) time.Duration {
-	value = strings.TrimSpace(value)
-	if value == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseInt(value, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		if secs > int64(24*time.Hour/time.Second) {
-			secs = int64(24 * time.Hour / time.Second)
-		}
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(value); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-	}
-	return 0
-}
+// parseRetryAfter reads Retry-After (seconds, decimal seconds or an HTTP date, at most a day) relative to
+// now; 0 when absent or invalid.
+func parseRetryAfter(value string, now time.Time) time.Duration { return retryafter.Parse(value, now) }

@@ -43,25 +43,31 @@ type sessionStartAction struct {
 	data *providerData
 }
 
-// sessionStartModel maps the action's configuration. An action has no state, so nothing of it is
-// stored. Its credentials cannot be write-only (and so cannot take ephemeral values): terraform-plugin-
-// framework v1.19 refuses every non-null write-only value in an action's configuration, and action
-// attributes cannot be marked sensitive; a value from a sensitive variable keeps Terraform's mark.
+// sessionStartModel maps the action's configuration. An action has no state, but Terraform writes its
+// configuration into a saved plan file (`terraform plan -invoke=... -out=...`) in clear text, and an
+// action can take neither write-only nor ephemeral values (terraform-plugin-framework v1.19 refuses
+// every non-null write-only value in an action's configuration). So no attribute holds a credential:
+// the action uses the provider's identity, OIDC, or a credential it reads when it runs, from a file or
+// from an environment variable whose name is the attribute's value (auth.RunTimeCredential).
 type sessionStartModel struct {
-	AgentClientID             types.String `tfsdk:"agent_client_id"`
-	ClientID                  types.String `tfsdk:"client_id"`
-	ClientSecret              types.String `tfsdk:"client_secret"`
-	ClientCertificate         types.String `tfsdk:"client_certificate"`
-	ClientCertificatePassword types.String `tfsdk:"client_certificate_password"`
-	UseOIDC                   types.Bool   `tfsdk:"use_oidc"`
-	UseProviderIdentity       types.Bool   `tfsdk:"use_provider_identity"`
+	AgentClientID                   types.String `tfsdk:"agent_client_id"`
+	ClientID                        types.String `tfsdk:"client_id"`
+	ClientSecretFilePath            types.String `tfsdk:"client_secret_file_path"`
+	ClientSecretEnvVar              types.String `tfsdk:"client_secret_env_var"`
+	ClientCertificatePath           types.String `tfsdk:"client_certificate_path"`
+	ClientCertificateEnvVar         types.String `tfsdk:"client_certificate_env_var"`
+	ClientCertificatePasswordEnvVar types.String `tfsdk:"client_certificate_password_env_var"`
+	UseOIDC                         types.Bool   `tfsdk:"use_oidc"`
+	UseProviderIdentity             types.Bool   `tfsdk:"use_provider_identity"`
 }
 
 var (
 	pathSessionClientID         = path.Root("client_id")
-	pathSessionSecret           = path.Root("client_secret")
-	pathSessionCertificate      = path.Root("client_certificate")
-	pathSessionCertPassword     = path.Root("client_certificate_password")
+	pathSessionSecretFile       = path.Root(auth.AttrSecretFilePath)
+	pathSessionSecretEnv        = path.Root(auth.AttrSecretEnvVar)
+	pathSessionCertPath         = path.Root(auth.AttrCertificatePath)
+	pathSessionCertEnv          = path.Root(auth.AttrCertificateEnvVar)
+	pathSessionCertPasswordEnv  = path.Root(auth.AttrCertificatePasswordEnvVar)
 	pathSessionUseOIDC          = path.Root("use_oidc")
 	pathSessionProviderIdentity = path.Root("use_provider_identity")
 )
@@ -87,26 +93,36 @@ func (a *sessionStartAction) Schema(_ context.Context, _ action.SchemaRequest, r
 			},
 			"client_id": schema.StringAttribute{
 				MarkdownDescription: "The client (application) ID of the client application the session is started " +
-					"as. Required with `client_secret`, `client_certificate` and `use_oidc`; with " +
-					"`use_provider_identity` it is optional and, when set, the action checks that the provider's token " +
-					"belongs to it.",
+					"as. Required with a secret, a certificate and `use_oidc`; with `use_provider_identity` it is optional " +
+					"and, when set, the action checks that the provider's token belongs to it.",
 				Optional:   true,
 				Validators: []validator.String{guidValidator()},
 			},
-			"client_secret": schema.StringAttribute{
-				MarkdownDescription: "A client secret of the client application (its Value, not its Secret ID). Pass it " +
-					"from a `sensitive` variable; actions have no state, so it is stored nowhere, but `terraform plan -out` " +
-					"writes it into the plan file like any non-ephemeral value.",
+			auth.AttrSecretEnvVar: schema.StringAttribute{
+				MarkdownDescription: "The **name** of an environment variable of the terraform process that holds a client " +
+					"secret of the client application (its Value, not its Secret ID), for example `\"LKPS_CLIENT_SECRET\"`. " +
+					"The secret is read when the action runs, so it is in no plan file and no configuration.",
 				Optional: true,
 			},
-			"client_certificate": schema.StringAttribute{
-				MarkdownDescription: "A certificate of the client application with its private key: PEM text, or " +
-					"base64 of a PKCS#12 archive or of PEM text. Pass it from a `sensitive` variable, as `client_secret`.",
+			auth.AttrSecretFilePath: schema.StringAttribute{
+				MarkdownDescription: "The path of a file that holds a client secret of the client application, read when " +
+					"the action runs.",
 				Optional: true,
 			},
-			"client_certificate_password": schema.StringAttribute{
-				MarkdownDescription: "The password of `client_certificate`'s private key, when it is encrypted.",
-				Optional:            true,
+			auth.AttrCertificatePath: schema.StringAttribute{
+				MarkdownDescription: "The path of a PKCS#12 (`.pfx`) or PEM file with a certificate of the client " +
+					"application and its private key, read when the action runs.",
+				Optional: true,
+			},
+			auth.AttrCertificateEnvVar: schema.StringAttribute{
+				MarkdownDescription: "The **name** of an environment variable that holds a certificate of the client " +
+					"application with its private key: PEM text, or base64 of a PKCS#12 archive or of PEM text.",
+				Optional: true,
+			},
+			auth.AttrCertificatePasswordEnvVar: schema.StringAttribute{
+				MarkdownDescription: "The **name** of an environment variable that holds the password of the " +
+					"certificate's private key, when it is encrypted.",
+				Optional: true,
 			},
 			"use_oidc": schema.BoolAttribute{
 				MarkdownDescription: "Present the provider's OIDC token (`use_oidc`, GitHub Actions, a token or token " +
@@ -133,9 +149,20 @@ func (m sessionStartModel) choice() auth.AgentCredentialChoice {
 	on := func(b types.Bool) bool { return b.IsUnknown() || b.ValueBool() }
 	return auth.AgentCredentialChoice{
 		ProviderIdentity: on(m.UseProviderIdentity),
-		Secret:           given(m.ClientSecret),
-		Certificate:      given(m.ClientCertificate),
+		Secret:           given(m.ClientSecretEnvVar) || given(m.ClientSecretFilePath),
+		Certificate:      given(m.ClientCertificateEnvVar) || given(m.ClientCertificatePath),
 		OIDC:             on(m.UseOIDC),
+	}
+}
+
+// runTime is the credential the configuration names, to be read when the action runs.
+func (m sessionStartModel) runTime() auth.RunTimeCredential {
+	return auth.RunTimeCredential{
+		SecretFilePath:            m.ClientSecretFilePath.ValueString(),
+		SecretEnvVar:              m.ClientSecretEnvVar.ValueString(),
+		CertificatePath:           m.ClientCertificatePath.ValueString(),
+		CertificateEnvVar:         m.ClientCertificateEnvVar.ValueString(),
+		CertificatePasswordEnvVar: m.ClientCertificatePasswordEnvVar.ValueString(),
 	}
 }
 
@@ -150,32 +177,56 @@ func (a *sessionStartAction) ValidateConfig(ctx context.Context, req action.Vali
 
 // validateSessionCredentials checks that exactly one credential is given, with the client ID it needs.
 func validateSessionCredentials(m sessionStartModel, diags *diag.Diagnostics) {
+	for _, p := range []struct {
+		v    types.String
+		at   path.Path
+		what string
+	}{
+		{m.ClientSecretEnvVar, pathSessionSecretEnv, "client secret"},
+		{m.ClientCertificateEnvVar, pathSessionCertEnv, "certificate"},
+		{m.ClientCertificatePasswordEnvVar, pathSessionCertPasswordEnv, "certificate's password"},
+	} {
+		if isSet(p.v) && !auth.ValidEnvVarName(p.v.ValueString()) {
+			// Never echo the value: it is most likely the secret itself.
+			diags.AddAttributeError(p.at, "Not an Environment Variable Name",
+				fmt.Sprintf("%s takes the name of an environment variable that holds the %s, not the %s itself (its value, "+
+					"%d characters, is not a variable name: letters, digits and underscores). Export the %s in the environment "+
+					"of terraform, for example as LKPS_CLIENT_SECRET, and write that name here. The value given is now in your "+
+					"configuration: if it is a real credential, rotate it.", p.at, p.what, p.what, len(p.v.ValueString()), p.what))
+		}
+	}
 	choice := m.choice()
+	if isSet(m.ClientSecretEnvVar) && isSet(m.ClientSecretFilePath) || isSet(m.ClientCertificateEnvVar) && isSet(m.ClientCertificatePath) {
+		choice.Secret, choice.Certificate = true, true // two sources of one kind conflict too
+	}
 	switch choice.Source() {
 	case auth.AgentCredentialMissing:
 		diags.AddAttributeError(pathSessionClientID, "Missing Client Credentials",
-			"A session is started as a client application. Set client_id with one of client_secret (a client secret of "+
-				"that application), client_certificate (a certificate with its private key) or use_oidc = true (the "+
-				"provider's OIDC token, through the application's federated credential); or set use_provider_identity = true "+
-				"when the provider itself authenticates as the client.")
+			"A session is started as a client application. Set client_id with one of client_secret_env_var or "+
+				"client_secret_file_path (a client secret of that application, read when the action runs), "+
+				"client_certificate_path or client_certificate_env_var (a certificate with its private key) or use_oidc = true "+
+				"(the provider's OIDC token, through the application's federated credential); or set use_provider_identity = "+
+				"true when the provider itself authenticates as the client (an aliased provider block can sign in as the "+
+				"client, with an ephemeral client_secret).")
 		return
 	case auth.AgentCredentialConflict:
 		diags.AddAttributeError(pathSessionClientID, "Conflicting Client Credentials",
-			"Set exactly one of client_secret, client_certificate, use_oidc = true and use_provider_identity = true: "+
-				"each names a way to authenticate as the client, and the provider must know which one to use.")
+			"Set exactly one of client_secret_env_var, client_secret_file_path, client_certificate_path, "+
+				"client_certificate_env_var, use_oidc = true and use_provider_identity = true: each names a way to "+
+				"authenticate as the client, and the provider must know which one to use.")
 		return
 	case auth.AgentCredentialProviderIdentity:
 	default:
 		if m.ClientID.IsNull() {
 			diags.AddAttributeError(pathSessionClientID, "Missing Client ID",
-				"client_id is required with client_secret, client_certificate and use_oidc: it names the client "+
-					"application the credential belongs to.")
+				"client_id is required with a client secret, a certificate and use_oidc: it names the client application "+
+					"the credential belongs to.")
 		}
 	}
-	if !m.ClientCertificatePassword.IsNull() && m.ClientCertificate.IsNull() {
-		diags.AddAttributeError(pathSessionCertPassword, "Certificate Password Without Certificate",
-			"client_certificate_password decrypts client_certificate's private key; set the certificate too, or remove "+
-				"the password.")
+	if !m.ClientCertificatePasswordEnvVar.IsNull() && !choice.Certificate {
+		diags.AddAttributeError(pathSessionCertPasswordEnv, "Certificate Password Without Certificate",
+			"client_certificate_password_env_var names the password of the certificate's private key; set "+
+				"client_certificate_path or client_certificate_env_var too, or remove it.")
 	}
 }
 
@@ -272,24 +323,31 @@ func (a *sessionStartAction) clientCredential(ctx context.Context, m sessionStar
 		cred, ok := federatedCredential(ctx, a.data, clientID, "the client application", pathSessionUseOIDC, diags)
 		return cred, pathSessionUseOIDC, "the provider's " + a.data.method.Kind.Description() + " token, exchanged for a token of " + clientID, ok
 	}
-	settings := auth.AgentSettings{
-		ClientID:                  clientID,
-		ClientSecret:              m.ClientSecret.ValueString(),
-		ClientCertificate:         m.ClientCertificate.ValueString(),
-		ClientCertificatePassword: m.ClientCertificatePassword.ValueString(),
+	rt := m.runTime()
+	attr, how := pathSessionSecretEnv, "a client secret of "+clientID+" from the environment variable "+rt.SecretEnvVar
+	switch {
+	case rt.SecretFilePath != "":
+		attr, how = pathSessionSecretFile, "a client secret of "+clientID+" from the file "+rt.SecretFilePath
+	case rt.CertificatePath != "":
+		attr, how = pathSessionCertPath, "a certificate of "+clientID+" from the file "+rt.CertificatePath
+	case rt.CertificateEnvVar != "":
+		attr, how = pathSessionCertEnv, "a certificate of "+clientID+" from the environment variable "+rt.CertificateEnvVar
 	}
-	attr, how := pathSessionSecret, "a client secret of "+clientID
-	if !m.ClientCertificate.IsNull() {
-		attr, how = pathSessionCertificate, "a certificate of "+clientID
-	}
-	if emptyCredential(settings, attr, "client_secret", "client_certificate", diags) {
+	settings, err := rt.Settings(clientID, auth.OSLookup, auth.OSReadFile)
+	if err != nil {
+		at := attr
+		var ce *auth.ConfigError
+		if errors.As(err, &ce) && ce.Attribute != "" {
+			at = path.Root(ce.Attribute)
+		}
+		diags.AddAttributeError(at, "Client Credential Not Readable", fmt.Sprintf("Could not read the client's credential: %s.", err))
 		return nil, path.Empty(), "", false
 	}
 	cred, _, err := auth.NewAgentCredential(ctx, settings, a.data.authOpts)
 	if err != nil {
 		var ce *auth.ConfigError
 		if errors.As(err, &ce) {
-			if at, ok := sessionSettingAttribute(ce.Attribute); ok {
+			if at, ok := sessionSettingAttribute(ce.Attribute, attr); ok {
 				diags.AddAttributeError(at, "Invalid Client Credentials", ce.Error())
 				return nil, path.Empty(), "", false
 			}
@@ -300,17 +358,16 @@ func (a *sessionStartAction) clientCredential(ctx context.Context, m sessionStar
 	return cred, attr, how, true
 }
 
-// sessionSettingAttribute maps the attribute names of auth.AgentSettings errors to the action's.
-func sessionSettingAttribute(name string) (path.Path, bool) {
+// sessionSettingAttribute maps the attribute names of auth.AgentSettings errors to the action's: the
+// credential's own errors belong to attr, the attribute it was read from.
+func sessionSettingAttribute(name string, attr path.Path) (path.Path, bool) {
 	switch name {
 	case "client_id":
 		return pathSessionClientID, true
-	case "client_secret":
-		return pathSessionSecret, true
-	case "client_certificate":
-		return pathSessionCertificate, true
+	case "client_secret", "client_certificate":
+		return attr, true
 	case "client_certificate_password":
-		return pathSessionCertPassword, true
+		return pathSessionCertPasswordEnv, true
 	default:
 		return path.Empty(), false
 	}

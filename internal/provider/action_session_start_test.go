@@ -50,25 +50,35 @@ func TestValidateSessionCredentials(t *testing.T) {
 		oidc, providerIdentity           string
 		wantSummary                      string
 	}{
-		{"secret", client, "s", "", "", "", "", ""},
+		{"secret", client, "LKPS_CLIENT_SECRET", "", "", "", "", ""},
 		{"unknown secret", client, "?", "", "", "", "", ""},
-		{"certificate with password", client, "", "PEM", "pw", "", "", ""},
+		{"certificate with password", client, "", "/secrets/client.pfx", "CERT_PASSWORD", "", "", ""},
+		{"a secret where its variable's name belongs", client, "Xq8~s3cr3t.value-that-is-no-name", "", "", "", "", "Not an Environment Variable Name"},
 		{"oidc", client, "", "", "", "true", "", ""},
 		{"provider identity without client ID", "", "", "", "", "", "true", ""},
 		{"provider identity with client ID", client, "", "", "", "", "true", ""},
 		{"nothing", client, "", "", "", "", "", "Missing Client Credentials"},
 		{"oidc false", client, "", "", "", "false", "", "Missing Client Credentials"},
-		{"secret and oidc", client, "s", "", "", "true", "", "Conflicting Client Credentials"},
-		{"secret and unknown provider identity", client, "s", "", "", "", "?", "Conflicting Client Credentials"},
-		{"secret without client ID", "", "s", "", "", "", "", "Missing Client ID"},
+		{"secret and oidc", client, "S", "", "", "true", "", "Conflicting Client Credentials"},
+		{"secret and unknown provider identity", client, "S", "", "", "", "?", "Conflicting Client Credentials"},
+		{"secret without client ID", "", "S", "", "", "", "", "Missing Client ID"},
 		{"oidc without client ID", "", "", "", "", "true", "", "Missing Client ID"},
-		{"password without certificate", client, "s", "", "pw", "", "", "Certificate Password Without Certificate"},
+		{"password without certificate", client, "S", "", "PW", "", "", "Certificate Password Without Certificate"},
 	}
+	t.Run("secret from a variable and a file", func(t *testing.T) {
+		var diags diag.Diagnostics
+		validateSessionCredentials(sessionStartModel{AgentClientID: str(client), ClientID: str(client),
+			ClientSecretEnvVar: str("S"), ClientSecretFilePath: str("/f"), ClientCertificatePath: str(""),
+			ClientCertificateEnvVar: str(""), ClientCertificatePasswordEnvVar: str(""), UseOIDC: boolean(""), UseProviderIdentity: boolean("")}, &diags)
+		if diags.ErrorsCount() != 1 || diags.Errors()[0].Summary() != "Conflicting Client Credentials" {
+			t.Fatalf("want Conflicting Client Credentials, got %v", diags)
+		}
+	})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := sessionStartModel{
 				AgentClientID: types.StringValue("11111111-1111-1111-1111-111111111111"), ClientID: str(tt.clientID),
-				ClientSecret: str(tt.secret), ClientCertificate: str(tt.cert), ClientCertificatePassword: str(tt.password),
+				ClientSecretEnvVar: str(tt.secret), ClientCertificatePath: str(tt.cert), ClientCertificatePasswordEnvVar: str(tt.password),
 				UseOIDC: boolean(tt.oidc), UseProviderIdentity: boolean(tt.providerIdentity),
 			}
 			var diags diag.Diagnostics
@@ -134,8 +144,10 @@ func newSessionWorld(t *testing.T, clientAllowed bool, clientSecret string) *ses
 `)
 	w.c.write("provider.tf", env.providerBlock)
 	w.c.write("action.tf", exampleFile(t, "actions", "lkps_session_start", "action.tf"))
-	w.c.write("terraform.tfvars", fmt.Sprintf("agent_client_id = %q\nclient_id = %q\nclient_secret = %q\nagent_secret = %q\n",
-		env.agent, w.client, clientSecret, w.agentSecret))
+	w.c.write("terraform.tfvars", fmt.Sprintf("agent_client_id = %q\nclient_id = %q\nagent_secret = %q\n",
+		env.agent, w.client, w.agentSecret))
+	// The example's client_secret_env_var: the provider runs in this process, so it reads this variable.
+	t.Setenv("LKPS_CLIENT_SECRET", clientSecret)
 	return w
 }
 
@@ -382,7 +394,6 @@ action "lkps_session_start" "check" {
 
 variable "agent_client_id" { type = string }
 variable "client_id" { type = string }
-variable "client_secret" { type = string }
 `, w.agent, w.client))
 	w.withoutTrigger(fmt.Sprintf(`
 resource "lkps_agent_registration" "agent" {
@@ -436,8 +447,8 @@ provider "lkps" {
 			Config: cfg,
 			ConfigVariables: config.Variables{
 				"provider_secret": config.StringVariable(ts.DeployerSecret), "agent_secret": config.StringVariable(w.agentSecret),
-				"client_secret": config.StringVariable(w.clientSecret), "agent_client_id": config.StringVariable(w.agent),
-				"client_id": config.StringVariable(w.client),
+				"agent_client_id": config.StringVariable(w.agent),
+				"client_id":       config.StringVariable(w.client),
 			},
 			Check: func(*terraformState) error {
 				if n := w.sessionStarts(200); n != 1 {
@@ -452,7 +463,7 @@ provider "lkps" {
 		t.Fatal(err)
 	}
 	log := string(raw)
-	for _, want := range []string{"lkps_session_start: HTTP 200 from LKPS", "InvokeAction", "client_secret"} {
+	for _, want := range []string{"lkps_session_start: HTTP 200 from LKPS", "InvokeAction", "client_secret_env_var"} {
 		if !strings.Contains(log, want) {
 			t.Fatalf("the TRACE log (%d bytes) lacks %q; it does not record the action's work", len(raw), want)
 		}

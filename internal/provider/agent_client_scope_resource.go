@@ -212,7 +212,13 @@ func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.Schema
 				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"enabled": schema.BoolAttribute{
-				MarkdownDescription: "Whether the scope is enabled (the portal's \"State\"). Defaults to `true`, as the LKPS guide says.",
+				MarkdownDescription: "Whether the scope is enabled (the portal's \"State\"). Defaults to `true`, as the LKPS guide says. " +
+					"`false` does **not** stop sessions: LKPS's three documented checks look for the scope's value, the client's " +
+					"pre-authorization and the scope's ID in it, not the scope's state, so pre-authorized clients keep starting " +
+					"sessions. What it does: Microsoft Graph lets a scope be removed only once it is disabled " +
+					"([permissionScope](https://learn.microsoft.com/en-us/graph/api/resources/permissionscope), `isEnabled`), and the " +
+					"provider does that itself on destroy. To stop a client, remove its `lkps_preauthorized_client`; to stop all, " +
+					"register the agent with `enforce_client_authz = true` and remove the pre-authorizations.",
 				Optional:            true, Computed: true,
 				Default: booldefault.StaticBool(true),
 			},

@@ -171,18 +171,6 @@ func emptyCredentialValue(v types.String, attr path.Path, want string, diags *di
 	return true
 }
 
-// emptyCredential is emptyCredentialValue for settings already read from a configuration (the action's):
-// attr is the attribute of the credential in use.
-func emptyCredential(s auth.AgentSettings, attr path.Path, secretName, certName string, diags *diag.Diagnostics) bool {
-	switch {
-	case attr.String() == secretName && strings.TrimSpace(s.ClientSecret) == "":
-		return emptyCredentialValue(types.StringValue(s.ClientSecret), attr, "a client secret of the application (its Value, not its Secret ID)", diags)
-	case attr.String() == certName && strings.TrimSpace(s.ClientCertificate) == "":
-		return emptyCredentialValue(types.StringValue(s.ClientCertificate), attr, "a certificate of the application with its private key", diags)
-	}
-	return false
-}
-
 // federatedCredential builds the credential of application clientID from the provider's OIDC token
 // (auth.FederatedCredentialFor). whose names the application ("the agent") and attr the attribute that
 // asked for it, which carries the error when the provider has no OIDC token.

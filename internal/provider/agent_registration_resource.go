@@ -199,8 +199,8 @@ func (r *agentRegistrationResource) Schema(ctx context.Context, _ resource.Schem
 			},
 			"agent_use_oidc": schema.BoolAttribute{
 				MarkdownDescription: "Register without any secret of the agent: the provider's OIDC token (`use_oidc` with " +
-					"`oidc_token`, `oidc_token_file_path` or GitHub Actions' `oidc_request_url` and `oidc_request_token`, or " +
-					"`use_aks_workload_identity`, in the provider block) is presented to Entra ID as the agent, through a " +
+					"`oidc_token`, `oidc_token_file_path`, GitHub Actions' `oidc_request_url` and `oidc_request_token`, Azure " +
+					"DevOps' `ado_pipeline_service_connection_id`, or `use_aks_workload_identity`, in the provider block) is presented to Entra ID as the agent, through a " +
 					"federated identity credential on the agent's own app registration that matches the token's issuer, " +
 					"subject and audience. The provider keeps its own identity for Microsoft Graph. Changing it registers " +
 					"the agent again.",

@@ -66,6 +66,7 @@ type providerModel struct {
 	OIDCTokenFilePath         types.String `tfsdk:"oidc_token_file_path"`
 	OIDCRequestURL            types.String `tfsdk:"oidc_request_url"`
 	OIDCRequestToken          types.String `tfsdk:"oidc_request_token"`
+	ADOServiceConnectionID    types.String `tfsdk:"ado_pipeline_service_connection_id"`
 	UseAKSWorkloadIdentity    types.Bool   `tfsdk:"use_aks_workload_identity"`
 	UseMSI                    types.Bool   `tfsdk:"use_msi"`
 	MSIEndpoint               types.String `tfsdk:"msi_endpoint"`
@@ -127,10 +128,18 @@ func (p *lkpsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp 
 				"the `ARM_OIDC_TOKEN` environment variable.", true, nonEmpty),
 			"oidc_token_file_path": str("The path to a file holding the OIDC ID token, re-read for every token request. "+
 				"Defaults to the `ARM_OIDC_TOKEN_FILE_PATH` environment variable.", false, nonEmpty),
-			"oidc_request_url": str("The URL from which to request an OIDC token in GitHub Actions. Defaults to the "+
-				"`ARM_OIDC_REQUEST_URL` environment variable, else `ACTIONS_ID_TOKEN_REQUEST_URL`.", false, nonEmpty),
-			"oidc_request_token": str("The bearer token for `oidc_request_url` in GitHub Actions. Defaults to the "+
-				"`ARM_OIDC_REQUEST_TOKEN` environment variable, else `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.", true, nonEmpty),
+			"oidc_request_url": str("The URL from which to request an OIDC token in GitHub Actions or Azure DevOps. "+
+				"Defaults to the `ARM_OIDC_REQUEST_URL` environment variable, else `ACTIONS_ID_TOKEN_REQUEST_URL` (GitHub "+
+				"Actions), else, with `ado_pipeline_service_connection_id`, `SYSTEM_OIDCREQUESTURI` (Azure DevOps).", false, nonEmpty),
+			"oidc_request_token": str("The bearer token for `oidc_request_url`. Defaults to the `ARM_OIDC_REQUEST_TOKEN` "+
+				"environment variable, else `ACTIONS_ID_TOKEN_REQUEST_TOKEN` (GitHub Actions), else, with "+
+				"`ado_pipeline_service_connection_id`, `SYSTEM_ACCESSTOKEN` (Azure DevOps: the job's access token, which "+
+				"a step sees only when it maps it, `SYSTEM_ACCESSTOKEN: $(System.AccessToken)`).", true, nonEmpty),
+			"ado_pipeline_service_connection_id": str("The ID of the Azure DevOps service connection (workload identity "+
+				"federation) whose OIDC token the provider presents when `use_oidc` is true, as the azuread provider reads "+
+				"it: set, the OIDC request URL and token are Azure DevOps' (`SYSTEM_OIDCREQUESTURI`, `SYSTEM_ACCESSTOKEN`) "+
+				"instead of GitHub Actions'. Defaults to the `ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID` environment variable, "+
+				"else `ARM_OIDC_AZURE_SERVICE_CONNECTION_ID`.", false, nonEmpty),
 			"use_aks_workload_identity": boolean("Whether to authenticate with AKS workload identity (the federated " +
 				"token file mounted into the pod). Defaults to the `ARM_USE_AKS_WORKLOAD_IDENTITY` environment variable, else `false`."),
 			"use_msi": boolean("Whether to authenticate with a managed identity. Defaults to the `ARM_USE_MSI` " +
@@ -270,8 +279,9 @@ func (m providerModel) stringAttributes() map[string]types.String {
 		"client_certificate_password": m.ClientCertificatePassword,
 		"oidc_token":                  m.OIDCToken, "oidc_token_file_path": m.OIDCTokenFilePath,
 		"oidc_request_url": m.OIDCRequestURL, "oidc_request_token": m.OIDCRequestToken,
-		"msi_endpoint":  m.MSIEndpoint,
-		"lkps_base_url": m.LKPSBaseURL, "graph_base_url": m.GraphBaseURL,
+		"ado_pipeline_service_connection_id": m.ADOServiceConnectionID,
+		"msi_endpoint":                       m.MSIEndpoint,
+		"lkps_base_url":                      m.LKPSBaseURL, "graph_base_url": m.GraphBaseURL,
 		"authority_host": m.AuthorityHost, "lkps_token_scope": m.LKPSTokenScope,
 		"graph_replication_lag": m.GraphReplicationLag,
 	}

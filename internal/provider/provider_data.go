@@ -130,6 +130,7 @@ func (m providerModel) authSettings() auth.Settings {
 		OIDCTokenFilePath:         str(m.OIDCTokenFilePath),
 		OIDCRequestURL:            str(m.OIDCRequestURL),
 		OIDCRequestToken:          str(m.OIDCRequestToken),
+		ADOServiceConnectionID:    str(m.ADOServiceConnectionID),
 		UseAKSWorkloadIdentity:    boolean(m.UseAKSWorkloadIdentity),
 		UseMSI:                    boolean(m.UseMSI),
 		MSIEndpoint:               str(m.MSIEndpoint),

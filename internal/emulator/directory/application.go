@@ -29,6 +29,7 @@ type Application struct {
 	IsFallbackPublicClient          *bool                `json:"isFallbackPublicClient"`
 	NativeAuthenticationAPIsEnabled *string              `json:"nativeAuthenticationApisEnabled"`
 	Notes                           *string              `json:"notes"`
+	OAuth2RequirePostResponse       bool                 `json:"oauth2RequirePostResponse"`
 	PublisherDomain                 *string              `json:"publisherDomain"`
 	ServiceManagementReference      *string              `json:"serviceManagementReference"`
 	SignInAudience                  *string              `json:"signInAudience"`

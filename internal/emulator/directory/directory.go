@@ -83,6 +83,11 @@ type Record struct {
 	Federated []FederatedCredential `json:"federatedCredentials"`
 	// GraphRoles are the Microsoft Graph application permissions granted to the service principal.
 	GraphRoles []string `json:"graphRoles"`
+	// ServicePrincipalOwners are the directory object ids owning the application's service principal.
+	ServicePrincipalOwners []string `json:"servicePrincipalOwners,omitempty"`
+	// ServicePrincipalPending marks an application created through Graph whose service principal a
+	// client has not created yet (POST /servicePrincipals); the emulator serves it all the same.
+	ServicePrincipalPending bool `json:"servicePrincipalPending,omitempty"`
 	// Deployer marks the identity the emulator's command exports as ARM_CLIENT_ID.
 	Deployer bool `json:"deployer,omitempty"`
 	// Version counts writes to the record, starting at 1.
@@ -104,6 +109,7 @@ func (r *Record) Clone() Record {
 		out.Federated[i] = f
 	}
 	out.GraphRoles = append([]string{}, r.GraphRoles...)
+	out.ServicePrincipalOwners = append([]string(nil), r.ServicePrincipalOwners...)
 	return out
 }
 
@@ -141,6 +147,7 @@ type Directory struct {
 	rngMu    sync.Mutex
 	rng      *mrand.Rand
 	randSeed uint64
+	users    userStore // users.go
 }
 
 // version is one committed state of an object; rec nil means deleted.

@@ -17,6 +17,7 @@ type Snapshot struct {
 	TenantID        string   `json:"tenantId"`
 	VerifiedDomains []string `json:"verifiedDomains"`
 	Applications    []Record `json:"applications"`
+	Users           []User   `json:"users,omitempty"`
 }
 
 // Snapshot returns the latest state of every application (stale replica versions are not included).
@@ -28,6 +29,9 @@ func (d *Directory) Snapshot() Snapshot {
 	out := Snapshot{TenantID: d.tenantID, VerifiedDomains: append([]string{}, d.verifiedDomains...), Applications: make([]Record, 0, len(recs))}
 	for _, r := range recs {
 		out.Applications = append(out.Applications, r.Clone())
+	}
+	if users := d.Users(); len(users) > 0 {
+		out.Users = users
 	}
 	return out
 }
@@ -79,6 +83,9 @@ func (d *Directory) Restore(s Snapshot) error {
 		objects[key] = &history{versions: []version{{at: time.Time{}, rec: &r}}}
 		byAppID[appKey] = []string{r.Application.ID}
 		spIDs[spKey] = true
+	}
+	if err := d.restoreUsers(s.Users); err != nil {
+		return err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()

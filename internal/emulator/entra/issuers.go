@@ -35,14 +35,36 @@ type OIDCIssuer struct {
 	RequestToken string
 	// SigningKey signs the issuer's tokens; nil generates a key on first use.
 	SigningKey *rsa.PrivateKey
+	// Kind is the CI system the issuer stands in for: IssuerKindGitHub (the default, GitHub Actions'
+	// GET token request) or IssuerKindAzureDevOps (Azure Pipelines' POST oidctoken request).
+	Kind string
+	// Organization is the Azure DevOps organization of an IssuerKindAzureDevOps issuer: the first segment
+	// of its service connections' subjects (sc://<organization>/<project>/<name>).
+	Organization string
+	// ServiceConnections are the Azure DevOps service connections whose tokens an IssuerKindAzureDevOps
+	// issuer issues, selected by the request's serviceConnectionId.
+	ServiceConnections []ServiceConnection
 }
+
+// Kinds of test OIDC issuers.
+const (
+	IssuerKindGitHub      = "github"
+	IssuerKindAzureDevOps = "azureDevOps"
+)
 
 // DefaultIssuers returns the issuers served when Config.Issuers is nil: "github" (a GitHub Actions
 // workflow of this repository's main branch) and "kubernetes" (a service account).
+//
+// and "azure-devops" (an Azure DevOps organization "bayer" with one service connection,
+// DefaultServiceConnectionID, in project "lkps", named "lkps-deployer").
 func DefaultIssuers() []OIDCIssuer {
 	return []OIDCIssuer{
 		{Name: "github", DefaultSubject: "repo:bayer/terraform-provider-lkps:ref:refs/heads/main"},
 		{Name: "kubernetes", DefaultSubject: "system:serviceaccount:default:lkps"},
+		{
+			Name: "azure-devops", Kind: IssuerKindAzureDevOps, Organization: "bayer",
+			ServiceConnections: []ServiceConnection{{ID: DefaultServiceConnectionID, Project: "lkps", Name: "lkps-deployer"}},
+		},
 	}
 }
 
@@ -67,6 +89,9 @@ func newOIDCIssuer(cfg OIDCIssuer) (*oidcIssuer, error) {
 	}
 	if cfg.DefaultAudience == "" {
 		cfg.DefaultAudience = FederatedAudience
+	}
+	if err := validateIssuerKind(&cfg); err != nil {
+		return nil, err
 	}
 	if cfg.RequestToken == "" {
 		var b [24]byte
@@ -198,8 +223,17 @@ func (s *Service) serveIssuer(w http.ResponseWriter, r *http.Request, rest strin
 		http.NotFound(w, r)
 		return
 	}
+	if iss.cfg.Kind == IssuerKindAzureDevOps && sub == azureDevOpsTokenPath {
+		s.serveAzureDevOpsToken(w, r, iss)
+		return
+	}
 	switch sub {
-	case ".well-known/openid-configuration", ".well-known/jwks", "token":
+	case ".well-known/openid-configuration", ".well-known/jwks":
+	case "token":
+		if iss.cfg.Kind == IssuerKindAzureDevOps {
+			http.NotFound(w, r)
+			return
+		}
 	default:
 		http.NotFound(w, r)
 		return

@@ -910,7 +910,7 @@ func TestMint(t *testing.T) {
 
 func TestOIDCIssuerEndpoints(t *testing.T) {
 	f := newFixture(t)
-	if got := f.svc.OIDCIssuerNames(); len(got) != 2 || got[0] != "github" || got[1] != "kubernetes" {
+	if got := f.svc.OIDCIssuerNames(); len(got) != 3 || got[0] != "github" || got[1] != "kubernetes" || got[2] != "azure-devops" {
 		t.Errorf("default issuers = %v", got)
 	}
 	issuerURL := f.srv.URL + "/oidc/kubernetes"

@@ -15,6 +15,8 @@ import (
 	mrand "math/rand/v2"
 	"sync"
 	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/retryafter"
 )
 
 // Config is the complete fault configuration. The zero value injects nothing.
@@ -37,6 +39,11 @@ type Config struct {
 	ThrottleNext int `json:"throttleNext,omitempty"`
 	// RetryAfterSeconds is the Retry-After header of a 429; zero means 1.
 	RetryAfterSeconds int `json:"retryAfterSeconds,omitempty"`
+	// RetryAfterForm is how a 429's Retry-After is written (RFC 9110 §10.2.3 allows two forms; some
+	// services send a third): "seconds" (the default, "1"), "decimal" (decimal seconds with half a second
+	// added, "1.500", so that a client that truncates or ignores the fraction is caught) or "date" (the
+	// HTTP-date RetryAfterSeconds from now).
+	RetryAfterForm string `json:"retryAfterForm,omitempty"`
 	// UnavailableProbability is the chance (0..1) that a request fails with 503 Service Unavailable.
 	UnavailableProbability float64 `json:"unavailableProbability,omitempty"`
 	// UnavailableNext makes the next N requests fail with 503 Service Unavailable.
@@ -84,6 +91,11 @@ func (c Config) Validate() error {
 	}
 	if c.ForeignWriterRate < 0 || c.ForeignWriterRate > 100 {
 		errs = append(errs, fmt.Errorf("foreignWriterRate must be between 0 and 100 edits per second, got %v", c.ForeignWriterRate))
+	}
+	switch c.RetryAfterForm {
+	case "", retryafter.FormSeconds, retryafter.FormDecimal, retryafter.FormDate:
+	default:
+		errs = append(errs, fmt.Errorf("retryAfterForm must be %q, %q or %q, got %q", retryafter.FormSeconds, retryafter.FormDecimal, retryafter.FormDate, c.RetryAfterForm))
 	}
 	if c.Latency < 0 || c.ReplicaLag < 0 {
 		errs = append(errs, errors.New("latency and replicaLag must not be negative"))
@@ -149,6 +161,18 @@ type Decision struct {
 	Kind Kind
 	// RetryAfter is the Retry-After value in seconds for Throttle.
 	RetryAfter int
+	// RetryAfterForm is Config.RetryAfterForm for Throttle.
+	RetryAfterForm string
+}
+
+// RetryAfterHeader returns the Retry-After header value of a Throttle decision, in its form, for a
+// response sent at now.
+func (d Decision) RetryAfterHeader(now time.Time) string {
+	delay := time.Duration(d.RetryAfter) * time.Second
+	if d.RetryAfterForm == retryafter.FormDecimal {
+		delay += time.Second / 2
+	}
+	return retryafter.Format(d.RetryAfterForm, delay, now)
 }
 
 // Injector holds the live configuration and decides, request by request, which fault to inject. It is safe
@@ -264,10 +288,10 @@ func (in *Injector) decideLocked(write bool) Decision {
 	}
 	if c.ThrottleNext > 0 {
 		c.ThrottleNext--
-		return Decision{Kind: Throttle, RetryAfter: retryAfter}
+		return Decision{Kind: Throttle, RetryAfter: retryAfter, RetryAfterForm: c.RetryAfterForm}
 	}
 	if c.ThrottleProbability > 0 && in.rng.Float64() < c.ThrottleProbability {
-		return Decision{Kind: Throttle, RetryAfter: retryAfter}
+		return Decision{Kind: Throttle, RetryAfter: retryAfter, RetryAfterForm: c.RetryAfterForm}
 	}
 	if !write {
 		return Decision{}

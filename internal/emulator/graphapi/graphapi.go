@@ -4,20 +4,22 @@
 // DELETE. It enforces Graph's validation rules with Graph's codes and messages, answers errors in Graph's
 // shape, authorizes callers by Graph app roles and ownership, and injects the faults of package faults.
 //
-// The handler serves paths that start with "/v1.0/"; the emulator mounts it under "/graph".
+// It also serves what clients that create applications and adjust their owners ask for (owners.go,
+// directoryobjects.go): owners of applications and service principals, users, directory objects,
+// service principals by id and the tenant's domains. Every path resolves in one dispatch (routes.go).
+//
+// The handler serves paths that start with "/v1.0/" or "/beta/" (the same paths); the emulator mounts it
+// under "/graph".
 package graphapi
 
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -108,8 +110,6 @@ type Config struct {
 	BaseURL func() string
 	// Now is the clock for error dates; nil means time.Now.
 	Now func() time.Time
-	// Count, if set, is called once per request with its route name (RouteGetApplication, ...).
-	Count func(route string)
 }
 
 // API is the Graph applications API.
@@ -125,13 +125,11 @@ func New(cfg Config) (*API, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Count == nil {
-		cfg.Count = func(string) {}
-	}
 	return &API{cfg: cfg}, nil
 }
 
-// Handler returns the HTTP handler serving "/v1.0/...".
+// Handler returns the HTTP handler serving "/v1.0/...". It neither counts requests nor adds latency:
+// the emulator's router does both for every route it serves (RouteName names a request's route).
 func (a *API) Handler() http.Handler { return http.HandlerFunc(a.serve) }
 
 // target is a parsed request path.
@@ -140,6 +138,10 @@ type target struct {
 	ref        directory.Ref
 }
 
+// serve is the one pipeline of every Graph request: authentication, the path's and method's errors,
+// the fault decision (after authentication, as Graph throttles an identified caller), then the
+// operation. The emulator's router has counted the request (RouteName) and added the configured
+// latency before it gets here; no operation is reached another way.
 func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	requestID := directory.NewGUID()
 	clientRequestID := r.Header.Get("client-request-id")
@@ -150,50 +152,25 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 	h.Set("request-id", requestID)
 	h.Set("client-request-id", clientRequestID)
 	h.Set("OData-Version", "4.0")
-	if a.serveOwnedObjects(w, r) {
-		return
-	}
 
-	spAppID, isSP := servicePrincipalAppID(r)
-	tgt, perr := parsePath(r)
-	route := routeOf(r.Method, tgt, perr)
-	if isSP && r.Method == http.MethodGet {
-		route, perr = RouteGetServicePrincipal, nil
-	}
-	if isServicePrincipalList(r) && r.Method == http.MethodGet {
-		route, perr = RouteListServicePrincipals, nil
-	}
-	a.cfg.Count(route)
-
-	if a.cfg.Faults != nil {
-		if d := a.cfg.Faults.Latency(); d > 0 {
-			if err := sleep(r.Context(), d); err != nil {
-				return
-			}
-		}
-	}
+	op := a.dispatch(r)
 	caller, gerr := a.authenticate(r)
 	if gerr != nil {
 		h.Set("WWW-Authenticate", `Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`)
 		a.fail(w, gerr)
 		return
 	}
-	if perr != nil {
-		a.fail(w, perr)
-		return
-	}
-	if route == RouteUnknown {
-		a.fail(w, newError(http.StatusMethodNotAllowed, CodeMethodNotAllowed, fmt.Sprintf("The HTTP method '%s' is not allowed for this resource.", r.Method)))
+	if op.err != nil {
+		a.fail(w, op.err)
 		return
 	}
 	if a.cfg.Faults != nil {
-		write := r.Method != http.MethodGet
-		switch d := a.cfg.Faults.Decide(write); d.Kind {
+		switch d := a.cfg.Faults.Decide(op.write); d.Kind {
 		case faults.Unavailable:
 			a.fail(w, newError(http.StatusServiceUnavailable, CodeServiceNotAvailable, MsgServiceNotAvailable))
 			return
 		case faults.Throttle:
-			h.Set("Retry-After", strconv.Itoa(d.RetryAfter))
+			h.Set("Retry-After", d.RetryAfterHeader(a.cfg.Now()))
 			a.fail(w, newError(http.StatusTooManyRequests, CodeTooManyRequests, MsgTooManyRequests))
 			return
 		case faults.Conflict:
@@ -201,25 +178,7 @@ func (a *API) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-
-	var err *graphError
-	switch route {
-	case RouteGetApplication:
-		err = a.get(w, r, caller, tgt.ref)
-	case RouteListApplications:
-		err = a.list(w, r, caller)
-	case RoutePatchApplication:
-		err = a.patch(w, r, caller, tgt.ref)
-	case RouteCreateApplication:
-		err = a.create(w, r, caller)
-	case RouteDeleteApplication:
-		err = a.delete(w, caller, tgt.ref)
-	case RouteGetServicePrincipal:
-		err = a.getServicePrincipal(w, r, caller, spAppID)
-	case RouteListServicePrincipals:
-		err = a.listServicePrincipals(w, r, caller)
-	}
-	if err != nil {
+	if err := op.run(w, r, caller); err != nil {
 		a.fail(w, err)
 	}
 }
@@ -265,14 +224,10 @@ func routeOf(method string, t target, perr *graphError) string {
 	return RouteUnknown
 }
 
-// parsePath parses "/v1.0/applications", "/v1.0/applications/{id}" and
-// "/v1.0/applications(appId='{appId}')" (double quotes and percent-encoding accepted).
-func parsePath(r *http.Request) (target, *graphError) {
-	p := r.URL.EscapedPath()
-	if unescaped, err := url.PathUnescape(p); err == nil {
-		p = unescaped
-	}
-	p = strings.TrimSuffix(p, "/")
+// parseApplicationsPath parses "/v1.0/applications", "/v1.0/applications/{id}" and
+// "/v1.0/applications(appId='{appId}')" (double quotes accepted), a percent-decoded path without a
+// trailing slash (requestPath).
+func parseApplicationsPath(p string) (target, *graphError) {
 	rest, ok := strings.CutPrefix(p, "/v1.0/")
 	if !ok {
 		return target{}, newError(http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("Invalid version in the request URL '%s'; the emulator serves v1.0.", p))
@@ -474,7 +429,16 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, c Caller) *graphErr
 	if c.ObjectID != "" {
 		owners = []string{c.ObjectID}
 	}
-	rec, err := a.cfg.Directory.Create(directory.Record{Application: app, Owners: owners})
+	bound, gerr := a.boundOwners(body)
+	if gerr != nil {
+		return gerr
+	}
+	for _, o := range bound {
+		if !containsFold(owners, o) {
+			owners = append(owners, o)
+		}
+	}
+	rec, err := a.cfg.Directory.Create(directory.Record{Application: app, Owners: owners, ServicePrincipalPending: true})
 	if err != nil {
 		return a.directoryError(err, directory.Ref{ObjectID: app.ID})
 	}
@@ -589,17 +553,6 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // loseCommittedAnswer is the ambiguous-write fault, called after a write was committed: the answer

@@ -18,22 +18,14 @@ const RouteGetServicePrincipal = "graph GET servicePrincipal"
 const RouteListServicePrincipals = "graph GET servicePrincipals"
 
 // isServicePrincipalList reports whether the path is the service principal collection.
-func isServicePrincipalList(r *http.Request) bool {
-	p := r.URL.EscapedPath()
-	if unescaped, err := url.PathUnescape(p); err == nil {
-		p = unescaped
-	}
-	return strings.EqualFold(strings.TrimSuffix(p, "/"), "/v1.0/servicePrincipals")
+func isServicePrincipalList(p string) bool {
+	return strings.EqualFold(p, "/v1.0/servicePrincipals")
 }
 
 // servicePrincipalAppID returns the appId of a "/v1.0/servicePrincipals(appId='…')" path, and whether the
 // path is one. Every application of the directory has its service principal in the tenant; service
 // principals of other tenants' applications are not modelled.
-func servicePrincipalAppID(r *http.Request) (string, bool) {
-	p := r.URL.EscapedPath()
-	if unescaped, err := url.PathUnescape(p); err == nil {
-		p = unescaped
-	}
+func servicePrincipalAppID(p string) (string, bool) {
 	const prefix = "/v1.0/servicePrincipals("
 	if len(p) < len(prefix) || !strings.EqualFold(p[:len(prefix)], prefix) || !strings.HasSuffix(p, ")") {
 		return "", false

@@ -1,0 +1,92 @@
+package graphapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+)
+
+// Route names of the service principal writes.
+const (
+	RouteCreateServicePrincipal = "graph POST servicePrincipal"
+	RouteDeleteServicePrincipal = "graph DELETE servicePrincipal"
+)
+
+// createServicePrincipal answers POST /servicePrincipals {"appId": "…"} (serviceprincipal-post-
+// serviceprincipals: Application.ReadWrite.OwnedBy, Application.ReadWrite.All or
+// Directory.ReadWrite.All for app-only callers). Graph does not create a service principal with an
+// application; the emulator gives every application one from the start, and answers this request with
+// 201 for an application created through Graph whose service principal no client has created yet, and
+// with Graph's 409 Request_MultipleObjectsWithSameKeyValue once it exists (the message azuread reports,
+// e.g. Azure/reliable-web-app-pattern-java#185; the documentation does not list it). An appId of no
+// application of the tenant is a 400 (the emulator does not model other tenants' applications).
+func (a *API) createServicePrincipal(w http.ResponseWriter, r *http.Request, c Caller) *graphError {
+	if !canCreate(c) {
+		return accessDenied()
+	}
+	body, gerr := readBody(r)
+	if gerr != nil {
+		return gerr
+	}
+	var req struct {
+		AppID string `json:"appId"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		return newError(http.StatusBadRequest, CodeBadRequest, "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.")
+	}
+	if strings.TrimSpace(req.AppID) == "" {
+		return newError(http.StatusBadRequest, CodeRequestBadRequest, "Required property 'appId' not set.")
+	}
+	var conflict bool
+	rec, err := a.cfg.Directory.Update(directory.Ref{AppID: req.AppID}, directory.Primary, func(_, current *directory.Record) (directory.Record, error) {
+		if !current.ServicePrincipalPending {
+			conflict = true
+			return directory.Record{}, directory.ErrConflict
+		}
+		next := current.Clone()
+		next.ServicePrincipalPending = false
+		return next, nil
+	})
+	switch {
+	case conflict:
+		return newError(http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue",
+			"The service principal cannot be created, updated, or restored because the service principal name "+req.AppID+" is already in use.")
+	case err != nil:
+		return newError(http.StatusBadRequest, CodeRequestBadRequest, "The appId '"+req.AppID+"' of the service principal does not reference a valid application object.")
+	}
+	out := a.servicePrincipalJSON(rec, nil)
+	out["@odata.context"] = a.cfg.BaseURL() + "/v1.0/$metadata#servicePrincipals/$entity"
+	raw, jerr := json.Marshal(out)
+	if jerr != nil {
+		return internal(jerr)
+	}
+	w.Header().Set("Location", a.cfg.BaseURL()+"/v1.0/directoryObjects/"+rec.ServicePrincipalID+"/Microsoft.DirectoryServices.ServicePrincipal")
+	writeJSON(w, http.StatusCreated, raw)
+	return nil
+}
+
+// deleteServicePrincipal answers DELETE /servicePrincipals/{id} (serviceprincipal-delete: as changing
+// the application). The emulator keeps the object (tokens of the application keep working, which Graph
+// would refuse) and marks it not created, so that POST /servicePrincipals creates it again; its owners
+// are dropped.
+func (a *API) deleteServicePrincipal(w http.ResponseWriter, c Caller, id string) *graphError {
+	rec, ok := a.cfg.Directory.ServicePrincipal(id, directory.Replica)
+	if !ok || rec.ServicePrincipalPending {
+		return objectNotFound(id)
+	}
+	if !canWrite(c, ownsEntity(rec, true, c.ObjectID) || rec.IsOwner(c.ObjectID)) {
+		return accessDenied()
+	}
+	if _, err := a.cfg.Directory.Update(directory.Ref{ObjectID: rec.Application.ID}, directory.Primary, func(_, current *directory.Record) (directory.Record, error) {
+		next := current.Clone()
+		next.ServicePrincipalPending = true
+		next.ServicePrincipalOwners = nil
+		return next, nil
+	}); err != nil {
+		return a.directoryError(err, directory.Ref{ObjectID: id})
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,90 @@
+package core
+
+import "time"
+
+// The lag model: every window of the engine derives from one bound, L, the directory's replication
+// lag (declared, widened by the longest lag the process observed): a read started at t shows every
+// write Graph committed before t-L. Absence (a Read reporting an item gone), a difference from
+// Terraform's state, and the base of a write are decided only on a read started at FreshFrom or
+// later: sequential safety at the start of a command, instead of a wait at the end of every command.
+
+// DefaultReplicationLag is the bound L used when none is declared: Entra ID replicas are usually
+// consistent within a second or two.
+const DefaultReplicationLag = 3 * time.Second
+
+// Lag is the lag model of one process.
+type Lag struct {
+	// Declared is the configured bound; zero or negative when the directory is declared lag-free.
+	Declared time.Duration
+	// Observed is the longest lag this process observed (Widen).
+	Observed time.Duration
+	// WriteReuse is how old a read may be for a write to build on it (Reuse).
+	WriteReuse time.Duration
+}
+
+// Bound is L: the declared bound, or the longest lag this process observed when that is longer.
+func (l Lag) Bound() time.Duration { return max(l.Declared, l.Observed, 0) }
+
+// FreshFrom is when a read first shows every change an earlier command reported (each is older than
+// the command): L after the command started.
+func (l Lag) FreshFrom(commandStart time.Time) time.Time { return commandStart.Add(l.Bound()) }
+
+// SettleHorizon is how long after this process's last write of an application a read must start to
+// see another writer's overwrite of it. That writer read before T+L (T our write) on a replica
+// without it, built on that read for up to WriteReuse and committed before T+L+WriteReuse; a read
+// shows it L later.
+func (l Lag) SettleHorizon() time.Duration { return 2*l.Bound() + max(l.WriteReuse, 0) }
+
+// OverwriteAfter is how long a confirmed change of this process may stay missing from reads before
+// it is taken as overwritten by another writer: twice the bound, and at least WriteReuse.
+func (l Lag) OverwriteAfter() time.Duration { return max(2*l.Bound(), l.WriteReuse, 0) }
+
+// Widen returns the observed lag once a read missed a write made d ago: the lag is at least d. A
+// write missing for twice the declared bound (at least WriteReuse) is an overwrite, not lag, and is
+// not recorded: recording it would widen every later window without end.
+func (l Lag) Widen(d time.Duration) time.Duration {
+	if d >= max(2*max(l.Declared, 0), l.WriteReuse) {
+		return l.Observed
+	}
+	return max(l.Observed, d)
+}
+
+// The engine's other bounds. None of them is a replication window (those derive from L above): each
+// bounds a cost of its own, and says why it has its value. The provider sets none of them.
+const (
+	// DefaultWriteReuse is how old a read may be for a write to build on it: "a second or so" of the
+	// shared Graph notes, the longest a writer of this provider thinks between its read and its
+	// PATCH, and the lost-update window it accepts (DESIGN.md, "A base fresh enough").
+	DefaultWriteReuse = time.Second
+	// DefaultReadReuse is how long one read serves later readers while this process wrote nothing:
+	// a plan of 100 agents spreads the refreshes of one agent over its whole walk.
+	DefaultReadReuse = 30 * time.Second
+	// GatherWindow is how long a worker waits after a round for as many operations as it answered:
+	// Terraform starts the resources in the freed slots up to ~100 ms later.
+	GatherWindow = 100 * time.Millisecond
+	// DefaultVisibilityWindow is how long a request made only of plan-time visibility lookups waits
+	// for more lookups to share one filtered list.
+	DefaultVisibilityWindow = 50 * time.Millisecond
+	// DefaultFirstLookupWindow bounds the 404 retries for an application this process has not
+	// written: an ID just created elsewhere, not a lag this process can measure.
+	DefaultFirstLookupWindow = 5 * time.Second
+	// NotFoundAfterWriteWindow bounds the 404 retries for an application this process wrote.
+	NotFoundAfterWriteWindow = 2 * time.Minute
+	// DefaultTimeout bounds an operation whose context has no deadline.
+	DefaultTimeout = 5 * time.Minute
+	// DefaultRequestTimeout bounds one HTTP request (one attempt): a hung connection costs one
+	// attempt, not the operation's budget.
+	DefaultRequestTimeout = 30 * time.Second
+	// DefaultMaxReapply bounds how often one change another writer overwrote is applied again.
+	DefaultMaxReapply = 8
+)
+
+// NotFoundPolicy returns how 404 answers for a resolved application are retried: briefly while this
+// process has not written it (the ID may be wrong), for NotFoundAfterWriteWindow once it has (a
+// replica behind our own write).
+func NotFoundPolicy(written bool, firstLookupWindow time.Duration) (RetryReason, time.Duration) {
+	if written {
+		return ReasonNotFoundAfterWrite, NotFoundAfterWriteWindow
+	}
+	return ReasonNotFoundFirstLookup, firstLookupWindow
+}

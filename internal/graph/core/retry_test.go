@@ -1,0 +1,92 @@
+package core
+
+import (
+	"testing"
+	"time"
+)
+
+func TestBackoffDelay(t *testing.T) {
+	b := Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: 0.5}.WithDefaults()
+	for attempt, want := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 4: 800 * time.Millisecond, 5: time.Second, 60: time.Second} {
+		if got := b.Delay(attempt, 0); got != want {
+			t.Errorf("delay(%d, 0) = %s, want %s", attempt, got, want)
+		}
+		if got := b.Delay(attempt, 0.999999); got < want/2 || got > want {
+			t.Errorf("delay(%d, ~1) = %s, want within [%s, %s]", attempt, got, want/2, want)
+		}
+	}
+	d := Backoff{}.WithDefaults()
+	if d.Initial != 100*time.Millisecond || d.Max != 5*time.Second || d.Multiplier != 2 || d.Jitter != 0.5 {
+		t.Fatalf("defaults = %+v", d)
+	}
+}
+
+// Each rule of the retry policy is one row: a failure, the history of the call, and the decision.
+func TestNext(t *testing.T) {
+	start := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	b := Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: 0}.WithDefaults()
+	notFound := Policy{NotFound: ReasonNotFoundAfterWrite, NotFoundWindow: 2 * time.Second}
+	stale := Policy{StaleWindow: 6 * time.Second, ScopeStillEnabled: true}
+	answer := func(status int, code string) Failure { return Failure{Answered: true, Status: status, Code: code} }
+	cases := []struct {
+		name     string
+		policy   Policy
+		f        Failure
+		attempts Attempts
+		elapsed  time.Duration
+		deadline time.Duration // from now; zero: none
+		want     Retry
+	}{
+		{"429 waits Retry-After", Policy{}, Failure{Answered: true, Status: 429, RetryAfter: 3 * time.Second}, Attempts{N: 1}, 0, 0,
+			Retry{Reason: ReasonThrottled, Wait: 3 * time.Second, Again: true}},
+		{"503 backs off exponentially", Policy{}, answer(503, ""), Attempts{N: 3}, 0, 0,
+			Retry{Reason: ReasonServerError, Wait: 400 * time.Millisecond, Again: true}},
+		{"409 concurrency violation", Policy{}, answer(409, CodeConcurrencyViolation), Attempts{N: 1}, 0, 0,
+			Retry{Reason: ReasonConcurrencyViolation, Wait: 100 * time.Millisecond, Again: true}},
+		{"501 is final", Policy{}, answer(501, ""), Attempts{N: 1}, 0, 0, Retry{}},
+		{"404 without a window is final", Policy{}, answer(404, "Request_ResourceNotFound"), Attempts{N: 1}, 0, 0, Retry{}},
+		{"404 within its window", notFound, answer(404, "Request_ResourceNotFound"), Attempts{N: 1}, time.Second, 0,
+			Retry{Reason: ReasonNotFoundAfterWrite, Wait: 100 * time.Millisecond, Again: true}},
+		{"404 past its window", notFound, answer(404, "Request_ResourceNotFound"), Attempts{N: 5}, 2 * time.Second, 0,
+			Retry{Reason: ReasonNotFoundAfterWrite}},
+		{"stale read within its window", stale, Failure{Stale: true}, Attempts{N: 1}, 5 * time.Second, 0,
+			Retry{Reason: ReasonStaleRead, Wait: 100 * time.Millisecond, Again: true}},
+		{"scope still enabled past the stale window", stale, answer(400, CodeCannotUpdateEnabledScope), Attempts{N: 2}, 6 * time.Second, 0,
+			Retry{Reason: ReasonScopeStillEnabled}},
+		{"second network failure", Policy{}, Failure{Network: true}, Attempts{N: 2, Network: 1}, 0, 0,
+			Retry{Reason: ReasonNetwork, Wait: 200 * time.Millisecond, Again: true}},
+		{"network failures are bounded", Policy{}, Failure{Network: true}, Attempts{N: 3, Network: MaxNetworkAttempts - 1}, 0, 0,
+			Retry{Reason: ReasonNetwork}},
+		{"request timeout", Policy{}, Failure{Timeout: true}, Attempts{N: 1}, 0, 0,
+			Retry{Reason: ReasonRequestTimeout, Wait: 100 * time.Millisecond, Again: true}},
+		{"a context's end is final", Policy{}, Failure{}, Attempts{N: 1}, 0, 0, Retry{}},
+		{"a wait past the deadline", Policy{}, Failure{Answered: true, Status: 429, RetryAfter: 10 * time.Second}, Attempts{N: 1}, 0, 5 * time.Second,
+			Retry{Reason: ReasonThrottled, Wait: 10 * time.Second, PastDeadline: true}},
+		{"a wait ending at the deadline", Policy{}, answer(503, ""), Attempts{N: 1}, 0, 100 * time.Millisecond,
+			Retry{Reason: ReasonServerError, Wait: 100 * time.Millisecond, Again: true}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			now := start.Add(tc.elapsed)
+			var deadline time.Time
+			if tc.deadline > 0 {
+				deadline = now.Add(tc.deadline)
+			}
+			a := tc.attempts
+			a.Start = start
+			if got := tc.policy.Next(&a, tc.f, now, deadline, b, 0); got != tc.want {
+				t.Fatalf("Next = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPollDelayIsCapped(t *testing.T) {
+	b := Backoff{}.WithDefaults()
+	if got := b.PollDelay(1, 0); got != 100*time.Millisecond {
+		t.Errorf("first poll delay = %s, want 100ms", got)
+	}
+	if got := b.PollDelay(10, 0); got != MaxConfirmWait {
+		t.Errorf("tenth poll delay = %s, want the cap %s", got, MaxConfirmWait)
+	}
+}

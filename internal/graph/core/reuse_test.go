@@ -1,0 +1,40 @@
+package core
+
+import (
+	"testing"
+	"time"
+)
+
+// What an earlier read may be used for: one row per use and bound.
+func TestReuse(t *testing.T) {
+	start := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	l := Lag{Declared: 3 * time.Second, WriteReuse: time.Second}
+	at := start.Add(4 * time.Second) // read started after FreshFrom (start + 3 s)
+	s := func(d time.Duration) time.Time { return at.Add(d) }
+	cases := []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"a reader within ReadReuse", MayServe(at, at, s(30*time.Second), 30*time.Second), true},
+		{"a reader past ReadReuse", MayServe(at, at, s(31*time.Second), 30*time.Second), false},
+		{"a reader that needs a later read", MayServe(at, s(time.Millisecond), s(time.Second), 30*time.Second), false},
+		{"a reader with reuse off", MayServe(at, at, at, -1), false},
+		{"a round within WriteReuse", l.MayBuildOn(at, start, s(time.Second), false), true},
+		{"a round past WriteReuse", l.MayBuildOn(at, start, s(1001*time.Millisecond), false), false},
+		{"a round on a read before FreshFrom", l.MayBuildOn(start.Add(2*time.Second), start, start.Add(2*time.Second), false), false},
+		{"a round on a distrusted read", l.MayBuildOn(at, start, at, true), false},
+		{"a round with WriteReuse off", Lag{WriteReuse: -1}.MayBuildOn(at, start, at, false), false},
+		{"a round on no read", l.MayBuildOn(time.Time{}, start, at, false), false},
+		{"a resend within WriteReuse", l.MayBuildOnSent(at, s(time.Second)), true},
+		{"a resend past WriteReuse", l.MayBuildOnSent(at, s(2*time.Second)), false},
+		{"a resend on no read", l.MayBuildOnSent(time.Time{}, at), false},
+		{"an op newer than the read is answered late", AnswersLate(s(time.Millisecond), at), true},
+		{"an op older than the read is not", AnswersLate(at, at), false},
+	}
+	for _, tc := range cases {
+		if tc.got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, tc.got, tc.want)
+		}
+	}
+}
