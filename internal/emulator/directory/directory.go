@@ -86,7 +86,8 @@ type Record struct {
 	// ServicePrincipalOwners are the directory object ids owning the application's service principal.
 	ServicePrincipalOwners []string `json:"servicePrincipalOwners,omitempty"`
 	// ServicePrincipalPending marks an application created through Graph whose service principal a
-	// client has not created yet (POST /servicePrincipals); the emulator serves it all the same.
+	// client has not created yet (POST /servicePrincipals), or whose service principal was deleted: Graph
+	// does not serve it, and the token endpoint refuses the application (AADSTS7000229).
 	ServicePrincipalPending bool `json:"servicePrincipalPending,omitempty"`
 	// Deployer marks the identity the emulator's command exports as ARM_CLIENT_ID.
 	Deployer bool `json:"deployer,omitempty"`
@@ -197,11 +198,11 @@ func New(cfg Config) *Directory {
 // TenantID returns the directory's tenant id.
 func (d *Directory) TenantID() string { return d.tenantID }
 
-// VerifiedDomains returns the tenant's verified domains.
+// VerifiedDomains returns the tenant's verified domains, the initial domain last (domains.go).
 func (d *Directory) VerifiedDomains() []string {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
-	return append([]string{}, d.verifiedDomains...)
+	return withInitialDomain(d.verifiedDomains)
 }
 
 // SetVerifiedDomains replaces the tenant's verified domains.
