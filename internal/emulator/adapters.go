@@ -30,6 +30,7 @@ func (d entraDirectory) Client(appID string) (entra.Client, bool) {
 		AppID:              rec.Application.AppID,
 		ServicePrincipalID: rec.ServicePrincipalID,
 		GraphRoles:         append([]string(nil), rec.GraphRoles...),
+		NoServicePrincipal: rec.ServicePrincipalPending,
 	}
 	if rec.Application.DisplayName != nil {
 		c.DisplayName = *rec.Application.DisplayName

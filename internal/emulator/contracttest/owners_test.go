@@ -273,7 +273,8 @@ func TestSDKDomains(t *testing.T) {
 		t.Fatalf("GET domains: %v", err)
 	}
 	domains := resp.(models.DomainCollectionResponseable).GetValue()
-	if len(domains) != 1 || *domains[0].GetId() != "bayer.com" || !*domains[0].GetIsVerified() || !*domains[0].GetIsDefault() {
+	// The seed's verified domain (the default), then the tenant's initial domain (serviceprincipals_test.go).
+	if len(domains) != 2 || *domains[0].GetId() != "bayer.com" || !*domains[0].GetIsVerified() || !*domains[0].GetIsDefault() || *domains[0].GetIsInitial() {
 		t.Fatalf("domains = %v", domains)
 	}
 	// Domain.Read.All or Directory.Read.All (domain-list); application roles alone are refused.
@@ -379,6 +380,7 @@ func TestSDKServicePrincipalCreateDelete(t *testing.T) {
 		req.SetUri(*mustURL(ts.GraphBaseURL + "/v1.0/servicePrincipals"))
 		body := models.NewServicePrincipal()
 		body.SetAppId(created.GetAppId())
+		body.SetAdditionalData(map[string]any{"owners@odata.bind": []string{"https://graph.microsoft.com/v1.0/directoryObjects/" + emulator.DefaultUserID}})
 		if err := req.SetContentFromParsable(ctx(t), g.adapter, "application/json", body); err != nil {
 			t.Fatal(err)
 		}
@@ -394,6 +396,13 @@ func TestSDKServicePrincipalCreateDelete(t *testing.T) {
 	}
 	if *sp.GetAppId() != *created.GetAppId() || sp.GetId() == nil {
 		t.Fatalf("service principal = %v", sp)
+	}
+	owners, err := g.send(ctx(t), abs.GET, ts.GraphBaseURL+"/v1.0/servicePrincipals/"+*sp.GetId()+"/owners", models.CreateDirectoryObjectCollectionResponseFromDiscriminatorValue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ownerIDs(t, owners.(models.DirectoryObjectCollectionResponseable)); len(got) != 1 || got[emulator.DefaultUserID] != "user" {
+		t.Fatalf("service principal owners from owners@odata.bind = %v", got)
 	}
 	_, err = create()
 	odataError(t, err, http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue")

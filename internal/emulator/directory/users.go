@@ -92,10 +92,12 @@ func (d *Directory) Object(id string, c Consistency) (DirectoryObject, bool) {
 	return DirectoryObject{}, false
 }
 
-// ServicePrincipal returns the application whose service principal has the object id.
+// ServicePrincipal returns the application whose service principal has the object id. A service
+// principal no client has created yet, or one that was deleted (Record.ServicePrincipalPending), does
+// not exist.
 func (d *Directory) ServicePrincipal(id string, c Consistency) (*Record, bool) {
 	for _, rec := range d.List(c) {
-		if strings.EqualFold(rec.ServicePrincipalID, id) {
+		if strings.EqualFold(rec.ServicePrincipalID, id) && !rec.ServicePrincipalPending {
 			return rec, true
 		}
 	}

@@ -85,6 +85,16 @@ func errUnknownClient(appID, tenant string) *stsError {
 			"You may have sent your authentication request to the wrong tenant.", appID, tenant)}
 }
 
+// errMissingServicePrincipal is Entra's answer to a client credentials request of an application with
+// no service principal in the tenant: 401 invalid_client, AADSTS7000229 (Microsoft Learn, Teams SDK
+// "Authentication Troubleshooting", "Missing Service Principal in the Tenant", quotes the reply). Whether
+// Entra checks it before or after the client's credential is not documented; the emulator checks the
+// credential first.
+func errMissingServicePrincipal(appID, tenant string) *stsError {
+	return &stsError{http.StatusUnauthorized, "invalid_client", 7000229, fmt.Sprintf(
+		"The client application %s is missing service principal in the tenant %s. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119", appID, tenant)}
+}
+
 func errNoCredential() *stsError {
 	return &stsError{http.StatusUnauthorized, "invalid_client", 7000218,
 		"The request body must contain the following parameter: 'client_assertion' or 'client_secret'."}

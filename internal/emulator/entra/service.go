@@ -63,6 +63,10 @@ type Client struct {
 	// GraphRoles are the app roles granted to the service principal on Microsoft Graph, e.g.
 	// "Application.ReadWrite.All"; they appear in the "roles" claim of Graph tokens only.
 	GraphRoles []string
+	// NoServicePrincipal marks an application without a service principal in the tenant (created
+	// through Graph, its service principal not created yet or deleted): the token endpoint refuses it
+	// with AADSTS7000229.
+	NoServicePrincipal bool
 }
 
 // Directory looks applications up by application (client) ID. Implementations must be safe for

@@ -102,6 +102,10 @@ func (s *Service) serveToken(w http.ResponseWriter, r *http.Request, tenant stri
 		fail(serr)
 		return
 	}
+	if client.NoServicePrincipal {
+		fail(errMissingServicePrincipal(clientID, s.cfg.TenantID))
+		return
+	}
 	if !s.acceptsResource(resource) {
 		fail(errUnknownResource(resource, s.cfg.TenantID))
 		return

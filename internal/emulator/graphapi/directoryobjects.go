@@ -133,18 +133,19 @@ func (a *API) getServicePrincipalByID(w http.ResponseWriter, r *http.Request, c 
 	return a.writeObject(w, "servicePrincipals"+selectSuffix(sel), a.servicePrincipalJSON(rec, sel))
 }
 
-// listDomains answers GET /domains: the tenant's verified domains (the seed's verifiedDomains), the
-// first one the default. The initial <tenant>.onmicrosoft.com domain every tenant has is not modelled
-// unless the seed lists it.
+// listDomains answers GET /domains (domain-list): the tenant's verified domains (the seed's
+// verifiedDomains), the first one the default, and the initial <name>.onmicrosoft.com domain every
+// tenant has (isInitial, isVerified; directory.InitialDomain says how its name is chosen).
 func (a *API) listDomains(w http.ResponseWriter, c Caller) *graphError {
 	if !canReadDomains(c) {
 		return accessDenied()
 	}
 	value := []any{}
+	initial := a.cfg.Directory.InitialDomain()
 	for i, d := range a.cfg.Directory.VerifiedDomains() {
 		value = append(value, map[string]any{
 			"id": d, "authenticationType": "Managed", "availabilityStatus": nil, "isAdminManaged": true,
-			"isDefault": i == 0, "isInitial": strings.HasSuffix(strings.ToLower(d), ".onmicrosoft.com"), "isRoot": true,
+			"isDefault": i == 0, "isInitial": strings.EqualFold(d, initial), "isRoot": true,
 			"isVerified": true, "passwordNotificationWindowInDays": nil, "passwordValidityPeriodInDays": nil,
 			"supportedServices": []string{}, "state": nil,
 		})

@@ -115,7 +115,7 @@ func (a *API) lookupEntity(ref directory.Ref, sp bool) (*directory.Record, *grap
 	if sp {
 		if ref.AppID != "" {
 			rec, err := a.cfg.Directory.GetByAppID(ref.AppID, directory.Replica)
-			if err != nil || rec.ServicePrincipalID == "" {
+			if err != nil || !hasServicePrincipal(rec) {
 				return nil, notFound(ref)
 			}
 			return rec, nil

@@ -23,8 +23,9 @@ func isServicePrincipalList(p string) bool {
 }
 
 // servicePrincipalAppID returns the appId of a "/v1.0/servicePrincipals(appId='…')" path, and whether the
-// path is one. Every application of the directory has its service principal in the tenant; service
-// principals of other tenants' applications are not modelled.
+// path is one. Seeded applications have their service principal in the tenant; one created through
+// Graph has it once a client creates it (hasServicePrincipal); service principals of other tenants'
+// applications are not modelled.
 func servicePrincipalAppID(p string) (string, bool) {
 	const prefix = "/v1.0/servicePrincipals("
 	if len(p) < len(prefix) || !strings.EqualFold(p[:len(prefix)], prefix) || !strings.HasSuffix(p, ")") {
@@ -52,7 +53,7 @@ func (a *API) getServicePrincipal(w http.ResponseWriter, r *http.Request, c Call
 	}
 	ref := directory.Ref{AppID: appID}
 	rec, err := a.cfg.Directory.Lookup(ref, directory.Replica)
-	if errors.Is(err, directory.ErrNotFound) || err == nil && rec.ServicePrincipalID == "" {
+	if errors.Is(err, directory.ErrNotFound) || err == nil && !hasServicePrincipal(rec) {
 		return notFound(ref)
 	}
 	if err != nil {
@@ -70,7 +71,8 @@ func (a *API) getServicePrincipal(w http.ResponseWriter, r *http.Request, c Call
 
 // listServicePrincipals serves GET servicePrincipals with the filters parseServicePrincipalFilter supports
 // and $select, with the authorization of getServicePrincipal (reading needs what reading an application
-// needs). Every application of the directory has its service principal; other tenants' are not modelled.
+// needs). Only service principals that exist are listed (hasServicePrincipal); other tenants' are not
+// modelled.
 func (a *API) listServicePrincipals(w http.ResponseWriter, r *http.Request, c Caller) *graphError {
 	if !canRead(c) {
 		return accessDenied()
@@ -86,7 +88,7 @@ func (a *API) listServicePrincipals(w http.ResponseWriter, r *http.Request, c Ca
 	}
 	value := []map[string]any{}
 	for _, rec := range a.cfg.Directory.List(directory.Replica) {
-		if rec.ServicePrincipalID != "" && match(rec.Application.AppID) {
+		if hasServicePrincipal(rec) && match(rec.Application.AppID) {
 			value = append(value, a.servicePrincipalJSON(rec, sel))
 		}
 	}
@@ -144,3 +146,10 @@ func (a *API) servicePrincipalJSON(rec *directory.Record, sel []string) map[stri
 
 // servicePrincipalProperties are the service principal properties the emulator models.
 var servicePrincipalProperties = []string{"id", "appId", "displayName", "servicePrincipalType", "appOwnerOrganizationId"}
+
+// hasServicePrincipal reports whether the application's service principal exists: seeded applications
+// have one, one created through Graph has it once POST /servicePrincipals created it, and not after
+// DELETE /servicePrincipals/{id}. Graph answers 404 for one that does not exist.
+func hasServicePrincipal(rec *directory.Record) bool {
+	return rec.ServicePrincipalID != "" && !rec.ServicePrincipalPending
+}

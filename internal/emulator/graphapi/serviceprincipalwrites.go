@@ -39,6 +39,10 @@ func (a *API) createServicePrincipal(w http.ResponseWriter, r *http.Request, c C
 	if strings.TrimSpace(req.AppID) == "" {
 		return newError(http.StatusBadRequest, CodeRequestBadRequest, "Required property 'appId' not set.")
 	}
+	bound, gerr := a.boundOwners(body)
+	if gerr != nil {
+		return gerr
+	}
 	var conflict bool
 	rec, err := a.cfg.Directory.Update(directory.Ref{AppID: req.AppID}, directory.Primary, func(_, current *directory.Record) (directory.Record, error) {
 		if !current.ServicePrincipalPending {
@@ -47,6 +51,7 @@ func (a *API) createServicePrincipal(w http.ResponseWriter, r *http.Request, c C
 		}
 		next := current.Clone()
 		next.ServicePrincipalPending = false
+		next.ServicePrincipalOwners = bound
 		return next, nil
 	})
 	switch {

@@ -1,0 +1,113 @@
+package contracttest
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	abs "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+
+	"github.com/bayer/terraform-provider-lkps/internal/emulator"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
+)
+
+// postServicePrincipal sends POST /servicePrincipals with the body, as azuread's service principal
+// resource does.
+func (g *graphClient) postServicePrincipal(t *testing.T, ts *emulator.TestServer, body models.ServicePrincipalable) (models.ServicePrincipalable, error) {
+	t.Helper()
+	req := abs.NewRequestInformation()
+	req.Method = abs.POST
+	req.SetUri(*mustURL(ts.GraphBaseURL + "/v1.0/servicePrincipals"))
+	if err := req.SetContentFromParsable(ctx(t), g.adapter, "application/json", body); err != nil {
+		t.Fatal(err)
+	}
+	sp, err := g.adapter.Send(ctx(t), req, models.CreateServicePrincipalFromDiscriminatorValue, abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue})
+	if err != nil {
+		return nil, err
+	}
+	return sp.(models.ServicePrincipalable), nil
+}
+
+// An application created through Graph has no service principal until a client creates one: Graph
+// answers 404 for it, and Entra refuses the application a token with AADSTS7000229 (azidentity reports
+// it); once POST /servicePrincipals created it, both work.
+func TestSDKServicePrincipalMissingUntilCreated(t *testing.T) {
+	t.Parallel()
+	ts := emulator.NewTestServer(t)
+	g, _ := adminClient(t, ts, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
+	app := models.NewApplication()
+	app.SetDisplayName(ptr("created without a service principal"))
+	created, err := g.collection().Post(ctx(t), app, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appID := *created.GetAppId()
+	spPath := ts.GraphBaseURL + "/v1.0/servicePrincipals(appId='" + appID + "')"
+	_, err = g.send(ctx(t), abs.GET, spPath, models.CreateServicePrincipalFromDiscriminatorValue)
+	odataError(t, err, http.StatusNotFound, graphapi.CodeNotFound)
+
+	// A secret (as addPassword would add one; the emulator's Graph does not serve addPassword).
+	const secret = "no-sp-secret"
+	if _, err := ts.Directory().Update(directory.Ref{AppID: appID}, directory.Primary, func(_, cur *directory.Record) (directory.Record, error) {
+		next := cur.Clone()
+		next.Secrets = append(next.Secrets, directory.Secret{Value: secret})
+		return next, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cred, err := azidentity.NewClientSecretCredential(ts.TenantID(), appID, secret, &azidentity.ClientSecretCredentialOptions{
+		ClientOptions:            azcore.ClientOptions{Cloud: cloud.Configuration{ActiveDirectoryAuthorityHost: ts.AuthorityHost + "/"}, Transport: ts.Client},
+		DisableInstanceDiscovery: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = cred.GetToken(ctx(t), policy.TokenRequestOptions{Scopes: []string{graphScope}})
+	var authErr *azidentity.AuthenticationFailedError
+	if !errors.As(err, &authErr) || authErr.RawResponse.StatusCode != http.StatusUnauthorized || !strings.Contains(err.Error(), "AADSTS7000229") {
+		t.Fatalf("token without a service principal: %v, want 401 AADSTS7000229", err)
+	}
+
+	body := models.NewServicePrincipal()
+	body.SetAppId(&appID)
+	if _, err := g.postServicePrincipal(t, ts, body); err != nil {
+		t.Fatalf("POST servicePrincipals: %v", err)
+	}
+	if _, err := g.send(ctx(t), abs.GET, spPath, models.CreateServicePrincipalFromDiscriminatorValue); err != nil {
+		t.Fatalf("GET the created service principal: %v", err)
+	}
+	if _, err := cred.GetToken(ctx(t), policy.TokenRequestOptions{Scopes: []string{graphScope}}); err != nil {
+		t.Fatalf("token once the service principal exists: %v", err)
+	}
+}
+
+// GET /domains includes the tenant's initial <name>.onmicrosoft.com domain, verified and initial.
+func TestSDKDomainsInitialDomain(t *testing.T) {
+	t.Parallel()
+	ts := emulator.NewTestServer(t)
+	g, _ := adminClient(t, ts, graphapi.RoleDomainReadAll)
+	resp, err := g.send(ctx(t), abs.GET, ts.GraphBaseURL+"/v1.0/domains", models.CreateDomainCollectionResponseFromDiscriminatorValue)
+	if err != nil {
+		t.Fatalf("GET domains: %v", err)
+	}
+	var initial []string
+	for _, d := range resp.(models.DomainCollectionResponseable).GetValue() {
+		if d.GetIsInitial() != nil && *d.GetIsInitial() {
+			if !*d.GetIsVerified() || *d.GetIsDefault() {
+				t.Errorf("initial domain %s: verified %v, default %v", *d.GetId(), *d.GetIsVerified(), *d.GetIsDefault())
+			}
+			initial = append(initial, *d.GetId())
+		}
+	}
+	if len(initial) != 1 || !strings.HasSuffix(initial[0], ".onmicrosoft.com") {
+		t.Fatalf("initial domains = %v, want one <name>.onmicrosoft.com", initial)
+	}
+}
