@@ -133,7 +133,12 @@ func TestAzureDevOpsExportsGetADeployerToken(t *testing.T) {
 		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
 		"client_assertion":      {body.OIDCToken}, "scope": {"https://graph.microsoft.com/.default"},
 	}
-	resp, err = srv.HTTPClient().PostForm(srv.Entra().TokenEndpoint(), form)
+	req, err = http.NewRequestWithContext(t.Context(), http.MethodPost, srv.Entra().TokenEndpoint(), strings.NewReader(form.Encode()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err = srv.HTTPClient().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,5 @@
-// Command cmd writes the Contents section of docs/index.md (package docscontents); main.go runs it with
-// go:generate after tfplugindocs.
+// Command cmd writes the Contents section of docs/index.md (package docscontents); main.go runs it from
+// a go:generate line after tfplugindocs.
 package main
 
 import (

@@ -205,7 +205,7 @@ func TestSDKUsersDirectoryObjectsServicePrincipals(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GET users/{id}: %v", err)
 	}
-	if user := u.(models.Userable); *user.GetUserPrincipalName() != "emulator.user@bayer.com" {
+	if user := as[models.Userable](t, u); *user.GetUserPrincipalName() != "emulator.user@bayer.com" {
 		t.Fatalf("user = %v", *user.GetUserPrincipalName())
 	}
 	obj, err := g.send(ctx(t), abs.GET, base+"/directoryObjects/"+emulator.DefaultUserID, models.CreateDirectoryObjectFromDiscriminatorValue)
@@ -226,7 +226,7 @@ func TestSDKUsersDirectoryObjectsServicePrincipals(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GET servicePrincipals/{id}: %v", err)
 	}
-	if *sp.(models.ServicePrincipalable).GetId() != adminSP {
+	if *as[models.ServicePrincipalable](t, sp).GetId() != adminSP {
 		t.Fatal("servicePrincipals/{id} returned another object")
 	}
 	_, err = g.send(ctx(t), abs.GET, base+"/users/"+unknownApp, models.CreateUserFromDiscriminatorValue)
@@ -240,7 +240,7 @@ func TestSDKUsersDirectoryObjectsServicePrincipals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ownerIDs(t, owners.(models.DirectoryObjectCollectionResponseable)); len(got) != 1 || got[emulator.DefaultUserID] != "user" {
+	if got := ownerIDs(t, as[models.DirectoryObjectCollectionResponseable](t, owners)); len(got) != 1 || got[emulator.DefaultUserID] != "user" {
 		t.Fatalf("service principal owners = %v", got)
 	}
 	if _, err := g.send(ctx(t), abs.DELETE, base+"/servicePrincipals/"+adminSP+"/owners/"+emulator.DefaultUserID+"/$ref", nil); err != nil {
@@ -272,7 +272,7 @@ func TestSDKDomains(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GET domains: %v", err)
 	}
-	domains := resp.(models.DomainCollectionResponseable).GetValue()
+	domains := as[models.DomainCollectionResponseable](t, resp).GetValue()
 	// The seed's verified domain (the default), then the tenant's initial domain (serviceprincipals_test.go).
 	if len(domains) != 2 || *domains[0].GetId() != "bayer.com" || !*domains[0].GetIsVerified() || !*domains[0].GetIsDefault() || *domains[0].GetIsInitial() {
 		t.Fatalf("domains = %v", domains)
@@ -298,7 +298,7 @@ func TestSDKBetaApplication(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GET beta application: %v", err)
 	}
-	if v := got.(models.Applicationable).GetOauth2RequirePostResponse(); v == nil || *v {
+	if v := as[models.Applicationable](t, got).GetOauth2RequirePostResponse(); v == nil || *v {
 		t.Fatalf("oauth2RequirePostResponse = %v, want false", v)
 	}
 	// PATCH on /beta sets it; the rest of the body follows v1.0's rules.
@@ -317,10 +317,10 @@ func TestSDKBetaApplication(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v := got.(models.Applicationable).GetOauth2RequirePostResponse(); v == nil || !*v {
+	if v := as[models.Applicationable](t, got).GetOauth2RequirePostResponse(); v == nil || !*v {
 		t.Fatalf("after the PATCH oauth2RequirePostResponse = %v", v)
 	}
-	if *got.(models.Applicationable).GetAppId() != emulator.DefaultAgentAppID {
+	if *as[models.Applicationable](t, got).GetAppId() != emulator.DefaultAgentAppID {
 		t.Fatal("beta GET without $select lacks the v1.0 properties")
 	}
 	// The owners and service principal paths are served on /beta too.
@@ -388,7 +388,7 @@ func TestSDKServicePrincipalCreateDelete(t *testing.T) {
 		if err != nil {
 			return nil, err
 		}
-		return sp.(models.ServicePrincipalable), nil
+		return as[models.ServicePrincipalable](t, sp), nil
 	}
 	sp, err := create()
 	if err != nil {
@@ -401,7 +401,7 @@ func TestSDKServicePrincipalCreateDelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := ownerIDs(t, owners.(models.DirectoryObjectCollectionResponseable)); len(got) != 1 || got[emulator.DefaultUserID] != "user" {
+	if got := ownerIDs(t, as[models.DirectoryObjectCollectionResponseable](t, owners)); len(got) != 1 || got[emulator.DefaultUserID] != "user" {
 		t.Fatalf("service principal owners from owners@odata.bind = %v", got)
 	}
 	_, err = create()
@@ -423,4 +423,14 @@ func TestSDKServicePrincipalCreateDelete(t *testing.T) {
 	}
 	_, err = g.adapter.Send(ctx(t), req, models.CreateServicePrincipalFromDiscriminatorValue, abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue})
 	odataError(t, err, http.StatusConflict, "Request_MultipleObjectsWithSameKeyValue")
+}
+
+// as asserts that an SDK answer has the model type the request asked for, failing the test otherwise.
+func as[T any](t *testing.T, v absser.Parsable) T {
+	t.Helper()
+	got, ok := v.(T)
+	if !ok {
+		t.Fatalf("answer is %T, not the model asked for", v)
+	}
+	return got
 }

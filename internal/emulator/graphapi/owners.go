@@ -346,7 +346,7 @@ func (a *API) removeOwner(w http.ResponseWriter, c Caller, ref directory.Ref, sp
 func (a *API) boundOwners(body []byte) ([]string, *graphError) {
 	var doc map[string]json.RawMessage
 	if json.Unmarshal(body, &doc) != nil {
-		return nil, nil // Merge has answered malformed bodies already
+		return nil, nil //nolint:nilerr // Merge has answered malformed bodies already
 	}
 	raw, ok := doc["owners@odata.bind"]
 	if !ok {
