@@ -2,6 +2,7 @@ package contracttest
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -33,7 +34,11 @@ func (g *graphClient) postServicePrincipal(t *testing.T, ts *emulator.TestServer
 	if err != nil {
 		return nil, err
 	}
-	return sp.(models.ServicePrincipalable), nil
+	created, ok := sp.(models.ServicePrincipalable)
+	if !ok {
+		return nil, fmt.Errorf("answer is %T, not a service principal", sp)
+	}
+	return created, nil
 }
 
 // An application created through Graph has no service principal until a client creates one: Graph
@@ -99,7 +104,7 @@ func TestSDKDomainsInitialDomain(t *testing.T) {
 		t.Fatalf("GET domains: %v", err)
 	}
 	var initial []string
-	for _, d := range resp.(models.DomainCollectionResponseable).GetValue() {
+	for _, d := range as[models.DomainCollectionResponseable](t, resp).GetValue() {
 		if d.GetIsInitial() != nil && *d.GetIsInitial() {
 			if !*d.GetIsVerified() || *d.GetIsDefault() {
 				t.Errorf("initial domain %s: verified %v, default %v", *d.GetId(), *d.GetIsVerified(), *d.GetIsDefault())

@@ -24,7 +24,11 @@ func TestSoftDeleteRestorePurge(t *testing.T) {
 		t.Fatalf("list = %d %s", r.status, r.body)
 	}
 	items, _ := r.json(t)["value"].([]any)
-	if len(items) != 1 || items[0].(map[string]any)["id"] != id || items[0].(map[string]any)["deletedDateTime"] == nil {
+	var first map[string]any
+	if len(items) == 1 {
+		first, _ = items[0].(map[string]any)
+	}
+	if len(items) != 1 || first["id"] != id || first["deletedDateTime"] == nil {
 		t.Fatalf("deleted items: %s", r.body)
 	}
 	r = f.do(http.MethodGet, "/v1.0/directory/deletedItems/"+id, "reader", nil)

@@ -222,7 +222,7 @@ func checkIdentifierURI(uri string, in ruleInput) *graphError {
 	}
 	v2 := in.next.API.RequestedAccessTokenVersion != nil && *in.next.API.RequestedAccessTokenVersion == 2
 	applies := func(r *directory.IdentifierURIRestriction) bool {
-		return r.Active(in.policy.IsEnabled, created, in.now) && !(v2 && r.ExemptsV2())
+		return r.Active(in.policy.IsEnabled, created, in.now) && (!v2 || !r.ExemptsV2())
 	}
 	if applies(restrictions.NonDefaultURIAddition) && !isDefaultIdentifierURI(uri, in.next.AppID, in.tenantID) {
 		return newError(http.StatusBadRequest, CodeNonDefaultURIPolicy, fmt.Sprintf(MsgNonDefaultURIPolicyF, uri))
