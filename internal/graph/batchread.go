@@ -11,18 +11,13 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
 // Reads of different applications needed at the same moment share one request, and so do the lookups
 // of service principals (ClientVisible): the rules are in DESIGN.md ("Reads of different applications
 // share requests"). A read is one attempt; the caller's retry policy decides what happens next.
-
-// readStallAfter is how long a request in flight holds the reads queued behind it.
-const readStallAfter = time.Second
-
-// maxListOmissions is how many applications a list may leave out that a single GET then finds before
-// the client stops listing: each costs a list and a GET where a GET would do.
-const maxListOmissions = 5
 
 // directoryObject is what a batcher reads: an application or a service principal.
 type directoryObject interface {
@@ -55,7 +50,7 @@ type readBatcher[T directoryObject] struct {
 	sentAt    time.Time     // when the latest request was sent
 	hurry     chan struct{} // closed to end the wait of a sender that lingers; nil when none does
 	// off is set when lists do not serve: Graph refused one (403), or lists left out applications a
-	// single GET found more than maxListOmissions times. From then on every read is a single GET.
+	// single GET found core.MaxListOmissions times. From then on every read is a single GET.
 	off       atomic.Bool
 	omissions atomic.Int32
 }
@@ -135,7 +130,7 @@ func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T,
 		return w.m, w.err
 	}
 	m, err := b.single(ctx, id)
-	if w.omitted && err == nil && b.omissions.Add(1) == maxListOmissions {
+	if w.omitted && err == nil && b.omissions.Add(1) == core.MaxListOmissions {
 		b.off.Store(true)
 		b.c.logWarn(ctx, "Microsoft Graph's filtered lists keep leaving out objects that a GET finds; reading each alone",
 			map[string]any{"filter_property": string(b.kind)})
@@ -143,21 +138,18 @@ func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T,
 	return m, err
 }
 
-// lingerLocked is how much longer the sender waits for more reads before it takes the queue: while
-// the queue holds only presence lookups, fewer than a list's worth, until the oldest has waited
-// Config.VisibilityWindow. Caller holds b.mu.
+// lingerLocked is how much longer the sender waits for more reads before it takes the queue
+// (core.Linger, with Config.VisibilityWindow). Caller holds b.mu.
 func (b *readBatcher[T]) lingerLocked() time.Duration {
-	named := make(map[string]bool)
-	for _, w := range b.waiting {
-		if !w.presence {
-			return 0
-		}
-		named[w.id] = true
-	}
-	if len(named) == 0 || len(named) >= MaxVisibilityBatch {
+	if len(b.waiting) == 0 {
 		return 0
 	}
-	return b.c.cfg.VisibilityWindow - b.c.now().Sub(b.waiting[0].queued)
+	named, presenceOnly := make(map[string]bool), true
+	for _, w := range b.waiting {
+		presenceOnly = presenceOnly && w.presence
+		named[w.id] = true
+	}
+	return core.Linger(presenceOnly, len(named), b.waiting[0].queued, b.c.now(), b.c.cfg.VisibilityWindow)
 }
 
 // send sends b's queue, one request at a time, until the queue is empty.
@@ -188,7 +180,7 @@ func (b *readBatcher[T]) send() {
 		b.sentAt = b.c.now()
 		b.inRequest++
 		b.mu.Unlock()
-		stalled := time.AfterFunc(readStallAfter, b.unstall) // nor are reads queued before it stalled
+		stalled := time.AfterFunc(core.ReadStallAfter, b.unstall) // nor are reads queued before it stalled
 		b.answer(batch, ids)
 		stalled.Stop()
 		b.mu.Lock()
@@ -197,12 +189,12 @@ func (b *readBatcher[T]) send() {
 	}
 }
 
-// stalledLocked reports whether every sender has waited readStallAfter for an answer. Caller holds b.mu.
+// stalledLocked is core.Stalled of the batcher. Caller holds b.mu.
 func (b *readBatcher[T]) stalledLocked() bool {
-	return b.inRequest == b.senders && b.c.now().Sub(b.sentAt) >= readStallAfter
+	return core.Stalled(b.senders, b.inRequest, b.sentAt, b.c.now())
 }
 
-// unstall starts a sender for the reads queued behind requests out for readStallAfter (hung).
+// unstall starts a sender for the reads queued behind requests out for core.ReadStallAfter (hung).
 func (b *readBatcher[T]) unstall() {
 	b.mu.Lock()
 	defer b.mu.Unlock()

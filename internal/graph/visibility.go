@@ -7,11 +7,12 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipals"
 	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipalswithappid"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
-// MaxVisibilityBatch is how many IDs one filtered list names: Graph accepts at most 15 values in an
-// "in" clause of $filter.
-const MaxVisibilityBatch = 15
+// MaxVisibilityBatch is how many IDs one filtered list names (core.MaxListBatch).
+const MaxVisibilityBatch = core.MaxListBatch
 
 // ClientVisible reports whether an application or a service principal with the client ID appID is
 // visible to the identity in the tenant. Pre-authorizing an application that is neither is allowed (it may
