@@ -11,6 +11,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	abs "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/applications"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
@@ -185,4 +186,54 @@ func TestSDKServicePrincipalPropertiesAndPatch(t *testing.T) {
 	}
 	err = deployer.adapter.SendNoContent(ctx(t), req, abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue})
 	odataError(t, err, http.StatusForbidden, graphapi.CodeAccessDenied)
+}
+
+// Owners come in pages as msgraph-sdk-go reads them: $top, then @odata.nextLink followed with WithUrl
+// until there is none; a $top above 999 is Graph's 400.
+func TestSDKOwnersPaging(t *testing.T) {
+	t.Parallel()
+	ts := emulator.NewTestServer(t)
+	g, _ := adminClient(t, ts, graphapi.RoleApplicationReadAll)
+	agent, err := ts.Admin().Application(emulator.DefaultAgentAppID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := make([]string, 0, 7)
+	if _, err := ts.Directory().Update(directory.Ref{ObjectID: agent.Application.ID}, directory.Primary, func(_, cur *directory.Record) (directory.Record, error) {
+		next := cur.Clone()
+		for range 7 {
+			id := directory.NewGUID()
+			added = append(added, id)
+			next.Owners = append(next.Owners, id)
+		}
+		return next, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := len(agent.Owners) + len(added)
+	owners := g.byObjectID(agent.Application.ID).Owners()
+	page, err := owners.Get(ctx(t), &applications.ItemOwnersRequestBuilderGetRequestConfiguration{
+		QueryParameters: &applications.ItemOwnersRequestBuilderGetQueryParameters{Top: ptr(int32(3))},
+	})
+	if err != nil {
+		t.Fatalf("GET owners $top=3: %v", err)
+	}
+	seen, pages := len(page.GetValue()), 1
+	for page.GetOdataNextLink() != nil {
+		page, err = owners.WithUrl(*page.GetOdataNextLink()).Get(ctx(t), nil)
+		if err != nil {
+			t.Fatalf("GET the next page: %v", err)
+		}
+		seen += len(page.GetValue())
+		if pages++; pages > want {
+			t.Fatal("no end of pages")
+		}
+	}
+	if seen != want || pages != (want+2)/3 {
+		t.Fatalf("%d owners in %d pages, want %d in %d", seen, pages, want, (want+2)/3)
+	}
+	_, err = owners.Get(ctx(t), &applications.ItemOwnersRequestBuilderGetRequestConfiguration{
+		QueryParameters: &applications.ItemOwnersRequestBuilderGetQueryParameters{Top: ptr(int32(1000))},
+	})
+	odataError(t, err, http.StatusBadRequest, graphapi.CodeRequestBadRequest)
 }
