@@ -78,7 +78,9 @@ func (a *API) ownersOperation(method string, ref directory.Ref, sp bool, tail []
 			op.route, op.write, op.err = RouteUnknown, true, methodNotAllowed(method)
 			return op
 		}
-		op.run = func(w http.ResponseWriter, r *http.Request, c Caller) *graphError { return a.listOwners(w, r, c, ref, sp) }
+		op.run = func(w http.ResponseWriter, r *http.Request, c Caller) *graphError {
+			return a.listOwners(w, r, c, ref, sp)
+		}
 		return op
 	case len(tail) == 1 && tail[0] == "$ref":
 		op := operation{route: RouteAddOwner, write: true}
