@@ -81,16 +81,15 @@ func newFixture(t *testing.T) *fixture {
 	inj.OnSet(func(c faults.Config) { f.dir.SetReplication(c.ReplicaLag, c.EffectiveStaleReadProbability()) })
 	f.faults = inj
 	callers := map[string]graphapi.Caller{
-		"admin":           {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.ReadWrite.All"}},
-		"admin-directory": {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.ReadWrite.All", "Directory.Read.All"}},
-		"reader":          {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.Read.All"}},
-		"owner":           {AppID: directory.NewGUID(), ObjectID: ownerOID},
-		"ownedby":         {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.ReadWrite.OwnedBy"}},
-		"stranger":        {AppID: directory.NewGUID(), ObjectID: strangerID},
-		"ownedby-owner":   {AppID: directory.NewGUID(), ObjectID: ownedByOwnerOID, Roles: []string{"Application.ReadWrite.OwnedBy"}},
-		"user-owner":      {AppID: cliAppID, ObjectID: userOwnerOID, Scopes: cliScopes},
-		"user":            {AppID: cliAppID, ObjectID: directory.NewGUID(), Scopes: cliScopes},
-		"user-appadmin":   {AppID: cliAppID, ObjectID: directory.NewGUID(), Scopes: cliScopes, DirectoryRoles: []string{graphapi.RoleTemplateApplicationAdministrator}},
+		"admin":         {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.ReadWrite.All"}},
+		"reader":        {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.Read.All"}},
+		"owner":         {AppID: directory.NewGUID(), ObjectID: ownerOID},
+		"ownedby":       {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.ReadWrite.OwnedBy"}},
+		"stranger":      {AppID: directory.NewGUID(), ObjectID: strangerID},
+		"ownedby-owner": {AppID: directory.NewGUID(), ObjectID: ownedByOwnerOID, Roles: []string{"Application.ReadWrite.OwnedBy"}},
+		"user-owner":    {AppID: cliAppID, ObjectID: userOwnerOID, Scopes: cliScopes},
+		"user":          {AppID: cliAppID, ObjectID: directory.NewGUID(), Scopes: cliScopes},
+		"user-appadmin": {AppID: cliAppID, ObjectID: directory.NewGUID(), Scopes: cliScopes, DirectoryRoles: []string{graphapi.RoleTemplateApplicationAdministrator}},
 	}
 	auth := graphapi.AuthenticatorFunc(func(raw string) (graphapi.Caller, error) {
 		switch raw {
