@@ -8,6 +8,7 @@ import (
 	"flag"
 	"log"
 	"os"
+	"runtime/debug"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
@@ -21,11 +22,44 @@ import (
 //go:generate go run ./internal/docscontents/cmd docs
 
 var (
-	// version is set by goreleaser at release time.
+	// version is set at build time (-X main.version): goreleaser gives the release's version, make build
+	// and make install the one .ci/version computes from git (a tag's, or a pre-release unique to the
+	// commit). A plain `go build` leaves "dev", completed from the build's VCS stamp by buildVersion.
 	version = "dev"
-	// commit is set by goreleaser at release time.
+	// commit is set at build time with version.
 	commit = "none"
 )
+
+// buildVersion returns the version and commit the provider reports: the ones set at build time, or for a
+// plain `go build` of a checkout "0.0.0-dev+<commit>" (".dirty" when the tree had changes), so that no
+// two builds of different code claim one release version.
+func buildVersion() (string, string) {
+	if version != "dev" {
+		return version, commit
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return version, commit
+	}
+	var rev string
+	var modified bool
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return version, commit
+	}
+	v := "0.0.0-dev+" + rev[:min(12, len(rev))]
+	if modified {
+		v += ".dirty"
+	}
+	return v, rev
+}
 
 func main() {
 	var debug bool
@@ -37,7 +71,8 @@ func main() {
 		}
 	}
 
-	err := providerserver.Serve(context.Background(), provider.New(version, commit), providerserver.ServeOpts{
+	v, c := buildVersion()
+	err := providerserver.Serve(context.Background(), provider.New(v, c), providerserver.ServeOpts{
 		Address: provider.RegistryAddress,
 		Debug:   debug,
 	})

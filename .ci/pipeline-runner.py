@@ -5,14 +5,17 @@ pipeline's own order, so that CI runs exactly the commands the pipeline guides p
   pipeline-runner.py github <workflow.yml> --repo DIR --work DIR --event push --ref refs/heads/main \
       --context vars.NAME=VALUE --context secrets.NAME=VALUE --oidc JOB=ISSUER ...
   pipeline-runner.py azure-devops <azure-pipelines.yml> --repo DIR --work DIR --branch refs/heads/main \
-      --var NAME=VALUE --secret NAME=VALUE --service-connection NAME=ISSUER ...
+      --var NAME=VALUE --secret NAME=VALUE --service-connection NAME=ISSUER --oidc-issuer ISSUER ...
 
 Each job starts from a fresh copy of --repo (a fresh runner), runs its `run:`/`script:` steps with bash
 and the pipeline's environment, and hands artifacts between jobs as the pipeline's artifact steps do.
 The OIDC token a job gets comes from the emulator's test issuer ISSUER (its request URL and token are in
 the environment as LKPS_EMULATOR_OIDC_<ISSUER>_REQUEST_URL/_TOKEN): GitHub's ACTIONS_ID_TOKEN_REQUEST_URL
-and _TOKEN, or AzureCLI@2's idToken. Any step the runner does not know is an error: nothing is skipped
-silently.
+and _TOKEN, or AzureCLI@2's idToken. In Azure DevOps every job also gets the predefined variables
+System.OidcRequestUri (exported as SYSTEM_OIDCREQUESTURI) and System.AccessToken (secret: a step sees it
+only when it maps it) of the emulator's Azure DevOps issuer (--oidc-issuer), whose token endpoint answers
+for the service connections a task of the job names. Any step the runner does not know is an error:
+nothing is skipped silently.
 """
 import argparse
 import json
@@ -219,6 +222,11 @@ def azure_devops(args):
         return env
 
     secrets = dict(kv.split("=", 1) for kv in args.secret)
+    if args.oidc_issuer:
+        # Azure Pipelines' predefined variables: the job's OIDC request URI, and its access token (a secret).
+        uri, tok = issuer_env(args.oidc_issuer)
+        variables["System.OidcRequestUri"] = uri
+        secrets["System.AccessToken"] = tok
     variables.update(secrets)  # usable as $(NAME), but never mapped to the environment by themselves
     for stage in pl["stages"]:
         base = dict(variables, **{"Build.SourceBranch": args.branch})
@@ -236,6 +244,13 @@ def azure_devops(args):
             vs = dict(base, **{"Pipeline.Workspace": pw, "Agent.TempDirectory": temp, "Build.SourcesDirectory": src,
                                "System.DefaultWorkingDirectory": src})
             print(f"stage {stage['stage']}, job {name} (fresh agent):")
+            # Azure DevOps loads a service connection for a job only when a task of the job names it; a job
+            # that asks for an OIDC token without one gets "No service connection found".
+            named = {st["inputs"]["azureSubscription"] for st in steps if st.get("task") == "AzureCLI@2"}
+            for st in steps:
+                sc = (st.get("env") or {}).get("ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID")
+                if sc is not None and not named:
+                    die(f"job {name} asks Azure DevOps for an OIDC token, but no task of it names a service connection")
             for i, step in enumerate(steps):
                 label = step.get("displayName") or next(iter(step))
                 if "checkout" in step:
@@ -263,6 +278,8 @@ def azure_devops(args):
                         conn = inp["azureSubscription"]
                         if conn not in connections:
                             die(f"AzureCLI@2 uses service connection {conn!r}: name its issuer with --service-connection")
+                        if "SYSTEM_ACCESSTOKEN" in env and env["SYSTEM_ACCESSTOKEN"] != secrets.get("System.AccessToken"):
+                            die("SYSTEM_ACCESSTOKEN is mapped to something other than $(System.AccessToken)")
                         if inp.get("addSpnToEnvironment") is True:
                             env["servicePrincipalId"] = os.environ["ARM_CLIENT_ID"]
                             env["tenantId"] = os.environ["ARM_TENANT_ID"]
@@ -294,6 +311,7 @@ def main():
     a.add_argument("--var", action="append", default=[])
     a.add_argument("--secret", action="append", default=[])
     a.add_argument("--service-connection", action="append", default=[])
+    a.add_argument("--oidc-issuer", default="")
     args = ap.parse_args()
     (github if args.kind == "github" else azure_devops)(args)
 

@@ -12,7 +12,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 DEMO=$ROOT/examples/demo
 TERRAFORM=${TERRAFORM:-terraform}
 MIRROR=$ROOT/bin/mirror
-VERSION=${DIST_VERSION:-0.1.0} # the version `make dist` gives the archive (GNUmakefile)
+VERSION=${DIST_VERSION:-$("$ROOT/.ci/version")} # the version `make dist` gives the archive (from git: .ci/version)
 START_NS=$(date +%s%N)
 
 # Identities of seed.json (public test values that exist only inside the emulator).
@@ -68,7 +68,10 @@ echo "configuration: examples/demo/main.tf with the module examples/modules/agen
 # source resolves.
 TFDIR=$WORK/examples/demo
 mkdir -p "$TFDIR" "$WORK/examples/modules"
-cp "$DEMO/main.tf" "$TFDIR/"
+# The mirror may hold other builds too (every commit builds its own version, .ci/version): the copy pins
+# this one, as a user pins a development build (constraints such as ~> 0.1 never select a pre-release).
+awk -v v="$VERSION" '{print} /^      source = "bayer\/lkps"$/ {print "      version = \"" v "\""}' "$DEMO/main.tf" >"$TFDIR/main.tf"
+grep -q "^      version = \"$VERSION\"\$" "$TFDIR/main.tf" || fail "could not pin bayer/lkps $VERSION in the demo's copy of main.tf"
 cp -R "$ROOT/examples/modules/agent-onboarding" "$WORK/examples/modules/"
 
 # Terraform installs bayer/lkps from the filesystem mirror only (as a user's CLI configuration would,

@@ -114,13 +114,14 @@ func (a *Admin) Application(id string) (*directory.Record, error) {
 	return rec, nil
 }
 
-// DeleteApplication removes an application by appId or object id.
+// DeleteApplication removes an application by appId or object id at once: unlike Graph's DELETE it does not
+// keep it in the deleted items, so a test can re-create its identifier URIs.
 func (a *Admin) DeleteApplication(id string) error {
 	rec, err := a.Application(id)
 	if err != nil {
 		return err
 	}
-	if err := a.s.dir.Delete(directory.Ref{ObjectID: rec.Application.ID}, directory.Primary); err != nil {
+	if err := a.s.dir.HardDelete(directory.Ref{ObjectID: rec.Application.ID}, directory.Primary); err != nil {
 		return fmt.Errorf("delete application %s: %w", id, err)
 	}
 	return nil
@@ -381,6 +382,9 @@ func (a *Admin) handler() http.Handler {
 		for i := range st.Directory.Applications {
 			redactSecrets(&st.Directory.Applications[i])
 		}
+		for i := range st.Directory.DeletedItems {
+			redactSecrets(&st.Directory.DeletedItems[i].Record)
+		}
 		adminJSON(w, http.StatusOK, st)
 	})
 	mux.HandleFunc("POST /_emulator/reset", func(w http.ResponseWriter, _ *http.Request) {
@@ -466,6 +470,17 @@ func (a *Admin) handler() http.Handler {
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("PATCH /_emulator/policies/defaultAppManagementPolicy", func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+		if err == nil {
+			err = a.PatchAppManagementPolicy(body)
+		}
+		if err != nil {
+			adminFail(w, http.StatusBadRequest, err)
+			return
+		}
+		adminJSON(w, http.StatusOK, a.AppManagementPolicy())
 	})
 	mux.HandleFunc("POST /_emulator/applications/{id}/graph-roles", func(w http.ResponseWriter, r *http.Request) {
 		var body struct {

@@ -34,6 +34,9 @@ type Seed struct {
 	OcelotAccessLists map[string][]string `json:"ocelotAccessLists,omitempty"`
 	// Registrations maps a route key to its initial LKPS registrations.
 	Registrations map[string][]SeedRegistration `json:"registrations,omitempty"`
+	// AppManagementPolicy is the tenant's default app management policy in Graph's shape (the body of GET
+	// /policies/defaultAppManagementPolicy, all properties optional); absent is a tenant that never changed it.
+	AppManagementPolicy json.RawMessage `json:"defaultAppManagementPolicy,omitempty"`
 }
 
 // SeedIssuer is a test OIDC issuer whose tokens federated credentials can trust.
@@ -280,6 +283,13 @@ func (s *Seed) snapshot(now time.Time) (directory.Snapshot, error) {
 		spByAppID[a.AppID] = a.ServicePrincipalID
 	}
 	snap := directory.Snapshot{TenantID: s.TenantID, VerifiedDomains: append([]string{}, s.VerifiedDomains...), Users: append([]directory.User(nil), s.Users...)}
+	if len(s.AppManagementPolicy) > 0 {
+		p, err := directory.MergeAppManagementPolicy(directory.DefaultAppManagementPolicy(), s.AppManagementPolicy)
+		if err != nil {
+			return directory.Snapshot{}, fmt.Errorf("defaultAppManagementPolicy: %w", err)
+		}
+		snap.AppManagementPolicy = &p
+	}
 	for i, a := range s.Applications {
 		rec, err := a.record(now, spByAppID)
 		if err != nil {

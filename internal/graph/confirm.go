@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
@@ -14,7 +15,7 @@ import (
 // it is confirmed, and a failure found for an answered caller is reported (report). The reads run on
 // a context of their own, up to the latest deadline of the batch's callers.
 //
-// Each read is classified (readOutcome) and handled by the function of its outcome; absorbed are the
+// Each read is classified (core.Memory.Classify) and handled by the function of its outcome; absorbed are the
 // queued operations that joined the pipeline (absorb) and still need a round.
 func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 	defer w.endConfirm()
@@ -26,13 +27,13 @@ func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 		w.c.stats.confirmReads.Add(1)
 		if err == nil {
 			switch cf.classify(st) {
-			case readVisible:
+			case core.Visible:
 				cancel()
 				cf.visible(st)
 				return st, cf.absorbed
-			case readOverwritten:
+			case core.Overwritten:
 				err = cf.overwritten(ctx, st)
-			case readBehind:
+			case core.Behind:
 				err = cf.behind(ctx, st)
 			}
 		}
@@ -57,15 +58,6 @@ type confirmation struct {
 	lost              []model.Intent // the intents in flight the latest read lacks
 }
 
-// readOutcome is what one confirmation read shows.
-type readOutcome int
-
-const (
-	readVisible     readOutcome = iota // every intent in flight
-	readOverwritten                    // another writer overwrote some of them
-	readBehind                         // a replica that has not caught up
-)
-
 // context returns the context of the next read: the values of the first caller, no cancellation
 // (callers may have been answered), and the latest deadline of the batches' callers.
 func (cf *confirmation) context() (context.Context, context.CancelFunc) {
@@ -86,18 +78,19 @@ func (cf *confirmation) context() (context.Context, context.CancelFunc) {
 	return context.WithDeadline(context.WithoutCancel(first), latest)
 }
 
-// classify decides what st shows of the intents in flight.
-func (cf *confirmation) classify(st *model.State) readOutcome {
-	ours := pendingIntents(cf.pending)
-	cf.lost = model.Missing(ours, st)
-	switch {
-	case len(cf.lost) == 0:
-		return readVisible
-	case cf.w.overwritten(st, cf.sent, ours, cf.w.c.now().Sub(oldestMissing(cf.pending, st))):
-		return readOverwritten
-	default:
-		return readBehind
+// classify decides what st shows of the intents in flight (core.Memory.Classify); a change of
+// another writer it finds marks the application as shared.
+func (cf *confirmation) classify(st *model.State) core.Outcome {
+	w := cf.w
+	missingFor := w.c.now().Sub(oldestMissing(cf.pending, st))
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	o, lost, foreign := w.mem.Classify(pendingIntents(cf.pending), st, cf.sent, missingFor, w.c.lag().OverwriteAfter())
+	if foreign {
+		w.markForeignLocked()
 	}
+	cf.lost = lost
+	return o
 }
 
 // visible ends the confirmation: one read that shows the intents proves Graph committed them.
@@ -267,18 +260,6 @@ func pendingIntents(pending []*batch) []model.Intent {
 		out = append(out, b.intents...)
 	}
 	return out
-}
-
-// overwritten is core.Memory.Overwritten; a change of another writer it finds marks the
-// application as shared.
-func (w *appWorker) overwritten(st, sent *model.State, ours []model.Intent, elapsed time.Duration) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	overwritten, foreign := w.mem.Overwritten(st, sent, ours, elapsed, w.c.lag().OverwriteAfter())
-	if foreign {
-		w.markForeignLocked()
-	}
-	return overwritten
 }
 
 // reapply builds, on st, the intents that st lacks: lost (this batch's) and every earlier confirmed

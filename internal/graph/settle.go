@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
@@ -135,26 +136,18 @@ func (c *Client) allWorkers() []*appWorker {
 	return slices.Collect(maps.Values(c.workers))
 }
 
-// settleDue returns, for the applications whose last write has not settled, the latest end of their
-// replication windows when one is still ahead; else those whose windows have ended.
+// settleDue is core.SettleDue over the client's applications.
 func (c *Client) settleDue() (due time.Time, watch []*appWorker) {
-	now := c.now()
-	for _, w := range c.allWorkers() {
-		end, ok := w.settleEnd()
-		switch {
-		case !ok:
-		case end.After(now):
-			if end.After(due) {
-				due = end
-			}
-		default:
-			watch = append(watch, w)
-		}
+	workers := c.allWorkers()
+	ends := make([]time.Time, len(workers))
+	for i, w := range workers {
+		ends[i] = w.settleEnd()
 	}
-	if !due.IsZero() {
-		return due, nil
+	due, idx := core.SettleDue(c.now(), ends)
+	for _, i := range idx {
+		watch = append(watch, workers[i])
 	}
-	return time.Time{}, watch
+	return due, watch
 }
 
 // watchAll watches the applications, ten at a time (their reads share lists, batchread.go).
@@ -173,20 +166,13 @@ func watchAll(ctx context.Context, workers []*appWorker) error {
 	return errors.Join(errs...)
 }
 
-// settleEnd returns when the settle window (core.Lag.SettleHorizon) after the application's last write ends;
-// ok is false when that write has settled, or when nobody else is declared to write the application
-// (Config.ConcurrentWriters) and this process saw no other writer's change on it: a later command is
-// safe without the wait (freshFrom). The window applies even when this process observed no lag: a
-// writer whose changes all came after our reads is invisible until then, and its replica may be
-// behind the one that served ours.
-func (w *appWorker) settleEnd() (time.Time, bool) {
-	horizon := w.c.lag().SettleHorizon()
+// settleEnd is core.Lag.SettleEnd of the application (zero: nothing to settle); it is shared when
+// Config.ConcurrentWriters declares other writers or this process saw one on it.
+func (w *appWorker) settleEnd() time.Time {
+	l := w.c.lag()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.lastWrite.IsZero() || !w.settled.Before(w.lastWrite) || (!w.c.cfg.ConcurrentWriters && !w.foreign) {
-		return time.Time{}, false
-	}
-	return w.lastWrite.Add(horizon), true
+	return l.SettleEnd(w.lastWrite, w.settled, w.c.cfg.ConcurrentWriters || w.foreign)
 }
 
 // watch ends the replication window of the last write: one read taken now decides whether this

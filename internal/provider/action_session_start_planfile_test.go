@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 )
 
 // planSecretHits counts the occurrences of each secret in a saved plan file: in its raw bytes, in every
@@ -59,7 +61,6 @@ func TestAccSessionStart_planFileHoldsNoSecret(t *testing.T) {
 	w := newSessionWorld(t, true, "")
 	ts := w.emu.ts
 	w.withTrigger(t)
-	w.c.write("provider_identity.tf", exampleFile(t, "actions", "lkps_session_start", "provider_identity.tf"))
 	// The deployer's secret comes from an ephemeral variable too, so that no secret is in a file here.
 	w.c.write("provider.tf", fmt.Sprintf(`
 variable "deployer_secret" {
@@ -89,16 +90,29 @@ provider "lkps" {
 		"TF_VAR_client_secret="+w.clientSecret)
 	secrets := []string{w.clientSecret, w.agentSecret, ts.DeployerSecret}
 	w.c.run([]int{0}, "init", "-input=false", "-no-color")
+	// The aliased provider's example runs in a working directory of its own: the test serves the provider
+	// in this process (TF_REATTACH_PROVIDERS), where two provider configurations would share one provider
+	// instance, unlike a real run, which starts one plugin process per configuration.
+	main := w.c
+	aliased := newCLI(t, w.c.bin, serveProviders(t, map[string]func() tfprotov6.ProviderServer{"registry.terraform.io/bayer/lkps": lkpsServer}))
+	aliased.env = append(aliased.env, "TF_VAR_client_secret="+w.clientSecret)
+	aliased.write("versions.tf", main.read("versions.tf"))
+	aliased.write("terraform.tfvars", main.read("terraform.tfvars"))
+	aliased.write("variables.tf", "variable \"agent_client_id\" { type = string }\nvariable \"client_id\" { type = string }\n")
+	aliased.write("provider_identity.tf", exampleFile(t, "actions", "lkps_session_start", "provider_identity.tf"))
+	aliased.run([]int{0}, "init", "-input=false", "-no-color")
 
 	total, bytes := 0, 0
 	for i, step := range []struct {
+		c            *cli
 		plan, marker string
 		args         []string
 	}{
-		{"full.tfplan", "LKPS_CLIENT_SECRET", nil},
-		{"check.tfplan", "LKPS_CLIENT_SECRET", []string{"-invoke=action.lkps_session_start.check"}},
-		{"as_client.tfplan", "use_provider_identity", []string{"-invoke=action.lkps_session_start.as_client"}},
+		{main, "full.tfplan", "LKPS_CLIENT_SECRET", nil},
+		{main, "check.tfplan", "LKPS_CLIENT_SECRET", []string{"-invoke=action.lkps_session_start.check"}},
+		{aliased, "as_client.tfplan", "use_provider_identity", []string{"-invoke=action.lkps_session_start.as_client"}},
 	} {
+		w.c = step.c
 		out, _ := w.c.run([]int{0}, append([]string{"plan", "-no-color", "-input=false", "-out=" + step.plan}, step.args...)...)
 		w.expectOutput(t, out)
 		hits, searched := w.planSecretHits(t, step.plan, step.marker, secrets)
@@ -111,6 +125,7 @@ provider "lkps" {
 			t.Errorf("after applying %s LKPS started %d sessions, want %d", step.plan, n, i+1)
 		}
 	}
+	w.c = main
 	if total != 0 {
 		t.Errorf("the saved plans hold %d copies of a secret", total)
 	}

@@ -219,7 +219,7 @@ func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.Schema
 					"([permissionScope](https://learn.microsoft.com/en-us/graph/api/resources/permissionscope), `isEnabled`), and the " +
 					"provider does that itself on destroy. To stop a client, remove its `lkps_preauthorized_client`; to stop all, " +
 					"register the agent with `enforce_client_authz = true` and remove the pre-authorizations.",
-				Optional:            true, Computed: true,
+				Optional: true, Computed: true,
 				Default: booldefault.StaticBool(true),
 			},
 			"timeouts": timeoutsAttribute(ctx, map[string]time.Duration{

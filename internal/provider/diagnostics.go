@@ -64,6 +64,9 @@ func describeGraphError(action string, ref graph.AppRef, err error, caller *grap
 				"needs\": %s", action, ref, graphAnswer(&forbidden.APIError), missingGraphRequirement(forbidden, caller),
 				auth.DocsURL("permissions-the-identity-needs"))
 	case errors.As(err, &validation):
+		if summary, detail, ok := describeIdentifierURIPolicyRefusal(action, ref, validation); ok {
+			return summary, detail
+		}
 		return "Microsoft Graph rejected the change",
 			fmt.Sprintf("Could not %s for the %s: %s.%s", action, ref, validation.APIError.Error(), validationAdvice(validation))
 	case errors.As(err, &conflict):

@@ -97,7 +97,8 @@ func (p *lkpsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp 
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The LKPS provider onboards AI agents onto Bayer's LiveKit Platform Service (LKPS): it exposes the " +
 			"agent's API on its Entra ID app registration, pre-authorizes client applications and registers the agent " +
-			"with LKPS. Authentication mirrors the `azuread` provider, so existing pipelines work unchanged.",
+			"with LKPS. Authentication reads the `azuread` provider's settings and `ARM_*` variables, including GitHub " +
+			"Actions and Azure DevOps workload identity federation.",
 		Attributes: map[string]schema.Attribute{
 			"environment": str("The LKPS environment, `nonprod` or `prod`. It selects the LKPS base URL and token scope. "+
 				"Defaults to the `LKPS_ENVIRONMENT` environment variable, else `nonprod`.", false,

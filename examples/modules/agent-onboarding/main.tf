@@ -16,12 +16,14 @@ resource "lkps_preauthorized_client" "this" {
   scope_id        = lkps_agent_client_scope.this.scope_id
 }
 
-# Step 4: register the agent with LKPS, as the agent.
+# Step 4: register the agent with LKPS, as the agent: with the provider's OIDC token through the agent's
+# federated credential (agent_use_oidc, no secret), or with a client secret of the agent.
 resource "lkps_agent_registration" "this" {
   agent_client_id                = var.agent_client_id
   enforce_client_authz           = var.enforce_client_authz
-  agent_client_secret_wo         = var.agent_client_secret
-  agent_client_secret_wo_version = var.agent_client_secret_version
+  agent_use_oidc                 = var.agent_use_oidc ? true : null
+  agent_client_secret_wo         = var.agent_use_oidc ? null : var.agent_client_secret
+  agent_client_secret_wo_version = var.agent_use_oidc ? null : var.agent_client_secret_version
 
   depends_on = [lkps_preauthorized_client.this]
 }

@@ -28,11 +28,24 @@ variable "enforce_client_authz" {
   nullable    = false
 }
 
+variable "agent_use_oidc" {
+  description = "Register the agent with the provider's OIDC token (a pipeline's GitHub Actions or Azure DevOps token) through a federated identity credential on the agent's app registration, instead of a client secret: agent_client_secret is then not used."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "agent_client_secret" {
-  description = "A client secret of the agent, used only to register it with LKPS as the agent. Ephemeral: never written to a saved plan or the state."
+  description = "A client secret of the agent, used only to register it with LKPS as the agent, unless agent_use_oidc is true. Ephemeral: never written to a saved plan or the state."
   type        = string
+  default     = null
   sensitive   = true
   ephemeral   = true
+
+  validation {
+    condition     = var.agent_use_oidc || var.agent_client_secret != null
+    error_message = "Set agent_client_secret (a client secret of the agent), or agent_use_oidc = true to register with the pipeline's OIDC token."
+  }
 }
 
 variable "agent_client_secret_version" {

@@ -158,7 +158,11 @@ type Directory struct {
 	rngMu    sync.Mutex
 	rng      *mrand.Rand
 	randSeed uint64
-	users    userStore // users.go
+	// deleted are the soft-deleted applications by lower-case object id (deleteditems.go).
+	deleted map[string]*DeletedRecord
+	// policy is the tenant's default app management policy; nil is a tenant that never changed it (policy.go).
+	policy *AppManagementPolicy
+	users  userStore // users.go
 }
 
 // version is one committed state of an object; rec nil means deleted.
@@ -375,7 +379,7 @@ func (d *Directory) Create(rec Record) (*Record, error) {
 	if r.Application.CreatedDateTime == nil {
 		r.Application.CreatedDateTime = ptr(now.UTC().Format(time.RFC3339))
 	}
-	if _, err := d.getLocked(r.Application.ID, now); err == nil {
+	if _, err := d.getLocked(r.Application.ID, now); err == nil || d.deleted[strings.ToLower(r.Application.ID)] != nil {
 		return nil, fmt.Errorf("%w: object id %s", ErrConflict, r.Application.ID)
 	}
 	if _, err := d.getByAppIDLocked(r.Application.AppID, now); err == nil {
@@ -455,8 +459,14 @@ func (d *Directory) Update(ref Ref, c Consistency, fn UpdateFunc) (*Record, erro
 	return &next, nil
 }
 
-// Delete removes the referenced application (located in the view chosen by c).
+// Delete deletes the referenced application (located in the view chosen by c) as Graph does: it moves to
+// the deleted items, where it keeps its identifier URIs reserved until it is restored or purged
+// (deleteditems.go).
 func (d *Directory) Delete(ref Ref, c Consistency) error {
+	return d.delete(ref, c, true)
+}
+
+func (d *Directory) delete(ref Ref, c Consistency, soft bool) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	now := d.now()
@@ -466,8 +476,12 @@ func (d *Directory) Delete(ref Ref, c Consistency) error {
 	if err != nil {
 		return err
 	}
-	if _, err := d.getLocked(view.Application.ID, now); err != nil {
+	latest, err := d.getLocked(view.Application.ID, now)
+	if err != nil {
 		return err
+	}
+	if soft {
+		d.softDeleteLocked(latest, now)
 	}
 	h := d.objects[strings.ToLower(view.Application.ID)]
 	h.versions = append(h.versions, version{at: now, rec: nil})
@@ -487,6 +501,7 @@ func (d *Directory) latestLocked() []*Record {
 
 // pruneLocked drops versions no replica can serve any more: those superseded before now-lag.
 func (d *Directory) pruneLocked(now time.Time) {
+	d.purgeDeletedLocked(now)
 	horizon := now.Add(-d.lag)
 	for key, h := range d.objects {
 		keep := 0
@@ -530,6 +545,11 @@ func (d *Directory) checkIdentifierURIsLocked(r *Record) error {
 			}
 			if containsFold(other.Application.IdentifierURIs, uri) {
 				return fmt.Errorf("%w: %s is used by application %s", ErrIdentifierURIConflict, uri, other.Application.ID)
+			}
+		}
+		for _, gone := range d.deleted { // a soft-deleted application keeps its identifier URIs reserved
+			if !strings.EqualFold(gone.Record.Application.ID, r.Application.ID) && containsFold(gone.Record.Application.IdentifierURIs, uri) {
+				return fmt.Errorf("%w: %s is reserved by deleted application %s", ErrIdentifierURIConflict, uri, gone.Record.Application.ID)
 			}
 		}
 	}

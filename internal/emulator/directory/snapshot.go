@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -17,7 +18,11 @@ type Snapshot struct {
 	TenantID        string   `json:"tenantId"`
 	VerifiedDomains []string `json:"verifiedDomains"`
 	Applications    []Record `json:"applications"`
-	Users           []User   `json:"users,omitempty"`
+	// DeletedItems are the soft-deleted applications (deleteditems.go).
+	DeletedItems []DeletedRecord `json:"deletedItems,omitempty"`
+	// AppManagementPolicy is the tenant's default app management policy; nil is the default (policy.go).
+	AppManagementPolicy *AppManagementPolicy `json:"defaultAppManagementPolicy,omitempty"`
+	Users               []User               `json:"users,omitempty"`
 }
 
 // Snapshot returns the latest state of every application (stale replica versions are not included).
@@ -29,6 +34,16 @@ func (d *Directory) Snapshot() Snapshot {
 	out := Snapshot{TenantID: d.tenantID, VerifiedDomains: append([]string{}, d.verifiedDomains...), Applications: make([]Record, 0, len(recs))}
 	for _, r := range recs {
 		out.Applications = append(out.Applications, r.Clone())
+	}
+	for _, item := range d.deleted {
+		out.DeletedItems = append(out.DeletedItems, DeletedRecord{Record: item.Record.Clone(), DeletedAt: item.DeletedAt})
+	}
+	sort.Slice(out.DeletedItems, func(i, j int) bool {
+		return out.DeletedItems[i].Record.Application.ID < out.DeletedItems[j].Record.Application.ID
+	})
+	if d.policy != nil {
+		p := d.policy.clone()
+		out.AppManagementPolicy = &p
 	}
 	if users := d.Users(); len(users) > 0 {
 		out.Users = users
@@ -84,11 +99,33 @@ func (d *Directory) Restore(s Snapshot) error {
 		byAppID[appKey] = []string{r.Application.ID}
 		spIDs[spKey] = true
 	}
+	deleted := map[string]*DeletedRecord{}
+	for i, item := range s.DeletedItems {
+		r := item.Record.Clone()
+		key := strings.ToLower(r.Application.ID)
+		if !IsGUID(r.Application.ID) || objects[key] != nil || deleted[key] != nil {
+			return fmt.Errorf("restore deleted item %d (%q): %w: object id", i, r.Application.ID, ErrConflict)
+		}
+		for j := range r.Certificates {
+			r.Certificates[j].Parsed = nil
+		}
+		if err := prepare(&r, now); err != nil {
+			return fmt.Errorf("restore deleted item %d: %w", i, err)
+		}
+		deleted[key] = &DeletedRecord{Record: r, DeletedAt: item.DeletedAt}
+	}
+	var policy *AppManagementPolicy
+	if s.AppManagementPolicy != nil {
+		p := s.AppManagementPolicy.clone()
+		policy = &p
+	}
 	if err := d.restoreUsers(s.Users); err != nil {
 		return err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.deleted = deleted
+	d.policy = policy
 	if s.TenantID != "" {
 		d.tenantID = s.TenantID
 	}

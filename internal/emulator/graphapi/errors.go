@@ -36,7 +36,16 @@ const (
 	MsgTokenExpired         = "Lifetime validation failed, the token is expired."
 	MsgTokenAudience        = "Access token validation failure. Invalid audience."
 	msgHostNameNotVerifiedF = "Values of identifierUris property must use a verified domain of the organization or its subdomain: '%s'"
-	msgNotFoundF            = "Resource '%s' does not exist or one of its queried reference-property objects are not present."
+	// The identifier URI restrictions of the tenant's app management policy. The messages are Microsoft
+	// Learn's ("Restrictions on identifier URIs of Microsoft Entra applications" and the
+	// entra-apps-identifier-uri-protection guidance it links). InvalidUniqueTenantIdentifierAsPerAppPolicy is the
+	// code reported from tenants for the first; the code of the second is not documented (Request_BadRequest
+	// here, see the fidelity page).
+	CodeUniqueTenantIdentifierPolicy = "InvalidUniqueTenantIdentifierAsPerAppPolicy"
+	CodeNonDefaultURIPolicy          = CodeRequestBadRequest
+	MsgUniqueTenantIdentifierPolicyF = "Failed to add identifier URI %s. All newly added URIs must contain a tenant verified domain, tenant ID, or app ID, as per the default tenant policy of your organization. See https://aka.ms/identifier-uri-addition-error for more information on this error."
+	MsgNonDefaultURIPolicyF          = "The newly added URI %s must comply with the format 'api://{appId}' or 'api://{tenantId}/{appId}' as per the default app management policy of your organization. If the requestedAccessTokenVersion is set to 2, this restriction may not apply. See https://aka.ms/identifier-uri-addition-error for more information on this error."
+	msgNotFoundF                     = "Resource '%s' does not exist or one of its queried reference-property objects are not present."
 )
 
 // graphError is an error answered to the client in Graph's error shape.

@@ -363,6 +363,7 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request, c Caller, ref direct
 		return gerr
 	}
 	tenantID, domains := a.cfg.Directory.TenantID(), a.cfg.Directory.VerifiedDomains()
+	policy, now := a.cfg.Directory.AppManagementPolicy(), a.cfg.Now()
 	var ruleErr *graphError
 	// The update function runs under the directory's lock: it must not call back into the directory.
 	_, err := a.cfg.Directory.Update(ref, directory.Replica, func(view, current *directory.Record) (directory.Record, error) {
@@ -379,6 +380,7 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request, c Caller, ref direct
 			view: &view.Application, current: &current.Application, next: &merged,
 			sentPreAuthorized: sentPreAuth,
 			tenantID:          tenantID, verifiedDomains: domains,
+			policy: policy, now: now,
 		}); e != nil {
 			ruleErr = e
 			return directory.Record{}, e
@@ -422,6 +424,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, c Caller) *graphErr
 	if e := checkRules(ruleInput{
 		next: &app, sentPreAuthorized: true,
 		tenantID: a.cfg.Directory.TenantID(), verifiedDomains: a.cfg.Directory.VerifiedDomains(),
+		policy: a.cfg.Directory.AppManagementPolicy(), now: a.cfg.Now(),
 	}); e != nil {
 		return e
 	}

@@ -81,15 +81,18 @@ func newFixture(t *testing.T) *fixture {
 	inj.OnSet(func(c faults.Config) { f.dir.SetReplication(c.ReplicaLag, c.EffectiveStaleReadProbability()) })
 	f.faults = inj
 	callers := map[string]graphapi.Caller{
-		"admin":         {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.ReadWrite.All"}},
-		"reader":        {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.Read.All"}},
-		"owner":         {AppID: directory.NewGUID(), ObjectID: ownerOID},
-		"ownedby":       {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.ReadWrite.OwnedBy"}},
-		"stranger":      {AppID: directory.NewGUID(), ObjectID: strangerID},
-		"ownedby-owner": {AppID: directory.NewGUID(), ObjectID: ownedByOwnerOID, Roles: []string{"Application.ReadWrite.OwnedBy"}},
-		"user-owner":    {AppID: cliAppID, ObjectID: userOwnerOID, Scopes: cliScopes},
-		"user":          {AppID: cliAppID, ObjectID: directory.NewGUID(), Scopes: cliScopes},
-		"user-appadmin": {AppID: cliAppID, ObjectID: directory.NewGUID(), Scopes: cliScopes, DirectoryRoles: []string{graphapi.RoleTemplateApplicationAdministrator}},
+		"admin":           {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.ReadWrite.All"}},
+		"admin-directory": {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.ReadWrite.All", "Directory.Read.All"}},
+		"reader":          {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.Read.All"}},
+		"owner":           {AppID: directory.NewGUID(), ObjectID: ownerOID},
+		"ownedby":         {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{"Application.ReadWrite.OwnedBy"}},
+		"stranger":        {AppID: directory.NewGUID(), ObjectID: strangerID},
+		"ownedby-owner":   {AppID: directory.NewGUID(), ObjectID: ownedByOwnerOID, Roles: []string{"Application.ReadWrite.OwnedBy"}},
+		"user-owner":      {AppID: cliAppID, ObjectID: userOwnerOID, Scopes: cliScopes},
+		"user":            {AppID: cliAppID, ObjectID: directory.NewGUID(), Scopes: cliScopes},
+		"user-appadmin":   {AppID: cliAppID, ObjectID: directory.NewGUID(), Scopes: cliScopes, DirectoryRoles: []string{graphapi.RoleTemplateApplicationAdministrator}},
+		"policy-admin":    {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{graphapi.RolePolicyReadWriteApplicationConfig}},
+		"policy-reader":   {AppID: directory.NewGUID(), ObjectID: directory.NewGUID(), Roles: []string{graphapi.RolePolicyReadAll}},
 	}
 	auth := graphapi.AuthenticatorFunc(func(raw string) (graphapi.Caller, error) {
 		switch raw {
@@ -510,16 +513,21 @@ func TestPreAuthorizedMustReferenceExistingScopes(t *testing.T) {
 func TestIdentifierURIRules(t *testing.T) {
 	f := newFixture(t)
 	appID := f.agent.Application.AppID
+	// With the tenant's app management policy at its default (off), Entra accepts api://<any string>
+	// (policy_test.go covers the restrictions); http and https hosts must be verified domains.
 	for _, uri := range []string{
 		"api://" + appID,
 		"api://" + tenantID + "/lkps-agent",
 		"api://my-agent/" + appID,
 		"https://bayer.com/agent",
 		"https://agents.int.bayer.com",
+		"api://my-agent",
+		"api://" + tenantID,
+		"urn:x",
 	} {
 		f.patchOK("admin", map[string]any{"identifierUris": []string{uri}})
 	}
-	for _, uri := range []string{"api://my-agent", "api://" + tenantID, "https://example.com/agent", "https://notbayer.com", "urn:x"} {
+	for _, uri := range []string{"https://example.com/agent", "https://notbayer.com", "http://example.com", "not-a-uri"} {
 		r := f.do(http.MethodPatch, f.agentPath(), "admin", map[string]any{"identifierUris": []string{uri}})
 		expectError(t, r, http.StatusBadRequest, graphapi.CodeHostNameNotVerified, "Values of identifierUris property must use a verified domain of the organization or its subdomain: '"+uri+"'")
 	}

@@ -47,6 +47,9 @@ func (a *API) dispatchPath(r *http.Request, p string) operation {
 		if op, ok := a.directoryObjectOperation(r.Method, segs); ok {
 			return op
 		}
+		if op, ok := a.directoryExtrasOperation(r.Method, segs); ok {
+			return op
+		}
 	}
 	if owner, me, ok := ownedObjectsPath(p); ok {
 		op := operation{route: RouteListOwnedApplications, write: write}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 )
@@ -18,10 +20,16 @@ type ruleInput struct {
 	sentPreAuthorized bool
 	tenantID          string
 	verifiedDomains   []string
+	// policy is the tenant's default app management policy; now is when the write happens.
+	policy directory.AppManagementPolicy
+	now    time.Time
 }
 
 // checkRules enforces Graph's validation of application writes, in the order Graph reports them.
 func checkRules(in ruleInput) *graphError {
+	if e := checkLimits(in.next); e != nil {
+		return e
+	}
 	if e := checkScopeShape(in.next); e != nil {
 		return e
 	}
@@ -50,7 +58,10 @@ func checkScopeShape(app *directory.Application) *graphError {
 			return newError(http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("Invalid value for property 'api.oauth2PermissionScopes.id': '%s' is not a valid GUID.", s.ID))
 		}
 		if s.Type != nil && *s.Type != "User" && *s.Type != "Admin" {
-			return newError(http.StatusBadRequest, CodeRequestBadRequest, fmt.Sprintf("Invalid value for property 'api.oauth2PermissionScopes.type': '%s'; expected 'User' or 'Admin'.", *s.Type))
+			return invalidProperty("type", "PermissionScope")
+		}
+		if s.Value != nil && !validScopeValue(*s.Value) {
+			return invalidProperty("value", "PermissionScope")
 		}
 		id := strings.ToLower(s.ID)
 		if ids[id] {
@@ -66,6 +77,52 @@ func checkScopeShape(app *directory.Application) *graphError {
 		}
 	}
 	return nil
+}
+
+// Documented length limits of application properties (Microsoft Learn, "application resource type":
+// displayName "Maximum length is 256 characters", description "The maximum allowed size is 1,024
+// characters").
+const (
+	maxDisplayNameLength = 256
+	maxDescriptionLength = 1024
+	maxScopeValueLength  = 120
+)
+
+// invalidProperty is Graph's refusal of a property value: "Invalid value specified for property 'type' of
+// resource 'PermissionScope'." is the wording reported from Graph for a scope type; the emulator uses the
+// same wording for the other documented limits, whose exact messages are not documented.
+func invalidProperty(property, resource string) *graphError {
+	return newError(http.StatusBadRequest, CodeRequestBadRequest, fmt.Sprintf("Invalid value specified for property '%s' of resource '%s'.", property, resource))
+}
+
+func checkLimits(app *directory.Application) *graphError {
+	if app.DisplayName != nil && utf8.RuneCountInString(*app.DisplayName) > maxDisplayNameLength {
+		return invalidProperty("displayName", "Application")
+	}
+	if app.Description != nil && utf8.RuneCountInString(*app.Description) > maxDescriptionLength {
+		return invalidProperty("description", "Application")
+	}
+	return nil
+}
+
+// validScopeValue applies permissionScope's documented rule for value: "Must not exceed 120 characters
+// in length. Allowed characters are : ! # $ % & ' ( ) * + , - . / : ; < = > ? @ [ ] ^ + _ ` { | } ~, as
+// well as characters in the ranges 0-9, A-Z and a-z. Any other character, including the space character,
+// aren't allowed. May not begin with ." (Microsoft Learn, "permissionScope resource type"). An empty value
+// is left to Graph's other rules.
+func validScopeValue(v string) bool {
+	if len(v) > maxScopeValueLength || strings.HasPrefix(v, ".") {
+		return false
+	}
+	for _, c := range v {
+		switch {
+		case c >= '0' && c <= '9', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
+		case strings.ContainsRune(":!#$%&'()*+,-./;<=>?@[]^_`{|}~", c):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func checkPreAuthorizedShape(app *directory.Application) *graphError {
@@ -114,49 +171,111 @@ func checkPreAuthorizedReferences(before, next *directory.Application) *graphErr
 	return nil
 }
 
-// checkIdentifierURIs validates the form of identifier URIs the write adds. URIs already on the
-// application are kept as they are (Graph validates new values only).
+// checkIdentifierURIs validates the identifier URIs the write adds. URIs already on the application are
+// kept as they are (Graph validates new values only: "Existing identifier URIs already configured on the
+// app won't be affected", Microsoft Learn, "Restrictions on identifier URIs of Microsoft Entra
+// applications").
 func checkIdentifierURIs(in ruleInput) *graphError {
 	for _, uri := range in.next.IdentifierURIs {
 		if in.current != nil && containsFold(in.current.IdentifierURIs, uri) {
 			continue
 		}
-		if !identifierURIAllowed(uri, in.next.AppID, in.tenantID, in.verifiedDomains) {
-			return newError(http.StatusBadRequest, CodeHostNameNotVerified, fmt.Sprintf(msgHostNameNotVerifiedF, uri))
+		if e := checkIdentifierURI(uri, in); e != nil {
+			return e
 		}
 	}
 	return nil
 }
 
-// identifierURIAllowed implements Entra's identifier URI policy for single-tenant applications:
-// api://<appId>, api://<tenantId>/<string>, api://<string>/<appId>, and https:// URIs whose host is a
-// verified domain of the tenant or a subdomain of one.
-func identifierURIAllowed(uri, appID, tenantID string, verifiedDomains []string) bool {
+// checkIdentifierURI applies Entra's rules to one new identifier URI of a single-tenant application:
+//
+//   - an http or https URI must have a verified domain of the tenant, or a subdomain of one, as its host
+//     (HostNameNotOnVerifiedDomain; Microsoft Learn, "Restrictions on identifier URIs", and the
+//     "AppId URI in single tenant applications will require use of default scheme or verified domains"
+//     breaking change);
+//   - any other form, such as api://<string>, is accepted unless the tenant's default app management
+//     policy enables a restriction that applies to the application (policy.go): nonDefaultUriAddition
+//     then allows only api://<appId> and api://<tenantId>/<appId>, and
+//     uriAdditionWithoutUniqueTenantIdentifier only URIs that contain the tenant ID, the appId or a
+//     verified domain. An application that receives v2 tokens (api.requestedAccessTokenVersion 2) is
+//     exempt unless the restriction sets excludeAppsReceivingV2Tokens to false.
+func checkIdentifierURI(uri string, in ruleInput) *graphError {
 	lower := strings.ToLower(uri)
-	if rest, ok := strings.CutPrefix(lower, "api://"); ok {
-		rest = strings.TrimSuffix(rest, "/")
-		if rest == "" {
-			return false
+	// A value that is not an absolute URI (no scheme) keeps the emulator's former refusal: Graph refuses
+	// such values on v1 applications (MicrosoftDocs/azure-docs#82762), with a code that is not documented.
+	if u, err := url.Parse(uri); err != nil || u.Scheme == "" {
+		return newError(http.StatusBadRequest, CodeHostNameNotVerified, fmt.Sprintf(msgHostNameNotVerifiedF, uri))
+	}
+	if strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "http://") {
+		u, err := url.Parse(uri)
+		if err != nil || u.Hostname() == "" || !onVerifiedDomain(u.Hostname(), in.verifiedDomains) {
+			return newError(http.StatusBadRequest, CodeHostNameNotVerified, fmt.Sprintf(msgHostNameNotVerifiedF, uri))
 		}
-		if strings.EqualFold(rest, appID) {
-			return true
-		}
-		if after, ok := strings.CutPrefix(rest, strings.ToLower(tenantID)+"/"); ok && after != "" {
-			return true
-		}
-		if i := strings.LastIndexByte(rest, '/'); i > 0 && strings.EqualFold(rest[i+1:], appID) {
-			return true
-		}
+	}
+	restrictions := in.policy.ApplicationRestrictions.IdentifierURIs
+	if restrictions == nil {
+		return nil
+	}
+	created := ""
+	if in.next.CreatedDateTime != nil {
+		created = *in.next.CreatedDateTime
+	}
+	v2 := in.next.API.RequestedAccessTokenVersion != nil && *in.next.API.RequestedAccessTokenVersion == 2
+	applies := func(r *directory.IdentifierURIRestriction) bool {
+		return r.Active(in.policy.IsEnabled, created, in.now) && !(v2 && r.ExemptsV2())
+	}
+	if applies(restrictions.NonDefaultURIAddition) && !isDefaultIdentifierURI(uri, in.next.AppID, in.tenantID) {
+		return newError(http.StatusBadRequest, CodeNonDefaultURIPolicy, fmt.Sprintf(MsgNonDefaultURIPolicyF, uri))
+	}
+	if applies(restrictions.URIAdditionWithoutUniqueTenantIdentifier) && !hasUniqueTenantIdentifier(uri, in.next.AppID, in.tenantID, in.verifiedDomains) {
+		return newError(http.StatusBadRequest, CodeUniqueTenantIdentifierPolicy, fmt.Sprintf(MsgUniqueTenantIdentifierPolicyF, uri))
+	}
+	return nil
+}
+
+// isDefaultIdentifierURI reports whether uri is api://<appId> or api://<tenantId>/<appId>.
+func isDefaultIdentifierURI(uri, appID, tenantID string) bool {
+	rest, ok := cutPrefixFold(uri, "api://")
+	if !ok {
 		return false
 	}
-	if !strings.HasPrefix(lower, "https://") {
+	if strings.EqualFold(rest, appID) {
+		return true
+	}
+	t, a, ok := strings.Cut(rest, "/")
+	return ok && strings.EqualFold(t, tenantID) && strings.EqualFold(a, appID)
+}
+
+// hasUniqueTenantIdentifier reports whether uri has one of the forms identifierUriConfiguration lists for
+// uriAdditionWithoutUniqueTenantIdentifier: api://{tenantId}/string, api://{appId}[/string],
+// {scheme}://string/{tenantId}, {scheme}://string/{appId}, a verified domain (or a subdomain of one) as
+// the host, and api://<string>/<appId> from "Restrictions on identifier URIs".
+func hasUniqueTenantIdentifier(uri, appID, tenantID string, verifiedDomains []string) bool {
+	_, rest, ok := strings.Cut(uri, "://")
+	if !ok {
 		return false
 	}
-	u, err := url.Parse(uri)
-	if err != nil || u.Hostname() == "" {
-		return false
+	rest = strings.TrimSuffix(rest, "/")
+	segments := strings.Split(rest, "/")
+	host := segments[0]
+	if strings.EqualFold(host, appID) || (strings.EqualFold(host, tenantID) && len(segments) > 1) {
+		return true
 	}
-	host := strings.ToLower(u.Hostname())
+	if len(segments) > 1 {
+		last := segments[len(segments)-1]
+		if strings.EqualFold(last, appID) || strings.EqualFold(last, tenantID) {
+			return true
+		}
+	}
+	if h, _, _ := strings.Cut(host, ":"); onVerifiedDomain(h, verifiedDomains) {
+		return true
+	}
+	return false
+}
+
+// onVerifiedDomain reports whether host is a verified domain of the tenant or a subdomain of one.
+func onVerifiedDomain(host string, verifiedDomains []string) bool {
+	host = strings.ToLower(host)
 	for _, d := range verifiedDomains {
 		d = strings.ToLower(strings.TrimSpace(d))
 		if d != "" && (host == d || strings.HasSuffix(host, "."+d)) {
@@ -164,6 +283,13 @@ func identifierURIAllowed(uri, appID, tenantID string, verifiedDomains []string)
 		}
 	}
 	return false
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
 }
 
 func scopesOf(app *directory.Application) []directory.PermissionScope {

@@ -113,3 +113,26 @@ func (m *Memory) Overwritten(st, sent *model.State, ours []model.Intent, missing
 	}
 	return false, false
 }
+
+// Outcome is what one confirmation read shows of the intents in flight.
+type Outcome int
+
+// Outcomes of a confirmation read; the driver has one handler each (confirm.go).
+const (
+	Visible     Outcome = iota // every intent in flight: one read that shows them proves the commit
+	Overwritten                // another writer overwrote some of them: apply them again
+	Behind                     // a replica that has not caught up: read again
+)
+
+// Classify decides what the confirmation read st shows of ours, the intents in flight, and returns
+// the ones it lacks; missingFor is how long the oldest of them has been missing, sent what this
+// process wrote last. foreign says another writer's change was seen (Overwritten).
+func (m *Memory) Classify(ours []model.Intent, st, sent *model.State, missingFor, overwriteAfter time.Duration) (o Outcome, lost []model.Intent, foreign bool) {
+	if lost = model.Missing(ours, st); len(lost) == 0 {
+		return Visible, nil, false
+	}
+	if overwritten, foreign := m.Overwritten(st, sent, ours, missingFor, overwriteAfter); overwritten {
+		return Overwritten, lost, foreign
+	}
+	return Behind, lost, false
+}

@@ -61,3 +61,31 @@ func TestMemory(t *testing.T) {
 		t.Errorf("a dropped intent is still expected: %v", m.Expected())
 	}
 }
+
+// A confirmation read is visible, overwritten or behind: one row each.
+func TestClassify(t *testing.T) {
+	base := &model.State{ObjectID: "obj", AppID: "app"}
+	sent := with(base, "api://ours")
+	ours := model.IntentsOf(base, sent)
+	cases := []struct {
+		name       string
+		read       *model.State
+		missingFor time.Duration
+		want       Outcome
+		foreign    bool
+	}{
+		{"shows ours", sent, 0, Visible, false},
+		{"shows ours beside another writer's", with(sent, "api://theirs"), 0, Visible, false},
+		{"lacks ours, nothing new", base, time.Second, Behind, false},
+		{"lacks ours past OverwriteAfter", base, 6 * time.Second, Overwritten, false},
+		{"lacks ours, shows another writer's", with(base, "api://theirs"), time.Second, Overwritten, true},
+	}
+	for _, tc := range cases {
+		m := NewMemory()
+		m.Observe(base)
+		o, lost, foreign := m.Classify(ours, tc.read, sent, tc.missingFor, 6*time.Second)
+		if o != tc.want || foreign != tc.foreign || (o == Visible) != (len(lost) == 0) {
+			t.Errorf("%s: Classify = %v, %d lost, foreign %v; want %v, foreign %v", tc.name, o, len(lost), foreign, tc.want, tc.foreign)
+		}
+	}
+}

@@ -108,3 +108,28 @@ run "rejects_a_malformed_agent_id" {
 
   expect_failures = [var.agent_client_id]
 }
+
+# A pipeline registers the agent with its OIDC token: the secret, given or not, is not used.
+run "registration_with_oidc" {
+  command = apply
+
+  variables {
+    agent_use_oidc = true
+  }
+
+  assert {
+    condition     = lkps_agent_registration.this.agent_use_oidc == true
+    error_message = "agent_use_oidc does not reach the registration."
+  }
+}
+
+# Neither a secret nor OIDC: refused with the two ways to choose from.
+run "rejects_no_agent_credential" {
+  command = plan
+
+  variables {
+    agent_client_secret = null
+  }
+
+  expect_failures = [var.agent_client_secret]
+}

@@ -1,0 +1,40 @@
+package core
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+// The settle rules, one row each.
+func TestSettle(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	l := Lag{Declared: 3 * time.Second, WriteReuse: time.Second}
+	for _, tc := range []struct {
+		name              string
+		lastWrite, settle time.Time
+		shared            bool
+		want              time.Time
+	}{
+		{"no write", time.Time{}, time.Time{}, true, time.Time{}},
+		{"not shared", t0, time.Time{}, false, time.Time{}},
+		{"shared: 2L + WriteReuse after the last write", t0, time.Time{}, true, t0.Add(7 * time.Second)},
+		{"the last write settled", t0, t0, true, time.Time{}},
+		{"a write after the last settle", t0.Add(time.Second), t0, true, t0.Add(8 * time.Second)},
+	} {
+		if got := l.SettleEnd(tc.lastWrite, tc.settle, tc.shared); !got.Equal(tc.want) {
+			t.Errorf("%s: SettleEnd = %s, want %s", tc.name, got, tc.want)
+		}
+	}
+	now := t0.Add(5 * time.Second)
+	ends := []time.Time{{}, t0, t0.Add(6 * time.Second), t0.Add(7 * time.Second)}
+	if due, watch := SettleDue(now, ends); !due.Equal(t0.Add(7*time.Second)) || watch != nil {
+		t.Errorf("a window ahead: SettleDue = %s, %v; want the latest end and no reads", due, watch)
+	}
+	if due, watch := SettleDue(t0.Add(7*time.Second), ends); !due.IsZero() || !slices.Equal(watch, []int{1, 2, 3}) {
+		t.Errorf("every window ended: SettleDue = %s, %v; want reads of 1, 2, 3", due, watch)
+	}
+	if due, watch := SettleDue(now, []time.Time{{}}); !due.IsZero() || watch != nil {
+		t.Errorf("nothing to settle: SettleDue = %s, %v", due, watch)
+	}
+}
