@@ -86,9 +86,10 @@ func (a *API) createServicePrincipal(w http.ResponseWriter, r *http.Request, c C
 }
 
 // deleteServicePrincipal answers DELETE /servicePrincipals/{id} (serviceprincipal-delete: as changing
-// the application). The emulator keeps the object (tokens of the application keep working, which Graph
-// would refuse) and marks it not created, so that POST /servicePrincipals creates it again; its owners
-// are dropped.
+// the application). The emulator marks it not created: Graph's reads answer 404 for it, the token
+// endpoint refuses the application (AADSTS7000229; tokens issued before keep working until they
+// expire), and POST /servicePrincipals creates it again with the same id; its owners and properties are
+// dropped.
 func (a *API) deleteServicePrincipal(w http.ResponseWriter, c Caller, id string) *graphError {
 	rec, ok := a.cfg.Directory.ServicePrincipal(id, directory.Replica)
 	if !ok || rec.ServicePrincipalPending {
