@@ -12,6 +12,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	abs "github.com/microsoft/kiota-abstractions-go"
+	"github.com/microsoftgraph/msgraph-sdk-go/applications"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
@@ -115,4 +116,129 @@ func TestSDKDomainsInitialDomain(t *testing.T) {
 	if len(initial) != 1 || !strings.HasSuffix(initial[0], ".onmicrosoft.com") {
 		t.Fatalf("initial domains = %v, want one <name>.onmicrosoft.com", initial)
 	}
+}
+
+// azuread's service principal resource through msgraph-sdk-go's models: POST /servicePrincipals with
+// its properties (accountEnabled, appRoleAssignmentRequired, tags, notes, a temporary description), then
+// PATCH the description, by id and by appId, then GET (v1.0, and /beta with $select=samlMetadataUrl);
+// Application.ReadWrite.OwnedBy without owning it is refused.
+func TestSDKServicePrincipalPropertiesAndPatch(t *testing.T) {
+	t.Parallel()
+	ts := emulator.NewTestServer(t)
+	g, _ := adminClient(t, ts, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
+	app := models.NewApplication()
+	app.SetDisplayName(ptr("azuread service principal"))
+	created, err := g.collection().Post(ctx(t), app, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := models.NewServicePrincipal()
+	body.SetAppId(created.GetAppId())
+	body.SetAccountEnabled(ptr(true))
+	body.SetAppRoleAssignmentRequired(ptr(true))
+	body.SetTags([]string{"HideApp"})
+	body.SetNotes(ptr("team x"))
+	body.SetDescription(ptr("TERRAFORM_UPDATE_tmp"))
+	sp, err := g.postServicePrincipal(t, ts, body)
+	if err != nil {
+		t.Fatalf("POST servicePrincipals: %v", err)
+	}
+	if !*sp.GetAppRoleAssignmentRequired() || *sp.GetNotes() != "team x" || len(sp.GetTags()) != 1 {
+		t.Fatalf("created service principal lacks the body's properties")
+	}
+	patch := func(url string, p models.ServicePrincipalable) error {
+		req := abs.NewRequestInformation()
+		req.Method = abs.PATCH
+		req.SetUri(*mustURL(url))
+		if err := req.SetContentFromParsable(ctx(t), g.adapter, "application/json", p); err != nil {
+			t.Fatal(err)
+		}
+		return g.adapter.SendNoContent(ctx(t), req, abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue})
+	}
+	byID := ts.GraphBaseURL + "/v1.0/servicePrincipals/" + *sp.GetId()
+	desc := models.NewServicePrincipal()
+	desc.SetDescription(ptr("the agent's client"))
+	if err := patch(byID, desc); err != nil {
+		t.Fatalf("PATCH servicePrincipals/{id}: %v", err)
+	}
+	enabled := models.NewServicePrincipal()
+	enabled.SetAccountEnabled(ptr(false))
+	if err := patch(ts.GraphBaseURL+"/v1.0/servicePrincipals(appId='"+*created.GetAppId()+"')", enabled); err != nil {
+		t.Fatalf("PATCH servicePrincipals(appId=): %v", err)
+	}
+	got, err := g.send(ctx(t), abs.GET, byID, models.CreateServicePrincipalFromDiscriminatorValue)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := got.(models.ServicePrincipalable)
+	if *read.GetDescription() != "the agent's client" || *read.GetAccountEnabled() || !*read.GetAppRoleAssignmentRequired() ||
+		*read.GetNotes() != "team x" || read.GetTags()[0] != "HideApp" || *read.GetAppOwnerOrganizationId() != mustUUID(ts.TenantID()) {
+		t.Fatalf("service principal after the PATCHes: description %v, accountEnabled %v", read.GetDescription(), read.GetAccountEnabled())
+	}
+	if _, err := g.send(ctx(t), abs.GET, ts.GraphBaseURL+"/beta/servicePrincipals/"+*sp.GetId()+"?$select=samlMetadataUrl", models.CreateServicePrincipalFromDiscriminatorValue); err != nil {
+		t.Fatalf("GET beta $select=samlMetadataUrl: %v", err)
+	}
+	bad := models.NewServicePrincipal()
+	bad.SetAdditionalData(map[string]any{"colour": "red"})
+	odataError(t, patch(byID, bad), http.StatusBadRequest, graphapi.CodeRequestBadRequest)
+
+	deployer := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
+	req := abs.NewRequestInformation()
+	req.Method = abs.PATCH
+	req.SetUri(*mustURL(byID))
+	if err := req.SetContentFromParsable(ctx(t), deployer.adapter, "application/json", desc); err != nil {
+		t.Fatal(err)
+	}
+	err = deployer.adapter.SendNoContent(ctx(t), req, abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue})
+	odataError(t, err, http.StatusForbidden, graphapi.CodeAccessDenied)
+}
+
+// Owners come in pages as msgraph-sdk-go reads them: $top, then @odata.nextLink followed with WithUrl
+// until there is none; a $top above 999 is Graph's 400.
+func TestSDKOwnersPaging(t *testing.T) {
+	t.Parallel()
+	ts := emulator.NewTestServer(t)
+	g, _ := adminClient(t, ts, graphapi.RoleApplicationReadAll)
+	agent, err := ts.Admin().Application(emulator.DefaultAgentAppID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	added := make([]string, 0, 7)
+	if _, err := ts.Directory().Update(directory.Ref{ObjectID: agent.Application.ID}, directory.Primary, func(_, cur *directory.Record) (directory.Record, error) {
+		next := cur.Clone()
+		for range 7 {
+			id := directory.NewGUID()
+			added = append(added, id)
+			next.Owners = append(next.Owners, id)
+		}
+		return next, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := len(agent.Owners) + len(added)
+	owners := g.byObjectID(agent.Application.ID).Owners()
+	page, err := owners.Get(ctx(t), &applications.ItemOwnersRequestBuilderGetRequestConfiguration{
+		QueryParameters: &applications.ItemOwnersRequestBuilderGetQueryParameters{Top: ptr(int32(3))},
+	})
+	if err != nil {
+		t.Fatalf("GET owners $top=3: %v", err)
+	}
+	seen, pages := len(page.GetValue()), 1
+	for page.GetOdataNextLink() != nil {
+		page, err = owners.WithUrl(*page.GetOdataNextLink()).Get(ctx(t), nil)
+		if err != nil {
+			t.Fatalf("GET the next page: %v", err)
+		}
+		seen += len(page.GetValue())
+		if pages++; pages > want {
+			t.Fatal("no end of pages")
+		}
+	}
+	if seen != want || pages != (want+2)/3 {
+		t.Fatalf("%d owners in %d pages, want %d in %d", seen, pages, want, (want+2)/3)
+	}
+	_, err = owners.Get(ctx(t), &applications.ItemOwnersRequestBuilderGetRequestConfiguration{
+		QueryParameters: &applications.ItemOwnersRequestBuilderGetQueryParameters{Top: ptr(int32(1000))},
+	})
+	odataError(t, err, http.StatusBadRequest, graphapi.CodeRequestBadRequest)
 }

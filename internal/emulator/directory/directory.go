@@ -11,6 +11,7 @@ package directory
 import (
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
@@ -85,6 +86,9 @@ type Record struct {
 	GraphRoles []string `json:"graphRoles"`
 	// ServicePrincipalOwners are the directory object ids owning the application's service principal.
 	ServicePrincipalOwners []string `json:"servicePrincipalOwners,omitempty"`
+	// ServicePrincipalProperties are the service principal's properties clients set (POST and PATCH
+	// /servicePrincipals), by Graph's property name; the others derive from the application.
+	ServicePrincipalProperties map[string]json.RawMessage `json:"servicePrincipalProperties,omitempty"`
 	// ServicePrincipalPending marks an application created through Graph whose service principal a
 	// client has not created yet (POST /servicePrincipals), or whose service principal was deleted: Graph
 	// does not serve it, and the token endpoint refuses the application (AADSTS7000229).
@@ -111,6 +115,12 @@ func (r *Record) Clone() Record {
 	}
 	out.GraphRoles = append([]string{}, r.GraphRoles...)
 	out.ServicePrincipalOwners = append([]string(nil), r.ServicePrincipalOwners...)
+	if r.ServicePrincipalProperties != nil {
+		out.ServicePrincipalProperties = make(map[string]json.RawMessage, len(r.ServicePrincipalProperties))
+		for k, v := range r.ServicePrincipalProperties {
+			out.ServicePrincipalProperties[k] = append(json.RawMessage(nil), v...)
+		}
+	}
 	return out
 }
 

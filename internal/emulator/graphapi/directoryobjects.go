@@ -49,6 +49,12 @@ func (a *API) directoryObjectOperation(method string, segs []string) (operation,
 			return a.deleteServicePrincipal(w, c, id)
 		}}, true
 	}
+	if method == http.MethodPatch && strings.EqualFold(segs[0], "servicePrincipals") && op.err == nil {
+		id := segs[1]
+		return operation{route: RoutePatchServicePrincipal, write: true, run: func(w http.ResponseWriter, r *http.Request, c Caller) *graphError {
+			return a.patchServicePrincipal(w, r, c, id, "")
+		}}, true
+	}
 	if method != http.MethodGet {
 		return operation{route: RouteUnknown, write: true, err: methodNotAllowed(method)}, true
 	}
@@ -122,7 +128,7 @@ func (a *API) getServicePrincipalByID(w http.ResponseWriter, r *http.Request, c 
 	if !canRead(c) {
 		return accessDenied()
 	}
-	sel, gerr := parseServicePrincipalSelect(r.URL.Query())
+	sel, gerr := parseServicePrincipalSelect(r)
 	if gerr != nil {
 		return gerr
 	}

@@ -698,8 +698,9 @@ func TestServicePrincipalByAppID(t *testing.T) {
 		!strings.HasSuffix(str(t, m, "@odata.context"), "/v1.0/$metadata#servicePrincipals(appId)/$entity") {
 		t.Errorf("GET service principal with $select = %d %s", r.status, r.body)
 	}
-	expectError(t, f.do(http.MethodGet, sp+"?$select=notes", "reader", nil), http.StatusBadRequest, graphapi.CodeBadRequest,
-		"Parsing OData Select and Expand failed: Could not find a property named 'notes' on type 'microsoft.graph.servicePrincipal'.")
+	// samlMetadataUrl is a beta property: v1.0 refuses it (serviceprincipalprops_test.go serves it on /beta).
+	expectError(t, f.do(http.MethodGet, sp+"?$select=samlMetadataUrl", "reader", nil), http.StatusBadRequest, graphapi.CodeBadRequest,
+		"Parsing OData Select and Expand failed: Could not find a property named 'samlMetadataUrl' on type 'microsoft.graph.servicePrincipal'.")
 	expectError(t, f.do(http.MethodGet, "/v1.0/servicePrincipals(appId='')", "reader", nil), http.StatusBadRequest, graphapi.CodeBadRequest, "")
 }
 
@@ -769,7 +770,7 @@ func TestAppIDInFilter(t *testing.T) {
 		expectError(t, f.do(http.MethodGet, "/v1.0/"+coll+"?$filter="+filter, "stranger", nil), http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
 	}
 	expectError(t, f.do(http.MethodGet, "/v1.0/servicePrincipals?$filter="+url.QueryEscape("displayName eq 'agent'"), "reader", nil), http.StatusBadRequest, graphapi.CodeUnsupportedQuery, "")
-	expectError(t, f.do(http.MethodGet, "/v1.0/servicePrincipals?$select=notes", "reader", nil), http.StatusBadRequest, graphapi.CodeBadRequest, "")
+	expectError(t, f.do(http.MethodGet, "/v1.0/servicePrincipals?$select=samlMetadataUrl", "reader", nil), http.StatusBadRequest, graphapi.CodeBadRequest, "")
 	if got := appIDs(t, f.do(http.MethodGet, "/v1.0/servicePrincipals?$filter="+url.QueryEscape("appId eq '"+b+"'"), "reader", nil)); !slices.Equal(got, []string{b}) {
 		t.Errorf("servicePrincipals appId eq: %v", got)
 	}

@@ -78,7 +78,9 @@ func (a *API) ownersOperation(method string, ref directory.Ref, sp bool, tail []
 			op.route, op.write, op.err = RouteUnknown, true, methodNotAllowed(method)
 			return op
 		}
-		op.run = func(w http.ResponseWriter, r *http.Request, c Caller) *graphError { return a.listOwners(w, c, ref, sp) }
+		op.run = func(w http.ResponseWriter, r *http.Request, c Caller) *graphError {
+			return a.listOwners(w, r, c, ref, sp)
+		}
 		return op
 	case len(tail) == 1 && tail[0] == "$ref":
 		op := operation{route: RouteAddOwner, write: true}
@@ -153,19 +155,29 @@ func ownersOf(rec *directory.Record, sp bool) []string {
 // listOwners answers GET …/owners: the owners as directory objects (users and service principals), with
 // Graph's @odata.type so that SDKs build the right model. Reading owners takes what reading the
 // application takes (application-list-owners: Application.Read.All and up).
-func (a *API) listOwners(w http.ResponseWriter, c Caller, ref directory.Ref, sp bool) *graphError {
+func (a *API) listOwners(w http.ResponseWriter, r *http.Request, c Caller, ref directory.Ref, sp bool) *graphError {
 	if !canRead(c) {
 		return accessDenied()
+	}
+	pg, gerr := parsePage(r)
+	if gerr != nil {
+		return gerr
 	}
 	rec, gerr := a.lookupEntity(ref, sp)
 	if gerr != nil {
 		return gerr
 	}
 	value := []any{}
-	for _, id := range ownersOf(rec, sp) {
+	owners := ownersOf(rec, sp)
+	page, next := pg.of(len(owners))
+	for _, id := range owners[page.start:page.end] {
 		value = append(value, a.directoryObjectJSON(id))
 	}
-	body, err := json.Marshal(map[string]any{"@odata.context": a.cfg.BaseURL() + "/v1.0/$metadata#directoryObjects", "value": value})
+	out := map[string]any{"@odata.context": a.cfg.BaseURL() + "/v1.0/$metadata#directoryObjects", "value": value}
+	if next != "" {
+		out["@odata.nextLink"] = a.cfg.BaseURL() + r.URL.EscapedPath() + "?" + next
+	}
+	body, err := json.Marshal(out)
 	if err != nil {
 		return internal(err)
 	}

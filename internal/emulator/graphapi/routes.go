@@ -67,6 +67,11 @@ func (a *API) dispatchPath(r *http.Request, p string) operation {
 			return a.getServicePrincipal(w, r, c, spAppID)
 		}}
 	}
+	if spAppID, ok := servicePrincipalAppID(p); ok && r.Method == http.MethodPatch {
+		return operation{route: RoutePatchServicePrincipal, write: true, run: func(w http.ResponseWriter, r *http.Request, c Caller) *graphError {
+			return a.patchServicePrincipal(w, r, c, "", spAppID)
+		}}
+	}
 	if isServicePrincipalList(p) && r.Method == http.MethodPost {
 		return operation{route: RouteCreateServicePrincipal, write: true, run: a.createServicePrincipal}
 	}

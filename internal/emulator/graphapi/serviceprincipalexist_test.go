@@ -9,6 +9,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 )
 
+// ("user" is a signed-in member user: it reads service principals and directory objects.)
 // A service principal that was never created, or was deleted, does not exist for Graph: 404 by appId
 // and by id, absent from lists, not a directory object, not an owner to bind; it exists once
 // POST /servicePrincipals creates it, and again not after DELETE.
@@ -28,7 +29,7 @@ func TestServicePrincipalExistsOnlyOnceCreated(t *testing.T) {
 	absent := func(when string) {
 		t.Helper()
 		for _, p := range []string{byAppID, "/v1.0/servicePrincipals/" + spID, "/v1.0/directoryObjects/" + spID, byAppID + "/owners", "/beta/servicePrincipals/" + spID} {
-			if r := f.do(http.MethodGet, p, "admin-directory", nil); r.status != http.StatusNotFound {
+			if r := f.do(http.MethodGet, p, "user", nil); r.status != http.StatusNotFound {
 				t.Fatalf("%s: GET %s = %d %s, want 404", when, p, r.status, r.body)
 			}
 		}
@@ -44,7 +45,7 @@ func TestServicePrincipalExistsOnlyOnceCreated(t *testing.T) {
 		t.Fatalf("POST servicePrincipals = %d %s", r.status, r.body)
 	}
 	for _, p := range []string{byAppID, "/v1.0/servicePrincipals/" + spID, "/v1.0/directoryObjects/" + spID} {
-		if r := f.do(http.MethodGet, p, "admin-directory", nil); r.status != http.StatusOK {
+		if r := f.do(http.MethodGet, p, "user", nil); r.status != http.StatusOK {
 			t.Fatalf("after POST: GET %s = %d %s", p, r.status, r.body)
 		}
 	}

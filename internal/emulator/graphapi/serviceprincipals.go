@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
@@ -47,7 +46,7 @@ func (a *API) getServicePrincipal(w http.ResponseWriter, r *http.Request, c Call
 	if appID == "" {
 		return newError(http.StatusBadRequest, CodeBadRequest, "The key value for appId is empty.")
 	}
-	sel, gerr := parseServicePrincipalSelect(r.URL.Query())
+	sel, gerr := parseServicePrincipalSelect(r)
 	if gerr != nil {
 		return gerr
 	}
@@ -77,12 +76,11 @@ func (a *API) listServicePrincipals(w http.ResponseWriter, r *http.Request, c Ca
 	if !canRead(c) {
 		return accessDenied()
 	}
-	q := r.URL.Query()
-	sel, gerr := parseServicePrincipalSelect(q)
+	sel, gerr := parseServicePrincipalSelect(r)
 	if gerr != nil {
 		return gerr
 	}
-	match, gerr := parseServicePrincipalFilter(q.Get("$filter"))
+	match, gerr := parseServicePrincipalFilter(r.URL.Query().Get("$filter"))
 	if gerr != nil {
 		return gerr
 	}
@@ -102,21 +100,23 @@ func (a *API) listServicePrincipals(w http.ResponseWriter, r *http.Request, c Ca
 }
 
 // parseServicePrincipalSelect parses $select against the service principal properties the emulator
-// models, refusing others as Graph does; nil means no $select.
-func parseServicePrincipalSelect(q url.Values) ([]string, *graphError) {
+// serves (servicePrincipalProperties, and on /beta betaServicePrincipalProperties), refusing others as
+// Graph does; nil means no $select.
+func parseServicePrincipalSelect(r *http.Request) ([]string, *graphError) {
 	var sel []string
-	for _, part := range strings.Split(q.Get("$select"), ",") {
+	beta := isBeta(r)
+	for _, part := range strings.Split(r.URL.Query().Get("$select"), ",") {
 		name := strings.TrimSpace(part)
 		if name == "" {
 			continue
 		}
-		canonical := ""
-		for _, p := range servicePrincipalProperties {
-			if strings.EqualFold(p, name) {
-				canonical = p
+		canonical, _, ok := servicePrincipalProperty(name)
+		for _, b := range betaServicePrincipalProperties {
+			if beta && strings.EqualFold(b, name) {
+				canonical, ok = b, true
 			}
 		}
-		if canonical == "" {
+		if !ok {
 			return nil, newError(http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("Parsing OData Select and Expand failed: Could not find a property named '%s' on type 'microsoft.graph.servicePrincipal'.", name))
 		}
 		sel = append(sel, canonical)
@@ -124,28 +124,29 @@ func parseServicePrincipalSelect(q url.Values) ([]string, *graphError) {
 	return sel, nil
 }
 
-// servicePrincipalJSON is the service principal of rec, projected on sel (id is always kept).
+// isBeta reports whether the request came to Graph's beta endpoint.
+func isBeta(r *http.Request) bool {
+	p := requestPath(r)
+	return len(p) >= len("/beta/") && strings.EqualFold(p[:len("/beta/")], "/beta/")
+}
+
+// servicePrincipalJSON is the service principal of rec in Graph's full shape (servicePrincipalDefaults,
+// with the properties clients set), projected on sel (id is always kept; a beta-only property selected
+// is null: the emulator models no SAML metadata).
 func (a *API) servicePrincipalJSON(rec *directory.Record, sel []string) map[string]any {
-	name := ""
-	if rec.Application.DisplayName != nil {
-		name = *rec.Application.DisplayName
-	}
-	full := map[string]any{
-		"id": rec.ServicePrincipalID, "appId": rec.Application.AppID, "displayName": name,
-		"servicePrincipalType": "Application", "appOwnerOrganizationId": a.cfg.Directory.TenantID(),
+	full := a.servicePrincipalDefaults(rec)
+	for k, v := range rec.ServicePrincipalProperties {
+		full[k] = v
 	}
 	if sel != nil {
-		for k := range full {
-			if k != "id" && !containsFold(sel, k) {
-				delete(full, k)
-			}
+		out := map[string]any{"id": full["id"]}
+		for _, k := range sel {
+			out[k] = full[k]
 		}
+		return out
 	}
 	return full
 }
-
-// servicePrincipalProperties are the service principal properties the emulator models.
-var servicePrincipalProperties = []string{"id", "appId", "displayName", "servicePrincipalType", "appOwnerOrganizationId"}
 
 // hasServicePrincipal reports whether the application's service principal exists: seeded applications
 // have one, one created through Graph has it once POST /servicePrincipals created it, and not after
