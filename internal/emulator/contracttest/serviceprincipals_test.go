@@ -170,7 +170,7 @@ func TestSDKServicePrincipalPropertiesAndPatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	read := got.(models.ServicePrincipalable)
+	read := as[models.ServicePrincipalable](t, got)
 	if *read.GetDescription() != "the agent's client" || *read.GetAccountEnabled() || !*read.GetAppRoleAssignmentRequired() ||
 		*read.GetNotes() != "team x" || read.GetTags()[0] != "HideApp" || *read.GetAppOwnerOrganizationId() != mustUUID(ts.TenantID()) {
 		t.Fatalf("service principal after the PATCHes: description %v, accountEnabled %v", read.GetDescription(), read.GetAccountEnabled())
