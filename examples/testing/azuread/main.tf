@@ -38,9 +38,10 @@ resource "azuread_application" "agent" {
   owners           = [data.azuread_client_config.current.object_id]
   sign_in_audience = "AzureADMyOrg"
 
-  # lkps_agent_client_scope manages the Application ID URI and the access_as_client scope.
+  # lkps_agent_client_scope manages the Application ID URI and the access_as_client scope. With no api
+  # block here, ignore the whole block: otherwise azuread plans to remove the scope lkps added.
   lifecycle {
-    ignore_changes = [identifier_uris, api[0].oauth2_permission_scope]
+    ignore_changes = [identifier_uris, api]
   }
 }
 
