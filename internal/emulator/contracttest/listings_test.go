@@ -24,7 +24,7 @@ func TestSDKServicePrincipalList(t *testing.T) {
 		t.Fatalf("list service principals: %v", err)
 	}
 	seen := map[string]bool{}
-	for _, sp := range got.(models.ServicePrincipalCollectionResponseable).GetValue() {
+	for _, sp := range as[models.ServicePrincipalCollectionResponseable](t, got).GetValue() {
 		seen[*sp.GetAppId()] = true
 	}
 	if len(seen) != 2 || !seen[emulator.DefaultAgentAppID] || !seen[emulator.DefaultClientAppID] {
@@ -45,7 +45,7 @@ func TestSDKOwnedApplications(t *testing.T) {
 	if err != nil {
 		t.Fatalf("owned applications: %v", err)
 	}
-	apps := got.(models.ApplicationCollectionResponseable).GetValue()
+	apps := as[models.ApplicationCollectionResponseable](t, got).GetValue()
 	found := false
 	for _, a := range apps {
 		found = found || *a.GetAppId() == emulator.DefaultAgentAppID
