@@ -284,6 +284,19 @@ func (a *API) addOwner(w http.ResponseWriter, r *http.Request, c Caller, ref dir
 	if !ok || obj.Kind == directory.KindApplication {
 		return newError(http.StatusNotFound, CodeNotFound, "Resource '"+id+"' does not exist or one of its queried reference-property objects are not present.")
 	}
+	return a.changeOwners(w, ref, rec, sp, func(owners []string) ([]string, *graphError) {
+		for _, o := range owners {
+			if strings.EqualFold(o, id) {
+				return nil, newError(http.StatusBadRequest, CodeRequestBadRequest, msgReferenceExists)
+			}
+		}
+		return append(owners, id), nil
+	})
+}
+
+// changeOwners writes the owners of the application or, with sp, of its service principal, as change
+// computes them from the current list; a refusal of change is answered as is and nothing is stored.
+func (a *API) changeOwners(w http.ResponseWriter, ref directory.Ref, rec *directory.Record, sp bool, change func([]string) ([]string, *graphError)) *graphError {
 	var ruleErr *graphError
 	_, err := a.cfg.Directory.Update(directory.Ref{ObjectID: rec.Application.ID}, directory.Primary, func(_, current *directory.Record) (directory.Record, error) {
 		next := current.Clone()
@@ -291,13 +304,12 @@ func (a *API) addOwner(w http.ResponseWriter, r *http.Request, c Caller, ref dir
 		if sp {
 			list = &next.ServicePrincipalOwners
 		}
-		for _, o := range *list {
-			if strings.EqualFold(o, id) {
-				ruleErr = newError(http.StatusBadRequest, CodeRequestBadRequest, msgReferenceExists)
-				return directory.Record{}, ruleErr
-			}
+		changed, gerr := change(*list)
+		if gerr != nil {
+			ruleErr = gerr
+			return directory.Record{}, gerr
 		}
-		*list = append(*list, id)
+		*list = changed
 		return next, nil
 	})
 	if ruleErr != nil {
@@ -322,34 +334,18 @@ func (a *API) removeOwner(w http.ResponseWriter, c Caller, ref directory.Ref, sp
 	if !canWrite(c, ownsEntity(rec, sp, c.ObjectID)) {
 		return accessDenied()
 	}
-	var ruleErr *graphError
-	_, err := a.cfg.Directory.Update(directory.Ref{ObjectID: rec.Application.ID}, directory.Primary, func(_, current *directory.Record) (directory.Record, error) {
-		next := current.Clone()
-		list := &next.Owners
-		if sp {
-			list = &next.ServicePrincipalOwners
-		}
-		kept := (*list)[:0:0]
-		for _, o := range *list {
+	return a.changeOwners(w, ref, rec, sp, func(owners []string) ([]string, *graphError) {
+		kept := owners[:0:0]
+		for _, o := range owners {
 			if !strings.EqualFold(o, owner) {
 				kept = append(kept, o)
 			}
 		}
-		if len(kept) == len(*list) {
-			ruleErr = newError(http.StatusNotFound, CodeNotFound, "Resource '"+owner+"' does not exist or one of its queried reference-property objects are not present.")
-			return directory.Record{}, ruleErr
+		if len(kept) == len(owners) {
+			return nil, newError(http.StatusNotFound, CodeNotFound, "Resource '"+owner+"' does not exist or one of its queried reference-property objects are not present.")
 		}
-		*list = kept
-		return next, nil
+		return kept, nil
 	})
-	if ruleErr != nil {
-		return ruleErr
-	}
-	if err != nil {
-		return a.directoryError(err, ref)
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }
 
 // boundOwners reads "owners@odata.bind" of a create body (application-post-applications, "Create an
