@@ -111,16 +111,7 @@ func (d *Directory) RestoreDeleted(objectID string) (*Record, error) {
 	}
 	r.Version++
 	r.UpdatedAt = now
-	h, ok := d.objects[key]
-	if !ok {
-		h = &history{}
-		d.objects[key] = h
-	}
-	h.versions = append(h.versions, version{at: now, rec: &r})
-	appKey := strings.ToLower(r.Application.AppID)
-	if !containsFold(d.byAppID[appKey], r.Application.ID) {
-		d.byAppID[appKey] = append(d.byAppID[appKey], r.Application.ID)
-	}
+	d.addVersionLocked(&r, now)
 	return &r, nil
 }
 

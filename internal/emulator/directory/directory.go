@@ -398,18 +398,24 @@ func (d *Directory) Create(rec Record) (*Record, error) {
 	}
 	r.Version = 1
 	r.UpdatedAt = now
+	d.addVersionLocked(&r, now)
+	return &r, nil
+}
+
+// addVersionLocked records r as its object's newest version at now and indexes it by its appId; the
+// caller holds d.mu.
+func (d *Directory) addVersionLocked(r *Record, now time.Time) {
 	key := strings.ToLower(r.Application.ID)
 	h, ok := d.objects[key]
 	if !ok {
 		h = &history{}
 		d.objects[key] = h
 	}
-	h.versions = append(h.versions, version{at: now, rec: &r})
+	h.versions = append(h.versions, version{at: now, rec: r})
 	appKey := strings.ToLower(r.Application.AppID)
 	if !containsFold(d.byAppID[appKey], r.Application.ID) {
 		d.byAppID[appKey] = append(d.byAppID[appKey], r.Application.ID)
 	}
-	return &r, nil
 }
 
 // UpdateFunc computes the new state of a record. view is the record as the chosen consistency sees it (a
