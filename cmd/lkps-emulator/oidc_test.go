@@ -15,24 +15,7 @@ import (
 // Each test issuer's request URL and token are exported, and they get a token of that issuer with its
 // default subject, as a GitHub Actions job's ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN do.
 func TestIssuerExportsGetATokenOfTheIssuer(t *testing.T) {
-	built, err := buildSeed(emulator.DefaultDeployerAppID, "s", []string{seedAgent2}, "a", nil, "c",
-		[]string{"github-production=repo:my-org/my-agent:environment:production"}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := json.Marshal(built)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed, err := emulator.ParseSeed(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := emulator.Start(emulator.Config{Host: "127.0.0.1", CertDir: t.TempDir(), Seed: seed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close(context.Background()) })
+	srv := startSeeded(t, []string{"github-production=repo:my-org/my-agent:environment:production"}, "")
 	vars, err := srv.Env(filepath.Join(t.TempDir(), "none.pem"), "nonprod", "eu")
 	if err != nil {
 		t.Fatal(err)
@@ -87,23 +70,7 @@ func TestIssuerExportsOnlyForSeededRequestTokens(t *testing.T) {
 // a pipeline job's SYSTEM_OIDCREQUESTURI, SYSTEM_ACCESSTOKEN and service connection ID; the token they
 // get is accepted by Entra ID as the deployer's federated client assertion.
 func TestAzureDevOpsExportsGetADeployerToken(t *testing.T) {
-	built, err := buildSeed(emulator.DefaultDeployerAppID, "s", []string{seedAgent2}, "a", nil, "c", nil, "my-org/my-project/lkps-deployer")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := json.Marshal(built)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed, err := emulator.ParseSeed(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := emulator.Start(emulator.Config{Host: "127.0.0.1", CertDir: t.TempDir(), Seed: seed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close(context.Background()) })
+	srv := startSeeded(t, nil, "my-org/my-project/lkps-deployer")
 	vars := map[string]string{}
 	addIssuerExports(srv, vars)
 	uri, tok, sc := vars["LKPS_EMULATOR_OIDC_AZURE_DEVOPS_REQUEST_URL"], vars["LKPS_EMULATOR_OIDC_AZURE_DEVOPS_REQUEST_TOKEN"], vars["LKPS_EMULATOR_OIDC_AZURE_DEVOPS_SERVICE_CONNECTION_ID"]
@@ -146,4 +113,28 @@ func TestAzureDevOpsExportsGetADeployerToken(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("token exchange with the Azure DevOps token: %d, want 200", resp.StatusCode)
 	}
+}
+
+// startSeeded starts an emulator with the seed that `lkps-emulator seed` builds for one agent and client
+// and the given issuers (the --issuer and --azure-devops flags); it stops with the test.
+func startSeeded(t *testing.T, issuers []string, azureDevOps string) *emulator.Server {
+	t.Helper()
+	built, err := buildSeed(emulator.DefaultDeployerAppID, "s", []string{seedAgent2}, "a", nil, "c", issuers, azureDevOps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(built)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := emulator.ParseSeed(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := emulator.Start(emulator.Config{Host: "127.0.0.1", CertDir: t.TempDir(), Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close(context.Background()) })
+	return srv
 }

@@ -78,7 +78,7 @@ func (identifierURIFunction) Metadata(_ context.Context, _ function.MetadataRequ
 
 func (identifierURIFunction) Definition(_ context.Context, _ function.DefinitionRequest, resp *function.DefinitionResponse) {
 	resp.Definition = function.Definition{
-		Summary: "The default Application ID URI of an agent, api://<client ID>.",
+		Summary: "The default Application ID URI of an agent: api:// followed by its client ID.",
 		MarkdownDescription: "Returns `api://<agent client ID>` in lower case: the Azure portal's default Application ID " +
 			"URI, and the `identifier_uri` that `lkps_agent_client_scope` adds when its `identifier_uri` is not set. " +
 			"The function fails when the argument is not a GUID.",
