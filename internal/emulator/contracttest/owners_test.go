@@ -375,20 +375,10 @@ func TestSDKServicePrincipalCreateDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	create := func() (models.ServicePrincipalable, error) {
-		req := abs.NewRequestInformation()
-		req.Method = abs.POST
-		req.SetUri(*mustURL(ts.GraphBaseURL + "/v1.0/servicePrincipals"))
 		body := models.NewServicePrincipal()
 		body.SetAppId(created.GetAppId())
 		body.SetAdditionalData(map[string]any{"owners@odata.bind": []string{"https://graph.microsoft.com/v1.0/directoryObjects/" + emulator.DefaultUserID}})
-		if err := req.SetContentFromParsable(ctx(t), g.adapter, "application/json", body); err != nil {
-			t.Fatal(err)
-		}
-		sp, err := g.adapter.Send(ctx(t), req, models.CreateServicePrincipalFromDiscriminatorValue, abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDiscriminatorValue})
-		if err != nil {
-			return nil, err
-		}
-		return as[models.ServicePrincipalable](t, sp), nil
+		return g.postServicePrincipal(t, ts, body)
 	}
 	sp, err := create()
 	if err != nil {
