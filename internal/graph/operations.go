@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
@@ -32,7 +33,7 @@ func (c *Client) GetApplication(ctx context.Context, ref AppRef) (Application, e
 // shows every change an earlier command reported (a destroy just before). The write that follows
 // builds on the same read when it comes within WriteReuse.
 func (c *Client) GetApplicationForWrite(ctx context.Context, ref AppRef) (Application, error) {
-	app, _, err := c.readDeciding(ctx, ref, nil, ReasonFreshBase)
+	app, _, err := c.readDeciding(ctx, ref, nil, core.ReasonFreshBase)
 	return app, err
 }
 
@@ -45,7 +46,7 @@ func (c *Client) GetApplicationForWrite(ctx context.Context, ref AppRef) (Applic
 // Terraform's state records): a difference from the state is confirmed the same way. Terraform Read
 // functions use it for the item their resource manages.
 func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, present func(Application) bool) (Application, bool, error) {
-	return c.readDeciding(ctx, ref, present, ReasonConfirmAbsence)
+	return c.readDeciding(ctx, ref, present, core.ReasonConfirmAbsence)
 }
 
 // readDeciding reads the application and reports whether present holds for it, deciding that it
