@@ -110,7 +110,7 @@ func (c *Client) RemoveIdentifierURI(ctx context.Context, ref AppRef, uri string
 }
 
 // newScope checks a scope to create and fills in its defaults: an empty ID gets a new random GUID
-// and an empty Type becomes ScopeTypeUser. what starts the error message.
+// and an empty Type becomes model.ScopeTypeUser. what starts the error message.
 func newScope(what string, scope PermissionScope) (PermissionScope, error) {
 	if strings.TrimSpace(scope.Value) == "" {
 		return PermissionScope{}, errors.New(what + ": the value is empty")
@@ -119,15 +119,15 @@ func newScope(what string, scope PermissionScope) (PermissionScope, error) {
 		scope.ID = newGUID()
 	}
 	if scope.Type == "" {
-		scope.Type = ScopeTypeUser
+		scope.Type = model.ScopeTypeUser
 	}
 	return scope, nil
 }
 
 // ExposeScope adds the identifier URI unless it is there (compared case-insensitively; an empty uri
 // adds none) and the permission scope, in one change: either both are written or, when the scope
-// cannot be created (ScopeExistsError), neither. An empty scope ID gets a new random GUID and an empty
-// Type becomes ScopeTypeUser. uriAdded reports whether this call added the URI.
+// cannot be created (model.ScopeExistsError), neither. An empty scope ID gets a new random GUID and an empty
+// Type becomes model.ScopeTypeUser. uriAdded reports whether this call added the URI.
 func (c *Client) ExposeScope(ctx context.Context, ref AppRef, uri string, scope PermissionScope) (created PermissionScope, uriAdded bool, err error) {
 	if scope, err = newScope("exposing a permission scope", scope); err != nil {
 		return PermissionScope{}, false, err
@@ -201,8 +201,8 @@ func (c *Client) DeleteScopeAndURI(ctx context.Context, ref AppRef, scopeID, uri
 
 // AddPreAuthorization pre-authorizes the client application for the permission (scope) ID: the ID
 // is added to the client's entry, keeping its other IDs, or a new entry is added. If the client
-// already has the permission, the error is a *PreAuthorizationExistsError; if the application has
-// no such scope, a *ScopeNotFoundError. The client's entry as written is returned.
+// already has the permission, the error is a *model.PreAuthorizationExistsError; if the application has
+// no such scope, a *model.ScopeNotFoundError. The client's entry as written is returned.
 func (c *Client) AddPreAuthorization(ctx context.Context, ref AppRef, clientAppID, permissionID string) (PreAuthorizedApplication, error) {
 	if strings.TrimSpace(clientAppID) == "" || strings.TrimSpace(permissionID) == "" {
 		return PreAuthorizedApplication{}, errors.New("pre-authorizing a client: the client ID and the permission ID are required")

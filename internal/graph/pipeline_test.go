@@ -15,6 +15,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // ExposeScope writes the identifier URI and the scope in one PATCH; when the scope cannot be created,
@@ -50,7 +51,7 @@ func TestExposeScopeIsOneChange(t *testing.T) {
 		}
 		patches0 = len(h.rec.Patches())
 		_, _, err = h.client.ExposeScope(ctx, graph.ByAppID(other), "api://"+other, accessScope(""))
-		var exists *graph.ScopeExistsError
+		var exists *model.ScopeExistsError
 		if !errors.As(err, &exists) {
 			t.Fatalf("err = %v, want ScopeExistsError", err)
 		}
