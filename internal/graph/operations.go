@@ -84,29 +84,24 @@ func (c *Client) EnsureIdentifierURI(ctx context.Context, ref AppRef, uri string
 	if strings.TrimSpace(uri) == "" {
 		return false, errors.New("adding an identifier URI: the URI is empty")
 	}
-	var result bool
-	_, err = c.mutate(ctx, ref, "adding identifier URI "+uri, func(st *model.State) stepResult {
-		result = model.EnsureIdentifierURI(st, uri)
-		return stepResult{done: true}
-	})
-	if err != nil {
-		return false, err
-	}
-	return result, nil
+	return c.changeURI(ctx, ref, "adding identifier URI "+uri, uri, model.EnsureIdentifierURI)
 }
 
 // RemoveIdentifierURI removes uri from the application's identifier URIs; other URIs stay. removed
 // is false when it was not there.
 func (c *Client) RemoveIdentifierURI(ctx context.Context, ref AppRef, uri string) (removed bool, err error) {
-	var result bool
-	_, err = c.mutate(ctx, ref, "removing identifier URI "+uri, func(st *model.State) stepResult {
-		result = model.RemoveIdentifierURI(st, uri)
+	return c.changeURI(ctx, ref, "removing identifier URI "+uri, uri, model.RemoveIdentifierURI)
+}
+
+// changeURI applies change (model.EnsureIdentifierURI or model.RemoveIdentifierURI) to uri in one
+// mutation and reports whether it changed the URIs.
+func (c *Client) changeURI(ctx context.Context, ref AppRef, name, uri string, change func(*model.State, string) bool) (bool, error) {
+	var changed bool
+	_, err := c.mutate(ctx, ref, name, func(st *model.State) stepResult {
+		changed = change(st, uri)
 		return stepResult{done: true}
 	})
-	if err != nil {
-		return false, err
-	}
-	return result, nil
+	return changed && err == nil, err
 }
 
 // newScope checks a scope to create and fills in its defaults: an empty ID gets a new random GUID
