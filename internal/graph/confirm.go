@@ -137,7 +137,7 @@ func (cf *confirmation) behind(ctx context.Context, st *model.State) error {
 	w := cf.w
 	cf.misses++
 	w.c.noteLag(w.c.now().Sub(oldestMissing(cf.pending, st)))
-	w.c.stats.addRetry(ReasonNotYetVisible)
+	w.c.stats.addRetry(core.ReasonNotYetVisible)
 	for len(cf.pending) > 1 && len(model.Missing(cf.pending[0].intents, st)) == 0 {
 		cf.pending = cf.pending[1:]
 	}

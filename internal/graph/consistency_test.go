@@ -12,6 +12,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
 // TestStaleReadsNeverLoseUpdatesOrReportGone injects replication lag (half the reads within two
@@ -84,7 +85,7 @@ func TestStaleReadsNeverLoseUpdatesOrReportGone(t *testing.T) {
 			}
 		}
 		st := h.client.Stats()
-		if st.Retries[graph.ReasonStaleRead]+st.Retries[graph.ReasonNotYetVisible]+st.Retries[graph.ReasonConfirmAbsence]+st.Retries[graph.ReasonNotFoundAfterWrite] == 0 {
+		if st.Retries[core.ReasonStaleRead]+st.Retries[core.ReasonNotYetVisible]+st.Retries[core.ReasonConfirmAbsence]+st.Retries[core.ReasonNotFoundAfterWrite] == 0 {
 			t.Fatalf("no stale read was observed, the test did not exercise replication lag: %+v", st.Retries)
 		}
 		t.Logf("stats: gets=%d patches=%d confirmReads=%d retries=%v", st.Gets, st.Patches, st.ConfirmReads, st.Retries)
@@ -128,7 +129,7 @@ func TestFreshProcessNeverSeesAJustWrittenEntryAsGone(t *testing.T) {
 			if _, err := fresh.GetPreAuthorization(ctx, ref, client); err != nil {
 				t.Fatalf("write %d looked gone to a fresh client: %v", i, err)
 			}
-			reReads += fresh.Stats().Retries[graph.ReasonConfirmAbsence]
+			reReads += fresh.Stats().Retries[core.ReasonConfirmAbsence]
 		}
 		if reReads == 0 {
 			t.Fatal("no read missed a fresh entry; the test did not exercise the absence check")
@@ -187,7 +188,7 @@ func TestConflictBurstsAndThrottlingAreRetried(t *testing.T) {
 			t.Fatal(err)
 		}
 		st := h.client.Stats()
-		if st.Retries[graph.ReasonConcurrencyViolation] != 3 || st.Retries[graph.ReasonThrottled] != 2 {
+		if st.Retries[core.ReasonConcurrencyViolation] != 3 || st.Retries[core.ReasonThrottled] != 2 {
 			t.Fatalf("retries = %v", st.Retries)
 		}
 		// Two 429s with Retry-After: 1 were honoured.
@@ -201,7 +202,7 @@ func TestConflictBurstsAndThrottlingAreRetried(t *testing.T) {
 		if _, err := h.client.EnsureIdentifierURI(ctx, ref, "api://"+h.ts.TenantID()+"/x"); err != nil {
 			t.Fatal(err)
 		}
-		if got := h.client.Stats().Retries[graph.ReasonServerError]; got != 2 {
+		if got := h.client.Stats().Retries[core.ReasonServerError]; got != 2 {
 			t.Fatalf("503 retries = %d", got)
 		}
 	})
@@ -260,7 +261,7 @@ func TestCallerTimingOutBehindRetriesIsToldWhy(t *testing.T) {
 			firstDone <- err
 		}()
 		waitFor(t, func() bool {
-			return h.client.Stats().Retries[graph.ReasonConcurrencyViolation] > 0
+			return h.client.Stats().Retries[core.ReasonConcurrencyViolation] > 0
 		})
 		// The first write is being retried: the second op waits for the worker, its deadline ends first.
 		second, cancel := context.WithTimeout(ctx, 700*time.Millisecond)
@@ -479,7 +480,7 @@ func TestAbsenceWindowRunsOncePerProcess(t *testing.T) {
 				t.Errorf("agent %d: absence decided after %s; the process's window had ended, so the read decides at once", i, took)
 			}
 		}
-		if n := client.Stats().Retries[graph.ReasonConfirmAbsence]; n != 1 {
+		if n := client.Stats().Retries[core.ReasonConfirmAbsence]; n != 1 {
 			t.Errorf("%d absence re-reads, want 1 (the first agent, read inside the window)", n)
 		}
 	})

@@ -23,6 +23,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // The tests in this file run the client against the project's emulator (internal/emulator), an
@@ -310,7 +311,7 @@ func accessScope(id string) graph.PermissionScope {
 	return graph.PermissionScope{
 		ID:                      id,
 		Value:                   "access_as_client",
-		Type:                    graph.ScopeTypeUser,
+		Type:                    model.ScopeTypeUser,
 		AdminConsentDisplayName: "Access the agent as a client",
 		AdminConsentDescription: "Allows client applications to start LKPS sessions with the agent.",
 		Enabled:                 true,

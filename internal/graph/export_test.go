@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // QueuedOps returns how many operations wait in the queue of the application's worker, so that
@@ -48,7 +50,7 @@ func (c *Client) GetScope(ctx context.Context, ref AppRef, scopeID string) (Perm
 		return PermissionScope{}, err
 	}
 	if !found {
-		return PermissionScope{}, fmt.Errorf("reading %s: %w", ref, &ScopeNotFoundError{ID: scopeID})
+		return PermissionScope{}, fmt.Errorf("reading %s: %w", ref, &model.ScopeNotFoundError{ID: scopeID})
 	}
 	s, _ := app.Scope(scopeID)
 	return s, nil

@@ -75,17 +75,21 @@ func (c *Client) filterApplications(ctx context.Context, what, filter string, se
 // listFiltered sends one filtered GET /applications, one attempt, and returns the applications
 // listed (one page).
 func (c *Client) listFiltered(ctx context.Context, filter string, sel []string) ([]models.Applicationable, error) {
-	resp, err := applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).Get(ctx,
+	return pageValues[models.Applicationable](applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).Get(ctx,
 		&applications.ApplicationsRequestBuilderGetRequestConfiguration{
 			QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{Filter: &filter, Select: sel},
-		})
+		}))
+}
+
+// pageValues returns the non-nil values of one page of a collection, or err.
+func pageValues[T any](page interface{ GetValue() []T }, err error) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []models.Applicationable
-	for _, a := range resp.GetValue() {
-		if a != nil {
-			out = append(out, a)
+	var out []T
+	for _, v := range page.GetValue() {
+		if any(v) != nil {
+			out = append(out, v)
 		}
 	}
 	return out, nil

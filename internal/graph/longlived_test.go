@@ -8,6 +8,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // A long-lived client (one terraform process) keeps working after another writer (a second process,
@@ -39,7 +40,7 @@ func TestLongLivedClientAfterForeignScopeChanges(t *testing.T) {
 			}
 			edits := []func(*graph.PermissionScope){
 				func(s *graph.PermissionScope) { s.Value = "renamed_in_portal" },
-				func(s *graph.PermissionScope) { s.Type = graph.ScopeTypeAdmin },
+				func(s *graph.PermissionScope) { s.Type = model.ScopeTypeAdmin },
 				func(s *graph.PermissionScope) { s.AdminConsentDisplayName = "edited in the portal" },
 			}
 			for i, edit := range edits {

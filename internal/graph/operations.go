@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
@@ -32,7 +33,7 @@ func (c *Client) GetApplication(ctx context.Context, ref AppRef) (Application, e
 // shows every change an earlier command reported (a destroy just before). The write that follows
 // builds on the same read when it comes within WriteReuse.
 func (c *Client) GetApplicationForWrite(ctx context.Context, ref AppRef) (Application, error) {
-	app, _, err := c.readDeciding(ctx, ref, nil, ReasonFreshBase)
+	app, _, err := c.readDeciding(ctx, ref, nil, core.ReasonFreshBase)
 	return app, err
 }
 
@@ -45,7 +46,7 @@ func (c *Client) GetApplicationForWrite(ctx context.Context, ref AppRef) (Applic
 // Terraform's state records): a difference from the state is confirmed the same way. Terraform Read
 // functions use it for the item their resource manages.
 func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, present func(Application) bool) (Application, bool, error) {
-	return c.readDeciding(ctx, ref, present, ReasonConfirmAbsence)
+	return c.readDeciding(ctx, ref, present, core.ReasonConfirmAbsence)
 }
 
 // readDeciding reads the application and reports whether present holds for it, deciding that it
@@ -83,33 +84,28 @@ func (c *Client) EnsureIdentifierURI(ctx context.Context, ref AppRef, uri string
 	if strings.TrimSpace(uri) == "" {
 		return false, errors.New("adding an identifier URI: the URI is empty")
 	}
-	var result bool
-	_, err = c.mutate(ctx, ref, "adding identifier URI "+uri, func(st *model.State) stepResult {
-		result = model.EnsureIdentifierURI(st, uri)
-		return stepResult{done: true}
-	})
-	if err != nil {
-		return false, err
-	}
-	return result, nil
+	return c.changeURI(ctx, ref, "adding identifier URI "+uri, uri, model.EnsureIdentifierURI)
 }
 
 // RemoveIdentifierURI removes uri from the application's identifier URIs; other URIs stay. removed
 // is false when it was not there.
 func (c *Client) RemoveIdentifierURI(ctx context.Context, ref AppRef, uri string) (removed bool, err error) {
-	var result bool
-	_, err = c.mutate(ctx, ref, "removing identifier URI "+uri, func(st *model.State) stepResult {
-		result = model.RemoveIdentifierURI(st, uri)
+	return c.changeURI(ctx, ref, "removing identifier URI "+uri, uri, model.RemoveIdentifierURI)
+}
+
+// changeURI applies change (model.EnsureIdentifierURI or model.RemoveIdentifierURI) to uri in one
+// mutation and reports whether it changed the URIs.
+func (c *Client) changeURI(ctx context.Context, ref AppRef, name, uri string, change func(*model.State, string) bool) (bool, error) {
+	var changed bool
+	_, err := c.mutate(ctx, ref, name, func(st *model.State) stepResult {
+		changed = change(st, uri)
 		return stepResult{done: true}
 	})
-	if err != nil {
-		return false, err
-	}
-	return result, nil
+	return changed && err == nil, err
 }
 
 // newScope checks a scope to create and fills in its defaults: an empty ID gets a new random GUID
-// and an empty Type becomes ScopeTypeUser. what starts the error message.
+// and an empty Type becomes model.ScopeTypeUser. what starts the error message.
 func newScope(what string, scope PermissionScope) (PermissionScope, error) {
 	if strings.TrimSpace(scope.Value) == "" {
 		return PermissionScope{}, errors.New(what + ": the value is empty")
@@ -118,15 +114,15 @@ func newScope(what string, scope PermissionScope) (PermissionScope, error) {
 		scope.ID = newGUID()
 	}
 	if scope.Type == "" {
-		scope.Type = ScopeTypeUser
+		scope.Type = model.ScopeTypeUser
 	}
 	return scope, nil
 }
 
 // ExposeScope adds the identifier URI unless it is there (compared case-insensitively; an empty uri
 // adds none) and the permission scope, in one change: either both are written or, when the scope
-// cannot be created (ScopeExistsError), neither. An empty scope ID gets a new random GUID and an empty
-// Type becomes ScopeTypeUser. uriAdded reports whether this call added the URI.
+// cannot be created (model.ScopeExistsError), neither. An empty scope ID gets a new random GUID and an empty
+// Type becomes model.ScopeTypeUser. uriAdded reports whether this call added the URI.
 func (c *Client) ExposeScope(ctx context.Context, ref AppRef, uri string, scope PermissionScope) (created PermissionScope, uriAdded bool, err error) {
 	if scope, err = newScope("exposing a permission scope", scope); err != nil {
 		return PermissionScope{}, false, err
@@ -200,8 +196,8 @@ func (c *Client) DeleteScopeAndURI(ctx context.Context, ref AppRef, scopeID, uri
 
 // AddPreAuthorization pre-authorizes the client application for the permission (scope) ID: the ID
 // is added to the client's entry, keeping its other IDs, or a new entry is added. If the client
-// already has the permission, the error is a *PreAuthorizationExistsError; if the application has
-// no such scope, a *ScopeNotFoundError. The client's entry as written is returned.
+// already has the permission, the error is a *model.PreAuthorizationExistsError; if the application has
+// no such scope, a *model.ScopeNotFoundError. The client's entry as written is returned.
 func (c *Client) AddPreAuthorization(ctx context.Context, ref AppRef, clientAppID, permissionID string) (PreAuthorizedApplication, error) {
 	if strings.TrimSpace(clientAppID) == "" || strings.TrimSpace(permissionID) == "" {
 		return PreAuthorizedApplication{}, errors.New("pre-authorizing a client: the client ID and the permission ID are required")

@@ -12,6 +12,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 func TestRoundTrip(t *testing.T) {
@@ -190,8 +191,8 @@ func TestTypedErrors(t *testing.T) {
 	})
 	t.Run("scope exists", func(t *testing.T) {
 		_, err := h.client.CreateScope(ctx, ref, accessScope(""))
-		var exists *graph.ScopeExistsError
-		if !errors.As(err, &exists) || !errors.Is(err, graph.ErrScopeExists) || exists.ID != scope.ID {
+		var exists *model.ScopeExistsError
+		if !errors.As(err, &exists) || !errors.Is(err, model.ErrScopeExists) || exists.ID != scope.ID {
 			t.Fatalf("err = %v", err)
 		}
 	})
@@ -200,20 +201,20 @@ func TestTypedErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := h.client.AddPreAuthorization(ctx, ref, strings.ToUpper(emulator.DefaultClientAppID), strings.ToUpper(scope.ID))
-		if !errors.Is(err, graph.ErrPreAuthorizationExists) {
+		if !errors.Is(err, model.ErrPreAuthorizationExists) {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("unknown scope", func(t *testing.T) {
 		_, err := h.client.AddPreAuthorization(ctx, ref, emulator.DefaultClientAppID, newGUID(t))
-		if !errors.Is(err, graph.ErrScopeNotFound) {
+		if !errors.Is(err, model.ErrScopeNotFound) {
 			t.Fatalf("add: %v", err)
 		}
 		s := accessScope(newGUID(t))
-		if _, err := h.client.UpdateScope(ctx, ref, s); !errors.Is(err, graph.ErrScopeNotFound) {
+		if _, err := h.client.UpdateScope(ctx, ref, s); !errors.Is(err, model.ErrScopeNotFound) {
 			t.Fatalf("update: %v", err)
 		}
-		if _, err := h.client.GetScope(ctx, ref, s.ID); !errors.Is(err, graph.ErrScopeNotFound) {
+		if _, err := h.client.GetScope(ctx, ref, s.ID); !errors.Is(err, model.ErrScopeNotFound) {
 			t.Fatalf("get: %v", err)
 		}
 	})
@@ -351,7 +352,7 @@ func TestUpdateScopeValueDisablesFirst(t *testing.T) {
 		before := len(h.rec.Patches())
 		s := scope
 		s.Value = "renamed_scope"
-		s.Type = graph.ScopeTypeAdmin
+		s.Type = model.ScopeTypeAdmin
 		got, err := h.client.UpdateScope(ctx, ref, s)
 		if err != nil || got != s {
 			t.Fatalf("UpdateScope = %+v, %v", got, err)

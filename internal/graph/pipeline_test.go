@@ -14,6 +14,8 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // ExposeScope writes the identifier URI and the scope in one PATCH; when the scope cannot be created,
@@ -49,7 +51,7 @@ func TestExposeScopeIsOneChange(t *testing.T) {
 		}
 		patches0 = len(h.rec.Patches())
 		_, _, err = h.client.ExposeScope(ctx, graph.ByAppID(other), "api://"+other, accessScope(""))
-		var exists *graph.ScopeExistsError
+		var exists *model.ScopeExistsError
 		if !errors.As(err, &exists) {
 			t.Fatalf("err = %v, want ScopeExistsError", err)
 		}
@@ -198,7 +200,7 @@ func TestLastOperationReturnsOnceReplicated(t *testing.T) {
 		if t.Failed() {
 			return
 		}
-		if h.client.Stats().Retries[graph.ReasonSettle] == 0 {
+		if h.client.Stats().Retries[core.ReasonSettle] == 0 {
 			t.Error("the last operation did not wait for replication")
 		}
 		if spread := returned[len(returned)-1].Sub(returned[0]); spread < lag {
@@ -249,7 +251,7 @@ func TestSettleReadsManyApplicationsInFewLists(t *testing.T) {
 			})
 		}
 		// Every write is confirmed and the last operation waits out its window: count from here.
-		for returned.Load() < int32(len(agents)-1) || client.Stats().Retries[graph.ReasonSettle] == 0 {
+		for returned.Load() < int32(len(agents)-1) || client.Stats().Retries[core.ReasonSettle] == 0 {
 			time.Sleep(time.Millisecond)
 		}
 		reads := func() int64 {

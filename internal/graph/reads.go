@@ -188,7 +188,7 @@ func (w *appWorker) gather(ctx context.Context, reuse *model.State) (base *model
 // built on an older read could drop a change an earlier command reported (a destroy straight after
 // an apply), and a decision on it could report a fact an earlier command changed.
 func (w *appWorker) freshRead(ctx context.Context) (*model.State, error) {
-	if err := w.c.sleepUntil(ctx, w.c.freshFrom(), ReasonFreshBase); err != nil {
+	if err := w.c.sleepUntil(ctx, w.c.freshFrom(), core.ReasonFreshBase); err != nil {
 		return nil, err
 	}
 	st, err := w.read(ctx)

@@ -76,7 +76,7 @@ func (c *Client) resolve(ctx context.Context, ref AppRef) (*appWorker, *model.St
 func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *model.State, error) {
 	var m models.Applicationable
 	start := c.now()
-	p := callPolicy{what: "GET " + ref.String(), Policy: core.Policy{NotFound: ReasonNotFoundFirstLookup, NotFoundWindow: c.cfg.FirstLookupWindow}}
+	p := callPolicy{what: "GET " + ref.String(), Policy: core.Policy{NotFound: core.ReasonNotFoundFirstLookup, NotFoundWindow: c.cfg.FirstLookupWindow}}
 	err := c.retry(ctx, p, func(ctx context.Context) error {
 		var err error
 		if ref.Kind != RefObjectID {

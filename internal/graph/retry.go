@@ -24,27 +24,6 @@ import (
 // RetryReason names why a call was repeated (core/retry.go); Stats counts retries by reason.
 type RetryReason = core.RetryReason
 
-// Retry reasons (documented in core/retry.go).
-const (
-	ReasonThrottled            = core.ReasonThrottled
-	ReasonServerError          = core.ReasonServerError
-	ReasonConcurrencyViolation = core.ReasonConcurrencyViolation
-	ReasonMsaAppDoesNotExist   = core.ReasonMsaAppDoesNotExist
-	ReasonNotFoundAfterWrite   = core.ReasonNotFoundAfterWrite
-	ReasonNotFoundFirstLookup  = core.ReasonNotFoundFirstLookup
-	ReasonScopeStillEnabled    = core.ReasonScopeStillEnabled
-	ReasonScopeNotReplicated   = core.ReasonScopeNotReplicated
-	ReasonStaleRead            = core.ReasonStaleRead
-	ReasonVerifyOnFreshRead    = core.ReasonVerifyOnFreshRead
-	ReasonRebuiltResend        = core.ReasonRebuiltResend
-	ReasonFreshBase            = core.ReasonFreshBase
-	ReasonConfirmAbsence       = core.ReasonConfirmAbsence
-	ReasonNetwork              = core.ReasonNetwork
-	ReasonNotYetVisible        = core.ReasonNotYetVisible
-	ReasonSettle               = core.ReasonSettle
-	ReasonRequestTimeout       = core.ReasonRequestTimeout
-)
-
 // Backoff configures the exponential backoff between attempts (core/retry.go).
 type Backoff = core.Backoff
 

@@ -54,7 +54,7 @@ func typed(status int, code, msg string) error {
 const unknownPermissionMsg = "Property api.preAuthorizedApplications.delegatedPermissionIds has a Permission Id that cannot be found in the AppPermissions sets."
 
 func TestClassify(t *testing.T) {
-	notFound := core.Policy{NotFound: ReasonNotFoundAfterWrite}
+	notFound := core.Policy{NotFound: core.ReasonNotFoundAfterWrite}
 	enabled := core.Policy{ScopeStillEnabled: true}
 	cases := []struct {
 		name   string
@@ -63,27 +63,27 @@ func TestClassify(t *testing.T) {
 		want   RetryReason
 		retry  bool
 	}{
-		{"429", typed(429, "TooManyRequests", ""), core.Policy{}, ReasonThrottled, true},
-		{"500", typed(500, "", ""), core.Policy{}, ReasonServerError, true},
-		{"502", typed(502, "", ""), core.Policy{}, ReasonServerError, true},
-		{"503", typed(503, "", ""), core.Policy{}, ReasonServerError, true},
-		{"504", typed(504, "", ""), core.Policy{}, ReasonServerError, true},
+		{"429", typed(429, "TooManyRequests", ""), core.Policy{}, core.ReasonThrottled, true},
+		{"500", typed(500, "", ""), core.Policy{}, core.ReasonServerError, true},
+		{"502", typed(502, "", ""), core.Policy{}, core.ReasonServerError, true},
+		{"503", typed(503, "", ""), core.Policy{}, core.ReasonServerError, true},
+		{"504", typed(504, "", ""), core.Policy{}, core.ReasonServerError, true},
 		{"501 is final", typed(501, "", ""), core.Policy{}, "", false},
-		{"409 concurrency", typed(409, "Directory_ConcurrencyViolation", ""), core.Policy{}, ReasonConcurrencyViolation, true},
-		{"409 msa app", typed(409, "Error_MsaAppDoesNotExist", ""), core.Policy{}, ReasonMsaAppDoesNotExist, true},
+		{"409 concurrency", typed(409, "Directory_ConcurrencyViolation", ""), core.Policy{}, core.ReasonConcurrencyViolation, true},
+		{"409 msa app", typed(409, "Error_MsaAppDoesNotExist", ""), core.Policy{}, core.ReasonMsaAppDoesNotExist, true},
 		{"409 other is final", typed(409, "Request_MultipleObjectsWithSameKeyValue", ""), core.Policy{}, "", false},
 		{"404 without policy is final", typed(404, codeResourceNotFound, ""), core.Policy{}, "", false},
-		{"404 with policy", typed(404, codeResourceNotFound, ""), notFound, ReasonNotFoundAfterWrite, true},
+		{"404 with policy", typed(404, codeResourceNotFound, ""), notFound, core.ReasonNotFoundAfterWrite, true},
 		{"enabled scope without policy", typed(400, codeCannotUpdateEnabledScope, ""), core.Policy{}, "", false},
-		{"enabled scope by code", typed(400, codeCannotUpdateEnabledScope, ""), enabled, ReasonScopeStillEnabled, true},
-		{"enabled scope by message", typed(400, "Request_BadRequest", "Permission (scope or role) cannot be deleted or updated unless disabled first."), enabled, ReasonScopeStillEnabled, true},
+		{"enabled scope by code", typed(400, codeCannotUpdateEnabledScope, ""), enabled, core.ReasonScopeStillEnabled, true},
+		{"enabled scope by message", typed(400, "Request_BadRequest", "Permission (scope or role) cannot be deleted or updated unless disabled first."), enabled, core.ReasonScopeStillEnabled, true},
 		{"unknown permission without policy", typed(400, "Request_BadRequest", unknownPermissionMsg), core.Policy{}, "", false},
-		{"unknown permission as lag", typed(400, "Request_BadRequest", unknownPermissionMsg), core.Policy{UnknownPermissionIsLag: true}, ReasonScopeNotReplicated, true},
+		{"unknown permission as lag", typed(400, "Request_BadRequest", unknownPermissionMsg), core.Policy{UnknownPermissionIsLag: true}, core.ReasonScopeNotReplicated, true},
 		{"other 400", typed(400, "Request_BadRequest", "Another object with the same value for property identifierUris already exists."), enabled, "", false},
 		{"403", typed(403, codeAuthorizationDenied, ""), notFound, "", false},
-		{"reset", fmt.Errorf("wrapped: %w", syscall.ECONNRESET), core.Policy{}, ReasonNetwork, true},
+		{"reset", fmt.Errorf("wrapped: %w", syscall.ECONNRESET), core.Policy{}, core.ReasonNetwork, true},
 		{"deadline", context.DeadlineExceeded, core.Policy{}, "", false},
-		{"stale", errStaleRead, core.Policy{}, ReasonStaleRead, true},
+		{"stale", errStaleRead, core.Policy{}, core.ReasonStaleRead, true},
 		{"unknown", errors.New("x509: certificate signed by unknown authority"), core.Policy{}, "", false},
 	}
 	for _, tc := range cases {
@@ -225,7 +225,7 @@ func TestRetry_HonoursRetryAfterAndCounts(t *testing.T) {
 		t.Fatalf("sleeps = %v, want %v", ft.sleeps, want)
 	}
 	st := c.Stats()
-	if st.Retries[ReasonThrottled] != 1 || st.Retries[ReasonConcurrencyViolation] != 1 || st.Retries[ReasonServerError] != 1 || st.TotalRetries() != 3 {
+	if st.Retries[core.ReasonThrottled] != 1 || st.Retries[core.ReasonConcurrencyViolation] != 1 || st.Retries[core.ReasonServerError] != 1 || st.TotalRetries() != 3 {
 		t.Fatalf("retries = %v", st.Retries)
 	}
 }
@@ -265,7 +265,7 @@ func TestRetry_NotFoundWindow(t *testing.T) {
 	c, ft := newRetryTestClient(t)
 	start := ft.Now()
 	calls := 0
-	err := c.retry(context.Background(), callPolicy{what: "GET x", Policy: core.Policy{NotFound: ReasonNotFoundFirstLookup, NotFoundWindow: 700 * time.Millisecond}},
+	err := c.retry(context.Background(), callPolicy{what: "GET x", Policy: core.Policy{NotFound: core.ReasonNotFoundFirstLookup, NotFoundWindow: 700 * time.Millisecond}},
 		func(context.Context) error {
 			calls++
 			return typed(404, codeResourceNotFound, "")
@@ -277,7 +277,7 @@ func TestRetry_NotFoundWindow(t *testing.T) {
 	if calls != 4 || ft.Now().Sub(start) != 700*time.Millisecond {
 		t.Fatalf("calls=%d elapsed=%s", calls, ft.Now().Sub(start))
 	}
-	if c.Stats().Retries[ReasonNotFoundFirstLookup] != 3 {
+	if c.Stats().Retries[core.ReasonNotFoundFirstLookup] != 3 {
 		t.Fatalf("retries = %v", c.Stats().Retries)
 	}
 }
@@ -305,7 +305,7 @@ func TestRetry_DeadlineDuringAnAttemptSaysWhatWasRetried(t *testing.T) {
 			defer cancel(nil)
 			var told []error
 			calls := 0
-			err := c.retry(ctx, callPolicy{what: "PATCH x", Policy: core.Policy{NotFound: ReasonNotFoundAfterWrite, NotFoundWindow: time.Hour},
+			err := c.retry(ctx, callPolicy{what: "PATCH x", Policy: core.Policy{NotFound: core.ReasonNotFoundAfterWrite, NotFoundWindow: time.Hour},
 				onRetry: func(err error) { told = append(told, err) }},
 				func(ctx context.Context) error {
 					calls++

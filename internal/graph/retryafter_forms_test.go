@@ -6,6 +6,7 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/retryafter"
 )
 
@@ -36,7 +37,7 @@ func TestRetryAfterFormsAreHonoured(t *testing.T) {
 					t.Fatal(err)
 				}
 				elapsed := time.Since(start)
-				if h.client.Stats().Retries[graph.ReasonThrottled] != 1 {
+				if h.client.Stats().Retries[core.ReasonThrottled] != 1 {
 					t.Fatalf("retries = %v, want one throttled", h.client.Stats().Retries)
 				}
 				// An HTTP-date has whole seconds: the wait is the date minus now, within a second.

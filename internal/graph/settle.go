@@ -98,7 +98,7 @@ func (c *Client) settle(ctx context.Context) error {
 				}
 				continue
 			}
-			c.stats.addRetry(ReasonSettle)
+			c.stats.addRetry(core.ReasonSettle)
 			timer := time.NewTimer(wait)
 			fired, stop = timer.C, timer.Stop
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
 // hangingTransport never answers the first hang requests of a method: the connection hangs until
@@ -46,7 +47,7 @@ func TestHungConnectionIsRetriedAfterRequestTimeout(t *testing.T) {
 			if _, err := c.CreateScope(ctx, graph.ByAppID(appID), accessScope("")); err != nil {
 				t.Fatal(err)
 			}
-			if n := c.Stats().Retries[graph.ReasonRequestTimeout]; n != 2 {
+			if n := c.Stats().Retries[core.ReasonRequestTimeout]; n != 2 {
 				t.Fatalf("request_timeout retries = %d, want 2 (%v)", n, c.Stats().Retries)
 			}
 			if d := time.Since(start); d > 20*time.Second {

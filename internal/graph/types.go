@@ -15,25 +15,6 @@ type (
 	PermissionScope = model.PermissionScope
 	// PreAuthorizedApplication is a client application pre-authorized for some of the API's scopes.
 	PreAuthorizedApplication = model.PreAuthorizedApplication
-	// ScopeExistsError says a permission scope with the requested value (or ID) already exists.
-	ScopeExistsError = model.ScopeExistsError
-	// ScopeNotFoundError says the application has no permission scope with the ID.
-	ScopeNotFoundError = model.ScopeNotFoundError
-	// PreAuthorizationExistsError says the client is already pre-authorized for the permission.
-	PreAuthorizationExistsError = model.PreAuthorizationExistsError
-)
-
-// Scope types accepted by Graph.
-const (
-	ScopeTypeUser  = model.ScopeTypeUser
-	ScopeTypeAdmin = model.ScopeTypeAdmin
-)
-
-// Sentinel errors of the model's steps.
-var (
-	ErrScopeNotFound          = model.ErrScopeNotFound
-	ErrScopeExists            = model.ErrScopeExists
-	ErrPreAuthorizationExists = model.ErrPreAuthorizationExists
 )
 
 // RefKind says which identifier an AppRef carries.

@@ -11,6 +11,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
 // The tests of the v3 rules: no resend on a stale body, cancellation keeps its promises, settling only
@@ -51,7 +52,7 @@ func TestResendAfterLongRetryAfterKeepsTheOtherWritersEntry(t *testing.T) {
 		<-throttled
 		// Wait until B's PATCH has been refused, then write as A while B waits out Retry-After.
 		deadline := time.Now().Add(10 * time.Second)
-		for b.Stats().Retries[graph.ReasonThrottled] == 0 {
+		for b.Stats().Retries[core.ReasonThrottled] == 0 {
 			if time.Now().After(deadline) {
 				t.Fatal("B's PATCH was not throttled")
 			}
@@ -70,7 +71,7 @@ func TestResendAfterLongRetryAfterKeepsTheOtherWritersEntry(t *testing.T) {
 		if !hasEntry(got, clientB, scope.ID) {
 			t.Fatalf("B's entry is missing: %s", jsonOf(got))
 		}
-		if n := b.Stats().Retries[graph.ReasonRebuiltResend]; n == 0 {
+		if n := b.Stats().Retries[core.ReasonRebuiltResend]; n == 0 {
 			t.Fatalf("B's resend was not rebuilt: %+v", b.Stats())
 		}
 	})
@@ -229,7 +230,7 @@ func TestSequentialClientsAreExactWithoutSettling(t *testing.T) {
 		if _, err := h.client.AddPreAuthorization(ctx, ref, first, scope.ID); err != nil {
 			t.Fatal(err)
 		}
-		if n := h.client.Stats().Retries[graph.ReasonSettle]; n != 0 {
+		if n := h.client.Stats().Retries[core.ReasonSettle]; n != 0 {
 			t.Fatalf("a lone writer waited to settle: %+v", h.client.Stats())
 		}
 		next, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, lagConfig(lag))
@@ -240,7 +241,7 @@ func TestSequentialClientsAreExactWithoutSettling(t *testing.T) {
 		if !hasEntry(got, first, scope.ID) || !hasEntry(got, second, scope.ID) {
 			t.Fatalf("the next command's write dropped the first one's: %s", jsonOf(got))
 		}
-		if next.Stats().Retries[graph.ReasonFreshBase] == 0 {
+		if next.Stats().Retries[core.ReasonFreshBase] == 0 {
 			t.Fatalf("the next command's write did not wait for a fresh base: %+v", next.Stats())
 		}
 	})
@@ -264,7 +265,7 @@ func TestForeignWriterSeenSettlesAndNotifiesOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if n := h.client.Stats().Retries[graph.ReasonSettle]; n == 0 {
+		if n := h.client.Stats().Retries[core.ReasonSettle]; n == 0 {
 			t.Fatalf("the run did not settle after seeing another writer: %+v", h.client.Stats())
 		}
 		notices := h.client.TakeNotices()

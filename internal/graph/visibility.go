@@ -54,18 +54,8 @@ func (c *Client) getServicePrincipal(ctx context.Context, appID string) (models.
 // listServicePrincipals sends one filtered GET /servicePrincipals, one attempt, and returns the service
 // principals listed (one page).
 func (c *Client) listServicePrincipals(ctx context.Context, filter string) ([]models.ServicePrincipalable, error) {
-	resp, err := serviceprincipals.NewServicePrincipalsRequestBuilderInternal(map[string]string{}, c.adapter).Get(ctx,
+	return pageValues[models.ServicePrincipalable](serviceprincipals.NewServicePrincipalsRequestBuilderInternal(map[string]string{}, c.adapter).Get(ctx,
 		&serviceprincipals.ServicePrincipalsRequestBuilderGetRequestConfiguration{
 			QueryParameters: &serviceprincipals.ServicePrincipalsRequestBuilderGetQueryParameters{Filter: &filter, Select: []string{"id", "appId"}},
-		})
-	if err != nil {
-		return nil, err
-	}
-	var out []models.ServicePrincipalable
-	for _, sp := range resp.GetValue() {
-		if sp != nil {
-			out = append(out, sp)
-		}
-	}
-	return out, nil
+		}))
 }

@@ -272,7 +272,7 @@ func (w *appWorker) round(active []*op, reuse *model.State) (next []*op, fresh *
 	if reused && b.answersLate(base) {
 		// An op would be answered without a write (already done, or refused) on a read older than
 		// the op: another writer may have changed that since. Decide on a read of its own.
-		w.c.stats.addRetry(ReasonVerifyOnFreshRead)
+		w.c.stats.addRetry(core.ReasonVerifyOnFreshRead)
 		if base, err = w.freshRead(ctx); err != nil {
 			failAll(live, err)
 			return nil, nil, answered
@@ -533,7 +533,7 @@ func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Co
 	sent := after
 	err = w.c.retry(ctx, p, func(actx context.Context) error {
 		if attemptFrom(actx) > 1 && !w.c.lag().MayBuildOnSent(based, w.c.now()) {
-			w.c.stats.addRetry(ReasonRebuiltResend)
+			w.c.stats.addRetry(core.ReasonRebuiltResend)
 			st, err := w.read(ctx)
 			if err != nil {
 				return err

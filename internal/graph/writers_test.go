@@ -19,6 +19,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
 // foreignWriter edits an application's pre-authorized entries directly in the emulator, as another
@@ -334,7 +335,7 @@ func TestAmbiguousWritesAreRetriedSafely(t *testing.T) {
 			}
 		}
 		st, injected := h.client.Stats(), h.ts.Admin().Injected()
-		if st.Retries[graph.ReasonServerError] == 0 || st.Retries[graph.ReasonNetwork] == 0 || injected["ambiguous_drop"] == 0 {
+		if st.Retries[core.ReasonServerError] == 0 || st.Retries[core.ReasonNetwork] == 0 || injected["ambiguous_drop"] == 0 {
 			t.Fatalf("not every kind of ambiguous write was retried: retries %v, injected %v", st.Retries, injected)
 		}
 	})
@@ -428,7 +429,7 @@ func TestSettleSeesAnOverwriteBuiltOnAReplicaThatMissedOurWrite(t *testing.T) {
 		if got := s.fw.current(); !hasEntry(got, ours, s.scope.ID) {
 			t.Fatalf("the operation returned, and the overwrite it should have seen removed its entry: %s", jsonOf(got))
 		}
-		if n := s.h.client.Stats().Retries[graph.ReasonSettle]; n == 0 {
+		if n := s.h.client.Stats().Retries[core.ReasonSettle]; n == 0 {
 			t.Fatalf("no settle wait: %+v", s.h.client.Stats())
 		}
 	})

@@ -25,6 +25,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/agentid"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 var (
@@ -184,8 +185,8 @@ func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.Schema
 					"choice) or `Admin` (\"Admins only\"). Defaults to `User`. Changing it makes Graph require the scope to " +
 					"be disabled for a moment; the provider does that and re-enables it.",
 				Optional: true, Computed: true,
-				Default:    stringdefault.StaticString(graph.ScopeTypeUser),
-				Validators: []validator.String{stringvalidator.OneOf(graph.ScopeTypeUser, graph.ScopeTypeAdmin)},
+				Default:    stringdefault.StaticString(model.ScopeTypeUser),
+				Validators: []validator.String{stringvalidator.OneOf(model.ScopeTypeUser, model.ScopeTypeAdmin)},
 			},
 			"admin_consent_display_name": schema.StringAttribute{
 				MarkdownDescription: "The title administrators see when granting consent. Defaults to the LKPS guide's value, `" +

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // This file words every diagnostic about a remote failure, so that the same failure reads the same
@@ -106,7 +107,7 @@ func validationAdvice(e *graph.ValidationError) string {
 // isGone reports whether err means the application, the scope or the pre-authorization no longer
 // exists, which Read turns into removal from state and Delete into success.
 func isGone(err error) bool {
-	return err != nil && (errors.Is(err, graph.ErrNotFound) || errors.Is(err, graph.ErrScopeNotFound))
+	return err != nil && (errors.Is(err, graph.ErrNotFound) || errors.Is(err, model.ErrScopeNotFound))
 }
 
 // describeCredentialFailure words a failure to get a token: no credentials configured at all (the Azure CLI

@@ -14,6 +14,7 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // Diagnostics of lkps_preauthorized_client that name the attribute at fault.
@@ -95,7 +96,7 @@ func addPreauthorizationExistsError(diags *diag.Diagnostics, agentAppID, clientI
 // addPreauthorizeError reports a failed pre-authorization: a scope_id that is not a scope of the agent is
 // an error on scope_id that says what to use instead; anything else is a Graph error.
 func (d *providerData) addPreauthorizeError(ctx context.Context, diags *diag.Diagnostics, ref graph.AppRef, agentAppID, scopeID string, err error) {
-	if errors.Is(err, graph.ErrScopeNotFound) {
+	if errors.Is(err, model.ErrScopeNotFound) {
 		diags.AddAttributeError(path.Root("scope_id"), "Scope not found on the agent",
 			fmt.Sprintf("The scope %s does not exist on agent %s: it is not one of the agent application's "+
 				"api.oauth2PermissionScopes, so it cannot be pre-authorized.\n\n"+

@@ -19,6 +19,7 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 var (
@@ -169,7 +170,7 @@ func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.C
 	if err != nil {
 		releasePreauthorization(r.data, claim)
 	}
-	if errors.Is(err, graph.ErrPreAuthorizationExists) {
+	if errors.Is(err, model.ErrPreAuthorizationExists) {
 		addPreauthorizationExistsError(&resp.Diagnostics, app.AppID, plan.ClientID.ValueString(), plan.ScopeID.ValueString())
 		return
 	}
