@@ -125,11 +125,11 @@ func (r *Record) Clone() Record {
 }
 
 // HasGraphRole reports whether the service principal holds the Microsoft Graph app role (case-insensitive).
-func (r *Record) HasGraphRole(role string) bool { return containsFold(r.GraphRoles, role) }
+func (r *Record) HasGraphRole(role string) bool { return ContainsFold(r.GraphRoles, role) }
 
 // IsOwner reports whether the directory object id owns the application (case-insensitive).
 func (r *Record) IsOwner(objectID string) bool {
-	return objectID != "" && containsFold(r.Owners, objectID)
+	return objectID != "" && ContainsFold(r.Owners, objectID)
 }
 
 // Config configures a Directory.
@@ -350,7 +350,7 @@ func (d *Directory) List(c Consistency) []*Record {
 
 func sortRecords(recs []*Record) {
 	sort.Slice(recs, func(i, j int) bool {
-		a, b := deref(recs[i].Application.DisplayName), deref(recs[j].Application.DisplayName)
+		a, b := Deref(recs[i].Application.DisplayName), Deref(recs[j].Application.DisplayName)
 		if a != b {
 			return a < b
 		}
@@ -413,7 +413,7 @@ func (d *Directory) addVersionLocked(r *Record, now time.Time) {
 	}
 	h.versions = append(h.versions, version{at: now, rec: r})
 	appKey := strings.ToLower(r.Application.AppID)
-	if !containsFold(d.byAppID[appKey], r.Application.ID) {
+	if !ContainsFold(d.byAppID[appKey], r.Application.ID) {
 		d.byAppID[appKey] = append(d.byAppID[appKey], r.Application.ID)
 	}
 }
@@ -549,12 +549,12 @@ func (d *Directory) checkIdentifierURIsLocked(r *Record) error {
 			if strings.EqualFold(other.Application.ID, r.Application.ID) {
 				continue
 			}
-			if containsFold(other.Application.IdentifierURIs, uri) {
+			if ContainsFold(other.Application.IdentifierURIs, uri) {
 				return fmt.Errorf("%w: %s is used by application %s", ErrIdentifierURIConflict, uri, other.Application.ID)
 			}
 		}
 		for _, gone := range d.deleted { // a soft-deleted application keeps its identifier URIs reserved
-			if !strings.EqualFold(gone.Record.Application.ID, r.Application.ID) && containsFold(gone.Record.Application.IdentifierURIs, uri) {
+			if !strings.EqualFold(gone.Record.Application.ID, r.Application.ID) && ContainsFold(gone.Record.Application.IdentifierURIs, uri) {
 				return fmt.Errorf("%w: %s is reserved by deleted application %s", ErrIdentifierURIConflict, uri, gone.Record.Application.ID)
 			}
 		}
@@ -659,7 +659,8 @@ func IsGUID(s string) bool {
 	return true
 }
 
-func containsFold(list []string, s string) bool {
+// ContainsFold reports whether list holds s, ignoring case (Graph compares IDs, URIs and names so).
+func ContainsFold(list []string, s string) bool {
 	for _, v := range list {
 		if strings.EqualFold(v, s) {
 			return true
@@ -668,7 +669,8 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-func deref(s *string) string {
+// Deref is *s, or "" when s is nil (an absent optional property).
+func Deref(s *string) string {
 	if s == nil {
 		return ""
 	}
