@@ -430,16 +430,8 @@ type UpdateFunc func(view, current *Record) (Record, error)
 func (d *Directory) Update(ref Ref, c Consistency, fn UpdateFunc) (*Record, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := d.now()
-	d.pruneLocked(now)
-	at := d.viewTime(c)
-	view, err := d.lookupLocked(ref, at)
+	view, current, now, err := d.writeTargetLocked(ref, c)
 	if err != nil {
-		return nil, err
-	}
-	current, err := d.getLocked(view.Application.ID, now)
-	if err != nil {
-		// Deleted on the primary after the replica's copy: a write to it fails.
 		return nil, err
 	}
 	next, err := fn(view, current)
@@ -475,14 +467,7 @@ func (d *Directory) Delete(ref Ref, c Consistency) error {
 func (d *Directory) delete(ref Ref, c Consistency, soft bool) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := d.now()
-	d.pruneLocked(now)
-	at := d.viewTime(c)
-	view, err := d.lookupLocked(ref, at)
-	if err != nil {
-		return err
-	}
-	latest, err := d.getLocked(view.Application.ID, now)
+	view, latest, now, err := d.writeTargetLocked(ref, c)
 	if err != nil {
 		return err
 	}
@@ -492,6 +477,24 @@ func (d *Directory) delete(ref Ref, c Consistency, soft bool) error {
 	h := d.objects[strings.ToLower(view.Application.ID)]
 	h.versions = append(h.versions, version{at: now, rec: nil})
 	return nil
+}
+
+// writeTargetLocked prunes what no replica can serve at the clock's now and returns the application ref
+// names in the view c chooses (a replica that has not seen a creation answers ErrNotFound), its latest
+// version on the primary (deleted there after the replica's copy: a write to it fails) and now. d.mu
+// must be held.
+func (d *Directory) writeTargetLocked(ref Ref, c Consistency) (view, latest *Record, now time.Time, err error) {
+	now = d.now()
+	d.pruneLocked(now)
+	view, err = d.lookupLocked(ref, d.viewTime(c))
+	if err != nil {
+		return nil, nil, now, err
+	}
+	latest, err = d.getLocked(view.Application.ID, now)
+	if err != nil {
+		return nil, nil, now, err
+	}
+	return view, latest, now, nil
 }
 
 // latestLocked returns the latest version of every live application.
