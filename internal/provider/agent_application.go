@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -34,6 +35,16 @@ func (d *providerData) agentForWrite(ctx context.Context, client *graph.Client, 
 		return graph.Application{}, false
 	}
 	return app, true
+}
+
+// agentIfExists reads the agent application with the client ID agentID for a check that also has an
+// answer when there is none: exists is false when Graph says so; err is any other failure.
+func agentIfExists(ctx context.Context, client *graph.Client, agentID string) (app graph.Application, exists bool, err error) {
+	app, err = client.GetApplication(ctx, graph.ByAppID(agentID))
+	if errors.Is(err, graph.ErrNotFound) {
+		return app, false, nil
+	}
+	return app, true, err
 }
 
 // containsFold reports whether list contains s, ignoring case (Graph IDs compare case-insensitively).
