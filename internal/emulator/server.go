@@ -356,9 +356,7 @@ func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !entra.AllowGetOrHead(w, r) {
 		return
 	}
 	if r.URL.Query().Get("api-version") == "" {

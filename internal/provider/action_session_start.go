@@ -18,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/bayer/terraform-provider-lkps/internal/auth"
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/lkps"
 )
 
@@ -419,12 +418,8 @@ func (a *sessionStartAction) ruleOnGraph(ctx context.Context, agentID, clientID,
 	if !ok {
 		return ""
 	}
-	app, err := client.GetApplication(ctx, graph.ByAppID(agentID))
-	exists := true
-	switch {
-	case errors.Is(err, graph.ErrNotFound):
-		exists = false
-	case err != nil:
+	app, exists, err := agentIfExists(ctx, client, agentID)
+	if err != nil {
 		tflog.Debug(ctx, "lkps_session_start: could not read the agent to explain LKPS's 403", map[string]any{"error": err.Error()})
 		return ""
 	}

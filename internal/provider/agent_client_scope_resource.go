@@ -242,20 +242,14 @@ func (r *agentClientScopeResource) Configure(_ context.Context, req resource.Con
 
 func (r *agentClientScopeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan agentClientScopeResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, client, ok := r.data.graphWithin(ctx, plan.Timeouts.Create, defaultWriteTimeout, &resp.Diagnostics)
+	ctx, cancel, client, ok := r.data.graphFor(ctx, req.Plan.Get, &plan, opCreate, &resp.Diagnostics)
 	if !ok {
 		return
 	}
 	defer cancel()
 
-	ref := agentRef(plan.AgentClientID, plan.AgentObjectID)
-	app, err := client.GetApplicationForWrite(ctx, ref) // decides what the create writes
-	if err != nil {
-		r.data.reportGraphError(ctx, &resp.Diagnostics, "read the agent application", ref, err)
+	app, ok := r.data.agentForWrite(ctx, client, plan.AgentClientID, plan.AgentObjectID, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	if existing, found := app.ScopeByValue(environments.ClientScopeValue); found {
@@ -282,7 +276,7 @@ func (r *agentClientScopeResource) Create(ctx context.Context, req resource.Crea
 		plan.IdentifierURI = types.StringValue(defaultIdentifierURI(app.AppID))
 	}
 
-	ref = graph.ByObjectID(app.ObjectID)
+	ref := graph.ByObjectID(app.ObjectID)
 	// One change adds the URI (unless present) and the scope: either both land or neither does.
 	created, added, err := client.ExposeScope(ctx, ref, plan.IdentifierURI.ValueString(), plan.toScope())
 	if err != nil {
@@ -302,11 +296,7 @@ func (r *agentClientScopeResource) Create(ctx context.Context, req resource.Crea
 
 func (r *agentClientScopeResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state agentClientScopeResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, client, ok := r.data.graphWithin(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	ctx, cancel, client, ok := r.data.graphFor(ctx, req.State.Get, &state, opRead, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -324,12 +314,8 @@ func (r *agentClientScopeResource) Read(ctx context.Context, req resource.ReadRe
 
 func (r *agentClientScopeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state agentClientScopeResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, client, ok := r.data.graphWithin(ctx, plan.Timeouts.Update, defaultWriteTimeout, &resp.Diagnostics)
+	ctx, cancel, client, ok := r.data.graphFor(ctx, req.Plan.Get, &plan, opUpdate, &resp.Diagnostics) // the plan's timeout
 	if !ok {
 		return
 	}
@@ -368,11 +354,7 @@ func (r *agentClientScopeResource) Update(ctx context.Context, req resource.Upda
 
 func (r *agentClientScopeResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state agentClientScopeResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, client, ok := r.data.graphWithin(ctx, state.Timeouts.Delete, defaultWriteTimeout, &resp.Diagnostics)
+	ctx, cancel, client, ok := r.data.graphFor(ctx, req.State.Get, &state, opDelete, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -547,3 +529,5 @@ const (
 	defaultWriteTimeout = 10 * time.Minute
 	defaultReadTimeout  = 5 * time.Minute
 )
+
+func (m *agentClientScopeResourceModel) timeoutsBlock() timeouts.Value { return m.Timeouts }

@@ -80,12 +80,8 @@ func (r *agentRegistrationResource) warnIfEverySessionRefused(ctx context.Contex
 	ctx, cancel := context.WithTimeout(ctx, registrationCheckTimeout)
 	defer cancel()
 	agentID := m.AgentClientID.ValueString()
-	app, err := client.GetApplication(ctx, graph.ByAppID(agentID))
-	exists := true
-	switch {
-	case errors.Is(err, graph.ErrNotFound):
-		exists = false
-	case err != nil:
+	app, exists, err := agentIfExists(ctx, client, agentID)
+	if err != nil {
 		tflog.Warn(ctx, "Could not read the agent application to check whether LKPS would refuse every session",
 			map[string]any{"agent_client_id": agentID, "error": err.Error()})
 		return false

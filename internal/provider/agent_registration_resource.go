@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -235,18 +236,27 @@ func (r *agentRegistrationResource) Create(ctx context.Context, req resource.Cre
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, ok := withTimeout(ctx, plan.Timeouts.Create, registrationWriteTimeout, &resp.Diagnostics)
+	r.registerWithin(ctx, plan.Timeouts.Create, plan, config, true, &resp.State, &resp.Diagnostics)
+}
+
+// registerWithin registers the agent within the operation's timeout (get is plan.Timeouts.Create or
+// .Update; registrationWriteTimeout when unset), stores plan with the registration's result in st and,
+// when warn is set, warns within the same timeout if LKPS would refuse every session.
+func (r *agentRegistrationResource) registerWithin(ctx context.Context, get timeoutGetter, plan, config agentRegistrationResourceModel, warn bool, st *tfsdk.State, diags *diag.Diagnostics) {
+	ctx, cancel, ok := withTimeout(ctx, get, registrationWriteTimeout, diags)
 	if !ok {
 		return
 	}
 	defer cancel()
-	reg, ok := r.register(ctx, plan, config, &resp.Diagnostics)
+	reg, ok := r.register(ctx, plan, config, diags)
 	if !ok {
 		return
 	}
 	plan.setFromRegistration(reg)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	r.warnIfEverySessionRefused(ctx, plan, false, &resp.Diagnostics)
+	diags.Append(st.Set(ctx, &plan)...)
+	if warn {
+		r.warnIfEverySessionRefused(ctx, plan, false, diags)
+	}
 }
 
 // Read keeps the state (LKPS has no read endpoint) unless the agent's app registration is gone.
@@ -289,20 +299,7 @@ func (r *agentRegistrationResource) Update(ctx context.Context, req resource.Upd
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		return
 	}
-	ctx, cancel, ok := withTimeout(ctx, plan.Timeouts.Update, registrationWriteTimeout, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	defer cancel()
-	reg, ok := r.register(ctx, plan, config, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	plan.setFromRegistration(reg)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	if checkedAtPlan == nil {
-		r.warnIfEverySessionRefused(ctx, plan, false, &resp.Diagnostics)
-	}
+	r.registerWithin(ctx, plan.Timeouts.Update, plan, config, checkedAtPlan == nil, &resp.State, &resp.Diagnostics)
 }
 
 // Delete removes the resource from the state only: LKPS has no endpoint to delete a registration.

@@ -12,10 +12,7 @@ import (
 // lkps_agent_client_scope gives an agent, computed from its client ID without managing the scope. Both
 // call internal/agentid, the derivation the resource uses.
 
-var (
-	_ function.Function = scopeIDFunction{}
-	_ function.Function = identifierURIFunction{}
-)
+var _ function.Function = agentIDFunction{}
 
 // agentClientIDParameter is the one parameter of both functions.
 var agentClientIDParameter = function.StringParameter{
@@ -40,53 +37,52 @@ func runAgentIDFunction(ctx context.Context, req function.RunRequest, resp *func
 	resp.Error = function.ConcatFuncErrors(resp.Error, resp.Result.Set(ctx, out))
 }
 
-// newScopeIDFunction returns provider::lkps::scope_id.
-func newScopeIDFunction() function.Function { return scopeIDFunction{} }
-
-type scopeIDFunction struct{}
-
-func (scopeIDFunction) Metadata(_ context.Context, _ function.MetadataRequest, resp *function.MetadataResponse) {
-	resp.Name = "scope_id"
+// agentIDFunction is one of the functions: its name, its definition's texts and the derivation it runs.
+type agentIDFunction struct {
+	name, summary, description string
+	derive                     func(string) (string, error)
 }
 
-func (scopeIDFunction) Definition(_ context.Context, _ function.DefinitionRequest, resp *function.DefinitionResponse) {
+func (f agentIDFunction) Metadata(_ context.Context, _ function.MetadataRequest, resp *function.MetadataResponse) {
+	resp.Name = f.name
+}
+
+func (f agentIDFunction) Definition(_ context.Context, _ function.DefinitionRequest, resp *function.DefinitionResponse) {
 	resp.Definition = function.Definition{
-		Summary: "The stable ID of the access_as_client scope that lkps_agent_client_scope creates for an agent.",
-		MarkdownDescription: "Returns the ID, in lower case, that `lkps_agent_client_scope` gives the `access_as_client` scope " +
+		Summary:             f.summary,
+		MarkdownDescription: f.description,
+		Parameters:          []function.Parameter{agentClientIDParameter},
+		Return:              function.StringReturn{},
+	}
+}
+
+func (f agentIDFunction) Run(ctx context.Context, req function.RunRequest, resp *function.RunResponse) {
+	runAgentIDFunction(ctx, req, resp, f.derive)
+}
+
+// newScopeIDFunction returns provider::lkps::scope_id.
+func newScopeIDFunction() function.Function {
+	return agentIDFunction{
+		name:    "scope_id",
+		summary: "The stable ID of the access_as_client scope that lkps_agent_client_scope creates for an agent.",
+		description: "Returns the ID, in lower case, that `lkps_agent_client_scope` gives the `access_as_client` scope " +
 			"it creates on the agent with the given client ID: the same value as the resource's `scope_id`, known without " +
 			"managing the scope or reading its state. The ID is derived from the client ID (a UUID version 5), so it is " +
 			"known at plan time and never changes. It matches only scopes this provider created: a scope added in the " +
 			"Azure portal or by the azuread provider has a random ID, which only the agent's app registration (or the " +
 			"`lkps_agent_client_scope` resource that adopted it) can tell. The function fails when the argument is not a GUID.",
-		Parameters: []function.Parameter{agentClientIDParameter},
-		Return:     function.StringReturn{},
+		derive: agentid.ScopeID,
 	}
-}
-
-func (scopeIDFunction) Run(ctx context.Context, req function.RunRequest, resp *function.RunResponse) {
-	runAgentIDFunction(ctx, req, resp, agentid.ScopeID)
 }
 
 // newIdentifierURIFunction returns provider::lkps::identifier_uri.
-func newIdentifierURIFunction() function.Function { return identifierURIFunction{} }
-
-type identifierURIFunction struct{}
-
-func (identifierURIFunction) Metadata(_ context.Context, _ function.MetadataRequest, resp *function.MetadataResponse) {
-	resp.Name = "identifier_uri"
-}
-
-func (identifierURIFunction) Definition(_ context.Context, _ function.DefinitionRequest, resp *function.DefinitionResponse) {
-	resp.Definition = function.Definition{
-		Summary: "The default Application ID URI of an agent: api:// followed by its client ID.",
-		MarkdownDescription: "Returns `api://<agent client ID>` in lower case: the Azure portal's default Application ID " +
+func newIdentifierURIFunction() function.Function {
+	return agentIDFunction{
+		name:    "identifier_uri",
+		summary: "The default Application ID URI of an agent: api:// followed by its client ID.",
+		description: "Returns `api://<agent client ID>` in lower case: the Azure portal's default Application ID " +
 			"URI, and the `identifier_uri` that `lkps_agent_client_scope` adds when its `identifier_uri` is not set. " +
 			"The function fails when the argument is not a GUID.",
-		Parameters: []function.Parameter{agentClientIDParameter},
-		Return:     function.StringReturn{},
+		derive: agentid.IdentifierURI,
 	}
-}
-
-func (identifierURIFunction) Run(ctx context.Context, req function.RunRequest, resp *function.RunResponse) {
-	runAgentIDFunction(ctx, req, resp, agentid.IdentifierURI)
 }

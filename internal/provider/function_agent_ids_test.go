@@ -37,13 +37,13 @@ func runFunction(f function.Function, arg string) (string, *function.FuncError) 
 func TestAgentIDFunctions(t *testing.T) {
 	const agent = "426758D8-100a-4420-9AE2-5f17e44f7df4"
 	lower := strings.ToLower(agent)
-	if got, err := runFunction(scopeIDFunction{}, agent); err != nil || got != stableScopeID(lower) || got != strings.ToLower(got) {
+	if got, err := runFunction(newScopeIDFunction(), agent); err != nil || got != stableScopeID(lower) || got != strings.ToLower(got) {
 		t.Errorf("scope_id(%s) = %q, %v; want %s", agent, got, err, stableScopeID(lower))
 	}
-	if got, err := runFunction(identifierURIFunction{}, agent); err != nil || got != defaultIdentifierURI(lower) || got != "api://"+lower {
+	if got, err := runFunction(newIdentifierURIFunction(), agent); err != nil || got != defaultIdentifierURI(lower) || got != "api://"+lower {
 		t.Errorf("identifier_uri(%s) = %q, %v; want api://%s", agent, got, err, lower)
 	}
-	for _, f := range []function.Function{scopeIDFunction{}, identifierURIFunction{}} {
+	for _, f := range []function.Function{newScopeIDFunction(), newIdentifierURIFunction()} {
 		_, err := runFunction(f, "my-agent")
 		if err == nil {
 			t.Fatalf("%T accepted my-agent", f)
@@ -110,7 +110,7 @@ output "identifier_uri_matches_resource" {
 				Check: func(*terraformState) error {
 					// What Graph holds is what the function computes.
 					s, ok := env.readApp(t, env.agent).ScopeByValue("access_as_client")
-					want, _ := runFunction(scopeIDFunction{}, strings.ToUpper(env.agent))
+					want, _ := runFunction(newScopeIDFunction(), strings.ToUpper(env.agent))
 					if !ok || !strings.EqualFold(s.ID, want) {
 						t.Errorf("Graph's access_as_client scope is %+v (found %t), scope_id() gives %s", s, ok, want)
 					}

@@ -36,25 +36,41 @@ var (
 // ListResources returns the list resources of `terraform query`.
 func (p *lkpsProvider) ListResources(context.Context) []func() list.ListResource {
 	return []func() list.ListResource{
-		func() list.ListResource { return &agentClientScopeList{} },
-		func() list.ListResource { return &preauthorizedClientList{} },
+		func() list.ListResource { return &agentClientScopeList{listBase{typeSuffix: "_agent_client_scope"}} },
+		func() list.ListResource {
+			return &preauthorizedClientList{listBase{typeSuffix: "_preauthorized_client"}}
+		},
 	}
+}
+
+// listBase is what the list resources share: the type name (after the provider's) and the provider's data.
+type listBase struct {
+	typeSuffix string
+	data       *providerData
+}
+
+func (l *listBase) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + l.typeSuffix
+}
+
+func (l *listBase) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	l.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (l *listBase) client(ctx context.Context, diags *diag.Diagnostics) (*graph.Client, bool) {
+	if l.data == nil {
+		diags.AddError("Provider not configured", "The lkps provider was not configured before listing; this is a bug in the provider.")
+		return nil, false
+	}
+	return l.data.graph(ctx, diags)
 }
 
 // ---- lkps_agent_client_scope ----
 
-type agentClientScopeList struct{ data *providerData }
+type agentClientScopeList struct{ listBase }
 
 type agentClientScopeListConfig struct {
 	AgentClientIDs types.List `tfsdk:"agent_client_ids"`
-}
-
-func (l *agentClientScopeList) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_agent_client_scope"
-}
-
-func (l *agentClientScopeList) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	l.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (l *agentClientScopeList) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
@@ -152,29 +168,13 @@ func importedAgentClientScope(app graph.Application, scope graph.PermissionScope
 	return m
 }
 
-func (l *agentClientScopeList) client(ctx context.Context, diags *diag.Diagnostics) (*graph.Client, bool) {
-	if l.data == nil {
-		diags.AddError("Provider not configured", "The lkps provider was not configured before listing; this is a bug in the provider.")
-		return nil, false
-	}
-	return l.data.graph(ctx, diags)
-}
-
 // ---- lkps_preauthorized_client ----
 
-type preauthorizedClientList struct{ data *providerData }
+type preauthorizedClientList struct{ listBase }
 
 type preauthorizedClientListConfig struct {
 	AgentClientID types.String `tfsdk:"agent_client_id"`
 	AgentObjectID types.String `tfsdk:"agent_object_id"`
-}
-
-func (l *preauthorizedClientList) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_preauthorized_client"
-}
-
-func (l *preauthorizedClientList) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	l.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (l *preauthorizedClientList) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
@@ -211,7 +211,7 @@ func (l *preauthorizedClientList) List(ctx context.Context, req list.ListRequest
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
-	client, ok := (&agentClientScopeList{data: l.data}).client(ctx, &diags)
+	client, ok := l.client(ctx, &diags)
 	if !ok {
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return

@@ -134,19 +134,13 @@ func (r *preauthorizedClientResource) Configure(_ context.Context, req resource.
 
 func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan preauthorizedClientResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, client, ok := r.data.graphWithin(ctx, plan.Timeouts.Create, defaultWriteTimeout, &resp.Diagnostics)
+	ctx, cancel, client, ok := r.data.graphFor(ctx, req.Plan.Get, &plan, opCreate, &resp.Diagnostics)
 	if !ok {
 		return
 	}
 	defer cancel()
-	ref := agentRef(plan.AgentClientID, plan.AgentObjectID)
-	app, err := client.GetApplicationForWrite(ctx, ref) // decides what the create writes
-	if err != nil {
-		r.data.reportGraphError(ctx, &resp.Diagnostics, "read the agent application", ref, err)
+	app, ok := r.data.agentForWrite(ctx, client, plan.AgentClientID, plan.AgentObjectID, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	if !isSet(plan.ScopeID) {
@@ -160,13 +154,13 @@ func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.C
 		}
 		plan.ScopeID = guidOf(scope.ID)
 	}
-	ref = graph.ByObjectID(app.ObjectID)
+	ref := graph.ByObjectID(app.ObjectID)
 	claim := preauthorizationKey(app.ObjectID, plan.ClientID.ValueString(), plan.ScopeID.ValueString())
 	if other, ok := claimPreauthorization(r.data, claim, plan.ClientID.ValueString()); !ok {
 		addDuplicatePreauthorizationError(&resp.Diagnostics, app.AppID, plan.ClientID.ValueString(), other, plan.ScopeID.ValueString())
 		return
 	}
-	_, err = client.AddPreAuthorization(ctx, ref, plan.ClientID.ValueString(), plan.ScopeID.ValueString())
+	_, err := client.AddPreAuthorization(ctx, ref, plan.ClientID.ValueString(), plan.ScopeID.ValueString())
 	if err != nil {
 		releasePreauthorization(r.data, claim)
 	}
@@ -186,11 +180,7 @@ func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.C
 
 func (r *preauthorizedClientResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state preauthorizedClientResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, client, ok := r.data.graphWithin(ctx, state.Timeouts.Read, defaultReadTimeout, &resp.Diagnostics)
+	ctx, cancel, client, ok := r.data.graphFor(ctx, req.State.Get, &state, opRead, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -231,11 +221,7 @@ func (r *preauthorizedClientResource) Update(ctx context.Context, req resource.U
 
 func (r *preauthorizedClientResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state preauthorizedClientResourceModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel, client, ok := r.data.graphWithin(ctx, state.Timeouts.Delete, defaultWriteTimeout, &resp.Diagnostics)
+	ctx, cancel, client, ok := r.data.graphFor(ctx, req.State.Get, &state, opDelete, &resp.Diagnostics)
 	if !ok {
 		return
 	}
@@ -309,3 +295,5 @@ func (r *preauthorizedClientResource) ModifyPlan(ctx context.Context, req resour
 	}
 	r.warnIfClientNotVisible(ctx, plan, &resp.Diagnostics)
 }
+
+func (m *preauthorizedClientResourceModel) timeoutsBlock() timeouts.Value { return m.Timeouts }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -154,6 +155,41 @@ func (d *providerData) graphWithin(ctx context.Context, get timeoutGetter, def t
 	}
 	// The operation's deferred cancel also reports what the Graph client noticed meanwhile.
 	return ctx, func() { cancel(); addGraphNotices(client.TakeNotices(), diags) }, client, true
+}
+
+// graphOperation names the CRUD operation of an Entra resource whose timeout graphFor applies.
+type graphOperation string
+
+const (
+	opCreate graphOperation = "create"
+	opRead   graphOperation = "read"
+	opUpdate graphOperation = "update"
+	opDelete graphOperation = "delete"
+)
+
+// timedModel is a resource model with a timeouts block.
+type timedModel interface{ timeoutsBlock() timeouts.Value }
+
+// graphFor is the preamble of every CRUD method of the Entra resources: it reads the plan or state into
+// m (get is req.Plan.Get or req.State.Get), then bounds ctx by m's timeout for op (defaultReadTimeout
+// for a read, defaultWriteTimeout otherwise, when the block does not set it) and returns the Graph
+// client, as graphWithin does.
+func (d *providerData) graphFor(ctx context.Context, get func(context.Context, any) diag.Diagnostics, m timedModel, op graphOperation, diags *diag.Diagnostics) (context.Context, context.CancelFunc, *graph.Client, bool) {
+	diags.Append(get(ctx, m)...)
+	if diags.HasError() {
+		return ctx, func() {}, nil, false
+	}
+	t := m.timeoutsBlock()
+	switch op {
+	case opCreate:
+		return d.graphWithin(ctx, t.Create, defaultWriteTimeout, diags)
+	case opRead:
+		return d.graphWithin(ctx, t.Read, defaultReadTimeout, diags)
+	case opUpdate:
+		return d.graphWithin(ctx, t.Update, defaultWriteTimeout, diags)
+	default:
+		return d.graphWithin(ctx, t.Delete, defaultWriteTimeout, diags)
+	}
 }
 
 // graphClientBuilt, when set (by tests, before any provider runs), is told of every Microsoft Graph

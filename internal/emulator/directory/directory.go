@@ -125,11 +125,11 @@ func (r *Record) Clone() Record {
 }
 
 // HasGraphRole reports whether the service principal holds the Microsoft Graph app role (case-insensitive).
-func (r *Record) HasGraphRole(role string) bool { return containsFold(r.GraphRoles, role) }
+func (r *Record) HasGraphRole(role string) bool { return ContainsFold(r.GraphRoles, role) }
 
 // IsOwner reports whether the directory object id owns the application (case-insensitive).
 func (r *Record) IsOwner(objectID string) bool {
-	return objectID != "" && containsFold(r.Owners, objectID)
+	return objectID != "" && ContainsFold(r.Owners, objectID)
 }
 
 // Config configures a Directory.
@@ -350,7 +350,7 @@ func (d *Directory) List(c Consistency) []*Record {
 
 func sortRecords(recs []*Record) {
 	sort.Slice(recs, func(i, j int) bool {
-		a, b := deref(recs[i].Application.DisplayName), deref(recs[j].Application.DisplayName)
+		a, b := Deref(recs[i].Application.DisplayName), Deref(recs[j].Application.DisplayName)
 		if a != b {
 			return a < b
 		}
@@ -413,7 +413,7 @@ func (d *Directory) addVersionLocked(r *Record, now time.Time) {
 	}
 	h.versions = append(h.versions, version{at: now, rec: r})
 	appKey := strings.ToLower(r.Application.AppID)
-	if !containsFold(d.byAppID[appKey], r.Application.ID) {
+	if !ContainsFold(d.byAppID[appKey], r.Application.ID) {
 		d.byAppID[appKey] = append(d.byAppID[appKey], r.Application.ID)
 	}
 }
@@ -430,16 +430,8 @@ type UpdateFunc func(view, current *Record) (Record, error)
 func (d *Directory) Update(ref Ref, c Consistency, fn UpdateFunc) (*Record, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := d.now()
-	d.pruneLocked(now)
-	at := d.viewTime(c)
-	view, err := d.lookupLocked(ref, at)
+	view, current, now, err := d.writeTargetLocked(ref, c)
 	if err != nil {
-		return nil, err
-	}
-	current, err := d.getLocked(view.Application.ID, now)
-	if err != nil {
-		// Deleted on the primary after the replica's copy: a write to it fails.
 		return nil, err
 	}
 	next, err := fn(view, current)
@@ -475,14 +467,7 @@ func (d *Directory) Delete(ref Ref, c Consistency) error {
 func (d *Directory) delete(ref Ref, c Consistency, soft bool) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	now := d.now()
-	d.pruneLocked(now)
-	at := d.viewTime(c)
-	view, err := d.lookupLocked(ref, at)
-	if err != nil {
-		return err
-	}
-	latest, err := d.getLocked(view.Application.ID, now)
+	view, latest, now, err := d.writeTargetLocked(ref, c)
 	if err != nil {
 		return err
 	}
@@ -492,6 +477,24 @@ func (d *Directory) delete(ref Ref, c Consistency, soft bool) error {
 	h := d.objects[strings.ToLower(view.Application.ID)]
 	h.versions = append(h.versions, version{at: now, rec: nil})
 	return nil
+}
+
+// writeTargetLocked prunes what no replica can serve at the clock's now and returns the application ref
+// names in the view c chooses (a replica that has not seen a creation answers ErrNotFound), its latest
+// version on the primary (deleted there after the replica's copy: a write to it fails) and now. d.mu
+// must be held.
+func (d *Directory) writeTargetLocked(ref Ref, c Consistency) (view, latest *Record, now time.Time, err error) {
+	now = d.now()
+	d.pruneLocked(now)
+	view, err = d.lookupLocked(ref, d.viewTime(c))
+	if err != nil {
+		return nil, nil, now, err
+	}
+	latest, err = d.getLocked(view.Application.ID, now)
+	if err != nil {
+		return nil, nil, now, err
+	}
+	return view, latest, now, nil
 }
 
 // latestLocked returns the latest version of every live application.
@@ -549,12 +552,12 @@ func (d *Directory) checkIdentifierURIsLocked(r *Record) error {
 			if strings.EqualFold(other.Application.ID, r.Application.ID) {
 				continue
 			}
-			if containsFold(other.Application.IdentifierURIs, uri) {
+			if ContainsFold(other.Application.IdentifierURIs, uri) {
 				return fmt.Errorf("%w: %s is used by application %s", ErrIdentifierURIConflict, uri, other.Application.ID)
 			}
 		}
 		for _, gone := range d.deleted { // a soft-deleted application keeps its identifier URIs reserved
-			if !strings.EqualFold(gone.Record.Application.ID, r.Application.ID) && containsFold(gone.Record.Application.IdentifierURIs, uri) {
+			if !strings.EqualFold(gone.Record.Application.ID, r.Application.ID) && ContainsFold(gone.Record.Application.IdentifierURIs, uri) {
 				return fmt.Errorf("%w: %s is reserved by deleted application %s", ErrIdentifierURIConflict, uri, gone.Record.Application.ID)
 			}
 		}
@@ -659,7 +662,8 @@ func IsGUID(s string) bool {
 	return true
 }
 
-func containsFold(list []string, s string) bool {
+// ContainsFold reports whether list holds s, ignoring case (Graph compares IDs, URIs and names so).
+func ContainsFold(list []string, s string) bool {
 	for _, v := range list {
 		if strings.EqualFold(v, s) {
 			return true
@@ -668,7 +672,8 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-func deref(s *string) string {
+// Deref is *s, or "" when s is nil (an absent optional property).
+func Deref(s *string) string {
 	if s == nil {
 		return ""
 	}

@@ -34,7 +34,7 @@ func initialDomainOf(verified []string) string {
 func withInitialDomain(verified []string) []string {
 	out := append([]string{}, verified...)
 	initial := initialDomainOf(verified)
-	if !containsFold(out, initial) {
+	if !ContainsFold(out, initial) {
 		out = append(out, initial)
 	}
 	return out

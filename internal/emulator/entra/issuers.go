@@ -238,9 +238,7 @@ func (s *Service) serveIssuer(w http.ResponseWriter, r *http.Request, rest strin
 		http.NotFound(w, r)
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !AllowGetOrHead(w, r) {
 		return
 	}
 	issuerURL := s.OIDCIssuerURL(name)

@@ -309,9 +309,7 @@ func (s *Service) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveToken(w, r, tenant, multi)
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	if !AllowGetOrHead(w, r) {
 		return
 	}
 	if rest == "v2.0/.well-known/openid-configuration" {
@@ -598,4 +596,16 @@ func newUTI() string {
 		panic(fmt.Sprintf("crypto/rand failed: %v", err)) // crypto/rand.Read never fails on supported platforms
 	}
 	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// AllowGetOrHead reports whether r is a GET or a HEAD, the methods the emulator's document endpoints
+// (discovery, keys, cloud metadata) serve; to any other method it answers 405 with the Allow header that
+// RFC 9110 (section 15.5.6) requires.
+func AllowGetOrHead(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return true
+	}
+	w.Header().Set("Allow", "GET, HEAD")
+	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	return false
 }

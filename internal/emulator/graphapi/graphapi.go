@@ -67,7 +67,7 @@ type Caller struct {
 // HasRole reports whether the caller holds one of the roles (case-insensitive).
 func (c Caller) HasRole(roles ...string) bool {
 	for _, r := range roles {
-		if containsFold(c.Roles, r) {
+		if directory.ContainsFold(c.Roles, r) {
 			return true
 		}
 	}
@@ -437,7 +437,7 @@ func (a *API) create(w http.ResponseWriter, r *http.Request, c Caller) *graphErr
 		return gerr
 	}
 	for _, o := range bound {
-		if !containsFold(owners, o) {
+		if !directory.ContainsFold(owners, o) {
 			owners = append(owners, o)
 		}
 	}

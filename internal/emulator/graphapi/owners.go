@@ -141,7 +141,7 @@ func (a *API) lookupEntity(ref directory.Ref, sp bool) (*directory.Record, *grap
 // ownsEntity reports whether objectID owns the application, or (sp) its service principal
 // (serviceprincipal-post-owners and -delete-owners take ownership of the service principal itself).
 func ownsEntity(rec *directory.Record, sp bool, objectID string) bool {
-	return objectID != "" && containsFold(ownersOf(rec, sp), objectID)
+	return objectID != "" && directory.ContainsFold(ownersOf(rec, sp), objectID)
 }
 
 // ownersOf returns the owners of the application, or of its service principal.
@@ -375,7 +375,7 @@ func (a *API) boundOwners(body []byte) ([]string, *graphError) {
 		if !ok || obj.Kind == directory.KindApplication {
 			return nil, objectNotFound(id)
 		}
-		if !containsFold(out, id) {
+		if !directory.ContainsFold(out, id) {
 			out = append(out, id)
 		}
 	}

@@ -38,7 +38,7 @@ func (c Caller) hasScope(scopes ...string) bool {
 func canReadPolicy(c Caller) bool {
 	scopes := []string{RolePolicyReadAll, RolePolicyReadApplicationConfiguration, RolePolicyReadWriteApplicationConfig}
 	if c.Delegated() {
-		return c.hasScope(scopes...) && (c.hasAppAdminRole() || containsFold(c.DirectoryRoles, RoleTemplateGlobalReader))
+		return c.hasScope(scopes...) && (c.hasAppAdminRole() || directory.ContainsFold(c.DirectoryRoles, RoleTemplateGlobalReader))
 	}
 	return c.HasRole(scopes...)
 }

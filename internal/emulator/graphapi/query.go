@@ -33,7 +33,7 @@ func parseSelect(q url.Values) ([]string, *graphError) {
 		if canonical == "" {
 			return nil, newError(http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("Parsing OData Select and Expand failed: Could not find a property named '%s' on type 'microsoft.graph.application'.", name))
 		}
-		if !containsFold(out, canonical) {
+		if !directory.ContainsFold(out, canonical) {
 			out = append(out, canonical)
 		}
 	}
@@ -87,7 +87,7 @@ func projection(app *directory.Application, sel []string) ([]byte, *graphError) 
 	buf.WriteByte('{')
 	first := true
 	for _, name := range directory.PropertyNames() {
-		if name != "id" && !containsFold(sel, name) {
+		if name != "id" && !directory.ContainsFold(sel, name) {
 			continue
 		}
 		if !first {
@@ -123,7 +123,7 @@ func parseFilter(raw string) (func(*directory.Application) bool, *graphError) {
 			if gerr != nil {
 				return nil, gerr
 			}
-			return func(a *directory.Application) bool { return containsFold(ids, in.of(a)) }, nil
+			return func(a *directory.Application) bool { return directory.ContainsFold(ids, in.of(a)) }, nil
 		}
 	}
 	if lhs, rhs, ok := strings.Cut(raw, " eq "); ok {
@@ -155,7 +155,7 @@ func parseFilter(raw string) (func(*directory.Application) bool, *graphError) {
 			if !ok {
 				return nil, unsupported
 			}
-			return func(a *directory.Application) bool { return containsFold(a.IdentifierURIs, uri) }, nil
+			return func(a *directory.Application) bool { return directory.ContainsFold(a.IdentifierURIs, uri) }, nil
 		}
 	}
 	return nil, unsupported
@@ -228,7 +228,7 @@ func parseServicePrincipalFilter(raw string) (func(appID string) bool, *graphErr
 		if gerr != nil {
 			return nil, gerr
 		}
-		return func(appID string) bool { return containsFold(ids, appID) }, nil
+		return func(appID string) bool { return directory.ContainsFold(ids, appID) }, nil
 	}
 	if lhs, rhs, ok := strings.Cut(raw, " eq "); ok && strings.EqualFold(strings.TrimSpace(lhs), "appId") {
 		if v, ok := quoted(strings.TrimSpace(rhs)); ok {

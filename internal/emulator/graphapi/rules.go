@@ -149,7 +149,7 @@ func checkEnabledEntitlements(before, next *directory.Application) *graphError {
 			continue
 		}
 		updated, ok := findScope(next.API.OAuth2PermissionScopes, old.ID)
-		if !ok || deref(updated.Value) != deref(old.Value) || deref(updated.Type) != deref(old.Type) {
+		if !ok || directory.Deref(updated.Value) != directory.Deref(old.Value) || directory.Deref(updated.Type) != directory.Deref(old.Type) {
 			return newError(http.StatusBadRequest, CodeEnabledEntitlement, MsgEnabledEntitlement)
 		}
 	}
@@ -177,7 +177,7 @@ func checkPreAuthorizedReferences(before, next *directory.Application) *graphErr
 // applications").
 func checkIdentifierURIs(in ruleInput) *graphError {
 	for _, uri := range in.next.IdentifierURIs {
-		if in.current != nil && containsFold(in.current.IdentifierURIs, uri) {
+		if in.current != nil && directory.ContainsFold(in.current.IdentifierURIs, uri) {
 			continue
 		}
 		if e := checkIdentifierURI(uri, in); e != nil {
@@ -306,20 +306,4 @@ func findScope(scopes []directory.PermissionScope, id string) (directory.Permiss
 		}
 	}
 	return directory.PermissionScope{}, false
-}
-
-func containsFold(list []string, s string) bool {
-	for _, v := range list {
-		if strings.EqualFold(v, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
