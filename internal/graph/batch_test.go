@@ -3,49 +3,18 @@ package graph_test
 import (
 	"errors"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
-// inBackground runs fn in a goroutine and returns a function that waits for it.
-func inBackground(fn func()) (wait func()) {
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		fn()
-	}()
-	return wg.Wait
-}
-
-// waitFor polls cond every millisecond for up to 10 seconds.
-func waitFor(t testing.TB, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not reached within 10 s")
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // TestBatchWithARejectedChange lines up a valid and an invalid change for one round: Graph rejects
 // the batch, the client applies the changes one by one, and only the invalid one fails.
 func TestBatchWithARejectedChange(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
-		h := newHarness(t)
-		ctx := ctxWithTimeout(t, time.Minute)
-		appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-		ref := graph.ByAppID(appID)
-		if _, err := h.client.GetApplication(ctx, ref); err != nil {
-			t.Fatal(err)
-		}
+	parallelInBubble(t, func(t *testing.T) {
+		h, ctx, ref := newAgentHarness(t, exposedAgent)
+		objectID := h.read(t, ctx, ref).ObjectID
 		h.rec.holdFirstPatchUntil(t, func() bool { return graph.QueuedOps(h.client, objectID) == 2 })
 
 		var firstErr, goodErr, badErr error
@@ -70,7 +39,7 @@ func TestBatchWithARejectedChange(t *testing.T) {
 		if !errors.As(badErr, &ve) || ve.Code != "HostNameNotOnVerifiedDomain" {
 			t.Fatalf("bad: %v", badErr)
 		}
-		uris := h.stored(t, appID).IdentifierURIs
+		uris := h.stored(t, ref.ID).IdentifierURIs
 		if len(uris) != 2 || !strings.HasSuffix(uris[1], "/good") {
 			t.Fatalf("uris = %q", uris)
 		}
@@ -85,15 +54,9 @@ func TestBatchWithARejectedChange(t *testing.T) {
 // TestScopeAndItsPreAuthorizationInOneRound lines up the creation of a scope and a pre-authorization
 // of it: Graph refuses both in one PATCH, so the pre-authorization waits for the next round.
 func TestScopeAndItsPreAuthorizationInOneRound(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
-		h := newHarness(t)
-		ctx := ctxWithTimeout(t, time.Minute)
-		appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-		ref := graph.ByAppID(appID)
-		if _, err := h.client.GetApplication(ctx, ref); err != nil {
-			t.Fatal(err)
-		}
+	parallelInBubble(t, func(t *testing.T) {
+		h, ctx, ref := newAgentHarness(t, exposedAgent)
+		objectID := h.read(t, ctx, ref).ObjectID
 		h.rec.holdFirstPatchUntil(t, func() bool { return graph.QueuedOps(h.client, objectID) == 2 })
 
 		scope := accessScope(newGUID(t))
@@ -113,7 +76,7 @@ func TestScopeAndItsPreAuthorizationInOneRound(t *testing.T) {
 		if len(patches) != 3 || strings.Contains(patches[1], "preAuthorizedApplications") || !strings.Contains(patches[2], "preAuthorizedApplications") {
 			t.Fatalf("want the scope, then its pre-authorization; got %q", patches)
 		}
-		if st := h.stored(t, appID); len(st.API.PreAuthorizedApplications) != 1 {
+		if st := h.stored(t, ref.ID); len(st.API.PreAuthorizedApplications) != 1 {
 			t.Fatalf("stored = %s", jsonOf(st.API))
 		}
 	})

@@ -21,7 +21,6 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
-	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
@@ -316,11 +315,6 @@ func accessScope(id string) graph.PermissionScope {
 		AdminConsentDescription: "Allows client applications to start LKPS sessions with the agent.",
 		Enabled:                 true,
 	}
-}
-
-func graphCounts(ts *emulator.TestServer) (gets, patches int64) {
-	c := ts.Admin().Counters()
-	return c[graphapi.RouteGetApplication] + c[graphapi.RouteListApplications], c[graphapi.RoutePatchApplication]
 }
 
 func newGUID(t testing.TB) string {

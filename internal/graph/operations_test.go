@@ -16,8 +16,7 @@ import (
 )
 
 func TestRoundTrip(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, time.Minute)
 		agent := emulator.DefaultAgentAppID
@@ -125,16 +124,15 @@ func TestRoundTrip(t *testing.T) {
 				}
 			}
 		}
-		gets, patchCount := graphCounts(h.ts)
-		if st := h.client.Stats(); int64(requests) != st.Gets+st.Patches || st.Gets != gets || st.Patches != patchCount {
-			t.Fatalf("logged %d requests; client counted %d GET + %d PATCH; emulator %d GET + %d PATCH", requests, st.Gets, st.Patches, gets, patchCount)
+		seen := h.requests()
+		if st := h.client.Stats(); int64(requests) != st.Gets+st.Patches || st.Gets != seen.reads() || st.Patches != seen.patches {
+			t.Fatalf("logged %d requests; client counted %d GET + %d PATCH; emulator %d GET + %d PATCH", requests, st.Gets, st.Patches, seen.reads(), seen.patches)
 		}
 	})
 }
 
 func TestReferenceForms(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, time.Minute)
 		appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
@@ -166,14 +164,8 @@ func TestReferenceForms(t *testing.T) {
 
 func TestTypedErrors(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	ctx := ctxWithTimeout(t, time.Minute)
-	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-	ref := graph.ByAppID(appID)
-	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, ctx, ref := newAgentHarness(t, exposedAgent)
+	scope := h.createScope(t, ctx, ref)
 
 	t.Run("unknown application, retried only briefly", func(t *testing.T) {
 		start := time.Now()
@@ -249,7 +241,7 @@ func TestTypedErrors(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 		// Owning the agent is not enough without an app role.
-		if err := h.ts.Admin().AddOwners(appID, emulator.DefaultClientAppID); err != nil {
+		if err := h.ts.Admin().AddOwners(ref.ID, emulator.DefaultClientAppID); err != nil {
 			t.Fatal(err)
 		}
 		_, err = c.EnsureIdentifierURI(ctx, ref, "api://"+h.ts.TenantID()+"/owner-without-role")
@@ -273,21 +265,14 @@ const mixedAgentAPI = `{
 }`
 
 func TestUnmanagedEntriesAreUntouched(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
-		h := newHarness(t)
-		ctx := ctxWithTimeout(t, time.Minute)
+	parallelInBubble(t, func(t *testing.T) {
 		otherURI := "https://bayer.com/other-" + newGUID(t)
-		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}", otherURI}, api: mixedAgentAPI})
-		ref := graph.ByAppID(appID)
-		original := h.stored(t, appID)
+		h, ctx, ref := newAgentHarness(t, agentSpec{uris: []string{"api://{appId}", otherURI}, api: mixedAgentAPI})
+		original := h.stored(t, ref.ID)
 		unmanagedClient := "0f0f0f0f-0000-4000-8000-000000000001"
 		otherScopeID := "0e0e0e0e-0000-4000-8000-00000000000a"
 
-		scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-		if err != nil {
-			t.Fatal(err)
-		}
+		scope := h.createScope(t, ctx, ref)
 		// A managed client that already has another permission: ours is added next to it.
 		if _, err := h.client.AddPreAuthorization(ctx, ref, unmanagedClient, scope.ID); err != nil {
 			t.Fatal(err)
@@ -300,7 +285,7 @@ func TestUnmanagedEntriesAreUntouched(t *testing.T) {
 		if _, err := h.client.UpdateScope(ctx, ref, s); err != nil {
 			t.Fatal(err)
 		}
-		mid := h.stored(t, appID)
+		mid := h.stored(t, ref.ID)
 		// Graph stores GUIDs in its lower-case form (guidType), whatever case they were sent in.
 		if e := mid.API.PreAuthorizedApplications[0]; !slices.EqualFunc(e.DelegatedPermissionIDs, []string{"0E0E0E0E-0000-4000-8000-00000000000A", scope.ID}, strings.EqualFold) {
 			t.Fatalf("the unmanaged client's entry = %+v", e)
@@ -317,7 +302,7 @@ func TestUnmanagedEntriesAreUntouched(t *testing.T) {
 			t.Fatalf("cleared = %q", cleared)
 		}
 
-		final := h.stored(t, appID)
+		final := h.stored(t, ref.ID)
 		if !reflect.DeepEqual(final.IdentifierURIs, original.IdentifierURIs) {
 			t.Fatalf("identifier URIs %q, want %q", final.IdentifierURIs, original.IdentifierURIs)
 		}
@@ -339,16 +324,9 @@ func jsonOf(v any) string {
 }
 
 func TestUpdateScopeValueDisablesFirst(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
-		h := newHarness(t)
-		ctx := ctxWithTimeout(t, time.Minute)
-		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-		ref := graph.ByAppID(appID)
-		scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-		if err != nil {
-			t.Fatal(err)
-		}
+	parallelInBubble(t, func(t *testing.T) {
+		h, ctx, ref := newAgentHarness(t, exposedAgent)
+		scope := h.createScope(t, ctx, ref)
 		before := len(h.rec.Patches())
 		s := scope
 		s.Value = "renamed_scope"
@@ -384,16 +362,9 @@ func TestUpdateScopeValueDisablesFirst(t *testing.T) {
 }
 
 func TestDeleteScopeClearsReferencesFirst(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
-		h := newHarness(t)
-		ctx := ctxWithTimeout(t, time.Minute)
-		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}, api: mixedAgentAPI})
-		ref := graph.ByAppID(appID)
-		scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-		if err != nil {
-			t.Fatal(err)
-		}
+	parallelInBubble(t, func(t *testing.T) {
+		h, ctx, ref := newAgentHarness(t, agentSpec{uris: []string{"api://{appId}"}, api: mixedAgentAPI})
+		scope := h.createScope(t, ctx, ref)
 		clients := []string{"0f0f0f0f-0000-4000-8000-000000000001", newGUID(t), newGUID(t)}
 		for _, c := range clients {
 			if _, err := h.client.AddPreAuthorization(ctx, ref, c, scope.ID); err != nil {
@@ -413,8 +384,8 @@ func TestDeleteScopeClearsReferencesFirst(t *testing.T) {
 			!strings.Contains(patches[1], `"isEnabled":false`) || strings.Contains(patches[2], scope.ID) {
 			t.Fatalf("want references, disable, remove; got %q", patches)
 		}
-		final := h.stored(t, appID)
-		want := h.stored(t, appID).API.PreAuthorizedApplications[:0]
+		final := h.stored(t, ref.ID)
+		want := h.stored(t, ref.ID).API.PreAuthorizedApplications[:0]
 		want = append(want,
 			directory.PreAuthorizedApp{AppID: clients[0], DelegatedPermissionIDs: []string{"0E0E0E0E-0000-4000-8000-00000000000A"}},
 			directory.PreAuthorizedApp{AppID: "0f0f0f0f-0000-4000-8000-000000000002", DelegatedPermissionIDs: []string{}})

@@ -22,27 +22,21 @@ import (
 // built on a read older than WriteReuse, so it is rebuilt on a fresh read. Resending the same bytes
 // (the old behaviour) removed A's entry while both reported success.
 func TestResendAfterLongRetryAfterKeepsTheOtherWritersEntry(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h, fw, ref, scope := newWriterTest(t, nil)
-		a, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, fastConfig)
+		a := h.deployerClient(t, fastConfig)
 		b, recB, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, fastConfig)
 		ctx := ctxWithTimeout(t, time.Minute)
 		clientA, clientB := newGUID(t), newGUID(t)
 
 		throttled := make(chan struct{})
-		var once sync.Once
-		recB.mu.Lock()
-		recB.beforePatch = func() {
-			once.Do(func() {
-				// B's first PATCH is the emulator's next request: it is answered 429, Retry-After 2 s.
-				if err := h.ts.Admin().SetFaults(faults.Config{ThrottleNext: 1, RetryAfterSeconds: 2}); err != nil {
-					t.Error(err)
-				}
-				close(throttled)
-			})
-		}
-		recB.mu.Unlock()
+		recB.beforeFirstPatch(func() {
+			// B's first PATCH is the emulator's next request: it is answered 429, Retry-After 2 s.
+			if err := h.ts.Admin().SetFaults(faults.Config{ThrottleNext: 1, RetryAfterSeconds: 2}); err != nil {
+				t.Error(err)
+			}
+			close(throttled)
+		})
 
 		errB := make(chan error, 1)
 		go func() {
@@ -81,21 +75,15 @@ func TestResendAfterLongRetryAfterKeepsTheOtherWritersEntry(t *testing.T) {
 // committed it, so the operation succeeds and Graph holds it (Terraform then records it in its state);
 // a caller whose change was still queued is answered with the context's error and nothing is written.
 func TestCancelledCallerIsToldWhatGraphCommitted(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h, fw, ref, scope := newWriterTest(t, nil)
 		inFlight, queued := newGUID(t), newGUID(t)
 		held := make(chan struct{})
 		release := make(chan struct{})
-		var once sync.Once
-		h.rec.mu.Lock()
-		h.rec.beforePatch = func() {
-			once.Do(func() {
-				close(held)
-				<-release
-			})
-		}
-		h.rec.mu.Unlock()
+		h.rec.beforeFirstPatch(func() {
+			close(held)
+			<-release
+		})
 
 		ctx1, cancel1 := context.WithCancel(ctxWithTimeout(t, time.Minute))
 		ctx2, cancel2 := context.WithCancel(ctxWithTimeout(t, time.Minute))
@@ -139,8 +127,7 @@ func TestCancelledCallerIsToldWhatGraphCommitted(t *testing.T) {
 // wait, the settle still runs (the operations that returned at once rely on it), on a context of its
 // own: the other writer's overwrite is seen and repaired before the operation returns.
 func TestCancelledLastOperationStillSettles(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		s := newLateOverwrite(t, 8)
 		ctx, cancel := context.WithCancel(ctxWithTimeout(t, time.Minute))
 		time.AfterFunc(s.lag+s.reuse, cancel) // during the settle window (2 lag + reuse)
@@ -190,8 +177,7 @@ func (c *cancelAtWatch) RoundTrip(req *http.Request) (*http.Response, error) {
 // The caller's context ending while the settle's own read is in flight does not end the settle either:
 // it reads again on a context of its own and restores what the other writer overwrote.
 func TestSettleInterruptedDuringItsReadStillSettles(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(ctxWithTimeout(t, time.Minute))
 		var watch *cancelAtWatch
 		s := newLateOverwrite(t, 10, func(c *graph.Config) {
@@ -218,8 +204,7 @@ func TestSettleInterruptedDuringItsReadStillSettles(t *testing.T) {
 // window, and a new client (the next command), declaring the lag, builds its write on a read that
 // shows the first client's change.
 func TestSequentialClientsAreExactWithoutSettling(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		const lag = 800 * time.Millisecond
 		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) { c.ReplicationLag = lag })
 		if err := h.ts.Admin().SetFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: 9}); err != nil {
@@ -233,7 +218,7 @@ func TestSequentialClientsAreExactWithoutSettling(t *testing.T) {
 		if n := h.client.Stats().Retries[core.ReasonSettle]; n != 0 {
 			t.Fatalf("a lone writer waited to settle: %+v", h.client.Stats())
 		}
-		next, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, lagConfig(lag))
+		next := h.deployerClient(t, lagConfig(lag))
 		if _, err := next.AddPreAuthorization(ctx, ref, second, scope.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -249,8 +234,7 @@ func TestSequentialClientsAreExactWithoutSettling(t *testing.T) {
 
 // Another writer's change seen during the run makes the run settle by itself, with one notice.
 func TestForeignWriterSeenSettlesAndNotifiesOnce(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) {
 			c.ReplicationLag = 100 * time.Millisecond // a window to wait (the emulator has no lag)
 			c.WriteReuse = -1                         // every round reads, so the other writer's change shows
