@@ -14,6 +14,13 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
+// jumpClock is the emulator's clock: real time plus an offset the test moves forward, so that an
+// application created by the test can be made older than the replication lag without waiting.
+type jumpClock struct{ offset atomic.Int64 }
+
+func (c *jumpClock) Now() time.Time       { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *jumpClock) Jump(d time.Duration) { c.offset.Add(int64(d)) }
+
 // TestStaleReadsNeverLoseUpdatesOrReportGone injects replication lag (half the reads within two
 // seconds of a write come from a replica that has not seen it) and checks that no write is lost and
 // nothing just written is reported missing.
@@ -84,13 +91,6 @@ func TestStaleReadsNeverLoseUpdatesOrReportGone(t *testing.T) {
 		t.Logf("stats: gets=%d patches=%d confirmReads=%d retries=%v", st.Gets, st.Patches, st.ConfirmReads, st.Retries)
 	})
 }
-
-// jumpClock is the emulator's clock: real time plus an offset the test moves forward, so that an
-// application created by the test can be made older than the replication lag without waiting.
-type jumpClock struct{ offset atomic.Int64 }
-
-func (c *jumpClock) Now() time.Time       { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *jumpClock) Jump(d time.Duration) { c.offset.Add(int64(d)) }
 
 // TestFreshProcessNeverSeesAJustWrittenEntryAsGone is the next terraform command's view: a new client
 // with no memory of the writes reads right after another client wrote, within the replication lag.

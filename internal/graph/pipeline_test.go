@@ -17,6 +17,21 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
+// newLaggingAgent returns a harness whose every read within lag after a write comes from a replica
+// that is behind, a client with the absence window given, and an agent with a scope.
+func newLaggingAgent(t *testing.T, lag, absence time.Duration, seed uint64, tune ...func(*graph.Config)) (*harness, graph.AppRef, graph.PermissionScope) {
+	t.Helper()
+	h, ctx, ref := newAgentHarness(t, exposedAgent, emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: seed}), emulator.WithRandSeed(seed))
+	h.retune(t, func(c *graph.Config) {
+		fastConfig(c)
+		c.ReplicationLag = absence
+		for _, f := range tune {
+			f(c)
+		}
+	})
+	return h, ref, h.createScope(t, ctx, ref)
+}
+
 // ExposeScope writes the identifier URI and the scope in one PATCH; when the scope cannot be created,
 // nothing is written (no URI left behind to clean up).
 func TestExposeScopeIsOneChange(t *testing.T) {
@@ -89,21 +104,6 @@ func TestDeleteScopeAndURIRemovesTheURIWithTheScope(t *testing.T) {
 			t.Errorf("the last PATCH does not remove the scope and the URI together: %s", patches[len(patches)-1])
 		}
 	})
-}
-
-// newLaggingAgent returns a harness whose every read within lag after a write comes from a replica
-// that is behind, a client with the absence window given, and an agent with a scope.
-func newLaggingAgent(t *testing.T, lag, absence time.Duration, seed uint64, tune ...func(*graph.Config)) (*harness, graph.AppRef, graph.PermissionScope) {
-	t.Helper()
-	h, ctx, ref := newAgentHarness(t, exposedAgent, emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: seed}), emulator.WithRandSeed(seed))
-	h.retune(t, func(c *graph.Config) {
-		fastConfig(c)
-		c.ReplicationLag = absence
-		for _, f := range tune {
-			f(c)
-		}
-	})
-	return h, ref, h.createScope(t, ctx, ref)
 }
 
 // Operations queued while a batch waits for its confirmation (every read within the lag comes from a

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
@@ -16,6 +15,37 @@ import (
 
 // The tests of the v3 rules: no resend on a stale body, cancellation keeps its promises, settling only
 // where another writer shares the application.
+
+// cancelAtWatch cancels the caller's context when the client sends its first GET a whole settle window
+// (2 lag + reuse) after its first PATCH since armed: the read that checks the run's writes survived.
+type cancelAtWatch struct {
+	next   http.RoundTripper
+	window time.Duration
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	armed   bool
+	patched time.Time
+}
+
+func (c *cancelAtWatch) arm() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.armed = true
+}
+
+func (c *cancelAtWatch) RoundTrip(req *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	switch {
+	case !c.armed:
+	case req.Method == http.MethodPatch && c.patched.IsZero():
+		c.patched = time.Now()
+	case req.Method == http.MethodGet && !c.patched.IsZero() && !time.Now().Before(c.patched.Add(c.window)):
+		c.cancel()
+	}
+	c.mu.Unlock()
+	return c.next.RoundTrip(req)
+}
 
 // Writer B's PATCH is answered 429 with Retry-After 2 s (the emulator's throttle fault); while B waits,
 // writer A pre-authorizes its client and returns. B's resend must not drop A's entry: its body was
@@ -131,47 +161,9 @@ func TestCancelledLastOperationStillSettles(t *testing.T) {
 		s := newLateOverwrite(t, 8)
 		ctx, cancel := context.WithCancel(ctxWithTimeout(t, time.Minute))
 		time.AfterFunc(s.lag+s.reuse, cancel) // during the settle window (2 lag + reuse)
-		ours := newGUID(t)
-		_, err := s.h.client.AddPreAuthorization(ctx, s.ref, ours, s.scope.ID)
-		<-s.overwritten
-		if err != nil {
-			t.Fatalf("the settled operation failed: %v", err)
-		}
-		if got := s.fw.current(); !hasEntry(got, ours, s.scope.ID) {
-			t.Fatalf("the cancelled operation skipped its settle: the overwrite removed its entry: %s", jsonOf(got))
-		}
+		ours, err := s.add(ctx, t)
+		s.requireKept(t, ours, err, "the cancelled operation skipped its settle: the overwrite removed its entry")
 	})
-}
-
-// cancelAtWatch cancels the caller's context when the client sends its first GET a whole settle window
-// (2 lag + reuse) after its first PATCH since armed: the read that checks the run's writes survived.
-type cancelAtWatch struct {
-	next   http.RoundTripper
-	window time.Duration
-	cancel context.CancelFunc
-
-	mu      sync.Mutex
-	armed   bool
-	patched time.Time
-}
-
-func (c *cancelAtWatch) arm() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.armed = true
-}
-
-func (c *cancelAtWatch) RoundTrip(req *http.Request) (*http.Response, error) {
-	c.mu.Lock()
-	switch {
-	case !c.armed:
-	case req.Method == http.MethodPatch && c.patched.IsZero():
-		c.patched = time.Now()
-	case req.Method == http.MethodGet && !c.patched.IsZero() && !time.Now().Before(c.patched.Add(c.window)):
-		c.cancel()
-	}
-	c.mu.Unlock()
-	return c.next.RoundTrip(req)
 }
 
 // The caller's context ending while the settle's own read is in flight does not end the settle either:
@@ -185,18 +177,11 @@ func TestSettleInterruptedDuringItsReadStillSettles(t *testing.T) {
 			c.HTTPClient = &http.Client{Transport: watch}
 		})
 		watch.arm()
-		ours := newGUID(t)
-		_, err := s.h.client.AddPreAuthorization(ctx, s.ref, ours, s.scope.ID)
-		<-s.overwritten
+		ours, err := s.add(ctx, t)
 		if ctx.Err() == nil {
 			t.Fatal("the caller's context did not end during the settle's read; the test did not exercise it")
 		}
-		if err != nil {
-			t.Fatalf("the settled operation failed: %v", err)
-		}
-		if got := s.fw.current(); !hasEntry(got, ours, s.scope.ID) {
-			t.Fatalf("the interrupted settle did not restore the entry the overwrite removed: %s", jsonOf(got))
-		}
+		s.requireKept(t, ours, err, "the interrupted settle did not restore the entry the overwrite removed")
 	})
 }
 
@@ -260,10 +245,4 @@ func TestForeignWriterSeenSettlesAndNotifiesOnce(t *testing.T) {
 			t.Fatalf("notices repeated: %+v", again)
 		}
 	})
-}
-
-// add pre-authorizes client for perm as another writer would (read the primary, PATCH the list).
-func (f foreignWriter) add(client, perm string) {
-	entries := append(f.current(), directory.PreAuthorizedApp{AppID: client, DelegatedPermissionIDs: []string{perm}})
-	f.set(entries)
 }

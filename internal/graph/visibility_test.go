@@ -16,6 +16,21 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
+// lookUpConcurrently calls ClientVisible for every ID at once and returns the answers in order.
+func lookUpConcurrently(ctx context.Context, c *graph.Client, ids []string) ([]bool, []error) {
+	visible, errs := make([]bool, len(ids)), make([]error, len(ids))
+	inParallel(len(ids), func(i int) { visible[i], errs[i] = c.ClientVisible(ctx, ids[i]) })
+	return visible, errs
+}
+
+// withWindow keeps retries short and collects lookups for window.
+func withWindow(window time.Duration) func(*graph.Config) {
+	return func(cfg *graph.Config) {
+		fastConfig(cfg)
+		cfg.VisibilityWindow = window
+	}
+}
+
 func TestClientVisible(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
@@ -39,21 +54,6 @@ func TestClientVisible(t *testing.T) {
 			t.Fatalf("err = %v, want a ForbiddenError", err)
 		}
 	})
-}
-
-// lookUpConcurrently calls ClientVisible for every ID at once and returns the answers in order.
-func lookUpConcurrently(ctx context.Context, c *graph.Client, ids []string) ([]bool, []error) {
-	visible, errs := make([]bool, len(ids)), make([]error, len(ids))
-	inParallel(len(ids), func(i int) { visible[i], errs[i] = c.ClientVisible(ctx, ids[i]) })
-	return visible, errs
-}
-
-// withWindow keeps retries short and collects lookups for window.
-func withWindow(window time.Duration) func(*graph.Config) {
-	return func(cfg *graph.Config) {
-		fastConfig(cfg)
-		cfg.VisibilityWindow = window
-	}
 }
 
 // Concurrent lookups share one filtered list of applications; IDs compare case-insensitively, and an

@@ -53,6 +53,12 @@ func (f foreignWriter) current() []directory.PreAuthorizedApp {
 	return f.h.stored(f.t, f.objectID).API.PreAuthorizedApplications
 }
 
+// add pre-authorizes client for perm as another writer would (read the primary, PATCH the list).
+func (f foreignWriter) add(client, perm string) {
+	entries := append(f.current(), directory.PreAuthorizedApp{AppID: client, DelegatedPermissionIDs: []string{perm}})
+	f.set(entries)
+}
+
 func hasEntry(entries []directory.PreAuthorizedApp, client, perm string) bool {
 	for _, e := range entries {
 		if strings.EqualFold(e.AppID, client) {
@@ -371,6 +377,26 @@ func newLateOverwrite(t *testing.T, seed uint64, tune ...func(*graph.Config)) *l
 		})
 	})
 	return s
+}
+
+// add pre-authorizes a new client with ctx, and returns once the other writer has overwritten.
+func (s *lateOverwrite) add(ctx context.Context, t *testing.T) (client string, err error) {
+	client = newGUID(t)
+	_, err = s.h.client.AddPreAuthorization(ctx, s.ref, client, s.scope.ID)
+	<-s.overwritten
+	return client, err
+}
+
+// requireKept fails t unless the operation that added client succeeded and Graph holds its entry
+// after the overwrite; lost says what went wrong if it does not.
+func (s *lateOverwrite) requireKept(t *testing.T, client string, err error, lost string) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("the settled operation failed: %v", err)
+	}
+	if got := s.fw.current(); !hasEntry(got, client, s.scope.ID) {
+		t.Fatalf("%s: %s", lost, jsonOf(got))
+	}
 }
 
 // A writer whose read missed our last write (a replica one lag behind) and who builds on that read
