@@ -378,7 +378,7 @@ func TestAbsenceWindowRunsOncePerProcess(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
 		const window = time.Second
 		h := newHarness(t)
-		refs := refsOf(h.newAgents(t, 3, agentSpec{}))
+		refs := refsOf(h.newAgents(t, 3))
 		built := time.Now()
 		client := h.deployerClient(t, func(cfg *graph.Config) {
 			fastConfig(cfg)

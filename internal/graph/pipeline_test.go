@@ -211,7 +211,7 @@ func TestSettleReadsManyApplicationsInFewLists(t *testing.T) {
 		h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 20 * time.Millisecond}))
 		client := h.deployerClient(t, concurrentConfig(-1))
 		ctx := ctxWithTimeout(t, time.Minute)
-		agents := h.newAgents(t, 20, agentSpec{})
+		agents := h.newAgents(t, 20)
 		var wg sync.WaitGroup
 		var returned atomic.Int32
 		for _, a := range agents {
