@@ -21,7 +21,7 @@ import (
 // that is behind, a client with the absence window given, and an agent with a scope.
 func newLaggingAgent(t *testing.T, lag, absence time.Duration, seed uint64, tune ...func(*graph.Config)) (*harness, graph.AppRef, graph.PermissionScope) {
 	t.Helper()
-	h, ctx, ref := newAgentHarness(t, exposedAgent, emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: seed}), emulator.WithRandSeed(seed))
+	h, ctx, ref := newAgentHarness(t, exposedAgent, withLag(lag, 1, seed)...)
 	h.retune(t, func(c *graph.Config) {
 		fastConfig(c)
 		c.ReplicationLag = absence
