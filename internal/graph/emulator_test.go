@@ -18,6 +18,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
@@ -209,6 +210,12 @@ func concurrentConfig(lag time.Duration) func(*graph.Config) {
 		lagConfig(lag)(cfg)
 		cfg.ConcurrentWriters = true
 	}
+}
+
+// withLag is the emulator's replication lag: a read within lag after a write comes, with probability
+// stale, from a replica that has not seen it; seed makes the draws repeatable.
+func withLag(lag time.Duration, stale float64, seed uint64) []emulator.Option {
+	return []emulator.Option{emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: stale, Seed: seed}), emulator.WithRandSeed(seed)}
 }
 
 // newHarness starts an emulator for the test, in memory (no listener: the same handler, rules and

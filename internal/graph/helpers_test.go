@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
-	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
@@ -25,12 +24,6 @@ func parallelInBubble(t *testing.T, f func(t *testing.T)) {
 
 // exposedAgent is the agent most tests write to: its identifier URI is api://{appId}.
 var exposedAgent = agentSpec{uris: []string{"api://{appId}"}}
-
-// withLag is the emulator's replication lag: a read within lag after a write comes, with probability
-// stale, from a replica that has not seen it; seed makes the draws repeatable.
-func withLag(lag time.Duration, stale float64, seed uint64) []emulator.Option {
-	return []emulator.Option{emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: stale, Seed: seed}), emulator.WithRandSeed(seed)}
-}
 
 // newAgentHarness starts an in-memory emulator with opts (newHarness) and creates an agent as spec
 // says. It returns the harness, a context for the test's calls that ends after a minute, and the
