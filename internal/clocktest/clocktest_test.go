@@ -10,8 +10,11 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/clocktest"
 )
 
+// start is when the clocks of the tests start.
+var start = time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+
+// Sleep moves the clock by the wait and records it; a wait cut short records it without moving.
 func TestClock(t *testing.T) {
-	start := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 	c := clocktest.New(start)
 	if err := c.Sleep(context.Background(), 3*time.Second); err != nil {
 		t.Fatal(err)
