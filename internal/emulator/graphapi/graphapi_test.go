@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/counters"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
@@ -58,13 +59,13 @@ type fixture struct {
 	faults *faults.Injector
 	clock  *clock
 	agent  *directory.Record
-	counts map[string]int
-	mu     sync.Mutex
+	// counts is the request counter, as the emulator's router counts (counters.Set.Wrap).
+	counts counters.Set
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, clock: &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}, counts: map[string]int{}}
+	f := &fixture{t: t, clock: &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}}
 	f.dir = directory.New(directory.Config{TenantID: tenantID, VerifiedDomains: []string{"bayer.com"}, Now: f.clock.Now, RandSeed: 1})
 	agent, err := f.dir.Create(directory.Record{
 		Application: directory.Application{DisplayName: ptr("agent")},
@@ -116,12 +117,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	// The emulator's router counts each request under api.RouteName (and adds latency: router_test.go).
-	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		f.counts[api.RouteName(r)]++
-		f.mu.Unlock()
-		api.Handler().ServeHTTP(w, r)
-	})
+	counted := f.counts.Wrap(api.RouteName, api.Handler())
 	mux := http.NewServeMux()
 	mux.Handle("/graph/", http.StripPrefix("/graph", counted))
 	srv = httptest.NewServer(mux)
@@ -584,10 +580,8 @@ func TestCreateListDelete(t *testing.T) {
 	}
 	expectError(t, f.do(http.MethodGet, "/v1.0/applications/"+id, "admin", nil), http.StatusNotFound, graphapi.CodeNotFound, "")
 	expectError(t, f.do(http.MethodDelete, "/v1.0/applications/"+id, "admin", nil), http.StatusNotFound, graphapi.CodeNotFound, "")
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.counts[graphapi.RouteCreateApplication] != 4 || f.counts[graphapi.RouteDeleteApplication] != 2 || f.counts[graphapi.RouteListApplications] != 2 {
-		t.Fatalf("counters = %v", f.counts)
+	if f.counts.Get(graphapi.RouteCreateApplication) != 4 || f.counts.Get(graphapi.RouteDeleteApplication) != 2 || f.counts.Get(graphapi.RouteListApplications) != 2 {
+		t.Fatalf("counters = %v", f.counts.Snapshot())
 	}
 }
 
@@ -774,10 +768,8 @@ func TestAppIDInFilter(t *testing.T) {
 	if got := appIDs(t, f.do(http.MethodGet, "/v1.0/servicePrincipals?$filter="+url.QueryEscape("appId eq '"+b+"'"), "reader", nil)); !slices.Equal(got, []string{b}) {
 		t.Errorf("servicePrincipals appId eq: %v", got)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.counts[graphapi.RouteListServicePrincipals] == 0 {
-		t.Errorf("counters = %v, want service principal lists counted", f.counts)
+	if f.counts.Get(graphapi.RouteListServicePrincipals) == 0 {
+		t.Errorf("counters = %v, want service principal lists counted", f.counts.Snapshot())
 	}
 }
 
