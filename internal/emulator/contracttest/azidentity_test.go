@@ -20,6 +20,7 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/emutest"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/entra"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 )
@@ -83,14 +84,7 @@ func TestAzidentityCertificateRegisteredOutOfBand(t *testing.T) {
 		SerialNumber: big.NewInt(42), Subject: pkix.Name{CommonName: "contract test"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cert, der := emutest.SelfSigned(t, tmpl, key)
 	rec, err := ts.Admin().CreateApplication(emulator.SeedApplication{
 		DisplayName:  "certificate client",
 		Certificates: []emulator.SeedCertificate{{PEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}},

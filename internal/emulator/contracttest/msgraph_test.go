@@ -26,6 +26,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/emutest"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
@@ -359,7 +360,7 @@ func TestSDKConflictBurstIsNotRetriedBySDK(t *testing.T) {
 
 func TestSDKObservesStaleReadAfterPatch(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: time.Now()}
+	clk := emutest.NewClock(time.Now())
 	ts := emulator.NewTestServer(t, emulator.WithClock(clk.Now))
 	g := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
 	agent := g.byAppID(emulator.DefaultAgentAppID)
@@ -434,23 +435,6 @@ func (s staticToken) GetAuthorizationToken(context.Context, *url.URL, map[string
 
 func (s staticToken) GetAllowedHostsValidator() *absauth.AllowedHostsValidator {
 	return s.hosts
-}
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 func ptr[T any](v T) *T { return &v }
