@@ -16,7 +16,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
-	kiotaauth "github.com/microsoft/kiota-authentication-azure-go"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
@@ -46,11 +45,7 @@ func TestAzidentityFederatedCredentialFromSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth, err := kiotaauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(cred, []string{graphScope}, []string{"127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := newGraphClientWithAuth(t, ts, auth)
+	g := credentialClient(t, ts, cred)
 	if _, err := g.byAppID(emulator.DefaultAgentAppID).Get(ctx(t), nil); err != nil {
 		t.Fatalf("GET with a federated credential: %v", err)
 	}
@@ -99,11 +94,7 @@ func TestAzidentityCertificateRegisteredOutOfBand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth, err := kiotaauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(cred, []string{graphScope}, []string{"127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := newGraphClientWithAuth(t, ts, auth)
+	g := credentialClient(t, ts, cred)
 	_, err = g.byAppID(emulator.DefaultAgentAppID).Get(ctx(t), nil)
 	odataError(t, err, http.StatusForbidden, graphapi.CodeAccessDenied)
 
@@ -117,11 +108,7 @@ func TestAzidentityCertificateRegisteredOutOfBand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth, err = kiotaauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(fresh, []string{graphScope}, []string{"127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := newGraphClientWithAuth(t, ts, auth).byAppID(emulator.DefaultAgentAppID).Get(ctx(t), nil); err != nil {
+	if _, err := credentialClient(t, ts, fresh).byAppID(emulator.DefaultAgentAppID).Get(ctx(t), nil); err != nil {
 		t.Fatalf("GET after the grant: %v", err)
 	}
 	got, err := ts.Admin().Application(appID)
