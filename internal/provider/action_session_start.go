@@ -410,11 +410,8 @@ func (a *sessionStartAction) reportFailure(ctx context.Context, resp *action.Inv
 // application as Graph shows it now, and says whether it agrees with LKPS's failed check. It returns ""
 // when the provider cannot read the agent (no Graph access is needed to start a session).
 func (a *sessionStartAction) ruleOnGraph(ctx context.Context, agentID, clientID, failedCheck string) string {
-	if a.data.credentialErr != nil {
-		return ""
-	}
-	var diags diag.Diagnostics
-	client, ok := a.data.graph(ctx, &diags)
+	ctx, cancel, client, ok := a.data.graphForCheck(ctx, sessionStartTimeout) // within the invocation's own timeout
+	defer cancel()
 	if !ok {
 		return ""
 	}

@@ -266,12 +266,7 @@ func (r *agentRegistrationResource) Read(ctx context.Context, req resource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, ok := withTimeout(ctx, state.Timeouts.Read, registrationReadTimeout, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	defer cancel()
-	if gone := r.agentApplicationGone(ctx, state.AgentClientID.ValueString(), &resp.Diagnostics); gone {
+	if gone := r.agentApplicationGone(ctx, state, &resp.Diagnostics); gone {
 		resp.State.RemoveResource(ctx)
 		return
 	}

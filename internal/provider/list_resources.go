@@ -113,7 +113,7 @@ func (l *agentClientScopeList) List(ctx context.Context, req list.ListRequest, s
 			owned, err := client.OwnedApplications(ctx)
 			if err != nil {
 				var d diag.Diagnostics
-				addListError(&d, "list the applications the provider's identity owns", err,
+				reportListError(&d, "list the applications the provider's identity owns", err,
 					"Name the agents with agent_client_ids instead, or grant the provider's service principal a Microsoft Graph "+
 						"app role that reads applications (Application.Read.All, or Application.ReadWrite.OwnedBy as pipelines have).")
 				push(list.ListResult{Diagnostics: d})
@@ -126,7 +126,7 @@ func (l *agentClientScopeList) List(ctx context.Context, req list.ListRequest, s
 			app, err := client.GetApplication(ctx, ref)
 			if err != nil {
 				var d diag.Diagnostics
-				addGraphError(&d, "read the agent application", ref, err)
+				l.data.reportGraphError(ctx, &d, "read the agent application", ref, err)
 				if !push(list.ListResult{Diagnostics: d}) {
 					return
 				}
@@ -222,7 +222,7 @@ func (l *preauthorizedClientList) List(ctx context.Context, req list.ListRequest
 	}
 	app, err := client.GetApplication(ctx, ref)
 	if err != nil {
-		addGraphError(&diags, "read the agent application", ref, err)
+		l.data.reportGraphError(ctx, &diags, "read the agent application", ref, err)
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
@@ -270,14 +270,4 @@ func applicationLabel(name, appID string) string {
 		return strings.ToLower(appID)
 	}
 	return fmt.Sprintf("%s (%s)", name, strings.ToLower(appID))
-}
-
-// addListError reports a failed listing with what to do.
-func addListError(diags *diag.Diagnostics, action string, err error, advice string) {
-	var forbidden *graph.ForbiddenError
-	if errors.As(err, &forbidden) {
-		diags.AddError("Not allowed to "+action, fmt.Sprintf("Microsoft Graph refused to %s: %v\n\n%s", action, err, advice))
-		return
-	}
-	diags.AddError("Could not "+action, fmt.Sprintf("Failed to %s: %v\n\n%s", action, err, advice))
 }
