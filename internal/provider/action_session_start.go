@@ -26,11 +26,6 @@ import (
 // by internal/lkps (the troubleshooting tables) and, for LKPS's 403, the decision rule of
 // lkps_client_authorization evaluated on what Graph shows.
 
-var (
-	_ action.ActionWithConfigure      = (*sessionStartAction)(nil)
-	_ action.ActionWithValidateConfig = (*sessionStartAction)(nil)
-)
-
 // sessionStartTimeout bounds one invocation: a token request and one session start (LKPS retries only
 // answers that prove the request was not processed).
 const sessionStartTimeout = 2 * time.Minute

@@ -28,21 +28,9 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-var (
-	_ resource.ResourceWithConfigure        = (*agentClientScopeResource)(nil)
-	_ resource.ResourceWithImportState      = (*agentClientScopeResource)(nil)
-	_ resource.ResourceWithModifyPlan       = (*agentClientScopeResource)(nil)
-	_ resource.ResourceWithConfigValidators = (*agentClientScopeResource)(nil)
-)
-
-// NewAgentClientScopeResource returns the lkps_agent_client_scope resource.
-func NewAgentClientScopeResource() resource.Resource { return &agentClientScopeResource{} }
-
 // agentClientScopeResource manages the Application ID URI and the access_as_client scope on an agent's
 // app registration (seed "Client-to-Agent Authorization", steps 1 and 2).
-type agentClientScopeResource struct {
-	data *providerData
-}
+type agentClientScopeResource struct{ resourceBase }
 
 // agentClientScopeResourceModel maps the resource's schema.
 type agentClientScopeResourceModel struct {
@@ -113,10 +101,6 @@ func defaultIdentifierURIOf(app graph.Application) types.String {
 		return types.StringValue(app.IdentifierURIs[0])
 	}
 	return types.StringNull()
-}
-
-func (r *agentClientScopeResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_agent_client_scope"
 }
 
 func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -234,10 +218,6 @@ func (r *agentClientScopeResource) ConfigValidators(context.Context) []resource.
 	return []resource.ConfigValidator{
 		resourcevalidator.ExactlyOneOf(path.MatchRoot("agent_client_id"), path.MatchRoot("agent_object_id")),
 	}
-}
-
-func (r *agentClientScopeResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *agentClientScopeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {

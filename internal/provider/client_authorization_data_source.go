@@ -16,19 +16,10 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/lkps"
 )
 
-var _ datasource.DataSourceWithConfigure = (*clientAuthorizationDataSource)(nil)
-
-// NewClientAuthorizationDataSource returns the lkps_client_authorization data source.
-func NewClientAuthorizationDataSource() datasource.DataSource {
-	return &clientAuthorizationDataSource{}
-}
-
 // clientAuthorizationDataSource evaluates, read-only through Microsoft Graph, the decision LKPS makes at
 // POST /api/session/start (seed "Client-to-Agent Authorization", "How Client-to-Agent Authorization
 // Works" and "Verification").
-type clientAuthorizationDataSource struct {
-	data *providerData
-}
+type clientAuthorizationDataSource struct{ dataSourceBase }
 
 // clientAuthorizationDataSourceModel maps the data source's schema.
 type clientAuthorizationDataSourceModel struct {
@@ -58,10 +49,6 @@ func clientAuthorizationID(agentClientID, clientID string) string {
 
 // clientAuthorizationReadTimeout bounds a read when the timeouts block does not set one.
 const clientAuthorizationReadTimeout = 2 * time.Minute
-
-func (d *clientAuthorizationDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_client_authorization"
-}
 
 func (d *clientAuthorizationDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -126,10 +113,6 @@ func (d *clientAuthorizationDataSource) Schema(ctx context.Context, _ datasource
 			"timeouts": clientAuthorizationTimeouts(ctx),
 		},
 	}
-}
-
-func (d *clientAuthorizationDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *clientAuthorizationDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/list/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -28,36 +27,7 @@ import (
 // generated configuration is made of the results' optional attributes, and the resources accept only
 // one of agent_client_id and agent_object_id. The refresh after the import fills it in.
 
-var (
-	_ list.ListResourceWithConfigure = (*agentClientScopeList)(nil)
-	_ list.ListResourceWithConfigure = (*preauthorizedClientList)(nil)
-)
-
-// ListResources returns the list resources of `terraform query`.
-func (p *lkpsProvider) ListResources(context.Context) []func() list.ListResource {
-	return []func() list.ListResource{
-		func() list.ListResource { return &agentClientScopeList{listBase{typeSuffix: "_agent_client_scope"}} },
-		func() list.ListResource {
-			return &preauthorizedClientList{listBase{typeSuffix: "_preauthorized_client"}}
-		},
-	}
-}
-
-// listBase is what the list resources share: the type name (after the provider's) and the provider's data.
-type listBase struct {
-	typeSuffix string
-	data       *providerData
-}
-
-func (l *listBase) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + l.typeSuffix
-}
-
-func (l *listBase) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	l.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-func (l *listBase) client(ctx context.Context, diags *diag.Diagnostics) (*graph.Client, bool) {
+func (l *resourceBase) client(ctx context.Context, diags *diag.Diagnostics) (*graph.Client, bool) {
 	if l.data == nil {
 		diags.AddError("Provider not configured", "The lkps provider was not configured before listing; this is a bug in the provider.")
 		return nil, false
@@ -67,7 +37,7 @@ func (l *listBase) client(ctx context.Context, diags *diag.Diagnostics) (*graph.
 
 // ---- lkps_agent_client_scope ----
 
-type agentClientScopeList struct{ listBase }
+type agentClientScopeList struct{ resourceBase }
 
 type agentClientScopeListConfig struct {
 	AgentClientIDs types.List `tfsdk:"agent_client_ids"`
@@ -170,7 +140,7 @@ func importedAgentClientScope(app graph.Application, scope graph.PermissionScope
 
 // ---- lkps_preauthorized_client ----
 
-type preauthorizedClientList struct{ listBase }
+type preauthorizedClientList struct{ resourceBase }
 
 type preauthorizedClientListConfig struct {
 	AgentClientID types.String `tfsdk:"agent_client_id"`

@@ -22,21 +22,9 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-var (
-	_ resource.ResourceWithConfigure        = (*preauthorizedClientResource)(nil)
-	_ resource.ResourceWithImportState      = (*preauthorizedClientResource)(nil)
-	_ resource.ResourceWithModifyPlan       = (*preauthorizedClientResource)(nil)
-	_ resource.ResourceWithConfigValidators = (*preauthorizedClientResource)(nil)
-)
-
-// NewPreauthorizedClientResource returns the lkps_preauthorized_client resource.
-func NewPreauthorizedClientResource() resource.Resource { return &preauthorizedClientResource{} }
-
 // preauthorizedClientResource pre-authorizes one client application for the agent's access_as_client
 // scope (seed "Client-to-Agent Authorization", step 3).
-type preauthorizedClientResource struct {
-	data *providerData
-}
+type preauthorizedClientResource struct{ resourceBase }
 
 // preauthorizedClientResourceModel maps the resource's schema.
 type preauthorizedClientResourceModel struct {
@@ -60,10 +48,6 @@ func (m *preauthorizedClientResourceModel) setFromGraph(app graph.Application, e
 // preauthorizedClientID is the resource's ID and import ID: "<agent client ID>/<client ID>".
 func preauthorizedClientID(agentAppID, clientAppID string) string {
 	return strings.ToLower(agentAppID) + "/" + strings.ToLower(clientAppID)
-}
-
-func (r *preauthorizedClientResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_preauthorized_client"
 }
 
 func (r *preauthorizedClientResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -126,10 +110,6 @@ func (r *preauthorizedClientResource) ConfigValidators(context.Context) []resour
 	return []resource.ConfigValidator{
 		resourcevalidator.ExactlyOneOf(path.MatchRoot("agent_client_id"), path.MatchRoot("agent_object_id")),
 	}
-}
-
-func (r *preauthorizedClientResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
