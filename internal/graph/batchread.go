@@ -13,6 +13,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // Reads of different applications needed at the same moment share one request, and so do the lookups
@@ -260,10 +261,10 @@ func (b *readBatcher[T]) answer(batch []*readWaiter[T], ids []string) {
 		found, err = b.listByID(ctx, ids)
 	}
 	if err != nil && live.Err() == nil && ctx.Err() != nil {
-		err = fmt.Errorf("%w (%s): %w", errRequestTimeout, c.cfg.RequestTimeout, err)
+		err = fmt.Errorf("%w (%s): %w", core.ErrRequestTimeout, c.cfg.RequestTimeout, err)
 	}
 	if err != nil && len(ids) > 1 {
-		switch mapped := mapError(err); {
+		switch mapped := model.ErrorFromSDK(err, time.Now()); {
 		case errors.As(mapped, new(*ForbiddenError)):
 			// The identity may not list applications; it may still read its own one by one.
 			if !b.off.Swap(true) {
@@ -272,7 +273,7 @@ func (b *readBatcher[T]) answer(batch []*readWaiter[T], ids []string) {
 			}
 			answerAlone(batch)
 			return
-		case isBadRequest(mapped):
+		case errors.As(mapped, new(*ValidationError)):
 			// Something in this list does not suit Graph; each read alone gets its own answer.
 			answerAlone(batch)
 			return
@@ -314,17 +315,11 @@ func (b *readBatcher[T]) listByID(ctx context.Context, ids []string) (map[string
 	}
 	found := make(map[string]T, len(objs))
 	for _, m := range objs {
-		key := deref(m.GetId())
+		key := model.Deref(m.GetId())
 		if b.kind == readByAppID {
-			key = deref(m.GetAppId())
+			key = model.Deref(m.GetAppId())
 		}
 		found[strings.ToLower(key)] = m
 	}
 	return found, nil
-}
-
-// isBadRequest reports whether Graph answered 400.
-func isBadRequest(err error) bool {
-	e, ok := graphDetails(err)
-	return ok && e.StatusCode == 400
 }

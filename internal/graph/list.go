@@ -50,8 +50,8 @@ func (c *Client) ApplicationDisplayName(ctx context.Context, appID string) (stri
 	apps, err := c.filterApplications(ctx, "GET /applications?$filter=appId", filter, []string{"id", "appId", "displayName"})
 	var name string
 	for _, a := range apps {
-		if strings.EqualFold(deref(a.GetAppId()), appID) {
-			name = deref(a.GetDisplayName())
+		if strings.EqualFold(model.Deref(a.GetAppId()), appID) {
+			name = model.Deref(a.GetDisplayName())
 		}
 	}
 	if err != nil {
@@ -127,7 +127,7 @@ func (c *Client) listApplications(ctx context.Context, path string) ([]Applicati
 				out = append(out, model.FromModel(m).Application())
 			}
 		}
-		next = deref(resp.GetOdataNextLink())
+		next = model.Deref(resp.GetOdataNextLink())
 	}
 	return out, nil
 }

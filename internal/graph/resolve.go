@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
@@ -83,10 +84,10 @@ func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *model.Sta
 			m, err = c.readApplicationByAppID(ctx, ref.ID)
 		}
 		// RefAuto falls back to the object ID form when no application has that client ID.
-		if ref.Kind == RefObjectID || (ref.Kind != RefAppID && errors.Is(mapError(err), ErrNotFound)) {
+		if ref.Kind == RefObjectID || (ref.Kind != RefAppID && errors.Is(model.ErrorFromSDK(err, time.Now()), ErrNotFound)) {
 			m, err = c.readApplication(ctx, ref.ID)
 		}
-		if err == nil && (m == nil || deref(m.GetId()) == "") {
+		if err == nil && (m == nil || model.Deref(m.GetId()) == "") {
 			err = errors.New("microsoft graph returned an application without an object ID")
 		}
 		return err
