@@ -13,12 +13,6 @@ import (
 // The driver of the one retry policy (core/retry.go): kiota's RetryHandler is not in the middleware
 // (newRequestAdapter), so every retry is decided by core.Policy and waited, counted and logged here.
 
-// RetryReason names why a call was repeated (core/retry.go); Stats counts retries by reason.
-type RetryReason = core.RetryReason
-
-// Backoff configures the exponential backoff between attempts (core/retry.go).
-type Backoff = core.Backoff
-
 // pollDelay is the pause before confirmation read number misses+1.
 func (c *Client) pollDelay(misses int) time.Duration {
 	return c.cfg.Backoff.PollDelay(misses, c.random())
@@ -38,6 +32,20 @@ func (c *Client) mayReapply(done int) bool { return done < c.cfg.MaxReapply }
 // lookup), is only its leader's context ending while ctx is still live: the follower calls again.
 func leaderGaveUp(ctx context.Context, err error) bool {
 	return err != nil && ctx.Err() == nil && isContextEnd(err)
+}
+
+// isContextEnd reports whether err is a context's end.
+func isContextEnd(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// timedOutRetrying returns err, the end of a context, with last, the failure being retried when it
+// ended (model.RetryTimeoutError); err alone when nothing was being retried or err is not a context's end.
+func timedOutRetrying(err, last error) error {
+	if last == nil || !isContextEnd(err) || errors.As(err, new(*RetryTimeoutError)) {
+		return err
+	}
+	return &RetryTimeoutError{Err: err, Last: last}
 }
 
 // errStaleRead marks a read that is older than what this process already confirmed.

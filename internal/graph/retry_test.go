@@ -205,7 +205,6 @@ func newRetryTestClient(t *testing.T) (*Client, *fakeTime) {
 		sleep: ft.Sleep,
 	}
 	c.rnd = rand.New(rand.NewPCG(1, 2))
-	c.stats.init()
 	return c, ft
 }
 
