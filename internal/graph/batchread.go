@@ -302,24 +302,20 @@ func answerAlone[T directoryObject](batch []*readWaiter[T]) {
 	}
 }
 
-// listByID sends one GET <collection>?$filter=<kind> in (…), the IDs as OData literals, and returns
-// the objects listed, by lower-case ID of that kind.
+// listByID sends one filtered list naming ids (core.Filter) and returns the objects listed, by
+// lower-case ID of b's kind.
 func (b *readBatcher[T]) listByID(ctx context.Context, ids []string) (map[string]T, error) {
-	quoted := make([]string, len(ids))
-	for i, id := range ids {
-		quoted[i] = "'" + strings.ReplaceAll(id, "'", "''") + "'"
-	}
-	objs, err := b.list(ctx, string(b.kind)+" in ("+strings.Join(quoted, ",")+")")
+	objs, err := b.list(ctx, core.Filter(string(b.kind), ids...))
 	if err != nil {
 		return nil, err
 	}
 	found := make(map[string]T, len(objs))
 	for _, m := range objs {
-		key := model.Deref(m.GetId())
+		key := m.GetId()
 		if b.kind == readByAppID {
-			key = model.Deref(m.GetAppId())
+			key = m.GetAppId()
 		}
-		found[strings.ToLower(key)] = m
+		found[strings.ToLower(model.Deref(key))] = m
 	}
 	return found, nil
 }
