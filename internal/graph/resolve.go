@@ -81,7 +81,7 @@ func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *model.Sta
 	err := c.retry(ctx, p, func(ctx context.Context) error {
 		var err error
 		if ref.Kind != model.RefObjectID {
-			m, err = c.readApplicationByAppID(ctx, ref.ID)
+			m, err = c.reads.byAppID.read(ctx, ref.ID, false)
 		}
 		// model.RefAuto falls back to the object ID form when no application has that client ID.
 		if ref.Kind == model.RefObjectID || (ref.Kind != model.RefAppID && errors.Is(model.ErrorFromSDK(err, time.Now()), ErrNotFound)) {
