@@ -172,12 +172,12 @@ func (w *appWorker) settleEnd() time.Time {
 	l := w.c.lag()
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return l.SettleEnd(w.lastWrite, w.settled, w.c.cfg.ConcurrentWriters || w.foreign)
+	return l.SettleEnd(w.app.LastWrite, w.app.Settled, w.c.cfg.ConcurrentWriters || w.foreign)
 }
 
 // watch ends the replication window of the last write: one read taken now decides whether this
-// process's changes survived; those that did not are restored through the worker (a new write, with
-// its own window).
+// process's changes survived (core.App.Watched); those that did not are restored through the worker
+// (a new write, with its own window).
 func (w *appWorker) watch(ctx context.Context) error {
 	// read, not get: a replica still behind (the lag outlasted the window) is retried, and only a read
 	// that shows another writer's change, or lacks ours for longer than replication explains, counts.
@@ -185,29 +185,19 @@ func (w *appWorker) watch(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("checking that the changes of this process survived: %w", err)
 	}
-	w.mu.Lock()
-	last := w.lastWrite
-	w.mu.Unlock()
-	w.noteForeign(st)
-	w.cacheRead(st)
-	lost := model.Missing(w.expected(), st)
+	w.seen(st)
+	var lost []model.Intent
+	var attempt int
+	var ok bool
+	w.with(func(a *core.App) { lost, attempt, ok = a.Watched(st, w.c.cfg.MaxReapply) })
 	if len(lost) == 0 {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		if w.settled.Before(last) {
-			w.settled = last
-		}
 		return nil
 	}
-	w.mu.Lock()
-	w.restores++
-	restores := w.restores
-	w.mu.Unlock()
-	if !w.c.mayReapply(restores - 1) {
-		return &OverwrittenError{ObjectID: w.objectID, Reapplied: restores - 1, Missing: describe(lost)}
+	if !ok {
+		return &OverwrittenError{ObjectID: w.objectID, Reapplied: attempt - 1, Missing: describe(lost)}
 	}
 	w.c.logWarn(ctx, "another writer overwrote changes of this process after they were confirmed; applying them again",
-		map[string]any{"object_id": w.objectID, "missing": len(lost), "attempt": restores})
+		map[string]any{"object_id": w.objectID, "missing": len(lost), "attempt": attempt})
 	o := &op{ctx: ctx, name: "restoring changes another writer overwrote", done: make(chan error, 1),
 		step: func(*model.State) stepResult { return stepResult{done: true} }}
 	w.submit(o, st)
