@@ -96,19 +96,15 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model
 			// A change committed moments ago is being confirmed: its final read shows it (a read now
 			// could come from a replica without it and be retried as stale), so wait for that one.
 			w.mu.Unlock()
-			select {
-			case <-ch:
-			case <-ctx.Done():
-				return nil, ctx.Err()
+			if err := await(ctx, ch); err != nil {
+				return nil, err
 			}
 			continue
 		}
 		if f := w.flight; f != nil && f.gen == w.app.Gen && !f.start.Before(notBefore) {
 			w.mu.Unlock()
-			select {
-			case <-f.done:
-			case <-ctx.Done():
-				return nil, ctx.Err()
+			if err := await(ctx, f.done); err != nil {
+				return nil, err
 			}
 			w.c.stats.sharedReads.Add(1)
 			if leaderGaveUp(ctx, f.err) {
@@ -149,19 +145,6 @@ func (w *appWorker) seen(st *model.State) {
 	w.app.Record(st)
 }
 
-// gather returns the state the round builds on and whether it is a read made earlier
-// (core.App.Base); else a fresh read.
-func (w *appWorker) gather(ctx context.Context, reuse *model.State) (base *model.State, reused bool, err error) {
-	w.mu.Lock()
-	base = w.app.Base(reuse, w.foreign, w.c.lag(), w.c.started, w.c.now())
-	w.mu.Unlock()
-	if base != nil {
-		return base, true, nil
-	}
-	base, err = w.freshRead(ctx)
-	return base, false, err
-}
-
 // freshRead reads the application for a round. The read starts no earlier than freshFrom: a write
 // built on an older read could drop a change an earlier command reported (a destroy straight after
 // an apply), and a decision on it could report a fact an earlier command changed.
@@ -175,4 +158,14 @@ func (w *appWorker) freshRead(ctx context.Context) (*model.State, error) {
 	}
 	w.seen(st)
 	return st, nil
+}
+
+// await waits until ch is closed or ctx ends.
+func await(ctx context.Context, ch <-chan struct{}) error {
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

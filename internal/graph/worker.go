@@ -15,19 +15,17 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// op is one queued mutation. step runs once per group-commit round on a private copy of the state
-// read in that round; it must either change the state, report done, defer, or fail.
+// op is one queued mutation. step runs once per round on a private copy of the round's state
+// (core.Build); submitted is when it was queued (core.AnswersLate), rebuilds how often Graph refused
+// it as built on an older state (core.Refused).
 type op struct {
-	ctx      context.Context
-	name     string
-	step     func(st *model.State) stepResult
-	done     chan error
-	finished bool // set by the worker goroutine only
-	// submitted is when the op was queued: a read started before it may serve it only within
-	// WriteReuse, and never to answer it without a write (see round).
+	ctx       context.Context
+	name      string
+	step      func(st *model.State) stepResult
+	done      chan error
+	finished  bool // set by the worker goroutine only
 	submitted time.Time
-	// rebuilds counts the rounds Graph rejected as built on a replica that was behind.
-	rebuilds int
+	rebuilds  int
 	// late is what the confirmation found wrong after the op was answered at commit, while its caller
 	// still waits to settle; returned is set once the caller has returned (then it is a notice). Both
 	// are guarded by the worker's mu.
@@ -35,15 +33,10 @@ type op struct {
 	returned bool
 }
 
-// stepResult is the outcome of one step of an op.
+// stepResult is core.StepResult as the operations' steps spell it.
 type stepResult struct {
-	// done means the op reached its goal once this round's change (if any) is confirmed.
-	done bool
-	// deferred means the op cannot run in this round (it needs this round's change committed
-	// first); its step made no change.
-	deferred bool
-	// err fails the op; its changes are discarded, the other ops of the round go on.
-	err error
+	done, deferred bool
+	err            error
 }
 
 func (o *op) finish(err error) {
@@ -186,29 +179,22 @@ func (w *appWorker) awaitSuccessors(answered int) {
 	}
 }
 
-// mergedContext returns a context for a round serving several callers: it keeps the values of the
-// first caller's context (loggers), has the latest deadline of them, and is cancelled once every
-// caller's context is done.
+// mergedContext returns a context for a round serving several callers: whileAnyLive, with the
+// latest of their deadlines when each has one.
 func mergedContext(ctxs []context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := whileAnyLive(ctxs)
 	var latest time.Time
-	allDeadlines := true
 	for _, c := range ctxs {
-		if d, ok := c.Deadline(); ok {
-			if d.After(latest) {
-				latest = d
-			}
-		} else {
-			allDeadlines = false
+		d, ok := c.Deadline()
+		if !ok {
+			return ctx, cancel
+		}
+		if d.After(latest) {
+			latest = d
 		}
 	}
-	ctx, cancel := whileAnyLive(ctxs)
-	if allDeadlines {
-		var cancelDeadline context.CancelFunc
-		ctx, cancelDeadline = context.WithDeadline(ctx, latest)
-		prev := cancel
-		cancel = func() { cancelDeadline(); prev() }
-	}
-	return ctx, cancel
+	dctx, dcancel := context.WithDeadline(ctx, latest)
+	return dctx, func() { dcancel(); cancel() }
 }
 
 // whileAnyLive returns a context with the values of the first of ctxs that is cancelled once every one
@@ -243,10 +229,9 @@ func stepOf(o *op, st *model.State) core.StepResult {
 	return core.StepResult{Done: r.done, Deferred: r.deferred, Err: r.err}
 }
 
-// A round is one group commit: gather (one read no older than what this process confirmed), build
-// (core.Build), write (one PATCH), commit (answer the callers it completes) and confirm (confirm.go).
-// It returns the ops that need another round, a fresh read the next round may use and how many ops
-// it answered.
+// A round is one group commit: a base (core.App.Base, else a fresh read), build (core.Build), write
+// (one PATCH), commit (answer the callers it completes) and confirm (confirm.go). It returns the ops
+// that need another round, a fresh read the next round may use and how many ops it answered.
 func (w *appWorker) round(active []*op, reuse *model.State) (next []*op, fresh *model.State, answered int) {
 	live := dropCancelled(active)
 	answered = len(active) - len(live)
@@ -268,16 +253,22 @@ func (w *appWorker) round(active []*op, reuse *model.State) (next []*op, fresh *
 		}
 	}()
 
-	base, reused, err := w.gather(ctx, reuse)
-	if err != nil {
-		failAll(live, err)
-		return nil, nil, answered
+	w.mu.Lock()
+	base := w.app.Base(reuse, w.foreign, w.c.lag(), w.c.started, w.c.now())
+	w.mu.Unlock()
+	var b *batch
+	if base != nil {
+		if b = w.build(ctx, base, live, true); b.AnswersLate(func(o *op) time.Time { return o.submitted }) {
+			w.c.stats.addRetry(core.ReasonVerifyOnFreshRead)
+			base = nil
+		}
 	}
-	b := w.build(ctx, base, live, true)
-	if reused && b.AnswersLate(func(o *op) time.Time { return o.submitted }) {
-		w.c.stats.addRetry(core.ReasonVerifyOnFreshRead)
+	if base == nil {
+		var err error
 		if base, err = w.freshRead(ctx); err != nil {
-			failAll(live, err)
+			for _, o := range live {
+				o.finish(fmt.Errorf("%s: %w", o.name, err))
+			}
 			return nil, nil, answered
 		}
 		b = w.build(ctx, base, live, true)
@@ -311,13 +302,6 @@ func dropCancelled(active []*op) []*op {
 		live = append(live, o)
 	}
 	return live
-}
-
-// failAll fails every op with err.
-func failAll(ops []*op, err error) {
-	for _, o := range ops {
-		o.finish(fmt.Errorf("%s: %w", o.name, err))
-	}
 }
 
 // build is core.Build on the worker's memory; it logs what it restored and forgets what it could not.
@@ -452,16 +436,8 @@ func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Co
 		return nil, err
 	}
 	w.with(func(a *core.App) { a.Written = true })
-	p := w.notFoundPolicy(callPolicy{
-		what: fmt.Sprintf("PATCH /applications/%s (%s)", w.objectID, cols),
-		// A replica behind a scope's disable (ours or another writer's) refuses any change of the
-		// application, not only of its scopes.
-		Policy: core.Policy{ScopeStillEnabled: true,
-			UnknownPermissionIsLag: cols&model.ColPreAuth != 0 && model.ReferencesResolve(after),
-			// Past the replication lag, the refusal means the change was built on a replica that
-			// was behind: write rebuilds it on a new read.
-			StaleWindow: w.c.lag().OverwriteAfter()},
-	})
+	p := w.notFoundPolicy(callPolicy{what: fmt.Sprintf("PATCH /applications/%s (%s)", w.objectID, cols),
+		Policy: w.c.lag().WritePolicy(cols&model.ColPreAuth != 0 && model.ReferencesResolve(after))})
 	sent := after
 	err = w.c.retry(ctx, p, func(actx context.Context) error {
 		if attemptFrom(actx) > 1 && !w.c.lag().MayBuildOnSent(based, w.c.now()) {
