@@ -127,13 +127,9 @@ func (w *appWorker) submit(o *op, hint *model.State) {
 func (w *appWorker) withdraw(o *op) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for i, q := range w.queue {
-		if q == o {
-			w.queue = append(w.queue[:i:i], w.queue[i+1:]...)
-			return true
-		}
-	}
-	return false
+	n := len(w.queue)
+	w.queue = slices.DeleteFunc(w.queue, func(q *op) bool { return q == o })
+	return len(w.queue) < n
 }
 
 // run processes rounds until the queue is empty. Each round takes every queued op (group commit).
@@ -293,15 +289,12 @@ func (w *appWorker) round(active []*op, reuse *model.State) (next []*op, fresh *
 
 // dropCancelled answers the ops whose caller gave up and returns the others.
 func dropCancelled(active []*op) []*op {
-	live := make([]*op, 0, len(active))
-	for _, o := range active {
+	return slices.DeleteFunc(slices.Clone(active), func(o *op) bool {
 		if err := o.ctx.Err(); err != nil {
 			o.finish(fmt.Errorf("%s: %w", o.name, err))
-			continue
 		}
-		live = append(live, o)
-	}
-	return live
+		return o.finished
+	})
 }
 
 // build is core.Build on the worker's memory; it logs what it restored and forgets what it could not.
@@ -390,9 +383,7 @@ func (w *appWorker) report(o *op, err error) {
 	}
 	w.mu.Lock()
 	returned := o.returned
-	if !returned {
-		o.late = err
-	}
+	o.late = err // read only until the caller returns
 	w.mu.Unlock()
 	if returned {
 		w.notConfirmed(o.name, err)
@@ -418,13 +409,7 @@ func (w *appWorker) endConfirm() {
 }
 
 func unfinished(ops []*op) []*op {
-	var out []*op
-	for _, o := range ops {
-		if !o.finished {
-			out = append(out, o)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(ops), func(o *op) bool { return o.finished })
 }
 
 // patch sends the changed collections of after, built on a read started at based, under the retry
