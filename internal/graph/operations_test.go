@@ -126,10 +126,10 @@ func TestRoundTrip(t *testing.T) {
 
 		// Logging: every request line names method, path, status and attempt; no credential appears
 		// (testLogger fails the test on one).
-		var requests int
+		var logged int
 		for _, l := range h.log.Lines() {
 			if l["msg"] == "Microsoft Graph request" {
-				requests++
+				logged++
 				for _, k := range []string{"method", "path", "status", "attempt", "request_id"} {
 					if _, ok := l[k]; !ok {
 						t.Fatalf("log line without %s: %v", k, l)
@@ -138,8 +138,8 @@ func TestRoundTrip(t *testing.T) {
 			}
 		}
 		seen := h.requests()
-		if st := h.client.Stats(); int64(requests) != st.Gets+st.Patches || st.Gets != seen.reads() || st.Patches != seen.patches {
-			t.Fatalf("logged %d requests; client counted %d GET + %d PATCH; emulator %d GET + %d PATCH", requests, st.Gets, st.Patches, seen.reads(), seen.patches)
+		if st := h.client.Stats(); int64(logged) != st.Gets+st.Patches || st.Gets != seen.reads() || st.Patches != seen.patches {
+			t.Fatalf("logged %d requests; client counted %d GET + %d PATCH; emulator %d GET + %d PATCH", logged, st.Gets, st.Patches, seen.reads(), seen.patches)
 		}
 	})
 }
