@@ -27,7 +27,7 @@ func twoLaggingAgents(t *testing.T, lag time.Duration, tune func(*graph.Config))
 	var objectIDs [2]string
 	var scopes [2]graph.PermissionScope
 	for i := range refs {
-		appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+		appID, objectID := h.newAgent(t, exposedAgent)
 		refs[i], objectIDs[i] = graph.ByAppID(appID), objectID
 	}
 	time.Sleep(2 * lag) // the applications are on every replica

@@ -148,7 +148,7 @@ func TestReferenceForms(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, time.Minute)
-		appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+		appID, objectID := h.newAgent(t, exposedAgent)
 
 		for _, ref := range []graph.AppRef{
 			graph.ByAppID(appID), graph.ByAppID(strings.ToUpper(appID)), graph.ByObjectID(objectID),
