@@ -285,38 +285,39 @@ func TestBatchedReadsKeepReadYourWritesUnderLag(t *testing.T) {
 // A read whose connection hangs holds the reads queued behind it for readStallAfter (a second), not
 // for its whole per-request timeout: later reads of other applications are sent beside it.
 func TestHungReadDoesNotHoldTheQueue(t *testing.T) {
-	t.Parallel()
-	h := newNetworkHarness(t)
-	hung := &hangingTransport{next: h.ts.Client.Transport, method: http.MethodGet}
-	hung.hang.Store(1)
-	client := h.deployerClient(t, func(cfg *graph.Config) {
-		fastConfig(cfg)
-		cfg.HTTPClient = &http.Client{Transport: hung}
-		cfg.RequestTimeout = 10 * time.Second
-	})
-	refs := refsOf(h.newAgents(t, 3))
-	ctx := ctxWithTimeout(t, time.Minute)
-	first := make(chan error, 1)
-	go func() {
-		_, err := client.GetApplication(ctx, refs[0])
-		first <- err
-	}()
-	// The first read hangs; the others queue behind it before it counts as stalled (readStallAfter,
-	// 1 s), and are sent beside it once it does.
-	time.Sleep(500 * time.Millisecond)
-	start := time.Now()
-	_, errs := readAll(t, client, refs[1:])
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("agent %d: %v", i+1, err)
+	parallelInBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		hung := &hangingTransport{next: h.ts.Client.Transport, method: http.MethodGet}
+		hung.hang.Store(1)
+		client := h.deployerClient(t, func(cfg *graph.Config) {
+			fastConfig(cfg)
+			cfg.HTTPClient = &http.Client{Transport: hung}
+			cfg.RequestTimeout = 10 * time.Second
+		})
+		refs := refsOf(h.newAgents(t, 3))
+		ctx := ctxWithTimeout(t, time.Minute)
+		first := make(chan error, 1)
+		go func() {
+			_, err := client.GetApplication(ctx, refs[0])
+			first <- err
+		}()
+		// The first read hangs; the others queue behind it before it counts as stalled (readStallAfter,
+		// 1 s), and are sent beside it once it does.
+		time.Sleep(500 * time.Millisecond)
+		start := time.Now()
+		_, errs := readAll(t, client, refs[1:])
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("agent %d: %v", i+1, err)
+			}
 		}
-	}
-	if took := time.Since(start); took > 3*time.Second {
-		t.Errorf("reads behind a hung one took %s; they waited for its timeout", took)
-	}
-	if err := <-first; err != nil {
-		t.Errorf("the hung read, after its timeout and retry: %v", err)
-	}
+		if took := time.Since(start); took > 3*time.Second {
+			t.Errorf("reads behind a hung one took %s; they waited for its timeout", took)
+		}
+		if err := <-first; err != nil {
+			t.Errorf("the hung read, after its timeout and retry: %v", err)
+		}
+	})
 }
 
 // gate holds the first request its match accepts until release is closed or the request's context

@@ -222,17 +222,7 @@ func withLag(lag time.Duration, stale float64, seed uint64) []emulator.Option {
 // faults, reached through ts.Client), so that the test may run in a testing/synctest bubble.
 func newHarness(t testing.TB, opts ...emulator.Option) *harness {
 	t.Helper()
-	return newHarnessOf(emulator.NewTestServer(t, append([]emulator.Option{emulator.WithInMemory()}, opts...)...), t)
-}
-
-// newNetworkHarness is newHarness with the emulator listening on loopback (real TLS connections).
-func newNetworkHarness(t testing.TB, opts ...emulator.Option) *harness {
-	t.Helper()
-	return newHarnessOf(emulator.NewTestServer(t, opts...), t)
-}
-
-func newHarnessOf(ts *emulator.TestServer, t testing.TB) *harness {
-	t.Helper()
+	ts := emulator.NewTestServer(t, append([]emulator.Option{emulator.WithInMemory()}, opts...)...)
 	h := &harness{ts: ts}
 	h.client, h.rec, h.log = newClient(t, ts, ts.DeployerClientID, ts.DeployerSecret, lagConfig(ts.Admin().Faults().ReplicaLag))
 	return h
