@@ -398,7 +398,7 @@ func TestDeleteScopeClearsReferencesFirst(t *testing.T) {
 }
 
 func TestOwnedApplicationsListsWhatTheIdentityOwns(t *testing.T) {
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, time.Minute)
 		a1, _ := h.newAgent(t, agentSpec{api: `{"oauth2PermissionScopes":[{"id":"0a0a0a0a-0000-4000-8000-000000000001","value":"access_as_client","type":"User","adminConsentDisplayName":"x","adminConsentDescription":"x","isEnabled":true}]}`})
@@ -430,7 +430,7 @@ func TestOwnedApplicationsListsWhatTheIdentityOwns(t *testing.T) {
 }
 
 func TestOwnedApplicationsNeedsAReadingRole(t *testing.T) {
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		rec, err := h.ts.Admin().CreateApplication(emulator.SeedApplication{
 			DisplayName: "no graph role", Secrets: []emulator.SeedSecret{{Value: "no-role-secret", DisplayName: "t"}},
@@ -448,7 +448,7 @@ func TestOwnedApplicationsNeedsAReadingRole(t *testing.T) {
 }
 
 func TestApplicationDisplayName(t *testing.T) {
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, time.Minute)
 		rec, err := h.ts.Admin().CreateApplication(emulator.SeedApplication{DisplayName: "Team X's client"})
