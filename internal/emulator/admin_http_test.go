@@ -44,8 +44,8 @@ func TestAdminAPIRoutes(t *testing.T) {
 		{http.MethodDelete, "/lkps/proxy-page", "", http.StatusNoContent, ""},
 	} {
 		r := call(t, ts.Client, c.method, ts.URL+"/_emulator"+c.path, "", "application/json", strings.NewReader(c.body))
-		if r.status != c.status || !strings.Contains(string(r.body), c.answer) {
-			t.Errorf("%s %s %s = %d %s, want %d with %q", c.method, c.path, c.body, r.status, r.body, c.status, c.answer)
+		if r.Status != c.status || !strings.Contains(string(r.Body), c.answer) {
+			t.Errorf("%s %s %s = %d %s, want %d with %q", c.method, c.path, c.body, r.Status, r.Body, c.status, c.answer)
 		}
 	}
 	if f := ts.Admin().Faults(); f != (faults.Config{}) {

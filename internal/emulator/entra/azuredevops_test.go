@@ -3,7 +3,6 @@ package entra_test
 import (
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/emutest"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/entra"
 )
 
@@ -72,25 +72,14 @@ func TestAzureDevOpsTokenRequest(t *testing.T) {
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	do := func(method, u, bearer string, suppress bool) (int, map[string]any, http.Header) {
 		t.Helper()
-		req, err := http.NewRequestWithContext(t.Context(), method, u, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if bearer != "" {
-			req.Header.Set("Authorization", "Bearer "+bearer)
-		}
+		h := emutest.Bearer(bearer, "")
 		if suppress {
-			req.Header.Set("X-TFS-FedAuthRedirect", "Suppress")
+			h.Set("X-TFS-FedAuthRedirect", "Suppress")
 		}
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
+		r := emutest.Send(t, client, method, u, nil, h)
 		var body map[string]any
-		_ = json.Unmarshal(raw, &body)
-		return resp.StatusCode, body, resp.Header
+		_ = json.Unmarshal(r.Body, &body)
+		return r.Status, body, r.Header
 	}
 	q := "?api-version=7.1&serviceConnectionId=" + entra.DefaultServiceConnectionID
 	status, body, _ := do(http.MethodPost, base+q, ado.RequestToken, true)

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
-	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -159,44 +158,16 @@ func (f *fixture) tokenURL(tenant string) string {
 // postToken sends a raw token request and decodes the JSON reply.
 func (f *fixture) postToken(t *testing.T, tenant string, form url.Values) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.tokenURL(tenant), strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := f.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		t.Fatalf("decoding token reply (status %d): %v", resp.StatusCode, err)
-	}
-	return resp.StatusCode, body
+	r := emutest.Send(t, f.srv.Client(), http.MethodPost, f.tokenURL(tenant), strings.NewReader(form.Encode()), emutest.Bearer("", "application/x-www-form-urlencoded"))
+	return r.Status, r.JSON(t)
 }
 
 func (f *fixture) get(t *testing.T, path string, header http.Header) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, f.srv.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := f.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := emutest.Send(t, f.srv.Client(), http.MethodGet, f.srv.URL+path, nil, header)
 	var body map[string]any
-	_ = json.Unmarshal(b, &body)
-	return resp.StatusCode, body
+	_ = json.Unmarshal(r.Body, &body)
+	return r.Status, body
 }
 
 func secretForm(scope string) url.Values {
@@ -715,23 +686,11 @@ func TestTokenEndpointRequestShape(t *testing.T) {
 	status, body := f.get(t, "/"+testTenant+"/oauth2/v2.0/token", nil)
 	checkEntraError(t, status, body, 400, "invalid_request", 900561)
 
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.tokenURL(testTenant), strings.NewReader(`{"grant_type":"client_credentials"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
 	cid := "0f0e0d0c-0b0a-4908-8706-050403020100"
-	req.Header.Set("client-request-id", cid)
-	resp, err := f.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatal(err)
-	}
-	checkEntraError(t, resp.StatusCode, out, 400, "invalid_request", 9002313)
+	resp := emutest.Send(t, f.srv.Client(), http.MethodPost, f.tokenURL(testTenant), strings.NewReader(`{"grant_type":"client_credentials"}`),
+		emutest.Bearer("", "application/json", "client-request-id", cid))
+	out := resp.JSON(t)
+	checkEntraError(t, resp.Status, out, 400, "invalid_request", 9002313)
 	if out["correlation_id"] != cid {
 		t.Errorf("correlation_id = %v, want the client-request-id %s", out["correlation_id"], cid)
 	}
