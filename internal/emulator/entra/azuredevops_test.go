@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/emutest"
@@ -29,37 +28,18 @@ func TestAzurePipelinesCredentialFederated(t *testing.T) {
 	f.dir.put(c)
 
 	t.Setenv("SYSTEM_OIDCREQUESTURI", f.svc.AzureDevOpsOIDCRequestURI("azure-devops"))
-	cred, err := azidentity.NewAzurePipelinesCredential(testTenant, appID, entra.DefaultServiceConnectionID, ado.RequestToken,
-		&azidentity.AzurePipelinesCredentialOptions{ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}})
-	if err != nil {
-		t.Fatalf("GetToken: %v", err)
-	}
+	tok := graphToken(t)(azidentity.NewAzurePipelinesCredential(testTenant, appID, entra.DefaultServiceConnectionID, ado.RequestToken,
+		&azidentity.AzurePipelinesCredentialOptions{ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true}))
 	if claims, err := f.svc.Verify(tok.Token, entra.GraphAppID, "https://graph.microsoft.com"); err != nil || claims.AppID != appID {
 		t.Fatalf("Verify = %+v, %v", claims, err)
 	}
 
 	// A wrong System.AccessToken: azidentity sends X-TFS-FedAuthRedirect: Suppress, so a 401.
-	bad, err := azidentity.NewAzurePipelinesCredential(testTenant, appID, entra.DefaultServiceConnectionID, "not-the-access-token",
-		&azidentity.AzurePipelinesCredentialOptions{ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := bad.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}}); err == nil || !strings.Contains(err.Error(), "401") {
-		t.Errorf("wrong access token: err = %v, want a 401 from the OIDC endpoint", err)
-	}
+	tokenRefused(t, "wrong access token (want a 401 from the OIDC endpoint)", "401")(azidentity.NewAzurePipelinesCredential(testTenant, appID, entra.DefaultServiceConnectionID, "not-the-access-token",
+		&azidentity.AzurePipelinesCredentialOptions{ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true}))
 	// An unknown service connection.
-	unknown, err := azidentity.NewAzurePipelinesCredential(testTenant, appID, "00000000-0000-0000-0000-00000000beef", ado.RequestToken,
-		&azidentity.AzurePipelinesCredentialOptions{ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := unknown.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}}); err == nil || !strings.Contains(err.Error(), "404") {
-		t.Errorf("unknown service connection: err = %v, want a 404 from the OIDC endpoint", err)
-	}
+	tokenRefused(t, "unknown service connection (want a 404 from the OIDC endpoint)", "404")(azidentity.NewAzurePipelinesCredential(testTenant, appID, "00000000-0000-0000-0000-00000000beef", ado.RequestToken,
+		&azidentity.AzurePipelinesCredentialOptions{ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true}))
 }
 
 // The token request's shape and refusals over plain HTTP: the claims of the token, the 302 without

@@ -143,6 +143,36 @@ func selfSignedCert(t testing.TB, key *rsa.PrivateKey, notBefore, notAfter time.
 	return cert
 }
 
+// graphToken returns the function that gets a Graph token with a new credential (the result of its
+// constructor), failing the test when there is no credential or no token.
+func graphToken(t *testing.T) func(azcore.TokenCredential, error) azcore.AccessToken {
+	return func(cred azcore.TokenCredential, err error) azcore.AccessToken {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}})
+		if err != nil {
+			t.Fatalf("GetToken: %v", err)
+		}
+		return tok
+	}
+}
+
+// tokenRefused returns the function that checks a new credential (the result of its constructor) gets
+// no Graph token, with an error that names want.
+func tokenRefused(t *testing.T, what, want string) func(azcore.TokenCredential, error) {
+	return func(cred azcore.TokenCredential, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %s", what, err, want)
+		}
+	}
+}
+
 func (f *fixture) clientOptions() azcore.ClientOptions {
 	return azcore.ClientOptions{
 		Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: f.srv.URL},
@@ -351,15 +381,9 @@ func TestClientCertificateCredential(t *testing.T) {
 
 	// A certificate the application does not hold is refused, and azidentity reports Entra's code.
 	otherCert := selfSignedCert(t, testKey(t, 2), time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
-	cred, err := azidentity.NewClientCertificateCredential(testTenant, appID, []*x509.Certificate{otherCert}, testKey(t, 2), &azidentity.ClientCertificateCredentialOptions{
+	tokenRefused(t, "unregistered certificate", "AADSTS700027")(azidentity.NewClientCertificateCredential(testTenant, appID, []*x509.Certificate{otherCert}, testKey(t, 2), &azidentity.ClientCertificateCredentialOptions{
 		ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}}); err == nil || !strings.Contains(err.Error(), "AADSTS700027") {
-		t.Errorf("unregistered certificate: err = %v, want AADSTS700027", err)
-	}
+	}))
 }
 
 func (f *fixture) issuerRequestToken(t *testing.T, issuer string) string {
@@ -406,16 +430,9 @@ func TestClientAssertionCredentialFederated(t *testing.T) {
 		}
 		return body.Value, nil
 	}
-	cred, err := azidentity.NewClientAssertionCredential(testTenant, appID, getAssertion, &azidentity.ClientAssertionCredentialOptions{
+	tok := graphToken(t)(azidentity.NewClientAssertionCredential(testTenant, appID, getAssertion, &azidentity.ClientAssertionCredentialOptions{
 		ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}})
-	if err != nil {
-		t.Fatalf("GetToken: %v", err)
-	}
+	}))
 	if requests != 1 {
 		t.Errorf("assertion callback called %d times", requests)
 	}
@@ -424,15 +441,9 @@ func TestClientAssertionCredentialFederated(t *testing.T) {
 	}
 
 	// A workflow of another branch gets a token with another subject, which the credential does not trust.
-	wrong, err := azidentity.NewClientAssertionCredential(testTenant, appID, func(context.Context) (string, error) {
+	tokenRefused(t, "wrong subject", "AADSTS700213")(azidentity.NewClientAssertionCredential(testTenant, appID, func(context.Context) (string, error) {
 		return f.svc.MintFederated("github", "repo:bayer/terraform-provider-lkps:ref:refs/heads/feature", "", 0)
-	}, &azidentity.ClientAssertionCredentialOptions{ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := wrong.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}}); err == nil || !strings.Contains(err.Error(), "AADSTS700213") {
-		t.Errorf("wrong subject: err = %v, want AADSTS700213", err)
-	}
+	}, &azidentity.ClientAssertionCredentialOptions{ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true}))
 }
 
 // TestWorkloadIdentityCredential is the Kubernetes flow: a projected service account token in a file.
