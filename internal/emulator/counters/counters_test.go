@@ -19,7 +19,9 @@ func TestSetCountsEachRequestOnce(t *testing.T) {
 	}))
 	var wg sync.WaitGroup
 	for range 50 {
-		wg.Go(func() { h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/?route=a", nil)) })
+		wg.Go(func() {
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/?route=a", nil))
+		})
 	}
 	wg.Wait()
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/?route=b", nil))
