@@ -89,16 +89,22 @@ func TestSDKServicePrincipalMissingUntilCreated(t *testing.T) {
 	}
 }
 
-// GET /domains includes the tenant's initial <name>.onmicrosoft.com domain, verified and initial.
-func TestSDKDomainsInitialDomain(t *testing.T) {
-	t.Parallel()
-	ts, g, _ := adminGraph(t, graphapi.RoleDomainReadAll)
+// listDomains answers GET /domains sent with g.
+func listDomains(t *testing.T, ts *emulator.TestServer, g *graphClient) []models.Domainable {
+	t.Helper()
 	resp, err := g.send(ctx(t), abs.GET, ts.GraphBaseURL+"/v1.0/domains", models.CreateDomainCollectionResponseFromDiscriminatorValue)
 	if err != nil {
 		t.Fatalf("GET domains: %v", err)
 	}
+	return as[models.DomainCollectionResponseable](t, resp).GetValue()
+}
+
+// GET /domains includes the tenant's initial <name>.onmicrosoft.com domain, verified and initial.
+func TestSDKDomainsInitialDomain(t *testing.T) {
+	t.Parallel()
+	ts, g, _ := adminGraph(t, graphapi.RoleDomainReadAll)
 	var initial []string
-	for _, d := range as[models.DomainCollectionResponseable](t, resp).GetValue() {
+	for _, d := range listDomains(t, ts, g) {
 		if d.GetIsInitial() != nil && *d.GetIsInitial() {
 			if !*d.GetIsVerified() || *d.GetIsDefault() {
 				t.Errorf("initial domain %s: verified %v, default %v", *d.GetId(), *d.GetIsVerified(), *d.GetIsDefault())

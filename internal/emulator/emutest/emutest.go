@@ -8,7 +8,10 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -135,4 +138,20 @@ func Bearer(token, contentType string, more ...string) http.Header {
 		h.Set(more[i], more[i+1])
 	}
 	return h
+}
+
+// ServeLoop serves the same request with h in every iteration of the benchmark (no network), failing
+// it on any status other than 200.
+func ServeLoop(b *testing.B, h http.Handler, method, target, body string, header http.Header) {
+	b.Helper()
+	b.ResetTimer()
+	for b.Loop() {
+		req := httptest.NewRequestWithContext(b.Context(), method, target, strings.NewReader(body))
+		maps.Copy(req.Header, header)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
 }

@@ -976,17 +976,7 @@ func TestNewValidatesConfig(t *testing.T) {
 func BenchmarkTokenEndpoint(b *testing.B) {
 	f := newFixture(b)
 	body := secretForm(entraGraphScope).Encode()
-	h := f.svc.Handler()
-	b.ResetTimer()
-	for b.Loop() {
-		req := httptest.NewRequestWithContext(b.Context(), http.MethodPost, "/"+testTenant+"/oauth2/v2.0/token", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			b.Fatalf("status %d", rec.Code)
-		}
-	}
+	emutest.ServeLoop(b, f.svc.Handler(), http.MethodPost, "/"+testTenant+"/oauth2/v2.0/token", body, emutest.Bearer("", "application/x-www-form-urlencoded"))
 }
 
 // BenchmarkVerify measures access token verification, which every Graph and gateway request pays.

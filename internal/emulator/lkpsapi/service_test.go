@@ -604,17 +604,7 @@ func BenchmarkSessionStart(b *testing.B) {
 	f.svc.Handler().ServeHTTP(httptest.NewRecorder(), reg)
 	tok := f.token(b, clientID, npAud)
 	body := `{"agent_entra_app_id":"` + agentID + `"}`
-	h := f.svc.Handler()
-	b.ResetTimer()
-	for b.Loop() {
-		req := httptest.NewRequestWithContext(b.Context(), http.MethodPost, "/lkps/nonprod/eu/api/session/start", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+tok)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			b.Fatalf("status %d", rec.Code)
-		}
-	}
+	emutest.ServeLoop(b, f.svc.Handler(), http.MethodPost, "/lkps/nonprod/eu/api/session/start", body, emutest.Bearer(tok, ""))
 }
 
 // TestAuditLogIsBounded shows the audit log keeps the newest records when it outgrows its bound.
