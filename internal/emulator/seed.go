@@ -165,10 +165,8 @@ func LoadSeed(path string) (*Seed, error) {
 // ParseSeed decodes a seed document, rejecting unknown fields, and fills generated ids so that the seed
 // describes one fixed state (a reset returns to exactly it).
 func ParseSeed(raw []byte) (*Seed, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
 	var s Seed
-	if err := dec.Decode(&s); err != nil {
+	if err := decodeStrict(bytes.NewReader(raw), &s); err != nil {
 		return nil, fmt.Errorf("decode seed: %w", err)
 	}
 	if err := s.normalize(); err != nil {

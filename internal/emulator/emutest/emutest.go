@@ -5,6 +5,7 @@ package emutest
 import (
 	"crypto"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"io"
@@ -154,4 +155,27 @@ func ServeLoop(b *testing.B, h http.Handler, method, target, body string, header
 			b.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
 	}
+}
+
+// rsaKeys are the RSA keys tests share: a 2048-bit key takes long to generate on two cores.
+var rsaKeys struct {
+	once sync.Once
+	keys [3]*rsa.PrivateKey
+	err  error
+}
+
+// RSAKey returns the i-th (0 to 2) of three 2048-bit RSA keys the test process generates once.
+func RSAKey(t testing.TB, i int) *rsa.PrivateKey {
+	t.Helper()
+	rsaKeys.once.Do(func() {
+		for j := range rsaKeys.keys {
+			if rsaKeys.keys[j], rsaKeys.err = rsa.GenerateKey(rand.Reader, 2048); rsaKeys.err != nil {
+				return
+			}
+		}
+	})
+	if rsaKeys.err != nil {
+		t.Fatal(rsaKeys.err)
+	}
+	return rsaKeys.keys[i]
 }

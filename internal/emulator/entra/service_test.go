@@ -41,25 +41,8 @@ const (
 	nonprodAud = "api://livekit-platform-service-np.int.bayer.com"
 )
 
-// Keys are expensive to generate on two cores; tests share a few.
-var (
-	keysOnce sync.Once
-	keys     [3]*rsa.PrivateKey
-)
-
-func testKey(t testing.TB, i int) *rsa.PrivateKey {
-	t.Helper()
-	keysOnce.Do(func() {
-		for j := range keys {
-			k, err := rsa.GenerateKey(rand.Reader, 2048)
-			if err != nil {
-				panic(err)
-			}
-			keys[j] = k
-		}
-	})
-	return keys[i]
-}
+// testKey is one of the test process's shared RSA keys.
+func testKey(t testing.TB, i int) *rsa.PrivateKey { return emutest.RSAKey(t, i) }
 
 // directory is a fake entra.Directory.
 type directory struct {

@@ -1,8 +1,6 @@
 package lkpsapi_test
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -28,24 +26,6 @@ const (
 	npAud    = "api://livekit-platform-service-np.int.bayer.com"
 	prodAud  = "api://livekit-platform-service.int.bayer.com"
 )
-
-var (
-	keyOnce sync.Once
-	keys    [2]*rsa.PrivateKey
-)
-
-func signingKey(i int) *rsa.PrivateKey {
-	keyOnce.Do(func() {
-		for j := range keys {
-			k, err := rsa.GenerateKey(rand.Reader, 2048)
-			if err != nil {
-				panic(err)
-			}
-			keys[j] = k
-		}
-	})
-	return keys[i]
-}
 
 // apps is a fake entra.Directory of the three applications the tests use.
 type apps struct{}
@@ -88,7 +68,7 @@ func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	f := &fixture{agents: &agents{apis: map[string]lkpsapi.AgentAPI{}}, clk: emutest.NewClock(time.Date(2026, 11, 22, 13, 0, 0, 0, time.UTC))}
 	tokens, err := entra.New(entra.Config{
-		TenantID: tenant, BaseURL: func() string { return baseURL }, Directory: apps{}, SigningKey: signingKey(0), Now: f.clock,
+		TenantID: tenant, BaseURL: func() string { return baseURL }, Directory: apps{}, SigningKey: emutest.RSAKey(t, 0), Now: f.clock,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +196,7 @@ func checkLKPS(t *testing.T, r response, status int, failedCheck string) {
 
 func TestGatewayRejectsBadTokens(t *testing.T) {
 	f := newFixture(t)
-	foreign, err := entra.New(entra.Config{TenantID: tenant, BaseURL: func() string { return baseURL }, Directory: apps{}, SigningKey: signingKey(1), Now: f.clock})
+	foreign, err := entra.New(entra.Config{TenantID: tenant, BaseURL: func() string { return baseURL }, Directory: apps{}, SigningKey: emutest.RSAKey(t, 1), Now: f.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
