@@ -179,3 +179,28 @@ func RSAKey(t testing.TB, i int) *rsa.PrivateKey {
 	}
 	return rsaKeys.keys[i]
 }
+
+// Objects is a fake directory's objects by case-insensitive id; the zero value is empty and ready to
+// use, and it is safe for concurrent use.
+type Objects[T any] struct {
+	mu sync.Mutex
+	m  map[string]T
+}
+
+// Get returns the object with the id.
+func (o *Objects[T]) Get(id string) (T, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	v, ok := o.m[strings.ToLower(id)]
+	return v, ok
+}
+
+// Put stores the object under the id, replacing the one there.
+func (o *Objects[T]) Put(id string, v T) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil {
+		o.m = map[string]T{}
+	}
+	o.m[strings.ToLower(id)] = v
+}

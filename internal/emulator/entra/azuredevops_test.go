@@ -113,7 +113,7 @@ func TestAzureDevOpsIssuerConfigValidated(t *testing.T) {
 		"github with an org": {Name: "gh", Organization: "o"},
 	} {
 		_, err := entra.New(entra.Config{
-			TenantID: testTenant, BaseURL: func() string { return "https://127.0.0.1" }, Directory: &directory{clients: map[string]entra.Client{}},
+			TenantID: testTenant, BaseURL: func() string { return "https://127.0.0.1" }, Directory: &directory{},
 			SigningKey: testKey(t, 0), Issuers: []entra.OIDCIssuer{iss},
 		})
 		if err == nil {

@@ -45,23 +45,11 @@ const (
 func testKey(t testing.TB, i int) *rsa.PrivateKey { return emutest.RSAKey(t, i) }
 
 // directory is a fake entra.Directory.
-type directory struct {
-	mu      sync.Mutex
-	clients map[string]entra.Client
-}
+type directory struct{ clients emutest.Objects[entra.Client] }
 
-func (d *directory) Client(id string) (entra.Client, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	c, ok := d.clients[strings.ToLower(id)]
-	return c, ok
-}
+func (d *directory) Client(id string) (entra.Client, bool) { return d.clients.Get(id) }
 
-func (d *directory) put(c entra.Client) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.clients[strings.ToLower(c.AppID)] = c
-}
+func (d *directory) put(c entra.Client) { d.clients.Put(c.AppID, c) }
 
 // fixture is a token service behind an httptest TLS server.
 type fixture struct {
@@ -80,7 +68,7 @@ func withFixedClock(now time.Time) fixtureOption {
 
 func newFixture(t testing.TB, opts ...fixtureOption) *fixture {
 	t.Helper()
-	f := &fixture{dir: &directory{clients: map[string]entra.Client{}}}
+	f := &fixture{dir: &directory{}}
 	f.cert = selfSignedCert(t, testKey(t, 1), time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
 	f.dir.put(entra.Client{
 		AppID: appID, ServicePrincipalID: appSPID, DisplayName: "terraform",
@@ -932,7 +920,7 @@ func mustGet(t *testing.T, f *fixture, path, bearer string) string {
 }
 
 func TestNewValidatesConfig(t *testing.T) {
-	dir := &directory{clients: map[string]entra.Client{}}
+	dir := &directory{}
 	base := func() string { return "https://127.0.0.1:1" }
 	cases := map[string]entra.Config{
 		"tenant not a GUID":  {TenantID: "contoso", BaseURL: base, Directory: dir, SigningKey: testKey(t, 0)},

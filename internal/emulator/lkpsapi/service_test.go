@@ -40,22 +40,12 @@ func (apps) Client(id string) (entra.Client, bool) {
 
 // agents is a fake lkpsapi.AgentDirectory.
 type agents struct {
-	mu   sync.Mutex
-	apis map[string]lkpsapi.AgentAPI
+	apis emutest.Objects[lkpsapi.AgentAPI]
 }
 
-func (a *agents) AgentAPI(id string) (lkpsapi.AgentAPI, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	api, ok := a.apis[strings.ToLower(id)]
-	return api, ok
-}
+func (a *agents) AgentAPI(id string) (lkpsapi.AgentAPI, bool) { return a.apis.Get(id) }
 
-func (a *agents) set(id string, api lkpsapi.AgentAPI) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.apis[strings.ToLower(id)] = api
-}
+func (a *agents) set(id string, api lkpsapi.AgentAPI) { a.apis.Put(id, api) }
 
 type fixture struct {
 	tokens *entra.Service
@@ -66,7 +56,7 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	f := &fixture{agents: &agents{apis: map[string]lkpsapi.AgentAPI{}}, clk: emutest.NewClock(time.Date(2026, 11, 22, 13, 0, 0, 0, time.UTC))}
+	f := &fixture{agents: &agents{}, clk: emutest.NewClock(time.Date(2026, 11, 22, 13, 0, 0, 0, time.UTC))}
 	tokens, err := entra.New(entra.Config{
 		TenantID: tenant, BaseURL: func() string { return baseURL }, Directory: apps{}, SigningKey: emutest.RSAKey(t, 0), Now: f.clock,
 	})
