@@ -2,7 +2,6 @@ package entra
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/jsonhttp"
 )
 
 // Sentinel errors returned by Service.Verify. Exactly one of them matches any error Verify returns, so a
@@ -235,16 +235,7 @@ func (e *stsError) Error() string { return fmt.Sprintf("AADSTS%d: %s", e.aadsts,
 
 // writeJSON writes v as the JSON body of a no-store response.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "encoding response: "+err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store, no-cache")
-	w.Header().Set("Pragma", "no-cache")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	jsonhttp.Write(w, status, v, "Content-Type", "application/json; charset=utf-8", "Cache-Control", "no-store, no-cache", "Pragma", "no-cache")
 }
 
 // newGUID returns a random (version 4) GUID in its lower-case textual form.

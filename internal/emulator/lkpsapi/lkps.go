@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/jsonhttp"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 )
 
@@ -341,12 +342,5 @@ func randomHex(n int) string {
 
 // writeJSON writes v as a JSON response.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "encoding response: "+err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	jsonhttp.Write(w, status, v, "Content-Type", "application/json")
 }
