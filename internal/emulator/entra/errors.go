@@ -161,26 +161,21 @@ func errNoFederatedRecord(iss, sub, aud string) *stsError {
 			"Assertion Audience: '%s'. https://learn.microsoft.com/entra/workload-id/workload-identity-federation", iss, sub, aud)}
 }
 
-func errFederatedIssuer(iss string) *stsError {
-	return &stsError{http.StatusBadRequest, "invalid_client", 700211, fmt.Sprintf(
-		"No matching federated identity record found for presented assertion issuer '%s'. Please check your federated identity "+
+// errFederatedMismatch is the refusal of a federated assertion whose issuer (AADSTS700211), audience
+// (700212) or subject (700213) no federated identity credential of the application matches: one text,
+// naming the claim and its value.
+func errFederatedMismatch(aadsts int, claim, value string) *stsError {
+	return &stsError{http.StatusBadRequest, "invalid_client", aadsts, fmt.Sprintf(
+		"No matching federated identity record found for presented assertion %s '%s'. Please check your federated identity "+
 			"credential Subject, Audience and Issuer against the presented assertion. "+
-			"https://learn.microsoft.com/entra/workload-id/workload-identity-federation", iss)}
+			"https://learn.microsoft.com/entra/workload-id/workload-identity-federation", claim, value)}
 }
 
-func errFederatedAudience(aud string) *stsError {
-	return &stsError{http.StatusBadRequest, "invalid_client", 700212, fmt.Sprintf(
-		"No matching federated identity record found for presented assertion audience '%s'. Please check your federated identity "+
-			"credential Subject, Audience and Issuer against the presented assertion. "+
-			"https://learn.microsoft.com/entra/workload-id/workload-identity-federation", aud)}
-}
+func errFederatedIssuer(iss string) *stsError { return errFederatedMismatch(700211, "issuer", iss) }
 
-func errFederatedSubject(sub string) *stsError {
-	return &stsError{http.StatusBadRequest, "invalid_client", 700213, fmt.Sprintf(
-		"No matching federated identity record found for presented assertion subject '%s'. Please check your federated identity "+
-			"credential Subject, Audience and Issuer against the presented assertion. "+
-			"https://learn.microsoft.com/entra/workload-id/workload-identity-federation", sub)}
-}
+func errFederatedAudience(aud string) *stsError { return errFederatedMismatch(700212, "audience", aud) }
+
+func errFederatedSubject(sub string) *stsError { return errFederatedMismatch(700213, "subject", sub) }
 
 func errExternalIssuer(iss string) *stsError {
 	return &stsError{http.StatusBadRequest, "invalid_client", 50166, fmt.Sprintf(
