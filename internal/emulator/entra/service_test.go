@@ -994,3 +994,28 @@ func TestVerifyCachedTokenStillExpires(t *testing.T) {
 		t.Errorf("after expiry: err = %v, want ErrExpired", err)
 	}
 }
+
+// An Azure CLI user token: the CLI's client, the user's object id in lower case, scp and wids, no roles;
+// a negative lifetime an expired token; an object id that is no GUID refused.
+func TestMintUser(t *testing.T) {
+	f := newFixture(t)
+	tok, err := f.svc.MintUser(entra.UserToken{ObjectID: "AAAAAAAA-0000-4000-8000-000000000001", Audience: "https://graph.microsoft.com", DirectoryRoles: []string{"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.svc.Verify(tok, "https://graph.microsoft.com")
+	if err != nil || c.AppID != entra.AzureCLIAppID || c.AuthorizedParty != entra.AzureCLIAppID || c.ObjectID != "aaaaaaaa-0000-4000-8000-000000000001" ||
+		c.Scopes == "" || len(c.Roles) != 0 || len(c.DirectoryRoles) != 1 {
+		t.Fatalf("claims = %+v, %v", c, err)
+	}
+	expired, err := f.svc.MintUser(entra.UserToken{ObjectID: "aaaaaaaa-0000-4000-8000-000000000001", Audience: "https://graph.microsoft.com", Lifetime: -time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Verify(expired); !errors.Is(err, entra.ErrExpired) {
+		t.Errorf("negative lifetime: Verify = %v, want ErrExpired", err)
+	}
+	if _, err := f.svc.MintUser(entra.UserToken{ObjectID: "someone", Audience: "https://graph.microsoft.com"}); err == nil {
+		t.Error("an object id that is no GUID was accepted")
+	}
+}
