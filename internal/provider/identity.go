@@ -41,149 +41,204 @@ type agentRegistrationIdentity struct {
 
 const identityAgentClientIDDescription = "The client ID (application ID) of the agent's app registration, in lower case."
 
+// identitySpec is what one resource's identity is made of.
+type identitySpec struct {
+	attributes map[string]identityschema.Attribute
+	// of derives the identity from the resource's state.
+	of func(context.Context, tfsdk.State, *diag.Diagnostics) any
+	// importID turns an import's identity, or an import ID in one of the other forms the resource accepts
+	// (azuread's), into the resource's own import ID.
+	importID func(context.Context, resource.ImportStateRequest, *diag.Diagnostics) string
+	// check, when set, refuses an identity the provider cannot stand for, before a refresh or an import.
+	check func(ctx context.Context, identity *tfsdk.ResourceIdentity, action string, diags *diag.Diagnostics)
+}
+
+// identified gives a served resource its identity: Create, Read, Update and ImportState run the resource's
+// own method and then store the identity derived from the state it wrote. The served types embed it one
+// level above the resource, so that its methods are the ones served.
+type identified struct {
+	res  resource.ResourceWithImportState
+	spec identitySpec
+}
+
+func (w identified) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{Attributes: w.spec.attributes}
+}
+
+func (w identified) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	w.res.Create(ctx, req, resp)
+	setIdentity(ctx, resp.State, resp.Identity, w.spec.of, &resp.Diagnostics)
+}
+
+func (w identified) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if w.spec.check != nil {
+		if w.spec.check(ctx, req.Identity, "refresh", &resp.Diagnostics); resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	w.res.Read(ctx, req, resp)
+	// When the Read removed the resource (gone out of band), the identity is that of the prior state:
+	// terraform-plugin-framework v1.19 refuses a Read that returns no identity even when it removes the
+	// resource, and Terraform < 1.12 stores none to fall back on.
+	st := resp.State
+	if st.Raw.IsNull() {
+		st = req.State
+	}
+	setIdentity(ctx, st, resp.Identity, w.spec.of, &resp.Diagnostics)
+}
+
+func (w identified) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	w.res.Update(ctx, req, resp)
+	setIdentity(ctx, resp.State, resp.Identity, w.spec.of, &resp.Diagnostics)
+}
+
+func (w identified) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if req.ID == "" && hasIdentity(req.Identity) && w.spec.check != nil {
+		w.spec.check(ctx, req.Identity, "import", &resp.Diagnostics)
+	}
+	req.ID = w.spec.importID(ctx, req, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	w.res.ImportState(ctx, req, resp)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	setIdentity(ctx, resp.State, resp.Identity, w.spec.of, &resp.Diagnostics)
+}
+
+// identityFrom reads an import's identity into id and returns id's import ID, or "" (with the error in
+// diags) when it cannot be read.
+func identityFrom[T any](ctx context.Context, identity *tfsdk.ResourceIdentity, id *T, importID func(*T) string, diags *diag.Diagnostics) string {
+	diags.Append(identity.Get(ctx, id)...)
+	if diags.HasError() {
+		return ""
+	}
+	return importID(id)
+}
+
 // ---- lkps_agent_client_scope ----
 
 // agentClientScopeWithIdentity is lkps_agent_client_scope with its identity, azuread's import ID form
 // and moves from azuread_application_permission_scope.
-type agentClientScopeWithIdentity struct{ *agentClientScopeResource }
-
-func (r *agentClientScopeWithIdentity) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
-		"agent_client_id": identityschema.StringAttribute{RequiredForImport: true, Description: identityAgentClientIDDescription},
-	}}
+type agentClientScopeWithIdentity struct {
+	identified
+	agentClientScopeServed
 }
 
-func (r *agentClientScopeWithIdentity) identityOf(ctx context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
-	return &agentClientScopeIdentity{AgentClientID: stateGUID(st, "agent_client_id", diags)}
-}
+type agentClientScopeServed struct{ *agentClientScopeResource }
 
-func (r *agentClientScopeWithIdentity) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	r.agentClientScopeResource.Create(ctx, req, resp)
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
-}
-
-func (r *agentClientScopeWithIdentity) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	r.agentClientScopeResource.Read(ctx, req, resp)
-	setReadIdentity(ctx, req, resp, r.identityOf)
-}
-
-func (r *agentClientScopeWithIdentity) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	r.agentClientScopeResource.Update(ctx, req, resp)
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
-}
-
-// ImportState accepts the agent client ID (or object ID), "<agent ID>/<scope ID>", azuread's
-// "/applications/<object ID>/permissionScopes/<scope ID>" (the same as "<object ID>/<scope ID>": the scope
-// is found by its ID, also when it was renamed out of band), or an identity.
-func (r *agentClientScopeWithIdentity) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	switch {
-	case req.ID == "" && hasIdentity(req.Identity):
-		var id agentClientScopeIdentity
-		resp.Diagnostics.Append(req.Identity.Get(ctx, &id)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		req.ID = id.AgentClientID.ValueString()
-	default:
-		if objectID, scopeID, ok := parseAzureADScopeID(req.ID); ok {
-			req.ID = objectID + "/" + scopeID
-		}
+// agentClientScopeIdentitySpec: the import accepts the agent client ID (or object ID), "<agent ID>/<scope
+// ID>", azuread's "/applications/<object ID>/permissionScopes/<scope ID>" (the same as "<object ID>/<scope
+// ID>": the scope is found by its ID, also when it was renamed out of band), or an identity.
+func agentClientScopeIdentitySpec() identitySpec {
+	return identitySpec{
+		attributes: map[string]identityschema.Attribute{
+			"agent_client_id": identityschema.StringAttribute{RequiredForImport: true, Description: identityAgentClientIDDescription},
+		},
+		of: func(_ context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
+			return &agentClientScopeIdentity{AgentClientID: stateGUID(st, "agent_client_id", diags)}
+		},
+		importID: func(ctx context.Context, req resource.ImportStateRequest, diags *diag.Diagnostics) string {
+			if req.ID == "" && hasIdentity(req.Identity) {
+				return identityFrom(ctx, req.Identity, &agentClientScopeIdentity{}, func(id *agentClientScopeIdentity) string {
+					return id.AgentClientID.ValueString()
+				}, diags)
+			}
+			if objectID, scopeID, ok := parseAzureADScopeID(req.ID); ok {
+				return objectID + "/" + scopeID
+			}
+			return req.ID
+		},
 	}
-	r.agentClientScopeResource.ImportState(ctx, req, resp)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
 }
 
 // ---- lkps_preauthorized_client ----
 
 // preauthorizedClientWithIdentity is lkps_preauthorized_client with its identity, azuread's import ID
 // forms and moves from azuread_application_pre_authorized.
-type preauthorizedClientWithIdentity struct{ *preauthorizedClientResource }
-
-func (r *preauthorizedClientWithIdentity) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
-		"agent_client_id": identityschema.StringAttribute{RequiredForImport: true, Description: identityAgentClientIDDescription},
-		"client_id": identityschema.StringAttribute{RequiredForImport: true,
-			Description: "The client ID (application ID) of the pre-authorized client application, in lower case."},
-	}}
+type preauthorizedClientWithIdentity struct {
+	identified
+	preauthorizedClientServed
 }
 
-func (r *preauthorizedClientWithIdentity) identityOf(ctx context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
-	return &preauthorizedClientIdentity{AgentClientID: stateGUID(st, "agent_client_id", diags), ClientID: stateGUID(st, "client_id", diags)}
-}
+type preauthorizedClientServed struct{ *preauthorizedClientResource }
 
-func (r *preauthorizedClientWithIdentity) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	r.preauthorizedClientResource.Create(ctx, req, resp)
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
-}
-
-func (r *preauthorizedClientWithIdentity) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	r.preauthorizedClientResource.Read(ctx, req, resp)
-	setReadIdentity(ctx, req, resp, r.identityOf)
-}
-
-func (r *preauthorizedClientWithIdentity) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	r.preauthorizedClientResource.Update(ctx, req, resp)
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
-}
-
-// ImportState accepts "<agent client ID>/<client ID>", azuread's
+// preauthorizedClientIdentitySpec: the import accepts "<agent client ID>/<client ID>", azuread's
 // "[/applications/]<object ID>/preAuthorizedApplication/<client ID>", or an identity.
-func (r *preauthorizedClientWithIdentity) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	switch {
-	case req.ID == "" && hasIdentity(req.Identity):
-		var id preauthorizedClientIdentity
-		resp.Diagnostics.Append(req.Identity.Get(ctx, &id)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		req.ID = id.AgentClientID.ValueString() + "/" + id.ClientID.ValueString()
-	default:
-		if objectID, clientID, ok := parseAzureADPreAuthorizedID(req.ID); ok {
-			req.ID = objectID + "/" + clientID
-		}
+func preauthorizedClientIdentitySpec() identitySpec {
+	return identitySpec{
+		attributes: map[string]identityschema.Attribute{
+			"agent_client_id": identityschema.StringAttribute{RequiredForImport: true, Description: identityAgentClientIDDescription},
+			"client_id": identityschema.StringAttribute{RequiredForImport: true,
+				Description: "The client ID (application ID) of the pre-authorized client application, in lower case."},
+		},
+		of: func(_ context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
+			return &preauthorizedClientIdentity{AgentClientID: stateGUID(st, "agent_client_id", diags), ClientID: stateGUID(st, "client_id", diags)}
+		},
+		importID: func(ctx context.Context, req resource.ImportStateRequest, diags *diag.Diagnostics) string {
+			if req.ID == "" && hasIdentity(req.Identity) {
+				return identityFrom(ctx, req.Identity, &preauthorizedClientIdentity{}, func(id *preauthorizedClientIdentity) string {
+					return id.AgentClientID.ValueString() + "/" + id.ClientID.ValueString()
+				}, diags)
+			}
+			if objectID, clientID, ok := parseAzureADPreAuthorizedID(req.ID); ok {
+				return objectID + "/" + clientID
+			}
+			return req.ID
+		},
 	}
-	r.preauthorizedClientResource.ImportState(ctx, req, resp)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
 }
 
 // ---- lkps_agent_registration ----
 
 // agentRegistrationWithIdentity is lkps_agent_registration with its identity. A registration exists
 // in one LKPS environment and region, so both are part of it (from the provider configuration).
-type agentRegistrationWithIdentity struct{ *agentRegistrationResource }
+type agentRegistrationWithIdentity struct {
+	identified
+	agentRegistrationServed
+}
 
-func (r *agentRegistrationWithIdentity) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
-		"agent_client_id": identityschema.StringAttribute{RequiredForImport: true, Description: identityAgentClientIDDescription},
-		"environment": identityschema.StringAttribute{OptionalForImport: true,
-			Description: "The LKPS environment the agent is registered in, `nonprod` or `prod`; defaults to the provider's."},
-		"region": identityschema.StringAttribute{OptionalForImport: true,
-			Description: "The LKPS region the agent is registered in, `eu` or `us`; defaults to the provider's."},
-	}}
+type agentRegistrationServed struct{ *agentRegistrationResource }
+
+// agentRegistrationIdentitySpec: the import accepts the agent client ID or an identity of the provider's
+// environment and region.
+func agentRegistrationIdentitySpec(r *agentRegistrationResource) identitySpec {
+	return identitySpec{
+		attributes: map[string]identityschema.Attribute{
+			"agent_client_id": identityschema.StringAttribute{RequiredForImport: true, Description: identityAgentClientIDDescription},
+			"environment": identityschema.StringAttribute{OptionalForImport: true,
+				Description: "The LKPS environment the agent is registered in, `nonprod` or `prod`; defaults to the provider's."},
+			"region": identityschema.StringAttribute{OptionalForImport: true,
+				Description: "The LKPS region the agent is registered in, `eu` or `us`; defaults to the provider's."},
+		},
+		of: func(_ context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
+			env, region := r.location()
+			return &agentRegistrationIdentity{AgentClientID: stateGUID(st, "agent_client_id", diags), Environment: types.StringValue(env), Region: types.StringValue(region)}
+		},
+		importID: func(ctx context.Context, req resource.ImportStateRequest, diags *diag.Diagnostics) string {
+			if req.ID == "" && hasIdentity(req.Identity) {
+				return identityFrom(ctx, req.Identity, &agentRegistrationIdentity{}, func(id *agentRegistrationIdentity) string {
+					return id.AgentClientID.ValueString()
+				}, diags)
+			}
+			return req.ID
+		},
+		check: r.checkLocation,
+	}
 }
 
 // location returns the provider's environment and region.
-func (r *agentRegistrationWithIdentity) location() (string, string) {
+func (r *agentRegistrationResource) location() (string, string) {
 	if r.data == nil {
 		return "", ""
 	}
 	return string(r.data.entry.Environment), string(r.data.entry.Region)
 }
 
-func (r *agentRegistrationWithIdentity) identityOf(ctx context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
-	env, region := r.location()
-	return &agentRegistrationIdentity{AgentClientID: stateGUID(st, "agent_client_id", diags), Environment: types.StringValue(env), Region: types.StringValue(region)}
-}
-
 // checkLocation refuses an identity of another environment or region than the provider's: LKPS keeps
 // a registration per region, so the resource would silently stand for another registration.
-func (r *agentRegistrationWithIdentity) checkLocation(ctx context.Context, identity *tfsdk.ResourceIdentity, action string, diags *diag.Diagnostics) {
+func (r *agentRegistrationResource) checkLocation(ctx context.Context, identity *tfsdk.ResourceIdentity, action string, diags *diag.Diagnostics) {
 	if !hasIdentity(identity) || r.data == nil {
 		return
 	}
@@ -202,43 +257,6 @@ func (r *agentRegistrationWithIdentity) checkLocation(ctx context.Context, ident
 			action, id.AgentClientID.ValueString(), wantEnv, wantRegion, env, region, wantEnv, wantRegion, env, region))
 }
 
-func (r *agentRegistrationWithIdentity) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	r.agentRegistrationResource.Create(ctx, req, resp)
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
-}
-
-func (r *agentRegistrationWithIdentity) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	r.checkLocation(ctx, req.Identity, "refresh", &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	r.agentRegistrationResource.Read(ctx, req, resp)
-	setReadIdentity(ctx, req, resp, r.identityOf)
-}
-
-func (r *agentRegistrationWithIdentity) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	r.agentRegistrationResource.Update(ctx, req, resp)
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
-}
-
-// ImportState accepts the agent client ID or an identity of the provider's environment and region.
-func (r *agentRegistrationWithIdentity) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if req.ID == "" && hasIdentity(req.Identity) {
-		r.checkLocation(ctx, req.Identity, "import", &resp.Diagnostics)
-		var id agentRegistrationIdentity
-		resp.Diagnostics.Append(req.Identity.Get(ctx, &id)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		req.ID = id.AgentClientID.ValueString()
-	}
-	r.agentRegistrationResource.ImportState(ctx, req, resp)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
-}
-
 // ---- helpers ----
 
 // setIdentity stores the identity derived from the state, unless the operation failed or removed the
@@ -253,18 +271,6 @@ func setIdentity(ctx context.Context, st tfsdk.State, identity *tfsdk.ResourceId
 		return
 	}
 	diags.Append(identity.Set(ctx, v)...)
-}
-
-// setReadIdentity sets the identity after a Read. When the Read removed the resource (gone out of band),
-// the identity is that of the prior state: terraform-plugin-framework v1.19 refuses a Read that returns no
-// identity even when it removes the resource, and Terraform < 1.12 stores none to fall back on.
-func setReadIdentity(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse,
-	derive func(context.Context, tfsdk.State, *diag.Diagnostics) any) {
-	st := resp.State
-	if st.Raw.IsNull() {
-		st = req.State
-	}
-	setIdentity(ctx, st, resp.Identity, derive, &resp.Diagnostics)
 }
 
 // hasIdentity reports whether an import was given an identity rather than an ID.

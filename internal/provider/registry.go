@@ -67,13 +67,16 @@ func NewAgentRegistrationResource() resource.Resource {
 func (p *lkpsProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		func() resource.Resource {
-			return &agentClientScopeWithIdentity{NewAgentClientScopeResource().(*agentClientScopeResource)}
+			r := NewAgentClientScopeResource().(*agentClientScopeResource)
+			return &agentClientScopeWithIdentity{identified{r, agentClientScopeIdentitySpec()}, agentClientScopeServed{r}}
 		},
 		func() resource.Resource {
-			return &preauthorizedClientWithIdentity{NewPreauthorizedClientResource().(*preauthorizedClientResource)}
+			r := NewPreauthorizedClientResource().(*preauthorizedClientResource)
+			return &preauthorizedClientWithIdentity{identified{r, preauthorizedClientIdentitySpec()}, preauthorizedClientServed{r}}
 		},
 		func() resource.Resource {
-			return &agentRegistrationWithIdentity{NewAgentRegistrationResource().(*agentRegistrationResource)}
+			r := NewAgentRegistrationResource().(*agentRegistrationResource)
+			return &agentRegistrationWithIdentity{identified{r, agentRegistrationIdentitySpec(r)}, agentRegistrationServed{r}}
 		},
 	}
 }
