@@ -68,17 +68,7 @@ variable "deployer_secret" {
   sensitive = true
   ephemeral = true
 }
-
-provider "lkps" {
-  tenant_id      = %q
-  client_id      = %q
-  client_secret  = var.deployer_secret
-  use_cli        = false
-  authority_host = %q
-  graph_base_url = %q
-  lkps_base_url  = %q
-}
-`, ts.TenantID(), ts.DeployerClientID, ts.AuthorityHost, ts.GraphBaseURL, ts.LKPSBaseURLs[w.route.Key()]))
+%s`, emulatorProvider(ts, ts.LKPSBaseURLs[w.route.Key()], "client_secret = var.deployer_secret")))
 	w.c.write("terraform.tfvars", fmt.Sprintf("agent_client_id = %q\nclient_id = %q\n", w.agent, w.client))
 	// The aliased provider block names only the client: its endpoints come from the environment, as the
 	// emulator's exports give them.

@@ -264,18 +264,7 @@ resource "lkps_agent_registration" "test" {
 
 // providerBlock builds a provider block for the test's emulator with extra settings.
 func (r *registrationEnv) providerWith(extra string) string {
-	ts := r.emu.ts
-	return fmt.Sprintf(`
-provider "lkps" {
-  tenant_id      = %q
-  client_id      = %q
-  client_secret  = %q
-  use_cli        = false
-  authority_host = %q
-  graph_base_url = %q
-  graph_replication_lag = "0s"
-%s
-}`, ts.TenantID(), ts.DeployerClientID, ts.DeployerSecret, ts.AuthorityHost, ts.GraphBaseURL, extra)
+	return emulatorProvider(r.emu.ts, "", "", "\n  graph_replication_lag = \"0s\"\n"+extra)
 }
 
 // storedRegistration returns LKPS's registration row of the agent in the emulator, if any.
@@ -350,7 +339,6 @@ func (c noSecretsInState) CheckState(_ context.Context, req statecheck.CheckStat
 func TestAccAgentRegistration_basic(t *testing.T) {
 	r := newRegistrationEnv(t, true)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config: r.registrationConfig("  agent_client_secret_wo_version = 1"),
@@ -389,7 +377,6 @@ func TestAccAgentRegistration_update(t *testing.T) {
 	r := newRegistrationEnv(t, true)
 	var before int64
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config: r.registrationConfig("  agent_client_secret_wo_version = 1"),
@@ -436,7 +423,6 @@ func TestAccAgentRegistration_import(t *testing.T) {
 	r := newRegistrationEnv(t, true)
 	r.requireEmulator(t)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			PreConfig: func() {
 				gw := &gateway{t: t, ts: r.emu.ts, base: r.emu.ts.LKPSBaseURLs[r.route.Key()]}
@@ -535,7 +521,6 @@ resource "lkps_agent_registration" "test" {
 			want := wrapTolerant(strings.NewReplacer("%[1]s", regexp.QuoteMeta(r.agent),
 				"%[2]s", regexp.QuoteMeta(r.emu.ts.DeployerClientID)).Replace(tt.want))
 			accTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config:      provider + "\n" + body,
 					ExpectError: regexp.MustCompile(want),
@@ -557,7 +542,6 @@ func TestAccAgentRegistration_agentDeleted(t *testing.T) {
 	r := newRegistrationEnv(t, true)
 	r.requireEmulator(t)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: r.registrationConfig("")},
 			{
@@ -595,22 +579,12 @@ variable "agent_secret" {
   type      = string
   sensitive = true
 }
-
-provider "lkps" {
-  tenant_id      = %q
-  client_id      = %q
-  client_secret  = var.provider_secret
-  use_cli        = false
-  authority_host = %q
-  graph_base_url = %q
-  lkps_base_url  = %q
-}
-
+%s
 resource "lkps_agent_registration" "test" {
   agent_client_id        = %q
   agent_client_secret_wo = var.agent_secret
 %s
-}`, ts.TenantID(), ts.DeployerClientID, ts.AuthorityHost, ts.GraphBaseURL, ts.LKPSBaseURLs[r.route.Key()], r.agent, extra)
+}`, emulatorProvider(ts, ts.LKPSBaseURLs[r.route.Key()], providerSecretVariable), r.agent, extra)
 	}
 	secrets := []string{r.secret, ts.DeployerSecret}
 	vars := config.Variables{"provider_secret": config.StringVariable(ts.DeployerSecret), "agent_secret": config.StringVariable(r.secret)}
@@ -665,6 +639,22 @@ func logSince(t *testing.T, file string, offset int) (string, int) {
 
 // logEntryStart matches the first line of an hclog entry; an entry's fields may continue on further lines.
 var logEntryStart = regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\dT`)
+
+// noWarningSince checks that the provider log written after *offset (read when the check runs) holds no
+// warning with summary, and that it records the protocol call rpc, so that the absence proves something;
+// why says when the provider must not warn.
+func noWarningSince(t *testing.T, logFile string, offset *int, summary, rpc, why string) func(*terraformState) error {
+	return func(*terraformState) error {
+		log, _ := logSince(t, logFile, *offset)
+		if rpcs := warningRPCs(log, summary); len(rpcs) > 0 {
+			return fmt.Errorf("warned %s: %v", why, rpcs)
+		}
+		if !strings.Contains(log, rpc) {
+			return fmt.Errorf("the log records no %s; the check proves nothing", rpc)
+		}
+		return nil
+	}
+}
 
 // warningRPCs lists the protocol calls (tf_rpc) whose responses carried a warning with summary.
 func warningRPCs(log, summary string) []string {
@@ -727,16 +717,7 @@ func TestAccAgentRegistration_sessionWarnings(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(registrationAddr, plancheck.ResourceActionUpdate),
 				}},
-				Check: func(*terraformState) error {
-					log, _ := logSince(t, logFile, offset)
-					if rpcs := warningRPCs(log, summary); len(rpcs) > 0 {
-						return fmt.Errorf("warned although a client is pre-authorized for the scope: %v", rpcs)
-					}
-					if !strings.Contains(log, "ApplyResourceChange") {
-						return fmt.Errorf("the log after step 1 records no apply; the check proves nothing")
-					}
-					return nil
-				},
+				Check: noWarningSince(t, logFile, &offset, summary, "ApplyResourceChange", "although a client is pre-authorized for the scope"),
 			},
 		},
 	})

@@ -138,16 +138,7 @@ resource "lkps_preauthorized_client" "test" {
 			{
 				// A client of the tenant: no warning.
 				Config: cfg(env.clients[0]),
-				Check: func(*terraformState) error {
-					log, _ := logSince(t, logFile, offset)
-					if rpcs := warningRPCs(log, summary); len(rpcs) > 0 {
-						return fmt.Errorf("warned for a client of the tenant: %v", rpcs)
-					}
-					if !strings.Contains(log, "PlanResourceChange") {
-						return fmt.Errorf("the log of step 2 records no plan; the check proves nothing")
-					}
-					return nil
-				},
+				Check:  noWarningSince(t, logFile, &offset, summary, "PlanResourceChange", "for a client of the tenant"),
 			},
 		},
 	})

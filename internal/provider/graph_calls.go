@@ -213,8 +213,8 @@ func agentRef(clientID, objectID guidValue) graph.AppRef {
 // agentForWrite reads the agent application named by the plan's agent_client_id or agent_object_id for
 // a create that decides what it writes from it (graph.Client.GetApplicationForWrite), and reports a
 // failure as a diagnostic.
-func (d *providerData) agentForWrite(ctx context.Context, client *graph.Client, clientID, objectID guidValue, diags *diag.Diagnostics) (graph.Application, bool) {
-	ref := agentRef(clientID, objectID)
+func (d *providerData) agentForWrite(ctx context.Context, client *graph.Client, agent agentReference, diags *diag.Diagnostics) (graph.Application, bool) {
+	ref := agent.agentRef()
 	app, err := client.GetApplicationForWrite(ctx, ref)
 	if err != nil {
 		d.reportGraphError(ctx, diags, "read the agent application", ref, err)

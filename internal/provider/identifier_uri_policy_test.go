@@ -30,8 +30,7 @@ func TestAccAgentClientScope_identifierURIPolicy(t *testing.T) {
 		}
 	}
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             env.checkNoClientScope(t),
+		CheckDestroy: env.checkNoClientScope(t),
 		Steps: []resource.TestStep{
 			{
 				PreConfig: setPolicy("enabled"),

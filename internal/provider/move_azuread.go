@@ -130,12 +130,11 @@ func moveAzureADPreAuthorized(req resource.MoveStateRequest, diags *diag.Diagnos
 		return preauthorizedClientResourceModel{}, false
 	}
 	return preauthorizedClientResourceModel{
-		ID:            types.StringNull(), // set by the refresh, which knows the agent's client ID
-		AgentClientID: nullGUID(),
-		AgentObjectID: guidOf(objectID),
-		ClientID:      guidOf(client),
-		ScopeID:       guidOf(strings.ToLower(src.PermissionIDs[0])),
-		Timeouts:      nullTimeouts("create", "read", "delete"),
+		ID:             types.StringNull(), // set by the refresh, which knows the agent's client ID
+		agentReference: agentReference{AgentClientID: nullGUID(), AgentObjectID: guidOf(objectID)},
+		ClientID:       guidOf(client),
+		ScopeID:        guidOf(strings.ToLower(src.PermissionIDs[0])),
+		Timeouts:       nullTimeouts("create", "read", "delete"),
 	}, true
 }
 
@@ -183,8 +182,7 @@ func moveAzureADPermissionScope(req resource.MoveStateRequest, diags *diag.Diagn
 	}
 	return agentClientScopeResourceModel{
 		ID:                      types.StringNull(),
-		AgentClientID:           nullGUID(),
-		AgentObjectID:           guidOf(objectID),
+		agentReference:          agentReference{AgentClientID: nullGUID(), AgentObjectID: guidOf(objectID)},
 		IdentifierURI:           types.StringNull(),
 		IdentifierURIAdded:      types.BoolValue(false),
 		ScopeID:                 guidOf(strings.ToLower(src.ScopeID)),

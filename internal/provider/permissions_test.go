@@ -27,7 +27,6 @@ func TestAccPermissions_ownerWithoutRoleIsRefused(t *testing.T) {
 		t.Fatalf("the test agent must be owned by the deployer: %+v, %v", rec, err)
 	}
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: scopeConfig(env, ""),
 			ExpectError: regexp.MustCompile(`(?s)Insufficient privileges on the agent application.*Authorization_RequestDenied.*` +
@@ -49,7 +48,6 @@ func TestAccPermissions_roleWithoutOwnershipIsRefused(t *testing.T) {
 	}
 	env.agent = strings.ToLower(stranger.Application.AppID)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: scopeConfig(env, ""),
 			ExpectError: regexp.MustCompile(`(?s)Insufficient privileges on the agent application.*` +

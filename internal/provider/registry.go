@@ -51,12 +51,12 @@ var (
 
 // NewAgentClientScopeResource returns the lkps_agent_client_scope resource (agent_client_scope_resource.go).
 func NewAgentClientScopeResource() resource.Resource {
-	return &agentClientScopeResource{resourceBase{typeSuffix: "_agent_client_scope"}}
+	return &agentClientScopeResource{resourceBase: resourceBase{typeSuffix: "_agent_client_scope"}}
 }
 
 // NewPreauthorizedClientResource returns the lkps_preauthorized_client resource (preauthorized_client_resource.go).
 func NewPreauthorizedClientResource() resource.Resource {
-	return &preauthorizedClientResource{resourceBase{typeSuffix: "_preauthorized_client"}}
+	return &preauthorizedClientResource{resourceBase: resourceBase{typeSuffix: "_preauthorized_client"}}
 }
 
 // NewAgentRegistrationResource returns the lkps_agent_registration resource (agent_registration_resource.go).

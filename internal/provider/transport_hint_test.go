@@ -43,7 +43,6 @@ data "lkps_client_authorization" "test" {
 		t.Fatal("the provider block was not rewritten")
 	}
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: withToken + dataSource, ExpectError: tlsNotTrusted},
 		},
@@ -56,7 +55,6 @@ func TestAccTransport_untrustedCertificateLKPS(t *testing.T) {
 	r.requireEmulator(t)
 	untrusted := untrustedTLSServer(t)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: r.providerWith(fmt.Sprintf("  lkps_base_url = %q", untrusted)) + fmt.Sprintf(`
 resource "lkps_agent_registration" "test" {
