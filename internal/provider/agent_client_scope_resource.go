@@ -113,12 +113,8 @@ func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.Schema
 			"entry stay exactly as they are. Texts and `enabled` change in place; the scope is disabled only when " +
 			"Microsoft Graph requires it (changing `type`, or destroying the scope).",
 		Attributes: agentReferenceAttributes(map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The agent's client ID (application ID), in lower case. It is also the import ID; a scope " +
-					"whose value was changed in the portal is imported as `<agent client ID>/<scope ID>`.",
-				Computed:      true,
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("The agent's client ID (application ID), in lower case. It is also the import ID; a scope " +
+				"whose value was changed in the portal is imported as `<agent client ID>/<scope ID>`."),
 			"identifier_uri": schema.StringAttribute{
 				MarkdownDescription: "The Application ID URI to ensure on the agent's app registration. Defaults to " +
 					"`api://<agent client ID>`, the portal's default. It is added if missing; other identifier URIs are " +
@@ -156,30 +152,12 @@ func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.Schema
 				Default:    stringdefault.StaticString(model.ScopeTypeUser),
 				Validators: []validator.String{stringvalidator.OneOf(model.ScopeTypeUser, model.ScopeTypeAdmin)},
 			},
-			"admin_consent_display_name": schema.StringAttribute{
-				MarkdownDescription: "The title administrators see when granting consent. Defaults to the LKPS guide's value, `" +
-					environments.ClientScopeAdminConsentDisplayName + "`.",
-				Optional: true, Computed: true,
-				Default:    stringdefault.StaticString(environments.ClientScopeAdminConsentDisplayName),
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"admin_consent_description": schema.StringAttribute{
-				MarkdownDescription: "The description administrators see when granting consent. Defaults to the LKPS guide's value, `" +
-					environments.ClientScopeAdminConsentDescription + "`.",
-				Optional: true, Computed: true,
-				Default:    stringdefault.StaticString(environments.ClientScopeAdminConsentDescription),
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"user_consent_display_name": schema.StringAttribute{
-				MarkdownDescription: "The title users see when granting consent, if users may consent. Unset by default.",
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"user_consent_description": schema.StringAttribute{
-				MarkdownDescription: "The description users see when granting consent, if users may consent. Unset by default.",
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
+			"admin_consent_display_name": consentTextAttribute("The title administrators see when granting consent.",
+				environments.ClientScopeAdminConsentDisplayName),
+			"admin_consent_description": consentTextAttribute("The description administrators see when granting consent.",
+				environments.ClientScopeAdminConsentDescription),
+			"user_consent_display_name": consentTextAttribute("The title users see when granting consent, if users may consent.", ""),
+			"user_consent_description":  consentTextAttribute("The description users see when granting consent, if users may consent.", ""),
 			"enabled": schema.BoolAttribute{
 				MarkdownDescription: "Whether the scope is enabled (the portal's \"State\"). Defaults to `true`, as the LKPS guide says. " +
 					"`false` does **not** stop sessions: LKPS's three documented checks look for the scope's value, the client's " +
@@ -384,6 +362,19 @@ func (r *agentClientScopeResource) ImportState(ctx context.Context, req resource
 	m.setFromGraph(app, scope)
 	m.Timeouts = nullTimeouts("create", "read", "update", "delete")
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// consentTextAttribute is one of the scope's consent texts: optional, never empty, with the LKPS guide's
+// value as its default, or unset by default when the guide gives none.
+func consentTextAttribute(description, guideValue string) schema.StringAttribute {
+	a := schema.StringAttribute{Optional: true, Validators: []validator.String{stringvalidator.LengthAtLeast(1)}}
+	if guideValue == "" {
+		a.MarkdownDescription = description + " Unset by default."
+		return a
+	}
+	a.MarkdownDescription = description + " Defaults to the LKPS guide's value, `" + guideValue + "`."
+	a.Computed, a.Default = true, stringdefault.StaticString(guideValue)
+	return a
 }
 
 // managedScopeOf finds the scope an import takes over: the one with scopeID when given; else the

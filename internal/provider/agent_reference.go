@@ -81,3 +81,12 @@ func createOnAgent[M any, PM interface {
 		}
 	})
 }
+
+// idAttribute is a resource's id: computed, and kept from the state once known.
+func idAttribute(description string) schema.StringAttribute {
+	return schema.StringAttribute{
+		MarkdownDescription: description,
+		Computed:            true,
+		PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+	}
+}

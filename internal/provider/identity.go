@@ -46,9 +46,10 @@ type identitySpec struct {
 	attributes map[string]identityschema.Attribute
 	// of derives the identity from the resource's state.
 	of func(context.Context, tfsdk.State, *diag.Diagnostics) any
-	// importID turns an import's identity, or an import ID in one of the other forms the resource accepts
-	// (azuread's), into the resource's own import ID.
-	importID func(context.Context, resource.ImportStateRequest, *diag.Diagnostics) string
+	// newIdentity returns an empty identity model, into which an import's identity is read.
+	newIdentity func() importableIdentity
+	// otherForm turns an import ID in another form the resource accepts (azuread's) into the resource's own.
+	otherForm func(string) (string, bool)
 	// check, when set, refuses an identity the provider cannot stand for, before a refresh or an import.
 	check func(ctx context.Context, identity *tfsdk.ResourceIdentity, action string, diags *diag.Diagnostics)
 }
@@ -96,9 +97,17 @@ func (w identified) ImportState(ctx context.Context, req resource.ImportStateReq
 	if req.ID == "" && hasIdentity(req.Identity) && w.spec.check != nil {
 		w.spec.check(ctx, req.Identity, "import", &resp.Diagnostics)
 	}
-	req.ID = w.spec.importID(ctx, req, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
+	switch {
+	case req.ID == "" && hasIdentity(req.Identity):
+		id := w.spec.newIdentity()
+		if resp.Diagnostics.Append(req.Identity.Get(ctx, id)...); resp.Diagnostics.HasError() {
+			return
+		}
+		req.ID = id.importID()
+	case w.spec.otherForm != nil:
+		if own, ok := w.spec.otherForm(req.ID); ok {
+			req.ID = own
+		}
 	}
 	w.res.ImportState(ctx, req, resp)
 	if resp.Diagnostics.HasError() {
@@ -107,15 +116,14 @@ func (w identified) ImportState(ctx context.Context, req resource.ImportStateReq
 	setIdentity(ctx, resp.State, resp.Identity, w.spec.of, &resp.Diagnostics)
 }
 
-// identityFrom reads an import's identity into id and returns id's import ID, or "" (with the error in
-// diags) when it cannot be read.
-func identityFrom[T any](ctx context.Context, identity *tfsdk.ResourceIdentity, id *T, importID func(*T) string, diags *diag.Diagnostics) string {
-	diags.Append(identity.Get(ctx, id)...)
-	if diags.HasError() {
-		return ""
-	}
-	return importID(id)
+// importableIdentity is an identity model, which names the resource's import ID.
+type importableIdentity interface{ importID() string }
+
+func (id *agentClientScopeIdentity) importID() string { return id.AgentClientID.ValueString() }
+func (id *preauthorizedClientIdentity) importID() string {
+	return id.AgentClientID.ValueString() + "/" + id.ClientID.ValueString()
 }
+func (id *agentRegistrationIdentity) importID() string { return id.AgentClientID.ValueString() }
 
 // ---- lkps_agent_client_scope ----
 
@@ -139,16 +147,10 @@ func agentClientScopeIdentitySpec() identitySpec {
 		of: func(_ context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
 			return &agentClientScopeIdentity{AgentClientID: stateGUID(st, "agent_client_id", diags)}
 		},
-		importID: func(ctx context.Context, req resource.ImportStateRequest, diags *diag.Diagnostics) string {
-			if req.ID == "" && hasIdentity(req.Identity) {
-				return identityFrom(ctx, req.Identity, &agentClientScopeIdentity{}, func(id *agentClientScopeIdentity) string {
-					return id.AgentClientID.ValueString()
-				}, diags)
-			}
-			if objectID, scopeID, ok := parseAzureADScopeID(req.ID); ok {
-				return objectID + "/" + scopeID
-			}
-			return req.ID
+		newIdentity: func() importableIdentity { return &agentClientScopeIdentity{} },
+		otherForm: func(id string) (string, bool) {
+			objectID, scopeID, ok := parseAzureADScopeID(id)
+			return objectID + "/" + scopeID, ok
 		},
 	}
 }
@@ -176,16 +178,10 @@ func preauthorizedClientIdentitySpec() identitySpec {
 		of: func(_ context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
 			return &preauthorizedClientIdentity{AgentClientID: stateGUID(st, "agent_client_id", diags), ClientID: stateGUID(st, "client_id", diags)}
 		},
-		importID: func(ctx context.Context, req resource.ImportStateRequest, diags *diag.Diagnostics) string {
-			if req.ID == "" && hasIdentity(req.Identity) {
-				return identityFrom(ctx, req.Identity, &preauthorizedClientIdentity{}, func(id *preauthorizedClientIdentity) string {
-					return id.AgentClientID.ValueString() + "/" + id.ClientID.ValueString()
-				}, diags)
-			}
-			if objectID, clientID, ok := parseAzureADPreAuthorizedID(req.ID); ok {
-				return objectID + "/" + clientID
-			}
-			return req.ID
+		newIdentity: func() importableIdentity { return &preauthorizedClientIdentity{} },
+		otherForm: func(id string) (string, bool) {
+			objectID, clientID, ok := parseAzureADPreAuthorizedID(id)
+			return objectID + "/" + clientID, ok
 		},
 	}
 }
@@ -216,15 +212,8 @@ func agentRegistrationIdentitySpec(r *agentRegistrationResource) identitySpec {
 			env, region := r.location()
 			return &agentRegistrationIdentity{AgentClientID: stateGUID(st, "agent_client_id", diags), Environment: types.StringValue(env), Region: types.StringValue(region)}
 		},
-		importID: func(ctx context.Context, req resource.ImportStateRequest, diags *diag.Diagnostics) string {
-			if req.ID == "" && hasIdentity(req.Identity) {
-				return identityFrom(ctx, req.Identity, &agentRegistrationIdentity{}, func(id *agentRegistrationIdentity) string {
-					return id.AgentClientID.ValueString()
-				}, diags)
-			}
-			return req.ID
-		},
-		check: r.checkLocation,
+		newIdentity: func() importableIdentity { return &agentRegistrationIdentity{} },
+		check:       r.checkLocation,
 	}
 }
 

@@ -52,6 +52,27 @@ func isAzureADSource(req resource.MoveStateRequest, typeName string) bool {
 	return req.SourceTypeName == typeName && strings.HasSuffix(strings.ToLower(req.SourceProviderAddress), azureadProviderSuffix)
 }
 
+// azureadMover moves the azuread resource typeName with move, which maps its state to the target's model.
+func azureadMover[M any](typeName string, move func(resource.MoveStateRequest, *diag.Diagnostics) (M, bool)) []resource.StateMover {
+	return []resource.StateMover{{StateMover: func(ctx context.Context, req resource.MoveStateRequest, resp *resource.MoveStateResponse) {
+		if !isAzureADSource(req, typeName) {
+			return
+		}
+		if m, ok := move(req, &resp.Diagnostics); ok {
+			resp.Diagnostics.Append(resp.TargetState.Set(ctx, &m)...)
+		}
+	}}}
+}
+
+// decodeAzureADApplication parses the source state JSON into src (decodeAzureADState) and returns the
+// object ID of its application_id (azureadObjectID).
+func decodeAzureADApplication(req resource.MoveStateRequest, src any, applicationID func() string, diags *diag.Diagnostics) (string, bool) {
+	if !decodeAzureADState(req, src, diags) {
+		return "", false
+	}
+	return azureadObjectID(applicationID(), diags, req.SourceTypeName)
+}
+
 // decodeAzureADState parses the source state JSON, checking azuread's schema version.
 func decodeAzureADState(req resource.MoveStateRequest, into any, diags *diag.Diagnostics) bool {
 	if req.SourceSchemaVersion != 0 {
@@ -87,25 +108,13 @@ func azureadObjectID(applicationID string, diags *diag.Diagnostics, typeName str
 
 // MoveState moves azuread_application_pre_authorized to lkps_preauthorized_client.
 func (r *preauthorizedClientWithIdentity) MoveState(context.Context) []resource.StateMover {
-	return []resource.StateMover{{StateMover: func(ctx context.Context, req resource.MoveStateRequest, resp *resource.MoveStateResponse) {
-		if !isAzureADSource(req, azureadPreAuthorized) {
-			return
-		}
-		m, ok := moveAzureADPreAuthorized(req, &resp.Diagnostics)
-		if !ok {
-			return
-		}
-		resp.Diagnostics.Append(resp.TargetState.Set(ctx, &m)...)
-	}}}
+	return azureadMover(azureadPreAuthorized, moveAzureADPreAuthorized)
 }
 
 // moveAzureADPreAuthorized maps azuread's pre-authorization state to lkps_preauthorized_client's.
 func moveAzureADPreAuthorized(req resource.MoveStateRequest, diags *diag.Diagnostics) (preauthorizedClientResourceModel, bool) {
 	var src azureadPreAuthorizedState
-	if !decodeAzureADState(req, &src, diags) {
-		return preauthorizedClientResourceModel{}, false
-	}
-	objectID, ok := azureadObjectID(src.ApplicationID, diags, req.SourceTypeName)
+	objectID, ok := decodeAzureADApplication(req, &src, func() string { return src.ApplicationID }, diags)
 	if !ok {
 		return preauthorizedClientResourceModel{}, false
 	}
@@ -140,16 +149,7 @@ func moveAzureADPreAuthorized(req resource.MoveStateRequest, diags *diag.Diagnos
 
 // MoveState moves azuread_application_permission_scope (value access_as_client) to lkps_agent_client_scope.
 func (r *agentClientScopeWithIdentity) MoveState(context.Context) []resource.StateMover {
-	return []resource.StateMover{{StateMover: func(ctx context.Context, req resource.MoveStateRequest, resp *resource.MoveStateResponse) {
-		if !isAzureADSource(req, azureadPermissionScop) {
-			return
-		}
-		m, ok := moveAzureADPermissionScope(req, &resp.Diagnostics)
-		if !ok {
-			return
-		}
-		resp.Diagnostics.Append(resp.TargetState.Set(ctx, &m)...)
-	}}}
+	return azureadMover(azureadPermissionScop, moveAzureADPermissionScope)
 }
 
 // moveAzureADPermissionScope maps azuread's permission scope state to lkps_agent_client_scope's. The
@@ -158,10 +158,7 @@ func (r *agentClientScopeWithIdentity) MoveState(context.Context) []resource.Sta
 // a URI it did not add.
 func moveAzureADPermissionScope(req resource.MoveStateRequest, diags *diag.Diagnostics) (agentClientScopeResourceModel, bool) {
 	var src azureadPermissionScopeState
-	if !decodeAzureADState(req, &src, diags) {
-		return agentClientScopeResourceModel{}, false
-	}
-	objectID, ok := azureadObjectID(src.ApplicationID, diags, req.SourceTypeName)
+	objectID, ok := decodeAzureADApplication(req, &src, func() string { return src.ApplicationID }, diags)
 	if !ok {
 		return agentClientScopeResourceModel{}, false
 	}

@@ -61,11 +61,7 @@ func (r *preauthorizedClientResource) Schema(ctx context.Context, _ resource.Sch
 			"the same client are never touched. Many of these resources can be applied in parallel: changes to one " +
 			"application are serialized and grouped inside the provider and each is confirmed visible before it returns.",
 		Attributes: agentReferenceAttributes(map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The import ID, `<agent client ID>/<client ID>`, in lower case.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("The import ID, `<agent client ID>/<client ID>`, in lower case."),
 			"client_id": schema.StringAttribute{
 				MarkdownDescription: "The client ID (application ID) of the client application to pre-authorize, as its owners " +
 					"provide it. " + guidAttributeNote,

@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/list"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 )
 
@@ -16,6 +17,12 @@ import (
 // after it.
 
 var (
+	_ provider.Provider                   = (*lkpsProvider)(nil)
+	_ provider.ProviderWithValidateConfig = (*lkpsProvider)(nil)
+	_ provider.ProviderWithFunctions      = (*lkpsProvider)(nil)
+	_ provider.ProviderWithActions        = (*lkpsProvider)(nil)
+	_ provider.ProviderWithListResources  = (*lkpsProvider)(nil)
+
 	_ resource.ResourceWithConfigure        = (*agentClientScopeResource)(nil)
 	_ resource.ResourceWithConfigValidators = (*agentClientScopeResource)(nil)
 	_ resource.ResourceWithConfigure        = (*preauthorizedClientResource)(nil)
@@ -127,21 +134,16 @@ type resourceBase struct {
 func (b *resourceBase) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + b.typeSuffix
 }
-
 func (b *resourceBase) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	b.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // dataSourceBase is resourceBase for the data sources.
-type dataSourceBase struct {
-	typeSuffix string
-	data       *providerData
-}
+type dataSourceBase resourceBase
 
 func (b *dataSourceBase) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + b.typeSuffix
 }
-
 func (b *dataSourceBase) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
 	b.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
