@@ -172,17 +172,12 @@ func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.Schema
 			"timeouts": timeoutsAttribute(ctx, map[string]time.Duration{
 				"create": defaultWriteTimeout, "read": defaultReadTimeout, "update": defaultWriteTimeout, "delete": defaultWriteTimeout,
 			}),
-		},
-			"The client ID (application ID) of the agent's app registration, as shown on its Overview page. Exactly one of "+
-				"`agent_client_id` and `agent_object_id` must be set.",
-			"The object ID of the agent's app registration (not of its enterprise application). An alternative to `agent_client_id`."),
+		}),
 	}
 }
 
 func (r *agentClientScopeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	createOnAgent(ctx, r.data, req, resp, func(ctx context.Context, client *graph.Client, plan *agentClientScopeResourceModel, app graph.Application) {
-		r.create(ctx, client, plan, app, resp)
-	})
+	createOnAgent(ctx, r.data, req, resp, r.create)
 }
 
 // create adds the Application ID URI and the scope to the agent application app, read for the write.

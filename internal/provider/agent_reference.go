@@ -37,10 +37,15 @@ func (a *agentReference) setAgent(app graph.Application) {
 // reference returns the agent reference of a model that embeds it.
 func (a *agentReference) reference() *agentReference { return a }
 
-// agentReferenceAttributes adds agent_client_id and agent_object_id, with their descriptions, to attrs.
-// Both replace the resource when they change to another GUID.
-func agentReferenceAttributes(attrs map[string]schema.Attribute, clientIDDescription, objectIDDescription string) map[string]schema.Attribute {
-	for name, description := range map[string]string{"agent_client_id": clientIDDescription, "agent_object_id": objectIDDescription} {
+// agentReferenceAttributes adds agent_client_id and agent_object_id to attrs. Both replace the resource
+// when they change to another GUID.
+func agentReferenceAttributes(attrs map[string]schema.Attribute) map[string]schema.Attribute {
+	for name, description := range map[string]string{
+		"agent_client_id": "The client ID (application ID) of the agent's app registration, as shown on its Overview page. " +
+			"Exactly one of `agent_client_id` and `agent_object_id` must be set.",
+		"agent_object_id": "The object ID of the agent's app registration (not of its enterprise application), as an " +
+			"alternative to `agent_client_id`.",
+	} {
 		attrs[name] = schema.StringAttribute{
 			MarkdownDescription: description + " " + guidAttributeNote,
 			Optional:            true, Computed: true,
@@ -73,11 +78,11 @@ type agentModel interface {
 func createOnAgent[M any, PM interface {
 	*M
 	agentModel
-}](ctx context.Context, d *providerData, req resource.CreateRequest, resp *resource.CreateResponse, create func(context.Context, *graph.Client, *M, graph.Application)) {
+}](ctx context.Context, d *providerData, req resource.CreateRequest, resp *resource.CreateResponse, create func(context.Context, *graph.Client, *M, graph.Application, *resource.CreateResponse)) {
 	var plan M
 	d.withGraph(ctx, req.Plan.Get, PM(&plan), opCreate, &resp.Diagnostics, func(ctx context.Context, client *graph.Client) {
 		if app, ok := d.agentForWrite(ctx, client, *PM(&plan).reference(), &resp.Diagnostics); ok {
-			create(ctx, client, &plan, app)
+			create(ctx, client, &plan, app, resp)
 		}
 	})
 }

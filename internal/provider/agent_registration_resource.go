@@ -344,12 +344,7 @@ func (r *agentRegistrationResource) ModifyPlan(ctx context.Context, req resource
 // ValidateConfig requires exactly one way to authenticate as the agent, and a version only next to the
 // credential it versions.
 func (r *agentRegistrationResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var config agentRegistrationResourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	validateAgentCredentials(config, &resp.Diagnostics)
+	validateConfig(ctx, req.Config.Get, &resp.Diagnostics, validateAgentCredentials)
 }
 
 // modifyPlanForRegistration is the rule of ModifyPlan: known computed values when no registration is

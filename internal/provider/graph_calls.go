@@ -232,3 +232,12 @@ func agentIfExists(ctx context.Context, client *graph.Client, agentID string) (a
 	}
 	return app, true, err
 }
+
+// validateConfig reads a configuration into a model (get is req.Config.Get) and checks it with check,
+// unless it cannot be read: ValidateConfig of a resource or an action.
+func validateConfig[M any](ctx context.Context, get func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics, check func(M, *diag.Diagnostics)) {
+	var m M
+	if diags.Append(get(ctx, &m)...); !diags.HasError() {
+		check(m, diags)
+	}
+}

@@ -44,9 +44,7 @@ const identityAgentClientIDDescription = "The client ID (application ID) of the 
 // identitySpec is what one resource's identity is made of.
 type identitySpec struct {
 	attributes map[string]identityschema.Attribute
-	// of derives the identity from the resource's state.
-	of func(context.Context, tfsdk.State, *diag.Diagnostics) any
-	// newIdentity returns an empty identity model, into which an import's identity is read.
+	// newIdentity returns an empty identity model, into which an import's identity or the state is read.
 	newIdentity func() importableIdentity
 	// otherForm turns an import ID in another form the resource accepts (azuread's) into the resource's own.
 	otherForm func(string) (string, bool)
@@ -68,7 +66,7 @@ func (w identified) IdentitySchema(_ context.Context, _ resource.IdentitySchemaR
 
 func (w identified) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	w.res.Create(ctx, req, resp)
-	setIdentity(ctx, resp.State, resp.Identity, w.spec.of, &resp.Diagnostics)
+	setIdentity(ctx, resp.State, resp.Identity, w.spec.newIdentity, &resp.Diagnostics)
 }
 
 func (w identified) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -85,12 +83,12 @@ func (w identified) Read(ctx context.Context, req resource.ReadRequest, resp *re
 	if st.Raw.IsNull() {
 		st = req.State
 	}
-	setIdentity(ctx, st, resp.Identity, w.spec.of, &resp.Diagnostics)
+	setIdentity(ctx, st, resp.Identity, w.spec.newIdentity, &resp.Diagnostics)
 }
 
 func (w identified) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	w.res.Update(ctx, req, resp)
-	setIdentity(ctx, resp.State, resp.Identity, w.spec.of, &resp.Diagnostics)
+	setIdentity(ctx, resp.State, resp.Identity, w.spec.newIdentity, &resp.Diagnostics)
 }
 
 func (w identified) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -113,28 +111,59 @@ func (w identified) ImportState(ctx context.Context, req resource.ImportStateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	setIdentity(ctx, resp.State, resp.Identity, w.spec.of, &resp.Diagnostics)
+	setIdentity(ctx, resp.State, resp.Identity, w.spec.newIdentity, &resp.Diagnostics)
 }
 
-// importableIdentity is an identity model, which names the resource's import ID.
-type importableIdentity interface{ importID() string }
+// The served resources: lkps_agent_client_scope with its identity, azuread's import ID form and moves from
+// azuread_application_permission_scope; lkps_preauthorized_client with its identity, azuread's import ID
+// forms and moves from azuread_application_pre_authorized; lkps_agent_registration with its identity (a
+// registration exists in one LKPS environment and region, so both are part of it, from the provider
+// configuration). Each embeds identified one level above the resource (…Served), so that identified's
+// methods are the ones served.
+type (
+	agentClientScopeWithIdentity struct {
+		identified
+		agentClientScopeServed
+	}
+	agentClientScopeServed          struct{ *agentClientScopeResource }
+	preauthorizedClientWithIdentity struct {
+		identified
+		preauthorizedClientServed
+	}
+	preauthorizedClientServed     struct{ *preauthorizedClientResource }
+	agentRegistrationWithIdentity struct {
+		identified
+		agentRegistrationServed
+	}
+	agentRegistrationServed struct{ *agentRegistrationResource }
+)
+
+// importableIdentity is an identity model: it names the resource's import ID, and is derived from the
+// resource's state.
+type importableIdentity interface {
+	importID() string
+	fromState(tfsdk.State, *diag.Diagnostics)
+}
 
 func (id *agentClientScopeIdentity) importID() string { return id.AgentClientID.ValueString() }
+func (id *agentClientScopeIdentity) fromState(st tfsdk.State, diags *diag.Diagnostics) {
+	id.AgentClientID = stateGUID(st, "agent_client_id", diags)
+}
+
 func (id *preauthorizedClientIdentity) importID() string {
 	return id.AgentClientID.ValueString() + "/" + id.ClientID.ValueString()
 }
-func (id *agentRegistrationIdentity) importID() string { return id.AgentClientID.ValueString() }
-
-// ---- lkps_agent_client_scope ----
-
-// agentClientScopeWithIdentity is lkps_agent_client_scope with its identity, azuread's import ID form
-// and moves from azuread_application_permission_scope.
-type agentClientScopeWithIdentity struct {
-	identified
-	agentClientScopeServed
+func (id *preauthorizedClientIdentity) fromState(st tfsdk.State, diags *diag.Diagnostics) {
+	id.AgentClientID, id.ClientID = stateGUID(st, "agent_client_id", diags), stateGUID(st, "client_id", diags)
 }
 
-type agentClientScopeServed struct{ *agentClientScopeResource }
+// A registration's environment and region are the provider's (agentRegistrationIdentitySpec).
+func (id *agentRegistrationIdentity) importID() string { return id.AgentClientID.ValueString() }
+func (id *agentRegistrationIdentity) fromState(st tfsdk.State, diags *diag.Diagnostics) {
+	id.AgentClientID = stateGUID(st, "agent_client_id", diags)
+}
+
+// ---- lkps_agent_client_scope ----
 
 // agentClientScopeIdentitySpec: the import accepts the agent client ID (or object ID), "<agent ID>/<scope
 // ID>", azuread's "/applications/<object ID>/permissionScopes/<scope ID>" (the same as "<object ID>/<scope
@@ -144,27 +173,12 @@ func agentClientScopeIdentitySpec() identitySpec {
 		attributes: map[string]identityschema.Attribute{
 			"agent_client_id": identityschema.StringAttribute{RequiredForImport: true, Description: identityAgentClientIDDescription},
 		},
-		of: func(_ context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
-			return &agentClientScopeIdentity{AgentClientID: stateGUID(st, "agent_client_id", diags)}
-		},
 		newIdentity: func() importableIdentity { return &agentClientScopeIdentity{} },
-		otherForm: func(id string) (string, bool) {
-			objectID, scopeID, ok := parseAzureADScopeID(id)
-			return objectID + "/" + scopeID, ok
-		},
+		otherForm:   ownImportID(parseAzureADScopeID),
 	}
 }
 
 // ---- lkps_preauthorized_client ----
-
-// preauthorizedClientWithIdentity is lkps_preauthorized_client with its identity, azuread's import ID
-// forms and moves from azuread_application_pre_authorized.
-type preauthorizedClientWithIdentity struct {
-	identified
-	preauthorizedClientServed
-}
-
-type preauthorizedClientServed struct{ *preauthorizedClientResource }
 
 // preauthorizedClientIdentitySpec: the import accepts "<agent client ID>/<client ID>", azuread's
 // "[/applications/]<object ID>/preAuthorizedApplication/<client ID>", or an identity.
@@ -175,27 +189,12 @@ func preauthorizedClientIdentitySpec() identitySpec {
 			"client_id": identityschema.StringAttribute{RequiredForImport: true,
 				Description: "The client ID (application ID) of the pre-authorized client application, in lower case."},
 		},
-		of: func(_ context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
-			return &preauthorizedClientIdentity{AgentClientID: stateGUID(st, "agent_client_id", diags), ClientID: stateGUID(st, "client_id", diags)}
-		},
 		newIdentity: func() importableIdentity { return &preauthorizedClientIdentity{} },
-		otherForm: func(id string) (string, bool) {
-			objectID, clientID, ok := parseAzureADPreAuthorizedID(id)
-			return objectID + "/" + clientID, ok
-		},
+		otherForm:   ownImportID(parseAzureADPreAuthorizedID),
 	}
 }
 
 // ---- lkps_agent_registration ----
-
-// agentRegistrationWithIdentity is lkps_agent_registration with its identity. A registration exists
-// in one LKPS environment and region, so both are part of it (from the provider configuration).
-type agentRegistrationWithIdentity struct {
-	identified
-	agentRegistrationServed
-}
-
-type agentRegistrationServed struct{ *agentRegistrationResource }
 
 // agentRegistrationIdentitySpec: the import accepts the agent client ID or an identity of the provider's
 // environment and region.
@@ -208,12 +207,11 @@ func agentRegistrationIdentitySpec(r *agentRegistrationResource) identitySpec {
 			"region": identityschema.StringAttribute{OptionalForImport: true,
 				Description: "The LKPS region the agent is registered in, `eu` or `us`; defaults to the provider's."},
 		},
-		of: func(_ context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
+		newIdentity: func() importableIdentity {
 			env, region := r.location()
-			return &agentRegistrationIdentity{AgentClientID: stateGUID(st, "agent_client_id", diags), Environment: types.StringValue(env), Region: types.StringValue(region)}
+			return &agentRegistrationIdentity{Environment: types.StringValue(env), Region: types.StringValue(region)}
 		},
-		newIdentity: func() importableIdentity { return &agentRegistrationIdentity{} },
-		check:       r.checkLocation,
+		check: r.checkLocation,
 	}
 }
 
@@ -250,16 +248,15 @@ func (r *agentRegistrationResource) checkLocation(ctx context.Context, identity 
 
 // setIdentity stores the identity derived from the state, unless the operation failed or removed the
 // resource.
-func setIdentity(ctx context.Context, st tfsdk.State, identity *tfsdk.ResourceIdentity,
-	derive func(context.Context, tfsdk.State, *diag.Diagnostics) any, diags *diag.Diagnostics) {
+func setIdentity(ctx context.Context, st tfsdk.State, identity *tfsdk.ResourceIdentity, newIdentity func() importableIdentity, diags *diag.Diagnostics) {
 	if diags.HasError() || identity == nil || st.Raw.IsNull() {
 		return
 	}
-	v := derive(ctx, st, diags)
-	if diags.HasError() {
+	id := newIdentity()
+	if id.fromState(st, diags); diags.HasError() {
 		return
 	}
-	diags.Append(identity.Set(ctx, v)...)
+	diags.Append(identity.Set(ctx, id)...)
 }
 
 // hasIdentity reports whether an import was given an identity rather than an ID.
@@ -284,6 +281,15 @@ func stateGUID(st tfsdk.State, name string, diags *diag.Diagnostics) types.Strin
 
 // nullGUID is a null GUID attribute value.
 func nullGUID() guidValue { return guidValue{StringValue: types.StringNull()} }
+
+// ownImportID turns a parser of one of azuread's import IDs into the identitySpec's otherForm: the
+// resource's own import ID is "<object ID>/<second ID>".
+func ownImportID(parse func(string) (string, string, bool)) func(string) (string, bool) {
+	return func(id string) (string, bool) {
+		objectID, second, ok := parse(id)
+		return objectID + "/" + second, ok
+	}
+}
 
 // parseAzureADScopeID parses azuread's "/applications/<object ID>/permissionScopes/<scope ID>".
 func parseAzureADScopeID(id string) (objectID, scopeID string, ok bool) {

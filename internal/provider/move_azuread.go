@@ -52,25 +52,31 @@ func isAzureADSource(req resource.MoveStateRequest, typeName string) bool {
 	return req.SourceTypeName == typeName && strings.HasSuffix(strings.ToLower(req.SourceProviderAddress), azureadProviderSuffix)
 }
 
-// azureadMover moves the azuread resource typeName with move, which maps its state to the target's model.
-func azureadMover[M any](typeName string, move func(resource.MoveStateRequest, *diag.Diagnostics) (M, bool)) []resource.StateMover {
+// azureadState is (a pointer to) the state S of an azuread resource that moves: it names its application.
+type azureadState[S any] interface {
+	*S
+	applicationID() string
+}
+
+func (s *azureadPreAuthorizedState) applicationID() string   { return s.ApplicationID }
+func (s *azureadPermissionScopeState) applicationID() string { return s.ApplicationID }
+
+// azureadMover moves the azuread resource typeName: it decodes its state (decodeAzureADState), finds the
+// application's object ID (azureadObjectID), and move maps the state to the target's model.
+func azureadMover[S any, PS azureadState[S], M any](typeName string, move func(resource.MoveStateRequest, PS, string, *diag.Diagnostics) (M, bool)) []resource.StateMover {
 	return []resource.StateMover{{StateMover: func(ctx context.Context, req resource.MoveStateRequest, resp *resource.MoveStateResponse) {
-		if !isAzureADSource(req, typeName) {
+		var src S
+		if !isAzureADSource(req, typeName) || !decodeAzureADState(req, PS(&src), &resp.Diagnostics) {
 			return
 		}
-		if m, ok := move(req, &resp.Diagnostics); ok {
+		objectID, ok := azureadObjectID(PS(&src).applicationID(), &resp.Diagnostics, req.SourceTypeName)
+		if !ok {
+			return
+		}
+		if m, ok := move(req, PS(&src), objectID, &resp.Diagnostics); ok {
 			resp.Diagnostics.Append(resp.TargetState.Set(ctx, &m)...)
 		}
 	}}}
-}
-
-// decodeAzureADApplication parses the source state JSON into src (decodeAzureADState) and returns the
-// object ID of its application_id (azureadObjectID).
-func decodeAzureADApplication(req resource.MoveStateRequest, src any, applicationID func() string, diags *diag.Diagnostics) (string, bool) {
-	if !decodeAzureADState(req, src, diags) {
-		return "", false
-	}
-	return azureadObjectID(applicationID(), diags, req.SourceTypeName)
 }
 
 // decodeAzureADState parses the source state JSON, checking azuread's schema version.
@@ -108,16 +114,11 @@ func azureadObjectID(applicationID string, diags *diag.Diagnostics, typeName str
 
 // MoveState moves azuread_application_pre_authorized to lkps_preauthorized_client.
 func (r *preauthorizedClientWithIdentity) MoveState(context.Context) []resource.StateMover {
-	return azureadMover(azureadPreAuthorized, moveAzureADPreAuthorized)
+	return azureadMover[azureadPreAuthorizedState](azureadPreAuthorized, moveAzureADPreAuthorized)
 }
 
 // moveAzureADPreAuthorized maps azuread's pre-authorization state to lkps_preauthorized_client's.
-func moveAzureADPreAuthorized(req resource.MoveStateRequest, diags *diag.Diagnostics) (preauthorizedClientResourceModel, bool) {
-	var src azureadPreAuthorizedState
-	objectID, ok := decodeAzureADApplication(req, &src, func() string { return src.ApplicationID }, diags)
-	if !ok {
-		return preauthorizedClientResourceModel{}, false
-	}
+func moveAzureADPreAuthorized(req resource.MoveStateRequest, src *azureadPreAuthorizedState, objectID string, diags *diag.Diagnostics) (preauthorizedClientResourceModel, bool) {
 	if !guidPattern.MatchString(src.AuthorizedClientID) {
 		diags.AddError("Unexpected azuread authorized_client_id",
 			fmt.Sprintf("The %s state's authorized_client_id is %q; expected a client ID.", req.SourceTypeName, src.AuthorizedClientID))
@@ -149,19 +150,14 @@ func moveAzureADPreAuthorized(req resource.MoveStateRequest, diags *diag.Diagnos
 
 // MoveState moves azuread_application_permission_scope (value access_as_client) to lkps_agent_client_scope.
 func (r *agentClientScopeWithIdentity) MoveState(context.Context) []resource.StateMover {
-	return azureadMover(azureadPermissionScop, moveAzureADPermissionScope)
+	return azureadMover[azureadPermissionScopeState](azureadPermissionScop, moveAzureADPermissionScope)
 }
 
 // moveAzureADPermissionScope maps azuread's permission scope state to lkps_agent_client_scope's. The
 // identifier URI is left to the refresh (which records the application's api://<client ID>, or its
 // first URI) with identifier_uri_added = false: the URI was azuread's, and this resource never removes
 // a URI it did not add.
-func moveAzureADPermissionScope(req resource.MoveStateRequest, diags *diag.Diagnostics) (agentClientScopeResourceModel, bool) {
-	var src azureadPermissionScopeState
-	objectID, ok := decodeAzureADApplication(req, &src, func() string { return src.ApplicationID }, diags)
-	if !ok {
-		return agentClientScopeResourceModel{}, false
-	}
+func moveAzureADPermissionScope(req resource.MoveStateRequest, src *azureadPermissionScopeState, objectID string, diags *diag.Diagnostics) (agentClientScopeResourceModel, bool) {
 	if src.Value != environments.ClientScopeValue {
 		diags.AddError("Only the access_as_client scope can move",
 			fmt.Sprintf("The azuread permission scope %s has value %q. lkps_agent_client_scope manages only the %q scope that LKPS "+

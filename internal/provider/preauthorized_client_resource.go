@@ -82,17 +82,12 @@ func (r *preauthorizedClientResource) Schema(ctx context.Context, _ resource.Sch
 			"timeouts": timeoutsAttribute(ctx, map[string]time.Duration{
 				"create": defaultWriteTimeout, "read": defaultReadTimeout, "delete": defaultWriteTimeout,
 			}),
-		},
-			"The client ID (application ID) of the agent's app registration. Exactly one of `agent_client_id` and "+
-				"`agent_object_id` must be set.",
-			"The object ID of the agent's app registration, as an alternative to `agent_client_id`."),
+		}),
 	}
 }
 
 func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	createOnAgent(ctx, r.data, req, resp, func(ctx context.Context, client *graph.Client, plan *preauthorizedClientResourceModel, app graph.Application) {
-		r.create(ctx, client, plan, app, resp)
-	})
+	createOnAgent(ctx, r.data, req, resp, r.create)
 }
 
 // create adds the scope ID to the client's entry of the agent application read for the write, once no
@@ -153,14 +148,10 @@ func (r *preauthorizedClientResource) Read(ctx context.Context, req resource.Rea
 	})
 }
 
-// Update only ever changes the timeouts: every other attribute replaces the resource.
-func (r *preauthorizedClientResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan preauthorizedClientResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+// Update only ever changes the timeouts (every other attribute replaces the resource), so the plan, with
+// no value unknown, is the new state.
+func (r *preauthorizedClientResource) Update(_ context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	resp.State.Raw = req.Plan.Raw
 }
 
 func (r *preauthorizedClientResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -57,32 +57,38 @@ var (
 )
 
 // NewAgentClientScopeResource returns the lkps_agent_client_scope resource (agent_client_scope_resource.go).
-func NewAgentClientScopeResource() resource.Resource {
+func NewAgentClientScopeResource() resource.Resource { return newAgentClientScopeResource() }
+
+func newAgentClientScopeResource() *agentClientScopeResource {
 	return &agentClientScopeResource{resourceBase: resourceBase{typeSuffix: "_agent_client_scope"}}
 }
 
 // NewPreauthorizedClientResource returns the lkps_preauthorized_client resource (preauthorized_client_resource.go).
-func NewPreauthorizedClientResource() resource.Resource {
+func NewPreauthorizedClientResource() resource.Resource { return newPreauthorizedClientResource() }
+
+func newPreauthorizedClientResource() *preauthorizedClientResource {
 	return &preauthorizedClientResource{resourceBase: resourceBase{typeSuffix: "_preauthorized_client"}}
 }
 
 // NewAgentRegistrationResource returns the lkps_agent_registration resource (agent_registration_resource.go).
-func NewAgentRegistrationResource() resource.Resource {
+func NewAgentRegistrationResource() resource.Resource { return newAgentRegistrationResource() }
+
+func newAgentRegistrationResource() *agentRegistrationResource {
 	return &agentRegistrationResource{resourceBase{typeSuffix: "_agent_registration"}}
 }
 
 func (p *lkpsProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		func() resource.Resource {
-			r := NewAgentClientScopeResource().(*agentClientScopeResource)
+			r := newAgentClientScopeResource()
 			return &agentClientScopeWithIdentity{identified{r, agentClientScopeIdentitySpec()}, agentClientScopeServed{r}}
 		},
 		func() resource.Resource {
-			r := NewPreauthorizedClientResource().(*preauthorizedClientResource)
+			r := newPreauthorizedClientResource()
 			return &preauthorizedClientWithIdentity{identified{r, preauthorizedClientIdentitySpec()}, preauthorizedClientServed{r}}
 		},
 		func() resource.Resource {
-			r := NewAgentRegistrationResource().(*agentRegistrationResource)
+			r := newAgentRegistrationResource()
 			return &agentRegistrationWithIdentity{identified{r, agentRegistrationIdentitySpec(r)}, agentRegistrationServed{r}}
 		},
 	}
@@ -114,14 +120,14 @@ func (p *lkpsProvider) ListResources(context.Context) []func() list.ListResource
 	}
 }
 
-// Functions are the provider-defined functions (function_agent_ids.go).
+// Functions are the provider-defined functions (agent_id_functions.go).
 func (p *lkpsProvider) Functions(_ context.Context) []func() function.Function {
 	return []func() function.Function{newScopeIDFunction, newIdentifierURIFunction}
 }
 
 // Actions are the provider's actions (Terraform 1.14+; older CLIs and OpenTofu ignore them).
 func (p *lkpsProvider) Actions(_ context.Context) []func() action.Action {
-	return []func() action.Action{func() action.Action { return &sessionStartAction{} }}
+	return []func() action.Action{newSessionStartAction}
 }
 
 // resourceBase is what every resource and list resource embeds: its type name after the provider's, and

@@ -1,10 +1,7 @@
 package provider
 
 import (
-	"archive/zip"
 	"fmt"
-	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,22 +16,8 @@ func (w *sessionWorld) planSecretHits(t *testing.T, plan, marker string, secrets
 	t.Helper()
 	raw := w.c.read(plan)
 	texts := []string{raw}
-	zr, err := zip.OpenReader(filepath.Join(w.c.dir, plan))
-	if err != nil {
-		t.Fatalf("%s is no zip archive: %v", plan, err)
-	}
-	defer func() { _ = zr.Close() }()
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(rc)
-		_ = rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		texts = append(texts, string(b))
+	for _, e := range planFileEntries(t, []byte(raw)) {
+		texts = append(texts, string(e.data))
 	}
 	show, _ := w.c.run([]int{0}, "show", "-json", "-no-color", plan)
 	texts = append(texts, show)
