@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
@@ -15,7 +16,7 @@ import (
 
 // pollDelay is the pause before confirmation read number misses+1.
 func (c *Client) pollDelay(misses int) time.Duration {
-	return c.cfg.Backoff.PollDelay(misses, c.random())
+	return c.cfg.Backoff.PollDelay(misses, rand.Float64())
 }
 
 // fitsDeadline reports whether a wait of d ends before ctx's deadline.
@@ -100,7 +101,7 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 			return giveUp(timedOutRetrying(err, retried))
 		}
 		deadline, _ := ctx.Deadline()
-		next := p.Next(&a, failureOf(err), c.now(), deadline, c.cfg.Backoff, c.random())
+		next := p.Next(&a, failureOf(err), c.now(), deadline, c.cfg.Backoff, rand.Float64())
 		if next.PastDeadline {
 			return giveUp(fmt.Errorf("the next retry (in %s) would pass the deadline: %w", next.Wait.Round(time.Millisecond), err))
 		}
