@@ -20,29 +20,15 @@ type readFlight struct {
 
 // notFoundPolicy returns how 404 answers for this (already resolved) application are retried.
 func (w *appWorker) notFoundPolicy(p callPolicy) callPolicy {
-	w.mu.Lock()
-	written := w.written
-	w.mu.Unlock()
+	written := locked(w, func(a *core.App) bool { return a.Written })
 	p.NotFound, p.NotFoundWindow = core.NotFoundPolicy(written, w.c.cfg.FirstLookupWindow)
-	p.onRetry = w.noteRetrying
+	p.onRetry = func(err error) { w.with(func(a *core.App) { a.Retrying(err, w.c.now()) }) }
 	return p
 }
 
-// noteRetrying records err, a failure about to be retried, for callers whose context ends meanwhile.
-func (w *appWorker) noteRetrying(err error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.retrying, w.retryingAt = err, w.c.now()
-}
-
-// retryingSince returns the latest failure being retried that was recorded at or after t, or nil.
+// retryingSince is core.App.RetryingSince: what was being retried at or after t.
 func (w *appWorker) retryingSince(t time.Time) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.retrying == nil || w.retryingAt.Before(t) {
-		return nil
-	}
-	return w.retrying
+	return locked(w, func(a *core.App) error { return a.RetryingSince(t) })
 }
 
 // get sends one GET of the application under the retry policy.
@@ -77,7 +63,9 @@ func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 	p := callPolicy{what: "GET /applications/" + w.objectID, Policy: core.Policy{StaleWindow: window}}
 	st, err := w.get(ctx, p, func(st *model.State) error {
 		if w.looksOld(st) {
-			w.noteStale()
+			if last := locked(w, func(a *core.App) time.Time { return a.LastWrite }); !last.IsZero() {
+				w.c.noteLag(w.c.now().Sub(last)) // replication lag at least since our last write
+			}
 			return errStaleRead
 		}
 		return nil
@@ -99,7 +87,7 @@ func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model.State, error) {
 	for {
 		w.mu.Lock()
-		if st := w.cachedLocked(notBefore); st != nil {
+		if st := w.app.Cached(notBefore, w.c.now(), w.c.cfg.ReadReuse); st != nil {
 			w.mu.Unlock()
 			w.c.stats.sharedReads.Add(1)
 			return st, nil
@@ -108,19 +96,15 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model
 			// A change committed moments ago is being confirmed: its final read shows it (a read now
 			// could come from a replica without it and be retried as stale), so wait for that one.
 			w.mu.Unlock()
-			select {
-			case <-ch:
-			case <-ctx.Done():
-				return nil, ctx.Err()
+			if err := await(ctx, ch); err != nil {
+				return nil, err
 			}
 			continue
 		}
-		if f := w.flight; f != nil && f.gen == w.gen && !f.start.Before(notBefore) {
+		if f := w.flight; f != nil && f.gen == w.app.Gen && !f.start.Before(notBefore) {
 			w.mu.Unlock()
-			select {
-			case <-f.done:
-			case <-ctx.Done():
-				return nil, ctx.Err()
+			if err := await(ctx, f.done); err != nil {
+				return nil, err
 			}
 			w.c.stats.sharedReads.Add(1)
 			if leaderGaveUp(ctx, f.err) {
@@ -128,7 +112,7 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model
 			}
 			return f.st, f.err
 		}
-		f := &readFlight{done: make(chan struct{}), gen: w.gen, start: w.c.now()}
+		f := &readFlight{done: make(chan struct{}), gen: w.app.Gen, start: w.c.now()}
 		w.flight = f
 		w.mu.Unlock()
 
@@ -138,8 +122,8 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model
 		if w.flight == f {
 			w.flight = nil
 		}
-		if f.err == nil && f.gen == w.gen {
-			w.cached, w.cachedAt, w.cachedGen = f.st, f.start, f.gen
+		if f.err == nil {
+			w.app.Cache(f.st, f.start, f.gen)
 		}
 		w.mu.Unlock()
 		close(f.done)
@@ -147,41 +131,18 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model
 	}
 }
 
-// cachedLocked returns the cached read when it may serve a reader. Caller holds w.mu.
-func (w *appWorker) cachedLocked(notBefore time.Time) *model.State {
-	if w.cached == nil || w.cachedGen != w.gen || !core.MayServe(w.cachedAt, notBefore, w.c.now(), w.c.cfg.ReadReuse) {
-		return nil
-	}
-	return w.cached
-}
+// cacheRead records st as the latest read (core.App.Record).
+func (w *appWorker) cacheRead(st *model.State) { w.with(func(a *core.App) { a.Record(st) }) }
 
-// cacheRead records st as the latest read (as of st.ReadAt, when the read was started).
-func (w *appWorker) cacheRead(st *model.State) {
+// seen records st, a read of the application: another writer's change it shows
+// (core.Memory.Observe) and the latest read.
+func (w *appWorker) seen(st *model.State) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.mem.Saw(st)
-	if st.ReadAt.Before(w.cachedAt) {
-		return
+	if w.app.Observe(st) {
+		w.markForeignLocked()
 	}
-	w.cached, w.cachedAt, w.cachedGen = st, st.ReadAt, w.gen
-}
-
-// gather returns the state the round builds on and whether it is a read made earlier: reuse (the
-// read that confirmed the previous round) or the latest read of the application when
-// core.Lag.MayBuildOn allows it; else a fresh read.
-func (w *appWorker) gather(ctx context.Context, reuse *model.State) (base *model.State, reused bool, err error) {
-	w.mu.Lock()
-	if reuse == nil && w.cachedGen == w.gen {
-		reuse = w.cached
-	}
-	stale := w.foreign || w.mustRead
-	w.mustRead = false
-	w.mu.Unlock()
-	if reuse == nil || !w.c.lag().MayBuildOn(reuse.ReadAt, w.c.started, w.c.now(), stale || w.looksOld(reuse)) {
-		st, err := w.freshRead(ctx)
-		return st, false, err
-	}
-	return reuse, true, nil
+	w.app.Record(st)
 }
 
 // freshRead reads the application for a round. The read starts no earlier than freshFrom: a write
@@ -195,7 +156,16 @@ func (w *appWorker) freshRead(ctx context.Context) (*model.State, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.noteForeign(st)
-	w.cacheRead(st)
+	w.seen(st)
 	return st, nil
+}
+
+// await waits until ch is closed or ctx ends.
+func await(ctx context.Context, ch <-chan struct{}) error {
+	select {
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -25,10 +25,6 @@ func (c *Client) fitsDeadline(ctx context.Context, d time.Duration) bool {
 	return !ok || !c.now().Add(d).After(deadline)
 }
 
-// mayReapply reports whether a change another writer overwrote may be applied again after done
-// re-applications.
-func (c *Client) mayReapply(done int) bool { return done < c.cfg.MaxReapply }
-
 // leaderGaveUp reports whether err, the outcome of a call shared with other callers (one GET, one
 // lookup), is only its leader's context ending while ctx is still live: the follower calls again.
 func leaderGaveUp(ctx context.Context, err error) bool {

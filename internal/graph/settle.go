@@ -47,33 +47,25 @@ func (c *Client) endOp() {
 // waits as described above. Its error is the caller's: the caller's change may have been overwritten
 // and could not be restored, or the caller's context ended.
 func (c *Client) settle(ctx context.Context) error {
-	ended := false
+	ended, detached := false, false // detached: the caller's context ended, the settle runs on its own
 	defer func() {
 		if !ended {
 			c.endOp()
 		}
 	}()
-	detached := false // the caller's context ended; the settle runs on a context of its own
-	notSettled := func(err error) error {
-		if detached {
-			return fmt.Errorf("the changes of this run were not settled (another writer may still overwrite them): %w", err)
-		}
-		return err
-	}
 	for {
 		// Checking for others and ending this operation is one step: two operations answered
 		// together must not both see the other one and leave without a wait.
 		c.opsMu.Lock()
-		if c.ops > 1 {
+		if ended = c.ops > 1; ended {
 			c.ops--
-			ended = true
-			c.opsMu.Unlock()
-			return nil
 		}
 		arrival := c.arrival
 		c.opsMu.Unlock()
-		confirming := c.confirming()
-		due, watch := c.settleDue()
+		if ended {
+			return nil
+		}
+		confirming, due, watch := c.settleState()
 		if confirming == nil && due.IsZero() && len(watch) == 0 {
 			return nil
 		}
@@ -85,22 +77,20 @@ func (c *Client) settle(ctx context.Context) error {
 			defer cancel()
 			detached = true
 		}
-		// Callers are answered at commit: the last operation waits for their confirmations first,
-		// then for the end of the windows, then watches. A new operation wakes it.
+		// The last operation waits for the confirmations in progress first, then for the end of the
+		// windows, then watches. A new operation wakes it.
 		var fired <-chan time.Time
-		stop := func() bool { return false }
-		if confirming == nil {
-			wait := due.Sub(c.now())
-			if wait <= 0 {
-				// A read the caller gave up during (not yet detached) is made again on a context of its own.
-				if err := watchAll(ctx, watch); err != nil && (ctx.Err() == nil || detached) {
-					return notSettled(err)
-				}
-				continue
+		switch {
+		case confirming != nil:
+		case due.IsZero():
+			// A read the caller gave up during (not yet detached) is made again on a context of its own.
+			if err := watchAll(ctx, watch); err != nil && (ctx.Err() == nil || detached) {
+				return notSettled(detached, err)
 			}
+			continue
+		default:
 			c.stats.addRetry(core.ReasonSettle)
-			timer := time.NewTimer(wait)
-			fired, stop = timer.C, timer.Stop
+			fired = time.After(due.Sub(c.now()))
 		}
 		select {
 		case <-confirming:
@@ -108,46 +98,39 @@ func (c *Client) settle(ctx context.Context) error {
 		case <-arrival:
 		case <-ctx.Done():
 			if detached {
-				stop()
-				return notSettled(ctx.Err())
+				return notSettled(detached, ctx.Err())
 			}
 		}
-		stop()
 	}
 }
 
-// confirming returns a channel closed when a confirmation in progress ends, or nil when none runs.
-func (c *Client) confirming() <-chan struct{} {
-	for _, w := range c.allWorkers() {
-		w.mu.Lock()
-		ch := w.confirming
-		w.mu.Unlock()
-		if ch != nil {
-			return ch
-		}
+func notSettled(detached bool, err error) error {
+	if detached {
+		return fmt.Errorf("the changes of this run were not settled (another writer may still overwrite them): %w", err)
 	}
-	return nil
+	return err
 }
 
-// allWorkers returns the client's workers.
-func (c *Client) allWorkers() []*appWorker {
+// settleState returns a channel closed when a confirmation in progress ends (nil when none runs),
+// and core.SettleDue over the client's applications.
+func (c *Client) settleState() (confirming <-chan struct{}, due time.Time, watch []*appWorker) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Collect(maps.Values(c.workers))
-}
-
-// settleDue is core.SettleDue over the client's applications.
-func (c *Client) settleDue() (due time.Time, watch []*appWorker) {
-	workers := c.allWorkers()
-	ends := make([]time.Time, len(workers))
+	workers := slices.Collect(maps.Values(c.workers))
+	c.mu.Unlock()
+	ends, l := make([]time.Time, len(workers)), c.lag()
 	for i, w := range workers {
-		ends[i] = w.settleEnd()
+		w.mu.Lock()
+		if w.confirming != nil {
+			confirming = w.confirming
+		}
+		ends[i] = l.SettleEnd(w.app.LastWrite, w.app.Settled, c.cfg.ConcurrentWriters || w.foreign)
+		w.mu.Unlock()
 	}
 	due, idx := core.SettleDue(c.now(), ends)
 	for _, i := range idx {
 		watch = append(watch, workers[i])
 	}
-	return due, watch
+	return confirming, due, watch
 }
 
 // watchAll watches the applications, ten at a time (their reads share lists, batchread.go).
@@ -166,18 +149,9 @@ func watchAll(ctx context.Context, workers []*appWorker) error {
 	return errors.Join(errs...)
 }
 
-// settleEnd is core.Lag.SettleEnd of the application (zero: nothing to settle); it is shared when
-// Config.ConcurrentWriters declares other writers or this process saw one on it.
-func (w *appWorker) settleEnd() time.Time {
-	l := w.c.lag()
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return l.SettleEnd(w.lastWrite, w.settled, w.c.cfg.ConcurrentWriters || w.foreign)
-}
-
 // watch ends the replication window of the last write: one read taken now decides whether this
-// process's changes survived; those that did not are restored through the worker (a new write, with
-// its own window).
+// process's changes survived (core.App.Watched); those that did not are restored through the worker
+// (a new write, with its own window).
 func (w *appWorker) watch(ctx context.Context) error {
 	// read, not get: a replica still behind (the lag outlasted the window) is retried, and only a read
 	// that shows another writer's change, or lacks ours for longer than replication explains, counts.
@@ -185,29 +159,18 @@ func (w *appWorker) watch(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("checking that the changes of this process survived: %w", err)
 	}
+	w.seen(st)
 	w.mu.Lock()
-	last := w.lastWrite
+	lost, attempt, ok := w.app.Watched(st, w.c.cfg.MaxReapply)
 	w.mu.Unlock()
-	w.noteForeign(st)
-	w.cacheRead(st)
-	lost := model.Missing(w.expected(), st)
 	if len(lost) == 0 {
-		w.mu.Lock()
-		defer w.mu.Unlock()
-		if w.settled.Before(last) {
-			w.settled = last
-		}
 		return nil
 	}
-	w.mu.Lock()
-	w.restores++
-	restores := w.restores
-	w.mu.Unlock()
-	if !w.c.mayReapply(restores - 1) {
-		return &OverwrittenError{ObjectID: w.objectID, Reapplied: restores - 1, Missing: describe(lost)}
+	if !ok {
+		return &OverwrittenError{ObjectID: w.objectID, Reapplied: attempt - 1, Missing: describe(lost)}
 	}
 	w.c.logWarn(ctx, "another writer overwrote changes of this process after they were confirmed; applying them again",
-		map[string]any{"object_id": w.objectID, "missing": len(lost), "attempt": restores})
+		map[string]any{"object_id": w.objectID, "missing": len(lost), "attempt": attempt})
 	o := &op{ctx: ctx, name: "restoring changes another writer overwrote", done: make(chan error, 1),
 		step: func(*model.State) stepResult { return stepResult{done: true} }}
 	w.submit(o, st)

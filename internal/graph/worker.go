@@ -15,21 +15,17 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// op is one queued mutation. step runs once per group-commit round on a private copy of the state
-// read in that round; it must either change the state, report done, defer, or fail.
+// op is one queued mutation. step runs once per round on a private copy of the round's state
+// (core.Build); submitted is when it was queued (core.AnswersLate), rebuilds how often Graph refused
+// it as built on an older state (core.Refused).
 type op struct {
-	ctx      context.Context
-	name     string
-	step     func(st *model.State) stepResult
-	done     chan error
-	finished bool // set by the worker goroutine only
-	// keys are the keys of the intents the op's step changed in its latest round.
-	keys map[string]bool
-	// submitted is when the op was queued: a read started before it may serve it only within
-	// WriteReuse, and never to answer it without a write (see round).
+	ctx       context.Context
+	name      string
+	step      func(st *model.State) stepResult
+	done      chan error
+	finished  bool // set by the worker goroutine only
 	submitted time.Time
-	// rebuilds counts the rounds Graph rejected as built on a replica that was behind.
-	rebuilds int
+	rebuilds  int
 	// late is what the confirmation found wrong after the op was answered at commit, while its caller
 	// still waits to settle; returned is set once the caller has returned (then it is a notice). Both
 	// are guarded by the worker's mu.
@@ -37,15 +33,10 @@ type op struct {
 	returned bool
 }
 
-// stepResult is the outcome of one step of an op.
+// stepResult is core.StepResult as the operations' steps spell it.
 type stepResult struct {
-	// done means the op reached its goal once this round's change (if any) is confirmed.
-	done bool
-	// deferred means the op cannot run in this round (it needs this round's change committed
-	// first); its step made no change.
-	deferred bool
-	// err fails the op; its changes are discarded, the other ops of the round go on.
-	err error
+	done, deferred bool
+	err            error
 }
 
 func (o *op) finish(err error) {
@@ -56,7 +47,8 @@ func (o *op) finish(err error) {
 	o.done <- err
 }
 
-// appWorker serializes and groups the mutations of one application.
+// appWorker serializes and groups the mutations of one application: its queue, its in-flight read
+// and confirmation, and its core.App under one lock.
 type appWorker struct {
 	c        *Client
 	objectID string
@@ -65,41 +57,39 @@ type appWorker struct {
 	queue   []*op
 	running bool
 	flight  *readFlight
-	// gen counts confirmed writes; a reader joins an in-flight GET only if no write was confirmed
-	// since it started.
-	gen uint64
-	// mem is what this process confirmed and saw of the application (core.Memory).
-	mem *core.Memory
-	// foreign is set once another writer's change was seen on the application.
+	app     *core.App
+	// foreign is set once another writer's change was seen on the application (markForeignLocked).
 	foreign bool
-	// lastWrite is when this process last wrote the application.
-	lastWrite time.Time
-	// cached is the latest read of the application (started at cachedAt, when gen was cachedGen):
-	// reads within ReadReuse with no write of this process since share it.
-	cached    *model.State
-	cachedAt  time.Time
-	cachedGen uint64
-	// written is set once this process has PATCHed the application: from then on a 404 is
-	// replication lag, retried for core.NotFoundAfterWriteWindow.
-	written bool
-	// retrying is the latest failure of a call on the application that was going to be retried, at
-	// retryingAt: a caller whose context ends while it waits reports it as the reason.
-	retrying   error
-	retryingAt time.Time
-	// solo > 0 makes the next rounds apply one changing op each, to find which op of a rejected
-	// batch Graph objects to.
-	solo int
-	// settled is the last write whose replication window has ended (settle.go); restores counts the
-	// writes that restored changes another writer overwrote after they were confirmed.
-	settled  time.Time
-	restores int
 	// arrived is signalled when an op is queued (the gather window waits on it).
 	arrived chan struct{}
-	// mustRead makes the next round read instead of building on an earlier read.
-	mustRead bool
 	// confirming is closed when the confirmation in progress ends (nil when none runs): callers are
 	// answered at commit, and the process's last operation waits for it (settle.go).
 	confirming chan struct{}
+}
+
+// with runs f on the application's core state under the worker's lock.
+func (w *appWorker) with(f func(a *core.App)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f(w.app)
+}
+
+// locked returns f of the application's core state, under the worker's lock.
+func locked[T any](w *appWorker, f func(a *core.App) T) T {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return f(w.app)
+}
+
+// expected returns the intents this process confirmed (core.Memory.Expected).
+func (w *appWorker) expected() []model.Intent { return locked(w, (*core.App).Expected) }
+
+// drop forgets one confirmed intent.
+func (w *appWorker) drop(key string) { w.with(func(a *core.App) { a.Drop(key) }) }
+
+// looksOld is core.Memory.LooksOld: st comes from a replica that is behind.
+func (w *appWorker) looksOld(st *model.State) bool {
+	return locked(w, func(a *core.App) bool { return a.LooksOld(st) })
 }
 
 // workerFor returns the worker of the application with the object ID, creating it.
@@ -109,8 +99,7 @@ func (c *Client) workerFor(objectID string) *appWorker {
 	defer c.mu.Unlock()
 	w, ok := c.workers[key]
 	if !ok {
-		w = &appWorker{c: c, objectID: objectID, mem: core.NewMemory(),
-			arrived: make(chan struct{}, 1)}
+		w = &appWorker{c: c, objectID: objectID, app: core.NewApp(), arrived: make(chan struct{}, 1)}
 		c.workers[key] = w
 	}
 	return w
@@ -138,13 +127,9 @@ func (w *appWorker) submit(o *op, hint *model.State) {
 func (w *appWorker) withdraw(o *op) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for i, q := range w.queue {
-		if q == o {
-			w.queue = append(w.queue[:i:i], w.queue[i+1:]...)
-			return true
-		}
-	}
-	return false
+	n := len(w.queue)
+	w.queue = slices.DeleteFunc(w.queue, func(q *op) bool { return q == o })
+	return len(w.queue) < n
 }
 
 // run processes rounds until the queue is empty. Each round takes every queued op (group commit).
@@ -190,29 +175,22 @@ func (w *appWorker) awaitSuccessors(answered int) {
 	}
 }
 
-// mergedContext returns a context for a round serving several callers: it keeps the values of the
-// first caller's context (loggers), has the latest deadline of them, and is cancelled once every
-// caller's context is done.
+// mergedContext returns a context for a round serving several callers: whileAnyLive, with the
+// latest of their deadlines when each has one.
 func mergedContext(ctxs []context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := whileAnyLive(ctxs)
 	var latest time.Time
-	allDeadlines := true
 	for _, c := range ctxs {
-		if d, ok := c.Deadline(); ok {
-			if d.After(latest) {
-				latest = d
-			}
-		} else {
-			allDeadlines = false
+		d, ok := c.Deadline()
+		if !ok {
+			return ctx, cancel
+		}
+		if d.After(latest) {
+			latest = d
 		}
 	}
-	ctx, cancel := whileAnyLive(ctxs)
-	if allDeadlines {
-		var cancelDeadline context.CancelFunc
-		ctx, cancelDeadline = context.WithDeadline(ctx, latest)
-		prev := cancel
-		cancel = func() { cancelDeadline(); prev() }
-	}
-	return ctx, cancel
+	dctx, dcancel := context.WithDeadline(ctx, latest)
+	return dctx, func() { dcancel(); cancel() }
 }
 
 // whileAnyLive returns a context with the values of the first of ctxs that is cancelled once every one
@@ -238,10 +216,18 @@ func whileAnyLive(ctxs []context.Context) (context.Context, context.CancelFunc) 
 	}
 }
 
-// A round is one group commit: gather (one read no older than what this process confirmed), build
-// (every op's step in arrival order, plus the restore of our overwritten intents), write (one PATCH),
-// commit (answer the callers it completes) and confirm (confirm.go). It returns the ops that need
-// another round, a fresh read the next round may use and how many ops it answered.
+// batch is what one round sends.
+type batch = core.Batch[*op]
+
+// stepOf runs o's step for core.Build.
+func stepOf(o *op, st *model.State) core.StepResult {
+	r := o.step(st)
+	return core.StepResult{Done: r.done, Deferred: r.deferred, Err: r.err}
+}
+
+// A round is one group commit: a base (core.App.Base, else a fresh read), build (core.Build), write
+// (one PATCH), commit (answer the callers it completes) and confirm (confirm.go). It returns the ops
+// that need another round, a fresh read the next round may use and how many ops it answered.
 func (w *appWorker) round(active []*op, reuse *model.State) (next []*op, fresh *model.State, answered int) {
 	live := dropCancelled(active)
 	answered = len(active) - len(live)
@@ -263,27 +249,31 @@ func (w *appWorker) round(active []*op, reuse *model.State) (next []*op, fresh *
 		}
 	}()
 
-	base, reused, err := w.gather(ctx, reuse)
-	if err != nil {
-		failAll(live, err)
-		return nil, nil, answered
+	w.mu.Lock()
+	base := w.app.Base(reuse, w.foreign, w.c.lag(), w.c.started, w.c.now())
+	w.mu.Unlock()
+	var b *batch
+	if base != nil {
+		if b = w.build(ctx, base, live, true); b.AnswersLate(func(o *op) time.Time { return o.submitted }) {
+			w.c.stats.addRetry(core.ReasonVerifyOnFreshRead)
+			base = nil
+		}
 	}
-	b := w.build(ctx, base, live, true)
-	if reused && b.answersLate(base) {
-		// An op would be answered without a write (already done, or refused) on a read older than
-		// the op: another writer may have changed that since. Decide on a read of its own.
-		w.c.stats.addRetry(core.ReasonVerifyOnFreshRead)
+	if base == nil {
+		var err error
 		if base, err = w.freshRead(ctx); err != nil {
-			failAll(live, err)
+			for _, o := range live {
+				o.finish(fmt.Errorf("%s: %w", o.name, err))
+			}
 			return nil, nil, answered
 		}
 		b = w.build(ctx, base, live, true)
 	}
-	for o, err := range b.failed {
+	for o, err := range b.Failed {
 		o.finish(err)
 	}
-	if b.cols == 0 {
-		for _, o := range b.settled {
+	if b.Cols == 0 {
+		for _, o := range b.Settled {
 			o.finish(nil)
 		}
 		return unfinished(live), base, answered
@@ -297,148 +287,69 @@ func (w *appWorker) round(active []*op, reuse *model.State) (next []*op, fresh *
 	return unfinished(ops), fresh, answered
 }
 
-// batch is what one round sends.
-type batch struct {
-	base *model.State // as read
-	cur  *model.State // as written
-	cols model.Collection
-	// intents are the facts cur has that base lacks: the ops' changes and the restored intents.
-	intents []model.Intent
-	// contributors changed the application; settled are done without a change of their own;
-	// failed are refused by their step.
-	contributors, settled []*op
-	failed                map[*op]error
-	doneAfterCommit       map[*op]bool
-	// writtenAt is when the batch's PATCH (or the latest re-application of its intents) was sent.
-	writtenAt time.Time
-}
-
-// answersLate reports whether the batch answers, without a write, an op submitted after base was read.
-func (b *batch) answersLate(base *model.State) bool {
-	late := func(o *op) bool { return core.AnswersLate(o.submitted, base.ReadAt) }
-	return slices.ContainsFunc(b.settled, late) || slices.ContainsFunc(slices.Collect(maps.Keys(b.failed)), late)
-}
-
 // dropCancelled answers the ops whose caller gave up and returns the others.
 func dropCancelled(active []*op) []*op {
-	live := make([]*op, 0, len(active))
-	for _, o := range active {
+	return slices.DeleteFunc(slices.Clone(active), func(o *op) bool {
 		if err := o.ctx.Err(); err != nil {
 			o.finish(fmt.Errorf("%s: %w", o.name, err))
-			continue
 		}
-		live = append(live, o)
-	}
-	return live
+		return o.finished
+	})
 }
 
-// failAll fails every op with err.
-func failAll(ops []*op, err error) {
-	for _, o := range ops {
-		o.finish(fmt.Errorf("%s: %w", o.name, err))
-	}
-}
-
-// build runs the ops' steps on a copy of base. A new round (base was read, and every earlier write is
-// confirmed) starts from base as stored: the marks of the previous round are cleared, and confirmed
-// intents of this process that base does not show (another writer overwrote them) are applied first,
-// so the PATCH restores them. A pipelined batch (base is the state this process has written while
-// earlier batches are being confirmed) keeps the marks, so steps that need those confirmed defer.
+// build is core.Build on the worker's memory; it logs what it restored and forgets what it could not.
 func (w *appWorker) build(ctx context.Context, base *model.State, live []*op, newRound bool) *batch {
-	b := &batch{base: base, doneAfterCommit: make(map[*op]bool), failed: make(map[*op]error)}
-	cur := base.Clone()
-	if newRound {
-		cur.NewRound()
-	}
-	if lost := model.Missing(w.expected(), base); newRound && len(lost) > 0 {
+	solo := locked(w, func(a *core.App) bool { return a.Solo > 0 })
+	b := core.Build(base, live, stepOf, w.expected(), newRound, solo)
+	if len(b.Restored) > 0 {
 		w.c.logWarn(ctx, "Microsoft Graph no longer shows changes this process confirmed (another writer "+
-			"overwrote them); applying them again", map[string]any{"object_id": w.objectID, "changes": len(lost)})
+			"overwrote them); applying them again", map[string]any{"object_id": w.objectID, "changes": len(b.Restored)})
 		w.c.stats.reapplies.Add(1)
-		w.restore(cur, lost)
 	}
-	for _, o := range live {
-		if w.solo > 0 && len(b.contributors) > 0 {
-			continue // isolating a rejected batch: one changing op per round
-		}
-		next := cur.Clone()
-		r := o.step(next)
-		switch {
-		case r.err != nil:
-			b.failed[o] = r.err
-		case r.deferred:
-		case model.ChangedCollections(cur, next) == 0:
-			if r.done {
-				b.settled = append(b.settled, o)
-			} else {
-				b.failed[o] = fmt.Errorf("%s: internal error: a step neither changed the application nor finished", o.name)
-			}
-		default:
-			o.keys = make(map[string]bool)
-			for _, i := range model.IntentsOf(cur, next) {
-				o.keys[i.Key()] = true
-			}
-			cur = next
-			b.contributors = append(b.contributors, o)
-			b.doneAfterCommit[o] = r.done
-		}
-	}
-	b.cur = cur
-	b.cols = model.ChangedCollections(base, cur)
-	b.intents = model.IntentsOf(base, cur)
+	w.unrestorable(b.Unrestorable)
 	return b
 }
 
-// write sends the batch. retry is true when the ops must go to another round (Graph rejected a
-// batch of several changes: the next rounds apply them one at a time to find the culprit); ops
-// that cannot succeed are answered.
-func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
-	w.c.stats.batches.Add(1)
-	w.c.stats.mutations.Add(int64(len(b.contributors)))
-	sent, err := w.patch(ctx, b.cur, b.cols, b.intents, b.base.ReadAt)
-	if err == nil {
-		b.cur = sent
+// unrestorable forgets and reports the confirmed intents that can no longer be applied again.
+func (w *appWorker) unrestorable(u []core.Unapplied) {
+	for _, i := range u {
+		w.dropUnrestorable(i.Intent, i.Err)
 	}
-	if w.solo > 0 {
-		w.solo--
-	}
-	if err == nil {
-		return false
-	}
-	if failureOf(err).BuiltOnOldState() && w.rebuild(b) {
-		w.c.logWarn(ctx, "Microsoft Graph refused a change built on a replica that was behind; reading again and rebuilding it",
-			map[string]any{"object_id": w.objectID, "ops": len(b.contributors)})
-		return true
-	}
-	var invalid *ValidationError
-	if errors.As(err, &invalid) && len(b.contributors) > 1 {
-		w.solo = len(b.contributors)
-		w.c.logWarn(ctx, "Microsoft Graph rejected a batched change; applying the changes one at a time",
-			map[string]any{"object_id": w.objectID, "ops": len(b.contributors), "code": invalid.Code})
-		return true
-	}
-	for _, o := range b.contributors {
-		o.finish(fmt.Errorf("%s: %w", o.name, err))
-	}
-	return true
 }
 
-// rebuild marks the batch's ops for another round on a new read; false when one was rebuilt
-// core.MaxRebuilds times already.
-func (w *appWorker) rebuild(b *batch) bool {
-	if len(b.contributors) == 0 {
-		return false // a batch of restored intents only: nothing bounds its rebuilds
+// write sends the batch. retry is true when the ops must go to another round (core.Refused); ops that
+// cannot succeed are answered.
+func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
+	w.c.stats.batches.Add(1)
+	w.c.stats.mutations.Add(int64(len(b.Contributors)))
+	sent, err := w.patch(ctx, b.Cur, b.Cols, b.Intents, b.Base.ReadAt)
+	w.with(func(a *core.App) { a.Solo = max(a.Solo-1, 0) })
+	if err == nil {
+		b.Cur = sent
+		return false
 	}
-	for _, o := range b.contributors {
-		if o.rebuilds >= core.MaxRebuilds {
-			return false
+	rebuilds := make([]int, len(b.Contributors))
+	for i, o := range b.Contributors {
+		rebuilds[i] = o.rebuilds
+	}
+	var invalid *ValidationError
+	switch core.Refused(failureOf(err), errors.As(err, &invalid), rebuilds) {
+	case core.Rebuild:
+		for _, o := range b.Contributors {
+			o.rebuilds++
+		}
+		w.with(func(a *core.App) { a.MustRead = true })
+		w.c.logWarn(ctx, "Microsoft Graph refused a change built on a replica that was behind; reading again and rebuilding it",
+			map[string]any{"object_id": w.objectID, "ops": len(b.Contributors)})
+	case core.Isolate:
+		w.with(func(a *core.App) { a.Solo = len(b.Contributors) })
+		w.c.logWarn(ctx, "Microsoft Graph rejected a batched change; applying the changes one at a time",
+			map[string]any{"object_id": w.objectID, "ops": len(b.Contributors), "code": invalid.Code})
+	default:
+		for _, o := range b.Contributors {
+			o.finish(fmt.Errorf("%s: %w", o.name, err))
 		}
 	}
-	for _, o := range b.contributors {
-		o.rebuilds++
-	}
-	w.mu.Lock()
-	w.mustRead = true
-	w.mu.Unlock()
 	return true
 }
 
@@ -446,18 +357,18 @@ func (w *appWorker) rebuild(b *batch) bool {
 // and answers the callers b completes (DESIGN.md, v3 rule 5); those with a later step wait for the
 // confirmation.
 func (w *appWorker) commit(b *batch) {
-	w.remember(b.intents)
 	w.mu.Lock()
+	w.app.Commit(b.Intents)
 	if w.confirming == nil {
 		w.confirming = make(chan struct{})
 	}
 	w.mu.Unlock()
-	for _, o := range b.contributors {
-		if b.doneAfterCommit[o] {
+	for _, o := range b.Contributors {
+		if b.DoneAfterCommit[o] {
 			o.finish(nil)
 		}
 	}
-	for _, o := range b.settled {
+	for _, o := range b.Settled {
 		o.finish(nil)
 	}
 }
@@ -472,9 +383,7 @@ func (w *appWorker) report(o *op, err error) {
 	}
 	w.mu.Lock()
 	returned := o.returned
-	if !returned {
-		o.late = err
-	}
+	o.late = err // read only until the caller returns
 	w.mu.Unlock()
 	if returned {
 		w.notConfirmed(o.name, err)
@@ -500,13 +409,7 @@ func (w *appWorker) endConfirm() {
 }
 
 func unfinished(ops []*op) []*op {
-	var out []*op
-	for _, o := range ops {
-		if !o.finished {
-			out = append(out, o)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(ops), func(o *op) bool { return o.finished })
 }
 
 // patch sends the changed collections of after, built on a read started at based, under the retry
@@ -517,19 +420,9 @@ func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Co
 	if err != nil {
 		return nil, err
 	}
-	w.mu.Lock()
-	w.written = true
-	w.mu.Unlock()
-	p := w.notFoundPolicy(callPolicy{
-		what: fmt.Sprintf("PATCH /applications/%s (%s)", w.objectID, cols),
-		// A replica behind a scope's disable (ours or another writer's) refuses any change of the
-		// application, not only of its scopes.
-		Policy: core.Policy{ScopeStillEnabled: true,
-			UnknownPermissionIsLag: cols&model.ColPreAuth != 0 && model.ReferencesResolve(after),
-			// Past the replication lag, the refusal means the change was built on a replica that
-			// was behind: write rebuilds it on a new read.
-			StaleWindow: w.c.lag().OverwriteAfter()},
-	})
+	w.with(func(a *core.App) { a.Written = true })
+	p := w.notFoundPolicy(callPolicy{what: fmt.Sprintf("PATCH /applications/%s (%s)", w.objectID, cols),
+		Policy: w.c.lag().WritePolicy(cols&model.ColPreAuth != 0 && model.ReferencesResolve(after))})
 	sent := after
 	err = w.c.retry(ctx, p, func(actx context.Context) error {
 		if attemptFrom(actx) > 1 && !w.c.lag().MayBuildOnSent(based, w.c.now()) {
@@ -538,13 +431,10 @@ func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Co
 			if err != nil {
 				return err
 			}
-			next, failed := w.reapply(st, model.Missing(intents, st))
+			next, failed, unrestorable := core.Reapply(st, model.Missing(intents, st), w.expected())
+			w.unrestorable(unrestorable)
 			if len(failed) > 0 {
-				errs := make([]error, 0, len(failed))
-				for _, e := range failed {
-					errs = append(errs, e)
-				}
-				return errors.Join(errs...)
+				return errors.Join(slices.Collect(maps.Values(failed))...)
 			}
 			based, sent = st.ReadAt, next
 			c := model.ChangedCollections(st, next)

@@ -248,3 +248,11 @@ func (b Backoff) Delay(attempt int, r float64) time.Duration {
 	d -= d * b.Jitter * r
 	return time.Duration(d)
 }
+
+// WritePolicy is the policy of a PATCH. A replica behind a scope's disable (ours or another
+// writer's) refuses any change of the application, not only of its scopes; Graph's "permission not
+// found" is lag when the body grants only scopes the application has (grantsKnown). Past
+// OverwriteAfter either refusal means the PATCH was built on a replica that was behind (Refused).
+func (l Lag) WritePolicy(grantsKnown bool) Policy {
+	return Policy{ScopeStillEnabled: true, UnknownPermissionIsLag: grantsKnown, StaleWindow: l.OverwriteAfter()}
+}

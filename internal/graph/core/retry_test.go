@@ -90,3 +90,26 @@ func TestPollDelayIsCapped(t *testing.T) {
 		t.Errorf("tenth poll delay = %s, want the cap %s", got, MaxConfirmWait)
 	}
 }
+
+// A PATCH retries the two replication-lag refusals, the permission one only when the body grants
+// scopes the application has, each for OverwriteAfter.
+func TestWritePolicy(t *testing.T) {
+	l := Lag{Declared: 3 * time.Second, WriteReuse: time.Second}
+	enabled := Failure{Answered: true, Status: 400, Code: CodeCannotUpdateEnabledScope}
+	unknown := Failure{Answered: true, Status: 400, Message: "Permission Id that cannot be found"}
+	for _, tc := range []struct {
+		name        string
+		grantsKnown bool
+		f           Failure
+		want        bool
+	}{
+		{"scope still enabled", false, enabled, true},
+		{"unknown permission, granted scopes known", true, unknown, true},
+		{"unknown permission, a scope the application lacks", false, unknown, false},
+	} {
+		p := l.WritePolicy(tc.grantsKnown)
+		if _, got := p.Classify(tc.f); got != tc.want || p.StaleWindow != l.OverwriteAfter() {
+			t.Errorf("%s: retried %v, window %s; want %v, %s", tc.name, got, p.StaleWindow, tc.want, l.OverwriteAfter())
+		}
+	}
+}

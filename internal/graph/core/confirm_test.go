@@ -1,0 +1,66 @@
+package core
+
+import (
+	"testing"
+	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
+)
+
+// A confirmation in progress, one event after another: each row is an event and what it leaves.
+func TestConfirmation(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	l := Lag{Declared: 3 * time.Second, WriteReuse: time.Second}
+	base := &model.State{ObjectID: "obj"}
+	first := Build(base, []uri{"api://a"}, runURI, nil, true, false)
+	cf := NewConfirmation(first, t0)
+	m := NewMemory()
+	m.Observe(base)
+	m.Remember(first.Intents)
+
+	// A read without our change and with nothing new: behind, and the lag it shows is recorded.
+	if o, foreign := cf.Classify(m, base, t0.Add(time.Second), l); o != Behind || foreign || len(cf.Lost) != 1 {
+		t.Fatalf("behind: %v, foreign %v, lost %v", o, foreign, cf.Lost)
+	}
+	if lag := cf.Behind(base, t0.Add(time.Second)); lag != time.Second || cf.Misses != 1 || len(cf.Pending) != 1 {
+		t.Fatalf("Behind: lag %s, misses %d, %d pending", lag, cf.Misses, len(cf.Pending))
+	}
+	// Ops queued meanwhile go on top of what was sent; the newer batch takes over a fact it replaced.
+	second := Build(cf.Sent, []uri{"api://b"}, runURI, nil, false, false)
+	second.Intents = append(second.Intents, first.Intents[0]) // as if it had changed api://a again
+	cf.Absorb(second, t0.Add(2*time.Second))
+	if len(cf.Pending) != 2 || len(first.Intents) != 0 || cf.Sent != second.Cur || !second.WrittenAt.Equal(t0.Add(2*time.Second)) {
+		t.Fatalf("Absorb: %d pending, first awaits %v", len(cf.Pending), first.Intents)
+	}
+	// A read that shows the first batch ends its confirmation; the newest always stays.
+	first.Intents = model.IntentsOf(base, first.Cur)
+	onlyA := with(base, "api://a")
+	if cf.Behind(onlyA, t0.Add(3*time.Second)); len(cf.Pending) != 1 || cf.Pending[0] != second {
+		t.Fatalf("a read showing the older batch: %d pending", len(cf.Pending))
+	}
+	// Another writer's change beside the lack of ours: overwritten, re-applied at most maxReapply times.
+	theirs := with(base, "api://theirs")
+	if o, foreign := cf.Classify(m, theirs, t0.Add(3*time.Second), l); o != Overwritten || !foreign {
+		t.Fatalf("overwritten: %v, foreign %v", o, foreign)
+	}
+	next, failed, _, ok := cf.Reapply(theirs, m.Expected(), 1)
+	if !ok || len(failed) != 0 || !model.IntentsOf(base, with(base, "api://b"))[0].Holds(next) || cf.Reapplied != 1 {
+		t.Fatalf("Reapply: ok %v, failed %v, reapplied %d", ok, failed, cf.Reapplied)
+	}
+	cf.Resent(next, t0.Add(4*time.Second))
+	if _, _, _, ok := cf.Reapply(theirs, nil, 1); ok || cf.Sent != next || !second.WrittenAt.Equal(t0.Add(4*time.Second)) {
+		t.Fatalf("a second re-application past maxReapply 1 was allowed, or Resent was not recorded")
+	}
+	// An intent that cannot be applied any more is no longer awaited, and its ops are told.
+	key := second.Intents[0].Key()
+	if wanted := cf.Drop(key); len(wanted) != 1 || wanted[0] != "api://b" || len(model.Missing(cf.Intents(), base)) != len(second.Intents) {
+		t.Fatalf("Drop: wanted %v, still awaited %v", wanted, cf.Intents())
+	}
+	if len(cf.Intents()) != 1 || cf.Intents()[0].Key() == key || len(cf.Ops()) != 1 {
+		t.Fatalf("Drop left %v awaited", cf.Intents())
+	}
+	// Missing for OverwriteAfter, with nothing new: overwritten, not lag.
+	if o, foreign := cf.Classify(m, with(base, "api://b"), cf.Pending[0].WrittenAt.Add(l.OverwriteAfter()), l); o != Overwritten || foreign {
+		t.Fatalf("missing past OverwriteAfter: %v, foreign %v", o, foreign)
+	}
+}

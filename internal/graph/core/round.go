@@ -1,0 +1,172 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
+)
+
+// A round is one group commit (DESIGN.md, "One worker per application"): the queued operations'
+// steps run in arrival order on one read, one PATCH sends what they changed. This file decides what
+// a round builds and what follows Graph's refusal of it; the driver (worker.go) reads, sends and
+// answers.
+
+// StepResult is what one step of an operation did to a round's state.
+type StepResult struct {
+	// Done: the op reached its goal once this round's change (if any) is confirmed. Deferred: it
+	// needs this round's change committed first, and changed nothing. Err fails the op alone.
+	Done, Deferred bool
+	Err            error
+}
+
+// Batch is what one round (or one absorbed group of operations, confirm.go) sends.
+type Batch[O comparable] struct {
+	Base, Cur *model.State // as read, as written
+	Cols      model.Collection
+	// Intents are the facts Cur has that Base lacks: the ops' changes and the restored intents.
+	Intents []model.Intent
+	// Contributors changed the application (Keys: the intents each changed; DoneAfterCommit: done
+	// once Graph commits it); Settled are done without a change of their own; Failed were refused.
+	Contributors, Settled []O
+	Keys                  map[O]map[string]bool
+	DoneAfterCommit       map[O]bool
+	Failed                map[O]error
+	// Restored are the confirmed intents of this process the round applied again (another writer
+	// overwrote them); Unrestorable those that can no longer be applied.
+	Restored     []model.Intent
+	Unrestorable []Unapplied
+	// WrittenAt is when the PATCH (or the latest re-application of its intents) was sent.
+	WrittenAt time.Time
+}
+
+// Unapplied is a confirmed intent that another writer's change made impossible to apply again.
+type Unapplied struct {
+	Intent model.Intent
+	Err    error
+}
+
+// ErrNoProgress fails a step that neither changed the application nor finished (a bug in the step).
+var ErrNoProgress = errors.New("internal error: a step neither changed the application nor finished")
+
+// Build runs the ops' steps in order, each on a copy of the state the previous ones left. A new round
+// starts from base as stored (the previous round's marks cleared) and first applies the confirmed
+// intents (expected) base lacks, so the PATCH restores them. A pipelined batch (base is what this
+// process sent while earlier batches are being confirmed) keeps the marks, so steps that need those
+// confirmed defer. solo takes one changing op only (isolating the op Graph objects to).
+func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) StepResult, expected []model.Intent, newRound, solo bool) *Batch[O] {
+	b := &Batch[O]{Base: base, Keys: map[O]map[string]bool{}, DoneAfterCommit: map[O]bool{}, Failed: map[O]error{}}
+	cur := base.Clone()
+	if newRound {
+		cur.NewRound()
+		b.Restored = model.Missing(expected, base)
+		b.Unrestorable = Restore(cur, b.Restored)
+	}
+	for _, o := range ops {
+		if solo && len(b.Contributors) > 0 {
+			continue
+		}
+		next := cur.Clone()
+		r := step(o, next)
+		switch {
+		case r.Err != nil:
+			b.Failed[o] = r.Err
+		case r.Deferred:
+		case model.ChangedCollections(cur, next) == 0 && r.Done:
+			b.Settled = append(b.Settled, o)
+		case model.ChangedCollections(cur, next) == 0:
+			b.Failed[o] = ErrNoProgress
+		default:
+			b.Keys[o] = make(map[string]bool)
+			for _, i := range model.IntentsOf(cur, next) {
+				b.Keys[o][i.Key()] = true
+			}
+			cur = next
+			b.Contributors = append(b.Contributors, o)
+			b.DoneAfterCommit[o] = r.Done
+		}
+	}
+	b.Cur, b.Cols, b.Intents = cur, model.ChangedCollections(base, cur), model.IntentsOf(base, cur)
+	return b
+}
+
+// AnswersLate reports whether the batch answers without a write (already done, or refused) an op
+// submitted after its base was read (the package function AnswersLate).
+func (b *Batch[O]) AnswersLate(submitted func(O) time.Time) bool {
+	for _, o := range b.Settled {
+		if AnswersLate(submitted(o), b.Base.ReadAt) {
+			return true
+		}
+	}
+	for o := range b.Failed {
+		if AnswersLate(submitted(o), b.Base.ReadAt) {
+			return true
+		}
+	}
+	return false
+}
+
+// Refusal is what follows Graph's refusal of a batch's PATCH.
+type Refusal int
+
+// Refusals.
+const (
+	FailOps Refusal = iota // the contributors fail with Graph's answer
+	Rebuild                // built on a replica that was behind: another round on a new read
+	Isolate                // a batch of several changes was invalid: apply them one per round
+)
+
+// Refused decides what follows f, the refusal of a PATCH to which ops contributed, rebuilt
+// rebuilds[i] times each; invalid says Graph found the request invalid (a 400 that is no lag).
+func Refused(f Failure, invalid bool, rebuilds []int) Refusal {
+	if f.BuiltOnOldState() && len(rebuilds) > 0 && maxOf(rebuilds) < MaxRebuilds {
+		return Rebuild // a batch of restored intents only (no contributor) is never rebuilt: nothing bounds it
+	}
+	if invalid && len(rebuilds) > 1 {
+		return Isolate
+	}
+	return FailOps
+}
+
+func maxOf(v []int) int {
+	m := 0
+	for _, x := range v {
+		m = max(m, x)
+	}
+	return m
+}
+
+// Restore applies to st the confirmed intents another writer overwrote: the one place a restore is
+// built (a new round, a re-application, a rebuilt resend). It returns those that can no longer be
+// applied (the scope a grant needs is gone); the driver forgets them and tells the user.
+func Restore(st *model.State, lost []model.Intent) (failed []Unapplied) {
+	for _, i := range lost {
+		if err := i.Apply(st); err != nil && !errors.Is(err, model.ErrDeferred) {
+			failed = append(failed, Unapplied{i, err})
+		}
+	}
+	return failed
+}
+
+// Reapply builds, on st, the intents in flight that st lacks (lost) and every other confirmed intent
+// st lacks too. failed are the intents of lost that cannot be applied any more, by key.
+func Reapply(st *model.State, lost, expected []model.Intent) (next *model.State, failed map[string]error, unrestorable []Unapplied) {
+	next = st.Clone()
+	next.NewRound()
+	failed = make(map[string]error)
+	keys := make(map[string]bool, len(lost))
+	for _, i := range lost {
+		keys[i.Key()] = true
+		if err := i.Apply(next); err != nil && !errors.Is(err, model.ErrDeferred) {
+			failed[i.Key()] = fmt.Errorf("another writer changed the application so that %s cannot be applied again: %w", i, err)
+		}
+	}
+	var others []model.Intent
+	for _, i := range model.Missing(expected, st) {
+		if !keys[i.Key()] {
+			others = append(others, i)
+		}
+	}
+	return next, failed, Restore(next, others)
+}
