@@ -111,11 +111,9 @@ func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T,
 	if start {
 		go b.send()
 	}
-	select {
-	case <-w.done:
-	case <-ctx.Done():
+	if err := await(ctx, w.done); err != nil {
 		var zero T
-		return zero, ctx.Err()
+		return zero, err
 	}
 	if !w.alone {
 		return w.m, w.err

@@ -31,24 +31,23 @@ func (c *Client) GetApplication(ctx context.Context, ref AppRef) (Application, e
 }
 
 // GetApplicationForWrite reads the application for a decision that leads to a write (a create that
-// must not duplicate what exists) on a read started at or after freshFrom, so it shows every change
-// an earlier command reported. The write that follows builds on it when it comes within WriteReuse.
+// must not duplicate what exists) on a read started at or after freshFrom (readDeciding).
 func (c *Client) GetApplicationForWrite(ctx context.Context, ref AppRef) (Application, error) {
 	app, _, err := c.readDeciding(ctx, ref, nil, core.ReasonFreshBase)
 	return app, err
 }
 
 // GetApplicationExpecting reads the application like GetApplication and reports whether present
-// holds for it (Terraform Read functions pass the item their resource manages, every field the state
-// records). That it does not is decided only on a read started at or after freshFrom (DESIGN.md,
-// "Read-your-writes and an absence window"): one window per process, shared by every resource.
+// (the item a Terraform Read manages, as its state records it) holds, deciding that it does not
+// only on a read started at or after freshFrom (readDeciding).
 func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, present func(Application) bool) (Application, bool, error) {
 	return c.readDeciding(ctx, ref, present, core.ReasonConfirmAbsence)
 }
 
 // readDeciding reads the application and reports whether present holds for it, deciding that it
-// does not only on a read started at or after freshFrom (waiting until then, counted as reason). A
-// nil present never holds: only such a read is returned.
+// does not only on a read started at or after freshFrom, the plan-time absence window (DESIGN.md,
+// "Read-your-writes and an absence window"; waiting until then counts as reason). A nil present
+// never holds: only such a read is returned.
 func (c *Client) readDeciding(ctx context.Context, ref AppRef, present func(Application) bool, reason RetryReason) (Application, bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
@@ -90,8 +89,7 @@ func (c *Client) RemoveIdentifierURI(ctx context.Context, ref AppRef, uri string
 	return c.changeURI(ctx, ref, "removing identifier URI "+uri, uri, model.RemoveIdentifierURI)
 }
 
-// changeURI applies change (model.EnsureIdentifierURI or model.RemoveIdentifierURI) to uri in one
-// mutation and reports whether it changed the URIs.
+// changeURI applies change to uri in one mutation and reports whether it changed the URIs.
 func (c *Client) changeURI(ctx context.Context, ref AppRef, name, uri string, change func(*model.State, string) bool) (bool, error) {
 	var changed bool
 	_, err := c.mutate(ctx, ref, name, func(st *model.State) (bool, error) {
@@ -134,8 +132,8 @@ func (c *Client) ExposeScope(ctx context.Context, ref AppRef, uri string, scope 
 	return scope, uriAdded, nil
 }
 
-// UpdateScope changes the scope with scope.ID to scope (model.UpdateScopeStep: a change of value or
-// type disables it first, as Graph demands) and returns it as written.
+// UpdateScope changes the scope with scope.ID to scope (model.UpdateScopeStep) and returns it as
+// written.
 func (c *Client) UpdateScope(ctx context.Context, ref AppRef, scope PermissionScope) (PermissionScope, error) {
 	var result PermissionScope
 	_, err := c.mutate(ctx, ref, "updating permission scope "+scope.ID, func(st *model.State) (bool, error) {
@@ -208,11 +206,9 @@ func (c *Client) RemovePreAuthorization(ctx context.Context, ref AppRef, clientA
 	return err
 }
 
-// mutate resolves ref, queues step on the application's worker and waits for the answer. step
-// reports whether the op is done once its change is confirmed; model.ErrDeferred defers it to the
-// next round. answered is false when the caller's context ended first; the worker may then still be
-// running step, so the caller must not read anything step writes. Cancellation keeps promises
-// (DESIGN.md, v3 rule 4).
+// mutate resolves ref, queues step (done once its change is confirmed; model.ErrDeferred waits for
+// the next round) on the application's worker and waits for the answer (DESIGN.md, v3 rules 4 and
+// 5). answered is false when the caller's context ended first: the worker may still run step then.
 func (c *Client) mutate(ctx context.Context, ref AppRef, name string, step func(*model.State) (bool, error)) (answered bool, err error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
