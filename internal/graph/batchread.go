@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -185,9 +184,9 @@ func (b *readBatcher[T]) unstall() {
 }
 
 // answer sends one request for the batch (naming ids) and answers its waiters: a batch naming one
-// object is its single GET, more are one filtered list (core.Filter). The request is one attempt
-// with its own timeout (the waiters' own timeouts also count the time they queued); it ends when the
-// last waiter has gone.
+// object is its single GET, more are one filtered list (core.Filter; a refusal, core.ListRefusal).
+// The request is one attempt with its own timeout (the waiters' own timeouts also count the time they
+// queued); it ends when the last waiter has gone.
 func (b *readBatcher[T]) answer(batch []*readWaiter[T], ids []string) {
 	ctxs := make([]context.Context, len(batch))
 	for i, w := range batch {
@@ -216,18 +215,12 @@ func (b *readBatcher[T]) answer(batch []*readWaiter[T], ids []string) {
 		}
 		return err
 	})
-	if err != nil && len(ids) > 1 {
-		switch {
-		case errors.As(err, new(*ForbiddenError)):
-			// The identity may not list applications; it may still read its own one by one.
-			if !b.off.Swap(true) {
+	if e, ok := model.AsAPIError(err); ok && len(ids) > 1 {
+		if alone, off := core.ListRefusal(e.StatusCode); alone {
+			if off && !b.off.Swap(true) {
 				b.c.logWarn(live, "Microsoft Graph refused a filtered list; reading each object alone",
 					map[string]any{"filter_property": b.kind, "error": err.Error()})
 			}
-			answerAlone(batch)
-			return
-		case errors.As(err, new(*ValidationError)):
-			// Something in this list does not suit Graph; each read alone gets its own answer.
 			answerAlone(batch)
 			return
 		}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -130,17 +129,12 @@ func New(cfg Config) (*Client, error) {
 	cfg.WriteReuse = cmp.Or(cfg.WriteReuse, core.DefaultWriteReuse)
 	cfg.FirstLookupWindow = positiveOr(cfg.FirstLookupWindow, core.DefaultFirstLookupWindow)
 	cfg.MaxReapply = positiveOr(cfg.MaxReapply, core.DefaultMaxReapply)
-	if cfg.VisibilityWindow <= 0 {
-		cfg.VisibilityWindow = core.DefaultVisibilityWindow
-	}
+	cfg.VisibilityWindow = positiveOr(cfg.VisibilityWindow, core.DefaultVisibilityWindow)
 	cfg.Backoff = cfg.Backoff.WithDefaults()
 
-	u, err := url.Parse(cfg.BaseURL)
+	host, err := core.Host(cfg.BaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("graph client: parsing base URL %q: %w", cfg.BaseURL, err)
-	}
-	if u.Scheme != "https" || u.Hostname() == "" {
-		return nil, fmt.Errorf("graph client: base URL %q must be an absolute https URL", cfg.BaseURL)
+		return nil, fmt.Errorf("graph client: %w", err)
 	}
 
 	c := &Client{
@@ -156,7 +150,7 @@ func New(cfg Config) (*Client, error) {
 		c.started = cfg.CommandStart
 	}
 	c.reads.init(c)
-	if c.adapter, err = c.newRequestAdapter(u.Hostname()); err != nil {
+	if c.adapter, err = c.newRequestAdapter(host); err != nil {
 		return nil, err
 	}
 	return c, nil

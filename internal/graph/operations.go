@@ -53,12 +53,12 @@ func (c *Client) readDeciding(ctx context.Context, ref AppRef, present func(Appl
 	defer cancel()
 	w, st, err := c.resolve(ctx, ref)
 	from := c.freshFrom()
-	if err == nil && (st == nil || w.looksOld(st)) && (present != nil || !c.now().Before(from)) {
+	if err == nil && (st == nil || w.looksOld(st)) && core.ReadAtOnce(present != nil, c.now(), from) {
 		st, err = w.sharedRead(ctx, time.Time{})
 	}
 	if err == nil && st != nil && !w.looksOld(st) {
 		app := st.Application()
-		if ok := present != nil && present(app); ok || !st.ReadAt.Before(from) {
+		if ok := present != nil && present(app); core.Decides(ok, st.ReadAt, from) {
 			return app, ok, nil
 		}
 	}
@@ -251,25 +251,19 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, name string, step func(
 	// Settle on failure too: earlier ops of the run returned at once and rely on this one.
 	serr := c.settle(ctx) // on a context of its own once ctx has ended
 	late := w.lateError(o)
-	if gone {
-		if late != nil { // committed: Terraform records it, and the user is told
-			w.notConfirmed(name, late)
-		}
-		if err == nil && serr == nil {
-			return true, nil
-		}
-		return true, wrap(errors.Join(timedOutRetrying(cmp.Or(err, ctx.Err()), w.retryingSince(o.submitted)), serr))
-	}
-	if err == nil && late != nil {
+	switch {
+	case late != nil && gone:
+		w.notConfirmed(name, late) // committed: Terraform records it, and the user is told
+	case late != nil && err == nil:
 		err = fmt.Errorf("%s: %w", name, late) // its confirmation failed while it settled
 	}
-	switch {
-	case err == nil && serr == nil:
+	if err == nil && serr == nil {
 		return true, nil
-	case err == nil:
-		return true, wrap(serr)
-	case serr != nil && !isContextEnd(serr):
-		return true, wrap(errors.Join(timedOutRetrying(err, w.retryingSince(o.submitted)), serr))
 	}
-	return true, wrap(timedOutRetrying(err, w.retryingSince(o.submitted)))
+	if gone {
+		err = cmp.Or(err, ctx.Err())
+	} else if err != nil && isContextEnd(serr) {
+		serr = nil
+	}
+	return true, wrap(errors.Join(timedOutRetrying(err, w.retryingSince(o.submitted)), serr))
 }
