@@ -15,10 +15,9 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// Reads of different applications needed at the same moment share one request, and so do the lookups
-// of service principals (ClientVisible): DESIGN.md, "Reads of different applications share requests";
-// the queue's rules are core/batchread.go's. A read is one attempt; the caller's retry policy decides
-// what happens next.
+// Reads of different objects needed at the same moment share one request (DESIGN.md, "Reads of
+// different applications share requests"; the queue's rules are core/batchread.go's). A read is one
+// attempt; the caller's retry policy decides what happens next.
 
 // directoryObject is what a batcher reads: an application or a service principal.
 type directoryObject interface {
@@ -82,15 +81,13 @@ func (r *readBatchers) init(c *Client) {
 	r.spByAppID = readBatcher[models.ServicePrincipalable]{c: c, kind: readByAppID, single: c.getServicePrincipal, list: c.listServicePrincipals}
 }
 
-// readApplication reads one application by object ID: one attempt, batched with the reads of other
-// applications in flight at the same moment.
+// readApplication reads one application by object ID, batched.
 func (c *Client) readApplication(ctx context.Context, objectID string) (models.Applicationable, error) {
 	return c.reads.byObjectID.read(ctx, objectID, false)
 }
 
-// read queues the read, or sends it alone when batching is off or the ID is no GUID (a list names
-// only GUIDs: anything else would make Graph refuse the whole list). A read that ends the sender's
-// linger wakes it.
+// read queues the read, or sends it alone when batching is off or the ID is no GUID (anything else
+// would make Graph refuse the whole list). A read that ends the sender's linger wakes it.
 func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T, error) {
 	if b.c.cfg.DisableReadBatching || b.off.Load() || uuid.Validate(id) != nil {
 		return b.single(ctx, id)

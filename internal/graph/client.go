@@ -22,22 +22,20 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
-// Defaults of Config.
+// Defaults of Config: the public Microsoft Graph endpoint (without the version segment) and its
+// token scope.
 const (
-	// DefaultBaseURL is the public Microsoft Graph endpoint (without the version segment).
 	DefaultBaseURL = "https://graph.microsoft.com"
-	// DefaultScope is the token scope for Microsoft Graph.
-	DefaultScope = "https://graph.microsoft.com/.default"
+	DefaultScope   = "https://graph.microsoft.com/.default"
 )
 
 // selectFields are the application properties the client reads ($select keeps responses small).
 var selectFields = []string{"id", "appId", "displayName", "identifierUris", "api"}
 
-// Logger receives the client's log lines. Fields never contain tokens or the Authorization header.
+// Logger receives the client's log lines: Debug a request and its outcome, Warn a retry or a read
+// taken as a change made elsewhere. Fields never contain tokens or the Authorization header.
 type Logger interface {
-	// Debug logs a request and its outcome.
 	Debug(ctx context.Context, msg string, fields map[string]any)
-	// Warn logs a retry or a read that had to be taken as a change made elsewhere.
 	Warn(ctx context.Context, msg string, fields map[string]any)
 }
 

@@ -77,12 +77,6 @@ func attemptFrom(ctx context.Context) int {
 func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Context) error) error {
 	a := core.Attempts{Start: c.now()}
 	var retried error // the failure the current attempt repeats
-	giveUp := func(err error) error {
-		if a.N == 1 {
-			return err
-		}
-		return fmt.Errorf("%s: giving up after %d attempts: %w", p.what, a.N, err)
-	}
 	for {
 		a.N++
 		err := c.attempt(ctx, a.N, fn)
@@ -94,15 +88,12 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 			forbidden.Caller = c.cfg.Caller
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return giveUp(timedOutRetrying(err, retried))
+			return core.GaveUp(p.what, a.N, timedOutRetrying(err, retried))
 		}
 		deadline, _ := ctx.Deadline()
 		next := p.Next(&a, failureOf(err), c.now(), deadline, c.cfg.Backoff, rand.Float64())
-		if next.PastDeadline {
-			return giveUp(fmt.Errorf("the next retry (in %s) would pass the deadline: %w", next.Wait.Round(time.Millisecond), err))
-		}
 		if !next.Again {
-			return giveUp(err)
+			return core.GaveUp(p.what, a.N, next.Final(err))
 		}
 		c.stats.addRetry(next.Reason)
 		fields := map[string]any{"call": p.what, "attempt": a.N, "retry_reason": string(next.Reason), "retry_in_ms": next.Wait.Milliseconds()}
@@ -115,7 +106,7 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 			p.onRetry(err)
 		}
 		if err := c.sleep(ctx, next.Wait); err != nil {
-			return giveUp(timedOutRetrying(err, retried))
+			return core.GaveUp(p.what, a.N, timedOutRetrying(err, retried))
 		}
 	}
 }
@@ -143,10 +134,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
 	select {
-	case <-t.C:
+	case <-time.After(d):
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
