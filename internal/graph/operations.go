@@ -76,27 +76,21 @@ func (c *Client) readDeciding(ctx context.Context, ref AppRef, present func(Appl
 
 // EnsureIdentifierURI adds uri to the application's identifier URIs unless it is there (compared
 // case-insensitively). added reports whether this call added it.
-func (c *Client) EnsureIdentifierURI(ctx context.Context, ref AppRef, uri string) (added bool, err error) {
-	if strings.TrimSpace(uri) == "" {
-		return false, errors.New("adding an identifier URI: the URI is empty")
+func (c *Client) EnsureIdentifierURI(ctx context.Context, ref AppRef, uri string) (bool, error) {
+	var added bool
+	o, err := model.AddURI(uri, &added)
+	if err == nil {
+		_, err = c.mutate(ctx, ref, o)
 	}
-	return c.changeURI(ctx, ref, "adding identifier URI "+uri, uri, model.EnsureIdentifierURI)
+	return err == nil && added, err
 }
 
 // RemoveIdentifierURI removes uri from the application's identifier URIs; other URIs stay. removed
 // is false when it was not there.
-func (c *Client) RemoveIdentifierURI(ctx context.Context, ref AppRef, uri string) (removed bool, err error) {
-	return c.changeURI(ctx, ref, "removing identifier URI "+uri, uri, model.RemoveIdentifierURI)
-}
-
-// changeURI applies change to uri in one mutation and reports whether it changed the URIs.
-func (c *Client) changeURI(ctx context.Context, ref AppRef, name, uri string, change func(*model.State, string) bool) (bool, error) {
-	var changed bool
-	_, err := c.mutate(ctx, ref, name, func(st *model.State) (bool, error) {
-		changed = change(st, uri)
-		return true, nil
-	})
-	return changed && err == nil, err
+func (c *Client) RemoveIdentifierURI(ctx context.Context, ref AppRef, uri string) (bool, error) {
+	var removed bool
+	_, err := c.mutate(ctx, ref, model.RemoveURI(uri, &removed))
+	return err == nil && removed, err
 }
 
 // newScope checks a scope to create and fills in its defaults: an empty ID gets a new random GUID
@@ -110,62 +104,34 @@ func newScope(scope PermissionScope) (PermissionScope, error) {
 	return scope, nil
 }
 
-// ExposeScope adds the identifier URI unless it is there (compared case-insensitively; an empty uri
-// adds none) and the permission scope (newScope), in one change: either both are written or, when
-// the scope cannot be created (model.ScopeExistsError), neither. uriAdded reports whether this call
-// added the URI.
+// ExposeScope adds the identifier URI (an empty uri adds none) and the permission scope (newScope)
+// in one change (model.ExposeScope). uriAdded reports whether this call added the URI.
 func (c *Client) ExposeScope(ctx context.Context, ref AppRef, uri string, scope PermissionScope) (created PermissionScope, uriAdded bool, err error) {
-	if scope, err = newScope(scope); err != nil {
-		return PermissionScope{}, false, err
+	var added bool
+	if scope, err = newScope(scope); err == nil {
+		_, err = c.mutate(ctx, ref, model.ExposeScope(uri, scope, &added))
 	}
-	name := fmt.Sprintf("creating permission scope %q", scope.Value)
-	if uri != "" {
-		name = fmt.Sprintf("adding identifier URI %s and permission scope %q", uri, scope.Value)
-	}
-	_, err = c.mutate(ctx, ref, name, func(st *model.State) (bool, error) {
-		uriAdded = uri != "" && model.EnsureIdentifierURI(st, uri)
-		return true, model.CreateScope(st, scope)
-	})
 	if err != nil {
 		return PermissionScope{}, false, err
 	}
-	return scope, uriAdded, nil
+	return scope, added, nil
 }
 
-// UpdateScope changes the scope with scope.ID to scope (model.UpdateScopeStep) and returns it as
-// written.
+// UpdateScope changes the scope with scope.ID to scope (model.UpdateScope) and returns it as written.
 func (c *Client) UpdateScope(ctx context.Context, ref AppRef, scope PermissionScope) (PermissionScope, error) {
-	var result PermissionScope
-	_, err := c.mutate(ctx, ref, "updating permission scope "+scope.ID, func(st *model.State) (bool, error) {
-		done, err := model.UpdateScopeStep(st, scope)
-		result, _ = st.Scope(scope.ID)
-		return done, err
-	})
-	if err != nil {
+	var written PermissionScope
+	if _, err := c.mutate(ctx, ref, model.UpdateScope(scope, &written)); err != nil {
 		return PermissionScope{}, err
 	}
-	return result, nil
+	return written, nil
 }
 
-// DeleteScopeAndURI removes the permission scope with scopeID (model.DeleteScopeStep), and the
-// identifier URI uri (when not empty) in the same change; other URIs stay. clearedFrom are the
-// clients whose pre-authorization of the scope was removed first.
+// DeleteScopeAndURI removes the permission scope with scopeID, and the identifier URI uri (when not
+// empty) in the same change (model.DeleteScopeAndURI); other URIs stay. clearedFrom are the clients
+// whose pre-authorization of the scope was removed first.
 func (c *Client) DeleteScopeAndURI(ctx context.Context, ref AppRef, scopeID, uri string) (clearedFrom []string, err error) {
 	var cleared []string
-	name := "deleting permission scope " + scopeID
-	if uri != "" {
-		name += " and identifier URI " + uri
-	}
-	answered, err := c.mutate(ctx, ref, name, func(st *model.State) (bool, error) {
-		if s, ok := st.Scope(scopeID); ok && !s.Enabled && st.WaitsForDisable(scopeID) {
-			return false, model.ErrDeferred // disabled by another step of this round
-		}
-		done := model.DeleteScopeStep(st, scopeID, &cleared)
-		if done && uri != "" {
-			model.RemoveIdentifierURI(st, uri)
-		}
-		return done, nil
-	})
+	answered, err := c.mutate(ctx, ref, model.DeleteScopeAndURI(scopeID, uri, &cleared))
 	if !answered {
 		return nil, err
 	}
@@ -173,22 +139,14 @@ func (c *Client) DeleteScopeAndURI(ctx context.Context, ref AppRef, scopeID, uri
 }
 
 // AddPreAuthorization pre-authorizes the client application for the permission (scope) ID
-// (model.AddPreAuthorization: a *model.PreAuthorizationExistsError or *model.ScopeNotFoundError when
-// it cannot) and returns the client's entry as written.
+// (model.PreAuthorize: a *model.PreAuthorizationExistsError or *model.ScopeNotFoundError when it
+// cannot) and returns the client's entry as written.
 func (c *Client) AddPreAuthorization(ctx context.Context, ref AppRef, clientAppID, permissionID string) (PreAuthorizedApplication, error) {
-	if strings.TrimSpace(clientAppID) == "" || strings.TrimSpace(permissionID) == "" {
-		return PreAuthorizedApplication{}, errors.New("pre-authorizing a client: the client ID and the permission ID are required")
-	}
 	var entry PreAuthorizedApplication
-	_, err := c.mutate(ctx, ref, fmt.Sprintf("pre-authorizing client %s for permission %s", clientAppID, permissionID),
-		func(st *model.State) (bool, error) {
-			deferred, err := model.AddPreAuthorization(st, clientAppID, permissionID)
-			if deferred {
-				err = model.ErrDeferred
-			}
-			entry, _ = st.Application().PreAuthorization(clientAppID)
-			return true, err
-		})
+	o, err := model.PreAuthorize(clientAppID, permissionID, &entry)
+	if err == nil {
+		_, err = c.mutate(ctx, ref, o)
+	}
 	if err != nil {
 		return PreAuthorizedApplication{}, err
 	}
@@ -196,20 +154,16 @@ func (c *Client) AddPreAuthorization(ctx context.Context, ref AppRef, clientAppI
 }
 
 // RemovePreAuthorization removes the permission ID from the client's entry, and the entry if that
-// leaves it empty (model.RemovePreAuthorization). A permission already gone is success.
+// leaves it empty (model.Unauthorize). A permission already gone is success.
 func (c *Client) RemovePreAuthorization(ctx context.Context, ref AppRef, clientAppID, permissionID string) error {
-	_, err := c.mutate(ctx, ref, fmt.Sprintf("removing the pre-authorization of client %s for permission %s", clientAppID, permissionID),
-		func(st *model.State) (bool, error) {
-			model.RemovePreAuthorization(st, clientAppID, permissionID)
-			return true, nil
-		})
+	_, err := c.mutate(ctx, ref, model.Unauthorize(clientAppID, permissionID))
 	return err
 }
 
-// mutate resolves ref, queues step (done once its change is confirmed; model.ErrDeferred waits for
-// the next round) on the application's worker and waits for the answer (DESIGN.md, v3 rules 4 and
+// mutate resolves ref, queues the operation's step (model.Op) on the application's worker and waits for the answer (DESIGN.md, v3 rules 4 and
 // 5). answered is false when the caller's context ended first: the worker may still run step then.
-func (c *Client) mutate(ctx context.Context, ref AppRef, name string, step func(*model.State) (bool, error)) (answered bool, err error) {
+func (c *Client) mutate(ctx context.Context, ref AppRef, mo model.Op) (answered bool, err error) {
+	name := mo.Name
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	wrap := func(err error) error { return fmt.Errorf("%s on %s: %w", name, ref, err) }
@@ -218,7 +172,7 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, name string, step func(
 		return false, wrap(err)
 	}
 	o := &op{ctx: ctx, name: name, done: make(chan error, 1), step: func(st *model.State) stepResult {
-		done, err := step(st)
+		done, err := mo.Step(st)
 		if errors.Is(err, model.ErrDeferred) {
 			return stepResult{deferred: true}
 		}
