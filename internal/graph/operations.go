@@ -180,44 +180,36 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, mo model.Op) (answered 
 	}}
 	c.beginOp()
 	w.submit(o, hint)
-	gaveUp := func() (bool, error) {
+	withdrawn := func() (bool, error) {
 		c.endOp()
 		return false, wrap(timedOutRetrying(ctx.Err(), w.retryingSince(o.submitted)))
 	}
-	gone := false // the caller gave up while a round had the op
+	var gaveUp error // the caller's context ended while a round had the op
 	select {
 	case err = <-o.done:
 	case <-ctx.Done():
 		// Queued: withdrawn, never written. Taken by a round: wait (bounded) for its PATCH, so a
 		// change Graph committed is reported as made and one it did not as not made.
 		if w.withdraw(o) {
-			return gaveUp()
+			return withdrawn()
 		}
 		grace := time.NewTimer(c.requestBound() + time.Second)
 		defer grace.Stop()
 		select {
 		case err = <-o.done:
-			gone = true
+			gaveUp = ctx.Err()
 		case <-grace.C:
-			return gaveUp()
+			return withdrawn()
 		}
 	}
 	// Settle on failure too: earlier ops of the run returned at once and rely on this one.
 	serr := c.settle(ctx) // on a context of its own once ctx has ended
-	late := w.lateError(o)
-	switch {
-	case late != nil && gone:
-		w.notConfirmed(name, late) // committed: Terraform records it, and the user is told
-	case late != nil && err == nil:
-		err = fmt.Errorf("%s: %w", name, late) // its confirmation failed while it settled
+	err, serr, notice := core.Told(name, err, gaveUp, serr, w.lateError(o), isContextEnd(serr))
+	if notice != nil {
+		w.notConfirmed(name, notice)
 	}
 	if err == nil && serr == nil {
 		return true, nil
-	}
-	if gone {
-		err = cmp.Or(err, ctx.Err())
-	} else if err != nil && isContextEnd(serr) {
-		serr = nil
 	}
 	return true, wrap(errors.Join(timedOutRetrying(err, w.retryingSince(o.submitted)), serr))
 }
