@@ -38,6 +38,7 @@ const (
 type readBatcher[T directoryObject] struct {
 	c      *Client
 	kind   string                                     // readByObjectID or readByAppID
+	key    func(T) *string                            // the object's ID of that kind
 	single func(context.Context, string) (T, error)   // the GET of one object
 	list   func(context.Context, string) ([]T, error) // one filtered list, by $filter
 
@@ -76,9 +77,10 @@ func (r *readBatchers) init(c *Client) {
 	apps := func(ctx context.Context, filter string) ([]models.Applicationable, error) {
 		return c.listFiltered(ctx, filter, selectFields)
 	}
-	r.byObjectID = readBatcher[models.Applicationable]{c: c, kind: readByObjectID, single: c.getByObjectID, list: apps}
-	r.byAppID = readBatcher[models.Applicationable]{c: c, kind: readByAppID, single: c.getByAppID, list: apps}
-	r.spByAppID = readBatcher[models.ServicePrincipalable]{c: c, kind: readByAppID, single: c.getServicePrincipal, list: c.listServicePrincipals}
+	r.byObjectID = readBatcher[models.Applicationable]{c: c, kind: readByObjectID, key: models.Applicationable.GetId, single: c.getByObjectID, list: apps}
+	r.byAppID = readBatcher[models.Applicationable]{c: c, kind: readByAppID, key: models.Applicationable.GetAppId, single: c.getByAppID, list: apps}
+	r.spByAppID = readBatcher[models.ServicePrincipalable]{c: c, kind: readByAppID, key: models.ServicePrincipalable.GetAppId,
+		single: c.getServicePrincipal, list: c.listServicePrincipals}
 }
 
 // readApplication reads one application by object ID, batched.
@@ -204,11 +206,7 @@ func (b *readBatcher[T]) answer(batch []*readWaiter[T], ids []string) {
 		}
 		objs, err := b.list(ctx, core.Filter(b.kind, ids...))
 		for _, m := range objs {
-			key := m.GetId()
-			if b.kind == readByAppID {
-				key = m.GetAppId()
-			}
-			found[strings.ToLower(model.Deref(key))] = m
+			found[strings.ToLower(model.Deref(b.key(m)))] = m
 		}
 		return err
 	})
