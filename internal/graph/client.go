@@ -105,8 +105,9 @@ type Client struct {
 	resolving map[string]*resolveFlight // AppRef.Key() → lookup in flight
 	workers   map[string]*appWorker     // lower-case object ID → worker
 
-	notices noticeBoard  // what users should be told although nothing failed
-	reads   readBatchers // reads of single objects waiting for their request
+	noticesMu sync.Mutex
+	notices   core.Notices // what users should be told although nothing failed
+	reads     readBatchers // reads of single objects waiting for their request
 
 	mutating atomic.Bool // set by the first mutation (Mutating)
 	opsMu    sync.Mutex
