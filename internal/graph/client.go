@@ -217,26 +217,22 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	}
 	start := time.Now()
 	resp, err := t.next.RoundTrip(req)
-	fields := map[string]any{
-		"method":      req.Method,
-		"path":        req.URL.Path,
-		"attempt":     attemptFrom(req.Context()),
-		"duration_ms": time.Since(start).Milliseconds(),
+	if log := t.c.cfg.Logger; log != nil {
+		fields := map[string]any{
+			"method":      req.Method,
+			"path":        req.URL.Path,
+			"attempt":     attemptFrom(req.Context()),
+			"duration_ms": time.Since(start).Milliseconds(),
+		}
+		if err != nil {
+			fields["error"] = err.Error()
+		} else {
+			fields["status"] = resp.StatusCode
+			fields["request_id"] = resp.Header.Get("request-id")
+		}
+		log.Debug(req.Context(), "Microsoft Graph request", fields)
 	}
-	if err != nil {
-		fields["error"] = err.Error()
-	} else {
-		fields["status"] = resp.StatusCode
-		fields["request_id"] = resp.Header.Get("request-id")
-	}
-	t.c.logDebug(req.Context(), "Microsoft Graph request", fields)
 	return resp, err
-}
-
-func (c *Client) logDebug(ctx context.Context, msg string, fields map[string]any) {
-	if c.cfg.Logger != nil {
-		c.cfg.Logger.Debug(ctx, msg, fields)
-	}
 }
 
 func (c *Client) logWarn(ctx context.Context, msg string, fields map[string]any) {
