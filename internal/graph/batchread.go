@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -16,10 +15,9 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// Reads of different applications needed at the same moment share one request, and so do the lookups
-// of service principals (ClientVisible): DESIGN.md, "Reads of different applications share requests";
-// the queue's rules are core/batchread.go's. A read is one attempt; the caller's retry policy decides
-// what happens next.
+// Reads of different objects needed at the same moment share one request (DESIGN.md, "Reads of
+// different applications share requests"; the queue's rules are core/batchread.go's). A read is one
+// attempt; the caller's retry policy decides what happens next.
 
 // directoryObject is what a batcher reads: an application or a service principal.
 type directoryObject interface {
@@ -40,6 +38,7 @@ const (
 type readBatcher[T directoryObject] struct {
 	c      *Client
 	kind   string                                     // readByObjectID or readByAppID
+	key    func(T) *string                            // the object's ID of that kind
 	single func(context.Context, string) (T, error)   // the GET of one object
 	list   func(context.Context, string) ([]T, error) // one filtered list, by $filter
 
@@ -78,20 +77,19 @@ func (r *readBatchers) init(c *Client) {
 	apps := func(ctx context.Context, filter string) ([]models.Applicationable, error) {
 		return c.listFiltered(ctx, filter, selectFields)
 	}
-	r.byObjectID = readBatcher[models.Applicationable]{c: c, kind: readByObjectID, single: c.getByObjectID, list: apps}
-	r.byAppID = readBatcher[models.Applicationable]{c: c, kind: readByAppID, single: c.getByAppID, list: apps}
-	r.spByAppID = readBatcher[models.ServicePrincipalable]{c: c, kind: readByAppID, single: c.getServicePrincipal, list: c.listServicePrincipals}
+	r.byObjectID = readBatcher[models.Applicationable]{c: c, kind: readByObjectID, key: models.Applicationable.GetId, single: c.getByObjectID, list: apps}
+	r.byAppID = readBatcher[models.Applicationable]{c: c, kind: readByAppID, key: models.Applicationable.GetAppId, single: c.getByAppID, list: apps}
+	r.spByAppID = readBatcher[models.ServicePrincipalable]{c: c, kind: readByAppID, key: models.ServicePrincipalable.GetAppId,
+		single: c.getServicePrincipal, list: c.listServicePrincipals}
 }
 
-// readApplication reads one application by object ID: one attempt, batched with the reads of other
-// applications in flight at the same moment.
+// readApplication reads one application by object ID, batched.
 func (c *Client) readApplication(ctx context.Context, objectID string) (models.Applicationable, error) {
 	return c.reads.byObjectID.read(ctx, objectID, false)
 }
 
-// read queues the read, or sends it alone when batching is off or the ID is no GUID (a list names
-// only GUIDs: anything else would make Graph refuse the whole list). A read that ends the sender's
-// linger wakes it.
+// read queues the read, or sends it alone when batching is off or the ID is no GUID (anything else
+// would make Graph refuse the whole list). A read that ends the sender's linger wakes it.
 func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T, error) {
 	if b.c.cfg.DisableReadBatching || b.off.Load() || uuid.Validate(id) != nil {
 		return b.single(ctx, id)
@@ -111,11 +109,9 @@ func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T,
 	if start {
 		go b.send()
 	}
-	select {
-	case <-w.done:
-	case <-ctx.Done():
+	if err := await(ctx, w.done); err != nil {
 		var zero T
-		return zero, ctx.Err()
+		return zero, err
 	}
 	if !w.alone {
 		return w.m, w.err
@@ -187,9 +183,9 @@ func (b *readBatcher[T]) unstall() {
 }
 
 // answer sends one request for the batch (naming ids) and answers its waiters: a batch naming one
-// object is its single GET, more are one filtered list (core.Filter). The request is one attempt
-// with its own timeout (the waiters' own timeouts also count the time they queued); it ends when the
-// last waiter has gone.
+// object is its single GET, more are one filtered list (core.Filter; a refusal, core.ListRefusal).
+// The request is one attempt with its own timeout (the waiters' own timeouts also count the time they
+// queued); it ends when the last waiter has gone.
 func (b *readBatcher[T]) answer(batch []*readWaiter[T], ids []string) {
 	ctxs := make([]context.Context, len(batch))
 	for i, w := range batch {
@@ -210,26 +206,16 @@ func (b *readBatcher[T]) answer(batch []*readWaiter[T], ids []string) {
 		}
 		objs, err := b.list(ctx, core.Filter(b.kind, ids...))
 		for _, m := range objs {
-			key := m.GetId()
-			if b.kind == readByAppID {
-				key = m.GetAppId()
-			}
-			found[strings.ToLower(model.Deref(key))] = m
+			found[strings.ToLower(model.Deref(b.key(m)))] = m
 		}
 		return err
 	})
-	if err != nil && len(ids) > 1 {
-		switch {
-		case errors.As(err, new(*ForbiddenError)):
-			// The identity may not list applications; it may still read its own one by one.
-			if !b.off.Swap(true) {
+	if e, ok := model.AsAPIError(err); ok && len(ids) > 1 {
+		if alone, off := core.ListRefusal(e.StatusCode); alone {
+			if off && !b.off.Swap(true) {
 				b.c.logWarn(live, "Microsoft Graph refused a filtered list; reading each object alone",
 					map[string]any{"filter_property": b.kind, "error": err.Error()})
 			}
-			answerAlone(batch)
-			return
-		case errors.As(err, new(*ValidationError)):
-			// Something in this list does not suit Graph; each read alone gets its own answer.
 			answerAlone(batch)
 			return
 		}

@@ -5,9 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -24,81 +22,68 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
-// Defaults of Config.
+// Defaults of Config: the public Microsoft Graph endpoint (without the version segment) and its
+// token scope.
 const (
-	// DefaultBaseURL is the public Microsoft Graph endpoint (without the version segment).
 	DefaultBaseURL = "https://graph.microsoft.com"
-	// DefaultScope is the token scope for Microsoft Graph.
-	DefaultScope = "https://graph.microsoft.com/.default"
+	DefaultScope   = "https://graph.microsoft.com/.default"
 )
 
 // selectFields are the application properties the client reads ($select keeps responses small).
 var selectFields = []string{"id", "appId", "displayName", "identifierUris", "api"}
 
-// Logger receives the client's log lines. Fields never contain tokens or the Authorization header.
+// Logger receives the client's log lines: Debug a request and its outcome, Warn a retry or a read
+// taken as a change made elsewhere. Fields never contain tokens or the Authorization header.
 type Logger interface {
-	// Debug logs a request and its outcome.
 	Debug(ctx context.Context, msg string, fields map[string]any)
-	// Warn logs a retry or a read that had to be taken as a change made elsewhere.
 	Warn(ctx context.Context, msg string, fields map[string]any)
 }
 
-// Config configures a Client.
+// Config configures a Client; only Credential is required. A zero duration or count means the
+// default named in core (core/lag.go, core/retry.go, core/batch.go); a negative ReadReuse,
+// RequestTimeout or WriteReuse means never.
 type Config struct {
-	// Credential obtains tokens for Microsoft Graph. Required.
+	// Credential obtains tokens for Microsoft Graph, for Scope (default DefaultScope).
 	Credential azcore.TokenCredential
-	// BaseURL is the Graph endpoint without the version segment (default DefaultBaseURL). The
-	// client calls <BaseURL>/v1.0 and sends its token only to this host.
+	Scope      string
+	// BaseURL is the Graph endpoint without the version segment (default DefaultBaseURL); the token
+	// is sent only to its host.
 	BaseURL string
-	// Scope is the token scope (default DefaultScope).
-	Scope string
-	// HTTPClient supplies the transport (for example one that trusts the emulator's CA) and its
-	// timeout. Nil means http.DefaultTransport without a timeout beyond the context.
+	// HTTPClient supplies the transport (one that trusts the emulator's CA) and its timeout; nil
+	// means http.DefaultTransport. UserAgent goes in front of the SDK's, such as
+	// "terraform-provider-lkps/1.2.3". Logger receives request and retry logs (nil: none).
 	HTTPClient *http.Client
-	// UserAgent is put in front of the SDK's User-Agent, such as "terraform-provider-lkps/1.2.3".
-	UserAgent string
-	// Logger receives request and retry logs; nil disables logging.
-	Logger Logger
+	UserAgent  string
+	Logger     Logger
 	// Backoff shapes the delays between retries.
 	Backoff Backoff
-	// FirstLookupWindow bounds 404 retries for applications this process has not written to
-	// (default core.DefaultFirstLookupWindow).
+	// FirstLookupWindow bounds 404 retries for applications this process has not written to.
 	FirstLookupWindow time.Duration
 	// ReadReuse is how long one read of an application serves later reads while this process wrote
-	// nothing since (default core.DefaultReadReuse; negative means never).
+	// nothing since.
 	ReadReuse time.Duration
-	// DisableReadBatching sends every read of an application as its own GET instead of letting reads
-	// of different applications share one GET /applications?$filter=id in (…) (batchread.go).
+	// DisableReadBatching sends every read as its own GET (batchread.go).
 	DisableReadBatching bool
-	// RequestTimeout bounds one HTTP request (default core.DefaultRequestTimeout; negative means none);
-	// a request that times out is retried like a dropped connection.
+	// RequestTimeout bounds one HTTP request; one that times out is retried like a dropped connection.
 	RequestTimeout time.Duration
-	// MaxReapply bounds how often a change another writer overwrote is applied again before the
-	// operation fails (default core.DefaultMaxReapply).
+	// MaxReapply bounds how often a change another writer overwrote is applied again.
 	MaxReapply int
-	// ReplicationLag is L, the bound on the directory's replication lag that every window derives
-	// from (core/lag.go): a read started at t shows every write committed before t-L. Zero means
-	// DefaultReplicationLag; negative means no lag (one read decides). Set below the real lag, it
-	// weakens every guarantee: a Read may miss an item an earlier command created, and a write may
-	// be built on a replica that misses an earlier command's change.
+	// ReplicationLag is L, the bound on the directory's replication lag every window derives from
+	// (core/lag.go; zero: DefaultReplicationLag, negative: none). Set below the real lag, it weakens
+	// every guarantee: a Read may miss an item an earlier command created, and a write may be built on
+	// a replica that misses an earlier command's change.
 	ReplicationLag time.Duration
 	// CommandStart is when the command this client serves started: every change an earlier command
 	// reported is older. Zero, or a time after New, means when New is called (always safe).
 	CommandStart time.Time
-	// ConcurrentWriters says that other writers may change the applications at the same time: every
-	// operation's last write then settles (settle.go). Without it, only an application on which this
-	// client saw another writer's change settles.
+	// ConcurrentWriters says other writers may change the applications at the same time: every
+	// operation's last write settles (settle.go), not only on applications where this client saw one.
 	ConcurrentWriters bool
-	// Caller says what kind of identity the credential signs in as; ForbiddenError says what to grant
-	// accordingly. Zero means unknown.
+	// Caller is the kind of identity the credential signs in as; ForbiddenError says what to grant.
 	Caller CallerKind
-	// WriteReuse is how old a read of an application may be for a round to build its PATCH on it
-	// without a GET, while no other writer was seen on it (default core.DefaultWriteReuse; negative means
-	// every round reads).
+	// WriteReuse is how old a read may be for a round to build on it while no other writer was seen.
 	WriteReuse time.Duration
-	// VisibilityWindow is how long a request made only of ClientVisible lookups waits, from the oldest
-	// one's arrival, for more lookups to share one filtered list (default core.DefaultVisibilityWindow);
-	// another read, or MaxVisibilityBatch IDs waiting, ends the wait.
+	// VisibilityWindow is how long a request made only of ClientVisible lookups waits for more.
 	VisibilityWindow time.Duration
 }
 
@@ -115,16 +100,14 @@ type Client struct {
 	sleep   func(context.Context, time.Duration) error
 	started time.Time // when the command started (Config.CommandStart), else when the client was built
 
-	randMu sync.Mutex
-	rnd    *rand.Rand
-
 	mu        sync.Mutex
 	refs      map[string]string         // AppRef.Key() → lower-case object ID
 	resolving map[string]*resolveFlight // AppRef.Key() → lookup in flight
 	workers   map[string]*appWorker     // lower-case object ID → worker
 
-	notices noticeBoard  // what users should be told although nothing failed
-	reads   readBatchers // reads of single objects waiting for their request
+	noticesMu sync.Mutex
+	notices   core.Notices // what users should be told although nothing failed
+	reads     readBatchers // reads of single objects waiting for their request
 
 	mutating atomic.Bool // set by the first mutation (Mutating)
 	opsMu    sync.Mutex
@@ -137,8 +120,6 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Credential == nil {
 		return nil, errors.New("graph client: a credential is required")
 	}
-	// Zero means the default; a negative value keeps its documented meaning, except where only a
-	// positive one makes sense (positiveOr).
 	cfg.BaseURL = strings.TrimRight(cmp.Or(cfg.BaseURL, DefaultBaseURL), "/")
 	cfg.Scope = cmp.Or(cfg.Scope, DefaultScope)
 	cfg.ReadReuse = cmp.Or(cfg.ReadReuse, core.DefaultReadReuse)
@@ -147,24 +128,18 @@ func New(cfg Config) (*Client, error) {
 	cfg.WriteReuse = cmp.Or(cfg.WriteReuse, core.DefaultWriteReuse)
 	cfg.FirstLookupWindow = positiveOr(cfg.FirstLookupWindow, core.DefaultFirstLookupWindow)
 	cfg.MaxReapply = positiveOr(cfg.MaxReapply, core.DefaultMaxReapply)
-	if cfg.VisibilityWindow <= 0 {
-		cfg.VisibilityWindow = core.DefaultVisibilityWindow
-	}
+	cfg.VisibilityWindow = positiveOr(cfg.VisibilityWindow, core.DefaultVisibilityWindow)
 	cfg.Backoff = cfg.Backoff.WithDefaults()
 
-	u, err := url.Parse(cfg.BaseURL)
+	host, err := core.Host(cfg.BaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("graph client: parsing base URL %q: %w", cfg.BaseURL, err)
-	}
-	if u.Scheme != "https" || u.Hostname() == "" {
-		return nil, fmt.Errorf("graph client: base URL %q must be an absolute https URL", cfg.BaseURL)
+		return nil, fmt.Errorf("graph client: %w", err)
 	}
 
 	c := &Client{
 		cfg:       cfg,
 		now:       time.Now,
 		sleep:     sleepCtx,
-		rnd:       rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x9e3779b97f4a7c15)), //nolint:gosec // jitter, not security
 		refs:      make(map[string]string),
 		resolving: make(map[string]*resolveFlight),
 		workers:   make(map[string]*appWorker),
@@ -174,7 +149,7 @@ func New(cfg Config) (*Client, error) {
 		c.started = cfg.CommandStart
 	}
 	c.reads.init(c)
-	if c.adapter, err = c.newRequestAdapter(u.Hostname()); err != nil {
+	if c.adapter, err = c.newRequestAdapter(host); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -189,9 +164,9 @@ func positiveOr[T int | time.Duration](v, def T) T {
 }
 
 // newRequestAdapter builds the kiota request adapter: tokens only for the Graph host (kiota silently
-// sends none to other hosts), and kiota's default middleware WITHOUT its RetryHandler, so core/retry.go is
-// the only retry policy, and without its CompressionHandler, whose gzip writer per PATCH cost more CPU
-// than the few kilobytes of a body are worth (DESIGN.md).
+// sends none to other hosts), and kiota's default middleware without its RetryHandler (core/retry.go
+// is the one retry policy) and its CompressionHandler (a gzip writer per PATCH cost more CPU than
+// the few kilobytes of a body are worth; DESIGN.md).
 func (c *Client) newRequestAdapter(host string) (*nethttplibrary.NetHttpRequestAdapter, error) {
 	auth, err := azureauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(
 		c.cfg.Credential, []string{c.cfg.Scope}, []string{host})
@@ -221,9 +196,8 @@ func (c *Client) newRequestAdapter(host string) (*nethttplibrary.NetHttpRequestA
 	return adapter, nil
 }
 
-// observingTransport sits below kiota's middleware: it counts and logs every request Graph sees
-// (method, path, status, request-id, attempt) and sets the configured User-Agent. It never reads
-// or logs the Authorization header.
+// observingTransport sits below kiota's middleware: it counts and logs every request Graph sees and
+// sets the configured User-Agent. It never reads or logs the Authorization header.
 type observingTransport struct {
 	next http.RoundTripper
 	c    *Client
@@ -243,38 +217,28 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	}
 	start := time.Now()
 	resp, err := t.next.RoundTrip(req)
-	fields := map[string]any{
-		"method":      req.Method,
-		"path":        req.URL.Path,
-		"attempt":     attemptFrom(req.Context()),
-		"duration_ms": time.Since(start).Milliseconds(),
+	if log := t.c.cfg.Logger; log != nil {
+		fields := map[string]any{
+			"method":      req.Method,
+			"path":        req.URL.Path,
+			"attempt":     attemptFrom(req.Context()),
+			"duration_ms": time.Since(start).Milliseconds(),
+		}
+		if err != nil {
+			fields["error"] = err.Error()
+		} else {
+			fields["status"] = resp.StatusCode
+			fields["request_id"] = resp.Header.Get("request-id")
+		}
+		log.Debug(req.Context(), "Microsoft Graph request", fields)
 	}
-	if err != nil {
-		fields["error"] = err.Error()
-	} else {
-		fields["status"] = resp.StatusCode
-		fields["request_id"] = resp.Header.Get("request-id")
-	}
-	t.c.logDebug(req.Context(), "Microsoft Graph request", fields)
 	return resp, err
-}
-
-func (c *Client) logDebug(ctx context.Context, msg string, fields map[string]any) {
-	if c.cfg.Logger != nil {
-		c.cfg.Logger.Debug(ctx, msg, fields)
-	}
 }
 
 func (c *Client) logWarn(ctx context.Context, msg string, fields map[string]any) {
 	if c.cfg.Logger != nil {
 		c.cfg.Logger.Warn(ctx, msg, fields)
 	}
-}
-
-func (c *Client) random() float64 {
-	c.randMu.Lock()
-	defer c.randMu.Unlock()
-	return c.rnd.Float64()
 }
 
 // withTimeout applies core.DefaultTimeout to a context without a deadline.

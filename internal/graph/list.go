@@ -23,7 +23,12 @@ import (
 func (c *Client) OwnedApplications(ctx context.Context) ([]Application, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
-	who, err := c.caller(ctx)
+	// The token is read, not verified (it is our own, fresh from the token service), and never logged.
+	tok, err := c.cfg.Credential.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{c.cfg.Scope}})
+	if err != nil {
+		return nil, fmt.Errorf("getting a token for Microsoft Graph: %w", err)
+	}
+	who, err := callerFromToken(tok.Token)
 	if err != nil {
 		return nil, err
 	}
@@ -109,16 +114,6 @@ func pageValues[T any](page interface{ GetValue() []T }, err error) ([]T, error)
 type callerIdentity struct {
 	objectID string // the token's oid: the service principal's or the user's object ID
 	appOnly  bool   // an app-only token (idtyp "app", or no scp claim)
-}
-
-// caller reads the oid and token type from a Graph token of the client's credential. The token is
-// not verified (it is our own, fresh from the token service) and never logged.
-func (c *Client) caller(ctx context.Context) (callerIdentity, error) {
-	tok, err := c.cfg.Credential.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{c.cfg.Scope}})
-	if err != nil {
-		return callerIdentity{}, fmt.Errorf("getting a token for Microsoft Graph: %w", err)
-	}
-	return callerFromToken(tok.Token)
 }
 
 // callerFromToken reads the claims that tell an app-only token from a user's.

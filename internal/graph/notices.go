@@ -2,29 +2,21 @@ package graph
 
 import (
 	"fmt"
-	"sync"
 
-	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// noticeBoard is the client's core.Notices under its lock.
-type noticeBoard struct {
-	mu sync.Mutex
-	core.Notices
-}
-
 // notify records n once (by kind, application and detail).
 func (c *Client) notify(n Notice) {
-	c.notices.mu.Lock()
-	defer c.notices.mu.Unlock()
+	c.noticesMu.Lock()
+	defer c.noticesMu.Unlock()
 	c.notices.Add(n)
 }
 
 // TakeNotices returns the notices not taken yet; each notice is returned once.
 func (c *Client) TakeNotices() []Notice {
-	c.notices.mu.Lock()
-	defer c.notices.mu.Unlock()
+	c.noticesMu.Lock()
+	defer c.noticesMu.Unlock()
 	return c.notices.Take()
 }
 

@@ -37,10 +37,8 @@ func (c *Client) resolve(ctx context.Context, ref AppRef) (*appWorker, *model.St
 		}
 		if f, ok := c.resolving[key]; ok {
 			c.mu.Unlock()
-			select {
-			case <-f.done:
-			case <-ctx.Done():
-				return nil, nil, ctx.Err()
+			if err := await(ctx, f.done); err != nil {
+				return nil, nil, err
 			}
 			if leaderGaveUp(ctx, f.err) {
 				continue

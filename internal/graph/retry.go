@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
@@ -15,7 +16,7 @@ import (
 
 // pollDelay is the pause before confirmation read number misses+1.
 func (c *Client) pollDelay(misses int) time.Duration {
-	return c.cfg.Backoff.PollDelay(misses, c.random())
+	return c.cfg.Backoff.PollDelay(misses, rand.Float64())
 }
 
 // fitsDeadline reports whether a wait of d ends before ctx's deadline.
@@ -76,12 +77,6 @@ func attemptFrom(ctx context.Context) int {
 func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Context) error) error {
 	a := core.Attempts{Start: c.now()}
 	var retried error // the failure the current attempt repeats
-	giveUp := func(err error) error {
-		if a.N == 1 {
-			return err
-		}
-		return fmt.Errorf("%s: giving up after %d attempts: %w", p.what, a.N, err)
-	}
 	for {
 		a.N++
 		err := c.attempt(ctx, a.N, fn)
@@ -93,15 +88,12 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 			forbidden.Caller = c.cfg.Caller
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return giveUp(timedOutRetrying(err, retried))
+			return core.GaveUp(p.what, a.N, timedOutRetrying(err, retried))
 		}
 		deadline, _ := ctx.Deadline()
-		next := p.Next(&a, failureOf(err), c.now(), deadline, c.cfg.Backoff, c.random())
-		if next.PastDeadline {
-			return giveUp(fmt.Errorf("the next retry (in %s) would pass the deadline: %w", next.Wait.Round(time.Millisecond), err))
-		}
+		next := p.Next(&a, failureOf(err), c.now(), deadline, c.cfg.Backoff, rand.Float64())
 		if !next.Again {
-			return giveUp(err)
+			return core.GaveUp(p.what, a.N, next.Final(err))
 		}
 		c.stats.addRetry(next.Reason)
 		fields := map[string]any{"call": p.what, "attempt": a.N, "retry_reason": string(next.Reason), "retry_in_ms": next.Wait.Milliseconds()}
@@ -114,7 +106,7 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 			p.onRetry(err)
 		}
 		if err := c.sleep(ctx, next.Wait); err != nil {
-			return giveUp(timedOutRetrying(err, retried))
+			return core.GaveUp(p.what, a.N, timedOutRetrying(err, retried))
 		}
 	}
 }
@@ -142,10 +134,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
 	select {
-	case <-t.C:
+	case <-time.After(d):
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"syscall"
@@ -183,7 +182,6 @@ func newRetryTestClient(t *testing.T) (*Client, *clocktest.Clock) {
 		now:   ft.Now,
 		sleep: ft.Sleep,
 	}
-	c.rnd = rand.New(rand.NewPCG(1, 2))
 	return c, ft
 }
 

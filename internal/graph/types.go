@@ -24,17 +24,14 @@ type (
 	CallerKind        = model.CallerKind
 
 	Notice      = core.Notice
-	NoticeKind  = core.NoticeKind
 	Stats       = core.Stats
 	RetryReason = core.RetryReason
 	Backoff     = core.Backoff
 )
 
 const (
-	CallerUnknown           = model.CallerUnknown
 	CallerServicePrincipal  = model.CallerServicePrincipal
 	CallerUser              = model.CallerUser
-	ServicePrincipalRule    = model.ServicePrincipalRule
 	UserRule                = model.UserRule
 	NoticeForeignWriter     = core.NoticeForeignWriter
 	NoticeRestoreImpossible = core.NoticeRestoreImpossible

@@ -55,3 +55,9 @@ func Take[W Waiting](q []W, gone func(W) bool) (batch, rest, dropped []W, ids []
 	}
 	return batch, rest, dropped, ids
 }
+
+// ListRefusal says what Graph's refusal of a filtered list (status) means for its batch: alone, each
+// read is sent as its own GET (a 400: something in this list does not suit Graph; a 403: the
+// identity may not list but may read its own applications one by one), and off, lists are turned
+// off for the client (the 403).
+func ListRefusal(status int) (alone, off bool) { return status == 400 || status == 403, status == 403 }

@@ -50,3 +50,11 @@ func TestLingerFor(t *testing.T) {
 		}
 	}
 }
+
+func TestListRefusal(t *testing.T) {
+	for status, want := range map[int][2]bool{400: {true, false}, 403: {true, true}, 404: {}, 429: {}, 500: {}} {
+		if alone, off := ListRefusal(status); alone != want[0] || off != want[1] {
+			t.Errorf("ListRefusal(%d) = %v, %v; want %v", status, alone, off, want)
+		}
+	}
+}

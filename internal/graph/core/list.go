@@ -12,6 +12,19 @@ import (
 // MaxListPages bounds how many pages of a collection are followed (Graph pages of 100 by default).
 const MaxListPages = 200
 
+// Host returns the host of base, the Graph endpoint, which must be an absolute https URL: the only
+// host the client sends its token to.
+func Host(base string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", fmt.Errorf("parsing base URL %q: %w", base, err)
+	}
+	if u.Scheme != "https" || u.Hostname() == "" {
+		return "", fmt.Errorf("base URL %q must be an absolute https URL", base)
+	}
+	return u.Hostname(), nil
+}
+
 // OwnedPath is the collection of the applications an identity owns. An app-only identity (a service
 // principal: client secret, certificate, OIDC, managed identity) is listed with
 // /servicePrincipals/{its object ID}/ownedObjects/microsoft.graph.application, which Graph allows with
