@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -33,38 +32,16 @@ func azureDevOpsAssertion(pl runtime.Pipeline, requestURL, requestToken, connect
 		q.Set("serviceConnectionId", connectionID)
 		u.RawQuery = q.Encode()
 		where := redactURL(requestURL)
-		req, err := runtime.NewRequest(ctx, http.MethodPost, u.String())
-		if err != nil {
-			return "", fmt.Errorf("preparing the Azure DevOps OIDC token request to %s: %w", where, err)
-		}
-		req.Raw().Header.Set("Authorization", "Bearer "+requestToken)
-		req.Raw().Header.Set("Accept", "application/json")
-		// Azure DevOps answers 401 instead of redirecting to a sign-in page when the token is not valid.
-		req.Raw().Header.Set("X-TFS-FedAuthRedirect", "Suppress")
-		resp, err := pl.Do(req)
-		if err != nil {
-			return "", fmt.Errorf("requesting an OIDC token from Azure DevOps at %s: %w", where, err)
-		}
-		defer resp.Body.Close()
-		body, err := runtime.Payload(resp)
-		if err != nil {
-			return "", fmt.Errorf("reading the Azure DevOps OIDC token response from %s: %w", where, err)
-		}
-		if resp.StatusCode != http.StatusOK {
-			return "", fmt.Errorf("the Azure DevOps OIDC endpoint %s answered the token request for service connection %s with HTTP %d; "+
-				"check %s (the service connection's ID, from its page in the project settings), that a step of this job "+
-				"names that service connection (azureSubscription), and that the step maps the job token "+
-				"(env: SYSTEM_ACCESSTOKEN: $(System.AccessToken))", where, connectionID, resp.StatusCode, setADOServiceConnectionID)
-		}
-		var answer struct {
-			OIDCToken string `json:"oidcToken"`
-		}
-		if err := json.Unmarshal(body, &answer); err != nil {
-			return "", fmt.Errorf("decoding the Azure DevOps OIDC token response from %s: %w", where, err)
-		}
-		if answer.OIDCToken == "" {
-			return "", fmt.Errorf("the Azure DevOps OIDC token response from %s has no \"oidcToken\"", where)
-		}
-		return answer.OIDCToken, nil
+		return idTokenRequest{
+			token: "Azure DevOps OIDC token", method: http.MethodPost, url: u, where: where, bearer: requestToken, field: "oidcToken",
+			// Azure DevOps answers 401 instead of redirecting to a sign-in page when the token is not valid.
+			header: map[string]string{"X-TFS-FedAuthRedirect": "Suppress"},
+			refused: func(status int) error {
+				return fmt.Errorf("the Azure DevOps OIDC endpoint %s answered the token request for service connection %s with HTTP %d; "+
+					"check %s (the service connection's ID, from its page in the project settings), that a step of this job "+
+					"names that service connection (azureSubscription), and that the step maps the job token "+
+					"(env: SYSTEM_ACCESSTOKEN: $(System.AccessToken))", where, connectionID, status, setADOServiceConnectionID)
+			},
+		}.fetch(ctx, pl)
 	}
 }

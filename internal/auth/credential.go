@@ -48,12 +48,18 @@ func NewCredential(ctx context.Context, s Settings, opts Options) (azcore.TokenC
 	if err != nil {
 		return nil, Method{}, err
 	}
+	return m.build(opts, "")
+}
+
+// build fills in what the settings left to opts (applyOptions) and builds the azidentity credential
+// for m; whose ("" or "agent's ") names the credential in an error.
+func (m Method) build(opts Options, whose string) (azcore.TokenCredential, Method, error) {
 	if err := m.applyOptions(opts); err != nil {
 		return nil, Method{}, err
 	}
 	cred, err := newCredential(m, opts)
 	if err != nil {
-		return nil, Method{}, fmt.Errorf("building the %s credential: %w", m.Kind.Description(), err)
+		return nil, Method{}, fmt.Errorf("building the %s%s credential: %w", whose, m.Kind.Description(), err)
 	}
 	return cred, m, nil
 }
@@ -208,36 +214,61 @@ func gitHubAssertion(pl runtime.Pipeline, requestURL, requestToken string) func(
 			u.RawQuery = q.Encode()
 		}
 		where := redactURL(requestURL)
-		req, err := runtime.NewRequest(ctx, http.MethodGet, u.String())
-		if err != nil {
-			return "", fmt.Errorf("preparing the GitHub Actions ID token request to %s: %w", where, err)
-		}
-		req.Raw().Header.Set("Authorization", "Bearer "+requestToken)
-		req.Raw().Header.Set("Accept", "application/json")
-		resp, err := pl.Do(req)
-		if err != nil {
-			return "", fmt.Errorf("requesting an ID token from GitHub Actions at %s: %w", where, err)
-		}
-		defer resp.Body.Close()
-		body, err := runtime.Payload(resp)
-		if err != nil {
-			return "", fmt.Errorf("reading the GitHub Actions ID token response from %s: %w", where, err)
-		}
-		if resp.StatusCode != http.StatusOK {
-			return "", fmt.Errorf("GitHub Actions at %s answered the ID token request with HTTP %d; check that the job has "+
-				"`permissions: id-token: write` and that %s is current", where, resp.StatusCode, setOIDCRequestToken)
-		}
-		var answer struct {
-			Value string `json:"value"`
-		}
-		if err := json.Unmarshal(body, &answer); err != nil {
-			return "", fmt.Errorf("decoding the GitHub Actions ID token response from %s: %w", where, err)
-		}
-		if answer.Value == "" {
-			return "", fmt.Errorf("the GitHub Actions ID token response from %s has no \"value\"", where)
-		}
-		return answer.Value, nil
+		return idTokenRequest{
+			token: "GitHub Actions ID token", method: http.MethodGet, url: u, where: where, bearer: requestToken, field: "value",
+			refused: func(status int) error {
+				return fmt.Errorf("GitHub Actions at %s answered the ID token request with HTTP %d; check that the job has "+
+					"`permissions: id-token: write` and that %s is current", where, status, setOIDCRequestToken)
+			},
+		}.fetch(ctx, pl)
 	}
+}
+
+// idTokenRequest is a job's request for an OIDC ID token to its CI service (GitHub Actions, Azure
+// DevOps), authorized by the job's request token; the JSON answer holds the ID token in field.
+type idTokenRequest struct {
+	token   string // what is asked for, in messages
+	method  string
+	url     *url.URL
+	where   string // the request URL as redactURL shows it, in messages
+	bearer  string // the job's request token
+	header  map[string]string
+	field   string
+	refused func(status int) error // the error for an answer other than 200 OK, saying what to check
+}
+
+// fetch sends the request through pl and returns the ID token of the answer.
+func (r idTokenRequest) fetch(ctx context.Context, pl runtime.Pipeline) (string, error) {
+	req, err := runtime.NewRequest(ctx, r.method, r.url.String())
+	if err != nil {
+		return "", fmt.Errorf("preparing the %s request to %s: %w", r.token, r.where, err)
+	}
+	req.Raw().Header.Set("Authorization", "Bearer "+r.bearer)
+	req.Raw().Header.Set("Accept", "application/json")
+	for k, v := range r.header {
+		req.Raw().Header.Set(k, v)
+	}
+	resp, err := pl.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("requesting the %s at %s: %w", r.token, r.where, err)
+	}
+	defer resp.Body.Close()
+	body, err := runtime.Payload(resp)
+	if err != nil {
+		return "", fmt.Errorf("reading the %s response from %s: %w", r.token, r.where, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", r.refused(resp.StatusCode)
+	}
+	var answer map[string]any
+	if err := json.Unmarshal(body, &answer); err != nil {
+		return "", fmt.Errorf("decoding the %s response from %s: %w", r.token, r.where, err)
+	}
+	token, _ := answer[r.field].(string)
+	if token == "" {
+		return "", fmt.Errorf("the %s response from %s has no %q", r.token, r.where, r.field)
+	}
+	return token, nil
 }
 
 // AgentSettings are the credentials of a second identity, the agent's own application, given to a
@@ -323,12 +354,5 @@ func NewAgentCredential(ctx context.Context, a AgentSettings, opts Options) (azc
 		return nil, Method{}, configErr(agentClientSecret, nil,
 			"the agent application needs a credential: set %s or %s", agentClientSecret, agentClientCertificate)
 	}
-	if err := m.applyOptions(opts); err != nil {
-		return nil, Method{}, err
-	}
-	cred, err := newCredential(m, opts)
-	if err != nil {
-		return nil, Method{}, fmt.Errorf("building the agent's %s credential: %w", m.Kind.Description(), err)
-	}
-	return cred, m, nil
+	return m.build(opts, "agent's ")
 }

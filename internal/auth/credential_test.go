@@ -194,6 +194,36 @@ func getToken(t *testing.T, cred azcore.TokenCredential, scope string) (azcore.A
 	return cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{scope}})
 }
 
+// newCredential builds the credential the settings describe, against this token service.
+func (f *fakeEntra) newCredential(t *testing.T, s Settings) (azcore.TokenCredential, Method) {
+	t.Helper()
+	cred, m, err := NewCredential(context.Background(), s, f.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cred, m
+}
+
+// tokenRequest gets a token with cred and returns the request that reached the token endpoint, after
+// checking what every token request must carry (checkCommon).
+func (f *fakeEntra) tokenRequest(t *testing.T, cred azcore.TokenCredential, clientID, tenant string) seenRequest {
+	t.Helper()
+	if _, err := getToken(t, cred, testScope); err != nil {
+		t.Fatal(err)
+	}
+	req := f.lastToken(t)
+	checkCommon(t, req, clientID, tenant)
+	return req
+}
+
+// checkAssertion checks that the token request presented assertion as a JWT bearer client assertion.
+func checkAssertion(t *testing.T, req seenRequest, assertion string) {
+	t.Helper()
+	if req.form.Get("client_assertion") != assertion || req.form.Get("client_assertion_type") != jwtBearer {
+		t.Errorf("assertion = %q (%q)", req.form.Get("client_assertion"), req.form.Get("client_assertion_type"))
+	}
+}
+
 // checkCommon checks what every token request must carry.
 func checkCommon(t *testing.T, req seenRequest, clientID, tenant string) {
 	t.Helper()
@@ -293,10 +323,7 @@ func fixtureCert(t *testing.T) *x509.Certificate {
 
 func TestNewCredentialClientSecret(t *testing.T) {
 	f := newFakeEntra(t)
-	cred, m, err := NewCredential(context.Background(), Settings{ClientID: ptr(clientA), ClientSecret: ptr("the-client-secret")}, f.options())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred, m := f.newCredential(t, Settings{ClientID: ptr(clientA), ClientSecret: ptr("the-client-secret")})
 	if m.Kind != KindClientSecret || m.TenantID != tenantA || m.AuthorityHost != f.srv.URL {
 		t.Errorf("method = %+v", m)
 	}
@@ -324,11 +351,8 @@ func TestNewCredentialClientSecret(t *testing.T) {
 func TestNewCredentialRejectedSecretDoesNotLeak(t *testing.T) {
 	f := newFakeEntra(t)
 	f.failWith = http.StatusUnauthorized
-	cred, _, err := NewCredential(context.Background(), Settings{ClientID: ptr(clientA), ClientSecret: ptr("wrong-client-secret")}, f.options())
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = getToken(t, cred, testScope)
+	cred, _ := f.newCredential(t, Settings{ClientID: ptr(clientA), ClientSecret: ptr("wrong-client-secret")})
+	_, err := getToken(t, cred, testScope)
 	if err == nil {
 		t.Fatal("GetToken succeeded against a token service that refuses the secret")
 	}
@@ -360,18 +384,11 @@ func TestNewCredentialClientCertificate(t *testing.T) {
 			f := newFakeEntra(t)
 			s := tc.settings
 			s.ClientID = ptr(clientB)
-			cred, m, err := NewCredential(context.Background(), s, f.options())
-			if err != nil {
-				t.Fatal(err)
-			}
+			cred, m := f.newCredential(t, s)
 			if m.Kind != KindClientCertificate {
 				t.Errorf("kind = %s", m.Kind)
 			}
-			if _, err := getToken(t, cred, testScope); err != nil {
-				t.Fatal(err)
-			}
-			req := f.lastToken(t)
-			checkCommon(t, req, clientB, tenantA)
+			req := f.tokenRequest(t, cred, clientB, tenantA)
 			if got := req.form.Get("client_assertion_type"); got != jwtBearer {
 				t.Errorf("client_assertion_type = %q", got)
 			}
@@ -385,30 +402,18 @@ func TestNewCredentialClientCertificate(t *testing.T) {
 
 func TestNewCredentialOIDCStaticToken(t *testing.T) {
 	f := newFakeEntra(t)
-	cred, m, err := NewCredential(context.Background(), Settings{UseOIDC: ptr(true), ClientID: ptr(clientA), OIDCToken: ptr("static-id-token")}, f.options())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred, m := f.newCredential(t, Settings{UseOIDC: ptr(true), ClientID: ptr(clientA), OIDCToken: ptr("static-id-token")})
 	if m.Kind != KindOIDCToken {
 		t.Errorf("kind = %s", m.Kind)
 	}
-	if _, err := getToken(t, cred, testScope); err != nil {
-		t.Fatal(err)
-	}
-	req := f.lastToken(t)
-	checkCommon(t, req, clientA, tenantA)
-	if req.form.Get("client_assertion") != "static-id-token" || req.form.Get("client_assertion_type") != jwtBearer {
-		t.Errorf("assertion = %q (%q)", req.form.Get("client_assertion"), req.form.Get("client_assertion_type"))
-	}
+	req := f.tokenRequest(t, cred, clientA, tenantA)
+	checkAssertion(t, req, "static-id-token")
 }
 
 func TestNewCredentialOIDCTokenFileIsReRead(t *testing.T) {
 	f := newFakeEntra(t)
 	path := writeFile(t, t.TempDir(), "token", "first-id-token\n")
-	cred, m, err := NewCredential(context.Background(), Settings{UseOIDC: ptr(true), ClientID: ptr(clientA), OIDCTokenFilePath: ptr(path)}, f.options())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred, m := f.newCredential(t, Settings{UseOIDC: ptr(true), ClientID: ptr(clientA), OIDCTokenFilePath: ptr(path)})
 	if m.Kind != KindOIDCTokenFile {
 		t.Errorf("kind = %s", m.Kind)
 	}
@@ -429,7 +434,7 @@ func TestNewCredentialOIDCTokenFileIsReRead(t *testing.T) {
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	_, err = getToken(t, cred, "https://third.example/.default")
+	_, err := getToken(t, cred, "https://third.example/.default")
 	if err == nil || !strings.Contains(err.Error(), "`oidc_token_file_path` (ARM_OIDC_TOKEN_FILE_PATH)") {
 		t.Errorf("error after the file vanished = %v, want one naming the setting", err)
 	}
@@ -443,10 +448,7 @@ func TestNewCredentialGitHubOIDC(t *testing.T) {
 		OIDCRequestURL:   ptr(f.srv.URL + "/github/idtoken?api-version=2.0"),
 		OIDCRequestToken: ptr(f.githubToken),
 	}
-	cred, m, err := NewCredential(context.Background(), s, f.options())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred, m := f.newCredential(t, s)
 	if m.Kind != KindGitHubOIDC {
 		t.Errorf("kind = %s", m.Kind)
 	}
@@ -481,11 +483,8 @@ func TestNewCredentialGitHubOIDC(t *testing.T) {
 func TestNewCredentialGitHubOIDCRefused(t *testing.T) {
 	f := newFakeEntra(t)
 	s := Settings{UseOIDC: ptr(true), ClientID: ptr(clientA), OIDCRequestURL: ptr(f.srv.URL + "/github/idtoken"), OIDCRequestToken: ptr("stale-request-token")}
-	cred, _, err := NewCredential(context.Background(), s, f.options())
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = getToken(t, cred, testScope)
+	cred, _ := f.newCredential(t, s)
+	_, err := getToken(t, cred, testScope)
 	if err == nil || !strings.Contains(err.Error(), "HTTP 403") || !strings.Contains(err.Error(), "id-token: write") {
 		t.Errorf("error = %v, want the 403 with a hint", err)
 	}
@@ -505,21 +504,14 @@ func TestNewCredentialAKSWorkloadIdentity(t *testing.T) {
 		"AZURE_CLIENT_ID":               clientB,
 		"AZURE_TENANT_ID":               tenantB,
 	}))
-	cred, m, err := NewCredential(context.Background(), s, f.options())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred, m := f.newCredential(t, s)
 	if m.Kind != KindAKSWorkloadIdentity || m.TenantID != tenantB || m.ClientID != clientB {
 		t.Errorf("method = %+v", m)
 	}
 	if _, ok := cred.(*azidentity.WorkloadIdentityCredential); !ok {
 		t.Errorf("credential is %T", cred)
 	}
-	if _, err := getToken(t, cred, testScope); err != nil {
-		t.Fatal(err)
-	}
-	req := f.lastToken(t)
-	checkCommon(t, req, clientB, tenantB)
+	req := f.tokenRequest(t, cred, clientB, tenantB)
 	if got := req.form.Get("client_assertion"); got != "projected-sa-token" {
 		t.Errorf("client_assertion = %q", got)
 	}
@@ -528,10 +520,7 @@ func TestNewCredentialAKSWorkloadIdentity(t *testing.T) {
 func TestNewCredentialManagedIdentityCustomEndpoint(t *testing.T) {
 	f := newFakeEntra(t)
 	s := Settings{UseMSI: ptr(true), ClientID: ptr(clientA), MSIEndpoint: ptr(f.srv.URL + "/msi/token")}
-	cred, m, err := NewCredential(context.Background(), s, f.options())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cred, m := f.newCredential(t, s)
 	if m.Kind != KindManagedIdentity || m.MSIEndpoint != f.srv.URL+"/msi/token" {
 		t.Errorf("method = %+v", m)
 	}
@@ -625,10 +614,7 @@ func TestNewCredentialAuthorityAndTenant(t *testing.T) {
 	if m.AuthorityHost != f.srv.URL || m.TenantID != tenantB {
 		t.Errorf("method = %+v", m)
 	}
-	if _, err := getToken(t, cred, testScope); err != nil {
-		t.Fatal(err)
-	}
-	checkCommon(t, f.lastToken(t), clientA, tenantB)
+	f.tokenRequest(t, cred, clientA, tenantB)
 
 	// Options.TenantID empty: the Bayer tenant.
 	opts.TenantID = ""
@@ -669,11 +655,7 @@ func TestNewAgentCredential(t *testing.T) {
 		if m.Kind != KindClientSecret || m.ClientID != clientB || m.TenantID != tenantA {
 			t.Errorf("method = %+v", m)
 		}
-		if _, err := getToken(t, cred, testScope); err != nil {
-			t.Fatal(err)
-		}
-		req := f.lastToken(t)
-		checkCommon(t, req, clientB, tenantA)
+		req := f.tokenRequest(t, cred, clientB, tenantA)
 		if req.form.Get("client_secret") != "agent-secret" {
 			t.Error("agent secret not sent")
 		}
@@ -688,11 +670,7 @@ func TestNewAgentCredential(t *testing.T) {
 		if m.Kind != KindClientCertificate || m.TenantID != tenantB {
 			t.Errorf("method = %+v", m)
 		}
-		if _, err := getToken(t, cred, testScope); err != nil {
-			t.Fatal(err)
-		}
-		req := f.lastToken(t)
-		checkCommon(t, req, clientB, tenantB)
+		req := f.tokenRequest(t, cred, clientB, tenantB)
 		verifyAssertion(t, req.form.Get("client_assertion"), fixtureCert(t))
 	})
 	errCases := []struct {
@@ -748,10 +726,7 @@ func TestNewCredentialAzureDevOpsOIDC(t *testing.T) {
 			if strings.Contains(s.String(), f.githubToken) {
 				t.Errorf("Settings.String shows the job token: %s", s)
 			}
-			cred, m, err := NewCredential(context.Background(), s, f.options())
-			if err != nil {
-				t.Fatal(err)
-			}
+			cred, m := f.newCredential(t, s)
 			if m.Kind != KindAzureDevOpsOIDC || !strings.Contains(m.Reason, "SYSTEM_OIDCREQUESTURI") {
 				t.Errorf("method %s", m)
 			}

@@ -11,10 +11,7 @@ import (
 // other client_id, same tenant.
 func TestFederatedCredentialForUsesTheProvidersToken(t *testing.T) {
 	f := newFakeEntra(t)
-	_, m, err := NewCredential(context.Background(), Settings{UseOIDC: ptr(true), ClientID: ptr(clientA), OIDCToken: ptr("static-id-token")}, f.options())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, m := f.newCredential(t, Settings{UseOIDC: ptr(true), ClientID: ptr(clientA), OIDCToken: ptr("static-id-token")})
 	cred, as, err := FederatedCredentialFor(context.Background(), m, clientB, f.options())
 	if err != nil {
 		t.Fatal(err)
@@ -25,24 +22,15 @@ func TestFederatedCredentialForUsesTheProvidersToken(t *testing.T) {
 	if !strings.Contains(as.Reason, "exchanged for a token of application "+clientB) {
 		t.Errorf("reason %q", as.Reason)
 	}
-	if _, err := getToken(t, cred, testScope); err != nil {
-		t.Fatal(err)
-	}
-	req := f.lastToken(t)
-	checkCommon(t, req, clientB, tenantA)
-	if req.form.Get("client_assertion") != "static-id-token" || req.form.Get("client_assertion_type") != jwtBearer {
-		t.Errorf("assertion = %q (%q)", req.form.Get("client_assertion"), req.form.Get("client_assertion_type"))
-	}
+	req := f.tokenRequest(t, cred, clientB, tenantA)
+	checkAssertion(t, req, "static-id-token")
 }
 
 // A provider that does not sign in with an OIDC token has none to exchange, and says how it signs in.
 func TestFederatedCredentialForWithoutOIDC(t *testing.T) {
 	f := newFakeEntra(t)
-	_, m, err := NewCredential(context.Background(), Settings{ClientID: ptr(clientA), ClientSecret: ptr("s3cret")}, f.options())
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _, err = FederatedCredentialFor(context.Background(), m, clientB, f.options())
+	_, m := f.newCredential(t, Settings{ClientID: ptr(clientA), ClientSecret: ptr("s3cret")})
+	_, _, err := FederatedCredentialFor(context.Background(), m, clientB, f.options())
 	var no *NoOIDCError
 	if !errors.As(err, &no) || !strings.Contains(err.Error(), "it signs in with client secret") || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("err = %v, want a NoOIDCError naming the client secret method", err)

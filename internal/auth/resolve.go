@@ -117,14 +117,10 @@ func (m Method) Description() string {
 	var b strings.Builder
 	b.WriteString(m.Kind.Description())
 	var details []string
-	if m.ClientID != "" {
-		details = append(details, "client "+m.ClientID)
-	}
-	if m.TenantID != "" {
-		details = append(details, "tenant "+m.TenantID)
-	}
-	if m.MSIEndpoint != "" {
-		details = append(details, "endpoint "+m.MSIEndpoint)
+	for _, d := range [][2]string{{"client", m.ClientID}, {"tenant", m.TenantID}, {"endpoint", m.MSIEndpoint}} {
+		if d[1] != "" {
+			details = append(details, d[0]+" "+d[1])
+		}
 	}
 	if len(details) > 0 {
 		b.WriteString(" (" + strings.Join(details, ", ") + ")")

@@ -576,20 +576,13 @@ func TestResolve(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Resolve: unexpected error: %v", err)
 			}
-			if m.Kind != tc.kind {
-				t.Errorf("Kind = %q, want %q", m.Kind, tc.kind)
-			}
-			if m.ClientID != tc.clientID {
-				t.Errorf("ClientID = %q, want %q", m.ClientID, tc.clientID)
-			}
-			if m.TenantID != tc.tenantID {
-				t.Errorf("TenantID = %q, want %q", m.TenantID, tc.tenantID)
+			type resolved struct{ Kind, ClientID, TenantID, MSIEndpoint string }
+			got := resolved{string(m.Kind), m.ClientID, m.TenantID, m.MSIEndpoint}
+			if want := (resolved{string(tc.kind), tc.clientID, tc.tenantID, tc.msiEndpnt}); got != want {
+				t.Errorf("Resolve = %+v, want %+v", got, want)
 			}
 			if !strings.Contains(m.Reason, tc.reason) {
 				t.Errorf("Reason = %q, want it to contain %q", m.Reason, tc.reason)
-			}
-			if m.MSIEndpoint != tc.msiEndpnt {
-				t.Errorf("MSIEndpoint = %q, want %q", m.MSIEndpoint, tc.msiEndpnt)
 			}
 			if len(m.Notes) != len(tc.notes) {
 				t.Errorf("Notes = %q, want %d notes like %q", m.Notes, len(tc.notes), tc.notes)

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -98,6 +99,23 @@ func ClassifyTransport(err error) (f TransportFailure, ok bool) {
 		return f, true
 	}
 	return classifyConnection(err)
+}
+
+// PermanentTransportFailure reports whether err is a transport failure that sending again cannot fix:
+// a certificate the client refuses, or a host name that does not resolve.
+func PermanentTransportFailure(err error) bool {
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var verify *tls.CertificateVerificationError
+	var dnsErr *net.DNSError
+	switch {
+	case errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &invalid), errors.As(err, &verify):
+		return true
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return true
+	}
+	return false
 }
 
 // classifyConnection classifies failures to connect: name resolution, refusal, an unreachable network,

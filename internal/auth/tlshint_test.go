@@ -2,6 +2,8 @@ package auth
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net"
 	"net/http"
@@ -200,6 +202,30 @@ func TestClassifyTransport_notTransport(t *testing.T) {
 	} {
 		if f, ok := ClassifyTransport(err); ok {
 			t.Errorf("%v classified as %q", err, f.Summary)
+		}
+	}
+}
+
+// Certificate refusals and names that do not resolve are permanent; every other transport failure may
+// pass when sent again.
+func TestPermanentTransportFailure(t *testing.T) {
+	wrap := func(err error) error { return &url.Error{Op: "Post", URL: "https://login.example/token", Err: err} }
+	for _, tc := range []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"unknown authority", wrap(x509.UnknownAuthorityError{}), true},
+		{"other host", wrap(x509.HostnameError{Host: "login.example"}), true},
+		{"expired", wrap(x509.CertificateInvalidError{Reason: x509.Expired}), true},
+		{"verification", wrap(&tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}), true},
+		{"name not found", wrap(&net.OpError{Op: "dial", Err: &net.DNSError{Name: "login.example", IsNotFound: true}}), true},
+		{"resolver timeout", wrap(&net.OpError{Op: "dial", Err: &net.DNSError{Name: "login.example", IsTimeout: true}}), false},
+		{"refused", wrap(&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}), false},
+		{"reset", wrap(syscall.ECONNRESET), false},
+	} {
+		if got := PermanentTransportFailure(tc.err); got != tc.want {
+			t.Errorf("%s: PermanentTransportFailure = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

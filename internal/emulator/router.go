@@ -9,6 +9,63 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/lkpsapi"
 )
 
+// Handler returns the emulator's HTTP handler (all parts and the admin API), routed by router.go.
+func (s *Server) Handler() http.Handler {
+	return s.logRequests(collapseSlashes(s.router()))
+}
+
+// collapseSlashes serves a path with repeated slashes as if they were single, instead of letting the mux
+// answer with a redirect. Clients that join a base URL ending in "/" (the metadata document's
+// microsoftGraphResourceId, as in Azure's own) with a path starting with "/" send such paths, and a
+// redirected PATCH would lose its body.
+func collapseSlashes(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "//") {
+			r2 := r.Clone(r.Context())
+			p := r.URL.Path
+			for strings.Contains(p, "//") {
+				p = strings.ReplaceAll(p, "//", "/")
+			}
+			r2.URL.Path = p
+			r2.URL.RawPath = ""
+			r = r2
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		next.ServeHTTP(rec, r)
+		s.logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Counter names of the parts other than Graph (whose names are graphapi.Route*).
+const (
+	CounterEntraToken     = "entra token"
+	CounterEntraDiscovery = "entra discovery"
+	CounterEntraKeys      = "entra keys"
+	CounterOIDCIssuer     = "oidc issuer"
+	CounterMetadata       = "metadata"
+	CounterLKPSRegister   = "lkps POST register"
+	CounterLKPSSession    = "lkps POST session start"
+	CounterLKPSHealth     = "lkps GET health"
+	CounterLKPSOther      = "lkps other"
+)
+
 // part is one of the services the emulator serves, under a path pattern. Every route the emulator
 // serves is registered in Server.parts and served by Server.router, and nowhere else (router_test.go
 // fails when a handler is registered another way): the router counts each request under its route's
@@ -49,27 +106,34 @@ func (s *Server) router() http.Handler {
 	return mux
 }
 
-// wrap counts and delays the requests of one part before its handler serves them.
+// wrap strips the part's prefix, counts the request in the one counter (s.requests) and delays it
+// before the part's handler serves it.
 func (s *Server) wrap(p part) http.Handler {
 	h := p.handler
+	if p.faults {
+		h = s.delayed(h)
+	}
+	if p.route != nil {
+		h = s.requests.Wrap(p.route, h)
+	}
+	if p.strip != "" {
+		next := h
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { next.ServeHTTP(w, stripPrefix(r, p.strip)) })
+	}
+	return h
+}
+
+// delayed adds the fault injector's latency before h serves a request (a request cancelled meanwhile is
+// not served).
+func (s *Server) delayed(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if p.strip != "" {
-			r = stripPrefix(r, p.strip)
-		}
-		if p.route != nil {
-			if name := p.route(r); name != "" {
-				s.count(name)
-			}
-		}
-		if p.faults {
-			if d := s.faults.Latency(); d > 0 {
-				t := time.NewTimer(d)
-				select {
-				case <-t.C:
-				case <-r.Context().Done():
-					t.Stop()
-					return
-				}
+		if d := s.faults.Latency(); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
 			}
 		}
 		h.ServeHTTP(w, r)

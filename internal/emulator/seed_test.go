@@ -3,11 +3,11 @@ package emulator_test
 import (
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/emutest"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 )
@@ -105,23 +105,6 @@ func TestInvalidSeeds(t *testing.T) {
 	}
 }
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // LKPS reads the agent through the same replica semantics as Graph: right after the scope is added, a
 // stale replica makes session start fail with scope_missing; after the lag it succeeds.
 func TestReplicaLagReachesLKPS(t *testing.T) {
@@ -130,7 +113,7 @@ func TestReplicaLagReachesLKPS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk := &testClock{t: time.Now()}
+	clk := emutest.NewClock(time.Now())
 	ts := emulator.NewTestServer(t, emulator.WithSeed(seed), emulator.WithClock(clk.Now))
 	// Remove the scope out of band, then let the removal replicate.
 	if _, err := ts.Admin().PatchApplication(exampleAgent, []byte(`{"api":{"oauth2PermissionScopes":[],"preAuthorizedApplications":[]}}`)); err != nil {

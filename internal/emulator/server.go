@@ -1,24 +1,9 @@
-// Package emulator is lkps-emulator: a local, strict stand-in for Entra ID (token service), Microsoft
-// Graph (the applications API), the Ocelot gateway and LKPS, served over HTTPS on one loopback listener.
-//
-// URL layout (one port, one certificate, told apart by path prefix):
-//
-//	/{tenant}/v2.0/.well-known/openid-configuration, /{tenant}/oauth2/v2.0/token, /{tenant}/discovery/v2.0/keys
-//	                                     Entra ID token service (authority host = the base URL)
-//	/oidc/{issuer}/...                   test OIDC issuers for federated credentials
-//	/metadata/endpoints?api-version=...  Azure cloud metadata document
-//	/graph/v1.0/applications...          Microsoft Graph (Graph base URL = <base>/graph)
-//	/lkps/{environment}/{region}/api/... Ocelot route + LKPS (LKPS base URL = <base>/lkps/<env>/<region>)
-//	/_emulator/...                       admin API (loopback callers only)
-//
-// Start runs a server; NewTestServer starts an isolated one per test.
 package emulator
 
 import (
 	"context"
 	"crypto/rsa"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,11 +11,10 @@ import (
 	"net/http"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/counters"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/entra"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
@@ -91,8 +75,8 @@ type Server struct {
 	// foreign is the foreign writer (faults.Config.ForeignWriterRate).
 	foreign *foreignWriter
 
-	countersMu sync.RWMutex
-	counters   map[string]*atomic.Int64
+	// requests is the one request counter (router.go counts, the admin API reads).
+	requests counters.Set
 
 	admin *Admin
 
@@ -171,7 +155,6 @@ func newServer(cfg Config) (*Server, error) {
 
 	s := &Server{
 		cfg: cfg, seed: seed, ca: ca, logger: logger,
-		counters:  map[string]*atomic.Int64{},
 		stopSaver: make(chan struct{}), saverDone: make(chan struct{}), serveErr: make(chan error, 1),
 	}
 	s.dir = directory.New(directory.Config{TenantID: seed.TenantID, VerifiedDomains: seed.VerifiedDomains, Now: cfg.Now, RandSeed: cfg.RandSeed})
@@ -250,152 +233,6 @@ func newServer(cfg Config) (*Server, error) {
 		logger.Info("state loaded", "file", cfg.StateFile)
 	}
 	return s, nil
-}
-
-// initialState returns the state file's content when configured and present, else the seed's state.
-func (s *Server) initialState() (State, bool, error) {
-	if s.cfg.StateFile != "" {
-		st, ok, err := LoadState(s.cfg.StateFile)
-		if err != nil {
-			return State{}, false, fmt.Errorf("emulator: %w", err)
-		}
-		if ok {
-			return st, true, nil
-		}
-	}
-	st, err := s.seedState()
-	return st, false, err
-}
-
-func (s *Server) seedState() (State, error) {
-	now := s.cfg.Now()
-	snap, err := s.seed.snapshot(now)
-	if err != nil {
-		return State{}, fmt.Errorf("emulator: seed: %w", err)
-	}
-	lists, regs, audit := stateFromLKPS(s.seed.lkpsState(now))
-	return State{Version: stateFormatVersion, SavedAt: now, Directory: snap, AccessLists: lists, Registrations: regs, Audit: audit}, nil
-}
-
-// Handler returns the emulator's HTTP handler (all parts and the admin API), routed by router.go.
-func (s *Server) Handler() http.Handler {
-	return s.logRequests(collapseSlashes(s.router()))
-}
-
-// collapseSlashes serves a path with repeated slashes as if they were single, instead of letting the mux
-// answer with a redirect. Clients that join a base URL ending in "/" (the metadata document's
-// microsoftGraphResourceId, as in Azure's own) with a path starting with "/" send such paths, and a
-// redirected PATCH would lose its body.
-func collapseSlashes(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.Contains(r.URL.Path, "//") {
-			r2 := r.Clone(r.Context())
-			p := r.URL.Path
-			for strings.Contains(p, "//") {
-				p = strings.ReplaceAll(p, "//", "/")
-			}
-			r2.URL.Path = p
-			r2.URL.RawPath = ""
-			r = r2
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-func (s *Server) logRequests(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		start := time.Now()
-		next.ServeHTTP(rec, r)
-		s.logger.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-// Counter names of the parts other than Graph (whose names are graphapi.Route*).
-const (
-	CounterEntraToken     = "entra token"
-	CounterEntraDiscovery = "entra discovery"
-	CounterEntraKeys      = "entra keys"
-	CounterOIDCIssuer     = "oidc issuer"
-	CounterMetadata       = "metadata"
-	CounterLKPSRegister   = "lkps POST register"
-	CounterLKPSSession    = "lkps POST session start"
-	CounterLKPSHealth     = "lkps GET health"
-	CounterLKPSOther      = "lkps other"
-)
-
-func (s *Server) count(route string) {
-	s.countersMu.RLock()
-	c, ok := s.counters[route]
-	s.countersMu.RUnlock()
-	if !ok {
-		s.countersMu.Lock()
-		if c, ok = s.counters[route]; !ok {
-			c = &atomic.Int64{}
-			s.counters[route] = c
-		}
-		s.countersMu.Unlock()
-	}
-	c.Add(1)
-}
-
-// serveMetadata serves the Azure cloud metadata document that lets Azure tooling (the azuread provider
-// with ARM_METADATA_HOSTNAME) find the emulator's token service and Graph.
-func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/metadata/endpoints" {
-		http.NotFound(w, r)
-		return
-	}
-	if !entra.AllowGetOrHead(w, r) {
-		return
-	}
-	if r.URL.Query().Get("api-version") == "" {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusBadRequest)
-		_, _ = w.Write([]byte(`{"error":{"code":"MissingApiVersionParameter","message":"The api-version query parameter (?api-version=) is required for all requests."}}`))
-		return
-	}
-	base := s.URL()
-	graph := s.GraphBaseURL() + "/"
-	doc := map[string]any{
-		"name":                     "LKPSEmulator",
-		"portal":                   base + "/portal",
-		"resourceManager":          base + "/arm/",
-		"microsoftGraphResourceId": graph,
-		"graph":                    graph,
-		"graphAudience":            graph,
-		"authentication": map[string]any{
-			"loginEndpoint":    base,
-			"audiences":        []string{base + "/arm/"},
-			"tenant":           "common",
-			"identityProvider": "AAD",
-		},
-		"suffixes": map[string]any{
-			"acrLoginServer":      "azurecr.emulator.invalid",
-			"keyVaultDns":         "vault.emulator.invalid",
-			"storage":             "core.emulator.invalid",
-			"sqlServerHostname":   "database.emulator.invalid",
-			"mhsmDns":             "managedhsm.emulator.invalid",
-			"attestationEndpoint": "attest.emulator.invalid",
-		},
-	}
-	raw, err := json.Marshal(doc)
-	if err != nil {
-		http.Error(w, "encoding the metadata document failed", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_, _ = w.Write(raw)
 }
 
 // URL returns the base URL, e.g. "https://127.0.0.1:4443" (also the authority host).
@@ -479,56 +316,4 @@ func (s *Server) Close(ctx context.Context) error {
 		s.logger.Info("lkps-emulator stopped", "url", s.baseURL)
 	})
 	return s.closeErr
-}
-
-// SaveState writes the state file now. It fails when no state file is configured.
-func (s *Server) SaveState() error {
-	if s.cfg.StateFile == "" {
-		return errors.New("emulator: no state file configured")
-	}
-	return SaveState(s.cfg.StateFile, s.admin.State())
-}
-
-func (s *Server) saveLoop() {
-	defer close(s.saverDone)
-	t := time.NewTicker(s.cfg.StateSaveInterval)
-	defer t.Stop()
-	var last []byte
-	for {
-		select {
-		case <-s.stopSaver:
-			return
-		case <-t.C:
-			st := s.admin.State()
-			st.SavedAt = time.Time{}
-			raw, err := json.Marshal(st)
-			if err != nil || string(raw) == string(last) {
-				continue
-			}
-			if err := s.SaveState(); err != nil {
-				s.logger.Error("saving state file failed", "error", err)
-				continue
-			}
-			last = raw
-		}
-	}
-}
-
-// Counters returns the number of requests per route since the start or the last reset, sorted by name
-// in the JSON form.
-func (s *Server) Counters() map[string]int64 {
-	s.countersMu.RLock()
-	defer s.countersMu.RUnlock()
-	out := make(map[string]int64, len(s.counters))
-	for k, c := range s.counters {
-		out[k] = c.Load()
-	}
-	return out
-}
-
-// ResetCounters sets every request counter to zero.
-func (s *Server) ResetCounters() {
-	s.countersMu.Lock()
-	defer s.countersMu.Unlock()
-	s.counters = map[string]*atomic.Int64{}
 }

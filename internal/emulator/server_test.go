@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/emutest"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
@@ -60,32 +61,12 @@ func call(t *testing.T, c *http.Client, method, u, token, contentType string, bo
 	return reply{status: resp.StatusCode, header: resp.Header, body: raw}
 }
 
-func obj(t *testing.T, v any) map[string]any {
-	t.Helper()
-	m, ok := v.(map[string]any)
-	if !ok {
-		t.Fatalf("%#v is not a JSON object", v)
-	}
-	return m
-}
-
-func arr(t *testing.T, v any) []any {
-	t.Helper()
-	a, ok := v.([]any)
-	if !ok {
-		t.Fatalf("%#v is not a JSON array", v)
-	}
-	return a
-}
-
-func str(t *testing.T, m map[string]any, key string) string {
-	t.Helper()
-	s, ok := m[key].(string)
-	if !ok {
-		t.Fatalf("property %q = %#v, want a string", key, m[key])
-	}
-	return s
-}
+// The JSON accessors of emutest, under short names.
+var (
+	obj = emutest.Object
+	arr = emutest.Array
+	str = emutest.String
+)
 
 func jsonBody(t *testing.T, v any) io.Reader {
 	t.Helper()

@@ -157,3 +157,61 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	}
 	return nil
 }
+
+// initialState returns the state file's content when configured and present, else the seed's state.
+func (s *Server) initialState() (State, bool, error) {
+	if s.cfg.StateFile != "" {
+		st, ok, err := LoadState(s.cfg.StateFile)
+		if err != nil {
+			return State{}, false, fmt.Errorf("emulator: %w", err)
+		}
+		if ok {
+			return st, true, nil
+		}
+	}
+	st, err := s.seedState()
+	return st, false, err
+}
+
+func (s *Server) seedState() (State, error) {
+	now := s.cfg.Now()
+	snap, err := s.seed.snapshot(now)
+	if err != nil {
+		return State{}, fmt.Errorf("emulator: seed: %w", err)
+	}
+	lists, regs, audit := stateFromLKPS(s.seed.lkpsState(now))
+	return State{Version: stateFormatVersion, SavedAt: now, Directory: snap, AccessLists: lists, Registrations: regs, Audit: audit}, nil
+}
+
+// SaveState writes the state file now. It fails when no state file is configured.
+func (s *Server) SaveState() error {
+	if s.cfg.StateFile == "" {
+		return errors.New("emulator: no state file configured")
+	}
+	return SaveState(s.cfg.StateFile, s.admin.State())
+}
+
+func (s *Server) saveLoop() {
+	defer close(s.saverDone)
+	t := time.NewTicker(s.cfg.StateSaveInterval)
+	defer t.Stop()
+	var last []byte
+	for {
+		select {
+		case <-s.stopSaver:
+			return
+		case <-t.C:
+			st := s.admin.State()
+			st.SavedAt = time.Time{}
+			raw, err := json.Marshal(st)
+			if err != nil || string(raw) == string(last) {
+				continue
+			}
+			if err := s.SaveState(); err != nil {
+				s.logger.Error("saving state file failed", "error", err)
+				continue
+			}
+			last = raw
+		}
+	}
+}

@@ -13,11 +13,13 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // Reads of different applications needed at the same moment share one request, and so do the lookups
-// of service principals (ClientVisible): the rules are in DESIGN.md ("Reads of different applications
-// share requests"). A read is one attempt; the caller's retry policy decides what happens next.
+// of service principals (ClientVisible): DESIGN.md, "Reads of different applications share requests";
+// the queue's rules are core/batchread.go's. A read is one attempt; the caller's retry policy decides
+// what happens next.
 
 // directoryObject is what a batcher reads: an application or a service principal.
 type directoryObject interface {
@@ -28,18 +30,16 @@ type directoryObject interface {
 // errNotListed answers a presence lookup whose object a filtered list did not return.
 var errNotListed = fmt.Errorf("%w: not in Graph's filtered list", ErrNotFound)
 
-// readKind is the property a batched read names its object by.
-type readKind string
-
+// The properties a batched read names its object by.
 const (
-	readByObjectID readKind = "id"
-	readByAppID    readKind = "appId"
+	readByObjectID = "id"
+	readByAppID    = "appId"
 )
 
 // readBatcher queues the reads of one kind of one resource and sends them.
 type readBatcher[T directoryObject] struct {
 	c      *Client
-	kind   readKind
+	kind   string                                     // readByObjectID or readByAppID
 	single func(context.Context, string) (T, error)   // the GET of one object
 	list   func(context.Context, string) ([]T, error) // one filtered list, by $filter
 
@@ -57,18 +57,14 @@ type readBatcher[T directoryObject] struct {
 
 // readWaiter is one caller's read.
 type readWaiter[T directoryObject] struct {
-	ctx      context.Context
-	id       string    // lower case
-	presence bool      // a presence lookup: it may linger, and not being listed is its answer
-	queued   time.Time // when it joined the queue
-	done     chan struct{}
-	m        T // the object, unset when the list did not return it
-	err      error
+	core.Queued
+	ctx  context.Context
+	done chan struct{}
+	m    T // the object, unset when the list did not return it
+	err  error
 	// alone is set when the caller must send a single GET itself: the list did not return the
-	// application, or lists do not serve.
-	alone bool
-	// omitted is set when the list was answered without the application.
-	omitted bool
+	// application (omitted), or lists do not serve.
+	alone, omitted bool
 }
 
 // readBatchers are a client's batchers, one per kind and resource.
@@ -93,26 +89,21 @@ func (c *Client) readApplication(ctx context.Context, objectID string) (models.A
 	return c.reads.byObjectID.read(ctx, objectID, false)
 }
 
-// readApplicationByAppID reads one application by client ID, batched like readApplication.
-func (c *Client) readApplicationByAppID(ctx context.Context, appID string) (models.Applicationable, error) {
-	return c.reads.byAppID.read(ctx, appID, false)
-}
-
 // read queues the read, or sends it alone when batching is off or the ID is no GUID (a list names
 // only GUIDs: anything else would make Graph refuse the whole list). A read that ends the sender's
-// linger (lingerLocked) wakes it.
+// linger wakes it.
 func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T, error) {
 	if b.c.cfg.DisableReadBatching || b.off.Load() || uuid.Validate(id) != nil {
 		return b.single(ctx, id)
 	}
-	w := &readWaiter[T]{ctx: ctx, id: strings.ToLower(id), presence: presence, queued: b.c.now(), done: make(chan struct{})}
+	w := &readWaiter[T]{Queued: core.Queued{ID: strings.ToLower(id), Presence: presence, At: b.c.now()}, ctx: ctx, done: make(chan struct{})}
 	b.mu.Lock()
 	b.waiting = append(b.waiting, w)
 	start := b.senders == 0 || b.stalledLocked() // else a sender between two requests takes the queue
 	if start {
 		b.senders++
 	}
-	if b.hurry != nil && b.lingerLocked() <= 0 {
+	if b.hurry != nil && core.LingerFor(b.waiting, b.c.now(), b.c.cfg.VisibilityWindow) <= 0 {
 		close(b.hurry)
 		b.hurry = nil
 	}
@@ -133,30 +124,17 @@ func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T,
 	if w.omitted && err == nil && b.omissions.Add(1) == core.MaxListOmissions {
 		b.off.Store(true)
 		b.c.logWarn(ctx, "Microsoft Graph's filtered lists keep leaving out objects that a GET finds; reading each alone",
-			map[string]any{"filter_property": string(b.kind)})
+			map[string]any{"filter_property": b.kind})
 	}
 	return m, err
 }
 
-// lingerLocked is how much longer the sender waits for more reads before it takes the queue
-// (core.Linger, with Config.VisibilityWindow). Caller holds b.mu.
-func (b *readBatcher[T]) lingerLocked() time.Duration {
-	if len(b.waiting) == 0 {
-		return 0
-	}
-	named, presenceOnly := make(map[string]bool), true
-	for _, w := range b.waiting {
-		presenceOnly = presenceOnly && w.presence
-		named[w.id] = true
-	}
-	return core.Linger(presenceOnly, len(named), b.waiting[0].queued, b.c.now(), b.c.cfg.VisibilityWindow)
-}
-
-// send sends b's queue, one request at a time, until the queue is empty.
+// send sends b's queue, one request at a time (core.Take), until the queue is empty; it lingers
+// first while core.LingerFor says so.
 func (b *readBatcher[T]) send() {
 	for {
 		b.mu.Lock()
-		if wait := b.lingerLocked(); wait > 0 {
+		if wait := core.LingerFor(b.waiting, b.c.now(), b.c.cfg.VisibilityWindow); wait > 0 {
 			hurry := make(chan struct{})
 			b.hurry = hurry
 			b.mu.Unlock()
@@ -171,7 +149,11 @@ func (b *readBatcher[T]) send() {
 				b.hurry = nil
 			}
 		}
-		batch, ids := b.takeLocked()
+		batch, rest, dropped, ids := core.Take(b.waiting, func(w *readWaiter[T]) bool { return w.ctx.Err() != nil })
+		b.waiting = rest
+		for _, w := range dropped {
+			close(w.done)
+		}
 		if len(batch) == 0 {
 			b.senders--
 			b.mu.Unlock()
@@ -204,87 +186,61 @@ func (b *readBatcher[T]) unstall() {
 	}
 }
 
-// takeLocked removes from the queue the waiters of the next request and returns them with the
-// distinct applications they name (at most MaxVisibilityBatch, in queue order); those whose caller
-// gave up are dropped. Caller holds b.mu.
-func (b *readBatcher[T]) takeLocked() (batch []*readWaiter[T], ids []string) {
-	named := make(map[string]bool)
-	rest := b.waiting[:0]
-	for _, w := range b.waiting {
-		switch {
-		case w.ctx.Err() != nil:
-			close(w.done)
-		case named[w.id] || len(ids) < MaxVisibilityBatch:
-			if !named[w.id] {
-				named[w.id] = true
-				ids = append(ids, w.id)
-			}
-			batch = append(batch, w)
-		default:
-			rest = append(rest, w)
-		}
-	}
-	clear(b.waiting[len(rest):])
-	b.waiting = rest
-	return batch, ids
-}
-
-// answer sends one request for the batch (naming ids) and answers its waiters. A batch naming one
-// object is its single GET; more are one filtered list. The request has its own RequestTimeout (the
-// waiters' own timeouts also count the time they queued).
+// answer sends one request for the batch (naming ids) and answers its waiters: a batch naming one
+// object is its single GET, more are one filtered list (core.Filter). The request is one attempt
+// with its own timeout (the waiters' own timeouts also count the time they queued); it ends when the
+// last waiter has gone.
 func (b *readBatcher[T]) answer(batch []*readWaiter[T], ids []string) {
-	c := b.c
 	ctxs := make([]context.Context, len(batch))
 	for i, w := range batch {
 		ctxs[i] = w.ctx
 	}
 	live, release := whileAnyLive(ctxs)
 	defer release()
-	ctx := live
-	if c.cfg.RequestTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(live, c.cfg.RequestTimeout)
-		defer cancel()
-	}
 	if len(ids) > 1 && b.off.Load() {
 		answerAlone(batch)
 		return
 	}
-	var found map[string]T
-	var err error
-	if len(ids) == 1 {
-		var m T
-		m, err = b.single(ctx, ids[0])
-		found = map[string]T{ids[0]: m}
-	} else {
-		found, err = b.listByID(ctx, ids)
-	}
-	if err != nil && live.Err() == nil && ctx.Err() != nil {
-		err = fmt.Errorf("%w (%s): %w", errRequestTimeout, c.cfg.RequestTimeout, err)
-	}
+	found := make(map[string]T, len(ids))
+	err := b.c.attempt(live, 1, func(ctx context.Context) error {
+		if len(ids) == 1 {
+			m, err := b.single(ctx, ids[0])
+			found[ids[0]] = m
+			return err
+		}
+		objs, err := b.list(ctx, core.Filter(b.kind, ids...))
+		for _, m := range objs {
+			key := m.GetId()
+			if b.kind == readByAppID {
+				key = m.GetAppId()
+			}
+			found[strings.ToLower(model.Deref(key))] = m
+		}
+		return err
+	})
 	if err != nil && len(ids) > 1 {
-		switch mapped := mapError(err); {
-		case errors.As(mapped, new(*ForbiddenError)):
+		switch {
+		case errors.As(err, new(*ForbiddenError)):
 			// The identity may not list applications; it may still read its own one by one.
 			if !b.off.Swap(true) {
-				c.logWarn(ctx, "Microsoft Graph refused a filtered list; reading each object alone",
-					map[string]any{"filter_property": string(b.kind), "error": err.Error()})
+				b.c.logWarn(live, "Microsoft Graph refused a filtered list; reading each object alone",
+					map[string]any{"filter_property": b.kind, "error": err.Error()})
 			}
 			answerAlone(batch)
 			return
-		case isBadRequest(mapped):
+		case errors.As(err, new(*ValidationError)):
 			// Something in this list does not suit Graph; each read alone gets its own answer.
 			answerAlone(batch)
 			return
 		}
 	}
 	for _, w := range batch {
-		switch m, ok := found[w.id]; {
+		switch m, ok := found[w.ID]; {
 		case err != nil:
 			w.err = err
 		case ok:
 			w.m = m
-		case w.presence:
+		case w.Presence:
 			w.err = errNotListed
 		default:
 			w.alone, w.omitted = true, true
@@ -299,32 +255,4 @@ func answerAlone[T directoryObject](batch []*readWaiter[T]) {
 		w.alone = true
 		close(w.done)
 	}
-}
-
-// listByID sends one GET <collection>?$filter=<kind> in (…), the IDs as OData literals, and returns
-// the objects listed, by lower-case ID of that kind.
-func (b *readBatcher[T]) listByID(ctx context.Context, ids []string) (map[string]T, error) {
-	quoted := make([]string, len(ids))
-	for i, id := range ids {
-		quoted[i] = "'" + strings.ReplaceAll(id, "'", "''") + "'"
-	}
-	objs, err := b.list(ctx, string(b.kind)+" in ("+strings.Join(quoted, ",")+")")
-	if err != nil {
-		return nil, err
-	}
-	found := make(map[string]T, len(objs))
-	for _, m := range objs {
-		key := deref(m.GetId())
-		if b.kind == readByAppID {
-			key = deref(m.GetAppId())
-		}
-		found[strings.ToLower(key)] = m
-	}
-	return found, nil
-}
-
-// isBadRequest reports whether Graph answered 400.
-func isBadRequest(err error) bool {
-	e, ok := graphDetails(err)
-	return ok && e.StatusCode == 400
 }

@@ -16,7 +16,6 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
-	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
@@ -26,23 +25,8 @@ func readAll(t *testing.T, client *graph.Client, refs []graph.AppRef) ([]graph.A
 	ctx := ctxWithTimeout(t, 30*time.Second)
 	apps := make([]graph.Application, len(refs))
 	errs := make([]error, len(refs))
-	var wg sync.WaitGroup
-	for i, ref := range refs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			apps[i], errs[i] = client.GetApplication(ctx, ref)
-		}()
-	}
-	wg.Wait()
+	inParallel(len(refs), func(i int) { apps[i], errs[i] = client.GetApplication(ctx, refs[i]) })
 	return apps, errs
-}
-
-// readRequests returns how many GETs of applications (single and filtered lists) the emulator has
-// answered.
-func readRequests(h *harness) int64 {
-	c := h.ts.Admin().Counters()
-	return c[graphapi.RouteGetApplication] + c[graphapi.RouteListApplications]
 }
 
 // Reads of twenty different applications needed at the same moment share requests: the first is
@@ -51,14 +35,9 @@ func readRequests(h *harness) int64 {
 // writes that follow (a base read and a confirmation per application, by object ID) share requests
 // the same way. With batching off, each read is its own GET.
 func TestReadsOfManyApplicationsShareRequests(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 50 * time.Millisecond}))
-		var appIDs []string
-		for range 20 {
-			appID, _ := h.newAgent(t, agentSpec{})
-			appIDs = append(appIDs, appID)
-		}
+		appIDs := h.newAgents(t, 20, agentSpec{})
 		refs := make([]graph.AppRef, 0, 22)
 		for i, appID := range appIDs {
 			if i%2 == 1 {
@@ -70,11 +49,11 @@ func TestReadsOfManyApplicationsShareRequests(t *testing.T) {
 		reads := map[bool]int64{}
 		writes := map[bool]int64{}
 		for _, disable := range []bool{false, true} {
-			client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+			client := h.deployerClient(t, func(cfg *graph.Config) {
 				fastConfig(cfg)
 				cfg.DisableReadBatching = disable
 			})
-			before := readRequests(h)
+			before := h.requests().reads()
 			apps, errs := readAll(t, client, refs)
 			for i := range refs {
 				if errs[i] != nil {
@@ -84,24 +63,18 @@ func TestReadsOfManyApplicationsShareRequests(t *testing.T) {
 					t.Fatalf("batching off %v: reading %s returned application %s", disable, refs[i], apps[i].AppID)
 				}
 			}
-			reads[disable] = readRequests(h) - before
+			reads[disable] = h.requests().reads() - before
 
-			before = readRequests(h)
+			before = h.requests().reads()
 			ctx := ctxWithTimeout(t, time.Minute)
-			var wg sync.WaitGroup
-			for i, appID := range appIDs {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					scope := accessScope("")
-					scope.Value = fmt.Sprintf("batching_off_%v_%d", disable, i)
-					if _, err := client.CreateScope(ctx, graph.ByAppID(appID), scope); err != nil {
-						t.Error(err)
-					}
-				}()
-			}
-			wg.Wait()
-			writes[disable] = readRequests(h) - before
+			inParallel(len(appIDs), func(i int) {
+				scope := accessScope("")
+				scope.Value = fmt.Sprintf("batching_off_%v_%d", disable, i)
+				if _, err := client.CreateScope(ctx, graph.ByAppID(appIDs[i]), scope); err != nil {
+					t.Error(err)
+				}
+			})
+			writes[disable] = h.requests().reads() - before
 			t.Logf("batching off %v: 20 applications looked up with %d read requests; 20 written with %d", disable, reads[disable], writes[disable])
 		}
 		if reads[true] != 20 {
@@ -124,19 +97,14 @@ func TestReadsOfManyApplicationsShareRequests(t *testing.T) {
 // An application a batched list does not return is read alone, so that the caller gets Graph's own
 // answer (here a 404, after the first-lookup window) while the others are served by the list.
 func TestBatchedReadOfAMissingApplicationIsGraphs404(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		hold := newGate(isApplicationGet)
-		client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+		client := h.deployerClient(t, func(cfg *graph.Config) {
 			fastConfig(cfg)
 			cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{hold}}}
 		})
-		var refs []graph.AppRef
-		for range 6 {
-			appID, _ := h.newAgent(t, agentSpec{})
-			refs = append(refs, graph.ByAppID(appID))
-		}
+		refs := refsOf(h.newAgents(t, 6, agentSpec{}))
 		ctx := ctxWithTimeout(t, 30*time.Second)
 		errs := make([]error, len(refs)+1)
 		var wg sync.WaitGroup
@@ -149,7 +117,7 @@ func TestBatchedReadOfAMissingApplicationIsGraphs404(t *testing.T) {
 		}
 		read(0, refs[0])
 		<-hold.held // the first read is in flight: the next ones queue behind it
-		before := h.ts.Admin().Counters()
+		before := h.requests()
 		for i, ref := range refs[1:] {
 			read(i+1, ref)
 		}
@@ -167,11 +135,11 @@ func TestBatchedReadOfAMissingApplicationIsGraphs404(t *testing.T) {
 		if err := errs[len(refs)]; !errors.Is(err, graph.ErrNotFound) {
 			t.Errorf("reading the missing application: err = %v, want graph.ErrNotFound", err)
 		}
-		after := h.ts.Admin().Counters()
-		if lists := after[graphapi.RouteListApplications] - before[graphapi.RouteListApplications]; lists != 1 {
+		after := h.requests().minus(before)
+		if lists := after.listApps; lists != 1 {
 			t.Errorf("%d lists after the first read, want 1 (the six queued reads)", lists)
 		}
-		if singles := after[graphapi.RouteGetApplication] - before[graphapi.RouteGetApplication]; singles < 2 {
+		if singles := after.getApp; singles < 2 {
 			t.Errorf("%d single GETs after the first read, want the first read's and at least one for the missing application", singles)
 		}
 	})
@@ -203,19 +171,14 @@ func (r *refusingLists) RoundTrip(req *http.Request) (*http.Response, error) {
 // the single GET the identity may still be allowed: no failure, and no list after the refusal (two
 // lists may be refused if a second sender started beside a slow first request).
 func TestRefusedListFallsBackToSingleReads(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 50 * time.Millisecond}))
 		refusing := &refusingLists{next: h.ts.Client.Transport}
-		client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+		client := h.deployerClient(t, func(cfg *graph.Config) {
 			fastConfig(cfg)
 			cfg.HTTPClient = &http.Client{Transport: refusing}
 		})
-		var refs []graph.AppRef
-		for range 10 {
-			appID, _ := h.newAgent(t, agentSpec{})
-			refs = append(refs, graph.ByAppID(appID))
-		}
+		refs := refsOf(h.newAgents(t, 10, agentSpec{}))
 		var refusedFirst int32
 		for round := range 2 {
 			_, errs := readAll(t, client, refs)
@@ -227,11 +190,7 @@ func TestRefusedListFallsBackToSingleReads(t *testing.T) {
 			if round == 0 {
 				refusedFirst = refusing.refused.Load()
 			}
-			refs = refs[:0]
-			for range 10 {
-				appID, _ := h.newAgent(t, agentSpec{})
-				refs = append(refs, graph.ByAppID(appID))
-			}
+			refs = refsOf(h.newAgents(t, 10, agentSpec{}))
 		}
 		if refusedFirst == 0 {
 			t.Fatal("no list was refused in the first round; the test did not exercise the fallback")
@@ -248,15 +207,11 @@ func TestCancelledBatchedReadLeavesNoGoroutine(t *testing.T) {
 	h := newHarness(t)
 	hold := newGate(isApplicationGet)
 	defer close(hold.release)
-	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+	client := h.deployerClient(t, func(cfg *graph.Config) {
 		fastConfig(cfg)
 		cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{hold}}}
 	})
-	var refs []graph.AppRef
-	for range 8 {
-		appID, _ := h.newAgent(t, agentSpec{})
-		refs = append(refs, graph.ByAppID(appID))
-	}
+	refs := refsOf(h.newAgents(t, 8, agentSpec{}))
 	ignore := goleak.IgnoreCurrent()
 	ctx, cancel := context.WithCancel(context.Background())
 	kept := ctxWithTimeout(t, 30*time.Second)
@@ -297,30 +252,19 @@ func TestCancelledBatchedReadLeavesNoGoroutine(t *testing.T) {
 // Batched lists come from replicas that are behind like any read: a client that wrote ten agents
 // and reads them back at once gets every write it confirmed, never a list's older state.
 func TestBatchedReadsKeepReadYourWritesUnderLag(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 20 * time.Millisecond, ReplicaLag: time.Second, StaleReadProbability: 0.5, Seed: 31}),
 			emulator.WithRandSeed(31))
 		ctx := ctxWithTimeout(t, 2*time.Minute)
-		var refs []graph.AppRef
-		for range 10 {
-			appID, _ := h.newAgent(t, agentSpec{})
-			refs = append(refs, graph.ByAppID(appID))
-		}
+		refs := refsOf(h.newAgents(t, 10, agentSpec{}))
 		time.Sleep(1100 * time.Millisecond) // the agents predate the lag: stale replicas have them
-		var wg sync.WaitGroup
 		uris := make([]string, len(refs))
-		for i, ref := range refs {
-			uris[i] = "api://" + ref.ID
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if _, err := h.client.EnsureIdentifierURI(ctx, ref, uris[i]); err != nil {
-					t.Error(err)
-				}
-			}()
-		}
-		wg.Wait()
+		inParallel(len(refs), func(i int) {
+			uris[i] = "api://" + refs[i].ID
+			if _, err := h.client.EnsureIdentifierURI(ctx, refs[i], uris[i]); err != nil {
+				t.Error(err)
+			}
+		})
 		for round := range 3 {
 			apps, errs := readAll(t, h.client, refs)
 			for i := range refs {
@@ -332,7 +276,7 @@ func TestBatchedReadsKeepReadYourWritesUnderLag(t *testing.T) {
 				}
 			}
 		}
-		if lists := h.ts.Admin().Counters()[graphapi.RouteListApplications]; lists == 0 {
+		if lists := h.requests().listApps; lists == 0 {
 			t.Error("no read was batched")
 		}
 	})
@@ -345,16 +289,12 @@ func TestHungReadDoesNotHoldTheQueue(t *testing.T) {
 	h := newNetworkHarness(t)
 	hung := &hangingTransport{next: h.ts.Client.Transport, method: http.MethodGet}
 	hung.hang.Store(1)
-	client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+	client := h.deployerClient(t, func(cfg *graph.Config) {
 		fastConfig(cfg)
 		cfg.HTTPClient = &http.Client{Transport: hung}
 		cfg.RequestTimeout = 10 * time.Second
 	})
-	var refs []graph.AppRef
-	for range 3 {
-		appID, _ := h.newAgent(t, agentSpec{})
-		refs = append(refs, graph.ByAppID(appID))
-	}
+	refs := refsOf(h.newAgents(t, 3, agentSpec{}))
 	ctx := ctxWithTimeout(t, time.Minute)
 	first := make(chan error, 1)
 	go func() {
@@ -433,20 +373,15 @@ func isApplicationList(req *http.Request) bool {
 // One reader of a shared list giving up does not cancel the list for the others, whichever of them
 // queued first.
 func TestCancelledReaderDoesNotCancelTheSharedList(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		first := newGate(func(r *http.Request) bool { return isApplicationGet(r) && !isApplicationList(r) })
 		list := newGate(isApplicationList)
-		client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+		client := h.deployerClient(t, func(cfg *graph.Config) {
 			fastConfig(cfg)
 			cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{first, list}}}
 		})
-		var refs []graph.AppRef
-		for range 3 {
-			appID, _ := h.newAgent(t, agentSpec{})
-			refs = append(refs, graph.ByAppID(appID))
-		}
+		refs := refsOf(h.newAgents(t, 3, agentSpec{}))
 		kept := ctxWithTimeout(t, 30*time.Second)
 		giving, giveUp := context.WithCancel(kept)
 		errs := make([]error, 3)

@@ -119,8 +119,8 @@ type Client struct {
 	rnd    *rand.Rand
 
 	mu        sync.Mutex
-	refs      map[string]string         // AppRef.key() → lower-case object ID
-	resolving map[string]*resolveFlight // AppRef.key() → lookup in flight
+	refs      map[string]string         // AppRef.Key() → lower-case object ID
+	resolving map[string]*resolveFlight // AppRef.Key() → lookup in flight
 	workers   map[string]*appWorker     // lower-case object ID → worker
 
 	notices noticeBoard  // what users should be told although nothing failed
@@ -173,7 +173,6 @@ func New(cfg Config) (*Client, error) {
 	if !cfg.CommandStart.IsZero() && cfg.CommandStart.Before(c.started) {
 		c.started = cfg.CommandStart
 	}
-	c.stats.init()
 	c.reads.init(c)
 	if c.adapter, err = c.newRequestAdapter(u.Hostname()); err != nil {
 		return nil, err

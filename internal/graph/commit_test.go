@@ -1,6 +1,7 @@
 package graph_test
 
 import (
+	"errors"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -17,7 +18,7 @@ import (
 func twoLaggingAgents(t *testing.T, lag time.Duration, tune func(*graph.Config)) (*harness, [2]graph.AppRef, [2]string, [2]graph.PermissionScope) {
 	t.Helper()
 	h := newHarness(t, emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: 3}), emulator.WithRandSeed(3))
-	h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(c *graph.Config) {
+	h.retune(t, func(c *graph.Config) {
 		lagConfig(lag)(c)
 		if tune != nil {
 			tune(c)
@@ -32,11 +33,7 @@ func twoLaggingAgents(t *testing.T, lag time.Duration, tune func(*graph.Config))
 	}
 	time.Sleep(2 * lag) // the applications are on every replica
 	for i := range refs {
-		s, err := h.client.CreateScope(ctxWithTimeout(t, time.Minute), refs[i], accessScope(""))
-		if err != nil {
-			t.Fatal(err)
-		}
-		scopes[i] = s
+		scopes[i] = h.createScope(t, ctxWithTimeout(t, time.Minute), refs[i])
 	}
 	time.Sleep(3 * lag) // every replica has both scopes, and the creates have settled
 	return h, refs, objectIDs, scopes
@@ -46,8 +43,7 @@ func twoLaggingAgents(t *testing.T, lag time.Duration, tune func(*graph.Config))
 // Terraform slot is free during the confirmation reads); the process's last operation returns only
 // once every change is confirmed visible.
 func TestCallersAreAnsweredAtCommit(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		const lag = 2 * time.Second
 		h, refs, objectIDs, scopes := twoLaggingAgents(t, lag, nil)
 		ctx := ctxWithTimeout(t, time.Minute)
@@ -101,8 +97,7 @@ func TestCallersAreAnsweredAtCommit(t *testing.T) {
 // overwriting it), the user is told in a notice that names the change; the last operation still
 // succeeds, and nothing restores the change behind the user's back.
 func TestLateConfirmationFailureIsANotice(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		const lag = 2 * time.Second
 		h, refs, objectIDs, scopes := twoLaggingAgents(t, lag, func(c *graph.Config) { c.MaxReapply = 1 })
 		ctx := ctxWithTimeout(t, time.Minute)
@@ -156,8 +151,7 @@ func TestLateConfirmationFailureIsANotice(t *testing.T) {
 // takes its read: no GET of its own, and it shows the change (a read of its own could come from a
 // replica without it). B stays in flight so that A is answered at commit.
 func TestReadsDuringAConfirmationTakeItsRead(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h, refs, _, scopes := twoLaggingAgents(t, 2*time.Second, nil)
 		ctx := ctxWithTimeout(t, time.Minute)
 		n0 := len(h.rec.Patches())
@@ -170,7 +164,7 @@ func TestReadsDuringAConfirmationTakeItsRead(t *testing.T) {
 		})
 		waitFor(t, func() bool { return len(h.rec.Patches()) == n0+1 })
 		clientA := newGUID(t)
-		reads0 := readRequests(h)
+		reads0 := h.requests().reads()
 		confirms0 := h.client.Stats().ConfirmReads
 		if _, err := h.client.AddPreAuthorization(ctx, refs[0], clientA, scopes[0].ID); err != nil {
 			t.Fatal(err)
@@ -183,10 +177,83 @@ func TestReadsDuringAConfirmationTakeItsRead(t *testing.T) {
 			t.Error("the read does not show the change this process committed")
 		}
 		// A's base read, then the confirmation's reads; the read above waited and sent nothing.
-		if extra := readRequests(h) - reads0 - 1 - (h.client.Stats().ConfirmReads - confirms0); extra != 0 {
+		if extra := h.requests().reads() - reads0 - 1 - (h.client.Stats().ConfirmReads - confirms0); extra != 0 {
 			t.Errorf("%d reads besides A's base and its confirmation's, want none", extra)
 		}
 		done.Store(true)
 		waitB()
+	})
+}
+
+// TestBatchWithARejectedChange lines up a valid and an invalid change for one round: Graph rejects
+// the batch, the client applies the changes one by one, and only the invalid one fails.
+func TestBatchWithARejectedChange(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
+		h, ctx, ref := newAgentHarness(t, exposedAgent)
+		objectID := h.read(t, ctx, ref).ObjectID
+		h.rec.holdFirstPatchUntil(t, func() bool { return graph.QueuedOps(h.client, objectID) == 2 })
+
+		var firstErr, goodErr, badErr error
+		var goodAdded bool
+		waitFirst := inBackground(func() { _, firstErr = h.client.CreateScope(ctx, ref, accessScope("")) })
+		// The first PATCH is held until both of these are queued, so they share the next round.
+		waitFor(t, func() bool { return len(h.rec.Patches()) > 0 })
+		waitGood := inBackground(func() {
+			goodAdded, goodErr = h.client.EnsureIdentifierURI(ctx, ref, "api://"+h.ts.TenantID()+"/good")
+		})
+		waitBad := inBackground(func() {
+			_, badErr = h.client.EnsureIdentifierURI(ctx, ref, "https://unverified.example.org/bad")
+		})
+		waitFirst()
+		waitGood()
+		waitBad()
+
+		if firstErr != nil || goodErr != nil || !goodAdded {
+			t.Fatalf("first: %v; good: added=%v err=%v", firstErr, goodAdded, goodErr)
+		}
+		var ve *graph.ValidationError
+		if !errors.As(badErr, &ve) || ve.Code != "HostNameNotOnVerifiedDomain" {
+			t.Fatalf("bad: %v", badErr)
+		}
+		uris := h.stored(t, ref.ID).IdentifierURIs
+		if len(uris) != 2 || !strings.HasSuffix(uris[1], "/good") {
+			t.Fatalf("uris = %q", uris)
+		}
+		// The rejected PATCH carried both URIs; the ones after it carried one each.
+		patches := h.rec.Patches()
+		if len(patches) != 4 || !strings.Contains(patches[1], "/good") || !strings.Contains(patches[1], "/bad") {
+			t.Fatalf("patches = %q", patches)
+		}
+	})
+}
+
+// TestScopeAndItsPreAuthorizationInOneRound lines up the creation of a scope and a pre-authorization
+// of it: Graph refuses both in one PATCH, so the pre-authorization waits for the next round.
+func TestScopeAndItsPreAuthorizationInOneRound(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
+		h, ctx, ref := newAgentHarness(t, exposedAgent)
+		objectID := h.read(t, ctx, ref).ObjectID
+		h.rec.holdFirstPatchUntil(t, func() bool { return graph.QueuedOps(h.client, objectID) == 2 })
+
+		scope := accessScope(newGUID(t))
+		var firstErr, createErr, addErr error
+		waitFirst := inBackground(func() { _, firstErr = h.client.EnsureIdentifierURI(ctx, ref, "api://"+h.ts.TenantID()+"/x") })
+		waitFor(t, func() bool { return len(h.rec.Patches()) > 0 })
+		waitCreate := inBackground(func() { _, createErr = h.client.CreateScope(ctx, ref, scope) })
+		waitFor(t, func() bool { return graph.QueuedOps(h.client, objectID) == 1 })
+		waitAdd := inBackground(func() { _, addErr = h.client.AddPreAuthorization(ctx, ref, emulator.DefaultClientAppID, scope.ID) })
+		waitFirst()
+		waitCreate()
+		waitAdd()
+		if firstErr != nil || createErr != nil || addErr != nil {
+			t.Fatalf("first: %v; create: %v; add: %v", firstErr, createErr, addErr)
+		}
+		patches := h.rec.Patches()
+		if len(patches) != 3 || strings.Contains(patches[1], "preAuthorizedApplications") || !strings.Contains(patches[2], "preAuthorizedApplications") {
+			t.Fatalf("want the scope, then its pre-authorization; got %q", patches)
+		}
+		if st := h.stored(t, ref.ID); len(st.API.PreAuthorizedApplications) != 1 {
+			t.Fatalf("stored = %s", jsonOf(st.API))
+		}
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,21 +14,22 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
+// jumpClock is the emulator's clock: real time plus an offset the test moves forward, so that an
+// application created by the test can be made older than the replication lag without waiting.
+type jumpClock struct{ offset atomic.Int64 }
+
+func (c *jumpClock) Now() time.Time       { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *jumpClock) Jump(d time.Duration) { c.offset.Add(int64(d)) }
+
 // TestStaleReadsNeverLoseUpdatesOrReportGone injects replication lag (half the reads within two
 // seconds of a write come from a replica that has not seen it) and checks that no write is lost and
 // nothing just written is reported missing.
 func TestStaleReadsNeverLoseUpdatesOrReportGone(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
-		h := newHarness(t, emulator.WithFaults(faults.Config{ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: 11}), emulator.WithRandSeed(11))
+	parallelInBubble(t, func(t *testing.T) {
+		h, _, ref := newAgentHarness(t, exposedAgent, emulator.WithFaults(faults.Config{ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: 11}), emulator.WithRandSeed(11))
 		ctx := ctxWithTimeout(t, 2*time.Minute)
-		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-		ref := graph.ByAppID(appID)
 
-		scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-		if err != nil {
-			t.Fatal(err)
-		}
+		scope := h.createScope(t, ctx, ref)
 		clients := make([]string, 8)
 		for i := range clients {
 			clients[i] = newGUID(t)
@@ -71,7 +71,7 @@ func TestStaleReadsNeverLoseUpdatesOrReportGone(t *testing.T) {
 			t.Fatalf("GetScope = %+v, %v", got, err)
 		}
 
-		stored := h.stored(t, appID)
+		stored := h.stored(t, ref.ID)
 		if n := len(stored.API.PreAuthorizedApplications); n != 4 {
 			t.Fatalf("stored %d entries, want 4: %s", n, jsonOf(stored.API.PreAuthorizedApplications))
 		}
@@ -92,37 +92,24 @@ func TestStaleReadsNeverLoseUpdatesOrReportGone(t *testing.T) {
 	})
 }
 
-// jumpClock is the emulator's clock: real time plus an offset the test moves forward, so that an
-// application created by the test can be made older than the replication lag without waiting.
-type jumpClock struct{ offset atomic.Int64 }
-
-func (c *jumpClock) Now() time.Time       { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *jumpClock) Jump(d time.Duration) { c.offset.Add(int64(d)) }
-
 // TestFreshProcessNeverSeesAJustWrittenEntryAsGone is the next terraform command's view: a new client
 // with no memory of the writes reads right after another client wrote, within the replication lag.
 func TestFreshProcessNeverSeesAJustWrittenEntryAsGone(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		const lag = 2 * time.Second
 		clock := &jumpClock{}
-		h := newHarness(t, emulator.WithClock(clock.Now), emulator.WithRandSeed(17),
+		h, _, ref := newAgentHarness(t, exposedAgent, emulator.WithClock(clock.Now), emulator.WithRandSeed(17),
 			emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 0.5, Seed: 17}))
 		ctx := ctxWithTimeout(t, 2*time.Minute)
-		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
 		clock.Jump(lag + time.Second) // the application predates the lag window: stale replicas have it
-		ref := graph.ByAppID(appID)
-		scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-		if err != nil {
-			t.Fatal(err)
-		}
+		scope := h.createScope(t, ctx, ref)
 		var reReads int64
 		for i := range 6 {
 			client := newGUID(t)
 			if _, err := h.client.AddPreAuthorization(ctx, ref, client, scope.ID); err != nil {
 				t.Fatal(err)
 			}
-			fresh, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+			fresh := h.deployerClient(t, func(cfg *graph.Config) {
 				fastConfig(cfg)
 				cfg.ReplicationLag = lag + 500*time.Millisecond
 			})
@@ -141,17 +128,11 @@ func TestFreshProcessNeverSeesAJustWrittenEntryAsGone(t *testing.T) {
 // TestDisableThenRemoveUnderLag removes a scope while reads and the rule check of the PATCH may come
 // from a replica that still sees the scope enabled.
 func TestDisableThenRemoveUnderLag(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
-		h := newHarness(t, emulator.WithFaults(faults.Config{ReplicaLag: 1500 * time.Millisecond, StaleReadProbability: 0.7, Seed: 5}), emulator.WithRandSeed(5))
+	parallelInBubble(t, func(t *testing.T) {
+		h, _, ref := newAgentHarness(t, exposedAgent, emulator.WithFaults(faults.Config{ReplicaLag: 1500 * time.Millisecond, StaleReadProbability: 0.7, Seed: 5}), emulator.WithRandSeed(5))
 		ctx := ctxWithTimeout(t, 2*time.Minute)
-		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-		ref := graph.ByAppID(appID)
 		for i := 0; i < 3; i++ {
-			scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-			if err != nil {
-				t.Fatal(err)
-			}
+			scope := h.createScope(t, ctx, ref)
 			if _, err := h.client.AddPreAuthorization(ctx, ref, emulator.DefaultClientAppID, scope.ID); err != nil {
 				t.Fatal(err)
 			}
@@ -163,7 +144,7 @@ func TestDisableThenRemoveUnderLag(t *testing.T) {
 				t.Fatalf("cleared = %q", cleared)
 			}
 		}
-		if stored := h.stored(t, appID); len(stored.API.OAuth2PermissionScopes) != 0 || len(stored.API.PreAuthorizedApplications) != 0 {
+		if stored := h.stored(t, ref.ID); len(stored.API.OAuth2PermissionScopes) != 0 || len(stored.API.PreAuthorizedApplications) != 0 {
 			t.Fatalf("stored = %s", jsonOf(stored.API))
 		}
 		t.Logf("retries: %v", h.client.Stats().Retries)
@@ -171,15 +152,9 @@ func TestDisableThenRemoveUnderLag(t *testing.T) {
 }
 
 func TestConflictBurstsAndThrottlingAreRetried(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
-		h := newHarness(t)
-		ctx := ctxWithTimeout(t, time.Minute)
-		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-		ref := graph.ByAppID(appID)
-		if _, err := h.client.GetApplication(ctx, ref); err != nil {
-			t.Fatal(err)
-		}
+	parallelInBubble(t, func(t *testing.T) {
+		h, ctx, ref := newAgentHarness(t, exposedAgent)
+		h.read(t, ctx, ref)
 		if err := h.ts.Admin().SetFaults(faults.Config{ConflictNextWrites: 3, ThrottleNext: 2, RetryAfterSeconds: 1, UnavailableNext: 0}); err != nil {
 			t.Fatal(err)
 		}
@@ -209,14 +184,9 @@ func TestConflictBurstsAndThrottlingAreRetried(t *testing.T) {
 }
 
 func TestRetriesStopAtTheDeadline(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
-		h := newHarness(t)
-		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-		ref := graph.ByAppID(appID)
-		if _, err := h.client.GetApplication(ctxWithTimeout(t, time.Minute), ref); err != nil {
-			t.Fatal(err)
-		}
+	parallelInBubble(t, func(t *testing.T) {
+		h, ctx, ref := newAgentHarness(t, exposedAgent)
+		h.read(t, ctx, ref)
 		if err := h.ts.Admin().SetFaults(faults.Config{ConflictProbability: 1}); err != nil {
 			t.Fatal(err)
 		}
@@ -247,8 +217,7 @@ func TestRetriesStopAtTheDeadline(t *testing.T) {
 // A caller whose time runs out while it waits behind a write that Graph keeps refusing learns why:
 // its error is the deadline, with the refusal being retried.
 func TestCallerTimingOutBehindRetriesIsToldWhy(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h, _, ref, scope := newWriterTest(t, nil)
 		ctx := ctxWithTimeout(t, time.Minute)
 		if err := h.ts.Admin().SetFaults(faults.Config{ConflictProbability: 1}); err != nil {
@@ -280,33 +249,22 @@ func TestCallerTimingOutBehindRetriesIsToldWhy(t *testing.T) {
 }
 
 func TestConcurrentReadsShareOneGET(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
-		h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 50 * time.Millisecond}))
-		ctx := ctxWithTimeout(t, time.Minute)
-		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-		ref := graph.ByAppID(appID)
+	parallelInBubble(t, func(t *testing.T) {
+		h, ctx, ref := newAgentHarness(t, exposedAgent, emulator.WithFaults(faults.Config{Latency: 50 * time.Millisecond}))
 		run := func() {
-			var wg sync.WaitGroup
-			for range 20 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					if _, err := h.client.GetApplication(ctx, ref); err != nil {
-						t.Error(err)
-					}
-				}()
-			}
-			wg.Wait()
+			inParallel(20, func(int) {
+				if _, err := h.client.GetApplication(ctx, ref); err != nil {
+					t.Error(err)
+				}
+			})
 		}
 		run() // the first lookup is shared
-		gets, _ := graphCounts(h.ts)
-		if gets > 2 {
+		if gets := h.requests().reads(); gets > 2 {
 			t.Fatalf("20 concurrent first reads sent %d GETs", gets)
 		}
 		h.ts.Admin().ResetCounters()
 		run() // later reads share the in-flight GET
-		if gets, _ = graphCounts(h.ts); gets > 4 {
+		if gets := h.requests().reads(); gets > 4 {
 			t.Fatalf("20 concurrent reads sent %d GETs", gets)
 		}
 		t.Logf("shared reads: %d", h.client.Stats().SharedReads)
@@ -320,33 +278,29 @@ func preAuthorizeConcurrently(ctx context.Context, t testing.TB, c *graph.Client
 	for i := range clients {
 		clients[i] = newGUID(t)
 	}
-	var wg sync.WaitGroup
 	errs := make([]error, n)
-	for i := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = c.AddPreAuthorization(ctx, ref, clients[i], scopeID)
-		}()
-	}
-	wg.Wait()
+	inParallel(n, func(i int) { _, errs[i] = c.AddPreAuthorization(ctx, ref, clients[i], scopeID) })
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
 	return clients
 }
 
+// removeConcurrently removes the clients' pre-authorizations at once.
+func removeConcurrently(ctx context.Context, t testing.TB, c *graph.Client, ref graph.AppRef, scopeID string, clients []string) {
+	t.Helper()
+	errs := make([]error, len(clients))
+	inParallel(len(clients), func(i int) { errs[i] = c.RemovePreAuthorization(ctx, ref, clients[i], scopeID) })
+	if err := errors.Join(errs...); err != nil {
+		t.Error(err)
+	}
+}
+
 func TestConcurrentPreAuthorizations60UnderFaults(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
-		h := newHarness(t)
+	parallelInBubble(t, func(t *testing.T) {
+		h, _, ref := newAgentHarness(t, agentSpec{uris: []string{"api://{appId}"}, api: mixedAgentAPI})
 		ctx := ctxWithTimeout(t, 3*time.Minute)
-		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}, api: mixedAgentAPI})
-		ref := graph.ByAppID(appID)
-		scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-		if err != nil {
-			t.Fatal(err)
-		}
+		scope := h.createScope(t, ctx, ref)
 		if err := h.ts.Admin().SetFaults(faults.Config{
 			Latency: 20 * time.Millisecond, ReplicaLag: time.Second, StaleReadProbability: 0.5,
 			ConflictProbability: 0.3, ThrottleProbability: 0.1, RetryAfterSeconds: 1, Seed: 3,
@@ -359,12 +313,12 @@ func TestConcurrentPreAuthorizations60UnderFaults(t *testing.T) {
 		clients := preAuthorizeConcurrently(ctx, t, h.client, ref, scope.ID, 60)
 
 		st := h.client.Stats()
-		gets, patches := graphCounts(h.ts)
+		seen := h.requests()
 		t.Logf("60 concurrent adds: %d batches; emulator saw %d GET and %d PATCH (client: %d GET incl. %d confirmation reads, %d PATCH); retries %v",
-			st.Batches-before.Batches, gets, patches, st.Gets-before.Gets, st.ConfirmReads-before.ConfirmReads, st.Patches-before.Patches, st.Retries)
+			st.Batches-before.Batches, seen.reads(), seen.patches, st.Gets-before.Gets, st.ConfirmReads-before.ConfirmReads, st.Patches-before.Patches, st.Retries)
 
 		h.ts.Admin().ClearFaults()
-		stored := h.stored(t, appID)
+		stored := h.stored(t, ref.ID)
 		present := map[string]bool{}
 		for _, e := range stored.API.PreAuthorizedApplications {
 			present[strings.ToLower(e.AppID)] = true
@@ -382,18 +336,8 @@ func TestConcurrentPreAuthorizations60UnderFaults(t *testing.T) {
 		}
 
 		// And remove them all at once, leaving the unmanaged entries.
-		var wg sync.WaitGroup
-		for _, c := range clients {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := h.client.RemovePreAuthorization(ctx, ref, c, scope.ID); err != nil {
-					t.Error(err)
-				}
-			}()
-		}
-		wg.Wait()
-		if got := h.stored(t, appID).API.PreAuthorizedApplications; len(got) != 2 {
+		removeConcurrently(ctx, t, h.client, ref, scope.ID, clients)
+		if got := h.stored(t, ref.ID).API.PreAuthorizedApplications; len(got) != 2 {
 			t.Fatalf("after removal: %s", jsonOf(got))
 		}
 	})
@@ -403,36 +347,20 @@ func TestConcurrentPreAuthorizations60UnderFaults(t *testing.T) {
 // latency per Graph request, and reports the Graph requests they cost (removing the clients between
 // iterations is not counted).
 func BenchmarkConcurrentPreAuthorize60(b *testing.B) {
-	h := newHarness(b, emulator.WithFaults(faults.Config{Latency: 50 * time.Millisecond}))
+	h, _, ref := newAgentHarness(b, exposedAgent, emulator.WithFaults(faults.Config{Latency: 50 * time.Millisecond}))
 	ctx := context.Background()
-	appID, _ := h.newAgent(b, agentSpec{uris: []string{"api://{appId}"}})
-	ref := graph.ByAppID(appID)
-	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-	if err != nil {
-		b.Fatal(err)
-	}
+	scope := h.createScope(b, ctx, ref)
 	var gets, patches, batches int64
 	b.ResetTimer()
 	for range b.N {
-		g0, p0 := graphCounts(h.ts)
-		s0 := h.client.Stats()
+		r0, s0 := h.requests(), h.client.Stats()
 		clients := preAuthorizeConcurrently(ctx, b, h.client, ref, scope.ID, 60)
-		g1, p1 := graphCounts(h.ts)
-		gets, patches = gets+g1-g0, patches+p1-p0
+		sent := h.requests().minus(r0)
+		gets, patches = gets+sent.reads(), patches+sent.patches
 		batches += h.client.Stats().Batches - s0.Batches
 
 		b.StopTimer()
-		var wg sync.WaitGroup
-		for _, c := range clients { // keep the list from growing across iterations
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := h.client.RemovePreAuthorization(ctx, ref, c, scope.ID); err != nil {
-					b.Error(err)
-				}
-			}()
-		}
-		wg.Wait()
+		removeConcurrently(ctx, b, h.client, ref, scope.ID, clients) // keep the list from growing across iterations
 		b.StartTimer()
 	}
 	b.StopTimer()
@@ -447,17 +375,12 @@ func BenchmarkConcurrentPreAuthorize60(b *testing.B) {
 // it decide at once, on the read they have. With one window per application (started at its first
 // miss) the three agents would cost three windows.
 func TestAbsenceWindowRunsOncePerProcess(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		const window = time.Second
 		h := newHarness(t)
-		var refs []graph.AppRef
-		for range 3 {
-			appID, _ := h.newAgent(t, agentSpec{})
-			refs = append(refs, graph.ByAppID(appID))
-		}
+		refs := refsOf(h.newAgents(t, 3, agentSpec{}))
 		built := time.Now()
-		client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+		client := h.deployerClient(t, func(cfg *graph.Config) {
 			fastConfig(cfg)
 			cfg.ReplicationLag = window
 		})

@@ -15,13 +15,9 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
-
+	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
-	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
@@ -237,13 +233,9 @@ func newHarnessOf(ts *emulator.TestServer, t testing.TB) *harness {
 
 func newClient(t testing.TB, ts *emulator.TestServer, appID, secret string, tune func(*graph.Config)) (*graph.Client, *recordingTransport, *testLogger) {
 	t.Helper()
-	cred, err := azidentity.NewClientSecretCredential(ts.TenantID(), appID, secret, &azidentity.ClientSecretCredentialOptions{
-		ClientOptions: azcore.ClientOptions{
-			Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: ts.AuthorityHost + "/"},
-			Transport: ts.Client,
-		},
-		DisableInstanceDiscovery: true,
-	})
+	// The provider's own credential builder, for a client secret against the emulator's Entra ID.
+	cred, _, err := auth.NewCredential(context.Background(), auth.Settings{ClientID: &appID, ClientSecret: &secret},
+		auth.Options{AuthorityHost: ts.AuthorityHost, Transport: ts.Client, TenantID: ts.TenantID()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,11 +308,6 @@ func accessScope(id string) graph.PermissionScope {
 		AdminConsentDescription: "Allows client applications to start LKPS sessions with the agent.",
 		Enabled:                 true,
 	}
-}
-
-func graphCounts(ts *emulator.TestServer) (gets, patches int64) {
-	c := ts.Admin().Counters()
-	return c[graphapi.RouteGetApplication] + c[graphapi.RouteListApplications], c[graphapi.RoutePatchApplication]
 }
 
 func newGUID(t testing.TB) string {

@@ -2,9 +2,11 @@ package graph
 
 import "testing"
 
-func TestNewGUID(t *testing.T) {
-	a, b := newGUID(), newGUID()
+func TestNewScopeGUID(t *testing.T) {
+	sa, _ := newScope(PermissionScope{Value: "a"})
+	sb, _ := newScope(PermissionScope{Value: "b"})
+	a, b := sa.ID, sb.ID
 	if a == b || len(a) != 36 || a[14] != '4' || (a[19] != '8' && a[19] != '9' && a[19] != 'a' && a[19] != 'b') {
-		t.Fatalf("newGUID = %q, %q", a, b)
+		t.Fatalf("newScope IDs = %q, %q", a, b)
 	}
 }

@@ -31,7 +31,7 @@ func TestLongLivedClientAfterForeignScopeChanges(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, tc.opts...)
-			other, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, fastConfig)
+			other := h.deployerClient(t, fastConfig)
 			agent, _ := h.newAgent(t, agentSpec{})
 			ref := graph.ByAppID(agent)
 			scope := accessScope(newGUID(t))

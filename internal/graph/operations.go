@@ -1,12 +1,14 @@
 package graph
 
 import (
+	"cmp"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
@@ -29,22 +31,17 @@ func (c *Client) GetApplication(ctx context.Context, ref AppRef) (Application, e
 }
 
 // GetApplicationForWrite reads the application for a decision that leads to a write (a create that
-// must not duplicate what exists): like GetApplication, on a read started at or after freshFrom, so it
-// shows every change an earlier command reported (a destroy just before). The write that follows
-// builds on the same read when it comes within WriteReuse.
+// must not duplicate what exists) on a read started at or after freshFrom, so it shows every change
+// an earlier command reported. The write that follows builds on it when it comes within WriteReuse.
 func (c *Client) GetApplicationForWrite(ctx context.Context, ref AppRef) (Application, error) {
 	app, _, err := c.readDeciding(ctx, ref, nil, core.ReasonFreshBase)
 	return app, err
 }
 
 // GetApplicationExpecting reads the application like GetApplication and reports whether present
-// holds for it. When it does not, the item may be missing only on a replica that has not caught up
-// with a change made moments ago — possibly by another process, such as the terraform apply just
-// before a plan. So the absence is confirmed by a read started once the lag bound has passed since
-// the command started (core.Lag.FreshFrom): one window per process, shared by every resource, and a
-// read started after it decides at once. present may compare more than presence (every field
-// Terraform's state records): a difference from the state is confirmed the same way. Terraform Read
-// functions use it for the item their resource manages.
+// holds for it (Terraform Read functions pass the item their resource manages, every field the state
+// records). That it does not is decided only on a read started at or after freshFrom (DESIGN.md,
+// "Read-your-writes and an absence window"): one window per process, shared by every resource.
 func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, present func(Application) bool) (Application, bool, error) {
 	return c.readDeciding(ctx, ref, present, core.ReasonConfirmAbsence)
 }
@@ -97,72 +94,54 @@ func (c *Client) RemoveIdentifierURI(ctx context.Context, ref AppRef, uri string
 // mutation and reports whether it changed the URIs.
 func (c *Client) changeURI(ctx context.Context, ref AppRef, name, uri string, change func(*model.State, string) bool) (bool, error) {
 	var changed bool
-	_, err := c.mutate(ctx, ref, name, func(st *model.State) stepResult {
+	_, err := c.mutate(ctx, ref, name, func(st *model.State) (bool, error) {
 		changed = change(st, uri)
-		return stepResult{done: true}
+		return true, nil
 	})
 	return changed && err == nil, err
 }
 
 // newScope checks a scope to create and fills in its defaults: an empty ID gets a new random GUID
-// and an empty Type becomes model.ScopeTypeUser. what starts the error message.
-func newScope(what string, scope PermissionScope) (PermissionScope, error) {
+// and an empty Type becomes model.ScopeTypeUser.
+func newScope(scope PermissionScope) (PermissionScope, error) {
 	if strings.TrimSpace(scope.Value) == "" {
-		return PermissionScope{}, errors.New(what + ": the value is empty")
+		return PermissionScope{}, errors.New("exposing a permission scope: the value is empty")
 	}
-	if scope.ID == "" {
-		scope.ID = newGUID()
-	}
-	if scope.Type == "" {
-		scope.Type = model.ScopeTypeUser
-	}
+	scope.ID = cmp.Or(scope.ID, uuid.NewString())
+	scope.Type = cmp.Or(scope.Type, model.ScopeTypeUser)
 	return scope, nil
 }
 
 // ExposeScope adds the identifier URI unless it is there (compared case-insensitively; an empty uri
-// adds none) and the permission scope, in one change: either both are written or, when the scope
-// cannot be created (model.ScopeExistsError), neither. An empty scope ID gets a new random GUID and an empty
-// Type becomes model.ScopeTypeUser. uriAdded reports whether this call added the URI.
+// adds none) and the permission scope (newScope), in one change: either both are written or, when
+// the scope cannot be created (model.ScopeExistsError), neither. uriAdded reports whether this call
+// added the URI.
 func (c *Client) ExposeScope(ctx context.Context, ref AppRef, uri string, scope PermissionScope) (created PermissionScope, uriAdded bool, err error) {
-	if scope, err = newScope("exposing a permission scope", scope); err != nil {
+	if scope, err = newScope(scope); err != nil {
 		return PermissionScope{}, false, err
 	}
 	name := fmt.Sprintf("creating permission scope %q", scope.Value)
 	if uri != "" {
 		name = fmt.Sprintf("adding identifier URI %s and permission scope %q", uri, scope.Value)
 	}
-	_, err = c.mutate(ctx, ref, name, func(st *model.State) stepResult {
-		added := uri != "" && model.EnsureIdentifierURI(st, uri)
-		if err := model.CreateScope(st, scope); err != nil {
-			return stepResult{err: err}
-		}
-		created, uriAdded = scope, added
-		return stepResult{done: true}
+	_, err = c.mutate(ctx, ref, name, func(st *model.State) (bool, error) {
+		uriAdded = uri != "" && model.EnsureIdentifierURI(st, uri)
+		return true, model.CreateScope(st, scope)
 	})
 	if err != nil {
 		return PermissionScope{}, false, err
 	}
-	return created, uriAdded, nil
+	return scope, uriAdded, nil
 }
 
-// UpdateScope changes the scope with scope.ID to scope. Texts and the enabled flag change in place
-// without disabling the scope; a change of value or type disables it first (Graph's rule), waits
-// until the disable is visible, changes it, and enables it again if scope.Enabled. The scope as
-// written is returned.
+// UpdateScope changes the scope with scope.ID to scope (model.UpdateScopeStep: a change of value or
+// type disables it first, as Graph demands) and returns it as written.
 func (c *Client) UpdateScope(ctx context.Context, ref AppRef, scope PermissionScope) (PermissionScope, error) {
 	var result PermissionScope
-	_, err := c.mutate(ctx, ref, "updating permission scope "+scope.ID, func(st *model.State) stepResult {
+	_, err := c.mutate(ctx, ref, "updating permission scope "+scope.ID, func(st *model.State) (bool, error) {
 		done, err := model.UpdateScopeStep(st, scope)
-		if errors.Is(err, model.ErrDeferred) {
-			return stepResult{deferred: true}
-		}
-		if err != nil {
-			return stepResult{err: err}
-		}
-		if done {
-			result, _ = st.Scope(scope.ID)
-		}
-		return stepResult{done: done}
+		result, _ = st.Scope(scope.ID)
+		return done, err
 	})
 	if err != nil {
 		return PermissionScope{}, err
@@ -170,23 +149,24 @@ func (c *Client) UpdateScope(ctx context.Context, ref AppRef, scope PermissionSc
 	return result, nil
 }
 
-// DeleteScopeAndURI removes the permission scope with scopeID, and the identifier URI uri (when not
-// empty) in the same change; other URIs stay.
+// DeleteScopeAndURI removes the permission scope with scopeID (model.DeleteScopeStep), and the
+// identifier URI uri (when not empty) in the same change; other URIs stay. clearedFrom are the
+// clients whose pre-authorization of the scope was removed first.
 func (c *Client) DeleteScopeAndURI(ctx context.Context, ref AppRef, scopeID, uri string) (clearedFrom []string, err error) {
 	var cleared []string
 	name := "deleting permission scope " + scopeID
 	if uri != "" {
 		name += " and identifier URI " + uri
 	}
-	answered, err := c.mutate(ctx, ref, name, func(st *model.State) stepResult {
+	answered, err := c.mutate(ctx, ref, name, func(st *model.State) (bool, error) {
 		if s, ok := st.Scope(scopeID); ok && !s.Enabled && st.WaitsForDisable(scopeID) {
-			return stepResult{deferred: true} // disabled by another step of this round
+			return false, model.ErrDeferred // disabled by another step of this round
 		}
 		done := model.DeleteScopeStep(st, scopeID, &cleared)
 		if done && uri != "" {
 			model.RemoveIdentifierURI(st, uri)
 		}
-		return stepResult{done: done}
+		return done, nil
 	})
 	if !answered {
 		return nil, err
@@ -194,23 +174,22 @@ func (c *Client) DeleteScopeAndURI(ctx context.Context, ref AppRef, scopeID, uri
 	return cleared, err
 }
 
-// AddPreAuthorization pre-authorizes the client application for the permission (scope) ID: the ID
-// is added to the client's entry, keeping its other IDs, or a new entry is added. If the client
-// already has the permission, the error is a *model.PreAuthorizationExistsError; if the application has
-// no such scope, a *model.ScopeNotFoundError. The client's entry as written is returned.
+// AddPreAuthorization pre-authorizes the client application for the permission (scope) ID
+// (model.AddPreAuthorization: a *model.PreAuthorizationExistsError or *model.ScopeNotFoundError when
+// it cannot) and returns the client's entry as written.
 func (c *Client) AddPreAuthorization(ctx context.Context, ref AppRef, clientAppID, permissionID string) (PreAuthorizedApplication, error) {
 	if strings.TrimSpace(clientAppID) == "" || strings.TrimSpace(permissionID) == "" {
 		return PreAuthorizedApplication{}, errors.New("pre-authorizing a client: the client ID and the permission ID are required")
 	}
 	var entry PreAuthorizedApplication
 	_, err := c.mutate(ctx, ref, fmt.Sprintf("pre-authorizing client %s for permission %s", clientAppID, permissionID),
-		func(st *model.State) stepResult {
+		func(st *model.State) (bool, error) {
 			deferred, err := model.AddPreAuthorization(st, clientAppID, permissionID)
-			if err != nil || deferred {
-				return stepResult{err: err, deferred: deferred}
+			if deferred {
+				err = model.ErrDeferred
 			}
 			entry, _ = st.Application().PreAuthorization(clientAppID)
-			return stepResult{done: true}
+			return true, err
 		})
 	if err != nil {
 		return PreAuthorizedApplication{}, err
@@ -219,91 +198,82 @@ func (c *Client) AddPreAuthorization(ctx context.Context, ref AppRef, clientAppI
 }
 
 // RemovePreAuthorization removes the permission ID from the client's entry, and the entry if that
-// leaves it empty. The client's other permission IDs stay. If the permission is already gone, that
-// is success.
+// leaves it empty (model.RemovePreAuthorization). A permission already gone is success.
 func (c *Client) RemovePreAuthorization(ctx context.Context, ref AppRef, clientAppID, permissionID string) error {
 	_, err := c.mutate(ctx, ref, fmt.Sprintf("removing the pre-authorization of client %s for permission %s", clientAppID, permissionID),
-		func(st *model.State) stepResult {
+		func(st *model.State) (bool, error) {
 			model.RemovePreAuthorization(st, clientAppID, permissionID)
-			return stepResult{done: true}
+			return true, nil
 		})
 	return err
 }
 
-// mutate resolves ref, queues step on the application's worker and waits for the answer.
-// answered is false when the caller's context ended first; the worker may then still be running
-// step, so the caller must not read anything step writes.
-func (c *Client) mutate(ctx context.Context, ref AppRef, name string, step func(*model.State) stepResult) (answered bool, err error) {
+// mutate resolves ref, queues step on the application's worker and waits for the answer. step
+// reports whether the op is done once its change is confirmed; model.ErrDeferred defers it to the
+// next round. answered is false when the caller's context ended first; the worker may then still be
+// running step, so the caller must not read anything step writes. Cancellation keeps promises
+// (DESIGN.md, v3 rule 4).
+func (c *Client) mutate(ctx context.Context, ref AppRef, name string, step func(*model.State) (bool, error)) (answered bool, err error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
+	wrap := func(err error) error { return fmt.Errorf("%s on %s: %w", name, ref, err) }
 	w, hint, err := c.resolve(ctx, ref)
 	if err != nil {
-		return false, fmt.Errorf("%s on %s: %w", name, ref, err)
+		return false, wrap(err)
 	}
-	o := &op{ctx: ctx, name: name, step: step, done: make(chan error, 1)}
+	o := &op{ctx: ctx, name: name, done: make(chan error, 1), step: func(st *model.State) stepResult {
+		done, err := step(st)
+		if errors.Is(err, model.ErrDeferred) {
+			return stepResult{deferred: true}
+		}
+		return stepResult{done: done, err: err}
+	}}
 	c.beginOp()
 	w.submit(o, hint)
+	gaveUp := func() (bool, error) {
+		c.endOp()
+		return false, wrap(timedOutRetrying(ctx.Err(), w.retryingSince(o.submitted)))
+	}
+	gone := false // the caller gave up while a round had the op
 	select {
-	case err := <-o.done:
-		// Settle on failure too: the last mutation of a run may fail after earlier ones of the run
-		// returned at once, and their writes still need their replication window.
-		serr := c.settle(ctx)
-		if late := w.lateError(o); err == nil && late != nil {
-			err = fmt.Errorf("%s: %w", name, late) // its confirmation failed while it settled
-		}
-		if err != nil {
-			// The worker may have stopped for the caller's deadline in a step that does not know
-			// what was being retried (waiting for a shared read): give the reason here too.
-			err = timedOutRetrying(err, w.retryingSince(o.submitted))
-			if serr != nil && !errors.Is(serr, context.Canceled) && !errors.Is(serr, context.DeadlineExceeded) {
-				err = errors.Join(err, serr)
-			}
-			return true, fmt.Errorf("%s on %s: %w", name, ref, err)
-		}
-		if serr != nil {
-			return true, fmt.Errorf("%s on %s: %w", name, ref, serr)
-		}
-		return true, nil
+	case err = <-o.done:
 	case <-ctx.Done():
-		// An op still queued is withdrawn: it is never written. One a round has taken may be in a
-		// PATCH that Graph is committing: wait for its outcome (bounded), so that a change Graph
-		// committed is reported as done (Terraform records it) and one it did not as not made.
+		// Queued: withdrawn, never written. Taken by a round: wait (bounded) for its PATCH, so a
+		// change Graph committed is reported as made and one it did not as not made.
 		if w.withdraw(o) {
-			c.endOp()
-			return false, fmt.Errorf("%s on %s: %w", name, ref, timedOutRetrying(ctx.Err(), w.retryingSince(o.submitted)))
+			return gaveUp()
 		}
 		grace := time.NewTimer(c.requestBound() + time.Second)
 		defer grace.Stop()
 		select {
-		case err := <-o.done:
-			serr := c.settle(ctx)                    // settles on a context of its own
-			if late := w.lateError(o); late != nil { // committed: Terraform records it, and the user is told
-				w.notConfirmed(name, late)
-			}
-			if err == nil && serr == nil {
-				return true, nil
-			}
-			return true, fmt.Errorf("%s on %s: %w", name, ref, errors.Join(timedOutRetrying(coalesce(err, ctx.Err()), w.retryingSince(o.submitted)), serr))
+		case err = <-o.done:
+			gone = true
 		case <-grace.C:
-			c.endOp()
-			return false, fmt.Errorf("%s on %s: %w", name, ref, timedOutRetrying(ctx.Err(), w.retryingSince(o.submitted)))
+			return gaveUp()
 		}
 	}
-}
-
-// coalesce returns err, or fallback when err is nil.
-func coalesce(err, fallback error) error {
-	if err != nil {
-		return err
+	// Settle on failure too: earlier ops of the run returned at once and rely on this one.
+	serr := c.settle(ctx) // on a context of its own once ctx has ended
+	late := w.lateError(o)
+	if gone {
+		if late != nil { // committed: Terraform records it, and the user is told
+			w.notConfirmed(name, late)
+		}
+		if err == nil && serr == nil {
+			return true, nil
+		}
+		return true, wrap(errors.Join(timedOutRetrying(cmp.Or(err, ctx.Err()), w.retryingSince(o.submitted)), serr))
 	}
-	return fallback
-}
-
-// newGUID returns a random (version 4) GUID in Graph's lower-case form.
-func newGUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	if err == nil && late != nil {
+		err = fmt.Errorf("%s: %w", name, late) // its confirmation failed while it settled
+	}
+	switch {
+	case err == nil && serr == nil:
+		return true, nil
+	case err == nil:
+		return true, wrap(serr)
+	case serr != nil && !isContextEnd(serr):
+		return true, wrap(errors.Join(timedOutRetrying(err, w.retryingSince(o.submitted)), serr))
+	}
+	return true, wrap(timedOutRetrying(err, w.retryingSince(o.submitted)))
 }

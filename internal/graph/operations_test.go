@@ -15,9 +15,21 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
+// mixedAgentAPI is an application whose lists hold entries the tests do not manage.
+const mixedAgentAPI = `{
+  "oauth2PermissionScopes": [
+    {"id": "0e0e0e0e-0000-4000-8000-00000000000a", "value": "other_scope", "type": "Admin",
+     "adminConsentDisplayName": "Other", "adminConsentDescription": "Someone else's scope",
+     "userConsentDisplayName": null, "userConsentDescription": null, "isEnabled": true}
+  ],
+  "preAuthorizedApplications": [
+    {"appId": "0f0f0f0f-0000-4000-8000-000000000001", "delegatedPermissionIds": ["0E0E0E0E-0000-4000-8000-00000000000A"]},
+    {"appId": "0f0f0f0f-0000-4000-8000-000000000002", "delegatedPermissionIds": []}
+  ]
+}`
+
 func TestRoundTrip(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, time.Minute)
 		agent := emulator.DefaultAgentAppID
@@ -125,16 +137,15 @@ func TestRoundTrip(t *testing.T) {
 				}
 			}
 		}
-		gets, patchCount := graphCounts(h.ts)
-		if st := h.client.Stats(); int64(requests) != st.Gets+st.Patches || st.Gets != gets || st.Patches != patchCount {
-			t.Fatalf("logged %d requests; client counted %d GET + %d PATCH; emulator %d GET + %d PATCH", requests, st.Gets, st.Patches, gets, patchCount)
+		seen := h.requests()
+		if st := h.client.Stats(); int64(requests) != st.Gets+st.Patches || st.Gets != seen.reads() || st.Patches != seen.patches {
+			t.Fatalf("logged %d requests; client counted %d GET + %d PATCH; emulator %d GET + %d PATCH", requests, st.Gets, st.Patches, seen.reads(), seen.patches)
 		}
 	})
 }
 
 func TestReferenceForms(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, time.Minute)
 		appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
@@ -166,14 +177,8 @@ func TestReferenceForms(t *testing.T) {
 
 func TestTypedErrors(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	ctx := ctxWithTimeout(t, time.Minute)
-	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-	ref := graph.ByAppID(appID)
-	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, ctx, ref := newAgentHarness(t, exposedAgent)
+	scope := h.createScope(t, ctx, ref)
 
 	t.Run("unknown application, retried only briefly", func(t *testing.T) {
 		start := time.Now()
@@ -249,7 +254,7 @@ func TestTypedErrors(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 		// Owning the agent is not enough without an app role.
-		if err := h.ts.Admin().AddOwners(appID, emulator.DefaultClientAppID); err != nil {
+		if err := h.ts.Admin().AddOwners(ref.ID, emulator.DefaultClientAppID); err != nil {
 			t.Fatal(err)
 		}
 		_, err = c.EnsureIdentifierURI(ctx, ref, "api://"+h.ts.TenantID()+"/owner-without-role")
@@ -259,35 +264,15 @@ func TestTypedErrors(t *testing.T) {
 	})
 }
 
-// mixedAgentAPI is an application whose lists hold entries the tests do not manage.
-const mixedAgentAPI = `{
-  "oauth2PermissionScopes": [
-    {"id": "0e0e0e0e-0000-4000-8000-00000000000a", "value": "other_scope", "type": "Admin",
-     "adminConsentDisplayName": "Other", "adminConsentDescription": "Someone else's scope",
-     "userConsentDisplayName": null, "userConsentDescription": null, "isEnabled": true}
-  ],
-  "preAuthorizedApplications": [
-    {"appId": "0f0f0f0f-0000-4000-8000-000000000001", "delegatedPermissionIds": ["0E0E0E0E-0000-4000-8000-00000000000A"]},
-    {"appId": "0f0f0f0f-0000-4000-8000-000000000002", "delegatedPermissionIds": []}
-  ]
-}`
-
 func TestUnmanagedEntriesAreUntouched(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
-		h := newHarness(t)
-		ctx := ctxWithTimeout(t, time.Minute)
+	parallelInBubble(t, func(t *testing.T) {
 		otherURI := "https://bayer.com/other-" + newGUID(t)
-		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}", otherURI}, api: mixedAgentAPI})
-		ref := graph.ByAppID(appID)
-		original := h.stored(t, appID)
+		h, ctx, ref := newAgentHarness(t, agentSpec{uris: []string{"api://{appId}", otherURI}, api: mixedAgentAPI})
+		original := h.stored(t, ref.ID)
 		unmanagedClient := "0f0f0f0f-0000-4000-8000-000000000001"
 		otherScopeID := "0e0e0e0e-0000-4000-8000-00000000000a"
 
-		scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-		if err != nil {
-			t.Fatal(err)
-		}
+		scope := h.createScope(t, ctx, ref)
 		// A managed client that already has another permission: ours is added next to it.
 		if _, err := h.client.AddPreAuthorization(ctx, ref, unmanagedClient, scope.ID); err != nil {
 			t.Fatal(err)
@@ -300,7 +285,7 @@ func TestUnmanagedEntriesAreUntouched(t *testing.T) {
 		if _, err := h.client.UpdateScope(ctx, ref, s); err != nil {
 			t.Fatal(err)
 		}
-		mid := h.stored(t, appID)
+		mid := h.stored(t, ref.ID)
 		// Graph stores GUIDs in its lower-case form (guidType), whatever case they were sent in.
 		if e := mid.API.PreAuthorizedApplications[0]; !slices.EqualFunc(e.DelegatedPermissionIDs, []string{"0E0E0E0E-0000-4000-8000-00000000000A", scope.ID}, strings.EqualFold) {
 			t.Fatalf("the unmanaged client's entry = %+v", e)
@@ -317,7 +302,7 @@ func TestUnmanagedEntriesAreUntouched(t *testing.T) {
 			t.Fatalf("cleared = %q", cleared)
 		}
 
-		final := h.stored(t, appID)
+		final := h.stored(t, ref.ID)
 		if !reflect.DeepEqual(final.IdentifierURIs, original.IdentifierURIs) {
 			t.Fatalf("identifier URIs %q, want %q", final.IdentifierURIs, original.IdentifierURIs)
 		}
@@ -333,22 +318,10 @@ func TestUnmanagedEntriesAreUntouched(t *testing.T) {
 	})
 }
 
-func jsonOf(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
 func TestUpdateScopeValueDisablesFirst(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
-		h := newHarness(t)
-		ctx := ctxWithTimeout(t, time.Minute)
-		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-		ref := graph.ByAppID(appID)
-		scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-		if err != nil {
-			t.Fatal(err)
-		}
+	parallelInBubble(t, func(t *testing.T) {
+		h, ctx, ref := newAgentHarness(t, exposedAgent)
+		scope := h.createScope(t, ctx, ref)
 		before := len(h.rec.Patches())
 		s := scope
 		s.Value = "renamed_scope"
@@ -384,16 +357,9 @@ func TestUpdateScopeValueDisablesFirst(t *testing.T) {
 }
 
 func TestDeleteScopeClearsReferencesFirst(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
-		h := newHarness(t)
-		ctx := ctxWithTimeout(t, time.Minute)
-		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}, api: mixedAgentAPI})
-		ref := graph.ByAppID(appID)
-		scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
-		if err != nil {
-			t.Fatal(err)
-		}
+	parallelInBubble(t, func(t *testing.T) {
+		h, ctx, ref := newAgentHarness(t, agentSpec{uris: []string{"api://{appId}"}, api: mixedAgentAPI})
+		scope := h.createScope(t, ctx, ref)
 		clients := []string{"0f0f0f0f-0000-4000-8000-000000000001", newGUID(t), newGUID(t)}
 		for _, c := range clients {
 			if _, err := h.client.AddPreAuthorization(ctx, ref, c, scope.ID); err != nil {
@@ -413,8 +379,8 @@ func TestDeleteScopeClearsReferencesFirst(t *testing.T) {
 			!strings.Contains(patches[1], `"isEnabled":false`) || strings.Contains(patches[2], scope.ID) {
 			t.Fatalf("want references, disable, remove; got %q", patches)
 		}
-		final := h.stored(t, appID)
-		want := h.stored(t, appID).API.PreAuthorizedApplications[:0]
+		final := h.stored(t, ref.ID)
+		want := h.stored(t, ref.ID).API.PreAuthorizedApplications[:0]
 		want = append(want,
 			directory.PreAuthorizedApp{AppID: clients[0], DelegatedPermissionIDs: []string{"0E0E0E0E-0000-4000-8000-00000000000A"}},
 			directory.PreAuthorizedApp{AppID: "0f0f0f0f-0000-4000-8000-000000000002", DelegatedPermissionIDs: []string{}})
@@ -427,6 +393,75 @@ func TestDeleteScopeClearsReferencesFirst(t *testing.T) {
 		// Deleting again is not an error.
 		if cleared, err := h.client.DeleteScope(ctx, ref, scope.ID); err != nil || len(cleared) != 0 {
 			t.Fatalf("second delete = %q, %v", cleared, err)
+		}
+	})
+}
+
+func TestOwnedApplicationsListsWhatTheIdentityOwns(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		ctx := ctxWithTimeout(t, time.Minute)
+		a1, _ := h.newAgent(t, agentSpec{api: `{"oauth2PermissionScopes":[{"id":"0a0a0a0a-0000-4000-8000-000000000001","value":"access_as_client","type":"User","adminConsentDisplayName":"x","adminConsentDescription":"x","isEnabled":true}]}`})
+		a2, _ := h.newAgent(t, agentSpec{})
+		other, err := h.ts.Admin().CreateApplication(emulator.SeedApplication{DisplayName: "not owned"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		apps, err := h.client.OwnedApplications(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byID := map[string]graph.Application{}
+		for _, a := range apps {
+			byID[strings.ToLower(a.AppID)] = a
+		}
+		for _, want := range []string{a1, a2} {
+			if _, ok := byID[strings.ToLower(want)]; !ok {
+				t.Errorf("owned application %s not listed (got %d applications)", want, len(apps))
+			}
+		}
+		if _, ok := byID[strings.ToLower(other.Application.AppID)]; ok {
+			t.Errorf("an application the identity does not own was listed")
+		}
+		if s, ok := byID[strings.ToLower(a1)].ScopeByValue("access_as_client"); !ok || s.ID != "0a0a0a0a-0000-4000-8000-000000000001" {
+			t.Errorf("the listed application's scopes were not read: %+v", byID[strings.ToLower(a1)])
+		}
+	})
+}
+
+func TestOwnedApplicationsNeedsAReadingRole(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		rec, err := h.ts.Admin().CreateApplication(emulator.SeedApplication{
+			DisplayName: "no graph role", Secrets: []emulator.SeedSecret{{Value: "no-role-secret", DisplayName: "t"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _, _ := newClient(t, h.ts, rec.Application.AppID, "no-role-secret", fastConfig)
+		_, err = c.OwnedApplications(ctxWithTimeout(t, time.Minute))
+		var forbidden *graph.ForbiddenError
+		if !errors.As(err, &forbidden) {
+			t.Fatalf("want a ForbiddenError, got %v", err)
+		}
+	})
+}
+
+func TestApplicationDisplayName(t *testing.T) {
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		ctx := ctxWithTimeout(t, time.Minute)
+		rec, err := h.ts.Admin().CreateApplication(emulator.SeedApplication{DisplayName: "Team X's client"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		name, err := h.client.ApplicationDisplayName(ctx, strings.ToUpper(rec.Application.AppID))
+		if err != nil || name != "Team X's client" {
+			t.Fatalf("name = %q, %v", name, err)
+		}
+		name, err = h.client.ApplicationDisplayName(ctx, "9f9f9f9f-0000-4000-8000-000000000009")
+		if err != nil || name != "" {
+			t.Fatalf("an unknown application: name = %q, %v; want no name and no error", name, err)
 		}
 	})
 }

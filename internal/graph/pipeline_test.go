@@ -12,22 +12,32 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
-	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
+// newLaggingAgent returns a harness whose every read within lag after a write comes from a replica
+// that is behind, a client with the absence window given, and an agent with a scope.
+func newLaggingAgent(t *testing.T, lag, absence time.Duration, seed uint64, tune ...func(*graph.Config)) (*harness, graph.AppRef, graph.PermissionScope) {
+	t.Helper()
+	h, ctx, ref := newAgentHarness(t, exposedAgent, emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: seed}), emulator.WithRandSeed(seed))
+	h.retune(t, func(c *graph.Config) {
+		fastConfig(c)
+		c.ReplicationLag = absence
+		for _, f := range tune {
+			f(c)
+		}
+	})
+	return h, ref, h.createScope(t, ctx, ref)
+}
+
 // ExposeScope writes the identifier URI and the scope in one PATCH; when the scope cannot be created,
 // nothing is written (no URI left behind to clean up).
 func TestExposeScopeIsOneChange(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
-		h := newHarness(t)
-		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://other-team"}})
-		ref := graph.ByAppID(appID)
-		ctx := ctxWithTimeout(t, time.Minute)
-		uri := "api://" + appID
+	parallelInBubble(t, func(t *testing.T) {
+		h, ctx, ref := newAgentHarness(t, agentSpec{uris: []string{"api://other-team"}})
+		uri := "api://" + ref.ID
 		patches0 := len(h.rec.Patches())
 		scope, added, err := h.client.ExposeScope(ctx, ref, uri, accessScope(""))
 		if err != nil {
@@ -39,7 +49,7 @@ func TestExposeScopeIsOneChange(t *testing.T) {
 		if n := len(h.rec.Patches()) - patches0; n != 1 {
 			t.Errorf("%d PATCHes, want 1", n)
 		}
-		app := h.stored(t, appID)
+		app := h.stored(t, ref.ID)
 		if len(app.IdentifierURIs) != 2 || len(app.API.OAuth2PermissionScopes) != 1 || app.API.OAuth2PermissionScopes[0].ID != scope.ID {
 			t.Fatalf("stored %v and %d scopes", app.IdentifierURIs, len(app.API.OAuth2PermissionScopes))
 		}
@@ -66,13 +76,9 @@ func TestExposeScopeIsOneChange(t *testing.T) {
 
 // DeleteScopeAndURI removes the URI in the same PATCH as the scope; other URIs stay.
 func TestDeleteScopeAndURIRemovesTheURIWithTheScope(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
-		h := newHarness(t)
-		appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://other-team"}})
-		ref := graph.ByAppID(appID)
-		ctx := ctxWithTimeout(t, time.Minute)
-		uri := "api://" + appID
+	parallelInBubble(t, func(t *testing.T) {
+		h, ctx, ref := newAgentHarness(t, agentSpec{uris: []string{"api://other-team"}})
+		uri := "api://" + ref.ID
 		scope, _, err := h.client.ExposeScope(ctx, ref, uri, accessScope(""))
 		if err != nil {
 			t.Fatal(err)
@@ -80,7 +86,7 @@ func TestDeleteScopeAndURIRemovesTheURIWithTheScope(t *testing.T) {
 		if _, err := h.client.DeleteScopeAndURI(ctx, ref, scope.ID, uri); err != nil {
 			t.Fatal(err)
 		}
-		app := h.stored(t, appID)
+		app := h.stored(t, ref.ID)
 		if len(app.API.OAuth2PermissionScopes) != 0 || len(app.IdentifierURIs) != 1 || app.IdentifierURIs[0] != "api://other-team" {
 			t.Fatalf("after delete: URIs %v, %d scopes", app.IdentifierURIs, len(app.API.OAuth2PermissionScopes))
 		}
@@ -100,34 +106,12 @@ func TestDeleteScopeAndURIRemovesTheURIWithTheScope(t *testing.T) {
 	})
 }
 
-// newLaggingAgent returns a harness whose every read within lag after a write comes from a replica
-// that is behind, a client with the absence window given, and an agent with a scope.
-func newLaggingAgent(t *testing.T, lag, absence time.Duration, seed uint64, tune ...func(*graph.Config)) (*harness, string, graph.AppRef, graph.PermissionScope) {
-	t.Helper()
-	h := newHarness(t, emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: seed}), emulator.WithRandSeed(seed))
-	h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(c *graph.Config) {
-		fastConfig(c)
-		c.ReplicationLag = absence
-		for _, f := range tune {
-			f(c)
-		}
-	})
-	appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-	ref := graph.ByAppID(appID)
-	scope, err := h.client.CreateScope(ctxWithTimeout(t, time.Minute), ref, accessScope(""))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h, appID, ref, scope
-}
-
 // Operations queued while a batch waits for its confirmation (every read within the lag comes from a
 // replica that is behind) are written at once on top of it, not after it, and both are confirmed.
 func TestOperationsQueuedDuringConfirmationArePipelined(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		const lag = 600 * time.Millisecond
-		h, appID, ref, scope := newLaggingAgent(t, lag, 2*lag, 7)
+		h, ref, scope := newLaggingAgent(t, lag, 2*lag, 7)
 		ctx := ctxWithTimeout(t, time.Minute)
 		time.Sleep(2 * lag) // the scope is on every replica
 
@@ -162,7 +146,7 @@ func TestOperationsQueuedDuringConfirmationArePipelined(t *testing.T) {
 		if gap := patchTimes[1].Sub(patchTimes[0]); gap >= lag {
 			t.Errorf("the second PATCH was sent %s after the first: it waited for the first confirmation", gap)
 		}
-		stored := h.stored(t, appID).API.PreAuthorizedApplications
+		stored := h.stored(t, ref.ID).API.PreAuthorizedApplications
 		if !hasEntry(stored, first, scope.ID) || !hasEntry(stored, second, scope.ID) {
 			t.Fatalf("stored %s", jsonOf(stored))
 		}
@@ -173,30 +157,23 @@ func TestOperationsQueuedDuringConfirmationArePipelined(t *testing.T) {
 // others are in flight returns at once; the process's last one returns only when its writes are on
 // every replica, so a new process that reads once, with no lag bound, sees all of them.
 func TestLastOperationReturnsOnceReplicated(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		const lag = 500 * time.Millisecond
 		// The bound is above the directory's lag, as documented, and longer than the confirmation
 		// takes, so the last operation's wait shows.
-		h, appID, ref, scope := newLaggingAgent(t, lag, 4*lag, 9, func(c *graph.Config) { c.ConcurrentWriters = true })
+		h, ref, scope := newLaggingAgent(t, lag, 4*lag, 9, func(c *graph.Config) { c.ConcurrentWriters = true })
 		ctx := ctxWithTimeout(t, time.Minute)
 		clients := []string{newGUID(t), newGUID(t), newGUID(t), newGUID(t)}
 		var mu sync.Mutex
 		var returned []time.Time
-		var wg sync.WaitGroup
-		for _, c := range clients {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if _, err := h.client.AddPreAuthorization(ctx, ref, c, scope.ID); err != nil {
-					t.Error(err)
-				}
-				mu.Lock()
-				returned = append(returned, time.Now())
-				mu.Unlock()
-			}()
-		}
-		wg.Wait()
+		inParallel(len(clients), func(i int) {
+			if _, err := h.client.AddPreAuthorization(ctx, ref, clients[i], scope.ID); err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			returned = append(returned, time.Now())
+			mu.Unlock()
+		})
 		if t.Failed() {
 			return
 		}
@@ -206,7 +183,7 @@ func TestLastOperationReturnsOnceReplicated(t *testing.T) {
 		if spread := returned[len(returned)-1].Sub(returned[0]); spread < lag {
 			t.Errorf("the operations returned within %s of each other: only the last one should have waited", spread)
 		}
-		fresh, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(c *graph.Config) {
+		fresh := h.deployerClient(t, func(c *graph.Config) {
 			fastConfig(c)
 			c.ReplicationLag = -1 // one read decides
 		})
@@ -219,7 +196,7 @@ func TestLastOperationReturnsOnceReplicated(t *testing.T) {
 				t.Errorf("a new process does not see client %s right after the last operation returned", c)
 			}
 		}
-		if _, ok := app.Scope(scope.ID); !ok || !strings.EqualFold(app.AppID, appID) {
+		if _, ok := app.Scope(scope.ID); !ok || !strings.EqualFold(app.AppID, ref.ID) {
 			t.Error("a new process does not see the scope")
 		}
 	})
@@ -229,17 +206,12 @@ func TestLastOperationReturnsOnceReplicated(t *testing.T) {
 // written in one run cost a few requests (one GET, then lists of up to 15), not twenty reads, and each
 // shows this process's change.
 func TestSettleReadsManyApplicationsInFewLists(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		// Latency keeps a read in flight while the others queue behind it (bubble time: free).
 		h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 20 * time.Millisecond}))
-		client, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, concurrentConfig(-1))
+		client := h.deployerClient(t, concurrentConfig(-1))
 		ctx := ctxWithTimeout(t, time.Minute)
-		var agents []string
-		for range 20 {
-			appID, _ := h.newAgent(t, agentSpec{})
-			agents = append(agents, appID)
-		}
+		agents := h.newAgents(t, 20, agentSpec{})
 		var wg sync.WaitGroup
 		var returned atomic.Int32
 		for _, a := range agents {
@@ -254,13 +226,10 @@ func TestSettleReadsManyApplicationsInFewLists(t *testing.T) {
 		for returned.Load() < int32(len(agents)-1) || client.Stats().Retries[core.ReasonSettle] == 0 {
 			time.Sleep(time.Millisecond)
 		}
-		reads := func() int64 {
-			c := h.ts.Admin().Counters()
-			return c[graphapi.RouteGetApplication] + c[graphapi.RouteListApplications]
-		}
-		before, listsBefore := reads(), h.ts.Admin().Counters()[graphapi.RouteListApplications]
+		before := h.requests()
 		wg.Wait()
-		settleReads, lists := reads()-before, h.ts.Admin().Counters()[graphapi.RouteListApplications]-listsBefore
+		settle := h.requests().minus(before)
+		settleReads, lists := settle.reads(), settle.listApps
 		if settleReads > 4 || lists == 0 {
 			t.Errorf("the settle of 20 applications took %d reads (%d lists), want at most 4 with lists", settleReads, lists)
 		}
@@ -275,10 +244,9 @@ func TestSettleReadsManyApplicationsInFewLists(t *testing.T) {
 // The run's last mutation settles the run's writes even when it fails: an operation that returned at
 // once (another was in flight) relies on whoever is last to wait and check.
 func TestFailedLastMutationStillSettles(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
-		h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, concurrentConfig(-1))
+		h.retune(t, concurrentConfig(-1))
 		ctx := ctxWithTimeout(t, time.Minute)
 		good, _ := h.newAgent(t, agentSpec{})
 		bad, _ := h.newAgent(t, agentSpec{})
@@ -314,16 +282,14 @@ func TestFailedLastMutationStillSettles(t *testing.T) {
 			}
 			mu.Lock()
 			order = append(order, "good")
-			c := h.ts.Admin().Counters()
-			readsWhenGoodReturned = c[graphapi.RouteGetApplication] + c[graphapi.RouteListApplications]
+			readsWhenGoodReturned = h.requests().reads()
 			mu.Unlock()
 		}()
 		wg.Wait()
 		if len(order) != 2 || order[0] != "good" {
 			t.Fatalf("returned in order %v, want the good change first (while the bad one was in flight)", order)
 		}
-		c := h.ts.Admin().Counters()
-		if after := c[graphapi.RouteGetApplication] + c[graphapi.RouteListApplications]; after <= readsWhenGoodReturned {
+		if after := h.requests().reads(); after <= readsWhenGoodReturned {
 			t.Error("the failed last mutation returned without checking that the run's writes survived the replication window")
 		}
 	})

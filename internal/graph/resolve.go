@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
@@ -20,13 +21,13 @@ type resolveFlight struct {
 }
 
 // resolve returns the worker of the application ref names. The first call per reference reads the
-// application (the client ID form first when the kind is RefAuto) and returns that read; later
+// application (the client ID form first when the kind is model.RefAuto) and returns that read; later
 // calls return only the worker. Concurrent first calls share one lookup.
 func (c *Client) resolve(ctx context.Context, ref AppRef) (*appWorker, *model.State, error) {
 	if strings.TrimSpace(ref.ID) == "" {
 		return nil, nil, errors.New("the application ID is empty")
 	}
-	key := ref.key()
+	key := ref.Key()
 	for {
 		c.mu.Lock()
 		if oid, ok := c.refs[key]; ok {
@@ -60,9 +61,9 @@ func (c *Client) resolve(ctx context.Context, ref AppRef) (*appWorker, *model.St
 		if f.err == nil {
 			oid := strings.ToLower(f.w.objectID)
 			c.refs[key] = oid
-			c.refs[ByObjectID(f.w.objectID).key()] = oid
+			c.refs[ByObjectID(f.w.objectID).Key()] = oid
 			if f.st.AppID != "" {
-				c.refs[ByAppID(f.st.AppID).key()] = oid
+				c.refs[ByAppID(f.st.AppID).Key()] = oid
 			}
 		}
 		c.mu.Unlock()
@@ -79,14 +80,14 @@ func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *model.Sta
 	p := callPolicy{what: "GET " + ref.String(), Policy: core.Policy{NotFound: core.ReasonNotFoundFirstLookup, NotFoundWindow: c.cfg.FirstLookupWindow}}
 	err := c.retry(ctx, p, func(ctx context.Context) error {
 		var err error
-		if ref.Kind != RefObjectID {
-			m, err = c.readApplicationByAppID(ctx, ref.ID)
+		if ref.Kind != model.RefObjectID {
+			m, err = c.reads.byAppID.read(ctx, ref.ID, false)
 		}
-		// RefAuto falls back to the object ID form when no application has that client ID.
-		if ref.Kind == RefObjectID || (ref.Kind != RefAppID && errors.Is(mapError(err), ErrNotFound)) {
+		// model.RefAuto falls back to the object ID form when no application has that client ID.
+		if ref.Kind == model.RefObjectID || (ref.Kind != model.RefAppID && errors.Is(model.ErrorFromSDK(err, time.Now()), ErrNotFound)) {
 			m, err = c.readApplication(ctx, ref.ID)
 		}
-		if err == nil && (m == nil || deref(m.GetId()) == "") {
+		if err == nil && (m == nil || model.Deref(m.GetId()) == "") {
 			err = errors.New("microsoft graph returned an application without an object ID")
 		}
 		return err

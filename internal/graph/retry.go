@@ -2,30 +2,16 @@ package graph
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/url"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// This file is the package's one retry policy. kiota-http-go's default middleware includes a
-// RetryHandler for 429/503/504; the client builds its middleware list without it (see
-// newRequestAdapter), so every retry — replication lag, 409 bursts, throttling, 5xx — is decided,
-// bounded, counted and logged here.
-
-// RetryReason names why a call was repeated (core/retry.go); Stats counts retries by reason.
-type RetryReason = core.RetryReason
-
-// Backoff configures the exponential backoff between attempts (core/retry.go).
-type Backoff = core.Backoff
+// The driver of the one retry policy (core/retry.go): kiota's RetryHandler is not in the middleware
+// (newRequestAdapter), so every retry is decided by core.Policy and waited, counted and logged here.
 
 // pollDelay is the pause before confirmation read number misses+1.
 func (c *Client) pollDelay(misses int) time.Duration {
@@ -41,11 +27,25 @@ func (c *Client) fitsDeadline(ctx context.Context, d time.Duration) bool {
 // leaderGaveUp reports whether err, the outcome of a call shared with other callers (one GET, one
 // lookup), is only its leader's context ending while ctx is still live: the follower calls again.
 func leaderGaveUp(ctx context.Context, err error) bool {
-	return err != nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+	return err != nil && ctx.Err() == nil && isContextEnd(err)
+}
+
+// isContextEnd reports whether err is a context's end.
+func isContextEnd(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// timedOutRetrying returns err, the end of a context, with last, the failure being retried when it
+// ended (model.RetryTimeoutError); err alone when nothing was being retried or err is not a context's end.
+func timedOutRetrying(err, last error) error {
+	if last == nil || !isContextEnd(err) || errors.As(err, new(*RetryTimeoutError)) {
+		return err
+	}
+	return &RetryTimeoutError{Err: err, Last: last}
 }
 
 // errStaleRead marks a read that is older than what this process already confirmed.
-var errStaleRead = errors.New("the read is older than changes this process already confirmed")
+var errStaleRead = core.ErrStaleRead
 
 // callPolicy is the retry policy of one call (core.Policy) with what the driver needs besides.
 type callPolicy struct {
@@ -56,53 +56,8 @@ type callPolicy struct {
 	onRetry func(err error)
 }
 
-// failureOf describes err, an attempt's failure, as the retry policy sees it (core.Failure).
-func failureOf(err error) core.Failure {
-	if errors.Is(err, errStaleRead) {
-		return core.Failure{Stale: true}
-	}
-	if e, ok := graphDetails(err); ok {
-		return core.Failure{Answered: true, Status: e.StatusCode, Code: e.Code, Message: e.Message, RetryAfter: e.RetryAfter}
-	}
-	if errors.Is(err, errRequestTimeout) {
-		return core.Failure{Timeout: true}
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return core.Failure{}
-	}
-	return core.Failure{Network: errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || isTransportFailure(err)}
-}
-
-// errRequestTimeout marks an attempt abandoned after Config.RequestTimeout.
-var errRequestTimeout = errors.New("no answer within the per-request timeout")
-
-// isTransportFailure reports whether err is a failure of the connection rather than an answer: a
-// reset stream or a connection closed mid-answer. Certificate and name-resolution failures are not:
-// sending again cannot fix them.
-func isTransportFailure(err error) bool {
-	var ue *url.Error
-	if !errors.As(err, &ue) {
-		return false
-	}
-	var certErr *tls.CertificateVerificationError
-	var unknownAuthority x509.UnknownAuthorityError
-	var hostname x509.HostnameError
-	var invalid x509.CertificateInvalidError
-	var dns *net.DNSError
-	if errors.As(err, &certErr) || errors.As(err, &unknownAuthority) || errors.As(err, &hostname) ||
-		errors.As(err, &invalid) || errors.As(err, &dns) {
-		return false
-	}
-	msg := strings.ToLower(ue.Err.Error())
-	for _, part := range []string{"stream error", "connection reset", "broken pipe", "server sent goaway",
-		"client connection lost", "connection closed", "use of closed network connection"} {
-		if strings.Contains(msg, part) {
-			return true
-		}
-	}
-	return false
-}
+// failureOf is core.FailureOf.
+func failureOf(err error) core.Failure { return core.FailureOf(err, isContextEnd(err)) }
 
 // attemptKey carries the attempt number to the transport for logging.
 type attemptKey struct{}
@@ -121,6 +76,12 @@ func attemptFrom(ctx context.Context) int {
 func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Context) error) error {
 	a := core.Attempts{Start: c.now()}
 	var retried error // the failure the current attempt repeats
+	giveUp := func(err error) error {
+		if a.N == 1 {
+			return err
+		}
+		return fmt.Errorf("%s: giving up after %d attempts: %w", p.what, a.N, err)
+	}
 	for {
 		a.N++
 		err := c.attempt(ctx, a.N, fn)
@@ -132,22 +93,20 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 			forbidden.Caller = c.cfg.Caller
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return giveUp(p, a.N, timedOutRetrying(err, retried))
+			return giveUp(timedOutRetrying(err, retried))
 		}
 		deadline, _ := ctx.Deadline()
 		next := p.Next(&a, failureOf(err), c.now(), deadline, c.cfg.Backoff, c.random())
 		if next.PastDeadline {
-			return giveUp(p, a.N, fmt.Errorf("the next retry (in %s) would pass the deadline: %w", next.Wait.Round(time.Millisecond), err))
+			return giveUp(fmt.Errorf("the next retry (in %s) would pass the deadline: %w", next.Wait.Round(time.Millisecond), err))
 		}
 		if !next.Again {
-			return giveUp(p, a.N, err)
+			return giveUp(err)
 		}
 		c.stats.addRetry(next.Reason)
 		fields := map[string]any{"call": p.what, "attempt": a.N, "retry_reason": string(next.Reason), "retry_in_ms": next.Wait.Milliseconds()}
-		if e, ok := graphDetails(err); ok {
-			fields["status"] = e.StatusCode
-			fields["code"] = e.Code
-			fields["request_id"] = e.RequestID
+		if e, ok := model.AsAPIError(err); ok {
+			fields["status"], fields["code"], fields["request_id"] = e.StatusCode, e.Code, e.RequestID
 		}
 		c.logWarn(ctx, "retrying Microsoft Graph call", fields)
 		retried = err
@@ -155,13 +114,13 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 			p.onRetry(err)
 		}
 		if err := c.sleep(ctx, next.Wait); err != nil {
-			return giveUp(p, a.N, timedOutRetrying(err, retried))
+			return giveUp(timedOutRetrying(err, retried))
 		}
 	}
 }
 
 // attempt runs fn once under the per-request timeout. An attempt that times out while ctx is
-// still live fails with errRequestTimeout, which is retried.
+// still live fails with core.ErrRequestTimeout, which is retried.
 func (c *Client) attempt(ctx context.Context, n int, fn func(ctx context.Context) error) error {
 	actx := context.WithValue(ctx, attemptKey{}, n)
 	if c.cfg.RequestTimeout > 0 {
@@ -169,20 +128,13 @@ func (c *Client) attempt(ctx context.Context, n int, fn func(ctx context.Context
 		actx, cancel = context.WithTimeout(actx, c.cfg.RequestTimeout)
 		defer cancel()
 	}
-	err := mapError(fn(actx))
+	err := model.ErrorFromSDK(fn(actx), time.Now())
 	// A deadline that is not ctx's is the per-request one (a PATCH runs on a detached context with
 	// the same bound, whose timer may fire first).
 	if err != nil && ctx.Err() == nil && (actx.Err() != nil || errors.Is(err, context.DeadlineExceeded)) {
-		return fmt.Errorf("%w (%s): %w", errRequestTimeout, c.cfg.RequestTimeout, err)
+		return fmt.Errorf("%w (%s): %w", core.ErrRequestTimeout, c.cfg.RequestTimeout, err)
 	}
 	return err
-}
-
-func giveUp(p callPolicy, attempts int, err error) error {
-	if attempts == 1 {
-		return err
-	}
-	return fmt.Errorf("%s: giving up after %d attempts: %w", p.what, attempts, err)
 }
 
 // sleepCtx waits for d or until ctx is done.

@@ -16,6 +16,16 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
+	"github.com/bayer/terraform-provider-lkps/internal/retryafter"
+)
+
+// Graph error codes the tests answer with.
+const (
+	codeResourceNotFound         = "Request_ResourceNotFound"
+	codeAuthorizationDenied      = "Authorization_RequestDenied"
+	codeConcurrencyViolation     = core.CodeConcurrencyViolation
+	codeCannotUpdateEnabledScope = core.CodeCannotUpdateEnabledScope
 )
 
 func TestParseRetryAfter(t *testing.T) {
@@ -29,24 +39,24 @@ func TestParseRetryAfter(t *testing.T) {
 		"Wed, 31 Dec 2025 23:59:00 GMT": 0,
 	}
 	for in, want := range cases {
-		if got := parseRetryAfter(in, now); got != want {
-			t.Errorf("parseRetryAfter(%q) = %s, want %s", in, got, want)
+		if got := retryafter.Parse(in, now); got != want {
+			t.Errorf("retryafter.Parse(%q) = %s, want %s", in, got, want)
 		}
 	}
 }
 
-// typed builds the typed error mapError would return for the status.
+// typed builds the typed error model.ErrorFromSDK would return for the status.
 func typed(status int, code, msg string) error {
 	base := APIError{StatusCode: status, Code: code, Message: msg}
 	switch status {
 	case http.StatusNotFound:
-		return &NotFoundError{base}
+		return &NotFoundError{APIError: base}
 	case http.StatusForbidden:
 		return &ForbiddenError{APIError: base}
 	case http.StatusConflict:
-		return &ConflictError{base}
+		return &ConflictError{APIError: base}
 	case http.StatusBadRequest:
-		return &ValidationError{base}
+		return &ValidationError{APIError: base}
 	}
 	return &base
 }
@@ -115,13 +125,13 @@ func TestMapError(t *testing.T) {
 		return fmt.Errorf("sdk: %w", e)
 	}
 
-	err := mapError(odata(404, codeResourceNotFound, "Resource 'x' does not exist", "req-1", nil))
+	err := model.ErrorFromSDK(odata(404, codeResourceNotFound, "Resource 'x' does not exist", "req-1", nil), time.Now())
 	var nf *NotFoundError
 	if !errors.As(err, &nf) || !errors.Is(err, ErrNotFound) || nf.Code != codeResourceNotFound || nf.RequestID != "req-1" {
 		t.Fatalf("404 mapped to %#v", err)
 	}
 
-	err = mapError(odata(403, codeAuthorizationDenied, "Insufficient privileges to complete the operation.", "req-2", nil))
+	err = model.ErrorFromSDK(odata(403, codeAuthorizationDenied, "Insufficient privileges to complete the operation.", "req-2", nil), time.Now())
 	var fb *ForbiddenError
 	if !errors.As(err, &fb) || !strings.Contains(err.Error(), "Application.ReadWrite.OwnedBy") || !strings.Contains(err.Error(), "owner without an application permission is not enough") ||
 		!strings.Contains(err.Error(), "Application Administrator") {
@@ -136,31 +146,31 @@ func TestMapError(t *testing.T) {
 		t.Fatalf("403 of a service principal: %v", fb)
 	}
 
-	err = mapError(odata(400, codeCannotUpdateEnabledScope, "Permission (scope or role) cannot be deleted or updated unless disabled first.", "req-3", nil))
+	err = model.ErrorFromSDK(odata(400, codeCannotUpdateEnabledScope, "Permission (scope or role) cannot be deleted or updated unless disabled first.", "req-3", nil), time.Now())
 	var ve *ValidationError
 	if !errors.As(err, &ve) || ve.Code != codeCannotUpdateEnabledScope || !strings.Contains(err.Error(), "req-3") {
 		t.Fatalf("400 mapped to %v", err)
 	}
 
-	err = mapError(odata(409, codeConcurrencyViolation, "busy", "", map[string]string{"request-id": "from-header"}))
+	err = model.ErrorFromSDK(odata(409, codeConcurrencyViolation, "busy", "", map[string]string{"request-id": "from-header"}), time.Now())
 	var ce *ConflictError
 	if !errors.As(err, &ce) || ce.RequestID != "from-header" {
 		t.Fatalf("409 mapped to %#v", err)
 	}
 
-	err = mapError(odata(429, "TooManyRequests", "slow down", "", map[string]string{"Retry-After": "4"}))
-	ae, ok := graphDetails(err)
+	err = model.ErrorFromSDK(odata(429, "TooManyRequests", "slow down", "", map[string]string{"Retry-After": "4"}), time.Now())
+	ae, ok := model.AsAPIError(err)
 	if !ok || ae.StatusCode != 429 || ae.RetryAfter != 4*time.Second {
 		t.Fatalf("429 mapped to %#v", err)
 	}
 
 	plain := &abstractions.ApiError{Message: "no body", ResponseStatusCode: 503}
-	if ae, ok := graphDetails(mapError(plain)); !ok || ae.StatusCode != 503 {
-		t.Fatalf("kiota ApiError mapped to %v", mapError(plain))
+	if ae, ok := model.AsAPIError(model.ErrorFromSDK(plain, time.Now())); !ok || ae.StatusCode != 503 {
+		t.Fatalf("kiota ApiError mapped to %v", model.ErrorFromSDK(plain, time.Now()))
 	}
 
 	other := errors.New("dial tcp: refused")
-	if got := mapError(other); !errors.Is(got, other) || got.Error() != other.Error() {
+	if got := model.ErrorFromSDK(other, time.Now()); !errors.Is(got, other) || got.Error() != other.Error() {
 		t.Fatal("a transport error was changed")
 	}
 }
@@ -195,7 +205,6 @@ func newRetryTestClient(t *testing.T) (*Client, *fakeTime) {
 		sleep: ft.Sleep,
 	}
 	c.rnd = rand.New(rand.NewPCG(1, 2))
-	c.stats.init()
 	return c, ft
 }
 
@@ -256,7 +265,7 @@ func TestRetry_StopsBeforeTheDeadline(t *testing.T) {
 	if calls != 4 || !strings.Contains(err.Error(), "would pass the deadline") || !strings.Contains(err.Error(), "giving up after 4 attempts") {
 		t.Fatalf("calls=%d err=%v", calls, err)
 	}
-	if ae, ok := graphDetails(err); !ok || ae.StatusCode != 503 {
+	if ae, ok := model.AsAPIError(err); !ok || ae.StatusCode != 503 {
 		t.Fatalf("the last Graph error is not wrapped: %v", err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/retryafter"
 )
@@ -20,15 +19,9 @@ func TestRetryAfterFormsAreHonoured(t *testing.T) {
 		retryafter.FormDate:    3 * time.Second,
 	} {
 		t.Run(form, func(t *testing.T) {
-			t.Parallel()
-			inBubble(t, func(t *testing.T) {
-				h := newHarness(t)
-				ctx := ctxWithTimeout(t, time.Minute)
-				appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-				ref := graph.ByAppID(appID)
-				if _, err := h.client.GetApplication(ctx, ref); err != nil {
-					t.Fatal(err)
-				}
+			parallelInBubble(t, func(t *testing.T) {
+				h, ctx, ref := newAgentHarness(t, exposedAgent)
+				h.read(t, ctx, ref)
 				if err := h.ts.Admin().SetFaults(faults.Config{ThrottleNext: 1, RetryAfterSeconds: 3, RetryAfterForm: form}); err != nil {
 					t.Fatal(err)
 				}

@@ -37,7 +37,7 @@ func TestHungConnectionIsRetriedAfterRequestTimeout(t *testing.T) {
 			appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
 			hung := &hangingTransport{next: h.ts.Client.Transport, method: method}
 			hung.hang.Store(2)
-			c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+			c := h.deployerClient(t, func(cfg *graph.Config) {
 				fastConfig(cfg)
 				cfg.RequestTimeout = 300 * time.Millisecond
 				cfg.HTTPClient = &http.Client{Transport: hung}

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
@@ -17,32 +16,57 @@ import (
 // The tests of the v3 rules: no resend on a stale body, cancellation keeps its promises, settling only
 // where another writer shares the application.
 
+// cancelAtWatch cancels the caller's context when the client sends its first GET a whole settle window
+// (2 lag + reuse) after its first PATCH since armed: the read that checks the run's writes survived.
+type cancelAtWatch struct {
+	next   http.RoundTripper
+	window time.Duration
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	armed   bool
+	patched time.Time
+}
+
+func (c *cancelAtWatch) arm() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.armed = true
+}
+
+func (c *cancelAtWatch) RoundTrip(req *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	switch {
+	case !c.armed:
+	case req.Method == http.MethodPatch && c.patched.IsZero():
+		c.patched = time.Now()
+	case req.Method == http.MethodGet && !c.patched.IsZero() && !time.Now().Before(c.patched.Add(c.window)):
+		c.cancel()
+	}
+	c.mu.Unlock()
+	return c.next.RoundTrip(req)
+}
+
 // Writer B's PATCH is answered 429 with Retry-After 2 s (the emulator's throttle fault); while B waits,
 // writer A pre-authorizes its client and returns. B's resend must not drop A's entry: its body was
 // built on a read older than WriteReuse, so it is rebuilt on a fresh read. Resending the same bytes
 // (the old behaviour) removed A's entry while both reported success.
 func TestResendAfterLongRetryAfterKeepsTheOtherWritersEntry(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h, fw, ref, scope := newWriterTest(t, nil)
-		a, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, fastConfig)
+		a := h.deployerClient(t, fastConfig)
 		b, recB, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, fastConfig)
 		ctx := ctxWithTimeout(t, time.Minute)
 		clientA, clientB := newGUID(t), newGUID(t)
 
 		throttled := make(chan struct{})
-		var once sync.Once
-		recB.mu.Lock()
-		recB.beforePatch = func() {
-			once.Do(func() {
-				// B's first PATCH is the emulator's next request: it is answered 429, Retry-After 2 s.
-				if err := h.ts.Admin().SetFaults(faults.Config{ThrottleNext: 1, RetryAfterSeconds: 2}); err != nil {
-					t.Error(err)
-				}
-				close(throttled)
-			})
-		}
-		recB.mu.Unlock()
+		recB.beforeFirstPatch(func() {
+			// B's first PATCH is the emulator's next request: it is answered 429, Retry-After 2 s.
+			if err := h.ts.Admin().SetFaults(faults.Config{ThrottleNext: 1, RetryAfterSeconds: 2}); err != nil {
+				t.Error(err)
+			}
+			close(throttled)
+		})
 
 		errB := make(chan error, 1)
 		go func() {
@@ -81,21 +105,15 @@ func TestResendAfterLongRetryAfterKeepsTheOtherWritersEntry(t *testing.T) {
 // committed it, so the operation succeeds and Graph holds it (Terraform then records it in its state);
 // a caller whose change was still queued is answered with the context's error and nothing is written.
 func TestCancelledCallerIsToldWhatGraphCommitted(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h, fw, ref, scope := newWriterTest(t, nil)
 		inFlight, queued := newGUID(t), newGUID(t)
 		held := make(chan struct{})
 		release := make(chan struct{})
-		var once sync.Once
-		h.rec.mu.Lock()
-		h.rec.beforePatch = func() {
-			once.Do(func() {
-				close(held)
-				<-release
-			})
-		}
-		h.rec.mu.Unlock()
+		h.rec.beforeFirstPatch(func() {
+			close(held)
+			<-release
+		})
 
 		ctx1, cancel1 := context.WithCancel(ctxWithTimeout(t, time.Minute))
 		ctx2, cancel2 := context.WithCancel(ctxWithTimeout(t, time.Minute))
@@ -139,59 +157,19 @@ func TestCancelledCallerIsToldWhatGraphCommitted(t *testing.T) {
 // wait, the settle still runs (the operations that returned at once rely on it), on a context of its
 // own: the other writer's overwrite is seen and repaired before the operation returns.
 func TestCancelledLastOperationStillSettles(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		s := newLateOverwrite(t, 8)
 		ctx, cancel := context.WithCancel(ctxWithTimeout(t, time.Minute))
 		time.AfterFunc(s.lag+s.reuse, cancel) // during the settle window (2 lag + reuse)
-		ours := newGUID(t)
-		_, err := s.h.client.AddPreAuthorization(ctx, s.ref, ours, s.scope.ID)
-		<-s.overwritten
-		if err != nil {
-			t.Fatalf("the settled operation failed: %v", err)
-		}
-		if got := s.fw.current(); !hasEntry(got, ours, s.scope.ID) {
-			t.Fatalf("the cancelled operation skipped its settle: the overwrite removed its entry: %s", jsonOf(got))
-		}
+		ours, err := s.add(ctx, t)
+		s.requireKept(t, ours, err, "the cancelled operation skipped its settle: the overwrite removed its entry")
 	})
-}
-
-// cancelAtWatch cancels the caller's context when the client sends its first GET a whole settle window
-// (2 lag + reuse) after its first PATCH since armed: the read that checks the run's writes survived.
-type cancelAtWatch struct {
-	next   http.RoundTripper
-	window time.Duration
-	cancel context.CancelFunc
-
-	mu      sync.Mutex
-	armed   bool
-	patched time.Time
-}
-
-func (c *cancelAtWatch) arm() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.armed = true
-}
-
-func (c *cancelAtWatch) RoundTrip(req *http.Request) (*http.Response, error) {
-	c.mu.Lock()
-	switch {
-	case !c.armed:
-	case req.Method == http.MethodPatch && c.patched.IsZero():
-		c.patched = time.Now()
-	case req.Method == http.MethodGet && !c.patched.IsZero() && !time.Now().Before(c.patched.Add(c.window)):
-		c.cancel()
-	}
-	c.mu.Unlock()
-	return c.next.RoundTrip(req)
 }
 
 // The caller's context ending while the settle's own read is in flight does not end the settle either:
 // it reads again on a context of its own and restores what the other writer overwrote.
 func TestSettleInterruptedDuringItsReadStillSettles(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		ctx, cancel := context.WithCancel(ctxWithTimeout(t, time.Minute))
 		var watch *cancelAtWatch
 		s := newLateOverwrite(t, 10, func(c *graph.Config) {
@@ -199,18 +177,11 @@ func TestSettleInterruptedDuringItsReadStillSettles(t *testing.T) {
 			c.HTTPClient = &http.Client{Transport: watch}
 		})
 		watch.arm()
-		ours := newGUID(t)
-		_, err := s.h.client.AddPreAuthorization(ctx, s.ref, ours, s.scope.ID)
-		<-s.overwritten
+		ours, err := s.add(ctx, t)
 		if ctx.Err() == nil {
 			t.Fatal("the caller's context did not end during the settle's read; the test did not exercise it")
 		}
-		if err != nil {
-			t.Fatalf("the settled operation failed: %v", err)
-		}
-		if got := s.fw.current(); !hasEntry(got, ours, s.scope.ID) {
-			t.Fatalf("the interrupted settle did not restore the entry the overwrite removed: %s", jsonOf(got))
-		}
+		s.requireKept(t, ours, err, "the interrupted settle did not restore the entry the overwrite removed")
 	})
 }
 
@@ -218,8 +189,7 @@ func TestSettleInterruptedDuringItsReadStillSettles(t *testing.T) {
 // window, and a new client (the next command), declaring the lag, builds its write on a read that
 // shows the first client's change.
 func TestSequentialClientsAreExactWithoutSettling(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		const lag = 800 * time.Millisecond
 		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) { c.ReplicationLag = lag })
 		if err := h.ts.Admin().SetFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: 9}); err != nil {
@@ -233,7 +203,7 @@ func TestSequentialClientsAreExactWithoutSettling(t *testing.T) {
 		if n := h.client.Stats().Retries[core.ReasonSettle]; n != 0 {
 			t.Fatalf("a lone writer waited to settle: %+v", h.client.Stats())
 		}
-		next, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, lagConfig(lag))
+		next := h.deployerClient(t, lagConfig(lag))
 		if _, err := next.AddPreAuthorization(ctx, ref, second, scope.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -249,8 +219,7 @@ func TestSequentialClientsAreExactWithoutSettling(t *testing.T) {
 
 // Another writer's change seen during the run makes the run settle by itself, with one notice.
 func TestForeignWriterSeenSettlesAndNotifiesOnce(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) {
 			c.ReplicationLag = 100 * time.Millisecond // a window to wait (the emulator has no lag)
 			c.WriteReuse = -1                         // every round reads, so the other writer's change shows
@@ -276,10 +245,4 @@ func TestForeignWriterSeenSettlesAndNotifiesOnce(t *testing.T) {
 			t.Fatalf("notices repeated: %+v", again)
 		}
 	})
-}
-
-// add pre-authorizes client for perm as another writer would (read the primary, PATCH the list).
-func (f foreignWriter) add(client, perm string) {
-	entries := append(f.current(), directory.PreAuthorizedApp{AppID: client, DelegatedPermissionIDs: []string{perm}})
-	f.set(entries)
 }

@@ -13,24 +13,37 @@ import (
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
-	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
+// lookUpConcurrently calls ClientVisible for every ID at once and returns the answers in order.
+func lookUpConcurrently(ctx context.Context, c *graph.Client, ids []string) ([]bool, []error) {
+	visible, errs := make([]bool, len(ids)), make([]error, len(ids))
+	inParallel(len(ids), func(i int) { visible[i], errs[i] = c.ClientVisible(ctx, ids[i]) })
+	return visible, errs
+}
+
+// withWindow keeps retries short and collects lookups for window.
+func withWindow(window time.Duration) func(*graph.Config) {
+	return func(cfg *graph.Config) {
+		fastConfig(cfg)
+		cfg.VisibilityWindow = window
+	}
+}
+
 func TestClientVisible(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, time.Minute)
 		if ok, err := h.client.ClientVisible(ctx, emulator.DefaultClientAppID); err != nil || !ok {
 			t.Fatalf("the example client: %v, %v", ok, err)
 		}
 		// An unknown client costs one GET of each kind: Graph's 404 is final, not retried.
-		before := visibilityCounts(h.ts)
+		before := h.requests()
 		if ok, err := h.client.ClientVisible(ctx, newGUID(t)); err != nil || ok {
 			t.Fatalf("an unknown client: %v, %v", ok, err)
 		}
-		if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{getApp: 1, getSP: 1}) {
+		if got := h.requests().minus(before); got != (requests{getApp: 1, getSP: 1}) {
 			t.Errorf("requests for an unknown client = %+v, want one GET of the application and one of the service principal", got)
 		}
 		// Without any Graph role, the lookup fails with 403 instead of claiming the client is not there.
@@ -43,61 +56,24 @@ func TestClientVisible(t *testing.T) {
 	})
 }
 
-// visibilityRoutes counts the Graph lookups ClientVisible may send.
-type visibilityRoutes struct{ getApp, listApps, getSP, listSPs int64 }
-
-func visibilityCounts(ts *emulator.TestServer) visibilityRoutes {
-	c := ts.Admin().Counters()
-	return visibilityRoutes{c[graphapi.RouteGetApplication], c[graphapi.RouteListApplications],
-		c[graphapi.RouteGetServicePrincipal], c[graphapi.RouteListServicePrincipals]}
-}
-
-func (v visibilityRoutes) minus(o visibilityRoutes) visibilityRoutes {
-	return visibilityRoutes{v.getApp - o.getApp, v.listApps - o.listApps, v.getSP - o.getSP, v.listSPs - o.listSPs}
-}
-
-// lookUpConcurrently calls ClientVisible for every ID at once and returns the answers in order.
-func lookUpConcurrently(ctx context.Context, c *graph.Client, ids []string) ([]bool, []error) {
-	visible, errs := make([]bool, len(ids)), make([]error, len(ids))
-	var wg sync.WaitGroup
-	for i, id := range ids {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			visible[i], errs[i] = c.ClientVisible(ctx, id)
-		}()
-	}
-	wg.Wait()
-	return visible, errs
-}
-
-// withWindow keeps retries short and collects lookups for window.
-func withWindow(window time.Duration) func(*graph.Config) {
-	return func(cfg *graph.Config) {
-		fastConfig(cfg)
-		cfg.VisibilityWindow = window
-	}
-}
-
 // Concurrent lookups share one filtered list of applications; IDs compare case-insensitively, and an
 // ID asked twice is sent once.
 func TestClientVisible_concurrentLookupsShareOneRequest(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, time.Minute)
-		c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, withWindow(time.Second))
+		c := h.deployerClient(t, withWindow(time.Second))
 		a, _ := h.newAgent(t, agentSpec{})
 		b, _ := h.newAgent(t, agentSpec{})
 		ids := []string{strings.ToUpper(a), b, emulator.DefaultClientAppID, a}
-		before := visibilityCounts(h.ts)
+		before := h.requests()
 		visible, errs := lookUpConcurrently(ctx, c, ids)
 		for i := range ids {
 			if errs[i] != nil || !visible[i] {
 				t.Errorf("%s: visible %v, err %v; want visible", ids[i], visible[i], errs[i])
 			}
 		}
-		if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 1}) {
+		if got := h.requests().minus(before); got != (requests{listApps: 1}) {
 			t.Errorf("requests = %+v, want one filtered list of applications", got)
 		}
 	})
@@ -107,39 +83,38 @@ func TestClientVisible_concurrentLookupsShareOneRequest(t *testing.T) {
 // window), the rest in the next. Unknown IDs are looked up as service principals in as many requests,
 // and reported not visible.
 func TestClientVisible_moreThan15IDsAreSplit(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, 2*time.Minute)
-		full, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, withWindow(time.Minute))
+		full := h.deployerClient(t, withWindow(time.Minute))
 		ids := make([]string, graph.MaxVisibilityBatch)
 		for i := range ids {
 			ids[i] = newGUID(t)
 		}
-		start, before := time.Now(), visibilityCounts(h.ts)
+		start, before := time.Now(), h.requests()
 		if _, errs := lookUpConcurrently(ctx, full, ids); errors.Join(errs...) != nil {
 			t.Fatal(errors.Join(errs...))
 		}
 		if took := time.Since(start); took >= time.Minute {
 			t.Errorf("a full batch waited %s, the whole window", took)
 		}
-		if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 1, listSPs: 1}) {
+		if got := h.requests().minus(before); got != (requests{listApps: 1, listSPs: 1}) {
 			t.Errorf("full batch: requests = %+v, want one filtered list of each", got)
 		}
 
-		c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, withWindow(2*time.Second))
+		c := h.deployerClient(t, withWindow(2*time.Second))
 		ids = make([]string, graph.MaxVisibilityBatch+5)
 		for i := range ids {
 			ids[i] = newGUID(t)
 		}
-		before = visibilityCounts(h.ts)
+		before = h.requests()
 		visible, errs := lookUpConcurrently(ctx, c, ids)
 		for i := range ids {
 			if errs[i] != nil || visible[i] {
 				t.Errorf("%s: visible %v, err %v; want not visible", ids[i], visible[i], errs[i])
 			}
 		}
-		if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 2, listSPs: 2}) {
+		if got := h.requests().minus(before); got != (requests{listApps: 2, listSPs: 2}) {
 			t.Errorf("requests = %+v, want two filtered lists of applications and two of service principals", got)
 		}
 	})
@@ -201,27 +176,26 @@ func (h *hideApplications) RoundTrip(req *http.Request) (*http.Response, error) 
 
 // IDs not among the applications are looked up as service principals, only those, in one request.
 func TestClientVisible_notFoundFallsBackToServicePrincipals(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, time.Minute)
 		foreign, _ := h.newAgent(t, agentSpec{}) // only its service principal is visible
 		unknown := newGUID(t)
 		hide := &hideApplications{hidden: strings.ToLower(foreign)}
-		c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+		c := h.deployerClient(t, func(cfg *graph.Config) {
 			withWindow(time.Second)(cfg)
 			hide.next = cfg.HTTPClient.Transport
 			cfg.HTTPClient = &http.Client{Transport: hide}
 		})
 		ids := []string{emulator.DefaultClientAppID, foreign, unknown}
-		before := visibilityCounts(h.ts)
+		before := h.requests()
 		visible, errs := lookUpConcurrently(ctx, c, ids)
 		for i, want := range []bool{true, true, false} {
 			if errs[i] != nil || visible[i] != want {
 				t.Errorf("%s: visible %v, err %v; want visible %v", ids[i], visible[i], errs[i], want)
 			}
 		}
-		if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 1, listSPs: 1}) {
+		if got := h.requests().minus(before); got != (requests{listApps: 1, listSPs: 1}) {
 			t.Errorf("requests = %+v, want one filtered list of applications and one of service principals", got)
 		}
 		hide.mu.Lock()
@@ -237,20 +211,19 @@ func TestClientVisible_notFoundFallsBackToServicePrincipals(t *testing.T) {
 // Graph refuses, and gets Graph's own 403 (the existing application's GET; the unknown ones' 404 from
 // applications(appId=…), then a refused list of service principals and their own GETs).
 func TestClientVisible_errorsPropagateToTheBatch(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, time.Minute)
 		stranger, _, _ := newClient(t, h.ts, emulator.DefaultClientAppID, emulator.DefaultClientSecret, withWindow(time.Second))
 		ids := []string{emulator.DefaultAgentAppID, newGUID(t), newGUID(t)}
-		before := visibilityCounts(h.ts)
+		before := h.requests()
 		visible, errs := lookUpConcurrently(ctx, stranger, ids)
 		for i := range ids {
 			if fb := (*graph.ForbiddenError)(nil); visible[i] || !errors.As(errs[i], &fb) {
 				t.Errorf("%s: visible %v, err %v; want a ForbiddenError", ids[i], visible[i], errs[i])
 			}
 		}
-		if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 1, getApp: 3, listSPs: 1, getSP: 2}) {
+		if got := h.requests().minus(before); got != (requests{listApps: 1, getApp: 3, listSPs: 1, getSP: 2}) {
 			t.Errorf("requests = %+v, want one refused list of each kind and a GET per lookup after it", got)
 		}
 	})
@@ -259,19 +232,14 @@ func TestClientVisible_errorsPropagateToTheBatch(t *testing.T) {
 // One read path: a visibility lookup and a resolve by client ID waiting at the same moment share one
 // request, also when they name the same application.
 func TestClientVisible_sharesTheRequestOfAResolve(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		hold := newGate(isApplicationGet)
-		c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(cfg *graph.Config) {
+		c := h.deployerClient(t, func(cfg *graph.Config) {
 			withWindow(time.Second)(cfg)
 			cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{hold}}}
 		})
-		var agents []string
-		for range 3 {
-			appID, _ := h.newAgent(t, agentSpec{})
-			agents = append(agents, appID)
-		}
+		agents := h.newAgents(t, 3, agentSpec{})
 		ctx := ctxWithTimeout(t, 30*time.Second)
 		var wg sync.WaitGroup
 		apps := make([]graph.Application, 3)
@@ -282,7 +250,7 @@ func TestClientVisible_sharesTheRequestOfAResolve(t *testing.T) {
 		}
 		resolve(0)
 		<-hold.held // a resolve's single GET is in flight: the next reads queue behind it
-		before := visibilityCounts(h.ts)
+		before := h.requests()
 		resolve(2)
 		wg.Go(func() { visible[0], errs[3] = c.ClientVisible(ctx, agents[1]) })
 		wg.Go(func() { visible[1], errs[4] = c.ClientVisible(ctx, strings.ToUpper(agents[2])) })
@@ -297,7 +265,7 @@ func TestClientVisible_sharesTheRequestOfAResolve(t *testing.T) {
 		if !visible[0] || !visible[1] || apps[0].AppID != agents[0] || apps[2].AppID != agents[2] {
 			t.Errorf("visible %v, resolved %s and %s; want both visible and agents %s and %s", visible, apps[0].AppID, apps[2].AppID, agents[0], agents[2])
 		}
-		if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{getApp: 1, listApps: 1}) {
+		if got := h.requests().minus(before); got != (requests{getApp: 1, listApps: 1}) {
 			t.Errorf("requests = %+v, want the held GET and one list for the resolve and both lookups", got)
 		}
 	})
@@ -306,14 +274,13 @@ func TestClientVisible_sharesTheRequestOfAResolve(t *testing.T) {
 // A visibility lookup waiting for others to join it does not delay a read that needs its answer now:
 // the read ends the wait and both go in one request.
 func TestClientVisible_aReadEndsTheWait(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
-		c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, withWindow(time.Minute))
+		c := h.deployerClient(t, withWindow(time.Minute))
 		a, _ := h.newAgent(t, agentSpec{})
 		b, _ := h.newAgent(t, agentSpec{})
 		ctx := ctxWithTimeout(t, 2*time.Minute)
-		start, before := time.Now(), visibilityCounts(h.ts)
+		start, before := time.Now(), h.requests()
 		var visible bool
 		var verr error
 		done := make(chan struct{})
@@ -334,7 +301,7 @@ func TestClientVisible_aReadEndsTheWait(t *testing.T) {
 		if took := time.Since(start); took >= time.Minute {
 			t.Errorf("the read waited %s, the lookup's whole window", took)
 		}
-		if got := visibilityCounts(h.ts).minus(before); got != (visibilityRoutes{listApps: 1}) {
+		if got := h.requests().minus(before); got != (requests{listApps: 1}) {
 			t.Errorf("requests = %+v, want one list for the lookup and the read", got)
 		}
 	})

@@ -42,9 +42,21 @@ func (f foreignWriter) set(entries []directory.PreAuthorizedApp) {
 	}
 }
 
+// newForeignWriter returns another writer of the application.
+func newForeignWriter(t *testing.T, h *harness, ref graph.AppRef) foreignWriter {
+	t.Helper()
+	return foreignWriter{t: t, h: h, objectID: h.stored(t, ref.ID).ID}
+}
+
 // current returns the entries as the primary holds them.
 func (f foreignWriter) current() []directory.PreAuthorizedApp {
 	return f.h.stored(f.t, f.objectID).API.PreAuthorizedApplications
+}
+
+// add pre-authorizes client for perm as another writer would (read the primary, PATCH the list).
+func (f foreignWriter) add(client, perm string) {
+	entries := append(f.current(), directory.PreAuthorizedApp{AppID: client, DelegatedPermissionIDs: []string{perm}})
+	f.set(entries)
 }
 
 func hasEntry(entries []directory.PreAuthorizedApp, client, perm string) bool {
@@ -62,42 +74,42 @@ func hasEntry(entries []directory.PreAuthorizedApp, client, perm string) bool {
 
 func newWriterTest(t *testing.T, tune func(*graph.Config)) (*harness, foreignWriter, graph.AppRef, graph.PermissionScope) {
 	t.Helper()
-	h := newHarness(t)
+	h, ctx, ref := newAgentHarness(t, exposedAgent)
 	if tune != nil {
-		h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(c *graph.Config) {
+		h.retune(t, func(c *graph.Config) {
 			fastConfig(c)
 			tune(c)
 		})
 	}
-	appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-	ref := graph.ByAppID(appID)
-	scope, err := h.client.CreateScope(ctxWithTimeout(t, time.Minute), ref, accessScope(""))
-	if err != nil {
+	return h, newForeignWriter(t, h, ref), ref, h.createScope(t, ctx, ref)
+}
+
+// addWithForeignWrite pre-authorizes a new client while another writer, once, right after our
+// PATCH, writes base() and an entry of its own; Graph must then hold both entries.
+func addWithForeignWrite(t *testing.T, h *harness, fw foreignWriter, ref graph.AppRef, scope graph.PermissionScope, base func() []directory.PreAuthorizedApp) {
+	t.Helper()
+	foreign, ours := newGUID(t), newGUID(t)
+	var once sync.Once
+	h.rec.setAfterPatch(func() {
+		once.Do(func() {
+			fw.set(append(base(), directory.PreAuthorizedApp{AppID: foreign, DelegatedPermissionIDs: []string{scope.ID}}))
+		})
+	})
+	if _, err := h.client.AddPreAuthorization(ctxWithTimeout(t, time.Minute), ref, ours, scope.ID); err != nil {
 		t.Fatal(err)
 	}
-	return h, foreignWriter{t: t, h: h, objectID: objectID}, ref, scope
+	got := fw.current()
+	if !hasEntry(got, ours, scope.ID) || !hasEntry(got, foreign, scope.ID) {
+		t.Fatalf("want both entries, got %s", jsonOf(got))
+	}
 }
 
 // A change another writer makes beside ours (its own entry) does not stop our write from being
 // confirmed, and ours is not re-applied.
 func TestForeignChangeBesideOursIsConfirmed(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h, fw, ref, scope := newWriterTest(t, nil)
-		foreign, ours := newGUID(t), newGUID(t)
-		var once sync.Once
-		h.rec.setAfterPatch(func() {
-			once.Do(func() {
-				fw.set(append(fw.current(), directory.PreAuthorizedApp{AppID: foreign, DelegatedPermissionIDs: []string{scope.ID}}))
-			})
-		})
-		if _, err := h.client.AddPreAuthorization(ctxWithTimeout(t, time.Minute), ref, ours, scope.ID); err != nil {
-			t.Fatal(err)
-		}
-		got := fw.current()
-		if !hasEntry(got, ours, scope.ID) || !hasEntry(got, foreign, scope.ID) {
-			t.Fatalf("want both entries, got %s", jsonOf(got))
-		}
+		addWithForeignWrite(t, h, fw, ref, scope, fw.current)
 		if n := h.client.Stats().Reapplies; n != 0 {
 			t.Fatalf("re-applied %d times although nothing of ours was overwritten", n)
 		}
@@ -107,25 +119,11 @@ func TestForeignChangeBesideOursIsConfirmed(t *testing.T) {
 // Another writer that read before our PATCH and wrote after it overwrites our entry (Graph has no
 // conditional PATCH). The write is applied again on a newer read, keeping the other writer's entry.
 func TestOverwrittenIntentIsReapplied(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h, fw, ref, scope := newWriterTest(t, nil)
-		foreign, ours := newGUID(t), newGUID(t)
 		before := fw.current()
 		patches0 := len(h.rec.Patches())
-		var once sync.Once
-		h.rec.setAfterPatch(func() {
-			once.Do(func() {
-				fw.set(append(before, directory.PreAuthorizedApp{AppID: foreign, DelegatedPermissionIDs: []string{scope.ID}}))
-			})
-		})
-		if _, err := h.client.AddPreAuthorization(ctxWithTimeout(t, time.Minute), ref, ours, scope.ID); err != nil {
-			t.Fatal(err)
-		}
-		got := fw.current()
-		if !hasEntry(got, ours, scope.ID) || !hasEntry(got, foreign, scope.ID) {
-			t.Fatalf("want both entries, got %s", jsonOf(got))
-		}
+		addWithForeignWrite(t, h, fw, ref, scope, func() []directory.PreAuthorizedApp { return before })
 		if n := h.client.Stats().Reapplies; n != 1 {
 			t.Fatalf("Reapplies = %d, want 1", n)
 		}
@@ -137,8 +135,7 @@ func TestOverwrittenIntentIsReapplied(t *testing.T) {
 
 // A removal overwritten by a writer that still had the entry is removed again.
 func TestOverwrittenRemovalIsReapplied(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h, fw, ref, scope := newWriterTest(t, nil)
 		ours := newGUID(t)
 		ctx := ctxWithTimeout(t, time.Minute)
@@ -164,8 +161,7 @@ func TestOverwrittenRemovalIsReapplied(t *testing.T) {
 // A writer that overwrites our entry after every PATCH exhausts the bound: the operation fails with
 // a clear error instead of hanging until its timeout, and never reports success.
 func TestOverwrittenBeyondBoundFailsClearly(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) { c.MaxReapply = 2 })
 		ours := newGUID(t)
 		before := fw.current()
@@ -195,8 +191,7 @@ func TestOverwrittenBeyondBoundFailsClearly(t *testing.T) {
 // An intent confirmed earlier by this process and overwritten later (after its caller was
 // answered) is restored by the next write to the application.
 func TestLaterWriteRestoresOverwrittenConfirmedIntent(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		const reuse = 100 * time.Millisecond
 		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) { c.WriteReuse = reuse })
 		first, second, foreign := newGUID(t), newGUID(t), newGUID(t)
@@ -230,15 +225,10 @@ func TestCancelMidBatchLeavesNoGoroutine(t *testing.T) {
 	ignore := goleak.IgnoreCurrent()
 	ctx, cancel := context.WithCancel(context.Background())
 	held := make(chan struct{})
-	var once sync.Once
-	h.rec.mu.Lock()
-	h.rec.beforePatch = func() {
-		once.Do(func() {
-			close(held)
-			<-ctx.Done()
-		})
-	}
-	h.rec.mu.Unlock()
+	h.rec.beforeFirstPatch(func() {
+		close(held)
+		<-ctx.Done()
+	})
 	var wg sync.WaitGroup
 	type result struct {
 		client string
@@ -291,28 +281,13 @@ func verifyNoGoroutineLeft(t *testing.T, h *harness, ignore goleak.Option) {
 // Ambiguous writes (committed, but answered 503, 504 or with a dropped connection) are retried like
 // any transient failure; resending is safe because a write states facts, never "append".
 func TestAmbiguousWritesAreRetriedSafely(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h, fw, ref, scope := newWriterTest(t, nil)
 		if err := h.ts.Admin().SetFaults(faults.Config{AmbiguousWriteProbability: 0.5, Seed: 21}); err != nil {
 			t.Fatal(err)
 		}
 		ctx := ctxWithTimeout(t, 2*time.Minute)
-		clients := make([]string, 0, 24)
-		for range 12 {
-			clients = append(clients, newGUID(t))
-		}
-		var wg sync.WaitGroup
-		for _, c := range clients {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if _, err := h.client.AddPreAuthorization(ctx, ref, c, scope.ID); err != nil {
-					t.Error(err)
-				}
-			}()
-		}
-		wg.Wait()
+		clients := preAuthorizeConcurrently(ctx, t, h.client, ref, scope.ID, 12)
 		for range 12 { // one PATCH each: every kind of ambiguous answer shows up
 			c := newGUID(t)
 			if _, err := h.client.AddPreAuthorization(ctx, ref, c, scope.ID); err != nil {
@@ -344,24 +319,18 @@ func TestAmbiguousWritesAreRetriedSafely(t *testing.T) {
 // Two processes pre-authorize 15 different clients each on one application at the same moment,
 // under a 2 s replication lag with half the reads stale: both succeed and Graph holds all 30.
 func TestTwoWritersUnderLagConverge(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		clock := &jumpClock{}
-		h := newHarness(t, emulator.WithClock(clock.Now))
-		appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-		ref := graph.ByAppID(appID)
-		fw := foreignWriter{t: t, h: h, objectID: objectID}
-		scope, err := h.client.CreateScope(ctxWithTimeout(t, time.Minute), ref, accessScope(""))
-		if err != nil {
-			t.Fatal(err)
-		}
+		h, ctx, ref := newAgentHarness(t, exposedAgent, emulator.WithClock(clock.Now))
+		fw := newForeignWriter(t, h, ref)
+		scope := h.createScope(t, ctx, ref)
 		if err := h.ts.Admin().SetFaults(faults.Config{ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: 4}); err != nil {
 			t.Fatal(err)
 		}
 		clock.Jump(3 * time.Second) // the application and its scope predate the lag: stale replicas have them
-		h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, concurrentConfig(2*time.Second))
-		other, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, concurrentConfig(2*time.Second))
-		ctx := ctxWithTimeout(t, 3*time.Minute)
+		h.retune(t, concurrentConfig(2*time.Second))
+		other := h.deployerClient(t, concurrentConfig(2*time.Second))
+		ctx = ctxWithTimeout(t, 3*time.Minute)
 		writerOf := preAuthorizeAsWriters(ctx, t, []*graph.Client{h.client, other}, ref, scope.ID, nil)
 		requireEveryWritersEntry(t, fw, writerOf, scope.ID)
 		t.Logf("writer 1: %+v", h.client.Stats())
@@ -410,13 +379,32 @@ func newLateOverwrite(t *testing.T, seed uint64, tune ...func(*graph.Config)) *l
 	return s
 }
 
+// add pre-authorizes a new client with ctx, and returns once the other writer has overwritten.
+func (s *lateOverwrite) add(ctx context.Context, t *testing.T) (client string, err error) {
+	client = newGUID(t)
+	_, err = s.h.client.AddPreAuthorization(ctx, s.ref, client, s.scope.ID)
+	<-s.overwritten
+	return client, err
+}
+
+// requireKept fails t unless the operation that added client succeeded and Graph holds its entry
+// after the overwrite; lost says what went wrong if it does not.
+func (s *lateOverwrite) requireKept(t *testing.T, client string, err error, lost string) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("the settled operation failed: %v", err)
+	}
+	if got := s.fw.current(); !hasEntry(got, client, s.scope.ID) {
+		t.Fatalf("%s: %s", lost, jsonOf(got))
+	}
+}
+
 // A writer whose read missed our last write (a replica one lag behind) and who builds on that read
 // for WriteReuse overwrites our change up to lag+WriteReuse after it. Our process must not end before
 // a read shows such an overwrite: with every read one lag behind, that read starts 2*lag+WriteReuse
 // after our write. The process restores the change before its last operation returns.
 func TestSettleSeesAnOverwriteBuiltOnAReplicaThatMissedOurWrite(t *testing.T) {
-	t.Parallel()
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		s := newLateOverwrite(t, 7)
 		ours := newGUID(t)
 		ctx := ctxWithTimeout(t, time.Minute)
@@ -452,26 +440,21 @@ func TestTwoWritersStaggeredStress(t *testing.T) {
 		t.Run(fmt.Sprint(i), func(t *testing.T) {
 			t.Parallel()
 			latency := faults.Config{Latency: 50 * time.Millisecond}
-			h := newHarness(t, emulator.WithFaults(latency))
-			appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
-			ref := graph.ByAppID(appID)
-			fw := foreignWriter{t: t, h: h, objectID: objectID}
-			scope, err := h.client.CreateScope(ctxWithTimeout(t, time.Minute), ref, accessScope(""))
-			if err != nil {
-				t.Fatal(err)
-			}
+			h, ctx, ref := newAgentHarness(t, exposedAgent, emulator.WithFaults(latency))
+			fw := newForeignWriter(t, h, ref)
+			scope := h.createScope(t, ctx, ref)
 			lagged := latency
 			lagged.ReplicaLag, lagged.StaleReadProbability, lagged.Seed = 2*time.Second, 0.5, uint64(i+1)
 			if err := h.ts.Admin().SetFaults(lagged); err != nil {
 				t.Fatal(err)
 			}
 			time.Sleep(2500 * time.Millisecond) // the scope predates the lag
-			ctx := ctxWithTimeout(t, 3*time.Minute)
+			ctx = ctxWithTimeout(t, 3*time.Minute)
 			offset := time.Duration(i*700%3000) * time.Millisecond
 			var writers []*graph.Client
 			for range 2 {
 				// The provider's default timing, with the sharing declared.
-				c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, func(c *graph.Config) { c.ConcurrentWriters = true })
+				c := h.deployerClient(t, func(c *graph.Config) { c.ConcurrentWriters = true })
 				writers = append(writers, c)
 			}
 			writerOf := preAuthorizeAsWriters(ctx, t, writers, ref, scope.ID, func(n int) time.Duration {

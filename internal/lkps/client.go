@@ -229,35 +229,22 @@ func (c *Client) Register(ctx context.Context, enforce *bool) (Registration, err
 	if enforce != nil {
 		reg.EnforceClientAuthz = *enforce
 	}
-	lenient := func(field, why string) {
+	kept := func(field, why string) {
 		c.log(ctx, "LKPS register response: undocumented field kept as unknown", map[string]any{"field": field, "reason": why})
 	}
-	if raw, ok := fields[FieldAgentEntraAppID]; ok {
-		if id, ok := lenientString(raw); ok {
-			reg.AgentAppID = id
-		} else {
-			lenient(FieldAgentEntraAppID, "not a string")
-		}
-	} else {
-		lenient(FieldAgentEntraAppID, "missing")
+	notA := func(what string) func(json.RawMessage) string {
+		return func(json.RawMessage) string { return "not a " + what }
 	}
-	if raw, ok := fields[FieldEnforceClientAuthz]; ok {
-		if b, ok := lenientBool(raw); ok {
-			reg.EchoedEnforceClientAuthz = &b
-		} else {
-			lenient(FieldEnforceClientAuthz, "not a boolean")
-		}
-	} else {
-		lenient(FieldEnforceClientAuthz, "missing")
+	if id, ok := lenientField(fields, FieldAgentEntraAppID, lenientString, notA("string"), kept); ok {
+		reg.AgentAppID = id
 	}
-	if raw, ok := fields[fieldRegisteredAt]; ok {
-		if t, ok := parseTimestamp(raw); ok {
-			reg.RegisteredAt = t
-		} else {
-			lenient(fieldRegisteredAt, "not a timestamp in a known form: "+cleanDetail(string(raw), ""))
-		}
-	} else {
-		lenient(fieldRegisteredAt, "missing")
+	if b, ok := lenientField(fields, FieldEnforceClientAuthz, lenientBool, notA("boolean"), kept); ok {
+		reg.EchoedEnforceClientAuthz = &b
+	}
+	if t, ok := lenientField(fields, fieldRegisteredAt, parseTimestamp, func(raw json.RawMessage) string {
+		return "not a timestamp in a known form: " + cleanDetail(string(raw), "")
+	}, kept); ok {
+		reg.RegisteredAt = t
 	}
 	return reg, nil
 }

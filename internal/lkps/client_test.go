@@ -309,17 +309,7 @@ func TestClient_errors(t *testing.T) {
 			if tc.token != nil {
 				h.cred.token = tc.token(t, h.entry)
 			}
-			var err error
-			switch tc.call {
-			case "register":
-				_, err = h.client.Register(context.Background(), nil)
-			case "session":
-				_, err = h.client.StartSession(context.Background(), agentAppID)
-			case "health":
-				err = h.client.Health(context.Background())
-			default:
-				t.Fatalf("unknown call %q", tc.call)
-			}
+			err := h.call(t, tc.call)
 			checkError(t, h, err, tc)
 		})
 	}

@@ -142,6 +142,23 @@ func (h *harness) Requests() []recordedRequest {
 	return append([]recordedRequest(nil), h.requests...)
 }
 
+// call calls the client operation named register, session or health, and returns its error.
+func (h *harness) call(t *testing.T, name string) error {
+	t.Helper()
+	var err error
+	switch name {
+	case "register":
+		_, err = h.client.Register(context.Background(), nil)
+	case "session":
+		_, err = h.client.StartSession(context.Background(), agentAppID)
+	case "health":
+		err = h.client.Health(context.Background())
+	default:
+		t.Fatalf("unknown call %q", name)
+	}
+	return err
+}
+
 type harnessOption func(*lkps.Config)
 
 // newHarness starts a TLS server answering with handler (after recording the request) and a client for it,

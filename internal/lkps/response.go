@@ -96,6 +96,24 @@ func lenientBool(raw json.RawMessage) (bool, bool) {
 	return false, false
 }
 
+// lenientField reads the undocumented field name of fields with parse. A field that is missing, or
+// that parse refuses, is read as the zero value and reported to kept with why: "missing", or what
+// refused says of the value.
+func lenientField[T any](fields map[string]json.RawMessage, name string, parse func(json.RawMessage) (T, bool),
+	refused func(json.RawMessage) string, kept func(field, why string)) (T, bool) {
+	raw, ok := fields[name]
+	if !ok {
+		kept(name, "missing")
+		var zero T
+		return zero, false
+	}
+	v, ok := parse(raw)
+	if !ok {
+		kept(name, refused(raw))
+	}
+	return v, ok
+}
+
 // responseObject decodes a 2xx body into its top-level fields. The body must be a JSON object.
 func responseObject(body []byte) (map[string]json.RawMessage, error) {
 	var fields map[string]json.RawMessage

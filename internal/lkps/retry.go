@@ -2,15 +2,13 @@ package lkps
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"syscall"
 	"time"
 
+	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/retryafter"
 )
 
@@ -143,7 +141,7 @@ func retryTransport(class retryClass, err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
-	if permanentTransportError(err) {
+	if auth.PermanentTransportFailure(err) {
 		return false
 	}
 	switch class {
@@ -152,23 +150,6 @@ func retryTransport(class retryClass, err error) bool {
 	case retryUnprocessed:
 		// Only a refused connection proves the request was never delivered.
 		return errors.Is(err, syscall.ECONNREFUSED)
-	}
-	return false
-}
-
-// permanentTransportError reports failures that repeating cannot fix: certificate problems and host
-// names that do not resolve.
-func permanentTransportError(err error) bool {
-	var unknownAuthority x509.UnknownAuthorityError
-	var hostname x509.HostnameError
-	var invalid x509.CertificateInvalidError
-	var verify *tls.CertificateVerificationError
-	var dnsErr *net.DNSError
-	switch {
-	case errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &invalid), errors.As(err, &verify):
-		return true
-	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-		return true
 	}
 	return false
 }

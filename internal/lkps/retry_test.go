@@ -248,15 +248,7 @@ func TestRetry_connectionRefused(t *testing.T) {
 		t.Run(call, func(t *testing.T) {
 			url := refusedURL(t)
 			h := newHarness(t, respond(http.StatusOK, `{}`), func(c *lkps.Config) { c.BaseURL = url })
-			var err error
-			switch call {
-			case "register":
-				_, err = h.client.Register(context.Background(), nil)
-			case "session":
-				_, err = h.client.StartSession(context.Background(), agentAppID)
-			case "health":
-				err = h.client.Health(context.Background())
-			}
+			err := h.call(t, call)
 			var le *lkps.Error
 			if !errors.As(err, &le) || le.Kind != lkps.KindTransport {
 				t.Fatalf("err = %v, want a transport error", err)

@@ -26,11 +26,6 @@ import (
 // by internal/lkps (the troubleshooting tables) and, for LKPS's 403, the decision rule of
 // lkps_client_authorization evaluated on what Graph shows.
 
-var (
-	_ action.ActionWithConfigure      = (*sessionStartAction)(nil)
-	_ action.ActionWithValidateConfig = (*sessionStartAction)(nil)
-)
-
 // sessionStartTimeout bounds one invocation: a token request and one session start (LKPS retries only
 // answers that prove the request was not processed).
 const sessionStartTimeout = 2 * time.Minute
@@ -410,11 +405,8 @@ func (a *sessionStartAction) reportFailure(ctx context.Context, resp *action.Inv
 // application as Graph shows it now, and says whether it agrees with LKPS's failed check. It returns ""
 // when the provider cannot read the agent (no Graph access is needed to start a session).
 func (a *sessionStartAction) ruleOnGraph(ctx context.Context, agentID, clientID, failedCheck string) string {
-	if a.data.credentialErr != nil {
-		return ""
-	}
-	var diags diag.Diagnostics
-	client, ok := a.data.graph(ctx, &diags)
+	ctx, cancel, client, ok := a.data.graphForCheck(ctx, sessionStartTimeout) // within the invocation's own timeout
+	defer cancel()
 	if !ok {
 		return ""
 	}

@@ -28,21 +28,9 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-var (
-	_ resource.ResourceWithConfigure        = (*agentClientScopeResource)(nil)
-	_ resource.ResourceWithImportState      = (*agentClientScopeResource)(nil)
-	_ resource.ResourceWithModifyPlan       = (*agentClientScopeResource)(nil)
-	_ resource.ResourceWithConfigValidators = (*agentClientScopeResource)(nil)
-)
-
-// NewAgentClientScopeResource returns the lkps_agent_client_scope resource.
-func NewAgentClientScopeResource() resource.Resource { return &agentClientScopeResource{} }
-
 // agentClientScopeResource manages the Application ID URI and the access_as_client scope on an agent's
 // app registration (seed "Client-to-Agent Authorization", steps 1 and 2).
-type agentClientScopeResource struct {
-	data *providerData
-}
+type agentClientScopeResource struct{ resourceBase }
 
 // agentClientScopeResourceModel maps the resource's schema.
 type agentClientScopeResourceModel struct {
@@ -113,10 +101,6 @@ func defaultIdentifierURIOf(app graph.Application) types.String {
 		return types.StringValue(app.IdentifierURIs[0])
 	}
 	return types.StringNull()
-}
-
-func (r *agentClientScopeResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_agent_client_scope"
 }
 
 func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -236,18 +220,15 @@ func (r *agentClientScopeResource) ConfigValidators(context.Context) []resource.
 	}
 }
 
-func (r *agentClientScopeResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 func (r *agentClientScopeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan agentClientScopeResourceModel
-	ctx, cancel, client, ok := r.data.graphFor(ctx, req.Plan.Get, &plan, opCreate, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	defer cancel()
+	r.data.withGraph(ctx, req.Plan.Get, &plan, opCreate, &resp.Diagnostics, func(ctx context.Context, client *graph.Client) {
+		r.create(ctx, client, plan, resp)
+	})
+}
 
+// create adds the Application ID URI and the scope to the agent application read for the write.
+func (r *agentClientScopeResource) create(ctx context.Context, client *graph.Client, plan agentClientScopeResourceModel, resp *resource.CreateResponse) {
 	app, ok := r.data.agentForWrite(ctx, client, plan.AgentClientID, plan.AgentObjectID, &resp.Diagnostics)
 	if !ok {
 		return
@@ -296,30 +277,29 @@ func (r *agentClientScopeResource) Create(ctx context.Context, req resource.Crea
 
 func (r *agentClientScopeResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state agentClientScopeResourceModel
-	ctx, cancel, client, ok := r.data.graphFor(ctx, req.State.Get, &state, opRead, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	defer cancel()
-	gone := r.readInto(ctx, client, agentRef(state.AgentClientID, state.AgentObjectID), &state, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if gone {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	r.data.withGraph(ctx, req.State.Get, &state, opRead, &resp.Diagnostics, func(ctx context.Context, client *graph.Client) {
+		gone := r.readInto(ctx, client, agentRef(state.AgentClientID, state.AgentObjectID), &state, &resp.Diagnostics)
+		switch {
+		case resp.Diagnostics.HasError():
+		case gone:
+			resp.State.RemoveResource(ctx)
+		default:
+			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		}
+	})
 }
 
 func (r *agentClientScopeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state agentClientScopeResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	ctx, cancel, client, ok := r.data.graphFor(ctx, req.Plan.Get, &plan, opUpdate, &resp.Diagnostics) // the plan's timeout
-	if !ok {
-		return
-	}
-	defer cancel()
+	r.data.withGraph(ctx, req.Plan.Get, &plan, opUpdate, &resp.Diagnostics, func(ctx context.Context, client *graph.Client) { // the plan's timeout
+		r.update(ctx, client, plan, state, resp)
+	})
+}
+
+// update ensures the planned Application ID URI (removing the one it replaces if this resource added it)
+// and the planned scope, then refreshes the state.
+func (r *agentClientScopeResource) update(ctx context.Context, client *graph.Client, plan, state agentClientScopeResourceModel, resp *resource.UpdateResponse) {
 	ref := graph.ByObjectID(state.AgentObjectID.ValueString())
 
 	plan.IdentifierURIAdded = state.IdentifierURIAdded
@@ -354,11 +334,13 @@ func (r *agentClientScopeResource) Update(ctx context.Context, req resource.Upda
 
 func (r *agentClientScopeResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state agentClientScopeResourceModel
-	ctx, cancel, client, ok := r.data.graphFor(ctx, req.State.Get, &state, opDelete, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	defer cancel()
+	r.data.withGraph(ctx, req.State.Get, &state, opDelete, &resp.Diagnostics, func(ctx context.Context, client *graph.Client) {
+		r.delete(ctx, client, state, &resp.Diagnostics)
+	})
+}
+
+// delete removes the scope and the Application ID URI this resource added, in one change.
+func (r *agentClientScopeResource) delete(ctx context.Context, client *graph.Client, state agentClientScopeResourceModel, diags *diag.Diagnostics) {
 	ref := graph.ByObjectID(state.AgentObjectID.ValueString())
 	// The URI this resource added goes in the same change as the scope (other URIs stay).
 	var uri string
@@ -367,11 +349,11 @@ func (r *agentClientScopeResource) Delete(ctx context.Context, req resource.Dele
 	}
 	cleared, err := client.DeleteScopeAndURI(ctx, ref, state.ScopeID.ValueString(), uri)
 	if err != nil && !isGone(err) {
-		r.data.reportGraphError(ctx, &resp.Diagnostics, "remove the access_as_client scope and the Application ID URI this resource added", ref, err)
+		r.data.reportGraphError(ctx, diags, "remove the access_as_client scope and the Application ID URI this resource added", ref, err)
 		return
 	}
 	if len(cleared) > 0 {
-		resp.Diagnostics.AddWarning("Client applications lost their pre-authorization",
+		diags.AddWarning("Client applications lost their pre-authorization",
 			fmt.Sprintf("Before removing the access_as_client scope, its ID was removed from the pre-authorized entries of %s, "+
 				"because Microsoft Graph would otherwise leave dangling entries that the portal cannot remove. These clients can no "+
 				"longer start LKPS sessions with the agent while enforce_client_authz is true.", strings.Join(cleared, ", ")))
@@ -494,22 +476,18 @@ func identifierURIToEnsure(plan, state agentClientScopeResourceModel) bool {
 func (r *agentClientScopeResource) readInto(ctx context.Context, client *graph.Client, ref graph.AppRef, m *agentClientScopeResourceModel, diags *diag.Diagnostics) (gone bool) {
 	want := m.toScope()
 	uri := m.IdentifierURI.ValueString()
-	app, _, err := client.GetApplicationExpecting(ctx, ref, func(app graph.Application) bool {
+	read, ok := r.data.refreshAgent(ctx, client, ref, "read the agent application", func(app graph.Application) bool {
 		s, ok := app.Scope(want.ID)
 		return ok && sameScope(s, want) && (uri == "" || containsFold(app.IdentifierURIs, uri))
-	})
-	if isGone(err) {
-		return true
+	}, diags)
+	if !ok || read.gone {
+		return read.gone
 	}
-	if err != nil {
-		r.data.reportGraphError(ctx, diags, "read the agent application", ref, err)
-		return false
-	}
-	scope, found := app.Scope(m.ScopeID.ValueString())
+	scope, found := read.app.Scope(m.ScopeID.ValueString())
 	if !found {
 		return true
 	}
-	m.setFromGraph(app, scope)
+	m.setFromGraph(read.app, scope)
 	return false
 }
 

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -20,45 +19,23 @@ import (
 
 // agentApplicationGone reads the agent application with the provider's identity and reports whether
 // Graph says it does not exist. When Graph cannot be read for lack of rights or credentials, it warns
-// and reports false, so that the state is kept.
-func (r *agentRegistrationResource) agentApplicationGone(ctx context.Context, agentID string, diags *diag.Diagnostics) bool {
-	if r.data == nil {
-		diags.AddError("Provider Not Configured",
-			"The lkps provider was not configured before the resource used it. This is a bug in the provider; please report it.")
-		return false
-	}
-	if r.data.credentialErr != nil {
+// and reports false, so that the state is kept. The read is bounded by the state's read timeout.
+func (r *agentRegistrationResource) agentApplicationGone(ctx context.Context, state agentRegistrationResourceModel, diags *diag.Diagnostics) bool {
+	agentID := state.AgentClientID.ValueString()
+	if r.data != nil && r.data.credentialErr != nil {
 		diags.AddWarning("Agent Application Not Checked",
 			fmt.Sprintf("The registration of agent %s is kept as it is: the provider has no usable identity to check in "+
 				"Microsoft Graph whether the agent's app registration still exists (%s).", agentID, r.data.credentialErr))
 		return false
 	}
-	client, ok := r.data.graph(ctx, diags)
+	ctx, cancel, client, ok := r.data.graphWithin(ctx, state.Timeouts.Read, registrationReadTimeout, diags)
 	if !ok {
 		return false
 	}
+	defer cancel()
 	ref := graph.ByAppID(agentID)
 	_, err := client.GetApplication(ctx, ref)
-	var forbidden *graph.ForbiddenError
-	switch {
-	case err == nil:
-		return false
-	case errors.Is(err, graph.ErrNotFound):
-		tflog.Warn(ctx, "The agent's app registration no longer exists; removing the registration from the state",
-			map[string]any{"agent_client_id": agentID})
-		return true
-	case errors.As(err, &forbidden):
-		tflog.Warn(ctx, "Microsoft Graph refused to read the agent application; keeping the registration",
-			map[string]any{"agent_client_id": agentID, "error": err.Error()})
-		diags.AddWarning("Agent Application Not Checked",
-			fmt.Sprintf("The registration of agent %s is kept as it is, but the provider could not check whether the agent's "+
-				"app registration still exists: %s.\n\nTo detect a deleted agent, let the "+
-				"provider's identity read it. %s", agentID, graphAnswer(&forbidden.APIError), forbidden.Rule()))
-		return false
-	default:
-		r.data.reportGraphError(ctx, diags, "check that the agent's app registration still exists", ref, err)
-		return false
-	}
+	return r.data.reportAgentCheck(ctx, diags, agentID, ref, err)
 }
 
 // warnIfEverySessionRefused warns when enforcement is on and the agent, as Graph shows it now, exposes no
@@ -69,16 +46,11 @@ func (r *agentRegistrationResource) warnIfEverySessionRefused(ctx context.Contex
 	if !isSet(m.EnforceClientAuthz) || !m.EnforceClientAuthz.ValueBool() || !isSet(m.AgentClientID) {
 		return false
 	}
-	if r.data == nil || r.data.credentialErr != nil {
-		return false
-	}
-	var graphDiags diag.Diagnostics
-	client, ok := r.data.graph(ctx, &graphDiags)
+	ctx, cancel, client, ok := r.data.graphForCheck(ctx, registrationCheckTimeout)
+	defer cancel()
 	if !ok {
 		return false
 	}
-	ctx, cancel := context.WithTimeout(ctx, registrationCheckTimeout)
-	defer cancel()
 	agentID := m.AgentClientID.ValueString()
 	app, exists, err := agentIfExists(ctx, client, agentID)
 	if err != nil {

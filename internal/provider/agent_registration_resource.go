@@ -23,21 +23,9 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/lkps"
 )
 
-var (
-	_ resource.ResourceWithConfigure      = (*agentRegistrationResource)(nil)
-	_ resource.ResourceWithImportState    = (*agentRegistrationResource)(nil)
-	_ resource.ResourceWithModifyPlan     = (*agentRegistrationResource)(nil)
-	_ resource.ResourceWithValidateConfig = (*agentRegistrationResource)(nil)
-)
-
-// NewAgentRegistrationResource returns the lkps_agent_registration resource.
-func NewAgentRegistrationResource() resource.Resource { return &agentRegistrationResource{} }
-
 // agentRegistrationResource registers an agent with LKPS (seed "Client-to-Agent Authorization", step 4),
 // calling POST /api/agent/register as the agent itself.
-type agentRegistrationResource struct {
-	data *providerData
-}
+type agentRegistrationResource struct{ resourceBase }
 
 // agentRegistrationResourceModel maps the resource's schema. The write-only attributes are only ever
 // set in the configuration; plan and state hold null for them.
@@ -106,10 +94,6 @@ const (
 	// evaluated at plan time, so that apply does not repeat it.
 	privateKeyAuthzPlanChecked = "authz_checked_at_plan"
 )
-
-func (r *agentRegistrationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_agent_registration"
-}
 
 func (r *agentRegistrationResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -225,10 +209,6 @@ func (r *agentRegistrationResource) Schema(ctx context.Context, _ resource.Schem
 	}
 }
 
-func (r *agentRegistrationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 func (r *agentRegistrationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan, config agentRegistrationResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -266,12 +246,7 @@ func (r *agentRegistrationResource) Read(ctx context.Context, req resource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel, ok := withTimeout(ctx, state.Timeouts.Read, registrationReadTimeout, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	defer cancel()
-	if gone := r.agentApplicationGone(ctx, state.AgentClientID.ValueString(), &resp.Diagnostics); gone {
+	if gone := r.agentApplicationGone(ctx, state, &resp.Diagnostics); gone {
 		resp.State.RemoveResource(ctx)
 		return
 	}

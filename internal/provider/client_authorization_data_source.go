@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -17,19 +16,10 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/lkps"
 )
 
-var _ datasource.DataSourceWithConfigure = (*clientAuthorizationDataSource)(nil)
-
-// NewClientAuthorizationDataSource returns the lkps_client_authorization data source.
-func NewClientAuthorizationDataSource() datasource.DataSource {
-	return &clientAuthorizationDataSource{}
-}
-
 // clientAuthorizationDataSource evaluates, read-only through Microsoft Graph, the decision LKPS makes at
 // POST /api/session/start (seed "Client-to-Agent Authorization", "How Client-to-Agent Authorization
 // Works" and "Verification").
-type clientAuthorizationDataSource struct {
-	data *providerData
-}
+type clientAuthorizationDataSource struct{ dataSourceBase }
 
 // clientAuthorizationDataSourceModel maps the data source's schema.
 type clientAuthorizationDataSourceModel struct {
@@ -59,10 +49,6 @@ func clientAuthorizationID(agentClientID, clientID string) string {
 
 // clientAuthorizationReadTimeout bounds a read when the timeouts block does not set one.
 const clientAuthorizationReadTimeout = 2 * time.Minute
-
-func (d *clientAuthorizationDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_client_authorization"
-}
 
 func (d *clientAuthorizationDataSource) Schema(ctx context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -129,10 +115,6 @@ func (d *clientAuthorizationDataSource) Schema(ctx context.Context, _ datasource
 	}
 }
 
-func (d *clientAuthorizationDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *clientAuthorizationDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m clientAuthorizationDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
@@ -152,34 +134,25 @@ func (d *clientAuthorizationDataSource) Read(ctx context.Context, req datasource
 		return
 	}
 
-	timeout, diags := m.Timeouts.Read(ctx, clientAuthorizationReadTimeout)
-	resp.Diagnostics.Append(diags...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	client, ok := d.data.graph(ctx, &resp.Diagnostics)
+	ctx, cancel, client, ok := d.data.graphWithin(ctx, m.Timeouts.Read, clientAuthorizationReadTimeout, &resp.Diagnostics)
 	if !ok {
 		return
 	}
-	ref := graph.ByAppID(agentID)
-	// A replica may not have caught up with the apply that pre-authorized the client moments ago: a
-	// refusal counts only on a read started graph_replication_lag after the command began.
-	app, _, err := client.GetApplicationExpecting(ctx, ref, func(app graph.Application) bool {
-		return lkps.Evaluate(decisionInput(app, true, true, clientID)).Authorized
-	})
-	exists := true
-	switch {
-	case errors.Is(err, graph.ErrNotFound):
-		tflog.Debug(ctx, "The agent application does not exist; LKPS would refuse every session with scope_missing",
-			map[string]any{"agent_client_id": agentID})
-		exists = false
-	case err != nil:
-		d.data.reportGraphError(ctx, &resp.Diagnostics, "read the agent application to evaluate the client's authorization", ref, err)
+	defer cancel()
+	// A refusal counts only on a read started graph_replication_lag after the command began (refreshAgent):
+	// a replica may not have caught up with the apply that pre-authorized the client moments ago.
+	read, ok := d.data.refreshAgent(ctx, client, graph.ByAppID(agentID), "read the agent application to evaluate the client's authorization",
+		func(app graph.Application) bool {
+			return lkps.Evaluate(decisionInput(app, true, true, clientID)).Authorized
+		}, &resp.Diagnostics)
+	if !ok {
 		return
 	}
-	m.setDecision(lkps.Evaluate(decisionInput(app, exists, true, clientID)))
+	if read.gone {
+		tflog.Debug(ctx, "The agent application does not exist; LKPS would refuse every session with scope_missing",
+			map[string]any{"agent_client_id": agentID})
+	}
+	m.setDecision(lkps.Evaluate(decisionInput(read.app, !read.gone, true, clientID)))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

@@ -14,25 +14,12 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 )
 
-var (
-	_ datasource.DataSourceWithConfigure = (*environmentDataSource)(nil)
-	_ datasource.DataSource              = (*environmentsDataSource)(nil)
-)
-
-// NewEnvironmentDataSource returns the lkps_environment data source.
-func NewEnvironmentDataSource() datasource.DataSource { return &environmentDataSource{} }
-
-// NewEnvironmentsDataSource returns the lkps_environments data source.
-func NewEnvironmentsDataSource() datasource.DataSource { return &environmentsDataSource{} }
-
 // environmentDataSource looks up one entry of the environment table. It needs no credentials and makes
 // no network call; the provider's environment and region are its defaults.
-type environmentDataSource struct {
-	data *providerData
-}
+type environmentDataSource struct{ dataSourceBase }
 
 // environmentsDataSource lists the whole environment table.
-type environmentsDataSource struct{}
+type environmentsDataSource struct{ dataSourceBase }
 
 // environmentModel is one entry of the table, shared by both data sources.
 type environmentModel struct {
@@ -98,10 +85,6 @@ func environmentOutputAttributes() map[string]schema.Attribute {
 	return attrs
 }
 
-func (d *environmentDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_environment"
-}
-
 func (d *environmentDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := environmentOutputAttributes()
 	attrs["environment"] = schema.StringAttribute{
@@ -120,10 +103,6 @@ func (d *environmentDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 			"overrides. Needs no credentials and makes no network call.",
 		Attributes: attrs,
 	}
-}
-
-func (d *environmentDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *environmentDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -149,10 +128,6 @@ func (d *environmentDataSource) Read(ctx context.Context, req datasource.ReadReq
 	}
 	m := newEnvironmentModel(e)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-func (d *environmentsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_environments"
 }
 
 func (d *environmentsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {

@@ -294,6 +294,18 @@ func TestFigures60Clients(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	applies, destroys := []time.Duration{f.walls["apply"]}, []time.Duration{f.walls["destroy"]}
+	for round := 2; round <= 3; round++ {
+		f.phase(fmt.Sprintf("apply %d", round), f.work, 0, 0, apply...)
+		f.phase(fmt.Sprintf("destroy %d", round), f.work, 0, 0, destroy...)
+		applies = append(applies, f.walls[fmt.Sprintf("apply %d", round)])
+		destroys = append(destroys, f.walls[fmt.Sprintf("destroy %d", round)])
+	}
+	if err := env.preauthorizedExactly(t, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	f.rows = append(f.rows, fmt.Sprintf("| apply / destroy, median of 3 | %.1f s / %.1f s | | |", median(applies).Seconds(), median(destroys).Seconds()))
+
 	f.faults(faults.Config{Latency: figuresLatency, ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: 60})
 	f.phase("apply, 2 s lag", f.work, 0, 0, apply...)
 	if err := env.preauthorizedExactly(t, env.clients, stableScopeID(env.agent)); err != nil {
@@ -402,10 +414,14 @@ resource "lkps_preauthorized_client" "client" {
 	}
 	f.rows = append(f.rows, fmt.Sprintf("| drift plan - clean plan | %+.1f s | | |",
 		(f.walls["drift plan (1 removed on 10 agents)"]-f.walls["plan"]).Seconds()))
+	if err := os.Remove(filepath.Join(f.work, "added.tf")); err != nil {
+		t.Fatal(err)
+	}
 	// Terraform's own share: the same layout of 600 resources, for_each and references with
 	// terraform_data (Terraform's built-in provider: no plugin process, no Graph), so that a figure
 	// of a machine whose speed varies from day to day can be read as Terraform's floor plus the
-	// provider's cost.
+	// provider's cost. Three rounds, the floor and the provider alternated in each, so that a slow
+	// minute of the machine falls on both; the ratio is of the medians.
 	floor := f.cli.workspace(t, "floor", layout+`resource "terraform_data" "agent" {
   for_each = toset(local.agents)
   input    = each.value
@@ -415,8 +431,25 @@ resource "terraform_data" "client" {
   input    = "${terraform_data.agent[each.value.agent].output}/${each.value.client}"
 }
 `)
-	f.phase("Terraform alone (terraform_data, same layout), apply", floor, 0, 0, "apply", "-auto-approve", "-parallelism=10", "-no-color")
-	f.phase("Terraform alone (terraform_data, same layout), destroy", floor, 0, 0, "destroy", "-auto-approve", "-parallelism=10", "-no-color")
+	var lkpsApply, lkpsDestroy, floorApply, floorDestroy []time.Duration
+	for round := 1; round <= 3; round++ {
+		name := func(what string) string { return fmt.Sprintf("round %d: %s", round, what) }
+		f.phase(name("Terraform alone (terraform_data, same layout), apply"), floor, 0, 0, "apply", "-auto-approve", "-parallelism=10", "-no-color")
+		f.phase(name("lkps apply"), f.work, 0, agents, "apply", "-auto-approve", "-parallelism=10", "-no-color")
+		f.phase(name("Terraform alone, destroy"), floor, 0, 0, "destroy", "-auto-approve", "-parallelism=10", "-no-color")
+		f.phase(name("lkps destroy"), f.work, 0, agents, "destroy", "-auto-approve", "-parallelism=10", "-no-color")
+		floorApply = append(floorApply, f.walls[name("Terraform alone (terraform_data, same layout), apply")])
+		lkpsApply = append(lkpsApply, f.walls[name("lkps apply")])
+		floorDestroy = append(floorDestroy, f.walls[name("Terraform alone, destroy")])
+		lkpsDestroy = append(lkpsDestroy, f.walls[name("lkps destroy")])
+	}
+	for _, r := range []struct {
+		what        string
+		lkps, floor []time.Duration
+	}{{"apply", lkpsApply, floorApply}, {"destroy", lkpsDestroy, floorDestroy}} {
+		f.rows = append(f.rows, fmt.Sprintf("| %s, median of 3: lkps / Terraform's floor | %.1f s / %.1f s = %.2fx | | |",
+			r.what, median(r.lkps).Seconds(), median(r.floor).Seconds(), median(r.lkps).Seconds()/median(r.floor).Seconds()))
+	}
 	f.report(fmt.Sprintf("platform repository: %d agents x (1 scope + %d clients), 50 ms Graph latency, -parallelism=10", agents, perAgent))
 }
 

@@ -12,8 +12,6 @@ import (
 // lkps_agent_client_scope gives an agent, computed from its client ID without managing the scope. Both
 // call internal/agentid, the derivation the resource uses.
 
-var _ function.Function = agentIDFunction{}
-
 // agentClientIDParameter is the one parameter of both functions.
 var agentClientIDParameter = function.StringParameter{
 	Name: "agent_client_id",

@@ -23,18 +23,6 @@ import (
 // wrapper runs the resource's own method and then derives the identity from the state it wrote. That
 // also upgrades state written by providers without identity: the first refresh sets it.
 
-var (
-	_ resource.ResourceWithIdentity    = (*agentClientScopeWithIdentity)(nil)
-	_ resource.ResourceWithIdentity    = (*preauthorizedClientWithIdentity)(nil)
-	_ resource.ResourceWithIdentity    = (*agentRegistrationWithIdentity)(nil)
-	_ resource.ResourceWithImportState = (*agentClientScopeWithIdentity)(nil)
-	_ resource.ResourceWithImportState = (*preauthorizedClientWithIdentity)(nil)
-	_ resource.ResourceWithImportState = (*agentRegistrationWithIdentity)(nil)
-	_ resource.ResourceWithModifyPlan  = (*agentClientScopeWithIdentity)(nil)
-	_ resource.ResourceWithModifyPlan  = (*preauthorizedClientWithIdentity)(nil)
-	_ resource.ResourceWithModifyPlan  = (*agentRegistrationWithIdentity)(nil)
-)
-
 // Identity models.
 type agentClientScopeIdentity struct {
 	AgentClientID types.String `tfsdk:"agent_client_id"`
@@ -58,10 +46,6 @@ const identityAgentClientIDDescription = "The client ID (application ID) of the 
 // agentClientScopeWithIdentity is lkps_agent_client_scope with its identity, azuread's import ID form
 // and moves from azuread_application_permission_scope.
 type agentClientScopeWithIdentity struct{ *agentClientScopeResource }
-
-func newAgentClientScopeWithIdentity() resource.Resource {
-	return &agentClientScopeWithIdentity{&agentClientScopeResource{}}
-}
 
 func (r *agentClientScopeWithIdentity) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
@@ -118,10 +102,6 @@ func (r *agentClientScopeWithIdentity) ImportState(ctx context.Context, req reso
 // forms and moves from azuread_application_pre_authorized.
 type preauthorizedClientWithIdentity struct{ *preauthorizedClientResource }
 
-func newPreauthorizedClientWithIdentity() resource.Resource {
-	return &preauthorizedClientWithIdentity{&preauthorizedClientResource{}}
-}
-
 func (r *preauthorizedClientWithIdentity) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
 		"agent_client_id": identityschema.StringAttribute{RequiredForImport: true, Description: identityAgentClientIDDescription},
@@ -177,10 +157,6 @@ func (r *preauthorizedClientWithIdentity) ImportState(ctx context.Context, req r
 // agentRegistrationWithIdentity is lkps_agent_registration with its identity. A registration exists
 // in one LKPS environment and region, so both are part of it (from the provider configuration).
 type agentRegistrationWithIdentity struct{ *agentRegistrationResource }
-
-func newAgentRegistrationWithIdentity() resource.Resource {
-	return &agentRegistrationWithIdentity{&agentRegistrationResource{}}
-}
 
 func (r *agentRegistrationWithIdentity) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{

@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/list/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -28,36 +27,7 @@ import (
 // generated configuration is made of the results' optional attributes, and the resources accept only
 // one of agent_client_id and agent_object_id. The refresh after the import fills it in.
 
-var (
-	_ list.ListResourceWithConfigure = (*agentClientScopeList)(nil)
-	_ list.ListResourceWithConfigure = (*preauthorizedClientList)(nil)
-)
-
-// ListResources returns the list resources of `terraform query`.
-func (p *lkpsProvider) ListResources(context.Context) []func() list.ListResource {
-	return []func() list.ListResource{
-		func() list.ListResource { return &agentClientScopeList{listBase{typeSuffix: "_agent_client_scope"}} },
-		func() list.ListResource {
-			return &preauthorizedClientList{listBase{typeSuffix: "_preauthorized_client"}}
-		},
-	}
-}
-
-// listBase is what the list resources share: the type name (after the provider's) and the provider's data.
-type listBase struct {
-	typeSuffix string
-	data       *providerData
-}
-
-func (l *listBase) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + l.typeSuffix
-}
-
-func (l *listBase) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	l.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
-func (l *listBase) client(ctx context.Context, diags *diag.Diagnostics) (*graph.Client, bool) {
+func (l *resourceBase) client(ctx context.Context, diags *diag.Diagnostics) (*graph.Client, bool) {
 	if l.data == nil {
 		diags.AddError("Provider not configured", "The lkps provider was not configured before listing; this is a bug in the provider.")
 		return nil, false
@@ -67,7 +37,7 @@ func (l *listBase) client(ctx context.Context, diags *diag.Diagnostics) (*graph.
 
 // ---- lkps_agent_client_scope ----
 
-type agentClientScopeList struct{ listBase }
+type agentClientScopeList struct{ resourceBase }
 
 type agentClientScopeListConfig struct {
 	AgentClientIDs types.List `tfsdk:"agent_client_ids"`
@@ -113,7 +83,7 @@ func (l *agentClientScopeList) List(ctx context.Context, req list.ListRequest, s
 			owned, err := client.OwnedApplications(ctx)
 			if err != nil {
 				var d diag.Diagnostics
-				addListError(&d, "list the applications the provider's identity owns", err,
+				reportListError(&d, "list the applications the provider's identity owns", err,
 					"Name the agents with agent_client_ids instead, or grant the provider's service principal a Microsoft Graph "+
 						"app role that reads applications (Application.Read.All, or Application.ReadWrite.OwnedBy as pipelines have).")
 				push(list.ListResult{Diagnostics: d})
@@ -126,7 +96,7 @@ func (l *agentClientScopeList) List(ctx context.Context, req list.ListRequest, s
 			app, err := client.GetApplication(ctx, ref)
 			if err != nil {
 				var d diag.Diagnostics
-				addGraphError(&d, "read the agent application", ref, err)
+				l.data.reportGraphError(ctx, &d, "read the agent application", ref, err)
 				if !push(list.ListResult{Diagnostics: d}) {
 					return
 				}
@@ -170,7 +140,7 @@ func importedAgentClientScope(app graph.Application, scope graph.PermissionScope
 
 // ---- lkps_preauthorized_client ----
 
-type preauthorizedClientList struct{ listBase }
+type preauthorizedClientList struct{ resourceBase }
 
 type preauthorizedClientListConfig struct {
 	AgentClientID types.String `tfsdk:"agent_client_id"`
@@ -222,7 +192,7 @@ func (l *preauthorizedClientList) List(ctx context.Context, req list.ListRequest
 	}
 	app, err := client.GetApplication(ctx, ref)
 	if err != nil {
-		addGraphError(&diags, "read the agent application", ref, err)
+		l.data.reportGraphError(ctx, &diags, "read the agent application", ref, err)
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
@@ -270,14 +240,4 @@ func applicationLabel(name, appID string) string {
 		return strings.ToLower(appID)
 	}
 	return fmt.Sprintf("%s (%s)", name, strings.ToLower(appID))
-}
-
-// addListError reports a failed listing with what to do.
-func addListError(diags *diag.Diagnostics, action string, err error, advice string) {
-	var forbidden *graph.ForbiddenError
-	if errors.As(err, &forbidden) {
-		diags.AddError("Not allowed to "+action, fmt.Sprintf("Microsoft Graph refused to %s: %v\n\n%s", action, err, advice))
-		return
-	}
-	diags.AddError("Could not "+action, fmt.Sprintf("Failed to %s: %v\n\n%s", action, err, advice))
 }

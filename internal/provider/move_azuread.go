@@ -26,11 +26,6 @@ const (
 	azureadPermissionScop = "azuread_application_permission_scope"
 )
 
-var (
-	_ resource.ResourceWithMoveState = (*agentClientScopeWithIdentity)(nil)
-	_ resource.ResourceWithMoveState = (*preauthorizedClientWithIdentity)(nil)
-)
-
 // azureadPreAuthorizedState is azuread v3's azuread_application_pre_authorized state (schema version 0).
 type azureadPreAuthorizedState struct {
 	ApplicationID      string   `json:"application_id"`

@@ -22,21 +22,9 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-var (
-	_ resource.ResourceWithConfigure        = (*preauthorizedClientResource)(nil)
-	_ resource.ResourceWithImportState      = (*preauthorizedClientResource)(nil)
-	_ resource.ResourceWithModifyPlan       = (*preauthorizedClientResource)(nil)
-	_ resource.ResourceWithConfigValidators = (*preauthorizedClientResource)(nil)
-)
-
-// NewPreauthorizedClientResource returns the lkps_preauthorized_client resource.
-func NewPreauthorizedClientResource() resource.Resource { return &preauthorizedClientResource{} }
-
 // preauthorizedClientResource pre-authorizes one client application for the agent's access_as_client
 // scope (seed "Client-to-Agent Authorization", step 3).
-type preauthorizedClientResource struct {
-	data *providerData
-}
+type preauthorizedClientResource struct{ resourceBase }
 
 // preauthorizedClientResourceModel maps the resource's schema.
 type preauthorizedClientResourceModel struct {
@@ -60,10 +48,6 @@ func (m *preauthorizedClientResourceModel) setFromGraph(app graph.Application, e
 // preauthorizedClientID is the resource's ID and import ID: "<agent client ID>/<client ID>".
 func preauthorizedClientID(agentAppID, clientAppID string) string {
 	return strings.ToLower(agentAppID) + "/" + strings.ToLower(clientAppID)
-}
-
-func (r *preauthorizedClientResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_preauthorized_client"
 }
 
 func (r *preauthorizedClientResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -128,17 +112,16 @@ func (r *preauthorizedClientResource) ConfigValidators(context.Context) []resour
 	}
 }
 
-func (r *preauthorizedClientResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan preauthorizedClientResourceModel
-	ctx, cancel, client, ok := r.data.graphFor(ctx, req.Plan.Get, &plan, opCreate, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	defer cancel()
+	r.data.withGraph(ctx, req.Plan.Get, &plan, opCreate, &resp.Diagnostics, func(ctx context.Context, client *graph.Client) {
+		r.create(ctx, client, plan, resp)
+	})
+}
+
+// create adds the scope ID to the client's entry of the agent application read for the write, once no
+// other resource of this configuration claims the same pre-authorization.
+func (r *preauthorizedClientResource) create(ctx context.Context, client *graph.Client, plan preauthorizedClientResourceModel, resp *resource.CreateResponse) {
 	app, ok := r.data.agentForWrite(ctx, client, plan.AgentClientID, plan.AgentObjectID, &resp.Diagnostics)
 	if !ok {
 		return
@@ -156,20 +139,20 @@ func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.C
 	}
 	ref := graph.ByObjectID(app.ObjectID)
 	claim := preauthorizationKey(app.ObjectID, plan.ClientID.ValueString(), plan.ScopeID.ValueString())
-	if other, ok := claimPreauthorization(r.data, claim, plan.ClientID.ValueString()); !ok {
+	if other, ok := r.data.preauthorizations.claim(claim, plan.ClientID.ValueString()); !ok {
 		addDuplicatePreauthorizationError(&resp.Diagnostics, app.AppID, plan.ClientID.ValueString(), other, plan.ScopeID.ValueString())
 		return
 	}
 	_, err := client.AddPreAuthorization(ctx, ref, plan.ClientID.ValueString(), plan.ScopeID.ValueString())
 	if err != nil {
-		releasePreauthorization(r.data, claim)
+		r.data.preauthorizations.release(claim)
 	}
 	if errors.Is(err, model.ErrPreAuthorizationExists) {
 		addPreauthorizationExistsError(&resp.Diagnostics, app.AppID, plan.ClientID.ValueString(), plan.ScopeID.ValueString())
 		return
 	}
 	if err != nil {
-		r.data.addPreauthorizeError(ctx, &resp.Diagnostics, ref, app.AppID, plan.ScopeID.ValueString(), err)
+		r.data.reportPreauthorizeError(ctx, &resp.Diagnostics, ref, app.AppID, plan.ScopeID.ValueString(), err)
 		return
 	}
 	plan.AgentClientID = keepSpelling(plan.AgentClientID, app.AppID)
@@ -180,33 +163,23 @@ func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.C
 
 func (r *preauthorizedClientResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state preauthorizedClientResourceModel
-	ctx, cancel, client, ok := r.data.graphFor(ctx, req.State.Get, &state, opRead, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	defer cancel()
-	ref := agentRef(state.AgentClientID, state.AgentObjectID)
-	// A replica may not have caught up with the apply that created the entry moments ago: only an
-	// absence that persists on a read started graph_replication_lag after the command began counts as a deletion.
-	app, found, err := client.GetApplicationExpecting(ctx, ref, func(app graph.Application) bool {
-		entry, ok := app.PreAuthorization(state.ClientID.ValueString())
-		return ok && containsFold(entry.DelegatedPermissionIDs, state.ScopeID.ValueString())
+	r.data.withGraph(ctx, req.State.Get, &state, opRead, &resp.Diagnostics, func(ctx context.Context, client *graph.Client) {
+		// Only an absence that persists past the replication lag counts as a deletion (refreshAgent).
+		read, ok := r.data.refreshAgent(ctx, client, agentRef(state.AgentClientID, state.AgentObjectID), "read the agent application",
+			func(app graph.Application) bool {
+				entry, ok := app.PreAuthorization(state.ClientID.ValueString())
+				return ok && containsFold(entry.DelegatedPermissionIDs, state.ScopeID.ValueString())
+			}, &resp.Diagnostics)
+		switch {
+		case !ok:
+		case read.gone || !read.expected:
+			resp.State.RemoveResource(ctx)
+		default:
+			entry, _ := read.app.PreAuthorization(state.ClientID.ValueString())
+			state.setFromGraph(read.app, entry)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+		}
 	})
-	if isGone(err) {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	if err != nil {
-		r.data.reportGraphError(ctx, &resp.Diagnostics, "read the agent application", ref, err)
-		return
-	}
-	if !found {
-		resp.State.RemoveResource(ctx)
-		return
-	}
-	entry, _ := app.PreAuthorization(state.ClientID.ValueString())
-	state.setFromGraph(app, entry)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
 // Update only ever changes the timeouts: every other attribute replaces the resource.
@@ -221,18 +194,15 @@ func (r *preauthorizedClientResource) Update(ctx context.Context, req resource.U
 
 func (r *preauthorizedClientResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state preauthorizedClientResourceModel
-	ctx, cancel, client, ok := r.data.graphFor(ctx, req.State.Get, &state, opDelete, &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	defer cancel()
-	ref := graph.ByObjectID(state.AgentObjectID.ValueString())
-	err := client.RemovePreAuthorization(ctx, ref, state.ClientID.ValueString(), state.ScopeID.ValueString())
-	if err != nil && !isGone(err) {
-		r.data.reportGraphError(ctx, &resp.Diagnostics, "remove the pre-authorization", ref, err)
-		return
-	}
-	releasePreauthorization(r.data, preauthorizationKey(state.AgentObjectID.ValueString(), state.ClientID.ValueString(), state.ScopeID.ValueString()))
+	r.data.withGraph(ctx, req.State.Get, &state, opDelete, &resp.Diagnostics, func(ctx context.Context, client *graph.Client) {
+		ref := graph.ByObjectID(state.AgentObjectID.ValueString())
+		err := client.RemovePreAuthorization(ctx, ref, state.ClientID.ValueString(), state.ScopeID.ValueString())
+		if err != nil && !isGone(err) {
+			r.data.reportGraphError(ctx, &resp.Diagnostics, "remove the pre-authorization", ref, err)
+			return
+		}
+		r.data.preauthorizations.release(preauthorizationKey(state.AgentObjectID.ValueString(), state.ClientID.ValueString(), state.ScopeID.ValueString()))
+	})
 }
 
 func (r *preauthorizedClientResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

@@ -9,13 +9,9 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/action"
-	"github.com/hashicorp/terraform-plugin-framework/datasource"
-	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -31,6 +27,7 @@ var (
 	_ provider.ProviderWithValidateConfig = (*lkpsProvider)(nil)
 	_ provider.ProviderWithFunctions      = (*lkpsProvider)(nil)
 	_ provider.ProviderWithActions        = (*lkpsProvider)(nil)
+	_ provider.ProviderWithListResources  = (*lkpsProvider)(nil)
 )
 
 // New returns a constructor of the provider for providerserver.Serve and the acceptance tests.
@@ -233,33 +230,6 @@ func (p *lkpsProvider) Configure(ctx context.Context, req provider.ConfigureRequ
 	resp.ResourceData = data
 	resp.ListResourceData = data
 	resp.ActionData = data
-}
-
-func (p *lkpsProvider) Resources(_ context.Context) []func() resource.Resource {
-	// The resources with their identities, azuread import ID forms and moves (identity.go).
-	return []func() resource.Resource{
-		newAgentClientScopeWithIdentity,
-		newPreauthorizedClientWithIdentity,
-		newAgentRegistrationWithIdentity,
-	}
-}
-
-func (p *lkpsProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{
-		NewEnvironmentDataSource,
-		NewEnvironmentsDataSource,
-		NewClientAuthorizationDataSource,
-	}
-}
-
-// Functions are the provider-defined functions (function_agent_ids.go).
-func (p *lkpsProvider) Functions(_ context.Context) []func() function.Function {
-	return []func() function.Function{newScopeIDFunction, newIdentifierURIFunction}
-}
-
-// Actions are the provider's actions (Terraform 1.14+; older CLIs and OpenTofu ignore them).
-func (p *lkpsProvider) Actions(_ context.Context) []func() action.Action {
-	return []func() action.Action{newSessionStartAction}
 }
 
 // userAgent names the provider and Terraform versions on every outgoing request.

@@ -5,16 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
@@ -42,6 +39,12 @@ type providerData struct {
 	graphOnce   sync.Once
 	graphClient *graph.Client
 	graphErr    error
+
+	// visibleClients remembers the client IDs (in lower case) found visible in the tenant, so that many
+	// lkps_preauthorized_client resources naming one client look it up once per run.
+	visibleClients sync.Map
+	// preauthorizations are the pre-authorizations this configuration's resources claimed in this run.
+	preauthorizations preauthorizationClaims
 }
 
 // newProviderData resolves the provider block against the environment variables: configuration wins.
@@ -138,135 +141,6 @@ func (m providerModel) authSettings() auth.Settings {
 		UseCLI:                    boolean(m.UseCLI),
 		AuthorityHost:             str(m.AuthorityHost),
 	}
-}
-
-// graphWithin bounds ctx by an operation's timeout (get is for example plan.Timeouts.Create; def applies
-// when the timeouts block does not set it) and returns the Graph client: the preamble of every CRUD
-// method of the Entra resources.
-func (d *providerData) graphWithin(ctx context.Context, get timeoutGetter, def time.Duration, diags *diag.Diagnostics) (context.Context, context.CancelFunc, *graph.Client, bool) {
-	ctx, cancel, ok := withTimeout(ctx, get, def, diags)
-	if !ok {
-		return ctx, cancel, nil, false
-	}
-	client, ok := d.graph(ctx, diags)
-	if !ok {
-		cancel()
-		return ctx, func() {}, nil, false
-	}
-	// The operation's deferred cancel also reports what the Graph client noticed meanwhile.
-	return ctx, func() { cancel(); addGraphNotices(client.TakeNotices(), diags) }, client, true
-}
-
-// graphOperation names the CRUD operation of an Entra resource whose timeout graphFor applies.
-type graphOperation string
-
-const (
-	opCreate graphOperation = "create"
-	opRead   graphOperation = "read"
-	opUpdate graphOperation = "update"
-	opDelete graphOperation = "delete"
-)
-
-// timedModel is a resource model with a timeouts block.
-type timedModel interface{ timeoutsBlock() timeouts.Value }
-
-// graphFor is the preamble of every CRUD method of the Entra resources: it reads the plan or state into
-// m (get is req.Plan.Get or req.State.Get), then bounds ctx by m's timeout for op (defaultReadTimeout
-// for a read, defaultWriteTimeout otherwise, when the block does not set it) and returns the Graph
-// client, as graphWithin does.
-func (d *providerData) graphFor(ctx context.Context, get func(context.Context, any) diag.Diagnostics, m timedModel, op graphOperation, diags *diag.Diagnostics) (context.Context, context.CancelFunc, *graph.Client, bool) {
-	diags.Append(get(ctx, m)...)
-	if diags.HasError() {
-		return ctx, func() {}, nil, false
-	}
-	t := m.timeoutsBlock()
-	switch op {
-	case opCreate:
-		return d.graphWithin(ctx, t.Create, defaultWriteTimeout, diags)
-	case opRead:
-		return d.graphWithin(ctx, t.Read, defaultReadTimeout, diags)
-	case opUpdate:
-		return d.graphWithin(ctx, t.Update, defaultWriteTimeout, diags)
-	default:
-		return d.graphWithin(ctx, t.Delete, defaultWriteTimeout, diags)
-	}
-}
-
-// graphClientBuilt, when set (by tests, before any provider runs), is told of every Microsoft Graph
-// client the provider builds, so that tests can report the client's request and retry counters.
-var graphClientBuilt func(baseURL string, c *graph.Client)
-
-// graph returns the provider's Microsoft Graph client, built on first use and shared by every resource,
-// so that edits of one application from sibling resources are serialized and grouped.
-func (d *providerData) graph(ctx context.Context, diags *diag.Diagnostics) (*graph.Client, bool) {
-	if d == nil {
-		diags.AddError("Provider not configured",
-			"The lkps provider was not configured before a resource used it. This is a bug in the provider; please report it.")
-		return nil, false
-	}
-	if d.credentialErr != nil {
-		diags.AddError("No usable credentials for Microsoft Graph",
-			fmt.Sprintf("The provider could not set up its identity: %s.\n\nSee the provider documentation, \"Authentication\", "+
-				"for the settings of each method and their ARM_* environment variables.", d.credentialErr))
-		return nil, false
-	}
-	d.graphOnce.Do(func() {
-		tflog.Debug(ctx, "Building the Microsoft Graph client", map[string]any{
-			"graph_base_url": d.entry.GraphBaseURL, "auth_method": d.method.Description(),
-			"graph_replication_lag": d.graphSettings.lag.String(), "concurrent_writers": d.graphSettings.concurrentWriters,
-			"command_start_known": !d.commandStart.IsZero(),
-		})
-		d.graphClient, d.graphErr = graph.New(graph.Config{
-			Credential: d.credential,
-			BaseURL:    d.entry.GraphBaseURL,
-			Scope:      graphScope(d.entry.GraphBaseURL),
-			HTTPClient: d.httpClient,
-			UserAgent:  d.userAgent,
-			Logger:     tflogLogger{},
-			Caller:     graphCaller(d.method.Kind),
-
-			ReplicationLag:    d.graphSettings.lag,
-			ConcurrentWriters: d.graphSettings.concurrentWriters,
-			CommandStart:      d.commandStart,
-		})
-		if d.graphErr == nil && graphClientBuilt != nil {
-			graphClientBuilt(d.entry.GraphBaseURL, d.graphClient)
-		}
-	})
-	if d.graphErr != nil {
-		diags.AddError("Could not set up the Microsoft Graph client", d.graphErr.Error())
-		return nil, false
-	}
-	return d.graphClient, true
-}
-
-// graphCaller is the kind of identity a method signs in as, which decides Graph's authorization rule.
-func graphCaller(k auth.Kind) graph.CallerKind {
-	if k.SignsInAsUser() {
-		return graph.CallerUser
-	}
-	return graph.CallerServicePrincipal
-}
-
-// graphScope is the token scope for a Graph endpoint: its own URL plus "/.default", as sovereign clouds
-// (graph.microsoft.us, microsoftgraph.chinacloudapi.cn) and the emulator expect; the public cloud's
-// canonical scope for the public endpoint.
-func graphScope(graphBaseURL string) string {
-	if strings.EqualFold(strings.TrimRight(graphBaseURL, "/"), environments.PublicGraphBaseURL) {
-		return environments.GraphScope
-	}
-	return strings.TrimRight(graphBaseURL, "/") + "/.default"
-}
-
-// tflogLogger routes the API packages' log lines to Terraform's log (TF_LOG). The API packages never
-// put tokens or secrets in fields.
-type tflogLogger struct{}
-
-func (tflogLogger) Debug(ctx context.Context, msg string, fields map[string]any) {
-	tflog.Debug(ctx, msg, fields)
-}
-func (tflogLogger) Warn(ctx context.Context, msg string, fields map[string]any) {
-	tflog.Warn(ctx, msg, fields)
 }
 
 // overrideAttribute maps an environments.Overrides field to its provider attribute and variable.

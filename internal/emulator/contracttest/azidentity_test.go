@@ -16,10 +16,10 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
-	kiotaauth "github.com/microsoft/kiota-authentication-azure-go"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/emutest"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/entra"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 )
@@ -45,11 +45,7 @@ func TestAzidentityFederatedCredentialFromSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth, err := kiotaauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(cred, []string{graphScope}, []string{"127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := newGraphClientWithAuth(t, ts, auth)
+	g := credentialClient(t, ts, cred)
 	if _, err := g.byAppID(emulator.DefaultAgentAppID).Get(ctx(t), nil); err != nil {
 		t.Fatalf("GET with a federated credential: %v", err)
 	}
@@ -83,14 +79,7 @@ func TestAzidentityCertificateRegisteredOutOfBand(t *testing.T) {
 		SerialNumber: big.NewInt(42), Subject: pkix.Name{CommonName: "contract test"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cert, der := emutest.SelfSigned(t, tmpl, key)
 	rec, err := ts.Admin().CreateApplication(emulator.SeedApplication{
 		DisplayName:  "certificate client",
 		Certificates: []emulator.SeedCertificate{{PEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}},
@@ -105,11 +94,7 @@ func TestAzidentityCertificateRegisteredOutOfBand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth, err := kiotaauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(cred, []string{graphScope}, []string{"127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := newGraphClientWithAuth(t, ts, auth)
+	g := credentialClient(t, ts, cred)
 	_, err = g.byAppID(emulator.DefaultAgentAppID).Get(ctx(t), nil)
 	odataError(t, err, http.StatusForbidden, graphapi.CodeAccessDenied)
 
@@ -123,11 +108,7 @@ func TestAzidentityCertificateRegisteredOutOfBand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth, err = kiotaauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(fresh, []string{graphScope}, []string{"127.0.0.1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := newGraphClientWithAuth(t, ts, auth).byAppID(emulator.DefaultAgentAppID).Get(ctx(t), nil); err != nil {
+	if _, err := credentialClient(t, ts, fresh).byAppID(emulator.DefaultAgentAppID).Get(ctx(t), nil); err != nil {
 		t.Fatalf("GET after the grant: %v", err)
 	}
 	got, err := ts.Admin().Application(appID)

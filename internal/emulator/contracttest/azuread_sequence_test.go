@@ -7,7 +7,6 @@ import (
 	abs "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
-	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 )
 
@@ -27,12 +26,8 @@ import (
 // and checks that the deleted applications are then in the deleted items, their URIs reserved.
 func TestSDKAzureadOnboardingSequence(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
-	deployer, err := ts.Admin().Application(ts.DeployerClientID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts, g := deployerGraph(t)
+	deployer := application(t, ts, ts.DeployerClientID)
 
 	create := func(name string) models.Applicationable {
 		t.Helper()

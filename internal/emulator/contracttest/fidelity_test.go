@@ -29,21 +29,6 @@ func (g *graphClient) appPolicy() *policies.DefaultAppManagementPolicyRequestBui
 	return policies.NewDefaultAppManagementPolicyRequestBuilderInternal(map[string]string{}, g.adapter)
 }
 
-// clientWithRoles is a Graph client for a new application holding the Graph app roles.
-func clientWithRoles(t *testing.T, ts *emulator.TestServer, roles ...string) *graphClient {
-	t.Helper()
-	secret := "secret-" + strings.ReplaceAll(t.Name(), "/", "-")
-	rec, err := ts.Admin().CreateApplication(emulator.SeedApplication{
-		DisplayName: "caller " + strings.Join(roles, " "),
-		Secrets:     []emulator.SeedSecret{{Value: secret}},
-		GraphRoles:  roles,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return newGraphClient(t, ts, rec.Application.AppID, secret)
-}
-
 func withIdentifierURIs(uris ...string) models.Applicationable {
 	app := models.NewApplication()
 	app.SetIdentifierUris(uris)
@@ -82,8 +67,7 @@ func restrictionState(p models.TenantAppManagementPolicyable, restriction string
 
 func TestSDKIdentifierURIsWithTheDefaultPolicy(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
+	_, g := deployerGraph(t)
 	agent := g.byAppID(emulator.DefaultAgentAppID)
 	// A tenant that never changed its app management policy accepts api://<string>.
 	if err := patch(t, agent, withIdentifierURIs("api://lkps-agent")); err != nil {
@@ -102,7 +86,7 @@ func TestSDKIdentifierURIsWithTheDefaultPolicy(t *testing.T) {
 func TestSDKAppManagementPolicy(t *testing.T) {
 	t.Parallel()
 	ts := emulator.NewTestServer(t)
-	admin := clientWithRoles(t, ts, graphapi.RolePolicyReadWriteApplicationConfig)
+	admin, _ := adminClient(t, ts, graphapi.RolePolicyReadWriteApplicationConfig)
 	deployer := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
 
 	p, err := admin.appPolicy().Get(ctx(t), nil)
@@ -153,8 +137,7 @@ func TestSDKAppManagementPolicy(t *testing.T) {
 
 func TestSDKSoftDeleteRestoreAndPurge(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
+	ts, g := deployerGraph(t)
 	uri := "api://" + ts.TenantID() + "/soft-deleted"
 	body := models.NewApplication()
 	body.SetDisplayName(ptr("soft-deleted"))
@@ -216,8 +199,7 @@ func TestSDKSoftDeleteRestoreAndPurge(t *testing.T) {
 
 func TestSDKBadInput(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
+	_, g := deployerGraph(t)
 	agent := g.byAppID(emulator.DefaultAgentAppID)
 	before, err := agent.Get(ctx(t), nil)
 	if err != nil {

@@ -16,8 +16,7 @@ import (
 
 func TestSDKServicePrincipalList(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
+	ts, g := deployerGraph(t)
 	filter := url.QueryEscape("appId in ('" + emulator.DefaultAgentAppID + "','" + emulator.DefaultClientAppID + "')")
 	got, err := g.send(ctx(t), abs.GET, ts.GraphBaseURL+"/v1.0/servicePrincipals?$filter="+filter, models.CreateServicePrincipalCollectionResponseFromDiscriminatorValue)
 	if err != nil {
@@ -34,12 +33,8 @@ func TestSDKServicePrincipalList(t *testing.T) {
 
 func TestSDKOwnedApplications(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
-	deployer, err := ts.Admin().Application(ts.DeployerClientID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts, g := deployerGraph(t)
+	deployer := application(t, ts, ts.DeployerClientID)
 	got, err := g.send(ctx(t), abs.GET, ts.GraphBaseURL+"/v1.0/servicePrincipals/"+deployer.ServicePrincipalID+"/ownedObjects/microsoft.graph.application",
 		models.CreateApplicationCollectionResponseFromDiscriminatorValue)
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/google/uuid"
 	abs "github.com/microsoft/kiota-abstractions-go"
@@ -26,6 +25,8 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/emutest"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
@@ -51,20 +52,51 @@ type graphClient struct {
 func newGraphClient(t *testing.T, ts *emulator.TestServer, appID, secret string) *graphClient {
 	t.Helper()
 	cred, err := azidentity.NewClientSecretCredential(ts.TenantID(), appID, secret, &azidentity.ClientSecretCredentialOptions{
-		ClientOptions: azcore.ClientOptions{
-			Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: ts.AuthorityHost + "/"},
-			Transport: ts.Client,
-		},
-		DisableInstanceDiscovery: true,
+		ClientOptions: clientOptions(ts), DisableInstanceDiscovery: true,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return credentialClient(t, ts, cred)
+}
+
+// credentialClient is a Graph client that authenticates with an azidentity credential, as the provider's.
+func credentialClient(t *testing.T, ts *emulator.TestServer, cred azcore.TokenCredential) *graphClient {
+	t.Helper()
 	auth, err := kiotaauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(cred, []string{graphScope}, []string{"127.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return newGraphClientWithAuth(t, ts, auth)
+}
+
+// deployerGraph starts a test server and returns it with a Graph client of its deployer.
+func deployerGraph(t *testing.T, opts ...emulator.Option) (*emulator.TestServer, *graphClient) {
+	t.Helper()
+	ts := emulator.NewTestServer(t, opts...)
+	return ts, newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
+}
+
+// application returns an application of the emulator's directory (by appId or object id) as it is now.
+func application(t *testing.T, ts *emulator.TestServer, id string) *directory.Record {
+	t.Helper()
+	rec, err := ts.Admin().Application(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+// createApplication creates an application named name through Graph.
+func createApplication(t *testing.T, g *graphClient, name string) models.Applicationable {
+	t.Helper()
+	app := models.NewApplication()
+	app.SetDisplayName(ptr(name))
+	created, err := g.collection().Post(ctx(t), app, nil)
+	if err != nil {
+		t.Fatalf("POST applications: %v", err)
+	}
+	return created
 }
 
 func newGraphClientWithAuth(t *testing.T, ts *emulator.TestServer, auth absauth.AuthenticationProvider) *graphClient {
@@ -169,12 +201,8 @@ func odataError(t *testing.T, err error, status int, code string) odataerrors.Ma
 
 func TestSDKGetByObjectIDAndAppID(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
-	agent, err := ts.Admin().Application(emulator.DefaultAgentAppID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts, g := deployerGraph(t)
+	agent := application(t, ts, emulator.DefaultAgentAppID)
 	app, err := g.byObjectID(agent.Application.ID).Get(ctx(t), nil)
 	if err != nil {
 		t.Fatalf("GET by object id: %v", err)
@@ -210,8 +238,7 @@ func TestSDKGetByObjectIDAndAppID(t *testing.T) {
 
 func TestSDKPatchScopeThenPreAuthorize(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
+	ts, g := deployerGraph(t)
 	agent := g.byAppID(emulator.DefaultAgentAppID)
 
 	// Pre-authorizing a scope that does not exist yet fails with Graph's message.
@@ -244,8 +271,7 @@ func TestSDKPatchScopeThenPreAuthorize(t *testing.T) {
 
 func TestSDKDisableBeforeRemove(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
+	_, g := deployerGraph(t)
 	agent := g.byAppID(emulator.DefaultAgentAppID)
 	if err := patch(t, agent, scopesPatch(newScope(scopeValue, true))); err != nil {
 		t.Fatal(err)
@@ -320,8 +346,7 @@ func TestSDKAuthorizationAndAuthenticationErrors(t *testing.T) {
 
 func TestSDKHonoursRetryAfter(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t, emulator.WithFaults(faults.Config{ThrottleNext: 1, RetryAfterSeconds: 1}))
-	g := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
+	ts, g := deployerGraph(t, emulator.WithFaults(faults.Config{ThrottleNext: 1, RetryAfterSeconds: 1}))
 	start := time.Now()
 	if _, err := g.byAppID(emulator.DefaultAgentAppID).Get(ctx(t), nil); err != nil {
 		t.Fatalf("GET through one 429: %v", err)
@@ -339,8 +364,7 @@ func TestSDKHonoursRetryAfter(t *testing.T) {
 
 func TestSDKConflictBurstIsNotRetriedBySDK(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
+	ts, g := deployerGraph(t)
 	agent := g.byAppID(emulator.DefaultAgentAppID)
 	if err := ts.Admin().SetFaults(faults.Config{ConflictNextWrites: 2}); err != nil {
 		t.Fatal(err)
@@ -359,9 +383,8 @@ func TestSDKConflictBurstIsNotRetriedBySDK(t *testing.T) {
 
 func TestSDKObservesStaleReadAfterPatch(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: time.Now()}
-	ts := emulator.NewTestServer(t, emulator.WithClock(clk.Now))
-	g := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
+	clk := emutest.NewClock(time.Now())
+	ts, g := deployerGraph(t, emulator.WithClock(clk.Now))
 	agent := g.byAppID(emulator.DefaultAgentAppID)
 	if err := ts.Admin().SetFaults(faults.Config{ReplicaLag: 10 * time.Second, StaleReadProbability: 1}); err != nil {
 		t.Fatal(err)
@@ -388,21 +411,15 @@ func TestSDKObservesStaleReadAfterPatch(t *testing.T) {
 
 func TestSDKCreateAndDelete(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
-	body := models.NewApplication()
-	body.SetDisplayName(ptr("created by msgraph-sdk-go"))
-	created, err := g.collection().Post(ctx(t), body, nil)
-	if err != nil {
-		t.Fatalf("POST: %v", err)
-	}
+	_, g := deployerGraph(t)
+	created := createApplication(t, g, "created by msgraph-sdk-go")
 	if created.GetId() == nil || created.GetAppId() == nil || created.GetApi() == nil {
 		t.Fatal("created application lacks ids or api")
 	}
 	if err := g.byObjectID(*created.GetId()).Delete(ctx(t), nil); err != nil {
 		t.Fatalf("DELETE: %v", err)
 	}
-	_, err = g.byObjectID(*created.GetId()).Get(ctx(t), nil)
+	_, err := g.byObjectID(*created.GetId()).Get(ctx(t), nil)
 	odataError(t, err, http.StatusNotFound, graphapi.CodeNotFound)
 }
 
@@ -434,23 +451,6 @@ func (s staticToken) GetAuthorizationToken(context.Context, *url.URL, map[string
 
 func (s staticToken) GetAllowedHostsValidator() *absauth.AllowedHostsValidator {
 	return s.hosts
-}
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 func ptr[T any](v T) *T { return &v }

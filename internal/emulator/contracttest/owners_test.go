@@ -80,10 +80,7 @@ func TestSDKApplicationOwnersListAddRemove(t *testing.T) {
 	t.Parallel()
 	ts := emulator.NewTestServer(t)
 	g, adminSP := adminClient(t, ts, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
-	agent, err := ts.Admin().Application(emulator.DefaultAgentAppID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	agent := application(t, ts, emulator.DefaultAgentAppID)
 	owners := g.byObjectID(agent.Application.ID).Owners()
 	list, err := owners.Get(ctx(t), nil)
 	if err != nil {
@@ -134,16 +131,13 @@ func TestSDKApplicationOwnersListAddRemove(t *testing.T) {
 func TestSDKOwnerPermissions(t *testing.T) {
 	t.Parallel()
 	ts := emulator.NewTestServer(t)
-	agent, err := ts.Admin().Application(emulator.DefaultAgentAppID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	agent := application(t, ts, emulator.DefaultAgentAppID)
 	deployer := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
 	owners := deployer.byObjectID(agent.Application.ID).Owners()
 	if _, err := owners.Get(ctx(t), nil); err != nil {
 		t.Fatalf("the deployer (OwnedBy) lists owners: %v", err)
 	}
-	err = owners.Ref().Post(ctx(t), refBody(emulator.DefaultUserID), nil)
+	err := owners.Ref().Post(ctx(t), refBody(emulator.DefaultUserID), nil)
 	if oe := odataError(t, err, http.StatusForbidden, graphapi.CodeAccessDenied); *oe.GetMessage() != graphapi.MsgAccessDenied {
 		t.Fatalf("message = %q", *oe.GetMessage())
 	}
@@ -287,12 +281,8 @@ func TestSDKDomains(t *testing.T) {
 // writes there (and which msgraph-sdk-go's v1.0 model has too).
 func TestSDKBetaApplication(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
-	agent, err := ts.Admin().Application(emulator.DefaultAgentAppID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ts, g := deployerGraph(t)
+	agent := application(t, ts, emulator.DefaultAgentAppID)
 	beta := ts.GraphBaseURL + "/beta/applications/" + agent.Application.ID
 	got, err := g.send(ctx(t), abs.GET, beta+"?$select=oauth2RequirePostResponse", models.CreateApplicationFromDiscriminatorValue)
 	if err != nil {
@@ -337,10 +327,7 @@ func TestSDKBetaApplication(t *testing.T) {
 func TestSDKDelegatedOwners(t *testing.T) {
 	t.Parallel()
 	ts := emulator.NewTestServer(t)
-	agent, err := ts.Admin().Application(emulator.DefaultAgentAppID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	agent := application(t, ts, emulator.DefaultAgentAppID)
 	userClient := func(roles ...string) *graphClient {
 		tok, err := ts.Admin().MintUserToken(emulator.UserToken{ObjectID: emulator.DefaultUserID, Audience: "https://graph.microsoft.com", DirectoryRoles: roles})
 		if err != nil {
@@ -349,7 +336,7 @@ func TestSDKDelegatedOwners(t *testing.T) {
 		return newGraphClientWithAuth(t, ts, absauth.NewBaseBearerTokenAuthenticationProvider(newStaticToken(t, tok)))
 	}
 	member := userClient().byObjectID(agent.Application.ID).Owners()
-	err = member.Ref().Post(ctx(t), refBody(emulator.DefaultUserID), nil)
+	err := member.Ref().Post(ctx(t), refBody(emulator.DefaultUserID), nil)
 	odataError(t, err, http.StatusForbidden, graphapi.CodeAccessDenied)
 	admin := userClient(graphapi.RoleTemplateApplicationAdministrator).byObjectID(agent.Application.ID).Owners()
 	if err := admin.Ref().Post(ctx(t), refBody(emulator.DefaultUserID), nil); err != nil {
@@ -368,12 +355,7 @@ func TestSDKServicePrincipalCreateDelete(t *testing.T) {
 	t.Parallel()
 	ts := emulator.NewTestServer(t)
 	g, _ := adminClient(t, ts, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
-	app := models.NewApplication()
-	app.SetDisplayName(ptr("needs a service principal"))
-	created, err := g.collection().Post(ctx(t), app, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	created := createApplication(t, g, "needs a service principal")
 	create := func() (models.ServicePrincipalable, error) {
 		body := models.NewServicePrincipal()
 		body.SetAppId(created.GetAppId())

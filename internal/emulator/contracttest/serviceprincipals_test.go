@@ -49,15 +49,10 @@ func TestSDKServicePrincipalMissingUntilCreated(t *testing.T) {
 	t.Parallel()
 	ts := emulator.NewTestServer(t)
 	g, _ := adminClient(t, ts, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
-	app := models.NewApplication()
-	app.SetDisplayName(ptr("created without a service principal"))
-	created, err := g.collection().Post(ctx(t), app, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	created := createApplication(t, g, "created without a service principal")
 	appID := *created.GetAppId()
 	spPath := ts.GraphBaseURL + "/v1.0/servicePrincipals(appId='" + appID + "')"
-	_, err = g.send(ctx(t), abs.GET, spPath, models.CreateServicePrincipalFromDiscriminatorValue)
+	_, err := g.send(ctx(t), abs.GET, spPath, models.CreateServicePrincipalFromDiscriminatorValue)
 	odataError(t, err, http.StatusNotFound, graphapi.CodeNotFound)
 
 	// A secret (as addPassword would add one; the emulator's Graph does not serve addPassword).
@@ -126,12 +121,7 @@ func TestSDKServicePrincipalPropertiesAndPatch(t *testing.T) {
 	t.Parallel()
 	ts := emulator.NewTestServer(t)
 	g, _ := adminClient(t, ts, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
-	app := models.NewApplication()
-	app.SetDisplayName(ptr("azuread service principal"))
-	created, err := g.collection().Post(ctx(t), app, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	created := createApplication(t, g, "azuread service principal")
 	body := models.NewServicePrincipal()
 	body.SetAppId(created.GetAppId())
 	body.SetAccountEnabled(ptr(true))
@@ -199,10 +189,7 @@ func TestSDKOwnersPaging(t *testing.T) {
 	t.Parallel()
 	ts := emulator.NewTestServer(t)
 	g, _ := adminClient(t, ts, graphapi.RoleApplicationReadAll)
-	agent, err := ts.Admin().Application(emulator.DefaultAgentAppID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	agent := application(t, ts, emulator.DefaultAgentAppID)
 	added := make([]string, 0, 7)
 	if _, err := ts.Directory().Update(directory.Ref{ObjectID: agent.Application.ID}, directory.Primary, func(_, cur *directory.Record) (directory.Record, error) {
 		next := cur.Clone()

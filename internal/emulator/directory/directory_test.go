@@ -4,34 +4,16 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/emutest"
 )
 
-// fakeClock is a manually advanced clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func newDir(t *testing.T) (*directory.Directory, *fakeClock) {
+func newDir(t *testing.T) (*directory.Directory, *emutest.Clock) {
 	t.Helper()
-	clk := &fakeClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clk := emutest.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	d := directory.New(directory.Config{TenantID: "fcb2b37b-5da0-466b-9b83-0014b67a7c78", Now: clk.Now, RandSeed: 7})
 	return d, clk
 }

@@ -1,6 +1,8 @@
 package faults_test
 
 import (
+	"encoding/json"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -187,5 +189,32 @@ func TestSetRunsHooksOneAtATime(t *testing.T) {
 	}
 	if got, want := last.Load(), int64(in.Config().Seed); got != want {
 		t.Errorf("the hooks saw seed %d last, but the configuration stored last has seed %d", got, want)
+	}
+}
+
+// The admin API's JSON form: durations as Go duration strings both ways, zero values left out, an
+// unknown field or a malformed duration refused.
+func TestConfigJSON(t *testing.T) {
+	in := faults.Config{Latency: 250 * time.Millisecond, ReplicaLag: 2 * time.Second, ThrottleNext: 2, RetryAfterForm: "date", Seed: 7}
+	raw, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"throttleNext":2,"retryAfterForm":"date","seed":7,"latency":"250ms","replicaLag":"2s"}`; string(raw) != want {
+		t.Errorf("JSON = %s, want %s", raw, want)
+	}
+	var out faults.Config
+	if err := json.Unmarshal(raw, &out); err != nil || out != in {
+		t.Errorf("round trip = %+v, %v; want %+v", out, err, in)
+	}
+	for body, want := range map[string]string{
+		`{"latency":"soon"}`:  "latency: ",
+		`{"replicaLag":"1"}`:  "replicaLag: ",
+		`{"throttleNxt":1}`:   "unknown field",
+		`{"replicaLag":1000}`: "cannot unmarshal number",
+	} {
+		if err := json.Unmarshal([]byte(body), &out); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", body, err, want)
+		}
 	}
 }

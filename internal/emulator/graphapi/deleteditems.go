@@ -10,16 +10,6 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 )
 
-// Routes of the deleted items and the tenant's app management policy (RouteName).
-const (
-	RouteListDeletedApplications = "graph GET deletedItems applications"
-	RouteGetDeletedItem          = "graph GET deletedItem"
-	RouteRestoreDeletedItem      = "graph POST deletedItem restore"
-	RoutePurgeDeletedItem        = "graph DELETE deletedItem"
-	RouteGetAppPolicy            = "graph GET defaultAppManagementPolicy"
-	RoutePatchAppPolicy          = "graph PATCH defaultAppManagementPolicy"
-)
-
 // directoryExtrasOperation resolves the deleted items of the directory and the tenant's default app
 // management policy (segs: the v1.0 path's segments):
 //
@@ -125,13 +115,7 @@ func (a *API) getDeleted(w http.ResponseWriter, r *http.Request, c Caller, id st
 	if err != nil {
 		return notFound(directory.Ref{ObjectID: id})
 	}
-	raw, gerr := deletedJSON(&rec.Application, sel)
-	if gerr != nil {
-		return gerr
-	}
-	ctx, _ := json.Marshal(a.cfg.BaseURL() + "/v1.0/$metadata#directoryObjects/$entity")
-	writeJSON(w, http.StatusOK, append(append([]byte(`{"@odata.context":`), ctx...), append([]byte(","), raw[1:]...)...))
-	return nil
+	return a.writeDeleted(w, rec, sel)
 }
 
 // mayChangeDeleted applies the permissions of "Restore deleted item" and "Permanently delete an item" for
@@ -164,13 +148,7 @@ func (a *API) restoreDeleted(w http.ResponseWriter, c Caller, id string) *graphE
 	case err != nil:
 		return internal(err)
 	}
-	raw, gerr := deletedJSON(&rec.Application, nil)
-	if gerr != nil {
-		return gerr
-	}
-	ctx, _ := json.Marshal(a.cfg.BaseURL() + "/v1.0/$metadata#directoryObjects/$entity")
-	writeJSON(w, http.StatusOK, append(append([]byte(`{"@odata.context":`), ctx...), append([]byte(","), raw[1:]...)...))
-	return nil
+	return a.writeDeleted(w, rec, nil)
 }
 
 // purgeDeleted answers 204 (Microsoft Learn, "Permanently delete an item").
@@ -182,5 +160,16 @@ func (a *API) purgeDeleted(w http.ResponseWriter, c Caller, id string) *graphErr
 		return notFound(directory.Ref{ObjectID: id})
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// writeDeleted answers 200 with a deleted (or just restored) application as a directory object, with the
+// properties sel selects (nil: all).
+func (a *API) writeDeleted(w http.ResponseWriter, rec *directory.Record, sel []string) *graphError {
+	raw, gerr := deletedJSON(&rec.Application, sel)
+	if gerr != nil {
+		return gerr
+	}
+	writeEntity(w, a.cfg.BaseURL()+"/v1.0/$metadata#directoryObjects/$entity", raw)
 	return nil
 }

@@ -27,16 +27,6 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 )
 
-// Route names counted by Config.Count, one per Graph operation.
-const (
-	RouteGetApplication    = "graph GET application"
-	RouteListApplications  = "graph GET applications"
-	RoutePatchApplication  = "graph PATCH application"
-	RouteCreateApplication = "graph POST application"
-	RouteDeleteApplication = "graph DELETE application"
-	RouteUnknown           = "graph other"
-)
-
 // Graph app roles that matter to the applications API.
 const (
 	RoleApplicationReadAll      = "Application.Read.All"
@@ -354,11 +344,7 @@ func (a *API) writeApplications(w http.ResponseWriter, sel []string, keep func(*
 }
 
 func (a *API) patch(w http.ResponseWriter, r *http.Request, c Caller, ref directory.Ref) *graphError {
-	body, gerr := readBody(r)
-	if gerr != nil {
-		return gerr
-	}
-	sentPreAuth, gerr := sentPreAuthorized(body)
+	body, sentPreAuth, gerr := parsedBody(r, sentPreAuthorized)
 	if gerr != nil {
 		return gerr
 	}
@@ -403,10 +389,7 @@ func (a *API) patch(w http.ResponseWriter, r *http.Request, c Caller, ref direct
 }
 
 func (a *API) create(w http.ResponseWriter, r *http.Request, c Caller) *graphError {
-	if !canCreate(c) {
-		return accessDenied()
-	}
-	body, gerr := readBody(r)
+	body, gerr := bodyIf(canCreate(c), r)
 	if gerr != nil {
 		return gerr
 	}
@@ -506,6 +489,32 @@ func patchError(err error) *graphError {
 		return newError(http.StatusBadRequest, code, pe.Message)
 	}
 	return newError(http.StatusBadRequest, CodeBadRequest, err.Error())
+}
+
+// bodyIf reads the request body of a caller allowed to send it, and refuses others with 403 before
+// reading it (Graph authorizes a request before it validates its body).
+func bodyIf(allowed bool, r *http.Request) ([]byte, *graphError) {
+	if !allowed {
+		return nil, accessDenied()
+	}
+	return readBody(r)
+}
+
+// parsedBody reads the request body and parses it: the body, what parse made of it, or the first error.
+func parsedBody[T any](r *http.Request, parse func([]byte) (T, *graphError)) ([]byte, T, *graphError) {
+	body, gerr := readBody(r)
+	if gerr != nil {
+		var zero T
+		return nil, zero, gerr
+	}
+	v, gerr := parse(body)
+	return body, v, gerr
+}
+
+// writeEntity answers 200 with an entity's JSON object (raw) preceded by its @odata.context.
+func writeEntity(w http.ResponseWriter, context string, raw []byte) {
+	ctx, _ := json.Marshal(context)
+	writeJSON(w, http.StatusOK, append(append([]byte(`{"@odata.context":`), ctx...), append([]byte(","), raw[1:]...)...))
 }
 
 // readBody reads the request body, decompressing gzip and deflate-free bodies.

@@ -12,11 +12,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/counters"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/emutest"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 )
@@ -34,18 +35,6 @@ const (
 	userOwnerOID    = "aaaaaaaa-0000-4000-8000-000000000004"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // fixture is a Graph API over httptest with tokens that name their caller. App-only: "admin" holds
 // Application.ReadWrite.All, "reader" Application.Read.All, "owner" owns the agent but holds no Graph
 // role, "ownedby" holds Application.ReadWrite.OwnedBy and owns nothing, "ownedby-owner" holds it and owns
@@ -56,15 +45,15 @@ type fixture struct {
 	srv    *httptest.Server
 	dir    *directory.Directory
 	faults *faults.Injector
-	clock  *clock
+	clock  *emutest.Clock
 	agent  *directory.Record
-	counts map[string]int
-	mu     sync.Mutex
+	// counts is the request counter, as the emulator's router counts (counters.Set.Wrap).
+	counts counters.Set
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, clock: &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}, counts: map[string]int{}}
+	f := &fixture{t: t, clock: emutest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))}
 	f.dir = directory.New(directory.Config{TenantID: tenantID, VerifiedDomains: []string{"bayer.com"}, Now: f.clock.Now, RandSeed: 1})
 	agent, err := f.dir.Create(directory.Record{
 		Application: directory.Application{DisplayName: ptr("agent")},
@@ -116,12 +105,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	// The emulator's router counts each request under api.RouteName (and adds latency: router_test.go).
-	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		f.counts[api.RouteName(r)]++
-		f.mu.Unlock()
-		api.Handler().ServeHTTP(w, r)
-	})
+	counted := f.counts.Wrap(api.RouteName, api.Handler())
 	mux := http.NewServeMux()
 	mux.Handle("/graph/", http.StripPrefix("/graph", counted))
 	srv = httptest.NewServer(mux)
@@ -217,35 +201,12 @@ func expectError(t *testing.T, r response, status int, code, message string) {
 
 func ptr[T any](v T) *T { return &v }
 
-// obj returns v as a JSON object, failing the test otherwise.
-func obj(t *testing.T, v any) map[string]any {
-	t.Helper()
-	m, ok := v.(map[string]any)
-	if !ok {
-		t.Fatalf("%#v is not a JSON object", v)
-	}
-	return m
-}
-
-// arr returns v as a JSON array, failing the test otherwise.
-func arr(t *testing.T, v any) []any {
-	t.Helper()
-	a, ok := v.([]any)
-	if !ok {
-		t.Fatalf("%#v is not a JSON array", v)
-	}
-	return a
-}
-
-// str returns the string property key of a decoded JSON object, failing the test otherwise.
-func str(t *testing.T, m map[string]any, key string) string {
-	t.Helper()
-	s, ok := m[key].(string)
-	if !ok {
-		t.Fatalf("property %q = %#v, want a string", key, m[key])
-	}
-	return s
-}
+// The JSON accessors of emutest, under short names.
+var (
+	obj = emutest.Object
+	arr = emutest.Array
+	str = emutest.String
+)
 
 func scope(id, value string, enabled bool) map[string]any {
 	return map[string]any{
@@ -584,10 +545,8 @@ func TestCreateListDelete(t *testing.T) {
 	}
 	expectError(t, f.do(http.MethodGet, "/v1.0/applications/"+id, "admin", nil), http.StatusNotFound, graphapi.CodeNotFound, "")
 	expectError(t, f.do(http.MethodDelete, "/v1.0/applications/"+id, "admin", nil), http.StatusNotFound, graphapi.CodeNotFound, "")
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.counts[graphapi.RouteCreateApplication] != 4 || f.counts[graphapi.RouteDeleteApplication] != 2 || f.counts[graphapi.RouteListApplications] != 2 {
-		t.Fatalf("counters = %v", f.counts)
+	if f.counts.Get(graphapi.RouteCreateApplication) != 4 || f.counts.Get(graphapi.RouteDeleteApplication) != 2 || f.counts.Get(graphapi.RouteListApplications) != 2 {
+		t.Fatalf("counters = %v", f.counts.Snapshot())
 	}
 }
 
@@ -774,10 +733,8 @@ func TestAppIDInFilter(t *testing.T) {
 	if got := appIDs(t, f.do(http.MethodGet, "/v1.0/servicePrincipals?$filter="+url.QueryEscape("appId eq '"+b+"'"), "reader", nil)); !slices.Equal(got, []string{b}) {
 		t.Errorf("servicePrincipals appId eq: %v", got)
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.counts[graphapi.RouteListServicePrincipals] == 0 {
-		t.Errorf("counters = %v, want service principal lists counted", f.counts)
+	if f.counts.Get(graphapi.RouteListServicePrincipals) == 0 {
+		t.Errorf("counters = %v, want service principal lists counted", f.counts.Snapshot())
 	}
 }
 

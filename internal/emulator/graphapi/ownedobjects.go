@@ -7,9 +7,6 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 )
 
-// RouteListOwnedApplications counts GET .../ownedObjects/microsoft.graph.application.
-const RouteListOwnedApplications = "graph GET ownedObjects applications"
-
 // msgMeNeedsDelegated is Graph's answer to /me with an app-only token.
 const msgMeNeedsDelegated = "/me request is only valid with delegated authentication flow."
 

@@ -10,17 +10,6 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 )
 
-// Route names of the owners, directory objects, users and domains.
-const (
-	RouteListOwners            = "graph GET owners"
-	RouteAddOwner              = "graph POST owner"
-	RouteRemoveOwner           = "graph DELETE owner"
-	RouteGetServicePrincipalID = "graph GET servicePrincipal by id"
-	RouteGetDirectoryObject    = "graph GET directoryObject"
-	RouteGetUser               = "graph GET user"
-	RouteListDomains           = "graph GET domains"
-)
-
 // Graph's answers about references, as Graph words them.
 const (
 	msgReferenceExists = "One or more added object references already exist for the following modified properties: 'owners'."
@@ -265,11 +254,7 @@ func canAddOwner(c Caller, owner bool, newOwner string) bool {
 // (only users and service principals can own), 400 when the object already is an owner, 403 as
 // canAddOwner decides.
 func (a *API) addOwner(w http.ResponseWriter, r *http.Request, c Caller, ref directory.Ref, sp bool) *graphError {
-	body, gerr := readBody(r)
-	if gerr != nil {
-		return gerr
-	}
-	id, gerr := referencedID(body)
+	_, id, gerr := parsedBody(r, referencedID)
 	if gerr != nil {
 		return gerr
 	}

@@ -60,18 +60,14 @@ func (a *API) getPolicy(w http.ResponseWriter, c Caller) *graphError {
 	if err != nil {
 		return internal(err)
 	}
-	ctx, _ := json.Marshal(a.cfg.BaseURL() + policyContextSuffix)
-	writeJSON(w, http.StatusOK, append(append([]byte(`{"@odata.context":`), ctx...), append([]byte(","), raw[1:]...)...))
+	writeEntity(w, a.cfg.BaseURL()+policyContextSuffix, raw)
 	return nil
 }
 
 // patchPolicy merges the body into the policy and answers 204 No Content. A body Graph cannot apply
 // (malformed JSON, an unknown property, a wrong type, an invalid state) is refused and nothing is stored.
 func (a *API) patchPolicy(w http.ResponseWriter, r *http.Request, c Caller) *graphError {
-	if !canWritePolicy(c) {
-		return accessDenied()
-	}
-	body, gerr := readBody(r)
+	body, gerr := bodyIf(canWritePolicy(c), r)
 	if gerr != nil {
 		return gerr
 	}

@@ -7,6 +7,43 @@ import (
 	"strings"
 )
 
+// Route names, one per Graph operation: the emulator's request counter counts each request under the
+// name RouteName gives it (the admin API's counters, the figures and the tests read them).
+const (
+	// Applications.
+	RouteGetApplication    = "graph GET application"
+	RouteListApplications  = "graph GET applications"
+	RoutePatchApplication  = "graph PATCH application"
+	RouteCreateApplication = "graph POST application"
+	RouteDeleteApplication = "graph DELETE application"
+	// GET .../ownedObjects/microsoft.graph.application.
+	RouteListOwnedApplications = "graph GET ownedObjects applications"
+	// Owners, directory objects, users and domains.
+	RouteListOwners            = "graph GET owners"
+	RouteAddOwner              = "graph POST owner"
+	RouteRemoveOwner           = "graph DELETE owner"
+	RouteGetServicePrincipalID = "graph GET servicePrincipal by id"
+	RouteGetDirectoryObject    = "graph GET directoryObject"
+	RouteGetUser               = "graph GET user"
+	RouteListDomains           = "graph GET domains"
+	// Service principals: GET servicePrincipals(appId='…'), the filtered list, PATCH by id or appId,
+	// POST and DELETE.
+	RouteGetServicePrincipal    = "graph GET servicePrincipal"
+	RouteListServicePrincipals  = "graph GET servicePrincipals"
+	RoutePatchServicePrincipal  = "graph PATCH servicePrincipal"
+	RouteCreateServicePrincipal = "graph POST servicePrincipal"
+	RouteDeleteServicePrincipal = "graph DELETE servicePrincipal"
+	// The deleted items and the tenant's app management policy.
+	RouteListDeletedApplications = "graph GET deletedItems applications"
+	RouteGetDeletedItem          = "graph GET deletedItem"
+	RouteRestoreDeletedItem      = "graph POST deletedItem restore"
+	RoutePurgeDeletedItem        = "graph DELETE deletedItem"
+	RouteGetAppPolicy            = "graph GET defaultAppManagementPolicy"
+	RoutePatchAppPolicy          = "graph PATCH defaultAppManagementPolicy"
+	// Every path and method Graph refuses.
+	RouteUnknown = "graph other"
+)
+
 // operation is what dispatch resolved a request to: its route name (the request counter), whether the
 // fault injector treats it as a write, and the function serving it, or the error Graph answers for
 // its path or method (err, after authentication).

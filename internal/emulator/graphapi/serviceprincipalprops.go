@@ -10,9 +10,6 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 )
 
-// RoutePatchServicePrincipal counts PATCH /servicePrincipals/{id} and PATCH servicePrincipals(appId='…').
-const RoutePatchServicePrincipal = "graph PATCH servicePrincipal"
-
 // spKind is the JSON type of a service principal property (Microsoft Learn, "servicePrincipal resource
 // type", properties table).
 type spKind int
@@ -231,11 +228,7 @@ func (a *API) patchServicePrincipal(w http.ResponseWriter, r *http.Request, c Ca
 	if !canWrite(c, ownsEntity(rec, true, c.ObjectID) || rec.IsOwner(c.ObjectID)) {
 		return accessDenied()
 	}
-	raw, gerr := readBody(r)
-	if gerr != nil {
-		return gerr
-	}
-	body, gerr := parseServicePrincipalBody(raw)
+	_, body, gerr := parsedBody(r, parseServicePrincipalBody)
 	if gerr != nil {
 		return gerr
 	}

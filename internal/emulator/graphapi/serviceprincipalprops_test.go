@@ -98,10 +98,8 @@ func TestServicePrincipalPatchPermissions(t *testing.T) {
 			expectError(t, r, http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
 		}
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.counts[graphapi.RoutePatchServicePrincipal] != 9 {
-		t.Errorf("counts = %v", f.counts)
+	if f.counts.Get(graphapi.RoutePatchServicePrincipal) != 9 {
+		t.Errorf("counts = %v", f.counts.Snapshot())
 	}
 }
 

@@ -10,12 +10,6 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 )
 
-// RouteGetServicePrincipal counts GET /v1.0/servicePrincipals(appId='…').
-const RouteGetServicePrincipal = "graph GET servicePrincipal"
-
-// RouteListServicePrincipals counts GET /v1.0/servicePrincipals (a filtered list).
-const RouteListServicePrincipals = "graph GET servicePrincipals"
-
 // isServicePrincipalList reports whether the path is the service principal collection.
 func isServicePrincipalList(p string) bool {
 	return strings.EqualFold(p, "/v1.0/servicePrincipals")

@@ -8,12 +8,6 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 )
 
-// Route names of the service principal writes.
-const (
-	RouteCreateServicePrincipal = "graph POST servicePrincipal"
-	RouteDeleteServicePrincipal = "graph DELETE servicePrincipal"
-)
-
 // createServicePrincipal answers POST /servicePrincipals {"appId": "…", …} (serviceprincipal-post-
 // serviceprincipals: Application.ReadWrite.OwnedBy, Application.ReadWrite.All or
 // Directory.ReadWrite.All for app-only callers). Graph does not create a service principal with an
@@ -25,10 +19,7 @@ const (
 // body's other properties (those azuread sends: accountEnabled, appRoleAssignmentRequired, tags, notes,
 // description, …) are stored and returned, checked as PATCH checks them (serviceprincipalprops.go).
 func (a *API) createServicePrincipal(w http.ResponseWriter, r *http.Request, c Caller) *graphError {
-	if !canCreate(c) {
-		return accessDenied()
-	}
-	body, gerr := readBody(r)
+	body, gerr := bodyIf(canCreate(c), r)
 	if gerr != nil {
 		return gerr
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/emutest"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/entra"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/lkpsapi"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
@@ -80,13 +81,12 @@ type fixture struct {
 	tokens *entra.Service
 	svc    *lkpsapi.Service
 	agents *agents
-	mu     sync.Mutex
-	now    time.Time
+	clk    *emutest.Clock
 }
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	f := &fixture{agents: &agents{apis: map[string]lkpsapi.AgentAPI{}}, now: time.Date(2026, 11, 22, 13, 0, 0, 0, time.UTC)}
+	f := &fixture{agents: &agents{apis: map[string]lkpsapi.AgentAPI{}}, clk: emutest.NewClock(time.Date(2026, 11, 22, 13, 0, 0, 0, time.UTC))}
 	tokens, err := entra.New(entra.Config{
 		TenantID: tenant, BaseURL: func() string { return baseURL }, Directory: apps{}, SigningKey: signingKey(0), Now: f.clock,
 	})
@@ -103,17 +103,7 @@ func newFixture(t testing.TB) *fixture {
 	return f
 }
 
-func (f *fixture) clock() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *fixture) advance(d time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.now = f.now.Add(d)
-}
+func (f *fixture) clock() time.Time { return f.clk.Now() }
 
 func (f *fixture) token(t testing.TB, app, aud string) string {
 	t.Helper()
@@ -355,13 +345,13 @@ func TestRegisterUpsertAndAudit(t *testing.T) {
 		t.Errorf("register response has fields %v", printable(r.body))
 	}
 
-	f.advance(time.Minute)
+	f.clk.Advance(time.Minute)
 	r = f.register(t, "nonprod/eu", strings.ToUpper(agentID), `{"service_config":{"enforce_client_authz":false}}`)
 	checkOK(t, r)
 	if r.body["enforce_client_authz"] != false || r.body["registered_at"] != start.Format(time.RFC3339) {
 		t.Errorf("update = %v", printable(r.body))
 	}
-	f.advance(time.Minute)
+	f.clk.Advance(time.Minute)
 	checkOK(t, f.register(t, "nonprod/eu", agentID, `{"service_config":{}}`))
 	checkOK(t, f.register(t, "nonprod/eu", agentID, `{"service_config":null}`))
 

@@ -1,12 +1,19 @@
 package model
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
+	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
+
+	"github.com/bayer/terraform-provider-lkps/internal/retryafter"
 )
 
 // FromModel converts a GET answer into the state the merge logic works on. The SDK models of
@@ -14,9 +21,9 @@ import (
 // package does not model.
 func FromModel(m models.Applicationable) *State {
 	st := &State{
-		ObjectID:    deref(m.GetId()),
-		AppID:       deref(m.GetAppId()),
-		displayName: deref(m.GetDisplayName()),
+		ObjectID:    Deref(m.GetId()),
+		AppID:       Deref(m.GetAppId()),
+		displayName: Deref(m.GetDisplayName()),
 		uris:        append([]string{}, m.GetIdentifierUris()...),
 		scopes:      []scopeEntry{},
 		preAuth:     []preAuthEntry{},
@@ -40,12 +47,12 @@ func FromModel(m models.Applicationable) *State {
 
 func scopeFromModel(m models.PermissionScopeable) PermissionScope {
 	s := PermissionScope{
-		Value:                   deref(m.GetValue()),
-		Type:                    deref(m.GetTypeEscaped()),
-		AdminConsentDisplayName: deref(m.GetAdminConsentDisplayName()),
-		AdminConsentDescription: deref(m.GetAdminConsentDescription()),
-		UserConsentDisplayName:  deref(m.GetUserConsentDisplayName()),
-		UserConsentDescription:  deref(m.GetUserConsentDescription()),
+		Value:                   Deref(m.GetValue()),
+		Type:                    Deref(m.GetTypeEscaped()),
+		AdminConsentDisplayName: Deref(m.GetAdminConsentDisplayName()),
+		AdminConsentDescription: Deref(m.GetAdminConsentDescription()),
+		UserConsentDisplayName:  Deref(m.GetUserConsentDisplayName()),
+		UserConsentDescription:  Deref(m.GetUserConsentDescription()),
 	}
 	if id := m.GetId(); id != nil {
 		s.ID = id.String()
@@ -58,7 +65,7 @@ func scopeFromModel(m models.PermissionScopeable) PermissionScope {
 
 func preAuthFromModel(m models.PreAuthorizedApplicationable) PreAuthorizedApplication {
 	return PreAuthorizedApplication{
-		AppID:                  deref(m.GetAppId()),
+		AppID:                  Deref(m.GetAppId()),
 		DelegatedPermissionIDs: append([]string{}, m.GetDelegatedPermissionIds()...),
 	}
 }
@@ -162,7 +169,47 @@ func preAuthToModel(e preAuthEntry) models.PreAuthorizedApplicationable {
 	return m
 }
 
-func deref(s *string) string {
+// ErrorFromSDK turns an error of the Graph SDK, answered at now, into the typed errors of this
+// package (APIError, NotFoundError, ...). Errors that are not Graph answers (transport failures,
+// context errors) and those already typed are returned unchanged.
+func ErrorFromSDK(err error, now time.Time) error {
+	var base APIError
+	var odata *odataerrors.ODataError
+	var kiota *abstractions.ApiError
+	var headers *abstractions.ResponseHeaders
+	if _, typed := AsAPIError(err); typed || err == nil {
+		return err
+	}
+	switch {
+	case errors.As(err, &odata):
+		base.StatusCode, headers = odata.ResponseStatusCode, odata.ResponseHeaders
+		if main := odata.GetErrorEscaped(); main != nil {
+			base.Code, base.Message = Deref(main.GetCode()), Deref(main.GetMessage())
+			if inner := main.GetInnerError(); inner != nil {
+				base.RequestID, base.ClientRequestID = Deref(inner.GetRequestId()), Deref(inner.GetClientRequestId())
+			}
+		}
+	case errors.As(err, &kiota):
+		base.StatusCode, base.Message, headers = kiota.ResponseStatusCode, kiota.Message, kiota.ResponseHeaders
+	default:
+		return err
+	}
+	if headers != nil {
+		first := func(name string) string {
+			if v := headers.Get(name); len(v) > 0 {
+				return v[0]
+			}
+			return ""
+		}
+		base.RequestID = cmp.Or(base.RequestID, first("request-id"))
+		base.ClientRequestID = cmp.Or(base.ClientRequestID, first("client-request-id"))
+		base.RetryAfter = retryafter.Parse(first("retry-after"), now)
+	}
+	return typedAPIError(base)
+}
+
+// Deref returns *s, or "" for nil.
+func Deref(s *string) string {
 	if s == nil {
 		return ""
 	}

@@ -69,6 +69,22 @@ func serialize(t *testing.T, body models.Applicationable) map[string]any {
 	return out
 }
 
+// requireChangedBody checks that after differs from before in the collections want, and only those,
+// and that the PATCH body for them is wantBody (JSON).
+func requireChangedBody(t *testing.T, before, after *State, want Collection, wantBody string) {
+	t.Helper()
+	if cols := ChangedCollections(before, after); cols != want {
+		t.Fatalf("changed = %v", cols)
+	}
+	body, err := PatchBody(after, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := serialize(t, body), decode(t, wantBody); !reflect.DeepEqual(got, want) {
+		t.Fatalf("body =\n%v\nwant\n%v", got, want)
+	}
+}
+
 func decode(t *testing.T, s string) any {
 	t.Helper()
 	var v any
@@ -103,16 +119,7 @@ func TestPatchBody_OnlyChangedCollectionAndUnknownPropertiesRoundTrip(t *testing
 	if _, err := AddPreAuthorization(after, "c1c1c1c1-0000-4000-8000-000000000003", "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1"); err != nil {
 		t.Fatal(err)
 	}
-	cols := ChangedCollections(before, after)
-	if cols != ColPreAuth {
-		t.Fatalf("changed = %v", cols)
-	}
-	body, err := PatchBody(after, cols)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := serialize(t, body)
-	want := decode(t, `{
+	requireChangedBody(t, before, after, ColPreAuth, `{
 	  "@odata.type": "#microsoft.graph.application",
 	  "api": {"preAuthorizedApplications": [
 	    {"appId": "c1c1c1c1-0000-4000-8000-000000000001", "delegatedPermissionIds": ["B2B2B2B2-2222-4222-8222-B2B2B2B2B2B2"], "futureNote": "keep me"},
@@ -120,9 +127,6 @@ func TestPatchBody_OnlyChangedCollectionAndUnknownPropertiesRoundTrip(t *testing
 	    {"appId": "c1c1c1c1-0000-4000-8000-000000000003", "delegatedPermissionIds": ["a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1"]}
 	  ]}
 	}`)
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("body =\n%v\nwant\n%v", got, want)
-	}
 }
 
 func TestPatchBody_ScopesKeepWhatThePackageDoesNotModel(t *testing.T) {
@@ -136,16 +140,7 @@ func TestPatchBody_ScopesKeepWhatThePackageDoesNotModel(t *testing.T) {
 	if err := CreateScope(after, PermissionScope{ID: "d4d4d4d4-4444-4444-8444-d4d4d4d4d4d4", Value: "third", Type: "Admin", AdminConsentDisplayName: "T", AdminConsentDescription: "D"}); err != nil {
 		t.Fatal(err)
 	}
-	cols := ChangedCollections(before, after)
-	if cols != ColScopes {
-		t.Fatalf("changed = %v", cols)
-	}
-	body, err := PatchBody(after, cols)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := serialize(t, body)
-	wantBody := decode(t, `{
+	requireChangedBody(t, before, after, ColScopes, `{
 	  "@odata.type": "#microsoft.graph.application",
 	  "api": {"oauth2PermissionScopes": [
 	    {"id": "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1", "value": "access_as_client", "type": "User",
@@ -159,9 +154,6 @@ func TestPatchBody_ScopesKeepWhatThePackageDoesNotModel(t *testing.T) {
 	     "userConsentDisplayName": "", "userConsentDescription": "", "isEnabled": false}
 	  ]}
 	}`)
-	if !reflect.DeepEqual(got, wantBody) {
-		t.Fatalf("body =\n%v\nwant\n%v", got, wantBody)
-	}
 }
 
 func TestPatchBody_URIs(t *testing.T) {

@@ -3,6 +3,8 @@ package model
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 )
 
 // Sentinel errors of the model's steps; every typed error below matches one of them with errors.Is.
@@ -66,3 +68,186 @@ func (e *PreAuthorizationExistsError) Error() string {
 func (e *PreAuthorizationExistsError) Is(target error) bool {
 	return target == ErrPreAuthorizationExists
 }
+
+// ErrNotFound means the application does not exist (or is not visible to the caller).
+var ErrNotFound = errors.New("application not found")
+
+// APIError is an error answer from Microsoft Graph, with the details Graph returns.
+type APIError struct {
+	// StatusCode is the HTTP status; Code Graph's error code, such as "Request_BadRequest"; Message
+	// Graph's human-readable message.
+	StatusCode    int
+	Code, Message string
+	// RequestID is Graph's request-id (from the error body or the response header), for support
+	// cases; ClientRequestID the client-request-id Graph echoed.
+	RequestID, ClientRequestID string
+	// RetryAfter is the delay Graph asked for with a Retry-After header (zero when absent).
+	RetryAfter time.Duration
+}
+
+// Error describes the answer with its status, code, message and request-id.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "microsoft graph answered %d", e.StatusCode)
+	if e.Code != "" {
+		fmt.Fprintf(&b, " %s", e.Code)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " (request-id %s)", e.RequestID)
+	}
+	return b.String()
+}
+
+// AsAPIError returns the Graph answer inside err, if any.
+func AsAPIError(err error) (*APIError, bool) {
+	var e *APIError
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// NotFoundError is Graph's 404 for an application: it does not exist, or a replica has not seen it
+// yet (the client retries that case before returning this error). It matches ErrNotFound.
+type NotFoundError struct{ APIError }
+
+// Error describes the missing application.
+func (e *NotFoundError) Error() string { return "application not found: " + e.APIError.Error() }
+
+// Is makes errors.Is(err, ErrNotFound) true.
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+// Unwrap returns the underlying Graph answer.
+func (e *NotFoundError) Unwrap() error { return &e.APIError }
+
+// CallerKind is the kind of identity a token stands for. Microsoft Graph authorizes application
+// changes differently for each (see ForbiddenError).
+type CallerKind int
+
+const (
+	// CallerUnknown means the client was not told which kind of identity it signs in as.
+	CallerUnknown CallerKind = iota
+	// CallerServicePrincipal is an application acting as itself (app-only token: client secret,
+	// certificate, federated/OIDC token, managed identity).
+	CallerServicePrincipal
+	// CallerUser is a signed-in user (delegated token, e.g. from the Azure CLI).
+	CallerUser
+)
+
+// Who may read and change an application, per kind of caller (Microsoft Graph permission reference for
+// application get/update; shared design graph-behaviour.md).
+const (
+	// ServicePrincipalRule is the rule for app-only tokens and what to grant.
+	ServicePrincipalRule = "A service principal (client secret, certificate, OIDC or managed identity) is authorized by its " +
+		"Microsoft Graph application permissions, not by ownership alone: grant it the application permission " +
+		"Application.ReadWrite.OwnedBy (admin consent) and add it as an owner of the agent's app registration " +
+		"(the least privilege that works), or grant Application.ReadWrite.All (admin consent). To only read, " +
+		"Application.Read.All suffices. Being an owner without an application permission is not enough."
+	// UserRule is the rule for delegated tokens and what to grant.
+	UserRule = "A signed-in user (Azure CLI) may change an app registration they own: add the user as an owner of the " +
+		"agent's app registration, or give them a directory role such as Application Administrator or Cloud " +
+		"Application Administrator."
+)
+
+// ForbiddenError is Graph's 403: the identity lacks rights on the application. Caller is the kind of
+// identity the client signs in as, which decides what is missing.
+type ForbiddenError struct {
+	APIError
+	Caller CallerKind
+}
+
+// Rule says who may read and change an application for the caller's kind, and what to grant.
+func (e *ForbiddenError) Rule() string {
+	switch e.Caller {
+	case CallerServicePrincipal:
+		return ServicePrincipalRule
+	case CallerUser:
+		return UserRule
+	default:
+		return ServicePrincipalRule + " " + UserRule
+	}
+}
+
+// Error says what is missing, per kind of caller.
+func (e *ForbiddenError) Error() string {
+	return "insufficient privileges: " + e.APIError.Error() + ". " + e.Rule()
+}
+
+// Unwrap returns the underlying Graph answer.
+func (e *ForbiddenError) Unwrap() error { return &e.APIError }
+
+// ConflictError is Graph's 409 that persisted after the retries (for example a burst of
+// Directory_ConcurrencyViolation).
+type ConflictError struct{ APIError }
+
+// Error describes the conflict.
+func (e *ConflictError) Error() string { return "conflicting change: " + e.APIError.Error() }
+
+// Unwrap returns the underlying Graph answer.
+func (e *ConflictError) Unwrap() error { return &e.APIError }
+
+// ValidationError is Graph's 400: Graph rejected the change (a duplicate identifier URI, a
+// pre-authorization of a scope that does not exist, an enabled scope changed, …). Code and Message
+// say which rule.
+type ValidationError struct{ APIError }
+
+// Error describes the rejected change.
+func (e *ValidationError) Error() string { return "change rejected: " + e.APIError.Error() }
+
+// Unwrap returns the underlying Graph answer.
+func (e *ValidationError) Unwrap() error { return &e.APIError }
+
+// typedAPIError returns base as the typed error of its status.
+func typedAPIError(base APIError) error {
+	switch base.StatusCode {
+	case 404:
+		return &NotFoundError{base}
+	case 403:
+		return &ForbiddenError{APIError: base}
+	case 409:
+		return &ConflictError{base}
+	case 400:
+		return &ValidationError{base}
+	default:
+		return &base
+	}
+}
+
+// RetryTimeoutError is a context that ended while a call was being retried: it says why the call
+// was still being retried when time ran out. It matches the context's error (errors.Is finds
+// context.DeadlineExceeded or context.Canceled) but not Last, so a timeout while a 404 was being
+// retried is never taken for "not found"; errors.As on Last gives Graph's answer.
+type RetryTimeoutError struct {
+	// Err is the context's error; Last the failure of the last attempt that was going to be retried.
+	Err, Last error
+}
+
+func (e *RetryTimeoutError) Error() string {
+	return fmt.Sprintf("%s; the last attempt before it had failed: %s", e.Err, e.Last)
+}
+
+// Unwrap returns the context's error only.
+func (e *RetryTimeoutError) Unwrap() error { return e.Err }
+
+// ErrOverwritten means another writer kept overwriting a change of this process.
+var ErrOverwritten = errors.New("change overwritten by another writer")
+
+// OverwrittenError means another writer kept overwriting this process's change: after Reapplied
+// re-applications Graph still did not show Missing (the facts, described). It matches ErrOverwritten.
+type OverwrittenError struct {
+	ObjectID  string
+	Reapplied int
+	Missing   []string
+}
+
+// Error says what was lost and what to do.
+func (e *OverwrittenError) Error() string {
+	return fmt.Sprintf("another writer kept overwriting this change of application %s: Microsoft Graph still "+
+		"did not show %s after it was applied again %d times. Another Terraform workspace, pipeline or "+
+		"person is editing the same application at the same moment; run the command again once they are done",
+		e.ObjectID, strings.Join(e.Missing, ", "), e.Reapplied)
+}
+
+// Is makes the error match ErrOverwritten.
+func (e *OverwrittenError) Is(target error) bool { return target == ErrOverwritten }

@@ -1,0 +1,52 @@
+package core
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+type waiter struct {
+	Queued
+	gone bool
+}
+
+func TestTake(t *testing.T) {
+	var q []*waiter
+	for i := range MaxListBatch + 2 {
+		q = append(q, &waiter{Queued: Queued{ID: fmt.Sprint(i)}})
+	}
+	q[1].gone = true
+	q = append(q, &waiter{Queued: Queued{ID: "0"}}) // an object already named joins at no cost
+	batch, rest, dropped, ids := Take(q, func(w *waiter) bool { return w.gone })
+	if len(ids) != MaxListBatch || ids[0] != "0" || slices.Contains(ids, "1") {
+		t.Errorf("ids = %v: want the first %d objects still wanted, in queue order", ids, MaxListBatch)
+	}
+	if len(batch) != MaxListBatch+1 || batch[len(batch)-1] != q[len(q)-1] {
+		t.Errorf("batch has %d reads; want %d with the second read of object 0", len(batch), MaxListBatch+1)
+	}
+	if len(dropped) != 1 || dropped[0] != q[1] || len(rest) != 1 || rest[0].ID != fmt.Sprint(MaxListBatch+1) {
+		t.Errorf("dropped %v, rest %v", dropped, rest)
+	}
+}
+
+func TestLingerFor(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	w := func(id string, presence bool) *waiter {
+		return &waiter{Queued: Queued{ID: id, Presence: presence, At: t0}}
+	}
+	window := 50 * time.Millisecond
+	for name, tc := range map[string]struct {
+		q    []*waiter
+		want time.Duration
+	}{
+		"empty":                           {nil, 0},
+		"presence lookups only":           {[]*waiter{w("a", true), w("a", true), w("b", true)}, 30 * time.Millisecond},
+		"a read among them ends the wait": {[]*waiter{w("a", true), w("b", false)}, 0},
+	} {
+		if got := LingerFor(tc.q, t0.Add(20*time.Millisecond), window); got != tc.want {
+			t.Errorf("%s: LingerFor = %s, want %s", name, got, tc.want)
+		}
+	}
+}

@@ -1,0 +1,56 @@
+package core
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Listing decisions of `terraform query` and of the batched reads: which collection, which filter,
+// which page follows.
+
+// MaxListPages bounds how many pages of a collection are followed (Graph pages of 100 by default).
+const MaxListPages = 200
+
+// OwnedPath is the collection of the applications an identity owns. An app-only identity (a service
+// principal: client secret, certificate, OIDC, managed identity) is listed with
+// /servicePrincipals/{its object ID}/ownedObjects/microsoft.graph.application, which Graph allows with
+// Application.Read.All or Directory.Read.All; a signed-in user (the Azure CLI) with
+// /me/ownedObjects/microsoft.graph.application, which needs no directory role.
+func OwnedPath(objectID string, appOnly bool) string {
+	if appOnly {
+		return "/servicePrincipals/" + url.PathEscape(objectID) + "/ownedObjects/microsoft.graph.application"
+	}
+	return "/me/ownedObjects/microsoft.graph.application"
+}
+
+// ListURL is the first page of the collection at path under base (the Graph endpoint without the
+// version segment), selecting sel.
+func ListURL(base, path string, sel []string) string {
+	return base + "/v1.0" + path + "?" + url.Values{"$select": {strings.Join(sel, ",")}}.Encode()
+}
+
+// NextPage parses Graph's next link, which must stay on base's host: the token is only ever sent there.
+func NextPage(base, next string) (*url.URL, error) {
+	u, err := url.Parse(next)
+	if err != nil {
+		return nil, fmt.Errorf("the next link Microsoft Graph returned is invalid: %w", err)
+	}
+	if b, _ := url.Parse(base); b == nil || !strings.EqualFold(u.Host, b.Host) {
+		return nil, fmt.Errorf("the next link %q Microsoft Graph returned leaves the Graph host %s", u.Redacted(), base)
+	}
+	return u, nil
+}
+
+// Filter is an OData $filter naming objects by prop: "prop eq 'v'" for one value, "prop in ('v',…)"
+// for several, each value quoted as an OData string literal.
+func Filter(prop string, values ...string) string {
+	quoted := make([]string, len(values))
+	for i, v := range values {
+		quoted[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+	}
+	if len(values) == 1 {
+		return prop + " eq " + quoted[0]
+	}
+	return prop + " in (" + strings.Join(quoted, ",") + ")"
+}

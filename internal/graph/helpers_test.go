@@ -1,0 +1,154 @@
+package graph_test
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/emulator"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
+)
+
+// The fixtures most tests start from: a parallel test in a bubble, an emulator with an agent and a
+// client over it, and the emulator's request counts. The harness itself is in emulator_test.go.
+
+// parallelInBubble marks t parallel and runs f in a testing/synctest bubble (inBubble).
+func parallelInBubble(t *testing.T, f func(t *testing.T)) {
+	t.Helper()
+	t.Parallel()
+	inBubble(t, f)
+}
+
+// exposedAgent is the agent most tests write to: its identifier URI is api://{appId}.
+var exposedAgent = agentSpec{uris: []string{"api://{appId}"}}
+
+// newAgentHarness starts an in-memory emulator with opts (newHarness) and creates an agent as spec
+// says. It returns the harness, a context for the test's calls that ends after a minute, and the
+// agent by appId (ref.ID is the appId).
+func newAgentHarness(t testing.TB, spec agentSpec, opts ...emulator.Option) (*harness, context.Context, graph.AppRef) {
+	t.Helper()
+	h := newHarness(t, opts...)
+	appID, _ := h.newAgent(t, spec)
+	return h, ctxWithTimeout(t, time.Minute), graph.ByAppID(appID)
+}
+
+// deployerClient returns a new client (another process) for the emulator's deployer, configured by
+// tune (fastConfig, lagConfig, ... or a function of the test's own).
+func (h *harness) deployerClient(t testing.TB, tune func(*graph.Config)) *graph.Client {
+	t.Helper()
+	c, _, _ := newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, tune)
+	return c
+}
+
+// retune replaces the harness's client by one configured by tune, with its own recorder and log.
+func (h *harness) retune(t testing.TB, tune func(*graph.Config)) {
+	t.Helper()
+	h.client, h.rec, h.log = newClient(t, h.ts, h.ts.DeployerClientID, h.ts.DeployerSecret, tune)
+}
+
+// beforeFirstPatch makes fn run once, before the next PATCH is sent; PATCHes sent meanwhile wait
+// for it.
+func (r *recordingTransport) beforeFirstPatch(fn func()) {
+	var once sync.Once
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.beforePatch = func() { once.Do(fn) }
+}
+
+// read reads the application through the harness's client; the test fails on an error.
+func (h *harness) read(t testing.TB, ctx context.Context, ref graph.AppRef) graph.Application {
+	t.Helper()
+	app, err := h.client.GetApplication(ctx, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+// createScope creates accessScope("") on the application through the harness's client; the test
+// fails on an error.
+func (h *harness) createScope(t testing.TB, ctx context.Context, ref graph.AppRef) graph.PermissionScope {
+	t.Helper()
+	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return scope
+}
+
+// newAgents creates n agents as spec says and returns their appIds.
+func (h *harness) newAgents(t testing.TB, n int, spec agentSpec) []string {
+	t.Helper()
+	appIDs := make([]string, n)
+	for i := range appIDs {
+		appIDs[i], _ = h.newAgent(t, spec)
+	}
+	return appIDs
+}
+
+// refsOf returns the applications by appId.
+func refsOf(appIDs []string) []graph.AppRef {
+	refs := make([]graph.AppRef, len(appIDs))
+	for i, id := range appIDs {
+		refs[i] = graph.ByAppID(id)
+	}
+	return refs
+}
+
+// inParallel calls fn(i) for every i in [0, n) at once and returns when every call has.
+func inParallel(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { fn(i) })
+	}
+	wg.Wait()
+}
+
+// inBackground runs fn in a goroutine and returns a function that waits for it.
+func inBackground(fn func()) (wait func()) {
+	var wg sync.WaitGroup
+	wg.Go(fn)
+	return wg.Wait
+}
+
+// waitFor polls cond every millisecond for up to 10 seconds.
+func waitFor(t testing.TB, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached within 10 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// jsonOf is v as JSON, for failure messages.
+func jsonOf(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// requests counts the Graph requests the emulator has answered, by route.
+type requests struct{ getApp, listApps, getSP, listSPs, patches int64 }
+
+// requests returns the emulator's counts so far.
+func (h *harness) requests() requests {
+	c := h.ts.Admin().Counters()
+	return requests{
+		getApp: c[graphapi.RouteGetApplication], listApps: c[graphapi.RouteListApplications],
+		getSP: c[graphapi.RouteGetServicePrincipal], listSPs: c[graphapi.RouteListServicePrincipals],
+		patches: c[graphapi.RoutePatchApplication],
+	}
+}
+
+// minus returns the requests answered since o was taken.
+func (r requests) minus(o requests) requests {
+	return requests{r.getApp - o.getApp, r.listApps - o.listApps, r.getSP - o.getSP, r.listSPs - o.listSPs, r.patches - o.patches}
+}
+
+// reads is the number of reads of applications: single GETs and filtered lists.
+func (r requests) reads() int64 { return r.getApp + r.listApps }
