@@ -221,13 +221,7 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, name string, step func(
 	if err != nil {
 		return false, wrap(err)
 	}
-	o := &op{ctx: ctx, name: name, done: make(chan error, 1), step: func(st *model.State) stepResult {
-		done, err := step(st)
-		if errors.Is(err, model.ErrDeferred) {
-			return stepResult{deferred: true}
-		}
-		return stepResult{done: done, err: err}
-	}}
+	o := &op{ctx: ctx, name: name, done: make(chan error, 1), step: step}
 	c.beginOp()
 	w.submit(o, hint)
 	gaveUp := func() (bool, error) {

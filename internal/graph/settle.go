@@ -172,7 +172,7 @@ func (w *appWorker) watch(ctx context.Context) error {
 	w.c.logWarn(ctx, "another writer overwrote changes of this process after they were confirmed; applying them again",
 		map[string]any{"object_id": w.objectID, "missing": len(lost), "attempt": attempt})
 	o := &op{ctx: ctx, name: "restoring changes another writer overwrote", done: make(chan error, 1),
-		step: func(*model.State) stepResult { return stepResult{done: true} }}
+		step: func(*model.State) (bool, error) { return true, nil }}
 	w.submit(o, st)
 	select {
 	case err := <-o.done:

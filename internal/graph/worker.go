@@ -16,12 +16,12 @@ import (
 )
 
 // op is one queued mutation. step runs once per round on a private copy of the round's state
-// (core.Build); submitted is when it was queued (core.AnswersLate), rebuilds how often Graph refused
+// (core.Build: done, or model.ErrDeferred, or a failure); submitted is when it was queued (core.AnswersLate), rebuilds how often Graph refused
 // it as built on an older state (core.Refused).
 type op struct {
 	ctx       context.Context
 	name      string
-	step      func(st *model.State) stepResult
+	step      func(st *model.State) (done bool, err error)
 	done      chan error
 	finished  bool // set by the worker goroutine only
 	submitted time.Time
@@ -33,11 +33,6 @@ type op struct {
 	returned bool
 }
 
-// stepResult is core.StepResult as the operations' steps spell it.
-type stepResult struct {
-	done, deferred bool
-	err            error
-}
 
 func (o *op) finish(err error) {
 	if o.finished {
@@ -219,12 +214,6 @@ func whileAnyLive(ctxs []context.Context) (context.Context, context.CancelFunc) 
 // batch is what one round sends.
 type batch = core.Batch[*op]
 
-// stepOf runs o's step for core.Build.
-func stepOf(o *op, st *model.State) core.StepResult {
-	r := o.step(st)
-	return core.StepResult{Done: r.done, Deferred: r.deferred, Err: r.err}
-}
-
 // A round is one group commit: a base (core.App.Base, else a fresh read), build (core.Build), write
 // (one PATCH), commit (answer the callers it completes) and confirm (confirm.go). It returns the ops
 // that need another round, a fresh read the next round may use and how many ops it answered.
@@ -300,7 +289,7 @@ func dropCancelled(active []*op) []*op {
 // build is core.Build on the worker's memory; it logs what it restored and forgets what it could not.
 func (w *appWorker) build(ctx context.Context, base *model.State, live []*op, newRound bool) *batch {
 	solo := locked(w, func(a *core.App) bool { return a.Solo > 0 })
-	b := core.Build(base, live, stepOf, w.expected(), newRound, solo)
+	b := core.Build(base, live, func(o *op, st *model.State) (bool, error) { return o.step(st) }, w.expected(), newRound, solo)
 	if len(b.Restored) > 0 {
 		w.c.logWarn(ctx, "Microsoft Graph no longer shows changes this process confirmed (another writer "+
 			"overwrote them); applying them again", map[string]any{"object_id": w.objectID, "changes": len(b.Restored)})

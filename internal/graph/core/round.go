@@ -13,14 +13,6 @@ import (
 // a round builds and what follows Graph's refusal of it; the driver (worker.go) reads, sends and
 // answers.
 
-// StepResult is what one step of an operation did to a round's state.
-type StepResult struct {
-	// Done: the op reached its goal once this round's change (if any) is confirmed. Deferred: it
-	// needs this round's change committed first, and changed nothing. Err fails the op alone.
-	Done, Deferred bool
-	Err            error
-}
-
 // Batch is what one round (or one absorbed group of operations, confirm.go) sends.
 type Batch[O comparable] struct {
 	Base, Cur *model.State // as read, as written
@@ -50,12 +42,15 @@ type Unapplied struct {
 // ErrNoProgress fails a step that neither changed the application nor finished (a bug in the step).
 var ErrNoProgress = errors.New("internal error: a step neither changed the application nor finished")
 
-// Build runs the ops' steps in order, each on a copy of the state the previous ones left. A new round
+// Build runs the ops' steps in order, each on a copy of the state the previous ones left. A step
+// reports done (its goal is reached once this round's change, if any, is confirmed), or
+// model.ErrDeferred (it needs this round's change committed first; what it changed is dropped), or
+// fails alone. A new round
 // starts from base as stored (the previous round's marks cleared) and first applies the confirmed
 // intents (expected) base lacks, so the PATCH restores them. A pipelined batch (base is what this
 // process sent while earlier batches are being confirmed) keeps the marks, so steps that need those
 // confirmed defer. solo takes one changing op only (isolating the op Graph objects to).
-func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) StepResult, expected []model.Intent, newRound, solo bool) *Batch[O] {
+func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) (done bool, err error), expected []model.Intent, newRound, solo bool) *Batch[O] {
 	b := &Batch[O]{Base: base, Keys: map[O]map[string]bool{}, DoneAfterCommit: map[O]bool{}, Failed: map[O]error{}}
 	cur := base.Clone()
 	if newRound {
@@ -68,12 +63,12 @@ func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) 
 			continue
 		}
 		next := cur.Clone()
-		r := step(o, next)
+		done, err := step(o, next)
 		switch {
-		case r.Err != nil:
-			b.Failed[o] = r.Err
-		case r.Deferred:
-		case model.ChangedCollections(cur, next) == 0 && r.Done:
+		case errors.Is(err, model.ErrDeferred):
+		case err != nil:
+			b.Failed[o] = err
+		case model.ChangedCollections(cur, next) == 0 && done:
 			b.Settled = append(b.Settled, o)
 		case model.ChangedCollections(cur, next) == 0:
 			b.Failed[o] = ErrNoProgress
@@ -84,7 +79,7 @@ func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) 
 			}
 			cur = next
 			b.Contributors = append(b.Contributors, o)
-			b.DoneAfterCommit[o] = r.Done
+			b.DoneAfterCommit[o] = done
 		}
 	}
 	b.Cur, b.Cols, b.Intents = cur, model.ChangedCollections(base, cur), model.IntentsOf(base, cur)

@@ -11,17 +11,18 @@ import (
 // uri is a step that adds the identifier URI, done at once.
 type uri string
 
-func runURI(u uri, st *model.State) StepResult {
+func runURI(u uri, st *model.State) (bool, error) {
 	switch u {
 	case "refused":
-		return StepResult{Err: errors.New("refused")}
+		return false, errors.New("refused")
 	case "deferred":
-		return StepResult{Deferred: true}
+		model.EnsureIdentifierURI(st, "api://deferred") // dropped with the deferral
+		return false, model.ErrDeferred
 	case "stuck": // neither changes nor finishes
-		return StepResult{}
+		return false, nil
 	}
 	model.EnsureIdentifierURI(st, string(u))
-	return StepResult{Done: true}
+	return true, nil
 }
 
 // What a round builds: one row per rule of core.Build.
