@@ -33,7 +33,6 @@ type op struct {
 	returned bool
 }
 
-
 func (o *op) finish(err error) {
 	if o.finished {
 		return
