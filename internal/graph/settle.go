@@ -13,11 +13,8 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// Settling. A confirmed write may still be missing from a replica that is behind, and another writer
-// that builds on that replica overwrites it. So the process's last operation waits: an operation
-// returns at once while another one is in flight; the last one returns once every application this
-// process wrote that needs settling (settleEnd) has had its window since its last write, and a read
-// taken after it shows this process's changes (or they were restored, at most MaxReapply times).
+// Settling (DESIGN.md, v3 rule 2): an operation returns at once while another one is in flight; the
+// last one waits for the confirmations in progress and the settle windows, then reads what it must.
 
 // beginOp counts a mutation in flight and wakes an operation that is waiting to settle.
 func (c *Client) beginOp() {
@@ -43,9 +40,8 @@ func (c *Client) endOp() {
 	c.ops--
 }
 
-// settle returns at once, ending the operation, while another operation is in flight; otherwise it
-// waits as described above. Its error is the caller's: the caller's change may have been overwritten
-// and could not be restored, or the caller's context ended.
+// settle ends the operation, waiting as described above when it is the last. Its error is the
+// caller's: its change may have been overwritten and could not be restored, or its context ended.
 func (c *Client) settle(ctx context.Context) error {
 	ended, detached := false, false // detached: the caller's context ended, the settle runs on its own
 	defer func() {

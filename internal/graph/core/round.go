@@ -49,7 +49,9 @@ var ErrNoProgress = errors.New("internal error: a step neither changed the appli
 // starts from base as stored (the previous round's marks cleared) and first applies the confirmed
 // intents (expected) base lacks, so the PATCH restores them. A pipelined batch (base is what this
 // process sent while earlier batches are being confirmed) keeps the marks, so steps that need those
-// confirmed defer. solo takes one changing op only (isolating the op Graph objects to).
+// confirmed defer, and answers nothing without a write: an op already done or refused is decided by
+// the next round, on a read newer than the op. solo takes one changing op only (isolating the op
+// Graph objects to).
 func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) (done bool, err error), expected []model.Intent, newRound, solo bool) *Batch[O] {
 	b := &Batch[O]{Base: base, Keys: map[O]map[string]bool{}, DoneAfterCommit: map[O]bool{}, Failed: map[O]error{}}
 	cur := base.Clone()
@@ -69,7 +71,9 @@ func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) 
 		case err != nil:
 			b.Failed[o] = err
 		case model.ChangedCollections(cur, next) == 0 && done:
-			b.Settled = append(b.Settled, o)
+			if newRound {
+				b.Settled = append(b.Settled, o)
+			}
 		case model.ChangedCollections(cur, next) == 0:
 			b.Failed[o] = ErrNoProgress
 		default:
