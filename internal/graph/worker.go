@@ -16,7 +16,7 @@ import (
 )
 
 // op is one queued mutation. step runs once per round on a private copy of the round's state
-// (core.Build: done, or model.ErrDeferred, or a failure); submitted is when it was queued (core.AnswersLate), rebuilds how often Graph refused
+// (core.Build); submitted is when it was queued (core.AnswersLate), rebuilds how often Graph refused
 // it as built on an older state (core.Refused).
 type op struct {
 	ctx       context.Context
