@@ -127,9 +127,8 @@ func (w *appWorker) withdraw(o *op) bool {
 }
 
 // run processes rounds until the queue is empty. Each round takes every queued op (group commit).
-func (w *appWorker) run(hint *model.State) {
+func (w *appWorker) run(reuse *model.State) {
 	var active []*op
-	reuse := hint
 	for {
 		w.mu.Lock()
 		active = append(active, w.queue...)
@@ -140,9 +139,10 @@ func (w *appWorker) run(hint *model.State) {
 			return
 		}
 		w.mu.Unlock()
-		var answered int
-		active, reuse, answered = w.round(active, reuse)
-		w.awaitSuccessors(answered)
+		var ops []*op
+		ops, reuse = w.round(active, reuse)
+		active = unfinished(ops)
+		w.awaitSuccessors(len(ops) - len(active))
 	}
 }
 
@@ -214,13 +214,12 @@ func whileAnyLive(ctxs []context.Context) (context.Context, context.CancelFunc) 
 type batch = core.Batch[*op]
 
 // A round is one group commit: a base (core.App.Base, else a fresh read), build (core.Build), write
-// (one PATCH), commit (answer the callers it completes) and confirm (confirm.go). It returns the ops
-// that need another round, a fresh read the next round may use and how many ops it answered.
-func (w *appWorker) round(active []*op, reuse *model.State) (next []*op, fresh *model.State, answered int) {
+// (one PATCH), commit (answer the callers it completes) and confirm (confirm.go). It returns every
+// op it handled (those absorbed by the confirmation too) and a fresh read the next round may use.
+func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fresh *model.State) {
 	live := dropCancelled(active)
-	answered = len(active) - len(live)
 	if len(live) == 0 {
-		return nil, reuse, answered
+		return active, reuse
 	}
 	ctxs := make([]context.Context, len(live))
 	for i, o := range live {
@@ -228,15 +227,6 @@ func (w *appWorker) round(active []*op, reuse *model.State) (next []*op, fresh *
 	}
 	ctx, cancel := mergedContext(ctxs)
 	defer cancel()
-	ops := live
-	defer func() {
-		for _, o := range ops {
-			if o.finished {
-				answered++
-			}
-		}
-	}()
-
 	w.mu.Lock()
 	base := w.app.Base(reuse, w.foreign, w.c.lag(), w.c.started, w.c.now())
 	w.mu.Unlock()
@@ -253,7 +243,7 @@ func (w *appWorker) round(active []*op, reuse *model.State) (next []*op, fresh *
 			for _, o := range live {
 				o.finish(fmt.Errorf("%s: %w", o.name, err))
 			}
-			return nil, nil, answered
+			return active, nil
 		}
 		b = w.build(ctx, base, live, true)
 	}
@@ -264,15 +254,14 @@ func (w *appWorker) round(active []*op, reuse *model.State) (next []*op, fresh *
 		for _, o := range b.Settled {
 			o.finish(nil)
 		}
-		return unfinished(live), base, answered
+		return active, base
 	}
 	if retry := w.write(ctx, b); retry {
-		return unfinished(live), nil, answered
+		return active, nil
 	}
 	w.commit(b)
 	fresh, absorbed := w.confirm(b)
-	ops = append(live, absorbed...)
-	return unfinished(ops), fresh, answered
+	return append(active, absorbed...), fresh
 }
 
 // dropCancelled answers the ops whose caller gave up and returns the others.
