@@ -250,9 +250,7 @@ func statusOf(err error) int {
 }
 
 func decodeAdmin(w http.ResponseWriter, r *http.Request, dst any) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 4<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	if err := decodeStrict(io.LimitReader(r.Body, 4<<20), dst); err != nil {
 		adminFail(w, http.StatusBadRequest, fmt.Errorf("decode request body: %w", err))
 		return false
 	}

@@ -1,12 +1,9 @@
 package emulator
 
 import (
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/entra"
 )
 
@@ -22,45 +19,15 @@ func (a *Admin) MintToken(appID, audience string, lifetime time.Duration) (strin
 }
 
 // AzureCLIAppID is the application ID of the Azure CLI, the client of the user tokens MintUserToken issues.
-const AzureCLIAppID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
-
-// azureCLIGraphScopes is the scp claim of an Azure CLI token for Microsoft Graph.
-const azureCLIGraphScopes = "Application.ReadWrite.All AuditLog.Read.All Directory.AccessAsUser.All Group.ReadWrite.All User.ReadWrite.All"
+const AzureCLIAppID = entra.AzureCLIAppID
 
 // UserToken describes a delegated (signed-in user) access token, as the Azure CLI obtains one.
-type UserToken struct {
-	// ObjectID is the user's object id (the oid claim); owners of applications may name it.
-	ObjectID string `json:"objectId"`
-	// Audience is the resource, e.g. "https://graph.microsoft.com".
-	Audience string `json:"audience"`
-	// Name is the user's display name; Email their address (optional).
-	Name  string `json:"name,omitempty"`
-	Email string `json:"email,omitempty"`
-	// DirectoryRoles are directory role template IDs (the wids claim), e.g. Application Administrator's
-	// 9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3.
-	DirectoryRoles []string `json:"directoryRoles,omitempty"`
-	// Lifetime of the token; 0 means the configured lifetime.
-	Lifetime time.Duration `json:"-"`
-}
+type UserToken = entra.UserToken
 
 // MintUserToken issues a delegated access token for a user signed in through the Azure CLI: it carries
 // scp (so Graph treats it as acting for the user), no roles, and the user's directory roles in wids.
 func (a *Admin) MintUserToken(u UserToken) (string, error) {
-	if !directory.IsGUID(u.ObjectID) || u.Audience == "" {
-		return "", errors.New("mint user token: objectId (a GUID) and audience are required")
-	}
-	c := entra.Claims{
-		Audience: u.Audience, AppID: AzureCLIAppID, AuthorizedParty: AzureCLIAppID, ObjectID: strings.ToLower(u.ObjectID),
-		Scopes: azureCLIGraphScopes, DirectoryRoles: u.DirectoryRoles, Name: u.Name, Email: u.Email,
-	}
-	if u.Lifetime != 0 {
-		now := a.s.cfg.Now()
-		c.IssuedAt, c.Expiry = now, now.Add(u.Lifetime)
-		if u.Lifetime < 0 {
-			c.IssuedAt = c.Expiry.Add(-time.Hour)
-		}
-	}
-	tok, err := a.s.entra.MintClaims(c)
+	tok, err := a.s.entra.MintUser(u)
 	if err != nil {
 		return "", fmt.Errorf("mint user token: %w", err)
 	}

@@ -33,6 +33,7 @@
 //
 // The services themselves live in subpackages: directory (the tenant's objects, replicas, deleted items),
 // entra (token service, OIDC issuers), graphapi (Microsoft Graph), lkpsapi (Ocelot and LKPS), faults (the
-// fault injector), counters (the one request counter); contracttest holds the contract tests with
-// Microsoft's SDKs and emutest the helpers the emulator's tests share.
+// fault injector), counters (the one request counter), jsonhttp (the services' JSON answers);
+// contracttest holds the contract tests with Microsoft's SDKs and emutest the helpers the emulator's
+// tests share.
 package emulator

@@ -127,10 +127,10 @@ func TestConflictInGraphWording(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := call(t, ts.Client, http.MethodPatch, agentURL, graphTok, "application/json", jsonBody(t, map[string]any{"displayName": "x"}))
-	if r.status != http.StatusConflict {
-		t.Fatalf("PATCH = %d %s", r.status, r.body)
+	if r.Status != http.StatusConflict {
+		t.Fatalf("PATCH = %d %s", r.Status, r.Body)
 	}
-	e, _ := r.decode(t)["error"].(map[string]any)
+	e, _ := r.JSON(t)["error"].(map[string]any)
 	if e["code"] != "Directory_ConcurrencyViolation" ||
 		e["message"] != "Error due to concurrent requests being made to the tenant. Please wait briefly and retry." {
 		t.Fatalf("error = %v", e)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	mrand "math/rand/v2"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -149,7 +148,7 @@ func (f *foreignWriter) edit(stop chan struct{}) {
 			present = append(present, c)
 		}
 	}
-	sort.Strings(present)
+	slices.Sort(present)
 	var change foreignEntry
 	if len(present) == 0 || f.rng.Float64() < 0.6 {
 		change = foreignEntry{client: directory.NewGUID(), scope: view.Application.API.OAuth2PermissionScopes[0].ID, present: true}

@@ -1,10 +1,10 @@
 package emulator
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/entra"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/jsonhttp"
 )
 
 // serveMetadata serves the Azure cloud metadata document that lets Azure tooling (the azuread provider
@@ -47,11 +47,5 @@ func (s *Server) serveMetadata(w http.ResponseWriter, r *http.Request) {
 			"attestationEndpoint": "attest.emulator.invalid",
 		},
 	}
-	raw, err := json.Marshal(doc)
-	if err != nil {
-		http.Error(w, "encoding the metadata document failed", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	_, _ = w.Write(raw)
+	jsonhttp.Write(w, http.StatusOK, doc, "Content-Type", "application/json; charset=utf-8")
 }

@@ -7,7 +7,10 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +65,34 @@ func TestRoutesAreRegisteredOnlyInTheRouter(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The package documentation (doc.go) names every non-test file of the package with its concern, and no
+// file that is gone.
+func TestDocListsEveryFile(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "doc.go", nil, parser.ParseComments|parser.PackageClauseOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := regexp.MustCompile(`(?m)^\s+([a-z_]+\.go)\s+\S`).FindAllStringSubmatch(f.Doc.Text(), -1)
+	names := make([]string, 0, len(listed))
+	for _, m := range listed {
+		names = append(names, m[1])
+	}
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, e := range entries {
+		if n := e.Name(); strings.HasSuffix(n, ".go") && !strings.HasSuffix(n, "_test.go") && n != "doc.go" {
+			files = append(files, n)
+		}
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, files) {
+		t.Errorf("doc.go lists %v, the package has %v", names, files)
 	}
 }
 

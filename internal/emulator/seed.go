@@ -165,10 +165,8 @@ func LoadSeed(path string) (*Seed, error) {
 // ParseSeed decodes a seed document, rejecting unknown fields, and fills generated ids so that the seed
 // describes one fixed state (a reset returns to exactly it).
 func ParseSeed(raw []byte) (*Seed, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
 	var s Seed
-	if err := dec.Decode(&s); err != nil {
+	if err := decodeStrict(bytes.NewReader(raw), &s); err != nil {
 		return nil, fmt.Errorf("decode seed: %w", err)
 	}
 	if err := s.normalize(); err != nil {
@@ -434,12 +432,9 @@ func DefaultSeed() *Seed {
 			{
 				AppID: DefaultDeployerAppID, ObjectID: "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e11", ServicePrincipalID: "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e21",
 				DisplayName: "LKPS Terraform deployer", Deployer: true,
-				Secrets:    []SeedSecret{{Value: DefaultDeployerSecret, DisplayName: "emulator"}},
-				GraphRoles: []string{"Application.ReadWrite.OwnedBy"},
-				FederatedCredentials: []directory.FederatedCredential{{
-					Name: "github-main", Issuer: "/oidc/github", Subject: "repo:bayer/terraform-provider-lkps:ref:refs/heads/main",
-					Audiences: []string{entra.FederatedAudience},
-				}},
+				Secrets:              []SeedSecret{{Value: DefaultDeployerSecret, DisplayName: "emulator"}},
+				GraphRoles:           []string{"Application.ReadWrite.OwnedBy"},
+				FederatedCredentials: githubMainBranch("github-main"),
 			},
 			{
 				AppID: DefaultAgentAppID, ObjectID: "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e12", ServicePrincipalID: "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e22",
@@ -448,10 +443,7 @@ func DefaultSeed() *Seed {
 				IdentifierURIs: []string{"api://{appId}"},
 				// The same workflow's token registers the agent as the agent (agent_use_oidc): one OIDC
 				// token, two identities, no secret.
-				FederatedCredentials: []directory.FederatedCredential{{
-					Name: "github-main-registration", Issuer: "/oidc/github", Subject: "repo:bayer/terraform-provider-lkps:ref:refs/heads/main",
-					Audiences: []string{entra.FederatedAudience},
-				}},
+				FederatedCredentials: githubMainBranch("github-main-registration"),
 			},
 			{
 				AppID: DefaultClientAppID, ObjectID: "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e13", ServicePrincipalID: "7d0a3c5e-1f2b-4c3d-8e4f-5a6b7c8d9e23",
@@ -465,6 +457,15 @@ func DefaultSeed() *Seed {
 		panic(fmt.Sprintf("emulator: default seed is invalid: %v", err))
 	}
 	return s
+}
+
+// githubMainBranch is a federated credential, named name, that trusts the emulator's GitHub issuer's
+// tokens of this repository's main branch (the subject GitHub Actions gives a workflow run on it).
+func githubMainBranch(name string) []directory.FederatedCredential {
+	return []directory.FederatedCredential{{
+		Name: name, Issuer: "/oidc/github", Subject: "repo:bayer/terraform-provider-lkps:ref:refs/heads/main",
+		Audiences: []string{entra.FederatedAudience},
+	}}
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -32,13 +32,13 @@ func TestExampleSeedLoadsAndServes(t *testing.T) {
 	scope := environments.MustLookup(environments.NonProd, environments.EU).LKPSScope
 	tok := clientCredentials(t, ts, exampleClient, "client-secret-for-the-emulator-only", scope)
 	r := call(t, ts.Client, http.MethodPost, ts.LKPSBaseURLs["nonprod/eu"]+"/api/session/start", tok, "application/json", strings.NewReader(`{"agent_entra_app_id":"`+exampleAgent+`"}`))
-	if r.status != http.StatusOK {
-		t.Fatalf("session start = %d %s", r.status, r.body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("session start = %d %s", r.Status, r.Body)
 	}
 	// The client is not on the nonprod/us access list: Ocelot refuses it.
 	r = call(t, ts.Client, http.MethodPost, ts.LKPSBaseURLs["nonprod/us"]+"/api/session/start", tok, "application/json", strings.NewReader(`{"agent_entra_app_id":"`+exampleAgent+`"}`))
-	if r.status != http.StatusForbidden || !strings.Contains(string(r.body), `"source":"ocelot"`) {
-		t.Fatalf("session start on nonprod/us = %d %s", r.status, r.body)
+	if r.Status != http.StatusForbidden || !strings.Contains(string(r.Body), `"source":"ocelot"`) {
+		t.Fatalf("session start on nonprod/us = %d %s", r.Status, r.Body)
 	}
 	agent, err := ts.Admin().Application(exampleAgent)
 	if err != nil {
@@ -125,23 +125,23 @@ func TestReplicaLagReachesLKPS(t *testing.T) {
 	clk.Advance(time.Minute)
 	graphTok := ts.GraphToken(exampleDeployer)
 	body := `{"api":{"oauth2PermissionScopes":[{"id":"11111111-aaaa-4aaa-8aaa-0000000000a1","value":"access_as_client","type":"User","isEnabled":true}]}}`
-	if r := call(t, ts.Client, http.MethodPatch, ts.GraphBaseURL+"/v1.0/applications(appId='"+exampleAgent+"')", graphTok, "application/json", strings.NewReader(body)); r.status != http.StatusNoContent {
-		t.Fatalf("PATCH = %d %s", r.status, r.body)
+	if r := call(t, ts.Client, http.MethodPatch, ts.GraphBaseURL+"/v1.0/applications(appId='"+exampleAgent+"')", graphTok, "application/json", strings.NewReader(body)); r.Status != http.StatusNoContent {
+		t.Fatalf("PATCH = %d %s", r.Status, r.Body)
 	}
 	clk.Advance(31 * time.Second)
 	preauth := `{"api":{"preAuthorizedApplications":[{"appId":"` + exampleClient + `","delegatedPermissionIds":["11111111-aaaa-4aaa-8aaa-0000000000a1"]}]}}`
-	if r := call(t, ts.Client, http.MethodPatch, ts.GraphBaseURL+"/v1.0/applications(appId='"+exampleAgent+"')", graphTok, "application/json", strings.NewReader(preauth)); r.status != http.StatusNoContent {
-		t.Fatalf("PATCH preauth = %d %s", r.status, r.body)
+	if r := call(t, ts.Client, http.MethodPatch, ts.GraphBaseURL+"/v1.0/applications(appId='"+exampleAgent+"')", graphTok, "application/json", strings.NewReader(preauth)); r.Status != http.StatusNoContent {
+		t.Fatalf("PATCH preauth = %d %s", r.Status, r.Body)
 	}
 	clientTok := ts.LKPSToken(exampleClient, environments.NonProd)
 	start := `{"agent_entra_app_id":"` + exampleAgent + `"}`
 	r := call(t, ts.Client, http.MethodPost, ts.LKPSBaseURLs["nonprod/eu"]+"/api/session/start", clientTok, "application/json", strings.NewReader(start))
-	if r.status != http.StatusForbidden || r.decode(t)["failed_check"] != "client_not_preauthorized" {
-		t.Fatalf("session start on a stale replica = %d %s", r.status, r.body)
+	if r.Status != http.StatusForbidden || r.JSON(t)["failed_check"] != "client_not_preauthorized" {
+		t.Fatalf("session start on a stale replica = %d %s", r.Status, r.Body)
 	}
 	clk.Advance(31 * time.Second)
 	r = call(t, ts.Client, http.MethodPost, ts.LKPSBaseURLs["nonprod/eu"]+"/api/session/start", clientTok, "application/json", strings.NewReader(start))
-	if r.status != http.StatusOK {
-		t.Fatalf("session start after the lag = %d %s", r.status, r.body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("session start after the lag = %d %s", r.Status, r.Body)
 	}
 }

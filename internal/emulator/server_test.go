@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/emutest"
@@ -22,43 +21,13 @@ import (
 
 const scopeID = "5b0c7e0e-3c55-4a4e-9a55-1f0f2c1d0e01"
 
-type reply struct {
-	status int
-	header http.Header
-	body   []byte
-}
+// reply is an answer of the emulator read whole.
+type reply = emutest.Response
 
-func (r reply) decode(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("not JSON (%d): %s", r.status, r.body)
-	}
-	return m
-}
-
+// call sends a request to the emulator with a bearer token and a content type (none when empty).
 func call(t *testing.T, c *http.Client, method, u, token, contentType string, body io.Reader) reply {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, u, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reply{status: resp.StatusCode, header: resp.Header, body: raw}
+	return emutest.Send(t, c, method, u, body, emutest.Bearer(token, contentType))
 }
 
 // The JSON accessors of emutest, under short names.
@@ -82,12 +51,12 @@ func clientCredentials(t *testing.T, ts *emulator.TestServer, appID, secret, sco
 	t.Helper()
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {appID}, "client_secret": {secret}, "scope": {scope}}
 	r := call(t, ts.Client, http.MethodPost, environments.TokenEndpoint(ts.AuthorityHost, ts.TenantID()), "", "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
-	if r.status != http.StatusOK {
-		t.Fatalf("token request = %d %s", r.status, r.body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("token request = %d %s", r.Status, r.Body)
 	}
-	tok, _ := r.decode(t)["access_token"].(string)
+	tok, _ := r.JSON(t)["access_token"].(string)
 	if tok == "" {
-		t.Fatalf("no access_token in %s", r.body)
+		t.Fatalf("no access_token in %s", r.Body)
 	}
 	return tok
 }
@@ -103,44 +72,44 @@ func TestEndToEndOverHTTPS(t *testing.T) {
 	graphTok := clientCredentials(t, ts, ts.DeployerClientID, ts.DeployerSecret, environments.GraphScope)
 	agentURL := ts.GraphBaseURL + "/v1.0/applications(appId='" + emulator.DefaultAgentAppID + "')"
 	r := call(t, ts.Client, http.MethodGet, agentURL+"?$select=api,identifierUris", graphTok, "", nil)
-	if r.status != http.StatusOK {
-		t.Fatalf("Graph GET = %d %s", r.status, r.body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("Graph GET = %d %s", r.Status, r.Body)
 	}
-	if uris := arr(t, r.decode(t)["identifierUris"]); len(uris) != 1 || uris[0] != "api://"+emulator.DefaultAgentAppID {
+	if uris := arr(t, r.JSON(t)["identifierUris"]); len(uris) != 1 || uris[0] != "api://"+emulator.DefaultAgentAppID {
 		t.Fatalf("identifierUris = %v", uris)
 	}
 	scope := map[string]any{"id": scopeID, "value": "access_as_client", "type": "User", "isEnabled": true, "adminConsentDisplayName": "Access", "adminConsentDescription": "Access"}
-	if r := call(t, ts.Client, http.MethodPatch, agentURL, graphTok, "application/json", jsonBody(t, map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{scope}}})); r.status != http.StatusNoContent {
-		t.Fatalf("PATCH scope = %d %s", r.status, r.body)
+	if r := call(t, ts.Client, http.MethodPatch, agentURL, graphTok, "application/json", jsonBody(t, map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{scope}}})); r.Status != http.StatusNoContent {
+		t.Fatalf("PATCH scope = %d %s", r.Status, r.Body)
 	}
 
 	// The agent registers itself through the gateway.
 	lkpsScope := environments.MustLookup(environments.NonProd, environments.EU).LKPSScope
 	agentTok := clientCredentials(t, ts, emulator.DefaultAgentAppID, emulator.DefaultAgentSecret, lkpsScope)
 	lkps := ts.LKPSBaseURLs["nonprod/eu"]
-	if r := call(t, ts.Client, http.MethodPost, lkps+"/api/agent/register", agentTok, "application/json", strings.NewReader(`{}`)); r.status != http.StatusOK {
-		t.Fatalf("register = %d %s", r.status, r.body)
+	if r := call(t, ts.Client, http.MethodPost, lkps+"/api/agent/register", agentTok, "application/json", strings.NewReader(`{}`)); r.Status != http.StatusOK {
+		t.Fatalf("register = %d %s", r.Status, r.Body)
 	}
 	// The client is not pre-authorized yet: LKPS refuses the session.
 	clientTok := clientCredentials(t, ts, emulator.DefaultClientAppID, emulator.DefaultClientSecret, lkpsScope)
 	start := `{"agent_entra_app_id":"` + emulator.DefaultAgentAppID + `"}`
 	r = call(t, ts.Client, http.MethodPost, lkps+"/api/session/start", clientTok, "application/json", strings.NewReader(start))
-	if r.status != http.StatusForbidden || r.decode(t)["failed_check"] != "client_not_preauthorized" {
-		t.Fatalf("session start before pre-authorization = %d %s", r.status, r.body)
+	if r.Status != http.StatusForbidden || r.JSON(t)["failed_check"] != "client_not_preauthorized" {
+		t.Fatalf("session start before pre-authorization = %d %s", r.Status, r.Body)
 	}
 	preauth := map[string]any{"api": map[string]any{"preAuthorizedApplications": []any{map[string]any{"appId": emulator.DefaultClientAppID, "delegatedPermissionIds": []string{scopeID}}}}}
-	if r := call(t, ts.Client, http.MethodPatch, agentURL, graphTok, "application/json", jsonBody(t, preauth)); r.status != http.StatusNoContent {
-		t.Fatalf("PATCH preauth = %d %s", r.status, r.body)
+	if r := call(t, ts.Client, http.MethodPatch, agentURL, graphTok, "application/json", jsonBody(t, preauth)); r.Status != http.StatusNoContent {
+		t.Fatalf("PATCH preauth = %d %s", r.Status, r.Body)
 	}
 	r = call(t, ts.Client, http.MethodPost, lkps+"/api/session/start", clientTok, "application/json", strings.NewReader(start))
-	if r.status != http.StatusOK || r.decode(t)["livekit_url"] == "" {
-		t.Fatalf("session start = %d %s", r.status, r.body)
+	if r.Status != http.StatusOK || r.JSON(t)["livekit_url"] == "" {
+		t.Fatalf("session start = %d %s", r.Status, r.Body)
 	}
 
 	// The LKPS token is not a Graph token.
 	expectGraph401 := call(t, ts.Client, http.MethodGet, agentURL, agentTok, "", nil)
-	if expectGraph401.status != http.StatusUnauthorized || !strings.Contains(string(expectGraph401.body), graphapi.MsgTokenAudience) {
-		t.Fatalf("LKPS token on Graph = %d %s", expectGraph401.status, expectGraph401.body)
+	if expectGraph401.Status != http.StatusUnauthorized || !strings.Contains(string(expectGraph401.Body), graphapi.MsgTokenAudience) {
+		t.Fatalf("LKPS token on Graph = %d %s", expectGraph401.Status, expectGraph401.Body)
 	}
 
 	counters := ts.Admin().Counters()
@@ -154,92 +123,27 @@ func TestMetadataDocument(t *testing.T) {
 	t.Parallel()
 	ts := emulator.NewTestServer(t)
 	r := call(t, ts.Client, http.MethodGet, ts.URL+"/metadata/endpoints?api-version=2022-09-01", "", "", nil)
-	if r.status != http.StatusOK {
-		t.Fatalf("metadata = %d %s", r.status, r.body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("metadata = %d %s", r.Status, r.Body)
 	}
-	m := r.decode(t)
+	m := r.JSON(t)
 	auth := obj(t, m["authentication"])
 	if m["name"] == "" || m["resourceManager"] == "" || m["microsoftGraphResourceId"] != ts.GraphBaseURL+"/" || auth["loginEndpoint"] != ts.URL {
-		t.Fatalf("metadata = %s", r.body)
+		t.Fatalf("metadata = %s", r.Body)
 	}
 	// A token requested the way azuread does through the metadata document works on Graph.
 	tok := clientCredentials(t, ts, ts.DeployerClientID, ts.DeployerSecret, str(t, m, "microsoftGraphResourceId")+".default")
-	if r := call(t, ts.Client, http.MethodGet, ts.GraphBaseURL+"/v1.0/applications?$filter=appId eq '"+emulator.DefaultAgentAppID+"'", tok, "", nil); r.status != http.StatusOK {
-		t.Fatalf("Graph with metadata audience = %d %s", r.status, r.body)
+	if r := call(t, ts.Client, http.MethodGet, ts.GraphBaseURL+"/v1.0/applications?$filter=appId eq '"+emulator.DefaultAgentAppID+"'", tok, "", nil); r.Status != http.StatusOK {
+		t.Fatalf("Graph with metadata audience = %d %s", r.Status, r.Body)
 	}
 	// The resource id ends in "/": clients that append "/v1.0/..." send a double slash, which must work
 	// for writes too (no redirect).
 	body := strings.NewReader(`{"notes":"through a double slash"}`)
-	if r := call(t, ts.Client, http.MethodPatch, str(t, m, "microsoftGraphResourceId")+"/v1.0/applications(appId='"+emulator.DefaultAgentAppID+"')", tok, "application/json", body); r.status != http.StatusNoContent {
-		t.Fatalf("PATCH with a double slash = %d %s", r.status, r.body)
+	if r := call(t, ts.Client, http.MethodPatch, str(t, m, "microsoftGraphResourceId")+"/v1.0/applications(appId='"+emulator.DefaultAgentAppID+"')", tok, "application/json", body); r.Status != http.StatusNoContent {
+		t.Fatalf("PATCH with a double slash = %d %s", r.Status, r.Body)
 	}
-	if r := call(t, ts.Client, http.MethodGet, ts.URL+"/metadata/endpoints", "", "", nil); r.status != http.StatusBadRequest {
-		t.Fatalf("metadata without api-version = %d", r.status)
-	}
-}
-
-func TestAdminAPIOverHTTP(t *testing.T) {
-	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	admin := ts.URL + "/_emulator"
-
-	r := call(t, ts.Client, http.MethodPost, admin+"/applications", "", "application/json", strings.NewReader(`{"displayName":"oob","secrets":[{"value":"oob-secret"}],"owners":["`+emulator.DefaultDeployerAppID+`"]}`))
-	if r.status != http.StatusCreated {
-		t.Fatalf("create = %d %s", r.status, r.body)
-	}
-	if strings.Contains(string(r.body), "oob-secret") {
-		t.Fatal("admin API response contains a secret value")
-	}
-	appID := str(t, obj(t, r.decode(t)["application"]), "appId")
-	if r := call(t, ts.Client, http.MethodPatch, admin+"/applications/"+appID, "", "application/json", strings.NewReader(`{"notes":"patched"}`)); r.status != http.StatusOK {
-		t.Fatalf("patch = %d %s", r.status, r.body)
-	}
-	if r := call(t, ts.Client, http.MethodPost, admin+"/applications/"+appID+"/graph-roles", "", "application/json", strings.NewReader(`{"roles":["Application.Read.All"]}`)); r.status != http.StatusOK {
-		t.Fatalf("grant = %d %s", r.status, r.body)
-	}
-	if r := call(t, ts.Client, http.MethodPut, admin+"/access-lists/prod/us", "", "application/json", strings.NewReader(`{"appIds":["`+appID+`"]}`)); r.status != http.StatusOK {
-		t.Fatalf("access list = %d %s", r.status, r.body)
-	}
-	if r := call(t, ts.Client, http.MethodPut, admin+"/faults", "", "application/json", strings.NewReader(`{"throttleNext":1,"retryAfterSeconds":2,"replicaLag":"1s"}`)); r.status != http.StatusOK {
-		t.Fatalf("faults = %d %s", r.status, r.body)
-	}
-	if f := ts.Admin().Faults(); f.ThrottleNext != 1 || f.ReplicaLag != time.Second {
-		t.Fatalf("faults not applied: %+v", f)
-	}
-	if r := call(t, ts.Client, http.MethodPut, admin+"/faults", "", "application/json", strings.NewReader(`{"throttleProbability":2}`)); r.status != http.StatusBadRequest {
-		t.Fatalf("invalid faults = %d", r.status)
-	}
-	r = call(t, ts.Client, http.MethodGet, admin+"/state", "", "", nil)
-	if r.status != http.StatusOK || !strings.Contains(string(r.body), "patched") || strings.Contains(string(r.body), emulator.DefaultDeployerSecret) {
-		t.Fatalf("state = %d (secret redacted? %v)", r.status, !strings.Contains(string(r.body), emulator.DefaultDeployerSecret))
-	}
-	r = call(t, ts.Client, http.MethodPost, admin+"/tokens", "", "application/json", strings.NewReader(`{"appId":"`+appID+`","audience":"https://graph.microsoft.com"}`))
-	if r.status != http.StatusOK {
-		t.Fatalf("token = %d %s", r.status, r.body)
-	}
-	tok := str(t, r.decode(t), "access_token")
-	// The token carries the granted role: the out-of-band app can read.
-	ts.Admin().ClearFaults()
-	if r := call(t, ts.Client, http.MethodGet, ts.GraphBaseURL+"/v1.0/applications(appId='"+emulator.DefaultAgentAppID+"')", tok, "", nil); r.status != http.StatusOK {
-		t.Fatalf("read with granted role = %d %s", r.status, r.body)
-	}
-	if r := call(t, ts.Client, http.MethodGet, admin+"/counters", "", "", nil); r.status != http.StatusOK || !strings.Contains(string(r.body), graphapi.RouteGetApplication) {
-		t.Fatalf("counters = %d %s", r.status, r.body)
-	}
-	if r := call(t, ts.Client, http.MethodPost, admin+"/reset", "", "", nil); r.status != http.StatusNoContent {
-		t.Fatalf("reset = %d %s", r.status, r.body)
-	}
-	if _, err := ts.Admin().Application(appID); err == nil {
-		t.Fatal("reset kept an out-of-band application")
-	}
-	if len(ts.Admin().Counters()) != 0 {
-		t.Fatal("reset kept counters")
-	}
-	if r := call(t, ts.Client, http.MethodDelete, admin+"/applications/"+emulator.DefaultClientAppID, "", "", nil); r.status != http.StatusNoContent {
-		t.Fatalf("delete = %d %s", r.status, r.body)
-	}
-	if r := call(t, ts.Client, http.MethodDelete, admin+"/applications/"+emulator.DefaultClientAppID, "", "", nil); r.status != http.StatusNotFound {
-		t.Fatalf("second delete = %d %s", r.status, r.body)
+	if r := call(t, ts.Client, http.MethodGet, ts.URL+"/metadata/endpoints", "", "", nil); r.Status != http.StatusBadRequest {
+		t.Fatalf("metadata without api-version = %d", r.Status)
 	}
 }
 
@@ -300,8 +204,8 @@ func TestFaultsConfiguredAtStart(t *testing.T) {
 	ts := emulator.NewTestServer(t, emulator.WithFaults(faults.Config{ThrottleNext: 1, RetryAfterSeconds: 3}))
 	tok := ts.GraphToken(emulator.DefaultDeployerAppID)
 	r := call(t, ts.Client, http.MethodGet, ts.GraphBaseURL+"/v1.0/applications(appId='"+emulator.DefaultAgentAppID+"')", tok, "", nil)
-	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "3" {
-		t.Fatalf("first request = %d %v", r.status, r.header)
+	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") != "3" {
+		t.Fatalf("first request = %d %v", r.Status, r.Header)
 	}
 }
 
@@ -332,8 +236,8 @@ func TestCertDirIsReused(t *testing.T) {
 	if err != nil || string(onDisk) != string(a.CAPEM()) {
 		t.Fatalf("ca.pem on disk differs: %v", err)
 	}
-	if r := call(t, b.HTTPClient(), http.MethodGet, b.URL()+"/metadata/endpoints?api-version=2022-09-01", "", "", nil); r.status != http.StatusOK {
-		t.Fatalf("TLS with the loaded CA: %d", r.status)
+	if r := call(t, b.HTTPClient(), http.MethodGet, b.URL()+"/metadata/endpoints?api-version=2022-09-01", "", "", nil); r.Status != http.StatusOK {
+		t.Fatalf("TLS with the loaded CA: %d", r.Status)
 	}
 }
 
@@ -342,11 +246,11 @@ func TestTokensDoNotCrossServers(t *testing.T) {
 	a, b := emulator.NewTestServer(t), emulator.NewTestServer(t)
 	tok := a.GraphToken(emulator.DefaultDeployerAppID)
 	u := "/v1.0/applications(appId='" + emulator.DefaultAgentAppID + "')"
-	if r := call(t, a.Client, http.MethodGet, a.GraphBaseURL+u, tok, "", nil); r.status != http.StatusOK {
-		t.Fatalf("own server = %d", r.status)
+	if r := call(t, a.Client, http.MethodGet, a.GraphBaseURL+u, tok, "", nil); r.Status != http.StatusOK {
+		t.Fatalf("own server = %d", r.Status)
 	}
-	if r := call(t, b.Client, http.MethodGet, b.GraphBaseURL+u, tok, "", nil); r.status != http.StatusUnauthorized {
-		t.Fatalf("other server accepted the token: %d", r.status)
+	if r := call(t, b.Client, http.MethodGet, b.GraphBaseURL+u, tok, "", nil); r.Status != http.StatusUnauthorized {
+		t.Fatalf("other server accepted the token: %d", r.Status)
 	}
 }
 
@@ -363,23 +267,23 @@ func TestUserTokensActAsTheUser(t *testing.T) {
 	mint := func(body string) string {
 		t.Helper()
 		r := call(t, ts.Client, http.MethodPost, ts.URL+"/_emulator/user-tokens", "", "application/json", strings.NewReader(body))
-		if r.status != http.StatusOK {
-			t.Fatalf("user token = %d %s", r.status, r.body)
+		if r.Status != http.StatusOK {
+			t.Fatalf("user token = %d %s", r.Status, r.Body)
 		}
-		return str(t, r.decode(t), "access_token")
+		return str(t, r.JSON(t), "access_token")
 	}
 	owner := mint(`{"objectId":"` + userOID + `","audience":"https://graph.microsoft.com"}`)
 	other := mint(`{"objectId":"5e1f0000-0000-4000-8000-0000000000bb","audience":"https://graph.microsoft.com"}`)
 	admin := mint(`{"objectId":"5e1f0000-0000-4000-8000-0000000000cc","audience":"https://graph.microsoft.com","directoryRoles":["9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"]}`)
 	agent := ts.GraphBaseURL + "/v1.0/applications(appId='" + emulator.DefaultAgentAppID + "')"
 	patchAs := func(tok string) int {
-		return call(t, ts.Client, http.MethodPatch, agent, tok, "application/json", strings.NewReader(`{"notes":"by a user"}`)).status
+		return call(t, ts.Client, http.MethodPatch, agent, tok, "application/json", strings.NewReader(`{"notes":"by a user"}`)).Status
 	}
 	if s := patchAs(owner); s != http.StatusNoContent {
 		t.Fatalf("owner PATCH = %d", s)
 	}
-	if r := call(t, ts.Client, http.MethodGet, agent, other, "", nil); r.status != http.StatusOK {
-		t.Fatalf("member user GET = %d %s", r.status, r.body)
+	if r := call(t, ts.Client, http.MethodGet, agent, other, "", nil); r.Status != http.StatusOK {
+		t.Fatalf("member user GET = %d %s", r.Status, r.Body)
 	}
 	if s := patchAs(other); s != http.StatusForbidden {
 		t.Fatalf("non-owner user PATCH = %d, want 403", s)
@@ -387,13 +291,13 @@ func TestUserTokensActAsTheUser(t *testing.T) {
 	if s := patchAs(admin); s != http.StatusNoContent {
 		t.Fatalf("Application Administrator PATCH = %d", s)
 	}
-	if r := call(t, ts.Client, http.MethodPost, ts.URL+"/_emulator/user-tokens", "", "application/json", strings.NewReader(`{"objectId":"nope"}`)); r.status != http.StatusBadRequest {
-		t.Fatalf("invalid user token request = %d", r.status)
+	if r := call(t, ts.Client, http.MethodPost, ts.URL+"/_emulator/user-tokens", "", "application/json", strings.NewReader(`{"objectId":"nope"}`)); r.Status != http.StatusBadRequest {
+		t.Fatalf("invalid user token request = %d", r.Status)
 	}
 	// Graph roles are revoked over HTTP too.
 	if r := call(t, ts.Client, http.MethodDelete, ts.URL+"/_emulator/applications/"+emulator.DefaultDeployerAppID+"/graph-roles", "", "application/json",
-		strings.NewReader(`{"roles":["Application.ReadWrite.OwnedBy"]}`)); r.status != http.StatusOK {
-		t.Fatalf("revoke = %d %s", r.status, r.body)
+		strings.NewReader(`{"roles":["Application.ReadWrite.OwnedBy"]}`)); r.Status != http.StatusOK {
+		t.Fatalf("revoke = %d %s", r.Status, r.Body)
 	}
 	if rec, err := ts.Admin().Application(emulator.DefaultDeployerAppID); err != nil || len(rec.GraphRoles) != 0 {
 		t.Fatalf("deployer roles after revoke: %+v, %v", rec, err)

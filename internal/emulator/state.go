@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -100,9 +101,7 @@ func LoadState(path string) (state State, ok bool, err error) {
 	if err != nil {
 		return State{}, false, fmt.Errorf("read state file %s: %w", path, err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&state); err != nil {
+	if err := decodeStrict(bytes.NewReader(raw), &state); err != nil {
 		return State{}, false, fmt.Errorf("%w %s: %w (move it away to start from the seed)", ErrCorruptState, path, err)
 	}
 	if state.Version != stateFormatVersion {
@@ -112,6 +111,14 @@ func LoadState(path string) (state State, ok bool, err error) {
 		return State{}, false, fmt.Errorf("%w %s: %w", ErrCorruptState, path, err)
 	}
 	return state, true, nil
+}
+
+// decodeStrict decodes one JSON value from r into dst, refusing unknown fields: the seed, the state file
+// and the admin API's bodies.
+func decodeStrict(r io.Reader, dst any) error {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	return dec.Decode(dst)
 }
 
 // SaveState writes the state to path atomically: a temporary file in the same directory is written,

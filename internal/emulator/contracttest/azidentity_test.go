@@ -31,13 +31,12 @@ func clientOptions(ts *emulator.TestServer) azcore.ClientOptions {
 	}
 }
 
-// A federated credential in the seed with a relative issuer ("/oidc/github") trusts the emulator's own
-// GitHub-like issuer: azidentity's client assertion credential gets a Graph token that works.
-func TestAzidentityFederatedCredentialFromSeed(t *testing.T) {
-	t.Parallel()
-	ts := emulator.NewTestServer(t)
+// githubCredential is azidentity's client assertion credential of the deployer with a token of the
+// emulator's GitHub issuer for the subject.
+func githubCredential(t *testing.T, ts *emulator.TestServer, subject string) *azidentity.ClientAssertionCredential {
+	t.Helper()
 	assertion := func(context.Context) (string, error) {
-		return ts.Entra().MintFederated("github", "repo:bayer/terraform-provider-lkps:ref:refs/heads/main", entra.FederatedAudience, 0)
+		return ts.Entra().MintFederated("github", subject, entra.FederatedAudience, 0)
 	}
 	cred, err := azidentity.NewClientAssertionCredential(ts.TenantID(), ts.DeployerClientID, assertion, &azidentity.ClientAssertionCredentialOptions{
 		ClientOptions: clientOptions(ts), DisableInstanceDiscovery: true,
@@ -45,21 +44,22 @@ func TestAzidentityFederatedCredentialFromSeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cred
+}
+
+// A federated credential in the seed with a relative issuer ("/oidc/github") trusts the emulator's own
+// GitHub-like issuer: azidentity's client assertion credential gets a Graph token that works.
+func TestAzidentityFederatedCredentialFromSeed(t *testing.T) {
+	t.Parallel()
+	ts := emulator.NewTestServer(t)
+	cred := githubCredential(t, ts, "repo:bayer/terraform-provider-lkps:ref:refs/heads/main")
 	g := credentialClient(t, ts, cred)
 	if _, err := g.byAppID(emulator.DefaultAgentAppID).Get(ctx(t), nil); err != nil {
 		t.Fatalf("GET with a federated credential: %v", err)
 	}
 
 	// Another subject is not trusted.
-	wrong := func(context.Context) (string, error) {
-		return ts.Entra().MintFederated("github", "repo:someone/else:ref:refs/heads/main", entra.FederatedAudience, 0)
-	}
-	bad, err := azidentity.NewClientAssertionCredential(ts.TenantID(), ts.DeployerClientID, wrong, &azidentity.ClientAssertionCredentialOptions{
-		ClientOptions: clientOptions(ts), DisableInstanceDiscovery: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bad := githubCredential(t, ts, "repo:someone/else:ref:refs/heads/main")
 	if _, err := bad.GetToken(ctx(t), policy.TokenRequestOptions{Scopes: []string{graphScope}}); err == nil {
 		t.Fatal("a federated token with an untrusted subject was exchanged")
 	}

@@ -44,6 +44,15 @@ func adminClient(t *testing.T, ts *emulator.TestServer, roles ...string) (*graph
 	return newGraphClient(t, ts, rec.Application.AppID, secret), rec.ServicePrincipalID
 }
 
+// adminGraph starts a test server and returns it with a Graph client of a new application holding the
+// Graph app roles, and that application's service principal id.
+func adminGraph(t *testing.T, roles ...string) (*emulator.TestServer, *graphClient, string) {
+	t.Helper()
+	ts := emulator.NewTestServer(t)
+	g, sp := adminClient(t, ts, roles...)
+	return ts, g, sp
+}
+
 func refBody(id string) models.ReferenceCreateable {
 	b := models.NewReferenceCreate()
 	b.SetOdataId(ptr("https://graph.microsoft.com/v1.0/directoryObjects/" + id))
@@ -78,8 +87,7 @@ func ownerIDs(t *testing.T, resp models.DirectoryObjectCollectionResponseable) m
 
 func TestSDKApplicationOwnersListAddRemove(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g, adminSP := adminClient(t, ts, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
+	ts, g, adminSP := adminGraph(t, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
 	agent := application(t, ts, emulator.DefaultAgentAppID)
 	owners := g.byObjectID(agent.Application.ID).Owners()
 	list, err := owners.Get(ctx(t), nil)
@@ -160,8 +168,7 @@ func TestSDKOwnerPermissions(t *testing.T) {
 // application besides the caller; an unknown object is a 404 and nothing is created.
 func TestSDKCreateWithOwnersBind(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g, adminSP := adminClient(t, ts, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
+	ts, g, adminSP := adminGraph(t, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
 	body := models.NewApplication()
 	body.SetDisplayName(ptr("created with owners"))
 	body.SetAdditionalData(map[string]any{"owners@odata.bind": []string{
@@ -192,8 +199,7 @@ func TestSDKCreateWithOwnersBind(t *testing.T) {
 // Users, directory objects, service principals by id, and their owners.
 func TestSDKUsersDirectoryObjectsServicePrincipals(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g, adminSP := adminClient(t, ts, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
+	ts, g, adminSP := adminGraph(t, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
 	base := ts.GraphBaseURL + "/v1.0"
 	u, err := g.send(ctx(t), abs.GET, base+"/users/"+emulator.DefaultUserID, models.CreateUserFromDiscriminatorValue)
 	if err != nil {
@@ -260,20 +266,15 @@ func postRef(t *testing.T, g *graphClient, url, id string) error {
 
 func TestSDKDomains(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g, _ := adminClient(t, ts, graphapi.RoleDirectoryReadAll)
-	resp, err := g.send(ctx(t), abs.GET, ts.GraphBaseURL+"/v1.0/domains", models.CreateDomainCollectionResponseFromDiscriminatorValue)
-	if err != nil {
-		t.Fatalf("GET domains: %v", err)
-	}
-	domains := as[models.DomainCollectionResponseable](t, resp).GetValue()
+	ts, g, _ := adminGraph(t, graphapi.RoleDirectoryReadAll)
+	domains := listDomains(t, ts, g)
 	// The seed's verified domain (the default), then the tenant's initial domain (serviceprincipals_test.go).
 	if len(domains) != 2 || *domains[0].GetId() != "bayer.com" || !*domains[0].GetIsVerified() || !*domains[0].GetIsDefault() || *domains[0].GetIsInitial() {
 		t.Fatalf("domains = %v", domains)
 	}
 	// Domain.Read.All or Directory.Read.All (domain-list); application roles alone are refused.
 	deployer := newGraphClient(t, ts, ts.DeployerClientID, ts.DeployerSecret)
-	_, err = deployer.send(ctx(t), abs.GET, ts.GraphBaseURL+"/v1.0/domains", models.CreateDomainCollectionResponseFromDiscriminatorValue)
+	_, err := deployer.send(ctx(t), abs.GET, ts.GraphBaseURL+"/v1.0/domains", models.CreateDomainCollectionResponseFromDiscriminatorValue)
 	odataError(t, err, http.StatusForbidden, graphapi.CodeAccessDenied)
 }
 
@@ -353,8 +354,7 @@ func TestSDKDelegatedOwners(t *testing.T) {
 // after DELETE /servicePrincipals/{id} creates it again.
 func TestSDKServicePrincipalCreateDelete(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g, _ := adminClient(t, ts, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
+	ts, g, _ := adminGraph(t, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
 	created := createApplication(t, g, "needs a service principal")
 	create := func() (models.ServicePrincipalable, error) {
 		body := models.NewServicePrincipal()

@@ -47,8 +47,7 @@ func (g *graphClient) postServicePrincipal(t *testing.T, ts *emulator.TestServer
 // it); once POST /servicePrincipals created it, both work.
 func TestSDKServicePrincipalMissingUntilCreated(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g, _ := adminClient(t, ts, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
+	ts, g, _ := adminGraph(t, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
 	created := createApplication(t, g, "created without a service principal")
 	appID := *created.GetAppId()
 	spPath := ts.GraphBaseURL + "/v1.0/servicePrincipals(appId='" + appID + "')"
@@ -90,17 +89,22 @@ func TestSDKServicePrincipalMissingUntilCreated(t *testing.T) {
 	}
 }
 
-// GET /domains includes the tenant's initial <name>.onmicrosoft.com domain, verified and initial.
-func TestSDKDomainsInitialDomain(t *testing.T) {
-	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g, _ := adminClient(t, ts, graphapi.RoleDomainReadAll)
+// listDomains answers GET /domains sent with g.
+func listDomains(t *testing.T, ts *emulator.TestServer, g *graphClient) []models.Domainable {
+	t.Helper()
 	resp, err := g.send(ctx(t), abs.GET, ts.GraphBaseURL+"/v1.0/domains", models.CreateDomainCollectionResponseFromDiscriminatorValue)
 	if err != nil {
 		t.Fatalf("GET domains: %v", err)
 	}
+	return as[models.DomainCollectionResponseable](t, resp).GetValue()
+}
+
+// GET /domains includes the tenant's initial <name>.onmicrosoft.com domain, verified and initial.
+func TestSDKDomainsInitialDomain(t *testing.T) {
+	t.Parallel()
+	ts, g, _ := adminGraph(t, graphapi.RoleDomainReadAll)
 	var initial []string
-	for _, d := range as[models.DomainCollectionResponseable](t, resp).GetValue() {
+	for _, d := range listDomains(t, ts, g) {
 		if d.GetIsInitial() != nil && *d.GetIsInitial() {
 			if !*d.GetIsVerified() || *d.GetIsDefault() {
 				t.Errorf("initial domain %s: verified %v, default %v", *d.GetId(), *d.GetIsVerified(), *d.GetIsDefault())
@@ -119,8 +123,7 @@ func TestSDKDomainsInitialDomain(t *testing.T) {
 // Application.ReadWrite.OwnedBy without owning it is refused.
 func TestSDKServicePrincipalPropertiesAndPatch(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g, _ := adminClient(t, ts, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
+	ts, g, _ := adminGraph(t, graphapi.RoleApplicationReadWriteAll, graphapi.RoleDirectoryReadAll)
 	created := createApplication(t, g, "azuread service principal")
 	body := models.NewServicePrincipal()
 	body.SetAppId(created.GetAppId())
@@ -187,8 +190,7 @@ func TestSDKServicePrincipalPropertiesAndPatch(t *testing.T) {
 // until there is none; a $top above 999 is Graph's 400.
 func TestSDKOwnersPaging(t *testing.T) {
 	t.Parallel()
-	ts := emulator.NewTestServer(t)
-	g, _ := adminClient(t, ts, graphapi.RoleApplicationReadAll)
+	ts, g, _ := adminGraph(t, graphapi.RoleApplicationReadAll)
 	agent := application(t, ts, emulator.DefaultAgentAppID)
 	added := make([]string, 0, 7)
 	if _, err := ts.Directory().Update(directory.Ref{ObjectID: agent.Application.ID}, directory.Primary, func(_, cur *directory.Record) (directory.Record, error) {

@@ -224,15 +224,22 @@ func (a *Application) Normalize() {
 
 // Clone returns a deep copy of the application.
 func (a *Application) Clone() Application {
-	raw, err := json.Marshal(a)
-	if err != nil {
-		panic(fmt.Sprintf("directory: marshal application: %v", err))
-	}
-	var out Application
-	if err := json.Unmarshal(raw, &out); err != nil {
-		panic(fmt.Sprintf("directory: unmarshal application: %v", err))
-	}
+	out := jsonClone(*a, "application")
 	out.Normalize()
+	return out
+}
+
+// jsonClone returns a deep copy of v made through its JSON form; what names v in the panic of a value
+// that does not round-trip (a programming error).
+func jsonClone[T any](v T, what string) T {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("directory: marshal %s: %v", what, err))
+	}
+	var out T
+	if err := json.Unmarshal(raw, &out); err != nil {
+		panic(fmt.Sprintf("directory: unmarshal %s: %v", what, err))
+	}
 	return out
 }
 

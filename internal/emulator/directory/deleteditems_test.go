@@ -11,10 +11,7 @@ import (
 // A state file keeps the deleted items (restorable, URIs reserved) and the app management policy.
 func TestSnapshotKeepsDeletedItemsAndPolicy(t *testing.T) {
 	d, _ := newDir(t)
-	rec, err := d.Create(directory.Record{Application: directory.Application{DisplayName: strp("gone"), IdentifierURIs: []string{"api://gone"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := create(t, d, "gone", "api://gone")
 	if err := d.Delete(directory.Ref{ObjectID: rec.Application.ID}, directory.Primary); err != nil {
 		t.Fatal(err)
 	}
@@ -25,14 +22,7 @@ func TestSnapshotKeepsDeletedItemsAndPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var snap directory.Snapshot
-	if err := json.Unmarshal(raw, &snap); err != nil {
-		t.Fatal(err)
-	}
-	d2, _ := newDir(t)
-	if err := d2.Restore(snap); err != nil {
-		t.Fatal(err)
-	}
+	d2, _ := restoredDir(t, raw)
 	if _, err := d2.DeletedApplication(rec.Application.ID); err != nil {
 		t.Fatalf("deleted item lost: %v", err)
 	}
@@ -51,10 +41,7 @@ func TestSnapshotKeepsDeletedItemsAndPolicy(t *testing.T) {
 // HardDelete (the admin API) frees the identifier URIs at once.
 func TestHardDeleteKeepsNothing(t *testing.T) {
 	d, _ := newDir(t)
-	rec, err := d.Create(directory.Record{Application: directory.Application{DisplayName: strp("gone"), IdentifierURIs: []string{"api://gone"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := create(t, d, "gone", "api://gone")
 	if err := d.HardDelete(directory.Ref{ObjectID: rec.Application.ID}, directory.Primary); err != nil {
 		t.Fatal(err)
 	}

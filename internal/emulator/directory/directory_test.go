@@ -20,6 +20,30 @@ func newDir(t *testing.T) (*directory.Directory, *emutest.Clock) {
 
 func strp(s string) *string { return &s }
 
+// create creates an application named name with the identifier URIs.
+func create(t *testing.T, d *directory.Directory, name string, uris ...string) *directory.Record {
+	t.Helper()
+	rec, err := d.Create(directory.Record{Application: directory.Application{DisplayName: strp(name), IdentifierURIs: uris}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+// restoredDir is a new directory restored from a snapshot's JSON, and the snapshot.
+func restoredDir(t *testing.T, raw []byte) (*directory.Directory, directory.Snapshot) {
+	t.Helper()
+	var snap directory.Snapshot
+	if err := json.Unmarshal(raw, &snap); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := newDir(t)
+	if err := d.Restore(snap); err != nil {
+		t.Fatal(err)
+	}
+	return d, snap
+}
+
 func TestCreateGeneratesIDsAndDefaultShape(t *testing.T) {
 	d, _ := newDir(t)
 	rec, err := d.Create(directory.Record{Application: directory.Application{DisplayName: strp("agent")}, Secrets: []directory.Secret{{Value: "s3cret-value"}}})
@@ -221,14 +245,7 @@ func TestSnapshotRestoreRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var snap directory.Snapshot
-	if err := json.Unmarshal(raw, &snap); err != nil {
-		t.Fatal(err)
-	}
-	d2, _ := newDir(t)
-	if err := d2.Restore(snap); err != nil {
-		t.Fatal(err)
-	}
+	d2, snap := restoredDir(t, raw)
 	got, err := d2.Get(rec.Application.ID, directory.Replica)
 	if err != nil {
 		t.Fatal(err)

@@ -132,14 +132,7 @@ func (d *Directory) policyLocked() AppManagementPolicy {
 }
 
 func (p AppManagementPolicy) clone() AppManagementPolicy {
-	raw, err := json.Marshal(p)
-	if err != nil {
-		panic(fmt.Sprintf("directory: marshal policy: %v", err))
-	}
-	var out AppManagementPolicy
-	if err := json.Unmarshal(raw, &out); err != nil {
-		panic(fmt.Sprintf("directory: unmarshal policy: %v", err))
-	}
+	out := jsonClone(p, "policy")
 	out.normalize()
 	return out
 }

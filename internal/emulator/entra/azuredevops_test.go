@@ -3,14 +3,13 @@ package entra_test
 import (
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/emutest"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/entra"
 )
 
@@ -29,37 +28,18 @@ func TestAzurePipelinesCredentialFederated(t *testing.T) {
 	f.dir.put(c)
 
 	t.Setenv("SYSTEM_OIDCREQUESTURI", f.svc.AzureDevOpsOIDCRequestURI("azure-devops"))
-	cred, err := azidentity.NewAzurePipelinesCredential(testTenant, appID, entra.DefaultServiceConnectionID, ado.RequestToken,
-		&azidentity.AzurePipelinesCredentialOptions{ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}})
-	if err != nil {
-		t.Fatalf("GetToken: %v", err)
-	}
+	tok := graphToken(t)(azidentity.NewAzurePipelinesCredential(testTenant, appID, entra.DefaultServiceConnectionID, ado.RequestToken,
+		&azidentity.AzurePipelinesCredentialOptions{ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true}))
 	if claims, err := f.svc.Verify(tok.Token, entra.GraphAppID, "https://graph.microsoft.com"); err != nil || claims.AppID != appID {
 		t.Fatalf("Verify = %+v, %v", claims, err)
 	}
 
 	// A wrong System.AccessToken: azidentity sends X-TFS-FedAuthRedirect: Suppress, so a 401.
-	bad, err := azidentity.NewAzurePipelinesCredential(testTenant, appID, entra.DefaultServiceConnectionID, "not-the-access-token",
-		&azidentity.AzurePipelinesCredentialOptions{ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := bad.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}}); err == nil || !strings.Contains(err.Error(), "401") {
-		t.Errorf("wrong access token: err = %v, want a 401 from the OIDC endpoint", err)
-	}
+	tokenRefused(t, "wrong access token (want a 401 from the OIDC endpoint)", "401")(azidentity.NewAzurePipelinesCredential(testTenant, appID, entra.DefaultServiceConnectionID, "not-the-access-token",
+		&azidentity.AzurePipelinesCredentialOptions{ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true}))
 	// An unknown service connection.
-	unknown, err := azidentity.NewAzurePipelinesCredential(testTenant, appID, "00000000-0000-0000-0000-00000000beef", ado.RequestToken,
-		&azidentity.AzurePipelinesCredentialOptions{ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := unknown.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}}); err == nil || !strings.Contains(err.Error(), "404") {
-		t.Errorf("unknown service connection: err = %v, want a 404 from the OIDC endpoint", err)
-	}
+	tokenRefused(t, "unknown service connection (want a 404 from the OIDC endpoint)", "404")(azidentity.NewAzurePipelinesCredential(testTenant, appID, "00000000-0000-0000-0000-00000000beef", ado.RequestToken,
+		&azidentity.AzurePipelinesCredentialOptions{ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true}))
 }
 
 // The token request's shape and refusals over plain HTTP: the claims of the token, the 302 without
@@ -72,25 +52,14 @@ func TestAzureDevOpsTokenRequest(t *testing.T) {
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	do := func(method, u, bearer string, suppress bool) (int, map[string]any, http.Header) {
 		t.Helper()
-		req, err := http.NewRequestWithContext(t.Context(), method, u, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if bearer != "" {
-			req.Header.Set("Authorization", "Bearer "+bearer)
-		}
+		h := emutest.Bearer(bearer, "")
 		if suppress {
-			req.Header.Set("X-TFS-FedAuthRedirect", "Suppress")
+			h.Set("X-TFS-FedAuthRedirect", "Suppress")
 		}
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
+		r := emutest.Send(t, client, method, u, nil, h)
 		var body map[string]any
-		_ = json.Unmarshal(raw, &body)
-		return resp.StatusCode, body, resp.Header
+		_ = json.Unmarshal(r.Body, &body)
+		return r.Status, body, r.Header
 	}
 	q := "?api-version=7.1&serviceConnectionId=" + entra.DefaultServiceConnectionID
 	status, body, _ := do(http.MethodPost, base+q, ado.RequestToken, true)
@@ -144,7 +113,7 @@ func TestAzureDevOpsIssuerConfigValidated(t *testing.T) {
 		"github with an org": {Name: "gh", Organization: "o"},
 	} {
 		_, err := entra.New(entra.Config{
-			TenantID: testTenant, BaseURL: func() string { return "https://127.0.0.1" }, Directory: &directory{clients: map[string]entra.Client{}},
+			TenantID: testTenant, BaseURL: func() string { return "https://127.0.0.1" }, Directory: &directory{},
 			SigningKey: testKey(t, 0), Issuers: []entra.OIDCIssuer{iss},
 		})
 		if err == nil {

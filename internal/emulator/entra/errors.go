@@ -2,7 +2,6 @@ package entra
 
 import (
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/jsonhttp"
 )
 
 // Sentinel errors returned by Service.Verify. Exactly one of them matches any error Verify returns, so a
@@ -161,26 +161,21 @@ func errNoFederatedRecord(iss, sub, aud string) *stsError {
 			"Assertion Audience: '%s'. https://learn.microsoft.com/entra/workload-id/workload-identity-federation", iss, sub, aud)}
 }
 
-func errFederatedIssuer(iss string) *stsError {
-	return &stsError{http.StatusBadRequest, "invalid_client", 700211, fmt.Sprintf(
-		"No matching federated identity record found for presented assertion issuer '%s'. Please check your federated identity "+
+// errFederatedMismatch is the refusal of a federated assertion whose issuer (AADSTS700211), audience
+// (700212) or subject (700213) no federated identity credential of the application matches: one text,
+// naming the claim and its value.
+func errFederatedMismatch(aadsts int, claim, value string) *stsError {
+	return &stsError{http.StatusBadRequest, "invalid_client", aadsts, fmt.Sprintf(
+		"No matching federated identity record found for presented assertion %s '%s'. Please check your federated identity "+
 			"credential Subject, Audience and Issuer against the presented assertion. "+
-			"https://learn.microsoft.com/entra/workload-id/workload-identity-federation", iss)}
+			"https://learn.microsoft.com/entra/workload-id/workload-identity-federation", claim, value)}
 }
 
-func errFederatedAudience(aud string) *stsError {
-	return &stsError{http.StatusBadRequest, "invalid_client", 700212, fmt.Sprintf(
-		"No matching federated identity record found for presented assertion audience '%s'. Please check your federated identity "+
-			"credential Subject, Audience and Issuer against the presented assertion. "+
-			"https://learn.microsoft.com/entra/workload-id/workload-identity-federation", aud)}
-}
+func errFederatedIssuer(iss string) *stsError { return errFederatedMismatch(700211, "issuer", iss) }
 
-func errFederatedSubject(sub string) *stsError {
-	return &stsError{http.StatusBadRequest, "invalid_client", 700213, fmt.Sprintf(
-		"No matching federated identity record found for presented assertion subject '%s'. Please check your federated identity "+
-			"credential Subject, Audience and Issuer against the presented assertion. "+
-			"https://learn.microsoft.com/entra/workload-id/workload-identity-federation", sub)}
-}
+func errFederatedAudience(aud string) *stsError { return errFederatedMismatch(700212, "audience", aud) }
+
+func errFederatedSubject(sub string) *stsError { return errFederatedMismatch(700213, "subject", sub) }
 
 func errExternalIssuer(iss string) *stsError {
 	return &stsError{http.StatusBadRequest, "invalid_client", 50166, fmt.Sprintf(
@@ -235,16 +230,7 @@ func (e *stsError) Error() string { return fmt.Sprintf("AADSTS%d: %s", e.aadsts,
 
 // writeJSON writes v as the JSON body of a no-store response.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "encoding response: "+err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store, no-cache")
-	w.Header().Set("Pragma", "no-cache")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	jsonhttp.Write(w, status, v, "Content-Type", "application/json; charset=utf-8", "Cache-Control", "no-store, no-cache", "Pragma", "no-cache")
 }
 
 // newGUID returns a random (version 4) GUID in its lower-case textual form.

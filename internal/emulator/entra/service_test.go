@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
-	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -42,44 +41,15 @@ const (
 	nonprodAud = "api://livekit-platform-service-np.int.bayer.com"
 )
 
-// Keys are expensive to generate on two cores; tests share a few.
-var (
-	keysOnce sync.Once
-	keys     [3]*rsa.PrivateKey
-)
-
-func testKey(t testing.TB, i int) *rsa.PrivateKey {
-	t.Helper()
-	keysOnce.Do(func() {
-		for j := range keys {
-			k, err := rsa.GenerateKey(rand.Reader, 2048)
-			if err != nil {
-				panic(err)
-			}
-			keys[j] = k
-		}
-	})
-	return keys[i]
-}
+// testKey is one of the test process's shared RSA keys.
+func testKey(t testing.TB, i int) *rsa.PrivateKey { return emutest.RSAKey(t, i) }
 
 // directory is a fake entra.Directory.
-type directory struct {
-	mu      sync.Mutex
-	clients map[string]entra.Client
-}
+type directory struct{ clients emutest.Objects[entra.Client] }
 
-func (d *directory) Client(id string) (entra.Client, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	c, ok := d.clients[strings.ToLower(id)]
-	return c, ok
-}
+func (d *directory) Client(id string) (entra.Client, bool) { return d.clients.Get(id) }
 
-func (d *directory) put(c entra.Client) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.clients[strings.ToLower(c.AppID)] = c
-}
+func (d *directory) put(c entra.Client) { d.clients.Put(c.AppID, c) }
 
 // fixture is a token service behind an httptest TLS server.
 type fixture struct {
@@ -98,7 +68,7 @@ func withFixedClock(now time.Time) fixtureOption {
 
 func newFixture(t testing.TB, opts ...fixtureOption) *fixture {
 	t.Helper()
-	f := &fixture{dir: &directory{clients: map[string]entra.Client{}}}
+	f := &fixture{dir: &directory{}}
 	f.cert = selfSignedCert(t, testKey(t, 1), time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
 	f.dir.put(entra.Client{
 		AppID: appID, ServicePrincipalID: appSPID, DisplayName: "terraform",
@@ -144,6 +114,36 @@ func selfSignedCert(t testing.TB, key *rsa.PrivateKey, notBefore, notAfter time.
 	return cert
 }
 
+// graphToken returns the function that gets a Graph token with a new credential (the result of its
+// constructor), failing the test when there is no credential or no token.
+func graphToken(t *testing.T) func(azcore.TokenCredential, error) azcore.AccessToken {
+	return func(cred azcore.TokenCredential, err error) azcore.AccessToken {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}})
+		if err != nil {
+			t.Fatalf("GetToken: %v", err)
+		}
+		return tok
+	}
+}
+
+// tokenRefused returns the function that checks a new credential (the result of its constructor) gets
+// no Graph token, with an error that names want.
+func tokenRefused(t *testing.T, what, want string) func(azcore.TokenCredential, error) {
+	return func(cred azcore.TokenCredential, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %s", what, err, want)
+		}
+	}
+}
+
 func (f *fixture) clientOptions() azcore.ClientOptions {
 	return azcore.ClientOptions{
 		Cloud:     cloud.Configuration{ActiveDirectoryAuthorityHost: f.srv.URL},
@@ -159,44 +159,16 @@ func (f *fixture) tokenURL(tenant string) string {
 // postToken sends a raw token request and decodes the JSON reply.
 func (f *fixture) postToken(t *testing.T, tenant string, form url.Values) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.tokenURL(tenant), strings.NewReader(form.Encode()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := f.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		t.Fatalf("decoding token reply (status %d): %v", resp.StatusCode, err)
-	}
-	return resp.StatusCode, body
+	r := emutest.Send(t, f.srv.Client(), http.MethodPost, f.tokenURL(tenant), strings.NewReader(form.Encode()), emutest.Bearer("", "application/x-www-form-urlencoded"))
+	return r.Status, r.JSON(t)
 }
 
 func (f *fixture) get(t *testing.T, path string, header http.Header) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, f.srv.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := f.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := emutest.Send(t, f.srv.Client(), http.MethodGet, f.srv.URL+path, nil, header)
 	var body map[string]any
-	_ = json.Unmarshal(b, &body)
-	return resp.StatusCode, body
+	_ = json.Unmarshal(r.Body, &body)
+	return r.Status, body
 }
 
 func secretForm(scope string) url.Values {
@@ -380,15 +352,9 @@ func TestClientCertificateCredential(t *testing.T) {
 
 	// A certificate the application does not hold is refused, and azidentity reports Entra's code.
 	otherCert := selfSignedCert(t, testKey(t, 2), time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
-	cred, err := azidentity.NewClientCertificateCredential(testTenant, appID, []*x509.Certificate{otherCert}, testKey(t, 2), &azidentity.ClientCertificateCredentialOptions{
+	tokenRefused(t, "unregistered certificate", "AADSTS700027")(azidentity.NewClientCertificateCredential(testTenant, appID, []*x509.Certificate{otherCert}, testKey(t, 2), &azidentity.ClientCertificateCredentialOptions{
 		ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}}); err == nil || !strings.Contains(err.Error(), "AADSTS700027") {
-		t.Errorf("unregistered certificate: err = %v, want AADSTS700027", err)
-	}
+	}))
 }
 
 func (f *fixture) issuerRequestToken(t *testing.T, issuer string) string {
@@ -435,16 +401,9 @@ func TestClientAssertionCredentialFederated(t *testing.T) {
 		}
 		return body.Value, nil
 	}
-	cred, err := azidentity.NewClientAssertionCredential(testTenant, appID, getAssertion, &azidentity.ClientAssertionCredentialOptions{
+	tok := graphToken(t)(azidentity.NewClientAssertionCredential(testTenant, appID, getAssertion, &azidentity.ClientAssertionCredentialOptions{
 		ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := cred.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}})
-	if err != nil {
-		t.Fatalf("GetToken: %v", err)
-	}
+	}))
 	if requests != 1 {
 		t.Errorf("assertion callback called %d times", requests)
 	}
@@ -453,15 +412,9 @@ func TestClientAssertionCredentialFederated(t *testing.T) {
 	}
 
 	// A workflow of another branch gets a token with another subject, which the credential does not trust.
-	wrong, err := azidentity.NewClientAssertionCredential(testTenant, appID, func(context.Context) (string, error) {
+	tokenRefused(t, "wrong subject", "AADSTS700213")(azidentity.NewClientAssertionCredential(testTenant, appID, func(context.Context) (string, error) {
 		return f.svc.MintFederated("github", "repo:bayer/terraform-provider-lkps:ref:refs/heads/feature", "", 0)
-	}, &azidentity.ClientAssertionCredentialOptions{ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := wrong.GetToken(t.Context(), policy.TokenRequestOptions{Scopes: []string{entraGraphScope}}); err == nil || !strings.Contains(err.Error(), "AADSTS700213") {
-		t.Errorf("wrong subject: err = %v, want AADSTS700213", err)
-	}
+	}, &azidentity.ClientAssertionCredentialOptions{ClientOptions: f.clientOptions(), DisableInstanceDiscovery: true}))
 }
 
 // TestWorkloadIdentityCredential is the Kubernetes flow: a projected service account token in a file.
@@ -715,23 +668,11 @@ func TestTokenEndpointRequestShape(t *testing.T) {
 	status, body := f.get(t, "/"+testTenant+"/oauth2/v2.0/token", nil)
 	checkEntraError(t, status, body, 400, "invalid_request", 900561)
 
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.tokenURL(testTenant), strings.NewReader(`{"grant_type":"client_credentials"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
 	cid := "0f0e0d0c-0b0a-4908-8706-050403020100"
-	req.Header.Set("client-request-id", cid)
-	resp, err := f.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatal(err)
-	}
-	checkEntraError(t, resp.StatusCode, out, 400, "invalid_request", 9002313)
+	resp := emutest.Send(t, f.srv.Client(), http.MethodPost, f.tokenURL(testTenant), strings.NewReader(`{"grant_type":"client_credentials"}`),
+		emutest.Bearer("", "application/json", "client-request-id", cid))
+	out := resp.JSON(t)
+	checkEntraError(t, resp.Status, out, 400, "invalid_request", 9002313)
 	if out["correlation_id"] != cid {
 		t.Errorf("correlation_id = %v, want the client-request-id %s", out["correlation_id"], cid)
 	}
@@ -979,7 +920,7 @@ func mustGet(t *testing.T, f *fixture, path, bearer string) string {
 }
 
 func TestNewValidatesConfig(t *testing.T) {
-	dir := &directory{clients: map[string]entra.Client{}}
+	dir := &directory{}
 	base := func() string { return "https://127.0.0.1:1" }
 	cases := map[string]entra.Config{
 		"tenant not a GUID":  {TenantID: "contoso", BaseURL: base, Directory: dir, SigningKey: testKey(t, 0)},
@@ -1006,17 +947,7 @@ func TestNewValidatesConfig(t *testing.T) {
 func BenchmarkTokenEndpoint(b *testing.B) {
 	f := newFixture(b)
 	body := secretForm(entraGraphScope).Encode()
-	h := f.svc.Handler()
-	b.ResetTimer()
-	for b.Loop() {
-		req := httptest.NewRequestWithContext(b.Context(), http.MethodPost, "/"+testTenant+"/oauth2/v2.0/token", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			b.Fatalf("status %d", rec.Code)
-		}
-	}
+	emutest.ServeLoop(b, f.svc.Handler(), http.MethodPost, "/"+testTenant+"/oauth2/v2.0/token", body, emutest.Bearer("", "application/x-www-form-urlencoded"))
 }
 
 // BenchmarkVerify measures access token verification, which every Graph and gateway request pays.
@@ -1061,5 +992,30 @@ func TestVerifyCachedTokenStillExpires(t *testing.T) {
 	mu.Unlock()
 	if _, err := f.svc.Verify(tok, graph); !errors.Is(err, entra.ErrExpired) {
 		t.Errorf("after expiry: err = %v, want ErrExpired", err)
+	}
+}
+
+// An Azure CLI user token: the CLI's client, the user's object id in lower case, scp and wids, no roles;
+// a negative lifetime an expired token; an object id that is no GUID refused.
+func TestMintUser(t *testing.T) {
+	f := newFixture(t)
+	tok, err := f.svc.MintUser(entra.UserToken{ObjectID: "AAAAAAAA-0000-4000-8000-000000000001", Audience: "https://graph.microsoft.com", DirectoryRoles: []string{"9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.svc.Verify(tok, "https://graph.microsoft.com")
+	if err != nil || c.AppID != entra.AzureCLIAppID || c.AuthorizedParty != entra.AzureCLIAppID || c.ObjectID != "aaaaaaaa-0000-4000-8000-000000000001" ||
+		c.Scopes == "" || len(c.Roles) != 0 || len(c.DirectoryRoles) != 1 {
+		t.Fatalf("claims = %+v, %v", c, err)
+	}
+	expired, err := f.svc.MintUser(entra.UserToken{ObjectID: "aaaaaaaa-0000-4000-8000-000000000001", Audience: "https://graph.microsoft.com", Lifetime: -time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Verify(expired); !errors.Is(err, entra.ErrExpired) {
+		t.Errorf("negative lifetime: Verify = %v, want ErrExpired", err)
+	}
+	if _, err := f.svc.MintUser(entra.UserToken{ObjectID: "someone", Audience: "https://graph.microsoft.com"}); err == nil {
+		t.Error("an object id that is no GUID was accepted")
 	}
 }

@@ -114,20 +114,8 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-func (r response) json(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("response is not JSON (%d): %s", r.status, r.body)
-	}
-	return m
-}
+// response is an answer of the Graph API read whole.
+type response = emutest.Response
 
 func (f *fixture) do(method, path, token string, body any, hdr ...string) response {
 	f.t.Helper()
@@ -145,26 +133,7 @@ func (f *fixture) do(method, path, token string, body any, hdr ...string) respon
 		}
 		rd = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequestWithContext(f.t.Context(), method, f.srv.URL+"/graph"+path, rd)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := f.srv.Client().Do(req)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+	return emutest.Send(f.t, f.srv.Client(), method, f.srv.URL+"/graph"+path, rd, emutest.Bearer(token, "", hdr...))
 }
 
 func (f *fixture) agentPath() string { return "/v1.0/applications/" + f.agent.Application.ID }
@@ -172,8 +141,8 @@ func (f *fixture) agentPath() string { return "/v1.0/applications/" + f.agent.Ap
 // expectError asserts status, code and (if not empty) the exact message, and the error body shape.
 func expectError(t *testing.T, r response, status int, code, message string) {
 	t.Helper()
-	if r.status != status {
-		t.Fatalf("status = %d, want %d; body %s", r.status, status, r.body)
+	if r.Status != status {
+		t.Fatalf("status = %d, want %d; body %s", r.Status, status, r.Body)
 	}
 	var body struct {
 		Error struct {
@@ -182,10 +151,10 @@ func expectError(t *testing.T, r response, status int, code, message string) {
 			InnerError map[string]string `json:"innerError"`
 		} `json:"error"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(r.body))
+	dec := json.NewDecoder(bytes.NewReader(r.Body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil {
-		t.Fatalf("error body not in Graph's shape: %v: %s", err, r.body)
+		t.Fatalf("error body not in Graph's shape: %v: %s", err, r.Body)
 	}
 	if body.Error.Code != code {
 		t.Fatalf("code = %q, want %q (message %q)", body.Error.Code, code, body.Error.Message)
@@ -194,8 +163,8 @@ func expectError(t *testing.T, r response, status int, code, message string) {
 		t.Fatalf("message = %q, want %q", body.Error.Message, message)
 	}
 	ie := body.Error.InnerError
-	if ie["request-id"] == "" || ie["request-id"] != r.header.Get("request-id") || ie["client-request-id"] != r.header.Get("client-request-id") || len(ie["date"]) != len("2006-01-02T15:04:05") {
-		t.Fatalf("innerError %v does not match headers %v", ie, r.header)
+	if ie["request-id"] == "" || ie["request-id"] != r.Header.Get("request-id") || ie["client-request-id"] != r.Header.Get("client-request-id") || len(ie["date"]) != len("2006-01-02T15:04:05") {
+		t.Fatalf("innerError %v does not match headers %v", ie, r.Header)
 	}
 }
 
@@ -217,8 +186,8 @@ func scope(id, value string, enabled bool) map[string]any {
 
 func (f *fixture) patchOK(token string, body any) {
 	f.t.Helper()
-	if r := f.do(http.MethodPatch, f.agentPath(), token, body); r.status != http.StatusNoContent {
-		f.t.Fatalf("PATCH %v = %d %s", body, r.status, r.body)
+	if r := f.do(http.MethodPatch, f.agentPath(), token, body); r.Status != http.StatusNoContent {
+		f.t.Fatalf("PATCH %v = %d %s", body, r.Status, r.Body)
 	}
 }
 
@@ -234,13 +203,13 @@ func (f *fixture) read() directory.Application {
 func TestGetReturnsFullDefaultShape(t *testing.T) {
 	f := newFixture(t)
 	r := f.do(http.MethodGet, f.agentPath(), "admin", nil, "client-request-id", "abc-123")
-	if r.status != http.StatusOK {
-		t.Fatalf("GET = %d %s", r.status, r.body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET = %d %s", r.Status, r.Body)
 	}
-	if r.header.Get("client-request-id") != "abc-123" || r.header.Get("request-id") == "" {
-		t.Fatalf("request id headers: %v", r.header)
+	if r.Header.Get("client-request-id") != "abc-123" || r.Header.Get("request-id") == "" {
+		t.Fatalf("request id headers: %v", r.Header)
 	}
-	m := r.json(t)
+	m := r.JSON(t)
 	if m["@odata.context"] != f.srv.URL+"/graph/v1.0/$metadata#applications/$entity" {
 		t.Fatalf("@odata.context = %v", m["@odata.context"])
 	}
@@ -269,8 +238,8 @@ func TestGetByAppIDForms(t *testing.T) {
 		"/v1.0/applications%28appId%3D%27" + strings.ToUpper(appID) + "%27%29",
 	} {
 		r := f.do(http.MethodGet, p, "admin", nil)
-		if r.status != http.StatusOK || r.json(t)["id"] != f.agent.Application.ID {
-			t.Errorf("GET %s = %d %s", p, r.status, r.body)
+		if r.Status != http.StatusOK || r.JSON(t)["id"] != f.agent.Application.ID {
+			t.Errorf("GET %s = %d %s", p, r.Status, r.Body)
 		}
 	}
 	missing := "11111111-2222-4333-8444-555555555555"
@@ -285,13 +254,13 @@ func TestGetByAppIDForms(t *testing.T) {
 func TestSelect(t *testing.T) {
 	f := newFixture(t)
 	r := f.do(http.MethodGet, f.agentPath()+"?$select=api", "admin", nil)
-	m := r.json(t)
+	m := r.JSON(t)
 	if len(m) != 3 || m["id"] == nil || m["api"] == nil || !strings.HasSuffix(str(t, m, "@odata.context"), "#applications(api)/$entity") {
-		t.Fatalf("$select=api returned %s", r.body)
+		t.Fatalf("$select=api returned %s", r.Body)
 	}
 	r = f.do(http.MethodGet, f.agentPath()+"?%24select=displayName,%20identifierUris", "admin", nil)
-	if m := r.json(t); len(m) != 4 || m["displayName"] != "agent" {
-		t.Fatalf("encoded $select returned %s", r.body)
+	if m := r.JSON(t); len(m) != 4 || m["displayName"] != "agent" {
+		t.Fatalf("encoded $select returned %s", r.Body)
 	}
 	r = f.do(http.MethodGet, f.agentPath()+"?$select=api,nope", "admin", nil)
 	expectError(t, r, http.StatusBadRequest, graphapi.CodeBadRequest, "")
@@ -308,12 +277,12 @@ func TestAuthentication(t *testing.T) {
 	for token, msg := range cases {
 		r := f.do(http.MethodGet, f.agentPath(), token, nil)
 		expectError(t, r, http.StatusUnauthorized, graphapi.CodeInvalidToken, msg)
-		if !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Bearer") {
-			t.Errorf("401 without WWW-Authenticate: %v", r.header)
+		if !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("401 without WWW-Authenticate: %v", r.Header)
 		}
 	}
-	if r := f.do(http.MethodGet, f.agentPath(), "admin", nil); r.status != http.StatusOK {
-		t.Fatalf("valid token: %d", r.status)
+	if r := f.do(http.MethodGet, f.agentPath(), "admin", nil); r.Status != http.StatusOK {
+		t.Fatalf("valid token: %d", r.Status)
 	}
 }
 
@@ -334,8 +303,8 @@ func TestAuthorization(t *testing.T) {
 	}
 	status := func(method, path, token string, body any, want int) {
 		t.Helper()
-		if r := f.do(method, path, token, body); r.status != want {
-			t.Fatalf("%s %s as %s = %d %s, want %d", method, path, token, r.status, r.body, want)
+		if r := f.do(method, path, token, body); r.Status != want {
+			t.Fatalf("%s %s as %s = %d %s, want %d", method, path, token, r.Status, r.Body, want)
 		}
 	}
 	for _, tok := range []string{"stranger", "owner"} {
@@ -353,8 +322,8 @@ func TestAuthorization(t *testing.T) {
 	for _, tok := range []string{"admin", "reader", "ownedby", "ownedby-owner", "user", "user-owner", "user-appadmin"} {
 		status(http.MethodGet, f.agentPath(), tok, nil, http.StatusOK)
 		r := f.do(http.MethodGet, "/v1.0/applications", tok, nil)
-		if r.status != http.StatusOK || len(arr(t, r.json(t)["value"])) == 0 {
-			t.Fatalf("%s lists: %d %s", tok, r.status, r.body)
+		if r.Status != http.StatusOK || len(arr(t, r.JSON(t)["value"])) == 0 {
+			t.Fatalf("%s lists: %d %s", tok, r.Status, r.Body)
 		}
 	}
 	for _, tok := range []string{"ownedby-owner", "user-owner", "user-appadmin", "admin"} {
@@ -362,10 +331,10 @@ func TestAuthorization(t *testing.T) {
 	}
 	// A user may create an application and then manage it as its owner.
 	r := f.do(http.MethodPost, "/v1.0/applications", "user", map[string]any{"displayName": "mine"})
-	if r.status != http.StatusCreated {
-		t.Fatalf("user POST = %d %s", r.status, r.body)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("user POST = %d %s", r.Status, r.Body)
 	}
-	status(http.MethodPatch, "/v1.0/applications/"+str(t, r.json(t), "id"), "user", body, http.StatusNoContent)
+	status(http.MethodPatch, "/v1.0/applications/"+str(t, r.JSON(t), "id"), "user", body, http.StatusNoContent)
 	status(http.MethodDelete, f.agentPath(), "ownedby-owner", nil, http.StatusNoContent)
 }
 
@@ -395,8 +364,8 @@ func TestPatchMergesAPISubPropertiesAndReplacesCollections(t *testing.T) {
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if r := f.do(http.MethodPatch, f.agentPath(), "admin", buf.Bytes(), "Content-Encoding", "gzip", "Content-Type", "application/json"); r.status != http.StatusNoContent {
-		t.Fatalf("gzip PATCH = %d %s", r.status, r.body)
+	if r := f.do(http.MethodPatch, f.agentPath(), "admin", buf.Bytes(), "Content-Encoding", "gzip", "Content-Type", "application/json"); r.Status != http.StatusNoContent {
+		t.Fatalf("gzip PATCH = %d %s", r.Status, r.Body)
 	}
 	if app := f.read(); app.Notes == nil || *app.Notes != "gzipped" {
 		t.Fatalf("gzip body not applied: %v", app.Notes)
@@ -501,21 +470,21 @@ func TestIdentifierURIRules(t *testing.T) {
 	r := f.do(http.MethodPatch, "/v1.0/applications/"+other.Application.ID, "admin", map[string]any{"identifierUris": []string{"https://bayer.com/taken"}})
 	expectError(t, r, http.StatusBadRequest, graphapi.CodeRequestBadRequest, graphapi.MsgIdentifierURIExists)
 	f.patchOK("admin", map[string]any{"identifierUris": []string{}})
-	if r := f.do(http.MethodPatch, "/v1.0/applications/"+other.Application.ID, "admin", map[string]any{"identifierUris": []string{"https://bayer.com/taken"}}); r.status != http.StatusNoContent {
-		t.Fatalf("freed URI: %d %s", r.status, r.body)
+	if r := f.do(http.MethodPatch, "/v1.0/applications/"+other.Application.ID, "admin", map[string]any{"identifierUris": []string{"https://bayer.com/taken"}}); r.Status != http.StatusNoContent {
+		t.Fatalf("freed URI: %d %s", r.Status, r.Body)
 	}
 }
 
 func TestCreateListDelete(t *testing.T) {
 	f := newFixture(t)
 	r := f.do(http.MethodPost, "/v1.0/applications", "admin", map[string]any{"@odata.type": "#microsoft.graph.application", "displayName": "created", "signInAudience": "AzureADMyOrg"})
-	if r.status != http.StatusCreated {
-		t.Fatalf("POST = %d %s", r.status, r.body)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("POST = %d %s", r.Status, r.Body)
 	}
-	m := r.json(t)
+	m := r.JSON(t)
 	id, appID := str(t, m, "id"), str(t, m, "appId")
-	if !directory.IsGUID(id) || !directory.IsGUID(appID) || r.header.Get("Location") == "" {
-		t.Fatalf("created: %s %v", r.body, r.header)
+	if !directory.IsGUID(id) || !directory.IsGUID(appID) || r.Header.Get("Location") == "" {
+		t.Fatalf("created: %s %v", r.Body, r.Header)
 	}
 	expectError(t, f.do(http.MethodPost, "/v1.0/applications", "admin", map[string]any{"notes": "no name"}), http.StatusBadRequest, graphapi.CodeRequestBadRequest, "")
 	expectError(t, f.do(http.MethodPost, "/v1.0/applications", "admin", map[string]any{"displayName": "x", "api": map[string]any{
@@ -525,23 +494,23 @@ func TestCreateListDelete(t *testing.T) {
 
 	// The creator owns the application created with OwnedBy.
 	r = f.do(http.MethodPost, "/v1.0/applications", "ownedby", map[string]any{"displayName": "mine"})
-	if r.status != http.StatusCreated {
-		t.Fatalf("POST with OwnedBy = %d %s", r.status, r.body)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("POST with OwnedBy = %d %s", r.Status, r.Body)
 	}
-	if r := f.do(http.MethodPatch, "/v1.0/applications/"+str(t, r.json(t), "id"), "ownedby", map[string]any{"notes": "ok"}); r.status != http.StatusNoContent {
-		t.Fatalf("creator PATCH = %d %s", r.status, r.body)
+	if r := f.do(http.MethodPatch, "/v1.0/applications/"+str(t, r.JSON(t), "id"), "ownedby", map[string]any{"notes": "ok"}); r.Status != http.StatusNoContent {
+		t.Fatalf("creator PATCH = %d %s", r.Status, r.Body)
 	}
 
 	r = f.do(http.MethodGet, "/v1.0/applications?$filter=appId%20eq%20'"+appID+"'&$select=displayName", "admin", nil)
-	v := arr(t, r.json(t)["value"])
+	v := arr(t, r.JSON(t)["value"])
 	if len(v) != 1 || obj(t, v[0])["displayName"] != "created" {
-		t.Fatalf("filter returned %s", r.body)
+		t.Fatalf("filter returned %s", r.Body)
 	}
 	r = f.do(http.MethodGet, "/v1.0/applications?$filter=startswith(displayName,'c')", "admin", nil)
 	expectError(t, r, http.StatusBadRequest, graphapi.CodeUnsupportedQuery, "")
 
-	if r := f.do(http.MethodDelete, "/v1.0/applications/"+id, "admin", nil); r.status != http.StatusNoContent {
-		t.Fatalf("DELETE = %d %s", r.status, r.body)
+	if r := f.do(http.MethodDelete, "/v1.0/applications/"+id, "admin", nil); r.Status != http.StatusNoContent {
+		t.Fatalf("DELETE = %d %s", r.Status, r.Body)
 	}
 	expectError(t, f.do(http.MethodGet, "/v1.0/applications/"+id, "admin", nil), http.StatusNotFound, graphapi.CodeNotFound, "")
 	expectError(t, f.do(http.MethodDelete, "/v1.0/applications/"+id, "admin", nil), http.StatusNotFound, graphapi.CodeNotFound, "")
@@ -557,11 +526,11 @@ func TestFaultInjection(t *testing.T) {
 	}
 	r := f.do(http.MethodGet, f.agentPath(), "admin", nil)
 	expectError(t, r, http.StatusTooManyRequests, graphapi.CodeTooManyRequests, "")
-	if r.header.Get("Retry-After") != "7" {
-		t.Fatalf("Retry-After = %q", r.header.Get("Retry-After"))
+	if r.Header.Get("Retry-After") != "7" {
+		t.Fatalf("Retry-After = %q", r.Header.Get("Retry-After"))
 	}
-	if r := f.do(http.MethodGet, f.agentPath(), "admin", nil); r.status != http.StatusOK {
-		t.Fatalf("after the burst: %d", r.status)
+	if r := f.do(http.MethodGet, f.agentPath(), "admin", nil); r.Status != http.StatusOK {
+		t.Fatalf("after the burst: %d", r.Status)
 	}
 	if err := f.faults.Set(faults.Config{UnavailableNext: 1}); err != nil {
 		t.Fatal(err)
@@ -570,8 +539,8 @@ func TestFaultInjection(t *testing.T) {
 	if err := f.faults.Set(faults.Config{ConflictNextWrites: 2}); err != nil {
 		t.Fatal(err)
 	}
-	if r := f.do(http.MethodGet, f.agentPath(), "admin", nil); r.status != http.StatusOK {
-		t.Fatalf("reads are not conflicted: %d", r.status)
+	if r := f.do(http.MethodGet, f.agentPath(), "admin", nil); r.Status != http.StatusOK {
+		t.Fatalf("reads are not conflicted: %d", r.Status)
 	}
 	for range 2 {
 		expectError(t, f.do(http.MethodPatch, f.agentPath(), "admin", map[string]any{"notes": "x"}), http.StatusConflict, graphapi.CodeConcurrencyViolation, "")
@@ -593,8 +562,8 @@ func TestStaleReadsAfterWrites(t *testing.T) {
 	}
 	f.patchOK("admin", map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{scope(scopeID, "access_as_client", true)}}})
 	r := f.do(http.MethodGet, f.agentPath()+"?$select=api", "admin", nil)
-	if scopes := arr(t, obj(t, r.json(t)["api"])["oauth2PermissionScopes"]); len(scopes) != 0 {
-		t.Fatalf("expected a stale read without the new scope, got %s", r.body)
+	if scopes := arr(t, obj(t, r.JSON(t)["api"])["oauth2PermissionScopes"]); len(scopes) != 0 {
+		t.Fatalf("expected a stale read without the new scope, got %s", r.Body)
 	}
 	// A just-disabled scope still reads as enabled on the replica, so removing it fails.
 	f.clock.Advance(6 * time.Second)
@@ -604,11 +573,11 @@ func TestStaleReadsAfterWrites(t *testing.T) {
 	f.patchOK("admin", map[string]any{"api": map[string]any{"oauth2PermissionScopes": []any{}}})
 	// A just-created application is missing on the replica.
 	r = f.do(http.MethodPost, "/v1.0/applications", "admin", map[string]any{"displayName": "new"})
-	id := str(t, r.json(t), "id")
+	id := str(t, r.JSON(t), "id")
 	expectError(t, f.do(http.MethodGet, "/v1.0/applications/"+id, "admin", nil), http.StatusNotFound, graphapi.CodeNotFound, "")
 	f.clock.Advance(6 * time.Second)
-	if r := f.do(http.MethodGet, "/v1.0/applications/"+id, "admin", nil); r.status != http.StatusOK {
-		t.Fatalf("after the lag: %d", r.status)
+	if r := f.do(http.MethodGet, "/v1.0/applications/"+id, "admin", nil); r.Status != http.StatusOK {
+		t.Fatalf("after the lag: %d", r.Status)
 	}
 }
 
@@ -627,15 +596,15 @@ func TestBetaApplicationPaths(t *testing.T) {
 	f := newFixture(t)
 	beta := "/beta/applications/" + f.agent.Application.ID
 	r := f.do(http.MethodGet, beta+"?$select=oauth2RequirePostResponse", "admin", nil)
-	if r.status != http.StatusOK || r.json(t)["oauth2RequirePostResponse"] != false || r.json(t)["id"] != f.agent.Application.ID || len(r.json(t)) != 3 {
-		t.Fatalf("GET beta $select = %d %s", r.status, r.body)
+	if r.Status != http.StatusOK || r.JSON(t)["oauth2RequirePostResponse"] != false || r.JSON(t)["id"] != f.agent.Application.ID || len(r.JSON(t)) != 3 {
+		t.Fatalf("GET beta $select = %d %s", r.Status, r.Body)
 	}
-	if r := f.do(http.MethodPatch, beta, "admin", map[string]any{"oauth2RequirePostResponse": true, "notes": "n"}); r.status != http.StatusNoContent {
-		t.Fatalf("PATCH beta = %d %s", r.status, r.body)
+	if r := f.do(http.MethodPatch, beta, "admin", map[string]any{"oauth2RequirePostResponse": true, "notes": "n"}); r.Status != http.StatusNoContent {
+		t.Fatalf("PATCH beta = %d %s", r.Status, r.Body)
 	}
 	r = f.do(http.MethodGet, "/v1.0/applications/"+f.agent.Application.ID, "admin", nil)
-	if r.json(t)["oauth2RequirePostResponse"] != true || r.json(t)["notes"] != "n" {
-		t.Fatalf("GET after the beta PATCH = %s", r.body)
+	if r.JSON(t)["oauth2RequirePostResponse"] != true || r.JSON(t)["notes"] != "n" {
+		t.Fatalf("GET after the beta PATCH = %s", r.Body)
 	}
 	expectError(t, f.do(http.MethodPatch, beta, "admin", map[string]any{"oauth2RequirePostResponse": "yes"}), http.StatusBadRequest, graphapi.CodeBadRequest, "")
 }
@@ -644,8 +613,8 @@ func TestServicePrincipalByAppID(t *testing.T) {
 	f := newFixture(t)
 	sp := "/v1.0/servicePrincipals(appId='" + f.agent.Application.AppID + "')"
 	r := f.do(http.MethodGet, sp, "reader", nil)
-	if r.status != http.StatusOK || str(t, r.json(t), "appId") != f.agent.Application.AppID {
-		t.Fatalf("GET service principal = %d %s", r.status, r.body)
+	if r.Status != http.StatusOK || str(t, r.JSON(t), "appId") != f.agent.Application.AppID {
+		t.Fatalf("GET service principal = %d %s", r.Status, r.Body)
 	}
 	expectError(t, f.do(http.MethodGet, "/v1.0/servicePrincipals(appId='"+clientApp+"')", "reader", nil), http.StatusNotFound, graphapi.CodeNotFound,
 		"Resource '"+clientApp+"' does not exist or one of its queried reference-property objects are not present.")
@@ -653,9 +622,9 @@ func TestServicePrincipalByAppID(t *testing.T) {
 	// $select projects the entity (id is always kept) and names it in @odata.context; unknown
 	// properties and an empty key are refused.
 	r = f.do(http.MethodGet, sp+"?$select=appId", "reader", nil)
-	if m := r.json(t); r.status != http.StatusOK || len(m) != 3 || str(t, m, "id") == "" || str(t, m, "appId") != f.agent.Application.AppID ||
+	if m := r.JSON(t); r.Status != http.StatusOK || len(m) != 3 || str(t, m, "id") == "" || str(t, m, "appId") != f.agent.Application.AppID ||
 		!strings.HasSuffix(str(t, m, "@odata.context"), "/v1.0/$metadata#servicePrincipals(appId)/$entity") {
-		t.Errorf("GET service principal with $select = %d %s", r.status, r.body)
+		t.Errorf("GET service principal with $select = %d %s", r.Status, r.Body)
 	}
 	// samlMetadataUrl is a beta property: v1.0 refuses it (serviceprincipalprops_test.go serves it on /beta).
 	expectError(t, f.do(http.MethodGet, sp+"?$select=samlMetadataUrl", "reader", nil), http.StatusBadRequest, graphapi.CodeBadRequest,
@@ -675,11 +644,11 @@ func appIDIn(ids ...string) string {
 // appIDs returns the appIds of a collection answer.
 func appIDs(t *testing.T, r response) []string {
 	t.Helper()
-	if r.status != http.StatusOK {
-		t.Fatalf("status = %d: %s", r.status, r.body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("status = %d: %s", r.Status, r.Body)
 	}
 	var out []string
-	for _, v := range arr(t, r.json(t)["value"]) {
+	for _, v := range arr(t, r.JSON(t)["value"]) {
 		out = append(out, strings.ToLower(str(t, obj(t, v), "appId")))
 	}
 	sort.Strings(out)
@@ -702,7 +671,7 @@ func TestAppIDInFilter(t *testing.T) {
 		if got := appIDs(t, r); !slices.Equal(got, want) {
 			t.Errorf("%s: appIds = %v, want %v", coll, got, want)
 		}
-		for _, v := range arr(t, r.json(t)["value"]) {
+		for _, v := range arr(t, r.JSON(t)["value"]) {
 			if m := obj(t, v); len(m) != 2 || str(t, m, "id") == "" {
 				t.Errorf("%s: entry %v, want only id and appId", coll, m)
 			}
@@ -760,7 +729,7 @@ func TestObjectIDInFilter(t *testing.T) {
 	if got := appIDs(t, r); !slices.Equal(got, want) {
 		t.Fatalf("appIds = %v, want %v", got, want)
 	}
-	for _, v := range arr(t, r.json(t)["value"]) {
+	for _, v := range arr(t, r.JSON(t)["value"]) {
 		api := obj(t, obj(t, v)["api"])
 		if _, ok := api["preAuthorizedApplications"]; !ok {
 			t.Errorf("entry without api.preAuthorizedApplications: %v", v)

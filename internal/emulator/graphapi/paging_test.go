@@ -32,10 +32,10 @@ func TestOwnersPaging(t *testing.T) {
 				t.Fatal(err)
 			}
 			r := f.do(http.MethodGet, strings.TrimPrefix(u.RequestURI(), "/graph"), "reader", nil)
-			if r.status != http.StatusOK {
-				t.Fatalf("GET %s = %d %s", next, r.status, r.body)
+			if r.Status != http.StatusOK {
+				t.Fatalf("GET %s = %d %s", next, r.Status, r.Body)
 			}
-			m := r.json(t)
+			m := r.JSON(t)
 			page := arr(t, m["value"])
 			pages = append(pages, len(page))
 			for _, v := range page {

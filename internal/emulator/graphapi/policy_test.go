@@ -12,23 +12,23 @@ import (
 func TestAppManagementPolicyDefaultAndPermissions(t *testing.T) {
 	f := newFixture(t)
 	r := f.do(http.MethodGet, "/v1.0/policies/defaultAppManagementPolicy", "policy-reader", nil)
-	if r.status != http.StatusOK {
-		t.Fatalf("GET = %d %s", r.status, r.body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET = %d %s", r.Status, r.Body)
 	}
-	m := r.json(t)
+	m := r.JSON(t)
 	restrictions, _ := m["applicationRestrictions"].(map[string]any)
 	if m["isEnabled"] != false || m["id"] != "00000000-0000-0000-0000-000000000000" || restrictions == nil {
-		t.Fatalf("default policy: %s", r.body)
+		t.Fatalf("default policy: %s", r.Body)
 	}
 	for _, who := range []string{"admin", "reader", "user-appadmin"} { // no policy permission
 		expectError(t, f.do(http.MethodGet, "/v1.0/policies/defaultAppManagementPolicy", who, nil), http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
 	}
 	body := map[string]any{"isEnabled": true}
 	expectError(t, f.do(http.MethodPatch, "/v1.0/policies/defaultAppManagementPolicy", "policy-reader", body), http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)
-	if r := f.do(http.MethodPatch, "/v1.0/policies/defaultAppManagementPolicy", "policy-admin", body); r.status != http.StatusNoContent {
-		t.Fatalf("PATCH = %d %s", r.status, r.body)
+	if r := f.do(http.MethodPatch, "/v1.0/policies/defaultAppManagementPolicy", "policy-admin", body); r.Status != http.StatusNoContent {
+		t.Fatalf("PATCH = %d %s", r.Status, r.Body)
 	}
-	if m := f.do(http.MethodGet, "/v1.0/policies/defaultAppManagementPolicy", "policy-admin", nil).json(t); m["isEnabled"] != true {
+	if m := f.do(http.MethodGet, "/v1.0/policies/defaultAppManagementPolicy", "policy-admin", nil).JSON(t); m["isEnabled"] != true {
 		t.Fatalf("after PATCH: %v", m)
 	}
 	// Bad input: nothing is stored.
@@ -39,13 +39,13 @@ func TestAppManagementPolicyDefaultAndPermissions(t *testing.T) {
 		map[string]any{"applicationRestrictions": map[string]any{"identifierUris": map[string]any{"nonDefaultUriAddition": map[string]any{"restrictForAppsCreatedAfterDateTime": "yesterday"}}}},
 	} {
 		r := f.do(http.MethodPatch, "/v1.0/policies/defaultAppManagementPolicy", "policy-admin", bad)
-		if r.status != http.StatusBadRequest {
-			t.Fatalf("PATCH %v = %d %s", bad, r.status, r.body)
+		if r.Status != http.StatusBadRequest {
+			t.Fatalf("PATCH %v = %d %s", bad, r.Status, r.Body)
 		}
 	}
 	r = f.do(http.MethodPatch, "/v1.0/policies/defaultAppManagementPolicy", "policy-admin", "{not json", "Content-Type", "application/json")
-	if r.status != http.StatusBadRequest {
-		t.Fatalf("malformed PATCH = %d %s", r.status, r.body)
+	if r.Status != http.StatusBadRequest {
+		t.Fatalf("malformed PATCH = %d %s", r.Status, r.Body)
 	}
 	if got := f.dir.AppManagementPolicy(); got.ApplicationRestrictions.IdentifierURIs.NonDefaultURIAddition != nil || !got.IsEnabled {
 		t.Fatalf("a refused PATCH changed the policy: %+v", got.ApplicationRestrictions.IdentifierURIs)
@@ -62,8 +62,8 @@ func enableRestriction(t *testing.T, f *fixture, name string, extra map[string]a
 		"isEnabled":               true,
 		"applicationRestrictions": map[string]any{"identifierUris": map[string]any{name: restriction}},
 	})
-	if r.status != http.StatusNoContent {
-		t.Fatalf("enable %s: %d %s", name, r.status, r.body)
+	if r.Status != http.StatusNoContent {
+		t.Fatalf("enable %s: %d %s", name, r.Status, r.Body)
 	}
 }
 

@@ -16,10 +16,10 @@ import (
 func TestServicePrincipalExistsOnlyOnceCreated(t *testing.T) {
 	f := newFixture(t)
 	r := f.do(http.MethodPost, "/v1.0/applications", "admin", map[string]any{"displayName": "no service principal yet"})
-	if r.status != http.StatusCreated {
-		t.Fatalf("POST applications = %d %s", r.status, r.body)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("POST applications = %d %s", r.Status, r.Body)
 	}
-	appID, objectID := str(t, r.json(t), "appId"), str(t, r.json(t), "id")
+	appID, objectID := str(t, r.JSON(t), "appId"), str(t, r.JSON(t), "id")
 	rec, err := f.dir.Get(objectID, directory.Primary)
 	if err != nil {
 		t.Fatal(err)
@@ -29,8 +29,8 @@ func TestServicePrincipalExistsOnlyOnceCreated(t *testing.T) {
 	absent := func(when string) {
 		t.Helper()
 		for _, p := range []string{byAppID, "/v1.0/servicePrincipals/" + spID, "/v1.0/directoryObjects/" + spID, byAppID + "/owners", "/beta/servicePrincipals/" + spID} {
-			if r := f.do(http.MethodGet, p, "user", nil); r.status != http.StatusNotFound {
-				t.Fatalf("%s: GET %s = %d %s, want 404", when, p, r.status, r.body)
+			if r := f.do(http.MethodGet, p, "user", nil); r.Status != http.StatusNotFound {
+				t.Fatalf("%s: GET %s = %d %s, want 404", when, p, r.Status, r.Body)
 			}
 		}
 		if got := appIDs(t, f.do(http.MethodGet, "/v1.0/servicePrincipals?$filter="+url.QueryEscape("appId eq '"+appID+"'"), "admin", nil)); len(got) != 0 {
@@ -41,16 +41,16 @@ func TestServicePrincipalExistsOnlyOnceCreated(t *testing.T) {
 		expectError(t, f.do(http.MethodDelete, "/v1.0/servicePrincipals/"+spID, "admin", nil), http.StatusNotFound, graphapi.CodeNotFound, "")
 	}
 	absent("before POST servicePrincipals")
-	if r := f.do(http.MethodPost, "/v1.0/servicePrincipals", "admin", map[string]any{"appId": appID}); r.status != http.StatusCreated || str(t, r.json(t), "id") != spID {
-		t.Fatalf("POST servicePrincipals = %d %s", r.status, r.body)
+	if r := f.do(http.MethodPost, "/v1.0/servicePrincipals", "admin", map[string]any{"appId": appID}); r.Status != http.StatusCreated || str(t, r.JSON(t), "id") != spID {
+		t.Fatalf("POST servicePrincipals = %d %s", r.Status, r.Body)
 	}
 	for _, p := range []string{byAppID, "/v1.0/servicePrincipals/" + spID, "/v1.0/directoryObjects/" + spID} {
-		if r := f.do(http.MethodGet, p, "user", nil); r.status != http.StatusOK {
-			t.Fatalf("after POST: GET %s = %d %s", p, r.status, r.body)
+		if r := f.do(http.MethodGet, p, "user", nil); r.Status != http.StatusOK {
+			t.Fatalf("after POST: GET %s = %d %s", p, r.Status, r.Body)
 		}
 	}
-	if r := f.do(http.MethodDelete, "/v1.0/servicePrincipals/"+spID, "admin", nil); r.status != http.StatusNoContent {
-		t.Fatalf("DELETE servicePrincipals = %d %s", r.status, r.body)
+	if r := f.do(http.MethodDelete, "/v1.0/servicePrincipals/"+spID, "admin", nil); r.Status != http.StatusNoContent {
+		t.Fatalf("DELETE servicePrincipals = %d %s", r.Status, r.Body)
 	}
 	absent("after DELETE servicePrincipals")
 }
@@ -60,11 +60,11 @@ func TestServicePrincipalExistsOnlyOnceCreated(t *testing.T) {
 func TestDomainsIncludeInitialDomain(t *testing.T) {
 	f := newFixture(t)
 	r := f.do(http.MethodGet, "/v1.0/domains", "user", nil)
-	if r.status != http.StatusOK {
-		t.Fatalf("GET domains = %d %s", r.status, r.body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("GET domains = %d %s", r.Status, r.Body)
 	}
 	got := map[string]map[string]any{}
-	for _, v := range arr(t, r.json(t)["value"]) {
+	for _, v := range arr(t, r.JSON(t)["value"]) {
 		got[str(t, obj(t, v), "id")] = obj(t, v)
 	}
 	if d := got["bayer.com"]; len(got) != 2 || d["isDefault"] != true || d["isInitial"] != false {

@@ -13,7 +13,7 @@ import (
 func TestServicePrincipalPropertiesAndPatch(t *testing.T) {
 	f := newFixture(t)
 	r := f.do(http.MethodPost, "/v1.0/applications", "admin", map[string]any{"displayName": "sp props", "identifierUris": []string{}})
-	appID := str(t, r.json(t), "appId")
+	appID := str(t, r.JSON(t), "appId")
 	spByAppID := "/v1.0/servicePrincipals(appId='" + appID + "')"
 	expectError(t, f.do(http.MethodPatch, spByAppID, "admin", map[string]any{"notes": "n"}), http.StatusNotFound, graphapi.CodeNotFound, "")
 	// azuread's create body (service_principal_resource.go): a temporary description, then a PATCH.
@@ -23,36 +23,36 @@ func TestServicePrincipalPropertiesAndPatch(t *testing.T) {
 		"samlSingleSignOnSettings": nil, "tags": []string{"WindowsAzureActiveDirectoryIntegratedApp"},
 	}
 	r = f.do(http.MethodPost, "/v1.0/servicePrincipals", "admin", create)
-	if r.status != http.StatusCreated {
-		t.Fatalf("POST servicePrincipals = %d %s", r.status, r.body)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("POST servicePrincipals = %d %s", r.Status, r.Body)
 	}
-	m := r.json(t)
+	m := r.JSON(t)
 	spID := str(t, m, "id")
 	if m["appRoleAssignmentRequired"] != true || m["notes"] != "owned by team x" || m["description"] != "TERRAFORM_UPDATE_1" ||
 		m["accountEnabled"] != true || !slices.Equal(strs(t, m["tags"]), []string{"WindowsAzureActiveDirectoryIntegratedApp"}) {
-		t.Fatalf("created = %s", r.body)
+		t.Fatalf("created = %s", r.Body)
 	}
 	byID := "/v1.0/servicePrincipals/" + spID
-	if r := f.do(http.MethodPatch, byID, "admin", map[string]any{"description": "real", "notes": nil, "tags": []string{}}); r.status != http.StatusNoContent {
-		t.Fatalf("PATCH = %d %s", r.status, r.body)
+	if r := f.do(http.MethodPatch, byID, "admin", map[string]any{"description": "real", "notes": nil, "tags": []string{}}); r.Status != http.StatusNoContent {
+		t.Fatalf("PATCH = %d %s", r.Status, r.Body)
 	}
-	m = f.do(http.MethodGet, byID, "admin", nil).json(t)
+	m = f.do(http.MethodGet, byID, "admin", nil).JSON(t)
 	if m["description"] != "real" || m["notes"] != nil || len(strs(t, m["tags"])) != 0 || m["appRoleAssignmentRequired"] != true ||
 		!slices.Contains(strs(t, m["servicePrincipalNames"]), appID) || m["displayName"] != "sp props" || m["servicePrincipalType"] != "Application" {
 		t.Fatalf("after PATCH = %v", m)
 	}
 	// By appId and on /beta; a read-only property may repeat its value.
-	if r := f.do(http.MethodPatch, "/beta/servicePrincipals(appId='"+appID+"')", "admin", map[string]any{"accountEnabled": false, "appId": appID}); r.status != http.StatusNoContent {
-		t.Fatalf("PATCH beta by appId = %d %s", r.status, r.body)
+	if r := f.do(http.MethodPatch, "/beta/servicePrincipals(appId='"+appID+"')", "admin", map[string]any{"accountEnabled": false, "appId": appID}); r.Status != http.StatusNoContent {
+		t.Fatalf("PATCH beta by appId = %d %s", r.Status, r.Body)
 	}
-	if m := f.do(http.MethodGet, spByAppID+"?$select=accountEnabled", "admin", nil).json(t); m["accountEnabled"] != false || len(m) != 3 {
+	if m := f.do(http.MethodGet, spByAppID+"?$select=accountEnabled", "admin", nil).JSON(t); m["accountEnabled"] != false || len(m) != 3 {
 		t.Fatalf("$select accountEnabled = %v", m)
 	}
 	// azuread reads samlMetadataUrl from /beta.
-	if r := f.do(http.MethodGet, "/beta/servicePrincipals/"+spID+"?$select=samlMetadataUrl", "admin", nil); r.status != http.StatusOK {
-		t.Fatalf("beta $select=samlMetadataUrl = %d %s", r.status, r.body)
-	} else if v, ok := r.json(t)["samlMetadataUrl"]; !ok || v != nil {
-		t.Fatalf("samlMetadataUrl = %v", r.json(t))
+	if r := f.do(http.MethodGet, "/beta/servicePrincipals/"+spID+"?$select=samlMetadataUrl", "admin", nil); r.Status != http.StatusOK {
+		t.Fatalf("beta $select=samlMetadataUrl = %d %s", r.Status, r.Body)
+	} else if v, ok := r.JSON(t)["samlMetadataUrl"]; !ok || v != nil {
+		t.Fatalf("samlMetadataUrl = %v", r.JSON(t))
 	}
 	// Bad bodies: unknown property, wrong types, a changed read-only property, malformed JSON.
 	expectError(t, f.do(http.MethodPatch, byID, "admin", map[string]any{"notes": "x", "colour": "red"}), http.StatusBadRequest, graphapi.CodeRequestBadRequest,
@@ -64,16 +64,16 @@ func TestServicePrincipalPropertiesAndPatch(t *testing.T) {
 		"Property 'appId' is read-only and cannot be set.")
 	expectError(t, f.do(http.MethodPatch, byID, "admin", `{"notes":`), http.StatusBadRequest, graphapi.CodeBadRequest, "")
 	expectError(t, f.do(http.MethodPost, "/v1.0/servicePrincipals", "admin", map[string]any{"appId": appID, "tags": "x"}), http.StatusBadRequest, graphapi.CodeBadRequest, "")
-	if m := f.do(http.MethodGet, byID, "admin", nil).json(t); m["notes"] != nil || m["appId"] != appID {
+	if m := f.do(http.MethodGet, byID, "admin", nil).JSON(t); m["notes"] != nil || m["appId"] != appID {
 		t.Fatalf("a refused PATCH stored something: %v", m)
 	}
 	// DELETE forgets the properties: the service principal created again starts from Graph's defaults.
-	if r := f.do(http.MethodDelete, byID, "admin", nil); r.status != http.StatusNoContent {
-		t.Fatal(r.status)
+	if r := f.do(http.MethodDelete, byID, "admin", nil); r.Status != http.StatusNoContent {
+		t.Fatal(r.Status)
 	}
 	expectError(t, f.do(http.MethodPatch, byID, "admin", map[string]any{"notes": "n"}), http.StatusNotFound, graphapi.CodeNotFound, "")
 	f.do(http.MethodPost, "/v1.0/servicePrincipals", "admin", map[string]any{"appId": appID})
-	if m := f.do(http.MethodGet, byID, "admin", nil).json(t); m["description"] != nil || m["appRoleAssignmentRequired"] != false || m["accountEnabled"] != true {
+	if m := f.do(http.MethodGet, byID, "admin", nil).JSON(t); m["description"] != nil || m["appRoleAssignmentRequired"] != false || m["accountEnabled"] != true {
 		t.Fatalf("re-created = %v", m)
 	}
 }
@@ -91,8 +91,8 @@ func TestServicePrincipalPatchPermissions(t *testing.T) {
 		"ownedby": http.StatusForbidden, "stranger": http.StatusForbidden, "user": http.StatusForbidden,
 	} {
 		r := f.do(http.MethodPatch, sp, caller, body)
-		if r.status != want {
-			t.Errorf("%s: PATCH = %d, want %d: %s", caller, r.status, want, r.body)
+		if r.Status != want {
+			t.Errorf("%s: PATCH = %d, want %d: %s", caller, r.Status, want, r.Body)
 		}
 		if want == http.StatusForbidden {
 			expectError(t, r, http.StatusForbidden, graphapi.CodeAccessDenied, graphapi.MsgAccessDenied)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/jsonhttp"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 )
 
@@ -91,15 +92,13 @@ func (s *Service) serveHealth(w http.ResponseWriter, _ *http.Request, _ environm
 
 // serveRegister upserts the caller's registration: POST /api/agent/register.
 func (s *Service) serveRegister(w http.ResponseWriter, r *http.Request, route environments.Entry) {
-	clientID := r.Header.Get(headerClientID)
 	var req registerRequest
-	if detail := decodeBody(r, &req); detail != "" {
-		s.reply(w, r, route, clientID, http.StatusBadRequest, lkpsError{Detail: detail}, "rejected: "+detail)
+	clientID, ok := s.decodeRequest(w, r, route, &req)
+	if !ok {
 		return
 	}
 	if !directory.IsGUID(clientID) {
-		detail := "The client-id header is missing or not an application (client) ID."
-		s.reply(w, r, route, clientID, http.StatusBadRequest, lkpsError{Detail: detail}, "rejected: "+detail)
+		s.reject(w, r, route, clientID, "The client-id header is missing or not an application (client) ID.")
 		return
 	}
 	enforce := true // absent = true (seed, Step 4)
@@ -143,10 +142,9 @@ func (s *Service) serveRegister(w http.ResponseWriter, r *http.Request, route en
 
 // serveSessionStart is POST /api/session/start with the decision of DESIGN.md.
 func (s *Service) serveSessionStart(w http.ResponseWriter, r *http.Request, route environments.Entry) {
-	clientID := r.Header.Get(headerClientID)
 	var req sessionStartRequest
-	if detail := decodeBody(r, &req); detail != "" {
-		s.reply(w, r, route, clientID, http.StatusBadRequest, lkpsError{Detail: detail}, "rejected: "+detail)
+	clientID, ok := s.decodeRequest(w, r, route, &req)
+	if !ok {
 		return
 	}
 	if req.AgentEntraAppID == nil {
@@ -161,8 +159,7 @@ func (s *Service) serveSessionStart(w http.ResponseWriter, r *http.Request, rout
 		return
 	}
 	if !directory.IsGUID(clientID) {
-		detail := "The client-id header is missing or not an application (client) ID."
-		s.reply(w, r, route, clientID, http.StatusBadRequest, lkpsError{Detail: detail}, "rejected: "+detail)
+		s.reject(w, r, route, clientID, "The client-id header is missing or not an application (client) ID.")
 		return
 	}
 
@@ -244,6 +241,22 @@ func (s *Service) decideSession(route environments.Entry, clientID, agentID stri
 		"Client '%s' is pre-authorized by agent '%s' but not for the '%s' scope (id %s). The agent owner must tick the scope "+
 			"for this client under 'Authorized client applications' (Client-to-Agent Authorization, Step 3).",
 		clientID, agentID, environments.ClientScopeValue, scopeIDs[0]))
+}
+
+// decodeRequest decodes the request's JSON body into dst and returns the caller's client-id (the
+// gateway's header); a body LKPS cannot read is answered 400 and ok is false.
+func (s *Service) decodeRequest(w http.ResponseWriter, r *http.Request, route environments.Entry, dst any) (clientID string, ok bool) {
+	clientID = r.Header.Get(headerClientID)
+	if detail := decodeBody(r, dst); detail != "" {
+		s.reject(w, r, route, clientID, detail)
+		return clientID, false
+	}
+	return clientID, true
+}
+
+// reject answers 400 with the detail, and audits the request as rejected.
+func (s *Service) reject(w http.ResponseWriter, r *http.Request, route environments.Entry, clientID, detail string) {
+	s.reply(w, r, route, clientID, http.StatusBadRequest, lkpsError{Detail: detail}, "rejected: "+detail)
 }
 
 // reply writes body with status and appends an audit record for the call.
@@ -329,12 +342,5 @@ func randomHex(n int) string {
 
 // writeJSON writes v as a JSON response.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		http.Error(w, "encoding response: "+err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	jsonhttp.Write(w, status, v, "Content-Type", "application/json")
 }

@@ -15,7 +15,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -173,7 +172,9 @@ func (s *Service) State() State {
 		for _, r := range rows {
 			list = append(list, r)
 		}
-		sort.Slice(list, func(i, j int) bool { return strings.ToLower(list[i].AgentAppID) < strings.ToLower(list[j].AgentAppID) })
+		slices.SortFunc(list, func(a, b Registration) int {
+			return strings.Compare(strings.ToLower(a.AgentAppID), strings.ToLower(b.AgentAppID))
+		})
 		st.Registrations[k] = list
 	}
 	return st
@@ -226,7 +227,7 @@ func normalizeIDs(ids []string) []string {
 	for _, id := range ids {
 		out = append(out, strings.ToLower(strings.TrimSpace(id)))
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return slices.Compact(out)
 }
 

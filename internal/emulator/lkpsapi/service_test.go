@@ -1,8 +1,6 @@
 package lkpsapi_test
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -29,24 +27,6 @@ const (
 	prodAud  = "api://livekit-platform-service.int.bayer.com"
 )
 
-var (
-	keyOnce sync.Once
-	keys    [2]*rsa.PrivateKey
-)
-
-func signingKey(i int) *rsa.PrivateKey {
-	keyOnce.Do(func() {
-		for j := range keys {
-			k, err := rsa.GenerateKey(rand.Reader, 2048)
-			if err != nil {
-				panic(err)
-			}
-			keys[j] = k
-		}
-	})
-	return keys[i]
-}
-
 // apps is a fake entra.Directory of the three applications the tests use.
 type apps struct{}
 
@@ -60,22 +40,12 @@ func (apps) Client(id string) (entra.Client, bool) {
 
 // agents is a fake lkpsapi.AgentDirectory.
 type agents struct {
-	mu   sync.Mutex
-	apis map[string]lkpsapi.AgentAPI
+	apis emutest.Objects[lkpsapi.AgentAPI]
 }
 
-func (a *agents) AgentAPI(id string) (lkpsapi.AgentAPI, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	api, ok := a.apis[strings.ToLower(id)]
-	return api, ok
-}
+func (a *agents) AgentAPI(id string) (lkpsapi.AgentAPI, bool) { return a.apis.Get(id) }
 
-func (a *agents) set(id string, api lkpsapi.AgentAPI) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.apis[strings.ToLower(id)] = api
-}
+func (a *agents) set(id string, api lkpsapi.AgentAPI) { a.apis.Put(id, api) }
 
 type fixture struct {
 	tokens *entra.Service
@@ -86,9 +56,9 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	f := &fixture{agents: &agents{apis: map[string]lkpsapi.AgentAPI{}}, clk: emutest.NewClock(time.Date(2026, 11, 22, 13, 0, 0, 0, time.UTC))}
+	f := &fixture{agents: &agents{}, clk: emutest.NewClock(time.Date(2026, 11, 22, 13, 0, 0, 0, time.UTC))}
 	tokens, err := entra.New(entra.Config{
-		TenantID: tenant, BaseURL: func() string { return baseURL }, Directory: apps{}, SigningKey: signingKey(0), Now: f.clock,
+		TenantID: tenant, BaseURL: func() string { return baseURL }, Directory: apps{}, SigningKey: emutest.RSAKey(t, 0), Now: f.clock,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +186,7 @@ func checkLKPS(t *testing.T, r response, status int, failedCheck string) {
 
 func TestGatewayRejectsBadTokens(t *testing.T) {
 	f := newFixture(t)
-	foreign, err := entra.New(entra.Config{TenantID: tenant, BaseURL: func() string { return baseURL }, Directory: apps{}, SigningKey: signingKey(1), Now: f.clock})
+	foreign, err := entra.New(entra.Config{TenantID: tenant, BaseURL: func() string { return baseURL }, Directory: apps{}, SigningKey: emutest.RSAKey(t, 1), Now: f.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -604,17 +574,7 @@ func BenchmarkSessionStart(b *testing.B) {
 	f.svc.Handler().ServeHTTP(httptest.NewRecorder(), reg)
 	tok := f.token(b, clientID, npAud)
 	body := `{"agent_entra_app_id":"` + agentID + `"}`
-	h := f.svc.Handler()
-	b.ResetTimer()
-	for b.Loop() {
-		req := httptest.NewRequestWithContext(b.Context(), http.MethodPost, "/lkps/nonprod/eu/api/session/start", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+tok)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			b.Fatalf("status %d", rec.Code)
-		}
-	}
+	emutest.ServeLoop(b, f.svc.Handler(), http.MethodPost, "/lkps/nonprod/eu/api/session/start", body, emutest.Bearer(tok, ""))
 }
 
 // TestAuditLogIsBounded shows the audit log keeps the newest records when it outgrows its bound.
