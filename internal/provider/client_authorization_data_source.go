@@ -40,7 +40,7 @@ func (m *clientAuthorizationDataSourceModel) setDecision(d lkps.Decision) {
 	m.Authorized = types.BoolValue(d.Authorized)
 	m.FailedCheck = types.StringValue(d.FailedCheck)
 	m.Reason = types.StringValue(d.Reason)
-	m.ScopeID = optionalStringValue(d.ScopeID)
+	m.ScopeID = optionalString(d.ScopeID)
 }
 
 // clientAuthorizationID is the data source's ID: "<agent client ID>/<client ID>" in lower case.
@@ -188,12 +188,4 @@ func clientAuthorizationTimeouts(ctx context.Context) schema.Attribute {
 		a.Attributes["read"] = read
 	}
 	return a
-}
-
-// optionalStringValue maps "" to null.
-func optionalStringValue(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
 }

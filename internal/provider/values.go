@@ -27,7 +27,7 @@ func containsFoldSubstring(s, sub string) bool {
 	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }
 
-// optionalString maps Graph's "" (unset) to null.
+// optionalString maps "" (Graph's and LKPS's unset) to null.
 func optionalString(s string) types.String {
 	if s == "" {
 		return types.StringNull()
