@@ -37,7 +37,7 @@ func readAll(t *testing.T, client *graph.Client, refs []graph.AppRef) ([]graph.A
 func TestReadsOfManyApplicationsShareRequests(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 50 * time.Millisecond}))
-		appIDs := h.newAgents(t, 20, agentSpec{})
+		appIDs := h.newAgents(t, 20)
 		refs := make([]graph.AppRef, 0, 22)
 		for i, appID := range appIDs {
 			if i%2 == 1 {
@@ -104,7 +104,7 @@ func TestBatchedReadOfAMissingApplicationIsGraphs404(t *testing.T) {
 			fastConfig(cfg)
 			cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{hold}}}
 		})
-		refs := refsOf(h.newAgents(t, 6, agentSpec{}))
+		refs := refsOf(h.newAgents(t, 6))
 		ctx := ctxWithTimeout(t, 30*time.Second)
 		errs := make([]error, len(refs)+1)
 		var wg sync.WaitGroup
@@ -178,7 +178,7 @@ func TestRefusedListFallsBackToSingleReads(t *testing.T) {
 			fastConfig(cfg)
 			cfg.HTTPClient = &http.Client{Transport: refusing}
 		})
-		refs := refsOf(h.newAgents(t, 10, agentSpec{}))
+		refs := refsOf(h.newAgents(t, 10))
 		var refusedFirst int32
 		for round := range 2 {
 			_, errs := readAll(t, client, refs)
@@ -190,7 +190,7 @@ func TestRefusedListFallsBackToSingleReads(t *testing.T) {
 			if round == 0 {
 				refusedFirst = refusing.refused.Load()
 			}
-			refs = refsOf(h.newAgents(t, 10, agentSpec{}))
+			refs = refsOf(h.newAgents(t, 10))
 		}
 		if refusedFirst == 0 {
 			t.Fatal("no list was refused in the first round; the test did not exercise the fallback")
@@ -211,7 +211,7 @@ func TestCancelledBatchedReadLeavesNoGoroutine(t *testing.T) {
 		fastConfig(cfg)
 		cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{hold}}}
 	})
-	refs := refsOf(h.newAgents(t, 8, agentSpec{}))
+	refs := refsOf(h.newAgents(t, 8))
 	ignore := goleak.IgnoreCurrent()
 	ctx, cancel := context.WithCancel(context.Background())
 	kept := ctxWithTimeout(t, 30*time.Second)
@@ -256,7 +256,7 @@ func TestBatchedReadsKeepReadYourWritesUnderLag(t *testing.T) {
 		h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 20 * time.Millisecond, ReplicaLag: time.Second, StaleReadProbability: 0.5, Seed: 31}),
 			emulator.WithRandSeed(31))
 		ctx := ctxWithTimeout(t, 2*time.Minute)
-		refs := refsOf(h.newAgents(t, 10, agentSpec{}))
+		refs := refsOf(h.newAgents(t, 10))
 		time.Sleep(1100 * time.Millisecond) // the agents predate the lag: stale replicas have them
 		uris := make([]string, len(refs))
 		inParallel(len(refs), func(i int) {
@@ -285,38 +285,39 @@ func TestBatchedReadsKeepReadYourWritesUnderLag(t *testing.T) {
 // A read whose connection hangs holds the reads queued behind it for readStallAfter (a second), not
 // for its whole per-request timeout: later reads of other applications are sent beside it.
 func TestHungReadDoesNotHoldTheQueue(t *testing.T) {
-	t.Parallel()
-	h := newNetworkHarness(t)
-	hung := &hangingTransport{next: h.ts.Client.Transport, method: http.MethodGet}
-	hung.hang.Store(1)
-	client := h.deployerClient(t, func(cfg *graph.Config) {
-		fastConfig(cfg)
-		cfg.HTTPClient = &http.Client{Transport: hung}
-		cfg.RequestTimeout = 10 * time.Second
-	})
-	refs := refsOf(h.newAgents(t, 3, agentSpec{}))
-	ctx := ctxWithTimeout(t, time.Minute)
-	first := make(chan error, 1)
-	go func() {
-		_, err := client.GetApplication(ctx, refs[0])
-		first <- err
-	}()
-	// The first read hangs; the others queue behind it before it counts as stalled (readStallAfter,
-	// 1 s), and are sent beside it once it does.
-	time.Sleep(500 * time.Millisecond)
-	start := time.Now()
-	_, errs := readAll(t, client, refs[1:])
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("agent %d: %v", i+1, err)
+	parallelInBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		hung := &hangingTransport{next: h.ts.Client.Transport, method: http.MethodGet}
+		hung.hang.Store(1)
+		client := h.deployerClient(t, func(cfg *graph.Config) {
+			fastConfig(cfg)
+			cfg.HTTPClient = &http.Client{Transport: hung}
+			cfg.RequestTimeout = 10 * time.Second
+		})
+		refs := refsOf(h.newAgents(t, 3))
+		ctx := ctxWithTimeout(t, time.Minute)
+		first := make(chan error, 1)
+		go func() {
+			_, err := client.GetApplication(ctx, refs[0])
+			first <- err
+		}()
+		// The first read hangs; the others queue behind it before it counts as stalled (readStallAfter,
+		// 1 s), and are sent beside it once it does.
+		time.Sleep(500 * time.Millisecond)
+		start := time.Now()
+		_, errs := readAll(t, client, refs[1:])
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("agent %d: %v", i+1, err)
+			}
 		}
-	}
-	if took := time.Since(start); took > 3*time.Second {
-		t.Errorf("reads behind a hung one took %s; they waited for its timeout", took)
-	}
-	if err := <-first; err != nil {
-		t.Errorf("the hung read, after its timeout and retry: %v", err)
-	}
+		if took := time.Since(start); took > 3*time.Second {
+			t.Errorf("reads behind a hung one took %s; they waited for its timeout", took)
+		}
+		if err := <-first; err != nil {
+			t.Errorf("the hung read, after its timeout and retry: %v", err)
+		}
+	})
 }
 
 // gate holds the first request its match accepts until release is closed or the request's context
@@ -381,7 +382,7 @@ func TestCancelledReaderDoesNotCancelTheSharedList(t *testing.T) {
 			fastConfig(cfg)
 			cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{first, list}}}
 		})
-		refs := refsOf(h.newAgents(t, 3, agentSpec{}))
+		refs := refsOf(h.newAgents(t, 3))
 		kept := ctxWithTimeout(t, 30*time.Second)
 		giving, giveUp := context.WithCancel(kept)
 		errs := make([]error, 3)

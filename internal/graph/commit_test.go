@@ -9,7 +9,6 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
-	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
@@ -17,7 +16,7 @@ import (
 // that is behind, and two agents with a scope each, replicated everywhere.
 func twoLaggingAgents(t *testing.T, lag time.Duration, tune func(*graph.Config)) (*harness, [2]graph.AppRef, [2]string, [2]graph.PermissionScope) {
 	t.Helper()
-	h := newHarness(t, emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: 3}), emulator.WithRandSeed(3))
+	h := newHarness(t, withLag(lag, 1, 3)...)
 	h.retune(t, func(c *graph.Config) {
 		lagConfig(lag)(c)
 		if tune != nil {
@@ -28,7 +27,7 @@ func twoLaggingAgents(t *testing.T, lag time.Duration, tune func(*graph.Config))
 	var objectIDs [2]string
 	var scopes [2]graph.PermissionScope
 	for i := range refs {
-		appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+		appID, objectID := h.newAgent(t, exposedAgent)
 		refs[i], objectIDs[i] = graph.ByAppID(appID), objectID
 	}
 	time.Sleep(2 * lag) // the applications are on every replica

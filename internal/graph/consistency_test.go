@@ -26,7 +26,7 @@ func (c *jumpClock) Jump(d time.Duration) { c.offset.Add(int64(d)) }
 // nothing just written is reported missing.
 func TestStaleReadsNeverLoseUpdatesOrReportGone(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
-		h, _, ref := newAgentHarness(t, exposedAgent, emulator.WithFaults(faults.Config{ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: 11}), emulator.WithRandSeed(11))
+		h, _, ref := newAgentHarness(t, exposedAgent, withLag(2*time.Second, 0.5, 11)...)
 		ctx := ctxWithTimeout(t, 2*time.Minute)
 
 		scope := h.createScope(t, ctx, ref)
@@ -98,8 +98,7 @@ func TestFreshProcessNeverSeesAJustWrittenEntryAsGone(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
 		const lag = 2 * time.Second
 		clock := &jumpClock{}
-		h, _, ref := newAgentHarness(t, exposedAgent, emulator.WithClock(clock.Now), emulator.WithRandSeed(17),
-			emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 0.5, Seed: 17}))
+		h, _, ref := newAgentHarness(t, exposedAgent, append(withLag(lag, 0.5, 17), emulator.WithClock(clock.Now))...)
 		ctx := ctxWithTimeout(t, 2*time.Minute)
 		clock.Jump(lag + time.Second) // the application predates the lag window: stale replicas have it
 		scope := h.createScope(t, ctx, ref)
@@ -129,7 +128,7 @@ func TestFreshProcessNeverSeesAJustWrittenEntryAsGone(t *testing.T) {
 // from a replica that still sees the scope enabled.
 func TestDisableThenRemoveUnderLag(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
-		h, _, ref := newAgentHarness(t, exposedAgent, emulator.WithFaults(faults.Config{ReplicaLag: 1500 * time.Millisecond, StaleReadProbability: 0.7, Seed: 5}), emulator.WithRandSeed(5))
+		h, _, ref := newAgentHarness(t, exposedAgent, withLag(1500*time.Millisecond, 0.7, 5)...)
 		ctx := ctxWithTimeout(t, 2*time.Minute)
 		for i := 0; i < 3; i++ {
 			scope := h.createScope(t, ctx, ref)
@@ -378,7 +377,7 @@ func TestAbsenceWindowRunsOncePerProcess(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
 		const window = time.Second
 		h := newHarness(t)
-		refs := refsOf(h.newAgents(t, 3, agentSpec{}))
+		refs := refsOf(h.newAgents(t, 3))
 		built := time.Now()
 		client := h.deployerClient(t, func(cfg *graph.Config) {
 			fastConfig(cfg)

@@ -18,6 +18,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
@@ -211,21 +212,17 @@ func concurrentConfig(lag time.Duration) func(*graph.Config) {
 	}
 }
 
+// withLag is the emulator's replication lag: a read within lag after a write comes, with probability
+// stale, from a replica that has not seen it; seed makes the draws repeatable.
+func withLag(lag time.Duration, stale float64, seed uint64) []emulator.Option {
+	return []emulator.Option{emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: stale, Seed: seed}), emulator.WithRandSeed(seed)}
+}
+
 // newHarness starts an emulator for the test, in memory (no listener: the same handler, rules and
 // faults, reached through ts.Client), so that the test may run in a testing/synctest bubble.
 func newHarness(t testing.TB, opts ...emulator.Option) *harness {
 	t.Helper()
-	return newHarnessOf(emulator.NewTestServer(t, append([]emulator.Option{emulator.WithInMemory()}, opts...)...), t)
-}
-
-// newNetworkHarness is newHarness with the emulator listening on loopback (real TLS connections).
-func newNetworkHarness(t testing.TB, opts ...emulator.Option) *harness {
-	t.Helper()
-	return newHarnessOf(emulator.NewTestServer(t, opts...), t)
-}
-
-func newHarnessOf(ts *emulator.TestServer, t testing.TB) *harness {
-	t.Helper()
+	ts := emulator.NewTestServer(t, append([]emulator.Option{emulator.WithInMemory()}, opts...)...)
 	h := &harness{ts: ts}
 	h.client, h.rec, h.log = newClient(t, ts, ts.DeployerClientID, ts.DeployerSecret, lagConfig(ts.Admin().Faults().ReplicaLag))
 	return h

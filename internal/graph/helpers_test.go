@@ -79,12 +79,12 @@ func (h *harness) createScope(t testing.TB, ctx context.Context, ref graph.AppRe
 	return scope
 }
 
-// newAgents creates n agents as spec says and returns their appIds.
-func (h *harness) newAgents(t testing.TB, n int, spec agentSpec) []string {
+// newAgents creates n agents with neither identifier URI nor API, and returns their appIds.
+func (h *harness) newAgents(t testing.TB, n int) []string {
 	t.Helper()
 	appIDs := make([]string, n)
 	for i := range appIDs {
-		appIDs[i], _ = h.newAgent(t, spec)
+		appIDs[i], _ = h.newAgent(t, agentSpec{})
 	}
 	return appIDs
 }

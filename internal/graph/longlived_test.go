@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
-	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
@@ -26,7 +25,7 @@ func TestLongLivedClientAfterForeignScopeChanges(t *testing.T) {
 		opts []emulator.Option
 	}{
 		{"no lag", 0, nil},
-		{"lag", lag, []emulator.Option{emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 0.5, Seed: 23}), emulator.WithRandSeed(23)}},
+		{"lag", lag, withLag(lag, 0.5, 23)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -126,10 +126,10 @@ func TestRoundTrip(t *testing.T) {
 
 		// Logging: every request line names method, path, status and attempt; no credential appears
 		// (testLogger fails the test on one).
-		var requests int
+		var logged int
 		for _, l := range h.log.Lines() {
 			if l["msg"] == "Microsoft Graph request" {
-				requests++
+				logged++
 				for _, k := range []string{"method", "path", "status", "attempt", "request_id"} {
 					if _, ok := l[k]; !ok {
 						t.Fatalf("log line without %s: %v", k, l)
@@ -138,8 +138,8 @@ func TestRoundTrip(t *testing.T) {
 			}
 		}
 		seen := h.requests()
-		if st := h.client.Stats(); int64(requests) != st.Gets+st.Patches || st.Gets != seen.reads() || st.Patches != seen.patches {
-			t.Fatalf("logged %d requests; client counted %d GET + %d PATCH; emulator %d GET + %d PATCH", requests, st.Gets, st.Patches, seen.reads(), seen.patches)
+		if st := h.client.Stats(); int64(logged) != st.Gets+st.Patches || st.Gets != seen.reads() || st.Patches != seen.patches {
+			t.Fatalf("logged %d requests; client counted %d GET + %d PATCH; emulator %d GET + %d PATCH", logged, st.Gets, st.Patches, seen.reads(), seen.patches)
 		}
 	})
 }
@@ -148,7 +148,7 @@ func TestReferenceForms(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, time.Minute)
-		appID, objectID := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+		appID, objectID := h.newAgent(t, exposedAgent)
 
 		for _, ref := range []graph.AppRef{
 			graph.ByAppID(appID), graph.ByAppID(strings.ToUpper(appID)), graph.ByObjectID(objectID),
@@ -398,7 +398,7 @@ func TestDeleteScopeClearsReferencesFirst(t *testing.T) {
 }
 
 func TestOwnedApplicationsListsWhatTheIdentityOwns(t *testing.T) {
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, time.Minute)
 		a1, _ := h.newAgent(t, agentSpec{api: `{"oauth2PermissionScopes":[{"id":"0a0a0a0a-0000-4000-8000-000000000001","value":"access_as_client","type":"User","adminConsentDisplayName":"x","adminConsentDescription":"x","isEnabled":true}]}`})
@@ -430,7 +430,7 @@ func TestOwnedApplicationsListsWhatTheIdentityOwns(t *testing.T) {
 }
 
 func TestOwnedApplicationsNeedsAReadingRole(t *testing.T) {
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		rec, err := h.ts.Admin().CreateApplication(emulator.SeedApplication{
 			DisplayName: "no graph role", Secrets: []emulator.SeedSecret{{Value: "no-role-secret", DisplayName: "t"}},
@@ -448,7 +448,7 @@ func TestOwnedApplicationsNeedsAReadingRole(t *testing.T) {
 }
 
 func TestApplicationDisplayName(t *testing.T) {
-	inBubble(t, func(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, time.Minute)
 		rec, err := h.ts.Admin().CreateApplication(emulator.SeedApplication{DisplayName: "Team X's client"})

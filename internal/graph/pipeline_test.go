@@ -21,7 +21,7 @@ import (
 // that is behind, a client with the absence window given, and an agent with a scope.
 func newLaggingAgent(t *testing.T, lag, absence time.Duration, seed uint64, tune ...func(*graph.Config)) (*harness, graph.AppRef, graph.PermissionScope) {
 	t.Helper()
-	h, ctx, ref := newAgentHarness(t, exposedAgent, emulator.WithFaults(faults.Config{ReplicaLag: lag, StaleReadProbability: 1, Seed: seed}), emulator.WithRandSeed(seed))
+	h, ctx, ref := newAgentHarness(t, exposedAgent, withLag(lag, 1, seed)...)
 	h.retune(t, func(c *graph.Config) {
 		fastConfig(c)
 		c.ReplicationLag = absence
@@ -211,7 +211,7 @@ func TestSettleReadsManyApplicationsInFewLists(t *testing.T) {
 		h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 20 * time.Millisecond}))
 		client := h.deployerClient(t, concurrentConfig(-1))
 		ctx := ctxWithTimeout(t, time.Minute)
-		agents := h.newAgents(t, 20, agentSpec{})
+		agents := h.newAgents(t, 20)
 		var wg sync.WaitGroup
 		var returned atomic.Int32
 		for _, a := range agents {

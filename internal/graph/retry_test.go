@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	abstractions "github.com/microsoft/kiota-abstractions-go"
 	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
 
+	"github.com/bayer/terraform-provider-lkps/internal/clocktest"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"github.com/bayer/terraform-provider-lkps/internal/retryafter"
@@ -174,30 +174,9 @@ func TestMapError(t *testing.T) {
 	}
 }
 
-// fakeTime is a manual clock whose sleep advances it.
-type fakeTime struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func (f *fakeTime) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *fakeTime) Sleep(ctx context.Context, d time.Duration) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.sleeps = append(f.sleeps, d)
-	f.now = f.now.Add(d)
-	return ctx.Err()
-}
-
-func newRetryTestClient(t *testing.T) (*Client, *fakeTime) {
+func newRetryTestClient(t *testing.T) (*Client, *clocktest.Clock) {
 	t.Helper()
-	ft := &fakeTime{now: time.Now()} // real-time based: context deadlines compare with the wall clock
+	ft := clocktest.New(time.Now()) // real-time based: context deadlines compare with the wall clock
 	c := &Client{
 		cfg:   Config{Backoff: Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: 0}.WithDefaults()},
 		now:   ft.Now,
@@ -228,8 +207,8 @@ func TestRetry_HonoursRetryAfterAndCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []time.Duration{3 * time.Second, 200 * time.Millisecond, 400 * time.Millisecond}
-	if fmt.Sprint(ft.sleeps) != fmt.Sprint(want) {
-		t.Fatalf("sleeps = %v, want %v", ft.sleeps, want)
+	if fmt.Sprint(ft.Waits()) != fmt.Sprint(want) {
+		t.Fatalf("sleeps = %v, want %v", ft.Waits(), want)
 	}
 	st := c.Stats()
 	if st.Retries[core.ReasonThrottled] != 1 || st.Retries[core.ReasonConcurrencyViolation] != 1 || st.Retries[core.ReasonServerError] != 1 || st.TotalRetries() != 3 {
@@ -245,8 +224,8 @@ func TestRetry_FinalErrorIsNotRetried(t *testing.T) {
 		return typed(400, "Request_BadRequest", "bad")
 	})
 	var ve *ValidationError
-	if !errors.As(err, &ve) || calls != 1 || len(ft.sleeps) != 0 {
-		t.Fatalf("err=%v calls=%d sleeps=%v", err, calls, ft.sleeps)
+	if !errors.As(err, &ve) || calls != 1 || len(ft.Waits()) != 0 {
+		t.Fatalf("err=%v calls=%d sleeps=%v", err, calls, ft.Waits())
 	}
 }
 

@@ -34,7 +34,7 @@ func TestHungConnectionIsRetriedAfterRequestTimeout(t *testing.T) {
 		t.Run(method, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t)
-			appID, _ := h.newAgent(t, agentSpec{uris: []string{"api://{appId}"}})
+			appID, _ := h.newAgent(t, exposedAgent)
 			hung := &hangingTransport{next: h.ts.Client.Transport, method: method}
 			hung.hang.Store(2)
 			c := h.deployerClient(t, func(cfg *graph.Config) {

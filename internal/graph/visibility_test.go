@@ -239,7 +239,7 @@ func TestClientVisible_sharesTheRequestOfAResolve(t *testing.T) {
 			withWindow(time.Second)(cfg)
 			cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{hold}}}
 		})
-		agents := h.newAgents(t, 3, agentSpec{})
+		agents := h.newAgents(t, 3)
 		ctx := ctxWithTimeout(t, 30*time.Second)
 		var wg sync.WaitGroup
 		apps := make([]graph.Application, 3)

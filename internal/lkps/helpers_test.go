@@ -17,6 +17,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
+	"github.com/bayer/terraform-provider-lkps/internal/clocktest"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 	"github.com/bayer/terraform-provider-lkps/internal/lkps"
 )
@@ -84,44 +85,12 @@ func (l *recordingLogger) all() string {
 	return strings.Join(l.lines, "\n")
 }
 
-// fakeClock is a clock that advances only when the client sleeps.
-type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	waits []time.Duration
-	// sleepErr, when set, is returned by Sleep (simulating a cancelled context).
-	sleepErr error
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(_ context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.waits = append(c.waits, d)
-	if c.sleepErr != nil {
-		return c.sleepErr
-	}
-	c.now = c.now.Add(d)
-	return nil
-}
-
-func (c *fakeClock) Waits() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.waits...)
-}
-
 // harness is one fake LKPS-behind-Ocelot server and a client pointed at it.
 type harness struct {
 	server *httptest.Server
 	client *lkps.Client
 	cred   *fakeCredential
-	clock  *fakeClock
+	clock  *clocktest.Clock
 	log    *recordingLogger
 	entry  environments.Entry
 
@@ -167,7 +136,7 @@ func newHarness(t *testing.T, handler http.HandlerFunc, opts ...harnessOption) *
 	t.Helper()
 	h := &harness{
 		entry: environments.MustLookup(environments.NonProd, environments.EU),
-		clock: &fakeClock{now: time.Now()},
+		clock: clocktest.New(time.Now()),
 		log:   &recordingLogger{},
 	}
 	h.cred = &fakeCredential{token: v1Token(t, h.entry, agentAppID)}

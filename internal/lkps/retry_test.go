@@ -190,7 +190,7 @@ func TestRetry_contextDeadlineBoundsRetries(t *testing.T) {
 
 func TestRetry_cancelledWhileWaiting(t *testing.T) {
 	h := newHarness(t, respond(http.StatusServiceUnavailable, `{"detail":"down"}`))
-	h.clock.sleepErr = context.Canceled
+	h.clock.SleepErr = context.Canceled
 	_, err := h.client.Register(context.Background(), nil)
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, lkps.ErrServer) {
 		t.Fatalf("err = %v, want a server error that wraps context.Canceled", err)

@@ -192,16 +192,38 @@ func (e *accEnv) buildProviderBlock() {
 	if e.emu.concurrentWriters { // also on the default lag: the figures of two concurrent workspaces
 		graphSettings += "\n  concurrent_writers    = true"
 	}
-	e.providerBlock = fmt.Sprintf(`
-provider "lkps" {
-  tenant_id      = %q
-  client_id      = %q
-  client_secret  = %q
-  use_cli        = false
-  authority_host = %q
-  graph_base_url = %q
-  lkps_base_url  = %q%s
-}`, ts.TenantID(), ts.DeployerClientID, ts.DeployerSecret, ts.AuthorityHost, ts.GraphBaseURL, ts.LKPSBaseURLs["nonprod/eu"], graphSettings)
+	e.providerBlock = "\n" + strings.TrimSuffix(emulatorProvider(ts, ts.LKPSBaseURLs["nonprod/eu"], "", graphSettings), "\n")
+}
+
+// emulatorProvider is a provider block that reaches the emulator ts, and LKPS at lkpsBaseURL unless it is
+// empty, signed in as the deployer: with its secret, or as signIn says (HCL lines such as
+// "client_secret = var.provider_secret"). extra lines (other settings) end the block.
+func emulatorProvider(ts *emulator.TestServer, lkpsBaseURL, signIn string, extra ...string) string {
+	if signIn == "" {
+		signIn = fmt.Sprintf("client_secret = %q", ts.DeployerSecret)
+	}
+	lkps := ""
+	if lkpsBaseURL != "" {
+		lkps = fmt.Sprintf("\n  lkps_base_url  = %q", lkpsBaseURL)
+	}
+	return fmt.Sprintf("\nprovider \"lkps\" {\n  tenant_id      = %q\n  client_id      = %q\n  %s\n  use_cli        = false\n"+
+		"  authority_host = %q\n  graph_base_url = %q%s%s\n}\n", ts.TenantID(), ts.DeployerClientID, signIn, ts.AuthorityHost,
+		ts.GraphBaseURL, lkps, strings.Join(extra, ""))
+}
+
+// providerSecretVariable is a provider block's sign-in with the deployer's secret from the variable
+// provider_secret, declared before it.
+const providerSecretVariable = "client_secret = var.provider_secret"
+
+// gitHubOIDCSignIn is a provider block's sign-in as the deployer with the emulator's GitHub Actions token.
+func gitHubOIDCSignIn(t *testing.T, ts *emulator.TestServer) string {
+	t.Helper()
+	issuer, ok := ts.Entra().OIDCIssuer("github")
+	if !ok {
+		t.Fatal("the emulator has no github issuer")
+	}
+	return fmt.Sprintf("use_oidc = true\n  oidc_request_url = %q\n  oidc_request_token = %q",
+		ts.Entra().OIDCIssuerTokenRequestURL("github"), issuer.RequestToken)
 }
 
 // declareLag makes the provider block declare lag as graph_replication_lag, before the test injects a

@@ -141,6 +141,9 @@ func (p *agentPool) release(i int) {
 // live mode newLiveAccEnv already made it parallel before it waited for an agent.
 func accTest(t *testing.T, tc resource.TestCase) {
 	t.Helper()
+	if tc.ProtoV6ProviderFactories == nil && !slices.ContainsFunc(tc.Steps, func(s resource.TestStep) bool { return s.ProtoV6ProviderFactories != nil }) {
+		tc.ProtoV6ProviderFactories = testAccProtoV6ProviderFactories // this provider, served in the test process
+	}
 	if _, ok := liveParallel.Load(t); ok {
 		resource.Test(t, tc)
 		return

@@ -218,13 +218,27 @@ func (o *outOfBand) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 2*time.Minute)
 }
 
-func (o *outOfBand) createScope(t *testing.T, appID string, s graph.PermissionScope) {
+// errOf is the error of a Graph call's answer.
+func errOf(results ...any) error {
+	if err, ok := results[len(results)-1].(error); ok {
+		return err
+	}
+	return nil
+}
+
+// edit makes one out-of-band change (change, within the edit's timeout); a failure, named what, fails the test.
+func (o *outOfBand) edit(t *testing.T, what string, change func(context.Context) error) {
 	t.Helper()
 	ctx, cancel := o.ctx()
 	defer cancel()
-	if _, _, err := o.client.ExposeScope(ctx, graph.ByAppID(appID), "", s); err != nil {
-		t.Fatalf("out-of-band scope creation: %v", err)
+	if err := change(ctx); err != nil {
+		t.Fatalf("out-of-band %s: %v", what, err)
 	}
+}
+
+func (o *outOfBand) createScope(t *testing.T, appID string, s graph.PermissionScope) {
+	t.Helper()
+	o.edit(t, "scope creation", func(ctx context.Context) error { return errOf(o.client.ExposeScope(ctx, graph.ByAppID(appID), "", s)) })
 }
 
 func (o *outOfBand) scope(t *testing.T, appID, scopeID string) graph.PermissionScope {
@@ -244,56 +258,42 @@ func (o *outOfBand) scope(t *testing.T, appID, scopeID string) graph.PermissionS
 
 func (o *outOfBand) updateScope(t *testing.T, appID string, s graph.PermissionScope) {
 	t.Helper()
-	ctx, cancel := o.ctx()
-	defer cancel()
-	if _, err := o.client.UpdateScope(ctx, graph.ByAppID(appID), s); err != nil {
-		t.Fatalf("out-of-band scope update: %v", err)
-	}
+	o.edit(t, "scope update", func(ctx context.Context) error { return errOf(o.client.UpdateScope(ctx, graph.ByAppID(appID), s)) })
 }
 
 func (o *outOfBand) deleteScope(t *testing.T, appID, scopeID string) {
 	t.Helper()
-	ctx, cancel := o.ctx()
-	defer cancel()
-	if _, err := o.client.DeleteScopeAndURI(ctx, graph.ByAppID(appID), scopeID, ""); err != nil {
-		t.Fatalf("out-of-band scope deletion: %v", err)
-	}
+	o.edit(t, "scope deletion", func(ctx context.Context) error {
+		return errOf(o.client.DeleteScopeAndURI(ctx, graph.ByAppID(appID), scopeID, ""))
+	})
 }
 
 func (o *outOfBand) ensureIdentifierURI(t *testing.T, appID, uri string) {
 	t.Helper()
-	ctx, cancel := o.ctx()
-	defer cancel()
-	if _, err := o.client.EnsureIdentifierURI(ctx, graph.ByAppID(appID), uri); err != nil {
-		t.Fatalf("out-of-band identifier URI: %v", err)
-	}
+	o.edit(t, "identifier URI", func(ctx context.Context) error {
+		return errOf(o.client.EnsureIdentifierURI(ctx, graph.ByAppID(appID), uri))
+	})
 }
 
 func (o *outOfBand) removeIdentifierURI(t *testing.T, appID, uri string) {
 	t.Helper()
-	ctx, cancel := o.ctx()
-	defer cancel()
-	if _, err := o.client.RemoveIdentifierURI(ctx, graph.ByAppID(appID), uri); err != nil {
-		t.Fatalf("out-of-band identifier URI removal: %v", err)
-	}
+	o.edit(t, "identifier URI removal", func(ctx context.Context) error {
+		return errOf(o.client.RemoveIdentifierURI(ctx, graph.ByAppID(appID), uri))
+	})
 }
 
 func (o *outOfBand) addPreAuthorization(t *testing.T, appID, clientID, scopeID string) {
 	t.Helper()
-	ctx, cancel := o.ctx()
-	defer cancel()
-	if _, err := o.client.AddPreAuthorization(ctx, graph.ByAppID(appID), clientID, scopeID); err != nil {
-		t.Fatalf("out-of-band pre-authorization: %v", err)
-	}
+	o.edit(t, "pre-authorization", func(ctx context.Context) error {
+		return errOf(o.client.AddPreAuthorization(ctx, graph.ByAppID(appID), clientID, scopeID))
+	})
 }
 
 func (o *outOfBand) removePreAuthorization(t *testing.T, appID, clientID, scopeID string) {
 	t.Helper()
-	ctx, cancel := o.ctx()
-	defer cancel()
-	if err := o.client.RemovePreAuthorization(ctx, graph.ByAppID(appID), clientID, scopeID); err != nil {
-		t.Fatalf("out-of-band pre-authorization removal: %v", err)
-	}
+	o.edit(t, "pre-authorization removal", func(ctx context.Context) error {
+		return o.client.RemovePreAuthorization(ctx, graph.ByAppID(appID), clientID, scopeID)
+	})
 }
 
 // envInt reads a positive integer from the environment, or def.

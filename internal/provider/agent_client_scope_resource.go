@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -30,13 +29,15 @@ import (
 
 // agentClientScopeResource manages the Application ID URI and the access_as_client scope on an agent's
 // app registration (seed "Client-to-Agent Authorization", steps 1 and 2).
-type agentClientScopeResource struct{ resourceBase }
+type agentClientScopeResource struct {
+	resourceBase
+	agentReferenced
+}
 
 // agentClientScopeResourceModel maps the resource's schema.
 type agentClientScopeResourceModel struct {
+	agentReference
 	ID                      types.String   `tfsdk:"id"`
-	AgentClientID           guidValue      `tfsdk:"agent_client_id"`
-	AgentObjectID           guidValue      `tfsdk:"agent_object_id"`
 	IdentifierURI           types.String   `tfsdk:"identifier_uri"`
 	IdentifierURIAdded      types.Bool     `tfsdk:"identifier_uri_added"`
 	ScopeID                 guidValue      `tfsdk:"scope_id"`
@@ -69,8 +70,7 @@ func (m agentClientScopeResourceModel) toScope() graph.PermissionScope {
 // the model's spelling when Graph's names the same GUID.
 func (m *agentClientScopeResourceModel) setFromGraph(app graph.Application, scope graph.PermissionScope) {
 	m.ID = types.StringValue(strings.ToLower(app.AppID))
-	m.AgentClientID = keepSpelling(m.AgentClientID, app.AppID)
-	m.AgentObjectID = keepSpelling(m.AgentObjectID, app.ObjectID)
+	m.setAgent(app)
 	if uri := m.IdentifierURI.ValueString(); uri == "" || !containsFold(app.IdentifierURIs, uri) {
 		m.IdentifierURI = types.StringNull()
 		if uri == "" {
@@ -112,29 +112,9 @@ func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.Schema
 			"The resource edits only what it manages: other scopes, other identifier URIs and every pre-authorized " +
 			"entry stay exactly as they are. Texts and `enabled` change in place; the scope is disabled only when " +
 			"Microsoft Graph requires it (changing `type`, or destroying the scope).",
-		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The agent's client ID (application ID), in lower case. It is also the import ID; a scope " +
-					"whose value was changed in the portal is imported as `<agent client ID>/<scope ID>`.",
-				Computed:      true,
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"agent_client_id": schema.StringAttribute{
-				MarkdownDescription: "The client ID (application ID) of the agent's app registration, as shown on its Overview " +
-					"page. Exactly one of `agent_client_id` and `agent_object_id` must be set. " + guidAttributeNote,
-				Optional: true, Computed: true,
-				CustomType:    guidType{},
-				Validators:    []validator.String{guidValidator()},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), guidRequiresReplace(true)},
-			},
-			"agent_object_id": schema.StringAttribute{
-				MarkdownDescription: "The object ID of the agent's app registration (not of its enterprise application). An " +
-					"alternative to `agent_client_id`. " + guidAttributeNote,
-				Optional: true, Computed: true,
-				CustomType:    guidType{},
-				Validators:    []validator.String{guidValidator()},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), guidRequiresReplace(true)},
-			},
+		Attributes: agentReferenceAttributes(map[string]schema.Attribute{
+			"id": idAttribute("The agent's client ID (application ID), in lower case. It is also the import ID; a scope " +
+				"whose value was changed in the portal is imported as `<agent client ID>/<scope ID>`."),
 			"identifier_uri": schema.StringAttribute{
 				MarkdownDescription: "The Application ID URI to ensure on the agent's app registration. Defaults to " +
 					"`api://<agent client ID>`, the portal's default. It is added if missing; other identifier URIs are " +
@@ -172,30 +152,12 @@ func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.Schema
 				Default:    stringdefault.StaticString(model.ScopeTypeUser),
 				Validators: []validator.String{stringvalidator.OneOf(model.ScopeTypeUser, model.ScopeTypeAdmin)},
 			},
-			"admin_consent_display_name": schema.StringAttribute{
-				MarkdownDescription: "The title administrators see when granting consent. Defaults to the LKPS guide's value, `" +
-					environments.ClientScopeAdminConsentDisplayName + "`.",
-				Optional: true, Computed: true,
-				Default:    stringdefault.StaticString(environments.ClientScopeAdminConsentDisplayName),
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"admin_consent_description": schema.StringAttribute{
-				MarkdownDescription: "The description administrators see when granting consent. Defaults to the LKPS guide's value, `" +
-					environments.ClientScopeAdminConsentDescription + "`.",
-				Optional: true, Computed: true,
-				Default:    stringdefault.StaticString(environments.ClientScopeAdminConsentDescription),
-				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"user_consent_display_name": schema.StringAttribute{
-				MarkdownDescription: "The title users see when granting consent, if users may consent. Unset by default.",
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"user_consent_description": schema.StringAttribute{
-				MarkdownDescription: "The description users see when granting consent, if users may consent. Unset by default.",
-				Optional:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
+			"admin_consent_display_name": consentTextAttribute("The title administrators see when granting consent.",
+				environments.ClientScopeAdminConsentDisplayName),
+			"admin_consent_description": consentTextAttribute("The description administrators see when granting consent.",
+				environments.ClientScopeAdminConsentDescription),
+			"user_consent_display_name": consentTextAttribute("The title users see when granting consent, if users may consent.", ""),
+			"user_consent_description":  consentTextAttribute("The description users see when granting consent, if users may consent.", ""),
 			"enabled": schema.BoolAttribute{
 				MarkdownDescription: "Whether the scope is enabled (the portal's \"State\"). Defaults to `true`, as the LKPS guide says. " +
 					"`false` does **not** stop sessions: LKPS's three documented checks look for the scope's value, the client's " +
@@ -210,29 +172,16 @@ func (r *agentClientScopeResource) Schema(ctx context.Context, _ resource.Schema
 			"timeouts": timeoutsAttribute(ctx, map[string]time.Duration{
 				"create": defaultWriteTimeout, "read": defaultReadTimeout, "update": defaultWriteTimeout, "delete": defaultWriteTimeout,
 			}),
-		},
-	}
-}
-
-func (r *agentClientScopeResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return []resource.ConfigValidator{
-		resourcevalidator.ExactlyOneOf(path.MatchRoot("agent_client_id"), path.MatchRoot("agent_object_id")),
+		}),
 	}
 }
 
 func (r *agentClientScopeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan agentClientScopeResourceModel
-	r.data.withGraph(ctx, req.Plan.Get, &plan, opCreate, &resp.Diagnostics, func(ctx context.Context, client *graph.Client) {
-		r.create(ctx, client, plan, resp)
-	})
+	createOnAgent(ctx, r.data, req, resp, r.create)
 }
 
-// create adds the Application ID URI and the scope to the agent application read for the write.
-func (r *agentClientScopeResource) create(ctx context.Context, client *graph.Client, plan agentClientScopeResourceModel, resp *resource.CreateResponse) {
-	app, ok := r.data.agentForWrite(ctx, client, plan.AgentClientID, plan.AgentObjectID, &resp.Diagnostics)
-	if !ok {
-		return
-	}
+// create adds the Application ID URI and the scope to the agent application app, read for the write.
+func (r *agentClientScopeResource) create(ctx context.Context, client *graph.Client, plan *agentClientScopeResourceModel, app graph.Application, resp *resource.CreateResponse) {
 	if existing, found := app.ScopeByValue(environments.ClientScopeValue); found {
 		resp.Diagnostics.AddError("The agent already exposes access_as_client",
 			fmt.Sprintf("The application %s already has an %q scope (id %s). To manage it with Terraform, import it:\n\n"+
@@ -272,13 +221,13 @@ func (r *agentClientScopeResource) create(ctx context.Context, client *graph.Cli
 		app.IdentifierURIs = append(slices.Clone(app.IdentifierURIs), plan.IdentifierURI.ValueString())
 	}
 	plan.setFromGraph(app, created)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
 func (r *agentClientScopeResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state agentClientScopeResourceModel
 	r.data.withGraph(ctx, req.State.Get, &state, opRead, &resp.Diagnostics, func(ctx context.Context, client *graph.Client) {
-		gone := r.readInto(ctx, client, agentRef(state.AgentClientID, state.AgentObjectID), &state, &resp.Diagnostics)
+		gone := r.readInto(ctx, client, state.agentRef(), &state, &resp.Diagnostics)
 		switch {
 		case resp.Diagnostics.HasError():
 		case gone:
@@ -408,6 +357,19 @@ func (r *agentClientScopeResource) ImportState(ctx context.Context, req resource
 	m.setFromGraph(app, scope)
 	m.Timeouts = nullTimeouts("create", "read", "update", "delete")
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// consentTextAttribute is one of the scope's consent texts: optional, never empty, with the LKPS guide's
+// value as its default, or unset by default when the guide gives none.
+func consentTextAttribute(description, guideValue string) schema.StringAttribute {
+	a := schema.StringAttribute{Optional: true, Validators: []validator.String{stringvalidator.LengthAtLeast(1)}}
+	if guideValue == "" {
+		a.MarkdownDescription = description + " Unset by default."
+		return a
+	}
+	a.MarkdownDescription = description + " Defaults to the LKPS guide's value, `" + guideValue + "`."
+	a.Computed, a.Default = true, stringdefault.StaticString(guideValue)
+	return a
 }
 
 // managedScopeOf finds the scope an import takes over: the one with scopeID when given; else the

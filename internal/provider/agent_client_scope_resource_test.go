@@ -30,8 +30,7 @@ resource "lkps_agent_client_scope" "test" {
 func TestAccAgentClientScope_basic(t *testing.T) {
 	env := newAccEnv(t, 0)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             env.checkNoClientScope(t),
+		CheckDestroy: env.checkNoClientScope(t),
 		Steps: []resource.TestStep{
 			{
 				Config: scopeConfig(env, ""),
@@ -80,8 +79,7 @@ func TestAccAgentClientScope_basic(t *testing.T) {
 func TestAccAgentClientScope_byObjectID(t *testing.T) {
 	env := newAccEnv(t, 0)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             env.checkNoClientScope(t),
+		CheckDestroy: env.checkNoClientScope(t),
 		Steps: []resource.TestStep{{
 			Config: env.config(fmt.Sprintf(`
 resource "lkps_agent_client_scope" "test" {
@@ -100,8 +98,7 @@ resource "lkps_agent_client_scope" "test" {
 func TestAccAgentClientScope_update(t *testing.T) {
 	env := newAccEnv(t, 0)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             env.checkNoClientScope(t),
+		CheckDestroy: env.checkNoClientScope(t),
 		Steps: []resource.TestStep{
 			{Config: scopeConfig(env, "")},
 			{
@@ -162,7 +159,6 @@ func TestAccAgentClientScope_update(t *testing.T) {
 func TestAccAgentClientScope_requiresImport(t *testing.T) {
 	env := newAccEnv(t, 0)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			PreConfig: func() {
 				env.outOfBand(t).createScope(t, env.agent, graph.PermissionScope{
@@ -205,7 +201,7 @@ func TestAccAgentClientScope_disappears(t *testing.T) {
 			}},
 		})
 	}
-	accTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+	accTest(t, resource.TestCase{Steps: steps})
 }
 
 // A portal-style edit of the texts and an out-of-band removal of the identifier URI show as drift
@@ -213,7 +209,6 @@ func TestAccAgentClientScope_disappears(t *testing.T) {
 func TestAccAgentClientScope_drift(t *testing.T) {
 	env := newAccEnv(t, 0)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: scopeConfig(env, "")},
 			{
@@ -257,7 +252,6 @@ func TestAccAgentClientScope_leavesUnmanagedEntries(t *testing.T) {
 	}
 	var before graph.Application
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy: func(*terraformState) error {
 			return env.unmanagedUnchanged(t, before, false)
 		},
@@ -302,7 +296,7 @@ func TestAccAgentClientScope_validation(t *testing.T) {
 			ExpectError: regexp.MustCompile(c.want),
 		})
 	}
-	accTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+	accTest(t, resource.TestCase{Steps: steps})
 }
 
 // A scope renamed in the portal (value), or whose type was changed there, stays the resource's (found
@@ -336,8 +330,7 @@ func TestAccAgentClientScope_renamedOutOfBand(t *testing.T) {
 		}}
 	}
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             env.checkNoClientScope(t),
+		CheckDestroy: env.checkNoClientScope(t),
 		Steps: []resource.TestStep{
 			{Config: scopeConfig(env, "")},
 			{
@@ -426,8 +419,7 @@ func TestAccAgentClientScope_preexistingIdentifierURI(t *testing.T) {
 		return statecheck.ExpectKnownValue(scopeAddr, tfjsonpath.New("identifier_uri_added"), knownvalue.Bool(want))
 	}
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             env.checkNoClientScope(t),
+		CheckDestroy: env.checkNoClientScope(t),
 		Steps: []resource.TestStep{
 			{
 				PreConfig:         func() { env.outOfBand(t).ensureIdentifierURI(t, env.agent, uri) },

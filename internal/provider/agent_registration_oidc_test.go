@@ -33,25 +33,7 @@ func oidcRegistrationEnv(t *testing.T, fic *directory.FederatedCredential) (*reg
 			t.Fatal(err)
 		}
 	}
-	issuer, ok := ts.Entra().OIDCIssuer("github")
-	if !ok {
-		t.Fatal("the emulator has no github issuer")
-	}
-	provider := fmt.Sprintf(`
-provider "lkps" {
-  tenant_id          = %q
-  client_id          = %q
-  use_oidc           = true
-  oidc_request_url   = %q
-  oidc_request_token = %q
-  use_cli            = false
-  authority_host     = %q
-  graph_base_url     = %q
-  lkps_base_url      = %q
-}
-`, ts.TenantID(), ts.DeployerClientID, ts.Entra().OIDCIssuerTokenRequestURL("github"), issuer.RequestToken,
-		ts.AuthorityHost, ts.GraphBaseURL, ts.LKPSBaseURLs[r.route.Key()])
-	return r, provider
+	return r, emulatorProvider(ts, ts.LKPSBaseURLs[r.route.Key()], gitHubOIDCSignIn(t, ts))
 }
 
 // agentFIC is a federated credential of the agent for the GitHub-like issuer.
@@ -66,7 +48,6 @@ func TestAccAgentRegistration_oidcNoSecret(t *testing.T) {
 	r, provider := oidcRegistrationEnv(t, agentFIC(gitHubSubject, entra.FederatedAudience))
 	before := r.registerCalls()
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:          provider + exampleFile(t, "resources", "lkps_agent_registration", "resource-oidc.tf"),
 			ConfigVariables: config.Variables{"agent_client_id": config.StringVariable(r.agent)},
@@ -110,7 +91,6 @@ func TestAccAgentRegistration_oidcFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r, provider := oidcRegistrationEnv(t, tc.fic)
 			accTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config:          provider + exampleFile(t, "resources", "lkps_agent_registration", "resource-oidc.tf"),
 					ConfigVariables: config.Variables{"agent_client_id": config.StringVariable(r.agent)},
@@ -130,7 +110,6 @@ func TestAccAgentRegistration_oidcNotConfigured(t *testing.T) {
 	r := newRegistrationEnv(t, true)
 	r.requireEmulator(t)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:          r.config(exampleFile(t, "resources", "lkps_agent_registration", "resource-oidc.tf")),
 			ConfigVariables: config.Variables{"agent_client_id": config.StringVariable(r.agent)},
@@ -144,7 +123,6 @@ func TestAccAgentRegistration_oidcNotConfigured(t *testing.T) {
 func TestAccAgentRegistration_oidcConflict(t *testing.T) {
 	r := newRegistrationEnv(t, true)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      r.registrationConfig("  agent_use_oidc = true"),
 			ExpectError: regexp.MustCompile(`(?s)Conflicting Agent Credentials.*agent_use_oidc = true`),
@@ -157,7 +135,6 @@ func TestAccAgentRegistration_oidcConflict(t *testing.T) {
 func TestAccAgentRegistration_emptySecret(t *testing.T) {
 	r := newRegistrationEnv(t, true)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: r.config(fmt.Sprintf(`
 variable "agent_secret" {

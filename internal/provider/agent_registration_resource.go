@@ -121,11 +121,7 @@ func (r *agentRegistrationResource) Schema(ctx context.Context, _ resource.Schem
 			"pre-authorized for it, LKPS refuses every session start with 403 Forbidden; the provider warns about it at " +
 			"plan time for an existing registration and at apply time when it registers. No LiveKit token is ever stored.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The agent client ID in lower case; also the import ID.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": idAttribute("The agent client ID in lower case; also the import ID."),
 			"agent_client_id": schema.StringAttribute{
 				MarkdownDescription: "The client ID (application ID) of the agent's app registration; the registration is " +
 					"made as this application. " + guidAttributeNote,
@@ -348,12 +344,7 @@ func (r *agentRegistrationResource) ModifyPlan(ctx context.Context, req resource
 // ValidateConfig requires exactly one way to authenticate as the agent, and a version only next to the
 // credential it versions.
 func (r *agentRegistrationResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var config agentRegistrationResourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	validateAgentCredentials(config, &resp.Diagnostics)
+	validateConfig(ctx, req.Config.Get, &resp.Diagnostics, validateAgentCredentials)
 }
 
 // modifyPlanForRegistration is the rule of ModifyPlan: known computed values when no registration is

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -24,6 +25,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
+	"github.com/bayer/terraform-provider-lkps/internal/emulator/lkpsapi"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 	"github.com/bayer/terraform-provider-lkps/internal/lkps"
 )
@@ -264,18 +266,7 @@ resource "lkps_agent_registration" "test" {
 
 // providerBlock builds a provider block for the test's emulator with extra settings.
 func (r *registrationEnv) providerWith(extra string) string {
-	ts := r.emu.ts
-	return fmt.Sprintf(`
-provider "lkps" {
-  tenant_id      = %q
-  client_id      = %q
-  client_secret  = %q
-  use_cli        = false
-  authority_host = %q
-  graph_base_url = %q
-  graph_replication_lag = "0s"
-%s
-}`, ts.TenantID(), ts.DeployerClientID, ts.DeployerSecret, ts.AuthorityHost, ts.GraphBaseURL, extra)
+	return emulatorProvider(r.emu.ts, "", "", "\n  graph_replication_lag = \"0s\"\n"+extra)
 }
 
 // storedRegistration returns LKPS's registration row of the agent in the emulator, if any.
@@ -350,7 +341,6 @@ func (c noSecretsInState) CheckState(_ context.Context, req statecheck.CheckStat
 func TestAccAgentRegistration_basic(t *testing.T) {
 	r := newRegistrationEnv(t, true)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config: r.registrationConfig("  agent_client_secret_wo_version = 1"),
@@ -389,24 +379,14 @@ func TestAccAgentRegistration_update(t *testing.T) {
 	r := newRegistrationEnv(t, true)
 	var before int64
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config: r.registrationConfig("  agent_client_secret_wo_version = 1"),
 				Check:  r.expectStoredFlag(t, true),
 			},
-			{
+			r.registeredAgainOpen(t, resource.TestStep{
 				Config: r.registrationConfig("  enforce_client_authz = false\n  agent_client_secret_wo_version = 1"),
-				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(registrationAddr, plancheck.ResourceActionUpdate),
-					plancheck.ExpectUnknownValue(registrationAddr, tfjsonpath.New("livekit_url")),
-				}},
-				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("enforce_client_authz"), knownvalue.Bool(false)),
-					statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("livekit_url"), knownvalue.StringExact(r.route.LiveKitURL)),
-				},
-				Check: r.expectStoredFlag(t, false),
-			},
+			}),
 			{
 				// A rotated secret: only the version tells Terraform.
 				PreConfig: func() { before = r.registerCalls() },
@@ -436,8 +416,7 @@ func TestAccAgentRegistration_import(t *testing.T) {
 	r := newRegistrationEnv(t, true)
 	r.requireEmulator(t)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{{
+		Steps: []resource.TestStep{r.registeredAgainOpen(t, resource.TestStep{
 			PreConfig: func() {
 				gw := &gateway{t: t, ts: r.emu.ts, base: r.emu.ts.LKPSBaseURLs[r.route.Key()]}
 				gw.register(r.agent, true)
@@ -447,17 +426,24 @@ import {
   to = lkps_agent_registration.test
   id = %q
 }`, r.agent),
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction(registrationAddr, plancheck.ResourceActionUpdate),
-				plancheck.ExpectUnknownValue(registrationAddr, tfjsonpath.New("livekit_url")),
-			}},
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("enforce_client_authz"), knownvalue.Bool(false)),
-				statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("livekit_url"), knownvalue.StringExact(r.route.LiveKitURL)),
-			},
-			Check: r.expectStoredFlag(t, false),
-		}},
+		})},
 	})
+}
+
+// registeredAgainOpen adds to step the checks of a step that registers the agent again with
+// enforce_client_authz = false: the plan updates the registration with the LiveKit URL unknown until the
+// apply, and the state and LKPS then hold the flag off and the region's LiveKit URL.
+func (r *registrationEnv) registeredAgainOpen(t *testing.T, step resource.TestStep) resource.TestStep {
+	step.ConfigPlanChecks = resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+		plancheck.ExpectResourceAction(registrationAddr, plancheck.ResourceActionUpdate),
+		plancheck.ExpectUnknownValue(registrationAddr, tfjsonpath.New("livekit_url")),
+	}}
+	step.ConfigStateChecks = []statecheck.StateCheck{
+		statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("enforce_client_authz"), knownvalue.Bool(false)),
+		statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("livekit_url"), knownvalue.StringExact(r.route.LiveKitURL)),
+	}
+	step.Check = r.expectStoredFlag(t, false)
+	return step
 }
 
 // Every failure of the registration call gets its documented diagnostic, and nothing is registered.
@@ -535,7 +521,6 @@ resource "lkps_agent_registration" "test" {
 			want := wrapTolerant(strings.NewReplacer("%[1]s", regexp.QuoteMeta(r.agent),
 				"%[2]s", regexp.QuoteMeta(r.emu.ts.DeployerClientID)).Replace(tt.want))
 			accTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				Steps: []resource.TestStep{{
 					Config:      provider + "\n" + body,
 					ExpectError: regexp.MustCompile(want),
@@ -557,7 +542,6 @@ func TestAccAgentRegistration_agentDeleted(t *testing.T) {
 	r := newRegistrationEnv(t, true)
 	r.requireEmulator(t)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: r.registrationConfig("")},
 			{
@@ -595,22 +579,12 @@ variable "agent_secret" {
   type      = string
   sensitive = true
 }
-
-provider "lkps" {
-  tenant_id      = %q
-  client_id      = %q
-  client_secret  = var.provider_secret
-  use_cli        = false
-  authority_host = %q
-  graph_base_url = %q
-  lkps_base_url  = %q
-}
-
+%s
 resource "lkps_agent_registration" "test" {
   agent_client_id        = %q
   agent_client_secret_wo = var.agent_secret
 %s
-}`, ts.TenantID(), ts.DeployerClientID, ts.AuthorityHost, ts.GraphBaseURL, ts.LKPSBaseURLs[r.route.Key()], r.agent, extra)
+}`, emulatorProvider(ts, ts.LKPSBaseURLs[r.route.Key()], providerSecretVariable), r.agent, extra)
 	}
 	secrets := []string{r.secret, ts.DeployerSecret}
 	vars := config.Variables{"provider_secret": config.StringVariable(ts.DeployerSecret), "agent_secret": config.StringVariable(r.secret)}
@@ -631,13 +605,19 @@ resource "lkps_agent_registration" "test" {
 			},
 		},
 	})
+	expectNoSecretsInLog(t, logFile, []string{"Registering the agent with LKPS", "PlanResourceChange", "ApplyResourceChange"}, secrets)
+}
+
+// expectNoSecretsInLog checks that the TRACE log file holds none of secrets and no token. It must hold
+// every one of records (what the run logs when it does its work), or the search proves nothing.
+func expectNoSecretsInLog(t *testing.T, logFile string, records, secrets []string) {
+	t.Helper()
 	raw, err := os.ReadFile(logFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := string(raw)
-	// The log must hold what it is searched for, or the search proves nothing.
-	for _, want := range []string{"Registering the agent with LKPS", "PlanResourceChange", "ApplyResourceChange"} {
+	for _, want := range records {
 		if !strings.Contains(log, want) {
 			t.Fatalf("the TRACE log (%d bytes) lacks %q; it does not record the provider's work", len(raw), want)
 		}
@@ -665,6 +645,22 @@ func logSince(t *testing.T, file string, offset int) (string, int) {
 
 // logEntryStart matches the first line of an hclog entry; an entry's fields may continue on further lines.
 var logEntryStart = regexp.MustCompile(`(?m)^\d{4}-\d\d-\d\dT`)
+
+// noWarningSince checks that the provider log written after *offset (read when the check runs) holds no
+// warning with summary, and that it records the protocol call rpc, so that the absence proves something;
+// why says when the provider must not warn.
+func noWarningSince(t *testing.T, logFile string, offset *int, summary, rpc, why string) func(*terraformState) error {
+	return func(*terraformState) error {
+		log, _ := logSince(t, logFile, *offset)
+		if rpcs := warningRPCs(log, summary); len(rpcs) > 0 {
+			return fmt.Errorf("warned %s: %v", why, rpcs)
+		}
+		if !strings.Contains(log, rpc) {
+			return fmt.Errorf("the log records no %s; the check proves nothing", rpc)
+		}
+		return nil
+	}
+}
 
 // warningRPCs lists the protocol calls (tf_rpc) whose responses carried a warning with summary.
 func warningRPCs(log, summary string) []string {
@@ -727,16 +723,7 @@ func TestAccAgentRegistration_sessionWarnings(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(registrationAddr, plancheck.ResourceActionUpdate),
 				}},
-				Check: func(*terraformState) error {
-					log, _ := logSince(t, logFile, offset)
-					if rpcs := warningRPCs(log, summary); len(rpcs) > 0 {
-						return fmt.Errorf("warned although a client is pre-authorized for the scope: %v", rpcs)
-					}
-					if !strings.Contains(log, "ApplyResourceChange") {
-						return fmt.Errorf("the log after step 1 records no apply; the check proves nothing")
-					}
-					return nil
-				},
+				Check: noWarningSince(t, logFile, &offset, summary, "ApplyResourceChange", "although a client is pre-authorized for the scope"),
 			},
 		},
 	})
@@ -760,5 +747,199 @@ func TestDocumentedLKPSEntry(t *testing.T) {
 	}
 	if e := documentedLKPSEntry(environments.Entry{}); e != (environments.Entry{}) {
 		t.Errorf("an unknown environment must be left alone, got %+v", e)
+	}
+}
+
+// LKPS documents only livekit_url of its register answer. Answers with other timestamp forms, extra or
+// missing fields and echoes that differ must not fail an apply after LKPS has stored the registration;
+// a proxy's HTML page must be reported as such. The emulator's admin knobs vary the answer.
+// Not parallel: the provider log path is process-wide.
+func TestAccAgentRegistration_unforeseenAnswers(t *testing.T) {
+	r := newRegistrationEnv(t, true)
+	r.requireEmulator(t)
+	admin := r.emu.ts.Admin()
+	logFile := filepath.Join(t.TempDir(), "provider.log")
+	t.Setenv("TF_ACC_LOG_PATH", logFile)
+	offset := 0
+	setAnswer := func(a lkpsapi.RegisterAnswer) {
+		if err := admin.SetRegisterAnswer(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const echoWarning = "LKPS Echoed Another enforce_client_authz"
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				// Unix seconds and fields nobody asked for: read, and the extras ignored.
+				PreConfig: func() {
+					setAnswer(lkpsapi.RegisterAnswer{TimestampFormat: lkpsapi.TimestampUnix,
+						Extra: map[string]any{"region": "eu", "quota": map[string]any{"sessions": 10}, "tags": []string{"a"}}})
+				},
+				Config: r.registrationConfig("  enforce_client_authz = false\n  agent_client_secret_wo_version = 1"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("registered_at"),
+						knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`))),
+					statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("livekit_url"), knownvalue.StringExact(r.route.LiveKitURL)),
+				},
+				Check: r.expectStoredFlag(t, false),
+			},
+			{
+				// A timestamp in an unknown form, a missing echo of the agent, and an echoed flag that differs
+				// from the one sent: the apply succeeds, registered_at is null, the flag stays as configured,
+				// and a warning names enforce_client_authz.
+				PreConfig: func() {
+					_, offset = logSince(t, logFile, 0)
+					setAnswer(lkpsapi.RegisterAnswer{TimestampFormat: lkpsapi.TimestampText, Omit: []string{"agent_entra_app_id"},
+						Override: map[string]any{"enforce_client_authz": true}})
+				},
+				Config: r.registrationConfig("  enforce_client_authz = false\n  agent_client_secret_wo_version = 2"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("registered_at"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(registrationAddr, tfjsonpath.New("enforce_client_authz"), knownvalue.Bool(false)),
+				},
+				Check: func(s *terraformState) error {
+					if err := r.expectStoredFlag(t, false)(s); err != nil {
+						return err
+					}
+					log, _ := logSince(t, logFile, offset)
+					if rpcs := strings.Join(warningRPCs(log, echoWarning), " "); !strings.Contains(rpcs, "ApplyResourceChange") {
+						return fmt.Errorf("no %q warning at apply (got it in %q)", echoWarning, rpcs)
+					}
+					if !strings.Contains(log, "says enforce_client_authz = true where the registration was made with false") {
+						return fmt.Errorf("the warning does not name the field and both values")
+					}
+					return nil
+				},
+			},
+			{
+				// A proxy in front of Ocelot answers with its own HTML page.
+				PreConfig: func() {
+					setAnswer(lkpsapi.RegisterAnswer{})
+					if err := admin.SetProxyPage(&lkpsapi.ProxyPage{Status: 502,
+						Body: "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>proxy.corp</p></body></html>"}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: r.registrationConfig("  enforce_client_authz = false\n  agent_client_secret_wo_version = 3"),
+				ExpectError: regexp.MustCompile(`(?s)` + wrapTolerant(`LKPS Server Error.*something between the provider and LKPS answered HTTP 502 with a body of type text/html \("502 Bad Gateway"\)`) +
+					`(?s).*` + wrapTolerant(`Ocelot and LKPS answer in JSON, so this page came from a proxy`) + `.*HTTPS_PROXY`),
+			},
+			{
+				PreConfig: func() {
+					if err := admin.SetProxyPage(nil); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: r.registrationConfig("  enforce_client_authz = false\n  agent_client_secret_wo_version = 3"),
+			},
+		},
+	})
+}
+
+// Destroying a registration warns that LKPS keeps it. With enforce_client_authz = false the warning says
+// plainly that every client on the Ocelot Client Access List can still start sessions, and its first
+// remedy is to register with enforcement on; with enforcement on, its first remedy is the
+// pre-authorizations. Read from the provider's log; not parallel: the log settings are process-wide.
+func TestAccAgentRegistration_destroyWarningMatchesFlag(t *testing.T) {
+	r := newRegistrationEnv(t, true)
+	r.requireEmulator(t)
+	const summary = "The Agent Stays Registered with LKPS"
+	for _, tt := range []struct {
+		flag       string
+		want, not  string
+		firstFixOf string
+	}{
+		{flag: "false", want: "every client application on the Client Access List of", firstFixOf: "register the agent again with enforce_client_authz = true",
+			not: "remove the clients from the agent's pre-authorized applications"},
+		{flag: "true", want: "Only the clients pre-authorized for the agent's access_as_client scope can still start sessions",
+			firstFixOf: "remove the clients from the agent's pre-authorized applications", not: "every client application on the Client Access List"},
+	} {
+		t.Run("enforce_client_authz="+tt.flag, func(t *testing.T) {
+			logFile := filepath.Join(t.TempDir(), "provider.log")
+			t.Setenv("TF_ACC_LOG_PATH", logFile)
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps:                    []resource.TestStep{{Config: r.registrationConfig("  enforce_client_authz = " + tt.flag)}},
+			})
+			log, _ := logSince(t, logFile, 0)
+			if rpcs := warningRPCs(log, summary); !strings.Contains(strings.Join(rpcs, " "), "ApplyResourceChange") {
+				t.Fatalf("no %q warning at destroy (warnings in %v)", summary, rpcs)
+			}
+			entry := warningEntry(log, summary)
+			first := strings.Index(entry, "- ")
+			if !strings.Contains(entry, tt.want) || first < 0 || !strings.HasPrefix(entry[first+2:], tt.firstFixOf) || strings.Contains(entry[:min(len(entry), 2000)], tt.not) {
+				t.Errorf("the destroy warning for enforce_client_authz = %s does not say %q with the first remedy %q (and not %q):\n%s",
+					tt.flag, tt.want, tt.firstFixOf, tt.not, entry[:min(len(entry), 2000)])
+			}
+		})
+	}
+}
+
+// warningEntry returns the log entry that records the warning with summary, detail included ("" if none).
+func warningEntry(log, summary string) string {
+	starts := logEntryStart.FindAllStringIndex(log, -1)
+	for i, st := range starts {
+		end := len(log)
+		if i+1 < len(starts) {
+			end = starts[i+1][0]
+		}
+		if entry := log[st[0]:end]; strings.Contains(entry, "Response contains warning diagnostic") && strings.Contains(entry, summary) {
+			return entry
+		}
+	}
+	return ""
+}
+
+func TestWarnRegistrationMismatches(t *testing.T) {
+	const agent, other = "11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"
+	echoedTrue := true
+	var diags diag.Diagnostics
+	warnRegistrationMismatches(&diags, agent, lkps.Registration{AgentAppID: other, EnforceClientAuthz: false, EchoedEnforceClientAuthz: &echoedTrue})
+	if diags.HasError() || diags.WarningsCount() != 2 {
+		t.Fatalf("diagnostics %v", diags)
+	}
+	want := map[string]path.Path{"LKPS Echoed Another agent_entra_app_id": pathAgentClientID, "LKPS Echoed Another enforce_client_authz": pathEnforceClientAuthz}
+	for _, d := range diags {
+		at, ok := want[d.Summary()]
+		wd, isAttr := d.(diag.DiagnosticWithPath)
+		if !ok || !isAttr || !wd.Path().Equal(at) {
+			t.Errorf("unexpected warning %q", d.Summary())
+		}
+		if !strings.Contains(d.Detail(), "keeps the value it sent") {
+			t.Errorf("warning %q does not say what the provider does: %s", d.Summary(), d.Detail())
+		}
+	}
+	diags = nil
+	warnRegistrationMismatches(&diags, agent, lkps.Registration{AgentAppID: strings.ToUpper(agent), EnforceClientAuthz: true, EchoedEnforceClientAuthz: &echoedTrue})
+	warnRegistrationMismatches(&diags, agent, lkps.Registration{EnforceClientAuthz: true})
+	if len(diags) != 0 {
+		t.Fatalf("matching or absent echoes warned: %v", diags)
+	}
+}
+
+func TestSetFromRegistration(t *testing.T) {
+	m := agentRegistrationResourceModel{AgentClientID: types.StringValue("ABC")}
+	m.setFromRegistration(lkps.Registration{EnforceClientAuthz: true, LiveKitURL: "wss://lk"})
+	if m.ID.ValueString() != "abc" || !m.RegisteredAt.IsNull() || m.LiveKitURL.ValueString() != "wss://lk" || !m.EnforceClientAuthz.ValueBool() {
+		t.Fatalf("without a readable time: %+v", m)
+	}
+	m.setFromRegistration(lkps.Registration{LiveKitURL: "wss://lk", RegisteredAt: time.Date(2026, 11, 22, 11, 0, 0, 0, time.FixedZone("CET", 3600))})
+	if m.RegisteredAt.ValueString() != "2026-11-22T10:00:00Z" || m.EnforceClientAuthz.ValueBool() {
+		t.Fatalf("with a time: %+v", m)
+	}
+}
+
+func TestAgentSettingAttribute(t *testing.T) {
+	for name, want := range map[string]path.Path{
+		"client_id": pathAgentClientID, "client_secret": pathAgentSecret, "client_certificate": pathAgentCertificate,
+		"client_certificate_password": pathAgentCertPassword,
+	} {
+		if got, ok := agentSettingAttribute(name); !ok || !got.Equal(want) {
+			t.Errorf("agentSettingAttribute(%q) = %v, %v", name, got, ok)
+		}
+	}
+	if _, ok := agentSettingAttribute("tenant_id"); ok {
+		t.Error("tenant_id is not an attribute of the resource")
 	}
 }

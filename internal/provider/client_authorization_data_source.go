@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -180,6 +181,12 @@ func clientAuthorizationTimeouts(ctx context.Context) schema.Attribute {
 	}
 	a.MarkdownDescription = "How long the read of the agent application from Microsoft Graph may take; `read` is a " +
 		"duration such as `\"30s\"` or `\"2m\"` (default 2 minutes)."
+	if read, ok := a.Attributes["read"].(schema.StringAttribute); ok {
+		read.MarkdownDescription = fmt.Sprintf("How long reading the agent application may take, as a duration such as `30s` or "+
+			"`2m`. Defaults to `%s`.", formatTimeout(clientAuthorizationReadTimeout))
+		read.Description = read.MarkdownDescription
+		a.Attributes["read"] = read
+	}
 	return a
 }
 

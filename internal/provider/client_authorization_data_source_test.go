@@ -94,7 +94,6 @@ func TestAccClientAuthorizationDataSource_verdicts(t *testing.T) {
 	w := newAuthzWorld(t)
 	reason := func(s string) knownvalue.Check { return knownvalue.StringRegexp(regexp.MustCompile(s)) }
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: w.authorizationConfig(),
 			ConfigStateChecks: []statecheck.StateCheck{
@@ -145,7 +144,6 @@ func TestAccClientAuthorizationDataSource_enforcementOffReadsNothing(t *testing.
 		return n
 	}
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() { w.graphBefore = graphRequests() },
@@ -234,7 +232,6 @@ check %[1]q {
 }`, name, w.agent, client)
 	}
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: w.config(check("frontend", w.clients[0]) + check("stranger", w.clients[1])),
 			// Terraform plans every data source nested in a check block to be read again at apply, so the

@@ -49,10 +49,8 @@ data "lkps_environment" "test" {
 // Without arguments the data source follows the provider's environment and region, and it needs no
 // credentials: the provider block below has none and use_cli is off.
 func TestAccEnvironmentDataSource_providerDefaults(t *testing.T) {
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactoriesWithoutEnv,
-		Steps: []resource.TestStep{{
-			Config: `
+	parallelTestWithoutEnv(t, resource.TestStep{
+		Config: `
 provider "lkps" {
   environment = "prod"
   region      = "us"
@@ -60,13 +58,12 @@ provider "lkps" {
 }
 data "lkps_environment" "current" {}
 data "lkps_environments" "all" {}`,
-			ConfigStateChecks: []statecheck.StateCheck{
-				environmentStateCheck("data.lkps_environment.current", "environment", "prod"),
-				environmentStateCheck("data.lkps_environment.current", "region", "us"),
-				environmentStateCheck("data.lkps_environment.current", "lkps_base_url", "https://us-livekit-platform-service.int.bayer.com"),
-				statecheck.ExpectKnownValue("data.lkps_environments.all", tfjsonpath.New("environments"), knownvalue.ListSizeExact(4)),
-			},
-		}},
+		ConfigStateChecks: []statecheck.StateCheck{
+			environmentStateCheck("data.lkps_environment.current", "environment", "prod"),
+			environmentStateCheck("data.lkps_environment.current", "region", "us"),
+			environmentStateCheck("data.lkps_environment.current", "lkps_base_url", "https://us-livekit-platform-service.int.bayer.com"),
+			statecheck.ExpectKnownValue("data.lkps_environments.all", tfjsonpath.New("environments"), knownvalue.ListSizeExact(4)),
+		},
 	})
 }
 

@@ -58,6 +58,27 @@ func newCLIWorkspaces(t *testing.T) *cliWorkspaces {
 	return &cliWorkspaces{tf: tf, dir: dir}
 }
 
+// runAtOnce runs terraform with args in every workspace at the same time and returns each run's wall
+// time; a run that fails fails the test.
+func (w *cliWorkspaces) runAtOnce(t *testing.T, workspaces []string, args ...string) []time.Duration {
+	t.Helper()
+	var wg sync.WaitGroup
+	walls := make([]time.Duration, len(workspaces))
+	for i, ws := range workspaces {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, out, elapsed, err := w.run(ws, args...)
+			walls[i] = elapsed
+			if err != nil || code != 0 {
+				t.Errorf("concurrent %s in %s: exit %d, %v:\n%s", args[0], filepath.Base(ws), code, err, out)
+			}
+		}()
+	}
+	wg.Wait()
+	return walls
+}
+
 // workspace creates a working directory holding config.
 func (w *cliWorkspaces) workspace(t *testing.T, name, config string) string {
 	t.Helper()
@@ -474,20 +495,7 @@ func TestFiguresTwoWorkspaces(t *testing.T) {
 
 	admin := env.emu.ts.Admin()
 	admin.ResetCounters()
-	var wg sync.WaitGroup
-	walls := make([]time.Duration, 2)
-	for i, ws := range []string{wsA, wsB} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			code, out, elapsed, err := f.cli.run(ws, apply...)
-			walls[i] = elapsed
-			if err != nil || code != 0 {
-				t.Errorf("concurrent apply: exit %d, %v:\n%s", code, err, out)
-			}
-		}()
-	}
-	wg.Wait()
+	walls := f.cli.runAtOnce(t, []string{wsA, wsB}, apply...)
 	if t.Failed() {
 		return
 	}

@@ -213,8 +213,8 @@ func agentRef(clientID, objectID guidValue) graph.AppRef {
 // agentForWrite reads the agent application named by the plan's agent_client_id or agent_object_id for
 // a create that decides what it writes from it (graph.Client.GetApplicationForWrite), and reports a
 // failure as a diagnostic.
-func (d *providerData) agentForWrite(ctx context.Context, client *graph.Client, clientID, objectID guidValue, diags *diag.Diagnostics) (graph.Application, bool) {
-	ref := agentRef(clientID, objectID)
+func (d *providerData) agentForWrite(ctx context.Context, client *graph.Client, agent agentReference, diags *diag.Diagnostics) (graph.Application, bool) {
+	ref := agent.agentRef()
 	app, err := client.GetApplicationForWrite(ctx, ref)
 	if err != nil {
 		d.reportGraphError(ctx, diags, "read the agent application", ref, err)
@@ -231,4 +231,13 @@ func agentIfExists(ctx context.Context, client *graph.Client, agentID string) (a
 		return app, false, nil
 	}
 	return app, true, err
+}
+
+// validateConfig reads a configuration into a model (get is req.Config.Get) and checks it with check,
+// unless it cannot be read: ValidateConfig of a resource or an action.
+func validateConfig[M any](ctx context.Context, get func(context.Context, any) diag.Diagnostics, diags *diag.Diagnostics, check func(M, *diag.Diagnostics)) {
+	var m M
+	if diags.Append(get(ctx, &m)...); !diags.HasError() {
+		check(m, diags)
+	}
 }

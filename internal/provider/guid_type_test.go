@@ -159,7 +159,6 @@ resource "lkps_agent_client_scope" "test" {
 }`, agentAttr, agent, scope))
 	}
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				// The derived default scope ID is the same whatever the case of agent_client_id.
@@ -248,8 +247,7 @@ resource "lkps_preauthorized_client" "test" {
 	}
 	scopeID := stableScopeID(env.agent)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             env.checkNoClientScope(t),
+		CheckDestroy: env.checkNoClientScope(t),
 		Steps: []resource.TestStep{
 			{
 				Config: cfg("agent_client_id", strings.ToUpper(env.agent), mixedCase(client), strings.ToUpper(scopeID)),
@@ -309,7 +307,6 @@ func TestAccAgentRegistration_anyGUIDCase(t *testing.T) {
 	}
 	var before int64
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config: spelled(strings.ToUpper(r.agent)),
@@ -348,7 +345,6 @@ func TestAccAgentClientScope_anyGUIDCaseCreate(t *testing.T) {
 	env := newAccEnv(t, 0)
 	scopeID := strings.ToUpper(stableScopeID(env.agent + "/configured"))
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config: env.config(fmt.Sprintf(`
 resource "lkps_agent_client_scope" "test" {

@@ -41,149 +41,191 @@ type agentRegistrationIdentity struct {
 
 const identityAgentClientIDDescription = "The client ID (application ID) of the agent's app registration, in lower case."
 
-// ---- lkps_agent_client_scope ----
-
-// agentClientScopeWithIdentity is lkps_agent_client_scope with its identity, azuread's import ID form
-// and moves from azuread_application_permission_scope.
-type agentClientScopeWithIdentity struct{ *agentClientScopeResource }
-
-func (r *agentClientScopeWithIdentity) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
-		"agent_client_id": identityschema.StringAttribute{RequiredForImport: true, Description: identityAgentClientIDDescription},
-	}}
+// identitySpec is what one resource's identity is made of.
+type identitySpec struct {
+	attributes map[string]identityschema.Attribute
+	// newIdentity returns an empty identity model, into which an import's identity or the state is read.
+	newIdentity func() importableIdentity
+	// otherForm turns an import ID in another form the resource accepts (azuread's) into the resource's own.
+	otherForm func(string) (string, bool)
+	// check, when set, refuses an identity the provider cannot stand for, before a refresh or an import.
+	check func(ctx context.Context, identity *tfsdk.ResourceIdentity, action string, diags *diag.Diagnostics)
 }
 
-func (r *agentClientScopeWithIdentity) identityOf(ctx context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
-	return &agentClientScopeIdentity{AgentClientID: stateGUID(st, "agent_client_id", diags)}
+// identified gives a served resource its identity: Create, Read, Update and ImportState run the resource's
+// own method and then store the identity derived from the state it wrote. The served types embed it one
+// level above the resource, so that its methods are the ones served.
+type identified struct {
+	res  resource.ResourceWithImportState
+	spec identitySpec
 }
 
-func (r *agentClientScopeWithIdentity) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	r.agentClientScopeResource.Create(ctx, req, resp)
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
+func (w identified) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{Attributes: w.spec.attributes}
 }
 
-func (r *agentClientScopeWithIdentity) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	r.agentClientScopeResource.Read(ctx, req, resp)
-	setReadIdentity(ctx, req, resp, r.identityOf)
+func (w identified) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	w.res.Create(ctx, req, resp)
+	setIdentity(ctx, resp.State, resp.Identity, w.spec.newIdentity, &resp.Diagnostics)
 }
 
-func (r *agentClientScopeWithIdentity) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	r.agentClientScopeResource.Update(ctx, req, resp)
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
-}
-
-// ImportState accepts the agent client ID (or object ID), "<agent ID>/<scope ID>", azuread's
-// "/applications/<object ID>/permissionScopes/<scope ID>" (the same as "<object ID>/<scope ID>": the scope
-// is found by its ID, also when it was renamed out of band), or an identity.
-func (r *agentClientScopeWithIdentity) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	switch {
-	case req.ID == "" && hasIdentity(req.Identity):
-		var id agentClientScopeIdentity
-		resp.Diagnostics.Append(req.Identity.Get(ctx, &id)...)
-		if resp.Diagnostics.HasError() {
+func (w identified) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	if w.spec.check != nil {
+		if w.spec.check(ctx, req.Identity, "refresh", &resp.Diagnostics); resp.Diagnostics.HasError() {
 			return
 		}
-		req.ID = id.AgentClientID.ValueString()
-	default:
-		if objectID, scopeID, ok := parseAzureADScopeID(req.ID); ok {
-			req.ID = objectID + "/" + scopeID
+	}
+	w.res.Read(ctx, req, resp)
+	// When the Read removed the resource (gone out of band), the identity is that of the prior state:
+	// terraform-plugin-framework v1.19 refuses a Read that returns no identity even when it removes the
+	// resource, and Terraform < 1.12 stores none to fall back on.
+	st := resp.State
+	if st.Raw.IsNull() {
+		st = req.State
+	}
+	setIdentity(ctx, st, resp.Identity, w.spec.newIdentity, &resp.Diagnostics)
+}
+
+func (w identified) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	w.res.Update(ctx, req, resp)
+	setIdentity(ctx, resp.State, resp.Identity, w.spec.newIdentity, &resp.Diagnostics)
+}
+
+func (w identified) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if req.ID == "" && hasIdentity(req.Identity) && w.spec.check != nil {
+		w.spec.check(ctx, req.Identity, "import", &resp.Diagnostics)
+	}
+	switch {
+	case req.ID == "" && hasIdentity(req.Identity):
+		id := w.spec.newIdentity()
+		if resp.Diagnostics.Append(req.Identity.Get(ctx, id)...); resp.Diagnostics.HasError() {
+			return
+		}
+		req.ID = id.importID()
+	case w.spec.otherForm != nil:
+		if own, ok := w.spec.otherForm(req.ID); ok {
+			req.ID = own
 		}
 	}
-	r.agentClientScopeResource.ImportState(ctx, req, resp)
+	w.res.ImportState(ctx, req, resp)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
+	setIdentity(ctx, resp.State, resp.Identity, w.spec.newIdentity, &resp.Diagnostics)
+}
+
+// The served resources: lkps_agent_client_scope with its identity, azuread's import ID form and moves from
+// azuread_application_permission_scope; lkps_preauthorized_client with its identity, azuread's import ID
+// forms and moves from azuread_application_pre_authorized; lkps_agent_registration with its identity (a
+// registration exists in one LKPS environment and region, so both are part of it, from the provider
+// configuration). Each embeds identified one level above the resource (…Served), so that identified's
+// methods are the ones served.
+type (
+	agentClientScopeWithIdentity struct {
+		identified
+		agentClientScopeServed
+	}
+	agentClientScopeServed          struct{ *agentClientScopeResource }
+	preauthorizedClientWithIdentity struct {
+		identified
+		preauthorizedClientServed
+	}
+	preauthorizedClientServed     struct{ *preauthorizedClientResource }
+	agentRegistrationWithIdentity struct {
+		identified
+		agentRegistrationServed
+	}
+	agentRegistrationServed struct{ *agentRegistrationResource }
+)
+
+// importableIdentity is an identity model: it names the resource's import ID, and is derived from the
+// resource's state.
+type importableIdentity interface {
+	importID() string
+	fromState(tfsdk.State, *diag.Diagnostics)
+}
+
+func (id *agentClientScopeIdentity) importID() string { return id.AgentClientID.ValueString() }
+func (id *agentClientScopeIdentity) fromState(st tfsdk.State, diags *diag.Diagnostics) {
+	id.AgentClientID = stateGUID(st, "agent_client_id", diags)
+}
+
+func (id *preauthorizedClientIdentity) importID() string {
+	return id.AgentClientID.ValueString() + "/" + id.ClientID.ValueString()
+}
+func (id *preauthorizedClientIdentity) fromState(st tfsdk.State, diags *diag.Diagnostics) {
+	id.AgentClientID, id.ClientID = stateGUID(st, "agent_client_id", diags), stateGUID(st, "client_id", diags)
+}
+
+// A registration's environment and region are the provider's (agentRegistrationIdentitySpec).
+func (id *agentRegistrationIdentity) importID() string { return id.AgentClientID.ValueString() }
+func (id *agentRegistrationIdentity) fromState(st tfsdk.State, diags *diag.Diagnostics) {
+	id.AgentClientID = stateGUID(st, "agent_client_id", diags)
+}
+
+// ---- lkps_agent_client_scope ----
+
+// agentClientScopeIdentitySpec: the import accepts the agent client ID (or object ID), "<agent ID>/<scope
+// ID>", azuread's "/applications/<object ID>/permissionScopes/<scope ID>" (the same as "<object ID>/<scope
+// ID>": the scope is found by its ID, also when it was renamed out of band), or an identity.
+func agentClientScopeIdentitySpec() identitySpec {
+	return identitySpec{
+		attributes: map[string]identityschema.Attribute{
+			"agent_client_id": identityschema.StringAttribute{RequiredForImport: true, Description: identityAgentClientIDDescription},
+		},
+		newIdentity: func() importableIdentity { return &agentClientScopeIdentity{} },
+		otherForm:   ownImportID(parseAzureADScopeID),
+	}
 }
 
 // ---- lkps_preauthorized_client ----
 
-// preauthorizedClientWithIdentity is lkps_preauthorized_client with its identity, azuread's import ID
-// forms and moves from azuread_application_pre_authorized.
-type preauthorizedClientWithIdentity struct{ *preauthorizedClientResource }
-
-func (r *preauthorizedClientWithIdentity) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
-		"agent_client_id": identityschema.StringAttribute{RequiredForImport: true, Description: identityAgentClientIDDescription},
-		"client_id": identityschema.StringAttribute{RequiredForImport: true,
-			Description: "The client ID (application ID) of the pre-authorized client application, in lower case."},
-	}}
-}
-
-func (r *preauthorizedClientWithIdentity) identityOf(ctx context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
-	return &preauthorizedClientIdentity{AgentClientID: stateGUID(st, "agent_client_id", diags), ClientID: stateGUID(st, "client_id", diags)}
-}
-
-func (r *preauthorizedClientWithIdentity) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	r.preauthorizedClientResource.Create(ctx, req, resp)
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
-}
-
-func (r *preauthorizedClientWithIdentity) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	r.preauthorizedClientResource.Read(ctx, req, resp)
-	setReadIdentity(ctx, req, resp, r.identityOf)
-}
-
-func (r *preauthorizedClientWithIdentity) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	r.preauthorizedClientResource.Update(ctx, req, resp)
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
-}
-
-// ImportState accepts "<agent client ID>/<client ID>", azuread's
+// preauthorizedClientIdentitySpec: the import accepts "<agent client ID>/<client ID>", azuread's
 // "[/applications/]<object ID>/preAuthorizedApplication/<client ID>", or an identity.
-func (r *preauthorizedClientWithIdentity) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	switch {
-	case req.ID == "" && hasIdentity(req.Identity):
-		var id preauthorizedClientIdentity
-		resp.Diagnostics.Append(req.Identity.Get(ctx, &id)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		req.ID = id.AgentClientID.ValueString() + "/" + id.ClientID.ValueString()
-	default:
-		if objectID, clientID, ok := parseAzureADPreAuthorizedID(req.ID); ok {
-			req.ID = objectID + "/" + clientID
-		}
+func preauthorizedClientIdentitySpec() identitySpec {
+	return identitySpec{
+		attributes: map[string]identityschema.Attribute{
+			"agent_client_id": identityschema.StringAttribute{RequiredForImport: true, Description: identityAgentClientIDDescription},
+			"client_id": identityschema.StringAttribute{RequiredForImport: true,
+				Description: "The client ID (application ID) of the pre-authorized client application, in lower case."},
+		},
+		newIdentity: func() importableIdentity { return &preauthorizedClientIdentity{} },
+		otherForm:   ownImportID(parseAzureADPreAuthorizedID),
 	}
-	r.preauthorizedClientResource.ImportState(ctx, req, resp)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
 }
 
 // ---- lkps_agent_registration ----
 
-// agentRegistrationWithIdentity is lkps_agent_registration with its identity. A registration exists
-// in one LKPS environment and region, so both are part of it (from the provider configuration).
-type agentRegistrationWithIdentity struct{ *agentRegistrationResource }
-
-func (r *agentRegistrationWithIdentity) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
-		"agent_client_id": identityschema.StringAttribute{RequiredForImport: true, Description: identityAgentClientIDDescription},
-		"environment": identityschema.StringAttribute{OptionalForImport: true,
-			Description: "The LKPS environment the agent is registered in, `nonprod` or `prod`; defaults to the provider's."},
-		"region": identityschema.StringAttribute{OptionalForImport: true,
-			Description: "The LKPS region the agent is registered in, `eu` or `us`; defaults to the provider's."},
-	}}
+// agentRegistrationIdentitySpec: the import accepts the agent client ID or an identity of the provider's
+// environment and region.
+func agentRegistrationIdentitySpec(r *agentRegistrationResource) identitySpec {
+	return identitySpec{
+		attributes: map[string]identityschema.Attribute{
+			"agent_client_id": identityschema.StringAttribute{RequiredForImport: true, Description: identityAgentClientIDDescription},
+			"environment": identityschema.StringAttribute{OptionalForImport: true,
+				Description: "The LKPS environment the agent is registered in, `nonprod` or `prod`; defaults to the provider's."},
+			"region": identityschema.StringAttribute{OptionalForImport: true,
+				Description: "The LKPS region the agent is registered in, `eu` or `us`; defaults to the provider's."},
+		},
+		newIdentity: func() importableIdentity {
+			env, region := r.location()
+			return &agentRegistrationIdentity{Environment: types.StringValue(env), Region: types.StringValue(region)}
+		},
+		check: r.checkLocation,
+	}
 }
 
 // location returns the provider's environment and region.
-func (r *agentRegistrationWithIdentity) location() (string, string) {
+func (r *agentRegistrationResource) location() (string, string) {
 	if r.data == nil {
 		return "", ""
 	}
 	return string(r.data.entry.Environment), string(r.data.entry.Region)
 }
 
-func (r *agentRegistrationWithIdentity) identityOf(ctx context.Context, st tfsdk.State, diags *diag.Diagnostics) any {
-	env, region := r.location()
-	return &agentRegistrationIdentity{AgentClientID: stateGUID(st, "agent_client_id", diags), Environment: types.StringValue(env), Region: types.StringValue(region)}
-}
-
 // checkLocation refuses an identity of another environment or region than the provider's: LKPS keeps
 // a registration per region, so the resource would silently stand for another registration.
-func (r *agentRegistrationWithIdentity) checkLocation(ctx context.Context, identity *tfsdk.ResourceIdentity, action string, diags *diag.Diagnostics) {
+func (r *agentRegistrationResource) checkLocation(ctx context.Context, identity *tfsdk.ResourceIdentity, action string, diags *diag.Diagnostics) {
 	if !hasIdentity(identity) || r.data == nil {
 		return
 	}
@@ -202,69 +244,19 @@ func (r *agentRegistrationWithIdentity) checkLocation(ctx context.Context, ident
 			action, id.AgentClientID.ValueString(), wantEnv, wantRegion, env, region, wantEnv, wantRegion, env, region))
 }
 
-func (r *agentRegistrationWithIdentity) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	r.agentRegistrationResource.Create(ctx, req, resp)
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
-}
-
-func (r *agentRegistrationWithIdentity) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	r.checkLocation(ctx, req.Identity, "refresh", &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	r.agentRegistrationResource.Read(ctx, req, resp)
-	setReadIdentity(ctx, req, resp, r.identityOf)
-}
-
-func (r *agentRegistrationWithIdentity) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	r.agentRegistrationResource.Update(ctx, req, resp)
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
-}
-
-// ImportState accepts the agent client ID or an identity of the provider's environment and region.
-func (r *agentRegistrationWithIdentity) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if req.ID == "" && hasIdentity(req.Identity) {
-		r.checkLocation(ctx, req.Identity, "import", &resp.Diagnostics)
-		var id agentRegistrationIdentity
-		resp.Diagnostics.Append(req.Identity.Get(ctx, &id)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		req.ID = id.AgentClientID.ValueString()
-	}
-	r.agentRegistrationResource.ImportState(ctx, req, resp)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	setIdentity(ctx, resp.State, resp.Identity, r.identityOf, &resp.Diagnostics)
-}
-
 // ---- helpers ----
 
 // setIdentity stores the identity derived from the state, unless the operation failed or removed the
 // resource.
-func setIdentity(ctx context.Context, st tfsdk.State, identity *tfsdk.ResourceIdentity,
-	derive func(context.Context, tfsdk.State, *diag.Diagnostics) any, diags *diag.Diagnostics) {
+func setIdentity(ctx context.Context, st tfsdk.State, identity *tfsdk.ResourceIdentity, newIdentity func() importableIdentity, diags *diag.Diagnostics) {
 	if diags.HasError() || identity == nil || st.Raw.IsNull() {
 		return
 	}
-	v := derive(ctx, st, diags)
-	if diags.HasError() {
+	id := newIdentity()
+	if id.fromState(st, diags); diags.HasError() {
 		return
 	}
-	diags.Append(identity.Set(ctx, v)...)
-}
-
-// setReadIdentity sets the identity after a Read. When the Read removed the resource (gone out of band),
-// the identity is that of the prior state: terraform-plugin-framework v1.19 refuses a Read that returns no
-// identity even when it removes the resource, and Terraform < 1.12 stores none to fall back on.
-func setReadIdentity(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse,
-	derive func(context.Context, tfsdk.State, *diag.Diagnostics) any) {
-	st := resp.State
-	if st.Raw.IsNull() {
-		st = req.State
-	}
-	setIdentity(ctx, st, resp.Identity, derive, &resp.Diagnostics)
+	diags.Append(identity.Set(ctx, id)...)
 }
 
 // hasIdentity reports whether an import was given an identity rather than an ID.
@@ -289,6 +281,15 @@ func stateGUID(st tfsdk.State, name string, diags *diag.Diagnostics) types.Strin
 
 // nullGUID is a null GUID attribute value.
 func nullGUID() guidValue { return guidValue{StringValue: types.StringNull()} }
+
+// ownImportID turns a parser of one of azuread's import IDs into the identitySpec's otherForm: the
+// resource's own import ID is "<object ID>/<second ID>".
+func ownImportID(parse func(string) (string, string, bool)) func(string) (string, bool) {
+	return func(id string) (string, bool) {
+		objectID, second, ok := parse(id)
+		return objectID + "/" + second, ok
+	}
+}
 
 // parseAzureADScopeID parses azuread's "/applications/<object ID>/permissionScopes/<scope ID>".
 func parseAzureADScopeID(id string) (objectID, scopeID string, ok bool) {

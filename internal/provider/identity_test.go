@@ -44,9 +44,8 @@ resource "lkps_preauthorized_client" "one" {
   scope_id        = lkps_agent_client_scope.test.scope_id
 }`, env.agent, env.clients[0]))
 	accTest(t, tfresource.TestCase{
-		TerraformVersionChecks:   identitySkip,
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             env.checkNoClientScope(t),
+		TerraformVersionChecks: identitySkip,
+		CheckDestroy:           env.checkNoClientScope(t),
 		Steps: []tfresource.TestStep{
 			{
 				Config: cfg,
@@ -88,7 +87,6 @@ resource "lkps_preauthorized_client" "one" {
 func TestAccImport_azureadIDForms(t *testing.T) {
 	env := newAccEnv(t, 1)
 	accTest(t, tfresource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []tfresource.TestStep{
 			{Config: preauthConfig(env, env.clients)},
 			{
@@ -141,8 +139,7 @@ func TestAccImport_azureadScopeIDRenamedScope(t *testing.T) {
 		return nil
 	}
 	accTest(t, tfresource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             env.checkNoClientScope(t),
+		CheckDestroy: env.checkNoClientScope(t),
 		Steps: []tfresource.TestStep{
 			{
 				// azuread's scope, renamed in the portal since, next to another team's scope.
@@ -242,8 +239,7 @@ func TestAccIdentity_upgradeFromStateWithoutIdentity(t *testing.T) {
 func TestAccIdentity_registration(t *testing.T) {
 	r := newRegistrationEnv(t, true)
 	accTest(t, tfresource.TestCase{
-		TerraformVersionChecks:   identitySkip,
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks: identitySkip,
 		Steps: []tfresource.TestStep{
 			{
 				Config: r.registrationConfig("  agent_client_secret_wo_version = 1"),
@@ -330,8 +326,7 @@ import {
 			`\s+is\s+in\s+` + env + `/` + region + `.*configured\s+for\s+nonprod/` + providerRegion)
 	}
 	accTest(t, tfresource.TestCase{
-		TerraformVersionChecks:   identitySkip,
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks: identitySkip,
 		Steps: []tfresource.TestStep{
 			{
 				PreConfig:   func() { calls = r.registerCalls() },

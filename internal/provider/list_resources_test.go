@@ -12,21 +12,28 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/querycheck/queryfilter"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
 )
 
 var querySkip = []tfversion.TerraformVersionCheck{
 	skipBelow("1.14.0", "list resources and terraform query arrived in Terraform 1.14"),
 }
 
+// portalQuery sets up the portal-made agent (portalSetup, six clients) for a query test, and returns its
+// access_as_client scope and the identity of the pre-authorization of a client.
+func portalQuery(t *testing.T) (env *accEnv, scope graph.PermissionScope, clientIdentity func(string) map[string]knownvalue.Check) {
+	env = newAccEnv(t, 6)
+	env.requireEmulator(t)
+	return env, portalSetup(t, env), func(c string) map[string]knownvalue.Check {
+		return map[string]knownvalue.Check{"agent_client_id": knownvalue.StringExact(env.agent), "client_id": knownvalue.StringExact(c)}
+	}
+}
+
 // The list resources on the portal-made agent: 5 clients for access_as_client (one entry also holding
 // another team's permission), a sixth only for the other team's scope, which is not listed.
 func TestAccQuery_portalAgent(t *testing.T) {
-	env := newAccEnv(t, 6)
-	env.requireEmulator(t)
-	scope := portalSetup(t, env)
-	clientIdentity := func(c string) map[string]knownvalue.Check {
-		return map[string]knownvalue.Check{"agent_client_id": knownvalue.StringExact(env.agent), "client_id": knownvalue.StringExact(c)}
-	}
+	env, scope, clientIdentity := portalQuery(t)
 	checks := []querycheck.QueryResultCheck{
 		querycheck.ExpectLength("lkps_preauthorized_client.clients", 5),
 		querycheck.ExpectLength("lkps_agent_client_scope.agent", 1),
@@ -56,8 +63,7 @@ func TestAccQuery_portalAgent(t *testing.T) {
 				}))
 	}
 	accTest(t, resource.TestCase{
-		TerraformVersionChecks:   querySkip,
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks: querySkip,
 		Steps: []resource.TestStep{
 			{Config: env.config(`data "lkps_environment" "current" {}`)},
 			{
@@ -93,12 +99,7 @@ list "lkps_preauthorized_client" "clients" {
 // client ID only (the generated configuration may set only one of the two). Naming the agent both ways,
 // or not at all, is refused.
 func TestAccQuery_preauthorizedClientsByAgentObjectID(t *testing.T) {
-	env := newAccEnv(t, 6)
-	env.requireEmulator(t)
-	scope := portalSetup(t, env)
-	clientIdentity := func(c string) map[string]knownvalue.Check {
-		return map[string]knownvalue.Check{"agent_client_id": knownvalue.StringExact(env.agent), "client_id": knownvalue.StringExact(c)}
-	}
+	env, scope, clientIdentity := portalQuery(t)
 	checks := []querycheck.QueryResultCheck{
 		querycheck.ExpectLength("lkps_preauthorized_client.by_object_id", 5),
 		querycheck.ExpectNoIdentity("lkps_preauthorized_client.by_object_id", clientIdentity(env.clients[5])),
@@ -127,8 +128,7 @@ list "lkps_preauthorized_client" "by_object_id" {
 }`, config)
 	}
 	accTest(t, resource.TestCase{
-		TerraformVersionChecks:   querySkip,
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		TerraformVersionChecks: querySkip,
 		Steps: []resource.TestStep{
 			{Config: env.config(`data "lkps_environment" "current" {}`)},
 			{

@@ -52,6 +52,33 @@ func isAzureADSource(req resource.MoveStateRequest, typeName string) bool {
 	return req.SourceTypeName == typeName && strings.HasSuffix(strings.ToLower(req.SourceProviderAddress), azureadProviderSuffix)
 }
 
+// azureadState is (a pointer to) the state S of an azuread resource that moves: it names its application.
+type azureadState[S any] interface {
+	*S
+	applicationID() string
+}
+
+func (s *azureadPreAuthorizedState) applicationID() string   { return s.ApplicationID }
+func (s *azureadPermissionScopeState) applicationID() string { return s.ApplicationID }
+
+// azureadMover moves the azuread resource typeName: it decodes its state (decodeAzureADState), finds the
+// application's object ID (azureadObjectID), and move maps the state to the target's model.
+func azureadMover[S any, PS azureadState[S], M any](typeName string, move func(resource.MoveStateRequest, PS, string, *diag.Diagnostics) (M, bool)) []resource.StateMover {
+	return []resource.StateMover{{StateMover: func(ctx context.Context, req resource.MoveStateRequest, resp *resource.MoveStateResponse) {
+		var src S
+		if !isAzureADSource(req, typeName) || !decodeAzureADState(req, PS(&src), &resp.Diagnostics) {
+			return
+		}
+		objectID, ok := azureadObjectID(PS(&src).applicationID(), &resp.Diagnostics, req.SourceTypeName)
+		if !ok {
+			return
+		}
+		if m, ok := move(req, PS(&src), objectID, &resp.Diagnostics); ok {
+			resp.Diagnostics.Append(resp.TargetState.Set(ctx, &m)...)
+		}
+	}}}
+}
+
 // decodeAzureADState parses the source state JSON, checking azuread's schema version.
 func decodeAzureADState(req resource.MoveStateRequest, into any, diags *diag.Diagnostics) bool {
 	if req.SourceSchemaVersion != 0 {
@@ -87,28 +114,11 @@ func azureadObjectID(applicationID string, diags *diag.Diagnostics, typeName str
 
 // MoveState moves azuread_application_pre_authorized to lkps_preauthorized_client.
 func (r *preauthorizedClientWithIdentity) MoveState(context.Context) []resource.StateMover {
-	return []resource.StateMover{{StateMover: func(ctx context.Context, req resource.MoveStateRequest, resp *resource.MoveStateResponse) {
-		if !isAzureADSource(req, azureadPreAuthorized) {
-			return
-		}
-		m, ok := moveAzureADPreAuthorized(req, &resp.Diagnostics)
-		if !ok {
-			return
-		}
-		resp.Diagnostics.Append(resp.TargetState.Set(ctx, &m)...)
-	}}}
+	return azureadMover[azureadPreAuthorizedState](azureadPreAuthorized, moveAzureADPreAuthorized)
 }
 
 // moveAzureADPreAuthorized maps azuread's pre-authorization state to lkps_preauthorized_client's.
-func moveAzureADPreAuthorized(req resource.MoveStateRequest, diags *diag.Diagnostics) (preauthorizedClientResourceModel, bool) {
-	var src azureadPreAuthorizedState
-	if !decodeAzureADState(req, &src, diags) {
-		return preauthorizedClientResourceModel{}, false
-	}
-	objectID, ok := azureadObjectID(src.ApplicationID, diags, req.SourceTypeName)
-	if !ok {
-		return preauthorizedClientResourceModel{}, false
-	}
+func moveAzureADPreAuthorized(req resource.MoveStateRequest, src *azureadPreAuthorizedState, objectID string, diags *diag.Diagnostics) (preauthorizedClientResourceModel, bool) {
 	if !guidPattern.MatchString(src.AuthorizedClientID) {
 		diags.AddError("Unexpected azuread authorized_client_id",
 			fmt.Sprintf("The %s state's authorized_client_id is %q; expected a client ID.", req.SourceTypeName, src.AuthorizedClientID))
@@ -130,42 +140,24 @@ func moveAzureADPreAuthorized(req resource.MoveStateRequest, diags *diag.Diagnos
 		return preauthorizedClientResourceModel{}, false
 	}
 	return preauthorizedClientResourceModel{
-		ID:            types.StringNull(), // set by the refresh, which knows the agent's client ID
-		AgentClientID: nullGUID(),
-		AgentObjectID: guidOf(objectID),
-		ClientID:      guidOf(client),
-		ScopeID:       guidOf(strings.ToLower(src.PermissionIDs[0])),
-		Timeouts:      nullTimeouts("create", "read", "delete"),
+		ID:             types.StringNull(), // set by the refresh, which knows the agent's client ID
+		agentReference: agentReference{AgentClientID: nullGUID(), AgentObjectID: guidOf(objectID)},
+		ClientID:       guidOf(client),
+		ScopeID:        guidOf(strings.ToLower(src.PermissionIDs[0])),
+		Timeouts:       nullTimeouts("create", "read", "delete"),
 	}, true
 }
 
 // MoveState moves azuread_application_permission_scope (value access_as_client) to lkps_agent_client_scope.
 func (r *agentClientScopeWithIdentity) MoveState(context.Context) []resource.StateMover {
-	return []resource.StateMover{{StateMover: func(ctx context.Context, req resource.MoveStateRequest, resp *resource.MoveStateResponse) {
-		if !isAzureADSource(req, azureadPermissionScop) {
-			return
-		}
-		m, ok := moveAzureADPermissionScope(req, &resp.Diagnostics)
-		if !ok {
-			return
-		}
-		resp.Diagnostics.Append(resp.TargetState.Set(ctx, &m)...)
-	}}}
+	return azureadMover[azureadPermissionScopeState](azureadPermissionScop, moveAzureADPermissionScope)
 }
 
 // moveAzureADPermissionScope maps azuread's permission scope state to lkps_agent_client_scope's. The
 // identifier URI is left to the refresh (which records the application's api://<client ID>, or its
 // first URI) with identifier_uri_added = false: the URI was azuread's, and this resource never removes
 // a URI it did not add.
-func moveAzureADPermissionScope(req resource.MoveStateRequest, diags *diag.Diagnostics) (agentClientScopeResourceModel, bool) {
-	var src azureadPermissionScopeState
-	if !decodeAzureADState(req, &src, diags) {
-		return agentClientScopeResourceModel{}, false
-	}
-	objectID, ok := azureadObjectID(src.ApplicationID, diags, req.SourceTypeName)
-	if !ok {
-		return agentClientScopeResourceModel{}, false
-	}
+func moveAzureADPermissionScope(req resource.MoveStateRequest, src *azureadPermissionScopeState, objectID string, diags *diag.Diagnostics) (agentClientScopeResourceModel, bool) {
 	if src.Value != environments.ClientScopeValue {
 		diags.AddError("Only the access_as_client scope can move",
 			fmt.Sprintf("The azuread permission scope %s has value %q. lkps_agent_client_scope manages only the %q scope that LKPS "+
@@ -183,8 +175,7 @@ func moveAzureADPermissionScope(req resource.MoveStateRequest, diags *diag.Diagn
 	}
 	return agentClientScopeResourceModel{
 		ID:                      types.StringNull(),
-		AgentClientID:           nullGUID(),
-		AgentObjectID:           guidOf(objectID),
+		agentReference:          agentReference{AgentClientID: nullGUID(), AgentObjectID: guidOf(objectID)},
 		IdentifierURI:           types.StringNull(),
 		IdentifierURIAdded:      types.BoolValue(false),
 		ScopeID:                 guidOf(strings.ToLower(src.ScopeID)),

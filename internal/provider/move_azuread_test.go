@@ -81,23 +81,29 @@ func str(t *testing.T, v tftypes.Value) string {
 	return s
 }
 
-func TestMoveState_azureadPreAuthorized(t *testing.T) {
-	got, diags := moveThroughServer(t, "azuread_application_pre_authorized", "lkps_preauthorized_client", azureadPreAuthorizedJSON, 0)
+// expectMoved moves sourceJSON of sourceType to targetType through the provider server and checks the
+// target state's attributes against want (str's rendering).
+func expectMoved(t *testing.T, sourceType, targetType, sourceJSON string, want map[string]string) {
+	t.Helper()
+	got, diags := moveThroughServer(t, sourceType, targetType, sourceJSON, 0)
 	if diags != nil {
 		t.Fatalf("diagnostics: %v", diags[0].Detail)
-	}
-	want := map[string]string{
-		"agent_object_id": "5a1e0c3d-9b7f-4e2a-8c6d-0f1e2d3c4b5a",
-		"agent_client_id": "<null>", // filled in by the refresh after the move
-		"client_id":       "c0ffee00-1111-4222-8333-444455556666",
-		"scope_id":        "7b2c9e4f-0a1d-4c3b-9e8f-112233445566",
-		"id":              "<null>",
 	}
 	for k, w := range want {
 		if g := str(t, got[k]); g != w {
 			t.Errorf("%s = %q, want %q", k, g, w)
 		}
 	}
+}
+
+func TestMoveState_azureadPreAuthorized(t *testing.T) {
+	expectMoved(t, "azuread_application_pre_authorized", "lkps_preauthorized_client", azureadPreAuthorizedJSON, map[string]string{
+		"agent_object_id": "5a1e0c3d-9b7f-4e2a-8c6d-0f1e2d3c4b5a",
+		"agent_client_id": "<null>", // filled in by the refresh after the move
+		"client_id":       "c0ffee00-1111-4222-8333-444455556666",
+		"scope_id":        "7b2c9e4f-0a1d-4c3b-9e8f-112233445566",
+		"id":              "<null>",
+	})
 }
 
 func TestMoveState_azureadPreAuthorizedSeveralPermissionsFails(t *testing.T) {
@@ -114,11 +120,7 @@ func TestMoveState_azureadPreAuthorizedSeveralPermissionsFails(t *testing.T) {
 }
 
 func TestMoveState_azureadPermissionScope(t *testing.T) {
-	got, diags := moveThroughServer(t, "azuread_application_permission_scope", "lkps_agent_client_scope", azureadPermissionScopeJSON, 0)
-	if diags != nil {
-		t.Fatalf("diagnostics: %v", diags[0].Detail)
-	}
-	want := map[string]string{
+	expectMoved(t, "azuread_application_permission_scope", "lkps_agent_client_scope", azureadPermissionScopeJSON, map[string]string{
 		"agent_object_id":            "5a1e0c3d-9b7f-4e2a-8c6d-0f1e2d3c4b5a",
 		"scope_id":                   "7b2c9e4f-0a1d-4c3b-9e8f-112233445566",
 		"value":                      "access_as_client",
@@ -130,12 +132,7 @@ func TestMoveState_azureadPermissionScope(t *testing.T) {
 		"identifier_uri":             "<null>",
 		"identifier_uri_added":       "false",
 		"enabled":                    "true",
-	}
-	for k, w := range want {
-		if g := str(t, got[k]); g != w {
-			t.Errorf("%s = %q, want %q", k, g, w)
-		}
-	}
+	})
 }
 
 func TestMoveState_azureadOtherScopeAndVersionsRefused(t *testing.T) {

@@ -3,9 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -62,20 +60,7 @@ func runTwoWorkspaces(t *testing.T, profile func(run int) faults.Config) {
 			time.Sleep(cfg.ReplicaLag + 500*time.Millisecond)
 			env.emu.injectFaults(t, cfg)
 
-			var wg sync.WaitGroup
-			walls := make([]time.Duration, 2)
-			for i, ws := range []string{wsA, wsB} {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					code, out, elapsed, err := cli.run(ws, "apply", "-auto-approve", "-parallelism=10", "-no-color")
-					walls[i] = elapsed
-					if err != nil || code != 0 {
-						t.Errorf("concurrent apply in %s: exit %d, %v:\n%s", filepath.Base(ws), code, err, out)
-					}
-				}()
-			}
-			wg.Wait()
+			walls := cli.runAtOnce(t, []string{wsA, wsB}, "apply", "-auto-approve", "-parallelism=10", "-no-color")
 			if t.Failed() {
 				return
 			}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -24,23 +23,24 @@ import (
 
 // preauthorizedClientResource pre-authorizes one client application for the agent's access_as_client
 // scope (seed "Client-to-Agent Authorization", step 3).
-type preauthorizedClientResource struct{ resourceBase }
+type preauthorizedClientResource struct {
+	resourceBase
+	agentReferenced
+}
 
 // preauthorizedClientResourceModel maps the resource's schema.
 type preauthorizedClientResourceModel struct {
-	ID            types.String   `tfsdk:"id"`
-	AgentClientID guidValue      `tfsdk:"agent_client_id"`
-	AgentObjectID guidValue      `tfsdk:"agent_object_id"`
-	ClientID      guidValue      `tfsdk:"client_id"`
-	ScopeID       guidValue      `tfsdk:"scope_id"`
-	Timeouts      timeouts.Value `tfsdk:"timeouts"`
+	agentReference
+	ID       types.String   `tfsdk:"id"`
+	ClientID guidValue      `tfsdk:"client_id"`
+	ScopeID  guidValue      `tfsdk:"scope_id"`
+	Timeouts timeouts.Value `tfsdk:"timeouts"`
 }
 
 // setFromGraph copies what Graph holds into the model; GUIDs keep the model's spelling when Graph's
 // names the same GUID.
 func (m *preauthorizedClientResourceModel) setFromGraph(app graph.Application, entry graph.PreAuthorizedApplication) {
-	m.AgentClientID = keepSpelling(m.AgentClientID, app.AppID)
-	m.AgentObjectID = keepSpelling(m.AgentObjectID, app.ObjectID)
+	m.setAgent(app)
 	m.ClientID = keepSpelling(m.ClientID, entry.AppID)
 	m.ID = types.StringValue(preauthorizedClientID(app.AppID, entry.AppID))
 }
@@ -60,28 +60,8 @@ func (r *preauthorizedClientResource) Schema(ctx context.Context, _ resource.Sch
 			"on destroy (and the entry, if nothing else is left in it). Entries of other clients and other permission IDs of " +
 			"the same client are never touched. Many of these resources can be applied in parallel: changes to one " +
 			"application are serialized and grouped inside the provider and each is confirmed visible before it returns.",
-		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				MarkdownDescription: "The import ID, `<agent client ID>/<client ID>`, in lower case.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"agent_client_id": schema.StringAttribute{
-				MarkdownDescription: "The client ID (application ID) of the agent's app registration. Exactly one of " +
-					"`agent_client_id` and `agent_object_id` must be set. " + guidAttributeNote,
-				Optional: true, Computed: true,
-				CustomType:    guidType{},
-				Validators:    []validator.String{guidValidator()},
-				PlanModifiers: replace,
-			},
-			"agent_object_id": schema.StringAttribute{
-				MarkdownDescription: "The object ID of the agent's app registration, as an alternative to `agent_client_id`. " +
-					guidAttributeNote,
-				Optional: true, Computed: true,
-				CustomType:    guidType{},
-				Validators:    []validator.String{guidValidator()},
-				PlanModifiers: replace,
-			},
+		Attributes: agentReferenceAttributes(map[string]schema.Attribute{
+			"id": idAttribute("The import ID, `<agent client ID>/<client ID>`, in lower case."),
 			"client_id": schema.StringAttribute{
 				MarkdownDescription: "The client ID (application ID) of the client application to pre-authorize, as its owners " +
 					"provide it. " + guidAttributeNote,
@@ -102,30 +82,17 @@ func (r *preauthorizedClientResource) Schema(ctx context.Context, _ resource.Sch
 			"timeouts": timeoutsAttribute(ctx, map[string]time.Duration{
 				"create": defaultWriteTimeout, "read": defaultReadTimeout, "delete": defaultWriteTimeout,
 			}),
-		},
-	}
-}
-
-func (r *preauthorizedClientResource) ConfigValidators(context.Context) []resource.ConfigValidator {
-	return []resource.ConfigValidator{
-		resourcevalidator.ExactlyOneOf(path.MatchRoot("agent_client_id"), path.MatchRoot("agent_object_id")),
+		}),
 	}
 }
 
 func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	var plan preauthorizedClientResourceModel
-	r.data.withGraph(ctx, req.Plan.Get, &plan, opCreate, &resp.Diagnostics, func(ctx context.Context, client *graph.Client) {
-		r.create(ctx, client, plan, resp)
-	})
+	createOnAgent(ctx, r.data, req, resp, r.create)
 }
 
 // create adds the scope ID to the client's entry of the agent application read for the write, once no
 // other resource of this configuration claims the same pre-authorization.
-func (r *preauthorizedClientResource) create(ctx context.Context, client *graph.Client, plan preauthorizedClientResourceModel, resp *resource.CreateResponse) {
-	app, ok := r.data.agentForWrite(ctx, client, plan.AgentClientID, plan.AgentObjectID, &resp.Diagnostics)
-	if !ok {
-		return
-	}
+func (r *preauthorizedClientResource) create(ctx context.Context, client *graph.Client, plan *preauthorizedClientResourceModel, app graph.Application, resp *resource.CreateResponse) {
 	if !isSet(plan.ScopeID) {
 		scope, found := app.ScopeByValue(environments.ClientScopeValue)
 		if !found {
@@ -155,17 +122,16 @@ func (r *preauthorizedClientResource) create(ctx context.Context, client *graph.
 		r.data.reportPreauthorizeError(ctx, &resp.Diagnostics, ref, app.AppID, plan.ScopeID.ValueString(), err)
 		return
 	}
-	plan.AgentClientID = keepSpelling(plan.AgentClientID, app.AppID)
-	plan.AgentObjectID = keepSpelling(plan.AgentObjectID, app.ObjectID)
+	plan.setAgent(app)
 	plan.ID = types.StringValue(preauthorizedClientID(app.AppID, plan.ClientID.ValueString()))
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
 func (r *preauthorizedClientResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state preauthorizedClientResourceModel
 	r.data.withGraph(ctx, req.State.Get, &state, opRead, &resp.Diagnostics, func(ctx context.Context, client *graph.Client) {
 		// Only an absence that persists past the replication lag counts as a deletion (refreshAgent).
-		read, ok := r.data.refreshAgent(ctx, client, agentRef(state.AgentClientID, state.AgentObjectID), "read the agent application",
+		read, ok := r.data.refreshAgent(ctx, client, state.agentRef(), "read the agent application",
 			func(app graph.Application) bool {
 				entry, ok := app.PreAuthorization(state.ClientID.ValueString())
 				return ok && containsFold(entry.DelegatedPermissionIDs, state.ScopeID.ValueString())
@@ -182,14 +148,10 @@ func (r *preauthorizedClientResource) Read(ctx context.Context, req resource.Rea
 	})
 }
 
-// Update only ever changes the timeouts: every other attribute replaces the resource.
-func (r *preauthorizedClientResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan preauthorizedClientResourceModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+// Update only ever changes the timeouts (every other attribute replaces the resource), so the plan, with
+// no value unknown, is the new state.
+func (r *preauthorizedClientResource) Update(_ context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	resp.State.Raw = req.Plan.Raw
 }
 
 func (r *preauthorizedClientResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -243,7 +205,7 @@ func (r *preauthorizedClientResource) ImportState(ctx context.Context, req resou
 		return
 	}
 	// The import ID's GUIDs keep their spelling; the scope ID is Graph's.
-	m := preauthorizedClientResourceModel{AgentClientID: guidOf(parts[0]), AgentObjectID: guidOf(parts[0]), ClientID: guidOf(parts[1])}
+	m := preauthorizedClientResourceModel{agentReference: agentReference{AgentClientID: guidOf(parts[0]), AgentObjectID: guidOf(parts[0])}, ClientID: guidOf(parts[1])}
 	m.setFromGraph(app, entry)
 	m.ScopeID = guidOf(scope.ID)
 	m.Timeouts = nullTimeouts("create", "read", "delete")

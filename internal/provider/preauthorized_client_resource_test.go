@@ -45,8 +45,7 @@ func TestAccPreauthorizedClient_basic(t *testing.T) {
 	env.useProviderDefaults() // the one test on the default Graph settings (3 s lag bound)
 	addr := `lkps_preauthorized_client.test[0]`
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             env.checkNoClientScope(t),
+		CheckDestroy: env.checkNoClientScope(t),
 		Steps: []resource.TestStep{
 			{
 				Config: preauthConfig(env, env.clients),
@@ -88,7 +87,6 @@ resource "lkps_preauthorized_client" "test" {
   client_id       = %q
 }`, env.agent, env.clients[0]))
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config:      lone,
@@ -118,7 +116,6 @@ func TestAccPreauthorizedClient_keepsOtherPermissionIDs(t *testing.T) {
 		AdminConsentDisplayName: "Other", AdminConsentDescription: "Other.", Enabled: true,
 	}
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy: func(*terraformState) error {
 			app := env.readApp(t, env.agent)
 			if _, ok := app.ScopeByValue("access_as_client"); ok {
@@ -158,7 +155,6 @@ func TestAccPreauthorizedClient_keepsOtherPermissionIDs(t *testing.T) {
 func TestAccPreauthorizedClient_requiresImport(t *testing.T) {
 	env := newAccEnv(t, 1)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: scopeConfig(env, "")},
 			{
@@ -178,8 +174,7 @@ func TestAccPreauthorizedClient_duplicateInConfiguration(t *testing.T) {
 	env := newAccEnv(t, 1)
 	client := env.clients[0]
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             env.checkNoClientScope(t),
+		CheckDestroy: env.checkNoClientScope(t),
 		Steps: []resource.TestStep{
 			{
 				// depends_on orders the two, so that the upper-case one is always the duplicate.
@@ -243,16 +238,14 @@ func TestAccPreauthorizedClient_disappearsAndDrift(t *testing.T) {
 		})
 	}
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             env.checkNoClientScope(t),
-		Steps:                    steps,
+		CheckDestroy: env.checkNoClientScope(t),
+		Steps:        steps,
 	})
 }
 
 func TestAccPreauthorizedClient_validation(t *testing.T) {
 	env := newAccEnv(t, 0)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
 				Config:      env.config(`resource "lkps_preauthorized_client" "x" {` + "\n" + `agent_client_id = "` + env.agent + `"` + "\n" + `client_id = "nope"` + "\n}"),
@@ -286,7 +279,6 @@ func TestAccPreauthorizedClient_concurrencyUnderFaults(t *testing.T) {
 			}
 			var before graph.Application
 			accTest(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				CheckDestroy: func(*terraformState) error {
 					env.emu.clearFaults(t)
 					t.Logf("plan and destroy under faults: provider Graph client: %s", formatStats(builtGraphClients.take(env.graphBaseURL)))

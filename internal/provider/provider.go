@@ -22,14 +22,6 @@ import (
 // RegistryAddress is the provider's source address, used by main.go, the docs and the demo.
 const RegistryAddress = "registry.terraform.io/bayer/lkps"
 
-var (
-	_ provider.Provider                   = (*lkpsProvider)(nil)
-	_ provider.ProviderWithValidateConfig = (*lkpsProvider)(nil)
-	_ provider.ProviderWithFunctions      = (*lkpsProvider)(nil)
-	_ provider.ProviderWithActions        = (*lkpsProvider)(nil)
-	_ provider.ProviderWithListResources  = (*lkpsProvider)(nil)
-)
-
 // New returns a constructor of the provider for providerserver.Serve and the acceptance tests.
 func New(version, commit string) func() provider.Provider {
 	return func() provider.Provider {

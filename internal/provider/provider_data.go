@@ -143,24 +143,22 @@ func (m providerModel) authSettings() auth.Settings {
 	}
 }
 
+// overrideAttributes maps each environments.Overrides field to its provider attribute and variable.
+var overrideAttributes = map[string][2]string{
+	"Environment":   {"environment", environments.EnvEnvironment},
+	"Region":        {"region", environments.EnvRegion},
+	"LKPSBaseURL":   {"lkps_base_url", environments.EnvLKPSBaseURL},
+	"GraphBaseURL":  {"graph_base_url", environments.EnvGraphBaseURL},
+	"AuthorityHost": {"authority_host", environments.EnvAuthorityHost},
+	"LKPSScope":     {"lkps_token_scope", environments.EnvLKPSTokenScope},
+}
+
 // overrideAttribute maps an environments.Overrides field to its provider attribute and variable.
 func overrideAttribute(field string) (attribute, envVar string) {
-	switch field {
-	case "Environment":
-		return "environment", environments.EnvEnvironment
-	case "Region":
-		return "region", environments.EnvRegion
-	case "LKPSBaseURL":
-		return "lkps_base_url", environments.EnvLKPSBaseURL
-	case "GraphBaseURL":
-		return "graph_base_url", environments.EnvGraphBaseURL
-	case "AuthorityHost":
-		return "authority_host", environments.EnvAuthorityHost
-	case "LKPSScope":
-		return "lkps_token_scope", environments.EnvLKPSTokenScope
-	default:
-		return "tenant_id", "ARM_TENANT_ID"
+	if a, ok := overrideAttributes[field]; ok {
+		return a[0], a[1]
 	}
+	return "tenant_id", "ARM_TENANT_ID"
 }
 
 // providerDataFrom is the one place that turns Configure's ProviderData into *providerData. It returns

@@ -21,13 +21,18 @@ var testAccProtoV6ProviderFactoriesWithoutEnv = map[string]func() (tfprotov6.Pro
 	"lkps": providerserver.NewProtocol6WithError(&lkpsProvider{version: "test", commit: "test", getenv: func(string) string { return "" }}),
 }
 
+// parallelTestWithoutEnv runs steps, in parallel with other tests, with the provider in an empty
+// environment (testAccProtoV6ProviderFactoriesWithoutEnv).
+func parallelTestWithoutEnv(t *testing.T, steps ...resource.TestStep) {
+	t.Helper()
+	resource.ParallelTest(t, resource.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactoriesWithoutEnv, Steps: steps})
+}
+
 // Without usable credentials the data sources still work (see the environment data source tests), and
 // a resource that needs Microsoft Graph says which settings are missing.
 func TestAccProvider_credentialErrorsReachOnlyResources(t *testing.T) {
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactoriesWithoutEnv,
-		Steps: []resource.TestStep{{
-			Config: `
+	parallelTestWithoutEnv(t, resource.TestStep{
+		Config: `
 provider "lkps" {
   use_cli = false
 }
@@ -35,8 +40,7 @@ data "lkps_environment" "current" {}
 resource "lkps_agent_client_scope" "x" {
   agent_client_id = "11111111-1111-1111-1111-111111111111"
 }`,
-			ExpectError: regexp.MustCompile(`(?s)No usable credentials for Microsoft Graph.*use_cli.*ARM_USE_CLI.*client_secret`),
-		}},
+		ExpectError: regexp.MustCompile(`(?s)No usable credentials for Microsoft Graph.*use_cli.*ARM_USE_CLI.*client_secret`),
 	})
 }
 

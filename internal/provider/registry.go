@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/function"
 	"github.com/hashicorp/terraform-plugin-framework/list"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 )
 
@@ -16,6 +17,12 @@ import (
 // after it.
 
 var (
+	_ provider.Provider                   = (*lkpsProvider)(nil)
+	_ provider.ProviderWithValidateConfig = (*lkpsProvider)(nil)
+	_ provider.ProviderWithFunctions      = (*lkpsProvider)(nil)
+	_ provider.ProviderWithActions        = (*lkpsProvider)(nil)
+	_ provider.ProviderWithListResources  = (*lkpsProvider)(nil)
+
 	_ resource.ResourceWithConfigure        = (*agentClientScopeResource)(nil)
 	_ resource.ResourceWithConfigValidators = (*agentClientScopeResource)(nil)
 	_ resource.ResourceWithConfigure        = (*preauthorizedClientResource)(nil)
@@ -50,30 +57,39 @@ var (
 )
 
 // NewAgentClientScopeResource returns the lkps_agent_client_scope resource (agent_client_scope_resource.go).
-func NewAgentClientScopeResource() resource.Resource {
-	return &agentClientScopeResource{resourceBase{typeSuffix: "_agent_client_scope"}}
+func NewAgentClientScopeResource() resource.Resource { return newAgentClientScopeResource() }
+
+func newAgentClientScopeResource() *agentClientScopeResource {
+	return &agentClientScopeResource{resourceBase: resourceBase{typeSuffix: "_agent_client_scope"}}
 }
 
 // NewPreauthorizedClientResource returns the lkps_preauthorized_client resource (preauthorized_client_resource.go).
-func NewPreauthorizedClientResource() resource.Resource {
-	return &preauthorizedClientResource{resourceBase{typeSuffix: "_preauthorized_client"}}
+func NewPreauthorizedClientResource() resource.Resource { return newPreauthorizedClientResource() }
+
+func newPreauthorizedClientResource() *preauthorizedClientResource {
+	return &preauthorizedClientResource{resourceBase: resourceBase{typeSuffix: "_preauthorized_client"}}
 }
 
 // NewAgentRegistrationResource returns the lkps_agent_registration resource (agent_registration_resource.go).
-func NewAgentRegistrationResource() resource.Resource {
+func NewAgentRegistrationResource() resource.Resource { return newAgentRegistrationResource() }
+
+func newAgentRegistrationResource() *agentRegistrationResource {
 	return &agentRegistrationResource{resourceBase{typeSuffix: "_agent_registration"}}
 }
 
 func (p *lkpsProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		func() resource.Resource {
-			return &agentClientScopeWithIdentity{NewAgentClientScopeResource().(*agentClientScopeResource)}
+			r := newAgentClientScopeResource()
+			return &agentClientScopeWithIdentity{identified{r, agentClientScopeIdentitySpec()}, agentClientScopeServed{r}}
 		},
 		func() resource.Resource {
-			return &preauthorizedClientWithIdentity{NewPreauthorizedClientResource().(*preauthorizedClientResource)}
+			r := newPreauthorizedClientResource()
+			return &preauthorizedClientWithIdentity{identified{r, preauthorizedClientIdentitySpec()}, preauthorizedClientServed{r}}
 		},
 		func() resource.Resource {
-			return &agentRegistrationWithIdentity{NewAgentRegistrationResource().(*agentRegistrationResource)}
+			r := newAgentRegistrationResource()
+			return &agentRegistrationWithIdentity{identified{r, agentRegistrationIdentitySpec(r)}, agentRegistrationServed{r}}
 		},
 	}
 }
@@ -104,14 +120,14 @@ func (p *lkpsProvider) ListResources(context.Context) []func() list.ListResource
 	}
 }
 
-// Functions are the provider-defined functions (function_agent_ids.go).
+// Functions are the provider-defined functions (agent_id_functions.go).
 func (p *lkpsProvider) Functions(_ context.Context) []func() function.Function {
 	return []func() function.Function{newScopeIDFunction, newIdentifierURIFunction}
 }
 
 // Actions are the provider's actions (Terraform 1.14+; older CLIs and OpenTofu ignore them).
 func (p *lkpsProvider) Actions(_ context.Context) []func() action.Action {
-	return []func() action.Action{func() action.Action { return &sessionStartAction{} }}
+	return []func() action.Action{newSessionStartAction}
 }
 
 // resourceBase is what every resource and list resource embeds: its type name after the provider's, and
@@ -124,21 +140,16 @@ type resourceBase struct {
 func (b *resourceBase) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + b.typeSuffix
 }
-
 func (b *resourceBase) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	b.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // dataSourceBase is resourceBase for the data sources.
-type dataSourceBase struct {
-	typeSuffix string
-	data       *providerData
-}
+type dataSourceBase resourceBase
 
 func (b *dataSourceBase) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + b.typeSuffix
 }
-
 func (b *dataSourceBase) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
 	b.data = providerDataFrom(req.ProviderData, &resp.Diagnostics)
 }

@@ -34,10 +34,28 @@ func savedPlanFindings(t *testing.T, planFile, showJSON string, secrets []string
 	}
 	search("the raw plan file", raw)
 	search("terraform show -json", []byte(showJSON))
+	entries := planFileEntries(t, raw)
+	for _, e := range entries {
+		search("plan file entry "+e.name, e.data)
+	}
+	return found, len(entries)
+}
+
+// planFileEntry is one entry of a saved plan file, decompressed.
+type planFileEntry struct {
+	name string
+	data []byte
+}
+
+// planFileEntries returns the entries of a saved plan file, a zip archive; a plan file that is not one
+// fails the test.
+func planFileEntries(t *testing.T, raw []byte) []planFileEntry {
+	t.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
 	if err != nil {
 		t.Fatalf("the saved plan is not a zip archive: %v", err)
 	}
+	var entries []planFileEntry
 	for _, f := range zr.File {
 		rc, err := f.Open()
 		if err != nil {
@@ -48,9 +66,9 @@ func savedPlanFindings(t *testing.T, planFile, showJSON string, secrets []string
 		if err != nil {
 			t.Fatal(err)
 		}
-		search("plan file entry "+f.Name, data)
+		entries = append(entries, planFileEntry{f.Name, data})
 	}
-	return found, len(zr.File)
+	return entries
 }
 
 // TestAccAgentRegistration_noSecretsInSavedPlan runs the documented pipeline layout with the real

@@ -44,20 +44,7 @@ func TestSchemaDescriptionsAreSentences(t *testing.T) {
 		r.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "lkps"}, &meta)
 		var resp resource.SchemaResponse
 		r.Schema(ctx, resource.SchemaRequest{}, &resp)
-		checkDescription(t, meta.TypeName, resp.Schema.MarkdownDescription)
-		for name, a := range resp.Schema.Attributes {
-			checkAttribute(t, meta.TypeName+"."+name, a)
-			switch n := a.(type) {
-			case rschema.ListNestedAttribute:
-				for sub, sa := range n.NestedObject.Attributes {
-					checkAttribute(t, meta.TypeName+"."+name+"."+sub, sa)
-				}
-			case rschema.SingleNestedAttribute: // the timeouts block
-				for sub, sa := range n.Attributes {
-					checkAttribute(t, meta.TypeName+"."+name+"."+sub, sa)
-				}
-			}
-		}
+		checkSchema(t, meta.TypeName, resp.Schema.MarkdownDescription, resp.Schema.Attributes)
 		if ri, ok := r.(resource.ResourceWithIdentity); ok {
 			var iresp resource.IdentitySchemaResponse
 			ri.IdentitySchema(ctx, resource.IdentitySchemaRequest{}, &iresp)
@@ -73,10 +60,7 @@ func TestSchemaDescriptionsAreSentences(t *testing.T) {
 			l.Metadata(ctx, resource.MetadataRequest{ProviderTypeName: "lkps"}, &meta)
 			var resp list.ListResourceSchemaResponse
 			l.ListResourceConfigSchema(ctx, list.ListResourceSchemaRequest{}, &resp)
-			checkDescription(t, "list "+meta.TypeName, resp.Schema.MarkdownDescription)
-			for name, a := range resp.Schema.Attributes {
-				checkAttribute(t, "list "+meta.TypeName+"."+name, a)
-			}
+			checkSchema(t, "list "+meta.TypeName, resp.Schema.MarkdownDescription, resp.Schema.Attributes)
 		}
 	} else {
 		t.Error("the provider offers no list resources")
@@ -87,16 +71,40 @@ func TestSchemaDescriptionsAreSentences(t *testing.T) {
 		d.Metadata(ctx, datasource.MetadataRequest{ProviderTypeName: "lkps"}, &meta)
 		var resp datasource.SchemaResponse
 		d.Schema(ctx, datasource.SchemaRequest{}, &resp)
-		checkDescription(t, meta.TypeName, resp.Schema.MarkdownDescription)
-		for name, a := range resp.Schema.Attributes {
-			checkAttribute(t, meta.TypeName+"."+name, a)
-			if n, ok := a.(dsschema.ListNestedAttribute); ok {
-				for sub, sa := range n.NestedObject.Attributes {
-					checkAttribute(t, meta.TypeName+"."+name+"."+sub, sa)
-				}
-			}
+		checkSchema(t, meta.TypeName, resp.Schema.MarkdownDescription, resp.Schema.Attributes)
+	}
+}
+
+// checkSchema checks the description of the schema of typeName and of each of its attributes, nested ones
+// (a list of objects, the timeouts block) included.
+func checkSchema[A any](t *testing.T, typeName, description string, attrs map[string]A) {
+	t.Helper()
+	checkDescription(t, typeName, description)
+	for name, a := range attrs {
+		checkAttribute(t, typeName+"."+name, a)
+		var nested map[string]any
+		switch n := any(a).(type) {
+		case rschema.ListNestedAttribute:
+			nested = anyAttributes(n.NestedObject.Attributes)
+		case rschema.SingleNestedAttribute:
+			nested = anyAttributes(n.Attributes)
+		case dsschema.ListNestedAttribute:
+			nested = anyAttributes(n.NestedObject.Attributes)
+		case dsschema.SingleNestedAttribute:
+			nested = anyAttributes(n.Attributes)
+		}
+		for sub, sa := range nested {
+			checkAttribute(t, typeName+"."+name+"."+sub, sa)
 		}
 	}
+}
+
+func anyAttributes[A any](attrs map[string]A) map[string]any {
+	m := make(map[string]any, len(attrs))
+	for k, v := range attrs {
+		m[k] = v
+	}
+	return m
 }
 
 // checkIdentityAttribute checks an identity attribute, which carries its text in Description (plain

@@ -177,6 +177,16 @@ func (w *sessionWorld) invoke(t *testing.T) (string, int) {
 	return out, code
 }
 
+// refusedInvocation invokes the action, without a trigger, in a new session world (newSessionWorld) and
+// returns the world and the output of the refused invocation.
+func refusedInvocation(t *testing.T, clientAllowed bool, clientSecret string) (*sessionWorld, string) {
+	t.Helper()
+	w := newSessionWorld(t, clientAllowed, clientSecret)
+	w.withoutTrigger("")
+	w.c.run([]int{0}, "init", "-input=false", "-no-color")
+	return w, w.invokeRefused(t)
+}
+
 // invokeRefused invokes the action and fails the test unless terraform exits with 1 (the action's error).
 func (w *sessionWorld) invokeRefused(t *testing.T) string {
 	t.Helper()
@@ -247,10 +257,7 @@ func TestAccSessionStart_authorized(t *testing.T) {
 
 // A client that is not on the Client Access List gets Ocelot's 403, with the route to request access on.
 func TestAccSessionStart_notOnAccessList(t *testing.T) {
-	w := newSessionWorld(t, false, "")
-	w.withoutTrigger("")
-	w.c.run([]int{0}, "init", "-input=false", "-no-color")
-	out := w.invokeRefused(t)
+	w, out := refusedInvocation(t, false, "")
 	w.expectOutput(t, out,
 		`HTTP 403 from Ocelot: Client application '`+w.client+`' is not on the Client Access List`,
 		`Error: Error when invoking action`,
@@ -291,10 +298,7 @@ resource "lkps_agent_registration" "agent" {
 
 // An agent that is not registered in the region: 404 with the registration to make.
 func TestAccSessionStart_agentNotRegistered(t *testing.T) {
-	w := newSessionWorld(t, true, "")
-	w.withoutTrigger("")
-	w.c.run([]int{0}, "init", "-input=false", "-no-color")
-	out := w.invokeRefused(t)
+	w, out := refusedInvocation(t, true, "")
 	w.expectOutput(t, out,
 		`HTTP 404 from LKPS: Agent '`+w.agent+`' is not registered in the nonprod eu deployment`,
 		`Agent Not Registered with LKPS \(404 Not Found\): Could not start a session`,
@@ -304,10 +308,7 @@ func TestAccSessionStart_agentNotRegistered(t *testing.T) {
 // A wrong client secret: Entra ID refuses it (401, AADSTS7000215) before any request reaches Ocelot,
 // and the fix is named on the attribute.
 func TestAccSessionStart_wrongClientSecret(t *testing.T) {
-	w := newSessionWorld(t, true, "not-the-secret")
-	w.withoutTrigger("")
-	w.c.run([]int{0}, "init", "-input=false", "-no-color")
-	out := w.invokeRefused(t)
+	w, out := refusedInvocation(t, true, "not-the-secret")
 	w.expectOutput(t, out,
 		`Microsoft Entra ID refused the token request: HTTP 401, AADSTS7000215`,
 		`Error: Error when invoking action`,
@@ -368,21 +369,7 @@ func TestAccSessionStart_oidc(t *testing.T) {
 	if err := ts.Admin().AddFederatedCredential(w.client, *agentFIC(gitHubSubject, entra.FederatedAudience)); err != nil {
 		t.Fatal(err)
 	}
-	issuer, _ := ts.Entra().OIDCIssuer("github")
-	w.c.write("provider.tf", fmt.Sprintf(`
-provider "lkps" {
-  tenant_id          = %q
-  client_id          = %q
-  use_oidc           = true
-  oidc_request_url   = %q
-  oidc_request_token = %q
-  use_cli            = false
-  authority_host     = %q
-  graph_base_url     = %q
-  lkps_base_url      = %q
-}
-`, ts.TenantID(), ts.DeployerClientID, ts.Entra().OIDCIssuerTokenRequestURL("github"), issuer.RequestToken,
-		ts.AuthorityHost, ts.GraphBaseURL, ts.LKPSBaseURLs[w.route.Key()]))
+	w.c.write("provider.tf", emulatorProvider(ts, ts.LKPSBaseURLs[w.route.Key()], gitHubOIDCSignIn(t, ts)))
 	w.c.write("action.tf", fmt.Sprintf(`
 action "lkps_session_start" "check" {
   config {
@@ -427,17 +414,7 @@ variable "provider_secret" {
   type      = string
   sensitive = true
 }
-
-provider "lkps" {
-  tenant_id      = %q
-  client_id      = %q
-  client_secret  = var.provider_secret
-  use_cli        = false
-  authority_host = %q
-  graph_base_url = %q
-  lkps_base_url  = %q
-}
-`, ts.TenantID(), ts.DeployerClientID, ts.AuthorityHost, ts.GraphBaseURL, ts.LKPSBaseURLs[w.route.Key()]) +
+%s`, emulatorProvider(ts, ts.LKPSBaseURLs[w.route.Key()], providerSecretVariable)) +
 		exampleFile(t, "actions", "lkps_session_start", "action.tf") +
 		exampleFile(t, "actions", "lkps_session_start", "action_trigger.tf")
 	resource.Test(t, resource.TestCase{
@@ -458,23 +435,6 @@ provider "lkps" {
 			},
 		}},
 	})
-	raw, err := os.ReadFile(logFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := string(raw)
-	for _, want := range []string{"lkps_session_start: HTTP 200 from LKPS", "InvokeAction", "client_secret_env_var"} {
-		if !strings.Contains(log, want) {
-			t.Fatalf("the TRACE log (%d bytes) lacks %q; it does not record the action's work", len(raw), want)
-		}
-	}
-	for i, s := range []string{w.clientSecret, w.agentSecret, ts.DeployerSecret} {
-		if strings.Contains(log, s) {
-			t.Errorf("the TRACE log contains secret %d", i)
-		}
-	}
-	if m := jwtPattern.FindString(log); m != "" {
-		t.Errorf("the TRACE log contains a token (%d characters)", len(m))
-	}
-	t.Logf("searched %d bytes of TRACE log", len(raw))
+	expectNoSecretsInLog(t, logFile, []string{"lkps_session_start: HTTP 200 from LKPS", "InvokeAction", "client_secret_env_var"},
+		[]string{w.clientSecret, w.agentSecret, ts.DeployerSecret})
 }

@@ -1,10 +1,7 @@
 package provider
 
 import (
-	"archive/zip"
 	"fmt"
-	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,22 +16,8 @@ func (w *sessionWorld) planSecretHits(t *testing.T, plan, marker string, secrets
 	t.Helper()
 	raw := w.c.read(plan)
 	texts := []string{raw}
-	zr, err := zip.OpenReader(filepath.Join(w.c.dir, plan))
-	if err != nil {
-		t.Fatalf("%s is no zip archive: %v", plan, err)
-	}
-	defer func() { _ = zr.Close() }()
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(rc)
-		_ = rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		texts = append(texts, string(b))
+	for _, e := range planFileEntries(t, []byte(raw)) {
+		texts = append(texts, string(e.data))
 	}
 	show, _ := w.c.run([]int{0}, "show", "-json", "-no-color", plan)
 	texts = append(texts, show)
@@ -68,17 +51,7 @@ variable "deployer_secret" {
   sensitive = true
   ephemeral = true
 }
-
-provider "lkps" {
-  tenant_id      = %q
-  client_id      = %q
-  client_secret  = var.deployer_secret
-  use_cli        = false
-  authority_host = %q
-  graph_base_url = %q
-  lkps_base_url  = %q
-}
-`, ts.TenantID(), ts.DeployerClientID, ts.AuthorityHost, ts.GraphBaseURL, ts.LKPSBaseURLs[w.route.Key()]))
+%s`, emulatorProvider(ts, ts.LKPSBaseURLs[w.route.Key()], "client_secret = var.deployer_secret")))
 	w.c.write("terraform.tfvars", fmt.Sprintf("agent_client_id = %q\nclient_id = %q\n", w.agent, w.client))
 	// The aliased provider block names only the client: its endpoints come from the environment, as the
 	// emulator's exports give them.

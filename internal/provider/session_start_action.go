@@ -161,12 +161,7 @@ func (m sessionStartModel) runTime() auth.RunTimeCredential {
 }
 
 func (a *sessionStartAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
-	var m sessionStartModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	validateSessionCredentials(m, &resp.Diagnostics)
+	validateConfig(ctx, req.Config.Get, &resp.Diagnostics, validateSessionCredentials)
 }
 
 // validateSessionCredentials checks that exactly one credential is given, with the client ID it needs.

@@ -98,9 +98,8 @@ output "identifier_uri_matches_resource" {
 		statecheck.ExpectKnownOutputValue("scope_id", knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f-]{36}$`))),
 	}
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   functionSkip,
-		CheckDestroy:             env.checkNoClientScope(t),
+		TerraformVersionChecks: functionSkip,
+		CheckDestroy:           env.checkNoClientScope(t),
 		Steps: []resource.TestStep{
 			{
 				Config:          env.config(compare + exampleFile(t, "functions", "identifier_uri", "function.tf")),
@@ -136,8 +135,7 @@ output "identifier_uri_matches_resource" {
 func TestAccFunctions_notAGUID(t *testing.T) {
 	env := newAccEnv(t, 0)
 	accTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		TerraformVersionChecks:   functionSkip,
+		TerraformVersionChecks: functionSkip,
 		Steps: []resource.TestStep{
 			{
 				Config:      env.config(`output "x" { value = provider::lkps::scope_id("my-agent") }`),
