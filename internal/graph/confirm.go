@@ -137,9 +137,6 @@ func (w *appWorker) absorb(ctx context.Context, cf *confirmation) (taken []*op, 
 		return taken, false
 	}
 	b := w.build(ctx, cf.Sent, live, false)
-	// Ops this build would answer without a write (already done, or refused) are decided by the
-	// next round on a read newer than they are, not on the state this process sent.
-	b.Settled = nil
 	if b.Cols == 0 || w.write(ctx, b) {
 		return taken, false
 	}

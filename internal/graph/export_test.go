@@ -42,35 +42,32 @@ func queued[T directoryObject](b *readBatcher[T]) int {
 // ErrScopeNotFound; a missing application one matching ErrNotFound. Absence is confirmed as
 // GetApplicationExpecting confirms it.
 func (c *Client) GetScope(ctx context.Context, ref AppRef, scopeID string) (PermissionScope, error) {
-	app, found, err := c.GetApplicationExpecting(ctx, ref, func(app Application) bool {
-		_, ok := app.Scope(scopeID)
-		return ok
-	})
-	if err != nil {
-		return PermissionScope{}, err
-	}
-	if !found {
-		return PermissionScope{}, fmt.Errorf("reading %s: %w", ref, &model.ScopeNotFoundError{ID: scopeID})
-	}
-	s, _ := app.Scope(scopeID)
-	return s, nil
+	return item(ctx, c, ref, func(app Application) (PermissionScope, bool) { return app.Scope(scopeID) },
+		&model.ScopeNotFoundError{ID: scopeID})
 }
 
 // GetPreAuthorization reads the pre-authorized entry of one client application. A missing entry is
 // an error matching ErrPreAuthorizationNotFound.
 func (c *Client) GetPreAuthorization(ctx context.Context, ref AppRef, clientAppID string) (PreAuthorizedApplication, error) {
-	app, found, err := c.GetApplicationExpecting(ctx, ref, func(app Application) bool {
-		_, ok := app.PreAuthorization(clientAppID)
+	return item(ctx, c, ref, func(app Application) (PreAuthorizedApplication, bool) { return app.PreAuthorization(clientAppID) },
+		&PreAuthorizationNotFoundError{ClientAppID: clientAppID})
+}
+
+// item reads what find looks up in the application; missing is the error when it is not there.
+func item[T any](ctx context.Context, c *Client, ref AppRef, find func(Application) (T, bool), missing error) (T, error) {
+	var got, none T
+	_, found, err := c.GetApplicationExpecting(ctx, ref, func(app Application) bool {
+		var ok bool
+		got, ok = find(app)
 		return ok
 	})
+	if err == nil && !found {
+		err = fmt.Errorf("reading %s: %w", ref, missing)
+	}
 	if err != nil {
-		return PreAuthorizedApplication{}, err
+		return none, err
 	}
-	if !found {
-		return PreAuthorizedApplication{}, fmt.Errorf("reading %s: %w", ref, &PreAuthorizationNotFoundError{ClientAppID: clientAppID})
-	}
-	p, _ := app.PreAuthorization(clientAppID)
-	return p, nil
+	return got, nil
 }
 
 // CreateScope adds the permission scope (ExposeScope without an identifier URI).

@@ -171,13 +171,7 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, mo model.Op) (answered 
 	if err != nil {
 		return false, wrap(err)
 	}
-	o := &op{ctx: ctx, name: name, done: make(chan error, 1), step: func(st *model.State) stepResult {
-		done, err := mo.Step(st)
-		if errors.Is(err, model.ErrDeferred) {
-			return stepResult{deferred: true}
-		}
-		return stepResult{done: done, err: err}
-	}}
+	o := &op{ctx: ctx, name: name, done: make(chan error, 1), step: mo.Step}
 	c.beginOp()
 	w.submit(o, hint)
 	withdrawn := func() (bool, error) {

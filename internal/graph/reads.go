@@ -54,26 +54,27 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*model.Sta
 }
 
 // read returns the application as Graph shows it, never older than what this process confirmed: a
-// read that lacks a confirmed change and shows nothing new is from a replica that is behind, and is
-// repeated; one that shows another writer's change, or lacks ours past core.Lag.OverwriteAfter, is the truth
-// (another writer overwrote it). The memory is kept, so the next round restores the change.
+// read core.Memory.LooksOld calls behind is repeated, for core.Lag.OverwriteAfter at most; then it is
+// the truth (another writer overwrote our change, which the next round restores).
 func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 	start := w.c.now()
 	window := w.c.lag().OverwriteAfter()
 	p := callPolicy{what: "GET /applications/" + w.objectID, Policy: core.Policy{StaleWindow: window}}
 	st, err := w.get(ctx, p, func(st *model.State) error {
-		if w.looksOld(st) {
-			if last := locked(w, func(a *core.App) time.Time { return a.LastWrite }); !last.IsZero() {
-				w.c.noteLag(w.c.now().Sub(last)) // replication lag at least since our last write
-			}
-			return errStaleRead
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if !w.app.LooksOld(st) {
+			return nil
 		}
-		return nil
+		if !w.app.LastWrite.IsZero() {
+			w.c.noteLag(w.c.now().Sub(w.app.LastWrite)) // replication lag at least since our last write
+		}
+		return errStaleRead
 	})
 	if errors.Is(err, errStaleRead) && st != nil && w.c.now().Sub(start) >= window {
 		w.c.logWarn(ctx, "Microsoft Graph keeps showing the application without changes this process confirmed; "+
 			"taking them as overwritten by another writer", map[string]any{"object_id": w.objectID})
-		return st, nil
+		err = nil
 	}
 	if err != nil {
 		return nil, err
@@ -145,9 +146,8 @@ func (w *appWorker) seen(st *model.State) {
 	w.app.Record(st)
 }
 
-// freshRead reads the application for a round. The read starts no earlier than freshFrom: a write
-// built on an older read could drop a change an earlier command reported (a destroy straight after
-// an apply), and a decision on it could report a fact an earlier command changed.
+// freshRead reads the application for a round, starting no earlier than freshFrom (DESIGN.md, v3
+// rule 1), and records what the read shows.
 func (w *appWorker) freshRead(ctx context.Context) (*model.State, error) {
 	if err := w.c.sleepUntil(ctx, w.c.freshFrom(), core.ReasonFreshBase); err != nil {
 		return nil, err

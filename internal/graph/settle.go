@@ -13,11 +13,8 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// Settling. A confirmed write may still be missing from a replica that is behind, and another writer
-// that builds on that replica overwrites it. So the process's last operation waits: an operation
-// returns at once while another one is in flight; the last one returns once every application this
-// process wrote that needs settling (settleEnd) has had its window since its last write, and a read
-// taken after it shows this process's changes (or they were restored, at most MaxReapply times).
+// Settling (DESIGN.md, v3 rule 2): an operation returns at once while another one is in flight; the
+// last one waits for the confirmations in progress and the settle windows, then reads what it must.
 
 // beginOp counts a mutation in flight and wakes an operation that is waiting to settle.
 func (c *Client) beginOp() {
@@ -43,11 +40,11 @@ func (c *Client) endOp() {
 	c.ops--
 }
 
-// settle returns at once, ending the operation, while another operation is in flight; otherwise it
-// waits as described above. Its error is the caller's: the caller's change may have been overwritten
-// and could not be restored, or the caller's context ended.
+// settle ends the operation, waiting as described above when it is the last. Its error is the
+// caller's: its change may have been overwritten and could not be restored, or its context ended.
 func (c *Client) settle(ctx context.Context) error {
-	ended, detached := false, false // detached: the caller's context ended, the settle runs on its own
+	var s core.Settle
+	ended := false
 	defer func() {
 		if !ended {
 			c.endOp()
@@ -65,40 +62,38 @@ func (c *Client) settle(ctx context.Context) error {
 		if ended {
 			return nil
 		}
-		confirming, due, watch := c.settleState()
-		if confirming == nil && due.IsZero() && len(watch) == 0 {
+		confirming, ends, workers := c.settleState()
+		step := s.Next(c.now(), confirming != nil, ends, ctx.Err() != nil, c.lag(), c.requestBound())
+		if step.Done {
 			return nil
 		}
-		if ctx.Err() != nil && !detached {
-			// The operations that returned at once rely on this one to settle: keep that promise
-			// on a context of its own, bounded by the rest of the window and one read.
+		if step.Detach > 0 {
 			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), max(due.Sub(c.now()), 0)+c.lag().SettleHorizon()+c.requestBound())
+			ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), step.Detach)
 			defer cancel()
-			detached = true
 		}
-		// The last operation waits for the confirmations in progress first, then for the end of the
-		// windows, then watches. A new operation wakes it.
 		var fired <-chan time.Time
 		switch {
-		case confirming != nil:
-		case due.IsZero():
-			// A read the caller gave up during (not yet detached) is made again on a context of its own.
-			if err := watchAll(ctx, watch); err != nil && (ctx.Err() == nil || detached) {
-				return notSettled(detached, err)
+		case step.Watch != nil:
+			watch := make([]*appWorker, len(step.Watch))
+			for i, j := range step.Watch {
+				watch[i] = workers[j]
+			}
+			if err := watchAll(ctx, watch); err != nil && s.Reports(ctx.Err() == nil) {
+				return notSettled(s.Detached, err)
 			}
 			continue
-		default:
+		case !step.Until.IsZero():
 			c.stats.addRetry(core.ReasonSettle)
-			fired = time.After(due.Sub(c.now()))
+			fired = time.After(step.Until.Sub(c.now()))
 		}
 		select {
 		case <-confirming:
 		case <-fired:
 		case <-arrival:
 		case <-ctx.Done():
-			if detached {
-				return notSettled(detached, ctx.Err())
+			if s.Detached {
+				return notSettled(true, ctx.Err())
 			}
 		}
 	}
@@ -112,10 +107,10 @@ func notSettled(detached bool, err error) error {
 }
 
 // settleState returns a channel closed when a confirmation in progress ends (nil when none runs),
-// and core.SettleDue over the client's applications.
-func (c *Client) settleState() (confirming <-chan struct{}, due time.Time, watch []*appWorker) {
+// and the end of each application's settle window (core.Lag.SettleEnd).
+func (c *Client) settleState() (confirming <-chan struct{}, ends []time.Time, workers []*appWorker) {
 	c.mu.Lock()
-	workers := slices.Collect(maps.Values(c.workers))
+	workers = slices.Collect(maps.Values(c.workers))
 	c.mu.Unlock()
 	ends, l := make([]time.Time, len(workers)), c.lag()
 	for i, w := range workers {
@@ -126,11 +121,7 @@ func (c *Client) settleState() (confirming <-chan struct{}, due time.Time, watch
 		ends[i] = l.SettleEnd(w.app.LastWrite, w.app.Settled, c.cfg.ConcurrentWriters || w.foreign)
 		w.mu.Unlock()
 	}
-	due, idx := core.SettleDue(c.now(), ends)
-	for _, i := range idx {
-		watch = append(watch, workers[i])
-	}
-	return confirming, due, watch
+	return confirming, ends, workers
 }
 
 // watchAll watches the applications, ten at a time (their reads share lists, batchread.go).
@@ -172,7 +163,7 @@ func (w *appWorker) watch(ctx context.Context) error {
 	w.c.logWarn(ctx, "another writer overwrote changes of this process after they were confirmed; applying them again",
 		map[string]any{"object_id": w.objectID, "missing": len(lost), "attempt": attempt})
 	o := &op{ctx: ctx, name: "restoring changes another writer overwrote", done: make(chan error, 1),
-		step: func(*model.State) stepResult { return stepResult{done: true} }}
+		step: func(*model.State) (bool, error) { return true, nil }}
 	w.submit(o, st)
 	select {
 	case err := <-o.done:

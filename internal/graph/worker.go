@@ -21,7 +21,7 @@ import (
 type op struct {
 	ctx       context.Context
 	name      string
-	step      func(st *model.State) stepResult
+	step      func(st *model.State) (done bool, err error)
 	done      chan error
 	finished  bool // set by the worker goroutine only
 	submitted time.Time
@@ -31,12 +31,6 @@ type op struct {
 	// are guarded by the worker's mu.
 	late     error
 	returned bool
-}
-
-// stepResult is core.StepResult as the operations' steps spell it.
-type stepResult struct {
-	done, deferred bool
-	err            error
 }
 
 func (o *op) finish(err error) {
@@ -133,9 +127,8 @@ func (w *appWorker) withdraw(o *op) bool {
 }
 
 // run processes rounds until the queue is empty. Each round takes every queued op (group commit).
-func (w *appWorker) run(hint *model.State) {
+func (w *appWorker) run(reuse *model.State) {
 	var active []*op
-	reuse := hint
 	for {
 		w.mu.Lock()
 		active = append(active, w.queue...)
@@ -146,9 +139,10 @@ func (w *appWorker) run(hint *model.State) {
 			return
 		}
 		w.mu.Unlock()
-		var answered int
-		active, reuse, answered = w.round(active, reuse)
-		w.awaitSuccessors(answered)
+		var ops []*op
+		ops, reuse = w.round(active, reuse)
+		active = unfinished(ops)
+		w.awaitSuccessors(len(ops) - len(active))
 	}
 }
 
@@ -219,20 +213,13 @@ func whileAnyLive(ctxs []context.Context) (context.Context, context.CancelFunc) 
 // batch is what one round sends.
 type batch = core.Batch[*op]
 
-// stepOf runs o's step for core.Build.
-func stepOf(o *op, st *model.State) core.StepResult {
-	r := o.step(st)
-	return core.StepResult{Done: r.done, Deferred: r.deferred, Err: r.err}
-}
-
 // A round is one group commit: a base (core.App.Base, else a fresh read), build (core.Build), write
-// (one PATCH), commit (answer the callers it completes) and confirm (confirm.go). It returns the ops
-// that need another round, a fresh read the next round may use and how many ops it answered.
-func (w *appWorker) round(active []*op, reuse *model.State) (next []*op, fresh *model.State, answered int) {
+// (one PATCH), commit (answer the callers it completes) and confirm (confirm.go). It returns every
+// op it handled (those absorbed by the confirmation too) and a fresh read the next round may use.
+func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fresh *model.State) {
 	live := dropCancelled(active)
-	answered = len(active) - len(live)
 	if len(live) == 0 {
-		return nil, reuse, answered
+		return active, reuse
 	}
 	ctxs := make([]context.Context, len(live))
 	for i, o := range live {
@@ -240,15 +227,6 @@ func (w *appWorker) round(active []*op, reuse *model.State) (next []*op, fresh *
 	}
 	ctx, cancel := mergedContext(ctxs)
 	defer cancel()
-	ops := live
-	defer func() {
-		for _, o := range ops {
-			if o.finished {
-				answered++
-			}
-		}
-	}()
-
 	w.mu.Lock()
 	base := w.app.Base(reuse, w.foreign, w.c.lag(), w.c.started, w.c.now())
 	w.mu.Unlock()
@@ -265,7 +243,7 @@ func (w *appWorker) round(active []*op, reuse *model.State) (next []*op, fresh *
 			for _, o := range live {
 				o.finish(fmt.Errorf("%s: %w", o.name, err))
 			}
-			return nil, nil, answered
+			return active, nil
 		}
 		b = w.build(ctx, base, live, true)
 	}
@@ -276,15 +254,14 @@ func (w *appWorker) round(active []*op, reuse *model.State) (next []*op, fresh *
 		for _, o := range b.Settled {
 			o.finish(nil)
 		}
-		return unfinished(live), base, answered
+		return active, base
 	}
 	if retry := w.write(ctx, b); retry {
-		return unfinished(live), nil, answered
+		return active, nil
 	}
 	w.commit(b)
 	fresh, absorbed := w.confirm(b)
-	ops = append(live, absorbed...)
-	return unfinished(ops), fresh, answered
+	return append(active, absorbed...), fresh
 }
 
 // dropCancelled answers the ops whose caller gave up and returns the others.
@@ -300,7 +277,7 @@ func dropCancelled(active []*op) []*op {
 // build is core.Build on the worker's memory; it logs what it restored and forgets what it could not.
 func (w *appWorker) build(ctx context.Context, base *model.State, live []*op, newRound bool) *batch {
 	solo := locked(w, func(a *core.App) bool { return a.Solo > 0 })
-	b := core.Build(base, live, stepOf, w.expected(), newRound, solo)
+	b := core.Build(base, live, func(o *op, st *model.State) (bool, error) { return o.step(st) }, w.expected(), newRound, solo)
 	if len(b.Restored) > 0 {
 		w.c.logWarn(ctx, "Microsoft Graph no longer shows changes this process confirmed (another writer "+
 			"overwrote them); applying them again", map[string]any{"object_id": w.objectID, "changes": len(b.Restored)})

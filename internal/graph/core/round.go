@@ -3,6 +3,8 @@ package core
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
@@ -12,14 +14,6 @@ import (
 // steps run in arrival order on one read, one PATCH sends what they changed. This file decides what
 // a round builds and what follows Graph's refusal of it; the driver (worker.go) reads, sends and
 // answers.
-
-// StepResult is what one step of an operation did to a round's state.
-type StepResult struct {
-	// Done: the op reached its goal once this round's change (if any) is confirmed. Deferred: it
-	// needs this round's change committed first, and changed nothing. Err fails the op alone.
-	Done, Deferred bool
-	Err            error
-}
 
 // Batch is what one round (or one absorbed group of operations, confirm.go) sends.
 type Batch[O comparable] struct {
@@ -50,12 +44,16 @@ type Unapplied struct {
 // ErrNoProgress fails a step that neither changed the application nor finished (a bug in the step).
 var ErrNoProgress = errors.New("internal error: a step neither changed the application nor finished")
 
-// Build runs the ops' steps in order, each on a copy of the state the previous ones left. A new round
-// starts from base as stored (the previous round's marks cleared) and first applies the confirmed
-// intents (expected) base lacks, so the PATCH restores them. A pipelined batch (base is what this
-// process sent while earlier batches are being confirmed) keeps the marks, so steps that need those
-// confirmed defer. solo takes one changing op only (isolating the op Graph objects to).
-func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) StepResult, expected []model.Intent, newRound, solo bool) *Batch[O] {
+// Build runs the ops' steps in order, each on a copy of the state the previous ones left. A step
+// reports done (its goal is reached once this round's change, if any, is confirmed), or
+// model.ErrDeferred (it needs this round's change committed first; what it changed is dropped), or
+// fails alone. A new round starts from base as stored (the previous round's marks cleared) and first
+// applies the confirmed intents (expected) base lacks, so the PATCH restores them. A pipelined batch
+// (base is what this process sent while earlier batches are being confirmed) keeps the marks, so
+// steps that need those confirmed defer, and answers nothing without a write: an op already done or
+// refused is decided by the next round, on a read newer than the op. solo takes one changing op only
+// (isolating the op Graph objects to).
+func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) (done bool, err error), expected []model.Intent, newRound, solo bool) *Batch[O] {
 	b := &Batch[O]{Base: base, Keys: map[O]map[string]bool{}, DoneAfterCommit: map[O]bool{}, Failed: map[O]error{}}
 	cur := base.Clone()
 	if newRound {
@@ -68,13 +66,15 @@ func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) 
 			continue
 		}
 		next := cur.Clone()
-		r := step(o, next)
+		done, err := step(o, next)
 		switch {
-		case r.Err != nil:
-			b.Failed[o] = r.Err
-		case r.Deferred:
-		case model.ChangedCollections(cur, next) == 0 && r.Done:
-			b.Settled = append(b.Settled, o)
+		case errors.Is(err, model.ErrDeferred):
+		case err != nil:
+			b.Failed[o] = err
+		case model.ChangedCollections(cur, next) == 0 && done:
+			if newRound {
+				b.Settled = append(b.Settled, o)
+			}
 		case model.ChangedCollections(cur, next) == 0:
 			b.Failed[o] = ErrNoProgress
 		default:
@@ -84,7 +84,7 @@ func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) 
 			}
 			cur = next
 			b.Contributors = append(b.Contributors, o)
-			b.DoneAfterCommit[o] = r.Done
+			b.DoneAfterCommit[o] = done
 		}
 	}
 	b.Cur, b.Cols, b.Intents = cur, model.ChangedCollections(base, cur), model.IntentsOf(base, cur)
@@ -94,17 +94,8 @@ func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) 
 // AnswersLate reports whether the batch answers without a write (already done, or refused) an op
 // submitted after its base was read (the package function AnswersLate).
 func (b *Batch[O]) AnswersLate(submitted func(O) time.Time) bool {
-	for _, o := range b.Settled {
-		if AnswersLate(submitted(o), b.Base.ReadAt) {
-			return true
-		}
-	}
-	for o := range b.Failed {
-		if AnswersLate(submitted(o), b.Base.ReadAt) {
-			return true
-		}
-	}
-	return false
+	late := func(o O) bool { return AnswersLate(submitted(o), b.Base.ReadAt) }
+	return slices.ContainsFunc(b.Settled, late) || slices.ContainsFunc(slices.Collect(maps.Keys(b.Failed)), late)
 }
 
 // Refusal is what follows Graph's refusal of a batch's PATCH.
@@ -120,21 +111,13 @@ const (
 // Refused decides what follows f, the refusal of a PATCH to which ops contributed, rebuilt
 // rebuilds[i] times each; invalid says Graph found the request invalid (a 400 that is no lag).
 func Refused(f Failure, invalid bool, rebuilds []int) Refusal {
-	if f.BuiltOnOldState() && len(rebuilds) > 0 && maxOf(rebuilds) < MaxRebuilds {
+	if f.BuiltOnOldState() && len(rebuilds) > 0 && slices.Max(rebuilds) < MaxRebuilds {
 		return Rebuild // a batch of restored intents only (no contributor) is never rebuilt: nothing bounds it
 	}
 	if invalid && len(rebuilds) > 1 {
 		return Isolate
 	}
 	return FailOps
-}
-
-func maxOf(v []int) int {
-	m := 0
-	for _, x := range v {
-		m = max(m, x)
-	}
-	return m
 }
 
 // Restore applies to st the confirmed intents another writer overwrote: the one place a restore is

@@ -11,17 +11,18 @@ import (
 // uri is a step that adds the identifier URI, done at once.
 type uri string
 
-func runURI(u uri, st *model.State) StepResult {
+func runURI(u uri, st *model.State) (bool, error) {
 	switch u {
 	case "refused":
-		return StepResult{Err: errors.New("refused")}
+		return false, errors.New("refused")
 	case "deferred":
-		return StepResult{Deferred: true}
+		model.EnsureIdentifierURI(st, "api://deferred") // dropped with the deferral
+		return false, model.ErrDeferred
 	case "stuck": // neither changes nor finishes
-		return StepResult{}
+		return false, nil
 	}
 	model.EnsureIdentifierURI(st, string(u))
-	return StepResult{Done: true}
+	return true, nil
 }
 
 // What a round builds: one row per rule of core.Build.
@@ -40,7 +41,8 @@ func TestBuild(t *testing.T) {
 		{"a new round restores what another writer overwrote", nil, true, false, 0, 0, nil, 1},
 		{"a pipelined batch restores nothing", []uri{"api://a"}, false, false, 1, 0, nil, 0},
 		{"solo: one changing op", []uri{"api://a", "api://b"}, false, true, 1, 0, nil, 0},
-		{"already done: settled without a change", []uri{"api://there"}, false, false, 0, 1, nil, 0},
+		{"already done: settled without a change", []uri{"api://there"}, true, false, 0, 1, nil, 1},
+		{"already done, in a pipelined batch: left to the next round", []uri{"api://there"}, false, false, 0, 0, nil, 0},
 		{"a refused op fails alone", []uri{"refused", "api://a"}, false, false, 1, 0, []uri{"refused"}, 0},
 		{"a deferred op waits", []uri{"deferred"}, false, false, 0, 0, nil, 0},
 		{"a step that neither changes nor finishes is a bug", []uri{"stuck"}, false, false, 0, 0, []uri{"stuck"}, 0},
@@ -72,7 +74,7 @@ func TestBuild(t *testing.T) {
 	at := func(d time.Duration) func(uri) time.Time { return func(uri) time.Time { return read.Add(d) } }
 	late := with(base)
 	late.ReadAt = read
-	if b := Build(late, []uri{"api://there"}, runURI, nil, false, false); !b.AnswersLate(at(time.Millisecond)) || b.AnswersLate(at(0)) {
+	if b := Build(late, []uri{"api://there"}, runURI, nil, true, false); !b.AnswersLate(at(time.Millisecond)) || b.AnswersLate(at(0)) {
 		t.Error("AnswersLate: an op newer than the read must be decided on a read of its own, an older one not")
 	}
 }

@@ -40,3 +40,47 @@ func SettleDue(now time.Time, ends []time.Time) (due time.Time, watch []int) {
 	}
 	return time.Time{}, watch
 }
+
+// Settle is one last operation's wait. The driver (settle.go) tells Next what it sees and does what
+// it answers; a new operation wakes it, and it asks again.
+type Settle struct {
+	// Detached says the caller's context ended and the wait goes on, on a context of its own: the
+	// operations that returned at once rely on this one to settle (DESIGN.md, v3 rule 4).
+	Detached bool
+}
+
+// SettleStep is what a last operation does next: return (Done); wait for the confirmation in
+// progress (its callers were answered at commit); wait until a window ends (Until); or read the
+// applications whose windows have ended (Watch, indexes of ends). Detach > 0 says to go on, from
+// now, on a context of its own bounded by it: the rest of the window, one settle horizon, one request.
+type SettleStep struct {
+	Done, AwaitConfirmation bool
+	Until                   time.Time
+	Watch                   []int
+	Detach                  time.Duration
+}
+
+// Next decides the next step at now from whether a confirmation runs, the applications' window ends
+// (SettleDue) and whether the caller's context has ended.
+func (s *Settle) Next(now time.Time, confirming bool, ends []time.Time, callerGone bool, l Lag, request time.Duration) (step SettleStep) {
+	due, watch := SettleDue(now, ends)
+	if !confirming && due.IsZero() && len(watch) == 0 {
+		return SettleStep{Done: true}
+	}
+	if callerGone && !s.Detached {
+		s.Detached, step.Detach = true, max(due.Sub(now), 0)+l.SettleHorizon()+request
+	}
+	switch {
+	case confirming:
+		step.AwaitConfirmation = true
+	case !due.IsZero():
+		step.Until = due
+	default:
+		step.Watch = watch
+	}
+	return step
+}
+
+// Reports says whether a failed read of a watch is the caller's error: a read its caller gave up
+// during, before the wait detached, is made again on a context of its own.
+func (s *Settle) Reports(callerLive bool) bool { return callerLive || s.Detached }

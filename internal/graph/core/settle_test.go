@@ -1,6 +1,7 @@
 package core
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -36,5 +37,37 @@ func TestSettle(t *testing.T) {
 	}
 	if due, watch := SettleDue(now, []time.Time{{}}); !due.IsZero() || watch != nil {
 		t.Errorf("nothing to settle: SettleDue = %s, %v", due, watch)
+	}
+}
+
+// The last operation's steps, one row each: what it sees, and what it does next.
+func TestSettleNext(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	l := Lag{Declared: 3 * time.Second, WriteReuse: time.Second}
+	ahead, ended := []time.Time{{}, t0.Add(2 * time.Second)}, []time.Time{t0, {}}
+	for _, tc := range []struct {
+		name             string
+		confirming, gone bool
+		detached         bool
+		ends             []time.Time
+		want             SettleStep
+	}{
+		{"nothing to settle", false, false, false, []time.Time{{}}, SettleStep{Done: true}},
+		{"nothing to settle, caller gone", false, true, false, nil, SettleStep{Done: true}},
+		{"a confirmation first", true, false, false, ended, SettleStep{AwaitConfirmation: true}},
+		{"a window ahead: wait for it", false, false, false, ahead, SettleStep{Until: t0.Add(2 * time.Second)}},
+		{"windows ended: read them", false, false, false, ended, SettleStep{Watch: []int{0}}},
+		{"caller gone: detach for the rest of the window, a horizon and a request", false, true, false, ahead,
+			SettleStep{Until: t0.Add(2 * time.Second), Detach: 2*time.Second + l.SettleHorizon() + time.Minute}},
+		{"detached once", false, true, true, ahead, SettleStep{Until: t0.Add(2 * time.Second)}},
+	} {
+		s := Settle{Detached: tc.detached}
+		got := s.Next(t0, tc.confirming, tc.ends, tc.gone, l, time.Minute)
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) || s.Detached != (tc.detached || tc.want.Detach > 0) {
+			t.Errorf("%s: Next = %+v, detached %v; want %+v", tc.name, got, s.Detached, tc.want)
+		}
+	}
+	if s := (Settle{}); s.Reports(false) || !s.Reports(true) || !(&Settle{Detached: true}).Reports(false) {
+		t.Error("Reports: a failed read is the caller's while its context is live or once detached, not before")
 	}
 }
