@@ -45,9 +45,6 @@ func timedOutRetrying(err, last error) error {
 	return &RetryTimeoutError{Err: err, Last: last}
 }
 
-// errStaleRead marks a read that is older than what this process already confirmed.
-var errStaleRead = core.ErrStaleRead
-
 // callPolicy is the retry policy of one call (core.Policy) with what the driver needs besides.
 type callPolicy struct {
 	core.Policy
