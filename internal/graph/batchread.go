@@ -83,11 +83,6 @@ func (r *readBatchers) init(c *Client) {
 		single: c.getServicePrincipal, list: c.listServicePrincipals}
 }
 
-// readApplication reads one application by object ID, batched.
-func (c *Client) readApplication(ctx context.Context, objectID string) (models.Applicationable, error) {
-	return c.reads.byObjectID.read(ctx, objectID, false)
-}
-
 // read queues the read, or sends it alone when batching is off or the ID is no GUID (anything else
 // would make Graph refuse the whole list). A read that ends the sender's linger wakes it.
 func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T, error) {

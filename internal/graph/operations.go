@@ -160,21 +160,21 @@ func (c *Client) RemovePreAuthorization(ctx context.Context, ref AppRef, clientA
 	return err
 }
 
-// mutate resolves ref, queues the operation's step (model.Op) on the application's worker and waits for the answer (DESIGN.md, v3 rules 4 and
-// 5). answered is false when the caller's context ended first: the worker may still run step then.
+// mutate resolves ref, queues the operation's step (model.Op) on the application's worker and waits
+// for the answer (DESIGN.md, v3 rules 4 and 5). answered is false when the caller's context ended
+// first: the worker may still run the step then.
 func (c *Client) mutate(ctx context.Context, ref AppRef, mo model.Op) (answered bool, err error) {
-	name := mo.Name
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
-	wrap := func(err error) error { return fmt.Errorf("%s on %s: %w", name, ref, err) }
+	wrap := func(err error) error { return fmt.Errorf("%s on %s: %w", mo.Name, ref, err) }
 	w, hint, err := c.resolve(ctx, ref)
 	if err != nil {
 		return false, wrap(err)
 	}
-	o := &op{ctx: ctx, name: name, done: make(chan error, 1), step: mo.Step}
+	o := &op{ctx: ctx, name: mo.Name, done: make(chan error, 1), step: mo.Step}
 	c.beginOp()
 	w.submit(o, hint)
-	withdrawn := func() (bool, error) {
+	unanswered := func() (bool, error) {
 		c.endOp()
 		return false, wrap(timedOutRetrying(ctx.Err(), w.retryingSince(o.submitted)))
 	}
@@ -185,7 +185,7 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, mo model.Op) (answered 
 		// Queued: withdrawn, never written. Taken by a round: wait (bounded) for its PATCH, so a
 		// change Graph committed is reported as made and one it did not as not made.
 		if w.withdraw(o) {
-			return withdrawn()
+			return unanswered()
 		}
 		grace := time.NewTimer(c.requestBound() + time.Second)
 		defer grace.Stop()
@@ -193,14 +193,14 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, mo model.Op) (answered 
 		case err = <-o.done:
 			gaveUp = ctx.Err()
 		case <-grace.C:
-			return withdrawn()
+			return unanswered()
 		}
 	}
 	// Settle on failure too: earlier ops of the run returned at once and rely on this one.
 	serr := c.settle(ctx) // on a context of its own once ctx has ended
-	err, serr, notice := core.Told(name, err, gaveUp, serr, w.lateError(o), isContextEnd(serr))
+	err, serr, notice := core.Told(mo.Name, err, gaveUp, serr, w.lateError(o), isContextEnd(serr))
 	if notice != nil {
-		w.notConfirmed(name, notice)
+		w.notConfirmed(mo.Name, notice)
 	}
 	if err == nil && serr == nil {
 		return true, nil

@@ -36,7 +36,7 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*model.Sta
 	var st *model.State
 	err := w.c.retry(ctx, w.notFoundPolicy(p), func(ctx context.Context) error {
 		at := w.c.now()
-		m, err := w.c.readApplication(ctx, w.objectID)
+		m, err := w.c.reads.byObjectID.read(ctx, w.objectID, false)
 		if err != nil {
 			return err
 		}
@@ -69,9 +69,9 @@ func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 		if !w.app.LastWrite.IsZero() {
 			w.c.noteLag(w.c.now().Sub(w.app.LastWrite)) // replication lag at least since our last write
 		}
-		return errStaleRead
+		return core.ErrStaleRead
 	})
-	if errors.Is(err, errStaleRead) && st != nil && w.c.now().Sub(start) >= window {
+	if errors.Is(err, core.ErrStaleRead) && st != nil && w.c.now().Sub(start) >= window {
 		w.c.logWarn(ctx, "Microsoft Graph keeps showing the application without changes this process confirmed; "+
 			"taking them as overwritten by another writer", map[string]any{"object_id": w.objectID})
 		err = nil

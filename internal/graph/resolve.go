@@ -83,7 +83,7 @@ func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *model.Sta
 		}
 		// model.RefAuto falls back to the object ID form when no application has that client ID.
 		if ref.Kind == model.RefObjectID || (ref.Kind != model.RefAppID && errors.Is(model.ErrorFromSDK(err, time.Now()), ErrNotFound)) {
-			m, err = c.readApplication(ctx, ref.ID)
+			m, err = c.reads.byObjectID.read(ctx, ref.ID, false)
 		}
 		if err == nil && (m == nil || model.Deref(m.GetId()) == "") {
 			err = errors.New("microsoft graph returned an application without an object ID")

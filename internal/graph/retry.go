@@ -14,11 +14,6 @@ import (
 // The driver of the one retry policy (core/retry.go): kiota's RetryHandler is not in the middleware
 // (newRequestAdapter), so every retry is decided by core.Policy and waited, counted and logged here.
 
-// pollDelay is the pause before confirmation read number misses+1.
-func (c *Client) pollDelay(misses int) time.Duration {
-	return c.cfg.Backoff.PollDelay(misses, rand.Float64())
-}
-
 // fitsDeadline reports whether a wait of d ends before ctx's deadline.
 func (c *Client) fitsDeadline(ctx context.Context, d time.Duration) bool {
 	deadline, ok := ctx.Deadline()
@@ -44,9 +39,6 @@ func timedOutRetrying(err, last error) error {
 	}
 	return &RetryTimeoutError{Err: err, Last: last}
 }
-
-// errStaleRead marks a read that is older than what this process already confirmed.
-var errStaleRead = core.ErrStaleRead
 
 // callPolicy is the retry policy of one call (core.Policy) with what the driver needs besides.
 type callPolicy struct {

@@ -92,7 +92,7 @@ func TestClassify(t *testing.T) {
 		{"403", typed(403, codeAuthorizationDenied, ""), notFound, "", false},
 		{"reset", fmt.Errorf("wrapped: %w", syscall.ECONNRESET), core.Policy{}, core.ReasonNetwork, true},
 		{"deadline", context.DeadlineExceeded, core.Policy{}, "", false},
-		{"stale", errStaleRead, core.Policy{}, core.ReasonStaleRead, true},
+		{"stale", core.ErrStaleRead, core.Policy{}, core.ReasonStaleRead, true},
 		{"unknown", errors.New("x509: certificate signed by unknown authority"), core.Policy{}, "", false},
 	}
 	for _, tc := range cases {
