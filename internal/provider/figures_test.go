@@ -211,8 +211,9 @@ func (f *figures) faults(cfg faults.Config) {
 	}
 }
 
-// phase runs terraform in dir and adds a row; perAgent > 0 adds per-agent request counts.
-func (f *figures) phase(name, dir string, wantExit, perAgent int, args ...string) {
+// phase runs terraform in dir, adds a row and returns the wall time; perAgent > 0 adds per-agent
+// request counts.
+func (f *figures) phase(name, dir string, wantExit, perAgent int, args ...string) time.Duration {
 	f.t.Helper()
 	admin := f.env.emu.ts.Admin()
 	admin.ResetCounters()
@@ -236,6 +237,7 @@ func (f *figures) phase(name, dir string, wantExit, perAgent int, args ...string
 			gets, float64(gets)/float64(perAgent), patches, float64(patches)/float64(perAgent))
 	}
 	f.rows = append(f.rows, row)
+	return elapsed
 }
 
 func (f *figures) report(title string) {
@@ -317,15 +319,13 @@ func TestFigures60Clients(t *testing.T) {
 
 	applies, destroys := []time.Duration{f.walls["apply"]}, []time.Duration{f.walls["destroy"]}
 	for round := 2; round <= 3; round++ {
-		f.phase(fmt.Sprintf("apply %d", round), f.work, 0, 0, apply...)
-		f.phase(fmt.Sprintf("destroy %d", round), f.work, 0, 0, destroy...)
-		applies = append(applies, f.walls[fmt.Sprintf("apply %d", round)])
-		destroys = append(destroys, f.walls[fmt.Sprintf("destroy %d", round)])
+		applies = append(applies, f.phase(fmt.Sprintf("apply %d", round), f.work, 0, 0, apply...))
+		destroys = append(destroys, f.phase(fmt.Sprintf("destroy %d", round), f.work, 0, 0, destroy...))
 	}
 	if err := env.preauthorizedExactly(t, nil, ""); err != nil {
 		t.Fatal(err)
 	}
-	f.rows = append(f.rows, fmt.Sprintf("| apply / destroy, median of 3 | %.1f s / %.1f s | | |", median(applies).Seconds(), median(destroys).Seconds()))
+	f.mediansRow(applies, destroys)
 
 	f.faults(faults.Config{Latency: figuresLatency, ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5, Seed: 60})
 	f.phase("apply, 2 s lag", f.work, 0, 0, apply...)
@@ -455,14 +455,10 @@ resource "terraform_data" "client" {
 	var lkpsApply, lkpsDestroy, floorApply, floorDestroy []time.Duration
 	for round := 1; round <= 3; round++ {
 		name := func(what string) string { return fmt.Sprintf("round %d: %s", round, what) }
-		f.phase(name("Terraform alone (terraform_data, same layout), apply"), floor, 0, 0, "apply", "-auto-approve", "-parallelism=10", "-no-color")
-		f.phase(name("lkps apply"), f.work, 0, agents, "apply", "-auto-approve", "-parallelism=10", "-no-color")
-		f.phase(name("Terraform alone, destroy"), floor, 0, 0, "destroy", "-auto-approve", "-parallelism=10", "-no-color")
-		f.phase(name("lkps destroy"), f.work, 0, agents, "destroy", "-auto-approve", "-parallelism=10", "-no-color")
-		floorApply = append(floorApply, f.walls[name("Terraform alone (terraform_data, same layout), apply")])
-		lkpsApply = append(lkpsApply, f.walls[name("lkps apply")])
-		floorDestroy = append(floorDestroy, f.walls[name("Terraform alone, destroy")])
-		lkpsDestroy = append(lkpsDestroy, f.walls[name("lkps destroy")])
+		floorApply = append(floorApply, f.phase(name("Terraform alone (terraform_data, same layout), apply"), floor, 0, 0, "apply", "-auto-approve", "-parallelism=10", "-no-color"))
+		lkpsApply = append(lkpsApply, f.phase(name("lkps apply"), f.work, 0, agents, "apply", "-auto-approve", "-parallelism=10", "-no-color"))
+		floorDestroy = append(floorDestroy, f.phase(name("Terraform alone, destroy"), floor, 0, 0, "destroy", "-auto-approve", "-parallelism=10", "-no-color"))
+		lkpsDestroy = append(lkpsDestroy, f.phase(name("lkps destroy"), f.work, 0, agents, "destroy", "-auto-approve", "-parallelism=10", "-no-color"))
 	}
 	for _, r := range []struct {
 		what        string
@@ -523,18 +519,16 @@ func TestFiguresSmall(t *testing.T) {
 	f.faults(faults.Config{Latency: figuresLatency})
 	var applies, destroys []time.Duration
 	for i := range 3 {
-		f.phase(fmt.Sprintf("apply %d", i+1), f.work, 0, 0, apply...)
+		applies = append(applies, f.phase(fmt.Sprintf("apply %d", i+1), f.work, 0, 0, apply...))
 		if err := env.preauthorizedExactly(t, env.clients, stableScopeID(env.agent)); err != nil {
 			t.Fatal(err)
 		}
-		f.phase(fmt.Sprintf("destroy %d", i+1), f.work, 0, 0, destroy...)
+		destroys = append(destroys, f.phase(fmt.Sprintf("destroy %d", i+1), f.work, 0, 0, destroy...))
 		if err := env.preauthorizedExactly(t, nil, ""); err != nil {
 			t.Fatal(err)
 		}
-		applies = append(applies, f.walls[fmt.Sprintf("apply %d", i+1)])
-		destroys = append(destroys, f.walls[fmt.Sprintf("destroy %d", i+1)])
 	}
-	f.rows = append(f.rows, fmt.Sprintf("| apply / destroy, median of 3 | %.1f s / %.1f s | | |", median(applies).Seconds(), median(destroys).Seconds()))
+	f.mediansRow(applies, destroys)
 	f.faults(faults.Config{Latency: figuresLatency, ReplicaLag: 2 * time.Second, StaleReadProbability: 0.5,
 		ThrottleProbability: 0.05, RetryAfterSeconds: 1, Seed: 3})
 	f.phase("apply, 2 s lag + 50% stale + 5% 429", f.work, 0, 0, apply...)
@@ -547,6 +541,12 @@ func TestFiguresSmall(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.report("1 scope + 3 clients, 50 ms Graph latency, -parallelism=10")
+}
+
+// mediansRow adds the row of the median apply and destroy of repeated rounds.
+func (f *figures) mediansRow(applies, destroys []time.Duration) {
+	f.rows = append(f.rows, fmt.Sprintf("| apply / destroy, median of %d | %.1f s / %.1f s | | |",
+		len(applies), median(applies).Seconds(), median(destroys).Seconds()))
 }
 
 func median(d []time.Duration) time.Duration {
