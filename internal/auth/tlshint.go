@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -13,6 +12,8 @@ import (
 	"syscall"
 
 	"golang.org/x/net/http/httpproxy"
+
+	"github.com/bayer/terraform-provider-lkps/internal/badcert"
 )
 
 // The one wording of a failure to reach a service at the transport level (Microsoft Graph, Entra ID's
@@ -104,18 +105,8 @@ func ClassifyTransport(err error) (f TransportFailure, ok bool) {
 // PermanentTransportFailure reports whether err is a transport failure that sending again cannot fix:
 // a certificate the client refuses, or a host name that does not resolve.
 func PermanentTransportFailure(err error) bool {
-	var unknownAuthority x509.UnknownAuthorityError
-	var hostname x509.HostnameError
-	var invalid x509.CertificateInvalidError
-	var verify *tls.CertificateVerificationError
 	var dnsErr *net.DNSError
-	switch {
-	case errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &invalid), errors.As(err, &verify):
-		return true
-	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-		return true
-	}
-	return false
+	return badcert.Is(err) || errors.As(err, &dnsErr) && dnsErr.IsNotFound
 }
 
 // classifyConnection classifies failures to connect: name resolution, refusal, an unreachable network,

@@ -1,8 +1,6 @@
 package core
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"io"
 	"net"
@@ -10,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/bayer/terraform-provider-lkps/internal/badcert"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
@@ -45,13 +44,8 @@ func isTransportFailure(err error) bool {
 	if !errors.As(err, &ue) {
 		return false
 	}
-	var certErr *tls.CertificateVerificationError
-	var unknownAuthority x509.UnknownAuthorityError
-	var hostname x509.HostnameError
-	var invalid x509.CertificateInvalidError
 	var dns *net.DNSError
-	if errors.As(err, &certErr) || errors.As(err, &unknownAuthority) || errors.As(err, &hostname) ||
-		errors.As(err, &invalid) || errors.As(err, &dns) {
+	if badcert.Is(err) || errors.As(err, &dns) {
 		return false
 	}
 	msg := strings.ToLower(ue.Err.Error())
