@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
@@ -18,12 +17,6 @@ import (
 // Reads of different objects needed at the same moment share one request (DESIGN.md, "Reads of
 // different applications share requests"; the queue's rules are core/batchread.go's). A read is one
 // attempt; the caller's retry policy decides what happens next.
-
-// directoryObject is what a batcher reads: an application or a service principal.
-type directoryObject interface {
-	GetId() *string
-	GetAppId() *string
-}
 
 // errNotListed answers a presence lookup whose object a filtered list did not return.
 var errNotListed = fmt.Errorf("%w: not in Graph's filtered list", ErrNotFound)
@@ -34,16 +27,17 @@ const (
 	readByAppID    = "appId"
 )
 
-// readBatcher queues the reads of one kind of one resource and sends them.
-type readBatcher[T directoryObject] struct {
+// readBatcher queues the reads of one kind of one resource (an application or a service principal)
+// and sends them.
+type readBatcher struct {
 	c      *Client
-	kind   string                                     // readByObjectID or readByAppID
-	key    func(T) *string                            // the object's ID of that kind
-	single func(context.Context, string) (T, error)   // the GET of one object
-	list   func(context.Context, string) ([]T, error) // one filtered list, by $filter
+	kind   string                                               // readByObjectID or readByAppID
+	coll   string                                               // the collection's path, listed with $filter
+	sel    []string                                             // the properties read
+	single func(context.Context, string) (*model.Object, error) // the GET of one object
 
 	mu        sync.Mutex
-	waiting   []*readWaiter[T]
+	waiting   []*readWaiter
 	senders   int           // goroutines sending the queue
 	inRequest int           // senders waiting for an answer
 	sentAt    time.Time     // when the latest request was sent
@@ -55,11 +49,11 @@ type readBatcher[T directoryObject] struct {
 }
 
 // readWaiter is one caller's read.
-type readWaiter[T directoryObject] struct {
+type readWaiter struct {
 	core.Queued
 	ctx  context.Context
 	done chan struct{}
-	m    T // the object, unset when the list did not return it
+	m    *model.Object // the object, nil when the list did not return it
 	err  error
 	// alone is set when the caller must send a single GET itself: the list did not return the
 	// application (omitted), or lists do not serve.
@@ -68,28 +62,32 @@ type readWaiter[T directoryObject] struct {
 
 // readBatchers are a client's batchers, one per kind and resource.
 type readBatchers struct {
-	byObjectID readBatcher[models.Applicationable]
-	byAppID    readBatcher[models.Applicationable]
-	spByAppID  readBatcher[models.ServicePrincipalable] // presence lookups only (ClientVisible)
+	byObjectID readBatcher
+	byAppID    readBatcher
+	spByAppID  readBatcher // presence lookups only (ClientVisible)
 }
 
 func (r *readBatchers) init(c *Client) {
-	apps := func(ctx context.Context, filter string) ([]models.Applicationable, error) {
-		return c.listFiltered(ctx, filter, selectFields)
+	r.byObjectID = readBatcher{c: c, kind: readByObjectID, coll: "/applications", sel: selectFields, single: c.getByObjectID}
+	r.byAppID = readBatcher{c: c, kind: readByAppID, coll: "/applications", sel: selectFields, single: c.getByAppID}
+	r.spByAppID = readBatcher{c: c, kind: readByAppID, coll: "/servicePrincipals", sel: []string{"id", "appId"}, single: c.getServicePrincipal}
+}
+
+// key is the object's ID of the batcher's kind, lower-case.
+func (b *readBatcher) key(o *model.Object) string {
+	if b.kind == readByObjectID {
+		return strings.ToLower(o.ID)
 	}
-	r.byObjectID = readBatcher[models.Applicationable]{c: c, kind: readByObjectID, key: models.Applicationable.GetId, single: c.getByObjectID, list: apps}
-	r.byAppID = readBatcher[models.Applicationable]{c: c, kind: readByAppID, key: models.Applicationable.GetAppId, single: c.getByAppID, list: apps}
-	r.spByAppID = readBatcher[models.ServicePrincipalable]{c: c, kind: readByAppID, key: models.ServicePrincipalable.GetAppId,
-		single: c.getServicePrincipal, list: c.listServicePrincipals}
+	return strings.ToLower(o.AppID)
 }
 
 // read queues the read, or sends it alone when batching is off or the ID is no GUID (anything else
 // would make Graph refuse the whole list). A read that ends the sender's linger wakes it.
-func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T, error) {
+func (b *readBatcher) read(ctx context.Context, id string, presence bool) (*model.Object, error) {
 	if b.c.cfg.DisableReadBatching || b.off.Load() || uuid.Validate(id) != nil {
 		return b.single(ctx, id)
 	}
-	w := &readWaiter[T]{Queued: core.Queued{ID: strings.ToLower(id), Presence: presence, At: b.c.now()}, ctx: ctx, done: make(chan struct{})}
+	w := &readWaiter{Queued: core.Queued{ID: strings.ToLower(id), Presence: presence, At: b.c.now()}, ctx: ctx, done: make(chan struct{})}
 	b.mu.Lock()
 	b.waiting = append(b.waiting, w)
 	start := b.senders == 0 || b.stalledLocked() // else a sender between two requests takes the queue
@@ -105,8 +103,7 @@ func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T,
 		go b.send()
 	}
 	if err := await(ctx, w.done); err != nil {
-		var zero T
-		return zero, err
+		return nil, err
 	}
 	if !w.alone {
 		return w.m, w.err
@@ -122,7 +119,7 @@ func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T,
 
 // send sends b's queue, one request at a time (core.Take), until the queue is empty; it lingers
 // first while core.LingerFor says so.
-func (b *readBatcher[T]) send() {
+func (b *readBatcher) send() {
 	for {
 		b.mu.Lock()
 		if wait := core.LingerFor(b.waiting, b.c.now(), b.c.cfg.VisibilityWindow); wait > 0 {
@@ -140,7 +137,7 @@ func (b *readBatcher[T]) send() {
 				b.hurry = nil
 			}
 		}
-		batch, rest, dropped, ids := core.Take(b.waiting, func(w *readWaiter[T]) bool { return w.ctx.Err() != nil })
+		batch, rest, dropped, ids := core.Take(b.waiting, func(w *readWaiter) bool { return w.ctx.Err() != nil })
 		b.waiting = rest
 		for _, w := range dropped {
 			close(w.done)
@@ -163,12 +160,12 @@ func (b *readBatcher[T]) send() {
 }
 
 // stalledLocked is core.Stalled of the batcher. Caller holds b.mu.
-func (b *readBatcher[T]) stalledLocked() bool {
+func (b *readBatcher) stalledLocked() bool {
 	return core.Stalled(b.senders, b.inRequest, b.sentAt, b.c.now())
 }
 
 // unstall starts a sender for the reads queued behind requests out for core.ReadStallAfter (hung).
-func (b *readBatcher[T]) unstall() {
+func (b *readBatcher) unstall() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if len(b.waiting) > 0 && b.stalledLocked() {
@@ -181,7 +178,7 @@ func (b *readBatcher[T]) unstall() {
 // object is its single GET, more are one filtered list (core.Filter; a refusal, core.ListRefusal).
 // The request is one attempt with its own timeout (the waiters' own timeouts also count the time they
 // queued); it ends when the last waiter has gone.
-func (b *readBatcher[T]) answer(batch []*readWaiter[T], ids []string) {
+func (b *readBatcher) answer(batch []*readWaiter, ids []string) {
 	ctxs := make([]context.Context, len(batch))
 	for i, w := range batch {
 		ctxs[i] = w.ctx
@@ -192,16 +189,18 @@ func (b *readBatcher[T]) answer(batch []*readWaiter[T], ids []string) {
 		answerAlone(batch)
 		return
 	}
-	found := make(map[string]T, len(ids))
+	found := make(map[string]*model.Object, len(ids))
 	err := b.c.attempt(live, 1, func(ctx context.Context) error {
 		if len(ids) == 1 {
 			m, err := b.single(ctx, ids[0])
 			found[ids[0]] = m
 			return err
 		}
-		objs, err := b.list(ctx, core.Filter(b.kind, ids...))
+		objs, err := b.c.list(ctx, b.coll+query(core.Filter(b.kind, ids...), b.sel...))
 		for _, m := range objs {
-			found[strings.ToLower(model.Deref(b.key(m)))] = m
+			if m != nil {
+				found[b.key(m)] = m
+			}
 		}
 		return err
 	})
@@ -231,7 +230,7 @@ func (b *readBatcher[T]) answer(batch []*readWaiter[T], ids []string) {
 }
 
 // answerAlone tells every waiter of the batch to send its own GET.
-func answerAlone[T directoryObject](batch []*readWaiter[T]) {
+func answerAlone(batch []*readWaiter) {
 	for _, w := range batch {
 		w.alone = true
 		close(w.done)

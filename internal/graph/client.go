@@ -1,25 +1,25 @@
 package graph
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	azureauth "github.com/microsoft/kiota-authentication-azure-go"
-	nethttplibrary "github.com/microsoft/kiota-http-go"
-	jsonserialization "github.com/microsoft/kiota-serialization-json-go"
-	"github.com/microsoftgraph/msgraph-sdk-go/applications"
-	"github.com/microsoftgraph/msgraph-sdk-go/applicationswithappid"
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // Defaults of Config: the public Microsoft Graph endpoint (without the version segment) and its
@@ -50,7 +50,7 @@ type Config struct {
 	// is sent only to its host.
 	BaseURL string
 	// HTTPClient supplies the transport (one that trusts the emulator's CA) and its timeout; nil
-	// means http.DefaultTransport. UserAgent goes in front of the SDK's, such as
+	// means http.DefaultTransport. UserAgent goes in front of the client's own (userAgent), such as
 	// "terraform-provider-lkps/1.2.3". Logger receives request and retry logs (nil: none).
 	HTTPClient *http.Client
 	UserAgent  string
@@ -90,15 +90,19 @@ type Config struct {
 // Client edits application registrations through Microsoft Graph. It is safe for concurrent use;
 // operations on one application are serialized and grouped by a per-application worker.
 type Client struct {
-	cfg     Config
-	adapter *nethttplibrary.NetHttpRequestAdapter
-	stats   statsCollector
+	cfg   Config
+	host  string       // the Graph host, the only one the token goes to
+	http  *http.Client // observingTransport under the given transport, redirects only within host
+	stats statsCollector
 	// observedLag is the longest replication lag seen, in nanoseconds (noteLag).
 	observedLag atomic.Int64
 
 	now     func() time.Time
 	sleep   func(context.Context, time.Duration) error
 	started time.Time // when the command started (Config.CommandStart), else when the client was built
+
+	tokenMu sync.Mutex
+	token   azcore.AccessToken // cached until tokenRefresh
 
 	mu        sync.Mutex
 	refs      map[string]string         // AppRef.Key() → lower-case object ID
@@ -138,6 +142,7 @@ func New(cfg Config) (*Client, error) {
 
 	c := &Client{
 		cfg:       cfg,
+		host:      host,
 		now:       time.Now,
 		sleep:     sleepCtx,
 		refs:      make(map[string]string),
@@ -149,9 +154,9 @@ func New(cfg Config) (*Client, error) {
 		c.started = cfg.CommandStart
 	}
 	c.reads.init(c)
-	if c.adapter, err = c.newRequestAdapter(host); err != nil {
-		return nil, err
-	}
+	given := cmp.Or(cfg.HTTPClient, &http.Client{})
+	c.http = &http.Client{Transport: &observingTransport{next: cmp.Or(given.Transport, http.DefaultTransport), c: c},
+		Timeout: given.Timeout, CheckRedirect: c.checkRedirect}
 	return c, nil
 }
 
@@ -163,41 +168,96 @@ func positiveOr[T int | time.Duration](v, def T) T {
 	return def
 }
 
-// newRequestAdapter builds the kiota request adapter: tokens only for the Graph host (kiota silently
-// sends none to other hosts), and kiota's default middleware without its RetryHandler (core/retry.go
-// is the one retry policy) and its CompressionHandler (a gzip writer per PATCH cost more CPU than
-// the few kilobytes of a body are worth; DESIGN.md).
-func (c *Client) newRequestAdapter(host string) (*nethttplibrary.NetHttpRequestAdapter, error) {
-	auth, err := azureauth.NewAzureIdentityAuthenticationProviderWithScopesAndValidHosts(
-		c.cfg.Credential, []string{c.cfg.Scope}, []string{host})
-	if err != nil {
-		return nil, fmt.Errorf("graph client: building the authentication provider: %w", err)
+// userAgent is the client's product token, after Config.UserAgent.
+const userAgent = "lkps-graph/1"
+
+// tokenRefresh is how long before its expiry a cached token is replaced.
+const tokenRefresh = 5 * time.Minute
+
+// checkRedirect follows at most ten redirects and only within the Graph host over https (net/http
+// keeps the Authorization header there); any other redirect is answered as it came.
+func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 || !c.isGraph(req.URL) {
+		return http.ErrUseLastResponse
 	}
-	given := cmp.Or(c.cfg.HTTPClient, &http.Client{})
-	parent := cmp.Or(given.Transport, http.DefaultTransport)
-	middlewares := []nethttplibrary.Middleware{
-		nethttplibrary.NewRedirectHandler(),
-		nethttplibrary.NewParametersNameDecodingHandler(),
-		nethttplibrary.NewUserAgentHandler(),
-		nethttplibrary.NewHeadersInspectionHandler(),
-	}
-	httpClient := &http.Client{
-		Transport: nethttplibrary.NewCustomTransportWithParentTransport(&observingTransport{next: parent, c: c}, middlewares...),
-		Timeout:   given.Timeout,
-		// The redirect middleware follows redirects; net/http must hand them over untouched.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	adapter, err := nethttplibrary.NewNetHttpRequestAdapterWithParseNodeFactoryAndSerializationWriterFactoryAndHttpClient(
-		auth, jsonserialization.NewJsonParseNodeFactory(), jsonserialization.NewJsonSerializationWriterFactory(), httpClient)
-	if err != nil {
-		return nil, fmt.Errorf("graph client: building the request adapter: %w", err)
-	}
-	adapter.SetBaseUrl(c.cfg.BaseURL + "/v1.0")
-	return adapter, nil
+	return nil
 }
 
-// observingTransport sits below kiota's middleware: it counts and logs every request Graph sees and
-// sets the configured User-Agent. It never reads or logs the Authorization header.
+// isGraph reports whether u is on the Graph host over https.
+func (c *Client) isGraph(u *url.URL) bool {
+	return u.Scheme == "https" && strings.EqualFold(u.Hostname(), c.host)
+}
+
+// bearer returns a token for Config.Scope, the cached one until tokenRefresh before it expires (or
+// the credential's RefreshOn). It is never logged.
+func (c *Client) bearer(ctx context.Context) (string, error) {
+	c.tokenMu.Lock()
+	defer c.tokenMu.Unlock()
+	if c.token.Token == "" || !time.Now().Before(cmp.Or(c.token.RefreshOn, c.token.ExpiresOn.Add(-tokenRefresh))) {
+		tok, err := c.cfg.Credential.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{c.cfg.Scope}})
+		if err != nil {
+			return "", fmt.Errorf("getting a token for Microsoft Graph: %w", err)
+		}
+		c.token = tok
+	}
+	return c.token.Token, nil
+}
+
+// graphURL is the URL of path (with its query) under the v1.0 endpoint.
+func (c *Client) graphURL(path string) string { return c.cfg.BaseURL + "/v1.0" + path }
+
+// query is "?$select=…" and, when filter is set, "&$filter=…", each value escaped.
+func query(filter string, sel ...string) string {
+	esc := func(v string) string { return strings.ReplaceAll(url.QueryEscape(v), "+", "%20") }
+	q := "?$select=" + esc(strings.Join(sel, ","))
+	if filter != "" {
+		q += "&$filter=" + esc(filter)
+	}
+	return q
+}
+
+// do sends one request to u, a URL on the Graph host, with body as JSON (nil: none) and decodes the
+// answer into out (nil: ignored); an error answer becomes model.ErrorFromResponse's typed error.
+func (c *Client) do(ctx context.Context, method, u string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	if !c.isGraph(req.URL) {
+		return fmt.Errorf("refusing to send a Microsoft Graph token to %s, which is not the Graph host %s", req.URL.Redacted(), c.host)
+	}
+	tok, err := c.bearer(ctx)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", strings.TrimSpace(c.cfg.UserAgent+" "+userAgent))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	switch {
+	case err != nil:
+		return err
+	case resp.StatusCode >= 300:
+		return model.ErrorFromResponse(resp.StatusCode, resp.Header.Get, data, time.Now())
+	case out == nil:
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("reading Microsoft Graph's answer to %s %s: %w", method, req.URL.Path, err)
+	}
+	return nil
+}
+
+// observingTransport counts and logs every request Graph sees (redirects included). It never reads
+// or logs the Authorization header.
 type observingTransport struct {
 	next http.RoundTripper
 	c    *Client
@@ -205,10 +265,6 @@ type observingTransport struct {
 
 // RoundTrip sends the request and records it.
 func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if ua := t.c.cfg.UserAgent; ua != "" {
-		req = req.Clone(req.Context())
-		req.Header.Set("User-Agent", strings.TrimSpace(ua+" "+req.Header.Get("User-Agent")))
-	}
 	switch req.Method {
 	case http.MethodGet:
 		t.c.stats.gets.Add(1)
@@ -250,26 +306,33 @@ func (c *Client) withTimeout(ctx context.Context) (context.Context, context.Canc
 }
 
 // getByObjectID sends one GET applications/{id}.
-func (c *Client) getByObjectID(ctx context.Context, objectID string) (models.Applicationable, error) {
-	return applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).
-		ByApplicationId(objectID).
-		Get(ctx, &applications.ApplicationItemRequestBuilderGetRequestConfiguration{
-			QueryParameters: &applications.ApplicationItemRequestBuilderGetQueryParameters{Select: selectFields},
-		})
+func (c *Client) getByObjectID(ctx context.Context, objectID string) (*model.Object, error) {
+	return get(ctx, c, "/applications/"+url.PathEscape(objectID)+query("", selectFields...))
 }
 
 // getByAppID sends one GET applications(appId='…').
-func (c *Client) getByAppID(ctx context.Context, appID string) (models.Applicationable, error) {
-	return applicationswithappid.NewApplicationsWithAppIdRequestBuilderInternal(map[string]string{}, c.adapter, &appID).
-		Get(ctx, &applicationswithappid.ApplicationsWithAppIdRequestBuilderGetRequestConfiguration{
-			QueryParameters: &applicationswithappid.ApplicationsWithAppIdRequestBuilderGetQueryParameters{Select: selectFields},
-		})
+func (c *Client) getByAppID(ctx context.Context, appID string) (*model.Object, error) {
+	return get(ctx, c, "/applications(appId='"+url.PathEscape(appID)+"')"+query("", selectFields...))
 }
 
 // patchByObjectID sends one PATCH applications/{id}.
-func (c *Client) patchByObjectID(ctx context.Context, objectID string, body models.Applicationable) error {
-	_, err := applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).
-		ByApplicationId(objectID).
-		Patch(ctx, body, nil)
-	return err
+func (c *Client) patchByObjectID(ctx context.Context, objectID string, body []byte) error {
+	return c.do(ctx, http.MethodPatch, c.graphURL("/applications/"+url.PathEscape(objectID)), body, nil)
+}
+
+// get sends one GET of path and decodes the object.
+func get(ctx context.Context, c *Client, path string) (*model.Object, error) {
+	var o model.Object
+	if err := c.do(ctx, http.MethodGet, c.graphURL(path), nil, &o); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}
+
+// list sends one GET of a collection at path and returns its objects (one page: the filters name at
+// most core.MaxListBatch objects).
+func (c *Client) list(ctx context.Context, path string) ([]*model.Object, error) {
+	var page struct{ Value []*model.Object }
+	err := c.do(ctx, http.MethodGet, c.graphURL(path), nil, &page)
+	return page.Value, err
 }

@@ -50,7 +50,7 @@ func (r *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		}
 		_ = req.Body.Close()
 		if enc := req.Header.Get("Content-Encoding"); enc != "" {
-			// newRequestAdapter leaves kiota's gzip of request bodies out.
+			// The client sends request bodies plain (no gzip).
 			return nil, fmt.Errorf("the client sent a PATCH body with Content-Encoding %q; it sends them plain", enc)
 		}
 		r.mu.Lock()

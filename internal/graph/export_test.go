@@ -29,7 +29,7 @@ func QueuedReads(c *Client) int {
 	return queued(&c.reads.byObjectID) + queued(&c.reads.byAppID) + queued(&c.reads.spByAppID)
 }
 
-func queued[T directoryObject](b *readBatcher[T]) int {
+func queued(b *readBatcher) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.waiting)

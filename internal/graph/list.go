@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/microsoftgraph/msgraph-sdk-go/applications"
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
 	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
@@ -24,41 +21,39 @@ func (c *Client) OwnedApplications(ctx context.Context) ([]Application, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	// The token is read, not verified (it is our own, fresh from the token service), and never logged.
-	tok, err := c.cfg.Credential.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{c.cfg.Scope}})
+	tok, err := c.bearer(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("getting a token for Microsoft Graph: %w", err)
+		return nil, err
 	}
-	who, err := callerFromToken(tok.Token)
+	who, err := callerFromToken(tok)
 	if err != nil {
 		return nil, err
 	}
 	path := core.OwnedPath(who.objectID, who.appOnly)
 	var out []Application
-	next := core.ListURL(c.cfg.BaseURL, path, selectFields)
+	next := c.graphURL(path + query("", selectFields...))
 	for page := 0; next != "" && page < core.MaxListPages; page++ {
 		u, err := core.NextPage(c.cfg.BaseURL, next)
 		if err != nil {
 			return nil, fmt.Errorf("listing applications: %w", err)
 		}
-		var resp models.ApplicationCollectionResponseable
+		var page struct {
+			Value []*model.Object
+			Next  string `json:"@odata.nextLink"`
+		}
 		err = c.retry(ctx, callPolicy{what: "GET " + path}, func(ctx context.Context) error {
-			// The builder for a raw URL sends GET <u> and parses an application collection.
-			r, err := applications.NewApplicationsRequestBuilder(u.String(), c.adapter).Get(ctx, nil)
-			if err == nil && r == nil {
-				err = errors.New("graph answered the list with an empty body")
-			}
-			resp = r
-			return err
+			page.Value, page.Next = nil, ""
+			return c.do(ctx, http.MethodGet, u.String(), nil, &page)
 		})
 		if err != nil {
 			return nil, fmt.Errorf("listing applications (GET %s): %w", path, err)
 		}
-		for _, m := range resp.GetValue() {
-			if m != nil {
-				out = append(out, model.FromModel(m).Application())
+		for _, o := range page.Value {
+			if o != nil {
+				out = append(out, model.FromObject(o).Application())
 			}
 		}
-		next = model.Deref(resp.GetOdataNextLink())
+		next = page.Next
 	}
 	return out, nil
 }
@@ -69,10 +64,10 @@ func (c *Client) OwnedApplications(ctx context.Context) ([]Application, error) {
 func (c *Client) ApplicationDisplayName(ctx context.Context, appID string) (string, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
-	var apps []models.Applicationable
+	var apps []*model.Object
 	err := c.retry(ctx, callPolicy{what: "GET /applications?$filter=appId"}, func(ctx context.Context) error {
 		var err error
-		apps, err = c.listFiltered(ctx, core.Filter("appId", appID), []string{"id", "appId", "displayName"})
+		apps, err = c.list(ctx, "/applications"+query(core.Filter("appId", appID), "id", "appId", "displayName"))
 		return err
 	})
 	if err != nil {
@@ -80,34 +75,11 @@ func (c *Client) ApplicationDisplayName(ctx context.Context, appID string) (stri
 	}
 	var name string
 	for _, a := range apps {
-		if strings.EqualFold(model.Deref(a.GetAppId()), appID) {
-			name = model.Deref(a.GetDisplayName())
+		if a != nil && strings.EqualFold(a.AppID, appID) {
+			name = a.DisplayName
 		}
 	}
 	return name, nil
-}
-
-// listFiltered sends one filtered GET /applications, one attempt, and returns the applications
-// listed (one page: the filters name at most core.MaxListBatch applications).
-func (c *Client) listFiltered(ctx context.Context, filter string, sel []string) ([]models.Applicationable, error) {
-	return pageValues[models.Applicationable](applications.NewApplicationsRequestBuilderInternal(map[string]string{}, c.adapter).Get(ctx,
-		&applications.ApplicationsRequestBuilderGetRequestConfiguration{
-			QueryParameters: &applications.ApplicationsRequestBuilderGetQueryParameters{Filter: &filter, Select: sel},
-		}))
-}
-
-// pageValues returns the non-nil values of one page of a collection, or err.
-func pageValues[T any](page interface{ GetValue() []T }, err error) ([]T, error) {
-	if err != nil {
-		return nil, err
-	}
-	var out []T
-	for _, v := range page.GetValue() {
-		if any(v) != nil {
-			out = append(out, v)
-		}
-	}
-	return out, nil
 }
 
 // callerIdentity is who the client's tokens are issued to.

@@ -43,7 +43,7 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*model.Sta
 		if m == nil {
 			return errors.New("microsoft graph returned no application")
 		}
-		st = model.FromModel(m)
+		st = model.FromObject(m)
 		st.ReadAt = at
 		if check != nil {
 			return check(st)

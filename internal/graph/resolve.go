@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
-
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
@@ -73,7 +70,7 @@ func (c *Client) resolve(ctx context.Context, ref AppRef) (*appWorker, *model.St
 // lookup reads the application ref names. A 404 is retried only for FirstLookupWindow: the ID may
 // be wrong, or the application may be replicating right after its creation.
 func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *model.State, error) {
-	var m models.Applicationable
+	var m *model.Object
 	start := c.now()
 	p := callPolicy{what: "GET " + ref.String(), Policy: core.Policy{NotFound: core.ReasonNotFoundFirstLookup, NotFoundWindow: c.cfg.FirstLookupWindow}}
 	err := c.retry(ctx, p, func(ctx context.Context) error {
@@ -82,10 +79,10 @@ func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *model.Sta
 			m, err = c.reads.byAppID.read(ctx, ref.ID, false)
 		}
 		// model.RefAuto falls back to the object ID form when no application has that client ID.
-		if ref.Kind == model.RefObjectID || (ref.Kind != model.RefAppID && errors.Is(model.ErrorFromSDK(err, time.Now()), ErrNotFound)) {
+		if ref.Kind == model.RefObjectID || (ref.Kind != model.RefAppID && errors.Is(err, ErrNotFound)) {
 			m, err = c.reads.byObjectID.read(ctx, ref.ID, false)
 		}
-		if err == nil && (m == nil || model.Deref(m.GetId()) == "") {
+		if err == nil && m.ID == "" {
 			err = errors.New("microsoft graph returned an application without an object ID")
 		}
 		return err
@@ -93,7 +90,7 @@ func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *model.Sta
 	if err != nil {
 		return nil, nil, err
 	}
-	st := model.FromModel(m)
+	st := model.FromObject(m)
 	st.ReadAt = start
 	return c.workerFor(st.ObjectID), st, nil
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// The driver of the one retry policy (core/retry.go): kiota's RetryHandler is not in the middleware
-// (newRequestAdapter), so every retry is decided by core.Policy and waited, counted and logged here.
+// The driver of the one retry policy (core/retry.go): every retry is decided by core.Policy and
+// waited, counted and logged here.
 
 // fitsDeadline reports whether a wait of d ends before ctx's deadline.
 func (c *Client) fitsDeadline(ctx context.Context, d time.Duration) bool {
@@ -112,7 +112,7 @@ func (c *Client) attempt(ctx context.Context, n int, fn func(ctx context.Context
 		actx, cancel = context.WithTimeout(actx, c.cfg.RequestTimeout)
 		defer cancel()
 	}
-	err := model.ErrorFromSDK(fn(actx), time.Now())
+	err := fn(actx)
 	// A deadline that is not ctx's is the per-request one (a PATCH runs on a detached context with
 	// the same bound, whose timer may fire first).
 	if err != nil && ctx.Err() == nil && (actx.Err() != nil || errors.Is(err, context.DeadlineExceeded)) {

@@ -10,9 +10,6 @@ import (
 	"testing"
 	"time"
 
-	abstractions "github.com/microsoft/kiota-abstractions-go"
-	"github.com/microsoftgraph/msgraph-sdk-go/models/odataerrors"
-
 	"github.com/bayer/terraform-provider-lkps/internal/clocktest"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
@@ -44,7 +41,7 @@ func TestParseRetryAfter(t *testing.T) {
 	}
 }
 
-// typed builds the typed error model.ErrorFromSDK would return for the status.
+// typed builds the typed error model.ErrorFromResponse would return for the status.
 func typed(status int, code, msg string) error {
 	base := APIError{StatusCode: status, Code: code, Message: msg}
 	switch status {
@@ -107,30 +104,21 @@ func TestClassify(t *testing.T) {
 
 func TestMapError(t *testing.T) {
 	odata := func(status int, code, msg, requestID string, headers map[string]string) error {
-		e := odataerrors.NewODataError()
-		e.ResponseStatusCode = status
-		h := abstractions.NewResponseHeaders()
+		h := http.Header{}
 		for k, v := range headers {
-			h.Add(k, v)
+			h.Set(k, v)
 		}
-		e.ResponseHeaders = h
-		main := odataerrors.NewMainError()
-		main.SetCode(&code)
-		main.SetMessage(&msg)
-		inner := odataerrors.NewInnerError()
-		inner.SetRequestId(&requestID)
-		main.SetInnerError(inner)
-		e.SetErrorEscaped(main)
-		return fmt.Errorf("sdk: %w", e)
+		body := fmt.Sprintf(`{"error":{"code":%q,"message":%q,"innerError":{"request-id":%q}}}`, code, msg, requestID)
+		return model.ErrorFromResponse(status, h.Get, []byte(body), time.Now())
 	}
 
-	err := model.ErrorFromSDK(odata(404, codeResourceNotFound, "Resource 'x' does not exist", "req-1", nil), time.Now())
+	err := odata(404, codeResourceNotFound, "Resource 'x' does not exist", "req-1", nil)
 	var nf *NotFoundError
 	if !errors.As(err, &nf) || !errors.Is(err, ErrNotFound) || nf.Code != codeResourceNotFound || nf.RequestID != "req-1" {
 		t.Fatalf("404 mapped to %#v", err)
 	}
 
-	err = model.ErrorFromSDK(odata(403, codeAuthorizationDenied, "Insufficient privileges to complete the operation.", "req-2", nil), time.Now())
+	err = odata(403, codeAuthorizationDenied, "Insufficient privileges to complete the operation.", "req-2", nil)
 	var fb *ForbiddenError
 	if !errors.As(err, &fb) || !strings.Contains(err.Error(), "Application.ReadWrite.OwnedBy") || !strings.Contains(err.Error(), "owner without an application permission is not enough") ||
 		!strings.Contains(err.Error(), "Application Administrator") {
@@ -145,31 +133,33 @@ func TestMapError(t *testing.T) {
 		t.Fatalf("403 of a service principal: %v", fb)
 	}
 
-	err = model.ErrorFromSDK(odata(400, codeCannotUpdateEnabledScope, "Permission (scope or role) cannot be deleted or updated unless disabled first.", "req-3", nil), time.Now())
+	err = odata(400, codeCannotUpdateEnabledScope, "Permission (scope or role) cannot be deleted or updated unless disabled first.", "req-3", nil)
 	var ve *ValidationError
 	if !errors.As(err, &ve) || ve.Code != codeCannotUpdateEnabledScope || !strings.Contains(err.Error(), "req-3") {
 		t.Fatalf("400 mapped to %v", err)
 	}
 
-	err = model.ErrorFromSDK(odata(409, codeConcurrencyViolation, "busy", "", map[string]string{"request-id": "from-header"}), time.Now())
+	err = odata(409, codeConcurrencyViolation, "busy", "", map[string]string{"request-id": "from-header"})
 	var ce *ConflictError
 	if !errors.As(err, &ce) || ce.RequestID != "from-header" {
 		t.Fatalf("409 mapped to %#v", err)
 	}
 
-	err = model.ErrorFromSDK(odata(429, "TooManyRequests", "slow down", "", map[string]string{"Retry-After": "4"}), time.Now())
+	err = odata(429, "TooManyRequests", "slow down", "", map[string]string{"Retry-After": "4"})
 	ae, ok := model.AsAPIError(err)
 	if !ok || ae.StatusCode != 429 || ae.RetryAfter != 4*time.Second {
 		t.Fatalf("429 mapped to %#v", err)
 	}
 
-	plain := &abstractions.ApiError{Message: "no body", ResponseStatusCode: 503}
-	if ae, ok := model.AsAPIError(model.ErrorFromSDK(plain, time.Now())); !ok || ae.StatusCode != 503 {
-		t.Fatalf("kiota ApiError mapped to %v", model.ErrorFromSDK(plain, time.Now()))
+	plain := model.ErrorFromResponse(503, http.Header{}.Get, []byte("no body"), time.Now())
+	if ae, ok := model.AsAPIError(plain); !ok || ae.StatusCode != 503 || ae.Message != "no body" {
+		t.Fatalf("a non-JSON answer mapped to %v", plain)
 	}
 
+	// A transport error reaches the retry policy unchanged.
+	c, _ := newRetryTestClient(t)
 	other := errors.New("dial tcp: refused")
-	if got := model.ErrorFromSDK(other, time.Now()); !errors.Is(got, other) || got.Error() != other.Error() {
+	if got := c.attempt(context.Background(), 1, func(context.Context) error { return other }); !errors.Is(got, other) || got.Error() != other.Error() {
 		t.Fatal("a transport error was changed")
 	}
 }

@@ -3,12 +3,10 @@ package graph
 import (
 	"context"
 	"errors"
-
-	"github.com/microsoftgraph/msgraph-sdk-go/models"
-	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipals"
-	"github.com/microsoftgraph/msgraph-sdk-go/serviceprincipalswithappid"
+	"net/url"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // MaxVisibilityBatch is how many IDs one filtered list names (core.MaxListBatch).
@@ -32,7 +30,7 @@ func (c *Client) ClientVisible(ctx context.Context, appID string) (bool, error) 
 }
 
 // present reports whether b finds the object with the ID, under the retry policy; absence is final.
-func present[T directoryObject](ctx context.Context, b *readBatcher[T], what, id string) (bool, error) {
+func present(ctx context.Context, b *readBatcher, what, id string) (bool, error) {
 	err := b.c.retry(ctx, callPolicy{what: what}, func(ctx context.Context) error {
 		_, err := b.read(ctx, id, true)
 		return err
@@ -44,18 +42,6 @@ func present[T directoryObject](ctx context.Context, b *readBatcher[T], what, id
 }
 
 // getServicePrincipal sends one GET servicePrincipals(appId='…').
-func (c *Client) getServicePrincipal(ctx context.Context, appID string) (models.ServicePrincipalable, error) {
-	return serviceprincipalswithappid.NewServicePrincipalsWithAppIdRequestBuilderInternal(map[string]string{}, c.adapter, &appID).
-		Get(ctx, &serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetRequestConfiguration{
-			QueryParameters: &serviceprincipalswithappid.ServicePrincipalsWithAppIdRequestBuilderGetQueryParameters{Select: []string{"id", "appId"}},
-		})
-}
-
-// listServicePrincipals sends one filtered GET /servicePrincipals, one attempt, and returns the service
-// principals listed (one page).
-func (c *Client) listServicePrincipals(ctx context.Context, filter string) ([]models.ServicePrincipalable, error) {
-	return pageValues[models.ServicePrincipalable](serviceprincipals.NewServicePrincipalsRequestBuilderInternal(map[string]string{}, c.adapter).Get(ctx,
-		&serviceprincipals.ServicePrincipalsRequestBuilderGetRequestConfiguration{
-			QueryParameters: &serviceprincipals.ServicePrincipalsRequestBuilderGetQueryParameters{Filter: &filter, Select: []string{"id", "appId"}},
-		}))
+func (c *Client) getServicePrincipal(ctx context.Context, appID string) (*model.Object, error) {
+	return get(ctx, c, "/servicePrincipals(appId='"+url.PathEscape(appID)+"')"+query("", "id", "appId"))
 }

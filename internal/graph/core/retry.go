@@ -8,7 +8,7 @@ import (
 
 // The one retry policy: which failures of a call are repeated, after what delay, and when it gives
 // up. The driver (package graph, retry.go) describes each failed attempt as a Failure, asks Next, and
-// waits or returns; kiota's own RetryHandler is not in its middleware.
+// waits or returns; nothing below it retries.
 
 // RetryReason names why a call was repeated or a wait was taken; the driver counts them by reason.
 type RetryReason string

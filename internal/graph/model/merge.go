@@ -15,16 +15,16 @@ import (
 // scopeEntry is a permission scope as read or as built by this process.
 type scopeEntry struct {
 	PermissionScope
-	// raw is the SDK model as read (nil for a scope this process creates); it is written back
-	// unchanged when the plain fields are unchanged, so properties this package does not model
-	// (origin, @odata.type, unknown additional data) round-trip.
+	// raw is the entry as read (a readEntry, wire.go; nil for a scope this process creates): its JSON
+	// is sent back as read while the plain fields are unchanged, and keeps the properties this
+	// package does not model (origin, @odata.type, unknown ones) when they change.
 	raw any
 }
 
 // preAuthEntry is a pre-authorized application entry as read or as built by this process.
 type preAuthEntry struct {
 	PreAuthorizedApplication
-	// raw is the SDK model as read (nil for an entry this process creates); see scopeEntry.raw.
+	// raw is the entry as read (nil for an entry this process creates); see scopeEntry.raw.
 	raw any
 }
 
@@ -48,7 +48,7 @@ type State struct {
 	ReadAt time.Time
 }
 
-// Clone returns a deep copy whose lists can be edited without touching st. The raw SDK models are
+// Clone returns a deep copy whose lists can be edited without touching st. The raw entries are
 // shared: they are never modified.
 func (st *State) Clone() *State {
 	c := *st

@@ -1,0 +1,190 @@
+package model
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/bayer/terraform-provider-lkps/internal/retryafter"
+)
+
+// Object is an application or a service principal as Graph's JSON carries it (the properties read).
+type Object struct {
+	ID             string   `json:"id"`
+	AppID          string   `json:"appId"`
+	DisplayName    string   `json:"displayName"`
+	IdentifierURIs []string `json:"identifierUris"`
+	API            *struct {
+		Scopes  []readEntry[scopeJSON]   `json:"oauth2PermissionScopes"`
+		PreAuth []readEntry[preAuthJSON] `json:"preAuthorizedApplications"`
+	} `json:"api"`
+}
+
+// readEntry is a list entry as read: its JSON and the properties this package knows, decoded.
+type readEntry[T any] struct {
+	json  json.RawMessage
+	known T
+}
+
+// UnmarshalJSON keeps the entry's JSON and decodes what it knows.
+func (e *readEntry[T]) UnmarshalJSON(b []byte) error {
+	e.json = bytes.Clone(b)
+	return json.Unmarshal(b, &e.known)
+}
+
+// scopeJSON and preAuthJSON are PermissionScope and PreAuthorizedApplication with Graph's names.
+type scopeJSON struct {
+	ID                      string `json:"id"`
+	Value                   string `json:"value"`
+	Type                    string `json:"type"`
+	AdminConsentDisplayName string `json:"adminConsentDisplayName"`
+	AdminConsentDescription string `json:"adminConsentDescription"`
+	UserConsentDisplayName  string `json:"userConsentDisplayName"`
+	UserConsentDescription  string `json:"userConsentDescription"`
+	Enabled                 bool   `json:"isEnabled"`
+}
+
+type preAuthJSON struct {
+	AppID                  string   `json:"appId"`
+	DelegatedPermissionIDs []string `json:"delegatedPermissionIds"`
+}
+
+// FromObject converts a GET answer into the state the merge logic works on; each list entry keeps
+// what was read (raw), so that entries written back keep every property this package does not model.
+func FromObject(o *Object) *State {
+	st := &State{ObjectID: o.ID, AppID: o.AppID, displayName: o.DisplayName,
+		uris: append([]string{}, o.IdentifierURIs...), scopes: []scopeEntry{}, preAuth: []preAuthEntry{}}
+	if o.API == nil {
+		return st
+	}
+	for _, e := range o.API.Scopes {
+		st.scopes = append(st.scopes, scopeEntry{PermissionScope: PermissionScope(e.known), raw: e})
+	}
+	for _, e := range o.API.PreAuth {
+		e.known.DelegatedPermissionIDs = append([]string{}, e.known.DelegatedPermissionIDs...)
+		st.preAuth = append(st.preAuth, preAuthEntry{PreAuthorizedApplication: PreAuthorizedApplication(e.known), raw: e})
+	}
+	return st
+}
+
+// PatchBody builds the PATCH body carrying only the collections in cols, in full, as after holds
+// them. Graph merges a PATCH at property level (also inside "api"), so collections left out stay as
+// they are.
+func PatchBody(after *State, cols Collection) ([]byte, error) {
+	body := map[string]any{}
+	if cols&ColURIs != 0 {
+		body["identifierUris"] = append([]string{}, after.uris...)
+	}
+	api := map[string]any{}
+	if cols&ColScopes != 0 {
+		scopes := make([]json.RawMessage, 0, len(after.scopes))
+		for _, s := range after.scopes {
+			m, err := scopeToJSON(s)
+			if err != nil {
+				return nil, err
+			}
+			scopes = append(scopes, m)
+		}
+		api["oauth2PermissionScopes"] = scopes
+	}
+	if cols&ColPreAuth != 0 {
+		entries := make([]json.RawMessage, 0, len(after.preAuth))
+		for _, p := range after.preAuth {
+			read, _ := p.raw.(readEntry[preAuthJSON])
+			p.DelegatedPermissionIDs = append([]string{}, p.DelegatedPermissionIDs...)
+			m, err := entryJSON(read.json, read.known, preAuthJSON(p.PreAuthorizedApplication))
+			if err != nil {
+				return nil, err
+			}
+			entries = append(entries, m)
+		}
+		api["preAuthorizedApplications"] = entries
+	}
+	if len(api) > 0 {
+		body["api"] = api
+	}
+	// Entries as read go out as read, only compacted (not HTML-escaped).
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(body)
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), err
+}
+
+// scopeToJSON is entryJSON of a scope, whose ID must be a GUID when it is new or changed.
+func scopeToJSON(e scopeEntry) (json.RawMessage, error) {
+	read, _ := e.raw.(readEntry[scopeJSON])
+	s := e.PermissionScope
+	if read.json == nil || read.known.ID != s.ID {
+		id, err := uuid.Parse(s.ID)
+		if err != nil {
+			return nil, fmt.Errorf("permission scope id %q is not a GUID: %w", s.ID, err)
+		}
+		s.ID = id.String()
+	}
+	return entryJSON(read.json, read.known, scopeJSON(s))
+}
+
+// entryJSON is the JSON to send for a list entry read as raw (nil for a new entry) whose known
+// properties were was and are now: raw itself when they are unchanged, else raw with the known
+// properties that changed replaced; only the known properties for a new entry.
+func entryJSON(raw json.RawMessage, was, now any) (json.RawMessage, error) {
+	nowJSON, err := json.Marshal(now)
+	if err != nil || raw == nil {
+		return nowJSON, err
+	}
+	wasJSON, err := json.Marshal(was)
+	if err != nil || bytes.Equal(wasJSON, nowJSON) {
+		return raw, err
+	}
+	var props, before, after map[string]json.RawMessage
+	for _, d := range []struct {
+		from []byte
+		into *map[string]json.RawMessage
+	}{{raw, &props}, {wasJSON, &before}, {nowJSON, &after}} {
+		if err := json.Unmarshal(d.from, d.into); err != nil {
+			return nil, err
+		}
+	}
+	for k, v := range after {
+		if !bytes.Equal(before[k], v) {
+			props[k] = v
+		}
+	}
+	return json.Marshal(props)
+}
+
+// maxErrorText bounds the text of a non-JSON error answer kept as the message.
+const maxErrorText = 512
+
+// ErrorFromResponse turns Graph's error answer (status, header lookup, body), received at now, into
+// the typed errors of this package (APIError, NotFoundError, ...). A body that is not Graph's error
+// JSON becomes the message, bounded.
+func ErrorFromResponse(status int, header func(string) string, body []byte, now time.Time) error {
+	var doc struct {
+		Error struct {
+			Code, Message string
+			InnerError    struct {
+				RequestID       string `json:"request-id"`
+				ClientRequestID string `json:"client-request-id"`
+			}
+		}
+	}
+	e := APIError{StatusCode: status}
+	if json.Unmarshal(body, &doc) == nil && doc.Error.Code+doc.Error.Message != "" {
+		e.Code, e.Message = doc.Error.Code, doc.Error.Message
+		e.RequestID, e.ClientRequestID = doc.Error.InnerError.RequestID, doc.Error.InnerError.ClientRequestID
+	} else {
+		text := strings.ToValidUTF8(string(body[:min(len(body), maxErrorText)]), "")
+		e.Message = strings.Join(strings.Fields(text), " ")
+	}
+	e.RequestID = cmp.Or(e.RequestID, header("request-id"))
+	e.ClientRequestID = cmp.Or(e.ClientRequestID, header("client-request-id"))
+	e.RetryAfter = retryafter.Parse(header("retry-after"), now)
+	return typedAPIError(e)
+}
