@@ -91,7 +91,7 @@ type Config struct {
 // operations on one application are serialized and grouped by a per-application worker.
 type Client struct {
 	cfg   Config
-	host  string       // the Graph host, the only one the token goes to
+	host  string       // the Graph host and port, the only ones the token goes to
 	http  *http.Client // observingTransport under the given transport, redirects only within host
 	stats statsCollector
 	// observedLag is the longest replication lag seen, in nanoseconds (noteLag).
@@ -135,14 +135,14 @@ func New(cfg Config) (*Client, error) {
 	cfg.VisibilityWindow = positiveOr(cfg.VisibilityWindow, core.DefaultVisibilityWindow)
 	cfg.Backoff = cfg.Backoff.WithDefaults()
 
-	host, err := core.Host(cfg.BaseURL)
-	if err != nil {
+	if _, err := core.Host(cfg.BaseURL); err != nil {
 		return nil, fmt.Errorf("graph client: %w", err)
 	}
+	base, _ := url.Parse(cfg.BaseURL) // parsed by core.Host
 
 	c := &Client{
 		cfg:       cfg,
-		host:      host,
+		host:      base.Host,
 		now:       time.Now,
 		sleep:     sleepCtx,
 		refs:      make(map[string]string),
@@ -183,9 +183,9 @@ func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// isGraph reports whether u is on the Graph host over https.
+// isGraph reports whether u is on the Graph host and port over https.
 func (c *Client) isGraph(u *url.URL) bool {
-	return u.Scheme == "https" && strings.EqualFold(u.Hostname(), c.host)
+	return u.Scheme == "https" && strings.EqualFold(u.Host, c.host)
 }
 
 // bearer returns a token for Config.Scope, the cached one until tokenRefresh before it expires (or
