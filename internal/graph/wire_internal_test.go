@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,7 +30,7 @@ func (c *countingCredential) GetToken(_ context.Context, opts policy.TokenReques
 	if len(opts.Scopes) != 1 || opts.Scopes[0] != DefaultScope {
 		return azcore.AccessToken{}, errors.New("unexpected scopes")
 	}
-	return azcore.AccessToken{Token: "tok-" + string(rune('0'+n)), ExpiresOn: time.Now().Add(c.life)}, nil
+	return azcore.AccessToken{Token: "tok-" + strconv.Itoa(int(n)), ExpiresOn: time.Now().Add(c.life)}, nil
 }
 
 // seen is what a test server saw of one request.
