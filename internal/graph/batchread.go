@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,11 +32,10 @@ const (
 // readBatcher queues the reads of one kind of one resource (an application or a service principal)
 // and sends them.
 type readBatcher struct {
-	c      *Client
-	kind   string                                               // readByObjectID or readByAppID
-	coll   string                                               // the collection's path, listed with $filter
-	sel    []string                                             // the properties read
-	single func(context.Context, string) (*model.Object, error) // the GET of one object
+	c    *Client
+	kind string   // readByObjectID or readByAppID
+	coll string   // the collection's path, such as "/applications"
+	sel  []string // the properties read
 
 	mu        sync.Mutex
 	waiting   []*readWaiter
@@ -68,9 +69,22 @@ type readBatchers struct {
 }
 
 func (r *readBatchers) init(c *Client) {
-	r.byObjectID = readBatcher{c: c, kind: readByObjectID, coll: "/applications", sel: selectFields, single: c.getByObjectID}
-	r.byAppID = readBatcher{c: c, kind: readByAppID, coll: "/applications", sel: selectFields, single: c.getByAppID}
-	r.spByAppID = readBatcher{c: c, kind: readByAppID, coll: "/servicePrincipals", sel: []string{"id", "appId"}, single: c.getServicePrincipal}
+	r.byObjectID = readBatcher{c: c, kind: readByObjectID, coll: "/applications", sel: selectFields}
+	r.byAppID = readBatcher{c: c, kind: readByAppID, coll: "/applications", sel: selectFields}
+	r.spByAppID = readBatcher{c: c, kind: readByAppID, coll: "/servicePrincipals", sel: []string{"id", "appId"}}
+}
+
+// single sends one GET of the object: coll/{id}, or coll(appId='{id}').
+func (b *readBatcher) single(ctx context.Context, id string) (*model.Object, error) {
+	path := b.coll + "/" + url.PathEscape(id)
+	if b.kind == readByAppID {
+		path = b.coll + "(appId='" + url.PathEscape(id) + "')"
+	}
+	var o model.Object
+	if err := b.c.do(ctx, http.MethodGet, path+query("", b.sel...), nil, &o); err != nil {
+		return nil, err
+	}
+	return &o, nil
 }
 
 // key is the object's ID of the batcher's kind, lower-case.

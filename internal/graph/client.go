@@ -174,8 +174,8 @@ const userAgent = "lkps-graph/1"
 // tokenRefresh is how long before its expiry a cached token is replaced.
 const tokenRefresh = 5 * time.Minute
 
-// checkRedirect follows at most ten redirects and only within the Graph host over https (net/http
-// keeps the Authorization header there); any other redirect is answered as it came.
+// checkRedirect follows up to ten redirects within the Graph host (net/http keeps the Authorization
+// header there); any other redirect is answered as it came.
 func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= 10 || !c.isGraph(req.URL) {
 		return http.ErrUseLastResponse
@@ -203,9 +203,6 @@ func (c *Client) bearer(ctx context.Context) (string, error) {
 	return c.token.Token, nil
 }
 
-// graphURL is the URL of path (with its query) under the v1.0 endpoint.
-func (c *Client) graphURL(path string) string { return c.cfg.BaseURL + "/v1.0" + path }
-
 // query is "?$select=…" and, when filter is set, "&$filter=…", each value escaped.
 func query(filter string, sel ...string) string {
 	esc := func(v string) string { return strings.ReplaceAll(url.QueryEscape(v), "+", "%20") }
@@ -216,9 +213,13 @@ func query(filter string, sel ...string) string {
 	return q
 }
 
-// do sends one request to u, a URL on the Graph host, with body as JSON (nil: none) and decodes the
-// answer into out (nil: ignored); an error answer becomes model.ErrorFromResponse's typed error.
+// do sends one request to u (a URL on the Graph host, or a path under its v1.0 endpoint) with body
+// as JSON (nil: none) and decodes the answer into out (nil: ignored); an error answer becomes
+// model.ErrorFromResponse's typed error.
 func (c *Client) do(ctx context.Context, method, u string, body []byte, out any) error {
+	if strings.HasPrefix(u, "/") {
+		u = c.cfg.BaseURL + "/v1.0" + u
+	}
 	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
 		return err
@@ -305,34 +306,14 @@ func (c *Client) withTimeout(ctx context.Context) (context.Context, context.Canc
 	return context.WithTimeout(ctx, core.DefaultTimeout)
 }
 
-// getByObjectID sends one GET applications/{id}.
-func (c *Client) getByObjectID(ctx context.Context, objectID string) (*model.Object, error) {
-	return get(ctx, c, "/applications/"+url.PathEscape(objectID)+query("", selectFields...))
-}
-
-// getByAppID sends one GET applications(appId='…').
-func (c *Client) getByAppID(ctx context.Context, appID string) (*model.Object, error) {
-	return get(ctx, c, "/applications(appId='"+url.PathEscape(appID)+"')"+query("", selectFields...))
-}
-
 // patchByObjectID sends one PATCH applications/{id}.
 func (c *Client) patchByObjectID(ctx context.Context, objectID string, body []byte) error {
-	return c.do(ctx, http.MethodPatch, c.graphURL("/applications/"+url.PathEscape(objectID)), body, nil)
+	return c.do(ctx, http.MethodPatch, "/applications/"+url.PathEscape(objectID), body, nil)
 }
 
-// get sends one GET of path and decodes the object.
-func get(ctx context.Context, c *Client, path string) (*model.Object, error) {
-	var o model.Object
-	if err := c.do(ctx, http.MethodGet, c.graphURL(path), nil, &o); err != nil {
-		return nil, err
-	}
-	return &o, nil
-}
-
-// list sends one GET of a collection at path and returns its objects (one page: the filters name at
-// most core.MaxListBatch objects).
+// list sends one GET of a collection (path and query) and returns its objects, one page.
 func (c *Client) list(ctx context.Context, path string) ([]*model.Object, error) {
 	var page struct{ Value []*model.Object }
-	err := c.do(ctx, http.MethodGet, c.graphURL(path), nil, &page)
+	err := c.do(ctx, http.MethodGet, path, nil, &page)
 	return page.Value, err
 }

@@ -31,7 +31,7 @@ func (c *Client) OwnedApplications(ctx context.Context) ([]Application, error) {
 	}
 	path := core.OwnedPath(who.objectID, who.appOnly)
 	var out []Application
-	next := c.graphURL(path + query("", selectFields...))
+	next := c.cfg.BaseURL + "/v1.0" + path + query("", selectFields...)
 	for page := 0; next != "" && page < core.MaxListPages; page++ {
 		u, err := core.NextPage(c.cfg.BaseURL, next)
 		if err != nil {

@@ -3,10 +3,8 @@ package graph
 import (
 	"context"
 	"errors"
-	"net/url"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
-	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // MaxVisibilityBatch is how many IDs one filtered list names (core.MaxListBatch).
@@ -39,9 +37,4 @@ func present(ctx context.Context, b *readBatcher, what, id string) (bool, error)
 		return false, nil
 	}
 	return err == nil, err
-}
-
-// getServicePrincipal sends one GET servicePrincipals(appId='…').
-func (c *Client) getServicePrincipal(ctx context.Context, appID string) (*model.Object, error) {
-	return get(ctx, c, "/servicePrincipals(appId='"+url.PathEscape(appID)+"')"+query("", "id", "appId"))
 }
