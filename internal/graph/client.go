@@ -92,7 +92,7 @@ type Config struct {
 type Client struct {
 	cfg   Config
 	host  string       // the Graph host and port, the only ones the token goes to
-	http  *http.Client // observingTransport under the given transport, redirects only within host
+	http  *http.Client // observingTransport under the given transport, no redirects
 	stats statsCollector
 	// observedLag is the longest replication lag seen, in nanoseconds (noteLag).
 	observedLag atomic.Int64
@@ -156,7 +156,7 @@ func New(cfg Config) (*Client, error) {
 	c.reads.init(c)
 	given := cmp.Or(cfg.HTTPClient, &http.Client{})
 	c.http = &http.Client{Transport: &observingTransport{next: cmp.Or(given.Transport, http.DefaultTransport), c: c},
-		Timeout: given.Timeout, CheckRedirect: c.checkRedirect}
+		Timeout: given.Timeout, CheckRedirect: noRedirects}
 	return c, nil
 }
 
@@ -174,14 +174,9 @@ const userAgent = "lkps-graph/1"
 // tokenRefresh is how long before its expiry a cached token is replaced.
 const tokenRefresh = 5 * time.Minute
 
-// checkRedirect follows up to ten redirects within the Graph host (net/http keeps the Authorization
-// header there); any other redirect is answered as it came.
-func (c *Client) checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 || !c.isGraph(req.URL) {
-		return http.ErrUseLastResponse
-	}
-	return nil
-}
+// noRedirects answers a redirect as it came (an APIError): Graph sends none to these calls, and
+// following one could turn a PATCH into a GET or take the token elsewhere.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // isGraph reports whether u is on the Graph host and port over https.
 func (c *Client) isGraph(u *url.URL) bool {
