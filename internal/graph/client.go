@@ -252,8 +252,7 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, out any)
 	return nil
 }
 
-// observingTransport counts and logs every request Graph sees (redirects included). It never reads
-// or logs the Authorization header.
+// observingTransport counts and logs every request Graph sees, never its Authorization header.
 type observingTransport struct {
 	next http.RoundTripper
 	c    *Client
