@@ -1,0 +1,37 @@
+package graph_test
+
+import (
+	"testing"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph"
+)
+
+// The cost of the request function, client and in-memory emulator together (DESIGN.md, "No Graph SDK
+// in the provider"): one GET, and a scope's create and delete (PATCHes and their confirmations).
+func BenchmarkWireGET(b *testing.B) {
+	h, ctx, ref := newAgentHarness(b, exposedAgent)
+	c := h.deployerClient(b, func(cfg *graph.Config) { fastConfig(cfg); cfg.ReadReuse = -1; cfg.Logger = nil })
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := c.GetApplication(ctx, ref); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkWireWrite(b *testing.B) {
+	h, ctx, ref := newAgentHarness(b, exposedAgent)
+	c := h.deployerClient(b, func(cfg *graph.Config) { fastConfig(cfg); cfg.Logger = nil })
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		s, err := c.CreateScope(ctx, ref, accessScope(""))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.DeleteScope(ctx, ref, s.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
