@@ -41,7 +41,7 @@ type Logger interface {
 
 // Config configures a Client; only Credential is required. A zero duration or count means the
 // default named in core (core/lag.go, core/retry.go, core/batch.go); a negative WriteReuse means
-// never, a negative RequestTimeout no timeout.
+// never.
 type Config struct {
 	// Credential obtains tokens for Microsoft Graph, for Scope (default DefaultScope).
 	Credential azcore.TokenCredential
@@ -59,8 +59,6 @@ type Config struct {
 	Backoff Backoff
 	// DisableReadBatching sends every read as its own GET (batchread.go).
 	DisableReadBatching bool
-	// RequestTimeout bounds one HTTP request; one that times out is retried like a dropped connection.
-	RequestTimeout time.Duration
 	// ReplicationLag is L, the bound on the directory's replication lag every window derives from
 	// (core/lag.go; zero: DefaultReplicationLag, negative: none). Set below the real lag, it weakens
 	// every guarantee: a Read may miss an item an earlier command created, and a write may be built on
@@ -115,7 +113,6 @@ func New(cfg Config) (*Client, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cmp.Or(cfg.BaseURL, DefaultBaseURL), "/")
 	cfg.Scope = cmp.Or(cfg.Scope, DefaultScope)
-	cfg.RequestTimeout = cmp.Or(cfg.RequestTimeout, core.DefaultRequestTimeout)
 	cfg.ReplicationLag = cmp.Or(cfg.ReplicationLag, DefaultReplicationLag)
 	cfg.WriteReuse = cmp.Or(cfg.WriteReuse, core.DefaultWriteReuse)
 	cfg.VisibilityWindow = positiveOr(cfg.VisibilityWindow, core.DefaultVisibilityWindow)
