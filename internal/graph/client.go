@@ -55,8 +55,6 @@ type Config struct {
 	HTTPClient *http.Client
 	UserAgent  string
 	Logger     Logger
-	// Backoff shapes the delays between retries.
-	Backoff Backoff
 	// DisableReadBatching sends every read as its own GET (batchread.go).
 	DisableReadBatching bool
 	// ReplicationLag is L, the bound on the directory's replication lag every window derives from
@@ -89,7 +87,8 @@ type Client struct {
 
 	now     func() time.Time
 	sleep   func(context.Context, time.Duration) error
-	started time.Time // when the command started (Config.CommandStart), else when the client was built
+	started time.Time    // when the command started (Config.CommandStart), else when the client was built
+	backoff core.Backoff // the delays between retries (core.Backoff's defaults)
 
 	mu        sync.Mutex
 	refs      map[string]string         // AppRef.Key() → lower-case object ID
@@ -116,7 +115,6 @@ func New(cfg Config) (*Client, error) {
 	cfg.ReplicationLag = cmp.Or(cfg.ReplicationLag, DefaultReplicationLag)
 	cfg.WriteReuse = cmp.Or(cfg.WriteReuse, core.DefaultWriteReuse)
 	cfg.VisibilityWindow = positiveOr(cfg.VisibilityWindow, core.DefaultVisibilityWindow)
-	cfg.Backoff = cfg.Backoff.WithDefaults()
 
 	host, err := core.Host(cfg.BaseURL)
 	if err != nil {
@@ -126,6 +124,7 @@ func New(cfg Config) (*Client, error) {
 	c := &Client{
 		cfg:       cfg,
 		now:       time.Now,
+		backoff:   Backoff{}.WithDefaults(),
 		sleep:     sleepCtx,
 		refs:      make(map[string]string),
 		resolving: make(map[string]*resolveFlight),

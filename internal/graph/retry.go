@@ -83,7 +83,7 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 			return core.GaveUp(p.what, a.N, timedOutRetrying(err, retried))
 		}
 		deadline, _ := ctx.Deadline()
-		next := p.Next(&a, failureOf(err), c.now(), deadline, c.cfg.Backoff, rand.Float64())
+		next := p.Next(&a, failureOf(err), c.now(), deadline, c.backoff, rand.Float64())
 		if !next.Again {
 			return core.GaveUp(p.what, a.N, next.Final(err))
 		}
