@@ -79,7 +79,7 @@ func (w *appWorker) confirmContext(cf *confirmation) (context.Context, context.C
 
 // overwritten applies the missing intents again on st (core.Confirmation.Reapply) and sends them.
 func (w *appWorker) overwritten(ctx context.Context, cf *confirmation, st *model.State) error {
-	next, failed, unrestorable, ok := cf.Reapply(st, w.expected(), w.c.cfg.MaxReapply)
+	next, failed, unrestorable, ok := cf.Reapply(st, w.expected(), core.DefaultMaxReapply)
 	if !ok {
 		return &OverwrittenError{ObjectID: w.objectID, Reapplied: cf.Reapplied, Missing: describe(cf.Lost)}
 	}
@@ -111,7 +111,7 @@ func (w *appWorker) overwritten(ctx context.Context, cf *confirmation, st *model
 func (w *appWorker) behind(ctx context.Context, cf *confirmation, st *model.State) (taken []*op, err error) {
 	w.c.noteLag(cf.Behind(st, w.c.now()))
 	w.c.stats.addRetry(core.ReasonNotYetVisible)
-	wait := w.c.cfg.Backoff.PollDelay(cf.Misses, rand.Float64())
+	wait := w.c.backoff.PollDelay(cf.Misses, rand.Float64())
 	taken, sent := w.absorb(ctx, cf)
 	if sent {
 		wait = 0 // read at once: the new PATCH may well be visible with the old one

@@ -168,9 +168,9 @@ func newRetryTestClient(t *testing.T) (*Client, *clocktest.Clock) {
 	t.Helper()
 	ft := clocktest.New(time.Now()) // real-time based: context deadlines compare with the wall clock
 	c := &Client{
-		cfg:   Config{Backoff: Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: 0}.WithDefaults()},
-		now:   ft.Now,
-		sleep: ft.Sleep,
+		backoff: Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: 0}.WithDefaults(),
+		now:     ft.Now,
+		sleep:   ft.Sleep,
 	}
 	return c, ft
 }
