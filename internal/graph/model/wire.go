@@ -19,7 +19,7 @@ type Object struct {
 	AppID          string   `json:"appId"`
 	DisplayName    string   `json:"displayName"`
 	IdentifierURIs []string `json:"identifierUris"`
-	API            *struct {
+	API            struct {
 		Scopes  []readEntry[scopeJSON]   `json:"oauth2PermissionScopes"`
 		PreAuth []readEntry[preAuthJSON] `json:"preAuthorizedApplications"`
 	} `json:"api"`
@@ -59,9 +59,6 @@ type preAuthJSON struct {
 func FromObject(o *Object) *State {
 	st := &State{ObjectID: o.ID, AppID: o.AppID, displayName: o.DisplayName,
 		uris: append([]string{}, o.IdentifierURIs...), scopes: []scopeEntry{}, preAuth: []preAuthEntry{}}
-	if o.API == nil {
-		return st
-	}
 	for _, e := range o.API.Scopes {
 		st.scopes = append(st.scopes, scopeEntry{PermissionScope: PermissionScope(e.known), raw: e})
 	}
