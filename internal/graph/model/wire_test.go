@@ -247,3 +247,16 @@ func TestErrorFromResponse(t *testing.T) {
 		})
 	}
 }
+
+// An application without "api" (null or absent) has no scopes and no pre-authorized clients.
+func TestFromObject_NoAPI(t *testing.T) {
+	for _, doc := range []string{`{"id":"o","appId":"a","api":null}`, `{"id":"o","appId":"a"}`} {
+		var o Object
+		if err := json.Unmarshal([]byte(doc), &o); err != nil {
+			t.Fatal(err)
+		}
+		if app := FromObject(&o).Application(); app.ObjectID != "o" || len(app.Scopes)+len(app.PreAuthorized) != 0 {
+			t.Fatalf("%s: %+v", doc, app)
+		}
+	}
+}
