@@ -72,8 +72,6 @@ type Config struct {
 	Caller CallerKind
 	// WriteReuse is how old a read may be for a round to build on it while no other writer was seen.
 	WriteReuse time.Duration
-	// VisibilityWindow is how long a request made only of ClientVisible lookups waits for more.
-	VisibilityWindow time.Duration
 }
 
 // Client edits application registrations through Microsoft Graph. It is safe for concurrent use;
@@ -114,7 +112,6 @@ func New(cfg Config) (*Client, error) {
 	cfg.Scope = cmp.Or(cfg.Scope, DefaultScope)
 	cfg.ReplicationLag = cmp.Or(cfg.ReplicationLag, DefaultReplicationLag)
 	cfg.WriteReuse = cmp.Or(cfg.WriteReuse, core.DefaultWriteReuse)
-	cfg.VisibilityWindow = positiveOr(cfg.VisibilityWindow, core.DefaultVisibilityWindow)
 
 	host, err := core.Host(cfg.BaseURL)
 	if err != nil {
