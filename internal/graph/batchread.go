@@ -86,7 +86,7 @@ func (r *readBatchers) init(c *Client) {
 // read queues the read, or sends it alone when batching is off or the ID is no GUID (anything else
 // would make Graph refuse the whole list). A read that ends the sender's linger wakes it.
 func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T, error) {
-	if b.c.cfg.DisableReadBatching || b.off.Load() || uuid.Validate(id) != nil {
+	if b.off.Load() || uuid.Validate(id) != nil {
 		return b.single(ctx, id)
 	}
 	w := &readWaiter[T]{Queued: core.Queued{ID: strings.ToLower(id), Presence: presence, At: b.c.now()}, ctx: ctx, done: make(chan struct{})}

@@ -55,8 +55,6 @@ type Config struct {
 	HTTPClient *http.Client
 	UserAgent  string
 	Logger     Logger
-	// DisableReadBatching sends every read as its own GET (batchread.go).
-	DisableReadBatching bool
 	// ReplicationLag is L, the bound on the directory's replication lag every window derives from
 	// (core/lag.go; zero: DefaultReplicationLag, negative: none). Set below the real lag, it weakens
 	// every guarantee: a Read may miss an item an earlier command created, and a write may be built on
