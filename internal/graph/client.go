@@ -40,8 +40,7 @@ type Logger interface {
 }
 
 // Config configures a Client; only Credential is required. A zero duration or count means the
-// default named in core (core/lag.go, core/retry.go, core/batch.go); a negative WriteReuse means
-// never.
+// default named in core (core/lag.go, core/retry.go, core/batch.go).
 type Config struct {
 	// Credential obtains tokens for Microsoft Graph, for Scope (default DefaultScope).
 	Credential azcore.TokenCredential
@@ -68,8 +67,6 @@ type Config struct {
 	ConcurrentWriters bool
 	// Caller is the kind of identity the credential signs in as; ForbiddenError says what to grant.
 	Caller CallerKind
-	// WriteReuse is how old a read may be for a round to build on it while no other writer was seen.
-	WriteReuse time.Duration
 }
 
 // Client edits application registrations through Microsoft Graph. It is safe for concurrent use;
@@ -109,7 +106,6 @@ func New(cfg Config) (*Client, error) {
 	cfg.BaseURL = strings.TrimRight(cmp.Or(cfg.BaseURL, DefaultBaseURL), "/")
 	cfg.Scope = cmp.Or(cfg.Scope, DefaultScope)
 	cfg.ReplicationLag = cmp.Or(cfg.ReplicationLag, DefaultReplicationLag)
-	cfg.WriteReuse = cmp.Or(cfg.WriteReuse, core.DefaultWriteReuse)
 
 	host, err := core.Host(cfg.BaseURL)
 	if err != nil {

@@ -12,7 +12,7 @@ const DefaultReplicationLag = core.DefaultReplicationLag
 
 // lag is the lag model (core.Lag) as of now: the declared bound, the longest lag observed, WriteReuse.
 func (c *Client) lag() core.Lag {
-	return core.Lag{Declared: c.cfg.ReplicationLag, Observed: time.Duration(c.observedLag.Load()), WriteReuse: c.cfg.WriteReuse}
+	return core.Lag{Declared: c.cfg.ReplicationLag, Observed: time.Duration(c.observedLag.Load()), WriteReuse: core.DefaultWriteReuse}
 }
 
 // freshFrom is core.Lag.FreshFrom of the command's start.

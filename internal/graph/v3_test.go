@@ -173,7 +173,7 @@ func TestSettleInterruptedDuringItsReadStillSettles(t *testing.T) {
 		ctx, cancel := context.WithCancel(ctxWithTimeout(t, time.Minute))
 		var watch *cancelAtWatch
 		s := newLateOverwrite(t, 10, func(c *graph.Config) {
-			watch = &cancelAtWatch{next: c.HTTPClient.Transport, window: 2*c.ReplicationLag + c.WriteReuse, cancel: cancel}
+			watch = &cancelAtWatch{next: c.HTTPClient.Transport, window: 2*c.ReplicationLag + core.DefaultWriteReuse, cancel: cancel}
 			c.HTTPClient = &http.Client{Transport: watch}
 		})
 		watch.arm()
@@ -222,13 +222,13 @@ func TestForeignWriterSeenSettlesAndNotifiesOnce(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
 		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) {
 			c.ReplicationLag = 100 * time.Millisecond // a window to wait (the emulator has no lag)
-			c.WriteReuse = -1                         // every round reads, so the other writer's change shows
 		})
 		ctx := ctxWithTimeout(t, time.Minute)
 		if _, err := h.client.AddPreAuthorization(ctx, ref, newGUID(t), scope.ID); err != nil {
 			t.Fatal(err)
 		}
-		fw.add(newGUID(t), scope.ID) // another writer, between our writes
+		fw.add(newGUID(t), scope.ID)           // another writer, between our writes
+		time.Sleep(2 * core.DefaultWriteReuse) // past WriteReuse: the next round reads, and shows the other writer's change
 		for range 3 {
 			if _, err := h.client.AddPreAuthorization(ctx, ref, newGUID(t), scope.ID); err != nil {
 				t.Fatal(err)

@@ -192,8 +192,8 @@ func TestOverwrittenBeyondBoundFailsClearly(t *testing.T) {
 // answered) is restored by the next write to the application.
 func TestLaterWriteRestoresOverwrittenConfirmedIntent(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
-		const reuse = 100 * time.Millisecond
-		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) { c.WriteReuse = reuse })
+		const reuse = core.DefaultWriteReuse
+		h, fw, ref, scope := newWriterTest(t, nil)
 		first, second, foreign := newGUID(t), newGUID(t), newGUID(t)
 		ctx := ctxWithTimeout(t, time.Minute)
 		before := fw.current()
@@ -339,7 +339,7 @@ func TestTwoWritersUnderLagConverge(t *testing.T) {
 }
 
 // lateOverwrite is the scenario of a writer whose read missed our last write: our client declares a
-// 1 s lag bound, 500 ms WriteReuse and other writers, every read is one lag behind, and another writer
+// 1 s lag bound, core.DefaultWriteReuse and other writers, every read is one lag behind, and another writer
 // writes what it read before our first PATCH (without ours) lag+reuse-100ms after that PATCH: the
 // latest the model allows. overwritten is closed once it has.
 type lateOverwrite struct {
@@ -353,9 +353,8 @@ type lateOverwrite struct {
 
 func newLateOverwrite(t *testing.T, seed uint64, tune ...func(*graph.Config)) *lateOverwrite {
 	t.Helper()
-	s := &lateOverwrite{lag: time.Second, reuse: 500 * time.Millisecond, overwritten: make(chan struct{})}
+	s := &lateOverwrite{lag: time.Second, reuse: core.DefaultWriteReuse, overwritten: make(chan struct{})}
 	s.h, s.fw, s.ref, s.scope = newWriterTest(t, func(c *graph.Config) {
-		c.WriteReuse = s.reuse
 		c.ReplicationLag = s.lag // the lag bound this process assumes
 		c.ConcurrentWriters = true
 		for _, f := range tune {
