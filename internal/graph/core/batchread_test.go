@@ -31,19 +31,28 @@ func TestTake(t *testing.T) {
 	}
 }
 
+// The sender's linger, one row each.
 func TestLingerFor(t *testing.T) {
 	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 	w := func(id string, presence bool) *waiter {
 		return &waiter{Queued: Queued{ID: id, Presence: presence, At: t0}}
 	}
+	full := make([]*waiter, MaxListBatch)
+	for i := range full {
+		full[i] = w(fmt.Sprint(i), true)
+	}
+	old := w("a", true)
+	old.At = t0.Add(-30 * time.Millisecond)
 	window := 50 * time.Millisecond
 	for name, tc := range map[string]struct {
 		q    []*waiter
 		want time.Duration
 	}{
-		"empty":                           {nil, 0},
-		"presence lookups only":           {[]*waiter{w("a", true), w("a", true), w("b", true)}, 30 * time.Millisecond},
-		"a read among them ends the wait": {[]*waiter{w("a", true), w("b", false)}, 0},
+		"an empty queue does not wait":      {nil, 0},
+		"presence lookups wait for company": {[]*waiter{w("a", true), w("a", true), w("b", true)}, 30 * time.Millisecond},
+		"a read among them ends the wait":   {[]*waiter{w("a", true), w("b", false)}, 0},
+		"a full list ends the wait":         {full, 0},
+		"the oldest has waited the window":  {[]*waiter{old, w("b", true)}, 0},
 	} {
 		if got := LingerFor(tc.q, t0.Add(20*time.Millisecond), window); got != tc.want {
 			t.Errorf("%s: LingerFor = %s, want %s", name, got, tc.want)
@@ -59,25 +68,9 @@ func TestListRefusal(t *testing.T) {
 	}
 }
 
-// The batcher's linger and stall rules, one row each.
-func TestBatchRules(t *testing.T) {
+// The stall rule, one row each.
+func TestStalled(t *testing.T) {
 	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
-	window := 50 * time.Millisecond
-	for _, tc := range []struct {
-		name string
-		got  time.Duration
-		want time.Duration
-	}{
-		{"presence lookups wait for company", Linger(true, 3, t0, t0.Add(20*time.Millisecond), window), 30 * time.Millisecond},
-		{"another read ends the wait", Linger(false, 3, t0, t0, window), 0},
-		{"a full list ends the wait", Linger(true, MaxListBatch, t0, t0, window), 0},
-		{"an empty queue does not wait", Linger(true, 0, t0, t0, window), 0},
-		{"the window has passed", Linger(true, 1, t0, t0.Add(window), window), 0},
-	} {
-		if tc.got != tc.want {
-			t.Errorf("%s: Linger = %s, want %s", tc.name, tc.got, tc.want)
-		}
-	}
 	for _, tc := range []struct {
 		name               string
 		senders, inRequest int

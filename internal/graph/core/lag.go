@@ -14,12 +14,9 @@ const DefaultReplicationLag = 3 * time.Second
 
 // Lag is the lag model of one process.
 type Lag struct {
-	// Declared is the configured bound; zero or negative when the directory is declared lag-free.
-	Declared time.Duration
-	// Observed is the longest lag this process observed (Widen).
-	Observed time.Duration
-	// WriteReuse is how old a read may be for a write to build on it (Reuse).
-	WriteReuse time.Duration
+	Declared   time.Duration // the configured bound; zero or negative: the directory is declared lag-free
+	Observed   time.Duration // the longest lag this process observed (Widen)
+	WriteReuse time.Duration // how old a read may be for a write to build on it (MayBuildOn)
 }
 
 // Bound is L: the declared bound, or the longest lag this process observed when that is longer.
