@@ -80,7 +80,7 @@ func (m *Memory) showsNews(st, known *model.State) bool {
 
 // Saw records the scope versions st shows.
 func (m *Memory) Saw(st *model.State) {
-	for s := range st.Scopes() {
+	for _, s := range st.Application().Scopes {
 		m.seen[model.ScopeFact(s)] = true
 	}
 }

@@ -2,7 +2,6 @@ package model
 
 import (
 	"cmp"
-	"iter"
 	"maps"
 	"slices"
 	"strconv"
@@ -165,17 +164,6 @@ func (st *State) Scope(id string) (PermissionScope, bool) {
 		return st.scopes[i].PermissionScope, true
 	}
 	return PermissionScope{}, false
-}
-
-// Scopes returns the scopes in order.
-func (st *State) Scopes() iter.Seq[PermissionScope] {
-	return func(yield func(PermissionScope) bool) {
-		for _, s := range st.scopes {
-			if !yield(s.PermissionScope) {
-				return
-			}
-		}
-	}
 }
 
 // EnsureIdentifierURI adds uri unless an equal URI (case-insensitive) is present.
@@ -343,12 +331,7 @@ func withoutGrant(st *State, match func(appID string) bool, permissionID string)
 // of the application. When it does, Graph's "Permission Id that cannot be found" can only come from
 // a replica that has not seen a scope yet.
 func ReferencesResolve(st *State) bool {
-	for _, p := range st.preAuth {
-		for _, id := range p.DelegatedPermissionIDs {
-			if st.findScope(id) < 0 {
-				return false
-			}
-		}
-	}
-	return true
+	return !slices.ContainsFunc(st.preAuth, func(p preAuthEntry) bool {
+		return slices.ContainsFunc(p.DelegatedPermissionIDs, func(id string) bool { return st.findScope(id) < 0 })
+	})
 }
