@@ -11,9 +11,8 @@ import (
 )
 
 // A round is one group commit (DESIGN.md, "One worker per application"): the queued operations'
-// steps run in arrival order on one read, one PATCH sends what they changed. This file decides what
-// a round builds and what follows Graph's refusal of it; the driver (worker.go) reads, sends and
-// answers.
+// steps run in arrival order on one read, one PATCH sends what they changed. The driver (worker.go)
+// reads, sends and answers.
 
 // Batch is what one round (or one absorbed group of operations, confirm.go) sends.
 type Batch[O comparable] struct {

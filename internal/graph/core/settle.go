@@ -6,10 +6,8 @@ import (
 	"time"
 )
 
-// Settling: the process's last operation waits until every application it wrote that is shared with
-// other writers has had its window since its last write, then a read of each decides whether this
-// process's changes survived (the driver restores those that did not, a new write with its own
-// window).
+// Settling: the process's last operation waits out the window after its last write of every shared
+// application, then a read of each decides whether this process's changes survived.
 
 // SettleEnd returns when the settle window (SettleHorizon) after an application's last write ends;
 // zero when there is nothing to wait for: no write, the last write has settled, or the application
