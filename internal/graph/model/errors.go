@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Sentinel errors; each typed error below matches one of them with errors.Is.
+// Sentinel errors.
 var (
 	ErrScopeNotFound          = errors.New("permission scope not found")
 	ErrScopeExists            = errors.New("permission scope already exists")
@@ -16,39 +16,35 @@ var (
 	ErrOverwritten            = errors.New("change overwritten by another writer")
 )
 
-// ScopeExistsError says a permission scope with the requested value (or ID) already exists; ID and
-// Value are the existing scope's (ID for an import command). It matches ErrScopeExists.
-type ScopeExistsError struct{ ID, Value string }
+// Each typed error matches its sentinel with errors.Is.
+func (*ScopeExistsError) Is(t error) bool            { return t == ErrScopeExists }
+func (*ScopeNotFoundError) Is(t error) bool          { return t == ErrScopeNotFound }
+func (*PreAuthorizationExistsError) Is(t error) bool { return t == ErrPreAuthorizationExists }
+func (*NotFoundError) Is(t error) bool               { return t == ErrNotFound }
+func (*OverwrittenError) Is(t error) bool            { return t == ErrOverwritten }
+
+// The steps' refusals.
+type (
+	// ScopeExistsError says a permission scope with the requested value (or ID) already exists; ID
+	// and Value are the existing scope's (ID for an import command).
+	ScopeExistsError struct{ ID, Value string }
+	// ScopeNotFoundError says the application has no permission scope with the ID.
+	ScopeNotFoundError struct{ ID string }
+	// PreAuthorizationExistsError says the client (its appId as Graph stores it) is already
+	// pre-authorized for the permission (a scope ID).
+	PreAuthorizationExistsError struct{ ClientAppID, PermissionID string }
+)
 
 func (e *ScopeExistsError) Error() string {
 	return fmt.Sprintf("permission scope %q already exists with id %s", e.Value, e.ID)
 }
 
-// Is makes errors.Is(err, ErrScopeExists) true.
-func (e *ScopeExistsError) Is(target error) bool { return target == ErrScopeExists }
-
-// ScopeNotFoundError says the application has no permission scope with the ID. It matches
-// ErrScopeNotFound.
-type ScopeNotFoundError struct{ ID string }
-
 func (e *ScopeNotFoundError) Error() string {
 	return fmt.Sprintf("permission scope %s not found on the application", e.ID)
 }
 
-// Is makes errors.Is(err, ErrScopeNotFound) true.
-func (e *ScopeNotFoundError) Is(target error) bool { return target == ErrScopeNotFound }
-
-// PreAuthorizationExistsError says the client (its appId as Graph stores it) is already
-// pre-authorized for the permission (a scope ID). It matches ErrPreAuthorizationExists.
-type PreAuthorizationExistsError struct{ ClientAppID, PermissionID string }
-
 func (e *PreAuthorizationExistsError) Error() string {
 	return fmt.Sprintf("client application %s is already pre-authorized for permission %s", e.ClientAppID, e.PermissionID)
-}
-
-// Is makes errors.Is(err, ErrPreAuthorizationExists) true.
-func (e *PreAuthorizationExistsError) Is(target error) bool {
-	return target == ErrPreAuthorizationExists
 }
 
 // APIError is an error answer from Microsoft Graph, with the details Graph returns.
@@ -89,7 +85,7 @@ func AsAPIError(err error) (*APIError, bool) {
 // The kinds of Graph's answers: each unwraps to its APIError.
 type (
 	// NotFoundError is Graph's 404 for an application: it does not exist, or a replica has not seen
-	// it yet (the client retries that case before returning this error). It matches ErrNotFound.
+	// it yet (the client retries that case before returning this error).
 	NotFoundError struct{ APIError }
 	// ForbiddenError is Graph's 403: the identity lacks rights on the application. Caller is the kind
 	// of identity the client signs in as, which decides what is missing.
@@ -118,9 +114,6 @@ func (e *NotFoundError) Unwrap() error   { return &e.APIError }
 func (e *ForbiddenError) Unwrap() error  { return &e.APIError }
 func (e *ConflictError) Unwrap() error   { return &e.APIError }
 func (e *ValidationError) Unwrap() error { return &e.APIError }
-
-// Is makes errors.Is(err, ErrNotFound) true.
-func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
 
 // typedAPIError returns base as the typed error of its status.
 func typedAPIError(base APIError) error {
@@ -192,7 +185,7 @@ func (e *RetryTimeoutError) Error() string {
 func (e *RetryTimeoutError) Unwrap() error { return e.Err }
 
 // OverwrittenError means another writer kept overwriting this process's change: after Reapplied
-// re-applications Graph still did not show Missing (the facts, described). It matches ErrOverwritten.
+// re-applications Graph still did not show Missing (the facts, described).
 type OverwrittenError struct {
 	ObjectID  string
 	Reapplied int
@@ -205,6 +198,3 @@ func (e *OverwrittenError) Error() string {
 		"person is editing the same application at the same moment; run the command again once they are done",
 		e.ObjectID, strings.Join(e.Missing, ", "), e.Reapplied)
 }
-
-// Is makes errors.Is(err, ErrOverwritten) true.
-func (e *OverwrittenError) Is(target error) bool { return target == ErrOverwritten }
