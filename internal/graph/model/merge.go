@@ -102,13 +102,11 @@ func (st *State) Application() Application {
 // Collection is a bit set naming the list properties of an application this package edits.
 type Collection uint8
 
-// The collections: identifierUris, api.oauth2PermissionScopes, api.preAuthorizedApplications, all.
+// The collections: identifierUris, api.oauth2PermissionScopes, api.preAuthorizedApplications.
 const (
 	ColURIs Collection = 1 << iota
 	ColScopes
 	ColPreAuth
-
-	ColAll = ColURIs | ColScopes | ColPreAuth
 )
 
 // colNames are the Graph property names of the collections, by bit.
