@@ -14,9 +14,8 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// GetApplication reads the application. It never returns a state older than what this Client
-// confirmed writing; concurrent reads of one application share one GET. A missing application is
-// an error matching ErrNotFound.
+// GetApplication reads the application, never older than what this Client confirmed writing;
+// concurrent reads share one GET. A missing application is an error matching ErrNotFound.
 func (c *Client) GetApplication(ctx context.Context, ref AppRef) (Application, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
@@ -31,23 +30,22 @@ func (c *Client) GetApplication(ctx context.Context, ref AppRef) (Application, e
 }
 
 // GetApplicationForWrite reads the application for a decision that leads to a write (a create that
-// must not duplicate what exists) on a read started at or after freshFrom (readDeciding).
+// must not duplicate what exists), on a read started at or after freshFrom.
 func (c *Client) GetApplicationForWrite(ctx context.Context, ref AppRef) (Application, error) {
 	app, _, err := c.readDeciding(ctx, ref, nil, core.ReasonFreshBase)
 	return app, err
 }
 
-// GetApplicationExpecting reads the application like GetApplication and reports whether present
-// (the item a Terraform Read manages, as its state records it) holds, deciding that it does not
-// only on a read started at or after freshFrom (readDeciding).
+// GetApplicationExpecting reads the application like GetApplication and reports whether present (the
+// item a Terraform Read manages) holds, deciding that it does not only on a read started at or after
+// freshFrom.
 func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, present func(Application) bool) (Application, bool, error) {
 	return c.readDeciding(ctx, ref, present, core.ReasonConfirmAbsence)
 }
 
-// readDeciding reads the application and reports whether present holds for it, deciding that it
-// does not only on a read started at or after freshFrom, the plan-time absence window (DESIGN.md,
-// "Read-your-writes and an absence window"; waiting until then counts as reason). A nil present
-// never holds: only such a read is returned.
+// readDeciding reads the application and reports whether present holds, deciding that it does not
+// only on a read started at or after freshFrom (the absence window; a wait counts as reason). A nil
+// present never holds: only such a read is returned.
 func (c *Client) readDeciding(ctx context.Context, ref AppRef, present func(Application) bool, reason RetryReason) (Application, bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
@@ -74,8 +72,8 @@ func (c *Client) readDeciding(ctx context.Context, ref AppRef, present func(Appl
 	return app, present != nil && present(app), nil
 }
 
-// EnsureIdentifierURI adds uri to the application's identifier URIs unless it is there (compared
-// case-insensitively). added reports whether this call added it.
+// EnsureIdentifierURI adds uri to the identifier URIs unless an equal one (case-insensitive) is there;
+// added reports whether this call added it.
 func (c *Client) EnsureIdentifierURI(ctx context.Context, ref AppRef, uri string) (bool, error) {
 	var added bool
 	o, err := model.AddURI(uri, &added)
@@ -85,16 +83,14 @@ func (c *Client) EnsureIdentifierURI(ctx context.Context, ref AppRef, uri string
 	return err == nil && added, err
 }
 
-// RemoveIdentifierURI removes uri from the application's identifier URIs; other URIs stay. removed
-// is false when it was not there.
+// RemoveIdentifierURI removes uri, keeping other URIs; removed is false when it was not there.
 func (c *Client) RemoveIdentifierURI(ctx context.Context, ref AppRef, uri string) (bool, error) {
 	var removed bool
 	_, err := c.mutate(ctx, ref, model.RemoveURI(uri, &removed))
 	return err == nil && removed, err
 }
 
-// newScope checks a scope to create and fills in its defaults: an empty ID gets a new random GUID
-// and an empty Type becomes model.ScopeTypeUser.
+// newScope checks a scope to create and fills in a random GUID ID and the type User when unset.
 func newScope(scope PermissionScope) (PermissionScope, error) {
 	if strings.TrimSpace(scope.Value) == "" {
 		return PermissionScope{}, errors.New("exposing a permission scope: the value is empty")
@@ -104,8 +100,8 @@ func newScope(scope PermissionScope) (PermissionScope, error) {
 	return scope, nil
 }
 
-// ExposeScope adds the identifier URI (an empty uri adds none) and the permission scope (newScope)
-// in one change (model.ExposeScope). uriAdded reports whether this call added the URI.
+// ExposeScope adds the identifier URI (unless empty) and the permission scope in one change
+// (model.ExposeScope); uriAdded reports whether this call added the URI.
 func (c *Client) ExposeScope(ctx context.Context, ref AppRef, uri string, scope PermissionScope) (created PermissionScope, uriAdded bool, err error) {
 	var added bool
 	if scope, err = newScope(scope); err == nil {
@@ -126,9 +122,8 @@ func (c *Client) UpdateScope(ctx context.Context, ref AppRef, scope PermissionSc
 	return written, nil
 }
 
-// DeleteScopeAndURI removes the permission scope with scopeID, and the identifier URI uri (when not
-// empty) in the same change (model.DeleteScopeAndURI); other URIs stay. clearedFrom are the clients
-// whose pre-authorization of the scope was removed first.
+// DeleteScopeAndURI removes the scope with scopeID and the identifier URI uri (unless empty) in one
+// change (model.DeleteScopeAndURI); clearedFrom are the clients whose pre-authorization of it went first.
 func (c *Client) DeleteScopeAndURI(ctx context.Context, ref AppRef, scopeID, uri string) (clearedFrom []string, err error) {
 	var cleared []string
 	answered, err := c.mutate(ctx, ref, model.DeleteScopeAndURI(scopeID, uri, &cleared))
@@ -138,9 +133,8 @@ func (c *Client) DeleteScopeAndURI(ctx context.Context, ref AppRef, scopeID, uri
 	return cleared, err
 }
 
-// AddPreAuthorization pre-authorizes the client application for the permission (scope) ID
-// (model.PreAuthorize: a *model.PreAuthorizationExistsError or *model.ScopeNotFoundError when it
-// cannot) and returns the client's entry as written.
+// AddPreAuthorization pre-authorizes the client for the permission (scope) ID (model.PreAuthorize)
+// and returns the client's entry as written.
 func (c *Client) AddPreAuthorization(ctx context.Context, ref AppRef, clientAppID, permissionID string) (PreAuthorizedApplication, error) {
 	var entry PreAuthorizedApplication
 	o, err := model.PreAuthorize(clientAppID, permissionID, &entry)
@@ -153,16 +147,15 @@ func (c *Client) AddPreAuthorization(ctx context.Context, ref AppRef, clientAppI
 	return entry, nil
 }
 
-// RemovePreAuthorization removes the permission ID from the client's entry, and the entry if that
-// leaves it empty (model.Unauthorize). A permission already gone is success.
+// RemovePreAuthorization removes the permission from the client's entry, and an entry left empty
+// (model.Unauthorize); a permission already gone is success.
 func (c *Client) RemovePreAuthorization(ctx context.Context, ref AppRef, clientAppID, permissionID string) error {
 	_, err := c.mutate(ctx, ref, model.Unauthorize(clientAppID, permissionID))
 	return err
 }
 
-// mutate resolves ref, queues the operation's step (model.Op) on the application's worker and waits
-// for the answer (DESIGN.md, v3 rules 4 and 5). answered is false when the caller's context ended
-// first: the worker may still run the step then.
+// mutate resolves ref, queues the operation on the application's worker and waits for its answer
+// (v3 rules 4 and 5); answered is false when the caller's context ended first (the step may still run).
 func (c *Client) mutate(ctx context.Context, ref AppRef, mo model.Op) (answered bool, err error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
@@ -182,8 +175,7 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, mo model.Op) (answered 
 	select {
 	case err = <-o.done:
 	case <-ctx.Done():
-		// Queued: withdrawn, never written. Taken by a round: wait (bounded) for its PATCH, so a
-		// change Graph committed is reported as made and one it did not as not made.
+		// Queued: withdrawn, never written. Taken by a round: wait (bounded) for its PATCH's answer.
 		if w.withdraw(o) {
 			return unanswered()
 		}

@@ -15,9 +15,10 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// op is one queued mutation. step runs once per round on a private copy of the round's state
-// (core.Build); submitted is when it was queued (core.AnswersLate), rebuilds how often Graph refused
-// it as built on an older state (core.Refused).
+// op is one queued mutation: step runs once per round on a copy of the round's state (core.Build),
+// submitted is when it was queued (core.AnswersLate), rebuilds counts core.Refused's rebuilds. late is
+// what the confirmation found wrong after the op was answered at commit, returned is set once its
+// caller has returned (then late is a notice); both under the worker's mu.
 type op struct {
 	ctx       context.Context
 	name      string
@@ -26,11 +27,8 @@ type op struct {
 	finished  bool // set by the worker goroutine only
 	submitted time.Time
 	rebuilds  int
-	// late is what the confirmation found wrong after the op was answered at commit, while its caller
-	// still waits to settle; returned is set once the caller has returned (then it is a notice). Both
-	// are guarded by the worker's mu.
-	late     error
-	returned bool
+	late      error
+	returned  bool
 }
 
 func (o *op) finish(err error) {
@@ -42,22 +40,20 @@ func (o *op) finish(err error) {
 }
 
 // appWorker serializes and groups the mutations of one application: its queue, its in-flight read
-// and confirmation, and its core.App under one lock.
+// and confirmation, and its core.App, under mu. foreign is set once another writer's change was seen
+// (markForeignLocked); arrived is signalled when an op is queued (awaitSuccessors); confirming is
+// closed when the confirmation in progress ends, nil when none runs (sharedRead and settle wait on it).
 type appWorker struct {
 	c        *Client
 	objectID string
 
-	mu      sync.Mutex
-	queue   []*op
-	running bool
-	flight  *readFlight
-	app     *core.App
-	// foreign is set once another writer's change was seen on the application (markForeignLocked).
-	foreign bool
-	// arrived is signalled when an op is queued (the gather window waits on it).
-	arrived chan struct{}
-	// confirming is closed when the confirmation in progress ends (nil when none runs): callers are
-	// answered at commit, and the process's last operation waits for it (settle.go).
+	mu         sync.Mutex
+	queue      []*op
+	running    bool
+	flight     *readFlight
+	app        *core.App
+	foreign    bool
+	arrived    chan struct{}
 	confirming chan struct{}
 }
 
@@ -99,9 +95,8 @@ func (c *Client) workerFor(objectID string) *appWorker {
 	return w
 }
 
-// submit queues o and starts the worker if it is idle. hint is a read made moments ago (by the
-// lookup of the application) that the first round may use instead of a GET; it is discarded when
-// it looks older than this process's confirmed writes.
+// submit queues o and starts the worker if it is idle; hint, a read made moments ago by the lookup,
+// may serve the first round as its base (core.App.Base).
 func (w *appWorker) submit(o *op, hint *model.State) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -169,8 +164,7 @@ func (w *appWorker) awaitSuccessors(answered int) {
 	}
 }
 
-// mergedContext returns a context for a round serving several callers: whileAnyLive, with the
-// latest of their deadlines when each has one.
+// mergedContext is whileAnyLive with the latest of the callers' deadlines when each has one.
 func mergedContext(ctxs []context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := whileAnyLive(ctxs)
 	var latest time.Time
@@ -187,9 +181,8 @@ func mergedContext(ctxs []context.Context) (context.Context, context.CancelFunc)
 	return dctx, func() { dcancel(); cancel() }
 }
 
-// whileAnyLive returns a context with the values of the first of ctxs that is cancelled once every one
-// of them is done, with no deadline of its own: a request sent for several callers ends only after the
-// last caller stopped waiting, so that each caller sees its own context end first.
+// whileAnyLive returns a context with the values of ctxs[0], cancelled once every one of ctxs is done:
+// a request sent for several callers ends only after the last caller stopped waiting.
 func whileAnyLive(ctxs []context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctxs[0]))
 	var remaining atomic.Int64
@@ -210,12 +203,11 @@ func whileAnyLive(ctxs []context.Context) (context.Context, context.CancelFunc) 
 	}
 }
 
-// batch is what one round sends.
 type batch = core.Batch[*op]
 
-// A round is one group commit: a base (core.App.Base, else a fresh read), build (core.Build), write
-// (one PATCH), commit (answer the callers it completes) and confirm (confirm.go). It returns every
-// op it handled (those absorbed by the confirmation too) and a fresh read the next round may use.
+// round is one group commit: base (core.App.Base, else a fresh read), build, write (one PATCH),
+// commit (answer the callers it completes) and confirm. It returns every op it handled (with those
+// the confirmation absorbed) and a fresh read the next round may use.
 func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fresh *model.State) {
 	live := dropCancelled(active)
 	if len(live) == 0 {
@@ -274,7 +266,7 @@ func dropCancelled(active []*op) []*op {
 	})
 }
 
-// build is core.Build on the worker's memory; it logs what it restored and forgets what it could not.
+// build is core.Build on the worker's memory; it logs what it restored and forgets what it cannot.
 func (w *appWorker) build(ctx context.Context, base *model.State, live []*op, newRound bool) *batch {
 	solo := locked(w, func(a *core.App) bool { return a.Solo > 0 })
 	b := core.Build(base, live, func(o *op, st *model.State) (bool, error) { return o.step(st) }, w.expected(), newRound, solo)
@@ -294,8 +286,7 @@ func (w *appWorker) unrestorable(u []core.Unapplied) {
 	}
 }
 
-// write sends the batch. retry is true when the ops must go to another round (core.Refused); ops that
-// cannot succeed are answered.
+// write sends the batch; retry says its ops go to another round (core.Refused), else failed ops are answered.
 func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
 	w.c.stats.batches.Add(1)
 	w.c.stats.mutations.Add(int64(len(b.Contributors)))
@@ -330,9 +321,8 @@ func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
 	return true
 }
 
-// commit records the intents of b, whose PATCH Graph answered with success (so it committed them),
-// and answers the callers b completes (DESIGN.md, v3 rule 5); those with a later step wait for the
-// confirmation.
+// commit records the intents of b, which Graph committed, and answers the callers b completes (v3
+// rule 5); those with a later step wait for the confirmation.
 func (w *appWorker) commit(b *batch) {
 	w.mu.Lock()
 	w.app.Commit(b.Intents)
@@ -350,9 +340,8 @@ func (w *appWorker) commit(b *batch) {
 	}
 }
 
-// report fails o with err. When o was answered at commit, its caller gets err if it still waits to
-// settle (lateError); once it has returned (Graph committed the change and Terraform records it as
-// made) the user is told in a notice, and the next plan shows what differs.
+// report fails o with err; an o answered at commit gets err while it settles (lateError), and once its
+// caller returned the user is told in a notice (the next plan shows what differs).
 func (w *appWorker) report(o *op, err error) {
 	if !o.finished {
 		o.finish(fmt.Errorf("%s: %w", o.name, err))
@@ -389,9 +378,8 @@ func unfinished(ops []*op) []*op {
 	return slices.DeleteFunc(slices.Clone(ops), func(o *op) bool { return o.finished })
 }
 
-// patch sends the changed collections of after, built on a read started at based, under the retry
-// policy, and returns the state it sent; a resend on a base older than WriteReuse is rebuilt on a
-// fresh read (DESIGN.md, v3 rule 3).
+// patch sends the collections cols of after, built on a read started at based, under the retry
+// policy, and returns what it sent; a resend whose base is too old is rebuilt on a fresh read (v3 rule 3).
 func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Collection, intents []model.Intent, based time.Time) (*model.State, error) {
 	body, err := model.PatchBody(after, cols)
 	if err != nil {
@@ -422,9 +410,8 @@ func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Co
 				return err
 			}
 		}
-		// A PATCH once sent is not abandoned when its callers give up (Ctrl-C, a resource timeout):
-		// Graph may commit it anyway, and only its answer says whether it did. Its own timeout still
-		// bounds it.
+		// A PATCH sent is not abandoned when its callers give up: only its answer says whether Graph
+		// committed it. Its own timeout still bounds it.
 		pctx, cancel := context.WithTimeout(context.WithoutCancel(actx), w.c.requestBound())
 		defer cancel()
 		return w.c.patchByObjectID(pctx, w.objectID, body)

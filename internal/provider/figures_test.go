@@ -51,8 +51,11 @@ func newCLIWorkspaces(t *testing.T) *cliWorkspaces {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the provider: %v\n%s", err, out)
 	}
+	// bayer/lkpsfloor is the platform figures' plugin floor (testdata/pluginfloor), built by the scenario
+	// that uses it.
 	if err := os.WriteFile(filepath.Join(dir, "dev.tfrc"), []byte(fmt.Sprintf(
-		"provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n", "bayer/lkps", dir)), 0o600); err != nil {
+		"provider_installation {\n  dev_overrides {\n    %q = %q\n    %q = %q\n  }\n  direct {}\n}\n",
+		"bayer/lkps", dir, "bayer/lkpsfloor", dir)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return &cliWorkspaces{tf: tf, dir: dir}
@@ -380,13 +383,7 @@ func TestFiguresPlatform(t *testing.T) {
   pairs = { for p in setproduct(local.agents, local.clients) : "${p[0]}/${p[1]}" => { agent = p[0], client = p[1] } }
 }
 `, quote(ids), quote(env.clients[:perAgent]))
-	config := fmt.Sprintf(`terraform {
-  required_providers {
-    lkps = { source = "bayer/lkps" }
-  }
-}
-%s
-%sresource "lkps_agent_client_scope" "agent" {
+	resources := `resource "lkps_agent_client_scope" "agent" {
   for_each        = toset(local.agents)
   agent_client_id = each.value
 }
@@ -396,7 +393,9 @@ resource "lkps_preauthorized_client" "client" {
   client_id       = each.value.client
   scope_id        = lkps_agent_client_scope.agent[each.value.agent].scope_id
 }
-`, env.providerBlock, layout)
+`
+	config := fmt.Sprintf("terraform {\n  required_providers {\n    lkps = { source = \"bayer/lkps\" }\n  }\n}\n%s\n%s%s",
+		env.providerBlock, layout, resources)
 	f.work = f.cli.workspace(t, "platform", config)
 	f.faults(faults.Config{Latency: figuresLatency})
 	f.phase("apply", f.work, 0, agents, "apply", "-auto-approve", "-parallelism=10", "-no-color")
@@ -452,20 +451,32 @@ resource "terraform_data" "client" {
   input    = "${terraform_data.agent[each.value.agent].output}/${each.value.client}"
 }
 `)
-	var lkpsApply, lkpsDestroy, floorApply, floorDestroy []time.Duration
+	// The plugin floor: the same resources, with lkps's schemas, served by a plugin process that does
+	// nothing else (testdata/pluginfloor): Terraform's floor plus the plugin protocol, without Graph.
+	build := exec.CommandContext(t.Context(), "go", "build", "-o", filepath.Join(f.cli.dir, "terraform-provider-lkpsfloor"), "./testdata/pluginfloor")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the plugin floor: %v\n%s", err, out)
+	}
+	plugin := f.cli.workspace(t, "plugin-floor", "terraform {\n  required_providers {\n    lkps = { source = \"bayer/lkpsfloor\" }\n  }\n}\n"+
+		layout+resources)
+	var lkpsApply, lkpsDestroy, floorApply, floorDestroy, pluginApply, pluginDestroy []time.Duration
 	for round := 1; round <= 3; round++ {
 		name := func(what string) string { return fmt.Sprintf("round %d: %s", round, what) }
 		floorApply = append(floorApply, f.phase(name("Terraform alone (terraform_data, same layout), apply"), floor, 0, 0, "apply", "-auto-approve", "-parallelism=10", "-no-color"))
+		pluginApply = append(pluginApply, f.phase(name("plugin floor (lkps schemas, no Graph), apply"), plugin, 0, 0, "apply", "-auto-approve", "-parallelism=10", "-no-color"))
 		lkpsApply = append(lkpsApply, f.phase(name("lkps apply"), f.work, 0, agents, "apply", "-auto-approve", "-parallelism=10", "-no-color"))
 		floorDestroy = append(floorDestroy, f.phase(name("Terraform alone, destroy"), floor, 0, 0, "destroy", "-auto-approve", "-parallelism=10", "-no-color"))
+		pluginDestroy = append(pluginDestroy, f.phase(name("plugin floor, destroy"), plugin, 0, 0, "destroy", "-auto-approve", "-parallelism=10", "-no-color"))
 		lkpsDestroy = append(lkpsDestroy, f.phase(name("lkps destroy"), f.work, 0, agents, "destroy", "-auto-approve", "-parallelism=10", "-no-color"))
 	}
 	for _, r := range []struct {
-		what        string
-		lkps, floor []time.Duration
-	}{{"apply", lkpsApply, floorApply}, {"destroy", lkpsDestroy, floorDestroy}} {
-		f.rows = append(f.rows, fmt.Sprintf("| %s, median of 3: lkps / Terraform's floor | %.1f s / %.1f s = %.2fx | | |",
-			r.what, median(r.lkps).Seconds(), median(r.floor).Seconds(), median(r.lkps).Seconds()/median(r.floor).Seconds()))
+		what                string
+		lkps, floor, plugin []time.Duration
+	}{{"apply", lkpsApply, floorApply, pluginApply}, {"destroy", lkpsDestroy, floorDestroy, pluginDestroy}} {
+		l, fl, pl := median(r.lkps).Seconds(), median(r.floor).Seconds(), median(r.plugin).Seconds()
+		f.rows = append(f.rows, fmt.Sprintf("| %s, median of 3: lkps / Terraform's floor | %.1f s / %.1f s = %.2fx | | |", r.what, l, fl, l/fl),
+			fmt.Sprintf("| %s, median of 3: plugin floor / Terraform's floor; lkps / plugin floor | %.1f s / %.1f s = %.2fx; %.2fx | | |",
+				r.what, pl, fl, pl/fl, l/pl))
 	}
 	f.report(fmt.Sprintf("platform repository: %d agents x (1 scope + %d clients), 50 ms Graph latency, -parallelism=10", agents, perAgent))
 }
