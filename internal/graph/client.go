@@ -40,7 +40,7 @@ type Logger interface {
 }
 
 // Config configures a Client; only Credential is required. A zero duration or count means the
-// default named in core (core/lag.go, core/retry.go, core/batch.go); a negative ReadReuse or
+// default named in core (core/lag.go, core/retry.go, core/batchread.go); a negative ReadReuse or
 // WriteReuse means never, a negative RequestTimeout no timeout.
 type Config struct {
 	// Credential obtains tokens for Microsoft Graph, for Scope (default DefaultScope).
