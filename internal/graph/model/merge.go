@@ -294,9 +294,8 @@ func AddPreAuthorization(st *State, clientAppID, permissionID string) (deferred 
 	return false, nil
 }
 
-// RemovePreAuthorization removes permissionID from the client's entry (every entry of the client,
-// should Graph hold several) and removes an entry this leaves empty. Entries that were empty as read
-// stay. removed is false when there was nothing to remove.
+// RemovePreAuthorization removes permissionID from every entry of the client, should Graph hold
+// several (withoutGrant); removed is false when there was nothing to remove.
 func RemovePreAuthorization(st *State, clientAppID, permissionID string) (removed bool) {
 	return withoutGrant(st, func(a string) bool { return strings.EqualFold(a, clientAppID) }, permissionID) != nil
 }
