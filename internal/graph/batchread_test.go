@@ -292,7 +292,6 @@ func TestHungReadDoesNotHoldTheQueue(t *testing.T) {
 		client := h.deployerClient(t, func(cfg *graph.Config) {
 			fastConfig(cfg)
 			cfg.HTTPClient = &http.Client{Transport: hung}
-			cfg.RequestTimeout = 10 * time.Second
 		})
 		refs := refsOf(h.newAgents(t, 3))
 		ctx := ctxWithTimeout(t, time.Minute)

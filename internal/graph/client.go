@@ -40,8 +40,8 @@ type Logger interface {
 }
 
 // Config configures a Client; only Credential is required. A zero duration or count means the
-// default named in core (core/lag.go, core/retry.go, core/batchread.go); a negative ReadReuse or
-// WriteReuse means never, a negative RequestTimeout no timeout.
+// default named in core (core/lag.go, core/retry.go, core/batchread.go); a negative WriteReuse means
+// never.
 type Config struct {
 	// Credential obtains tokens for Microsoft Graph, for Scope (default DefaultScope).
 	Credential azcore.TokenCredential
@@ -57,17 +57,8 @@ type Config struct {
 	Logger     Logger
 	// Backoff shapes the delays between retries.
 	Backoff Backoff
-	// FirstLookupWindow bounds 404 retries for applications this process has not written to.
-	FirstLookupWindow time.Duration
-	// ReadReuse is how long one read of an application serves later reads while this process wrote
-	// nothing since.
-	ReadReuse time.Duration
 	// DisableReadBatching sends every read as its own GET (batchread.go).
 	DisableReadBatching bool
-	// RequestTimeout bounds one HTTP request; one that times out is retried like a dropped connection.
-	RequestTimeout time.Duration
-	// MaxReapply bounds how often a change another writer overwrote is applied again.
-	MaxReapply int
 	// ReplicationLag is L, the bound on the directory's replication lag every window derives from
 	// (core/lag.go; zero: DefaultReplicationLag, negative: none). Set below the real lag, it weakens
 	// every guarantee: a Read may miss an item an earlier command created, and a write may be built on
@@ -122,12 +113,8 @@ func New(cfg Config) (*Client, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cmp.Or(cfg.BaseURL, DefaultBaseURL), "/")
 	cfg.Scope = cmp.Or(cfg.Scope, DefaultScope)
-	cfg.ReadReuse = cmp.Or(cfg.ReadReuse, core.DefaultReadReuse)
-	cfg.RequestTimeout = cmp.Or(cfg.RequestTimeout, core.DefaultRequestTimeout)
 	cfg.ReplicationLag = cmp.Or(cfg.ReplicationLag, DefaultReplicationLag)
 	cfg.WriteReuse = cmp.Or(cfg.WriteReuse, core.DefaultWriteReuse)
-	cfg.FirstLookupWindow = positiveOr(cfg.FirstLookupWindow, core.DefaultFirstLookupWindow)
-	cfg.MaxReapply = positiveOr(cfg.MaxReapply, core.DefaultMaxReapply)
 	cfg.VisibilityWindow = positiveOr(cfg.VisibilityWindow, core.DefaultVisibilityWindow)
 	cfg.Backoff = cfg.Backoff.WithDefaults()
 

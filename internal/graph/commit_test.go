@@ -10,6 +10,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
 // twoLaggingAgents returns a harness whose every read within lag after a write comes from a replica
@@ -98,7 +99,7 @@ func TestCallersAreAnsweredAtCommit(t *testing.T) {
 func TestLateConfirmationFailureIsANotice(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
 		const lag = 2 * time.Second
-		h, refs, objectIDs, scopes := twoLaggingAgents(t, lag, func(c *graph.Config) { c.MaxReapply = 1 })
+		h, refs, objectIDs, scopes := twoLaggingAgents(t, lag, nil)
 		ctx := ctxWithTimeout(t, time.Minute)
 		fw := foreignWriter{t: t, h: h, objectID: objectIDs[0]}
 		before := fw.current()
@@ -140,8 +141,8 @@ func TestLateConfirmationFailureIsANotice(t *testing.T) {
 				writesOfA++
 			}
 		}
-		if n := writesOfA; n != 2 {
-			t.Errorf("A was written %d times, want 2 (the write and MaxReapply=1 re-application)", n)
+		if n := writesOfA; n != 1+core.DefaultMaxReapply {
+			t.Errorf("A was written %d times, want %d (the write and core.DefaultMaxReapply re-applications)", n, 1+core.DefaultMaxReapply)
 		}
 	})
 }

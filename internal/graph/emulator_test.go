@@ -190,7 +190,6 @@ func inBubble(t *testing.T, f func(t *testing.T)) {
 // that sets one declares a bound at or above it (lagConfig).
 func fastConfig(cfg *graph.Config) {
 	cfg.Backoff = graph.Backoff{Initial: 10 * time.Millisecond, Max: 300 * time.Millisecond, Multiplier: 2, Jitter: 0.5}
-	cfg.FirstLookupWindow = time.Second
 	cfg.ReplicationLag = -1
 }
 

@@ -28,8 +28,8 @@ func (c *Client) noteLag(d time.Duration) {
 	}
 }
 
-// requestBound is how long one request may take (RequestTimeout, or a minute when it is unbounded).
-func (c *Client) requestBound() time.Duration { return positiveOr(c.cfg.RequestTimeout, time.Minute) }
+// requestBound is how long one request may take.
+func (c *Client) requestBound() time.Duration { return core.DefaultRequestTimeout }
 
 // sleepUntil waits until t, counting reason when there is a wait at all.
 func (c *Client) sleepUntil(ctx context.Context, t time.Time, reason RetryReason) error {

@@ -21,7 +21,7 @@ type readFlight struct {
 // notFoundPolicy returns how 404 answers for this (already resolved) application are retried.
 func (w *appWorker) notFoundPolicy(p callPolicy) callPolicy {
 	written := locked(w, func(a *core.App) bool { return a.Written })
-	p.NotFound, p.NotFoundWindow = core.NotFoundPolicy(written, w.c.cfg.FirstLookupWindow)
+	p.NotFound, p.NotFoundWindow = core.NotFoundPolicy(written, w.c.lag().Bound())
 	p.onRetry = func(err error) { w.with(func(a *core.App) { a.Retrying(err, w.c.now()) }) }
 	return p
 }
@@ -83,12 +83,12 @@ func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 }
 
 // sharedRead is read with single-flight and reuse: a read started at or after notBefore, no
-// older than ReadReuse, with no write of this process confirmed since, serves every caller;
+// older than core.DefaultReadReuse, with no write of this process confirmed since, serves every caller;
 // concurrent readers share one GET.
 func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model.State, error) {
 	for {
 		w.mu.Lock()
-		if st := w.app.Cached(notBefore, w.c.now(), w.c.cfg.ReadReuse); st != nil {
+		if st := w.app.Cached(notBefore, w.c.now(), core.DefaultReadReuse); st != nil {
 			w.mu.Unlock()
 			w.c.stats.sharedReads.Add(1)
 			return st, nil

@@ -70,12 +70,12 @@ func (c *Client) resolve(ctx context.Context, ref AppRef) (*appWorker, *model.St
 	}
 }
 
-// lookup reads the application ref names. A 404 is retried only for FirstLookupWindow: the ID may
-// be wrong, or the application may be replicating right after its creation.
+// lookup reads the application ref names. A 404 is retried only for L (core.NotFoundPolicy): the ID
+// may be wrong, or the application may be replicating right after its creation.
 func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *model.State, error) {
 	var m models.Applicationable
 	start := c.now()
-	p := callPolicy{what: "GET " + ref.String(), Policy: core.Policy{NotFound: core.ReasonNotFoundFirstLookup, NotFoundWindow: c.cfg.FirstLookupWindow}}
+	p := callPolicy{what: "GET " + ref.String(), Policy: core.Policy{NotFound: core.ReasonNotFoundFirstLookup, NotFoundWindow: c.lag().Bound()}}
 	err := c.retry(ctx, p, func(ctx context.Context) error {
 		var err error
 		if ref.Kind != model.RefObjectID {

@@ -152,7 +152,7 @@ func (w *appWorker) watch(ctx context.Context) error {
 	}
 	w.seen(st)
 	w.mu.Lock()
-	lost, attempt, ok := w.app.Watched(st, w.c.cfg.MaxReapply)
+	lost, attempt, ok := w.app.Watched(st, core.DefaultMaxReapply)
 	w.mu.Unlock()
 	if len(lost) == 0 {
 		return nil

@@ -162,7 +162,7 @@ func TestOverwrittenRemovalIsReapplied(t *testing.T) {
 // a clear error instead of hanging until its timeout, and never reports success.
 func TestOverwrittenBeyondBoundFailsClearly(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
-		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) { c.MaxReapply = 2 })
+		h, fw, ref, scope := newWriterTest(t, nil)
 		ours := newGUID(t)
 		before := fw.current()
 		patches0 := len(h.rec.Patches())
@@ -174,13 +174,13 @@ func TestOverwrittenBeyondBoundFailsClearly(t *testing.T) {
 		if !errors.Is(err, graph.ErrOverwritten) {
 			t.Fatalf("err = %v, want ErrOverwritten", err)
 		}
-		for _, want := range []string{"another writer kept overwriting", ours, "applied again 2 times", "run the command again"} {
+		for _, want := range []string{"another writer kept overwriting", ours, fmt.Sprintf("applied again %d times", core.DefaultMaxReapply), "run the command again"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error %q lacks %q", err, want)
 			}
 		}
-		if n := len(h.rec.Patches()) - patches0; n != 3 {
-			t.Errorf("%d PATCHes, want 3 (the write and 2 re-applications)", n)
+		if n := len(h.rec.Patches()) - patches0; n != 1+core.DefaultMaxReapply {
+			t.Errorf("%d PATCHes, want %d (the write and core.DefaultMaxReapply re-applications)", n, 1+core.DefaultMaxReapply)
 		}
 		if d := time.Since(start); d > 30*time.Second {
 			t.Errorf("took %s: the bound should end it long before the timeout", d)

@@ -87,20 +87,8 @@ func TestAuthorizationDecisionMatchesEmulator(t *testing.T) {
 		}
 	}
 
-	graphClient, err := graph.New(graph.Config{
-		Credential: deployerCredential(t, ts),
-		BaseURL:    ts.GraphBaseURL,
-		HTTPClient: ts.Client,
-		// No replication lag in this test: a 404 is final, so do not wait for a replica to catch up.
-		FirstLookupWindow: time.Millisecond,
-		// Every case edits the agent out of band (the admin API) and then reads it: a read reused from
-		// the previous case (ReadReuse, a read shared for a few seconds while this process writes
-		// nothing) would decide on the previous case's application.
-		ReadReuse: -1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// No replication lag in this test: a 404 is final, so no read waits for a replica to catch up.
+	graphConfig := graph.Config{Credential: deployerCredential(t, ts), BaseURL: ts.GraphBaseURL, HTTPClient: ts.Client, ReplicationLag: -1}
 
 	rng := rand.New(rand.NewPCG(authzPropertySeed, 1))
 	verdicts := map[string]int{}
@@ -119,7 +107,13 @@ func TestAuthorizationDecisionMatchesEmulator(t *testing.T) {
 			gw.register(c.agent, c.enforce)
 		}
 
-		// The provider's side: Graph through the provider's client, then the provider's decision.
+		// The provider's side: Graph through the provider's client, then the provider's decision. Every
+		// case edits the agent out of band and then reads it, as a new command would: a client of its
+		// own, since one client's reads serve its later reads (core.DefaultReadReuse).
+		graphClient, err := graph.New(graphConfig)
+		if err != nil {
+			t.Fatal(err)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		app, err := graphClient.GetApplication(ctx, graph.ByAppID(c.agent))
 		cancel()
