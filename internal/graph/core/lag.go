@@ -62,9 +62,6 @@ const (
 	// DefaultVisibilityWindow is how long a request made only of plan-time visibility lookups waits
 	// for more lookups to share one filtered list.
 	DefaultVisibilityWindow = 50 * time.Millisecond
-	// DefaultFirstLookupWindow bounds the 404 retries for an application this process has not
-	// written: an ID just created elsewhere, not a lag this process can measure.
-	DefaultFirstLookupWindow = 5 * time.Second
 	// NotFoundAfterWriteWindow bounds the 404 retries for an application this process wrote.
 	NotFoundAfterWriteWindow = 2 * time.Minute
 	// DefaultTimeout bounds an operation whose context has no deadline.
@@ -76,9 +73,9 @@ const (
 	DefaultMaxReapply = 8
 )
 
-// NotFoundPolicy returns how 404 answers for a resolved application are retried: briefly while this
-// process has not written it (the ID may be wrong), for NotFoundAfterWriteWindow once it has (a
-// replica behind our own write).
+// NotFoundPolicy returns how 404 answers for a resolved application are retried: for
+// firstLookupWindow (the driver passes L: a new ID replicating, or a wrong one) while this process
+// has not written it, for NotFoundAfterWriteWindow once it has (a replica behind our own write).
 func NotFoundPolicy(written bool, firstLookupWindow time.Duration) (RetryReason, time.Duration) {
 	if written {
 		return ReasonNotFoundAfterWrite, NotFoundAfterWriteWindow
