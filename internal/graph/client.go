@@ -39,8 +39,8 @@ type Logger interface {
 	Warn(ctx context.Context, msg string, fields map[string]any)
 }
 
-// Config configures a Client; only Credential is required. A zero duration or count means the
-// default named in core (core/lag.go, core/retry.go, core/batch.go).
+// Config configures a Client: what the provider sets. Only Credential is required. Every other
+// bound of the engine is core's (core/lag.go, core/retry.go, core/batchread.go).
 type Config struct {
 	// Credential obtains tokens for Microsoft Graph, for Scope (default DefaultScope).
 	Credential azcore.TokenCredential

@@ -14,12 +14,9 @@ const DefaultReplicationLag = 3 * time.Second
 
 // Lag is the lag model of one process.
 type Lag struct {
-	// Declared is the configured bound; zero or negative when the directory is declared lag-free.
-	Declared time.Duration
-	// Observed is the longest lag this process observed (Widen).
-	Observed time.Duration
-	// WriteReuse is how old a read may be for a write to build on it (Reuse).
-	WriteReuse time.Duration
+	Declared   time.Duration // the configured bound; zero or negative: the directory is declared lag-free
+	Observed   time.Duration // the longest lag this process observed (Widen)
+	WriteReuse time.Duration // how old a read may be for a write to build on it (MayBuildOn)
 }
 
 // Bound is L: the declared bound, or the longest lag this process observed when that is longer.
@@ -65,9 +62,6 @@ const (
 	// DefaultVisibilityWindow is how long a request made only of plan-time visibility lookups waits
 	// for more lookups to share one filtered list.
 	DefaultVisibilityWindow = 50 * time.Millisecond
-	// DefaultFirstLookupWindow bounds the 404 retries for an application this process has not
-	// written: an ID just created elsewhere, not a lag this process can measure.
-	DefaultFirstLookupWindow = 5 * time.Second
 	// NotFoundAfterWriteWindow bounds the 404 retries for an application this process wrote.
 	NotFoundAfterWriteWindow = 2 * time.Minute
 	// DefaultTimeout bounds an operation whose context has no deadline.
@@ -79,9 +73,9 @@ const (
 	DefaultMaxReapply = 8
 )
 
-// NotFoundPolicy returns how 404 answers for a resolved application are retried: briefly while this
-// process has not written it (the ID may be wrong), for NotFoundAfterWriteWindow once it has (a
-// replica behind our own write).
+// NotFoundPolicy returns how 404 answers for a resolved application are retried: for
+// firstLookupWindow (the driver passes L: a new ID replicating, or a wrong one) while this process
+// has not written it, for NotFoundAfterWriteWindow once it has (a replica behind our own write).
 func NotFoundPolicy(written bool, firstLookupWindow time.Duration) (RetryReason, time.Duration) {
 	if written {
 		return ReasonNotFoundAfterWrite, NotFoundAfterWriteWindow
