@@ -96,7 +96,7 @@ func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T,
 	if start {
 		b.senders++
 	}
-	if b.hurry != nil && core.LingerFor(b.waiting, b.c.now(), core.DefaultVisibilityWindow) <= 0 {
+	if b.hurry != nil && core.LingerFor(b.waiting, b.c.now(), core.VisibilityWindow) <= 0 {
 		close(b.hurry)
 		b.hurry = nil
 	}
@@ -125,7 +125,7 @@ func (b *readBatcher[T]) read(ctx context.Context, id string, presence bool) (T,
 func (b *readBatcher[T]) send() {
 	for {
 		b.mu.Lock()
-		if wait := core.LingerFor(b.waiting, b.c.now(), core.DefaultVisibilityWindow); wait > 0 {
+		if wait := core.LingerFor(b.waiting, b.c.now(), core.VisibilityWindow); wait > 0 {
 			hurry := make(chan struct{})
 			b.hurry = hurry
 			b.mu.Unlock()

@@ -132,14 +132,6 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// positiveOr returns v when it is positive, else def.
-func positiveOr[T int | time.Duration](v, def T) T {
-	if v > 0 {
-		return v
-	}
-	return def
-}
-
 // newRequestAdapter builds the kiota request adapter: tokens only for the Graph host (kiota silently
 // sends none to other hosts), and kiota's default middleware without its RetryHandler (core/retry.go
 // is the one retry policy) and its CompressionHandler (a gzip writer per PATCH cost more CPU than

@@ -141,8 +141,8 @@ func TestLateConfirmationFailureIsANotice(t *testing.T) {
 				writesOfA++
 			}
 		}
-		if n := writesOfA; n != 1+core.DefaultMaxReapply {
-			t.Errorf("A was written %d times, want %d (the write and core.DefaultMaxReapply re-applications)", n, 1+core.DefaultMaxReapply)
+		if n := writesOfA; n != 1+core.MaxReapply {
+			t.Errorf("A was written %d times, want %d (the write and core.MaxReapply re-applications)", n, 1+core.MaxReapply)
 		}
 	})
 }

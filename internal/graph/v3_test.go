@@ -173,7 +173,7 @@ func TestSettleInterruptedDuringItsReadStillSettles(t *testing.T) {
 		ctx, cancel := context.WithCancel(ctxWithTimeout(t, time.Minute))
 		var watch *cancelAtWatch
 		s := newLateOverwrite(t, 10, func(c *graph.Config) {
-			watch = &cancelAtWatch{next: c.HTTPClient.Transport, window: 2*c.ReplicationLag + core.DefaultWriteReuse, cancel: cancel}
+			watch = &cancelAtWatch{next: c.HTTPClient.Transport, window: 2*c.ReplicationLag + core.WriteReuse, cancel: cancel}
 			c.HTTPClient = &http.Client{Transport: watch}
 		})
 		watch.arm()
@@ -227,8 +227,8 @@ func TestForeignWriterSeenSettlesAndNotifiesOnce(t *testing.T) {
 		if _, err := h.client.AddPreAuthorization(ctx, ref, newGUID(t), scope.ID); err != nil {
 			t.Fatal(err)
 		}
-		fw.add(newGUID(t), scope.ID)           // another writer, between our writes
-		time.Sleep(2 * core.DefaultWriteReuse) // past WriteReuse: the next round reads, and shows the other writer's change
+		fw.add(newGUID(t), scope.ID)    // another writer, between our writes
+		time.Sleep(2 * core.WriteReuse) // past WriteReuse: the next round reads, and shows the other writer's change
 		for range 3 {
 			if _, err := h.client.AddPreAuthorization(ctx, ref, newGUID(t), scope.ID); err != nil {
 				t.Fatal(err)

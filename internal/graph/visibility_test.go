@@ -24,7 +24,6 @@ func lookUpConcurrently(ctx context.Context, c *graph.Client, ids []string) ([]b
 	return visible, errs
 }
 
-
 func TestClientVisible(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
@@ -89,7 +88,7 @@ func TestClientVisible_moreThan15IDsAreSplit(t *testing.T) {
 		if _, errs := lookUpConcurrently(ctx, full, ids); errors.Join(errs...) != nil {
 			t.Fatal(errors.Join(errs...))
 		}
-		if took := time.Since(start); took >= core.DefaultVisibilityWindow {
+		if took := time.Since(start); took >= core.VisibilityWindow {
 			t.Errorf("a full batch waited %s, the whole window", took)
 		}
 		if got := h.requests().minus(before); got != (requests{listApps: 1, listSPs: 1}) {
@@ -292,7 +291,7 @@ func TestClientVisible_aReadEndsTheWait(t *testing.T) {
 		if verr != nil || !visible {
 			t.Fatalf("lookup: visible %v, err %v", visible, verr)
 		}
-		if took := time.Since(start); took >= core.DefaultVisibilityWindow {
+		if took := time.Since(start); took >= core.VisibilityWindow {
 			t.Errorf("the read waited %s, the lookup's whole window", took)
 		}
 		if got := h.requests().minus(before); got != (requests{listApps: 1}) {
