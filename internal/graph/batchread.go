@@ -98,7 +98,7 @@ func (b *readBatcher) key(o *model.Object) string {
 // read queues the read, or sends it alone when batching is off or the ID is no GUID (anything else
 // would make Graph refuse the whole list). A read that ends the sender's linger wakes it.
 func (b *readBatcher) read(ctx context.Context, id string, presence bool) (*model.Object, error) {
-	if b.c.cfg.DisableReadBatching || b.off.Load() || uuid.Validate(id) != nil {
+	if b.off.Load() || uuid.Validate(id) != nil {
 		return b.single(ctx, id)
 	}
 	w := &readWaiter{Queued: core.Queued{ID: strings.ToLower(id), Presence: presence, At: b.c.now()}, ctx: ctx, done: make(chan struct{})}
@@ -108,7 +108,7 @@ func (b *readBatcher) read(ctx context.Context, id string, presence bool) (*mode
 	if start {
 		b.senders++
 	}
-	if b.hurry != nil && core.LingerFor(b.waiting, b.c.now(), b.c.cfg.VisibilityWindow) <= 0 {
+	if b.hurry != nil && core.LingerFor(b.waiting, b.c.now(), core.VisibilityWindow) <= 0 {
 		close(b.hurry)
 		b.hurry = nil
 	}
@@ -136,7 +136,7 @@ func (b *readBatcher) read(ctx context.Context, id string, presence bool) (*mode
 func (b *readBatcher) send() {
 	for {
 		b.mu.Lock()
-		if wait := core.LingerFor(b.waiting, b.c.now(), b.c.cfg.VisibilityWindow); wait > 0 {
+		if wait := core.LingerFor(b.waiting, b.c.now(), core.VisibilityWindow); wait > 0 {
 			hurry := make(chan struct{})
 			b.hurry = hurry
 			b.mu.Unlock()

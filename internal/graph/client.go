@@ -39,9 +39,8 @@ type Logger interface {
 	Warn(ctx context.Context, msg string, fields map[string]any)
 }
 
-// Config configures a Client; only Credential is required. A zero duration or count means the
-// default named in core (core/lag.go, core/retry.go, core/batch.go); a negative WriteReuse means
-// never.
+// Config configures a Client: what the provider sets. Only Credential is required. Every other
+// bound of the engine is core's (core/lag.go, core/retry.go, core/batchread.go).
 type Config struct {
 	// Credential obtains tokens for Microsoft Graph, for Scope (default DefaultScope).
 	Credential azcore.TokenCredential
@@ -55,8 +54,6 @@ type Config struct {
 	HTTPClient *http.Client
 	UserAgent  string
 	Logger     Logger
-	// DisableReadBatching sends every read as its own GET (batchread.go).
-	DisableReadBatching bool
 	// ReplicationLag is L, the bound on the directory's replication lag every window derives from
 	// (core/lag.go; zero: DefaultReplicationLag, negative: none). Set below the real lag, it weakens
 	// every guarantee: a Read may miss an item an earlier command created, and a write may be built on
@@ -70,10 +67,6 @@ type Config struct {
 	ConcurrentWriters bool
 	// Caller is the kind of identity the credential signs in as; ForbiddenError says what to grant.
 	Caller CallerKind
-	// WriteReuse is how old a read may be for a round to build on it while no other writer was seen.
-	WriteReuse time.Duration
-	// VisibilityWindow is how long a request made only of ClientVisible lookups waits for more.
-	VisibilityWindow time.Duration
 }
 
 // Client edits application registrations through Microsoft Graph. It is safe for concurrent use;
@@ -117,8 +110,6 @@ func New(cfg Config) (*Client, error) {
 	cfg.BaseURL = strings.TrimRight(cmp.Or(cfg.BaseURL, DefaultBaseURL), "/")
 	cfg.Scope = cmp.Or(cfg.Scope, DefaultScope)
 	cfg.ReplicationLag = cmp.Or(cfg.ReplicationLag, DefaultReplicationLag)
-	cfg.WriteReuse = cmp.Or(cfg.WriteReuse, core.DefaultWriteReuse)
-	cfg.VisibilityWindow = positiveOr(cfg.VisibilityWindow, core.DefaultVisibilityWindow)
 
 	if _, err := core.Host(cfg.BaseURL); err != nil {
 		return nil, fmt.Errorf("graph client: %w", err)
@@ -144,14 +135,6 @@ func New(cfg Config) (*Client, error) {
 	c.http = &http.Client{Transport: &observingTransport{next: cmp.Or(given.Transport, http.DefaultTransport), c: c},
 		Timeout: given.Timeout, CheckRedirect: noRedirects}
 	return c, nil
-}
-
-// positiveOr returns v when it is positive, else def.
-func positiveOr[T int | time.Duration](v, def T) T {
-	if v > 0 {
-		return v
-	}
-	return def
 }
 
 // userAgent is the client's product token, after Config.UserAgent.

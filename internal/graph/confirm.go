@@ -79,7 +79,7 @@ func (w *appWorker) confirmContext(cf *confirmation) (context.Context, context.C
 
 // overwritten applies the missing intents again on st (core.Confirmation.Reapply) and sends them.
 func (w *appWorker) overwritten(ctx context.Context, cf *confirmation, st *model.State) error {
-	next, failed, unrestorable, ok := cf.Reapply(st, w.expected(), core.DefaultMaxReapply)
+	next, failed, unrestorable, ok := cf.Reapply(st, w.expected(), core.MaxReapply)
 	if !ok {
 		return &OverwrittenError{ObjectID: w.objectID, Reapplied: cf.Reapplied, Missing: describe(cf.Lost)}
 	}

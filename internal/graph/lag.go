@@ -12,7 +12,7 @@ const DefaultReplicationLag = core.DefaultReplicationLag
 
 // lag is the lag model (core.Lag) as of now: the declared bound, the longest lag observed, WriteReuse.
 func (c *Client) lag() core.Lag {
-	return core.Lag{Declared: c.cfg.ReplicationLag, Observed: time.Duration(c.observedLag.Load()), WriteReuse: c.cfg.WriteReuse}
+	return core.Lag{Declared: c.cfg.ReplicationLag, Observed: time.Duration(c.observedLag.Load()), WriteReuse: core.WriteReuse}
 }
 
 // freshFrom is core.Lag.FreshFrom of the command's start.
@@ -29,7 +29,7 @@ func (c *Client) noteLag(d time.Duration) {
 }
 
 // requestBound is how long one request may take.
-func (c *Client) requestBound() time.Duration { return core.DefaultRequestTimeout }
+func (c *Client) requestBound() time.Duration { return core.RequestTimeout }
 
 // sleepUntil waits until t, counting reason when there is a wait at all.
 func (c *Client) sleepUntil(ctx context.Context, t time.Time, reason RetryReason) error {

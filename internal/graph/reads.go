@@ -83,12 +83,12 @@ func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 }
 
 // sharedRead is read with single-flight and reuse: a read started at or after notBefore, no
-// older than core.DefaultReadReuse, with no write of this process confirmed since, serves every caller;
+// older than core.ReadReuse, with no write of this process confirmed since, serves every caller;
 // concurrent readers share one GET.
 func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model.State, error) {
 	for {
 		w.mu.Lock()
-		if st := w.app.Cached(notBefore, w.c.now(), core.DefaultReadReuse); st != nil {
+		if st := w.app.Cached(notBefore, w.c.now(), core.ReadReuse); st != nil {
 			w.mu.Unlock()
 			w.c.stats.sharedReads.Add(1)
 			return st, nil

@@ -106,13 +106,13 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 // attempt runs fn once under the per-request timeout. An attempt that times out while ctx is
 // still live fails with core.ErrRequestTimeout, which is retried.
 func (c *Client) attempt(ctx context.Context, n int, fn func(ctx context.Context) error) error {
-	actx, cancel := context.WithTimeout(context.WithValue(ctx, attemptKey{}, n), core.DefaultRequestTimeout)
+	actx, cancel := context.WithTimeout(context.WithValue(ctx, attemptKey{}, n), core.RequestTimeout)
 	defer cancel()
 	err := fn(actx)
 	// A deadline that is not ctx's is the per-request one (a PATCH runs on a detached context with
 	// the same bound, whose timer may fire first).
 	if err != nil && ctx.Err() == nil && (actx.Err() != nil || errors.Is(err, context.DeadlineExceeded)) {
-		return fmt.Errorf("%w (%s): %w", core.ErrRequestTimeout, core.DefaultRequestTimeout, err)
+		return fmt.Errorf("%w (%s): %w", core.ErrRequestTimeout, core.RequestTimeout, err)
 	}
 	return err
 }

@@ -152,7 +152,7 @@ func (w *appWorker) watch(ctx context.Context) error {
 	}
 	w.seen(st)
 	w.mu.Lock()
-	lost, attempt, ok := w.app.Watched(st, core.DefaultMaxReapply)
+	lost, attempt, ok := w.app.Watched(st, core.MaxReapply)
 	w.mu.Unlock()
 	if len(lost) == 0 {
 		return nil

@@ -51,7 +51,7 @@ func hungConnection(t *testing.T, method string) {
 	if n := c.Stats().Retries[core.ReasonRequestTimeout]; n != 2 {
 		t.Fatalf("request_timeout retries = %d, want 2 (%v)", n, c.Stats().Retries)
 	}
-	if d := time.Since(start); d > 3*core.DefaultRequestTimeout {
+	if d := time.Since(start); d > 3*core.RequestTimeout {
 		t.Fatalf("took %s, more than the two hung requests' timeouts", d)
 	}
 	if len(h.stored(t, appID).API.OAuth2PermissionScopes) != 1 {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
@@ -127,14 +128,8 @@ func TestCancelledCallerIsToldWhatGraphCommitted(t *testing.T) {
 			_, err := h.client.AddPreAuthorization(ctx2, ref, queued, scope.ID)
 			err2 <- err
 		}()
-		deadline := time.Now().Add(10 * time.Second)
-		for graph.QueuedOps(h.client, fw.objectID) == 0 {
-			if time.Now().After(deadline) {
-				t.Fatal("the second operation did not queue")
-			}
-			time.Sleep(time.Millisecond)
-		}
-		cancel1() // Ctrl-C: every caller gives up
+		synctest.Wait() // the second operation is queued behind the PATCH in flight
+		cancel1()       // Ctrl-C: every caller gives up
 		cancel2()
 		if err := <-err2; !errors.Is(err, context.Canceled) {
 			t.Fatalf("the queued operation: %v, want the context's error", err)
@@ -173,7 +168,7 @@ func TestSettleInterruptedDuringItsReadStillSettles(t *testing.T) {
 		ctx, cancel := context.WithCancel(ctxWithTimeout(t, time.Minute))
 		var watch *cancelAtWatch
 		s := newLateOverwrite(t, 10, func(c *graph.Config) {
-			watch = &cancelAtWatch{next: c.HTTPClient.Transport, window: 2*c.ReplicationLag + c.WriteReuse, cancel: cancel}
+			watch = &cancelAtWatch{next: c.HTTPClient.Transport, window: 2*c.ReplicationLag + core.WriteReuse, cancel: cancel}
 			c.HTTPClient = &http.Client{Transport: watch}
 		})
 		watch.arm()
@@ -222,13 +217,13 @@ func TestForeignWriterSeenSettlesAndNotifiesOnce(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
 		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) {
 			c.ReplicationLag = 100 * time.Millisecond // a window to wait (the emulator has no lag)
-			c.WriteReuse = -1                         // every round reads, so the other writer's change shows
 		})
 		ctx := ctxWithTimeout(t, time.Minute)
 		if _, err := h.client.AddPreAuthorization(ctx, ref, newGUID(t), scope.ID); err != nil {
 			t.Fatal(err)
 		}
-		fw.add(newGUID(t), scope.ID) // another writer, between our writes
+		fw.add(newGUID(t), scope.ID)    // another writer, between our writes
+		time.Sleep(2 * core.WriteReuse) // past WriteReuse: the next round reads, and shows the other writer's change
 		for range 3 {
 			if _, err := h.client.AddPreAuthorization(ctx, ref, newGUID(t), scope.ID); err != nil {
 				t.Fatal(err)

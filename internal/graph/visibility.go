@@ -16,7 +16,7 @@ const MaxVisibilityBatch = core.MaxListBatch
 // throttling after retries) are returned.
 //
 // The lookups are batched reads (batchread.go) of the application by client ID, then of the service
-// principal, that may wait Config.VisibilityWindow for company: concurrent calls cost one filtered
+// principal, that may wait core.VisibilityWindow for company: concurrent calls cost one filtered
 // list of each per MaxVisibilityBatch IDs. An absent client (a 404, or not listed) is not visible.
 func (c *Client) ClientVisible(ctx context.Context, appID string) (bool, error) {
 	ctx, cancel := c.withTimeout(ctx)

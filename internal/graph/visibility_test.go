@@ -14,6 +14,7 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
 // lookUpConcurrently calls ClientVisible for every ID at once and returns the answers in order.
@@ -21,14 +22,6 @@ func lookUpConcurrently(ctx context.Context, c *graph.Client, ids []string) ([]b
 	visible, errs := make([]bool, len(ids)), make([]error, len(ids))
 	inParallel(len(ids), func(i int) { visible[i], errs[i] = c.ClientVisible(ctx, ids[i]) })
 	return visible, errs
-}
-
-// withWindow keeps retries short and collects lookups for window.
-func withWindow(window time.Duration) func(*graph.Config) {
-	return func(cfg *graph.Config) {
-		fastConfig(cfg)
-		cfg.VisibilityWindow = window
-	}
 }
 
 func TestClientVisible(t *testing.T) {
@@ -62,7 +55,7 @@ func TestClientVisible_concurrentLookupsShareOneRequest(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, time.Minute)
-		c := h.deployerClient(t, withWindow(time.Second))
+		c := h.deployerClient(t, fastConfig)
 		a, _ := h.newAgent(t, agentSpec{})
 		b, _ := h.newAgent(t, agentSpec{})
 		ids := []string{strings.ToUpper(a), b, emulator.DefaultClientAppID, a}
@@ -86,7 +79,7 @@ func TestClientVisible_moreThan15IDsAreSplit(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, 2*time.Minute)
-		full := h.deployerClient(t, withWindow(time.Minute))
+		full := h.deployerClient(t, fastConfig)
 		ids := make([]string, graph.MaxVisibilityBatch)
 		for i := range ids {
 			ids[i] = newGUID(t)
@@ -95,14 +88,14 @@ func TestClientVisible_moreThan15IDsAreSplit(t *testing.T) {
 		if _, errs := lookUpConcurrently(ctx, full, ids); errors.Join(errs...) != nil {
 			t.Fatal(errors.Join(errs...))
 		}
-		if took := time.Since(start); took >= time.Minute {
+		if took := time.Since(start); took >= core.VisibilityWindow {
 			t.Errorf("a full batch waited %s, the whole window", took)
 		}
 		if got := h.requests().minus(before); got != (requests{listApps: 1, listSPs: 1}) {
 			t.Errorf("full batch: requests = %+v, want one filtered list of each", got)
 		}
 
-		c := h.deployerClient(t, withWindow(2*time.Second))
+		c := h.deployerClient(t, fastConfig)
 		ids = make([]string, graph.MaxVisibilityBatch+5)
 		for i := range ids {
 			ids[i] = newGUID(t)
@@ -183,7 +176,7 @@ func TestClientVisible_notFoundFallsBackToServicePrincipals(t *testing.T) {
 		unknown := newGUID(t)
 		hide := &hideApplications{hidden: strings.ToLower(foreign)}
 		c := h.deployerClient(t, func(cfg *graph.Config) {
-			withWindow(time.Second)(cfg)
+			fastConfig(cfg)
 			hide.next = cfg.HTTPClient.Transport
 			cfg.HTTPClient = &http.Client{Transport: hide}
 		})
@@ -214,7 +207,7 @@ func TestClientVisible_errorsPropagateToTheBatch(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, time.Minute)
-		stranger, _, _ := newClient(t, h.ts, emulator.DefaultClientAppID, emulator.DefaultClientSecret, withWindow(time.Second))
+		stranger, _, _ := newClient(t, h.ts, emulator.DefaultClientAppID, emulator.DefaultClientSecret, fastConfig)
 		ids := []string{emulator.DefaultAgentAppID, newGUID(t), newGUID(t)}
 		before := h.requests()
 		visible, errs := lookUpConcurrently(ctx, stranger, ids)
@@ -236,7 +229,7 @@ func TestClientVisible_sharesTheRequestOfAResolve(t *testing.T) {
 		h := newHarness(t)
 		hold := newGate(isApplicationGet)
 		c := h.deployerClient(t, func(cfg *graph.Config) {
-			withWindow(time.Second)(cfg)
+			fastConfig(cfg)
 			cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{hold}}}
 		})
 		agents := h.newAgents(t, 3)
@@ -276,7 +269,7 @@ func TestClientVisible_sharesTheRequestOfAResolve(t *testing.T) {
 func TestClientVisible_aReadEndsTheWait(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t)
-		c := h.deployerClient(t, withWindow(time.Minute))
+		c := h.deployerClient(t, fastConfig)
 		a, _ := h.newAgent(t, agentSpec{})
 		b, _ := h.newAgent(t, agentSpec{})
 		ctx := ctxWithTimeout(t, 2*time.Minute)
@@ -298,7 +291,7 @@ func TestClientVisible_aReadEndsTheWait(t *testing.T) {
 		if verr != nil || !visible {
 			t.Fatalf("lookup: visible %v, err %v", visible, verr)
 		}
-		if took := time.Since(start); took >= time.Minute {
+		if took := time.Since(start); took >= core.VisibilityWindow {
 			t.Errorf("the read waited %s, the lookup's whole window", took)
 		}
 		if got := h.requests().minus(before); got != (requests{listApps: 1}) {

@@ -31,7 +31,7 @@ func BenchmarkWireWrite(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := c.DeleteScope(ctx, ref, s.ID); err != nil {
+		if _, err := deleteScope(ctx, c, ref, s.ID); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -174,13 +174,13 @@ func TestOverwrittenBeyondBoundFailsClearly(t *testing.T) {
 		if !errors.Is(err, graph.ErrOverwritten) {
 			t.Fatalf("err = %v, want ErrOverwritten", err)
 		}
-		for _, want := range []string{"another writer kept overwriting", ours, fmt.Sprintf("applied again %d times", core.DefaultMaxReapply), "run the command again"} {
+		for _, want := range []string{"another writer kept overwriting", ours, fmt.Sprintf("applied again %d times", core.MaxReapply), "run the command again"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("error %q lacks %q", err, want)
 			}
 		}
-		if n := len(h.rec.Patches()) - patches0; n != 1+core.DefaultMaxReapply {
-			t.Errorf("%d PATCHes, want %d (the write and core.DefaultMaxReapply re-applications)", n, 1+core.DefaultMaxReapply)
+		if n := len(h.rec.Patches()) - patches0; n != 1+core.MaxReapply {
+			t.Errorf("%d PATCHes, want %d (the write and core.MaxReapply re-applications)", n, 1+core.MaxReapply)
 		}
 		if d := time.Since(start); d > 30*time.Second {
 			t.Errorf("took %s: the bound should end it long before the timeout", d)
@@ -192,8 +192,8 @@ func TestOverwrittenBeyondBoundFailsClearly(t *testing.T) {
 // answered) is restored by the next write to the application.
 func TestLaterWriteRestoresOverwrittenConfirmedIntent(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
-		const reuse = 100 * time.Millisecond
-		h, fw, ref, scope := newWriterTest(t, func(c *graph.Config) { c.WriteReuse = reuse })
+		const reuse = core.WriteReuse
+		h, fw, ref, scope := newWriterTest(t, nil)
 		first, second, foreign := newGUID(t), newGUID(t), newGUID(t)
 		ctx := ctxWithTimeout(t, time.Minute)
 		before := fw.current()
@@ -339,7 +339,7 @@ func TestTwoWritersUnderLagConverge(t *testing.T) {
 }
 
 // lateOverwrite is the scenario of a writer whose read missed our last write: our client declares a
-// 1 s lag bound, 500 ms WriteReuse and other writers, every read is one lag behind, and another writer
+// 1 s lag bound, core.WriteReuse and other writers, every read is one lag behind, and another writer
 // writes what it read before our first PATCH (without ours) lag+reuse-100ms after that PATCH: the
 // latest the model allows. overwritten is closed once it has.
 type lateOverwrite struct {
@@ -353,9 +353,8 @@ type lateOverwrite struct {
 
 func newLateOverwrite(t *testing.T, seed uint64, tune ...func(*graph.Config)) *lateOverwrite {
 	t.Helper()
-	s := &lateOverwrite{lag: time.Second, reuse: 500 * time.Millisecond, overwritten: make(chan struct{})}
+	s := &lateOverwrite{lag: time.Second, reuse: core.WriteReuse, overwritten: make(chan struct{})}
 	s.h, s.fw, s.ref, s.scope = newWriterTest(t, func(c *graph.Config) {
-		c.WriteReuse = s.reuse
 		c.ReplicationLag = s.lag // the lag bound this process assumes
 		c.ConcurrentWriters = true
 		for _, f := range tune {

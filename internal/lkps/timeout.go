@@ -9,12 +9,12 @@ import (
 	"time"
 )
 
-// DefaultRequestTimeout bounds one HTTP request to LKPS (one attempt, until its body is read): a
+// RequestTimeout bounds one HTTP request to LKPS (one attempt, until its body is read): a
 // hung connection costs this much, not the operation's whole budget.
-const DefaultRequestTimeout = 30 * time.Second
+const RequestTimeout = 30 * time.Second
 
 // requestTimeout is the timeout clients get (a variable for tests).
-var requestTimeout = DefaultRequestTimeout
+var requestTimeout = RequestTimeout
 
 // errRequestTimeout is the transport failure of an attempt that got no complete answer within the
 // per-request timeout while the operation's context was still live. It is not a context error, so

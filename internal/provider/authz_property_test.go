@@ -109,7 +109,7 @@ func TestAuthorizationDecisionMatchesEmulator(t *testing.T) {
 
 		// The provider's side: Graph through the provider's client, then the provider's decision. Every
 		// case edits the agent out of band and then reads it, as a new command would: a client of its
-		// own, since one client's reads serve its later reads (core.DefaultReadReuse).
+		// own, since one client's reads serve its later reads (core.ReadReuse).
 		graphClient, err := graph.New(graphConfig)
 		if err != nil {
 			t.Fatal(err)

@@ -11,15 +11,10 @@ import (
 // application's worker) holds it under its lock and does the I/O; these methods decide.
 type App struct {
 	*Memory
-	// Written is set once this process has PATCHed the application: a 404 is then replication lag.
-	Written bool
-	// LastWrite is when this process last wrote the application; Settled the last write whose settle
-	// window has ended; Restores counts the writes that restored what another writer overwrote after
-	// it was confirmed (Watched).
-	LastWrite, Settled time.Time
-	Restores           int
-	// Gen counts confirmed writes: a read started before the latest one serves no reader.
-	Gen uint64
+	Written            bool      // this process PATCHed the application: a 404 is then replication lag
+	LastWrite, Settled time.Time // its last write, and the last write whose settle window has ended
+	Restores           int       // writes that restored what another writer overwrote once confirmed (Watched)
+	Gen                uint64    // confirmed writes: a read started before the latest one serves no reader
 	// Solo > 0 makes the next rounds take one changing op each (Refused: Isolate); MustRead makes the
 	// next round read instead of building on an earlier read (Refused: Rebuild).
 	Solo     int

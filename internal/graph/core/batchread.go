@@ -2,13 +2,24 @@ package core
 
 import "time"
 
-// The read batcher's queue (DESIGN.md, "Reads of different applications share requests"): which
+// The read batcher (DESIGN.md, "Reads of different applications share requests"): reads of
+// different applications needed at the same moment share one filtered list; these rules say which
 // waiting reads the next request takes, and how long its sender lingers for more.
 
-// Queued is one read waiting in a batcher's queue.
+const (
+	// MaxListBatch is how many IDs one filtered list names: Graph accepts at most 15 values in an
+	// "in" clause of $filter.
+	MaxListBatch = 15
+	// ReadStallAfter is how long a request in flight holds the reads queued behind it.
+	ReadStallAfter = time.Second
+	// MaxListOmissions is how many applications lists may leave out that a single GET then finds
+	// before the client stops listing: each costs a list and a GET where a GET would do.
+	MaxListOmissions = 5
+)
+
+// Queued is one read waiting in a batcher's queue: ID names the object (lower case); Presence marks
+// a presence lookup (it may linger, and not being listed is its answer); At is when it joined.
 type Queued struct {
-	// ID names the object (lower case); Presence marks a presence lookup (it may linger, and not
-	// being listed is its answer); At is when it joined the queue.
 	ID       string
 	Presence bool
 	At       time.Time
@@ -20,17 +31,26 @@ func (q *Queued) Entry() *Queued { return q }
 // Waiting is a read in a queue.
 type Waiting interface{ Entry() *Queued }
 
-// LingerFor is Linger of the queue q at now.
+// LingerFor returns how much longer a sender waits at now for more reads before it sends the queue
+// q: only while q holds nothing but presence lookups (plan-time visibility checks), naming fewer
+// than MaxListBatch objects, until the oldest of them has waited window.
 func LingerFor[W Waiting](q []W, now time.Time, window time.Duration) time.Duration {
-	if len(q) == 0 {
-		return 0
-	}
 	named, presenceOnly := make(map[string]bool), true
 	for _, w := range q {
 		presenceOnly = presenceOnly && w.Entry().Presence
 		named[w.Entry().ID] = true
 	}
-	return Linger(presenceOnly, len(named), q[0].Entry().At, now, window)
+	if len(q) == 0 || !presenceOnly || len(named) >= MaxListBatch {
+		return 0
+	}
+	return window - now.Sub(q[0].Entry().At)
+}
+
+// Stalled reports whether the reads queued behind the requests in flight need a sender of their own:
+// every sender waits for an answer and the latest request went out ReadStallAfter ago or more (a
+// hung connection must not hold the queue).
+func Stalled(senders, inRequest int, sentAt, now time.Time) bool {
+	return inRequest == senders && now.Sub(sentAt) >= ReadStallAfter
 }
 
 // Take splits the queue q for the next request: batch are the reads it answers, naming ids (at most

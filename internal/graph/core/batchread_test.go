@@ -31,19 +31,28 @@ func TestTake(t *testing.T) {
 	}
 }
 
+// The sender's linger, one row each.
 func TestLingerFor(t *testing.T) {
 	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 	w := func(id string, presence bool) *waiter {
 		return &waiter{Queued: Queued{ID: id, Presence: presence, At: t0}}
 	}
+	full := make([]*waiter, MaxListBatch)
+	for i := range full {
+		full[i] = w(fmt.Sprint(i), true)
+	}
+	old := w("a", true)
+	old.At = t0.Add(-30 * time.Millisecond)
 	window := 50 * time.Millisecond
 	for name, tc := range map[string]struct {
 		q    []*waiter
 		want time.Duration
 	}{
-		"empty":                           {nil, 0},
-		"presence lookups only":           {[]*waiter{w("a", true), w("a", true), w("b", true)}, 30 * time.Millisecond},
-		"a read among them ends the wait": {[]*waiter{w("a", true), w("b", false)}, 0},
+		"an empty queue does not wait":      {nil, 0},
+		"presence lookups wait for company": {[]*waiter{w("a", true), w("a", true), w("b", true)}, 30 * time.Millisecond},
+		"a read among them ends the wait":   {[]*waiter{w("a", true), w("b", false)}, 0},
+		"a full list ends the wait":         {full, 0},
+		"the oldest has waited the window":  {[]*waiter{old, w("b", true)}, 0},
 	} {
 		if got := LingerFor(tc.q, t0.Add(20*time.Millisecond), window); got != tc.want {
 			t.Errorf("%s: LingerFor = %s, want %s", name, got, tc.want)
@@ -55,6 +64,25 @@ func TestListRefusal(t *testing.T) {
 	for status, want := range map[int][2]bool{400: {true, false}, 403: {true, true}, 404: {}, 429: {}, 500: {}} {
 		if alone, off := ListRefusal(status); alone != want[0] || off != want[1] {
 			t.Errorf("ListRefusal(%d) = %v, %v; want %v", status, alone, off, want)
+		}
+	}
+}
+
+// The stall rule, one row each.
+func TestStalled(t *testing.T) {
+	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name               string
+		senders, inRequest int
+		out                time.Duration
+		want               bool
+	}{
+		{"every sender out ReadStallAfter: stalled", 1, 1, ReadStallAfter, true},
+		{"out less than ReadStallAfter", 1, 1, ReadStallAfter - time.Millisecond, false},
+		{"a sender between two requests takes the queue", 2, 1, time.Minute, false},
+	} {
+		if got := Stalled(tc.senders, tc.inRequest, t0, t0.Add(tc.out)); got != tc.want {
+			t.Errorf("%s: Stalled = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

@@ -14,9 +14,7 @@ import (
 
 // Failures of an attempt that are not Graph's answers, as the driver reports them.
 var (
-	// ErrStaleRead marks a read that is older than what this process already confirmed.
-	ErrStaleRead = errors.New("the read is older than changes this process already confirmed")
-	// ErrRequestTimeout marks an attempt abandoned after the per-request timeout.
+	ErrStaleRead      = errors.New("the read is older than changes this process already confirmed")
 	ErrRequestTimeout = errors.New("no answer within the per-request timeout")
 )
 

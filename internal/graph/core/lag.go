@@ -14,12 +14,9 @@ const DefaultReplicationLag = 3 * time.Second
 
 // Lag is the lag model of one process.
 type Lag struct {
-	// Declared is the configured bound; zero or negative when the directory is declared lag-free.
-	Declared time.Duration
-	// Observed is the longest lag this process observed (Widen).
-	Observed time.Duration
-	// WriteReuse is how old a read may be for a write to build on it (Reuse).
-	WriteReuse time.Duration
+	Declared   time.Duration // the configured bound; zero or negative: the directory is declared lag-free
+	Observed   time.Duration // the longest lag this process observed (Widen)
+	WriteReuse time.Duration // how old a read may be for a write to build on it (MayBuildOn)
 }
 
 // Bound is L: the declared bound, or the longest lag this process observed when that is longer.
@@ -52,36 +49,33 @@ func (l Lag) Widen(d time.Duration) time.Duration {
 // The engine's other bounds. None of them is a replication window (those derive from L above): each
 // bounds a cost of its own, and says why it has its value. The provider sets none of them.
 const (
-	// DefaultWriteReuse is how old a read may be for a write to build on it: "a second or so" of the
+	// WriteReuse is how old a read may be for a write to build on it: "a second or so" of the
 	// shared Graph notes, the longest a writer of this provider thinks between its read and its
 	// PATCH, and the lost-update window it accepts (DESIGN.md, "A base fresh enough").
-	DefaultWriteReuse = time.Second
-	// DefaultReadReuse is how long one read serves later readers while this process wrote nothing:
+	WriteReuse = time.Second
+	// ReadReuse is how long one read serves later readers while this process wrote nothing:
 	// a plan of 100 agents spreads the refreshes of one agent over its whole walk.
-	DefaultReadReuse = 30 * time.Second
+	ReadReuse = 30 * time.Second
 	// GatherWindow is how long a worker waits after a round for as many operations as it answered:
 	// Terraform starts the resources in the freed slots up to ~100 ms later.
 	GatherWindow = 100 * time.Millisecond
-	// DefaultVisibilityWindow is how long a request made only of plan-time visibility lookups waits
+	// VisibilityWindow is how long a request made only of plan-time visibility lookups waits
 	// for more lookups to share one filtered list.
-	DefaultVisibilityWindow = 50 * time.Millisecond
-	// DefaultFirstLookupWindow bounds the 404 retries for an application this process has not
-	// written: an ID just created elsewhere, not a lag this process can measure.
-	DefaultFirstLookupWindow = 5 * time.Second
+	VisibilityWindow = 50 * time.Millisecond
 	// NotFoundAfterWriteWindow bounds the 404 retries for an application this process wrote.
 	NotFoundAfterWriteWindow = 2 * time.Minute
 	// DefaultTimeout bounds an operation whose context has no deadline.
 	DefaultTimeout = 5 * time.Minute
-	// DefaultRequestTimeout bounds one HTTP request (one attempt): a hung connection costs one
+	// RequestTimeout bounds one HTTP request (one attempt): a hung connection costs one
 	// attempt, not the operation's budget.
-	DefaultRequestTimeout = 30 * time.Second
-	// DefaultMaxReapply bounds how often one change another writer overwrote is applied again.
-	DefaultMaxReapply = 8
+	RequestTimeout = 30 * time.Second
+	// MaxReapply bounds how often one change another writer overwrote is applied again.
+	MaxReapply = 8
 )
 
-// NotFoundPolicy returns how 404 answers for a resolved application are retried: briefly while this
-// process has not written it (the ID may be wrong), for NotFoundAfterWriteWindow once it has (a
-// replica behind our own write).
+// NotFoundPolicy returns how 404 answers for a resolved application are retried: for
+// firstLookupWindow (the driver passes L: a new ID replicating, or a wrong one) while this process
+// has not written it, for NotFoundAfterWriteWindow once it has (a replica behind our own write).
 func NotFoundPolicy(written bool, firstLookupWindow time.Duration) (RetryReason, time.Duration) {
 	if written {
 		return ReasonNotFoundAfterWrite, NotFoundAfterWriteWindow

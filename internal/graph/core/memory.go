@@ -12,17 +12,9 @@ import (
 // and what to restore when another writer overwrites them) and what it saw, to tell a replica that
 // is behind from another writer's change. The driver guards it with its worker's lock.
 type Memory struct {
-	// expect holds the intents this process confirmed, by key. A read that lacks one comes from a
-	// replica that is behind, or from after another writer overwrote it (then it shows that writer's
-	// change too, and the next round restores ours).
-	expect map[string]model.Intent
-	// seen holds every version of a scope (model.ScopeFact) this process read or wrote. A replica
-	// that is behind shows only versions that existed before; a version never seen is another
-	// writer's.
-	seen map[string]bool
-	// known is the latest state this process confirmed or built on; a read showing changes known
-	// lacks is newer than it.
-	known *model.State
+	expect map[string]model.Intent // the intents this process confirmed, by key
+	seen   map[string]bool         // every version of a scope (model.ScopeFact) this process read or wrote
+	known  *model.State            // the latest state this process confirmed or built on
 }
 
 // NewMemory returns an empty memory.
@@ -47,7 +39,8 @@ func (m *Memory) Expected() []model.Intent { return slices.Collect(maps.Values(m
 func (m *Memory) Drop(key string) { delete(m.expect, key) }
 
 // LooksOld reports whether st lacks an intent this process confirmed and shows nothing another
-// writer changed since this process last saw the application: a replica that is behind.
+// writer changed since this process last saw the application: a replica that is behind. (A read
+// after another writer overwrote ours shows that writer's change too; the next round restores ours.)
 func (m *Memory) LooksOld(st *model.State) bool {
 	for _, i := range m.expect {
 		if !i.Holds(st) {
@@ -59,7 +52,8 @@ func (m *Memory) LooksOld(st *model.State) bool {
 
 // showsNews reports whether st shows something that known lacks and that is none of this process's
 // intents: another writer's change, so st is newer than known. A stale replica shows only older
-// states, which hold nothing known lacks (except a fact this process removed, which is ours).
+// states, which hold nothing known lacks (except a fact this process removed, which is ours), and
+// only scope versions that existed before: a version never seen is another writer's.
 func (m *Memory) showsNews(st, known *model.State) bool {
 	if known == nil {
 		return false
@@ -80,7 +74,7 @@ func (m *Memory) showsNews(st, known *model.State) bool {
 
 // Saw records the scope versions st shows.
 func (m *Memory) Saw(st *model.State) {
-	for s := range st.Scopes() {
+	for _, s := range st.Application().Scopes {
 		m.seen[model.ScopeFact(s)] = true
 	}
 }

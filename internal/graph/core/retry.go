@@ -1,6 +1,8 @@
 package core
 
 import (
+	"cmp"
+	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -15,43 +17,32 @@ type RetryReason string
 
 // Retry reasons.
 const (
-	// ReasonThrottled is a 429 answer; the delay honours Retry-After.
-	ReasonThrottled RetryReason = "throttled"
-	// ReasonServerError is a 500, 502, 503 or 504 answer.
-	ReasonServerError RetryReason = "server_error"
-	// ReasonConcurrencyViolation is Graph's Directory_ConcurrencyViolation (a 409 under bursts).
-	ReasonConcurrencyViolation RetryReason = "concurrency_violation"
-	// ReasonMsaAppDoesNotExist is Graph's Error_MsaAppDoesNotExist (409 while an application replicates).
-	ReasonMsaAppDoesNotExist RetryReason = "msa_app_does_not_exist"
-	// ReasonNotFoundAfterWrite is a 404 for an application this process wrote to: a replica behind.
-	ReasonNotFoundAfterWrite RetryReason = "not_found_after_write"
-	// ReasonNotFoundFirstLookup is a 404 on the first lookups of an application, retried briefly.
-	ReasonNotFoundFirstLookup RetryReason = "not_found_first_lookup"
+	ReasonThrottled            RetryReason = "throttled"              // a 429 answer; the delay honours Retry-After
+	ReasonServerError          RetryReason = "server_error"           // a 500, 502, 503 or 504 answer
+	ReasonConcurrencyViolation RetryReason = "concurrency_violation"  // Directory_ConcurrencyViolation (a 409 under bursts)
+	ReasonMsaAppDoesNotExist   RetryReason = "msa_app_does_not_exist" // Error_MsaAppDoesNotExist (a 409 while an application replicates)
+	ReasonNotFoundAfterWrite   RetryReason = "not_found_after_write"  // a 404 for an application this process wrote: a replica behind
+	ReasonNotFoundFirstLookup  RetryReason = "not_found_first_lookup" // a 404 on the first lookups, retried briefly
+	ReasonStaleRead            RetryReason = "stale_read"             // a read older than what this process confirmed
+	ReasonNotYetVisible        RetryReason = "not_yet_visible"        // a confirmation read without the write yet
+	ReasonSettle               RetryReason = "settle"                 // the last operation's wait for its writes to replicate
+	ReasonRequestTimeout       RetryReason = "request_timeout"        // no answer within the per-request timeout
 	// ReasonScopeStillEnabled is CannotDeleteOrUpdateEnabledEntitlement after a confirmed disable: a
-	// replica that missed it.
-	ReasonScopeStillEnabled RetryReason = "scope_still_enabled"
-	// ReasonScopeNotReplicated is Graph's 400 "Permission Id that cannot be found" for scopes this
-	// process read or created: the replica checking the PATCH has not seen the scope yet.
+	// replica that missed it; ReasonScopeNotReplicated Graph's 400 "Permission Id that cannot be
+	// found" for scopes this process read or created: the replica checking the PATCH has not seen them.
+	ReasonScopeStillEnabled  RetryReason = "scope_still_enabled"
 	ReasonScopeNotReplicated RetryReason = "scope_not_replicated"
-	// ReasonStaleRead is a read older than what this process already confirmed (read-your-writes).
-	ReasonStaleRead RetryReason = "stale_read"
-	// ReasonVerifyOnFreshRead is a read made to answer without a write an op newer than the read.
+	// ReasonVerifyOnFreshRead is a read made to answer without a write an op newer than the read;
+	// ReasonRebuiltResend a resend rebuilt on a fresh read (its base was older than WriteReuse);
+	// ReasonFreshBase a write's first read waiting for FreshFrom (what earlier commands reported);
+	// ReasonConfirmAbsence a re-read before reporting a scope or pre-authorization missing.
 	ReasonVerifyOnFreshRead RetryReason = "verify_on_fresh_read"
-	// ReasonRebuiltResend is a resend rebuilt on a fresh read (its base was older than WriteReuse).
-	ReasonRebuiltResend RetryReason = "rebuilt_resend"
-	// ReasonFreshBase is a write's first read waiting for FreshFrom (what earlier commands reported).
-	ReasonFreshBase RetryReason = "fresh_base"
-	// ReasonConfirmAbsence is a re-read before reporting a scope or pre-authorization missing.
-	ReasonConfirmAbsence RetryReason = "confirm_absence"
-	// ReasonNetwork is a dropped connection or stream reset; a write may have taken effect (safe: every
-	// write states whole collections).
+	ReasonRebuiltResend     RetryReason = "rebuilt_resend"
+	ReasonFreshBase         RetryReason = "fresh_base"
+	ReasonConfirmAbsence    RetryReason = "confirm_absence"
+	// ReasonNetwork is a dropped connection or stream reset; a write may have taken effect (safe:
+	// every write states whole collections).
 	ReasonNetwork RetryReason = "network"
-	// ReasonNotYetVisible is a confirmation read that did not show the write yet (a replica behind).
-	ReasonNotYetVisible RetryReason = "not_yet_visible"
-	// ReasonSettle is a wait of the process's last operation for its writes to replicate.
-	ReasonSettle RetryReason = "settle"
-	// ReasonRequestTimeout is a request with no answer within the per-request timeout, sent again.
-	ReasonRequestTimeout RetryReason = "request_timeout"
 )
 
 // Graph's answers the policy recognises (Microsoft Graph error codes and messages).
@@ -75,15 +66,15 @@ const (
 	MaxConfirmWait = time.Second
 )
 
-// Failure is one failed attempt as the policy sees it: Graph's answer, or what kind of failure it was.
+// Failure is one failed attempt as the policy sees it: Graph's answer (Answered: Status, Code,
+// Message, RetryAfter), or what kind of failure it was: a read older than what this process
+// confirmed (Stale), no answer within the per-request timeout (Timeout), a dropped connection or
+// reset stream (Network).
 type Failure struct {
-	// Answered says Graph answered; Status, Code, Message and RetryAfter are its answer.
-	Answered      bool
-	Status        int
-	Code, Message string
-	RetryAfter    time.Duration
-	// Stale is a read older than what this process confirmed; Timeout no answer within the
-	// per-request timeout; Network a dropped connection or reset stream.
+	Answered                bool
+	Status                  int
+	Code, Message           string
+	RetryAfter              time.Duration
 	Stale, Timeout, Network bool
 }
 
@@ -105,17 +96,13 @@ func (f Failure) BuiltOnOldState() bool { return f.ScopeStillEnabled() || f.Unkn
 
 // Policy says which failures of one call are worth repeating.
 type Policy struct {
-	// NotFound is the reason recorded for a 404; empty means a 404 is final.
-	NotFound RetryReason
-	// NotFoundWindow bounds how long 404 answers are retried, from the first attempt.
-	NotFoundWindow time.Duration
-	// ScopeStillEnabled makes CannotDeleteOrUpdateEnabledEntitlement retryable.
-	ScopeStillEnabled bool
-	// UnknownPermissionIsLag makes the "Permission Id that cannot be found" answer retryable: the
-	// body references only scopes the application has.
-	UnknownPermissionIsLag bool
-	// StaleWindow bounds how long stale reads and the two replication-lag 400 answers are retried.
-	StaleWindow time.Duration
+	NotFound       RetryReason   // the reason recorded for a 404; empty: a 404 is final
+	NotFoundWindow time.Duration // how long 404 answers are retried, from the first attempt
+	// ScopeStillEnabled makes CannotDeleteOrUpdateEnabledEntitlement retryable; UnknownPermissionIsLag
+	// the "Permission Id that cannot be found" answer (the body references only scopes the
+	// application has); StaleWindow bounds how long stale reads and these two answers are retried.
+	ScopeStillEnabled, UnknownPermissionIsLag bool
+	StaleWindow                               time.Duration
 }
 
 // Classify returns the retry reason of f, or false when f is final under the policy.
@@ -123,13 +110,11 @@ func (p Policy) Classify(f Failure) (RetryReason, bool) {
 	switch {
 	case f.Stale:
 		return ReasonStaleRead, true
+	case !f.Answered && f.Timeout:
+		return ReasonRequestTimeout, true
+	case !f.Answered && f.Network:
+		return ReasonNetwork, true
 	case !f.Answered:
-		if f.Timeout {
-			return ReasonRequestTimeout, true
-		}
-		if f.Network {
-			return ReasonNetwork, true
-		}
 		return "", false
 	case strings.EqualFold(f.Code, CodeConcurrencyViolation):
 		return ReasonConcurrencyViolation, true
@@ -149,20 +134,19 @@ func (p Policy) Classify(f Failure) (RetryReason, bool) {
 	return "", false
 }
 
-// Attempts is the history of one call's retries.
+// Attempts is the history of one call's retries: when the first attempt started, the attempts made
+// (N), the network failures among them.
 type Attempts struct {
-	// Start is when the first attempt started; N the attempts made; Network the network failures.
 	Start      time.Time
 	N, Network int
 }
 
-// Retry is the policy's decision after a failed attempt.
+// Retry is the policy's decision after a failed attempt: why the call is repeated (empty when the
+// failure is final), the delay before the next attempt, whether to wait and repeat (Again), and
+// whether the wait would end after the deadline (PastDeadline).
 type Retry struct {
-	// Reason is why the call is repeated (empty when f is final).
-	Reason RetryReason
-	// Wait is the delay before the next attempt.
-	Wait time.Duration
-	// Again says to wait and repeat; PastDeadline says the wait would end after the deadline.
+	Reason              RetryReason
+	Wait                time.Duration
 	Again, PastDeadline bool
 }
 
@@ -198,22 +182,38 @@ func (p Policy) Next(a *Attempts, f Failure, now, deadline time.Time, b Backoff,
 	return Retry{Reason: reason, Wait: wait, Again: true}
 }
 
-// PollDelay is the pause before confirmation read number misses+1: the backoff, capped at
-// MaxConfirmWait.
-func (b Backoff) PollDelay(misses int, r float64) time.Duration {
-	return min(b.Delay(misses, r), MaxConfirmWait)
+// Final is the error a call ends with when the policy does not repeat it after err: err, or, when
+// the wait would pass the deadline, err with that reason.
+func (r Retry) Final(err error) error {
+	if r.PastDeadline {
+		return fmt.Errorf("the next retry (in %s) would pass the deadline: %w", r.Wait.Round(time.Millisecond), err)
+	}
+	return err
+}
+
+// GaveUp is the error of the call what that ended with err after attempts: err itself after one.
+func GaveUp(what string, attempts int, err error) error {
+	if attempts == 1 {
+		return err
+	}
+	return fmt.Errorf("%s: giving up after %d attempts: %w", what, attempts, err)
+}
+
+// WritePolicy is the policy of a PATCH. A replica behind a scope's disable (ours or another
+// writer's) refuses any change of the application, not only of its scopes; Graph's "permission not
+// found" is lag when the body grants only scopes the application has (grantsKnown). Past
+// OverwriteAfter either refusal means the PATCH was built on a replica that was behind (Refused).
+func (l Lag) WritePolicy(grantsKnown bool) Policy {
+	return Policy{ScopeStillEnabled: true, UnknownPermissionIsLag: grantsKnown, StaleWindow: l.OverwriteAfter()}
 }
 
 // Backoff configures the exponential backoff between attempts.
 type Backoff struct {
-	// Initial is the delay before the first retry (default 100 ms).
-	Initial time.Duration
-	// Max caps a single delay (default 5 s). A longer Retry-After is still honoured.
-	Max time.Duration
-	// Multiplier grows the delay per attempt (default 2).
-	Multiplier float64
-	// Jitter is the fraction of each delay that is randomized, 0 to 1: the delay is drawn
-	// uniformly from [d*(1-Jitter), d]. A zero Backoff gets 0.5; otherwise 0 means no jitter.
+	Initial    time.Duration // the delay before the first retry (default 100 ms)
+	Max        time.Duration // caps a single delay (default 5 s); a longer Retry-After is still honoured
+	Multiplier float64       // grows the delay per attempt (default 2)
+	// Jitter is the fraction of each delay that is randomized, 0 to 1: the delay is drawn uniformly
+	// from [d*(1-Jitter), d]. A zero Backoff gets 0.5; otherwise 0 means no jitter.
 	Jitter float64
 }
 
@@ -222,15 +222,8 @@ func (b Backoff) WithDefaults() Backoff {
 	if b == (Backoff{}) {
 		b.Jitter = 0.5
 	}
-	if b.Initial <= 0 {
-		b.Initial = 100 * time.Millisecond
-	}
-	if b.Max <= 0 {
-		b.Max = 5 * time.Second
-	}
-	if b.Max < b.Initial {
-		b.Max = b.Initial
-	}
+	b.Initial = cmp.Or(max(b.Initial, 0), 100*time.Millisecond)
+	b.Max = max(cmp.Or(max(b.Max, 0), 5*time.Second), b.Initial)
 	if b.Multiplier < 1 {
 		b.Multiplier = 2
 	}
@@ -245,14 +238,11 @@ func (b Backoff) Delay(attempt int, r float64) time.Duration {
 	if d > float64(b.Max) || math.IsInf(d, 0) || math.IsNaN(d) {
 		d = float64(b.Max)
 	}
-	d -= d * b.Jitter * r
-	return time.Duration(d)
+	return time.Duration(d - d*b.Jitter*r)
 }
 
-// WritePolicy is the policy of a PATCH. A replica behind a scope's disable (ours or another
-// writer's) refuses any change of the application, not only of its scopes; Graph's "permission not
-// found" is lag when the body grants only scopes the application has (grantsKnown). Past
-// OverwriteAfter either refusal means the PATCH was built on a replica that was behind (Refused).
-func (l Lag) WritePolicy(grantsKnown bool) Policy {
-	return Policy{ScopeStillEnabled: true, UnknownPermissionIsLag: grantsKnown, StaleWindow: l.OverwriteAfter()}
+// PollDelay is the pause before confirmation read number misses+1: the backoff, capped at
+// MaxConfirmWait.
+func (b Backoff) PollDelay(misses int, r float64) time.Duration {
+	return min(b.Delay(misses, r), MaxConfirmWait)
 }

@@ -3,8 +3,10 @@ package core
 import "time"
 
 // The reuse rule: what a read made earlier may be used for instead of a new GET. A read is the
-// application as of when it started (its At); each use has its own bound, and these four functions
-// are the only places that decide one.
+// application as of when it started; each use has its own bound, decided only here. The plan-time
+// absence window (DESIGN.md, "Read-your-writes and an absence window"): a process without memory of
+// a change (the plan after an apply) decides that an item is missing, or differs from Terraform's
+// state, only on a read started at or after from (Lag.FreshFrom).
 
 // MayServe reports whether a read started at at may answer a reader at now (a refresh, a lookup, the
 // base of a decision that starts at notBefore): it started at notBefore or later and is at most
@@ -23,10 +25,9 @@ func (l Lag) MayBuildOn(at, commandStart, now time.Time, distrusted bool) bool {
 		now.Sub(at) <= l.WriteReuse
 }
 
-// MayBuildOnSent reports whether what this process sent, built on a read started at based, may
-// still be built on at now: by the operations queued while it is being confirmed (absorb), and by a
-// resend of the same bytes. It holds other writers' entries as of that read, so only while the read
-// is at most WriteReuse old, the age of a read any round may build on; else a new read is made.
+// MayBuildOnSent reports whether what this process sent, built on a read started at based, may still
+// be built on at now (by the operations absorbed while it is being confirmed, and by a resend): it
+// holds other writers' entries as of that read, so only while the read is at most WriteReuse old.
 func (l Lag) MayBuildOnSent(based, now time.Time) bool {
 	return !based.IsZero() && now.Sub(based) <= max(l.WriteReuse, 0)
 }
@@ -35,3 +36,11 @@ func (l Lag) MayBuildOnSent(based, now time.Time) bool {
 // done, or refused) on a read started at at would decide on a read older than the operation: another
 // writer may have changed that since, so the round decides on a read of its own.
 func AnswersLate(submitted, at time.Time) bool { return submitted.After(at) }
+
+// ReadAtOnce reports whether a reader without a usable read reads at once rather than first waiting
+// until from: when the item may hold (checks) or the window has passed.
+func ReadAtOnce(checks bool, now, from time.Time) bool { return checks || !now.Before(from) }
+
+// Decides reports whether a usable read started at readAt answers the reader: the item holds, or the
+// read started at or after from.
+func Decides(holds bool, readAt, from time.Time) bool { return holds || !readAt.Before(from) }

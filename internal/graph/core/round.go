@@ -11,9 +11,8 @@ import (
 )
 
 // A round is one group commit (DESIGN.md, "One worker per application"): the queued operations'
-// steps run in arrival order on one read, one PATCH sends what they changed. This file decides what
-// a round builds and what follows Graph's refusal of it; the driver (worker.go) reads, sends and
-// answers.
+// steps run in arrival order on one read, one PATCH sends what they changed. The driver (worker.go)
+// reads, sends and answers.
 
 // Batch is what one round (or one absorbed group of operations, confirm.go) sends.
 type Batch[O comparable] struct {
@@ -67,16 +66,16 @@ func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) 
 		}
 		next := cur.Clone()
 		done, err := step(o, next)
+		unchanged := model.ChangedCollections(cur, next) == 0
 		switch {
 		case errors.Is(err, model.ErrDeferred):
 		case err != nil:
 			b.Failed[o] = err
-		case model.ChangedCollections(cur, next) == 0 && done:
-			if newRound {
-				b.Settled = append(b.Settled, o)
-			}
-		case model.ChangedCollections(cur, next) == 0:
+		case unchanged && done && newRound:
+			b.Settled = append(b.Settled, o)
+		case unchanged && !done:
 			b.Failed[o] = ErrNoProgress
+		case unchanged: // done without a change in a pipelined batch: the next round answers it
 		default:
 			b.Keys[o] = make(map[string]bool)
 			for _, i := range model.IntentsOf(cur, next) {
@@ -138,18 +137,11 @@ func Reapply(st *model.State, lost, expected []model.Intent) (next *model.State,
 	next = st.Clone()
 	next.NewRound()
 	failed = make(map[string]error)
-	keys := make(map[string]bool, len(lost))
-	for _, i := range lost {
-		keys[i.Key()] = true
-		if err := i.Apply(next); err != nil && !errors.Is(err, model.ErrDeferred) {
-			failed[i.Key()] = fmt.Errorf("another writer changed the application so that %s cannot be applied again: %w", i, err)
-		}
+	for _, u := range Restore(next, lost) {
+		failed[u.Intent.Key()] = fmt.Errorf("another writer changed the application so that %s cannot be applied again: %w", u.Intent, u.Err)
 	}
-	var others []model.Intent
-	for _, i := range model.Missing(expected, st) {
-		if !keys[i.Key()] {
-			others = append(others, i)
-		}
-	}
+	others := slices.DeleteFunc(model.Missing(expected, st), func(i model.Intent) bool {
+		return slices.ContainsFunc(lost, func(l model.Intent) bool { return l.Key() == i.Key() })
+	})
 	return next, failed, Restore(next, others)
 }

@@ -1,11 +1,13 @@
 package core
 
-import "time"
+import (
+	"cmp"
+	"fmt"
+	"time"
+)
 
-// Settling: the process's last operation waits until every application it wrote that is shared with
-// other writers has had its window since its last write, then a read of each decides whether this
-// process's changes survived (the driver restores those that did not, a new write with its own
-// window).
+// Settling: the process's last operation waits out the window after its last write of every shared
+// application, then a read of each decides whether this process's changes survived.
 
 // SettleEnd returns when the settle window (SettleHorizon) after an application's last write ends;
 // zero when there is nothing to wait for: no write, the last write has settled, or the application
@@ -84,3 +86,27 @@ func (s *Settle) Next(now time.Time, confirming bool, ends []time.Time, callerGo
 // Reports says whether a failed read of a watch is the caller's error: a read its caller gave up
 // during, before the wait detached, is made again on a context of its own.
 func (s *Settle) Reports(callerLive bool) bool { return callerLive || s.Detached }
+
+// Told decides what the caller of operation name is told once its op was answered (DESIGN.md, v3
+// rules 4 and 5). err is the op's own outcome; gaveUp, when set, is the end of the caller's context,
+// which came while a round had the op; settled is the settle's outcome (settleEnded: a context's
+// end); late is what the confirmation found wrong after the op was answered at commit. The caller
+// gets opErr with settleErr (both nil: success); notice goes to the user instead when the caller
+// gave up (Graph committed the change, so Terraform records it as made).
+func Told(name string, err, gaveUp, settled, late error, settleEnded bool) (opErr, settleErr, notice error) {
+	switch {
+	case late != nil && gaveUp != nil:
+		notice = late
+	case late != nil && err == nil:
+		err = fmt.Errorf("%s: %w", name, late) // its confirmation failed while it settled
+	}
+	switch {
+	case err == nil && settled == nil:
+		return nil, nil, notice
+	case gaveUp != nil:
+		err = cmp.Or(err, gaveUp)
+	case err != nil && settleEnded:
+		settled = nil // the caller's own end, already in err
+	}
+	return err, settled, notice
+}

@@ -7,70 +7,45 @@ import (
 	"time"
 )
 
-// Sentinel errors of the model's steps; every typed error below matches one of them with errors.Is.
+// Sentinel errors.
 var (
-	// ErrScopeNotFound means the application has no permission scope with the given ID.
-	ErrScopeNotFound = errors.New("permission scope not found")
-	// ErrScopeExists means a permission scope with the same value (or ID) already exists.
-	ErrScopeExists = errors.New("permission scope already exists")
-	// ErrPreAuthorizationExists means the client application is already pre-authorized for the
-	// permission.
+	ErrScopeNotFound          = errors.New("permission scope not found")
+	ErrScopeExists            = errors.New("permission scope already exists")
 	ErrPreAuthorizationExists = errors.New("pre-authorization already exists")
+	ErrNotFound               = errors.New("application not found") // or not visible to the caller
+	ErrOverwritten            = errors.New("change overwritten by another writer")
 )
 
-// ScopeExistsError says a permission scope with the requested value (or ID) already exists; ID is
-// the existing scope's ID, for an import command. It matches ErrScopeExists.
-type ScopeExistsError struct {
-	// ID is the existing scope's ID.
-	ID string
-	// Value is the existing scope's value.
-	Value string
-}
+// Each typed error matches its sentinel with errors.Is.
+func (*ScopeExistsError) Is(t error) bool            { return t == ErrScopeExists }
+func (*ScopeNotFoundError) Is(t error) bool          { return t == ErrScopeNotFound }
+func (*PreAuthorizationExistsError) Is(t error) bool { return t == ErrPreAuthorizationExists }
+func (*NotFoundError) Is(t error) bool               { return t == ErrNotFound }
+func (*OverwrittenError) Is(t error) bool            { return t == ErrOverwritten }
 
-// Error names the existing scope.
+// The steps' refusals.
+type (
+	// ScopeExistsError says a permission scope with the requested value (or ID) already exists; ID
+	// and Value are the existing scope's (ID for an import command).
+	ScopeExistsError struct{ ID, Value string }
+	// ScopeNotFoundError says the application has no permission scope with the ID.
+	ScopeNotFoundError struct{ ID string }
+	// PreAuthorizationExistsError says the client (its appId as Graph stores it) is already
+	// pre-authorized for the permission (a scope ID).
+	PreAuthorizationExistsError struct{ ClientAppID, PermissionID string }
+)
+
 func (e *ScopeExistsError) Error() string {
 	return fmt.Sprintf("permission scope %q already exists with id %s", e.Value, e.ID)
 }
 
-// Is makes errors.Is(err, ErrScopeExists) true.
-func (e *ScopeExistsError) Is(target error) bool { return target == ErrScopeExists }
-
-// ScopeNotFoundError says the application has no permission scope with the ID. It matches
-// ErrScopeNotFound.
-type ScopeNotFoundError struct {
-	// ID is the scope ID that was looked for.
-	ID string
-}
-
-// Error names the missing scope.
 func (e *ScopeNotFoundError) Error() string {
 	return fmt.Sprintf("permission scope %s not found on the application", e.ID)
 }
 
-// Is makes errors.Is(err, ErrScopeNotFound) true.
-func (e *ScopeNotFoundError) Is(target error) bool { return target == ErrScopeNotFound }
-
-// PreAuthorizationExistsError says the client is already pre-authorized for the permission. It
-// matches ErrPreAuthorizationExists.
-type PreAuthorizationExistsError struct {
-	// ClientAppID is the client application's appId as stored by Graph.
-	ClientAppID string
-	// PermissionID is the scope ID.
-	PermissionID string
-}
-
-// Error names the existing pre-authorization.
 func (e *PreAuthorizationExistsError) Error() string {
 	return fmt.Sprintf("client application %s is already pre-authorized for permission %s", e.ClientAppID, e.PermissionID)
 }
-
-// Is makes errors.Is(err, ErrPreAuthorizationExists) true.
-func (e *PreAuthorizationExistsError) Is(target error) bool {
-	return target == ErrPreAuthorizationExists
-}
-
-// ErrNotFound means the application does not exist (or is not visible to the caller).
-var ErrNotFound = errors.New("application not found")
 
 // APIError is an error answer from Microsoft Graph, with the details Graph returns.
 type APIError struct {
@@ -87,18 +62,17 @@ type APIError struct {
 
 // Error describes the answer with its status, code, message and request-id.
 func (e *APIError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "microsoft graph answered %d", e.StatusCode)
+	s := fmt.Sprintf("microsoft graph answered %d", e.StatusCode)
 	if e.Code != "" {
-		fmt.Fprintf(&b, " %s", e.Code)
+		s += " " + e.Code
 	}
 	if e.Message != "" {
-		fmt.Fprintf(&b, ": %s", e.Message)
+		s += ": " + e.Message
 	}
 	if e.RequestID != "" {
-		fmt.Fprintf(&b, " (request-id %s)", e.RequestID)
+		s += " (request-id " + e.RequestID + ")"
 	}
-	return b.String()
+	return s
 }
 
 // AsAPIError returns the Graph answer inside err, if any.
@@ -108,18 +82,53 @@ func AsAPIError(err error) (*APIError, bool) {
 	return e, ok
 }
 
-// NotFoundError is Graph's 404 for an application: it does not exist, or a replica has not seen it
-// yet (the client retries that case before returning this error). It matches ErrNotFound.
-type NotFoundError struct{ APIError }
+// The kinds of Graph's answers: each unwraps to its APIError.
+type (
+	// NotFoundError is Graph's 404 for an application: it does not exist, or a replica has not seen
+	// it yet (the client retries that case before returning this error).
+	NotFoundError struct{ APIError }
+	// ForbiddenError is Graph's 403: the identity lacks rights on the application. Caller is the kind
+	// of identity the client signs in as, which decides what is missing.
+	ForbiddenError struct {
+		APIError
+		Caller CallerKind
+	}
+	// ConflictError is Graph's 409 that persisted after the retries (for example a burst of
+	// Directory_ConcurrencyViolation).
+	ConflictError struct{ APIError }
+	// ValidationError is Graph's 400: Graph rejected the change (a duplicate identifier URI, a
+	// pre-authorization of a scope that does not exist, an enabled scope changed, …). Code and
+	// Message say which rule.
+	ValidationError struct{ APIError }
+)
 
-// Error describes the missing application.
+// Each kind's message names the kind before Graph's answer.
 func (e *NotFoundError) Error() string { return "application not found: " + e.APIError.Error() }
+func (e *ForbiddenError) Error() string {
+	return "insufficient privileges: " + e.APIError.Error() + ". " + e.Rule()
+}
+func (e *ConflictError) Error() string   { return "conflicting change: " + e.APIError.Error() }
+func (e *ValidationError) Error() string { return "change rejected: " + e.APIError.Error() }
 
-// Is makes errors.Is(err, ErrNotFound) true.
-func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+func (e *NotFoundError) Unwrap() error   { return &e.APIError }
+func (e *ForbiddenError) Unwrap() error  { return &e.APIError }
+func (e *ConflictError) Unwrap() error   { return &e.APIError }
+func (e *ValidationError) Unwrap() error { return &e.APIError }
 
-// Unwrap returns the underlying Graph answer.
-func (e *NotFoundError) Unwrap() error { return &e.APIError }
+// typedAPIError returns base as the typed error of its status.
+func typedAPIError(base APIError) error {
+	switch base.StatusCode {
+	case 404:
+		return &NotFoundError{base}
+	case 403:
+		return &ForbiddenError{APIError: base}
+	case 409:
+		return &ConflictError{base}
+	case 400:
+		return &ValidationError{base}
+	}
+	return &base
+}
 
 // CallerKind is the kind of identity a token stands for. Microsoft Graph authorizes application
 // changes differently for each (see ForbiddenError).
@@ -135,27 +144,18 @@ const (
 	CallerUser
 )
 
-// Who may read and change an application, per kind of caller (Microsoft Graph permission reference for
-// application get/update; shared design graph-behaviour.md).
+// Who may read and change an application, per kind of caller, and what to grant (Microsoft Graph
+// permission reference for application get/update; shared design graph-behaviour.md).
 const (
-	// ServicePrincipalRule is the rule for app-only tokens and what to grant.
 	ServicePrincipalRule = "A service principal (client secret, certificate, OIDC or managed identity) is authorized by its " +
 		"Microsoft Graph application permissions, not by ownership alone: grant it the application permission " +
 		"Application.ReadWrite.OwnedBy (admin consent) and add it as an owner of the agent's app registration " +
 		"(the least privilege that works), or grant Application.ReadWrite.All (admin consent). To only read, " +
 		"Application.Read.All suffices. Being an owner without an application permission is not enough."
-	// UserRule is the rule for delegated tokens and what to grant.
 	UserRule = "A signed-in user (Azure CLI) may change an app registration they own: add the user as an owner of the " +
 		"agent's app registration, or give them a directory role such as Application Administrator or Cloud " +
 		"Application Administrator."
 )
-
-// ForbiddenError is Graph's 403: the identity lacks rights on the application. Caller is the kind of
-// identity the client signs in as, which decides what is missing.
-type ForbiddenError struct {
-	APIError
-	Caller CallerKind
-}
 
 // Rule says who may read and change an application for the caller's kind, and what to grant.
 func (e *ForbiddenError) Rule() string {
@@ -164,54 +164,8 @@ func (e *ForbiddenError) Rule() string {
 		return ServicePrincipalRule
 	case CallerUser:
 		return UserRule
-	default:
-		return ServicePrincipalRule + " " + UserRule
 	}
-}
-
-// Error says what is missing, per kind of caller.
-func (e *ForbiddenError) Error() string {
-	return "insufficient privileges: " + e.APIError.Error() + ". " + e.Rule()
-}
-
-// Unwrap returns the underlying Graph answer.
-func (e *ForbiddenError) Unwrap() error { return &e.APIError }
-
-// ConflictError is Graph's 409 that persisted after the retries (for example a burst of
-// Directory_ConcurrencyViolation).
-type ConflictError struct{ APIError }
-
-// Error describes the conflict.
-func (e *ConflictError) Error() string { return "conflicting change: " + e.APIError.Error() }
-
-// Unwrap returns the underlying Graph answer.
-func (e *ConflictError) Unwrap() error { return &e.APIError }
-
-// ValidationError is Graph's 400: Graph rejected the change (a duplicate identifier URI, a
-// pre-authorization of a scope that does not exist, an enabled scope changed, …). Code and Message
-// say which rule.
-type ValidationError struct{ APIError }
-
-// Error describes the rejected change.
-func (e *ValidationError) Error() string { return "change rejected: " + e.APIError.Error() }
-
-// Unwrap returns the underlying Graph answer.
-func (e *ValidationError) Unwrap() error { return &e.APIError }
-
-// typedAPIError returns base as the typed error of its status.
-func typedAPIError(base APIError) error {
-	switch base.StatusCode {
-	case 404:
-		return &NotFoundError{base}
-	case 403:
-		return &ForbiddenError{APIError: base}
-	case 409:
-		return &ConflictError{base}
-	case 400:
-		return &ValidationError{base}
-	default:
-		return &base
-	}
+	return ServicePrincipalRule + " " + UserRule
 }
 
 // RetryTimeoutError is a context that ended while a call was being retried: it says why the call
@@ -230,24 +184,17 @@ func (e *RetryTimeoutError) Error() string {
 // Unwrap returns the context's error only.
 func (e *RetryTimeoutError) Unwrap() error { return e.Err }
 
-// ErrOverwritten means another writer kept overwriting a change of this process.
-var ErrOverwritten = errors.New("change overwritten by another writer")
-
 // OverwrittenError means another writer kept overwriting this process's change: after Reapplied
-// re-applications Graph still did not show Missing (the facts, described). It matches ErrOverwritten.
+// re-applications Graph still did not show Missing (the facts, described).
 type OverwrittenError struct {
 	ObjectID  string
 	Reapplied int
 	Missing   []string
 }
 
-// Error says what was lost and what to do.
 func (e *OverwrittenError) Error() string {
 	return fmt.Sprintf("another writer kept overwriting this change of application %s: Microsoft Graph still "+
 		"did not show %s after it was applied again %d times. Another Terraform workspace, pipeline or "+
 		"person is editing the same application at the same moment; run the command again once they are done",
 		e.ObjectID, strings.Join(e.Missing, ", "), e.Reapplied)
 }
-
-// Is makes the error match ErrOverwritten.
-func (e *OverwrittenError) Is(target error) bool { return target == ErrOverwritten }

@@ -7,10 +7,11 @@ import (
 	"strings"
 )
 
-// IntentKind names what an intent is about.
+// IntentKind names what an intent is about: an identifier URI, a permission scope, a
+// pre-authorization (grant).
 type IntentKind uint8
 
-// The kinds of intent: an identifier URI, a permission scope, a pre-authorization (grant).
+// The kinds of intent.
 const (
 	IntentURI IntentKind = iota + 1
 	IntentScope
@@ -24,10 +25,8 @@ const (
 type Intent struct {
 	Kind    IntentKind
 	Present bool
-	// URI is the identifier URI (IntentURI).
-	URI string
-	// Scope is the scope as wanted (IntentScope; for an absent scope only its ID counts).
-	Scope PermissionScope
+	URI     string          // IntentURI
+	Scope   PermissionScope // IntentScope, as wanted (for an absent scope only its ID counts)
 	// Client and Perm name a pre-authorization (IntentGrant).
 	Client, Perm string
 }
@@ -40,9 +39,8 @@ func (i Intent) Key() string {
 		return "uri\x00" + strings.ToLower(i.URI)
 	case IntentScope:
 		return "scope\x00" + strings.ToLower(i.Scope.ID)
-	default:
-		return "grant\x00" + strings.ToLower(i.Client) + "\x00" + strings.ToLower(i.Perm)
 	}
+	return "grant\x00" + strings.ToLower(i.Client) + "\x00" + strings.ToLower(i.Perm)
 }
 
 // String describes the intent for error messages.
@@ -58,26 +56,23 @@ func (i Intent) String() string {
 		return fmt.Sprintf("permission scope %s absent", i.Scope.ID)
 	case i.Present:
 		return fmt.Sprintf("client %s pre-authorized for permission %s", i.Client, i.Perm)
-	default:
-		return fmt.Sprintf("client %s not pre-authorized for permission %s", i.Client, i.Perm)
 	}
+	return fmt.Sprintf("client %s not pre-authorized for permission %s", i.Client, i.Perm)
 }
 
 // Holds reports whether st shows the intent.
 func (i Intent) Holds(st *State) bool {
 	switch i.Kind {
 	case IntentURI:
-		has := slices.ContainsFunc(st.uris, func(u string) bool { return strings.EqualFold(u, i.URI) })
-		return has == i.Present
+		return containsFold(st.uris, i.URI) == i.Present
 	case IntentScope:
 		j := st.findScope(i.Scope.ID)
 		if !i.Present {
 			return j < 0
 		}
 		return j >= 0 && sameScope(st.scopes[j].PermissionScope, i.Scope)
-	default:
-		return hasGrant(st, i.Client, i.Perm) == i.Present
 	}
+	return hasGrant(st, i.Client, i.Perm) == i.Present
 }
 
 // ErrDeferred means an intent cannot be applied in this PATCH (its scope is created by it).
@@ -88,36 +83,26 @@ var ErrDeferred = errors.New("deferred to the next write")
 // one apply may not make the intent hold yet. A grant whose scope is missing fails with
 // *ScopeNotFoundError; one whose scope is created by this same state returns ErrDeferred.
 func (i Intent) Apply(st *State) error {
-	switch i.Kind {
-	case IntentURI:
-		if i.Present {
-			EnsureIdentifierURI(st, i.URI)
-		} else {
-			RemoveIdentifierURI(st, i.URI)
-		}
-	case IntentScope:
-		if !i.Present {
-			DeleteScopeStep(st, i.Scope.ID, new([]string))
-			return nil
-		}
-		if st.findScope(i.Scope.ID) < 0 {
-			return CreateScope(st, i.Scope)
-		}
+	switch {
+	case i.Kind == IntentURI && i.Present:
+		EnsureIdentifierURI(st, i.URI)
+	case i.Kind == IntentURI:
+		RemoveIdentifierURI(st, i.URI)
+	case i.Kind == IntentScope && !i.Present:
+		DeleteScopeStep(st, i.Scope.ID, new([]string))
+	case i.Kind == IntentScope && st.findScope(i.Scope.ID) < 0:
+		return CreateScope(st, i.Scope)
+	case i.Kind == IntentScope:
 		_, err := UpdateScopeStep(st, i.Scope)
 		return err
+	case !i.Present:
+		RemovePreAuthorization(st, i.Client, i.Perm)
 	default:
-		if !i.Present {
-			RemovePreAuthorization(st, i.Client, i.Perm)
-			return nil
-		}
-		deferred, err := AddPreAuthorization(st, i.Client, i.Perm)
-		switch {
-		case errors.Is(err, ErrPreAuthorizationExists):
-			return nil
-		case err != nil:
-			return err
+		switch deferred, err := AddPreAuthorization(st, i.Client, i.Perm); {
 		case deferred:
 			return ErrDeferred
+		case !errors.Is(err, ErrPreAuthorizationExists):
+			return err
 		}
 	}
 	return nil
@@ -134,13 +119,9 @@ func sameScope(a, b PermissionScope) bool {
 
 // hasGrant reports whether some entry of the client holds the permission.
 func hasGrant(st *State, client, perm string) bool {
-	for _, p := range st.preAuth {
-		if strings.EqualFold(p.AppID, client) &&
-			slices.ContainsFunc(p.DelegatedPermissionIDs, func(x string) bool { return strings.EqualFold(x, perm) }) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(st.preAuth, func(p preAuthEntry) bool {
+		return strings.EqualFold(p.AppID, client) && containsFold(p.DelegatedPermissionIDs, perm)
+	})
 }
 
 // IntentsOf returns the intents that turn before into after: every URI, scope and grant that after

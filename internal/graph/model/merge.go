@@ -1,7 +1,7 @@
 package model
 
 import (
-	"iter"
+	"cmp"
 	"maps"
 	"slices"
 	"strconv"
@@ -64,9 +64,7 @@ func (st *State) Clone() *State {
 }
 
 // NewRound clears the previous round's marks (created and disabled scopes): st is as Graph shows it.
-func (st *State) NewRound() {
-	st.newScopes, st.disabling = nil, nil
-}
+func (st *State) NewRound() { st.newScopes, st.disabling = nil, nil }
 
 // disable disables the scope at index i and marks it as disabled in this round.
 func (st *State) disable(i int) {
@@ -79,9 +77,7 @@ func (st *State) disable(i int) {
 
 // WaitsForDisable reports whether the scope was disabled in this round, so that a change of its
 // value or type, or its removal, must wait for the next one.
-func (st *State) WaitsForDisable(id string) bool {
-	return st.disabling[strings.ToLower(id)]
-}
+func (st *State) WaitsForDisable(id string) bool { return st.disabling[strings.ToLower(id)] }
 
 // Application returns the plain view of the state.
 func (st *State) Application() Application {
@@ -106,31 +102,25 @@ func (st *State) Application() Application {
 // Collection is a bit set naming the list properties of an application this package edits.
 type Collection uint8
 
-// The collections: identifierUris, api.oauth2PermissionScopes, api.preAuthorizedApplications, all.
+// The collections: identifierUris, api.oauth2PermissionScopes, api.preAuthorizedApplications.
 const (
 	ColURIs Collection = 1 << iota
 	ColScopes
 	ColPreAuth
-
-	ColAll = ColURIs | ColScopes | ColPreAuth
 )
+
+// colNames are the Graph property names of the collections, by bit.
+var colNames = []string{"identifierUris", "api.oauth2PermissionScopes", "api.preAuthorizedApplications"}
 
 // String lists the Graph property names in the set.
 func (c Collection) String() string {
 	var parts []string
-	if c&ColURIs != 0 {
-		parts = append(parts, "identifierUris")
+	for bit, name := range colNames {
+		if c&(1<<bit) != 0 {
+			parts = append(parts, name)
+		}
 	}
-	if c&ColScopes != 0 {
-		parts = append(parts, "api.oauth2PermissionScopes")
-	}
-	if c&ColPreAuth != 0 {
-		parts = append(parts, "api.preAuthorizedApplications")
-	}
-	if len(parts) == 0 {
-		return "none"
-	}
-	return strings.Join(parts, ",")
+	return cmp.Or(strings.Join(parts, ","), "none")
 }
 
 // ChangedCollections returns the collections whose content differs between before and after.
@@ -139,9 +129,7 @@ func ChangedCollections(before, after *State) Collection {
 	if !slices.Equal(before.uris, after.uris) {
 		c |= ColURIs
 	}
-	if !slices.EqualFunc(before.scopes, after.scopes, func(a, b scopeEntry) bool {
-		return a.PermissionScope == b.PermissionScope
-	}) {
+	if !slices.EqualFunc(before.scopes, after.scopes, func(a, b scopeEntry) bool { return a.PermissionScope == b.PermissionScope }) {
 		c |= ColScopes
 	}
 	if !slices.EqualFunc(before.preAuth, after.preAuth, func(a, b preAuthEntry) bool {
@@ -154,16 +142,18 @@ func ChangedCollections(before, after *State) Collection {
 
 // ScopeFact identifies one version of a scope: its ID (case-insensitive) and every modelled field.
 func ScopeFact(s PermissionScope) string {
-	return strings.Join([]string{
-		"scope", strings.ToLower(s.ID), s.Value, s.Type,
-		s.AdminConsentDisplayName, s.AdminConsentDescription,
-		s.UserConsentDisplayName, s.UserConsentDescription, strconv.FormatBool(s.Enabled),
-	}, "\x00")
+	return strings.Join([]string{"scope", strings.ToLower(s.ID), s.Value, s.Type, s.AdminConsentDisplayName,
+		s.AdminConsentDescription, s.UserConsentDisplayName, s.UserConsentDescription, strconv.FormatBool(s.Enabled)}, "\x00")
 }
 
-// findScope returns the index of the scope with the ID (case-insensitive), or -1.
+// findScope and findScopeByValue return the index of the scope with the ID, or with the value
+// (Graph keeps values unique case-insensitively), compared case-insensitively; -1 when none.
 func (st *State) findScope(id string) int {
 	return slices.IndexFunc(st.scopes, func(s scopeEntry) bool { return strings.EqualFold(s.ID, id) })
+}
+
+func (st *State) findScopeByValue(value string) int {
+	return slices.IndexFunc(st.scopes, func(s scopeEntry) bool { return strings.EqualFold(s.Value, value) })
 }
 
 // Scope returns the scope with the ID (case-insensitive) and whether there is one.
@@ -174,26 +164,9 @@ func (st *State) Scope(id string) (PermissionScope, bool) {
 	return PermissionScope{}, false
 }
 
-// Scopes returns the scopes in order.
-func (st *State) Scopes() iter.Seq[PermissionScope] {
-	return func(yield func(PermissionScope) bool) {
-		for _, s := range st.scopes {
-			if !yield(s.PermissionScope) {
-				return
-			}
-		}
-	}
-}
-
-// findScopeByValue returns the index of the scope with the value (case-insensitive, as Graph keeps
-// values unique that way), or -1.
-func (st *State) findScopeByValue(value string) int {
-	return slices.IndexFunc(st.scopes, func(s scopeEntry) bool { return strings.EqualFold(s.Value, value) })
-}
-
 // EnsureIdentifierURI adds uri unless an equal URI (case-insensitive) is present.
 func EnsureIdentifierURI(st *State, uri string) (added bool) {
-	if slices.ContainsFunc(st.uris, func(u string) bool { return strings.EqualFold(u, uri) }) {
+	if containsFold(st.uris, uri) {
 		return false
 	}
 	st.uris = append(st.uris, uri)
@@ -237,10 +210,8 @@ func UpdateScopeStep(st *State, want PermissionScope) (done bool, err error) {
 	}
 	cur := &st.scopes[i]
 	want.ID = cur.ID // keep Graph's spelling of the ID
-	if want.Value != cur.Value {
-		if j := st.findScopeByValue(want.Value); j >= 0 && j != i {
-			return false, &ScopeExistsError{ID: st.scopes[j].ID, Value: st.scopes[j].Value}
-		}
+	if j := st.findScopeByValue(want.Value); want.Value != cur.Value && j >= 0 && j != i {
+		return false, &ScopeExistsError{ID: st.scopes[j].ID, Value: st.scopes[j].Value}
 	}
 	if want.Value == cur.Value && want.Type == cur.Type {
 		cur.PermissionScope = want
@@ -270,7 +241,7 @@ func DeleteScopeStep(st *State, id string, cleared *[]string) (done bool) {
 	}
 	if lost := withoutGrant(st, func(string) bool { return true }, id); lost != nil {
 		for _, c := range lost {
-			if !slices.ContainsFunc(*cleared, func(x string) bool { return strings.EqualFold(x, c) }) {
+			if !containsFold(*cleared, c) {
 				*cleared = append(*cleared, c)
 			}
 		}
@@ -306,7 +277,7 @@ func AddPreAuthorization(st *State, clientAppID, permissionID string) (deferred 
 		if !strings.EqualFold(p.AppID, clientAppID) {
 			continue
 		}
-		if slices.ContainsFunc(p.DelegatedPermissionIDs, func(x string) bool { return strings.EqualFold(x, permissionID) }) {
+		if containsFold(p.DelegatedPermissionIDs, permissionID) {
 			return false, &PreAuthorizationExistsError{ClientAppID: p.AppID, PermissionID: permissionID}
 		}
 		if first < 0 {
@@ -318,16 +289,13 @@ func AddPreAuthorization(st *State, clientAppID, permissionID string) (deferred 
 		p.DelegatedPermissionIDs = append(slices.Clone(p.DelegatedPermissionIDs), permissionID)
 		return false, nil
 	}
-	st.preAuth = append(st.preAuth, preAuthEntry{PreAuthorizedApplication: PreAuthorizedApplication{
-		AppID:                  clientAppID,
-		DelegatedPermissionIDs: []string{permissionID},
-	}})
+	entry := PreAuthorizedApplication{AppID: clientAppID, DelegatedPermissionIDs: []string{permissionID}}
+	st.preAuth = append(st.preAuth, preAuthEntry{PreAuthorizedApplication: entry})
 	return false, nil
 }
 
-// RemovePreAuthorization removes permissionID from the client's entry (every entry of the client,
-// should Graph hold several) and removes an entry this leaves empty. Entries that were empty as read
-// stay. removed is false when there was nothing to remove.
+// RemovePreAuthorization removes permissionID from every entry of the client, should Graph hold
+// several (withoutGrant); removed is false when there was nothing to remove.
 func RemovePreAuthorization(st *State, clientAppID, permissionID string) (removed bool) {
 	return withoutGrant(st, func(a string) bool { return strings.EqualFold(a, clientAppID) }, permissionID) != nil
 }
@@ -360,12 +328,7 @@ func withoutGrant(st *State, match func(appID string) bool, permissionID string)
 // of the application. When it does, Graph's "Permission Id that cannot be found" can only come from
 // a replica that has not seen a scope yet.
 func ReferencesResolve(st *State) bool {
-	for _, p := range st.preAuth {
-		for _, id := range p.DelegatedPermissionIDs {
-			if st.findScope(id) < 0 {
-				return false
-			}
-		}
-	}
-	return true
+	return !slices.ContainsFunc(st.preAuth, func(p preAuthEntry) bool {
+		return slices.ContainsFunc(p.DelegatedPermissionIDs, func(id string) bool { return st.findScope(id) < 0 })
+	})
 }

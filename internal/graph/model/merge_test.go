@@ -19,6 +19,9 @@ const (
 	client3 = "aaaaaaaa-0000-0000-0000-000000000003"
 )
 
+// colAll names every collection.
+const colAll = ColURIs | ColScopes | ColPreAuth
+
 // fixture returns an application with an enabled managed scope A, an unmanaged scope B, and three
 // pre-authorized clients: client1 (A and B), client2 (B only) and client3 (an empty entry).
 func fixture() *State {
@@ -398,7 +401,7 @@ func TestChangedCollections(t *testing.T) {
 	}
 	EnsureIdentifierURI(st, "api://x")
 	st.scopes[1].Enabled = false
-	if c := ChangedCollections(base, st); c != ColAll {
+	if c := ChangedCollections(base, st); c != colAll {
 		t.Fatalf("changed = %v, want all", c)
 	}
 }
@@ -411,7 +414,7 @@ func TestFacts(t *testing.T) {
 	b.preAuth[0].AppID = "AAAAAAAA-0000-0000-0000-000000000001"
 	b.preAuth[0].DelegatedPermissionIDs = []string{scopeB, strings.ToUpper(scopeA)}
 	b.preAuth[0], b.preAuth[1] = b.preAuth[1], b.preAuth[0]
-	if !sameFacts(facts(a, ColAll), facts(b, ColAll)) {
+	if !sameFacts(facts(a, colAll), facts(b, colAll)) {
 		t.Fatal("equal content has different facts")
 	}
 	// An empty entry is a fact of its own.

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -8,17 +9,13 @@ import (
 
 // Application is the part of a Graph application registration this package reads and edits.
 type Application struct {
-	// ObjectID is the directory object ID (Graph's "id").
-	ObjectID string
-	// AppID is the application (client) ID.
-	AppID string
-	// DisplayName is the application's display name.
-	DisplayName string
-	// IdentifierURIs are the application ID URIs, in Graph's order.
-	IdentifierURIs []string
-	// Scopes are the delegated permission scopes the application's API exposes.
-	Scopes []PermissionScope
-	// PreAuthorized are the client applications pre-authorized for some of the scopes.
+	ObjectID       string // the directory object ID (Graph's "id")
+	AppID          string // the application (client) ID
+	DisplayName    string
+	IdentifierURIs []string // the application ID URIs, in Graph's order
+	// Scopes are the delegated permission scopes the application's API exposes; PreAuthorized the
+	// client applications pre-authorized for some of them.
+	Scopes        []PermissionScope
 	PreAuthorized []PreAuthorizedApplication
 }
 
@@ -48,14 +45,16 @@ func find[T any](list []T, match func(T) bool) (T, bool) {
 	return zero, false
 }
 
+// containsFold reports whether list holds s, compared case-insensitively.
+func containsFold(list []string, s string) bool {
+	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
+}
+
 // PermissionScope is a delegated permission scope (Graph's permissionScope).
 type PermissionScope struct {
-	// ID is the scope's GUID, chosen by the caller.
-	ID string
-	// Value is the scope name that appears in the "scp" claim, such as "access_as_client".
-	Value string
-	// Type is ScopeTypeUser ("Admins and users" can consent) or ScopeTypeAdmin.
-	Type string
+	ID    string // the scope's GUID, chosen by the caller
+	Value string // the scope name in the "scp" claim, such as "access_as_client"
+	Type  string // ScopeTypeUser or ScopeTypeAdmin
 	// AdminConsentDisplayName and AdminConsentDescription are the title and description shown to
 	// administrators granting consent; UserConsentDisplayName and UserConsentDescription to users.
 	AdminConsentDisplayName, AdminConsentDescription string
@@ -64,20 +63,17 @@ type PermissionScope struct {
 	Enabled bool
 }
 
-// Scope types accepted by Graph.
+// Scope types accepted by Graph: User lets administrators and users consent, Admin only administrators.
 const (
-	// ScopeTypeUser lets administrators and users consent to the scope.
-	ScopeTypeUser = "User"
-	// ScopeTypeAdmin lets only administrators consent to the scope.
+	ScopeTypeUser  = "User"
 	ScopeTypeAdmin = "Admin"
 )
 
-// PreAuthorizedApplication is a client application that may use some of the API's scopes without
-// a consent prompt (Graph's preAuthorizedApplication).
+// PreAuthorizedApplication is a client application (AppID: its appId) that may use some of the API's
+// scopes (DelegatedPermissionIDs: their IDs) without a consent prompt (Graph's
+// preAuthorizedApplication).
 type PreAuthorizedApplication struct {
-	// AppID is the client application's appId.
-	AppID string
-	// DelegatedPermissionIDs are the IDs of the scopes the client is pre-authorized for.
+	AppID                  string
 	DelegatedPermissionIDs []string
 }
 
@@ -85,31 +81,19 @@ type PreAuthorizedApplication struct {
 type RefKind int
 
 const (
-	// RefAuto means the caller does not know: the client ID (appId) form is tried first, then the
-	// object ID form.
-	RefAuto RefKind = iota
-	// RefAppID means the identifier is the application (client) ID.
-	RefAppID
-	// RefObjectID means the identifier is the directory object ID.
-	RefObjectID
+	RefAuto     RefKind = iota // the caller does not know: the client ID form is tried first, then the object ID
+	RefAppID                   // the application (client) ID
+	RefObjectID                // the directory object ID
 )
 
-// String returns a lower-case label used in messages.
-func (k RefKind) String() string {
-	switch k {
-	case RefAppID:
-		return "client ID"
-	case RefObjectID:
-		return "object ID"
-	default:
-		return "client or object ID"
-	}
-}
+var refKindLabels = map[RefKind]string{RefAppID: "client ID", RefObjectID: "object ID"}
 
-// AppRef names an application by client ID (appId) or object ID. Both forms of one application
-// share its worker in the engine.
+// String returns a lower-case label used in messages.
+func (k RefKind) String() string { return cmp.Or(refKindLabels[k], "client or object ID") }
+
+// AppRef names an application by client ID (appId) or object ID (Kind says which; RefAuto tries the
+// client ID first). Both forms of one application share its worker in the engine.
 type AppRef struct {
-	// ID is the client ID or object ID; Kind says which, RefAuto tries the client ID first.
 	ID   string
 	Kind RefKind
 }
@@ -124,11 +108,7 @@ func ByObjectID(objectID string) AppRef { return AppRef{ID: objectID, Kind: RefO
 func ByAnyID(id string) AppRef { return AppRef{ID: id, Kind: RefAuto} }
 
 // String returns a labelled form used inside error messages, such as `application (client ID "…")`.
-func (r AppRef) String() string {
-	return fmt.Sprintf("application (%s %q)", r.Kind, r.ID)
-}
+func (r AppRef) String() string { return fmt.Sprintf("application (%s %q)", r.Kind, r.ID) }
 
 // Key returns the case-insensitive key of the reference.
-func (r AppRef) Key() string {
-	return fmt.Sprintf("%d/%s", r.Kind, strings.ToLower(r.ID))
-}
+func (r AppRef) Key() string { return fmt.Sprintf("%d/%s", r.Kind, strings.ToLower(r.ID)) }
