@@ -37,12 +37,6 @@ func OwnedPath(objectID string, appOnly bool) string {
 	return "/me/ownedObjects/microsoft.graph.application"
 }
 
-// ListURL is the first page of the collection at path under base (the Graph endpoint without the
-// version segment), selecting sel.
-func ListURL(base, path string, sel []string) string {
-	return base + "/v1.0" + path + "?" + url.Values{"$select": {strings.Join(sel, ",")}}.Encode()
-}
-
 // NextPage parses Graph's next link, which must stay on base's host: the token is only ever sent there.
 func NextPage(base, next string) (*url.URL, error) {
 	u, err := url.Parse(next)
