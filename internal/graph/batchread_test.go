@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"go.uber.org/goleak"
@@ -61,7 +62,7 @@ func TestReadsOfManyApplicationsShareRequests(t *testing.T) {
 		before = h.requests().reads()
 		ctx := ctxWithTimeout(t, time.Minute)
 		inParallel(len(appIDs), func(i int) {
-			if _, err := client.CreateScope(ctx, graph.ByAppID(appIDs[i]), accessScope("")); err != nil {
+			if _, err := createScope(ctx, client, graph.ByAppID(appIDs[i]), accessScope("")); err != nil {
 				t.Error(err)
 			}
 		})
@@ -109,9 +110,7 @@ func TestBatchedReadOfAMissingApplicationIsGraphs404(t *testing.T) {
 			read(i+1, ref)
 		}
 		read(len(refs), graph.ByAppID(newGUID(t)))
-		for graph.QueuedReads(client) < len(refs) {
-			time.Sleep(time.Millisecond)
-		}
+		synctest.Wait()
 		close(hold.release)
 		wg.Wait()
 		for i, err := range errs[:len(refs)] {
@@ -191,49 +190,49 @@ func TestRefusedListFallsBackToSingleReads(t *testing.T) {
 // A reader that gives up while its read waits in the queue or is in flight returns at once; the
 // readers queued beside it are answered; no goroutine is left behind once every reader has returned.
 func TestCancelledBatchedReadLeavesNoGoroutine(t *testing.T) {
-	h := newHarness(t)
-	hold := newGate(isApplicationGet)
-	defer close(hold.release)
-	client := h.deployerClient(t, func(cfg *graph.Config) {
-		fastConfig(cfg)
-		cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{hold}}}
-	})
-	refs := refsOf(h.newAgents(t, 8))
-	ignore := goleak.IgnoreCurrent()
-	ctx, cancel := context.WithCancel(context.Background())
-	kept := ctxWithTimeout(t, 30*time.Second)
-	var wg sync.WaitGroup
-	errs := make([]error, len(refs))
-	read := func(i int) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := kept
-			if i%2 == 0 {
-				c = ctx
+	inBubble(t, func(t *testing.T) {
+		h := newHarness(t)
+		hold := newGate(isApplicationGet)
+		defer close(hold.release)
+		client := h.deployerClient(t, func(cfg *graph.Config) {
+			fastConfig(cfg)
+			cfg.HTTPClient = &http.Client{Transport: &gatedTransport{next: h.ts.Client.Transport, gates: []*gate{hold}}}
+		})
+		refs := refsOf(h.newAgents(t, 8))
+		ignore := goleak.IgnoreCurrent()
+		ctx, cancel := context.WithCancel(context.Background())
+		kept := ctxWithTimeout(t, 30*time.Second)
+		var wg sync.WaitGroup
+		errs := make([]error, len(refs))
+		read := func(i int) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := kept
+				if i%2 == 0 {
+					c = ctx
+				}
+				_, errs[i] = client.GetApplication(c, refs[i])
+			}()
+		}
+		read(0)
+		<-hold.held // reader 0 (cancelled below) is in flight
+		for i := 1; i < len(refs); i++ {
+			read(i)
+		}
+		synctest.Wait()
+		cancel()
+		wg.Wait()
+		for i, err := range errs {
+			if i%2 == 0 && !errors.Is(err, context.Canceled) {
+				t.Errorf("reader %d: err = %v, want context.Canceled", i, err)
 			}
-			_, errs[i] = client.GetApplication(c, refs[i])
-		}()
-	}
-	read(0)
-	<-hold.held // reader 0 (cancelled below) is in flight
-	for i := 1; i < len(refs); i++ {
-		read(i)
-	}
-	for graph.QueuedReads(client) < len(refs)-1 {
-		time.Sleep(time.Millisecond)
-	}
-	cancel()
-	wg.Wait()
-	for i, err := range errs {
-		if i%2 == 0 && !errors.Is(err, context.Canceled) {
-			t.Errorf("reader %d: err = %v, want context.Canceled", i, err)
+			if i%2 == 1 && err != nil {
+				t.Errorf("reader %d (not cancelled): %v", i, err)
+			}
 		}
-		if i%2 == 1 && err != nil {
-			t.Errorf("reader %d (not cancelled): %v", i, err)
-		}
-	}
-	verifyNoGoroutineLeft(t, h, ignore)
+		verifyNoGoroutineLeft(t, h, ignore)
+	})
 }
 
 // Batched lists come from replicas that are behind like any read: a client that wrote ten agents
@@ -383,13 +382,9 @@ func TestCancelledReaderDoesNotCancelTheSharedList(t *testing.T) {
 		read(0, kept)
 		<-first.held // reader 0's single GET is in flight
 		read(1, giving)
-		for graph.QueuedReads(client) < 1 {
-			time.Sleep(time.Millisecond)
-		}
+		synctest.Wait()
 		read(2, kept) // queued after reader 1: reader 1's context comes first in the shared request
-		for graph.QueuedReads(client) < 2 {
-			time.Sleep(time.Millisecond)
-		}
+		synctest.Wait()
 		close(first.release)
 		<-list.held // readers 1 and 2 share one list, in flight
 		giveUp()

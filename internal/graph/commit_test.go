@@ -195,7 +195,7 @@ func TestBatchWithARejectedChange(t *testing.T) {
 
 		var firstErr, goodErr, badErr error
 		var goodAdded bool
-		waitFirst := inBackground(func() { _, firstErr = h.client.CreateScope(ctx, ref, accessScope("")) })
+		waitFirst := inBackground(func() { _, firstErr = createScope(ctx, h.client, ref, accessScope("")) })
 		// The first PATCH is held until both of these are queued, so they share the next round.
 		<-held
 		waitGood := inBackground(func() {
@@ -240,7 +240,7 @@ func TestScopeAndItsPreAuthorizationInOneRound(t *testing.T) {
 		var firstErr, createErr, addErr error
 		waitFirst := inBackground(func() { _, firstErr = h.client.EnsureIdentifierURI(ctx, ref, "api://"+h.ts.TenantID()+"/x") })
 		<-held
-		waitCreate := inBackground(func() { _, createErr = h.client.CreateScope(ctx, ref, scope) })
+		waitCreate := inBackground(func() { _, createErr = createScope(ctx, h.client, ref, scope) })
 		synctest.Wait() // the scope's creation is queued first
 		waitAdd := inBackground(func() { _, addErr = h.client.AddPreAuthorization(ctx, ref, emulator.DefaultClientAppID, scope.ID) })
 		synctest.Wait()

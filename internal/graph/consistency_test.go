@@ -158,7 +158,7 @@ func TestConflictBurstsAndThrottlingAreRetried(t *testing.T) {
 			t.Fatal(err)
 		}
 		start := time.Now()
-		if _, err := h.client.CreateScope(ctx, ref, accessScope("")); err != nil {
+		if _, err := createScope(ctx, h.client, ref, accessScope("")); err != nil {
 			t.Fatal(err)
 		}
 		st := h.client.Stats()
@@ -192,7 +192,7 @@ func TestRetriesStopAtTheDeadline(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 		defer cancel()
 		start := time.Now()
-		_, err := h.client.CreateScope(ctx, ref, accessScope(""))
+		_, err := createScope(ctx, h.client, ref, accessScope(""))
 		// The 409 is the answer, or the reason given with the deadline when it ended an attempt or
 		// a caller's wait; either way the error says why the call did not succeed.
 		cause := err

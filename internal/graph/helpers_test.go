@@ -75,7 +75,7 @@ func (h *harness) read(t testing.TB, ctx context.Context, ref graph.AppRef) grap
 // fails on an error.
 func (h *harness) createScope(t testing.TB, ctx context.Context, ref graph.AppRef) graph.PermissionScope {
 	t.Helper()
-	scope, err := h.client.CreateScope(ctx, ref, accessScope(""))
+	scope, err := createScope(ctx, h.client, ref, accessScope(""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,6 +189,12 @@ func item[T any](ctx context.Context, c *graph.Client, ref graph.AppRef, find fu
 		return none, err
 	}
 	return got, nil
+}
+
+// createScope adds the permission scope (ExposeScope without an identifier URI).
+func createScope(ctx context.Context, c *graph.Client, ref graph.AppRef, scope graph.PermissionScope) (graph.PermissionScope, error) {
+	created, _, err := c.ExposeScope(ctx, ref, "", scope)
+	return created, err
 }
 
 // deleteScope removes the permission scope (DeleteScopeAndURI without an identifier URI).

@@ -34,7 +34,7 @@ func TestLongLivedClientAfterForeignScopeChanges(t *testing.T) {
 			agent, _ := h.newAgent(t, agentSpec{})
 			ref := graph.ByAppID(agent)
 			scope := accessScope(newGUID(t))
-			if _, err := h.client.CreateScope(ctxWithTimeout(t, 30*time.Second), ref, scope); err != nil {
+			if _, err := createScope(ctxWithTimeout(t, 30*time.Second), h.client, ref, scope); err != nil {
 				t.Fatal(err)
 			}
 			edits := []func(*graph.PermissionScope){

@@ -53,7 +53,7 @@ func TestRoundTrip(t *testing.T) {
 		}
 
 		want := accessScope("")
-		created, err := h.client.CreateScope(ctx, ref, want)
+		created, err := createScope(ctx, h.client, ref, want)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,7 +165,7 @@ func TestReferenceForms(t *testing.T) {
 
 		// A write through one form is visible through the other at once: both share one worker and its
 		// read-your-writes memory.
-		s, err := h.client.CreateScope(ctx, graph.ByAnyID(strings.ToUpper(objectID)), accessScope(""))
+		s, err := createScope(ctx, h.client, graph.ByAnyID(strings.ToUpper(objectID)), accessScope(""))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,7 +195,7 @@ func TestTypedErrors(t *testing.T) {
 		}
 	})
 	t.Run("scope exists", func(t *testing.T) {
-		_, err := h.client.CreateScope(ctx, ref, accessScope(""))
+		_, err := createScope(ctx, h.client, ref, accessScope(""))
 		var exists *model.ScopeExistsError
 		if !errors.As(err, &exists) || !errors.Is(err, model.ErrScopeExists) || exists.ID != scope.ID {
 			t.Fatalf("err = %v", err)

@@ -56,7 +56,7 @@ func TestExposeScopeIsOneChange(t *testing.T) {
 
 		// A second scope with the same value is refused, and its URI is not added either.
 		other, _ := h.newAgent(t, agentSpec{})
-		if _, err := h.client.CreateScope(ctx, graph.ByAppID(other), accessScope("")); err != nil {
+		if _, err := createScope(ctx, h.client, graph.ByAppID(other), accessScope("")); err != nil {
 			t.Fatal(err)
 		}
 		patches0 = len(h.rec.Patches())

@@ -26,7 +26,7 @@ func TestRetryAfterFormsAreHonoured(t *testing.T) {
 					t.Fatal(err)
 				}
 				start := time.Now()
-				if _, err := h.client.CreateScope(ctx, ref, accessScope("")); err != nil {
+				if _, err := createScope(ctx, h.client, ref, accessScope("")); err != nil {
 					t.Fatal(err)
 				}
 				elapsed := time.Since(start)

@@ -45,7 +45,7 @@ func hungConnection(t *testing.T, method string) {
 	})
 	ctx := ctxWithTimeout(t, core.DefaultTimeout)
 	start := time.Now()
-	if _, err := c.CreateScope(ctx, graph.ByAppID(appID), accessScope("")); err != nil {
+	if _, err := createScope(ctx, c, graph.ByAppID(appID), accessScope("")); err != nil {
 		t.Fatal(err)
 	}
 	if n := c.Stats().Retries[core.ReasonRequestTimeout]; n != 2 {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
@@ -247,9 +248,7 @@ func TestClientVisible_sharesTheRequestOfAResolve(t *testing.T) {
 		resolve(2)
 		wg.Go(func() { visible[0], errs[3] = c.ClientVisible(ctx, agents[1]) })
 		wg.Go(func() { visible[1], errs[4] = c.ClientVisible(ctx, strings.ToUpper(agents[2])) })
-		for graph.QueuedReads(c) < 3 {
-			time.Sleep(time.Millisecond)
-		}
+		synctest.Wait()
 		close(hold.release)
 		wg.Wait()
 		if err := errors.Join(errs...); err != nil {
@@ -281,9 +280,7 @@ func TestClientVisible_aReadEndsTheWait(t *testing.T) {
 			defer close(done)
 			visible, verr = c.ClientVisible(ctx, a)
 		}()
-		for graph.QueuedReads(c) < 1 {
-			time.Sleep(time.Millisecond)
-		}
+		synctest.Wait()
 		if app, err := c.GetApplication(ctx, graph.ByAppID(b)); err != nil || app.AppID != b {
 			t.Fatalf("resolving %s: %+v, %v", b, app, err)
 		}

@@ -27,7 +27,7 @@ func BenchmarkWireWrite(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for range b.N {
-		s, err := c.CreateScope(ctx, ref, accessScope(""))
+		s, err := createScope(ctx, c, ref, accessScope(""))
 		if err != nil {
 			b.Fatal(err)
 		}
