@@ -47,9 +47,11 @@ func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 			}
 		}
 		if err != nil && ctx.Err() == nil { // past the callers' deadlines nobody is told: Graph committed every PATCH
-			for _, i := range cf.Intents() {
-				w.drop(i.Key()) // no longer held as made: nothing restores them later
-			}
+			w.with(func(a *core.App) { // no longer held as made: nothing restores them later
+				for _, i := range cf.Intents() {
+					a.Drop(i.Key())
+				}
+			})
 			for _, o := range cf.Ops() {
 				w.report(o, fmt.Errorf("the change was sent but could not be confirmed visible: %w", err))
 			}
@@ -65,7 +67,7 @@ func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 // cancellation (callers may have been answered), and the latest deadline of the batches' callers.
 func (w *appWorker) confirmContext(cf *confirmation) (context.Context, context.CancelFunc) {
 	first := context.Background() // a batch of restored intents only: bounded below
-	latest := w.c.now().Add(w.c.lag().SettleHorizon() + w.c.requestBound())
+	latest := w.c.now().Add(w.c.lag().SettleHorizon() + core.RequestTimeout)
 	for i, o := range cf.Ops() {
 		if i == 0 {
 			first = o.ctx
@@ -79,7 +81,7 @@ func (w *appWorker) confirmContext(cf *confirmation) (context.Context, context.C
 
 // overwritten applies the missing intents again on st (core.Confirmation.Reapply) and sends them.
 func (w *appWorker) overwritten(ctx context.Context, cf *confirmation, st *model.State) error {
-	next, failed, unrestorable, ok := cf.Reapply(st, w.expected(), core.MaxReapply)
+	next, failed, unrestorable, ok := cf.Reapply(st, locked(w, (*core.App).Expected), core.MaxReapply)
 	if !ok {
 		return &OverwrittenError{ObjectID: w.objectID, Reapplied: cf.Reapplied, Missing: describe(cf.Lost)}
 	}
@@ -88,7 +90,7 @@ func (w *appWorker) overwritten(ctx context.Context, cf *confirmation, st *model
 		map[string]any{"object_id": w.objectID, "missing": len(cf.Lost), "attempt": cf.Reapplied})
 	w.unrestorable(unrestorable)
 	for key, err := range failed {
-		w.drop(key)
+		w.with(func(a *core.App) { a.Drop(key) })
 		for _, o := range cf.Drop(key) {
 			w.report(o, err)
 		}

@@ -2,8 +2,6 @@ package graph
 
 import (
 	"fmt"
-
-	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // notify records n once (by kind, application and detail).
@@ -26,13 +24,6 @@ func (w *appWorker) markForeignLocked() {
 		w.c.notify(Notice{Kind: NoticeForeignWriter, ObjectID: w.objectID})
 	}
 	w.foreign = true
-}
-
-// dropUnrestorable forgets a confirmed intent that another writer's change made impossible to apply
-// again, and tells the user.
-func (w *appWorker) dropUnrestorable(i model.Intent, err error) {
-	w.drop(i.Key())
-	w.c.notify(Notice{Kind: NoticeRestoreImpossible, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", i, err)})
 }
 
 // notConfirmed tells the user that the change of operation name, answered as made, is not in Graph.

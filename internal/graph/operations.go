@@ -164,7 +164,7 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, mo model.Op) (answered 
 	if err != nil {
 		return false, wrap(err)
 	}
-	o := &op{ctx: ctx, name: mo.Name, done: make(chan error, 1), step: mo.Step}
+	o := &op{Op: mo, ctx: ctx, done: make(chan error, 1)}
 	c.beginOp()
 	w.submit(o, hint)
 	unanswered := func() (bool, error) {
@@ -179,7 +179,7 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, mo model.Op) (answered 
 		if w.withdraw(o) {
 			return unanswered()
 		}
-		grace := time.NewTimer(c.requestBound() + time.Second)
+		grace := time.NewTimer(core.RequestTimeout + time.Second)
 		defer grace.Stop()
 		select {
 		case err = <-o.done:

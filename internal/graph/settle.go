@@ -63,7 +63,7 @@ func (c *Client) settle(ctx context.Context) error {
 			return nil
 		}
 		confirming, ends, workers := c.settleState()
-		step := s.Next(c.now(), confirming != nil, ends, ctx.Err() != nil, c.lag(), c.requestBound())
+		step := s.Next(c.now(), confirming != nil, ends, ctx.Err() != nil, c.lag(), core.RequestTimeout)
 		if step.Done {
 			return nil
 		}
@@ -162,8 +162,8 @@ func (w *appWorker) watch(ctx context.Context) error {
 	}
 	w.c.logWarn(ctx, "another writer overwrote changes of this process after they were confirmed; applying them again",
 		map[string]any{"object_id": w.objectID, "missing": len(lost), "attempt": attempt})
-	o := &op{ctx: ctx, name: "restoring changes another writer overwrote", done: make(chan error, 1),
-		step: func(*model.State) (bool, error) { return true, nil }}
+	o := &op{Op: model.Op{Name: "restoring changes another writer overwrote", Step: func(*model.State) (bool, error) { return true, nil }},
+		ctx: ctx, done: make(chan error, 1)}
 	w.submit(o, st)
 	select {
 	case err := <-o.done:
