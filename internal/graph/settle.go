@@ -75,11 +75,7 @@ func (c *Client) settle(ctx context.Context) error {
 		var fired <-chan time.Time
 		switch {
 		case step.Watch != nil:
-			watch := make([]*appWorker, len(step.Watch))
-			for i, j := range step.Watch {
-				watch[i] = workers[j]
-			}
-			if err := watchAll(ctx, watch); err != nil && s.Reports(ctx.Err() == nil) {
+			if err := watchAll(ctx, workers, step.Watch); err != nil && s.Reports(ctx.Err() == nil) {
 				return notSettled(s.Detached, err)
 			}
 			continue
@@ -124,16 +120,16 @@ func (c *Client) settleState() (confirming <-chan struct{}, ends []time.Time, wo
 	return confirming, ends, workers
 }
 
-// watchAll watches the applications, ten at a time (their reads share lists, batchread.go).
-func watchAll(ctx context.Context, workers []*appWorker) error {
-	errs := make([]error, len(workers))
+// watchAll watches the workers at the indices, ten at a time (their reads share lists, batchread.go).
+func watchAll(ctx context.Context, workers []*appWorker, indices []int) error {
+	errs := make([]error, len(indices))
 	sem := make(chan struct{}, 10)
 	var wg sync.WaitGroup
-	for i, w := range workers {
+	for i, j := range indices {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			errs[i] = w.watch(ctx)
+			errs[i] = workers[j].watch(ctx)
 		})
 	}
 	wg.Wait()
