@@ -19,7 +19,10 @@ type confirmation = core.Confirmation[*op]
 // classified (core.Confirmation.Classify) and handled by its outcome's function; absorbed are the
 // queued operations that joined the pipeline (absorb) and still need a round.
 func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
-	defer w.endConfirm()
+	defer w.with(func(*core.App) { // the confirmation in progress ends
+		close(w.confirming)
+		w.confirming = nil
+	})
 	cf := core.NewConfirmation(first, w.c.now())
 	w.noteWrite(first.WrittenAt)
 	for {

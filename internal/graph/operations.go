@@ -179,12 +179,10 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, mo model.Op) (answered 
 		if w.withdraw(o) {
 			return unanswered()
 		}
-		grace := time.NewTimer(core.RequestTimeout + time.Second)
-		defer grace.Stop()
 		select {
 		case err = <-o.done:
 			gaveUp = ctx.Err()
-		case <-grace.C:
+		case <-time.After(core.RequestTimeout + time.Second):
 			return unanswered()
 		}
 	}

@@ -53,9 +53,9 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*model.Sta
 	return st, err
 }
 
-// read returns the application as Graph shows it, never older than what this process confirmed: a
-// read core.Memory.LooksOld calls behind is repeated, for core.Lag.OverwriteAfter at most; then it is
-// the truth (another writer overwrote our change, which the next round restores).
+// read returns the application as Graph shows it (when err is nil), never older than what this process
+// confirmed: a read core.Memory.LooksOld calls behind is repeated, for core.Lag.OverwriteAfter at most;
+// then it is the truth (another writer overwrote our change, which the next round restores).
 func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 	start := w.c.now()
 	window := w.c.lag().OverwriteAfter()
@@ -76,10 +76,7 @@ func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 			"taking them as overwritten by another writer", map[string]any{"object_id": w.objectID})
 		err = nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	return st, nil
+	return st, err
 }
 
 // sharedRead is read with single-flight and reuse: a read started at or after notBefore, no

@@ -55,7 +55,7 @@ type appWorker struct {
 	confirming chan struct{}
 }
 
-// with runs f on the application's core state under the worker's lock.
+// with runs f under the worker's lock, on the application's core state.
 func (w *appWorker) with(f func(a *core.App)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -150,18 +150,20 @@ func (w *appWorker) awaitSuccessors(answered int) {
 	}
 }
 
-// mergedContext is whileAnyLive with the latest of the callers' deadlines when each has one.
-func mergedContext(ctxs []context.Context) (context.Context, context.CancelFunc) {
-	ctx, cancel := whileAnyLive(ctxs)
-	var latest time.Time
-	for _, c := range ctxs {
-		d, ok := c.Deadline()
-		if !ok {
-			return ctx, cancel
-		}
+// mergedContext is whileAnyLive of the ops' contexts, with the latest of their deadlines when each has one.
+func mergedContext(ops []*op) (context.Context, context.CancelFunc) {
+	ctxs, latest, all := make([]context.Context, len(ops)), time.Time{}, true
+	for i, o := range ops {
+		ctxs[i] = o.ctx
+		d, ok := o.ctx.Deadline()
+		all = all && ok
 		if d.After(latest) {
 			latest = d
 		}
+	}
+	ctx, cancel := whileAnyLive(ctxs)
+	if !all {
+		return ctx, cancel
 	}
 	dctx, dcancel := context.WithDeadline(ctx, latest)
 	return dctx, func() { dcancel(); cancel() }
@@ -199,11 +201,7 @@ func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fres
 	if len(live) == 0 {
 		return active, reuse
 	}
-	ctxs := make([]context.Context, len(live))
-	for i, o := range live {
-		ctxs[i] = o.ctx
-	}
-	ctx, cancel := mergedContext(ctxs)
+	ctx, cancel := mergedContext(live)
 	defer cancel()
 	base := locked(w, func(a *core.App) *model.State { return a.Base(reuse, w.foreign, w.c.lag(), w.c.started, w.c.now()) })
 	var b *batch
@@ -350,16 +348,6 @@ func (w *appWorker) lateError(o *op) error {
 	defer w.mu.Unlock()
 	o.returned = true
 	return o.late
-}
-
-// endConfirm marks the confirmation in progress as ended.
-func (w *appWorker) endConfirm() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.confirming != nil {
-		close(w.confirming)
-		w.confirming = nil
-	}
 }
 
 // patch sends the collections cols of after, built on a read started at based, under the retry
