@@ -13,11 +13,8 @@ import (
 // confirmation is the state of one confirm (core.Confirmation).
 type confirmation = core.Confirmation[*op]
 
-// confirm reads until Graph shows the intents of the batch, whatever else changed, and returns the
-// last read. Callers the batch completes were answered at commit; those with a later step go on once
-// it is confirmed, and a failure found for an answered caller is reported (report). Each read is
-// classified (core.Confirmation.Classify) and handled by its outcome's function; absorbed are the
-// queued operations that joined the pipeline (absorb) and still need a round.
+// confirm reads until Graph shows the batch's intents, handling each read by its outcome
+// (core.Confirmation.Classify). It returns the last read and the queued ops absorbed meanwhile.
 func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 	defer w.with(func(*core.App) { // the confirmation in progress ends
 		close(w.confirming)
@@ -111,8 +108,7 @@ func (w *appWorker) overwritten(ctx context.Context, cf *confirmation, st *model
 	return nil
 }
 
-// behind handles a read from a replica that has not caught up (core.Confirmation.Behind): it records
-// the lag, sends the operations queued meanwhile on top (absorb), and waits before the next read.
+// behind handles a read from a replica that has not caught up: it records the lag, absorbs, and waits.
 func (w *appWorker) behind(ctx context.Context, cf *confirmation, st *model.State) (taken []*op, err error) {
 	w.c.noteLag(cf.Behind(st, w.c.now()))
 	w.c.stats.addRetry(core.ReasonNotYetVisible)
@@ -127,10 +123,8 @@ func (w *appWorker) behind(ctx context.Context, cf *confirmation, st *model.Stat
 	return taken, w.c.sleep(ctx, wait)
 }
 
-// absorb takes the operations queued while a batch is being confirmed, runs their steps on what this
-// process sent and sends them in one PATCH, which joins the batches in flight (sent). taken are the
-// operations it took; what they still need, the pipeline or a later round gives them. Nothing is
-// taken once core.Lag.MayBuildOnSent refuses what was sent as a base.
+// absorb takes the ops queued meanwhile and, while core.Lag.MayBuildOnSent allows, sends them in one
+// PATCH built on what was sent, which joins the batches in flight (sent); a later round finishes the rest.
 func (w *appWorker) absorb(ctx context.Context, cf *confirmation) (taken []*op, sent bool) {
 	if !w.c.lag().MayBuildOnSent(cf.Pending[0].Base.ReadAt, w.c.now()) {
 		return nil, false

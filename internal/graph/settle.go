@@ -13,9 +13,6 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// Settling (DESIGN.md, v3 rule 2): an operation returns at once while another one is in flight; the
-// last one waits for the confirmations in progress and the settle windows, then reads what it must.
-
 // beginOp counts a mutation in flight and wakes an operation that is waiting to settle.
 func (c *Client) beginOp() {
 	c.mutating.Store(true)
@@ -40,8 +37,8 @@ func (c *Client) endOp() {
 	c.ops--
 }
 
-// settle ends the operation, waiting as described above when it is the last. Its error is the
-// caller's: its change may have been overwritten and could not be restored, or its context ended.
+// settle ends the operation (v3 rule 2): at once while another is in flight, else after the settle
+// steps (core.Settle). Its error is the caller's: a change lost for good, or the context's end.
 func (c *Client) settle(ctx context.Context) error {
 	var s core.Settle
 	ended := false
@@ -136,12 +133,10 @@ func watchAll(ctx context.Context, workers []*appWorker, indices []int) error {
 	return errors.Join(errs...)
 }
 
-// watch ends the replication window of the last write: one read taken now decides whether this
-// process's changes survived (core.App.Watched); those that did not are restored through the worker
-// (a new write, with its own window).
+// watch reads once the settle window has ended (core.App.Watched); what another writer overwrote is
+// restored through the worker, a new write with its own window.
 func (w *appWorker) watch(ctx context.Context) error {
-	// read, not get: a replica still behind (the lag outlasted the window) is retried, and only a read
-	// that shows another writer's change, or lacks ours for longer than replication explains, counts.
+	// read, not get: a replica still behind (the lag outlasted the window) is retried.
 	st, err := w.read(ctx)
 	if err != nil {
 		return fmt.Errorf("checking that the changes of this process survived: %w", err)

@@ -193,9 +193,8 @@ func whileAnyLive(ctxs []context.Context) (context.Context, context.CancelFunc) 
 
 type batch = core.Batch[*op]
 
-// round is one group commit: base (core.App.Base, else a fresh read), build, write (one PATCH),
-// commit (answer the callers it completes) and confirm. It returns every op it handled (with those
-// the confirmation absorbed) and a fresh read the next round may use.
+// round is one group commit: base, build, write, commit, confirm. It returns every op it handled
+// (with those the confirmation absorbed) and a fresh read the next round may use.
 func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fresh *model.State) {
 	live := dropCancelled(active)
 	if len(live) == 0 {
@@ -326,8 +325,8 @@ func (w *appWorker) commit(b *batch) {
 	}
 }
 
-// report fails o with err; an o answered at commit gets err while it settles (lateError), and once its
-// caller returned the user is told in a notice (the next plan shows what differs).
+// report fails o with err; once o was answered at commit, its caller gets err while it settles
+// (lateError), or a notice once it returned.
 func (w *appWorker) report(o *op, err error) {
 	if !o.finished {
 		o.finish(fmt.Errorf("%s: %w", o.Name, err))
@@ -350,8 +349,8 @@ func (w *appWorker) lateError(o *op) error {
 	return o.late
 }
 
-// patch sends the collections cols of after, built on a read started at based, under the retry
-// policy, and returns what it sent (when err is nil); a resend whose base is too old is rebuilt on a fresh read (v3 rule 3).
+// patch sends the collections cols of after, built on a read started at based, and returns what it
+// sent (when err is nil); a resend whose base is too old is rebuilt on a fresh read (v3 rule 3).
 func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Collection, intents []model.Intent, based time.Time) (*model.State, error) {
 	body, err := model.PatchBody(after, cols)
 	if err != nil {
@@ -382,8 +381,7 @@ func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Co
 				return err
 			}
 		}
-		// A PATCH sent is not abandoned when its callers give up: only its answer says whether Graph
-		// committed it. Its own timeout still bounds it.
+		// Not abandoned when its callers give up (only its answer says whether Graph committed it).
 		pctx, cancel := context.WithTimeout(context.WithoutCancel(actx), core.RequestTimeout)
 		defer cancel()
 		return w.c.patchByObjectID(pctx, w.objectID, body)
