@@ -146,11 +146,10 @@ func (w *appWorker) freshRead(ctx context.Context) (*model.State, error) {
 		return nil, err
 	}
 	st, err := w.read(ctx)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		w.seen(st)
 	}
-	w.seen(st)
-	return st, nil
+	return st, err
 }
 
 // await waits until ch is closed or ctx ends.
