@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
@@ -190,20 +191,21 @@ func TestReadsDuringAConfirmationTakeItsRead(t *testing.T) {
 func TestBatchWithARejectedChange(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
 		h, ctx, ref := newAgentHarness(t, exposedAgent)
-		objectID := h.read(t, ctx, ref).ObjectID
-		h.rec.holdFirstPatchUntil(t, func() bool { return graph.QueuedOps(h.client, objectID) == 2 })
+		held, release := h.rec.holdFirstPatch()
 
 		var firstErr, goodErr, badErr error
 		var goodAdded bool
 		waitFirst := inBackground(func() { _, firstErr = h.client.CreateScope(ctx, ref, accessScope("")) })
 		// The first PATCH is held until both of these are queued, so they share the next round.
-		waitFor(t, func() bool { return len(h.rec.Patches()) > 0 })
+		<-held
 		waitGood := inBackground(func() {
 			goodAdded, goodErr = h.client.EnsureIdentifierURI(ctx, ref, "api://"+h.ts.TenantID()+"/good")
 		})
 		waitBad := inBackground(func() {
 			_, badErr = h.client.EnsureIdentifierURI(ctx, ref, "https://unverified.example.org/bad")
 		})
+		synctest.Wait()
+		release()
 		waitFirst()
 		waitGood()
 		waitBad()
@@ -232,16 +234,17 @@ func TestBatchWithARejectedChange(t *testing.T) {
 func TestScopeAndItsPreAuthorizationInOneRound(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
 		h, ctx, ref := newAgentHarness(t, exposedAgent)
-		objectID := h.read(t, ctx, ref).ObjectID
-		h.rec.holdFirstPatchUntil(t, func() bool { return graph.QueuedOps(h.client, objectID) == 2 })
+		held, release := h.rec.holdFirstPatch()
 
 		scope := accessScope(newGUID(t))
 		var firstErr, createErr, addErr error
 		waitFirst := inBackground(func() { _, firstErr = h.client.EnsureIdentifierURI(ctx, ref, "api://"+h.ts.TenantID()+"/x") })
-		waitFor(t, func() bool { return len(h.rec.Patches()) > 0 })
+		<-held
 		waitCreate := inBackground(func() { _, createErr = h.client.CreateScope(ctx, ref, scope) })
-		waitFor(t, func() bool { return graph.QueuedOps(h.client, objectID) == 1 })
+		synctest.Wait() // the scope's creation is queued first
 		waitAdd := inBackground(func() { _, addErr = h.client.AddPreAuthorization(ctx, ref, emulator.DefaultClientAppID, scope.ID) })
+		synctest.Wait()
+		release()
 		waitFirst()
 		waitCreate()
 		waitAdd()

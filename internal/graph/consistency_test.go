@@ -37,7 +37,7 @@ func TestStaleReadsNeverLoseUpdatesOrReportGone(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Read straight after the write: must never look gone.
-			if _, err := h.client.GetPreAuthorization(ctx, ref, clients[i]); err != nil {
+			if _, err := getPreAuthorization(ctx, h.client, ref, clients[i]); err != nil {
 				t.Fatalf("client %d reported after its creation: %v", i, err)
 			}
 			app, err := h.client.GetApplication(ctx, ref)
@@ -67,7 +67,7 @@ func TestStaleReadsNeverLoseUpdatesOrReportGone(t *testing.T) {
 		if _, err := h.client.UpdateScope(ctx, ref, s); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := h.client.GetScope(ctx, ref, s.ID); err != nil || got.AdminConsentDescription != "after lag" {
+		if got, err := getScope(ctx, h.client, ref, s.ID); err != nil || got.AdminConsentDescription != "after lag" {
 			t.Fatalf("GetScope = %+v, %v", got, err)
 		}
 
@@ -112,7 +112,7 @@ func TestFreshProcessNeverSeesAJustWrittenEntryAsGone(t *testing.T) {
 				fastConfig(cfg)
 				cfg.ReplicationLag = lag + 500*time.Millisecond
 			})
-			if _, err := fresh.GetPreAuthorization(ctx, ref, client); err != nil {
+			if _, err := getPreAuthorization(ctx, fresh, ref, client); err != nil {
 				t.Fatalf("write %d looked gone to a fresh client: %v", i, err)
 			}
 			reReads += fresh.Stats().Retries[core.ReasonConfirmAbsence]
@@ -135,7 +135,7 @@ func TestDisableThenRemoveUnderLag(t *testing.T) {
 			if _, err := h.client.AddPreAuthorization(ctx, ref, emulator.DefaultClientAppID, scope.ID); err != nil {
 				t.Fatal(err)
 			}
-			cleared, err := h.client.DeleteScope(ctx, ref, scope.ID)
+			cleared, err := deleteScope(ctx, h.client, ref, scope.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -386,8 +386,8 @@ func TestAbsenceWindowRunsOncePerProcess(t *testing.T) {
 		ctx := ctxWithTimeout(t, 30*time.Second)
 		for i, ref := range refs {
 			start := time.Now()
-			_, err := client.GetPreAuthorization(ctx, ref, newGUID(t))
-			var notFound *graph.PreAuthorizationNotFoundError
+			_, err := getPreAuthorization(ctx, client, ref, newGUID(t))
+			var notFound *preAuthorizationNotFoundError
 			if !errors.As(err, &notFound) {
 				t.Fatalf("agent %d: err = %v, want a PreAuthorizationNotFoundError", i, err)
 			}

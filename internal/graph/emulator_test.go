@@ -105,6 +105,17 @@ func (r *recordingTransport) holdFirstPatchUntil(t testing.TB, ready func() bool
 	}
 }
 
+// holdFirstPatch holds the first PATCH until release is called; held is closed once it is held, so
+// that a test in a bubble can queue operations behind it (and synctest.Wait for them to queue).
+func (r *recordingTransport) holdFirstPatch() (held <-chan struct{}, release func()) {
+	h, rel := make(chan struct{}), make(chan struct{})
+	r.beforeFirstPatch(func() {
+		close(h)
+		<-rel
+	})
+	return h, func() { close(rel) }
+}
+
 // recordPatchTimes records when each PATCH was answered; the function returned gives the times so far.
 func (r *recordingTransport) recordPatchTimes() func() []time.Time {
 	var mu sync.Mutex

@@ -3,6 +3,8 @@ package graph_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // The fixtures most tests start from: a parallel test in a bubble, an emulator with an agent and a
@@ -152,3 +155,58 @@ func (r requests) minus(o requests) requests {
 
 // reads is the number of reads of applications: single GETs and filtered lists.
 func (r requests) reads() int64 { return r.getApp + r.listApps }
+
+// Shorthands of the tests over the Client's API: one scope or one client's entry, read as
+// GetApplicationExpecting decides absence; a scope deleted without an identifier URI.
+
+// getScope reads one permission scope of the application: a missing scope is an error matching
+// model.ErrScopeNotFound, a missing application one matching graph.ErrNotFound.
+func getScope(ctx context.Context, c *graph.Client, ref graph.AppRef, scopeID string) (graph.PermissionScope, error) {
+	return item(ctx, c, ref, func(app graph.Application) (graph.PermissionScope, bool) { return app.Scope(scopeID) },
+		&model.ScopeNotFoundError{ID: scopeID})
+}
+
+// getPreAuthorization reads the pre-authorized entry of one client: a missing entry is an error
+// matching errPreAuthorizationNotFound.
+func getPreAuthorization(ctx context.Context, c *graph.Client, ref graph.AppRef, clientAppID string) (graph.PreAuthorizedApplication, error) {
+	return item(ctx, c, ref, func(app graph.Application) (graph.PreAuthorizedApplication, bool) {
+		return app.PreAuthorization(clientAppID)
+	}, &preAuthorizationNotFoundError{ClientAppID: clientAppID})
+}
+
+// item reads what find looks up in the application; missing is the error when it is not there.
+func item[T any](ctx context.Context, c *graph.Client, ref graph.AppRef, find func(graph.Application) (T, bool), missing error) (T, error) {
+	var got, none T
+	_, found, err := c.GetApplicationExpecting(ctx, ref, func(app graph.Application) bool {
+		var ok bool
+		got, ok = find(app)
+		return ok
+	})
+	if err == nil && !found {
+		err = fmt.Errorf("reading %s: %w", ref, missing)
+	}
+	if err != nil {
+		return none, err
+	}
+	return got, nil
+}
+
+// deleteScope removes the permission scope (DeleteScopeAndURI without an identifier URI).
+func deleteScope(ctx context.Context, c *graph.Client, ref graph.AppRef, scopeID string) ([]string, error) {
+	return c.DeleteScopeAndURI(ctx, ref, scopeID, "")
+}
+
+// errPreAuthorizationNotFound means the client application is not pre-authorized.
+var errPreAuthorizationNotFound = errors.New("pre-authorization not found")
+
+// preAuthorizationNotFoundError says the client has no pre-authorized entry. It matches
+// errPreAuthorizationNotFound.
+type preAuthorizationNotFoundError struct{ ClientAppID string }
+
+func (e *preAuthorizationNotFoundError) Error() string {
+	return fmt.Sprintf("client application %s is not pre-authorized", e.ClientAppID)
+}
+
+func (e *preAuthorizationNotFoundError) Is(target error) bool {
+	return target == errPreAuthorizationNotFound
+}

@@ -64,7 +64,7 @@ func TestRoundTrip(t *testing.T) {
 		if created != want {
 			t.Fatalf("created = %+v, want %+v", created, want)
 		}
-		got, err := h.client.GetScope(ctx, graph.ByObjectID(app.ObjectID), strings.ToUpper(created.ID))
+		got, err := getScope(ctx, h.client, graph.ByObjectID(app.ObjectID), strings.ToUpper(created.ID))
 		if err != nil || got != want {
 			t.Fatalf("GetScope = %+v, %v", got, err)
 		}
@@ -76,7 +76,7 @@ func TestRoundTrip(t *testing.T) {
 		if len(entry.DelegatedPermissionIDs) != 1 || !strings.EqualFold(entry.DelegatedPermissionIDs[0], created.ID) {
 			t.Fatalf("entry = %+v", entry)
 		}
-		if _, err := h.client.GetPreAuthorization(ctx, graph.ByAnyID(agent), emulator.DefaultClientAppID); err != nil {
+		if _, err := getPreAuthorization(ctx, h.client, graph.ByAnyID(agent), emulator.DefaultClientAppID); err != nil {
 			t.Fatal(err)
 		}
 
@@ -108,10 +108,10 @@ func TestRoundTrip(t *testing.T) {
 		if err := h.client.RemovePreAuthorization(ctx, ref, emulator.DefaultClientAppID, created.ID); err != nil {
 			t.Fatalf("removing an absent pre-authorization: %v", err)
 		}
-		if _, err := h.client.GetPreAuthorization(ctx, ref, emulator.DefaultClientAppID); !errors.Is(err, graph.ErrPreAuthorizationNotFound) {
+		if _, err := getPreAuthorization(ctx, h.client, ref, emulator.DefaultClientAppID); !errors.Is(err, errPreAuthorizationNotFound) {
 			t.Fatalf("GetPreAuthorization after removal: %v", err)
 		}
-		cleared, err := h.client.DeleteScope(ctx, ref, created.ID)
+		cleared, err := deleteScope(ctx, h.client, ref, created.ID)
 		if err != nil || len(cleared) != 0 {
 			t.Fatalf("DeleteScope = %q, %v", cleared, err)
 		}
@@ -169,7 +169,7 @@ func TestReferenceForms(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := h.client.GetScope(ctx, graph.ByAppID(appID), s.ID); err != nil {
+		if _, err := getScope(ctx, h.client, graph.ByAppID(appID), s.ID); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -219,7 +219,7 @@ func TestTypedErrors(t *testing.T) {
 		if _, err := h.client.UpdateScope(ctx, ref, s); !errors.Is(err, model.ErrScopeNotFound) {
 			t.Fatalf("update: %v", err)
 		}
-		if _, err := h.client.GetScope(ctx, ref, s.ID); !errors.Is(err, model.ErrScopeNotFound) {
+		if _, err := getScope(ctx, h.client, ref, s.ID); !errors.Is(err, model.ErrScopeNotFound) {
 			t.Fatalf("get: %v", err)
 		}
 	})
@@ -294,7 +294,7 @@ func TestUnmanagedEntriesAreUntouched(t *testing.T) {
 		if err := h.client.RemovePreAuthorization(ctx, ref, unmanagedClient, scope.ID); err != nil {
 			t.Fatal(err)
 		}
-		cleared, err := h.client.DeleteScope(ctx, ref, scope.ID)
+		cleared, err := deleteScope(ctx, h.client, ref, scope.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -312,7 +312,7 @@ func TestUnmanagedEntriesAreUntouched(t *testing.T) {
 		if !reflect.DeepEqual(final.API.PreAuthorizedApplications, original.API.PreAuthorizedApplications) {
 			t.Fatalf("pre-authorized\n%s\nwant\n%s", jsonOf(final.API.PreAuthorizedApplications), jsonOf(original.API.PreAuthorizedApplications))
 		}
-		if _, err := h.client.GetScope(ctx, ref, otherScopeID); err != nil {
+		if _, err := getScope(ctx, h.client, ref, otherScopeID); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -367,7 +367,7 @@ func TestDeleteScopeClearsReferencesFirst(t *testing.T) {
 			}
 		}
 		before := len(h.rec.Patches())
-		cleared, err := h.client.DeleteScope(ctx, ref, scope.ID)
+		cleared, err := deleteScope(ctx, h.client, ref, scope.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -391,7 +391,7 @@ func TestDeleteScopeClearsReferencesFirst(t *testing.T) {
 			t.Fatalf("scopes = %s", jsonOf(final.API.OAuth2PermissionScopes))
 		}
 		// Deleting again is not an error.
-		if cleared, err := h.client.DeleteScope(ctx, ref, scope.ID); err != nil || len(cleared) != 0 {
+		if cleared, err := deleteScope(ctx, h.client, ref, scope.ID); err != nil || len(cleared) != 0 {
 			t.Fatalf("second delete = %q, %v", cleared, err)
 		}
 	})

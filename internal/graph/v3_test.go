@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
@@ -127,14 +128,8 @@ func TestCancelledCallerIsToldWhatGraphCommitted(t *testing.T) {
 			_, err := h.client.AddPreAuthorization(ctx2, ref, queued, scope.ID)
 			err2 <- err
 		}()
-		deadline := time.Now().Add(10 * time.Second)
-		for graph.QueuedOps(h.client, fw.objectID) == 0 {
-			if time.Now().After(deadline) {
-				t.Fatal("the second operation did not queue")
-			}
-			time.Sleep(time.Millisecond)
-		}
-		cancel1() // Ctrl-C: every caller gives up
+		synctest.Wait() // the second operation is queued behind the PATCH in flight
+		cancel1()       // Ctrl-C: every caller gives up
 		cancel2()
 		if err := <-err2; !errors.Is(err, context.Canceled) {
 			t.Fatalf("the queued operation: %v, want the context's error", err)
