@@ -100,12 +100,11 @@ func (w *appWorker) overwritten(ctx context.Context, cf *confirmation, st *model
 		return nil
 	}
 	resent, err := w.patch(ctx, next, cols, cf.Intents(), st.ReadAt)
-	if err != nil {
-		return err
+	if err == nil {
+		cf.Resent(resent, w.c.now())
+		w.noteWrite(w.c.now())
 	}
-	cf.Resent(resent, w.c.now())
-	w.noteWrite(w.c.now())
-	return nil
+	return err
 }
 
 // behind handles a read from a replica that has not caught up: it records the lag, absorbs, and waits.
