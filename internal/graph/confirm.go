@@ -13,13 +13,13 @@ import (
 // confirmation is the state of one confirm (core.Confirmation).
 type confirmation = core.Confirmation[*op]
 
-// confirm reads until Graph shows the intents of the batch, whatever else changed, and returns the
-// last read. Callers the batch completes were answered at commit; those with a later step go on once
-// it is confirmed, and a failure found for an answered caller is reported (report). Each read is
-// classified (core.Confirmation.Classify) and handled by its outcome's function; absorbed are the
-// queued operations that joined the pipeline (absorb) and still need a round.
+// confirm reads until Graph shows the batch's intents, handling each read by its outcome
+// (core.Confirmation.Classify). It returns the last read and the queued ops absorbed meanwhile.
 func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
-	defer w.endConfirm()
+	defer w.with(func(*core.App) { // the confirmation in progress ends
+		close(w.confirming)
+		w.confirming = nil
+	})
 	cf := core.NewConfirmation(first, w.c.now())
 	w.noteWrite(first.WrittenAt)
 	for {
@@ -47,9 +47,11 @@ func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 			}
 		}
 		if err != nil && ctx.Err() == nil { // past the callers' deadlines nobody is told: Graph committed every PATCH
-			for _, i := range cf.Intents() {
-				w.drop(i.Key()) // no longer held as made: nothing restores them later
-			}
+			w.with(func(a *core.App) { // no longer held as made: nothing restores them later
+				for _, i := range cf.Intents() {
+					a.Drop(i.Key())
+				}
+			})
 			for _, o := range cf.Ops() {
 				w.report(o, fmt.Errorf("the change was sent but could not be confirmed visible: %w", err))
 			}
@@ -65,7 +67,7 @@ func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 // cancellation (callers may have been answered), and the latest deadline of the batches' callers.
 func (w *appWorker) confirmContext(cf *confirmation) (context.Context, context.CancelFunc) {
 	first := context.Background() // a batch of restored intents only: bounded below
-	latest := w.c.now().Add(w.c.lag().SettleHorizon() + w.c.requestBound())
+	latest := w.c.now().Add(w.c.lag().SettleHorizon() + core.RequestTimeout)
 	for i, o := range cf.Ops() {
 		if i == 0 {
 			first = o.ctx
@@ -79,7 +81,7 @@ func (w *appWorker) confirmContext(cf *confirmation) (context.Context, context.C
 
 // overwritten applies the missing intents again on st (core.Confirmation.Reapply) and sends them.
 func (w *appWorker) overwritten(ctx context.Context, cf *confirmation, st *model.State) error {
-	next, failed, unrestorable, ok := cf.Reapply(st, w.expected(), core.MaxReapply)
+	next, failed, unrestorable, ok := cf.Reapply(st, locked(w, (*core.App).Expected), core.MaxReapply)
 	if !ok {
 		return &OverwrittenError{ObjectID: w.objectID, Reapplied: cf.Reapplied, Missing: describe(cf.Lost)}
 	}
@@ -88,7 +90,7 @@ func (w *appWorker) overwritten(ctx context.Context, cf *confirmation, st *model
 		map[string]any{"object_id": w.objectID, "missing": len(cf.Lost), "attempt": cf.Reapplied})
 	w.unrestorable(unrestorable)
 	for key, err := range failed {
-		w.drop(key)
+		w.with(func(a *core.App) { a.Drop(key) })
 		for _, o := range cf.Drop(key) {
 			w.report(o, err)
 		}
@@ -98,16 +100,14 @@ func (w *appWorker) overwritten(ctx context.Context, cf *confirmation, st *model
 		return nil
 	}
 	resent, err := w.patch(ctx, next, cols, cf.Intents(), st.ReadAt)
-	if err != nil {
-		return err
+	if err == nil {
+		cf.Resent(resent, w.c.now())
+		w.noteWrite(w.c.now())
 	}
-	cf.Resent(resent, w.c.now())
-	w.noteWrite(w.c.now())
-	return nil
+	return err
 }
 
-// behind handles a read from a replica that has not caught up (core.Confirmation.Behind): it records
-// the lag, sends the operations queued meanwhile on top (absorb), and waits before the next read.
+// behind handles a read from a replica that has not caught up: it records the lag, absorbs, and waits.
 func (w *appWorker) behind(ctx context.Context, cf *confirmation, st *model.State) (taken []*op, err error) {
 	w.c.noteLag(cf.Behind(st, w.c.now()))
 	w.c.stats.addRetry(core.ReasonNotYetVisible)
@@ -122,10 +122,8 @@ func (w *appWorker) behind(ctx context.Context, cf *confirmation, st *model.Stat
 	return taken, w.c.sleep(ctx, wait)
 }
 
-// absorb takes the operations queued while a batch is being confirmed, runs their steps on what this
-// process sent and sends them in one PATCH, which joins the batches in flight (sent). taken are the
-// operations it took; what they still need, the pipeline or a later round gives them. Nothing is
-// taken once core.Lag.MayBuildOnSent refuses what was sent as a base.
+// absorb takes the ops queued meanwhile and, while core.Lag.MayBuildOnSent allows, sends them in one
+// PATCH built on what was sent, which joins the batches in flight (sent); a later round finishes the rest.
 func (w *appWorker) absorb(ctx context.Context, cf *confirmation) (taken []*op, sent bool) {
 	if !w.c.lag().MayBuildOnSent(cf.Pending[0].Base.ReadAt, w.c.now()) {
 		return nil, false

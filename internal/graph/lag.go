@@ -28,9 +28,6 @@ func (c *Client) noteLag(d time.Duration) {
 	}
 }
 
-// requestBound is how long one request may take.
-func (c *Client) requestBound() time.Duration { return core.RequestTimeout }
-
 // sleepUntil waits until t, counting reason when there is a wait at all.
 func (c *Client) sleepUntil(ctx context.Context, t time.Time, reason RetryReason) error {
 	wait := t.Sub(c.now())

@@ -36,16 +36,14 @@ func (c *Client) GetApplicationForWrite(ctx context.Context, ref AppRef) (Applic
 	return app, err
 }
 
-// GetApplicationExpecting reads the application like GetApplication and reports whether present (the
-// item a Terraform Read manages) holds, deciding that it does not only on a read started at or after
-// freshFrom.
+// GetApplicationExpecting reads the application and reports whether present (the item a Terraform
+// Read manages) holds, deciding that it does not only on a read started at or after freshFrom.
 func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, present func(Application) bool) (Application, bool, error) {
 	return c.readDeciding(ctx, ref, present, core.ReasonConfirmAbsence)
 }
 
-// readDeciding reads the application and reports whether present holds, deciding that it does not
-// only on a read started at or after freshFrom (the absence window; a wait counts as reason). A nil
-// present never holds: only such a read is returned.
+// readDeciding reads the application and reports whether present (nil: never) holds, deciding that
+// it does not only on a read started at or after freshFrom (core.Decides; a wait counts as reason).
 func (c *Client) readDeciding(ctx context.Context, ref AppRef, present func(Application) bool, reason RetryReason) (Application, bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
@@ -164,7 +162,7 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, mo model.Op) (answered 
 	if err != nil {
 		return false, wrap(err)
 	}
-	o := &op{ctx: ctx, name: mo.Name, done: make(chan error, 1), step: mo.Step}
+	o := &op{Op: mo, ctx: ctx, done: make(chan error, 1)}
 	c.beginOp()
 	w.submit(o, hint)
 	unanswered := func() (bool, error) {
@@ -179,12 +177,10 @@ func (c *Client) mutate(ctx context.Context, ref AppRef, mo model.Op) (answered 
 		if w.withdraw(o) {
 			return unanswered()
 		}
-		grace := time.NewTimer(c.requestBound() + time.Second)
-		defer grace.Stop()
 		select {
 		case err = <-o.done:
 			gaveUp = ctx.Err()
-		case <-grace.C:
+		case <-time.After(core.RequestTimeout + time.Second):
 			return unanswered()
 		}
 	}

@@ -53,9 +53,9 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*model.Sta
 	return st, err
 }
 
-// read returns the application as Graph shows it, never older than what this process confirmed: a
-// read core.Memory.LooksOld calls behind is repeated, for core.Lag.OverwriteAfter at most; then it is
-// the truth (another writer overwrote our change, which the next round restores).
+// read returns the application as Graph shows it (when err is nil), never older than what this process
+// confirmed: a read core.Memory.LooksOld calls behind is repeated, for core.Lag.OverwriteAfter at most;
+// then it is the truth (another writer overwrote our change, which the next round restores).
 func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 	start := w.c.now()
 	window := w.c.lag().OverwriteAfter()
@@ -76,15 +76,11 @@ func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 			"taking them as overwritten by another writer", map[string]any{"object_id": w.objectID})
 		err = nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	return st, nil
+	return st, err
 }
 
-// sharedRead is read with single-flight and reuse: a read started at or after notBefore, no
-// older than core.ReadReuse, with no write of this process confirmed since, serves every caller;
-// concurrent readers share one GET.
+// sharedRead is read with reuse (core.App.Cached, a read started at or after notBefore) and
+// single-flight: concurrent readers share one GET.
 func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model.State, error) {
 	for {
 		w.mu.Lock()
@@ -94,8 +90,7 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model
 			return st, nil
 		}
 		if ch := w.confirming; ch != nil {
-			// A change committed moments ago is being confirmed: its final read shows it (a read now
-			// could come from a replica without it and be retried as stale), so wait for that one.
+			// A change committed moments ago is being confirmed: its final read shows it, so wait for that.
 			w.mu.Unlock()
 			if err := await(ctx, ch); err != nil {
 				return nil, err
@@ -135,8 +130,7 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model
 // cacheRead records st as the latest read (core.App.Record).
 func (w *appWorker) cacheRead(st *model.State) { w.with(func(a *core.App) { a.Record(st) }) }
 
-// seen records st, a read of the application: another writer's change it shows
-// (core.Memory.Observe) and the latest read.
+// seen records st: another writer's change it shows (core.Memory.Observe) and the latest read.
 func (w *appWorker) seen(st *model.State) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -146,18 +140,16 @@ func (w *appWorker) seen(st *model.State) {
 	w.app.Record(st)
 }
 
-// freshRead reads the application for a round, starting no earlier than freshFrom (DESIGN.md, v3
-// rule 1), and records what the read shows.
+// freshRead reads the application for a round, starting no earlier than freshFrom, and records it.
 func (w *appWorker) freshRead(ctx context.Context) (*model.State, error) {
 	if err := w.c.sleepUntil(ctx, w.c.freshFrom(), core.ReasonFreshBase); err != nil {
 		return nil, err
 	}
 	st, err := w.read(ctx)
-	if err != nil {
-		return nil, err
+	if err == nil {
+		w.seen(st)
 	}
-	w.seen(st)
-	return st, nil
+	return st, err
 }
 
 // await waits until ch is closed or ctx ends.

@@ -13,9 +13,6 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// Settling (DESIGN.md, v3 rule 2): an operation returns at once while another one is in flight; the
-// last one waits for the confirmations in progress and the settle windows, then reads what it must.
-
 // beginOp counts a mutation in flight and wakes an operation that is waiting to settle.
 func (c *Client) beginOp() {
 	c.mutating.Store(true)
@@ -40,8 +37,8 @@ func (c *Client) endOp() {
 	c.ops--
 }
 
-// settle ends the operation, waiting as described above when it is the last. Its error is the
-// caller's: its change may have been overwritten and could not be restored, or its context ended.
+// settle ends the operation (v3 rule 2): at once while another is in flight, else after the settle
+// steps (core.Settle). Its error is the caller's: a change lost for good, or the context's end.
 func (c *Client) settle(ctx context.Context) error {
 	var s core.Settle
 	ended := false
@@ -63,7 +60,7 @@ func (c *Client) settle(ctx context.Context) error {
 			return nil
 		}
 		confirming, ends, workers := c.settleState()
-		step := s.Next(c.now(), confirming != nil, ends, ctx.Err() != nil, c.lag(), c.requestBound())
+		step := s.Next(c.now(), confirming != nil, ends, ctx.Err() != nil, c.lag(), core.RequestTimeout)
 		if step.Done {
 			return nil
 		}
@@ -75,11 +72,7 @@ func (c *Client) settle(ctx context.Context) error {
 		var fired <-chan time.Time
 		switch {
 		case step.Watch != nil:
-			watch := make([]*appWorker, len(step.Watch))
-			for i, j := range step.Watch {
-				watch[i] = workers[j]
-			}
-			if err := watchAll(ctx, watch); err != nil && s.Reports(ctx.Err() == nil) {
+			if err := watchAll(ctx, workers, step.Watch); err != nil && s.Reports(ctx.Err() == nil) {
 				return notSettled(s.Detached, err)
 			}
 			continue
@@ -124,28 +117,26 @@ func (c *Client) settleState() (confirming <-chan struct{}, ends []time.Time, wo
 	return confirming, ends, workers
 }
 
-// watchAll watches the applications, ten at a time (their reads share lists, batchread.go).
-func watchAll(ctx context.Context, workers []*appWorker) error {
-	errs := make([]error, len(workers))
+// watchAll watches the workers at the indices, ten at a time (their reads share lists, batchread.go).
+func watchAll(ctx context.Context, workers []*appWorker, indices []int) error {
+	errs := make([]error, len(indices))
 	sem := make(chan struct{}, 10)
 	var wg sync.WaitGroup
-	for i, w := range workers {
+	for i, j := range indices {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			errs[i] = w.watch(ctx)
+			errs[i] = workers[j].watch(ctx)
 		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-// watch ends the replication window of the last write: one read taken now decides whether this
-// process's changes survived (core.App.Watched); those that did not are restored through the worker
-// (a new write, with its own window).
+// watch reads once the settle window has ended (core.App.Watched); what another writer overwrote is
+// restored through the worker, a new write with its own window.
 func (w *appWorker) watch(ctx context.Context) error {
-	// read, not get: a replica still behind (the lag outlasted the window) is retried, and only a read
-	// that shows another writer's change, or lacks ours for longer than replication explains, counts.
+	// read, not get: a replica still behind (the lag outlasted the window) is retried.
 	st, err := w.read(ctx)
 	if err != nil {
 		return fmt.Errorf("checking that the changes of this process survived: %w", err)
@@ -162,8 +153,8 @@ func (w *appWorker) watch(ctx context.Context) error {
 	}
 	w.c.logWarn(ctx, "another writer overwrote changes of this process after they were confirmed; applying them again",
 		map[string]any{"object_id": w.objectID, "missing": len(lost), "attempt": attempt})
-	o := &op{ctx: ctx, name: "restoring changes another writer overwrote", done: make(chan error, 1),
-		step: func(*model.State) (bool, error) { return true, nil }}
+	o := &op{Op: model.Op{Name: "restoring changes another writer overwrote", Step: func(*model.State) (bool, error) { return true, nil }},
+		ctx: ctx, done: make(chan error, 1)}
 	w.submit(o, st)
 	select {
 	case err := <-o.done:

@@ -1,12 +1,15 @@
 package graph
 
 import (
+	"fmt"
 	"maps"
 	"sync"
 	"sync/atomic"
 )
 
-// statsCollector counts what the client sends (core.Stats).
+// What the client tells besides its errors: counters of what it sends (core.Stats) and notices (core.Notices).
+
+// statsCollector counts what the client sends.
 type statsCollector struct {
 	gets, patches, confirmReads, batches, mutations, sharedReads, reapplies atomic.Int64
 
@@ -37,4 +40,31 @@ func (c *Client) Stats() Stats {
 		Reapplies:    c.stats.reapplies.Load(),
 		Retries:      maps.Collect(maps.All(c.stats.retries)), // never nil
 	}
+}
+
+// notify records n once (by kind, application and detail).
+func (c *Client) notify(n Notice) {
+	c.noticesMu.Lock()
+	defer c.noticesMu.Unlock()
+	c.notices.Add(n)
+}
+
+// TakeNotices returns the notices not taken yet; each notice is returned once.
+func (c *Client) TakeNotices() []Notice {
+	c.noticesMu.Lock()
+	defer c.noticesMu.Unlock()
+	return c.notices.Take()
+}
+
+// markForeignLocked records that another writer changed the application. Caller holds w.mu.
+func (w *appWorker) markForeignLocked() {
+	if !w.foreign && !w.c.cfg.ConcurrentWriters {
+		w.c.notify(Notice{Kind: NoticeForeignWriter, ObjectID: w.objectID})
+	}
+	w.foreign = true
+}
+
+// notConfirmed tells the user that the change of operation name, answered as made, is not in Graph.
+func (w *appWorker) notConfirmed(name string, err error) {
+	w.c.notify(Notice{Kind: NoticeNotConfirmed, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", name, err)})
 }

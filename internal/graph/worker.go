@@ -15,14 +15,12 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// op is one queued mutation: step runs once per round on a copy of the round's state (core.Build),
-// submitted is when it was queued (core.AnswersLate), rebuilds counts core.Refused's rebuilds. late is
-// what the confirmation found wrong after the op was answered at commit, returned is set once its
-// caller has returned (then late is a notice); both under the worker's mu.
+// op is one queued mutation (model.Op). submitted is when it was queued (core.AnswersLate), rebuilds
+// counts core.Refused's rebuilds; late is what the confirmation found wrong after the op was answered
+// at commit, returned is set once its caller returned (then late is a notice); both under the worker's mu.
 type op struct {
+	model.Op
 	ctx       context.Context
-	name      string
-	step      func(st *model.State) (done bool, err error)
 	done      chan error
 	finished  bool // set by the worker goroutine only
 	submitted time.Time
@@ -31,12 +29,12 @@ type op struct {
 	returned  bool
 }
 
+// finish answers o's caller, once.
 func (o *op) finish(err error) {
-	if o.finished {
-		return
+	if !o.finished {
+		o.finished = true
+		o.done <- err
 	}
-	o.finished = true
-	o.done <- err
 }
 
 // appWorker serializes and groups the mutations of one application: its queue, its in-flight read
@@ -57,25 +55,19 @@ type appWorker struct {
 	confirming chan struct{}
 }
 
-// with runs f on the application's core state under the worker's lock.
+// with runs f under the worker's lock, on the application's core state.
 func (w *appWorker) with(f func(a *core.App)) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	f(w.app)
 }
 
-// locked returns f of the application's core state, under the worker's lock.
+// locked returns what f returns, run under the worker's lock.
 func locked[T any](w *appWorker, f func(a *core.App) T) T {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return f(w.app)
 }
-
-// expected returns the intents this process confirmed (core.Memory.Expected).
-func (w *appWorker) expected() []model.Intent { return locked(w, (*core.App).Expected) }
-
-// drop forgets one confirmed intent.
-func (w *appWorker) drop(key string) { w.with(func(a *core.App) { a.Drop(key) }) }
 
 // looksOld is core.Memory.LooksOld: st comes from a replica that is behind.
 func (w *appWorker) looksOld(st *model.State) bool {
@@ -134,10 +126,11 @@ func (w *appWorker) run(reuse *model.State) {
 			return
 		}
 		w.mu.Unlock()
-		var ops []*op
-		ops, reuse = w.round(active, reuse)
-		active = unfinished(ops)
-		w.awaitSuccessors(len(ops) - len(active))
+		var handled []*op
+		handled, reuse = w.round(active, reuse)
+		n := len(handled)
+		active = slices.DeleteFunc(handled, func(o *op) bool { return o.finished })
+		w.awaitSuccessors(n - len(active))
 	}
 }
 
@@ -147,35 +140,30 @@ func (w *appWorker) awaitSuccessors(answered int) {
 	if answered <= 0 {
 		return
 	}
-	timer := time.NewTimer(core.GatherWindow)
-	defer timer.Stop()
-	for {
-		w.mu.Lock()
-		queued := len(w.queue)
-		w.mu.Unlock()
-		if queued >= answered {
-			return
-		}
+	timeout := time.After(core.GatherWindow)
+	for locked(w, func(*core.App) bool { return len(w.queue) < answered }) {
 		select {
 		case <-w.arrived:
-		case <-timer.C:
+		case <-timeout:
 			return
 		}
 	}
 }
 
-// mergedContext is whileAnyLive with the latest of the callers' deadlines when each has one.
-func mergedContext(ctxs []context.Context) (context.Context, context.CancelFunc) {
-	ctx, cancel := whileAnyLive(ctxs)
-	var latest time.Time
-	for _, c := range ctxs {
-		d, ok := c.Deadline()
-		if !ok {
-			return ctx, cancel
-		}
+// mergedContext is whileAnyLive of the ops' contexts, with the latest of their deadlines when each has one.
+func mergedContext(ops []*op) (context.Context, context.CancelFunc) {
+	ctxs, latest, all := make([]context.Context, len(ops)), time.Time{}, true
+	for i, o := range ops {
+		ctxs[i] = o.ctx
+		d, ok := o.ctx.Deadline()
+		all = all && ok
 		if d.After(latest) {
 			latest = d
 		}
+	}
+	ctx, cancel := whileAnyLive(ctxs)
+	if !all {
+		return ctx, cancel
 	}
 	dctx, dcancel := context.WithDeadline(ctx, latest)
 	return dctx, func() { dcancel(); cancel() }
@@ -205,23 +193,16 @@ func whileAnyLive(ctxs []context.Context) (context.Context, context.CancelFunc) 
 
 type batch = core.Batch[*op]
 
-// round is one group commit: base (core.App.Base, else a fresh read), build, write (one PATCH),
-// commit (answer the callers it completes) and confirm. It returns every op it handled (with those
-// the confirmation absorbed) and a fresh read the next round may use.
+// round is one group commit: base, build, write, commit, confirm. It returns every op it handled
+// (with those the confirmation absorbed) and a fresh read the next round may use.
 func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fresh *model.State) {
 	live := dropCancelled(active)
 	if len(live) == 0 {
 		return active, reuse
 	}
-	ctxs := make([]context.Context, len(live))
-	for i, o := range live {
-		ctxs[i] = o.ctx
-	}
-	ctx, cancel := mergedContext(ctxs)
+	ctx, cancel := mergedContext(live)
 	defer cancel()
-	w.mu.Lock()
-	base := w.app.Base(reuse, w.foreign, w.c.lag(), w.c.started, w.c.now())
-	w.mu.Unlock()
+	base := locked(w, func(a *core.App) *model.State { return a.Base(reuse, w.foreign, w.c.lag(), w.c.started, w.c.now()) })
 	var b *batch
 	if base != nil {
 		if b = w.build(ctx, base, live, true); b.AnswersLate(func(o *op) time.Time { return o.submitted }) {
@@ -233,7 +214,7 @@ func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fres
 		var err error
 		if base, err = w.freshRead(ctx); err != nil {
 			for _, o := range live {
-				o.finish(fmt.Errorf("%s: %w", o.name, err))
+				o.finish(fmt.Errorf("%s: %w", o.Name, err))
 			}
 			return active, nil
 		}
@@ -260,7 +241,7 @@ func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fres
 func dropCancelled(active []*op) []*op {
 	return slices.DeleteFunc(slices.Clone(active), func(o *op) bool {
 		if err := o.ctx.Err(); err != nil {
-			o.finish(fmt.Errorf("%s: %w", o.name, err))
+			o.finish(fmt.Errorf("%s: %w", o.Name, err))
 		}
 		return o.finished
 	})
@@ -268,8 +249,10 @@ func dropCancelled(active []*op) []*op {
 
 // build is core.Build on the worker's memory; it logs what it restored and forgets what it cannot.
 func (w *appWorker) build(ctx context.Context, base *model.State, live []*op, newRound bool) *batch {
-	solo := locked(w, func(a *core.App) bool { return a.Solo > 0 })
-	b := core.Build(base, live, func(o *op, st *model.State) (bool, error) { return o.step(st) }, w.expected(), newRound, solo)
+	w.mu.Lock()
+	solo, expected := w.app.Solo > 0, w.app.Expected()
+	w.mu.Unlock()
+	b := core.Build(base, live, func(o *op, st *model.State) (bool, error) { return o.Step(st) }, expected, newRound, solo)
 	if len(b.Restored) > 0 {
 		w.c.logWarn(ctx, "Microsoft Graph no longer shows changes this process confirmed (another writer "+
 			"overwrote them); applying them again", map[string]any{"object_id": w.objectID, "changes": len(b.Restored)})
@@ -279,10 +262,12 @@ func (w *appWorker) build(ctx context.Context, base *model.State, live []*op, ne
 	return b
 }
 
-// unrestorable forgets and reports the confirmed intents that can no longer be applied again.
+// unrestorable forgets the confirmed intents another writer's change made impossible to apply again,
+// and tells the user.
 func (w *appWorker) unrestorable(u []core.Unapplied) {
 	for _, i := range u {
-		w.dropUnrestorable(i.Intent, i.Err)
+		w.with(func(a *core.App) { a.Drop(i.Intent.Key()) })
+		w.c.notify(Notice{Kind: NoticeRestoreImpossible, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", i.Intent, i.Err)})
 	}
 }
 
@@ -315,7 +300,7 @@ func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
 			map[string]any{"object_id": w.objectID, "ops": len(b.Contributors), "code": invalid.Code})
 	default:
 		for _, o := range b.Contributors {
-			o.finish(fmt.Errorf("%s: %w", o.name, err))
+			o.finish(fmt.Errorf("%s: %w", o.Name, err))
 		}
 	}
 	return true
@@ -340,11 +325,11 @@ func (w *appWorker) commit(b *batch) {
 	}
 }
 
-// report fails o with err; an o answered at commit gets err while it settles (lateError), and once its
-// caller returned the user is told in a notice (the next plan shows what differs).
+// report fails o with err; once o was answered at commit, its caller gets err while it settles
+// (lateError), or a notice once it returned.
 func (w *appWorker) report(o *op, err error) {
 	if !o.finished {
-		o.finish(fmt.Errorf("%s: %w", o.name, err))
+		o.finish(fmt.Errorf("%s: %w", o.Name, err))
 		return
 	}
 	w.mu.Lock()
@@ -352,7 +337,7 @@ func (w *appWorker) report(o *op, err error) {
 	o.late = err // read only until the caller returns
 	w.mu.Unlock()
 	if returned {
-		w.notConfirmed(o.name, err)
+		w.notConfirmed(o.Name, err)
 	}
 }
 
@@ -364,22 +349,8 @@ func (w *appWorker) lateError(o *op) error {
 	return o.late
 }
 
-// endConfirm marks the confirmation in progress as ended.
-func (w *appWorker) endConfirm() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.confirming != nil {
-		close(w.confirming)
-		w.confirming = nil
-	}
-}
-
-func unfinished(ops []*op) []*op {
-	return slices.DeleteFunc(slices.Clone(ops), func(o *op) bool { return o.finished })
-}
-
-// patch sends the collections cols of after, built on a read started at based, under the retry
-// policy, and returns what it sent; a resend whose base is too old is rebuilt on a fresh read (v3 rule 3).
+// patch sends the collections cols of after, built on a read started at based, and returns what it
+// sent (when err is nil); a resend whose base is too old is rebuilt on a fresh read (v3 rule 3).
 func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Collection, intents []model.Intent, based time.Time) (*model.State, error) {
 	body, err := model.PatchBody(after, cols)
 	if err != nil {
@@ -396,7 +367,7 @@ func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Co
 			if err != nil {
 				return err
 			}
-			next, failed, unrestorable := core.Reapply(st, model.Missing(intents, st), w.expected())
+			next, failed, unrestorable := core.Reapply(st, model.Missing(intents, st), locked(w, (*core.App).Expected))
 			w.unrestorable(unrestorable)
 			if len(failed) > 0 {
 				return errors.Join(slices.Collect(maps.Values(failed))...)
@@ -410,14 +381,10 @@ func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Co
 				return err
 			}
 		}
-		// A PATCH sent is not abandoned when its callers give up: only its answer says whether Graph
-		// committed it. Its own timeout still bounds it.
-		pctx, cancel := context.WithTimeout(context.WithoutCancel(actx), w.c.requestBound())
+		// Not abandoned when its callers give up (only its answer says whether Graph committed it).
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(actx), core.RequestTimeout)
 		defer cancel()
 		return w.c.patchByObjectID(pctx, w.objectID, body)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return sent, nil
+	return sent, err
 }
