@@ -21,7 +21,7 @@ import (
 // attempt; the caller's retry policy decides what happens next.
 
 // errNotListed answers a presence lookup whose object a filtered list did not return.
-var errNotListed = fmt.Errorf("%w: not in Graph's filtered list", ErrNotFound)
+var errNotListed = fmt.Errorf("%w: not in Graph's filtered list", model.ErrNotFound)
 
 // The properties a batched read names its object by.
 const (

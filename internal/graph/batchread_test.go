@@ -17,13 +17,14 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // readAll reads the applications concurrently with client and returns each read's result.
-func readAll(t *testing.T, client *graph.Client, refs []graph.AppRef) ([]graph.Application, []error) {
+func readAll(t *testing.T, client *graph.Client, refs []model.AppRef) ([]model.Application, []error) {
 	t.Helper()
 	ctx := ctxWithTimeout(t, 30*time.Second)
-	apps := make([]graph.Application, len(refs))
+	apps := make([]model.Application, len(refs))
 	errs := make([]error, len(refs))
 	inParallel(len(refs), func(i int) { apps[i], errs[i] = client.GetApplication(ctx, refs[i]) })
 	return apps, errs
@@ -38,14 +39,14 @@ func TestReadsOfManyApplicationsShareRequests(t *testing.T) {
 	parallelInBubble(t, func(t *testing.T) {
 		h := newHarness(t, emulator.WithFaults(faults.Config{Latency: 50 * time.Millisecond}))
 		appIDs := h.newAgents(t, 20)
-		refs := make([]graph.AppRef, 0, 22)
+		refs := make([]model.AppRef, 0, 22)
 		for i, appID := range appIDs {
 			if i%2 == 1 {
 				appID = strings.ToUpper(appID)
 			}
-			refs = append(refs, graph.ByAppID(appID))
+			refs = append(refs, model.ByAppID(appID))
 		}
-		refs = append(refs, graph.ByAppID(strings.ToUpper(appIDs[0])), graph.ByAppID(appIDs[1])) // read twice
+		refs = append(refs, model.ByAppID(strings.ToUpper(appIDs[0])), model.ByAppID(appIDs[1])) // read twice
 		client := h.deployerClient(t, fastConfig)
 		before := h.requests().reads()
 		apps, errs := readAll(t, client, refs)
@@ -62,7 +63,7 @@ func TestReadsOfManyApplicationsShareRequests(t *testing.T) {
 		before = h.requests().reads()
 		ctx := ctxWithTimeout(t, time.Minute)
 		inParallel(len(appIDs), func(i int) {
-			if _, err := createScope(ctx, client, graph.ByAppID(appIDs[i]), accessScope("")); err != nil {
+			if _, err := createScope(ctx, client, model.ByAppID(appIDs[i]), accessScope("")); err != nil {
 				t.Error(err)
 			}
 		})
@@ -96,7 +97,7 @@ func TestBatchedReadOfAMissingApplicationIsGraphs404(t *testing.T) {
 		ctx := ctxWithTimeout(t, 30*time.Second)
 		errs := make([]error, len(refs)+1)
 		var wg sync.WaitGroup
-		read := func(i int, ref graph.AppRef) {
+		read := func(i int, ref model.AppRef) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -109,7 +110,7 @@ func TestBatchedReadOfAMissingApplicationIsGraphs404(t *testing.T) {
 		for i, ref := range refs[1:] {
 			read(i+1, ref)
 		}
-		read(len(refs), graph.ByAppID(newGUID(t)))
+		read(len(refs), model.ByAppID(newGUID(t)))
 		synctest.Wait()
 		close(hold.release)
 		wg.Wait()
@@ -118,7 +119,7 @@ func TestBatchedReadOfAMissingApplicationIsGraphs404(t *testing.T) {
 				t.Errorf("agent %d: %v", i, err)
 			}
 		}
-		if err := errs[len(refs)]; !errors.Is(err, graph.ErrNotFound) {
+		if err := errs[len(refs)]; !errors.Is(err, model.ErrNotFound) {
 			t.Errorf("reading the missing application: err = %v, want graph.ErrNotFound", err)
 		}
 		after := h.requests().minus(before)

@@ -55,7 +55,7 @@ type Config struct {
 	UserAgent  string
 	Logger     Logger
 	// ReplicationLag is L, the bound on the directory's replication lag every window derives from
-	// (core/lag.go; zero: DefaultReplicationLag, negative: none). Set below the real lag, it weakens
+	// (core/lag.go; zero: core.DefaultReplicationLag, negative: none). Set below the real lag, it weakens
 	// every guarantee: a Read may miss an item an earlier command created, and a write may be built on
 	// a replica that misses an earlier command's change.
 	ReplicationLag time.Duration
@@ -66,7 +66,7 @@ type Config struct {
 	// operation's last write settles (settle.go), not only on applications where this client saw one.
 	ConcurrentWriters bool
 	// Caller is the kind of identity the credential signs in as; ForbiddenError says what to grant.
-	Caller CallerKind
+	Caller model.CallerKind
 }
 
 // Client edits application registrations through Microsoft Graph. It is safe for concurrent use;
@@ -109,7 +109,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cmp.Or(cfg.BaseURL, DefaultBaseURL), "/")
 	cfg.Scope = cmp.Or(cfg.Scope, DefaultScope)
-	cfg.ReplicationLag = cmp.Or(cfg.ReplicationLag, DefaultReplicationLag)
+	cfg.ReplicationLag = cmp.Or(cfg.ReplicationLag, core.DefaultReplicationLag)
 
 	if _, err := core.Host(cfg.BaseURL); err != nil {
 		return nil, fmt.Errorf("graph client: %w", err)
@@ -120,7 +120,7 @@ func New(cfg Config) (*Client, error) {
 		cfg:       cfg,
 		host:      base.Host,
 		now:       time.Now,
-		backoff:   Backoff{}.WithDefaults(),
+		backoff:   core.Backoff{}.WithDefaults(),
 		sleep:     sleepCtx,
 		refs:      make(map[string]string),
 		resolving: make(map[string]*resolveFlight),

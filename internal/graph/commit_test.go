@@ -12,11 +12,12 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // twoLaggingAgents returns a harness whose every read within lag after a write comes from a replica
 // that is behind, and two agents with a scope each, replicated everywhere.
-func twoLaggingAgents(t *testing.T, lag time.Duration, tune func(*graph.Config)) (*harness, [2]graph.AppRef, [2]string, [2]graph.PermissionScope) {
+func twoLaggingAgents(t *testing.T, lag time.Duration, tune func(*graph.Config)) (*harness, [2]model.AppRef, [2]string, [2]model.PermissionScope) {
 	t.Helper()
 	h := newHarness(t, withLag(lag, 1, 3)...)
 	h.retune(t, func(c *graph.Config) {
@@ -25,12 +26,12 @@ func twoLaggingAgents(t *testing.T, lag time.Duration, tune func(*graph.Config))
 			tune(c)
 		}
 	})
-	var refs [2]graph.AppRef
+	var refs [2]model.AppRef
 	var objectIDs [2]string
-	var scopes [2]graph.PermissionScope
+	var scopes [2]model.PermissionScope
 	for i := range refs {
 		appID, objectID := h.newAgent(t, exposedAgent)
-		refs[i], objectIDs[i] = graph.ByAppID(appID), objectID
+		refs[i], objectIDs[i] = model.ByAppID(appID), objectID
 	}
 	time.Sleep(2 * lag) // the applications are on every replica
 	for i := range refs {
@@ -125,7 +126,7 @@ func TestLateConfirmationFailureIsANotice(t *testing.T) {
 		wait()
 		var found bool
 		for _, n := range h.client.TakeNotices() {
-			if n.Kind == graph.NoticeNotConfirmed {
+			if n.Kind == core.NoticeNotConfirmed {
 				found = true
 				if !strings.EqualFold(n.ObjectID, objectIDs[0]) || !strings.Contains(n.Detail, clientA) ||
 					!strings.Contains(n.Detail, "another writer kept overwriting") {
@@ -213,7 +214,7 @@ func TestBatchWithARejectedChange(t *testing.T) {
 		if firstErr != nil || goodErr != nil || !goodAdded {
 			t.Fatalf("first: %v; good: added=%v err=%v", firstErr, goodAdded, goodErr)
 		}
-		var ve *graph.ValidationError
+		var ve *model.ValidationError
 		if !errors.As(badErr, &ve) || ve.Code != "HostNameNotOnVerifiedDomain" {
 			t.Fatalf("bad: %v", badErr)
 		}

@@ -83,7 +83,7 @@ func (w *appWorker) confirmContext(cf *confirmation) (context.Context, context.C
 func (w *appWorker) overwritten(ctx context.Context, cf *confirmation, st *model.State) error {
 	next, failed, unrestorable, ok := cf.Reapply(st, locked(w, (*core.App).Expected), core.MaxReapply)
 	if !ok {
-		return &OverwrittenError{ObjectID: w.objectID, Reapplied: cf.Reapplied, Missing: describe(cf.Lost)}
+		return &model.OverwrittenError{ObjectID: w.objectID, Reapplied: cf.Reapplied, Missing: describe(cf.Lost)}
 	}
 	w.c.stats.reapplies.Add(1)
 	w.c.logWarn(ctx, "another writer overwrote a change of this process; applying it again",

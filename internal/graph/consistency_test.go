@@ -12,6 +12,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // jumpClock is the emulator's clock: real time plus an offset the test moves forward, so that an
@@ -196,14 +197,14 @@ func TestRetriesStopAtTheDeadline(t *testing.T) {
 		// The 409 is the answer, or the reason given with the deadline when it ended an attempt or
 		// a caller's wait; either way the error says why the call did not succeed.
 		cause := err
-		var rt *graph.RetryTimeoutError
+		var rt *model.RetryTimeoutError
 		if errors.As(err, &rt) {
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Fatalf("err = %v, a RetryTimeoutError that is not the deadline", err)
 			}
 			cause = rt.Last
 		}
-		var ce *graph.ConflictError
+		var ce *model.ConflictError
 		if !errors.As(cause, &ce) || ce.Code != "Directory_ConcurrencyViolation" {
 			t.Fatalf("err = %v", err)
 		}
@@ -235,8 +236,8 @@ func TestCallerTimingOutBehindRetriesIsToldWhy(t *testing.T) {
 		second, cancel := context.WithTimeout(ctx, 700*time.Millisecond)
 		defer cancel()
 		_, err := h.client.AddPreAuthorization(second, ref, newGUID(t), scope.ID)
-		var rt *graph.RetryTimeoutError
-		var ce *graph.ConflictError
+		var rt *model.RetryTimeoutError
+		var ce *model.ConflictError
 		if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &rt) || !errors.As(rt.Last, &ce) {
 			t.Fatalf("err = %v, want the deadline with the 409 being retried", err)
 		}
@@ -271,7 +272,7 @@ func TestConcurrentReadsShareOneGET(t *testing.T) {
 }
 
 // preAuthorizeConcurrently adds n clients at once and returns them.
-func preAuthorizeConcurrently(ctx context.Context, t testing.TB, c *graph.Client, ref graph.AppRef, scopeID string, n int) []string {
+func preAuthorizeConcurrently(ctx context.Context, t testing.TB, c *graph.Client, ref model.AppRef, scopeID string, n int) []string {
 	t.Helper()
 	clients := make([]string, n)
 	for i := range clients {
@@ -286,7 +287,7 @@ func preAuthorizeConcurrently(ctx context.Context, t testing.TB, c *graph.Client
 }
 
 // removeConcurrently removes the clients' pre-authorizations at once.
-func removeConcurrently(ctx context.Context, t testing.TB, c *graph.Client, ref graph.AppRef, scopeID string, clients []string) {
+func removeConcurrently(ctx context.Context, t testing.TB, c *graph.Client, ref model.AppRef, scopeID string, clients []string) {
 	t.Helper()
 	errs := make([]error, len(clients))
 	inParallel(len(clients), func(i int) { errs[i] = c.RemovePreAuthorization(ctx, ref, clients[i], scopeID) })

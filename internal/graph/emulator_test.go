@@ -305,8 +305,8 @@ func ctxWithTimeout(t testing.TB, d time.Duration) context.Context {
 	return ctx
 }
 
-func accessScope(id string) graph.PermissionScope {
-	return graph.PermissionScope{
+func accessScope(id string) model.PermissionScope {
+	return model.PermissionScope{
 		ID:                      id,
 		Value:                   "access_as_client",
 		Type:                    model.ScopeTypeUser,

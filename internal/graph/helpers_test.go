@@ -31,11 +31,11 @@ var exposedAgent = agentSpec{uris: []string{"api://{appId}"}}
 // newAgentHarness starts an in-memory emulator with opts (newHarness) and creates an agent as spec
 // says. It returns the harness, a context for the test's calls that ends after a minute, and the
 // agent by appId (ref.ID is the appId).
-func newAgentHarness(t testing.TB, spec agentSpec, opts ...emulator.Option) (*harness, context.Context, graph.AppRef) {
+func newAgentHarness(t testing.TB, spec agentSpec, opts ...emulator.Option) (*harness, context.Context, model.AppRef) {
 	t.Helper()
 	h := newHarness(t, opts...)
 	appID, _ := h.newAgent(t, spec)
-	return h, ctxWithTimeout(t, time.Minute), graph.ByAppID(appID)
+	return h, ctxWithTimeout(t, time.Minute), model.ByAppID(appID)
 }
 
 // deployerClient returns a new client (another process) for the emulator's deployer, configured by
@@ -62,7 +62,7 @@ func (r *recordingTransport) beforeFirstPatch(fn func()) {
 }
 
 // read reads the application through the harness's client; the test fails on an error.
-func (h *harness) read(t testing.TB, ctx context.Context, ref graph.AppRef) graph.Application {
+func (h *harness) read(t testing.TB, ctx context.Context, ref model.AppRef) model.Application {
 	t.Helper()
 	app, err := h.client.GetApplication(ctx, ref)
 	if err != nil {
@@ -73,7 +73,7 @@ func (h *harness) read(t testing.TB, ctx context.Context, ref graph.AppRef) grap
 
 // createScope creates accessScope("") on the application through the harness's client; the test
 // fails on an error.
-func (h *harness) createScope(t testing.TB, ctx context.Context, ref graph.AppRef) graph.PermissionScope {
+func (h *harness) createScope(t testing.TB, ctx context.Context, ref model.AppRef) model.PermissionScope {
 	t.Helper()
 	scope, err := createScope(ctx, h.client, ref, accessScope(""))
 	if err != nil {
@@ -93,10 +93,10 @@ func (h *harness) newAgents(t testing.TB, n int) []string {
 }
 
 // refsOf returns the applications by appId.
-func refsOf(appIDs []string) []graph.AppRef {
-	refs := make([]graph.AppRef, len(appIDs))
+func refsOf(appIDs []string) []model.AppRef {
+	refs := make([]model.AppRef, len(appIDs))
 	for i, id := range appIDs {
-		refs[i] = graph.ByAppID(id)
+		refs[i] = model.ByAppID(id)
 	}
 	return refs
 }
@@ -161,23 +161,23 @@ func (r requests) reads() int64 { return r.getApp + r.listApps }
 
 // getScope reads one permission scope of the application: a missing scope is an error matching
 // model.ErrScopeNotFound, a missing application one matching graph.ErrNotFound.
-func getScope(ctx context.Context, c *graph.Client, ref graph.AppRef, scopeID string) (graph.PermissionScope, error) {
-	return item(ctx, c, ref, func(app graph.Application) (graph.PermissionScope, bool) { return app.Scope(scopeID) },
+func getScope(ctx context.Context, c *graph.Client, ref model.AppRef, scopeID string) (model.PermissionScope, error) {
+	return item(ctx, c, ref, func(app model.Application) (model.PermissionScope, bool) { return app.Scope(scopeID) },
 		&model.ScopeNotFoundError{ID: scopeID})
 }
 
 // getPreAuthorization reads the pre-authorized entry of one client: a missing entry is an error
 // matching errPreAuthorizationNotFound.
-func getPreAuthorization(ctx context.Context, c *graph.Client, ref graph.AppRef, clientAppID string) (graph.PreAuthorizedApplication, error) {
-	return item(ctx, c, ref, func(app graph.Application) (graph.PreAuthorizedApplication, bool) {
+func getPreAuthorization(ctx context.Context, c *graph.Client, ref model.AppRef, clientAppID string) (model.PreAuthorizedApplication, error) {
+	return item(ctx, c, ref, func(app model.Application) (model.PreAuthorizedApplication, bool) {
 		return app.PreAuthorization(clientAppID)
 	}, &preAuthorizationNotFoundError{ClientAppID: clientAppID})
 }
 
 // item reads what find looks up in the application; missing is the error when it is not there.
-func item[T any](ctx context.Context, c *graph.Client, ref graph.AppRef, find func(graph.Application) (T, bool), missing error) (T, error) {
+func item[T any](ctx context.Context, c *graph.Client, ref model.AppRef, find func(model.Application) (T, bool), missing error) (T, error) {
 	var got, none T
-	_, found, err := c.GetApplicationExpecting(ctx, ref, func(app graph.Application) bool {
+	_, found, err := c.GetApplicationExpecting(ctx, ref, func(app model.Application) bool {
 		var ok bool
 		got, ok = find(app)
 		return ok
@@ -192,13 +192,13 @@ func item[T any](ctx context.Context, c *graph.Client, ref graph.AppRef, find fu
 }
 
 // createScope adds the permission scope (ExposeScope without an identifier URI).
-func createScope(ctx context.Context, c *graph.Client, ref graph.AppRef, scope graph.PermissionScope) (graph.PermissionScope, error) {
+func createScope(ctx context.Context, c *graph.Client, ref model.AppRef, scope model.PermissionScope) (model.PermissionScope, error) {
 	created, _, err := c.ExposeScope(ctx, ref, "", scope)
 	return created, err
 }
 
 // deleteScope removes the permission scope (DeleteScopeAndURI without an identifier URI).
-func deleteScope(ctx context.Context, c *graph.Client, ref graph.AppRef, scopeID string) ([]string, error) {
+func deleteScope(ctx context.Context, c *graph.Client, ref model.AppRef, scopeID string) ([]string, error) {
 	return c.DeleteScopeAndURI(ctx, ref, scopeID, "")
 }
 

@@ -7,9 +7,6 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
-// DefaultReplicationLag is the bound L used when Config.ReplicationLag is zero (core/lag.go).
-const DefaultReplicationLag = core.DefaultReplicationLag
-
 // lag is the lag model (core.Lag) as of now: the declared bound, the longest lag observed, WriteReuse.
 func (c *Client) lag() core.Lag {
 	return core.Lag{Declared: c.cfg.ReplicationLag, Observed: time.Duration(c.observedLag.Load()), WriteReuse: core.WriteReuse}
@@ -29,7 +26,7 @@ func (c *Client) noteLag(d time.Duration) {
 }
 
 // sleepUntil waits until t, counting reason when there is a wait at all.
-func (c *Client) sleepUntil(ctx context.Context, t time.Time, reason RetryReason) error {
+func (c *Client) sleepUntil(ctx context.Context, t time.Time, reason core.RetryReason) error {
 	wait := t.Sub(c.now())
 	if wait <= 0 {
 		return nil

@@ -17,7 +17,7 @@ import (
 
 // OwnedApplications lists the applications the client's identity owns (core.OwnedPath), with the
 // properties the provider reads.
-func (c *Client) OwnedApplications(ctx context.Context) ([]Application, error) {
+func (c *Client) OwnedApplications(ctx context.Context) ([]model.Application, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	// The token is read, not verified (it is our own, fresh from the token service), and never logged.
@@ -30,7 +30,7 @@ func (c *Client) OwnedApplications(ctx context.Context) ([]Application, error) {
 		return nil, err
 	}
 	path := core.OwnedPath(who.objectID, who.appOnly)
-	var out []Application
+	var out []model.Application
 	next := c.cfg.BaseURL + "/v1.0" + path + query("", selectFields...)
 	for page := 0; next != "" && page < core.MaxListPages; page++ {
 		u, err := core.NextPage(c.cfg.BaseURL, next)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
@@ -32,15 +31,15 @@ func TestLongLivedClientAfterForeignScopeChanges(t *testing.T) {
 			h := newHarness(t, tc.opts...)
 			other := h.deployerClient(t, fastConfig)
 			agent, _ := h.newAgent(t, agentSpec{})
-			ref := graph.ByAppID(agent)
+			ref := model.ByAppID(agent)
 			scope := accessScope(newGUID(t))
 			if _, err := createScope(ctxWithTimeout(t, 30*time.Second), h.client, ref, scope); err != nil {
 				t.Fatal(err)
 			}
-			edits := []func(*graph.PermissionScope){
-				func(s *graph.PermissionScope) { s.Value = "renamed_in_portal" },
-				func(s *graph.PermissionScope) { s.Type = model.ScopeTypeAdmin },
-				func(s *graph.PermissionScope) { s.AdminConsentDisplayName = "edited in the portal" },
+			edits := []func(*model.PermissionScope){
+				func(s *model.PermissionScope) { s.Value = "renamed_in_portal" },
+				func(s *model.PermissionScope) { s.Type = model.ScopeTypeAdmin },
+				func(s *model.PermissionScope) { s.AdminConsentDisplayName = "edited in the portal" },
 			}
 			for i, edit := range edits {
 				foreign := scope

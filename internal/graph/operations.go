@@ -16,7 +16,7 @@ import (
 
 // GetApplication reads the application, never older than what this Client confirmed writing;
 // concurrent reads share one GET. A missing application is an error matching ErrNotFound.
-func (c *Client) GetApplication(ctx context.Context, ref AppRef) (Application, error) {
+func (c *Client) GetApplication(ctx context.Context, ref model.AppRef) (model.Application, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	w, st, err := c.resolve(ctx, ref)
@@ -24,27 +24,27 @@ func (c *Client) GetApplication(ctx context.Context, ref AppRef) (Application, e
 		st, err = w.sharedRead(ctx, time.Time{})
 	}
 	if err != nil {
-		return Application{}, fmt.Errorf("reading %s: %w", ref, err)
+		return model.Application{}, fmt.Errorf("reading %s: %w", ref, err)
 	}
 	return st.Application(), nil
 }
 
 // GetApplicationForWrite reads the application for a decision that leads to a write (a create that
 // must not duplicate what exists), on a read started at or after freshFrom.
-func (c *Client) GetApplicationForWrite(ctx context.Context, ref AppRef) (Application, error) {
+func (c *Client) GetApplicationForWrite(ctx context.Context, ref model.AppRef) (model.Application, error) {
 	app, _, err := c.readDeciding(ctx, ref, nil, core.ReasonFreshBase)
 	return app, err
 }
 
 // GetApplicationExpecting reads the application and reports whether present (the item a Terraform
 // Read manages) holds, deciding that it does not only on a read started at or after freshFrom.
-func (c *Client) GetApplicationExpecting(ctx context.Context, ref AppRef, present func(Application) bool) (Application, bool, error) {
+func (c *Client) GetApplicationExpecting(ctx context.Context, ref model.AppRef, present func(model.Application) bool) (model.Application, bool, error) {
 	return c.readDeciding(ctx, ref, present, core.ReasonConfirmAbsence)
 }
 
 // readDeciding reads the application and reports whether present (nil: never) holds, deciding that
 // it does not only on a read started at or after freshFrom (core.Decides; a wait counts as reason).
-func (c *Client) readDeciding(ctx context.Context, ref AppRef, present func(Application) bool, reason RetryReason) (Application, bool, error) {
+func (c *Client) readDeciding(ctx context.Context, ref model.AppRef, present func(model.Application) bool, reason core.RetryReason) (model.Application, bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	w, st, err := c.resolve(ctx, ref)
@@ -64,7 +64,7 @@ func (c *Client) readDeciding(ctx context.Context, ref AppRef, present func(Appl
 		}
 	}
 	if err != nil {
-		return Application{}, false, fmt.Errorf("reading %s: %w", ref, err)
+		return model.Application{}, false, fmt.Errorf("reading %s: %w", ref, err)
 	}
 	app := st.Application()
 	return app, present != nil && present(app), nil
@@ -72,7 +72,7 @@ func (c *Client) readDeciding(ctx context.Context, ref AppRef, present func(Appl
 
 // EnsureIdentifierURI adds uri to the identifier URIs unless an equal one (case-insensitive) is there;
 // added reports whether this call added it.
-func (c *Client) EnsureIdentifierURI(ctx context.Context, ref AppRef, uri string) (bool, error) {
+func (c *Client) EnsureIdentifierURI(ctx context.Context, ref model.AppRef, uri string) (bool, error) {
 	var added bool
 	o, err := model.AddURI(uri, &added)
 	if err == nil {
@@ -82,16 +82,16 @@ func (c *Client) EnsureIdentifierURI(ctx context.Context, ref AppRef, uri string
 }
 
 // RemoveIdentifierURI removes uri, keeping other URIs; removed is false when it was not there.
-func (c *Client) RemoveIdentifierURI(ctx context.Context, ref AppRef, uri string) (bool, error) {
+func (c *Client) RemoveIdentifierURI(ctx context.Context, ref model.AppRef, uri string) (bool, error) {
 	var removed bool
 	_, err := c.mutate(ctx, ref, model.RemoveURI(uri, &removed))
 	return err == nil && removed, err
 }
 
 // newScope checks a scope to create and fills in a random GUID ID and the type User when unset.
-func newScope(scope PermissionScope) (PermissionScope, error) {
+func newScope(scope model.PermissionScope) (model.PermissionScope, error) {
 	if strings.TrimSpace(scope.Value) == "" {
-		return PermissionScope{}, errors.New("exposing a permission scope: the value is empty")
+		return model.PermissionScope{}, errors.New("exposing a permission scope: the value is empty")
 	}
 	scope.ID = cmp.Or(scope.ID, uuid.NewString())
 	scope.Type = cmp.Or(scope.Type, model.ScopeTypeUser)
@@ -100,29 +100,29 @@ func newScope(scope PermissionScope) (PermissionScope, error) {
 
 // ExposeScope adds the identifier URI (unless empty) and the permission scope in one change
 // (model.ExposeScope); uriAdded reports whether this call added the URI.
-func (c *Client) ExposeScope(ctx context.Context, ref AppRef, uri string, scope PermissionScope) (created PermissionScope, uriAdded bool, err error) {
+func (c *Client) ExposeScope(ctx context.Context, ref model.AppRef, uri string, scope model.PermissionScope) (created model.PermissionScope, uriAdded bool, err error) {
 	var added bool
 	if scope, err = newScope(scope); err == nil {
 		_, err = c.mutate(ctx, ref, model.ExposeScope(uri, scope, &added))
 	}
 	if err != nil {
-		return PermissionScope{}, false, err
+		return model.PermissionScope{}, false, err
 	}
 	return scope, added, nil
 }
 
 // UpdateScope changes the scope with scope.ID to scope (model.UpdateScope) and returns it as written.
-func (c *Client) UpdateScope(ctx context.Context, ref AppRef, scope PermissionScope) (PermissionScope, error) {
-	var written PermissionScope
+func (c *Client) UpdateScope(ctx context.Context, ref model.AppRef, scope model.PermissionScope) (model.PermissionScope, error) {
+	var written model.PermissionScope
 	if _, err := c.mutate(ctx, ref, model.UpdateScope(scope, &written)); err != nil {
-		return PermissionScope{}, err
+		return model.PermissionScope{}, err
 	}
 	return written, nil
 }
 
 // DeleteScopeAndURI removes the scope with scopeID and the identifier URI uri (unless empty) in one
 // change (model.DeleteScopeAndURI); clearedFrom are the clients whose pre-authorization of it went first.
-func (c *Client) DeleteScopeAndURI(ctx context.Context, ref AppRef, scopeID, uri string) (clearedFrom []string, err error) {
+func (c *Client) DeleteScopeAndURI(ctx context.Context, ref model.AppRef, scopeID, uri string) (clearedFrom []string, err error) {
 	var cleared []string
 	answered, err := c.mutate(ctx, ref, model.DeleteScopeAndURI(scopeID, uri, &cleared))
 	if !answered {
@@ -133,28 +133,28 @@ func (c *Client) DeleteScopeAndURI(ctx context.Context, ref AppRef, scopeID, uri
 
 // AddPreAuthorization pre-authorizes the client for the permission (scope) ID (model.PreAuthorize)
 // and returns the client's entry as written.
-func (c *Client) AddPreAuthorization(ctx context.Context, ref AppRef, clientAppID, permissionID string) (PreAuthorizedApplication, error) {
-	var entry PreAuthorizedApplication
+func (c *Client) AddPreAuthorization(ctx context.Context, ref model.AppRef, clientAppID, permissionID string) (model.PreAuthorizedApplication, error) {
+	var entry model.PreAuthorizedApplication
 	o, err := model.PreAuthorize(clientAppID, permissionID, &entry)
 	if err == nil {
 		_, err = c.mutate(ctx, ref, o)
 	}
 	if err != nil {
-		return PreAuthorizedApplication{}, err
+		return model.PreAuthorizedApplication{}, err
 	}
 	return entry, nil
 }
 
 // RemovePreAuthorization removes the permission from the client's entry, and an entry left empty
 // (model.Unauthorize); a permission already gone is success.
-func (c *Client) RemovePreAuthorization(ctx context.Context, ref AppRef, clientAppID, permissionID string) error {
+func (c *Client) RemovePreAuthorization(ctx context.Context, ref model.AppRef, clientAppID, permissionID string) error {
 	_, err := c.mutate(ctx, ref, model.Unauthorize(clientAppID, permissionID))
 	return err
 }
 
 // mutate resolves ref, queues the operation on the application's worker and waits for its answer
 // (v3 rules 4 and 5); answered is false when the caller's context ended first (the step may still run).
-func (c *Client) mutate(ctx context.Context, ref AppRef, mo model.Op) (answered bool, err error) {
+func (c *Client) mutate(ctx context.Context, ref model.AppRef, mo model.Op) (answered bool, err error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	wrap := func(err error) error { return fmt.Errorf("%s on %s: %w", mo.Name, ref, err) }

@@ -33,7 +33,7 @@ func TestRoundTrip(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, time.Minute)
 		agent := emulator.DefaultAgentAppID
-		ref := graph.ByAppID(agent)
+		ref := model.ByAppID(agent)
 
 		app, err := h.client.GetApplication(ctx, ref)
 		if err != nil {
@@ -64,7 +64,7 @@ func TestRoundTrip(t *testing.T) {
 		if created != want {
 			t.Fatalf("created = %+v, want %+v", created, want)
 		}
-		got, err := getScope(ctx, h.client, graph.ByObjectID(app.ObjectID), strings.ToUpper(created.ID))
+		got, err := getScope(ctx, h.client, model.ByObjectID(app.ObjectID), strings.ToUpper(created.ID))
 		if err != nil || got != want {
 			t.Fatalf("GetScope = %+v, %v", got, err)
 		}
@@ -76,7 +76,7 @@ func TestRoundTrip(t *testing.T) {
 		if len(entry.DelegatedPermissionIDs) != 1 || !strings.EqualFold(entry.DelegatedPermissionIDs[0], created.ID) {
 			t.Fatalf("entry = %+v", entry)
 		}
-		if _, err := getPreAuthorization(ctx, h.client, graph.ByAnyID(agent), emulator.DefaultClientAppID); err != nil {
+		if _, err := getPreAuthorization(ctx, h.client, model.ByAnyID(agent), emulator.DefaultClientAppID); err != nil {
 			t.Fatal(err)
 		}
 
@@ -150,9 +150,9 @@ func TestReferenceForms(t *testing.T) {
 		ctx := ctxWithTimeout(t, time.Minute)
 		appID, objectID := h.newAgent(t, exposedAgent)
 
-		for _, ref := range []graph.AppRef{
-			graph.ByAppID(appID), graph.ByAppID(strings.ToUpper(appID)), graph.ByObjectID(objectID),
-			graph.ByAnyID(appID), graph.ByAnyID(strings.ToUpper(objectID)),
+		for _, ref := range []model.AppRef{
+			model.ByAppID(appID), model.ByAppID(strings.ToUpper(appID)), model.ByObjectID(objectID),
+			model.ByAnyID(appID), model.ByAnyID(strings.ToUpper(objectID)),
 		} {
 			app, err := h.client.GetApplication(ctx, ref)
 			if err != nil {
@@ -165,11 +165,11 @@ func TestReferenceForms(t *testing.T) {
 
 		// A write through one form is visible through the other at once: both share one worker and its
 		// read-your-writes memory.
-		s, err := createScope(ctx, h.client, graph.ByAnyID(strings.ToUpper(objectID)), accessScope(""))
+		s, err := createScope(ctx, h.client, model.ByAnyID(strings.ToUpper(objectID)), accessScope(""))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := getScope(ctx, h.client, graph.ByAppID(appID), s.ID); err != nil {
+		if _, err := getScope(ctx, h.client, model.ByAppID(appID), s.ID); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -182,15 +182,15 @@ func TestTypedErrors(t *testing.T) {
 
 	t.Run("unknown application, retried only briefly", func(t *testing.T) {
 		start := time.Now()
-		_, err := h.client.GetApplication(ctx, graph.ByAnyID(newGUID(t)))
-		var nf *graph.NotFoundError
-		if !errors.As(err, &nf) || !errors.Is(err, graph.ErrNotFound) || nf.Code != "Request_ResourceNotFound" || nf.RequestID == "" {
+		_, err := h.client.GetApplication(ctx, model.ByAnyID(newGUID(t)))
+		var nf *model.NotFoundError
+		if !errors.As(err, &nf) || !errors.Is(err, model.ErrNotFound) || nf.Code != "Request_ResourceNotFound" || nf.RequestID == "" {
 			t.Fatalf("err = %#v", err)
 		}
 		if elapsed := time.Since(start); elapsed > 5*time.Second {
 			t.Fatalf("a mistyped ID took %s to report", elapsed)
 		}
-		if _, err := h.client.AddPreAuthorization(ctx, graph.ByAppID(newGUID(t)), emulator.DefaultClientAppID, scope.ID); !errors.Is(err, graph.ErrNotFound) {
+		if _, err := h.client.AddPreAuthorization(ctx, model.ByAppID(newGUID(t)), emulator.DefaultClientAppID, scope.ID); !errors.Is(err, model.ErrNotFound) {
 			t.Fatalf("write to unknown application: %v", err)
 		}
 	})
@@ -225,7 +225,7 @@ func TestTypedErrors(t *testing.T) {
 	})
 	t.Run("identifier URI not on a verified domain", func(t *testing.T) {
 		_, err := h.client.EnsureIdentifierURI(ctx, ref, "https://not-verified.example.com/agent")
-		var ve *graph.ValidationError
+		var ve *model.ValidationError
 		if !errors.As(err, &ve) || ve.Code != "HostNameNotOnVerifiedDomain" {
 			t.Fatalf("err = %v", err)
 		}
@@ -235,7 +235,7 @@ func TestTypedErrors(t *testing.T) {
 		other, _ := h.newAgent(t, agentSpec{uris: []string{uri}})
 		_ = other
 		_, err := h.client.EnsureIdentifierURI(ctx, ref, uri)
-		var ve *graph.ValidationError
+		var ve *model.ValidationError
 		if !errors.As(err, &ve) || !strings.Contains(ve.Message, "identifierUris already exists") {
 			t.Fatalf("err = %v", err)
 		}
@@ -245,11 +245,11 @@ func TestTypedErrors(t *testing.T) {
 		// says what a service principal needs.
 		c, _, _ := newClient(t, h.ts, emulator.DefaultClientAppID, emulator.DefaultClientSecret, func(cfg *graph.Config) {
 			fastConfig(cfg)
-			cfg.Caller = graph.CallerServicePrincipal
+			cfg.Caller = model.CallerServicePrincipal
 		})
 		_, err := c.GetApplication(ctx, ref)
-		var fb *graph.ForbiddenError
-		if !errors.As(err, &fb) || fb.Code != "Authorization_RequestDenied" || fb.Caller != graph.CallerServicePrincipal ||
+		var fb *model.ForbiddenError
+		if !errors.As(err, &fb) || fb.Code != "Authorization_RequestDenied" || fb.Caller != model.CallerServicePrincipal ||
 			!strings.Contains(err.Error(), "Application.ReadWrite.OwnedBy") {
 			t.Fatalf("err = %v", err)
 		}
@@ -411,7 +411,7 @@ func TestOwnedApplicationsListsWhatTheIdentityOwns(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		byID := map[string]graph.Application{}
+		byID := map[string]model.Application{}
 		for _, a := range apps {
 			byID[strings.ToLower(a.AppID)] = a
 		}
@@ -440,7 +440,7 @@ func TestOwnedApplicationsNeedsAReadingRole(t *testing.T) {
 		}
 		c, _, _ := newClient(t, h.ts, rec.Application.AppID, "no-role-secret", fastConfig)
 		_, err = c.OwnedApplications(ctxWithTimeout(t, time.Minute))
-		var forbidden *graph.ForbiddenError
+		var forbidden *model.ForbiddenError
 		if !errors.As(err, &forbidden) {
 			t.Fatalf("want a ForbiddenError, got %v", err)
 		}

@@ -19,7 +19,7 @@ import (
 
 // newLaggingAgent returns a harness whose every read within lag after a write comes from a replica
 // that is behind, a client with the absence window given, and an agent with a scope.
-func newLaggingAgent(t *testing.T, lag, absence time.Duration, seed uint64, tune ...func(*graph.Config)) (*harness, graph.AppRef, graph.PermissionScope) {
+func newLaggingAgent(t *testing.T, lag, absence time.Duration, seed uint64, tune ...func(*graph.Config)) (*harness, model.AppRef, model.PermissionScope) {
 	t.Helper()
 	h, ctx, ref := newAgentHarness(t, exposedAgent, withLag(lag, 1, seed)...)
 	h.retune(t, func(c *graph.Config) {
@@ -56,11 +56,11 @@ func TestExposeScopeIsOneChange(t *testing.T) {
 
 		// A second scope with the same value is refused, and its URI is not added either.
 		other, _ := h.newAgent(t, agentSpec{})
-		if _, err := createScope(ctx, h.client, graph.ByAppID(other), accessScope("")); err != nil {
+		if _, err := createScope(ctx, h.client, model.ByAppID(other), accessScope("")); err != nil {
 			t.Fatal(err)
 		}
 		patches0 = len(h.rec.Patches())
-		_, _, err = h.client.ExposeScope(ctx, graph.ByAppID(other), "api://"+other, accessScope(""))
+		_, _, err = h.client.ExposeScope(ctx, model.ByAppID(other), "api://"+other, accessScope(""))
 		var exists *model.ScopeExistsError
 		if !errors.As(err, &exists) {
 			t.Fatalf("err = %v, want ScopeExistsError", err)
@@ -216,7 +216,7 @@ func TestSettleReadsManyApplicationsInFewLists(t *testing.T) {
 		var returned atomic.Int32
 		for _, a := range agents {
 			wg.Go(func() {
-				if _, err := client.EnsureIdentifierURI(ctx, graph.ByAppID(a), "api://"+a); err != nil {
+				if _, err := client.EnsureIdentifierURI(ctx, model.ByAppID(a), "api://"+a); err != nil {
 					t.Error(err)
 				}
 				returned.Add(1)
@@ -265,7 +265,7 @@ func TestFailedLastMutationStillSettles(t *testing.T) {
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			_, err := h.client.EnsureIdentifierURI(ctx, graph.ByAppID(bad), "not-a-guid")
+			_, err := h.client.EnsureIdentifierURI(ctx, model.ByAppID(bad), "not-a-guid")
 			if err == nil {
 				t.Error("a malformed identifier URI was accepted")
 			}
@@ -277,7 +277,7 @@ func TestFailedLastMutationStillSettles(t *testing.T) {
 		var readsWhenGoodReturned int64
 		go func() {
 			defer wg.Done()
-			if _, err := h.client.EnsureIdentifierURI(ctx, graph.ByAppID(good), "api://"+good); err != nil {
+			if _, err := h.client.EnsureIdentifierURI(ctx, model.ByAppID(good), "api://"+good); err != nil {
 				t.Error(err)
 			}
 			mu.Lock()

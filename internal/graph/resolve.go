@@ -20,7 +20,7 @@ type resolveFlight struct {
 // resolve returns the worker of the application ref names. The first call per reference reads the
 // application (the client ID form first when the kind is model.RefAuto) and returns that read; later
 // calls return only the worker. Concurrent first calls share one lookup.
-func (c *Client) resolve(ctx context.Context, ref AppRef) (*appWorker, *model.State, error) {
+func (c *Client) resolve(ctx context.Context, ref model.AppRef) (*appWorker, *model.State, error) {
 	if strings.TrimSpace(ref.ID) == "" {
 		return nil, nil, errors.New("the application ID is empty")
 	}
@@ -56,9 +56,9 @@ func (c *Client) resolve(ctx context.Context, ref AppRef) (*appWorker, *model.St
 		if f.err == nil {
 			oid := strings.ToLower(f.w.objectID)
 			c.refs[key] = oid
-			c.refs[ByObjectID(f.w.objectID).Key()] = oid
+			c.refs[model.ByObjectID(f.w.objectID).Key()] = oid
 			if f.st.AppID != "" {
-				c.refs[ByAppID(f.st.AppID).Key()] = oid
+				c.refs[model.ByAppID(f.st.AppID).Key()] = oid
 			}
 		}
 		c.mu.Unlock()
@@ -69,7 +69,7 @@ func (c *Client) resolve(ctx context.Context, ref AppRef) (*appWorker, *model.St
 
 // lookup reads the application ref names. A 404 is retried only for L (core.NotFoundPolicy): the ID
 // may be wrong, or the application may be replicating right after its creation.
-func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *model.State, error) {
+func (c *Client) lookup(ctx context.Context, ref model.AppRef) (*appWorker, *model.State, error) {
 	var m *model.Object
 	start := c.now()
 	p := callPolicy{what: "GET " + ref.String(), Policy: core.Policy{NotFound: core.ReasonNotFoundFirstLookup, NotFoundWindow: c.lag().Bound()}}
@@ -79,7 +79,7 @@ func (c *Client) lookup(ctx context.Context, ref AppRef) (*appWorker, *model.Sta
 			m, err = c.reads.byAppID.read(ctx, ref.ID, false)
 		}
 		// model.RefAuto falls back to the object ID form when no application has that client ID.
-		if ref.Kind == model.RefObjectID || (ref.Kind != model.RefAppID && errors.Is(err, ErrNotFound)) {
+		if ref.Kind == model.RefObjectID || (ref.Kind != model.RefAppID && errors.Is(err, model.ErrNotFound)) {
 			m, err = c.reads.byObjectID.read(ctx, ref.ID, false)
 		}
 		if err == nil && m.ID == "" {

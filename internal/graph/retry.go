@@ -34,10 +34,10 @@ func isContextEnd(err error) bool {
 // timedOutRetrying returns err, the end of a context, with last, the failure being retried when it
 // ended (model.RetryTimeoutError); err alone when nothing was being retried or err is not a context's end.
 func timedOutRetrying(err, last error) error {
-	if last == nil || !isContextEnd(err) || errors.As(err, new(*RetryTimeoutError)) {
+	if last == nil || !isContextEnd(err) || errors.As(err, new(*model.RetryTimeoutError)) {
 		return err
 	}
-	return &RetryTimeoutError{Err: err, Last: last}
+	return &model.RetryTimeoutError{Err: err, Last: last}
 }
 
 // callPolicy is the retry policy of one call (core.Policy) with what the driver needs besides.
@@ -75,7 +75,7 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 		if err == nil {
 			return nil
 		}
-		var forbidden *ForbiddenError
+		var forbidden *model.ForbiddenError
 		if errors.As(err, &forbidden) {
 			forbidden.Caller = c.cfg.Caller
 		}

@@ -43,16 +43,16 @@ func TestParseRetryAfter(t *testing.T) {
 
 // typed builds the typed error model.ErrorFromResponse would return for the status.
 func typed(status int, code, msg string) error {
-	base := APIError{StatusCode: status, Code: code, Message: msg}
+	base := model.APIError{StatusCode: status, Code: code, Message: msg}
 	switch status {
 	case http.StatusNotFound:
-		return &NotFoundError{APIError: base}
+		return &model.NotFoundError{APIError: base}
 	case http.StatusForbidden:
-		return &ForbiddenError{APIError: base}
+		return &model.ForbiddenError{APIError: base}
 	case http.StatusConflict:
-		return &ConflictError{APIError: base}
+		return &model.ConflictError{APIError: base}
 	case http.StatusBadRequest:
-		return &ValidationError{APIError: base}
+		return &model.ValidationError{APIError: base}
 	}
 	return &base
 }
@@ -66,7 +66,7 @@ func TestClassify(t *testing.T) {
 		name   string
 		err    error
 		policy core.Policy
-		want   RetryReason
+		want   core.RetryReason
 		retry  bool
 	}{
 		{"429", typed(429, "TooManyRequests", ""), core.Policy{}, core.ReasonThrottled, true},
@@ -113,34 +113,34 @@ func TestMapError(t *testing.T) {
 	}
 
 	err := odata(404, codeResourceNotFound, "Resource 'x' does not exist", "req-1", nil)
-	var nf *NotFoundError
-	if !errors.As(err, &nf) || !errors.Is(err, ErrNotFound) || nf.Code != codeResourceNotFound || nf.RequestID != "req-1" {
+	var nf *model.NotFoundError
+	if !errors.As(err, &nf) || !errors.Is(err, model.ErrNotFound) || nf.Code != codeResourceNotFound || nf.RequestID != "req-1" {
 		t.Fatalf("404 mapped to %#v", err)
 	}
 
 	err = odata(403, codeAuthorizationDenied, "Insufficient privileges to complete the operation.", "req-2", nil)
-	var fb *ForbiddenError
+	var fb *model.ForbiddenError
 	if !errors.As(err, &fb) || !strings.Contains(err.Error(), "Application.ReadWrite.OwnedBy") || !strings.Contains(err.Error(), "owner without an application permission is not enough") ||
 		!strings.Contains(err.Error(), "Application Administrator") {
 		t.Fatalf("403 of an unknown caller kind mapped to %v", err)
 	}
-	fb.Caller = CallerUser
+	fb.Caller = model.CallerUser
 	if strings.Contains(fb.Error(), "OwnedBy") || !strings.Contains(fb.Error(), "add the user as an owner") {
 		t.Fatalf("403 of a user: %v", fb)
 	}
-	fb.Caller = CallerServicePrincipal
+	fb.Caller = model.CallerServicePrincipal
 	if strings.Contains(fb.Error(), "Azure CLI") || !strings.Contains(fb.Error(), "Application.ReadWrite.OwnedBy (admin consent) and add it as an owner") {
 		t.Fatalf("403 of a service principal: %v", fb)
 	}
 
 	err = odata(400, codeCannotUpdateEnabledScope, "Permission (scope or role) cannot be deleted or updated unless disabled first.", "req-3", nil)
-	var ve *ValidationError
+	var ve *model.ValidationError
 	if !errors.As(err, &ve) || ve.Code != codeCannotUpdateEnabledScope || !strings.Contains(err.Error(), "req-3") {
 		t.Fatalf("400 mapped to %v", err)
 	}
 
 	err = odata(409, codeConcurrencyViolation, "busy", "", map[string]string{"request-id": "from-header"})
-	var ce *ConflictError
+	var ce *model.ConflictError
 	if !errors.As(err, &ce) || ce.RequestID != "from-header" {
 		t.Fatalf("409 mapped to %#v", err)
 	}
@@ -168,7 +168,7 @@ func newRetryTestClient(t *testing.T) (*Client, *clocktest.Clock) {
 	t.Helper()
 	ft := clocktest.New(time.Now()) // real-time based: context deadlines compare with the wall clock
 	c := &Client{
-		backoff: Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: 0}.WithDefaults(),
+		backoff: core.Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: 0}.WithDefaults(),
 		now:     ft.Now,
 		sleep:   ft.Sleep,
 	}
@@ -185,7 +185,7 @@ func TestRetry_HonoursRetryAfterAndCounts(t *testing.T) {
 		}
 		switch calls {
 		case 1:
-			return &APIError{StatusCode: 429, Code: "TooManyRequests", RetryAfter: 3 * time.Second}
+			return &model.APIError{StatusCode: 429, Code: "TooManyRequests", RetryAfter: 3 * time.Second}
 		case 2:
 			return typed(409, codeConcurrencyViolation, "")
 		case 3:
@@ -213,7 +213,7 @@ func TestRetry_FinalErrorIsNotRetried(t *testing.T) {
 		calls++
 		return typed(400, "Request_BadRequest", "bad")
 	})
-	var ve *ValidationError
+	var ve *model.ValidationError
 	if !errors.As(err, &ve) || calls != 1 || len(ft.Waits()) != 0 {
 		t.Fatalf("err=%v calls=%d sleeps=%v", err, calls, ft.Waits())
 	}
@@ -246,7 +246,7 @@ func TestRetry_NotFoundWindow(t *testing.T) {
 			calls++
 			return typed(404, codeResourceNotFound, "")
 		})
-	if !errors.Is(err, ErrNotFound) {
+	if !errors.Is(err, model.ErrNotFound) {
 		t.Fatalf("err = %v", err)
 	}
 	// 100+200+400 = 700 ms: the window is used up after the fourth attempt.
@@ -291,11 +291,11 @@ func TestRetry_DeadlineDuringAnAttemptSaysWhatWasRetried(t *testing.T) {
 					cancel(context.DeadlineExceeded) // the deadline passes while the second attempt waits
 					return fmt.Errorf("sending: %w", ctx.Err())
 				})
-			var rt *RetryTimeoutError
+			var rt *model.RetryTimeoutError
 			if !errors.As(err, &rt) || !errors.Is(err, context.Canceled) || !errors.Is(rt.Last, last) {
 				t.Fatalf("err = %v, want the context's end with the retried %v", err, last)
 			}
-			if errors.Is(err, ErrNotFound) {
+			if errors.Is(err, model.ErrNotFound) {
 				t.Fatalf("a timeout while retrying a 404 reads as not found: %v", err)
 			}
 			if !strings.Contains(err.Error(), "the last attempt before it had failed") || !strings.Contains(err.Error(), last.Error()) {
@@ -315,7 +315,7 @@ func TestRetry_ContextEndWithNothingRetriedIsTheContextsError(t *testing.T) {
 		cancel()
 		return ctx.Err()
 	})
-	var rt *RetryTimeoutError
+	var rt *model.RetryTimeoutError
 	if !errors.Is(err, context.Canceled) || errors.As(err, &rt) {
 		t.Fatalf("err = %v", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"sync"
 	"sync/atomic"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
 // What the client tells besides its errors: counters of what it sends (core.Stats) and notices (core.Notices).
@@ -14,23 +16,23 @@ type statsCollector struct {
 	gets, patches, confirmReads, batches, mutations, sharedReads, reapplies atomic.Int64
 
 	mu      sync.Mutex
-	retries map[RetryReason]int64
+	retries map[core.RetryReason]int64
 }
 
-func (s *statsCollector) addRetry(r RetryReason) {
+func (s *statsCollector) addRetry(r core.RetryReason) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.retries == nil {
-		s.retries = make(map[RetryReason]int64)
+		s.retries = make(map[core.RetryReason]int64)
 	}
 	s.retries[r]++
 }
 
 // Stats returns a snapshot of the client's counters.
-func (c *Client) Stats() Stats {
+func (c *Client) Stats() core.Stats {
 	c.stats.mu.Lock()
 	defer c.stats.mu.Unlock()
-	return Stats{
+	return core.Stats{
 		Gets:         c.stats.gets.Load(),
 		Patches:      c.stats.patches.Load(),
 		ConfirmReads: c.stats.confirmReads.Load(),
@@ -43,14 +45,14 @@ func (c *Client) Stats() Stats {
 }
 
 // notify records n once (by kind, application and detail).
-func (c *Client) notify(n Notice) {
+func (c *Client) notify(n core.Notice) {
 	c.noticesMu.Lock()
 	defer c.noticesMu.Unlock()
 	c.notices.Add(n)
 }
 
 // TakeNotices returns the notices not taken yet; each notice is returned once.
-func (c *Client) TakeNotices() []Notice {
+func (c *Client) TakeNotices() []core.Notice {
 	c.noticesMu.Lock()
 	defer c.noticesMu.Unlock()
 	return c.notices.Take()
@@ -59,12 +61,12 @@ func (c *Client) TakeNotices() []Notice {
 // markForeignLocked records that another writer changed the application. Caller holds w.mu.
 func (w *appWorker) markForeignLocked() {
 	if !w.foreign && !w.c.cfg.ConcurrentWriters {
-		w.c.notify(Notice{Kind: NoticeForeignWriter, ObjectID: w.objectID})
+		w.c.notify(core.Notice{Kind: core.NoticeForeignWriter, ObjectID: w.objectID})
 	}
 	w.foreign = true
 }
 
 // notConfirmed tells the user that the change of operation name, answered as made, is not in Graph.
 func (w *appWorker) notConfirmed(name string, err error) {
-	w.c.notify(Notice{Kind: NoticeNotConfirmed, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", name, err)})
+	w.c.notify(core.Notice{Kind: core.NoticeNotConfirmed, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", name, err)})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // hangingTransport never answers the first hang requests of a method: the connection hangs until
@@ -45,7 +46,7 @@ func hungConnection(t *testing.T, method string) {
 	})
 	ctx := ctxWithTimeout(t, core.DefaultTimeout)
 	start := time.Now()
-	if _, err := createScope(ctx, c, graph.ByAppID(appID), accessScope("")); err != nil {
+	if _, err := createScope(ctx, c, model.ByAppID(appID), accessScope("")); err != nil {
 		t.Fatal(err)
 	}
 	if n := c.Stats().Retries[core.ReasonRequestTimeout]; n != 2 {

@@ -233,7 +233,7 @@ func TestForeignWriterSeenSettlesAndNotifiesOnce(t *testing.T) {
 			t.Fatalf("the run did not settle after seeing another writer: %+v", h.client.Stats())
 		}
 		notices := h.client.TakeNotices()
-		if len(notices) != 1 || notices[0].Kind != graph.NoticeForeignWriter || notices[0].ObjectID != fw.objectID {
+		if len(notices) != 1 || notices[0].Kind != core.NoticeForeignWriter || notices[0].ObjectID != fw.objectID {
 			t.Fatalf("notices = %+v, want one foreign-writer notice for %s", notices, fw.objectID)
 		}
 		if again := h.client.TakeNotices(); len(again) != 0 {

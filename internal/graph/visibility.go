@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 
-	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
-
-// MaxVisibilityBatch is how many IDs one filtered list names (core.MaxListBatch).
-const MaxVisibilityBatch = core.MaxListBatch
 
 // ClientVisible reports whether an application or a service principal with the client ID appID is
 // visible to the identity in the tenant. Pre-authorizing an application that is neither is allowed (it may
@@ -17,7 +14,7 @@ const MaxVisibilityBatch = core.MaxListBatch
 //
 // The lookups are batched reads (batchread.go) of the application by client ID, then of the service
 // principal, that may wait core.VisibilityWindow for company: concurrent calls cost one filtered
-// list of each per MaxVisibilityBatch IDs. An absent client (a 404, or not listed) is not visible.
+// list of each per core.MaxListBatch IDs. An absent client (a 404, or not listed) is not visible.
 func (c *Client) ClientVisible(ctx context.Context, appID string) (bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
@@ -33,7 +30,7 @@ func present(ctx context.Context, b *readBatcher, what, id string) (bool, error)
 		_, err := b.read(ctx, id, true)
 		return err
 	})
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, model.ErrNotFound) {
 		return false, nil
 	}
 	return err == nil, err

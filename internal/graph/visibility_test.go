@@ -16,6 +16,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // lookUpConcurrently calls ClientVisible for every ID at once and returns the answers in order.
@@ -44,7 +45,7 @@ func TestClientVisible(t *testing.T) {
 		stranger, _, _ := newClient(t, h.ts, emulator.DefaultClientAppID, emulator.DefaultClientSecret, fastConfig)
 		if _, err := stranger.ClientVisible(ctx, emulator.DefaultAgentAppID); err == nil {
 			t.Fatal("no error without a Graph role")
-		} else if fb := (*graph.ForbiddenError)(nil); !errors.As(err, &fb) {
+		} else if fb := (*model.ForbiddenError)(nil); !errors.As(err, &fb) {
 			t.Fatalf("err = %v, want a ForbiddenError", err)
 		}
 	})
@@ -81,7 +82,7 @@ func TestClientVisible_moreThan15IDsAreSplit(t *testing.T) {
 		h := newHarness(t)
 		ctx := ctxWithTimeout(t, 2*time.Minute)
 		full := h.deployerClient(t, fastConfig)
-		ids := make([]string, graph.MaxVisibilityBatch)
+		ids := make([]string, core.MaxListBatch)
 		for i := range ids {
 			ids[i] = newGUID(t)
 		}
@@ -97,7 +98,7 @@ func TestClientVisible_moreThan15IDsAreSplit(t *testing.T) {
 		}
 
 		c := h.deployerClient(t, fastConfig)
-		ids = make([]string, graph.MaxVisibilityBatch+5)
+		ids = make([]string, core.MaxListBatch+5)
 		for i := range ids {
 			ids[i] = newGUID(t)
 		}
@@ -213,7 +214,7 @@ func TestClientVisible_errorsPropagateToTheBatch(t *testing.T) {
 		before := h.requests()
 		visible, errs := lookUpConcurrently(ctx, stranger, ids)
 		for i := range ids {
-			if fb := (*graph.ForbiddenError)(nil); visible[i] || !errors.As(errs[i], &fb) {
+			if fb := (*model.ForbiddenError)(nil); visible[i] || !errors.As(errs[i], &fb) {
 				t.Errorf("%s: visible %v, err %v; want a ForbiddenError", ids[i], visible[i], errs[i])
 			}
 		}
@@ -236,11 +237,11 @@ func TestClientVisible_sharesTheRequestOfAResolve(t *testing.T) {
 		agents := h.newAgents(t, 3)
 		ctx := ctxWithTimeout(t, 30*time.Second)
 		var wg sync.WaitGroup
-		apps := make([]graph.Application, 3)
+		apps := make([]model.Application, 3)
 		errs := make([]error, 5)
 		visible := make([]bool, 2)
 		resolve := func(i int) {
-			wg.Go(func() { apps[i], errs[i] = c.GetApplication(ctx, graph.ByAppID(agents[i])) })
+			wg.Go(func() { apps[i], errs[i] = c.GetApplication(ctx, model.ByAppID(agents[i])) })
 		}
 		resolve(0)
 		<-hold.held // a resolve's single GET is in flight: the next reads queue behind it
@@ -281,7 +282,7 @@ func TestClientVisible_aReadEndsTheWait(t *testing.T) {
 			visible, verr = c.ClientVisible(ctx, a)
 		}()
 		synctest.Wait()
-		if app, err := c.GetApplication(ctx, graph.ByAppID(b)); err != nil || app.AppID != b {
+		if app, err := c.GetApplication(ctx, model.ByAppID(b)); err != nil || app.AppID != b {
 			t.Fatalf("resolving %s: %+v, %v", b, app, err)
 		}
 		<-done

@@ -84,7 +84,7 @@ func TestDo_TokenUserAgentBodyAndErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.reads.byObjectID.single(ctx, "missing")
-	var nf *NotFoundError
+	var nf *model.NotFoundError
 	if !errors.As(err, &nf) || nf.Code != "Request_ResourceNotFound" || nf.RequestID != "req-9" {
 		t.Fatalf("404 = %#v", err)
 	}

@@ -267,7 +267,7 @@ func (w *appWorker) build(ctx context.Context, base *model.State, live []*op, ne
 func (w *appWorker) unrestorable(u []core.Unapplied) {
 	for _, i := range u {
 		w.with(func(a *core.App) { a.Drop(i.Intent.Key()) })
-		w.c.notify(Notice{Kind: NoticeRestoreImpossible, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", i.Intent, i.Err)})
+		w.c.notify(core.Notice{Kind: core.NoticeRestoreImpossible, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", i.Intent, i.Err)})
 	}
 }
 
@@ -285,7 +285,7 @@ func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
 	for i, o := range b.Contributors {
 		rebuilds[i] = o.rebuilds
 	}
-	var invalid *ValidationError
+	var invalid *model.ValidationError
 	switch core.Refused(failureOf(err), errors.As(err, &invalid), rebuilds) {
 	case core.Rebuild:
 		for _, o := range b.Contributors {

@@ -20,6 +20,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // foreignWriter edits an application's pre-authorized entries directly in the emulator, as another
@@ -43,7 +44,7 @@ func (f foreignWriter) set(entries []directory.PreAuthorizedApp) {
 }
 
 // newForeignWriter returns another writer of the application.
-func newForeignWriter(t *testing.T, h *harness, ref graph.AppRef) foreignWriter {
+func newForeignWriter(t *testing.T, h *harness, ref model.AppRef) foreignWriter {
 	t.Helper()
 	return foreignWriter{t: t, h: h, objectID: h.stored(t, ref.ID).ID}
 }
@@ -72,7 +73,7 @@ func hasEntry(entries []directory.PreAuthorizedApp, client, perm string) bool {
 	return false
 }
 
-func newWriterTest(t *testing.T, tune func(*graph.Config)) (*harness, foreignWriter, graph.AppRef, graph.PermissionScope) {
+func newWriterTest(t *testing.T, tune func(*graph.Config)) (*harness, foreignWriter, model.AppRef, model.PermissionScope) {
 	t.Helper()
 	h, ctx, ref := newAgentHarness(t, exposedAgent)
 	if tune != nil {
@@ -86,7 +87,7 @@ func newWriterTest(t *testing.T, tune func(*graph.Config)) (*harness, foreignWri
 
 // addWithForeignWrite pre-authorizes a new client while another writer, once, right after our
 // PATCH, writes base() and an entry of its own; Graph must then hold both entries.
-func addWithForeignWrite(t *testing.T, h *harness, fw foreignWriter, ref graph.AppRef, scope graph.PermissionScope, base func() []directory.PreAuthorizedApp) {
+func addWithForeignWrite(t *testing.T, h *harness, fw foreignWriter, ref model.AppRef, scope model.PermissionScope, base func() []directory.PreAuthorizedApp) {
 	t.Helper()
 	foreign, ours := newGUID(t), newGUID(t)
 	var once sync.Once
@@ -171,7 +172,7 @@ func TestOverwrittenBeyondBoundFailsClearly(t *testing.T) {
 		})
 		start := time.Now()
 		_, err := h.client.AddPreAuthorization(ctxWithTimeout(t, time.Minute), ref, ours, scope.ID)
-		if !errors.Is(err, graph.ErrOverwritten) {
+		if !errors.Is(err, model.ErrOverwritten) {
 			t.Fatalf("err = %v, want ErrOverwritten", err)
 		}
 		for _, want := range []string{"another writer kept overwriting", ours, fmt.Sprintf("applied again %d times", core.MaxReapply), "run the command again"} {
@@ -345,8 +346,8 @@ func TestTwoWritersUnderLagConverge(t *testing.T) {
 type lateOverwrite struct {
 	h           *harness
 	fw          foreignWriter
-	ref         graph.AppRef
-	scope       graph.PermissionScope
+	ref         model.AppRef
+	scope       model.PermissionScope
 	lag, reuse  time.Duration
 	overwritten chan struct{}
 }
@@ -467,7 +468,7 @@ func TestTwoWritersStaggeredStress(t *testing.T) {
 // preAuthorizeAsWriters has each of writers pre-authorize 15 new clients for scopeID at once, ten at a
 // time (Terraform's -parallelism=10); each call first sleeps delay(writer index), when delay is set.
 // It returns the writer (1-based) of each client.
-func preAuthorizeAsWriters(ctx context.Context, t *testing.T, writers []*graph.Client, ref graph.AppRef, scopeID string, delay func(n int) time.Duration) map[string]int {
+func preAuthorizeAsWriters(ctx context.Context, t *testing.T, writers []*graph.Client, ref model.AppRef, scopeID string, delay func(n int) time.Duration) map[string]int {
 	t.Helper()
 	writerOf := map[string]int{}
 	var wg sync.WaitGroup

@@ -16,6 +16,8 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // TestMain makes the process trust the emulators' test CA before anything opens a TLS connection: the
@@ -91,12 +93,12 @@ func (r *graphClientRegistry) add(baseURL string, c *graph.Client) {
 }
 
 // stats sums the counters of every client built for baseURL since the last call, and forgets them.
-func (r *graphClientRegistry) take(baseURL string) graph.Stats {
+func (r *graphClientRegistry) take(baseURL string) core.Stats {
 	r.mu.Lock()
 	clients := r.clients[baseURL]
 	delete(r.clients, baseURL)
 	r.mu.Unlock()
-	sum := graph.Stats{Retries: map[graph.RetryReason]int64{}}
+	sum := core.Stats{Retries: map[core.RetryReason]int64{}}
 	for _, c := range clients {
 		s := c.Stats()
 		sum.Gets += s.Gets
@@ -113,7 +115,7 @@ func (r *graphClientRegistry) take(baseURL string) graph.Stats {
 }
 
 // formatStats renders Graph client counters for a test log.
-func formatStats(s graph.Stats) string {
+func formatStats(s core.Stats) string {
 	reasons := make([]string, 0, len(s.Retries))
 	for k, v := range s.Retries {
 		reasons = append(reasons, fmt.Sprintf("%v=%d", k, v))
@@ -137,7 +139,7 @@ type accEmulator struct {
 
 	mu       sync.Mutex
 	sampling chan struct{}
-	samples  []graph.Application
+	samples  []model.Application
 	done     chan struct{}
 }
 
@@ -251,13 +253,13 @@ func (e *accEnv) useProviderDefaults() {
 // lagBound is the lag bound the provider block declares.
 func (e *accEmulator) lagBound() time.Duration {
 	if e.providerDefaults {
-		return graph.DefaultReplicationLag
+		return core.DefaultReplicationLag
 	}
 	return e.declaredLag
 }
 
 // application reads the emulator's store directly (the primary replica), never through Graph.
-func (e *accEmulator) application(t *testing.T, appID string) graph.Application {
+func (e *accEmulator) application(t *testing.T, appID string) model.Application {
 	t.Helper()
 	rec, err := e.ts.Admin().Application(appID)
 	if err != nil {
@@ -267,8 +269,8 @@ func (e *accEmulator) application(t *testing.T, appID string) graph.Application 
 }
 
 // recordToApplication converts the emulator's stored document to the provider's plain struct.
-func recordToApplication(a directory.Application) graph.Application {
-	out := graph.Application{ObjectID: a.ID, AppID: a.AppID, IdentifierURIs: append([]string(nil), a.IdentifierURIs...)}
+func recordToApplication(a directory.Application) model.Application {
+	out := model.Application{ObjectID: a.ID, AppID: a.AppID, IdentifierURIs: append([]string(nil), a.IdentifierURIs...)}
 	str := func(p *string) string {
 		if p == nil {
 			return ""
@@ -276,7 +278,7 @@ func recordToApplication(a directory.Application) graph.Application {
 		return *p
 	}
 	for _, s := range a.API.OAuth2PermissionScopes {
-		out.Scopes = append(out.Scopes, graph.PermissionScope{
+		out.Scopes = append(out.Scopes, model.PermissionScope{
 			ID: s.ID, Value: str(s.Value), Type: str(s.Type),
 			AdminConsentDisplayName: str(s.AdminConsentDisplayName), AdminConsentDescription: str(s.AdminConsentDescription),
 			UserConsentDisplayName: str(s.UserConsentDisplayName), UserConsentDescription: str(s.UserConsentDescription),
@@ -284,7 +286,7 @@ func recordToApplication(a directory.Application) graph.Application {
 		})
 	}
 	for _, p := range a.API.PreAuthorizedApplications {
-		out.PreAuthorized = append(out.PreAuthorized, graph.PreAuthorizedApplication{
+		out.PreAuthorized = append(out.PreAuthorized, model.PreAuthorizedApplication{
 			AppID: p.AppID, DelegatedPermissionIDs: append([]string(nil), p.DelegatedPermissionIDs...),
 		})
 	}
@@ -387,7 +389,7 @@ func (e *accEmulator) stopSampling() {
 }
 
 // historySinceMark stops sampling and returns every distinct stored state of the application seen.
-func (e *accEmulator) historySinceMark(t *testing.T) []graph.Application {
+func (e *accEmulator) historySinceMark(t *testing.T) []model.Application {
 	t.Helper()
 	e.stopSampling()
 	e.mu.Lock()
@@ -395,5 +397,5 @@ func (e *accEmulator) historySinceMark(t *testing.T) []graph.Application {
 	if len(e.samples) == 0 {
 		t.Fatal("the sampler saw no state of the application")
 	}
-	return append([]graph.Application(nil), e.samples...)
+	return append([]model.Application(nil), e.samples...)
 }

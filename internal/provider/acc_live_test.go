@@ -15,7 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // The live mode: the acceptance tests against a real tenant (or cmd/lkps-emulator standing in for one,
@@ -228,13 +228,13 @@ func newLiveAccEnv(t *testing.T, n int, withSecret bool) *accEnv {
 
 // restoreAgent puts the agent back as before (what the tests' resources and out-of-band edits may
 // have changed: scopes, identifier URIs, pre-authorizations) and checks that it is.
-func (e *accEnv) restoreAgent(t *testing.T, before graph.Application) {
+func (e *accEnv) restoreAgent(t *testing.T, before model.Application) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	c := e.outOfBand(t).client
-	ref := graph.ByAppID(e.agent)
-	read := func() graph.Application {
+	ref := model.ByAppID(e.agent)
+	read := func() model.Application {
 		app, err := c.GetApplication(ctx, ref)
 		if err != nil {
 			t.Errorf("restoring the agent %s: %v", e.agent, err)
@@ -301,8 +301,8 @@ func (e *accEnv) restoreAgent(t *testing.T, before graph.Application) {
 
 // sameManagedContent compares what the tests may touch on an application, ignoring order and case
 // of IDs.
-func sameManagedContent(a, b graph.Application) error {
-	norm := func(app graph.Application) (uris, scopes, pre []string) {
+func sameManagedContent(a, b model.Application) error {
+	norm := func(app model.Application) (uris, scopes, pre []string) {
 		for _, u := range app.IdentifierURIs {
 			uris = append(uris, strings.ToLower(u))
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // terraformState is the state passed to TestCheckFunc and CheckDestroy.
@@ -74,12 +75,12 @@ func (e *accEnv) requireEmulator(t *testing.T) {
 
 // readApp returns what the directory holds for an application: from the emulator's store itself when
 // there is one (independent of the provider's Graph code), else through Graph.
-func (e *accEnv) readApp(t *testing.T, appID string) graph.Application {
+func (e *accEnv) readApp(t *testing.T, appID string) model.Application {
 	t.Helper()
 	if e.emu != nil {
 		return e.emu.application(t, appID)
 	}
-	app, err := e.outOfBand(t).client.GetApplication(context.Background(), graph.ByAppID(appID))
+	app, err := e.outOfBand(t).client.GetApplication(context.Background(), model.ByAppID(appID))
 	if err != nil {
 		t.Fatalf("reading %s: %v", appID, err)
 	}
@@ -128,12 +129,12 @@ func (e *accEnv) preauthorizedExactly(t *testing.T, clients []string, scopeID st
 // unmanagedUnchanged checks that everything the tests' resources do not manage is exactly as in before:
 // other scopes, other identifier URIs, and pre-authorized entries (less the managed scope ID). When
 // managedPresent is false, the managed scope and URI must be gone too.
-func (e *accEnv) unmanagedUnchanged(t *testing.T, before graph.Application, managedPresent bool) error {
+func (e *accEnv) unmanagedUnchanged(t *testing.T, before model.Application, managedPresent bool) error {
 	t.Helper()
 	now := e.readApp(t, e.agent)
 	managedScope := stableScopeID(e.agent)
 	managedURI := "api://" + e.agent
-	strip := func(a graph.Application) (scopes []graph.PermissionScope, uris []string, pre []graph.PreAuthorizedApplication) {
+	strip := func(a model.Application) (scopes []model.PermissionScope, uris []string, pre []model.PreAuthorizedApplication) {
 		for _, s := range a.Scopes {
 			if !strings.EqualFold(s.ID, managedScope) {
 				scopes = append(scopes, s)
@@ -152,7 +153,7 @@ func (e *accEnv) unmanagedUnchanged(t *testing.T, before graph.Application, mana
 				}
 			}
 			if len(ids) > 0 {
-				pre = append(pre, graph.PreAuthorizedApplication{AppID: p.AppID, DelegatedPermissionIDs: ids})
+				pre = append(pre, model.PreAuthorizedApplication{AppID: p.AppID, DelegatedPermissionIDs: ids})
 			}
 		}
 		return scopes, uris, pre
@@ -236,16 +237,16 @@ func (o *outOfBand) edit(t *testing.T, what string, change func(context.Context)
 	}
 }
 
-func (o *outOfBand) createScope(t *testing.T, appID string, s graph.PermissionScope) {
+func (o *outOfBand) createScope(t *testing.T, appID string, s model.PermissionScope) {
 	t.Helper()
-	o.edit(t, "scope creation", func(ctx context.Context) error { return errOf(o.client.ExposeScope(ctx, graph.ByAppID(appID), "", s)) })
+	o.edit(t, "scope creation", func(ctx context.Context) error { return errOf(o.client.ExposeScope(ctx, model.ByAppID(appID), "", s)) })
 }
 
-func (o *outOfBand) scope(t *testing.T, appID, scopeID string) graph.PermissionScope {
+func (o *outOfBand) scope(t *testing.T, appID, scopeID string) model.PermissionScope {
 	t.Helper()
 	ctx, cancel := o.ctx()
 	defer cancel()
-	app, found, err := o.client.GetApplicationExpecting(ctx, graph.ByAppID(appID), func(app graph.Application) bool {
+	app, found, err := o.client.GetApplicationExpecting(ctx, model.ByAppID(appID), func(app model.Application) bool {
 		_, ok := app.Scope(scopeID)
 		return ok
 	})
@@ -256,43 +257,43 @@ func (o *outOfBand) scope(t *testing.T, appID, scopeID string) graph.PermissionS
 	return s
 }
 
-func (o *outOfBand) updateScope(t *testing.T, appID string, s graph.PermissionScope) {
+func (o *outOfBand) updateScope(t *testing.T, appID string, s model.PermissionScope) {
 	t.Helper()
-	o.edit(t, "scope update", func(ctx context.Context) error { return errOf(o.client.UpdateScope(ctx, graph.ByAppID(appID), s)) })
+	o.edit(t, "scope update", func(ctx context.Context) error { return errOf(o.client.UpdateScope(ctx, model.ByAppID(appID), s)) })
 }
 
 func (o *outOfBand) deleteScope(t *testing.T, appID, scopeID string) {
 	t.Helper()
 	o.edit(t, "scope deletion", func(ctx context.Context) error {
-		return errOf(o.client.DeleteScopeAndURI(ctx, graph.ByAppID(appID), scopeID, ""))
+		return errOf(o.client.DeleteScopeAndURI(ctx, model.ByAppID(appID), scopeID, ""))
 	})
 }
 
 func (o *outOfBand) ensureIdentifierURI(t *testing.T, appID, uri string) {
 	t.Helper()
 	o.edit(t, "identifier URI", func(ctx context.Context) error {
-		return errOf(o.client.EnsureIdentifierURI(ctx, graph.ByAppID(appID), uri))
+		return errOf(o.client.EnsureIdentifierURI(ctx, model.ByAppID(appID), uri))
 	})
 }
 
 func (o *outOfBand) removeIdentifierURI(t *testing.T, appID, uri string) {
 	t.Helper()
 	o.edit(t, "identifier URI removal", func(ctx context.Context) error {
-		return errOf(o.client.RemoveIdentifierURI(ctx, graph.ByAppID(appID), uri))
+		return errOf(o.client.RemoveIdentifierURI(ctx, model.ByAppID(appID), uri))
 	})
 }
 
 func (o *outOfBand) addPreAuthorization(t *testing.T, appID, clientID, scopeID string) {
 	t.Helper()
 	o.edit(t, "pre-authorization", func(ctx context.Context) error {
-		return errOf(o.client.AddPreAuthorization(ctx, graph.ByAppID(appID), clientID, scopeID))
+		return errOf(o.client.AddPreAuthorization(ctx, model.ByAppID(appID), clientID, scopeID))
 	})
 }
 
 func (o *outOfBand) removePreAuthorization(t *testing.T, appID, clientID, scopeID string) {
 	t.Helper()
 	o.edit(t, "pre-authorization removal", func(ctx context.Context) error {
-		return o.client.RemovePreAuthorization(ctx, graph.ByAppID(appID), clientID, scopeID)
+		return o.client.RemovePreAuthorization(ctx, model.ByAppID(appID), clientID, scopeID)
 	})
 }
 

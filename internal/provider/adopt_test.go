@@ -11,22 +11,22 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // portalSetup makes the agent look as the LKPS guide's portal steps leave it, done by hand: an
 // Application ID URI, an access_as_client scope with a portal-chosen ID and texts, clients[:5]
 // pre-authorized for it, and another team's scope on the same agent that clients[4] (whose entry then
 // holds both IDs) and clients[5] (only that one) are pre-authorized for.
-func portalSetup(t *testing.T, env *accEnv) graph.PermissionScope {
+func portalSetup(t *testing.T, env *accEnv) model.PermissionScope {
 	t.Helper()
 	oob := env.outOfBand(t)
-	scope := graph.PermissionScope{
+	scope := model.PermissionScope{
 		ID: "3f0e9a52-6c1b-4d7e-9a2f-5b8c7d6e4f31", Value: "access_as_client", Type: "User",
 		AdminConsentDisplayName: "Access the agent as a client", AdminConsentDescription: "Lets client applications start LKPS sessions with the agent.",
 		Enabled: true,
 	}
-	other := graph.PermissionScope{
+	other := model.PermissionScope{
 		ID: "8d2b4c6e-1a3f-4e5d-b7c9-0e1f2a3b4c5d", Value: "reports.read", Type: "Admin",
 		AdminConsentDisplayName: "Read reports", AdminConsentDescription: "Another team's permission.", Enabled: true,
 	}

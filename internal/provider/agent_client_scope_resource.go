@@ -52,8 +52,8 @@ type agentClientScopeResourceModel struct {
 }
 
 // toScope returns the Graph scope the model asks for.
-func (m agentClientScopeResourceModel) toScope() graph.PermissionScope {
-	return graph.PermissionScope{
+func (m agentClientScopeResourceModel) toScope() model.PermissionScope {
+	return model.PermissionScope{
 		ID:                      m.ScopeID.ValueString(),
 		Value:                   environments.ClientScopeValue,
 		Type:                    m.Type.ValueString(),
@@ -68,7 +68,7 @@ func (m agentClientScopeResourceModel) toScope() graph.PermissionScope {
 // setFromGraph copies what Graph holds into the model. The Application ID URI is kept when the
 // application still has it and cleared otherwise, so that the next plan shows the repair. GUIDs keep
 // the model's spelling when Graph's names the same GUID.
-func (m *agentClientScopeResourceModel) setFromGraph(app graph.Application, scope graph.PermissionScope) {
+func (m *agentClientScopeResourceModel) setFromGraph(app model.Application, scope model.PermissionScope) {
 	m.ID = types.StringValue(strings.ToLower(app.AppID))
 	m.setAgent(app)
 	if uri := m.IdentifierURI.ValueString(); uri == "" || !containsFold(app.IdentifierURIs, uri) {
@@ -92,7 +92,7 @@ func (m *agentClientScopeResourceModel) setFromGraph(app graph.Application, scop
 
 // defaultIdentifierURIOf picks the URI an imported resource manages: api://<appId> when the
 // application has it, else its first URI, else none.
-func defaultIdentifierURIOf(app graph.Application) types.String {
+func defaultIdentifierURIOf(app model.Application) types.String {
 	want := defaultIdentifierURI(app.AppID)
 	if containsFold(app.IdentifierURIs, want) {
 		return types.StringValue(want)
@@ -181,7 +181,7 @@ func (r *agentClientScopeResource) Create(ctx context.Context, req resource.Crea
 }
 
 // create adds the Application ID URI and the scope to the agent application app, read for the write.
-func (r *agentClientScopeResource) create(ctx context.Context, client *graph.Client, plan *agentClientScopeResourceModel, app graph.Application, resp *resource.CreateResponse) {
+func (r *agentClientScopeResource) create(ctx context.Context, client *graph.Client, plan *agentClientScopeResourceModel, app model.Application, resp *resource.CreateResponse) {
 	if existing, found := app.ScopeByValue(environments.ClientScopeValue); found {
 		resp.Diagnostics.AddError("The agent already exposes access_as_client",
 			fmt.Sprintf("The application %s already has an %q scope (id %s). To manage it with Terraform, import it:\n\n"+
@@ -206,7 +206,7 @@ func (r *agentClientScopeResource) create(ctx context.Context, client *graph.Cli
 		plan.IdentifierURI = types.StringValue(defaultIdentifierURI(app.AppID))
 	}
 
-	ref := graph.ByObjectID(app.ObjectID)
+	ref := model.ByObjectID(app.ObjectID)
 	// One change adds the URI (unless present) and the scope: either both land or neither does.
 	created, added, err := client.ExposeScope(ctx, ref, plan.IdentifierURI.ValueString(), plan.toScope())
 	if err != nil {
@@ -249,7 +249,7 @@ func (r *agentClientScopeResource) Update(ctx context.Context, req resource.Upda
 // update ensures the planned Application ID URI (removing the one it replaces if this resource added it)
 // and the planned scope, then refreshes the state.
 func (r *agentClientScopeResource) update(ctx context.Context, client *graph.Client, plan, state agentClientScopeResourceModel, resp *resource.UpdateResponse) {
-	ref := graph.ByObjectID(state.AgentObjectID.ValueString())
+	ref := model.ByObjectID(state.AgentObjectID.ValueString())
 
 	plan.IdentifierURIAdded = state.IdentifierURIAdded
 	newURI, oldURI := plan.IdentifierURI.ValueString(), state.IdentifierURI.ValueString()
@@ -290,7 +290,7 @@ func (r *agentClientScopeResource) Delete(ctx context.Context, req resource.Dele
 
 // delete removes the scope and the Application ID URI this resource added, in one change.
 func (r *agentClientScopeResource) delete(ctx context.Context, client *graph.Client, state agentClientScopeResourceModel, diags *diag.Diagnostics) {
-	ref := graph.ByObjectID(state.AgentObjectID.ValueString())
+	ref := model.ByObjectID(state.AgentObjectID.ValueString())
 	// The URI this resource added goes in the same change as the scope (other URIs stay).
 	var uri string
 	if state.IdentifierURIAdded.ValueBool() {
@@ -318,7 +318,7 @@ func (r *agentClientScopeResource) ImportState(ctx context.Context, req resource
 	if !ok {
 		return
 	}
-	ref := graph.ByAnyID(id)
+	ref := model.ByAnyID(id)
 	app, err := client.GetApplication(ctx, ref)
 	if err != nil {
 		r.data.reportGraphError(ctx, &resp.Diagnostics, "read the agent application to import", ref, err)
@@ -375,7 +375,7 @@ func consentTextAttribute(description, guideValue string) schema.StringAttribute
 // managedScopeOf finds the scope an import takes over: the one with scopeID when given; else the
 // access_as_client scope; else the scope with the ID this provider derives for the agent, whatever its
 // value now is (the portal may have renamed it; the next plan then repairs the value).
-func managedScopeOf(app graph.Application, scopeID string) (graph.PermissionScope, bool) {
+func managedScopeOf(app model.Application, scopeID string) (model.PermissionScope, bool) {
 	if scopeID != "" {
 		return app.Scope(scopeID)
 	}
@@ -435,10 +435,10 @@ func identifierURIToEnsure(plan, state agentClientScopeResourceModel) bool {
 // Graph replicas lag: a read straight after a write (this process's, or the apply that ran before this
 // plan) may return an older application. So the read expects exactly what m records, and only a
 // difference that persists on a read started graph_replication_lag after the command began counts as a change made elsewhere.
-func (r *agentClientScopeResource) readInto(ctx context.Context, client *graph.Client, ref graph.AppRef, m *agentClientScopeResourceModel, diags *diag.Diagnostics) (gone bool) {
+func (r *agentClientScopeResource) readInto(ctx context.Context, client *graph.Client, ref model.AppRef, m *agentClientScopeResourceModel, diags *diag.Diagnostics) (gone bool) {
 	want := m.toScope()
 	uri := m.IdentifierURI.ValueString()
-	read, ok := r.data.refreshAgent(ctx, client, ref, "read the agent application", func(app graph.Application) bool {
+	read, ok := r.data.refreshAgent(ctx, client, ref, "read the agent application", func(app model.Application) bool {
 		s, ok := app.Scope(want.ID)
 		return ok && sameScope(s, want) && (uri == "" || containsFold(app.IdentifierURIs, uri))
 	}, diags)
@@ -454,7 +454,7 @@ func (r *agentClientScopeResource) readInto(ctx context.Context, client *graph.C
 }
 
 // sameScope reports whether Graph's scope is the one the model describes.
-func sameScope(got, want graph.PermissionScope) bool {
+func sameScope(got, want model.PermissionScope) bool {
 	return got.Value == want.Value && got.Type == want.Type && got.Enabled == want.Enabled &&
 		got.AdminConsentDisplayName == want.AdminConsentDisplayName && got.AdminConsentDescription == want.AdminConsentDescription &&
 		got.UserConsentDisplayName == want.UserConsentDisplayName && got.UserConsentDescription == want.UserConsentDescription

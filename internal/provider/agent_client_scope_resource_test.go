@@ -14,7 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 const scopeAddr = "lkps_agent_client_scope.test"
@@ -161,7 +161,7 @@ func TestAccAgentClientScope_requiresImport(t *testing.T) {
 	accTest(t, resource.TestCase{
 		Steps: []resource.TestStep{{
 			PreConfig: func() {
-				env.outOfBand(t).createScope(t, env.agent, graph.PermissionScope{
+				env.outOfBand(t).createScope(t, env.agent, model.PermissionScope{
 					ID: "0a0a0a0a-0000-4000-8000-000000000001", Value: "access_as_client", Type: "User",
 					AdminConsentDisplayName: "made in the portal", AdminConsentDescription: "made in the portal", Enabled: true,
 				})
@@ -246,11 +246,11 @@ func TestAccAgentClientScope_drift(t *testing.T) {
 // Entries the resource does not manage stay exactly as they were through create, update and destroy.
 func TestAccAgentClientScope_leavesUnmanagedEntries(t *testing.T) {
 	env := newAccEnv(t, 1)
-	other := graph.PermissionScope{
+	other := model.PermissionScope{
 		ID: "0b0b0b0b-0000-4000-8000-000000000002", Value: "other_scope", Type: "Admin",
 		AdminConsentDisplayName: "Other", AdminConsentDescription: "Another scope of the agent.", Enabled: true,
 	}
-	var before graph.Application
+	var before model.Application
 	accTest(t, resource.TestCase{
 		CheckDestroy: func(*terraformState) error {
 			return env.unmanagedUnchanged(t, before, false)
@@ -306,7 +306,7 @@ func TestAccAgentClientScope_validation(t *testing.T) {
 func TestAccAgentClientScope_renamedOutOfBand(t *testing.T) {
 	env := newAccEnv(t, 0)
 	scopeID := stableScopeID(env.agent)
-	edit := func(change func(*graph.PermissionScope)) func() {
+	edit := func(change func(*model.PermissionScope)) func() {
 		return func() {
 			oob := env.outOfBand(t)
 			s := oob.scope(t, env.agent, scopeID)
@@ -335,7 +335,7 @@ func TestAccAgentClientScope_renamedOutOfBand(t *testing.T) {
 			{Config: scopeConfig(env, "")},
 			{
 				// Renamed: the refresh keeps the resource and records the new value.
-				PreConfig:          edit(func(s *graph.PermissionScope) { s.Value = "access_as_client_renamed" }),
+				PreConfig:          edit(func(s *model.PermissionScope) { s.Value = "access_as_client_renamed" }),
 				RefreshState:       true,
 				ExpectNonEmptyPlan: true,
 				RefreshPlanChecks: resource.RefreshPlanChecks{PostRefresh: []plancheck.PlanCheck{
@@ -353,14 +353,14 @@ func TestAccAgentClientScope_renamedOutOfBand(t *testing.T) {
 			},
 			{
 				// The type changed in the portal ("Admins only"): repaired in place too.
-				PreConfig:        edit(func(s *graph.PermissionScope) { s.Type = "Admin" }),
+				PreConfig:        edit(func(s *model.PermissionScope) { s.Type = "Admin" }),
 				Config:           scopeConfig(env, ""),
 				ConfigPlanChecks: repairPlan("type", "User"),
 				Check:            restored("User"),
 			},
 			{
 				// Renamed and out of the state: a create says to import; the import finds it by the stable ID.
-				PreConfig: edit(func(s *graph.PermissionScope) { s.Value = "renamed_again"; s.Type = "Admin" }),
+				PreConfig: edit(func(s *model.PermissionScope) { s.Value = "renamed_again"; s.Type = "Admin" }),
 				Config: env.config(`
 removed {
   from = lkps_agent_client_scope.test

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // What the resources that edit the agent's app registration (lkps_agent_client_scope and
@@ -26,10 +27,10 @@ type agentReference struct {
 }
 
 // agentRef names the agent application by whichever of its IDs is known, preferring the client ID.
-func (a agentReference) agentRef() graph.AppRef { return agentRef(a.AgentClientID, a.AgentObjectID) }
+func (a agentReference) agentRef() model.AppRef { return agentRef(a.AgentClientID, a.AgentObjectID) }
 
 // setAgent records the application's IDs, keeping the model's spelling where it names the same GUID.
-func (a *agentReference) setAgent(app graph.Application) {
+func (a *agentReference) setAgent(app model.Application) {
 	a.AgentClientID = keepSpelling(a.AgentClientID, app.AppID)
 	a.AgentObjectID = keepSpelling(a.AgentObjectID, app.ObjectID)
 }
@@ -78,7 +79,7 @@ type agentModel interface {
 func createOnAgent[M any, PM interface {
 	*M
 	agentModel
-}](ctx context.Context, d *providerData, req resource.CreateRequest, resp *resource.CreateResponse, create func(context.Context, *graph.Client, *M, graph.Application, *resource.CreateResponse)) {
+}](ctx context.Context, d *providerData, req resource.CreateRequest, resp *resource.CreateResponse, create func(context.Context, *graph.Client, *M, model.Application, *resource.CreateResponse)) {
 	var plan M
 	d.withGraph(ctx, req.Plan.Get, PM(&plan), opCreate, &resp.Diagnostics, func(ctx context.Context, client *graph.Client) {
 		if app, ok := d.agentForWrite(ctx, client, *PM(&plan).reference(), &resp.Diagnostics); ok {

@@ -9,7 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"github.com/bayer/terraform-provider-lkps/internal/lkps"
 )
 
@@ -33,7 +33,7 @@ func (r *agentRegistrationResource) agentApplicationGone(ctx context.Context, st
 		return false
 	}
 	defer cancel()
-	ref := graph.ByAppID(agentID)
+	ref := model.ByAppID(agentID)
 	_, err := client.GetApplication(ctx, ref)
 	return r.data.reportAgentCheck(ctx, diags, agentID, ref, err)
 }

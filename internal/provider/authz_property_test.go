@@ -21,6 +21,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/directory"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"github.com/bayer/terraform-provider-lkps/internal/lkps"
 )
 
@@ -115,10 +116,10 @@ func TestAuthorizationDecisionMatchesEmulator(t *testing.T) {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		app, err := graphClient.GetApplication(ctx, graph.ByAppID(c.agent))
+		app, err := graphClient.GetApplication(ctx, model.ByAppID(c.agent))
 		cancel()
 		exists := err == nil
-		if err != nil && !errors.Is(err, graph.ErrNotFound) {
+		if err != nil && !errors.Is(err, model.ErrNotFound) {
 			t.Fatalf("case %d: reading the agent through Graph: %v", i, err)
 		}
 		want := lkps.Evaluate(decisionInput(app, exists, c.enforce, c.client))

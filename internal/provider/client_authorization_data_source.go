@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"github.com/bayer/terraform-provider-lkps/internal/lkps"
 )
 
@@ -142,8 +142,8 @@ func (d *clientAuthorizationDataSource) Read(ctx context.Context, req datasource
 	defer cancel()
 	// A refusal counts only on a read started graph_replication_lag after the command began (refreshAgent):
 	// a replica may not have caught up with the apply that pre-authorized the client moments ago.
-	read, ok := d.data.refreshAgent(ctx, client, graph.ByAppID(agentID), "read the agent application to evaluate the client's authorization",
-		func(app graph.Application) bool {
+	read, ok := d.data.refreshAgent(ctx, client, model.ByAppID(agentID), "read the agent application to evaluate the client's authorization",
+		func(app model.Application) bool {
 			return lkps.Evaluate(decisionInput(app, true, true, clientID)).Authorized
 		}, &resp.Diagnostics)
 	if !ok {
@@ -159,7 +159,7 @@ func (d *clientAuthorizationDataSource) Read(ctx context.Context, req datasource
 
 // decisionInput feeds the session-start decision from the agent application as Graph returned it.
 // exists is false when Graph has no such application (app is then ignored).
-func decisionInput(app graph.Application, exists, enforce bool, clientID string) lkps.DecisionInput {
+func decisionInput(app model.Application, exists, enforce bool, clientID string) lkps.DecisionInput {
 	in := lkps.DecisionInput{EnforceClientAuthz: enforce, ClientID: clientID, AgentExists: exists}
 	if !exists {
 		return in

@@ -18,7 +18,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // The figures of the issues (make figures): the real terraform binary and the built provider against
@@ -163,7 +163,7 @@ resource "lkps_preauthorized_client" "client" {
 }
 
 // sharedScope is the agent's scope, created out of band by "the platform team".
-var sharedScope = graph.PermissionScope{
+var sharedScope = model.PermissionScope{
 	ID: "5c09e5c0-0000-4000-8000-000000000015", Value: "access_as_client", Type: "User",
 	AdminConsentDisplayName: "Access the agent", AdminConsentDescription: "Lets clients start sessions.", Enabled: true,
 }

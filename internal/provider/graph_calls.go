@@ -14,6 +14,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // The one way the provider reaches Microsoft Graph: the client (built once per configured provider, so
@@ -104,7 +105,7 @@ func (d *providerData) graphForCheck(ctx context.Context, timeout time.Duration)
 // agentRead is the outcome of refreshing from the agent application: the application, whether it showed
 // what the state records, and whether it is gone (isGone).
 type agentRead struct {
-	app      graph.Application
+	app      model.Application
 	expected bool
 	gone     bool
 }
@@ -113,7 +114,7 @@ type agentRead struct {
 // the state records: a replica may not have caught up with the apply that wrote it moments ago, so only a
 // difference that persists on a read started graph_replication_lag after the command began counts
 // (graph.Client.GetApplicationExpecting). A failure other than gone is reported, as action, and ok is false.
-func (d *providerData) refreshAgent(ctx context.Context, client *graph.Client, ref graph.AppRef, action string, expect func(graph.Application) bool, diags *diag.Diagnostics) (read agentRead, ok bool) {
+func (d *providerData) refreshAgent(ctx context.Context, client *graph.Client, ref model.AppRef, action string, expect func(model.Application) bool, diags *diag.Diagnostics) (read agentRead, ok bool) {
 	app, expected, err := client.GetApplicationExpecting(ctx, ref, expect)
 	if isGone(err) {
 		return agentRead{gone: true}, true
@@ -174,11 +175,11 @@ func (d *providerData) graph(ctx context.Context, diags *diag.Diagnostics) (*gra
 }
 
 // graphCaller is the kind of identity a method signs in as, which decides Graph's authorization rule.
-func graphCaller(k auth.Kind) graph.CallerKind {
+func graphCaller(k auth.Kind) model.CallerKind {
 	if k.SignsInAsUser() {
-		return graph.CallerUser
+		return model.CallerUser
 	}
-	return graph.CallerServicePrincipal
+	return model.CallerServicePrincipal
 }
 
 // graphScope is the token scope for a Graph endpoint: its own URL plus "/.default", as sovereign clouds
@@ -203,31 +204,31 @@ func (tflogLogger) Warn(ctx context.Context, msg string, fields map[string]any) 
 }
 
 // agentRef names the agent application by whichever of its IDs is known, preferring the client ID.
-func agentRef(clientID, objectID guidValue) graph.AppRef {
+func agentRef(clientID, objectID guidValue) model.AppRef {
 	if isSet(clientID) {
-		return graph.ByAppID(clientID.ValueString())
+		return model.ByAppID(clientID.ValueString())
 	}
-	return graph.ByObjectID(objectID.ValueString())
+	return model.ByObjectID(objectID.ValueString())
 }
 
 // agentForWrite reads the agent application named by the plan's agent_client_id or agent_object_id for
 // a create that decides what it writes from it (graph.Client.GetApplicationForWrite), and reports a
 // failure as a diagnostic.
-func (d *providerData) agentForWrite(ctx context.Context, client *graph.Client, agent agentReference, diags *diag.Diagnostics) (graph.Application, bool) {
+func (d *providerData) agentForWrite(ctx context.Context, client *graph.Client, agent agentReference, diags *diag.Diagnostics) (model.Application, bool) {
 	ref := agent.agentRef()
 	app, err := client.GetApplicationForWrite(ctx, ref)
 	if err != nil {
 		d.reportGraphError(ctx, diags, "read the agent application", ref, err)
-		return graph.Application{}, false
+		return model.Application{}, false
 	}
 	return app, true
 }
 
 // agentIfExists reads the agent application with the client ID agentID for a check that also has an
 // answer when there is none: exists is false when Graph says so; err is any other failure.
-func agentIfExists(ctx context.Context, client *graph.Client, agentID string) (app graph.Application, exists bool, err error) {
-	app, err = client.GetApplication(ctx, graph.ByAppID(agentID))
-	if errors.Is(err, graph.ErrNotFound) {
+func agentIfExists(ctx context.Context, client *graph.Client, agentID string) (app model.Application, exists bool, err error) {
+	app, err = client.GetApplication(ctx, model.ByAppID(agentID))
+	if errors.Is(err, model.ErrNotFound) {
 		return app, false, nil
 	}
 	return app, true, err

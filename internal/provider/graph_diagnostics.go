@@ -14,7 +14,6 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
@@ -25,10 +24,10 @@ import (
 
 // reportGraphError reports a failed Graph call on the agent application: action is what the provider
 // tried ("read the agent application"), ref the application it named.
-func (d *providerData) reportGraphError(ctx context.Context, diags *diag.Diagnostics, action string, ref graph.AppRef, err error) {
-	var forbidden *graph.ForbiddenError
+func (d *providerData) reportGraphError(ctx context.Context, diags *diag.Diagnostics, action string, ref model.AppRef, err error) {
+	var forbidden *model.ForbiddenError
 	var caller *graphCallerFacts
-	if errors.As(err, &forbidden) && forbidden.Caller == graph.CallerServicePrincipal {
+	if errors.As(err, &forbidden) && forbidden.Caller == model.CallerServicePrincipal {
 		caller = d.graphTokenFacts(ctx)
 	}
 	summary, detail := describeGraphError(action, ref, err, caller)
@@ -37,7 +36,7 @@ func (d *providerData) reportGraphError(ctx context.Context, diags *diag.Diagnos
 
 // reportPreauthorizeError reports a failed pre-authorization: a scope_id that is not a scope of the agent
 // agentAppID is an error on scope_id that says what to use instead; anything else is reportGraphError's.
-func (d *providerData) reportPreauthorizeError(ctx context.Context, diags *diag.Diagnostics, ref graph.AppRef, agentAppID, scopeID string, err error) {
+func (d *providerData) reportPreauthorizeError(ctx context.Context, diags *diag.Diagnostics, ref model.AppRef, agentAppID, scopeID string, err error) {
 	if errors.Is(err, model.ErrScopeNotFound) {
 		diags.AddAttributeError(path.Root("scope_id"), "Scope not found on the agent",
 			fmt.Sprintf("The scope %s does not exist on agent %s: it is not one of the agent application's "+
@@ -52,12 +51,12 @@ func (d *providerData) reportPreauthorizeError(ctx context.Context, diags *diag.
 // reportAgentCheck reports the outcome of reading the agent application with the client ID agentID for a
 // check that keeps the state when it cannot be made: gone is true when Graph says the application does not
 // exist; a refusal (403) is a warning that the check was not made; any other failure is reportGraphError's.
-func (d *providerData) reportAgentCheck(ctx context.Context, diags *diag.Diagnostics, agentID string, ref graph.AppRef, err error) (gone bool) {
-	var forbidden *graph.ForbiddenError
+func (d *providerData) reportAgentCheck(ctx context.Context, diags *diag.Diagnostics, agentID string, ref model.AppRef, err error) (gone bool) {
+	var forbidden *model.ForbiddenError
 	switch {
 	case err == nil:
 		return false
-	case errors.Is(err, graph.ErrNotFound):
+	case errors.Is(err, model.ErrNotFound):
 		tflog.Warn(ctx, "The agent's app registration no longer exists; removing the registration from the state",
 			map[string]any{"agent_client_id": agentID})
 		return true
@@ -78,7 +77,7 @@ func (d *providerData) reportAgentCheck(ctx context.Context, diags *diag.Diagnos
 // reportListError reports a failed listing (of the applications the provider's identity owns) with
 // advice, what to do instead.
 func reportListError(diags *diag.Diagnostics, action string, err error, advice string) {
-	var forbidden *graph.ForbiddenError
+	var forbidden *model.ForbiddenError
 	if errors.As(err, &forbidden) {
 		diags.AddError("Not allowed to "+action, fmt.Sprintf("Microsoft Graph refused to %s: %v\n\n%s", action, err, advice))
 		return
@@ -88,12 +87,12 @@ func reportListError(diags *diag.Diagnostics, action string, err error, advice s
 
 // describeGraphError returns the summary and detail of a Graph failure. caller, when known, is what the
 // provider's token says about its identity.
-func describeGraphError(action string, ref graph.AppRef, err error, caller *graphCallerFacts) (summary, detail string) {
+func describeGraphError(action string, ref model.AppRef, err error, caller *graphCallerFacts) (summary, detail string) {
 	var (
-		forbidden  *graph.ForbiddenError
-		validation *graph.ValidationError
-		conflict   *graph.ConflictError
-		apiErr     *graph.APIError
+		forbidden  *model.ForbiddenError
+		validation *model.ValidationError
+		conflict   *model.ConflictError
+		apiErr     *model.APIError
 	)
 	if f, ok := auth.ClassifyTransport(err); ok {
 		return f.Summary, fmt.Sprintf("Could not %s for the %s: %s.\n\n%s", action, ref, err, f.Advice)
@@ -107,7 +106,7 @@ func describeGraphError(action string, ref graph.AppRef, err error, caller *grap
 			fmt.Sprintf("Could not %s for the %s before the operation's timeout: %s.\n\n"+
 				"Microsoft Entra ID replicates changes with a delay and throttles bursts; the provider retries and waits until a "+
 				"change is visible before it returns. If this keeps happening, raise the resource's timeouts block.", action, ref, err)
-	case errors.Is(err, graph.ErrNotFound):
+	case errors.Is(err, model.ErrNotFound):
 		return "Agent application not found",
 			fmt.Sprintf("Could not %s: no %s exists in the tenant, or the provider's identity cannot see it (%s).\n\n"+
 				"Check the ID: agent_client_id is the \"Application (client) ID\" on the app registration's Overview page; "+
@@ -141,7 +140,7 @@ func describeGraphError(action string, ref graph.AppRef, err error, caller *grap
 }
 
 // validationAdvice adds what to do for the Graph validation rules users meet.
-func validationAdvice(e *graph.ValidationError) string {
+func validationAdvice(e *model.ValidationError) string {
 	switch e.Code {
 	case "HostNameNotOnVerifiedDomain":
 		return "\n\nidentifier_uri must be api://<agent client ID>, api://<tenant ID>/<name>, or a URI on a domain verified in the tenant."
@@ -160,7 +159,7 @@ func validationAdvice(e *graph.ValidationError) string {
 // isGone reports whether err means the application, the scope or the pre-authorization no longer
 // exists, which Read turns into removal from state and Delete into success.
 func isGone(err error) bool {
-	return err != nil && (errors.Is(err, graph.ErrNotFound) || errors.Is(err, model.ErrScopeNotFound))
+	return err != nil && (errors.Is(err, model.ErrNotFound) || errors.Is(err, model.ErrScopeNotFound))
 }
 
 // describeCredentialFailure words a failure to get a token: no credentials configured at all (the Azure CLI
@@ -229,8 +228,8 @@ const graphRoleGrantNote = "An added owner counts at once; a newly granted appli
 
 // missingGraphRequirement says what the identity lacks: for a service principal whose token the provider
 // read, the one requirement that is missing; otherwise the rule for its kind of identity.
-func missingGraphRequirement(forbidden *graph.ForbiddenError, caller *graphCallerFacts) string {
-	if forbidden.Caller == graph.CallerUser {
+func missingGraphRequirement(forbidden *model.ForbiddenError, caller *graphCallerFacts) string {
+	if forbidden.Caller == model.CallerUser {
 		return forbidden.Rule() + " An added owner counts at once: run terraform apply again. A directory role is in tokens " +
 			"issued after it was assigned: sign in again (az login) first."
 	}
@@ -273,7 +272,7 @@ func missingGraphRequirement(forbidden *graph.ForbiddenError, caller *graphCalle
 }
 
 // graphAnswer words a Graph error answer once: "Microsoft Graph answered 403 Code: message (request-id …)".
-func graphAnswer(e *graph.APIError) string {
+func graphAnswer(e *model.APIError) string {
 	s := e.Error()
 	if rest, ok := strings.CutPrefix(s, "microsoft graph answered"); ok {
 		return "Microsoft Graph answered" + rest

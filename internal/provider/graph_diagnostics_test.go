@@ -18,7 +18,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"github.com/bayer/terraform-provider-lkps/internal/lkps"
 )
 
@@ -202,9 +202,9 @@ func TestAccPermissions_roleWithoutOwnershipIsRefused(t *testing.T) {
 
 // Graph's answer is quoted once, not as "microsoft graph answered" twice.
 func TestGraphAnswerQuotedOnce(t *testing.T) {
-	fb := &graph.ForbiddenError{APIError: graph.APIError{StatusCode: 403, Code: "Authorization_RequestDenied",
-		Message: "Insufficient privileges to complete the operation."}, Caller: graph.CallerServicePrincipal}
-	_, detail := describeGraphError("update the access_as_client scope", graph.ByAppID("d3e40000-0000-4000-8000-000000000002"), fb,
+	fb := &model.ForbiddenError{APIError: model.APIError{StatusCode: 403, Code: "Authorization_RequestDenied",
+		Message: "Insufficient privileges to complete the operation."}, Caller: model.CallerServicePrincipal}
+	_, detail := describeGraphError("update the access_as_client scope", model.ByAppID("d3e40000-0000-4000-8000-000000000002"), fb,
 		&graphCallerFacts{appID: "d3e40000-0000-4000-8000-000000000001", roles: []string{"Application.ReadWrite.OwnedBy"}})
 	if n := strings.Count(strings.ToLower(detail), "microsoft graph answered"); n != 1 {
 		t.Errorf("Graph's answer is quoted %d times, want once:\n%s", n, detail)
@@ -255,7 +255,7 @@ resource "lkps_agent_client_scope" "test" {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      config,
-			ExpectError: regexp.MustCompile(`(?s)Insufficient privileges on the agent application.*` + wrapTolerant(regexp.QuoteMeta(graph.UserRule))),
+			ExpectError: regexp.MustCompile(`(?s)Insufficient privileges on the agent application.*` + wrapTolerant(regexp.QuoteMeta(model.UserRule))),
 		}},
 	})
 	fakeAz(owner)
@@ -311,21 +311,21 @@ func TestAccAgentClientScope_identifierURIPolicy(t *testing.T) {
 
 // The diagnostic of each restriction names it and the forms it allows.
 func TestDescribeIdentifierURIPolicyRefusal(t *testing.T) {
-	ref := graph.ByAppID("11111111-1111-4111-8111-111111111111")
+	ref := model.ByAppID("11111111-1111-4111-8111-111111111111")
 	for _, tc := range []struct {
 		code, message, want string
 	}{
 		{"InvalidUniqueTenantIdentifierAsPerAppPolicy", "Failed to add identifier URI api://x. All newly added URIs must contain a tenant verified domain, tenant ID, or app ID, as per the default tenant policy of your organization. See https://aka.ms/identifier-uri-addition-error for more information on this error.", "uriAdditionWithoutUniqueTenantIdentifier"},
 		{"Request_BadRequest", "The newly added URI api://x must comply with the format 'api://{appId}' or 'api://{tenantId}/{appId}' as per the default app management policy of your organization. If the requestedAccessTokenVersion is set to 2, this restriction may not apply. See https://aka.ms/identifier-uri-addition-error for more information on this error.", "only api://<agent client ID> and api://<tenant ID>/<agent client ID>"},
 	} {
-		e := &graph.ValidationError{APIError: graph.APIError{StatusCode: 400, Code: tc.code, Message: tc.message}}
+		e := &model.ValidationError{APIError: model.APIError{StatusCode: 400, Code: tc.code, Message: tc.message}}
 		summary, detail := describeGraphError("expose the scope", ref, e, nil)
 		if summary != "The tenant's app management policy refused the Application ID URI" || !regexp.MustCompile(regexp.QuoteMeta(tc.want)).MatchString(detail) ||
 			!regexp.MustCompile(`api://<agent client ID> is always\s+allowed`).MatchString(detail) {
 			t.Errorf("%s: %q\n%s", tc.code, summary, detail)
 		}
 	}
-	other := &graph.ValidationError{APIError: graph.APIError{StatusCode: 400, Code: "HostNameNotOnVerifiedDomain", Message: "Values of identifierUris property must use a verified domain"}}
+	other := &model.ValidationError{APIError: model.APIError{StatusCode: 400, Code: "HostNameNotOnVerifiedDomain", Message: "Values of identifierUris property must use a verified domain"}}
 	if summary, _ := describeGraphError("expose the scope", ref, other, nil); summary != "Microsoft Graph rejected the change" {
 		t.Errorf("verified-domain refusal worded as a policy refusal: %q", summary)
 	}

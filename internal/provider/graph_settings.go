@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
 // The provider's Microsoft Graph settings: the replication lag bound every window derives from, and
@@ -132,22 +132,22 @@ func (v durationValidator) ValidateString(_ context.Context, req validator.Strin
 }
 
 // addGraphNotices turns the Graph client's notices into warnings of the operation that is ending.
-func addGraphNotices(notices []graph.Notice, diags *diag.Diagnostics) {
+func addGraphNotices(notices []core.Notice, diags *diag.Diagnostics) {
 	for _, n := range notices {
 		switch n.Kind {
-		case graph.NoticeForeignWriter:
+		case core.NoticeForeignWriter:
 			diags.AddWarning("Another writer changed the agent application during this run",
 				fmt.Sprintf("While this run wrote the application with object ID %s, another writer (another workspace or "+
 					"pipeline, a tool, the Azure portal) changed it too. This run waited for its changes to replicate and "+
 					"restored any the other writer overwrote, so nothing of this run was lost. If the application is "+
 					"shared like this on purpose, set concurrent_writers = true (or %s=true) in the provider block of "+
 					"every writer, so that each protects its own changes from the start: see %s.", n.ObjectID, envConcurrentWriters, sharingGuide))
-		case graph.NoticeRestoreImpossible:
+		case core.NoticeRestoreImpossible:
 			diags.AddWarning("A change of this run was overwritten and could not be restored",
 				fmt.Sprintf("Another writer overwrote a change this run had made to the application with object ID %s, and "+
 					"the application as it is now no longer allows it: %s. Run terraform plan to see what differs "+
 					"from the configuration, and find the other writer (see %s).", n.ObjectID, n.Detail, sharingGuide))
-		case graph.NoticeNotConfirmed:
+		case core.NoticeNotConfirmed:
 			diags.AddWarning("A change of this run is not shown by Microsoft Graph",
 				fmt.Sprintf("Microsoft Graph accepted a change of this run to the application with object ID %s, so the "+
 					"resource is recorded as changed, but the reads that followed did not show it: %s. Run terraform plan "+

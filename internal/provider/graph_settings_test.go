@@ -12,7 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
 var testProcessInit = time.Now()
@@ -132,18 +132,18 @@ func TestOneCommandPerProcess(t *testing.T) {
 func TestAddGraphNotices(t *testing.T) {
 	const oid = "0f6e1c1e-3a55-4d5b-9a59-2f5c2a6d0c11"
 	cases := []struct {
-		notice graph.Notice
+		notice core.Notice
 		want   []string
 	}{
-		{graph.Notice{Kind: graph.NoticeForeignWriter, ObjectID: oid}, []string{"Another writer changed", oid, "concurrent_writers = true"}},
-		{graph.Notice{Kind: graph.NoticeRestoreImpossible, ObjectID: oid, Detail: "client X pre-authorized: scope gone"},
+		{core.Notice{Kind: core.NoticeForeignWriter, ObjectID: oid}, []string{"Another writer changed", oid, "concurrent_writers = true"}},
+		{core.Notice{Kind: core.NoticeRestoreImpossible, ObjectID: oid, Detail: "client X pre-authorized: scope gone"},
 			[]string{"could not be restored", oid, "scope gone", "terraform plan"}},
-		{graph.Notice{Kind: graph.NoticeNotConfirmed, ObjectID: oid, Detail: "pre-authorizing client X: another writer kept overwriting"},
+		{core.Notice{Kind: core.NoticeNotConfirmed, ObjectID: oid, Detail: "pre-authorizing client X: another writer kept overwriting"},
 			[]string{"not shown by Microsoft Graph", oid, "another writer kept overwriting", "terraform plan", "apply again"}},
 	}
 	for _, tc := range cases {
 		var diags diag.Diagnostics
-		addGraphNotices([]graph.Notice{tc.notice}, &diags)
+		addGraphNotices([]core.Notice{tc.notice}, &diags)
 		if len(diags) != 1 || diags.WarningsCount() != 1 {
 			t.Fatalf("notice %+v: %d diagnostics (%d warnings), want one warning", tc.notice, len(diags), diags.WarningsCount())
 		}

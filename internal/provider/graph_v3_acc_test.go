@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // Acceptance tests of the Graph engine's v3 rules with the real terraform binary: the default mode
@@ -29,7 +29,7 @@ func TestAccGraph_foreignWriterInDefaultMode(t *testing.T) {
 	ws := cli.workspace(t, "work", clientsConfig(env, env.clients))
 	// The foreign writer pre-authorizes its clients for another team's scope, which this workspace does
 	// not manage.
-	env.outOfBand(t).createScope(t, env.agent, graph.PermissionScope{
+	env.outOfBand(t).createScope(t, env.agent, model.PermissionScope{
 		ID: "0f0f0f0f-0000-4000-8000-000000000041", Value: "other_scope", Type: "User",
 		AdminConsentDisplayName: "Other", AdminConsentDescription: "Other.", Enabled: true,
 	})

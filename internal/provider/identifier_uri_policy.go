@@ -3,7 +3,7 @@ package provider
 import (
 	"fmt"
 
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // Codes and message fragments of Entra's refusal of a new identifier URI under the tenant's app management
@@ -19,7 +19,7 @@ const (
 // describeIdentifierURIPolicyRefusal words Graph's refusal of an Application ID URI by the tenant's app
 // management policy: which restriction refused it, which forms the tenant allows, and that api://<appId>,
 // the provider's default, is always allowed. ok is false for other validation errors.
-func describeIdentifierURIPolicyRefusal(action string, ref graph.AppRef, e *graph.ValidationError) (summary, detail string, ok bool) {
+func describeIdentifierURIPolicyRefusal(action string, ref model.AppRef, e *model.ValidationError) (summary, detail string, ok bool) {
 	nonDefault := containsFoldSubstring(e.Message, nonDefaultURIFragment)
 	unique := e.Code == codeUniqueTenantIdentifierPolicy ||
 		(!nonDefault && containsFoldSubstring(e.Message, identifierURIPolicyLink))

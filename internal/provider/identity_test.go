@@ -22,7 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // identitySkip is the version check of the tests that need resource identity.
@@ -119,11 +119,11 @@ func TestAccImport_azureadIDForms(t *testing.T) {
 // access_as_client scope, is refused with the ID to import instead; another team's scope is never touched.
 func TestAccImport_azureadScopeIDRenamedScope(t *testing.T) {
 	env := newAccEnv(t, 0)
-	azureadScope := graph.PermissionScope{
+	azureadScope := model.PermissionScope{
 		ID: "6b1f2d3e-4c5a-4b7d-8e9f-0a1b2c3d4e5f", Value: "access_as_client", Type: "User",
 		AdminConsentDisplayName: "Access the agent as a client", AdminConsentDescription: "Made with azuread.", Enabled: true,
 	}
-	other := graph.PermissionScope{
+	other := model.PermissionScope{
 		ID: "8d2b4c6e-1a3f-4e5d-b7c9-0e1f2a3b4c5d", Value: "reports.read", Type: "Admin",
 		AdminConsentDisplayName: "Read reports", AdminConsentDescription: "Another team's permission.", Enabled: true,
 	}
@@ -131,7 +131,7 @@ func TestAccImport_azureadScopeIDRenamedScope(t *testing.T) {
 		return fmt.Sprintf("/applications/%s/permissionScopes/%s", env.agentObjectID, scopeID)
 	}
 	cfg := scopeConfig(env, fmt.Sprintf("  scope_id = %q", azureadScope.ID))
-	var otherBefore graph.PermissionScope
+	var otherBefore model.PermissionScope
 	otherUntouched := func(*terraformState) error {
 		if now, ok := env.readApp(t, env.agent).Scope(other.ID); !ok || !reflect.DeepEqual(now, otherBefore) {
 			return fmt.Errorf("the other team's scope changed: %+v (found %v), was %+v", now, ok, otherBefore)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // parseGUIDImportID checks that an import ID is a single GUID and returns it in lower case.
@@ -43,7 +44,7 @@ func parseScopeImportID(id string, diags *diag.Diagnostics) (agentID, scopeID st
 // pre-authorizes the first or exposes the access_as_client scope. It then reports the right order and
 // returns true; otherwise it reports nothing.
 func addIfImportIDsSwapped(ctx context.Context, client *graph.Client, first, second string, diags *diag.Diagnostics) bool {
-	app, err := client.GetApplication(ctx, graph.ByAnyID(second))
+	app, err := client.GetApplication(ctx, model.ByAnyID(second))
 	if err != nil {
 		return false
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // List resources (Terraform 1.14 and later, `terraform query`): they find what was set up in the
@@ -78,7 +79,7 @@ func (l *agentClientScopeList) List(ctx context.Context, req list.ListRequest, s
 		return
 	}
 	stream.Results = func(push func(list.ListResult) bool) {
-		var apps []graph.Application
+		var apps []model.Application
 		if len(ids) == 0 {
 			owned, err := client.OwnedApplications(ctx)
 			if err != nil {
@@ -92,7 +93,7 @@ func (l *agentClientScopeList) List(ctx context.Context, req list.ListRequest, s
 			apps = owned
 		}
 		for _, id := range ids {
-			ref := graph.ByAnyID(id)
+			ref := model.ByAnyID(id)
 			app, err := client.GetApplication(ctx, ref)
 			if err != nil {
 				var d diag.Diagnostics
@@ -116,7 +117,7 @@ func (l *agentClientScopeList) List(ctx context.Context, req list.ListRequest, s
 	}
 }
 
-func (l *agentClientScopeList) result(ctx context.Context, req list.ListRequest, app graph.Application, scope graph.PermissionScope) list.ListResult {
+func (l *agentClientScopeList) result(ctx context.Context, req list.ListRequest, app model.Application, scope model.PermissionScope) list.ListResult {
 	res := req.NewListResult(ctx)
 	res.DisplayName = applicationLabel(app.DisplayName, app.AppID)
 	res.Diagnostics.Append(res.Identity.Set(ctx, &agentClientScopeIdentity{AgentClientID: types.StringValue(strings.ToLower(app.AppID))})...)
@@ -129,7 +130,7 @@ func (l *agentClientScopeList) result(ctx context.Context, req list.ListRequest,
 }
 
 // importedAgentClientScope is the state an import of the agent's scope records.
-func importedAgentClientScope(app graph.Application, scope graph.PermissionScope) agentClientScopeResourceModel {
+func importedAgentClientScope(app model.Application, scope model.PermissionScope) agentClientScopeResourceModel {
 	var m agentClientScopeResourceModel
 	m.IdentifierURI = types.StringNull()
 	m.IdentifierURIAdded = types.BoolValue(false)
@@ -186,9 +187,9 @@ func (l *preauthorizedClientList) List(ctx context.Context, req list.ListRequest
 		stream.Results = list.ListResultsStreamDiagnostics(diags)
 		return
 	}
-	ref := graph.ByObjectID(cfg.AgentObjectID.ValueString())
+	ref := model.ByObjectID(cfg.AgentObjectID.ValueString())
 	if isSet(cfg.AgentClientID) {
-		ref = graph.ByAppID(cfg.AgentClientID.ValueString())
+		ref = model.ByAppID(cfg.AgentClientID.ValueString())
 	}
 	app, err := client.GetApplication(ctx, ref)
 	if err != nil {

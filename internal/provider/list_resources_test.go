@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 var querySkip = []tfversion.TerraformVersionCheck{
@@ -22,7 +22,7 @@ var querySkip = []tfversion.TerraformVersionCheck{
 
 // portalQuery sets up the portal-made agent (portalSetup, six clients) for a query test, and returns its
 // access_as_client scope and the identity of the pre-authorization of a client.
-func portalQuery(t *testing.T) (env *accEnv, scope graph.PermissionScope, clientIdentity func(string) map[string]knownvalue.Check) {
+func portalQuery(t *testing.T) (env *accEnv, scope model.PermissionScope, clientIdentity func(string) map[string]knownvalue.Check) {
 	env = newAccEnv(t, 6)
 	env.requireEmulator(t)
 	return env, portalSetup(t, env), func(c string) map[string]knownvalue.Check {

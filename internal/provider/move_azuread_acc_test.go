@@ -20,7 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/graphapi"
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"github.com/bayer/terraform-provider-lkps/internal/provider/azureadstandin"
 )
 
@@ -35,7 +35,7 @@ var moveSkip = []tfversion.TerraformVersionCheck{
 }
 
 // azureadScope is the access_as_client scope a team created with azuread (its own ID and texts).
-var azureadScope = graph.PermissionScope{
+var azureadScope = model.PermissionScope{
 	ID: "4b5c6d7e-8f90-4a1b-9c2d-3e4f5a6b7c8d", Value: "access_as_client", Type: "User",
 	AdminConsentDisplayName: "Access the agent", AdminConsentDescription: "Allows client applications to access the agent.",
 	Enabled: true,
@@ -49,7 +49,7 @@ func azureadSetup(t *testing.T, env *accEnv, extra string) {
 	oob.ensureIdentifierURI(t, env.agent, "api://"+env.agent)
 	oob.createScope(t, env.agent, azureadScope)
 	if extra != "" {
-		oob.createScope(t, env.agent, graph.PermissionScope{ID: extra, Value: "reports.read", Type: "User",
+		oob.createScope(t, env.agent, model.PermissionScope{ID: extra, Value: "reports.read", Type: "User",
 			AdminConsentDisplayName: "Read reports", AdminConsentDescription: "Read reports.", Enabled: true})
 	}
 	for i, c := range env.clients {
@@ -105,7 +105,7 @@ func migrationVariables(env *accEnv) config.Variables {
 func TestAccMove_fromAzureAD(t *testing.T) {
 	env := newAccEnv(t, 3)
 	env.requireEmulator(t)
-	var before graph.Application
+	var before model.Application
 	var patches int64
 	noGraphChange := func(*terraformState) error {
 		if now := env.readApp(t, env.agent); !reflect.DeepEqual(before, now) {

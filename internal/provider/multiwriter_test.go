@@ -11,7 +11,7 @@ import (
 
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator/faults"
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // This file tests the provider as one of several writers of an agent application: two Terraform
@@ -126,7 +126,7 @@ func TestAccMultiWriter_thirdWriter(t *testing.T) {
 			PreConfig: func() {
 				// The foreign writer pre-authorizes its clients for the application's first scope:
 				// another team's scope, which this workspace does not manage.
-				env.outOfBand(t).createScope(t, env.agent, graph.PermissionScope{
+				env.outOfBand(t).createScope(t, env.agent, model.PermissionScope{
 					ID: "0f0f0f0f-0000-4000-8000-000000000030", Value: "other_scope", Type: "User",
 					AdminConsentDisplayName: "Other", AdminConsentDescription: "Other.", Enabled: true,
 				})

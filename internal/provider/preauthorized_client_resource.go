@@ -39,7 +39,7 @@ type preauthorizedClientResourceModel struct {
 
 // setFromGraph copies what Graph holds into the model; GUIDs keep the model's spelling when Graph's
 // names the same GUID.
-func (m *preauthorizedClientResourceModel) setFromGraph(app graph.Application, entry graph.PreAuthorizedApplication) {
+func (m *preauthorizedClientResourceModel) setFromGraph(app model.Application, entry model.PreAuthorizedApplication) {
 	m.setAgent(app)
 	m.ClientID = keepSpelling(m.ClientID, entry.AppID)
 	m.ID = types.StringValue(preauthorizedClientID(app.AppID, entry.AppID))
@@ -92,7 +92,7 @@ func (r *preauthorizedClientResource) Create(ctx context.Context, req resource.C
 
 // create adds the scope ID to the client's entry of the agent application read for the write, once no
 // other resource of this configuration claims the same pre-authorization.
-func (r *preauthorizedClientResource) create(ctx context.Context, client *graph.Client, plan *preauthorizedClientResourceModel, app graph.Application, resp *resource.CreateResponse) {
+func (r *preauthorizedClientResource) create(ctx context.Context, client *graph.Client, plan *preauthorizedClientResourceModel, app model.Application, resp *resource.CreateResponse) {
 	if !isSet(plan.ScopeID) {
 		scope, found := app.ScopeByValue(environments.ClientScopeValue)
 		if !found {
@@ -104,7 +104,7 @@ func (r *preauthorizedClientResource) create(ctx context.Context, client *graph.
 		}
 		plan.ScopeID = guidOf(scope.ID)
 	}
-	ref := graph.ByObjectID(app.ObjectID)
+	ref := model.ByObjectID(app.ObjectID)
 	claim := preauthorizationKey(app.ObjectID, plan.ClientID.ValueString(), plan.ScopeID.ValueString())
 	if other, ok := r.data.preauthorizations.claim(claim, plan.ClientID.ValueString()); !ok {
 		addDuplicatePreauthorizationError(&resp.Diagnostics, app.AppID, plan.ClientID.ValueString(), other, plan.ScopeID.ValueString())
@@ -132,7 +132,7 @@ func (r *preauthorizedClientResource) Read(ctx context.Context, req resource.Rea
 	r.data.withGraph(ctx, req.State.Get, &state, opRead, &resp.Diagnostics, func(ctx context.Context, client *graph.Client) {
 		// Only an absence that persists past the replication lag counts as a deletion (refreshAgent).
 		read, ok := r.data.refreshAgent(ctx, client, state.agentRef(), "read the agent application",
-			func(app graph.Application) bool {
+			func(app model.Application) bool {
 				entry, ok := app.PreAuthorization(state.ClientID.ValueString())
 				return ok && containsFold(entry.DelegatedPermissionIDs, state.ScopeID.ValueString())
 			}, &resp.Diagnostics)
@@ -157,7 +157,7 @@ func (r *preauthorizedClientResource) Update(_ context.Context, req resource.Upd
 func (r *preauthorizedClientResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state preauthorizedClientResourceModel
 	r.data.withGraph(ctx, req.State.Get, &state, opDelete, &resp.Diagnostics, func(ctx context.Context, client *graph.Client) {
-		ref := graph.ByObjectID(state.AgentObjectID.ValueString())
+		ref := model.ByObjectID(state.AgentObjectID.ValueString())
 		err := client.RemovePreAuthorization(ctx, ref, state.ClientID.ValueString(), state.ScopeID.ValueString())
 		if err != nil && !isGone(err) {
 			r.data.reportGraphError(ctx, &resp.Diagnostics, "remove the pre-authorization", ref, err)
@@ -179,10 +179,10 @@ func (r *preauthorizedClientResource) ImportState(ctx context.Context, req resou
 	if !ok {
 		return
 	}
-	ref := graph.ByAnyID(parts[0])
+	ref := model.ByAnyID(parts[0])
 	app, err := client.GetApplication(ctx, ref)
 	if err != nil {
-		if errors.Is(err, graph.ErrNotFound) && addIfImportIDsSwapped(ctx, client, parts[0], parts[1], &resp.Diagnostics) {
+		if errors.Is(err, model.ErrNotFound) && addIfImportIDsSwapped(ctx, client, parts[0], parts[1], &resp.Diagnostics) {
 			return
 		}
 		r.data.reportGraphError(ctx, &resp.Diagnostics, "read the agent application to import", ref, err)

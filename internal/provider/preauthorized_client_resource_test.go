@@ -12,7 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/bayer/terraform-provider-lkps/internal/graph"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // preauthConfig is the scope plus one lkps_preauthorized_client per client. It uses count, not
@@ -94,7 +94,7 @@ resource "lkps_preauthorized_client" "test" {
 			},
 			{
 				PreConfig: func() {
-					env.outOfBand(t).createScope(t, env.agent, graph.PermissionScope{
+					env.outOfBand(t).createScope(t, env.agent, model.PermissionScope{
 						ID: "0c0c0c0c-0000-4000-8000-000000000003", Value: "access_as_client", Type: "User",
 						AdminConsentDisplayName: "x", AdminConsentDescription: "x", Enabled: true,
 					})
@@ -111,7 +111,7 @@ resource "lkps_preauthorized_client" "test" {
 // A client that already has an entry keeps its other permission IDs, and destroy removes only ours.
 func TestAccPreauthorizedClient_keepsOtherPermissionIDs(t *testing.T) {
 	env := newAccEnv(t, 2)
-	other := graph.PermissionScope{
+	other := model.PermissionScope{
 		ID: "0d0d0d0d-0000-4000-8000-000000000004", Value: "other_scope", Type: "User",
 		AdminConsentDisplayName: "Other", AdminConsentDescription: "Other.", Enabled: true,
 	}
@@ -217,7 +217,7 @@ func TestAccPreauthorizedClient_disappearsAndDrift(t *testing.T) {
 			// The portal replaces our permission ID in the entry by another scope's ID.
 			PreConfig: func() {
 				oob := env.outOfBand(t)
-				oob.createScope(t, env.agent, graph.PermissionScope{
+				oob.createScope(t, env.agent, model.PermissionScope{
 					ID: "0e0e0e0e-0000-4000-8000-000000000005", Value: "another", Type: "User",
 					AdminConsentDisplayName: "A", AdminConsentDescription: "A.", Enabled: true,
 				})
@@ -273,11 +273,11 @@ func TestAccPreauthorizedClient_concurrencyUnderFaults(t *testing.T) {
 			env.requireEmulator(t)
 			env.declareLag(faultProfileHostile.ReplicaLag)
 			managed, unmanaged := env.clients[:60], env.clients[60:]
-			other := graph.PermissionScope{
+			other := model.PermissionScope{
 				ID: "0f0f0f0f-0000-4000-8000-000000000006", Value: "other_scope", Type: "User",
 				AdminConsentDisplayName: "Other", AdminConsentDescription: "Other.", Enabled: true,
 			}
-			var before graph.Application
+			var before model.Application
 			accTest(t, resource.TestCase{
 				CheckDestroy: func(*terraformState) error {
 					env.emu.clearFaults(t)
