@@ -83,7 +83,7 @@ func (w *appWorker) confirmContext(cf *confirmation) (context.Context, context.C
 func (w *appWorker) overwritten(ctx context.Context, cf *confirmation, st *model.State) error {
 	next, failed, unrestorable, ok := cf.Reapply(st, locked(w, (*core.App).Expected), core.MaxReapply)
 	if !ok {
-		return &model.OverwrittenError{ObjectID: w.objectID, Reapplied: cf.Reapplied, Missing: describe(cf.Lost)}
+		return &model.OverwrittenError{ObjectID: w.objectID, Reapplied: cf.Reapplied, Missing: cf.Lost}
 	}
 	w.c.stats.reapplies.Add(1)
 	w.c.logWarn(ctx, "another writer overwrote a change of this process; applying it again",
@@ -143,14 +143,6 @@ func (w *appWorker) absorb(ctx context.Context, cf *confirmation) (taken []*op, 
 	cf.Absorb(b, w.c.now())
 	w.noteWrite(b.WrittenAt)
 	return taken, true
-}
-
-func describe(intents []model.Intent) []string {
-	out := make([]string, len(intents))
-	for j, i := range intents {
-		out[j] = i.String()
-	}
-	return out
 }
 
 // noteWrite records when this process last wrote the application.

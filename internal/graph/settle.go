@@ -149,7 +149,7 @@ func (w *appWorker) watch(ctx context.Context) error {
 		return nil
 	}
 	if !ok {
-		return &model.OverwrittenError{ObjectID: w.objectID, Reapplied: attempt - 1, Missing: describe(lost)}
+		return &model.OverwrittenError{ObjectID: w.objectID, Reapplied: attempt - 1, Missing: lost}
 	}
 	w.c.logWarn(ctx, "another writer overwrote changes of this process after they were confirmed; applying them again",
 		map[string]any{"object_id": w.objectID, "missing": len(lost), "attempt": attempt})

@@ -185,16 +185,20 @@ func (e *RetryTimeoutError) Error() string {
 func (e *RetryTimeoutError) Unwrap() error { return e.Err }
 
 // OverwrittenError means another writer kept overwriting this process's change: after Reapplied
-// re-applications Graph still did not show Missing (the facts, described).
+// re-applications Graph still did not show the Missing intents.
 type OverwrittenError struct {
 	ObjectID  string
 	Reapplied int
-	Missing   []string
+	Missing   []Intent
 }
 
 func (e *OverwrittenError) Error() string {
+	missing := make([]string, len(e.Missing))
+	for j, i := range e.Missing {
+		missing[j] = i.String()
+	}
 	return fmt.Sprintf("another writer kept overwriting this change of application %s: Microsoft Graph still "+
 		"did not show %s after it was applied again %d times. Another Terraform workspace, pipeline or "+
 		"person is editing the same application at the same moment; run the command again once they are done",
-		e.ObjectID, strings.Join(e.Missing, ", "), e.Reapplied)
+		e.ObjectID, strings.Join(missing, ", "), e.Reapplied)
 }

@@ -98,10 +98,7 @@ func (i Intent) Apply(st *State) error {
 	case !i.Present:
 		RemovePreAuthorization(st, i.Client, i.Perm)
 	default:
-		switch deferred, err := AddPreAuthorization(st, i.Client, i.Perm); {
-		case deferred:
-			return ErrDeferred
-		case !errors.Is(err, ErrPreAuthorizationExists):
+		if err := AddPreAuthorization(st, i.Client, i.Perm); !errors.Is(err, ErrPreAuthorizationExists) {
 			return err
 		}
 	}

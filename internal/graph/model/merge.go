@@ -261,15 +261,15 @@ func DeleteScopeStep(st *State, id string, cleared *[]string) (done bool) {
 // AddPreAuthorization adds permissionID to the client's entry, keeping the entry's other IDs, or
 // appends a new entry. It fails with *ScopeNotFoundError when the application has no such scope
 // (Graph would reject the PATCH) and with *PreAuthorizationExistsError when the client already has
-// the permission. deferred is true when the scope was created in this round: the caller must retry
-// in the next round.
-func AddPreAuthorization(st *State, clientAppID, permissionID string) (deferred bool, err error) {
+// the permission, and with ErrDeferred when the scope was created in this round (Graph refuses it in
+// that PATCH): the caller must retry in the next round.
+func AddPreAuthorization(st *State, clientAppID, permissionID string) error {
 	i := st.findScope(permissionID)
 	if i < 0 {
-		return false, &ScopeNotFoundError{ID: permissionID}
+		return &ScopeNotFoundError{ID: permissionID}
 	}
 	if st.newScopes[strings.ToLower(permissionID)] {
-		return true, nil
+		return ErrDeferred
 	}
 	permissionID = st.scopes[i].ID
 	first := -1
@@ -278,7 +278,7 @@ func AddPreAuthorization(st *State, clientAppID, permissionID string) (deferred 
 			continue
 		}
 		if containsFold(p.DelegatedPermissionIDs, permissionID) {
-			return false, &PreAuthorizationExistsError{ClientAppID: p.AppID, PermissionID: permissionID}
+			return &PreAuthorizationExistsError{ClientAppID: p.AppID, PermissionID: permissionID}
 		}
 		if first < 0 {
 			first = j
@@ -287,11 +287,11 @@ func AddPreAuthorization(st *State, clientAppID, permissionID string) (deferred 
 	if first >= 0 {
 		p := &st.preAuth[first]
 		p.DelegatedPermissionIDs = append(slices.Clone(p.DelegatedPermissionIDs), permissionID)
-		return false, nil
+		return nil
 	}
 	entry := PreAuthorizedApplication{AppID: clientAppID, DelegatedPermissionIDs: []string{permissionID}}
 	st.preAuth = append(st.preAuth, preAuthEntry{PreAuthorizedApplication: entry})
-	return false, nil
+	return nil
 }
 
 // RemovePreAuthorization removes permissionID from every entry of the client, should Graph hold

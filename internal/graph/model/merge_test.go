@@ -293,9 +293,8 @@ func TestAddPreAuthorization(t *testing.T) {
 	t.Run("new entry", func(t *testing.T) {
 		st := fixture()
 		newClient := "bbbbbbbb-0000-0000-0000-000000000009"
-		deferred, err := AddPreAuthorization(st, newClient, strings.ToUpper(scopeA))
-		if err != nil || deferred {
-			t.Fatalf("deferred=%v err=%v", deferred, err)
+		if err := AddPreAuthorization(st, newClient, strings.ToUpper(scopeA)); err != nil {
+			t.Fatal(err)
 		}
 		if !reflect.DeepEqual(st.preAuth[:3], fixture().preAuth) {
 			t.Fatal("existing entries changed")
@@ -307,7 +306,7 @@ func TestAddPreAuthorization(t *testing.T) {
 	})
 	t.Run("existing entry keeps other ids", func(t *testing.T) {
 		st := fixture()
-		if _, err := AddPreAuthorization(st, "AAAAAAAA-0000-0000-0000-000000000002", scopeA); err != nil {
+		if err := AddPreAuthorization(st, "AAAAAAAA-0000-0000-0000-000000000002", scopeA); err != nil {
 			t.Fatal(err)
 		}
 		if got := st.preAuth[1]; got.AppID != client2 || !reflect.DeepEqual(got.DelegatedPermissionIDs, []string{scopeB, scopeA}) {
@@ -319,7 +318,7 @@ func TestAddPreAuthorization(t *testing.T) {
 	})
 	t.Run("already there", func(t *testing.T) {
 		st := fixture()
-		_, err := AddPreAuthorization(st, "AAAAAAAA-0000-0000-0000-000000000001", strings.ToUpper(scopeA))
+		err := AddPreAuthorization(st, "AAAAAAAA-0000-0000-0000-000000000001", strings.ToUpper(scopeA))
 		var exists *PreAuthorizationExistsError
 		if !errors.As(err, &exists) || !errors.Is(err, ErrPreAuthorizationExists) || exists.ClientAppID != client1 {
 			t.Fatalf("err = %v", err)
@@ -330,7 +329,7 @@ func TestAddPreAuthorization(t *testing.T) {
 	})
 	t.Run("unknown scope", func(t *testing.T) {
 		st := fixture()
-		_, err := AddPreAuthorization(st, client1, "99999999-9999-9999-9999-999999999999")
+		err := AddPreAuthorization(st, client1, "99999999-9999-9999-9999-999999999999")
 		if !errors.Is(err, ErrScopeNotFound) {
 			t.Fatalf("err = %v", err)
 		}
@@ -341,9 +340,8 @@ func TestAddPreAuthorization(t *testing.T) {
 		if err := CreateScope(st, PermissionScope{ID: id, Value: "third"}); err != nil {
 			t.Fatal(err)
 		}
-		deferred, err := AddPreAuthorization(st, client1, id)
-		if err != nil || !deferred {
-			t.Fatalf("deferred=%v err=%v", deferred, err)
+		if err := AddPreAuthorization(st, client1, id); !errors.Is(err, ErrDeferred) {
+			t.Fatalf("err = %v, want ErrDeferred", err)
 		}
 		if !reflect.DeepEqual(st.preAuth, fixture().preAuth) {
 			t.Fatal("deferred add changed the entries")
@@ -393,7 +391,7 @@ func TestChangedCollections(t *testing.T) {
 		t.Fatalf("Clone differs: %v", c)
 	}
 	st := base.Clone()
-	if _, err := AddPreAuthorization(st, client3, scopeA); err != nil {
+	if err := AddPreAuthorization(st, client3, scopeA); err != nil {
 		t.Fatal(err)
 	}
 	if c := ChangedCollections(base, st); c != ColPreAuth {

@@ -85,10 +85,7 @@ func PreAuthorize(clientAppID, permissionID string, entry *PreAuthorizedApplicat
 		return Op{}, errors.New("pre-authorizing a client: the client ID and the permission ID are required")
 	}
 	return Op{fmt.Sprintf("pre-authorizing client %s for permission %s", clientAppID, permissionID), func(st *State) (bool, error) {
-		deferred, err := AddPreAuthorization(st, clientAppID, permissionID)
-		if deferred {
-			err = ErrDeferred
-		}
+		err := AddPreAuthorization(st, clientAppID, permissionID)
 		*entry, _ = st.Application().PreAuthorization(clientAppID)
 		return true, err
 	}}, nil

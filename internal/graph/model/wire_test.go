@@ -99,10 +99,10 @@ func TestStateFromObject(t *testing.T) {
 func TestPatchBody_OnlyChangedCollectionAndUnknownPropertiesRoundTrip(t *testing.T) {
 	before := parseApplication(t)
 	after := before.Clone()
-	if _, err := AddPreAuthorization(after, "C1C1C1C1-0000-4000-8000-000000000002", "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1"); err != nil {
+	if err := AddPreAuthorization(after, "C1C1C1C1-0000-4000-8000-000000000002", "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := AddPreAuthorization(after, "c1c1c1c1-0000-4000-8000-000000000003", "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1"); err != nil {
+	if err := AddPreAuthorization(after, "c1c1c1c1-0000-4000-8000-000000000003", "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1"); err != nil {
 		t.Fatal(err)
 	}
 	requireChangedBody(t, before, after, ColPreAuth, `{
