@@ -3,7 +3,6 @@ package model
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -72,7 +71,7 @@ func (i Intent) Holds(st *State) bool {
 		}
 		return j >= 0 && sameScope(st.scopes[j].PermissionScope, i.Scope)
 	}
-	return hasGrant(st, i.Client, i.Perm) == i.Present
+	return (grantAt(st, i.Client, i.Perm) >= 0) == i.Present
 }
 
 // ErrDeferred means an intent cannot be applied in this PATCH (its scope is created by it).
@@ -112,13 +111,6 @@ func sameScope(a, b PermissionScope) bool {
 	}
 	a.ID = b.ID
 	return a == b
-}
-
-// hasGrant reports whether some entry of the client holds the permission.
-func hasGrant(st *State, client, perm string) bool {
-	return slices.ContainsFunc(st.preAuth, func(p preAuthEntry) bool {
-		return strings.EqualFold(p.AppID, client) && containsFold(p.DelegatedPermissionIDs, perm)
-	})
 }
 
 // IntentsOf returns the intents that turn before into after: every URI, scope and grant that after

@@ -260,9 +260,9 @@ func DeleteScopeStep(st *State, id string, cleared *[]string) (done bool) {
 
 // AddPreAuthorization adds permissionID to the client's entry, keeping the entry's other IDs, or
 // appends a new entry. It fails with *ScopeNotFoundError when the application has no such scope
-// (Graph would reject the PATCH) and with *PreAuthorizationExistsError when the client already has
-// the permission, and with ErrDeferred when the scope was created in this round (Graph refuses it in
-// that PATCH): the caller must retry in the next round.
+// (Graph would reject the PATCH), with *PreAuthorizationExistsError when the client already has the
+// permission, and with ErrDeferred when the scope was created in this round (Graph refuses it in
+// that PATCH; the caller retries in the next round).
 func AddPreAuthorization(st *State, clientAppID, permissionID string) error {
 	i := st.findScope(permissionID)
 	if i < 0 {
@@ -272,26 +272,25 @@ func AddPreAuthorization(st *State, clientAppID, permissionID string) error {
 		return ErrDeferred
 	}
 	permissionID = st.scopes[i].ID
-	first := -1
-	for j, p := range st.preAuth {
-		if !strings.EqualFold(p.AppID, clientAppID) {
-			continue
-		}
-		if containsFold(p.DelegatedPermissionIDs, permissionID) {
-			return &PreAuthorizationExistsError{ClientAppID: p.AppID, PermissionID: permissionID}
-		}
-		if first < 0 {
-			first = j
-		}
+	if j := grantAt(st, clientAppID, permissionID); j >= 0 {
+		return &PreAuthorizationExistsError{ClientAppID: st.preAuth[j].AppID, PermissionID: permissionID}
 	}
-	if first >= 0 {
-		p := &st.preAuth[first]
+	if j := slices.IndexFunc(st.preAuth, func(p preAuthEntry) bool { return strings.EqualFold(p.AppID, clientAppID) }); j >= 0 {
+		p := &st.preAuth[j]
 		p.DelegatedPermissionIDs = append(slices.Clone(p.DelegatedPermissionIDs), permissionID)
 		return nil
 	}
 	entry := PreAuthorizedApplication{AppID: clientAppID, DelegatedPermissionIDs: []string{permissionID}}
 	st.preAuth = append(st.preAuth, preAuthEntry{PreAuthorizedApplication: entry})
 	return nil
+}
+
+// grantAt returns the index of the first entry of the client (case-insensitive) that holds the
+// permission, or -1.
+func grantAt(st *State, client, perm string) int {
+	return slices.IndexFunc(st.preAuth, func(p preAuthEntry) bool {
+		return strings.EqualFold(p.AppID, client) && containsFold(p.DelegatedPermissionIDs, perm)
+	})
 }
 
 // RemovePreAuthorization removes permissionID from every entry of the client, should Graph hold
