@@ -50,17 +50,17 @@ func containsFold(list []string, s string) bool {
 	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
 }
 
-// PermissionScope is a delegated permission scope (Graph's permissionScope).
+// PermissionScope is a delegated permission scope (Graph's permissionScope, with its JSON names).
 type PermissionScope struct {
-	ID    string // the scope's GUID, chosen by the caller
-	Value string // the scope name in the "scp" claim, such as "access_as_client"
-	Type  string // ScopeTypeUser or ScopeTypeAdmin
-	// AdminConsentDisplayName and AdminConsentDescription are the title and description shown to
-	// administrators granting consent; UserConsentDisplayName and UserConsentDescription to users.
-	AdminConsentDisplayName, AdminConsentDescription string
-	UserConsentDisplayName, UserConsentDescription   string
-	// Enabled reports whether clients can request the scope.
-	Enabled bool
+	ID    string `json:"id"`    // the scope's GUID, chosen by the caller
+	Value string `json:"value"` // the scope name in the "scp" claim, such as "access_as_client"
+	Type  string `json:"type"`  // ScopeTypeUser or ScopeTypeAdmin
+	// The title and description shown to administrators granting consent, and to users.
+	AdminConsentDisplayName string `json:"adminConsentDisplayName"`
+	AdminConsentDescription string `json:"adminConsentDescription"`
+	UserConsentDisplayName  string `json:"userConsentDisplayName"`
+	UserConsentDescription  string `json:"userConsentDescription"`
+	Enabled                 bool   `json:"isEnabled"` // whether clients can request the scope
 }
 
 // Scope types accepted by Graph: User lets administrators and users consent, Admin only administrators.
@@ -71,10 +71,10 @@ const (
 
 // PreAuthorizedApplication is a client application (AppID: its appId) that may use some of the API's
 // scopes (DelegatedPermissionIDs: their IDs) without a consent prompt (Graph's
-// preAuthorizedApplication).
+// preAuthorizedApplication, with its JSON names).
 type PreAuthorizedApplication struct {
-	AppID                  string
-	DelegatedPermissionIDs []string
+	AppID                  string   `json:"appId"`
+	DelegatedPermissionIDs []string `json:"delegatedPermissionIds"`
 }
 
 // RefKind says which identifier an AppRef carries.

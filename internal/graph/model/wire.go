@@ -20,8 +20,8 @@ type Object struct {
 	DisplayName    string   `json:"displayName"`
 	IdentifierURIs []string `json:"identifierUris"`
 	API            struct {
-		Scopes  []readEntry[scopeJSON]   `json:"oauth2PermissionScopes"`
-		PreAuth []readEntry[preAuthJSON] `json:"preAuthorizedApplications"`
+		Scopes  []readEntry[PermissionScope]          `json:"oauth2PermissionScopes"`
+		PreAuth []readEntry[PreAuthorizedApplication] `json:"preAuthorizedApplications"`
 	} `json:"api"`
 }
 
@@ -37,34 +37,17 @@ func (e *readEntry[T]) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, &e.known)
 }
 
-// scopeJSON and preAuthJSON are PermissionScope and PreAuthorizedApplication with Graph's names.
-type scopeJSON struct {
-	ID                      string `json:"id"`
-	Value                   string `json:"value"`
-	Type                    string `json:"type"`
-	AdminConsentDisplayName string `json:"adminConsentDisplayName"`
-	AdminConsentDescription string `json:"adminConsentDescription"`
-	UserConsentDisplayName  string `json:"userConsentDisplayName"`
-	UserConsentDescription  string `json:"userConsentDescription"`
-	Enabled                 bool   `json:"isEnabled"`
-}
-
-type preAuthJSON struct {
-	AppID                  string   `json:"appId"`
-	DelegatedPermissionIDs []string `json:"delegatedPermissionIds"`
-}
-
 // FromObject converts a GET answer into the state the merge logic works on; each list entry keeps
 // what was read (raw), so that entries written back keep every property this package does not model.
 func FromObject(o *Object) *State {
 	st := &State{ObjectID: o.ID, AppID: o.AppID, displayName: o.DisplayName,
 		uris: append([]string{}, o.IdentifierURIs...), scopes: []scopeEntry{}, preAuth: []preAuthEntry{}}
 	for _, e := range o.API.Scopes {
-		st.scopes = append(st.scopes, scopeEntry{PermissionScope: PermissionScope(e.known), raw: e})
+		st.scopes = append(st.scopes, scopeEntry{PermissionScope: e.known, raw: e})
 	}
 	for _, e := range o.API.PreAuth {
 		e.known.DelegatedPermissionIDs = append([]string{}, e.known.DelegatedPermissionIDs...)
-		st.preAuth = append(st.preAuth, preAuthEntry{PreAuthorizedApplication: PreAuthorizedApplication(e.known), raw: e})
+		st.preAuth = append(st.preAuth, preAuthEntry{PreAuthorizedApplication: e.known, raw: e})
 	}
 	return st
 }
@@ -92,9 +75,9 @@ func PatchBody(after *State, cols Collection) ([]byte, error) {
 	if cols&ColPreAuth != 0 {
 		entries := make([]json.RawMessage, 0, len(after.preAuth))
 		for _, p := range after.preAuth {
-			read, _ := p.raw.(readEntry[preAuthJSON])
+			read, _ := p.raw.(readEntry[PreAuthorizedApplication])
 			p.DelegatedPermissionIDs = append([]string{}, p.DelegatedPermissionIDs...)
-			m, err := entryJSON(read.json, read.known, preAuthJSON(p.PreAuthorizedApplication))
+			m, err := entryJSON(read.json, read.known, p.PreAuthorizedApplication)
 			if err != nil {
 				return nil, err
 			}
@@ -115,7 +98,7 @@ func PatchBody(after *State, cols Collection) ([]byte, error) {
 
 // scopeToJSON is entryJSON of a scope, whose ID must be a GUID when it is new or changed.
 func scopeToJSON(e scopeEntry) (json.RawMessage, error) {
-	read, _ := e.raw.(readEntry[scopeJSON])
+	read, _ := e.raw.(readEntry[PermissionScope])
 	s := e.PermissionScope
 	if read.json == nil || read.known.ID != s.ID {
 		id, err := uuid.Parse(s.ID)
@@ -124,7 +107,7 @@ func scopeToJSON(e scopeEntry) (json.RawMessage, error) {
 		}
 		s.ID = id.String()
 	}
-	return entryJSON(read.json, read.known, scopeJSON(s))
+	return entryJSON(read.json, read.known, s)
 }
 
 // entryJSON is the JSON to send for a list entry read as raw (nil for a new entry) whose known
