@@ -285,8 +285,7 @@ func AddPreAuthorization(st *State, clientAppID, permissionID string) error {
 	return nil
 }
 
-// grantAt returns the index of the first entry of the client (case-insensitive) that holds the
-// permission, or -1.
+// grantAt returns the index of the client's first entry holding the permission, or -1.
 func grantAt(st *State, client, perm string) int {
 	return slices.IndexFunc(st.preAuth, func(p preAuthEntry) bool {
 		return strings.EqualFold(p.AppID, client) && containsFold(p.DelegatedPermissionIDs, perm)
@@ -304,15 +303,11 @@ func RemovePreAuthorization(st *State, clientAppID, permissionID string) (remove
 func withoutGrant(st *State, match func(appID string) bool, permissionID string) (lost []string) {
 	kept := st.preAuth[:0:0]
 	for _, p := range st.preAuth {
-		if match(p.AppID) {
-			n := len(p.DelegatedPermissionIDs)
-			ids := slices.DeleteFunc(slices.Clone(p.DelegatedPermissionIDs), func(x string) bool { return strings.EqualFold(x, permissionID) })
-			if len(ids) != n {
-				lost = append(lost, p.AppID)
-				if len(ids) == 0 {
-					continue
-				}
-				p.DelegatedPermissionIDs = ids
+		if match(p.AppID) && containsFold(p.DelegatedPermissionIDs, permissionID) {
+			lost = append(lost, p.AppID)
+			p.DelegatedPermissionIDs = slices.DeleteFunc(slices.Clone(p.DelegatedPermissionIDs), func(x string) bool { return strings.EqualFold(x, permissionID) })
+			if len(p.DelegatedPermissionIDs) == 0 {
+				continue
 			}
 		}
 		kept = append(kept, p)

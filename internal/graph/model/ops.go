@@ -48,8 +48,7 @@ func ExposeScope(uri string, scope PermissionScope, uriAdded *bool) Op {
 	}}
 }
 
-// UpdateScope moves the scope with scope.ID to scope (UpdateScopeStep); written is the scope as
-// written.
+// UpdateScope moves the scope with scope.ID to scope (UpdateScopeStep); written is the scope written.
 func UpdateScope(scope PermissionScope, written *PermissionScope) Op {
 	return Op{"updating permission scope " + scope.ID, func(st *State) (bool, error) {
 		done, err := UpdateScopeStep(st, scope)
