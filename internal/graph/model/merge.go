@@ -158,10 +158,8 @@ func (st *State) findScopeByValue(value string) int {
 
 // Scope returns the scope with the ID (case-insensitive) and whether there is one.
 func (st *State) Scope(id string) (PermissionScope, bool) {
-	if i := st.findScope(id); i >= 0 {
-		return st.scopes[i].PermissionScope, true
-	}
-	return PermissionScope{}, false
+	e, ok := find(st.scopes, func(s scopeEntry) bool { return strings.EqualFold(s.ID, id) })
+	return e.PermissionScope, ok
 }
 
 // EnsureIdentifierURI adds uri unless an equal URI (case-insensitive) is present.
