@@ -135,13 +135,9 @@ func typedAPIError(base APIError) error {
 type CallerKind int
 
 const (
-	// CallerUnknown means the client was not told which kind of identity it signs in as.
-	CallerUnknown CallerKind = iota
-	// CallerServicePrincipal is an application acting as itself (app-only token: client secret,
-	// certificate, federated/OIDC token, managed identity).
-	CallerServicePrincipal
-	// CallerUser is a signed-in user (delegated token, e.g. from the Azure CLI).
-	CallerUser
+	CallerUnknown          CallerKind = iota // the client was not told which kind of identity it signs in as
+	CallerServicePrincipal                   // an application as itself (app-only: client secret, certificate, federated/OIDC token, managed identity)
+	CallerUser                               // a signed-in user (delegated token, e.g. from the Azure CLI)
 )
 
 // Who may read and change an application, per kind of caller, and what to grant (Microsoft Graph
