@@ -15,17 +15,17 @@ import (
 // scopeEntry is a permission scope as read or as built by this process.
 type scopeEntry struct {
 	PermissionScope
-	// raw is the entry as read (a readEntry, wire.go; nil for a scope this process creates): its JSON
-	// is sent back as read while the plain fields are unchanged, and keeps the properties this
-	// package does not model (origin, @odata.type, unknown ones) when they change.
-	raw any
+	// raw is the entry as read (wire.go; zero for a scope this process creates): its JSON is sent
+	// back as read while the plain fields are unchanged, and keeps the properties this package does
+	// not model (origin, @odata.type, unknown ones) when they change.
+	raw readEntry[PermissionScope]
 }
 
 // preAuthEntry is a pre-authorized application entry as read or as built by this process.
 type preAuthEntry struct {
 	PreAuthorizedApplication
-	// raw is the entry as read (nil for an entry this process creates); see scopeEntry.raw.
-	raw any
+	// raw is the entry as read (zero for an entry this process creates); see scopeEntry.raw.
+	raw readEntry[PreAuthorizedApplication]
 }
 
 // State is one application as seen by one group-commit round.

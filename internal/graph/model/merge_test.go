@@ -7,9 +7,10 @@ import (
 	"testing"
 )
 
-// rawMarker stands in for an SDK model so the tests can check that entries the logic does not own
-// keep their original raw value (and with it every property the package does not model).
-type rawMarker struct{ name string }
+// marked is an entry as read whose JSON is only a name, so the tests can check that entries the
+// logic does not own keep their original raw value (and with it every property the package does
+// not model).
+func marked[T any](name string) readEntry[T] { return readEntry[T]{json: []byte(`"` + name + `"`)} }
 
 const (
 	scopeA  = "a1a1a1a1-1111-4111-8111-a1a1a1a1a1a1"
@@ -30,13 +31,13 @@ func fixture() *State {
 		AppID:    "app",
 		uris:     []string{"api://app", "https://example.com/other"},
 		scopes: []scopeEntry{
-			{PermissionScope: PermissionScope{ID: scopeA, Value: "access_as_client", Type: ScopeTypeUser, AdminConsentDisplayName: "Access", Enabled: true}, raw: &rawMarker{"scopeA"}},
-			{PermissionScope: PermissionScope{ID: scopeB, Value: "other", Type: ScopeTypeAdmin, Enabled: true}, raw: &rawMarker{"scopeB"}},
+			{PermissionScope: PermissionScope{ID: scopeA, Value: "access_as_client", Type: ScopeTypeUser, AdminConsentDisplayName: "Access", Enabled: true}, raw: marked[PermissionScope]("scopeA")},
+			{PermissionScope: PermissionScope{ID: scopeB, Value: "other", Type: ScopeTypeAdmin, Enabled: true}, raw: marked[PermissionScope]("scopeB")},
 		},
 		preAuth: []preAuthEntry{
-			{PreAuthorizedApplication: PreAuthorizedApplication{AppID: client1, DelegatedPermissionIDs: []string{scopeA, scopeB}}, raw: &rawMarker{"client1"}},
-			{PreAuthorizedApplication: PreAuthorizedApplication{AppID: client2, DelegatedPermissionIDs: []string{scopeB}}, raw: &rawMarker{"client2"}},
-			{PreAuthorizedApplication: PreAuthorizedApplication{AppID: client3, DelegatedPermissionIDs: []string{}}, raw: &rawMarker{"client3"}},
+			{PreAuthorizedApplication: PreAuthorizedApplication{AppID: client1, DelegatedPermissionIDs: []string{scopeA, scopeB}}, raw: marked[PreAuthorizedApplication]("client1")},
+			{PreAuthorizedApplication: PreAuthorizedApplication{AppID: client2, DelegatedPermissionIDs: []string{scopeB}}, raw: marked[PreAuthorizedApplication]("client2")},
+			{PreAuthorizedApplication: PreAuthorizedApplication{AppID: client3, DelegatedPermissionIDs: []string{}}, raw: marked[PreAuthorizedApplication]("client3")},
 		},
 	}
 }
@@ -85,7 +86,7 @@ func TestCreateScope(t *testing.T) {
 	if err := CreateScope(st, PermissionScope{ID: newID, Value: "third", Type: ScopeTypeUser, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
-	if len(st.scopes) != 3 || st.scopes[2].ID != newID || st.scopes[2].raw != nil {
+	if len(st.scopes) != 3 || st.scopes[2].ID != newID || st.scopes[2].raw.json != nil {
 		t.Fatalf("scope not appended as a new entry: %+v", st.scopes)
 	}
 	if !st.newScopes[newID] {
@@ -135,7 +136,7 @@ func TestUpdateScopeStep_TextsAndEnabledInPlace(t *testing.T) {
 	if !got.Enabled || got.AdminConsentDescription != "new description" || got.UserConsentDisplayName != "user title" {
 		t.Fatalf("scope = %+v", got.PermissionScope)
 	}
-	if m, ok := got.raw.(*rawMarker); !ok || m.name != "scopeA" {
+	if string(got.raw.json) != `"scopeA"` {
 		t.Fatal("raw model of the edited scope lost")
 	}
 	if !reflect.DeepEqual(st.scopes[1], fixture().scopes[1]) || !reflect.DeepEqual(st.preAuth, fixture().preAuth) {
@@ -300,7 +301,7 @@ func TestAddPreAuthorization(t *testing.T) {
 			t.Fatal("existing entries changed")
 		}
 		got := st.preAuth[3]
-		if got.AppID != newClient || !reflect.DeepEqual(got.DelegatedPermissionIDs, []string{scopeA}) || got.raw != nil {
+		if got.AppID != newClient || !reflect.DeepEqual(got.DelegatedPermissionIDs, []string{scopeA}) || got.raw.json != nil {
 			t.Fatalf("new entry = %+v", got)
 		}
 	})

@@ -75,9 +75,8 @@ func PatchBody(after *State, cols Collection) ([]byte, error) {
 	if cols&ColPreAuth != 0 {
 		entries := make([]json.RawMessage, 0, len(after.preAuth))
 		for _, p := range after.preAuth {
-			read, _ := p.raw.(readEntry[PreAuthorizedApplication])
 			p.DelegatedPermissionIDs = append([]string{}, p.DelegatedPermissionIDs...)
-			m, err := entryJSON(read.json, read.known, p.PreAuthorizedApplication)
+			m, err := entryJSON(p.raw, p.PreAuthorizedApplication)
 			if err != nil {
 				return nil, err
 			}
@@ -98,27 +97,27 @@ func PatchBody(after *State, cols Collection) ([]byte, error) {
 
 // scopeToJSON is entryJSON of a scope, whose ID must be a GUID when it is new or changed.
 func scopeToJSON(e scopeEntry) (json.RawMessage, error) {
-	read, _ := e.raw.(readEntry[PermissionScope])
 	s := e.PermissionScope
-	if read.json == nil || read.known.ID != s.ID {
+	if e.raw.json == nil || e.raw.known.ID != s.ID {
 		id, err := uuid.Parse(s.ID)
 		if err != nil {
 			return nil, fmt.Errorf("permission scope id %q is not a GUID: %w", s.ID, err)
 		}
 		s.ID = id.String()
 	}
-	return entryJSON(read.json, read.known, s)
+	return entryJSON(e.raw, s)
 }
 
-// entryJSON is the JSON to send for a list entry read as raw (nil for a new entry) whose known
-// properties were was and are now: raw itself when they are unchanged, else raw with the known
-// properties that changed replaced; only the known properties for a new entry.
-func entryJSON(raw json.RawMessage, was, now any) (json.RawMessage, error) {
-	nowJSON, err := json.Marshal(now)
+// entryJSON is the JSON to send for a list entry read as read (zero for a new entry) whose
+// properties this package knows are now known: the JSON as read when they are unchanged, else that
+// JSON with the known properties that changed replaced; only the known properties for a new entry.
+func entryJSON[T any](read readEntry[T], known T) (json.RawMessage, error) {
+	raw := read.json
+	nowJSON, err := json.Marshal(known)
 	if err != nil || raw == nil {
 		return nowJSON, err
 	}
-	wasJSON, err := json.Marshal(was)
+	wasJSON, err := json.Marshal(read.known)
 	if err != nil || bytes.Equal(wasJSON, nowJSON) {
 		return raw, err
 	}
