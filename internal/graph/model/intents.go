@@ -65,11 +65,9 @@ func (i Intent) Holds(st *State) bool {
 	case IntentURI:
 		return containsFold(st.uris, i.URI) == i.Present
 	case IntentScope:
-		j := st.findScope(i.Scope.ID)
-		if !i.Present {
-			return j < 0
-		}
-		return j >= 0 && sameScope(st.scopes[j].PermissionScope, i.Scope)
+		s, ok := st.Scope(i.Scope.ID) // the ID compared case-insensitively, the rest exactly
+		s.ID = i.Scope.ID
+		return ok == i.Present && (!ok || s == i.Scope)
 	}
 	return (grantAt(st, i.Client, i.Perm) >= 0) == i.Present
 }
@@ -102,15 +100,6 @@ func (i Intent) Apply(st *State) error {
 		}
 	}
 	return nil
-}
-
-// sameScope compares two scopes, the ID case-insensitively.
-func sameScope(a, b PermissionScope) bool {
-	if !strings.EqualFold(a.ID, b.ID) {
-		return false
-	}
-	a.ID = b.ID
-	return a == b
 }
 
 // IntentsOf returns the intents that turn before into after: every URI, scope and grant that after
