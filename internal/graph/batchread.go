@@ -210,7 +210,7 @@ func (b *readBatcher) answer(batch []*readWaiter, ids []string) {
 			found[ids[0]] = m
 			return err
 		}
-		objs, err := b.c.list(ctx, b.coll+query(core.Filter(b.kind, ids...), b.sel...))
+		objs, _, err := b.c.list(ctx, b.coll+query(core.Filter(b.kind, ids...), b.sel...))
 		for _, m := range objs {
 			if m != nil {
 				found[b.key(m)] = m

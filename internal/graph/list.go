@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/bayer/terraform-provider-lkps/internal/auth"
@@ -37,23 +36,19 @@ func (c *Client) OwnedApplications(ctx context.Context) ([]model.Application, er
 		if err != nil {
 			return nil, fmt.Errorf("listing applications: %w", err)
 		}
-		var page struct {
-			Value []*model.Object
-			Next  string `json:"@odata.nextLink"`
-		}
-		err = c.retry(ctx, callPolicy{what: "GET " + path}, func(ctx context.Context) error {
-			page.Value, page.Next = nil, ""
-			return c.do(ctx, http.MethodGet, u.String(), nil, &page)
+		var objs []*model.Object
+		err = c.retry(ctx, callPolicy{what: "GET " + path}, func(ctx context.Context) (err error) {
+			objs, next, err = c.list(ctx, u.String())
+			return err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("listing applications (GET %s): %w", path, err)
 		}
-		for _, o := range page.Value {
+		for _, o := range objs {
 			if o != nil {
 				out = append(out, model.FromObject(o).Application())
 			}
 		}
-		next = page.Next
 	}
 	return out, nil
 }
@@ -65,9 +60,8 @@ func (c *Client) ApplicationDisplayName(ctx context.Context, appID string) (stri
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	var apps []*model.Object
-	err := c.retry(ctx, callPolicy{what: "GET /applications?$filter=appId"}, func(ctx context.Context) error {
-		var err error
-		apps, err = c.list(ctx, "/applications"+query(core.Filter("appId", appID), "id", "appId", "displayName"))
+	err := c.retry(ctx, callPolicy{what: "GET /applications?$filter=appId"}, func(ctx context.Context) (err error) {
+		apps, _, err = c.list(ctx, "/applications"+query(core.Filter("appId", appID), "id", "appId", "displayName"))
 		return err
 	})
 	if err != nil {
