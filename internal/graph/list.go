@@ -24,11 +24,10 @@ func (c *Client) OwnedApplications(ctx context.Context) ([]model.Application, er
 	if err != nil {
 		return nil, err
 	}
-	who, err := callerFromToken(tok)
+	path, err := ownedPath(tok)
 	if err != nil {
 		return nil, err
 	}
-	path := core.OwnedPath(who.objectID, who.appOnly)
 	var out []model.Application
 	next := c.cfg.BaseURL + "/v1.0" + path + query("", selectFields...)
 	for page := 0; next != "" && page < core.MaxListPages; page++ {
@@ -76,20 +75,15 @@ func (c *Client) ApplicationDisplayName(ctx context.Context, appID string) (stri
 	return name, nil
 }
 
-// callerIdentity is who the client's tokens are issued to.
-type callerIdentity struct {
-	objectID string // the token's oid: the service principal's or the user's object ID
-	appOnly  bool   // an app-only token (idtyp "app", or no scp claim)
-}
-
-// callerFromToken reads the claims that tell an app-only token from a user's.
-func callerFromToken(token string) (callerIdentity, error) {
+// ownedPath is core.OwnedPath of the identity the token is issued to: its oid claim, lower-case, and
+// whether it is app-only (idtyp "app", or no scp claim).
+func ownedPath(token string) (string, error) {
 	claims, err := auth.UnverifiedClaims(token)
 	if err != nil {
-		return callerIdentity{}, fmt.Errorf("reading the Microsoft Graph access token, to know which identity owns the applications: %w", err)
+		return "", fmt.Errorf("reading the Microsoft Graph access token, to know which identity owns the applications: %w", err)
 	}
 	if claims.ObjectID == "" {
-		return callerIdentity{}, errors.New("the Microsoft Graph access token has no oid claim, so the identity that owns the applications is unknown")
+		return "", errors.New("the Microsoft Graph access token has no oid claim, so the identity that owns the applications is unknown")
 	}
-	return callerIdentity{objectID: strings.ToLower(claims.ObjectID), appOnly: claims.AppOnly()}, nil
+	return core.OwnedPath(strings.ToLower(claims.ObjectID), claims.AppOnly()), nil
 }

@@ -9,15 +9,14 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
-// What the client tells besides its errors: counters of what it sends (core.Stats) and notices (core.Notices).
-
-// statsCollector counts what the client sends and keeps the notices.
+// statsCollector is what the client tells besides its errors: counters of what it sends (core.Stats)
+// and, under mu with the retries, what users should be told although nothing failed (core.Notices).
 type statsCollector struct {
 	gets, patches, confirmReads, batches, mutations, sharedReads, reapplies atomic.Int64
 
 	mu      sync.Mutex
 	retries map[core.RetryReason]int64
-	notices core.Notices // what users should be told although nothing failed
+	notices core.Notices
 }
 
 func (s *statsCollector) addRetry(r core.RetryReason) {
