@@ -72,8 +72,7 @@ func (c *Client) lookup(ctx context.Context, ref model.AppRef) (*appWorker, *mod
 	var m *model.Object
 	start := c.now()
 	p := callPolicy{what: "GET " + ref.String(), Policy: core.Policy{NotFound: core.ReasonNotFoundFirstLookup, NotFoundWindow: c.lag().Bound()}}
-	err := c.retry(ctx, p, func(ctx context.Context) error {
-		var err error
+	err := c.retry(ctx, p, func(ctx context.Context) (err error) {
 		if ref.Kind != model.RefObjectID {
 			m, err = c.reads.byAppID.read(ctx, ref.ID, false)
 		}
