@@ -87,14 +87,6 @@ func (b *readBatcher) single(ctx context.Context, id string) (*model.Object, err
 	return &o, nil
 }
 
-// key is the object's ID of the batcher's kind, lower-case.
-func (b *readBatcher) key(o *model.Object) string {
-	if b.kind == readByObjectID {
-		return strings.ToLower(o.ID)
-	}
-	return strings.ToLower(o.AppID)
-}
-
 // read queues the read, or sends it alone when batching is off or the ID is no GUID (anything else
 // would make Graph refuse the whole list). A read that ends the sender's linger wakes it.
 func (b *readBatcher) read(ctx context.Context, id string, presence bool) (*model.Object, error) {
@@ -140,12 +132,10 @@ func (b *readBatcher) send() {
 			hurry := make(chan struct{})
 			b.hurry = hurry
 			b.mu.Unlock()
-			t := time.NewTimer(wait)
-			select {
-			case <-t.C:
+			select { // since Go 1.23 an unreferenced timer is collected: time.After needs no Stop
+			case <-time.After(wait):
 			case <-hurry:
 			}
-			t.Stop()
 			b.mu.Lock()
 			if b.hurry == hurry {
 				b.hurry = nil
@@ -210,10 +200,12 @@ func (b *readBatcher) answer(batch []*readWaiter, ids []string) {
 			found[ids[0]] = m
 			return err
 		}
-		objs, err := b.c.list(ctx, b.coll+query(core.Filter(b.kind, ids...), b.sel...))
+		objs, _, err := b.c.list(ctx, b.coll+query(core.Filter(b.kind, ids...), b.sel...))
 		for _, m := range objs {
-			if m != nil {
-				found[b.key(m)] = m
+			if m != nil && b.kind == readByObjectID {
+				found[strings.ToLower(m.ID)] = m
+			} else if m != nil {
+				found[strings.ToLower(m.AppID)] = m
 			}
 		}
 		return err

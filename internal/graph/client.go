@@ -29,6 +29,11 @@ const (
 	DefaultScope   = "https://graph.microsoft.com/.default"
 )
 
+const (
+	userAgent    = "lkps-graph/1"  // the client's product token, after Config.UserAgent
+	tokenRefresh = 5 * time.Minute // how long before its expiry a cached token is replaced
+)
+
 // selectFields are the application properties the client reads ($select keeps responses small).
 var selectFields = []string{"id", "appId", "displayName", "identifierUris", "api"}
 
@@ -92,9 +97,7 @@ type Client struct {
 	resolving map[string]*resolveFlight // AppRef.Key() → lookup in flight
 	workers   map[string]*appWorker     // lower-case object ID → worker
 
-	noticesMu sync.Mutex
-	notices   core.Notices // what users should be told although nothing failed
-	reads     readBatchers // reads of single objects waiting for their request
+	reads readBatchers // reads of single objects waiting for their request
 
 	mutating atomic.Bool // set by the first mutation (Mutating)
 	opsMu    sync.Mutex
@@ -125,6 +128,7 @@ func New(cfg Config) (*Client, error) {
 		refs:      make(map[string]string),
 		resolving: make(map[string]*resolveFlight),
 		workers:   make(map[string]*appWorker),
+		stats:     statsCollector{retries: make(map[core.RetryReason]int64)},
 	}
 	c.started = c.now()
 	if !cfg.CommandStart.IsZero() && cfg.CommandStart.Before(c.started) {
@@ -137,20 +141,9 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// userAgent is the client's product token, after Config.UserAgent.
-const userAgent = "lkps-graph/1"
-
-// tokenRefresh is how long before its expiry a cached token is replaced.
-const tokenRefresh = 5 * time.Minute
-
 // noRedirects answers a redirect as it came (an APIError): Graph sends none to these calls, and
 // following one could turn a PATCH into a GET or take the token elsewhere.
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-
-// isGraph reports whether u is on the Graph host and port over https.
-func (c *Client) isGraph(u *url.URL) bool {
-	return u.Scheme == "https" && strings.EqualFold(u.Host, c.host)
-}
 
 // bearer returns a token for Config.Scope, the cached one until tokenRefresh before it expires (or
 // the credential's RefreshOn). It is never logged.
@@ -188,7 +181,7 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, out any)
 	if err != nil {
 		return err
 	}
-	if !c.isGraph(req.URL) {
+	if req.URL.Scheme != "https" || !strings.EqualFold(req.URL.Host, c.host) {
 		return fmt.Errorf("refusing to send a Microsoft Graph token to %s, which is not the Graph host %s", req.URL.Redacted(), c.host)
 	}
 	tok, err := c.bearer(ctx)
@@ -274,9 +267,13 @@ func (c *Client) patchByObjectID(ctx context.Context, objectID string, body []by
 	return c.do(ctx, http.MethodPatch, "/applications/"+url.PathEscape(objectID), body, nil)
 }
 
-// list sends one GET of a collection (path and query) and returns its objects, one page.
-func (c *Client) list(ctx context.Context, path string) ([]*model.Object, error) {
-	var page struct{ Value []*model.Object }
-	err := c.do(ctx, http.MethodGet, path, nil, &page)
-	return page.Value, err
+// list sends one GET of a collection (u as do takes it) and returns one page's objects and the
+// next page's link ("" when none).
+func (c *Client) list(ctx context.Context, u string) ([]*model.Object, string, error) {
+	var page struct {
+		Value []*model.Object
+		Next  string `json:"@odata.nextLink"`
+	}
+	err := c.do(ctx, http.MethodGet, u, nil, &page)
+	return page.Value, page.Next, err
 }

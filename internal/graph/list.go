@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 
 	"github.com/bayer/terraform-provider-lkps/internal/auth"
@@ -25,11 +24,10 @@ func (c *Client) OwnedApplications(ctx context.Context) ([]model.Application, er
 	if err != nil {
 		return nil, err
 	}
-	who, err := callerFromToken(tok)
+	path, err := ownedPath(tok)
 	if err != nil {
 		return nil, err
 	}
-	path := core.OwnedPath(who.objectID, who.appOnly)
 	var out []model.Application
 	next := c.cfg.BaseURL + "/v1.0" + path + query("", selectFields...)
 	for page := 0; next != "" && page < core.MaxListPages; page++ {
@@ -37,23 +35,19 @@ func (c *Client) OwnedApplications(ctx context.Context) ([]model.Application, er
 		if err != nil {
 			return nil, fmt.Errorf("listing applications: %w", err)
 		}
-		var page struct {
-			Value []*model.Object
-			Next  string `json:"@odata.nextLink"`
-		}
-		err = c.retry(ctx, callPolicy{what: "GET " + path}, func(ctx context.Context) error {
-			page.Value, page.Next = nil, ""
-			return c.do(ctx, http.MethodGet, u.String(), nil, &page)
+		var objs []*model.Object
+		err = c.retry(ctx, callPolicy{what: "GET " + path}, func(ctx context.Context) (err error) {
+			objs, next, err = c.list(ctx, u.String())
+			return err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("listing applications (GET %s): %w", path, err)
 		}
-		for _, o := range page.Value {
+		for _, o := range objs {
 			if o != nil {
 				out = append(out, model.FromObject(o).Application())
 			}
 		}
-		next = page.Next
 	}
 	return out, nil
 }
@@ -65,9 +59,8 @@ func (c *Client) ApplicationDisplayName(ctx context.Context, appID string) (stri
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	var apps []*model.Object
-	err := c.retry(ctx, callPolicy{what: "GET /applications?$filter=appId"}, func(ctx context.Context) error {
-		var err error
-		apps, err = c.list(ctx, "/applications"+query(core.Filter("appId", appID), "id", "appId", "displayName"))
+	err := c.retry(ctx, callPolicy{what: "GET /applications?$filter=appId"}, func(ctx context.Context) (err error) {
+		apps, _, err = c.list(ctx, "/applications"+query(core.Filter("appId", appID), "id", "appId", "displayName"))
 		return err
 	})
 	if err != nil {
@@ -82,20 +75,15 @@ func (c *Client) ApplicationDisplayName(ctx context.Context, appID string) (stri
 	return name, nil
 }
 
-// callerIdentity is who the client's tokens are issued to.
-type callerIdentity struct {
-	objectID string // the token's oid: the service principal's or the user's object ID
-	appOnly  bool   // an app-only token (idtyp "app", or no scp claim)
-}
-
-// callerFromToken reads the claims that tell an app-only token from a user's.
-func callerFromToken(token string) (callerIdentity, error) {
+// ownedPath is core.OwnedPath of the identity the token is issued to: its oid claim, lower-case, and
+// whether it is app-only (idtyp "app", or no scp claim).
+func ownedPath(token string) (string, error) {
 	claims, err := auth.UnverifiedClaims(token)
 	if err != nil {
-		return callerIdentity{}, fmt.Errorf("reading the Microsoft Graph access token, to know which identity owns the applications: %w", err)
+		return "", fmt.Errorf("reading the Microsoft Graph access token, to know which identity owns the applications: %w", err)
 	}
 	if claims.ObjectID == "" {
-		return callerIdentity{}, errors.New("the Microsoft Graph access token has no oid claim, so the identity that owns the applications is unknown")
+		return "", errors.New("the Microsoft Graph access token has no oid claim, so the identity that owns the applications is unknown")
 	}
-	return callerIdentity{objectID: strings.ToLower(claims.ObjectID), appOnly: claims.AppOnly()}, nil
+	return core.OwnedPath(strings.ToLower(claims.ObjectID), claims.AppOnly()), nil
 }

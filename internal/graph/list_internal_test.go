@@ -5,28 +5,25 @@ import (
 	"testing"
 )
 
-func TestCallerFromToken(t *testing.T) {
+func TestOwnedPath(t *testing.T) {
 	tok := func(payload string) string {
 		return "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString([]byte(payload)) + ".sig"
 	}
-	for _, c := range []struct {
-		payload string
-		appOnly bool
-	}{
-		{`{"oid":"AA","idtyp":"app","roles":["Application.Read.All"]}`, true},
-		{`{"oid":"AA","roles":["Application.Read.All"]}`, true},
-		{`{"oid":"AA","idtyp":"user","scp":"Application.Read.All"}`, false},
-		{`{"oid":"AA","scp":"user_impersonation"}`, false},
+	const app, user = "/servicePrincipals/aa/ownedObjects/microsoft.graph.application", "/me/ownedObjects/microsoft.graph.application"
+	for _, c := range []struct{ payload, path string }{
+		{`{"oid":"AA","idtyp":"app","roles":["Application.Read.All"]}`, app},
+		{`{"oid":"AA","roles":["Application.Read.All"]}`, app},
+		{`{"oid":"AA","idtyp":"user","scp":"Application.Read.All"}`, user},
+		{`{"oid":"AA","scp":"user_impersonation"}`, user},
 	} {
-		got, err := callerFromToken(tok(c.payload))
-		if err != nil || got.appOnly != c.appOnly || got.objectID != "aa" {
-			t.Errorf("%s: %+v, %v", c.payload, got, err)
+		if got, err := ownedPath(tok(c.payload)); err != nil || got != c.path {
+			t.Errorf("%s: %q, %v", c.payload, got, err)
 		}
 	}
-	if _, err := callerFromToken(tok(`{"idtyp":"app"}`)); err == nil {
+	if _, err := ownedPath(tok(`{"idtyp":"app"}`)); err == nil {
 		t.Error("a token without oid was accepted")
 	}
-	if _, err := callerFromToken("opaque"); err == nil {
+	if _, err := ownedPath("opaque"); err == nil {
 		t.Error("a token that is not a JWT was accepted")
 	}
 }

@@ -19,52 +19,51 @@ type resolveFlight struct {
 
 // resolve returns the worker of the application ref names. The first call per reference reads the
 // application (the client ID form first when the kind is model.RefAuto) and returns that read; later
-// calls return only the worker. Concurrent first calls share one lookup.
+// calls return only the worker. Concurrent first calls share one lookup; when its leader gave up
+// (leaderGaveUp), a follower calls again.
 func (c *Client) resolve(ctx context.Context, ref model.AppRef) (*appWorker, *model.State, error) {
 	if strings.TrimSpace(ref.ID) == "" {
 		return nil, nil, errors.New("the application ID is empty")
 	}
 	key := ref.Key()
-	for {
-		c.mu.Lock()
-		if oid, ok := c.refs[key]; ok {
-			w := c.workers[oid]
-			c.mu.Unlock()
-			return w, nil, nil
-		}
-		if f, ok := c.resolving[key]; ok {
-			c.mu.Unlock()
-			if err := await(ctx, f.done); err != nil {
-				return nil, nil, err
-			}
-			if leaderGaveUp(ctx, f.err) {
-				continue
-			}
-			return f.w, f.st, f.err
-		}
-		f := &resolveFlight{done: make(chan struct{})}
-		c.resolving[key] = f
+	c.mu.Lock()
+	if oid, ok := c.refs[key]; ok {
+		w := c.workers[oid]
 		c.mu.Unlock()
-
-		f.w, f.st, f.err = c.lookup(ctx, ref)
-		if f.err == nil {
-			f.w.cacheRead(f.st) // the lookup is a read like any other: later readers share it
-		}
-
-		c.mu.Lock()
-		delete(c.resolving, key)
-		if f.err == nil {
-			oid := strings.ToLower(f.w.objectID)
-			c.refs[key] = oid
-			c.refs[model.ByObjectID(f.w.objectID).Key()] = oid
-			if f.st.AppID != "" {
-				c.refs[model.ByAppID(f.st.AppID).Key()] = oid
-			}
-		}
+		return w, nil, nil
+	}
+	if f, ok := c.resolving[key]; ok {
 		c.mu.Unlock()
-		close(f.done)
+		if err := await(ctx, f.done); err != nil {
+			return nil, nil, err
+		}
+		if leaderGaveUp(ctx, f.err) {
+			return c.resolve(ctx, ref)
+		}
 		return f.w, f.st, f.err
 	}
+	f := &resolveFlight{done: make(chan struct{})}
+	c.resolving[key] = f
+	c.mu.Unlock()
+
+	f.w, f.st, f.err = c.lookup(ctx, ref)
+	if f.err == nil {
+		f.w.cacheRead(f.st) // the lookup is a read like any other: later readers share it
+	}
+
+	c.mu.Lock()
+	delete(c.resolving, key)
+	if f.err == nil {
+		oid := strings.ToLower(f.w.objectID)
+		c.refs[key] = oid
+		c.refs[model.ByObjectID(f.w.objectID).Key()] = oid
+		if f.st.AppID != "" {
+			c.refs[model.ByAppID(f.st.AppID).Key()] = oid
+		}
+	}
+	c.mu.Unlock()
+	close(f.done)
+	return f.w, f.st, f.err
 }
 
 // lookup reads the application ref names. A 404 is retried only for L (core.NotFoundPolicy): the ID
@@ -73,8 +72,7 @@ func (c *Client) lookup(ctx context.Context, ref model.AppRef) (*appWorker, *mod
 	var m *model.Object
 	start := c.now()
 	p := callPolicy{what: "GET " + ref.String(), Policy: core.Policy{NotFound: core.ReasonNotFoundFirstLookup, NotFoundWindow: c.lag().Bound()}}
-	err := c.retry(ctx, p, func(ctx context.Context) error {
-		var err error
+	err := c.retry(ctx, p, func(ctx context.Context) (err error) {
 		if ref.Kind != model.RefObjectID {
 			m, err = c.reads.byAppID.read(ctx, ref.ID, false)
 		}

@@ -171,6 +171,7 @@ func newRetryTestClient(t *testing.T) (*Client, *clocktest.Clock) {
 		backoff: core.Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: 0}.WithDefaults(),
 		now:     ft.Now,
 		sleep:   ft.Sleep,
+		stats:   statsCollector{retries: make(map[core.RetryReason]int64)},
 	}
 	return c, ft
 }

@@ -9,22 +9,19 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
-// What the client tells besides its errors: counters of what it sends (core.Stats) and notices (core.Notices).
-
-// statsCollector counts what the client sends.
+// statsCollector is what the client tells besides its errors: counters of what it sends (core.Stats)
+// and, under mu with the retries, what users should be told although nothing failed (core.Notices).
 type statsCollector struct {
 	gets, patches, confirmReads, batches, mutations, sharedReads, reapplies atomic.Int64
 
 	mu      sync.Mutex
 	retries map[core.RetryReason]int64
+	notices core.Notices
 }
 
 func (s *statsCollector) addRetry(r core.RetryReason) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.retries == nil {
-		s.retries = make(map[core.RetryReason]int64)
-	}
 	s.retries[r]++
 }
 
@@ -40,22 +37,22 @@ func (c *Client) Stats() core.Stats {
 		Mutations:    c.stats.mutations.Load(),
 		SharedReads:  c.stats.sharedReads.Load(),
 		Reapplies:    c.stats.reapplies.Load(),
-		Retries:      maps.Collect(maps.All(c.stats.retries)), // never nil
+		Retries:      maps.Clone(c.stats.retries),
 	}
 }
 
 // notify records n once (by kind, application and detail).
 func (c *Client) notify(n core.Notice) {
-	c.noticesMu.Lock()
-	defer c.noticesMu.Unlock()
-	c.notices.Add(n)
+	c.stats.mu.Lock()
+	defer c.stats.mu.Unlock()
+	c.stats.notices.Add(n)
 }
 
 // TakeNotices returns the notices not taken yet; each notice is returned once.
 func (c *Client) TakeNotices() []core.Notice {
-	c.noticesMu.Lock()
-	defer c.noticesMu.Unlock()
-	return c.notices.Take()
+	c.stats.mu.Lock()
+	defer c.stats.mu.Unlock()
+	return c.stats.notices.Take()
 }
 
 // markForeignLocked records that another writer changed the application. Caller holds w.mu.

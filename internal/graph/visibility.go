@@ -10,11 +10,9 @@ import (
 // ClientVisible reports whether an application or a service principal with the client ID appID is
 // visible to the identity in the tenant. Pre-authorizing an application that is neither is allowed (it may
 // live in another tenant and not be consented here yet), so callers only warn. Other failures (403,
-// throttling after retries) are returned.
-//
-// The lookups are batched reads (batchread.go) of the application by client ID, then of the service
-// principal, that may wait core.VisibilityWindow for company: concurrent calls cost one filtered
-// list of each per core.MaxListBatch IDs. An absent client (a 404, or not listed) is not visible.
+// throttling after retries) are returned. The lookups are batched reads (batchread.go), which may wait
+// core.VisibilityWindow for company: concurrent calls cost one filtered list of applications, then
+// of service principals, per core.MaxListBatch IDs. An absent client (404, or not listed) is not visible.
 func (c *Client) ClientVisible(ctx context.Context, appID string) (bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
