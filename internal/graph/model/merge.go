@@ -75,9 +75,9 @@ func (st *State) disable(i int) {
 	st.disabling[strings.ToLower(st.scopes[i].ID)] = true
 }
 
-// WaitsForDisable reports whether the scope was disabled in this round, so that a change of its
+// waitsForDisable reports whether the scope was disabled in this round, so that a change of its
 // value or type, or its removal, must wait for the next one.
-func (st *State) WaitsForDisable(id string) bool { return st.disabling[strings.ToLower(id)] }
+func (st *State) waitsForDisable(id string) bool { return st.disabling[strings.ToLower(id)] }
 
 // Application returns the plain view of the state.
 func (st *State) Application() Application {
@@ -219,7 +219,7 @@ func UpdateScopeStep(st *State, want PermissionScope) (done bool, err error) {
 		st.disable(i)
 		return false, nil
 	}
-	if st.WaitsForDisable(cur.ID) {
+	if st.waitsForDisable(cur.ID) {
 		return false, ErrDeferred
 	}
 	enable := want.Enabled
@@ -249,7 +249,7 @@ func DeleteScopeStep(st *State, id string, cleared *[]string) (done bool) {
 		st.disable(i)
 		return false
 	}
-	if st.WaitsForDisable(id) {
+	if st.waitsForDisable(id) {
 		return false
 	}
 	st.scopes = slices.Delete(st.scopes, i, i+1)

@@ -66,7 +66,7 @@ func DeleteScopeAndURI(scopeID, uri string, cleared *[]string) Op {
 		name += " and identifier URI " + uri
 	}
 	return Op{name, func(st *State) (bool, error) {
-		if s, ok := st.Scope(scopeID); ok && !s.Enabled && st.WaitsForDisable(scopeID) {
+		if s, ok := st.Scope(scopeID); ok && !s.Enabled && st.waitsForDisable(scopeID) {
 			return false, ErrDeferred
 		}
 		done := DeleteScopeStep(st, scopeID, cleared)
