@@ -31,8 +31,12 @@ type readEntry[T any] struct {
 	known T
 }
 
-// UnmarshalJSON keeps the entry's JSON and decodes what it knows.
+// UnmarshalJSON keeps the entry's JSON and decodes what it knows; a null entry keeps none (FromObject
+// leaves it out, as Graph holds no such entry).
 func (e *readEntry[T]) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
 	e.json = bytes.Clone(b)
 	return json.Unmarshal(b, &e.known)
 }
@@ -43,9 +47,14 @@ func FromObject(o *Object) *State {
 	st := &State{ObjectID: o.ID, AppID: o.AppID, displayName: o.DisplayName,
 		uris: append([]string{}, o.IdentifierURIs...), scopes: []scopeEntry{}, preAuth: []preAuthEntry{}}
 	for _, e := range o.API.Scopes {
-		st.scopes = append(st.scopes, scopeEntry{PermissionScope: e.known, raw: e})
+		if e.json != nil {
+			st.scopes = append(st.scopes, scopeEntry{PermissionScope: e.known, raw: e})
+		}
 	}
 	for _, e := range o.API.PreAuth {
+		if e.json == nil {
+			continue
+		}
 		e.known.DelegatedPermissionIDs = append([]string{}, e.known.DelegatedPermissionIDs...)
 		st.preAuth = append(st.preAuth, preAuthEntry{PreAuthorizedApplication: e.known, raw: e})
 	}

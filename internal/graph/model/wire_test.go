@@ -260,3 +260,26 @@ func TestFromObject_NoAPI(t *testing.T) {
 		}
 	}
 }
+
+// A null list entry (the SDK skipped nil models too) is left out, and the lists written back hold the
+// other entries as read.
+func TestFromObject_NullEntriesAreLeftOut(t *testing.T) {
+	doc := `{"id":"o","appId":"a","api":{"oauth2PermissionScopes":[null,{"id":"b1b1b1b1-1111-4111-8111-b1b1b1b1b1b1","value":"s","type":"User","isEnabled":true,"origin":"x"}],` +
+		`"preAuthorizedApplications":[null,{"appId":"c","delegatedPermissionIds":["b1b1b1b1-1111-4111-8111-b1b1b1b1b1b1"]}]}}`
+	var o Object
+	if err := json.Unmarshal([]byte(doc), &o); err != nil {
+		t.Fatal(err)
+	}
+	st := FromObject(&o)
+	if app := st.Application(); len(app.Scopes) != 1 || len(app.PreAuthorized) != 1 {
+		t.Fatalf("%+v", app)
+	}
+	st.scopes[0].Enabled = false
+	body, err := PatchBody(st, ColScopes|ColPreAuth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(body); strings.Contains(s, "null") || !strings.Contains(s, `"origin":"x"`) || !strings.Contains(s, `"isEnabled":false`) {
+		t.Fatalf("body %s", s)
+	}
+}
