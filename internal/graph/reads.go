@@ -21,7 +21,7 @@ type readFlight struct {
 // notFoundPolicy returns how 404 answers for this (already resolved) application are retried.
 func (w *appWorker) notFoundPolicy(p callPolicy) callPolicy {
 	written := locked(w, func(a *core.App) bool { return a.Written })
-	p.NotFound, p.NotFoundWindow = core.NotFoundPolicy(written, w.c.lag().Bound())
+	p.NotFound, p.NotFoundWindow = w.c.lag().NotFoundPolicy(written)
 	p.onRetry = func(err error) { w.with(func(a *core.App) { a.Retrying(err, w.c.now()) }) }
 	return p
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
@@ -66,12 +65,13 @@ func (c *Client) resolve(ctx context.Context, ref model.AppRef) (*appWorker, *mo
 	return f.w, f.st, f.err
 }
 
-// lookup reads the application ref names. A 404 is retried only for L (core.NotFoundPolicy): the ID
+// lookup reads the application ref names. A 404 is retried only for L (core.Lag.NotFoundPolicy): the ID
 // may be wrong, or the application may be replicating right after its creation.
 func (c *Client) lookup(ctx context.Context, ref model.AppRef) (*appWorker, *model.State, error) {
 	var m *model.Object
 	start := c.now()
-	p := callPolicy{what: "GET " + ref.String(), Policy: core.Policy{NotFound: core.ReasonNotFoundFirstLookup, NotFoundWindow: c.lag().Bound()}}
+	p := callPolicy{what: "GET " + ref.String()}
+	p.NotFound, p.NotFoundWindow = c.lag().NotFoundPolicy(false)
 	err := c.retry(ctx, p, func(ctx context.Context) (err error) {
 		if ref.Kind != model.RefObjectID {
 			m, err = c.reads.byAppID.read(ctx, ref.ID, false)

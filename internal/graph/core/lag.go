@@ -73,12 +73,12 @@ const (
 	MaxReapply = 8
 )
 
-// NotFoundPolicy returns how 404 answers for a resolved application are retried: for
-// firstLookupWindow (the driver passes L: a new ID replicating, or a wrong one) while this process
-// has not written it, for NotFoundAfterWriteWindow once it has (a replica behind our own write).
-func NotFoundPolicy(written bool, firstLookupWindow time.Duration) (RetryReason, time.Duration) {
+// NotFoundPolicy returns how 404 answers for an application are retried: for L while this process
+// has not written it (a new ID replicating, or a wrong one), for NotFoundAfterWriteWindow once it has
+// (a replica behind our own write).
+func (l Lag) NotFoundPolicy(written bool) (RetryReason, time.Duration) {
 	if written {
 		return ReasonNotFoundAfterWrite, NotFoundAfterWriteWindow
 	}
-	return ReasonNotFoundFirstLookup, firstLookupWindow
+	return ReasonNotFoundFirstLookup, l.Bound()
 }

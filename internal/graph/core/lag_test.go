@@ -49,10 +49,11 @@ func TestEveryWindowDerivesFromTheLagBound(t *testing.T) {
 
 // A 404 is retried briefly until this process wrote the application, then as a replica behind.
 func TestNotFoundPolicy(t *testing.T) {
-	if r, w := NotFoundPolicy(false, 5*time.Second); r != ReasonNotFoundFirstLookup || w != 5*time.Second {
-		t.Errorf("not written: %s for %s, want the first-lookup window", r, w)
+	l := Lag{Declared: 5 * time.Second}
+	if r, w := l.NotFoundPolicy(false); r != ReasonNotFoundFirstLookup || w != 5*time.Second {
+		t.Errorf("not written: %s for %s, want L", r, w)
 	}
-	if r, w := NotFoundPolicy(true, 5*time.Second); r != ReasonNotFoundAfterWrite || w != NotFoundAfterWriteWindow {
+	if r, w := l.NotFoundPolicy(true); r != ReasonNotFoundAfterWrite || w != NotFoundAfterWriteWindow {
 		t.Errorf("written: %s for %s, want %s", r, w, NotFoundAfterWriteWindow)
 	}
 }
