@@ -8,7 +8,6 @@ package main
 import (
 	"context"
 	"log"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -81,7 +80,7 @@ func known(plan tftypes.Value) tftypes.Value {
 		case v.IsKnown():
 			return v, nil
 		case v.Type().Is(tftypes.String):
-			return tftypes.NewValue(tftypes.String, strings.Repeat("0", 8)+"-0000-4000-8000-"+strings.Repeat("0", 12)), nil
+			return tftypes.NewValue(tftypes.String, "00000000-0000-4000-8000-000000000000"), nil
 		case v.Type().Is(tftypes.Bool):
 			return tftypes.NewValue(tftypes.Bool, false), nil
 		default:
