@@ -9,11 +9,13 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// readFlight is one in-flight GET shared by concurrent readers.
+// readFlight is one read in flight shared by concurrent callers: an application's GET (sharedRead;
+// of generation gen, started at start) or the lookup of a reference (resolve, which sets w).
 type readFlight struct {
 	done  chan struct{}
 	gen   uint64
 	start time.Time
+	w     *appWorker
 	st    *model.State
 	err   error
 }
@@ -126,9 +128,6 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model
 		return f.st, f.err
 	}
 }
-
-// cacheRead records st as the latest read (core.App.Record).
-func (w *appWorker) cacheRead(st *model.State) { w.with(func(a *core.App) { a.Record(st) }) }
 
 // seen records st: another writer's change it shows (core.Memory.Observe) and the latest read.
 func (w *appWorker) seen(st *model.State) {

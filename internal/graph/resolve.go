@@ -5,16 +5,9 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
-
-// resolveFlight is one in-flight lookup of an AppRef shared by concurrent callers.
-type resolveFlight struct {
-	done chan struct{}
-	w    *appWorker
-	st   *model.State
-	err  error
-}
 
 // resolve returns the worker of the application ref names. The first call per reference reads the
 // application (the client ID form first when the kind is model.RefAuto) and returns that read; later
@@ -41,13 +34,13 @@ func (c *Client) resolve(ctx context.Context, ref model.AppRef) (*appWorker, *mo
 		}
 		return f.w, f.st, f.err
 	}
-	f := &resolveFlight{done: make(chan struct{})}
+	f := &readFlight{done: make(chan struct{})}
 	c.resolving[key] = f
 	c.mu.Unlock()
 
 	f.w, f.st, f.err = c.lookup(ctx, ref)
 	if f.err == nil {
-		f.w.cacheRead(f.st) // the lookup is a read like any other: later readers share it
+		f.w.with(func(a *core.App) { a.Record(f.st) }) // the lookup is a read like any other: later readers share it
 	}
 
 	c.mu.Lock()
