@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -210,4 +211,23 @@ func (b *readBatcher) answer(batch []*readWaiter, ids []string) {
 		}
 		close(w.done)
 	}
+}
+
+// ClientVisible reports whether an application or a service principal with the client ID appID is
+// visible to the identity in the tenant; one that is neither (404, or not listed) is not, which is no
+// error (callers only warn: it may live in another tenant). Other failures (403, throttling after
+// retries) are returned. Concurrent lookups share lists (they may wait core.VisibilityWindow for company).
+func (c *Client) ClientVisible(ctx context.Context, appID string) (bool, error) {
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	for _, b := range []*readBatcher{&c.reads.byAppID, &c.reads.spByAppID} {
+		err := c.retry(ctx, callPolicy{what: "GET " + b.coll + "(appId=…)"}, func(ctx context.Context) error {
+			_, err := b.read(ctx, appID, true)
+			return err
+		})
+		if !errors.Is(err, model.ErrNotFound) {
+			return err == nil, err
+		}
+	}
+	return false, nil
 }

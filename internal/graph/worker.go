@@ -15,7 +15,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// op is one queued mutation (model.Op). submitted is when it was queued (core.AnswersLate), rebuilds
+// op is one queued mutation (model.Op). submitted is when it was queued (core.Batch.AnswersLate), rebuilds
 // counts core.Refused's rebuilds; late is what the confirmation found wrong after the op was answered
 // at commit, returned is set once its caller returned (then late is a notice); both under the worker's mu.
 type op struct {
