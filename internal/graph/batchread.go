@@ -17,15 +17,12 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// Reads of different objects needed at the same moment share one request (DESIGN.md, "Reads of
-// different applications share requests"; the queue's rules are core/batchread.go's). A read is one
-// attempt; the caller's retry policy decides what happens next.
-
 // errNotListed answers a presence lookup whose object a filtered list did not return.
 var errNotListed = fmt.Errorf("%w: not in Graph's filtered list", model.ErrNotFound)
 
-// readBatcher queues the reads of the collection coll by the property prop ("id" or "appId"), reading
-// the properties sel, and sends them.
+// readBatcher queues the reads of the collection coll by the property prop ("id" or "appId") and sends
+// them, several in one request (DESIGN.md, "Reads of different applications share requests"; the
+// queue's rules are core/batchread.go's). A read is one attempt: the caller's policy retries it.
 type readBatcher struct {
 	c          *Client
 	prop, coll string
@@ -36,11 +33,9 @@ type readBatcher struct {
 	senders   int           // goroutines sending the queue
 	inRequest int           // senders waiting for an answer
 	sentAt    time.Time     // when the latest request was sent
-	hurry     chan struct{} // closed to end the wait of a sender that lingers; nil when none does
-	// off is set when lists do not serve: Graph refused one (403), or lists left out applications a
-	// single GET found core.MaxListOmissions times. From then on every read is a single GET.
-	off       atomic.Bool
-	omissions atomic.Int32
+	hurry     chan struct{} // closed to end the wait of a sender that lingers
+	off       atomic.Bool   // lists do not serve (Graph refused one with 403, or MaxListOmissions): single GETs
+	omissions atomic.Int32  // objects a list left out that a single GET then found
 }
 
 // readWaiter is one caller's read. Its answer is m (nil when not listed) or err; or alone: the caller
@@ -54,12 +49,9 @@ type readWaiter struct {
 	alone, omitted bool
 }
 
-// readBatchers are a client's batchers, one per kind and resource.
-type readBatchers struct {
-	byObjectID readBatcher
-	byAppID    readBatcher
-	spByAppID  readBatcher // presence lookups only (ClientVisible)
-}
+// readBatchers are a client's batchers of applications by object and client ID, and of service
+// principals by client ID (presence lookups only: ClientVisible).
+type readBatchers struct{ byObjectID, byAppID, spByAppID readBatcher }
 
 func (r *readBatchers) init(c *Client) {
 	r.byObjectID = readBatcher{c: c, prop: "id", coll: "/applications", sel: selectFields}
@@ -134,9 +126,6 @@ func (b *readBatcher) send() {
 			case <-hurry:
 			}
 			b.mu.Lock()
-			if b.hurry == hurry {
-				b.hurry = nil
-			}
 		}
 		var batch []*readWaiter
 		var ids []string
