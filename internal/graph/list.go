@@ -49,9 +49,8 @@ func (c *Client) OwnedApplications(ctx context.Context) ([]model.Application, er
 	return out, nil
 }
 
-// ApplicationDisplayName returns the display name of the application with the given client ID, or ""
-// when the identity cannot see it (another tenant's multi-tenant app, or no read permission on it):
-// a filtered list answers with no entry where a GET would answer 403 or 404.
+// ApplicationDisplayName returns the display name of the application with the client ID appID, or ""
+// when the identity cannot see it (a filtered list has no entry where a GET would answer 403 or 404).
 func (c *Client) ApplicationDisplayName(ctx context.Context, appID string) (string, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()

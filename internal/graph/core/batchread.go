@@ -2,9 +2,8 @@ package core
 
 import "time"
 
-// The read batcher (DESIGN.md, "Reads of different applications share requests"): reads of
-// different applications needed at the same moment share one filtered list; these rules say which
-// waiting reads the next request takes, and how long its sender lingers for more.
+// The read batcher's rules (DESIGN.md, "Reads of different applications share requests"): which
+// queued reads the next request takes, and how long its sender lingers for more.
 
 const (
 	// MaxListBatch is how many IDs one filtered list names: Graph accepts at most 15 values in an
@@ -47,8 +46,7 @@ func LingerFor[W Waiting](q []W, now time.Time, window time.Duration) time.Durat
 }
 
 // Stalled reports whether the reads queued need a sender of their own: none runs, or every sender
-// waits for an answer and the latest request went out ReadStallAfter ago or more (a hung connection
-// must not hold the queue).
+// waits for an answer and the latest request went out ReadStallAfter ago or more (hung, maybe).
 func Stalled(senders, inRequest int, sentAt, now time.Time) bool {
 	return senders == 0 || inRequest == senders && now.Sub(sentAt) >= ReadStallAfter
 }
@@ -75,8 +73,6 @@ func Take[W Waiting](q []W, gone func(W) bool) (batch, rest []W, ids []string) {
 	return batch, rest, ids
 }
 
-// ListRefusal says what Graph's refusal of a filtered list (status) means for its batch: alone, each
-// read is sent as its own GET (a 400: something in this list does not suit Graph; a 403: the
-// identity may not list but may read its own applications one by one), and off, lists are turned
-// off for the client (the 403).
+// ListRefusal says what Graph's refusal of a filtered list (status) means: alone, each read of its
+// batch is sent as its own GET (a 400 or a 403); off, lists are turned off for the client (a 403).
 func ListRefusal(status int) (alone, off bool) { return status == 400 || status == 403, status == 403 }

@@ -24,11 +24,9 @@ func Host(base string) (string, error) {
 	return u.Hostname(), nil
 }
 
-// OwnedPath is the collection of the applications an identity owns. An app-only identity (a service
-// principal: client secret, certificate, OIDC, managed identity) is listed with
-// /servicePrincipals/{its object ID}/ownedObjects/microsoft.graph.application, which Graph allows with
-// Application.Read.All or Directory.Read.All; a signed-in user (the Azure CLI) with
-// /me/ownedObjects/microsoft.graph.application, which needs no directory role.
+// OwnedPath is the collection of the applications an identity owns: an app-only identity's (a service
+// principal's) under its object ID, which Graph allows with Application.Read.All or Directory.Read.All;
+// a signed-in user's (the Azure CLI) under /me, which needs no directory role.
 func OwnedPath(objectID string, appOnly bool) string {
 	if appOnly {
 		return "/servicePrincipals/" + url.PathEscape(objectID) + "/ownedObjects/microsoft.graph.application"
