@@ -28,7 +28,7 @@ func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 		w.c.stats.confirmReads.Add(1)
 		if err == nil {
 			w.mu.Lock()
-			outcome, foreign := cf.Classify(w.app.Memory, st, w.c.now(), w.c.lag())
+			outcome, foreign := cf.Classify(w.app, st, w.c.now(), w.c.lag())
 			if foreign {
 				w.markForeignLocked()
 			}

@@ -69,7 +69,7 @@ func locked[T any](w *appWorker, f func(a *core.App) T) T {
 	return f(w.app)
 }
 
-// looksOld is core.Memory.LooksOld: st comes from a replica that is behind.
+// looksOld is core.App.LooksOld: st comes from a replica that is behind.
 func (w *appWorker) looksOld(st *model.State) bool {
 	return locked(w, func(a *core.App) bool { return a.LooksOld(st) })
 }

@@ -54,9 +54,9 @@ func (cf *Confirmation[O]) missingSince(st *model.State) time.Time {
 	return cf.Pending[len(cf.Pending)-1].WrittenAt
 }
 
-// Classify decides what the read st shows of the intents in flight (Memory.Classify) and keeps those
+// Classify decides what the read st shows of the intents in flight (App.Classify) and keeps those
 // it lacks in Lost; foreign says it shows another writer's change.
-func (cf *Confirmation[O]) Classify(m *Memory, st *model.State, now time.Time, l Lag) (o Outcome, foreign bool) {
+func (cf *Confirmation[O]) Classify(m *App, st *model.State, now time.Time, l Lag) (o Outcome, foreign bool) {
 	o, cf.Lost, foreign = m.Classify(cf.Intents(), st, cf.Sent, now.Sub(cf.missingSince(st)), l.OverwriteAfter())
 	return o, foreign
 }

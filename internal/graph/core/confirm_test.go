@@ -14,9 +14,9 @@ func TestConfirmation(t *testing.T) {
 	base := &model.State{ObjectID: "obj"}
 	first := Build(base, []uri{"api://a"}, runURI, nil, true, false)
 	cf := NewConfirmation(first, t0)
-	m := NewMemory()
+	m := NewApp()
 	m.Observe(base)
-	m.Remember(first.Intents)
+	m.Commit(first.Intents)
 
 	// A read without our change and with nothing new: behind, and the lag it shows is recorded.
 	if o, foreign := cf.Classify(m, base, t0.Add(time.Second), l); o != Behind || foreign || len(cf.Lost) != 1 {
