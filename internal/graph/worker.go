@@ -150,20 +150,22 @@ func (w *appWorker) awaitSuccessors(answered int) {
 	}
 }
 
-// mergedContext is whileAnyLive of the ops' contexts, with the latest of their deadlines when each has one.
-func mergedContext(ops []*op) (context.Context, context.CancelFunc) {
-	ctxs, latest, all := make([]context.Context, len(ops)), time.Time{}, true
+// opsContext returns the context of a request sent for ops: the values of the first op's, and the
+// latest of their deadlines (every op has one: mutate's withTimeout; latest without ops). When live it
+// ends once every op's context is done (whileAnyLive), else never before the deadline.
+func opsContext(ops []*op, latest time.Time, live bool) (context.Context, context.CancelFunc) {
+	ctxs := make([]context.Context, len(ops))
 	for i, o := range ops {
 		ctxs[i] = o.ctx
-		d, ok := o.ctx.Deadline()
-		all = all && ok
-		if d.After(latest) {
+		if d, ok := o.ctx.Deadline(); ok && (i == 0 || d.After(latest)) {
 			latest = d
 		}
 	}
-	ctx, cancel := whileAnyLive(ctxs)
-	if !all {
-		return ctx, cancel
+	ctx, cancel := context.WithCancel(context.Background())
+	if live {
+		ctx, cancel = whileAnyLive(ctxs)
+	} else if len(ops) > 0 {
+		ctx, cancel = context.WithCancel(context.WithoutCancel(ops[0].ctx))
 	}
 	dctx, dcancel := context.WithDeadline(ctx, latest)
 	return dctx, func() { dcancel(); cancel() }
@@ -200,7 +202,7 @@ func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fres
 	if len(live) == 0 {
 		return active, reuse
 	}
-	ctx, cancel := mergedContext(live)
+	ctx, cancel := opsContext(live, time.Time{}, true)
 	defer cancel()
 	base := locked(w, func(a *core.App) *model.State { return a.Base(reuse, w.foreign, w.c.lag(), w.c.started, w.c.now()) })
 	var b *batch
