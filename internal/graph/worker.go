@@ -343,14 +343,6 @@ func (w *appWorker) report(o *op, err error) {
 	}
 }
 
-// lateError marks o's caller as returned and returns what the confirmation found wrong meanwhile.
-func (w *appWorker) lateError(o *op) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	o.returned = true
-	return o.late
-}
-
 // patch sends the collections cols of after, built on a read started at based, and returns what it
 // sent (when err is nil); a resend whose base is too old is rebuilt on a fresh read (v3 rule 3).
 func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Collection, intents []model.Intent, based time.Time) (*model.State, error) {
