@@ -20,8 +20,7 @@ func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 		close(w.confirming)
 		w.confirming = nil
 	})
-	cf := core.NewConfirmation(first, w.c.now())
-	w.noteWrite(first.WrittenAt)
+	cf := core.NewConfirmation(first)
 	for {
 		// No cancellation (callers may have been answered); a batch of restored intents only is bounded below.
 		ctx, cancel := opsContext(cf.Ops(), w.c.now().Add(w.c.lag().SettleHorizon()+core.RequestTimeout), false)
@@ -85,8 +84,9 @@ func (w *appWorker) overwritten(ctx context.Context, cf *confirmation, st *model
 	}
 	resent, err := w.patch(ctx, next, cols, cf.Intents(), st.ReadAt)
 	if err == nil {
-		cf.Resent(resent, w.c.now())
-		w.noteWrite(w.c.now())
+		now := w.c.now()
+		cf.Resent(resent, now)
+		w.with(func(a *core.App) { a.LastWrite = now })
 	}
 	return err
 }
@@ -124,10 +124,6 @@ func (w *appWorker) absorb(ctx context.Context, cf *confirmation) (taken []*op, 
 		return taken, false
 	}
 	w.commit(b)
-	cf.Absorb(b, w.c.now())
-	w.noteWrite(b.WrittenAt)
+	cf.Absorb(b)
 	return taken, true
 }
-
-// noteWrite records when this process last wrote the application.
-func (w *appWorker) noteWrite(t time.Time) { w.with(func(a *core.App) { a.LastWrite = t }) }

@@ -19,9 +19,8 @@ type Confirmation[O comparable] struct {
 	Lost []model.Intent
 }
 
-// NewConfirmation starts the confirmation of first, sent at now.
-func NewConfirmation[O comparable](first *Batch[O], now time.Time) *Confirmation[O] {
-	first.WrittenAt = now
+// NewConfirmation starts the confirmation of first.
+func NewConfirmation[O comparable](first *Batch[O]) *Confirmation[O] {
 	return &Confirmation[O]{Pending: []*Batch[O]{first}, Sent: first.Cur}
 }
 
@@ -60,14 +59,13 @@ func (cf *Confirmation[O]) Classify(a *App, st *model.State, now time.Time, l La
 	return o, foreign, missingFor
 }
 
-// Absorb adds b, built on what this process sent and sent at now, to the batches in flight; older
-// batches stop awaiting the intents b replaced (a pre-authorization added and removed again): Graph
-// can no longer show those, and b's confirmation covers the fact.
-func (cf *Confirmation[O]) Absorb(b *Batch[O], now time.Time) {
+// Absorb adds b, built on what this process sent, to the batches in flight; older batches stop
+// awaiting the intents b replaced (a pre-authorization added and removed again): Graph can no longer
+// show those, and b's confirmation covers the fact.
+func (cf *Confirmation[O]) Absorb(b *Batch[O]) {
 	cf.drop(func(i model.Intent) bool {
 		return slices.ContainsFunc(b.Intents, func(j model.Intent) bool { return j.Key() == i.Key() })
 	})
-	b.WrittenAt = now
 	cf.Pending = append(cf.Pending, b)
 	cf.Sent = b.Cur
 }

@@ -14,7 +14,8 @@ func TestConfirmation(t *testing.T) {
 	l := Lag{Declared: 3 * time.Second, WriteReuse: time.Second}
 	base := &model.State{ObjectID: "obj"}
 	first := Build(base, []uri{"api://a"}, runURI, nil, true, false)
-	cf := NewConfirmation(first, t0)
+	first.WrittenAt = t0
+	cf := NewConfirmation(first)
 	m := NewApp()
 	m.Observe(base)
 	m.Commit(first.Intents)
@@ -27,8 +28,9 @@ func TestConfirmation(t *testing.T) {
 	// Ops queued meanwhile go on top of what was sent; the newer batch takes over a fact it replaced.
 	second := Build(cf.Sent, []uri{"api://b"}, runURI, nil, false, false)
 	second.Intents = append(second.Intents, first.Intents[0]) // as if it had changed api://a again
-	cf.Absorb(second, t0.Add(2*time.Second))
-	if len(cf.Pending) != 2 || len(first.Intents) != 0 || cf.Sent != second.Cur || !second.WrittenAt.Equal(t0.Add(2*time.Second)) {
+	second.WrittenAt = t0.Add(2 * time.Second)
+	cf.Absorb(second)
+	if len(cf.Pending) != 2 || len(first.Intents) != 0 || cf.Sent != second.Cur || cf.Pending[1] != second {
 		t.Fatalf("Absorb: %d pending, first awaits %v", len(cf.Pending), first.Intents)
 	}
 	// A read that shows the first batch ends its confirmation; the newest always stays.
