@@ -24,16 +24,12 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// Defaults of Config: the public Microsoft Graph endpoint (without the version segment) and its
-// token scope.
+// Defaults of Config: the public Microsoft Graph endpoint (without the version segment) and its scope.
 const (
 	DefaultBaseURL = "https://graph.microsoft.com"
 	DefaultScope   = "https://graph.microsoft.com/.default"
-)
-
-const (
-	userAgent    = "lkps-graph/1"  // the client's product token, after Config.UserAgent
-	tokenRefresh = 5 * time.Minute // how long before its expiry a cached token is replaced
+	userAgent      = "lkps-graph/1"  // the client's product token, after Config.UserAgent
+	tokenRefresh   = 5 * time.Minute // how long before its expiry a cached token is replaced
 )
 
 // selectFields are the application properties the client reads ($select keeps responses small).
@@ -72,7 +68,7 @@ type Config struct {
 type Client struct {
 	cfg   Config
 	host  string       // the Graph host and port, the only ones the token goes to
-	http  *http.Client // the given transport, no redirects
+	http  *http.Client // the given transport; no redirects
 	stats statsCollector
 	// observedLag is the longest replication lag seen, in nanoseconds (noteLag).
 	observedLag atomic.Int64
@@ -128,14 +124,13 @@ func New(cfg Config) (*Client, error) {
 		c.started = cfg.CommandStart
 	}
 	c.reads.init(c)
+	// A redirect is answered as it came (an APIError): Graph sends none to these calls, and following one
+	// could turn a PATCH into a GET or take the token elsewhere.
 	given := cmp.Or(cfg.HTTPClient, &http.Client{})
-	c.http = &http.Client{Transport: given.Transport, Timeout: given.Timeout, CheckRedirect: noRedirects}
+	c.http = &http.Client{Transport: given.Transport, Timeout: given.Timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return c, nil
 }
-
-// noRedirects answers a redirect as it came (an APIError): Graph sends none to these calls, and
-// following one could turn a PATCH into a GET or take the token elsewhere.
-func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // bearer returns a token for Config.Scope, the cached one until tokenRefresh before it expires (or
 // the credential's RefreshOn). It is never logged.
