@@ -213,18 +213,13 @@ func UpdateScopeStep(st *State, want PermissionScope) (done bool, err error) {
 
 // DeleteScopeStep moves towards the removal of the scope and reports whether it is gone (a missing
 // scope is). Steps, each confirmed before the next: remove the scope ID from every pre-authorized
-// entry (withoutGrant; the clients that lost it are added to cleared), disable the scope, remove it.
+// entry (withoutGrant, adding the clients to cleared), disable the scope, remove it.
 func DeleteScopeStep(st *State, id string, cleared *[]string) (done bool) {
 	i := st.findScope(id)
 	if i < 0 {
 		return true
 	}
-	if lost := withoutGrant(st, func(string) bool { return true }, id); lost != nil {
-		for _, c := range lost {
-			if !containsFold(*cleared, c) {
-				*cleared = append(*cleared, c)
-			}
-		}
+	if withoutGrant(st, func(string) bool { return true }, id, cleared) {
 		return false
 	}
 	switch {
@@ -274,16 +269,20 @@ func grantAt(st *State, client, perm string) int {
 // RemovePreAuthorization removes permissionID from every entry of the client (withoutGrant);
 // removed is false when there was nothing to remove.
 func RemovePreAuthorization(st *State, clientAppID, permissionID string) (removed bool) {
-	return withoutGrant(st, func(a string) bool { return strings.EqualFold(a, clientAppID) }, permissionID) != nil
+	return withoutGrant(st, func(a string) bool { return strings.EqualFold(a, clientAppID) }, permissionID, new([]string))
 }
 
-// withoutGrant removes permissionID from the entries of the clients match accepts, removes an entry
-// this leaves empty (entries empty as read stay) and returns the clients that lost the permission.
-func withoutGrant(st *State, match func(appID string) bool, permissionID string) (lost []string) {
+// withoutGrant removes permissionID from the entries of the clients match accepts, and an entry this
+// leaves empty (entries empty as read stay), adds the clients that lost it to lost (once each) and
+// reports whether any did.
+func withoutGrant(st *State, match func(appID string) bool, permissionID string, lost *[]string) (removed bool) {
 	kept := st.preAuth[:0:0]
 	for _, p := range st.preAuth {
 		if match(p.AppID) && containsFold(p.DelegatedPermissionIDs, permissionID) {
-			lost = append(lost, p.AppID)
+			removed = true
+			if !containsFold(*lost, p.AppID) {
+				*lost = append(*lost, p.AppID)
+			}
 			p.DelegatedPermissionIDs = slices.DeleteFunc(slices.Clone(p.DelegatedPermissionIDs), func(x string) bool { return strings.EqualFold(x, permissionID) })
 			if len(p.DelegatedPermissionIDs) == 0 {
 				continue
@@ -291,10 +290,10 @@ func withoutGrant(st *State, match func(appID string) bool, permissionID string)
 		}
 		kept = append(kept, p)
 	}
-	if lost != nil {
+	if removed {
 		st.preAuth = kept
 	}
-	return lost
+	return removed
 }
 
 // ReferencesResolve reports whether every permission ID of every pre-authorized entry names a scope

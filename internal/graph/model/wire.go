@@ -53,11 +53,10 @@ func FromObject(o *Object) *State {
 		}
 	}
 	for _, e := range o.API.PreAuth {
-		if e.json == nil {
-			continue
+		if e.json != nil {
+			e.known.DelegatedPermissionIDs = append([]string{}, e.known.DelegatedPermissionIDs...)
+			st.preAuth = append(st.preAuth, preAuthEntry{PreAuthorizedApplication: e.known, raw: e})
 		}
-		e.known.DelegatedPermissionIDs = append([]string{}, e.known.DelegatedPermissionIDs...)
-		st.preAuth = append(st.preAuth, preAuthEntry{PreAuthorizedApplication: e.known, raw: e})
 	}
 	return st
 }
