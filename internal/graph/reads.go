@@ -54,7 +54,7 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*model.Sta
 }
 
 // read returns the application as Graph shows it (when err is nil), never older than what this process
-// confirmed: a read core.Memory.LooksOld calls behind is repeated, for core.Lag.OverwriteAfter at most;
+// confirmed: a read core.App.LooksOld calls behind is repeated, for core.Lag.OverwriteAfter at most;
 // then it is the truth (another writer overwrote our change, which the next round restores).
 func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 	start := w.c.now()
@@ -127,7 +127,7 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model
 	}
 }
 
-// seen records st: another writer's change it shows (core.Memory.Observe) and the latest read.
+// seen records st: another writer's change it shows (core.App.Observe) and the latest read.
 func (w *appWorker) seen(st *model.State) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
