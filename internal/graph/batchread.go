@@ -29,7 +29,7 @@ type readBatcher struct {
 	sel        []string
 
 	mu        sync.Mutex
-	waiting   []*readWaiter
+	waiting   []core.Queued[*readWaiter]
 	senders   int           // goroutines sending the queue
 	inRequest int           // senders waiting for an answer
 	sentAt    time.Time     // when the latest request was sent
@@ -41,7 +41,6 @@ type readBatcher struct {
 // readWaiter is one caller's read. Its answer is m (nil when not listed) or err; or alone: the caller
 // sends a single GET itself (omitted: the list left the object out).
 type readWaiter struct {
-	core.Queued
 	ctx            context.Context
 	done           chan struct{}
 	m              *model.Object
@@ -78,9 +77,9 @@ func (b *readBatcher) read(ctx context.Context, id string, presence bool) (*mode
 	if b.off.Load() || uuid.Validate(id) != nil {
 		return b.single(ctx, id)
 	}
-	w := &readWaiter{Queued: core.Queued{ID: strings.ToLower(id), Presence: presence, At: b.c.now()}, ctx: ctx, done: make(chan struct{})}
+	w := &readWaiter{ctx: ctx, done: make(chan struct{})}
 	b.mu.Lock()
-	b.waiting = append(b.waiting, w)
+	b.waiting = append(b.waiting, core.Queued[*readWaiter]{ID: strings.ToLower(id), Presence: presence, At: b.c.now(), W: w})
 	if b.hurry != nil && core.LingerFor(b.waiting, b.c.now(), core.VisibilityWindow) <= 0 {
 		close(b.hurry)
 		b.hurry = nil
@@ -127,9 +126,8 @@ func (b *readBatcher) send() {
 			}
 			b.mu.Lock()
 		}
-		var batch []*readWaiter
-		var ids []string
-		batch, b.waiting, ids = core.Take(b.waiting, func(w *readWaiter) bool { return w.ctx.Err() != nil })
+		batch, rest, ids := core.Take(b.waiting, func(w *readWaiter) bool { return w.ctx.Err() != nil })
+		b.waiting = rest
 		if len(batch) == 0 {
 			b.senders--
 			b.mu.Unlock()
@@ -150,10 +148,10 @@ func (b *readBatcher) send() {
 // answer sends one request for the batch (naming ids) and answers its waiters: a batch naming one
 // object is its single GET, more are one filtered list (core.Filter; a refusal, core.ListRefusal).
 // The request is one attempt with its own timeout; it ends when the last waiter has gone.
-func (b *readBatcher) answer(batch []*readWaiter, ids []string) {
+func (b *readBatcher) answer(batch []core.Queued[*readWaiter], ids []string) {
 	ctxs := make([]context.Context, len(batch))
-	for i, w := range batch {
-		ctxs[i] = w.ctx
+	for i, r := range batch {
+		ctxs[i] = r.W.ctx
 	}
 	live, release := whileAnyLive(ctxs)
 	defer release()
@@ -185,15 +183,16 @@ func (b *readBatcher) answer(batch []*readWaiter, ids []string) {
 				map[string]any{"filter_property": b.prop, "error": err.Error()})
 		}
 	}
-	for _, w := range batch {
-		switch m, ok := found[w.ID]; {
+	for _, r := range batch {
+		w := r.W
+		switch m, ok := found[r.ID]; {
 		case alone:
 			w.alone = true
 		case err != nil:
 			w.err = err
 		case ok:
 			w.m = m
-		case w.Presence:
+		case r.Presence:
 			w.err = errNotListed
 		default:
 			w.alone, w.omitted = true, true

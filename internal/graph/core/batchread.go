@@ -17,32 +17,28 @@ const (
 )
 
 // Queued is one read waiting in a batcher's queue: ID names the object (lower case); Presence marks
-// a presence lookup (it may linger, and not being listed is its answer); At is when it joined.
-type Queued struct {
+// a presence lookup (it may linger, and not being listed is its answer); At is when it joined; W is
+// the driver's waiter.
+type Queued[W any] struct {
 	ID       string
 	Presence bool
 	At       time.Time
+	W        W
 }
-
-// Entry returns q; the driver's waiters embed a Queued.
-func (q *Queued) Entry() *Queued { return q }
-
-// Waiting is a read in a queue.
-type Waiting interface{ Entry() *Queued }
 
 // LingerFor returns how much longer a sender waits at now for more reads before it sends the queue
 // q: only while q holds nothing but presence lookups (plan-time visibility checks), naming fewer
 // than MaxListBatch objects, until the oldest of them has waited window.
-func LingerFor[W Waiting](q []W, now time.Time, window time.Duration) time.Duration {
+func LingerFor[W any](q []Queued[W], now time.Time, window time.Duration) time.Duration {
 	named, presenceOnly := make(map[string]bool), true
-	for _, w := range q {
-		presenceOnly = presenceOnly && w.Entry().Presence
-		named[w.Entry().ID] = true
+	for _, r := range q {
+		presenceOnly = presenceOnly && r.Presence
+		named[r.ID] = true
 	}
 	if len(q) == 0 || !presenceOnly || len(named) >= MaxListBatch {
 		return 0
 	}
-	return window - now.Sub(q[0].Entry().At)
+	return window - now.Sub(q[0].At)
 }
 
 // Stalled reports whether the reads queued need a sender of their own: none runs, or every sender
@@ -54,20 +50,19 @@ func Stalled(senders, inRequest int, sentAt, now time.Time) bool {
 // Take splits the queue q for the next request: batch are the reads it answers, naming ids (at most
 // MaxListBatch distinct objects, in queue order; a read of an object already named joins at no
 // cost), rest stay queued; those whose caller gave up (gone) are dropped.
-func Take[W Waiting](q []W, gone func(W) bool) (batch, rest []W, ids []string) {
+func Take[W any](q []Queued[W], gone func(W) bool) (batch, rest []Queued[W], ids []string) {
 	named := make(map[string]bool)
-	for _, w := range q {
-		id := w.Entry().ID
+	for _, r := range q {
 		switch {
-		case gone(w): // dropped
-		case named[id] || len(ids) < MaxListBatch:
-			if !named[id] {
-				named[id] = true
-				ids = append(ids, id)
+		case gone(r.W): // dropped
+		case named[r.ID] || len(ids) < MaxListBatch:
+			if !named[r.ID] {
+				named[r.ID] = true
+				ids = append(ids, r.ID)
 			}
-			batch = append(batch, w)
+			batch = append(batch, r)
 		default:
-			rest = append(rest, w)
+			rest = append(rest, r)
 		}
 	}
 	return batch, rest, ids

@@ -7,19 +7,13 @@ import (
 	"time"
 )
 
-type waiter struct {
-	Queued
-	gone bool
-}
-
 func TestTake(t *testing.T) {
-	var q []*waiter
+	var q []Queued[bool] // W: whether the reader is gone
 	for i := range MaxListBatch + 2 {
-		q = append(q, &waiter{Queued: Queued{ID: fmt.Sprint(i)}})
+		q = append(q, Queued[bool]{ID: fmt.Sprint(i), W: i == 1})
 	}
-	q[1].gone = true
-	q = append(q, &waiter{Queued: Queued{ID: "0"}}) // an object already named joins at no cost
-	batch, rest, ids := Take(q, func(w *waiter) bool { return w.gone })
+	q = append(q, Queued[bool]{ID: "0", At: time.Unix(1, 0)}) // an object already named joins at no cost
+	batch, rest, ids := Take(q, func(gone bool) bool { return gone })
 	if len(ids) != MaxListBatch || ids[0] != "0" || slices.Contains(ids, "1") {
 		t.Errorf("ids = %v: want the first %d objects still wanted, in queue order", ids, MaxListBatch)
 	}
@@ -34,10 +28,11 @@ func TestTake(t *testing.T) {
 // The sender's linger, one row each.
 func TestLingerFor(t *testing.T) {
 	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
-	w := func(id string, presence bool) *waiter {
-		return &waiter{Queued: Queued{ID: id, Presence: presence, At: t0}}
+	type queue = []Queued[struct{}]
+	w := func(id string, presence bool) Queued[struct{}] {
+		return Queued[struct{}]{ID: id, Presence: presence, At: t0}
 	}
-	full := make([]*waiter, MaxListBatch)
+	full := make(queue, MaxListBatch)
 	for i := range full {
 		full[i] = w(fmt.Sprint(i), true)
 	}
@@ -45,14 +40,14 @@ func TestLingerFor(t *testing.T) {
 	old.At = t0.Add(-30 * time.Millisecond)
 	window := 50 * time.Millisecond
 	for name, tc := range map[string]struct {
-		q    []*waiter
+		q    queue
 		want time.Duration
 	}{
 		"an empty queue does not wait":      {nil, 0},
-		"presence lookups wait for company": {[]*waiter{w("a", true), w("a", true), w("b", true)}, 30 * time.Millisecond},
-		"a read among them ends the wait":   {[]*waiter{w("a", true), w("b", false)}, 0},
+		"presence lookups wait for company": {queue{w("a", true), w("a", true), w("b", true)}, 30 * time.Millisecond},
+		"a read among them ends the wait":   {queue{w("a", true), w("b", false)}, 0},
 		"a full list ends the wait":         {full, 0},
-		"the oldest has waited the window":  {[]*waiter{old, w("b", true)}, 0},
+		"the oldest has waited the window":  {queue{old, w("b", true)}, 0},
 	} {
 		if got := LingerFor(tc.q, t0.Add(20*time.Millisecond), window); got != tc.want {
 			t.Errorf("%s: LingerFor = %s, want %s", name, got, tc.want)
