@@ -201,10 +201,9 @@ func (b *readBatcher) answer(batch []core.Queued[*readWaiter], ids []string) {
 	}
 }
 
-// ClientVisible reports whether an application or a service principal with the client ID appID is
-// visible to the identity in the tenant; one that is neither (404, or not listed) is not, which is no
-// error (callers only warn: it may live in another tenant). Other failures (403, throttling after
-// retries) are returned. Concurrent lookups share lists (they may wait core.VisibilityWindow for company).
+// ClientVisible reports whether an application, or else a service principal, with the client ID appID
+// is visible to the identity: absence (a 404, or not listed) is no error; other failures are returned.
+// Concurrent lookups share lists (DESIGN.md, "Plan-time visibility checks are batched").
 func (c *Client) ClientVisible(ctx context.Context, appID string) (bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
