@@ -23,7 +23,7 @@ func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 	for {
 		// No cancellation (callers may have been answered); a batch of restored intents only is bounded below.
 		ctx, cancel := opsContext(cf.Ops(), w.c.now().Add(w.c.lag().SettleHorizon()+core.RequestTimeout), false)
-		st, err := w.get(ctx, callPolicy{what: "GET /applications/" + w.objectID + " (confirmation)"}, nil)
+		st, err := w.get(ctx, "GET /applications/"+w.objectID+" (confirmation)", false)
 		w.c.stats.confirmReads.Add(1)
 		if err == nil {
 			w.mu.Lock()

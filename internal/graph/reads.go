@@ -34,8 +34,15 @@ func (w *appWorker) retryingSince(t time.Time) error {
 	return locked(w, func(a *core.App) error { return a.RetryingSince(t) })
 }
 
-// get sends one GET of the application under the retry policy.
-func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*model.State) error) (*model.State, error) {
+// get reads the application under the retry policy (what names the call). With stale, never older
+// than what this process confirmed: a read core.App.LooksOld calls behind is repeated, for
+// core.Lag.OverwriteAfter at most; then it is the truth (another writer overwrote our change, which
+// the next round restores).
+func (w *appWorker) get(ctx context.Context, what string, stale bool) (*model.State, error) {
+	start, p := w.c.now(), callPolicy{what: what}
+	if stale {
+		p.StaleWindow = w.c.lag().OverwriteAfter()
+	}
 	var st *model.State
 	err := w.c.retry(ctx, w.notFoundPolicy(p), func(ctx context.Context) error {
 		at := w.c.now()
@@ -45,25 +52,9 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*model.Sta
 		}
 		st = model.FromObject(m)
 		st.ReadAt = at
-		if check != nil {
-			return check(st)
-		}
-		return nil
-	})
-	return st, err
-}
-
-// read returns the application as Graph shows it (when err is nil), never older than what this process
-// confirmed: a read core.App.LooksOld calls behind is repeated, for core.Lag.OverwriteAfter at most;
-// then it is the truth (another writer overwrote our change, which the next round restores).
-func (w *appWorker) read(ctx context.Context) (*model.State, error) {
-	start := w.c.now()
-	window := w.c.lag().OverwriteAfter()
-	p := callPolicy{what: "GET /applications/" + w.objectID, Policy: core.Policy{StaleWindow: window}}
-	st, err := w.get(ctx, p, func(st *model.State) error {
 		w.mu.Lock()
 		defer w.mu.Unlock()
-		if !w.app.LooksOld(st) {
+		if !stale || !w.app.LooksOld(st) {
 			return nil
 		}
 		if !w.app.LastWrite.IsZero() {
@@ -71,12 +62,17 @@ func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 		}
 		return core.ErrStaleRead
 	})
-	if errors.Is(err, core.ErrStaleRead) && st != nil && w.c.now().Sub(start) >= window {
+	if errors.Is(err, core.ErrStaleRead) && st != nil && w.c.now().Sub(start) >= p.StaleWindow {
 		w.c.logWarn(ctx, "Microsoft Graph keeps showing the application without changes this process confirmed; "+
 			"taking them as overwritten by another writer", map[string]any{"object_id": w.objectID})
 		err = nil
 	}
 	return st, err
+}
+
+// read is get of a read never older than what this process confirmed.
+func (w *appWorker) read(ctx context.Context) (*model.State, error) {
+	return w.get(ctx, "GET /applications/"+w.objectID, true)
 }
 
 // sharedRead is read with reuse (core.App.Cached, a read started at or after notBefore) and
