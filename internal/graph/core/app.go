@@ -8,10 +8,8 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// App is what one process holds of one application between its rounds: the intents it confirmed
-// (read-your-writes, and what to restore), what it saw (to tell a replica behind from another
-// writer's change), its latest read, and the marks that steer the next round. The driver (the
-// application's worker) holds it under its lock and does the I/O; these methods decide.
+// App is what one process holds of one application between its rounds, under its worker's lock: the
+// intents it confirmed, what it saw, its latest read, and the marks that steer the next round.
 type App struct {
 	expect             map[string]model.Intent // the intents this process confirmed, by key
 	seen               map[string]bool         // every version of a scope (model.ScopeFact) this process read or wrote
@@ -66,9 +64,7 @@ func (a *App) LooksOld(st *model.State) bool {
 }
 
 // showsNews reports whether st shows something that known lacks and that is none of this process's
-// intents: another writer's change, so st is newer than known. A stale replica shows only older
-// states, which hold nothing known lacks (except a fact this process removed, which is ours), and
-// only scope versions that existed before: a version never seen is another writer's.
+// intents, or a scope version never seen: another writer's change (a stale replica shows neither).
 func (a *App) showsNews(st, known *model.State) bool {
 	if known == nil {
 		return false
@@ -150,8 +146,8 @@ func (a *App) Record(st *model.State) {
 	a.Cache(st, st.ReadAt, a.Gen)
 }
 
-// Cached returns the latest read when it may serve a reader at now that needs a read started at
-// notBefore or later (MayServe), with no write confirmed since; else nil.
+// Cached returns the latest read when it may serve a reader at now (MayServe) and no write was
+// confirmed since; else nil.
 func (a *App) Cached(notBefore, now time.Time, readReuse time.Duration) *model.State {
 	if a.cached == nil || a.cachedGen != a.Gen || !MayServe(a.cachedAt, notBefore, now, readReuse) {
 		return nil
@@ -160,9 +156,7 @@ func (a *App) Cached(notBefore, now time.Time, readReuse time.Duration) *model.S
 }
 
 // Base returns what a round may build on instead of reading (nil: read): reuse (the read that
-// confirmed the previous round) or else the latest read, when Lag.MayBuildOn allows it; a read is
-// distrusted when another writer was seen (foreign), a round asked for a new read, or it lacks a
-// change this process confirmed.
+// confirmed the previous round) or else the latest read, when Lag.MayBuildOn allows it.
 func (a *App) Base(reuse *model.State, foreign bool, l Lag, commandStart, now time.Time) *model.State {
 	if reuse == nil && a.cachedGen == a.Gen {
 		reuse = a.cached
@@ -175,9 +169,8 @@ func (a *App) Base(reuse *model.State, foreign bool, l Lag, commandStart, now ti
 	return reuse
 }
 
-// Watched decides on st, the read taken once the settle window of the last write has ended: when st
-// shows every confirmed intent the last write is settled; else lost are restored by a new write
-// (attempt is its number), at most maxReapply times (ok false beyond).
+// Watched decides on st, read once the settle window has ended: the last write is settled, or lost
+// are restored by a new write (attempt is its number), at most maxReapply times (ok false beyond).
 func (a *App) Watched(st *model.State, maxReapply int) (lost []model.Intent, attempt int, ok bool) {
 	if lost = model.Missing(a.Expected(), st); len(lost) == 0 {
 		if a.Settled.Before(a.LastWrite) {
