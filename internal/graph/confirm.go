@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
@@ -92,7 +91,7 @@ func (w *appWorker) overwritten(ctx context.Context, cf *core.Confirmation[*op],
 func (w *appWorker) behind(ctx context.Context, cf *core.Confirmation[*op], lag time.Duration) (taken []*op, err error) {
 	w.c.noteLag(lag)
 	w.c.stats.addRetry(core.ReasonNotYetVisible)
-	wait := w.c.backoff.PollDelay(cf.Misses, rand.Float64())
+	wait := core.PollDelay(cf.Misses, w.c.jitter())
 	taken, sent := w.absorb(ctx, cf)
 	if sent {
 		wait = 0 // read at once: the new PATCH may well be visible with the old one
