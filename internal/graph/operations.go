@@ -93,14 +93,11 @@ func newScope(scope model.PermissionScope) (model.PermissionScope, error) {
 // ExposeScope adds the identifier URI (unless empty) and the permission scope in one change
 // (model.ExposeScope); uriAdded reports whether this call added the URI.
 func (c *Client) ExposeScope(ctx context.Context, ref model.AppRef, uri string, scope model.PermissionScope) (created model.PermissionScope, uriAdded bool, err error) {
-	var added bool
-	if scope, err = newScope(scope); err == nil {
-		_, err = change(ctx, c, ref, model.ExposeScope(uri, scope, &added), nil, &added)
-	}
-	if err != nil {
+	scope, err = newScope(scope)
+	if uriAdded, err = change(ctx, c, ref, model.ExposeScope(uri, scope, &uriAdded), err, &uriAdded); err != nil {
 		return model.PermissionScope{}, false, err
 	}
-	return scope, added, nil
+	return scope, uriAdded, nil
 }
 
 // UpdateScope changes the scope with scope.ID to scope (model.UpdateScope) and returns it as written.

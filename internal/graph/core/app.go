@@ -99,39 +99,6 @@ func (a *App) saw(st *model.State) {
 	}
 }
 
-// Outcome is what one confirmation read shows of the intents in flight.
-type Outcome int
-
-// Outcomes of a confirmation read; the driver has one handler each (confirm.go).
-const (
-	Visible     Outcome = iota // every intent in flight: one read that shows them proves the commit
-	Overwritten                // another writer overwrote some of them: apply them again
-	Behind                     // a replica that has not caught up: read again
-)
-
-// Classify decides what the confirmation read st shows of ours, the intents in flight, and returns
-// the ones it lacks. It lacks them because another writer overwrote them when it holds a change that
-// is neither in sent (what this process wrote last) nor ours nor confirmed (foreign: another writer
-// was seen), or when they have been missing for overwriteAfter (Lag.OverwriteAfter) or longer.
-func (a *App) Classify(ours []model.Intent, st, sent *model.State, missingFor, overwriteAfter time.Duration) (o Outcome, lost []model.Intent, foreign bool) {
-	if lost = model.Missing(ours, st); len(lost) == 0 {
-		return Visible, nil, false
-	}
-	if missingFor >= overwriteAfter {
-		return Overwritten, lost, false
-	}
-	mine := make(map[string]bool, len(ours))
-	for _, i := range ours {
-		mine[i.Key()] = true
-	}
-	for _, i := range model.IntentsOf(sent, st) {
-		if _, confirmed := a.expect[i.Key()]; i.Present && !confirmed && !mine[i.Key()] {
-			return Overwritten, lost, true
-		}
-	}
-	return Behind, lost, false
-}
-
 // Cache keeps st, a read started at at when gen writes were confirmed, as the latest read, unless a
 // write was confirmed since or a read started later is kept.
 func (a *App) Cache(st *model.State, at time.Time, gen uint64) {
