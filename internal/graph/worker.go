@@ -298,8 +298,7 @@ func (w *appWorker) write(ctx context.Context, b *core.Batch[*op]) (retry bool) 
 func (w *appWorker) commit(b *core.Batch[*op]) {
 	w.mu.Lock()
 	b.WrittenAt = w.c.now()
-	w.app.Commit(b.Intents)
-	w.app.LastWrite = b.WrittenAt
+	w.app.Commit(b.Intents, b.WrittenAt)
 	if w.confirming == nil {
 		w.confirming = make(chan struct{})
 	}

@@ -34,8 +34,9 @@ type App struct {
 // NewApp returns the state of an application this process has not touched.
 func NewApp() *App { return &App{expect: make(map[string]model.Intent), seen: make(map[string]bool)} }
 
-// Commit records intents Graph committed.
-func (a *App) Commit(intents []model.Intent) {
+// Commit records intents Graph committed at at.
+func (a *App) Commit(intents []model.Intent, at time.Time) {
+	a.LastWrite = at
 	for _, i := range intents {
 		a.expect[i.Key()] = i
 		if i.Kind == model.IntentScope && i.Present {
@@ -57,19 +58,19 @@ func (a *App) Drop(key string) { delete(a.expect, key) }
 func (a *App) LooksOld(st *model.State) bool {
 	for _, i := range a.expect {
 		if !i.Holds(st) {
-			return !a.showsNews(st, a.known)
+			return !a.showsNews(st)
 		}
 	}
 	return false
 }
 
-// showsNews reports whether st shows something that known lacks and that is none of this process's
-// intents, or a scope version never seen: another writer's change (a stale replica shows neither).
-func (a *App) showsNews(st, known *model.State) bool {
-	if known == nil {
+// showsNews reports whether st shows something that the latest state seen lacks and that is none of
+// this process's intents, or a scope version never seen: another writer's change (a stale replica shows neither).
+func (a *App) showsNews(st *model.State) bool {
+	if a.known == nil {
 		return false
 	}
-	for _, i := range model.IntentsOf(known, st) {
+	for _, i := range model.IntentsOf(a.known, st) {
 		if !i.Present {
 			continue
 		}
@@ -86,7 +87,7 @@ func (a *App) showsNews(st, known *model.State) bool {
 // Observe records st as the latest state this process saw, and reports whether another writer
 // changed the application since the previous one.
 func (a *App) Observe(st *model.State) (foreign bool) {
-	foreign = a.showsNews(st, a.known)
+	foreign = a.showsNews(st)
 	a.saw(st)
 	a.known = st
 	return foreign

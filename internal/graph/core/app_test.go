@@ -41,7 +41,7 @@ func TestApp(t *testing.T) {
 	if a.Cache(older, older.ReadAt, a.Gen); a.Cached(time.Time{}, now, 30*time.Second) != read {
 		t.Error("an older read replaced a newer one")
 	}
-	a.Commit(model.IntentsOf(&model.State{}, with(&model.State{}, "api://b")))
+	a.Commit(model.IntentsOf(&model.State{}, with(&model.State{}, "api://b")), now)
 	if a.Cached(time.Time{}, now, 30*time.Second) != nil || a.Base(nil, false, l, start, now) != nil {
 		t.Error("a read made before a confirmed write still serves")
 	}
@@ -49,7 +49,9 @@ func TestApp(t *testing.T) {
 		t.Error("a read started before a confirmed write was kept")
 	}
 	// The settle read: what survived settles the last write; what did not is restored, a bounded number of times.
-	a.LastWrite = now
+	if !a.LastWrite.Equal(now) {
+		t.Errorf("Commit: last write %s, want %s", a.LastWrite, now)
+	}
 	if lost, n, ok := a.Watched(read, 1); len(lost) != 1 || n != 1 || !ok || !a.Settled.IsZero() {
 		t.Errorf("Watched without our change: lost %v, attempt %d, ok %v", lost, n, ok)
 	}
@@ -96,7 +98,7 @@ func TestMemory(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := NewApp()
 			m.Observe(base)
-			m.Commit(ours)
+			m.Commit(ours, time.Time{})
 			if got := m.LooksOld(tc.read); got != tc.looksOld {
 				t.Errorf("LooksOld = %v, want %v", got, tc.looksOld)
 			}
@@ -112,7 +114,7 @@ func TestMemory(t *testing.T) {
 		})
 	}
 	m := NewApp()
-	m.Commit(ours)
+	m.Commit(ours, time.Time{})
 	if o, _, f := classify(m, ours, base, with(base, "api://ours"), 6*time.Second); o != Overwritten || f {
 		t.Errorf("missing for OverwriteAfter: Classify = %v, foreign %v; want Overwritten, false (longer than lag explains)", o, f)
 	}

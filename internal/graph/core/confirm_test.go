@@ -18,7 +18,7 @@ func TestConfirmation(t *testing.T) {
 	cf := NewConfirmation(first)
 	m := NewApp()
 	m.Observe(base)
-	m.Commit(first.Intents)
+	m.Commit(first.Intents, t0)
 
 	// A read without our change and with nothing new: behind, and the lag it shows is recorded.
 	if o, foreign, lag := cf.Classify(m, base, t0.Add(time.Second), l); o != Behind || foreign || len(cf.Lost) != 1 ||
@@ -56,7 +56,7 @@ func TestConfirmation(t *testing.T) {
 	grant := model.Intent{Kind: model.IntentGrant, Present: true, Client: "client", Perm: "no-such-scope"}
 	second.Intents = append(second.Intents, grant)
 	second.Keys["api://b"][grant.Key()] = true
-	m.Commit([]model.Intent{grant})
+	m.Commit([]model.Intent{grant}, t0)
 	if o, _, _ := cf.Classify(m, theirs, t0.Add(4*time.Second+l.OverwriteAfter()), l); o != Overwritten || len(cf.Lost) != 3 {
 		t.Fatalf("overwritten past OverwriteAfter: %v, lost %v", o, cf.Lost)
 	}
