@@ -9,12 +9,9 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// confirmation is the state of one confirm (core.Confirmation).
-type confirmation = core.Confirmation[*op]
-
 // confirm reads until Graph shows the batch's intents, handling each read by its outcome
 // (core.Confirmation.Classify). It returns the last read and the queued ops absorbed meanwhile.
-func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
+func (w *appWorker) confirm(first *core.Batch[*op]) (fresh *model.State, absorbed []*op) {
 	defer w.with(func(*core.App) { // the confirmation in progress ends
 		close(w.confirming)
 		w.confirming = nil
@@ -63,7 +60,7 @@ func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 }
 
 // overwritten applies the missing intents again on st (core.Confirmation.Reapply) and sends them.
-func (w *appWorker) overwritten(ctx context.Context, cf *confirmation, st *model.State) error {
+func (w *appWorker) overwritten(ctx context.Context, cf *core.Confirmation[*op], st *model.State) error {
 	w.mu.Lock()
 	next, failed, unrestorable, ok := cf.Reapply(w.app, st, core.MaxReapply)
 	w.mu.Unlock()
@@ -91,7 +88,7 @@ func (w *appWorker) overwritten(ctx context.Context, cf *confirmation, st *model
 }
 
 // behind handles a read from a replica that has not caught up: it records the lag, absorbs, and waits.
-func (w *appWorker) behind(ctx context.Context, cf *confirmation, lag time.Duration) (taken []*op, err error) {
+func (w *appWorker) behind(ctx context.Context, cf *core.Confirmation[*op], lag time.Duration) (taken []*op, err error) {
 	w.c.noteLag(lag)
 	w.c.stats.addRetry(core.ReasonNotYetVisible)
 	wait := core.PollDelay(cf.Misses, w.c.jitter())
@@ -107,7 +104,7 @@ func (w *appWorker) behind(ctx context.Context, cf *confirmation, lag time.Durat
 
 // absorb takes the ops queued meanwhile and, while core.Lag.MayBuildOnSent allows, sends them in one
 // PATCH built on what was sent, which joins the batches in flight (sent); a later round finishes the rest.
-func (w *appWorker) absorb(ctx context.Context, cf *confirmation) (taken []*op, sent bool) {
+func (w *appWorker) absorb(ctx context.Context, cf *core.Confirmation[*op]) (taken []*op, sent bool) {
 	if !w.c.lag().MayBuildOnSent(cf.Pending[0].Base.ReadAt, w.c.now()) {
 		return nil, false
 	}

@@ -36,7 +36,7 @@ func (c *Client) GetApplicationExpecting(ctx context.Context, ref model.AppRef, 
 
 // readDeciding reads the application and reports whether present (nil: never) holds, deciding that
 // it does not only on a read started at or after freshFrom (core.Decides; a wait counts as reason;
-// without a reason, any read decides).
+// without a reason, the first read decides).
 func (c *Client) readDeciding(ctx context.Context, ref model.AppRef, present func(model.Application) bool, reason core.RetryReason) (model.Application, bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
@@ -48,7 +48,7 @@ func (c *Client) readDeciding(ctx context.Context, ref model.AppRef, present fun
 	if err == nil && (st == nil || w.looksOld(st)) && core.ReadAtOnce(present != nil, c.now(), from) {
 		st, err = w.sharedRead(ctx, time.Time{})
 	}
-	if err == nil && st != nil && !w.looksOld(st) {
+	if err == nil && st != nil && (reason == "" || !w.looksOld(st)) {
 		app := st.Application()
 		if ok := present != nil && present(app); core.Decides(ok, st.ReadAt, from) {
 			return app, ok, nil
@@ -93,14 +93,11 @@ func newScope(scope model.PermissionScope) (model.PermissionScope, error) {
 // ExposeScope adds the identifier URI (unless empty) and the permission scope in one change
 // (model.ExposeScope); uriAdded reports whether this call added the URI.
 func (c *Client) ExposeScope(ctx context.Context, ref model.AppRef, uri string, scope model.PermissionScope) (created model.PermissionScope, uriAdded bool, err error) {
-	var added bool
-	if scope, err = newScope(scope); err == nil {
-		_, err = change(ctx, c, ref, model.ExposeScope(uri, scope, &added), nil, &added)
-	}
-	if err != nil {
+	scope, err = newScope(scope)
+	if uriAdded, err = change(ctx, c, ref, model.ExposeScope(uri, scope, &uriAdded), err, &uriAdded); err != nil {
 		return model.PermissionScope{}, false, err
 	}
-	return scope, added, nil
+	return scope, uriAdded, nil
 }
 
 // UpdateScope changes the scope with scope.ID to scope (model.UpdateScope) and returns it as written.

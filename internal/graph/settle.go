@@ -121,8 +121,8 @@ func watchAll(ctx context.Context, workers []*appWorker, indices []int) error {
 	sem := make(chan struct{}, 10)
 	var wg sync.WaitGroup
 	for i, j := range indices {
+		sem <- struct{}{}
 		wg.Go(func() {
-			sem <- struct{}{}
 			defer func() { <-sem }()
 			errs[i] = workers[j].watch(ctx)
 		})

@@ -182,8 +182,6 @@ func whileAnyLive(ctxs []context.Context) (context.Context, context.CancelFunc) 
 	return ctx, cancel
 }
 
-type batch = core.Batch[*op]
-
 // round is one group commit: base, build, write, commit, confirm. It returns every op it handled
 // (with those the confirmation absorbed) and a read the next round may build on.
 func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fresh *model.State) {
@@ -194,7 +192,7 @@ func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fres
 	ctx, cancel := opsContext(live, time.Time{}, true)
 	defer cancel()
 	base := locked(w, func(a *core.App) *model.State { return a.Base(reuse, w.foreign, w.c.lag(), w.c.started, w.c.now()) })
-	var b *batch
+	var b *core.Batch[*op]
 	if base != nil {
 		if b = w.build(ctx, base, live, true); b.AnswersLate(func(o *op) time.Time { return o.submitted }) {
 			w.c.stats.addRetry(core.ReasonVerifyOnFreshRead)
@@ -239,7 +237,7 @@ func dropCancelled(active []*op) []*op {
 }
 
 // build is core.Build on the worker's memory; it logs what it restored and forgets what it cannot.
-func (w *appWorker) build(ctx context.Context, base *model.State, live []*op, newRound bool) *batch {
+func (w *appWorker) build(ctx context.Context, base *model.State, live []*op, newRound bool) *core.Batch[*op] {
 	w.mu.Lock()
 	solo, expected := w.app.Solo > 0, w.app.Expected()
 	w.mu.Unlock()
@@ -262,7 +260,7 @@ func (w *appWorker) unrestorable(u []core.Unapplied) {
 }
 
 // write sends the batch; retry says its ops go to another round (core.Refused), else failed ops are answered.
-func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
+func (w *appWorker) write(ctx context.Context, b *core.Batch[*op]) (retry bool) {
 	w.c.stats.batches.Add(1)
 	w.c.stats.mutations.Add(int64(len(b.Contributors)))
 	sent, err := w.patch(ctx, b.Cur, b.Cols, b.Intents, b.Base.ReadAt)
@@ -297,11 +295,10 @@ func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
 }
 
 // commit records the intents Graph committed, and when, and answers the callers b completes (v3 rule 5).
-func (w *appWorker) commit(b *batch) {
+func (w *appWorker) commit(b *core.Batch[*op]) {
 	w.mu.Lock()
 	b.WrittenAt = w.c.now()
-	w.app.Commit(b.Intents)
-	w.app.LastWrite = b.WrittenAt
+	w.app.Commit(b.Intents, b.WrittenAt)
 	if w.confirming == nil {
 		w.confirming = make(chan struct{})
 	}

@@ -8,10 +8,8 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// App is what one process holds of one application between its rounds: the intents it confirmed
-// (read-your-writes, and what to restore), what it saw (to tell a replica behind from another
-// writer's change), its latest read, and the marks that steer the next round. The driver (the
-// application's worker) holds it under its lock and does the I/O; these methods decide.
+// App is what one process holds of one application between its rounds, under its worker's lock: the
+// intents it confirmed, what it saw, its latest read, and the marks that steer the next round.
 type App struct {
 	expect             map[string]model.Intent // the intents this process confirmed, by key
 	seen               map[string]bool         // every version of a scope (model.ScopeFact) this process read or wrote
@@ -36,8 +34,9 @@ type App struct {
 // NewApp returns the state of an application this process has not touched.
 func NewApp() *App { return &App{expect: make(map[string]model.Intent), seen: make(map[string]bool)} }
 
-// Commit records intents Graph committed.
-func (a *App) Commit(intents []model.Intent) {
+// Commit records intents Graph committed at at.
+func (a *App) Commit(intents []model.Intent, at time.Time) {
+	a.LastWrite = at
 	for _, i := range intents {
 		a.expect[i.Key()] = i
 		if i.Kind == model.IntentScope && i.Present {
@@ -59,21 +58,19 @@ func (a *App) Drop(key string) { delete(a.expect, key) }
 func (a *App) LooksOld(st *model.State) bool {
 	for _, i := range a.expect {
 		if !i.Holds(st) {
-			return !a.showsNews(st, a.known)
+			return !a.showsNews(st)
 		}
 	}
 	return false
 }
 
-// showsNews reports whether st shows something that known lacks and that is none of this process's
-// intents: another writer's change, so st is newer than known. A stale replica shows only older
-// states, which hold nothing known lacks (except a fact this process removed, which is ours), and
-// only scope versions that existed before: a version never seen is another writer's.
-func (a *App) showsNews(st, known *model.State) bool {
-	if known == nil {
+// showsNews reports whether st shows something that the latest state seen lacks and that is none of
+// this process's intents, or a scope version never seen: another writer's change (a stale replica shows neither).
+func (a *App) showsNews(st *model.State) bool {
+	if a.known == nil {
 		return false
 	}
-	for _, i := range model.IntentsOf(known, st) {
+	for _, i := range model.IntentsOf(a.known, st) {
 		if !i.Present {
 			continue
 		}
@@ -90,7 +87,7 @@ func (a *App) showsNews(st, known *model.State) bool {
 // Observe records st as the latest state this process saw, and reports whether another writer
 // changed the application since the previous one.
 func (a *App) Observe(st *model.State) (foreign bool) {
-	foreign = a.showsNews(st, a.known)
+	foreign = a.showsNews(st)
 	a.saw(st)
 	a.known = st
 	return foreign
@@ -101,39 +98,6 @@ func (a *App) saw(st *model.State) {
 	for _, s := range st.Application().Scopes {
 		a.seen[model.ScopeFact(s)] = true
 	}
-}
-
-// Outcome is what one confirmation read shows of the intents in flight.
-type Outcome int
-
-// Outcomes of a confirmation read; the driver has one handler each (confirm.go).
-const (
-	Visible     Outcome = iota // every intent in flight: one read that shows them proves the commit
-	Overwritten                // another writer overwrote some of them: apply them again
-	Behind                     // a replica that has not caught up: read again
-)
-
-// Classify decides what the confirmation read st shows of ours, the intents in flight, and returns
-// the ones it lacks. It lacks them because another writer overwrote them when it holds a change that
-// is neither in sent (what this process wrote last) nor ours nor confirmed (foreign: another writer
-// was seen), or when they have been missing for overwriteAfter (Lag.OverwriteAfter) or longer.
-func (a *App) Classify(ours []model.Intent, st, sent *model.State, missingFor, overwriteAfter time.Duration) (o Outcome, lost []model.Intent, foreign bool) {
-	if lost = model.Missing(ours, st); len(lost) == 0 {
-		return Visible, nil, false
-	}
-	if missingFor >= overwriteAfter {
-		return Overwritten, lost, false
-	}
-	mine := make(map[string]bool, len(ours))
-	for _, i := range ours {
-		mine[i.Key()] = true
-	}
-	for _, i := range model.IntentsOf(sent, st) {
-		if _, confirmed := a.expect[i.Key()]; i.Present && !confirmed && !mine[i.Key()] {
-			return Overwritten, lost, true
-		}
-	}
-	return Behind, lost, false
 }
 
 // Cache keeps st, a read started at at when gen writes were confirmed, as the latest read, unless a
@@ -150,8 +114,8 @@ func (a *App) Record(st *model.State) {
 	a.Cache(st, st.ReadAt, a.Gen)
 }
 
-// Cached returns the latest read when it may serve a reader at now that needs a read started at
-// notBefore or later (MayServe), with no write confirmed since; else nil.
+// Cached returns the latest read when it may serve a reader at now (MayServe) and no write was
+// confirmed since; else nil.
 func (a *App) Cached(notBefore, now time.Time, readReuse time.Duration) *model.State {
 	if a.cached == nil || a.cachedGen != a.Gen || !MayServe(a.cachedAt, notBefore, now, readReuse) {
 		return nil
@@ -160,9 +124,7 @@ func (a *App) Cached(notBefore, now time.Time, readReuse time.Duration) *model.S
 }
 
 // Base returns what a round may build on instead of reading (nil: read): reuse (the read that
-// confirmed the previous round) or else the latest read, when Lag.MayBuildOn allows it; a read is
-// distrusted when another writer was seen (foreign), a round asked for a new read, or it lacks a
-// change this process confirmed.
+// confirmed the previous round) or else the latest read, when Lag.MayBuildOn allows it.
 func (a *App) Base(reuse *model.State, foreign bool, l Lag, commandStart, now time.Time) *model.State {
 	if reuse == nil && a.cachedGen == a.Gen {
 		reuse = a.cached
@@ -175,9 +137,8 @@ func (a *App) Base(reuse *model.State, foreign bool, l Lag, commandStart, now ti
 	return reuse
 }
 
-// Watched decides on st, the read taken once the settle window of the last write has ended: when st
-// shows every confirmed intent the last write is settled; else lost are restored by a new write
-// (attempt is its number), at most maxReapply times (ok false beyond).
+// Watched decides on st, read once the settle window has ended: the last write is settled, or lost
+// are restored by a new write (attempt is its number), at most maxReapply times (ok false beyond).
 func (a *App) Watched(st *model.State, maxReapply int) (lost []model.Intent, attempt int, ok bool) {
 	if lost = model.Missing(a.Expected(), st); len(lost) == 0 {
 		if a.Settled.Before(a.LastWrite) {

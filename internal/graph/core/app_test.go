@@ -41,7 +41,7 @@ func TestApp(t *testing.T) {
 	if a.Cache(older, older.ReadAt, a.Gen); a.Cached(time.Time{}, now, 30*time.Second) != read {
 		t.Error("an older read replaced a newer one")
 	}
-	a.Commit(model.IntentsOf(&model.State{}, with(&model.State{}, "api://b")))
+	a.Commit(model.IntentsOf(&model.State{}, with(&model.State{}, "api://b")), now)
 	if a.Cached(time.Time{}, now, 30*time.Second) != nil || a.Base(nil, false, l, start, now) != nil {
 		t.Error("a read made before a confirmed write still serves")
 	}
@@ -49,7 +49,9 @@ func TestApp(t *testing.T) {
 		t.Error("a read started before a confirmed write was kept")
 	}
 	// The settle read: what survived settles the last write; what did not is restored, a bounded number of times.
-	a.LastWrite = now
+	if !a.LastWrite.Equal(now) {
+		t.Errorf("Commit: last write %s, want %s", a.LastWrite, now)
+	}
 	if lost, n, ok := a.Watched(read, 1); len(lost) != 1 || n != 1 || !ok || !a.Settled.IsZero() {
 		t.Errorf("Watched without our change: lost %v, attempt %d, ok %v", lost, n, ok)
 	}
@@ -96,13 +98,13 @@ func TestMemory(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := NewApp()
 			m.Observe(base)
-			m.Commit(ours)
+			m.Commit(ours, time.Time{})
 			if got := m.LooksOld(tc.read); got != tc.looksOld {
 				t.Errorf("LooksOld = %v, want %v", got, tc.looksOld)
 			}
 			// Classify decides on reads that lack some of ours.
 			if len(model.Missing(ours, tc.read)) > 0 {
-				if o, _, f := m.Classify(ours, tc.read, with(base, "api://ours"), time.Second, 6*time.Second); (o == Overwritten) != tc.overwritten || f != tc.seenForeign {
+				if o, _, f := classify(m, ours, tc.read, with(base, "api://ours"), time.Second); (o == Overwritten) != tc.overwritten || f != tc.seenForeign {
 					t.Errorf("Classify = %v, foreign %v; want overwritten %v, foreign %v", o, f, tc.overwritten, tc.seenForeign)
 				}
 			}
@@ -112,39 +114,11 @@ func TestMemory(t *testing.T) {
 		})
 	}
 	m := NewApp()
-	m.Commit(ours)
-	if o, _, f := m.Classify(ours, base, with(base, "api://ours"), 6*time.Second, 6*time.Second); o != Overwritten || f {
+	m.Commit(ours, time.Time{})
+	if o, _, f := classify(m, ours, base, with(base, "api://ours"), 6*time.Second); o != Overwritten || f {
 		t.Errorf("missing for OverwriteAfter: Classify = %v, foreign %v; want Overwritten, false (longer than lag explains)", o, f)
 	}
 	if m.Drop(ours[0].Key()); len(m.Expected()) != 0 || m.LooksOld(base) {
 		t.Errorf("a dropped intent is still expected: %v", m.Expected())
-	}
-}
-
-// A confirmation read is visible, overwritten or behind: one row each.
-func TestClassify(t *testing.T) {
-	base := &model.State{ObjectID: "obj", AppID: "app"}
-	sent := with(base, "api://ours")
-	ours := model.IntentsOf(base, sent)
-	cases := []struct {
-		name       string
-		read       *model.State
-		missingFor time.Duration
-		want       Outcome
-		foreign    bool
-	}{
-		{"shows ours", sent, 0, Visible, false},
-		{"shows ours beside another writer's", with(sent, "api://theirs"), 0, Visible, false},
-		{"lacks ours, nothing new", base, time.Second, Behind, false},
-		{"lacks ours past OverwriteAfter", base, 6 * time.Second, Overwritten, false},
-		{"lacks ours, shows another writer's", with(base, "api://theirs"), time.Second, Overwritten, true},
-	}
-	for _, tc := range cases {
-		m := NewApp()
-		m.Observe(base)
-		o, lost, foreign := m.Classify(ours, tc.read, sent, tc.missingFor, 6*time.Second)
-		if o != tc.want || foreign != tc.foreign || (o == Visible) != (len(lost) == 0) {
-			t.Errorf("%s: Classify = %v, %d lost, foreign %v; want %v, foreign %v", tc.name, o, len(lost), foreign, tc.want, tc.foreign)
-		}
 	}
 }

@@ -42,21 +42,42 @@ func (cf *Confirmation[O]) Ops() []O {
 	return out
 }
 
-// Classify decides what the read st shows of the intents in flight (App.Classify) and keeps those it
-// lacks in Lost; foreign says it shows another writer's change. missingFor is how long the oldest
-// batch st does not all show has been written: the lag a Behind read shows. A Behind read ends the
-// confirmation of the batches it shows, oldest first, so their callers need not wait for newer ones.
+// Outcome is what one confirmation read shows of the intents in flight.
+type Outcome int
+
+// Outcomes of a confirmation read; the driver has one handler each (confirm.go).
+const (
+	Visible     Outcome = iota // every intent in flight: one read that shows them proves the commit
+	Overwritten                // another writer overwrote some of them: apply them again
+	Behind                     // a replica that has not caught up: read again
+)
+
+// Classify decides what the read st shows of the intents in flight and keeps those it lacks in Lost.
+// They were overwritten when st holds a change that is neither in Sent nor in flight nor confirmed
+// (foreign: another writer was seen), or when they have been missing for Lag.OverwriteAfter (the
+// oldest batch st does not all show was written missingFor ago). Else st is Behind: the lag it
+// shows is missingFor, and the batches it shows end their confirmation, oldest first.
 func (cf *Confirmation[O]) Classify(a *App, st *model.State, now time.Time, l Lag) (o Outcome, foreign bool, missingFor time.Duration) {
+	ours := cf.Intents()
+	if cf.Lost = model.Missing(ours, st); len(cf.Lost) == 0 {
+		return Visible, false, 0
+	}
 	oldest := slices.IndexFunc(cf.Pending, func(b *Batch[O]) bool { return len(model.Missing(b.Intents, st)) > 0 })
-	if oldest < 0 {
-		oldest = len(cf.Pending) - 1 // st shows them all: the newest write
+	if missingFor = now.Sub(cf.Pending[oldest].WrittenAt); missingFor >= l.OverwriteAfter() {
+		return Overwritten, false, missingFor
 	}
-	missingFor = now.Sub(cf.Pending[oldest].WrittenAt)
-	if o, cf.Lost, foreign = a.Classify(cf.Intents(), st, cf.Sent, missingFor, l.OverwriteAfter()); o == Behind {
-		cf.Misses++
-		cf.Pending = cf.Pending[oldest:]
+	mine := make(map[string]bool, len(ours))
+	for _, i := range ours {
+		mine[i.Key()] = true
 	}
-	return o, foreign, missingFor
+	for _, i := range model.IntentsOf(cf.Sent, st) {
+		if _, confirmed := a.expect[i.Key()]; i.Present && !confirmed && !mine[i.Key()] {
+			return Overwritten, true, missingFor
+		}
+	}
+	cf.Misses++
+	cf.Pending = cf.Pending[oldest:]
+	return Behind, false, missingFor
 }
 
 // Absorb adds b, built on what this process sent, to the batches in flight; older batches stop

@@ -18,7 +18,7 @@ func TestConfirmation(t *testing.T) {
 	cf := NewConfirmation(first)
 	m := NewApp()
 	m.Observe(base)
-	m.Commit(first.Intents)
+	m.Commit(first.Intents, t0)
 
 	// A read without our change and with nothing new: behind, and the lag it shows is recorded.
 	if o, foreign, lag := cf.Classify(m, base, t0.Add(time.Second), l); o != Behind || foreign || len(cf.Lost) != 1 ||
@@ -56,7 +56,7 @@ func TestConfirmation(t *testing.T) {
 	grant := model.Intent{Kind: model.IntentGrant, Present: true, Client: "client", Perm: "no-such-scope"}
 	second.Intents = append(second.Intents, grant)
 	second.Keys["api://b"][grant.Key()] = true
-	m.Commit([]model.Intent{grant})
+	m.Commit([]model.Intent{grant}, t0)
 	if o, _, _ := cf.Classify(m, theirs, t0.Add(4*time.Second+l.OverwriteAfter()), l); o != Overwritten || len(cf.Lost) != 3 {
 		t.Fatalf("overwritten past OverwriteAfter: %v, lost %v", o, cf.Lost)
 	}
@@ -69,5 +69,42 @@ func TestConfirmation(t *testing.T) {
 	// Missing for OverwriteAfter, with nothing new: overwritten, not lag.
 	if o, foreign, _ := cf.Classify(m, with(base, "api://b"), cf.Pending[0].WrittenAt.Add(l.OverwriteAfter()), l); o != Overwritten || foreign {
 		t.Fatalf("missing past OverwriteAfter: %v, foreign %v", o, foreign)
+	}
+}
+
+// classify asks a confirmation of ours, sent as sent missingFor ago, what read shows
+// (Confirmation.Classify, with an OverwriteAfter of 6 s).
+func classify(a *App, ours []model.Intent, read, sent *model.State, missingFor time.Duration) (Outcome, []model.Intent, bool) {
+	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	cf := &Confirmation[int]{Pending: []*Batch[int]{{Intents: ours, WrittenAt: t0}}, Sent: sent}
+	o, foreign, _ := cf.Classify(a, read, t0.Add(missingFor), Lag{Declared: 3 * time.Second, WriteReuse: time.Second})
+	return o, cf.Lost, foreign
+}
+
+// A confirmation read is visible, overwritten or behind: one row each.
+func TestClassify(t *testing.T) {
+	base := &model.State{ObjectID: "obj", AppID: "app"}
+	sent := with(base, "api://ours")
+	ours := model.IntentsOf(base, sent)
+	cases := []struct {
+		name       string
+		read       *model.State
+		missingFor time.Duration
+		want       Outcome
+		foreign    bool
+	}{
+		{"shows ours", sent, 0, Visible, false},
+		{"shows ours beside another writer's", with(sent, "api://theirs"), 0, Visible, false},
+		{"lacks ours, nothing new", base, time.Second, Behind, false},
+		{"lacks ours past OverwriteAfter", base, 6 * time.Second, Overwritten, false},
+		{"lacks ours, shows another writer's", with(base, "api://theirs"), time.Second, Overwritten, true},
+	}
+	for _, tc := range cases {
+		m := NewApp()
+		m.Observe(base)
+		o, lost, foreign := classify(m, ours, tc.read, sent, tc.missingFor)
+		if o != tc.want || foreign != tc.foreign || (o == Visible) != (len(lost) == 0) {
+			t.Errorf("%s: Classify = %v, %d lost, foreign %v; want %v, foreign %v", tc.name, o, len(lost), foreign, tc.want, tc.foreign)
+		}
 	}
 }

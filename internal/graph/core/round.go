@@ -10,11 +10,8 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// A round is one group commit (DESIGN.md, "One worker per application"): the queued operations'
-// steps run in arrival order on one read, one PATCH sends what they changed. The driver (worker.go)
-// reads, sends and answers.
-
-// Batch is what one round (or one absorbed group of operations, confirm.go) sends.
+// Batch is what one round (a group commit: DESIGN.md, "One worker per application"), or one absorbed
+// group of operations (confirm.go), sends.
 type Batch[O comparable] struct {
 	Base, Cur *model.State // as read, as written
 	Cols      model.Collection
@@ -26,12 +23,11 @@ type Batch[O comparable] struct {
 	Keys                  map[O]map[string]bool
 	DoneAfterCommit       map[O]bool
 	Failed                map[O]error
-	// Restored are the confirmed intents of this process the round applied again (another writer
-	// overwrote them); Unrestorable those that can no longer be applied.
+	// Restored are the confirmed intents another writer overwrote that the round applied again;
+	// Unrestorable those that can no longer be applied. WrittenAt is when Graph last committed them.
 	Restored     []model.Intent
 	Unrestorable []Unapplied
-	// WrittenAt is when the PATCH (or the latest re-application of its intents) was sent.
-	WrittenAt time.Time
+	WrittenAt    time.Time
 }
 
 // Unapplied is a confirmed intent that another writer's change made impossible to apply again.
@@ -43,15 +39,12 @@ type Unapplied struct {
 // ErrNoProgress fails a step that neither changed the application nor finished (a bug in the step).
 var ErrNoProgress = errors.New("internal error: a step neither changed the application nor finished")
 
-// Build runs the ops' steps in order, each on a copy of the state the previous ones left. A step
-// reports done (its goal is reached once this round's change, if any, is confirmed), or
-// model.ErrDeferred (it needs this round's change committed first; what it changed is dropped), or
-// fails alone. A new round starts from base as stored (the previous round's marks cleared) and first
-// applies the confirmed intents (expected) base lacks, so the PATCH restores them. A pipelined batch
-// (base is what this process sent while earlier batches are being confirmed) keeps the marks, so
-// steps that need those confirmed defer, and answers nothing without a write: an op already done or
-// refused is decided by the next round, on a read newer than the op. solo takes one changing op only
-// (isolating the op Graph objects to).
+// Build runs the ops' steps in order, each on a copy of the state the previous ones left; a step is
+// done, or deferred (model.ErrDeferred: what it changed is dropped), or fails alone. A new round
+// starts from base as stored and first applies the confirmed intents (expected) base lacks. A
+// pipelined batch (base is what this process sent) keeps the marks, so steps that need those
+// confirmed defer, and answers nothing without a write (the next round decides, on a newer read).
+// solo takes one changing op only (isolating the op Graph objects to).
 func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) (done bool, err error), expected []model.Intent, newRound, solo bool) *Batch[O] {
 	b := &Batch[O]{Base: base, Keys: map[O]map[string]bool{}, DoneAfterCommit: map[O]bool{}, Failed: map[O]error{}}
 	cur := base.Clone()
@@ -120,8 +113,7 @@ func Refused(f Failure, invalid bool, rebuilds []int) Refusal {
 }
 
 // Restore applies to st the confirmed intents another writer overwrote: the one place a restore is
-// built (a new round, a re-application, a rebuilt resend). It returns those that can no longer be
-// applied (the scope a grant needs is gone); the driver forgets them and tells the user.
+// built. It returns those that can no longer be applied (the scope a grant needs is gone).
 func Restore(st *model.State, lost []model.Intent) (failed []Unapplied) {
 	for _, i := range lost {
 		if err := i.Apply(st); err != nil && !errors.Is(err, model.ErrDeferred) {
