@@ -82,9 +82,9 @@ type Client struct {
 	token   azcore.AccessToken // cached until tokenRefresh
 
 	mu        sync.Mutex
-	refs      map[string]string         // AppRef.Key() → lower-case object ID
-	resolving map[string]*resolveFlight // AppRef.Key() → lookup in flight
-	workers   map[string]*appWorker     // lower-case object ID → worker
+	refs      map[string]string      // AppRef.Key() → lower-case object ID
+	resolving map[string]*readFlight // AppRef.Key() → lookup in flight
+	workers   map[string]*appWorker  // lower-case object ID → worker
 
 	reads readBatchers // reads of single objects waiting for their request
 
@@ -115,7 +115,7 @@ func New(cfg Config) (*Client, error) {
 		sleep:     sleepCtx,
 		jitter:    rand.Float64,
 		refs:      make(map[string]string),
-		resolving: make(map[string]*resolveFlight),
+		resolving: make(map[string]*readFlight),
 		workers:   make(map[string]*appWorker),
 		stats:     statsCollector{retries: make(map[core.RetryReason]int64)},
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Sentinel errors.
+// Sentinel errors; each typed error below matches its sentinel with errors.Is.
 var (
 	ErrScopeNotFound          = errors.New("permission scope not found")
 	ErrScopeExists            = errors.New("permission scope already exists")
@@ -16,7 +16,6 @@ var (
 	ErrOverwritten            = errors.New("change overwritten by another writer")
 )
 
-// Each typed error matches its sentinel with errors.Is.
 func (*ScopeExistsError) Is(t error) bool            { return t == ErrScopeExists }
 func (*ScopeNotFoundError) Is(t error) bool          { return t == ErrScopeNotFound }
 func (*PreAuthorizationExistsError) Is(t error) bool { return t == ErrPreAuthorizationExists }
@@ -47,17 +46,14 @@ func (e *PreAuthorizationExistsError) Error() string {
 	return fmt.Sprintf("client application %s is already pre-authorized for permission %s", e.ClientAppID, e.PermissionID)
 }
 
-// APIError is an error answer from Microsoft Graph, with the details Graph returns.
+// APIError is an error answer from Microsoft Graph (ErrorFromResponse): the HTTP status, Graph's
+// error code and message, its request-id and the client-request-id it echoed (for support cases),
+// and the delay a Retry-After header asked for (zero when absent).
 type APIError struct {
-	// StatusCode is the HTTP status; Code Graph's error code, such as "Request_BadRequest"; Message
-	// Graph's human-readable message.
-	StatusCode    int
-	Code, Message string
-	// RequestID is Graph's request-id (from the error body or the response header), for support
-	// cases; ClientRequestID the client-request-id Graph echoed.
+	StatusCode                 int
+	Code, Message              string
 	RequestID, ClientRequestID string
-	// RetryAfter is the delay Graph asked for with a Retry-After header (zero when absent).
-	RetryAfter time.Duration
+	RetryAfter                 time.Duration
 }
 
 // Error describes the answer with its status, code, message and request-id.
@@ -97,12 +93,10 @@ type (
 	// Directory_ConcurrencyViolation).
 	ConflictError struct{ APIError }
 	// ValidationError is Graph's 400: Graph rejected the change (a duplicate identifier URI, a
-	// pre-authorization of a scope that does not exist, an enabled scope changed, …). Code and
-	// Message say which rule.
+	// pre-authorization of a scope that does not exist, an enabled scope changed, …).
 	ValidationError struct{ APIError }
 )
 
-// Each kind's message names the kind before Graph's answer.
 func (e *NotFoundError) Error() string { return "application not found: " + e.APIError.Error() }
 func (e *ForbiddenError) Error() string {
 	return "insufficient privileges: " + e.APIError.Error() + ". " + e.Rule()
@@ -115,23 +109,7 @@ func (e *ForbiddenError) Unwrap() error  { return &e.APIError }
 func (e *ConflictError) Unwrap() error   { return &e.APIError }
 func (e *ValidationError) Unwrap() error { return &e.APIError }
 
-// typedAPIError returns base as the typed error of its status.
-func typedAPIError(base APIError) error {
-	switch base.StatusCode {
-	case 404:
-		return &NotFoundError{base}
-	case 403:
-		return &ForbiddenError{APIError: base}
-	case 409:
-		return &ConflictError{base}
-	case 400:
-		return &ValidationError{base}
-	}
-	return &base
-}
-
-// CallerKind is the kind of identity a token stands for. Microsoft Graph authorizes application
-// changes differently for each (see ForbiddenError).
+// CallerKind is the kind of identity a token stands for; Graph authorizes each differently.
 type CallerKind int
 
 const (
@@ -164,20 +142,14 @@ func (e *ForbiddenError) Rule() string {
 	return ServicePrincipalRule + " " + UserRule
 }
 
-// RetryTimeoutError is a context that ended while a call was being retried: it says why the call
-// was still being retried when time ran out. It matches the context's error (errors.Is finds
-// context.DeadlineExceeded or context.Canceled) but not Last, so a timeout while a 404 was being
-// retried is never taken for "not found"; errors.As on Last gives Graph's answer.
-type RetryTimeoutError struct {
-	// Err is the context's error; Last the failure of the last attempt that was going to be retried.
-	Err, Last error
-}
+// RetryTimeoutError is a context (Err) that ended while a call was being retried after the failure
+// Last. It unwraps to Err only, so a timeout while a 404 was retried is never taken for "not found".
+type RetryTimeoutError struct{ Err, Last error }
 
 func (e *RetryTimeoutError) Error() string {
 	return fmt.Sprintf("%s; the last attempt before it had failed: %s", e.Err, e.Last)
 }
 
-// Unwrap returns the context's error only.
 func (e *RetryTimeoutError) Unwrap() error { return e.Err }
 
 // OverwrittenError means another writer kept overwriting this process's change: after Reapplied

@@ -1,16 +1,17 @@
 package model
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
-// IntentKind names what an intent is about: an identifier URI, a permission scope, a
-// pre-authorization (grant).
+// IntentKind names what an intent is about.
 type IntentKind uint8
 
-// The kinds of intent.
+// The kinds of intent: an identifier URI, a permission scope, a pre-authorization (grant).
 const (
 	IntentURI IntentKind = iota + 1
 	IntentScope
@@ -72,13 +73,12 @@ func (i Intent) Holds(st *State) bool {
 	return (grantAt(st, i.Client, i.Perm) >= 0) == i.Present
 }
 
-// ErrDeferred means an intent cannot be applied in this PATCH (its scope is created by it).
+// ErrDeferred means a step cannot be taken in this PATCH: it needs this round's change confirmed.
 var ErrDeferred = errors.New("deferred to the next write")
 
-// Apply moves st one step towards the intent, keeping everything else as read. Scope changes take
-// Graph's steps (disable before a type change or a removal, clear references before a removal), so
-// one apply may not make the intent hold yet. A grant whose scope is missing fails with
-// *ScopeNotFoundError; one whose scope is created by this same state returns ErrDeferred.
+// Apply moves st one step towards the intent, keeping everything else as read, in Graph's steps for
+// a scope (so one apply may not make the intent hold yet). A grant whose scope is missing fails with
+// *ScopeNotFoundError; one whose scope this state creates returns ErrDeferred.
 func (i Intent) Apply(st *State) error {
 	switch {
 	case i.Kind == IntentURI && i.Present:
@@ -102,71 +102,54 @@ func (i Intent) Apply(st *State) error {
 	return nil
 }
 
-// IntentsOf returns the intents that turn before into after: every URI, scope and grant that after
-// adds, changes or removes, kind by kind. Entries and order are not intents; only the facts are.
+// IntentsOf returns the intents that turn before into after, kind by kind: every URI, scope and grant
+// that after adds or changes, then those it removes. Entries and order are not intents; only the
+// facts are. Of intents with the same key, the last is kept in the place of the first.
 func IntentsOf(before, after *State) []Intent {
 	var out []Intent
-	for _, kind := range []IntentKind{IntentURI, IntentScope, IntentGrant} {
-		for _, i := range factsOf(after, kind) {
-			if !i.Holds(before) {
-				out = append(out, i)
-			}
-		}
-		for _, i := range factsOf(before, kind) {
-			// Absent: for a scope only its ID counts.
-			gone := Intent{Kind: kind, URI: i.URI, Scope: PermissionScope{ID: i.Scope.ID}, Client: i.Client, Perm: i.Perm}
-			if gone.Holds(after) {
-				out = append(out, gone)
-			}
+	for _, i := range factsOf(after) {
+		if !i.Holds(before) {
+			out = append(out, i)
 		}
 	}
-	return dedupe(out)
-}
-
-// factsOf lists the facts of the kind that st shows, as present intents.
-func factsOf(st *State, kind IntentKind) []Intent {
-	var out []Intent
-	switch kind {
-	case IntentURI:
-		for _, u := range st.uris {
-			out = append(out, Intent{Kind: kind, Present: true, URI: u})
-		}
-	case IntentScope:
-		for _, s := range st.scopes {
-			out = append(out, Intent{Kind: kind, Present: true, Scope: s.PermissionScope})
-		}
-	default:
-		for _, p := range st.preAuth {
-			for _, id := range p.DelegatedPermissionIDs {
-				out = append(out, Intent{Kind: kind, Present: true, Client: p.AppID, Perm: id})
-			}
+	for _, i := range factsOf(before) {
+		// Absent: for a scope only its ID counts.
+		if gone := (Intent{Kind: i.Kind, URI: i.URI, Scope: PermissionScope{ID: i.Scope.ID}, Client: i.Client, Perm: i.Perm}); gone.Holds(after) {
+			out = append(out, gone)
 		}
 	}
-	return out
-}
-
-// dedupe keeps the last intent of every key, in first-seen order.
-func dedupe(in []Intent) []Intent {
-	idx := make(map[string]int, len(in))
-	var out []Intent
-	for _, i := range in {
+	slices.SortStableFunc(out, func(a, b Intent) int { return cmp.Compare(a.Kind, b.Kind) })
+	idx := make(map[string]int, len(out))
+	deduped := out[:0]
+	for _, i := range out {
 		if j, ok := idx[i.Key()]; ok {
-			out[j] = i
+			deduped[j] = i
 			continue
 		}
-		idx[i.Key()] = len(out)
-		out = append(out, i)
+		idx[i.Key()] = len(deduped)
+		deduped = append(deduped, i)
+	}
+	return deduped
+}
+
+// factsOf lists the facts st shows, as present intents, kind by kind.
+func factsOf(st *State) []Intent {
+	var out []Intent
+	for _, u := range st.uris {
+		out = append(out, Intent{Kind: IntentURI, Present: true, URI: u})
+	}
+	for _, s := range st.scopes {
+		out = append(out, Intent{Kind: IntentScope, Present: true, Scope: s.PermissionScope})
+	}
+	for _, p := range st.preAuth {
+		for _, id := range p.DelegatedPermissionIDs {
+			out = append(out, Intent{Kind: IntentGrant, Present: true, Client: p.AppID, Perm: id})
+		}
 	}
 	return out
 }
 
 // Missing returns the intents st does not show.
 func Missing(intents []Intent, st *State) []Intent {
-	var out []Intent
-	for _, i := range intents {
-		if !i.Holds(st) {
-			out = append(out, i)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(intents), func(i Intent) bool { return i.Holds(st) })
 }

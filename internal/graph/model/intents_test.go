@@ -1,6 +1,7 @@
 package model
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -38,5 +39,32 @@ func TestIntentHolds(t *testing.T) {
 		if got := c.i.Holds(fixture()); got != c.want {
 			t.Errorf("%s: Holds = %v, want %v (%s)", c.name, got, c.want, c.i)
 		}
+	}
+}
+
+// IntentsOf lists, kind by kind, what after adds or changes and then what it removes; of intents
+// with the same key the last is kept, where the first was.
+func TestIntentsOf(t *testing.T) {
+	before, after := fixture(), fixture()
+	after.uris = []string{"api://new", "API://NEW", "https://example.com/other"}
+	after.scopes[1].Enabled = false
+	after.scopes = after.scopes[1:]
+	after.preAuth = append(after.preAuth[1:], preAuthEntry{PreAuthorizedApplication: PreAuthorizedApplication{AppID: client3, DelegatedPermissionIDs: []string{scopeB}}})
+	changedB := fixture().scopes[1].PermissionScope
+	changedB.Enabled = false
+	want := []Intent{
+		{Kind: IntentURI, Present: true, URI: "API://NEW"},
+		{Kind: IntentURI, URI: "api://app"},
+		{Kind: IntentScope, Present: true, Scope: changedB},
+		{Kind: IntentScope, Scope: PermissionScope{ID: scopeA}},
+		{Kind: IntentGrant, Present: true, Client: client3, Perm: scopeB},
+		{Kind: IntentGrant, Client: client1, Perm: scopeA},
+		{Kind: IntentGrant, Client: client1, Perm: scopeB},
+	}
+	if got := IntentsOf(before, after); !slices.Equal(got, want) {
+		t.Errorf("IntentsOf =\n%v\nwant\n%v", got, want)
+	}
+	if got := IntentsOf(before, fixture()); len(got) != 0 {
+		t.Errorf("IntentsOf of equal states = %v", got)
 	}
 }

@@ -9,22 +9,19 @@ import (
 	"time"
 )
 
-// The read-modify-write steps: each takes the lists as read and one mutation and changes the lists,
-// keeping every entry it does not own exactly as read.
+// The read-modify-write steps: each changes the lists as read by one mutation, keeping every entry
+// it does not own exactly as read.
 
-// scopeEntry is a permission scope as read or as built by this process.
+// scopeEntry is a permission scope as read or as built by this process; raw is the entry as read
+// (zero for a new one), from which PatchBody keeps the properties this package does not model.
 type scopeEntry struct {
 	PermissionScope
-	// raw is the entry as read (wire.go; zero for a scope this process creates): its JSON is sent
-	// back as read while the plain fields are unchanged, and keeps the properties this package does
-	// not model (origin, @odata.type, unknown ones) when they change.
 	raw readEntry[PermissionScope]
 }
 
-// preAuthEntry is a pre-authorized application entry as read or as built by this process.
+// preAuthEntry is a pre-authorized application entry as read or as built; see scopeEntry.
 type preAuthEntry struct {
 	PreAuthorizedApplication
-	// raw is the entry as read (zero for an entry this process creates); see scopeEntry.raw.
 	raw readEntry[PreAuthorizedApplication]
 }
 
@@ -36,20 +33,16 @@ type State struct {
 	uris        []string
 	scopes      []scopeEntry
 	preAuth     []preAuthEntry
-	// newScopes holds the lower-case IDs of scopes created in the current round: Graph refuses a
-	// pre-authorization of a scope in the PATCH that creates it, so such pre-authorizations wait
-	// for the next round.
-	newScopes map[string]bool
-	// disabling holds the lower-case IDs of scopes this round disables: Graph checks a change of
-	// value or type, and a removal, against the scope as stored, so these wait until the disable is
-	// confirmed (the next round), also when another step of this round asks for them.
-	disabling map[string]bool
+	// newScopes and disabling hold the lower-case IDs of the scopes this round creates or disables:
+	// their pre-authorizations, and a change of value or type or a removal, wait for the next round
+	// (Graph checks them against the scope as stored).
+	newScopes, disabling map[string]bool
 	// ReadAt is when the read this state comes from was started (zero for a state built locally).
 	ReadAt time.Time
 }
 
-// Clone returns a deep copy whose lists can be edited without touching st. The raw entries are
-// shared: they are never modified.
+// Clone returns a deep copy whose lists can be edited without touching st (raw entries, never
+// modified, are shared).
 func (st *State) Clone() *State {
 	c := *st
 	c.uris = slices.Clone(st.uris)
@@ -66,17 +59,15 @@ func (st *State) Clone() *State {
 // NewRound clears the previous round's marks (created and disabled scopes): st is as Graph shows it.
 func (st *State) NewRound() { st.newScopes, st.disabling = nil, nil }
 
-// disable disables the scope at index i and marks it as disabled in this round.
-func (st *State) disable(i int) {
-	st.scopes[i].Enabled = false
-	if st.disabling == nil {
-		st.disabling = make(map[string]bool)
+// mark adds the scope ID to the round's set.
+func mark(set *map[string]bool, id string) {
+	if *set == nil {
+		*set = make(map[string]bool)
 	}
-	st.disabling[strings.ToLower(st.scopes[i].ID)] = true
+	(*set)[strings.ToLower(id)] = true
 }
 
-// waitsForDisable reports whether the scope was disabled in this round, so that a change of its
-// value or type, or its removal, must wait for the next one.
+// waitsForDisable reports whether this round disabled the scope.
 func (st *State) waitsForDisable(id string) bool { return st.disabling[strings.ToLower(id)] }
 
 // Application returns the plain view of the state.
@@ -109,13 +100,10 @@ const (
 	ColPreAuth
 )
 
-// colNames are the Graph property names of the collections, by bit.
-var colNames = []string{"identifierUris", "api.oauth2PermissionScopes", "api.preAuthorizedApplications"}
-
 // String lists the Graph property names in the set.
 func (c Collection) String() string {
 	var parts []string
-	for bit, name := range colNames {
+	for bit, name := range []string{"identifierUris", "api.oauth2PermissionScopes", "api.preAuthorizedApplications"} {
 		if c&(1<<bit) != 0 {
 			parts = append(parts, name)
 		}
@@ -147,7 +135,7 @@ func ScopeFact(s PermissionScope) string {
 }
 
 // findScope and findScopeByValue return the index of the scope with the ID, or with the value
-// (Graph keeps values unique case-insensitively), compared case-insensitively; -1 when none.
+// (Graph keeps values unique), compared case-insensitively; -1 when none.
 func (st *State) findScope(id string) int {
 	return slices.IndexFunc(st.scopes, func(s scopeEntry) bool { return strings.EqualFold(s.ID, id) })
 }
@@ -178,8 +166,7 @@ func RemoveIdentifierURI(st *State, uri string) (removed bool) {
 	return len(st.uris) != n
 }
 
-// CreateScope appends a new scope. It fails with *ScopeExistsError when a scope with the same value
-// or the same ID exists.
+// CreateScope appends a new scope, or fails with *ScopeExistsError when one has its value or its ID.
 func CreateScope(st *State, s PermissionScope) error {
 	i := st.findScopeByValue(s.Value)
 	if i < 0 {
@@ -189,18 +176,14 @@ func CreateScope(st *State, s PermissionScope) error {
 		return &ScopeExistsError{ID: st.scopes[i].ID, Value: st.scopes[i].Value}
 	}
 	st.scopes = append(st.scopes, scopeEntry{PermissionScope: s})
-	if st.newScopes == nil {
-		st.newScopes = make(map[string]bool)
-	}
-	st.newScopes[strings.ToLower(s.ID)] = true
+	mark(&st.newScopes, s.ID)
 	return nil
 }
 
 // UpdateScopeStep moves the scope with want.ID one step towards want and reports whether it is
-// there. Texts and the enabled flag change in place in one step. A change of value or type needs
-// the scope disabled first (Graph: CannotDeleteOrUpdateEnabledEntitlement), so it takes up to three
-// confirmed steps: disable, change (still disabled), enable as requested. The scope is never
-// disabled when only texts or the enabled flag change.
+// there. Texts and the enabled flag change in place. A change of value or type needs the scope
+// disabled first (Graph: CannotDeleteOrUpdateEnabledEntitlement): disable, change (still disabled),
+// enable as requested, each step confirmed before the next.
 func UpdateScopeStep(st *State, want PermissionScope) (done bool, err error) {
 	i := st.findScope(want.ID)
 	if i < 0 {
@@ -211,15 +194,15 @@ func UpdateScopeStep(st *State, want PermissionScope) (done bool, err error) {
 	if j := st.findScopeByValue(want.Value); want.Value != cur.Value && j >= 0 && j != i {
 		return false, &ScopeExistsError{ID: st.scopes[j].ID, Value: st.scopes[j].Value}
 	}
-	if want.Value == cur.Value && want.Type == cur.Type {
+	switch {
+	case want.Value == cur.Value && want.Type == cur.Type:
 		cur.PermissionScope = want
 		return true, nil
-	}
-	if cur.Enabled {
-		st.disable(i)
+	case cur.Enabled:
+		cur.Enabled = false
+		mark(&st.disabling, cur.ID)
 		return false, nil
-	}
-	if st.waitsForDisable(cur.ID) {
+	case st.waitsForDisable(cur.ID):
 		return false, ErrDeferred
 	}
 	enable := want.Enabled
@@ -228,39 +211,32 @@ func UpdateScopeStep(st *State, want PermissionScope) (done bool, err error) {
 	return !enable, nil
 }
 
-// DeleteScopeStep moves towards the removal of the scope and reports whether it is gone. Steps, each
-// confirmed before the next: remove the scope ID from every pre-authorized entry (an entry this
-// leaves empty is removed; clients that lost the permission are added to cleared), then disable the
-// scope if it is enabled, then remove it. A missing scope is already done.
+// DeleteScopeStep moves towards the removal of the scope and reports whether it is gone (a missing
+// scope is). Steps, each confirmed before the next: remove the scope ID from every pre-authorized
+// entry (withoutGrant, adding the clients to cleared), disable the scope, remove it.
 func DeleteScopeStep(st *State, id string, cleared *[]string) (done bool) {
 	i := st.findScope(id)
 	if i < 0 {
 		return true
 	}
-	if lost := withoutGrant(st, func(string) bool { return true }, id); lost != nil {
-		for _, c := range lost {
-			if !containsFold(*cleared, c) {
-				*cleared = append(*cleared, c)
-			}
-		}
+	if withoutGrant(st, func(string) bool { return true }, id, cleared) {
 		return false
 	}
-	if st.scopes[i].Enabled {
-		st.disable(i)
+	switch {
+	case st.scopes[i].Enabled:
+		st.scopes[i].Enabled = false
+		mark(&st.disabling, id)
 		return false
-	}
-	if st.waitsForDisable(id) {
+	case st.waitsForDisable(id):
 		return false
 	}
 	st.scopes = slices.Delete(st.scopes, i, i+1)
 	return true
 }
 
-// AddPreAuthorization adds permissionID to the client's entry, keeping the entry's other IDs, or
-// appends a new entry. It fails with *ScopeNotFoundError when the application has no such scope
-// (Graph would reject the PATCH), with *PreAuthorizationExistsError when the client already has the
-// permission, and with ErrDeferred when the scope was created in this round (Graph refuses it in
-// that PATCH; the caller retries in the next round).
+// AddPreAuthorization adds permissionID to the client's entry, or appends a new entry. It fails with
+// *ScopeNotFoundError when the application has no such scope, *PreAuthorizationExistsError when the
+// client has the permission, and ErrDeferred when this round creates the scope.
 func AddPreAuthorization(st *State, clientAppID, permissionID string) error {
 	i := st.findScope(permissionID)
 	if i < 0 {
@@ -290,19 +266,23 @@ func grantAt(st *State, client, perm string) int {
 	})
 }
 
-// RemovePreAuthorization removes permissionID from every entry of the client, should Graph hold
-// several (withoutGrant); removed is false when there was nothing to remove.
+// RemovePreAuthorization removes permissionID from every entry of the client (withoutGrant);
+// removed is false when there was nothing to remove.
 func RemovePreAuthorization(st *State, clientAppID, permissionID string) (removed bool) {
-	return withoutGrant(st, func(a string) bool { return strings.EqualFold(a, clientAppID) }, permissionID) != nil
+	return withoutGrant(st, func(a string) bool { return strings.EqualFold(a, clientAppID) }, permissionID, new([]string))
 }
 
-// withoutGrant removes permissionID from the entries of the clients match accepts, removes an entry
-// this leaves empty (entries empty as read stay) and returns the clients that lost the permission.
-func withoutGrant(st *State, match func(appID string) bool, permissionID string) (lost []string) {
+// withoutGrant removes permissionID from the entries of the clients match accepts, and an entry this
+// leaves empty (entries empty as read stay), adds the clients that lost it to lost (once each) and
+// reports whether any did.
+func withoutGrant(st *State, match func(appID string) bool, permissionID string, lost *[]string) (removed bool) {
 	kept := st.preAuth[:0:0]
 	for _, p := range st.preAuth {
 		if match(p.AppID) && containsFold(p.DelegatedPermissionIDs, permissionID) {
-			lost = append(lost, p.AppID)
+			removed = true
+			if !containsFold(*lost, p.AppID) {
+				*lost = append(*lost, p.AppID)
+			}
 			p.DelegatedPermissionIDs = slices.DeleteFunc(slices.Clone(p.DelegatedPermissionIDs), func(x string) bool { return strings.EqualFold(x, permissionID) })
 			if len(p.DelegatedPermissionIDs) == 0 {
 				continue
@@ -310,15 +290,14 @@ func withoutGrant(st *State, match func(appID string) bool, permissionID string)
 		}
 		kept = append(kept, p)
 	}
-	if lost != nil {
+	if removed {
 		st.preAuth = kept
 	}
-	return lost
+	return removed
 }
 
 // ReferencesResolve reports whether every permission ID of every pre-authorized entry names a scope
-// of the application. When it does, Graph's "Permission Id that cannot be found" can only come from
-// a replica that has not seen a scope yet.
+// of the application; then Graph's "Permission Id that cannot be found" comes from a lagging replica.
 func ReferencesResolve(st *State) bool {
 	return !slices.ContainsFunc(st.preAuth, func(p preAuthEntry) bool {
 		return slices.ContainsFunc(p.DelegatedPermissionIDs, func(id string) bool { return st.findScope(id) < 0 })

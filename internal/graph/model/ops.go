@@ -8,8 +8,8 @@ import (
 
 // Op is one operation the engine runs on an application: Name for messages, and Step, which edits
 // the state of one round and reports whether the operation is done once that round's change is
-// confirmed (ErrDeferred waits for the next round). The constructors below write their results to
-// the pointer given, from the step's last run: read it only once the operation was answered.
+// confirmed (ErrDeferred waits for the next round). The constructors write their results to the
+// pointer given, from the step's last run: read it only once the operation was answered.
 type Op struct {
 	Name string
 	Step func(*State) (done bool, err error)
@@ -34,9 +34,8 @@ func RemoveURI(uri string, removed *bool) Op {
 	}}
 }
 
-// ExposeScope adds uri (unless empty, or an equal one is there) and creates scope in one change:
-// either both are written or, when the scope cannot be created (ScopeExistsError), neither.
-// uriAdded reports whether it added the URI.
+// ExposeScope adds uri (unless empty, or an equal one is there) and creates scope in one change, or
+// neither when the scope cannot be created (ScopeExistsError); uriAdded reports whether it added uri.
 func ExposeScope(uri string, scope PermissionScope, uriAdded *bool) Op {
 	name := fmt.Sprintf("creating permission scope %q", scope.Value)
 	if uri != "" {
@@ -57,7 +56,7 @@ func UpdateScope(scope PermissionScope, written *PermissionScope) Op {
 	}}
 }
 
-// DeleteScopeAndURI removes the scope with scopeID (DeleteScopeStep), and uri (when not empty) in the
+// DeleteScopeAndURI removes the scope with scopeID (DeleteScopeStep), and uri (unless empty) in the
 // step that removes the scope; cleared are the clients whose pre-authorization of it went first. A
 // scope another step of this round disabled waits for the next round.
 func DeleteScopeAndURI(scopeID, uri string, cleared *[]string) Op {

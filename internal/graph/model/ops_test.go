@@ -45,7 +45,8 @@ func TestOps(t *testing.T) {
 		}
 	}
 	st := fixture()
-	st.disable(0) // disabled by another step of this round
+	st.scopes[0].Enabled = false // disabled by another step of this round
+	mark(&st.disabling, scopeA)
 	if _, err := DeleteScopeAndURI(scopeA, "", new([]string)).Step(st); !errors.Is(err, ErrDeferred) {
 		t.Errorf("deleting a scope disabled in the round: %v, want ErrDeferred", err)
 	}

@@ -12,11 +12,9 @@ type Application struct {
 	ObjectID       string // the directory object ID (Graph's "id")
 	AppID          string // the application (client) ID
 	DisplayName    string
-	IdentifierURIs []string // the application ID URIs, in Graph's order
-	// Scopes are the delegated permission scopes the application's API exposes; PreAuthorized the
-	// client applications pre-authorized for some of them.
-	Scopes        []PermissionScope
-	PreAuthorized []PreAuthorizedApplication
+	IdentifierURIs []string                   // the application ID URIs, in Graph's order
+	Scopes         []PermissionScope          // the delegated permission scopes its API exposes
+	PreAuthorized  []PreAuthorizedApplication // the clients pre-authorized for some of them
 }
 
 // Scope returns the scope with the given ID (compared case-insensitively) and whether it exists.

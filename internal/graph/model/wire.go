@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -52,11 +53,10 @@ func FromObject(o *Object) *State {
 		}
 	}
 	for _, e := range o.API.PreAuth {
-		if e.json == nil {
-			continue
+		if e.json != nil {
+			e.known.DelegatedPermissionIDs = append([]string{}, e.known.DelegatedPermissionIDs...)
+			st.preAuth = append(st.preAuth, preAuthEntry{PreAuthorizedApplication: e.known, raw: e})
 		}
-		e.known.DelegatedPermissionIDs = append([]string{}, e.known.DelegatedPermissionIDs...)
-		st.preAuth = append(st.preAuth, preAuthEntry{PreAuthorizedApplication: e.known, raw: e})
 	}
 	return st
 }
@@ -131,13 +131,8 @@ func entryJSON[T any](read readEntry[T], known T) (json.RawMessage, error) {
 		return raw, err
 	}
 	var props, before, after map[string]json.RawMessage
-	for _, d := range []struct {
-		from []byte
-		into *map[string]json.RawMessage
-	}{{raw, &props}, {wasJSON, &before}, {nowJSON, &after}} {
-		if err := json.Unmarshal(d.from, d.into); err != nil {
-			return nil, err
-		}
+	if err := errors.Join(json.Unmarshal(raw, &props), json.Unmarshal(wasJSON, &before), json.Unmarshal(nowJSON, &after)); err != nil {
+		return nil, err
 	}
 	for k, v := range after {
 		if !bytes.Equal(before[k], v) {
@@ -174,5 +169,15 @@ func ErrorFromResponse(status int, header func(string) string, body []byte, now 
 	e.RequestID = cmp.Or(e.RequestID, header("request-id"))
 	e.ClientRequestID = cmp.Or(e.ClientRequestID, header("client-request-id"))
 	e.RetryAfter = retryafter.Parse(header("retry-after"), now)
-	return typedAPIError(e)
+	switch status {
+	case 404:
+		return &NotFoundError{e}
+	case 403:
+		return &ForbiddenError{APIError: e}
+	case 409:
+		return &ConflictError{e}
+	case 400:
+		return &ValidationError{e}
+	}
+	return &e
 }
