@@ -50,7 +50,7 @@ type callPolicy struct {
 // failureOf is core.FailureOf.
 func failureOf(err error) core.Failure { return core.FailureOf(err, isContextEnd(err)) }
 
-// attemptKey carries the attempt number to the transport for logging.
+// attemptKey carries the attempt number (retry) to do's log and to a PATCH's resend check.
 type attemptKey struct{}
 
 func attemptFrom(ctx context.Context) int {

@@ -179,10 +179,9 @@ func GaveUp(what string, attempts int, err error) error {
 	return fmt.Errorf("%s: giving up after %d attempts: %w", what, attempts, err)
 }
 
-// WritePolicy is the policy of a PATCH. A replica behind a scope's disable (ours or another
-// writer's) refuses any change of the application, not only of its scopes; Graph's "permission not
-// found" is lag when the body grants only scopes the application has (grantsKnown). Past
-// OverwriteAfter either refusal means the PATCH was built on a replica that was behind (Refused).
+// WritePolicy is the policy of a PATCH: a replica behind a scope's disable refuses any change of the
+// application; "permission not found" is lag when the body grants only scopes the application has
+// (grantsKnown). Past OverwriteAfter either refusal means a base that was behind (Refused).
 func (l Lag) WritePolicy(grantsKnown bool) Policy {
 	return Policy{ScopeStillEnabled: true, UnknownPermissionIsLag: grantsKnown, StaleWindow: l.OverwriteAfter()}
 }
