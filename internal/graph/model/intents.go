@@ -113,8 +113,8 @@ func IntentsOf(before, after *State) []Intent {
 		}
 	}
 	for _, i := range factsOf(before) {
-		// Absent: for a scope only its ID counts.
-		if gone := (Intent{Kind: i.Kind, URI: i.URI, Scope: PermissionScope{ID: i.Scope.ID}, Client: i.Client, Perm: i.Perm}); gone.Holds(after) {
+		gone := Intent{Kind: i.Kind, URI: i.URI, Scope: PermissionScope{ID: i.Scope.ID}, Client: i.Client, Perm: i.Perm}
+		if gone.Holds(after) { // for an absent scope only its ID counts
 			out = append(out, gone)
 		}
 	}
