@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -23,19 +24,12 @@ import (
 // errNotListed answers a presence lookup whose object a filtered list did not return.
 var errNotListed = fmt.Errorf("%w: not in Graph's filtered list", model.ErrNotFound)
 
-// The properties a batched read names its object by.
-const (
-	readByObjectID = "id"
-	readByAppID    = "appId"
-)
-
-// readBatcher queues the reads of one kind of one resource (an application or a service principal)
-// and sends them.
+// readBatcher queues the reads of the collection coll by the property prop ("id" or "appId"), reading
+// the properties sel, and sends them.
 type readBatcher struct {
-	c    *Client
-	kind string   // readByObjectID or readByAppID
-	coll string   // the collection's path, such as "/applications"
-	sel  []string // the properties read
+	c          *Client
+	prop, coll string
+	sel        []string
 
 	mu        sync.Mutex
 	waiting   []*readWaiter
@@ -49,15 +43,14 @@ type readBatcher struct {
 	omissions atomic.Int32
 }
 
-// readWaiter is one caller's read.
+// readWaiter is one caller's read. Its answer is m (nil when not listed) or err; or alone: the caller
+// sends a single GET itself (omitted: the list left the object out).
 type readWaiter struct {
 	core.Queued
-	ctx  context.Context
-	done chan struct{}
-	m    *model.Object // the object, nil when the list did not return it
-	err  error
-	// alone is set when the caller must send a single GET itself: the list did not return the
-	// application (omitted), or lists do not serve.
+	ctx            context.Context
+	done           chan struct{}
+	m              *model.Object
+	err            error
 	alone, omitted bool
 }
 
@@ -69,15 +62,15 @@ type readBatchers struct {
 }
 
 func (r *readBatchers) init(c *Client) {
-	r.byObjectID = readBatcher{c: c, kind: readByObjectID, coll: "/applications", sel: selectFields}
-	r.byAppID = readBatcher{c: c, kind: readByAppID, coll: "/applications", sel: selectFields}
-	r.spByAppID = readBatcher{c: c, kind: readByAppID, coll: "/servicePrincipals", sel: []string{"id", "appId"}}
+	r.byObjectID = readBatcher{c: c, prop: "id", coll: "/applications", sel: selectFields}
+	r.byAppID = readBatcher{c: c, prop: "appId", coll: "/applications", sel: selectFields}
+	r.spByAppID = readBatcher{c: c, prop: "appId", coll: "/servicePrincipals", sel: []string{"id", "appId"}}
 }
 
 // single sends one GET of the object: coll/{id}, or coll(appId='{id}').
 func (b *readBatcher) single(ctx context.Context, id string) (*model.Object, error) {
 	path := b.coll + "/" + url.PathEscape(id)
-	if b.kind == readByAppID {
+	if b.prop == "appId" {
 		path = b.coll + "(appId='" + url.PathEscape(id) + "')"
 	}
 	var o model.Object
@@ -96,18 +89,12 @@ func (b *readBatcher) read(ctx context.Context, id string, presence bool) (*mode
 	w := &readWaiter{Queued: core.Queued{ID: strings.ToLower(id), Presence: presence, At: b.c.now()}, ctx: ctx, done: make(chan struct{})}
 	b.mu.Lock()
 	b.waiting = append(b.waiting, w)
-	start := b.senders == 0 || b.stalledLocked() // else a sender between two requests takes the queue
-	if start {
-		b.senders++
-	}
 	if b.hurry != nil && core.LingerFor(b.waiting, b.c.now(), core.VisibilityWindow) <= 0 {
 		close(b.hurry)
 		b.hurry = nil
 	}
 	b.mu.Unlock()
-	if start {
-		go b.send()
-	}
+	b.start()
 	if err := await(ctx, w.done); err != nil {
 		return nil, err
 	}
@@ -118,9 +105,19 @@ func (b *readBatcher) read(ctx context.Context, id string, presence bool) (*mode
 	if w.omitted && err == nil && b.omissions.Add(1) == core.MaxListOmissions {
 		b.off.Store(true)
 		b.c.logWarn(ctx, "Microsoft Graph's filtered lists keep leaving out objects that a GET finds; reading each alone",
-			map[string]any{"filter_property": b.kind})
+			map[string]any{"filter_property": b.prop})
 	}
 	return m, err
+}
+
+// start starts a sender when reads are queued and core.Stalled says they need one of their own.
+func (b *readBatcher) start() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.waiting) > 0 && core.Stalled(b.senders, b.inRequest, b.sentAt, b.c.now()) {
+		b.senders++
+		go b.send()
+	}
 }
 
 // send sends b's queue, one request at a time (core.Take), until the queue is empty; it lingers
@@ -141,11 +138,9 @@ func (b *readBatcher) send() {
 				b.hurry = nil
 			}
 		}
-		batch, rest, dropped, ids := core.Take(b.waiting, func(w *readWaiter) bool { return w.ctx.Err() != nil })
-		b.waiting = rest
-		for _, w := range dropped {
-			close(w.done)
-		}
+		var batch []*readWaiter
+		var ids []string
+		batch, b.waiting, ids = core.Take(b.waiting, func(w *readWaiter) bool { return w.ctx.Err() != nil })
 		if len(batch) == 0 {
 			b.senders--
 			b.mu.Unlock()
@@ -154,7 +149,7 @@ func (b *readBatcher) send() {
 		b.sentAt = b.c.now()
 		b.inRequest++
 		b.mu.Unlock()
-		stalled := time.AfterFunc(core.ReadStallAfter, b.unstall) // nor are reads queued before it stalled
+		stalled := time.AfterFunc(core.ReadStallAfter, b.start) // nor are reads queued before it stalled
 		b.answer(batch, ids)
 		stalled.Stop()
 		b.mu.Lock()
@@ -163,25 +158,9 @@ func (b *readBatcher) send() {
 	}
 }
 
-// stalledLocked is core.Stalled of the batcher. Caller holds b.mu.
-func (b *readBatcher) stalledLocked() bool {
-	return core.Stalled(b.senders, b.inRequest, b.sentAt, b.c.now())
-}
-
-// unstall starts a sender for the reads queued behind requests out for core.ReadStallAfter (hung).
-func (b *readBatcher) unstall() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.waiting) > 0 && b.stalledLocked() {
-		b.senders++
-		go b.send()
-	}
-}
-
 // answer sends one request for the batch (naming ids) and answers its waiters: a batch naming one
 // object is its single GET, more are one filtered list (core.Filter; a refusal, core.ListRefusal).
-// The request is one attempt with its own timeout (the waiters' own timeouts also count the time they
-// queued); it ends when the last waiter has gone.
+// The request is one attempt with its own timeout; it ends when the last waiter has gone.
 func (b *readBatcher) answer(batch []*readWaiter, ids []string) {
 	ctxs := make([]context.Context, len(batch))
 	for i, w := range batch {
@@ -189,39 +168,38 @@ func (b *readBatcher) answer(batch []*readWaiter, ids []string) {
 	}
 	live, release := whileAnyLive(ctxs)
 	defer release()
-	if len(ids) > 1 && b.off.Load() {
-		answerAlone(batch)
-		return
-	}
 	found := make(map[string]*model.Object, len(ids))
-	err := b.c.attempt(live, 1, func(ctx context.Context) error {
-		if len(ids) == 1 {
-			m, err := b.single(ctx, ids[0])
-			found[ids[0]] = m
+	alone := len(ids) > 1 && b.off.Load()
+	var err error
+	if !alone {
+		err = b.c.attempt(live, 1, func(ctx context.Context) error {
+			if len(ids) == 1 {
+				m, err := b.single(ctx, ids[0])
+				found[ids[0]] = m
+				return err
+			}
+			objs, _, err := b.c.list(ctx, b.coll+query(core.Filter(b.prop, ids...), b.sel...))
+			for _, m := range objs {
+				if m != nil && b.prop == "id" {
+					found[strings.ToLower(m.ID)] = m
+				} else if m != nil {
+					found[strings.ToLower(m.AppID)] = m
+				}
+			}
 			return err
-		}
-		objs, _, err := b.c.list(ctx, b.coll+query(core.Filter(b.kind, ids...), b.sel...))
-		for _, m := range objs {
-			if m != nil && b.kind == readByObjectID {
-				found[strings.ToLower(m.ID)] = m
-			} else if m != nil {
-				found[strings.ToLower(m.AppID)] = m
-			}
-		}
-		return err
-	})
+		})
+	}
 	if e, ok := model.AsAPIError(err); ok && len(ids) > 1 {
-		if alone, off := core.ListRefusal(e.StatusCode); alone {
-			if off && !b.off.Swap(true) {
-				b.c.logWarn(live, "Microsoft Graph refused a filtered list; reading each object alone",
-					map[string]any{"filter_property": b.kind, "error": err.Error()})
-			}
-			answerAlone(batch)
-			return
+		var off bool
+		if alone, off = core.ListRefusal(e.StatusCode); off && !b.off.Swap(true) {
+			b.c.logWarn(live, "Microsoft Graph refused a filtered list; reading each object alone",
+				map[string]any{"filter_property": b.prop, "error": err.Error()})
 		}
 	}
 	for _, w := range batch {
 		switch m, ok := found[w.ID]; {
+		case alone:
+			w.alone = true
 		case err != nil:
 			w.err = err
 		case ok:
@@ -235,10 +213,21 @@ func (b *readBatcher) answer(batch []*readWaiter, ids []string) {
 	}
 }
 
-// answerAlone tells every waiter of the batch to send its own GET.
-func answerAlone(batch []*readWaiter) {
-	for _, w := range batch {
-		w.alone = true
-		close(w.done)
+// ClientVisible reports whether an application or a service principal with the client ID appID is
+// visible to the identity in the tenant; one that is neither (404, or not listed) is not, which is no
+// error (callers only warn: it may live in another tenant). Other failures (403, throttling after
+// retries) are returned. Concurrent lookups share lists (they may wait core.VisibilityWindow for company).
+func (c *Client) ClientVisible(ctx context.Context, appID string) (bool, error) {
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	for _, b := range []*readBatcher{&c.reads.byAppID, &c.reads.spByAppID} {
+		err := c.retry(ctx, callPolicy{what: "GET " + b.coll + "(appId=…)"}, func(ctx context.Context) error {
+			_, err := b.read(ctx, appID, true)
+			return err
+		})
+		if !errors.Is(err, model.ErrNotFound) {
+			return err == nil, err
+		}
 	}
+	return false, nil
 }

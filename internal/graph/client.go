@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,16 +24,12 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// Defaults of Config: the public Microsoft Graph endpoint (without the version segment) and its
-// token scope.
+// Defaults of Config: the public Microsoft Graph endpoint (without the version segment) and its scope.
 const (
 	DefaultBaseURL = "https://graph.microsoft.com"
 	DefaultScope   = "https://graph.microsoft.com/.default"
-)
-
-const (
-	userAgent    = "lkps-graph/1"  // the client's product token, after Config.UserAgent
-	tokenRefresh = 5 * time.Minute // how long before its expiry a cached token is replaced
+	userAgent      = "lkps-graph/1"  // the client's product token, after Config.UserAgent
+	tokenRefresh   = 5 * time.Minute // how long before its expiry a cached token is replaced
 )
 
 // selectFields are the application properties the client reads ($select keeps responses small).
@@ -44,31 +42,22 @@ type Logger interface {
 	Warn(ctx context.Context, msg string, fields map[string]any)
 }
 
-// Config configures a Client: what the provider sets. Only Credential is required. Every other
-// bound of the engine is core's (core/lag.go, core/retry.go, core/batchread.go).
+// Config configures a Client: what the provider sets. Only Credential is required; every other bound
+// of the engine is core's.
 type Config struct {
-	// Credential obtains tokens for Microsoft Graph, for Scope (default DefaultScope).
-	Credential azcore.TokenCredential
+	Credential azcore.TokenCredential // obtains tokens for Scope (default DefaultScope)
 	Scope      string
-	// BaseURL is the Graph endpoint without the version segment (default DefaultBaseURL); the token
-	// is sent only to its host.
-	BaseURL string
-	// HTTPClient supplies the transport (one that trusts the emulator's CA) and its timeout; nil
-	// means http.DefaultTransport. UserAgent goes in front of the client's own (userAgent), such as
-	// "terraform-provider-lkps/1.2.3". Logger receives request and retry logs (nil: none).
+	BaseURL    string // the Graph endpoint without /v1.0 (default DefaultBaseURL), the token's only host
+	// HTTPClient supplies the transport and its timeout (nil: http.DefaultTransport); UserAgent goes in
+	// front of the client's own; Logger receives request and retry logs (nil: none).
 	HTTPClient *http.Client
 	UserAgent  string
 	Logger     Logger
-	// ReplicationLag is L, the bound on the directory's replication lag every window derives from
-	// (core/lag.go; zero: core.DefaultReplicationLag, negative: none). Set below the real lag, it weakens
-	// every guarantee: a Read may miss an item an earlier command created, and a write may be built on
-	// a replica that misses an earlier command's change.
+	// ReplicationLag is L (core/lag.go; zero: core.DefaultReplicationLag, negative: none).
 	ReplicationLag time.Duration
-	// CommandStart is when the command this client serves started: every change an earlier command
-	// reported is older. Zero, or a time after New, means when New is called (always safe).
+	// CommandStart is when the command started (zero, or after New: when New is called).
 	CommandStart time.Time
-	// ConcurrentWriters says other writers may change the applications at the same time: every
-	// operation's last write settles (settle.go), not only on applications where this client saw one.
+	// ConcurrentWriters says other writers may change the applications: every last write settles.
 	ConcurrentWriters bool
 	// Caller is the kind of identity the credential signs in as; ForbiddenError says what to grant.
 	Caller model.CallerKind
@@ -79,23 +68,23 @@ type Config struct {
 type Client struct {
 	cfg   Config
 	host  string       // the Graph host and port, the only ones the token goes to
-	http  *http.Client // observingTransport under the given transport, no redirects
+	http  *http.Client // the given transport; no redirects
 	stats statsCollector
 	// observedLag is the longest replication lag seen, in nanoseconds (noteLag).
 	observedLag atomic.Int64
 
 	now     func() time.Time
 	sleep   func(context.Context, time.Duration) error
-	started time.Time    // when the command started (Config.CommandStart), else when the client was built
-	backoff core.Backoff // the delays between retries (core.Backoff's defaults)
+	jitter  func() float64 // core.Backoff's r
+	started time.Time      // when the command started (Config.CommandStart), else when the client was built
 
 	tokenMu sync.Mutex
 	token   azcore.AccessToken // cached until tokenRefresh
 
 	mu        sync.Mutex
-	refs      map[string]string         // AppRef.Key() → lower-case object ID
-	resolving map[string]*resolveFlight // AppRef.Key() → lookup in flight
-	workers   map[string]*appWorker     // lower-case object ID → worker
+	refs      map[string]string      // AppRef.Key() → lower-case object ID
+	resolving map[string]*readFlight // AppRef.Key() → lookup in flight
+	workers   map[string]*appWorker  // lower-case object ID → worker
 
 	reads readBatchers // reads of single objects waiting for their request
 
@@ -123,10 +112,10 @@ func New(cfg Config) (*Client, error) {
 		cfg:       cfg,
 		host:      base.Host,
 		now:       time.Now,
-		backoff:   core.Backoff{}.WithDefaults(),
 		sleep:     sleepCtx,
+		jitter:    rand.Float64,
 		refs:      make(map[string]string),
-		resolving: make(map[string]*resolveFlight),
+		resolving: make(map[string]*readFlight),
 		workers:   make(map[string]*appWorker),
 		stats:     statsCollector{retries: make(map[core.RetryReason]int64)},
 	}
@@ -135,15 +124,13 @@ func New(cfg Config) (*Client, error) {
 		c.started = cfg.CommandStart
 	}
 	c.reads.init(c)
+	// A redirect is answered as it came (an APIError): Graph sends none to these calls, and following one
+	// could turn a PATCH into a GET or take the token elsewhere.
 	given := cmp.Or(cfg.HTTPClient, &http.Client{})
-	c.http = &http.Client{Transport: &observingTransport{next: cmp.Or(given.Transport, http.DefaultTransport), c: c},
-		Timeout: given.Timeout, CheckRedirect: noRedirects}
+	c.http = &http.Client{Transport: given.Transport, Timeout: given.Timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return c, nil
 }
-
-// noRedirects answers a redirect as it came (an APIError): Graph sends none to these calls, and
-// following one could turn a PATCH into a GET or take the token elsewhere.
-func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // bearer returns a token for Config.Scope, the cached one until tokenRefresh before it expires (or
 // the credential's RefreshOn). It is never logged.
@@ -194,7 +181,24 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, out any)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	switch method {
+	case http.MethodGet:
+		c.stats.gets.Add(1)
+	case http.MethodPatch:
+		c.stats.patches.Add(1)
+	}
+	start := time.Now()
 	resp, err := c.http.Do(req)
+	if c.cfg.Logger != nil { // never the Authorization header
+		fields := map[string]any{"method": method, "path": req.URL.Path, "attempt": attemptFrom(ctx),
+			"duration_ms": time.Since(start).Milliseconds()}
+		if err != nil {
+			fields["error"] = err.Error()
+		} else {
+			fields["status"], fields["request_id"] = resp.StatusCode, resp.Header.Get("request-id")
+		}
+		c.cfg.Logger.Debug(ctx, "Microsoft Graph request", fields)
+	}
 	if err != nil {
 		return err
 	}
@@ -212,40 +216,6 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, out any)
 		return fmt.Errorf("reading Microsoft Graph's answer to %s %s: %w", method, req.URL.Path, err)
 	}
 	return nil
-}
-
-// observingTransport counts and logs every request Graph sees, never its Authorization header.
-type observingTransport struct {
-	next http.RoundTripper
-	c    *Client
-}
-
-// RoundTrip sends the request and records it.
-func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	switch req.Method {
-	case http.MethodGet:
-		t.c.stats.gets.Add(1)
-	case http.MethodPatch:
-		t.c.stats.patches.Add(1)
-	}
-	start := time.Now()
-	resp, err := t.next.RoundTrip(req)
-	if log := t.c.cfg.Logger; log != nil {
-		fields := map[string]any{
-			"method":      req.Method,
-			"path":        req.URL.Path,
-			"attempt":     attemptFrom(req.Context()),
-			"duration_ms": time.Since(start).Milliseconds(),
-		}
-		if err != nil {
-			fields["error"] = err.Error()
-		} else {
-			fields["status"] = resp.StatusCode
-			fields["request_id"] = resp.Header.Get("request-id")
-		}
-		log.Debug(req.Context(), "Microsoft Graph request", fields)
-	}
-	return resp, err
 }
 
 func (c *Client) logWarn(ctx context.Context, msg string, fields map[string]any) {
@@ -276,4 +246,91 @@ func (c *Client) list(ctx context.Context, u string) ([]*model.Object, string, e
 	}
 	err := c.do(ctx, http.MethodGet, u, nil, &page)
 	return page.Value, page.Next, err
+}
+
+// lag is the lag model (core.Lag) as of now: the declared bound, the longest lag observed, WriteReuse.
+func (c *Client) lag() core.Lag {
+	return core.Lag{Declared: c.cfg.ReplicationLag, Observed: time.Duration(c.observedLag.Load()), WriteReuse: core.WriteReuse}
+}
+
+// freshFrom is core.Lag.FreshFrom of the command's start.
+func (c *Client) freshFrom() time.Time { return c.lag().FreshFrom(c.started) }
+
+// noteLag records that a read missed a write made d ago (core.Lag.Widen).
+func (c *Client) noteLag(d time.Duration) {
+	for {
+		l := c.lag()
+		if w := l.Widen(d); w == l.Observed || c.observedLag.CompareAndSwap(int64(l.Observed), int64(w)) {
+			return
+		}
+	}
+}
+
+// sleepUntil waits until t, counting reason when there is a wait at all.
+func (c *Client) sleepUntil(ctx context.Context, t time.Time, reason core.RetryReason) error {
+	wait := t.Sub(c.now())
+	if wait <= 0 {
+		return nil
+	}
+	c.stats.addRetry(reason)
+	return c.sleep(ctx, wait)
+}
+
+// statsCollector is what the client tells besides its errors: counters of what it sends (core.Stats)
+// and, under mu with the retries, what users should be told although nothing failed (core.Notices).
+type statsCollector struct {
+	gets, patches, confirmReads, batches, mutations, sharedReads, reapplies atomic.Int64
+
+	mu      sync.Mutex
+	retries map[core.RetryReason]int64
+	notices core.Notices
+}
+
+func (s *statsCollector) addRetry(r core.RetryReason) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.retries[r]++
+}
+
+// Stats returns a snapshot of the client's counters.
+func (c *Client) Stats() core.Stats {
+	c.stats.mu.Lock()
+	defer c.stats.mu.Unlock()
+	return core.Stats{
+		Gets:         c.stats.gets.Load(),
+		Patches:      c.stats.patches.Load(),
+		ConfirmReads: c.stats.confirmReads.Load(),
+		Batches:      c.stats.batches.Load(),
+		Mutations:    c.stats.mutations.Load(),
+		SharedReads:  c.stats.sharedReads.Load(),
+		Reapplies:    c.stats.reapplies.Load(),
+		Retries:      maps.Clone(c.stats.retries),
+	}
+}
+
+// notify records n once (by kind, application and detail).
+func (c *Client) notify(n core.Notice) {
+	c.stats.mu.Lock()
+	defer c.stats.mu.Unlock()
+	c.stats.notices.Add(n)
+}
+
+// TakeNotices returns the notices not taken yet; each notice is returned once.
+func (c *Client) TakeNotices() []core.Notice {
+	c.stats.mu.Lock()
+	defer c.stats.mu.Unlock()
+	return c.stats.notices.Take()
+}
+
+// markForeignLocked records that another writer changed the application. Caller holds w.mu.
+func (w *appWorker) markForeignLocked() {
+	if !w.foreign && !w.c.cfg.ConcurrentWriters {
+		w.c.notify(core.Notice{Kind: core.NoticeForeignWriter, ObjectID: w.objectID})
+	}
+	w.foreign = true
+}
+
+// notConfirmed tells the user that the change of operation name, answered as made, is not in Graph.
+func (w *appWorker) notConfirmed(name string, err error) {
+	w.c.notify(core.Notice{Kind: core.NoticeNotConfirmed, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", name, err)})
 }

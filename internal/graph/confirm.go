@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
@@ -20,15 +19,15 @@ func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 		close(w.confirming)
 		w.confirming = nil
 	})
-	cf := core.NewConfirmation(first, w.c.now())
-	w.noteWrite(first.WrittenAt)
+	cf := core.NewConfirmation(first)
 	for {
-		ctx, cancel := w.confirmContext(cf)
+		// No cancellation (callers may have been answered); a batch of restored intents only is bounded below.
+		ctx, cancel := opsContext(cf.Ops(), w.c.now().Add(w.c.lag().SettleHorizon()+core.RequestTimeout), false)
 		st, err := w.get(ctx, callPolicy{what: "GET /applications/" + w.objectID + " (confirmation)"}, nil)
 		w.c.stats.confirmReads.Add(1)
 		if err == nil {
 			w.mu.Lock()
-			outcome, foreign := cf.Classify(w.app.Memory, st, w.c.now(), w.c.lag())
+			outcome, foreign, missingFor := cf.Classify(w.app, st, w.c.now(), w.c.lag())
 			if foreign {
 				w.markForeignLocked()
 			}
@@ -42,7 +41,7 @@ func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 				err = w.overwritten(ctx, cf, st)
 			case core.Behind:
 				var taken []*op
-				taken, err = w.behind(ctx, cf, st)
+				taken, err = w.behind(ctx, cf, missingFor)
 				absorbed = append(absorbed, taken...)
 			}
 		}
@@ -63,25 +62,11 @@ func (w *appWorker) confirm(first *batch) (fresh *model.State, absorbed []*op) {
 	}
 }
 
-// confirmContext returns the context of the next read: the values of the first caller, no
-// cancellation (callers may have been answered), and the latest deadline of the batches' callers.
-func (w *appWorker) confirmContext(cf *confirmation) (context.Context, context.CancelFunc) {
-	first := context.Background() // a batch of restored intents only: bounded below
-	latest := w.c.now().Add(w.c.lag().SettleHorizon() + core.RequestTimeout)
-	for i, o := range cf.Ops() {
-		if i == 0 {
-			first = o.ctx
-		}
-		if d, ok := o.ctx.Deadline(); ok && (i == 0 || d.After(latest)) {
-			latest = d
-		}
-	}
-	return context.WithDeadline(context.WithoutCancel(first), latest)
-}
-
 // overwritten applies the missing intents again on st (core.Confirmation.Reapply) and sends them.
 func (w *appWorker) overwritten(ctx context.Context, cf *confirmation, st *model.State) error {
-	next, failed, unrestorable, ok := cf.Reapply(st, locked(w, (*core.App).Expected), core.MaxReapply)
+	w.mu.Lock()
+	next, failed, unrestorable, ok := cf.Reapply(w.app, st, core.MaxReapply)
+	w.mu.Unlock()
 	if !ok {
 		return &model.OverwrittenError{ObjectID: w.objectID, Reapplied: cf.Reapplied, Missing: cf.Lost}
 	}
@@ -89,11 +74,8 @@ func (w *appWorker) overwritten(ctx context.Context, cf *confirmation, st *model
 	w.c.logWarn(ctx, "another writer overwrote a change of this process; applying it again",
 		map[string]any{"object_id": w.objectID, "missing": len(cf.Lost), "attempt": cf.Reapplied})
 	w.unrestorable(unrestorable)
-	for key, err := range failed {
-		w.with(func(a *core.App) { a.Drop(key) })
-		for _, o := range cf.Drop(key) {
-			w.report(o, err)
-		}
+	for o, err := range failed {
+		w.report(o, err)
 	}
 	cols := model.ChangedCollections(st, next)
 	if cols == 0 {
@@ -101,17 +83,18 @@ func (w *appWorker) overwritten(ctx context.Context, cf *confirmation, st *model
 	}
 	resent, err := w.patch(ctx, next, cols, cf.Intents(), st.ReadAt)
 	if err == nil {
-		cf.Resent(resent, w.c.now())
-		w.noteWrite(w.c.now())
+		now := w.c.now()
+		cf.Resent(resent, now)
+		w.with(func(a *core.App) { a.LastWrite = now })
 	}
 	return err
 }
 
 // behind handles a read from a replica that has not caught up: it records the lag, absorbs, and waits.
-func (w *appWorker) behind(ctx context.Context, cf *confirmation, st *model.State) (taken []*op, err error) {
-	w.c.noteLag(cf.Behind(st, w.c.now()))
+func (w *appWorker) behind(ctx context.Context, cf *confirmation, lag time.Duration) (taken []*op, err error) {
+	w.c.noteLag(lag)
 	w.c.stats.addRetry(core.ReasonNotYetVisible)
-	wait := w.c.backoff.PollDelay(cf.Misses, rand.Float64())
+	wait := core.PollDelay(cf.Misses, w.c.jitter())
 	taken, sent := w.absorb(ctx, cf)
 	if sent {
 		wait = 0 // read at once: the new PATCH may well be visible with the old one
@@ -140,10 +123,6 @@ func (w *appWorker) absorb(ctx context.Context, cf *confirmation) (taken []*op, 
 		return taken, false
 	}
 	w.commit(b)
-	cf.Absorb(b, w.c.now())
-	w.noteWrite(b.WrittenAt)
+	cf.Absorb(b)
 	return taken, true
 }
-
-// noteWrite records when this process last wrote the application.
-func (w *appWorker) noteWrite(t time.Time) { w.with(func(a *core.App) { a.LastWrite = t }) }

@@ -29,15 +29,12 @@ func (c *Client) OwnedApplications(ctx context.Context) ([]model.Application, er
 		return nil, err
 	}
 	var out []model.Application
-	next := c.cfg.BaseURL + "/v1.0" + path + query("", selectFields...)
+	next := path + query("", selectFields...)
 	for page := 0; next != "" && page < core.MaxListPages; page++ {
-		u, err := core.NextPage(c.cfg.BaseURL, next)
-		if err != nil {
-			return nil, fmt.Errorf("listing applications: %w", err)
-		}
 		var objs []*model.Object
+		u := next // a next link off the Graph host is refused by do, like any URL there
 		err = c.retry(ctx, callPolicy{what: "GET " + path}, func(ctx context.Context) (err error) {
-			objs, next, err = c.list(ctx, u.String())
+			objs, next, err = c.list(ctx, u)
 			return err
 		})
 		if err != nil {

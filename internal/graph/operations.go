@@ -17,16 +17,8 @@ import (
 // GetApplication reads the application, never older than what this Client confirmed writing;
 // concurrent reads share one GET. A missing application is an error matching ErrNotFound.
 func (c *Client) GetApplication(ctx context.Context, ref model.AppRef) (model.Application, error) {
-	ctx, cancel := c.withTimeout(ctx)
-	defer cancel()
-	w, st, err := c.resolve(ctx, ref)
-	if err == nil && (st == nil || w.looksOld(st)) {
-		st, err = w.sharedRead(ctx, time.Time{})
-	}
-	if err != nil {
-		return model.Application{}, fmt.Errorf("reading %s: %w", ref, err)
-	}
-	return st.Application(), nil
+	app, _, err := c.readDeciding(ctx, ref, nil, "")
+	return app, err
 }
 
 // GetApplicationForWrite reads the application for a decision that leads to a write (a create that
@@ -43,12 +35,16 @@ func (c *Client) GetApplicationExpecting(ctx context.Context, ref model.AppRef, 
 }
 
 // readDeciding reads the application and reports whether present (nil: never) holds, deciding that
-// it does not only on a read started at or after freshFrom (core.Decides; a wait counts as reason).
+// it does not only on a read started at or after freshFrom (core.Decides; a wait counts as reason;
+// without a reason, any read decides).
 func (c *Client) readDeciding(ctx context.Context, ref model.AppRef, present func(model.Application) bool, reason core.RetryReason) (model.Application, bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	w, st, err := c.resolve(ctx, ref)
-	from := c.freshFrom()
+	var from time.Time
+	if reason != "" {
+		from = c.freshFrom()
+	}
 	if err == nil && (st == nil || w.looksOld(st)) && core.ReadAtOnce(present != nil, c.now(), from) {
 		st, err = w.sharedRead(ctx, time.Time{})
 	}
@@ -75,17 +71,13 @@ func (c *Client) readDeciding(ctx context.Context, ref model.AppRef, present fun
 func (c *Client) EnsureIdentifierURI(ctx context.Context, ref model.AppRef, uri string) (bool, error) {
 	var added bool
 	o, err := model.AddURI(uri, &added)
-	if err == nil {
-		_, err = c.mutate(ctx, ref, o)
-	}
-	return err == nil && added, err
+	return change(ctx, c, ref, o, err, &added)
 }
 
 // RemoveIdentifierURI removes uri, keeping other URIs; removed is false when it was not there.
 func (c *Client) RemoveIdentifierURI(ctx context.Context, ref model.AppRef, uri string) (bool, error) {
 	var removed bool
-	_, err := c.mutate(ctx, ref, model.RemoveURI(uri, &removed))
-	return err == nil && removed, err
+	return change(ctx, c, ref, model.RemoveURI(uri, &removed), nil, &removed)
 }
 
 // newScope checks a scope to create and fills in a random GUID ID and the type User when unset.
@@ -103,7 +95,7 @@ func newScope(scope model.PermissionScope) (model.PermissionScope, error) {
 func (c *Client) ExposeScope(ctx context.Context, ref model.AppRef, uri string, scope model.PermissionScope) (created model.PermissionScope, uriAdded bool, err error) {
 	var added bool
 	if scope, err = newScope(scope); err == nil {
-		_, err = c.mutate(ctx, ref, model.ExposeScope(uri, scope, &added))
+		_, err = change(ctx, c, ref, model.ExposeScope(uri, scope, &added), nil, &added)
 	}
 	if err != nil {
 		return model.PermissionScope{}, false, err
@@ -114,10 +106,7 @@ func (c *Client) ExposeScope(ctx context.Context, ref model.AppRef, uri string, 
 // UpdateScope changes the scope with scope.ID to scope (model.UpdateScope) and returns it as written.
 func (c *Client) UpdateScope(ctx context.Context, ref model.AppRef, scope model.PermissionScope) (model.PermissionScope, error) {
 	var written model.PermissionScope
-	if _, err := c.mutate(ctx, ref, model.UpdateScope(scope, &written)); err != nil {
-		return model.PermissionScope{}, err
-	}
-	return written, nil
+	return change(ctx, c, ref, model.UpdateScope(scope, &written), nil, &written)
 }
 
 // DeleteScopeAndURI removes the scope with scopeID and the identifier URI uri (unless empty) in one
@@ -136,13 +125,7 @@ func (c *Client) DeleteScopeAndURI(ctx context.Context, ref model.AppRef, scopeI
 func (c *Client) AddPreAuthorization(ctx context.Context, ref model.AppRef, clientAppID, permissionID string) (model.PreAuthorizedApplication, error) {
 	var entry model.PreAuthorizedApplication
 	o, err := model.PreAuthorize(clientAppID, permissionID, &entry)
-	if err == nil {
-		_, err = c.mutate(ctx, ref, o)
-	}
-	if err != nil {
-		return model.PreAuthorizedApplication{}, err
-	}
-	return entry, nil
+	return change(ctx, c, ref, o, err, &entry)
 }
 
 // RemovePreAuthorization removes the permission from the client's entry, and an entry left empty
@@ -150,6 +133,18 @@ func (c *Client) AddPreAuthorization(ctx context.Context, ref model.AppRef, clie
 func (c *Client) RemovePreAuthorization(ctx context.Context, ref model.AppRef, clientAppID, permissionID string) error {
 	_, err := c.mutate(ctx, ref, model.Unauthorize(clientAppID, permissionID))
 	return err
+}
+
+// change runs o (mutate) unless err, the failure to build it, is set, and returns *out once it succeeded.
+func change[T any](ctx context.Context, c *Client, ref model.AppRef, o model.Op, err error, out *T) (T, error) {
+	if err == nil {
+		_, err = c.mutate(ctx, ref, o)
+	}
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return *out, nil
 }
 
 // mutate resolves ref, queues the operation on the application's worker and waits for its answer
@@ -186,7 +181,11 @@ func (c *Client) mutate(ctx context.Context, ref model.AppRef, mo model.Op) (ans
 	}
 	// Settle on failure too: earlier ops of the run returned at once and rely on this one.
 	serr := c.settle(ctx) // on a context of its own once ctx has ended
-	err, serr, notice := core.Told(mo.Name, err, gaveUp, serr, w.lateError(o), isContextEnd(serr))
+	late := locked(w, func(*core.App) error {
+		o.returned = true // a failure found from now on is a notice
+		return o.late
+	})
+	err, serr, notice := core.Told(mo.Name, err, gaveUp, serr, late, isContextEnd(serr))
 	if notice != nil {
 		w.notConfirmed(mo.Name, notice)
 	}

@@ -3,17 +3,20 @@ package graph
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// readFlight is one in-flight GET shared by concurrent readers.
+// readFlight is one read in flight, started at start, shared by concurrent callers: an application's
+// GET (sharedRead, of generation gen) or the lookup of a reference (resolve, which sets w).
 type readFlight struct {
 	done  chan struct{}
 	gen   uint64
 	start time.Time
+	w     *appWorker
 	st    *model.State
 	err   error
 }
@@ -40,9 +43,6 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*model.Sta
 		if err != nil {
 			return err
 		}
-		if m == nil {
-			return errors.New("microsoft graph returned no application")
-		}
 		st = model.FromObject(m)
 		st.ReadAt = at
 		if check != nil {
@@ -54,7 +54,7 @@ func (w *appWorker) get(ctx context.Context, p callPolicy, check func(*model.Sta
 }
 
 // read returns the application as Graph shows it (when err is nil), never older than what this process
-// confirmed: a read core.Memory.LooksOld calls behind is repeated, for core.Lag.OverwriteAfter at most;
+// confirmed: a read core.App.LooksOld calls behind is repeated, for core.Lag.OverwriteAfter at most;
 // then it is the truth (another writer overwrote our change, which the next round restores).
 func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 	start := w.c.now()
@@ -127,10 +127,7 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model
 	}
 }
 
-// cacheRead records st as the latest read (core.App.Record).
-func (w *appWorker) cacheRead(st *model.State) { w.with(func(a *core.App) { a.Record(st) }) }
-
-// seen records st: another writer's change it shows (core.Memory.Observe) and the latest read.
+// seen records st: another writer's change it shows (core.App.Observe) and the latest read.
 func (w *appWorker) seen(st *model.State) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -150,6 +147,72 @@ func (w *appWorker) freshRead(ctx context.Context) (*model.State, error) {
 		w.seen(st)
 	}
 	return st, err
+}
+
+// resolve returns the worker of the application ref names. The first call per reference reads the
+// application (the client ID form first when the kind is model.RefAuto; a 404 retried for L only,
+// core.Lag.NotFoundPolicy) and returns that read; later calls return only the worker. Concurrent first
+// calls share one lookup; when its leader gave up (leaderGaveUp), a follower calls again.
+func (c *Client) resolve(ctx context.Context, ref model.AppRef) (*appWorker, *model.State, error) {
+	if strings.TrimSpace(ref.ID) == "" {
+		return nil, nil, errors.New("the application ID is empty")
+	}
+	key := ref.Key()
+	c.mu.Lock()
+	if oid, ok := c.refs[key]; ok {
+		w := c.workers[oid]
+		c.mu.Unlock()
+		return w, nil, nil
+	}
+	if f, ok := c.resolving[key]; ok {
+		c.mu.Unlock()
+		if err := await(ctx, f.done); err != nil {
+			return nil, nil, err
+		}
+		if leaderGaveUp(ctx, f.err) {
+			return c.resolve(ctx, ref)
+		}
+		return f.w, f.st, f.err
+	}
+	f := &readFlight{done: make(chan struct{}), start: c.now()}
+	c.resolving[key] = f
+	c.mu.Unlock()
+
+	var m *model.Object
+	p := callPolicy{what: "GET " + ref.String()}
+	p.NotFound, p.NotFoundWindow = c.lag().NotFoundPolicy(false)
+	f.err = c.retry(ctx, p, func(ctx context.Context) (err error) {
+		if ref.Kind != model.RefObjectID {
+			m, err = c.reads.byAppID.read(ctx, ref.ID, false)
+		}
+		if ref.Kind == model.RefObjectID || (ref.Kind != model.RefAppID && errors.Is(err, model.ErrNotFound)) {
+			m, err = c.reads.byObjectID.read(ctx, ref.ID, false)
+		}
+		if err == nil && m.ID == "" {
+			err = errors.New("microsoft graph returned an application without an object ID")
+		}
+		return err
+	})
+	if f.err == nil {
+		f.st = model.FromObject(m)
+		f.st.ReadAt = f.start
+		f.w = c.workerFor(f.st.ObjectID)
+		f.w.with(func(a *core.App) { a.Record(f.st) }) // the lookup is a read like any other: later readers share it
+	}
+
+	c.mu.Lock()
+	delete(c.resolving, key)
+	if f.err == nil {
+		oid := strings.ToLower(f.w.objectID)
+		c.refs[key] = oid
+		c.refs[model.ByObjectID(f.w.objectID).Key()] = oid
+		if f.st.AppID != "" {
+			c.refs[model.ByAppID(f.st.AppID).Key()] = oid
+		}
+	}
+	c.mu.Unlock()
+	close(f.done)
+	return f.w, f.st, f.err
 }
 
 // await waits until ch is closed or ctx ends.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
@@ -40,12 +39,11 @@ func timedOutRetrying(err, last error) error {
 	return &model.RetryTimeoutError{Err: err, Last: last}
 }
 
-// callPolicy is the retry policy of one call (core.Policy) with what the driver needs besides.
+// callPolicy is one call's retry policy, its name in logs and errors ("GET /applications/{id}"), and
+// onRetry, when set, told each failure that is about to be retried.
 type callPolicy struct {
 	core.Policy
-	// what names the call in logs and errors, such as "GET /applications/{id}".
-	what string
-	// onRetry, when set, is told each failure that is about to be retried.
+	what    string
 	onRetry func(err error)
 }
 
@@ -83,7 +81,7 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 			return core.GaveUp(p.what, a.N, timedOutRetrying(err, retried))
 		}
 		deadline, _ := ctx.Deadline()
-		next := p.Next(&a, failureOf(err), c.now(), deadline, c.backoff, rand.Float64())
+		next := p.Next(&a, failureOf(err), c.now(), deadline, c.jitter())
 		if !next.Again {
 			return core.GaveUp(p.what, a.N, next.Final(err))
 		}

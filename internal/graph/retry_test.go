@@ -168,10 +168,10 @@ func newRetryTestClient(t *testing.T) (*Client, *clocktest.Clock) {
 	t.Helper()
 	ft := clocktest.New(time.Now()) // real-time based: context deadlines compare with the wall clock
 	c := &Client{
-		backoff: core.Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: 0}.WithDefaults(),
-		now:     ft.Now,
-		sleep:   ft.Sleep,
-		stats:   statsCollector{retries: make(map[core.RetryReason]int64)},
+		jitter: func() float64 { return 0 }, // no jitter: the waits are Backoff's exact delays
+		now:    ft.Now,
+		sleep:  ft.Sleep,
+		stats:  statsCollector{retries: make(map[core.RetryReason]int64)},
 	}
 	return c, ft
 }

@@ -25,9 +25,8 @@ func (c *Client) beginOp() {
 	c.arrival = make(chan struct{})
 }
 
-// Mutating reports whether this Client has started a change of an application. Terraform plans and
-// applies in separate provider processes, and re-plans each resource right before applying it: a
-// process that mutates is the apply, whose plan-time checks the plan already made.
+// Mutating reports whether this Client has started a change of an application: a process that
+// mutates is Terraform's apply, whose plan-time checks the plan already made.
 func (c *Client) Mutating() bool { return c.mutating.Load() }
 
 // endOp counts a mutation as returned.
@@ -48,8 +47,7 @@ func (c *Client) settle(ctx context.Context) error {
 		}
 	}()
 	for {
-		// Checking for others and ending this operation is one step: two operations answered
-		// together must not both see the other one and leave without a wait.
+		// One step: two operations answered together must not both see the other and leave.
 		c.opsMu.Lock()
 		if ended = c.ops > 1; ended {
 			c.ops--
@@ -99,8 +97,8 @@ func notSettled(detached bool, err error) error {
 	return err
 }
 
-// settleState returns a channel closed when a confirmation in progress ends (nil when none runs),
-// and the end of each application's settle window (core.Lag.SettleEnd).
+// settleState returns a confirmation in progress (nil when none runs), the workers, and the end of
+// each one's settle window.
 func (c *Client) settleState() (confirming <-chan struct{}, ends []time.Time, workers []*appWorker) {
 	c.mu.Lock()
 	workers = slices.Collect(maps.Values(c.workers))
@@ -136,8 +134,7 @@ func watchAll(ctx context.Context, workers []*appWorker, indices []int) error {
 // watch reads once the settle window has ended (core.App.Watched); what another writer overwrote is
 // restored through the worker, a new write with its own window.
 func (w *appWorker) watch(ctx context.Context) error {
-	// read, not get: a replica still behind (the lag outlasted the window) is retried.
-	st, err := w.read(ctx)
+	st, err := w.read(ctx) // read, not get: a replica still behind is retried
 	if err != nil {
 		return fmt.Errorf("checking that the changes of this process survived: %w", err)
 	}

@@ -8,23 +8,21 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// op is one queued mutation (model.Op). submitted is when it was queued (core.AnswersLate), rebuilds
-// counts core.Refused's rebuilds; late is what the confirmation found wrong after the op was answered
-// at commit, returned is set once its caller returned (then late is a notice); both under the worker's mu.
+// op is one queued mutation (model.Op). late is what the confirmation found wrong after the op was
+// answered at commit, a notice once returned (both under the worker's mu).
 type op struct {
 	model.Op
 	ctx       context.Context
 	done      chan error
 	finished  bool // set by the worker goroutine only
 	submitted time.Time
-	rebuilds  int
+	rebuilds  int // core.Refused
 	late      error
 	returned  bool
 }
@@ -37,10 +35,8 @@ func (o *op) finish(err error) {
 	}
 }
 
-// appWorker serializes and groups the mutations of one application: its queue, its in-flight read
-// and confirmation, and its core.App, under mu. foreign is set once another writer's change was seen
-// (markForeignLocked); arrived is signalled when an op is queued (awaitSuccessors); confirming is
-// closed when the confirmation in progress ends, nil when none runs (sharedRead and settle wait on it).
+// appWorker serializes and groups the mutations of one application. arrived is signalled when an op is
+// queued; confirming is closed when the confirmation in progress ends, nil when none runs.
 type appWorker struct {
 	c        *Client
 	objectID string
@@ -69,7 +65,7 @@ func locked[T any](w *appWorker, f func(a *core.App) T) T {
 	return f(w.app)
 }
 
-// looksOld is core.Memory.LooksOld: st comes from a replica that is behind.
+// looksOld is core.App.LooksOld under the lock.
 func (w *appWorker) looksOld(st *model.State) bool {
 	return locked(w, func(a *core.App) bool { return a.LooksOld(st) })
 }
@@ -87,8 +83,7 @@ func (c *Client) workerFor(objectID string) *appWorker {
 	return w
 }
 
-// submit queues o and starts the worker if it is idle; hint, a read made moments ago by the lookup,
-// may serve the first round as its base (core.App.Base).
+// submit queues o and starts the worker if it is idle; hint, the lookup's read, may be the first base.
 func (w *appWorker) submit(o *op, hint *model.State) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -134,8 +129,7 @@ func (w *appWorker) run(reuse *model.State) {
 	}
 }
 
-// awaitSuccessors waits, at most core.GatherWindow, until as many ops are queued as the last round
-// answered: the resources Terraform starts in the freed slots then go in one round, not two.
+// awaitSuccessors waits, at most core.GatherWindow, until as many ops are queued as the last round answered.
 func (w *appWorker) awaitSuccessors(answered int) {
 	if answered <= 0 {
 		return
@@ -150,20 +144,22 @@ func (w *appWorker) awaitSuccessors(answered int) {
 	}
 }
 
-// mergedContext is whileAnyLive of the ops' contexts, with the latest of their deadlines when each has one.
-func mergedContext(ops []*op) (context.Context, context.CancelFunc) {
-	ctxs, latest, all := make([]context.Context, len(ops)), time.Time{}, true
+// opsContext returns the context of a request sent for ops: the values of the first op's, and the
+// latest of their deadlines (every op has one: mutate's withTimeout; latest without ops). When live it
+// ends once every op's context is done (whileAnyLive), else never before the deadline.
+func opsContext(ops []*op, latest time.Time, live bool) (context.Context, context.CancelFunc) {
+	ctxs := make([]context.Context, len(ops))
 	for i, o := range ops {
 		ctxs[i] = o.ctx
-		d, ok := o.ctx.Deadline()
-		all = all && ok
-		if d.After(latest) {
+		if d, ok := o.ctx.Deadline(); ok && (i == 0 || d.After(latest)) {
 			latest = d
 		}
 	}
-	ctx, cancel := whileAnyLive(ctxs)
-	if !all {
-		return ctx, cancel
+	ctx, cancel := context.WithCancel(context.Background())
+	if live {
+		ctx, cancel = whileAnyLive(ctxs)
+	} else if len(ops) > 0 {
+		ctx, cancel = context.WithCancel(context.WithoutCancel(ops[0].ctx))
 	}
 	dctx, dcancel := context.WithDeadline(ctx, latest)
 	return dctx, func() { dcancel(); cancel() }
@@ -173,34 +169,29 @@ func mergedContext(ops []*op) (context.Context, context.CancelFunc) {
 // a request sent for several callers ends only after the last caller stopped waiting.
 func whileAnyLive(ctxs []context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctxs[0]))
-	var remaining atomic.Int64
-	remaining.Store(int64(len(ctxs)))
-	stops := make([]func() bool, 0, len(ctxs))
-	for _, c := range ctxs {
-		stops = append(stops, context.AfterFunc(c, func() {
-			if remaining.Add(-1) == 0 {
-				cancel()
+	go func() {
+		for _, c := range ctxs {
+			select {
+			case <-c.Done():
+			case <-ctx.Done():
+				return
 			}
-		}))
-	}
-	return ctx, func() {
-		for _, stop := range stops {
-			stop()
 		}
 		cancel()
-	}
+	}()
+	return ctx, cancel
 }
 
 type batch = core.Batch[*op]
 
 // round is one group commit: base, build, write, commit, confirm. It returns every op it handled
-// (with those the confirmation absorbed) and a fresh read the next round may use.
+// (with those the confirmation absorbed) and a read the next round may build on.
 func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fresh *model.State) {
 	live := dropCancelled(active)
 	if len(live) == 0 {
 		return active, reuse
 	}
-	ctx, cancel := mergedContext(live)
+	ctx, cancel := opsContext(live, time.Time{}, true)
 	defer cancel()
 	base := locked(w, func(a *core.App) *model.State { return a.Base(reuse, w.foreign, w.c.lag(), w.c.started, w.c.now()) })
 	var b *batch
@@ -262,8 +253,7 @@ func (w *appWorker) build(ctx context.Context, base *model.State, live []*op, ne
 	return b
 }
 
-// unrestorable forgets the confirmed intents another writer's change made impossible to apply again,
-// and tells the user.
+// unrestorable forgets the confirmed intents that can no longer be applied, and tells the user.
 func (w *appWorker) unrestorable(u []core.Unapplied) {
 	for _, i := range u {
 		w.with(func(a *core.App) { a.Drop(i.Intent.Key()) })
@@ -306,11 +296,12 @@ func (w *appWorker) write(ctx context.Context, b *batch) (retry bool) {
 	return true
 }
 
-// commit records the intents of b, which Graph committed, and answers the callers b completes (v3
-// rule 5); those with a later step wait for the confirmation.
+// commit records the intents Graph committed, and when, and answers the callers b completes (v3 rule 5).
 func (w *appWorker) commit(b *batch) {
 	w.mu.Lock()
+	b.WrittenAt = w.c.now()
 	w.app.Commit(b.Intents)
+	w.app.LastWrite = b.WrittenAt
 	if w.confirming == nil {
 		w.confirming = make(chan struct{})
 	}
@@ -325,8 +316,8 @@ func (w *appWorker) commit(b *batch) {
 	}
 }
 
-// report fails o with err; once o was answered at commit, its caller gets err while it settles
-// (lateError), or a notice once it returned.
+// report fails o with err; once o was answered at commit, its caller gets err while it settles, or a
+// notice once it returned.
 func (w *appWorker) report(o *op, err error) {
 	if !o.finished {
 		o.finish(fmt.Errorf("%s: %w", o.Name, err))
@@ -334,23 +325,15 @@ func (w *appWorker) report(o *op, err error) {
 	}
 	w.mu.Lock()
 	returned := o.returned
-	o.late = err // read only until the caller returns
+	o.late = err
 	w.mu.Unlock()
 	if returned {
 		w.notConfirmed(o.Name, err)
 	}
 }
 
-// lateError marks o's caller as returned and returns what the confirmation found wrong meanwhile.
-func (w *appWorker) lateError(o *op) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	o.returned = true
-	return o.late
-}
-
 // patch sends the collections cols of after, built on a read started at based, and returns what it
-// sent (when err is nil); a resend whose base is too old is rebuilt on a fresh read (v3 rule 3).
+// sent; a resend whose base is too old is rebuilt on a fresh read (v3 rule 3).
 func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Collection, intents []model.Intent, based time.Time) (*model.State, error) {
 	body, err := model.PatchBody(after, cols)
 	if err != nil {

@@ -46,23 +46,22 @@ func LingerFor[W Waiting](q []W, now time.Time, window time.Duration) time.Durat
 	return window - now.Sub(q[0].Entry().At)
 }
 
-// Stalled reports whether the reads queued behind the requests in flight need a sender of their own:
-// every sender waits for an answer and the latest request went out ReadStallAfter ago or more (a
-// hung connection must not hold the queue).
+// Stalled reports whether the reads queued need a sender of their own: none runs, or every sender
+// waits for an answer and the latest request went out ReadStallAfter ago or more (a hung connection
+// must not hold the queue).
 func Stalled(senders, inRequest int, sentAt, now time.Time) bool {
-	return inRequest == senders && now.Sub(sentAt) >= ReadStallAfter
+	return senders == 0 || inRequest == senders && now.Sub(sentAt) >= ReadStallAfter
 }
 
 // Take splits the queue q for the next request: batch are the reads it answers, naming ids (at most
 // MaxListBatch distinct objects, in queue order; a read of an object already named joins at no
-// cost), rest stay queued, and dropped are those whose caller gave up (gone).
-func Take[W Waiting](q []W, gone func(W) bool) (batch, rest, dropped []W, ids []string) {
+// cost), rest stay queued; those whose caller gave up (gone) are dropped.
+func Take[W Waiting](q []W, gone func(W) bool) (batch, rest []W, ids []string) {
 	named := make(map[string]bool)
 	for _, w := range q {
 		id := w.Entry().ID
 		switch {
-		case gone(w):
-			dropped = append(dropped, w)
+		case gone(w): // dropped
 		case named[id] || len(ids) < MaxListBatch:
 			if !named[id] {
 				named[id] = true
@@ -73,7 +72,7 @@ func Take[W Waiting](q []W, gone func(W) bool) (batch, rest, dropped []W, ids []
 			rest = append(rest, w)
 		}
 	}
-	return batch, rest, dropped, ids
+	return batch, rest, ids
 }
 
 // ListRefusal says what Graph's refusal of a filtered list (status) means for its batch: alone, each

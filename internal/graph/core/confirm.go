@@ -19,9 +19,8 @@ type Confirmation[O comparable] struct {
 	Lost []model.Intent
 }
 
-// NewConfirmation starts the confirmation of first, sent at now.
-func NewConfirmation[O comparable](first *Batch[O], now time.Time) *Confirmation[O] {
-	first.WrittenAt = now
+// NewConfirmation starts the confirmation of first.
+func NewConfirmation[O comparable](first *Batch[O]) *Confirmation[O] {
 	return &Confirmation[O]{Pending: []*Batch[O]{first}, Sent: first.Cur}
 }
 
@@ -43,72 +42,56 @@ func (cf *Confirmation[O]) Ops() []O {
 	return out
 }
 
-// missingSince is when the oldest batch whose intents st does not all show was written (the newest
-// write when st shows them all): how long our change has been missing.
-func (cf *Confirmation[O]) missingSince(st *model.State) time.Time {
-	for _, b := range cf.Pending {
-		if len(model.Missing(b.Intents, st)) > 0 {
-			return b.WrittenAt
-		}
+// Classify decides what the read st shows of the intents in flight (App.Classify) and keeps those it
+// lacks in Lost; foreign says it shows another writer's change. missingFor is how long the oldest
+// batch st does not all show has been written: the lag a Behind read shows. A Behind read ends the
+// confirmation of the batches it shows, oldest first, so their callers need not wait for newer ones.
+func (cf *Confirmation[O]) Classify(a *App, st *model.State, now time.Time, l Lag) (o Outcome, foreign bool, missingFor time.Duration) {
+	oldest := slices.IndexFunc(cf.Pending, func(b *Batch[O]) bool { return len(model.Missing(b.Intents, st)) > 0 })
+	if oldest < 0 {
+		oldest = len(cf.Pending) - 1 // st shows them all: the newest write
 	}
-	return cf.Pending[len(cf.Pending)-1].WrittenAt
+	missingFor = now.Sub(cf.Pending[oldest].WrittenAt)
+	if o, cf.Lost, foreign = a.Classify(cf.Intents(), st, cf.Sent, missingFor, l.OverwriteAfter()); o == Behind {
+		cf.Misses++
+		cf.Pending = cf.Pending[oldest:]
+	}
+	return o, foreign, missingFor
 }
 
-// Classify decides what the read st shows of the intents in flight (Memory.Classify) and keeps those
-// it lacks in Lost; foreign says it shows another writer's change.
-func (cf *Confirmation[O]) Classify(m *Memory, st *model.State, now time.Time, l Lag) (o Outcome, foreign bool) {
-	o, cf.Lost, foreign = m.Classify(cf.Intents(), st, cf.Sent, now.Sub(cf.missingSince(st)), l.OverwriteAfter())
-	return o, foreign
-}
-
-// Behind records a read from a replica that has not caught up: it returns the lag it shows (how long
-// the oldest missing change has been written) and ends the confirmation of the batches st shows,
-// oldest first, so their callers need not wait for newer ones; the newest batch stays.
-func (cf *Confirmation[O]) Behind(st *model.State, now time.Time) (lag time.Duration) {
-	lag = now.Sub(cf.missingSince(st))
-	cf.Misses++
-	for len(cf.Pending) > 1 && len(model.Missing(cf.Pending[0].Intents, st)) == 0 {
-		cf.Pending = cf.Pending[1:]
-	}
-	return lag
-}
-
-// Absorb adds b, built on what this process sent and sent at now, to the batches in flight; older
-// batches stop awaiting the intents b replaced (a pre-authorization added and removed again): Graph
-// can no longer show those, and b's confirmation covers the fact.
-func (cf *Confirmation[O]) Absorb(b *Batch[O], now time.Time) {
-	for _, i := range b.Intents {
-		cf.dropKeys(i.Key())
-	}
-	b.WrittenAt = now
+// Absorb adds b, built on what this process sent, to the batches in flight; older batches stop
+// awaiting the intents b replaced (a pre-authorization added and removed again): Graph can no longer
+// show those, and b's confirmation covers the fact.
+func (cf *Confirmation[O]) Absorb(b *Batch[O]) {
+	cf.drop(func(i model.Intent) bool {
+		return slices.ContainsFunc(b.Intents, func(j model.Intent) bool { return j.Key() == i.Key() })
+	})
 	cf.Pending = append(cf.Pending, b)
 	cf.Sent = b.Cur
 }
 
-// Reapply builds on st the intents in flight it lacks, and every other confirmed intent (expected) it
-// lacks (the package function Reapply); ok is false once that was done maxReapply times. The intents
-// that cannot be applied any more are dropped (Drop) and returned with the ops that wanted them.
-func (cf *Confirmation[O]) Reapply(st *model.State, expected []model.Intent, maxReapply int) (next *model.State, failed map[string]error, unrestorable []Unapplied, ok bool) {
+// Reapply builds on st the intents in flight it lacks, and every other confirmed intent it lacks
+// (the package function Reapply); ok is false once that was done maxReapply times. The intents that
+// cannot be applied any more are forgotten and no longer awaited; failed are the ops that wanted them.
+func (cf *Confirmation[O]) Reapply(a *App, st *model.State, maxReapply int) (next *model.State, failed map[O]error, unrestorable []Unapplied, ok bool) {
 	if cf.Reapplied >= maxReapply {
 		return nil, nil, nil, false
 	}
 	cf.Reapplied++
-	next, failed, unrestorable = Reapply(st, cf.Lost, expected)
-	return next, failed, unrestorable, true
-}
-
-// Drop stops awaiting the intent with key (it can no longer be applied) and returns the ops that
-// wanted it.
-func (cf *Confirmation[O]) Drop(key string) (wanted []O) {
-	for _, b := range cf.Pending {
-		for _, o := range b.Contributors {
-			if b.Keys[o][key] {
-				wanted = append(wanted, o)
+	next, byKey, unrestorable := Reapply(st, cf.Lost, a.Expected())
+	failed = make(map[O]error)
+	for key, err := range byKey {
+		a.Drop(key)
+		for _, b := range cf.Pending {
+			for _, o := range b.Contributors {
+				if b.Keys[o][key] {
+					failed[o] = err
+				}
 			}
 		}
 	}
-	cf.dropKeys(key)
-	return wanted
+	cf.drop(func(i model.Intent) bool { return byKey[i.Key()] != nil })
+	return next, failed, unrestorable, true
 }
 
 // Resent records that every intent in flight was sent again, as sent, at now.
@@ -119,9 +102,9 @@ func (cf *Confirmation[O]) Resent(sent *model.State, now time.Time) {
 	}
 }
 
-// dropKeys stops awaiting the intents with the keys.
-func (cf *Confirmation[O]) dropKeys(keys ...string) {
+// drop stops awaiting the intents gone reports.
+func (cf *Confirmation[O]) drop(gone func(model.Intent) bool) {
 	for _, b := range cf.Pending {
-		b.Intents = slices.DeleteFunc(slices.Clone(b.Intents), func(i model.Intent) bool { return slices.Contains(keys, i.Key()) })
+		b.Intents = slices.DeleteFunc(slices.Clone(b.Intents), gone)
 	}
 }

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -13,54 +14,60 @@ func TestConfirmation(t *testing.T) {
 	l := Lag{Declared: 3 * time.Second, WriteReuse: time.Second}
 	base := &model.State{ObjectID: "obj"}
 	first := Build(base, []uri{"api://a"}, runURI, nil, true, false)
-	cf := NewConfirmation(first, t0)
-	m := NewMemory()
+	first.WrittenAt = t0
+	cf := NewConfirmation(first)
+	m := NewApp()
 	m.Observe(base)
-	m.Remember(first.Intents)
+	m.Commit(first.Intents)
 
 	// A read without our change and with nothing new: behind, and the lag it shows is recorded.
-	if o, foreign := cf.Classify(m, base, t0.Add(time.Second), l); o != Behind || foreign || len(cf.Lost) != 1 {
-		t.Fatalf("behind: %v, foreign %v, lost %v", o, foreign, cf.Lost)
-	}
-	if lag := cf.Behind(base, t0.Add(time.Second)); lag != time.Second || cf.Misses != 1 || len(cf.Pending) != 1 {
-		t.Fatalf("Behind: lag %s, misses %d, %d pending", lag, cf.Misses, len(cf.Pending))
+	if o, foreign, lag := cf.Classify(m, base, t0.Add(time.Second), l); o != Behind || foreign || len(cf.Lost) != 1 ||
+		lag != time.Second || cf.Misses != 1 || len(cf.Pending) != 1 {
+		t.Fatalf("behind: %v, foreign %v, lost %v, lag %s, misses %d, %d pending", o, foreign, cf.Lost, lag, cf.Misses, len(cf.Pending))
 	}
 	// Ops queued meanwhile go on top of what was sent; the newer batch takes over a fact it replaced.
 	second := Build(cf.Sent, []uri{"api://b"}, runURI, nil, false, false)
 	second.Intents = append(second.Intents, first.Intents[0]) // as if it had changed api://a again
-	cf.Absorb(second, t0.Add(2*time.Second))
-	if len(cf.Pending) != 2 || len(first.Intents) != 0 || cf.Sent != second.Cur || !second.WrittenAt.Equal(t0.Add(2*time.Second)) {
+	second.WrittenAt = t0.Add(2 * time.Second)
+	cf.Absorb(second)
+	if len(cf.Pending) != 2 || len(first.Intents) != 0 || cf.Sent != second.Cur || cf.Pending[1] != second {
 		t.Fatalf("Absorb: %d pending, first awaits %v", len(cf.Pending), first.Intents)
 	}
 	// A read that shows the first batch ends its confirmation; the newest always stays.
 	first.Intents = model.IntentsOf(base, first.Cur)
 	onlyA := with(base, "api://a")
-	if cf.Behind(onlyA, t0.Add(3*time.Second)); len(cf.Pending) != 1 || cf.Pending[0] != second {
-		t.Fatalf("a read showing the older batch: %d pending", len(cf.Pending))
+	if o, _, _ := cf.Classify(m, onlyA, t0.Add(3*time.Second), l); o != Behind || len(cf.Pending) != 1 || cf.Pending[0] != second {
+		t.Fatalf("a read showing the older batch: %v, %d pending", o, len(cf.Pending))
 	}
 	// Another writer's change beside the lack of ours: overwritten, re-applied at most maxReapply times.
 	theirs := with(base, "api://theirs")
-	if o, foreign := cf.Classify(m, theirs, t0.Add(3*time.Second), l); o != Overwritten || !foreign {
+	if o, foreign, _ := cf.Classify(m, theirs, t0.Add(3*time.Second), l); o != Overwritten || !foreign {
 		t.Fatalf("overwritten: %v, foreign %v", o, foreign)
 	}
-	next, failed, _, ok := cf.Reapply(theirs, m.Expected(), 1)
+	next, failed, _, ok := cf.Reapply(m, theirs, 1)
 	if !ok || len(failed) != 0 || !model.IntentsOf(base, with(base, "api://b"))[0].Holds(next) || cf.Reapplied != 1 {
 		t.Fatalf("Reapply: ok %v, failed %v, reapplied %d", ok, failed, cf.Reapplied)
 	}
 	cf.Resent(next, t0.Add(4*time.Second))
-	if _, _, _, ok := cf.Reapply(theirs, nil, 1); ok || cf.Sent != next || !second.WrittenAt.Equal(t0.Add(4*time.Second)) {
+	if _, _, _, ok := cf.Reapply(m, theirs, 1); ok || cf.Sent != next || !second.WrittenAt.Equal(t0.Add(4*time.Second)) {
 		t.Fatalf("a second re-application past maxReapply 1 was allowed, or Resent was not recorded")
 	}
-	// An intent that cannot be applied any more is no longer awaited, and its ops are told.
-	key := second.Intents[0].Key()
-	if wanted := cf.Drop(key); len(wanted) != 1 || wanted[0] != "api://b" || len(model.Missing(cf.Intents(), base)) != len(second.Intents) {
-		t.Fatalf("Drop: wanted %v, still awaited %v", wanted, cf.Intents())
+	// An intent that cannot be applied any more is forgotten and no longer awaited, and its ops are told.
+	grant := model.Intent{Kind: model.IntentGrant, Present: true, Client: "client", Perm: "no-such-scope"}
+	second.Intents = append(second.Intents, grant)
+	second.Keys["api://b"][grant.Key()] = true
+	m.Commit([]model.Intent{grant})
+	if o, _, _ := cf.Classify(m, theirs, t0.Add(4*time.Second+l.OverwriteAfter()), l); o != Overwritten || len(cf.Lost) != 3 {
+		t.Fatalf("overwritten past OverwriteAfter: %v, lost %v", o, cf.Lost)
 	}
-	if len(cf.Intents()) != 1 || cf.Intents()[0].Key() == key || len(cf.Ops()) != 1 {
-		t.Fatalf("Drop left %v awaited", cf.Intents())
+	_, failed, _, _ = cf.Reapply(m, theirs, 2)
+	isGrant := func(i model.Intent) bool { return i.Key() == grant.Key() }
+	if len(failed) != 1 || failed["api://b"] == nil || len(cf.Intents()) != 2 || len(cf.Ops()) != 1 ||
+		slices.ContainsFunc(cf.Intents(), isGrant) || slices.ContainsFunc(m.Expected(), isGrant) {
+		t.Fatalf("Reapply of an intent that cannot be applied: failed %v, still awaited %v, expected %v", failed, cf.Intents(), m.Expected())
 	}
 	// Missing for OverwriteAfter, with nothing new: overwritten, not lag.
-	if o, foreign := cf.Classify(m, with(base, "api://b"), cf.Pending[0].WrittenAt.Add(l.OverwriteAfter()), l); o != Overwritten || foreign {
+	if o, foreign, _ := cf.Classify(m, with(base, "api://b"), cf.Pending[0].WrittenAt.Add(l.OverwriteAfter()), l); o != Overwritten || foreign {
 		t.Fatalf("missing past OverwriteAfter: %v, foreign %v", o, foreign)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -18,8 +19,14 @@ var (
 	ErrRequestTimeout = errors.New("no answer within the per-request timeout")
 )
 
+// brokenConnection are parts of the messages of a failed connection rather than an answer: a reset
+// stream or a connection closed mid-answer (net/http's HTTP/2 errors are not exported).
+var brokenConnection = []string{"stream error", "connection reset", "broken pipe", "server sent goaway",
+	"client connection lost", "connection closed", "use of closed network connection"}
+
 // FailureOf describes err, an attempt's failure, as the policy sees it; ended says err is the end of
-// the caller's context, which is never retried.
+// the caller's context, which is never retried. A certificate or name failure is not a network
+// failure: sending again cannot fix it.
 func FailureOf(err error, ended bool) Failure {
 	if errors.Is(err, ErrStaleRead) {
 		return Failure{Stale: true}
@@ -30,28 +37,13 @@ func FailureOf(err error, ended bool) Failure {
 	if errors.Is(err, ErrRequestTimeout) {
 		return Failure{Timeout: true}
 	}
-	return Failure{Network: !ended && (errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || isTransportFailure(err))}
-}
-
-// isTransportFailure reports whether err is a failure of the connection rather than an answer: a
-// reset stream or a connection closed mid-answer. Certificate and name-resolution failures are not:
-// sending again cannot fix them.
-func isTransportFailure(err error) bool {
 	var ue *url.Error
-	if !errors.As(err, &ue) {
-		return false
-	}
 	var dns *net.DNSError
-	if badcert.Is(err) || errors.As(err, &dns) {
-		return false
+	broken := false
+	if errors.As(err, &ue) && !badcert.Is(err) && !errors.As(err, &dns) {
+		msg := strings.ToLower(ue.Err.Error())
+		broken = slices.ContainsFunc(brokenConnection, func(part string) bool { return strings.Contains(msg, part) })
 	}
-	msg := strings.ToLower(ue.Err.Error())
-	for _, part := range []string{"stream error", "connection reset", "broken pipe", "server sent goaway",
-		"client connection lost", "connection closed", "use of closed network connection"} {
-		if strings.Contains(msg, part) {
-			return true
-		}
-	}
-	return false
+	return Failure{Network: !ended && (broken || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF))}
 }

@@ -2,14 +2,11 @@ package core
 
 import "time"
 
-// The lag model: every window of the engine derives from one bound, L, the directory's replication
-// lag (declared, widened by the longest lag the process observed): a read started at t shows every
-// write Graph committed before t-L. Absence (a Read reporting an item gone), a difference from
-// Terraform's state, and the base of a write are decided only on a read started at FreshFrom or
-// later: sequential safety at the start of a command, instead of a wait at the end of every command.
+// The lag model (DESIGN.md, "Graph engine v3"): every window derives from one bound, L, the declared
+// replication lag widened by the longest lag the process observed. A read started at t shows every
+// write Graph committed before t-L.
 
-// DefaultReplicationLag is the bound L used when none is declared: Entra ID replicas are usually
-// consistent within a second or two.
+// DefaultReplicationLag is L when none is declared: Entra ID replicas usually agree within a second or two.
 const DefaultReplicationLag = 3 * time.Second
 
 // Lag is the lag model of one process.
@@ -46,31 +43,22 @@ func (l Lag) Widen(d time.Duration) time.Duration {
 	return max(l.Observed, d)
 }
 
-// The engine's other bounds. None of them is a replication window (those derive from L above): each
-// bounds a cost of its own, and says why it has its value. The provider sets none of them.
+// The engine's other bounds: none is a replication window, each bounds a cost of its own.
 const (
-	// WriteReuse is how old a read may be for a write to build on it: "a second or so" of the
-	// shared Graph notes, the longest a writer of this provider thinks between its read and its
-	// PATCH, and the lost-update window it accepts (DESIGN.md, "A base fresh enough").
+	// WriteReuse is how old a read may be for a write to build on it: "a second or so" of the shared
+	// Graph notes, and the lost-update window accepted (DESIGN.md, "A base fresh enough").
 	WriteReuse = time.Second
-	// ReadReuse is how long one read serves later readers while this process wrote nothing:
-	// a plan of 100 agents spreads the refreshes of one agent over its whole walk.
+	// ReadReuse is how long a read serves later readers while this process wrote nothing: a plan of
+	// 100 agents spreads the refreshes of one agent over its whole walk.
 	ReadReuse = 30 * time.Second
 	// GatherWindow is how long a worker waits after a round for as many operations as it answered:
 	// Terraform starts the resources in the freed slots up to ~100 ms later.
-	GatherWindow = 100 * time.Millisecond
-	// VisibilityWindow is how long a request made only of plan-time visibility lookups waits
-	// for more lookups to share one filtered list.
-	VisibilityWindow = 50 * time.Millisecond
-	// NotFoundAfterWriteWindow bounds the 404 retries for an application this process wrote.
-	NotFoundAfterWriteWindow = 2 * time.Minute
-	// DefaultTimeout bounds an operation whose context has no deadline.
-	DefaultTimeout = 5 * time.Minute
-	// RequestTimeout bounds one HTTP request (one attempt): a hung connection costs one
-	// attempt, not the operation's budget.
-	RequestTimeout = 30 * time.Second
-	// MaxReapply bounds how often one change another writer overwrote is applied again.
-	MaxReapply = 8
+	GatherWindow             = 100 * time.Millisecond
+	VisibilityWindow         = 50 * time.Millisecond // a batch of visibility lookups waits for more
+	NotFoundAfterWriteWindow = 2 * time.Minute       // bounds the 404 retries for an application this process wrote
+	DefaultTimeout           = 5 * time.Minute       // bounds an operation whose context has no deadline
+	RequestTimeout           = 30 * time.Second      // bounds one attempt: a hung connection costs one, not the budget
+	MaxReapply               = 8                     // how often a change another writer overwrote is applied again
 )
 
 // NotFoundPolicy returns how 404 answers for an application are retried: for L while this process

@@ -6,8 +6,7 @@ import (
 	"strings"
 )
 
-// Listing decisions of `terraform query` and of the batched reads: which collection, which filter,
-// which page follows.
+// Listing decisions of `terraform query` and of the batched reads: which collection, which filter.
 
 // MaxListPages bounds how many pages of a collection are followed (Graph pages of 100 by default).
 const MaxListPages = 200
@@ -35,18 +34,6 @@ func OwnedPath(objectID string, appOnly bool) string {
 		return "/servicePrincipals/" + url.PathEscape(objectID) + "/ownedObjects/microsoft.graph.application"
 	}
 	return "/me/ownedObjects/microsoft.graph.application"
-}
-
-// NextPage parses Graph's next link, which must stay on base's host: the token is only ever sent there.
-func NextPage(base, next string) (*url.URL, error) {
-	u, err := url.Parse(next)
-	if err != nil {
-		return nil, fmt.Errorf("the next link Microsoft Graph returned is invalid: %w", err)
-	}
-	if b, _ := url.Parse(base); b == nil || !strings.EqualFold(u.Host, b.Host) {
-		return nil, fmt.Errorf("the next link %q Microsoft Graph returned leaves the Graph host %s", u.Redacted(), base)
-	}
-	return u, nil
 }
 
 // Filter is an OData $filter naming objects by prop: "prop eq 'v'" for one value, "prop in ('v',…)"

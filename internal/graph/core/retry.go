@@ -1,9 +1,7 @@
 package core
 
 import (
-	"cmp"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 )
@@ -15,34 +13,25 @@ import (
 // RetryReason names why a call was repeated or a wait was taken; the driver counts them by reason.
 type RetryReason string
 
-// Retry reasons.
+// Retry reasons: of a repeated call (Policy.Classify), then of the driver's waits and extra reads.
 const (
 	ReasonThrottled            RetryReason = "throttled"              // a 429 answer; the delay honours Retry-After
 	ReasonServerError          RetryReason = "server_error"           // a 500, 502, 503 or 504 answer
 	ReasonConcurrencyViolation RetryReason = "concurrency_violation"  // Directory_ConcurrencyViolation (a 409 under bursts)
-	ReasonMsaAppDoesNotExist   RetryReason = "msa_app_does_not_exist" // Error_MsaAppDoesNotExist (a 409 while an application replicates)
-	ReasonNotFoundAfterWrite   RetryReason = "not_found_after_write"  // a 404 for an application this process wrote: a replica behind
-	ReasonNotFoundFirstLookup  RetryReason = "not_found_first_lookup" // a 404 on the first lookups, retried briefly
+	ReasonMsaAppDoesNotExist   RetryReason = "msa_app_does_not_exist" // Error_MsaAppDoesNotExist (a 409 while an app replicates)
+	ReasonNotFoundAfterWrite   RetryReason = "not_found_after_write"  // a 404 for an application this process wrote
+	ReasonNotFoundFirstLookup  RetryReason = "not_found_first_lookup" // a 404 on the first lookups
 	ReasonStaleRead            RetryReason = "stale_read"             // a read older than what this process confirmed
+	ReasonRequestTimeout       RetryReason = "request_timeout"        // no answer within the per-request timeout
+	ReasonNetwork              RetryReason = "network"                // a dropped connection or stream reset
+	ReasonScopeStillEnabled    RetryReason = "scope_still_enabled"    // the disable-first answer after a confirmed disable
+	ReasonScopeNotReplicated   RetryReason = "scope_not_replicated"   // "Permission Id that cannot be found" for known scopes
 	ReasonNotYetVisible        RetryReason = "not_yet_visible"        // a confirmation read without the write yet
 	ReasonSettle               RetryReason = "settle"                 // the last operation's wait for its writes to replicate
-	ReasonRequestTimeout       RetryReason = "request_timeout"        // no answer within the per-request timeout
-	// ReasonScopeStillEnabled is CannotDeleteOrUpdateEnabledEntitlement after a confirmed disable: a
-	// replica that missed it; ReasonScopeNotReplicated Graph's 400 "Permission Id that cannot be
-	// found" for scopes this process read or created: the replica checking the PATCH has not seen them.
-	ReasonScopeStillEnabled  RetryReason = "scope_still_enabled"
-	ReasonScopeNotReplicated RetryReason = "scope_not_replicated"
-	// ReasonVerifyOnFreshRead is a read made to answer without a write an op newer than the read;
-	// ReasonRebuiltResend a resend rebuilt on a fresh read (its base was older than WriteReuse);
-	// ReasonFreshBase a write's first read waiting for FreshFrom (what earlier commands reported);
-	// ReasonConfirmAbsence a re-read before reporting a scope or pre-authorization missing.
-	ReasonVerifyOnFreshRead RetryReason = "verify_on_fresh_read"
-	ReasonRebuiltResend     RetryReason = "rebuilt_resend"
-	ReasonFreshBase         RetryReason = "fresh_base"
-	ReasonConfirmAbsence    RetryReason = "confirm_absence"
-	// ReasonNetwork is a dropped connection or stream reset; a write may have taken effect (safe:
-	// every write states whole collections).
-	ReasonNetwork RetryReason = "network"
+	ReasonVerifyOnFreshRead    RetryReason = "verify_on_fresh_read"   // a read to answer an op newer than the read without a write
+	ReasonRebuiltResend        RetryReason = "rebuilt_resend"         // a resend rebuilt on a fresh read (its base past WriteReuse)
+	ReasonFreshBase            RetryReason = "fresh_base"             // a write's first read waiting for FreshFrom
+	ReasonConfirmAbsence       RetryReason = "confirm_absence"        // a re-read before reporting a scope or grant missing
 )
 
 // Graph's answers the policy recognises (Microsoft Graph error codes and messages).
@@ -56,20 +45,14 @@ const (
 
 // Bounds of the policy.
 const (
-	// MaxNetworkAttempts bounds retries of transport failures: a refused connection or a reset is
-	// worth a second try, a wrong endpoint is not worth minutes.
-	MaxNetworkAttempts = 3
-	// MaxRebuilds bounds how often one op is rebuilt on a new read after Graph refused its change as
-	// built on an older state.
-	MaxRebuilds = 3
-	// MaxConfirmWait caps the pause after a confirmation read that did not show the write yet.
-	MaxConfirmWait = time.Second
+	MaxNetworkAttempts = 3           // a reset is worth a second try, a wrong endpoint is not worth minutes
+	MaxRebuilds        = 3           // rebuilds of one op on a new read after a refusal as built on an older state
+	MaxConfirmWait     = time.Second // caps the pause after a confirmation read without the write
 )
 
-// Failure is one failed attempt as the policy sees it: Graph's answer (Answered: Status, Code,
-// Message, RetryAfter), or what kind of failure it was: a read older than what this process
-// confirmed (Stale), no answer within the per-request timeout (Timeout), a dropped connection or
-// reset stream (Network).
+// Failure is one failed attempt as the policy sees it: Graph's answer (Answered), or a read older
+// than what this process confirmed (Stale), no answer within the per-request timeout, a dropped
+// connection or reset stream.
 type Failure struct {
 	Answered                bool
 	Status                  int
@@ -90,17 +73,16 @@ func (f Failure) UnknownPermission() bool {
 }
 
 // BuiltOnOldState reports whether Graph refused a PATCH in a way that, once replication lag is ruled
-// out, means the PATCH was built on a state older than Graph's: a scope it changes is still enabled
-// there, or a permission it grants is not there. The round is rebuilt, at most MaxRebuilds times.
+// out, means it was built on a state older than Graph's (core/round.go's Refused).
 func (f Failure) BuiltOnOldState() bool { return f.ScopeStillEnabled() || f.UnknownPermission() }
 
-// Policy says which failures of one call are worth repeating.
+// Policy says which failures of one call are worth repeating: a 404 (as NotFound, for NotFoundWindow
+// from the first attempt; no reason: final), Graph's disable-first answer, its "Permission Id that
+// cannot be found" (when the body grants only scopes the application has); StaleWindow bounds how long
+// stale reads and these two answers are retried.
 type Policy struct {
-	NotFound       RetryReason   // the reason recorded for a 404; empty: a 404 is final
-	NotFoundWindow time.Duration // how long 404 answers are retried, from the first attempt
-	// ScopeStillEnabled makes CannotDeleteOrUpdateEnabledEntitlement retryable; UnknownPermissionIsLag
-	// the "Permission Id that cannot be found" answer (the body references only scopes the
-	// application has); StaleWindow bounds how long stale reads and these two answers are retried.
+	NotFound                                  RetryReason
+	NotFoundWindow                            time.Duration
 	ScopeStillEnabled, UnknownPermissionIsLag bool
 	StaleWindow                               time.Duration
 }
@@ -134,16 +116,15 @@ func (p Policy) Classify(f Failure) (RetryReason, bool) {
 	return "", false
 }
 
-// Attempts is the history of one call's retries: when the first attempt started, the attempts made
-// (N), the network failures among them.
+// Attempts is the history of one call: when its first attempt started, the attempts made (N), the
+// network failures among them.
 type Attempts struct {
 	Start      time.Time
 	N, Network int
 }
 
 // Retry is the policy's decision after a failed attempt: why the call is repeated (empty when the
-// failure is final), the delay before the next attempt, whether to wait and repeat (Again), and
-// whether the wait would end after the deadline (PastDeadline).
+// failure is final), after what delay, whether it is (Again), or the wait would pass the deadline.
 type Retry struct {
 	Reason              RetryReason
 	Wait                time.Duration
@@ -152,9 +133,8 @@ type Retry struct {
 
 // Next decides what follows attempt a.N's failure f at now: give up when the failure is final, its
 // window (404s, stale reads) has passed, network failures reached MaxNetworkAttempts, or the wait
-// (the backoff's, or Graph's Retry-After) would end after deadline (zero: none). r is a uniform
-// random number in [0, 1) for the backoff's jitter.
-func (p Policy) Next(a *Attempts, f Failure, now, deadline time.Time, b Backoff, r float64) Retry {
+// (Backoff's, or Graph's Retry-After) would end after deadline (zero: none). r is Backoff's jitter.
+func (p Policy) Next(a *Attempts, f Failure, now, deadline time.Time, r float64) Retry {
 	reason, ok := p.Classify(f)
 	if !ok {
 		return Retry{}
@@ -172,7 +152,7 @@ func (p Policy) Next(a *Attempts, f Failure, now, deadline time.Time, b Backoff,
 	if !ok {
 		return Retry{Reason: reason}
 	}
-	wait := b.Delay(a.N, r)
+	wait := Backoff(a.N, r)
 	if f.RetryAfter > 0 {
 		wait = f.RetryAfter
 	}
@@ -207,42 +187,12 @@ func (l Lag) WritePolicy(grantsKnown bool) Policy {
 	return Policy{ScopeStillEnabled: true, UnknownPermissionIsLag: grantsKnown, StaleWindow: l.OverwriteAfter()}
 }
 
-// Backoff configures the exponential backoff between attempts.
-type Backoff struct {
-	Initial    time.Duration // the delay before the first retry (default 100 ms)
-	Max        time.Duration // caps a single delay (default 5 s); a longer Retry-After is still honoured
-	Multiplier float64       // grows the delay per attempt (default 2)
-	// Jitter is the fraction of each delay that is randomized, 0 to 1: the delay is drawn uniformly
-	// from [d*(1-Jitter), d]. A zero Backoff gets 0.5; otherwise 0 means no jitter.
-	Jitter float64
+// Backoff is the wait before retry number attempt (1-based): 100 ms, doubled per attempt up to 5 s (a
+// longer Retry-After is still honoured), less up to half of it at random (r uniform in [0, 1)).
+func Backoff(attempt int, r float64) time.Duration {
+	d := min(100*time.Millisecond<<min(max(attempt, 1)-1, 6), 5*time.Second)
+	return d - time.Duration(float64(d)*0.5*r)
 }
 
-// WithDefaults fills what b leaves unset.
-func (b Backoff) WithDefaults() Backoff {
-	if b == (Backoff{}) {
-		b.Jitter = 0.5
-	}
-	b.Initial = cmp.Or(max(b.Initial, 0), 100*time.Millisecond)
-	b.Max = max(cmp.Or(max(b.Max, 0), 5*time.Second), b.Initial)
-	if b.Multiplier < 1 {
-		b.Multiplier = 2
-	}
-	b.Jitter = min(max(b.Jitter, 0), 1)
-	return b
-}
-
-// Delay returns the wait before retry number attempt (1-based); r is a uniform random number in
-// [0, 1).
-func (b Backoff) Delay(attempt int, r float64) time.Duration {
-	d := float64(b.Initial) * math.Pow(b.Multiplier, float64(attempt-1))
-	if d > float64(b.Max) || math.IsInf(d, 0) || math.IsNaN(d) {
-		d = float64(b.Max)
-	}
-	return time.Duration(d - d*b.Jitter*r)
-}
-
-// PollDelay is the pause before confirmation read number misses+1: the backoff, capped at
-// MaxConfirmWait.
-func (b Backoff) PollDelay(misses int, r float64) time.Duration {
-	return min(b.Delay(misses, r), MaxConfirmWait)
-}
+// PollDelay is the pause before confirmation read number misses+1: Backoff, capped at MaxConfirmWait.
+func PollDelay(misses int, r float64) time.Duration { return min(Backoff(misses, r), MaxConfirmWait) }

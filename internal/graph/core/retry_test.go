@@ -6,26 +6,21 @@ import (
 	"time"
 )
 
-func TestBackoffDelay(t *testing.T) {
-	b := Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: 0.5}.WithDefaults()
-	for attempt, want := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 4: 800 * time.Millisecond, 5: time.Second, 60: time.Second} {
-		if got := b.Delay(attempt, 0); got != want {
-			t.Errorf("delay(%d, 0) = %s, want %s", attempt, got, want)
+func TestBackoff(t *testing.T) {
+	for attempt, want := range map[int]time.Duration{1: 100 * time.Millisecond, 2: 200 * time.Millisecond, 4: 800 * time.Millisecond,
+		6: 3200 * time.Millisecond, 7: 5 * time.Second, 60: 5 * time.Second} {
+		if got := Backoff(attempt, 0); got != want {
+			t.Errorf("Backoff(%d, 0) = %s, want %s", attempt, got, want)
 		}
-		if got := b.Delay(attempt, 0.999999); got < want/2 || got > want {
-			t.Errorf("delay(%d, ~1) = %s, want within [%s, %s]", attempt, got, want/2, want)
+		if got := Backoff(attempt, 0.999999); got < want/2 || got > want {
+			t.Errorf("Backoff(%d, ~1) = %s, want within [%s, %s]", attempt, got, want/2, want)
 		}
-	}
-	d := Backoff{}.WithDefaults()
-	if d.Initial != 100*time.Millisecond || d.Max != 5*time.Second || d.Multiplier != 2 || d.Jitter != 0.5 {
-		t.Fatalf("defaults = %+v", d)
 	}
 }
 
 // Each rule of the retry policy is one row: a failure, the history of the call, and the decision.
 func TestNext(t *testing.T) {
 	start := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
-	b := Backoff{Initial: 100 * time.Millisecond, Max: time.Second, Multiplier: 2, Jitter: 0}.WithDefaults()
 	notFound := Policy{NotFound: ReasonNotFoundAfterWrite, NotFoundWindow: 2 * time.Second}
 	stale := Policy{StaleWindow: 6 * time.Second, ScopeStillEnabled: true}
 	answer := func(status int, code string) Failure { return Failure{Answered: true, Status: status, Code: code} }
@@ -75,7 +70,7 @@ func TestNext(t *testing.T) {
 			}
 			a := tc.attempts
 			a.Start = start
-			if got := tc.policy.Next(&a, tc.f, now, deadline, b, 0); got != tc.want {
+			if got := tc.policy.Next(&a, tc.f, now, deadline, 0); got != tc.want {
 				t.Fatalf("Next = %+v, want %+v", got, tc.want)
 			}
 		})
@@ -83,11 +78,10 @@ func TestNext(t *testing.T) {
 }
 
 func TestPollDelayIsCapped(t *testing.T) {
-	b := Backoff{}.WithDefaults()
-	if got := b.PollDelay(1, 0); got != 100*time.Millisecond {
+	if got := PollDelay(1, 0); got != 100*time.Millisecond {
 		t.Errorf("first poll delay = %s, want 100ms", got)
 	}
-	if got := b.PollDelay(10, 0); got != MaxConfirmWait {
+	if got := PollDelay(10, 0); got != MaxConfirmWait {
 		t.Errorf("tenth poll delay = %s, want the cap %s", got, MaxConfirmWait)
 	}
 }

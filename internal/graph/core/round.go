@@ -91,9 +91,9 @@ func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) 
 }
 
 // AnswersLate reports whether the batch answers without a write (already done, or refused) an op
-// submitted after its base was read (the package function AnswersLate).
+// submitted after its base was read: another writer may have changed that since.
 func (b *Batch[O]) AnswersLate(submitted func(O) time.Time) bool {
-	late := func(o O) bool { return AnswersLate(submitted(o), b.Base.ReadAt) }
+	late := func(o O) bool { return submitted(o).After(b.Base.ReadAt) }
 	return slices.ContainsFunc(b.Settled, late) || slices.ContainsFunc(slices.Collect(maps.Keys(b.Failed)), late)
 }
 

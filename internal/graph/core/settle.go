@@ -6,15 +6,10 @@ import (
 	"time"
 )
 
-// Settling: the process's last operation waits out the window after its last write of every shared
-// application, then a read of each decides whether this process's changes survived.
-
 // SettleEnd returns when the settle window (SettleHorizon) after an application's last write ends;
 // zero when there is nothing to wait for: no write, the last write has settled, or the application
-// is not shared (no other writer declared nor seen on it: a later command is safe without the wait,
-// FreshFrom). The window applies even when this process observed no lag: a writer whose changes all
-// came after our reads is invisible until then, and its replica may be behind the one that served
-// ours.
+// is not shared (no other writer declared nor seen on it). The window applies even when this process
+// observed no lag: a writer whose changes all came after our reads is invisible until then.
 func (l Lag) SettleEnd(lastWrite, settled time.Time, shared bool) time.Time {
 	if lastWrite.IsZero() || !settled.Before(lastWrite) || !shared {
 		return time.Time{}
@@ -22,39 +17,14 @@ func (l Lag) SettleEnd(lastWrite, settled time.Time, shared bool) time.Time {
 	return lastWrite.Add(l.SettleHorizon())
 }
 
-// SettleDue decides the last operation's next step from the applications' window ends (zero: nothing
-// to settle): while a window is still ahead, wait until the latest end (due); else read the
-// applications whose windows have ended (watch, their indexes).
-func SettleDue(now time.Time, ends []time.Time) (due time.Time, watch []int) {
-	for i, end := range ends {
-		switch {
-		case end.IsZero():
-		case end.After(now):
-			if end.After(due) {
-				due = end
-			}
-		default:
-			watch = append(watch, i)
-		}
-	}
-	if !due.IsZero() {
-		return due, nil
-	}
-	return time.Time{}, watch
-}
-
-// Settle is one last operation's wait. The driver (settle.go) tells Next what it sees and does what
-// it answers; a new operation wakes it, and it asks again.
-type Settle struct {
-	// Detached says the caller's context ended and the wait goes on, on a context of its own: the
-	// operations that returned at once rely on this one to settle (DESIGN.md, v3 rule 4).
-	Detached bool
-}
+// Settle is one last operation's wait (settle.go asks Next, does what it answers, and asks again).
+// Detached says the caller's context ended and the wait goes on, on a context of its own: the
+// operations that returned at once rely on this one to settle (DESIGN.md, v3 rule 4).
+type Settle struct{ Detached bool }
 
 // SettleStep is what a last operation does next: return (Done); wait for the confirmation in
-// progress (its callers were answered at commit); wait until a window ends (Until); or read the
-// applications whose windows have ended (Watch, indexes of ends). Detach > 0 says to go on, from
-// now, on a context of its own bounded by it: the rest of the window, one settle horizon, one request.
+// progress; wait until a window ends (Until); or read the applications whose windows have ended
+// (Watch, indexes of ends). Detach > 0 says to go on, from now, on a context of its own bounded by it.
 type SettleStep struct {
 	Done, AwaitConfirmation bool
 	Until                   time.Time
@@ -63,9 +33,21 @@ type SettleStep struct {
 }
 
 // Next decides the next step at now from whether a confirmation runs, the applications' window ends
-// (SettleDue) and whether the caller's context has ended.
+// (zero: nothing to settle) and whether the caller's context has ended: confirmations first, then
+// the latest window still ahead, then reads; detached for the rest of the window, one settle horizon
+// and one request.
 func (s *Settle) Next(now time.Time, confirming bool, ends []time.Time, callerGone bool, l Lag, request time.Duration) (step SettleStep) {
-	due, watch := SettleDue(now, ends)
+	var due time.Time
+	var watch []int
+	for i, end := range ends {
+		switch {
+		case end.IsZero():
+		case !end.After(now):
+			watch = append(watch, i)
+		case end.After(due):
+			due = end
+		}
+	}
 	if !confirming && due.IsZero() && len(watch) == 0 {
 		return SettleStep{Done: true}
 	}
@@ -88,11 +70,10 @@ func (s *Settle) Next(now time.Time, confirming bool, ends []time.Time, callerGo
 func (s *Settle) Reports(callerLive bool) bool { return callerLive || s.Detached }
 
 // Told decides what the caller of operation name is told once its op was answered (DESIGN.md, v3
-// rules 4 and 5). err is the op's own outcome; gaveUp, when set, is the end of the caller's context,
-// which came while a round had the op; settled is the settle's outcome (settleEnded: a context's
-// end); late is what the confirmation found wrong after the op was answered at commit. The caller
-// gets opErr with settleErr (both nil: success); notice goes to the user instead when the caller
-// gave up (Graph committed the change, so Terraform records it as made).
+// rules 4 and 5). err is the op's own outcome; gaveUp the end of the caller's context while a round
+// had the op; settled the settle's outcome (settleEnded: a context's end); late what the
+// confirmation found wrong after the op was answered at commit. notice goes to the user instead when
+// the caller gave up (Graph committed the change, so Terraform records it as made).
 func Told(name string, err, gaveUp, settled, late error, settleEnded bool) (opErr, settleErr, notice error) {
 	switch {
 	case late != nil && gaveUp != nil:

@@ -30,14 +30,15 @@ func TestSettle(t *testing.T) {
 	}
 	now := t0.Add(5 * time.Second)
 	ends := []time.Time{{}, t0, t0.Add(6 * time.Second), t0.Add(7 * time.Second)}
-	if due, watch := SettleDue(now, ends); !due.Equal(t0.Add(7*time.Second)) || watch != nil {
-		t.Errorf("a window ahead: SettleDue = %s, %v; want the latest end and no reads", due, watch)
+	var s Settle
+	if step := s.Next(now, false, ends, false, l, time.Minute); !step.Until.Equal(t0.Add(7*time.Second)) || step.Watch != nil {
+		t.Errorf("a window ahead: Next = %+v; want the latest end and no reads", step)
 	}
-	if due, watch := SettleDue(t0.Add(7*time.Second), ends); !due.IsZero() || !slices.Equal(watch, []int{1, 2, 3}) {
-		t.Errorf("every window ended: SettleDue = %s, %v; want reads of 1, 2, 3", due, watch)
+	if step := s.Next(t0.Add(7*time.Second), false, ends, false, l, time.Minute); !step.Until.IsZero() || !slices.Equal(step.Watch, []int{1, 2, 3}) {
+		t.Errorf("every window ended: Next = %+v; want reads of 1, 2, 3", step)
 	}
-	if due, watch := SettleDue(now, []time.Time{{}}); !due.IsZero() || watch != nil {
-		t.Errorf("nothing to settle: SettleDue = %s, %v", due, watch)
+	if step := s.Next(now, false, []time.Time{{}}, false, l, time.Minute); !step.Done || step.Watch != nil {
+		t.Errorf("nothing to settle: Next = %+v", step)
 	}
 }
 

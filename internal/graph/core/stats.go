@@ -1,5 +1,7 @@
 package core
 
+import "slices"
+
 // Stats are counters of what a client sent to Graph, for tests, benchmarks and logs.
 type Stats struct {
 	Gets         int64                 // GET requests, with retries and confirmation reads
@@ -25,16 +27,14 @@ func (s Stats) TotalRetries() int64 {
 type NoticeKind int
 
 const (
-	// NoticeForeignWriter: another writer changed the application while this process was writing it,
-	// and concurrent writers were not declared. The process settled the application by itself (waited
-	// its settle window and restored what was overwritten); the user should declare the sharing.
+	// NoticeForeignWriter: another writer changed the application while concurrent writers were not
+	// declared; the process settled it by itself, and the user should declare the sharing.
 	NoticeForeignWriter NoticeKind = iota + 1
-	// NoticeRestoreImpossible: a change this process had confirmed was overwritten by another writer
-	// and cannot be applied again (for example the scope it grants is gone). Detail names the change.
+	// NoticeRestoreImpossible: a confirmed change another writer overwrote cannot be applied again (the
+	// scope it grants is gone, say); Detail names the change.
 	NoticeRestoreImpossible
-	// NoticeNotConfirmed: Graph answered a change with success, so its caller was answered, but the
-	// reads that followed did not show it (another writer kept overwriting it, or the reads failed).
-	// Detail names the change and the reason.
+	// NoticeNotConfirmed: Graph answered a change as made (so was its caller), but the reads after it did
+	// not show it; Detail names the change and the reason.
 	NoticeNotConfirmed
 )
 
@@ -45,28 +45,23 @@ type Notice struct {
 	Detail   string
 }
 
-// Notices holds the notices not taken yet; each notice is reported once (by kind, application and
-// detail). The driver guards it with a lock.
+// Notices holds the notices, each recorded once (by kind, application and detail); the driver guards
+// it with a lock.
 type Notices struct {
-	seen    map[Notice]bool
-	pending []Notice
+	all   []Notice
+	taken int // all[:taken] were taken
 }
 
 // Add records n unless it was recorded before.
 func (b *Notices) Add(n Notice) {
-	if b.seen[n] {
-		return
+	if !slices.Contains(b.all, n) {
+		b.all = append(b.all, n)
 	}
-	if b.seen == nil {
-		b.seen = make(map[Notice]bool)
-	}
-	b.seen[n] = true
-	b.pending = append(b.pending, n)
 }
 
 // Take returns the notices not taken yet.
 func (b *Notices) Take() []Notice {
-	out := b.pending
-	b.pending = nil
+	out := slices.Clone(b.all[b.taken:])
+	b.taken = len(b.all)
 	return out
 }
