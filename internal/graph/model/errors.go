@@ -80,8 +80,7 @@ func AsAPIError(err error) (*APIError, bool) {
 
 // The kinds of Graph's answers: each unwraps to its APIError.
 type (
-	// NotFoundError is Graph's 404 for an application: it does not exist, or a replica has not seen
-	// it yet (the client retries that case before returning this error).
+	// NotFoundError is Graph's 404 for an application: it does not exist (or, after the retries, no replica shows it).
 	NotFoundError struct{ APIError }
 	// ForbiddenError is Graph's 403: the identity lacks rights on the application. Caller is the kind
 	// of identity the client signs in as, which decides what is missing.
@@ -89,8 +88,7 @@ type (
 		APIError
 		Caller CallerKind
 	}
-	// ConflictError is Graph's 409 that persisted after the retries (for example a burst of
-	// Directory_ConcurrencyViolation).
+	// ConflictError is Graph's 409 that persisted after the retries (a burst of Directory_ConcurrencyViolation).
 	ConflictError struct{ APIError }
 	// ValidationError is Graph's 400: Graph rejected the change (a duplicate identifier URI, a
 	// pre-authorization of a scope that does not exist, an enabled scope changed, …).

@@ -46,18 +46,14 @@ func (i Intent) Key() string {
 // String describes the intent for error messages.
 func (i Intent) String() string {
 	switch {
-	case i.Kind == IntentURI && i.Present:
-		return fmt.Sprintf("identifier URI %s present", i.URI)
 	case i.Kind == IntentURI:
-		return fmt.Sprintf("identifier URI %s absent", i.URI)
+		return fmt.Sprintf("identifier URI %s %s", i.URI, map[bool]string{true: "present", false: "absent"}[i.Present])
 	case i.Kind == IntentScope && i.Present:
 		return fmt.Sprintf("permission scope %s (%q, enabled %t) as written", i.Scope.ID, i.Scope.Value, i.Scope.Enabled)
 	case i.Kind == IntentScope:
 		return fmt.Sprintf("permission scope %s absent", i.Scope.ID)
-	case i.Present:
-		return fmt.Sprintf("client %s pre-authorized for permission %s", i.Client, i.Perm)
 	}
-	return fmt.Sprintf("client %s not pre-authorized for permission %s", i.Client, i.Perm)
+	return fmt.Sprintf("client %s %spre-authorized for permission %s", i.Client, map[bool]string{false: "not "}[i.Present], i.Perm)
 }
 
 // Holds reports whether st shows the intent.
@@ -113,8 +109,8 @@ func IntentsOf(before, after *State) []Intent {
 		}
 	}
 	for _, i := range factsOf(before) {
-		// Absent: for a scope only its ID counts.
-		if gone := (Intent{Kind: i.Kind, URI: i.URI, Scope: PermissionScope{ID: i.Scope.ID}, Client: i.Client, Perm: i.Perm}); gone.Holds(after) {
+		gone := Intent{Kind: i.Kind, URI: i.URI, Scope: PermissionScope{ID: i.Scope.ID}, Client: i.Client, Perm: i.Perm}
+		if gone.Holds(after) { // for an absent scope only its ID counts
 			out = append(out, gone)
 		}
 	}

@@ -68,3 +68,20 @@ func TestIntentsOf(t *testing.T) {
 		t.Errorf("IntentsOf of equal states = %v", got)
 	}
 }
+
+// Intent.String's wording, one row per kind and presence (OverwrittenError lists the intents with it).
+func TestIntentString(t *testing.T) {
+	scope := PermissionScope{ID: scopeA, Value: "access_as_client", Enabled: true}
+	for i, want := range map[Intent]string{
+		{Kind: IntentURI, Present: true, URI: "api://a"}:               "identifier URI api://a present",
+		{Kind: IntentURI, URI: "api://a"}:                              "identifier URI api://a absent",
+		{Kind: IntentScope, Present: true, Scope: scope}:               `permission scope ` + scopeA + ` ("access_as_client", enabled true) as written`,
+		{Kind: IntentScope, Scope: scope}:                              "permission scope " + scopeA + " absent",
+		{Kind: IntentGrant, Present: true, Client: client1, Perm: "p"}: "client " + client1 + " pre-authorized for permission p",
+		{Kind: IntentGrant, Client: client1, Perm: "p"}:                "client " + client1 + " not pre-authorized for permission p",
+	} {
+		if got := i.String(); got != want {
+			t.Errorf("String = %q, want %q", got, want)
+		}
+	}
+}

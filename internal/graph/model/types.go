@@ -22,14 +22,12 @@ func (a Application) Scope(id string) (PermissionScope, bool) {
 	return find(a.Scopes, func(s PermissionScope) bool { return strings.EqualFold(s.ID, id) })
 }
 
-// ScopeByValue returns the scope with the given value (compared case-insensitively, as Graph
-// enforces uniqueness) and whether it exists.
+// ScopeByValue returns the scope with the given value (unique, compared case-insensitively) and whether it exists.
 func (a Application) ScopeByValue(value string) (PermissionScope, bool) {
 	return find(a.Scopes, func(s PermissionScope) bool { return strings.EqualFold(s.Value, value) })
 }
 
-// PreAuthorization returns the pre-authorized entry of the client application (compared
-// case-insensitively) and whether it exists.
+// PreAuthorization returns the pre-authorized entry of the client (case-insensitive) and whether it exists.
 func (a Application) PreAuthorization(clientAppID string) (PreAuthorizedApplication, bool) {
 	return find(a.PreAuthorized, func(p PreAuthorizedApplication) bool { return strings.EqualFold(p.AppID, clientAppID) })
 }

@@ -131,7 +131,8 @@ func entryJSON[T any](read readEntry[T], known T) (json.RawMessage, error) {
 		return raw, err
 	}
 	var props, before, after map[string]json.RawMessage
-	if err := errors.Join(json.Unmarshal(raw, &props), json.Unmarshal(wasJSON, &before), json.Unmarshal(nowJSON, &after)); err != nil {
+	err = errors.Join(json.Unmarshal(raw, &props), json.Unmarshal(wasJSON, &before), json.Unmarshal(nowJSON, &after))
+	if err != nil {
 		return nil, err
 	}
 	for k, v := range after {

@@ -283,3 +283,13 @@ func TestFromObject_NullEntriesAreLeftOut(t *testing.T) {
 		t.Fatalf("body %s", s)
 	}
 }
+
+// A changed entry whose JSON as read is not an object cannot be merged: PatchBody fails instead of
+// sending a body that loses it.
+func TestPatchBody_ChangedEntryReadAsNoObject(t *testing.T) {
+	st := fixture() // its entries' JSON as read are strings
+	st.scopes[0].Enabled = false
+	if body, err := PatchBody(st, ColScopes); err == nil {
+		t.Fatalf("body %s, want an error", body)
+	}
+}
