@@ -103,14 +103,14 @@ func New(cfg Config) (*Client, error) {
 	cfg.Scope = cmp.Or(cfg.Scope, DefaultScope)
 	cfg.ReplicationLag = cmp.Or(cfg.ReplicationLag, core.DefaultReplicationLag)
 
-	if _, err := core.Host(cfg.BaseURL); err != nil {
+	host, err := core.Host(cfg.BaseURL)
+	if err != nil {
 		return nil, fmt.Errorf("graph client: %w", err)
 	}
-	base, _ := url.Parse(cfg.BaseURL) // parsed by core.Host
 
 	c := &Client{
 		cfg:       cfg,
-		host:      base.Host,
+		host:      host,
 		now:       time.Now,
 		sleep:     sleepCtx,
 		jitter:    rand.Float64,
@@ -248,9 +248,9 @@ func (c *Client) list(ctx context.Context, u string) ([]*model.Object, string, e
 	return page.Value, page.Next, err
 }
 
-// lag is the lag model (core.Lag) as of now: the declared bound, the longest lag observed, WriteReuse.
+// lag is the lag model (core.Lag) as of now: the declared bound and the longest lag observed.
 func (c *Client) lag() core.Lag {
-	return core.Lag{Declared: c.cfg.ReplicationLag, Observed: time.Duration(c.observedLag.Load()), WriteReuse: core.WriteReuse}
+	return core.Lag{Declared: c.cfg.ReplicationLag, Observed: time.Duration(c.observedLag.Load())}
 }
 
 // freshFrom is core.Lag.FreshFrom of the command's start.

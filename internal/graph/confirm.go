@@ -102,10 +102,10 @@ func (w *appWorker) behind(ctx context.Context, cf *core.Confirmation[*op], lag 
 	return taken, w.c.sleep(ctx, wait)
 }
 
-// absorb takes the ops queued meanwhile and, while core.Lag.MayBuildOnSent allows, sends them in one
+// absorb takes the ops queued meanwhile and, while core.MayBuildOnSent allows, sends them in one
 // PATCH built on what was sent, which joins the batches in flight (sent); a later round finishes the rest.
 func (w *appWorker) absorb(ctx context.Context, cf *core.Confirmation[*op]) (taken []*op, sent bool) {
-	if !w.c.lag().MayBuildOnSent(cf.Pending[0].Base.ReadAt, w.c.now()) {
+	if !core.MayBuildOnSent(cf.Pending[0].Base.ReadAt, w.c.now()) {
 		return nil, false
 	}
 	w.mu.Lock()

@@ -80,7 +80,7 @@ func (w *appWorker) read(ctx context.Context) (*model.State, error) {
 func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model.State, error) {
 	for {
 		w.mu.Lock()
-		if st := w.app.Cached(notBefore, w.c.now(), core.ReadReuse); st != nil {
+		if st := w.app.Cached(notBefore, w.c.now()); st != nil {
 			w.mu.Unlock()
 			w.c.stats.sharedReads.Add(1)
 			return st, nil
@@ -130,7 +130,6 @@ func (w *appWorker) seen(st *model.State) {
 	if w.app.Observe(st) {
 		w.markForeignLocked()
 	}
-	w.app.Record(st)
 }
 
 // freshRead reads the application for a round, starting no earlier than freshFrom, and records it.

@@ -65,7 +65,7 @@ func attemptFrom(ctx context.Context) int {
 // error is returned, wrapped with the number of attempts when more than one was made; when ctx
 // ended during an attempt or a wait, with the failure that was being retried (RetryTimeoutError).
 func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Context) error) error {
-	a := core.Attempts{Start: c.now()}
+	a := core.Call{What: p.what, Start: c.now()}
 	var retried error // the failure the current attempt repeats
 	for {
 		a.N++
@@ -78,12 +78,12 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 			forbidden.Caller = c.cfg.Caller
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return core.GaveUp(p.what, a.N, timedOutRetrying(err, retried))
+			return a.GaveUp(timedOutRetrying(err, retried))
 		}
 		deadline, _ := ctx.Deadline()
-		next := p.Next(&a, failureOf(err), c.now(), deadline, c.jitter())
-		if !next.Again {
-			return core.GaveUp(p.what, a.N, next.Final(err))
+		next := p.Next(&a, err, failureOf(err), c.now(), deadline, c.jitter())
+		if next.Final != nil {
+			return next.Final
 		}
 		c.stats.addRetry(next.Reason)
 		fields := map[string]any{"call": p.what, "attempt": a.N, "retry_reason": string(next.Reason), "retry_in_ms": next.Wait.Milliseconds()}
@@ -96,7 +96,7 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 			p.onRetry(err)
 		}
 		if err := c.sleep(ctx, next.Wait); err != nil {
-			return core.GaveUp(p.what, a.N, timedOutRetrying(err, retried))
+			return a.GaveUp(timedOutRetrying(err, retried))
 		}
 	}
 }

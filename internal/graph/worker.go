@@ -341,7 +341,7 @@ func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Co
 		Policy: w.c.lag().WritePolicy(cols&model.ColPreAuth != 0 && model.ReferencesResolve(after))})
 	sent := after
 	err = w.c.retry(ctx, p, func(actx context.Context) error {
-		if attemptFrom(actx) > 1 && !w.c.lag().MayBuildOnSent(based, w.c.now()) {
+		if attemptFrom(actx) > 1 && !core.MayBuildOnSent(based, w.c.now()) {
 			w.c.stats.addRetry(core.ReasonRebuiltResend)
 			st, err := w.read(ctx)
 			if err != nil {

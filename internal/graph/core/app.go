@@ -18,17 +18,13 @@ type App struct {
 	LastWrite, Settled time.Time               // its last write, and the last write whose settle window has ended
 	Restores           int                     // writes that restored what another writer overwrote once confirmed
 	Gen                uint64                  // confirmed writes: a read started before the latest one serves no reader
-	// Solo > 0 makes the next rounds take one changing op each (Refused: Isolate); MustRead makes the
-	// next round read instead of building on an earlier read (Refused: Rebuild).
-	Solo     int
-	MustRead bool
-	// cached is the latest read, started at cachedAt when cachedGen writes were confirmed.
-	cached    *model.State
-	cachedAt  time.Time
-	cachedGen uint64
-	// retrying is the latest failure of a call on the application about to be retried, at retryingAt.
-	retrying   error
-	retryingAt time.Time
+	Solo               int                     // > 0: the next rounds take one changing op each (Refused: Isolate)
+	MustRead           bool                    // the next round reads, not building on an earlier read (Refused: Rebuild)
+	cached             *model.State            // the latest read, started at cachedAt when cachedGen writes were confirmed
+	cachedAt           time.Time
+	cachedGen          uint64
+	retrying           error // the latest failure of a call on the application about to be retried, at retryingAt
+	retryingAt         time.Time
 }
 
 // NewApp returns the state of an application this process has not touched.
@@ -53,8 +49,7 @@ func (a *App) Expected() []model.Intent { return slices.Collect(maps.Values(a.ex
 func (a *App) Drop(key string) { delete(a.expect, key) }
 
 // LooksOld reports whether st lacks an intent this process confirmed and shows nothing another
-// writer changed since this process last saw the application: a replica that is behind. (A read
-// after another writer overwrote ours shows that writer's change too; the next round restores ours.)
+// writer changed since this process last saw the application: a replica that is behind.
 func (a *App) LooksOld(st *model.State) bool {
 	for _, i := range a.expect {
 		if !i.Holds(st) {
@@ -64,8 +59,8 @@ func (a *App) LooksOld(st *model.State) bool {
 	return false
 }
 
-// showsNews reports whether st shows something that the latest state seen lacks and that is none of
-// this process's intents, or a scope version never seen: another writer's change (a stale replica shows neither).
+// showsNews reports whether st shows, beyond the latest state seen, something none of this process's
+// intents, or a scope version never seen: another writer's change (a stale replica shows neither).
 func (a *App) showsNews(st *model.State) bool {
 	if a.known == nil {
 		return false
@@ -84,20 +79,13 @@ func (a *App) showsNews(st *model.State) bool {
 	return false
 }
 
-// Observe records st as the latest state this process saw, and reports whether another writer
-// changed the application since the previous one.
+// Observe records st as the latest state this process saw (and read: Record), and reports whether
+// another writer changed the application since the previous one.
 func (a *App) Observe(st *model.State) (foreign bool) {
 	foreign = a.showsNews(st)
-	a.saw(st)
+	a.Record(st)
 	a.known = st
 	return foreign
-}
-
-// saw records the scope versions st shows.
-func (a *App) saw(st *model.State) {
-	for _, s := range st.Application().Scopes {
-		a.seen[model.ScopeFact(s)] = true
-	}
 }
 
 // Cache keeps st, a read started at at when gen writes were confirmed, as the latest read, unless a
@@ -110,28 +98,34 @@ func (a *App) Cache(st *model.State, at time.Time, gen uint64) {
 
 // Record keeps st as the latest read (Cache) and the scope versions it shows.
 func (a *App) Record(st *model.State) {
-	a.saw(st)
+	for _, s := range st.Application().Scopes {
+		a.seen[model.ScopeFact(s)] = true
+	}
 	a.Cache(st, st.ReadAt, a.Gen)
 }
 
-// Cached returns the latest read when it may serve a reader at now (MayServe) and no write was
-// confirmed since; else nil.
-func (a *App) Cached(notBefore, now time.Time, readReuse time.Duration) *model.State {
-	if a.cached == nil || a.cachedGen != a.Gen || !MayServe(a.cachedAt, notBefore, now, readReuse) {
+// Cached returns the latest read when it may answer a reader at now (a refresh, a lookup, the base of
+// a decision that starts at notBefore): no write was confirmed since, it started at notBefore or
+// later and is at most ReadReuse old; else nil.
+func (a *App) Cached(notBefore, now time.Time) *model.State {
+	if a.cached == nil || a.cachedGen != a.Gen || a.cachedAt.Before(notBefore) || now.Sub(a.cachedAt) > ReadReuse {
 		return nil
 	}
 	return a.cached
 }
 
 // Base returns what a round may build on instead of reading (nil: read): reuse (the read that
-// confirmed the previous round) or else the latest read, when Lag.MayBuildOn allows it.
+// confirmed the previous round) or else the latest read, when it started at FreshFrom or later, is at
+// most WriteReuse old, and is trusted (no other writer seen, no round asked for a new read
+// (MustRead, cleared here), no change this process confirmed missing).
 func (a *App) Base(reuse *model.State, foreign bool, l Lag, commandStart, now time.Time) *model.State {
 	if reuse == nil && a.cachedGen == a.Gen {
 		reuse = a.cached
 	}
 	distrusted := foreign || a.MustRead
 	a.MustRead = false
-	if reuse == nil || !l.MayBuildOn(reuse.ReadAt, commandStart, now, distrusted || a.LooksOld(reuse)) {
+	if distrusted || reuse == nil || reuse.ReadAt.IsZero() || reuse.ReadAt.Before(l.FreshFrom(commandStart)) ||
+		now.Sub(reuse.ReadAt) > WriteReuse || a.LooksOld(reuse) {
 		return nil
 	}
 	return reuse

@@ -11,7 +11,7 @@ import (
 // What an application's state lets a reader or a round reuse, and how a settle read decides.
 func TestApp(t *testing.T) {
 	start := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
-	l := Lag{Declared: 3 * time.Second, WriteReuse: time.Second}
+	l := Lag{Declared: 3 * time.Second}
 	read := with(&model.State{ObjectID: "obj"}, "api://a")
 	read.ReadAt = start.Add(4 * time.Second) // after FreshFrom
 	a := NewApp()
@@ -22,8 +22,8 @@ func TestApp(t *testing.T) {
 		got  bool
 		want bool
 	}{
-		{"the latest read serves a reader", a.Cached(time.Time{}, now, 30*time.Second) == read, true},
-		{"not one that needs a later read", a.Cached(now, now, 30*time.Second) == nil, true},
+		{"the latest read serves a reader", a.Cached(time.Time{}, now) == read, true},
+		{"not one that needs a later read", a.Cached(now, now) == nil, true},
 		{"a round builds on it within WriteReuse", a.Base(nil, false, l, start, now) == read, true},
 		{"not once another writer was seen", a.Base(nil, true, l, start, now) == nil, true},
 		{"nor past WriteReuse", a.Base(nil, false, l, start, now.Add(time.Second)) == nil, true},
@@ -38,14 +38,14 @@ func TestApp(t *testing.T) {
 	}
 	older := read.Clone()
 	older.ReadAt = start
-	if a.Cache(older, older.ReadAt, a.Gen); a.Cached(time.Time{}, now, 30*time.Second) != read {
+	if a.Cache(older, older.ReadAt, a.Gen); a.Cached(time.Time{}, now) != read {
 		t.Error("an older read replaced a newer one")
 	}
 	a.Commit(model.IntentsOf(&model.State{}, with(&model.State{}, "api://b")), now)
-	if a.Cached(time.Time{}, now, 30*time.Second) != nil || a.Base(nil, false, l, start, now) != nil {
+	if a.Cached(time.Time{}, now) != nil || a.Base(nil, false, l, start, now) != nil {
 		t.Error("a read made before a confirmed write still serves")
 	}
-	if a.Cache(read, read.ReadAt, a.Gen-1); a.Cached(time.Time{}, now, 30*time.Second) != nil {
+	if a.Cache(read, read.ReadAt, a.Gen-1); a.Cached(time.Time{}, now) != nil {
 		t.Error("a read started before a confirmed write was kept")
 	}
 	// The settle read: what survived settles the last write; what did not is restored, a bounded number of times.

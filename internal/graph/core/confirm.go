@@ -8,15 +8,13 @@ import (
 )
 
 // Confirmation is one confirmation in progress (DESIGN.md, v3 rule 5 and "Pipelined group commit"):
-// the batches in flight, oldest first, and what this process sent last. The driver (confirm.go)
-// reads, asks Classify, and acts on the outcome with the methods below.
+// the batches in flight, oldest first; what this process sent last; the reads from a replica that
+// was behind (Misses), the re-applications, and the intents in flight the latest read lacks (Lost).
 type Confirmation[O comparable] struct {
-	Pending []*Batch[O]
-	Sent    *model.State
-	// Misses counts the reads from a replica that was behind; Reapplied the re-applications.
+	Pending           []*Batch[O]
+	Sent              *model.State
 	Misses, Reapplied int
-	// Lost are the intents in flight the latest read lacks.
-	Lost []model.Intent
+	Lost              []model.Intent
 }
 
 // NewConfirmation starts the confirmation of first.
@@ -25,8 +23,7 @@ func NewConfirmation[O comparable](first *Batch[O]) *Confirmation[O] {
 }
 
 // Intents are the intents in flight.
-func (cf *Confirmation[O]) Intents() []model.Intent {
-	var out []model.Intent
+func (cf *Confirmation[O]) Intents() (out []model.Intent) {
 	for _, b := range cf.Pending {
 		out = append(out, b.Intents...)
 	}
@@ -34,8 +31,7 @@ func (cf *Confirmation[O]) Intents() []model.Intent {
 }
 
 // Ops are the contributors of the batches in flight.
-func (cf *Confirmation[O]) Ops() []O {
-	var out []O
+func (cf *Confirmation[O]) Ops() (out []O) {
 	for _, b := range cf.Pending {
 		out = append(out, b.Contributors...)
 	}
@@ -52,11 +48,10 @@ const (
 	Behind                     // a replica that has not caught up: read again
 )
 
-// Classify decides what the read st shows of the intents in flight and keeps those it lacks in Lost.
-// They were overwritten when st holds a change that is neither in Sent nor in flight nor confirmed
-// (foreign: another writer was seen), or when they have been missing for Lag.OverwriteAfter (the
-// oldest batch st does not all show was written missingFor ago). Else st is Behind: the lag it
-// shows is missingFor, and the batches it shows end their confirmation, oldest first.
+// Classify decides what the read st shows of the intents in flight (those it lacks: Lost). They were
+// overwritten when st holds a change neither in Sent nor in flight nor confirmed (foreign), or when
+// the oldest batch st does not all show was written missingFor >= Lag.OverwriteAfter ago. Else st is
+// Behind by missingFor, and the batches it shows end their confirmation, oldest first.
 func (cf *Confirmation[O]) Classify(a *App, st *model.State, now time.Time, l Lag) (o Outcome, foreign bool, missingFor time.Duration) {
 	ours := cf.Intents()
 	if cf.Lost = model.Missing(ours, st); len(cf.Lost) == 0 {
@@ -81,8 +76,7 @@ func (cf *Confirmation[O]) Classify(a *App, st *model.State, now time.Time, l La
 }
 
 // Absorb adds b, built on what this process sent, to the batches in flight; older batches stop
-// awaiting the intents b replaced (a pre-authorization added and removed again): Graph can no longer
-// show those, and b's confirmation covers the fact.
+// awaiting the intents b replaced (Graph can no longer show those; b's confirmation covers the fact).
 func (cf *Confirmation[O]) Absorb(b *Batch[O]) {
 	cf.drop(func(i model.Intent) bool {
 		return slices.ContainsFunc(b.Intents, func(j model.Intent) bool { return j.Key() == i.Key() })
@@ -91,9 +85,8 @@ func (cf *Confirmation[O]) Absorb(b *Batch[O]) {
 	cf.Sent = b.Cur
 }
 
-// Reapply builds on st the intents in flight it lacks, and every other confirmed intent it lacks
-// (the package function Reapply); ok is false once that was done maxReapply times. The intents that
-// cannot be applied any more are forgotten and no longer awaited; failed are the ops that wanted them.
+// Reapply is the package Reapply of Lost on st, at most maxReapply times (ok false beyond); intents
+// that cannot be applied any more are forgotten and no longer awaited, failed the ops that wanted them.
 func (cf *Confirmation[O]) Reapply(a *App, st *model.State, maxReapply int) (next *model.State, failed map[O]error, unrestorable []Unapplied, ok bool) {
 	if cf.Reapplied >= maxReapply {
 		return nil, nil, nil, false

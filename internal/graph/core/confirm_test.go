@@ -11,7 +11,7 @@ import (
 // A confirmation in progress, one event after another: each row is an event and what it leaves.
 func TestConfirmation(t *testing.T) {
 	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
-	l := Lag{Declared: 3 * time.Second, WriteReuse: time.Second}
+	l := Lag{Declared: 3 * time.Second}
 	base := &model.State{ObjectID: "obj"}
 	first := Build(base, []uri{"api://a"}, runURI, nil, true, false)
 	first.WrittenAt = t0
@@ -77,7 +77,7 @@ func TestConfirmation(t *testing.T) {
 func classify(a *App, ours []model.Intent, read, sent *model.State, missingFor time.Duration) (Outcome, []model.Intent, bool) {
 	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 	cf := &Confirmation[int]{Pending: []*Batch[int]{{Intents: ours, WrittenAt: t0}}, Sent: sent}
-	o, foreign, _ := cf.Classify(a, read, t0.Add(missingFor), Lag{Declared: 3 * time.Second, WriteReuse: time.Second})
+	o, foreign, _ := cf.Classify(a, read, t0.Add(missingFor), Lag{Declared: 3 * time.Second})
 	return o, cf.Lost, foreign
 }
 

@@ -9,12 +9,9 @@ import "time"
 // DefaultReplicationLag is L when none is declared: Entra ID replicas usually agree within a second or two.
 const DefaultReplicationLag = 3 * time.Second
 
-// Lag is the lag model of one process.
-type Lag struct {
-	Declared   time.Duration // the configured bound; zero or negative: the directory is declared lag-free
-	Observed   time.Duration // the longest lag this process observed (Widen)
-	WriteReuse time.Duration // how old a read may be for a write to build on it (MayBuildOn)
-}
+// Lag is the lag model of one process: the configured bound (zero or negative: the directory is
+// declared lag-free) and the longest lag this process observed (Widen).
+type Lag struct{ Declared, Observed time.Duration }
 
 // Bound is L: the declared bound, or the longest lag this process observed when that is longer.
 func (l Lag) Bound() time.Duration { return max(l.Declared, l.Observed, 0) }
@@ -27,39 +24,21 @@ func (l Lag) FreshFrom(commandStart time.Time) time.Time { return commandStart.A
 // see another writer's overwrite of it. That writer read before T+L (T our write) on a replica
 // without it, built on that read for up to WriteReuse and committed before T+L+WriteReuse; a read
 // shows it L later.
-func (l Lag) SettleHorizon() time.Duration { return 2*l.Bound() + max(l.WriteReuse, 0) }
+func (l Lag) SettleHorizon() time.Duration { return 2*l.Bound() + WriteReuse }
 
 // OverwriteAfter is how long a confirmed change of this process may stay missing from reads before
 // it is taken as overwritten by another writer: twice the bound, and at least WriteReuse.
-func (l Lag) OverwriteAfter() time.Duration { return max(2*l.Bound(), l.WriteReuse, 0) }
+func (l Lag) OverwriteAfter() time.Duration { return max(2*l.Bound(), WriteReuse) }
 
 // Widen returns the observed lag once a read missed a write made d ago: the lag is at least d. A
 // write missing for twice the declared bound (at least WriteReuse) is an overwrite, not lag, and is
 // not recorded: recording it would widen every later window without end.
 func (l Lag) Widen(d time.Duration) time.Duration {
-	if d >= max(2*max(l.Declared, 0), l.WriteReuse) {
+	if d >= max(2*max(l.Declared, 0), WriteReuse) {
 		return l.Observed
 	}
 	return max(l.Observed, d)
 }
-
-// The engine's other bounds: none is a replication window, each bounds a cost of its own.
-const (
-	// WriteReuse is how old a read may be for a write to build on it: "a second or so" of the shared
-	// Graph notes, and the lost-update window accepted (DESIGN.md, "A base fresh enough").
-	WriteReuse = time.Second
-	// ReadReuse is how long a read serves later readers while this process wrote nothing: a plan of
-	// 100 agents spreads the refreshes of one agent over its whole walk.
-	ReadReuse = 30 * time.Second
-	// GatherWindow is how long a worker waits after a round for as many operations as it answered:
-	// Terraform starts the resources in the freed slots up to ~100 ms later.
-	GatherWindow             = 100 * time.Millisecond
-	VisibilityWindow         = 50 * time.Millisecond // a batch of visibility lookups waits for more
-	NotFoundAfterWriteWindow = 2 * time.Minute       // bounds the 404 retries for an application this process wrote
-	DefaultTimeout           = 5 * time.Minute       // bounds an operation whose context has no deadline
-	RequestTimeout           = 30 * time.Second      // bounds one attempt: a hung connection costs one, not the budget
-	MaxReapply               = 8                     // how often a change another writer overwrote is applied again
-)
 
 // NotFoundPolicy returns how 404 answers for an application are retried: for L while this process
 // has not written it (a new ID replicating, or a wrong one), for NotFoundAfterWriteWindow once it has
@@ -70,3 +49,32 @@ func (l Lag) NotFoundPolicy(written bool) (RetryReason, time.Duration) {
 	}
 	return ReasonNotFoundFirstLookup, l.Bound()
 }
+
+// The reuse rule: what an earlier read (the application as of when it started) may be used for
+// instead of a new GET; App.Cached and App.Base apply it to the latest read.
+
+// MayBuildOnSent reports whether what was sent, built on a read started at based, may still be built
+// on at now (by absorbed operations, by a resend): while that read is at most WriteReuse old.
+func MayBuildOnSent(based, now time.Time) bool {
+	return !based.IsZero() && now.Sub(based) <= WriteReuse
+}
+
+// ReadAtOnce reports whether a reader without a usable read reads at once rather than first waiting
+// until from (the plan-time absence window): when the item may hold (checks) or from passed.
+func ReadAtOnce(checks bool, now, from time.Time) bool { return checks || !now.Before(from) }
+
+// Decides reports whether a usable read started at readAt answers the reader: the item holds, or the
+// read started at or after from.
+func Decides(holds bool, readAt, from time.Time) bool { return holds || !readAt.Before(from) }
+
+// The engine's other bounds: none is a replication window, each bounds a cost of its own.
+const (
+	WriteReuse               = time.Second            // the oldest read a write builds on (DESIGN.md, "A base fresh enough")
+	ReadReuse                = 30 * time.Second       // how long a read serves readers: a plan spreads an agent's refreshes
+	GatherWindow             = 100 * time.Millisecond // a round's wait for as many ops: Terraform sends them ~100 ms later
+	VisibilityWindow         = 50 * time.Millisecond  // a batch of visibility lookups waits for more
+	NotFoundAfterWriteWindow = 2 * time.Minute        // bounds the 404 retries for an application this process wrote
+	DefaultTimeout           = 5 * time.Minute        // bounds an operation whose context has no deadline
+	RequestTimeout           = 30 * time.Second       // bounds one attempt: a hung connection costs one, not the budget
+	MaxReapply               = 8                      // how often a change another writer overwrote is applied again
+)

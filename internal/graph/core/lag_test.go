@@ -9,7 +9,7 @@ import (
 // longer than L widens them for the rest of the process.
 func TestEveryWindowDerivesFromTheLagBound(t *testing.T) {
 	start := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
-	at := func(lag time.Duration) Lag { return Lag{Declared: lag, WriteReuse: time.Second} }
+	at := func(lag time.Duration) Lag { return Lag{Declared: lag} }
 	type windows struct {
 		freshFrom             time.Time
 		settle, overwrite, lg time.Duration

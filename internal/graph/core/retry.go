@@ -1,14 +1,22 @@
 package core
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"slices"
 	"strings"
+	"syscall"
 	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/badcert"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 // The one retry policy: which failures of a call are repeated, after what delay, and when it gives
-// up. The driver (package graph, retry.go) describes each failed attempt as a Failure, asks Next, and
-// waits or returns; nothing below it retries.
+// up. The driver (retry.go) describes each failed attempt as a Failure, asks Next, and waits or returns.
 
 // RetryReason names why a call was repeated or a wait was taken; the driver counts them by reason.
 type RetryReason string
@@ -34,13 +42,11 @@ const (
 	ReasonConfirmAbsence       RetryReason = "confirm_absence"        // a re-read before reporting a scope or grant missing
 )
 
-// Graph's answers the policy recognises (Microsoft Graph error codes and messages).
+// Graph's error codes the policy recognises.
 const (
-	CodeMsaAppDoesNotExist         = "Error_MsaAppDoesNotExist"
-	CodeConcurrencyViolation       = "Directory_ConcurrencyViolation"
-	CodeCannotUpdateEnabledScope   = "CannotDeleteOrUpdateEnabledEntitlement"
-	messageCannotUpdateEnabledPart = "cannot be deleted or updated unless disabled first"
-	messageUnknownPermissionPart   = "permission id that cannot be found"
+	CodeMsaAppDoesNotExist       = "Error_MsaAppDoesNotExist"
+	CodeConcurrencyViolation     = "Directory_ConcurrencyViolation"
+	CodeCannotUpdateEnabledScope = "CannotDeleteOrUpdateEnabledEntitlement"
 )
 
 // Bounds of the policy.
@@ -50,9 +56,14 @@ const (
 	MaxConfirmWait     = time.Second // caps the pause after a confirmation read without the write
 )
 
+// Failures of an attempt that are not Graph's answers, as the driver reports them.
+var (
+	ErrStaleRead      = errors.New("the read is older than changes this process already confirmed")
+	ErrRequestTimeout = errors.New("no answer within the per-request timeout")
+)
+
 // Failure is one failed attempt as the policy sees it: Graph's answer (Answered), or a read older
-// than what this process confirmed (Stale), no answer within the per-request timeout, a dropped
-// connection or reset stream.
+// than what this process confirmed (Stale), no answer in time, a dropped connection or reset stream.
 type Failure struct {
 	Answered                bool
 	Status                  int
@@ -61,25 +72,48 @@ type Failure struct {
 	Stale, Timeout, Network bool
 }
 
+// brokenConnection are parts of the messages of a failed connection rather than an answer (net/http's
+// HTTP/2 errors are not exported).
+var brokenConnection = []string{"stream error", "connection reset", "broken pipe", "server sent goaway",
+	"client connection lost", "connection closed", "use of closed network connection"}
+
+// FailureOf describes err as the policy sees it; ended says err is the end of the caller's context,
+// never retried. A certificate or name failure is not a network failure: sending again cannot fix it.
+func FailureOf(err error, ended bool) Failure {
+	if errors.Is(err, ErrStaleRead) {
+		return Failure{Stale: true}
+	}
+	if e, ok := model.AsAPIError(err); ok {
+		return Failure{Answered: true, Status: e.StatusCode, Code: e.Code, Message: e.Message, RetryAfter: e.RetryAfter}
+	}
+	if errors.Is(err, ErrRequestTimeout) {
+		return Failure{Timeout: true}
+	}
+	var ue *url.Error
+	var dns *net.DNSError
+	broken := false
+	if errors.As(err, &ue) && !badcert.Is(err) && !errors.As(err, &dns) {
+		msg := strings.ToLower(ue.Err.Error())
+		broken = slices.ContainsFunc(brokenConnection, func(part string) bool { return strings.Contains(msg, part) })
+	}
+	return Failure{Network: !ended && (broken || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF))}
+}
+
 // ScopeStillEnabled recognises Graph's "disable it first" answer.
 func (f Failure) ScopeStillEnabled() bool {
 	return f.Status == 400 && (strings.EqualFold(f.Code, CodeCannotUpdateEnabledScope) ||
-		strings.Contains(strings.ToLower(f.Message), messageCannotUpdateEnabledPart))
+		strings.Contains(strings.ToLower(f.Message), "cannot be deleted or updated unless disabled first"))
 }
 
 // UnknownPermission recognises Graph's answer to a pre-authorization of a scope it cannot find.
 func (f Failure) UnknownPermission() bool {
-	return f.Status == 400 && strings.Contains(strings.ToLower(f.Message), messageUnknownPermissionPart)
+	return f.Status == 400 && strings.Contains(strings.ToLower(f.Message), "permission id that cannot be found")
 }
 
-// BuiltOnOldState reports whether Graph refused a PATCH in a way that, once replication lag is ruled
-// out, means it was built on a state older than Graph's (core/round.go's Refused).
-func (f Failure) BuiltOnOldState() bool { return f.ScopeStillEnabled() || f.UnknownPermission() }
-
 // Policy says which failures of one call are worth repeating: a 404 (as NotFound, for NotFoundWindow
-// from the first attempt; no reason: final), Graph's disable-first answer, its "Permission Id that
-// cannot be found" (when the body grants only scopes the application has); StaleWindow bounds how long
-// stale reads and these two answers are retried.
+// from the first attempt), Graph's disable-first answer, its "Permission Id that cannot be found" (when
+// the body grants only scopes the application has); StaleWindow bounds stale reads and these two.
 type Policy struct {
 	NotFound                                  RetryReason
 	NotFoundWindow                            time.Duration
@@ -116,67 +150,56 @@ func (p Policy) Classify(f Failure) (RetryReason, bool) {
 	return "", false
 }
 
-// Attempts is the history of one call: when its first attempt started, the attempts made (N), the
-// network failures among them.
-type Attempts struct {
+// Call is one call's history: its name in errors ("GET /applications/{id}"), when its first attempt
+// started, the attempts made (N), the network failures among them.
+type Call struct {
+	What       string
 	Start      time.Time
 	N, Network int
 }
 
-// Retry is the policy's decision after a failed attempt: why the call is repeated (empty when the
-// failure is final), after what delay, whether it is (Again), or the wait would pass the deadline.
-type Retry struct {
-	Reason              RetryReason
-	Wait                time.Duration
-	Again, PastDeadline bool
+// GaveUp is the error the call ends with after err: err itself after one attempt.
+func (c *Call) GaveUp(err error) error {
+	if c.N == 1 {
+		return err
+	}
+	return fmt.Errorf("%s: giving up after %d attempts: %w", c.What, c.N, err)
 }
 
-// Next decides what follows attempt a.N's failure f at now: give up when the failure is final, its
-// window (404s, stale reads) has passed, network failures reached MaxNetworkAttempts, or the wait
-// (Backoff's, or Graph's Retry-After) would end after deadline (zero: none). r is Backoff's jitter.
-func (p Policy) Next(a *Attempts, f Failure, now, deadline time.Time, r float64) Retry {
+// Retry is the policy's decision after a failed attempt: why the call is repeated and after what wait,
+// or the error it ends with (Final; Reason is still set when a window or bound ended it).
+type Retry struct {
+	Reason RetryReason
+	Wait   time.Duration
+	Final  error
+}
+
+// Next decides what follows attempt c.N's failure err (f as the policy sees it) at now: give up when
+// the failure is final, its window (404s, stale reads) has passed, network failures reached
+// MaxNetworkAttempts, or the wait (Backoff's, or Retry-After) would end after deadline (zero: none).
+func (p Policy) Next(c *Call, err error, f Failure, now, deadline time.Time, r float64) Retry {
 	reason, ok := p.Classify(f)
-	if !ok {
-		return Retry{}
-	}
-	elapsed := now.Sub(a.Start)
 	switch reason {
 	case ReasonNotFoundAfterWrite, ReasonNotFoundFirstLookup:
-		ok = elapsed < p.NotFoundWindow
+		ok = now.Sub(c.Start) < p.NotFoundWindow
 	case ReasonStaleRead, ReasonScopeStillEnabled, ReasonScopeNotReplicated:
-		ok = elapsed < p.StaleWindow
+		ok = now.Sub(c.Start) < p.StaleWindow
 	case ReasonNetwork:
-		a.Network++
-		ok = a.Network < MaxNetworkAttempts
+		c.Network++
+		ok = c.Network < MaxNetworkAttempts
 	}
 	if !ok {
-		return Retry{Reason: reason}
+		return Retry{Reason: reason, Final: c.GaveUp(err)}
 	}
-	wait := Backoff(a.N, r)
+	wait := Backoff(c.N, r)
 	if f.RetryAfter > 0 {
 		wait = f.RetryAfter
 	}
 	if !deadline.IsZero() && now.Add(wait).After(deadline) {
-		return Retry{Reason: reason, Wait: wait, PastDeadline: true}
+		err = fmt.Errorf("the next retry (in %s) would pass the deadline: %w", wait.Round(time.Millisecond), err)
+		return Retry{Reason: reason, Wait: wait, Final: c.GaveUp(err)}
 	}
-	return Retry{Reason: reason, Wait: wait, Again: true}
-}
-
-// Final is the error a call ends with when the policy does not repeat it after err: err, or, when
-// the wait would pass the deadline, err with that reason.
-func (r Retry) Final(err error) error {
-	if r.PastDeadline {
-		return fmt.Errorf("the next retry (in %s) would pass the deadline: %w", r.Wait.Round(time.Millisecond), err)
-	}
-	return err
-}
-
-// GaveUp is the error of the call what that ended with err after attempts: err itself after one.
-func GaveUp(what string, attempts int, err error) error {
-	if attempts == 1 {
-		return err
-	}
-	return fmt.Errorf("%s: giving up after %d attempts: %w", what, attempts, err)
+	return Retry{Reason: reason, Wait: wait}
 }
 
 // WritePolicy is the policy of a PATCH: a replica behind a scope's disable refuses any change of the

@@ -18,7 +18,8 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-// Each rule of the retry policy is one row: a failure, the history of the call, and the decision.
+// Each rule of the retry policy is one row: a failure, the history of the call, and the decision
+// (final: the call ends, with the failure).
 func TestNext(t *testing.T) {
 	start := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 	notFound := Policy{NotFound: ReasonNotFoundAfterWrite, NotFoundWindow: 2 * time.Second}
@@ -28,39 +29,38 @@ func TestNext(t *testing.T) {
 		name     string
 		policy   Policy
 		f        Failure
-		attempts Attempts
+		call     Call
 		elapsed  time.Duration
 		deadline time.Duration // from now; zero: none
-		want     Retry
+		reason   RetryReason
+		wait     time.Duration
+		final    bool
 	}{
-		{"429 waits Retry-After", Policy{}, Failure{Answered: true, Status: 429, RetryAfter: 3 * time.Second}, Attempts{N: 1}, 0, 0,
-			Retry{Reason: ReasonThrottled, Wait: 3 * time.Second, Again: true}},
-		{"503 backs off exponentially", Policy{}, answer(503, ""), Attempts{N: 3}, 0, 0,
-			Retry{Reason: ReasonServerError, Wait: 400 * time.Millisecond, Again: true}},
-		{"409 concurrency violation", Policy{}, answer(409, CodeConcurrencyViolation), Attempts{N: 1}, 0, 0,
-			Retry{Reason: ReasonConcurrencyViolation, Wait: 100 * time.Millisecond, Again: true}},
-		{"501 is final", Policy{}, answer(501, ""), Attempts{N: 1}, 0, 0, Retry{}},
-		{"404 without a window is final", Policy{}, answer(404, "Request_ResourceNotFound"), Attempts{N: 1}, 0, 0, Retry{}},
-		{"404 within its window", notFound, answer(404, "Request_ResourceNotFound"), Attempts{N: 1}, time.Second, 0,
-			Retry{Reason: ReasonNotFoundAfterWrite, Wait: 100 * time.Millisecond, Again: true}},
-		{"404 past its window", notFound, answer(404, "Request_ResourceNotFound"), Attempts{N: 5}, 2 * time.Second, 0,
-			Retry{Reason: ReasonNotFoundAfterWrite}},
-		{"stale read within its window", stale, Failure{Stale: true}, Attempts{N: 1}, 5 * time.Second, 0,
-			Retry{Reason: ReasonStaleRead, Wait: 100 * time.Millisecond, Again: true}},
-		{"scope still enabled past the stale window", stale, answer(400, CodeCannotUpdateEnabledScope), Attempts{N: 2}, 6 * time.Second, 0,
-			Retry{Reason: ReasonScopeStillEnabled}},
-		{"second network failure", Policy{}, Failure{Network: true}, Attempts{N: 2, Network: 1}, 0, 0,
-			Retry{Reason: ReasonNetwork, Wait: 200 * time.Millisecond, Again: true}},
-		{"network failures are bounded", Policy{}, Failure{Network: true}, Attempts{N: 3, Network: MaxNetworkAttempts - 1}, 0, 0,
-			Retry{Reason: ReasonNetwork}},
-		{"request timeout", Policy{}, Failure{Timeout: true}, Attempts{N: 1}, 0, 0,
-			Retry{Reason: ReasonRequestTimeout, Wait: 100 * time.Millisecond, Again: true}},
-		{"a context's end is final", Policy{}, Failure{}, Attempts{N: 1}, 0, 0, Retry{}},
-		{"a wait past the deadline", Policy{}, Failure{Answered: true, Status: 429, RetryAfter: 10 * time.Second}, Attempts{N: 1}, 0, 5 * time.Second,
-			Retry{Reason: ReasonThrottled, Wait: 10 * time.Second, PastDeadline: true}},
-		{"a wait ending at the deadline", Policy{}, answer(503, ""), Attempts{N: 1}, 0, 100 * time.Millisecond,
-			Retry{Reason: ReasonServerError, Wait: 100 * time.Millisecond, Again: true}},
+		{"429 waits Retry-After", Policy{}, Failure{Answered: true, Status: 429, RetryAfter: 3 * time.Second}, Call{N: 1}, 0, 0,
+			ReasonThrottled, 3 * time.Second, false},
+		{"503 backs off exponentially", Policy{}, answer(503, ""), Call{N: 3}, 0, 0, ReasonServerError, 400 * time.Millisecond, false},
+		{"409 concurrency violation", Policy{}, answer(409, CodeConcurrencyViolation), Call{N: 1}, 0, 0,
+			ReasonConcurrencyViolation, 100 * time.Millisecond, false},
+		{"501 is final", Policy{}, answer(501, ""), Call{N: 1}, 0, 0, "", 0, true},
+		{"404 without a window is final", Policy{}, answer(404, "Request_ResourceNotFound"), Call{N: 1}, 0, 0, "", 0, true},
+		{"404 within its window", notFound, answer(404, "Request_ResourceNotFound"), Call{N: 1}, time.Second, 0,
+			ReasonNotFoundAfterWrite, 100 * time.Millisecond, false},
+		{"404 past its window", notFound, answer(404, "Request_ResourceNotFound"), Call{N: 5}, 2 * time.Second, 0,
+			ReasonNotFoundAfterWrite, 0, true},
+		{"stale read within its window", stale, Failure{Stale: true}, Call{N: 1}, 5 * time.Second, 0, ReasonStaleRead, 100 * time.Millisecond, false},
+		{"scope still enabled past the stale window", stale, answer(400, CodeCannotUpdateEnabledScope), Call{N: 2}, 6 * time.Second, 0,
+			ReasonScopeStillEnabled, 0, true},
+		{"second network failure", Policy{}, Failure{Network: true}, Call{N: 2, Network: 1}, 0, 0, ReasonNetwork, 200 * time.Millisecond, false},
+		{"network failures are bounded", Policy{}, Failure{Network: true}, Call{N: 3, Network: MaxNetworkAttempts - 1}, 0, 0,
+			ReasonNetwork, 0, true},
+		{"request timeout", Policy{}, Failure{Timeout: true}, Call{N: 1}, 0, 0, ReasonRequestTimeout, 100 * time.Millisecond, false},
+		{"a context's end is final", Policy{}, Failure{}, Call{N: 1}, 0, 0, "", 0, true},
+		{"a wait past the deadline", Policy{}, Failure{Answered: true, Status: 429, RetryAfter: 10 * time.Second}, Call{N: 1}, 0, 5 * time.Second,
+			ReasonThrottled, 10 * time.Second, true},
+		{"a wait ending at the deadline", Policy{}, answer(503, ""), Call{N: 1}, 0, 100 * time.Millisecond,
+			ReasonServerError, 100 * time.Millisecond, false},
 	}
+	failed := errors.New("the attempt's failure")
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			now := start.Add(tc.elapsed)
@@ -68,10 +68,11 @@ func TestNext(t *testing.T) {
 			if tc.deadline > 0 {
 				deadline = now.Add(tc.deadline)
 			}
-			a := tc.attempts
-			a.Start = start
-			if got := tc.policy.Next(&a, tc.f, now, deadline, 0); got != tc.want {
-				t.Fatalf("Next = %+v, want %+v", got, tc.want)
+			c := tc.call
+			c.Start = start
+			got := tc.policy.Next(&c, failed, tc.f, now, deadline, 0)
+			if got.Reason != tc.reason || got.Wait != tc.wait || (got.Final != nil) != tc.final || (tc.final && !errors.Is(got.Final, failed)) {
+				t.Fatalf("Next = %+v; want reason %q, wait %s, final %v (wrapping the failure)", got, tc.reason, tc.wait, tc.final)
 			}
 		})
 	}
@@ -89,7 +90,7 @@ func TestPollDelayIsCapped(t *testing.T) {
 // A PATCH retries the two replication-lag refusals, the permission one only when the body grants
 // scopes the application has, each for OverwriteAfter.
 func TestWritePolicy(t *testing.T) {
-	l := Lag{Declared: 3 * time.Second, WriteReuse: time.Second}
+	l := Lag{Declared: 3 * time.Second}
 	enabled := Failure{Answered: true, Status: 400, Code: CodeCannotUpdateEnabledScope}
 	unknown := Failure{Answered: true, Status: 400, Message: "Permission Id that cannot be found"}
 	for _, tc := range []struct {
@@ -110,16 +111,17 @@ func TestWritePolicy(t *testing.T) {
 }
 
 func TestGivingUp(t *testing.T) {
-	last := errors.New("503")
+	last, now := errors.New("503"), time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name string
 		got  error
 		want string
 	}{
-		{"one attempt: the failure itself", GaveUp("GET x", 1, last), "503"},
-		{"several: the call and the count", GaveUp("GET x", 4, last), "GET x: giving up after 4 attempts: 503"},
-		{"final failure", Retry{Reason: ReasonServerError}.Final(last), "503"},
-		{"past the deadline", Retry{Wait: 1234 * time.Microsecond, PastDeadline: true}.Final(last), "the next retry (in 1ms) would pass the deadline: 503"},
+		{"one attempt: the failure itself", (&Call{What: "GET x", N: 1}).GaveUp(last), "503"},
+		{"several: the call and the count", (&Call{What: "GET x", N: 4}).GaveUp(last), "GET x: giving up after 4 attempts: 503"},
+		{"final failure", Policy{}.Next(&Call{N: 1}, last, Failure{Answered: true, Status: 501}, now, time.Time{}, 0).Final, "503"},
+		{"past the deadline", Policy{}.Next(&Call{N: 1}, last, Failure{Answered: true, Status: 429, RetryAfter: 1234 * time.Microsecond}, now, now, 0).Final,
+			"the next retry (in 1ms) would pass the deadline: 503"},
 	} {
 		if tc.got.Error() != tc.want || !errors.Is(tc.got, last) {
 			t.Errorf("%s: %q, want %q wrapping the failure", tc.name, tc.got, tc.want)

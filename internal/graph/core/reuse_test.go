@@ -3,32 +3,36 @@ package core
 import (
 	"testing"
 	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// What an earlier read may be used for: one row per use and bound.
+// What an earlier read may be used for: one row per use and bound (App.Cached, App.Base, MayBuildOnSent).
 func TestReuse(t *testing.T) {
 	start := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
-	l := Lag{Declared: 3 * time.Second, WriteReuse: time.Second}
+	l := Lag{Declared: 3 * time.Second}
 	at := start.Add(4 * time.Second) // read started after FreshFrom (start + 3 s)
 	s := func(d time.Duration) time.Time { return at.Add(d) }
+	read := &model.State{ObjectID: "obj", ReadAt: at}
+	readAt := func(t time.Time) *model.State { st := read.Clone(); st.ReadAt = t; return st }
+	a := NewApp()
+	a.Record(read)
 	cases := []struct {
 		name string
 		got  bool
 		want bool
 	}{
-		{"a reader within ReadReuse", MayServe(at, at, s(30*time.Second), 30*time.Second), true},
-		{"a reader past ReadReuse", MayServe(at, at, s(31*time.Second), 30*time.Second), false},
-		{"a reader that needs a later read", MayServe(at, s(time.Millisecond), s(time.Second), 30*time.Second), false},
-		{"a reader with reuse off", MayServe(at, at, at, -1), false},
-		{"a round within WriteReuse", l.MayBuildOn(at, start, s(time.Second), false), true},
-		{"a round past WriteReuse", l.MayBuildOn(at, start, s(1001*time.Millisecond), false), false},
-		{"a round on a read before FreshFrom", l.MayBuildOn(start.Add(2*time.Second), start, start.Add(2*time.Second), false), false},
-		{"a round on a distrusted read", l.MayBuildOn(at, start, at, true), false},
-		{"a round with WriteReuse off", Lag{WriteReuse: -1}.MayBuildOn(at, start, at, false), false},
-		{"a round on no read", l.MayBuildOn(time.Time{}, start, at, false), false},
-		{"a resend within WriteReuse", l.MayBuildOnSent(at, s(time.Second)), true},
-		{"a resend past WriteReuse", l.MayBuildOnSent(at, s(2*time.Second)), false},
-		{"a resend on no read", l.MayBuildOnSent(time.Time{}, at), false},
+		{"a reader within ReadReuse", a.Cached(at, s(ReadReuse)) == read, true},
+		{"a reader past ReadReuse", a.Cached(at, s(ReadReuse+time.Second)) == nil, true},
+		{"a reader that needs a later read", a.Cached(s(time.Millisecond), s(time.Second)) == nil, true},
+		{"a round within WriteReuse", a.Base(read, false, l, start, s(time.Second)) == read, true},
+		{"a round past WriteReuse", a.Base(read, false, l, start, s(1001*time.Millisecond)) == nil, true},
+		{"a round on a read before FreshFrom", a.Base(readAt(start.Add(2*time.Second)), false, l, start, start.Add(2*time.Second)) == nil, true},
+		{"a round on a distrusted read", a.Base(read, true, l, start, at) == nil, true},
+		{"a round on no read", a.Base(readAt(time.Time{}), false, l, start, at) == nil, true},
+		{"a resend within WriteReuse", MayBuildOnSent(at, s(time.Second)), true},
+		{"a resend past WriteReuse", MayBuildOnSent(at, s(2*time.Second)), false},
+		{"a resend on no read", MayBuildOnSent(time.Time{}, at), false},
 	}
 	for _, tc := range cases {
 		if tc.got != tc.want {

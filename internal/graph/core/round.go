@@ -10,8 +10,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// Batch is what one round (a group commit: DESIGN.md, "One worker per application"), or one absorbed
-// group of operations (confirm.go), sends.
+// Batch is what one round (a group commit), or one group of operations absorbed while confirming, sends.
 type Batch[O comparable] struct {
 	Base, Cur *model.State // as read, as written
 	Cols      model.Collection
@@ -23,8 +22,7 @@ type Batch[O comparable] struct {
 	Keys                  map[O]map[string]bool
 	DoneAfterCommit       map[O]bool
 	Failed                map[O]error
-	// Restored are the confirmed intents another writer overwrote that the round applied again;
-	// Unrestorable those that can no longer be applied. WrittenAt is when Graph last committed them.
+	// Restored are the confirmed intents the round applied again (Restore); WrittenAt is when Graph last committed them.
 	Restored     []model.Intent
 	Unrestorable []Unapplied
 	WrittenAt    time.Time
@@ -39,12 +37,10 @@ type Unapplied struct {
 // ErrNoProgress fails a step that neither changed the application nor finished (a bug in the step).
 var ErrNoProgress = errors.New("internal error: a step neither changed the application nor finished")
 
-// Build runs the ops' steps in order, each on a copy of the state the previous ones left; a step is
-// done, or deferred (model.ErrDeferred: what it changed is dropped), or fails alone. A new round
-// starts from base as stored and first applies the confirmed intents (expected) base lacks. A
-// pipelined batch (base is what this process sent) keeps the marks, so steps that need those
-// confirmed defer, and answers nothing without a write (the next round decides, on a newer read).
-// solo takes one changing op only (isolating the op Graph objects to).
+// Build runs the ops' steps in order, each on a copy of the state the previous ones left: done,
+// deferred (model.ErrDeferred: its change is dropped), or failed alone. A new round first restores the
+// confirmed intents (expected) base lacks; a pipelined batch (base is what this process sent) keeps
+// the marks and answers nothing without a write. solo takes one changing op only.
 func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) (done bool, err error), expected []model.Intent, newRound, solo bool) *Batch[O] {
 	b := &Batch[O]{Base: base, Keys: map[O]map[string]bool{}, DoneAfterCommit: map[O]bool{}, Failed: map[O]error{}}
 	cur := base.Clone()
@@ -83,8 +79,8 @@ func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) 
 	return b
 }
 
-// AnswersLate reports whether the batch answers without a write (already done, or refused) an op
-// submitted after its base was read: another writer may have changed that since.
+// AnswersLate reports whether the batch answers without a write (done, or refused) an op submitted
+// after its base was read.
 func (b *Batch[O]) AnswersLate(submitted func(O) time.Time) bool {
 	late := func(o O) bool { return submitted(o).After(b.Base.ReadAt) }
 	return slices.ContainsFunc(b.Settled, late) || slices.ContainsFunc(slices.Collect(maps.Keys(b.Failed)), late)
@@ -101,9 +97,10 @@ const (
 )
 
 // Refused decides what follows f, the refusal of a PATCH to which ops contributed, rebuilt
-// rebuilds[i] times each; invalid says Graph found the request invalid (a 400 that is no lag).
+// rebuilds[i] times each; invalid says Graph found the request invalid (a 400 that is no lag). Both
+// lag refusals, once the PATCH's policy ruled lag out, mean it was built on an older state.
 func Refused(f Failure, invalid bool, rebuilds []int) Refusal {
-	if f.BuiltOnOldState() && len(rebuilds) > 0 && slices.Max(rebuilds) < MaxRebuilds {
+	if (f.ScopeStillEnabled() || f.UnknownPermission()) && len(rebuilds) > 0 && slices.Max(rebuilds) < MaxRebuilds {
 		return Rebuild // a batch of restored intents only (no contributor) is never rebuilt: nothing bounds it
 	}
 	if invalid && len(rebuilds) > 1 {
@@ -112,8 +109,7 @@ func Refused(f Failure, invalid bool, rebuilds []int) Refusal {
 	return FailOps
 }
 
-// Restore applies to st the confirmed intents another writer overwrote: the one place a restore is
-// built. It returns those that can no longer be applied (the scope a grant needs is gone).
+// Restore applies the lost confirmed intents to st, and returns those that can no longer be applied.
 func Restore(st *model.State, lost []model.Intent) (failed []Unapplied) {
 	for _, i := range lost {
 		if err := i.Apply(st); err != nil && !errors.Is(err, model.ErrDeferred) {
@@ -123,8 +119,8 @@ func Restore(st *model.State, lost []model.Intent) (failed []Unapplied) {
 	return failed
 }
 
-// Reapply builds, on st, the intents in flight that st lacks (lost) and every other confirmed intent
-// st lacks too. failed are the intents of lost that cannot be applied any more, by key.
+// Reapply builds on st the intents in flight it lacks (lost), then every other confirmed intent it
+// lacks; failed are those of lost that cannot be applied any more, by key.
 func Reapply(st *model.State, lost, expected []model.Intent) (next *model.State, failed map[string]error, unrestorable []Unapplied) {
 	next = st.Clone()
 	next.NewRound()

@@ -8,8 +8,7 @@ import (
 
 // SettleEnd returns when the settle window (SettleHorizon) after an application's last write ends;
 // zero when there is nothing to wait for: no write, the last write has settled, or the application
-// is not shared (no other writer declared nor seen on it). The window applies even when this process
-// observed no lag: a writer whose changes all came after our reads is invisible until then.
+// is not shared (no other writer declared nor seen on it).
 func (l Lag) SettleEnd(lastWrite, settled time.Time, shared bool) time.Time {
 	if lastWrite.IsZero() || !settled.Before(lastWrite) || !shared {
 		return time.Time{}
@@ -17,14 +16,13 @@ func (l Lag) SettleEnd(lastWrite, settled time.Time, shared bool) time.Time {
 	return lastWrite.Add(l.SettleHorizon())
 }
 
-// Settle is one last operation's wait (settle.go asks Next, does what it answers, and asks again).
-// Detached says the caller's context ended and the wait goes on, on a context of its own: the
-// operations that returned at once rely on this one to settle (DESIGN.md, v3 rule 4).
+// Settle is one last operation's wait; Detached says its caller's context ended and the wait goes
+// on, on a context of its own (DESIGN.md, v3 rule 4).
 type Settle struct{ Detached bool }
 
-// SettleStep is what a last operation does next: return (Done); wait for the confirmation in
-// progress; wait until a window ends (Until); or read the applications whose windows have ended
-// (Watch, indexes of ends). Detach > 0 says to go on, from now, on a context of its own bounded by it.
+// SettleStep is what a last operation does next: return (Done), wait for the confirmation in
+// progress, wait until a window ends (Until), or read the applications whose windows have ended
+// (Watch, indexes of ends); Detach > 0: go on from now on a context of its own bounded by it.
 type SettleStep struct {
 	Done, AwaitConfirmation bool
 	Until                   time.Time
@@ -32,10 +30,9 @@ type SettleStep struct {
 	Detach                  time.Duration
 }
 
-// Next decides the next step at now from whether a confirmation runs, the applications' window ends
-// (zero: nothing to settle) and whether the caller's context has ended: confirmations first, then
-// the latest window still ahead, then reads; detached for the rest of the window, one settle horizon
-// and one request.
+// Next decides the next step at now from whether a confirmation runs, the window ends (zero: nothing
+// to settle) and whether the caller is gone: confirmations first, then the latest window ahead, then
+// reads; detached for the rest of the window, one settle horizon and one request.
 func (s *Settle) Next(now time.Time, confirming bool, ends []time.Time, callerGone bool, l Lag, request time.Duration) (step SettleStep) {
 	var due time.Time
 	var watch []int
@@ -65,15 +62,14 @@ func (s *Settle) Next(now time.Time, confirming bool, ends []time.Time, callerGo
 	return step
 }
 
-// Reports says whether a failed read of a watch is the caller's error: a read its caller gave up
-// during, before the wait detached, is made again on a context of its own.
+// Reports says whether a failed settle read is the caller's error: not one its caller gave up
+// during before the wait detached (it is made again, detached).
 func (s *Settle) Reports(callerLive bool) bool { return callerLive || s.Detached }
 
-// Told decides what the caller of operation name is told once its op was answered (DESIGN.md, v3
-// rules 4 and 5). err is the op's own outcome; gaveUp the end of the caller's context while a round
-// had the op; settled the settle's outcome (settleEnded: a context's end); late what the
-// confirmation found wrong after the op was answered at commit. notice goes to the user instead when
-// the caller gave up (Graph committed the change, so Terraform records it as made).
+// Told decides what the caller of operation name is told (v3 rules 4 and 5) from err, the op's own
+// outcome; gaveUp, the caller's end while a round had the op; settled, the settle's outcome
+// (settleEnded: a context's end); late, what the confirmation found wrong after the op was answered
+// at commit: a notice instead once the caller gave up (Graph committed, Terraform records it made).
 func Told(name string, err, gaveUp, settled, late error, settleEnded bool) (opErr, settleErr, notice error) {
 	switch {
 	case late != nil && gaveUp != nil:

@@ -11,7 +11,7 @@ import (
 // The settle rules, one row each.
 func TestSettle(t *testing.T) {
 	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
-	l := Lag{Declared: 3 * time.Second, WriteReuse: time.Second}
+	l := Lag{Declared: 3 * time.Second}
 	for _, tc := range []struct {
 		name              string
 		lastWrite, settle time.Time
@@ -45,7 +45,7 @@ func TestSettle(t *testing.T) {
 // The last operation's steps, one row each: what it sees, and what it does next.
 func TestSettleNext(t *testing.T) {
 	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
-	l := Lag{Declared: 3 * time.Second, WriteReuse: time.Second}
+	l := Lag{Declared: 3 * time.Second}
 	ahead, ended := []time.Time{{}, t0.Add(2 * time.Second)}, []time.Time{t0, {}}
 	for _, tc := range []struct {
 		name             string

@@ -15,8 +15,7 @@ type Stats struct {
 }
 
 // TotalRetries sums Retries.
-func (s Stats) TotalRetries() int64 {
-	var n int64
+func (s Stats) TotalRetries() (n int64) {
 	for _, v := range s.Retries {
 		n += v
 	}
@@ -26,15 +25,12 @@ func (s Stats) TotalRetries() int64 {
 // NoticeKind says what a Notice reports.
 type NoticeKind int
 
+// Notice kinds: another writer changed an application not declared shared (the user should declare
+// it); a confirmed change another writer overwrote cannot be applied again; a change answered as made
+// that the reads after it did not show. Detail names the change (and the reason).
 const (
-	// NoticeForeignWriter: another writer changed the application while concurrent writers were not
-	// declared; the process settled it by itself, and the user should declare the sharing.
 	NoticeForeignWriter NoticeKind = iota + 1
-	// NoticeRestoreImpossible: a confirmed change another writer overwrote cannot be applied again (the
-	// scope it grants is gone, say); Detail names the change.
 	NoticeRestoreImpossible
-	// NoticeNotConfirmed: Graph answered a change as made (so was its caller), but the reads after it did
-	// not show it; Detail names the change and the reason.
 	NoticeNotConfirmed
 )
 
@@ -45,8 +41,7 @@ type Notice struct {
 	Detail   string
 }
 
-// Notices holds the notices, each recorded once (by kind, application and detail); the driver guards
-// it with a lock.
+// Notices holds the notices, each recorded once (by kind, application and detail).
 type Notices struct {
 	all   []Notice
 	taken int // all[:taken] were taken
