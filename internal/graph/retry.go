@@ -47,9 +47,6 @@ type callPolicy struct {
 	onRetry func(err error)
 }
 
-// failureOf is core.FailureOf.
-func failureOf(err error) core.Failure { return core.FailureOf(err, isContextEnd(err)) }
-
 // attemptKey carries the attempt number (retry) to do's log and to a PATCH's resend check.
 type attemptKey struct{}
 
@@ -81,7 +78,7 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 			return a.GaveUp(timedOutRetrying(err, retried))
 		}
 		deadline, _ := ctx.Deadline()
-		next := p.Next(&a, err, failureOf(err), c.now(), deadline, c.jitter())
+		next := p.Next(&a, err, isContextEnd(err), c.now(), deadline, c.jitter())
 		if next.Final != nil {
 			return next.Final
 		}

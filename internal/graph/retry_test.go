@@ -94,7 +94,7 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := tc.policy.Classify(failureOf(tc.err))
+			got, ok := tc.policy.Classify(tc.err, isContextEnd(tc.err))
 			if got != tc.want || ok != tc.retry {
 				t.Fatalf("classify = %q, %v; want %q, %v", got, ok, tc.want, tc.retry)
 			}

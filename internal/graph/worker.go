@@ -274,7 +274,7 @@ func (w *appWorker) write(ctx context.Context, b *core.Batch[*op]) (retry bool) 
 		rebuilds[i] = o.rebuilds
 	}
 	var invalid *model.ValidationError
-	switch core.Refused(failureOf(err), errors.As(err, &invalid), rebuilds) {
+	switch core.Refused(err, errors.As(err, &invalid), rebuilds) {
 	case core.Rebuild:
 		for _, o := range b.Contributors {
 			o.rebuilds++

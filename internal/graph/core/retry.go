@@ -62,53 +62,35 @@ var (
 	ErrRequestTimeout = errors.New("no answer within the per-request timeout")
 )
 
-// Failure is one failed attempt as the policy sees it: Graph's answer (Answered), or a read older
-// than what this process confirmed (Stale), no answer in time, a dropped connection or reset stream.
-type Failure struct {
-	Answered                bool
-	Status                  int
-	Code, Message           string
-	RetryAfter              time.Duration
-	Stale, Timeout, Network bool
-}
-
 // brokenConnection are parts of the messages of a failed connection rather than an answer (net/http's
 // HTTP/2 errors are not exported).
 var brokenConnection = []string{"stream error", "connection reset", "broken pipe", "server sent goaway",
 	"client connection lost", "connection closed", "use of closed network connection"}
 
-// FailureOf describes err as the policy sees it; ended says err is the end of the caller's context,
-// never retried. A certificate or name failure is not a network failure: sending again cannot fix it.
-func FailureOf(err error, ended bool) Failure {
-	if errors.Is(err, ErrStaleRead) {
-		return Failure{Stale: true}
-	}
-	if e, ok := model.AsAPIError(err); ok {
-		return Failure{Answered: true, Status: e.StatusCode, Code: e.Code, Message: e.Message, RetryAfter: e.RetryAfter}
-	}
-	if errors.Is(err, ErrRequestTimeout) {
-		return Failure{Timeout: true}
-	}
+// dropped reports whether err is a dropped connection or a reset stream rather than an answer; a
+// certificate or name failure is not: sending again cannot fix it.
+func dropped(err error) bool {
 	var ue *url.Error
 	var dns *net.DNSError
-	broken := false
 	if errors.As(err, &ue) && !badcert.Is(err) && !errors.As(err, &dns) {
 		msg := strings.ToLower(ue.Err.Error())
-		broken = slices.ContainsFunc(brokenConnection, func(part string) bool { return strings.Contains(msg, part) })
+		if slices.ContainsFunc(brokenConnection, func(part string) bool { return strings.Contains(msg, part) }) {
+			return true
+		}
 	}
-	return Failure{Network: !ended && (broken || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF))}
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
 
 // ScopeStillEnabled recognises Graph's "disable it first" answer.
-func (f Failure) ScopeStillEnabled() bool {
-	return f.Status == 400 && (strings.EqualFold(f.Code, CodeCannotUpdateEnabledScope) ||
-		strings.Contains(strings.ToLower(f.Message), "cannot be deleted or updated unless disabled first"))
+func ScopeStillEnabled(e *model.APIError) bool {
+	return e.StatusCode == 400 && (strings.EqualFold(e.Code, CodeCannotUpdateEnabledScope) ||
+		strings.Contains(strings.ToLower(e.Message), "cannot be deleted or updated unless disabled first"))
 }
 
 // UnknownPermission recognises Graph's answer to a pre-authorization of a scope it cannot find.
-func (f Failure) UnknownPermission() bool {
-	return f.Status == 400 && strings.Contains(strings.ToLower(f.Message), "permission id that cannot be found")
+func UnknownPermission(e *model.APIError) bool {
+	return e.StatusCode == 400 && strings.Contains(strings.ToLower(e.Message), "permission id that cannot be found")
 }
 
 // Policy says which failures of one call are worth repeating: a 404 (as NotFound, for NotFoundWindow
@@ -121,30 +103,33 @@ type Policy struct {
 	StaleWindow                               time.Duration
 }
 
-// Classify returns the retry reason of f, or false when f is final under the policy.
-func (p Policy) Classify(f Failure) (RetryReason, bool) {
+// Classify returns the retry reason of err, an attempt's failure, or false when it is final under the
+// policy: Graph's answer, a stale read, no answer within the per-request timeout, a dropped
+// connection (dropped). ended says err is the end of the caller's context, never retried.
+func (p Policy) Classify(err error, ended bool) (RetryReason, bool) {
+	e, answered := model.AsAPIError(err)
 	switch {
-	case f.Stale:
+	case errors.Is(err, ErrStaleRead):
 		return ReasonStaleRead, true
-	case !f.Answered && f.Timeout:
+	case !answered && errors.Is(err, ErrRequestTimeout):
 		return ReasonRequestTimeout, true
-	case !f.Answered && f.Network:
+	case !answered && !ended && dropped(err):
 		return ReasonNetwork, true
-	case !f.Answered:
+	case !answered:
 		return "", false
-	case strings.EqualFold(f.Code, CodeConcurrencyViolation):
+	case strings.EqualFold(e.Code, CodeConcurrencyViolation):
 		return ReasonConcurrencyViolation, true
-	case strings.EqualFold(f.Code, CodeMsaAppDoesNotExist):
+	case strings.EqualFold(e.Code, CodeMsaAppDoesNotExist):
 		return ReasonMsaAppDoesNotExist, true
-	case f.Status == 429:
+	case e.StatusCode == 429:
 		return ReasonThrottled, true
-	case f.Status == 500, f.Status == 502, f.Status == 503, f.Status == 504:
+	case e.StatusCode == 500, e.StatusCode == 502, e.StatusCode == 503, e.StatusCode == 504:
 		return ReasonServerError, true
-	case f.Status == 404 && p.NotFound != "":
+	case e.StatusCode == 404 && p.NotFound != "":
 		return p.NotFound, true
-	case p.ScopeStillEnabled && f.ScopeStillEnabled():
+	case p.ScopeStillEnabled && ScopeStillEnabled(e):
 		return ReasonScopeStillEnabled, true
-	case p.UnknownPermissionIsLag && f.UnknownPermission():
+	case p.UnknownPermissionIsLag && UnknownPermission(e):
 		return ReasonScopeNotReplicated, true
 	}
 	return "", false
@@ -174,11 +159,11 @@ type Retry struct {
 	Final  error
 }
 
-// Next decides what follows attempt c.N's failure err (f as the policy sees it) at now: give up when
-// the failure is final, its window (404s, stale reads) has passed, network failures reached
+// Next decides what follows attempt c.N's failure err at now (ended: Classify): give up when the
+// failure is final, its window (404s, stale reads) has passed, network failures reached
 // MaxNetworkAttempts, or the wait (Backoff's, or Retry-After) would end after deadline (zero: none).
-func (p Policy) Next(c *Call, err error, f Failure, now, deadline time.Time, r float64) Retry {
-	reason, ok := p.Classify(f)
+func (p Policy) Next(c *Call, err error, ended bool, now, deadline time.Time, r float64) Retry {
+	reason, ok := p.Classify(err, ended)
 	switch reason {
 	case ReasonNotFoundAfterWrite, ReasonNotFoundFirstLookup:
 		ok = now.Sub(c.Start) < p.NotFoundWindow
@@ -192,8 +177,8 @@ func (p Policy) Next(c *Call, err error, f Failure, now, deadline time.Time, r f
 		return Retry{Reason: reason, Final: c.GaveUp(err)}
 	}
 	wait := Backoff(c.N, r)
-	if f.RetryAfter > 0 {
-		wait = f.RetryAfter
+	if e, ok := model.AsAPIError(err); ok && e.RetryAfter > 0 {
+		wait = e.RetryAfter
 	}
 	if !deadline.IsZero() && now.Add(wait).After(deadline) {
 		err = fmt.Errorf("the next retry (in %s) would pass the deadline: %w", wait.Round(time.Millisecond), err)

@@ -2,8 +2,11 @@ package core
 
 import (
 	"errors"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
 func TestBackoff(t *testing.T) {
@@ -24,11 +27,11 @@ func TestNext(t *testing.T) {
 	start := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 	notFound := Policy{NotFound: ReasonNotFoundAfterWrite, NotFoundWindow: 2 * time.Second}
 	stale := Policy{StaleWindow: 6 * time.Second, ScopeStillEnabled: true}
-	answer := func(status int, code string) Failure { return Failure{Answered: true, Status: status, Code: code} }
+	answer := func(status int, code string) error { return &model.APIError{StatusCode: status, Code: code} }
 	cases := []struct {
 		name     string
 		policy   Policy
-		f        Failure
+		err      error
 		call     Call
 		elapsed  time.Duration
 		deadline time.Duration // from now; zero: none
@@ -36,7 +39,7 @@ func TestNext(t *testing.T) {
 		wait     time.Duration
 		final    bool
 	}{
-		{"429 waits Retry-After", Policy{}, Failure{Answered: true, Status: 429, RetryAfter: 3 * time.Second}, Call{N: 1}, 0, 0,
+		{"429 waits Retry-After", Policy{}, &model.APIError{StatusCode: 429, RetryAfter: 3 * time.Second}, Call{N: 1}, 0, 0,
 			ReasonThrottled, 3 * time.Second, false},
 		{"503 backs off exponentially", Policy{}, answer(503, ""), Call{N: 3}, 0, 0, ReasonServerError, 400 * time.Millisecond, false},
 		{"409 concurrency violation", Policy{}, answer(409, CodeConcurrencyViolation), Call{N: 1}, 0, 0,
@@ -47,20 +50,19 @@ func TestNext(t *testing.T) {
 			ReasonNotFoundAfterWrite, 100 * time.Millisecond, false},
 		{"404 past its window", notFound, answer(404, "Request_ResourceNotFound"), Call{N: 5}, 2 * time.Second, 0,
 			ReasonNotFoundAfterWrite, 0, true},
-		{"stale read within its window", stale, Failure{Stale: true}, Call{N: 1}, 5 * time.Second, 0, ReasonStaleRead, 100 * time.Millisecond, false},
+		{"stale read within its window", stale, ErrStaleRead, Call{N: 1}, 5 * time.Second, 0, ReasonStaleRead, 100 * time.Millisecond, false},
 		{"scope still enabled past the stale window", stale, answer(400, CodeCannotUpdateEnabledScope), Call{N: 2}, 6 * time.Second, 0,
 			ReasonScopeStillEnabled, 0, true},
-		{"second network failure", Policy{}, Failure{Network: true}, Call{N: 2, Network: 1}, 0, 0, ReasonNetwork, 200 * time.Millisecond, false},
-		{"network failures are bounded", Policy{}, Failure{Network: true}, Call{N: 3, Network: MaxNetworkAttempts - 1}, 0, 0,
+		{"second network failure", Policy{}, syscall.ECONNRESET, Call{N: 2, Network: 1}, 0, 0, ReasonNetwork, 200 * time.Millisecond, false},
+		{"network failures are bounded", Policy{}, syscall.ECONNRESET, Call{N: 3, Network: MaxNetworkAttempts - 1}, 0, 0,
 			ReasonNetwork, 0, true},
-		{"request timeout", Policy{}, Failure{Timeout: true}, Call{N: 1}, 0, 0, ReasonRequestTimeout, 100 * time.Millisecond, false},
-		{"a context's end is final", Policy{}, Failure{}, Call{N: 1}, 0, 0, "", 0, true},
-		{"a wait past the deadline", Policy{}, Failure{Answered: true, Status: 429, RetryAfter: 10 * time.Second}, Call{N: 1}, 0, 5 * time.Second,
+		{"request timeout", Policy{}, ErrRequestTimeout, Call{N: 1}, 0, 0, ReasonRequestTimeout, 100 * time.Millisecond, false},
+		{"anything else is final", Policy{}, errors.New("boom"), Call{N: 1}, 0, 0, "", 0, true},
+		{"a wait past the deadline", Policy{}, &model.APIError{StatusCode: 429, RetryAfter: 10 * time.Second}, Call{N: 1}, 0, 5 * time.Second,
 			ReasonThrottled, 10 * time.Second, true},
 		{"a wait ending at the deadline", Policy{}, answer(503, ""), Call{N: 1}, 0, 100 * time.Millisecond,
 			ReasonServerError, 100 * time.Millisecond, false},
 	}
-	failed := errors.New("the attempt's failure")
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			now := start.Add(tc.elapsed)
@@ -70,8 +72,8 @@ func TestNext(t *testing.T) {
 			}
 			c := tc.call
 			c.Start = start
-			got := tc.policy.Next(&c, failed, tc.f, now, deadline, 0)
-			if got.Reason != tc.reason || got.Wait != tc.wait || (got.Final != nil) != tc.final || (tc.final && !errors.Is(got.Final, failed)) {
+			got := tc.policy.Next(&c, tc.err, false, now, deadline, 0)
+			if got.Reason != tc.reason || got.Wait != tc.wait || (got.Final != nil) != tc.final || (tc.final && !errors.Is(got.Final, tc.err)) {
 				t.Fatalf("Next = %+v; want reason %q, wait %s, final %v (wrapping the failure)", got, tc.reason, tc.wait, tc.final)
 			}
 		})
@@ -91,12 +93,12 @@ func TestPollDelayIsCapped(t *testing.T) {
 // scopes the application has, each for OverwriteAfter.
 func TestWritePolicy(t *testing.T) {
 	l := Lag{Declared: 3 * time.Second}
-	enabled := Failure{Answered: true, Status: 400, Code: CodeCannotUpdateEnabledScope}
-	unknown := Failure{Answered: true, Status: 400, Message: "Permission Id that cannot be found"}
+	enabled := &model.APIError{StatusCode: 400, Code: CodeCannotUpdateEnabledScope}
+	unknown := &model.APIError{StatusCode: 400, Message: "Permission Id that cannot be found"}
 	for _, tc := range []struct {
 		name        string
 		grantsKnown bool
-		f           Failure
+		err         error
 		want        bool
 	}{
 		{"scope still enabled", false, enabled, true},
@@ -104,7 +106,7 @@ func TestWritePolicy(t *testing.T) {
 		{"unknown permission, a scope the application lacks", false, unknown, false},
 	} {
 		p := l.WritePolicy(tc.grantsKnown)
-		if _, got := p.Classify(tc.f); got != tc.want || p.StaleWindow != l.OverwriteAfter() {
+		if _, got := p.Classify(tc.err, false); got != tc.want || p.StaleWindow != l.OverwriteAfter() {
 			t.Errorf("%s: retried %v, window %s; want %v, %s", tc.name, got, p.StaleWindow, tc.want, l.OverwriteAfter())
 		}
 	}
@@ -112,18 +114,20 @@ func TestWritePolicy(t *testing.T) {
 
 func TestGivingUp(t *testing.T) {
 	last, now := errors.New("503"), time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+	throttled := &model.APIError{StatusCode: 429, RetryAfter: 1234 * time.Microsecond}
 	for _, tc := range []struct {
-		name string
-		got  error
-		want string
+		name  string
+		got   error
+		cause error
+		want  string
 	}{
-		{"one attempt: the failure itself", (&Call{What: "GET x", N: 1}).GaveUp(last), "503"},
-		{"several: the call and the count", (&Call{What: "GET x", N: 4}).GaveUp(last), "GET x: giving up after 4 attempts: 503"},
-		{"final failure", Policy{}.Next(&Call{N: 1}, last, Failure{Answered: true, Status: 501}, now, time.Time{}, 0).Final, "503"},
-		{"past the deadline", Policy{}.Next(&Call{N: 1}, last, Failure{Answered: true, Status: 429, RetryAfter: 1234 * time.Microsecond}, now, now, 0).Final,
-			"the next retry (in 1ms) would pass the deadline: 503"},
+		{"one attempt: the failure itself", (&Call{What: "GET x", N: 1}).GaveUp(last), last, "503"},
+		{"several: the call and the count", (&Call{What: "GET x", N: 4}).GaveUp(last), last, "GET x: giving up after 4 attempts: 503"},
+		{"final failure", Policy{}.Next(&Call{N: 1}, last, false, now, time.Time{}, 0).Final, last, "503"},
+		{"past the deadline", Policy{}.Next(&Call{N: 1}, throttled, false, now, now, 0).Final, throttled,
+			"the next retry (in 1ms) would pass the deadline: microsoft graph answered 429"},
 	} {
-		if tc.got.Error() != tc.want || !errors.Is(tc.got, last) {
+		if tc.got.Error() != tc.want || !errors.Is(tc.got, tc.cause) {
 			t.Errorf("%s: %q, want %q wrapping the failure", tc.name, tc.got, tc.want)
 		}
 	}

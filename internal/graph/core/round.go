@@ -96,11 +96,12 @@ const (
 	Isolate                // a batch of several changes was invalid: apply them one per round
 )
 
-// Refused decides what follows f, the refusal of a PATCH to which ops contributed, rebuilt
+// Refused decides what follows err, the refusal of a PATCH to which ops contributed, rebuilt
 // rebuilds[i] times each; invalid says Graph found the request invalid (a 400 that is no lag). Both
 // lag refusals, once the PATCH's policy ruled lag out, mean it was built on an older state.
-func Refused(f Failure, invalid bool, rebuilds []int) Refusal {
-	if (f.ScopeStillEnabled() || f.UnknownPermission()) && len(rebuilds) > 0 && slices.Max(rebuilds) < MaxRebuilds {
+func Refused(err error, invalid bool, rebuilds []int) Refusal {
+	e, ok := model.AsAPIError(err)
+	if ok && (ScopeStillEnabled(e) || UnknownPermission(e)) && len(rebuilds) > 0 && slices.Max(rebuilds) < MaxRebuilds {
 		return Rebuild // a batch of restored intents only (no contributor) is never rebuilt: nothing bounds it
 	}
 	if invalid && len(rebuilds) > 1 {

@@ -81,11 +81,11 @@ func TestBuild(t *testing.T) {
 
 // What follows Graph's refusal of a batch: one row each.
 func TestRefused(t *testing.T) {
-	stale := Failure{Answered: true, Status: 400, Code: CodeCannotUpdateEnabledScope}
-	bad := Failure{Answered: true, Status: 400, Code: "Request_BadRequest"}
+	stale := &model.APIError{StatusCode: 400, Code: CodeCannotUpdateEnabledScope}
+	bad := &model.APIError{StatusCode: 400, Code: "Request_BadRequest"}
 	for _, tc := range []struct {
 		name     string
-		f        Failure
+		err      error
 		invalid  bool
 		rebuilds []int
 		want     Refusal
@@ -96,9 +96,9 @@ func TestRefused(t *testing.T) {
 		{"restored intents only: never rebuilt", stale, true, nil, FailOps},
 		{"an invalid batch of several: isolate", bad, true, []int{0, 0}, Isolate},
 		{"an invalid change alone: fail", bad, true, []int{0}, FailOps},
-		{"another refusal: fail", Failure{Answered: true, Status: 403}, false, []int{0, 0}, FailOps},
+		{"another refusal: fail", &model.APIError{StatusCode: 403}, false, []int{0, 0}, FailOps},
 	} {
-		if got := Refused(tc.f, tc.invalid, tc.rebuilds); got != tc.want {
+		if got := Refused(tc.err, tc.invalid, tc.rebuilds); got != tc.want {
 			t.Errorf("%s: Refused = %d, want %d", tc.name, got, tc.want)
 		}
 	}
