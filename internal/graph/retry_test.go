@@ -94,7 +94,7 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, ok := tc.policy.Classify(failureOf(tc.err))
+			got, ok := tc.policy.Classify(core.FailureOf(tc.err, isContextEnd(tc.err)))
 			if got != tc.want || ok != tc.retry {
 				t.Fatalf("classify = %q, %v; want %q, %v", got, ok, tc.want, tc.retry)
 			}
@@ -171,7 +171,7 @@ func newRetryTestClient(t *testing.T) (*Client, *clocktest.Clock) {
 		jitter: func() float64 { return 0 }, // no jitter: the waits are Backoff's exact delays
 		now:    ft.Now,
 		sleep:  ft.Sleep,
-		stats:  statsCollector{retries: make(map[core.RetryReason]int64)},
+		stats:  core.Stats{Retries: make(map[core.RetryReason]int64)},
 	}
 	return c, ft
 }

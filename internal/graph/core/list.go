@@ -21,7 +21,7 @@ func Host(base string) (string, error) {
 	if u.Scheme != "https" || u.Hostname() == "" {
 		return "", fmt.Errorf("base URL %q must be an absolute https URL", base)
 	}
-	return u.Hostname(), nil
+	return u.Host, nil
 }
 
 // OwnedPath is the collection of the applications an identity owns: an app-only identity's (a service

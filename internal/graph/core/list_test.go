@@ -18,7 +18,7 @@ func TestFilterAndPaths(t *testing.T) {
 func TestHost(t *testing.T) {
 	for base, want := range map[string]string{
 		"https://graph.microsoft.com":   "graph.microsoft.com",
-		"https://127.0.0.1:8443":        "127.0.0.1",
+		"https://127.0.0.1:8443":        "127.0.0.1:8443",
 		"http://graph.microsoft.com":    "",
 		"graph.microsoft.com":           "",
 		"https://":                      "",
