@@ -48,16 +48,6 @@ type readWaiter struct {
 	alone, omitted bool
 }
 
-// readBatchers are a client's batchers of applications by object and client ID, and of service
-// principals by client ID (presence lookups only: ClientVisible).
-type readBatchers struct{ byObjectID, byAppID, spByAppID readBatcher }
-
-func (r *readBatchers) init(c *Client) {
-	r.byObjectID = readBatcher{c: c, prop: "id", coll: "/applications", sel: selectFields}
-	r.byAppID = readBatcher{c: c, prop: "appId", coll: "/applications", sel: selectFields}
-	r.spByAppID = readBatcher{c: c, prop: "appId", coll: "/servicePrincipals", sel: []string{"id", "appId"}}
-}
-
 // single sends one GET of the object: coll/{id}, or coll(appId='{id}').
 func (b *readBatcher) single(ctx context.Context, id string) (*model.Object, error) {
 	path := b.coll + "/" + url.PathEscape(id)
@@ -149,11 +139,7 @@ func (b *readBatcher) send() {
 // object is its single GET, more are one filtered list (core.Filter; a refusal, core.ListRefusal).
 // The request is one attempt with its own timeout; it ends when the last waiter has gone.
 func (b *readBatcher) answer(batch []core.Queued[*readWaiter], ids []string) {
-	ctxs := make([]context.Context, len(batch))
-	for i, r := range batch {
-		ctxs[i] = r.W.ctx
-	}
-	live, release := whileAnyLive(ctxs)
+	live, release := whileAnyLive(batch, func(r core.Queued[*readWaiter]) context.Context { return r.W.ctx })
 	defer release()
 	found := make(map[string]*model.Object, len(ids))
 	alone := len(ids) > 1 && b.off.Load()
@@ -207,7 +193,7 @@ func (b *readBatcher) answer(batch []core.Queued[*readWaiter], ids []string) {
 func (c *Client) ClientVisible(ctx context.Context, appID string) (bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
-	for _, b := range []*readBatcher{&c.reads.byAppID, &c.reads.spByAppID} {
+	for _, b := range []*readBatcher{&c.byAppID, &c.spByAppID} {
 		err := c.retry(ctx, callPolicy{what: "GET " + b.coll + "(appId=…)"}, func(ctx context.Context) error {
 			_, err := b.read(ctx, appID, true)
 			return err

@@ -47,12 +47,10 @@ type Logger interface {
 type Config struct {
 	Credential azcore.TokenCredential // obtains tokens for Scope (default DefaultScope)
 	Scope      string
-	BaseURL    string // the Graph endpoint without /v1.0 (default DefaultBaseURL), the token's only host
-	// HTTPClient supplies the transport and its timeout (nil: http.DefaultTransport); UserAgent goes in
-	// front of the client's own; Logger receives request and retry logs (nil: none).
-	HTTPClient *http.Client
-	UserAgent  string
-	Logger     Logger
+	BaseURL    string       // the Graph endpoint without /v1.0 (default DefaultBaseURL), the token's only host
+	HTTPClient *http.Client // its transport and timeout (nil: http.DefaultTransport)
+	UserAgent  string       // goes in front of the client's own
+	Logger     Logger       // receives request and retry logs (nil: none)
 	// ReplicationLag is L (core/lag.go; zero: core.DefaultReplicationLag, negative: none).
 	ReplicationLag time.Duration
 	// CommandStart is when the command started (zero, or after New: when New is called).
@@ -66,12 +64,10 @@ type Config struct {
 // Client edits application registrations through Microsoft Graph. It is safe for concurrent use;
 // operations on one application are serialized and grouped by a per-application worker.
 type Client struct {
-	cfg   Config
-	host  string       // the Graph host and port, the only ones the token goes to
-	http  *http.Client // the given transport; no redirects
-	stats statsCollector
-	// observedLag is the longest replication lag seen, in nanoseconds (noteLag).
-	observedLag atomic.Int64
+	cfg         Config
+	host        string       // the Graph host and port, the only ones the token goes to
+	http        *http.Client // the given transport; no redirects
+	observedLag atomic.Int64 // the longest replication lag seen, in nanoseconds (noteLag)
 
 	now     func() time.Time
 	sleep   func(context.Context, time.Duration) error
@@ -82,16 +78,20 @@ type Client struct {
 	token   azcore.AccessToken // cached until tokenRefresh
 
 	mu        sync.Mutex
-	refs      map[string]string      // AppRef.Key() → lower-case object ID
+	refs      map[string]*appWorker  // AppRef.Key() → the application's worker
 	resolving map[string]*readFlight // AppRef.Key() → lookup in flight
 	workers   map[string]*appWorker  // lower-case object ID → worker
+	ops       int                    // mutations in flight (settle.go)
+	arrival   chan struct{}          // closed when a mutation starts
 
-	reads readBatchers // reads of single objects waiting for their request
+	// The batchers of reads of applications by object and client ID, and of service principals by
+	// client ID (presence lookups only: ClientVisible).
+	byObjectID, byAppID, spByAppID readBatcher
+	mutating                       atomic.Bool // set by the first mutation (Mutating)
 
-	mutating atomic.Bool // set by the first mutation (Mutating)
-	opsMu    sync.Mutex
-	ops      int           // mutations in flight (settle.go)
-	arrival  chan struct{} // closed when a mutation starts
+	statsMu sync.Mutex
+	stats   core.Stats   // what the client sent (Stats)
+	notices core.Notices // what users should be told although nothing failed (TakeNotices)
 }
 
 // New builds a Client. Only the credential is required.
@@ -107,23 +107,25 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("graph client: %w", err)
 	}
-
 	c := &Client{
 		cfg:       cfg,
 		host:      host,
 		now:       time.Now,
 		sleep:     sleepCtx,
 		jitter:    rand.Float64,
-		refs:      make(map[string]string),
+		refs:      make(map[string]*appWorker),
 		resolving: make(map[string]*readFlight),
 		workers:   make(map[string]*appWorker),
-		stats:     statsCollector{retries: make(map[core.RetryReason]int64)},
+		arrival:   make(chan struct{}),
+		stats:     core.Stats{Retries: make(map[core.RetryReason]int64)},
 	}
 	c.started = c.now()
 	if !cfg.CommandStart.IsZero() && cfg.CommandStart.Before(c.started) {
 		c.started = cfg.CommandStart
 	}
-	c.reads.init(c)
+	c.byObjectID = readBatcher{c: c, prop: "id", coll: "/applications", sel: selectFields}
+	c.byAppID = readBatcher{c: c, prop: "appId", coll: "/applications", sel: selectFields}
+	c.spByAppID = readBatcher{c: c, prop: "appId", coll: "/servicePrincipals", sel: []string{"id", "appId"}}
 	// A redirect is answered as it came (an APIError): Graph sends none to these calls, and following one
 	// could turn a PATCH into a GET or take the token elsewhere.
 	given := cmp.Or(cfg.HTTPClient, &http.Client{})
@@ -181,11 +183,10 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, out any)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	switch method {
-	case http.MethodGet:
-		c.stats.gets.Add(1)
-	case http.MethodPatch:
-		c.stats.patches.Add(1)
+	if method == http.MethodPatch { // do sends GETs and PATCHes only
+		c.tally(func() { c.stats.Patches++ })
+	} else {
+		c.tally(func() { c.stats.Gets++ })
 	}
 	start := time.Now()
 	resp, err := c.http.Do(req)
@@ -232,11 +233,6 @@ func (c *Client) withTimeout(ctx context.Context) (context.Context, context.Canc
 	return context.WithTimeout(ctx, core.DefaultTimeout)
 }
 
-// patchByObjectID sends one PATCH applications/{id}.
-func (c *Client) patchByObjectID(ctx context.Context, objectID string, body []byte) error {
-	return c.do(ctx, http.MethodPatch, "/applications/"+url.PathEscape(objectID), body, nil)
-}
-
 // list sends one GET of a collection (u as do takes it) and returns one page's objects and the
 // next page's link ("" when none).
 func (c *Client) list(ctx context.Context, u string) ([]*model.Object, string, error) {
@@ -252,9 +248,6 @@ func (c *Client) list(ctx context.Context, u string) ([]*model.Object, string, e
 func (c *Client) lag() core.Lag {
 	return core.Lag{Declared: c.cfg.ReplicationLag, Observed: time.Duration(c.observedLag.Load())}
 }
-
-// freshFrom is core.Lag.FreshFrom of the command's start.
-func (c *Client) freshFrom() time.Time { return c.lag().FreshFrom(c.started) }
 
 // noteLag records that a read missed a write made d ago (core.Lag.Widen).
 func (c *Client) noteLag(d time.Duration) {
@@ -272,54 +265,36 @@ func (c *Client) sleepUntil(ctx context.Context, t time.Time, reason core.RetryR
 	if wait <= 0 {
 		return nil
 	}
-	c.stats.addRetry(reason)
+	c.addRetry(reason)
 	return c.sleep(ctx, wait)
 }
 
-// statsCollector is what the client tells besides its errors: counters of what it sends (core.Stats)
-// and, under mu with the retries, what users should be told although nothing failed (core.Notices).
-type statsCollector struct {
-	gets, patches, confirmReads, batches, mutations, sharedReads, reapplies atomic.Int64
-
-	mu      sync.Mutex
-	retries map[core.RetryReason]int64
-	notices core.Notices
+// tally runs f under the lock of the counters and the notices.
+func (c *Client) tally(f func()) {
+	c.statsMu.Lock()
+	defer c.statsMu.Unlock()
+	f()
 }
 
-func (s *statsCollector) addRetry(r core.RetryReason) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.retries[r]++
-}
+// addRetry counts a retry (or a wait) for reason r.
+func (c *Client) addRetry(r core.RetryReason) { c.tally(func() { c.stats.Retries[r]++ }) }
 
 // Stats returns a snapshot of the client's counters.
 func (c *Client) Stats() core.Stats {
-	c.stats.mu.Lock()
-	defer c.stats.mu.Unlock()
-	return core.Stats{
-		Gets:         c.stats.gets.Load(),
-		Patches:      c.stats.patches.Load(),
-		ConfirmReads: c.stats.confirmReads.Load(),
-		Batches:      c.stats.batches.Load(),
-		Mutations:    c.stats.mutations.Load(),
-		SharedReads:  c.stats.sharedReads.Load(),
-		Reapplies:    c.stats.reapplies.Load(),
-		Retries:      maps.Clone(c.stats.retries),
-	}
+	c.statsMu.Lock()
+	defer c.statsMu.Unlock()
+	s := c.stats
+	s.Retries = maps.Clone(s.Retries)
+	return s
 }
 
 // notify records n once (by kind, application and detail).
-func (c *Client) notify(n core.Notice) {
-	c.stats.mu.Lock()
-	defer c.stats.mu.Unlock()
-	c.stats.notices.Add(n)
-}
+func (c *Client) notify(n core.Notice) { c.tally(func() { c.notices.Add(n) }) }
 
 // TakeNotices returns the notices not taken yet; each notice is returned once.
-func (c *Client) TakeNotices() []core.Notice {
-	c.stats.mu.Lock()
-	defer c.stats.mu.Unlock()
-	return c.stats.notices.Take()
+func (c *Client) TakeNotices() (taken []core.Notice) {
+	c.tally(func() { taken = c.notices.Take() })
+	return taken
 }
 
 // markForeignLocked records that another writer changed the application. Caller holds w.mu.

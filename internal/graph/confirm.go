@@ -20,8 +20,7 @@ func (w *appWorker) confirm(first *core.Batch[*op]) (fresh *model.State, absorbe
 	for {
 		// No cancellation (callers may have been answered); a batch of restored intents only is bounded below.
 		ctx, cancel := opsContext(cf.Ops(), w.c.now().Add(w.c.lag().SettleHorizon()+core.RequestTimeout), false)
-		st, err := w.get(ctx, "GET /applications/"+w.objectID+" (confirmation)", false)
-		w.c.stats.confirmReads.Add(1)
+		st, err := w.read(ctx, true)
 		if err == nil {
 			w.mu.Lock()
 			outcome, foreign, missingFor := cf.Classify(w.app, st, w.c.now(), w.c.lag())
@@ -67,7 +66,7 @@ func (w *appWorker) overwritten(ctx context.Context, cf *core.Confirmation[*op],
 	if !ok {
 		return &model.OverwrittenError{ObjectID: w.objectID, Reapplied: cf.Reapplied, Missing: cf.Lost}
 	}
-	w.c.stats.reapplies.Add(1)
+	w.c.tally(func() { w.c.stats.Reapplies++ })
 	w.c.logWarn(ctx, "another writer overwrote a change of this process; applying it again",
 		map[string]any{"object_id": w.objectID, "missing": len(cf.Lost), "attempt": cf.Reapplied})
 	w.unrestorable(unrestorable)
@@ -87,39 +86,25 @@ func (w *appWorker) overwritten(ctx context.Context, cf *core.Confirmation[*op],
 	return err
 }
 
-// behind handles a read from a replica that has not caught up: it records the lag, absorbs, and waits.
+// behind handles a read from a replica that has not caught up: it records the lag and waits. While
+// core.MayBuildOnSent allows, it takes the ops queued meanwhile and sends them in one PATCH built
+// on what was sent, which joins the batches in flight; a later round finishes the rest.
 func (w *appWorker) behind(ctx context.Context, cf *core.Confirmation[*op], lag time.Duration) (taken []*op, err error) {
 	w.c.noteLag(lag)
-	w.c.stats.addRetry(core.ReasonNotYetVisible)
+	w.c.addRetry(core.ReasonNotYetVisible)
 	wait := core.PollDelay(cf.Misses, w.c.jitter())
-	taken, sent := w.absorb(ctx, cf)
-	if sent {
-		wait = 0 // read at once: the new PATCH may well be visible with the old one
+	if core.MayBuildOnSent(cf.Pending[0].Base.ReadAt, w.c.now()) {
+		w.with(func(*core.App) { taken, w.queue = w.queue, nil })
+		if live := dropCancelled(taken); len(live) > 0 {
+			if b := w.build(ctx, cf.Sent, live, false); b.Cols > 0 && !w.write(ctx, b) {
+				w.commit(b)
+				cf.Absorb(b)
+				wait = 0 // read at once: the new PATCH may well be visible with the old one
+			}
+		}
 	}
-	if !w.c.fitsDeadline(ctx, wait) {
+	if deadline, ok := ctx.Deadline(); ok && w.c.now().Add(wait).After(deadline) {
 		return taken, fmt.Errorf("the change is not visible before the deadline (%d reads did not show it)", cf.Misses)
 	}
 	return taken, w.c.sleep(ctx, wait)
-}
-
-// absorb takes the ops queued meanwhile and, while core.MayBuildOnSent allows, sends them in one
-// PATCH built on what was sent, which joins the batches in flight (sent); a later round finishes the rest.
-func (w *appWorker) absorb(ctx context.Context, cf *core.Confirmation[*op]) (taken []*op, sent bool) {
-	if !core.MayBuildOnSent(cf.Pending[0].Base.ReadAt, w.c.now()) {
-		return nil, false
-	}
-	w.mu.Lock()
-	taken, w.queue = w.queue, nil
-	w.mu.Unlock()
-	live := dropCancelled(taken)
-	if len(live) == 0 {
-		return taken, false
-	}
-	b := w.build(ctx, cf.Sent, live, false)
-	if b.Cols == 0 || w.write(ctx, b) {
-		return taken, false
-	}
-	w.commit(b)
-	cf.Absorb(b)
-	return taken, true
 }

@@ -62,13 +62,12 @@ func (c *Client) ApplicationDisplayName(ctx context.Context, appID string) (stri
 	if err != nil {
 		return "", fmt.Errorf("looking up the display name of application %s: %w", appID, err)
 	}
-	var name string
 	for _, a := range apps {
 		if a != nil && strings.EqualFold(a.AppID, appID) {
-			name = a.DisplayName
+			return a.DisplayName, nil
 		}
 	}
-	return name, nil
+	return "", nil
 }
 
 // ownedPath is core.OwnedPath of the identity the token is issued to: its oid claim, lower-case, and

@@ -22,20 +22,20 @@ func (c *Client) GetApplication(ctx context.Context, ref model.AppRef) (model.Ap
 }
 
 // GetApplicationForWrite reads the application for a decision that leads to a write (a create that
-// must not duplicate what exists), on a read started at or after freshFrom.
+// must not duplicate what exists), on a read started at or after core.Lag.FreshFrom.
 func (c *Client) GetApplicationForWrite(ctx context.Context, ref model.AppRef) (model.Application, error) {
 	app, _, err := c.readDeciding(ctx, ref, nil, core.ReasonFreshBase)
 	return app, err
 }
 
 // GetApplicationExpecting reads the application and reports whether present (the item a Terraform
-// Read manages) holds, deciding that it does not only on a read started at or after freshFrom.
+// Read manages) holds, deciding that it does not only on a read started at or after core.Lag.FreshFrom.
 func (c *Client) GetApplicationExpecting(ctx context.Context, ref model.AppRef, present func(model.Application) bool) (model.Application, bool, error) {
 	return c.readDeciding(ctx, ref, present, core.ReasonConfirmAbsence)
 }
 
 // readDeciding reads the application and reports whether present (nil: never) holds, deciding that
-// it does not only on a read started at or after freshFrom (core.Decides; a wait counts as reason;
+// it does not only on a read started at or after core.Lag.FreshFrom (core.Decides; a wait counts as reason;
 // without a reason, the first read decides).
 func (c *Client) readDeciding(ctx context.Context, ref model.AppRef, present func(model.Application) bool, reason core.RetryReason) (model.Application, bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
@@ -43,7 +43,7 @@ func (c *Client) readDeciding(ctx context.Context, ref model.AppRef, present fun
 	w, st, err := c.resolve(ctx, ref)
 	var from time.Time
 	if reason != "" {
-		from = c.freshFrom()
+		from = c.lag().FreshFrom(c.started)
 	}
 	if err == nil && (st == nil || w.looksOld(st)) && core.ReadAtOnce(present != nil, c.now(), from) {
 		st, err = w.sharedRead(ctx, time.Time{})
@@ -154,40 +154,40 @@ func (c *Client) mutate(ctx context.Context, ref model.AppRef, mo model.Op) (ans
 	if err != nil {
 		return false, wrap(err)
 	}
-	o := &op{Op: mo, ctx: ctx, done: make(chan error, 1)}
 	c.beginOp()
-	w.submit(o, hint)
-	unanswered := func() (bool, error) {
-		c.endOp()
-		return false, wrap(timedOutRetrying(ctx.Err(), w.retryingSince(o.submitted)))
-	}
-	var gaveUp error // the caller's context ended while a round had the op
+	o := w.submit(ctx, mo, hint)
+	var gaveUp, serr error // gaveUp: the caller's context ended while a round had the op
 	select {
 	case err = <-o.done:
+		answered = true
 	case <-ctx.Done():
 		// Queued: withdrawn, never written. Taken by a round: wait (bounded) for its PATCH's answer.
-		if w.withdraw(o) {
-			return unanswered()
-		}
-		select {
-		case err = <-o.done:
-			gaveUp = ctx.Err()
-		case <-time.After(core.RequestTimeout + time.Second):
-			return unanswered()
+		if !w.withdraw(o) {
+			select {
+			case err = <-o.done:
+				answered, gaveUp = true, ctx.Err()
+			case <-time.After(core.RequestTimeout + time.Second):
+			}
 		}
 	}
-	// Settle on failure too: earlier ops of the run returned at once and rely on this one.
-	serr := c.settle(ctx) // on a context of its own once ctx has ended
-	late := locked(w, func(*core.App) error {
-		o.returned = true // a failure found from now on is a notice
-		return o.late
-	})
-	err, serr, notice := core.Told(mo.Name, err, gaveUp, serr, late, isContextEnd(serr))
-	if notice != nil {
-		w.notConfirmed(mo.Name, notice)
+	if !answered {
+		c.endOp()
+		err = ctx.Err()
+	} else {
+		// Settle on failure too: earlier ops of the run returned at once and rely on this one.
+		serr = c.settle(ctx) // on a context of its own once ctx has ended
+		late := locked(w, func(*core.App) error {
+			o.returned = true // a failure found from now on is a notice
+			return o.late
+		})
+		var notice error
+		if err, serr, notice = core.Told(mo.Name, err, gaveUp, serr, late, isContextEnd(serr)); notice != nil {
+			w.notConfirmed(mo.Name, notice)
+		}
 	}
 	if err == nil && serr == nil {
 		return true, nil
 	}
-	return true, wrap(errors.Join(timedOutRetrying(err, w.retryingSince(o.submitted)), serr))
+	retrying := locked(w, func(a *core.App) error { return a.RetryingSince(o.submitted) })
+	return answered, wrap(errors.Join(timedOutRetrying(err, retrying), serr))
 }

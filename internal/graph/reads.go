@@ -29,24 +29,22 @@ func (w *appWorker) notFoundPolicy(p callPolicy) callPolicy {
 	return p
 }
 
-// retryingSince is core.App.RetryingSince: what was being retried at or after t.
-func (w *appWorker) retryingSince(t time.Time) error {
-	return locked(w, func(a *core.App) error { return a.RetryingSince(t) })
-}
-
-// get reads the application under the retry policy (what names the call). With stale, never older
-// than what this process confirmed: a read core.App.LooksOld calls behind is repeated, for
-// core.Lag.OverwriteAfter at most; then it is the truth (another writer overwrote our change, which
-// the next round restores).
-func (w *appWorker) get(ctx context.Context, what string, stale bool) (*model.State, error) {
-	start, p := w.c.now(), callPolicy{what: what}
-	if stale {
+// read reads the application under the retry policy, never older than what this process confirmed:
+// a read core.App.LooksOld calls behind is repeated, for core.Lag.OverwriteAfter at most; then it is
+// the truth (another writer overwrote our change, which the next round restores). A confirmation's
+// read (confirming) takes what it gets: core.Confirmation.Classify decides on it.
+func (w *appWorker) read(ctx context.Context, confirming bool) (*model.State, error) {
+	start, p := w.c.now(), callPolicy{what: "GET /applications/" + w.objectID}
+	if confirming {
+		p.what += " (confirmation)"
+		defer w.c.tally(func() { w.c.stats.ConfirmReads++ })
+	} else {
 		p.StaleWindow = w.c.lag().OverwriteAfter()
 	}
 	var st *model.State
 	err := w.c.retry(ctx, w.notFoundPolicy(p), func(ctx context.Context) error {
 		at := w.c.now()
-		m, err := w.c.reads.byObjectID.read(ctx, w.objectID, false)
+		m, err := w.c.byObjectID.read(ctx, w.objectID, false)
 		if err != nil {
 			return err
 		}
@@ -54,7 +52,7 @@ func (w *appWorker) get(ctx context.Context, what string, stale bool) (*model.St
 		st.ReadAt = at
 		w.mu.Lock()
 		defer w.mu.Unlock()
-		if !stale || !w.app.LooksOld(st) {
+		if confirming || !w.app.LooksOld(st) {
 			return nil
 		}
 		if !w.app.LastWrite.IsZero() {
@@ -70,11 +68,6 @@ func (w *appWorker) get(ctx context.Context, what string, stale bool) (*model.St
 	return st, err
 }
 
-// read is get of a read never older than what this process confirmed.
-func (w *appWorker) read(ctx context.Context) (*model.State, error) {
-	return w.get(ctx, "GET /applications/"+w.objectID, true)
-}
-
 // sharedRead is read with reuse (core.App.Cached, a read started at or after notBefore) and
 // single-flight: concurrent readers share one GET.
 func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model.State, error) {
@@ -82,7 +75,7 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model
 		w.mu.Lock()
 		if st := w.app.Cached(notBefore, w.c.now()); st != nil {
 			w.mu.Unlock()
-			w.c.stats.sharedReads.Add(1)
+			w.c.tally(func() { w.c.stats.SharedReads++ })
 			return st, nil
 		}
 		if ch := w.confirming; ch != nil {
@@ -98,7 +91,7 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model
 			if err := await(ctx, f.done); err != nil {
 				return nil, err
 			}
-			w.c.stats.sharedReads.Add(1)
+			w.c.tally(func() { w.c.stats.SharedReads++ })
 			if leaderGaveUp(ctx, f.err) {
 				continue
 			}
@@ -108,7 +101,7 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model
 		w.flight = f
 		w.mu.Unlock()
 
-		f.st, f.err = w.read(ctx)
+		f.st, f.err = w.read(ctx, false)
 
 		w.mu.Lock()
 		if w.flight == f {
@@ -132,18 +125,6 @@ func (w *appWorker) seen(st *model.State) {
 	}
 }
 
-// freshRead reads the application for a round, starting no earlier than freshFrom, and records it.
-func (w *appWorker) freshRead(ctx context.Context) (*model.State, error) {
-	if err := w.c.sleepUntil(ctx, w.c.freshFrom(), core.ReasonFreshBase); err != nil {
-		return nil, err
-	}
-	st, err := w.read(ctx)
-	if err == nil {
-		w.seen(st)
-	}
-	return st, err
-}
-
 // resolve returns the worker of the application ref names. The first call per reference reads the
 // application (the client ID form first when the kind is model.RefAuto; a 404 retried for L only,
 // core.Lag.NotFoundPolicy) and returns that read; later calls return only the worker. Concurrent first
@@ -154,8 +135,7 @@ func (c *Client) resolve(ctx context.Context, ref model.AppRef) (*appWorker, *mo
 	}
 	key := ref.Key()
 	c.mu.Lock()
-	if oid, ok := c.refs[key]; ok {
-		w := c.workers[oid]
+	if w, ok := c.refs[key]; ok {
 		c.mu.Unlock()
 		return w, nil, nil
 	}
@@ -178,31 +158,30 @@ func (c *Client) resolve(ctx context.Context, ref model.AppRef) (*appWorker, *mo
 	p.NotFound, p.NotFoundWindow = c.lag().NotFoundPolicy(false)
 	f.err = c.retry(ctx, p, func(ctx context.Context) (err error) {
 		if ref.Kind != model.RefObjectID {
-			m, err = c.reads.byAppID.read(ctx, ref.ID, false)
+			m, err = c.byAppID.read(ctx, ref.ID, false)
 		}
 		if ref.Kind == model.RefObjectID || (ref.Kind != model.RefAppID && errors.Is(err, model.ErrNotFound)) {
-			m, err = c.reads.byObjectID.read(ctx, ref.ID, false)
+			m, err = c.byObjectID.read(ctx, ref.ID, false)
 		}
 		if err == nil && m.ID == "" {
 			err = errors.New("microsoft graph returned an application without an object ID")
 		}
 		return err
 	})
-	if f.err == nil {
-		f.st = model.FromObject(m)
-		f.st.ReadAt = f.start
-		f.w = c.workerFor(f.st.ObjectID)
-		f.w.with(func(a *core.App) { a.Record(f.st) }) // the lookup is a read like any other: later readers share it
-	}
-
 	c.mu.Lock()
 	delete(c.resolving, key)
 	if f.err == nil {
-		oid := strings.ToLower(f.w.objectID)
-		c.refs[key] = oid
-		c.refs[model.ByObjectID(f.w.objectID).Key()] = oid
+		f.st = model.FromObject(m)
+		f.st.ReadAt = f.start
+		oid := strings.ToLower(f.st.ObjectID)
+		if f.w = c.workers[oid]; f.w == nil {
+			f.w = &appWorker{c: c, objectID: f.st.ObjectID, app: core.NewApp(), arrived: make(chan struct{}, 1)}
+			c.workers[oid] = f.w
+		}
+		f.w.with(func(a *core.App) { a.Record(f.st) }) // the lookup is a read like any other: later readers share it
+		c.refs[key], c.refs[model.ByObjectID(oid).Key()] = f.w, f.w
 		if f.st.AppID != "" {
-			c.refs[model.ByAppID(f.st.AppID).Key()] = oid
+			c.refs[model.ByAppID(f.st.AppID).Key()] = f.w
 		}
 	}
 	c.mu.Unlock()

@@ -10,15 +10,6 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// The driver of the one retry policy (core/retry.go): every retry is decided by core.Policy and
-// waited, counted and logged here.
-
-// fitsDeadline reports whether a wait of d ends before ctx's deadline.
-func (c *Client) fitsDeadline(ctx context.Context, d time.Duration) bool {
-	deadline, ok := ctx.Deadline()
-	return !ok || !c.now().Add(d).After(deadline)
-}
-
 // leaderGaveUp reports whether err, the outcome of a call shared with other callers (one GET, one
 // lookup), is only its leader's context ending while ctx is still live: the follower calls again.
 func leaderGaveUp(ctx context.Context, err error) bool {
@@ -57,10 +48,8 @@ func attemptFrom(ctx context.Context) int {
 	return 1
 }
 
-// retry runs fn until it succeeds, fails with an error the policy says is final, or the next delay
-// would pass ctx's deadline. Each attempt gets its number in the context (for logs). The last
-// error is returned, wrapped with the number of attempts when more than one was made; when ctx
-// ended during an attempt or a wait, with the failure that was being retried (RetryTimeoutError).
+// retry runs fn, each attempt with its number in the context, until core.Policy gives up (core.Call.GaveUp
+// wraps the last error); when ctx ended meanwhile, with the failure being retried (RetryTimeoutError).
 func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Context) error) error {
 	a := core.Call{What: p.what, Start: c.now()}
 	var retried error // the failure the current attempt repeats
@@ -82,7 +71,7 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 		if next.Final != nil {
 			return next.Final
 		}
-		c.stats.addRetry(next.Reason)
+		c.addRetry(next.Reason)
 		fields := map[string]any{"call": p.what, "attempt": a.N, "retry_reason": string(next.Reason), "retry_in_ms": next.Wait.Milliseconds()}
 		if e, ok := model.AsAPIError(err); ok {
 			fields["status"], fields["code"], fields["request_id"] = e.StatusCode, e.Code, e.RequestID

@@ -171,7 +171,7 @@ func newRetryTestClient(t *testing.T) (*Client, *clocktest.Clock) {
 		jitter: func() float64 { return 0 }, // no jitter: the waits are Backoff's exact delays
 		now:    ft.Now,
 		sleep:  ft.Sleep,
-		stats:  statsCollector{retries: make(map[core.RetryReason]int64)},
+		stats:  core.Stats{Retries: make(map[core.RetryReason]int64)},
 	}
 	return c, ft
 }

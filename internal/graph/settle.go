@@ -16,12 +16,10 @@ import (
 // beginOp counts a mutation in flight and wakes an operation that is waiting to settle.
 func (c *Client) beginOp() {
 	c.mutating.Store(true)
-	c.opsMu.Lock()
-	defer c.opsMu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.ops++
-	if c.arrival != nil {
-		close(c.arrival)
-	}
+	close(c.arrival)
 	c.arrival = make(chan struct{})
 }
 
@@ -31,34 +29,46 @@ func (c *Client) Mutating() bool { return c.mutating.Load() }
 
 // endOp counts a mutation as returned.
 func (c *Client) endOp() {
-	c.opsMu.Lock()
-	defer c.opsMu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.ops--
 }
 
 // settle ends the operation (v3 rule 2): at once while another is in flight, else after the settle
 // steps (core.Settle). Its error is the caller's: a change lost for good, or the context's end.
-func (c *Client) settle(ctx context.Context) error {
+func (c *Client) settle(ctx context.Context) (err error) {
 	var s core.Settle
-	ended := false
+	left := false // counted out already, leaving the settling to another operation in flight
 	defer func() {
-		if !ended {
+		if !left {
 			c.endOp()
+		}
+		if err != nil && s.Detached {
+			err = fmt.Errorf("the changes of this run were not settled (another writer may still overwrite them): %w", err)
 		}
 	}()
 	for {
 		// One step: two operations answered together must not both see the other and leave.
-		c.opsMu.Lock()
-		if ended = c.ops > 1; ended {
+		c.mu.Lock()
+		if left = c.ops > 1; left {
 			c.ops--
 		}
-		arrival := c.arrival
-		c.opsMu.Unlock()
-		if ended {
+		arrival, workers := c.arrival, slices.Collect(maps.Values(c.workers))
+		c.mu.Unlock()
+		if left {
 			return nil
 		}
-		confirming, ends, workers := c.settleState()
-		step := s.Next(c.now(), confirming != nil, ends, ctx.Err() != nil, c.lag(), core.RequestTimeout)
+		var confirming <-chan struct{} // a confirmation in progress
+		ends, l := make([]time.Time, len(workers)), c.lag()
+		for i, w := range workers {
+			w.mu.Lock()
+			if w.confirming != nil {
+				confirming = w.confirming
+			}
+			ends[i] = l.SettleEnd(w.app.LastWrite, w.app.Settled, c.cfg.ConcurrentWriters || w.foreign)
+			w.mu.Unlock()
+		}
+		step := s.Next(c.now(), confirming != nil, ends, ctx.Err() != nil, l, core.RequestTimeout)
 		if step.Done {
 			return nil
 		}
@@ -70,12 +80,12 @@ func (c *Client) settle(ctx context.Context) error {
 		var fired <-chan time.Time
 		switch {
 		case step.Watch != nil:
-			if err := watchAll(ctx, workers, step.Watch); err != nil && s.Reports(ctx.Err() == nil) {
-				return notSettled(s.Detached, err)
+			if werr := watchAll(ctx, workers, step.Watch); werr != nil && s.Reports(ctx.Err() == nil) {
+				return werr
 			}
 			continue
 		case !step.Until.IsZero():
-			c.stats.addRetry(core.ReasonSettle)
+			c.addRetry(core.ReasonSettle)
 			fired = time.After(step.Until.Sub(c.now()))
 		}
 		select {
@@ -84,35 +94,10 @@ func (c *Client) settle(ctx context.Context) error {
 		case <-arrival:
 		case <-ctx.Done():
 			if s.Detached {
-				return notSettled(true, ctx.Err())
+				return ctx.Err()
 			}
 		}
 	}
-}
-
-func notSettled(detached bool, err error) error {
-	if detached {
-		return fmt.Errorf("the changes of this run were not settled (another writer may still overwrite them): %w", err)
-	}
-	return err
-}
-
-// settleState returns a confirmation in progress (nil when none runs), the workers, and the end of
-// each one's settle window.
-func (c *Client) settleState() (confirming <-chan struct{}, ends []time.Time, workers []*appWorker) {
-	c.mu.Lock()
-	workers = slices.Collect(maps.Values(c.workers))
-	c.mu.Unlock()
-	ends, l := make([]time.Time, len(workers)), c.lag()
-	for i, w := range workers {
-		w.mu.Lock()
-		if w.confirming != nil {
-			confirming = w.confirming
-		}
-		ends[i] = l.SettleEnd(w.app.LastWrite, w.app.Settled, c.cfg.ConcurrentWriters || w.foreign)
-		w.mu.Unlock()
-	}
-	return confirming, ends, workers
 }
 
 // watchAll watches the workers at the indices, ten at a time (their reads share lists, batchread.go).
@@ -123,8 +108,8 @@ func watchAll(ctx context.Context, workers []*appWorker, indices []int) error {
 	for i, j := range indices {
 		sem <- struct{}{}
 		wg.Go(func() {
-			defer func() { <-sem }()
 			errs[i] = workers[j].watch(ctx)
+			<-sem
 		})
 	}
 	wg.Wait()
@@ -134,7 +119,7 @@ func watchAll(ctx context.Context, workers []*appWorker, indices []int) error {
 // watch reads once the settle window has ended (core.App.Watched); what another writer overwrote is
 // restored through the worker, a new write with its own window.
 func (w *appWorker) watch(ctx context.Context) error {
-	st, err := w.read(ctx) // read, not get: a replica still behind is retried
+	st, err := w.read(ctx, false)
 	if err != nil {
 		return fmt.Errorf("checking that the changes of this process survived: %w", err)
 	}
@@ -150,9 +135,8 @@ func (w *appWorker) watch(ctx context.Context) error {
 	}
 	w.c.logWarn(ctx, "another writer overwrote changes of this process after they were confirmed; applying them again",
 		map[string]any{"object_id": w.objectID, "missing": len(lost), "attempt": attempt})
-	o := &op{Op: model.Op{Name: "restoring changes another writer overwrote", Step: func(*model.State) (bool, error) { return true, nil }},
-		ctx: ctx, done: make(chan error, 1)}
-	w.submit(o, st)
+	restore := model.Op{Name: "restoring changes another writer overwrote", Step: func(*model.State) (bool, error) { return true, nil }}
+	o := w.submit(ctx, restore, st)
 	select {
 	case err := <-o.done:
 		return err

@@ -76,14 +76,14 @@ func TestDo_TokenUserAgentBodyAndErrors(t *testing.T) {
 		}
 	})
 	ctx := context.Background()
-	o, err := c.reads.byAppID.single(ctx, "a-1")
+	o, err := c.byAppID.single(ctx, "a-1")
 	if err != nil || o.ID != "o-1" || o.AppID != "a-1" {
 		t.Fatalf("GET = %+v, %v", o, err)
 	}
-	if err := c.patchByObjectID(ctx, "o-1", []byte(`{"identifierUris":[]}`)); err != nil {
+	if err := c.do(ctx, http.MethodPatch, "/applications/o-1", []byte(`{"identifierUris":[]}`), nil); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.reads.byObjectID.single(ctx, "missing")
+	_, err = c.byObjectID.single(ctx, "missing")
 	var nf *model.NotFoundError
 	if !errors.As(err, &nf) || nf.Code != "Request_ResourceNotFound" || nf.RequestID != "req-9" {
 		t.Fatalf("404 = %#v", err)
@@ -108,7 +108,7 @@ func TestDo_TokenUserAgentBodyAndErrors(t *testing.T) {
 	short := &countingCredential{life: time.Minute} // within tokenRefresh: fetched for every request
 	c, _, _ = wireServer(t, short, func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, `{"id":"o"}`) })
 	for range 2 {
-		if _, err := c.reads.byObjectID.single(ctx, "o"); err != nil {
+		if _, err := c.byObjectID.single(ctx, "o"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -134,11 +134,11 @@ func TestDo_TokenStaysOnTheGraphHost(t *testing.T) {
 		}
 	})
 	ctx := context.Background()
-	_, err := c.reads.byObjectID.single(ctx, "away")
+	_, err := c.byObjectID.single(ctx, "away")
 	if e, ok := model.AsAPIError(err); !ok || e.StatusCode != http.StatusTemporaryRedirect || other.Load() != 0 {
 		t.Fatalf("redirect off the host: %v, %d requests there", err, other.Load())
 	}
-	_, err = c.reads.byObjectID.single(ctx, "moved")
+	_, err = c.byObjectID.single(ctx, "moved")
 	if e, ok := model.AsAPIError(err); !ok || e.StatusCode != http.StatusMovedPermanently {
 		t.Fatalf("redirect within the host: %v", err)
 	}

@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/http"
+	"net/url"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -59,10 +60,9 @@ func (w *appWorker) with(f func(a *core.App)) {
 }
 
 // locked returns what f returns, run under the worker's lock.
-func locked[T any](w *appWorker, f func(a *core.App) T) T {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return f(w.app)
+func locked[T any](w *appWorker, f func(a *core.App) T) (v T) {
+	w.with(func(a *core.App) { v = f(a) })
+	return v
 }
 
 // looksOld is core.App.LooksOld under the lock.
@@ -70,24 +70,12 @@ func (w *appWorker) looksOld(st *model.State) bool {
 	return locked(w, func(a *core.App) bool { return a.LooksOld(st) })
 }
 
-// workerFor returns the worker of the application with the object ID, creating it.
-func (c *Client) workerFor(objectID string) *appWorker {
-	key := strings.ToLower(objectID)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	w, ok := c.workers[key]
-	if !ok {
-		w = &appWorker{c: c, objectID: objectID, app: core.NewApp(), arrived: make(chan struct{}, 1)}
-		c.workers[key] = w
-	}
-	return w
-}
-
-// submit queues o and starts the worker if it is idle; hint, the lookup's read, may be the first base.
-func (w *appWorker) submit(o *op, hint *model.State) {
+// submit queues mo for a caller with ctx and starts the worker if it is idle; hint, the lookup's read,
+// may be the first base.
+func (w *appWorker) submit(ctx context.Context, mo model.Op, hint *model.State) *op {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	o.submitted = w.c.now()
+	o := &op{Op: mo, ctx: ctx, done: make(chan error, 1), submitted: w.c.now()}
 	w.queue = append(w.queue, o)
 	select {
 	case w.arrived <- struct{}{}:
@@ -97,6 +85,7 @@ func (w *appWorker) submit(o *op, hint *model.State) {
 		w.running = true
 		go w.run(hint)
 	}
+	return o
 }
 
 // withdraw removes o from the queue; false when a round has taken it already.
@@ -148,31 +137,29 @@ func (w *appWorker) awaitSuccessors(answered int) {
 // latest of their deadlines (every op has one: mutate's withTimeout; latest without ops). When live it
 // ends once every op's context is done (whileAnyLive), else never before the deadline.
 func opsContext(ops []*op, latest time.Time, live bool) (context.Context, context.CancelFunc) {
-	ctxs := make([]context.Context, len(ops))
 	for i, o := range ops {
-		ctxs[i] = o.ctx
 		if d, ok := o.ctx.Deadline(); ok && (i == 0 || d.After(latest)) {
 			latest = d
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.Background(), context.CancelFunc(func() {})
 	if live {
-		ctx, cancel = whileAnyLive(ctxs)
+		ctx, cancel = whileAnyLive(ops, func(o *op) context.Context { return o.ctx })
 	} else if len(ops) > 0 {
-		ctx, cancel = context.WithCancel(context.WithoutCancel(ops[0].ctx))
+		ctx = context.WithoutCancel(ops[0].ctx)
 	}
-	dctx, dcancel := context.WithDeadline(ctx, latest)
-	return dctx, func() { dcancel(); cancel() }
+	ctx, dcancel := context.WithDeadline(ctx, latest)
+	return ctx, func() { dcancel(); cancel() }
 }
 
-// whileAnyLive returns a context with the values of ctxs[0], cancelled once every one of ctxs is done:
-// a request sent for several callers ends only after the last caller stopped waiting.
-func whileAnyLive(ctxs []context.Context) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.WithoutCancel(ctxs[0]))
+// whileAnyLive returns a context with the values of xs[0]'s, cancelled once the context of every one
+// of xs is done: a request sent for several callers ends only after the last caller stopped waiting.
+func whileAnyLive[T any](xs []T, ctxOf func(T) context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctxOf(xs[0])))
 	go func() {
-		for _, c := range ctxs {
+		for _, x := range xs {
 			select {
-			case <-c.Done():
+			case <-ctxOf(x).Done():
 			case <-ctx.Done():
 				return
 			}
@@ -195,18 +182,22 @@ func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fres
 	var b *core.Batch[*op]
 	if base != nil {
 		if b = w.build(ctx, base, live, true); b.AnswersLate(func(o *op) time.Time { return o.submitted }) {
-			w.c.stats.addRetry(core.ReasonVerifyOnFreshRead)
+			w.c.addRetry(core.ReasonVerifyOnFreshRead)
 			base = nil
 		}
 	}
-	if base == nil {
-		var err error
-		if base, err = w.freshRead(ctx); err != nil {
+	if base == nil { // a read started at or after FreshFrom
+		err := w.c.sleepUntil(ctx, w.c.lag().FreshFrom(w.c.started), core.ReasonFreshBase)
+		if err == nil {
+			base, err = w.read(ctx, false)
+		}
+		if err != nil {
 			for _, o := range live {
 				o.finish(fmt.Errorf("%s: %w", o.Name, err))
 			}
 			return active, nil
 		}
+		w.seen(base)
 		b = w.build(ctx, base, live, true)
 	}
 	for o, err := range b.Failed {
@@ -245,7 +236,7 @@ func (w *appWorker) build(ctx context.Context, base *model.State, live []*op, ne
 	if len(b.Restored) > 0 {
 		w.c.logWarn(ctx, "Microsoft Graph no longer shows changes this process confirmed (another writer "+
 			"overwrote them); applying them again", map[string]any{"object_id": w.objectID, "changes": len(b.Restored)})
-		w.c.stats.reapplies.Add(1)
+		w.c.tally(func() { w.c.stats.Reapplies++ })
 	}
 	w.unrestorable(b.Unrestorable)
 	return b
@@ -261,8 +252,8 @@ func (w *appWorker) unrestorable(u []core.Unapplied) {
 
 // write sends the batch; retry says its ops go to another round (core.Refused), else failed ops are answered.
 func (w *appWorker) write(ctx context.Context, b *core.Batch[*op]) (retry bool) {
-	w.c.stats.batches.Add(1)
-	w.c.stats.mutations.Add(int64(len(b.Contributors)))
+	w.c.tally(func() { w.c.stats.Batches++ })
+	w.c.tally(func() { w.c.stats.Mutations += int64(len(b.Contributors)) })
 	sent, err := w.patch(ctx, b.Cur, b.Cols, b.Intents, b.Base.ReadAt)
 	w.with(func(a *core.App) { a.Solo = max(a.Solo-1, 0) })
 	if err == nil {
@@ -320,10 +311,10 @@ func (w *appWorker) report(o *op, err error) {
 		o.finish(fmt.Errorf("%s: %w", o.Name, err))
 		return
 	}
-	w.mu.Lock()
-	returned := o.returned
-	o.late = err
-	w.mu.Unlock()
+	returned := locked(w, func(*core.App) bool {
+		o.late = err
+		return o.returned
+	})
 	if returned {
 		w.notConfirmed(o.Name, err)
 	}
@@ -342,8 +333,8 @@ func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Co
 	sent := after
 	err = w.c.retry(ctx, p, func(actx context.Context) error {
 		if attemptFrom(actx) > 1 && !core.MayBuildOnSent(based, w.c.now()) {
-			w.c.stats.addRetry(core.ReasonRebuiltResend)
-			st, err := w.read(ctx)
+			w.c.addRetry(core.ReasonRebuiltResend)
+			st, err := w.read(ctx, false)
 			if err != nil {
 				return err
 			}
@@ -364,7 +355,7 @@ func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Co
 		// Not abandoned when its callers give up (only its answer says whether Graph committed it).
 		pctx, cancel := context.WithTimeout(context.WithoutCancel(actx), core.RequestTimeout)
 		defer cancel()
-		return w.c.patchByObjectID(pctx, w.objectID, body)
+		return w.c.do(pctx, http.MethodPatch, "/applications/"+url.PathEscape(w.objectID), body, nil)
 	})
 	return sent, err
 }
