@@ -104,9 +104,8 @@ func (a *App) Record(st *model.State) {
 	a.Cache(st, st.ReadAt, a.Gen)
 }
 
-// Cached returns the latest read when it may answer a reader at now (a refresh, a lookup, the base of
-// a decision that starts at notBefore): no write was confirmed since, it started at notBefore or
-// later and is at most ReadReuse old; else nil.
+// Cached returns the latest read when it may answer a reader at now: no write was confirmed since, it
+// started at notBefore or later (a decision's start) and is at most ReadReuse old; else nil.
 func (a *App) Cached(notBefore, now time.Time) *model.State {
 	if a.cached == nil || a.cachedGen != a.Gen || a.cachedAt.Before(notBefore) || now.Sub(a.cachedAt) > ReadReuse {
 		return nil
@@ -116,8 +115,7 @@ func (a *App) Cached(notBefore, now time.Time) *model.State {
 
 // Base returns what a round may build on instead of reading (nil: read): reuse (the read that
 // confirmed the previous round) or else the latest read, when it started at FreshFrom or later, is at
-// most WriteReuse old, and is trusted (no other writer seen, no round asked for a new read
-// (MustRead, cleared here), no change this process confirmed missing).
+// most WriteReuse old, and is trusted (no other writer seen, no MustRead, no confirmed change missing).
 func (a *App) Base(reuse *model.State, foreign bool, l Lag, commandStart, now time.Time) *model.State {
 	if reuse == nil && a.cachedGen == a.Gen {
 		reuse = a.cached

@@ -27,9 +27,8 @@ type Queued[W any] struct {
 	W        W
 }
 
-// LingerFor returns how much longer a sender waits at now for more reads before it sends the queue
-// q: only while q holds nothing but presence lookups (plan-time visibility checks), naming fewer
-// than MaxListBatch objects, until the oldest of them has waited window.
+// LingerFor returns how much longer a sender waits at now for more reads before sending q: while q
+// holds only presence lookups, naming fewer than MaxListBatch objects, until the oldest waited window.
 func LingerFor[W any](q []Queued[W], now time.Time, window time.Duration) time.Duration {
 	named, presenceOnly := make(map[string]bool), true
 	for _, r := range q {
@@ -48,9 +47,8 @@ func Stalled(senders, inRequest int, sentAt, now time.Time) bool {
 	return senders == 0 || inRequest == senders && now.Sub(sentAt) >= ReadStallAfter
 }
 
-// Take splits the queue q for the next request: batch are the reads it answers, naming ids (at most
-// MaxListBatch distinct objects, in queue order; a read of an object already named joins at no
-// cost), rest stay queued; those whose caller gave up (gone) are dropped.
+// Take splits q for the next request: batch, naming ids (at most MaxListBatch objects, in queue order;
+// another read of one joins at no cost), and rest; reads whose caller gave up (gone) are dropped.
 func Take[W any](q []Queued[W], gone func(W) bool) (batch, rest []Queued[W], ids []string) {
 	named := make(map[string]bool)
 	for _, r := range q {

@@ -61,12 +61,8 @@ func (cf *Confirmation[O]) Classify(a *App, st *model.State, now time.Time, l La
 	if missingFor = now.Sub(cf.Pending[oldest].WrittenAt); missingFor >= l.OverwriteAfter() {
 		return Overwritten, false, missingFor
 	}
-	mine := make(map[string]bool, len(ours))
-	for _, i := range ours {
-		mine[i.Key()] = true
-	}
 	for _, i := range model.IntentsOf(cf.Sent, st) {
-		if _, confirmed := a.expect[i.Key()]; i.Present && !confirmed && !mine[i.Key()] {
+		if _, confirmed := a.expect[i.Key()]; i.Present && !confirmed && !slices.ContainsFunc(ours, sameKey(i)) {
 			return Overwritten, true, missingFor
 		}
 	}
@@ -78,9 +74,7 @@ func (cf *Confirmation[O]) Classify(a *App, st *model.State, now time.Time, l La
 // Absorb adds b, built on what this process sent, to the batches in flight; older batches stop
 // awaiting the intents b replaced (Graph can no longer show those; b's confirmation covers the fact).
 func (cf *Confirmation[O]) Absorb(b *Batch[O]) {
-	cf.drop(func(i model.Intent) bool {
-		return slices.ContainsFunc(b.Intents, func(j model.Intent) bool { return j.Key() == i.Key() })
-	})
+	cf.drop(func(i model.Intent) bool { return slices.ContainsFunc(b.Intents, sameKey(i)) })
 	cf.Pending = append(cf.Pending, b)
 	cf.Sent = b.Cur
 }

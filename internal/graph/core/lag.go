@@ -40,9 +40,8 @@ func (l Lag) Widen(d time.Duration) time.Duration {
 	return max(l.Observed, d)
 }
 
-// NotFoundPolicy returns how 404 answers for an application are retried: for L while this process
-// has not written it (a new ID replicating, or a wrong one), for NotFoundAfterWriteWindow once it has
-// (a replica behind our own write).
+// NotFoundPolicy returns how 404s for an application are retried: for L while this process has not
+// written it (a new ID replicating), for NotFoundAfterWriteWindow once it has (a replica behind us).
 func (l Lag) NotFoundPolicy(written bool) (RetryReason, time.Duration) {
 	if written {
 		return ReasonNotFoundAfterWrite, NotFoundAfterWriteWindow

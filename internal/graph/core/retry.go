@@ -104,8 +104,7 @@ type Policy struct {
 }
 
 // Classify returns the retry reason of err, an attempt's failure, or false when it is final under the
-// policy: Graph's answer, a stale read, no answer within the per-request timeout, a dropped
-// connection (dropped). ended says err is the end of the caller's context, never retried.
+// policy; ended says err is the end of the caller's context, never retried.
 func (p Policy) Classify(err error, ended bool) (RetryReason, bool) {
 	e, answered := model.AsAPIError(err)
 	switch {
@@ -151,10 +150,9 @@ func (c *Call) GaveUp(err error) error {
 	return fmt.Errorf("%s: giving up after %d attempts: %w", c.What, c.N, err)
 }
 
-// Next decides what follows attempt c.N's failure err at now (ended: Classify): the call is repeated
-// for reason after wait, or ends with final (reason still set when a window or bound ended it): when
-// the failure is final, its window (404s, stale reads) has passed, network failures reached
-// MaxNetworkAttempts, or the wait (Backoff's, or Retry-After) would end after deadline (zero: none).
+// Next decides after attempt c.N's failure err at now (ended: Classify): repeat for a reason after a
+// wait, or end with a final error: when the failure is final, its window (404s, stale reads) passed,
+// network failures reached MaxNetworkAttempts, or the wait would end after deadline (zero: none).
 func (p Policy) Next(c *Call, err error, ended bool, now, deadline time.Time, r float64) (RetryReason, time.Duration, error) {
 	reason, ok := p.Classify(err, ended)
 	switch reason {

@@ -129,8 +129,11 @@ func Reapply(st *model.State, lost, expected []model.Intent) (next *model.State,
 	for _, u := range Restore(next, lost) {
 		failed[u.Intent.Key()] = fmt.Errorf("another writer changed the application so that %s cannot be applied again: %w", u.Intent, u.Err)
 	}
-	others := slices.DeleteFunc(model.Missing(expected, st), func(i model.Intent) bool {
-		return slices.ContainsFunc(lost, func(l model.Intent) bool { return l.Key() == i.Key() })
-	})
-	return next, failed, Restore(next, others)
+	inLost := func(i model.Intent) bool { return slices.ContainsFunc(lost, sameKey(i)) }
+	return next, failed, Restore(next, slices.DeleteFunc(model.Missing(expected, st), inLost))
+}
+
+// sameKey matches the intents about the fact i is about.
+func sameKey(i model.Intent) func(model.Intent) bool {
+	return func(j model.Intent) bool { return j.Key() == i.Key() }
 }
