@@ -67,12 +67,12 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 			return a.GaveUp(timedOutRetrying(err, retried))
 		}
 		deadline, _ := ctx.Deadline()
-		next := p.Next(&a, err, isContextEnd(err), c.now(), deadline, c.jitter())
-		if next.Final != nil {
-			return next.Final
+		reason, wait, final := p.Next(&a, err, isContextEnd(err), c.now(), deadline, c.jitter())
+		if final != nil {
+			return final
 		}
-		c.addRetry(next.Reason)
-		fields := map[string]any{"call": p.what, "attempt": a.N, "retry_reason": string(next.Reason), "retry_in_ms": next.Wait.Milliseconds()}
+		c.addRetry(reason)
+		fields := map[string]any{"call": p.what, "attempt": a.N, "retry_reason": string(reason), "retry_in_ms": wait.Milliseconds()}
 		if e, ok := model.AsAPIError(err); ok {
 			fields["status"], fields["code"], fields["request_id"] = e.StatusCode, e.Code, e.RequestID
 		}
@@ -81,7 +81,7 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 		if p.onRetry != nil {
 			p.onRetry(err)
 		}
-		if err := c.sleep(ctx, next.Wait); err != nil {
+		if err := c.sleep(ctx, wait); err != nil {
 			return a.GaveUp(timedOutRetrying(err, retried))
 		}
 	}

@@ -151,18 +151,11 @@ func (c *Call) GaveUp(err error) error {
 	return fmt.Errorf("%s: giving up after %d attempts: %w", c.What, c.N, err)
 }
 
-// Retry is the policy's decision after a failed attempt: why the call is repeated and after what wait,
-// or the error it ends with (Final; Reason is still set when a window or bound ended it).
-type Retry struct {
-	Reason RetryReason
-	Wait   time.Duration
-	Final  error
-}
-
-// Next decides what follows attempt c.N's failure err at now (ended: Classify): give up when the
-// failure is final, its window (404s, stale reads) has passed, network failures reached
+// Next decides what follows attempt c.N's failure err at now (ended: Classify): the call is repeated
+// for reason after wait, or ends with final (reason still set when a window or bound ended it): when
+// the failure is final, its window (404s, stale reads) has passed, network failures reached
 // MaxNetworkAttempts, or the wait (Backoff's, or Retry-After) would end after deadline (zero: none).
-func (p Policy) Next(c *Call, err error, ended bool, now, deadline time.Time, r float64) Retry {
+func (p Policy) Next(c *Call, err error, ended bool, now, deadline time.Time, r float64) (RetryReason, time.Duration, error) {
 	reason, ok := p.Classify(err, ended)
 	switch reason {
 	case ReasonNotFoundAfterWrite, ReasonNotFoundFirstLookup:
@@ -174,7 +167,7 @@ func (p Policy) Next(c *Call, err error, ended bool, now, deadline time.Time, r 
 		ok = c.Network < MaxNetworkAttempts
 	}
 	if !ok {
-		return Retry{Reason: reason, Final: c.GaveUp(err)}
+		return reason, 0, c.GaveUp(err)
 	}
 	wait := Backoff(c.N, r)
 	if e, ok := model.AsAPIError(err); ok && e.RetryAfter > 0 {
@@ -182,9 +175,9 @@ func (p Policy) Next(c *Call, err error, ended bool, now, deadline time.Time, r 
 	}
 	if !deadline.IsZero() && now.Add(wait).After(deadline) {
 		err = fmt.Errorf("the next retry (in %s) would pass the deadline: %w", wait.Round(time.Millisecond), err)
-		return Retry{Reason: reason, Wait: wait, Final: c.GaveUp(err)}
+		return reason, wait, c.GaveUp(err)
 	}
-	return Retry{Reason: reason, Wait: wait}
+	return reason, wait, nil
 }
 
 // WritePolicy is the policy of a PATCH: a replica behind a scope's disable refuses any change of the

@@ -72,9 +72,9 @@ func TestNext(t *testing.T) {
 			}
 			c := tc.call
 			c.Start = start
-			got := tc.policy.Next(&c, tc.err, false, now, deadline, 0)
-			if got.Reason != tc.reason || got.Wait != tc.wait || (got.Final != nil) != tc.final || (tc.final && !errors.Is(got.Final, tc.err)) {
-				t.Fatalf("Next = %+v; want reason %q, wait %s, final %v (wrapping the failure)", got, tc.reason, tc.wait, tc.final)
+			reason, wait, final := tc.policy.Next(&c, tc.err, false, now, deadline, 0)
+			if reason != tc.reason || wait != tc.wait || (final != nil) != tc.final || (tc.final && !errors.Is(final, tc.err)) {
+				t.Fatalf("Next = %q, %s, %v; want reason %q, wait %s, final %v (wrapping the failure)", reason, wait, final, tc.reason, tc.wait, tc.final)
 			}
 		})
 	}
@@ -115,6 +115,10 @@ func TestWritePolicy(t *testing.T) {
 func TestGivingUp(t *testing.T) {
 	last, now := errors.New("503"), time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
 	throttled := &model.APIError{StatusCode: 429, RetryAfter: 1234 * time.Microsecond}
+	final := func(err error, deadline time.Time) error {
+		_, _, final := Policy{}.Next(&Call{N: 1}, err, false, now, deadline, 0)
+		return final
+	}
 	for _, tc := range []struct {
 		name  string
 		got   error
@@ -123,8 +127,8 @@ func TestGivingUp(t *testing.T) {
 	}{
 		{"one attempt: the failure itself", (&Call{What: "GET x", N: 1}).GaveUp(last), last, "503"},
 		{"several: the call and the count", (&Call{What: "GET x", N: 4}).GaveUp(last), last, "GET x: giving up after 4 attempts: 503"},
-		{"final failure", Policy{}.Next(&Call{N: 1}, last, false, now, time.Time{}, 0).Final, last, "503"},
-		{"past the deadline", Policy{}.Next(&Call{N: 1}, throttled, false, now, now, 0).Final, throttled,
+		{"final failure", final(last, time.Time{}), last, "503"},
+		{"past the deadline", final(throttled, now), throttled,
 			"the next retry (in 1ms) would pass the deadline: microsoft graph answered 429"},
 	} {
 		if tc.got.Error() != tc.want || !errors.Is(tc.got, tc.cause) {
