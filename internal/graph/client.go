@@ -51,14 +51,11 @@ type Config struct {
 	HTTPClient *http.Client // its transport and timeout (nil: http.DefaultTransport)
 	UserAgent  string       // goes in front of the client's own
 	Logger     Logger       // receives request and retry logs (nil: none)
-	// ReplicationLag is L (core/lag.go; zero: core.DefaultReplicationLag, negative: none).
-	ReplicationLag time.Duration
-	// CommandStart is when the command started (zero, or after New: when New is called).
-	CommandStart time.Time
-	// ConcurrentWriters says other writers may change the applications: every last write settles.
-	ConcurrentWriters bool
-	// Caller is the kind of identity the credential signs in as; ForbiddenError says what to grant.
-	Caller model.CallerKind
+
+	ReplicationLag    time.Duration    // L (core/lag.go; zero: core.DefaultReplicationLag, negative: none)
+	CommandStart      time.Time        // when the command started (zero, or after New: when New is called)
+	ConcurrentWriters bool             // other writers may change the applications: every last write settles
+	Caller            model.CallerKind // the kind of identity the credential signs in as (ForbiddenError)
 }
 
 // Client edits application registrations through Microsoft Graph. It is safe for concurrent use;
@@ -84,8 +81,7 @@ type Client struct {
 	ops       int                    // mutations in flight (settle.go)
 	arrival   chan struct{}          // closed when a mutation starts
 
-	// The batchers of reads of applications by object and client ID, and of service principals by
-	// client ID (presence lookups only: ClientVisible).
+	// The read batchers: applications by object and client ID, service principals by client ID (ClientVisible).
 	byObjectID, byAppID, spByAppID readBatcher
 	mutating                       atomic.Bool // set by the first mutation (Mutating)
 

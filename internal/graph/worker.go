@@ -101,15 +101,14 @@ func (w *appWorker) withdraw(o *op) bool {
 func (w *appWorker) run(reuse *model.State) {
 	var active []*op
 	for {
-		w.mu.Lock()
-		active = append(active, w.queue...)
-		w.queue = nil
-		if len(active) == 0 {
-			w.running = false
-			w.mu.Unlock()
+		idle := locked(w, func(*core.App) bool {
+			active, w.queue = append(active, w.queue...), nil
+			w.running = len(active) > 0
+			return !w.running
+		})
+		if idle {
 			return
 		}
-		w.mu.Unlock()
 		var handled []*op
 		handled, reuse = w.round(active, reuse)
 		n := len(handled)
