@@ -92,7 +92,7 @@ func (cf *Confirmation[O]) Reapply(a *App, st *model.State, maxReapply int) (nex
 		a.Drop(key)
 		for _, b := range cf.Pending {
 			for _, o := range b.Contributors {
-				if b.Keys[o][key] {
+				if slices.ContainsFunc(b.Changed[o], func(i model.Intent) bool { return i.Key() == key }) {
 					failed[o] = err
 				}
 			}

@@ -55,7 +55,7 @@ func TestConfirmation(t *testing.T) {
 	// An intent that cannot be applied any more is forgotten and no longer awaited, and its ops are told.
 	grant := model.Intent{Kind: model.IntentGrant, Present: true, Client: "client", Perm: "no-such-scope"}
 	second.Intents = append(second.Intents, grant)
-	second.Keys["api://b"][grant.Key()] = true
+	second.Changed["api://b"] = append(second.Changed["api://b"], grant)
 	m.Commit([]model.Intent{grant}, t0)
 	if o, _, _ := cf.Classify(m, theirs, t0.Add(4*time.Second+l.OverwriteAfter()), l); o != Overwritten || len(cf.Lost) != 3 {
 		t.Fatalf("overwritten past OverwriteAfter: %v, lost %v", o, cf.Lost)

@@ -16,10 +16,10 @@ type Batch[O comparable] struct {
 	Cols      model.Collection
 	// Intents are the facts Cur has that Base lacks: the ops' changes and the restored intents.
 	Intents []model.Intent
-	// Contributors changed the application (Keys: the intents each changed; DoneAfterCommit: done
+	// Contributors changed the application (Changed: the intents each changed; DoneAfterCommit: done
 	// once Graph commits it); Settled are done without a change of their own; Failed were refused.
 	Contributors, Settled []O
-	Keys                  map[O]map[string]bool
+	Changed               map[O][]model.Intent
 	DoneAfterCommit       map[O]bool
 	Failed                map[O]error
 	// Restored are the confirmed intents the round applied again (Restore); WrittenAt is when Graph last committed them.
@@ -42,7 +42,7 @@ var ErrNoProgress = errors.New("internal error: a step neither changed the appli
 // confirmed intents (expected) base lacks; a pipelined batch (base is what this process sent) keeps
 // the marks and answers nothing without a write. solo takes one changing op only.
 func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) (done bool, err error), expected []model.Intent, newRound, solo bool) *Batch[O] {
-	b := &Batch[O]{Base: base, Keys: map[O]map[string]bool{}, DoneAfterCommit: map[O]bool{}, Failed: map[O]error{}}
+	b := &Batch[O]{Base: base, Changed: map[O][]model.Intent{}, DoneAfterCommit: map[O]bool{}, Failed: map[O]error{}}
 	cur := base.Clone()
 	if newRound {
 		cur.NewRound()
@@ -66,10 +66,7 @@ func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) 
 			b.Failed[o] = ErrNoProgress
 		case unchanged: // done without a change in a pipelined batch: the next round answers it
 		default:
-			b.Keys[o] = make(map[string]bool)
-			for _, i := range model.IntentsOf(cur, next) {
-				b.Keys[o][i.Key()] = true
-			}
+			b.Changed[o] = model.IntentsOf(cur, next)
 			cur = next
 			b.Contributors = append(b.Contributors, o)
 			b.DoneAfterCommit[o] = done

@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -61,8 +62,8 @@ func TestBuild(t *testing.T) {
 			t.Errorf("%s: %d intents, collections %s; want %d intents", tc.name, len(b.Intents), b.Cols, want)
 		}
 		for _, o := range b.Contributors {
-			if !b.Keys[o][model.Intent{Kind: model.IntentURI, Present: true, URI: string(o)}.Key()] || !b.DoneAfterCommit[o] {
-				t.Errorf("%s: %s's keys %v, done after commit %v", tc.name, o, b.Keys[o], b.DoneAfterCommit[o])
+			if !slices.ContainsFunc(b.Changed[o], sameKey(model.Intent{Kind: model.IntentURI, Present: true, URI: string(o)})) || !b.DoneAfterCommit[o] {
+				t.Errorf("%s: %s changed %v, done after commit %v", tc.name, o, b.Changed[o], b.DoneAfterCommit[o])
 			}
 		}
 	}
