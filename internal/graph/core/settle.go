@@ -34,30 +34,26 @@ type SettleStep struct {
 // to settle) and whether the caller is gone: confirmations first, then the latest window ahead, then
 // reads; detached for the rest of the window, one settle horizon and one request.
 func (s *Settle) Next(now time.Time, confirming bool, ends []time.Time, callerGone bool, l Lag, request time.Duration) (step SettleStep) {
-	var due time.Time
-	var watch []int
 	for i, end := range ends {
 		switch {
 		case end.IsZero():
 		case !end.After(now):
-			watch = append(watch, i)
-		case end.After(due):
-			due = end
+			step.Watch = append(step.Watch, i)
+		case end.After(step.Until):
+			step.Until = end
 		}
 	}
-	if !confirming && due.IsZero() && len(watch) == 0 {
+	if !confirming && step.Until.IsZero() && step.Watch == nil {
 		return SettleStep{Done: true}
 	}
 	if callerGone && !s.Detached {
-		s.Detached, step.Detach = true, max(due.Sub(now), 0)+l.SettleHorizon()+request
+		s.Detached, step.Detach = true, max(step.Until.Sub(now), 0)+l.SettleHorizon()+request
 	}
-	switch {
+	switch { // one step at a time: confirmations first, then the latest window ahead, then reads
 	case confirming:
-		step.AwaitConfirmation = true
-	case !due.IsZero():
-		step.Until = due
-	default:
-		step.Watch = watch
+		step.AwaitConfirmation, step.Until, step.Watch = true, time.Time{}, nil
+	case !step.Until.IsZero():
+		step.Watch = nil
 	}
 	return step
 }
