@@ -9,9 +9,6 @@ import (
 	"time"
 )
 
-// The read-modify-write steps: each changes the lists as read by one mutation, keeping every entry
-// it does not own exactly as read.
-
 // scopeEntry is a permission scope as read or as built by this process; raw is the entry as read
 // (zero for a new one), from which PatchBody keeps the properties this package does not model.
 type scopeEntry struct {

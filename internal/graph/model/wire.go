@@ -72,8 +72,16 @@ func PatchBody(after *State, cols Collection) ([]byte, error) {
 	api := map[string]any{}
 	if cols&ColScopes != 0 {
 		scopes := make([]json.RawMessage, 0, len(after.scopes))
-		for _, s := range after.scopes {
-			m, err := scopeToJSON(s)
+		for _, e := range after.scopes {
+			s := e.PermissionScope
+			if e.raw.json == nil || e.raw.known.ID != s.ID { // a new or changed ID must be a GUID
+				id, err := uuid.Parse(s.ID)
+				if err != nil {
+					return nil, fmt.Errorf("permission scope id %q is not a GUID: %w", s.ID, err)
+				}
+				s.ID = id.String()
+			}
+			m, err := entryJSON(e.raw, s)
 			if err != nil {
 				return nil, err
 			}
@@ -102,19 +110,6 @@ func PatchBody(after *State, cols Collection) ([]byte, error) {
 	enc.SetEscapeHTML(false)
 	err := enc.Encode(body)
 	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), err
-}
-
-// scopeToJSON is entryJSON of a scope, whose ID must be a GUID when it is new or changed.
-func scopeToJSON(e scopeEntry) (json.RawMessage, error) {
-	s := e.PermissionScope
-	if e.raw.json == nil || e.raw.known.ID != s.ID {
-		id, err := uuid.Parse(s.ID)
-		if err != nil {
-			return nil, fmt.Errorf("permission scope id %q is not a GUID: %w", s.ID, err)
-		}
-		s.ID = id.String()
-	}
-	return entryJSON(e.raw, s)
 }
 
 // entryJSON is the JSON to send for a list entry read as read (zero for a new entry) whose
