@@ -44,10 +44,9 @@ func (st *State) Clone() *State {
 	c := *st
 	c.uris = slices.Clone(st.uris)
 	c.scopes = slices.Clone(st.scopes)
-	c.preAuth = make([]preAuthEntry, len(st.preAuth))
-	for i, p := range st.preAuth {
-		p.DelegatedPermissionIDs = slices.Clone(p.DelegatedPermissionIDs)
-		c.preAuth[i] = p
+	c.preAuth = slices.Clone(st.preAuth)
+	for i := range c.preAuth {
+		c.preAuth[i].DelegatedPermissionIDs = slices.Clone(c.preAuth[i].DelegatedPermissionIDs)
 	}
 	c.newScopes, c.disabling = maps.Clone(st.newScopes), maps.Clone(st.disabling)
 	return &c
@@ -56,7 +55,6 @@ func (st *State) Clone() *State {
 // NewRound clears the previous round's marks (created and disabled scopes): st is as Graph shows it.
 func (st *State) NewRound() { st.newScopes, st.disabling = nil, nil }
 
-// mark adds the scope ID to the round's set.
 func mark(set *map[string]bool, id string) {
 	if *set == nil {
 		*set = make(map[string]bool)
@@ -64,7 +62,6 @@ func mark(set *map[string]bool, id string) {
 	(*set)[strings.ToLower(id)] = true
 }
 
-// waitsForDisable reports whether this round disabled the scope.
 func (st *State) waitsForDisable(id string) bool { return st.disabling[strings.ToLower(id)] }
 
 // Application returns the plain view of the state.

@@ -32,7 +32,6 @@ func (a Application) PreAuthorization(clientAppID string) (PreAuthorizedApplicat
 	return find(a.PreAuthorized, func(p PreAuthorizedApplication) bool { return strings.EqualFold(p.AppID, clientAppID) })
 }
 
-// find returns the first element of list that match accepts, and whether there is one.
 func find[T any](list []T, match func(T) bool) (T, bool) {
 	if i := slices.IndexFunc(list, match); i >= 0 {
 		return list[i], true
@@ -41,7 +40,6 @@ func find[T any](list []T, match func(T) bool) (T, bool) {
 	return zero, false
 }
 
-// containsFold reports whether list holds s, compared case-insensitively.
 func containsFold(list []string, s string) bool {
 	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
 }
