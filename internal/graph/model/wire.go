@@ -42,8 +42,7 @@ func (e *readEntry[T]) UnmarshalJSON(b []byte) error {
 	return json.Unmarshal(b, &e.known)
 }
 
-// FromObject converts a GET answer into the state the merge logic works on; each list entry keeps
-// what was read (raw), so that entries written back keep every property this package does not model.
+// FromObject converts a GET answer into a State; each list entry keeps its JSON as read (entryJSON).
 func FromObject(o *Object) *State {
 	st := &State{ObjectID: o.ID, AppID: o.AppID, displayName: o.DisplayName,
 		uris: append([]string{}, o.IdentifierURIs...), scopes: []scopeEntry{}, preAuth: []preAuthEntry{}}
