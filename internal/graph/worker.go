@@ -113,21 +113,14 @@ func (w *appWorker) run(reuse *model.State) {
 		handled, reuse = w.round(active, reuse)
 		n := len(handled)
 		active = slices.DeleteFunc(handled, func(o *op) bool { return o.finished })
-		w.awaitSuccessors(n - len(active))
-	}
-}
-
-// awaitSuccessors waits, at most core.GatherWindow, until as many ops are queued as the last round answered.
-func (w *appWorker) awaitSuccessors(answered int) {
-	if answered <= 0 {
-		return
-	}
-	timeout := time.After(core.GatherWindow)
-	for locked(w, func(*core.App) bool { return len(w.queue) < answered }) {
-		select {
-		case <-w.arrived:
-		case <-timeout:
-			return
+		// Wait, at most core.GatherWindow, until as many ops are queued as the round answered.
+		timeout := time.After(core.GatherWindow)
+		for answered := n - len(active); answered > 0 && locked(w, func(*core.App) bool { return len(w.queue) < answered }); {
+			select {
+			case <-w.arrived:
+			case <-timeout:
+				answered = 0
+			}
 		}
 	}
 }
