@@ -41,14 +41,15 @@ func (c *Client) readDeciding(ctx context.Context, ref model.AppRef, present fun
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	w, st, err := c.resolve(ctx, ref)
+	looksOld := func() bool { return locked(w, func(a *core.App) bool { return a.LooksOld(st) }) }
 	var from time.Time
 	if reason != "" {
 		from = c.lag().FreshFrom(c.started)
 	}
-	if err == nil && (st == nil || w.looksOld(st)) && core.ReadAtOnce(present != nil, c.now(), from) {
+	if err == nil && (st == nil || looksOld()) && core.ReadAtOnce(present != nil, c.now(), from) {
 		st, err = w.sharedRead(ctx, time.Time{})
 	}
-	if err == nil && st != nil && (reason == "" || !w.looksOld(st)) {
+	if err == nil && st != nil && (reason == "" || !looksOld()) {
 		app := st.Application()
 		if ok := present != nil && present(app); core.Decides(ok, st.ReadAt, from) {
 			return app, ok, nil
@@ -161,7 +162,6 @@ func (c *Client) mutate(ctx context.Context, ref model.AppRef, mo model.Op) (ans
 	case err = <-o.done:
 		answered = true
 	case <-ctx.Done():
-		// Queued: withdrawn, never written. Taken by a round: wait (bounded) for its PATCH's answer.
 		if !w.withdraw(o) {
 			select {
 			case err = <-o.done:

@@ -65,11 +65,6 @@ func locked[T any](w *appWorker, f func(a *core.App) T) (v T) {
 	return v
 }
 
-// looksOld is core.App.LooksOld under the lock.
-func (w *appWorker) looksOld(st *model.State) bool {
-	return locked(w, func(a *core.App) bool { return a.LooksOld(st) })
-}
-
 // submit queues mo for a caller with ctx and starts the worker if it is idle; hint, the lookup's read,
 // may be the first base.
 func (w *appWorker) submit(ctx context.Context, mo model.Op, hint *model.State) *op {
