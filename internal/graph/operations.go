@@ -34,9 +34,8 @@ func (c *Client) GetApplicationExpecting(ctx context.Context, ref model.AppRef, 
 	return c.readDeciding(ctx, ref, present, core.ReasonConfirmAbsence)
 }
 
-// readDeciding reads the application and reports whether present (nil: never) holds, deciding that
-// it does not only on a read started at or after core.Lag.FreshFrom (core.Decides; a wait counts as reason;
-// without a reason, the first read decides).
+// readDeciding is the Get calls' read: present (nil: never) is decided false only as core.Decides
+// says, a wait counted as reason (without a reason, the first read decides).
 func (c *Client) readDeciding(ctx context.Context, ref model.AppRef, present func(model.Application) bool, reason core.RetryReason) (model.Application, bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
