@@ -130,8 +130,7 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// bearer returns a token for Config.Scope, the cached one until tokenRefresh before it expires (or
-// the credential's RefreshOn). It is never logged.
+// bearer returns a token for Config.Scope, cached until its RefreshOn or tokenRefresh before expiry; never logged.
 func (c *Client) bearer(ctx context.Context) (string, error) {
 	c.tokenMu.Lock()
 	defer c.tokenMu.Unlock()

@@ -34,21 +34,21 @@ func (c *Client) GetApplicationExpecting(ctx context.Context, ref model.AppRef, 
 	return c.readDeciding(ctx, ref, present, core.ReasonConfirmAbsence)
 }
 
-// readDeciding reads the application and reports whether present (nil: never) holds, deciding that
-// it does not only on a read started at or after core.Lag.FreshFrom (core.Decides; a wait counts as reason;
-// without a reason, the first read decides).
+// readDeciding is the Get calls' read: present (nil: never) is decided false only as core.Decides
+// says, a wait counted as reason (without a reason, the first read decides).
 func (c *Client) readDeciding(ctx context.Context, ref model.AppRef, present func(model.Application) bool, reason core.RetryReason) (model.Application, bool, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	w, st, err := c.resolve(ctx, ref)
+	looksOld := func() bool { return locked(w, func(a *core.App) bool { return a.LooksOld(st) }) }
 	var from time.Time
 	if reason != "" {
 		from = c.lag().FreshFrom(c.started)
 	}
-	if err == nil && (st == nil || w.looksOld(st)) && core.ReadAtOnce(present != nil, c.now(), from) {
+	if err == nil && (st == nil || looksOld()) && core.ReadAtOnce(present != nil, c.now(), from) {
 		st, err = w.sharedRead(ctx, time.Time{})
 	}
-	if err == nil && st != nil && (reason == "" || !w.looksOld(st)) {
+	if err == nil && st != nil && (reason == "" || !looksOld()) {
 		app := st.Application()
 		if ok := present != nil && present(app); core.Decides(ok, st.ReadAt, from) {
 			return app, ok, nil
@@ -161,7 +161,6 @@ func (c *Client) mutate(ctx context.Context, ref model.AppRef, mo model.Op) (ans
 	case err = <-o.done:
 		answered = true
 	case <-ctx.Done():
-		// Queued: withdrawn, never written. Taken by a round: wait (bounded) for its PATCH's answer.
 		if !w.withdraw(o) {
 			select {
 			case err = <-o.done:

@@ -65,11 +65,6 @@ func locked[T any](w *appWorker, f func(a *core.App) T) (v T) {
 	return v
 }
 
-// looksOld is core.App.LooksOld under the lock.
-func (w *appWorker) looksOld(st *model.State) bool {
-	return locked(w, func(a *core.App) bool { return a.LooksOld(st) })
-}
-
 // submit queues mo for a caller with ctx and starts the worker if it is idle; hint, the lookup's read,
 // may be the first base.
 func (w *appWorker) submit(ctx context.Context, mo model.Op, hint *model.State) *op {
@@ -113,21 +108,14 @@ func (w *appWorker) run(reuse *model.State) {
 		handled, reuse = w.round(active, reuse)
 		n := len(handled)
 		active = slices.DeleteFunc(handled, func(o *op) bool { return o.finished })
-		w.awaitSuccessors(n - len(active))
-	}
-}
-
-// awaitSuccessors waits, at most core.GatherWindow, until as many ops are queued as the last round answered.
-func (w *appWorker) awaitSuccessors(answered int) {
-	if answered <= 0 {
-		return
-	}
-	timeout := time.After(core.GatherWindow)
-	for locked(w, func(*core.App) bool { return len(w.queue) < answered }) {
-		select {
-		case <-w.arrived:
-		case <-timeout:
-			return
+		// Wait, at most core.GatherWindow, until as many ops are queued as the round answered.
+		timeout := time.After(core.GatherWindow)
+		for answered := n - len(active); answered > 0 && locked(w, func(*core.App) bool { return len(w.queue) < answered }); {
+			select {
+			case <-w.arrived:
+			case <-timeout:
+				answered = 0
+			}
 		}
 	}
 }
