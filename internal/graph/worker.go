@@ -239,8 +239,10 @@ func (w *appWorker) unrestorable(u []core.Unapplied) {
 
 // write sends the batch; retry says its ops go to another round (core.Refused), else failed ops are answered.
 func (w *appWorker) write(ctx context.Context, b *core.Batch[*op]) (retry bool) {
-	w.c.tally(func() { w.c.stats.Batches++ })
-	w.c.tally(func() { w.c.stats.Mutations += int64(len(b.Contributors)) })
+	w.c.tally(func() {
+		w.c.stats.Batches++
+		w.c.stats.Mutations += int64(len(b.Contributors))
+	})
 	sent, err := w.patch(ctx, b.Cur, b.Cols, b.Intents, b.Base.ReadAt)
 	w.with(func(a *core.App) { a.Solo = max(a.Solo-1, 0) })
 	if err == nil {
