@@ -61,10 +61,9 @@ type Config struct {
 // Client edits application registrations through Microsoft Graph. It is safe for concurrent use;
 // operations on one application are serialized and grouped by a per-application worker.
 type Client struct {
-	cfg         Config
-	host        string       // the Graph host and port, the only ones the token goes to
-	http        *http.Client // the given transport; no redirects
-	observedLag atomic.Int64 // the longest replication lag seen, in nanoseconds (noteLag)
+	cfg  Config
+	host string       // the Graph host and port, the only ones the token goes to
+	http *http.Client // the given transport; no redirects
 
 	now     func() time.Time
 	sleep   func(context.Context, time.Duration) error
@@ -88,6 +87,7 @@ type Client struct {
 	statsMu sync.Mutex
 	stats   core.Stats   // what the client sent (Stats)
 	notices core.Notices // what users should be told although nothing failed (TakeNotices)
+	lagSeen core.Lag     // the declared bound and the longest lag observed (noteLag)
 }
 
 // New builds a Client. Only the credential is required.
@@ -97,7 +97,6 @@ func New(cfg Config) (*Client, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cmp.Or(cfg.BaseURL, DefaultBaseURL), "/")
 	cfg.Scope = cmp.Or(cfg.Scope, DefaultScope)
-	cfg.ReplicationLag = cmp.Or(cfg.ReplicationLag, core.DefaultReplicationLag)
 
 	host, err := core.Host(cfg.BaseURL)
 	if err != nil {
@@ -114,6 +113,7 @@ func New(cfg Config) (*Client, error) {
 		workers:   make(map[string]*appWorker),
 		arrival:   make(chan struct{}),
 		stats:     core.Stats{Retries: make(map[core.RetryReason]int64)},
+		lagSeen:   core.Lag{Declared: cmp.Or(cfg.ReplicationLag, core.DefaultReplicationLag)},
 	}
 	c.started = c.now()
 	if !cfg.CommandStart.IsZero() && cfg.CommandStart.Before(c.started) {
@@ -239,19 +239,15 @@ func (c *Client) list(ctx context.Context, u string) ([]*model.Object, string, e
 	return page.Value, page.Next, err
 }
 
-// lag is the lag model (core.Lag) as of now: the declared bound and the longest lag observed.
-func (c *Client) lag() core.Lag {
-	return core.Lag{Declared: c.cfg.ReplicationLag, Observed: time.Duration(c.observedLag.Load())}
+// lag is the lag model (core.Lag) as of now.
+func (c *Client) lag() (l core.Lag) {
+	c.tally(func() { l = c.lagSeen })
+	return l
 }
 
 // noteLag records that a read missed a write made d ago (core.Lag.Widen).
 func (c *Client) noteLag(d time.Duration) {
-	for {
-		l := c.lag()
-		if w := l.Widen(d); w == l.Observed || c.observedLag.CompareAndSwap(int64(l.Observed), int64(w)) {
-			return
-		}
-	}
+	c.tally(func() { c.lagSeen.Observed = c.lagSeen.Widen(d) })
 }
 
 // sleepUntil waits until t, counting reason when there is a wait at all.
@@ -264,7 +260,7 @@ func (c *Client) sleepUntil(ctx context.Context, t time.Time, reason core.RetryR
 	return c.sleep(ctx, wait)
 }
 
-// tally runs f under the lock of the counters and the notices.
+// tally runs f under the lock of the counters, the notices and the lag model.
 func (c *Client) tally(f func()) {
 	c.statsMu.Lock()
 	defer c.statsMu.Unlock()
