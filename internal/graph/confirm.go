@@ -10,8 +10,8 @@ import (
 )
 
 // confirm reads until Graph shows the batch's intents, handling each read by its outcome
-// (core.Confirmation.Classify). It returns the last read and the queued ops absorbed meanwhile.
-func (w *appWorker) confirm(first *core.Batch[*op]) (fresh *model.State, absorbed []*op) {
+// (core.Confirmation.Classify). It returns the queued ops absorbed meanwhile.
+func (w *appWorker) confirm(first *core.Batch[*op]) (absorbed []*op) {
 	defer w.with(func(*core.App) { // the confirmation in progress ends
 		close(w.confirming)
 		w.confirming = nil
@@ -31,8 +31,8 @@ func (w *appWorker) confirm(first *core.Batch[*op]) (fresh *model.State, absorbe
 			switch outcome {
 			case core.Visible: // one read that shows the intents proves Graph committed them
 				cancel()
-				w.seen(st)
-				return st, absorbed
+				w.seen(st) // the next round's base (core.App.Base)
+				return absorbed
 			case core.Overwritten:
 				err = w.overwritten(ctx, cf, st)
 			case core.Behind:
@@ -53,7 +53,7 @@ func (w *appWorker) confirm(first *core.Batch[*op]) (fresh *model.State, absorbe
 		}
 		cancel()
 		if err != nil {
-			return nil, absorbed
+			return absorbed
 		}
 	}
 }
@@ -61,7 +61,7 @@ func (w *appWorker) confirm(first *core.Batch[*op]) (fresh *model.State, absorbe
 // overwritten applies the missing intents again on st (core.Confirmation.Reapply) and sends them.
 func (w *appWorker) overwritten(ctx context.Context, cf *core.Confirmation[*op], st *model.State) error {
 	w.mu.Lock()
-	next, failed, unrestorable, ok := cf.Reapply(w.app, st, core.MaxReapply)
+	next, failed, unrestorable, ok := cf.Reapply(w.app, st)
 	w.mu.Unlock()
 	if !ok {
 		return &model.OverwrittenError{ObjectID: w.objectID, Reapplied: cf.Reapplied, Missing: cf.Lost}

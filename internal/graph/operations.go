@@ -150,12 +150,12 @@ func (c *Client) mutate(ctx context.Context, ref model.AppRef, mo model.Op) (ans
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
 	wrap := func(err error) error { return fmt.Errorf("%s on %s: %w", mo.Name, ref, err) }
-	w, hint, err := c.resolve(ctx, ref)
+	w, _, err := c.resolve(ctx, ref)
 	if err != nil {
 		return false, wrap(err)
 	}
 	c.beginOp()
-	o := w.submit(ctx, mo, hint)
+	o := w.submit(ctx, mo)
 	var gaveUp, serr error // gaveUp: the caller's context ended while a round had the op
 	select {
 	case err = <-o.done:

@@ -68,7 +68,7 @@ func (c *Client) settle(ctx context.Context) (err error) {
 			ends[i] = l.SettleEnd(w.app.LastWrite, w.app.Settled, c.cfg.ConcurrentWriters || w.foreign)
 			w.mu.Unlock()
 		}
-		step := s.Next(c.now(), confirming != nil, ends, ctx.Err() != nil, l, core.RequestTimeout)
+		step := s.Next(c.now(), confirming != nil, ends, ctx.Err() != nil, l)
 		if step.Done {
 			return nil
 		}
@@ -77,14 +77,14 @@ func (c *Client) settle(ctx context.Context) (err error) {
 			ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), step.Detach)
 			defer cancel()
 		}
-		var fired <-chan time.Time
-		switch {
-		case step.Watch != nil:
+		if step.Watch != nil {
 			if werr := watchAll(ctx, workers, step.Watch); werr != nil && s.Reports(ctx.Err() == nil) {
 				return werr
 			}
 			continue
-		case !step.Until.IsZero():
+		}
+		var fired <-chan time.Time
+		if !step.Until.IsZero() {
 			c.addRetry(core.ReasonSettle)
 			fired = time.After(step.Until.Sub(c.now()))
 		}
@@ -125,7 +125,7 @@ func (w *appWorker) watch(ctx context.Context) error {
 	}
 	w.seen(st)
 	w.mu.Lock()
-	lost, attempt, ok := w.app.Watched(st, core.MaxReapply)
+	lost, attempt, ok := w.app.Watched(st)
 	w.mu.Unlock()
 	if len(lost) == 0 {
 		return nil
@@ -136,7 +136,7 @@ func (w *appWorker) watch(ctx context.Context) error {
 	w.c.logWarn(ctx, "another writer overwrote changes of this process after they were confirmed; applying them again",
 		map[string]any{"object_id": w.objectID, "missing": len(lost), "attempt": attempt})
 	restore := model.Op{Name: "restoring changes another writer overwrote", Step: func(*model.State) (bool, error) { return true, nil }}
-	o := w.submit(ctx, restore, st)
+	o := w.submit(ctx, restore)
 	select {
 	case err := <-o.done:
 		return err

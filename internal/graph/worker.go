@@ -65,9 +65,8 @@ func locked[T any](w *appWorker, f func(a *core.App) T) (v T) {
 	return v
 }
 
-// submit queues mo for a caller with ctx and starts the worker if it is idle; hint, the lookup's read,
-// may be the first base.
-func (w *appWorker) submit(ctx context.Context, mo model.Op, hint *model.State) *op {
+// submit queues mo for a caller with ctx and starts the worker if it is idle.
+func (w *appWorker) submit(ctx context.Context, mo model.Op) *op {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	o := &op{Op: mo, ctx: ctx, done: make(chan error, 1), submitted: w.c.now()}
@@ -78,7 +77,7 @@ func (w *appWorker) submit(ctx context.Context, mo model.Op, hint *model.State) 
 	}
 	if !w.running {
 		w.running = true
-		go w.run(hint)
+		go w.run()
 	}
 	return o
 }
@@ -93,7 +92,7 @@ func (w *appWorker) withdraw(o *op) bool {
 }
 
 // run processes rounds until the queue is empty. Each round takes every queued op (group commit).
-func (w *appWorker) run(reuse *model.State) {
+func (w *appWorker) run() {
 	var active []*op
 	for {
 		idle := locked(w, func(*core.App) bool {
@@ -104,8 +103,7 @@ func (w *appWorker) run(reuse *model.State) {
 		if idle {
 			return
 		}
-		var handled []*op
-		handled, reuse = w.round(active, reuse)
+		handled := w.round(active)
 		n := len(handled)
 		active = slices.DeleteFunc(handled, func(o *op) bool { return o.finished })
 		// Wait, at most core.GatherWindow, until as many ops are queued as the round answered.
@@ -156,16 +154,16 @@ func whileAnyLive[T any](xs []T, ctxOf func(T) context.Context) (context.Context
 	return ctx, cancel
 }
 
-// round is one group commit: base, build, write, commit, confirm. It returns every op it handled
-// (with those the confirmation absorbed) and a read the next round may build on.
-func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fresh *model.State) {
+// round is one group commit: base, build, write, commit, confirm. It returns every op it handled,
+// with those the confirmation absorbed.
+func (w *appWorker) round(active []*op) []*op {
 	live := dropCancelled(active)
 	if len(live) == 0 {
-		return active, reuse
+		return active
 	}
 	ctx, cancel := opsContext(live, time.Time{}, true)
 	defer cancel()
-	base := locked(w, func(a *core.App) *model.State { return a.Base(reuse, w.foreign, w.c.lag(), w.c.started, w.c.now()) })
+	base := locked(w, func(a *core.App) *model.State { return a.Base(w.foreign, w.c.lag(), w.c.started, w.c.now()) })
 	var b *core.Batch[*op]
 	if base != nil {
 		if b = w.build(ctx, base, live, true); b.AnswersLate(func(o *op) time.Time { return o.submitted }) {
@@ -182,7 +180,7 @@ func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fres
 			for _, o := range live {
 				o.finish(fmt.Errorf("%s: %w", o.Name, err))
 			}
-			return active, nil
+			return active
 		}
 		w.seen(base)
 		b = w.build(ctx, base, live, true)
@@ -194,14 +192,13 @@ func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fres
 		for _, o := range b.Settled {
 			o.finish(nil)
 		}
-		return active, base
+		return active
 	}
 	if retry := w.write(ctx, b); retry {
-		return active, nil
+		return active
 	}
 	w.commit(b)
-	fresh, absorbed := w.confirm(b)
-	return append(active, absorbed...), fresh
+	return append(active, w.confirm(b)...)
 }
 
 // dropCancelled answers the ops whose caller gave up and returns the others.

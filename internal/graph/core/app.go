@@ -113,25 +113,22 @@ func (a *App) Cached(notBefore, now time.Time) *model.State {
 	return a.cached
 }
 
-// Base returns what a round may build on instead of reading (nil: read): reuse (the read that
-// confirmed the previous round) or else the latest read, when it started at FreshFrom or later, is at
-// most WriteReuse old, and is trusted (no other writer seen, no MustRead, no confirmed change missing).
-func (a *App) Base(reuse *model.State, foreign bool, l Lag, commandStart, now time.Time) *model.State {
-	if reuse == nil && a.cachedGen == a.Gen {
-		reuse = a.cached
-	}
-	distrusted := foreign || a.MustRead
+// Base returns what a round may build on instead of reading (nil: read): the latest read (the lookup,
+// or the read that confirmed the previous round), when it started at FreshFrom or later, is at most
+// WriteReuse old, and is trusted (no other writer seen, no MustRead, no confirmed change missing).
+func (a *App) Base(foreign bool, l Lag, commandStart, now time.Time) *model.State {
+	st, distrusted := a.cached, foreign || a.MustRead || a.cachedGen != a.Gen
 	a.MustRead = false
-	if distrusted || reuse == nil || reuse.ReadAt.IsZero() || reuse.ReadAt.Before(l.FreshFrom(commandStart)) ||
-		now.Sub(reuse.ReadAt) > WriteReuse || a.LooksOld(reuse) {
+	if distrusted || st == nil || st.ReadAt.IsZero() || st.ReadAt.Before(l.FreshFrom(commandStart)) ||
+		now.Sub(st.ReadAt) > WriteReuse || a.LooksOld(st) {
 		return nil
 	}
-	return reuse
+	return st
 }
 
 // Watched decides on st, read once the settle window has ended: the last write is settled, or lost
-// are restored by a new write (attempt is its number), at most maxReapply times (ok false beyond).
-func (a *App) Watched(st *model.State, maxReapply int) (lost []model.Intent, attempt int, ok bool) {
+// are restored by a new write (attempt is its number), at most MaxReapply times (ok false beyond).
+func (a *App) Watched(st *model.State) (lost []model.Intent, attempt int, ok bool) {
 	if lost = model.Missing(a.Expected(), st); len(lost) == 0 {
 		if a.Settled.Before(a.LastWrite) {
 			a.Settled = a.LastWrite
@@ -139,7 +136,7 @@ func (a *App) Watched(st *model.State, maxReapply int) (lost []model.Intent, att
 		return nil, 0, true
 	}
 	a.Restores++
-	return lost, a.Restores, a.Restores <= maxReapply
+	return lost, a.Restores, a.Restores <= MaxReapply
 }
 
 // Retrying records err, a failure about to be retried at now, for callers whose context ends meanwhile.

@@ -79,10 +79,10 @@ func (cf *Confirmation[O]) Absorb(b *Batch[O]) {
 	cf.Sent = b.Cur
 }
 
-// Reapply is the package Reapply of Lost on st, at most maxReapply times (ok false beyond); intents
+// Reapply is the package Reapply of Lost on st, at most MaxReapply times (ok false beyond); intents
 // that cannot be applied any more are forgotten and no longer awaited, failed the ops that wanted them.
-func (cf *Confirmation[O]) Reapply(a *App, st *model.State, maxReapply int) (next *model.State, failed map[O]error, unrestorable []Unapplied, ok bool) {
-	if cf.Reapplied >= maxReapply {
+func (cf *Confirmation[O]) Reapply(a *App, st *model.State) (next *model.State, failed map[O]error, unrestorable []Unapplied, ok bool) {
+	if cf.Reapplied >= MaxReapply {
 		return nil, nil, nil, false
 	}
 	cf.Reapplied++

@@ -20,20 +20,19 @@ func (l Lag) SettleEnd(lastWrite, settled time.Time, shared bool) time.Time {
 // on, on a context of its own (DESIGN.md, v3 rule 4).
 type Settle struct{ Detached bool }
 
-// SettleStep is what a last operation does next: return (Done), wait for the confirmation in
-// progress, wait until a window ends (Until), or read the applications whose windows have ended
-// (Watch, indexes of ends); Detach > 0: go on from now on a context of its own bounded by it.
+// SettleStep is what a last operation does next: return (Done), wait until Until, read the applications
+// at Watch (indexes of ends), or else wait for the confirmation in progress; Detach > 0: go on from now
+// on a context of its own bounded by it.
 type SettleStep struct {
-	Done, AwaitConfirmation bool
-	Until                   time.Time
-	Watch                   []int
-	Detach                  time.Duration
+	Done   bool
+	Until  time.Time
+	Watch  []int
+	Detach time.Duration
 }
 
 // Next decides the next step at now from whether a confirmation runs, the window ends (zero: nothing
-// to settle) and whether the caller is gone: confirmations first, then the latest window ahead, then
-// reads; detached for the rest of the window, one settle horizon and one request.
-func (s *Settle) Next(now time.Time, confirming bool, ends []time.Time, callerGone bool, l Lag, request time.Duration) (step SettleStep) {
+// to settle) and whether the caller is gone.
+func (s *Settle) Next(now time.Time, confirming bool, ends []time.Time, callerGone bool, l Lag) (step SettleStep) {
 	for i, end := range ends {
 		switch {
 		case end.IsZero():
@@ -47,11 +46,11 @@ func (s *Settle) Next(now time.Time, confirming bool, ends []time.Time, callerGo
 		return SettleStep{Done: true}
 	}
 	if callerGone && !s.Detached {
-		s.Detached, step.Detach = true, max(step.Until.Sub(now), 0)+l.SettleHorizon()+request
+		s.Detached, step.Detach = true, max(step.Until.Sub(now), 0)+l.SettleHorizon()+RequestTimeout
 	}
 	switch { // one step at a time: confirmations first, then the latest window ahead, then reads
 	case confirming:
-		step.AwaitConfirmation, step.Until, step.Watch = true, time.Time{}, nil
+		step.Until, step.Watch = time.Time{}, nil
 	case !step.Until.IsZero():
 		step.Watch = nil
 	}
