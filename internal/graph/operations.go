@@ -281,7 +281,7 @@ func (c *Client) settle(ctx context.Context) (err error) {
 	}
 }
 
-// watchAll watches the workers at the indices, ten at a time (their reads share lists, batchread.go).
+// watchAll watches the workers at the indices, ten at a time (their reads share lists, reads.go).
 func watchAll(ctx context.Context, workers []*appWorker, indices []int) error {
 	errs := make([]error, len(indices))
 	sem := make(chan struct{}, 10)
