@@ -81,7 +81,7 @@ type Client struct {
 	refs      map[string]*appWorker  // AppRef.Key() → the application's worker
 	resolving map[string]*readFlight // AppRef.Key() → lookup in flight
 	workers   map[string]*appWorker  // lower-case object ID → worker
-	ops       int                    // mutations in flight (settle.go)
+	ops       int                    // mutations in flight (operations.go)
 	arrival   chan struct{}          // closed when a mutation starts
 
 	// The read batchers: applications by object and client ID, service principals by client ID (ClientVisible).
