@@ -59,10 +59,6 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 		if err == nil {
 			return nil
 		}
-		var forbidden *model.ForbiddenError
-		if errors.As(err, &forbidden) {
-			forbidden.Caller = c.cfg.Caller
-		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return a.GaveUp(timedOutRetrying(err, retried))
 		}
