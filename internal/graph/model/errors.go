@@ -7,43 +7,31 @@ import (
 	"time"
 )
 
-// Sentinel errors; each typed error below matches its sentinel with errors.Is.
+// Sentinel errors; errors.Is matches them, also in the steps' refusals below, which wrap theirs with
+// what they name.
 var (
-	ErrScopeNotFound          = errors.New("permission scope not found")
-	ErrScopeExists            = errors.New("permission scope already exists")
-	ErrPreAuthorizationExists = errors.New("pre-authorization already exists")
+	ErrScopeNotFound          = errors.New("not found on the application")
+	ErrScopeExists            = errors.New("already exists")
+	ErrPreAuthorizationExists = errors.New("is already pre-authorized")
 	ErrNotFound               = errors.New("application not found") // or not visible to the caller
 	ErrOverwritten            = errors.New("change overwritten by another writer")
 )
 
-func (*ScopeExistsError) Is(t error) bool            { return t == ErrScopeExists }
-func (*ScopeNotFoundError) Is(t error) bool          { return t == ErrScopeNotFound }
-func (*PreAuthorizationExistsError) Is(t error) bool { return t == ErrPreAuthorizationExists }
-func (*NotFoundError) Is(t error) bool               { return t == ErrNotFound }
-func (*OverwrittenError) Is(t error) bool            { return t == ErrOverwritten }
+func (*NotFoundError) Is(t error) bool    { return t == ErrNotFound }
+func (*OverwrittenError) Is(t error) bool { return t == ErrOverwritten }
 
-// The steps' refusals.
-type (
-	// ScopeExistsError says a permission scope with the requested value (or ID) already exists; ID
-	// and Value are the existing scope's (ID for an import command).
-	ScopeExistsError struct{ ID, Value string }
-	// ScopeNotFoundError says the application has no permission scope with the ID.
-	ScopeNotFoundError struct{ ID string }
-	// PreAuthorizationExistsError says the client (its appId as Graph stores it) is already
-	// pre-authorized for the permission (a scope ID).
-	PreAuthorizationExistsError struct{ ClientAppID, PermissionID string }
-)
-
-func (e *ScopeExistsError) Error() string {
-	return fmt.Sprintf("permission scope %q already exists with id %s", e.Value, e.ID)
+// scopeExists names the existing scope (its ID for an import command).
+func scopeExists(s scopeEntry) error {
+	return fmt.Errorf("permission scope %q %w with id %s", s.Value, ErrScopeExists, s.ID)
 }
 
-func (e *ScopeNotFoundError) Error() string {
-	return fmt.Sprintf("permission scope %s not found on the application", e.ID)
+func scopeNotFound(id string) error {
+	return fmt.Errorf("permission scope %s %w", id, ErrScopeNotFound)
 }
 
-func (e *PreAuthorizationExistsError) Error() string {
-	return fmt.Sprintf("client application %s is already pre-authorized for permission %s", e.ClientAppID, e.PermissionID)
+// preAuthorizationExists names the client as Graph stores it.
+func preAuthorizationExists(client, perm string) error {
+	return fmt.Errorf("client application %s %w for permission %s", client, ErrPreAuthorizationExists, perm)
 }
 
 // APIError is an error answer from Microsoft Graph (ErrorFromResponse): the HTTP status, Graph's
