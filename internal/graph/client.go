@@ -388,9 +388,6 @@ func (c *Client) attempt(ctx context.Context, n int, fn func(ctx context.Context
 
 // sleepCtx waits for d or until ctx is done.
 func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
 	select {
 	case <-time.After(d):
 		return nil

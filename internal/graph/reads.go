@@ -340,10 +340,8 @@ func (b *readBatcher) answer(batch []core.Queued[*readWaiter], ids []string) {
 			}
 			objs, _, err := b.c.list(ctx, b.coll+query(core.Filter(b.prop, ids...), b.sel...))
 			for _, m := range objs {
-				if m != nil && b.prop == "id" {
-					found[strings.ToLower(m.ID)] = m
-				} else if m != nil {
-					found[strings.ToLower(m.AppID)] = m
+				if m != nil { // by both IDs: the list named one of them (distinct GUIDs never collide)
+					found[strings.ToLower(m.ID)], found[strings.ToLower(m.AppID)] = m, m
 				}
 			}
 			return err

@@ -16,7 +16,7 @@ import (
 )
 
 // The one retry policy: which failures of a call are repeated, after what delay, and when it gives
-// up. The driver (retry.go) hands each failed attempt's error to Next, and waits or returns.
+// up. The driver (Client.retry) hands each failed attempt's error to Next, and waits or returns.
 
 // RetryReason names why a call was repeated or a wait was taken; the driver counts them by reason.
 type RetryReason string
