@@ -43,10 +43,8 @@ func (w *appWorker) notFoundPolicy(p callPolicy) callPolicy {
 	return p
 }
 
-// read reads the application under the retry policy, never older than what this process confirmed:
-// a read core.App.LooksOld calls behind is repeated, for core.Lag.OverwriteAfter at most; then it is
-// the truth (another writer overwrote our change, which the next round restores). A confirmation's
-// read (confirming) takes what it gets: core.Confirmation.Classify decides on it.
+// read reads the application under the retry policy, repeating a read core.App.LooksOld calls behind
+// for core.Lag.OverwriteAfter, then taking it as another writer's; a confirmation's read takes what it gets.
 func (w *appWorker) read(ctx context.Context, confirming bool) (*model.State, error) {
 	start, p := w.c.now(), callPolicy{what: "GET /applications/" + w.objectID}
 	if confirming {
@@ -140,9 +138,8 @@ func (w *appWorker) seen(st *model.State) {
 }
 
 // resolve returns the worker of the application ref names. The first call per reference reads the
-// application (the client ID form first when the kind is model.RefAuto; a 404 retried for L only,
-// core.Lag.NotFoundPolicy) and returns that read; later calls return only the worker. Concurrent first
-// calls share one lookup; when its leader gave up (leaderGaveUp), a follower calls again.
+// application (by client ID first for model.RefAuto; core.Lag.NotFoundPolicy) and returns that read,
+// later calls only the worker. Concurrent first calls share one lookup (leaderGaveUp: call again).
 func (c *Client) resolve(ctx context.Context, ref model.AppRef) (*appWorker, *model.State, error) {
 	if strings.TrimSpace(ref.ID) == "" {
 		return nil, nil, errors.New("the application ID is empty")
@@ -217,8 +214,7 @@ func await(ctx context.Context, ch <-chan struct{}) error {
 var errNotListed = fmt.Errorf("%w: not in Graph's filtered list", model.ErrNotFound)
 
 // readBatcher queues the reads of the collection coll by the property prop ("id" or "appId") and sends
-// them, several in one request (DESIGN.md, "Reads of different applications share requests"; the
-// queue's rules are core/batchread.go's). A read is one attempt: the caller's policy retries it.
+// them, several in one request. A read is one attempt: the caller's policy retries it.
 type readBatcher struct {
 	c          *Client
 	prop, coll string
@@ -288,9 +284,8 @@ func (b *readBatcher) read(ctx context.Context, id string, presence bool) (*mode
 	return m, err
 }
 
-// send sends b's queue, one request at a time (core.Take), until the queue is empty; it lingers
-// first while core.LingerFor says so, and waits for an answer for core.ReadStallAfter at most: a
-// request that hangs holds the reads behind it no longer.
+// send sends b's queue, one request at a time (core.Take; lingering first as core.LingerFor says),
+// until it is empty. A request holds the reads behind it for core.ReadStallAfter at most.
 func (b *readBatcher) send() {
 	for {
 		b.mu.Lock()
@@ -322,9 +317,8 @@ func (b *readBatcher) send() {
 	}
 }
 
-// answer sends one request for the batch (naming ids) and answers its waiters: a batch naming one
-// object is its single GET, more are one filtered list (core.Filter; a refusal, core.ListRefusal).
-// The request is one attempt with its own timeout; it ends when the last waiter has gone.
+// answer sends one attempt for the batch naming ids (one ID: its single GET, more: a filtered list;
+// a refusal, core.ListRefusal) and answers its waiters. It ends when the last waiter has gone.
 func (b *readBatcher) answer(batch []core.Queued[*readWaiter], ids []string) {
 	live, release := whileAnyLive(batch, func(r core.Queued[*readWaiter]) context.Context { return r.W.ctx })
 	defer release()
@@ -390,11 +384,9 @@ func (c *Client) ClientVisible(ctx context.Context, appID string) (bool, error) 
 	return false, nil
 }
 
-// The read-only listing calls of `terraform query`: nothing is written and a listing is a snapshot
-// by nature, so they bypass the per-application workers.
-
-// OwnedApplications lists the applications the client's identity owns (core.OwnedPath), with the
-// properties the provider reads.
+// OwnedApplications lists the applications the client's identity owns (core.OwnedPath of the token's
+// oid claim; app-only: idtyp "app", or no scp claim), with the properties the provider reads. The
+// listing calls of `terraform query` write nothing and are snapshots: they bypass the workers.
 func (c *Client) OwnedApplications(ctx context.Context) ([]model.Application, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
@@ -403,10 +395,14 @@ func (c *Client) OwnedApplications(ctx context.Context) ([]model.Application, er
 	if err != nil {
 		return nil, err
 	}
-	path, err := ownedPath(tok)
+	claims, err := auth.UnverifiedClaims(tok)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading the Microsoft Graph access token, to know which identity owns the applications: %w", err)
 	}
+	if claims.ObjectID == "" {
+		return nil, errors.New("the Microsoft Graph access token has no oid claim, so the identity that owns the applications is unknown")
+	}
+	path := core.OwnedPath(strings.ToLower(claims.ObjectID), claims.AppOnly())
 	var out []model.Application
 	next := path + query("", selectFields...)
 	for page := 0; next != "" && page < core.MaxListPages; page++ {
@@ -447,17 +443,4 @@ func (c *Client) ApplicationDisplayName(ctx context.Context, appID string) (stri
 		}
 	}
 	return "", nil
-}
-
-// ownedPath is core.OwnedPath of the identity the token is issued to: its oid claim, lower-case, and
-// whether it is app-only (idtyp "app", or no scp claim).
-func ownedPath(token string) (string, error) {
-	claims, err := auth.UnverifiedClaims(token)
-	if err != nil {
-		return "", fmt.Errorf("reading the Microsoft Graph access token, to know which identity owns the applications: %w", err)
-	}
-	if claims.ObjectID == "" {
-		return "", errors.New("the Microsoft Graph access token has no oid claim, so the identity that owns the applications is unknown")
-	}
-	return core.OwnedPath(strings.ToLower(claims.ObjectID), claims.AppOnly()), nil
 }
