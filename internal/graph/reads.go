@@ -210,7 +210,8 @@ func await(ctx context.Context, ch <-chan struct{}) error {
 	}
 }
 
-// errNotListed answers a presence lookup whose object a filtered list did not return.
+// errNotListed answers a read whose object a filtered list did not return: a presence lookup's
+// answer; any other read then asks Graph with a GET of its own.
 var errNotListed = fmt.Errorf("%w: not in Graph's filtered list", model.ErrNotFound)
 
 // readBatcher queues the reads of the collection coll by the property prop ("id" or "appId") and sends
@@ -228,14 +229,12 @@ type readBatcher struct {
 	omissions atomic.Int32  // objects a list left out that a single GET then found
 }
 
-// readWaiter is one caller's read. Its answer is m (nil when not listed) or err; or alone: the caller
-// sends a single GET itself (omitted: the list left the object out).
+// readWaiter is one caller's read. Its answer is m or err; neither: the caller sends its own GET.
 type readWaiter struct {
-	ctx            context.Context
-	done           chan struct{}
-	m              *model.Object
-	err            error
-	alone, omitted bool
+	ctx  context.Context
+	done chan struct{}
+	m    *model.Object
+	err  error
 }
 
 // single sends one GET of the object: coll/{id}, or coll(appId='{id}').
@@ -272,11 +271,12 @@ func (b *readBatcher) read(ctx context.Context, id string, presence bool) (*mode
 	if err := await(ctx, w.done); err != nil {
 		return nil, err
 	}
-	if !w.alone {
+	omitted := errors.Is(w.err, errNotListed) && !presence
+	if w.m != nil || w.err != nil && !omitted {
 		return w.m, w.err
 	}
 	m, err := b.single(ctx, id)
-	if w.omitted && err == nil && b.omissions.Add(1) == core.MaxListOmissions {
+	if omitted && err == nil && b.omissions.Add(1) == core.MaxListOmissions {
 		b.off.Store(true)
 		b.c.logWarn(ctx, "Microsoft Graph's filtered lists keep leaving out objects that a GET finds; reading each alone",
 			map[string]any{"filter_property": b.prop})
@@ -351,16 +351,13 @@ func (b *readBatcher) answer(batch []core.Queued[*readWaiter], ids []string) {
 	for _, r := range batch {
 		w := r.W
 		switch m, ok := found[r.ID]; {
-		case alone:
-			w.alone = true
+		case alone: // neither m nor err: the reader sends its own GET
 		case err != nil:
 			w.err = err
 		case ok:
 			w.m = m
-		case r.Presence:
-			w.err = errNotListed
 		default:
-			w.alone, w.omitted = true, true
+			w.err = errNotListed
 		}
 		close(w.done)
 	}
