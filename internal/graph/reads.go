@@ -37,8 +37,7 @@ func leaderGaveUp(ctx context.Context, err error) bool {
 
 // notFoundPolicy returns how 404 answers for this (already resolved) application are retried.
 func (w *appWorker) notFoundPolicy(p callPolicy) callPolicy {
-	written := locked(w, func(a *core.App) bool { return a.Written })
-	p.NotFound, p.NotFoundWindow = w.c.lag().NotFoundPolicy(written)
+	p.NotFound, p.NotFoundWindow = w.c.lag().NotFoundPolicy(locked(w, func(a *core.App) bool { return a.Written }))
 	p.onRetry = func(err error) { w.with(func(a *core.App) { a.Retrying(err, w.c.now()) }) }
 	return p
 }

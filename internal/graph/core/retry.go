@@ -71,8 +71,7 @@ var brokenConnection = []string{"stream error", "connection reset", "broken pipe
 // certificate or name failure is not: sending again cannot fix it.
 func dropped(err error) bool {
 	var ue *url.Error
-	var dns *net.DNSError
-	if errors.As(err, &ue) && !badcert.Is(err) && !errors.As(err, &dns) {
+	if errors.As(err, &ue) && !badcert.Is(err) && !errors.As(err, new(*net.DNSError)) {
 		msg := strings.ToLower(ue.Err.Error())
 		if slices.ContainsFunc(brokenConnection, func(part string) bool { return strings.Contains(msg, part) }) {
 			return true
