@@ -56,10 +56,9 @@ type Config struct {
 	UserAgent  string       // goes in front of the client's own
 	Logger     Logger       // receives request and retry logs (nil: none)
 
-	ReplicationLag    time.Duration    // L (core/lag.go; zero: core.DefaultReplicationLag, negative: none)
-	CommandStart      time.Time        // when the command started (zero, or after New: when New is called)
-	ConcurrentWriters bool             // other writers may change the applications: every last write settles
-	Caller            model.CallerKind // the kind of identity the credential signs in as (ForbiddenError)
+	ReplicationLag    time.Duration // L (core/lag.go; zero: core.DefaultReplicationLag, negative: none)
+	CommandStart      time.Time     // when the command started (zero, or after New: when New is called)
+	ConcurrentWriters bool          // other writers may change the applications: every last write settles
 }
 
 // Client edits application registrations through Microsoft Graph. It is safe for concurrent use;
@@ -302,7 +301,8 @@ func (w *appWorker) markForeignLocked() {
 
 // notConfirmed tells the user that the change of operation name, answered as made, is not in Graph.
 func (w *appWorker) notConfirmed(name string, err error) {
-	w.c.notify(core.Notice{Kind: core.NoticeNotConfirmed, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", name, err)})
+	w.c.notify(core.Notice{Kind: core.NoticeNotConfirmed, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", name, err),
+		Forbidden: errors.As(err, new(*model.ForbiddenError))})
 }
 
 // isContextEnd reports whether err is a context's end.
@@ -347,10 +347,6 @@ func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Co
 		err := c.attempt(ctx, a.N, fn)
 		if err == nil {
 			return nil
-		}
-		var forbidden *model.ForbiddenError
-		if errors.As(err, &forbidden) {
-			forbidden.Caller = c.cfg.Caller
 		}
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return a.GaveUp(timedOutRetrying(err, retried))

@@ -163,7 +163,7 @@ func (r requests) reads() int64 { return r.getApp + r.listApps }
 // model.ErrScopeNotFound, a missing application one matching graph.ErrNotFound.
 func getScope(ctx context.Context, c *graph.Client, ref model.AppRef, scopeID string) (model.PermissionScope, error) {
 	return item(ctx, c, ref, func(app model.Application) (model.PermissionScope, bool) { return app.Scope(scopeID) },
-		&model.ScopeNotFoundError{ID: scopeID})
+		fmt.Errorf("permission scope %s %w", scopeID, model.ErrScopeNotFound))
 }
 
 // getPreAuthorization reads the pre-authorized entry of one client: a missing entry is an error

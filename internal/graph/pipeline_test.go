@@ -61,8 +61,7 @@ func TestExposeScopeIsOneChange(t *testing.T) {
 		}
 		patches0 = len(h.rec.Patches())
 		_, _, err = h.client.ExposeScope(ctx, model.ByAppID(other), "api://"+other, accessScope(""))
-		var exists *model.ScopeExistsError
-		if !errors.As(err, &exists) {
+		if !errors.Is(err, model.ErrScopeExists) {
 			t.Fatalf("err = %v, want ScopeExistsError", err)
 		}
 		if n := len(h.rec.Patches()) - patches0; n != 0 {

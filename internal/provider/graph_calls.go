@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
 	"github.com/bayer/terraform-provider-lkps/internal/graph"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
@@ -36,7 +35,7 @@ func (d *providerData) graphWithin(ctx context.Context, get timeoutGetter, def t
 		return ctx, func() {}, nil, false
 	}
 	// The operation's deferred cancel also reports what the Graph client noticed meanwhile.
-	return ctx, func() { cancel(); addGraphNotices(client.TakeNotices(), diags) }, client, true
+	return ctx, func() { cancel(); addGraphNotices(client.TakeNotices(), d.method.Kind, diags) }, client, true
 }
 
 // graphOperation names the CRUD operation of an Entra resource whose timeout graphFor applies.
@@ -157,7 +156,6 @@ func (d *providerData) graph(ctx context.Context, diags *diag.Diagnostics) (*gra
 			HTTPClient: d.httpClient,
 			UserAgent:  d.userAgent,
 			Logger:     tflogLogger{},
-			Caller:     graphCaller(d.method.Kind),
 
 			ReplicationLag:    d.graphSettings.lag,
 			ConcurrentWriters: d.graphSettings.concurrentWriters,
@@ -172,14 +170,6 @@ func (d *providerData) graph(ctx context.Context, diags *diag.Diagnostics) (*gra
 		return nil, false
 	}
 	return d.graphClient, true
-}
-
-// graphCaller is the kind of identity a method signs in as, which decides Graph's authorization rule.
-func graphCaller(k auth.Kind) model.CallerKind {
-	if k.SignsInAsUser() {
-		return model.CallerUser
-	}
-	return model.CallerServicePrincipal
 }
 
 // graphScope is the token scope for a Graph endpoint: its own URL plus "/.default", as sovereign clouds

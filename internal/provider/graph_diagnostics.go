@@ -20,17 +20,17 @@ import (
 // This file is the one mapping from Microsoft Graph errors to diagnostics. Every resource, data source,
 // list resource, action and check reports a failed Graph call through the report functions below, so
 // that the same failure reads the same everywhere: what happened, then what to do. A refusal (403) says
-// which requirement is missing, from the application permissions in the provider's Graph token.
+// what the provider's kind of identity needs (authorizationRule) and, for a service principal, which
+// requirement is missing, from the application permissions in the provider's Graph token.
 
 // reportGraphError reports a failed Graph call on the agent application: action is what the provider
 // tried ("read the agent application"), ref the application it named.
 func (d *providerData) reportGraphError(ctx context.Context, diags *diag.Diagnostics, action string, ref model.AppRef, err error) {
-	var forbidden *model.ForbiddenError
 	var caller *graphCallerFacts
-	if errors.As(err, &forbidden) && forbidden.Caller == model.CallerServicePrincipal {
+	if errors.As(err, new(*model.ForbiddenError)) && !d.method.Kind.SignsInAsUser() {
 		caller = d.graphTokenFacts(ctx)
 	}
-	summary, detail := describeGraphError(action, ref, err, caller)
+	summary, detail := describeGraphError(action, ref, err, d.method.Kind, caller)
 	diags.AddError(summary, detail)
 }
 
@@ -66,7 +66,7 @@ func (d *providerData) reportAgentCheck(ctx context.Context, diags *diag.Diagnos
 		diags.AddWarning("Agent Application Not Checked",
 			fmt.Sprintf("The registration of agent %s is kept as it is, but the provider could not check whether the agent's "+
 				"app registration still exists: %s.\n\nTo detect a deleted agent, let the "+
-				"provider's identity read it. %s", agentID, graphAnswer(&forbidden.APIError), forbidden.Rule()))
+				"provider's identity read it. %s", agentID, graphAnswer(&forbidden.APIError), authorizationRule(d.method.Kind)))
 		return false
 	default:
 		d.reportGraphError(ctx, diags, "check that the agent's app registration still exists", ref, err)
@@ -76,18 +76,18 @@ func (d *providerData) reportAgentCheck(ctx context.Context, diags *diag.Diagnos
 
 // reportListError reports a failed listing (of the applications the provider's identity owns) with
 // advice, what to do instead.
-func reportListError(diags *diag.Diagnostics, action string, err error, advice string) {
-	var forbidden *model.ForbiddenError
-	if errors.As(err, &forbidden) {
-		diags.AddError("Not allowed to "+action, fmt.Sprintf("Microsoft Graph refused to %s: %v\n\n%s", action, err, advice))
+func (d *providerData) reportListError(diags *diag.Diagnostics, action string, err error, advice string) {
+	if errors.As(err, new(*model.ForbiddenError)) {
+		diags.AddError("Not allowed to "+action, fmt.Sprintf("Microsoft Graph refused to %s: %v. %s\n\n%s", action, err,
+			authorizationRule(d.method.Kind), advice))
 		return
 	}
 	diags.AddError("Could not "+action, fmt.Sprintf("Failed to %s: %v\n\n%s", action, err, advice))
 }
 
-// describeGraphError returns the summary and detail of a Graph failure. caller, when known, is what the
-// provider's token says about its identity.
-func describeGraphError(action string, ref model.AppRef, err error, caller *graphCallerFacts) (summary, detail string) {
+// describeGraphError returns the summary and detail of a Graph failure. kind is how the provider signs in;
+// caller, when known, is what the provider's token says about its identity.
+func describeGraphError(action string, ref model.AppRef, err error, kind auth.Kind, caller *graphCallerFacts) (summary, detail string) {
 	var (
 		forbidden  *model.ForbiddenError
 		validation *model.ValidationError
@@ -114,7 +114,7 @@ func describeGraphError(action string, ref model.AppRef, err error, caller *grap
 	case errors.As(err, &forbidden):
 		return "Insufficient privileges on the agent application",
 			fmt.Sprintf("Could not %s for the %s: %s.\n\n%s\n\nSee the provider documentation, \"Permissions the identity "+
-				"needs\": %s", action, ref, graphAnswer(&forbidden.APIError), missingGraphRequirement(forbidden, caller),
+				"needs\": %s", action, ref, graphAnswer(&forbidden.APIError), missingGraphRequirement(kind, caller),
 				auth.DocsURL("permissions-the-identity-needs"))
 	case errors.As(err, &validation):
 		if summary, detail, ok := describeIdentifierURIPolicyRefusal(action, ref, validation); ok {
@@ -226,15 +226,31 @@ const (
 const graphRoleGrantNote = "An added owner counts at once; a newly granted application permission is in tokens issued " +
 	"after the admin consent, and every terraform run requests a new token. Run terraform apply again once it is fixed."
 
+// authorizationRule says who may read and change an application for the kind of identity the provider
+// signs in as, and what to grant (Microsoft Graph permission reference for application get/update; shared
+// design graph-behaviour.md).
+func authorizationRule(kind auth.Kind) string {
+	if kind.SignsInAsUser() {
+		return "A signed-in user (Azure CLI) may change an app registration they own: add the user as an owner of the " +
+			"agent's app registration, or give them a directory role such as Application Administrator or Cloud " +
+			"Application Administrator."
+	}
+	return "A service principal (client secret, certificate, OIDC or managed identity) is authorized by its " +
+		"Microsoft Graph application permissions, not by ownership alone: grant it the application permission " +
+		"Application.ReadWrite.OwnedBy (admin consent) and add it as an owner of the agent's app registration " +
+		"(the least privilege that works), or grant Application.ReadWrite.All (admin consent). To only read, " +
+		"Application.Read.All suffices. Being an owner without an application permission is not enough."
+}
+
 // missingGraphRequirement says what the identity lacks: for a service principal whose token the provider
-// read, the one requirement that is missing; otherwise the rule for its kind of identity.
-func missingGraphRequirement(forbidden *model.ForbiddenError, caller *graphCallerFacts) string {
-	if forbidden.Caller == model.CallerUser {
-		return forbidden.Rule() + " An added owner counts at once: run terraform apply again. A directory role is in tokens " +
-			"issued after it was assigned: sign in again (az login) first."
+// read, the one requirement that is missing; otherwise the rule for its kind of identity (kind).
+func missingGraphRequirement(kind auth.Kind, caller *graphCallerFacts) string {
+	if kind.SignsInAsUser() {
+		return authorizationRule(kind) + " An added owner counts at once: run terraform apply again. A directory role is in " +
+			"tokens issued after it was assigned: sign in again (az login) first."
 	}
 	if caller == nil {
-		return forbidden.Rule() + " " + graphRoleGrantNote
+		return authorizationRule(kind) + " " + graphRoleGrantNote
 	}
 	who := "the provider's service principal"
 	if caller.appID != "" {

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -18,6 +20,7 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/emulator"
 	"github.com/bayer/terraform-provider-lkps/internal/environments"
+	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 	"github.com/bayer/terraform-provider-lkps/internal/lkps"
 )
@@ -203,14 +206,62 @@ func TestAccPermissions_roleWithoutOwnershipIsRefused(t *testing.T) {
 // Graph's answer is quoted once, not as "microsoft graph answered" twice.
 func TestGraphAnswerQuotedOnce(t *testing.T) {
 	fb := &model.ForbiddenError{APIError: model.APIError{StatusCode: 403, Code: "Authorization_RequestDenied",
-		Message: "Insufficient privileges to complete the operation."}, Caller: model.CallerServicePrincipal}
-	_, detail := describeGraphError("update the access_as_client scope", model.ByAppID("d3e40000-0000-4000-8000-000000000002"), fb,
+		Message: "Insufficient privileges to complete the operation."}}
+	_, detail := describeGraphError("update the access_as_client scope", model.ByAppID("d3e40000-0000-4000-8000-000000000002"), fb, auth.KindClientSecret,
 		&graphCallerFacts{appID: "d3e40000-0000-4000-8000-000000000001", roles: []string{"Application.ReadWrite.OwnedBy"}})
 	if n := strings.Count(strings.ToLower(detail), "microsoft graph answered"); n != 1 {
 		t.Errorf("Graph's answer is quoted %d times, want once:\n%s", n, detail)
 	}
 	if strings.Contains(detail, "owner takes effect for tokens issued after") {
 		t.Errorf("the detail says an added owner needs a new token, while it counts at once:\n%s", detail)
+	}
+}
+
+// Every way a Graph refusal (403) reaches the user says what the provider's kind of identity needs: a
+// signed-in user ownership or a directory role, a service principal an application permission (and
+// ownership), never the other kind's rule.
+func TestForbiddenSaysWhatToGrant(t *testing.T) {
+	fb := &model.ForbiddenError{APIError: model.APIError{StatusCode: 403, Code: "Authorization_RequestDenied",
+		Message: "Insufficient privileges to complete the operation.", RequestID: "req-2"}}
+	user := []string{"add the user as an owner", "Application Administrator"}
+	sp := []string{"Application.ReadWrite.OwnedBy (admin consent) and add it as an owner", "owner without an application permission is not enough"}
+	for _, tc := range []struct {
+		kind      auth.Kind
+		want      []string
+		forbidden string
+	}{
+		{auth.KindAzureCLI, user, "OwnedBy"},
+		{auth.KindClientSecret, sp, "Azure CLI"},
+		{auth.KindManagedIdentity, sp, "Azure CLI"},
+	} {
+		d := &providerData{method: auth.Method{Kind: tc.kind}}
+		var diags diag.Diagnostics
+		d.reportGraphError(context.Background(), &diags, "update the access_as_client scope", model.ByAppID("d3e40000-0000-4000-8000-000000000002"), fmt.Errorf("wrapped: %w", fb))
+		d.reportListError(&diags, "list the applications the provider's identity owns", fb, "Name the agents instead.")
+		d.reportAgentCheck(context.Background(), &diags, "d3e40000-0000-4000-8000-000000000002", model.ByAppID("d3e40000-0000-4000-8000-000000000002"), fb)
+		addGraphNotices([]core.Notice{{Kind: core.NoticeNotConfirmed, ObjectID: "o1", Detail: "x: " + fb.Error(), Forbidden: true}}, tc.kind, &diags)
+		if len(diags) != 4 {
+			t.Fatalf("%s: %d diagnostics, want 4", tc.kind, len(diags))
+		}
+		for _, dg := range diags {
+			text := dg.Summary() + "\n" + dg.Detail()
+			for _, w := range tc.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("%s: %q lacks %q:\n%s", tc.kind, dg.Summary(), w, text)
+				}
+			}
+			if strings.Contains(text, tc.forbidden) {
+				t.Errorf("%s: %q gives the other kind's rule (%q):\n%s", tc.kind, dg.Summary(), tc.forbidden, text)
+			}
+			if !strings.Contains(text, "req-2") && dg.Summary() != "A change of this run is not shown by Microsoft Graph" {
+				t.Errorf("%s: %q does not quote Graph's answer:\n%s", tc.kind, dg.Summary(), text)
+			}
+		}
+	}
+	var diags diag.Diagnostics
+	addGraphNotices([]core.Notice{{Kind: core.NoticeNotConfirmed, ObjectID: "o1", Detail: "x: overwritten"}}, auth.KindClientSecret, &diags)
+	if strings.Contains(diags[0].Detail(), "OwnedBy") {
+		t.Errorf("a notice without a refusal gives advice on permissions:\n%s", diags[0].Detail())
 	}
 }
 
@@ -255,7 +306,7 @@ resource "lkps_agent_client_scope" "test" {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
 			Config:      config,
-			ExpectError: regexp.MustCompile(`(?s)Insufficient privileges on the agent application.*` + wrapTolerant(regexp.QuoteMeta(model.UserRule))),
+			ExpectError: regexp.MustCompile(`(?s)Insufficient privileges on the agent application.*` + wrapTolerant(regexp.QuoteMeta(authorizationRule(auth.KindAzureCLI)))),
 		}},
 	})
 	fakeAz(owner)
@@ -319,14 +370,14 @@ func TestDescribeIdentifierURIPolicyRefusal(t *testing.T) {
 		{"Request_BadRequest", "The newly added URI api://x must comply with the format 'api://{appId}' or 'api://{tenantId}/{appId}' as per the default app management policy of your organization. If the requestedAccessTokenVersion is set to 2, this restriction may not apply. See https://aka.ms/identifier-uri-addition-error for more information on this error.", "only api://<agent client ID> and api://<tenant ID>/<agent client ID>"},
 	} {
 		e := &model.ValidationError{APIError: model.APIError{StatusCode: 400, Code: tc.code, Message: tc.message}}
-		summary, detail := describeGraphError("expose the scope", ref, e, nil)
+		summary, detail := describeGraphError("expose the scope", ref, e, auth.KindClientSecret, nil)
 		if summary != "The tenant's app management policy refused the Application ID URI" || !regexp.MustCompile(regexp.QuoteMeta(tc.want)).MatchString(detail) ||
 			!regexp.MustCompile(`api://<agent client ID> is always\s+allowed`).MatchString(detail) {
 			t.Errorf("%s: %q\n%s", tc.code, summary, detail)
 		}
 	}
 	other := &model.ValidationError{APIError: model.APIError{StatusCode: 400, Code: "HostNameNotOnVerifiedDomain", Message: "Values of identifierUris property must use a verified domain"}}
-	if summary, _ := describeGraphError("expose the scope", ref, other, nil); summary != "Microsoft Graph rejected the change" {
+	if summary, _ := describeGraphError("expose the scope", ref, other, auth.KindClientSecret, nil); summary != "Microsoft Graph rejected the change" {
 		t.Errorf("verified-domain refusal worded as a policy refusal: %q", summary)
 	}
 }

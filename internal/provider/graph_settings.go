@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
@@ -131,8 +132,9 @@ func (v durationValidator) ValidateString(_ context.Context, req validator.Strin
 	}
 }
 
-// addGraphNotices turns the Graph client's notices into warnings of the operation that is ending.
-func addGraphNotices(notices []core.Notice, diags *diag.Diagnostics) {
+// addGraphNotices turns the Graph client's notices into warnings of the operation that is ending; kind is
+// how the provider signs in (what to grant when Graph refused a read).
+func addGraphNotices(notices []core.Notice, kind auth.Kind, diags *diag.Diagnostics) {
 	for _, n := range notices {
 		switch n.Kind {
 		case core.NoticeForeignWriter:
@@ -148,11 +150,15 @@ func addGraphNotices(notices []core.Notice, diags *diag.Diagnostics) {
 					"the application as it is now no longer allows it: %s. Run terraform plan to see what differs "+
 					"from the configuration, and find the other writer (see %s).", n.ObjectID, n.Detail, sharingGuide))
 		case core.NoticeNotConfirmed:
+			var grant string
+			if n.Forbidden {
+				grant = "\n\n" + authorizationRule(kind)
+			}
 			diags.AddWarning("A change of this run is not shown by Microsoft Graph",
 				fmt.Sprintf("Microsoft Graph accepted a change of this run to the application with object ID %s, so the "+
 					"resource is recorded as changed, but the reads that followed did not show it: %s. Run terraform plan "+
 					"to see what differs from the configuration, and apply again; if another writer keeps overwriting the "+
-					"application, see %s.", n.ObjectID, n.Detail, sharingGuide))
+					"application, see %s.%s", n.ObjectID, n.Detail, sharingGuide, grant))
 		}
 	}
 }

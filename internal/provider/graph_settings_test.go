@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/bayer/terraform-provider-lkps/internal/auth"
 	"github.com/bayer/terraform-provider-lkps/internal/graph/core"
 )
 
@@ -143,7 +144,7 @@ func TestAddGraphNotices(t *testing.T) {
 	}
 	for _, tc := range cases {
 		var diags diag.Diagnostics
-		addGraphNotices([]core.Notice{tc.notice}, &diags)
+		addGraphNotices([]core.Notice{tc.notice}, auth.KindClientSecret, &diags)
 		if len(diags) != 1 || diags.WarningsCount() != 1 {
 			t.Fatalf("notice %+v: %d diagnostics (%d warnings), want one warning", tc.notice, len(diags), diags.WarningsCount())
 		}

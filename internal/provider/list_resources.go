@@ -84,7 +84,7 @@ func (l *agentClientScopeList) List(ctx context.Context, req list.ListRequest, s
 			owned, err := client.OwnedApplications(ctx)
 			if err != nil {
 				var d diag.Diagnostics
-				reportListError(&d, "list the applications the provider's identity owns", err,
+				l.data.reportListError(&d, "list the applications the provider's identity owns", err,
 					"Name the agents with agent_client_ids instead, or grant the provider's service principal a Microsoft Graph "+
 						"app role that reads applications (Application.Read.All, or Application.ReadWrite.OwnedBy as pipelines have).")
 				push(list.ListResult{Diagnostics: d})

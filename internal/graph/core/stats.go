@@ -36,9 +36,10 @@ const (
 
 // Notice is something the user should be told although no operation failed.
 type Notice struct {
-	Kind     NoticeKind
-	ObjectID string
-	Detail   string
+	Kind      NoticeKind
+	ObjectID  string
+	Detail    string
+	Forbidden bool // the failure in Detail is Graph's 403: the provider says what to grant
 }
 
 // Notices holds the notices, each recorded once (by kind, application and detail).

@@ -7,43 +7,31 @@ import (
 	"time"
 )
 
-// Sentinel errors; each typed error below matches its sentinel with errors.Is.
+// Sentinel errors; errors.Is matches them, also in the steps' refusals below, which wrap theirs with
+// what they name.
 var (
-	ErrScopeNotFound          = errors.New("permission scope not found")
-	ErrScopeExists            = errors.New("permission scope already exists")
-	ErrPreAuthorizationExists = errors.New("pre-authorization already exists")
+	ErrScopeNotFound          = errors.New("not found on the application")
+	ErrScopeExists            = errors.New("already exists")
+	ErrPreAuthorizationExists = errors.New("is already pre-authorized")
 	ErrNotFound               = errors.New("application not found") // or not visible to the caller
 	ErrOverwritten            = errors.New("change overwritten by another writer")
 )
 
-func (*ScopeExistsError) Is(t error) bool            { return t == ErrScopeExists }
-func (*ScopeNotFoundError) Is(t error) bool          { return t == ErrScopeNotFound }
-func (*PreAuthorizationExistsError) Is(t error) bool { return t == ErrPreAuthorizationExists }
-func (*NotFoundError) Is(t error) bool               { return t == ErrNotFound }
-func (*OverwrittenError) Is(t error) bool            { return t == ErrOverwritten }
+func (*NotFoundError) Is(t error) bool    { return t == ErrNotFound }
+func (*OverwrittenError) Is(t error) bool { return t == ErrOverwritten }
 
-// The steps' refusals.
-type (
-	// ScopeExistsError says a permission scope with the requested value (or ID) already exists; ID
-	// and Value are the existing scope's (ID for an import command).
-	ScopeExistsError struct{ ID, Value string }
-	// ScopeNotFoundError says the application has no permission scope with the ID.
-	ScopeNotFoundError struct{ ID string }
-	// PreAuthorizationExistsError says the client (its appId as Graph stores it) is already
-	// pre-authorized for the permission (a scope ID).
-	PreAuthorizationExistsError struct{ ClientAppID, PermissionID string }
-)
-
-func (e *ScopeExistsError) Error() string {
-	return fmt.Sprintf("permission scope %q already exists with id %s", e.Value, e.ID)
+// scopeExists names the existing scope (its ID for an import command).
+func scopeExists(s scopeEntry) error {
+	return fmt.Errorf("permission scope %q %w with id %s", s.Value, ErrScopeExists, s.ID)
 }
 
-func (e *ScopeNotFoundError) Error() string {
-	return fmt.Sprintf("permission scope %s not found on the application", e.ID)
+func scopeNotFound(id string) error {
+	return fmt.Errorf("permission scope %s %w", id, ErrScopeNotFound)
 }
 
-func (e *PreAuthorizationExistsError) Error() string {
-	return fmt.Sprintf("client application %s is already pre-authorized for permission %s", e.ClientAppID, e.PermissionID)
+// preAuthorizationExists names the client as Graph stores it.
+func preAuthorizationExists(client, perm string) error {
+	return fmt.Errorf("client application %s %w for permission %s", client, ErrPreAuthorizationExists, perm)
 }
 
 // APIError is an error answer from Microsoft Graph (ErrorFromResponse): the HTTP status, Graph's
@@ -82,12 +70,8 @@ func AsAPIError(err error) (*APIError, bool) {
 type (
 	// NotFoundError is Graph's 404 for an application: it does not exist (or, after the retries, no replica shows it).
 	NotFoundError struct{ APIError }
-	// ForbiddenError is Graph's 403: the identity lacks rights on the application. Caller is the kind
-	// of identity the client signs in as, which decides what is missing.
-	ForbiddenError struct {
-		APIError
-		Caller CallerKind
-	}
+	// ForbiddenError is Graph's 403: the identity lacks rights on the application (the provider says what to grant).
+	ForbiddenError struct{ APIError }
 	// ConflictError is Graph's 409 that persisted after the retries (a burst of Directory_ConcurrencyViolation).
 	ConflictError struct{ APIError }
 	// ValidationError is Graph's 400: Graph rejected the change (a duplicate identifier URI, a
@@ -95,10 +79,8 @@ type (
 	ValidationError struct{ APIError }
 )
 
-func (e *NotFoundError) Error() string { return "application not found: " + e.APIError.Error() }
-func (e *ForbiddenError) Error() string {
-	return "insufficient privileges: " + e.APIError.Error() + ". " + e.Rule()
-}
+func (e *NotFoundError) Error() string   { return "application not found: " + e.APIError.Error() }
+func (e *ForbiddenError) Error() string  { return "insufficient privileges: " + e.APIError.Error() }
 func (e *ConflictError) Error() string   { return "conflicting change: " + e.APIError.Error() }
 func (e *ValidationError) Error() string { return "change rejected: " + e.APIError.Error() }
 
@@ -106,39 +88,6 @@ func (e *NotFoundError) Unwrap() error   { return &e.APIError }
 func (e *ForbiddenError) Unwrap() error  { return &e.APIError }
 func (e *ConflictError) Unwrap() error   { return &e.APIError }
 func (e *ValidationError) Unwrap() error { return &e.APIError }
-
-// CallerKind is the kind of identity a token stands for; Graph authorizes each differently.
-type CallerKind int
-
-const (
-	CallerUnknown          CallerKind = iota // the client was not told which kind of identity it signs in as
-	CallerServicePrincipal                   // an application as itself (app-only: client secret, certificate, federated/OIDC token, managed identity)
-	CallerUser                               // a signed-in user (delegated token, e.g. from the Azure CLI)
-)
-
-// Who may read and change an application, per kind of caller, and what to grant (Microsoft Graph
-// permission reference for application get/update; shared design graph-behaviour.md).
-const (
-	ServicePrincipalRule = "A service principal (client secret, certificate, OIDC or managed identity) is authorized by its " +
-		"Microsoft Graph application permissions, not by ownership alone: grant it the application permission " +
-		"Application.ReadWrite.OwnedBy (admin consent) and add it as an owner of the agent's app registration " +
-		"(the least privilege that works), or grant Application.ReadWrite.All (admin consent). To only read, " +
-		"Application.Read.All suffices. Being an owner without an application permission is not enough."
-	UserRule = "A signed-in user (Azure CLI) may change an app registration they own: add the user as an owner of the " +
-		"agent's app registration, or give them a directory role such as Application Administrator or Cloud " +
-		"Application Administrator."
-)
-
-// Rule says who may read and change an application for the caller's kind, and what to grant.
-func (e *ForbiddenError) Rule() string {
-	switch e.Caller {
-	case CallerServicePrincipal:
-		return ServicePrincipalRule
-	case CallerUser:
-		return UserRule
-	}
-	return ServicePrincipalRule + " " + UserRule
-}
 
 // RetryTimeoutError is a context (Err) that ended while a call was being retried after the failure
 // Last. It unwraps to Err only, so a timeout while a 404 was retried is never taken for "not found".

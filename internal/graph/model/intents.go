@@ -74,7 +74,7 @@ var ErrDeferred = errors.New("deferred to the next write")
 
 // Apply moves st one step towards the intent, keeping everything else as read, in Graph's steps for
 // a scope (so one apply may not make the intent hold yet). A grant whose scope is missing fails with
-// *ScopeNotFoundError; one whose scope this state creates returns ErrDeferred.
+// ErrScopeNotFound; one whose scope this state creates returns ErrDeferred.
 func (i Intent) Apply(st *State) error {
 	switch {
 	case i.Kind == IntentURI && i.Present:

@@ -160,14 +160,14 @@ func RemoveIdentifierURI(st *State, uri string) (removed bool) {
 	return len(st.uris) != n
 }
 
-// CreateScope appends a new scope, or fails with *ScopeExistsError when one has its value or its ID.
+// CreateScope appends a new scope, or fails with ErrScopeExists when one has its value or its ID.
 func CreateScope(st *State, s PermissionScope) error {
 	i := st.findScopeByValue(s.Value)
 	if i < 0 {
 		i = st.findScope(s.ID)
 	}
 	if i >= 0 {
-		return &ScopeExistsError{ID: st.scopes[i].ID, Value: st.scopes[i].Value}
+		return scopeExists(st.scopes[i])
 	}
 	st.scopes = append(st.scopes, scopeEntry{PermissionScope: s})
 	mark(&st.newScopes, s.ID)
@@ -181,12 +181,12 @@ func CreateScope(st *State, s PermissionScope) error {
 func UpdateScopeStep(st *State, want PermissionScope) (done bool, err error) {
 	i := st.findScope(want.ID)
 	if i < 0 {
-		return false, &ScopeNotFoundError{ID: want.ID}
+		return false, scopeNotFound(want.ID)
 	}
 	cur := &st.scopes[i]
 	want.ID = cur.ID // keep Graph's spelling of the ID
 	if j := st.findScopeByValue(want.Value); want.Value != cur.Value && j >= 0 && j != i {
-		return false, &ScopeExistsError{ID: st.scopes[j].ID, Value: st.scopes[j].Value}
+		return false, scopeExists(st.scopes[j])
 	}
 	switch {
 	case want.Value == cur.Value && want.Type == cur.Type:
@@ -229,19 +229,19 @@ func DeleteScopeStep(st *State, id string, cleared *[]string) (done bool) {
 }
 
 // AddPreAuthorization adds permissionID to the client's entry, or appends a new entry. It fails with
-// *ScopeNotFoundError when the application has no such scope, *PreAuthorizationExistsError when the
-// client has the permission, and ErrDeferred when this round creates the scope.
+// ErrScopeNotFound when the application has no such scope, ErrPreAuthorizationExists when the client
+// has the permission (naming it as Graph stores it), and ErrDeferred when this round creates the scope.
 func AddPreAuthorization(st *State, clientAppID, permissionID string) error {
 	i := st.findScope(permissionID)
 	if i < 0 {
-		return &ScopeNotFoundError{ID: permissionID}
+		return scopeNotFound(permissionID)
 	}
 	if st.newScopes[strings.ToLower(permissionID)] {
 		return ErrDeferred
 	}
 	permissionID = st.scopes[i].ID
 	if j := grantAt(st, clientAppID, permissionID); j >= 0 {
-		return &PreAuthorizationExistsError{ClientAppID: st.preAuth[j].AppID, PermissionID: permissionID}
+		return preAuthorizationExists(st.preAuth[j].AppID, permissionID)
 	}
 	if j := slices.IndexFunc(st.preAuth, func(p preAuthEntry) bool { return strings.EqualFold(p.AppID, clientAppID) }); j >= 0 {
 		p := &st.preAuth[j]

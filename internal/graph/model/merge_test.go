@@ -108,12 +108,8 @@ func TestCreateScope(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			st := fixture()
 			err := CreateScope(st, tc.scope)
-			var exists *ScopeExistsError
-			if !errors.As(err, &exists) || !errors.Is(err, ErrScopeExists) {
-				t.Fatalf("err = %v, want *ScopeExistsError", err)
-			}
-			if exists.ID != scopeA {
-				t.Fatalf("existing id = %q, want %q", exists.ID, scopeA)
+			if !errors.Is(err, ErrScopeExists) || err.Error() != `permission scope "access_as_client" already exists with id `+scopeA {
+				t.Fatalf("err = %v, want ErrScopeExists naming the existing scope %s", err, scopeA)
 			}
 			if !reflect.DeepEqual(st, fixture()) {
 				t.Fatal("state changed on error")
@@ -201,15 +197,14 @@ func TestUpdateScopeStep_TypeChangeOfDisabledScopeStaysDisabled(t *testing.T) {
 func TestUpdateScopeStep_Errors(t *testing.T) {
 	st := fixture()
 	_, err := UpdateScopeStep(st, PermissionScope{ID: "99999999-9999-9999-9999-999999999999"})
-	if !errors.Is(err, ErrScopeNotFound) {
+	if !errors.Is(err, ErrScopeNotFound) || err.Error() != "permission scope 99999999-9999-9999-9999-999999999999 not found on the application" {
 		t.Fatalf("err = %v, want ErrScopeNotFound", err)
 	}
 	want := st.scopes[0].PermissionScope
 	want.Value = "OTHER"
 	_, err = UpdateScopeStep(st, want)
-	var exists *ScopeExistsError
-	if !errors.As(err, &exists) || exists.ID != scopeB {
-		t.Fatalf("err = %v, want *ScopeExistsError for scope B", err)
+	if !errors.Is(err, ErrScopeExists) || err.Error() != `permission scope "other" already exists with id `+scopeB {
+		t.Fatalf("err = %v, want ErrScopeExists for scope B", err)
 	}
 	if !reflect.DeepEqual(st, fixture()) {
 		t.Fatal("state changed on error")
@@ -320,8 +315,7 @@ func TestAddPreAuthorization(t *testing.T) {
 	t.Run("already there", func(t *testing.T) {
 		st := fixture()
 		err := AddPreAuthorization(st, "AAAAAAAA-0000-0000-0000-000000000001", strings.ToUpper(scopeA))
-		var exists *PreAuthorizationExistsError
-		if !errors.As(err, &exists) || !errors.Is(err, ErrPreAuthorizationExists) || exists.ClientAppID != client1 {
+		if !errors.Is(err, ErrPreAuthorizationExists) || err.Error() != "client application "+client1+" is already pre-authorized for permission "+scopeA {
 			t.Fatalf("err = %v", err)
 		}
 		if !reflect.DeepEqual(st, fixture()) {

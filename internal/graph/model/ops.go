@@ -35,7 +35,7 @@ func RemoveURI(uri string, removed *bool) Op {
 }
 
 // ExposeScope adds uri (unless empty, or an equal one is there) and creates scope in one change, or
-// neither when the scope cannot be created (ScopeExistsError); uriAdded reports whether it added uri.
+// neither when the scope cannot be created (ErrScopeExists); uriAdded reports whether it added uri.
 func ExposeScope(uri string, scope PermissionScope, uriAdded *bool) Op {
 	name := fmt.Sprintf("creating permission scope %q", scope.Value)
 	if uri != "" {

@@ -168,7 +168,7 @@ func ErrorFromResponse(status int, header func(string) string, body []byte, now 
 	case 404:
 		return &NotFoundError{e}
 	case 403:
-		return &ForbiddenError{APIError: e}
+		return &ForbiddenError{e}
 	case 409:
 		return &ConflictError{e}
 	case 400:
