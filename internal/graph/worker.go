@@ -240,7 +240,7 @@ func (w *appWorker) write(ctx context.Context, b *core.Batch[*op]) (retry bool) 
 		w.c.stats.Batches++
 		w.c.stats.Mutations += int64(len(b.Contributors))
 	})
-	sent, err := w.patch(ctx, b.Cur, b.Cols, b.Intents, b.Base.ReadAt)
+	sent, err := w.patch(ctx, b.Base, b.Cur, b.Intents)
 	w.with(func(a *core.App) { a.Solo = max(a.Solo-1, 0) })
 	if err == nil {
 		b.Cur = sent
@@ -295,20 +295,18 @@ func (w *appWorker) commit(b *core.Batch[*op]) {
 func (w *appWorker) report(o *op, err error) {
 	if !o.finished {
 		o.finish(fmt.Errorf("%s: %w", o.Name, err))
-		return
-	}
-	returned := locked(w, func(*core.App) bool {
+	} else if locked(w, func(*core.App) bool {
 		o.late = err
 		return o.returned
-	})
-	if returned {
+	}) {
 		w.notConfirmed(o.Name, err)
 	}
 }
 
-// patch sends the collections cols of after, built on a read started at based, and returns what it
-// sent; a resend whose base is too old is rebuilt on a fresh read (v3 rule 3).
-func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Collection, intents []model.Intent, based time.Time) (*model.State, error) {
+// patch sends what after changed of base, and returns what it sent; a resend whose base is too old is
+// rebuilt on a fresh read (v3 rule 3).
+func (w *appWorker) patch(ctx context.Context, base, after *model.State, intents []model.Intent) (*model.State, error) {
+	cols, based := model.ChangedCollections(base, after), base.ReadAt
 	body, err := model.PatchBody(after, cols)
 	if err != nil {
 		return nil, err
@@ -410,11 +408,10 @@ func (w *appWorker) overwritten(ctx context.Context, cf *core.Confirmation[*op],
 	for o, err := range failed {
 		w.report(o, err)
 	}
-	cols := model.ChangedCollections(st, next)
-	if cols == 0 {
+	if model.ChangedCollections(st, next) == 0 {
 		return nil
 	}
-	resent, err := w.patch(ctx, next, cols, cf.Intents(), st.ReadAt)
+	resent, err := w.patch(ctx, st, next, cf.Intents())
 	if err == nil {
 		now := w.c.now()
 		cf.Resent(resent, now)
