@@ -95,12 +95,11 @@ func (w *appWorker) withdraw(o *op) bool {
 func (w *appWorker) run() {
 	var active []*op
 	for {
-		idle := locked(w, func(*core.App) bool {
+		if !locked(w, func(*core.App) bool {
 			active, w.queue = append(active, w.queue...), nil
 			w.running = len(active) > 0
-			return !w.running
-		})
-		if idle {
+			return w.running
+		}) {
 			return
 		}
 		handled := w.round(active)
@@ -351,7 +350,7 @@ func (w *appWorker) confirm(first *core.Batch[*op]) (absorbed []*op) {
 		close(w.confirming)
 		w.confirming = nil
 	})
-	cf := core.NewConfirmation(first)
+	cf := &core.Confirmation[*op]{Pending: []*core.Batch[*op]{first}, Sent: first.Cur}
 	for {
 		// No cancellation (callers may have been answered); a batch of restored intents only is bounded below.
 		ctx, cancel := opsContext(cf.Ops(), w.c.now().Add(w.c.lag().SettleHorizon()+core.RequestTimeout), false)

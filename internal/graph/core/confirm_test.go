@@ -15,7 +15,7 @@ func TestConfirmation(t *testing.T) {
 	base := &model.State{ObjectID: "obj"}
 	first := Build(base, []uri{"api://a"}, runURI, nil, true, false)
 	first.WrittenAt = t0
-	cf := NewConfirmation(first)
+	cf := &Confirmation[uri]{Pending: []*Batch[uri]{first}, Sent: first.Cur}
 	m := NewApp()
 	m.Observe(base)
 	m.Commit(first.Intents, t0)
