@@ -419,9 +419,8 @@ func (w *appWorker) overwritten(ctx context.Context, cf *core.Confirmation[*op],
 	return err
 }
 
-// behind handles a read from a replica that has not caught up: it records the lag and waits. While
-// core.MayBuildOnSent allows, it takes the ops queued meanwhile and sends them in one PATCH built
-// on what was sent, which joins the batches in flight; a later round finishes the rest.
+// behind records the lag of a replica that has not caught up, and waits; while core.MayBuildOnSent
+// allows, the ops queued meanwhile go in one PATCH on what was sent (DESIGN.md, pipelined group commit).
 func (w *appWorker) behind(ctx context.Context, cf *core.Confirmation[*op], lag time.Duration) (taken []*op, err error) {
 	w.c.noteLag(lag)
 	w.c.addRetry(core.ReasonNotYetVisible)
