@@ -1,3 +1,7 @@
+// Package graph edits Microsoft Graph application registrations (identifier URIs, scopes and
+// pre-authorized clients) without losing an update to whole-list PATCHes, lag or throttling. It is the
+// driver (HTTP, timers, goroutines, locks) around the decisions of package core; DESIGN.md ("The Graph
+// layer never loses an update") names each rule with the file and function that implement it.
 package graph
 
 import (
@@ -60,10 +64,9 @@ type Config struct {
 // Client edits application registrations through Microsoft Graph. It is safe for concurrent use;
 // operations on one application are serialized and grouped by a per-application worker.
 type Client struct {
-	cfg         Config
-	host        string       // the Graph host and port, the only ones the token goes to
-	http        *http.Client // the given transport; no redirects
-	observedLag atomic.Int64 // the longest replication lag seen, in nanoseconds (noteLag)
+	cfg  Config
+	host string       // the Graph host and port, the only ones the token goes to
+	http *http.Client // the given transport; no redirects
 
 	now     func() time.Time
 	sleep   func(context.Context, time.Duration) error
@@ -77,7 +80,7 @@ type Client struct {
 	refs      map[string]*appWorker  // AppRef.Key() → the application's worker
 	resolving map[string]*readFlight // AppRef.Key() → lookup in flight
 	workers   map[string]*appWorker  // lower-case object ID → worker
-	ops       int                    // mutations in flight (settle.go)
+	ops       int                    // mutations in flight (operations.go)
 	arrival   chan struct{}          // closed when a mutation starts
 
 	// The read batchers: applications by object and client ID, service principals by client ID (ClientVisible).
@@ -87,6 +90,7 @@ type Client struct {
 	statsMu sync.Mutex
 	stats   core.Stats   // what the client sent (Stats)
 	notices core.Notices // what users should be told although nothing failed (TakeNotices)
+	lagSeen core.Lag     // the declared bound and the longest lag observed (noteLag)
 }
 
 // New builds a Client. Only the credential is required.
@@ -96,7 +100,6 @@ func New(cfg Config) (*Client, error) {
 	}
 	cfg.BaseURL = strings.TrimRight(cmp.Or(cfg.BaseURL, DefaultBaseURL), "/")
 	cfg.Scope = cmp.Or(cfg.Scope, DefaultScope)
-	cfg.ReplicationLag = cmp.Or(cfg.ReplicationLag, core.DefaultReplicationLag)
 
 	host, err := core.Host(cfg.BaseURL)
 	if err != nil {
@@ -113,6 +116,7 @@ func New(cfg Config) (*Client, error) {
 		workers:   make(map[string]*appWorker),
 		arrival:   make(chan struct{}),
 		stats:     core.Stats{Retries: make(map[core.RetryReason]int64)},
+		lagSeen:   core.Lag{Declared: cmp.Or(cfg.ReplicationLag, core.DefaultReplicationLag)},
 	}
 	c.started = c.now()
 	if !cfg.CommandStart.IsZero() && cfg.CommandStart.Before(c.started) {
@@ -238,19 +242,15 @@ func (c *Client) list(ctx context.Context, u string) ([]*model.Object, string, e
 	return page.Value, page.Next, err
 }
 
-// lag is the lag model (core.Lag) as of now: the declared bound and the longest lag observed.
-func (c *Client) lag() core.Lag {
-	return core.Lag{Declared: c.cfg.ReplicationLag, Observed: time.Duration(c.observedLag.Load())}
+// lag is the lag model (core.Lag) as of now.
+func (c *Client) lag() (l core.Lag) {
+	c.tally(func() { l = c.lagSeen })
+	return l
 }
 
 // noteLag records that a read missed a write made d ago (core.Lag.Widen).
 func (c *Client) noteLag(d time.Duration) {
-	for {
-		l := c.lag()
-		if w := l.Widen(d); w == l.Observed || c.observedLag.CompareAndSwap(int64(l.Observed), int64(w)) {
-			return
-		}
-	}
+	c.tally(func() { c.lagSeen.Observed = c.lagSeen.Widen(d) })
 }
 
 // sleepUntil waits until t, counting reason when there is a wait at all.
@@ -263,7 +263,7 @@ func (c *Client) sleepUntil(ctx context.Context, t time.Time, reason core.RetryR
 	return c.sleep(ctx, wait)
 }
 
-// tally runs f under the lock of the counters and the notices.
+// tally runs f under the lock of the counters, the notices and the lag model.
 func (c *Client) tally(f func()) {
 	c.statsMu.Lock()
 	defer c.statsMu.Unlock()
@@ -303,4 +303,98 @@ func (w *appWorker) markForeignLocked() {
 func (w *appWorker) notConfirmed(name string, err error) {
 	w.c.notify(core.Notice{Kind: core.NoticeNotConfirmed, ObjectID: w.objectID, Detail: fmt.Sprintf("%s: %v", name, err),
 		Forbidden: errors.As(err, new(*model.ForbiddenError))})
+}
+
+// isContextEnd reports whether err is a context's end.
+func isContextEnd(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// timedOutRetrying returns err, the end of a context, with last, the failure being retried when it
+// ended (model.RetryTimeoutError); err alone when nothing was being retried or err is not a context's end.
+func timedOutRetrying(err, last error) error {
+	if last == nil || !isContextEnd(err) || errors.As(err, new(*model.RetryTimeoutError)) {
+		return err
+	}
+	return &model.RetryTimeoutError{Err: err, Last: last}
+}
+
+// callPolicy is one call's retry policy, its name in logs and errors ("GET /applications/{id}"), and
+// onRetry, when set, told each failure that is about to be retried.
+type callPolicy struct {
+	core.Policy
+	what    string
+	onRetry func(err error)
+}
+
+// attemptKey carries the attempt number (retry) to do's log and to a PATCH's resend check.
+type attemptKey struct{}
+
+func attemptFrom(ctx context.Context) int {
+	if n, ok := ctx.Value(attemptKey{}).(int); ok {
+		return n
+	}
+	return 1
+}
+
+// retry runs fn, each attempt with its number in the context, until core.Policy gives up (core.Call.GaveUp
+// wraps the last error); when ctx ended meanwhile, with the failure being retried (RetryTimeoutError).
+func (c *Client) retry(ctx context.Context, p callPolicy, fn func(ctx context.Context) error) error {
+	a := core.Call{What: p.what, Start: c.now()}
+	var retried error // the failure the current attempt repeats
+	for {
+		a.N++
+		err := c.attempt(ctx, a.N, fn)
+		if err == nil {
+			return nil
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return a.GaveUp(timedOutRetrying(err, retried))
+		}
+		deadline, _ := ctx.Deadline()
+		reason, wait, final := p.Next(&a, err, isContextEnd(err), c.now(), deadline, c.jitter())
+		if final != nil {
+			return final
+		}
+		c.addRetry(reason)
+		fields := map[string]any{"call": p.what, "attempt": a.N, "retry_reason": string(reason), "retry_in_ms": wait.Milliseconds()}
+		if e, ok := model.AsAPIError(err); ok {
+			fields["status"], fields["code"], fields["request_id"] = e.StatusCode, e.Code, e.RequestID
+		}
+		c.logWarn(ctx, "retrying Microsoft Graph call", fields)
+		retried = err
+		if p.onRetry != nil {
+			p.onRetry(err)
+		}
+		if err := c.sleep(ctx, wait); err != nil {
+			return a.GaveUp(timedOutRetrying(err, retried))
+		}
+	}
+}
+
+// attempt runs fn once under the per-request timeout. An attempt that times out while ctx is
+// still live fails with core.ErrRequestTimeout, which is retried.
+func (c *Client) attempt(ctx context.Context, n int, fn func(ctx context.Context) error) error {
+	actx, cancel := context.WithTimeout(context.WithValue(ctx, attemptKey{}, n), core.RequestTimeout)
+	defer cancel()
+	err := fn(actx)
+	// A deadline that is not ctx's is the per-request one (a PATCH runs on a detached context with
+	// the same bound, whose timer may fire first).
+	if err != nil && ctx.Err() == nil && (actx.Err() != nil || errors.Is(err, context.DeadlineExceeded)) {
+		return fmt.Errorf("%w (%s): %w", core.ErrRequestTimeout, core.RequestTimeout, err)
+	}
+	return err
+}
+
+// sleepCtx waits for d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	select {
+	case <-time.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

@@ -65,9 +65,8 @@ func locked[T any](w *appWorker, f func(a *core.App) T) (v T) {
 	return v
 }
 
-// submit queues mo for a caller with ctx and starts the worker if it is idle; hint, the lookup's read,
-// may be the first base.
-func (w *appWorker) submit(ctx context.Context, mo model.Op, hint *model.State) *op {
+// submit queues mo for a caller with ctx and starts the worker if it is idle.
+func (w *appWorker) submit(ctx context.Context, mo model.Op) *op {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	o := &op{Op: mo, ctx: ctx, done: make(chan error, 1), submitted: w.c.now()}
@@ -78,7 +77,7 @@ func (w *appWorker) submit(ctx context.Context, mo model.Op, hint *model.State) 
 	}
 	if !w.running {
 		w.running = true
-		go w.run(hint)
+		go w.run()
 	}
 	return o
 }
@@ -93,7 +92,7 @@ func (w *appWorker) withdraw(o *op) bool {
 }
 
 // run processes rounds until the queue is empty. Each round takes every queued op (group commit).
-func (w *appWorker) run(reuse *model.State) {
+func (w *appWorker) run() {
 	var active []*op
 	for {
 		idle := locked(w, func(*core.App) bool {
@@ -104,8 +103,7 @@ func (w *appWorker) run(reuse *model.State) {
 		if idle {
 			return
 		}
-		var handled []*op
-		handled, reuse = w.round(active, reuse)
+		handled := w.round(active)
 		n := len(handled)
 		active = slices.DeleteFunc(handled, func(o *op) bool { return o.finished })
 		// Wait, at most core.GatherWindow, until as many ops are queued as the round answered.
@@ -156,16 +154,16 @@ func whileAnyLive[T any](xs []T, ctxOf func(T) context.Context) (context.Context
 	return ctx, cancel
 }
 
-// round is one group commit: base, build, write, commit, confirm. It returns every op it handled
-// (with those the confirmation absorbed) and a read the next round may build on.
-func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fresh *model.State) {
+// round is one group commit: base, build, write, commit, confirm. It returns every op it handled,
+// with those the confirmation absorbed.
+func (w *appWorker) round(active []*op) []*op {
 	live := dropCancelled(active)
 	if len(live) == 0 {
-		return active, reuse
+		return active
 	}
 	ctx, cancel := opsContext(live, time.Time{}, true)
 	defer cancel()
-	base := locked(w, func(a *core.App) *model.State { return a.Base(reuse, w.foreign, w.c.lag(), w.c.started, w.c.now()) })
+	base := locked(w, func(a *core.App) *model.State { return a.Base(w.foreign, w.c.lag(), w.c.started, w.c.now()) })
 	var b *core.Batch[*op]
 	if base != nil {
 		if b = w.build(ctx, base, live, true); b.AnswersLate(func(o *op) time.Time { return o.submitted }) {
@@ -182,7 +180,7 @@ func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fres
 			for _, o := range live {
 				o.finish(fmt.Errorf("%s: %w", o.Name, err))
 			}
-			return active, nil
+			return active
 		}
 		w.seen(base)
 		b = w.build(ctx, base, live, true)
@@ -194,14 +192,13 @@ func (w *appWorker) round(active []*op, reuse *model.State) (handled []*op, fres
 		for _, o := range b.Settled {
 			o.finish(nil)
 		}
-		return active, base
+		return active
 	}
 	if retry := w.write(ctx, b); retry {
-		return active, nil
+		return active
 	}
 	w.commit(b)
-	fresh, absorbed := w.confirm(b)
-	return append(active, absorbed...), fresh
+	return append(active, w.confirm(b)...)
 }
 
 // dropCancelled answers the ops whose caller gave up and returns the others.
@@ -347,4 +344,104 @@ func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Co
 		return w.c.do(pctx, http.MethodPatch, "/applications/"+url.PathEscape(w.objectID), body, nil)
 	})
 	return sent, err
+}
+
+// confirm reads until Graph shows the batch's intents, handling each read by its outcome
+// (core.Confirmation.Classify). It returns the queued ops absorbed meanwhile.
+func (w *appWorker) confirm(first *core.Batch[*op]) (absorbed []*op) {
+	defer w.with(func(*core.App) { // the confirmation in progress ends
+		close(w.confirming)
+		w.confirming = nil
+	})
+	cf := core.NewConfirmation(first)
+	for {
+		// No cancellation (callers may have been answered); a batch of restored intents only is bounded below.
+		ctx, cancel := opsContext(cf.Ops(), w.c.now().Add(w.c.lag().SettleHorizon()+core.RequestTimeout), false)
+		st, err := w.read(ctx, true)
+		if err == nil {
+			w.mu.Lock()
+			outcome, foreign, missingFor := cf.Classify(w.app, st, w.c.now(), w.c.lag())
+			if foreign {
+				w.markForeignLocked()
+			}
+			w.mu.Unlock()
+			switch outcome {
+			case core.Visible: // one read that shows the intents proves Graph committed them
+				cancel()
+				w.seen(st) // the next round's base (core.App.Base)
+				return absorbed
+			case core.Overwritten:
+				err = w.overwritten(ctx, cf, st)
+			case core.Behind:
+				var taken []*op
+				taken, err = w.behind(ctx, cf, missingFor)
+				absorbed = append(absorbed, taken...)
+			}
+		}
+		if err != nil && ctx.Err() == nil { // past the callers' deadlines nobody is told: Graph committed every PATCH
+			w.with(func(a *core.App) { // no longer held as made: nothing restores them later
+				for _, i := range cf.Intents() {
+					a.Drop(i.Key())
+				}
+			})
+			for _, o := range cf.Ops() {
+				w.report(o, fmt.Errorf("the change was sent but could not be confirmed visible: %w", err))
+			}
+		}
+		cancel()
+		if err != nil {
+			return absorbed
+		}
+	}
+}
+
+// overwritten applies the missing intents again on st (core.Confirmation.Reapply) and sends them.
+func (w *appWorker) overwritten(ctx context.Context, cf *core.Confirmation[*op], st *model.State) error {
+	w.mu.Lock()
+	next, failed, unrestorable, ok := cf.Reapply(w.app, st)
+	w.mu.Unlock()
+	if !ok {
+		return &model.OverwrittenError{ObjectID: w.objectID, Reapplied: cf.Reapplied, Missing: cf.Lost}
+	}
+	w.c.tally(func() { w.c.stats.Reapplies++ })
+	w.c.logWarn(ctx, "another writer overwrote a change of this process; applying it again",
+		map[string]any{"object_id": w.objectID, "missing": len(cf.Lost), "attempt": cf.Reapplied})
+	w.unrestorable(unrestorable)
+	for o, err := range failed {
+		w.report(o, err)
+	}
+	cols := model.ChangedCollections(st, next)
+	if cols == 0 {
+		return nil
+	}
+	resent, err := w.patch(ctx, next, cols, cf.Intents(), st.ReadAt)
+	if err == nil {
+		now := w.c.now()
+		cf.Resent(resent, now)
+		w.with(func(a *core.App) { a.LastWrite = now })
+	}
+	return err
+}
+
+// behind handles a read from a replica that has not caught up: it records the lag and waits. While
+// core.MayBuildOnSent allows, it takes the ops queued meanwhile and sends them in one PATCH built
+// on what was sent, which joins the batches in flight; a later round finishes the rest.
+func (w *appWorker) behind(ctx context.Context, cf *core.Confirmation[*op], lag time.Duration) (taken []*op, err error) {
+	w.c.noteLag(lag)
+	w.c.addRetry(core.ReasonNotYetVisible)
+	wait := core.PollDelay(cf.Misses, w.c.jitter())
+	if core.MayBuildOnSent(cf.Pending[0].Base.ReadAt, w.c.now()) {
+		w.with(func(*core.App) { taken, w.queue = w.queue, nil })
+		if live := dropCancelled(taken); len(live) > 0 {
+			if b := w.build(ctx, cf.Sent, live, false); b.Cols > 0 && !w.write(ctx, b) {
+				w.commit(b)
+				cf.Absorb(b)
+				wait = 0 // read at once: the new PATCH may well be visible with the old one
+			}
+		}
+	}
+	if deadline, ok := ctx.Deadline(); ok && w.c.now().Add(wait).After(deadline) {
+		return taken, fmt.Errorf("the change is not visible before the deadline (%d reads did not show it)", cf.Misses)
+	}
+	return taken, w.c.sleep(ctx, wait)
 }

@@ -24,16 +24,16 @@ func TestApp(t *testing.T) {
 	}{
 		{"the latest read serves a reader", a.Cached(time.Time{}, now) == read, true},
 		{"not one that needs a later read", a.Cached(now, now) == nil, true},
-		{"a round builds on it within WriteReuse", a.Base(nil, false, l, start, now) == read, true},
-		{"not once another writer was seen", a.Base(nil, true, l, start, now) == nil, true},
-		{"nor past WriteReuse", a.Base(nil, false, l, start, now.Add(time.Second)) == nil, true},
+		{"a round builds on it within WriteReuse", a.Base(false, l, start, now) == read, true},
+		{"not once another writer was seen", a.Base(true, l, start, now) == nil, true},
+		{"nor past WriteReuse", a.Base(false, l, start, now.Add(time.Second)) == nil, true},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, tc.got, tc.want)
 		}
 	}
 	a.MustRead = true
-	if a.Base(read, false, l, start, now) != nil || a.MustRead || a.Base(read, false, l, start, now) != read {
+	if a.Base(false, l, start, now) != nil || a.MustRead || a.Base(false, l, start, now) != read {
 		t.Error("MustRead: the next round must read, once")
 	}
 	older := read.Clone()
@@ -42,7 +42,7 @@ func TestApp(t *testing.T) {
 		t.Error("an older read replaced a newer one")
 	}
 	a.Commit(model.IntentsOf(&model.State{}, with(&model.State{}, "api://b")), now)
-	if a.Cached(time.Time{}, now) != nil || a.Base(nil, false, l, start, now) != nil {
+	if a.Cached(time.Time{}, now) != nil || a.Base(false, l, start, now) != nil {
 		t.Error("a read made before a confirmed write still serves")
 	}
 	if a.Cache(read, read.ReadAt, a.Gen-1); a.Cached(time.Time{}, now) != nil {
@@ -52,13 +52,12 @@ func TestApp(t *testing.T) {
 	if !a.LastWrite.Equal(now) {
 		t.Errorf("Commit: last write %s, want %s", a.LastWrite, now)
 	}
-	if lost, n, ok := a.Watched(read, 1); len(lost) != 1 || n != 1 || !ok || !a.Settled.IsZero() {
-		t.Errorf("Watched without our change: lost %v, attempt %d, ok %v", lost, n, ok)
+	for want := 1; want <= MaxReapply+1; want++ { // past MaxReapply: not ok
+		if lost, n, ok := a.Watched(read); len(lost) != 1 || n != want || ok != (want <= MaxReapply) || !a.Settled.IsZero() {
+			t.Errorf("Watched without our change: lost %v, attempt %d, ok %v", lost, n, ok)
+		}
 	}
-	if _, n, ok := a.Watched(read, 1); n != 2 || ok {
-		t.Errorf("Watched past maxReapply: attempt %d, ok %v", n, ok)
-	}
-	if lost, _, ok := a.Watched(with(read, "api://b"), 1); lost != nil || !ok || !a.Settled.Equal(now) {
+	if lost, _, ok := a.Watched(with(read, "api://b")); lost != nil || !ok || !a.Settled.Equal(now) {
 		t.Errorf("Watched with our change: lost %v, settled %s", lost, a.Settled)
 	}
 	retried := errors.New("429")

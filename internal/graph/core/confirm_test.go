@@ -44,14 +44,16 @@ func TestConfirmation(t *testing.T) {
 	if o, foreign, _ := cf.Classify(m, theirs, t0.Add(3*time.Second), l); o != Overwritten || !foreign {
 		t.Fatalf("overwritten: %v, foreign %v", o, foreign)
 	}
-	next, failed, _, ok := cf.Reapply(m, theirs, 1)
+	next, failed, _, ok := cf.Reapply(m, theirs)
 	if !ok || len(failed) != 0 || !model.IntentsOf(base, with(base, "api://b"))[0].Holds(next) || cf.Reapplied != 1 {
 		t.Fatalf("Reapply: ok %v, failed %v, reapplied %d", ok, failed, cf.Reapplied)
 	}
 	cf.Resent(next, t0.Add(4*time.Second))
-	if _, _, _, ok := cf.Reapply(m, theirs, 1); ok || cf.Sent != next || !second.WrittenAt.Equal(t0.Add(4*time.Second)) {
-		t.Fatalf("a second re-application past maxReapply 1 was allowed, or Resent was not recorded")
+	cf.Reapplied = MaxReapply
+	if _, _, _, ok := cf.Reapply(m, theirs); ok || cf.Sent != next || !second.WrittenAt.Equal(t0.Add(4*time.Second)) {
+		t.Fatalf("a re-application past MaxReapply was allowed, or Resent was not recorded")
 	}
+	cf.Reapplied = 1
 	// An intent that cannot be applied any more is forgotten and no longer awaited, and its ops are told.
 	grant := model.Intent{Kind: model.IntentGrant, Present: true, Client: "client", Perm: "no-such-scope"}
 	second.Intents = append(second.Intents, grant)
@@ -60,7 +62,7 @@ func TestConfirmation(t *testing.T) {
 	if o, _, _ := cf.Classify(m, theirs, t0.Add(4*time.Second+l.OverwriteAfter()), l); o != Overwritten || len(cf.Lost) != 3 {
 		t.Fatalf("overwritten past OverwriteAfter: %v, lost %v", o, cf.Lost)
 	}
-	_, failed, _, _ = cf.Reapply(m, theirs, 2)
+	_, failed, _, _ = cf.Reapply(m, theirs)
 	isGrant := func(i model.Intent) bool { return i.Key() == grant.Key() }
 	if len(failed) != 1 || failed["api://b"] == nil || len(cf.Intents()) != 2 || len(cf.Ops()) != 1 ||
 		slices.ContainsFunc(cf.Intents(), isGrant) || slices.ContainsFunc(m.Expected(), isGrant) {

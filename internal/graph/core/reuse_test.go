@@ -17,6 +17,11 @@ func TestReuse(t *testing.T) {
 	readAt := func(t time.Time) *model.State { st := read.Clone(); st.ReadAt = t; return st }
 	a := NewApp()
 	a.Record(read)
+	base := func(st *model.State, foreign bool, now time.Time) *model.State {
+		b := NewApp()
+		b.Record(st)
+		return b.Base(foreign, l, start, now)
+	}
 	cases := []struct {
 		name string
 		got  bool
@@ -25,11 +30,11 @@ func TestReuse(t *testing.T) {
 		{"a reader within ReadReuse", a.Cached(at, s(ReadReuse)) == read, true},
 		{"a reader past ReadReuse", a.Cached(at, s(ReadReuse+time.Second)) == nil, true},
 		{"a reader that needs a later read", a.Cached(s(time.Millisecond), s(time.Second)) == nil, true},
-		{"a round within WriteReuse", a.Base(read, false, l, start, s(time.Second)) == read, true},
-		{"a round past WriteReuse", a.Base(read, false, l, start, s(1001*time.Millisecond)) == nil, true},
-		{"a round on a read before FreshFrom", a.Base(readAt(start.Add(2*time.Second)), false, l, start, start.Add(2*time.Second)) == nil, true},
-		{"a round on a distrusted read", a.Base(read, true, l, start, at) == nil, true},
-		{"a round on no read", a.Base(readAt(time.Time{}), false, l, start, at) == nil, true},
+		{"a round within WriteReuse", base(read, false, s(time.Second)) == read, true},
+		{"a round past WriteReuse", base(read, false, s(1001*time.Millisecond)) == nil, true},
+		{"a round on a read before FreshFrom", base(readAt(start.Add(2*time.Second)), false, start.Add(2*time.Second)) == nil, true},
+		{"a round on a distrusted read", base(read, true, at) == nil, true},
+		{"a round on no read", base(readAt(time.Time{}), false, at) == nil, true},
 		{"a resend within WriteReuse", MayBuildOnSent(at, s(time.Second)), true},
 		{"a resend past WriteReuse", MayBuildOnSent(at, s(2*time.Second)), false},
 		{"a resend on no read", MayBuildOnSent(time.Time{}, at), false},

@@ -31,13 +31,13 @@ func TestSettle(t *testing.T) {
 	now := t0.Add(5 * time.Second)
 	ends := []time.Time{{}, t0, t0.Add(6 * time.Second), t0.Add(7 * time.Second)}
 	var s Settle
-	if step := s.Next(now, false, ends, false, l, time.Minute); !step.Until.Equal(t0.Add(7*time.Second)) || step.Watch != nil {
+	if step := s.Next(now, false, ends, false, l); !step.Until.Equal(t0.Add(7*time.Second)) || step.Watch != nil {
 		t.Errorf("a window ahead: Next = %+v; want the latest end and no reads", step)
 	}
-	if step := s.Next(t0.Add(7*time.Second), false, ends, false, l, time.Minute); !step.Until.IsZero() || !slices.Equal(step.Watch, []int{1, 2, 3}) {
+	if step := s.Next(t0.Add(7*time.Second), false, ends, false, l); !step.Until.IsZero() || !slices.Equal(step.Watch, []int{1, 2, 3}) {
 		t.Errorf("every window ended: Next = %+v; want reads of 1, 2, 3", step)
 	}
-	if step := s.Next(now, false, []time.Time{{}}, false, l, time.Minute); !step.Done || step.Watch != nil {
+	if step := s.Next(now, false, []time.Time{{}}, false, l); !step.Done || step.Watch != nil {
 		t.Errorf("nothing to settle: Next = %+v", step)
 	}
 }
@@ -56,15 +56,15 @@ func TestSettleNext(t *testing.T) {
 	}{
 		{"nothing to settle", false, false, false, []time.Time{{}}, SettleStep{Done: true}},
 		{"nothing to settle, caller gone", false, true, false, nil, SettleStep{Done: true}},
-		{"a confirmation first", true, false, false, ended, SettleStep{AwaitConfirmation: true}},
+		{"a confirmation first: wait for it, no window, no read", true, false, false, ended, SettleStep{}},
 		{"a window ahead: wait for it", false, false, false, ahead, SettleStep{Until: t0.Add(2 * time.Second)}},
 		{"windows ended: read them", false, false, false, ended, SettleStep{Watch: []int{0}}},
 		{"caller gone: detach for the rest of the window, a horizon and a request", false, true, false, ahead,
-			SettleStep{Until: t0.Add(2 * time.Second), Detach: 2*time.Second + l.SettleHorizon() + time.Minute}},
+			SettleStep{Until: t0.Add(2 * time.Second), Detach: 2*time.Second + l.SettleHorizon() + RequestTimeout}},
 		{"detached once", false, true, true, ahead, SettleStep{Until: t0.Add(2 * time.Second)}},
 	} {
 		s := Settle{Detached: tc.detached}
-		got := s.Next(t0, tc.confirming, tc.ends, tc.gone, l, time.Minute)
+		got := s.Next(t0, tc.confirming, tc.ends, tc.gone, l)
 		if fmt.Sprint(got) != fmt.Sprint(tc.want) || s.Detached != (tc.detached || tc.want.Detach > 0) {
 			t.Errorf("%s: Next = %+v, detached %v; want %+v", tc.name, got, s.Detached, tc.want)
 		}
