@@ -226,9 +226,7 @@ type readBatcher struct {
 
 	mu        sync.Mutex
 	waiting   []core.Queued[*readWaiter]
-	senders   int           // goroutines sending the queue
-	inRequest int           // senders waiting for an answer
-	sentAt    time.Time     // when the latest request was sent
+	sending   bool          // a goroutine sends the queue (send)
 	hurry     chan struct{} // closed to end the wait of a sender that lingers
 	off       atomic.Bool   // lists do not serve (Graph refused one with 403, or MaxListOmissions): single GETs
 	omissions atomic.Int32  // objects a list left out that a single GET then found
@@ -270,8 +268,11 @@ func (b *readBatcher) read(ctx context.Context, id string, presence bool) (*mode
 		close(b.hurry)
 		b.hurry = nil
 	}
+	if !b.sending {
+		b.sending = true
+		go b.send()
+	}
 	b.mu.Unlock()
-	b.start()
 	if err := await(ctx, w.done); err != nil {
 		return nil, err
 	}
@@ -287,18 +288,9 @@ func (b *readBatcher) read(ctx context.Context, id string, presence bool) (*mode
 	return m, err
 }
 
-// start starts a sender when reads are queued and core.Stalled says they need one of their own.
-func (b *readBatcher) start() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.waiting) > 0 && core.Stalled(b.senders, b.inRequest, b.sentAt, b.c.now()) {
-		b.senders++
-		go b.send()
-	}
-}
-
 // send sends b's queue, one request at a time (core.Take), until the queue is empty; it lingers
-// first while core.LingerFor says so.
+// first while core.LingerFor says so, and waits for an answer for core.ReadStallAfter at most: a
+// request that hangs holds the reads behind it no longer.
 func (b *readBatcher) send() {
 	for {
 		b.mu.Lock()
@@ -313,21 +305,20 @@ func (b *readBatcher) send() {
 			b.mu.Lock()
 		}
 		batch, rest, ids := core.Take(b.waiting, func(w *readWaiter) bool { return w.ctx.Err() != nil })
-		b.waiting = rest
+		b.waiting, b.sending = rest, len(batch) > 0
+		b.mu.Unlock()
 		if len(batch) == 0 {
-			b.senders--
-			b.mu.Unlock()
 			return
 		}
-		b.sentAt = b.c.now()
-		b.inRequest++
-		b.mu.Unlock()
-		stalled := time.AfterFunc(core.ReadStallAfter, b.start) // nor are reads queued before it stalled
-		b.answer(batch, ids)
-		stalled.Stop()
-		b.mu.Lock()
-		b.inRequest--
-		b.mu.Unlock()
+		answered := make(chan struct{})
+		go func() {
+			defer close(answered)
+			b.answer(batch, ids)
+		}()
+		select {
+		case <-answered:
+		case <-time.After(core.ReadStallAfter):
+		}
 	}
 }
 

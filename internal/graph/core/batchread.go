@@ -41,12 +41,6 @@ func LingerFor[W any](q []Queued[W], now time.Time, window time.Duration) time.D
 	return window - now.Sub(q[0].At)
 }
 
-// Stalled reports whether the reads queued need a sender of their own: none runs, or every sender
-// waits for an answer and the latest request went out ReadStallAfter ago or more (hung, maybe).
-func Stalled(senders, inRequest int, sentAt, now time.Time) bool {
-	return senders == 0 || inRequest == senders && now.Sub(sentAt) >= ReadStallAfter
-}
-
 // Take splits q for the next request: batch, naming ids (at most MaxListBatch objects, in queue order;
 // another read of one joins at no cost), and rest; reads whose caller gave up (gone) are dropped.
 func Take[W any](q []Queued[W], gone func(W) bool) (batch, rest []Queued[W], ids []string) {
