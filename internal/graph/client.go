@@ -100,13 +100,16 @@ func New(cfg Config) (*Client, error) {
 	cfg.BaseURL = strings.TrimRight(cmp.Or(cfg.BaseURL, DefaultBaseURL), "/")
 	cfg.Scope = cmp.Or(cfg.Scope, DefaultScope)
 
-	host, err := core.Host(cfg.BaseURL)
+	base, err := url.Parse(cfg.BaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("graph client: %w", err)
+		return nil, fmt.Errorf("graph client: parsing base URL %q: %w", cfg.BaseURL, err)
+	}
+	if base.Scheme != "https" || base.Hostname() == "" {
+		return nil, fmt.Errorf("graph client: base URL %q must be an absolute https URL", cfg.BaseURL)
 	}
 	c := &Client{
 		cfg:       cfg,
-		host:      host,
+		host:      base.Host,
 		now:       time.Now,
 		sleep:     sleepCtx,
 		jitter:    rand.Float64,

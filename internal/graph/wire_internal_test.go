@@ -117,6 +117,26 @@ func TestDo_TokenUserAgentBodyAndErrors(t *testing.T) {
 	}
 }
 
+// The base URL must be an absolute https URL: its host and port are the only ones the token goes to.
+func TestNew_BaseURLHost(t *testing.T) {
+	for base, want := range map[string]string{
+		"https://graph.microsoft.com":   "graph.microsoft.com",
+		"https://127.0.0.1:8443/":       "127.0.0.1:8443",
+		"http://graph.microsoft.com":    "",
+		"graph.microsoft.com":           "",
+		"https://":                      "",
+		"https://graph.example.com/%zz": "",
+	} {
+		c, err := New(Config{Credential: &countingCredential{life: time.Hour}, BaseURL: base})
+		switch {
+		case err != nil && want != "":
+			t.Errorf("New(BaseURL %q): %v, want host %q", base, err, want)
+		case err == nil && c.host != want:
+			t.Errorf("New(BaseURL %q): host %q, want %q (an error when empty)", base, c.host, want)
+		}
+	}
+}
+
 // The token goes to the Graph host only: no redirect is followed (it is answered as the error it
 // is), also one within the host, and no URL off the host or over plain http is requested at all.
 func TestDo_TokenStaysOnTheGraphHost(t *testing.T) {

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -63,19 +62,6 @@ func Take[W any](q []Queued[W], gone func(W) bool) (batch, rest []Queued[W], ids
 // ListRefusal says what Graph's refusal of a filtered list (status) means: alone, each read of its
 // batch is sent as its own GET (a 400 or a 403); off, lists are turned off for the client (a 403).
 func ListRefusal(status int) (alone, off bool) { return status == 400 || status == 403, status == 403 }
-
-// Host returns the host and port of base, the Graph endpoint, which must be an absolute https URL:
-// the only ones the client sends its token to.
-func Host(base string) (string, error) {
-	u, err := url.Parse(base)
-	if err != nil {
-		return "", fmt.Errorf("parsing base URL %q: %w", base, err)
-	}
-	if u.Scheme != "https" || u.Hostname() == "" {
-		return "", fmt.Errorf("base URL %q must be an absolute https URL", base)
-	}
-	return u.Host, nil
-}
 
 // OwnedPath is the collection of the applications an identity owns: an app-only identity's (a service
 // principal's) under its object ID, which Graph allows with Application.Read.All or Directory.Read.All;

@@ -14,18 +14,3 @@ func TestFilterAndPaths(t *testing.T) {
 		}
 	}
 }
-
-func TestHost(t *testing.T) {
-	for base, want := range map[string]string{
-		"https://graph.microsoft.com":   "graph.microsoft.com",
-		"https://127.0.0.1:8443":        "127.0.0.1:8443",
-		"http://graph.microsoft.com":    "",
-		"graph.microsoft.com":           "",
-		"https://":                      "",
-		"https://graph.example.com/%zz": "",
-	} {
-		if got, err := Host(base); got != want || (err == nil) != (want != "") {
-			t.Errorf("Host(%q) = %q, %v; want %q", base, got, err, want)
-		}
-	}
-}
