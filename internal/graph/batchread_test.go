@@ -299,6 +299,8 @@ func TestHungReadDoesNotHoldTheQueue(t *testing.T) {
 		}
 		if took := time.Since(start); took > 3*time.Second {
 			t.Errorf("reads behind a hung one took %s; they waited for its timeout", took)
+		} else if took < 500*time.Millisecond {
+			t.Errorf("reads behind a hung one took %s; they were sent before it counted as stalled", took)
 		}
 		if err := <-first; err != nil {
 			t.Errorf("the hung read, after its timeout and retry: %v", err)

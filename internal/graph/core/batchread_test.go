@@ -62,23 +62,3 @@ func TestListRefusal(t *testing.T) {
 		}
 	}
 }
-
-// The stall rule, one row each.
-func TestStalled(t *testing.T) {
-	t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
-	for _, tc := range []struct {
-		name               string
-		senders, inRequest int
-		out                time.Duration
-		want               bool
-	}{
-		{"no sender runs: stalled", 0, 0, 0, true},
-		{"every sender out ReadStallAfter: stalled", 1, 1, ReadStallAfter, true},
-		{"out less than ReadStallAfter", 1, 1, ReadStallAfter - time.Millisecond, false},
-		{"a sender between two requests takes the queue", 2, 1, time.Minute, false},
-	} {
-		if got := Stalled(tc.senders, tc.inRequest, t0, t0.Add(tc.out)); got != tc.want {
-			t.Errorf("%s: Stalled = %v, want %v", tc.name, got, tc.want)
-		}
-	}
-}

@@ -105,19 +105,10 @@ func (c Collection) String() string {
 	return cmp.Or(strings.Join(parts, ","), "none")
 }
 
-// ChangedCollections returns the collections whose content differs between before and after.
-func ChangedCollections(before, after *State) Collection {
-	var c Collection
-	if !slices.Equal(before.uris, after.uris) {
-		c |= ColURIs
-	}
-	if !slices.EqualFunc(before.scopes, after.scopes, func(a, b scopeEntry) bool { return a.PermissionScope == b.PermissionScope }) {
-		c |= ColScopes
-	}
-	if !slices.EqualFunc(before.preAuth, after.preAuth, func(a, b preAuthEntry) bool {
-		return a.AppID == b.AppID && slices.Equal(a.DelegatedPermissionIDs, b.DelegatedPermissionIDs)
-	}) {
-		c |= ColPreAuth
+// ChangedCollections returns the collections whose facts differ between before and after (IntentsOf).
+func ChangedCollections(before, after *State) (c Collection) {
+	for _, i := range IntentsOf(before, after) {
+		c |= 1 << (i.Kind - 1) // IntentURI, IntentScope and IntentGrant are in ColURIs, ColScopes and ColPreAuth
 	}
 	return c
 }
