@@ -239,13 +239,11 @@ func (c *Client) settle(ctx context.Context) (err error) {
 		if left {
 			return nil
 		}
-		var confirming <-chan struct{} // a confirmation in progress
+		var confirming chan struct{} // a confirmation in progress
 		ends, l := make([]time.Time, len(workers)), c.lag()
 		for i, w := range workers {
 			w.mu.Lock()
-			if w.confirming != nil {
-				confirming = w.confirming
-			}
+			confirming = cmp.Or(w.confirming, confirming)
 			ends[i] = l.SettleEnd(w.app.LastWrite, w.app.Settled, c.cfg.ConcurrentWriters || w.foreign)
 			w.mu.Unlock()
 		}

@@ -95,12 +95,11 @@ func (w *appWorker) withdraw(o *op) bool {
 func (w *appWorker) run() {
 	var active []*op
 	for {
-		idle := locked(w, func(*core.App) bool {
+		if !locked(w, func(*core.App) bool {
 			active, w.queue = append(active, w.queue...), nil
 			w.running = len(active) > 0
-			return !w.running
-		})
-		if idle {
+			return w.running
+		}) {
 			return
 		}
 		handled := w.round(active)
@@ -240,7 +239,7 @@ func (w *appWorker) write(ctx context.Context, b *core.Batch[*op]) (retry bool) 
 		w.c.stats.Batches++
 		w.c.stats.Mutations += int64(len(b.Contributors))
 	})
-	sent, err := w.patch(ctx, b.Cur, b.Cols, b.Intents, b.Base.ReadAt)
+	sent, err := w.patch(ctx, b.Base, b.Cur, b.Intents)
 	w.with(func(a *core.App) { a.Solo = max(a.Solo-1, 0) })
 	if err == nil {
 		b.Cur = sent
@@ -295,20 +294,18 @@ func (w *appWorker) commit(b *core.Batch[*op]) {
 func (w *appWorker) report(o *op, err error) {
 	if !o.finished {
 		o.finish(fmt.Errorf("%s: %w", o.Name, err))
-		return
-	}
-	returned := locked(w, func(*core.App) bool {
+	} else if locked(w, func(*core.App) bool {
 		o.late = err
 		return o.returned
-	})
-	if returned {
+	}) {
 		w.notConfirmed(o.Name, err)
 	}
 }
 
-// patch sends the collections cols of after, built on a read started at based, and returns what it
-// sent; a resend whose base is too old is rebuilt on a fresh read (v3 rule 3).
-func (w *appWorker) patch(ctx context.Context, after *model.State, cols model.Collection, intents []model.Intent, based time.Time) (*model.State, error) {
+// patch sends what after changed of base, and returns what it sent; a resend whose base is too old is
+// rebuilt on a fresh read (v3 rule 3).
+func (w *appWorker) patch(ctx context.Context, base, after *model.State, intents []model.Intent) (*model.State, error) {
+	cols, based := model.ChangedCollections(base, after), base.ReadAt
 	body, err := model.PatchBody(after, cols)
 	if err != nil {
 		return nil, err
@@ -353,7 +350,7 @@ func (w *appWorker) confirm(first *core.Batch[*op]) (absorbed []*op) {
 		close(w.confirming)
 		w.confirming = nil
 	})
-	cf := core.NewConfirmation(first)
+	cf := &core.Confirmation[*op]{Pending: []*core.Batch[*op]{first}, Sent: first.Cur}
 	for {
 		// No cancellation (callers may have been answered); a batch of restored intents only is bounded below.
 		ctx, cancel := opsContext(cf.Ops(), w.c.now().Add(w.c.lag().SettleHorizon()+core.RequestTimeout), false)
@@ -410,11 +407,10 @@ func (w *appWorker) overwritten(ctx context.Context, cf *core.Confirmation[*op],
 	for o, err := range failed {
 		w.report(o, err)
 	}
-	cols := model.ChangedCollections(st, next)
-	if cols == 0 {
+	if model.ChangedCollections(st, next) == 0 {
 		return nil
 	}
-	resent, err := w.patch(ctx, next, cols, cf.Intents(), st.ReadAt)
+	resent, err := w.patch(ctx, st, next, cf.Intents())
 	if err == nil {
 		now := w.c.now()
 		cf.Resent(resent, now)
@@ -423,9 +419,8 @@ func (w *appWorker) overwritten(ctx context.Context, cf *core.Confirmation[*op],
 	return err
 }
 
-// behind handles a read from a replica that has not caught up: it records the lag and waits. While
-// core.MayBuildOnSent allows, it takes the ops queued meanwhile and sends them in one PATCH built
-// on what was sent, which joins the batches in flight; a later round finishes the rest.
+// behind records the lag of a replica that has not caught up, and waits; while core.MayBuildOnSent
+// allows, the ops queued meanwhile go in one PATCH on what was sent (DESIGN.md, pipelined group commit).
 func (w *appWorker) behind(ctx context.Context, cf *core.Confirmation[*op], lag time.Duration) (taken []*op, err error) {
 	w.c.noteLag(lag)
 	w.c.addRetry(core.ReasonNotYetVisible)

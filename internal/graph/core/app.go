@@ -115,9 +115,8 @@ func (a *App) Cached(notBefore, now time.Time) *model.State {
 	return a.cached
 }
 
-// Base returns what a round may build on instead of reading (nil: read): the latest read (the lookup,
-// or the read that confirmed the previous round), when it started at FreshFrom or later, is at most
-// WriteReuse old, and is trusted (no other writer seen, no MustRead, no confirmed change missing).
+// Base returns the latest read for a round to build on (nil: read) when it started at FreshFrom or later,
+// is at most WriteReuse old, and is trusted (no other writer seen, no MustRead, no confirmed change missing).
 func (a *App) Base(foreign bool, l Lag, commandStart, now time.Time) *model.State {
 	st, distrusted := a.cached, foreign || a.MustRead || a.cachedGen != a.Gen
 	a.MustRead = false
@@ -152,9 +151,8 @@ func (a *App) RetryingSince(t time.Time) error {
 	return a.retrying
 }
 
-// SettleEnd returns when the settle window (SettleHorizon) after an application's last write ends;
-// zero when there is nothing to wait for: no write, the last write has settled, or the application
-// is not shared (no other writer declared nor seen on it).
+// SettleEnd returns when the settle window (SettleHorizon) after a shared application's last write
+// ends; zero when there is nothing to wait for.
 func (l Lag) SettleEnd(lastWrite, settled time.Time, shared bool) time.Time {
 	if lastWrite.IsZero() || !settled.Before(lastWrite) || !shared {
 		return time.Time{}

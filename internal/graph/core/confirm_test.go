@@ -15,7 +15,7 @@ func TestConfirmation(t *testing.T) {
 	base := &model.State{ObjectID: "obj"}
 	first := Build(base, []uri{"api://a"}, runURI, nil, true, false)
 	first.WrittenAt = t0
-	cf := NewConfirmation(first)
+	cf := &Confirmation[uri]{Pending: []*Batch[uri]{first}, Sent: first.Cur}
 	m := NewApp()
 	m.Observe(base)
 	m.Commit(first.Intents, t0)
@@ -39,7 +39,7 @@ func TestConfirmation(t *testing.T) {
 	if o, _, _ := cf.Classify(m, onlyA, t0.Add(3*time.Second), l); o != Behind || len(cf.Pending) != 1 || cf.Pending[0] != second {
 		t.Fatalf("a read showing the older batch: %v, %d pending", o, len(cf.Pending))
 	}
-	// Another writer's change beside the lack of ours: overwritten, re-applied at most maxReapply times.
+	// Another writer's change beside the lack of ours: overwritten, re-applied at most MaxReapply times.
 	theirs := with(base, "api://theirs")
 	if o, foreign, _ := cf.Classify(m, theirs, t0.Add(3*time.Second), l); o != Overwritten || !foreign {
 		t.Fatalf("overwritten: %v, foreign %v", o, foreign)

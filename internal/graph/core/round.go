@@ -145,11 +145,6 @@ type Confirmation[O comparable] struct {
 	Lost              []model.Intent
 }
 
-// NewConfirmation starts the confirmation of first.
-func NewConfirmation[O comparable](first *Batch[O]) *Confirmation[O] {
-	return &Confirmation[O]{Pending: []*Batch[O]{first}, Sent: first.Cur}
-}
-
 // Intents are the intents in flight.
 func (cf *Confirmation[O]) Intents() (out []model.Intent) {
 	for _, b := range cf.Pending {
