@@ -157,9 +157,8 @@ func query(filter string, sel ...string) string {
 	return q
 }
 
-// do sends one request to u (a URL on the Graph host, or a path under its v1.0 endpoint) with body
-// as JSON (nil: none) and decodes the answer into out (nil: ignored); an error answer becomes
-// model.ErrorFromResponse's typed error.
+// do sends one request to u (a URL on the Graph host, or a path under v1.0) with body as JSON (nil:
+// none), decoding the answer into out (nil: ignored) or an error answer (model.ErrorFromResponse).
 func (c *Client) do(ctx context.Context, method, u string, body []byte, out any) error {
 	if strings.HasPrefix(u, "/") {
 		u = c.cfg.BaseURL + "/v1.0" + u
@@ -388,9 +387,6 @@ func (c *Client) attempt(ctx context.Context, n int, fn func(ctx context.Context
 
 // sleepCtx waits for d or until ctx is done.
 func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
 	select {
 	case <-time.After(d):
 		return nil

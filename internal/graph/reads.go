@@ -37,16 +37,13 @@ func leaderGaveUp(ctx context.Context, err error) bool {
 
 // notFoundPolicy returns how 404 answers for this (already resolved) application are retried.
 func (w *appWorker) notFoundPolicy(p callPolicy) callPolicy {
-	written := locked(w, func(a *core.App) bool { return a.Written })
-	p.NotFound, p.NotFoundWindow = w.c.lag().NotFoundPolicy(written)
+	p.NotFound, p.NotFoundWindow = w.c.lag().NotFoundPolicy(locked(w, func(a *core.App) bool { return a.Written }))
 	p.onRetry = func(err error) { w.with(func(a *core.App) { a.Retrying(err, w.c.now()) }) }
 	return p
 }
 
-// read reads the application under the retry policy, never older than what this process confirmed:
-// a read core.App.LooksOld calls behind is repeated, for core.Lag.OverwriteAfter at most; then it is
-// the truth (another writer overwrote our change, which the next round restores). A confirmation's
-// read (confirming) takes what it gets: core.Confirmation.Classify decides on it.
+// read reads the application under the retry policy, repeating a read core.App.LooksOld calls behind
+// for core.Lag.OverwriteAfter, then taking it as another writer's; a confirmation's read takes what it gets.
 func (w *appWorker) read(ctx context.Context, confirming bool) (*model.State, error) {
 	start, p := w.c.now(), callPolicy{what: "GET /applications/" + w.objectID}
 	if confirming {
@@ -140,9 +137,8 @@ func (w *appWorker) seen(st *model.State) {
 }
 
 // resolve returns the worker of the application ref names. The first call per reference reads the
-// application (the client ID form first when the kind is model.RefAuto; a 404 retried for L only,
-// core.Lag.NotFoundPolicy) and returns that read; later calls return only the worker. Concurrent first
-// calls share one lookup; when its leader gave up (leaderGaveUp), a follower calls again.
+// application (by client ID first for model.RefAuto; core.Lag.NotFoundPolicy) and returns that read,
+// later calls only the worker. Concurrent first calls share one lookup (leaderGaveUp: call again).
 func (c *Client) resolve(ctx context.Context, ref model.AppRef) (*appWorker, *model.State, error) {
 	if strings.TrimSpace(ref.ID) == "" {
 		return nil, nil, errors.New("the application ID is empty")
@@ -213,12 +209,12 @@ func await(ctx context.Context, ch <-chan struct{}) error {
 	}
 }
 
-// errNotListed answers a presence lookup whose object a filtered list did not return.
+// errNotListed answers a read whose object a filtered list did not return: a presence lookup's
+// answer; any other read then asks Graph with a GET of its own.
 var errNotListed = fmt.Errorf("%w: not in Graph's filtered list", model.ErrNotFound)
 
 // readBatcher queues the reads of the collection coll by the property prop ("id" or "appId") and sends
-// them, several in one request (DESIGN.md, "Reads of different applications share requests"; the
-// queue's rules are core/batchread.go's). A read is one attempt: the caller's policy retries it.
+// them, several in one request. A read is one attempt: the caller's policy retries it.
 type readBatcher struct {
 	c          *Client
 	prop, coll string
@@ -232,14 +228,12 @@ type readBatcher struct {
 	omissions atomic.Int32  // objects a list left out that a single GET then found
 }
 
-// readWaiter is one caller's read. Its answer is m (nil when not listed) or err; or alone: the caller
-// sends a single GET itself (omitted: the list left the object out).
+// readWaiter is one caller's read. Its answer is m or err; neither: the caller sends its own GET.
 type readWaiter struct {
-	ctx            context.Context
-	done           chan struct{}
-	m              *model.Object
-	err            error
-	alone, omitted bool
+	ctx  context.Context
+	done chan struct{}
+	m    *model.Object
+	err  error
 }
 
 // single sends one GET of the object: coll/{id}, or coll(appId='{id}').
@@ -276,11 +270,12 @@ func (b *readBatcher) read(ctx context.Context, id string, presence bool) (*mode
 	if err := await(ctx, w.done); err != nil {
 		return nil, err
 	}
-	if !w.alone {
+	omitted := errors.Is(w.err, errNotListed) && !presence
+	if w.m != nil || w.err != nil && !omitted {
 		return w.m, w.err
 	}
 	m, err := b.single(ctx, id)
-	if w.omitted && err == nil && b.omissions.Add(1) == core.MaxListOmissions {
+	if omitted && err == nil && b.omissions.Add(1) == core.MaxListOmissions {
 		b.off.Store(true)
 		b.c.logWarn(ctx, "Microsoft Graph's filtered lists keep leaving out objects that a GET finds; reading each alone",
 			map[string]any{"filter_property": b.prop})
@@ -288,9 +283,8 @@ func (b *readBatcher) read(ctx context.Context, id string, presence bool) (*mode
 	return m, err
 }
 
-// send sends b's queue, one request at a time (core.Take), until the queue is empty; it lingers
-// first while core.LingerFor says so, and waits for an answer for core.ReadStallAfter at most: a
-// request that hangs holds the reads behind it no longer.
+// send sends b's queue, one request at a time (core.Take; lingering first as core.LingerFor says),
+// until it is empty. A request holds the reads behind it for core.ReadStallAfter at most.
 func (b *readBatcher) send() {
 	for {
 		b.mu.Lock()
@@ -322,9 +316,8 @@ func (b *readBatcher) send() {
 	}
 }
 
-// answer sends one request for the batch (naming ids) and answers its waiters: a batch naming one
-// object is its single GET, more are one filtered list (core.Filter; a refusal, core.ListRefusal).
-// The request is one attempt with its own timeout; it ends when the last waiter has gone.
+// answer sends one attempt for the batch naming ids (one ID: its single GET, more: a filtered list;
+// a refusal, core.ListRefusal) and answers its waiters. It ends when the last waiter has gone.
 func (b *readBatcher) answer(batch []core.Queued[*readWaiter], ids []string) {
 	live, release := whileAnyLive(batch, func(r core.Queued[*readWaiter]) context.Context { return r.W.ctx })
 	defer release()
@@ -340,10 +333,8 @@ func (b *readBatcher) answer(batch []core.Queued[*readWaiter], ids []string) {
 			}
 			objs, _, err := b.c.list(ctx, b.coll+query(core.Filter(b.prop, ids...), b.sel...))
 			for _, m := range objs {
-				if m != nil && b.prop == "id" {
-					found[strings.ToLower(m.ID)] = m
-				} else if m != nil {
-					found[strings.ToLower(m.AppID)] = m
+				if m != nil { // by both IDs: the list named one of them (distinct GUIDs never collide)
+					found[strings.ToLower(m.ID)], found[strings.ToLower(m.AppID)] = m, m
 				}
 			}
 			return err
@@ -359,16 +350,13 @@ func (b *readBatcher) answer(batch []core.Queued[*readWaiter], ids []string) {
 	for _, r := range batch {
 		w := r.W
 		switch m, ok := found[r.ID]; {
-		case alone:
-			w.alone = true
+		case alone: // neither m nor err: the reader sends its own GET
 		case err != nil:
 			w.err = err
 		case ok:
 			w.m = m
-		case r.Presence:
-			w.err = errNotListed
 		default:
-			w.alone, w.omitted = true, true
+			w.err = errNotListed
 		}
 		close(w.done)
 	}
@@ -392,11 +380,9 @@ func (c *Client) ClientVisible(ctx context.Context, appID string) (bool, error) 
 	return false, nil
 }
 
-// The read-only listing calls of `terraform query`: nothing is written and a listing is a snapshot
-// by nature, so they bypass the per-application workers.
-
-// OwnedApplications lists the applications the client's identity owns (core.OwnedPath), with the
-// properties the provider reads.
+// OwnedApplications lists the applications the client's identity owns (core.OwnedPath of the token's
+// oid claim; app-only: idtyp "app", or no scp claim), with the properties the provider reads. The
+// listing calls of `terraform query` write nothing and are snapshots: they bypass the workers.
 func (c *Client) OwnedApplications(ctx context.Context) ([]model.Application, error) {
 	ctx, cancel := c.withTimeout(ctx)
 	defer cancel()
@@ -405,10 +391,14 @@ func (c *Client) OwnedApplications(ctx context.Context) ([]model.Application, er
 	if err != nil {
 		return nil, err
 	}
-	path, err := ownedPath(tok)
+	claims, err := auth.UnverifiedClaims(tok)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading the Microsoft Graph access token, to know which identity owns the applications: %w", err)
 	}
+	if claims.ObjectID == "" {
+		return nil, errors.New("the Microsoft Graph access token has no oid claim, so the identity that owns the applications is unknown")
+	}
+	path := core.OwnedPath(strings.ToLower(claims.ObjectID), claims.AppOnly())
 	var out []model.Application
 	next := path + query("", selectFields...)
 	for page := 0; next != "" && page < core.MaxListPages; page++ {
@@ -449,17 +439,4 @@ func (c *Client) ApplicationDisplayName(ctx context.Context, appID string) (stri
 		}
 	}
 	return "", nil
-}
-
-// ownedPath is core.OwnedPath of the identity the token is issued to: its oid claim, lower-case, and
-// whether it is app-only (idtyp "app", or no scp claim).
-func ownedPath(token string) (string, error) {
-	claims, err := auth.UnverifiedClaims(token)
-	if err != nil {
-		return "", fmt.Errorf("reading the Microsoft Graph access token, to know which identity owns the applications: %w", err)
-	}
-	if claims.ObjectID == "" {
-		return "", errors.New("the Microsoft Graph access token has no oid claim, so the identity that owns the applications is unknown")
-	}
-	return core.OwnedPath(strings.ToLower(claims.ObjectID), claims.AppOnly()), nil
 }

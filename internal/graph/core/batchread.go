@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -44,15 +45,13 @@ func LingerFor[W any](q []Queued[W], now time.Time, window time.Duration) time.D
 // Take splits q for the next request: batch, naming ids (at most MaxListBatch objects, in queue order;
 // another read of one joins at no cost), and rest; reads whose caller gave up (gone) are dropped.
 func Take[W any](q []Queued[W], gone func(W) bool) (batch, rest []Queued[W], ids []string) {
-	named := make(map[string]bool)
 	for _, r := range q {
 		switch {
 		case gone(r.W): // dropped
-		case named[r.ID] || len(ids) < MaxListBatch:
-			if !named[r.ID] {
-				named[r.ID] = true
-				ids = append(ids, r.ID)
-			}
+		case slices.Contains(ids, r.ID):
+			batch = append(batch, r)
+		case len(ids) < MaxListBatch:
+			ids = append(ids, r.ID)
 			batch = append(batch, r)
 		default:
 			rest = append(rest, r)

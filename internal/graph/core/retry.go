@@ -16,7 +16,7 @@ import (
 )
 
 // The one retry policy: which failures of a call are repeated, after what delay, and when it gives
-// up. The driver (retry.go) hands each failed attempt's error to Next, and waits or returns.
+// up. The driver (Client.retry) hands each failed attempt's error to Next, and waits or returns.
 
 // RetryReason names why a call was repeated or a wait was taken; the driver counts them by reason.
 type RetryReason string
@@ -71,8 +71,7 @@ var brokenConnection = []string{"stream error", "connection reset", "broken pipe
 // certificate or name failure is not: sending again cannot fix it.
 func dropped(err error) bool {
 	var ue *url.Error
-	var dns *net.DNSError
-	if errors.As(err, &ue) && !badcert.Is(err) && !errors.As(err, &dns) {
+	if errors.As(err, &ue) && !badcert.Is(err) && !errors.As(err, new(*net.DNSError)) {
 		msg := strings.ToLower(ue.Err.Error())
 		if slices.ContainsFunc(brokenConnection, func(part string) bool { return strings.Contains(msg, part) }) {
 			return true
