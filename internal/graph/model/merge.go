@@ -2,7 +2,6 @@ package model
 
 import (
 	"cmp"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,9 +10,13 @@ import (
 
 // scopeEntry is a permission scope as read or as built by this process; raw is the entry as read
 // (zero for a new one), from which PatchBody keeps the properties this package does not model.
+// created and disabling mark a scope this round creates or disables: its pre-authorizations, and a
+// change of value or type or a removal, wait for the next round (Graph checks them against the scope
+// as stored).
 type scopeEntry struct {
 	PermissionScope
-	raw readEntry[PermissionScope]
+	raw                readEntry[PermissionScope]
+	created, disabling bool
 }
 
 // preAuthEntry is a pre-authorized application entry as read or as built; see scopeEntry.
@@ -30,10 +33,6 @@ type State struct {
 	uris        []string
 	scopes      []scopeEntry
 	preAuth     []preAuthEntry
-	// newScopes and disabling hold the lower-case IDs of the scopes this round creates or disables:
-	// their pre-authorizations, and a change of value or type or a removal, wait for the next round
-	// (Graph checks them against the scope as stored).
-	newScopes, disabling map[string]bool
 	// ReadAt is when the read this state comes from was started (zero for a state built locally).
 	ReadAt time.Time
 }
@@ -48,21 +47,15 @@ func (st *State) Clone() *State {
 	for i := range c.preAuth {
 		c.preAuth[i].DelegatedPermissionIDs = slices.Clone(c.preAuth[i].DelegatedPermissionIDs)
 	}
-	c.newScopes, c.disabling = maps.Clone(st.newScopes), maps.Clone(st.disabling)
 	return &c
 }
 
 // NewRound clears the previous round's marks (created and disabled scopes): st is as Graph shows it.
-func (st *State) NewRound() { st.newScopes, st.disabling = nil, nil }
-
-func mark(set *map[string]bool, id string) {
-	if *set == nil {
-		*set = make(map[string]bool)
+func (st *State) NewRound() {
+	for i := range st.scopes {
+		st.scopes[i].created, st.scopes[i].disabling = false, false
 	}
-	(*set)[strings.ToLower(id)] = true
 }
-
-func (st *State) waitsForDisable(id string) bool { return st.disabling[strings.ToLower(id)] }
 
 // Application returns the plain view of the state.
 func (st *State) Application() Application {
@@ -160,8 +153,7 @@ func CreateScope(st *State, s PermissionScope) error {
 	if i >= 0 {
 		return scopeExists(st.scopes[i])
 	}
-	st.scopes = append(st.scopes, scopeEntry{PermissionScope: s})
-	mark(&st.newScopes, s.ID)
+	st.scopes = append(st.scopes, scopeEntry{PermissionScope: s, created: true})
 	return nil
 }
 
@@ -184,10 +176,9 @@ func UpdateScopeStep(st *State, want PermissionScope) (done bool, err error) {
 		cur.PermissionScope = want
 		return true, nil
 	case cur.Enabled:
-		cur.Enabled = false
-		mark(&st.disabling, cur.ID)
+		cur.Enabled, cur.disabling = false, true
 		return false, nil
-	case st.waitsForDisable(cur.ID):
+	case cur.disabling:
 		return false, ErrDeferred
 	}
 	enable := want.Enabled
@@ -209,10 +200,9 @@ func DeleteScopeStep(st *State, id string, cleared *[]string) (done bool) {
 	}
 	switch {
 	case st.scopes[i].Enabled:
-		st.scopes[i].Enabled = false
-		mark(&st.disabling, id)
+		st.scopes[i].Enabled, st.scopes[i].disabling = false, true
 		return false
-	case st.waitsForDisable(id):
+	case st.scopes[i].disabling:
 		return false
 	}
 	st.scopes = slices.Delete(st.scopes, i, i+1)
@@ -227,7 +217,7 @@ func AddPreAuthorization(st *State, clientAppID, permissionID string) error {
 	if i < 0 {
 		return scopeNotFound(permissionID)
 	}
-	if st.newScopes[strings.ToLower(permissionID)] {
+	if st.scopes[i].created {
 		return ErrDeferred
 	}
 	permissionID = st.scopes[i].ID

@@ -89,7 +89,7 @@ func TestCreateScope(t *testing.T) {
 	if len(st.scopes) != 3 || st.scopes[2].ID != newID || st.scopes[2].raw.json != nil {
 		t.Fatalf("scope not appended as a new entry: %+v", st.scopes)
 	}
-	if !st.newScopes[newID] {
+	if !st.scopes[2].created {
 		t.Fatal("new scope not recorded as created in this round")
 	}
 	want := fixture()

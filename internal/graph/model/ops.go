@@ -65,7 +65,7 @@ func DeleteScopeAndURI(scopeID, uri string, cleared *[]string) Op {
 		name += " and identifier URI " + uri
 	}
 	return Op{name, func(st *State) (bool, error) {
-		if s, ok := st.Scope(scopeID); ok && !s.Enabled && st.waitsForDisable(scopeID) {
+		if i := st.findScope(scopeID); i >= 0 && !st.scopes[i].Enabled && st.scopes[i].disabling {
 			return false, ErrDeferred
 		}
 		done := DeleteScopeStep(st, scopeID, cleared)

@@ -45,8 +45,7 @@ func TestOps(t *testing.T) {
 		}
 	}
 	st := fixture()
-	st.scopes[0].Enabled = false // disabled by another step of this round
-	mark(&st.disabling, scopeA)
+	st.scopes[0].Enabled, st.scopes[0].disabling = false, true // disabled by another step of this round
 	if _, err := DeleteScopeAndURI(scopeA, "", new([]string)).Step(st); !errors.Is(err, ErrDeferred) {
 		t.Errorf("deleting a scope disabled in the round: %v, want ErrDeferred", err)
 	}
