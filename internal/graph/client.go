@@ -46,8 +46,7 @@ type Logger interface {
 	Warn(ctx context.Context, msg string, fields map[string]any)
 }
 
-// Config configures a Client: what the provider sets. Only Credential is required; every other bound
-// of the engine is core's.
+// Config is what the provider sets on a Client. Only Credential is required; the engine's bounds are core's.
 type Config struct {
 	Credential azcore.TokenCredential // obtains tokens for Scope (default DefaultScope)
 	Scope      string

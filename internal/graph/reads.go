@@ -189,10 +189,7 @@ func (c *Client) resolve(ctx context.Context, ref model.AppRef) (*appWorker, *mo
 			c.workers[oid] = f.w
 		}
 		f.w.with(func(a *core.App) { a.Record(f.st) }) // the lookup is a read like any other: later readers share it
-		c.refs[key], c.refs[model.ByObjectID(oid).Key()] = f.w, f.w
-		if f.st.AppID != "" {
-			c.refs[model.ByAppID(f.st.AppID).Key()] = f.w
-		}
+		c.refs[key], c.refs[model.ByObjectID(oid).Key()], c.refs[model.ByAppID(f.st.AppID).Key()] = f.w, f.w, f.w
 	}
 	c.mu.Unlock()
 	close(f.done)
