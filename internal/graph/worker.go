@@ -15,17 +15,16 @@ import (
 	"github.com/bayer/terraform-provider-lkps/internal/graph/model"
 )
 
-// op is one queued mutation (model.Op). late is what the confirmation found wrong after the op was
-// answered at commit, a notice once returned (both under the worker's mu).
+// op is one queued mutation (model.Op).
 type op struct {
 	model.Op
 	ctx       context.Context
 	done      chan error
 	finished  bool // set by the worker goroutine only
 	submitted time.Time
-	rebuilds  int // core.Refused
-	late      error
-	returned  bool
+	rebuilds  int   // core.Refused
+	late      error // under the worker's mu: what the confirmation found wrong after the op was answered at commit
+	returned  bool  // under the worker's mu: its caller returned, a late failure is a notice
 }
 
 // finish answers o's caller, once.
@@ -36,8 +35,7 @@ func (o *op) finish(err error) {
 	}
 }
 
-// appWorker serializes and groups the mutations of one application. arrived is signalled when an op is
-// queued; confirming is closed when the confirmation in progress ends, nil when none runs.
+// appWorker serializes and groups the mutations of one application.
 type appWorker struct {
 	c        *Client
 	objectID string
@@ -48,8 +46,8 @@ type appWorker struct {
 	flight     *readFlight
 	app        *core.App
 	foreign    bool
-	arrived    chan struct{}
-	confirming chan struct{}
+	arrived    chan struct{} // signalled when an op is queued
+	confirming chan struct{} // closed when the confirmation in progress ends; nil when none runs
 }
 
 // with runs f under the worker's lock, on the application's core state.

@@ -164,14 +164,13 @@ func (l Lag) SettleEnd(lastWrite, settled time.Time, shared bool) time.Time {
 // on, on a context of its own (DESIGN.md, v3 rule 4).
 type Settle struct{ Detached bool }
 
-// SettleStep is what a last operation does next: return (Done), wait until Until, read the applications
-// at Watch (indexes of ends), or else wait for the confirmation in progress; Detach > 0: go on from now
-// on a context of its own bounded by it.
+// SettleStep is what a last operation does next; with none of Done, Until and Watch, it waits for the
+// confirmation in progress.
 type SettleStep struct {
-	Done   bool
-	Until  time.Time
-	Watch  []int
-	Detach time.Duration
+	Done   bool          // return
+	Until  time.Time     // wait until then
+	Watch  []int         // read the applications at these indexes of ends
+	Detach time.Duration // > 0: go on from now on a context of its own bounded by it
 }
 
 // Next decides the next step at now from whether a confirmation runs, the window ends (zero: nothing

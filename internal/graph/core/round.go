@@ -12,20 +12,17 @@ import (
 
 // Batch is what one round (a group commit), or one group of operations absorbed while confirming, sends.
 type Batch[O comparable] struct {
-	Base, Cur *model.State // as read, as written
-	Cols      model.Collection
-	// Intents are the facts Cur has that Base lacks: the ops' changes and the restored intents.
-	Intents []model.Intent
-	// Contributors changed the application (Changed: the intents each changed; DoneAfterCommit: done
-	// once Graph commits it); Settled are done without a change of their own; Failed were refused.
-	Contributors, Settled []O
-	Changed               map[O][]model.Intent
-	DoneAfterCommit       map[O]bool
-	Failed                map[O]error
-	// Restored are the confirmed intents the round applied again (Restore); WrittenAt is when Graph last committed them.
-	Restored     []model.Intent
-	Unrestorable []Unapplied
-	WrittenAt    time.Time
+	Base, Cur       *model.State // as read, as written
+	Cols            model.Collection
+	Intents         []model.Intent       // the facts Cur has that Base lacks: the ops' changes and the restored intents
+	Contributors    []O                  // the ops that changed the application
+	Changed         map[O][]model.Intent // the intents each contributor changed
+	DoneAfterCommit map[O]bool           // the contributors done once Graph commits the batch
+	Settled         []O                  // done without a change of their own
+	Failed          map[O]error          // refused
+	Restored        []model.Intent       // the confirmed intents the round applied again (Restore)
+	Unrestorable    []Unapplied
+	WrittenAt       time.Time // when Graph last committed the intents
 }
 
 // Unapplied is a confirmed intent that another writer's change made impossible to apply again.
@@ -135,14 +132,12 @@ func sameKey(i model.Intent) func(model.Intent) bool {
 	return func(j model.Intent) bool { return j.Key() == i.Key() }
 }
 
-// Confirmation is one confirmation in progress (DESIGN.md, v3 rule 5 and "Pipelined group commit"):
-// the batches in flight, oldest first; what this process sent last; the reads from a replica that
-// was behind (Misses), the re-applications, and the intents in flight the latest read lacks (Lost).
+// Confirmation is one confirmation in progress (DESIGN.md, v3 rule 5 and "Pipelined group commit").
 type Confirmation[O comparable] struct {
-	Pending           []*Batch[O]
-	Sent              *model.State
-	Misses, Reapplied int
-	Lost              []model.Intent
+	Pending           []*Batch[O]    // the batches in flight, oldest first
+	Sent              *model.State   // what this process sent last
+	Misses, Reapplied int            // the reads from a replica that was behind, the re-applications
+	Lost              []model.Intent // the intents in flight the latest read lacks
 }
 
 // Intents are the intents in flight.
