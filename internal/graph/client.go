@@ -111,7 +111,7 @@ func New(cfg Config) (*Client, error) {
 		cfg:       cfg,
 		host:      base.Host,
 		now:       time.Now,
-		sleep:     sleepCtx,
+		sleep:     func(ctx context.Context, d time.Duration) error { return await(ctx, time.After(d)) },
 		jitter:    rand.Float64,
 		refs:      make(map[string]*appWorker),
 		resolving: make(map[string]*readFlight),
@@ -385,14 +385,4 @@ func (c *Client) attempt(ctx context.Context, n int, fn func(ctx context.Context
 		return fmt.Errorf("%w (%s): %w", core.ErrRequestTimeout, core.RequestTimeout, err)
 	}
 	return err
-}
-
-// sleepCtx waits for d or until ctx is done.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	select {
-	case <-time.After(d):
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -196,8 +196,8 @@ func (c *Client) resolve(ctx context.Context, ref model.AppRef) (*appWorker, *mo
 	return f.w, f.st, f.err
 }
 
-// await waits until ch is closed or ctx ends.
-func await(ctx context.Context, ch <-chan struct{}) error {
+// await waits until ch is closed (or sends) or ctx ends.
+func await[T any](ctx context.Context, ch <-chan T) error {
 	select {
 	case <-ch:
 		return nil
