@@ -219,10 +219,10 @@ type readBatcher struct {
 
 	mu        sync.Mutex
 	waiting   []core.Queued[*readWaiter]
-	sending   bool          // a goroutine sends the queue (send)
-	hurry     chan struct{} // closed to end the wait of a sender that lingers
-	off       atomic.Bool   // lists do not serve (Graph refused one with 403, or MaxListOmissions): single GETs
-	omissions atomic.Int32  // objects a list left out that a single GET then found
+	sending   bool         // a goroutine sends the queue (send)
+	hurry     func()       // ends the wait of a sender that lingers (nil: none lingered yet)
+	off       atomic.Bool  // lists do not serve (Graph refused one with 403, or MaxListOmissions): single GETs
+	omissions atomic.Int32 // objects a list left out that a single GET then found
 }
 
 // readWaiter is one caller's read. Its answer is m or err; neither: the caller sends its own GET.
@@ -256,8 +256,7 @@ func (b *readBatcher) read(ctx context.Context, id string, presence bool) (*mode
 	b.mu.Lock()
 	b.waiting = append(b.waiting, core.Queued[*readWaiter]{ID: strings.ToLower(id), Presence: presence, At: b.c.now(), W: w})
 	if b.hurry != nil && core.LingerFor(b.waiting, b.c.now(), core.VisibilityWindow) <= 0 {
-		close(b.hurry)
-		b.hurry = nil
+		b.hurry()
 	}
 	if !b.sending {
 		b.sending = true
@@ -286,13 +285,10 @@ func (b *readBatcher) send() {
 	for {
 		b.mu.Lock()
 		if wait := core.LingerFor(b.waiting, b.c.now(), core.VisibilityWindow); wait > 0 {
-			hurry := make(chan struct{})
+			lingering, hurry := context.WithTimeout(context.Background(), wait)
 			b.hurry = hurry
 			b.mu.Unlock()
-			select { // since Go 1.23 an unreferenced timer is collected: time.After needs no Stop
-			case <-time.After(wait):
-			case <-hurry:
-			}
+			<-lingering.Done()
 			b.mu.Lock()
 		}
 		batch, rest, ids := core.Take(b.waiting, func(w *readWaiter) bool { return w.ctx.Err() != nil })
