@@ -297,15 +297,12 @@ func (b *readBatcher) send() {
 		if len(batch) == 0 {
 			return
 		}
-		answered := make(chan struct{})
+		held, answered := context.WithTimeout(context.Background(), core.ReadStallAfter)
 		go func() {
-			defer close(answered)
+			defer answered()
 			b.answer(batch, ids)
 		}()
-		select {
-		case <-answered:
-		case <-time.After(core.ReadStallAfter):
-		}
+		<-held.Done() // answered, or stalled
 	}
 }
 
