@@ -121,7 +121,7 @@ func TestDo_TokenUserAgentBodyAndErrors(t *testing.T) {
 func TestNew_BaseURLHost(t *testing.T) {
 	for base, want := range map[string]string{
 		"https://graph.microsoft.com":   "graph.microsoft.com",
-		"https://127.0.0.1:8443/":       "127.0.0.1:8443",
+		"https://127.0.0.1:8443":        "127.0.0.1:8443",
 		"http://graph.microsoft.com":    "",
 		"graph.microsoft.com":           "",
 		"https://":                      "",
