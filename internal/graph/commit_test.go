@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -258,6 +259,40 @@ func TestScopeAndItsPreAuthorizationInOneRound(t *testing.T) {
 		}
 		if st := h.stored(t, ref.ID); len(st.API.PreAuthorizedApplications) != 1 {
 			t.Fatalf("stored = %s", jsonOf(st.API))
+		}
+	})
+}
+
+// TestChangesThatCancelOutInOneRound lines up the addition and the removal of one identifier URI for
+// one round: together they change nothing, so the client applies them one at a time, in their order.
+func TestChangesThatCancelOutInOneRound(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
+		h, ctx, ref := newAgentHarness(t, exposedAgent)
+		held, release := h.rec.holdFirstPatch()
+		uri := "api://" + h.ts.TenantID() + "/both"
+
+		var firstErr, addErr, removeErr error
+		var added, removed bool
+		waitFirst := inBackground(func() { _, firstErr = createScope(ctx, h.client, ref, accessScope("")) })
+		<-held
+		waitAdd := inBackground(func() { added, addErr = h.client.EnsureIdentifierURI(ctx, ref, uri) })
+		synctest.Wait() // the addition is queued first
+		waitRemove := inBackground(func() { removed, removeErr = h.client.RemoveIdentifierURI(ctx, ref, uri) })
+		synctest.Wait()
+		release()
+		waitFirst()
+		waitAdd()
+		waitRemove()
+
+		if firstErr != nil || addErr != nil || removeErr != nil || !added || !removed {
+			t.Fatalf("first: %v; add: %v %v; remove: %v %v", firstErr, added, addErr, removed, removeErr)
+		}
+		if uris := h.stored(t, ref.ID).IdentifierURIs; slices.Contains(uris, uri) {
+			t.Fatalf("uris = %q", uris)
+		}
+		// The held PATCH, then one for the addition and one for the removal.
+		if patches := h.rec.Patches(); len(patches) != 3 || !strings.Contains(patches[1], "/both") || strings.Contains(patches[2], "/both") {
+			t.Fatalf("patches = %q", patches)
 		}
 	})
 }
