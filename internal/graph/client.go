@@ -182,11 +182,11 @@ func (c *Client) do(ctx context.Context, method, u string, body []byte, out any)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if method == http.MethodPatch { // do sends GETs and PATCHes only
-		c.tally(func() { c.stats.Patches++ })
-	} else {
-		c.tally(func() { c.stats.Gets++ })
+	count := &c.stats.Gets // do sends GETs and PATCHes only
+	if method == http.MethodPatch {
+		count = &c.stats.Patches
 	}
+	c.tally(func() { *count++ })
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if c.cfg.Logger != nil { // never the Authorization header
@@ -275,11 +275,8 @@ func (c *Client) tally(f func()) {
 func (c *Client) addRetry(r core.RetryReason) { c.tally(func() { c.stats.Retries[r]++ }) }
 
 // Stats returns a snapshot of the client's counters.
-func (c *Client) Stats() core.Stats {
-	c.statsMu.Lock()
-	defer c.statsMu.Unlock()
-	s := c.stats
-	s.Retries = maps.Clone(s.Retries)
+func (c *Client) Stats() (s core.Stats) {
+	c.tally(func() { s, s.Retries = c.stats, maps.Clone(c.stats.Retries) })
 	return s
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -83,21 +82,12 @@ func (c *Client) RemoveIdentifierURI(ctx context.Context, ref model.AppRef, uri 
 	return change(ctx, c, ref, model.RemoveURI(uri, &removed), nil, &removed)
 }
 
-// newScope checks a scope to create and fills in a random GUID ID and the type User when unset.
-func newScope(scope model.PermissionScope) (model.PermissionScope, error) {
-	if strings.TrimSpace(scope.Value) == "" {
-		return model.PermissionScope{}, errors.New("exposing a permission scope: the value is empty")
-	}
-	scope.ID = cmp.Or(scope.ID, uuid.NewString())
-	scope.Type = cmp.Or(scope.Type, model.ScopeTypeUser)
-	return scope, nil
-}
-
-// ExposeScope adds the identifier URI (unless empty) and the permission scope in one change
-// (model.ExposeScope); uriAdded reports whether this call added the URI.
+// ExposeScope adds the identifier URI (unless empty) and the permission scope, with a random GUID ID
+// unless scope.ID is set, in one change (model.ExposeScope); uriAdded reports whether this call added the URI.
 func (c *Client) ExposeScope(ctx context.Context, ref model.AppRef, uri string, scope model.PermissionScope) (created model.PermissionScope, uriAdded bool, err error) {
-	scope, err = newScope(scope)
-	if uriAdded, err = change(ctx, c, ref, model.ExposeScope(uri, scope, &uriAdded), err, &uriAdded); err != nil {
+	scope.ID = cmp.Or(scope.ID, uuid.NewString())
+	o, err := model.ExposeScope(uri, &scope, &uriAdded)
+	if uriAdded, err = change(ctx, c, ref, o, err, &uriAdded); err != nil {
 		return model.PermissionScope{}, false, err
 	}
 	return scope, uriAdded, nil
