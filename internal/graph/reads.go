@@ -29,12 +29,6 @@ type readFlight struct {
 	err   error
 }
 
-// leaderGaveUp reports whether err, the outcome of a call shared with other callers (one GET, one
-// lookup), is only its leader's context ending while ctx is still live: the follower calls again.
-func leaderGaveUp(ctx context.Context, err error) bool {
-	return err != nil && ctx.Err() == nil && isContextEnd(err)
-}
-
 // notFoundPolicy returns how 404 answers for this (already resolved) application are retried.
 func (w *appWorker) notFoundPolicy(p callPolicy) callPolicy {
 	p.NotFound, p.NotFoundWindow = w.c.lag().NotFoundPolicy(locked(w, func(a *core.App) bool { return a.Written }))
@@ -103,7 +97,7 @@ func (w *appWorker) sharedRead(ctx context.Context, notBefore time.Time) (*model
 				return nil, err
 			}
 			w.c.tally(func() { w.c.stats.SharedReads++ })
-			if leaderGaveUp(ctx, f.err) {
+			if ctx.Err() == nil && isContextEnd(f.err) { // its leader gave up, not this reader: again
 				continue
 			}
 			return f.st, f.err
@@ -138,7 +132,7 @@ func (w *appWorker) seen(st *model.State) {
 
 // resolve returns the worker of the application ref names. The first call per reference reads the
 // application (by client ID first for model.RefAuto; core.Lag.NotFoundPolicy) and returns that read,
-// later calls only the worker. Concurrent first calls share one lookup (leaderGaveUp: call again).
+// later calls only the worker. Concurrent first calls share one lookup.
 func (c *Client) resolve(ctx context.Context, ref model.AppRef) (*appWorker, *model.State, error) {
 	if strings.TrimSpace(ref.ID) == "" {
 		return nil, nil, errors.New("the application ID is empty")
@@ -154,7 +148,7 @@ func (c *Client) resolve(ctx context.Context, ref model.AppRef) (*appWorker, *mo
 		if err := await(ctx, f.done); err != nil {
 			return nil, nil, err
 		}
-		if leaderGaveUp(ctx, f.err) {
+		if ctx.Err() == nil && isContextEnd(f.err) { // its leader gave up, not this caller: again
 			return c.resolve(ctx, ref)
 		}
 		return f.w, f.st, f.err

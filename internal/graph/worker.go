@@ -82,11 +82,11 @@ func (w *appWorker) submit(ctx context.Context, mo model.Op) *op {
 
 // withdraw removes o from the queue; false when a round has taken it already.
 func (w *appWorker) withdraw(o *op) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	n := len(w.queue)
-	w.queue = slices.DeleteFunc(w.queue, func(q *op) bool { return q == o })
-	return len(w.queue) < n
+	return locked(w, func(*core.App) bool {
+		n := len(w.queue)
+		w.queue = slices.DeleteFunc(w.queue, func(q *op) bool { return q == o })
+		return len(w.queue) < n
+	})
 }
 
 // run processes rounds until the queue is empty. Each round takes every queued op (group commit).
