@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -292,6 +293,33 @@ func TestChangesThatCancelOutInOneRound(t *testing.T) {
 		}
 		// The held PATCH, then one for the addition and one for the removal.
 		if patches := h.rec.Patches(); len(patches) != 3 || !strings.Contains(patches[1], "/both") || strings.Contains(patches[2], "/both") {
+			t.Fatalf("patches = %q", patches)
+		}
+	})
+}
+
+// TestCallsSentTogetherShareARound sends three changes 5 ms apart to an idle worker, and a fourth 30 ms
+// after the third: the first three go in one round (core.GatherGap), the fourth in the next.
+func TestCallsSentTogetherShareARound(t *testing.T) {
+	parallelInBubble(t, func(t *testing.T) {
+		h, ctx, ref := newAgentHarness(t, exposedAgent)
+		h.read(t, ctx, ref) // the lookup is done: each call goes straight to the worker
+		n0 := len(h.rec.Patches())
+		var waits []func()
+		for i, after := range []time.Duration{0, 5 * time.Millisecond, 5 * time.Millisecond, 30 * time.Millisecond} {
+			time.Sleep(after)
+			uri := fmt.Sprintf("api://%s/together-%d", h.ts.TenantID(), i)
+			waits = append(waits, inBackground(func() {
+				if _, err := h.client.EnsureIdentifierURI(ctx, ref, uri); err != nil {
+					t.Error(err)
+				}
+			}))
+		}
+		for _, wait := range waits {
+			wait()
+		}
+		patches := h.rec.Patches()[n0:]
+		if len(patches) != 2 || !strings.Contains(patches[0], "together-2") || strings.Contains(patches[0], "together-3") {
 			t.Fatalf("patches = %q", patches)
 		}
 	})

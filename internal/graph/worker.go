@@ -92,7 +92,20 @@ func (w *appWorker) withdraw(o *op) bool {
 // run processes rounds until the queue is empty. Each round takes every queued op (group commit).
 func (w *appWorker) run() {
 	var active []*op
-	for {
+	for answered := 1; ; { // first, the op that started the worker: those Terraform sent with it join
+		// Wait, at most core.GatherWindow, until as many ops are queued as the round answered, then
+		// while more keep arriving within core.GatherGap of each other.
+		for end := time.Now().Add(core.GatherWindow); answered > 0; {
+			wait := time.Until(end)
+			if locked(w, func(*core.App) bool { return len(w.queue) >= answered }) {
+				wait = min(wait, core.GatherGap)
+			}
+			select {
+			case <-w.arrived:
+			case <-time.After(wait):
+				answered = 0
+			}
+		}
 		if !locked(w, func(*core.App) bool {
 			active, w.queue = append(active, w.queue...), nil
 			w.running = len(active) > 0
@@ -101,17 +114,8 @@ func (w *appWorker) run() {
 			return
 		}
 		handled := w.round(active)
-		n := len(handled)
 		active = slices.DeleteFunc(handled, func(o *op) bool { return o.finished })
-		// Wait, at most core.GatherWindow, until as many ops are queued as the round answered.
-		timeout := time.After(core.GatherWindow)
-		for answered := n - len(active); answered > 0 && locked(w, func(*core.App) bool { return len(w.queue) < answered }); {
-			select {
-			case <-w.arrived:
-			case <-timeout:
-				answered = 0
-			}
-		}
+		answered = len(handled) - len(active)
 	}
 }
 

@@ -74,6 +74,7 @@ const (
 	WriteReuse               = time.Second            // the oldest read a write builds on (DESIGN.md, "A base fresh enough")
 	ReadReuse                = 30 * time.Second       // how long a read serves readers: a plan spreads an agent's refreshes
 	GatherWindow             = 100 * time.Millisecond // a round's wait for as many ops: Terraform sends them ~100 ms later
+	GatherGap                = 10 * time.Millisecond  // and for more while they keep coming: Terraform's parallel calls arrive together
 	VisibilityWindow         = 50 * time.Millisecond  // a batch of visibility lookups waits for more
 	NotFoundAfterWriteWindow = 2 * time.Minute        // bounds the 404 retries for an application this process wrote
 	DefaultTimeout           = 5 * time.Minute        // bounds an operation whose context has no deadline

@@ -29,11 +29,6 @@ func scopeNotFound(id string) error {
 	return fmt.Errorf("permission scope %s %w", id, ErrScopeNotFound)
 }
 
-// preAuthorizationExists names the client as Graph stores it.
-func preAuthorizationExists(client, perm string) error {
-	return fmt.Errorf("client application %s %w for permission %s", client, ErrPreAuthorizationExists, perm)
-}
-
 // APIError is an error answer from Microsoft Graph (ErrorFromResponse): the HTTP status, Graph's
 // error code and message, its request-id and the client-request-id it echoed (for support cases),
 // and the delay a Retry-After header asked for (zero when absent).

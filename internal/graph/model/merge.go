@@ -224,7 +224,7 @@ func AddPreAuthorization(st *State, clientAppID, permissionID string) error {
 	}
 	permissionID = st.scopes[i].ID
 	if j := grantAt(st, clientAppID, permissionID); j >= 0 {
-		return preAuthorizationExists(st.preAuth[j].AppID, permissionID)
+		return fmt.Errorf("client application %s %w for permission %s", st.preAuth[j].AppID, ErrPreAuthorizationExists, permissionID)
 	}
 	if j := slices.IndexFunc(st.preAuth, func(p preAuthEntry) bool { return strings.EqualFold(p.AppID, clientAppID) }); j >= 0 {
 		p := &st.preAuth[j]
