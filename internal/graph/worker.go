@@ -193,9 +193,6 @@ func (w *appWorker) round(active []*op) []*op {
 		for _, o := range b.Settled {
 			o.finish(nil)
 		}
-		if len(b.Contributors) > 0 { // changes that cancel out (add and remove one URI): one per round
-			w.with(func(a *core.App) { a.Solo = len(b.Contributors) })
-		}
 		return active
 	}
 	if retry := w.write(ctx, b); retry {

@@ -37,7 +37,8 @@ var ErrNoProgress = errors.New("internal error: a step neither changed the appli
 // Build runs the ops' steps in order, each on a copy of the state the previous ones left: done,
 // deferred (model.ErrDeferred: its change is dropped), or failed alone. A new round first restores the
 // confirmed intents (expected) base lacks; a pipelined batch (base is what this process sent) keeps
-// the marks and answers nothing without a write. solo takes one changing op only.
+// the marks and answers nothing without a write. solo takes one changing op only, as do changes that
+// cancel each other out (a URI added and removed: nothing to write, nobody answered).
 func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) (done bool, err error), expected []model.Intent, newRound, solo bool) *Batch[O] {
 	b := &Batch[O]{Base: base, Changed: map[O][]model.Intent{}, DoneAfterCommit: map[O]bool{}, Failed: map[O]error{}}
 	cur := base.Clone()
@@ -70,6 +71,9 @@ func Build[O comparable](base *model.State, ops []O, step func(O, *model.State) 
 		}
 	}
 	b.Cur, b.Cols, b.Intents = cur, model.ChangedCollections(base, cur), model.IntentsOf(base, cur)
+	if b.Cols == 0 && len(b.Contributors) > 0 && !solo {
+		return Build(base, ops, step, expected, newRound, true)
+	}
 	return b
 }
 

@@ -21,6 +21,9 @@ func runURI(u uri, st *model.State) (bool, error) {
 		return false, model.ErrDeferred
 	case "stuck": // neither changes nor finishes
 		return false, nil
+	case "-api://a": // removes api://a
+		model.RemoveIdentifierURI(st, "api://a")
+		return true, nil
 	}
 	model.EnsureIdentifierURI(st, string(u))
 	return true, nil
@@ -42,6 +45,7 @@ func TestBuild(t *testing.T) {
 		{"a new round restores what another writer overwrote", nil, true, false, 0, 0, nil, 1},
 		{"a pipelined batch restores nothing", []uri{"api://a"}, false, false, 1, 0, nil, 0},
 		{"solo: one changing op", []uri{"api://a", "api://b"}, false, true, 1, 0, nil, 0},
+		{"changes that cancel out: the first alone", []uri{"api://a", "-api://a"}, false, false, 1, 0, nil, 0},
 		{"already done: settled without a change", []uri{"api://there"}, true, false, 0, 1, nil, 1},
 		{"already done, in a pipelined batch: left to the next round", []uri{"api://there"}, false, false, 0, 0, nil, 0},
 		{"a refused op fails alone", []uri{"refused", "api://a"}, false, false, 1, 0, []uri{"refused"}, 0},
